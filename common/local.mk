@@ -1,0 +1,7 @@
+# common/: what firmware and module share (one codec, not two).
+noinst_LTLIBRARIES += common/libkinkocommon.la
+common_libkinkocommon_la_SOURCES = \
+	common/apdu.c common/apdu.h \
+	common/tlv.c common/tlv.h \
+	common/ccid.c common/ccid.h \
+	common/piv.h

@@ -1,0 +1,103 @@
+/* The token's persistent state (what lives in its flash) and its on-disk encoding. */
+#ifndef KINKO_TOKEN_STATE_H
+#define KINKO_TOKEN_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "piv.h"
+
+#define TOK_MAX_OBJECT   3072u   /* largest data object value (the 53 contents), as YubiKey */
+#define TOK_MAX_OBJECTS  40u
+#define TOK_SALT_LEN     16u
+#define TOK_HASH_LEN     32u
+#define TOK_MAX_MGMT_KEY 32u
+#define TOK_STATE_MAX    (256u * 1024u)
+
+typedef struct {
+	uint8_t alg;          /* PIV_ALG_*, 0 = empty slot */
+	uint8_t origin;       /* PIV_ORIGIN_* */
+	uint8_t pin_policy;   /* PIV_PIN_POLICY_NEVER/ONCE/ALWAYS, never DEFAULT once stored */
+	uint8_t touch_policy;
+	uint8_t *priv_der;    /* PKCS#8 DER private key: never leaves the firmware */
+	size_t priv_len;
+} tok_key;
+
+typedef struct {
+	uint32_t tag;
+	uint8_t *value;       /* contents of the 53 wrapper as written by PUT DATA */
+	size_t len;
+} tok_object;
+
+typedef struct {
+	uint8_t salt[TOK_SALT_LEN];
+	uint8_t hash[TOK_HASH_LEN];   /* PBKDF2-HMAC-SHA256 of the FF-padded 8-byte value */
+	uint8_t tries_left;
+	uint8_t tries_max;
+	bool is_default;
+} tok_secret;
+
+typedef struct {
+	uint32_t serial;
+	uint8_t version[3];
+	uint8_t guid[16];             /* CHUID GUID */
+	tok_secret pin;
+	tok_secret puk;
+	bool pin_must_change;         /* provisioning flag: the PIN must be changed before use */
+	uint8_t mgmt_alg;             /* PIV_ALG_3DES / AES128 / AES192 / AES256 */
+	uint8_t mgmt_key[TOK_MAX_MGMT_KEY];
+	size_t mgmt_key_len;
+	bool mgmt_is_default;
+	tok_key keys[PIV_KEY_SLOTS];  /* indexed by piv_key_slot_index() */
+	tok_object objects[TOK_MAX_OBJECTS];
+	size_t n_objects;
+} tok_state;
+
+/* Provisioning parameters: NULL secrets mean the factory defaults (YubiKey PIV's). */
+typedef struct {
+	const char *pin;              /* 6..8 bytes */
+	const char *puk;              /* 6..8 bytes */
+	const uint8_t *mgmt_key;      /* raw key bytes */
+	size_t mgmt_key_len;
+	uint8_t mgmt_alg;             /* 0 = 3DES */
+	uint8_t pin_tries;            /* 0 = 3 */
+	uint8_t puk_tries;            /* 0 = 3 */
+	uint32_t serial;              /* 0 = random */
+	bool pin_must_change;
+	bool pin_protected_mgmt;      /* random management key stored PIN-protected (5FFF00) */
+} tok_provision_opts;
+
+#define TOK_DEFAULT_PIN "123456"
+#define TOK_DEFAULT_PUK "12345678"
+extern const uint8_t TOK_DEFAULT_MGMT_KEY[24];
+
+void tok_state_init(tok_state *st);
+void tok_state_free(tok_state *st);   /* wipes keys and secrets */
+
+/* Fresh token. Returns 0, or -EINVAL on a bad parameter (PIN length, key length/alg). */
+int tok_state_provision(tok_state *st, const tok_provision_opts *opts);
+
+/* Secrets: hash an 8-byte padded value; check in constant time. */
+int tok_secret_set(tok_secret *s, const uint8_t padded[PIV_PIN_MAX], uint8_t tries);
+bool tok_secret_matches(const tok_secret *s, const uint8_t padded[PIV_PIN_MAX]);
+
+/* Objects */
+const tok_object *tok_object_get(const tok_state *st, uint32_t tag);
+/* Replace (or with len 0 and value NULL, delete) an object. 0, -ENOSPC, -ENOMEM. */
+int tok_object_put(tok_state *st, uint32_t tag, const uint8_t *value, size_t len);
+
+/* Keys */
+void tok_key_clear(tok_key *k);
+/* Takes ownership of der (it is wiped and freed later). */
+void tok_key_set(tok_key *k, uint8_t alg, uint8_t origin, uint8_t pin_policy, uint8_t *der, size_t len);
+
+/* Encoding (TLV with the common codec, trailed by a SHA-256 over everything before). */
+int tok_state_encode(const tok_state *st, uint8_t **buf, size_t *len);
+int tok_state_decode(tok_state *st, const uint8_t *buf, size_t len);  /* -EBADMSG when corrupt */
+
+/* Load/save through the emulated flash; save is atomic. */
+int tok_state_load(tok_state *st, const char *path);
+int tok_state_save(const tok_state *st, const char *path);
+
+#endif

@@ -1,0 +1,15 @@
+# libFuzzer targets (./configure --enable-fuzzers CC=clang). CI runs each for a bounded time.
+if FUZZERS
+FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined
+noinst_PROGRAMS += fuzz/fuzz_tlv fuzz/fuzz_apdu_dispatch
+fuzz_fuzz_tlv_SOURCES = fuzz/fuzz_tlv.c
+fuzz_fuzz_tlv_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+fuzz_fuzz_tlv_LDFLAGS = $(FUZZ_FLAGS)
+fuzz_fuzz_tlv_LDADD = common/libkinkocommon.la
+fuzz_fuzz_apdu_dispatch_SOURCES = fuzz/fuzz_apdu_dispatch.c
+fuzz_fuzz_apdu_dispatch_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(FUZZ_FLAGS)
+fuzz_fuzz_apdu_dispatch_LDFLAGS = $(FUZZ_FLAGS)
+fuzz_fuzz_apdu_dispatch_LDADD = firmware-stubs/libkinkofw.la $(OPENSSL_LIBS)
+else
+EXTRA_DIST += fuzz/fuzz_tlv.c fuzz/fuzz_apdu_dispatch.c
+endif

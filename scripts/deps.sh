@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages kinko needs to build, test and demo, if any is missing.
+# Usage: scripts/deps.sh            (as root, or with sudo available)
+set -euo pipefail
+
+PACKAGES=(
+	build-essential autoconf automake libtool pkg-config
+	libssl-dev libp11-kit-dev p11-kit libusb-1.0-0-dev libcurl4-openssl-dev libsqlite3-dev
+	libcmocka-dev
+	clang libclang-rt-14-dev valgrind
+	openssl
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+		missing+=("$p")
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "kinko: installing missing packages: ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || { echo "kinko: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+	SUDO="sudo"
+fi
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# kinko's whole test suite: installs what is missing, then builds and runs every test
+# (plain build with -Werror, the same under ASan+UBSan, unit tests under valgrind, the
+# libFuzzer targets for a bounded time, and make distcheck). Ends with "N passed, N failed".
+#
+#   ./test.sh            everything
+#   FUZZ_SECONDS=60 ./test.sh   longer fuzzing (default 20 s per target)
+#   SKIP_DISTCHECK=1 ./test.sh  skip the distcheck stage
+set -uo pipefail
+top=$(cd "$(dirname "$0")" && pwd)
+cd "$top"
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+out="$top/_build"
+passed=0
+failed=0
+failures=()
+
+scripts/deps.sh || { echo "could not install dependencies"; echo "0 passed, 1 failed"; exit 1; }
+autoreconf -fi >/dev/null 2>&1 || { echo "autoreconf failed"; echo "0 passed, 1 failed"; exit 1; }
+
+note_fail() { failed=$((failed + 1)); failures+=("$1"); }
+
+# Adds the PASS/FAIL counts of an automake test-suite.log (TAP: one line per test case).
+count_suite() {
+	local log=$1 stage=$2 p f
+	if [ ! -f "$log" ]; then note_fail "$stage: no test log"; return; fi
+	p=$(awk '/^# PASS:/ {print $3}' "$log"); f=$(awk '/^# (FAIL|ERROR|XPASS):/ {s += $3} END {print s+0}' "$log")
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0}))
+	[ "${f:-0}" -eq 0 ] || failures+=("$stage: $f failed, see $log")
+}
+
+# stage NAME DIR CONFIGURE-ARGS... : configure, build, make check
+stage() {
+	local name=$1 dir=$2; shift 2
+	echo "== $name"
+	rm -rf "$dir"; mkdir -p "$dir"
+	if ! (cd "$dir" && "$top/configure" -q "$@" >configure.out 2>&1); then
+		cat "$dir/configure.out"; note_fail "$name: configure"; return 1
+	fi
+	if ! (cd "$dir" && make -j"$(nproc)" >build.out 2>&1); then
+		tail -40 "$dir/build.out"; note_fail "$name: build"; return 1
+	fi
+	(cd "$dir" && make -j"$(nproc)" check "${CHECK_ARGS[@]}" >check.out 2>&1)
+	grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP)' "$dir/check.out" | grep -v '^PASS' || true
+	count_suite "$dir/test-suite.log" "$name"
+	grep -E '^# (TOTAL|PASS|FAIL|ERROR)' "$dir/test-suite.log" 2>/dev/null | tr '\n' ' '; echo
+}
+
+CHECK_ARGS=()
+stage "build with -Werror, make check" "$out/plain" --enable-werror
+stage "ASan+UBSan, make check" "$out/asan" --enable-werror --enable-sanitizers CC=clang
+
+echo "== unit tests under valgrind"
+CHECK_ARGS=(LOG_COMPILER="valgrind --error-exitcode=99 -q --leak-check=full --errors-for-leak-kinds=definite"
+	TESTS="$(cd "$out/plain" 2>/dev/null && ls tests/unit/test_* 2>/dev/null | grep -v '\.' | tr '\n' ' ')")
+if [ -d "$out/plain" ]; then
+	rm -f "$out/plain/test-suite.log"
+	(cd "$out/plain" && make check "${CHECK_ARGS[@]}" >valgrind.out 2>&1)
+	grep -E '^(FAIL|ERROR)' "$out/plain/valgrind.out" || true
+	count_suite "$out/plain/test-suite.log" "valgrind"
+fi
+
+echo "== fuzzers, ${FUZZ_SECONDS}s each"
+fz="$out/fuzz"
+rm -rf "$fz"; mkdir -p "$fz"
+if (cd "$fz" && "$top/configure" -q --enable-fuzzers CC=clang >configure.out 2>&1 &&
+	make -j"$(nproc)" fuzz/fuzz_tlv fuzz/fuzz_apdu_dispatch >build.out 2>&1); then
+	for t in fuzz_tlv fuzz_apdu_dispatch; do
+		corpus="$fz/corpus-$t"; mkdir -p "$corpus"
+		seeds="$top/fuzz/corpus/${t#fuzz_}"
+		[ -d "$seeds" ] || seeds=""
+		if (cd "$fz" && "./fuzz/$t" -max_total_time="$FUZZ_SECONDS" -print_final_stats=0 \
+			"$corpus" $seeds >"$t.out" 2>&1); then
+			echo "PASS: $t ($(grep -Eo 'Done [0-9]+ runs' "$fz/$t.out" | tail -1))"
+			passed=$((passed + 1))
+		else
+			tail -30 "$fz/$t.out"; note_fail "fuzzer $t"
+		fi
+	done
+else
+	tail -30 "$fz/build.out" "$fz/configure.out" 2>/dev/null; note_fail "fuzz build"
+fi
+
+if [ -z "${SKIP_DISTCHECK:-}" ]; then
+	echo "== make distcheck"
+	if (cd "$out/plain" && make distcheck >distcheck.out 2>&1); then
+		echo "PASS: distcheck"; passed=$((passed + 1))
+	else
+		tail -30 "$out/plain/distcheck.out"; note_fail "distcheck"
+	fi
+fi
+
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "== failures"
+	printf '  %s\n' "${failures[@]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,45 @@
+/* Fixture for applet unit tests: a factory-default token in RAM, driven APDU by APDU. */
+#ifndef KINKO_PIV_TEST_UTIL_H
+#define KINKO_PIV_TEST_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "apdu.h"
+#include "piv_applet.h"
+#include "token_state.h"
+
+typedef struct {
+	tok_state st;
+	piv_applet *applet;
+	uint8_t resp[APDU_MAX_RESPONSE];  /* data of the last response, SW stripped */
+	size_t resp_len;
+	uint16_t sw;
+} piv_fixture;
+
+/* cmocka group/test setup: provisioned with factory defaults (optionally opts), RAM only,
+ * PIV selected. */
+int piv_fixture_setup(void **state);
+int piv_fixture_setup_unselected(void **state);
+int piv_fixture_setup_with(void **state, const tok_provision_opts *opts, bool select);
+int piv_fixture_teardown(void **state);
+
+/* Send one raw APDU given in hex ("00A40400 0B A000..."; spaces ignored). Returns SW. */
+uint16_t piv_tx(piv_fixture *f, const char *hex);
+uint16_t piv_tx_bytes(piv_fixture *f, const uint8_t *apdu, size_t len);
+/* Build and send one APDU (short unless ext or sizes demand extended). */
+uint16_t piv_send(piv_fixture *f, uint8_t cla, uint8_t ins, uint8_t p1, uint8_t p2,
+                  const uint8_t *data, size_t lc, size_t le, bool ext);
+/* Send through apdu_transceive (chaining, GET RESPONSE handled); the whole data in f->resp. */
+uint16_t piv_send_all(piv_fixture *f, uint8_t ins, uint8_t p1, uint8_t p2, const uint8_t *data,
+                      size_t lc, bool ext);
+
+/* Asserting helpers */
+void piv_test_verify_pin(piv_fixture *f, const char *pin);      /* expects 9000 */
+void piv_test_auth_mgmt(piv_fixture *f, uint8_t alg, const uint8_t *key, size_t key_len);
+void piv_test_auth_default_mgmt(piv_fixture *f);                 /* 3DES factory key */
+
+size_t piv_hex_decode(const char *hex, uint8_t *out, size_t cap);
+
+#endif
