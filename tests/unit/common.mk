@@ -1,9 +1,13 @@
 # Unit tests of the shared codecs.
 COMMON_TEST_LDADD = common/libkinkocommon.la $(CMOCKA_LIBS)
-check_PROGRAMS += tests/unit/test_apdu tests/unit/test_tlv tests/unit/test_ccid
-TESTS += tests/unit/test_apdu tests/unit/test_tlv tests/unit/test_ccid
+check_PROGRAMS += tests/unit/test_apdu tests/unit/test_apdu_transceive tests/unit/test_tlv \
+	tests/unit/test_ccid
+TESTS += tests/unit/test_apdu tests/unit/test_apdu_transceive tests/unit/test_tlv \
+	tests/unit/test_ccid
 tests_unit_test_apdu_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_apdu_LDADD = $(COMMON_TEST_LDADD)
+tests_unit_test_apdu_transceive_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_apdu_transceive_LDADD = $(COMMON_TEST_LDADD)
 tests_unit_test_tlv_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_tlv_LDADD = $(COMMON_TEST_LDADD)
 tests_unit_test_ccid_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
