@@ -14,6 +14,13 @@
 #define TOK_HASH_LEN     32u
 #define TOK_MAX_MGMT_KEY 32u
 #define TOK_STATE_MAX    (256u * 1024u)
+#define TOK_TRIES_MAX    15u     /* PIN/PUK tries: what a 63Cx status word can report */
+#define TOK_MAX_KEY_DER  4096u   /* largest stored PKCS#8 key (RSA-3072 is about 1.8 KB) */
+
+/* Firmware version reported by GET VERSION: kinko firmware 1.0.0, not a YubiKey version. */
+#define TOK_VERSION_MAJOR 1u
+#define TOK_VERSION_MINOR 0u
+#define TOK_VERSION_PATCH 0u
 
 typedef struct {
 	uint8_t alg;          /* PIV_ALG_*, 0 = empty slot */
@@ -75,28 +82,41 @@ extern const uint8_t TOK_DEFAULT_MGMT_KEY[24];
 void tok_state_init(tok_state *st);
 void tok_state_free(tok_state *st);   /* wipes keys and secrets */
 
-/* Fresh token. Returns 0, or -EINVAL on a bad parameter (PIN length, key length/alg). */
+/* Fresh token (st is initialised first; opts may be NULL for all defaults). Returns 0, or
+ * -EINVAL on a bad parameter (PIN length, key length/alg, tries above 15). */
 int tok_state_provision(tok_state *st, const tok_provision_opts *opts);
 
-/* Secrets: hash an 8-byte padded value; check in constant time. */
+/* Secrets: hash an 8-byte padded value (fresh salt, tries_left = tries_max = tries, 1..15,
+ * is_default cleared: the caller sets it); check in constant time. */
 int tok_secret_set(tok_secret *s, const uint8_t padded[PIV_PIN_MAX], uint8_t tries);
 bool tok_secret_matches(const tok_secret *s, const uint8_t padded[PIV_PIN_MAX]);
 
 /* Objects */
+/* Tags a token stores: Discovery 7E, BIT group 7F61, the PIV range 5FC101..5FC123 and
+ * the YubiKey vendor range 5FFF00..5FFF15 (admin data, attestation, MS roots). */
+bool tok_object_tag_valid(uint32_t tag);
 const tok_object *tok_object_get(const tok_state *st, uint32_t tag);
-/* Replace (or with len 0 and value NULL, delete) an object. 0, -ENOSPC, -ENOMEM. */
+/* Replace (or with len 0 and value NULL, delete) an object. 0, -ENOSPC, -ENOMEM.
+ * -EINVAL for a tag tok_object_tag_valid refuses, len > TOK_MAX_OBJECT, or NULL value
+ * with len > 0. Any len 0 deletes (an empty object is no object). */
 int tok_object_put(tok_state *st, uint32_t tag, const uint8_t *value, size_t len);
 
 /* Keys */
 void tok_key_clear(tok_key *k);
-/* Takes ownership of der (it is wiped and freed later). */
+/* Takes ownership of der (it is wiped and freed later); touch policy is set to NEVER. */
 void tok_key_set(tok_key *k, uint8_t alg, uint8_t origin, uint8_t pin_policy, uint8_t *der, size_t len);
 
 /* Encoding (TLV with the common codec, trailed by a SHA-256 over everything before). */
+/* encode: -EINVAL when st holds a value decode would refuse (so a save never writes a file
+ * that cannot be loaded). The buffer holds secrets: free it with tok_state_buffer_free. */
 int tok_state_encode(const tok_state *st, uint8_t **buf, size_t *len);
+/* decode: st is initialised first (previous contents are not freed); on error it is left
+ * empty, never half-filled. */
 int tok_state_decode(tok_state *st, const uint8_t *buf, size_t len);  /* -EBADMSG when corrupt */
+void tok_state_buffer_free(uint8_t *buf, size_t len);   /* wipe and free */
 
-/* Load/save through the emulated flash; save is atomic. */
+/* Load/save through the emulated flash; save is atomic. load initialises st like decode
+ * and returns flash_read's -errno (-ENOENT: no such token) or -EBADMSG. */
 int tok_state_load(tok_state *st, const char *path);
 int tok_state_save(const tok_state *st, const char *path);
 

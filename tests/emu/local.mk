@@ -1,13 +1,16 @@
-# The emulator over its real socket, and the kill-during-write test.
+# The emulator over its real socket, as a program (CLI, lifecycle), and the kill-during-write test.
 EMU_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
 EMU_TEST_LDADD = tests/emu/libemuclient.la common/libkinkocommon.la $(CMOCKA_LIBS) $(OPENSSL_LIBS)
 noinst_LTLIBRARIES += tests/emu/libemuclient.la
-tests_emu_libemuclient_la_SOURCES = tests/emu/emu_client.c tests/emu/emu_client.h
+tests_emu_libemuclient_la_SOURCES = tests/emu/emu_client.c tests/emu/emu_client.h \
+	tests/emu/emu_piv.c
 tests_emu_libemuclient_la_CFLAGS = $(EMU_TEST_CFLAGS)
 
-check_PROGRAMS += tests/emu/test_emu_socket tests/emu/test_emu_crash
-TESTS += tests/emu/test_emu_socket tests/emu/test_emu_crash
+check_PROGRAMS += tests/emu/test_emu_socket tests/emu/test_emu_cli tests/emu/test_emu_crash
+TESTS += tests/emu/test_emu_socket tests/emu/test_emu_cli tests/emu/test_emu_crash
 tests_emu_test_emu_socket_CFLAGS = $(EMU_TEST_CFLAGS)
 tests_emu_test_emu_socket_LDADD = $(EMU_TEST_LDADD)
+tests_emu_test_emu_cli_CFLAGS = $(EMU_TEST_CFLAGS)
+tests_emu_test_emu_cli_LDADD = $(EMU_TEST_LDADD)
 tests_emu_test_emu_crash_CFLAGS = $(EMU_TEST_CFLAGS)
 tests_emu_test_emu_crash_LDADD = $(EMU_TEST_LDADD)

@@ -2,21 +2,31 @@
 FW_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
 FW_TEST_LDADD = tests/unit/libpivtest.la firmware-stubs/libkinkofw.la $(CMOCKA_LIBS) $(OPENSSL_LIBS)
 noinst_LTLIBRARIES += tests/unit/libpivtest.la
-tests_unit_libpivtest_la_SOURCES = tests/unit/piv_test_util.c tests/unit/piv_test_util.h
+tests_unit_libpivtest_la_SOURCES = tests/unit/piv_test_util.c tests/unit/piv_test_util.h \
+	tests/unit/piv_test_keys.c tests/unit/piv_test_keys.h
 tests_unit_libpivtest_la_CFLAGS = $(FW_TEST_CFLAGS)
 
 FW_TESTS = \
 	tests/unit/test_token_state \
+	tests/unit/test_token_codec \
+	tests/unit/test_piv_crypto \
 	tests/unit/test_piv_select \
 	tests/unit/test_piv_data \
 	tests/unit/test_piv_pin \
 	tests/unit/test_piv_auth \
+	tests/unit/test_piv_sign \
 	tests/unit/test_piv_keygen \
 	tests/unit/test_piv_ext
 check_PROGRAMS += $(FW_TESTS)
 TESTS += $(FW_TESTS)
+tests_unit_test_token_state_SOURCES = tests/unit/test_token_state.c tests/unit/token_test_util.h
 tests_unit_test_token_state_CFLAGS = $(FW_TEST_CFLAGS)
 tests_unit_test_token_state_LDADD = $(FW_TEST_LDADD)
+tests_unit_test_token_codec_SOURCES = tests/unit/test_token_codec.c tests/unit/token_test_util.h
+tests_unit_test_token_codec_CFLAGS = $(FW_TEST_CFLAGS)
+tests_unit_test_token_codec_LDADD = $(FW_TEST_LDADD)
+tests_unit_test_piv_crypto_CFLAGS = $(FW_TEST_CFLAGS)
+tests_unit_test_piv_crypto_LDADD = $(FW_TEST_LDADD)
 tests_unit_test_piv_select_CFLAGS = $(FW_TEST_CFLAGS)
 tests_unit_test_piv_select_LDADD = $(FW_TEST_LDADD)
 tests_unit_test_piv_data_CFLAGS = $(FW_TEST_CFLAGS)
@@ -25,6 +35,8 @@ tests_unit_test_piv_pin_CFLAGS = $(FW_TEST_CFLAGS)
 tests_unit_test_piv_pin_LDADD = $(FW_TEST_LDADD)
 tests_unit_test_piv_auth_CFLAGS = $(FW_TEST_CFLAGS)
 tests_unit_test_piv_auth_LDADD = $(FW_TEST_LDADD)
+tests_unit_test_piv_sign_CFLAGS = $(FW_TEST_CFLAGS)
+tests_unit_test_piv_sign_LDADD = $(FW_TEST_LDADD)
 tests_unit_test_piv_keygen_CFLAGS = $(FW_TEST_CFLAGS)
 tests_unit_test_piv_keygen_LDADD = $(FW_TEST_LDADD)
 tests_unit_test_piv_ext_CFLAGS = $(FW_TEST_CFLAGS)

@@ -1,0 +1,96 @@
+/* The PIV card driver of the module: every APDU the module sends is built here, through the
+ * shared codecs. One card per slot; callers hold the slot's lock. Nothing here reads more
+ * than the operation needs (APDU economy). */
+#ifndef KINKO_CARD_H
+#define KINKO_CARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "apdu.h"
+#include "transport.h"
+
+typedef enum {
+	CARD_OK = 0,
+	CARD_ERR_ABSENT = -1,         /* token removed */
+	CARD_ERR_DEVICE = -2,         /* transport failure or malformed answer */
+	CARD_ERR_PIN_INCORRECT = -3,  /* *tries_left says how many remain */
+	CARD_ERR_PIN_LOCKED = -4,     /* 6983 */
+	CARD_ERR_SECURITY = -5,       /* 6982: login / management key needed */
+	CARD_ERR_NOT_FOUND = -6,      /* 6A82 / 6A88: no such object or key */
+	CARD_ERR_BAD_INPUT = -7,      /* 6A80 / 6700 / 6A86: the card refused our data */
+	CARD_ERR_NO_MEMORY = -8,      /* host allocation, or 6A84 on the card */
+	CARD_ERR_UNSUPPORTED = -9,    /* 6D00 / 6A81 */
+	CARD_ERR_FAILED = -10,        /* any other status word (see card->last_sw) */
+} card_status;
+
+typedef struct {
+	tr_transport *tr;
+	apdu_channel ch;
+	bool powered;
+	bool selected;
+	uint16_t last_sw;
+	uint8_t atr[33];
+	size_t atr_len;
+	uint8_t mgmt_alg;             /* 9B algorithm, 0 until learnt (GET METADATA 9B) */
+} card;
+
+typedef struct {
+	uint8_t algorithm;
+	uint8_t pin_policy, touch_policy;
+	uint8_t origin;
+	bool is_default;
+	uint8_t tries_max, tries_left;
+	uint8_t pubkey[1024];         /* contents of 7F49 (81/82 or 86 TLVs) */
+	size_t pubkey_len;
+	bool has_policy, has_origin, has_pubkey, has_default, has_retries;
+} card_metadata;
+
+void card_init(card *c, tr_transport *tr);
+void card_cleanup(card *c);
+
+/* Power on (if needed) and SELECT the PIV applet. Re-selects after a reset. */
+card_status card_connect(card *c);
+/* Forget the channel state: next operation powers on and selects again. */
+void card_reset(card *c);
+
+card_status card_get_serial(card *c, uint32_t *serial);
+card_status card_get_version(card *c, uint8_t version[3]);
+card_status card_get_metadata(card *c, uint8_t ref, card_metadata *md);
+
+/* GET DATA: the object's value without its 53 (or 7E) wrapper, malloc'd. */
+card_status card_get_data(card *c, uint32_t tag, uint8_t **value, size_t *len);
+/* PUT DATA: value is wrapped in 53 (7E for Discovery); len 0 deletes. */
+card_status card_put_data(card *c, uint32_t tag, const uint8_t *value, size_t len);
+
+/* PIN/PUK: values are 6..8 bytes (padded here). tries_left is set on CARD_ERR_PIN_INCORRECT
+ * and, when known, on success of card_pin_status. */
+card_status card_verify_pin(card *c, const uint8_t *pin, size_t pin_len, int *tries_left);
+/* Query without a PIN: CARD_OK when verified, CARD_ERR_PIN_INCORRECT with tries otherwise. */
+card_status card_pin_status(card *c, int *tries_left);
+card_status card_logout(card *c);
+card_status card_change_reference(card *c, uint8_t ref, const uint8_t *old, size_t old_len,
+                                  const uint8_t *new_value, size_t new_len, int *tries_left);
+card_status card_unblock_pin(card *c, const uint8_t *puk, size_t puk_len,
+                             const uint8_t *new_pin, size_t new_len, int *tries_left);
+
+/* Card management key (9B) mutual authentication. */
+card_status card_auth_mgmt(card *c, uint8_t alg, const uint8_t *key, size_t key_len);
+/* With the PIN verified: read the PIN-protected management key (ADMIN DATA + Printed)
+ * and authenticate with it. CARD_ERR_NOT_FOUND when the token has none. */
+card_status card_auth_mgmt_with_pin(card *c);
+
+/* GENERATE: pubkey receives the contents of 7F49. */
+card_status card_generate(card *c, uint8_t slot, uint8_t alg, uint8_t pin_policy,
+                          uint8_t *pubkey, size_t cap, size_t *pubkey_len);
+/* GENERAL AUTHENTICATE signing/decipher: in is the padded block (RSA) or digest (ECDSA). */
+card_status card_sign(card *c, uint8_t slot, uint8_t alg, const uint8_t *in, size_t in_len,
+                      uint8_t *out, size_t cap, size_t *out_len);
+/* Random bytes from the card (9B external-authentication challenges). */
+card_status card_random(card *c, uint8_t *out, size_t len);
+
+/* Human-readable name of a status, for traces. */
+const char *card_status_name(card_status s);
+
+#endif

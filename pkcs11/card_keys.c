@@ -1,0 +1,365 @@
+/* Keys on the card: card management key (9B) authentication, with a given key or the
+ * PIN-protected one, key generation, signing, and the card's random numbers. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "card_internal.h"
+#include "piv.h"
+
+#define CARD_BLOCK_MAX 16u         /* AES block; 3DES has 8 */
+#define CARD_MGMT_KEY_MAX 32u      /* AES-256 */
+#define CARD_SIGN_MAX 512u         /* RSA-4096 would still fit */
+#define CARD_GA_RESP_MAX (CARD_SIGN_MAX + 16u)
+#define CARD_GEN_RESP_MAX 1100u    /* 7F49 of RSA-3072 with room to spare */
+/* On-card RSA generation takes seconds (tens on a real token): the message timeout for
+ * GENERATE is raised to this at least. */
+#define CARD_GENERATE_TIMEOUT_MS 120000u
+
+static const char *card_cipher_name(uint8_t alg, size_t *block)
+{
+	*block = 16;
+	switch (alg) {
+	case PIV_ALG_3DES: *block = 8; return "DES-EDE3-ECB";
+	case PIV_ALG_AES128: return "AES-128-ECB";
+	case PIV_ALG_AES192: return "AES-192-ECB";
+	case PIV_ALG_AES256: return "AES-256-ECB";
+	default: return NULL;
+	}
+}
+
+/* One block, ECB without padding. */
+static card_status card_block(EVP_CIPHER *ciph, const uint8_t *key, int enc, const uint8_t *in,
+                              size_t len, uint8_t *out)
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	card_status st = CARD_ERR_NO_MEMORY;
+	int n = 0;
+
+	if (ctx) {
+		st = CARD_ERR_FAILED;
+		if (EVP_CipherInit_ex2(ctx, ciph, key, NULL, enc, NULL) == 1 &&
+		    EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 &&
+		    EVP_CipherUpdate(ctx, out, &n, in, (int)len) == 1 && (size_t)n == len)
+			st = CARD_OK;
+	}
+	EVP_CIPHER_CTX_free(ctx);
+	return st;
+}
+
+/* 7C { tag value } as the whole response; *item is the value. */
+static card_status card_dyn_auth_item(const uint8_t *buf, size_t len, uint32_t tag,
+                                      tlv_item *item)
+{
+	tlv_item outer;
+
+	if (card_tlv_whole(buf, len, PIV_TLV_DYN_AUTH, &outer) != CARD_OK ||
+	    tlv_find(outer.value, outer.len, tag, item) != TLV_OK)
+		return CARD_ERR_DEVICE;
+	return CARD_OK;
+}
+
+typedef struct {
+	uint8_t witness[CARD_BLOCK_MAX], challenge[CARD_BLOCK_MAX], expect[CARD_BLOCK_MAX];
+	uint8_t cmd[4 + 4 * CARD_BLOCK_MAX], resp[64];
+	size_t resp_len;
+} card_mutual;
+
+/* Mutual authentication (SP 800-73-4 appendix A.1 style): the card proves it knows the
+ * key by encrypting our challenge, we prove it by decrypting its witness. */
+static card_status card_mutual_run(card *c, uint8_t alg, EVP_CIPHER *ciph, const uint8_t *key,
+                                   size_t bs, card_mutual *m)
+{
+	static const uint8_t ask[] = {PIV_TLV_DYN_AUTH, 0x02, PIV_TLV_WITNESS, 0x00};
+	card_req rq = {.ins = PIV_INS_GENERAL_AUTH, .p1 = alg, .p2 = PIV_KEY_CARDMGMT,
+	               .data = ask, .lc = sizeof(ask), .out = m->resp, .cap = sizeof(m->resp)};
+	tlv_writer w;
+	tlv_item item;
+	size_t mark;
+	card_status st;
+
+	st = card_run_ok(c, &rq, &m->resp_len);
+	if (st == CARD_OK)
+		st = card_dyn_auth_item(m->resp, m->resp_len, PIV_TLV_WITNESS, &item);
+	if (st == CARD_OK && item.len != bs)
+		st = CARD_ERR_DEVICE;
+	if (st == CARD_OK)
+		st = card_block(ciph, key, 0, item.value, bs, m->witness);
+	if (st == CARD_OK && RAND_bytes(m->challenge, (int)bs) != 1)
+		st = CARD_ERR_FAILED;
+	if (st == CARD_OK)
+		st = card_block(ciph, key, 1, m->challenge, bs, m->expect);
+	if (st != CARD_OK)
+		return st;
+
+	tlv_writer_init(&w, m->cmd, sizeof(m->cmd));
+	mark = tlv_begin(&w, PIV_TLV_DYN_AUTH);
+	tlv_put(&w, PIV_TLV_WITNESS, m->witness, bs);
+	tlv_put(&w, PIV_TLV_CHALLENGE, m->challenge, bs);
+	tlv_end(&w, mark);
+	if (tlv_writer_status(&w) != TLV_OK)
+		return CARD_ERR_FAILED;
+	rq.data = m->cmd;
+	rq.lc = w.len;
+	st = card_run_ok(c, &rq, &m->resp_len);
+	if (st == CARD_OK)
+		st = card_dyn_auth_item(m->resp, m->resp_len, PIV_TLV_RESPONSE, &item);
+	if (st == CARD_OK && item.len != bs)
+		st = CARD_ERR_DEVICE;
+	/* A card that cannot encrypt our challenge is not the card it claims to be. */
+	if (st == CARD_OK && CRYPTO_memcmp(item.value, m->expect, bs) != 0)
+		st = CARD_ERR_SECURITY;
+	return st;
+}
+
+card_status card_auth_mgmt(card *c, uint8_t alg, const uint8_t *key, size_t key_len)
+{
+	size_t bs = 0;
+	const char *name = card_cipher_name(alg, &bs);
+	EVP_CIPHER *ciph;
+	card_mutual m;
+	card_status st;
+
+	if (!name || !key)
+		return CARD_ERR_BAD_INPUT;
+	ciph = EVP_CIPHER_fetch(NULL, name, NULL);
+	if (!ciph)
+		return CARD_ERR_UNSUPPORTED;
+	if ((size_t)EVP_CIPHER_get_key_length(ciph) != key_len ||
+	    (size_t)EVP_CIPHER_get_block_size(ciph) != bs) {
+		EVP_CIPHER_free(ciph);
+		return CARD_ERR_BAD_INPUT;
+	}
+	memset(&m, 0, sizeof(m));
+	st = card_mutual_run(c, alg, ciph, key, bs, &m);
+	if (st == CARD_OK)
+		c->mgmt_alg = alg;
+	OPENSSL_cleanse(&m, sizeof(m));
+	EVP_CIPHER_free(ciph);
+	return st;
+}
+
+/* ADMIN DATA: 80 { 81 bits, ... }; is the management key stored PIN-protected? */
+static card_status card_admin_protected(card *c, bool *protected_key)
+{
+	uint8_t *v = NULL;
+	size_t n = 0;
+	tlv_item flags, bits;
+	card_status st = card_get_data(c, PIV_TAG_ADMIN_DATA, &v, &n);
+
+	*protected_key = false;
+	if (st != CARD_OK)
+		return st;
+	if (tlv_find(v, n, PIV_TLV_ADMIN_FLAGS, &flags) != TLV_OK ||
+	    tlv_find(flags.value, flags.len, PIV_TLV_ADMIN_BITS, &bits) != TLV_OK || bits.len != 1)
+		st = CARD_ERR_DEVICE;
+	else
+		*protected_key = (bits.value[0] & PIV_ADMIN_MGMT_PROTECTED) != 0;
+	free(v);
+	return st;
+}
+
+/* PRINTED: 88 { 89 key }. Needs the PIN verified. */
+static card_status card_protected_key(card *c, uint8_t key[CARD_MGMT_KEY_MAX], size_t *key_len)
+{
+	uint8_t *v = NULL;
+	size_t n = 0;
+	tlv_item holder, item;
+	card_status st = card_get_data(c, PIV_TAG_PRINTED, &v, &n);
+
+	if (st != CARD_OK)
+		return st;
+	if (tlv_find(v, n, PIV_TLV_PRINTED_MGMT, &holder) != TLV_OK ||
+	    tlv_find(holder.value, holder.len, PIV_TLV_PRINTED_MGMTKEY, &item) != TLV_OK ||
+	    item.len == 0 || item.len > CARD_MGMT_KEY_MAX) {
+		st = CARD_ERR_DEVICE;
+	} else {
+		memcpy(key, item.value, item.len);
+		*key_len = item.len;
+	}
+	OPENSSL_cleanse(v, n);
+	free(v);
+	return st;
+}
+
+card_status card_auth_mgmt_with_pin(card *c)
+{
+	uint8_t key[CARD_MGMT_KEY_MAX];
+	size_t key_len = 0;
+	bool protected_key = false;
+	uint8_t alg = 0;
+	card_status st;
+
+	st = card_admin_protected(c, &protected_key);
+	if (st == CARD_OK && !protected_key)
+		return CARD_ERR_NOT_FOUND;
+	if (st != CARD_OK)
+		return st;
+	st = card_protected_key(c, key, &key_len);
+	if (st == CARD_OK)
+		st = card_mgmt_alg(c, &alg);
+	if (st == CARD_OK)
+		st = card_auth_mgmt(c, alg, key, key_len);
+	OPENSSL_cleanse(key, sizeof(key));
+	return st;
+}
+
+/* ---- asymmetric keys ---- */
+
+static bool card_alg_is_rsa(uint8_t alg)
+{
+	return alg == PIV_ALG_RSA2048 || alg == PIV_ALG_RSA3072;
+}
+
+static size_t card_alg_bytes(uint8_t alg)
+{
+	switch (alg) {
+	case PIV_ALG_RSA2048: return 256;
+	case PIV_ALG_RSA3072: return 384;
+	case PIV_ALG_ECCP256: return 32;
+	case PIV_ALG_ECCP384: return 48;
+	default: return 0;
+	}
+}
+
+/* The contents of 7F49 for this algorithm: 81 modulus and 82 exponent, or 86 point. */
+static bool card_pubkey_ok(uint8_t alg, const uint8_t *p, size_t len)
+{
+	size_t kb = card_alg_bytes(alg);
+	tlv_item n, e, pt;
+
+	if (card_alg_is_rsa(alg))
+		return tlv_find(p, len, PIV_TLV_RSA_N, &n) == TLV_OK && n.len >= kb - 1 &&
+		       n.len <= kb + 1 && tlv_find(p, len, PIV_TLV_RSA_E, &e) == TLV_OK &&
+		       e.len >= 1 && e.len <= 8;
+	return tlv_find(p, len, PIV_TLV_EC_POINT, &pt) == TLV_OK && pt.len == 1 + 2 * kb &&
+	       pt.value[0] == 0x04;
+}
+
+card_status card_generate(card *c, uint8_t slot, uint8_t alg, uint8_t pin_policy,
+                          uint8_t *pubkey, size_t cap, size_t *pubkey_len)
+{
+	uint8_t tmpl[16], *out;
+	card_req rq = {.ins = PIV_INS_GENERATE_KEY, .p1 = 0x00, .p2 = slot, .data = tmpl};
+	tlv_writer w;
+	tlv_item pk;
+	size_t mark, n = 0;
+	unsigned saved;
+	card_status st;
+
+	if (!c || !c->tr || piv_key_slot_index(slot) < 0 || card_alg_bytes(alg) == 0 || !pubkey ||
+	    !pubkey_len || pin_policy > PIV_PIN_POLICY_ALWAYS)
+		return CARD_ERR_BAD_INPUT;
+	tlv_writer_init(&w, tmpl, sizeof(tmpl));
+	mark = tlv_begin(&w, PIV_TLV_GEN_TEMPLATE);
+	tlv_put_u8(&w, 0x80, alg);
+	if (pin_policy != PIV_PIN_POLICY_DEFAULT)
+		tlv_put_u8(&w, 0xAA, pin_policy);
+	tlv_end(&w, mark);
+	if (tlv_writer_status(&w) != TLV_OK)
+		return CARD_ERR_FAILED;
+	rq.lc = w.len;
+	out = malloc(CARD_GEN_RESP_MAX);
+	if (!out)
+		return CARD_ERR_NO_MEMORY;
+	rq.out = out;
+	rq.cap = CARD_GEN_RESP_MAX;
+
+	saved = c->tr->timeout_ms;
+	if (c->tr->timeout_ms < CARD_GENERATE_TIMEOUT_MS)
+		c->tr->timeout_ms = CARD_GENERATE_TIMEOUT_MS;
+	st = card_run_ok(c, &rq, &n);
+	c->tr->timeout_ms = saved;
+
+	if (st == CARD_OK && (card_tlv_whole(out, n, PIV_TLV_PUBKEY, &pk) != CARD_OK ||
+	                      !card_pubkey_ok(alg, pk.value, pk.len)))
+		st = CARD_ERR_DEVICE;
+	if (st == CARD_OK && pk.len > cap)
+		st = CARD_ERR_BAD_INPUT;   /* the caller's buffer: not the card's fault */
+	if (st == CARD_OK) {
+		memcpy(pubkey, pk.value, pk.len);
+		*pubkey_len = pk.len;
+	}
+	free(out);
+	return st;
+}
+
+card_status card_sign(card *c, uint8_t slot, uint8_t alg, const uint8_t *in, size_t in_len,
+                      uint8_t *out, size_t cap, size_t *out_len)
+{
+	uint8_t cmd[CARD_SIGN_MAX + 16], resp[CARD_GA_RESP_MAX];
+	card_req rq = {.ins = PIV_INS_GENERAL_AUTH, .p1 = alg, .p2 = slot, .data = cmd,
+	               .out = resp, .cap = sizeof(resp)};
+	tlv_writer w;
+	tlv_item sig;
+	size_t mark, n = 0;
+	card_status st;
+
+	if (piv_key_slot_index(slot) < 0 || card_alg_bytes(alg) == 0 || !in || in_len == 0 ||
+	    in_len > CARD_SIGN_MAX || !out || !out_len)
+		return CARD_ERR_BAD_INPUT;
+	tlv_writer_init(&w, cmd, sizeof(cmd));
+	mark = tlv_begin(&w, PIV_TLV_DYN_AUTH);
+	tlv_put(&w, PIV_TLV_RESPONSE, NULL, 0);
+	tlv_put(&w, PIV_TLV_CHALLENGE, in, in_len);
+	tlv_end(&w, mark);
+	if (tlv_writer_status(&w) != TLV_OK)
+		return CARD_ERR_BAD_INPUT;
+	rq.lc = w.len;
+	st = card_run_ok(c, &rq, &n);
+	if (st == CARD_OK)
+		st = card_dyn_auth_item(resp, n, PIV_TLV_RESPONSE, &sig);
+	if (st == CARD_OK && sig.len == 0)
+		st = CARD_ERR_DEVICE;
+	if (st == CARD_OK && sig.len > cap)
+		st = CARD_ERR_BAD_INPUT;
+	if (st == CARD_OK) {
+		memcpy(out, sig.value, sig.len);
+		*out_len = sig.len;
+	}
+	return st;
+}
+
+/* Each 9B external-authentication request hands out a fresh random challenge of one
+ * cipher block. Side effect (of the applet, as on YubiKey): a 9B request ends any
+ * management-key authentication, so callers draw random numbers before they
+ * authenticate, not between authenticating and using it. */
+card_status card_random(card *c, uint8_t *out, size_t len)
+{
+	static const uint8_t ask[] = {PIV_TLV_DYN_AUTH, 0x02, PIV_TLV_CHALLENGE, 0x00};
+	uint8_t resp[64];
+	card_req rq = {.ins = PIV_INS_GENERAL_AUTH, .p2 = PIV_KEY_CARDMGMT, .data = ask,
+	               .lc = sizeof(ask), .out = resp, .cap = sizeof(resp)};
+	size_t bs = 0, n = 0, take;
+	tlv_item item;
+	uint8_t alg = 0;
+	card_status st;
+
+	if (!out && len)
+		return CARD_ERR_BAD_INPUT;
+	if (len == 0)
+		return CARD_OK;
+	st = card_mgmt_alg(c, &alg);
+	if (st != CARD_OK)
+		return st;
+	card_cipher_name(alg, &bs);
+	rq.p1 = alg;
+	while (len > 0 && st == CARD_OK) {
+		st = card_run_ok(c, &rq, &n);
+		if (st == CARD_OK)
+			st = card_dyn_auth_item(resp, n, PIV_TLV_CHALLENGE, &item);
+		if (st == CARD_OK && item.len != bs)
+			st = CARD_ERR_DEVICE;
+		if (st == CARD_OK) {
+			take = len < bs ? len : bs;
+			memcpy(out, item.value, take);
+			out += take;
+			len -= take;
+		}
+	}
+	OPENSSL_cleanse(resp, sizeof(resp));
+	return st;
+}

@@ -1,0 +1,91 @@
+/* The host side of a USB CCID bulk exchange (CCID 1.1 section 6), shared by every
+ * transport that carries CCID messages: one command out, its one reply back, checked
+ * field by field before anything in it is used. */
+#include "transport.h"
+
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "ccid.h"
+
+/* A token asking for more time keeps us waiting at most this many extensions (each one
+ * a full message timeout): a card stuck in "wait" must not hang the application. */
+#define CCID_HOST_MAX_TIME_EXT 30u
+
+#define CCID_CMD_STATUS_MASK 0xC0u
+#define CCID_ICC_STATUS_MASK 0x03u
+
+/* Check one received message against the command it should answer. */
+static tr_status ccid_host_check(const uint8_t *buf, size_t len, uint8_t seq, uint8_t slot,
+                                 uint8_t reply_type, ccid_header *h)
+{
+	uint8_t cmd_status;
+
+	if (len < CCID_HEADER_LEN)
+		return TR_ERR_PROTOCOL;
+	ccid_header_decode(buf, h);
+	if (h->length > CCID_MAX_DATA || h->length != len - CCID_HEADER_LEN)
+		return TR_ERR_PROTOCOL;
+	/* Every command waits for its own answer, so a reply to anything else means the
+	 * stream is out of step. */
+	if (h->seq != seq || h->slot != slot || h->type != reply_type)
+		return TR_ERR_PROTOCOL;
+	cmd_status = h->param[0] & CCID_CMD_STATUS_MASK;
+	if (cmd_status == CCID_CMD_STATUS_MASK ||
+	    (h->param[0] & CCID_ICC_STATUS_MASK) == CCID_ICC_STATUS_MASK ||
+	    (h->param[0] & ~(CCID_CMD_STATUS_MASK | CCID_ICC_STATUS_MASK)) != 0)
+		return TR_ERR_PROTOCOL;
+	/* SlotStatus carries no data (CCID 1.1 6.2.2); a failed command none either. */
+	if ((reply_type == CCID_RDR_TO_PC_SLOT_STATUS || cmd_status == CCID_CMD_FAILED) &&
+	    h->length != 0)
+		return TR_ERR_PROTOCOL;
+	return TR_OK;
+}
+
+tr_status ccid_host_command(ccid_host *h, uint8_t type, const uint8_t *data, size_t len,
+                            uint8_t reply_type, uint8_t *buf, size_t cap, const uint8_t **out,
+                            size_t *out_len, uint8_t *status, uint8_t *error, unsigned timeout_ms)
+{
+	static const uint8_t no_param[3];
+	const uint8_t slot = 0;
+	ccid_header rh;
+	unsigned waits;
+	size_t n, got;
+	uint8_t seq;
+	tr_status st;
+
+	if (!h || !h->send || !h->recv || !buf || !out || !out_len || !status || !error ||
+	    cap < CCID_HEADER_LEN + CCID_MAX_DATA || (len && !data))
+		return TR_ERR_PROTOCOL;
+	seq = h->seq++;
+	n = ccid_message_build(buf, cap, type, slot, seq, no_param, data, len);
+	if (n == 0)
+		return TR_ERR_PROTOCOL;
+	st = h->send(h->ctx, buf, n, timeout_ms);
+	/* The command may carry a PIN or a key: it does not stay in the buffer. */
+	OPENSSL_cleanse(buf, n);
+	if (st != TR_OK)
+		return st;
+
+	for (waits = 0;; waits++) {
+		got = 0;
+		st = h->recv(h->ctx, buf, cap, &got, timeout_ms);
+		if (st != TR_OK)
+			return st;
+		if (got > cap)
+			return TR_ERR_PROTOCOL;
+		st = ccid_host_check(buf, got, seq, slot, reply_type, &rh);
+		if (st != TR_OK)
+			return st;
+		if ((rh.param[0] & CCID_CMD_STATUS_MASK) != CCID_CMD_TIME_EXTENSION)
+			break;
+		if (rh.length != 0 || waits + 1 >= CCID_HOST_MAX_TIME_EXT)
+			return rh.length != 0 ? TR_ERR_PROTOCOL : TR_ERR_TIMEOUT;
+	}
+	*out = buf + CCID_HEADER_LEN;
+	*out_len = rh.length;
+	*status = rh.param[0];
+	*error = rh.param[1];
+	return TR_OK;
+}

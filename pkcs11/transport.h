@@ -1,0 +1,65 @@
+/* The module's view of a token reader: one small interface, so the PIV and PKCS#11 layers
+ * cannot tell the emulator socket from the USB token (or, later, PC/SC). Both current
+ * transports carry USB CCID bulk messages; ccid_host.c holds that logic once. */
+#ifndef KINKO_TRANSPORT_H
+#define KINKO_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+	TR_OK = 0,
+	TR_ERR_ABSENT = -1,    /* no card / device gone */
+	TR_ERR_IO = -2,        /* the channel failed (socket closed, USB error) */
+	TR_ERR_PROTOCOL = -3,  /* the token answered something malformed */
+	TR_ERR_TIMEOUT = -4,   /* no answer in time */
+	TR_ERR_NOMEM = -5,
+} tr_status;
+
+typedef struct tr_transport tr_transport;
+
+typedef struct {
+	const char *name;
+	/* Open the channel (connect the socket, claim the USB interface). Idempotent. */
+	tr_status (*open)(tr_transport *t);
+	/* Power the card on (a USB reset for the card's security state); ATR out. */
+	tr_status (*power_on)(tr_transport *t, uint8_t *atr, size_t cap, size_t *atr_len);
+	/* One APDU exchange. resp must hold APDU_MAX_RESPONSE bytes. */
+	tr_status (*transmit)(tr_transport *t, const uint8_t *apdu, size_t len, uint8_t *resp,
+	                      size_t cap, size_t *resp_len);
+	/* Is a card present? Opens the channel if needed; never changes the card's state. */
+	tr_status (*present)(tr_transport *t, bool *present);
+	/* Release the channel (close the socket, release the interface). */
+	void (*close)(tr_transport *t);
+	void (*destroy)(tr_transport *t);
+} tr_ops;
+
+struct tr_transport {
+	const tr_ops *ops;
+	char *id;              /* stable identity for slot bookkeeping (socket path, USB bus/port) */
+	unsigned timeout_ms;   /* per message */
+};
+
+/* CCID bulk exchange over a message channel (socket or USB bulk endpoints). */
+typedef struct {
+	/* Send one whole message. */
+	tr_status (*send)(void *ctx, const uint8_t *msg, size_t len, unsigned timeout_ms);
+	/* Receive one whole message (header + dwLength bytes) into buf. */
+	tr_status (*recv)(void *ctx, uint8_t *buf, size_t cap, size_t *len, unsigned timeout_ms);
+	void *ctx;
+	uint8_t seq;
+} ccid_host;
+
+/* Send a CCID command and wait for its reply (matching bSeq, honouring time extensions).
+ * reply_type is the expected message type; *out and *out_len point into buf (which must hold
+ * CCID_HEADER_LEN + CCID_MAX_DATA bytes); *status and *error are bStatus and bError.
+ * A reply that is not well formed is TR_ERR_PROTOCOL. */
+tr_status ccid_host_command(ccid_host *h, uint8_t type, const uint8_t *data, size_t len,
+                            uint8_t reply_type, uint8_t *buf, size_t cap, const uint8_t **out,
+                            size_t *out_len, uint8_t *status, uint8_t *error, unsigned timeout_ms);
+
+/* The UNIX-socket transport to kinko-token-emu. */
+tr_transport *tr_socket_new(const char *path);
+
+#endif

@@ -1,0 +1,361 @@
+/* The transport to kinko-token-emu: USB CCID bulk messages over a UNIX stream socket.
+ * Every wait is bounded by poll() (the module never hangs on a silent token), SIGPIPE is
+ * never raised in the host application (MSG_NOSIGNAL), and any failure of the stream
+ * closes the socket, so the next operation reconnects to a clean stream. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "ccid.h"
+#include "transport.h"
+
+#define TR_SOCKET_DEFAULT_TIMEOUT_MS 5000u
+#define TR_SOCKET_BUF_LEN (CCID_HEADER_LEN + CCID_MAX_DATA)
+/* A listener with a full backlog refuses with EAGAIN; try again this often. */
+#define TR_SOCKET_CONNECT_RETRY_MS 10
+
+typedef struct {
+	tr_transport base;
+	char *path;
+	int fd;
+	ccid_host host;
+	uint8_t *buf;            /* one message, TR_SOCKET_BUF_LEN bytes */
+	size_t buf_used;         /* high-water mark, wiped on close */
+} tr_socket;
+
+static long long tr_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait for events until the deadline. TR_OK, TR_ERR_TIMEOUT or TR_ERR_IO. */
+static tr_status tr_socket_wait(int fd, short events, long long deadline)
+{
+	for (;;) {
+		struct pollfd pfd = {.fd = fd, .events = events};
+		long long left = deadline - tr_now_ms();
+		int r;
+
+		if (left <= 0)
+			return TR_ERR_TIMEOUT;
+		r = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+		if (r > 0)
+			return TR_OK;   /* POLLHUP/POLLERR too: the next call reports it */
+		if (r < 0 && errno != EINTR)
+			return TR_ERR_IO;
+	}
+}
+
+static void tr_socket_close(tr_transport *t)
+{
+	tr_socket *s = (tr_socket *)t;
+
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	if (s->buf && s->buf_used)
+		OPENSSL_cleanse(s->buf, s->buf_used);
+	s->buf_used = 0;
+}
+
+static tr_status tr_socket_connect_errno(int err)
+{
+	/* Nobody listens there: the token is not plugged in. */
+	if (err == ENOENT || err == ECONNREFUSED || err == ENOTDIR)
+		return TR_ERR_ABSENT;
+	return TR_ERR_IO;
+}
+
+/* connect() on a non-blocking UNIX socket fails with EAGAIN while the backlog is full. */
+static tr_status tr_socket_connect(tr_socket *s, const struct sockaddr_un *sa, long long deadline)
+{
+	for (;;) {
+		if (connect(s->fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0)
+			return TR_OK;
+		if (errno == EINTR)
+			continue;
+		if (errno == EINPROGRESS) {
+			int err = 0;
+			socklen_t el = sizeof(err);
+			tr_status st = tr_socket_wait(s->fd, POLLOUT, deadline);
+
+			if (st != TR_OK)
+				return st;
+			if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0)
+				return TR_ERR_IO;
+			return err == 0 ? TR_OK : tr_socket_connect_errno(err);
+		}
+		if (errno != EAGAIN)
+			return tr_socket_connect_errno(errno);
+		if (tr_now_ms() + TR_SOCKET_CONNECT_RETRY_MS > deadline)
+			return TR_ERR_TIMEOUT;
+		poll(NULL, 0, TR_SOCKET_CONNECT_RETRY_MS);
+	}
+}
+
+static tr_status tr_socket_open(tr_transport *t)
+{
+	tr_socket *s = (tr_socket *)t;
+	struct sockaddr_un sa;
+	size_t plen = strlen(s->path);
+	tr_status st;
+
+	if (s->fd >= 0)
+		return TR_OK;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (plen == 0 || plen >= sizeof(sa.sun_path))
+		return TR_ERR_ABSENT;
+	memcpy(sa.sun_path, s->path, plen + 1);
+	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->fd < 0)
+		return errno == ENOMEM || errno == ENOBUFS ? TR_ERR_NOMEM : TR_ERR_IO;
+	st = tr_socket_connect(s, &sa, tr_now_ms() + t->timeout_ms);
+	if (st != TR_OK)
+		tr_socket_close(t);
+	return st;
+}
+
+static tr_status tr_socket_send(void *ctx, const uint8_t *msg, size_t len, unsigned timeout_ms)
+{
+	tr_socket *s = ctx;
+	long long deadline = tr_now_ms() + timeout_ms;
+	tr_status st;
+
+	while (len > 0) {
+		ssize_t n = send(s->fd, msg, len, MSG_NOSIGNAL);
+
+		if (n > 0) {
+			msg += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			st = tr_socket_wait(s->fd, POLLOUT, deadline);
+			if (st != TR_OK)
+				return st;
+			continue;
+		}
+		return TR_ERR_IO;   /* EPIPE, ECONNRESET: the emulator went away */
+	}
+	return TR_OK;
+}
+
+/* Exactly len bytes before the deadline. */
+static tr_status tr_socket_read_exact(tr_socket *s, uint8_t *buf, size_t len, long long deadline)
+{
+	tr_status st;
+
+	while (len > 0) {
+		ssize_t n = recv(s->fd, buf, len, 0);
+
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n == 0)
+			return TR_ERR_IO;   /* EOF: the peer closed */
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return TR_ERR_IO;
+		st = tr_socket_wait(s->fd, POLLIN, deadline);
+		if (st != TR_OK)
+			return st;
+	}
+	return TR_OK;
+}
+
+/* One message: the 10-byte header, then exactly dwLength bytes, never more than fit. */
+static tr_status tr_socket_recv(void *ctx, uint8_t *buf, size_t cap, size_t *len,
+                                unsigned timeout_ms)
+{
+	tr_socket *s = ctx;
+	long long deadline = tr_now_ms() + timeout_ms;
+	ccid_header h;
+	tr_status st;
+
+	if (cap < CCID_HEADER_LEN)
+		return TR_ERR_PROTOCOL;
+	st = tr_socket_read_exact(s, buf, CCID_HEADER_LEN, deadline);
+	if (st != TR_OK)
+		return st;
+	ccid_header_decode(buf, &h);
+	if (h.length > CCID_MAX_DATA || h.length > cap - CCID_HEADER_LEN)
+		return TR_ERR_PROTOCOL;
+	st = tr_socket_read_exact(s, buf + CCID_HEADER_LEN, h.length, deadline);
+	if (st != TR_OK)
+		return st;
+	*len = CCID_HEADER_LEN + h.length;
+	if (*len > s->buf_used)
+		s->buf_used = *len;
+	return TR_OK;
+}
+
+/* One command and its reply; a failed exchange leaves the stream unusable, so it is
+ * closed (a late reply must not be taken for the answer to the next command). */
+static tr_status tr_socket_command(tr_socket *s, uint8_t type, const uint8_t *data, size_t len,
+                                   uint8_t reply_type, const uint8_t **out, size_t *out_len,
+                                   uint8_t *status, uint8_t *error)
+{
+	tr_status st = tr_socket_open(&s->base);
+
+	if (st != TR_OK)
+		return st;
+	if (CCID_HEADER_LEN + len > s->buf_used)
+		s->buf_used = CCID_HEADER_LEN + len < TR_SOCKET_BUF_LEN ? CCID_HEADER_LEN + len
+		                                                        : TR_SOCKET_BUF_LEN;
+	st = ccid_host_command(&s->host, type, data, len, reply_type, s->buf, TR_SOCKET_BUF_LEN,
+	                       out, out_len, status, error, s->base.timeout_ms);
+	if (st != TR_OK)
+		tr_socket_close(&s->base);
+	return st;
+}
+
+/* A command the reader refused: no card, or the card is not powered (someone powered it
+ * off, or never on). The caller powers on again for TR_ERR_IO. */
+static tr_status tr_socket_failed(uint8_t status)
+{
+	if ((status & 0x03) == CCID_ICC_ABSENT)
+		return TR_ERR_ABSENT;
+	return TR_ERR_IO;
+}
+
+static tr_status tr_socket_power_on(tr_transport *t, uint8_t *atr, size_t cap, size_t *atr_len)
+{
+	tr_socket *s = (tr_socket *)t;
+	const uint8_t *data;
+	size_t n;
+	uint8_t status, error;
+	tr_status st;
+
+	st = tr_socket_command(s, CCID_PC_TO_RDR_ICC_POWER_ON, NULL, 0, CCID_RDR_TO_PC_DATA_BLOCK,
+	                       &data, &n, &status, &error);
+	if (st != TR_OK)
+		return st;
+	if (status & CCID_CMD_FAILED)
+		return tr_socket_failed(status);
+	/* An ATR is at least TS and T0 (ISO 7816-3), at most 33 bytes. */
+	if (n < 2 || n > 33 || (atr && n > cap) || (status & 0x03) != CCID_ICC_PRESENT_ACTIVE) {
+		tr_socket_close(t);
+		return TR_ERR_PROTOCOL;
+	}
+	if (atr) {
+		memcpy(atr, data, n);
+		*atr_len = n;
+	}
+	return TR_OK;
+}
+
+static tr_status tr_socket_transmit(tr_transport *t, const uint8_t *apdu, size_t len,
+                                    uint8_t *resp, size_t cap, size_t *resp_len)
+{
+	tr_socket *s = (tr_socket *)t;
+	const uint8_t *data;
+	size_t n;
+	uint8_t status, error;
+	tr_status st;
+
+	if (!apdu || len == 0 || !resp || !resp_len)
+		return TR_ERR_PROTOCOL;
+	st = tr_socket_command(s, CCID_PC_TO_RDR_XFR_BLOCK, apdu, len, CCID_RDR_TO_PC_DATA_BLOCK,
+	                       &data, &n, &status, &error);
+	if (st != TR_OK)
+		return st;
+	if (status & CCID_CMD_FAILED)
+		return tr_socket_failed(status);
+	/* A response APDU has at least SW1 SW2. */
+	if (n < 2 || n > cap) {
+		tr_socket_close(t);
+		return TR_ERR_PROTOCOL;
+	}
+	memcpy(resp, data, n);
+	*resp_len = n;
+	/* The answer may hold the PIN-protected management key. */
+	OPENSSL_cleanse(s->buf, CCID_HEADER_LEN + n);
+	return TR_OK;
+}
+
+static tr_status tr_socket_present(tr_transport *t, bool *present)
+{
+	tr_socket *s = (tr_socket *)t;
+	const uint8_t *data;
+	size_t n;
+	uint8_t status, error;
+	tr_status st;
+
+	*present = false;
+	st = tr_socket_command(s, CCID_PC_TO_RDR_GET_SLOT_STATUS, NULL, 0,
+	                       CCID_RDR_TO_PC_SLOT_STATUS, &data, &n, &status, &error);
+	/* No emulator listening is no token. */
+	if (st == TR_ERR_ABSENT)
+		return TR_OK;
+	if (st != TR_OK)
+		return st;
+	if (status & CCID_CMD_FAILED)
+		return TR_ERR_IO;
+	*present = (status & 0x03) != CCID_ICC_ABSENT;
+	return TR_OK;
+}
+
+static void tr_socket_destroy(tr_transport *t)
+{
+	tr_socket *s = (tr_socket *)t;
+
+	if (!s)
+		return;
+	tr_socket_close(t);
+	free(s->buf);
+	free(s->path);
+	free(s->base.id);
+	free(s);
+}
+
+static const tr_ops tr_socket_ops = {
+	.name = "socket",
+	.open = tr_socket_open,
+	.power_on = tr_socket_power_on,
+	.transmit = tr_socket_transmit,
+	.present = tr_socket_present,
+	.close = tr_socket_close,
+	.destroy = tr_socket_destroy,
+};
+
+tr_transport *tr_socket_new(const char *path)
+{
+	tr_socket *s;
+
+	if (!path)
+		return NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->fd = -1;
+	s->path = strdup(path);
+	s->base.id = strdup(path);
+	s->buf = malloc(TR_SOCKET_BUF_LEN);
+	if (!s->path || !s->base.id || !s->buf) {
+		tr_socket_destroy(&s->base);
+		return NULL;
+	}
+	s->base.ops = &tr_socket_ops;
+	s->base.timeout_ms = TR_SOCKET_DEFAULT_TIMEOUT_MS;
+	s->host.send = tr_socket_send;
+	s->host.recv = tr_socket_recv;
+	s->host.ctx = s;
+	return &s->base;
+}

@@ -1,0 +1,39 @@
+/* Helpers of the card driver's tests: an emulated token with a card on it, and OpenSSL
+ * checks of what the card signs. */
+#ifndef KINKO_CARD_TEST_UTIL_H
+#define KINKO_CARD_TEST_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#include "card.h"
+#include "emu_client.h"
+#include "transport.h"
+
+typedef struct {
+	emu_proc p;
+	tr_transport *tr;
+	card c;
+} card_fixture;
+
+/* A fresh token provisioned with init_args (NULL for the factory defaults), served, and
+ * a card (not yet connected) on a socket transport to it. 0 or -1. */
+int card_fixture_start(card_fixture *f, const char *const *init_args);
+void card_fixture_stop(card_fixture *f);
+
+/* The factory secrets of issue 2. */
+extern const uint8_t test_default_mgmt_key[24];
+#define TEST_PIN "123456"
+#define TEST_PUK "12345678"
+
+/* A public key from the contents of a 7F49 template. NULL on failure. */
+EVP_PKEY *test_pubkey_from_7f49(uint8_t alg, const uint8_t *p, size_t len);
+/* EMSA-PKCS1-v1_5 block of a SHA-256 digest for a modulus of mod_len bytes. 0 or -1. */
+int test_pkcs1_sha256_block(const uint8_t digest[32], uint8_t *block, size_t mod_len);
+/* Verify a PKCS#1 v1.5 SHA-256 (RSA) or ECDSA (EC, DER signature) over digest. 1 if valid. */
+int test_verify_digest(EVP_PKEY *pkey, const uint8_t digest[32], const uint8_t *sig,
+                       size_t sig_len);
+
+#endif
