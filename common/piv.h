@@ -24,6 +24,8 @@ static const uint8_t PIV_AID[] = {0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10
 #define PIV_INS_GET_SERIAL        0xF8
 #define PIV_INS_GET_METADATA      0xF7
 #define PIV_INS_ATTEST            0xF9
+#define PIV_INS_MOVE_KEY          0xF6   /* YubiKey 5.7; P1 FF (delete) is all kinko does */
+#define PIV_MOVE_KEY_DELETE       0xFF
 
 /* Status words */
 #define SW_OK                      0x9000
@@ -112,6 +114,21 @@ static const uint8_t PIV_AID[] = {0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10
 #define PIV_META_PUBKEY     0x04
 #define PIV_META_IS_DEFAULT 0x05
 #define PIV_META_RETRIES    0x06   /* total, remaining */
+
+/* INVENTORY, a kinko extension: GET METADATA of reference 00 (00 F7 00 00) answers what
+ * the token holds in one short exchange (see README, "kinko extensions"):
+ *   F8 04 serial | 06 02 PIN max, left | 07 02 PUK max, left | 05 01 PIN is default
+ *   | C0 04 change counter | per key: E0 { 80 ref, 01 alg, 02 PIN+touch policy, 03 origin }
+ *   | E1 { 5C tag ... one per data object present } */
+#define PIV_REF_INVENTORY     0x00
+#define PIV_INV_SERIAL        0xF8
+#define PIV_INV_PIN_TRIES     0x06
+#define PIV_INV_PUK_TRIES     0x07
+#define PIV_INV_PIN_DEFAULT   0x05
+#define PIV_INV_COUNTER       0xC0
+#define PIV_INV_KEY           0xE0
+#define PIV_INV_KEY_REF       0x80
+#define PIV_INV_OBJECTS       0xE1
 
 #define PIV_ORIGIN_GENERATED 0x01
 #define PIV_ORIGIN_IMPORTED  0x02

@@ -1,6 +1,6 @@
 /* The PIV applet's core: APDU parsing, command and response chaining, dispatch, the
  * volatile security state, SELECT and the ATR. The commands live in piv_data.c,
- * piv_pin.c, piv_auth.c, piv_keygen.c and piv_ext.c. */
+ * piv_pin.c, piv_auth.c, piv_keygen.c (GENERATE, MOVE KEY) and piv_ext.c. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +57,7 @@ static const struct piv_dispatch piv_commands[] = {
 	{.ins = PIV_INS_GET_VERSION, .fn = piv_cmd_get_version},
 	{.ins = PIV_INS_GET_SERIAL, .fn = piv_cmd_get_serial},
 	{.ins = PIV_INS_GET_METADATA, .fn = piv_cmd_get_metadata},
+	{.ins = PIV_INS_MOVE_KEY, .fn = piv_cmd_move_key},
 };
 
 const uint8_t *piv_applet_atr(size_t *len)
@@ -108,6 +109,8 @@ void piv_applet_free(piv_applet *a)
 	if (a == NULL)
 		return;
 	piv_applet_reset(a);
+	for (size_t i = 0; i < PIV_KEY_SLOTS; i++)
+		piv_key_cache_clear(&a->key_cache[i]);
 	free(a->pending);
 	free(a->state_path);
 	free(a);

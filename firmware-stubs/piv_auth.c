@@ -284,14 +284,16 @@ static uint16_t auth_private(piv_applet *a, const apdu_cmd *cmd, int idx, piv_re
 		 * padded by the host to the field size. */
 		if (kb == 0 || d[DA_CHALLENGE].len != kb)
 			return SW_WRONG_DATA;
-		rc = piv_crypto_sign(k->alg, k->priv_der, k->priv_len, d[DA_CHALLENGE].value,
-		                     d[DA_CHALLENGE].len, out, sizeof(out), &out_len);
+		rc = piv_crypto_sign_cached(&a->key_cache[idx], k->alg, k->priv_der, k->priv_len,
+		                            d[DA_CHALLENGE].value, d[DA_CHALLENGE].len, out,
+		                            sizeof(out), &out_len);
 	} else {
 		/* Uncompressed point only (04 || X || Y), as YubiKey. */
 		if (!alg_is_ec(k->alg) || d[DA_EXPONENT].len != 1 + 2 * kb)
 			return SW_WRONG_DATA;
-		rc = piv_crypto_ecdh(k->alg, k->priv_der, k->priv_len, d[DA_EXPONENT].value,
-		                     d[DA_EXPONENT].len, out, sizeof(out), &out_len);
+		rc = piv_crypto_ecdh_cached(&a->key_cache[idx], k->alg, k->priv_der, k->priv_len,
+		                            d[DA_EXPONENT].value, d[DA_EXPONENT].len, out,
+		                            sizeof(out), &out_len);
 	}
 	if (rc != 0)
 		sw = crypto_sw(rc);

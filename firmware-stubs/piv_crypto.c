@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,6 +81,44 @@ static EVP_PKEY *piv_crypto_load(uint8_t alg, const uint8_t *der, size_t len)
 	}
 	if (pkey == NULL)
 		ERR_clear_error();   /* a refused input is not a library error to report later */
+	return pkey;
+}
+
+void piv_key_cache_clear(piv_key_cache *c)
+{
+	if (c == NULL)
+		return;
+	EVP_PKEY_free(c->pkey);
+	if (c->der != NULL)
+		OPENSSL_clear_free(c->der, c->len);
+	memset(c, 0, sizeof(*c));
+}
+
+/* The parsed key: from the cache when it holds exactly these bytes, else parsed (and, with a
+ * cache, remembered). *owned tells the caller to free the key itself. */
+static EVP_PKEY *piv_crypto_key(piv_key_cache *c, uint8_t alg, const uint8_t *der, size_t len,
+                                bool *owned)
+{
+	EVP_PKEY *pkey;
+	uint8_t *copy;
+
+	*owned = false;
+	if (c != NULL && c->pkey != NULL && c->alg == alg && c->len == len && der != NULL &&
+	    CRYPTO_memcmp(c->der, der, len) == 0)
+		return c->pkey;
+	pkey = piv_crypto_load(alg, der, len);
+	if (pkey == NULL)
+		return NULL;
+	if (c == NULL || (copy = OPENSSL_malloc(len)) == NULL) {
+		*owned = true;
+		return pkey;
+	}
+	memcpy(copy, der, len);
+	piv_key_cache_clear(c);
+	c->der = copy;
+	c->len = len;
+	c->alg = alg;
+	c->pkey = pkey;
 	return pkey;
 }
 
@@ -256,24 +295,34 @@ static int piv_crypto_ecdsa(EVP_PKEY *pkey, uint8_t alg, const uint8_t *in, size
 	return rc;
 }
 
-int piv_crypto_sign(uint8_t alg, const uint8_t *priv_der, size_t priv_len, const uint8_t *in,
-                    size_t in_len, uint8_t *out, size_t cap, size_t *out_len)
+int piv_crypto_sign_cached(piv_key_cache *c, uint8_t alg, const uint8_t *priv_der,
+                           size_t priv_len, const uint8_t *in, size_t in_len, uint8_t *out,
+                           size_t cap, size_t *out_len)
 {
 	EVP_PKEY *pkey;
+	bool owned;
 	int rc;
 
 	if (in == NULL || out == NULL || out_len == NULL || piv_crypto_key_bytes(alg) == 0)
 		return -EINVAL;
 	*out_len = 0;
-	pkey = piv_crypto_load(alg, priv_der, priv_len);
+	pkey = piv_crypto_key(c, alg, priv_der, priv_len, &owned);
 	if (pkey == NULL)
 		return -EINVAL;
 	if (piv_crypto_is_rsa(alg))
 		rc = piv_crypto_rsa_raw(pkey, alg, in, in_len, out, cap, out_len);
 	else
 		rc = piv_crypto_ecdsa(pkey, alg, in, in_len, out, cap, out_len);
-	EVP_PKEY_free(pkey);
+	if (owned)
+		EVP_PKEY_free(pkey);
 	return rc;
+}
+
+int piv_crypto_sign(uint8_t alg, const uint8_t *priv_der, size_t priv_len, const uint8_t *in,
+                    size_t in_len, uint8_t *out, size_t cap, size_t *out_len)
+{
+	return piv_crypto_sign_cached(NULL, alg, priv_der, priv_len, in, in_len, out, cap,
+	                              out_len);
 }
 
 /* An uncompressed point on the key's curve, as a public EVP_PKEY; NULL if it is not one. */
@@ -318,9 +367,18 @@ static EVP_PKEY *piv_crypto_peer(uint8_t alg, const uint8_t *point, size_t point
 int piv_crypto_ecdh(uint8_t alg, const uint8_t *priv_der, size_t priv_len, const uint8_t *point,
                     size_t point_len, uint8_t *out, size_t cap, size_t *out_len)
 {
+	return piv_crypto_ecdh_cached(NULL, alg, priv_der, priv_len, point, point_len, out, cap,
+	                              out_len);
+}
+
+int piv_crypto_ecdh_cached(piv_key_cache *c, uint8_t alg, const uint8_t *priv_der,
+                           size_t priv_len, const uint8_t *point, size_t point_len, uint8_t *out,
+                           size_t cap, size_t *out_len)
+{
 	EVP_PKEY *pkey, *peer;
 	EVP_PKEY_CTX *ctx;
 	size_t len;
+	bool owned;
 	int rc = -EIO;
 
 	if (point == NULL || out == NULL || out_len == NULL || piv_crypto_curve(alg) == NULL)
@@ -328,12 +386,13 @@ int piv_crypto_ecdh(uint8_t alg, const uint8_t *priv_der, size_t priv_len, const
 	*out_len = 0;
 	if (cap < piv_crypto_key_bytes(alg))
 		return -ENOSPC;
-	pkey = piv_crypto_load(alg, priv_der, priv_len);
+	pkey = piv_crypto_key(c, alg, priv_der, priv_len, &owned);
 	if (pkey == NULL)
 		return -EINVAL;
 	peer = piv_crypto_peer(alg, point, point_len);
 	if (peer == NULL) {
-		EVP_PKEY_free(pkey);
+		if (owned)
+			EVP_PKEY_free(pkey);
 		return -EINVAL;
 	}
 	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
@@ -345,7 +404,8 @@ int piv_crypto_ecdh(uint8_t alg, const uint8_t *priv_der, size_t priv_len, const
 	}
 	EVP_PKEY_CTX_free(ctx);
 	EVP_PKEY_free(peer);
-	EVP_PKEY_free(pkey);
+	if (owned)
+		EVP_PKEY_free(pkey);
 	return rc;
 }
 

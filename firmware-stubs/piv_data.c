@@ -137,9 +137,12 @@ uint16_t piv_cmd_put_data(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp)
 	sw = piv_data_put_errno(tok_object_put(a->st, tag, value.len > 0 ? value.value : NULL,
 	                                       value.len));
 	if (sw == SW_OK) {
+		a->st->change_counter++;
 		sw = piv_commit(a);
-		if (sw != SW_OK)
+		if (sw != SW_OK) {
 			(void)tok_object_put(a->st, tag, saved, saved_len);
+			a->st->change_counter--;
+		}
 	}
 	if (saved != NULL) {
 		/* The Printed object holds the PIN-protected management key. */

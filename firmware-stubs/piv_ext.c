@@ -1,5 +1,6 @@
-/* YubiKey-compatible extensions: GET VERSION (FD), GET SERIAL (F8), GET METADATA (F7).
- * All are free to read: they tell what is on the token, never a secret of it. */
+/* YubiKey-compatible extensions: GET VERSION (FD), GET SERIAL (F8), GET METADATA (F7),
+ * and kinko's INVENTORY (GET METADATA of reference 00, layout in piv.h). All are free to
+ * read: they tell what is on the token, never a secret of it. */
 #include <string.h>
 
 #include "piv_crypto.h"
@@ -97,6 +98,66 @@ static uint16_t meta_key(tlv_writer *w, const tok_key *k)
 	return SW_OK;
 }
 
+/* The minimal bytes of a data object tag (7E, 7F61, 5FC105), as in a 5C tag list. */
+static size_t inv_tag_bytes(uint32_t tag, uint8_t out[3])
+{
+	size_t n = tag > 0xFFFFu ? 3 : tag > 0xFFu ? 2 : 1;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		out[i] = (uint8_t)(tag >> (8 * (n - 1 - i)));
+	return n;
+}
+
+/* INVENTORY: everything a host needs to list the token's objects and show its PIN state,
+ * so it need not read every container (or ask 24 GET METADATA) to learn what is there. */
+static void meta_inventory(tlv_writer *w, const tok_state *st)
+{
+	uint8_t be[4], tries[2], policy[2], tag[3];
+	size_t i, mark, inner;
+
+	be[0] = (uint8_t)(st->serial >> 24);
+	be[1] = (uint8_t)(st->serial >> 16);
+	be[2] = (uint8_t)(st->serial >> 8);
+	be[3] = (uint8_t)st->serial;
+	tlv_put(w, PIV_INV_SERIAL, be, sizeof(be));
+	tries[0] = st->pin.tries_max;
+	tries[1] = st->pin.tries_left;
+	tlv_put(w, PIV_INV_PIN_TRIES, tries, sizeof(tries));
+	tries[0] = st->puk.tries_max;
+	tries[1] = st->puk.tries_left;
+	tlv_put(w, PIV_INV_PUK_TRIES, tries, sizeof(tries));
+	tlv_put_u8(w, PIV_INV_PIN_DEFAULT, st->pin.is_default || st->pin_must_change ? 1 : 0);
+	be[0] = (uint8_t)(st->change_counter >> 24);
+	be[1] = (uint8_t)(st->change_counter >> 16);
+	be[2] = (uint8_t)(st->change_counter >> 8);
+	be[3] = (uint8_t)st->change_counter;
+	tlv_put(w, PIV_INV_COUNTER, be, sizeof(be));
+
+	for (i = 0; i < PIV_KEY_SLOTS; i++) {
+		const tok_key *k = &st->keys[i];
+
+		if (k->alg == 0)
+			continue;
+		policy[0] = k->pin_policy;
+		policy[1] = k->touch_policy != 0 ? k->touch_policy : PIV_TOUCH_POLICY_NEVER;
+		inner = tlv_begin(w, PIV_INV_KEY);
+		tlv_put_u8(w, PIV_INV_KEY_REF, piv_key_slot_ref((unsigned)i));
+		tlv_put_u8(w, PIV_META_ALGORITHM, k->alg);
+		tlv_put(w, PIV_META_POLICY, policy, sizeof(policy));
+		tlv_put_u8(w, PIV_META_ORIGIN, k->origin);
+		tlv_end(w, inner);
+	}
+
+	mark = tlv_begin(w, PIV_INV_OBJECTS);
+	for (i = 0; i < st->n_objects; i++) {
+		if (st->objects[i].len == 0)
+			continue;
+		tlv_put(w, PIV_TLV_TAG_LIST, tag, inv_tag_bytes(st->objects[i].tag, tag));
+	}
+	tlv_end(w, mark);
+}
+
 uint16_t piv_cmd_get_metadata(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp)
 {
 	const tok_state *st = a->st;
@@ -112,6 +173,9 @@ uint16_t piv_cmd_get_metadata(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp
 
 	tlv_writer_init(&w, resp->buf, resp->cap);
 	switch (cmd->p2) {
+	case PIV_REF_INVENTORY:
+		meta_inventory(&w, st);
+		break;
 	case PIV_REF_PIN:
 		/* A PIN that must be changed reports as default, so hosts force the change
 		 * the way they do for a factory PIN. */

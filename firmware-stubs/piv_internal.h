@@ -9,6 +9,7 @@
 #include "apdu.h"
 #include "piv.h"
 #include "piv_applet.h"
+#include "piv_crypto.h"
 #include "tlv.h"
 #include "token_state.h"
 
@@ -37,6 +38,9 @@ struct piv_applet {
 	uint8_t *pending;          /* APDU_MAX_RESPONSE bytes */
 	size_t pending_len;
 	size_t pending_off;
+
+	/* Parsed private keys by slot index (RAM only, like a card's internal key form). */
+	piv_key_cache key_cache[PIV_KEY_SLOTS];
 };
 
 /* Response under construction: handlers write data into buf (cap bytes) and set len. */
@@ -58,6 +62,7 @@ uint16_t piv_cmd_change_reference(piv_applet *a, const apdu_cmd *cmd, piv_resp *
 uint16_t piv_cmd_reset_retry(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp);
 uint16_t piv_cmd_general_auth(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp);
 uint16_t piv_cmd_generate(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp);
+uint16_t piv_cmd_move_key(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp);
 uint16_t piv_cmd_get_version(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp);
 uint16_t piv_cmd_get_serial(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp);
 uint16_t piv_cmd_get_metadata(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp);

@@ -2,11 +2,13 @@
  *
  * Layout (all TLVs written and parsed with the common BER-TLV codec):
  *
- *   "KINKOST" 0x01                      8-byte magic, the last byte is the format version
+ *   "KINKOST" 0x02                      8-byte magic, the last byte is the format version
+ *                                       (2: the change counter 84 was added; 1 is refused)
  *   80 04 serial (big-endian)
  *   81 03 version (major minor patch)
  *   82 10 CHUID GUID
  *   83 01 pin_must_change (00/01)
+ *   84 04 object change counter (big-endian)
  *   A4 { 80 salt(16) 81 hash(32) 82 tries_left 83 tries_max 84 is_default }     PIN
  *   A5 { same as A4 }                                                            PUK
  *   A6 { 80 alg 81 key(16/24/32) 82 is_default }                      management key
@@ -31,10 +33,11 @@
 #include "piv_crypto.h"
 #include "tlv.h"
 
-static const uint8_t TOK_MAGIC[8] = {'K', 'I', 'N', 'K', 'O', 'S', 'T', 0x01};
+static const uint8_t TOK_MAGIC[8] = {'K', 'I', 'N', 'K', 'O', 'S', 'T', 0x02};
 
 enum {
 	TOK_T_SERIAL = 0x80, TOK_T_VERSION = 0x81, TOK_T_GUID = 0x82, TOK_T_MUST_CHANGE = 0x83,
+	TOK_T_COUNTER = 0x84,
 	TOK_T_PIN = 0xA4, TOK_T_PUK = 0xA5, TOK_T_MGMT = 0xA6, TOK_T_KEY = 0xA7, TOK_T_OBJECT = 0xA8,
 };
 #define TOK_F(n) (0x80u + (n))   /* n-th field inside a template */
@@ -99,16 +102,26 @@ static void tok_put_secret(tlv_writer *w, uint32_t tag, const tok_secret *s)
 	tlv_end(w, mark);
 }
 
+static void tok_be32(uint32_t v, uint8_t out[4])
+{
+	out[0] = (uint8_t)(v >> 24);
+	out[1] = (uint8_t)(v >> 16);
+	out[2] = (uint8_t)(v >> 8);
+	out[3] = (uint8_t)v;
+}
+
 static void tok_put_body(tlv_writer *w, const tok_state *st)
 {
-	uint8_t serial[4] = {(uint8_t)(st->serial >> 24), (uint8_t)(st->serial >> 16),
-	                     (uint8_t)(st->serial >> 8), (uint8_t)st->serial};
+	uint8_t serial[4], counter[4];
 	size_t i, mark;
 
+	tok_be32(st->serial, serial);
+	tok_be32(st->change_counter, counter);
 	tlv_put(w, TOK_T_SERIAL, serial, sizeof(serial));
 	tlv_put(w, TOK_T_VERSION, st->version, sizeof(st->version));
 	tlv_put(w, TOK_T_GUID, st->guid, sizeof(st->guid));
 	tlv_put_u8(w, TOK_T_MUST_CHANGE, st->pin_must_change ? 1 : 0);
+	tlv_put(w, TOK_T_COUNTER, counter, sizeof(counter));
 	tok_put_secret(w, TOK_T_PIN, &st->pin);
 	tok_put_secret(w, TOK_T_PUK, &st->puk);
 
@@ -134,9 +147,9 @@ static void tok_put_body(tlv_writer *w, const tok_state *st)
 	}
 	for (i = 0; i < st->n_objects; i++) {
 		const tok_object *o = &st->objects[i];
-		uint8_t tag[4] = {(uint8_t)(o->tag >> 24), (uint8_t)(o->tag >> 16),
-		                  (uint8_t)(o->tag >> 8), (uint8_t)o->tag};
+		uint8_t tag[4];
 
+		tok_be32(o->tag, tag);
 		mark = tlv_begin(w, TOK_T_OBJECT);
 		tlv_put(w, TOK_F(0), tag, sizeof(tag));
 		tlv_put(w, TOK_F(1), o->value, o->len);
@@ -240,6 +253,11 @@ static int tok_bytes(const tlv_item *f, uint8_t *out, size_t len)
 	return 0;
 }
 
+static uint32_t tok_get_be32(const uint8_t b[4])
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
 static int tok_get_secret(const tlv_item *t, tok_secret *s)
 {
 	tlv_item f[5];
@@ -296,7 +314,7 @@ static int tok_get_object(const tlv_item *t, tok_state *st)
 
 	if (tok_fields(t, f, 2) != 0 || tok_bytes(&f[0], b, sizeof(b)) != 0)
 		return -EBADMSG;
-	tag = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+	tag = tok_get_be32(b);
 	if (!tok_object_tag_valid(tag) || f[1].len == 0 || f[1].len > TOK_MAX_OBJECT ||
 	    tok_object_get(st, tag) != NULL)
 		return -EBADMSG;
@@ -316,21 +334,27 @@ static int tok_singleton_bit(uint32_t tag)
 	case TOK_T_PIN: return 4;
 	case TOK_T_PUK: return 5;
 	case TOK_T_MGMT: return 6;
+	case TOK_T_COUNTER: return 7;
 	default: return -1;
 	}
 }
-#define TOK_ALL_SINGLETONS 0x7Fu
+#define TOK_ALL_SINGLETONS 0xFFu
+
 
 static int tok_get_field(const tlv_item *t, tok_state *st)
 {
-	uint8_t serial[4];
+	uint8_t be[4];
 
 	switch (t->tag) {
 	case TOK_T_SERIAL:
-		if (tok_bytes(t, serial, sizeof(serial)) != 0)
+		if (tok_bytes(t, be, sizeof(be)) != 0)
 			return -EBADMSG;
-		st->serial = (uint32_t)serial[0] << 24 | (uint32_t)serial[1] << 16 |
-		             (uint32_t)serial[2] << 8 | serial[3];
+		st->serial = tok_get_be32(be);
+		return 0;
+	case TOK_T_COUNTER:
+		if (tok_bytes(t, be, sizeof(be)) != 0)
+			return -EBADMSG;
+		st->change_counter = tok_get_be32(be);
 		return 0;
 	case TOK_T_VERSION: return tok_bytes(t, st->version, sizeof(st->version));
 	case TOK_T_GUID: return tok_bytes(t, st->guid, sizeof(st->guid));

@@ -59,6 +59,9 @@ typedef struct {
 	tok_key keys[PIV_KEY_SLOTS];  /* indexed by piv_key_slot_index() */
 	tok_object objects[TOK_MAX_OBJECTS];
 	size_t n_objects;
+	/* +1 on every change of a key or data object (PUT DATA, GENERATE, key delete), saved
+	 * with the change: hosts compare it (INVENTORY) to tell whether their cache is stale. */
+	uint32_t change_counter;
 } tok_state;
 
 /* Provisioning parameters: NULL secrets mean the factory defaults (YubiKey PIV's). */

@@ -1,7 +1,7 @@
 # libFuzzer targets (./configure --enable-fuzzers CC=clang). CI runs each for a bounded time.
 if FUZZERS
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined
-noinst_PROGRAMS += fuzz/fuzz_tlv fuzz/fuzz_apdu_dispatch
+noinst_PROGRAMS += fuzz/fuzz_tlv fuzz/fuzz_apdu_dispatch fuzz/fuzz_module_parse
 fuzz_fuzz_tlv_SOURCES = fuzz/fuzz_tlv.c
 fuzz_fuzz_tlv_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 fuzz_fuzz_tlv_LDFLAGS = $(FUZZ_FLAGS)
@@ -10,6 +10,11 @@ fuzz_fuzz_apdu_dispatch_SOURCES = fuzz/fuzz_apdu_dispatch.c
 fuzz_fuzz_apdu_dispatch_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(FUZZ_FLAGS)
 fuzz_fuzz_apdu_dispatch_LDFLAGS = $(FUZZ_FLAGS)
 fuzz_fuzz_apdu_dispatch_LDADD = firmware-stubs/libkinkofw.la $(OPENSSL_LIBS)
+fuzz_fuzz_module_parse_SOURCES = fuzz/fuzz_module_parse.c
+fuzz_fuzz_module_parse_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(FUZZ_FLAGS)
+fuzz_fuzz_module_parse_LDFLAGS = $(FUZZ_FLAGS)
+fuzz_fuzz_module_parse_LDADD = pkcs11/libkinkoparse.la pkcs11/libkinkodrv.la \
+	common/libkinkocommon.la $(OPENSSL_LIBS)
 else
-EXTRA_DIST += fuzz/fuzz_tlv.c fuzz/fuzz_apdu_dispatch.c
+EXTRA_DIST += fuzz/fuzz_tlv.c fuzz/fuzz_apdu_dispatch.c fuzz/fuzz_module_parse.c
 endif

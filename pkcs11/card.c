@@ -52,6 +52,7 @@ void card_cleanup(card *c)
 {
 	c->powered = false;
 	c->selected = false;
+	c->pin_verified = false;
 	c->mgmt_alg = 0;
 }
 
@@ -59,6 +60,7 @@ void card_reset(card *c)
 {
 	c->powered = false;
 	c->selected = false;
+	c->pin_verified = false;
 }
 
 card_status card_sw_status(uint16_t sw)
@@ -168,6 +170,7 @@ static card_status card_select(card *c, int *rc)
 	    tlv_find(tmpl.value, tmpl.len, 0x4F, &pix) != TLV_OK)
 		return CARD_ERR_DEVICE;
 	c->selected = true;
+	c->pin_verified = false;   /* SELECT ends every verification */
 	return CARD_OK;
 }
 
@@ -200,14 +203,33 @@ card_status card_connect(card *c)
 }
 
 /* After a 6D00: is the applet still selected? VERIFY without data is answered by a
- * selected PIV applet whatever its state (9000 / 63Cx / 6983) and costs no try. */
+ * selected PIV applet whatever its state (9000 / 63Cx / 6983) and costs no try. A 63Cx
+ * where we had verified the PIN means the same reset, only with someone else's SELECT
+ * between their power-on and this probe (our command fell in that gap). */
 static bool card_lost_selection(card *c)
 {
 	card_req rq = {.ins = PIV_INS_VERIFY, .p1 = 0x00, .p2 = PIV_REF_PIN};
 	uint16_t sw = 0;
 	int rc = card_xfer(c, &rq, NULL, &sw);
 
-	return rc == CARD_TR_BASE + TR_ERR_IO || (rc == 0 && sw == SW_INS_NOT_SUPPORTED);
+	return rc == CARD_TR_BASE + TR_ERR_IO ||
+	       (rc == 0 && (sw == SW_INS_NOT_SUPPORTED ||
+	                    (c->pin_verified && (sw & 0xFFF0) == 0x63C0)));
+}
+
+/* Instructions every PIV applet has: 6D00 to one of them can only mean that the applet is
+ * no longer selected. Asking the card (card_lost_selection) would race with the other
+ * program, which may have selected it and verified its PIN again in the meantime. */
+static bool card_ins_is_core(uint8_t ins)
+{
+	switch (ins) {
+	case PIV_INS_GET_DATA: case PIV_INS_PUT_DATA: case PIV_INS_VERIFY:
+	case PIV_INS_CHANGE_REFERENCE: case PIV_INS_RESET_RETRY: case PIV_INS_GENERAL_AUTH:
+	case PIV_INS_GENERATE_KEY:
+		return true;
+	default:
+		return false;
+	}
 }
 
 card_status card_run(card *c, const card_req *rq, size_t *out_len, uint16_t *sw)
@@ -224,8 +246,10 @@ card_status card_run(card *c, const card_req *rq, size_t *out_len, uint16_t *sw)
 			break;
 		/* The two signs of a reset underneath (see the top of this file). */
 		if (rc == CARD_TR_BASE + TR_ERR_IO ||
-		    (rc == 0 && *sw == SW_INS_NOT_SUPPORTED && card_lost_selection(c))) {
+		    (rc == 0 && *sw == SW_INS_NOT_SUPPORTED &&
+		     (card_ins_is_core(rq->ins) || card_lost_selection(c)))) {
 			c->selected = false;
+			c->resets++;
 			continue;
 		}
 		break;
@@ -349,7 +373,7 @@ static bool card_meta_item(const tlv_item *it, card_metadata *md)
 	}
 }
 
-static card_status card_meta_parse(const uint8_t *buf, size_t len, card_metadata *md)
+card_status card_metadata_parse(const uint8_t *buf, size_t len, card_metadata *md)
 {
 	unsigned seen = 0;
 	tlv_iter iter;
@@ -382,7 +406,7 @@ card_status card_get_metadata(card *c, uint8_t ref, card_metadata *md)
 	memset(md, 0, sizeof(*md));
 	st = card_run_ok(c, &rq, &n);
 	if (st == CARD_OK)
-		st = card_meta_parse(out, n, md);
+		st = card_metadata_parse(out, n, md);
 	if (st != CARD_OK)
 		memset(md, 0, sizeof(*md));
 	return st;

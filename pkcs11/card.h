@@ -34,6 +34,12 @@ typedef struct {
 	uint8_t atr[33];
 	size_t atr_len;
 	uint8_t mgmt_alg;             /* 9B algorithm, 0 until learnt (GET METADATA 9B) */
+	/* +1 each time the driver found the card reset underneath it (another process powered
+	 * it on or off) and powered/selected it again: what was cached about it may be stale. */
+	unsigned long resets;
+	/* The PIN was verified since our last SELECT: a card that then says it is not, without
+	 * our asking, was reset (and selected again) by someone else. */
+	bool pin_verified;
 } card;
 
 typedef struct {
@@ -58,6 +64,34 @@ void card_reset(card *c);
 card_status card_get_serial(card *c, uint32_t *serial);
 card_status card_get_version(card *c, uint8_t version[3]);
 card_status card_get_metadata(card *c, uint8_t ref, card_metadata *md);
+/* The answer of GET METADATA (its TLVs), checked; for the fuzzer and card_get_metadata. */
+card_status card_metadata_parse(const uint8_t *buf, size_t len, card_metadata *md);
+
+/* INVENTORY (kinko extension, 00 F7 00 00; layout in piv.h): the token's serial, PIN and
+ * PUK state, change counter, keys and data objects in one APDU. A token without it
+ * answers CARD_ERR_BAD_INPUT (6A86) or CARD_ERR_UNSUPPORTED (6D00). */
+#define CARD_KEY_SLOTS 24u            /* PIV_KEY_SLOTS: 9A 9C 9D 9E 82..95 */
+#define CARD_INV_MAX_OBJECTS 64u
+typedef struct {
+	bool present;
+	uint8_t alg, pin_policy, touch_policy, origin;
+} card_inv_key;
+
+typedef struct {
+	uint32_t serial;
+	uint8_t pin_max, pin_left, puk_max, puk_left;
+	bool pin_is_default;
+	uint32_t change_counter;
+	card_inv_key keys[CARD_KEY_SLOTS];   /* indexed by piv_key_slot_index() */
+	uint32_t objects[CARD_INV_MAX_OBJECTS];
+	size_t n_objects;
+} card_inventory;
+
+card_status card_get_inventory(card *c, card_inventory *inv);
+/* The answer of INVENTORY, checked field by field; CARD_ERR_DEVICE when malformed. */
+card_status card_inventory_parse(const uint8_t *buf, size_t len, card_inventory *inv);
+/* Is this data object in the inventory? */
+bool card_inventory_has(const card_inventory *inv, uint32_t tag);
 
 /* GET DATA: the object's value without its 53 (or 7E) wrapper, malloc'd. */
 card_status card_get_data(card *c, uint32_t tag, uint8_t **value, size_t *len);
@@ -84,6 +118,10 @@ card_status card_auth_mgmt_with_pin(card *c);
 /* GENERATE: pubkey receives the contents of 7F49. */
 card_status card_generate(card *c, uint8_t slot, uint8_t alg, uint8_t pin_policy,
                           uint8_t *pubkey, size_t cap, size_t *pubkey_len);
+/* Delete the key in a slot (YubiKey 5.7 MOVE KEY to FF: 00 F6 FF <slot>). Needs the
+ * management key (CARD_ERR_SECURITY); an empty slot is CARD_ERR_NOT_FOUND. The slot's
+ * certificate container is left alone. */
+card_status card_delete_key(card *c, uint8_t slot);
 /* GENERAL AUTHENTICATE signing/decipher: in is the padded block (RSA) or digest (ECDSA). */
 card_status card_sign(card *c, uint8_t slot, uint8_t alg, const uint8_t *in, size_t in_len,
                       uint8_t *out, size_t cap, size_t *out_len);

@@ -1,5 +1,5 @@
 /* Keys on the card: card management key (9B) authentication, with a given key or the
- * PIN-protected one, key generation, signing, and the card's random numbers. */
+ * PIN-protected one, key generation and deletion, signing, and the card's random numbers. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -285,6 +285,15 @@ card_status card_generate(card *c, uint8_t slot, uint8_t alg, uint8_t pin_policy
 	}
 	free(out);
 	return st;
+}
+
+card_status card_delete_key(card *c, uint8_t slot)
+{
+	card_req rq = {.ins = PIV_INS_MOVE_KEY, .p1 = PIV_MOVE_KEY_DELETE, .p2 = slot};
+
+	if (!c || piv_key_slot_index(slot) < 0)
+		return CARD_ERR_BAD_INPUT;
+	return card_run_ok(c, &rq, NULL);
 }
 
 card_status card_sign(card *c, uint8_t slot, uint8_t alg, const uint8_t *in, size_t in_len,

@@ -20,6 +20,15 @@ static card_status card_pin_pad(const uint8_t *pin, size_t len, uint8_t out[CARD
 	return CARD_OK;
 }
 
+/* What the card said about the PIN's verification, for card_lost_selection. */
+static void card_pin_track(card *c, card_status st)
+{
+	if (st == CARD_OK)
+		c->pin_verified = true;
+	else if (st == CARD_ERR_PIN_INCORRECT || st == CARD_ERR_PIN_LOCKED)
+		c->pin_verified = false;
+}
+
 /* The answer to a PIN command: 63Cx carries the tries left, 6983 means none. */
 static card_status card_pin_result(card_status st, uint16_t sw, int *tries_left)
 {
@@ -46,6 +55,7 @@ card_status card_verify_pin(card *c, const uint8_t *pin, size_t pin_len, int *tr
 	if (st == CARD_OK) {
 		st = card_run(c, &rq, NULL, &sw);
 		st = card_pin_result(st, sw, tries_left);
+		card_pin_track(c, st);
 	}
 	OPENSSL_cleanse(block, sizeof(block));
 	return st;
@@ -57,15 +67,20 @@ card_status card_pin_status(card *c, int *tries_left)
 	uint16_t sw = 0;
 	card_status st = card_run(c, &rq, NULL, &sw);
 
-	return card_pin_result(st, sw, tries_left);
+	st = card_pin_result(st, sw, tries_left);
+	card_pin_track(c, st);
+	return st;
 }
 
 /* VERIFY with P1 FF: the card forgets that the PIN was verified. */
 card_status card_logout(card *c)
 {
 	card_req rq = {.ins = PIV_INS_VERIFY, .p1 = 0xFF, .p2 = PIV_REF_PIN};
+	card_status st = card_run_ok(c, &rq, NULL);
 
-	return card_run_ok(c, &rq, NULL);
+	if (st == CARD_OK)
+		c->pin_verified = false;
+	return st;
 }
 
 /* INS with old||new (or PUK||new PIN) as two padded blocks. */

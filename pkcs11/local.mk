@@ -10,3 +10,78 @@ pkcs11_libkinkodrv_la_SOURCES = \
 	pkcs11/card_keys.c
 pkcs11_libkinkodrv_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 pkcs11_libkinkodrv_la_LIBADD = common/libkinkocommon.la $(OPENSSL_LIBS)
+# The USB token transport and its hot-plug watcher (issue 6).
+pkcs11_libkinkodrv_la_SOURCES += pkcs11/transport_usb.c pkcs11/usb_enum.c pkcs11/usb_enum.h \
+	pkcs11/usb_hotplug.c pkcs11/usb_hotplug.h
+pkcs11_libkinkodrv_la_CFLAGS += $(LIBUSB_CFLAGS)
+pkcs11_libkinkodrv_la_LIBADD += $(LIBUSB_LIBS) -lpthread
+
+# The module itself, installed where p11-kit and NSS look for PKCS#11 modules.
+pkcs11libdir = $(libdir)/pkcs11
+pkcs11lib_LTLIBRARIES = pkcs11/libkinko-pkcs11.la
+pkcs11_libkinko_pkcs11_la_SOURCES = \
+	pkcs11/p11_compat.h pkcs11/p11_entry.h pkcs11/mod.h \
+	pkcs11/mod_lock.c \
+	pkcs11/mod_config.c \
+	pkcs11/mod_slot.c \
+	pkcs11/mod_session.c \
+	pkcs11/mod_event.c \
+	pkcs11/mod_login.c \
+	pkcs11/mod_trace.c \
+	pkcs11/p11_general.c \
+	pkcs11/p11_interface.c \
+	pkcs11/p11_slot.c \
+	pkcs11/p11_session.c \
+	pkcs11/mod_object.h \
+	pkcs11/mod_token.c \
+	pkcs11/mod_object.c \
+	pkcs11/p11_object.c \
+	pkcs11/mod_mech.h \
+	pkcs11/mod_mech.c \
+	pkcs11/mod_sig.h \
+	pkcs11/mod_sig_op.c \
+	pkcs11/mod_pad.c \
+	pkcs11/mod_pkey.c \
+	pkcs11/mod_sign.c \
+	pkcs11/mod_verify.c \
+	pkcs11/p11_crypto.c \
+	pkcs11/p11_crypto_none.c \
+	pkcs11/mod_usb.c pkcs11/mod_usb.h
+pkcs11_libkinko_pkcs11_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(LIBUSB_CFLAGS) \
+	-fvisibility=hidden \
+	-DKINKO_SYSCONFDIR='"$(sysconfdir)"' -DKINKO_VERSION='"$(PACKAGE_VERSION)"'
+pkcs11_libkinko_pkcs11_la_LDFLAGS = -module -avoid-version -shared -no-undefined \
+	-export-symbols-regex '^C_'
+# libkinkodrv.la already holds the common codecs (a convenience library embeds the ones it
+# uses): naming common/libkinkocommon.la again, or in another convenience library linked
+# here, would define every codec twice in the module.
+pkcs11_libkinko_pkcs11_la_LIBADD = pkcs11/libkinkodrv.la $(OPENSSL_LIBS) -lpthread
+
+# p11-kit finds the module through a .module file in its config directory (configure:
+# --with-p11-module-configs); it names the installed module by absolute path.
+p11moduledir = $(P11_MODULE_CONFIGS)
+p11module_DATA = pkcs11/kinko.module
+EXTRA_DIST += pkcs11/kinko.module.in
+CLEANFILES += pkcs11/kinko.module
+pkcs11/kinko.module: $(srcdir)/pkcs11/kinko.module.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) pkcs11 && \
+	sed -e 's|@PKCS11LIBDIR[@]|$(pkcs11libdir)|g' $(srcdir)/pkcs11/kinko.module.in > $@.tmp && \
+	mv $@.tmp $@
+
+# The configuration file, $(sysconfdir)/kinko/kinko.conf: a commented sample (the defaults).
+kinkoconfdir = $(sysconfdir)/kinko
+dist_kinkoconf_DATA = conf/kinko.conf
+
+# The driver's INVENTORY (kinko extension) and its parser.
+pkcs11_libkinkodrv_la_SOURCES += pkcs11/card_inventory.c
+
+# What the object layer parses from the token's answers (inventory, certificate containers,
+# public keys): pure functions, linked by the module and by fuzz/fuzz_module_parse.
+noinst_LTLIBRARIES += pkcs11/libkinkoparse.la
+pkcs11_libkinkoparse_la_SOURCES = pkcs11/mod_parse.c pkcs11/mod_parse.h
+pkcs11_libkinkoparse_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) -fvisibility=hidden
+pkcs11_libkinkoparse_la_LIBADD = $(OPENSSL_LIBS)
+pkcs11_libkinko_pkcs11_la_LIBADD += pkcs11/libkinkoparse.la
+# The object layer's further files (mod_token.c, mod_object.c, p11_object.c are above).
+pkcs11_libkinko_pkcs11_la_SOURCES += pkcs11/mod_attr.c pkcs11/mod_attr.h pkcs11/mod_objwrite.c \
+	pkcs11/mod_keygen.c

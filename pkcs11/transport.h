@@ -62,4 +62,36 @@ tr_status ccid_host_command(ccid_host *h, uint8_t type, const uint8_t *data, siz
 /* The UNIX-socket transport to kinko-token-emu. */
 tr_transport *tr_socket_new(const char *path);
 
+/* The kinko USB token (README "Hardware"): a vendor-class interface (class FF, so pcscd
+ * leaves it alone) with one bulk OUT and one bulk IN endpoint carrying the same CCID bulk
+ * messages as the emulator socket. VID/PID are a placeholder pair under pid.codes' open
+ * VID; the module reads `usb_vid_pid = 1209:6b6b` from its configuration. */
+#define TR_USB_DEFAULT_VID 0x1209u
+#define TR_USB_DEFAULT_PID 0x6B6Bu
+#define TR_USB_IFACE_CLASS 0xFFu
+/* Stable identity of a USB port ("usb:BUS-PORT.PORT..."), the transport's id. */
+#define TR_USB_ID_MAX 40u
+
+struct libusb_context;
+struct libusb_device;
+
+/* The USB transport to the token on dev's port. It keeps the port, not the device: when
+ * the token it talked to leaves, the next call says TR_ERR_ABSENT (present() says false)
+ * once, even if a token is back in the port already; later calls use the token found
+ * there (the module sees a removal, then an insertion). open() claims the
+ * interface, close() releases it and closes the device, so another application can use
+ * the token between two operation batches. NULL when dev is not a kinko token or on
+ * allocation failure. ctx must outlive the transport. */
+tr_transport *tr_usb_new(struct libusb_context *ctx, struct libusb_device *dev);
+
+/* Matching devices: vid/pid with a class FF interface holding one bulk IN and one bulk
+ * OUT endpoint. *out receives a NULL-terminated array of referenced devices (free it with
+ * tr_usb_list_free) in port order. Returns the count, or -1 on failure. */
+int tr_usb_enumerate(struct libusb_context *ctx, uint16_t vid, uint16_t pid,
+                     struct libusb_device ***out);
+void tr_usb_list_free(struct libusb_device **list);
+
+/* dev's port identity into id (TR_USB_ID_MAX bytes). 0, or -1. */
+int tr_usb_port_id(struct libusb_device *dev, char *id, size_t cap);
+
 #endif

@@ -6,9 +6,10 @@ set -euo pipefail
 PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
 	libssl-dev libp11-kit-dev p11-kit libusb-1.0-0-dev libcurl4-openssl-dev libsqlite3-dev
-	libcmocka-dev
+	libcmocka-dev libevent-dev libjansson-dev umockdev libumockdev-dev
 	clang libclang-rt-14-dev valgrind
-	openssl
+	openssl curl
+	opensc gnutls-bin libengine-pkcs11-openssl softhsm2
 )
 
 missing=()

@@ -1,5 +1,5 @@
 # The module's layers against the emulator.
-P11_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS) -I$(top_srcdir)/pkcs11 -I$(top_srcdir)/tests/emu
+P11_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) -I$(top_srcdir)/pkcs11 -I$(top_srcdir)/tests/emu
 P11_TEST_LDADD = tests/emu/libemuclient.la pkcs11/libkinkodrv.la common/libkinkocommon.la $(CMOCKA_LIBS) $(OPENSSL_LIBS)
 P11_CARD_TEST_UTIL = tests/pkcs11/card_test_util.c tests/pkcs11/card_test_util.h
 check_PROGRAMS += tests/pkcs11/test_card tests/pkcs11/test_card_fake tests/pkcs11/test_card_trace
@@ -13,3 +13,88 @@ tests_pkcs11_test_card_fake_LDADD = $(P11_TEST_LDADD)
 tests_pkcs11_test_card_trace_SOURCES = tests/pkcs11/test_card_trace.c $(P11_CARD_TEST_UTIL)
 tests_pkcs11_test_card_trace_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_card_trace_LDADD = $(P11_TEST_LDADD)
+
+check_PROGRAMS += tests/pkcs11/test_card_inventory
+TESTS += tests/pkcs11/test_card_inventory
+tests_pkcs11_test_card_inventory_SOURCES = tests/pkcs11/test_card_inventory.c $(P11_CARD_TEST_UTIL)
+tests_pkcs11_test_card_inventory_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_card_inventory_LDADD = $(P11_TEST_LDADD)
+
+# Module tests: the built .so through dlopen and its function list.
+noinst_LTLIBRARIES += tests/pkcs11/libp11test.la
+tests_pkcs11_libp11test_la_SOURCES = tests/pkcs11/p11_test_util.c tests/pkcs11/p11_test_util.h
+tests_pkcs11_libp11test_la_CFLAGS = $(P11_TEST_CFLAGS)
+P11_MOD_TEST_LDADD = tests/pkcs11/libp11test.la tests/emu/libemuclient.la common/libkinkocommon.la \
+	$(CMOCKA_LIBS) $(OPENSSL_LIBS) -ldl
+# Tests need the module built first.
+P11_MOD_TESTS =
+check_PROGRAMS += $(P11_MOD_TESTS)
+TESTS += $(P11_MOD_TESTS)
+
+# Core (M-A): initialisation and interfaces, slots and tokens, sessions and login, slot
+# events, two processes sharing a token.
+P11_MOD_TESTS += tests/pkcs11/test_p11_general tests/pkcs11/test_p11_slot \
+	tests/pkcs11/test_p11_session tests/pkcs11/test_p11_events tests/pkcs11/test_p11_twoproc
+tests_pkcs11_test_p11_general_SOURCES = tests/pkcs11/test_p11_general.c
+tests_pkcs11_test_p11_general_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_general_LDADD = $(P11_MOD_TEST_LDADD)
+EXTRA_tests_pkcs11_test_p11_general_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
+tests_pkcs11_test_p11_slot_SOURCES = tests/pkcs11/test_p11_slot.c
+tests_pkcs11_test_p11_slot_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_slot_LDADD = $(P11_MOD_TEST_LDADD)
+EXTRA_tests_pkcs11_test_p11_slot_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
+tests_pkcs11_test_p11_session_SOURCES = tests/pkcs11/test_p11_session.c
+tests_pkcs11_test_p11_session_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_session_LDADD = $(P11_MOD_TEST_LDADD)
+EXTRA_tests_pkcs11_test_p11_session_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
+tests_pkcs11_test_p11_events_SOURCES = tests/pkcs11/test_p11_events.c
+tests_pkcs11_test_p11_events_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_events_LDADD = $(P11_MOD_TEST_LDADD)
+EXTRA_tests_pkcs11_test_p11_events_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
+tests_pkcs11_test_p11_twoproc_SOURCES = tests/pkcs11/test_p11_twoproc.c
+tests_pkcs11_test_p11_twoproc_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_twoproc_LDADD = $(P11_MOD_TEST_LDADD)
+EXTRA_tests_pkcs11_test_p11_twoproc_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
+
+# Objects, key generation, certificates (M-B).
+P11_MOD_TESTS += tests/pkcs11/test_p11_objects tests/pkcs11/test_p11_certs \
+	tests/pkcs11/test_p11_apdu_economy tests/pkcs11/test_p11_garbage
+P11_OBJ_TEST_UTIL = tests/pkcs11/p11_obj_test_util.c tests/pkcs11/p11_obj_test_util.h
+tests_pkcs11_test_p11_objects_SOURCES = tests/pkcs11/test_p11_objects.c $(P11_OBJ_TEST_UTIL)
+tests_pkcs11_test_p11_objects_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_objects_LDADD = $(P11_MOD_TEST_LDADD)
+EXTRA_tests_pkcs11_test_p11_objects_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
+tests_pkcs11_test_p11_certs_SOURCES = tests/pkcs11/test_p11_certs.c $(P11_OBJ_TEST_UTIL)
+tests_pkcs11_test_p11_certs_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_certs_LDADD = $(P11_MOD_TEST_LDADD)
+EXTRA_tests_pkcs11_test_p11_certs_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
+tests_pkcs11_test_p11_apdu_economy_SOURCES = tests/pkcs11/test_p11_apdu_economy.c $(P11_OBJ_TEST_UTIL)
+tests_pkcs11_test_p11_apdu_economy_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_apdu_economy_LDADD = $(P11_MOD_TEST_LDADD)
+EXTRA_tests_pkcs11_test_p11_apdu_economy_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
+tests_pkcs11_test_p11_garbage_SOURCES = tests/pkcs11/test_p11_garbage.c $(P11_OBJ_TEST_UTIL)
+tests_pkcs11_test_p11_garbage_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_garbage_LDADD = $(P11_MOD_TEST_LDADD)
+EXTRA_tests_pkcs11_test_p11_garbage_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
+
+# Signatures (M-C): encodings as pure functions, then through the module.
+check_PROGRAMS += tests/pkcs11/test_mod_sig
+TESTS += tests/pkcs11/test_mod_sig
+tests_pkcs11_test_mod_sig_SOURCES = tests/pkcs11/test_mod_sig.c pkcs11/mod_mech.c \
+	pkcs11/mod_sig_op.c pkcs11/mod_pad.c pkcs11/mod_pkey.c
+tests_pkcs11_test_mod_sig_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_mod_sig_LDADD = common/libkinkocommon.la $(CMOCKA_LIBS) $(OPENSSL_LIBS)
+P11_SIG_TEST_UTIL = tests/pkcs11/sig_test_util.c tests/pkcs11/sig_test_util.h
+P11_MOD_TESTS += tests/pkcs11/test_p11_sign tests/pkcs11/test_p11_verify tests/pkcs11/test_p11_threads
+tests_pkcs11_test_p11_sign_SOURCES = tests/pkcs11/test_p11_sign.c $(P11_SIG_TEST_UTIL)
+tests_pkcs11_test_p11_sign_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_sign_LDADD = $(P11_MOD_TEST_LDADD)
+EXTRA_tests_pkcs11_test_p11_sign_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
+tests_pkcs11_test_p11_verify_SOURCES = tests/pkcs11/test_p11_verify.c $(P11_SIG_TEST_UTIL)
+tests_pkcs11_test_p11_verify_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_verify_LDADD = $(P11_MOD_TEST_LDADD)
+EXTRA_tests_pkcs11_test_p11_verify_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
+tests_pkcs11_test_p11_threads_SOURCES = tests/pkcs11/test_p11_threads.c $(P11_SIG_TEST_UTIL)
+tests_pkcs11_test_p11_threads_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_threads_LDADD = $(P11_MOD_TEST_LDADD) -lpthread
+EXTRA_tests_pkcs11_test_p11_threads_DEPENDENCIES = pkcs11/libkinko-pkcs11.la

@@ -308,6 +308,50 @@ static void rsa_input_not_below_modulus_is_refused(void **state)
 	assert_int_equal(piv_crypto_sign(k->alg, k->der, k->der_len, in, 256, out, sizeof(out), &out_len), 0);
 }
 
+/* A cache entry must follow the key bytes: after a slot's key is replaced (even at the same
+ * address), signatures come from the new key. */
+static void key_cache_serves_the_current_key_only(void **state)
+{
+	gen_key *a = key_for(PIV_ALG_ECCP256), *b;
+	uint8_t digest[32], out[512], *same;
+	size_t out_len = 0;
+	piv_key_cache cache = {0};
+	EVP_PKEY *pub_b;
+	EVP_PKEY_CTX *ctx;
+	uint8_t *der_b = NULL;
+	size_t der_b_len = 0;
+	uint8_t tmpl[600];
+	tlv_writer w;
+
+	(void)state;
+	assert_int_equal(piv_crypto_random(digest, sizeof(digest)), 0);
+	assert_int_equal(piv_crypto_sign_cached(&cache, a->alg, a->der, a->der_len, digest, 32, out,
+	                                        sizeof(out), &out_len), 0);
+	assert_non_null(cache.pkey);
+	/* a second key replaces the first in the same entry */
+	tlv_writer_init(&w, tmpl, sizeof(tmpl));
+	assert_int_equal(piv_crypto_generate(PIV_ALG_ECCP256, &der_b, &der_b_len, &w), 0);
+	same = malloc(der_b_len > a->der_len ? der_b_len : a->der_len);
+	assert_non_null(same);
+	memcpy(same, der_b, der_b_len);
+	assert_int_equal(piv_crypto_sign_cached(&cache, PIV_ALG_ECCP256, same, der_b_len, digest, 32,
+	                                        out, sizeof(out), &out_len), 0);
+	b = &(gen_key){.alg = PIV_ALG_ECCP256};
+	memcpy(b->tmpl, tmpl, w.len);
+	b->tmpl_len = w.len;
+	pub_b = pubkey_from_template(b);
+	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pub_b, NULL);
+	assert_true(EVP_PKEY_verify_init(ctx) > 0);
+	assert_int_equal(EVP_PKEY_verify(ctx, out, out_len, digest, 32), 1);
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(pub_b);
+	piv_key_cache_clear(&cache);
+	assert_null(cache.pkey);
+	assert_null(cache.der);
+	OPENSSL_clear_free(same, der_b_len);
+	OPENSSL_clear_free(der_b, der_b_len);
+}
+
 static void check_ecdsa(uint8_t alg)
 {
 	gen_key *k = key_for(alg);
@@ -536,6 +580,7 @@ int main(void)
 		cmocka_unit_test(p384_ecdsa_signature_verifies),
 		cmocka_unit_test(ecdsa_digest_of_wrong_length_is_refused),
 		cmocka_unit_test(sign_with_key_of_other_alg_is_refused),
+		cmocka_unit_test(key_cache_serves_the_current_key_only),
 		cmocka_unit_test(sign_into_small_buffer_is_refused),
 		cmocka_unit_test(ecdh_of_two_keys_agrees),
 		cmocka_unit_test(ecdh_refuses_bad_peer_point),

@@ -1,13 +1,16 @@
 /* GENERATE ASYMMETRIC KEY PAIR: every algorithm, the public-only answer, the PIN policy
- * the new key gets, the management key requirement, bad input, and a failed save. */
+ * the new key gets, the management key requirement, bad input, and a failed save; and
+ * MOVE KEY's delete form (00 F6 FF <slot>). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -307,6 +310,146 @@ static void generate_failed_save_keeps_the_old_key(void **state)
 	EVP_PKEY_free(old);
 }
 
+/* ---- MOVE KEY delete (00 F6 FF <slot>) ---- */
+
+static void delete_key_empties_the_slot(void **state)
+{
+	piv_fixture *f = *state;
+	uint8_t digest[32] = {1}, sig[128];
+	size_t sig_len;
+
+	piv_test_auth_default_mgmt(f);
+	EVP_PKEY_free(gen_ok(f, 0x9A, PIV_ALG_ECCP256));
+	EVP_PKEY_free(gen_ok(f, 0x9D, PIV_ALG_ECCP256));
+	assert_int_equal(piv_tx(f, "00 F6 FF 9A"), SW_OK);
+	assert_int_equal(f->resp_len, 0);
+	assert_int_equal(f->st.keys[0].alg, 0);
+	assert_null(f->st.keys[0].priv_der);
+	assert_int_equal(piv_send_all(f, PIV_INS_GET_METADATA, 0x00, 0x9A, NULL, 0, false),
+	                 SW_FILE_NOT_FOUND);
+	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
+	assert_int_equal(piv_test_sign(f, PIV_ALG_ECCP256, 0x9A, digest, 32, sig, sizeof(sig),
+	                               &sig_len), SW_FILE_NOT_FOUND);
+	/* the other key is untouched, and the slot takes a new one */
+	assert_int_equal(f->st.keys[2].alg, PIV_ALG_ECCP256);
+	piv_test_auth_default_mgmt(f);
+	EVP_PKEY_free(gen_ok(f, 0x9A, PIV_ALG_ECCP384));
+}
+
+static void delete_key_leaves_the_certificate(void **state)
+{
+	piv_fixture *f = *state;
+
+	piv_test_auth_default_mgmt(f);
+	EVP_PKEY_free(gen_ok(f, 0x9C, PIV_ALG_ECCP256));
+	assert_int_equal(piv_tx(f, "00 DB 3F FF 0B 5C 03 5F C1 0A 53 04 70 00 71 00"), SW_OK);
+	assert_int_equal(piv_tx(f, "00 F6 FF 9C"), SW_OK);
+	/* as on a YubiKey: the host removes the certificate itself */
+	assert_non_null(tok_object_get(&f->st, PIV_TAG_CERT_9C));
+}
+
+static void delete_key_needs_the_management_key(void **state)
+{
+	piv_fixture *f = *state;
+
+	piv_test_auth_default_mgmt(f);
+	EVP_PKEY_free(gen_ok(f, 0x9E, PIV_ALG_ECCP256));
+	assert_int_equal(piv_tx(f, select_hex), SW_OK);
+	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
+	assert_int_equal(piv_tx(f, "00 F6 FF 9E"), SW_SECURITY_NOT_SATISFIED);
+	assert_int_equal(f->st.keys[3].alg, PIV_ALG_ECCP256);
+}
+
+static void delete_of_an_empty_slot_is_not_found_6a82(void **state)
+{
+	piv_fixture *f = *state;
+
+	piv_test_auth_default_mgmt(f);
+	assert_int_equal(piv_tx(f, "00 F6 FF 9A"), SW_FILE_NOT_FOUND);
+	assert_int_equal(piv_tx(f, "00 F6 FF 95"), SW_FILE_NOT_FOUND);
+}
+
+static void move_and_bad_references_refused_6a86(void **state)
+{
+	static const char *const bad[] = {
+		"00 F6 9D 9A",   /* a real move: not offered */
+		"00 F6 00 9A",
+		"00 F6 FF 9B",   /* the management key is not a key slot */
+		"00 F6 FF 80",
+		"00 F6 FF 00",
+		"00 F6 FF 96",
+		"00 F6 FF F9",
+	};
+	piv_fixture *f = *state;
+	size_t i;
+
+	piv_test_auth_default_mgmt(f);
+	EVP_PKEY_free(gen_ok(f, 0x9A, PIV_ALG_ECCP256));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint16_t sw = piv_tx(f, bad[i]);
+
+		if (sw != SW_INCORRECT_P1P2)
+			fail_msg("'%s' gave %04x, not 6A86", bad[i], sw);
+	}
+	assert_int_equal(piv_tx(f, "00 F6 FF 9A 01 00"), SW_WRONG_LENGTH);
+	assert_int_equal(f->st.keys[0].alg, PIV_ALG_ECCP256);
+	assert_int_equal(f->st.keys[2].alg, 0);
+}
+
+static void delete_failed_save_keeps_the_key(void **state)
+{
+	piv_fixture *f = *state;
+	EVP_PKEY *old;
+	uint32_t counter;
+
+	piv_test_auth_default_mgmt(f);
+	old = gen_ok(f, 0x9E, PIV_ALG_ECCP256);
+	counter = f->st.change_counter;
+	piv_applet_free(f->applet);
+	f->applet = piv_applet_new(&f->st, "/nonexistent-kinko-dir/sub/state");
+	assert_non_null(f->applet);
+	assert_int_equal(piv_tx(f, select_hex), SW_OK);
+	piv_test_auth_default_mgmt(f);
+	assert_int_equal(piv_tx(f, "00 F6 FF 9E"), SW_MEMORY_FAILURE);
+	assert_int_equal(f->st.keys[3].alg, PIV_ALG_ECCP256);
+	assert_int_equal(f->st.change_counter, counter);
+	sign_ecdsa_and_check(f, 0x9E, PIV_ALG_ECCP256, old);
+	EVP_PKEY_free(old);
+}
+
+/* A deleted key is gone from the flash before the token says so, with the counter. */
+static void delete_is_saved_before_the_answer(void **state)
+{
+	piv_fixture *f = *state;
+	const char *tmp = getenv("TMPDIR");
+	char dir[256], path[300];
+	tok_state saved;
+
+	snprintf(dir, sizeof(dir), "%s/kinko-keygen-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/state", dir);
+	piv_applet_free(f->applet);
+	f->applet = piv_applet_new(&f->st, path);
+	assert_non_null(f->applet);
+	assert_int_equal(piv_tx(f, select_hex), SW_OK);
+	piv_test_auth_default_mgmt(f);
+	EVP_PKEY_free(gen_ok(f, 0x9A, PIV_ALG_ECCP256));
+	EVP_PKEY_free(gen_ok(f, 0x82, PIV_ALG_ECCP256));
+	assert_int_equal(tok_state_load(&saved, path), 0);
+	assert_int_equal(saved.change_counter, 2);
+	assert_int_equal(saved.keys[0].alg, PIV_ALG_ECCP256);
+	tok_state_free(&saved);
+
+	assert_int_equal(piv_tx(f, "00 F6 FF 9A"), SW_OK);
+	assert_int_equal(tok_state_load(&saved, path), 0);
+	assert_int_equal(saved.change_counter, 3);
+	assert_int_equal(saved.keys[0].alg, 0);
+	assert_int_equal(saved.keys[4].alg, PIV_ALG_ECCP256);
+	tok_state_free(&saved);
+	unlink(path);
+	rmdir(dir);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, piv_fixture_setup, piv_fixture_teardown)
 
 int main(void)
@@ -325,6 +468,13 @@ int main(void)
 		T(generate_shows_in_metadata_as_generated),
 		T(generate_over_an_existing_key_replaces_it),
 		T(generate_failed_save_keeps_the_old_key),
+		T(delete_key_empties_the_slot),
+		T(delete_key_leaves_the_certificate),
+		T(delete_key_needs_the_management_key),
+		T(delete_of_an_empty_slot_is_not_found_6a82),
+		T(move_and_bad_references_refused_6a86),
+		T(delete_failed_save_keeps_the_key),
+		T(delete_is_saved_before_the_answer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

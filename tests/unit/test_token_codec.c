@@ -19,7 +19,7 @@
 
 #define MAGIC_LEN 8u
 
-static const uint8_t STATE_MAGIC[MAGIC_LEN] = {'K', 'I', 'N', 'K', 'O', 'S', 'T', 0x01};
+static const uint8_t STATE_MAGIC[MAGIC_LEN] = {'K', 'I', 'N', 'K', 'O', 'S', 'T', 0x02};
 
 typedef struct {
 	uint8_t *buf;
@@ -114,11 +114,13 @@ static void encode_decode_round_trip_keeps_everything(void **state)
 
 	(void)state;
 	populated_state(&a);
+	a.change_counter = 0xFEDCBA98u;
 	e = encode(&a);
 	assert_memory_equal(e.buf, STATE_MAGIC, MAGIC_LEN);
 	assert_int_equal(tok_state_decode(&b, e.buf, e.len), 0);
 
 	assert_int_equal(b.serial, a.serial);
+	assert_int_equal(b.change_counter, 0xFEDCBA98u);
 	assert_memory_equal(b.version, a.version, 3);
 	assert_memory_equal(b.guid, a.guid, 16);
 	assert_memory_equal(&b.pin, &a.pin, sizeof(a.pin));
@@ -199,7 +201,11 @@ static void decode_refuses_wrong_version_magic(void **state)
 	(void)state;
 	assert_int_equal(tok_state_provision(&st, NULL), 0);
 	e = encode(&st);
-	e.buf[7] = 0x02;
+	/* format 1 had no change counter; 3 is not written yet */
+	e.buf[7] = 0x01;
+	reseal(&e);
+	assert_decode_refused(&e);
+	e.buf[7] = 0x03;
 	reseal(&e);
 	assert_decode_refused(&e);
 	blob_free(&e);
@@ -266,7 +272,7 @@ static void decode_refuses_object_tag_not_allowed(void **state)
 
 static void decode_refuses_missing_mandatory_fields(void **state)
 {
-	static const uint32_t tags[] = {0x80, 0x81, 0x82, 0x83, 0xA4, 0xA5, 0xA6};
+	static const uint32_t tags[] = {0x80, 0x81, 0x82, 0x83, 0x84, 0xA4, 0xA5, 0xA6};
 	tok_state st, ok;
 	blob e, r;
 
@@ -338,6 +344,36 @@ static void decode_refuses_duplicates_unknown_and_missing_inner_fields(void **st
 		assert_decode_refused(&r);
 		blob_free(&r);
 	}
+	blob_free(&e);
+	tok_state_free(&st);
+}
+
+static void change_counter_is_four_bytes_once(void **state)
+{
+	static const uint8_t short_counter[] = {0x84, 0x03, 0x00, 0x00, 0x07};
+	static const uint8_t long_counter[] = {0x84, 0x05, 0x00, 0x00, 0x00, 0x00, 0x07};
+	static const uint8_t good_counter[] = {0x84, 0x04, 0x00, 0x00, 0x01, 0x07};
+	tok_state st, ok;
+	blob e, r;
+
+	(void)state;
+	assert_int_equal(tok_state_provision(&st, NULL), 0);
+	e = encode(&st);
+	r = rebuild(&e, 0x84, good_counter, sizeof(good_counter));
+	assert_int_equal(tok_state_decode(&ok, r.buf, r.len), 0);
+	assert_int_equal(ok.change_counter, 0x107);
+	tok_state_free(&ok);
+	blob_free(&r);
+	r = rebuild(&e, 0x84, short_counter, sizeof(short_counter));
+	assert_decode_refused(&r);
+	blob_free(&r);
+	r = rebuild(&e, 0x84, long_counter, sizeof(long_counter));
+	assert_decode_refused(&r);
+	blob_free(&r);
+	/* a second counter beside the first */
+	r = rebuild(&e, 0, good_counter, sizeof(good_counter));
+	assert_decode_refused(&r);
+	blob_free(&r);
 	blob_free(&e);
 	tok_state_free(&st);
 }
@@ -423,6 +459,7 @@ int main(void)
 		cmocka_unit_test(decode_refuses_object_tag_not_allowed),
 		cmocka_unit_test(decode_refuses_missing_mandatory_fields),
 		cmocka_unit_test(decode_refuses_duplicates_unknown_and_missing_inner_fields),
+		cmocka_unit_test(change_counter_is_four_bytes_once),
 		cmocka_unit_test(decode_refuses_too_many_and_too_big_objects),
 		cmocka_unit_test(encode_refuses_state_that_would_not_load),
 	};

@@ -1,0 +1,237 @@
+/* The module's core data model, shared by its layers:
+ *   card driver (card.h) -> object mapping (mod_token.c, mod_object.c)
+ *   -> PKCS#11 front end (p11_*.c, thin C_* wrappers).
+ *
+ * Locking: one module lock (mod_global.lock) guards the slot list and the session table and
+ * is held only for short bookkeeping; each slot has its own lock, held for anything that
+ * talks to its card or changes its token/login state. Order: slot lock first, module lock
+ * inside it, never the other way round. Sessions are looked up under the module lock and
+ * then used under their slot's lock; PKCS#11 forbids two threads using one session at once,
+ * so a session's operation state needs no lock of its own. */
+#ifndef KINKO_MOD_H
+#define KINKO_MOD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "card.h"
+#include "p11_compat.h"
+#include "transport.h"
+
+/* ---- locks (mod_lock.c): the application's mutex callbacks or pthreads ---- */
+typedef struct mod_mutex mod_mutex;
+/* Chooses the implementation from C_Initialize's arguments (NULL = no threads promised:
+ * pthreads anyway, harmless). CKR_OK, CKR_ARGUMENTS_BAD, CKR_CANT_LOCK. */
+CK_RV mod_lock_configure(const CK_C_INITIALIZE_ARGS *args);
+CK_RV mod_mutex_new(mod_mutex **m);
+void mod_mutex_free(mod_mutex *m);
+void mod_mutex_lock(mod_mutex *m);
+void mod_mutex_unlock(mod_mutex *m);
+
+/* ---- configuration (mod_config.c) ---- */
+typedef struct {
+	char **emu_sockets;      /* one slot per socket, in order */
+	size_t n_emu_sockets;
+	bool usb;                /* enumerate USB tokens (issue 6) */
+	uint16_t usb_vid, usb_pid; /* usb_vid_pid = 1209:6b6b (TR_USB_DEFAULT_*) */
+	unsigned timeout_ms;     /* per CCID message, default 5000 */
+	unsigned cache_ttl_ms;   /* inventory freshness, default 2000 */
+} mod_config;
+/* KINKO_CONF or $(sysconfdir)/kinko/kinko.conf (missing file = defaults), then
+ * KINKO_EMU_SOCKETS=path[:path...] replaces the socket list. */
+CK_RV mod_config_load(mod_config *cfg);
+void mod_config_free(mod_config *cfg);
+
+/* ---- token cache: what the module has learnt of one token (mod_token.c) ---- */
+typedef struct {
+	bool has_key;
+	uint8_t alg;             /* PIV_ALG_* */
+	uint8_t pin_policy;
+	uint8_t origin;          /* PIV_ORIGIN_*: CKA_LOCAL */
+	uint8_t *pubkey;         /* contents of 7F49 (81/82 or 86), NULL until learnt */
+	size_t pubkey_len;
+	bool has_cert;           /* container present on the token */
+	uint8_t *cert;           /* DER, NULL until read */
+	size_t cert_len;
+} mod_keyslot;
+
+typedef struct mod_token {
+	uint32_t serial;
+	uint8_t version[3];
+	uint32_t change_counter; /* the token's object change counter (inventory) */
+	uint64_t validated_ms;   /* monotonic time of the last inventory */
+	unsigned long card_resets; /* s->card.resets then: a foreign reset since means stale */
+	bool inventory_ok;       /* learnt by INVENTORY (else by the per-object fallback) */
+	uint8_t pin_tries_max, pin_tries_left, puk_tries_max, puk_tries_left;
+	bool pin_is_default;     /* factory PIN or "must change": CKF_USER_PIN_TO_BE_CHANGED */
+	mod_keyslot keys[24];    /* PIV_KEY_SLOTS, indexed by piv_key_slot_index() */
+} mod_token;
+
+/* ---- slots (mod_slot.c) ---- */
+typedef struct mod_slot {
+	CK_SLOT_ID id;
+	mod_mutex *lock;
+	tr_transport *tr;
+	card card;
+	char description[65];    /* CK_SLOT_INFO, blank padded when copied out */
+	bool present;            /* last known presence */
+	bool probed;             /* presence asked at least once: the first answer is no event */
+	unsigned long generation;/* +1 at every insertion and removal: sessions remember it */
+	bool event;              /* unreported insertion/removal, for C_WaitForSlotEvent */
+	mod_token *token;        /* NULL: not learnt yet (or no token) */
+	/* Login: the PIN is held only while logged in, to re-VERIFY after another process
+	 * reset the card; wiped at logout, removal and finalize. */
+	CK_USER_TYPE login_user; /* (CK_USER_TYPE)-1 when nobody is logged in */
+	uint8_t pin[8];
+	size_t pin_len;
+	bool context_ok;         /* CKU_CONTEXT_SPECIFIC done: one PIN-always operation */
+	unsigned long n_sessions, n_rw_sessions;
+} mod_slot;
+
+/* ---- sessions (mod_session.c) ---- */
+typedef enum { MOD_OP_NONE = 0, MOD_OP_FIND, MOD_OP_SIGN, MOD_OP_VERIFY } mod_op_kind;
+
+typedef struct {
+	CK_MECHANISM_TYPE mech;
+	CK_OBJECT_HANDLE key;
+	void *ctx;               /* mechanism-specific (digest context, buffered data, PSS params) */
+	void (*ctx_free)(void *ctx);
+	bool multipart;          /* Update was called: C_Sign is no longer allowed */
+} mod_crypto_op;
+
+typedef struct mod_session {
+	CK_SESSION_HANDLE handle;
+	CK_SLOT_ID slot_id;
+	unsigned long generation; /* the slot's generation at open: a change means removed */
+	CK_FLAGS flags;
+	CK_NOTIFY notify;
+	void *application;
+	/* find */
+	bool find_active;
+	CK_OBJECT_HANDLE *found;
+	size_t n_found, find_pos;
+	mod_crypto_op sign;
+	mod_crypto_op verify;
+} mod_session;
+
+/* ---- the module ---- */
+typedef struct {
+	bool initialized;
+	unsigned long fork_gen;   /* fork counter value at C_Initialize */
+	mod_mutex *lock;
+	mod_config cfg;
+	mod_slot **slots;
+	size_t n_slots;           /* grows (USB tokens) under the module lock: read it with
+	                           * mod_slot_count() where no lock is held */
+	size_t cap_slots;         /* slots[] never moves: USB slots are reserved up front */
+	struct mod_usb *usb;      /* USB tokens (mod_usb.c), NULL when cfg.usb is off */
+	mod_session **sessions;   /* open sessions, unordered */
+	size_t n_sessions, cap_sessions;
+	CK_SESSION_HANDLE next_handle;
+	bool finalizing;          /* C_Finalize: C_WaitForSlotEvent returns CKR_CRYPTOKI_NOT_INITIALIZED */
+	struct mod_events *events;/* C_WaitForSlotEvent's waiters (mod_event.c) */
+} mod_global;
+
+extern mod_global mod;
+/* A forked child's C_Initialize moves the parent's state here, unfreed (it may be
+ * half-updated, its locks held by threads the child does not have). */
+extern mod_global mod_abandoned;
+
+/* Fork safety the p11-kit way: pthread_atfork counts forks; a child sees a different count
+ * and behaves as not initialised until it calls C_Initialize itself. */
+unsigned long mod_fork_count(void);
+bool mod_is_initialized(void);
+
+/* Slots. Lookup by id: NULL when no such slot. */
+CK_RV mod_slots_create(void);        /* from mod.cfg; no APDU, no connection */
+void mod_slots_destroy(void);
+mod_slot *mod_slot_get(CK_SLOT_ID id);
+/* Number of slots (acquire: every slot counted is fully built). */
+size_t mod_slot_count(void);
+/* A new slot (the next id) for a transport it takes over, present; event: its arrival is
+ * news for C_WaitForSlotEvent. CKR_HOST_MEMORY; CKR_DEVICE_MEMORY when no slot is left
+ * (cap_slots). */
+CK_RV mod_slot_add(tr_transport *tr, const char *description, bool event);
+/* Under the slot lock: refresh presence (a CCID GetSlotStatus, no APDU); on a change bump
+ * the generation, drop the token cache and login, set the event flag. */
+CK_RV mod_slot_refresh(mod_slot *s);
+/* Under the slot lock: make sure s->token holds at least the inventory (learnt lazily,
+ * revalidated when older than cfg.cache_ttl_ms or after the card saw a reset). */
+CK_RV mod_slot_token(mod_slot *s, mod_token **t);
+void mod_slot_logout(mod_slot *s);   /* wipe the held PIN, card_logout if reachable */
+/* Release the slot lock at the end of a call: a USB token's interface is released too
+ * (claimed per call, so other applications can use the token in between). */
+void mod_slot_unlock(mod_slot *s);
+
+/* Sessions. mod_session_get checks the handle and that the slot generation still matches
+ * (CKR_SESSION_HANDLE_INVALID / CKR_DEVICE_REMOVED); returns with the SLOT LOCKED on CKR_OK. */
+CK_RV mod_session_get(CK_SESSION_HANDLE h, mod_session **sess, mod_slot **slot);
+void mod_session_release(mod_slot *slot);   /* unlocks the slot */
+void mod_crypto_op_clear(mod_crypto_op *op);
+
+/* Card status -> CK_RV, and the user-facing detail for traces. */
+CK_RV mod_rv_from_card(card_status st);
+
+/* Debug: KINKO_DEBUG=p11 traces every C_* call and its CK_RV to stderr. */
+void mod_trace_call(const char *fn, CK_RV rv);
+
+/* ---- additions of the core (M-A) ---- */
+
+/* Time for caches and polling: CLOCK_MONOTONIC in milliseconds. */
+uint64_t mod_now_ms(void);
+
+/* KINKO_DEBUG=p11 (or all) is on; mod_trace_msg prints one explanatory line then (never
+ * a secret: say what was refused and why). */
+bool mod_trace_enabled(void);
+void mod_trace_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *mod_rv_name(CK_RV rv);
+
+/* The token cache's owner frees it (mod_token.c, M-B): every pointer inside, then t. */
+void mod_token_free(mod_token *t);
+
+/* Under the slot lock. The token was found gone (a card operation answered
+ * CARD_ERR_ABSENT): mark the slot absent, bump the generation, set the event, drop the
+ * token cache, wipe the login. No I/O. Idempotent while absent. */
+void mod_slot_removed(mod_slot *s);
+/* Under the slot lock: mod_rv_from_card, and CARD_ERR_ABSENT also runs mod_slot_removed.
+ * Every caller of a card_* function should map its status through this. */
+CK_RV mod_slot_rv(mod_slot *s, card_status st);
+/* Under the slot lock: run op(&s->card, arg) for an operation that needs the user's PIN
+ * verified. When the card answers CARD_ERR_SECURITY while the user is logged in (another
+ * process reset the card underneath), VERIFY again with the held PIN and retry op once;
+ * if that VERIFY fails, log out and answer CKR_USER_NOT_LOGGED_IN. Other statuses go
+ * through mod_slot_rv (callers needing another mapping keep op's status in arg). */
+typedef card_status (*mod_card_op)(card *c, void *arg);
+CK_RV mod_slot_with_pin(mod_slot *s, mod_card_op op, void *arg);
+/* The user (CKU_USER) is logged in on this slot. */
+bool mod_slot_user_logged_in(const mod_slot *s);
+
+/* Sessions (mod_session.c). Under the slot lock. */
+CK_RV mod_session_open(mod_slot *s, CK_FLAGS flags, void *application, CK_NOTIFY notify,
+                       CK_SESSION_HANDLE *h);
+/* Close one session (sess from mod_session_get; it is freed). Closing the slot's last
+ * session logs out, as the standard asks. */
+void mod_session_close(mod_slot *s, mod_session *sess);
+void mod_session_close_all(mod_slot *s);
+/* C_Finalize: free every session (no card I/O). */
+void mod_sessions_destroy(void);
+
+/* Login and PINs (mod_login.c), under the slot lock; sess is the calling session. */
+CK_RV mod_login(mod_slot *s, mod_session *sess, CK_USER_TYPE user, const CK_UTF8CHAR *pin,
+                CK_ULONG pin_len);
+CK_RV mod_logout(mod_slot *s);
+CK_RV mod_init_pin(mod_slot *s, mod_session *sess, const CK_UTF8CHAR *pin, CK_ULONG pin_len);
+CK_RV mod_set_pin(mod_slot *s, mod_session *sess, const CK_UTF8CHAR *old_pin, CK_ULONG old_len,
+                  const CK_UTF8CHAR *new_pin, CK_ULONG new_len);
+
+/* Blank-padded copy of a string into a fixed-size CK_UTF8CHAR field (truncated to fit). */
+void mod_copy_padded(CK_UTF8CHAR *dst, size_t dst_len, const char *src);
+
+/* C_WaitForSlotEvent machinery (mod_event.c). */
+CK_RV mod_events_init(void);
+/* Wake the waiters (they answer CKR_CRYPTOKI_NOT_INITIALIZED) and wait until they left. */
+void mod_events_stop(void);
+CK_RV mod_events_wait(CK_FLAGS flags, CK_SLOT_ID *slot);
+
+#endif

@@ -1,0 +1,444 @@
+/* The attribute values of the token's objects, computed on demand from the cache, and
+ * C_GetAttributeValue's length rules. The values that need something read from the token
+ * (a certificate, a public key) are fetched only when asked for (mod_attr_cost tells find
+ * which ones those are, so it can look at them last). */
+#include "mod_attr.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "mod_mech.h"
+#include "piv.h"
+
+static const char *const attr_key_names[4] = {
+	"PIV AUTH key", "DIGITAL SIGNATURE key", "KEY MANAGEMENT key", "CARD AUTH key",
+};
+static const char *const attr_cert_names[4] = {
+	"Certificate for PIV Authentication", "Certificate for Digital Signature",
+	"Certificate for Key Management", "Certificate for Card Authentication",
+};
+
+void mod_attr_ctx_init(mod_attr_ctx *c, mod_slot *s, mod_token *t, unsigned index,
+                       mod_obj_kind kind)
+{
+	memset(c, 0, sizeof(*c));
+	c->s = s;
+	c->t = t;
+	c->index = index;
+	c->kind = kind;
+}
+
+void mod_attr_ctx_cleanup(mod_attr_ctx *c)
+{
+	if (c->have_ci)
+		mod_cert_info_free(&c->ci);
+	c->have_ci = false;
+	c->have_pk = false;
+}
+
+void mod_attr_val_free(mod_attr_val *v)
+{
+	OPENSSL_free(v->owned);
+	v->owned = NULL;
+}
+
+/* Which attributes need a read from the token: find evaluates those last. */
+int mod_attr_cost(mod_obj_kind kind, CK_ATTRIBUTE_TYPE type)
+{
+	switch (type) {
+	case CKA_SUBJECT:
+		return MOD_ATTR_COST_CERT;
+	case CKA_LABEL:
+		return kind == MOD_OBJ_CERT ? MOD_ATTR_COST_CERT : MOD_ATTR_COST_NONE;
+	case CKA_VALUE: case CKA_ISSUER: case CKA_SERIAL_NUMBER: case CKA_CHECK_VALUE:
+	case CKA_START_DATE: case CKA_END_DATE:
+		return kind == MOD_OBJ_CERT ? MOD_ATTR_COST_CERT : MOD_ATTR_COST_NONE;
+	case CKA_PUBLIC_KEY_INFO:
+		return kind == MOD_OBJ_CERT ? MOD_ATTR_COST_CERT : MOD_ATTR_COST_PUBKEY;
+	case CKA_MODULUS: case CKA_PUBLIC_EXPONENT: case CKA_EC_POINT:
+		return MOD_ATTR_COST_PUBKEY;
+	default:
+		return MOD_ATTR_COST_NONE;
+	}
+}
+
+/* ---- what values are made of ---- */
+
+static void val_bytes(mod_attr_val *v, const void *p, size_t len)
+{
+	v->rv = CKR_OK;
+	v->p = p;
+	v->len = len;
+}
+
+static void val_bool(mod_attr_val *v, bool b)
+{
+	v->u.b = b ? CK_TRUE : CK_FALSE;
+	val_bytes(v, &v->u.b, sizeof(v->u.b));
+}
+
+static void val_ulong(mod_attr_val *v, CK_ULONG ul)
+{
+	v->u.ul = ul;
+	val_bytes(v, &v->u.ul, sizeof(v->u.ul));
+}
+
+static void val_empty(mod_attr_val *v)
+{
+	val_bytes(v, NULL, 0);
+}
+
+static void val_rv(mod_attr_val *v, CK_RV rv)
+{
+	v->rv = rv;
+	v->p = NULL;
+	v->len = 0;
+}
+
+static void val_owned(mod_attr_val *v, uint8_t *p, size_t len)
+{
+	v->owned = p;
+	val_bytes(v, p, len);
+}
+
+static CK_RV ctx_cert(mod_attr_ctx *c)
+{
+	mod_keyslot *k = &c->t->keys[c->index];
+	CK_RV rv;
+
+	if (c->have_ci)
+		return CKR_OK;
+	rv = mod_token_cert(c->s, c->t, c->index);
+	if (rv != CKR_OK)
+		return rv;
+	if (mod_parse_cert(k->cert, k->cert_len, &c->ci) != MOD_PARSE_OK)
+		return CKR_DEVICE_ERROR;
+	c->have_ci = true;
+	return CKR_OK;
+}
+
+static CK_RV ctx_pubkey(mod_attr_ctx *c)
+{
+	const uint8_t *pub = NULL;
+	size_t len = 0;
+	CK_RV rv;
+
+	if (c->have_pk)
+		return CKR_OK;
+	rv = mod_object_pubkey(c->s, c->t, c->index, &pub, &len);
+	if (rv != CKR_OK)
+		return rv;
+	if (mod_parse_pubkey(c->t->keys[c->index].alg, pub, len, &c->pk) != MOD_PARSE_OK)
+		return CKR_DEVICE_ERROR;
+	c->have_pk = true;
+	return CKR_OK;
+}
+
+static bool ctx_rsa(const mod_attr_ctx *c)
+{
+	return mod_parse_alg_is_rsa(c->t->keys[c->index].alg);
+}
+
+static void val_label(mod_attr_ctx *c, mod_attr_val *v)
+{
+	unsigned i = c->index;
+	CK_RV rv;
+
+	if (c->kind == MOD_OBJ_CERT) {
+		rv = ctx_cert(c);
+		if (rv != CKR_OK) {
+			val_rv(v, rv);
+			return;
+		}
+		if (c->ci.cn[0]) {
+			val_bytes(v, c->ci.cn, strlen(c->ci.cn));
+			return;
+		}
+	}
+	if (i < 4)
+		snprintf(v->u.text, sizeof(v->u.text), "%s",
+		         c->kind == MOD_OBJ_CERT ? attr_cert_names[i] : attr_key_names[i]);
+	else
+		snprintf(v->u.text, sizeof(v->u.text), "%s %u",
+		         c->kind == MOD_OBJ_CERT ? "Certificate for Retired Key" : "RETIRED KEY", i - 3);
+	val_bytes(v, v->u.text, strlen(v->u.text));
+}
+
+/* A key's CKA_SUBJECT is its certificate's subject, empty without one. */
+static void val_key_subject(mod_attr_ctx *c, mod_attr_val *v)
+{
+	CK_RV rv;
+
+	if (!c->t->keys[c->index].has_cert) {
+		val_empty(v);
+		return;
+	}
+	rv = ctx_cert(c);
+	if (rv == CKR_OBJECT_HANDLE_INVALID)
+		val_empty(v);
+	else if (rv != CKR_OK)
+		val_rv(v, rv);
+	else
+		val_bytes(v, c->ci.subject, c->ci.subject_len);
+}
+
+/* The signature mechanisms of the module that fit the key's type. */
+static void val_mechanisms(mod_attr_ctx *c, mod_attr_val *v)
+{
+	size_t n = 0, i, count = 0;
+	const mod_mech *table = mod_mech_table(&n);
+
+	for (i = 0; i < n && count < MOD_ATTR_MAX_MECHS; i++) {
+		const mod_sig_scheme *sc;
+
+		if (!(table[i].info.flags & CKF_SIGN))
+			continue;
+		sc = mod_sig_scheme_find(table[i].type);
+		if (sc && mod_sig_scheme_fits_key(sc, ctx_rsa(c)))
+			v->u.mechs[count++] = table[i].type;
+	}
+	val_bytes(v, v->u.mechs, count * sizeof(CK_MECHANISM_TYPE));
+}
+
+static void val_pubkey_part(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
+{
+	uint8_t *der = NULL;
+	size_t len = 0;
+	CK_RV rv = ctx_pubkey(c);
+
+	if (rv != CKR_OK) {
+		val_rv(v, rv);
+		return;
+	}
+	switch (type) {
+	case CKA_MODULUS:
+		val_bytes(v, c->pk.n, c->pk.n_len);
+		return;
+	case CKA_PUBLIC_EXPONENT:
+		val_bytes(v, c->pk.e, c->pk.e_len);
+		return;
+	case CKA_EC_POINT:
+		if (mod_ec_point_der(&c->pk, &der, &len) != MOD_PARSE_OK)
+			val_rv(v, CKR_HOST_MEMORY);
+		else
+			val_owned(v, der, len);
+		return;
+	default:   /* CKA_PUBLIC_KEY_INFO */
+		if (mod_pubkey_spki(&c->pk, &der, &len) != MOD_PARSE_OK)
+			val_rv(v, CKR_DEVICE_ERROR);
+		else
+			val_owned(v, der, len);
+		return;
+	}
+}
+
+/* ---- per kind ---- */
+
+/* Attributes every object has. true when type was one of them. */
+static bool val_common(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
+{
+	switch (type) {
+	case CKA_CLASS:
+		val_ulong(v, c->kind == MOD_OBJ_PRIVATE ? CKO_PRIVATE_KEY :
+		             c->kind == MOD_OBJ_PUBLIC ? CKO_PUBLIC_KEY : CKO_CERTIFICATE);
+		return true;
+	case CKA_TOKEN: val_bool(v, true); return true;
+	case CKA_PRIVATE: val_bool(v, c->kind == MOD_OBJ_PRIVATE); return true;
+	case CKA_MODIFIABLE: val_bool(v, false); return true;
+	case CKA_COPYABLE: val_bool(v, false); return true;
+	case CKA_DESTROYABLE: val_bool(v, c->kind != MOD_OBJ_PUBLIC); return true;
+	case CKA_LABEL: val_label(c, v); return true;
+	case CKA_ID:
+		v->u.id = mod_object_id(c->index);
+		val_bytes(v, &v->u.id, 1);
+		return true;
+	default: return false;
+	}
+}
+
+/* Attributes of both key objects. */
+static bool val_key(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
+{
+	const mod_keyslot *k = &c->t->keys[c->index];
+	bool rsa = ctx_rsa(c);
+	size_t len = 0;
+	const uint8_t *params;
+
+	switch (type) {
+	case CKA_KEY_TYPE: val_ulong(v, rsa ? CKK_RSA : CKK_EC); return true;
+	case CKA_START_DATE: case CKA_END_DATE: val_empty(v); return true;
+	case CKA_DERIVE: val_bool(v, false); return true;
+	case CKA_LOCAL: val_bool(v, k->origin == PIV_ORIGIN_GENERATED); return true;
+	case CKA_KEY_GEN_MECHANISM:
+		val_ulong(v, k->origin != PIV_ORIGIN_GENERATED ? CK_UNAVAILABLE_INFORMATION :
+		             rsa ? CKM_RSA_PKCS_KEY_PAIR_GEN : CKM_EC_KEY_PAIR_GEN);
+		return true;
+	case CKA_ALLOWED_MECHANISMS: val_mechanisms(c, v); return true;
+	case CKA_SUBJECT: val_key_subject(c, v); return true;
+	case CKA_PUBLIC_KEY_INFO: val_pubkey_part(c, type, v); return true;
+	case CKA_MODULUS: case CKA_PUBLIC_EXPONENT:
+		if (!rsa)
+			return false;
+		val_pubkey_part(c, type, v);
+		return true;
+	case CKA_MODULUS_BITS:
+		if (!rsa)
+			return false;
+		val_ulong(v, mod_parse_alg_bits(k->alg));
+		return true;
+	case CKA_EC_PARAMS:
+		if (rsa)
+			return false;
+		params = mod_ec_params_der(k->alg, &len);
+		val_bytes(v, params, len);
+		return true;
+	default: return false;
+	}
+}
+
+static bool val_private(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
+{
+	switch (type) {
+	case CKA_SENSITIVE: case CKA_ALWAYS_SENSITIVE: case CKA_NEVER_EXTRACTABLE:
+	case CKA_SIGN:
+		val_bool(v, true);
+		return true;
+	case CKA_EXTRACTABLE: case CKA_DECRYPT: case CKA_SIGN_RECOVER: case CKA_UNWRAP:
+	case CKA_WRAP_WITH_TRUSTED:
+		val_bool(v, false);
+		return true;
+	case CKA_ALWAYS_AUTHENTICATE:
+		val_bool(v, mod_object_always_authenticate(c->t, c->index));
+		return true;
+	case CKA_VALUE:
+		val_rv(v, CKR_ATTRIBUTE_SENSITIVE);
+		return true;
+	case CKA_PRIVATE_EXPONENT: case CKA_PRIME_1: case CKA_PRIME_2: case CKA_EXPONENT_1:
+	case CKA_EXPONENT_2: case CKA_COEFFICIENT:
+		if (!ctx_rsa(c))
+			return false;
+		val_rv(v, CKR_ATTRIBUTE_SENSITIVE);
+		return true;
+	default: return false;
+	}
+}
+
+static bool val_public(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
+{
+	switch (type) {
+	case CKA_VERIFY: val_bool(v, true); return true;
+	case CKA_ENCRYPT: case CKA_VERIFY_RECOVER: case CKA_WRAP: case CKA_TRUSTED:
+		val_bool(v, false);
+		return true;
+	case CKA_EC_POINT:
+		if (ctx_rsa(c))
+			return false;
+		val_pubkey_part(c, type, v);
+		return true;
+	default: return false;
+	}
+}
+
+static bool val_cert(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
+{
+	const mod_keyslot *k = &c->t->keys[c->index];
+	CK_RV rv;
+
+	switch (type) {
+	case CKA_CERTIFICATE_TYPE: val_ulong(v, CKC_X_509); return true;
+	case CKA_TRUSTED: val_bool(v, false); return true;
+	case CKA_CERTIFICATE_CATEGORY: val_ulong(v, 1); return true;   /* token user */
+	case CKA_JAVA_MIDP_SECURITY_DOMAIN: val_ulong(v, 0); return true;
+	case CKA_URL: case CKA_HASH_OF_SUBJECT_PUBLIC_KEY: case CKA_HASH_OF_ISSUER_PUBLIC_KEY:
+		val_empty(v);
+		return true;
+	case CKA_VALUE: case CKA_CHECK_VALUE: case CKA_START_DATE: case CKA_END_DATE:
+	case CKA_SUBJECT: case CKA_ISSUER: case CKA_SERIAL_NUMBER: case CKA_PUBLIC_KEY_INFO:
+		break;
+	default: return false;
+	}
+	rv = ctx_cert(c);
+	if (rv != CKR_OK) {
+		val_rv(v, rv);
+		return true;
+	}
+	switch (type) {
+	case CKA_VALUE: val_bytes(v, k->cert, k->cert_len); break;
+	case CKA_CHECK_VALUE: val_bytes(v, c->ci.check_value, 3); break;
+	case CKA_START_DATE:
+		val_bytes(v, c->ci.start_date, c->ci.start_date[0] ? 8 : 0);
+		break;
+	case CKA_END_DATE: val_bytes(v, c->ci.end_date, c->ci.end_date[0] ? 8 : 0); break;
+	case CKA_SUBJECT: val_bytes(v, c->ci.subject, c->ci.subject_len); break;
+	case CKA_ISSUER: val_bytes(v, c->ci.issuer, c->ci.issuer_len); break;
+	case CKA_SERIAL_NUMBER: val_bytes(v, c->ci.serial, c->ci.serial_len); break;
+	default: val_bytes(v, c->ci.spki, c->ci.spki_len); break;
+	}
+	return true;
+}
+
+void mod_attr_get(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
+{
+	bool known;
+
+	memset(v, 0, sizeof(*v));
+	known = val_common(c, type, v);
+	if (!known && c->kind == MOD_OBJ_CERT)
+		known = val_cert(c, type, v);
+	if (!known && c->kind != MOD_OBJ_CERT)
+		known = val_key(c, type, v) ||
+		        (c->kind == MOD_OBJ_PRIVATE ? val_private(c, type, v) : val_public(c, type, v));
+	if (!known)
+		val_rv(v, CKR_ATTRIBUTE_TYPE_INVALID);
+}
+
+/* ---- C_GetAttributeValue ---- */
+
+/* PKCS#11 lets a module answer any of the errors when several apply; ours in this order. */
+static int attr_error_rank(CK_RV rv)
+{
+	switch (rv) {
+	case CKR_ATTRIBUTE_SENSITIVE: return 3;
+	case CKR_ATTRIBUTE_TYPE_INVALID: return 2;
+	case CKR_BUFFER_TOO_SMALL: return 1;
+	default: return 0;
+	}
+}
+
+CK_RV mod_attr_fill(mod_attr_ctx *c, CK_ATTRIBUTE *tmpl, CK_ULONG n)
+{
+	CK_RV result = CKR_OK, rv;
+	CK_ULONG i;
+
+	for (i = 0; i < n; i++) {
+		CK_ATTRIBUTE *a = &tmpl[i];
+		mod_attr_val v;
+
+		mod_attr_get(c, a->type, &v);
+		rv = v.rv;
+		if (rv != CKR_OK && attr_error_rank(rv) == 0) {
+			/* the token failed us (or the object went away): no partial answer */
+			mod_attr_val_free(&v);
+			return rv;
+		}
+		if (rv != CKR_OK) {
+			a->ulValueLen = CK_UNAVAILABLE_INFORMATION;
+		} else if (!a->pValue) {
+			a->ulValueLen = v.len;
+		} else if (a->ulValueLen < v.len) {
+			a->ulValueLen = CK_UNAVAILABLE_INFORMATION;
+			rv = CKR_BUFFER_TOO_SMALL;
+		} else {
+			if (v.len)
+				memcpy(a->pValue, v.p, v.len);
+			a->ulValueLen = v.len;
+		}
+		mod_attr_val_free(&v);
+		if (attr_error_rank(rv) > attr_error_rank(result))
+			result = rv;
+	}
+	return result;
+}

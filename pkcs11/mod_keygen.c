@@ -1,0 +1,288 @@
+/* C_GenerateKeyPair on the token: RSA 2048/3072 and EC P-256/P-384 in a free slot, chosen
+ * by CKA_ID or the first free of 9A then the retired slots. A key is never overwritten:
+ * the caller destroys it first. No template can make the private key leave the token. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mod_object.h"
+#include "mod_parse.h"
+#include "piv.h"
+
+#define GEN_PUB_MAX 1100u   /* 7F49 contents of RSA-3072 with room to spare */
+
+typedef struct {
+	bool rsa;
+	bool have_bits, have_params, have_id;
+	CK_ULONG bits;
+	uint8_t ec_alg;
+	unsigned index;
+} gen_req;
+
+static CK_RV gen_ulong(const CK_ATTRIBUTE *a, CK_ULONG *v)
+{
+	if (!a->pValue || a->ulValueLen != sizeof(CK_ULONG))
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	memcpy(v, a->pValue, sizeof(*v));
+	return CKR_OK;
+}
+
+static CK_RV gen_bool(const CK_ATTRIBUTE *a, bool *v)
+{
+	if (!a->pValue || a->ulValueLen != sizeof(CK_BBOOL))
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	*v = *(const CK_BBOOL *)a->pValue != CK_FALSE;
+	return CKR_OK;
+}
+
+/* A boolean whose value the token fixes: the other one is refused with `otherwise`. */
+static CK_RV gen_bool_is(const CK_ATTRIBUTE *a, bool want, CK_RV otherwise)
+{
+	bool v = false;
+	CK_RV rv = gen_bool(a, &v);
+
+	return rv != CKR_OK ? rv : v == want ? CKR_OK : otherwise;
+}
+
+/* Only 65537: the token makes its RSA keys with it. */
+static CK_RV gen_exponent(const CK_ATTRIBUTE *a)
+{
+	static const uint8_t f4[] = {0x01, 0x00, 0x01};
+	const uint8_t *p = a->pValue;
+	size_t n = a->ulValueLen;
+
+	if (!p)
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	while (n > 0 && p[0] == 0) {
+		p++;
+		n--;
+	}
+	return n == sizeof(f4) && memcmp(p, f4, n) == 0 ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
+}
+
+static CK_RV gen_bits(gen_req *r, const CK_ATTRIBUTE *a)
+{
+	CK_ULONG bits = 0;
+	CK_RV rv = gen_ulong(a, &bits);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (!r->rsa)
+		return CKR_TEMPLATE_INCONSISTENT;
+	if (bits != 2048 && bits != 3072)
+		return CKR_KEY_SIZE_RANGE;
+	if (r->have_bits && r->bits != bits)
+		return CKR_TEMPLATE_INCONSISTENT;
+	r->have_bits = true;
+	r->bits = bits;
+	return CKR_OK;
+}
+
+static CK_RV gen_params(gen_req *r, const CK_ATTRIBUTE *a)
+{
+	uint8_t alg = 0;
+
+	if (r->rsa)
+		return CKR_TEMPLATE_INCONSISTENT;
+	switch (mod_parse_ec_params(a->pValue, a->ulValueLen, &alg)) {
+	case MOD_PARSE_OK: break;
+	case MOD_PARSE_UNSUPPORTED: return CKR_CURVE_NOT_SUPPORTED;
+	default: return CKR_ATTRIBUTE_VALUE_INVALID;
+	}
+	if (r->have_params && r->ec_alg != alg)
+		return CKR_TEMPLATE_INCONSISTENT;
+	r->have_params = true;
+	r->ec_alg = alg;
+	return CKR_OK;
+}
+
+static CK_RV gen_id(gen_req *r, const CK_ATTRIBUTE *a)
+{
+	unsigned idx = 0;
+
+	if (!mod_object_index_from_id(a->pValue, a->ulValueLen, &idx))
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	if (r->have_id && r->index != idx)
+		return CKR_TEMPLATE_INCONSISTENT;
+	r->have_id = true;
+	r->index = idx;
+	return CKR_OK;
+}
+
+/* Attributes of one template; priv says which. */
+static CK_RV gen_attr(gen_req *r, const CK_ATTRIBUTE *a, bool priv)
+{
+	CK_ULONG ul = 0;
+	bool b = false;
+	CK_RV rv;
+
+	switch (a->type) {
+	case CKA_CLASS:
+		rv = gen_ulong(a, &ul);
+		return rv != CKR_OK ? rv :
+		       ul == (priv ? CKO_PRIVATE_KEY : CKO_PUBLIC_KEY) ? CKR_OK :
+		                                                        CKR_TEMPLATE_INCONSISTENT;
+	case CKA_KEY_TYPE:
+		rv = gen_ulong(a, &ul);
+		return rv != CKR_OK ? rv : ul == (r->rsa ? CKK_RSA : CKK_EC) ? CKR_OK :
+		                                                               CKR_TEMPLATE_INCONSISTENT;
+	case CKA_TOKEN: return gen_bool_is(a, true, CKR_TEMPLATE_INCONSISTENT);
+	case CKA_ID: return gen_id(r, a);
+	case CKA_MODULUS_BITS: return gen_bits(r, a);
+	case CKA_PUBLIC_EXPONENT: return r->rsa ? gen_exponent(a) : CKR_TEMPLATE_INCONSISTENT;
+	case CKA_EC_PARAMS: return gen_params(r, a);
+	/* What PIV cannot store: accepted and not kept (the token names its keys). */
+	case CKA_LABEL: case CKA_SUBJECT: case CKA_START_DATE: case CKA_END_DATE:
+		return a->pValue || a->ulValueLen == 0 ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
+	/* Usage flags are requests; the objects tell what the token does with the key. */
+	case CKA_SIGN: case CKA_DECRYPT: case CKA_UNWRAP: case CKA_SIGN_RECOVER: case CKA_DERIVE:
+	case CKA_VERIFY: case CKA_ENCRYPT: case CKA_WRAP: case CKA_VERIFY_RECOVER:
+	case CKA_MODIFIABLE: case CKA_COPYABLE: case CKA_DESTROYABLE: case CKA_ALWAYS_AUTHENTICATE:
+	case CKA_WRAP_WITH_TRUSTED:
+		return gen_bool(a, &b);
+	case CKA_TRUSTED: return gen_bool_is(a, false, CKR_ATTRIBUTE_READ_ONLY);
+	case CKA_PRIVATE:
+		return priv ? gen_bool_is(a, true, CKR_ATTRIBUTE_VALUE_INVALID) : gen_bool(a, &b);
+	/* The private key stays sensitive and unextractable, whatever is asked. */
+	case CKA_SENSITIVE:
+		return priv ? gen_bool_is(a, true, CKR_ATTRIBUTE_VALUE_INVALID) :
+		              CKR_ATTRIBUTE_TYPE_INVALID;
+	case CKA_EXTRACTABLE:
+		return priv ? gen_bool_is(a, false, CKR_ATTRIBUTE_VALUE_INVALID) :
+		              CKR_ATTRIBUTE_TYPE_INVALID;
+	default:
+		return CKR_ATTRIBUTE_TYPE_INVALID;
+	}
+}
+
+static CK_RV gen_templates(gen_req *r, const CK_ATTRIBUTE *pub, CK_ULONG n_pub,
+                           const CK_ATTRIBUTE *priv, CK_ULONG n_priv, uint8_t *alg)
+{
+	CK_ULONG i;
+	CK_RV rv;
+
+	for (i = 0; i < n_pub; i++)
+		if ((rv = gen_attr(r, &pub[i], false)) != CKR_OK)
+			return rv;
+	for (i = 0; i < n_priv; i++)
+		if ((rv = gen_attr(r, &priv[i], true)) != CKR_OK)
+			return rv;
+	if (r->rsa && !r->have_bits)
+		return CKR_TEMPLATE_INCOMPLETE;
+	if (!r->rsa && !r->have_params)
+		return CKR_TEMPLATE_INCOMPLETE;
+	*alg = r->rsa ? (r->bits == 2048 ? PIV_ALG_RSA2048 : PIV_ALG_RSA3072) : r->ec_alg;
+	return CKR_OK;
+}
+
+/* The slot: CKA_ID's, which must be free, or the first free of 9A then 82..95. */
+static CK_RV gen_slot(mod_slot *s, const mod_token *t, const gen_req *r, unsigned *idx)
+{
+	unsigned i;
+
+	if (r->have_id) {
+		if (t->keys[r->index].has_key) {
+			mod_trace_msg("slot %lu: slot %02X already holds a key; destroy it first",
+			              (unsigned long)s->id, piv_key_slot_ref(r->index));
+			return CKR_ATTRIBUTE_VALUE_INVALID;
+		}
+		*idx = r->index;
+		return CKR_OK;
+	}
+	for (i = 0; i < PIV_KEY_SLOTS; i++) {
+		unsigned cand = i == 0 ? 0 : i + 3;   /* 9A, then 82..95 */
+
+		if (cand >= PIV_KEY_SLOTS)
+			break;
+		if (!t->keys[cand].has_key) {
+			*idx = cand;
+			return CKR_OK;
+		}
+	}
+	mod_trace_msg("slot %lu: no free key slot (9A and 82..95 are taken)", (unsigned long)s->id);
+	return CKR_DEVICE_MEMORY;
+}
+
+typedef struct {
+	uint8_t ref, alg;
+	uint8_t pub[GEN_PUB_MAX];
+	size_t pub_len;
+} gen_arg;
+
+static card_status op_generate(card *c, void *arg)
+{
+	gen_arg *g = arg;
+
+	return card_generate(c, g->ref, g->alg, PIV_PIN_POLICY_DEFAULT, g->pub, sizeof(g->pub),
+	                     &g->pub_len);
+}
+
+/* The new key in the cache, public part included: nothing to read back. */
+static CK_RV gen_remember(mod_token *t, unsigned idx, const gen_arg *g)
+{
+	mod_keyslot *k = &t->keys[idx];
+	mod_pubkey pk;
+	uint8_t *copy;
+
+	if (mod_parse_pubkey(g->alg, g->pub, g->pub_len, &pk) != MOD_PARSE_OK)
+		return CKR_DEVICE_ERROR;
+	copy = malloc(g->pub_len);
+	if (!copy)
+		return CKR_HOST_MEMORY;
+	memcpy(copy, g->pub, g->pub_len);
+	mod_token_forget_key(t, idx);
+	k->has_key = true;
+	k->alg = g->alg;
+	k->origin = PIV_ORIGIN_GENERATED;
+	k->pin_policy = PIV_PIN_POLICY_DEFAULT;   /* the slot's own, as the token chose it */
+	k->pubkey = copy;
+	k->pubkey_len = g->pub_len;
+	mod_token_changed(t);
+	return CKR_OK;
+}
+
+CK_RV mod_object_generate(mod_slot *s, mod_session *sess, const CK_MECHANISM *mech,
+                          const CK_ATTRIBUTE *pub_tmpl, CK_ULONG n_pub,
+                          const CK_ATTRIBUTE *priv_tmpl, CK_ULONG n_priv,
+                          CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv)
+{
+	gen_req r;
+	gen_arg g;
+	mod_token *t;
+	unsigned idx = 0;
+	uint8_t alg = 0;
+	CK_RV rv;
+
+	if (!mech || !pub || !priv || (n_pub && !pub_tmpl) || (n_priv && !priv_tmpl))
+		return CKR_ARGUMENTS_BAD;
+	if (mech->mechanism != CKM_RSA_PKCS_KEY_PAIR_GEN && mech->mechanism != CKM_EC_KEY_PAIR_GEN)
+		return CKR_MECHANISM_INVALID;
+	if (mech->pParameter || mech->ulParameterLen)
+		return CKR_MECHANISM_PARAM_INVALID;
+	if (!(sess->flags & CKF_RW_SESSION))
+		return CKR_SESSION_READ_ONLY;
+	memset(&r, 0, sizeof(r));
+	r.rsa = mech->mechanism == CKM_RSA_PKCS_KEY_PAIR_GEN;
+	rv = gen_templates(&r, pub_tmpl, n_pub, priv_tmpl, n_priv, &alg);
+	if (rv != CKR_OK)
+		return rv;
+	if (!mod_slot_user_logged_in(s))
+		return CKR_USER_NOT_LOGGED_IN;
+	rv = mod_object_token_fresh(s, &t);
+	if (rv == CKR_OK)
+		rv = gen_slot(s, t, &r, &idx);
+	if (rv != CKR_OK)
+		return rv;
+	memset(&g, 0, sizeof(g));
+	g.ref = piv_key_slot_ref(idx);
+	g.alg = alg;
+	rv = mod_object_with_mgmt(s, op_generate, &g, NULL);
+	if (rv == CKR_OK)
+		rv = gen_remember(t, idx, &g);
+	else if (s->token)
+		s->token->validated_ms = 0;   /* who knows what the token did */
+	if (rv != CKR_OK)
+		return rv;
+	*pub = mod_object_handle(s, idx, MOD_OBJ_PUBLIC);
+	*priv = mod_object_handle(s, idx, MOD_OBJ_PRIVATE);
+	return CKR_OK;
+}

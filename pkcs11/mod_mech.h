@@ -1,0 +1,56 @@
+/* Mechanisms: one table with designated initialisers, and the signing/verification
+ * operations (padding and hashing in the module, the private-key operation on the card). */
+#ifndef KINKO_MOD_MECH_H
+#define KINKO_MOD_MECH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mod.h"
+
+typedef struct {
+	CK_MECHANISM_TYPE type;
+	CK_MECHANISM_INFO info;     /* key sizes in bits (RSA modulus, EC field), flags */
+} mod_mech;
+
+/* The whole table; n set to its length. */
+const mod_mech *mod_mech_table(size_t *n);
+const mod_mech *mod_mech_find(CK_MECHANISM_TYPE type);
+
+/* ---- signature schemes (mod_mech.c) ---- */
+typedef enum { MOD_PAD_PKCS1 = 1, MOD_PAD_PSS, MOD_PAD_ECDSA } mod_sig_pad;
+
+typedef struct {
+	CK_MECHANISM_TYPE mech;
+	mod_sig_pad pad;
+	CK_MECHANISM_TYPE hash;     /* CKM_SHA256..: the module hashes the data; 0: single-part,
+	                             * the caller passes the digest (or DigestInfo) */
+} mod_sig_scheme;
+
+const mod_sig_scheme *mod_sig_scheme_find(CK_MECHANISM_TYPE type);
+/* RSA mechanisms for RSA keys, ECDSA for EC keys. */
+bool mod_sig_scheme_fits_key(const mod_sig_scheme *sc, bool key_is_rsa);
+
+/* ---- signing (mod_sign.c): the private-key operation on the card ----
+ * All under the session's slot lock (P11_SESSION_CALL). The operation lives in
+ * sess->sign; it ends as PKCS#11 says: on success, and on any error except
+ * CKR_BUFFER_TOO_SMALL and a successful length query (pSignature NULL). */
+CK_RV mod_sign_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *mech,
+                    CK_OBJECT_HANDLE key);
+CK_RV mod_sign_oneshot(mod_session *sess, mod_slot *slot, const CK_BYTE *data, CK_ULONG len,
+                       CK_BYTE *sig, CK_ULONG *sig_len);
+CK_RV mod_sign_update(mod_session *sess, mod_slot *slot, const CK_BYTE *part, CK_ULONG len);
+CK_RV mod_sign_final(mod_session *sess, mod_slot *slot, CK_BYTE *sig, CK_ULONG *sig_len);
+
+/* ---- verification (mod_verify.c): in software from the public key ---- */
+CK_RV mod_verify_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *mech,
+                      CK_OBJECT_HANDLE key);
+CK_RV mod_verify_oneshot(mod_session *sess, const CK_BYTE *data, CK_ULONG len,
+                         const CK_BYTE *sig, CK_ULONG sig_len);
+CK_RV mod_verify_update(mod_session *sess, const CK_BYTE *part, CK_ULONG len);
+CK_RV mod_verify_final(mod_session *sess, const CK_BYTE *sig, CK_ULONG sig_len);
+
+/* ---- random numbers from the token (mod_sign.c) ---- */
+CK_RV mod_random(mod_slot *slot, CK_BYTE *out, CK_ULONG len);
+
+#endif

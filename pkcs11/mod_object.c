@@ -1,0 +1,203 @@
+/* The token's PKCS#11 objects: computed handles, which objects exist, C_GetAttributeValue
+ * and the matching of C_FindObjectsInit. Nothing here is stored: every object is a view of
+ * the token cache (mod_token.c). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mod_attr.h"
+#include "piv.h"
+
+/* Handle: 0x00SS0IK (slot id + 1, key index + 1, kind). Never 0, and telling in traces:
+ * 0x10101 is slot 0's 9A private key. */
+#define MOD_H_SLOT_SHIFT 16
+#define MOD_H_INDEX_SHIFT 8
+#define MOD_H_MAX_SLOT 0xFFFFu
+
+CK_OBJECT_HANDLE mod_object_handle(const mod_slot *s, unsigned key_index, mod_obj_kind kind)
+{
+	return (CK_OBJECT_HANDLE)(s->id + 1) << MOD_H_SLOT_SHIFT |
+	       (CK_OBJECT_HANDLE)(key_index + 1) << MOD_H_INDEX_SHIFT | (CK_OBJECT_HANDLE)kind;
+}
+
+bool mod_object_decode(const mod_slot *s, CK_OBJECT_HANDLE h, unsigned *key_index,
+                       mod_obj_kind *kind)
+{
+	CK_OBJECT_HANDLE slot = h >> MOD_H_SLOT_SHIFT;
+	unsigned idx = (unsigned)((h >> MOD_H_INDEX_SHIFT) & 0xFF);
+	unsigned k = (unsigned)(h & 0xFF);
+
+	if (s->id >= MOD_H_MAX_SLOT || slot != s->id + 1 || idx < 1 || idx > PIV_KEY_SLOTS ||
+	    k < MOD_OBJ_PRIVATE || k > MOD_OBJ_CERT)
+		return false;
+	*key_index = idx - 1;
+	*kind = (mod_obj_kind)k;
+	return true;
+}
+
+CK_BYTE mod_object_id(unsigned key_index)
+{
+	return (CK_BYTE)(key_index + 1);
+}
+
+bool mod_object_index_from_id(const CK_BYTE *id, CK_ULONG len, unsigned *key_index)
+{
+	if (!id || len != 1 || id[0] < 1 || id[0] > PIV_KEY_SLOTS)
+		return false;
+	*key_index = id[0] - 1u;
+	return true;
+}
+
+bool mod_object_exists(const mod_token *t, unsigned key_index, mod_obj_kind kind,
+                       bool logged_in)
+{
+	const mod_keyslot *k;
+
+	if (!t || key_index >= PIV_KEY_SLOTS)
+		return false;
+	k = &t->keys[key_index];
+	switch (kind) {
+	case MOD_OBJ_PRIVATE: return logged_in && k->has_key && mod_object_alg_supported(k->alg);
+	case MOD_OBJ_PUBLIC: return k->has_key && mod_object_alg_supported(k->alg);
+	case MOD_OBJ_CERT: return k->has_cert;
+	default: return false;
+	}
+}
+
+bool mod_object_always_authenticate(const mod_token *t, unsigned key_index)
+{
+	uint8_t policy = t->keys[key_index].pin_policy;
+
+	if (policy == PIV_PIN_POLICY_DEFAULT)
+		return piv_key_slot_ref(key_index) == PIV_KEY_SIGN;
+	return policy == PIV_PIN_POLICY_ALWAYS;
+}
+
+CK_RV mod_object_check(mod_slot *s, CK_OBJECT_HANDLE h, unsigned *key_index,
+                       mod_obj_kind *kind)
+{
+	mod_token *t;
+	CK_RV rv;
+
+	if (!mod_object_decode(s, h, key_index, kind))
+		return CKR_OBJECT_HANDLE_INVALID;
+	rv = mod_slot_token(s, &t);
+	if (rv != CKR_OK)
+		return rv;
+	if (!mod_object_exists(t, *key_index, *kind, mod_slot_user_logged_in(s)))
+		return CKR_OBJECT_HANDLE_INVALID;
+	return CKR_OK;
+}
+
+CK_RV mod_object_get_attributes(mod_slot *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE *tmpl,
+                                CK_ULONG n)
+{
+	mod_attr_ctx c;
+	mod_obj_kind kind;
+	unsigned idx;
+	CK_RV rv;
+
+	if (!tmpl && n > 0)
+		return CKR_ARGUMENTS_BAD;
+	rv = mod_object_check(s, h, &idx, &kind);
+	if (rv != CKR_OK)
+		return rv;
+	mod_attr_ctx_init(&c, s, s->token, idx, kind);
+	rv = mod_attr_fill(&c, tmpl, n);
+	mod_attr_ctx_cleanup(&c);
+	return rv;
+}
+
+/* ---- find ---- */
+
+/* Does the object have exactly these values? The template's attributes are looked at
+ * cheapest first, so "class + id" never reads a certificate. *err: the token failed. */
+static bool find_match(mod_attr_ctx *c, const CK_ATTRIBUTE *tmpl, CK_ULONG n, CK_RV *err)
+{
+	int cost;
+	CK_ULONG i;
+
+	for (cost = MOD_ATTR_COST_NONE; cost <= MOD_ATTR_COST_CERT; cost++) {
+		for (i = 0; i < n; i++) {
+			mod_attr_val v;
+			bool same;
+
+			if (mod_attr_cost(c->kind, tmpl[i].type) != cost)
+				continue;
+			mod_attr_get(c, tmpl[i].type, &v);
+			if (v.rv == CKR_ATTRIBUTE_TYPE_INVALID || v.rv == CKR_ATTRIBUTE_SENSITIVE ||
+			    v.rv == CKR_OBJECT_HANDLE_INVALID) {
+				/* not an attribute of this object (or, unreadable, no object) */
+				mod_attr_val_free(&v);
+				return false;
+			}
+			if (v.rv != CKR_OK) {
+				*err = v.rv;
+				mod_attr_val_free(&v);
+				return false;
+			}
+			same = v.len == tmpl[i].ulValueLen &&
+			       (v.len == 0 || memcmp(v.p, tmpl[i].pValue, v.len) == 0);
+			mod_attr_val_free(&v);
+			if (!same)
+				return false;
+		}
+	}
+	return true;
+}
+
+static bool find_template_ok(const CK_ATTRIBUTE *tmpl, CK_ULONG n)
+{
+	CK_ULONG i;
+
+	if (n > 0 && !tmpl)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!tmpl[i].pValue && tmpl[i].ulValueLen > 0)
+			return false;
+	return true;
+}
+
+CK_RV mod_object_find(mod_slot *s, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
+                      CK_OBJECT_HANDLE **found, size_t *n_found)
+{
+	static const mod_obj_kind kinds[] = {MOD_OBJ_CERT, MOD_OBJ_PRIVATE, MOD_OBJ_PUBLIC};
+	bool logged_in = mod_slot_user_logged_in(s);
+	CK_OBJECT_HANDLE *out;
+	size_t count = 0, k;
+	mod_token *t;
+	unsigned i;
+	CK_RV rv;
+
+	*found = NULL;
+	*n_found = 0;
+	if (!find_template_ok(tmpl, n))
+		return CKR_ARGUMENTS_BAD;
+	rv = mod_slot_token(s, &t);
+	if (rv != CKR_OK)
+		return rv;
+	out = calloc(PIV_KEY_SLOTS * 3, sizeof(*out));
+	if (!out)
+		return CKR_HOST_MEMORY;
+	rv = CKR_OK;
+	for (i = 0; i < PIV_KEY_SLOTS && rv == CKR_OK; i++) {
+		for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]) && rv == CKR_OK; k++) {
+			mod_attr_ctx c;
+			bool match;
+
+			if (!mod_object_exists(t, i, kinds[k], logged_in))
+				continue;
+			mod_attr_ctx_init(&c, s, t, i, kinds[k]);
+			match = find_match(&c, tmpl, n, &rv);
+			mod_attr_ctx_cleanup(&c);
+			if (match && rv == CKR_OK)
+				out[count++] = mod_object_handle(s, i, kinds[k]);
+		}
+	}
+	if (rv != CKR_OK) {
+		free(out);
+		return rv;
+	}
+	*found = out;
+	*n_found = count;
+	return CKR_OK;
+}

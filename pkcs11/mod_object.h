@@ -1,0 +1,87 @@
+/* Object mapping: the PKCS#11 objects of a PIV token. Per occupied key slot there is a
+ * private key, a public key and (when the container holds one) a certificate, all with the
+ * same CKA_ID: 01 for 9A, 02 for 9C, 03 for 9D, 04 for 9E, 05.. for 82..95.
+ * Handles are computed, not allocated: stable for a slot, unique across slots. */
+#ifndef KINKO_MOD_OBJECT_H
+#define KINKO_MOD_OBJECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mod.h"
+
+typedef enum { MOD_OBJ_PRIVATE = 1, MOD_OBJ_PUBLIC = 2, MOD_OBJ_CERT = 3 } mod_obj_kind;
+
+CK_OBJECT_HANDLE mod_object_handle(const mod_slot *s, unsigned key_index, mod_obj_kind kind);
+/* Decode a handle of this slot; false when it does not name an object of this slot. */
+bool mod_object_decode(const mod_slot *s, CK_OBJECT_HANDLE h, unsigned *key_index,
+                       mod_obj_kind *kind);
+/* CKA_ID byte of a key index (01..18) and back. */
+CK_BYTE mod_object_id(unsigned key_index);
+bool mod_object_index_from_id(const CK_BYTE *id, CK_ULONG len, unsigned *key_index);
+
+/* Does the object exist now (key present / certificate present)? Private keys are
+ * CKA_PRIVATE: visible only when logged in. */
+bool mod_object_exists(const mod_token *t, unsigned key_index, mod_obj_kind kind,
+                       bool logged_in);
+
+/* The public key of a key slot as an OpenSSL-free description for the crypto layer:
+ * alg and the raw 7F49 contents (learnt with GET METADATA when not known yet). Under the
+ * slot lock. */
+CK_RV mod_object_pubkey(mod_slot *s, mod_token *t, unsigned key_index, const uint8_t **pub,
+                        size_t *pub_len);
+
+/* Key slots the module can use (RSA 2048/3072, P-256/384); a slot holding another kind of
+ * key is occupied but shows no objects. */
+bool mod_object_alg_supported(uint8_t alg);
+/* A private key that wants CKU_CONTEXT_SPECIFIC before each use (PIN policy "always",
+ * or 9C when the token does not tell). */
+bool mod_object_always_authenticate(const mod_token *t, unsigned key_index);
+
+/* ---- the token cache (mod_token.c), all under the slot lock ----
+ * A call that fails with anything but CKR_OBJECT_HANDLE_INVALID may have dropped the whole
+ * cache (token removed): re-get it with mod_slot_token before touching it again. */
+/* The certificate of a key slot (one GET DATA, once): CKR_OBJECT_HANDLE_INVALID when the
+ * container is empty or unreadable (compressed), CKR_DEVICE_ERROR when it is garbage. */
+CK_RV mod_token_cert(mod_slot *s, mod_token *t, unsigned key_index);
+/* The firmware version (GET VERSION, once): INVENTORY does not carry it. */
+CK_RV mod_token_version(mod_slot *s, mod_token *t);
+/* After a change this module made: the token's counter moved by one, so the next
+ * INVENTORY does not throw the cache away unless someone else changed something too. */
+void mod_token_changed(mod_token *t);
+/* Forget a key slot's cached key or certificate (after deleting it). */
+void mod_token_forget_key(mod_token *t, unsigned key_index);
+void mod_token_forget_cert(mod_token *t, unsigned key_index);
+
+/* ---- reading objects (mod_attr.c, mod_object.c) ---- */
+/* Does h name an object of slot s that exists now (and is visible)? Learns the token if
+ * needed; CKR_OBJECT_HANDLE_INVALID when not. */
+CK_RV mod_object_check(mod_slot *s, CK_OBJECT_HANDLE h, unsigned *key_index,
+                       mod_obj_kind *kind);
+/* C_GetAttributeValue with PKCS#11's length rules, for an object of slot s. */
+CK_RV mod_object_get_attributes(mod_slot *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE *tmpl,
+                                CK_ULONG n);
+/* The handles of every object matching the template (byte-exact values), malloc'd;
+ * reads from the token only what the template's attributes need. */
+CK_RV mod_object_find(mod_slot *s, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
+                      CK_OBJECT_HANDLE **found, size_t *n_found);
+
+/* ---- writing objects (mod_keygen.c, mod_objwrite.c), in a R/W session, user logged in ---- */
+/* Run op on the card right after authenticating as the card management key the way
+ * MODULE.md says: the PIN-protected key, else the factory key when GET METADATA 9B says the
+ * token still has it, else CKR_USER_NOT_LOGGED_IN (with a trace). A reset underneath is
+ * repaired by mod_slot_with_pin (re-VERIFY, then authentication and op again). *op_st is
+ * op's own status (CARD_OK when it never ran), for callers that map it themselves. */
+CK_RV mod_object_with_mgmt(mod_slot *s, mod_card_op op, void *arg, card_status *op_st);
+/* Before a write: revalidate the cache now (one INVENTORY), whatever its age, so a key or
+ * certificate another process just wrote is not overwritten. */
+CK_RV mod_object_token_fresh(mod_slot *s, mod_token **t);
+CK_RV mod_object_generate(mod_slot *s, mod_session *sess, const CK_MECHANISM *mech,
+                          const CK_ATTRIBUTE *pub_tmpl, CK_ULONG n_pub,
+                          const CK_ATTRIBUTE *priv_tmpl, CK_ULONG n_priv,
+                          CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv);
+CK_RV mod_object_create(mod_slot *s, mod_session *sess, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
+                        CK_OBJECT_HANDLE *h);
+CK_RV mod_object_destroy(mod_slot *s, mod_session *sess, CK_OBJECT_HANDLE h);
+
+#endif

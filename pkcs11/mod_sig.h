@@ -1,0 +1,85 @@
+/* What signing (mod_sign.c) and verification (mod_verify.c) share: the operation context
+ * kept in a session's mod_crypto_op, the signature encodings done in the module
+ * (mod_pad.c: EMSA-PKCS1-v1_5, EMSA-PSS, ECDSA digest fitting and signature formats) and
+ * the token's public keys as OpenSSL keys (mod_pkey.c). */
+#ifndef KINKO_MOD_SIG_H
+#define KINKO_MOD_SIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#include "mod_mech.h"
+
+#define MOD_SIG_MAX_KEY_BYTES 384u   /* RSA-3072 modulus */
+#define MOD_SIG_MAX_DIGEST 64u       /* SHA-512 */
+
+/* One signature or verification operation (mod_crypto_op.ctx). */
+typedef struct {
+	const mod_sig_scheme *sc;
+	uint8_t alg;                  /* PIV algorithm of the key */
+	uint8_t key_ref;              /* PIV key reference: 9A, 9C, ... */
+	size_t key_bytes;             /* RSA modulus / EC field size in bytes */
+	size_t key_bits;
+	const EVP_MD *md;             /* the data's hash, or (raw PSS) the hash of the input */
+	const EVP_MD *mgf_md;         /* PSS: MGF1's hash */
+	size_t salt_len;              /* PSS */
+	EVP_MD_CTX *mdctx;            /* running hash of a multi-part operation, NULL before */
+	bool needs_login;             /* the key's PIN policy is not "never" */
+	bool always_auth;             /* PIN policy "always" (9C): CKU_CONTEXT_SPECIFIC each time */
+	EVP_PKEY *pkey;               /* verification: the public key */
+} mod_sig_op;
+
+/* ---- the operation (mod_sig_op.c) ---- */
+/* A new context for a key of this PIV algorithm and reference: CKR_KEY_TYPE_INCONSISTENT
+ * when the mechanism is for the other key type, CKR_MECHANISM_PARAM_INVALID when its
+ * parameters do not fit; the digests chosen. */
+CK_RV mod_sig_op_new(const mod_sig_scheme *sc, const CK_MECHANISM *mech, uint8_t alg,
+                     uint8_t key_ref, mod_sig_op **out);
+void mod_sig_op_free(void *op);
+/* Start an operation in a session's slot for it (sess->sign or sess->verify). */
+void mod_sig_op_start(mod_crypto_op *cop, CK_MECHANISM_TYPE mech, CK_OBJECT_HANDLE key,
+                      mod_sig_op *op);
+/* Feed a part of a multi-part operation into its hash; CKR_OPERATION_NOT_INITIALIZED for
+ * the single-part mechanisms (the operation then ends, as for any C_*Update error). */
+CK_RV mod_sig_op_update(mod_crypto_op *cop, const CK_BYTE *part, CK_ULONG len);
+/* The input of the signature primitive: the digest of the data (hash mechanisms: of
+ * data, or with parts of the running hash) or the caller's input checked against the
+ * mechanism (CKR_DATA_LEN_RANGE); for ECDSA fitted to the field size. */
+CK_RV mod_sig_op_input(mod_sig_op *op, bool parts, const CK_BYTE *data, CK_ULONG len,
+                       uint8_t *in, size_t cap, size_t *in_len);
+/* Signature length of the operation: RSA modulus, or r||s for ECDSA. */
+size_t mod_sig_op_sig_len(const mod_sig_op *op);
+
+/* ---- encodings (mod_pad.c) ---- */
+/* EVP digest of a PKCS#11 hash mechanism (CKM_SHA_1, CKM_SHA224..CKM_SHA512), of a MGF1
+ * generator (CKG_MGF1_*); NULL for anything else. */
+const EVP_MD *mod_pad_md(CK_MECHANISM_TYPE hash);
+const EVP_MD *mod_pad_mgf_md(CK_RSA_PKCS_MGF_TYPE mgf);
+/* EMSA-PKCS1-v1_5 (RFC 8017 9.2) into em[k]: with md, in is that digest and the DigestInfo
+ * prefix is added; without, in is the DigestInfo itself (CKM_RSA_PKCS), at most k-11
+ * bytes. CKR_DATA_LEN_RANGE when it does not fit. */
+CK_RV mod_pad_pkcs1(const EVP_MD *md, const uint8_t *in, size_t in_len, uint8_t *em, size_t k);
+/* EMSA-PSS-ENCODE (RFC 8017 9.1.1) of the digest mhash with a random salt, for a modulus
+ * of mod_bits bits, into em[k] (left-padded with a zero byte when emLen < k). */
+CK_RV mod_pad_pss(const EVP_MD *md, const EVP_MD *mgf_md, size_t salt_len, const uint8_t *mhash,
+                  size_t mhash_len, size_t mod_bits, uint8_t *em, size_t k);
+/* The ECDSA input for a field of field bytes: the digest's leftmost bytes, or the digest
+ * left-padded with zeros (the same integer). */
+void mod_pad_ecdsa_fit(const uint8_t *dg, size_t len, uint8_t *out, size_t field);
+/* DER ECDSA-Sig-Value -> r||s (field bytes each). CKR_DEVICE_ERROR when malformed. */
+CK_RV mod_pad_ecdsa_raw(const uint8_t *der, size_t der_len, uint8_t *raw, size_t field);
+/* r||s -> DER (OPENSSL_malloc'd). CKR_SIGNATURE_LEN_RANGE when raw_len is odd or 0. */
+CK_RV mod_pad_ecdsa_der(const uint8_t *raw, size_t raw_len, uint8_t **der, size_t *der_len);
+
+/* ---- public keys (mod_pkey.c) ---- */
+bool mod_pkey_alg_is_rsa(uint8_t alg);
+/* Modulus or field size of a PIV algorithm in bytes, 0 when not an asymmetric one. */
+size_t mod_pkey_alg_bytes(uint8_t alg);
+/* An EVP_PKEY from the contents of a 7F49 template (81 n, 82 e / 86 point). NULL when
+ * malformed or not of the algorithm. */
+EVP_PKEY *mod_pkey_from_piv(uint8_t alg, const uint8_t *pub, size_t len);
+
+#endif

@@ -1,0 +1,289 @@
+/* Signing: C_SignInit checks the key and the mechanism, C_Sign/C_SignUpdate/C_SignFinal
+ * hash and pad in software and send one GENERAL AUTHENTICATE; and C_GenerateRandom from
+ * the token. Everything runs under the session's slot lock (P11_SESSION_CALL), so the
+ * card sees one command at a time however many threads sign. */
+#include "mod_mech.h"
+
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "mod_object.h"
+#include "mod_sig.h"
+#include "piv.h"
+
+/* The card's answer: an RSA block, or a DER ECDSA-Sig-Value (at most 2 x 49 + 8 bytes
+ * for P-384). */
+#define SIGN_CARD_OUT_MAX (MOD_SIG_MAX_KEY_BYTES + 16u)
+
+/* Does the key need the user's PIN? Policy "never", or "default" in 9E (the card
+ * authentication key), does not; the firmware applies the same defaults. */
+static bool sign_needs_login(uint8_t policy, uint8_t key_ref)
+{
+	if (policy == PIV_PIN_POLICY_DEFAULT)
+		return key_ref != PIV_KEY_CARDAUTH;
+	return policy != PIV_PIN_POLICY_NEVER;
+}
+
+/* The private key behind a handle of this slot, with its login needs (CKA_ALWAYS_AUTHENTICATE
+ * as the object layer reports it); the checks of C_SignInit in the standard's order. */
+static CK_RV sign_key(mod_slot *slot, CK_OBJECT_HANDLE key, unsigned *index, uint8_t *alg,
+                      bool *needs_login, bool *always_auth)
+{
+	mod_obj_kind kind;
+	mod_token *t;
+	unsigned i;
+	CK_RV rv;
+
+	if (!mod_object_decode(slot, key, index, &kind) || kind == MOD_OBJ_CERT)
+		return CKR_KEY_HANDLE_INVALID;
+	if (kind == MOD_OBJ_PUBLIC)
+		return CKR_KEY_FUNCTION_NOT_PERMITTED;   /* public keys have CKA_SIGN FALSE */
+	rv = mod_slot_token(slot, &t);
+	if (rv != CKR_OK)
+		return rv;
+	i = *index;
+	/* Existence regardless of CKA_PRIVATE's visibility: a no-PIN key (9E) signs without
+	 * a login, and a missing login is reported as such by the caller. */
+	if (i >= PIV_KEY_SLOTS || !mod_object_exists(t, i, MOD_OBJ_PRIVATE, true))
+		return CKR_KEY_HANDLE_INVALID;
+	*alg = t->keys[i].alg;
+	*needs_login = sign_needs_login(t->keys[i].pin_policy, piv_key_slot_ref(i));
+	*always_auth = mod_object_always_authenticate(t, i);
+	return CKR_OK;
+}
+
+CK_RV mod_sign_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *mech,
+                    CK_OBJECT_HANDLE key)
+{
+	const mod_mech *mm;
+	const mod_sig_scheme *sc;
+	mod_sig_op *op;
+	unsigned index;
+	uint8_t alg;
+	bool needs_login, always_auth;
+	CK_RV rv;
+
+	if (!mech)
+		return CKR_ARGUMENTS_BAD;
+	if (sess->sign.ctx)
+		return CKR_OPERATION_ACTIVE;
+	mm = mod_mech_find(mech->mechanism);
+	sc = mod_sig_scheme_find(mech->mechanism);
+	if (!mm || !sc || !(mm->info.flags & CKF_SIGN))
+		return CKR_MECHANISM_INVALID;
+	rv = sign_key(slot, key, &index, &alg, &needs_login, &always_auth);
+	if (rv != CKR_OK)
+		return rv;
+	if (needs_login && !mod_slot_user_logged_in(slot))
+		return CKR_USER_NOT_LOGGED_IN;
+	rv = mod_sig_op_new(sc, mech, alg, piv_key_slot_ref(index), &op);
+	if (rv != CKR_OK)
+		return rv;
+	op->needs_login = needs_login;
+	op->always_auth = always_auth;
+	mod_sig_op_start(&sess->sign, mech->mechanism, key, op);
+	return CKR_OK;
+}
+
+/* ---- the private-key operation ---- */
+
+typedef struct {
+	const mod_sig_op *op;
+	const uint8_t *in;
+	size_t in_len;
+	uint8_t out[SIGN_CARD_OUT_MAX];
+	size_t out_len;
+	card_status st;
+} sign_card_req;
+
+static card_status sign_card_run(card *c, void *arg)
+{
+	sign_card_req *rq = arg;
+
+	rq->st = card_sign(c, rq->op->key_ref, rq->op->alg, rq->in, rq->in_len, rq->out,
+	                   sizeof(rq->out), &rq->out_len);
+	return rq->st;
+}
+
+/* The card's raw signature into the caller's buffer: RSA left-padded to k bytes, ECDSA
+ * from DER to r||s. */
+static CK_RV sign_card_result(const mod_sig_op *op, const sign_card_req *rq, CK_BYTE *sig)
+{
+	size_t k = op->key_bytes;
+
+	if (op->sc->pad == MOD_PAD_ECDSA)
+		return mod_pad_ecdsa_raw(rq->out, rq->out_len, sig, k);
+	if (rq->out_len == 0 || rq->out_len > k)
+		return CKR_DEVICE_ERROR;
+	memset(sig, 0, k - rq->out_len);
+	memcpy(sig + k - rq->out_len, rq->out, rq->out_len);
+	return CKR_OK;
+}
+
+/* The block the card signs: the padded message (RSA) or the fitted digest (ECDSA). */
+static CK_RV sign_block(const mod_sig_op *op, const uint8_t *in, size_t in_len, uint8_t *block,
+                        size_t *block_len)
+{
+	CK_RV rv = CKR_OK;
+
+	switch (op->sc->pad) {
+	case MOD_PAD_PKCS1:
+		rv = mod_pad_pkcs1(op->sc->hash ? op->md : NULL, in, in_len, block, op->key_bytes);
+		*block_len = op->key_bytes;
+		break;
+	case MOD_PAD_PSS:
+		rv = mod_pad_pss(op->md, op->mgf_md, op->salt_len, in, in_len, op->key_bits, block,
+		                 op->key_bytes);
+		*block_len = op->key_bytes;
+		break;
+	case MOD_PAD_ECDSA:
+		memcpy(block, in, in_len);
+		*block_len = in_len;
+		break;
+	}
+	return rv;
+}
+
+static CK_RV sign_on_card(mod_slot *slot, const mod_sig_op *op, const uint8_t *in,
+                          size_t in_len, CK_BYTE *sig)
+{
+	uint8_t block[MOD_SIG_MAX_KEY_BYTES];
+	sign_card_req rq = {.op = op, .in = block};
+	CK_RV rv;
+
+	/* The login may have ended since C_SignInit (C_Logout in another session). A
+	 * PIN-always key (9C) needs CKU_CONTEXT_SPECIFIC right before each signature
+	 * (PKCS#11 3.0 CKA_ALWAYS_AUTHENTICATE): without it, CKR_USER_NOT_LOGGED_IN. */
+	if (op->needs_login && !mod_slot_user_logged_in(slot))
+		return CKR_USER_NOT_LOGGED_IN;
+	if (op->always_auth && !slot->context_ok) {
+		mod_trace_msg("slot %lu: key %02X needs C_Login(CKU_CONTEXT_SPECIFIC) before each "
+		              "signature", (unsigned long)slot->id, op->key_ref);
+		return CKR_USER_NOT_LOGGED_IN;
+	}
+	rv = sign_block(op, in, in_len, block, &rq.in_len);
+	if (rv != CKR_OK)
+		return rv;
+	rv = mod_slot_with_pin(slot, sign_card_run, &rq);
+	/* The context-specific login covers one signature, whatever its outcome. */
+	if (op->always_auth)
+		slot->context_ok = false;
+	OPENSSL_cleanse(block, sizeof(block));
+	if (rv == CKR_OK)
+		rv = sign_card_result(op, &rq, sig);
+	else if (rq.st == CARD_ERR_BAD_INPUT)
+		rv = CKR_DATA_INVALID;       /* a well-formed block the card would not sign */
+	else if (rq.st == CARD_ERR_NOT_FOUND)
+		rv = CKR_KEY_HANDLE_INVALID; /* the key was deleted underneath */
+	return rv;
+}
+
+/* The length query and the too-small buffer: answered before any work, and the
+ * operation stays active (PKCS#11 3.0 5.2, "Conventions for functions returning output
+ * in a variable-length buffer"). */
+static bool sign_len_answer(const mod_sig_op *op, CK_BYTE *sig, CK_ULONG *sig_len, CK_RV *rv)
+{
+	CK_ULONG need = (CK_ULONG)mod_sig_op_sig_len(op);
+
+	if (sig && *sig_len >= need)
+		return false;
+	*rv = sig ? CKR_BUFFER_TOO_SMALL : CKR_OK;
+	*sig_len = need;
+	return true;
+}
+
+/* Input ready: size conventions, then the card. Ends the operation unless the caller
+ * only asked for the length or gave a buffer too small. */
+static CK_RV sign_finish(mod_session *sess, mod_slot *slot, const uint8_t *in, size_t in_len,
+                         CK_BYTE *sig, CK_ULONG *sig_len)
+{
+	mod_sig_op *op = sess->sign.ctx;
+	CK_RV rv;
+
+	if (sign_len_answer(op, sig, sig_len, &rv))
+		return rv;
+	rv = sign_on_card(slot, op, in, in_len, sig);
+	if (rv == CKR_OK)
+		*sig_len = (CK_ULONG)mod_sig_op_sig_len(op);
+	mod_crypto_op_clear(&sess->sign);
+	return rv;
+}
+
+CK_RV mod_sign_oneshot(mod_session *sess, mod_slot *slot, const CK_BYTE *data, CK_ULONG len,
+                       CK_BYTE *sig, CK_ULONG *sig_len)
+{
+	uint8_t in[MOD_SIG_MAX_KEY_BYTES];
+	size_t in_len = 0;
+	mod_sig_op *op = sess->sign.ctx;
+	CK_RV rv;
+
+	if (!op)
+		return CKR_OPERATION_NOT_INITIALIZED;
+	if (!sig_len)
+		rv = CKR_ARGUMENTS_BAD;
+	else if (sess->sign.multipart)   /* C_Sign cannot end a multi-part operation */
+		rv = CKR_OPERATION_NOT_INITIALIZED;
+	else
+		rv = mod_sig_op_input(op, false, data, len, in, sizeof(in), &in_len);
+	if (rv != CKR_OK) {
+		mod_crypto_op_clear(&sess->sign);
+		return rv;
+	}
+	return sign_finish(sess, slot, in, in_len, sig, sig_len);
+}
+
+CK_RV mod_sign_update(mod_session *sess, mod_slot *slot, const CK_BYTE *part, CK_ULONG len)
+{
+	CK_RV rv;
+
+	(void)slot;
+	if (!sess->sign.ctx)
+		return CKR_OPERATION_NOT_INITIALIZED;
+	rv = mod_sig_op_update(&sess->sign, part, len);
+	if (rv != CKR_OK)
+		mod_crypto_op_clear(&sess->sign);
+	return rv;
+}
+
+CK_RV mod_sign_final(mod_session *sess, mod_slot *slot, CK_BYTE *sig, CK_ULONG *sig_len)
+{
+	uint8_t in[MOD_SIG_MAX_KEY_BYTES];
+	size_t in_len = 0;
+	mod_sig_op *op = sess->sign.ctx;
+	CK_RV rv;
+
+	if (!op)
+		return CKR_OPERATION_NOT_INITIALIZED;
+	if (!sig_len)
+		rv = CKR_ARGUMENTS_BAD;
+	else if (!op->sc->hash)          /* single-part mechanisms have no C_SignFinal */
+		rv = CKR_OPERATION_NOT_INITIALIZED;
+	else if (sign_len_answer(op, sig, sig_len, &rv))
+		return rv;                   /* before the running hash is finished */
+	else
+		rv = mod_sig_op_input(op, true, NULL, 0, in, sizeof(in), &in_len);
+	if (rv != CKR_OK) {
+		mod_crypto_op_clear(&sess->sign);
+		return rv;
+	}
+	return sign_finish(sess, slot, in, in_len, sig, sig_len);
+}
+
+/* ---- random numbers ---- */
+
+/* The driver draws them from 9B challenges, one cipher block per APDU (the chunking
+ * happens there); a failure leaves no partial random bytes behind. */
+CK_RV mod_random(mod_slot *slot, CK_BYTE *out, CK_ULONG len)
+{
+	CK_RV rv;
+
+	if (!out && len)
+		return CKR_ARGUMENTS_BAD;
+	if (len == 0)
+		return CKR_OK;
+	rv = mod_slot_rv(slot, card_random(&slot->card, out, len));
+	if (rv != CKR_OK)
+		OPENSSL_cleanse(out, len);
+	return rv;
+}

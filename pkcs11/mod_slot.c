@@ -1,0 +1,276 @@
+/* Slots: one per configured reader (emulator socket), created without any I/O, then one
+ * per USB port a kinko token was seen in (mod_usb.c), added by C_GetSlotList. Presence is
+ * asked with a CCID GetSlotStatus, never an APDU; a change of presence starts a new
+ * generation of the slot (sessions of the old one are dead), drops what was learnt of the
+ * token and the login. The PIN is held only while the user is logged in, to restore the
+ * card's security state after another process reset it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "mod.h"
+#include "mod_usb.h"
+
+#define MOD_NOBODY ((CK_USER_TYPE)-1)
+
+static void mod_slot_wipe_login(mod_slot *s)
+{
+	OPENSSL_cleanse(s->pin, sizeof(s->pin));
+	s->pin_len = 0;
+	s->login_user = MOD_NOBODY;
+	s->context_ok = false;
+}
+
+static void mod_slot_drop_token(mod_slot *s)
+{
+	if (s->token)
+		mod_token_free(s->token);
+	s->token = NULL;
+}
+
+/* A slot over tr (taken over, destroyed on failure). */
+static mod_slot *mod_slot_make(CK_SLOT_ID id, tr_transport *tr, const char *description,
+                               unsigned timeout_ms)
+{
+	mod_slot *s = tr ? calloc(1, sizeof(*s)) : NULL;
+
+	if (!s || mod_mutex_new(&s->lock) != CKR_OK) {
+		if (tr)
+			tr->ops->destroy(tr);
+		free(s);
+		return NULL;
+	}
+	s->id = id;
+	s->login_user = MOD_NOBODY;
+	s->tr = tr;
+	if (timeout_ms)
+		s->tr->timeout_ms = timeout_ms;
+	card_init(&s->card, s->tr);
+	snprintf(s->description, sizeof(s->description), "%s", description);
+	return s;
+}
+
+static mod_slot *mod_slot_new(CK_SLOT_ID id, const char *socket_path, unsigned timeout_ms)
+{
+	char description[65];
+
+	snprintf(description, sizeof(description), "kinko token emulator %s", socket_path);
+	return mod_slot_make(id, tr_socket_new(socket_path), description, timeout_ms);
+}
+
+static void mod_slot_free(mod_slot *s)
+{
+	if (!s)
+		return;
+	mod_slot_wipe_login(s);
+	mod_slot_drop_token(s);
+	card_cleanup(&s->card);
+	if (s->tr)
+		s->tr->ops->destroy(s->tr);
+	mod_mutex_free(s->lock);
+	free(s);
+}
+
+CK_RV mod_slots_create(void)
+{
+	size_t i, n = mod.cfg.n_emu_sockets;
+	CK_RV rv;
+
+	mod.slots = NULL;
+	mod.n_slots = 0;
+	/* USB slots come and go with the tokens: their room is reserved now, so slots[]
+	 * never moves under a reader. */
+	mod.cap_slots = n + (mod.cfg.usb ? MOD_USB_MAX_SLOTS : 0);
+	rv = mod_usb_start();
+	if (rv != CKR_OK || mod.cap_slots == 0)
+		return rv;
+	mod.slots = calloc(mod.cap_slots, sizeof(*mod.slots));
+	if (!mod.slots)
+		return CKR_HOST_MEMORY;
+	for (i = 0; i < n; i++) {
+		mod.slots[i] = mod_slot_new(i, mod.cfg.emu_sockets[i], mod.cfg.timeout_ms);
+		if (!mod.slots[i]) {
+			mod.n_slots = i;
+			mod_slots_destroy();
+			return CKR_HOST_MEMORY;
+		}
+	}
+	mod.n_slots = n;
+	return CKR_OK;
+}
+
+/* C_Finalize: sessions are gone already; a user still logged in is logged out on the card
+ * (the card would otherwise stay verified for the next program). */
+void mod_slots_destroy(void)
+{
+	size_t i;
+
+	for (i = 0; i < mod.n_slots; i++) {
+		if (mod.slots[i]->login_user != MOD_NOBODY)
+			mod_slot_logout(mod.slots[i]);
+		mod_slot_free(mod.slots[i]);
+	}
+	free(mod.slots);
+	mod.slots = NULL;
+	mod.n_slots = 0;
+	mod.cap_slots = 0;
+	mod_usb_finish();
+}
+
+size_t mod_slot_count(void)
+{
+	return __atomic_load_n(&mod.n_slots, __ATOMIC_ACQUIRE);
+}
+
+mod_slot *mod_slot_get(CK_SLOT_ID id)
+{
+	if (id >= mod_slot_count())
+		return NULL;
+	return mod.slots[id];
+}
+
+CK_RV mod_slot_add(tr_transport *tr, const char *description, bool event)
+{
+	mod_slot *s;
+	CK_RV rv = CKR_OK;
+
+	mod_mutex_lock(mod.lock);
+	if (mod.n_slots >= mod.cap_slots) {
+		tr->ops->destroy(tr);
+		rv = CKR_DEVICE_MEMORY;
+	} else if (!(s = mod_slot_make(mod.n_slots, tr, description, mod.cfg.timeout_ms))) {
+		rv = CKR_HOST_MEMORY;
+	} else {
+		/* Found plugged in: present (its first presence answer is no change). */
+		s->probed = true;
+		s->present = true;
+		s->event = event;
+		mod.slots[mod.n_slots] = s;
+		__atomic_store_n(&mod.n_slots, mod.n_slots + 1, __ATOMIC_RELEASE);
+	}
+	mod_mutex_unlock(mod.lock);
+	return rv;
+}
+
+/* A USB token's interface is claimed for one C_* call at a time (the batch of card
+ * operations done under the slot lock), so other applications can use the token between
+ * two of our calls. */
+static void mod_slot_end_batch(mod_slot *s)
+{
+	if (mod_usb_slot(s))
+		s->tr->ops->close(s->tr);
+}
+
+/* A new generation: sessions of the old one are dead, what we knew of the token too. */
+static void mod_slot_new_generation(mod_slot *s, bool present)
+{
+	s->present = present;
+	s->generation++;
+	s->event = true;
+	s->n_sessions = 0;
+	s->n_rw_sessions = 0;
+	mod_slot_drop_token(s);
+	mod_slot_wipe_login(s);
+	card_reset(&s->card);
+}
+
+void mod_slot_removed(mod_slot *s)
+{
+	if (s->probed && !s->present)
+		return;
+	s->probed = true;
+	mod_slot_new_generation(s, false);
+}
+
+void mod_slot_unlock(mod_slot *s)
+{
+	mod_slot_end_batch(s);
+	mod_mutex_unlock(s->lock);
+}
+
+CK_RV mod_slot_refresh(mod_slot *s)
+{
+	bool present = false;
+	tr_status st = s->tr->ops->present(s->tr, &present);
+
+	/* A broken stream is closed by the transport: the retry reconnects. */
+	if (st != TR_OK && st != TR_ERR_ABSENT)
+		st = s->tr->ops->present(s->tr, &present);
+	if (st == TR_ERR_ABSENT) {
+		present = false;
+		st = TR_OK;
+	}
+	if (st != TR_OK)
+		return st == TR_ERR_NOMEM ? CKR_HOST_MEMORY : CKR_DEVICE_ERROR;
+	if (!s->probed) {
+		s->probed = true;
+		s->present = present;
+		return CKR_OK;
+	}
+	if (present != s->present)
+		mod_slot_new_generation(s, present);
+	return CKR_OK;
+}
+
+bool mod_slot_user_logged_in(const mod_slot *s)
+{
+	return s->login_user == CKU_USER;
+}
+
+void mod_slot_logout(mod_slot *s)
+{
+	/* Only a PIN verification lives on the card; the PUK of an SO login never went there.
+	 * A card we never talked to has nothing to forget. */
+	if (s->login_user == CKU_USER && s->present && s->card.selected) {
+		card_status st = card_logout(&s->card);
+
+		if (st == CARD_ERR_ABSENT)
+			mod_slot_removed(s);
+	}
+	mod_slot_wipe_login(s);
+}
+
+CK_RV mod_slot_rv(mod_slot *s, card_status st)
+{
+	if (st == CARD_ERR_ABSENT)
+		mod_slot_removed(s);
+	return mod_rv_from_card(st);
+}
+
+/* The PIN verification is lost (another process powered the card on): VERIFY with the
+ * held PIN. When that fails the login is over: CKR_USER_NOT_LOGGED_IN. */
+static CK_RV mod_slot_restore(mod_slot *s)
+{
+	int tries = -1;
+	card_status st = card_verify_pin(&s->card, s->pin, s->pin_len, &tries);
+
+	if (st == CARD_OK)
+		return CKR_OK;
+	if (st == CARD_ERR_PIN_INCORRECT || st == CARD_ERR_PIN_LOCKED) {
+		if (s->token && tries >= 0)
+			s->token->pin_tries_left = (uint8_t)tries;
+		mod_trace_msg("slot %lu: the PIN held since C_Login no longer verifies (changed "
+		              "elsewhere?): logged out", (unsigned long)s->id);
+		mod_slot_logout(s);
+		return CKR_USER_NOT_LOGGED_IN;
+	}
+	return mod_slot_rv(s, st);
+}
+
+CK_RV mod_slot_with_pin(mod_slot *s, mod_card_op op, void *arg)
+{
+	card_status st = op(&s->card, arg);
+	CK_RV rv;
+
+	if (st == CARD_ERR_SECURITY && mod_slot_user_logged_in(s) && s->pin_len) {
+		mod_trace_msg("slot %lu: the card forgot the PIN verification (reset by another "
+		              "process?): verifying again", (unsigned long)s->id);
+		rv = mod_slot_restore(s);
+		if (rv != CKR_OK)
+			return rv;
+		st = op(&s->card, arg);
+	}
+	return mod_slot_rv(s, st);
+}

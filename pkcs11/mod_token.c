@@ -1,0 +1,402 @@
+/* The token cache: what the module has learnt of the token in a slot, learnt lazily.
+ *
+ * First need: SELECT and one INVENTORY (kinko extension), which says which keys and
+ * containers exist, the PIN state and the token's change counter. Certificates are read
+ * (one GET DATA) only when something needs one, public keys (GET METADATA of the slot)
+ * likewise. The cache is revalidated with one INVENTORY when it is older than
+ * cfg.cache_ttl_ms or the card driver saw a reset by another process; a changed serial or
+ * change counter throws the cached keys and certificates away.
+ *
+ * Tokens without INVENTORY (6A86 / 6D00) are learnt the long way: GET SERIAL, GET METADATA
+ * of the PIN, PUK and every key slot, and a GET DATA per certificate container. Having no
+ * counter, they are relearnt after a foreign reset and only checked by serial otherwise. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "mod_object.h"
+#include "mod_parse.h"
+#include "piv.h"
+
+#define MOD_PUBKEY_MAX 1024u
+
+void mod_token_forget_key(mod_token *t, unsigned i)
+{
+	mod_keyslot *k = &t->keys[i];
+
+	free(k->pubkey);
+	k->pubkey = NULL;
+	k->pubkey_len = 0;
+	k->has_key = false;
+	k->alg = k->pin_policy = k->origin = 0;
+}
+
+void mod_token_forget_cert(mod_token *t, unsigned i)
+{
+	mod_keyslot *k = &t->keys[i];
+
+	free(k->cert);
+	k->cert = NULL;
+	k->cert_len = 0;
+	k->has_cert = false;
+}
+
+static void token_forget_objects(mod_token *t)
+{
+	unsigned i;
+
+	for (i = 0; i < PIV_KEY_SLOTS; i++) {
+		mod_token_forget_key(t, i);
+		mod_token_forget_cert(t, i);
+	}
+}
+
+void mod_token_free(mod_token *t)
+{
+	if (!t)
+		return;
+	token_forget_objects(t);
+	OPENSSL_cleanse(t, sizeof(*t));
+	free(t);
+}
+
+void mod_token_changed(mod_token *t)
+{
+	if (t->inventory_ok)
+		t->change_counter++;
+}
+
+bool mod_object_alg_supported(uint8_t alg)
+{
+	return mod_parse_alg_is_rsa(alg) || mod_parse_alg_is_ec(alg);
+}
+
+static bool token_set_pubkey(mod_keyslot *k, const uint8_t *pub, size_t len)
+{
+	uint8_t *copy = malloc(len ? len : 1);
+
+	if (!copy)
+		return false;
+	memcpy(copy, pub, len);
+	free(k->pubkey);
+	k->pubkey = copy;
+	k->pubkey_len = len;
+	return true;
+}
+
+/* ---- learning with INVENTORY ---- */
+
+static void token_apply_inventory(mod_token *t, const card_inventory *inv)
+{
+	unsigned i;
+
+	/* Same token, same counter: what we read stays true. Otherwise start over. */
+	if (!t->inventory_ok || t->serial != inv->serial ||
+	    t->change_counter != inv->change_counter) {
+		token_forget_objects(t);
+		for (i = 0; i < PIV_KEY_SLOTS; i++) {
+			mod_keyslot *k = &t->keys[i];
+			const card_inv_key *ik = &inv->keys[i];
+
+			k->has_key = ik->present;
+			k->alg = ik->alg;
+			k->pin_policy = ik->pin_policy;
+			k->origin = ik->origin;
+			k->has_cert = card_inventory_has(inv, piv_cert_tag(piv_key_slot_ref(i)));
+		}
+	}
+	t->serial = inv->serial;
+	t->change_counter = inv->change_counter;
+	t->pin_tries_max = inv->pin_max;
+	t->pin_tries_left = inv->pin_left;
+	t->puk_tries_max = inv->puk_max;
+	t->puk_tries_left = inv->puk_left;
+	t->pin_is_default = inv->pin_is_default;
+	t->inventory_ok = true;
+}
+
+/* ---- learning without it ---- */
+
+static card_status token_secret_state(mod_slot *s, uint8_t ref, uint8_t *max, uint8_t *left,
+                                      bool *is_default)
+{
+	card_metadata md;
+	card_status st = card_get_metadata(&s->card, ref, &md);
+
+	if (st == CARD_ERR_UNSUPPORTED || st == CARD_ERR_BAD_INPUT || st == CARD_ERR_NOT_FOUND)
+		return CARD_OK;   /* a plain PIV card: the state stays unknown (0) */
+	if (st == CARD_OK && md.has_retries) {
+		*max = md.tries_max;
+		*left = md.tries_left;
+	}
+	if (st == CARD_OK && is_default && md.has_default)
+		*is_default = md.is_default;
+	return st;
+}
+
+/* GET METADATA of a key slot. *none: the card has no GET METADATA at all. */
+static CK_RV token_fallback_key(mod_slot *s, mod_token *t, unsigned i, bool *none)
+{
+	mod_keyslot *k = &t->keys[i];
+	mod_pubkey pk;
+	card_metadata md;
+	card_status st = card_get_metadata(&s->card, piv_key_slot_ref(i), &md);
+
+	if (st == CARD_ERR_NOT_FOUND)
+		return CKR_OK;
+	if (st == CARD_ERR_UNSUPPORTED || st == CARD_ERR_BAD_INPUT) {
+		*none = true;
+		return CKR_OK;
+	}
+	if (st != CARD_OK)
+		return mod_slot_rv(s, st);
+	k->has_key = true;
+	k->alg = md.algorithm;
+	k->pin_policy = md.has_policy ? md.pin_policy : 0;
+	k->origin = md.has_origin ? md.origin : 0;
+	if (md.has_pubkey && mod_object_alg_supported(k->alg)) {
+		if (mod_parse_pubkey(k->alg, md.pubkey, md.pubkey_len, &pk) != MOD_PARSE_OK) {
+			mod_trace_msg("slot %lu: key %02X: malformed public key in GET METADATA",
+			              (unsigned long)s->id, piv_key_slot_ref(i));
+			return CKR_DEVICE_ERROR;
+		}
+		if (!token_set_pubkey(k, md.pubkey, md.pubkey_len))
+			return CKR_HOST_MEMORY;
+	}
+	return CKR_OK;
+}
+
+/* A card without metadata: the certificate tells which key a slot holds. */
+static CK_RV token_key_from_cert(mod_token *t, unsigned i)
+{
+	mod_keyslot *k = &t->keys[i];
+	uint8_t pub[MOD_PUBKEY_MAX], alg = 0;
+	size_t pub_len = 0;
+	mod_cert_info ci;
+	mod_parse_status ps;
+
+	if (mod_parse_cert(k->cert, k->cert_len, &ci) != MOD_PARSE_OK)
+		return CKR_DEVICE_ERROR;
+	ps = mod_parse_spki_to_piv(ci.spki, ci.spki_len, &alg, pub, sizeof(pub), &pub_len);
+	mod_cert_info_free(&ci);
+	if (ps == MOD_PARSE_UNSUPPORTED)
+		return CKR_OK;
+	if (ps != MOD_PARSE_OK)
+		return CKR_DEVICE_ERROR;
+	if (!token_set_pubkey(k, pub, pub_len))
+		return CKR_HOST_MEMORY;
+	k->has_key = true;
+	k->alg = alg;
+	return CKR_OK;
+}
+
+static CK_RV token_learn_fallback(mod_slot *s, mod_token *t)
+{
+	bool no_metadata = false;
+	card_status st;
+	CK_RV rv = CKR_OK;
+	unsigned i;
+
+	token_forget_objects(t);
+	st = card_get_serial(&s->card, &t->serial);
+	if (st == CARD_ERR_UNSUPPORTED || st == CARD_ERR_BAD_INPUT) {
+		t->serial = 0;
+		st = CARD_OK;
+	}
+	if (st == CARD_OK)
+		st = token_secret_state(s, PIV_REF_PIN, &t->pin_tries_max, &t->pin_tries_left,
+		                        &t->pin_is_default);
+	if (st == CARD_OK)
+		st = token_secret_state(s, PIV_REF_PUK, &t->puk_tries_max, &t->puk_tries_left, NULL);
+	if (st != CARD_OK)
+		return mod_slot_rv(s, st);
+	t->inventory_ok = false;
+	/* Any error may have dropped t with the slot's cache: return at once. */
+	for (i = 0; i < PIV_KEY_SLOTS && !no_metadata; i++) {
+		rv = token_fallback_key(s, t, i, &no_metadata);
+		if (rv != CKR_OK)
+			return rv;
+	}
+	for (i = 0; i < PIV_KEY_SLOTS; i++) {
+		t->keys[i].has_cert = true;   /* so mod_token_cert asks */
+		rv = mod_token_cert(s, t, i);
+		if (rv == CKR_OBJECT_HANDLE_INVALID)
+			continue;
+		if (rv == CKR_OK && no_metadata)
+			rv = token_key_from_cert(t, i);
+		if (rv != CKR_OK)
+			return rv;
+	}
+	return CKR_OK;
+}
+
+/* ---- the cache ---- */
+
+static CK_RV token_learn(mod_slot *s, mod_token *t)
+{
+	card_inventory inv;
+	card_status st = card_get_inventory(&s->card, &inv);
+
+	/* A token that answered INVENTORY before and now says "no such command" was caught
+	 * between another program's power-on and its SELECT: ask once more. */
+	if ((st == CARD_ERR_UNSUPPORTED || st == CARD_ERR_BAD_INPUT) && t->inventory_ok)
+		st = card_get_inventory(&s->card, &inv);
+	if (st == CARD_OK) {
+		token_apply_inventory(t, &inv);
+		return CKR_OK;
+	}
+	if (st == CARD_ERR_DEVICE)
+		mod_trace_msg("slot %lu: the token's INVENTORY answer is malformed",
+		              (unsigned long)s->id);
+	if (st != CARD_ERR_BAD_INPUT && st != CARD_ERR_UNSUPPORTED && st != CARD_ERR_NOT_FOUND)
+		return mod_slot_rv(s, st);
+	/* No INVENTORY: a token learnt before (and not marked stale) is checked by serial,
+	 * relearnt after a reset. */
+	if (t->validated_ms != 0 && t->card_resets == s->card.resets) {
+		uint32_t serial = 0;
+
+		if (t->serial == 0)
+			return CKR_OK;
+		st = card_get_serial(&s->card, &serial);
+		if (st == CARD_OK && serial == t->serial)
+			return CKR_OK;
+		if (st != CARD_OK && st != CARD_ERR_UNSUPPORTED && st != CARD_ERR_BAD_INPUT)
+			return mod_slot_rv(s, st);
+	}
+	return token_learn_fallback(s, t);
+}
+
+CK_RV mod_slot_token(mod_slot *s, mod_token **out)
+{
+	mod_token *t = s->token;
+	CK_RV rv;
+
+	*out = NULL;
+	/* validated_ms 0: marked stale (mod_object_token_fresh, a failed write) */
+	if (t && t->validated_ms != 0 && t->card_resets == s->card.resets &&
+	    mod_now_ms() - t->validated_ms < mod.cfg.cache_ttl_ms) {
+		*out = t;
+		return CKR_OK;
+	}
+	if (!t) {
+		t = calloc(1, sizeof(*t));
+		if (!t)
+			return CKR_HOST_MEMORY;
+		s->token = t;
+	}
+	rv = token_learn(s, t);
+	/* A removal seen on the way has already dropped the cache (mod_slot_removed). */
+	if (s->token != t)
+		return rv == CKR_OK ? CKR_DEVICE_REMOVED : rv;
+	if (rv != CKR_OK) {
+		mod_token_free(t);
+		s->token = NULL;
+		return rv;
+	}
+	/* Stamped after the exchange: a reset it ran into is accounted for. */
+	t->card_resets = s->card.resets;
+	t->validated_ms = mod_now_ms();
+	if (t->validated_ms == 0)
+		t->validated_ms = 1;
+	*out = t;
+	return CKR_OK;
+}
+
+CK_RV mod_token_version(mod_slot *s, mod_token *t)
+{
+	card_status st;
+
+	if (t->version[0] || t->version[1] || t->version[2])
+		return CKR_OK;
+	st = card_get_version(&s->card, t->version);
+	if (st == CARD_ERR_UNSUPPORTED || st == CARD_ERR_BAD_INPUT)
+		return CKR_OK;   /* a plain PIV card: version unknown, 0.0.0 */
+	return mod_slot_rv(s, st);
+}
+
+/* ---- lazy reads ---- */
+
+CK_RV mod_token_cert(mod_slot *s, mod_token *t, unsigned i)
+{
+	mod_keyslot *k = &t->keys[i];
+	uint8_t ref = piv_key_slot_ref(i);
+	const uint8_t *der = NULL;
+	uint8_t *value = NULL;
+	size_t len = 0, der_len = 0;
+	mod_parse_status ps;
+	card_status st;
+
+	if (i >= PIV_KEY_SLOTS || !k->has_cert)
+		return CKR_OBJECT_HANDLE_INVALID;
+	if (k->cert)
+		return CKR_OK;
+	st = card_get_data(&s->card, piv_cert_tag(ref), &value, &len);
+	if (st == CARD_ERR_NOT_FOUND) {
+		k->has_cert = false;
+		return CKR_OBJECT_HANDLE_INVALID;
+	}
+	if (st != CARD_OK)
+		return mod_slot_rv(s, st);
+	ps = mod_parse_cert_container(value, len, &der, &der_len);
+	if (ps == MOD_PARSE_OK) {
+		k->cert = malloc(der_len);
+		if (k->cert) {
+			memcpy(k->cert, der, der_len);
+			k->cert_len = der_len;
+		}
+	}
+	free(value);
+	switch (ps) {
+	case MOD_PARSE_OK:
+		return k->cert ? CKR_OK : CKR_HOST_MEMORY;
+	case MOD_PARSE_COMPRESSED:
+		mod_trace_msg("slot %lu: the certificate of key %02X is compressed; it is not "
+		              "shown (this module has no gzip)", (unsigned long)s->id, ref);
+		k->has_cert = false;
+		return CKR_OBJECT_HANDLE_INVALID;
+	case MOD_PARSE_NO_MEMORY:
+		return CKR_HOST_MEMORY;
+	default:
+		mod_trace_msg("slot %lu: the certificate container of key %02X is malformed",
+		              (unsigned long)s->id, ref);
+		return CKR_DEVICE_ERROR;
+	}
+}
+
+/* The key's public part from GET METADATA; a card without it has it from the certificate
+ * (learnt with the fallback already). */
+CK_RV mod_object_pubkey(mod_slot *s, mod_token *t, unsigned i, const uint8_t **pub,
+                        size_t *pub_len)
+{
+	mod_keyslot *k = &t->keys[i];
+	card_metadata md;
+	mod_pubkey pk;
+	card_status st;
+
+	*pub = NULL;
+	*pub_len = 0;
+	if (i >= PIV_KEY_SLOTS || !k->has_key || !mod_object_alg_supported(k->alg))
+		return CKR_OBJECT_HANDLE_INVALID;
+	if (!k->pubkey) {
+		st = card_get_metadata(&s->card, piv_key_slot_ref(i), &md);
+		if (st == CARD_ERR_NOT_FOUND) {
+			/* Deleted by someone else since the inventory. */
+			mod_token_forget_key(t, i);
+			return CKR_OBJECT_HANDLE_INVALID;
+		}
+		if (st != CARD_OK)
+			return mod_slot_rv(s, st);
+		if (!md.has_pubkey || md.algorithm != k->alg ||
+		    mod_parse_pubkey(k->alg, md.pubkey, md.pubkey_len, &pk) != MOD_PARSE_OK) {
+			mod_trace_msg("slot %lu: GET METADATA of key %02X does not describe the key "
+			              "the inventory named", (unsigned long)s->id, piv_key_slot_ref(i));
+			return CKR_DEVICE_ERROR;
+		}
+		if (!token_set_pubkey(k, md.pubkey, md.pubkey_len))
+			return CKR_HOST_MEMORY;
+	}
+	*pub = k->pubkey;
+	*pub_len = k->pubkey_len;
+	return CKR_OK;
+}

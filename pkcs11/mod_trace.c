@@ -1,0 +1,130 @@
+/* KINKO_DEBUG=p11: one line per C_* call with the name of its CK_RV, and the module's
+ * explanations of refusals (mod_trace_msg). Card statuses become CK_RVs here, once. */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mod.h"
+
+static bool mod_trace_on;
+static pthread_once_t mod_trace_once = PTHREAD_ONCE_INIT;
+
+/* The same list the card layer reads (trace.c); "p11" and "all" concern us. */
+static void mod_trace_read_env(void)
+{
+	const char *env = getenv("KINKO_DEBUG");
+	char *copy, *tok, *save = NULL;
+
+	if (!env || !*env)
+		return;
+	copy = strdup(env);
+	if (!copy)
+		return;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (strcmp(tok, "p11") == 0 || strcmp(tok, "all") == 0)
+			mod_trace_on = true;
+	free(copy);
+}
+
+bool mod_trace_enabled(void)
+{
+	pthread_once(&mod_trace_once, mod_trace_read_env);
+	return mod_trace_on;
+}
+
+#define MOD_RV(name) {name, #name}
+static const struct {
+	CK_RV rv;
+	const char *name;
+} mod_rv_names[] = {
+	MOD_RV(CKR_OK), MOD_RV(CKR_CANCEL), MOD_RV(CKR_HOST_MEMORY), MOD_RV(CKR_SLOT_ID_INVALID),
+	MOD_RV(CKR_GENERAL_ERROR), MOD_RV(CKR_FUNCTION_FAILED), MOD_RV(CKR_ARGUMENTS_BAD),
+	MOD_RV(CKR_NO_EVENT), MOD_RV(CKR_NEED_TO_CREATE_THREADS), MOD_RV(CKR_CANT_LOCK),
+	MOD_RV(CKR_ATTRIBUTE_READ_ONLY), MOD_RV(CKR_ATTRIBUTE_SENSITIVE),
+	MOD_RV(CKR_ATTRIBUTE_TYPE_INVALID), MOD_RV(CKR_ATTRIBUTE_VALUE_INVALID),
+	MOD_RV(CKR_ACTION_PROHIBITED), MOD_RV(CKR_DATA_INVALID), MOD_RV(CKR_DATA_LEN_RANGE),
+	MOD_RV(CKR_DEVICE_ERROR), MOD_RV(CKR_DEVICE_MEMORY), MOD_RV(CKR_DEVICE_REMOVED),
+	MOD_RV(CKR_ENCRYPTED_DATA_INVALID), MOD_RV(CKR_ENCRYPTED_DATA_LEN_RANGE),
+	MOD_RV(CKR_FUNCTION_CANCELED), MOD_RV(CKR_FUNCTION_NOT_PARALLEL),
+	MOD_RV(CKR_FUNCTION_NOT_SUPPORTED), MOD_RV(CKR_KEY_HANDLE_INVALID),
+	MOD_RV(CKR_KEY_SIZE_RANGE), MOD_RV(CKR_KEY_TYPE_INCONSISTENT), MOD_RV(CKR_KEY_NOT_NEEDED),
+	MOD_RV(CKR_KEY_CHANGED), MOD_RV(CKR_KEY_NEEDED), MOD_RV(CKR_KEY_INDIGESTIBLE),
+	MOD_RV(CKR_KEY_FUNCTION_NOT_PERMITTED), MOD_RV(CKR_KEY_NOT_WRAPPABLE),
+	MOD_RV(CKR_KEY_UNEXTRACTABLE), MOD_RV(CKR_MECHANISM_INVALID),
+	MOD_RV(CKR_MECHANISM_PARAM_INVALID), MOD_RV(CKR_OBJECT_HANDLE_INVALID),
+	MOD_RV(CKR_OPERATION_ACTIVE), MOD_RV(CKR_OPERATION_NOT_INITIALIZED),
+	MOD_RV(CKR_PIN_INCORRECT), MOD_RV(CKR_PIN_INVALID), MOD_RV(CKR_PIN_LEN_RANGE),
+	MOD_RV(CKR_PIN_EXPIRED), MOD_RV(CKR_PIN_LOCKED), MOD_RV(CKR_SESSION_CLOSED),
+	MOD_RV(CKR_SESSION_COUNT), MOD_RV(CKR_SESSION_HANDLE_INVALID),
+	MOD_RV(CKR_SESSION_PARALLEL_NOT_SUPPORTED), MOD_RV(CKR_SESSION_READ_ONLY),
+	MOD_RV(CKR_SESSION_EXISTS), MOD_RV(CKR_SESSION_READ_ONLY_EXISTS),
+	MOD_RV(CKR_SESSION_READ_WRITE_SO_EXISTS), MOD_RV(CKR_SIGNATURE_INVALID),
+	MOD_RV(CKR_SIGNATURE_LEN_RANGE), MOD_RV(CKR_TEMPLATE_INCOMPLETE),
+	MOD_RV(CKR_TEMPLATE_INCONSISTENT), MOD_RV(CKR_TOKEN_NOT_PRESENT),
+	MOD_RV(CKR_TOKEN_NOT_RECOGNIZED), MOD_RV(CKR_TOKEN_WRITE_PROTECTED),
+	MOD_RV(CKR_UNWRAPPING_KEY_HANDLE_INVALID), MOD_RV(CKR_UNWRAPPING_KEY_SIZE_RANGE),
+	MOD_RV(CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT), MOD_RV(CKR_USER_ALREADY_LOGGED_IN),
+	MOD_RV(CKR_USER_NOT_LOGGED_IN), MOD_RV(CKR_USER_PIN_NOT_INITIALIZED),
+	MOD_RV(CKR_USER_TYPE_INVALID), MOD_RV(CKR_USER_ANOTHER_ALREADY_LOGGED_IN),
+	MOD_RV(CKR_USER_TOO_MANY_TYPES), MOD_RV(CKR_WRAPPED_KEY_INVALID),
+	MOD_RV(CKR_WRAPPED_KEY_LEN_RANGE), MOD_RV(CKR_WRAPPING_KEY_HANDLE_INVALID),
+	MOD_RV(CKR_WRAPPING_KEY_SIZE_RANGE), MOD_RV(CKR_WRAPPING_KEY_TYPE_INCONSISTENT),
+	MOD_RV(CKR_RANDOM_SEED_NOT_SUPPORTED), MOD_RV(CKR_RANDOM_NO_RNG),
+	MOD_RV(CKR_DOMAIN_PARAMS_INVALID), MOD_RV(CKR_CURVE_NOT_SUPPORTED),
+	MOD_RV(CKR_BUFFER_TOO_SMALL), MOD_RV(CKR_SAVED_STATE_INVALID),
+	MOD_RV(CKR_INFORMATION_SENSITIVE), MOD_RV(CKR_STATE_UNSAVEABLE),
+	MOD_RV(CKR_CRYPTOKI_NOT_INITIALIZED), MOD_RV(CKR_CRYPTOKI_ALREADY_INITIALIZED),
+	MOD_RV(CKR_MUTEX_BAD), MOD_RV(CKR_MUTEX_NOT_LOCKED), MOD_RV(CKR_FUNCTION_REJECTED),
+	MOD_RV(CKR_TOKEN_RESOURCE_EXCEEDED), MOD_RV(CKR_OPERATION_CANCEL_FAILED),
+};
+#undef MOD_RV
+
+const char *mod_rv_name(CK_RV rv)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(mod_rv_names) / sizeof(mod_rv_names[0]); i++)
+		if (mod_rv_names[i].rv == rv)
+			return mod_rv_names[i].name;
+	return rv & CKR_VENDOR_DEFINED ? "CKR_VENDOR_DEFINED+" : "CKR_?";
+}
+
+void mod_trace_call(const char *fn, CK_RV rv)
+{
+	if (!mod_trace_enabled())
+		return;
+	fprintf(stderr, "kinko p11: %s -> %s (0x%lx)\n", fn, mod_rv_name(rv), (unsigned long)rv);
+}
+
+void mod_trace_msg(const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+
+	if (!mod_trace_enabled())
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "kinko p11: %s\n", line);
+}
+
+CK_RV mod_rv_from_card(card_status st)
+{
+	switch (st) {
+	case CARD_OK: return CKR_OK;
+	case CARD_ERR_ABSENT: return CKR_DEVICE_REMOVED;
+	case CARD_ERR_DEVICE: return CKR_DEVICE_ERROR;
+	case CARD_ERR_PIN_INCORRECT: return CKR_PIN_INCORRECT;
+	case CARD_ERR_PIN_LOCKED: return CKR_PIN_LOCKED;
+	case CARD_ERR_SECURITY: return CKR_USER_NOT_LOGGED_IN;
+	case CARD_ERR_NOT_FOUND: return CKR_OBJECT_HANDLE_INVALID;
+	case CARD_ERR_BAD_INPUT: return CKR_ARGUMENTS_BAD;
+	case CARD_ERR_NO_MEMORY: return CKR_DEVICE_MEMORY;
+	case CARD_ERR_UNSUPPORTED: return CKR_FUNCTION_NOT_SUPPORTED;
+	case CARD_ERR_FAILED: return CKR_FUNCTION_FAILED;
+	}
+	return CKR_GENERAL_ERROR;
+}

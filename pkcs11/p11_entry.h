@@ -1,0 +1,40 @@
+/* How every exported C_* function is written: a thin wrapper that checks initialisation,
+ * looks the session up (locking its slot), calls the layer below, unlocks and traces. */
+#ifndef KINKO_P11_ENTRY_H
+#define KINKO_P11_ENTRY_H
+
+#include "mod.h"
+
+/* Exported symbols: everything else in the module is hidden (-fvisibility=hidden). */
+#define P11_EXPORT __attribute__((visibility("default")))
+
+#define P11_RETURN(name, rv)                   \
+	do {                                   \
+		CK_RV p11_rv_ = (rv);          \
+		mod_trace_call((name), p11_rv_); \
+		return p11_rv_;                \
+	} while (0)
+
+#define P11_REQUIRE_INIT(name)                                        \
+	do {                                                          \
+		if (!mod_is_initialized())                            \
+			P11_RETURN((name), CKR_CRYPTOKI_NOT_INITIALIZED); \
+	} while (0)
+
+/* Body of a session function: `P11_SESSION_CALL("C_Sign", h, mod_sign_oneshot(sess, slot,
+ * ...));` — sess and slot are in scope for the expression, the slot is locked during it. */
+#define P11_SESSION_CALL(name, h, expr)                             \
+	do {                                                        \
+		mod_session *sess;                                  \
+		mod_slot *slot;                                     \
+		CK_RV p11_call_rv_;                                 \
+		P11_REQUIRE_INIT(name);                             \
+		p11_call_rv_ = mod_session_get((h), &sess, &slot);  \
+		if (p11_call_rv_ == CKR_OK) {                       \
+			p11_call_rv_ = (expr);                      \
+			mod_session_release(slot);                  \
+		}                                                   \
+		P11_RETURN((name), p11_call_rv_);                   \
+	} while (0)
+
+#endif

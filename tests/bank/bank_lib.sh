@@ -1,0 +1,142 @@
+# Shared helpers of the kinko-bankd TAP tests: a bank in a temp dir, a server on a free port,
+# curl and openssl as the clients. Sourced by test_*.sh.
+set -u
+
+BANKD="${KINKO_BUILDDIR:-.}/kinko-bankd"
+T=$(mktemp -d "${TMPDIR:-/tmp}/kinko-bank.XXXXXX")
+BANK="$T/bank"
+SRV_PID=""
+TAP_N=0
+CONTRACT=1234567890
+BANK_CODE=0123
+# Secrets of the first contract: B, イ, ロ.
+PIN=1111
+CONF=2222
+
+cleanup() {
+	if [ -n "$SRV_PID" ]; then
+		kill -TERM "$SRV_PID" 2>/dev/null
+		wait "$SRV_PID" 2>/dev/null
+	fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+plan() { echo "1..$1"; }
+ok() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $1"; }
+not_ok() { TAP_N=$((TAP_N + 1)); echo "not ok $TAP_N - $1"; }
+# check NAME COMMAND...: ok when the command succeeds.
+check() {
+	local name="$1"
+	shift
+	if "$@" >/dev/null 2>&1; then ok "$name"; else not_ok "$name"; echo "# failed: $*" | head -c 300; echo; fi
+}
+contains() { grep -qF -- "$2" "$1"; }
+equals() { [ "$1" = "$2" ]; }
+
+day_plus() { date -u -d "$1 + $2 days" +%F; }
+epoch_of() { date -u -d "$1" +%s; }
+
+# new_bank APPLIED-DATE: a bank whose CA is valid from that date, and the first contract.
+new_bank() {
+	KINKO_BANKD_NOW="$1" "$BANKD" init --dir "$BANK" --bank-code "$BANK_CODE" --bank-name "Test <Shinkin> & Co" >/dev/null
+	add_contract "$CONTRACT" "$1" auto "$PIN" "$CONF" "$T/card"
+}
+
+# add_contract ID APPLIED APPROVAL PIN CONF CARDFILE [COMPANY]
+add_contract() {
+	printf 'confirmation_password=passw0rdB\ncontract_pin=%s\ncontract_confirmation_pin=%s\n' "$4" "$5" > "$T/secrets"
+	"$BANKD" contract add --dir "$BANK" --company "${7:-ACME Trading <K.K.>}" --contract-id "$1" \
+		--applied "$2" --approval "$3" --secrets-file "$T/secrets" > "$6"
+}
+
+# start_server [NOW]: the bank with its clock at NOW (epoch seconds or YYYY-MM-DD), or real time.
+start_server() {
+	rm -f "$T/port"
+	if [ -n "${1:-}" ]; then
+		KINKO_BANKD_NOW="$1" "$BANKD" serve --dir "$BANK" --listen 127.0.0.1:0 --port-file "$T/port" 2>>"$T/server.log" &
+	else
+		"$BANKD" serve --dir "$BANK" --listen 127.0.0.1:0 --port-file "$T/port" 2>>"$T/server.log" &
+	fi
+	SRV_PID=$!
+	for _ in $(seq 400); do
+		[ -s "$T/port" ] && break
+		sleep 0.05
+	done
+	PORT=$(cat "$T/port")
+	URL="https://localhost:$PORT"
+}
+
+stop_server() {
+	kill -TERM "$SRV_PID"
+	wait "$SRV_PID"
+	SRV_RC=$?
+	SRV_PID=""
+}
+
+restart_server() { stop_server; start_server "$@"; }
+
+# csr NAME ALG...: NAME.key and NAME.csr (base64 DER), the CSR asking for CN=evil.
+csr() {
+	local name="$1"
+	shift
+	openssl genpkey "$@" -out "$T/$name.key" 2>/dev/null
+	openssl req -new -key "$T/$name.key" -subj "/CN=evil/O=Evil Corp" -outform DER -out "$T/$name.der"
+	base64 < "$T/$name.der" > "$T/$name.csr"
+}
+csr_ec() { csr "$1" -algorithm EC -pkeyopt ec_paramgen_curve:"${2:-P-256}"; }
+csr_rsa() { csr "$1" -algorithm RSA -pkeyopt rsa_keygen_bits:"${2:-2048}"; }
+
+# http METHOD PATH [curl args...]: prints the status; body in $T/out, headers in $T/hdr.
+http() {
+	local method="$1" path="$2"
+	shift 2
+	curl -s --cacert "$BANK/ca.crt" -X "$method" -o "$T/out" -D "$T/hdr" -w '%{http_code}' "$@" "$URL$path"
+}
+
+# enroll USER PASS CONF CSRFILE [curl args]: simpleenroll with Basic + confirmation header.
+enroll() {
+	local user="$1" pass="$2" conf="$3" csrf="$4"
+	shift 4
+	http POST /.well-known/est/simpleenroll -u "$user:$pass" -H "Kinko-Confirmation-PIN: $conf" \
+		-H 'Content-Type: application/pkcs10' --data-binary @"$csrf" "$@"
+}
+
+# certs_of FILE OUT: the certificates of a base64 certs-only CMS, as PEM.
+certs_of() { base64 -d < "$1" | openssl pkcs7 -inform DER -print_certs -out "$2"; }
+
+# card_digits CARDFILE "C3 A7": the digits at those positions.
+card_digits() {
+	local d="" p
+	for p in $2; do
+		d="$d$(awk -v r="${p:0:1}" -v c="${p:1:1}" '$1 == r { print $(c + 2) }' "$1")"
+	done
+	echo "$d"
+}
+
+json_get() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" "$T/out"; }
+
+# logon_admin CERT KEY CARDFILE PIN: both steps; the session cookie in $T/jar.<CERT basename>.
+logon_admin() {
+	local cert="$1" key="$2" card="$3" pin="$4"
+	local code
+	code=$(http POST /api/logon --cert "$cert" --key "$key" -d "{\"pin\":\"$pin\"}")
+	[ "$code" = 200 ] || { echo "$code"; return; }
+	local lid pos
+	lid=$(json_get logon_id)
+	pos=$(sed -n 's/.*"positions":\["\(..\)","\(..\)"\].*/\1 \2/p' "$T/out")
+	http POST /api/logon/otp --cert "$cert" --key "$key" -c "$T/jar.$(basename "$cert")" \
+		-d "{\"logon_id\":\"$lid\",\"digits\":\"$(card_digits "$card" "$pos")\"}"
+}
+
+# stop_and_check: the last test of each script; SIGTERM stops the server with exit 0 and
+# nothing in its log comes from ASan/UBSan (in a sanitizer build).
+stop_and_check() {
+	stop_server
+	if [ "$SRV_RC" = 0 ] && ! grep -qE 'Sanitizer|runtime error' "$T/server.log"; then
+		ok "SIGTERM stops the server with exit 0, no sanitizer report"
+	else
+		not_ok "SIGTERM stops the server with exit 0, no sanitizer report"
+		sed 's/^/# /' "$T/server.log" | grep -A20 -E 'Sanitizer|runtime error' | head -40
+	fi
+}

@@ -1,0 +1,113 @@
+/* The secret store: scrypt hashes with per-secret salt, verification, lockout. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "bankd_secret.h"
+
+/* The smallest cost the verifier accepts, so valgrind runs stay short; the format carries it. */
+static const struct bankd_secret_cost cheap = { 10, 1, 1 };
+
+static void hash_then_verify_matches_only_the_same_secret(void **state)
+{
+	(void)state;
+	uint8_t h[BANKD_SECRET_LEN];
+	assert_int_equal(bankd_secret_hash("1234", &cheap, h), 0);
+	assert_int_equal(bankd_secret_verify("1234", h, sizeof h), 1);
+	assert_int_equal(bankd_secret_verify("1235", h, sizeof h), 0);
+	assert_int_equal(bankd_secret_verify("12345", h, sizeof h), 0);
+}
+
+static void same_secret_gets_a_different_salt_each_time(void **state)
+{
+	(void)state;
+	uint8_t a[BANKD_SECRET_LEN], b[BANKD_SECRET_LEN];
+	assert_int_equal(bankd_secret_hash("pin-pin", &cheap, a), 0);
+	assert_int_equal(bankd_secret_hash("pin-pin", &cheap, b), 0);
+	assert_memory_not_equal(a + 4, b + 4, 16);
+	assert_memory_not_equal(a + 20, b + 20, 32);
+}
+
+static void default_cost_is_scrypt_n16384_r8_p1(void **state)
+{
+	(void)state;
+	uint8_t h[BANKD_SECRET_LEN];
+	assert_int_equal(bankd_secret_hash("abcd", &bankd_secret_default_cost, h), 0);
+	assert_int_equal(h[0], 1);
+	assert_int_equal(h[1], 14);
+	assert_int_equal(h[2], 8);
+	assert_int_equal(h[3], 1);
+	assert_int_equal(bankd_secret_verify("abcd", h, sizeof h), 1);
+}
+
+static void malformed_records_are_errors_not_matches(void **state)
+{
+	(void)state;
+	uint8_t h[BANKD_SECRET_LEN];
+	assert_int_equal(bankd_secret_hash("1234", &cheap, h), 0);
+	assert_int_equal(bankd_secret_verify("1234", h, sizeof h - 1), -1);
+	h[1] = 40; /* a tampered cost must not make the bank allocate terabytes */
+	assert_int_equal(bankd_secret_verify("1234", h, sizeof h), -1);
+	uint8_t zero[BANKD_SECRET_LEN] = { 0 };
+	assert_int_equal(bankd_secret_verify("1234", zero, sizeof zero), -1);
+}
+
+static void acceptable_secrets_are_4_to_64_printable(void **state)
+{
+	(void)state;
+	assert_false(bankd_secret_acceptable("123"));
+	assert_true(bankd_secret_acceptable("1234"));
+	assert_false(bankd_secret_acceptable("12\n34"));
+	char longer[70];
+	memset(longer, 'a', 65);
+	longer[65] = '\0';
+	assert_false(bankd_secret_acceptable(longer));
+	longer[64] = '\0';
+	assert_true(bankd_secret_acceptable(longer));
+}
+
+static void five_wrong_tries_lock_and_a_match_resets(void **state)
+{
+	(void)state;
+	uint8_t pin[BANKD_SECRET_LEN], conf[BANKD_SECRET_LEN];
+	assert_int_equal(bankd_secret_hash("1111", &cheap, pin), 0);
+	assert_int_equal(bankd_secret_hash("2222", &cheap, conf), 0);
+	const uint8_t *stored[2] = { pin, conf };
+	const size_t lens[2] = { sizeof pin, sizeof conf };
+	const char *wrong_conf[2] = { "1111", "9999" };
+	const char *right[2] = { "1111", "2222" };
+	int failures = 0;
+	assert_int_equal(bankd_secret_check(wrong_conf, stored, lens, 2, &failures), BANKD_SECRET_WRONG);
+	assert_int_equal(failures, 1);
+	assert_int_equal(bankd_secret_check(right, stored, lens, 2, &failures), BANKD_SECRET_MATCH);
+	assert_int_equal(failures, 0);
+	for (int i = 1; i < BANKD_SECRET_MAX_TRIES; i++) {
+		assert_int_equal(bankd_secret_check(wrong_conf, stored, lens, 2, &failures),
+				 BANKD_SECRET_WRONG);
+		assert_int_equal(failures, i);
+	}
+	assert_int_equal(bankd_secret_check(wrong_conf, stored, lens, 2, &failures), BANKD_SECRET_LOCKED);
+	assert_int_equal(failures, BANKD_SECRET_MAX_TRIES);
+	/* Locked: even the right secrets are not compared. */
+	assert_int_equal(bankd_secret_check(right, stored, lens, 2, &failures), BANKD_SECRET_LOCKED);
+	assert_int_equal(failures, BANKD_SECRET_MAX_TRIES);
+	failures = 0; /* what `kinko-bankd contract unlock` does */
+	assert_int_equal(bankd_secret_check(right, stored, lens, 2, &failures), BANKD_SECRET_MATCH);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(hash_then_verify_matches_only_the_same_secret),
+		cmocka_unit_test(same_secret_gets_a_different_salt_each_time),
+		cmocka_unit_test(default_cost_is_scrypt_n16384_r8_p1),
+		cmocka_unit_test(malformed_records_are_errors_not_matches),
+		cmocka_unit_test(acceptable_secrets_are_4_to_64_printable),
+		cmocka_unit_test(five_wrong_tries_lock_and_a_match_resets),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,43 @@
+/* Signature helpers of the module tests: sign through the function list, and check what
+ * the module produced with OpenSSL alone, from the public key's PKCS#11 attributes. */
+#ifndef KINKO_SIG_TEST_UTIL_H
+#define KINKO_SIG_TEST_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#include "p11_test_util.h"
+
+/* The public key of a key pair from CKA_MODULUS + CKA_PUBLIC_EXPONENT, or CKA_EC_PARAMS
+ * (named curve OID) + CKA_EC_POINT (DER OCTET STRING). Asserts on failure. */
+EVP_PKEY *sigt_pubkey(p11t *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pub);
+
+/* C_SignInit + C_Sign with a buffer of *sig_len bytes. Returns the first error. */
+CK_RV sigt_sign(p11t *t, CK_SESSION_HANDLE s, CK_MECHANISM *mech, CK_OBJECT_HANDLE key,
+                const uint8_t *data, size_t len, uint8_t *sig, CK_ULONG *sig_len);
+
+/* Does sig verify with OpenSSL as mechanism mech (pss for the PSS ones) over data? For
+ * CKM_RSA_PKCS data is the DigestInfo, for CKM_RSA_PKCS_PSS / CKM_ECDSA the digest; the
+ * others hash data themselves. ECDSA signatures are PKCS#11's r||s. */
+int sigt_verify(EVP_PKEY *pkey, CK_MECHANISM_TYPE mech, const CK_RSA_PKCS_PSS_PARAMS *pss,
+                const uint8_t *data, size_t len, const uint8_t *sig, size_t sig_len);
+
+/* A key pair generated on the token through the module (p11t_generate) and its public key
+ * for OpenSSL. */
+typedef struct {
+	CK_OBJECT_HANDLE pub, priv;
+	EVP_PKEY *pkey;
+} sigt_keypair;
+
+/* RSA of bits when curve is NULL, else EC on "P-256"/"P-384"; CKA_ID id. Asserts. */
+void sigt_keypair_make(p11t *t, sigt_keypair *kp, CK_ULONG bits, const char *curve, CK_BYTE id);
+
+/* md(msg) into dg (EVP_MAX_MD_SIZE bytes). */
+void sigt_digest(const EVP_MD *md, const char *msg, uint8_t *dg, size_t *len);
+
+/* DER DigestInfo of SHA-256(msg), for CKM_RSA_PKCS. Returns its length (51). */
+size_t sigt_digest_info_sha256(const char *msg, uint8_t out[51]);
+
+#endif

@@ -1,0 +1,453 @@
+/* The module against a fake token that answers garbage where the object layer parses:
+ * the inventory, certificate containers, the public key in GET METADATA, and the long
+ * way for tokens without an inventory. Every case ends in a clean CK_RV (mostly
+ * CKR_DEVICE_ERROR), never a crash or an over-read (this runs under ASan in the sanitizer
+ * build); a token that answers well through the fallback is read correctly. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ccid.h"
+#include "p11_obj_test_util.h"
+
+/* What the fake answers: data then SW for each kind of command (NULL data: SW only). */
+typedef struct {
+	const uint8_t *data;
+	size_t len;
+	uint16_t sw;
+} fake_answer;
+
+typedef struct {
+	fake_answer inventory, cert, metadata, serial;
+} fake_script;
+
+typedef struct {
+	p11t t;
+	char dir[128], path[192];
+	pid_t pid;
+} fake;
+
+#define SW_OK 0x9000
+#define SW_NOT_FOUND 0x6A82
+#define SW_INS 0x6D00
+#define SW_P1P2 0x6A86
+#define ANSWER(...) {(const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}), SW_OK}
+#define SW_ONLY(sw) {NULL, 0, (sw)}
+
+/* An inventory saying: serial 42, PIN 3/3, a P-256 key in 9A, its certificate container. */
+#define INV_9A_CERT 0xF8, 0x04, 0, 0, 0, 42, 0x06, 0x02, 3, 3, 0x07, 0x02, 3, 3, 0x05, 0x01, 0, \
+	0xC0, 0x04, 0, 0, 0, 1, 0xE0, 0x0D, 0x80, 0x01, 0x9A, 0x01, 0x01, 0x11, 0x02, 0x02, 0x02, \
+	0x01, 0x03, 0x01, 0x01, 0xE1, 0x05, 0x5C, 0x03, 0x5F, 0xC1, 0x05
+
+/* ---- the fake token (a child process) ---- */
+
+static int io_all(int fd, uint8_t *p, size_t n, bool wr)
+{
+	while (n > 0) {
+		ssize_t r = wr ? send(fd, p, n, MSG_NOSIGNAL) : recv(fd, p, n, 0);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int fake_reply(int fd, uint8_t type, uint8_t seq, uint8_t status, const uint8_t *data,
+                      size_t len, uint16_t sw, bool with_sw)
+{
+	static uint8_t msg[CCID_HEADER_LEN + CCID_MAX_DATA];
+	size_t n = len + (with_sw ? 2 : 0);
+	ccid_header h = {.type = type, .length = (uint32_t)n, .seq = seq, .param = {status, 0, 0}};
+
+	ccid_header_encode(&h, msg);
+	if (len)
+		memcpy(msg + CCID_HEADER_LEN, data, len);
+	if (with_sw) {
+		msg[CCID_HEADER_LEN + len] = (uint8_t)(sw >> 8);
+		msg[CCID_HEADER_LEN + len + 1] = (uint8_t)sw;
+	}
+	return io_all(fd, msg, CCID_HEADER_LEN + n, true);
+}
+
+/* 5C 03 5F C1 xx of a certificate container: 9E 9A 9C 9D, then 82..95. */
+static bool fake_cert_request(const uint8_t *apdu, size_t len)
+{
+	const uint8_t *p = memmem(apdu, len, "\x5C\x03\x5F\xC1", 4);
+	uint8_t b;
+
+	if (!p || (size_t)(p - apdu) + 5 > len)
+		return false;
+	b = p[4];
+	return b == 0x01 || b == 0x05 || b == 0x0A || b == 0x0B || (b >= 0x0D && b <= 0x20);
+}
+
+static const fake_answer *fake_pick(const fake_script *sc, const uint8_t *apdu, size_t len)
+{
+	static const uint8_t select_tmpl[] = {0x61, 0x08, 0x4F, 0x06, 0x00, 0x00, 0x10, 0x00,
+	                                      0x01, 0x00};
+	static const fake_answer select_ok = {select_tmpl, sizeof(select_tmpl), SW_OK};
+	static const fake_answer ok = SW_ONLY(SW_OK), not_found = SW_ONLY(SW_NOT_FOUND),
+	                         no_ins = SW_ONLY(SW_INS);
+	uint8_t ins = len >= 2 ? apdu[1] : 0, p2 = len >= 4 ? apdu[3] : 0;
+
+	switch (ins) {
+	case 0xA4: return &select_ok;
+	case 0x20: return &ok;          /* VERIFY: any PIN will do */
+	case 0xF8: return &sc->serial;
+	case 0xF7:
+		if (p2 == 0x00)
+			return &sc->inventory;
+		if (p2 == 0x80 || p2 == 0x81 || p2 == 0x9B)
+			return &not_found;
+		return &sc->metadata;
+	case 0xCB:
+		/* the certificate containers; anything else is absent */
+		return fake_cert_request(apdu, len) ? &sc->cert : &not_found;
+	default: return &no_ins;
+	}
+}
+
+static void fake_conn(int fd, const fake_script *sc)
+{
+	static uint8_t data[CCID_MAX_DATA];
+	uint8_t hdr[CCID_HEADER_LEN];
+	ccid_header h;
+	int r;
+
+	for (;;) {
+		if (io_all(fd, hdr, sizeof(hdr), false) != 0)
+			return;
+		ccid_header_decode(hdr, &h);
+		if (h.length > sizeof(data) || io_all(fd, data, h.length, false) != 0)
+			return;
+		if (h.type == CCID_PC_TO_RDR_ICC_POWER_ON) {
+			r = fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, h.seq, 0, (const uint8_t *)"\x3B\x00",
+			               2, 0, false);
+		} else if (h.type == CCID_PC_TO_RDR_XFR_BLOCK) {
+			const fake_answer *a = fake_pick(sc, data, h.length);
+
+			r = fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, h.seq, 0, a->data, a->len, a->sw,
+			               true);
+		} else {
+			r = fake_reply(fd, CCID_RDR_TO_PC_SLOT_STATUS, h.seq, CCID_ICC_PRESENT_ACTIVE,
+			               NULL, 0, 0, false);
+		}
+		if (r != 0)
+			return;
+	}
+}
+
+/* Serve the script on a fresh socket and load the module for it (initialised, R/W
+ * session, user logged in). */
+static void fake_start(fake *f, const fake_script *sc)
+{
+	struct sockaddr_un sa;
+	const char *tmp = getenv("TMPDIR");
+	CK_SLOT_ID slot;
+	CK_ULONG n = 1;
+	int lfd;
+
+	memset(f, 0, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "%s/kinko-garbage-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(f->dir));
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	assert_true((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/fake.sock", f->dir) <
+	            sizeof(sa.sun_path));
+	snprintf(f->path, sizeof(f->path), "%s", sa.sun_path);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 8), 0);
+	f->pid = fork();
+	assert_true(f->pid >= 0);
+	if (f->pid == 0) {
+		for (;;) {
+			int fd = accept(lfd, NULL, NULL);
+
+			if (fd < 0 && errno == EINTR)
+				continue;
+			if (fd < 0)
+				_exit(1);
+			fake_conn(fd, sc);
+			close(fd);
+		}
+	}
+	close(lfd);
+
+	assert_int_equal(p11t_setup_uninitialized(&f->t, 0, NULL), 0);
+	assert_int_equal(setenv("KINKO_EMU_SOCKETS", f->path, 1), 0);
+	assert_int_equal(f->t.f->C_Initialize(NULL), CKR_OK);
+	assert_int_equal(f->t.f->C_GetSlotList(CK_TRUE, &slot, &n), CKR_OK);
+	assert_int_equal(n, 1);
+	f->t.slots[0] = slot;
+	assert_int_equal(f->t.f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
+	                                       NULL, &f->t.session), CKR_OK);
+	assert_int_equal(f->t.f->C_Login(f->t.session, CKU_USER, (CK_UTF8CHAR_PTR) "123456", 6),
+	                 CKR_OK);
+}
+
+static void fake_stop(fake *f)
+{
+	int status;
+
+	p11t_teardown(&f->t);
+	if (f->pid > 0) {
+		kill(f->pid, SIGKILL);
+		while (waitpid(f->pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	unlink(f->path);
+	rmdir(f->dir);
+}
+
+static CK_RV find_all(p11t *t, CK_OBJECT_CLASS *cls, CK_OBJECT_HANDLE *h, CK_ULONG *n)
+{
+	CK_ATTRIBUTE tmpl = {CKA_CLASS, cls, sizeof(*cls)};
+	CK_RV rv = t->f->C_FindObjectsInit(t->session, &tmpl, cls ? 1 : 0);
+
+	*n = 0;
+	if (rv != CKR_OK)
+		return rv;
+	assert_int_equal(t->f->C_FindObjects(t->session, h, 8, n), CKR_OK);
+	assert_int_equal(t->f->C_FindObjectsFinal(t->session), CKR_OK);
+	return CKR_OK;
+}
+
+/* ---- the cases ---- */
+
+static void garbage_inventory_is_device_error(void **state)
+{
+	const fake_script scripts[] = {
+		{.inventory = ANSWER(0xF8, 0x04, 0, 0)},                       /* cut short */
+		{.inventory = ANSWER(0xE1, 0x82, 0xFF, 0xFF, 0x5C, 0x01)},     /* length past the end */
+		{.inventory = ANSWER(INV_9A_CERT, 0xC0, 0x04, 0, 0, 0, 2)},    /* two counters */
+		{.inventory = ANSWER(INV_9A_CERT, 0xE0, 0x03, 0x80, 0x01, 0x9B)}, /* 9B, no alg */
+		{.inventory = ANSWER(0x90, 0x00)},                             /* nothing at all */
+		{.inventory = SW_ONLY(0x6F00)},                                /* the card failed */
+	};
+	CK_OBJECT_HANDLE h[8];
+	CK_ULONG n;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++) {
+		fake f;
+		CK_RV rv;
+
+		fake_start(&f, &scripts[i]);
+		rv = find_all(&f.t, NULL, h, &n);
+		if (rv != CKR_DEVICE_ERROR && !(i == 5 && rv == CKR_FUNCTION_FAILED))
+			fail_msg("script %zu: 0x%lx", i, (unsigned long)rv);
+		/* and it stays an error, not a crash, when asked again */
+		rv = find_all(&f.t, NULL, h, &n);
+		assert_true(rv == CKR_DEVICE_ERROR || rv == CKR_FUNCTION_FAILED);
+		fake_stop(&f);
+	}
+}
+
+static void garbage_certificate_is_device_error(void **state)
+{
+	const fake_script scripts[] = {
+		/* not X.509 inside 70 */
+		{.inventory = ANSWER(INV_9A_CERT), .cert = ANSWER(0x53, 0x05, 0x70, 0x03, 0x30, 0x01, 0x00)},
+		/* 70 longer than the container */
+		{.inventory = ANSWER(INV_9A_CERT), .cert = ANSWER(0x53, 0x04, 0x70, 0x10, 0x30, 0x00)},
+		/* wrong wrapper */
+		{.inventory = ANSWER(INV_9A_CERT), .cert = ANSWER(0x54, 0x02, 0x70, 0x00)},
+		/* no 70 at all, and an unknown tag */
+		{.inventory = ANSWER(INV_9A_CERT), .cert = ANSWER(0x53, 0x05, 0x71, 0x01, 0x00, 0x99, 0x00)},
+		/* certinfo of two bytes */
+		{.inventory = ANSWER(INV_9A_CERT),
+		 .cert = ANSWER(0x53, 0x08, 0x70, 0x02, 0x30, 0x00, 0x71, 0x02, 0x00, 0x00)},
+		/* data after the 53 */
+		{.inventory = ANSWER(INV_9A_CERT), .cert = ANSWER(0x53, 0x00, 0x00)},
+	};
+	CK_OBJECT_CLASS cert_cls = CKO_CERTIFICATE;
+	CK_OBJECT_HANDLE h[8];
+	CK_ULONG n, len = 0;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++) {
+		fake f;
+		CK_ATTRIBUTE by_label[] = {{CKA_CLASS, &cert_cls, sizeof(cert_cls)},
+		                           {CKA_LABEL, "x", 1}};
+		CK_RV rv;
+
+		fake_start(&f, &scripts[i]);
+		/* class alone needs no read: the inventory names the container */
+		assert_int_equal(find_all(&f.t, &cert_cls, h, &n), CKR_OK);
+		assert_int_equal(n, 1);
+		rv = objt_attr(&f.t, h[0], CKA_VALUE, NULL, 0, &len);
+		if (rv != CKR_DEVICE_ERROR)
+			fail_msg("script %zu: 0x%lx", i, (unsigned long)rv);
+		assert_int_equal(f.t.f->C_FindObjectsInit(f.t.session, by_label, 2), CKR_DEVICE_ERROR);
+		fake_stop(&f);
+	}
+}
+
+static void compressed_certificate_is_skipped(void **state)
+{
+	const fake_script sc = {
+		.inventory = ANSWER(INV_9A_CERT),
+		.cert = ANSWER(0x53, 0x09, 0x70, 0x02, 0x1F, 0x8B, 0x71, 0x01, 0x01, 0xFE, 0x00),
+	};
+	CK_OBJECT_CLASS cert_cls = CKO_CERTIFICATE;
+	CK_OBJECT_HANDLE h[8];
+	CK_ULONG n, len = 0;
+	fake f;
+
+	(void)state;
+	fake_start(&f, &sc);
+	assert_int_equal(find_all(&f.t, &cert_cls, h, &n), CKR_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(objt_attr(&f.t, h[0], CKA_VALUE, NULL, 0, &len), CKR_OBJECT_HANDLE_INVALID);
+	assert_int_equal(find_all(&f.t, &cert_cls, h, &n), CKR_OK);
+	assert_int_equal(n, 0);
+	fake_stop(&f);
+}
+
+static void garbage_public_key_is_device_error(void **state)
+{
+	const fake_script scripts[] = {
+		/* a point of three bytes */
+		{.inventory = ANSWER(INV_9A_CERT),
+		 .metadata = ANSWER(0x01, 0x01, 0x11, 0x04, 0x05, 0x86, 0x03, 0x04, 0x01, 0x02)},
+		/* another algorithm than the inventory said */
+		{.inventory = ANSWER(INV_9A_CERT), .metadata = ANSWER(0x01, 0x01, 0x07)},
+		/* no public key */
+		{.inventory = ANSWER(INV_9A_CERT), .metadata = ANSWER(0x01, 0x01, 0x11)},
+		/* a TLV running past the end */
+		{.inventory = ANSWER(INV_9A_CERT), .metadata = ANSWER(0x01, 0x01, 0x11, 0x04, 0x40, 0x86)},
+	};
+	CK_OBJECT_CLASS pub_cls = CKO_PUBLIC_KEY;
+	CK_OBJECT_HANDLE h[8];
+	CK_ULONG n, len = 0;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++) {
+		fake f;
+		CK_RV rv;
+
+		fake_start(&f, &scripts[i]);
+		assert_int_equal(find_all(&f.t, &pub_cls, h, &n), CKR_OK);
+		assert_int_equal(n, 1);
+		/* what needs no key still works */
+		assert_int_equal(objt_ulong(&f.t, h[0], CKA_KEY_TYPE), CKK_EC);
+		rv = objt_attr(&f.t, h[0], CKA_EC_POINT, NULL, 0, &len);
+		if (rv != CKR_DEVICE_ERROR)
+			fail_msg("script %zu: 0x%lx", i, (unsigned long)rv);
+		fake_stop(&f);
+	}
+}
+
+static void garbage_in_the_fallback_is_device_error(void **state)
+{
+	const fake_script scripts[] = {
+		/* no inventory, a serial of two bytes */
+		{.inventory = SW_ONLY(SW_INS), .serial = ANSWER(0x01, 0x02)},
+		/* no inventory, key metadata with a bad public key */
+		{.inventory = SW_ONLY(SW_P1P2), .serial = ANSWER(0, 0, 0, 7),
+		 .metadata = ANSWER(0x01, 0x01, 0x11, 0x04, 0x03, 0x86, 0x01, 0x04)},
+		/* no inventory, no metadata, a garbage certificate */
+		{.inventory = SW_ONLY(SW_INS), .serial = ANSWER(0, 0, 0, 7), .metadata = SW_ONLY(SW_INS),
+		 .cert = ANSWER(0x53, 0x03, 0x70, 0x01, 0x30)},
+	};
+	CK_OBJECT_HANDLE h[8];
+	CK_ULONG n;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++) {
+		fake f;
+		CK_RV rv;
+
+		fake_start(&f, &scripts[i]);
+		rv = find_all(&f.t, NULL, h, &n);
+		if (rv != CKR_DEVICE_ERROR)
+			fail_msg("script %zu: 0x%lx", i, (unsigned long)rv);
+		fake_stop(&f);
+	}
+}
+
+/* A plain PIV card (no inventory, no metadata): the certificate tells of the key. */
+static void token_without_inventory_is_learnt_the_long_way(void **state)
+{
+	EVP_PKEY *key = objt_ec_key(), *back;
+	X509 *x = objt_cert(key, "plain piv", key);
+	size_t der_len = 0;
+	unsigned char *der = objt_cert_der(x, &der_len);
+	uint8_t *container = malloc(der_len + 16);
+	size_t n = 0;
+	fake_script sc = {.inventory = SW_ONLY(SW_INS), .serial = ANSWER(0, 0, 0x30, 0x39),
+	                  .metadata = SW_ONLY(SW_INS)};
+	CK_OBJECT_HANDLE h[8];
+	CK_ULONG found;
+	fake f;
+
+	(void)state;
+	assert_non_null(container);
+	assert_true(der_len < 0x10000 - 16);
+	/* 53 82 LL LL { 70 82 LL LL cert, 71 01 00, FE 00 } */
+	container[n++] = 0x53;
+	container[n++] = 0x82;
+	container[n++] = (uint8_t)((der_len + 9) >> 8);
+	container[n++] = (uint8_t)(der_len + 9);
+	container[n++] = 0x70;
+	container[n++] = 0x82;
+	container[n++] = (uint8_t)(der_len >> 8);
+	container[n++] = (uint8_t)der_len;
+	memcpy(container + n, der, der_len);
+	n += der_len;
+	memcpy(container + n, "\x71\x01\x00\xFE\x00", 5);
+	n += 5;
+	sc.cert = (fake_answer){container, n, SW_OK};
+
+	fake_start(&f, &sc);
+	/* every container answers with it: the 24 slots all hold this certificate */
+	assert_int_equal(find_all(&f.t, NULL, h, &found), CKR_OK);
+	assert_int_equal(found, 8);   /* the first 8 of 72 objects */
+	assert_int_equal(objt_ulong(&f.t, h[0], CKA_CLASS), CKO_CERTIFICATE);
+	back = objt_pubkey(&f.t, h[1]);   /* the 9A private key */
+	assert_int_equal(EVP_PKEY_eq(back, key), 1);
+	assert_false(objt_bool(&f.t, h[1], CKA_LOCAL));
+	EVP_PKEY_free(back);
+	fake_stop(&f);
+	free(container);
+	OPENSSL_free(der);
+	X509_free(x);
+	EVP_PKEY_free(key);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(garbage_inventory_is_device_error),
+		cmocka_unit_test(garbage_certificate_is_device_error),
+		cmocka_unit_test(compressed_certificate_is_skipped),
+		cmocka_unit_test(garbage_public_key_is_device_error),
+		cmocka_unit_test(garbage_in_the_fallback_is_device_error),
+		cmocka_unit_test(token_without_inventory_is_learnt_the_long_way),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

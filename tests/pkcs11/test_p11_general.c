@@ -1,0 +1,612 @@
+/* The module's general functions through dlopen: interfaces and function lists, the
+ * initialisation rules (arguments, twice, before), locking callbacks, C_GetInfo, the cost
+ * of C_Initialize without a token, and a forked child re-initialising. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "p11_test_util.h"
+
+#define PIN "123456"
+
+static int group_setup(void **state)
+{
+	return p11t_state_setup(state, 1, NULL, false);
+}
+
+/* Every test leaves the module finalised, whatever happened. */
+static int test_teardown(void **state)
+{
+	p11t *t = *state;
+
+	(void)t->f->C_Finalize(NULL);
+	t->session = 0;
+	return 0;
+}
+
+static CK_FUNCTION_LIST_3_0 *fl(void **state)
+{
+	return ((p11t *)*state)->f;
+}
+
+static void interface_list_offers_3_0_and_2_40(void **state)
+{
+	CK_INTERFACE list[4];
+	CK_ULONG n = 0;
+	CK_VERSION *v0, *v1;
+
+	(void)state;
+	assert_int_equal(fl(state)->C_GetInterfaceList(NULL, &n), CKR_OK);
+	assert_int_equal(n, 2);
+	n = 1;
+	assert_int_equal(fl(state)->C_GetInterfaceList(list, &n), CKR_BUFFER_TOO_SMALL);
+	assert_int_equal(n, 2);
+	n = 4;
+	assert_int_equal(fl(state)->C_GetInterfaceList(list, &n), CKR_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal((char *)list[0].pInterfaceName, "PKCS 11");
+	assert_string_equal((char *)list[1].pInterfaceName, "PKCS 11");
+	v0 = list[0].pFunctionList;
+	v1 = list[1].pFunctionList;
+	assert_int_equal(v0->major, 3);
+	assert_int_equal(v0->minor, 0);
+	assert_int_equal(v1->major, 2);
+	assert_int_equal(v1->minor, 40);
+	/* Not fork safe in the standard's sense: a child must initialise again. */
+	assert_int_equal(list[0].flags, 0);
+	assert_int_equal(list[1].flags, 0);
+	assert_int_equal(fl(state)->C_GetInterfaceList(list, NULL), CKR_ARGUMENTS_BAD);
+}
+
+static void get_interface_selects_by_name_version_and_flags(void **state)
+{
+	CK_FUNCTION_LIST_3_0 *f = fl(state);
+	CK_INTERFACE_PTR i = NULL;
+	CK_VERSION v240 = {2, 40}, v30 = {3, 0}, v31 = {3, 1};
+	CK_FUNCTION_LIST_PTR old = NULL;
+
+	assert_int_equal(f->C_GetInterface(NULL, NULL, &i, 0), CKR_OK);
+	assert_int_equal(((CK_VERSION *)i->pFunctionList)->major, 3);
+	assert_int_equal(f->C_GetInterface((CK_UTF8CHAR_PTR) "PKCS 11", &v30, &i, 0), CKR_OK);
+	assert_ptr_equal(i->pFunctionList, f);
+	assert_int_equal(f->C_GetInterface((CK_UTF8CHAR_PTR) "PKCS 11", &v240, &i, 0), CKR_OK);
+	assert_int_equal(f->C_GetFunctionList(&old), CKR_OK);
+	assert_ptr_equal(i->pFunctionList, old);
+	assert_int_equal(old->version.major, 2);
+	assert_int_equal(old->version.minor, 40);
+	assert_int_equal(f->C_GetInterface((CK_UTF8CHAR_PTR) "PKCS 11", &v31, &i, 0),
+	                 CKR_ARGUMENTS_BAD);
+	assert_int_equal(f->C_GetInterface((CK_UTF8CHAR_PTR) "Vendor kinko", NULL, &i, 0),
+	                 CKR_ARGUMENTS_BAD);
+	assert_int_equal(f->C_GetInterface(NULL, NULL, &i, CKF_INTERFACE_FORK_SAFE),
+	                 CKR_ARGUMENTS_BAD);
+	assert_int_equal(f->C_GetInterface(NULL, NULL, NULL, 0), CKR_ARGUMENTS_BAD);
+	assert_int_equal(f->C_GetFunctionList(NULL), CKR_ARGUMENTS_BAD);
+}
+
+/* The lists are arrays of function pointers after the version. */
+static void every_function_pointer_is_set(void **state)
+{
+	CK_FUNCTION_LIST_3_0 *f = fl(state);
+	CK_FUNCTION_LIST_PTR old = NULL;
+	size_t n30 = (sizeof(*f) - offsetof(CK_FUNCTION_LIST_3_0, C_Initialize)) / sizeof(void *);
+	size_t n240 = (sizeof(*old) - offsetof(CK_FUNCTION_LIST, C_Initialize)) / sizeof(void *);
+	void (*const *p30)(void) = (void (*const *)(void))&f->C_Initialize;
+	void (*const *p240)(void);
+	size_t i;
+
+	assert_int_equal(n30, 68 + 24);
+	assert_int_equal(n240, 68);
+	for (i = 0; i < n30; i++)
+		assert_non_null(p30[i]);
+	assert_int_equal(f->C_GetFunctionList(&old), CKR_OK);
+	p240 = (void (*const *)(void))&old->C_Initialize;
+	/* Same functions, same order, in both lists. */
+	for (i = 0; i < n240; i++)
+		assert_true(p240[i] == p30[i]);
+}
+
+static void calls_before_initialize_answer_not_initialized(void **state)
+{
+	CK_FUNCTION_LIST_3_0 *f = fl(state);
+	CK_INFO info;
+	CK_SLOT_INFO si;
+	CK_TOKEN_INFO ti;
+	CK_SESSION_HANDLE h = 0;
+	CK_SLOT_ID slot = 0;
+	CK_ULONG n = 0;
+	CK_BYTE buf[16];
+	CK_MECHANISM mech = {CKM_ECDSA, NULL, 0};
+
+	assert_int_equal(f->C_GetInfo(&info), CKR_CRYPTOKI_NOT_INITIALIZED);
+	assert_int_equal(f->C_Finalize(NULL), CKR_CRYPTOKI_NOT_INITIALIZED);
+	assert_int_equal(f->C_GetSlotList(CK_FALSE, NULL, &n), CKR_CRYPTOKI_NOT_INITIALIZED);
+	assert_int_equal(f->C_GetSlotInfo(0, &si), CKR_CRYPTOKI_NOT_INITIALIZED);
+	assert_int_equal(f->C_GetTokenInfo(0, &ti), CKR_CRYPTOKI_NOT_INITIALIZED);
+	assert_int_equal(f->C_GetMechanismList(0, NULL, &n), CKR_CRYPTOKI_NOT_INITIALIZED);
+	assert_int_equal(f->C_WaitForSlotEvent(CKF_DONT_BLOCK, &slot, NULL),
+	                 CKR_CRYPTOKI_NOT_INITIALIZED);
+	assert_int_equal(f->C_InitToken(0, NULL, 0, NULL), CKR_CRYPTOKI_NOT_INITIALIZED);
+	assert_int_equal(f->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &h),
+	                 CKR_CRYPTOKI_NOT_INITIALIZED);
+	assert_int_equal(f->C_CloseAllSessions(0), CKR_CRYPTOKI_NOT_INITIALIZED);
+	assert_int_equal(f->C_Login(1, CKU_USER, (CK_UTF8CHAR_PTR)PIN, 6),
+	                 CKR_CRYPTOKI_NOT_INITIALIZED);
+	assert_int_equal(f->C_LoginUser(1, CKU_USER, (CK_UTF8CHAR_PTR)PIN, 6, NULL, 0),
+	                 CKR_CRYPTOKI_NOT_INITIALIZED);
+	assert_int_equal(f->C_Logout(1), CKR_CRYPTOKI_NOT_INITIALIZED);
+	assert_int_equal(f->C_GetOperationState(1, NULL, &n), CKR_CRYPTOKI_NOT_INITIALIZED);
+	assert_int_equal(f->C_SessionCancel(1, CKF_SIGN), CKR_CRYPTOKI_NOT_INITIALIZED);
+	assert_int_equal(f->C_FindObjectsInit(1, NULL, 0), CKR_CRYPTOKI_NOT_INITIALIZED);
+	assert_int_equal(f->C_SignInit(1, &mech, 1), CKR_CRYPTOKI_NOT_INITIALIZED);
+	assert_int_equal(f->C_GenerateRandom(1, buf, sizeof(buf)), CKR_CRYPTOKI_NOT_INITIALIZED);
+	assert_int_equal(f->C_MessageSignInit(1, &mech, 1), CKR_CRYPTOKI_NOT_INITIALIZED);
+}
+
+static void initialize_twice_answers_already_initialized(void **state)
+{
+	CK_FUNCTION_LIST_3_0 *f = fl(state);
+
+	assert_int_equal(f->C_Initialize(NULL), CKR_OK);
+	assert_int_equal(f->C_Initialize(NULL), CKR_CRYPTOKI_ALREADY_INITIALIZED);
+	assert_int_equal(f->C_Finalize(NULL), CKR_OK);
+	assert_int_equal(f->C_Finalize(NULL), CKR_CRYPTOKI_NOT_INITIALIZED);
+	assert_int_equal(f->C_Initialize(NULL), CKR_OK);
+}
+
+static CK_RV dummy_create(CK_VOID_PTR_PTR m)
+{
+	*m = NULL;
+	return CKR_OK;
+}
+
+static void initialize_rejects_bad_arguments(void **state)
+{
+	CK_FUNCTION_LIST_3_0 *f = fl(state);
+	CK_C_INITIALIZE_ARGS args;
+	int reserved = 0;
+
+	memset(&args, 0, sizeof(args));
+	args.pReserved = &reserved;
+	assert_int_equal(f->C_Initialize(&args), CKR_ARGUMENTS_BAD);
+	/* Some callbacks but not all four. */
+	memset(&args, 0, sizeof(args));
+	args.CreateMutex = dummy_create;
+	args.flags = CKF_OS_LOCKING_OK;
+	assert_int_equal(f->C_Initialize(&args), CKR_ARGUMENTS_BAD);
+	assert_int_equal(f->C_GetInfo(&(CK_INFO){0}), CKR_CRYPTOKI_NOT_INITIALIZED);
+	/* None given, OS locking allowed: fine. */
+	memset(&args, 0, sizeof(args));
+	args.flags = CKF_OS_LOCKING_OK;
+	assert_int_equal(f->C_Initialize(&args), CKR_OK);
+	assert_int_equal(f->C_Finalize(&reserved), CKR_ARGUMENTS_BAD);
+	assert_int_equal(f->C_Finalize(NULL), CKR_OK);
+}
+
+/* Application mutexes: counted, and each a real lock so misuse would show. */
+static struct {
+	int created, destroyed, locked, unlocked, live;
+} mtx;
+
+typedef struct {
+	int held;
+} app_mutex;
+
+static CK_RV app_create(CK_VOID_PTR_PTR m)
+{
+	app_mutex *am = calloc(1, sizeof(*am));
+
+	if (!am)
+		return CKR_HOST_MEMORY;
+	mtx.created++;
+	mtx.live++;
+	*m = am;
+	return CKR_OK;
+}
+
+static CK_RV app_destroy(CK_VOID_PTR m)
+{
+	mtx.destroyed++;
+	mtx.live--;
+	free(m);
+	return CKR_OK;
+}
+
+static CK_RV app_lock(CK_VOID_PTR m)
+{
+	app_mutex *am = m;
+
+	/* Single-threaded test: a lock already held would be a deadlock in real life. */
+	if (am->held)
+		return CKR_MUTEX_BAD;
+	am->held = 1;
+	mtx.locked++;
+	return CKR_OK;
+}
+
+static CK_RV app_unlock(CK_VOID_PTR m)
+{
+	app_mutex *am = m;
+
+	if (!am->held)
+		return CKR_MUTEX_NOT_LOCKED;
+	am->held = 0;
+	mtx.unlocked++;
+	return CKR_OK;
+}
+
+static void application_mutex_callbacks_are_used(void **state)
+{
+	p11t *t = *state;
+	CK_FUNCTION_LIST_3_0 *f = t->f;
+	CK_C_INITIALIZE_ARGS args = {app_create, app_destroy, app_lock, app_unlock, 0, NULL};
+	CK_SLOT_ID slots[2];
+	CK_ULONG n = 2;
+	CK_SESSION_HANDLE h;
+	CK_SESSION_INFO si;
+
+	memset(&mtx, 0, sizeof(mtx));
+	assert_int_equal(f->C_Initialize(&args), CKR_OK);
+	assert_true(mtx.created >= 2);            /* the module's and the slot's */
+	assert_int_equal(f->C_GetSlotList(CK_TRUE, slots, &n), CKR_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(f->C_OpenSession(slots[0], CKF_SERIAL_SESSION, NULL, NULL, &h), CKR_OK);
+	assert_int_equal(f->C_GetSessionInfo(h, &si), CKR_OK);
+	assert_int_equal(f->C_CloseSession(h), CKR_OK);
+	assert_true(mtx.locked > 0);
+	assert_int_equal(mtx.locked, mtx.unlocked);
+	assert_int_equal(f->C_Finalize(NULL), CKR_OK);
+	assert_int_equal(mtx.destroyed, mtx.created);
+	assert_int_equal(mtx.live, 0);
+}
+
+/* Given both, the module takes the OS primitives and never calls the application's. */
+static void os_locking_preferred_when_allowed(void **state)
+{
+	CK_FUNCTION_LIST_3_0 *f = fl(state);
+	CK_C_INITIALIZE_ARGS args = {app_create, app_destroy, app_lock, app_unlock,
+	                             CKF_OS_LOCKING_OK, NULL};
+	CK_ULONG n = 0;
+
+	memset(&mtx, 0, sizeof(mtx));
+	assert_int_equal(f->C_Initialize(&args), CKR_OK);
+	assert_int_equal(f->C_GetSlotList(CK_TRUE, NULL, &n), CKR_OK);
+	assert_int_equal(f->C_Finalize(NULL), CKR_OK);
+	assert_int_equal(mtx.created, 0);
+	assert_int_equal(mtx.locked, 0);
+}
+
+static void assert_padded(const CK_UTF8CHAR *field, size_t len, const char *text)
+{
+	size_t n = strlen(text), i;
+
+	assert_memory_equal(field, text, n);
+	for (i = n; i < len; i++)
+		assert_int_equal(field[i], ' ');
+}
+
+static void get_info_reports_version_3_0_and_the_library(void **state)
+{
+	CK_FUNCTION_LIST_3_0 *f = fl(state);
+	CK_INFO info;
+	unsigned major = 0, minor = 0;
+
+	assert_int_equal(f->C_Initialize(NULL), CKR_OK);
+	assert_int_equal(f->C_GetInfo(NULL), CKR_ARGUMENTS_BAD);
+	assert_int_equal(f->C_GetInfo(&info), CKR_OK);
+	assert_int_equal(info.cryptokiVersion.major, 3);
+	assert_int_equal(info.cryptokiVersion.minor, 0);
+	assert_padded(info.manufacturerID, sizeof(info.manufacturerID), "kinko");
+	assert_int_equal(info.flags, 0);
+	assert_true(info.libraryDescription[0] != ' ');
+	assert_int_equal(sscanf(PACKAGE_VERSION, "%u.%u", &major, &minor), 2);
+	assert_int_equal(info.libraryVersion.major, major);
+	assert_int_equal(info.libraryVersion.minor, minor);
+}
+
+static void unsupported_functions_answer_not_supported(void **state)
+{
+	p11t *t = *state;
+	CK_FUNCTION_LIST_3_0 *f = t->f;
+	CK_SLOT_ID slot;
+	CK_ULONG n = 1;
+	CK_SESSION_HANDLE h;
+	CK_MECHANISM mech = {CKM_ECDSA, NULL, 0};
+	CK_BYTE buf[64];
+	CK_ULONG len = sizeof(buf);
+
+	assert_int_equal(f->C_Initialize(NULL), CKR_OK);
+	assert_int_equal(f->C_GetSlotList(CK_TRUE, &slot, &n), CKR_OK);
+	assert_int_equal(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &h),
+	                 CKR_OK);
+	assert_int_equal(f->C_InitToken(slot, (CK_UTF8CHAR_PTR) "12345678", 8,
+	                                (CK_UTF8CHAR_PTR) "label"),
+	                 CKR_FUNCTION_NOT_SUPPORTED);
+	assert_int_equal(f->C_GetOperationState(h, buf, &len), CKR_FUNCTION_NOT_SUPPORTED);
+	assert_int_equal(f->C_SetOperationState(h, buf, len, 0, 0), CKR_FUNCTION_NOT_SUPPORTED);
+	assert_int_equal(f->C_GetFunctionStatus(h), CKR_FUNCTION_NOT_PARALLEL);
+	assert_int_equal(f->C_CancelFunction(h), CKR_FUNCTION_NOT_PARALLEL);
+	assert_int_equal(f->C_MessageSignInit(h, &mech, 1), CKR_FUNCTION_NOT_SUPPORTED);
+	assert_int_equal(f->C_MessageEncryptInit(h, &mech, 1), CKR_FUNCTION_NOT_SUPPORTED);
+	assert_int_equal(f->C_VerifyMessageBegin(h, NULL, 0), CKR_FUNCTION_NOT_SUPPORTED);
+	/* Nothing active: cancelling succeeds and changes nothing. */
+	assert_int_equal(f->C_SessionCancel(h, CKF_SIGN | CKF_VERIFY | CKF_FIND_OBJECTS), CKR_OK);
+	assert_int_equal(f->C_SessionCancel(h + 1000, CKF_SIGN), CKR_SESSION_HANDLE_INVALID);
+}
+
+static double elapsed_ms(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+/* No token anywhere: C_Initialize and C_GetSlotList must not wait for anything. The
+ * target is 1 ms; the bound is generous so a loaded CI machine does not fail it. */
+static void initialize_and_slot_list_without_token_are_instant(void **state)
+{
+	CK_FUNCTION_LIST_3_0 *f = fl(state);
+	char *saved = strdup(getenv("KINKO_EMU_SOCKETS"));
+	struct timespec t0, t1, t2;
+	CK_SLOT_ID slots[2];
+	CK_ULONG n_all = 2, n_present = 2;
+	CK_RV rv_init, rv_all, rv_present;
+
+	assert_non_null(saved);
+	setenv("KINKO_EMU_SOCKETS", "/nonexistent-kinko/ccid.sock", 1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rv_init = f->C_Initialize(NULL);
+	rv_all = f->C_GetSlotList(CK_FALSE, slots, &n_all);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	rv_present = f->C_GetSlotList(CK_TRUE, slots, &n_present);
+	clock_gettime(CLOCK_MONOTONIC, &t2);
+	setenv("KINKO_EMU_SOCKETS", saved, 1);
+	free(saved);
+	printf("# C_Initialize + C_GetSlotList(FALSE): %.3f ms; C_GetSlotList(TRUE): %.3f ms\n",
+	       elapsed_ms(&t0, &t1), elapsed_ms(&t1, &t2));
+	assert_int_equal(rv_init, CKR_OK);
+	assert_int_equal(rv_all, CKR_OK);
+	assert_int_equal(n_all, 1);
+	assert_int_equal(rv_present, CKR_OK);
+	assert_int_equal(n_present, 0);
+	assert_true(elapsed_ms(&t0, &t1) < 50.0);
+	assert_true(elapsed_ms(&t1, &t2) < 50.0);
+}
+
+/* In the child: plain checks (no cmocka, which would print to the shared TAP stream). */
+#define CHILD_CHECK(expr, code)                                                    \
+	do {                                                                       \
+		if (!(expr)) {                                                     \
+			fprintf(stderr, "# child: %s failed\n", #expr);            \
+			_exit(code);                                               \
+		}                                                                  \
+	} while (0)
+
+static void child_after_fork(CK_FUNCTION_LIST_3_0 *f, CK_SESSION_HANDLE parent_session)
+{
+	CK_INFO info;
+	CK_SLOT_ID slot;
+	CK_ULONG n = 1;
+	CK_SESSION_HANDLE h;
+	CK_TOKEN_INFO ti;
+
+	CHILD_CHECK(f->C_GetInfo(&info) == CKR_CRYPTOKI_NOT_INITIALIZED, 10);
+	CHILD_CHECK(f->C_GetSessionInfo(parent_session, &(CK_SESSION_INFO){0}) ==
+	                    CKR_CRYPTOKI_NOT_INITIALIZED, 11);
+	CHILD_CHECK(f->C_Finalize(NULL) == CKR_CRYPTOKI_NOT_INITIALIZED, 12);
+	CHILD_CHECK(f->C_Initialize(NULL) == CKR_OK, 13);
+	CHILD_CHECK(f->C_GetSlotList(CK_TRUE, &slot, &n) == CKR_OK && n == 1, 14);
+	CHILD_CHECK(f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &h) == CKR_OK, 15);
+	CHILD_CHECK(f->C_Login(h, CKU_USER, (CK_UTF8CHAR_PTR)PIN, 6) == CKR_OK, 16);
+	CHILD_CHECK(f->C_GetTokenInfo(slot, &ti) == CKR_OK, 17);
+	CHILD_CHECK(f->C_Finalize(NULL) == CKR_OK, 18);
+	_exit(0);
+}
+
+static void forked_child_must_initialize_again(void **state)
+{
+	p11t *t = *state;
+	CK_FUNCTION_LIST_3_0 *f = t->f;
+	CK_SLOT_ID slot;
+	CK_ULONG n = 1;
+	CK_SESSION_HANDLE h;
+	CK_SESSION_INFO si;
+	int status = -1;
+	pid_t pid;
+
+	assert_int_equal(f->C_Initialize(NULL), CKR_OK);
+	assert_int_equal(f->C_GetSlotList(CK_TRUE, &slot, &n), CKR_OK);
+	assert_int_equal(f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &h), CKR_OK);
+	assert_int_equal(f->C_Login(h, CKU_USER, (CK_UTF8CHAR_PTR)PIN, 6), CKR_OK);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		child_after_fork(f, h);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* The parent's module is untouched by the child. */
+	assert_int_equal(f->C_GetSessionInfo(h, &si), CKR_OK);
+	assert_int_equal(si.state, CKS_RO_USER_FUNCTIONS);
+}
+
+/* A parent thread holds one of the module's locks (an application mutex that stalls) at the
+ * moment of fork(): the child's C_Initialize must not touch the parent's locks, or it would
+ * wait forever for a thread the child does not have. */
+static struct {
+	pthread_mutex_t m;
+	pthread_cond_t cv;
+	bool armed, holding, release;
+} stall = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false, false};
+
+typedef struct {
+	pthread_mutex_t pm;
+} real_mutex;
+
+static CK_RV real_create(CK_VOID_PTR_PTR m)
+{
+	real_mutex *rm = calloc(1, sizeof(*rm));
+
+	if (!rm)
+		return CKR_HOST_MEMORY;
+	pthread_mutex_init(&rm->pm, NULL);
+	*m = rm;
+	return CKR_OK;
+}
+
+static CK_RV real_destroy(CK_VOID_PTR m)
+{
+	real_mutex *rm = m;
+
+	pthread_mutex_destroy(&rm->pm);
+	free(rm);
+	return CKR_OK;
+}
+
+/* Takes the lock; the first lock after arming then stalls (holding it) until released. */
+static CK_RV real_lock(CK_VOID_PTR m)
+{
+	real_mutex *rm = m;
+
+	pthread_mutex_lock(&rm->pm);
+	pthread_mutex_lock(&stall.m);
+	if (stall.armed) {
+		stall.armed = false;
+		stall.holding = true;
+		pthread_cond_broadcast(&stall.cv);
+		while (!stall.release)
+			pthread_cond_wait(&stall.cv, &stall.m);
+	}
+	pthread_mutex_unlock(&stall.m);
+	return CKR_OK;
+}
+
+static CK_RV real_unlock(CK_VOID_PTR m)
+{
+	real_mutex *rm = m;
+
+	pthread_mutex_unlock(&rm->pm);
+	return CKR_OK;
+}
+
+static void *slot_list_thread(void *arg)
+{
+	CK_FUNCTION_LIST_3_0 *f = arg;
+	CK_ULONG n = 0;
+
+	(void)f->C_GetSlotList(CK_TRUE, NULL, &n);
+	return NULL;
+}
+
+static void forked_child_initializes_while_a_parent_thread_holds_a_lock(void **state)
+{
+	p11t *t = *state;
+	CK_FUNCTION_LIST_3_0 *f = t->f;
+	CK_C_INITIALIZE_ARGS args = {real_create, real_destroy, real_lock, real_unlock, 0, NULL};
+	pthread_t th;
+	int status = -1;
+	pid_t pid;
+
+	assert_int_equal(f->C_Initialize(&args), CKR_OK);
+	pthread_mutex_lock(&stall.m);
+	stall.armed = true;
+	stall.holding = stall.release = false;
+	pthread_mutex_unlock(&stall.m);
+	assert_int_equal(pthread_create(&th, NULL, slot_list_thread, f), 0);
+	pthread_mutex_lock(&stall.m);
+	while (!stall.holding)
+		pthread_cond_wait(&stall.cv, &stall.m);
+	pthread_mutex_unlock(&stall.m);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* A deadlock ends in SIGALRM, which the parent sees. */
+		alarm(20);
+		child_after_fork(f, 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	pthread_mutex_lock(&stall.m);
+	stall.release = true;
+	pthread_cond_broadcast(&stall.cv);
+	pthread_mutex_unlock(&stall.m);
+	pthread_join(th, NULL);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* KINKO_DEBUG=p11 (set in main) names each call and its result, and never a PIN. */
+static void p11_trace_names_calls_and_results_but_no_pin(void **state)
+{
+	p11t *t = *state;
+	CK_FUNCTION_LIST_3_0 *f = t->f;
+	char path[] = "/tmp/kinko-trace-XXXXXX", text[8192];
+	int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+	CK_SLOT_ID slot;
+	CK_ULONG n = 1;
+	CK_SESSION_HANDLE h;
+	ssize_t len;
+
+	assert_true(fd >= 0 && saved >= 0);
+	unlink(path);
+	fflush(stderr);
+	dup2(fd, STDERR_FILENO);
+	(void)f->C_GetInfo(&(CK_INFO){0});
+	(void)f->C_Initialize(NULL);
+	(void)f->C_GetSlotList(CK_TRUE, &slot, &n);
+	(void)f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &h);
+	(void)f->C_Login(h, CKU_USER, (CK_UTF8CHAR_PTR) "654321", 6);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	len = pread(fd, text, sizeof(text) - 1, 0);
+	close(fd);
+	assert_true(len > 0);
+	text[len] = '\0';
+	assert_non_null(strstr(text, "C_GetInfo -> CKR_CRYPTOKI_NOT_INITIALIZED"));
+	assert_non_null(strstr(text, "C_Initialize -> CKR_OK"));
+	assert_non_null(strstr(text, "C_Login -> CKR_PIN_INCORRECT"));
+	assert_null(strstr(text, "654321"));
+	assert_int_equal(f->C_Login(h, CKU_USER, (CK_UTF8CHAR_PTR)PIN, 6), CKR_OK);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(interface_list_offers_3_0_and_2_40, test_teardown),
+		cmocka_unit_test_teardown(get_interface_selects_by_name_version_and_flags,
+		                          test_teardown),
+		cmocka_unit_test_teardown(every_function_pointer_is_set, test_teardown),
+		cmocka_unit_test_teardown(calls_before_initialize_answer_not_initialized,
+		                          test_teardown),
+		cmocka_unit_test_teardown(initialize_twice_answers_already_initialized, test_teardown),
+		cmocka_unit_test_teardown(initialize_rejects_bad_arguments, test_teardown),
+		cmocka_unit_test_teardown(application_mutex_callbacks_are_used, test_teardown),
+		cmocka_unit_test_teardown(os_locking_preferred_when_allowed, test_teardown),
+		cmocka_unit_test_teardown(get_info_reports_version_3_0_and_the_library, test_teardown),
+		cmocka_unit_test_teardown(unsupported_functions_answer_not_supported, test_teardown),
+		cmocka_unit_test_teardown(initialize_and_slot_list_without_token_are_instant,
+		                          test_teardown),
+		cmocka_unit_test_teardown(forked_child_must_initialize_again, test_teardown),
+		cmocka_unit_test_teardown(forked_child_initializes_while_a_parent_thread_holds_a_lock,
+		                          test_teardown),
+		cmocka_unit_test_teardown(p11_trace_names_calls_and_results_but_no_pin,
+		                          test_teardown),
+	};
+
+	/* Read once, at the module's first call: before any. */
+	setenv("KINKO_DEBUG", "p11", 1);
+
+	return cmocka_run_group_tests(tests, group_setup, p11t_group_teardown);
+}

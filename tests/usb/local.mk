@@ -1,0 +1,28 @@
+# tests/usb/: the USB transport through an emulated USB token (umockdev, issue 6).
+# The programs re-execute themselves under umockdev's preload (what umockdev-wrapper does,
+# with ASan's runtime first in sanitizer builds), so the global TAP driver runs them as is.
+USB_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS) $(LIBUSB_CFLAGS) \
+	$(UMOCKDEV_CFLAGS) -I$(top_srcdir)/tests/pkcs11 -I$(top_srcdir)/tests/emu \
+	-I$(top_srcdir)/tests/usb
+USB_TEST_LDADD = tests/emu/libemuclient.la pkcs11/libkinkodrv.la firmware-stubs/libkinkofw.la \
+	common/libkinkocommon.la $(CMOCKA_LIBS) $(OPENSSL_LIBS) $(LIBUSB_LIBS) $(UMOCKDEV_LIBS) \
+	-lpthread
+USB_TEST_UTIL = tests/usb/umock_token.c tests/usb/umock_token.h tests/usb/umock_usbfs.c \
+	tests/usb/umock_internal.h firmware-stubs/emu_card.c \
+	firmware-stubs/emu_card.h
+
+check_PROGRAMS += tests/usb/test_usb_card
+TESTS += tests/usb/test_usb_card
+tests_usb_test_usb_card_SOURCES = tests/usb/test_usb_card.c $(USB_TEST_UTIL) \
+	tests/pkcs11/card_test_util.c tests/pkcs11/card_test_util.h
+tests_usb_test_usb_card_CFLAGS = $(USB_TEST_CFLAGS)
+tests_usb_test_usb_card_LDADD = $(USB_TEST_LDADD)
+
+# The module (dlopen'd, its own libusb) over emulated USB tokens; pkcs11-tool in a child.
+check_PROGRAMS += tests/usb/test_usb_module
+TESTS += tests/usb/test_usb_module
+tests_usb_test_usb_module_SOURCES = tests/usb/test_usb_module.c $(USB_TEST_UTIL) \
+	$(P11_OBJ_TEST_UTIL) $(P11_SIG_TEST_UTIL) $(P11_CARD_TEST_UTIL)
+tests_usb_test_usb_module_CFLAGS = $(USB_TEST_CFLAGS) $(P11KIT_CFLAGS)
+tests_usb_test_usb_module_LDADD = tests/pkcs11/libp11test.la $(USB_TEST_LDADD) -ldl
+EXTRA_tests_usb_test_usb_module_DEPENDENCIES = pkcs11/libkinko-pkcs11.la

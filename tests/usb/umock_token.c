@@ -1,0 +1,293 @@
+/* The emulated kinko USB token: umockdev testbed devices (sysfs, /dev/bus/usb nodes,
+ * udev events) for an unmodified libusb, each with the usbfs handler of umock_usbfs.c and
+ * the real firmware (piv_applet, token state in RAM, emu_card) behind it. */
+#include "umock_internal.h"
+
+#include <errno.h>
+#include <link.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "piv_applet.h"
+
+/* The path of ASan's runtime when this program is sanitized (it is then loaded already). */
+static int umock_find_asan(struct dl_phdr_info *info, size_t size, void *data)
+{
+	char **path = data;
+
+	(void)size;
+	if (info->dlpi_name && strstr(info->dlpi_name, "libasan.so")) {
+		*path = g_strdup(info->dlpi_name);
+		return 1;
+	}
+	return 0;
+}
+
+int umock_bed_reexec(char **argv)
+{
+	const char *pre = getenv("LD_PRELOAD");
+	char *asan = NULL, *val;
+
+	if (pre && strstr(pre, "libumockdev-preload"))
+		return 0;
+	/* ASan refuses to start unless its runtime is the first library loaded. */
+	dl_iterate_phdr(umock_find_asan, &asan);
+	val = g_strdup_printf("%s%s%s%s%s", asan ? asan : "", asan ? ":" : "",
+	                      "libumockdev-preload.so.0", pre && *pre ? ":" : "", pre ? pre : "");
+	g_free(asan);
+	setenv("LD_PRELOAD", val, 1);
+	g_free(val);
+	execv("/proc/self/exe", argv);
+	perror("umock_bed_reexec: execv");
+	return -1;
+}
+
+
+/* A USB 2.0 root hub, bus 1 (umockdev's description format). */
+static const char umock_hub_description[] =
+    "P: /devices/usb1\n"
+    "N: bus/usb/001/001\n"
+    "E: DEVNAME=/dev/bus/usb/001/001\nE: DEVTYPE=usb_device\nE: DRIVER=usb\n"
+    "E: PRODUCT=1d6b/2/606\nE: TYPE=9/0/1\nE: BUSNUM=001\nE: DEVNUM=001\n"
+    "E: MAJOR=189\nE: MINOR=0\nE: SUBSYSTEM=usb\n"
+    "A: busnum=1\\n\nA: devnum=1\\n\nA: idVendor=1d6b\\n\nA: idProduct=0002\\n\n"
+    "A: speed=480\\n\nA: bConfigurationValue=1\\n\nA: bNumConfigurations=1\\n\n"
+    "A: bDeviceClass=09\\n\nA: devpath=0\\n\n"
+    "H: descriptors=12010002090001406b1d020006060302010109021900010100e000090400000109"
+    "0000000705810304000c\n";
+
+umock_bed *umock_bed_new(void)
+{
+	umock_bed *b = g_new0(umock_bed, 1);
+
+	b->tb = umockdev_testbed_new();
+	if (!umockdev_in_mock_environment()) {
+		fprintf(stderr, "umock_bed_new: not under umockdev-wrapper\n");
+		g_object_unref(b->tb);
+		g_free(b);
+		return NULL;
+	}
+	g_mutex_init(&b->lock);
+	b->tokens = g_ptr_array_new();
+	b->devs = g_ptr_array_new_with_free_func(umock_dev_free);
+	b->next_devnum = 2;
+	/* The root hub: libusb learns port paths from the device's sysfs parent. */
+	b->hub_syspath = g_strdup("/sys/devices/usb1");
+	if (!umockdev_testbed_add_from_string(b->tb, umock_hub_description, NULL)) {
+		umock_bed_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+/* Device descriptor, configuration, interface 0 (class FF/00/00), bulk OUT 0x01 and bulk
+ * IN 0x81 of UMOCK_TOKEN_MAX_PACKET bytes, full speed: what README documents. */
+#define UMOCK_TOKEN_DESCRIPTORS \
+	"120100020000004009126b6b00010102030109022000010100" \
+	"80320904000002ff0000000705010240000007058102400000"
+
+/* One token in root-hub port `port`, device number devnum (umockdev's format). */
+static char *umock_token_description(unsigned port, unsigned devnum, uint32_t serial)
+{
+	return g_strdup_printf(
+	    "P: /devices/usb1/1-%u\n"
+	    "N: bus/usb/001/%03u\n"
+	    "E: DEVNAME=/dev/bus/usb/001/%03u\nE: DEVTYPE=usb_device\nE: DRIVER=usb\n"
+	    "E: PRODUCT=1209/6b6b/100\nE: TYPE=0/0/0\nE: BUSNUM=001\nE: DEVNUM=%03u\n"
+	    "E: MAJOR=189\nE: MINOR=%u\nE: SUBSYSTEM=usb\n"
+	    "E: ID_VENDOR_ID=1209\nE: ID_MODEL_ID=6b6b\nE: ID_SERIAL_SHORT=%08x\n"
+	    "A: busnum=1\\n\nA: devnum=%u\\n\nA: idVendor=1209\\n\nA: idProduct=6b6b\\n\n"
+	    "A: speed=12\\n\nA: bConfigurationValue=1\\n\nA: bNumConfigurations=1\\n\n"
+	    "A: bNumInterfaces= 1\\n\nA: bDeviceClass=00\\n\nA: bMaxPacketSize0=64\\n\n"
+	    "A: devpath=%u\\n\nA: version= 2.00\\n\nA: manufacturer=kinko\\n\n"
+	    "A: product=kinko PIV token\\n\nA: serial=%08x\\n\n"
+	    "H: descriptors=" UMOCK_TOKEN_DESCRIPTORS "\n",
+	    port, devnum, devnum, devnum, devnum - 1, serial, devnum, port, serial);
+}
+
+/* Under no lock: the testbed is only touched from the test's thread. */
+static int umock_token_attach(umock_token *t)
+{
+	umock_bed *b = t->bed;
+	g_autoptr(GError) err = NULL;
+	char devname[64], *desc;
+	umock_dev *d;
+	unsigned n;
+
+	g_mutex_lock(&b->lock);
+	n = b->next_devnum++;
+	g_mutex_unlock(&b->lock);
+	snprintf(devname, sizeof(devname), "/dev/bus/usb/001/%03u", n);
+	desc = umock_token_description(t->port, n, t->st.serial);
+	if (!umockdev_testbed_add_from_string(b->tb, desc, &err)) {
+		fprintf(stderr, "umock: add token: %s\n", err->message);
+		g_free(desc);
+		return -1;
+	}
+	g_free(desc);
+	t->syspath = g_strdup_printf("/sys/devices/usb1/1-%u", t->port);
+	/* What the kernel announces: libusb's hot-plug (udev monitor) learns of it. */
+	umockdev_testbed_uevent(b->tb, t->syspath, "add");
+	d = umock_dev_new(b, t, devname);
+	if (!umockdev_testbed_attach_ioctl(b->tb, devname, d->handler, &err)) {
+		fprintf(stderr, "umock: attach %s: %s\n", devname, err->message);
+		umock_dev_free(d);
+		return -1;
+	}
+	g_mutex_lock(&b->lock);
+	g_ptr_array_add(b->devs, d);
+	t->dev = d;
+	g_mutex_unlock(&b->lock);
+	return 0;
+}
+
+umock_token *umock_token_plug(umock_bed *b, unsigned port, const tok_provision_opts *opts)
+{
+	umock_token *t = g_new0(umock_token, 1);
+
+	t->bed = b;
+	t->port = port;
+	tok_state_init(&t->st);
+	if (tok_state_provision(&t->st, opts) != 0)
+		goto fail;
+	t->applet = piv_applet_new(&t->st, NULL);
+	if (!t->applet || emu_card_init(&t->card, t->applet, true) != 0)
+		goto fail;
+	g_ptr_array_add(b->tokens, t);
+	if (umock_token_attach(t) != 0)
+		return NULL;   /* freed with the bed */
+	return t;
+fail:
+	if (t->applet)
+		piv_applet_free(t->applet);
+	tok_state_free(&t->st);
+	g_free(t);
+	return NULL;
+}
+
+void umock_token_unplug(umock_token *t)
+{
+	umock_bed *b = t->bed;
+
+	g_mutex_lock(&b->lock);
+	if (t->dev)
+		umock_dev_cut(t->dev);
+	t->dev = NULL;
+	/* The card loses power with the device. */
+	emu_card_remove(&t->card);
+	emu_card_insert(&t->card);
+	if (t->held) {
+		g_byte_array_unref(t->held);
+		t->held = NULL;
+	}
+	g_mutex_unlock(&b->lock);
+	if (t->syspath) {
+		umockdev_testbed_uevent(b->tb, t->syspath, "remove");
+		umockdev_testbed_remove_device(b->tb, t->syspath);
+		g_free(t->syspath);
+		t->syspath = NULL;
+	}
+}
+
+int umock_token_replug(umock_token *t)
+{
+	if (t->syspath)
+		return -1;
+	return umock_token_attach(t);
+}
+
+void umock_token_fault(umock_token *t, uint8_t ins, umock_fault f)
+{
+	g_mutex_lock(&t->bed->lock);
+	t->fault_ins = ins;
+	t->fault = f;
+	g_mutex_unlock(&t->bed->lock);
+}
+
+void umock_token_release(umock_token *t)
+{
+	g_mutex_lock(&t->bed->lock);
+	if (t->held && t->dev && !t->dev->gone) {
+		umock_dev_queue_reply(t->dev, t->held->data, t->held->len);
+		umock_dev_deliver(t->dev);
+	}
+	if (t->held)
+		g_byte_array_unref(t->held);
+	t->held = NULL;
+	g_mutex_unlock(&t->bed->lock);
+}
+
+void umock_token_override(umock_token *t, const uint8_t *payload, size_t len, long claimed_len)
+{
+	g_mutex_lock(&t->bed->lock);
+	if (t->override)
+		g_byte_array_unref(t->override);
+	t->override = g_byte_array_sized_new((guint)len);
+	g_byte_array_append(t->override, payload, (guint)len);
+	t->override_claimed = claimed_len;
+	g_mutex_unlock(&t->bed->lock);
+}
+
+bool umock_token_claimed(umock_token *t)
+{
+	bool r;
+
+	g_mutex_lock(&t->bed->lock);
+	r = t->dev && t->dev->owner;
+	g_mutex_unlock(&t->bed->lock);
+	return r;
+}
+
+unsigned long umock_token_messages(umock_token *t)
+{
+	unsigned long n;
+
+	g_mutex_lock(&t->bed->lock);
+	n = t->messages;
+	g_mutex_unlock(&t->bed->lock);
+	return n;
+}
+
+tok_state *umock_token_state(umock_token *t)
+{
+	return &t->st;
+}
+
+static void umock_token_free(umock_token *t)
+{
+	if (t->held)
+		g_byte_array_unref(t->held);
+	if (t->override)
+		g_byte_array_unref(t->override);
+	emu_card_cleanup(&t->card);
+	piv_applet_free(t->applet);
+	tok_state_free(&t->st);
+	g_free(t->syspath);
+	g_free(t);
+}
+
+void umock_bed_free(umock_bed *b)
+{
+	guint i;
+
+	if (!b)
+		return;
+	for (i = 0; b->devs && i < b->devs->len; i++) {
+		umock_dev *d = g_ptr_array_index(b->devs, i);
+
+		umockdev_testbed_detach_ioctl(b->tb, d->devnode, NULL);
+	}
+	for (i = 0; b->tokens && i < b->tokens->len; i++)
+		umock_token_free(g_ptr_array_index(b->tokens, i));
+	if (b->tokens)
+		g_ptr_array_free(b->tokens, TRUE);
+	if (b->devs)
+		g_ptr_array_free(b->devs, TRUE);
+	g_free(b->hub_syspath);
+	g_object_unref(b->tb);
+	g_mutex_clear(&b->lock);
+	g_free(b);
+}
+

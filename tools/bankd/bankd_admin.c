@@ -1,0 +1,215 @@
+/* Admin operations. Issuing and revoking take the contract confirmation PIN (ロ) again, as the
+ * manuals ask for issuing; a wrong one counts towards the contract's lockout. */
+#include "bankd_admin.h"
+#include "bankd_est.h"
+#include "bankd_logon.h"
+#include "bankd_rules.h"
+#include "bankd_secret.h"
+#include "bankd_util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#define PREFIX "/api/admin/users/"
+#define REASON_UNSPECIFIED 0
+
+/* The request's admin session and its contract; replies and returns -1 otherwise. */
+static int admin_session(struct bankd_req *r, struct bankd_session *s, struct bankd_contract *c)
+{
+	int code;
+	char why[128];
+	if (bankd_logon_session(r, s, &code, why, sizeof why) != 0) {
+		bankd_http_json_error(r, code, why);
+		return -1;
+	}
+	if (s->user_id[0] != '\0') {
+		bankd_http_json_error(r, 403, "admin operations need the admin's session");
+		return -1;
+	}
+	if (bankd_db_contract_get(r->srv->db, s->contract_id, c) != BANKD_DB_OK) {
+		bankd_http_json_error(r, 500, "internal error");
+		return -1;
+	}
+	if (c->failures >= BANKD_SECRET_MAX_TRIES) {
+		bankd_http_json_error(r, 403, BANKD_CONTRACT_LOCKED_MSG);
+		return -1;
+	}
+	return 0;
+}
+
+void bankd_admin_list(struct bankd_req *r)
+{
+	struct bankd_session s;
+	struct bankd_contract c;
+	if (admin_session(r, &s, &c) == 0) {
+		json_t *users = bankd_logon_users_json(r->srv, c.id, r->now);
+		if (users == NULL)
+			bankd_http_json_error(r, 500, "internal error");
+		else
+			bankd_http_json(r, 200, json_pack("{s:o}", "users", users));
+	}
+	OPENSSL_cleanse(&c, sizeof c);
+}
+
+void bankd_admin_put(struct bankd_req *r)
+{
+	struct bankd_session s;
+	struct bankd_contract c;
+	struct bankd_user u;
+	memset(&u, 0, sizeof u);
+	json_t *j = bankd_http_json_body(r);
+	if (admin_session(r, &s, &c) != 0)
+		goto out;
+	const char *id = bankd_json_member(j, "user_id"), *pin = bankd_json_member(j, "user_pin"),
+		   *conf = bankd_json_member(j, "user_confirmation_pin");
+	if (!bankd_rules_user_id_ok(id) || !bankd_secret_acceptable(pin) ||
+	    !bankd_secret_acceptable(conf)) {
+		bankd_http_json_error(r, 400, "send {\"user_id\": 1-32 of A-Z a-z 0-9 . _ -, \"user_pin\" and "
+					      "\"user_confirmation_pin\": 4-64 printable ASCII characters}");
+		goto out;
+	}
+	snprintf(u.contract_id, sizeof u.contract_id, "%s", c.id);
+	snprintf(u.user_id, sizeof u.user_id, "%s", id);
+	if (bankd_secret_hash(pin, &bankd_secret_default_cost, u.pin) != 0 ||
+	    bankd_secret_hash(conf, &bankd_secret_default_cost, u.conf_pin) != 0 ||
+	    bankd_db_user_put(r->srv->db, &u) != BANKD_DB_OK) {
+		bankd_http_json_error(r, 500, "internal error");
+		goto out;
+	}
+	bankd_http_json(r, 200, json_pack("{s:s,s:b}", "user_id", u.user_id, "registered", 1));
+out:
+	bankd_json_wipe_free(j);
+	OPENSSL_cleanse(&u, sizeof u);
+	OPENSSL_cleanse(&c, sizeof c);
+}
+
+/* The contract confirmation PIN from the body, checked with the lockout. */
+static int confirm(struct bankd_req *r, struct bankd_contract *c, json_t *j)
+{
+	const char *pin = bankd_json_member(j, "confirmation_pin");
+	if (pin == NULL) {
+		bankd_http_json_error(r, 400, "send {\"confirmation_pin\": the contract confirmation PIN}");
+		return -1;
+	}
+	const uint8_t *stored = c->conf_pin;
+	size_t len = BANKD_SECRET_LEN;
+	int before = c->failures;
+	enum bankd_secret_result s = bankd_secret_check(&pin, &stored, &len, 1, &c->failures);
+	if (s == BANKD_SECRET_ERROR ||
+	    (before != c->failures &&
+	     bankd_db_contract_failures(r->srv->db, c->id, c->failures) != BANKD_DB_OK)) {
+		bankd_http_json_error(r, 500, "internal error");
+		return -1;
+	}
+	if (s == BANKD_SECRET_LOCKED) {
+		bankd_http_json_error(r, 403, BANKD_CONTRACT_LOCKED_MSG);
+		return -1;
+	}
+	if (s == BANKD_SECRET_WRONG) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "wrong confirmation PIN (%d tries left)",
+			 BANKD_SECRET_MAX_TRIES - c->failures);
+		bankd_http_json_error(r, 401, msg);
+		return -1;
+	}
+	return 0;
+}
+
+static void issue_to(struct bankd_req *r, const struct bankd_user *u)
+{
+	int64_t today = bankd_rules_day(r->now);
+	char day[16], last[16];
+	if (bankd_db_user_issue(r->srv->db, u->contract_id, u->user_id, today) != BANKD_DB_OK) {
+		bankd_http_json_error(r, 500, "internal error");
+		return;
+	}
+	bankd_rules_day_format(today, day, sizeof day);
+	bankd_rules_day_format(bankd_rules_last_day(today), last, sizeof last);
+	bankd_http_json(r, 200, json_pack("{s:s,s:s,s:s}", "user_id", u->user_id, "issued", day,
+					  "window_last_day", last));
+}
+
+struct revoke_ctx {
+	struct bankd_server *srv;
+	json_t *serials;
+	time_t now;
+	int failed;
+};
+
+static int revoke_one(const struct bankd_cert *c, void *arg)
+{
+	struct revoke_ctx *x = arg;
+	if (strcmp(c->status, "revoked") == 0 || c->not_after <= (int64_t)x->now)
+		return 0;
+	if (json_array_append_new(x->serials, json_string(c->serial)) != 0) {
+		x->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static void revoke_from(struct bankd_req *r, const struct bankd_user *u)
+{
+	struct revoke_ctx x = { r->srv, json_array(), r->now, 0 };
+	/* Collect first, then revoke: no writes while the query is open. */
+	if (x.serials == NULL ||
+	    bankd_db_cert_each(r->srv->db, u->contract_id, u->user_id, revoke_one, &x) != BANKD_DB_OK ||
+	    x.failed) {
+		json_decref(x.serials);
+		bankd_http_json_error(r, 500, "internal error");
+		return;
+	}
+	if (json_array_size(x.serials) == 0) {
+		json_decref(x.serials);
+		bankd_http_json_error(r, 409, "this user has no valid certificate to revoke");
+		return;
+	}
+	for (size_t i = 0; i < json_array_size(x.serials); i++)
+		if (bankd_est_revoke(r->srv, json_string_value(json_array_get(x.serials, i)),
+				     REASON_UNSPECIFIED, r->now) != 0)
+			x.failed = 1;
+	if (x.failed || bankd_db_session_delete_id(r->srv->db, u->contract_id, u->user_id) == BANKD_DB_ERR) {
+		json_decref(x.serials);
+		bankd_http_json_error(r, 500, "internal error");
+		return;
+	}
+	bankd_http_json(r, 200, json_pack("{s:s,s:o}", "user_id", u->user_id, "revoked", x.serials));
+}
+
+void bankd_admin_user_op(struct bankd_req *r)
+{
+	/* /api/admin/users/<id>/issue or /revoke */
+	const char *rest = r->path + strlen(PREFIX);
+	const char *slash = strchr(rest, '/');
+	char id[BANKD_ID_MAX + 1];
+	size_t n = slash != NULL ? (size_t)(slash - rest) : 0;
+	int op = slash == NULL ? 0 : strcmp(slash, "/issue") == 0 ? 1 : strcmp(slash, "/revoke") == 0 ? 2 : 0;
+	if (op == 0 || n == 0 || n >= sizeof id) {
+		bankd_http_json_error(r, 404, "not found");
+		return;
+	}
+	memcpy(id, rest, n);
+	id[n] = '\0';
+	struct bankd_session s;
+	struct bankd_contract c;
+	struct bankd_user u;
+	memset(&u, 0, sizeof u);
+	json_t *j = bankd_http_json_body(r);
+	if (admin_session(r, &s, &c) != 0 || confirm(r, &c, j) != 0)
+		goto out;
+	int rc = bankd_rules_user_id_ok(id) ? bankd_db_user_get(r->srv->db, c.id, id, &u) : BANKD_DB_NONE;
+	if (rc == BANKD_DB_NONE)
+		bankd_http_json_error(r, 404, "no such user in this contract");
+	else if (rc != BANKD_DB_OK)
+		bankd_http_json_error(r, 500, "internal error");
+	else if (op == 1)
+		issue_to(r, &u);
+	else
+		revoke_from(r, &u);
+out:
+	bankd_json_wipe_free(j);
+	OPENSSL_cleanse(&u, sizeof u);
+	OPENSSL_cleanse(&c, sizeof c);
+}

@@ -1,0 +1,18 @@
+/* Bank staff's contract commands (kinko-bankd contract ...). Each returns a BANKD_EXIT_ code. */
+#ifndef KINKO_BANKD_CONTRACT_H
+#define KINKO_BANKD_CONTRACT_H
+
+struct bankd_db;
+
+/* Opens DIR/bank.db (which must exist). */
+int bankd_contract_open_db(const char *dir, struct bankd_db **db);
+
+int bankd_contract_add(const char *dir, const char *company, const char *id, const char *applied,
+		       const char *secrets_file, int manual_approval);
+int bankd_contract_list(const char *dir);
+int bankd_contract_show(const char *dir, const char *id);
+/* Clears the wrong-PIN count of the contract (user_id NULL) or of one user. */
+int bankd_contract_unlock(const char *dir, const char *id, const char *user_id);
+int bankd_contract_approve(const char *dir, const char *id);
+
+#endif

@@ -1,0 +1,130 @@
+/* The bank's state in SQLite: prepared statements only, every result checked. */
+#ifndef KINKO_BANKD_DB_H
+#define KINKO_BANKD_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bankd_secret.h"
+
+#define BANKD_SCHEMA_VERSION 1
+#define BANKD_ID_MAX 32
+#define BANKD_NAME_MAX 200
+#define BANKD_CARD_ROWS 5
+#define BANKD_CARD_COLS 10
+#define BANKD_CARD_LEN (BANKD_CARD_ROWS * BANKD_CARD_COLS)
+
+/* 0 success / found, 1 not found (or, for an insert, already there), -1 database error. */
+enum { BANKD_DB_OK = 0, BANKD_DB_NONE = 1, BANKD_DB_ERR = -1 };
+
+struct bankd_db;
+
+struct bankd_bank {
+	char code[8];
+	char name[BANKD_NAME_MAX + 1];
+	char server_name[256];
+};
+
+struct bankd_contract {
+	char id[BANKD_ID_MAX + 1];
+	char company[BANKD_NAME_MAX + 1];
+	int64_t applied_day;
+	int manual_approval;
+	int approved;
+	char card[BANKD_CARD_LEN + 1];
+	uint8_t conf_password[BANKD_SECRET_LEN]; /* B */
+	uint8_t pin[BANKD_SECRET_LEN];		  /* イ */
+	uint8_t conf_pin[BANKD_SECRET_LEN];	  /* ロ */
+	int failures;
+};
+
+struct bankd_user {
+	char contract_id[BANKD_ID_MAX + 1];
+	char user_id[BANKD_ID_MAX + 1];
+	uint8_t pin[BANKD_SECRET_LEN];	    /* ト */
+	uint8_t conf_pin[BANKD_SECRET_LEN]; /* チ */
+	int issued;
+	int64_t issued_day;
+	int failures;
+};
+
+struct bankd_cert {
+	char serial[48];
+	char contract_id[BANKD_ID_MAX + 1];
+	char user_id[BANKD_ID_MAX + 1]; /* "" for the admin */
+	char subject[512];
+	char key_sha256[65];
+	char cert_sha256[65];
+	int64_t not_before, not_after, issued_at;
+	char status[16]; /* active, superseded, revoked */
+	char replaces[48];
+	int64_t revoked_at;
+	int reason;
+};
+
+struct bankd_session {
+	char id_hash[65];
+	char contract_id[BANKD_ID_MAX + 1];
+	char user_id[BANKD_ID_MAX + 1];
+	char cert_sha256[65];
+	int64_t last_seen;
+	int otp_pending; /* an admin logon waiting for its one-time password */
+	char positions[8];
+};
+
+int bankd_db_open(const char *path, int create, struct bankd_db **db);
+void bankd_db_close(struct bankd_db *db);
+int bankd_db_begin(struct bankd_db *db);
+int bankd_db_commit(struct bankd_db *db);
+void bankd_db_rollback(struct bankd_db *db);
+
+int bankd_db_bank_put(struct bankd_db *db, const struct bankd_bank *b);
+int bankd_db_bank_get(struct bankd_db *db, struct bankd_bank *b);
+
+int bankd_db_contract_add(struct bankd_db *db, const struct bankd_contract *c);
+int bankd_db_contract_get(struct bankd_db *db, const char *id, struct bankd_contract *c);
+int bankd_db_contract_failures(struct bankd_db *db, const char *id, int failures);
+int bankd_db_contract_approve(struct bankd_db *db, const char *id);
+typedef int (*bankd_db_contract_cb)(const struct bankd_contract *c, void *arg);
+int bankd_db_contract_each(struct bankd_db *db, bankd_db_contract_cb cb, void *arg);
+
+/* Registers a user or changes its PINs (keeps the issuance; resets the failure count). */
+int bankd_db_user_put(struct bankd_db *db, const struct bankd_user *u);
+int bankd_db_user_get(struct bankd_db *db, const char *contract_id, const char *user_id,
+		      struct bankd_user *u);
+int bankd_db_user_failures(struct bankd_db *db, const char *contract_id, const char *user_id,
+			   int failures);
+int bankd_db_user_issue(struct bankd_db *db, const char *contract_id, const char *user_id,
+			int64_t day);
+typedef int (*bankd_db_user_cb)(const struct bankd_user *u, void *arg);
+int bankd_db_user_each(struct bankd_db *db, const char *contract_id, bankd_db_user_cb cb, void *arg);
+
+int bankd_db_cert_add(struct bankd_db *db, const struct bankd_cert *c, const uint8_t *der, size_t n);
+int bankd_db_cert_by_fp(struct bankd_db *db, const char *cert_sha256, struct bankd_cert *c);
+int bankd_db_cert_by_serial(struct bankd_db *db, const char *serial, struct bankd_cert *c);
+/* The newest certificate of an ID that is active or superseded and not expired at now. */
+int bankd_db_cert_current(struct bankd_db *db, const char *contract_id, const char *user_id,
+			  int64_t now, struct bankd_cert *c);
+int bankd_db_cert_status(struct bankd_db *db, const char *serial, const char *status,
+			 int64_t revoked_at, int reason);
+typedef int (*bankd_db_cert_cb)(const struct bankd_cert *c, void *arg);
+/* All certificates of a contract (user_id NULL) or of one ID, oldest first. */
+int bankd_db_cert_each(struct bankd_db *db, const char *contract_id, const char *user_id,
+		       bankd_db_cert_cb cb, void *arg);
+int bankd_db_cert_each_revoked(struct bankd_db *db, bankd_db_cert_cb cb, void *arg);
+
+int bankd_db_session_add(struct bankd_db *db, const struct bankd_session *s);
+int bankd_db_session_get(struct bankd_db *db, const char *id_hash, struct bankd_session *s);
+int bankd_db_session_touch(struct bankd_db *db, const char *id_hash, int64_t now);
+int bankd_db_session_delete(struct bankd_db *db, const char *id_hash);
+/* Forgets sessions and pending logons last seen before a time. */
+int bankd_db_session_purge(struct bankd_db *db, int64_t before);
+int bankd_db_session_delete_id(struct bankd_db *db, const char *contract_id, const char *user_id);
+
+/* The CRL last generated: its number, when, and the DER (malloc'ed). */
+int bankd_db_crl_get(struct bankd_db *db, int64_t *number, int64_t *this_update, uint8_t **der,
+		     size_t *n);
+int bankd_db_crl_put(struct bankd_db *db, int64_t number, int64_t this_update, const uint8_t *der,
+		     size_t n);
+
+#endif

@@ -1,0 +1,371 @@
+/* EST enrollment. Credentials: Authorization: Basic base64(A ":" イ) for the admin,
+ * base64(A "/" ニ ":" ト) for a user, and the confirmation PIN (ロ or チ) in the header
+ * Kinko-Confirmation-PIN. Order of checks: credentials (401), request (400), policy (403),
+ * approval (202), then issuance. */
+#include "bankd_est.h"
+#include "bankd_logon.h"
+#include "bankd_rules.h"
+#include "bankd_secret.h"
+#include "bankd_util.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+
+#define CERTS_ONLY "application/pkcs7-mime; smime-type=certs-only"
+#define CRL_REFRESH_SECONDS (12 * 3600)
+#define RETRY_AFTER_SECONDS "60"
+
+struct enrollee {
+	struct bankd_contract c;
+	struct bankd_user u;
+	int is_user;
+};
+
+static void reply_certs(struct bankd_req *r, X509 *const *certs, size_t n)
+{
+	char *b64 = bankd_ca_certs_only(certs, n);
+	if (b64 == NULL) {
+		bankd_http_text(r, 500, "internal error");
+		return;
+	}
+	bankd_http_add_header(r, "Content-Transfer-Encoding", "base64");
+	bankd_http_reply(r, 200, CERTS_ONLY, b64, strlen(b64));
+	free(b64);
+}
+
+void bankd_est_cacerts(struct bankd_req *r)
+{
+	reply_certs(r, &r->srv->ca.cert, 1);
+}
+
+static void unauthorized(struct bankd_req *r, const char *why)
+{
+	bankd_http_add_header(r, "WWW-Authenticate", "Basic realm=\"kinko-bankd\"");
+	bankd_http_text(r, 401, why);
+}
+
+/* "Basic <base64(user:password)>" into user and password; -1 if malformed. */
+static int parse_basic(const char *h, char *user, size_t ulen, char *pass, size_t plen)
+{
+	if (h == NULL || strncasecmp(h, "Basic ", 6) != 0)
+		return -1;
+	h += 6;
+	while (*h == ' ')
+		h++;
+	uint8_t *raw;
+	size_t n;
+	if (bankd_b64_decode(h, strlen(h), &raw, &n) != 0)
+		return -1;
+	uint8_t *colon = memchr(raw, ':', n);
+	int ok = colon != NULL && memchr(raw, '\0', n) == NULL && (size_t)(colon - raw) < ulen &&
+		 n - (size_t)(colon - raw) - 1 < plen;
+	if (ok) {
+		size_t u = (size_t)(colon - raw);
+		memcpy(user, raw, u);
+		user[u] = '\0';
+		memcpy(pass, colon + 1, n - u - 1);
+		pass[n - u - 1] = '\0';
+	}
+	OPENSSL_cleanse(raw, n);
+	free(raw);
+	return ok ? 0 : -1;
+}
+
+static void locked_reply(struct bankd_req *r, int is_user)
+{
+	bankd_http_text(r, 403, is_user ? BANKD_USER_LOCKED_MSG : BANKD_CONTRACT_LOCKED_MSG);
+}
+
+/* Checks the credentials; replies and returns -1 when they do not let the caller in. */
+static int authenticate(struct bankd_req *r, struct enrollee *e)
+{
+	char user[2 * BANKD_ID_MAX + 8], pin[BANKD_SECRET_MAX_LEN + 8];
+	const char *confirm = bankd_http_header(r, "Kinko-Confirmation-PIN");
+	int rc = -1;
+	if (parse_basic(bankd_http_header(r, "Authorization"), user, sizeof user, pin, sizeof pin) != 0) {
+		unauthorized(r, "credentials required: HTTP Basic with the contract ID (or contract ID/user ID) "
+				"and the PIN, and the header Kinko-Confirmation-PIN");
+		goto out;
+	}
+	if (confirm == NULL) {
+		unauthorized(r, "the confirmation PIN is missing: send it in the header Kinko-Confirmation-PIN");
+		goto out;
+	}
+	char *slash = strchr(user, '/');
+	e->is_user = slash != NULL;
+	if (slash != NULL)
+		*slash = '\0';
+	if (bankd_db_contract_get(r->srv->db, user, &e->c) != BANKD_DB_OK ||
+	    (e->is_user && bankd_db_user_get(r->srv->db, user, slash + 1, &e->u) != BANKD_DB_OK)) {
+		/* As slow as a known ID, so the answer's timing does not tell which IDs exist. */
+		uint8_t dummy[BANKD_SECRET_LEN];
+		if (bankd_secret_hash(pin, &bankd_secret_default_cost, dummy) == 0)
+			(void)bankd_secret_verify(confirm, dummy, sizeof dummy);
+		unauthorized(r, "wrong contract ID, user ID or PIN");
+		goto out;
+	}
+	const char *secrets[2] = { pin, confirm };
+	const uint8_t *stored[2] = { e->is_user ? e->u.pin : e->c.pin,
+				     e->is_user ? e->u.conf_pin : e->c.conf_pin };
+	const size_t lens[2] = { BANKD_SECRET_LEN, BANKD_SECRET_LEN };
+	int *failures = e->is_user ? &e->u.failures : &e->c.failures;
+	int before = *failures;
+	enum bankd_secret_result s = bankd_secret_check(secrets, stored, lens, 2, failures);
+	if (*failures != before &&
+	    (e->is_user ? bankd_db_user_failures(r->srv->db, e->c.id, e->u.user_id, *failures)
+			: bankd_db_contract_failures(r->srv->db, e->c.id, *failures)) != BANKD_DB_OK)
+		s = BANKD_SECRET_ERROR;
+	if (s == BANKD_SECRET_MATCH) {
+		rc = 0;
+	} else if (s == BANKD_SECRET_LOCKED) {
+		locked_reply(r, e->is_user);
+	} else if (s == BANKD_SECRET_WRONG) {
+		char msg[128];
+		snprintf(msg, sizeof msg, "wrong PIN or confirmation PIN (%d tries left)",
+			 BANKD_SECRET_MAX_TRIES - *failures);
+		unauthorized(r, msg);
+	} else {
+		bankd_http_text(r, 500, "internal error");
+	}
+out:
+	OPENSSL_cleanse(pin, sizeof pin);
+	return rc;
+}
+
+/* The request body as a PKCS#10 whose signature verifies and whose key the bank accepts. */
+static X509_REQ *read_csr(struct bankd_req *r)
+{
+	const char *ct = bankd_http_header(r, "Content-Type");
+	if (ct == NULL || strncasecmp(ct, "application/pkcs10", 18) != 0) {
+		bankd_http_text(r, 415, "the request must be Content-Type: application/pkcs10");
+		return NULL;
+	}
+	uint8_t *der;
+	size_t n;
+	if (bankd_b64_decode(r->body, r->body_len, &der, &n) != 0) {
+		bankd_http_text(r, 400, "malformed request: the body is not base64");
+		return NULL;
+	}
+	const unsigned char *p = der;
+	X509_REQ *req = n <= LONG_MAX ? d2i_X509_REQ(NULL, &p, (long)n) : NULL;
+	if (req == NULL || p != der + n) {
+		free(der);
+		X509_REQ_free(req);
+		bankd_http_text(r, 400, "malformed request: the body is not one DER PKCS#10 certificate request");
+		return NULL;
+	}
+	free(der);
+	EVP_PKEY *pub = X509_REQ_get0_pubkey(req);
+	if (pub == NULL || X509_REQ_verify(req, pub) != 1) {
+		X509_REQ_free(req);
+		bankd_http_text(r, 400, "malformed request: the request's signature does not verify "
+					"(no proof of possession of the key)");
+		return NULL;
+	}
+	char curve[64] = "";
+	const char *base = EVP_PKEY_is_a(pub, "RSA") ? "RSA" : EVP_PKEY_is_a(pub, "EC") ? "EC" : "";
+	if (strcmp(base, "EC") == 0 &&
+	    EVP_PKEY_get_utf8_string_param(pub, OSSL_PKEY_PARAM_GROUP_NAME, curve, sizeof curve, NULL) != 1)
+		curve[0] = '\0';
+	enum bankd_key_rule k = bankd_rules_key(base, EVP_PKEY_get_bits(pub), curve);
+	if (k != BANKD_KEY_OK) {
+		X509_REQ_free(req);
+		bankd_http_text(r, 403, bankd_rules_key_explain(k));
+		return NULL;
+	}
+	return req;
+}
+
+/* Issues, records (and, for a renewal, marks the old certificate superseded), replies. */
+static void issue(struct bankd_req *r, const struct bankd_contract *c, const char *user_id,
+		  EVP_PKEY *pub, const char *replaces)
+{
+	struct bankd_server *srv = r->srv;
+	char cn[BANKD_ID_MAX + 16];
+	snprintf(cn, sizeof cn, "%s%s", c->id, srv->bank.code);
+	struct bankd_cert rec;
+	memset(&rec, 0, sizeof rec);
+	X509 *x = bankd_ca_issue(&srv->ca, pub, cn, c->company, user_id[0] ? user_id : "admin", r->now,
+				 srv->crl_url, rec.serial);
+	uint8_t *der = NULL;
+	int n = x != NULL ? i2d_X509(x, &der) : -1;
+	int ok = n > 0 && bankd_ca_fingerprints(x, rec.cert_sha256, rec.key_sha256) == 0;
+	if (ok) {
+		snprintf(rec.contract_id, sizeof rec.contract_id, "%s", c->id);
+		snprintf(rec.user_id, sizeof rec.user_id, "%s", user_id);
+		bankd_ca_subject(x, rec.subject, sizeof rec.subject);
+		snprintf(rec.status, sizeof rec.status, "active");
+		snprintf(rec.replaces, sizeof rec.replaces, "%s", replaces != NULL ? replaces : "");
+		rec.not_before = (int64_t)r->now;
+		rec.not_after = (int64_t)r->now + 365 * 86400LL;
+		rec.issued_at = (int64_t)r->now;
+		ok = bankd_db_begin(srv->db) == 0;
+		ok = ok && bankd_db_cert_add(srv->db, &rec, der, (size_t)n) == BANKD_DB_OK;
+		ok = ok && (replaces == NULL ||
+			    bankd_db_cert_status(srv->db, replaces, "superseded", 0, 0) == BANKD_DB_OK);
+		if (ok)
+			ok = bankd_db_commit(srv->db) == 0;
+		else
+			bankd_db_rollback(srv->db);
+	}
+	if (ok)
+		reply_certs(r, &x, 1);
+	else
+		bankd_http_text(r, 500, "internal error: the certificate could not be issued");
+	OPENSSL_free(der);
+	X509_free(x);
+}
+
+static int window_ok(struct bankd_req *r, const struct enrollee *e)
+{
+	int64_t today = bankd_rules_day(r->now);
+	enum bankd_rule rule = e->is_user ? bankd_rules_user_window(e->u.issued, e->u.issued_day, today)
+					  : bankd_rules_admin_window(e->c.applied_day, today);
+	if (rule == BANKD_RULE_OK)
+		return 1;
+	char msg[256];
+	bankd_rules_explain(rule, !e->is_user, e->is_user ? e->u.issued_day : e->c.applied_day, msg,
+			    sizeof msg);
+	bankd_http_text(r, 403, msg);
+	return 0;
+}
+
+void bankd_est_simpleenroll(struct bankd_req *r)
+{
+	struct enrollee e;
+	memset(&e, 0, sizeof e);
+	X509_REQ *req = NULL;
+	if (authenticate(r, &e) != 0 || (req = read_csr(r)) == NULL || !window_ok(r, &e))
+		goto out;
+	const char *uid = e.is_user ? e.u.user_id : "";
+	struct bankd_cert cur;
+	int rc = bankd_db_cert_current(r->srv->db, e.c.id, uid, (int64_t)r->now, &cur);
+	if (rc == BANKD_DB_OK) {
+		bankd_http_text(r, 403, "a certificate is already active for this ID; renew it instead");
+		goto out;
+	}
+	if (rc != BANKD_DB_NONE) {
+		bankd_http_text(r, 500, "internal error");
+		goto out;
+	}
+	if (!e.is_user && e.c.manual_approval && !e.c.approved) {
+		bankd_http_add_header(r, "Retry-After", RETRY_AFTER_SECONDS);
+		bankd_http_text(r, 202, "enrollment pending: the bank must approve this contract's "
+					"admin certificate; send the same request again later");
+		goto out;
+	}
+	issue(r, &e.c, uid, X509_REQ_get0_pubkey(req), NULL);
+out:
+	X509_REQ_free(req);
+	OPENSSL_cleanse(&e, sizeof e);
+}
+
+void bankd_est_simplereenroll(struct bankd_req *r)
+{
+	struct bankd_cert cur;
+	struct bankd_contract c;
+	X509_REQ *req = NULL;
+	const char *why = bankd_logon_client_cert(r, &cur, &c);
+	if (why != NULL) {
+		bankd_http_text(r, 403, why);
+		goto out;
+	}
+	if (strcmp(cur.status, "active") != 0) {
+		bankd_http_text(r, 403, "this certificate was already renewed; renew with the new one");
+		goto out;
+	}
+	if (c.failures >= BANKD_SECRET_MAX_TRIES) {
+		bankd_http_text(r, 403, BANKD_CONTRACT_LOCKED_MSG);
+		goto out;
+	}
+	if ((req = read_csr(r)) == NULL)
+		goto out;
+	char key_fp[65];
+	if (bankd_ca_key_fingerprint(X509_REQ_get0_pubkey(req), key_fp) != 0) {
+		bankd_http_text(r, 500, "internal error");
+		goto out;
+	}
+	int same = strcmp(key_fp, cur.key_sha256) == 0;
+	if (same) {
+		bankd_http_text(r, 403, "renewal needs a new key: this key is the current certificate's");
+		goto out;
+	}
+	issue(r, &c, cur.user_id, X509_REQ_get0_pubkey(req), cur.serial);
+out:
+	X509_REQ_free(req);
+	OPENSSL_cleanse(&c, sizeof c);
+}
+
+struct revoked_list {
+	struct bankd_revoked *v;
+	size_t n, cap;
+};
+
+static int collect_revoked(const struct bankd_cert *c, void *arg)
+{
+	struct revoked_list *l = arg;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct bankd_revoked *v = realloc(l->v, cap * sizeof *v);
+		if (v == NULL)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	struct bankd_revoked *e = &l->v[l->n++];
+	snprintf(e->serial, sizeof e->serial, "%s", c->serial);
+	e->revoked_at = c->revoked_at;
+	e->reason = c->reason;
+	return 0;
+}
+
+int bankd_est_crl_refresh(struct bankd_server *srv, time_t now, int force)
+{
+	int64_t number = 0, this_update = 0;
+	uint8_t *old = NULL;
+	size_t old_len = 0;
+	int rc = bankd_db_crl_get(srv->db, &number, &this_update, &old, &old_len);
+	free(old);
+	if (rc == BANKD_DB_ERR)
+		return -1;
+	if (rc == BANKD_DB_OK && !force && (int64_t)now >= this_update &&
+	    (int64_t)now - this_update < CRL_REFRESH_SECONDS)
+		return 0;
+	struct revoked_list l = { NULL, 0, 0 };
+	uint8_t *der = NULL;
+	size_t n = 0;
+	int ok = bankd_db_cert_each_revoked(srv->db, collect_revoked, &l) == BANKD_DB_OK &&
+		 bankd_ca_crl(&srv->ca, l.v, l.n, number + 1, now, &der, &n) == 0 &&
+		 bankd_db_crl_put(srv->db, number + 1, (int64_t)now, der, n) == BANKD_DB_OK;
+	free(l.v);
+	OPENSSL_free(der);
+	return ok ? 0 : -1;
+}
+
+int bankd_est_revoke(struct bankd_server *srv, const char *serial, int reason, time_t now)
+{
+	if (bankd_db_cert_status(srv->db, serial, "revoked", (int64_t)now, reason) != BANKD_DB_OK)
+		return -1;
+	return bankd_est_crl_refresh(srv, now, 1);
+}
+
+void bankd_est_crl(struct bankd_req *r)
+{
+	int64_t number, this_update;
+	uint8_t *der = NULL;
+	size_t n = 0;
+	if (bankd_est_crl_refresh(r->srv, r->now, 0) != 0 ||
+	    bankd_db_crl_get(r->srv->db, &number, &this_update, &der, &n) != BANKD_DB_OK) {
+		free(der);
+		bankd_http_text(r, 500, "internal error: no CRL");
+		return;
+	}
+	bankd_http_reply(r, 200, "application/pkix-crl", der, n);
+	free(der);
+}

@@ -1,0 +1,401 @@
+/* HTTPS with libevent: every connection is an OpenSSL bufferevent; evhttp parses HTTP. */
+#include "bankd_http.h"
+#include "bankd_admin.h"
+#include "bankd_contract.h"
+#include "bankd_est.h"
+#include "bankd_html.h"
+#include "bankd_logon.h"
+#include "bankd_util.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+
+typedef void (*handler_fn)(struct bankd_req *r);
+
+struct route {
+	enum evhttp_cmd_type method;
+	const char *path;
+	int prefix; /* path is a prefix: the handler parses the rest */
+	handler_fn fn;
+};
+
+static const struct route routes[] = {
+	{ EVHTTP_REQ_GET, "/.well-known/est/cacerts", 0, bankd_est_cacerts },
+	{ EVHTTP_REQ_POST, "/.well-known/est/simpleenroll", 0, bankd_est_simpleenroll },
+	{ EVHTTP_REQ_POST, "/.well-known/est/simplereenroll", 0, bankd_est_simplereenroll },
+	{ EVHTTP_REQ_GET, "/crl", 0, bankd_est_crl },
+	{ EVHTTP_REQ_POST, "/api/logon", 0, bankd_logon_start },
+	{ EVHTTP_REQ_POST, "/api/logon/otp", 0, bankd_logon_otp },
+	{ EVHTTP_REQ_GET, "/api/status", 0, bankd_logon_status },
+	{ EVHTTP_REQ_POST, "/api/logoff", 0, bankd_logon_logoff },
+	{ EVHTTP_REQ_GET, "/api/admin/users", 0, bankd_admin_list },
+	{ EVHTTP_REQ_POST, "/api/admin/users", 0, bankd_admin_put },
+	{ EVHTTP_REQ_POST, "/api/admin/users/", 1, bankd_admin_user_op },
+	{ EVHTTP_REQ_GET, "/", 0, bankd_html_logon },
+	{ EVHTTP_REQ_GET, "/status", 0, bankd_html_status },
+	{ EVHTTP_REQ_POST, "/logon", 0, bankd_html_logon_post },
+	{ EVHTTP_REQ_POST, "/logon/otp", 0, bankd_html_otp_post },
+	{ EVHTTP_REQ_POST, "/logoff", 0, bankd_html_logoff_post },
+};
+
+const char *bankd_http_header(struct bankd_req *r, const char *name)
+{
+	return evhttp_find_header(evhttp_request_get_input_headers(r->req), name);
+}
+
+void bankd_http_add_header(struct bankd_req *r, const char *name, const char *value)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), name, value);
+}
+
+static const char *method_name(enum evhttp_cmd_type m)
+{
+	switch (m) {
+	case EVHTTP_REQ_GET:
+		return "GET";
+	case EVHTTP_REQ_POST:
+		return "POST";
+	default:
+		return "OTHER";
+	}
+}
+
+static void log_line(struct bankd_req *r, int code)
+{
+	/* Method, path, status and client CN only: never headers, bodies or query strings. */
+	char when[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	char path[128];
+	size_t i = 0;
+	for (const char *p = r->path; *p && i < sizeof path - 1; p++)
+		path[i++] = (*p > 0x20 && *p < 0x7f) ? *p : '?';
+	path[i] = '\0';
+	fprintf(stderr, "%s %s %s %d %s\n", when, method_name(evhttp_request_get_command(r->req)),
+		path, code, r->peer_cn[0] ? r->peer_cn : "-");
+}
+
+void bankd_http_reply(struct bankd_req *r, int code, const char *ctype, const void *body, size_t n)
+{
+	if (r->replied)
+		return;
+	r->replied = 1;
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+	evhttp_add_header(h, "Content-Type", ctype);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "Strict-Transport-Security", "max-age=31536000");
+	struct evbuffer *b = evbuffer_new();
+	if (b != NULL && n > 0)
+		evbuffer_add(b, body, n);
+	log_line(r, code);
+	evhttp_send_reply(r->req, code, NULL, b);
+	evbuffer_free(b);
+}
+
+void bankd_http_text(struct bankd_req *r, int code, const char *text)
+{
+	size_t n = strlen(text);
+	char *line = malloc(n + 2);
+	if (line == NULL) {
+		bankd_http_reply(r, code, "text/plain; charset=utf-8", text, n);
+		return;
+	}
+	memcpy(line, text, n);
+	line[n] = '\n';
+	bankd_http_reply(r, code, "text/plain; charset=utf-8", line, n + 1);
+	free(line);
+}
+
+void bankd_http_json(struct bankd_req *r, int code, json_t *j)
+{
+	char *s = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(j);
+	if (s == NULL) {
+		bankd_http_text(r, 500, "internal error");
+		return;
+	}
+	size_t n = strlen(s);
+	bankd_http_reply(r, code, "application/json", s, n);
+	OPENSSL_cleanse(s, n);
+	free(s);
+}
+
+void bankd_http_json_error(struct bankd_req *r, int code, const char *msg)
+{
+	bankd_http_json(r, code, json_pack("{s:s}", "error", msg));
+}
+
+json_t *bankd_http_json_body(struct bankd_req *r)
+{
+	json_t *j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, NULL);
+	if (j != NULL && !json_is_object(j)) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+const char *bankd_json_member(json_t *j, const char *name)
+{
+	json_t *v = json_is_object(j) ? json_object_get(j, name) : NULL;
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+void bankd_json_wipe_free(json_t *j)
+{
+	const char *key;
+	json_t *v;
+	if (json_is_object(j))
+		json_object_foreach(j, key, v)
+			if (json_is_string(v))
+				OPENSSL_cleanse((char *)json_string_value(v), json_string_length(v));
+	json_decref(j);
+}
+
+static void peer_of(struct bankd_req *r)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(r->req);
+	struct bufferevent *bev = c != NULL ? evhttp_connection_get_bufferevent(c) : NULL;
+	SSL *ssl = bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL;
+	r->peer = ssl != NULL ? SSL_get0_peer_certificate(ssl) : NULL;
+	if (r->peer == NULL)
+		return;
+	X509_NAME *n = X509_get_subject_name(r->peer);
+	int i = X509_NAME_get_index_by_NID(n, NID_commonName, -1);
+	ASN1_STRING *s = i >= 0 ? X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i)) : NULL;
+	const unsigned char *d = s != NULL ? ASN1_STRING_get0_data(s) : NULL;
+	int len = s != NULL ? ASN1_STRING_length(s) : 0;
+	size_t o = 0;
+	for (int k = 0; d != NULL && k < len && o < sizeof r->peer_cn - 1; k++)
+		r->peer_cn[o++] = (d[k] > 0x20 && d[k] < 0x7f) ? (char)d[k] : '?';
+	r->peer_cn[o] = '\0';
+	if (o == 0)
+		snprintf(r->peer_cn, sizeof r->peer_cn, "?");
+}
+
+static void dispatch(struct evhttp_request *req, void *arg)
+{
+	struct bankd_req r;
+	memset(&r, 0, sizeof r);
+	r.req = req;
+	r.srv = arg;
+	r.now = bankd_now();
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	r.path = uri != NULL && evhttp_uri_get_path(uri) != NULL ? evhttp_uri_get_path(uri) : "/";
+	peer_of(&r);
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t n = evbuffer_get_length(in);
+	if (n > BANKD_MAX_BODY) {
+		bankd_http_text(&r, 413, "request body too large (16 KiB at most)");
+		return;
+	}
+	r.body = malloc(n + 1);
+	if (r.body == NULL) {
+		bankd_http_text(&r, 500, "internal error");
+		return;
+	}
+	r.body_len = n;
+	evbuffer_remove(in, r.body, n);
+	r.body[n] = '\0';
+	enum evhttp_cmd_type m = evhttp_request_get_command(req);
+	int path_known = 0;
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0] && !r.replied; i++) {
+		const struct route *rt = &routes[i];
+		int match = rt->prefix ? strncmp(r.path, rt->path, strlen(rt->path)) == 0
+				       : strcmp(r.path, rt->path) == 0;
+		if (!match)
+			continue;
+		path_known = 1;
+		if (rt->method == m)
+			rt->fn(&r);
+	}
+	if (!r.replied)
+		bankd_http_text(&r, path_known ? 405 : 404, path_known ? "method not allowed" : "not found");
+	OPENSSL_cleanse(r.body, r.body_len);
+	free(r.body);
+}
+
+static struct bufferevent *ssl_bev(struct event_base *base, void *arg)
+{
+	struct bankd_server *srv = arg;
+	SSL *ssl = SSL_new(srv->ssl);
+	if (ssl == NULL)
+		return NULL;
+	struct bufferevent *bev = bufferevent_openssl_socket_new(base, -1, ssl,
+								 BUFFEREVENT_SSL_ACCEPTING,
+								 BEV_OPT_CLOSE_ON_FREE);
+	if (bev != NULL)
+		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	return bev;
+}
+
+/* The chain is checked per request against the CA at the bank's clock (which tests move), and
+ * a bad certificate then gets a refusal in words instead of a TLS alert. The handshake still
+ * proves possession of the key (CertificateVerify). */
+static int accept_chain(X509_STORE_CTX *ctx, void *arg)
+{
+	(void)ctx;
+	(void)arg;
+	return 1;
+}
+
+static SSL_CTX *tls_context(const char *dir)
+{
+	char crt[4096], key[4096], ca[4096];
+	snprintf(crt, sizeof crt, "%s/server.crt", dir);
+	snprintf(key, sizeof key, "%s/server.key", dir);
+	snprintf(ca, sizeof ca, "%s/ca.crt", dir);
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(ca);
+	int ok = ctx != NULL && names != NULL && SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) == 1 &&
+		 SSL_CTX_use_certificate_chain_file(ctx, crt) == 1 &&
+		 SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) == 1 &&
+		 SSL_CTX_check_private_key(ctx) == 1 &&
+		 SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"kinko-bankd", 11) == 1;
+	if (!ok) {
+		fprintf(stderr, "kinko-bankd: cannot set up TLS from %s\n", dir);
+		sk_X509_NAME_pop_free(names, X509_NAME_free);
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	SSL_CTX_set_client_CA_list(ctx, names);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_cert_verify_callback(ctx, accept_chain, NULL);
+	return ctx;
+}
+
+static int split_listen(const char *listen, char *host, size_t hlen, unsigned *port)
+{
+	const char *colon = strrchr(listen, ':');
+	if (colon == NULL || colon == listen)
+		return -1;
+	const char *h = listen;
+	size_t n = (size_t)(colon - listen);
+	if (*h == '[' && n >= 2 && h[n - 1] == ']') {
+		h++;
+		n -= 2;
+	}
+	char *end;
+	unsigned long p = strtoul(colon + 1, &end, 10);
+	if (n == 0 || n >= hlen || *end != '\0' || colon[1] == '\0' || p > 65535)
+		return -1;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	*port = (unsigned)p;
+	return 0;
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	event_base_loopexit(arg, NULL);
+}
+
+static int bound_port(struct evhttp_bound_socket *h, unsigned *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	if (getsockname(evhttp_bound_socket_get_fd(h), (struct sockaddr *)&ss, &len) != 0)
+		return -1;
+	if (ss.ss_family == AF_INET)
+		*port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	else
+		*port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return 0;
+}
+
+static int run_loop(struct bankd_server *srv, const struct bankd_serve_opts *o)
+{
+	char host[256];
+	unsigned port;
+	if (split_listen(o->listen, host, sizeof host, &port) != 0) {
+		fprintf(stderr, "kinko-bankd: --listen wants HOST:PORT\n");
+		return BANKD_EXIT_USAGE;
+	}
+	struct event_base *base = event_base_new();
+	struct evhttp *http = base != NULL ? evhttp_new(base) : NULL;
+	struct event *term = base != NULL ? evsignal_new(base, SIGTERM, on_signal, base) : NULL;
+	struct event *intr = base != NULL ? evsignal_new(base, SIGINT, on_signal, base) : NULL;
+	struct evhttp_bound_socket *bound = NULL;
+	int rc = BANKD_EXIT_FAIL;
+	if (http == NULL || term == NULL || intr == NULL || event_add(term, NULL) != 0 ||
+	    event_add(intr, NULL) != 0)
+		goto out;
+	evhttp_set_bevcb(http, ssl_bev, srv);
+	evhttp_set_gencb(http, dispatch, srv);
+	evhttp_set_max_body_size(http, BANKD_MAX_BODY);
+	evhttp_set_max_headers_size(http, BANKD_MAX_HEADERS);
+	evhttp_set_timeout(http, 30);
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
+	bound = evhttp_bind_socket_with_handle(http, host, (ev_uint16_t)port);
+	if (bound == NULL || bound_port(bound, &port) != 0) {
+		fprintf(stderr, "kinko-bankd: cannot listen on %s\n", o->listen);
+		goto out;
+	}
+	char url[512];
+	if (o->public_url != NULL)
+		snprintf(url, sizeof url, "%s", o->public_url);
+	else
+		snprintf(url, sizeof url, "https://%s:%u", srv->bank.server_name, port);
+	snprintf(srv->crl_url, sizeof srv->crl_url, "%s/crl", url);
+	if (o->port_file != NULL) {
+		FILE *f = fopen(o->port_file, "w");
+		if (f == NULL || fprintf(f, "%u\n", port) < 0 || fclose(f) != 0) {
+			fprintf(stderr, "kinko-bankd: cannot write %s\n", o->port_file);
+			goto out;
+		}
+	}
+	fprintf(stderr, "kinko-bankd: bank %s serving on %s port %u (CRL at %s)\n", srv->bank.code,
+		host, port, srv->crl_url);
+	rc = event_base_dispatch(base) == 0 ? BANKD_EXIT_OK : BANKD_EXIT_FAIL;
+	fprintf(stderr, "kinko-bankd: stopped\n");
+out:
+	if (term != NULL)
+		event_free(term);
+	if (intr != NULL)
+		event_free(intr);
+	if (http != NULL)
+		evhttp_free(http);
+	if (base != NULL)
+		event_base_free(base);
+	return rc;
+}
+
+int bankd_http_serve(const struct bankd_serve_opts *o)
+{
+	if (bankd_now_check() != 0) {
+		fprintf(stderr, "kinko-bankd: KINKO_BANKD_NOW must be epoch seconds or YYYY-MM-DD\n");
+		return BANKD_EXIT_USAGE;
+	}
+	struct bankd_server srv;
+	memset(&srv, 0, sizeof srv);
+	int rc = BANKD_EXIT_FAIL;
+	if (bankd_contract_open_db(o->dir, &srv.db) != 0 || bankd_db_bank_get(srv.db, &srv.bank) != 0 ||
+	    bankd_ca_load(o->dir, &srv.ca) != 0 || (srv.ssl = tls_context(o->dir)) == NULL)
+		goto out;
+	signal(SIGPIPE, SIG_IGN);
+	rc = run_loop(&srv, o);
+out:
+	SSL_CTX_free(srv.ssl);
+	bankd_ca_free(&srv.ca);
+	bankd_db_close(srv.db);
+	return rc;
+}

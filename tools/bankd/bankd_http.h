@@ -1,0 +1,65 @@
+/* The HTTPS server: libevent evhttp over OpenSSL bufferevents, routing, limits, logging. */
+#ifndef KINKO_BANKD_HTTP_H
+#define KINKO_BANKD_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <openssl/ssl.h>
+
+#include "bankd_ca.h"
+#include "bankd_db.h"
+
+#define BANKD_MAX_BODY 16384
+#define BANKD_MAX_HEADERS 8192
+
+struct evhttp_request;
+
+struct bankd_server {
+	struct bankd_db *db;
+	struct bankd_ca ca;
+	struct bankd_bank bank;
+	char crl_url[600];
+	SSL_CTX *ssl;
+};
+
+/* One request as the handlers see it. */
+struct bankd_req {
+	struct evhttp_request *req;
+	struct bankd_server *srv;
+	X509 *peer;	      /* the TLS client certificate, borrowed; NULL if none */
+	char peer_cn[80];     /* printable form for the log */
+	time_t now;	      /* the bank's clock for this request */
+	const char *path;
+	char *body;	      /* NUL-terminated copy of the body, wiped after the handler */
+	size_t body_len;
+	int replied;
+};
+
+struct bankd_serve_opts {
+	const char *dir;
+	const char *listen;	/* HOST:PORT; PORT 0 picks a free one */
+	const char *port_file;	/* gets the port once listening */
+	const char *public_url; /* base URL written into certificates (CRL distribution point) */
+};
+
+int bankd_http_serve(const struct bankd_serve_opts *o);
+
+const char *bankd_http_header(struct bankd_req *r, const char *name);
+void bankd_http_add_header(struct bankd_req *r, const char *name, const char *value);
+void bankd_http_reply(struct bankd_req *r, int code, const char *ctype, const void *body, size_t n);
+/* text/plain; charset=utf-8, a line. */
+void bankd_http_text(struct bankd_req *r, int code, const char *text);
+/* application/json; takes the reference to j. */
+void bankd_http_json(struct bankd_req *r, int code, json_t *j);
+void bankd_http_json_error(struct bankd_req *r, int code, const char *msg);
+/* The request body as a JSON object (NULL if it is not one). */
+json_t *bankd_http_json_body(struct bankd_req *r);
+/* A string member of a JSON object, or NULL. */
+const char *bankd_json_member(json_t *j, const char *name);
+/* Overwrites every string member (PINs) before the object is freed, and frees it. */
+void bankd_json_wipe_free(json_t *j);
+
+#endif

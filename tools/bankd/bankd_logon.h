@@ -1,0 +1,47 @@
+/* Logon with a client certificate: the bank PIN over mTLS, the customer-card OTP for the admin,
+ * sessions bound to the certificate. */
+#ifndef KINKO_BANKD_LOGON_H
+#define KINKO_BANKD_LOGON_H
+
+#include "bankd_http.h"
+
+#define BANKD_CONTRACT_LOCKED_MSG "contract locked after 5 wrong PINs; the bank must unlock it"
+#define BANKD_USER_LOCKED_MSG \
+	"user locked after 5 wrong PINs; the admin must register the user's PINs again or the bank must unlock it"
+#define BANKD_SESSION_IDLE_SECONDS 600
+#define BANKD_OTP_SECONDS 300
+
+struct bankd_logon_result {
+	int code;	   /* HTTP status */
+	char error[256];   /* when code is not 200 */
+	int otp;	   /* the admin's OTP step follows */
+	char logon_id[33]; /* for the OTP step */
+	char positions[8]; /* "C3,A7" */
+	char session[33];  /* the new session token when the logon is complete */
+};
+
+/* The TLS client certificate as a bank certificate: chains to the CA at the bank's clock,
+ * recorded, not revoked, CN = contract ID + bank code. NULL when fine (cert and contract
+ * filled in), else the refusal in words. */
+const char *bankd_logon_client_cert(struct bankd_req *r, struct bankd_cert *cert,
+				    struct bankd_contract *c);
+void bankd_logon_do_pin(struct bankd_req *r, const char *pin, struct bankd_logon_result *res);
+void bankd_logon_do_otp(struct bankd_req *r, const char *logon_id, const char *digits,
+			struct bankd_logon_result *res);
+/* The session of the request's cookie, checked (exists, same certificate, not idle too long)
+ * and touched. 0, or -1 with code and reason filled in. */
+int bankd_logon_session(struct bankd_req *r, struct bankd_session *s, int *code, char *why, size_t len);
+/* The status screen's data. */
+json_t *bankd_logon_status_json(struct bankd_server *srv, const struct bankd_session *s, time_t now);
+/* The users of a contract with their issuance window and certificate state. */
+json_t *bankd_logon_users_json(struct bankd_server *srv, const char *contract_id, time_t now);
+void bankd_logon_set_cookie(struct bankd_req *r, const char *token);
+void bankd_logon_clear_cookie(struct bankd_req *r);
+
+/* JSON front end: POST /api/logon, POST /api/logon/otp, GET /api/status, POST /api/logoff. */
+void bankd_logon_start(struct bankd_req *r);
+void bankd_logon_otp(struct bankd_req *r);
+void bankd_logon_status(struct bankd_req *r);
+void bankd_logon_logoff(struct bankd_req *r);
+
+#endif

@@ -1,0 +1,251 @@
+/* kinko-bankd: the reference bank. Commands: init, contract ..., serve. */
+#include "bankd_ca.h"
+#include "bankd_contract.h"
+#include "bankd_db.h"
+#include "bankd_http.h"
+#include "bankd_rules.h"
+#include "bankd_util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_NAMES 16
+
+static const char usage[] =
+	"Usage:\n"
+	"  kinko-bankd init --dir DIR --bank-code NNNN [--bank-name NAME] [--ca-key p256|rsa3072]\n"
+	"                   [--server-name NAME ...]\n"
+	"  kinko-bankd contract add --dir DIR --company NAME --contract-id A --applied YYYY-MM-DD\n"
+	"                   [--secrets-file F] [--approval auto|manual]\n"
+	"  kinko-bankd contract list --dir DIR\n"
+	"  kinko-bankd contract show --dir DIR --contract-id A\n"
+	"  kinko-bankd contract unlock --dir DIR --contract-id A [--user-id N]\n"
+	"  kinko-bankd contract approve --dir DIR --contract-id A\n"
+	"  kinko-bankd serve --dir DIR --listen HOST:PORT [--port-file F] [--public-url URL]\n"
+	"\n"
+	"init creates DIR/ca.key, ca.crt (the bank's CA, P-256 by default), server.key, server.crt\n"
+	"(HTTPS; SAN localhost and 127.0.0.1 unless --server-name is given) and bank.db (SQLite, WAL).\n"
+	"\n"
+	"contract add reads the secrets from F (lines confirmation_password=..., contract_pin=...,\n"
+	"contract_confirmation_pin=...) or asks for them without echo on a terminal; never from\n"
+	"the command line. It prints the customer card (rows A-E, columns 0-9) once.\n"
+	"--approval manual: the admin's first enrollment answers 202 until `contract approve`.\n"
+	"\n"
+	"serve: HTTPS by libevent 2.1 evhttp over OpenSSL (TLS 1.2+ only; libevent parses HTTP),\n"
+	"state in DIR/bank.db (SQLite, WAL), PINs as scrypt hashes (N=16384, r=8, p=1, salted).\n"
+	"serve runs in the foreground (one log line per request on stderr, no secrets; SIGTERM or\n"
+	"SIGINT stop it). --listen HOST:0 picks a free port; --port-file writes the port used.\n"
+	"Certificates name the CRL at PUBLIC-URL/crl (default https://SERVER-NAME:PORT/crl).\n"
+	"\n"
+	"Endpoints: GET /.well-known/est/cacerts; POST /.well-known/est/simpleenroll (base64 DER\n"
+	"PKCS#10, application/pkcs10); POST /.well-known/est/simplereenroll (mTLS with the current\n"
+	"certificate); GET /crl; POST /api/logon {\"pin\"}; POST /api/logon/otp {\"logon_id\",\n"
+	"\"digits\"}; GET /api/status; POST /api/logoff; GET|POST /api/admin/users;\n"
+	"POST /api/admin/users/ID/issue|revoke {\"confirmation_pin\"}; HTML: GET / and /status.\n"
+	"\n"
+	"EST credentials: admin = Authorization: Basic base64(A \":\" contract PIN) and the header\n"
+	"Kinko-Confirmation-PIN: contract confirmation PIN; user = Basic base64(A \"/\" user ID \":\"\n"
+	"user PIN) and Kinko-Confirmation-PIN: user confirmation PIN.\n"
+	"\n"
+	"Rules: the admin certificate only from the application date (day 1) to day 80 inclusive\n"
+	"(application date + 79 days, UTC); a user's only after the admin issued one to the user,\n"
+	"from that day (day 1) to day 80 the same way; one valid certificate per ID; CN = contract\n"
+	"ID + bank code, O = company, OU = admin or the user ID; RSA >= 2048 or ECDSA P-256/P-384;\n"
+	"5 wrong PINs lock the credential (contract unlock).\n"
+	"\n"
+	"KINKO_BANKD_NOW=epoch-seconds|YYYY-MM-DD (TESTS ONLY) replaces the bank's clock.\n"
+	"\n"
+	"Exit codes: 0 success; 1 failure (I/O, database, crypto, cannot listen); 2 usage;\n"
+	"3 no such contract or user; 4 the bank or the contract already exists.\n";
+
+enum { O_DIR = 1, O_CODE, O_NAME, O_CAKEY, O_SERVER, O_COMPANY, O_ID, O_APPLIED, O_SECRETS,
+       O_APPROVAL, O_USER, O_LISTEN, O_PORTFILE, O_URL, O_HELP };
+
+static const struct option options[] = {
+	{ "dir", required_argument, NULL, O_DIR },
+	{ "bank-code", required_argument, NULL, O_CODE },
+	{ "bank-name", required_argument, NULL, O_NAME },
+	{ "ca-key", required_argument, NULL, O_CAKEY },
+	{ "server-name", required_argument, NULL, O_SERVER },
+	{ "company", required_argument, NULL, O_COMPANY },
+	{ "contract-id", required_argument, NULL, O_ID },
+	{ "applied", required_argument, NULL, O_APPLIED },
+	{ "secrets-file", required_argument, NULL, O_SECRETS },
+	{ "approval", required_argument, NULL, O_APPROVAL },
+	{ "user-id", required_argument, NULL, O_USER },
+	{ "listen", required_argument, NULL, O_LISTEN },
+	{ "port-file", required_argument, NULL, O_PORTFILE },
+	{ "public-url", required_argument, NULL, O_URL },
+	{ "help", no_argument, NULL, O_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct args {
+	const char *dir, *code, *name, *cakey, *company, *id, *applied, *secrets, *approval, *user,
+		*listen, *port_file, *url;
+	const char *names[MAX_NAMES];
+	size_t n_names;
+};
+
+static int parse(int argc, char **argv, struct args *a)
+{
+	memset(a, 0, sizeof *a);
+	optind = 1;
+	opterr = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (c) {
+		case O_DIR: a->dir = optarg; break;
+		case O_CODE: a->code = optarg; break;
+		case O_NAME: a->name = optarg; break;
+		case O_CAKEY: a->cakey = optarg; break;
+		case O_SERVER:
+			if (a->n_names == MAX_NAMES)
+				return -1;
+			a->names[a->n_names++] = optarg;
+			break;
+		case O_COMPANY: a->company = optarg; break;
+		case O_ID: a->id = optarg; break;
+		case O_APPLIED: a->applied = optarg; break;
+		case O_SECRETS: a->secrets = optarg; break;
+		case O_APPROVAL: a->approval = optarg; break;
+		case O_USER: a->user = optarg; break;
+		case O_LISTEN: a->listen = optarg; break;
+		case O_PORTFILE: a->port_file = optarg; break;
+		case O_URL: a->url = optarg; break;
+		case O_HELP: fputs(usage, stdout); return 1;
+		default: return -1;
+		}
+	}
+	return optind == argc && a->dir != NULL ? 0 : -1;
+}
+
+static int file_exists(const char *dir, const char *name)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
+static int cmd_init(const struct args *a)
+{
+	int rsa = a->cakey != NULL && strcmp(a->cakey, "rsa3072") == 0;
+	const char *name = a->name != NULL ? a->name : "kinko reference bank";
+	if (a->code == NULL || strlen(a->code) != 4 || strspn(a->code, "0123456789") != 4 ||
+	    (a->cakey != NULL && !rsa && strcmp(a->cakey, "p256") != 0) || !bankd_rules_name_ok(name)) {
+		fprintf(stderr, "kinko-bankd: init needs --bank-code (4 digits); --ca-key is p256 or rsa3072\n");
+		return BANKD_EXIT_USAGE;
+	}
+	if (bankd_now_check() != 0) {
+		fprintf(stderr, "kinko-bankd: KINKO_BANKD_NOW must be epoch seconds or YYYY-MM-DD\n");
+		return BANKD_EXIT_USAGE;
+	}
+	static const char *const defaults[] = { "localhost", "127.0.0.1" };
+	const char *const *names = a->n_names > 0 ? a->names : defaults;
+	size_t n_names = a->n_names > 0 ? a->n_names : 2;
+	if (mkdir(a->dir, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "kinko-bankd: cannot create %s\n", a->dir);
+		return BANKD_EXIT_FAIL;
+	}
+	static const char *const files[] = { "bank.db", "ca.key", "ca.crt", "server.key", "server.crt" };
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+		if (file_exists(a->dir, files[i])) {
+			fprintf(stderr, "kinko-bankd: %s/%s exists: a bank is already there\n", a->dir, files[i]);
+			return BANKD_EXIT_EXISTS;
+		}
+	if (bankd_ca_create(a->dir, a->code, name, rsa, names, n_names, bankd_now()) != 0) {
+		fprintf(stderr, "kinko-bankd: cannot create the CA and server keys in %s\n", a->dir);
+		return BANKD_EXIT_FAIL;
+	}
+	char path[4096];
+	snprintf(path, sizeof path, "%s/bank.db", a->dir);
+	struct bankd_db *db;
+	struct bankd_bank bank;
+	memset(&bank, 0, sizeof bank);
+	snprintf(bank.code, sizeof bank.code, "%s", a->code);
+	snprintf(bank.name, sizeof bank.name, "%s", name);
+	snprintf(bank.server_name, sizeof bank.server_name, "%s", names[0]);
+	if (bankd_db_open(path, 1, &db) != 0)
+		return BANKD_EXIT_FAIL;
+	int rc = bankd_db_bank_put(db, &bank);
+	bankd_db_close(db);
+	if (rc != BANKD_DB_OK)
+		return BANKD_EXIT_FAIL;
+	printf("bank %s initialised in %s\n", a->code, a->dir);
+	return BANKD_EXIT_OK;
+}
+
+static int need_id(const struct args *a)
+{
+	if (a->id != NULL)
+		return 0;
+	fprintf(stderr, "kinko-bankd: --contract-id is required\n");
+	return -1;
+}
+
+static int cmd_contract(const char *sub, const struct args *a)
+{
+	if (strcmp(sub, "add") == 0) {
+		int manual = a->approval != NULL && strcmp(a->approval, "manual") == 0;
+		if (a->approval != NULL && !manual && strcmp(a->approval, "auto") != 0) {
+			fprintf(stderr, "kinko-bankd: --approval is auto or manual\n");
+			return BANKD_EXIT_USAGE;
+		}
+		return bankd_contract_add(a->dir, a->company, a->id, a->applied, a->secrets, manual);
+	}
+	if (strcmp(sub, "list") == 0)
+		return bankd_contract_list(a->dir);
+	if (need_id(a) != 0)
+		return BANKD_EXIT_USAGE;
+	if (strcmp(sub, "show") == 0)
+		return bankd_contract_show(a->dir, a->id);
+	if (strcmp(sub, "unlock") == 0)
+		return bankd_contract_unlock(a->dir, a->id, a->user);
+	if (strcmp(sub, "approve") == 0)
+		return bankd_contract_approve(a->dir, a->id);
+	fprintf(stderr, "kinko-bankd: unknown contract command %s\n", sub);
+	return BANKD_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? BANKD_EXIT_USAGE : BANKD_EXIT_OK;
+	}
+	/* The database holds PIN hashes and customer cards: nobody else may read it. */
+	umask(077);
+	const char *cmd = argv[1];
+	int is_contract = strcmp(cmd, "contract") == 0;
+	if (is_contract && argc < 3) {
+		fputs(usage, stderr);
+		return BANKD_EXIT_USAGE;
+	}
+	int skip = is_contract ? 2 : 1;
+	struct args a;
+	int p = parse(argc - skip, argv + skip, &a);
+	if (p > 0)
+		return BANKD_EXIT_OK;
+	if (p < 0) {
+		fputs(usage, stderr);
+		return BANKD_EXIT_USAGE;
+	}
+	if (strcmp(cmd, "init") == 0)
+		return cmd_init(&a);
+	if (is_contract)
+		return cmd_contract(argv[2], &a);
+	if (strcmp(cmd, "serve") == 0) {
+		if (a.listen == NULL) {
+			fprintf(stderr, "kinko-bankd: serve needs --listen HOST:PORT\n");
+			return BANKD_EXIT_USAGE;
+		}
+		struct bankd_serve_opts o = { a.dir, a.listen, a.port_file, a.url };
+		return bankd_http_serve(&o);
+	}
+	fputs(usage, stderr);
+	return BANKD_EXIT_USAGE;
+}

@@ -1,0 +1,179 @@
+/* The 80-day windows and the key policy. No I/O: the callers bring "today". */
+#include "bankd_rules.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Days from civil date (proleptic Gregorian), Howard Hinnant's well-known algorithm. */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	const int64_t era = (y >= 0 ? y : y - 399) / 400;
+	const unsigned yoe = (unsigned)(y - era * 400);
+	const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	z += 719468;
+	const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	const unsigned doe = (unsigned)(z - era * 146097);
+	const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	const unsigned mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+int64_t bankd_rules_day(time_t t)
+{
+	int64_t s = (int64_t)t;
+	return s >= 0 ? s / 86400 : -((-s + 86399) / 86400);
+}
+
+int bankd_rules_day_parse(const char *s, int64_t *day)
+{
+	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return -1;
+	int64_t y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	unsigned m = (unsigned)((s[5] - '0') * 10 + (s[6] - '0'));
+	unsigned d = (unsigned)((s[8] - '0') * 10 + (s[9] - '0'));
+	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
+		return -1;
+	/* Reject 2026-02-30 and friends: the date must survive the round trip. */
+	int64_t z = days_from_civil(y, m, d);
+	int64_t y2;
+	unsigned m2, d2;
+	civil_from_days(z, &y2, &m2, &d2);
+	if (y2 != y || m2 != m || d2 != d)
+		return -1;
+	*day = z;
+	return 0;
+}
+
+void bankd_rules_day_format(int64_t day, char *buf, size_t len)
+{
+	int64_t y;
+	unsigned m, d;
+	civil_from_days(day, &y, &m, &d);
+	snprintf(buf, len, "%04lld-%02u-%02u", (long long)y, m, d);
+}
+
+int64_t bankd_rules_last_day(int64_t start_day)
+{
+	return start_day + BANKD_WINDOW_DAYS - 1;
+}
+
+static enum bankd_rule window(int64_t start, int64_t today)
+{
+	if (today < start)
+		return BANKD_RULE_NOT_YET;
+	if (today > bankd_rules_last_day(start))
+		return BANKD_RULE_WINDOW_OVER;
+	return BANKD_RULE_OK;
+}
+
+enum bankd_rule bankd_rules_admin_window(int64_t applied_day, int64_t today)
+{
+	return window(applied_day, today);
+}
+
+enum bankd_rule bankd_rules_user_window(bool issued, int64_t issued_day, int64_t today)
+{
+	if (!issued)
+		return BANKD_RULE_NOT_ISSUED;
+	return window(issued_day, today);
+}
+
+void bankd_rules_explain(enum bankd_rule r, bool admin, int64_t start_day, char *buf, size_t len)
+{
+	char start[16], last[16];
+	bankd_rules_day_format(start_day, start, sizeof start);
+	bankd_rules_day_format(bankd_rules_last_day(start_day), last, sizeof last);
+	const char *from = admin ? "the contract's application date" : "the admin's issuance to this user";
+	switch (r) {
+	case BANKD_RULE_OK:
+		snprintf(buf, len, "%s", "");
+		break;
+	case BANKD_RULE_NOT_YET:
+		snprintf(buf, len, "certificate refused: %s (%s) has not come yet", from, start);
+		break;
+	case BANKD_RULE_WINDOW_OVER:
+		snprintf(buf, len,
+			 "certificate refused: a certificate can only be obtained within 80 days of %s "
+			 "(day 1 = %s, last day %s)", from, start, last);
+		break;
+	case BANKD_RULE_NOT_ISSUED:
+		snprintf(buf, len, "%s",
+			 "certificate refused: the admin has not issued a certificate to this user yet");
+		break;
+	}
+}
+
+enum bankd_key_rule bankd_rules_key(const char *base, int bits, const char *curve)
+{
+	if (base != NULL && strcmp(base, "RSA") == 0) {
+		if (bits < 2048)
+			return BANKD_KEY_WEAK;
+		return bits > 8192 ? BANKD_KEY_TOO_LARGE : BANKD_KEY_OK;
+	}
+	if (base != NULL && strcmp(base, "EC") == 0 && curve != NULL &&
+	    (strcmp(curve, "prime256v1") == 0 || strcmp(curve, "secp384r1") == 0))
+		return BANKD_KEY_OK;
+	return BANKD_KEY_WEAK;
+}
+
+const char *bankd_rules_key_explain(enum bankd_key_rule r)
+{
+	switch (r) {
+	case BANKD_KEY_OK:
+		return "";
+	case BANKD_KEY_WEAK:
+		return "key too weak: RSA >= 2048 or ECDSA P-256/P-384 required";
+	case BANKD_KEY_TOO_LARGE:
+		return "key refused: RSA keys above 8192 bits are not accepted";
+	}
+	return "key refused";
+}
+
+bool bankd_rules_contract_id_ok(const char *s)
+{
+	size_t n = s != NULL ? strnlen(s, 21) : 0;
+	if (n < 1 || n > 20)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+bool bankd_rules_user_id_ok(const char *s)
+{
+	size_t n = s != NULL ? strnlen(s, 33) : 0;
+	if (n < 1 || n > 32)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+bool bankd_rules_name_ok(const char *s)
+{
+	size_t n = s != NULL ? strnlen(s, 201) : 0;
+	if (n < 1 || n > 200)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return true;
+}

@@ -1,0 +1,44 @@
+/* PINs and passwords: scrypt with a per-secret salt, constant-time comparison, lockout. */
+#ifndef KINKO_BANKD_SECRET_H
+#define KINKO_BANKD_SECRET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Stored form: version 1, log2(N), r, p, 16-byte salt, 32-byte scrypt output. */
+#define BANKD_SECRET_LEN 52
+#define BANKD_SECRET_MAX_TRIES 5
+#define BANKD_SECRET_MIN_LEN 4
+#define BANKD_SECRET_MAX_LEN 64
+
+struct bankd_secret_cost {
+	uint8_t log2_n;
+	uint8_t r;
+	uint8_t p;
+};
+
+/* N = 16384, r = 8, p = 1: about 16 MiB and a few tens of ms per check. */
+extern const struct bankd_secret_cost bankd_secret_default_cost;
+
+enum bankd_secret_result {
+	BANKD_SECRET_MATCH = 0,
+	BANKD_SECRET_WRONG,	/* wrong, tries remain */
+	BANKD_SECRET_LOCKED,	/* locked now or before: nothing was compared */
+	BANKD_SECRET_ERROR
+};
+
+/* A secret must be 4-64 printable ASCII characters. */
+int bankd_secret_acceptable(const char *secret);
+/* Hashes secret into out with a fresh salt. 0 or -1. */
+int bankd_secret_hash(const char *secret, const struct bankd_secret_cost *cost,
+		      uint8_t out[BANKD_SECRET_LEN]);
+/* 1 match, 0 no match, -1 malformed record or KDF failure. Constant time in the secret. */
+int bankd_secret_verify(const char *secret, const uint8_t *stored, size_t stored_len);
+
+/* Checks several secrets of one credential at once (all are computed, so timing tells nothing
+ * about which was wrong) and applies the lockout to *failures: a match resets it, a miss adds
+ * one; at BANKD_SECRET_MAX_TRIES the credential is locked and nothing is compared any more. */
+enum bankd_secret_result bankd_secret_check(const char *const *secrets, const uint8_t *const *stored,
+					    const size_t *stored_len, size_t n, int *failures);
+
+#endif

@@ -1,0 +1,23 @@
+# kinko-bankd: the reference bank (EST enrollment, CA, CRL, mTLS logon). Everything but the CLI
+# is a convenience library so the unit tests link the same code.
+BANKD_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
+BANKD_LIBS = tools/bankd/libbankd.la $(LIBEVENT_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS)
+noinst_LTLIBRARIES += tools/bankd/libbankd.la
+tools_bankd_libbankd_la_SOURCES = \
+	tools/bankd/bankd_db.c tools/bankd/bankd_db.h \
+	tools/bankd/bankd_secret.c tools/bankd/bankd_secret.h \
+	tools/bankd/bankd_ca.c tools/bankd/bankd_ca.h \
+	tools/bankd/bankd_rules.c tools/bankd/bankd_rules.h \
+	tools/bankd/bankd_contract.c tools/bankd/bankd_contract.h \
+	tools/bankd/bankd_est.c tools/bankd/bankd_est.h \
+	tools/bankd/bankd_logon.c tools/bankd/bankd_logon.h \
+	tools/bankd/bankd_admin.c tools/bankd/bankd_admin.h \
+	tools/bankd/bankd_html.c tools/bankd/bankd_html.h \
+	tools/bankd/bankd_http.c tools/bankd/bankd_http.h \
+	tools/bankd/bankd_util.c tools/bankd/bankd_util.h
+tools_bankd_libbankd_la_CFLAGS = $(BANKD_CFLAGS)
+
+bin_PROGRAMS += kinko-bankd
+kinko_bankd_SOURCES = tools/bankd/bankd_main.c
+kinko_bankd_CFLAGS = $(BANKD_CFLAGS)
+kinko_bankd_LDADD = $(BANKD_LIBS)
