@@ -106,6 +106,10 @@ void mod_usb_scan(bool events)
 	if (!u)
 		return;
 	pthread_mutex_lock(&u->lock);
+	/* What is plugged in when we first look is the starting state, not news (as the
+	 * first presence answer of any slot). */
+	if (!u->ctx)
+		events = false;
 	if (!mod_usb_ready(u)) {
 		pthread_mutex_unlock(&u->lock);
 		return;

@@ -86,21 +86,24 @@ static void tr_usb_close(tr_transport *t)
 	u->buf_used = 0;
 }
 
-/* The token in our port now, referenced; NULL when none. */
-static libusb_device *tr_usb_in_port(tr_usb *u)
+/* The token in our port now, referenced, into *found (NULL when none). TR_ERR_IO when the
+ * devices cannot be listed: that says nothing about our token. */
+static tr_status tr_usb_in_port(tr_usb *u, libusb_device **found)
 {
-	libusb_device **list, *found = NULL;
+	libusb_device **list;
 	char id[TR_USB_ID_MAX];
 	int n, i;
 
+	*found = NULL;
 	n = tr_usb_enumerate(u->ctx, u->vid, u->pid, &list);
-	for (i = 0; i < n && !found; i++) {
+	if (n < 0)
+		return TR_ERR_IO;
+	for (i = 0; i < n && !*found; i++) {
 		if (tr_usb_port_id(list[i], id, sizeof(id)) == 0 && strcmp(id, u->base.id) == 0)
-			found = libusb_ref_device(list[i]);
+			*found = libusb_ref_device(list[i]);
 	}
-	if (n >= 0)
-		tr_usb_list_free(list);
-	return found;
+	tr_usb_list_free(list);
+	return TR_OK;
 }
 
 /* Is the token we talk to still in our port? A re-plug makes a new libusb_device, maybe
@@ -109,8 +112,11 @@ static libusb_device *tr_usb_in_port(tr_usb *u)
  * silent switch to another token with the PIN of the old one. */
 static tr_status tr_usb_locate(tr_usb *u)
 {
-	libusb_device *now = tr_usb_in_port(u);
+	libusb_device *now;
+	tr_status st = tr_usb_in_port(u, &now);
 
+	if (st != TR_OK)
+		return st;
 	if (u->dev) {
 		bool same = now == u->dev;
 

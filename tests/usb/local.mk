@@ -19,10 +19,16 @@ tests_usb_test_usb_card_CFLAGS = $(USB_TEST_CFLAGS)
 tests_usb_test_usb_card_LDADD = $(USB_TEST_LDADD)
 
 # The module (dlopen'd, its own libusb) over emulated USB tokens; pkcs11-tool in a child.
-check_PROGRAMS += tests/usb/test_usb_module
-TESTS += tests/usb/test_usb_module
-tests_usb_test_usb_module_SOURCES = tests/usb/test_usb_module.c $(USB_TEST_UTIL) \
+USB_P11_TEST_SOURCES = tests/usb/usb_p11_fixture.c tests/usb/usb_p11_fixture.h $(USB_TEST_UTIL) \
 	$(P11_OBJ_TEST_UTIL) $(P11_SIG_TEST_UTIL) $(P11_CARD_TEST_UTIL)
+USB_P11_TEST_LDADD = tests/pkcs11/libp11test.la $(USB_TEST_LDADD) -ldl
+check_PROGRAMS += tests/usb/test_usb_module tests/usb/test_usb_tool
+TESTS += tests/usb/test_usb_module tests/usb/test_usb_tool
+tests_usb_test_usb_module_SOURCES = tests/usb/test_usb_module.c $(USB_P11_TEST_SOURCES)
 tests_usb_test_usb_module_CFLAGS = $(USB_TEST_CFLAGS) $(P11KIT_CFLAGS)
-tests_usb_test_usb_module_LDADD = tests/pkcs11/libp11test.la $(USB_TEST_LDADD) -ldl
+tests_usb_test_usb_module_LDADD = $(USB_P11_TEST_LDADD)
 EXTRA_tests_usb_test_usb_module_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
+tests_usb_test_usb_tool_SOURCES = tests/usb/test_usb_tool.c $(USB_P11_TEST_SOURCES)
+tests_usb_test_usb_tool_CFLAGS = $(USB_TEST_CFLAGS) $(P11KIT_CFLAGS)
+tests_usb_test_usb_tool_LDADD = $(USB_P11_TEST_LDADD)
+EXTRA_tests_usb_test_usb_tool_DEPENDENCIES = pkcs11/libkinko-pkcs11.la

@@ -480,7 +480,9 @@ static void hotplug_sees(fx *f, bool polling)
 	int i, r = 0;
 
 	assert_non_null(h);
-	assert_int_equal(usb_hotplug_uses_callbacks(h), !polling);
+	/* Without libusb hot-plug support the watcher polls: the same must hold. */
+	assert_int_equal(usb_hotplug_uses_callbacks(h),
+	                 !polling && libusb_has_capability(LIBUSB_CAP_HAS_HOTPLUG));
 	seen = usb_hotplug_generation(h);
 	assert_int_equal(usb_hotplug_wait(h, &seen, 0), 0);
 	assert_int_equal(usb_hotplug_wait(h, &seen, 100), 0);
@@ -546,8 +548,6 @@ static void hotplug_cancel_wakes_a_blocked_waiter(void **state)
 
 static void hotplug_callbacks_see_removal_and_insertion(void **state)
 {
-	if (!libusb_has_capability(LIBUSB_CAP_HAS_HOTPLUG))
-		skip();
 	hotplug_sees(*state, false);
 }
 

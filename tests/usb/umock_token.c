@@ -18,11 +18,36 @@ static int umock_find_asan(struct dl_phdr_info *info, size_t size, void *data)
 	char **path = data;
 
 	(void)size;
-	if (info->dlpi_name && strstr(info->dlpi_name, "libasan.so")) {
+	if (info->dlpi_name && (strstr(info->dlpi_name, "libasan.so") ||
+	                        strstr(info->dlpi_name, "libclang_rt.asan"))) {
 		*path = g_strdup(info->dlpi_name);
 		return 1;
 	}
 	return 0;
+}
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UMOCK_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define UMOCK_ASAN 1
+#endif
+
+bool umock_asan_static(void)
+{
+#ifdef UMOCK_ASAN
+	char *asan = NULL;
+	bool shared;
+
+	dl_iterate_phdr(umock_find_asan, &asan);
+	shared = asan != NULL;
+	g_free(asan);
+	return !shared;
+#else
+	return false;
+#endif
 }
 
 int umock_bed_reexec(char **argv)

@@ -26,6 +26,10 @@ typedef struct umock_token umock_token;
  * program is sanitized) unless it already is. Returns only when already preloaded; -1
  * when the re-exec failed. */
 int umock_bed_reexec(char **argv);
+/* Is this program built with ASan linked in statically (clang's default)? Then another
+ * program (pkcs11-tool) cannot load sanitized code such as the module: no shared ASan
+ * runtime exists to preload for it. */
+bool umock_asan_static(void);
 
 /* A testbed with a USB root hub (bus 1). NULL on failure. */
 umock_bed *umock_bed_new(void);
