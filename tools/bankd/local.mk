@@ -21,3 +21,4 @@ bin_PROGRAMS += kinko-bankd
 kinko_bankd_SOURCES = tools/bankd/bankd_main.c
 kinko_bankd_CFLAGS = $(BANKD_CFLAGS)
 kinko_bankd_LDADD = $(BANKD_LIBS)
+dist_man1_MANS += doc/kinko-bankd.1

@@ -1,0 +1,420 @@
+# shellcheck shell=bash disable=SC2034  # (variables used by the sourcing scripts)
+# Shared helpers of the kinko CLI tests (tests/cli/) and of demo.sh: a bank (kinko-bankd) and
+# tokens (kinko's emulator behind kinko's module, or SoftHSM2) in one temporary directory,
+# the `kinko` command run as one party (admin / user) with that party's token and secrets,
+# snapshots of the token and the bank (for "nothing changed"), TAP output.
+#
+# Source it from a script run in the build dir (KINKO_BUILDDIR set by the harness):
+#   . "$(dirname "$0")/cli_lib.sh"
+#   tokens_backend kinko          # or softhsm
+#   token_new admin; token_new user
+#   bank_new main; bank_contract main; bank_start main
+#   kinko_as admin enroll --bank "$(bank_url main)" --admin --cacert "$(bank_ca main)"
+# Everything started here is stopped on exit (trap), by its own pid.
+set -u
+
+B="${KINKO_BUILDDIR:-.}"
+KINKO="$B/kinko"
+BANKD="$B/kinko-bankd"
+EMU="$B/kinko-token-emu"
+KINKO_P11="$B/pkcs11/.libs/libkinko-pkcs11.so"
+SOFTHSM_P11=""
+for _m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so \
+	/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so /usr/lib64/pkcs11/libsofthsm2.so; do
+	[ -f "$_m" ] && { SOFTHSM_P11="$_m"; break; }
+done
+T=$(mktemp -d "${TMPDIR:-/tmp}/${CLI_TMP_PREFIX:-kinko-cli}.XXXXXX")
+# kinko's per-bank state (session cookies, pinned CAs) stays in the temp dir.
+KINKO_STATE_DIR="$T/state"
+mkdir -p "$KINKO_STATE_DIR"
+chmod 700 "$KINKO_STATE_DIR"
+export KINKO_STATE_DIR
+TAP_N=0
+
+# --- credentials of the test contract (test values, throwaway banks and tokens only) ---
+CONTRACT=1234567890          # A
+BANK_CODE=0123               # 金庫コード: CN = A + bank code
+CN="$CONTRACT$BANK_CODE"
+CONF_PASSWORD=passw0rdB      # B
+CONTRACT_PIN=4821            # イ
+CONTRACT_CONF_PIN=7390       # ロ
+USER_ID=user01               # ニ
+USER_PIN=5163                # ト
+USER_CONF_PIN=2947           # チ
+# Token secrets: not the factory ones (123456 / 12345678), so no forced first change.
+TOKEN_PIN=24681357
+TOKEN_PUK=86421357
+
+# --- processes: every pid started here, stopped at exit ---
+declare -A TOK_PID=() TOK_URI=() TOK_LABEL=() TOK_DIR=() BANK_PID=() BANK_PORT=()
+CLEANUP_HOOK=""
+cli_cleanup() {
+	local n
+	[ -n "$CLEANUP_HOOK" ] && eval "$CLEANUP_HOOK"
+	for n in "${!BANK_PID[@]}"; do bank_stop "$n"; done
+	for n in "${!TOK_PID[@]}"; do token_stop "$n"; done
+	[ -n "${CLI_KEEP_TMP:-}" ] || rm -rf "$T"
+}
+trap cli_cleanup EXIT
+trap 'exit 1' INT TERM
+
+# --- TAP ---
+plan() { echo "1..$1"; }
+ok() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $1"; }
+not_ok() { TAP_N=$((TAP_N + 1)); echo "not ok $TAP_N - $1"; }
+skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $1 # SKIP $2"; }
+skip_all() { echo "1..0 # SKIP $1"; exit 0; }
+need() { command -v "$1" >/dev/null 2>&1 || skip_all "$1 not installed"; }
+bail() { echo "${BAIL_PREFIX:-Bail out!} $*"; exit 1; }
+# diag FILE [N]: the file's last lines as TAP comments (why a check failed).
+diag() { tail -n "${2:-15}" "$1" 2>/dev/null | awk '{ print "# " $0 }'; }
+# run COMMAND...: output (stdout and stderr) to $T/out, stdout alone to $T/stdout, status RC.
+run() {
+	"$@" >"$T/stdout" 2>"$T/stderr"
+	RC=$?
+	cat "$T/stdout" "$T/stderr" >"$T/out"
+}
+# check NAME COMMAND...: ok when the command succeeds; its output in $T/out.
+check() {
+	local name="$1"
+	shift
+	run "$@"
+	if [ "$RC" -eq 0 ]; then ok "$name"; else not_ok "$name"; echo "# exit $RC: $*"; diag "$T/out"; fi
+}
+# check_out NAME STRING...: ok when $T/out (of the last run) holds every STRING.
+check_out() {
+	local name="$1" s
+	shift
+	for s in "$@"; do
+		if ! grep -qF -- "$s" "$T/out"; then
+			not_ok "$name"
+			echo "# missing: $s"
+			diag "$T/out"
+			return 0
+		fi
+	done
+	ok "$name"
+}
+# check_ok_out NAME STRING...: check_out, and the last run must have succeeded.
+check_ok_out() {
+	if [ "$RC" -ne 0 ]; then
+		not_ok "$1"
+		echo "# exit status $RC"
+		diag "$T/out"
+		return 0
+	fi
+	check_out "$@"
+}
+# check_rc_out NAME RC STRING...: the last run exited with RC and said every STRING.
+check_rc_out() {
+	local name="$1" want="$2"
+	shift 2
+	if [ "$RC" -ne "$want" ]; then
+		not_ok "$name"
+		echo "# exit status $RC, expected $want"
+		diag "$T/out"
+		return 0
+	fi
+	check_out "$name" "$@"
+	[ -z "${CLI_DEBUG:-}" ] || diag "$T/out"
+}
+# check_same NAME FILE1 FILE2: ok when both files are identical (a diff otherwise).
+check_same() {
+	if cmp -s "$2" "$3"; then ok "$1"; else not_ok "$1"; diff "$2" "$3" | head -20 | sed 's/^/# /'; fi
+}
+
+wait_for() { # wait_for TEST-ARGS...: up to 10 s
+	local _
+	for _ in $(seq 200); do
+		test "$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# secrets_write FILE key=value...: a secrets file for `kinko --secrets-file` (mode 0600).
+secrets_write() {
+	local f="$1" kv
+	shift
+	(umask 077 && : >"$f")
+	for kv in "$@"; do printf '%s\n' "$kv" >>"$f"; done
+}
+
+# --- tokens ---
+# tokens_backend kinko|softhsm: which PKCS#11 module the tokens are behind; sets MODULE.
+tokens_backend() {
+	BACKEND="$1"
+	case "$1" in
+	kinko)
+		[ -x "$EMU" ] || bail "$EMU not built"
+		[ -f "$KINKO_P11" ] || bail "$KINKO_P11 not built"
+		MODULE="$KINKO_P11"
+		KINKO_EMU_SOCKETS=""
+		export KINKO_EMU_SOCKETS
+		# No system kinko.conf (no USB scanning, no other sockets).
+		: >"$T/kinko.conf"
+		KINKO_CONF="$T/kinko.conf"
+		export KINKO_CONF
+		;;
+	softhsm)
+		command -v softhsm2-util >/dev/null 2>&1 || skip_all "softhsm2-util not installed"
+		[ -n "$SOFTHSM_P11" ] || skip_all "libsofthsm2.so not found"
+		MODULE="$SOFTHSM_P11"
+		mkdir -p "$T/softhsm/tokens"
+		printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n' \
+			"$T/softhsm/tokens" >"$T/softhsm/softhsm2.conf"
+		SOFTHSM2_CONF="$T/softhsm/softhsm2.conf"
+		export SOFTHSM2_CONF
+		;;
+	*) bail "tokens_backend: unknown backend $1" ;;
+	esac
+}
+
+# uri_escape STRING: RFC 7512 percent-encoding of a token label.
+uri_escape() {
+	local s="$1" out="" c i
+	for ((i = 0; i < ${#s}; i++)); do
+		c="${s:i:1}"
+		case "$c" in
+		[A-Za-z0-9._~-]) out="$out$c" ;;
+		*) out="$out$(printf '%%%02X' "'$c")" ;;
+		esac
+	done
+	printf '%s' "$out"
+}
+
+# token_new NAME [SERIAL]: a fresh token with PIN $TOKEN_PIN, PUK (SoftHSM2: SO PIN) $TOKEN_PUK.
+# kinko: an emulator on $T/tok-NAME/sock (control socket ctl), added to KINKO_EMU_SOCKETS
+# (start every token before the first kinko command). Sets TOK_URI[NAME], TOK_LABEL[NAME].
+token_new() {
+	local name="$1" serial="${2:-}" d="$T/tok-$1"
+	mkdir -p "$d"
+	case "$BACKEND" in
+	kinko)
+		[ -n "$serial" ] || serial=$(( (RANDOM % 90000) * 10 + 100000 + ${#TOK_DIR[@]} ))
+		secrets_write "$d/pin" "$TOKEN_PIN"
+		secrets_write "$d/puk" "$TOKEN_PUK"
+		"$EMU" --state "$d/state" --init --serial "$serial" --pin-file "$d/pin" --puk-file "$d/puk" \
+			>"$d/init.log" 2>&1 || bail "kinko-token-emu --init failed: $(cat "$d/init.log")"
+		TOK_DIR[$name]="$d"
+		token_serve "$name"
+		TOK_LABEL[$name]="kinko PIV #$serial"
+		KINKO_EMU_SOCKETS="${KINKO_EMU_SOCKETS:+$KINKO_EMU_SOCKETS:}$d/sock"
+		;;
+	softhsm)
+		TOK_LABEL[$name]="kinko-$name"
+		softhsm2-util --init-token --free --label "kinko-$name" --pin "$TOKEN_PIN" --so-pin "$TOKEN_PUK" \
+			>"$d/init.log" 2>&1 || bail "softhsm2-util --init-token failed: $(cat "$d/init.log")"
+		TOK_DIR[$name]="$d"
+		;;
+	esac
+	TOK_URI[$name]="pkcs11:token=$(uri_escape "${TOK_LABEL[$name]}")"
+}
+
+# token_serve NAME: (re)start the emulator of an initialised kinko token.
+token_serve() {
+	local d="${TOK_DIR[$1]}"
+	rm -f "$d/sock" "$d/ctl"
+	"$EMU" --state "$d/state" --socket "$d/sock" --control "$d/ctl" >>"$d/emu.log" 2>&1 &
+	TOK_PID[$1]=$!
+	wait_for -S "$d/sock" || { diag "$d/emu.log"; bail "the emulator of $1 did not start"; }
+}
+
+# token_stop NAME: SIGTERM to the emulator (kinko backend; nothing to stop for SoftHSM2).
+token_stop() {
+	local p="${TOK_PID[$1]:-}"
+	[ -n "$p" ] || return 0
+	kill -TERM "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+	unset 'TOK_PID[$1]'
+}
+# token_remove NAME / token_insert NAME: hot-plug (emulator SIGUSR1 / SIGUSR2).
+token_remove() { kill -USR1 "${TOK_PID[$1]}"; }
+token_insert() { kill -USR2 "${TOK_PID[$1]}"; }
+token_uri() { printf '%s' "${TOK_URI[$1]}"; }
+
+# token_save NAME: keep a copy of NAME's token as it is now (kinko: the emulator's state file;
+# SoftHSM2: the whole token directory). token_use_saved NAME: from now on NAME's token is that
+# copy (the same token as it was then); token_use_current NAME: back to the real one.
+token_save() {
+	case "$BACKEND" in
+	kinko) cp "${TOK_DIR[$1]}/state" "${TOK_DIR[$1]}/saved.state" ;;
+	softhsm)
+		rm -rf "$T/softhsm/saved"
+		cp -a "$T/softhsm/tokens" "$T/softhsm/saved"
+		sed "s|^directories.tokendir = .*|directories.tokendir = $T/softhsm/saved|" \
+			"$T/softhsm/softhsm2.conf" >"$T/softhsm/saved.conf"
+		;;
+	esac
+}
+token_use_saved() {
+	local d="${TOK_DIR[$1]}"
+	case "$BACKEND" in
+	kinko)
+		token_stop "$1"
+		"$EMU" --state "$d/saved.state" --socket "$d/saved.sock" >>"$d/emu.log" 2>&1 &
+		TOK_PID[$1]=$!
+		wait_for -S "$d/saved.sock" || bail "the emulator of $1's saved token did not start"
+		KINKO_EMU_SOCKETS=${KINKO_EMU_SOCKETS//"$d/sock"/"$d/saved.sock"}
+		;;
+	softhsm) SOFTHSM2_CONF="$T/softhsm/saved.conf" ;;
+	esac
+}
+token_use_current() {
+	local d="${TOK_DIR[$1]}"
+	case "$BACKEND" in
+	kinko)
+		token_stop "$1"
+		rm -f "$d/saved.sock"
+		KINKO_EMU_SOCKETS=${KINKO_EMU_SOCKETS//"$d/saved.sock"/"$d/sock"}
+		token_serve "$1"
+		;;
+	softhsm) SOFTHSM2_CONF="$T/softhsm/softhsm2.conf" ;;
+	esac
+}
+
+# In a sanitizer build (KINKO_SANITIZED=1) kinko's module is instrumented: an unmodified tool
+# (pkcs11-tool) loads it only with the sanitizer runtime preloaded, the one the module was
+# built against (gcc: the libasan it links; clang: its shared ASan runtime, which carries
+# UBSan's handlers too). Leak checks are the instrumented programs' business, not the tool's.
+SAN_PRELOAD=""
+if [ "${KINKO_SANITIZED:-0}" = 1 ] && [ -f "$KINKO_P11" ]; then
+	SAN_PRELOAD=$(ldd "$KINKO_P11" 2>/dev/null | awk '/lib(asan|ubsan)\.so/ { printf "%s ", $3 }')
+	if [ -z "$SAN_PRELOAD" ] && command -v clang >/dev/null 2>&1; then
+		SAN_PRELOAD=$(clang -print-file-name="libclang_rt.asan-$(uname -m).so")
+		[ -f "$SAN_PRELOAD" ] || SAN_PRELOAD=""
+	fi
+fi
+# need_p11tool_on_kinko: before the plan of a script that inspects kinko's tokens with
+# pkcs11-tool: skips the whole script in a sanitizer build where the runtime cannot be preloaded.
+need_p11tool_on_kinko() {
+	need pkcs11-tool
+	[ "${KINKO_SANITIZED:-0}" = 1 ] || return 0
+	[ -n "$SAN_PRELOAD" ] && LD_PRELOAD="$SAN_PRELOAD" ASAN_OPTIONS=detect_leaks=0 \
+		pkcs11-tool --module "$KINKO_P11" -I 2>/dev/null | grep -q "Manufacturer *kinko" ||
+		skip_all "sanitizer build: pkcs11-tool cannot load the instrumented module (no runtime to preload)"
+}
+# p11tool_as NAME ARGS...: OpenSC's pkcs11-tool on NAME's token (module $MODULE).
+p11tool_as() {
+	if [ -n "$SAN_PRELOAD" ] && [ "$MODULE" = "$KINKO_P11" ]; then
+		LD_PRELOAD="$SAN_PRELOAD" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+			pkcs11-tool --module "$MODULE" --token-label "${TOK_LABEL[$1]}" "${@:2}"
+	else
+		pkcs11-tool --module "$MODULE" --token-label "${TOK_LABEL[$1]}" "${@:2}"
+	fi
+}
+
+# token_objects NAME: the token's objects (type, label, ID), one per line, sorted; logs in with
+# $TOKEN_PIN to see private keys too (a successful login also restores the PIN tries).
+# token_objects_public NAME: the same without login (certificates and public keys).
+token_objects() { p11tool_as "$1" --login --pin "$TOKEN_PIN" --list-objects 2>&1 | token_objects_norm; }
+token_objects_public() { p11tool_as "$1" --list-objects 2>&1 | token_objects_norm; }
+token_objects_norm() {
+	awk '/Object;/ { if (o != "") print o; o = $0 } /label:|ID:|subject:/ { o = o " |" $0 }
+		END { if (o != "") print o }' | tr -s ' ' | sort
+}
+# token_key_count NAME: how many private keys the token holds.
+token_key_count() { token_objects "$1" | grep -c "Private Key Object"; }
+
+# --- banks ---
+# bank_new NAME [NOW] [BANK-CODE]: kinko-bankd init in $T/bank-NAME (clock NOW if given).
+bank_new() {
+	local d="$T/bank-$1"
+	if [ -n "${2:-}" ]; then
+		KINKO_BANKD_NOW="$2" "$BANKD" init --dir "$d" --bank-code "${3:-$BANK_CODE}" \
+			--bank-name "Kinko Shinkin ($1)" >"$T/bank-$1.init.log" 2>&1
+	else
+		"$BANKD" init --dir "$d" --bank-code "${3:-$BANK_CODE}" --bank-name "Kinko Shinkin ($1)" \
+			>"$T/bank-$1.init.log" 2>&1
+	fi || bail "kinko-bankd init failed: $(cat "$T/bank-$1.init.log")"
+}
+bank_dir() { printf '%s' "$T/bank-$1"; }
+bank_ca() { printf '%s' "$T/bank-$1/ca.crt"; }
+# bank_contract NAME [CONTRACT] [APPLIED] [auto|manual]: the contract with the test secrets;
+# the customer card (kinko-bankd's printout) in $(bank_card NAME [CONTRACT]).
+bank_contract() {
+	local name="$1" id="${2:-$CONTRACT}" applied="${3:-$(date -u +%F)}" approval="${4:-auto}"
+	local d="$T/bank-$1"
+	secrets_write "$d/contract-$id.secrets" "confirmation_password=$CONF_PASSWORD" \
+		"contract_pin=$CONTRACT_PIN" "contract_confirmation_pin=$CONTRACT_CONF_PIN"
+	"$BANKD" contract add --dir "$d" --company "ACME Trading K.K." --contract-id "$id" \
+		--applied "$applied" --approval "$approval" --secrets-file "$d/contract-$id.secrets" \
+		>"$d/card-$id.txt" 2>"$d/contract-$id.log" ||
+		bail "kinko-bankd contract add failed: $(cat "$d/contract-$id.log")"
+}
+bank_card() { printf '%s' "$T/bank-$1/card-${2:-$CONTRACT}.txt"; }
+# card_digits CARDFILE "C3 A7": the digits at those positions of a printed customer card.
+card_digits() {
+	local d="" p
+	for p in $2; do
+		d="$d$(awk -v r="${p:0:1}" -v c="${p:1:1}" '$1 == r { print $(c + 2) }' "$1")"
+	done
+	printf '%s' "$d"
+}
+# bank_start NAME [NOW]: serve on 127.0.0.1:0 (clock NOW if given); bank_url NAME afterwards.
+bank_start() {
+	local d="$T/bank-$1"
+	rm -f "$d.port"
+	if [ -n "${2:-}" ]; then
+		KINKO_BANKD_NOW="$2" "$BANKD" serve --dir "$d" --listen 127.0.0.1:0 --port-file "$d.port" \
+			2>>"$d.log" &
+	else
+		"$BANKD" serve --dir "$d" --listen 127.0.0.1:0 --port-file "$d.port" 2>>"$d.log" &
+	fi
+	BANK_PID[$1]=$!
+	wait_for -s "$d.port" || { diag "$d.log"; bail "kinko-bankd serve ($1) did not start"; }
+	BANK_PORT[$1]=$(cat "$d.port")
+}
+bank_stop() {
+	local p="${BANK_PID[$1]:-}"
+	[ -n "$p" ] || return 0
+	kill -TERM "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+	unset 'BANK_PID[$1]'
+}
+bank_restart() { bank_stop "$1"; bank_start "$@"; }
+bank_url() { printf 'https://localhost:%s' "${BANK_PORT[$1]}"; }
+bank_log() { printf '%s' "$T/bank-$1.log"; }
+# bank_snapshot NAME: the bank's certificates (serial, owner, status) and users (issued day),
+# sorted: equal snapshots mean no certificate was issued, superseded or revoked.
+bank_snapshot() {
+	sqlite3 -readonly "$T/bank-$1/bank.db" \
+		"SELECT 'cert', serial, contract_id, user_id, status FROM cert ORDER BY serial;
+		 SELECT 'user', contract_id, user_id, ifnull(issued_day, '-') FROM user ORDER BY user_id;"
+}
+# bank_failures NAME [USER]: the wrong-answer counter of the contract (or of a user).
+bank_failures() {
+	if [ -n "${2:-}" ]; then
+		sqlite3 -readonly "$T/bank-$1/bank.db" "SELECT failures FROM user WHERE user_id = '$2'"
+	else
+		sqlite3 -readonly "$T/bank-$1/bank.db" "SELECT failures FROM contract WHERE contract_id = '$CONTRACT'"
+	fi
+}
+
+# --- the parties ---
+# party_secrets NAME [CARD-FILE]: the secrets file of the admin ("admin") or of a user (any
+# other name): token PIN and PUK, the bank credentials of the manual (A's PINs イ ロ, or ト チ);
+# the admin's also names the customer card file (card_file=, read by kinko at logon).
+party_secrets() {
+	local f="$T/secrets-$1"
+	if [ "$1" = admin ]; then
+		secrets_write "$f" "token_pin=$TOKEN_PIN" "puk=$TOKEN_PUK" "new_pin=$TOKEN_PIN" "contract_pin=$CONTRACT_PIN" \
+			"contract_confirmation_pin=$CONTRACT_CONF_PIN" "user_pin=$USER_PIN" \
+			"user_confirmation_pin=$USER_CONF_PIN" ${2:+"card_file=$2"}
+	else
+		secrets_write "$f" "token_pin=$TOKEN_PIN" "puk=$TOKEN_PUK" "new_pin=$TOKEN_PIN" "user_pin=$USER_PIN" \
+			"user_confirmation_pin=$USER_CONF_PIN"
+	fi
+	printf '%s' "$f"
+}
+# kinko_as NAME SUBCOMMAND ARGS...: `kinko` as that party: NAME's token on $MODULE, NAME's
+# secrets file ($T/secrets-NAME unless KINKO_SECRETS is set). Run without a controlling
+# terminal (setsid), so a secret missing from the file fails instead of prompting, and under
+# a time limit (KINKO_TIMEOUT seconds, default 60), so a hang fails the one command.
+kinko_as() {
+	local name="$1"
+	shift
+	[ -f "$T/secrets-$name" ] || party_secrets "$name" >/dev/null
+	timeout -k 5 "${KINKO_TIMEOUT:-60}" setsid -w "$KINKO" --module "$MODULE" --token "${TOK_URI[$name]}" \
+		--secrets-file "${KINKO_SECRETS:-$T/secrets-$name}" "$@"
+}

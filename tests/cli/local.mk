@@ -1,0 +1,39 @@
+# kinko CLI tests (seed flows on the module and on SoftHSM2, unhappy paths).
+# token list/info, certs, pin check/change/unblock, forced change, help (C1).
+TESTS += tests/cli/test_cli_token.sh
+EXTRA_DIST += tests/cli/test_cli_token.sh
+# logon, status, admin operations, logoff against kinko-bankd, on the module and SoftHSM2 (C3).
+TESTS += tests/cli/test_cli_logon.sh
+EXTRA_DIST += tests/cli/test_cli_logon.sh
+# enroll (admin, key types, CA kept, Retry-After) and its rollback on every failure, on the
+# module and SoftHSM2 (C2).
+TESTS += tests/cli/test_cli_enroll.sh
+EXTRA_DIST += tests/cli/test_cli_enroll.sh
+# The seed flow end to end (the same script body on kinko's module + emulators and on SoftHSM2),
+# renewal, the unhappy paths; cli_lib.sh and flow.sh are shared with demo.sh (C4).
+CLI_FLOW_TESTS = tests/cli/test_cli_flow_kinko.sh tests/cli/test_cli_flow_softhsm.sh \
+	tests/cli/test_cli_renew.sh tests/cli/test_cli_renew_softhsm.sh tests/cli/test_cli_unhappy.sh \
+	tests/cli/test_cli_removal.sh
+TESTS += $(CLI_FLOW_TESTS)
+EXTRA_DIST += $(CLI_FLOW_TESTS) tests/cli/cli_lib.sh tests/cli/flow.sh
+# kinko's PKCS#11 layer on kinko's module and on SoftHSM2: generate, sign, certificates, full (C1).
+check_PROGRAMS += tests/cli/kinko-p11-check
+tests_cli_kinko_p11_check_SOURCES = tests/cli/kinko_p11_check.c \
+	tools/kinko/kinko_p11.c tools/kinko/kinko_p11_keys.c tools/kinko/kinko_pin.c tools/kinko/kinko_msg.c
+tests_cli_kinko_p11_check_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) -I$(top_srcdir)/tools/kinko
+tests_cli_kinko_p11_check_LDADD = $(OPENSSL_LIBS) $(P11KIT_LIBS)
+TESTS += tests/cli/test_cli_p11.sh
+EXTRA_DIST += tests/cli/test_cli_p11.sh
+# renew step by step: out of reach, the old key removed after the logon, a failed logon keeps
+# both; on the module and SoftHSM2 (C2).
+TESTS += tests/cli/test_cli_renew_steps.sh
+EXTRA_DIST += tests/cli/test_cli_renew_steps.sh
+# kinko's CSR (signed through the PKCS#11 layer: a software key in its place) and EST answer
+# parsing, Retry-After (C2).
+check_PROGRAMS += tests/cli/test_kinko_csr_est
+tests_cli_test_kinko_csr_est_SOURCES = tests/cli/test_kinko_csr_est.c \
+	tools/kinko/kinko_csr.c tools/kinko/kinko_est.c
+tests_cli_test_kinko_csr_est_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(LIBCURL_CFLAGS) \
+	$(CMOCKA_CFLAGS) -I$(top_srcdir)/tools/kinko
+tests_cli_test_kinko_csr_est_LDADD = $(OPENSSL_LIBS) $(LIBCURL_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/cli/test_kinko_csr_est

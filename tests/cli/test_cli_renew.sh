@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Renewal end to end (S6, the manuals' "migration") on kinko's module and emulated tokens:
+# after the seed flow, `kinko renew` gives the user and then the admin a new key and
+# certificate (EST simplereenroll over mTLS with the current one); the new one logs on, the
+# old key and certificate are gone from the token, the bank revoked the old certificate (CRL),
+# and the old certificate is refused at logon: a copy of the token taken before the renewal,
+# which still holds the old key, cannot log on any more. test_cli_renew_softhsm.sh: the same
+# on SoftHSM2.
+. "$(dirname "$0")/cli_lib.sh"
+. "$(dirname "$0")/flow.sh"
+need_p11tool_on_kinko
+need sqlite3
+need openssl
+[ -x "$KINKO" ] || bail "$KINKO not built"
+
+plan $((FLOW_TESTS_all - FLOW_TESTS_user_logon + FLOW_TESTS_renewal))
+flow_start kinko
+flow_admin_enroll
+flow_admin_logon
+flow_user_register
+flow_user_issue
+flow_admin_logoff
+flow_user_enroll
+flow_renewal

@@ -1,0 +1,532 @@
+/* The bank's JSON API over mutual TLS with the token key: requests, the session file, and the
+ * logon itself (PIN, then the admin's customer-card digits). The commands are in
+ * kinko_bank_cmd.c. */
+#include "kinko_bank.h"
+#include "kinko_bank_int.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#define REPLY_MAX (1024 * 1024) /* the bank's answers are small: more is not the bank */
+#define CARD_ROWS 5
+#define CARD_COLS 10
+
+int kinko_bank_host_port(const char *bank_url, char *out, size_t len)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
+	int rc = -1;
+	if (u == NULL || curl_url_set(u, CURLUPART_URL, bank_url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK)
+		goto out;
+	if (strcmp(scheme, "https") != 0 || (strcmp(path, "/") != 0 && path[0] != '\0'))
+		goto out;
+	/* The name of a file: letters, digits, '.', '-' only ('_' separates the port). */
+	for (const char *p = host; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-')
+			goto out;
+	int n = snprintf(out, len, "%s_%s", host, port);
+	rc = n > 0 && (size_t)n < len ? 0 : -1;
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+/* $KINKO_STATE_DIR/sub, else $HOME/fallback/sub. */
+static int bank_dir(const char *fallback, const char *sub, char *out, size_t len)
+{
+	const char *state = getenv("KINKO_STATE_DIR"), *home = getenv("HOME");
+	int n;
+	if (state != NULL && state[0] != '\0')
+		n = snprintf(out, len, "%s%s%s", state, sub[0] ? "/" : "", sub);
+	else if (home != NULL && home[0] != '\0')
+		n = snprintf(out, len, "%s/%s%s%s", home, fallback, sub[0] ? "/" : "", sub);
+	else
+		return -1;
+	return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+int kinko_bank_ca_path(const char *bank_url, char *out, size_t len)
+{
+	char hp[256], dir[3072];
+	if (kinko_bank_host_port(bank_url, hp, sizeof hp) != 0 ||
+	    bank_dir(".config/kinko", "banks", dir, sizeof dir) != 0)
+		return -1;
+	int n = snprintf(out, len, "%s/%s.pem", dir, hp);
+	return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+int bank_session_path(const char *bank_url, char *out, size_t len)
+{
+	char hp[256], dir[3072];
+	if (kinko_bank_host_port(bank_url, hp, sizeof hp) != 0 ||
+	    bank_dir(".cache/kinko", "", dir, sizeof dir) != 0)
+		return -1;
+	int n = snprintf(out, len, "%s/session-%s", dir, hp);
+	return n > 0 && (size_t)n < len ? 0 : -1;
+}
+
+/* mkdir -p with mode 0700 for the directories kinko creates. */
+static int bank_mkdirs(const char *path)
+{
+	char tmp[4096];
+	if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp)
+		return -1;
+	for (char *p = tmp + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return 0;
+}
+
+int bank_session_save(const kinko_bank *b)
+{
+	char tmp[4200];
+	if (bank_mkdirs(b->session_path) != 0 ||
+	    snprintf(tmp, sizeof tmp, "%s.tmp", b->session_path) >= (int)sizeof tmp)
+		return -1;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	char id[2 * sizeof b->key_id + 1];
+	for (size_t i = 0; i < b->key_id_len; i++)
+		snprintf(id + 2 * i, 3, "%02x", b->key_id[i]);
+	id[2 * b->key_id_len] = '\0';
+	int ok = dprintf(fd, "bank=%s\nkey_id=%s\nsession=%s\n", b->url, id, b->session) > 0;
+	ok = fsync(fd) == 0 && ok;
+	ok = close(fd) == 0 && ok;
+	if (!ok || rename(tmp, b->session_path) != 0) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static int hexval(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int bank_session_load(kinko_bank *b)
+{
+	FILE *f = fopen(b->session_path, "re");
+	if (f == NULL)
+		return -1;
+	char line[1024];
+	int have = 0;
+	while (fgets(line, sizeof line, f) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (strncmp(line, "session=", 8) == 0 && strlen(line + 8) == 32) {
+			memcpy(b->session, line + 8, 33);
+			have |= 1;
+		} else if (strncmp(line, "key_id=", 7) == 0) {
+			const char *h = line + 7;
+			size_t n = strlen(h);
+			if (n % 2 != 0 || n / 2 > sizeof b->key_id)
+				continue;
+			b->key_id_len = n / 2;
+			for (size_t i = 0; i < n / 2; i++) {
+				int hi = hexval(h[2 * i]), lo = hexval(h[2 * i + 1]);
+				if (hi < 0 || lo < 0)
+					b->key_id_len = 0;
+				else
+					b->key_id[i] = (unsigned char)(hi << 4 | lo);
+			}
+			have |= 2;
+		}
+	}
+	fclose(f);
+	OPENSSL_cleanse(line, sizeof line);
+	return have == 3 ? 0 : -1;
+}
+
+void bank_session_forget(kinko_bank *b)
+{
+	OPENSSL_cleanse(b->session, sizeof b->session);
+	unlink(b->session_path);
+}
+
+struct reply {
+	char *buf;
+	size_t len;
+};
+
+static size_t bank_write_cb(char *data, size_t size, size_t n, void *arg)
+{
+	struct reply *r = arg;
+	size_t add = size * n;
+	if (add > REPLY_MAX - r->len)
+		return 0;
+	/* Not realloc: the answer holds the session token, and no copy may stay behind. */
+	char *p = malloc(r->len + add + 1);
+	if (p == NULL)
+		return 0;
+	if (r->buf != NULL) {
+		memcpy(p, r->buf, r->len);
+		OPENSSL_cleanse(r->buf, r->len);
+		free(r->buf);
+	}
+	memcpy(p + r->len, data, add);
+	r->buf = p;
+	r->len += add;
+	p[r->len] = '\0';
+	return add;
+}
+
+/* A transport failure in the user's terms. */
+static int bank_curl_error(const kinko_bank *b, CURLcode rc, const char *errbuf)
+{
+	const char *detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
+	switch (rc) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+		kinko_err(b->ctx, detail, "the server at %s is not the bank: its TLS certificate is not "
+			  "from the bank's CA", b->url);
+		return KINKO_EXIT_VERIFY;
+	case CURLE_SSL_CERTPROBLEM:
+		kinko_err(b->ctx, detail, "the token key could not be used for the TLS connection");
+		return KINKO_EXIT_TOKEN;
+	case CURLE_SSL_CACERT_BADFILE:
+		kinko_err(b->ctx, detail, "cannot read the bank's CA certificate %s", b->cacert);
+		return KINKO_EXIT_FAIL;
+	default:
+		kinko_err(b->ctx, detail, "cannot reach the bank at %s", b->url);
+		return KINKO_EXIT_NETWORK;
+	}
+}
+
+/* Wipe the secrets of a request body before it is freed. */
+static void bank_json_wipe(json_t *j)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach(j, k, v)
+		if (json_is_string(v))
+			OPENSSL_cleanse((char *)json_string_value(v), json_string_length(v));
+}
+
+int bank_call(kinko_bank *b, const char *method, const char *path, json_t *body, long *status,
+	      json_t **out)
+{
+	*out = NULL;
+	*status = 0;
+	char url[2048], errbuf[CURL_ERROR_SIZE] = "", cookie[64];
+	size_t ul = strlen(b->url);
+	while (ul > 0 && b->url[ul - 1] == '/')
+		ul--;
+	if (snprintf(url, sizeof url, "%.*s%s", (int)ul, b->url, path) >= (int)sizeof url)
+		return KINKO_EXIT_USAGE;
+	CURL *c = curl_easy_init();
+	if (c == NULL)
+		return KINKO_EXIT_FAIL;
+	struct reply r = { NULL, 0 };
+	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
+	struct curl_slist *h2 = hdr ? curl_slist_append(hdr, "Accept: application/json") : NULL;
+	char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+	int rc = KINKO_EXIT_FAIL;
+	if (h2 == NULL || (body != NULL && text == NULL) ||
+	    kinko_tls_setup(b->ctx, b->tls, c, b->cacert) != KINKO_EXIT_OK)
+		goto out;
+	hdr = h2;
+	CURLcode e = CURLE_OK;
+	e = e ? e : curl_easy_setopt(c, CURLOPT_URL, url);
+	e = e ? e : curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	e = e ? e : curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, bank_write_cb);
+	e = e ? e : curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+	e = e ? e : curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	e = e ? e : curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 15L);
+	e = e ? e : curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	e = e ? e : curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (strcmp(method, "POST") == 0)
+		e = e ? e : curl_easy_setopt(c, CURLOPT_POSTFIELDS, text != NULL ? text : "{}");
+	if (b->session[0] != '\0') {
+		snprintf(cookie, sizeof cookie, "kinko_session=%s", b->session);
+		e = e ? e : curl_easy_setopt(c, CURLOPT_COOKIE, cookie);
+	}
+	if (e != CURLE_OK) {
+		kinko_err(b->ctx, curl_easy_strerror(e), "cannot set up the request");
+		goto out;
+	}
+	e = curl_easy_perform(c);
+	if (e != CURLE_OK) {
+		rc = bank_curl_error(b, e, errbuf);
+		goto out;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	json_error_t je;
+	*out = r.buf != NULL ? json_loadb(r.buf, r.len, 0, &je) : NULL;
+	if (*out == NULL || !json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		char d[32];
+		snprintf(d, sizeof d, "HTTP %ld", *status);
+		kinko_err(b->ctx, d, "the bank's answer to %s is not understood", path);
+		goto out;
+	}
+	rc = KINKO_EXIT_OK;
+out:
+	if (text != NULL) {
+		OPENSSL_cleanse(text, strlen(text));
+		free(text);
+	}
+	if (body != NULL)
+		bank_json_wipe(body);
+	if (r.buf != NULL)
+		OPENSSL_cleanse(r.buf, r.len);
+	free(r.buf);
+	curl_slist_free_all(hdr);
+	curl_easy_cleanup(c);
+	return rc;
+}
+
+int bank_refused(kinko_bank *b, long status, json_t *reply)
+{
+	const char *why = json_string_value(json_object_get(reply, "error"));
+	char d[32];
+	snprintf(d, sizeof d, "HTTP %ld", status);
+	if (status == 401 && why != NULL &&
+	    (strcmp(why, "not logged on") == 0 || strstr(why, "session expired") != NULL)) {
+		bank_session_forget(b);
+		kinko_err(b->ctx, d, "not logged on to the bank (%s): run kinko logon --bank %s", why,
+			  b->url);
+		return KINKO_EXIT_BANK;
+	}
+	kinko_err(b->ctx, d, "the bank refused: %s", why != NULL ? why : "no reason given");
+	return status >= 400 && status < 500 ? KINKO_EXIT_BANK : KINKO_EXIT_FAIL;
+}
+
+/* The card_file= line of the secrets file (a path, not a secret). 1 found, 0 not. */
+static int bank_card_file(const kinko_ctx *ctx, char *out, size_t len)
+{
+	if (ctx->secrets_file == NULL)
+		return 0;
+	FILE *f = fopen(ctx->secrets_file, "re");
+	if (f == NULL)
+		return 0;
+	char line[4200];
+	int found = 0;
+	while (!found && fgets(line, sizeof line, f) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (strncmp(line, "card_file=", 10) == 0 && line[10] != '\0' &&
+		    snprintf(out, len, "%s", line + 10) < (int)len)
+			found = 1;
+	}
+	OPENSSL_cleanse(line, sizeof line);
+	fclose(f);
+	return found;
+}
+
+/* The grid kinko-bankd prints at `contract add`: a header of column numbers 0-9, then rows
+ * "A d d d d d d d d d d" to "E …". Other lines are ignored. */
+int bank_card_parse(const char *text, char grid[CARD_ROWS * CARD_COLS])
+{
+	int rows = 0;
+	while (*text != '\0') {
+		const char *p = text;
+		const char *end = strchr(text, '\n');
+		size_t n = end != NULL ? (size_t)(end - text) : strlen(text);
+		text += n + (end != NULL);
+		while (p < text && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p >= text || *p < 'A' || *p >= 'A' + CARD_ROWS || (p[1] != ' ' && p[1] != '\t'))
+			continue;
+		int row = *p - 'A', col = 0;
+		char digits[CARD_COLS];
+		for (p++; p < text && *p != '\n'; p++) {
+			if (*p == ' ' || *p == '\t' || *p == '\r')
+				continue;
+			if (!isdigit((unsigned char)*p) || col == CARD_COLS)
+				break;
+			digits[col++] = *p;
+		}
+		if (col == CARD_COLS && (p >= text || *p == '\n')) {
+			memcpy(grid + row * CARD_COLS, digits, CARD_COLS);
+			rows |= 1 << row;
+		}
+		OPENSSL_cleanse(digits, sizeof digits);
+	}
+	return rows == (1 << CARD_ROWS) - 1 ? 0 : -1;
+}
+
+/* A position such as "C3": its index in the grid, or -1. */
+static int bank_card_index(const char *pos)
+{
+	if (pos == NULL || strlen(pos) != 2 || pos[0] < 'A' || pos[0] >= 'A' + CARD_ROWS ||
+	    !isdigit((unsigned char)pos[1]))
+		return -1;
+	return (pos[0] - 'A') * CARD_COLS + (pos[1] - '0');
+}
+
+/* The digits at the two positions the bank names: from the card file, or asked. */
+static int bank_card_digits(kinko_bank *b, const char *p1, const char *p2, char digits[3])
+{
+	char path[4096], text[4096], grid[CARD_ROWS * CARD_COLS];
+	int i1 = bank_card_index(p1), i2 = bank_card_index(p2), rc = KINKO_EXIT_OK;
+	if (i1 < 0 || i2 < 0) {
+		kinko_err(b->ctx, NULL, "the bank asked for card positions that do not exist");
+		return KINKO_EXIT_FAIL;
+	}
+	if (bank_card_file(b->ctx, path, sizeof path)) {
+		kinko_progress(b->ctx, "customer card: the bank asks for the digits at %s and %s (read from %s)\n",
+			       p1, p2, path);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, text, sizeof text - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		text[n > 0 ? n : 0] = '\0';
+		if (n < 0) {
+			kinko_err(b->ctx, NULL, "cannot read the customer card file %s", path);
+			rc = KINKO_EXIT_USAGE;
+		} else if (bank_card_parse(text, grid) != 0) {
+			kinko_err(b->ctx, NULL, "%s is not a customer card as kinko-bankd prints it", path);
+			rc = KINKO_EXIT_USAGE;
+		} else {
+			digits[0] = grid[i1];
+			digits[1] = grid[i2];
+			digits[2] = '\0';
+		}
+	} else {
+		char prompt[64];
+		snprintf(prompt, sizeof prompt, "customer card: digits at %s and %s", p1, p2);
+		rc = kinko_secret_read(b->ctx, "card_digits", prompt, text, sizeof text);
+		size_t k = 0;
+		for (const char *p = text; rc == KINKO_EXIT_OK && *p != '\0'; p++)
+			if (isdigit((unsigned char)*p) && k < 3)
+				digits[k++] = *p;
+			else if (*p != ' ')
+				k = 3;
+		if (rc == KINKO_EXIT_OK && k != 2) {
+			kinko_err(b->ctx, NULL, "enter the two digits of the card, e.g. 47");
+			rc = KINKO_EXIT_USAGE;
+		}
+		digits[2] = '\0';
+	}
+	OPENSSL_cleanse(text, sizeof text);
+	OPENSSL_cleanse(grid, sizeof grid);
+	return rc;
+}
+
+/* The role the certificate was issued for: OU "admin" or a user ID. */
+static int bank_is_admin(const kinko_keyobj *k)
+{
+	char ou[64];
+	X509_NAME *n = X509_get_subject_name(k->x509);
+	return X509_NAME_get_text_by_NID(n, NID_organizationalUnitName, ou, sizeof ou) > 0 &&
+	       strcmp(ou, "admin") == 0;
+}
+
+static int bank_otp(kinko_bank *b, json_t **reply, long *status)
+{
+	json_t *pos = json_object_get(json_object_get(*reply, "otp"), "positions");
+	const char *id = json_string_value(json_object_get(*reply, "logon_id"));
+	const char *p1 = json_string_value(json_array_get(pos, 0));
+	const char *p2 = json_string_value(json_array_get(pos, 1));
+	char digits[3] = "", logon_id[40];
+	if (id == NULL || p1 == NULL || p2 == NULL || strlen(id) >= sizeof logon_id) {
+		kinko_err(b->ctx, NULL, "the bank's one-time password request is not understood");
+		return KINKO_EXIT_FAIL;
+	}
+	snprintf(logon_id, sizeof logon_id, "%s", id);
+	int rc = bank_card_digits(b, p1, p2, digits);
+	json_decref(*reply);
+	*reply = NULL;
+	if (rc != KINKO_EXIT_OK)
+		return rc;
+	json_t *body = json_pack("{s:s,s:s}", "logon_id", logon_id, "digits", digits);
+	OPENSSL_cleanse(digits, sizeof digits);
+	if (body == NULL)
+		return KINKO_EXIT_FAIL;
+	rc = bank_call(b, "POST", "/api/logon/otp", body, status, reply);
+	json_decref(body);
+	return rc;
+}
+
+int bank_logon(kinko_bank *b, const kinko_keyobj *k, json_t **status_out)
+{
+	*status_out = NULL;
+	int admin = bank_is_admin(k);
+	char pin[KINKO_SECRET_MAX];
+	int rc = kinko_secret_read(b->ctx, admin ? "contract_pin" : "user_pin",
+				   admin ? "contract PIN (イ)" : "user PIN (ト)", pin, sizeof pin);
+	if (rc != KINKO_EXIT_OK)
+		return rc;
+	json_t *body = json_pack("{s:s}", "pin", pin), *reply = NULL;
+	OPENSSL_cleanse(pin, sizeof pin);
+	if (body == NULL)
+		return KINKO_EXIT_FAIL;
+	long status;
+	b->session[0] = '\0';
+	rc = bank_call(b, "POST", "/api/logon", body, &status, &reply);
+	json_decref(body);
+	if (rc == KINKO_EXIT_OK && status == 200 && json_object_get(reply, "otp") != NULL)
+		rc = bank_otp(b, &reply, &status);
+	if (rc != KINKO_EXIT_OK) {
+		json_decref(reply);
+		return rc;
+	}
+	if (status != 200) {
+		rc = bank_refused(b, status, reply);
+		json_decref(reply);
+		return rc;
+	}
+	const char *s = json_string_value(json_object_get(reply, "session"));
+	json_t *st = json_object_get(reply, "status");
+	if (s == NULL || strlen(s) != 32 || !json_is_object(st)) {
+		json_decref(reply);
+		kinko_err(b->ctx, NULL, "the bank's logon answer is not understood");
+		return KINKO_EXIT_FAIL;
+	}
+	memcpy(b->session, s, 33);
+	*status_out = json_incref(st);
+	json_decref(reply);
+	return KINKO_EXIT_OK;
+}
+
+int kinko_bank_logon_check(kinko_ctx *ctx, const char *bank_url, const char *cacert,
+			   const kinko_keyobj *k)
+{
+	kinko_bank b;
+	char ca[4096];
+	memset(&b, 0, sizeof b);
+	b.ctx = ctx;
+	b.url = bank_url;
+	if (cacert == NULL) {
+		if (kinko_bank_ca_path(bank_url, ca, sizeof ca) != 0) {
+			kinko_err(ctx, NULL, "%s is not a bank URL (https://host[:port])", bank_url);
+			return KINKO_EXIT_USAGE;
+		}
+		cacert = ca;
+	}
+	b.cacert = cacert;
+	int rc = kinko_tls_open(ctx, k, &b.tls);
+	json_t *st = NULL, *reply = NULL;
+	if (rc == KINKO_EXIT_OK)
+		rc = bank_logon(&b, k, &st);
+	json_decref(st);
+	long status;
+	if (rc == KINKO_EXIT_OK && bank_call(&b, "POST", "/api/logoff", NULL, &status, &reply) == KINKO_EXIT_OK &&
+	    status != 200)
+		kinko_progress(ctx, "the bank did not end the check's session; it ends after 10 minutes idle\n");
+	json_decref(reply);
+	OPENSSL_cleanse(b.session, sizeof b.session);
+	kinko_tls_free(b.tls);
+	return rc;
+}

@@ -1,0 +1,590 @@
+/* The commands that talk to the bank's JSON API: kinko logon, status, logoff and admin. A
+ * logon keeps its session in a file, so later runs reuse it; the bank binds a session to the
+ * certificate, so every run authenticates with the same token key again. */
+#include "kinko_bank.h"
+#include "kinko_bank_int.h"
+
+#include <dirent.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <p11-kit/uri.h>
+
+typedef struct {
+	const char *bank;
+	const char *cert;
+	const char *cacert;
+	int help;
+	int npos;
+	char **pos; /* the words after the subcommand */
+} bank_opts;
+
+static int opts_parse(kinko_ctx *ctx, int argc, char **argv, bank_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "bank", required_argument, NULL, 'b' }, { "cert", required_argument, NULL, 'c' },
+		{ "cacert", required_argument, NULL, 'a' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	memset(o, 0, sizeof *o);
+	optind = 0;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'b': o->bank = optarg; break;
+		case 'c': o->cert = optarg; break;
+		case 'a': o->cacert = optarg; break;
+		case 'h': o->help = 1; break;
+		default:
+			kinko_err(ctx, NULL, "%s: unknown option or missing value: %s (see kinko %s --help)",
+				  argv[0], argv[optind - 1], argv[0]);
+			return KINKO_EXIT_USAGE;
+		}
+	}
+	o->pos = argv + optind;
+	o->npos = argc - optind;
+	return KINKO_EXIT_OK;
+}
+
+/* Without --bank: the bank of the only session file. */
+static int bank_url_default(kinko_ctx *ctx, char *out, size_t len)
+{
+	char dir[4096];
+	if (bank_session_path("https://x", dir, sizeof dir) != 0)
+		return KINKO_EXIT_USAGE;
+	*strrchr(dir, '/') = '\0';
+	DIR *d = opendir(dir);
+	int found = 0;
+	struct dirent *e;
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, "session-", 8) != 0 || strstr(e->d_name, ".tmp") != NULL)
+			continue;
+		char path[8192], line[1024];
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		FILE *f = fopen(path, "re");
+		while (f != NULL && fgets(line, sizeof line, f) != NULL)
+			if (strncmp(line, "bank=", 5) == 0) {
+				line[strcspn(line, "\r\n")] = '\0';
+				snprintf(out, len, "%s", line + 5);
+				found++;
+			}
+		if (f != NULL)
+			fclose(f);
+	}
+	if (d != NULL)
+		closedir(d);
+	if (found == 1)
+		return KINKO_EXIT_OK;
+	kinko_err(ctx, NULL, found == 0 ? "not logged on to any bank: give --bank URL"
+					: "logged on to several banks: choose one with --bank URL");
+	return KINKO_EXIT_USAGE;
+}
+
+static void day_of(const ASN1_TIME *t, char *out, size_t len)
+{
+	struct tm tm;
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1 || strftime(out, len, "%Y-%m-%d", &tm) == 0)
+		snprintf(out, len, "?");
+}
+
+static void name_cn(const X509_NAME *n, char *out, size_t len)
+{
+	if (X509_NAME_get_text_by_NID((X509_NAME *)n, NID_commonName, out, (int)len) < 0)
+		snprintf(out, len, "(no CN)");
+}
+
+/* Does k match the object URI u (its id and/or label)? */
+static int cert_matches(const kinko_keyobj *k, const char *u)
+{
+	if (strcmp(k->uri, u) == 0)
+		return 1;
+	P11KitUri *uri = p11_kit_uri_new();
+	int ok = uri != NULL && p11_kit_uri_parse(u, P11_KIT_URI_FOR_OBJECT, uri) == P11_KIT_URI_OK;
+	CK_ATTRIBUTE *id = ok ? p11_kit_uri_get_attribute(uri, CKA_ID) : NULL;
+	CK_ATTRIBUTE *label = ok ? p11_kit_uri_get_attribute(uri, CKA_LABEL) : NULL;
+	if (ok && id == NULL && label == NULL)
+		ok = 0;
+	if (ok && id != NULL)
+		ok = id->ulValueLen == k->id_len && memcmp(id->pValue, k->id, k->id_len) == 0;
+	if (ok && label != NULL)
+		ok = label->ulValueLen == strlen(k->label) &&
+		     memcmp(label->pValue, k->label, label->ulValueLen) == 0;
+	p11_kit_uri_free(uri);
+	return ok;
+}
+
+/* "Choose the certificate": --cert, the session's, the only one, or a numbered list on the
+ * terminal. */
+static int cert_choose(kinko_bank *b, const bank_opts *o, kinko_keyobj *objs, size_t n,
+		       const kinko_keyobj **k)
+{
+	size_t idx[64], m = 0;
+	for (size_t i = 0; i < n && m < 64; i++)
+		if (objs[i].x509 != NULL)
+			idx[m++] = i;
+	*k = NULL;
+	for (size_t i = 0; i < m; i++) {
+		const kinko_keyobj *c = &objs[idx[i]];
+		if (o->cert != NULL ? cert_matches(c, o->cert)
+				    : b->key_id_len != 0 && c->id_len == b->key_id_len &&
+					      memcmp(c->id, b->key_id, c->id_len) == 0)
+			*k = c;
+	}
+	if (*k != NULL)
+		return KINKO_EXIT_OK;
+	if (o->cert != NULL || b->key_id_len != 0) {
+		kinko_err(b->ctx, NULL, o->cert != NULL ? "no certificate with its key matches %s (see kinko certs)"
+							: "the certificate of the bank session is no longer on the token%s",
+			  o->cert != NULL ? o->cert : "");
+		return KINKO_EXIT_TOKEN;
+	}
+	if (m == 0) {
+		kinko_err(b->ctx, NULL, "no certificate on the token to log on with: enroll first (kinko enroll)");
+		return KINKO_EXIT_TOKEN;
+	}
+	if (m == 1) {
+		*k = &objs[idx[0]];
+		return KINKO_EXIT_OK;
+	}
+	FILE *tty = isatty(STDIN_FILENO) ? fopen("/dev/tty", "r+e") : NULL;
+	if (tty == NULL) {
+		kinko_err(b->ctx, NULL, "%zu certificates on the token: choose one with --cert pkcs11:... "
+			  "(see kinko certs)", m);
+		return KINKO_EXIT_USAGE;
+	}
+	fprintf(tty, "Choose the certificate:\n");
+	for (size_t i = 0; i < m; i++) {
+		const kinko_keyobj *c = &objs[idx[i]];
+		char cn[128], issuer[128], until[32];
+		name_cn(X509_get_subject_name(c->x509), cn, sizeof cn);
+		name_cn(X509_get_issuer_name(c->x509), issuer, sizeof issuer);
+		day_of(X509_get0_notAfter(c->x509), until, sizeof until);
+		fprintf(tty, "  %zu) %s, issued by %s, valid until %s\n", i + 1, cn, issuer, until);
+	}
+	fprintf(tty, "number: ");
+	fflush(tty);
+	char line[32];
+	unsigned long choice = 0;
+	if (fgets(line, sizeof line, tty) != NULL)
+		choice = strtoul(line, NULL, 10);
+	fclose(tty);
+	if (choice < 1 || choice > m) {
+		kinko_err(b->ctx, NULL, "no certificate chosen");
+		return KINKO_EXIT_USAGE;
+	}
+	*k = &objs[idx[choice - 1]];
+	return KINKO_EXIT_OK;
+}
+
+/* Everything before a request: the bank, its CA, the session (when needed), the token, the
+ * certificate, the token PIN, the TLS key. */
+typedef struct {
+	kinko_bank b;
+	kinko_keyobj *objs;
+	size_t n;
+	const kinko_keyobj *k;
+	char url[2048];
+	char ca[4096];
+	int p11_open;
+} bank_run;
+
+static int run_begin(kinko_ctx *ctx, const bank_opts *o, int need_session, bank_run *r)
+{
+	memset(r, 0, sizeof *r);
+	r->b.ctx = ctx;
+	int rc = KINKO_EXIT_OK;
+	if (o->bank != NULL)
+		snprintf(r->url, sizeof r->url, "%s", o->bank);
+	else if (!need_session)
+		kinko_err(ctx, NULL, "which bank? give --bank https://host:port");
+	if ((o->bank == NULL && !need_session) ||
+	    (o->bank == NULL && (rc = bank_url_default(ctx, r->url, sizeof r->url)) != KINKO_EXIT_OK))
+		return rc != KINKO_EXIT_OK ? rc : KINKO_EXIT_USAGE;
+	r->b.url = r->url;
+	if (bank_session_path(r->url, r->b.session_path, sizeof r->b.session_path) != 0 ||
+	    kinko_bank_ca_path(r->url, r->ca, sizeof r->ca) != 0) {
+		kinko_err(ctx, NULL, "%s is not a bank URL (https://host[:port])", r->url);
+		return KINKO_EXIT_USAGE;
+	}
+	if (o->cacert != NULL)
+		snprintf(r->ca, sizeof r->ca, "%s", o->cacert);
+	if (access(r->ca, R_OK) != 0) {
+		kinko_err(ctx, NULL, "no CA certificate for %s: give --cacert FILE (kinko enroll keeps "
+			  "the bank's CA in %s)", r->url, r->ca);
+		return KINKO_EXIT_USAGE;
+	}
+	r->b.cacert = r->ca;
+	if (need_session && bank_session_load(&r->b) != 0) {
+		kinko_err(ctx, NULL, "not logged on to %s: run kinko logon --bank %s", r->url, r->url);
+		return KINKO_EXIT_BANK;
+	}
+	if ((rc = kinko_p11_open(ctx)) != KINKO_EXIT_OK)
+		return rc;
+	r->p11_open = 1;
+	if ((rc = kinko_p11_list(ctx, &r->objs, &r->n)) != KINKO_EXIT_OK ||
+	    (rc = cert_choose(&r->b, o, r->objs, r->n, &r->k)) != KINKO_EXIT_OK ||
+	    (rc = kinko_p11_login(ctx)) != KINKO_EXIT_OK)
+		return rc;
+	r->b.key_id_len = r->k->id_len <= sizeof r->b.key_id ? r->k->id_len : 0;
+	memcpy(r->b.key_id, r->k->id, r->b.key_id_len);
+	return kinko_tls_open(ctx, r->k, &r->b.tls);
+}
+
+static void run_end(bank_run *r)
+{
+	kinko_tls_free(r->b.tls);
+	kinko_keyobj_free(r->objs, r->n);
+	if (r->p11_open)
+		kinko_p11_close(r->b.ctx);
+	OPENSSL_cleanse(r->b.session, sizeof r->b.session);
+}
+
+static void json_out(json_t *j)
+{
+	json_dumpf(j, stdout, JSON_COMPACT);
+	fputc('\n', stdout);
+}
+
+static const char *jstr(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s != NULL ? s : "-";
+}
+
+static void users_print(const json_t *users)
+{
+	size_t i;
+	json_t *u;
+	if (json_array_size(users) == 0) {
+		printf("  (no users registered)\n");
+		return;
+	}
+	printf("  %-16s %-11s %-11s %-7s %s\n", "user", "issued", "enroll by", "locked", "certificate");
+	json_array_foreach(users, i, u) {
+		json_t *c = json_object_get(u, "certificate");
+		char cert[96] = "none";
+		if (json_is_object(c))
+			snprintf(cert, sizeof cert, "%s, valid until %s", jstr(c, "state"), jstr(c, "not_after"));
+		printf("  %-16s %-11s %-11s %-7s %s\n", jstr(u, "user_id"), jstr(u, "issued"),
+		       jstr(u, "window_last_day"), json_is_true(json_object_get(u, "locked")) ? "yes" : "no",
+		       cert);
+	}
+}
+
+/* The status screen. */
+static void status_print(const kinko_ctx *ctx, const json_t *st)
+{
+	if (ctx->json) {
+		json_out((json_t *)st);
+		return;
+	}
+	const json_t *bank = json_object_get(st, "bank"), *who = json_object_get(st, "logged_on");
+	const json_t *cert = json_object_get(st, "certificate");
+	int admin = strcmp(jstr(who, "role"), "admin") == 0;
+	printf("%s (bank code %s): logged on\n", jstr(bank, "name"), jstr(bank, "code"));
+	printf("  company       %s\n", jstr(st, "company"));
+	printf("  contract ID   %s\n", jstr(st, "contract_id"));
+	if (admin)
+		printf("  logged on as  admin\n");
+	else
+		printf("  logged on as  user %s\n", jstr(who, "user_id"));
+	printf("  certificate   %s, %s, valid %s to %s\n", jstr(cert, "subject"), jstr(cert, "state"),
+	       jstr(cert, "not_before"), jstr(cert, "not_after"));
+	if (admin) {
+		printf("Users:\n");
+		users_print(json_object_get(st, "users"));
+	} else {
+		printf("Ready for transactions.\n");
+	}
+}
+
+static int usage_logon(void)
+{
+	printf("Usage: kinko logon --bank URL [--cert pkcs11:URI] [--cacert FILE]\n"
+	       "\n"
+	       "Log on to the bank with a certificate on the token (the manuals' S2 and S5):\n"
+	       "  1. choose the certificate: the only one, --cert, or from a numbered list (CN,\n"
+	       "     issuer, expiry) on a terminal; without a terminal and with several, --cert is\n"
+	       "     needed (exit 2);\n"
+	       "  2. the token PIN (\"grant access\"), then TLS client authentication signed on the\n"
+	       "     token (the key never leaves it);\n"
+	       "  3. the bank PIN: the contract PIN (イ, secrets key contract_pin) when the certificate\n"
+	       "     is the admin's (OU=admin), else the user PIN (ト, user_pin);\n"
+	       "  4. the admin only: the customer-card digits at the two positions the bank names\n"
+	       "     (prompt \"customer card: digits at C3 and A7\"), or, for automation, the secrets\n"
+	       "     key card_file=PATH naming a file with the card as `kinko-bankd contract add`\n"
+	       "     printed it (rows A-E of 10 digits under a header of columns 0-9);\n"
+	       "  5. the status screen: bank, company, contract ID, who is logged on, the\n"
+	       "     certificate, and for the admin the users (--json: the bank's status object).\n"
+	       "\n"
+	       "Options:\n"
+	       "  --bank URL          the bank, https://host[:port]\n"
+	       "  --cert pkcs11:URI   the certificate (its id= and/or object=, as kinko certs shows)\n"
+	       "  --cacert FILE       the bank's CA (PEM); default: the CA kinko enroll kept for this\n"
+	       "                      bank, $KINKO_STATE_DIR/banks/HOST_PORT.pem or\n"
+	       "                      ~/.config/kinko/banks/HOST_PORT.pem\n"
+	       "\n"
+	       "The session is kept (mode 0600) in $KINKO_STATE_DIR/session-HOST_PORT or\n"
+	       "~/.cache/kinko/session-HOST_PORT for kinko status, kinko admin and kinko logoff; it\n"
+	       "is bound to the certificate, so they use the token key (and ask the token PIN) again.\n"
+	       "Exit status: 0 logged on, 2 usage or nothing to ask with, 3 token problem, 4 the bank\n"
+	       "refused (its reason is shown: wrong PIN with the tries left, locked, revoked), 5 the\n"
+	       "bank cannot be reached, 6 the server is not the bank (TLS certificate not from its CA).\n"
+	       "\n"
+	       "Examples:\n"
+	       "  kinko logon --bank https://bank.example:8443\n"
+	       "  kinko --secrets-file admin.secrets logon --bank https://bank.example:8443 \\\n"
+	       "        --cert 'pkcs11:id=%%01;type=cert'\n");
+	return KINKO_EXIT_OK;
+}
+
+int kinko_cmd_logon(kinko_ctx *ctx, int argc, char **argv)
+{
+	bank_opts o;
+	int rc = opts_parse(ctx, argc, argv, &o);
+	if (rc != KINKO_EXIT_OK || o.help)
+		return rc != KINKO_EXIT_OK ? rc : usage_logon();
+	if (o.bank == NULL || o.npos != 0) {
+		kinko_err(ctx, NULL, "usage: kinko logon --bank URL [--cert pkcs11:URI] [--cacert FILE]");
+		return KINKO_EXIT_USAGE;
+	}
+	bank_run r;
+	json_t *st = NULL;
+	rc = run_begin(ctx, &o, 0, &r);
+	if (rc == KINKO_EXIT_OK)
+		rc = bank_logon(&r.b, r.k, &st);
+	if (rc == KINKO_EXIT_OK && bank_session_save(&r.b) != 0)
+		kinko_err(ctx, NULL, "logged on, but the session could not be kept in %s: later kinko "
+			  "commands must log on again", r.b.session_path);
+	if (rc == KINKO_EXIT_OK)
+		status_print(ctx, st);
+	json_decref(st);
+	run_end(&r);
+	return rc;
+}
+
+/* A request inside the saved session; *reply is the answer of a 200. */
+static int session_call(bank_run *r, const char *method, const char *path, json_t *body,
+			json_t **reply)
+{
+	long status;
+	int rc = bank_call(&r->b, method, path, body, &status, reply);
+	if (rc == KINKO_EXIT_OK && status != 200) {
+		rc = bank_refused(&r->b, status, *reply);
+		json_decref(*reply);
+		*reply = NULL;
+	}
+	return rc;
+}
+
+static int usage_session(const char *cmd)
+{
+	int status = strcmp(cmd, "status") == 0;
+	printf("Usage: kinko %s [--bank URL] [--cert pkcs11:URI] [--cacert FILE]\n"
+	       "\n"
+	       "%s\n"
+	       "Uses the session of kinko logon (--bank may be left out when there is only one\n"
+	       "session); the certificate is the session's (or --cert), and the token PIN is asked\n"
+	       "again: the bank checks the certificate on every request. Not logged on, or the\n"
+	       "session ended (10 minutes idle): exit 4, log on again.\n"
+	       "\n"
+	       "Example:\n"
+	       "  kinko %s --bank https://bank.example:8443\n",
+	       cmd, status ? "The status screen again (--json: the bank's status object)."
+			   : "End the bank session (the manuals' log off) and forget it.", cmd);
+	return KINKO_EXIT_OK;
+}
+
+int kinko_cmd_status(kinko_ctx *ctx, int argc, char **argv)
+{
+	bank_opts o;
+	int rc = opts_parse(ctx, argc, argv, &o);
+	if (rc != KINKO_EXIT_OK || o.help)
+		return rc != KINKO_EXIT_OK ? rc : usage_session("status");
+	bank_run r;
+	json_t *st = NULL;
+	rc = run_begin(ctx, &o, 1, &r);
+	if (rc == KINKO_EXIT_OK)
+		rc = session_call(&r, "GET", "/api/status", NULL, &st);
+	if (rc == KINKO_EXIT_OK)
+		status_print(ctx, st);
+	json_decref(st);
+	run_end(&r);
+	return rc;
+}
+
+int kinko_cmd_logoff(kinko_ctx *ctx, int argc, char **argv)
+{
+	bank_opts o;
+	int rc = opts_parse(ctx, argc, argv, &o);
+	if (rc != KINKO_EXIT_OK || o.help)
+		return rc != KINKO_EXIT_OK ? rc : usage_session("logoff");
+	bank_run r;
+	json_t *reply = NULL;
+	rc = run_begin(ctx, &o, 1, &r);
+	if (rc == KINKO_EXIT_OK)
+		rc = session_call(&r, "POST", "/api/logoff", NULL, &reply);
+	if (rc == KINKO_EXIT_OK) {
+		bank_session_forget(&r.b);
+		if (ctx->json)
+			json_out(reply);
+		else
+			printf("Logged off from %s.\n", r.url);
+	}
+	json_decref(reply);
+	run_end(&r);
+	return rc;
+}
+
+static int usage_admin(void)
+{
+	printf("Usage: kinko admin COMMAND [--bank URL] [--cert pkcs11:URI] [--cacert FILE]\n"
+	       "\n"
+	       "Contract management inside the admin's session (kinko logon as the admin first;\n"
+	       "--bank may be left out when there is only one session):\n"
+	       "  users            the users: issued day, last day of the 80-day window, lockout,\n"
+	       "                   certificate state\n"
+	       "  user add ID      register a user: asks the user PIN (ト, secrets key user_pin) and\n"
+	       "                   the user confirmation PIN (チ, user_confirmation_pin), each twice\n"
+	       "                   on a terminal; refused if the user exists\n"
+	       "  user change ID   register an existing user's PINs again (also clears a lockout)\n"
+	       "  issue ID         issue a certificate to the user: the user then has 80 days to\n"
+	       "                   enroll; asks the contract confirmation PIN (ロ, secrets key\n"
+	       "                   contract_confirmation_pin)\n"
+	       "  revoke ID        revoke the user's valid certificates (ends the user's sessions);\n"
+	       "                   asks ロ too\n"
+	       "The bank's refusals (wrong ロ with the tries left, no such user, ...) exit 4.\n"
+	       "\n"
+	       "Examples:\n"
+	       "  kinko admin user add user01\n"
+	       "  kinko admin issue user01\n"
+	       "  kinko --json admin users\n");
+	return KINKO_EXIT_OK;
+}
+
+/* Is user_id registered? 1 yes, 0 no, or a negated exit code. */
+static int user_known(bank_run *r, const char *user_id)
+{
+	json_t *reply = NULL, *u;
+	size_t i;
+	int rc = session_call(r, "GET", "/api/admin/users", NULL, &reply), found = 0;
+	if (rc != KINKO_EXIT_OK)
+		return -rc;
+	json_array_foreach(json_object_get(reply, "users"), i, u)
+		if (strcmp(jstr(u, "user_id"), user_id) == 0)
+			found = 1;
+	json_decref(reply);
+	return found;
+}
+
+static int admin_user_put(kinko_ctx *ctx, bank_run *r, int add, const char *id)
+{
+	int known = user_known(r, id);
+	if (known < 0)
+		return -known;
+	if (known == add) {
+		kinko_err(ctx, NULL, add ? "user %s is already registered: use kinko admin user change %s"
+					 : "no user %s in this contract: use kinko admin user add %s", id, id);
+		return KINKO_EXIT_USAGE;
+	}
+	char pin[KINKO_SECRET_MAX], conf[KINKO_SECRET_MAX], p1[96], p2[96];
+	snprintf(p1, sizeof p1, "user PIN (ト) for user %s", id);
+	snprintf(p2, sizeof p2, "user confirmation PIN (チ) for user %s", id);
+	int rc = kinko_secret_read_new(ctx, "user_pin", p1, pin, sizeof pin);
+	if (rc == KINKO_EXIT_OK)
+		rc = kinko_secret_read_new(ctx, "user_confirmation_pin", p2, conf, sizeof conf);
+	json_t *body = rc == KINKO_EXIT_OK ? json_pack("{s:s,s:s,s:s}", "user_id", id, "user_pin", pin,
+						       "user_confirmation_pin", conf) : NULL;
+	OPENSSL_cleanse(pin, sizeof pin);
+	OPENSSL_cleanse(conf, sizeof conf);
+	if (rc != KINKO_EXIT_OK)
+		return rc;
+	if (body == NULL)
+		return KINKO_EXIT_FAIL;
+	json_t *reply = NULL;
+	rc = session_call(r, "POST", "/api/admin/users", body, &reply);
+	json_decref(body);
+	if (rc == KINKO_EXIT_OK && ctx->json)
+		json_out(reply);
+	else if (rc == KINKO_EXIT_OK)
+		printf("User %s %s. Next: kinko admin issue %s\n", id, add ? "registered" : "changed", id);
+	json_decref(reply);
+	return rc;
+}
+
+static int admin_issue_revoke(kinko_ctx *ctx, bank_run *r, int issue, const char *id)
+{
+	char conf[KINKO_SECRET_MAX], path[256];
+	if (snprintf(path, sizeof path, "/api/admin/users/%s/%s", id, issue ? "issue" : "revoke") >=
+		    (int)sizeof path || strpbrk(id, "/?#%") != NULL) {
+		kinko_err(ctx, NULL, "%s is not a user ID", id);
+		return KINKO_EXIT_USAGE;
+	}
+	int rc = kinko_secret_read(ctx, "contract_confirmation_pin", "contract confirmation PIN (ロ)",
+				   conf, sizeof conf);
+	if (rc != KINKO_EXIT_OK)
+		return rc;
+	json_t *body = json_pack("{s:s}", "confirmation_pin", conf), *reply = NULL;
+	OPENSSL_cleanse(conf, sizeof conf);
+	if (body == NULL)
+		return KINKO_EXIT_FAIL;
+	rc = session_call(r, "POST", path, body, &reply);
+	json_decref(body);
+	if (rc == KINKO_EXIT_OK && ctx->json) {
+		json_out(reply);
+	} else if (rc == KINKO_EXIT_OK && issue) {
+		printf("Certificate issued to user %s: the user can enroll from %s until %s.\n", id,
+		       jstr(reply, "issued"), jstr(reply, "window_last_day"));
+	} else if (rc == KINKO_EXIT_OK) {
+		size_t i;
+		json_t *s;
+		printf("Revoked the certificates of user %s:", id);
+		json_array_foreach(json_object_get(reply, "revoked"), i, s)
+			printf(" %s", json_string_value(s));
+		printf("\n");
+	}
+	json_decref(reply);
+	return rc;
+}
+
+int kinko_cmd_admin(kinko_ctx *ctx, int argc, char **argv)
+{
+	bank_opts o;
+	int rc = opts_parse(ctx, argc, argv, &o);
+	if (rc != KINKO_EXIT_OK || o.help)
+		return rc != KINKO_EXIT_OK ? rc : usage_admin();
+	const char *w0 = o.npos > 0 ? o.pos[0] : "", *w1 = o.npos > 1 ? o.pos[1] : NULL;
+	int op = strcmp(w0, "users") == 0 && o.npos == 1 ? 1
+		 : strcmp(w0, "user") == 0 && o.npos == 3 && strcmp(w1, "add") == 0 ? 2
+		 : strcmp(w0, "user") == 0 && o.npos == 3 && strcmp(w1, "change") == 0 ? 3
+		 : strcmp(w0, "issue") == 0 && o.npos == 2 ? 4
+		 : strcmp(w0, "revoke") == 0 && o.npos == 2 ? 5 : 0;
+	if (op == 0) {
+		kinko_err(ctx, NULL, "usage: kinko admin users | user add|change ID | issue ID | revoke ID "
+			  "(see kinko admin --help)");
+		return KINKO_EXIT_USAGE;
+	}
+	bank_run r;
+	rc = run_begin(ctx, &o, 1, &r);
+	json_t *reply = NULL;
+	if (rc == KINKO_EXIT_OK && op == 1) {
+		rc = session_call(&r, "GET", "/api/admin/users", NULL, &reply);
+		if (rc == KINKO_EXIT_OK && ctx->json)
+			json_out(reply);
+		else if (rc == KINKO_EXIT_OK)
+			users_print(json_object_get(reply, "users"));
+	} else if (rc == KINKO_EXIT_OK && (op == 2 || op == 3)) {
+		rc = admin_user_put(ctx, &r, op == 2, o.pos[2]);
+	} else if (rc == KINKO_EXIT_OK) {
+		rc = admin_issue_revoke(ctx, &r, op == 4, o.pos[1]);
+	}
+	json_decref(reply);
+	run_end(&r);
+	return rc;
+}

@@ -1,0 +1,439 @@
+/* kinko's PKCS#11 session layer: the module loaded with p11-kit, the token chosen by RFC 7512
+ * URI, the session, the login with the forced first PIN change, and failures in user terms.
+ * Objects (keys, certificates, signatures) are in kinko_p11_keys.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <p11-kit/p11-kit.h>
+#include <p11-kit/uri.h>
+
+#include "kinko_p11.h"
+
+/* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid. */
+static size_t p11_utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)   /* also stops at the NUL */
+			return 0;
+	return n;
+}
+
+void kinko_p11_clean_text(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+
+	while (*p) {
+		size_t n = p11_utf8_len(p);
+
+		if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f))) {
+			*p++ = '?';
+			continue;
+		}
+		p += n;
+	}
+}
+
+void kinko_p11_text(const CK_UTF8CHAR *field, size_t len, char *out, size_t cap)
+{
+	while (len > 0 && (field[len - 1] == ' ' || field[len - 1] == '\0'))
+		len--;
+	if (cap == 0)
+		return;
+	if (len >= cap)
+		len = cap - 1;
+	memcpy(out, field, len);
+	out[len] = '\0';
+	kinko_p11_clean_text(out);
+}
+
+int kinko_p11_load(kinko_ctx *ctx)
+{
+	CK_FUNCTION_LIST *m;
+	CK_INFO info;
+	CK_RV rv;
+	char manuf[40];
+
+	if (ctx->p11)
+		return KINKO_EXIT_OK;
+	m = p11_kit_module_load(ctx->module, 0);
+	if (!m) {
+		kinko_err(ctx, p11_kit_message(), "cannot load the PKCS#11 module %s", ctx->module);
+		return KINKO_EXIT_TOKEN;
+	}
+	rv = p11_kit_module_initialize(m);
+	if (rv != CKR_OK) {
+		kinko_err(ctx, kinko_ckr_name(rv), "the PKCS#11 module %s does not start", ctx->module);
+		p11_kit_module_release(m);
+		return KINKO_EXIT_TOKEN;
+	}
+	ctx->p11 = m;
+	/* kinko's own module chooses the PIV slot of a new key and has a known number of slots. */
+	if (m->C_GetInfo(&info) == CKR_OK) {
+		kinko_p11_text(info.manufacturerID, sizeof(info.manufacturerID), manuf, sizeof(manuf));
+		ctx->kinko_module = strcmp(manuf, "kinko") == 0;
+	}
+	return KINKO_EXIT_OK;
+}
+
+void kinko_p11_close(kinko_ctx *ctx)
+{
+	OPENSSL_cleanse(ctx->token_pin, sizeof(ctx->token_pin));
+	if (!ctx->p11)
+		return;
+	if (ctx->session) {
+		if (ctx->logged_in)
+			ctx->p11->C_Logout(ctx->session);
+		ctx->p11->C_CloseSession(ctx->session);
+	}
+	p11_kit_module_finalize(ctx->p11);
+	p11_kit_module_release(ctx->p11);
+	ctx->p11 = NULL;
+	ctx->session = 0;
+	ctx->logged_in = false;
+}
+
+bool kinko_p11_token_uri(const CK_TOKEN_INFO *ti, char *buf, size_t cap)
+{
+	P11KitUri *uri = p11_kit_uri_new();
+	char *s = NULL;
+	bool ok = false;
+
+	if (!uri)
+		return false;
+	memcpy(p11_kit_uri_get_token_info(uri), ti, sizeof(*ti));
+	if (p11_kit_uri_format(uri, P11_KIT_URI_FOR_TOKEN, &s) == P11_KIT_URI_OK && strlen(s) < cap) {
+		strcpy(buf, s);
+		ok = true;
+	}
+	free(s);
+	p11_kit_uri_free(uri);
+	return ok;
+}
+
+/* Is the token in slot usable (initialised: SoftHSM2 keeps an empty token in a spare slot) and
+ * does it match the --token URI? */
+static bool p11_slot_matches(kinko_ctx *ctx, P11KitUri *uri, CK_SLOT_ID slot)
+{
+	CK_TOKEN_INFO ti;
+	CK_INFO mi;
+
+	if (ctx->p11->C_GetTokenInfo(slot, &ti) != CKR_OK || !(ti.flags & CKF_TOKEN_INITIALIZED))
+		return false;
+	if (!uri)
+		return true;
+	if (ctx->p11->C_GetInfo(&mi) == CKR_OK && !p11_kit_uri_match_module_info(uri, &mi))
+		return false;
+	return p11_kit_uri_match_token_info(uri, &ti) != 0;
+}
+
+int kinko_p11_tokens(kinko_ctx *ctx, CK_SLOT_ID **slots, size_t *n)
+{
+	CK_SLOT_ID *all = NULL;
+	CK_ULONG count = 0, i;
+	P11KitUri *uri = NULL;
+	size_t kept = 0;
+	CK_RV rv;
+
+	*slots = NULL;
+	*n = 0;
+	if (ctx->token_uri) {
+		uri = p11_kit_uri_new();
+		if (!uri)
+			return KINKO_EXIT_FAIL;
+		if (p11_kit_uri_parse(ctx->token_uri, P11_KIT_URI_FOR_ANY, uri) != P11_KIT_URI_OK) {
+			kinko_err(ctx, NULL, "--token: not a pkcs11: URI: %s", ctx->token_uri);
+			p11_kit_uri_free(uri);
+			return KINKO_EXIT_USAGE;
+		}
+	}
+	rv = ctx->p11->C_GetSlotList(CK_TRUE, NULL, &count);
+	if (rv == CKR_OK && count > 0) {
+		all = calloc(count, sizeof(*all));
+		rv = all ? ctx->p11->C_GetSlotList(CK_TRUE, all, &count) : CKR_HOST_MEMORY;
+	}
+	if (rv != CKR_OK) {
+		free(all);
+		p11_kit_uri_free(uri);
+		return kinko_p11_fail(ctx, rv, "cannot list the tokens");
+	}
+	for (i = 0; i < count; i++)
+		if (p11_slot_matches(ctx, uri, all[i]))
+			all[kept++] = all[i];
+	p11_kit_uri_free(uri);
+	*slots = all;
+	*n = kept;
+	return KINKO_EXIT_OK;
+}
+
+/* Several tokens and no --token: name them so the user can pick one. */
+static void p11_list_choices(kinko_ctx *ctx, const CK_SLOT_ID *slots, size_t n)
+{
+	CK_TOKEN_INFO ti;
+	char label[40], uri[512];
+	size_t i;
+
+	kinko_err(ctx, NULL, "%zu tokens are present: choose one with --token URI", n);
+	for (i = 0; i < n; i++) {
+		if (ctx->p11->C_GetTokenInfo(slots[i], &ti) != CKR_OK)
+			continue;
+		kinko_p11_text(ti.label, sizeof(ti.label), label, sizeof(label));
+		if (!kinko_p11_token_uri(&ti, uri, sizeof(uri)))
+			strcpy(uri, "(no URI)");
+		fprintf(stderr, "  %s\t%s\n", label, uri);
+	}
+}
+
+int kinko_p11_open(kinko_ctx *ctx)
+{
+	CK_SLOT_ID *slots = NULL;
+	size_t n = 0;
+	CK_RV rv;
+	int r;
+
+	if (ctx->session)
+		return KINKO_EXIT_OK;
+	r = kinko_p11_load(ctx);
+	if (r == KINKO_EXIT_OK)
+		r = kinko_p11_tokens(ctx, &slots, &n);
+	if (r != KINKO_EXIT_OK)
+		return r;
+	if (n == 0) {
+		if (ctx->token_uri)
+			kinko_err(ctx, NULL, "no token matches %s: see 'kinko token list'", ctx->token_uri);
+		else
+			kinko_err(ctx, NULL, "no token found: plug in your token");
+		free(slots);
+		return KINKO_EXIT_TOKEN;
+	}
+	if (n > 1) {
+		p11_list_choices(ctx, slots, n);
+		free(slots);
+		return KINKO_EXIT_USAGE;
+	}
+	ctx->slot = slots[0];
+	free(slots);
+	rv = ctx->p11->C_OpenSession(ctx->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
+	                             &ctx->session);
+	if (rv != CKR_OK) {
+		ctx->session = 0;
+		return kinko_p11_fail(ctx, rv, "cannot open a session with the token");
+	}
+	return KINKO_EXIT_OK;
+}
+
+const char *kinko_p11_pin_state(CK_FLAGS flags)
+{
+	if (flags & CKF_USER_PIN_LOCKED)
+		return "locked";
+	if (flags & CKF_USER_PIN_FINAL_TRY)
+		return "1 try left";
+	if (flags & CKF_USER_PIN_COUNT_LOW)
+		return "wrong PIN entered before (fewer tries left)";
+	if (flags & CKF_USER_PIN_TO_BE_CHANGED)
+		return "must be changed";
+	return "ok";
+}
+
+int kinko_p11_fail(const kinko_ctx *ctx, CK_RV rv, const char *what)
+{
+	const char *why;
+
+	switch (rv) {
+	case CKR_TOKEN_NOT_PRESENT:
+	case CKR_DEVICE_REMOVED:
+	case CKR_SESSION_HANDLE_INVALID:
+	case CKR_SESSION_CLOSED:
+		why = "the token was removed";
+		break;
+	case CKR_DEVICE_MEMORY:
+		why = "the token is full: no free key slot";
+		break;
+	case CKR_PIN_LOCKED:
+		why = "the token PIN is locked: unblock it with 'kinko pin unblock' (needs the PUK)";
+		break;
+	case CKR_USER_NOT_LOGGED_IN:
+		why = "the token is not unlocked (PIN changed elsewhere?)";
+		break;
+	case CKR_TOKEN_WRITE_PROTECTED:
+		why = "the token is write-protected";
+		break;
+	case CKR_DEVICE_ERROR:
+	case CKR_FUNCTION_FAILED:
+		why = "the token reported an error";
+		break;
+	case CKR_HOST_MEMORY:
+		why = "out of memory";
+		kinko_err(ctx, kinko_ckr_name(rv), "%s: %s", what, why);
+		return KINKO_EXIT_FAIL;
+	default:
+		why = "the token refused";
+		break;
+	}
+	kinko_err(ctx, kinko_ckr_name(rv), "%s: %s", what, why);
+	return KINKO_EXIT_TOKEN;
+}
+
+int kinko_p11_pin_refused(kinko_ctx *ctx, CK_RV rv, bool so)
+{
+	const char *name = so ? "PUK" : "token PIN";
+	CK_FLAGS locked = so ? CKF_SO_PIN_LOCKED : CKF_USER_PIN_LOCKED;
+	CK_FLAGS final = so ? CKF_SO_PIN_FINAL_TRY : CKF_USER_PIN_FINAL_TRY;
+	CK_FLAGS low = so ? CKF_SO_PIN_COUNT_LOW : CKF_USER_PIN_COUNT_LOW;
+	CK_TOKEN_INFO ti;
+	CK_FLAGS f = 0;
+
+	/* The token's flags after the failure tell what is left; PKCS#11 has no exact count. */
+	if (ctx->p11->C_GetTokenInfo(ctx->slot, &ti) == CKR_OK)
+		f = ti.flags;
+	if (rv == CKR_PIN_LEN_RANGE) {
+		kinko_err(ctx, kinko_ckr_name(rv), "the %s must have %lu to %lu characters", name,
+		          (unsigned long)ti.ulMinPinLen, (unsigned long)ti.ulMaxPinLen);
+		return KINKO_EXIT_TOKEN;
+	}
+	if (rv == CKR_PIN_LOCKED || (f & locked)) {
+		if (so)
+			kinko_err(ctx, kinko_ckr_name(rv), "the PUK is locked: the token cannot be "
+			          "unblocked any more; ask the bank for a new token");
+		else
+			kinko_err(ctx, kinko_ckr_name(rv), "the token PIN is locked: unblock it with "
+			          "'kinko pin unblock' (needs the PUK)");
+	} else if (f & final) {
+		kinko_err(ctx, kinko_ckr_name(rv), "wrong %s: 1 try left before it locks", name);
+	} else if (f & low) {
+		kinko_err(ctx, kinko_ckr_name(rv),
+		          "wrong %s: more than 1 try left (the token does not say how many)", name);
+	} else {
+		kinko_err(ctx, kinko_ckr_name(rv),
+		          "wrong %s (this token does not report the tries left)", name);
+	}
+	return KINKO_EXIT_TOKEN;
+}
+
+static bool p11_is_pin_refusal(CK_RV rv)
+{
+	return rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED || rv == CKR_PIN_LEN_RANGE;
+}
+
+/* The token asks for a new PIN before first use (a factory PIN): ask and set it. */
+static int p11_forced_change(kinko_ctx *ctx)
+{
+	char fresh[KINKO_SECRET_MAX];
+	CK_RV rv;
+	int r;
+
+	fprintf(stderr, "kinko: the token PIN must be changed before first use\n");
+	r = kinko_secret_read_new(ctx, "new_pin", "new token PIN", fresh, sizeof(fresh));
+	if (r != KINKO_EXIT_OK) {
+		fprintf(stderr, "kinko: (to keep the PIN for now, use --no-pin-change)\n");
+		return r;
+	}
+	rv = ctx->p11->C_SetPIN(ctx->session, (CK_UTF8CHAR *)ctx->token_pin, strlen(ctx->token_pin),
+	                        (CK_UTF8CHAR *)fresh, strlen(fresh));
+	if (rv != CKR_OK) {
+		OPENSSL_cleanse(fresh, sizeof(fresh));
+		if (rv == CKR_PIN_LEN_RANGE || rv == CKR_PIN_INVALID)
+			return kinko_p11_fail(ctx, rv, "the new token PIN is not acceptable (length or "
+			                      "characters)");
+		return kinko_p11_fail(ctx, rv, "cannot change the token PIN");
+	}
+	OPENSSL_cleanse(ctx->token_pin, sizeof(ctx->token_pin));
+	strcpy(ctx->token_pin, fresh);
+	OPENSSL_cleanse(fresh, sizeof(fresh));
+	fprintf(stderr, "kinko: token PIN changed\n");
+	return KINKO_EXIT_OK;
+}
+
+int kinko_p11_login(kinko_ctx *ctx)
+{
+	CK_TOKEN_INFO ti;
+	CK_RV rv;
+	int r;
+
+	if (ctx->logged_in)
+		return KINKO_EXIT_OK;
+	r = kinko_p11_open(ctx);
+	if (r != KINKO_EXIT_OK)
+		return r;
+	rv = ctx->p11->C_GetTokenInfo(ctx->slot, &ti);
+	if (rv != CKR_OK)
+		return kinko_p11_fail(ctx, rv, "cannot read the token");
+	if (ti.flags & CKF_USER_PIN_LOCKED)
+		return kinko_p11_pin_refused(ctx, CKR_PIN_LOCKED, false);
+	r = kinko_secret_read(ctx, "token_pin", "token PIN", ctx->token_pin, sizeof(ctx->token_pin));
+	if (r != KINKO_EXIT_OK)
+		return r;
+	rv = ctx->p11->C_Login(ctx->session, CKU_USER, (CK_UTF8CHAR *)ctx->token_pin,
+	                       strlen(ctx->token_pin));
+	if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
+		OPENSSL_cleanse(ctx->token_pin, sizeof(ctx->token_pin));
+		if (p11_is_pin_refusal(rv))
+			return kinko_p11_pin_refused(ctx, rv, false);
+		return kinko_p11_fail(ctx, rv, "cannot unlock the token");
+	}
+	ctx->logged_in = true;
+	rv = ctx->p11->C_GetTokenInfo(ctx->slot, &ti);
+	if (rv != CKR_OK || !(ti.flags & CKF_USER_PIN_TO_BE_CHANGED))
+		return KINKO_EXIT_OK;
+	if (ctx->no_pin_change) {
+		fprintf(stderr, "kinko: the token PIN must be changed; kept for now (--no-pin-change)\n");
+		return KINKO_EXIT_OK;
+	}
+	return p11_forced_change(ctx);
+}
+
+const char *kinko_p11_pin(const kinko_ctx *ctx)
+{
+	return ctx->logged_in && ctx->token_pin[0] ? ctx->token_pin : NULL;
+}
+
+int kinko_p11_free_slots(kinko_ctx *ctx, CK_SLOT_ID slot)
+{
+	/* kinko's module generates into 9A (CKA_ID 01) and the retired slots 82..95 (05..18). */
+	bool used[0x19] = {false};
+	CK_OBJECT_CLASS classes[2] = {CKO_PUBLIC_KEY, CKO_PRIVATE_KEY};
+	CK_SESSION_HANDLE s;
+	int c, free_slots = 0;
+	unsigned id;
+
+	if (!ctx->kinko_module || ctx->p11->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s)
+	                          != CKR_OK)
+		return -1;
+	for (c = 0; c < 2; c++) {
+		CK_ATTRIBUTE q = {CKA_CLASS, &classes[c], sizeof(classes[c])};
+		CK_OBJECT_HANDLE h[32];
+		CK_ULONG got = 0, i;
+
+		if (ctx->p11->C_FindObjectsInit(s, &q, 1) != CKR_OK)
+			continue;
+		while (ctx->p11->C_FindObjects(s, h, 32, &got) == CKR_OK && got > 0) {
+			for (i = 0; i < got; i++) {
+				CK_BYTE idb[4];
+				CK_ATTRIBUTE a = {CKA_ID, idb, sizeof(idb)};
+
+				if (ctx->p11->C_GetAttributeValue(s, h[i], &a, 1) == CKR_OK &&
+				    a.ulValueLen == 1 && idb[0] < sizeof(used))
+					used[idb[0]] = true;
+			}
+		}
+		ctx->p11->C_FindObjectsFinal(s);
+	}
+	ctx->p11->C_CloseSession(s);
+	for (id = 0x01; id < sizeof(used); id++)
+		if ((id == 0x01 || id >= 0x05) && !used[id])
+			free_slots++;
+	return free_slots;
+}

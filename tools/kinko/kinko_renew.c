@@ -1,0 +1,135 @@
+/* kinko renew (S6, the manuals' "migration"): a new key on the token, EST simplereenroll over
+ * mutual TLS with the current certificate, the new certificate written, a logon with it, and
+ * only then the old key and certificate removed. */
+#include "kinko_enroll.h"
+#include "kinko_bank.h"
+#include "kinko_tls.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <p11-kit/uri.h>
+
+/* Does uri name k's certificate or k's key? */
+static bool renew_uri_matches(P11KitUri *uri, const kinko_keyobj *k)
+{
+	static const CK_OBJECT_CLASS classes[] = { CKO_CERTIFICATE, CKO_PRIVATE_KEY };
+	for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++) {
+		CK_OBJECT_CLASS cls = classes[i];
+		CK_ATTRIBUTE attrs[] = {
+			{ CKA_CLASS, &cls, sizeof cls },
+			{ CKA_ID, (void *)k->id, k->id_len },
+			{ CKA_LABEL, (void *)k->label, strlen(k->label) },
+		};
+		if (p11_kit_uri_match_attributes(uri, attrs, sizeof attrs / sizeof attrs[0]) == 1)
+			return true;
+	}
+	return false;
+}
+
+/* The certificate to renew: the one --cert names, else the only one with its key on the token. */
+static int renew_pick(kinko_ctx *ctx, const char *cert_uri, kinko_keyobj *objs, size_t n,
+		      kinko_keyobj **cur)
+{
+	P11KitUri *uri = NULL;
+	size_t found = 0;
+	*cur = NULL;
+	if (cert_uri != NULL) {
+		uri = p11_kit_uri_new();
+		if (uri == NULL || p11_kit_uri_parse(cert_uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, uri) != P11_KIT_URI_OK) {
+			p11_kit_uri_free(uri);
+			kinko_err(ctx, NULL, "%s is not a pkcs11: URI", cert_uri);
+			return KINKO_EXIT_USAGE;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (objs[i].x509 == NULL || objs[i].cert == 0 || objs[i].priv == 0)
+			continue;
+		if (uri != NULL && !renew_uri_matches(uri, &objs[i]))
+			continue;
+		if (found++ == 0)
+			*cur = &objs[i];
+	}
+	p11_kit_uri_free(uri);
+	if (found == 1)
+		return KINKO_EXIT_OK;
+	if (found == 0) {
+		kinko_err(ctx, NULL, cert_uri != NULL ? "no certificate with its key on the token matches %s"
+						     : "no certificate with its key on the token%s: enroll first",
+			  cert_uri != NULL ? cert_uri : "");
+		return KINKO_EXIT_TOKEN;
+	}
+	kinko_err(ctx, NULL, "%zu certificates on the token: choose one with --cert (see kinko certs)", found);
+	for (size_t i = 0; i < n; i++)
+		if (objs[i].x509 != NULL && objs[i].cert != 0 && objs[i].priv != 0)
+			fprintf(stderr, "  %s\n", objs[i].uri);
+	*cur = NULL;
+	return KINKO_EXIT_USAGE;
+}
+
+/* From the bank's issuance to the removal of the old key. */
+static int renew_with(kinko_ctx *ctx, const kinko_enroll_opts *o, kinko_keyobj *old)
+{
+	char old_cn[128], cn[128], contract_id[128];
+	kinko_tls *tls = NULL;
+	kinko_keyobj k;
+	if (!kinko_enroll_cert_cn(old->x509, old_cn, sizeof old_cn) || strlen(old_cn) <= 4) {
+		kinko_err(ctx, NULL, "the current certificate has no contract ID + bank code as its CN");
+		return KINKO_EXIT_VERIFY;
+	}
+	snprintf(contract_id, sizeof contract_id, "%.*s", (int)(strlen(old_cn) - 4), old_cn);
+	int rc = kinko_tls_open(ctx, old, &tls);
+	if (rc != KINKO_EXIT_OK)
+		return rc;
+	kinko_est_req est = { o->bank, o->cacert, o->max_wait, NULL, NULL, NULL, tls };
+	kinko_enroll_job job = { o->key ? o->key : old->type ? old->type : KINKO_KEY_P256, old->label,
+				 old_cn, &est, contract_id, old_cn };
+	rc = kinko_enroll_issue(ctx, &job, &k, cn, sizeof cn);
+	kinko_tls_free(tls);
+	if (rc != KINKO_EXIT_OK)
+		return rc;
+	kinko_progress(ctx, "logging on with the new certificate…");
+	rc = kinko_bank_logon_check(ctx, o->bank, o->cacert, &k);
+	if (rc != KINKO_EXIT_OK) {
+		/* The bank has already marked the old certificate renewed: it would refuse to renew it
+		 * again, so removing the new one would leave no way forward. Both stay. */
+		kinko_err(ctx, NULL, "the new certificate is on the token but logging on with it failed; "
+				     "the old one is kept. Log on with the new one (kinko logon --cert '%s'), "
+				     "then the bank retires the old one", k.uri);
+	} else if (kinko_p11_destroy(ctx, old) != KINKO_EXIT_OK) {
+		kinko_err(ctx, NULL, "the renewal worked but the old key could not be removed from the token "
+				     "(%s)", old->uri);
+		rc = KINKO_EXIT_TOKEN;
+	} else {
+		kinko_progress(ctx, "the old key and certificate were removed from the token");
+		kinko_enroll_summary(ctx, "renew", &k, cn, contract_id);
+	}
+	X509_free(k.x509);
+	return rc;
+}
+
+int kinko_cmd_renew(kinko_ctx *ctx, int argc, char **argv)
+{
+	kinko_enroll_opts o;
+	kinko_keyobj *objs = NULL, *cur;
+	size_t n = 0;
+	bool help;
+	int rc = kinko_enroll_parse(ctx, argc, argv, true, &o, &help);
+	if (rc != KINKO_EXIT_OK || help)
+		return rc;
+	rc = kinko_enroll_find_ca(ctx, &o);
+	if (rc == KINKO_EXIT_OK)
+		rc = kinko_p11_open(ctx);
+	if (rc == KINKO_EXIT_OK)
+		rc = kinko_p11_login(ctx);
+	if (rc == KINKO_EXIT_OK)
+		rc = kinko_p11_list(ctx, &objs, &n);
+	if (rc == KINKO_EXIT_OK)
+		rc = renew_pick(ctx, o.cert_uri, objs, n, &cur);
+	if (rc == KINKO_EXIT_OK)
+		rc = renew_with(ctx, &o, cur);
+	kinko_keyobj_free(objs, n);
+	kinko_p11_close(ctx);
+	return rc;
+}
