@@ -89,3 +89,39 @@ tr_status ccid_host_command(ccid_host *h, uint8_t type, const uint8_t *data, siz
 	*error = rh.param[1];
 	return TR_OK;
 }
+
+/* A command the reader refused: no card, or the card is not powered (someone powered it
+ * off, or never on). */
+static tr_status ccid_host_refused(uint8_t status)
+{
+	return (status & CCID_ICC_STATUS_MASK) == CCID_ICC_ABSENT ? TR_ERR_ABSENT : TR_ERR_IO;
+}
+
+tr_status ccid_host_atr(const uint8_t *data, size_t n, uint8_t status, uint8_t *atr, size_t cap,
+                        size_t *atr_len)
+{
+	if (status & CCID_CMD_FAILED)
+		return ccid_host_refused(status);
+	/* An ATR is at least TS and T0 (ISO 7816-3), at most 33 bytes. */
+	if (n < 2 || n > 33 || (atr && n > cap) ||
+	    (status & CCID_ICC_STATUS_MASK) != CCID_ICC_PRESENT_ACTIVE)
+		return TR_ERR_PROTOCOL;
+	if (atr) {
+		memcpy(atr, data, n);
+		*atr_len = n;
+	}
+	return TR_OK;
+}
+
+tr_status ccid_host_response(const uint8_t *data, size_t n, uint8_t status, uint8_t *resp,
+                             size_t cap, size_t *resp_len)
+{
+	if (status & CCID_CMD_FAILED)
+		return ccid_host_refused(status);
+	/* A response APDU has at least SW1 SW2. */
+	if (n < 2 || n > cap)
+		return TR_ERR_PROTOCOL;
+	memcpy(resp, data, n);
+	*resp_len = n;
+	return TR_OK;
+}

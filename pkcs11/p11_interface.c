@@ -6,172 +6,114 @@
 
 #include "p11_entry.h"
 
+/* The functions of each version, named once: both lists are built from these. */
+#define MOD_FUNCTIONS_2_40(X) \
+	X(C_Initialize) \
+	X(C_Finalize) \
+	X(C_GetInfo) \
+	X(C_GetFunctionList) \
+	X(C_GetSlotList) \
+	X(C_GetSlotInfo) \
+	X(C_GetTokenInfo) \
+	X(C_GetMechanismList) \
+	X(C_GetMechanismInfo) \
+	X(C_InitToken) \
+	X(C_InitPIN) \
+	X(C_SetPIN) \
+	X(C_OpenSession) \
+	X(C_CloseSession) \
+	X(C_CloseAllSessions) \
+	X(C_GetSessionInfo) \
+	X(C_GetOperationState) \
+	X(C_SetOperationState) \
+	X(C_Login) \
+	X(C_Logout) \
+	X(C_CreateObject) \
+	X(C_CopyObject) \
+	X(C_DestroyObject) \
+	X(C_GetObjectSize) \
+	X(C_GetAttributeValue) \
+	X(C_SetAttributeValue) \
+	X(C_FindObjectsInit) \
+	X(C_FindObjects) \
+	X(C_FindObjectsFinal) \
+	X(C_EncryptInit) \
+	X(C_Encrypt) \
+	X(C_EncryptUpdate) \
+	X(C_EncryptFinal) \
+	X(C_DecryptInit) \
+	X(C_Decrypt) \
+	X(C_DecryptUpdate) \
+	X(C_DecryptFinal) \
+	X(C_DigestInit) \
+	X(C_Digest) \
+	X(C_DigestUpdate) \
+	X(C_DigestKey) \
+	X(C_DigestFinal) \
+	X(C_SignInit) \
+	X(C_Sign) \
+	X(C_SignUpdate) \
+	X(C_SignFinal) \
+	X(C_SignRecoverInit) \
+	X(C_SignRecover) \
+	X(C_VerifyInit) \
+	X(C_Verify) \
+	X(C_VerifyUpdate) \
+	X(C_VerifyFinal) \
+	X(C_VerifyRecoverInit) \
+	X(C_VerifyRecover) \
+	X(C_DigestEncryptUpdate) \
+	X(C_DecryptDigestUpdate) \
+	X(C_SignEncryptUpdate) \
+	X(C_DecryptVerifyUpdate) \
+	X(C_GenerateKey) \
+	X(C_GenerateKeyPair) \
+	X(C_WrapKey) \
+	X(C_UnwrapKey) \
+	X(C_DeriveKey) \
+	X(C_SeedRandom) \
+	X(C_GenerateRandom) \
+	X(C_GetFunctionStatus) \
+	X(C_CancelFunction) \
+	X(C_WaitForSlotEvent)
+
+#define MOD_FUNCTIONS_3_0_ONLY(X) \
+	X(C_GetInterfaceList) \
+	X(C_GetInterface) \
+	X(C_LoginUser) \
+	X(C_SessionCancel) \
+	X(C_MessageEncryptInit) \
+	X(C_EncryptMessage) \
+	X(C_EncryptMessageBegin) \
+	X(C_EncryptMessageNext) \
+	X(C_MessageEncryptFinal) \
+	X(C_MessageDecryptInit) \
+	X(C_DecryptMessage) \
+	X(C_DecryptMessageBegin) \
+	X(C_DecryptMessageNext) \
+	X(C_MessageDecryptFinal) \
+	X(C_MessageSignInit) \
+	X(C_SignMessage) \
+	X(C_SignMessageBegin) \
+	X(C_SignMessageNext) \
+	X(C_MessageSignFinal) \
+	X(C_MessageVerifyInit) \
+	X(C_VerifyMessage) \
+	X(C_VerifyMessageBegin) \
+	X(C_VerifyMessageNext) \
+	X(C_MessageVerifyFinal)
+
+#define MOD_FUNCTION_ENTRY(f) .f = f,
+
 static CK_FUNCTION_LIST mod_functions_240 = {
 	.version = {2, 40},
-	.C_Initialize = C_Initialize,
-	.C_Finalize = C_Finalize,
-	.C_GetInfo = C_GetInfo,
-	.C_GetFunctionList = C_GetFunctionList,
-	.C_GetSlotList = C_GetSlotList,
-	.C_GetSlotInfo = C_GetSlotInfo,
-	.C_GetTokenInfo = C_GetTokenInfo,
-	.C_GetMechanismList = C_GetMechanismList,
-	.C_GetMechanismInfo = C_GetMechanismInfo,
-	.C_InitToken = C_InitToken,
-	.C_InitPIN = C_InitPIN,
-	.C_SetPIN = C_SetPIN,
-	.C_OpenSession = C_OpenSession,
-	.C_CloseSession = C_CloseSession,
-	.C_CloseAllSessions = C_CloseAllSessions,
-	.C_GetSessionInfo = C_GetSessionInfo,
-	.C_GetOperationState = C_GetOperationState,
-	.C_SetOperationState = C_SetOperationState,
-	.C_Login = C_Login,
-	.C_Logout = C_Logout,
-	.C_CreateObject = C_CreateObject,
-	.C_CopyObject = C_CopyObject,
-	.C_DestroyObject = C_DestroyObject,
-	.C_GetObjectSize = C_GetObjectSize,
-	.C_GetAttributeValue = C_GetAttributeValue,
-	.C_SetAttributeValue = C_SetAttributeValue,
-	.C_FindObjectsInit = C_FindObjectsInit,
-	.C_FindObjects = C_FindObjects,
-	.C_FindObjectsFinal = C_FindObjectsFinal,
-	.C_EncryptInit = C_EncryptInit,
-	.C_Encrypt = C_Encrypt,
-	.C_EncryptUpdate = C_EncryptUpdate,
-	.C_EncryptFinal = C_EncryptFinal,
-	.C_DecryptInit = C_DecryptInit,
-	.C_Decrypt = C_Decrypt,
-	.C_DecryptUpdate = C_DecryptUpdate,
-	.C_DecryptFinal = C_DecryptFinal,
-	.C_DigestInit = C_DigestInit,
-	.C_Digest = C_Digest,
-	.C_DigestUpdate = C_DigestUpdate,
-	.C_DigestKey = C_DigestKey,
-	.C_DigestFinal = C_DigestFinal,
-	.C_SignInit = C_SignInit,
-	.C_Sign = C_Sign,
-	.C_SignUpdate = C_SignUpdate,
-	.C_SignFinal = C_SignFinal,
-	.C_SignRecoverInit = C_SignRecoverInit,
-	.C_SignRecover = C_SignRecover,
-	.C_VerifyInit = C_VerifyInit,
-	.C_Verify = C_Verify,
-	.C_VerifyUpdate = C_VerifyUpdate,
-	.C_VerifyFinal = C_VerifyFinal,
-	.C_VerifyRecoverInit = C_VerifyRecoverInit,
-	.C_VerifyRecover = C_VerifyRecover,
-	.C_DigestEncryptUpdate = C_DigestEncryptUpdate,
-	.C_DecryptDigestUpdate = C_DecryptDigestUpdate,
-	.C_SignEncryptUpdate = C_SignEncryptUpdate,
-	.C_DecryptVerifyUpdate = C_DecryptVerifyUpdate,
-	.C_GenerateKey = C_GenerateKey,
-	.C_GenerateKeyPair = C_GenerateKeyPair,
-	.C_WrapKey = C_WrapKey,
-	.C_UnwrapKey = C_UnwrapKey,
-	.C_DeriveKey = C_DeriveKey,
-	.C_SeedRandom = C_SeedRandom,
-	.C_GenerateRandom = C_GenerateRandom,
-	.C_GetFunctionStatus = C_GetFunctionStatus,
-	.C_CancelFunction = C_CancelFunction,
-	.C_WaitForSlotEvent = C_WaitForSlotEvent,
+	MOD_FUNCTIONS_2_40(MOD_FUNCTION_ENTRY)
 };
 
 static CK_FUNCTION_LIST_3_0 mod_functions_30 = {
 	.version = {3, 0},
-	.C_Initialize = C_Initialize,
-	.C_Finalize = C_Finalize,
-	.C_GetInfo = C_GetInfo,
-	.C_GetFunctionList = C_GetFunctionList,
-	.C_GetSlotList = C_GetSlotList,
-	.C_GetSlotInfo = C_GetSlotInfo,
-	.C_GetTokenInfo = C_GetTokenInfo,
-	.C_GetMechanismList = C_GetMechanismList,
-	.C_GetMechanismInfo = C_GetMechanismInfo,
-	.C_InitToken = C_InitToken,
-	.C_InitPIN = C_InitPIN,
-	.C_SetPIN = C_SetPIN,
-	.C_OpenSession = C_OpenSession,
-	.C_CloseSession = C_CloseSession,
-	.C_CloseAllSessions = C_CloseAllSessions,
-	.C_GetSessionInfo = C_GetSessionInfo,
-	.C_GetOperationState = C_GetOperationState,
-	.C_SetOperationState = C_SetOperationState,
-	.C_Login = C_Login,
-	.C_Logout = C_Logout,
-	.C_CreateObject = C_CreateObject,
-	.C_CopyObject = C_CopyObject,
-	.C_DestroyObject = C_DestroyObject,
-	.C_GetObjectSize = C_GetObjectSize,
-	.C_GetAttributeValue = C_GetAttributeValue,
-	.C_SetAttributeValue = C_SetAttributeValue,
-	.C_FindObjectsInit = C_FindObjectsInit,
-	.C_FindObjects = C_FindObjects,
-	.C_FindObjectsFinal = C_FindObjectsFinal,
-	.C_EncryptInit = C_EncryptInit,
-	.C_Encrypt = C_Encrypt,
-	.C_EncryptUpdate = C_EncryptUpdate,
-	.C_EncryptFinal = C_EncryptFinal,
-	.C_DecryptInit = C_DecryptInit,
-	.C_Decrypt = C_Decrypt,
-	.C_DecryptUpdate = C_DecryptUpdate,
-	.C_DecryptFinal = C_DecryptFinal,
-	.C_DigestInit = C_DigestInit,
-	.C_Digest = C_Digest,
-	.C_DigestUpdate = C_DigestUpdate,
-	.C_DigestKey = C_DigestKey,
-	.C_DigestFinal = C_DigestFinal,
-	.C_SignInit = C_SignInit,
-	.C_Sign = C_Sign,
-	.C_SignUpdate = C_SignUpdate,
-	.C_SignFinal = C_SignFinal,
-	.C_SignRecoverInit = C_SignRecoverInit,
-	.C_SignRecover = C_SignRecover,
-	.C_VerifyInit = C_VerifyInit,
-	.C_Verify = C_Verify,
-	.C_VerifyUpdate = C_VerifyUpdate,
-	.C_VerifyFinal = C_VerifyFinal,
-	.C_VerifyRecoverInit = C_VerifyRecoverInit,
-	.C_VerifyRecover = C_VerifyRecover,
-	.C_DigestEncryptUpdate = C_DigestEncryptUpdate,
-	.C_DecryptDigestUpdate = C_DecryptDigestUpdate,
-	.C_SignEncryptUpdate = C_SignEncryptUpdate,
-	.C_DecryptVerifyUpdate = C_DecryptVerifyUpdate,
-	.C_GenerateKey = C_GenerateKey,
-	.C_GenerateKeyPair = C_GenerateKeyPair,
-	.C_WrapKey = C_WrapKey,
-	.C_UnwrapKey = C_UnwrapKey,
-	.C_DeriveKey = C_DeriveKey,
-	.C_SeedRandom = C_SeedRandom,
-	.C_GenerateRandom = C_GenerateRandom,
-	.C_GetFunctionStatus = C_GetFunctionStatus,
-	.C_CancelFunction = C_CancelFunction,
-	.C_WaitForSlotEvent = C_WaitForSlotEvent,
-	.C_GetInterfaceList = C_GetInterfaceList,
-	.C_GetInterface = C_GetInterface,
-	.C_LoginUser = C_LoginUser,
-	.C_SessionCancel = C_SessionCancel,
-	.C_MessageEncryptInit = C_MessageEncryptInit,
-	.C_EncryptMessage = C_EncryptMessage,
-	.C_EncryptMessageBegin = C_EncryptMessageBegin,
-	.C_EncryptMessageNext = C_EncryptMessageNext,
-	.C_MessageEncryptFinal = C_MessageEncryptFinal,
-	.C_MessageDecryptInit = C_MessageDecryptInit,
-	.C_DecryptMessage = C_DecryptMessage,
-	.C_DecryptMessageBegin = C_DecryptMessageBegin,
-	.C_DecryptMessageNext = C_DecryptMessageNext,
-	.C_MessageDecryptFinal = C_MessageDecryptFinal,
-	.C_MessageSignInit = C_MessageSignInit,
-	.C_SignMessage = C_SignMessage,
-	.C_SignMessageBegin = C_SignMessageBegin,
-	.C_SignMessageNext = C_SignMessageNext,
-	.C_MessageSignFinal = C_MessageSignFinal,
-	.C_MessageVerifyInit = C_MessageVerifyInit,
-	.C_VerifyMessage = C_VerifyMessage,
-	.C_VerifyMessageBegin = C_VerifyMessageBegin,
-	.C_VerifyMessageNext = C_VerifyMessageNext,
-	.C_MessageVerifyFinal = C_MessageVerifyFinal,
+	MOD_FUNCTIONS_2_40(MOD_FUNCTION_ENTRY)
+	MOD_FUNCTIONS_3_0_ONLY(MOD_FUNCTION_ENTRY)
 };
 
 /* The first is the default of C_GetInterface(NULL, NULL, ...). */

@@ -59,6 +59,15 @@ tr_status ccid_host_command(ccid_host *h, uint8_t type, const uint8_t *data, siz
                             uint8_t reply_type, uint8_t *buf, size_t cap, const uint8_t **out,
                             size_t *out_len, uint8_t *status, uint8_t *error, unsigned timeout_ms);
 
+/* The DataBlock answering IccPowerOn: an active card's ATR (2..33 bytes, ISO 7816-3), copied
+ * to atr when given. The answering XfrBlock: a response APDU (at least SW1 SW2, at most cap),
+ * copied to resp. A command the reader refused is TR_ERR_ABSENT (no card) or TR_ERR_IO (card
+ * not powered: the caller powers on again); anything malformed is TR_ERR_PROTOCOL. */
+tr_status ccid_host_atr(const uint8_t *data, size_t n, uint8_t status, uint8_t *atr, size_t cap,
+                        size_t *atr_len);
+tr_status ccid_host_response(const uint8_t *data, size_t n, uint8_t status, uint8_t *resp,
+                             size_t cap, size_t *resp_len);
+
 /* The UNIX-socket transport to kinko-token-emu. */
 tr_transport *tr_socket_new(const char *path);
 

@@ -226,15 +226,6 @@ static tr_status tr_socket_command(tr_socket *s, uint8_t type, const uint8_t *da
 	return st;
 }
 
-/* A command the reader refused: no card, or the card is not powered (someone powered it
- * off, or never on). The caller powers on again for TR_ERR_IO. */
-static tr_status tr_socket_failed(uint8_t status)
-{
-	if ((status & 0x03) == CCID_ICC_ABSENT)
-		return TR_ERR_ABSENT;
-	return TR_ERR_IO;
-}
-
 static tr_status tr_socket_power_on(tr_transport *t, uint8_t *atr, size_t cap, size_t *atr_len)
 {
 	tr_socket *s = (tr_socket *)t;
@@ -247,18 +238,10 @@ static tr_status tr_socket_power_on(tr_transport *t, uint8_t *atr, size_t cap, s
 	                       &data, &n, &status, &error);
 	if (st != TR_OK)
 		return st;
-	if (status & CCID_CMD_FAILED)
-		return tr_socket_failed(status);
-	/* An ATR is at least TS and T0 (ISO 7816-3), at most 33 bytes. */
-	if (n < 2 || n > 33 || (atr && n > cap) || (status & 0x03) != CCID_ICC_PRESENT_ACTIVE) {
+	st = ccid_host_atr(data, n, status, atr, cap, atr_len);
+	if (st == TR_ERR_PROTOCOL)
 		tr_socket_close(t);
-		return TR_ERR_PROTOCOL;
-	}
-	if (atr) {
-		memcpy(atr, data, n);
-		*atr_len = n;
-	}
-	return TR_OK;
+	return st;
 }
 
 static tr_status tr_socket_transmit(tr_transport *t, const uint8_t *apdu, size_t len,
@@ -276,18 +259,15 @@ static tr_status tr_socket_transmit(tr_transport *t, const uint8_t *apdu, size_t
 	                       &data, &n, &status, &error);
 	if (st != TR_OK)
 		return st;
-	if (status & CCID_CMD_FAILED)
-		return tr_socket_failed(status);
-	/* A response APDU has at least SW1 SW2. */
-	if (n < 2 || n > cap) {
+	st = ccid_host_response(data, n, status, resp, cap, resp_len);
+	if (st == TR_ERR_PROTOCOL) {
 		tr_socket_close(t);
-		return TR_ERR_PROTOCOL;
+		return st;
 	}
-	memcpy(resp, data, n);
-	*resp_len = n;
 	/* The answer may hold the PIN-protected management key. */
-	OPENSSL_cleanse(s->buf, CCID_HEADER_LEN + n);
-	return TR_OK;
+	if (st == TR_OK)
+		OPENSSL_cleanse(s->buf, CCID_HEADER_LEN + n);
+	return st;
 }
 
 static tr_status tr_socket_present(tr_transport *t, bool *present)

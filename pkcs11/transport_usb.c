@@ -262,13 +262,6 @@ static tr_status tr_usb_command(tr_usb *u, uint8_t type, const uint8_t *data, si
 	return st;
 }
 
-/* A command the token refused: the card is not powered (someone powered it off), the
- * caller powers on again for TR_ERR_IO. */
-static tr_status tr_usb_failed(uint8_t status)
-{
-	return (status & 0x03) == CCID_ICC_ABSENT ? TR_ERR_ABSENT : TR_ERR_IO;
-}
-
 static tr_status tr_usb_power_on(tr_transport *t, uint8_t *atr, size_t cap, size_t *atr_len)
 {
 	tr_usb *u = (tr_usb *)t;
@@ -281,18 +274,10 @@ static tr_status tr_usb_power_on(tr_transport *t, uint8_t *atr, size_t cap, size
 	                    &data, &n, &status, &error);
 	if (st != TR_OK)
 		return st;
-	if (status & CCID_CMD_FAILED)
-		return tr_usb_failed(status);
-	/* An ATR is at least TS and T0 (ISO 7816-3), at most 33 bytes. */
-	if (n < 2 || n > 33 || (atr && n > cap) || (status & 0x03) != CCID_ICC_PRESENT_ACTIVE) {
+	st = ccid_host_atr(data, n, status, atr, cap, atr_len);
+	if (st == TR_ERR_PROTOCOL)
 		tr_usb_close(t);
-		return TR_ERR_PROTOCOL;
-	}
-	if (atr) {
-		memcpy(atr, data, n);
-		*atr_len = n;
-	}
-	return TR_OK;
+	return st;
 }
 
 static tr_status tr_usb_transmit(tr_transport *t, const uint8_t *apdu, size_t len,
@@ -310,18 +295,15 @@ static tr_status tr_usb_transmit(tr_transport *t, const uint8_t *apdu, size_t le
 	                    &data, &n, &status, &error);
 	if (st != TR_OK)
 		return st;
-	if (status & CCID_CMD_FAILED)
-		return tr_usb_failed(status);
-	/* A response APDU has at least SW1 SW2. */
-	if (n < 2 || n > cap) {
+	st = ccid_host_response(data, n, status, resp, cap, resp_len);
+	if (st == TR_ERR_PROTOCOL) {
 		tr_usb_close(t);
-		return TR_ERR_PROTOCOL;
+		return st;
 	}
-	memcpy(resp, data, n);
-	*resp_len = n;
 	/* The answer may hold the PIN-protected management key. */
-	OPENSSL_cleanse(u->buf, CCID_HEADER_LEN + n);
-	return TR_OK;
+	if (st == TR_OK)
+		OPENSSL_cleanse(u->buf, CCID_HEADER_LEN + n);
+	return st;
 }
 
 /* With the interface claimed, ask the token (GetSlotStatus: an unplug shows at once).
