@@ -28,6 +28,7 @@ static const mod_mech mod_mechs[] = {
 	 .info = {.ulMinKeySize = MOD_EC_MIN, .ulMaxKeySize = MOD_EC_MAX,
 	          .flags = CKF_HW | CKF_GENERATE_KEY_PAIR | MOD_EC_FLAGS}},
 	MOD_RSA_SIG(CKM_RSA_PKCS),
+	MOD_RSA_SIG(CKM_RSA_X_509),
 	MOD_RSA_SIG(CKM_SHA256_RSA_PKCS),
 	MOD_RSA_SIG(CKM_SHA384_RSA_PKCS),
 	MOD_RSA_SIG(CKM_SHA512_RSA_PKCS),
@@ -46,6 +47,7 @@ static const mod_mech mod_mechs[] = {
  * single-part only (PKCS#11 3.0 current mechanisms, footnote "single-part only"). */
 static const mod_sig_scheme mod_schemes[] = {
 	{.mech = CKM_RSA_PKCS, .pad = MOD_PAD_PKCS1, .hash = 0},
+	{.mech = CKM_RSA_X_509, .pad = MOD_PAD_NONE, .hash = 0},
 	{.mech = CKM_SHA256_RSA_PKCS, .pad = MOD_PAD_PKCS1, .hash = CKM_SHA256},
 	{.mech = CKM_SHA384_RSA_PKCS, .pad = MOD_PAD_PKCS1, .hash = CKM_SHA384},
 	{.mech = CKM_SHA512_RSA_PKCS, .pad = MOD_PAD_PKCS1, .hash = CKM_SHA512},

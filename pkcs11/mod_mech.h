@@ -18,7 +18,9 @@ const mod_mech *mod_mech_table(size_t *n);
 const mod_mech *mod_mech_find(CK_MECHANISM_TYPE type);
 
 /* ---- signature schemes (mod_mech.c) ---- */
-typedef enum { MOD_PAD_PKCS1 = 1, MOD_PAD_PSS, MOD_PAD_ECDSA } mod_sig_pad;
+/* MOD_PAD_NONE: CKM_RSA_X_509, the raw RSA operation PIV cards do natively (libp11 makes
+ * TLS 1.3 RSA-PSS signatures with it). */
+typedef enum { MOD_PAD_PKCS1 = 1, MOD_PAD_PSS, MOD_PAD_ECDSA, MOD_PAD_NONE } mod_sig_pad;
 
 typedef struct {
 	CK_MECHANISM_TYPE mech;

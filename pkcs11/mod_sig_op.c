@@ -151,6 +151,8 @@ static CK_RV sig_op_raw_check(const mod_sig_op *op, CK_ULONG len)
 		return len == (CK_ULONG)EVP_MD_get_size(op->md) ? CKR_OK : CKR_DATA_LEN_RANGE;
 	case MOD_PAD_ECDSA:
 		return len > 0 ? CKR_OK : CKR_DATA_LEN_RANGE;
+	case MOD_PAD_NONE:
+		return len > 0 && len <= op->key_bytes ? CKR_OK : CKR_DATA_LEN_RANGE;
 	}
 	return CKR_GENERAL_ERROR;
 }
@@ -176,6 +178,15 @@ CK_RV mod_sig_op_input(mod_sig_op *op, bool parts, const CK_BYTE *data, CK_ULONG
 			rv = CKR_GENERAL_ERROR;
 		else
 			mod_pad_ecdsa_fit(src, n, in, op->key_bytes);
+		n = op->key_bytes;
+	} else if (rv == CKR_OK && op->sc->pad == MOD_PAD_NONE) {
+		/* CKM_RSA_X_509: the value, left-padded with zeros to the modulus size. */
+		if (cap < op->key_bytes) {
+			rv = CKR_GENERAL_ERROR;
+		} else {
+			memset(in, 0, op->key_bytes - n);
+			memcpy(in + op->key_bytes - n, src, n);
+		}
 		n = op->key_bytes;
 	} else if (rv == CKR_OK) {
 		if (cap < n)

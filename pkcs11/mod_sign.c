@@ -138,6 +138,7 @@ static CK_RV sign_block(const mod_sig_op *op, const uint8_t *in, size_t in_len, 
 		*block_len = op->key_bytes;
 		break;
 	case MOD_PAD_ECDSA:
+	case MOD_PAD_NONE:
 		memcpy(block, in, in_len);
 		*block_len = in_len;
 		break;

@@ -75,6 +75,8 @@ CK_RV mod_verify_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *mec
 /* The padding and digests of an RSA verification. */
 static int verify_rsa_setup(const mod_sig_op *op, EVP_PKEY_CTX *ctx)
 {
+	if (op->sc->pad == MOD_PAD_NONE)
+		return EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING) > 0;
 	if (op->sc->pad == MOD_PAD_PKCS1)
 		return EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
 		       (!op->sc->hash || EVP_PKEY_CTX_set_signature_md(ctx, op->md) > 0);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
 
 #include "sig_test_util.h"
 
@@ -342,6 +343,43 @@ static void input_lengths_outside_the_mechanism_are_data_len_range(void **state)
 	                 CKR_OPERATION_NOT_INITIALIZED);
 }
 
+/* CKM_RSA_X_509 is the card's raw RSA: a value shorter than k is left-padded with zeros,
+ * the public operation gives it back, and C_Verify agrees; more than k bytes is refused. */
+static void raw_rsa_x509_is_the_private_operation_on_the_value(void **state)
+{
+	fixture *fx = *state;
+	CK_MECHANISM x509 = {CKM_RSA_X_509, NULL, 0};
+	uint8_t in[257], sig[256], rec[256];
+	CK_ULONG len = sizeof(sig);
+	size_t rec_len = sizeof(rec);
+	EVP_PKEY_CTX *ctx;
+
+	memset(in, 0x5A, sizeof(in));
+	assert_int_equal(sigt_sign(&fx->t, fx->t.session, &x509, fx->rsa2048.priv, in, 200, sig,
+	                           &len), CKR_OK);
+	assert_int_equal(len, 256);
+	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, fx->rsa2048.pkey, NULL);
+	assert_non_null(ctx);
+	assert_true(EVP_PKEY_verify_recover_init(ctx) > 0);
+	assert_true(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING) > 0);
+	assert_true(EVP_PKEY_verify_recover(ctx, rec, &rec_len, sig, len) > 0);
+	EVP_PKEY_CTX_free(ctx);
+	assert_int_equal(rec_len, 256);
+	for (size_t i = 0; i < 56; i++)
+		assert_int_equal(rec[i], 0);
+	assert_memory_equal(rec + 56, in, 200);
+
+	assert_int_equal(fx->t.f->C_VerifyInit(fx->t.session, &x509, fx->rsa2048.pub), CKR_OK);
+	assert_int_equal(fx->t.f->C_Verify(fx->t.session, in, 200, sig, len), CKR_OK);
+	sig[100] ^= 1;
+	assert_int_equal(fx->t.f->C_VerifyInit(fx->t.session, &x509, fx->rsa2048.pub), CKR_OK);
+	assert_int_equal(fx->t.f->C_Verify(fx->t.session, in, 200, sig, len), CKR_SIGNATURE_INVALID);
+
+	len = sizeof(sig);
+	assert_int_equal(sigt_sign(&fx->t, fx->t.session, &x509, fx->rsa2048.priv, in, 257, sig,
+	                           &len), CKR_DATA_LEN_RANGE);
+}
+
 static CK_RV pss_init(fixture *fx, CK_MECHANISM_TYPE m, CK_MECHANISM_TYPE hash,
                       CK_RSA_PKCS_MGF_TYPE mgf, CK_ULONG slen)
 {
@@ -518,6 +556,7 @@ int main(void)
 		T(a_signature_ends_the_operation),
 		T(single_part_mechanisms_refuse_update_and_end_the_operation),
 		T(input_lengths_outside_the_mechanism_are_data_len_range),
+		T(raw_rsa_x509_is_the_private_operation_on_the_value),
 		T(pss_parameters_must_agree_with_the_mechanism_and_key),
 		T(mechanism_of_the_other_key_type_is_key_type_inconsistent),
 		T(keys_and_mechanisms_that_cannot_sign_are_refused),

@@ -214,7 +214,7 @@ static void mechanism_info_reports_key_sizes_and_flags(void **state)
 	CK_MECHANISM_INFO info;
 
 	assert_int_equal(f->C_GetMechanismList(slot, list, &n), CKR_OK);
-	assert_int_equal(n, 14);
+	assert_int_equal(n, 15);
 	assert_int_equal(f->C_GetMechanismInfo(slot, CKM_SHA256_RSA_PKCS_PSS, &info), CKR_OK);
 	assert_int_equal(info.ulMinKeySize, 2048);
 	assert_int_equal(info.ulMaxKeySize, 3072);
