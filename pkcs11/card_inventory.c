@@ -106,7 +106,8 @@ static bool inv_objects(const tlv_item *tmpl, card_inventory *inv)
 			return false;
 		for (i = 0; i < it.len; i++)
 			tag = tag << 8 | it.value[i];
-		if (tlv_tag_size(tag) != it.len)
+		/* 00 is no data object: a token naming it is broken */
+		if (tag == 0 || tlv_tag_size(tag) != it.len)
 			return false;
 		inv->objects[inv->n_objects++] = tag;
 	}

@@ -361,6 +361,8 @@ static mod_parse_status spki_rsa(EVP_PKEY *pkey, uint8_t *alg, tlv_writer *w)
 	*alg = bits == 2048 ? PIV_ALG_RSA2048 : bits == 3072 ? PIV_ALG_RSA3072 : 0;
 	if (*alg && EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &bn_n) == 1 &&
 	    EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &bn_e) == 1 &&
+	    /* an even exponent is no RSA key: mod_parse_pubkey refuses it too */
+	    BN_is_odd(bn_e) &&
 	    BN_bn2binpad(bn_n, n, (int)alg_bytes(*alg)) > 0 && (ne = BN_num_bytes(bn_e)) > 0 &&
 	    ne <= (int)sizeof(e) && BN_bn2bin(bn_e, e) == ne) {
 		tlv_put(w, PIV_TLV_RSA_N, n, alg_bytes(*alg));
