@@ -24,7 +24,7 @@ static const uint8_t PIV_AID[] = {0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10
 #define PIV_INS_GET_SERIAL        0xF8
 #define PIV_INS_GET_METADATA      0xF7
 #define PIV_INS_ATTEST            0xF9
-#define PIV_INS_MOVE_KEY          0xF6   /* YubiKey 5.7; P1 FF (delete) is all kinko does */
+#define PIV_INS_MOVE_KEY          0xF6   /* YubiKey 5.7: P1 destination (FF deletes), P2 source */
 #define PIV_MOVE_KEY_DELETE       0xFF
 
 /* Status words */

@@ -10,6 +10,7 @@ firmware_stubs_libkinkofw_la_SOURCES = \
 	firmware-stubs/piv_pin.c \
 	firmware-stubs/piv_auth.c \
 	firmware-stubs/piv_keygen.c \
+	firmware-stubs/piv_move.c \
 	firmware-stubs/piv_ext.c
 firmware_stubs_libkinkofw_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 firmware_stubs_libkinkofw_la_LIBADD = common/libkinkocommon.la $(OPENSSL_LIBS)

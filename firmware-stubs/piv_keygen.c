@@ -1,6 +1,5 @@
 /* GENERATE ASYMMETRIC KEY PAIR (SP 800-73-4 3.3.2), with YubiKey's optional PIN and
- * touch policies in the control reference template; and YubiKey 5.7's MOVE KEY, of which
- * the token does the delete form only. */
+ * touch policies in the control reference template. MOVE KEY is in piv_move.c. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,39 +134,5 @@ uint16_t piv_cmd_generate(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp)
 	}
 	tok_key_clear(&old);
 	resp->len = w.len;
-	return SW_OK;
-}
-
-/* MOVE KEY (YubiKey 5.7): P1 the destination, P2 the source; destination FF deletes the
- * source key. Moving proper is not offered (6A86): nothing here needs it. */
-uint16_t piv_cmd_move_key(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp)
-{
-	tok_key old, *k;
-	uint16_t sw;
-	int idx;
-
-	resp->len = 0;
-	idx = piv_key_slot_index(cmd->p2);
-	if (cmd->p1 != PIV_MOVE_KEY_DELETE || idx < 0)
-		return SW_INCORRECT_P1P2;
-	if (cmd->lc != 0)
-		return SW_WRONG_LENGTH;
-	if (!a->mgmt_authenticated)
-		return SW_SECURITY_NOT_SATISFIED;
-	k = &a->st->keys[idx];
-	if (k->alg == 0)
-		return SW_FILE_NOT_FOUND;
-
-	/* As for GENERATE: the key is only gone once the flash says so. */
-	old = *k;
-	memset(k, 0, sizeof(*k));
-	a->st->change_counter++;
-	sw = piv_commit(a);
-	if (sw != SW_OK) {
-		*k = old;
-		a->st->change_counter--;
-		return SW_MEMORY_FAILURE;
-	}
-	tok_key_clear(&old);
 	return SW_OK;
 }

@@ -1,5 +1,5 @@
 /* The kill-during-write proof: a client streams writes (PUT DATA of a counter-stamped
- * object, PIN changes, key generation) and the emulator is killed with SIGKILL at a random
+ * object, PIN changes, key generation, MOVE KEY between two slots) and the emulator is killed with SIGKILL at a random
  * instant. Restarted from the same state file, the token must load and hold, for each
  * item, the last acknowledged value or the one in flight — never a mix, never older. */
 #include <stdarg.h>
@@ -27,12 +27,15 @@
 #define MAX_DELAY_US 40000u
 #define OBJ_LEN     2000u
 #define OBJ_TAG     0x5F, 0xC1, 0x0D   /* certificate container of retired slot 82 */
-#define KEY_SLOT    0x83               /* retired slot 83 */
+#define KEY_SLOT    0x83               /* retired slots 83 and 84: the key moves between them */
+#define KEY_SLOT2   0x84
 #define PUB_MAX     160u
 
 static const char *const pins[2] = {"11223344", "55667788"};
 
-typedef enum { W_PUT, W_PIN, W_GEN, W_KINDS } write_kind;
+typedef enum { W_PUT, W_PIN, W_GEN, W_MOVE, W_KINDS } write_kind;
+
+static const uint8_t key_slots[2] = {KEY_SLOT, KEY_SLOT2};
 
 /* What the token must hold: the acknowledged values, and the write in flight. */
 typedef struct {
@@ -40,6 +43,7 @@ typedef struct {
 	int pin;                    /* index into pins of the acknowledged PIN */
 	uint8_t pub[PUB_MAX];       /* acknowledged key's 7F49 contents; pub_len 0: none */
 	size_t pub_len;
+	int at;                     /* index into key_slots of the acknowledged key's slot */
 	bool in_flight;
 	write_kind kind;            /* of the write in flight */
 	uint32_t next_obj;          /* counter of a PUT in flight */
@@ -100,8 +104,15 @@ static size_t build_write(fixture *f, model *m, write_kind kind)
 		pin_pad(c + 5, pins[m->pin]);
 		pin_pad(c + 13, pins[1 - m->pin]);
 		return 21;
+	case W_MOVE:
+		c[0] = 0x00;
+		c[1] = PIV_INS_MOVE_KEY;
+		c[2] = key_slots[1 - m->at];
+		c[3] = key_slots[m->at];
+		return 4;
 	default:
 		memcpy(c, gen, sizeof(gen));
+		c[3] = key_slots[m->at];
 		return sizeof(gen);
 	}
 }
@@ -119,6 +130,9 @@ static void acknowledge(model *m, const uint8_t *resp, size_t n)
 		break;
 	case W_PIN:
 		m->pin = 1 - m->pin;
+		break;
+	case W_MOVE:
+		m->at = 1 - m->at;
 		break;
 	default:
 		assert_int_equal(tlv_parse(resp, n - 2, &t), TLV_OK);
@@ -160,8 +174,11 @@ static bool write_one(fixture *f, model *m, emu_conn *c, write_kind kind, long l
 {
 	long long sent;
 	ccid_header h;
-	size_t n = build_write(f, m, kind);
+	size_t n;
 
+	if (kind == W_MOVE && m->pub_len == 0)
+		kind = W_GEN;   /* nothing to move yet */
+	n = build_write(f, m, kind);
 	m->kind = kind;
 	assert_int_equal(emu_send_msg(c, CCID_PC_TO_RDR_XFR_BLOCK, 0, f->cmd, n), 0);
 	sent = now_us();
@@ -283,21 +300,44 @@ static bool ec_signature_ok(const uint8_t *point, size_t point_len, const uint8_
 	return ok;
 }
 
-/* The slot holds the acknowledged key or a new one, and its private half matches. Runs
- * after check_pin, so the PIN is verified for the slot's PIN-once policy. */
+/* Which of the two slots holds a key: -1 none; never both (a move is all or nothing). */
+static int key_slot_in_use(emu_conn *c, fixture *f)
+{
+	size_t n = 0;
+	uint16_t sw[2];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		sw[i] = emu_apdu(c, PIV_INS_GET_METADATA, 0x00, key_slots[i], NULL, 0, false,
+		                 f->resp, APDU_MAX_RESPONSE, &n);
+		assert_true(sw[i] == SW_OK || sw[i] == SW_FILE_NOT_FOUND);
+	}
+	assert_false(sw[0] == SW_OK && sw[1] == SW_OK);
+	return sw[0] == SW_OK ? 0 : sw[1] == SW_OK ? 1 : -1;
+}
+
+/* The acknowledged slot holds the acknowledged key or a new one, or the other slot holds
+ * the key a move in flight took there; its private half matches. Runs after check_pin, so
+ * the PIN is verified for the slot's PIN-once policy. */
 static void check_key(emu_conn *c, fixture *f, model *m)
 {
 	uint8_t cmd[40] = {0x7C, 0x24, 0x82, 0x00, 0x81, 0x20};
 	size_t n = 0;
 	tlv_item pub, point, outer, sig;
 	uint16_t sw;
+	int at = key_slot_in_use(c, f);
 
-	sw = emu_apdu(c, PIV_INS_GET_METADATA, 0x00, KEY_SLOT, NULL, 0, false, f->resp,
-	              APDU_MAX_RESPONSE, &n);
-	if (sw == SW_FILE_NOT_FOUND) {
+	if (at < 0) {
 		assert_int_equal(m->pub_len, 0);
 		return;
 	}
+	if (at != m->at) {
+		assert_true(m->in_flight && m->kind == W_MOVE);
+		m->applied = true;
+		m->at = at;
+	}
+	sw = emu_apdu(c, PIV_INS_GET_METADATA, 0x00, key_slots[at], NULL, 0, false, f->resp,
+	              APDU_MAX_RESPONSE, &n);
 	assert_int_equal(sw, SW_OK);
 	assert_int_equal(tlv_find(f->resp, n, PIV_META_PUBKEY, &pub), TLV_OK);
 	assert_true(pub.len <= PUB_MAX);
@@ -310,7 +350,7 @@ static void check_key(emu_conn *c, fixture *f, model *m)
 	assert_int_equal(tlv_find(m->pub, m->pub_len, PIV_TLV_EC_POINT, &point), TLV_OK);
 
 	assert_int_equal(RAND_bytes(cmd + 6, 32), 1);
-	sw = emu_apdu(c, PIV_INS_GENERAL_AUTH, PIV_ALG_ECCP256, KEY_SLOT, cmd, 38, false, f->resp,
+	sw = emu_apdu(c, PIV_INS_GENERAL_AUTH, PIV_ALG_ECCP256, key_slots[at], cmd, 38, false, f->resp,
 	              APDU_MAX_RESPONSE, &n);
 	assert_int_equal(sw, SW_OK);
 	assert_int_equal(tlv_parse(f->resp, n, &outer), TLV_OK);
@@ -338,7 +378,8 @@ static void restart_and_check(fixture *f, model *m)
 
 static void kill_during_writes_leaves_old_or_new_state(void **state)
 {
-	static const char *const names[W_KINDS] = {"PUT DATA", "CHANGE REFERENCE", "GENERATE"};
+	static const char *const names[W_KINDS] = {"PUT DATA", "CHANGE REFERENCE", "GENERATE",
+	                                                  "MOVE KEY"};
 	fixture *f = *state;
 	model m;
 	unsigned round, mid = 0, k;

@@ -16,6 +16,7 @@ FW_TESTS = \
 	tests/unit/test_piv_auth \
 	tests/unit/test_piv_sign \
 	tests/unit/test_piv_keygen \
+	tests/unit/test_piv_move \
 	tests/unit/test_piv_ext
 check_PROGRAMS += $(FW_TESTS)
 TESTS += $(FW_TESTS)
@@ -39,5 +40,7 @@ tests_unit_test_piv_sign_CFLAGS = $(FW_TEST_CFLAGS)
 tests_unit_test_piv_sign_LDADD = $(FW_TEST_LDADD)
 tests_unit_test_piv_keygen_CFLAGS = $(FW_TEST_CFLAGS)
 tests_unit_test_piv_keygen_LDADD = $(FW_TEST_LDADD)
+tests_unit_test_piv_move_CFLAGS = $(FW_TEST_CFLAGS)
+tests_unit_test_piv_move_LDADD = $(FW_TEST_LDADD)
 tests_unit_test_piv_ext_CFLAGS = $(FW_TEST_CFLAGS)
 tests_unit_test_piv_ext_LDADD = $(FW_TEST_LDADD)

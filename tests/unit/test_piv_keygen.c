@@ -369,11 +369,9 @@ static void delete_of_an_empty_slot_is_not_found_6a82(void **state)
 	assert_int_equal(piv_tx(f, "00 F6 FF 95"), SW_FILE_NOT_FOUND);
 }
 
-static void move_and_bad_references_refused_6a86(void **state)
+static void delete_bad_references_refused_6a86(void **state)
 {
 	static const char *const bad[] = {
-		"00 F6 9D 9A",   /* a real move: not offered */
-		"00 F6 00 9A",
 		"00 F6 FF 9B",   /* the management key is not a key slot */
 		"00 F6 FF 80",
 		"00 F6 FF 00",
@@ -472,7 +470,7 @@ int main(void)
 		T(delete_key_leaves_the_certificate),
 		T(delete_key_needs_the_management_key),
 		T(delete_of_an_empty_slot_is_not_found_6a82),
-		T(move_and_bad_references_refused_6a86),
+		T(delete_bad_references_refused_6a86),
 		T(delete_failed_save_keeps_the_key),
 		T(delete_is_saved_before_the_answer),
 	};
