@@ -2,6 +2,9 @@
 # token list/info, certs, pin check/change/unblock, forced change, help (C1).
 TESTS += tests/cli/test_cli_token.sh
 EXTRA_DIST += tests/cli/test_cli_token.sh
+# --json: every subcommand's error is one JSON object with "exit" (issue 9).
+TESTS += tests/cli/test_cli_json.sh
+EXTRA_DIST += tests/cli/test_cli_json.sh
 # logon, status, admin operations, logoff against kinko-bankd, on the module and SoftHSM2 (C3).
 TESTS += tests/cli/test_cli_logon.sh
 EXTRA_DIST += tests/cli/test_cli_logon.sh
@@ -20,8 +23,9 @@ EXTRA_DIST += $(CLI_FLOW_TESTS) tests/cli/cli_lib.sh tests/cli/flow.sh
 check_PROGRAMS += tests/cli/kinko-p11-check
 tests_cli_kinko_p11_check_SOURCES = tests/cli/kinko_p11_check.c \
 	tools/kinko/kinko_p11.c tools/kinko/kinko_p11_keys.c tools/kinko/kinko_pin.c tools/kinko/kinko_msg.c
-tests_cli_kinko_p11_check_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) -I$(top_srcdir)/tools/kinko
-tests_cli_kinko_p11_check_LDADD = $(OPENSSL_LIBS) $(P11KIT_LIBS)
+tests_cli_kinko_p11_check_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(JANSSON_CFLAGS) \
+	-I$(top_srcdir)/tools/kinko
+tests_cli_kinko_p11_check_LDADD = $(OPENSSL_LIBS) $(P11KIT_LIBS) $(JANSSON_LIBS)
 TESTS += tests/cli/test_cli_p11.sh
 EXTRA_DIST += tests/cli/test_cli_p11.sh
 # renew step by step: out of reach, the old key removed after the logon, a failed logon keeps

@@ -37,9 +37,22 @@ typedef struct kinko_ctx {
 	char token_pin[129];      /* the PIN of the login, wiped at kinko_p11_close */
 } kinko_ctx;
 
-/* Messages: kinko_err prints "kinko: <message>" to stderr, and with --verbose the detail. */
+/* Messages: kinko_err prints "kinko: <message>" to stderr, and with --verbose the detail.
+ * It also records the error: with --json main prints at exit, on stdout, one object
+ *   {"error": {"message": "...", "detail"?: "...", "ckr"?: "CKR_...", "http_status"?: N,
+ *              "messages"?: [every message, in order, when there were several], fields...},
+ *    "exit": N}
+ * "message" is the last error; a detail "CKR_..." also gives "ckr", "HTTP N" "http_status".
+ * kinko_err_field_* attach more fields to the run's error (before or after kinko_err), e.g.
+ * kinko_err_field_str(ctx, "secret", "contract_pin"), kinko_err_field_int(ctx, "tries_left",
+ * 2). Never a secret in a message or a field. */
 void kinko_err(const kinko_ctx *ctx, const char *detail, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+void kinko_err_field_str(const kinko_ctx *ctx, const char *key, const char *val);
+void kinko_err_field_int(const kinko_ctx *ctx, const char *key, long long val);
+/* main, at exit: with --json and a failure (exit_code != 0), print the error object above on
+ * stdout (a generic message from the exit code when nothing was recorded); frees the record. */
+void kinko_err_finish(const kinko_ctx *ctx, int exit_code);
 void kinko_progress(const kinko_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Secrets (kinko_pin.c). Never from argv or the environment. */

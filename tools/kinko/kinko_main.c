@@ -100,7 +100,7 @@ static int main_value(const char *opt, char **argv, int argc, int *i, const char
 	if (argv[*i][n] != '\0')
 		return 0;
 	if (*i + 1 >= argc) {
-		fprintf(stderr, "kinko: %s needs a value\n", opt);
+		kinko_err(NULL, NULL, "%s needs a value", opt);
 		return -1;
 	}
 	*val = argv[++*i];
@@ -156,7 +156,7 @@ static int main_globals(kinko_ctx *ctx, int argc, char **argv, char **rest, int 
 			ctx->pin_file = v;
 		} else if ((r = main_value("--pin-fd", argv, argc, &i, &fd)) != 0) {
 			if (r > 0 && !main_fd(fd, &ctx->pin_fd)) {
-				fprintf(stderr, "kinko: --pin-fd needs a file descriptor number\n");
+				kinko_err(ctx, NULL, "--pin-fd needs a file descriptor number");
 				return KINKO_EXIT_USAGE;
 			}
 		} else if ((r = main_value("--secrets-file", argv, argc, &i, &v)) != 0) {
@@ -183,7 +183,7 @@ static int main_help(kinko_ctx *ctx, int n, char **rest)
 	}
 	c = main_find(rest[1]);
 	if (!c) {
-		fprintf(stderr, "kinko: no subcommand '%s'; see 'kinko --help'\n", rest[1]);
+		kinko_err(ctx, NULL, "no subcommand '%s'; see 'kinko --help'", rest[1]);
 		return KINKO_EXIT_USAGE;
 	}
 	args[0] = rest[1];
@@ -192,52 +192,66 @@ static int main_help(kinko_ctx *ctx, int n, char **rest)
 	return c->fn(ctx, 2, args);
 }
 
+/* --json anywhere before "--", known before any option is parsed, so that even an error in
+ * the options is answered in JSON. */
+static bool main_wants_json(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			return true;
+	return false;
+}
+
+static int main_run(kinko_ctx *ctx, int n, char **rest)
+{
+	const main_cmd *c;
+
+	if (ctx->pin_file && ctx->pin_fd >= 0) {
+		kinko_err(ctx, NULL, "--pin-file and --pin-fd: give one of them");
+		return KINKO_EXIT_USAGE;
+	}
+	if (n == 0 || strcmp(rest[0], "--help") == 0 || strcmp(rest[0], "-h") == 0) {
+		main_usage(n == 0 ? stderr : stdout);
+		if (n == 0)
+			kinko_err(ctx, NULL, "no subcommand given; see 'kinko --help'");
+		return n == 0 ? KINKO_EXIT_USAGE : KINKO_EXIT_OK;
+	}
+	if (strcmp(rest[0], "--version") == 0) {
+		printf("kinko %s\n", PACKAGE_VERSION);
+		return KINKO_EXIT_OK;
+	}
+	if (strcmp(rest[0], "help") == 0)
+		return main_help(ctx, n, rest);
+	if ((c = main_find(rest[0])) != NULL)
+		return c->fn(ctx, n, rest);
+	kinko_err(ctx, NULL, "%s '%s'; see 'kinko --help'",
+	          rest[0][0] == '-' ? "unknown option" : "no subcommand", rest[0]);
+	return KINKO_EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
 	kinko_ctx ctx;
 	char **rest;
-	const main_cmd *c;
 	const char *env;
 	int n = 0, r;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.pin_fd = -1;
+	ctx.json = main_wants_json(argc, argv);
 	env = getenv("KINKO_MODULE");
 	ctx.module = env && env[0] ? env : KINKO_DEFAULT_MODULE;
 	rest = calloc((size_t)argc + 1, sizeof(*rest));
 	if (!rest)
 		return KINKO_EXIT_FAIL;
 	r = main_globals(&ctx, argc, argv, rest, &n);
-	if (r != KINKO_EXIT_OK) {
-		free(rest);
-		return r;
-	}
-	if (ctx.pin_file && ctx.pin_fd >= 0) {
-		fprintf(stderr, "kinko: --pin-file and --pin-fd: give one of them\n");
-		free(rest);
-		return KINKO_EXIT_USAGE;
-	}
-	if (n == 0 || strcmp(rest[0], "--help") == 0 || strcmp(rest[0], "-h") == 0) {
-		main_usage(n == 0 ? stderr : stdout);
-		free(rest);
-		return n == 0 ? KINKO_EXIT_USAGE : KINKO_EXIT_OK;
-	}
-	if (strcmp(rest[0], "--version") == 0) {
-		printf("kinko %s\n", PACKAGE_VERSION);
-		free(rest);
-		return KINKO_EXIT_OK;
-	}
-	if (strcmp(rest[0], "help") == 0) {
-		r = main_help(&ctx, n, rest);
-	} else if ((c = main_find(rest[0])) != NULL) {
-		r = c->fn(&ctx, n, rest);
-	} else {
-		fprintf(stderr, "kinko: %s '%s'; see 'kinko --help'\n",
-		        rest[0][0] == '-' ? "unknown option" : "no subcommand", rest[0]);
-		r = KINKO_EXIT_USAGE;
-	}
+	if (r == KINKO_EXIT_OK)
+		r = main_run(&ctx, n, rest);
 	kinko_p11_close(&ctx);
 	kinko_secrets_wipe();
+	kinko_err_finish(&ctx, r);
 	fflush(stdout);
 	free(rest);
 	return r;

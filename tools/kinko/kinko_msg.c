@@ -1,23 +1,146 @@
 /* kinko's messages: errors in the user's terms on stderr (the PKCS#11 or HTTP detail with
- * --verbose), progress on stderr, PKCS#11 return values by name. */
+ * --verbose), progress on stderr, PKCS#11 return values by name. With --json every error is
+ * also recorded here, and main prints it at exit as one object on stdout, so a script reading
+ * stdout gets JSON whatever happened. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-#include "kinko.h"
+#include <jansson.h>
+
+#include "kinko_p11.h"
+
+/* The run's error record: {"message", "messages"?, "detail"?, "ckr"?, "http_status"?, fields}.
+ * One run, one thread printing errors: a static is enough. */
+static json_t *msg_error;
+
+/* A JSON string of text; invalid UTF-8 (a file name, a token label) becomes '?' first. */
+static json_t *msg_string(const char *text)
+{
+	json_t *s = json_string(text);
+	char *copy;
+
+	if (s || !text)
+		return s;
+	copy = strdup(text);
+	if (!copy)
+		return NULL;
+	kinko_p11_clean_text(copy);
+	s = json_string(copy);
+	free(copy);
+	return s;
+}
+
+static json_t *msg_record(void)
+{
+	if (!msg_error)
+		msg_error = json_object();
+	return msg_error;
+}
+
+/* The expert detail as fields a script can test: "CKR_PIN_INCORRECT" → "ckr", "HTTP 403" →
+ * "http_status"; any detail is kept whole in "detail". */
+static void msg_detail_fields(json_t *e, const char *detail)
+{
+	char *end;
+	long status;
+
+	json_object_set_new(e, "detail", msg_string(detail));
+	if (strncmp(detail, "CKR_", 4) == 0 || strncmp(detail, "CKR 0x", 6) == 0) {
+		json_object_set_new(e, "ckr", json_stringn(detail, strcspn(detail, " ,;)")));
+	} else if (strncmp(detail, "HTTP ", 5) == 0) {
+		status = strtol(detail + 5, &end, 10);
+		if (end != detail + 5 && status >= 100 && status <= 599)
+			json_object_set_new(e, "http_status", json_integer(status));
+	}
+}
+
+static void msg_record_message(const char *text, const char *detail)
+{
+	json_t *e = msg_record(), *all;
+
+	if (!e)
+		return;
+	/* The last message is the conclusion ("the new PIN was not confirmed"); earlier ones stay
+	 * in "messages", in order. */
+	all = json_object_get(e, "messages");
+	if (!all) {
+		all = json_array();
+		json_object_set_new(e, "messages", all);
+	}
+	json_array_append_new(all, msg_string(text));
+	json_object_set_new(e, "message", msg_string(text));
+	if (detail && detail[0])
+		msg_detail_fields(e, detail);
+}
 
 void kinko_err(const kinko_ctx *ctx, const char *detail, const char *fmt, ...)
 {
+	char text[1024];
 	va_list ap;
 
-	fputs("kinko: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "kinko: %s", text);
 	if (ctx && ctx->verbose && detail && detail[0])
 		fprintf(stderr, " (%s)", detail);
 	fputc('\n', stderr);
+	msg_record_message(text, detail);
 }
 
+void kinko_err_field_str(const kinko_ctx *ctx, const char *key, const char *val)
+{
+	json_t *e = msg_record();
+
+	(void)ctx;
+	if (e && key && val)
+		json_object_set_new(e, key, msg_string(val));
+}
+
+void kinko_err_field_int(const kinko_ctx *ctx, const char *key, long long val)
+{
+	json_t *e = msg_record();
+
+	(void)ctx;
+	if (e && key)
+		json_object_set_new(e, key, json_integer((json_int_t)val));
+}
+
+/* When a failing command recorded no message (it should), say at least what the code means. */
+static const char *msg_exit_meaning(int code)
+{
+	switch (code) {
+	case KINKO_EXIT_USAGE: return "usage error; see 'kinko --help'";
+	case KINKO_EXIT_TOKEN: return "token problem";
+	case KINKO_EXIT_BANK: return "the bank refused";
+	case KINKO_EXIT_NETWORK: return "the bank could not be reached";
+	case KINKO_EXIT_VERIFY: return "verification failed";
+	default: return "failed";
+	}
+}
+
+void kinko_err_finish(const kinko_ctx *ctx, int exit_code)
+{
+	json_t *e = msg_record(), *out;
+	json_t *all = e ? json_object_get(e, "messages") : NULL;
+
+	if (ctx && ctx->json && exit_code != KINKO_EXIT_OK && e) {
+		if (!json_object_get(e, "message"))
+			json_object_set_new(e, "message", json_string(msg_exit_meaning(exit_code)));
+		if (json_array_size(all) < 2)
+			json_object_del(e, "messages");
+		out = json_pack("{s:O, s:i}", "error", e, "exit", exit_code);
+		if (out) {
+			json_dumpf(out, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			fputc('\n', stdout);
+		}
+		json_decref(out);
+	}
+	json_decref(msg_error);
+	msg_error = NULL;
+}
 void kinko_progress(const kinko_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;

@@ -94,9 +94,9 @@ static bool token_wants_help(int argc, char **argv)
 	return false;
 }
 
-static int token_usage(void)
+static int token_usage(const kinko_ctx *ctx)
 {
-	fprintf(stderr, "kinko: token: say 'list' or 'info'; see 'kinko help token'\n");
+	kinko_err(ctx, NULL, "token: say 'list' or 'info'; see 'kinko help token'");
 	return KINKO_EXIT_USAGE;
 }
 
@@ -256,12 +256,12 @@ int kinko_cmd_token(kinko_ctx *ctx, int argc, char **argv)
 		return KINKO_EXIT_OK;
 	}
 	if (argc != 2)
-		return token_usage();
+		return token_usage(ctx);
 	if (strcmp(argv[1], "list") == 0)
 		return token_list(ctx);
 	if (strcmp(argv[1], "info") == 0)
 		return token_info(ctx);
-	return token_usage();
+	return token_usage(ctx);
 }
 
 /* ---- certs ---- */
@@ -394,7 +394,7 @@ int kinko_cmd_certs(kinko_ctx *ctx, int argc, char **argv)
 		return KINKO_EXIT_OK;
 	}
 	if (argc != 1) {
-		fprintf(stderr, "kinko: certs takes no arguments; see 'kinko help certs'\n");
+		kinko_err(ctx, NULL, "certs takes no arguments; see 'kinko help certs'");
 		return KINKO_EXIT_USAGE;
 	}
 	r = kinko_p11_list(ctx, &objs, &n);
@@ -548,6 +548,6 @@ int kinko_cmd_pin(kinko_ctx *ctx, int argc, char **argv)
 		return pin_change(ctx);
 	if (argc == 2 && strcmp(argv[1], "unblock") == 0)
 		return pin_unblock(ctx);
-	fprintf(stderr, "kinko: pin: say 'check', 'change' or 'unblock'; see 'kinko help pin'\n");
+	kinko_err(ctx, NULL, "pin: say 'check', 'change' or 'unblock'; see 'kinko help pin'");
 	return KINKO_EXIT_USAGE;
 }
