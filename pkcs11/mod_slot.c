@@ -259,12 +259,21 @@ static CK_RV mod_slot_restore(mod_slot *s)
 	return mod_slot_rv(s, st);
 }
 
+/* Another process's power-on and its SELECT are two commands, and ours may fall between
+ * them: our re-VERIFY can be undone once more before our retry. A VERIFY that succeeds
+ * costs no try, so a few rounds are safe; a bound keeps a process that resets the card
+ * without end from holding us in a loop. */
+#define MOD_SLOT_RESTORE_MAX 3
+
 CK_RV mod_slot_with_pin(mod_slot *s, mod_card_op op, void *arg)
 {
 	card_status st = op(&s->card, arg);
 	CK_RV rv;
+	int round;
 
-	if (st == CARD_ERR_SECURITY && mod_slot_user_logged_in(s) && s->pin_len) {
+	for (round = 0; round < MOD_SLOT_RESTORE_MAX && st == CARD_ERR_SECURITY &&
+	                mod_slot_user_logged_in(s) && s->pin_len;
+	     round++) {
 		mod_trace_msg("slot %lu: the card forgot the PIN verification (reset by another "
 		              "process?): verifying again", (unsigned long)s->id);
 		rv = mod_slot_restore(s);
