@@ -24,7 +24,7 @@ flow_step() {
 	if [ "$FLOW_MODE" = demo ]; then
 		printf '\n== %s\n' "$label"
 		# kinko's progress (stderr) came first; the result (stdout) after it.
-		cat "$T/stderr" "$T/stdout" | sed 's/…/…\n/g' | awk 'NF { print "   " $0 }'
+		cat "$T/stderr" "$T/stdout" | awk 'NF { print "   " $0 }'
 		if [ "$RC" -ne 0 ]; then
 			printf '\ndemo: FAILED at step "%s" (exit status %s)\n' "$label" "$RC" >&2
 			exit 1

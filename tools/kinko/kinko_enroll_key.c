@@ -27,12 +27,12 @@ static void *enroll_spin(void *arg)
 	static const char wheel[] = "|/-\\";
 	enroll_spinner *s = arg;
 	unsigned i = 0;
-	/* Backspaces, not a carriage return: the wheel turns where the cursor is, after the
-	 * progress message or at the start of the next line. */
-	fputc(' ', stderr);
+	/* The progress line above has ended: the wheel turns alone at the start of the next
+	 * line, and is erased (carriage return, clear to end of line) so the next message starts
+	 * on a clean line. */
 	pthread_mutex_lock(&s->mu);
 	while (!s->done) {
-		fprintf(stderr, "\b%c", wheel[i++ % 4]);
+		fprintf(stderr, "\r%c", wheel[i++ % 4]);
 		fflush(stderr);
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
@@ -44,7 +44,7 @@ static void *enroll_spin(void *arg)
 		pthread_cond_timedwait(&s->cv, &s->mu, &until);
 	}
 	pthread_mutex_unlock(&s->mu);
-	fputs("\b \b", stderr);
+	fputs("\r\033[K", stderr);
 	fflush(stderr);
 	return NULL;
 }

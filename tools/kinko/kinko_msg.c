@@ -143,13 +143,21 @@ void kinko_err_finish(const kinko_ctx *ctx, int exit_code)
 }
 void kinko_progress(const kinko_ctx *ctx, const char *fmt, ...)
 {
+	char text[1024];
+	size_t n;
 	va_list ap;
 
 	(void)ctx;
-	/* stderr: stdout stays the command's result (one JSON object with --json). */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	/* Every progress line is a whole line, on a terminal and in a log: a line left open ran
+	 * into the next message ("…to the bank…certificate obtained"). stderr: stdout stays the
+	 * command's result (one JSON object with --json). */
+	n = strlen(text);
+	while (n > 0 && text[n - 1] == '\n')
+		text[--n] = '\0';
+	fprintf(stderr, "%s\n", text);
 	fflush(stderr);
 }
 
