@@ -122,6 +122,10 @@ card_status card_generate(card *c, uint8_t slot, uint8_t alg, uint8_t pin_policy
  * management key (CARD_ERR_SECURITY); an empty slot is CARD_ERR_NOT_FOUND. The slot's
  * certificate container is left alone. */
 card_status card_delete_key(card *c, uint8_t slot);
+/* Move the key in slot from to the empty slot to (MOVE KEY 00 F6 <to> <from>). Needs the
+ * management key; an empty source is CARD_ERR_NOT_FOUND, a destination holding a key is
+ * CARD_ERR_FAILED with last_sw 6985. Certificate containers are left alone. */
+card_status card_move_key(card *c, uint8_t to, uint8_t from);
 /* GENERAL AUTHENTICATE signing/decipher: in is the padded block (RSA) or digest (ECDSA). */
 card_status card_sign(card *c, uint8_t slot, uint8_t alg, const uint8_t *in, size_t in_len,
                       uint8_t *out, size_t cap, size_t *out_len);

@@ -296,6 +296,15 @@ card_status card_delete_key(card *c, uint8_t slot)
 	return card_run_ok(c, &rq, NULL);
 }
 
+card_status card_move_key(card *c, uint8_t to, uint8_t from)
+{
+	card_req rq = {.ins = PIV_INS_MOVE_KEY, .p1 = to, .p2 = from};
+
+	if (!c || piv_key_slot_index(to) < 0 || piv_key_slot_index(from) < 0 || to == from)
+		return CARD_ERR_BAD_INPUT;
+	return card_run_ok(c, &rq, NULL);
+}
+
 card_status card_sign(card *c, uint8_t slot, uint8_t alg, const uint8_t *in, size_t in_len,
                       uint8_t *out, size_t cap, size_t *out_len)
 {

@@ -83,5 +83,10 @@ CK_RV mod_object_generate(mod_slot *s, mod_session *sess, const CK_MECHANISM *me
 CK_RV mod_object_create(mod_slot *s, mod_session *sess, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
                         CK_OBJECT_HANDLE *h);
 CK_RV mod_object_destroy(mod_slot *s, mod_session *sess, CK_OBJECT_HANDLE h);
+/* C_SetAttributeValue (mod_objmove.c): only CKA_ID, and only on a private key, where a new
+ * value moves the key and its certificate to that slot (MOVE KEY); the key's own CKA_ID is
+ * accepted on any of its objects and changes nothing. */
+CK_RV mod_object_set_attributes(mod_slot *s, mod_session *sess, CK_OBJECT_HANDLE h,
+                                const CK_ATTRIBUTE *tmpl, CK_ULONG n);
 
 #endif

@@ -103,29 +103,13 @@ P11_EXPORT CK_RV C_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hO
 	                 ((void)sess, object_size(slot, hObject, pulSize)));
 }
 
-/* PIV stores no labels or flags: every attribute is what the token makes it. */
-static CK_RV set_attributes(mod_session *sess, mod_slot *slot, CK_OBJECT_HANDLE h,
-                            const CK_ATTRIBUTE *tmpl, CK_ULONG n)
-{
-	mod_obj_kind kind;
-	unsigned idx;
-	CK_RV rv;
-
-	if (!tmpl && n > 0)
-		return CKR_ARGUMENTS_BAD;
-	rv = mod_object_check(slot, h, &idx, &kind);
-	if (rv != CKR_OK)
-		return rv;
-	if (!(sess->flags & CKF_RW_SESSION))
-		return CKR_SESSION_READ_ONLY;
-	return n == 0 ? CKR_OK : CKR_ATTRIBUTE_READ_ONLY;
-}
-
+/* PIV stores no labels or flags: every attribute is what the token makes it, except a
+ * private key's CKA_ID, which moves the key (mod_objmove.c). */
 P11_EXPORT CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
                                      CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
 {
 	P11_SESSION_CALL("C_SetAttributeValue", hSession,
-	                 set_attributes(sess, slot, hObject, pTemplate, ulCount));
+	                 mod_object_set_attributes(slot, sess, hObject, pTemplate, ulCount));
 }
 
 /* ---- creating and destroying ---- */

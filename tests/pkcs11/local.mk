@@ -98,3 +98,10 @@ tests_pkcs11_test_p11_threads_SOURCES = tests/pkcs11/test_p11_threads.c $(P11_SI
 tests_pkcs11_test_p11_threads_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_threads_LDADD = $(P11_MOD_TEST_LDADD) -lpthread
 EXTRA_tests_pkcs11_test_p11_threads_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
+
+# MOVE KEY through C_SetAttributeValue(CKA_ID) (issue 9).
+P11_MOD_TESTS += tests/pkcs11/test_p11_move
+tests_pkcs11_test_p11_move_SOURCES = tests/pkcs11/test_p11_move.c $(P11_OBJ_TEST_UTIL) $(P11_SIG_TEST_UTIL)
+tests_pkcs11_test_p11_move_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_move_LDADD = $(P11_MOD_TEST_LDADD)
+EXTRA_tests_pkcs11_test_p11_move_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
