@@ -28,7 +28,7 @@ csr_ec taro
 check "a user certificate before the admin's issuance is refused (403)" equals "$(enroll "$CONTRACT/taro" 3333 4444 "$T/taro.csr")" 403
 check "that refusal names the rule" contains "$T/out" "the admin has not issued a certificate to this user yet"
 check "issuing with a wrong confirmation PIN is 401" equals "$(op taro issue 9999)" 401
-check "the 401 counts the tries" contains "$T/out" "wrong confirmation PIN (4 tries left)"
+check "the 401 counts the tries" contains "$T/out" "wrong contract confirmation PIN (ロ); 4 tries left"
 check "issuing to an unknown user is 404" equals "$(op jiro issue "$CONF")" 404
 check "SQL metacharacters in the path are 404" equals "$(op "x'%20OR%201=1%20--" issue "$CONF")" 404
 check "the database still has exactly the one user" equals "$("$BANKD" contract show --dir "$BANK" --contract-id "$CONTRACT" | grep -c '^user ')" 1

@@ -70,33 +70,23 @@ static void acceptable_secrets_are_4_to_64_printable(void **state)
 	assert_true(bankd_secret_acceptable(longer));
 }
 
-static void five_wrong_tries_lock_and_a_match_resets(void **state)
+static void verify_all_compares_every_secret_and_names_the_wrong_ones(void **state)
 {
 	(void)state;
 	uint8_t pin[BANKD_SECRET_LEN], conf[BANKD_SECRET_LEN];
 	assert_int_equal(bankd_secret_hash("1111", &cheap, pin), 0);
 	assert_int_equal(bankd_secret_hash("2222", &cheap, conf), 0);
 	const uint8_t *stored[2] = { pin, conf };
-	const size_t lens[2] = { sizeof pin, sizeof conf };
-	const char *wrong_conf[2] = { "1111", "9999" };
 	const char *right[2] = { "1111", "2222" };
-	int failures = 0;
-	assert_int_equal(bankd_secret_check(wrong_conf, stored, lens, 2, &failures), BANKD_SECRET_WRONG);
-	assert_int_equal(failures, 1);
-	assert_int_equal(bankd_secret_check(right, stored, lens, 2, &failures), BANKD_SECRET_MATCH);
-	assert_int_equal(failures, 0);
-	for (int i = 1; i < BANKD_SECRET_MAX_TRIES; i++) {
-		assert_int_equal(bankd_secret_check(wrong_conf, stored, lens, 2, &failures),
-				 BANKD_SECRET_WRONG);
-		assert_int_equal(failures, i);
-	}
-	assert_int_equal(bankd_secret_check(wrong_conf, stored, lens, 2, &failures), BANKD_SECRET_LOCKED);
-	assert_int_equal(failures, BANKD_SECRET_MAX_TRIES);
-	/* Locked: even the right secrets are not compared. */
-	assert_int_equal(bankd_secret_check(right, stored, lens, 2, &failures), BANKD_SECRET_LOCKED);
-	assert_int_equal(failures, BANKD_SECRET_MAX_TRIES);
-	failures = 0; /* what `kinko-bankd contract unlock` does */
-	assert_int_equal(bankd_secret_check(right, stored, lens, 2, &failures), BANKD_SECRET_MATCH);
+	const char *wrong_conf[2] = { "1111", "9999" };
+	const char *wrong_pin[2] = { "0000", "2222" };
+	const char *both[2] = { "0000", "9999" };
+	assert_int_equal(bankd_secret_verify_all(right, stored, 2), 0);
+	assert_int_equal(bankd_secret_verify_all(wrong_conf, stored, 2), 2);
+	assert_int_equal(bankd_secret_verify_all(wrong_pin, stored, 2), 1);
+	assert_int_equal(bankd_secret_verify_all(both, stored, 2), 3);
+	pin[0] = 9; /* a malformed record is an error, never a match */
+	assert_int_equal(bankd_secret_verify_all(right, stored, 2), -1);
 }
 
 int main(void)
@@ -107,7 +97,7 @@ int main(void)
 		cmocka_unit_test(default_cost_is_scrypt_n16384_r8_p1),
 		cmocka_unit_test(malformed_records_are_errors_not_matches),
 		cmocka_unit_test(acceptable_secrets_are_4_to_64_printable),
-		cmocka_unit_test(five_wrong_tries_lock_and_a_match_resets),
+		cmocka_unit_test(verify_all_compares_every_secret_and_names_the_wrong_ones),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,7 +30,7 @@ check "admin enrollment before the application date is refused (403)" equals "$(
 restart_server "$(day_plus "$APPLIED" 79)"
 check "a wrong contract PIN is 401" equals "$(enroll "$CONTRACT" 9999 "$CONF" "$T/admin.csr")" 401
 check "401 carries WWW-Authenticate Basic" contains "$T/hdr" 'WWW-Authenticate: Basic realm="kinko-bankd"'
-check "the 401 says how many tries are left" contains "$T/out" "(4 tries left)"
+check "the 401 names the contract PIN and the tries left" contains "$T/out" "wrong contract PIN (イ); 4 tries left"
 check "a wrong confirmation PIN is 401" equals "$(enroll "$CONTRACT" "$PIN" 9999 "$T/admin.csr")" 401
 check "a missing confirmation PIN header is 401" \
 	equals "$(http POST /.well-known/est/simpleenroll -u "$CONTRACT:$PIN" -H 'Content-Type: application/pkcs10' --data-binary @"$T/admin.csr")" 401

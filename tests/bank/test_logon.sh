@@ -22,7 +22,7 @@ check "a certificate from another CA is refused (403)" \
 check "that refusal says so" contains "$T/out" "not issued by this bank"
 check "malformed JSON is 400" equals "$(http POST /api/logon "${A[@]}" -d '{"pin":')" 400
 check "a wrong PIN is 401" equals "$(http POST /api/logon "${A[@]}" -d '{"pin":"9999"}')" 401
-check "the 401 says how many tries are left" contains "$T/out" "wrong PIN (4 tries left)"
+check "the 401 names the contract PIN and the tries left" contains "$T/out" "wrong contract PIN (イ); 4 tries left"
 check "the right PIN asks for the customer card (200)" equals "$(http POST /api/logon "${A[@]}" -d '{"pin":"1111"}')" 200
 check "two card positions between A0 and E9 are named" \
 	sh -c "grep -qE '\"positions\":\\[\"[A-E][0-9]\",\"[A-E][0-9]\"\\]' '$T/out'"
@@ -86,8 +86,8 @@ check "the HTML logon form logs the user on (303 to /status with the cookie)" \
 	sh -c "[ \"\$1\" = 303 ] && grep -q '^Location: /status' '$T/hdr' && grep -q '^Set-Cookie: kinko_session=' '$T/hdr'" _ "$(http POST /logon "${U[@]}" --data-urlencode pin=3333)"
 check "the HTML logon form asks the admin for the card digits" \
 	sh -c "[ \"\$1\" = 200 ] && grep -q 'name=\"logon_id\"' '$T/out' && grep -q 'name=\"digits\"' '$T/out'" _ "$(http POST /logon "${A[@]}" --data-urlencode pin=1111)"
-check "the HTML logon form shows a wrong PIN in words (401)" \
-	sh -c "[ \"\$1\" = 401 ] && grep -q 'wrong PIN' '$T/out'" _ "$(http POST /logon "${U[@]}" --data-urlencode pin=0000)"
+check "the HTML logon form names the wrong user PIN (ト) and the tries left (401)" \
+	sh -c "[ \"\$1\" = 401 ] && grep -qF 'wrong user PIN (ト); 4 tries left' '$T/out'" _ "$(http POST /logon "${U[@]}" --data-urlencode pin=0000)"
 check "the admin's session is refused with the user's certificate (403)" \
 	equals "$(http GET /api/status "${U[@]}" -b "$JAR")" 403
 TARO_SERIAL=$(openssl x509 -in "$T/taro.crt" -noout -serial | cut -d= -f2)

@@ -33,7 +33,7 @@ static int admin_session(struct bankd_req *r, struct bankd_session *s, struct ba
 		return -1;
 	}
 	if (c->failures >= BANKD_SECRET_MAX_TRIES) {
-		bankd_http_json_error(r, 403, BANKD_CONTRACT_LOCKED_MSG);
+		bankd_locked_reply_json(r, 0);
 		return -1;
 	}
 	return 0;
@@ -93,25 +93,22 @@ static int confirm(struct bankd_req *r, struct bankd_contract *c, json_t *j)
 		bankd_http_json_error(r, 400, "send {\"confirmation_pin\": the contract confirmation PIN}");
 		return -1;
 	}
-	const uint8_t *stored = c->conf_pin;
-	size_t len = BANKD_SECRET_LEN;
-	int before = c->failures;
-	enum bankd_secret_result s = bankd_secret_check(&pin, &stored, &len, 1, &c->failures);
-	if (s == BANKD_SECRET_ERROR ||
-	    (before != c->failures &&
-	     bankd_db_contract_failures(r->srv->db, c->id, c->failures) != BANKD_DB_OK)) {
+	struct bankd_attempt a;
+	enum bankd_attempt_state st = bankd_attempt_begin(&a, r->srv->db, c->id, "");
+	int v = st == BANKD_ATTEMPT_GO ? bankd_secret_verify(pin, c->conf_pin, BANKD_SECRET_LEN) : -1;
+	enum bankd_attempt_outcome o = v == 1 ? BANKD_ATTEMPT_COMPLETE
+				       : v == 0 ? BANKD_ATTEMPT_WRONG : BANKD_ATTEMPT_PARTIAL;
+	if (st == BANKD_ATTEMPT_LOCKED) {
+		bankd_locked_reply_json(r, 0);
+		return -1;
+	}
+	if (st == BANKD_ATTEMPT_ERROR || bankd_attempt_end(&a, o) != 0 || v < 0) {
 		bankd_http_json_error(r, 500, "internal error");
 		return -1;
 	}
-	if (s == BANKD_SECRET_LOCKED) {
-		bankd_http_json_error(r, 403, BANKD_CONTRACT_LOCKED_MSG);
-		return -1;
-	}
-	if (s == BANKD_SECRET_WRONG) {
-		char msg[96];
-		snprintf(msg, sizeof msg, "wrong confirmation PIN (%d tries left)",
-			 BANKD_SECRET_MAX_TRIES - c->failures);
-		bankd_http_json_error(r, 401, msg);
+	if (v == 0) {
+		struct bankd_wrong w = { BANKD_WRONG_CONTRACT_CONF, 0, a.failures };
+		bankd_wrong_reply_json(r, &w);
 		return -1;
 	}
 	return 0;

@@ -272,8 +272,7 @@ int bankd_contract_unlock(const char *dir, const char *id, const char *user_id)
 	struct bankd_db *db;
 	if (bankd_contract_open_db(dir, &db) != 0)
 		return BANKD_EXIT_FAIL;
-	int rc = user_id != NULL ? bankd_db_user_failures(db, id, user_id, 0)
-				 : bankd_db_contract_failures(db, id, 0);
+	int rc = bankd_db_failures_reset(db, id, user_id != NULL ? user_id : "");
 	bankd_db_close(db);
 	if (rc == BANKD_DB_NONE)
 		fprintf(stderr, "kinko-bankd: no such %s\n", user_id != NULL ? "user" : "contract");

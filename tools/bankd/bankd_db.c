@@ -277,10 +277,40 @@ int bankd_db_contract_get(struct bankd_db *db, const char *id, struct bankd_cont
 	return rc;
 }
 
-int bankd_db_contract_failures(struct bankd_db *db, const char *id, int failures)
+/* The counter's statements, contract (user_id "") or user: the caller's value is never
+ * written back, only added in SQL, so no stale read can be stored. */
+int bankd_db_failures_get(struct bankd_db *db, const char *contract_id, const char *user_id,
+			  int *failures)
 {
-	return run(db, "UPDATE contract SET failures = ? WHERE contract_id = ?", "is",
-		   (int64_t)failures, id);
+	sqlite3_stmt *st = user_id[0] == '\0'
+		? query(db, "SELECT failures FROM contract WHERE contract_id = ?", "s", contract_id)
+		: query(db, "SELECT failures FROM user WHERE contract_id = ? AND user_id = ?", "ss",
+			contract_id, user_id);
+	if (st == NULL)
+		return BANKD_DB_ERR;
+	int rc = next_row(db, st);
+	if (rc == BANKD_DB_OK)
+		*failures = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int bankd_db_failures_add(struct bankd_db *db, const char *contract_id, const char *user_id,
+			  int delta)
+{
+	if (user_id[0] == '\0')
+		return run(db, "UPDATE contract SET failures = max(failures + ?, 0) WHERE contract_id = ?",
+			   "is", (int64_t)delta, contract_id);
+	return run(db, "UPDATE user SET failures = max(failures + ?, 0) WHERE contract_id = ?"
+		   " AND user_id = ?", "iss", (int64_t)delta, contract_id, user_id);
+}
+
+int bankd_db_failures_reset(struct bankd_db *db, const char *contract_id, const char *user_id)
+{
+	if (user_id[0] == '\0')
+		return run(db, "UPDATE contract SET failures = 0 WHERE contract_id = ?", "s", contract_id);
+	return run(db, "UPDATE user SET failures = 0 WHERE contract_id = ? AND user_id = ?", "ss",
+		   contract_id, user_id);
 }
 
 int bankd_db_contract_approve(struct bankd_db *db, const char *id)
@@ -339,13 +369,6 @@ int bankd_db_user_get(struct bankd_db *db, const char *contract_id, const char *
 		user_row(st, u);
 	sqlite3_finalize(st);
 	return rc;
-}
-
-int bankd_db_user_failures(struct bankd_db *db, const char *contract_id, const char *user_id,
-			   int failures)
-{
-	return run(db, "UPDATE user SET failures = ? WHERE contract_id = ? AND user_id = ?", "iss",
-		   (int64_t)failures, contract_id, user_id);
 }
 
 int bankd_db_user_issue(struct bankd_db *db, const char *contract_id, const char *user_id,

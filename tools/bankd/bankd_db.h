@@ -83,17 +83,22 @@ int bankd_db_bank_get(struct bankd_db *db, struct bankd_bank *b);
 
 int bankd_db_contract_add(struct bankd_db *db, const struct bankd_contract *c);
 int bankd_db_contract_get(struct bankd_db *db, const char *id, struct bankd_contract *c);
-int bankd_db_contract_failures(struct bankd_db *db, const char *id, int failures);
 int bankd_db_contract_approve(struct bankd_db *db, const char *id);
 typedef int (*bankd_db_contract_cb)(const struct bankd_contract *c, void *arg);
 int bankd_db_contract_each(struct bankd_db *db, bankd_db_contract_cb cb, void *arg);
+
+/* The wrong-answer counter of a contract (user_id "") or of one of its users. _add adds delta
+ * in SQL (never below 0); see bankd_attempt.h for the transactions around them. */
+int bankd_db_failures_get(struct bankd_db *db, const char *contract_id, const char *user_id,
+			  int *failures);
+int bankd_db_failures_add(struct bankd_db *db, const char *contract_id, const char *user_id,
+			  int delta);
+int bankd_db_failures_reset(struct bankd_db *db, const char *contract_id, const char *user_id);
 
 /* Registers a user or changes its PINs (keeps the issuance; resets the failure count). */
 int bankd_db_user_put(struct bankd_db *db, const struct bankd_user *u);
 int bankd_db_user_get(struct bankd_db *db, const char *contract_id, const char *user_id,
 		      struct bankd_user *u);
-int bankd_db_user_failures(struct bankd_db *db, const char *contract_id, const char *user_id,
-			   int failures);
 int bankd_db_user_issue(struct bankd_db *db, const char *contract_id, const char *user_id,
 			int64_t day);
 typedef int (*bankd_db_user_cb)(const struct bankd_user *u, void *arg);

@@ -77,11 +77,6 @@ static int parse_basic(const char *h, char *user, size_t ulen, char *pass, size_
 	return ok ? 0 : -1;
 }
 
-static void locked_reply(struct bankd_req *r, int is_user)
-{
-	bankd_http_text(r, 403, is_user ? BANKD_USER_LOCKED_MSG : BANKD_CONTRACT_LOCKED_MSG);
-}
-
 /* Checks the credentials; replies and returns -1 when they do not let the caller in. */
 static int authenticate(struct bankd_req *r, struct enrollee *e)
 {
@@ -113,25 +108,25 @@ static int authenticate(struct bankd_req *r, struct enrollee *e)
 	const char *secrets[2] = { pin, confirm };
 	const uint8_t *stored[2] = { e->is_user ? e->u.pin : e->c.pin,
 				     e->is_user ? e->u.conf_pin : e->c.conf_pin };
-	const size_t lens[2] = { BANKD_SECRET_LEN, BANKD_SECRET_LEN };
-	int *failures = e->is_user ? &e->u.failures : &e->c.failures;
-	int before = *failures;
-	enum bankd_secret_result s = bankd_secret_check(secrets, stored, lens, 2, failures);
-	if (*failures != before &&
-	    (e->is_user ? bankd_db_user_failures(r->srv->db, e->c.id, e->u.user_id, *failures)
-			: bankd_db_contract_failures(r->srv->db, e->c.id, *failures)) != BANKD_DB_OK)
-		s = BANKD_SECRET_ERROR;
-	if (s == BANKD_SECRET_MATCH) {
-		rc = 0;
-	} else if (s == BANKD_SECRET_LOCKED) {
-		locked_reply(r, e->is_user);
-	} else if (s == BANKD_SECRET_WRONG) {
-		char msg[128];
-		snprintf(msg, sizeof msg, "wrong PIN or confirmation PIN (%d tries left)",
-			 BANKD_SECRET_MAX_TRIES - *failures);
-		unauthorized(r, msg);
-	} else {
+	struct bankd_attempt a;
+	enum bankd_attempt_state st = bankd_attempt_begin(&a, r->srv->db, e->c.id,
+							  e->is_user ? e->u.user_id : "");
+	int v = st == BANKD_ATTEMPT_GO ? bankd_secret_verify_all(secrets, stored, 2) : -1;
+	enum bankd_attempt_outcome o = v == 0 ? BANKD_ATTEMPT_COMPLETE
+				       : v > 0 ? BANKD_ATTEMPT_WRONG : BANKD_ATTEMPT_PARTIAL;
+	if (st == BANKD_ATTEMPT_LOCKED) {
+		bankd_locked_reply_est(r, e->is_user);
+	} else if (st == BANKD_ATTEMPT_ERROR || bankd_attempt_end(&a, o) != 0 || v < 0) {
 		bankd_http_text(r, 500, "internal error");
+	} else if (v > 0) {
+		struct bankd_wrong w = { 0, e->is_user, a.failures };
+		if (v & 1)
+			w.secrets |= e->is_user ? BANKD_WRONG_USER_PIN : BANKD_WRONG_CONTRACT_PIN;
+		if (v & 2)
+			w.secrets |= e->is_user ? BANKD_WRONG_USER_CONF : BANKD_WRONG_CONTRACT_CONF;
+		bankd_wrong_reply_est(r, &w);
+	} else {
+		rc = 0;
 	}
 out:
 	OPENSSL_cleanse(pin, sizeof pin);
@@ -281,7 +276,7 @@ void bankd_est_simplereenroll(struct bankd_req *r)
 		goto out;
 	}
 	if (c.failures >= BANKD_SECRET_MAX_TRIES) {
-		bankd_http_text(r, 403, BANKD_CONTRACT_LOCKED_MSG);
+		bankd_locked_reply_est(r, 0);
 		goto out;
 	}
 	if ((req = read_csr(r)) == NULL)

@@ -97,18 +97,23 @@ static void complete(struct bankd_req *r, const struct bankd_cert *cert, struct 
 	res->code = 200;
 }
 
-static int store_failures(struct bankd_req *r, const struct bankd_cert *cert, int is_user, int n)
+static void wrong(struct bankd_logon_result *res, unsigned secret, int is_user,
+		  const struct bankd_attempt *a)
 {
-	int rc = is_user ? bankd_db_user_failures(r->srv->db, cert->contract_id, cert->user_id, n)
-			 : bankd_db_contract_failures(r->srv->db, cert->contract_id, n);
-	return rc == BANKD_DB_OK ? 0 : -1;
+	res->wrong.secrets = secret;
+	res->wrong.is_user = is_user;
+	res->wrong.failures = a->failures;
+	char msg[sizeof res->error];
+	bankd_wrong_sentence(&res->wrong, msg, sizeof msg);
+	fail(res, bankd_wrong_tries_left(&res->wrong) == 0 ? 403 : 401, msg);
+	res->locked = res->code == 403;
 }
 
-static void wrong(struct bankd_logon_result *res, const char *what, int failures)
+static void locked(struct bankd_logon_result *res, int is_user)
 {
-	char msg[128];
-	snprintf(msg, sizeof msg, "%s (%d tries left)", what, BANKD_SECRET_MAX_TRIES - failures);
-	fail(res, 401, msg);
+	fail(res, 403, is_user ? BANKD_USER_LOCKED_MSG : BANKD_CONTRACT_LOCKED_MSG);
+	res->locked = 1;
+	res->wrong.is_user = is_user;
 }
 
 /* The admin's PIN was right: name two card positions and wait for their digits. */
@@ -149,23 +154,22 @@ void bankd_logon_do_pin(struct bankd_req *r, const char *pin, struct bankd_logon
 		fail(res, 403, why);
 	} else if (is_user && bankd_db_user_get(r->srv->db, c.id, cert.user_id, &u) != BANKD_DB_OK) {
 		fail(res, 403, "this certificate's user is no longer registered");
-	} else if (!is_user && c.failures >= BANKD_SECRET_MAX_TRIES) {
-		fail(res, 403, BANKD_CONTRACT_LOCKED_MSG);
 	} else if (pin == NULL) {
 		fail(res, 400, "malformed request: send {\"pin\": \"...\"}");
 	} else {
-		const uint8_t *stored = is_user ? u.pin : c.pin;
-		size_t len = BANKD_SECRET_LEN;
-		int before = is_user ? u.failures : c.failures;
-		int failures = before;
-		enum bankd_secret_result s = bankd_secret_check(&pin, &stored, &len, 1, &failures);
-		if (s == BANKD_SECRET_ERROR ||
-		    (failures != before && store_failures(r, &cert, is_user, failures) != 0))
+		struct bankd_attempt a;
+		enum bankd_attempt_state st = bankd_attempt_begin(&a, r->srv->db, c.id, cert.user_id);
+		int v = st == BANKD_ATTEMPT_GO ? bankd_secret_verify(pin, is_user ? u.pin : c.pin,
+								     BANKD_SECRET_LEN) : -1;
+		/* The admin's right PIN is half the credential: the card digits decide the count. */
+		enum bankd_attempt_outcome o = v == 0 ? BANKD_ATTEMPT_WRONG
+				: v == 1 && is_user ? BANKD_ATTEMPT_COMPLETE : BANKD_ATTEMPT_PARTIAL;
+		if (st == BANKD_ATTEMPT_LOCKED)
+			locked(res, is_user);
+		else if (st == BANKD_ATTEMPT_ERROR || bankd_attempt_end(&a, o) != 0 || v < 0)
 			fail(res, 500, "internal error");
-		else if (s == BANKD_SECRET_LOCKED)
-			fail(res, 403, is_user ? BANKD_USER_LOCKED_MSG : BANKD_CONTRACT_LOCKED_MSG);
-		else if (s == BANKD_SECRET_WRONG)
-			wrong(res, "wrong PIN", failures);
+		else if (v == 0)
+			wrong(res, is_user ? BANKD_WRONG_USER_PIN : BANKD_WRONG_CONTRACT_PIN, is_user, &a);
 		else if (is_user)
 			complete(r, &cert, res);
 		else
@@ -206,8 +210,13 @@ void bankd_logon_do_otp(struct bankd_req *r, const char *logon_id, const char *d
 		fail(res, 401, "unknown or expired logon; log on again");
 		goto out;
 	}
-	if (c.failures >= BANKD_SECRET_MAX_TRIES) {
-		fail(res, 403, BANKD_CONTRACT_LOCKED_MSG);
+	struct bankd_attempt a;
+	enum bankd_attempt_state st = bankd_attempt_begin(&a, r->srv->db, c.id, "");
+	if (st != BANKD_ATTEMPT_GO) {
+		if (st == BANKD_ATTEMPT_LOCKED)
+			locked(res, 0);
+		else
+			fail(res, 500, "internal error");
 		goto out;
 	}
 	char want[2];
@@ -217,13 +226,10 @@ void bankd_logon_do_otp(struct bankd_req *r, const char *logon_id, const char *d
 		want[i] = idx >= 0 && idx < BANKD_CARD_LEN ? c.card[idx] : 'x';
 	}
 	int right = CRYPTO_memcmp(want, digits, 2) == 0;
-	int failures = right ? 0 : c.failures + 1;
-	if (failures != c.failures && store_failures(r, &cert, 0, failures) != 0)
+	if (bankd_attempt_end(&a, right ? BANKD_ATTEMPT_COMPLETE : BANKD_ATTEMPT_WRONG) != 0)
 		fail(res, 500, "internal error");
-	else if (!right && failures >= BANKD_SECRET_MAX_TRIES)
-		fail(res, 403, BANKD_CONTRACT_LOCKED_MSG);
 	else if (!right)
-		wrong(res, "wrong one-time password; log on again", failures);
+		wrong(res, BANKD_WRONG_CARD, 0, &a);
 	else
 		complete(r, &cert, res);
 	OPENSSL_cleanse(want, sizeof want);
@@ -382,6 +388,14 @@ json_t *bankd_logon_status_json(struct bankd_server *srv, const struct bankd_ses
 
 static void reply_result(struct bankd_req *r, const struct bankd_logon_result *res)
 {
+	if (res->wrong.secrets != 0) {
+		bankd_wrong_reply_json(r, &res->wrong);
+		return;
+	}
+	if (res->locked) {
+		bankd_locked_reply_json(r, res->wrong.is_user);
+		return;
+	}
 	if (res->code != 200) {
 		bankd_http_json_error(r, res->code, res->error);
 		return;

@@ -3,11 +3,9 @@
 #ifndef KINKO_BANKD_LOGON_H
 #define KINKO_BANKD_LOGON_H
 
+#include "bankd_attempt.h"
 #include "bankd_http.h"
 
-#define BANKD_CONTRACT_LOCKED_MSG "contract locked after 5 wrong PINs; the bank must unlock it"
-#define BANKD_USER_LOCKED_MSG \
-	"user locked after 5 wrong PINs; the admin must register the user's PINs again or the bank must unlock it"
 #define BANKD_SESSION_IDLE_SECONDS 600
 #define BANKD_OTP_SECONDS 300
 
@@ -18,6 +16,8 @@ struct bankd_logon_result {
 	char logon_id[33]; /* for the OTP step */
 	char positions[8]; /* "C3,A7" */
 	char session[33];  /* the new session token when the logon is complete */
+	struct bankd_wrong wrong; /* a wrong answer: which secret, tries left (secrets 0 otherwise) */
+	int locked;		  /* refused because the credential is locked */
 };
 
 /* The TLS client certificate as a bank certificate: chains to the CA at the bank's clock,

@@ -82,22 +82,13 @@ int bankd_secret_verify(const char *secret, const uint8_t *stored, size_t stored
 	return same;
 }
 
-enum bankd_secret_result bankd_secret_check(const char *const *secrets, const uint8_t *const *stored,
-					    const size_t *stored_len, size_t n, int *failures)
+int bankd_secret_verify_all(const char *const *secrets, const uint8_t *const *stored, size_t n)
 {
-	if (*failures >= BANKD_SECRET_MAX_TRIES)
-		return BANKD_SECRET_LOCKED;
-	int all = 1;
-	for (size_t i = 0; i < n; i++) {
-		int v = bankd_secret_verify(secrets[i], stored[i], stored_len[i]);
-		if (v < 0)
-			return BANKD_SECRET_ERROR;
-		all &= v;
+	int wrong = 0, error = 0;
+	for (size_t i = 0; i < n && i < 8; i++) {
+		int v = bankd_secret_verify(secrets[i], stored[i], BANKD_SECRET_LEN);
+		error |= v < 0;
+		wrong |= (v != 1) << i;
 	}
-	if (all) {
-		*failures = 0;
-		return BANKD_SECRET_MATCH;
-	}
-	*failures += 1;
-	return *failures >= BANKD_SECRET_MAX_TRIES ? BANKD_SECRET_LOCKED : BANKD_SECRET_WRONG;
+	return error || n > 8 ? -1 : wrong;
 }

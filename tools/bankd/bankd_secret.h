@@ -20,13 +20,6 @@ struct bankd_secret_cost {
 /* N = 16384, r = 8, p = 1: about 16 MiB and a few tens of ms per check. */
 extern const struct bankd_secret_cost bankd_secret_default_cost;
 
-enum bankd_secret_result {
-	BANKD_SECRET_MATCH = 0,
-	BANKD_SECRET_WRONG,	/* wrong, tries remain */
-	BANKD_SECRET_LOCKED,	/* locked now or before: nothing was compared */
-	BANKD_SECRET_ERROR
-};
-
 /* A secret must be 4-64 printable ASCII characters. */
 int bankd_secret_acceptable(const char *secret);
 /* Hashes secret into out with a fresh salt. 0 or -1. */
@@ -35,10 +28,9 @@ int bankd_secret_hash(const char *secret, const struct bankd_secret_cost *cost,
 /* 1 match, 0 no match, -1 malformed record or KDF failure. Constant time in the secret. */
 int bankd_secret_verify(const char *secret, const uint8_t *stored, size_t stored_len);
 
-/* Checks several secrets of one credential at once (all are computed, so timing tells nothing
- * about which was wrong) and applies the lockout to *failures: a match resets it, a miss adds
- * one; at BANKD_SECRET_MAX_TRIES the credential is locked and nothing is compared any more. */
-enum bankd_secret_result bankd_secret_check(const char *const *secrets, const uint8_t *const *stored,
-					    const size_t *stored_len, size_t n, int *failures);
+/* Compares several secrets of one credential, all of them (so the timing does not tell which
+ * was wrong): a mask of the wrong ones (bit i for secrets[i]), 0 when all match, -1 for a
+ * malformed record or a KDF failure. The lockout is bankd_attempt's. */
+int bankd_secret_verify_all(const char *const *secrets, const uint8_t *const *stored, size_t n);
 
 #endif

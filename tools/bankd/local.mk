@@ -6,6 +6,7 @@ noinst_LTLIBRARIES += tools/bankd/libbankd.la
 tools_bankd_libbankd_la_SOURCES = \
 	tools/bankd/bankd_db.c tools/bankd/bankd_db.h \
 	tools/bankd/bankd_secret.c tools/bankd/bankd_secret.h \
+	tools/bankd/bankd_attempt.c tools/bankd/bankd_attempt.h \
 	tools/bankd/bankd_ca.c tools/bankd/bankd_ca.h \
 	tools/bankd/bankd_rules.c tools/bankd/bankd_rules.h \
 	tools/bankd/bankd_contract.c tools/bankd/bankd_contract.h \

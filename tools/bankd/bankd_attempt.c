@@ -1,0 +1,147 @@
+/* Lockout counters in SQLite transactions, and the answers naming the wrong secret. */
+#include "bankd_attempt.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+	unsigned bit;
+	const char *name;  /* on the wire */
+	const char *words; /* in sentences, the manuals' terms */
+} secrets[] = {
+	{ BANKD_WRONG_CONTRACT_PIN, "contract_pin", "contract PIN (イ)" },
+	{ BANKD_WRONG_CONTRACT_CONF, "contract_confirmation_pin", "contract confirmation PIN (ロ)" },
+	{ BANKD_WRONG_USER_PIN, "user_pin", "user PIN (ト)" },
+	{ BANKD_WRONG_USER_CONF, "user_confirmation_pin", "user confirmation PIN (チ)" },
+	{ BANKD_WRONG_CARD, "card_digits", "card digits" },
+};
+#define N_SECRETS (sizeof secrets / sizeof secrets[0])
+
+enum bankd_attempt_state bankd_attempt_begin(struct bankd_attempt *a, struct bankd_db *db,
+					     const char *contract_id, const char *user_id)
+{
+	memset(a, 0, sizeof *a);
+	a->db = db;
+	snprintf(a->contract_id, sizeof a->contract_id, "%s", contract_id);
+	snprintf(a->user_id, sizeof a->user_id, "%s", user_id);
+	/* IMMEDIATE takes the write lock before the read: two servers sharing the directory cannot
+	 * both read the same count. */
+	if (bankd_db_begin(db) != 0)
+		return BANKD_ATTEMPT_ERROR;
+	int n = 0;
+	if (bankd_db_failures_get(db, a->contract_id, a->user_id, &n) != BANKD_DB_OK)
+		goto fail;
+	if (n >= BANKD_SECRET_MAX_TRIES) {
+		bankd_db_rollback(db);
+		a->failures = n;
+		return BANKD_ATTEMPT_LOCKED;
+	}
+	if (bankd_db_failures_add(db, a->contract_id, a->user_id, 1) != BANKD_DB_OK ||
+	    bankd_db_commit(db) != 0)
+		goto fail;
+	a->failures = n + 1;
+	return BANKD_ATTEMPT_GO;
+fail:
+	bankd_db_rollback(db);
+	return BANKD_ATTEMPT_ERROR;
+}
+
+int bankd_attempt_end(struct bankd_attempt *a, enum bankd_attempt_outcome o)
+{
+	if (o == BANKD_ATTEMPT_WRONG)
+		return 0;
+	if (bankd_db_begin(a->db) != 0)
+		return -1;
+	/* A partial step takes back only its own increment (in SQL, not a value read earlier), so
+	 * wrong answers counted meanwhile, here or by another server, stay counted. */
+	int rc = o == BANKD_ATTEMPT_COMPLETE ? bankd_db_failures_reset(a->db, a->contract_id, a->user_id)
+					     : bankd_db_failures_add(a->db, a->contract_id, a->user_id, -1);
+	if (rc == BANKD_DB_ERR || bankd_db_commit(a->db) != 0) {
+		bankd_db_rollback(a->db);
+		return -1;
+	}
+	return 0;
+}
+
+int bankd_wrong_tries_left(const struct bankd_wrong *w)
+{
+	int left = BANKD_SECRET_MAX_TRIES - w->failures;
+	return left > 0 ? left : 0;
+}
+
+void bankd_wrong_names(unsigned mask, char *buf, size_t len)
+{
+	size_t o = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < N_SECRETS; i++)
+		if ((mask & secrets[i].bit) != 0 && o < len)
+			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "," : "", secrets[i].name);
+}
+
+void bankd_wrong_sentence(const struct bankd_wrong *w, char *buf, size_t len)
+{
+	char what[160] = "";
+	size_t o = 0;
+	for (size_t i = 0; i < N_SECRETS; i++)
+		if ((w->secrets & secrets[i].bit) != 0 && o < sizeof what)
+			o += (size_t)snprintf(what + o, sizeof what - o, "%s%s", o ? " and " : "",
+					      secrets[i].words);
+	int left = bankd_wrong_tries_left(w);
+	if (left == 0)
+		snprintf(buf, len, "wrong %s; %s", what,
+			 w->is_user ? BANKD_USER_LOCKED_MSG : BANKD_CONTRACT_LOCKED_MSG);
+	else
+		snprintf(buf, len, "wrong %s; %s%d %s%s", what,
+			 w->secrets == BANKD_WRONG_CARD ? "log on again (" : "", left,
+			 left == 1 ? "try left" : "tries left",
+			 w->secrets == BANKD_WRONG_CARD ? ")" : "");
+}
+
+void bankd_wrong_reply_json(struct bankd_req *r, const struct bankd_wrong *w)
+{
+	char msg[384], names[128];
+	bankd_wrong_sentence(w, msg, sizeof msg);
+	bankd_wrong_names(w->secrets, names, sizeof names);
+	int left = bankd_wrong_tries_left(w);
+	json_t *j = json_pack("{s:s,s:s,s:i}", "error", msg, "secret", names, "tries_left", left);
+	if (j != NULL && left == 0 && json_object_set_new(j, "locked", json_true()) != 0) {
+		json_decref(j);
+		j = NULL;
+	}
+	bankd_http_json(r, left == 0 ? 403 : 401, j);
+}
+
+static void locked_header(struct bankd_req *r, int is_user)
+{
+	bankd_http_add_header(r, "Kinko-Locked", is_user ? "user" : "contract");
+}
+
+void bankd_wrong_reply_est(struct bankd_req *r, const struct bankd_wrong *w)
+{
+	char msg[384], names[128], left[16];
+	bankd_wrong_sentence(w, msg, sizeof msg);
+	bankd_wrong_names(w->secrets, names, sizeof names);
+	snprintf(left, sizeof left, "%d", bankd_wrong_tries_left(w));
+	bankd_http_add_header(r, "Kinko-Wrong-Secret", names);
+	bankd_http_add_header(r, "Kinko-Tries-Left", left);
+	if (bankd_wrong_tries_left(w) == 0) {
+		locked_header(r, w->is_user);
+		bankd_http_text(r, 403, msg);
+		return;
+	}
+	bankd_http_add_header(r, "WWW-Authenticate", "Basic realm=\"kinko-bankd\"");
+	bankd_http_text(r, 401, msg);
+}
+
+void bankd_locked_reply_json(struct bankd_req *r, int is_user)
+{
+	bankd_http_json(r, 403, json_pack("{s:s,s:b}", "error",
+					  is_user ? BANKD_USER_LOCKED_MSG : BANKD_CONTRACT_LOCKED_MSG,
+					  "locked", 1));
+}
+
+void bankd_locked_reply_est(struct bankd_req *r, int is_user)
+{
+	locked_header(r, is_user);
+	bankd_http_text(r, 403, is_user ? BANKD_USER_LOCKED_MSG : BANKD_CONTRACT_LOCKED_MSG);
+}
