@@ -5,6 +5,9 @@ EXTRA_DIST += tests/cli/test_cli_token.sh
 # --json: every subcommand's error is one JSON object with "exit" (issue 9).
 TESTS += tests/cli/test_cli_json.sh
 EXTRA_DIST += tests/cli/test_cli_json.sh
+# Secrets never on the command line; secrets/PIN files others can read; stale PIN file (issue 9).
+TESTS += tests/cli/test_cli_secrets.sh
+EXTRA_DIST += tests/cli/test_cli_secrets.sh
 # Progress lines end cleanly, with stderr to a file and under a pty; the spinner erases itself.
 TESTS += tests/cli/test_cli_progress.sh
 EXTRA_DIST += tests/cli/test_cli_progress.sh

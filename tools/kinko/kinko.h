@@ -67,6 +67,9 @@ int kinko_secret_read(const kinko_ctx *ctx, const char *key, const char *prompt,
  * "<prompt> again: ") until both agree (3 attempts). Exit code. */
 int kinko_secret_read_new(const kinko_ctx *ctx, const char *key, const char *prompt, char *buf,
                           size_t cap);
+/* The file (--pin-file, or --secrets-file with token_pin) the last token PIN was read from;
+ * NULL when it was typed or came from --pin-fd. After a PIN change that file is stale. */
+const char *kinko_secret_file_of_token_pin(void);
 /* Wipe every secret kinko_pin.c holds (the --pin-fd and --secrets-file contents). */
 void kinko_secrets_wipe(void);
 

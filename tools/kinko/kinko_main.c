@@ -133,6 +133,34 @@ static bool main_fd(const char *s, int *fd)
 	return true;
 }
 
+/* Options other tools take secrets with: refused before anything runs, naming only the option
+ * (the value is a secret and is never repeated). */
+static bool main_secret_option(const kinko_ctx *ctx, char **argv, int argc, int i)
+{
+	const char *arg = argv[i];
+	static const char *const opts[] = {"--pin", "--puk", "--password", "--passwd", "--so-pin",
+	                                   "--new-pin", "--user-pin", "--contract-pin", "--secret"};
+	size_t k, n;
+
+	for (k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
+		n = strlen(opts[k]);
+		if (strncmp(arg, opts[k], n) != 0 || (arg[n] != '\0' && arg[n] != '='))
+			continue;
+		/* "pin change --puk" is a flag (change the PUK); "--puk 12345678" is a secret. */
+		if (strcmp(arg, "--puk") == 0 && (i + 1 >= argc || argv[i + 1][0] == '-' ||
+		                                  main_find(argv[i + 1]) || strcmp(argv[i + 1], "change") == 0))
+			return false;
+		kinko_err(ctx, NULL, "%s: PINs and passwords are never taken on the command line (the "
+		          "process list and the shell history would show them). kinko asks for them on the "
+		          "terminal without echo; for scripts, give the token PIN with --pin-file F or "
+		          "--pin-fd N, or any secret with --secrets-file F (lines key=value: token_pin=, "
+		          "puk=, new_pin=, contract_pin=, ...; the file readable by you only). "
+		          "See 'kinko --help'", opts[k]);
+		return true;
+	}
+	return false;
+}
+
 /* Take the global options out of argv (kept in order in rest); 0 or an exit code. */
 static int main_globals(kinko_ctx *ctx, int argc, char **argv, char **rest, int *nrest)
 {
@@ -148,6 +176,8 @@ static int main_globals(kinko_ctx *ctx, int argc, char **argv, char **rest, int 
 		}
 		if (main_flag(ctx, argv[i]))
 			continue;
+		if (main_secret_option(ctx, argv, argc, i))
+			return KINKO_EXIT_USAGE;
 		if ((r = main_value("--module", argv, argc, &i, &v)) != 0) {
 			ctx->module = v;
 		} else if ((r = main_value("--token", argv, argc, &i, &v)) != 0) {

@@ -328,6 +328,17 @@ static bool p11_is_pin_refusal(CK_RV rv)
 	return rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED || rv == CKR_PIN_LEN_RANGE;
 }
 
+void kinko_p11_note_stale_pin_file(const kinko_ctx *ctx)
+{
+	const char *f = kinko_secret_file_of_token_pin();
+
+	if (!f)
+		return;
+	fprintf(stderr, "kinko: note: %s still holds the old PIN%s: put the new PIN there, or the "
+	        "next run is refused (and costs a PIN try)\n", f,
+	        f == ctx->secrets_file ? " (token_pin=)" : "");
+}
+
 /* The token asks for a new PIN before first use (a factory PIN): ask and set it. */
 static int p11_forced_change(kinko_ctx *ctx)
 {
@@ -354,6 +365,7 @@ static int p11_forced_change(kinko_ctx *ctx)
 	strcpy(ctx->token_pin, fresh);
 	OPENSSL_cleanse(fresh, sizeof(fresh));
 	fprintf(stderr, "kinko: token PIN changed\n");
+	kinko_p11_note_stale_pin_file(ctx);
 	return KINKO_EXIT_OK;
 }
 

@@ -85,6 +85,9 @@ void kinko_p11_text(const CK_UTF8CHAR *field, size_t len, char *out, size_t cap)
 int kinko_p11_fail(const kinko_ctx *ctx, CK_RV rv, const char *what);
 /* A refused PIN or PUK (so: the PUK) in user terms with the tries the token flags show; exit 3. */
 int kinko_p11_pin_refused(kinko_ctx *ctx, CK_RV rv, bool so);
+/* After the token PIN was changed: when the old PIN came from a file (--pin-file, token_pin in
+ * --secrets-file), say that the file still holds the old PIN. */
+void kinko_p11_note_stale_pin_file(const kinko_ctx *ctx);
 /* The object URI of k (class cert when it has one, else private key) into k->uri. */
 void kinko_p11_object_uri(kinko_ctx *ctx, kinko_keyobj *k);
 

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -17,6 +18,33 @@
 /* --pin-fd can be read only once: its first line is kept here for the run. */
 static char fd_pin[KINKO_SECRET_MAX];
 static bool fd_pin_read;
+
+/* Where the last token_pin came from when it was a file (for the note after a forced change). */
+static const char *token_pin_file;
+
+/* A secrets or PIN file others can read has leaked its secrets already: say so once per
+ * file, naming it and the fix. A warning only: the run goes on. */
+static void pin_check_mode(int fd, const char *path)
+{
+	static const char *warned[2];
+	struct stat st;
+	size_t i;
+
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & (S_IRWXG | S_IRWXO)) == 0)
+		return;
+	for (i = 0; i < 2 && warned[i]; i++)
+		if (strcmp(warned[i], path) == 0)
+			return;
+	if (i < 2)
+		warned[i] = path;
+	fprintf(stderr, "kinko: warning: %s can be read by other users (mode %03o): its secrets are "
+	        "not safe; run: chmod 600 %s\n", path, (unsigned)(st.st_mode & 0777), path);
+}
+
+const char *kinko_secret_file_of_token_pin(void)
+{
+	return token_pin_file;
+}
 
 void kinko_secrets_wipe(void)
 {
@@ -76,6 +104,7 @@ static int pin_from_file(const kinko_ctx *ctx, const char *path, char *buf, size
 		kinko_err(ctx, NULL, "cannot read the PIN file %s: %s", path, strerror(errno));
 		return KINKO_EXIT_USAGE;
 	}
+	pin_check_mode(fd, path);
 	n = pin_read_all(fd, text, sizeof(text));
 	close(fd);
 	ok = n > 0 && pin_first_line(text, buf, cap);
@@ -142,6 +171,7 @@ static int pin_from_secrets(const kinko_ctx *ctx, const char *key, char *buf, si
 		          strerror(errno));
 		return -KINKO_EXIT_USAGE;
 	}
+	pin_check_mode(fd, ctx->secrets_file);
 	n = pin_read_all(fd, text, sizeof(text));
 	close(fd);
 	if (n < 0) {
@@ -220,13 +250,19 @@ int kinko_secret_read(const kinko_ctx *ctx, const char *key, const char *prompt,
 	if (cap < 2)
 		return KINKO_EXIT_FAIL;
 	buf[0] = '\0';
-	if (token_pin && ctx->pin_file)
+	if (token_pin)
+		token_pin_file = NULL;
+	if (token_pin && ctx->pin_file) {
+		token_pin_file = ctx->pin_file;
 		return pin_from_file(ctx, ctx->pin_file, buf, cap);
+	}
 	if (token_pin && ctx->pin_fd >= 0)
 		return pin_from_fd(ctx, buf, cap);
 	if (ctx->secrets_file) {
 		int r = pin_from_secrets(ctx, key, buf, cap);
 
+		if (r == 1 && token_pin)
+			token_pin_file = ctx->secrets_file;
 		if (r == 1)
 			return KINKO_EXIT_OK;
 		if (r < 0)

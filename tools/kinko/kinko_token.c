@@ -485,6 +485,7 @@ static int pin_change(kinko_ctx *ctx)
 	}
 	if (rv != CKR_OK)
 		return kinko_p11_fail(ctx, rv, "cannot change the token PIN");
+	kinko_p11_note_stale_pin_file(ctx);
 	return pin_done(ctx, "changed");
 }
 
@@ -548,6 +549,13 @@ int kinko_cmd_pin(kinko_ctx *ctx, int argc, char **argv)
 		return pin_change(ctx);
 	if (argc == 2 && strcmp(argv[1], "unblock") == 0)
 		return pin_unblock(ctx);
+	/* "pin check 1234": a PIN typed as an argument; never repeat it, say how to give it. */
+	if (argc > 2 || (argc == 2 && strpbrk(argv[1], "0123456789"))) {
+		kinko_err(ctx, NULL, "a PIN is never an argument on the command line: kinko asks for it "
+		          "on the terminal without echo, or reads it from --pin-file F, --pin-fd N or "
+		          "--secrets-file F (token_pin=, puk=, new_pin=); see 'kinko help pin'");
+		return KINKO_EXIT_USAGE;
+	}
 	kinko_err(ctx, NULL, "pin: say 'check', 'change' or 'unblock'; see 'kinko help pin'");
 	return KINKO_EXIT_USAGE;
 }
