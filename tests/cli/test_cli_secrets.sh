@@ -10,7 +10,7 @@
 CLI_TMP_PREFIX=kinko-cli-secrets
 . "$(dirname "$0")/cli_lib.sh"
 
-plan 17
+plan 16
 
 tokens_backend kinko
 d="$T/tok-forced"

@@ -1,0 +1,205 @@
+/* kinko certs: the certificates on the token with their keys, and keys left without one. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+
+#include "kinko_cmd.h"
+
+#define CERTS_RENEW_DAYS 30   /* warn when a certificate has fewer days left than this */
+
+static const char certs_help[] =
+	"Usage: kinko [GLOBAL OPTIONS] certs\n"
+	"\n"
+	"The certificates on the token that have their key on the token (\"choose the\n"
+	"certificate\"): subject CN, issuer CN, validity, key type, the key's CKA_ID and label,\n"
+	"and the pkcs11: URI of the certificate, to be given to 'kinko logon --cert URI'.\n"
+	"A certificate with fewer than 30 days left is flagged:\n"
+	"  warning: expires in 12 days — renew with: kinko renew\n"
+	"Key pairs without a certificate (an interrupted enrollment on another tool) are\n"
+	"listed after them. No PIN is asked.\n"
+	"\n"
+	"With --json: {\"certificates\": [{\"cn\", \"issuer_cn\", \"not_before\", \"not_after\",\n"
+	"\"days_left\", \"key_type\", \"id\", \"label\", \"uri\", \"warning\"?}], \"keys_without_certificate\":\n"
+	"[{\"id\", \"label\", \"key_type\", \"uri\"}]}; times are UTC, ISO 8601.\n"
+	"\n"
+	"Example:\n"
+	"  kinko certs\n";
+
+static void certs_cn(const X509_NAME *name, char *out, size_t cap)
+{
+	int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+	const ASN1_STRING *s = i >= 0 ? X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)) : NULL;
+	unsigned char *utf8 = NULL;
+	int n = s ? ASN1_STRING_to_UTF8(&utf8, s) : -1;
+
+	if (n < 0 || (size_t)n >= cap)
+		snprintf(out, cap, "(no CN)");
+	else
+		snprintf(out, cap, "%.*s", n, (const char *)utf8);
+	OPENSSL_free(utf8);
+	kinko_p11_clean_text(out);
+}
+
+static void certs_time(const ASN1_TIME *t, bool iso, char *out, size_t cap)
+{
+	struct tm tm;
+
+	if (ASN1_TIME_to_tm(t, &tm) != 1 ||
+	    strftime(out, cap, iso ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d %H:%M UTC", &tm) == 0)
+		snprintf(out, cap, "?");
+}
+
+static const char *certs_key_type(kinko_key_type t)
+{
+	return t == KINKO_KEY_RSA2048 ? "RSA" : t == KINKO_KEY_P256 ? "EC" : "unknown";
+}
+
+/* "RSA-2048", "EC P-256": from the certificate's key, which tells the size and curve. */
+static void certs_key_desc(const kinko_keyobj *k, char *out, size_t cap)
+{
+	EVP_PKEY *pk = k->x509 ? X509_get0_pubkey(k->x509) : NULL;
+	char group[64];
+	size_t glen = 0;
+
+	if (pk && EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA)
+		snprintf(out, cap, "RSA-%d", EVP_PKEY_get_bits(pk));
+	else if (pk && EVP_PKEY_get_base_id(pk) == EVP_PKEY_EC &&
+	         EVP_PKEY_get_group_name(pk, group, sizeof(group), &glen) == 1)
+		snprintf(out, cap, "EC %s", strcmp(group, "prime256v1") == 0 ? "P-256" : group);
+	else
+		snprintf(out, cap, "%s", certs_key_type(k->type));
+}
+
+static void certs_hex(const CK_BYTE *id, size_t len, char *out, size_t cap)
+{
+	size_t i;
+
+	out[0] = '\0';
+	for (i = 0; i < len && 2 * i + 2 < cap; i++)
+		snprintf(out + 2 * i, 3, "%02x", id[i]);
+}
+
+/* Whole days left until notAfter, a started day counting as one (11 days 23 hours: 12).
+ * *expired when notAfter has passed; then the days are those since, counted the same way. */
+static int certs_days_left(X509 *x, bool *expired)
+{
+	int days = 0, secs = 0;
+
+	*expired = false;
+	if (ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(x)) != 1)
+		return 0;
+	if (days < 0 || secs < 0) {
+		*expired = true;
+		return days - (secs < 0 ? 1 : 0);
+	}
+	return days + (secs > 0 ? 1 : 0);
+}
+
+static void certs_warning(int days, bool expired, char *out, size_t cap)
+{
+	out[0] = '\0';
+	if (expired)
+		snprintf(out, cap, "expired %d day%s ago — renew with: kinko renew", -days,
+		         days == -1 ? "" : "s");
+	else if (days < CERTS_RENEW_DAYS)
+		snprintf(out, cap, "expires in %d day%s — renew with: kinko renew", days,
+		         days == 1 ? "" : "s");
+}
+
+static json_t *certs_one(const kinko_keyobj *k, bool json)
+{
+	char cn[256], issuer[256], nb[40], na[40], id[130], warn[96], kt[80];
+	bool expired = false;
+	int days = certs_days_left(k->x509, &expired);
+	X509_NAME *subj = X509_get_subject_name(k->x509), *iss = X509_get_issuer_name(k->x509);
+
+	certs_cn(subj, cn, sizeof(cn));
+	certs_cn(iss, issuer, sizeof(issuer));
+	certs_time(X509_get0_notBefore(k->x509), json, nb, sizeof(nb));
+	certs_time(X509_get0_notAfter(k->x509), json, na, sizeof(na));
+	certs_hex(k->id, k->id_len, id, sizeof(id));
+	certs_warning(days, expired, warn, sizeof(warn));
+	certs_key_desc(k, kt, sizeof(kt));
+	if (json) {
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s}", "cn", cn,
+		                      "issuer_cn", issuer, "not_before", nb, "not_after", na,
+		                      "days_left", days, "key_type", kt, "id", id,
+		                      "label", k->label, "uri", k->uri);
+
+		if (o && warn[0])
+			json_object_set_new(o, "warning", json_string(warn));
+		return o;
+	}
+	printf("%s\n", cn);
+	printf("  issuer:     %s\n", issuer);
+	printf("  valid:      %s to %s\n", nb, na);
+	if (warn[0])
+		printf("  warning:    %s\n", warn);
+	printf("  key:        %s, id %s%s%s\n", kt, id, k->label[0] ? ", label " : "",
+	       k->label);
+	printf("  URI:        %s\n", k->uri);
+	return NULL;
+}
+
+int kinko_cmd_certs(kinko_ctx *ctx, int argc, char **argv)
+{
+	kinko_keyobj *objs = NULL;
+	size_t n = 0, i, shown = 0;
+	json_t *certs = NULL, *bare = NULL;
+	int r;
+
+	if (kinko_wants_help(argc, argv)) {
+		fputs(certs_help, stdout);
+		return KINKO_EXIT_OK;
+	}
+	if (argc != 1) {
+		kinko_err(ctx, NULL, "certs takes no arguments; see 'kinko help certs'");
+		return KINKO_EXIT_USAGE;
+	}
+	r = kinko_p11_list(ctx, &objs, &n);
+	if (r != KINKO_EXIT_OK)
+		return r;
+	if (ctx->json) {
+		certs = json_array();
+		bare = json_array();
+	}
+	for (i = 0; i < n; i++) {
+		if (!objs[i].x509 || !(objs[i].priv || objs[i].pub))
+			continue;
+		if (certs)
+			json_array_append_new(certs, certs_one(&objs[i], true));
+		else {
+			if (shown > 0)
+				putchar('\n');
+			certs_one(&objs[i], false);
+		}
+		shown++;
+	}
+	if (!certs && shown == 0)
+		printf("no certificate with its key on the token\n");
+	for (i = 0; i < n; i++) {
+		char id[130];
+
+		if (objs[i].cert || !(objs[i].priv || objs[i].pub))
+			continue;
+		certs_hex(objs[i].id, objs[i].id_len, id, sizeof(id));
+		if (bare)
+			json_array_append_new(bare, json_pack("{s:s, s:s, s:s, s:s}", "id", id, "label",
+			                                      objs[i].label, "key_type",
+			                                      certs_key_type(objs[i].type), "uri", objs[i].uri));
+		else
+			printf("key without certificate: %s, id %s%s%s\n", certs_key_type(objs[i].type), id,
+			       objs[i].label[0] ? ", label " : "", objs[i].label);
+	}
+	kinko_keyobj_free(objs, n);
+	if (certs)
+		kinko_json_out(json_pack("{s:o, s:o}", "certificates", certs, "keys_without_certificate",
+		                         bare));
+	return KINKO_EXIT_OK;
+}
+
