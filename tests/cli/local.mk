@@ -42,7 +42,7 @@ EXTRA_DIST += tests/cli/test_cli_renew_steps.sh
 # parsing, Retry-After (C2).
 check_PROGRAMS += tests/cli/test_kinko_csr_est
 tests_cli_test_kinko_csr_est_SOURCES = tests/cli/test_kinko_csr_est.c \
-	tools/kinko/kinko_csr.c tools/kinko/kinko_est.c
+	tools/kinko/kinko_csr.c tools/kinko/kinko_est.c tools/kinko/kinko_refusal.c
 tests_cli_test_kinko_csr_est_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(LIBCURL_CFLAGS) \
 	$(CMOCKA_CFLAGS) -I$(top_srcdir)/tools/kinko
 tests_cli_test_kinko_csr_est_LDADD = $(OPENSSL_LIBS) $(LIBCURL_LIBS) $(CMOCKA_LIBS)

@@ -51,7 +51,7 @@ logon_suite() { # logon_suite BACKEND KEYTYPE
 
 	KINKO_SECRETS="$T/wrongpin-$tok" run k logon --bank "$url"
 	check_rc_out "$be: a wrong contract PIN: the bank's refusal and exit 4" 4 \
-		"the bank refused: wrong PIN (4 tries left)"
+		"the bank refused the contract PIN (イ): 4 tries left"
 	if [ ! -e "$session" ]; then ok "$be: no session is kept after a refused logon"
 	else not_ok "$be: no session is kept after a refused logon"; fi
 
@@ -85,7 +85,7 @@ logon_suite() { # logon_suite BACKEND KEYTYPE
 
 	KINKO_SECRETS="$T/wrongconf-$tok" run k admin issue "$USER_ID" --bank "$url"
 	check_rc_out "$be: issue with a wrong contract confirmation PIN: refused, exit 4" 4 \
-		"the bank refused: wrong confirmation PIN"
+		"the bank refused the contract confirmation PIN (ロ): 4 tries left"
 	run k admin issue "$USER_ID" --bank "$url"
 	check_ok_out "$be: admin issue opens the user's 80-day window (ロ)" \
 		"Certificate issued to user $USER_ID: the user can enroll from $(date -u +%F)"

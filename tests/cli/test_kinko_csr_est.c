@@ -20,6 +20,7 @@
 
 #include "kinko_csr.h"
 #include "kinko_est.h"
+#include "kinko_refusal.h"
 
 /* --- doubles of the layers kinko_csr.c and kinko_est.c call --- */
 static EVP_PKEY *token_key;   /* the "token's" private key */
@@ -52,6 +53,20 @@ void kinko_err(const kinko_ctx *ctx, const char *detail, const char *fmt, ...)
 	(void)ctx;
 	(void)detail;
 	(void)fmt;
+}
+
+void kinko_err_field_str(const kinko_ctx *ctx, const char *key, const char *val)
+{
+	(void)ctx;
+	(void)key;
+	(void)val;
+}
+
+void kinko_err_field_int(const kinko_ctx *ctx, const char *key, long long val)
+{
+	(void)ctx;
+	(void)key;
+	(void)val;
 }
 
 void kinko_progress(const kinko_ctx *ctx, const char *fmt, ...)
@@ -322,6 +337,92 @@ static void est_retry_after_takes_seconds_or_an_http_date(void **state)
 	assert_int_equal(kinko_est_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 29), 0);
 }
 
+static void refusal_headers_name_the_secret_and_the_tries_left(void **state)
+{
+	(void)state;
+	kinko_refusal r;
+	kinko_refusal_init(&r);
+	static const char *lines[] = { "Content-Type: text/plain\r\n",
+				       "kinko-wrong-secret:  contract_pin,contract_confirmation_pin \r\n",
+				       "Kinko-Tries-Left: 1\r\n", "Kinko-Locked: contract\r\n" };
+	kinko_refusal_header(&r, lines[0], strlen(lines[0]));
+	assert_string_equal(r.secret, "");
+	assert_int_equal(r.tries_left, -1);
+	for (size_t i = 1; i < 4; i++)
+		kinko_refusal_header(&r, lines[i], strlen(lines[i]));
+	assert_string_equal(r.secret, "contract_pin,contract_confirmation_pin");
+	assert_int_equal(r.tries_left, 1);
+	assert_string_equal(r.locked, "contract");
+	/* Values that are not names or numbers are not kept. */
+	kinko_refusal_init(&r);
+	static const char *bad[] = { "Kinko-Wrong-Secret: <script>\r\n", "Kinko-Tries-Left: -3\r\n",
+				     "Kinko-Tries-Left: 99999999999\r\n", "Kinko-Locked: everyone\r\n",
+				     "Kinko-Tries-Left-Extra: 2\r\n" };
+	for (size_t i = 0; i < 5; i++)
+		kinko_refusal_header(&r, bad[i], strlen(bad[i]));
+	assert_string_equal(r.secret, "");
+	assert_int_equal(r.tries_left, -1);
+	assert_string_equal(r.locked, "");
+}
+
+static void refusal_text_names_the_secret_and_says_1_try_in_the_singular(void **state)
+{
+	(void)state;
+	kinko_refusal r;
+	char out[512];
+	kinko_refusal_init(&r);
+	strcpy(r.secret, "contract_pin");
+	r.tries_left = 4;
+	kinko_refusal_text(&r, "wrong PIN (4 tries left)", out, sizeof out);
+	assert_string_equal(out, "the bank refused the contract PIN (イ): 4 tries left");
+	strcpy(r.secret, "card_digits");
+	r.tries_left = 1;
+	kinko_refusal_text(&r, "wrong one-time password", out, sizeof out);
+	assert_string_equal(out, "the bank refused the customer card digits: 1 try left");
+	strcpy(r.secret, "user_pin,user_confirmation_pin");
+	r.tries_left = 2;
+	kinko_refusal_text(&r, NULL, out, sizeof out);
+	assert_string_equal(out, "the bank refused the user PIN (ト) and the user confirmation PIN (チ): "
+				 "2 tries left");
+	strcpy(r.secret, "contract_confirmation_pin");
+	r.tries_left = 0;
+	kinko_refusal_text(&r, NULL, out, sizeof out);
+	assert_non_null(strstr(out, "the bank refused the contract confirmation PIN (ロ): no try left"));
+	assert_non_null(strstr(out, "the bank must unlock it"));
+	kinko_refusal_init(&r);
+	strcpy(r.locked, "user");
+	kinko_refusal_text(&r, "user locked", out, sizeof out);
+	assert_non_null(strstr(out, "this user is locked"));
+}
+
+static void refusal_without_fields_is_the_banks_sentence(void **state)
+{
+	(void)state;
+	kinko_refusal r;
+	char out[512];
+	kinko_refusal_init(&r);
+	kinko_refusal_text(&r, "the certificate is revoked", out, sizeof out);
+	assert_string_equal(out, "the bank refused: the certificate is revoked");
+	kinko_refusal_text(&r, "", out, sizeof out);
+	assert_string_equal(out, "the bank refused: no reason given");
+	/* A secret kinko does not know: the bank's words rather than a guess. */
+	strcpy(r.secret, "fingerprint");
+	r.tries_left = 3;
+	kinko_refusal_text(&r, "wrong fingerprint (3 tries left)", out, sizeof out);
+	assert_string_equal(out, "the bank refused: wrong fingerprint (3 tries left)");
+}
+
+static void est_wait_honours_a_shorter_retry_after_and_is_capped_at_10_s(void **state)
+{
+	(void)state;
+	assert_int_equal(kinko_est_next_wait(3, 300), 3);    /* shorter: as the bank asks */
+	assert_int_equal(kinko_est_next_wait(60, 300), 10);  /* kinko-bankd's 60 s: capped */
+	assert_int_equal(kinko_est_next_wait(-1, 300), 10);  /* none given */
+	assert_int_equal(kinko_est_next_wait(60, 4), 4);     /* not past --max-wait */
+	assert_int_equal(kinko_est_next_wait(0, 300), 1);    /* never a busy loop */
+	assert_int_equal(kinko_est_next_wait(60, 0), 1);     /* a last try at the deadline */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,6 +434,10 @@ int main(void)
 		cmocka_unit_test_teardown(est_certs_only_answer_with_line_breaks_gives_the_certificate, teardown),
 		cmocka_unit_test_teardown(est_answers_that_are_not_certs_only_are_refused, teardown),
 		cmocka_unit_test_teardown(est_retry_after_takes_seconds_or_an_http_date, teardown),
+		cmocka_unit_test_teardown(est_wait_honours_a_shorter_retry_after_and_is_capped_at_10_s, teardown),
+		cmocka_unit_test_teardown(refusal_headers_name_the_secret_and_the_tries_left, teardown),
+		cmocka_unit_test_teardown(refusal_text_names_the_secret_and_says_1_try_in_the_singular, teardown),
+		cmocka_unit_test_teardown(refusal_without_fields_is_the_banks_sentence, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

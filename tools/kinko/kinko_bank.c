@@ -15,6 +15,8 @@
 
 #include <openssl/crypto.h>
 
+#include "kinko_refusal.h"
+
 #define REPLY_MAX (1024 * 1024) /* the bank's answers are small: more is not the bank */
 #define CARD_ROWS 5
 #define CARD_COLS 10
@@ -309,8 +311,24 @@ int bank_refused(kinko_bank *b, long status, json_t *reply)
 			  b->url);
 		return KINKO_EXIT_BANK;
 	}
-	kinko_err(b->ctx, d, "the bank refused: %s", why != NULL ? why : "no reason given");
-	return status >= 400 && status < 500 ? KINKO_EXIT_BANK : KINKO_EXIT_FAIL;
+	if (status != 401 && status != 403) {
+		kinko_err(b->ctx, d, "the bank refused: %s", why != NULL ? why : "no reason given");
+		return status >= 400 && status < 500 ? KINKO_EXIT_BANK : KINKO_EXIT_FAIL;
+	}
+	/* Which secret, and the tries left, from kinko-bankd's fields (JSON API contract). */
+	kinko_refusal ref;
+	kinko_refusal_init(&ref);
+	const char *secret = json_string_value(json_object_get(reply, "secret"));
+	json_t *tries = json_object_get(reply, "tries_left");
+	if (secret != NULL && secret[0] != '\0' && strlen(secret) < sizeof ref.secret &&
+	    strspn(secret, "abcdefghijklmnopqrstuvwxyz_,") == strlen(secret))
+		memcpy(ref.secret, secret, strlen(secret) + 1);
+	if (json_is_integer(tries) && json_integer_value(tries) >= 0 && json_integer_value(tries) < 1000000)
+		ref.tries_left = (long)json_integer_value(tries);
+	if (json_is_true(json_object_get(reply, "locked")))
+		snprintf(ref.locked, sizeof ref.locked, "yes");
+	kinko_refusal_report(b->ctx, &ref, why, status);
+	return KINKO_EXIT_BANK;
 }
 
 /* The card_file= line of the secrets file (a path, not a secret). 1 found, 0 not. */

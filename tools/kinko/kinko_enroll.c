@@ -2,6 +2,7 @@
  * request signed there, EST at the bank, the certificate checked and written next to its key.
  * The token ends as it began whenever a step after the key generation fails. */
 #include "kinko_enroll.h"
+#include "kinko_ask.h"
 #include "kinko_bank.h"
 
 #include <errno.h>
@@ -213,34 +214,45 @@ typedef struct {
 	char confirmation[KINKO_SECRET_MAX]; /* ロ or チ */
 } enroll_creds;
 
+static bool enroll_contract_id_ok(const char *s)
+{
+	size_t n = strlen(s);
+	return n > 0 && n < ENROLL_ID_MAX - 1 && strpbrk(s, ":/") == NULL;
+}
+
+#define ENROLL_PIN_FORM "4 to 64 letters, digits or symbols"
+
 static int enroll_read_creds(kinko_ctx *ctx, const kinko_enroll_opts *o, enroll_creds *cr)
 {
 	int rc;
-	if (o->contract_id != NULL) {
-		snprintf(cr->contract_id, sizeof cr->contract_id, "%s", o->contract_id);
-	} else {
-		rc = kinko_secret_read(ctx, "contract_id", "Contract ID (A)", cr->contract_id,
-				       sizeof cr->contract_id);
-		if (rc != KINKO_EXIT_OK)
-			return rc;
-	}
-	size_t n = strlen(cr->contract_id);
-	if (n == 0 || n >= ENROLL_ID_MAX - 1 || strpbrk(cr->contract_id, ":/") != NULL) {
+	if (o->contract_id != NULL && !enroll_contract_id_ok(o->contract_id)) {
 		kinko_err(ctx, NULL, "the contract ID must be 1-62 characters without ':' or '/'");
 		return KINKO_EXIT_USAGE;
 	}
+	if (o->contract_id != NULL) {
+		snprintf(cr->contract_id, sizeof cr->contract_id, "%s", o->contract_id);
+	} else {
+		rc = kinko_ask_secret(ctx, "contract_id", "Contract ID (A)", enroll_contract_id_ok,
+				      "1-62 characters without ':' or '/'", cr->contract_id, sizeof cr->contract_id);
+		if (rc != KINKO_EXIT_OK)
+			return rc;
+	}
 	if (o->admin) {
 		snprintf(cr->user, sizeof cr->user, "%s", cr->contract_id);
-		rc = kinko_secret_read(ctx, "contract_pin", "Contract PIN (イ)", cr->pin, sizeof cr->pin);
+		rc = kinko_ask_secret(ctx, "contract_pin", "Contract PIN (イ)", kinko_ask_bank_pin_ok,
+				      ENROLL_PIN_FORM, cr->pin, sizeof cr->pin);
 		if (rc == KINKO_EXIT_OK)
-			rc = kinko_secret_read(ctx, "contract_confirmation_pin", "Contract confirmation PIN (ロ)",
-					       cr->confirmation, sizeof cr->confirmation);
+			rc = kinko_ask_secret(ctx, "contract_confirmation_pin", "Contract confirmation PIN (ロ)",
+					      kinko_ask_bank_pin_ok, ENROLL_PIN_FORM, cr->confirmation,
+					      sizeof cr->confirmation);
 	} else {
 		snprintf(cr->user, sizeof cr->user, "%s/%s", cr->contract_id, o->user_id);
-		rc = kinko_secret_read(ctx, "user_pin", "User PIN (ト)", cr->pin, sizeof cr->pin);
+		rc = kinko_ask_secret(ctx, "user_pin", "User PIN (ト)", kinko_ask_bank_pin_ok, ENROLL_PIN_FORM,
+				      cr->pin, sizeof cr->pin);
 		if (rc == KINKO_EXIT_OK)
-			rc = kinko_secret_read(ctx, "user_confirmation_pin", "User confirmation PIN (チ)",
-					       cr->confirmation, sizeof cr->confirmation);
+			rc = kinko_ask_secret(ctx, "user_confirmation_pin", "User confirmation PIN (チ)",
+					      kinko_ask_bank_pin_ok, ENROLL_PIN_FORM, cr->confirmation,
+					      sizeof cr->confirmation);
 	}
 	return rc;
 }
@@ -357,13 +369,20 @@ int kinko_cmd_enroll(kinko_ctx *ctx, int argc, char **argv)
 	rc = kinko_enroll_find_ca(ctx, &o);
 	if (rc != KINKO_EXIT_OK)
 		return rc;
+	/* Cheapest first: the bank there and its TLS certificate right, then the token chosen and
+	 * unlocked, and only then the bank secrets and the key generation. */
+	rc = kinko_est_reach(ctx, o.bank, o.cacert);
+	if (rc != KINKO_EXIT_OK)
+		return rc;
 	enroll_creds cr;
 	memset(&cr, 0, sizeof cr);
-	rc = enroll_read_creds(ctx, &o, &cr);
+	rc = kinko_ask_token(ctx);
 	if (rc == KINKO_EXIT_OK)
 		rc = kinko_p11_open(ctx);
 	if (rc == KINKO_EXIT_OK)
 		rc = kinko_p11_login(ctx);
+	if (rc == KINKO_EXIT_OK)
+		rc = enroll_read_creds(ctx, &o, &cr);
 	if (rc == KINKO_EXIT_OK) {
 		char key_label[160], cn[ENROLL_ID_MAX + 16];
 		kinko_keyobj k;

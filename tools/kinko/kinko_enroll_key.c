@@ -268,7 +268,12 @@ int kinko_enroll_issue(kinko_ctx *ctx, const kinko_enroll_job *job, kinko_keyobj
 	enroll_before before = { NULL, 0 };
 	memset(&k, 0, sizeof k);
 	memset(out, 0, sizeof *out);
-	int rc = kinko_p11_list(ctx, &before.objs, &before.n);
+	/* A key costs the token seconds: not for a bank that is not there or not the bank (enroll
+	 * asked before the secrets too; a second look costs a few milliseconds). */
+	int rc = kinko_est_reach(ctx, job->est->bank_url, job->est->cacert);
+	if (rc != KINKO_EXIT_OK)
+		return rc;
+	rc = kinko_p11_list(ctx, &before.objs, &before.n);
 	if (rc != KINKO_EXIT_OK)
 		return rc;
 	rc = kinko_enroll_generate(ctx, job->type, job->key_label, &k);

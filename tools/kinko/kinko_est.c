@@ -2,6 +2,7 @@
  * CMS; anything else is shown to the user as the bank's reason, in its own words. */
 #include "kinko_est.h"
 #include "kinko_csr.h"
+#include "kinko_refusal.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -25,6 +26,7 @@ typedef struct {
 	size_t len;
 	bool too_big;
 	long retry_after;  /* seconds, -1 when the answer has none */
+	kinko_refusal refusal; /* which secret the bank refused, from its Kinko-* headers */
 } est_answer;
 
 static size_t est_on_body(char *data, size_t size, size_t nmemb, void *arg)
@@ -76,7 +78,20 @@ static size_t est_on_header(char *data, size_t size, size_t nmemb, void *arg)
 	static const char name[] = "Retry-After:";
 	if (n > sizeof name - 1 && strncasecmp(data, name, sizeof name - 1) == 0)
 		a->retry_after = kinko_est_retry_after(data + sizeof name - 1, n - (sizeof name - 1));
+	else
+		kinko_refusal_header(&a->refusal, data, n);
 	return n;
+}
+
+long kinko_est_next_wait(long retry_after, long remaining)
+{
+	/* A shorter Retry-After is honoured; a longer one is not waited out in one go, so an
+	 * approval given meanwhile is seen within KINKO_EST_WAIT_MAX; and a last try at the
+	 * deadline rather than none. */
+	long wait = retry_after >= 0 && retry_after < KINKO_EST_WAIT_MAX ? retry_after : KINKO_EST_WAIT_MAX;
+	if (wait > remaining)
+		wait = remaining;
+	return wait < 1 ? 1 : wait;
 }
 
 STACK_OF(X509) *kinko_est_parse_certs(const char *b64, size_t len)
@@ -223,6 +238,36 @@ static int est_transfer_error(kinko_ctx *ctx, const kinko_est_req *r, CURLcode c
 	}
 }
 
+int kinko_est_reach(kinko_ctx *ctx, const char *bank_url, const char *cacert)
+{
+	kinko_est_req r = { bank_url, cacert, 0, NULL, NULL, NULL, NULL };
+	char *url = est_url(bank_url, "cacerts"), errbuf[CURL_ERROR_SIZE] = "";
+	CURL *curl = url != NULL ? curl_easy_init() : NULL;
+	est_answer a = { NULL, 0, false, -1, { "", -1, "" } };
+	int rc = KINKO_EXIT_FAIL;
+	if (curl == NULL) {
+		kinko_err(ctx, NULL, "out of memory");
+		free(url);
+		return rc;
+	}
+	if (kinko_tls_setup(ctx, NULL, curl, cacert) == KINKO_EXIT_OK) {
+		/* Only that the bank answers over TLS with a certificate from its CA matters here: any
+		 * HTTP answer will do, and the (small) body is dropped. */
+		curl_easy_setopt(curl, CURLOPT_URL, url);
+		curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, est_on_body);
+		curl_easy_setopt(curl, CURLOPT_WRITEDATA, &a);
+		curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+		curl_easy_setopt(curl, CURLOPT_TIMEOUT, EST_CONNECT_TIMEOUT_SECONDS);
+		curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, EST_CONNECT_TIMEOUT_SECONDS);
+		CURLcode cc = curl_easy_perform(curl);
+		rc = cc == CURLE_OK ? KINKO_EXIT_OK : est_transfer_error(ctx, &r, cc, errbuf);
+	}
+	curl_easy_cleanup(curl);
+	free(a.body);
+	free(url);
+	return rc;
+}
+
 /* The bank's own words (text/plain), on one line and without control characters. */
 static void est_reason(const est_answer *a, char *out, size_t cap)
 {
@@ -257,6 +302,7 @@ static void est_answer_reset(est_answer *a)
 	a->len = 0;
 	a->too_big = false;
 	a->retry_after = -1;
+	kinko_refusal_init(&a->refusal);
 }
 
 int kinko_est_enroll(kinko_ctx *ctx, const kinko_est_req *r, X509_REQ *req, X509 **cert)
@@ -265,7 +311,7 @@ int kinko_est_enroll(kinko_ctx *ctx, const kinko_est_req *r, X509_REQ *req, X509
 	char *url = est_url(r->bank_url, r->tls != NULL ? "simplereenroll" : "simpleenroll");
 	char *body = kinko_csr_base64(req);
 	est_headers *h = OPENSSL_zalloc(sizeof *h);
-	est_answer a = { NULL, 0, false, -1 };
+	est_answer a = { NULL, 0, false, -1, { "", -1, "" } };
 	char errbuf[CURL_ERROR_SIZE], reason[512];
 	int rc = KINKO_EXIT_FAIL;
 	if (url == NULL || body == NULL || h == NULL || est_headers_build(r, h) != 0) {
@@ -289,7 +335,7 @@ int kinko_est_enroll(kinko_ctx *ctx, const kinko_est_req *r, X509_REQ *req, X509
 			break;
 		}
 		if (status == 401 || status == 403) {
-			kinko_err(ctx, detail, "the bank refused: %s", reason);
+			kinko_refusal_report(ctx, &a.refusal, reason, status);
 			rc = KINKO_EXIT_BANK;
 			break;
 		}
@@ -305,13 +351,9 @@ int kinko_est_enroll(kinko_ctx *ctx, const kinko_est_req *r, X509_REQ *req, X509
 			rc = KINKO_EXIT_BANK;
 			break;
 		}
-		/* Wait as the bank asks, but a last try at the deadline rather than none. */
-		long wait = a.retry_after >= 0 ? a.retry_after : 10;
-		if (wait > deadline - now)
-			wait = (long)(deadline - now);
-		if (wait < 1)
-			wait = 1;
-		kinko_progress(ctx, "%s; asking again in %ld s", reason, wait);
+		long wait = kinko_est_next_wait(a.retry_after, (long)(deadline - now));
+		kinko_progress(ctx, "waiting for the bank's approval (%s); asking again in %ld s\n", reason,
+			       wait);
 		sleep((unsigned int)wait);
 	}
 out:

@@ -31,6 +31,12 @@ typedef struct {
  * KINKO_EXIT_FAIL (another answer). */
 int kinko_est_enroll(kinko_ctx *ctx, const kinko_est_req *r, X509_REQ *req, X509 **cert);
 
+/* Is the bank there, and is its TLS certificate from cacert's CA? A GET of
+ * /.well-known/est/cacerts, before any key is generated (a token needs seconds for an RSA key)
+ * and before the user types a bank secret. KINKO_EXIT_OK, or printed as for kinko_est_enroll:
+ * KINKO_EXIT_NETWORK, KINKO_EXIT_VERIFY, KINKO_EXIT_FAIL. */
+int kinko_est_reach(kinko_ctx *ctx, const char *bank_url, const char *cacert);
+
 /* The certificates of a certs-only CMS (PKCS#7 signed-data) given as base64 text (line breaks
  * allowed). NULL when it is not one. */
 STACK_OF(X509) *kinko_est_parse_certs(const char *b64, size_t len);
@@ -39,5 +45,11 @@ STACK_OF(X509) *kinko_est_parse_certs(const char *b64, size_t len);
  * allowed; n bytes, no NUL needed) as seconds from now, at most one day; 0 for a date already
  * past; -1 when it is neither. */
 long kinko_est_retry_after(const char *v, size_t n);
+
+/* Seconds to wait before asking again about a pending (202) enrollment: the bank's Retry-After
+ * (-1: none) when shorter, else KINKO_EST_WAIT_MAX, never past the remaining --max-wait and
+ * at least 1. */
+#define KINKO_EST_WAIT_MAX 10L
+long kinko_est_next_wait(long retry_after, long remaining);
 
 #endif
