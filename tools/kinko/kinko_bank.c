@@ -194,10 +194,15 @@ static size_t bank_write_cb(char *data, size_t size, size_t n, void *arg)
 	return add;
 }
 
-/* A transport failure in the user's terms. */
+/* A transport failure in the user's terms, by its cause: the token under the TLS error first. */
 static int bank_curl_error(const kinko_bank *b, CURLcode rc, const char *errbuf)
 {
 	const char *detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
+	int why = rc != CURLE_PEER_FAILED_VERIFICATION && rc != CURLE_SSL_CACERT_BADFILE && b->tls != NULL
+			  ? kinko_tls_token_failure(b->ctx, detail)
+			  : KINKO_EXIT_OK;
+	if (why != KINKO_EXIT_OK)
+		return why;
 	switch (rc) {
 	case CURLE_PEER_FAILED_VERIFICATION:
 		kinko_err(b->ctx, detail, "the server at %s is not the bank: its TLS certificate is not "

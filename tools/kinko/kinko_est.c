@@ -216,6 +216,13 @@ static long est_post(kinko_ctx *ctx, const kinko_est_req *r, const char *url, co
 static int est_transfer_error(kinko_ctx *ctx, const kinko_est_req *r, CURLcode cc, const char *errbuf)
 {
 	const char *detail = errbuf[0] ? errbuf : curl_easy_strerror(cc);
+	/* By cause: a token pulled out under the TLS handshake is the token's failure. */
+	int why = r->tls != NULL && cc != CURLE_PEER_FAILED_VERIFICATION && cc != CURLE_SSL_CACERT_BADFILE &&
+			  cc != CURLE_SSL_ENGINE_INITFAILED
+			  ? kinko_tls_token_failure(ctx, detail)
+			  : KINKO_EXIT_OK;
+	if (why != KINKO_EXIT_OK)
+		return why;
 	switch (cc) {
 	case CURLE_SSL_ENGINE_INITFAILED:
 		return KINKO_EXIT_FAIL;  /* kinko_tls_setup said why */

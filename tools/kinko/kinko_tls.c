@@ -207,6 +207,46 @@ int kinko_tls_setup(const kinko_ctx *ctx, kinko_tls *t, CURL *curl, const char *
 	return KINKO_EXIT_OK;
 }
 
+/* Is there a PKCS#11 error (libp11's library) among OpenSSL's queued errors or in curl's text? */
+static bool tls_pkcs11_error(const char *errbuf)
+{
+	bool found = errbuf != NULL && (strstr(errbuf, "PKCS11") != NULL || strstr(errbuf, "pkcs11") != NULL ||
+					strstr(errbuf, "CKR_") != NULL);
+	const char *file, *func, *data;
+	int line, flags;
+	unsigned long e;
+	while ((e = ERR_get_error_all(&file, &line, &func, &data, &flags)) != 0) {
+		const char *lib = ERR_lib_error_string(e);
+		if ((lib != NULL && strcasestr(lib, "pkcs11") != NULL) || (file != NULL && strstr(file, "p11_") != NULL))
+			found = true;
+	}
+	return found;
+}
+
+int kinko_tls_token_failure(kinko_ctx *ctx, const char *errbuf)
+{
+	bool p11err = tls_pkcs11_error(errbuf);
+	if (ctx->p11 == NULL)
+		return KINKO_EXIT_OK;
+	CK_SLOT_INFO si;
+	CK_SESSION_INFO ss;
+	CK_RV rv = ctx->p11->C_GetSlotInfo(ctx->slot, &si);
+	CK_RV srv = ctx->session != 0 ? ctx->p11->C_GetSessionInfo(ctx->session, &ss) : CKR_OK;
+	bool gone = rv != CKR_OK || !(si.flags & CKF_TOKEN_PRESENT) || srv == CKR_DEVICE_REMOVED ||
+		    srv == CKR_SESSION_HANDLE_INVALID || srv == CKR_SESSION_CLOSED || srv == CKR_TOKEN_NOT_PRESENT;
+	if (gone) {
+		kinko_err(ctx, srv != CKR_OK ? kinko_ckr_name(srv) : errbuf,
+			  "the token was removed while kinko was talking to the bank: put it back and run the "
+			  "command again");
+		return KINKO_EXIT_TOKEN;
+	}
+	if (p11err) {
+		kinko_err(ctx, errbuf, "the token could not sign for the TLS connection to the bank");
+		return KINKO_EXIT_TOKEN;
+	}
+	return KINKO_EXIT_OK;
+}
+
 void kinko_tls_free(kinko_tls *t)
 {
 	if (t == NULL)

@@ -25,4 +25,11 @@ int kinko_tls_setup(const kinko_ctx *ctx, kinko_tls *t, CURL *curl, const char *
 
 void kinko_tls_free(kinko_tls *t);
 
+/* After a failed transfer that used a token key: was the token the cause, whatever layer
+ * (curl, TLS) reported it? The token removed (the slot empty, or the session gone with it) or
+ * a PKCS#11 error from libp11 under the TLS error: printed in the user's terms and
+ * KINKO_EXIT_TOKEN. KINKO_EXIT_OK when the token is fine (the caller says what else failed).
+ * errbuf: curl's error text. Clears OpenSSL's error queue. */
+int kinko_tls_token_failure(kinko_ctx *ctx, const char *errbuf);
+
 #endif
