@@ -5,6 +5,9 @@ EXTRA_DIST += tests/cli/test_cli_token.sh
 # --json: every subcommand's error is one JSON object with "exit" (issue 9).
 TESTS += tests/cli/test_cli_json.sh
 EXTRA_DIST += tests/cli/test_cli_json.sh
+# "No token found" says where kinko looked and what to check (issue 9).
+TESTS += tests/cli/test_cli_notoken.sh
+EXTRA_DIST += tests/cli/test_cli_notoken.sh
 # Secrets never on the command line; secrets/PIN files others can read; stale PIN file (issue 9).
 TESTS += tests/cli/test_cli_secrets.sh
 EXTRA_DIST += tests/cli/test_cli_secrets.sh
@@ -28,7 +31,8 @@ EXTRA_DIST += $(CLI_FLOW_TESTS) tests/cli/cli_lib.sh tests/cli/flow.sh
 # kinko's PKCS#11 layer on kinko's module and on SoftHSM2: generate, sign, certificates, full (C1).
 check_PROGRAMS += tests/cli/kinko-p11-check
 tests_cli_kinko_p11_check_SOURCES = tests/cli/kinko_p11_check.c \
-	tools/kinko/kinko_p11.c tools/kinko/kinko_p11_keys.c tools/kinko/kinko_pin.c tools/kinko/kinko_msg.c
+	tools/kinko/kinko_p11.c tools/kinko/kinko_p11_keys.c tools/kinko/kinko_pin.c tools/kinko/kinko_msg.c \
+	tools/kinko/kinko_p11_where.c
 tests_cli_kinko_p11_check_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(JANSSON_CFLAGS) \
 	-I$(top_srcdir)/tools/kinko
 tests_cli_kinko_p11_check_LDADD = $(OPENSSL_LIBS) $(P11KIT_LIBS) $(JANSSON_LIBS)

@@ -10,6 +10,7 @@
 #include <p11-kit/uri.h>
 
 #include "kinko_p11.h"
+#include "kinko_p11_where.h"
 
 /* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid. */
 static size_t p11_utf8_len(const unsigned char *s)
@@ -197,6 +198,26 @@ static void p11_list_choices(kinko_ctx *ctx, const CK_SLOT_ID *slots, size_t n)
 	}
 }
 
+/* No token: say where kinko looked and what to check (kinko_p11_where.c). */
+static void p11_none_found(kinko_ctx *ctx)
+{
+	char text[2048];
+	kinko_where w;
+	size_t len;
+
+	if (kinko_p11_where(ctx, &w) != KINKO_EXIT_OK) {
+		kinko_err(ctx, NULL, "no token found: plug in your token");
+		return;
+	}
+	kinko_where_text(&w, text, sizeof(text));
+	len = strlen(text);
+	if (len > 0 && text[len - 1] == '\n')
+		text[len - 1] = '\0';   /* kinko_err ends the line */
+	kinko_err_field_str(ctx, "module", ctx->module);
+	kinko_err(ctx, NULL, "no token found\n%s", text);
+	kinko_where_free(&w);
+}
+
 int kinko_p11_open(kinko_ctx *ctx)
 {
 	CK_SLOT_ID *slots = NULL;
@@ -215,7 +236,7 @@ int kinko_p11_open(kinko_ctx *ctx)
 		if (ctx->token_uri)
 			kinko_err(ctx, NULL, "no token matches %s: see 'kinko token list'", ctx->token_uri);
 		else
-			kinko_err(ctx, NULL, "no token found: plug in your token");
+			p11_none_found(ctx);
 		free(slots);
 		return KINKO_EXIT_TOKEN;
 	}

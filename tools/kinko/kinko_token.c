@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 
 #include "kinko_cmd.h"
+#include "kinko_p11_where.h"
 
 static const char token_help[] =
 	"Usage: kinko [GLOBAL OPTIONS] token list\n"
@@ -102,11 +103,28 @@ static void token_print(const token_desc *d)
 	printf("  URI:             %s\n", d->uri);
 }
 
+/* No token to list: where kinko looked and what to check (text), or *searched (JSON). */
+static void token_none(kinko_ctx *ctx, json_t **searched)
+{
+	char text[2048];
+	kinko_where w;
+
+	if (kinko_p11_where(ctx, &w) != KINKO_EXIT_OK)
+		return;
+	if (ctx->json) {
+		*searched = kinko_where_json(&w);
+	} else {
+		kinko_where_text(&w, text, sizeof(text));
+		fputs(text, stdout);
+	}
+	kinko_where_free(&w);
+}
+
 static int token_list(kinko_ctx *ctx)
 {
 	CK_SLOT_ID *slots = NULL;
 	size_t n = 0, i;
-	json_t *arr = NULL;
+	json_t *arr = NULL, *searched = NULL;
 	int r = kinko_p11_load(ctx);
 
 	if (r == KINKO_EXIT_OK)
@@ -117,6 +135,8 @@ static int token_list(kinko_ctx *ctx)
 		arr = json_array();
 	else if (n == 0)
 		printf("no token found%s\n", ctx->token_uri ? " matching --token" : "");
+	if (n == 0)
+		token_none(ctx, &searched);
 	for (i = 0; i < n; i++) {
 		CK_TOKEN_INFO ti;
 		token_desc d;
@@ -134,7 +154,9 @@ static int token_list(kinko_ctx *ctx)
 		}
 	}
 	free(slots);
-	if (arr)
+	if (arr && searched)
+		kinko_json_out(json_pack("{s:o, s:o}", "tokens", arr, "searched", searched));
+	else if (arr)
 		kinko_json_out(json_pack("{s:o}", "tokens", arr));
 	return KINKO_EXIT_OK;
 }

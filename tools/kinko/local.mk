@@ -4,6 +4,7 @@ kinko_SOURCES = \
 	tools/kinko/kinko.h \
 	tools/kinko/kinko_main.c tools/kinko/kinko_msg.c \
 	tools/kinko/kinko_p11.c tools/kinko/kinko_p11_keys.c tools/kinko/kinko_p11.h \
+	tools/kinko/kinko_p11_where.c tools/kinko/kinko_p11_where.h \
 	tools/kinko/kinko_pin.c \
 	tools/kinko/kinko_token.c tools/kinko/kinko_cmd.h tools/kinko/kinko_certs.c tools/kinko/kinko_pin_cmd.c \
 	tools/kinko/kinko_csr.c tools/kinko/kinko_csr.h tools/kinko/kinko_est.c tools/kinko/kinko_est.h \
@@ -13,7 +14,7 @@ kinko_SOURCES = \
 	tools/kinko/kinko_bank.c tools/kinko/kinko_bank.h tools/kinko/kinko_bank_int.h \
 	tools/kinko/kinko_bank_cmd.c
 kinko_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(LIBCURL_CFLAGS) $(JANSSON_CFLAGS) $(LIBP11_CFLAGS) \
-	-DKINKO_DEFAULT_MODULE='"$(pkcs11libdir)/libkinko-pkcs11.so"'
+	-DKINKO_DEFAULT_MODULE='"$(pkcs11libdir)/libkinko-pkcs11.so"' -DKINKO_SYSCONFDIR='"$(sysconfdir)"'
 kinko_LDADD = $(OPENSSL_LIBS) $(P11KIT_LIBS) $(LIBCURL_LIBS) $(JANSSON_LIBS) $(LIBP11_LIBS)
 # kinko(1), the man page (hand-written troff; C1).
 dist_man1_MANS += doc/kinko.1
