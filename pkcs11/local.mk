@@ -85,3 +85,5 @@ pkcs11_libkinko_pkcs11_la_LIBADD += pkcs11/libkinkoparse.la
 # The object layer's further files (mod_token.c, mod_object.c, p11_object.c are above).
 pkcs11_libkinko_pkcs11_la_SOURCES += pkcs11/mod_attr.c pkcs11/mod_attr.h pkcs11/mod_objwrite.c \
 	pkcs11/mod_keygen.c pkcs11/mod_objmove.c
+# The vendor extensions' header (PIN counters, moving a key), for applications.
+include_HEADERS = pkcs11/kinko-pkcs11.h

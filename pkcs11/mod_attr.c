@@ -10,6 +10,7 @@
 
 #include <openssl/crypto.h>
 
+#include "kinko-pkcs11.h"
 #include "mod_mech.h"
 #include "piv.h"
 
@@ -380,11 +381,36 @@ static bool val_cert(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
 	return true;
 }
 
+/* kinko's PIN counters (kinko-pkcs11.h): the tries as the token last told them. */
+static bool val_hw(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
+{
+	const mod_token *t = c->t;
+
+	switch (type) {
+	case CKA_CLASS: val_ulong(v, CKO_HW_FEATURE); return true;
+	case CKA_HW_FEATURE_TYPE: val_ulong(v, CKH_KINKO_PIN_COUNTERS); return true;
+	case CKA_TOKEN: val_bool(v, true); return true;
+	case CKA_PRIVATE: case CKA_MODIFIABLE: case CKA_COPYABLE: case CKA_DESTROYABLE:
+		val_bool(v, false);
+		return true;
+	case CKA_KINKO_PIN_TRIES_LEFT: val_ulong(v, t->pin_tries_left); return true;
+	case CKA_KINKO_PIN_TRIES_MAX: val_ulong(v, t->pin_tries_max); return true;
+	case CKA_KINKO_PUK_TRIES_LEFT: val_ulong(v, t->puk_tries_left); return true;
+	case CKA_KINKO_PUK_TRIES_MAX: val_ulong(v, t->puk_tries_max); return true;
+	default: return false;
+	}
+}
+
 void mod_attr_get(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
 {
 	bool known;
 
 	memset(v, 0, sizeof(*v));
+	if (c->kind == MOD_OBJ_HW) {
+		if (!val_hw(c, type, v))
+			val_rv(v, CKR_ATTRIBUTE_TYPE_INVALID);
+		return;
+	}
 	known = val_common(c, type, v);
 	if (!known && c->kind == MOD_OBJ_CERT)
 		known = val_cert(c, type, v);

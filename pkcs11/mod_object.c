@@ -59,6 +59,7 @@ bool mod_object_exists(const mod_token *t, unsigned key_index, mod_obj_kind kind
 	case MOD_OBJ_PRIVATE: return logged_in && k->has_key && mod_object_alg_supported(k->alg);
 	case MOD_OBJ_PUBLIC: return k->has_key && mod_object_alg_supported(k->alg);
 	case MOD_OBJ_CERT: return k->has_cert;
+	case MOD_OBJ_HW: return key_index == 0 && t->pin_tries_max > 0;
 	default: return false;
 	}
 }
@@ -78,8 +79,12 @@ CK_RV mod_object_check(mod_slot *s, CK_OBJECT_HANDLE h, unsigned *key_index,
 	mod_token *t;
 	CK_RV rv;
 
-	if (!mod_object_decode(s, h, key_index, kind))
+	if (h == mod_object_handle(s, 0, MOD_OBJ_HW)) {
+		*key_index = 0;
+		*kind = MOD_OBJ_HW;
+	} else if (!mod_object_decode(s, h, key_index, kind)) {
 		return CKR_OBJECT_HANDLE_INVALID;
+	}
 	rv = mod_slot_token(s, &t);
 	if (rv != CKR_OK)
 		return rv;
@@ -157,6 +162,23 @@ static bool find_template_ok(const CK_ATTRIBUTE *tmpl, CK_ULONG n)
 	return true;
 }
 
+/* PKCS#11: hardware feature objects are found only by a template asking for their class,
+ * so applications that do not know them never meet them. */
+static bool find_asks_hw(const CK_ATTRIBUTE *tmpl, CK_ULONG n)
+{
+	CK_OBJECT_CLASS cls;
+	CK_ULONG i;
+
+	for (i = 0; i < n; i++) {
+		if (tmpl[i].type != CKA_CLASS || tmpl[i].ulValueLen != sizeof(cls))
+			continue;
+		memcpy(&cls, tmpl[i].pValue, sizeof(cls));
+		if (cls == CKO_HW_FEATURE)
+			return true;
+	}
+	return false;
+}
+
 CK_RV mod_object_find(mod_slot *s, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
                       CK_OBJECT_HANDLE **found, size_t *n_found)
 {
@@ -175,7 +197,7 @@ CK_RV mod_object_find(mod_slot *s, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
 	rv = mod_slot_token(s, &t);
 	if (rv != CKR_OK)
 		return rv;
-	out = calloc(PIV_KEY_SLOTS * 3, sizeof(*out));
+	out = calloc(PIV_KEY_SLOTS * 3 + 1, sizeof(*out));
 	if (!out)
 		return CKR_HOST_MEMORY;
 	rv = CKR_OK;
@@ -192,6 +214,16 @@ CK_RV mod_object_find(mod_slot *s, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
 			if (match && rv == CKR_OK)
 				out[count++] = mod_object_handle(s, i, kinds[k]);
 		}
+	}
+	if (rv == CKR_OK && find_asks_hw(tmpl, n) && mod_object_exists(t, 0, MOD_OBJ_HW, logged_in)) {
+		mod_attr_ctx c;
+		bool match;
+
+		mod_attr_ctx_init(&c, s, t, 0, MOD_OBJ_HW);
+		match = find_match(&c, tmpl, n, &rv);
+		mod_attr_ctx_cleanup(&c);
+		if (match && rv == CKR_OK)
+			out[count++] = mod_object_handle(s, 0, MOD_OBJ_HW);
 	}
 	if (rv != CKR_OK) {
 		free(out);

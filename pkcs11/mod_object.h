@@ -10,7 +10,12 @@
 
 #include "mod.h"
 
-typedef enum { MOD_OBJ_PRIVATE = 1, MOD_OBJ_PUBLIC = 2, MOD_OBJ_CERT = 3 } mod_obj_kind;
+/* MOD_OBJ_HW: the token's one hardware feature object, kinko's PIN counters
+ * (kinko-pkcs11.h), key index 0. mod_object_decode never yields it, so paths for keys and
+ * certificates never meet it; mod_object_check does. */
+typedef enum {
+	MOD_OBJ_PRIVATE = 1, MOD_OBJ_PUBLIC = 2, MOD_OBJ_CERT = 3, MOD_OBJ_HW = 4
+} mod_obj_kind;
 
 CK_OBJECT_HANDLE mod_object_handle(const mod_slot *s, unsigned key_index, mod_obj_kind kind);
 /* Decode a handle of this slot; false when it does not name an object of this slot. */

@@ -130,6 +130,8 @@ CK_RV mod_object_set_attributes(mod_slot *s, mod_session *sess, CK_OBJECT_HANDLE
 		return rv;
 	if (!(sess->flags & CKF_RW_SESSION))
 		return CKR_SESSION_READ_ONLY;
+	if (kind == MOD_OBJ_HW && n > 0)
+		return CKR_ATTRIBUTE_READ_ONLY;
 	for (i = 0; i < n; i++) {
 		if (tmpl[i].type != CKA_ID)
 			return CKR_ATTRIBUTE_READ_ONLY;

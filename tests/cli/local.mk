@@ -2,6 +2,9 @@
 # token list/info, certs, pin check/change/unblock, forced change, help (C1).
 TESTS += tests/cli/test_cli_token.sh
 EXTRA_DIST += tests/cli/test_cli_token.sh
+# The exact PIN/PUK tries left from kinko's vendor PIN counters, also through p11-kit (issue 9).
+TESTS += tests/cli/test_cli_pin_tries.sh
+EXTRA_DIST += tests/cli/test_cli_pin_tries.sh
 # --json: every subcommand's error is one JSON object with "exit" (issue 9).
 TESTS += tests/cli/test_cli_json.sh
 EXTRA_DIST += tests/cli/test_cli_json.sh

@@ -119,9 +119,9 @@ token_checks() {
 	check_rc_out "$be: a wrong PIN: exit 3, the tries the token shows, CKR with --verbose" 3 \
 		"wrong token PIN" "(CKR_PIN_INCORRECT)"
 	if [ "$be" = kinko ]; then
-		check_out "$be: after one wrong PIN: more than 1 try left" "more than 1 try left"
+		check_out "$be: after one wrong PIN: 2 tries left" "wrong token PIN; 2 tries left"
 		run k --secrets-file "$sec.bad" pin check
-		check_rc_out "$be: after two wrong PINs: 1 try left" 3 "wrong token PIN: 1 try left before it locks"
+		check_rc_out "$be: after two wrong PINs: 1 try left" 3 "wrong token PIN; 1 try left before it locks"
 		if grep -q CKR_ "$T/out"; then not_ok "$be: no CKR name without --verbose"; diag "$T/out"
 		else ok "$be: no CKR name without --verbose"; fi
 		run k token list

@@ -105,3 +105,10 @@ tests_pkcs11_test_p11_move_SOURCES = tests/pkcs11/test_p11_move.c $(P11_OBJ_TEST
 tests_pkcs11_test_p11_move_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_move_LDADD = $(P11_MOD_TEST_LDADD)
 EXTRA_tests_pkcs11_test_p11_move_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
+
+# kinko's vendor PIN counters (pkcs11/kinko-pkcs11.h, issue 9).
+P11_MOD_TESTS += tests/pkcs11/test_p11_pin_tries
+tests_pkcs11_test_p11_pin_tries_SOURCES = tests/pkcs11/test_p11_pin_tries.c $(P11_OBJ_TEST_UTIL)
+tests_pkcs11_test_p11_pin_tries_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_pin_tries_LDADD = $(P11_MOD_TEST_LDADD)
+EXTRA_tests_pkcs11_test_p11_pin_tries_DEPENDENCIES = pkcs11/libkinko-pkcs11.la

@@ -11,6 +11,8 @@
 
 #include "kinko_p11.h"
 #include "kinko_p11_where.h"
+/* kinko's vendor attributes; by path, for the CLI is built apart from the module. */
+#include "../../pkcs11/kinko-pkcs11.h"
 
 /* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid. */
 static size_t p11_utf8_len(const unsigned char *s)
@@ -308,6 +310,29 @@ int kinko_p11_fail(const kinko_ctx *ctx, CK_RV rv, const char *what)
 	return KINKO_EXIT_TOKEN;
 }
 
+/* The exact tries left of the PIN (or PUK) from kinko's PIN counters object
+ * (kinko-pkcs11.h); -1 on modules without it. */
+static long p11_tries_left(kinko_ctx *ctx, bool so)
+{
+	CK_OBJECT_CLASS cls = CKO_HW_FEATURE;
+	CK_HW_FEATURE_TYPE type = CKH_KINKO_PIN_COUNTERS;
+	CK_ATTRIBUTE q[] = {{CKA_CLASS, &cls, sizeof(cls)}, {CKA_HW_FEATURE_TYPE, &type, sizeof(type)}};
+	CK_ULONG left = 0, n = 0;
+	CK_ATTRIBUTE a = {so ? CKA_KINKO_PUK_TRIES_LEFT : CKA_KINKO_PIN_TRIES_LEFT, &left, sizeof(left)};
+	CK_OBJECT_HANDLE h = 0;
+	CK_RV rv;
+
+	if (ctx->session == 0 || ctx->p11->C_FindObjectsInit(ctx->session, q, 2) != CKR_OK)
+		return -1;
+	rv = ctx->p11->C_FindObjects(ctx->session, &h, 1, &n);
+	ctx->p11->C_FindObjectsFinal(ctx->session);
+	if (rv != CKR_OK || n != 1 ||
+	    ctx->p11->C_GetAttributeValue(ctx->session, h, &a, 1) != CKR_OK ||
+	    a.ulValueLen != sizeof(left) || left > 255)
+		return -1;
+	return (long)left;
+}
+
 int kinko_p11_pin_refused(kinko_ctx *ctx, CK_RV rv, bool so)
 {
 	const char *name = so ? "PUK" : "token PIN";
@@ -316,8 +341,11 @@ int kinko_p11_pin_refused(kinko_ctx *ctx, CK_RV rv, bool so)
 	CK_FLAGS low = so ? CKF_SO_PIN_COUNT_LOW : CKF_USER_PIN_COUNT_LOW;
 	CK_TOKEN_INFO ti;
 	CK_FLAGS f = 0;
+	long left = rv == CKR_PIN_INCORRECT ? p11_tries_left(ctx, so) : -1;
 
-	/* The token's flags after the failure tell what is left; PKCS#11 has no exact count. */
+	kinko_err_field_str(ctx, "secret", so ? "puk" : "token_pin");
+	/* The token's flags after the failure tell what is left; PKCS#11 has no exact count,
+	 * kinko's module has (above). */
 	if (ctx->p11->C_GetTokenInfo(ctx->slot, &ti) == CKR_OK)
 		f = ti.flags;
 	if (rv == CKR_PIN_LEN_RANGE) {
@@ -332,8 +360,13 @@ int kinko_p11_pin_refused(kinko_ctx *ctx, CK_RV rv, bool so)
 		else
 			kinko_err(ctx, kinko_ckr_name(rv), "the token PIN is locked: unblock it with "
 			          "'kinko pin unblock' (needs the PUK)");
+	} else if (left > 0) {
+		kinko_err_field_int(ctx, "tries_left", left);
+		kinko_err(ctx, kinko_ckr_name(rv), "wrong %s; %ld %s left before it locks", name, left,
+		          left == 1 ? "try" : "tries");
 	} else if (f & final) {
-		kinko_err(ctx, kinko_ckr_name(rv), "wrong %s: 1 try left before it locks", name);
+		kinko_err_field_int(ctx, "tries_left", 1);
+		kinko_err(ctx, kinko_ckr_name(rv), "wrong %s; 1 try left before it locks", name);
 	} else if (f & low) {
 		kinko_err(ctx, kinko_ckr_name(rv),
 		          "wrong %s: more than 1 try left (the token does not say how many)", name);
