@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # kinko renew, step by step (C2), on kinko's module + emulator and on SoftHSM2 against a real kinko-bankd:
-# a new key and certificate (same CN) replace the old ones after a logon with the new one; a
+# a new key and certificate (same CN) replace the old ones after a logon with the new one, and
+# take the old one's CKA_ID (on kinko's token 01: the logon slot 9A), and log on there; a
 # bank out of reach leaves the token as it was; a failed logon with the new certificate keeps
 # both (the bank would not renew the old one again).
 . "$(dirname "$0")/cli_lib.sh"
@@ -8,7 +9,7 @@
 need pkcs11-tool
 need openssl
 need sqlite3
-CHECKS=11
+CHECKS=13
 plan $((CHECKS * 2))
 
 bank_new main
@@ -62,10 +63,18 @@ backend_checks() {
 		"logging on with the new certificate" "the old key and certificate were removed" "certificate renewed"
 	local new_id
 	new_id=$(ids "$b-1" Certificate)
-	if [ -n "$new_id" ] && [ "$new_id" != "$old_id" ] && [ "$(ids "$b-1" "Private Key")" = "$new_id" ]; then
-		ok "$b: one certificate and one key on the token, a new CKA_ID ($old_id-> $new_id)"
+	if [ -n "$new_id" ] && [ "$new_id" = "$old_id" ] && [ "$(ids "$b-1" "Private Key")" = "$new_id" ] &&
+		[ "$(ids "$b-1" "Public Key")" = "$new_id" ]; then
+		ok "$b: one certificate and one key pair on the token, under the old CKA_ID ($old_id)"
 	else
-		not_ok "$b: one certificate and one key on the token, a new CKA_ID"; token_objects "$b-1" | sed 's/^/# /'
+		not_ok "$b: one certificate and one key pair on the token, under the old CKA_ID ($old_id)"
+		token_objects "$b-1" | sed 's/^/# /'
+	fi
+	if [ "$b" != kinko ] || [ "$new_id" = "01 " ]; then
+		ok "$b: ...which is CKA_ID 01 (slot 9A, PIV authentication) on kinko's token"
+	else
+		not_ok "$b: ...which is CKA_ID 01 (slot 9A, PIV authentication) on kinko's token"
+		token_objects "$b-1" | sed 's/^/# /'
 	fi
 	p11tool_as "$b-1" --read-object --type cert --id "$new_id" -o "$T/new.der" >/dev/null 2>&1
 	local old_subj new_subj old_pub new_pub
@@ -82,6 +91,9 @@ backend_checks() {
 	else not_ok "$b: ...and a new key"; fi
 	if [ "$(cert_status "$c1")" = "active revoked " ]; then ok "$b: the bank revoked the old certificate"
 	else not_ok "$b: the bank revoked the old certificate ($(cert_status "$c1"))"; fi
+	run as "$b-1" logon --bank "$URL"
+	check_ok_out "$b: the moved key and certificate log on" "$c1"
+	as "$b-1" logoff --bank "$URL" >/dev/null 2>&1
 
 	# The logon with the new certificate fails (wrong contract PIN): both stay on the token.
 	run as "$b-2" enroll --bank "$URL" --admin --contract-id "$c2"

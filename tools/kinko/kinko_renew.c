@@ -1,6 +1,7 @@
 /* kinko renew (S6, the manuals' "migration"): a new key on the token, EST simplereenroll over
- * mutual TLS with the current certificate, the new certificate written, a logon with it, and
- * only then the old key and certificate removed. */
+ * mutual TLS with the current certificate, the new certificate written, a logon with it, the
+ * old key and certificate removed, and only then the new pair moved into the old one's CKA_ID
+ * (on kinko's token: the logon slot 9A, where Windows' and macOS's PIV support look). */
 #include "kinko_enroll.h"
 #include "kinko_bank.h"
 #include "kinko_tls.h"
@@ -68,6 +69,78 @@ static int renew_pick(kinko_ctx *ctx, const char *cert_uri, kinko_keyobj *objs, 
 	return KINKO_EXIT_USAGE;
 }
 
+/* Give object h the CKA_ID id unless it already has it, or went with its private key (kinko's
+ * module moves the public key and the certificate with it: their old handles are gone). */
+static CK_RV renew_set_id(kinko_ctx *ctx, CK_OBJECT_HANDLE h, const CK_BYTE *id, size_t id_len)
+{
+	CK_BYTE cur[sizeof(((kinko_keyobj *)0)->id)];
+	CK_ATTRIBUTE get = {CKA_ID, cur, sizeof(cur)};
+	CK_ATTRIBUTE set = {CKA_ID, (void *)id, id_len};
+	CK_RV rv;
+
+	if (h == 0)
+		return CKR_OK;
+	rv = ctx->p11->C_GetAttributeValue(ctx->session, h, &get, 1);
+	if (rv == CKR_OBJECT_HANDLE_INVALID)
+		return CKR_OK;
+	if (rv == CKR_OK && get.ulValueLen == id_len && memcmp(cur, id, id_len) == 0)
+		return CKR_OK;
+	return ctx->p11->C_SetAttributeValue(ctx->session, h, &set, 1);
+}
+
+/* k's handles and URI after its CKA_ID changed: listed again, found by the new id. */
+static void renew_refresh(kinko_ctx *ctx, kinko_keyobj *k)
+{
+	kinko_keyobj *objs = NULL;
+	size_t n = 0;
+
+	if (kinko_p11_list(ctx, &objs, &n) != KINKO_EXIT_OK)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (objs[i].id_len != k->id_len || memcmp(objs[i].id, k->id, k->id_len) != 0)
+			continue;
+		k->priv = objs[i].priv;
+		k->pub = objs[i].pub;
+		k->cert = objs[i].cert;
+		memcpy(k->label, objs[i].label, sizeof(k->label));
+		memcpy(k->uri, objs[i].uri, sizeof(k->uri));
+	}
+	kinko_keyobj_free(objs, n);
+}
+
+/* The new pair takes the removed one's CKA_ID: on kinko's module setting it on the private
+ * key moves key and certificate (MOVE KEY); elsewhere it relabels each object. A failure is
+ * said, and the new pair, which works, stays where it is. */
+static void renew_take_id(kinko_ctx *ctx, kinko_keyobj *k, const kinko_keyobj *old)
+{
+	CK_ATTRIBUTE set = {CKA_ID, (void *)old->id, old->id_len};
+	CK_RV rv;
+
+	if (k->id_len == old->id_len && memcmp(k->id, old->id, old->id_len) == 0)
+		return;
+	rv = ctx->p11->C_SetAttributeValue(ctx->session, k->priv, &set, 1);
+	if (rv == CKR_OK) {
+		rv = renew_set_id(ctx, k->pub, old->id, old->id_len);
+		if (rv == CKR_OK)
+			rv = renew_set_id(ctx, k->cert, old->id, old->id_len);
+		if (rv != CKR_OK) {
+			/* Never a key apart from its certificate: the private key goes back. */
+			CK_ATTRIBUTE back = {CKA_ID, k->id, k->id_len};
+
+			(void)ctx->p11->C_SetAttributeValue(ctx->session, k->priv, &back, 1);
+		}
+	}
+	if (rv != CKR_OK) {
+		kinko_err(ctx, kinko_ckr_name(rv), "the new certificate works but could not take the old "
+			  "one's place on the token; it stays as %s", k->uri);
+		return;
+	}
+	memcpy(k->id, old->id, old->id_len);
+	k->id_len = old->id_len;
+	renew_refresh(ctx, k);
+	kinko_progress(ctx, "the new key and certificate took the old one's place on the token");
+}
+
 /* From the bank's issuance to the removal of the old key. */
 static int renew_with(kinko_ctx *ctx, const kinko_enroll_opts *o, kinko_keyobj *old)
 {
@@ -103,6 +176,7 @@ static int renew_with(kinko_ctx *ctx, const kinko_enroll_opts *o, kinko_keyobj *
 		rc = KINKO_EXIT_TOKEN;
 	} else {
 		kinko_progress(ctx, "the old key and certificate were removed from the token");
+		renew_take_id(ctx, &k, old);
 		kinko_enroll_summary(ctx, "renew", &k, cn, contract_id);
 	}
 	X509_free(k.x509);
