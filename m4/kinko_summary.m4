@@ -1,0 +1,44 @@
+# KINKO_SUMMARY: after AC_OUTPUT, say where `make install` puts each piece (paths expanded),
+# and whether p11-kit and udev will find the module file and the rule there.
+
+AC_DEFUN([KINKO_SUMMARY], [
+# kinko_expand VALUE: VALUE with ${prefix}, ${datadir}, ... expanded until nothing changes.
+kinko_expand() {
+	(
+	test "x$prefix" = xNONE && prefix=$ac_default_prefix
+	test "x$exec_prefix" = xNONE && exec_prefix=$prefix
+	v=$[]1
+	while :; do
+		eval "e=\"$v\""
+		test "x$e" = "x$v" && break
+		v=$e
+	done
+	echo "$v"
+	)
+}
+kinko_module_file=`kinko_expand "$P11_MODULE_CONFIGS"`
+kinko_udev_dir=`kinko_expand "$UDEV_RULES_DIR"`
+cat >&AS_MESSAGE_FD <<KINKO_EOF
+
+kinko $PACKAGE_VERSION will be installed as follows (make install):
+  PKCS#11 module      `kinko_expand "$libdir"`/pkcs11/libkinko-pkcs11.so
+  p11-kit module file $kinko_module_file/kinko.module
+  udev rule           $kinko_udev_dir/70-kinko-token.rules
+  configuration       `kinko_expand "$sysconfdir"`/kinko/kinko.conf
+  programs            `kinko_expand "$bindir"`/{kinko,kinko-bankd,kinko-token-emu}
+  man pages           `kinko_expand "$mandir"`/man1, man5
+KINKO_EOF
+AS_IF([test -n "$P11KIT_SYSTEM_CONFIGS" && test "x$kinko_module_file" != "x$P11KIT_SYSTEM_CONFIGS"],
+  [cat >&AS_MESSAGE_FD <<KINKO_EOF
+  note: this p11-kit reads module files from $P11KIT_SYSTEM_CONFIGS; for
+        "p11-kit list-modules" to show kinko, configure --prefix=/usr (or
+        --with-p11-module-configs=$P11KIT_SYSTEM_CONFIGS) and install as root.
+KINKO_EOF
+])
+AS_IF([test -n "$UDEV_SYSTEM_DIR" && test "x$kinko_udev_dir" != "x$UDEV_SYSTEM_DIR/rules.d"],
+  [cat >&AS_MESSAGE_FD <<KINKO_EOF
+  note: udev reads rules from $UDEV_SYSTEM_DIR/rules.d (or /etc/udev/rules.d); copy the
+        rule there, or configure --with-udev-rules-dir=$UDEV_SYSTEM_DIR/rules.d.
+KINKO_EOF
+])
+])

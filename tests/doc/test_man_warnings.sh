@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Every man page in doc/ formats through man(1) with all of groff's warnings on and
+# produces none: a warning is text a reader gets wrong (a stray escape, a bad macro, a
+# line that cannot be broken). One TAP case per page, and one for kinko(1)'s secrets-file
+# example: run as a reader would copy it from the formatted page, its printf writes the keys
+# token_pin and new_pin.
+set -u
+s=${KINKO_SRCDIR:?}
+shopt -s nullglob
+pages=("$s"/doc/*.[1-8])
+if [ ${#pages[@]} -eq 0 ]; then
+	echo "1..0 # SKIP no man page in $s/doc"
+	exit 0
+fi
+echo "1..$((${#pages[@]} + 1))"
+if ! command -v man >/dev/null || ! command -v groff >/dev/null; then
+	for p in "${pages[@]}" example; do echo "ok - ${p##*/} # SKIP man-db or groff-base missing"; done
+	exit 0
+fi
+failed=0
+n=0
+for p in "${pages[@]}"; do
+	n=$((n + 1))
+	# -Z stops after troff, so only its diagnostics are on stderr; MANROFFSEQ='' skips
+	# preprocessors a page does not ask for.
+	out=$(LC_ALL=C.UTF-8 MANROFFSEQ='' MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z "$p" 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc -eq 0 ] && [ -z "$out" ]; then
+		echo "ok $n - ${p##*/} formats without warnings"
+	else
+		echo "not ok $n - ${p##*/} formats without warnings (man exit $rc)"
+		printf '%s\n' "$out" | sed 's/^/# /'
+		failed=1
+	fi
+done
+
+# The keys a printf example writes, one per line, as the formatted page shows it.
+example_keys() {
+	local fmt
+	fmt=$(LC_ALL=C.UTF-8 MANWIDTH=200 man -l "$1" 2>/dev/null | grep -o "printf '[^']*'" | head -1)
+	fmt=${fmt#printf \'}
+	fmt=${fmt%\'}
+	# shellcheck disable=SC2059 # the format is the page's, as a reader would run it
+	printf "$fmt" | sed -n 's/=.*//p' | tr '\n' ' '
+}
+n=$((n + 1))
+keys=$(example_keys "$s/doc/kinko.1")
+if [ "$keys" = "token_pin new_pin " ]; then
+	echo "ok $n - kinko.1's printf example writes token_pin and new_pin"
+else
+	echo "not ok $n - kinko.1's printf example writes token_pin and new_pin (writes: $keys)"
+	failed=1
+fi
+exit $failed

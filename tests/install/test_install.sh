@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# `make install` from the already-built tree, as an unprivileged user (nobody when run as
+# root) into a DESTDIR that user owns: every expected file is there, all under the prefix,
+# nothing else is installed, no libtool .la, and kinko.module names the installed module.
+# Then `make uninstall` leaves no file behind. No rebuild: the tree is built by make check.
+set -u
+b=${KINKO_BUILDDIR:?}
+s=${KINKO_SRCDIR:?}
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
+
+echo 1..8
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/kinko-install.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+dest=$tmp/dest
+mkdir "$dest"
+
+# The nested make must not inherit the running make check's flags, jobserver or TESTS.
+as_user=(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES)
+if [ "$(id -u)" -eq 0 ]; then
+	if ! setpriv --reuid=nobody --regid=nogroup --clear-groups test -r "$b/Makefile"; then
+		for i in 1 2 3 4 5 6 7 8; do echo "ok $i # SKIP nobody cannot read $b"; done
+		exit 0
+	fi
+	chmod 711 "$tmp"
+	chown nobody:nogroup "$dest"
+	as_user=(setpriv --reuid=nobody --regid=nogroup --clear-groups "${as_user[@]}")
+fi
+
+dirs=$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$b" -f Makefile \
+	-f "$s/tests/install/print_dirs.mk" kinko-print-dirs) || { echo "Bail out! make -f print_dirs.mk"; exit 1; }
+eval "$dirs"
+for v in prefix bindir pkcs11libdir p11moduledir udevrulesdir kinkoconfdir mandir; do
+	case ${!v} in
+	/*) ;;
+	*) echo "Bail out! $v is not an absolute path: '${!v}'"; exit 1 ;;
+	esac
+done
+
+start=$(date +%s)
+"${as_user[@]}" make -s -C "$b" install DESTDIR="$dest" >"$tmp/install.log" 2>&1
+rc=$?
+echo "# make install as $("${as_user[@]}" id -un): exit $rc, $(($(date +%s) - start)) s"
+[ $rc -eq 0 ] || sed 's/^/# /' "$tmp/install.log" | tail -20
+check "make install succeeds as a non-root user" [ $rc -eq 0 ]
+
+expected=(
+	"$bindir/kinko" "$bindir/kinko-bankd" "$bindir/kinko-token-emu"
+	"$pkcs11libdir/libkinko-pkcs11.so"
+	"$p11moduledir/kinko.module"
+	"$udevrulesdir/70-kinko-token.rules"
+	"$kinkoconfdir/kinko.conf"
+	"$mandir/man1/kinko.1" "$mandir/man1/kinko-bankd.1" "$mandir/man1/kinko-token-emu.1"
+	"$mandir/man5/kinko.conf.5"
+)
+missing=()
+for f in "${expected[@]}"; do
+	[ -f "$dest$f" ] || missing+=("$f")
+done
+[ ${#missing[@]} -eq 0 ] || printf '# missing: %s\n' "${missing[@]}"
+check "every expected file is installed" [ ${#missing[@]} -eq 0 ]
+
+(cd "$dest" && find . -type f -o -type l | sed 's|^\.||' | sort) >"$tmp/installed"
+outside=$(grep -v "^$prefix/" "$tmp/installed")
+[ -z "$outside" ] || printf "# outside $prefix: %s\n" $outside
+check "nothing is installed outside the prefix $prefix" [ -z "$outside" ]
+
+printf '%s\n' "${expected[@]}" | sort >"$tmp/expected"
+extra=$(comm -23 "$tmp/installed" "$tmp/expected")
+[ -z "$extra" ] || printf '# not expected: %s\n' $extra
+check "nothing but the expected files is installed" [ -z "$extra" ]
+
+check "no libtool .la file is installed" [ -z "$(grep '\.la$' "$tmp/installed")" ]
+
+check "kinko.module names the installed module" \
+	grep -sqx "module: $pkcs11libdir/libkinko-pkcs11.so" "$dest$p11moduledir/kinko.module"
+
+# The installed module loads and answers C_GetInfo (with no token configured pkcs11-tool
+# ends with "No slots." and exit 1, so its output is what counts).
+if command -v pkcs11-tool >/dev/null && [ -z "${KINKO_SANITIZED:-}" ]; then
+	KINKO_CONF=/dev/null KINKO_EMU_SOCKETS= pkcs11-tool --module "$dest$pkcs11libdir/libkinko-pkcs11.so" \
+		--show-info >"$tmp/info.log" 2>&1
+	grep -q '^Manufacturer *kinko$' "$tmp/info.log" || sed 's/^/# /' "$tmp/info.log"
+	check "the installed module loads (pkcs11-tool --show-info)" grep -q '^Manufacturer *kinko$' "$tmp/info.log"
+else
+	n=$((n + 1)); echo "ok $n # SKIP pkcs11-tool missing or a sanitizer build"
+fi
+
+"${as_user[@]}" make -s -C "$b" uninstall DESTDIR="$dest" >"$tmp/uninstall.log" 2>&1
+left=$(cd "$dest" && find . -type f -o -type l)
+[ -z "$left" ] || printf '# left after uninstall: %s\n' $left
+check "make uninstall removes every file" [ -z "$left" ]
+exit $failed
