@@ -87,6 +87,7 @@ typedef int (*kinko_cmd_fn)(kinko_ctx *ctx, int argc, char **argv);
 int kinko_cmd_token(kinko_ctx *ctx, int argc, char **argv);   /* token list | token info (C1) */
 int kinko_cmd_certs(kinko_ctx *ctx, int argc, char **argv);   /* (C1) */
 int kinko_cmd_pin(kinko_ctx *ctx, int argc, char **argv);     /* pin check | change | unblock (C1) */
+int kinko_cmd_key(kinko_ctx *ctx, int argc, char **argv);     /* key delete URI [--yes] */
 int kinko_cmd_enroll(kinko_ctx *ctx, int argc, char **argv);  /* (C2) */
 int kinko_cmd_renew(kinko_ctx *ctx, int argc, char **argv);   /* (C2) */
 int kinko_cmd_logon(kinko_ctx *ctx, int argc, char **argv);   /* (C3) */

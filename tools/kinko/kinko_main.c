@@ -20,7 +20,8 @@ typedef struct {
 static const main_cmd main_cmds[] = {
 	{"token", kinko_cmd_token, "token list | token info: the tokens, PIN state, free key slots"},
 	{"certs", kinko_cmd_certs, "the certificates on the token (\"choose the certificate\")"},
-	{"pin", kinko_cmd_pin, "pin check | change | unblock: the token PIN (and the PUK)"},
+	{"pin", kinko_cmd_pin, "pin check | change [--puk] | unblock: the token PIN and the PUK"},
+	{"key", kinko_cmd_key, "key delete URI: remove a key, its public key and certificate"},
 	{"enroll", kinko_cmd_enroll, "obtain a certificate: key on the token, CSR, EST (S1, S4)"},
 	{"renew", kinko_cmd_renew, "migration: a new key and certificate, then the old removed (S6)"},
 	{"logon", kinko_cmd_logon, "log on to the bank with the token's certificate (S2, S5)"},
@@ -52,7 +53,7 @@ static void main_usage(FILE *f)
 	      "                    needed only when several tokens are present\n"
 	      "  --pin-file F      read the token PIN from the first line of file F\n"
 	      "  --pin-fd N        read the token PIN from the first line of file descriptor N\n"
-	      "  --secrets-file F  key=value lines for automation: token_pin, new_pin, puk,\n"
+	      "  --secrets-file F  key=value lines for automation: token_pin, new_pin, puk, new_puk,\n"
 	      "                    contract_id, contract_pin, contract_confirmation_pin,\n"
 	      "                    user_pin, user_confirmation_pin, card_digits, card_file\n"
 	      "  --json            one JSON object on stdout instead of text\n"
