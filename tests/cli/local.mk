@@ -57,3 +57,7 @@ tests_cli_test_kinko_csr_est_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CF
 	$(CMOCKA_CFLAGS) -I$(top_srcdir)/tools/kinko
 tests_cli_test_kinko_csr_est_LDADD = $(OPENSSL_LIBS) $(LIBCURL_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/cli/test_kinko_csr_est
+# What kinko asks and in which order: the token first (a numbered list on a terminal), bank
+# secrets and card digits of the wrong form asked again on a terminal (issue 9; a pty driver).
+TESTS += tests/cli/test_cli_ask.sh
+EXTRA_DIST += tests/cli/test_cli_ask.sh tests/cli/pty_drive.py

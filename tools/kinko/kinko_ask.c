@@ -79,7 +79,7 @@ int kinko_ask_secret(const kinko_ctx *ctx, const char *key, const char *prompt, 
 				  form);
 			return KINKO_EXIT_USAGE;
 		}
-		kinko_err(ctx, NULL, "that is not a %s: %s; try again", prompt, form);
+		kinko_err(ctx, NULL, "that is not of the right form (%s); try again", form);
 	}
 }
 

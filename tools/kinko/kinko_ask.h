@@ -13,8 +13,8 @@ bool kinko_ask_bank_pin_ok(const char *s);
 /* Two digits of the customer card ("47" or "4 7"), copied without blanks into out[3]. */
 bool kinko_ask_card_digits_ok(const char *s, char out[3]);
 
-/* kinko_secret_read, and the answer must have the form check() accepts (form: how to say it,
- * e.g. "4 to 64 characters"). Typed at the terminal: asked again, 3 attempts in all. From
+/* kinko_secret_read, and the answer must have the form check() accepts (form: the rule in
+ * words, e.g. "a bank PIN has 4 to 64 letters, digits or symbols"). Typed at the terminal: asked again, 3 attempts in all. From
  * --secrets-file: an error at once naming the entry. Exit code. */
 int kinko_ask_secret(const kinko_ctx *ctx, const char *key, const char *prompt, bool (*check)(const char *),
 		     const char *form, char *buf, size_t cap);

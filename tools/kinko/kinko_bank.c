@@ -15,6 +15,7 @@
 
 #include <openssl/crypto.h>
 
+#include "kinko_ask.h"
 #include "kinko_refusal.h"
 
 #define REPLY_MAX (1024 * 1024) /* the bank's answers are small: more is not the bank */
@@ -398,6 +399,14 @@ static int bank_card_index(const char *pos)
 	return (pos[0] - 'A') * CARD_COLS + (pos[1] - '0');
 }
 
+static bool bank_card_form_ok(const char *s)
+{
+	char d[3];
+	bool ok = kinko_ask_card_digits_ok(s, d);
+	OPENSSL_cleanse(d, sizeof d);
+	return ok;
+}
+
 /* The digits at the two positions the bank names: from the card file, or asked. */
 static int bank_card_digits(kinko_bank *b, const char *p1, const char *p2, char digits[3])
 {
@@ -429,18 +438,11 @@ static int bank_card_digits(kinko_bank *b, const char *p1, const char *p2, char 
 	} else {
 		char prompt[64];
 		snprintf(prompt, sizeof prompt, "customer card: digits at %s and %s", p1, p2);
-		rc = kinko_secret_read(b->ctx, "card_digits", prompt, text, sizeof text);
-		size_t k = 0;
-		for (const char *p = text; rc == KINKO_EXIT_OK && *p != '\0'; p++)
-			if (isdigit((unsigned char)*p) && k < 3)
-				digits[k++] = *p;
-			else if (*p != ' ')
-				k = 3;
-		if (rc == KINKO_EXIT_OK && k != 2) {
-			kinko_err(b->ctx, NULL, "enter the two digits of the card, e.g. 47");
-			rc = KINKO_EXIT_USAGE;
-		}
-		digits[2] = '\0';
+		/* A typo is asked again here: the PIN was already accepted by the bank. */
+		rc = kinko_ask_secret(b->ctx, "card_digits", prompt, bank_card_form_ok,
+				      "give the two digits of the card, e.g. 47", text, sizeof text);
+		if (rc == KINKO_EXIT_OK)
+			kinko_ask_card_digits_ok(text, digits);
 	}
 	OPENSSL_cleanse(text, sizeof text);
 	OPENSSL_cleanse(grid, sizeof grid);
@@ -487,8 +489,9 @@ int bank_logon(kinko_bank *b, const kinko_keyobj *k, json_t **status_out)
 	*status_out = NULL;
 	int admin = bank_is_admin(k);
 	char pin[KINKO_SECRET_MAX];
-	int rc = kinko_secret_read(b->ctx, admin ? "contract_pin" : "user_pin",
-				   admin ? "contract PIN (イ)" : "user PIN (ト)", pin, sizeof pin);
+	int rc = kinko_ask_secret(b->ctx, admin ? "contract_pin" : "user_pin",
+				  admin ? "contract PIN (イ)" : "user PIN (ト)", kinko_ask_bank_pin_ok,
+				  "a bank PIN has 4 to 64 letters, digits or symbols", pin, sizeof pin);
 	if (rc != KINKO_EXIT_OK)
 		return rc;
 	json_t *body = json_pack("{s:s}", "pin", pin), *reply = NULL;

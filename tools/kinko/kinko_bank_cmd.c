@@ -2,6 +2,7 @@
  * logon keeps its session in a file, so later runs reuse it; the bank binds a session to the
  * certificate, so every run authenticates with the same token key again. */
 #include "kinko_bank.h"
+#include "kinko_ask.h"
 #include "kinko_bank_int.h"
 
 #include <dirent.h>
@@ -224,9 +225,9 @@ static int run_begin(kinko_ctx *ctx, const bank_opts *o, int need_session, bank_
 		kinko_err(ctx, NULL, "not logged on to %s: run kinko logon --bank %s", r->url, r->url);
 		return KINKO_EXIT_BANK;
 	}
-	if ((rc = kinko_p11_open(ctx)) != KINKO_EXIT_OK)
-		return rc;
 	r->p11_open = 1;
+	if ((rc = kinko_ask_token(ctx)) != KINKO_EXIT_OK || (rc = kinko_p11_open(ctx)) != KINKO_EXIT_OK)
+		return rc;
 	if ((rc = kinko_p11_list(ctx, &r->objs, &r->n)) != KINKO_EXIT_OK ||
 	    (rc = cert_choose(&r->b, o, r->objs, r->n, &r->k)) != KINKO_EXIT_OK ||
 	    (rc = kinko_p11_login(ctx)) != KINKO_EXIT_OK)
@@ -526,8 +527,8 @@ static int admin_issue_revoke(kinko_ctx *ctx, bank_run *r, int issue, const char
 		kinko_err(ctx, NULL, "%s is not a user ID", id);
 		return KINKO_EXIT_USAGE;
 	}
-	int rc = kinko_secret_read(ctx, "contract_confirmation_pin", "contract confirmation PIN (ロ)",
-				   conf, sizeof conf);
+	int rc = kinko_ask_secret(ctx, "contract_confirmation_pin", "contract confirmation PIN (ロ)",
+				  kinko_ask_bank_pin_ok, "a bank PIN has 4 to 64 letters, digits or symbols", conf, sizeof conf);
 	if (rc != KINKO_EXIT_OK)
 		return rc;
 	json_t *body = json_pack("{s:s}", "confirmation_pin", conf), *reply = NULL;

@@ -220,7 +220,7 @@ static bool enroll_contract_id_ok(const char *s)
 	return n > 0 && n < ENROLL_ID_MAX - 1 && strpbrk(s, ":/") == NULL;
 }
 
-#define ENROLL_PIN_FORM "4 to 64 letters, digits or symbols"
+#define ENROLL_PIN_FORM "a bank PIN has 4 to 64 letters, digits or symbols"
 
 static int enroll_read_creds(kinko_ctx *ctx, const kinko_enroll_opts *o, enroll_creds *cr)
 {
@@ -233,7 +233,7 @@ static int enroll_read_creds(kinko_ctx *ctx, const kinko_enroll_opts *o, enroll_
 		snprintf(cr->contract_id, sizeof cr->contract_id, "%s", o->contract_id);
 	} else {
 		rc = kinko_ask_secret(ctx, "contract_id", "Contract ID (A)", enroll_contract_id_ok,
-				      "1-62 characters without ':' or '/'", cr->contract_id, sizeof cr->contract_id);
+				      "a contract ID has 1-62 characters without ':' or '/'", cr->contract_id, sizeof cr->contract_id);
 		if (rc != KINKO_EXIT_OK)
 			return rc;
 	}
