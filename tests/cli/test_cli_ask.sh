@@ -10,7 +10,7 @@ need sqlite3
 [ -x "$KINKO" ] || bail "$KINKO not built"
 DRIVE="$(dirname "$0")/pty_drive.py"
 
-plan 11
+plan 12
 tokens_backend kinko
 token_new t1
 token_new t2
@@ -77,3 +77,12 @@ kinko_tty "number: " "@choose=${TOK_LABEL[t2]}" "token PIN: " "$TOKEN_PIN" "cont
 RC=$?
 cp "$T/tty.out" "$T/out"
 check_rc_out "three contract PINs of the wrong form on a terminal: exit 2" 2 "3 times"
+
+# --- renew on a terminal: the token chosen first too ---
+kinko_tty "Choose the token" @none "number: " "@choose=${TOK_LABEL[t2]}" "token PIN: " "$TOKEN_PIN" \
+	"contract PIN \(イ\): " "$CONTRACT_PIN" "digits at [A-E][0-9] and [A-E][0-9]: " "@card=$CARD" -- \
+	"${KINKO_CMD[@]}" renew --bank "$URL"
+RC=$?
+cp "$T/tty.out" "$T/out"
+check_rc_out "renew on a terminal: the token chosen from a list, then renewed" 0 "Choose the token" \
+	"certificate renewed"

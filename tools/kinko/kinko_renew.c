@@ -2,6 +2,7 @@
  * mutual TLS with the current certificate, the new certificate written, a logon with it, the
  * old key and certificate removed, and only then the new pair moved into the old one's CKA_ID
  * (on kinko's token: the logon slot 9A, where Windows' and macOS's PIV support look). */
+#include "kinko_ask.h"
 #include "kinko_enroll.h"
 #include "kinko_bank.h"
 #include "kinko_tls.h"
@@ -193,6 +194,8 @@ int kinko_cmd_renew(kinko_ctx *ctx, int argc, char **argv)
 	if (rc != KINKO_EXIT_OK || help)
 		return rc;
 	rc = kinko_enroll_find_ca(ctx, &o);
+	if (rc == KINKO_EXIT_OK)
+		rc = kinko_ask_token(ctx);  /* several tokens: chosen before any secret */
 	if (rc == KINKO_EXIT_OK)
 		rc = kinko_p11_open(ctx);
 	if (rc == KINKO_EXIT_OK)
