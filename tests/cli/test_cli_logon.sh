@@ -43,7 +43,9 @@ logon_suite() { # logon_suite BACKEND KEYTYPE
 		"card_file=$T/other-ca.pem"
 	secrets_write "$T/wrongconf-$tok" "token_pin=$TOKEN_PIN" "contract_confirmation_pin=0000"
 	k() { kinko_as "$tok" "$@"; }
-	local session="$KINKO_STATE_DIR/session-localhost_${BANK_PORT[$bank]}"
+	# The session file of this bank (one per bank and certificate: session-HOST_PORT-CERTHASH).
+	local session="$KINKO_STATE_DIR/session-localhost_${BANK_PORT[$bank]}-*"
+	session_file() { compgen -G "$session" | head -1; }
 
 	run k enroll --bank "$url" --cacert "$ca" --admin --contract-id "$CONTRACT" --key "$key"
 	[ "$RC" -eq 0 ] || { diag "$T/out"; bail "$be: kinko enroll of the admin certificate failed"; }
@@ -52,7 +54,7 @@ logon_suite() { # logon_suite BACKEND KEYTYPE
 	KINKO_SECRETS="$T/wrongpin-$tok" run k logon --bank "$url"
 	check_rc_out "$be: a wrong contract PIN: the bank's refusal and exit 4" 4 \
 		"the bank refused the contract PIN (イ): 4 tries left"
-	if [ ! -e "$session" ]; then ok "$be: no session is kept after a refused logon"
+	if [ -z "$(session_file)" ]; then ok "$be: no session is kept after a refused logon"
 	else not_ok "$be: no session is kept after a refused logon"; fi
 
 	run k logon --bank "$url"
@@ -61,11 +63,12 @@ logon_suite() { # logon_suite BACKEND KEYTYPE
 	if grep -qE "digits at [A-E][0-9] and [A-E][0-9]" "$T/stderr"; then
 		ok "$be: the positions the bank asked for are named"
 	else not_ok "$be: the positions the bank asked for are named"; diag "$T/out"; fi
-	if [ -f "$session" ] && [ "$(stat -c %a "$session")" = 600 ] &&
-		grep -qE '^session=[0-9a-f]{32}$' "$session"; then
+	local sf
+	sf=$(session_file)
+	if [ -f "$sf" ] && [ "$(stat -c %a "$sf")" = 600 ] && grep -qE '^session=[0-9a-f]{32}$' "$sf"; then
 		ok "$be: the session is kept in \$KINKO_STATE_DIR, mode 0600"
 	else not_ok "$be: the session is kept in \$KINKO_STATE_DIR, mode 0600"; ls -l "$KINKO_STATE_DIR" | sed 's/^/# /'; fi
-	if grep -q "$CONTRACT_PIN\|$TOKEN_PIN" "$session" "$(bank_log "$bank")"; then
+	if grep -q "$CONTRACT_PIN\|$TOKEN_PIN" "$sf" "$(bank_log "$bank")"; then
 		not_ok "$be: no PIN in the session file or the bank's log"
 	else ok "$be: no PIN in the session file or the bank's log"; fi
 
@@ -106,7 +109,7 @@ logon_suite() { # logon_suite BACKEND KEYTYPE
 
 	run k logoff --bank "$url"
 	check_ok_out "$be: logoff ends the session" "Logged off"
-	if [ ! -e "$session" ]; then ok "$be: the session file is removed at logoff"
+	if [ -z "$(session_file)" ]; then ok "$be: the session file is removed at logoff"
 	else not_ok "$be: the session file is removed at logoff"; fi
 	run k admin users --bank "$url"
 	check_rc_out "$be: after logoff, admin commands ask for a logon (exit 4)" 4 "not logged on"

@@ -50,8 +50,7 @@ out:
 	return rc;
 }
 
-/* $KINKO_STATE_DIR/sub, else $HOME/fallback/sub. */
-static int bank_dir(const char *fallback, const char *sub, char *out, size_t len)
+int bank_dir(const char *fallback, const char *sub, char *out, size_t len)
 {
 	const char *state = getenv("KINKO_STATE_DIR"), *home = getenv("HOME");
 	int n;
@@ -72,100 +71,6 @@ int kinko_bank_ca_path(const char *bank_url, char *out, size_t len)
 		return -1;
 	int n = snprintf(out, len, "%s/%s.pem", dir, hp);
 	return n > 0 && (size_t)n < len ? 0 : -1;
-}
-
-int bank_session_path(const char *bank_url, char *out, size_t len)
-{
-	char hp[256], dir[3072];
-	if (kinko_bank_host_port(bank_url, hp, sizeof hp) != 0 ||
-	    bank_dir(".cache/kinko", "", dir, sizeof dir) != 0)
-		return -1;
-	int n = snprintf(out, len, "%s/session-%s", dir, hp);
-	return n > 0 && (size_t)n < len ? 0 : -1;
-}
-
-/* mkdir -p with mode 0700 for the directories kinko creates. */
-static int bank_mkdirs(const char *path)
-{
-	char tmp[4096];
-	if (snprintf(tmp, sizeof tmp, "%s", path) >= (int)sizeof tmp)
-		return -1;
-	for (char *p = tmp + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return 0;
-}
-
-int bank_session_save(const kinko_bank *b)
-{
-	char tmp[4200];
-	if (bank_mkdirs(b->session_path) != 0 ||
-	    snprintf(tmp, sizeof tmp, "%s.tmp", b->session_path) >= (int)sizeof tmp)
-		return -1;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -1;
-	char id[2 * sizeof b->key_id + 1];
-	for (size_t i = 0; i < b->key_id_len; i++)
-		snprintf(id + 2 * i, 3, "%02x", b->key_id[i]);
-	id[2 * b->key_id_len] = '\0';
-	int ok = dprintf(fd, "bank=%s\nkey_id=%s\nsession=%s\n", b->url, id, b->session) > 0;
-	ok = fsync(fd) == 0 && ok;
-	ok = close(fd) == 0 && ok;
-	if (!ok || rename(tmp, b->session_path) != 0) {
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
-}
-
-static int hexval(int c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-int bank_session_load(kinko_bank *b)
-{
-	FILE *f = fopen(b->session_path, "re");
-	if (f == NULL)
-		return -1;
-	char line[1024];
-	int have = 0;
-	while (fgets(line, sizeof line, f) != NULL) {
-		line[strcspn(line, "\r\n")] = '\0';
-		if (strncmp(line, "session=", 8) == 0 && strlen(line + 8) == 32) {
-			memcpy(b->session, line + 8, 33);
-			have |= 1;
-		} else if (strncmp(line, "key_id=", 7) == 0) {
-			const char *h = line + 7;
-			size_t n = strlen(h);
-			if (n % 2 != 0 || n / 2 > sizeof b->key_id)
-				continue;
-			b->key_id_len = n / 2;
-			for (size_t i = 0; i < n / 2; i++) {
-				int hi = hexval(h[2 * i]), lo = hexval(h[2 * i + 1]);
-				if (hi < 0 || lo < 0)
-					b->key_id_len = 0;
-				else
-					b->key_id[i] = (unsigned char)(hi << 4 | lo);
-			}
-			have |= 2;
-		}
-	}
-	fclose(f);
-	OPENSSL_cleanse(line, sizeof line);
-	return have == 3 ? 0 : -1;
-}
-
-void bank_session_forget(kinko_bank *b)
-{
-	OPENSSL_cleanse(b->session, sizeof b->session);
-	unlink(b->session_path);
 }
 
 struct reply {
@@ -313,8 +218,8 @@ int bank_refused(kinko_bank *b, long status, json_t *reply)
 	if (status == 401 && why != NULL &&
 	    (strcmp(why, "not logged on") == 0 || strstr(why, "session expired") != NULL)) {
 		bank_session_forget(b);
-		kinko_err(b->ctx, d, "not logged on to the bank (%s): run kinko logon --bank %s", why,
-			  b->url);
+		kinko_err(b->ctx, d, "not logged on to %s with %s (%s): run kinko logon --bank %s", b->url,
+			  b->cert_name[0] ? b->cert_name : "this certificate", why, b->url);
 		return KINKO_EXIT_BANK;
 	}
 	if (status != 401 && status != 403) {
@@ -542,6 +447,7 @@ int kinko_bank_logon_check(kinko_ctx *ctx, const char *bank_url, const char *cac
 		cacert = ca;
 	}
 	b.cacert = cacert;
+	bank_cert_name(k->x509, b.cert_name, sizeof b.cert_name);
 	int rc = kinko_tls_open(ctx, k, &b.tls);
 	json_t *st = NULL, *reply = NULL;
 	if (rc == KINKO_EXIT_OK)

@@ -5,7 +5,6 @@
 #include "kinko_ask.h"
 #include "kinko_bank_int.h"
 
-#include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,40 +52,6 @@ static int opts_parse(kinko_ctx *ctx, int argc, char **argv, bank_opts *o)
 	return KINKO_EXIT_OK;
 }
 
-/* Without --bank: the bank of the only session file. */
-static int bank_url_default(kinko_ctx *ctx, char *out, size_t len)
-{
-	char dir[4096];
-	if (bank_session_path("https://x", dir, sizeof dir) != 0)
-		return KINKO_EXIT_USAGE;
-	*strrchr(dir, '/') = '\0';
-	DIR *d = opendir(dir);
-	int found = 0;
-	struct dirent *e;
-	while (d != NULL && (e = readdir(d)) != NULL) {
-		if (strncmp(e->d_name, "session-", 8) != 0 || strstr(e->d_name, ".tmp") != NULL)
-			continue;
-		char path[8192], line[1024];
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		FILE *f = fopen(path, "re");
-		while (f != NULL && fgets(line, sizeof line, f) != NULL)
-			if (strncmp(line, "bank=", 5) == 0) {
-				line[strcspn(line, "\r\n")] = '\0';
-				snprintf(out, len, "%s", line + 5);
-				found++;
-			}
-		if (f != NULL)
-			fclose(f);
-	}
-	if (d != NULL)
-		closedir(d);
-	if (found == 1)
-		return KINKO_EXIT_OK;
-	kinko_err(ctx, NULL, found == 0 ? "not logged on to any bank: give --bank URL"
-					: "logged on to several banks: choose one with --bank URL");
-	return KINKO_EXIT_USAGE;
-}
-
 static void day_of(const ASN1_TIME *t, char *out, size_t len)
 {
 	struct tm tm;
@@ -120,7 +85,7 @@ static int cert_matches(const kinko_keyobj *k, const char *u)
 	return ok;
 }
 
-/* "Choose the certificate": --cert, the session's, the only one, or a numbered list on the
+/* "Choose the certificate" of a logon: --cert, the only one, or a numbered list on the
  * terminal. */
 static int cert_choose(kinko_bank *b, const bank_opts *o, kinko_keyobj *objs, size_t n,
 		       const kinko_keyobj **k)
@@ -132,17 +97,13 @@ static int cert_choose(kinko_bank *b, const bank_opts *o, kinko_keyobj *objs, si
 	*k = NULL;
 	for (size_t i = 0; i < m; i++) {
 		const kinko_keyobj *c = &objs[idx[i]];
-		if (o->cert != NULL ? cert_matches(c, o->cert)
-				    : b->key_id_len != 0 && c->id_len == b->key_id_len &&
-					      memcmp(c->id, b->key_id, c->id_len) == 0)
+		if (o->cert != NULL && cert_matches(c, o->cert))
 			*k = c;
 	}
 	if (*k != NULL)
 		return KINKO_EXIT_OK;
-	if (o->cert != NULL || b->key_id_len != 0) {
-		kinko_err(b->ctx, NULL, o->cert != NULL ? "no certificate with its key matches %s (see kinko certs)"
-							: "the certificate of the bank session is no longer on the token%s",
-			  o->cert != NULL ? o->cert : "");
+	if (o->cert != NULL) {
+		kinko_err(b->ctx, NULL, "no certificate with its key matches %s (see kinko certs)", o->cert);
 		return KINKO_EXIT_TOKEN;
 	}
 	if (m == 0) {
@@ -200,19 +161,41 @@ static int run_begin(kinko_ctx *ctx, const bank_opts *o, int need_session, bank_
 	memset(r, 0, sizeof *r);
 	r->b.ctx = ctx;
 	int rc = KINKO_EXIT_OK;
-	if (o->bank != NULL)
-		snprintf(r->url, sizeof r->url, "%s", o->bank);
-	else if (!need_session)
+	if (o->bank == NULL && !need_session) {
 		kinko_err(ctx, NULL, "which bank? give --bank https://host:port");
-	if ((o->bank == NULL && !need_session) ||
-	    (o->bank == NULL && (rc = bank_url_default(ctx, r->url, sizeof r->url)) != KINKO_EXIT_OK))
-		return rc != KINKO_EXIT_OK ? rc : KINKO_EXIT_USAGE;
+		return KINKO_EXIT_USAGE;
+	}
+	char hp[256];
+	if (o->bank != NULL && kinko_bank_host_port(o->bank, hp, sizeof hp) != 0) {
+		kinko_err(ctx, NULL, "%s is not a bank URL (https://host[:port])", o->bank);
+		return KINKO_EXIT_USAGE;
+	}
+	r->p11_open = 1;
+	if ((rc = kinko_ask_token(ctx)) != KINKO_EXIT_OK || (rc = kinko_p11_open(ctx)) != KINKO_EXIT_OK ||
+	    (rc = kinko_p11_list(ctx, &r->objs, &r->n)) != KINKO_EXIT_OK)
+		return rc;
+	if (need_session) {
+		/* The session of a certificate on this token (one per bank and certificate). */
+		bank_session_ref s;
+		rc = bank_session_choose(ctx, o->bank, o->cert, cert_matches, r->objs, r->n, &s, &r->k);
+		if (rc != KINKO_EXIT_OK)
+			return rc;
+		snprintf(r->url, sizeof r->url, "%s", s.url);
+		snprintf(r->b.session_path, sizeof r->b.session_path, "%s", s.path);
+	} else {
+		snprintf(r->url, sizeof r->url, "%s", o->bank);
+		if ((rc = cert_choose(&r->b, o, r->objs, r->n, &r->k)) != KINKO_EXIT_OK)
+			return rc;
+	}
 	r->b.url = r->url;
-	if (bank_session_path(r->url, r->b.session_path, sizeof r->b.session_path) != 0 ||
+	if (bank_cert_sha(r->k->x509, r->b.cert_sha) != 0 ||
+	    (!need_session && bank_session_path(r->url, r->b.cert_sha, r->b.session_path,
+						sizeof r->b.session_path) != 0) ||
 	    kinko_bank_ca_path(r->url, r->ca, sizeof r->ca) != 0) {
 		kinko_err(ctx, NULL, "%s is not a bank URL (https://host[:port])", r->url);
 		return KINKO_EXIT_USAGE;
 	}
+	bank_cert_name(r->k->x509, r->b.cert_name, sizeof r->b.cert_name);
 	if (o->cacert != NULL)
 		snprintf(r->ca, sizeof r->ca, "%s", o->cacert);
 	if (access(r->ca, R_OK) != 0) {
@@ -222,18 +205,12 @@ static int run_begin(kinko_ctx *ctx, const bank_opts *o, int need_session, bank_
 	}
 	r->b.cacert = r->ca;
 	if (need_session && bank_session_load(&r->b) != 0) {
-		kinko_err(ctx, NULL, "not logged on to %s: run kinko logon --bank %s", r->url, r->url);
+		kinko_err(ctx, NULL, "not logged on to %s with %s: run kinko logon --bank %s", r->url,
+			  r->b.cert_name, r->url);
 		return KINKO_EXIT_BANK;
 	}
-	r->p11_open = 1;
-	if ((rc = kinko_ask_token(ctx)) != KINKO_EXIT_OK || (rc = kinko_p11_open(ctx)) != KINKO_EXIT_OK)
+	if ((rc = kinko_p11_login(ctx)) != KINKO_EXIT_OK)
 		return rc;
-	if ((rc = kinko_p11_list(ctx, &r->objs, &r->n)) != KINKO_EXIT_OK ||
-	    (rc = cert_choose(&r->b, o, r->objs, r->n, &r->k)) != KINKO_EXIT_OK ||
-	    (rc = kinko_p11_login(ctx)) != KINKO_EXIT_OK)
-		return rc;
-	r->b.key_id_len = r->k->id_len <= sizeof r->b.key_id ? r->k->id_len : 0;
-	memcpy(r->b.key_id, r->k->id, r->b.key_id_len);
 	return kinko_tls_open(ctx, r->k, &r->b.tls);
 }
 
@@ -305,52 +282,12 @@ static void status_print(const kinko_ctx *ctx, const json_t *st)
 	}
 }
 
-static int usage_logon(void)
-{
-	printf("Usage: kinko logon --bank URL [--cert pkcs11:URI] [--cacert FILE]\n"
-	       "\n"
-	       "Log on to the bank with a certificate on the token (the manuals' S2 and S5):\n"
-	       "  1. choose the certificate: the only one, --cert, or from a numbered list (CN,\n"
-	       "     issuer, expiry) on a terminal; without a terminal and with several, --cert is\n"
-	       "     needed (exit 2);\n"
-	       "  2. the token PIN (\"grant access\"), then TLS client authentication signed on the\n"
-	       "     token (the key never leaves it);\n"
-	       "  3. the bank PIN: the contract PIN (イ, secrets key contract_pin) when the certificate\n"
-	       "     is the admin's (OU=admin), else the user PIN (ト, user_pin);\n"
-	       "  4. the admin only: the customer-card digits at the two positions the bank names\n"
-	       "     (prompt \"customer card: digits at C3 and A7\"), or, for automation, the secrets\n"
-	       "     key card_file=PATH naming a file with the card as `kinko-bankd contract add`\n"
-	       "     printed it (rows A-E of 10 digits under a header of columns 0-9);\n"
-	       "  5. the status screen: bank, company, contract ID, who is logged on, the\n"
-	       "     certificate, and for the admin the users (--json: the bank's status object).\n"
-	       "\n"
-	       "Options:\n"
-	       "  --bank URL          the bank, https://host[:port]\n"
-	       "  --cert pkcs11:URI   the certificate (its id= and/or object=, as kinko certs shows)\n"
-	       "  --cacert FILE       the bank's CA (PEM); default: the CA kinko enroll kept for this\n"
-	       "                      bank, $KINKO_STATE_DIR/banks/HOST_PORT.pem or\n"
-	       "                      ~/.config/kinko/banks/HOST_PORT.pem\n"
-	       "\n"
-	       "The session is kept (mode 0600) in $KINKO_STATE_DIR/session-HOST_PORT or\n"
-	       "~/.cache/kinko/session-HOST_PORT for kinko status, kinko admin and kinko logoff; it\n"
-	       "is bound to the certificate, so they use the token key (and ask the token PIN) again.\n"
-	       "Exit status: 0 logged on, 2 usage or nothing to ask with, 3 token problem, 4 the bank\n"
-	       "refused (its reason is shown: wrong PIN with the tries left, locked, revoked), 5 the\n"
-	       "bank cannot be reached, 6 the server is not the bank (TLS certificate not from its CA).\n"
-	       "\n"
-	       "Examples:\n"
-	       "  kinko logon --bank https://bank.example:8443\n"
-	       "  kinko --secrets-file admin.secrets logon --bank https://bank.example:8443 \\\n"
-	       "        --cert 'pkcs11:id=%%01;type=cert'\n");
-	return KINKO_EXIT_OK;
-}
-
 int kinko_cmd_logon(kinko_ctx *ctx, int argc, char **argv)
 {
 	bank_opts o;
 	int rc = opts_parse(ctx, argc, argv, &o);
 	if (rc != KINKO_EXIT_OK || o.help)
-		return rc != KINKO_EXIT_OK ? rc : usage_logon();
+		return rc != KINKO_EXIT_OK ? rc : bank_usage_logon();
 	if (o.bank == NULL || o.npos != 0) {
 		kinko_err(ctx, NULL, "usage: kinko logon --bank URL [--cert pkcs11:URI] [--cacert FILE]");
 		return KINKO_EXIT_USAGE;
@@ -384,30 +321,12 @@ static int session_call(bank_run *r, const char *method, const char *path, json_
 	return rc;
 }
 
-static int usage_session(const char *cmd)
-{
-	int status = strcmp(cmd, "status") == 0;
-	printf("Usage: kinko %s [--bank URL] [--cert pkcs11:URI] [--cacert FILE]\n"
-	       "\n"
-	       "%s\n"
-	       "Uses the session of kinko logon (--bank may be left out when there is only one\n"
-	       "session); the certificate is the session's (or --cert), and the token PIN is asked\n"
-	       "again: the bank checks the certificate on every request. Not logged on, or the\n"
-	       "session ended (10 minutes idle): exit 4, log on again.\n"
-	       "\n"
-	       "Example:\n"
-	       "  kinko %s --bank https://bank.example:8443\n",
-	       cmd, status ? "The status screen again (--json: the bank's status object)."
-			   : "End the bank session (the manuals' log off) and forget it.", cmd);
-	return KINKO_EXIT_OK;
-}
-
 int kinko_cmd_status(kinko_ctx *ctx, int argc, char **argv)
 {
 	bank_opts o;
 	int rc = opts_parse(ctx, argc, argv, &o);
 	if (rc != KINKO_EXIT_OK || o.help)
-		return rc != KINKO_EXIT_OK ? rc : usage_session("status");
+		return rc != KINKO_EXIT_OK ? rc : bank_usage_session("status");
 	bank_run r;
 	json_t *st = NULL;
 	rc = run_begin(ctx, &o, 1, &r);
@@ -425,7 +344,7 @@ int kinko_cmd_logoff(kinko_ctx *ctx, int argc, char **argv)
 	bank_opts o;
 	int rc = opts_parse(ctx, argc, argv, &o);
 	if (rc != KINKO_EXIT_OK || o.help)
-		return rc != KINKO_EXIT_OK ? rc : usage_session("logoff");
+		return rc != KINKO_EXIT_OK ? rc : bank_usage_session("logoff");
 	bank_run r;
 	json_t *reply = NULL;
 	rc = run_begin(ctx, &o, 1, &r);
@@ -436,37 +355,11 @@ int kinko_cmd_logoff(kinko_ctx *ctx, int argc, char **argv)
 		if (ctx->json)
 			json_out(reply);
 		else
-			printf("Logged off from %s.\n", r.url);
+			printf("Logged off from %s (certificate %s).\n", r.url, r.b.cert_name);
 	}
 	json_decref(reply);
 	run_end(&r);
 	return rc;
-}
-
-static int usage_admin(void)
-{
-	printf("Usage: kinko admin COMMAND [--bank URL] [--cert pkcs11:URI] [--cacert FILE]\n"
-	       "\n"
-	       "Contract management inside the admin's session (kinko logon as the admin first;\n"
-	       "--bank may be left out when there is only one session):\n"
-	       "  users            the users: issued day, last day of the 80-day window, lockout,\n"
-	       "                   certificate state\n"
-	       "  user add ID      register a user: asks the user PIN (ト, secrets key user_pin) and\n"
-	       "                   the user confirmation PIN (チ, user_confirmation_pin), each twice\n"
-	       "                   on a terminal; refused if the user exists\n"
-	       "  user change ID   register an existing user's PINs again (also clears a lockout)\n"
-	       "  issue ID         issue a certificate to the user: the user then has 80 days to\n"
-	       "                   enroll; asks the contract confirmation PIN (ロ, secrets key\n"
-	       "                   contract_confirmation_pin)\n"
-	       "  revoke ID        revoke the user's valid certificates (ends the user's sessions);\n"
-	       "                   asks ロ too\n"
-	       "The bank's refusals (wrong ロ with the tries left, no such user, ...) exit 4.\n"
-	       "\n"
-	       "Examples:\n"
-	       "  kinko admin user add user01\n"
-	       "  kinko admin issue user01\n"
-	       "  kinko --json admin users\n");
-	return KINKO_EXIT_OK;
 }
 
 /* Is user_id registered? 1 yes, 0 no, or a negated exit code. */
@@ -559,7 +452,7 @@ int kinko_cmd_admin(kinko_ctx *ctx, int argc, char **argv)
 	bank_opts o;
 	int rc = opts_parse(ctx, argc, argv, &o);
 	if (rc != KINKO_EXIT_OK || o.help)
-		return rc != KINKO_EXIT_OK ? rc : usage_admin();
+		return rc != KINKO_EXIT_OK ? rc : bank_usage_admin();
 	const char *w0 = o.npos > 0 ? o.pos[0] : "", *w1 = o.npos > 1 ? o.pos[1] : NULL;
 	int op = strcmp(w0, "users") == 0 && o.npos == 1 ? 1
 		 : strcmp(w0, "user") == 0 && o.npos == 3 && strcmp(w1, "add") == 0 ? 2

@@ -16,17 +16,46 @@ typedef struct {
 	const char *cacert;     /* PEM file the bank's TLS certificate is verified against */
 	kinko_tls *tls;         /* the token key of the chosen certificate */
 	char session[33];       /* the session token ("" when none) */
-	unsigned char key_id[64]; /* CKA_ID of the certificate the session is bound to */
-	size_t key_id_len;
+	char cert_sha[65];      /* SHA-256 (hex) of the certificate the session is bound to */
+	char cert_name[160];    /* that certificate in words: "CN (OU)" */
 	char session_path[4096];
 } kinko_bank;
 
-/* $KINKO_STATE_DIR/session-<host_port>, else ~/.cache/kinko/session-<host_port>. */
-int bank_session_path(const char *bank_url, char *out, size_t len);
-/* The session file: "bank=URL", "key_id=HEX", "session=TOKEN" lines, mode 0600. 0 or -1. */
+/* $KINKO_STATE_DIR/sub, else $HOME/fallback/sub. 0 or -1. */
+int bank_dir(const char *fallback, const char *sub, char *out, size_t len);
+
+/* Sessions (kinko_bank_session.c): one per bank AND certificate, so two tokens (or two
+ * certificates) logged on to the same bank keep their own. */
+/* The certificate in words for messages, "12345678900123 (admin)": its CN and OU. */
+void bank_cert_name(X509 *x, char *out, size_t len);
+/* SHA-256 of the certificate's DER, lowercase hex. 0 or -1. */
+int bank_cert_sha(X509 *x, char out[65]);
+/* $KINKO_STATE_DIR/session-<host_port>-<16 hex of the certificate's SHA-256>, else under
+ * ~/.cache/kinko. 0 or -1. */
+int bank_session_path(const char *bank_url, const char *cert_sha, char *out, size_t len);
+/* The session file: "bank=URL", "cert=SHA256", "name=CN (OU)", "session=TOKEN" lines, mode
+ * 0600. 0 or -1. */
 int bank_session_save(const kinko_bank *b);
+/* Reads b->session from b->session_path; the file must be for b->cert_sha. 0 or -1. */
 int bank_session_load(kinko_bank *b);
 void bank_session_forget(kinko_bank *b);
+
+/* A kept session as listed (no session token). */
+typedef struct {
+	char url[2048];
+	char cert_sha[65];
+	char name[160];
+	char path[4096];
+} bank_session_ref;
+
+/* The session meant by a status, logoff or admin run: of bank_url's bank (NULL: any bank),
+ * whose certificate is on the token (objs), and, with cert_uri, that certificate (match).
+ * One: chosen, and said on stderr. Several: a numbered list on a terminal, else exit 2 naming
+ * them. None: exit 4 (not logged on) or 3 (the sessions' certificates are not on this token).
+ * On success *s and *k (into objs) are set. Exit code (printed). */
+int bank_session_choose(kinko_ctx *ctx, const char *bank_url, const char *cert_uri,
+			int (*match)(const kinko_keyobj *k, const char *uri), const kinko_keyobj *objs,
+			size_t n, bank_session_ref *s, const kinko_keyobj **k);
 
 /* One JSON request (body NULL: none; secrets in body are wiped); *out is the JSON object
  * answered with HTTP *status. Transport failures are printed and returned as exit codes. */
@@ -41,5 +70,10 @@ int bank_card_parse(const char *text, char grid[50]);
 /* PIN (and the admin's card digits) over b->tls; on success b->session is set and
  * *status_out is the status screen's data (caller decrefs). Exit code. */
 int bank_logon(kinko_bank *b, const kinko_keyobj *k, json_t **status_out);
+
+/* The commands' help on stdout (kinko_bank_help.c); KINKO_EXIT_OK. cmd: "status" or "logoff". */
+int bank_usage_logon(void);
+int bank_usage_session(const char *cmd);
+int bank_usage_admin(void);
 
 #endif
