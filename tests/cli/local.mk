@@ -8,6 +8,9 @@ EXTRA_DIST += tests/cli/test_cli_pin_tries.sh
 # --json: every subcommand's error is one JSON object with "exit" (issue 9).
 TESTS += tests/cli/test_cli_json.sh
 EXTRA_DIST += tests/cli/test_cli_json.sh
+# kinko certs: expired and revoked (the bank's CRL) certificates, keys without one (issue 9).
+TESTS += tests/cli/test_cli_certs.sh
+EXTRA_DIST += tests/cli/test_cli_certs.sh
 # kinko key delete and kinko pin change --puk on kinko's module and SoftHSM2 (issue 9).
 TESTS += tests/cli/test_cli_keys.sh
 EXTRA_DIST += tests/cli/test_cli_keys.sh

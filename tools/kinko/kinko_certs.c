@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 
 #include "kinko_cmd.h"
+#include "kinko_crl.h"
 
 #define CERTS_RENEW_DAYS 30   /* warn when a certificate has fewer days left than this */
 
@@ -20,12 +21,20 @@ static const char certs_help[] =
 	"and the pkcs11: URI of the certificate, to be given to 'kinko logon --cert URI'.\n"
 	"A certificate with fewer than 30 days left is flagged:\n"
 	"  warning: expires in 12 days — renew with: kinko renew\n"
-	"Key pairs without a certificate (an interrupted enrollment on another tool) are\n"
-	"listed after them. No PIN is asked.\n"
+	"An expired or revoked certificate cannot be renewed (the bank refuses): it must be\n"
+	"obtained again with kinko enroll, within the bank's 80-day window, or the bank asked.\n"
+	"Revocation: the bank's CRL (the certificate's CRL distribution point) is fetched and\n"
+	"checked with the bank's CA pinned under ~/.config/kinko/banks/: \"not revoked\",\n"
+	"\"REVOKED by the bank (reason)\", or \"unknown\" with why (the CRL out of reach, the CA\n"
+	"not pinned); the listing never fails for it.\n"
+	"Key pairs without a certificate (an interrupted enrollment) are listed after them with\n"
+	"their URI and how to remove them: kinko key delete URI. No PIN is asked.\n"
 	"\n"
 	"With --json: {\"certificates\": [{\"cn\", \"issuer_cn\", \"not_before\", \"not_after\",\n"
-	"\"days_left\", \"key_type\", \"id\", \"label\", \"uri\", \"warning\"?}], \"keys_without_certificate\":\n"
-	"[{\"id\", \"label\", \"key_type\", \"uri\"}]}; times are UTC, ISO 8601.\n"
+	"\"days_left\", \"expired\", \"revocation\", \"revocation_detail\", \"key_type\", \"id\", \"label\",\n"
+	"\"uri\", \"warning\"?}], \"keys_without_certificate\": [{\"id\", \"label\", \"key_type\", \"uri\",\n"
+	"\"hint\"}]}; times are UTC, ISO 8601; revocation: \"not revoked\", \"revoked\", \"unknown\" or\n"
+	"\"not checked\" (the certificate names no CRL).\n"
 	"\n"
 	"Example:\n"
 	"  kinko certs\n";
@@ -85,7 +94,7 @@ static void certs_hex(const CK_BYTE *id, size_t len, char *out, size_t cap)
 }
 
 /* Whole days left until notAfter, a started day counting as one (11 days 23 hours: 12).
- * *expired when notAfter has passed; then the days are those since, counted the same way. */
+ * *expired when notAfter has passed; then minus the whole days since (3 days 5 s ago: -3). */
 static int certs_days_left(X509 *x, bool *expired)
 {
 	int days = 0, secs = 0;
@@ -95,27 +104,59 @@ static int certs_days_left(X509 *x, bool *expired)
 		return 0;
 	if (days < 0 || secs < 0) {
 		*expired = true;
-		return days - (secs < 0 ? 1 : 0);
+		return days;
 	}
 	return days + (secs > 0 ? 1 : 0);
 }
 
-static void certs_warning(int days, bool expired, char *out, size_t cap)
+/* The bank renews only a valid certificate: an expired or revoked one must be obtained again. */
+static void certs_warning(int days, bool expired, kinko_crl_state rs, char *out, size_t cap)
 {
+	static const char again[] = "the bank does not renew it: obtain a new one with kinko enroll "
+	                            "(within the bank's 80-day window) or ask the bank";
+
 	out[0] = '\0';
-	if (expired)
-		snprintf(out, cap, "expired %d day%s ago — renew with: kinko renew", -days,
-		         days == -1 ? "" : "s");
+	if (expired && days == 0)
+		snprintf(out, cap, "expired less than a day ago — %s", again);
+	else if (expired)
+		snprintf(out, cap, "expired %d day%s ago — %s", -days, days == -1 ? "" : "s", again);
+	else if (rs == KINKO_CRL_REVOKED)
+		snprintf(out, cap, "revoked by the bank: it can no longer be used — %s", again);
 	else if (days < CERTS_RENEW_DAYS)
 		snprintf(out, cap, "expires in %d day%s — renew with: kinko renew", days,
 		         days == 1 ? "" : "s");
 }
 
+static const char *certs_revocation_word(kinko_crl_state st)
+{
+	switch (st) {
+	case KINKO_CRL_GOOD: return "not revoked";
+	case KINKO_CRL_REVOKED: return "revoked";
+	case KINKO_CRL_NOT_CHECKED: return "not checked";
+	default: return "unknown";
+	}
+}
+
+/* "revocation: ..." in words: the state and why (or the reason of a revocation). */
+static void certs_revocation_text(kinko_crl_state st, const char *detail, char *out, size_t cap)
+{
+	if (st == KINKO_CRL_REVOKED)
+		snprintf(out, cap, "REVOKED by the bank%s%s%s", detail[0] ? " (" : "", detail,
+		         detail[0] ? ")" : "");
+	else if (st == KINKO_CRL_GOOD)
+		snprintf(out, cap, "not revoked (%s)", detail);
+	else if (st == KINKO_CRL_NOT_CHECKED)
+		snprintf(out, cap, "not checked (%s)", detail);
+	else
+		snprintf(out, cap, "unknown: %s", detail);
+}
+
 static json_t *certs_one(const kinko_keyobj *k, bool json)
 {
-	char cn[256], issuer[256], nb[40], na[40], id[130], warn[96], kt[80];
+	char cn[256], issuer[256], nb[40], na[40], id[130], warn[256], kt[80], rdetail[512], rtext[600];
 	bool expired = false;
 	int days = certs_days_left(k->x509, &expired);
+	kinko_crl_state rs = kinko_crl_check(k->x509, rdetail, sizeof(rdetail));
 	X509_NAME *subj = X509_get_subject_name(k->x509), *iss = X509_get_issuer_name(k->x509);
 
 	certs_cn(subj, cn, sizeof(cn));
@@ -123,7 +164,9 @@ static json_t *certs_one(const kinko_keyobj *k, bool json)
 	certs_time(X509_get0_notBefore(k->x509), json, nb, sizeof(nb));
 	certs_time(X509_get0_notAfter(k->x509), json, na, sizeof(na));
 	certs_hex(k->id, k->id_len, id, sizeof(id));
-	certs_warning(days, expired, warn, sizeof(warn));
+	certs_warning(days, expired, rs, warn, sizeof(warn));
+	kinko_p11_clean_text(rdetail);
+	certs_revocation_text(rs, rdetail, rtext, sizeof(rtext));
 	certs_key_desc(k, kt, sizeof(kt));
 	if (json) {
 		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s}", "cn", cn,
@@ -133,11 +176,17 @@ static json_t *certs_one(const kinko_keyobj *k, bool json)
 
 		if (o && warn[0])
 			json_object_set_new(o, "warning", json_string(warn));
+		if (o) {
+			json_object_set_new(o, "expired", json_boolean(expired));
+			json_object_set_new(o, "revocation", json_string(certs_revocation_word(rs)));
+			json_object_set_new(o, "revocation_detail", json_string(rdetail));
+		}
 		return o;
 	}
 	printf("%s\n", cn);
 	printf("  issuer:     %s\n", issuer);
 	printf("  valid:      %s to %s\n", nb, na);
+	printf("  revocation: %s\n", rtext);
 	if (warn[0])
 		printf("  warning:    %s\n", warn);
 	printf("  key:        %s, id %s%s%s\n", kt, id, k->label[0] ? ", label " : "",
@@ -188,15 +237,23 @@ int kinko_cmd_certs(kinko_ctx *ctx, int argc, char **argv)
 		if (objs[i].cert || !(objs[i].priv || objs[i].pub))
 			continue;
 		certs_hex(objs[i].id, objs[i].id_len, id, sizeof(id));
-		if (bare)
-			json_array_append_new(bare, json_pack("{s:s, s:s, s:s, s:s}", "id", id, "label",
+		/* Left by an interrupted enrollment, most likely: say how to remove it. */
+		if (bare) {
+			json_array_append_new(bare, json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id, "label",
 			                                      objs[i].label, "key_type",
-			                                      certs_key_type(objs[i].type), "uri", objs[i].uri));
-		else
-			printf("key without certificate: %s, id %s%s%s\n", certs_key_type(objs[i].type), id,
+			                                      certs_key_type(objs[i].type), "uri", objs[i].uri,
+			                                      "hint", "an interrupted enrollment leaves such a "
+			                                      "key: remove it with kinko key delete URI"));
+		} else {
+			printf("\nkey without certificate: %s, id %s%s%s\n", certs_key_type(objs[i].type), id,
 			       objs[i].label[0] ? ", label " : "", objs[i].label);
+			printf("  URI:        %s\n", objs[i].uri);
+			printf("  hint:       an interrupted enrollment leaves such a key; remove it with:\n"
+			       "              kinko key delete '%s'\n", objs[i].uri);
+		}
 	}
 	kinko_keyobj_free(objs, n);
+	kinko_crl_cleanup();
 	if (certs)
 		kinko_json_out(json_pack("{s:o, s:o}", "certificates", certs, "keys_without_certificate",
 		                         bare));
