@@ -12,7 +12,7 @@ need openssl
 need_p11tool_on_kinko
 python3 -c 'import cryptography' 2>/dev/null || skip_all "python3-cryptography not installed"
 
-plan 14
+plan 12
 
 tokens_backend kinko
 token_new adm
