@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -17,8 +18,10 @@
 
 static const char *const secret_names[3] = { "confirmation_password", "contract_pin",
 					     "contract_confirmation_pin" };
-static const char *const secret_prompts[3] = { "Confirmation password (B): ",
-					       "Contract PIN (i): ", "Contract confirmation PIN (ro): " };
+/* The manuals' letters: B on the application form, イ and ロ on the contract sheet. */
+static const char *const secret_words[3] = { "confirmation password (B)", "contract PIN (イ)",
+					     "contract confirmation PIN (ロ)" };
+#define PROMPT_ROUNDS 3
 
 int bankd_contract_open_db(const char *dir, struct bankd_db **db)
 {
@@ -45,6 +48,10 @@ static int read_secrets_file(const char *path, char secrets[3][BANKD_SECRET_MAX_
 		fprintf(stderr, "kinko-bankd: %s: cannot open\n", path);
 		return -1;
 	}
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077) != 0)
+		fprintf(stderr, "kinko-bankd: warning: %s can be read by group or others (mode %04o); "
+			"chmod 600 %s\n", path, (unsigned)(st.st_mode & 07777), path);
 	char line[256];
 	int seen = 0, ok = 1;
 	while (ok && fgets(line, sizeof line, f) != NULL) {
@@ -100,6 +107,31 @@ static int prompt_secret(const char *prompt, char *out, size_t len)
 	return ok ? 0 : -1;
 }
 
+/* A typo in a secret nobody sees would lock the customer out: each is typed twice. */
+static int prompt_twice(const char *what, char *out, size_t len)
+{
+	char again[BANKD_SECRET_MAX_LEN + 2], p1[128], p2[128];
+	snprintf(p1, sizeof p1, "Enter the %s: ", what);
+	snprintf(p2, sizeof p2, "Enter the %s again: ", what);
+	int rc = -1;
+	for (int round = 1; round <= PROMPT_ROUNDS && rc != 0; round++) {
+		if (prompt_secret(p1, out, len) != 0 || prompt_secret(p2, again, sizeof again) != 0)
+			break;
+		if (strcmp(out, again) == 0)
+			rc = 0;
+		else if (round < PROMPT_ROUNDS)
+			fprintf(stderr, "kinko-bankd: the two entries of the %s do not match; try again\n",
+				what);
+		else
+			fprintf(stderr, "kinko-bankd: the two entries of the %s do not match (%d tries); "
+				"nothing was added\n", what, PROMPT_ROUNDS);
+	}
+	OPENSSL_cleanse(again, sizeof again);
+	if (rc != 0)
+		OPENSSL_cleanse(out, len);
+	return rc;
+}
+
 static int read_secrets(const char *file, char secrets[3][BANKD_SECRET_MAX_LEN + 2])
 {
 	if (file != NULL)
@@ -109,7 +141,7 @@ static int read_secrets(const char *file, char secrets[3][BANKD_SECRET_MAX_LEN +
 		return -1;
 	}
 	for (int i = 0; i < 3; i++)
-		if (prompt_secret(secret_prompts[i], secrets[i], BANKD_SECRET_MAX_LEN + 2) != 0)
+		if (prompt_twice(secret_words[i], secrets[i], BANKD_SECRET_MAX_LEN + 2) != 0)
 			return -1;
 	return 0;
 }
@@ -147,6 +179,20 @@ static void print_card(const struct bankd_contract *c)
 	}
 }
 
+/* Added anyway (the bank may have its reasons), but the admin can no longer enroll. */
+static void warn_window(const struct bankd_contract *c)
+{
+	if (bankd_rules_admin_window(c->applied_day, bankd_rules_day(bankd_now())) !=
+	    BANKD_RULE_WINDOW_OVER)
+		return;
+	char applied[16], closed[16];
+	bankd_rules_day_format(c->applied_day, applied, sizeof applied);
+	bankd_rules_day_format(bankd_rules_last_day(c->applied_day) + 1, closed, sizeof closed);
+	fprintf(stderr, "kinko-bankd: warning: contract %s was added, but its admin window has closed: "
+		"the admin certificate can no longer be obtained since %s (day 81 after the application "
+		"date %s)\n", c->id, closed, applied);
+}
+
 static int add_checked(const char *dir, struct bankd_contract *c, char secrets[3][BANKD_SECRET_MAX_LEN + 2])
 {
 	for (int i = 0; i < 3; i++)
@@ -172,6 +218,7 @@ static int add_checked(const char *dir, struct bankd_contract *c, char secrets[3
 	if (rc != BANKD_DB_OK)
 		return BANKD_EXIT_FAIL;
 	print_card(c);
+	warn_window(c);
 	return BANKD_EXIT_OK;
 }
 
@@ -272,10 +319,30 @@ int bankd_contract_unlock(const char *dir, const char *id, const char *user_id)
 	struct bankd_db *db;
 	if (bankd_contract_open_db(dir, &db) != 0)
 		return BANKD_EXIT_FAIL;
-	int rc = bankd_db_failures_reset(db, id, user_id != NULL ? user_id : "");
+	const char *uid = user_id != NULL ? user_id : "";
+	int was = 0;
+	/* One transaction, so the count reported is the one reset. */
+	int rc = bankd_db_begin(db) == 0 ? bankd_db_failures_get(db, id, uid, &was) : BANKD_DB_ERR;
+	if (rc == BANKD_DB_OK && was != 0)
+		rc = bankd_db_failures_reset(db, id, uid) == BANKD_DB_ERR ? BANKD_DB_ERR : BANKD_DB_OK;
+	if (rc == BANKD_DB_OK && bankd_db_commit(db) != 0)
+		rc = BANKD_DB_ERR;
+	if (rc != BANKD_DB_OK)
+		bankd_db_rollback(db);
 	bankd_db_close(db);
+	char who[2 * BANKD_ID_MAX + 32];
+	if (user_id != NULL)
+		snprintf(who, sizeof who, "user %s of contract %s", user_id, id);
+	else
+		snprintf(who, sizeof who, "contract %s", id);
 	if (rc == BANKD_DB_NONE)
-		fprintf(stderr, "kinko-bankd: no such %s\n", user_id != NULL ? "user" : "contract");
+		fprintf(stderr, "kinko-bankd: no %s\n", who);
+	else if (rc == BANKD_DB_OK && was >= BANKD_SECRET_MAX_TRIES)
+		printf("%s unlocked: failure counter was %d, now 0\n", who, was);
+	else if (rc == BANKD_DB_OK && was > 0)
+		printf("%s was not locked: failure counter was %d, now 0\n", who, was);
+	else if (rc == BANKD_DB_OK)
+		printf("%s was not locked: failure counter was 0\n", who);
 	return rc == BANKD_DB_OK ? BANKD_EXIT_OK : rc == BANKD_DB_NONE ? BANKD_EXIT_NOTFOUND
 								       : BANKD_EXIT_FAIL;
 }

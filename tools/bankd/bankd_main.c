@@ -15,6 +15,10 @@
 
 #define MAX_NAMES 16
 
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
 static const char usage[] =
 	"Usage:\n"
 	"  kinko-bankd init --dir DIR --bank-code NNNN [--bank-name NAME] [--ca-key p256|rsa3072]\n"
@@ -26,13 +30,18 @@ static const char usage[] =
 	"  kinko-bankd contract unlock --dir DIR --contract-id A [--user-id N]\n"
 	"  kinko-bankd contract approve --dir DIR --contract-id A\n"
 	"  kinko-bankd serve --dir DIR --listen HOST:PORT [--port-file F] [--public-url URL]\n"
+	"  kinko-bankd --version\n"
 	"\n"
 	"init creates DIR/ca.key, ca.crt (the bank's CA, P-256 by default), server.key, server.crt\n"
 	"(HTTPS; SAN localhost and 127.0.0.1 unless --server-name is given) and bank.db (SQLite, WAL).\n"
 	"\n"
 	"contract add reads the secrets from F (lines confirmation_password=..., contract_pin=...,\n"
-	"contract_confirmation_pin=...) or asks for them without echo on a terminal; never from\n"
-	"the command line. It prints the customer card (rows A-E, columns 0-9) once.\n"
+	"contract_confirmation_pin=...; warned about when group or others can read F) or asks for\n"
+	"them twice without echo on a terminal; never from the command line. It prints the\n"
+	"customer card (rows A-E, columns 0-9) once, and warns when the application date is\n"
+	"already past day 80 (the admin can no longer enroll).\n"
+	"contract unlock sets the failure counter of the contract (or of --user-id) to 0 and\n"
+	"says what it was.\n"
 	"--approval manual: the admin's first enrollment answers 202 until `contract approve`.\n"
 	"\n"
 	"serve: HTTPS by libevent 2.1 evhttp over OpenSSL (TLS 1.2+ only; libevent parses HTTP),\n"
@@ -216,6 +225,10 @@ int main(int argc, char **argv)
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? BANKD_EXIT_USAGE : BANKD_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("kinko-bankd %s\n", PACKAGE_VERSION);
+		return BANKD_EXIT_OK;
 	}
 	/* The database holds PIN hashes and customer cards: nobody else may read it. */
 	umask(077);
