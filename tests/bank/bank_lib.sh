@@ -45,7 +45,7 @@ new_bank() {
 
 # add_contract ID APPLIED APPROVAL PIN CONF CARDFILE [COMPANY]
 add_contract() {
-	printf 'confirmation_password=passw0rdB\ncontract_pin=%s\ncontract_confirmation_pin=%s\n' "$4" "$5" > "$T/secrets"
+	(umask 077; printf 'confirmation_password=passw0rdB\ncontract_pin=%s\ncontract_confirmation_pin=%s\n' "$4" "$5" > "$T/secrets")
 	"$BANKD" contract add --dir "$BANK" --company "${7:-ACME Trading <K.K.>}" --contract-id "$1" \
 		--applied "$2" --approval "$3" --secrets-file "$T/secrets" > "$6"
 }

@@ -1,11 +1,14 @@
 # kinko-bankd: unit tests of the rules and the secret store; the service driven over HTTPS by
 # curl and openssl (TAP shell scripts).
-check_PROGRAMS += tests/bank/test_bank_rules tests/bank/test_bank_secret
+check_PROGRAMS += tests/bank/test_bank_rules tests/bank/test_bank_secret tests/bank/test_bank_attempt
 BANK_SH_TESTS = tests/bank/test_est.sh tests/bank/test_logon.sh tests/bank/test_admin.sh \
 	tests/bank/test_lockout.sh tests/bank/test_contract_cli.sh
-TESTS += tests/bank/test_bank_rules tests/bank/test_bank_secret $(BANK_SH_TESTS)
+TESTS += tests/bank/test_bank_rules tests/bank/test_bank_secret tests/bank/test_bank_attempt \
+	$(BANK_SH_TESTS)
 EXTRA_DIST += $(BANK_SH_TESTS) tests/bank/bank_lib.sh
 tests_bank_test_bank_rules_CFLAGS = $(BANKD_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_srcdir)/tools/bankd
 tests_bank_test_bank_rules_LDADD = $(BANKD_LIBS) $(CMOCKA_LIBS)
 tests_bank_test_bank_secret_CFLAGS = $(BANKD_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_srcdir)/tools/bankd
 tests_bank_test_bank_secret_LDADD = $(BANKD_LIBS) $(CMOCKA_LIBS)
+tests_bank_test_bank_attempt_CFLAGS = $(BANKD_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_srcdir)/tools/bankd
+tests_bank_test_bank_attempt_LDADD = $(BANKD_LIBS) $(CMOCKA_LIBS)

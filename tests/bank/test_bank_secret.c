@@ -1,4 +1,4 @@
-/* The secret store: scrypt hashes with per-secret salt, verification, lockout. */
+/* The secret store: scrypt hashes with per-secret salt, verification. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
