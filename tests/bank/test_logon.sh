@@ -4,7 +4,7 @@
 # revoked certificates, renewal (simplereenroll) and the CRL, the HTML screens.
 . "${KINKO_SRCDIR:-.}/tests/bank/bank_lib.sh"
 
-plan 51
+plan 53
 APPLIED=$(date -u -d '-10 days' +%F)
 new_bank "$APPLIED"
 start_server
@@ -86,6 +86,14 @@ check "the HTML logon form logs the user on (303 to /status with the cookie)" \
 	sh -c "[ \"\$1\" = 303 ] && grep -q '^Location: /status' '$T/hdr' && grep -q '^Set-Cookie: kinko_session=' '$T/hdr'" _ "$(http POST /logon "${U[@]}" --data-urlencode pin=3333)"
 check "the HTML logon form asks the admin for the card digits" \
 	sh -c "[ \"\$1\" = 200 ] && grep -q 'name=\"logon_id\"' '$T/out' && grep -q 'name=\"digits\"' '$T/out'" _ "$(http POST /logon "${A[@]}" --data-urlencode pin=1111)"
+HLID=$(sed -n 's/.*name="logon_id" value="\([0-9a-f]*\)".*/\1/p' "$T/out")
+HPOS=$(sed -n 's/.*at <strong>\(..\)<\/strong> and <strong>\(..\)<\/strong>.*/\1 \2/p' "$T/out")
+HBAD=$(printf '%02d' $(( (10#$(card_digits "$T/card" "$HPOS") + 1) % 100 )))
+check "the HTML card-digits form names wrong card digits and the tries left (401)" \
+	sh -c "[ \"\$1\" = 401 ] && grep -qF 'wrong card digits; log on again (4 tries left)' '$T/out'" _ \
+	"$(http POST /logon/otp "${A[@]}" --data-urlencode "logon_id=$HLID" --data-urlencode "digits=$HBAD")"
+check "the HTML PIN form names the contract PIN (イ)" \
+	sh -c "[ \"\$1\" = 200 ] && grep -qF 'Contract PIN (イ)' '$T/out'" _ "$(http GET / "${A[@]}")"
 check "the HTML logon form names the wrong user PIN (ト) and the tries left (401)" \
 	sh -c "[ \"\$1\" = 401 ] && grep -qF 'wrong user PIN (ト); 4 tries left' '$T/out'" _ "$(http POST /logon "${U[@]}" --data-urlencode pin=0000)"
 check "the admin's session is refused with the user's certificate (403)" \

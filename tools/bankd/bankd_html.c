@@ -94,7 +94,7 @@ static void logon_page(struct bankd_req *r, int code, const char *error)
 				       "<label>%s <input type=\"password\" name=\"pin\" "
 				       "autocomplete=\"off\" required></label>\n"
 				       "<button type=\"submit\">Log on</button>\n</form>\n",
-				    cert.user_id[0] ? "User PIN" : "Contract PIN");
+				    cert.user_id[0] ? "User PIN (ト)" : "Contract PIN (イ)");
 	}
 	OPENSSL_cleanse(&c, sizeof c);
 	send_page(r, b, code);
