@@ -14,12 +14,9 @@
 #include "mod_mech.h"
 #include "piv.h"
 
-static const char *const attr_key_names[4] = {
-	"PIV AUTH key", "DIGITAL SIGNATURE key", "KEY MANAGEMENT key", "CARD AUTH key",
-};
-static const char *const attr_cert_names[4] = {
-	"Certificate for PIV Authentication", "Certificate for Digital Signature",
-	"Certificate for Key Management", "Certificate for Card Authentication",
+/* A slot's name (SP 800-73-4), the label of its certificate and of both halves of its key. */
+static const char *const attr_slot_names[4] = {
+	"PIV Authentication", "Digital Signature", "Key Management", "Card Authentication",
 };
 
 void mod_attr_ctx_init(mod_attr_ctx *c, mod_slot *s, mod_token *t, unsigned index,
@@ -52,8 +49,6 @@ int mod_attr_cost(mod_obj_kind kind, CK_ATTRIBUTE_TYPE type)
 	switch (type) {
 	case CKA_SUBJECT:
 		return MOD_ATTR_COST_CERT;
-	case CKA_LABEL:
-		return kind == MOD_OBJ_CERT ? MOD_ATTR_COST_CERT : MOD_ATTR_COST_NONE;
 	case CKA_VALUE: case CKA_ISSUER: case CKA_SERIAL_NUMBER: case CKA_CHECK_VALUE:
 	case CKA_START_DATE: case CKA_END_DATE:
 		return kind == MOD_OBJ_CERT ? MOD_ATTR_COST_CERT : MOD_ATTR_COST_NONE;
@@ -143,28 +138,17 @@ static bool ctx_rsa(const mod_attr_ctx *c)
 	return mod_parse_alg_is_rsa(c->t->keys[c->index].alg);
 }
 
+/* PIV stores no labels: the certificate, the private and the public key of a slot are all
+ * named for the slot, so one pkcs11: URI (id and object) names the certificate and its key
+ * in p11tool and libp11, and reading a label never costs a certificate read. */
 static void val_label(mod_attr_ctx *c, mod_attr_val *v)
 {
 	unsigned i = c->index;
-	CK_RV rv;
 
-	if (c->kind == MOD_OBJ_CERT) {
-		rv = ctx_cert(c);
-		if (rv != CKR_OK) {
-			val_rv(v, rv);
-			return;
-		}
-		if (c->ci.cn[0]) {
-			val_bytes(v, c->ci.cn, strlen(c->ci.cn));
-			return;
-		}
-	}
 	if (i < 4)
-		snprintf(v->u.text, sizeof(v->u.text), "%s",
-		         c->kind == MOD_OBJ_CERT ? attr_cert_names[i] : attr_key_names[i]);
+		snprintf(v->u.text, sizeof(v->u.text), "%s", attr_slot_names[i]);
 	else
-		snprintf(v->u.text, sizeof(v->u.text), "%s %u",
-		         c->kind == MOD_OBJ_CERT ? "Certificate for Retired Key" : "RETIRED KEY", i - 3);
+		snprintf(v->u.text, sizeof(v->u.text), "Retired Key %u", i - 3);
 	val_bytes(v, v->u.text, strlen(v->u.text));
 }
 

@@ -40,21 +40,21 @@ check "--write --load-certificate --id 05" \
 run "${P[@]}" --list-all "$TOKEN_URI"
 if [ $RC -eq 0 ] && ! grep -q "type=private" "$T/out"; then
 	check_out "--list-all shows certificate and public keys with URLs, no private key" \
-		"URL: $URL_PREFIX;id=%05;object=kinko-interop-ec;type=cert" \
-		"URL: $URL_PREFIX;id=%01;object=PIV%20AUTH%20key;type=public" \
-		"URL: $URL_PREFIX;id=%05;object=RETIRED%20KEY%201;type=public" "Type: Public key (RSA-2048)"
+		"URL: $URL_PREFIX;id=%05;object=Retired%20Key%201;type=cert" \
+		"URL: $URL_PREFIX;id=%01;object=PIV%20Authentication;type=public" \
+		"URL: $URL_PREFIX;id=%05;object=Retired%20Key%201;type=public" "Type: Public key (RSA-2048)"
 else not_ok "--list-all shows certificate and public keys with URLs, no private key"; diag "$T/out"; fi
 run "${P[@]}" --list-all-certs "$TOKEN_URI"
 check_ok_out "--list-all-certs shows the certificate" \
-	"URL: $URL_PREFIX;id=%05;object=kinko-interop-ec;type=cert" "Type: X.509 Certificate (EC/ECDSA-SECP256R1)"
+	"URL: $URL_PREFIX;id=%05;object=Retired%20Key%201;type=cert" "Type: X.509 Certificate (EC/ECDSA-SECP256R1)"
 run "${P[@]}" --list-privkeys "$TOKEN_URI"
 if grep -q "No matching objects found" "$T/out" && ! grep -q "type=private" "$T/out"; then
 	ok "--list-privkeys without login shows no private key"
 else not_ok "--list-privkeys without login shows no private key"; diag "$T/out"; fi
 run "${P[@]}" --login --list-privkeys "$TOKEN_URI"
 check_ok_out "--login --list-privkeys shows both private keys, sensitive" \
-	"URL: $URL_PREFIX;id=%01;object=PIV%20AUTH%20key;type=private" \
-	"URL: $URL_PREFIX;id=%05;object=RETIRED%20KEY%201;type=private" \
+	"URL: $URL_PREFIX;id=%01;object=PIV%20Authentication;type=private" \
+	"URL: $URL_PREFIX;id=%05;object=Retired%20Key%201;type=private" \
 	"Type: Private key (RSA-2048)" "Type: Private key (EC/ECDSA-SECP256R1)" \
 	"Flags: CKA_PRIVATE; CKA_NEVER_EXTRACTABLE; CKA_SENSITIVE;"
 

@@ -72,7 +72,7 @@ static void certificate_written_for_a_key_reads_back(void **state)
 	assert_false(objt_bool(t, cert, CKA_MODIFIABLE));
 	assert_false(objt_bool(t, cert, CKA_TRUSTED));
 	assert_bytes(t, cert, CKA_ID, &id_9a, 1);
-	assert_bytes(t, cert, CKA_LABEL, "kinko test user", 15);
+	assert_bytes(t, cert, CKA_LABEL, "PIV Authentication", 18);
 	assert_bytes(t, cert, CKA_VALUE, der, len);
 	assert_bytes(t, cert, CKA_START_DATE, "20240102", 8);
 	assert_bytes(t, cert, CKA_END_DATE, "20250203", 8);
@@ -102,13 +102,38 @@ static void certificate_written_for_a_key_reads_back(void **state)
 	OPENSSL_free(der);
 }
 
+/* One label for the certificate and both halves of its key, so a pkcs11: URI with the
+ * certificate's id and label (kinko's, p11tool's) names the key too in p11tool and libp11. */
+static void certificate_and_its_keys_share_the_slot_label(void **state)
+{
+	static const struct { CK_BYTE id; const char *label; } slots[] = {
+		{0x01, "PIV Authentication"}, {0x05, "Retired Key 1"}, {0x18, "Retired Key 20"},
+	};
+	p11t *t = *state;
+	CK_OBJECT_HANDLE pub, priv, cert;
+	unsigned char *der;
+	size_t len = 0, i;
+
+	for (i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
+		size_t n = strlen(slots[i].label);
+
+		p11t_generate(t, 0, "P-256", &slots[i].id, 1, &pub, &priv);
+		der = cert_for(t, pub, "kinko shared label", &len, NULL);
+		assert_int_equal(objt_write_cert(t, der, len, slots[i].id, &cert), CKR_OK);
+		assert_bytes(t, cert, CKA_LABEL, slots[i].label, n);
+		assert_bytes(t, priv, CKA_LABEL, slots[i].label, n);
+		assert_bytes(t, pub, CKA_LABEL, slots[i].label, n);
+		OPENSSL_free(der);
+	}
+}
+
 static void certificate_without_cn_is_named_for_its_slot(void **state)
 {
 	p11t *t = *state;
 	CK_OBJECT_HANDLE pub, priv, cert;
 	CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
 	CK_ATTRIBUTE by_label[] = {{CKA_CLASS, &cls, sizeof(cls)},
-	                           {CKA_LABEL, "Certificate for Digital Signature", 33}};
+	                           {CKA_LABEL, "Digital Signature", 17}};
 	CK_OBJECT_HANDLE h[4];
 	unsigned char *der;
 	size_t len = 0;
@@ -116,7 +141,7 @@ static void certificate_without_cn_is_named_for_its_slot(void **state)
 	p11t_generate(t, 0, "P-256", (const CK_BYTE *)"\x02", 1, &pub, &priv);
 	der = cert_for(t, pub, NULL, &len, NULL);
 	assert_int_equal(objt_write_cert(t, der, len, 0x02, &cert), CKR_OK);
-	assert_bytes(t, cert, CKA_LABEL, "Certificate for Digital Signature", 33);
+	assert_bytes(t, cert, CKA_LABEL, "Digital Signature", 17);
 	assert_int_equal(objt_find(t, by_label, 2, h, 4), 1);
 	assert_int_equal(h[0], cert);
 	OPENSSL_free(der);
@@ -450,6 +475,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(certificate_written_for_a_key_reads_back),
+		T(certificate_and_its_keys_share_the_slot_label),
 		T(certificate_without_cn_is_named_for_its_slot),
 		T(certificate_not_for_the_slot_key_is_refused),
 		cmocka_unit_test_setup_teardown(create_object_refuses_what_a_piv_token_cannot_hold,

@@ -287,8 +287,9 @@ static void garbage_certificate_is_device_error(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++) {
 		fake f;
-		CK_ATTRIBUTE by_label[] = {{CKA_CLASS, &cert_cls, sizeof(cert_cls)},
-		                           {CKA_LABEL, "x", 1}};
+		/* the subject is read from the certificate (a label is not: it names the slot) */
+		CK_ATTRIBUTE by_subject[] = {{CKA_CLASS, &cert_cls, sizeof(cert_cls)},
+		                             {CKA_SUBJECT, "x", 1}};
 		CK_RV rv;
 
 		fake_start(&f, &scripts[i]);
@@ -298,7 +299,7 @@ static void garbage_certificate_is_device_error(void **state)
 		rv = objt_attr(&f.t, h[0], CKA_VALUE, NULL, 0, &len);
 		if (rv != CKR_DEVICE_ERROR)
 			fail_msg("script %zu: 0x%lx", i, (unsigned long)rv);
-		assert_int_equal(f.t.f->C_FindObjectsInit(f.t.session, by_label, 2), CKR_DEVICE_ERROR);
+		assert_int_equal(f.t.f->C_FindObjectsInit(f.t.session, by_subject, 2), CKR_DEVICE_ERROR);
 		fake_stop(&f);
 	}
 }

@@ -108,7 +108,7 @@ static void p256_in_a_chosen_slot_has_one_id_for_both_halves(void **state)
 static void keys_without_id_fill_9a_then_the_retired_slots(void **state)
 {
 	static const CK_BYTE id_9a = 0x01, id_82 = 0x05, id_83 = 0x06;
-	static const CK_BYTE label_82[] = "RETIRED KEY 1";
+	static const CK_BYTE label_82[] = "Retired Key 1";
 	p11t *t = *state;
 	CK_OBJECT_HANDLE pub, priv, pub2, priv2, pub3, priv3;
 	CK_BYTE *v;
@@ -126,8 +126,8 @@ static void keys_without_id_fill_9a_then_the_retired_slots(void **state)
 	assert_memory_equal(v, label_82, len);
 	free(v);
 	v = objt_bytes(t, pub, CKA_LABEL, &len);
-	assert_int_equal(len, 12);
-	assert_memory_equal(v, "PIV AUTH key", 12);
+	assert_int_equal(len, 18);
+	assert_memory_equal(v, "PIV Authentication", 18);
 	free(v);
 }
 
@@ -406,14 +406,14 @@ static void attribute_lengths_follow_pkcs11_for_each_attribute(void **state)
 	                 CKR_ATTRIBUTE_SENSITIVE);
 	/* a buffer of exactly the length, and a larger one, take the value */
 	assert_int_equal(objt_attr(t, priv, CKA_LABEL, NULL, 0, &sz), CKR_OK);
-	assert_int_equal(sz, 12);
+	assert_int_equal(sz, 18);
 	{
-		CK_BYTE exact[12], big[40];
+		CK_BYTE exact[18], big[40];
 
-		assert_int_equal(objt_attr(t, priv, CKA_LABEL, exact, 12, &sz), CKR_OK);
-		assert_memory_equal(exact, "PIV AUTH key", 12);
+		assert_int_equal(objt_attr(t, priv, CKA_LABEL, exact, 18, &sz), CKR_OK);
+		assert_memory_equal(exact, "PIV Authentication", 18);
 		assert_int_equal(objt_attr(t, priv, CKA_LABEL, big, sizeof(big), &sz), CKR_OK);
-		assert_int_equal(sz, 12);
+		assert_int_equal(sz, 18);
 	}
 	/* bad handles and arguments */
 	assert_int_equal(t->f->C_GetAttributeValue(t->session, 0, tmpl, 1),
@@ -441,7 +441,7 @@ static void find_matches_any_template_byte_exactly(void **state)
 	CK_ATTRIBUTE by_rsa[] = {{CKA_KEY_TYPE, &rsa, sizeof(rsa)}};
 	CK_ATTRIBUTE signers[] = {{CKA_SIGN, &yes, 1}, {CKA_TOKEN, &yes, 1}};
 	CK_ATTRIBUTE pub_label[] = {{CKA_CLASS, &pub_cls, sizeof(pub_cls)},
-	                            {CKA_LABEL, "DIGITAL SIGNATURE key", 21}};
+	                            {CKA_LABEL, "Digital Signature", 17}};
 	CK_ATTRIBUTE long_id[] = {{CKA_ID, "\x01\x00", 2}};
 	CK_ATTRIBUTE short_class[] = {{CKA_CLASS, &one, 1}};
 	CK_ATTRIBUTE priv_id2[] = {{CKA_CLASS, &priv_cls, sizeof(priv_cls)}, {CKA_ID, &id2, 1}};
