@@ -5,6 +5,9 @@ EXTRA_DIST += tests/cli/test_cli_token.sh
 # The exact PIN/PUK tries left from kinko's vendor PIN counters, also through p11-kit (issue 9).
 TESTS += tests/cli/test_cli_pin_tries.sh
 EXTRA_DIST += tests/cli/test_cli_pin_tries.sh
+# pkcs11: URIs both ways: kinko's in p11tool and libp11, p11tool's in kinko (issue 9).
+TESTS += tests/cli/test_cli_uri.sh
+EXTRA_DIST += tests/cli/test_cli_uri.sh
 # --json: every subcommand's error is one JSON object with "exit" (issue 9).
 TESTS += tests/cli/test_cli_json.sh
 EXTRA_DIST += tests/cli/test_cli_json.sh

@@ -65,24 +65,10 @@ static void name_cn(const X509_NAME *n, char *out, size_t len)
 		snprintf(out, len, "(no CN)");
 }
 
-/* Does k match the object URI u (its id and/or label)? */
+/* Does k match the object URI u (kinko's or p11tool's; kinko_p11_uri_matches)? */
 static int cert_matches(const kinko_keyobj *k, const char *u)
 {
-	if (strcmp(k->uri, u) == 0)
-		return 1;
-	P11KitUri *uri = p11_kit_uri_new();
-	int ok = uri != NULL && p11_kit_uri_parse(u, P11_KIT_URI_FOR_OBJECT, uri) == P11_KIT_URI_OK;
-	CK_ATTRIBUTE *id = ok ? p11_kit_uri_get_attribute(uri, CKA_ID) : NULL;
-	CK_ATTRIBUTE *label = ok ? p11_kit_uri_get_attribute(uri, CKA_LABEL) : NULL;
-	if (ok && id == NULL && label == NULL)
-		ok = 0;
-	if (ok && id != NULL)
-		ok = id->ulValueLen == k->id_len && memcmp(id->pValue, k->id, k->id_len) == 0;
-	if (ok && label != NULL)
-		ok = label->ulValueLen == strlen(k->label) &&
-		     memcmp(label->pValue, k->label, label->ulValueLen) == 0;
-	p11_kit_uri_free(uri);
-	return ok;
+	return strcmp(k->uri, u) == 0 || kinko_p11_uri_matches(k, u) == 1;
 }
 
 /* "Choose the certificate" of a logon: --cert, the only one, or a numbered list on the

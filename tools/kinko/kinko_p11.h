@@ -90,5 +90,9 @@ int kinko_p11_pin_refused(kinko_ctx *ctx, CK_RV rv, bool so);
 void kinko_p11_note_stale_pin_file(const kinko_ctx *ctx);
 /* The object URI of k (class cert when it has one, else private key) into k->uri. */
 void kinko_p11_object_uri(kinko_ctx *ctx, kinko_keyobj *k);
+/* Does the pkcs11: URI u name k (its certificate or a half of its key) on the open token?
+ * kinko's URIs and p11tool's: type= any or none, id= and/or object= (one is needed), and
+ * token=/manufacturer=/model=/serial= must be the token's. 1 yes, 0 no, -1 not a URI. */
+int kinko_p11_uri_matches(const kinko_keyobj *k, const char *u);
 
 #endif

@@ -133,6 +133,26 @@ static void keys_add_class(kinko_ctx *ctx, CK_OBJECT_CLASS cls, kinko_keyobj *ob
 	}
 }
 
+/* Do the certificate and the private key (those present) carry the label k->label? */
+static bool keys_one_label(kinko_ctx *ctx, const kinko_keyobj *k)
+{
+	CK_OBJECT_HANDLE hs[2] = {k->cert, k->priv};
+	size_t i, len;
+	bool same = true;
+
+	for (i = 0; i < 2 && same; i++) {
+		CK_BYTE *v = hs[i] ? keys_attr(ctx, hs[i], CKA_LABEL, &len) : NULL;
+
+		if (hs[i])
+			same = v && len == strlen(k->label) && memcmp(v, k->label, len) == 0;
+		free(v);
+	}
+	return same;
+}
+
+/* The URI names the certificate (type=cert) with its id and, when the certificate and its
+ * key share it (kinko's module, kinko's objects on SoftHSM2), its label: p11tool and libp11
+ * then find the key with the same URI, since they look for a private key by id and label. */
 void kinko_p11_object_uri(kinko_ctx *ctx, kinko_keyobj *k)
 {
 	CK_OBJECT_CLASS cls = k->cert ? CKO_CERTIFICATE : CKO_PRIVATE_KEY;
@@ -148,14 +168,51 @@ void kinko_p11_object_uri(kinko_ctx *ctx, kinko_keyobj *k)
 	if (ctx->p11->C_GetTokenInfo(ctx->slot, p11_kit_uri_get_token_info(uri)) == CKR_OK &&
 	    p11_kit_uri_set_attribute(uri, &a_cls) == P11_KIT_URI_OK &&
 	    p11_kit_uri_set_attribute(uri, &a_id) == P11_KIT_URI_OK &&
-	    /* A label kinko_p11_clean_text changed ('?') would not match: id and type suffice. */
-	    (!k->label[0] || strchr(k->label, '?') ||
+	    /* A label kinko_p11_clean_text changed ('?') would not match, nor one the key and
+	     * the certificate do not share: id and type suffice then. */
+	    (!k->label[0] || strchr(k->label, '?') || !keys_one_label(ctx, k) ||
 	     p11_kit_uri_set_attribute(uri, &a_label) == P11_KIT_URI_OK) &&
 	    p11_kit_uri_format(uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, &s) == P11_KIT_URI_OK &&
 	    strlen(s) < sizeof(k->uri))
 		strcpy(k->uri, s);
 	free(s);
 	p11_kit_uri_free(uri);
+}
+
+int kinko_p11_uri_matches(const kinko_keyobj *k, const char *u)
+{
+	static const CK_OBJECT_CLASS classes[] = {CKO_CERTIFICATE, CKO_PRIVATE_KEY, CKO_PUBLIC_KEY};
+	P11KitUri *uri = p11_kit_uri_new(), *own = p11_kit_uri_new();
+	int r = -1;
+	size_t i;
+
+	if (!uri || !own)
+		goto out;
+	if (p11_kit_uri_parse(u, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, uri) != P11_KIT_URI_OK)
+		goto out;
+	r = 0;
+	/* A URI naming no object (only a token, or only a type) would pick any of them. */
+	if (!p11_kit_uri_get_attribute(uri, CKA_ID) && !p11_kit_uri_get_attribute(uri, CKA_LABEL))
+		goto out;
+	/* token=, manufacturer=, model=, serial= (p11tool writes them all) must be those of k's
+	 * token, which k's own URI (kinko_p11_object_uri) carries. */
+	if (p11_kit_uri_parse(k->uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, own) != P11_KIT_URI_OK ||
+	    p11_kit_uri_match_token_info(uri, p11_kit_uri_get_token_info(own)) != 1)
+		goto out;
+	for (i = 0; i < sizeof(classes) / sizeof(classes[0]) && r == 0; i++) {
+		CK_OBJECT_CLASS cls = classes[i];
+		CK_ATTRIBUTE attrs[] = {
+			{CKA_CLASS, &cls, sizeof(cls)},
+			{CKA_ID, (void *)k->id, k->id_len},
+			{CKA_LABEL, (void *)k->label, strlen(k->label)},
+		};
+
+		r = p11_kit_uri_match_attributes(uri, attrs, 3) == 1;
+	}
+out:
+	p11_kit_uri_free(uri);
+	p11_kit_uri_free(own);
+	return r;
 }
 
 int kinko_p11_list(kinko_ctx *ctx, kinko_keyobj **objs, size_t *n)

@@ -13,21 +13,11 @@
 
 #include <p11-kit/uri.h>
 
-/* Does uri name k's certificate or k's key? */
-static bool renew_uri_matches(P11KitUri *uri, const kinko_keyobj *k)
+/* Does uri name k's certificate or k's key? The one matcher of kinko (kinko_p11_keys.c),
+ * shared with logon's --cert. */
+static bool renew_uri_matches(const char *uri, const kinko_keyobj *k)
 {
-	static const CK_OBJECT_CLASS classes[] = { CKO_CERTIFICATE, CKO_PRIVATE_KEY };
-	for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++) {
-		CK_OBJECT_CLASS cls = classes[i];
-		CK_ATTRIBUTE attrs[] = {
-			{ CKA_CLASS, &cls, sizeof cls },
-			{ CKA_ID, (void *)k->id, k->id_len },
-			{ CKA_LABEL, (void *)k->label, strlen(k->label) },
-		};
-		if (p11_kit_uri_match_attributes(uri, attrs, sizeof attrs / sizeof attrs[0]) == 1)
-			return true;
-	}
-	return false;
+	return kinko_p11_uri_matches(k, uri) == 1;
 }
 
 /* The certificate to renew: the one --cert names, else the only one with its key on the token. */
@@ -48,7 +38,7 @@ static int renew_pick(kinko_ctx *ctx, const char *cert_uri, kinko_keyobj *objs, 
 	for (size_t i = 0; i < n; i++) {
 		if (objs[i].x509 == NULL || objs[i].cert == 0 || objs[i].priv == 0)
 			continue;
-		if (uri != NULL && !renew_uri_matches(uri, &objs[i]))
+		if (uri != NULL && !renew_uri_matches(cert_uri, &objs[i]))
 			continue;
 		if (found++ == 0)
 			*cur = &objs[i];
