@@ -8,3 +8,4 @@ kinko-print-dirs:
 	@echo 'udevrulesdir=$(udevrulesdir)'
 	@echo 'kinkoconfdir=$(kinkoconfdir)'
 	@echo 'mandir=$(mandir)'
+	@echo 'includedir=$(includedir)'

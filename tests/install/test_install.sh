@@ -33,7 +33,7 @@ fi
 dirs=$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$b" -f Makefile \
 	-f "$s/tests/install/print_dirs.mk" kinko-print-dirs) || { echo "Bail out! make -f print_dirs.mk"; exit 1; }
 eval "$dirs"
-for v in prefix bindir pkcs11libdir p11moduledir udevrulesdir kinkoconfdir mandir; do
+for v in prefix bindir pkcs11libdir p11moduledir udevrulesdir kinkoconfdir mandir includedir; do
 	case ${!v} in
 	/*) ;;
 	*) echo "Bail out! $v is not an absolute path: '${!v}'"; exit 1 ;;
@@ -49,7 +49,7 @@ check "make install succeeds as a non-root user" [ $rc -eq 0 ]
 
 expected=(
 	"$bindir/kinko" "$bindir/kinko-bankd" "$bindir/kinko-token-emu"
-	"$pkcs11libdir/libkinko-pkcs11.so"
+	"$pkcs11libdir/libkinko-pkcs11.so" "$includedir/kinko-pkcs11.h"
 	"$p11moduledir/kinko.module"
 	"$udevrulesdir/70-kinko-token.rules"
 	"$kinkoconfdir/kinko.conf"
