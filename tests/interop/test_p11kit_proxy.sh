@@ -34,7 +34,7 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 EMU_AS=("${AS[@]}")
 
-plan 12
+plan 13
 start_token "$TD"
 cd "$TD" || exit 1
 head -c 500 /dev/urandom > data.bin
@@ -122,9 +122,16 @@ if [ $AS_OK -eq 1 ]; then
 	if [ $RC -eq 0 ] && verify rsa.pub.der sig.pss -sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:32; then
 		ok "p11-kit-proxy.so: SHA256-RSA-PKCS-PSS signature verifies in openssl"
 	else not_ok "p11-kit-proxy.so: SHA256-RSA-PKCS-PSS signature verifies in openssl"; diag "$T/out"; diag "$T/vout"; fi
+	# kinko's vendor PIN counters (kinko-pkcs11.h) through the proxy, as an application
+	# loading p11-kit-proxy.so reads them (kinko itself loads modules with p11-kit, which
+	# will not load its own proxy): a wrong PIN leaves 2 of 3 tries.
+	run "${U[@]}" "$B/tests/interop/p11-pin-tries" "$PROXY" 000000
+	check_ok_out "p11-kit-proxy.so: kinko's PIN counters show the exact tries left" \
+		"login: 0xa0" "pin 2/3 puk 3/3"
 else
 	for n in "p11-kit list-modules finds the module" "p11-kit-proxy.so: pkcs11-tool -L" \
-		"p11-kit-proxy.so: ECDSA-SHA256 signature" "p11-kit-proxy.so: SHA256-RSA-PKCS-PSS signature"; do
+		"p11-kit-proxy.so: ECDSA-SHA256 signature" "p11-kit-proxy.so: SHA256-RSA-PKCS-PSS signature" \
+		"p11-kit-proxy.so: kinko's PIN counters"; do
 		skip "$n" "root without setpriv or a nobody user: p11-kit ignores user configuration as root"
 	done
 fi
