@@ -418,3 +418,17 @@ kinko_as() {
 	timeout -k 5 "${KINKO_TIMEOUT:-60}" setsid -w "$KINKO" --module "$MODULE" --token "${TOK_URI[$name]}" \
 		--secrets-file "${KINKO_SECRETS:-$T/secrets-$name}" "$@"
 }
+
+# token_ec_pub_der NAME ID OUT: the P-256 public key of key ID on NAME's token as DER SPKI,
+# built from the EC_POINT that pkcs11-tool lists. (pkcs11-tool --read-object --type pubkey
+# frees a buffer before EVP_PKEY_fromdata reads it — OpenSC 0.23's bug, fatal under ASan.)
+token_ec_pub_der() {
+	p11tool_as "$1" --list-objects --type pubkey --id "$2" 2>/dev/null |
+		python3 -c '
+import sys
+pt = [l.split()[1] for l in sys.stdin if l.strip().startswith("EC_POINT:")][0]
+pt = bytes.fromhex(pt)[2:]  # the DER OCTET STRING around the point
+assert len(pt) == 65 and pt[0] == 4
+hdr = bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d030107034200")
+open(sys.argv[1], "wb").write(hdr + pt)' "$3"
+}

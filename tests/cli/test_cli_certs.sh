@@ -54,7 +54,7 @@ token_use_current adm
 
 # --- expired: a key on the token and a certificate for it that ended 3 days ago ---
 p11tool_as exp --login --pin "$TOKEN_PIN" --keypairgen --key-type EC:prime256v1 --id 05 >/dev/null 2>&1
-p11tool_as exp --read-object --type pubkey --id 05 -o "$T/pub.der" >/dev/null 2>&1
+token_ec_pub_der exp 05 "$T/pub.der"
 python3 - "$T/pub.der" "$T/expired.der" "$CN" <<'PY'
 import datetime, sys
 from cryptography import x509

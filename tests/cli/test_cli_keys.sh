@@ -19,7 +19,7 @@ NEW_PUK=97531864
 with_cert() {
 	local d="$T/cert-$1-$2"
 	mkdir -p "$d"
-	p11tool_as "$1" --read-object --type pubkey --id "$2" -o "$d/pub.der" >/dev/null 2>&1 &&
+	token_ec_pub_der "$1" "$2" "$d/pub.der" &&
 	openssl pkey -pubin -inform DER -in "$d/pub.der" -out "$d/pub.pem" 2>/dev/null &&
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/ca.key" \
 		-subj "/CN=Test CA" -days 30 -out "$d/ca.pem" >/dev/null 2>&1 &&
