@@ -10,7 +10,7 @@
 need pkcs11-tool
 need openssl
 need jq
-CHECKS=30
+CHECKS=28
 BACKENDS="kinko softhsm"
 plan $((CHECKS * 2))
 
