@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -178,6 +179,10 @@ static void fake_start(fake *f, const fake_script *sc)
 	f->pid = fork();
 	assert_true(f->pid >= 0);
 	if (f->pid == 0) {
+		/* A failed assertion skips fake_stop: the server must not outlive the test (it
+		 * would hold the test's output open and hang the harness). */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() == 1)
+			_exit(1);
 		for (;;) {
 			int fd = accept(lfd, NULL, NULL);
 
