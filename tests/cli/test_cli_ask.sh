@@ -10,7 +10,7 @@ need sqlite3
 [ -x "$KINKO" ] || bail "$KINKO not built"
 DRIVE="$(dirname "$0")/pty_drive.py"
 
-plan 12
+plan 14
 tokens_backend kinko
 token_new t1
 token_new t2
@@ -26,6 +26,7 @@ KINKO_CMD=("$KINKO" --module "$MODULE")
 
 # --- several tokens, no terminal: --token is asked for before any secret ---
 secrets_write "$T/only-token-pin" "token_pin=$TOKEN_PIN"
+secrets_write "$T/tokpin" "$TOKEN_PIN"
 run setsid -w "${KINKO_CMD[@]}" --secrets-file "$T/only-token-pin" enroll --bank "$URL" --cacert "$CA" \
 	--admin --contract-id "$CONTRACT"
 check_rc_out "two tokens, no terminal: enroll asks for --token (exit 2)" 2 "2 tokens are present"
@@ -86,3 +87,21 @@ RC=$?
 cp "$T/tty.out" "$T/out"
 check_rc_out "renew on a terminal: the token chosen from a list, then renewed" 0 "Choose the token" \
 	"certificate renewed"
+
+# --- admin user add: a new user PIN of the wrong form, from the secrets file: exit 2 ---
+secrets_write "$T/adm" "token_pin=$TOKEN_PIN" "contract_pin=$CONTRACT_PIN" "card_file=$CARD" \
+	"user_pin=12" "user_confirmation_pin=$USER_CONF_PIN"
+run setsid -w "${KINKO_CMD[@]}" --token "${TOK_URI[t2]}" --secrets-file "$T/adm" logon --bank "$URL"
+run setsid -w "${KINKO_CMD[@]}" --token "${TOK_URI[t2]}" --secrets-file "$T/adm" admin user add user09 \
+	--bank "$URL"
+check_rc_out "admin user add with a user PIN of the wrong form in the secrets file: exit 2, named" 2 \
+	"user_pin in the secrets file $T/adm is not of the right form"
+# On a terminal: asked again (twice each time, as a new PIN is).
+kinko_tty "PIN \(ト\) for user user09: " "12" "again: " "12" "try again" @none \
+	"PIN \(ト\) for user user09: " "$USER_PIN" "again: " "$USER_PIN" \
+	"PIN \(チ\) for user user09: " "$USER_CONF_PIN" "again: " "$USER_CONF_PIN" -- \
+	"${KINKO_CMD[@]}" --token "${TOK_URI[t2]}" --pin-file "$T/tokpin" admin user add user09 --bank "$URL"
+RC=$?
+cp "$T/tty.out" "$T/out"
+check_rc_out "admin user add on a terminal: a short user PIN asked again, then registered" 0 \
+	"User user09 registered"

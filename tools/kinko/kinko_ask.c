@@ -60,12 +60,15 @@ static bool ask_in_secrets_file(const kinko_ctx *ctx, const char *key)
 	return found;
 }
 
-int kinko_ask_secret(const kinko_ctx *ctx, const char *key, const char *prompt, bool (*check)(const char *),
-		     const char *form, char *buf, size_t cap)
+/* Read (new: kinko_secret_read_new) until check() accepts the answer, as described in
+ * kinko_ask.h. */
+static int ask_checked(const kinko_ctx *ctx, bool new_secret, const char *key, const char *prompt,
+		       bool (*check)(const char *), const char *form, char *buf, size_t cap)
 {
 	bool from_file = ask_in_secrets_file(ctx, key);
 	for (int attempt = 1;; attempt++) {
-		int rc = kinko_secret_read(ctx, key, prompt, buf, cap);
+		int rc = new_secret ? kinko_secret_read_new(ctx, key, prompt, buf, cap)
+				    : kinko_secret_read(ctx, key, prompt, buf, cap);
 		if (rc != KINKO_EXIT_OK || check(buf))
 			return rc;
 		OPENSSL_cleanse(buf, cap);
@@ -81,6 +84,18 @@ int kinko_ask_secret(const kinko_ctx *ctx, const char *key, const char *prompt, 
 		}
 		kinko_err(ctx, NULL, "that is not of the right form (%s); try again", form);
 	}
+}
+
+int kinko_ask_secret(const kinko_ctx *ctx, const char *key, const char *prompt, bool (*check)(const char *),
+		     const char *form, char *buf, size_t cap)
+{
+	return ask_checked(ctx, false, key, prompt, check, form, buf, cap);
+}
+
+int kinko_ask_new_secret(const kinko_ctx *ctx, const char *key, const char *prompt,
+			 bool (*check)(const char *), const char *form, char *buf, size_t cap)
+{
+	return ask_checked(ctx, true, key, prompt, check, form, buf, cap);
 }
 
 /* The number the user typed, 1..n; 0 for anything else. */

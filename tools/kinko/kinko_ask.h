@@ -19,6 +19,10 @@ bool kinko_ask_card_digits_ok(const char *s, char out[3]);
 int kinko_ask_secret(const kinko_ctx *ctx, const char *key, const char *prompt, bool (*check)(const char *),
 		     const char *form, char *buf, size_t cap);
 
+/* The same for a new secret (kinko_secret_read_new: asked twice on a terminal). */
+int kinko_ask_new_secret(const kinko_ctx *ctx, const char *key, const char *prompt,
+			 bool (*check)(const char *), const char *form, char *buf, size_t cap);
+
 /* Several tokens, no --token, and a terminal: a numbered list (label, serial) to choose the
  * token from, which then stands as --token for the run. Without a terminal nothing is chosen
  * here (kinko_p11_open lists the tokens and asks for --token). Call before any secret is asked.

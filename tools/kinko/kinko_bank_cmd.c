@@ -15,6 +15,8 @@
 #include <openssl/crypto.h>
 #include <p11-kit/uri.h>
 
+#define BANK_PIN_FORM "a bank PIN has 4 to 64 letters, digits or symbols"
+
 typedef struct {
 	const char *bank;
 	const char *cert;
@@ -376,9 +378,11 @@ static int admin_user_put(kinko_ctx *ctx, bank_run *r, int add, const char *id)
 	char pin[KINKO_SECRET_MAX], conf[KINKO_SECRET_MAX], p1[96], p2[96];
 	snprintf(p1, sizeof p1, "user PIN (ト) for user %s", id);
 	snprintf(p2, sizeof p2, "user confirmation PIN (チ) for user %s", id);
-	int rc = kinko_secret_read_new(ctx, "user_pin", p1, pin, sizeof pin);
+	int rc = kinko_ask_new_secret(ctx, "user_pin", p1, kinko_ask_bank_pin_ok, BANK_PIN_FORM, pin,
+				      sizeof pin);
 	if (rc == KINKO_EXIT_OK)
-		rc = kinko_secret_read_new(ctx, "user_confirmation_pin", p2, conf, sizeof conf);
+		rc = kinko_ask_new_secret(ctx, "user_confirmation_pin", p2, kinko_ask_bank_pin_ok,
+					  BANK_PIN_FORM, conf, sizeof conf);
 	json_t *body = rc == KINKO_EXIT_OK ? json_pack("{s:s,s:s,s:s}", "user_id", id, "user_pin", pin,
 						       "user_confirmation_pin", conf) : NULL;
 	OPENSSL_cleanse(pin, sizeof pin);
@@ -407,7 +411,7 @@ static int admin_issue_revoke(kinko_ctx *ctx, bank_run *r, int issue, const char
 		return KINKO_EXIT_USAGE;
 	}
 	int rc = kinko_ask_secret(ctx, "contract_confirmation_pin", "contract confirmation PIN (ロ)",
-				  kinko_ask_bank_pin_ok, "a bank PIN has 4 to 64 letters, digits or symbols", conf, sizeof conf);
+				  kinko_ask_bank_pin_ok, BANK_PIN_FORM, conf, sizeof conf);
 	if (rc != KINKO_EXIT_OK)
 		return rc;
 	json_t *body = json_pack("{s:s}", "confirmation_pin", conf), *reply = NULL;
