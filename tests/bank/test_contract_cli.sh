@@ -5,7 +5,7 @@
 # --version.
 . "${KINKO_SRCDIR:-.}/tests/bank/bank_lib.sh"
 
-plan 27
+plan 28
 TODAY=$(date -u +%F)
 KINKO_BANKD_NOW="$TODAY" "$BANKD" init --dir "$BANK" --bank-code "$BANK_CODE" >/dev/null
 db() { sqlite3 "$BANK/bank.db" "$1"; }
@@ -49,8 +49,8 @@ EOF
 }
 
 if ! command -v python3 >/dev/null; then
-	for i in $(seq 8); do echo "ok $i # SKIP python3 is needed for a pseudo-terminal"; done
-	TAP_N=8
+	for i in $(seq 9); do echo "ok $i # SKIP python3 is needed for a pseudo-terminal"; done
+	TAP_N=9
 else
 	check "on a terminal, contract add asks each secret twice and adds the contract" \
 		equals "$(tty_add 3000000001 passwB passwB 1111 1111 2222 2222)" 0
@@ -62,6 +62,9 @@ else
 	check "a mismatch is said and asked again, then the contract is added" \
 		sh -c "[ \"\$1\" = 0 ] && grep -qF 'do not match' '$T/tty'" _ \
 		"$(tty_add 3000000002 passwB passwB 1111 1112 1111 1111 2222 2222)"
+	check "a secret too short is said at once and asked again" \
+		sh -c "[ \"\$1\" = 0 ] && grep -qF '4-64 printable' '$T/tty'" _ \
+		"$(tty_add 3000000004 passwB passwB 11 11 1111 1111 2222 2222)"
 	check "three mismatches give up with exit 2" \
 		equals "$(tty_add 3000000003 passwB passwB 1111 1112 1111 1113 1111 1114)" 2
 	check "and add nothing" sh -c "! '$BANKD' contract show --dir '$BANK' --contract-id 3000000003"

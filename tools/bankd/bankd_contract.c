@@ -117,8 +117,12 @@ static int prompt_twice(const char *what, char *out, size_t len)
 	for (int round = 1; round <= PROMPT_ROUNDS && rc != 0; round++) {
 		if (prompt_secret(p1, out, len) != 0 || prompt_secret(p2, again, sizeof again) != 0)
 			break;
-		if (strcmp(out, again) == 0)
+		if (strcmp(out, again) == 0 && bankd_secret_acceptable(out))
 			rc = 0;
+		else if (strcmp(out, again) == 0)
+			fprintf(stderr, "kinko-bankd: the %s must be %d-%d printable ASCII characters%s\n",
+				what, BANKD_SECRET_MIN_LEN, BANKD_SECRET_MAX_LEN,
+				round < PROMPT_ROUNDS ? "; try again" : "");
 		else if (round < PROMPT_ROUNDS)
 			fprintf(stderr, "kinko-bankd: the two entries of the %s do not match; try again\n",
 				what);
