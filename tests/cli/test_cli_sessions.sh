@@ -9,7 +9,7 @@ need jq
 need python3
 [ -x "$KINKO" ] || bail "$KINKO not built"
 
-plan 13
+plan 14
 tokens_backend kinko
 token_new admin
 token_new user
@@ -83,3 +83,6 @@ run k_admin logoff --cert "$adm_uri"
 check_ok_out "logoff --cert ends only that session" "Logged off from $BANK_URL (certificate $CN (admin))"
 run k_admin status
 check_ok_out "the other certificate's session is left, and now the only one meant" "logged on as  user $U2"
+run k_admin status --cert "$adm_uri"
+check_rc_out "status --cert of a certificate of this token that is not logged on: exit 4" 4 \
+	"not logged on to $BANK_URL with the certificate $adm_uri"

@@ -236,11 +236,14 @@ int bank_session_choose(kinko_ctx *ctx, const char *bank_url, const char *cert_u
 		else
 			kinko_err(ctx, NULL, "not logged on to any bank: run kinko logon --bank URL");
 		rc = KINKO_EXIT_BANK;
+	} else if (m == 0 && cert_uri != NULL) {
+		kinko_err(ctx, NULL, "not logged on to %s with the certificate %s: run kinko logon --cert",
+			  bank_url != NULL ? bank_url : refs[0].url, cert_uri);
+		rc = KINKO_EXIT_BANK;
 	} else if (m == 0) {
-		kinko_err(ctx, NULL, "no bank session of %s: the session%s kept for %s %s for another "
-			  "certificate (%s%s) not on this token; use that token (--token), or log on with this "
-			  "one (kinko logon)",
-			  cert_uri != NULL ? "the certificate --cert names" : "a certificate on this token",
+		kinko_err(ctx, NULL, "no bank session of a certificate on this token: the session%s kept for "
+			  "%s %s for another certificate (%s%s) not on this token; use that token (--token), "
+			  "or log on with this one (kinko logon)",
 			  all > 1 ? "s" : "", bank_url != NULL ? bank_url : refs[0].url, all > 1 ? "are" : "is",
 			  refs[0].name, all > 1 ? ", ..." : "");
 		rc = KINKO_EXIT_TOKEN;
