@@ -6,7 +6,7 @@
 # wrong answers in total.
 . "${KINKO_SRCDIR:-.}/tests/bank/bank_lib.sh"
 
-plan 62
+plan 64
 APPLIED=$(date -u -d '-10 days' +%F)
 new_bank "$APPLIED"
 start_server
@@ -133,6 +133,7 @@ check "the counter is 5" equals "$(cfail "$C2")" 5
 check "the right イ and ロ are refused while locked (403)" equals "$(enroll "$C2" 5555 6666 "$T/admin2.csr")" 403
 unlock "$C2"
 check "contract 2: after unlock the right secrets enroll (200)" equals "$(enroll "$C2" 5555 6666 "$T/admin2.csr")" 200
+certs_of "$T/out" "$T/admin2.crt"
 check "a complete enrollment leaves the counter at 0" equals "$(cfail "$C2")" 0
 
 # Parallel guessing: 20 clients, 100 wrong guesses of one contract's PIN, on one server, then on
@@ -164,6 +165,30 @@ SRV2_PID=$!
 for _ in $(seq 400); do [ -s "$T/port2" ] && break; sleep 0.05; done
 URL2="https://localhost:$(cat "$T/port2")"
 guess_all "$C4" "$URL1" "$URL2"
+# 40 logons of contract 2's admin, 20 at a time over both servers: the right PIN (which takes
+# back its own count) then wrong card digits (which count).
+logon_guess() { # URL N
+	local d="$T/lg.$2" code lid pos good
+	code=$(curl -s --cacert "$BANK/ca.crt" --cert "$T/admin2.crt" --key "$T/admin2.key" -o "$d.pin" \
+		-w '%{http_code}' -d '{"pin":"5555"}' "$1/api/logon")
+	[ "$code" = 200 ] || return 0
+	lid=$(sed -n 's/.*"logon_id":"\([^"]*\)".*/\1/p' "$d.pin")
+	pos=$(sed -n 's/.*"positions":\["\(..\)","\(..\)"\].*/\1 \2/p' "$d.pin")
+	good=$(card_digits "$T/card2" "$pos")
+	curl -s --cacert "$BANK/ca.crt" --cert "$T/admin2.crt" --key "$T/admin2.key" -o "$d.otp" \
+		-d "{\"logon_id\":\"$lid\",\"digits\":\"$(printf '%02d' $(( (10#$good + 1) % 100 )))\"}" \
+		"$1/api/logon/otp"
+}
+export -f logon_guess card_digits
+export T BANK
+for i in $(seq 40); do [ $((i % 2)) = 0 ] && echo "$URL1 $i" || echo "$URL2 $i"; done |
+	xargs -P 20 -L 1 bash -c 'logon_guess "$@"' _
+EVALUATED=$(cat "$T"/lg.*.otp 2>/dev/null | grep -o '"secret":"card_digits"' | wc -l)
+echo "# $(ls "$T"/lg.*.pin | wc -l) PIN steps, $(ls "$T"/lg.*.otp 2>/dev/null | wc -l) card-digit steps, $EVALUATED evaluated wrong"
+check "two servers, 20 parallel logons with right PIN + wrong card digits: 1 to 5 wrong answers evaluated" \
+	test "$EVALUATED" -ge 1 -a "$EVALUATED" -le 5
+check "the counter is the number of evaluated wrong card digits (right PINs took back only their own)" \
+	equals "$(cfail "$C2")" "$EVALUATED"
 kill -TERM "$SRV2_PID"
 wait "$SRV2_PID"
 check "two servers on one directory: 100 answers, all 401 or 403" \
