@@ -13,6 +13,11 @@ not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
 
 echo 1..8
+skip_all() {
+	local i
+	for i in 1 2 3 4 5 6 7 8; do echo "ok $i # SKIP $1"; done
+	exit 0
+}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kinko-install.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 dest=$tmp/dest
@@ -21,18 +26,22 @@ mkdir "$dest"
 # The nested make must not inherit the running make check's flags, jobserver or TESTS.
 as_user=(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES)
 if [ "$(id -u)" -eq 0 ]; then
-	if ! setpriv --reuid=nobody --regid=nogroup --clear-groups test -r "$b/Makefile"; then
-		for i in 1 2 3 4 5 6 7 8; do echo "ok $i # SKIP nobody cannot read $b"; done
-		exit 0
-	fi
+	setpriv --reuid=nobody --regid=nogroup --clear-groups test -r "$b/Makefile" ||
+		skip_all "nobody cannot read $b"
 	chmod 711 "$tmp"
 	chown nobody:nogroup "$dest"
 	as_user=(setpriv --reuid=nobody --regid=nogroup --clear-groups "${as_user[@]}")
 fi
 
+
+# As root: a Makefile that must be regenerated first is, here, not by the unprivileged user.
 dirs=$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$b" -f Makefile \
 	-f "$s/tests/install/print_dirs.mk" kinko-print-dirs) || { echo "Bail out! make -f print_dirs.mk"; exit 1; }
-eval "$dirs"
+eval "$(printf '%s\n' "$dirs" | grep -E '^[a-z0-9]+=')"
+# The test installs what make check built; a source edited since then would be compiled
+# by the unprivileged user in a tree it cannot write. Nothing is rebuilt here.
+env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -q -C "$b" all-am >/dev/null 2>&1 ||
+	skip_all "sources changed since the build: run make, then this test"
 for v in prefix bindir pkcs11libdir p11moduledir udevrulesdir kinkoconfdir mandir includedir; do
 	case ${!v} in
 	/*) ;;
