@@ -24,15 +24,17 @@ kinko $PACKAGE_VERSION will be installed as follows (make install):
   PKCS#11 module      `kinko_expand "$libdir"`/pkcs11/libkinko-pkcs11.so
   p11-kit module file $kinko_module_file/kinko.module
   udev rule           $kinko_udev_dir/70-kinko-token.rules
+  vendor header       `kinko_expand "$includedir"`/kinko-pkcs11.h
   configuration       `kinko_expand "$sysconfdir"`/kinko/kinko.conf
   programs            `kinko_expand "$bindir"`/{kinko,kinko-bankd,kinko-token-emu}
   man pages           `kinko_expand "$mandir"`/man1, man5
 KINKO_EOF
 AS_IF([test -n "$P11KIT_SYSTEM_CONFIGS" && test "x$kinko_module_file" != "x$P11KIT_SYSTEM_CONFIGS"],
   [cat >&AS_MESSAGE_FD <<KINKO_EOF
-  note: this p11-kit reads module files from $P11KIT_SYSTEM_CONFIGS; for
-        "p11-kit list-modules" to show kinko, configure --prefix=/usr (or
-        --with-p11-module-configs=$P11KIT_SYSTEM_CONFIGS) and install as root.
+  note: this p11-kit reads module files from $P11KIT_SYSTEM_CONFIGS (and, for
+        users other than root, ~/.config/pkcs11/modules). For "p11-kit
+        list-modules" to show kinko, configure --prefix=/usr and install as root,
+        or --with-p11-module-configs=\$HOME/.config/pkcs11/modules for yourself.
 KINKO_EOF
 ])
 AS_IF([test -n "$UDEV_SYSTEM_DIR" && test "x$kinko_udev_dir" != "x$UDEV_SYSTEM_DIR/rules.d"],
