@@ -83,10 +83,12 @@ else
 fi
 
 DISTCHECK_TESTS="tests/unit/test_tlv tests/unit/test_apdu tests/emu/test_emu_socket tests/pkcs11/test_p11_general"
+DISTCHECK_TESTS+=" tests/install/test_install.sh tests/doc/test_man_warnings.sh"
 if [ -z "${SKIP_DISTCHECK:-}" ]; then
 	echo "== make distcheck"
 	# The tarball is built, unpacked, configured out of tree, installed and uninstalled; its
-	# check runs a smoke subset, the full suite having run above.
+	# check runs a smoke subset, the full suite having run above, with the install and man
+	# page tests: what the tarball ships must install and format too.
 	if (cd "$out/plain" && make distcheck TESTS="$DISTCHECK_TESTS" >distcheck.out 2>&1); then
 		echo "PASS: distcheck"; passed=$((passed + 1))
 	else
