@@ -34,10 +34,11 @@ static const char pin_help[] =
 	"Every login asks for a new PIN when the token says its PIN must be changed (a factory\n"
 	"PIN), unless --no-pin-change is given.\n"
 	"\n"
-	"Messages: \"wrong token PIN: 1 try left before it locks\", \"wrong token PIN: more than 1\n"
-	"try left (the token does not say how many)\", \"the token PIN is locked: unblock it with\n"
-	"'kinko pin unblock' (needs the PUK)\"; the same for the PUK. --verbose adds the PKCS#11\n"
-	"code, e.g. (CKR_PIN_INCORRECT). Exit status 3 for a refused PIN or PUK.\n"
+	"Messages: \"wrong token PIN; 2 tries left before it locks\" (the exact count on kinko's\n"
+	"module; other modules' flags only tell \"more than 1 try left\" or \"1 try left\"), \"the\n"
+	"token PIN is locked: unblock it with 'kinko pin unblock' (needs the PUK)\"; the same for\n"
+	"the PUK. --verbose adds the PKCS#11 code, e.g. (CKR_PIN_INCORRECT). Exit status 3 for a\n"
+	"refused PIN or PUK.\n"
 	"\n"
 	"Example (automation; the file is readable by its owner only):\n"
 	"  printf 'token_pin=123456\\nnew_pin=24681357\\n' > secrets; chmod 600 secrets\n"
@@ -52,91 +53,61 @@ static int pin_done(const kinko_ctx *ctx, const char *what)
 	return KINKO_EXIT_OK;
 }
 
-static int pin_change(kinko_ctx *ctx)
-{
-	char old[KINKO_SECRET_MAX], fresh[KINKO_SECRET_MAX];
-	CK_TOKEN_INFO ti;
-	CK_RV rv;
-	int r = kinko_p11_open(ctx);
+/* One change of a PIN or the PUK: the current secret, the new one twice, one PKCS#11 step. */
+typedef struct {
+	bool so;                /* the current secret is the PUK (SO PIN) */
+	const char *cur_key, *cur_prompt, *new_key, *new_prompt;
+	const char *new_name;   /* "token PIN" or "PUK", in the length message */
+	CK_RV (*apply)(kinko_ctx *ctx, const char *cur, const char *fresh);
+	const char *fail, *json_key, *done;
+} pin_op;
 
-	if (r != KINKO_EXIT_OK)
-		return r;
-	rv = ctx->p11->C_GetTokenInfo(ctx->slot, &ti);
-	if (rv != CKR_OK)
-		return kinko_p11_fail(ctx, rv, "cannot read the token");
-	if (ti.flags & CKF_USER_PIN_LOCKED)
-		return kinko_p11_pin_refused(ctx, CKR_PIN_LOCKED, false);
-	r = kinko_secret_read(ctx, "token_pin", "current token PIN", old, sizeof(old));
-	if (r != KINKO_EXIT_OK)
-		return r;
-	r = kinko_secret_read_new(ctx, "new_pin", "new token PIN", fresh, sizeof(fresh));
-	if (r != KINKO_EXIT_OK) {
-		OPENSSL_cleanse(old, sizeof(old));
-		return r;
-	}
-	rv = ctx->p11->C_SetPIN(ctx->session, (CK_UTF8CHAR *)old, strlen(old), (CK_UTF8CHAR *)fresh,
-	                        strlen(fresh));
-	OPENSSL_cleanse(old, sizeof(old));
-	OPENSSL_cleanse(fresh, sizeof(fresh));
-	if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED)
-		return kinko_p11_pin_refused(ctx, rv, false);
-	if (rv == CKR_PIN_LEN_RANGE || rv == CKR_PIN_INVALID) {
-		kinko_err(ctx, kinko_ckr_name(rv), "the new token PIN must have %lu to %lu characters",
-		          (unsigned long)ti.ulMinPinLen, (unsigned long)ti.ulMaxPinLen);
-		return KINKO_EXIT_TOKEN;
-	}
-	if (rv != CKR_OK)
-		return kinko_p11_fail(ctx, rv, "cannot change the token PIN");
-	kinko_p11_note_stale_pin_file(ctx);
-	return pin_done(ctx, "changed");
+static CK_RV pin_apply_change(kinko_ctx *ctx, const char *cur, const char *fresh)
+{
+	return ctx->p11->C_SetPIN(ctx->session, (CK_UTF8CHAR *)cur, strlen(cur),
+	                          (CK_UTF8CHAR *)fresh, strlen(fresh));
 }
 
-static int pin_unblock(kinko_ctx *ctx)
+/* PUK as the SO PIN (kinko's module checks it at C_InitPIN, SoftHSM2 at C_Login). */
+static CK_RV pin_apply_unblock(kinko_ctx *ctx, const char *puk, const char *fresh)
 {
-	char puk[KINKO_SECRET_MAX], fresh[KINKO_SECRET_MAX];
-	CK_TOKEN_INFO ti;
-	CK_RV rv;
-	int r = kinko_p11_open(ctx);
+	CK_RV rv = ctx->p11->C_Login(ctx->session, CKU_SO, (CK_UTF8CHAR *)puk, strlen(puk));
 
-	if (r != KINKO_EXIT_OK)
-		return r;
-	rv = ctx->p11->C_GetTokenInfo(ctx->slot, &ti);
-	if (rv != CKR_OK)
-		return kinko_p11_fail(ctx, rv, "cannot read the token");
-	if (ti.flags & CKF_SO_PIN_LOCKED)
-		return kinko_p11_pin_refused(ctx, CKR_PIN_LOCKED, true);
-	r = kinko_secret_read(ctx, "puk", "PUK", puk, sizeof(puk));
-	if (r != KINKO_EXIT_OK)
-		return r;
-	r = kinko_secret_read_new(ctx, "new_pin", "new token PIN", fresh, sizeof(fresh));
-	if (r != KINKO_EXIT_OK) {
-		OPENSSL_cleanse(puk, sizeof(puk));
-		return r;
-	}
-	/* PUK as the SO PIN (kinko's module checks it at C_InitPIN, SoftHSM2 at C_Login). */
-	rv = ctx->p11->C_Login(ctx->session, CKU_SO, (CK_UTF8CHAR *)puk, strlen(puk));
-	OPENSSL_cleanse(puk, sizeof(puk));
 	if (rv == CKR_OK)
 		rv = ctx->p11->C_InitPIN(ctx->session, (CK_UTF8CHAR *)fresh, strlen(fresh));
-	OPENSSL_cleanse(fresh, sizeof(fresh));
 	ctx->p11->C_Logout(ctx->session);
-	if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED)
-		return kinko_p11_pin_refused(ctx, rv, true);
-	if (rv == CKR_PIN_LEN_RANGE || rv == CKR_PIN_INVALID) {
-		kinko_err(ctx, kinko_ckr_name(rv), "the new token PIN must have %lu to %lu characters",
-		          (unsigned long)ti.ulMinPinLen, (unsigned long)ti.ulMaxPinLen);
-		return KINKO_EXIT_TOKEN;
-	}
-	if (rv != CKR_OK)
-		return kinko_p11_fail(ctx, rv, "cannot unblock the token PIN");
-	return pin_done(ctx, "unblocked and set");
+	return rv;
 }
 
 /* The PUK is the SO PIN (README, "Login"): C_Login(CKU_SO) with the current PUK, then C_SetPIN
  * in that SO session changes it; SoftHSM2's SO PIN likewise. */
-static int pin_change_puk(kinko_ctx *ctx)
+static CK_RV pin_apply_puk(kinko_ctx *ctx, const char *old, const char *fresh)
 {
-	char old[KINKO_SECRET_MAX], fresh[KINKO_SECRET_MAX];
+	CK_RV rv = ctx->p11->C_Login(ctx->session, CKU_SO, (CK_UTF8CHAR *)old, strlen(old));
+
+	if (rv == CKR_OK) {
+		rv = pin_apply_change(ctx, old, fresh);
+		ctx->p11->C_Logout(ctx->session);
+	}
+	return rv;
+}
+
+static const pin_op pin_op_change = {
+	false, "token_pin", "current token PIN", "new_pin", "new token PIN", "token PIN",
+	pin_apply_change, "cannot change the token PIN", "pin", "changed",
+};
+static const pin_op pin_op_unblock = {
+	true, "puk", "PUK", "new_pin", "new token PIN", "token PIN",
+	pin_apply_unblock, "cannot unblock the token PIN", "pin", "unblocked and set",
+};
+static const pin_op pin_op_puk = {
+	true, "puk", "current PUK", "new_puk", "new PUK", "PUK",
+	pin_apply_puk, "cannot change the PUK", "puk", "changed",
+};
+
+static int pin_run(kinko_ctx *ctx, const pin_op *op)
+{
+	char cur[KINKO_SECRET_MAX], fresh[KINKO_SECRET_MAX];
 	CK_TOKEN_INFO ti;
 	CK_RV rv;
 	int r = kinko_p11_open(ctx);
@@ -146,37 +117,34 @@ static int pin_change_puk(kinko_ctx *ctx)
 	rv = ctx->p11->C_GetTokenInfo(ctx->slot, &ti);
 	if (rv != CKR_OK)
 		return kinko_p11_fail(ctx, rv, "cannot read the token");
-	if (ti.flags & CKF_SO_PIN_LOCKED)
-		return kinko_p11_pin_refused(ctx, CKR_PIN_LOCKED, true);
-	r = kinko_secret_read(ctx, "puk", "current PUK", old, sizeof(old));
+	if (ti.flags & (op->so ? CKF_SO_PIN_LOCKED : CKF_USER_PIN_LOCKED))
+		return kinko_p11_pin_refused(ctx, CKR_PIN_LOCKED, op->so);
+	r = kinko_secret_read(ctx, op->cur_key, op->cur_prompt, cur, sizeof(cur));
 	if (r != KINKO_EXIT_OK)
 		return r;
-	r = kinko_secret_read_new(ctx, "new_puk", "new PUK", fresh, sizeof(fresh));
+	r = kinko_secret_read_new(ctx, op->new_key, op->new_prompt, fresh, sizeof(fresh));
 	if (r != KINKO_EXIT_OK) {
-		OPENSSL_cleanse(old, sizeof(old));
+		OPENSSL_cleanse(cur, sizeof(cur));
 		return r;
 	}
-	rv = ctx->p11->C_Login(ctx->session, CKU_SO, (CK_UTF8CHAR *)old, strlen(old));
-	if (rv == CKR_OK) {
-		rv = ctx->p11->C_SetPIN(ctx->session, (CK_UTF8CHAR *)old, strlen(old),
-		                        (CK_UTF8CHAR *)fresh, strlen(fresh));
-		ctx->p11->C_Logout(ctx->session);
-	}
-	OPENSSL_cleanse(old, sizeof(old));
+	rv = op->apply(ctx, cur, fresh);
+	OPENSSL_cleanse(cur, sizeof(cur));
 	OPENSSL_cleanse(fresh, sizeof(fresh));
 	if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED)
-		return kinko_p11_pin_refused(ctx, rv, true);
+		return kinko_p11_pin_refused(ctx, rv, op->so);
 	if (rv == CKR_PIN_LEN_RANGE || rv == CKR_PIN_INVALID) {
-		kinko_err(ctx, kinko_ckr_name(rv), "the new PUK is not acceptable: the token takes %lu to "
-		          "%lu characters", (unsigned long)ti.ulMinPinLen, (unsigned long)ti.ulMaxPinLen);
+		kinko_err(ctx, kinko_ckr_name(rv), "the new %s must have %lu to %lu characters",
+		          op->new_name, (unsigned long)ti.ulMinPinLen, (unsigned long)ti.ulMaxPinLen);
 		return KINKO_EXIT_TOKEN;
 	}
 	if (rv != CKR_OK)
-		return kinko_p11_fail(ctx, rv, "cannot change the PUK");
+		return kinko_p11_fail(ctx, rv, op->fail);
+	if (op == &pin_op_change)
+		kinko_p11_note_stale_pin_file(ctx);
 	if (ctx->json)
-		kinko_json_out(json_pack("{s:s}", "puk", "changed"));
+		kinko_json_out(json_pack("{s:s}", op->json_key, op->done));
 	else
-		printf("PUK changed\n");
+		printf("%s %s\n", strcmp(op->json_key, "puk") == 0 ? "PUK" : "token PIN", op->done);
 	return KINKO_EXIT_OK;
 }
 
@@ -196,11 +164,11 @@ int kinko_cmd_pin(kinko_ctx *ctx, int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "check") == 0)
 		return pin_check(ctx);
 	if (argc == 2 && strcmp(argv[1], "change") == 0)
-		return pin_change(ctx);
+		return pin_run(ctx, &pin_op_change);
 	if (argc == 2 && strcmp(argv[1], "unblock") == 0)
-		return pin_unblock(ctx);
+		return pin_run(ctx, &pin_op_unblock);
 	if (argc == 3 && strcmp(argv[1], "change") == 0 && strcmp(argv[2], "--puk") == 0)
-		return pin_change_puk(ctx);
+		return pin_run(ctx, &pin_op_puk);
 	/* "pin check 1234": a PIN typed as an argument; never repeat it, say how to give it. */
 	if (argc > 2 || (argc == 2 && strpbrk(argv[1], "0123456789"))) {
 		kinko_err(ctx, NULL, "a PIN is never an argument on the command line: kinko asks for it "
