@@ -8,7 +8,7 @@ PACKAGES=(
 	libssl-dev libp11-kit-dev p11-kit libp11-dev libusb-1.0-0-dev libcurl4-openssl-dev libsqlite3-dev
 	libcmocka-dev libevent-dev libjansson-dev umockdev libumockdev-dev
 	clang libclang-rt-14-dev valgrind
-	openssl curl sqlite3 python3 jq
+	openssl curl sqlite3 python3 python3-cryptography jq
 	man-db groff-base
 	opensc gnutls-bin libengine-pkcs11-openssl softhsm2
 )
