@@ -8,44 +8,19 @@
 plan 28
 TODAY=$(date -u +%F)
 KINKO_BANKD_NOW="$TODAY" "$BANKD" init --dir "$BANK" --bank-code "$BANK_CODE" >/dev/null
+DRIVE="${KINKO_SRCDIR:-.}/tests/lib/pty_drive.py"
 db() { sqlite3 "$BANK/bank.db" "$1"; }
 
-# tty_add ID ANSWER...: contract add on a pseudo-terminal, each ANSWER typed after a prompt
-# ending in ": ". The terminal's output in $T/tty, the exit code printed.
+# tty_add ID ANSWER...: contract add on a pseudo-terminal (tests/lib/pty_drive.py), each
+# ANSWER typed after a prompt ending in ": ". The terminal's output in $T/tty, the exit code
+# printed.
 tty_add() {
-	local id="$1"
+	local id="$1" a pairs=()
 	shift
-	python3 - "$BANKD" "$BANK" "$id" "$T/tty" "$@" <<'EOF'
-import os, pty, sys, time
-bankd, bank, cid, out, answers = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(bankd, [bankd, "contract", "add", "--dir", bank, "--company", "Tty K.K.",
-                     "--contract-id", cid, "--applied", time.strftime("%Y-%m-%d", time.gmtime())])
-seen = b""
-def more():
-    global seen
-    try:
-        chunk = os.read(fd, 4096)
-    except OSError:
-        return False
-    seen += chunk
-    return bool(chunk)
-for a in answers:
-    deadline = time.time() + 10
-    # Wait for the next prompt (output that ends in ": " after the last answer).
-    while not seen.rstrip().endswith(b":") and time.time() < deadline:
-        if not more():
-            break
-    time.sleep(0.05)
-    os.write(fd, a.encode() + b"\n")
-    seen += b"\n<typed>\n"
-while more():
-    pass
-_, status = os.waitpid(pid, 0)
-open(out, "wb").write(seen)
-print(os.waitstatus_to_exitcode(status))
-EOF
+	for a in "$@"; do pairs+=(':\s*\Z' "$a"); done
+	python3 "$DRIVE" "$T/tty" 60 "${pairs[@]}" -- "$BANKD" contract add --dir "$BANK" \
+		--company "Tty K.K." --contract-id "$id" --applied "$(date -u +%F)"
+	echo $?
 }
 
 if ! command -v python3 >/dev/null; then

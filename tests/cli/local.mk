@@ -66,7 +66,7 @@ TESTS += tests/cli/test_kinko_csr_est
 # What kinko asks and in which order: the token first (a numbered list on a terminal), bank
 # secrets and card digits of the wrong form asked again on a terminal (issue 9; a pty driver).
 TESTS += tests/cli/test_cli_ask.sh
-EXTRA_DIST += tests/cli/test_cli_ask.sh tests/cli/pty_drive.py
+EXTRA_DIST += tests/cli/test_cli_ask.sh
 # Bank sessions, one per bank and certificate: two tokens (and two certificates of one token)
 # logged on to the same bank; status/logoff find and name the session meant (issue 9).
 TESTS += tests/cli/test_cli_sessions.sh

@@ -3,12 +3,12 @@
 # chosen (a numbered list on a terminal, --token otherwise) before any bank secret; a bank PIN or
 # card digits of the wrong form are asked again on a terminal instead of throwing the logon or
 # enrollment away, and are an error naming the entry when they come from a secrets file (the
-# bank never sees them). The terminal is a pseudo-terminal (pty_drive.py).
+# bank never sees them). The terminal is a pseudo-terminal (tests/lib/pty_drive.py).
 . "$(dirname "$0")/cli_lib.sh"
 need python3
 need sqlite3
 [ -x "$KINKO" ] || bail "$KINKO not built"
-DRIVE="$(dirname "$0")/pty_drive.py"
+DRIVE="$(dirname "$0")/../lib/pty_drive.py"
 
 plan 14
 tokens_backend kinko

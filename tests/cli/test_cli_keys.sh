@@ -8,6 +8,7 @@ CLI_TMP_PREFIX=kinko-cli-keys
 need python3
 need openssl
 need_p11tool_on_kinko
+DRIVE="$(dirname "$0")/../lib/pty_drive.py"
 
 PER_BACKEND=18
 plan $((2 * PER_BACKEND + 2))
@@ -28,31 +29,12 @@ with_cert() {
 	p11tool_as "$1" --login --pin "$TOKEN_PIN" --write-object "$d/cert.der" --type cert --id "$2" \
 		--label "kinko $3" >/dev/null 2>&1
 }
-# pty_answer ANSWER ARGS...: kinko under a pseudo-terminal, ANSWER typed at its question.
+# pty_answer ANSWER ARGS...: kinko under a pseudo-terminal (tests/lib/pty_drive.py), ANSWER
+# typed at its "[y/N]" question; what the terminal showed in $T/out, RC its exit status.
 pty_answer() {
 	local answer="$1"
 	shift
-	timeout -k 5 60 python3 - "$answer" "$KINKO" --module "$MODULE" "$@" >"$T/out" 2>&1 <<'PY'
-import os, pty, sys, time
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[2], sys.argv[2:])
-buf = b""
-sent = False
-while True:
-    try:
-        data = os.read(fd, 4096)
-    except OSError:
-        break
-    if not data:
-        break
-    buf += data
-    sys.stdout.buffer.write(data); sys.stdout.flush()
-    if not sent and b"[y/N]" in buf:
-        os.write(fd, sys.argv[1].encode() + b"\n"); sent = True
-_, st = os.waitpid(pid, 0)
-sys.exit(os.waitstatus_to_exitcode(st))
-PY
+	python3 "$DRIVE" "$T/out" 60 '\[y/N\]' "$answer" -- "$KINKO" --module "$MODULE" "$@"
 	RC=$?
 }
 # ids NAME: the CKA_IDs of the token's objects (all classes), sorted, one line.

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # kinko's progress lines end cleanly: enroll and logon with stderr to a file and under a
-# pseudo-terminal (python3's pty): every progress line is a whole line ("…sending the
+# pseudo-terminal (tests/lib/pty_drive.py): every progress line is a whole line ("…sending the
 # certificate request to the bank…certificate obtained" ran together before), no spinner
 # character is left behind, and without a terminal there is no spinner at all (no \r, \b,
 # escape sequences in the file).
 CLI_TMP_PREFIX=kinko-cli-progress
 . "$(dirname "$0")/cli_lib.sh"
 need python3
+DRIVE="$(dirname "$0")/../lib/pty_drive.py"
 
 plan 8
 
@@ -21,27 +22,12 @@ secrets_write "$T/sec-tty" "token_pin=$TOKEN_PIN" "contract_pin=$CONTRACT_PIN" \
 	"contract_confirmation_pin=$CONTRACT_CONF_PIN" "card_file=$(bank_card bt)"
 
 # pty_run OUTFILE ARGS...: kinko under a new pseudo-terminal (its controlling terminal, and
-# its stdout and stderr); everything it wrote, raw, in OUTFILE; RC its exit status.
+# its stdout and stderr; tests/lib/pty_drive.py, nothing typed); everything it wrote, raw, in
+# OUTFILE; RC its exit status.
 pty_run() {
 	local out="$1"
 	shift
-	timeout -k 5 60 python3 - "$out" "$KINKO" "$@" <<'PY'
-import os, pty, sys
-out = open(sys.argv[1], "wb")
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[2], sys.argv[2:])
-while True:
-    try:
-        data = os.read(fd, 4096)
-    except OSError:
-        break
-    if not data:
-        break
-    out.write(data)
-_, st = os.waitpid(pid, 0)
-sys.exit(os.waitstatus_to_exitcode(st))
-PY
+	python3 "$DRIVE" "$out" 60 -- "$KINKO" "$@"
 	RC=$?
 }
 

@@ -70,7 +70,7 @@ run k_admin status
 check_rc_out "two sessions on one token and no terminal: exit 2, both named, --cert asked for" 2 \
 	"2 bank sessions could be meant" "certificate $CN (admin)" "certificate $CN ($U2)"
 # On a terminal: a numbered list of the sessions to choose from.
-python3 "$(dirname "$0")/pty_drive.py" "$T/tty.out" 60 "Choose the bank session" @none \
+python3 "$(dirname "$0")/../lib/pty_drive.py" "$T/tty.out" 60 "Choose the bank session" @none \
 	"number: " "@choose=($U2)" -- "$KINKO" --module "$MODULE" --token "${TOK_URI[admin]}" \
 	--secrets-file "$T/secrets-admin" status
 RC=$?

@@ -1,13 +1,20 @@
 #!/usr/bin/env python3
 """Run a command on a pseudo-terminal and answer its prompts, as a user at a terminal would.
 
-pty_drive.py TRANSCRIPT TIMEOUT EXPECT SEND [EXPECT SEND ...] -- COMMAND [ARGS...]
+pty_drive.py TRANSCRIPT TIMEOUT [EXPECT SEND ...] -- COMMAND [ARGS...]
 
+The command runs on a new pseudo-terminal (its controlling terminal, stdin, stdout, stderr).
 Each EXPECT is a regular expression awaited in the output (after the previous match); then
-SEND and a newline are typed. SEND may be "@none": nothing typed (only awaited); or "@choose=TEXT": the number of the listed line
-"  N) ...TEXT..." (a numbered list), or "@card=FILE": the digits of the customer card FILE at
-the two positions of the last "digits at XN and YN" prompt. Everything the command printed is
-written to TRANSCRIPT; the exit status is the command's (124 when an EXPECT timed out).
+SEND and a newline are typed. SEND may be "@none": nothing typed (only awaited); or
+"@choose=TEXT": the number of the listed line "  N) ...TEXT..." (a numbered list), or
+"@card=FILE": the digits of the customer card FILE at the two positions of the last
+"digits at XN and YN" prompt. With no EXPECT SEND pair at all the command just runs to its
+end. Everything the terminal showed is written to TRANSCRIPT, raw: carriage returns,
+backspaces and escape sequences kept, what was typed only where the terminal echoed it. The
+exit status is the command's; 124 when an EXPECT was not seen (by TIMEOUT seconds or the
+command's end); 128+N when it died of signal N (SIGKILL when it ran past TIMEOUT seconds).
+
+The one pseudo-terminal driver of the tests (tests/cli/, tests/bank/).
 """
 import os
 import pty
