@@ -189,7 +189,7 @@ static void peer_of(struct bankd_req *r)
 		snprintf(r->peer_cn, sizeof r->peer_cn, "?");
 }
 
-static void dispatch(struct evhttp_request *req, void *arg)
+void bankd_http_dispatch(struct evhttp_request *req, void *arg)
 {
 	struct bankd_req r;
 	memset(&r, 0, sizeof r);
@@ -340,7 +340,7 @@ static int run_loop(struct bankd_server *srv, const struct bankd_serve_opts *o)
 	    event_add(intr, NULL) != 0)
 		goto out;
 	evhttp_set_bevcb(http, ssl_bev, srv);
-	evhttp_set_gencb(http, dispatch, srv);
+	evhttp_set_gencb(http, bankd_http_dispatch, srv);
 	evhttp_set_max_body_size(http, BANKD_MAX_BODY);
 	evhttp_set_max_headers_size(http, BANKD_MAX_HEADERS);
 	evhttp_set_timeout(http, 30);

@@ -46,6 +46,9 @@ struct bankd_serve_opts {
 };
 
 int bankd_http_serve(const struct bankd_serve_opts *o);
+/* evhttp's callback for every request (arg: the bankd_server): routes it to its handler.
+ * Public so fuzz/fuzz_bankd_request drives it over a plain socket. */
+void bankd_http_dispatch(struct evhttp_request *req, void *arg);
 
 const char *bankd_http_header(struct bankd_req *r, const char *name);
 void bankd_http_add_header(struct bankd_req *r, const char *name, const char *value);
