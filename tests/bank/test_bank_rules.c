@@ -85,19 +85,54 @@ static void refusals_name_the_rule_and_the_dates(void **state)
 	assert_non_null(strstr(msg, "admin has not issued"));
 }
 
+static enum bankd_key_rule rsa(int bits)
+{
+	struct bankd_key_facts k = { "RSA", bits, NULL, false, true };
+	return bankd_rules_key(&k);
+}
+
+static enum bankd_key_rule ec(int bits, const char *curve)
+{
+	struct bankd_key_facts k = { "EC", bits, curve, true, false };
+	return bankd_rules_key(&k);
+}
+
 static void key_policy_accepts_rsa2048_p256_p384_only(void **state)
 {
 	(void)state;
-	assert_int_equal(bankd_rules_key("RSA", 2048, NULL), BANKD_KEY_OK);
-	assert_int_equal(bankd_rules_key("RSA", 3072, NULL), BANKD_KEY_OK);
-	assert_int_equal(bankd_rules_key("RSA", 1024, NULL), BANKD_KEY_WEAK);
-	assert_int_equal(bankd_rules_key("RSA", 2047, NULL), BANKD_KEY_WEAK);
-	assert_int_equal(bankd_rules_key("RSA", 16384, NULL), BANKD_KEY_TOO_LARGE);
-	assert_int_equal(bankd_rules_key("EC", 256, "prime256v1"), BANKD_KEY_OK);
-	assert_int_equal(bankd_rules_key("EC", 384, "secp384r1"), BANKD_KEY_OK);
-	assert_int_equal(bankd_rules_key("EC", 521, "secp521r1"), BANKD_KEY_WEAK);
-	assert_int_equal(bankd_rules_key("EC", 256, "secp256k1"), BANKD_KEY_WEAK);
-	assert_int_equal(bankd_rules_key("", 256, NULL), BANKD_KEY_WEAK);
+	assert_int_equal(rsa(2048), BANKD_KEY_OK);
+	assert_int_equal(rsa(3072), BANKD_KEY_OK);
+	assert_int_equal(rsa(1024), BANKD_KEY_WEAK);
+	assert_int_equal(rsa(2047), BANKD_KEY_WEAK);
+	assert_int_equal(rsa(16384), BANKD_KEY_TOO_LARGE);
+	assert_int_equal(ec(256, "prime256v1"), BANKD_KEY_OK);
+	assert_int_equal(ec(384, "secp384r1"), BANKD_KEY_OK);
+	assert_int_equal(ec(521, "secp521r1"), BANKD_KEY_WEAK);
+	assert_int_equal(ec(256, "secp256k1"), BANKD_KEY_WEAK);
+	struct bankd_key_facts none = { "", 256, NULL, false, false };
+	assert_int_equal(bankd_rules_key(&none), BANKD_KEY_WEAK);
+}
+
+/* A certificate for explicit parameters fails verification later ("explicit ECC parameters"),
+ * so even the parameters of P-256 spelled out are refused. */
+static void key_policy_refuses_explicit_curve_parameters(void **state)
+{
+	(void)state;
+	struct bankd_key_facts k = { "EC", 256, "prime256v1", false, false };
+	assert_int_equal(bankd_rules_key(&k), BANKD_KEY_EXPLICIT_CURVE);
+	k.curve = NULL; /* parameters of no known curve */
+	assert_int_equal(bankd_rules_key(&k), BANKD_KEY_EXPLICIT_CURVE);
+	assert_non_null(strstr(bankd_rules_key_explain(BANKD_KEY_EXPLICIT_CURVE), "name their curve"));
+}
+
+static void key_policy_refuses_rsa_exponents_other_than_65537(void **state)
+{
+	(void)state;
+	struct bankd_key_facts k = { "RSA", 2048, NULL, false, false };
+	assert_int_equal(bankd_rules_key(&k), BANKD_KEY_RSA_EXPONENT);
+	k.bits = 1024; /* too weak first: the size is the graver fault */
+	assert_int_equal(bankd_rules_key(&k), BANKD_KEY_WEAK);
+	assert_non_null(strstr(bankd_rules_key_explain(BANKD_KEY_RSA_EXPONENT), "65537"));
 }
 
 static void identifiers_refuse_sql_metacharacters(void **state)
@@ -125,6 +160,8 @@ int main(void)
 		cmocka_unit_test(user_window_counts_from_the_issuance),
 		cmocka_unit_test(refusals_name_the_rule_and_the_dates),
 		cmocka_unit_test(key_policy_accepts_rsa2048_p256_p384_only),
+		cmocka_unit_test(key_policy_refuses_explicit_curve_parameters),
+		cmocka_unit_test(key_policy_refuses_rsa_exponents_other_than_65537),
 		cmocka_unit_test(identifiers_refuse_sql_metacharacters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

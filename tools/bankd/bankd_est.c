@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 
@@ -133,6 +134,29 @@ out:
 	return rc;
 }
 
+/* What the key policy looks at. OpenSSL names the curve of explicit parameters that match
+ * P-256 too, so the encoding is read separately. */
+static void key_facts(EVP_PKEY *pub, struct bankd_key_facts *f, char *curve, size_t len)
+{
+	memset(f, 0, sizeof *f);
+	curve[0] = '\0';
+	f->base = EVP_PKEY_is_a(pub, "RSA") ? "RSA" : EVP_PKEY_is_a(pub, "EC") ? "EC" : "";
+	f->bits = EVP_PKEY_get_bits(pub);
+	if (strcmp(f->base, "EC") == 0) {
+		char enc[32];
+		if (EVP_PKEY_get_utf8_string_param(pub, OSSL_PKEY_PARAM_GROUP_NAME, curve, len, NULL) == 1)
+			f->curve = curve;
+		f->named_curve = EVP_PKEY_get_utf8_string_param(pub, OSSL_PKEY_PARAM_EC_ENCODING, enc,
+								sizeof enc, NULL) == 1 &&
+				 strcmp(enc, OSSL_PKEY_EC_ENCODING_GROUP) == 0;
+	} else if (strcmp(f->base, "RSA") == 0) {
+		BIGNUM *e = NULL;
+		f->rsa_e_65537 = EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_E, &e) == 1 &&
+				 BN_is_word(e, 65537);
+		BN_free(e);
+	}
+}
+
 /* The request body as a PKCS#10 whose signature verifies and whose key the bank accepts. */
 static X509_REQ *read_csr(struct bankd_req *r)
 {
@@ -163,12 +187,10 @@ static X509_REQ *read_csr(struct bankd_req *r)
 					"(no proof of possession of the key)");
 		return NULL;
 	}
-	char curve[64] = "";
-	const char *base = EVP_PKEY_is_a(pub, "RSA") ? "RSA" : EVP_PKEY_is_a(pub, "EC") ? "EC" : "";
-	if (strcmp(base, "EC") == 0 &&
-	    EVP_PKEY_get_utf8_string_param(pub, OSSL_PKEY_PARAM_GROUP_NAME, curve, sizeof curve, NULL) != 1)
-		curve[0] = '\0';
-	enum bankd_key_rule k = bankd_rules_key(base, EVP_PKEY_get_bits(pub), curve);
+	char curve[64];
+	struct bankd_key_facts facts;
+	key_facts(pub, &facts, curve, sizeof curve);
+	enum bankd_key_rule k = bankd_rules_key(&facts);
 	if (k != BANKD_KEY_OK) {
 		X509_REQ_free(req);
 		bankd_http_text(r, 403, bankd_rules_key_explain(k));

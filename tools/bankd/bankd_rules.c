@@ -116,15 +116,29 @@ void bankd_rules_explain(enum bankd_rule r, bool admin, int64_t start_day, char 
 	}
 }
 
-enum bankd_key_rule bankd_rules_key(const char *base, int bits, const char *curve)
+static bool is_rsa(const struct bankd_key_facts *k)
 {
-	if (base != NULL && strcmp(base, "RSA") == 0) {
-		if (bits < 2048)
+	return k->base != NULL && strcmp(k->base, "RSA") == 0;
+}
+
+static bool is_ec(const struct bankd_key_facts *k)
+{
+	return k->base != NULL && strcmp(k->base, "EC") == 0;
+}
+
+enum bankd_key_rule bankd_rules_key(const struct bankd_key_facts *k)
+{
+	if (is_rsa(k)) {
+		if (k->bits < 2048)
 			return BANKD_KEY_WEAK;
-		return bits > 8192 ? BANKD_KEY_TOO_LARGE : BANKD_KEY_OK;
+		if (k->bits > 8192)
+			return BANKD_KEY_TOO_LARGE;
+		return k->rsa_e_65537 ? BANKD_KEY_OK : BANKD_KEY_RSA_EXPONENT;
 	}
-	if (base != NULL && strcmp(base, "EC") == 0 && curve != NULL &&
-	    (strcmp(curve, "prime256v1") == 0 || strcmp(curve, "secp384r1") == 0))
+	if (is_ec(k) && !k->named_curve)
+		return BANKD_KEY_EXPLICIT_CURVE;
+	if (is_ec(k) && k->curve != NULL &&
+	    (strcmp(k->curve, "prime256v1") == 0 || strcmp(k->curve, "secp384r1") == 0))
 		return BANKD_KEY_OK;
 	return BANKD_KEY_WEAK;
 }
@@ -138,6 +152,11 @@ const char *bankd_rules_key_explain(enum bankd_key_rule r)
 		return "key too weak: RSA >= 2048 or ECDSA P-256/P-384 required";
 	case BANKD_KEY_TOO_LARGE:
 		return "key refused: RSA keys above 8192 bits are not accepted";
+	case BANKD_KEY_EXPLICIT_CURVE:
+		return "key refused: ECDSA keys must name their curve (P-256 or P-384), not spell out "
+		       "its parameters";
+	case BANKD_KEY_RSA_EXPONENT:
+		return "key refused: the RSA public exponent must be 65537";
 	}
 	return "key refused";
 }

@@ -20,7 +20,18 @@ enum bankd_rule {
 enum bankd_key_rule {
 	BANKD_KEY_OK = 0,
 	BANKD_KEY_WEAK,		/* RSA < 2048, other curve, other algorithm */
-	BANKD_KEY_TOO_LARGE	/* RSA above 8192 bits: refused to bound the work per request */
+	BANKD_KEY_TOO_LARGE,	/* RSA above 8192 bits: refused to bound the work per request */
+	BANKD_KEY_EXPLICIT_CURVE, /* EC parameters spelled out: its certificate would not verify */
+	BANKD_KEY_RSA_EXPONENT	/* RSA public exponent other than 65537 */
+};
+
+/* What the caller read from a request's public key; bankd_rules_key judges it. */
+struct bankd_key_facts {
+	const char *base;	/* "RSA", "EC", or anything else */
+	int bits;		/* RSA: the modulus size */
+	const char *curve;	/* EC: OpenSSL's short name ("prime256v1", "secp384r1"), or NULL */
+	bool named_curve;	/* EC: the key names its curve (no explicit parameters) */
+	bool rsa_e_65537;	/* RSA: the public exponent is 65537 */
 };
 
 /* Days since 1970-01-01 (UTC) of a time. */
@@ -39,9 +50,8 @@ enum bankd_rule bankd_rules_user_window(bool issued, int64_t issued_day, int64_t
 /* The refusal in plain words (nothing for BANKD_RULE_OK). */
 void bankd_rules_explain(enum bankd_rule r, bool admin, int64_t start_day, char *buf, size_t len);
 
-/* Key algorithm and size: base is "RSA" or "EC", bits the RSA modulus size, curve the
- * curve's OpenSSL short name ("prime256v1", "secp384r1"). */
-enum bankd_key_rule bankd_rules_key(const char *base, int bits, const char *curve);
+/* Key policy: RSA 2048-8192 bits with e = 65537, or ECDSA on the named curve P-256 or P-384. */
+enum bankd_key_rule bankd_rules_key(const struct bankd_key_facts *k);
 const char *bankd_rules_key_explain(enum bankd_key_rule r);
 
 /* Identifiers: a contract ID is 1-20 digits; a user ID 1-32 of [A-Za-z0-9._-]; a company or
