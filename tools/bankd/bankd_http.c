@@ -101,6 +101,11 @@ void bankd_http_reply(struct bankd_req *r, int code, const char *ctype, const vo
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	evhttp_add_header(h, "Strict-Transport-Security", "max-age=31536000");
+	/* libevent leaves Content-Length out of HTTP/1.0 replies that close the connection; a 1.0
+	 * client could then not tell a truncated reply from a whole one. */
+	char len[24];
+	snprintf(len, sizeof len, "%zu", n);
+	evhttp_add_header(h, "Content-Length", len);
 	struct evbuffer *b = evbuffer_new();
 	if (b != NULL && n > 0)
 		evbuffer_add(b, body, n);
@@ -209,6 +214,18 @@ static void peer_of(struct bankd_req *r)
 		snprintf(r->peer_cn, sizeof r->peer_cn, "?");
 }
 
+/* libevent closes without a TLS close_notify, so a client cannot tell the end of a reply from a
+ * cut connection. The close callback runs before the bufferevent (and socket) is freed. */
+static void close_notify(struct evhttp_connection *c, void *arg)
+{
+	(void)arg;
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(c);
+	SSL *ssl = bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL;
+	if (ssl != NULL && SSL_is_init_finished(ssl) && !(SSL_get_shutdown(ssl) & SSL_SENT_SHUTDOWN))
+		(void)SSL_shutdown(ssl);
+	ERR_clear_error();
+}
+
 void bankd_http_dispatch(struct evhttp_request *req, void *arg)
 {
 	struct bankd_req r;
@@ -217,6 +234,8 @@ void bankd_http_dispatch(struct evhttp_request *req, void *arg)
 	r.srv = arg;
 	r.now = bankd_now();
 	no_delay(req);
+	if (evhttp_request_get_connection(req) != NULL)
+		evhttp_connection_set_closecb(evhttp_request_get_connection(req), close_notify, NULL);
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	r.path = uri != NULL && evhttp_uri_get_path(uri) != NULL ? evhttp_uri_get_path(uri) : "/";
 	peer_of(&r);
@@ -261,6 +280,8 @@ static struct bufferevent *ssl_bev(struct event_base *base, void *arg)
 	struct bufferevent *bev = bufferevent_openssl_socket_new(base, -1, ssl,
 								 BUFFEREVENT_SSL_ACCEPTING,
 								 BEV_OPT_CLOSE_ON_FREE);
+	/* Clients (curl among them) often close without close_notify: that ends the connection like
+	 * an EOF instead of an error. The server itself always sends one (close_notify()). */
 	if (bev != NULL)
 		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
 	return bev;
