@@ -58,10 +58,11 @@ EXTRA_DIST += tests/cli/test_cli_renew_steps.sh
 # parsing, Retry-After (C2).
 check_PROGRAMS += tests/cli/test_kinko_csr_est
 tests_cli_test_kinko_csr_est_SOURCES = tests/cli/test_kinko_csr_est.c \
-	tools/kinko/kinko_csr.c tools/kinko/kinko_est.c tools/kinko/kinko_refusal.c
+	tools/kinko/kinko_csr.c tools/kinko/kinko_est.c tools/kinko/kinko_refusal.c \
+	tools/kinko/kinko_signal.c tools/kinko/kinko_text.c
 tests_cli_test_kinko_csr_est_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(LIBCURL_CFLAGS) \
-	$(CMOCKA_CFLAGS) -I$(top_srcdir)/tools/kinko
-tests_cli_test_kinko_csr_est_LDADD = $(OPENSSL_LIBS) $(LIBCURL_LIBS) $(CMOCKA_LIBS)
+	$(JANSSON_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_srcdir)/tools/kinko
+tests_cli_test_kinko_csr_est_LDADD = $(OPENSSL_LIBS) $(LIBCURL_LIBS) $(JANSSON_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/cli/test_kinko_csr_est
 # What kinko asks and in which order: the token first (a numbered list on a terminal), bank
 # secrets and card digits of the wrong form asked again on a terminal (issue 9; a pty driver).
@@ -71,3 +72,7 @@ EXTRA_DIST += tests/cli/test_cli_ask.sh
 # logged on to the same bank; status/logoff find and name the session meant (issue 9).
 TESTS += tests/cli/test_cli_sessions.sh
 EXTRA_DIST += tests/cli/test_cli_sessions.sh
+# SIGINT/SIGTERM/SIGHUP during a pending enrollment: the new key removed, exit 128 + signal
+# (issue 10).
+TESTS += tests/cli/test_cli_signals.sh
+EXTRA_DIST += tests/cli/test_cli_signals.sh

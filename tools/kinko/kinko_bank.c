@@ -17,6 +17,8 @@
 
 #include "kinko_ask.h"
 #include "kinko_refusal.h"
+#include "kinko_signal.h"
+#include "kinko_text.h"
 
 #define REPLY_MAX (1024 * 1024) /* the bank's answers are small: more is not the bank */
 #define CARD_ROWS 5
@@ -76,14 +78,17 @@ int kinko_bank_ca_path(const char *bank_url, char *out, size_t len)
 struct reply {
 	char *buf;
 	size_t len;
+	bool too_big;
 };
 
 static size_t bank_write_cb(char *data, size_t size, size_t n, void *arg)
 {
 	struct reply *r = arg;
 	size_t add = size * n;
-	if (add > REPLY_MAX - r->len)
+	if (add > REPLY_MAX - r->len) {
+		r->too_big = true;
 		return 0;
+	}
 	/* Not realloc: the answer holds the session token, and no copy may stay behind. */
 	char *p = malloc(r->len + add + 1);
 	if (p == NULL)
@@ -101,9 +106,15 @@ static size_t bank_write_cb(char *data, size_t size, size_t n, void *arg)
 }
 
 /* A transport failure in the user's terms, by its cause: the token under the TLS error first. */
-static int bank_curl_error(const kinko_bank *b, CURLcode rc, const char *errbuf)
+static int bank_curl_error(const kinko_bank *b, CURLcode rc, const char *errbuf, bool too_big)
 {
 	const char *detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
+	if (rc == CURLE_ABORTED_BY_CALLBACK && kinko_signal_caught())
+		return kinko_signal_report(b->ctx);
+	if (too_big) {
+		kinko_err(b->ctx, detail, "the bank's answer is too long (over %d KiB)", REPLY_MAX / 1024);
+		return KINKO_EXIT_BANK;
+	}
 	int why = rc != CURLE_PEER_FAILED_VERIFICATION && rc != CURLE_SSL_CACERT_BADFILE && b->tls != NULL
 			  ? kinko_tls_token_failure(b->ctx, detail)
 			  : KINKO_EXIT_OK;
@@ -150,7 +161,7 @@ int bank_call(kinko_bank *b, const char *method, const char *path, json_t *body,
 	CURL *c = curl_easy_init();
 	if (c == NULL)
 		return KINKO_EXIT_FAIL;
-	struct reply r = { NULL, 0 };
+	struct reply r = { NULL, 0, false };
 	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
 	struct curl_slist *h2 = hdr ? curl_slist_append(hdr, "Accept: application/json") : NULL;
 	char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
@@ -180,7 +191,7 @@ int bank_call(kinko_bank *b, const char *method, const char *path, json_t *body,
 	}
 	e = curl_easy_perform(c);
 	if (e != CURLE_OK) {
-		rc = bank_curl_error(b, e, errbuf);
+		rc = bank_curl_error(b, e, errbuf, r.too_big);
 		goto out;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
@@ -194,6 +205,8 @@ int bank_call(kinko_bank *b, const char *method, const char *path, json_t *body,
 		kinko_err(b->ctx, d, "the bank's answer to %s is not understood", path);
 		goto out;
 	}
+	/* Whatever reads the answer from here on (the error, the status screen) prints it. */
+	kinko_text_clean_json(*out);
 	rc = KINKO_EXIT_OK;
 out:
 	if (text != NULL) {

@@ -430,7 +430,7 @@ static int admin_issue_revoke(kinko_ctx *ctx, bank_run *r, int issue, const char
 		json_t *s;
 		printf("Revoked the certificates of user %s:", id);
 		json_array_foreach(json_object_get(reply, "revoked"), i, s)
-			printf(" %s", json_string_value(s));
+			printf(" %s", json_is_string(s) ? json_string_value(s) : "-");
 		printf("\n");
 	}
 	json_decref(reply);

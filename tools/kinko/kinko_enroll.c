@@ -2,6 +2,7 @@
  * request signed there, EST at the bank, the certificate checked and written next to its key.
  * The token ends as it began whenever a step after the key generation fails. */
 #include "kinko_enroll.h"
+#include "kinko_signal.h"
 #include "kinko_ask.h"
 #include "kinko_bank.h"
 
@@ -400,5 +401,5 @@ int kinko_cmd_enroll(kinko_ctx *ctx, int argc, char **argv)
 	}
 	OPENSSL_cleanse(&cr, sizeof cr);
 	kinko_p11_close(ctx);
-	return rc;
+	return kinko_signal_exit_code(rc);
 }

@@ -3,6 +3,7 @@
  * key, the CA and the manual's CN rule, written next to its key, and every failure after the
  * generation undone so the token ends as it began. */
 #include "kinko_enroll.h"
+#include "kinko_signal.h"
 #include "kinko_csr.h"
 
 #include <pthread.h>
@@ -268,6 +269,11 @@ int kinko_enroll_issue(kinko_ctx *ctx, const kinko_enroll_job *job, kinko_keyobj
 	enroll_before before = { NULL, 0 };
 	memset(&k, 0, sizeof k);
 	memset(out, 0, sizeof *out);
+	/* From here a signal unwinds like any failure, removing the new key; the command then
+	 * exits 128 + the signal. Once the bank has issued the certificate it is kept with its
+	 * key (a second enrollment would be refused), so an interrupted run never leaves a key
+	 * without its certificate. */
+	kinko_signal_catch();
 	/* A key costs the token seconds: not for a bank that is not there or not the bank (enroll
 	 * asked before the secrets too; a second look costs a few milliseconds). */
 	int rc = kinko_est_reach(ctx, job->est->bank_url, job->est->cacert);
@@ -282,7 +288,7 @@ int kinko_enroll_issue(kinko_ctx *ctx, const kinko_enroll_job *job, kinko_keyobj
 		kinko_keyobj_free(before.objs, before.n);
 		return rc;
 	}
-	rc = enroll_certify(ctx, job, &k, &cert, cn, cn_cap);
+	rc = kinko_signal_caught() ? kinko_signal_report(ctx) : enroll_certify(ctx, job, &k, &cert, cn, cn_cap);
 	if (rc == KINKO_EXIT_OK) {
 		snprintf(label, sizeof label, "kinko %s", cn);
 		rc = kinko_p11_write_cert(ctx, &k, cert, label);

@@ -3,6 +3,8 @@
 #include "kinko_est.h"
 #include "kinko_csr.h"
 #include "kinko_refusal.h"
+#include "kinko_signal.h"
+#include "kinko_text.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -60,6 +62,9 @@ long kinko_est_retry_after(const char *v, size_t n)
 		return -1;
 	memcpy(buf, v, n);
 	buf[n] = '\0';
+	/* A negative delay is nonsense, not "now and again at once": the minimum wait. */
+	if (buf[0] == '-' && n > 1 && strspn(buf + 1, "0123456789") == n - 1)
+		return 0;
 	if (strspn(buf, "0123456789") == n) {
 		unsigned long s = n <= 9 ? strtoul(buf, NULL, 10) : 86400UL;
 		return s > 86400UL ? 86400L : (long)s;
@@ -213,9 +218,16 @@ static long est_post(kinko_ctx *ctx, const kinko_est_req *r, const char *url, co
 	return status;
 }
 
-static int est_transfer_error(kinko_ctx *ctx, const kinko_est_req *r, CURLcode cc, const char *errbuf)
+static int est_transfer_error(kinko_ctx *ctx, const kinko_est_req *r, CURLcode cc, const char *errbuf,
+			      const est_answer *a)
 {
 	const char *detail = errbuf[0] ? errbuf : curl_easy_strerror(cc);
+	if (cc == CURLE_ABORTED_BY_CALLBACK && kinko_signal_caught())
+		return kinko_signal_report(ctx);
+	if (a->too_big) {
+		kinko_err(ctx, detail, "the bank's answer is too long (over %d KiB)", EST_BODY_MAX / 1024);
+		return KINKO_EXIT_BANK;
+	}
 	/* By cause: a token pulled out under the TLS handshake is the token's failure. */
 	int why = r->tls != NULL && cc != CURLE_PEER_FAILED_VERIFICATION && cc != CURLE_SSL_CACERT_BADFILE &&
 			  cc != CURLE_SSL_ENGINE_INITFAILED
@@ -237,7 +249,7 @@ static int est_transfer_error(kinko_ctx *ctx, const kinko_est_req *r, CURLcode c
 		kinko_err(ctx, detail, "out of memory");
 		return KINKO_EXIT_FAIL;
 	case CURLE_WRITE_ERROR:
-		kinko_err(ctx, detail, "the bank's answer is too long or could not be stored");
+		kinko_err(ctx, detail, "the bank's answer could not be stored");
 		return KINKO_EXIT_FAIL;
 	default:
 		kinko_err(ctx, detail, "cannot reach the bank at %s", r->bank_url);
@@ -267,7 +279,7 @@ int kinko_est_reach(kinko_ctx *ctx, const char *bank_url, const char *cacert)
 		curl_easy_setopt(curl, CURLOPT_TIMEOUT, EST_CONNECT_TIMEOUT_SECONDS);
 		curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, EST_CONNECT_TIMEOUT_SECONDS);
 		CURLcode cc = curl_easy_perform(curl);
-		rc = cc == CURLE_OK ? KINKO_EXIT_OK : est_transfer_error(ctx, &r, cc, errbuf);
+		rc = cc == CURLE_OK ? KINKO_EXIT_OK : est_transfer_error(ctx, &r, cc, errbuf, &a);
 	}
 	curl_easy_cleanup(curl);
 	free(a.body);
@@ -278,11 +290,7 @@ int kinko_est_reach(kinko_ctx *ctx, const char *bank_url, const char *cacert)
 /* The bank's own words (text/plain), on one line and without control characters. */
 static void est_reason(const est_answer *a, char *out, size_t cap)
 {
-	size_t j = 0;
-	for (size_t i = 0; a->body != NULL && i < a->len && j + 1 < cap; i++) {
-		unsigned char c = (unsigned char)a->body[i];
-		out[j++] = (c == '\n' || c == '\r' || c == '\t') ? ' ' : (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-	}
+	size_t j = kinko_text_clean(a->body, a->body != NULL ? a->len : 0, out, cap);
 	while (j > 0 && out[j - 1] == ' ')
 		j--;
 	out[j] = '\0';
@@ -328,10 +336,14 @@ int kinko_est_enroll(kinko_ctx *ctx, const kinko_est_req *r, X509_REQ *req, X509
 	time_t deadline = time(NULL) + (r->max_wait > 0 ? r->max_wait : 0);
 	for (;;) {
 		CURLcode cc;
+		if (kinko_signal_caught()) {
+			rc = kinko_signal_report(ctx);
+			break;
+		}
 		est_answer_reset(&a);
 		long status = est_post(ctx, r, url, body, h, &a, &cc, errbuf);
 		if (status == 0) {
-			rc = est_transfer_error(ctx, r, cc, errbuf);
+			rc = est_transfer_error(ctx, r, cc, errbuf, &a);
 			break;
 		}
 		est_reason(&a, reason, sizeof reason);
@@ -361,7 +373,7 @@ int kinko_est_enroll(kinko_ctx *ctx, const kinko_est_req *r, X509_REQ *req, X509
 		long wait = kinko_est_next_wait(a.retry_after, (long)(deadline - now));
 		kinko_progress(ctx, "waiting for the bank's approval (%s); asking again in %ld s\n", reason,
 			       wait);
-		sleep((unsigned int)wait);
+		(void)kinko_signal_sleep(wait);  /* a signal is seen at the top of the loop */
 	}
 out:
 	if (h != NULL)

@@ -4,6 +4,7 @@
  * (on kinko's token: the logon slot 9A, where Windows' and macOS's PIV support look). */
 #include "kinko_ask.h"
 #include "kinko_enroll.h"
+#include "kinko_signal.h"
 #include "kinko_bank.h"
 #include "kinko_tls.h"
 
@@ -198,5 +199,5 @@ int kinko_cmd_renew(kinko_ctx *ctx, int argc, char **argv)
 		rc = renew_with(ctx, &o, cur);
 	kinko_keyobj_free(objs, n);
 	kinko_p11_close(ctx);
-	return rc;
+	return kinko_signal_exit_code(rc);
 }

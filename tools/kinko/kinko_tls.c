@@ -7,6 +7,7 @@
  * would end kinko_p11's sessions too. So the libp11 context is loaded once per process and torn
  * down only at exit, after everything else. */
 #include "kinko_tls.h"
+#include "kinko_signal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,6 +201,10 @@ int kinko_tls_setup(const kinko_ctx *ctx, kinko_tls *t, CURL *curl, const char *
 		SET(CURLOPT_SSL_SESSIONID_CACHE, 0L);
 	}
 #undef SET
+	/* Every transfer with the bank ends early on SIGINT/SIGTERM/SIGHUP once enroll or renew
+	 * catches them (kinko_signal.c): the caller then cleans up as after any failure. */
+	if (rc == CURLE_OK)
+		kinko_signal_curl(curl);
 	if (rc != CURLE_OK) {
 		kinko_err(ctx, curl_easy_strerror(rc), "cannot set up TLS");
 		return KINKO_EXIT_FAIL;

@@ -13,7 +13,8 @@ kinko_SOURCES = \
 	tools/kinko/kinko_enroll.c tools/kinko/kinko_enroll_key.c tools/kinko/kinko_renew.c tools/kinko/kinko_enroll.h \
 	tools/kinko/kinko_tls.c tools/kinko/kinko_tls.h \
 	tools/kinko/kinko_bank.c tools/kinko/kinko_bank.h tools/kinko/kinko_bank_int.h \
-	tools/kinko/kinko_bank_cmd.c tools/kinko/kinko_bank_session.c tools/kinko/kinko_bank_help.c
+	tools/kinko/kinko_bank_cmd.c tools/kinko/kinko_bank_session.c tools/kinko/kinko_bank_help.c \
+	tools/kinko/kinko_signal.c tools/kinko/kinko_signal.h tools/kinko/kinko_text.c tools/kinko/kinko_text.h
 kinko_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(LIBCURL_CFLAGS) $(JANSSON_CFLAGS) $(LIBP11_CFLAGS) \
 	-DKINKO_DEFAULT_MODULE='"$(pkcs11libdir)/libkinko-pkcs11.so"' -DKINKO_SYSCONFDIR='"$(sysconfdir)"'
 kinko_LDADD = $(OPENSSL_LIBS) $(P11KIT_LIBS) $(LIBCURL_LIBS) $(JANSSON_LIBS) $(LIBP11_LIBS)

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# SIGINT, SIGTERM and SIGHUP while `kinko enroll` waits on the bank's 202 (a contract with
+# --approval manual): kinko removes the new key, as after any failure, and exits 128 + the
+# signal (130, 143, 129); the token's objects are as before. On kinko's module + emulator and
+# on SoftHSM2.
+. "$(dirname "$0")/cli_lib.sh"
+
+need pkcs11-tool
+CHECKS=9
+plan $((CHECKS * 2))
+
+bank_new main
+bank_start main
+URL=$(bank_url main)
+CA=$(bank_ca main)
+
+# interrupt NAME SIGNAL CONTRACT: start the enrollment, wait for kinko to wait on the bank,
+# send the signal, wait for kinko to end; RC and $T/out as run() leaves them.
+interrupt() {
+	local name="$1" sig="$2" c="$3" pid _
+	secrets_write "$T/s-$name" "token_pin=$TOKEN_PIN" "contract_pin=$CONTRACT_PIN" \
+		"contract_confirmation_pin=$CONTRACT_CONF_PIN"
+	# A script's background job starts with SIGINT ignored: give kinko the default back.
+	env --default-signal=INT,TERM,HUP "$KINKO" --module "$MODULE" --token "${TOK_URI[$name]}" \
+		--secrets-file "$T/s-$name" enroll --bank "$URL" --cacert "$CA" --admin --contract-id "$c" \
+		--max-wait 60 >"$T/stdout" 2>"$T/stderr" &
+	pid=$!
+	for _ in $(seq 300); do
+		grep -q "waiting for the bank's approval" "$T/stderr" && break
+		sleep 0.1
+	done
+	sleep 0.5  # into the wait between two tries
+	kill -s "$sig" "$pid"
+	# A kinko that does not end is a failure, not a hung test.
+	for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid"
+	RC=$?
+	cat "$T/stdout" "$T/stderr" >"$T/out"
+}
+
+backend_checks() {
+	local b="$1" p="$2" n=0 sig want
+	tokens_backend "$b"
+	token_new "$b-s"
+	for sig in INT TERM HUP; do
+		n=$((n + 1))
+		case $sig in INT) want=130 ;; TERM) want=143 ;; HUP) want=129 ;; esac
+		bank_contract main "${p}00000000$n" "" manual
+		token_objects "$b-s" >"$T/before"
+		interrupt "$b-s" "$sig" "${p}00000000$n"
+		check_rc_out "$b: SIG$sig while the enrollment is pending exits $want" "$want" "interrupted (SIG$sig)"
+		check_out "$b: SIG$sig: the new key is removed as after any failure" "the new key was removed from the token"
+		token_objects "$b-s" >"$T/after"
+		check_same "$b: SIG$sig: the token's objects are as before" "$T/before" "$T/after"
+	done
+}
+
+if [ "${KINKO_SANITIZED:-0}" = 1 ]; then
+	for _ in $(seq "$CHECKS"); do skip "kinko: signal checks" "sanitizer build: pkcs11-tool cannot load the module"; done
+else
+	backend_checks kinko 7
+fi
+if [ -n "$SOFTHSM_P11" ] && command -v softhsm2-util >/dev/null 2>&1; then
+	backend_checks softhsm 8
+else
+	for _ in $(seq "$CHECKS"); do skip "softhsm: signal checks" "SoftHSM2 not installed"; done
+fi
