@@ -65,12 +65,12 @@ echo "== fuzzers, ${FUZZ_SECONDS}s each"
 fz="$out/fuzz"
 rm -rf "$fz"; mkdir -p "$fz"
 if (cd "$fz" && "$top/configure" -q --enable-fuzzers CC=clang >configure.out 2>&1 &&
-	make -j"$(nproc)" fuzz/fuzz_tlv fuzz/fuzz_apdu_dispatch fuzz/fuzz_module_parse >build.out 2>&1); then
-	for t in fuzz_tlv fuzz_apdu_dispatch fuzz_module_parse; do
+	make -j"$(nproc)" fuzz/fuzz_tlv fuzz/fuzz_apdu_dispatch fuzz/fuzz_module_parse fuzz/fuzz_bankd_request fuzz/fuzz_bankd_api >build.out 2>&1); then
+	for t in fuzz_tlv fuzz_apdu_dispatch fuzz_module_parse fuzz_bankd_request fuzz_bankd_api; do
 		corpus="$fz/corpus-$t"; mkdir -p "$corpus"
 		seeds="$top/fuzz/corpus/${t#fuzz_}"
 		[ -d "$seeds" ] || seeds=""
-		if (cd "$fz" && "./fuzz/$t" -max_total_time="$FUZZ_SECONDS" -print_final_stats=0 \
+		if (cd "$fz" && "./fuzz/$t" -max_total_time="$FUZZ_SECONDS" -print_final_stats=0 -close_fd_mask=2 \
 			"$corpus" $seeds >"$t.out" 2>&1); then
 			echo "PASS: $t ($(grep -Eo 'Done [0-9]+ runs' "$fz/$t.out" | tail -1))"
 			passed=$((passed + 1))

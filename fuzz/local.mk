@@ -2,6 +2,19 @@
 if FUZZERS
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined
 noinst_PROGRAMS += fuzz/fuzz_tlv fuzz/fuzz_apdu_dispatch fuzz/fuzz_module_parse
+# kinko-bankd: raw HTTP through libevent to the router (request), and the handlers behind a
+# client certificate (api); both over a temporary bank (fuzz_bankd_bank.c).
+noinst_PROGRAMS += fuzz/fuzz_bankd_request fuzz/fuzz_bankd_api
+FUZZ_BANKD_CFLAGS = $(BANKD_CFLAGS) -I$(top_srcdir)/tools/bankd $(FUZZ_FLAGS)
+FUZZ_BANKD_LIBS = $(BANKD_LIBS)
+fuzz_fuzz_bankd_request_SOURCES = fuzz/fuzz_bankd_request.c fuzz/fuzz_bankd_bank.c fuzz/fuzz_bankd_bank.h
+fuzz_fuzz_bankd_request_CFLAGS = $(FUZZ_BANKD_CFLAGS)
+fuzz_fuzz_bankd_request_LDFLAGS = $(FUZZ_FLAGS)
+fuzz_fuzz_bankd_request_LDADD = $(FUZZ_BANKD_LIBS)
+fuzz_fuzz_bankd_api_SOURCES = fuzz/fuzz_bankd_api.c fuzz/fuzz_bankd_bank.c fuzz/fuzz_bankd_bank.h
+fuzz_fuzz_bankd_api_CFLAGS = $(FUZZ_BANKD_CFLAGS)
+fuzz_fuzz_bankd_api_LDFLAGS = $(FUZZ_FLAGS)
+fuzz_fuzz_bankd_api_LDADD = $(FUZZ_BANKD_LIBS)
 fuzz_fuzz_tlv_SOURCES = fuzz/fuzz_tlv.c
 fuzz_fuzz_tlv_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 fuzz_fuzz_tlv_LDFLAGS = $(FUZZ_FLAGS)
@@ -17,4 +30,6 @@ fuzz_fuzz_module_parse_LDADD = pkcs11/libkinkoparse.la pkcs11/libkinkodrv.la \
 	common/libkinkocommon.la $(OPENSSL_LIBS)
 else
 EXTRA_DIST += fuzz/fuzz_tlv.c fuzz/fuzz_apdu_dispatch.c fuzz/fuzz_module_parse.c
+EXTRA_DIST += fuzz/fuzz_bankd_request.c fuzz/fuzz_bankd_api.c fuzz/fuzz_bankd_bank.c \
+	fuzz/fuzz_bankd_bank.h
 endif
