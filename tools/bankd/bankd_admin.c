@@ -128,51 +128,27 @@ static void issue_to(struct bankd_req *r, const struct bankd_user *u)
 					  "window_last_day", last));
 }
 
-struct revoke_ctx {
-	struct bankd_server *srv;
-	json_t *serials;
-	time_t now;
-	int failed;
-};
-
-static int revoke_one(const struct bankd_cert *c, void *arg)
+static void append_serial(const struct bankd_cert *c, void *serials)
 {
-	struct revoke_ctx *x = arg;
-	if (strcmp(c->status, "revoked") == 0 || c->not_after <= (int64_t)x->now)
-		return 0;
-	if (json_array_append_new(x->serials, json_string(c->serial)) != 0) {
-		x->failed = 1;
-		return -1;
-	}
-	return 0;
+	(void)json_array_append_new(serials, json_string(c->serial));
 }
 
+/* The same path as the staff's contract revoke: bankd_est_revoke_id. */
 static void revoke_from(struct bankd_req *r, const struct bankd_user *u)
 {
-	struct revoke_ctx x = { r->srv, json_array(), r->now, 0 };
-	/* Collect first, then revoke: no writes while the query is open. */
-	if (x.serials == NULL ||
-	    bankd_db_cert_each(r->srv->db, u->contract_id, u->user_id, revoke_one, &x) != BANKD_DB_OK ||
-	    x.failed) {
-		json_decref(x.serials);
-		bankd_http_json_error(r, 500, "internal error");
+	json_t *serials = json_array();
+	int n = serials == NULL ? -1
+				: bankd_est_revoke_id(r->srv, u->contract_id, u->user_id, REASON_UNSPECIFIED,
+						      r->now, append_serial, serials);
+	if (n <= 0) {
+		json_decref(serials);
+		if (n == 0)
+			bankd_http_json_error(r, 409, "this user has no valid certificate to revoke");
+		else
+			bankd_http_json_error(r, 500, "internal error");
 		return;
 	}
-	if (json_array_size(x.serials) == 0) {
-		json_decref(x.serials);
-		bankd_http_json_error(r, 409, "this user has no valid certificate to revoke");
-		return;
-	}
-	for (size_t i = 0; i < json_array_size(x.serials); i++)
-		if (bankd_est_revoke(r->srv, json_string_value(json_array_get(x.serials, i)),
-				     REASON_UNSPECIFIED, r->now) != 0)
-			x.failed = 1;
-	if (x.failed || bankd_db_session_delete_id(r->srv->db, u->contract_id, u->user_id) == BANKD_DB_ERR) {
-		json_decref(x.serials);
-		bankd_http_json_error(r, 500, "internal error");
-		return;
-	}
-	bankd_http_json(r, 200, json_pack("{s:s,s:o}", "user_id", u->user_id, "revoked", x.serials));
+	bankd_http_json(r, 200, json_pack("{s:s,s:o}", "user_id", u->user_id, "revoked", serials));
 }
 
 void bankd_admin_user_op(struct bankd_req *r)

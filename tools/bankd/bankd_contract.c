@@ -1,7 +1,8 @@
-/* contract add / list / show / unlock / approve. Secrets come from a file or a no-echo prompt,
- * never from argv; the customer card is printed once, at add. */
+/* contract add / list / show / unlock / approve / revoke. Secrets come from a file or a no-echo
+ * prompt, never from argv; the customer card is printed once, at add. */
 #include "bankd_contract.h"
 #include "bankd_db.h"
+#include "bankd_est.h"
 #include "bankd_rules.h"
 #include "bankd_secret.h"
 #include "bankd_util.h"
@@ -362,4 +363,141 @@ int bankd_contract_approve(const char *dir, const char *id)
 		fprintf(stderr, "kinko-bankd: no contract %s\n", id);
 	return rc == BANKD_DB_OK ? BANKD_EXIT_OK : rc == BANKD_DB_NONE ? BANKD_EXIT_NOTFOUND
 								       : BANKD_EXIT_FAIL;
+}
+
+/* The CRL reasons staff may give (RFC 5280, 5.3.1). */
+static const struct {
+	const char *name;
+	int code;
+} crl_reasons[] = {
+	{ "unspecified", 0 },
+	{ "keyCompromise", 1 },
+	{ "superseded", 4 },
+	{ "cessationOfOperation", 5 },
+};
+/* Staff revoke a certificate that cannot be used (stuck) with no suspicion on its key: the
+ * certificate is "no longer needed for the purpose for which it was issued". */
+#define DEFAULT_REASON "cessationOfOperation"
+
+static int reason_code(const char *name)
+{
+	for (size_t i = 0; i < sizeof crl_reasons / sizeof crl_reasons[0]; i++)
+		if (strcmp(name, crl_reasons[i].name) == 0)
+			return crl_reasons[i].code;
+	return -1;
+}
+
+struct revoke_out {
+	const char *who;
+	const char *reason;
+};
+
+static void print_revoked(const struct bankd_cert *c, void *arg)
+{
+	const struct revoke_out *o = arg;
+	printf("revoked certificate %s of %s (CRL reason %s)\n", c->serial, o->who, o->reason);
+}
+
+/* Whether and until when the holder may enroll again: the 80-day rules still apply. */
+static void print_window(const struct bankd_contract *c, const struct bankd_user *u, int64_t today)
+{
+	char start[16], last[16];
+	int64_t start_day = u != NULL ? u->issued_day : c->applied_day;
+	enum bankd_rule rule = u != NULL ? bankd_rules_user_window(u->issued, u->issued_day, today)
+					 : bankd_rules_admin_window(c->applied_day, today);
+	bankd_rules_day_format(start_day, start, sizeof start);
+	bankd_rules_day_format(bankd_rules_last_day(start_day), last, sizeof last);
+	char holder[BANKD_ID_MAX + 16] = "the admin";
+	if (u != NULL)
+		snprintf(holder, sizeof holder, "user %s", u->user_id);
+	const char *from = u != NULL ? "the admin's issuance on" : "the application date";
+	switch (rule) {
+	case BANKD_RULE_OK:
+	case BANKD_RULE_NOT_YET:
+		printf("%s may enroll again until %s (day 80 after %s %s)\n", holder, last, from, start);
+		break;
+	case BANKD_RULE_WINDOW_OVER:
+		printf("%s cannot enroll again: the 80-day window after %s %s ended on %s%s\n", holder,
+		       from, start, last, u != NULL ? "; the admin may issue to the user again" : "");
+		break;
+	case BANKD_RULE_NOT_ISSUED:
+		printf("%s cannot enroll again until the admin issues a certificate to the user\n", holder);
+		break;
+	}
+}
+
+static int revoke_in(struct bankd_db *db, const char *dir, const struct bankd_contract *c,
+		     const struct bankd_user *u, const char *reason)
+{
+	char who[256];
+	if (u != NULL)
+		snprintf(who, sizeof who, "user %s of contract %s", u->user_id, c->id);
+	else
+		snprintf(who, sizeof who, "the admin of contract %s", c->id);
+	struct bankd_server srv;
+	memset(&srv, 0, sizeof srv);
+	srv.db = db;
+	if (bankd_ca_load(dir, &srv.ca) != 0)
+		return BANKD_EXIT_FAIL;
+	time_t now = bankd_now();
+	struct revoke_out o = { who, reason };
+	int n = bankd_est_revoke_id(&srv, c->id, u != NULL ? u->user_id : "", reason_code(reason), now,
+				    print_revoked, &o);
+	bankd_ca_free(&srv.ca);
+	if (n < 0) {
+		fprintf(stderr, "kinko-bankd: %s: the database could not be updated; nothing was revoked\n",
+			who);
+		return BANKD_EXIT_FAIL;
+	}
+	if (n == 0) {
+		fprintf(stderr, "kinko-bankd: %s has no valid certificate to revoke\n", who);
+		return BANKD_EXIT_NOTFOUND;
+	}
+	if (u != NULL)
+		printf("ended user %s's sessions and published a new CRL\n", u->user_id);
+	else
+		printf("ended the admin's sessions and published a new CRL\n");
+	print_window(c, u, bankd_rules_day(now));
+	return BANKD_EXIT_OK;
+}
+
+int bankd_contract_revoke(const char *dir, const char *id, const char *user_id, const char *reason)
+{
+	if (reason == NULL)
+		reason = DEFAULT_REASON;
+	if (reason_code(reason) < 0) {
+		fprintf(stderr, "kinko-bankd: --reason is keyCompromise, superseded, cessationOfOperation "
+			"or unspecified\n");
+		return BANKD_EXIT_USAGE;
+	}
+	if (!bankd_rules_contract_id_ok(id) || (user_id != NULL && !bankd_rules_user_id_ok(user_id))) {
+		fprintf(stderr, "kinko-bankd: --contract-id is 1-20 digits; --user-id 1-32 of "
+			"A-Z a-z 0-9 . _ -\n");
+		return BANKD_EXIT_USAGE;
+	}
+	if (bankd_now_check() != 0) {
+		fprintf(stderr, "kinko-bankd: KINKO_BANKD_NOW must be epoch seconds or YYYY-MM-DD\n");
+		return BANKD_EXIT_USAGE;
+	}
+	struct bankd_db *db;
+	if (bankd_contract_open_db(dir, &db) != 0)
+		return BANKD_EXIT_FAIL;
+	struct bankd_contract c;
+	struct bankd_user u;
+	memset(&u, 0, sizeof u);
+	int rc = bankd_db_contract_get(db, id, &c);
+	if (rc == BANKD_DB_NONE)
+		fprintf(stderr, "kinko-bankd: no contract %s\n", id);
+	if (rc == BANKD_DB_OK && user_id != NULL) {
+		rc = bankd_db_user_get(db, id, user_id, &u);
+		if (rc == BANKD_DB_NONE)
+			fprintf(stderr, "kinko-bankd: no user %s in contract %s\n", user_id, id);
+	}
+	int ret = rc == BANKD_DB_NONE ? BANKD_EXIT_NOTFOUND : BANKD_EXIT_FAIL;
+	if (rc == BANKD_DB_OK)
+		ret = revoke_in(db, dir, &c, user_id != NULL ? &u : NULL, reason);
+	OPENSSL_cleanse(&c, sizeof c);
+	OPENSSL_cleanse(&u, sizeof u);
+	bankd_db_close(db);
+	return ret;
 }

@@ -14,5 +14,9 @@ int bankd_contract_show(const char *dir, const char *id);
 /* Clears the wrong-PIN count of the contract (user_id NULL) or of one user. */
 int bankd_contract_unlock(const char *dir, const char *id, const char *user_id);
 int bankd_contract_approve(const char *dir, const char *id);
+/* Revokes the valid certificates of the contract's admin (user_id NULL) or of one user with a
+ * CRL reason (RFC 5280 name; NULL: cessationOfOperation), publishes the CRL, ends the holder's
+ * sessions and says whether the holder may enroll again. */
+int bankd_contract_revoke(const char *dir, const char *id, const char *user_id, const char *reason);
 
 #endif

@@ -372,6 +372,54 @@ int bankd_est_revoke(struct bankd_server *srv, const char *serial, int reason, t
 	return bankd_est_crl_refresh(srv, now, 1);
 }
 
+struct valid_list {
+	struct bankd_cert *v;
+	size_t n, cap;
+	int64_t now;
+};
+
+static int collect_valid(const struct bankd_cert *c, void *arg)
+{
+	struct valid_list *l = arg;
+	if (strcmp(c->status, "revoked") == 0 || c->not_after <= l->now)
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 4;
+		struct bankd_cert *v = realloc(l->v, cap * sizeof *v);
+		if (v == NULL)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *c;
+	return 0;
+}
+
+int bankd_est_revoke_id(struct bankd_server *srv, const char *contract_id, const char *user_id,
+			int reason, time_t now, bankd_est_revoked_cb cb, void *arg)
+{
+	struct valid_list l = { NULL, 0, 0, (int64_t)now };
+	if (bankd_db_begin(srv->db) != 0)
+		return -1;
+	/* Collected first: no writes while the query is open. */
+	int ok = bankd_db_cert_each(srv->db, contract_id, user_id, collect_valid, &l) == BANKD_DB_OK;
+	for (size_t i = 0; ok && i < l.n; i++)
+		ok = bankd_db_cert_status(srv->db, l.v[i].serial, "revoked", (int64_t)now, reason) ==
+		     BANKD_DB_OK;
+	if (ok && l.n > 0)
+		ok = bankd_est_crl_refresh(srv, now, 1) == 0 &&
+		     bankd_db_session_delete_id(srv->db, contract_id, user_id) != BANKD_DB_ERR;
+	if (ok)
+		ok = bankd_db_commit(srv->db) == 0;
+	if (!ok)
+		bankd_db_rollback(srv->db);
+	for (size_t i = 0; ok && cb != NULL && i < l.n; i++)
+		cb(&l.v[i], arg);
+	size_t n = l.n;
+	free(l.v);
+	return ok ? (int)n : -1;
+}
+
 void bankd_est_crl(struct bankd_req *r)
 {
 	int64_t number, this_update;

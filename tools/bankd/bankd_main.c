@@ -9,11 +9,13 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_NAMES 16
+#define O_MAXCONN 0x100 /* serve --max-connections */
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -29,7 +31,9 @@ static const char usage[] =
 	"  kinko-bankd contract show --dir DIR --contract-id A\n"
 	"  kinko-bankd contract unlock --dir DIR --contract-id A [--user-id N]\n"
 	"  kinko-bankd contract approve --dir DIR --contract-id A\n"
+	"  kinko-bankd contract revoke --dir DIR --contract-id A [--user-id N] [--reason R]\n"
 	"  kinko-bankd serve --dir DIR --listen HOST:PORT [--port-file F] [--public-url URL]\n"
+	"                    [--max-connections N]\n"
 	"  kinko-bankd --version\n"
 	"\n"
 	"init creates DIR/ca.key, ca.crt (the bank's CA, P-256 by default), server.key, server.crt\n"
@@ -43,11 +47,17 @@ static const char usage[] =
 	"contract unlock sets the failure counter of the contract (or of --user-id) to 0 and\n"
 	"says what it was.\n"
 	"--approval manual: the admin's first enrollment answers 202 until `contract approve`.\n"
+	"contract revoke revokes the valid certificates of the admin (or of --user-id) with the\n"
+	"CRL reason R (cessationOfOperation by default, or keyCompromise, superseded,\n"
+	"unspecified), publishes the CRL, ends their sessions and says whether they may enroll\n"
+	"again: the 80-day windows still apply. For a certificate the holder cannot use.\n"
 	"\n"
 	"serve: HTTPS by libevent 2.1 evhttp over OpenSSL (TLS 1.2+ only; libevent parses HTTP),\n"
 	"state in DIR/bank.db (SQLite, WAL), PINs as scrypt hashes (N=16384, r=8, p=1, salted).\n"
 	"serve runs in the foreground (one log line per request on stderr, no secrets; SIGTERM or\n"
 	"SIGINT stop it). --listen HOST:0 picks a free port; --port-file writes the port used.\n"
+	"--max-connections N caps open connections (default: the open-file limit minus 32);\n"
+	"more wait in the kernel's queue. Out of file descriptors, accepting pauses 200 ms.\n"
 	"Certificates name the CRL at PUBLIC-URL/crl (default https://SERVER-NAME:PORT/crl).\n"
 	"\n"
 	"Endpoints: GET /.well-known/est/cacerts; POST /.well-known/est/simpleenroll (base64 DER\n"
@@ -70,10 +80,11 @@ static const char usage[] =
 	"KINKO_BANKD_NOW=epoch-seconds|YYYY-MM-DD (TESTS ONLY) replaces the bank's clock.\n"
 	"\n"
 	"Exit codes: 0 success; 1 failure (I/O, database, crypto, cannot listen); 2 usage;\n"
-	"3 no such contract or user; 4 the bank or the contract already exists.\n";
+	"3 no such contract or user (revoke: or no valid certificate); 4 the bank or the contract\n"
+	"already exists.\n";
 
 enum { O_DIR = 1, O_CODE, O_NAME, O_CAKEY, O_SERVER, O_COMPANY, O_ID, O_APPLIED, O_SECRETS,
-       O_APPROVAL, O_USER, O_LISTEN, O_PORTFILE, O_URL, O_HELP };
+       O_APPROVAL, O_USER, O_LISTEN, O_PORTFILE, O_URL, O_REASON, O_HELP };
 
 static const struct option options[] = {
 	{ "dir", required_argument, NULL, O_DIR },
@@ -90,15 +101,18 @@ static const struct option options[] = {
 	{ "listen", required_argument, NULL, O_LISTEN },
 	{ "port-file", required_argument, NULL, O_PORTFILE },
 	{ "public-url", required_argument, NULL, O_URL },
+	{ "reason", required_argument, NULL, O_REASON },
+	{ "max-connections", required_argument, NULL, O_MAXCONN },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
 
 struct args {
 	const char *dir, *code, *name, *cakey, *company, *id, *applied, *secrets, *approval, *user,
-		*listen, *port_file, *url;
+		*listen, *port_file, *url, *reason;
 	const char *names[MAX_NAMES];
 	size_t n_names;
+	const char *max_connections;
 };
 
 static int parse(int argc, char **argv, struct args *a)
@@ -127,6 +141,8 @@ static int parse(int argc, char **argv, struct args *a)
 		case O_LISTEN: a->listen = optarg; break;
 		case O_PORTFILE: a->port_file = optarg; break;
 		case O_URL: a->url = optarg; break;
+		case O_REASON: a->reason = optarg; break;
+		case O_MAXCONN: a->max_connections = optarg; break;
 		case O_HELP: fputs(usage, stdout); return 1;
 		default: return -1;
 		}
@@ -217,6 +233,8 @@ static int cmd_contract(const char *sub, const struct args *a)
 		return bankd_contract_unlock(a->dir, a->id, a->user);
 	if (strcmp(sub, "approve") == 0)
 		return bankd_contract_approve(a->dir, a->id);
+	if (strcmp(sub, "revoke") == 0)
+		return bankd_contract_revoke(a->dir, a->id, a->user, a->reason);
 	fprintf(stderr, "kinko-bankd: unknown contract command %s\n", sub);
 	return BANKD_EXIT_USAGE;
 }
@@ -257,7 +275,17 @@ int main(int argc, char **argv)
 			fprintf(stderr, "kinko-bankd: serve needs --listen HOST:PORT\n");
 			return BANKD_EXIT_USAGE;
 		}
-		struct bankd_serve_opts o = { a.dir, a.listen, a.port_file, a.url };
+		struct bankd_serve_opts o = { a.dir, a.listen, a.port_file, a.url, 0 };
+		if (a.max_connections != NULL) {
+			char *end;
+			unsigned long n = strtoul(a.max_connections, &end, 10);
+			if (*a.max_connections < '1' || *a.max_connections > '9' || *end != '\0' ||
+			    n > 1048576) {
+				fprintf(stderr, "kinko-bankd: --max-connections wants 1 to 1048576\n");
+				return BANKD_EXIT_USAGE;
+			}
+			o.max_connections = n;
+		}
 		return bankd_http_serve(&o);
 	}
 	fputs(usage, stderr);
