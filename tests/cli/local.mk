@@ -76,3 +76,7 @@ EXTRA_DIST += tests/cli/test_cli_sessions.sh
 # (issue 10).
 TESTS += tests/cli/test_cli_signals.sh
 EXTRA_DIST += tests/cli/test_cli_signals.sh
+# A hostile bank (fake_bank.py): its texts reach the terminal without control characters; a
+# 2 MiB answer is "too long", exit 4 (issue 10).
+TESTS += tests/cli/test_cli_hostile_bank.sh
+EXTRA_DIST += tests/cli/test_cli_hostile_bank.sh tests/cli/fake_bank.py

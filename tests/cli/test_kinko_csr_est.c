@@ -21,6 +21,7 @@
 #include "kinko_csr.h"
 #include "kinko_est.h"
 #include "kinko_refusal.h"
+#include "kinko_text.h"
 
 /* --- doubles of the layers kinko_csr.c and kinko_est.c call --- */
 static EVP_PKEY *token_key;   /* the "token's" private key */
@@ -331,7 +332,7 @@ static void est_retry_after_takes_seconds_or_an_http_date(void **state)
 	assert_int_equal(kinko_est_retry_after(" 60\r\n", 5), 60);
 	assert_int_equal(kinko_est_retry_after("0", 1), 0);
 	assert_int_equal(kinko_est_retry_after("99999999999", 11), 86400);
-	assert_int_equal(kinko_est_retry_after("-5", 2), -1);
+	assert_int_equal(kinko_est_retry_after("-5", 2), 0);  /* the minimum wait, below */
 	assert_int_equal(kinko_est_retry_after("soon", 4), -1);
 	assert_int_equal(kinko_est_retry_after(" \r\n", 3), -1);
 	char date[64];
@@ -342,6 +343,58 @@ static void est_retry_after_takes_seconds_or_an_http_date(void **state)
 	long s = kinko_est_retry_after(date, n);
 	assert_true(s >= 115 && s <= 120);
 	assert_int_equal(kinko_est_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 29), 0);
+}
+
+/* A hostile or broken bank's Retry-After never makes kinko ask again at once nor wait
+ * forever: negative and past values are the minimum wait (1 s), absurd ones the maximum. */
+static void est_retry_after_negative_absurd_or_past_waits_between_1_and_10_s(void **state)
+{
+	(void)state;
+	static const char *minimum[] = { "-5", " -1 ", "-0", "-99999999999999999999", "0",
+					 "Sun, 06 Nov 1994 08:49:37 GMT", "Thu, 01 Jan 1970 00:00:00 GMT" };
+	for (size_t i = 0; i < sizeof minimum / sizeof minimum[0]; i++) {
+		long ra = kinko_est_retry_after(minimum[i], strlen(minimum[i]));
+		assert_int_equal(ra, 0);
+		assert_int_equal(kinko_est_next_wait(ra, 3600), 1);
+	}
+	static const char *absurd[] = { "999999999", "99999999999999999999999999999999",
+					"Fri, 31 Dec 9999 23:59:59 GMT" };
+	for (size_t i = 0; i < sizeof absurd / sizeof absurd[0]; i++) {
+		long ra = kinko_est_retry_after(absurd[i], strlen(absurd[i]));
+		assert_int_equal(ra, 86400);
+		assert_int_equal(kinko_est_next_wait(ra, 3600), KINKO_EST_WAIT_MAX);
+	}
+	/* Neither a number nor a date: as if there were none, the usual wait. */
+	static const char *junk[] = { "+5", "1e9", "- 5", "--5", "5s", "\x1b[2J" };
+	for (size_t i = 0; i < sizeof junk / sizeof junk[0]; i++) {
+		long ra = kinko_est_retry_after(junk[i], strlen(junk[i]));
+		assert_true(ra == -1 || (ra >= 0 && ra <= 86400));
+		long w = kinko_est_next_wait(ra, 3600);
+		assert_true(w >= 1 && w <= KINKO_EST_WAIT_MAX);
+	}
+	/* Never past the deadline, never zero. */
+	assert_int_equal(kinko_est_next_wait(86400, 3), 3);
+	assert_int_equal(kinko_est_next_wait(0, 0), 1);
+	assert_int_equal(kinko_est_next_wait(-1, -5), 1);
+}
+
+/* One cleaner for every bank text: escapes and C1/bidi controls become '?', line breaks a
+ * blank, Japanese stays, a cut never splits a character. */
+static void bank_text_controls_become_question_marks_and_utf8_stays(void **state)
+{
+	(void)state;
+	char out[64];
+	static const char evil[] = "a\x1b[2J\x1b]0;t\x07\xc2\x9b" "1m\xe2\x80\xae\r\nb\x7f\xff\xc0\xaf";
+	kinko_text_clean(evil, sizeof evil - 1, out, sizeof out);
+	assert_string_equal(out, "a?[2J?]0;t??1m?  b????");
+	static const char jp[] = "\xe5\xa5\x91\xe7\xb4\x84 PIN (\xe3\x82\xa4)";  /* 契約 PIN (イ) */
+	kinko_text_clean(jp, sizeof jp - 1, out, sizeof out);
+	assert_string_equal(out, jp);
+	assert_int_equal(kinko_text_clean(jp, sizeof jp - 1, out, 5), 3);  /* 契 only: 約 does not fit */
+	assert_int_equal(kinko_text_clean("x\0y", 3, out, sizeof out), 3);
+	assert_string_equal(out, "x?y");
+	assert_int_equal(kinko_text_clean(NULL, 0, out, sizeof out), 0);
+	assert_string_equal(out, "");
 }
 
 static void refusal_headers_name_the_secret_and_the_tries_left(void **state)
@@ -442,6 +495,8 @@ int main(void)
 		cmocka_unit_test_teardown(est_answers_that_are_not_certs_only_are_refused, teardown),
 		cmocka_unit_test_teardown(est_retry_after_takes_seconds_or_an_http_date, teardown),
 		cmocka_unit_test_teardown(est_wait_honours_a_shorter_retry_after_and_is_capped_at_10_s, teardown),
+		cmocka_unit_test_teardown(est_retry_after_negative_absurd_or_past_waits_between_1_and_10_s, teardown),
+		cmocka_unit_test_teardown(bank_text_controls_become_question_marks_and_utf8_stays, teardown),
 		cmocka_unit_test_teardown(refusal_headers_name_the_secret_and_the_tries_left, teardown),
 		cmocka_unit_test_teardown(refusal_text_names_the_secret_and_says_1_try_in_the_singular, teardown),
 		cmocka_unit_test_teardown(refusal_without_fields_is_the_banks_sentence, teardown),

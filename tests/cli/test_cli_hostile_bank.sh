@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# A hostile bank (tests/cli/fake_bank.py, HTTPS with a certificate from the CA kinko was given)
+# cannot reach the terminal: escape sequences in its EST text, its JSON "error" and its status
+# screen's fields are printed as '?' (one cleaner for all, kinko_text_clean); and a 2 MiB
+# answer is "the bank's answer is too long" (exit 4), not "cannot reach the bank" (exit 5).
+. "$(dirname "$0")/cli_lib.sh"
+
+need python3
+plan 10
+
+# no_controls WHAT: $T/out holds no C0 control but LF, no DEL, no C1 (U+0080-U+009F), no
+# bidi override (U+202A-U+202E, U+2066-U+2069).
+no_controls() {
+	if python3 - "$T/out" <<'PY'; then ok "$1: no control characters reach the terminal"; else not_ok "$1: no control characters reach the terminal"; diag "$T/out"; fi
+import re, sys
+t = open(sys.argv[1], "rb").read().decode("utf-8", "replace")
+sys.exit(1 if re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", t) else 0)
+PY
+}
+
+FAKE_PID=""
+CLEANUP_HOOK='[ -z "$FAKE_PID" ] || { kill "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; }'
+# fake_start MODE: the fake bank with kinko-bankd's (main) server certificate; FAKE_URL.
+fake_start() {
+	[ -z "$FAKE_PID" ] || { kill "$FAKE_PID"; wait "$FAKE_PID" 2>/dev/null; }
+	rm -f "$T/fake.port"
+	python3 "$(dirname "$0")/fake_bank.py" "$(bank_dir main)/server.crt" "$(bank_dir main)/server.key" \
+		"$T/fake.port" "$1" 2>>"$T/fake.log" &
+	FAKE_PID=$!
+	wait_for -s "$T/fake.port" || { diag "$T/fake.log"; bail "the fake bank did not start"; }
+	FAKE_URL="https://localhost:$(cat "$T/fake.port")"
+}
+
+tokens_backend kinko
+token_new adm
+bank_new main
+bank_contract main
+bank_start main
+CA=$(bank_ca main)
+secrets_write "$T/secrets-adm" "token_pin=$TOKEN_PIN" "contract_pin=$CONTRACT_PIN" \
+	"contract_confirmation_pin=$CONTRACT_CONF_PIN"
+# A certificate on the token from the real bank, for the logons against the fake one.
+run kinko_as adm enroll --bank "$(bank_url main)" --cacert "$CA" --admin --contract-id "$CONTRACT"
+[ "$RC" -eq 0 ] || { diag "$T/out"; bail "enrollment with kinko-bankd failed"; }
+
+fake_start escapes
+run kinko_as adm enroll --bank "$FAKE_URL" --cacert "$CA" --admin --contract-id 9999999999
+check_rc_out "EST: the bank's text refusal is shown, its escapes as '?'" 4 "refused ?[2J?]0;pwned??31m? by the bank"
+no_controls "EST text"
+run kinko_as adm logon --bank "$FAKE_URL" --cacert "$CA"
+check_rc_out "JSON: the bank's error is shown, its escapes as '?'" 4 "refused ?[2J?]0;pwned??31m? by the bank"
+no_controls "JSON error"
+FAKE_BANK_LOGON=ok fake_start escapes
+run kinko_as adm logon --bank "$FAKE_URL" --cacert "$CA"
+check_ok_out "status screen: the bank's fields are shown, their escapes as '?'" \
+	"Bank?[2J?]0;pwned??31m? (bank code 0123)" "company       ACME?[2J?]0;pwned??31m?"
+no_controls "status screen"
+
+fake_start huge
+run kinko_as adm enroll --bank "$FAKE_URL" --cacert "$CA" --admin --contract-id 9999999999
+check_rc_out "EST: a 2 MiB answer is too long (exit 4), not an unreachable bank" 4 \
+	"the bank's answer is too long (over 256 KiB)"
+if grep -q "cannot reach" "$T/out"; then not_ok "EST: not reported as unreachable"; else ok "EST: not reported as unreachable"; fi
+run kinko_as adm logon --bank "$FAKE_URL" --cacert "$CA"
+check_rc_out "JSON API: a 2 MiB answer is too long (exit 4), not an unreachable bank" 4 \
+	"the bank's answer is too long (over 1024 KiB)"
+if grep -q "cannot reach" "$T/out"; then not_ok "JSON API: not reported as unreachable"; else ok "JSON API: not reported as unreachable"; fi
