@@ -280,6 +280,8 @@ static struct bufferevent *ssl_bev(struct event_base *base, void *arg)
 	struct bufferevent *bev = bufferevent_openssl_socket_new(base, -1, ssl,
 								 BUFFEREVENT_SSL_ACCEPTING,
 								 BEV_OPT_CLOSE_ON_FREE);
+	if (bev != NULL && srv->conns != NULL)
+		(void)bankd_conns_attach(srv->conns, bev, ssl);
 	/* Clients (curl among them) often close without close_notify: that ends the connection like
 	 * an EOF instead of an error. The server itself always sends one (close_notify()). */
 	if (bev != NULL)
@@ -392,6 +394,10 @@ static int run_loop(struct bankd_server *srv, const struct bankd_serve_opts *o)
 		fprintf(stderr, "kinko-bankd: cannot listen on %s\n", o->listen);
 		goto out;
 	}
+	size_t max = o->max_connections > 0 ? o->max_connections : bankd_conns_default_max();
+	srv->conns = bankd_conns_new(base, evhttp_bound_socket_get_listener(bound), max);
+	if (srv->conns == NULL)
+		goto out;
 	char url[512];
 	if (o->public_url != NULL)
 		snprintf(url, sizeof url, "%s", o->public_url);
@@ -405,8 +411,8 @@ static int run_loop(struct bankd_server *srv, const struct bankd_serve_opts *o)
 			goto out;
 		}
 	}
-	fprintf(stderr, "kinko-bankd: bank %s serving on %s port %u (CRL at %s)\n", srv->bank.code,
-		host, port, srv->crl_url);
+	fprintf(stderr, "kinko-bankd: bank %s serving on %s port %u (CRL at %s; at most %zu connections)\n",
+		srv->bank.code, host, port, srv->crl_url, max);
 	rc = event_base_dispatch(base) == 0 ? BANKD_EXIT_OK : BANKD_EXIT_FAIL;
 	fprintf(stderr, "kinko-bankd: stopped\n");
 out:
@@ -414,6 +420,9 @@ out:
 		event_free(term);
 	if (intr != NULL)
 		event_free(intr);
+	/* Before evhttp_free: the connections it frees then no longer touch the listener it frees. */
+	bankd_conns_free(srv->conns);
+	srv->conns = NULL;
 	if (http != NULL)
 		evhttp_free(http);
 	if (base != NULL)

@@ -10,6 +10,7 @@
 #include <openssl/ssl.h>
 
 #include "bankd_ca.h"
+#include "bankd_conn.h"
 #include "bankd_db.h"
 
 #define BANKD_MAX_BODY 16384
@@ -23,6 +24,7 @@ struct bankd_server {
 	struct bankd_bank bank;
 	char crl_url[600];
 	SSL_CTX *ssl;
+	struct bankd_conns *conns;
 };
 
 /* One request as the handlers see it. */
@@ -43,6 +45,7 @@ struct bankd_serve_opts {
 	const char *listen;	/* HOST:PORT; PORT 0 picks a free one */
 	const char *port_file;	/* gets the port once listening */
 	const char *public_url; /* base URL written into certificates (CRL distribution point) */
+	size_t max_connections; /* 0: sized from RLIMIT_NOFILE */
 };
 
 int bankd_http_serve(const struct bankd_serve_opts *o);

@@ -9,11 +9,13 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_NAMES 16
+#define O_MAXCONN 0x100 /* serve --max-connections */
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -31,6 +33,7 @@ static const char usage[] =
 	"  kinko-bankd contract approve --dir DIR --contract-id A\n"
 	"  kinko-bankd contract revoke --dir DIR --contract-id A [--user-id N] [--reason R]\n"
 	"  kinko-bankd serve --dir DIR --listen HOST:PORT [--port-file F] [--public-url URL]\n"
+	"                    [--max-connections N]\n"
 	"  kinko-bankd --version\n"
 	"\n"
 	"init creates DIR/ca.key, ca.crt (the bank's CA, P-256 by default), server.key, server.crt\n"
@@ -53,6 +56,8 @@ static const char usage[] =
 	"state in DIR/bank.db (SQLite, WAL), PINs as scrypt hashes (N=16384, r=8, p=1, salted).\n"
 	"serve runs in the foreground (one log line per request on stderr, no secrets; SIGTERM or\n"
 	"SIGINT stop it). --listen HOST:0 picks a free port; --port-file writes the port used.\n"
+	"--max-connections N caps open connections (default: the open-file limit minus 32);\n"
+	"more wait in the kernel's queue. Out of file descriptors, accepting pauses 200 ms.\n"
 	"Certificates name the CRL at PUBLIC-URL/crl (default https://SERVER-NAME:PORT/crl).\n"
 	"\n"
 	"Endpoints: GET /.well-known/est/cacerts; POST /.well-known/est/simpleenroll (base64 DER\n"
@@ -97,6 +102,7 @@ static const struct option options[] = {
 	{ "port-file", required_argument, NULL, O_PORTFILE },
 	{ "public-url", required_argument, NULL, O_URL },
 	{ "reason", required_argument, NULL, O_REASON },
+	{ "max-connections", required_argument, NULL, O_MAXCONN },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -106,6 +112,7 @@ struct args {
 		*listen, *port_file, *url, *reason;
 	const char *names[MAX_NAMES];
 	size_t n_names;
+	const char *max_connections;
 };
 
 static int parse(int argc, char **argv, struct args *a)
@@ -135,6 +142,7 @@ static int parse(int argc, char **argv, struct args *a)
 		case O_PORTFILE: a->port_file = optarg; break;
 		case O_URL: a->url = optarg; break;
 		case O_REASON: a->reason = optarg; break;
+		case O_MAXCONN: a->max_connections = optarg; break;
 		case O_HELP: fputs(usage, stdout); return 1;
 		default: return -1;
 		}
@@ -267,7 +275,17 @@ int main(int argc, char **argv)
 			fprintf(stderr, "kinko-bankd: serve needs --listen HOST:PORT\n");
 			return BANKD_EXIT_USAGE;
 		}
-		struct bankd_serve_opts o = { a.dir, a.listen, a.port_file, a.url };
+		struct bankd_serve_opts o = { a.dir, a.listen, a.port_file, a.url, 0 };
+		if (a.max_connections != NULL) {
+			char *end;
+			unsigned long n = strtoul(a.max_connections, &end, 10);
+			if (*a.max_connections < '1' || *a.max_connections > '9' || *end != '\0' ||
+			    n > 1048576) {
+				fprintf(stderr, "kinko-bankd: --max-connections wants 1 to 1048576\n");
+				return BANKD_EXIT_USAGE;
+			}
+			o.max_connections = n;
+		}
 		return bankd_http_serve(&o);
 	}
 	fputs(usage, stderr);

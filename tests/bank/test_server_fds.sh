@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# kinko-bankd with few file descriptors (ulimit -n 64) and 80 idle connections: it neither spins
+# nor floods its log (accepting pauses, one line per interval with a count), caps its open
+# connections (serve --max-connections, by default the limit minus a reserve), and answers a
+# normal client once the idle connections are gone.
+. "${KINKO_SRCDIR:-.}/tests/bank/bank_lib.sh"
+
+plan 9
+new_bank "$(date -u +%F)"
+
+# serve_limited [ARGS...]: the server under ulimit -n 64, its log in $T/fds.log.
+serve_limited() {
+	rm -f "$T/port"
+	: > "$T/fds.log"
+	(ulimit -n 64 && exec "$BANKD" serve --dir "$BANK" --listen 127.0.0.1:0 --port-file "$T/port" "$@") \
+		2>"$T/fds.log" &
+	SRV_PID=$!
+	for _ in $(seq 400); do
+		[ -s "$T/port" ] && break
+		sleep 0.05
+	done
+	PORT=$(cat "$T/port" 2>/dev/null)
+}
+
+# idle_flood: 80 idle TCP connections for 3 s; prints the server's CPU ticks (utime + stime)
+# over those 3 s, then closes them and times a normal HTTPS request.
+idle_flood() {
+	python3 - "${PORT:-1}" "$BANK/ca.crt" "$SRV_PID" <<'PY'
+import socket, ssl, sys, time, http.client
+port, ca, pid = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+def ticks():
+    f = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()
+    return int(f[11]) + int(f[12])
+idle = []
+for _ in range(80):
+    try:
+        idle.append(socket.create_connection(("127.0.0.1", port), timeout=2))
+    except OSError:
+        pass
+time.sleep(0.5)
+t0 = ticks()
+time.sleep(3)
+print("cpu_ticks", ticks() - t0)
+print("idle_connected", len(idle))
+for s in idle:
+    s.close()
+t = time.monotonic()
+try:
+    ctx = ssl.create_default_context(cafile=ca)
+    c = http.client.HTTPSConnection("localhost", port, context=ctx, timeout=10)
+    c.request("GET", "/.well-known/est/cacerts")
+    print("status", c.getresponse().status)
+except Exception as e:
+    print("error", e)
+print("answer_ms %.0f" % ((time.monotonic() - t) * 1000))
+PY
+}
+
+# Default cap: 64 - 32 = 32 connections open at most, the rest wait in the kernel's queue.
+serve_limited
+idle_flood > "$T/a.out" 2>&1
+sed 's/^/# /' "$T/a.out"
+sed 's/^/# log: /' "$T/fds.log" | head -5
+check "the default cap keeps the server's CPU low with 80 idle connections (< 0.3 s in 3 s)" \
+	awk -v t="$(sed -n 's/^cpu_ticks //p' "$T/a.out")" 'BEGIN { exit !(t != "" && t < 30) }'
+check "its log stays small (< 10 lines)" awk -v n="$(wc -l < "$T/fds.log")" 'BEGIN { exit !(n < 10) }'
+check "the log says the connection limit was reached" contains "$T/fds.log" "the limit (--max-connections)"
+check "a normal client is answered once the idle connections close" contains "$T/a.out" "status 200"
+stop_server
+
+# A cap above the descriptors: accept() fails with EMFILE; accepting pauses.
+serve_limited --max-connections 1000
+idle_flood > "$T/b.out" 2>&1
+sed 's/^/# /' "$T/b.out"
+sed 's/^/# log: /' "$T/fds.log" | head -5
+check "out of descriptors, the server's CPU stays low (< 0.3 s in 3 s)" \
+	awk -v t="$(sed -n 's/^cpu_ticks //p' "$T/b.out")" 'BEGIN { exit !(t != "" && t < 30) }'
+check "its log stays small (< 10 lines) and counts the failures" \
+	awk -v n="$(wc -l < "$T/fds.log")" 'BEGIN { exit !(n < 10) }'
+check "the log names the cause once" equals "$(grep -c 'cannot accept connections: Too many open files' "$T/fds.log")" 1
+check "a normal client is answered once the idle connections close" contains "$T/b.out" "status 200"
+: > "$T/server.log"
+stop_and_check

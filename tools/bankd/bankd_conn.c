@@ -1,0 +1,209 @@
+/* Connection accounting: the cap on open connections and the pause after EMFILE. Each
+ * connection's record hangs on its SSL object (ex_data), whose free is the one hook libevent 2.1
+ * offers for every connection's end, requests or not. */
+#include "bankd_conn.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+#include <openssl/crypto.h>
+
+/* After accept() fails for want of descriptors: retry after this long. */
+#define PAUSE_MS 200
+/* At most one log line of each kind per interval. */
+#define LOG_INTERVAL 10
+
+struct conn {
+	struct bankd_conns *cs; /* NULL once the server is gone */
+	struct conn *prev, *next;
+};
+
+struct bankd_conns {
+	struct event_base *base;
+	struct evconnlistener *lev;
+	struct event *resume;
+	struct conn *list;
+	size_t open, max;
+	int paused;		     /* accept() failed: waiting for resume */
+	int listening;		     /* the listener's state, as last set */
+	unsigned long failures;	     /* accept() failures not yet logged */
+	time_t failures_logged;	     /* when they were last logged */
+	unsigned long full_waits;    /* times the cap was reached, not yet logged */
+	time_t full_logged;
+};
+
+static int ex_index = -1;
+/* The listener's user data is evhttp's, so its error callback finds the record here: the
+ * server has one listener. */
+static struct bankd_conns *listener_conns;
+
+static void stamp(char *when, size_t n)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(when, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Accepting is on exactly when no pause is running and the cap is not reached. */
+static void update_listener(struct bankd_conns *cs)
+{
+	int want = !cs->paused && cs->open < cs->max;
+	if (want == cs->listening)
+		return;
+	if (want ? evconnlistener_enable(cs->lev) : evconnlistener_disable(cs->lev))
+		return;
+	cs->listening = want;
+	if (!want && !cs->paused) {
+		time_t now = time(NULL);
+		cs->full_waits++;
+		if (now - cs->full_logged >= LOG_INTERVAL) {
+			char when[32];
+			stamp(when, sizeof when);
+			fprintf(stderr,
+				"%s kinko-bankd: %zu connections open, the limit (--max-connections): new "
+				"connections wait (reached %lu times in the last %d s)\n",
+				when, cs->open, cs->full_waits, LOG_INTERVAL);
+			cs->full_waits = 0;
+			cs->full_logged = now;
+		}
+	}
+}
+
+static void conn_unlink(struct conn *c)
+{
+	struct bankd_conns *cs = c->cs;
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		cs->list = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	cs->open--;
+	c->cs = NULL;
+}
+
+static void conn_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	struct conn *c = ptr;
+	if (c == NULL)
+		return;
+	struct bankd_conns *cs = c->cs;
+	if (cs != NULL) {
+		conn_unlink(c);
+		update_listener(cs);
+	}
+	free(c);
+}
+
+static void on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct bankd_conns *cs = arg;
+	cs->paused = 0;
+	update_listener(cs);
+}
+
+/* Without this callback libevent logs every failed accept() and retries at once: with the
+ * descriptors exhausted that is a busy loop writing a line per turn. */
+static void on_accept_error(struct evconnlistener *lev, void *arg)
+{
+	(void)lev;
+	(void)arg;
+	struct bankd_conns *cs = listener_conns;
+	int err = EVUTIL_SOCKET_ERROR();
+	time_t now = time(NULL);
+	cs->failures++;
+	if (now - cs->failures_logged >= LOG_INTERVAL) {
+		char when[32];
+		stamp(when, sizeof when);
+		fprintf(stderr,
+			"%s kinko-bankd: cannot accept connections: %s (%lu failed accepts in the last %d s); "
+			"pausing accepts for %d ms at a time\n",
+			when, evutil_socket_error_to_string(err), cs->failures, LOG_INTERVAL, PAUSE_MS);
+		cs->failures = 0;
+		cs->failures_logged = now;
+	}
+	cs->paused = 1;
+	update_listener(cs);
+	struct timeval tv = { 0, PAUSE_MS * 1000 };
+	event_add(cs->resume, &tv);
+}
+
+size_t bankd_conns_default_max(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1048576)
+		return 1048576 - BANKD_FD_RESERVE;
+	size_t lim = (size_t)rl.rlim_cur;
+	size_t max = lim >= 2 * BANKD_FD_RESERVE ? lim - BANKD_FD_RESERVE : lim / 2;
+	return max > 0 ? max : 1;
+}
+
+struct bankd_conns *bankd_conns_new(struct event_base *base, struct evconnlistener *lev, size_t max)
+{
+	if (ex_index < 0)
+		ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, conn_ex_free);
+	struct bankd_conns *cs = calloc(1, sizeof *cs);
+	if (cs == NULL || ex_index < 0 || max == 0)
+		goto fail;
+	cs->base = base;
+	cs->lev = lev;
+	cs->max = max;
+	cs->listening = 1;
+	cs->resume = evtimer_new(base, on_resume, cs);
+	if (cs->resume == NULL)
+		goto fail;
+	listener_conns = cs;
+	evconnlistener_set_error_cb(lev, on_accept_error);
+	return cs;
+fail:
+	free(cs);
+	return NULL;
+}
+
+void bankd_conns_free(struct bankd_conns *cs)
+{
+	if (cs == NULL)
+		return;
+	evconnlistener_set_error_cb(cs->lev, NULL);
+	listener_conns = NULL;
+	while (cs->list != NULL)
+		conn_unlink(cs->list);
+	event_free(cs->resume);
+	free(cs);
+}
+
+int bankd_conns_attach(struct bankd_conns *cs, struct bufferevent *bev, SSL *ssl)
+{
+	(void)bev;
+	struct conn *c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return -1;
+	if (SSL_set_ex_data(ssl, ex_index, c) != 1) {
+		free(c);
+		return -1;
+	}
+	c->cs = cs;
+	c->next = cs->list;
+	if (cs->list != NULL)
+		cs->list->prev = c;
+	cs->list = c;
+	cs->open++;
+	update_listener(cs);
+	return 0;
+}
