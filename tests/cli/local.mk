@@ -44,7 +44,7 @@ EXTRA_DIST += $(CLI_FLOW_TESTS) tests/cli/cli_lib.sh tests/cli/flow.sh
 check_PROGRAMS += tests/cli/kinko-p11-check
 tests_cli_kinko_p11_check_SOURCES = tests/cli/kinko_p11_check.c \
 	tools/kinko/kinko_p11.c tools/kinko/kinko_p11_keys.c tools/kinko/kinko_pin.c tools/kinko/kinko_msg.c \
-	tools/kinko/kinko_p11_where.c
+	tools/kinko/kinko_p11_where.c tools/kinko/kinko_text.c
 tests_cli_kinko_p11_check_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(JANSSON_CFLAGS) \
 	-I$(top_srcdir)/tools/kinko
 tests_cli_kinko_p11_check_LDADD = $(OPENSSL_LIBS) $(P11KIT_LIBS) $(JANSSON_LIBS)

@@ -242,15 +242,7 @@ int bank_refused(kinko_bank *b, long status, json_t *reply)
 	/* Which secret, and the tries left, from kinko-bankd's fields (JSON API contract). */
 	kinko_refusal ref;
 	kinko_refusal_init(&ref);
-	const char *secret = json_string_value(json_object_get(reply, "secret"));
-	json_t *tries = json_object_get(reply, "tries_left");
-	if (secret != NULL && secret[0] != '\0' && strlen(secret) < sizeof ref.secret &&
-	    strspn(secret, "abcdefghijklmnopqrstuvwxyz_,") == strlen(secret))
-		memcpy(ref.secret, secret, strlen(secret) + 1);
-	if (json_is_integer(tries) && json_integer_value(tries) >= 0 && json_integer_value(tries) < 1000000)
-		ref.tries_left = (long)json_integer_value(tries);
-	if (json_is_true(json_object_get(reply, "locked")))
-		snprintf(ref.locked, sizeof ref.locked, "yes");
+	kinko_refusal_json(&ref, reply);
 	kinko_refusal_report(b->ctx, &ref, why, status);
 	return KINKO_EXIT_BANK;
 }

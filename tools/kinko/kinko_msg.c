@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "kinko_p11.h"
+#include "kinko_text.h"
 
 /* The run's error record: {"message", "messages"?, "detail"?, "ckr"?, "http_status"?, fields}.
  * One run, one thread printing errors: a static is enough. */
@@ -84,8 +85,12 @@ void kinko_err(const kinko_ctx *ctx, const char *detail, const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "kinko: %s", text);
-	if (ctx && ctx->verbose && detail && detail[0])
-		fprintf(stderr, " (%s)", detail);
+	if (ctx && ctx->verbose && detail && detail[0]) {
+		/* curl's texts quote the server (a certificate's subject name): the bank's words. */
+		char clean[512];
+		kinko_text_clean(detail, strlen(detail), clean, sizeof clean);
+		fprintf(stderr, " (%s)", clean);
+	}
 	fputc('\n', stderr);
 	msg_record_message(text, detail);
 }

@@ -49,6 +49,20 @@ void kinko_refusal_header(kinko_refusal *r, const char *line, size_t n)
 	}
 }
 
+void kinko_refusal_json(kinko_refusal *r, const json_t *reply)
+{
+	const char *secret = json_string_value(json_object_get(reply, "secret"));
+	json_t *tries = json_object_get(reply, "tries_left");
+	/* Names only, as for the header: anything else is not ours to print. */
+	if (secret != NULL && secret[0] != '\0' && strlen(secret) < sizeof r->secret &&
+	    strspn(secret, "abcdefghijklmnopqrstuvwxyz_,") == strlen(secret))
+		memcpy(r->secret, secret, strlen(secret) + 1);
+	if (json_is_integer(tries) && json_integer_value(tries) >= 0 && json_integer_value(tries) < 1000000)
+		r->tries_left = (long)json_integer_value(tries);
+	if (json_is_true(json_object_get(reply, "locked")))
+		snprintf(r->locked, sizeof r->locked, "yes");
+}
+
 /* A secret's name in the manuals' terms; NULL for a name kinko does not know. */
 static const char *refusal_secret_words(const char *name, size_t n)
 {

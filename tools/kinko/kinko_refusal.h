@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "kinko.h"
 
 typedef struct {
@@ -21,6 +23,10 @@ void kinko_refusal_init(kinko_refusal *r);
 /* One response header line ("Name: value\r\n", n bytes, no NUL needed): Kinko-Wrong-Secret,
  * Kinko-Tries-Left and Kinko-Locked are kept in r, other headers ignored. */
 void kinko_refusal_header(kinko_refusal *r, const char *line, size_t n);
+
+/* The fields of a JSON API refusal ({"secret", "tries_left", "locked"}) kept in r; a field of
+ * the wrong type or form is ignored. */
+void kinko_refusal_json(kinko_refusal *r, const json_t *reply);
 
 /* The sentence for the user: "the bank refused the contract PIN (イ): 4 tries left", "... the
  * customer card digits: 1 try left", "... the contract is locked ...". When r names no secret
