@@ -3,14 +3,19 @@
  * offers for every connection's end, requests or not. */
 #include "bankd_conn.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 
+#include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/util.h>
@@ -21,9 +26,17 @@
 /* At most one log line of each kind per interval. */
 #define LOG_INTERVAL 10
 
+enum conn_state { WAITING, HEADERS, BODY };
+
 struct conn {
 	struct bankd_conns *cs; /* NULL once the server is gone */
 	struct conn *prev, *next;
+	struct bufferevent *bev;
+	struct event *deadline;
+	enum conn_state state;
+	int newline;		/* the last byte other than CR was LF: a second one ends the headers */
+	struct timeval body_start;
+	size_t body_bytes;
 };
 
 struct bankd_conns {
@@ -89,6 +102,8 @@ static void conn_unlink(struct conn *c)
 		c->next->prev = c->prev;
 	cs->open--;
 	c->cs = NULL;
+	event_free(c->deadline);
+	c->deadline = NULL;
 }
 
 static void conn_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
@@ -144,6 +159,115 @@ static void on_accept_error(struct evconnlistener *lev, void *arg)
 	event_add(cs->resume, &tv);
 }
 
+static void peer_name(struct bufferevent *bev, char *out, size_t n)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	evutil_socket_t fd = bufferevent_getfd(bev);
+	snprintf(out, n, "?");
+	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
+		return;
+	if (ss.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, out, (socklen_t)n);
+	else if (ss.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, out, (socklen_t)n);
+}
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct conn *c = arg;
+	bufferevent_event_cb eventcb = NULL;
+	/* bufferevent_free() clears the callbacks before the SSL object (and c) goes: a connection
+	 * that libevent is already closing is left to it. */
+	bufferevent_getcb(c->bev, NULL, NULL, &eventcb, NULL);
+	if (eventcb == NULL)
+		return;
+	char peer[INET6_ADDRSTRLEN], when[32];
+	peer_name(c->bev, peer, sizeof peer);
+	stamp(when, sizeof when);
+	if (c->state == BODY)
+		fprintf(stderr, "%s kinko-bankd: closed the connection from %s: request body not complete "
+				"within %d s + 1 s per 4 KiB\n", when, peer, BANKD_HEADER_TIMEOUT);
+	else
+		fprintf(stderr, "%s kinko-bankd: closed the connection from %s: request headers not "
+				"complete within %d s\n", when, peer, BANKD_HEADER_TIMEOUT);
+	/* The same path as libevent's own read timeout: evhttp drops the connection. c may be
+	 * freed inside. */
+	bufferevent_trigger_event(c->bev, BEV_EVENT_READING | BEV_EVENT_TIMEOUT, 0);
+}
+
+static void arm(struct conn *c, const struct timeval *from, long extra_s)
+{
+	struct timeval now, at = { from->tv_sec + BANKD_HEADER_TIMEOUT + extra_s, from->tv_usec }, left;
+	event_base_gettimeofday_cached(c->cs->base, &now);
+	if (evutil_timercmp(&at, &now, <))
+		evutil_timerclear(&left);
+	else
+		evutil_timersub(&at, &now, &left);
+	event_add(c->deadline, &left);
+}
+
+/* Sees every byte of the request as the TLS layer delivers it, before evhttp parses it: a
+ * request's headers must end (an empty line) within BANKD_HEADER_TIMEOUT of its first byte
+ * (of the connection, for the first request), its body within as long again plus 1 s per
+ * 4 KiB received. evhttp's own timeout measures inactivity only: a byte now and then kept
+ * a connection forever. */
+static void on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	struct conn *c = arg;
+	if (info->n_added == 0 || c->cs == NULL)
+		return;
+	struct timeval now;
+	event_base_gettimeofday_cached(c->cs->base, &now);
+	if (c->state == WAITING) {
+		c->state = HEADERS;
+		c->newline = 0;
+		arm(c, &now, 0);
+	}
+	if (c->state == BODY) {
+		c->body_bytes += info->n_added;
+		arm(c, &c->body_start, (long)(c->body_bytes / 4096));
+		return;
+	}
+	size_t len = evbuffer_get_length(buf);
+	size_t n = info->n_added <= len ? info->n_added : len;
+	struct evbuffer_ptr pos;
+	if (evbuffer_ptr_set(buf, &pos, len - n, EVBUFFER_PTR_SET) != 0)
+		return;
+	struct evbuffer_iovec v[8];
+	int nv = evbuffer_peek(buf, (ev_ssize_t)n, &pos, v, 8);
+	size_t seen = 0;
+	for (int i = 0; i < nv && i < 8 && c->state == HEADERS; i++) {
+		const unsigned char *p = v[i].iov_base;
+		for (size_t k = 0; k < v[i].iov_len && seen < n; k++, seen++) {
+			if (p[k] == '\n') {
+				if (c->newline) {
+					c->state = BODY;
+					c->body_start = now;
+					c->body_bytes = n - seen - 1;
+					arm(c, &now, (long)(c->body_bytes / 4096));
+					break;
+				}
+				c->newline = 1;
+			} else if (p[k] != '\r') {
+				c->newline = 0;
+			}
+		}
+	}
+}
+
+void bankd_conns_request_done(struct bufferevent *bev)
+{
+	SSL *ssl = bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL;
+	struct conn *c = ssl != NULL && ex_index >= 0 ? SSL_get_ex_data(ssl, ex_index) : NULL;
+	if (c == NULL || c->cs == NULL)
+		return;
+	c->state = WAITING;
+	event_del(c->deadline);
+}
+
 size_t bankd_conns_default_max(void)
 {
 	struct rlimit rl;
@@ -190,11 +314,15 @@ void bankd_conns_free(struct bankd_conns *cs)
 
 int bankd_conns_attach(struct bankd_conns *cs, struct bufferevent *bev, SSL *ssl)
 {
-	(void)bev;
 	struct conn *c = calloc(1, sizeof *c);
 	if (c == NULL)
 		return -1;
-	if (SSL_set_ex_data(ssl, ex_index, c) != 1) {
+	c->bev = bev;
+	c->deadline = evtimer_new(cs->base, on_deadline, c);
+	if (c->deadline == NULL || evbuffer_add_cb(bufferevent_get_input(bev), on_input, c) == NULL ||
+	    SSL_set_ex_data(ssl, ex_index, c) != 1) {
+		if (c->deadline != NULL)
+			event_free(c->deadline);
 		free(c);
 		return -1;
 	}
@@ -205,5 +333,10 @@ int bankd_conns_attach(struct bankd_conns *cs, struct bufferevent *bev, SSL *ssl
 	cs->list = c;
 	cs->open++;
 	update_listener(cs);
+	/* The TLS handshake and the first request's headers share the first deadline. */
+	c->state = HEADERS;
+	struct timeval now;
+	event_base_gettimeofday_cached(cs->base, &now);
+	arm(c, &now, 0);
 	return 0;
 }

@@ -12,6 +12,10 @@ struct evconnlistener;
 struct bufferevent;
 struct bankd_conns;
 
+/* Seconds a request has for its headers from its first byte (the first request: from the
+ * connection), and again for its body, plus 1 s per 4 KiB of body received. */
+#define BANKD_HEADER_TIMEOUT 10
+
 /* File descriptors kept back from the connection cap: the database (with its WAL and shm),
  * the log, the listener, files read per request. */
 #define BANKD_FD_RESERVE 32
@@ -25,7 +29,10 @@ struct bankd_conns *bankd_conns_new(struct event_base *base, struct evconnlisten
 /* Before the base is freed; connections still open are forgotten. */
 void bankd_conns_free(struct bankd_conns *cs);
 
-/* Counts a new connection (its bufferevent, over ssl) until ssl is freed. */
+/* Counts a new connection (its bufferevent, over ssl) until ssl is freed, and watches the
+ * deadlines of its requests. */
 int bankd_conns_attach(struct bankd_conns *cs, struct bufferevent *bev, SSL *ssl);
+/* A whole request was read (evhttp's request callback): its deadline ends. */
+void bankd_conns_request_done(struct bufferevent *bev);
 
 #endif

@@ -235,6 +235,8 @@ void bankd_http_dispatch(struct evhttp_request *req, void *arg)
 	r.now = bankd_now();
 	no_delay(req);
 	if (evhttp_request_get_connection(req) != NULL)
+		bankd_conns_request_done(evhttp_connection_get_bufferevent(evhttp_request_get_connection(req)));
+	if (evhttp_request_get_connection(req) != NULL)
 		evhttp_connection_set_closecb(evhttp_request_get_connection(req), close_notify, NULL);
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	r.path = uri != NULL && evhttp_uri_get_path(uri) != NULL ? evhttp_uri_get_path(uri) : "/";
