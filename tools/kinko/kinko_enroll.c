@@ -56,7 +56,9 @@ static const char enroll_help[] =
 	"Checks of the certificate: its public key is the token key, it chains to the bank's CA for\n"
 	"client authentication, and its CN is the contract ID followed by the 4-digit bank code (the\n"
 	"manuals' check; printed). Exit status: 0 ok, 2 usage, 3 token (PIN, full, removed), 4 the\n"
-	"bank refused (its reason is shown), 5 the bank could not be reached, 6 a check failed.\n";
+	"bank refused (its reason is shown) or its answer is too long, 5 the bank could not be\n"
+	"reached, 6 a check failed, 128 + N interrupted by signal N (SIGINT, SIGTERM, SIGHUP) after\n"
+	"the new key was removed.\n";
 static const char renew_usage[] =
 	"usage: kinko renew --bank URL [--cert pkcs11:URI] [--key p256|rsa2048] [--cacert FILE]\n"
 	"                   [--max-wait SECONDS]\n";
