@@ -15,9 +15,17 @@
 #define CCID_PC_TO_RDR_ICC_POWER_OFF  0x63
 #define CCID_PC_TO_RDR_GET_SLOT_STATUS 0x65
 #define CCID_PC_TO_RDR_XFR_BLOCK      0x6F
+#define CCID_PC_TO_RDR_ESCAPE         0x6B  /* vendor commands: kinko's exclusive batch */
 /* Token to host */
 #define CCID_RDR_TO_PC_DATA_BLOCK     0x80
 #define CCID_RDR_TO_PC_SLOT_STATUS    0x81
+#define CCID_RDR_TO_PC_ESCAPE         0x83
+
+/* kinko's Escape commands (abData is one byte): the reader's lock for an exclusive batch
+ * of commands, as PC/SC's SCardBeginTransaction. While one host holds it, the others'
+ * IccPowerOn, IccPowerOff and XfrBlock wait. Answered by RDR_to_PC_Escape without data. */
+#define CCID_ESCAPE_BEGIN_EXCLUSIVE 0x01
+#define CCID_ESCAPE_END_EXCLUSIVE   0x02
 
 /* bStatus: bmICCStatus (bits 0-1) | bmCommandStatus (bits 6-7) */
 #define CCID_ICC_PRESENT_ACTIVE   0x00
@@ -31,6 +39,7 @@
 #define CCID_ERR_CMD_NOT_SUPPORTED 0x00
 #define CCID_ERR_BAD_LENGTH        0x01  /* offset of dwLength */
 #define CCID_ERR_BAD_SLOT          0x05  /* offset of bSlot */
+#define CCID_ERR_BAD_DATA          0x0A  /* offset of abData */
 #define CCID_ERR_ICC_MUTE          0xFE
 #define CCID_ERR_XFR_OVERRUN       0xFC
 #define CCID_ERR_HW_ERROR          0xFB

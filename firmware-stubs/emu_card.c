@@ -56,12 +56,14 @@ static uint8_t emu_card_icc_status(const emu_card *c)
 	return c->powered ? CCID_ICC_PRESENT_ACTIVE : CCID_ICC_PRESENT_INACTIVE;
 }
 
-/* PowerOn and XfrBlock are answered by DataBlock, everything else (unknown types too,
- * CCID 1.1 section 6.2.6) by SlotStatus. */
+/* PowerOn and XfrBlock are answered by DataBlock, Escape by Escape, everything else
+ * (unknown types too, CCID 1.1 section 6.2.6) by SlotStatus. */
 static uint8_t emu_card_reply_type(uint8_t type)
 {
 	if (type == CCID_PC_TO_RDR_ICC_POWER_ON || type == CCID_PC_TO_RDR_XFR_BLOCK)
 		return CCID_RDR_TO_PC_DATA_BLOCK;
+	if (type == CCID_PC_TO_RDR_ESCAPE)
+		return CCID_RDR_TO_PC_ESCAPE;
 	return CCID_RDR_TO_PC_SLOT_STATUS;
 }
 
@@ -144,6 +146,13 @@ size_t emu_card_message(emu_card *c, const ccid_header *h, const uint8_t *data, 
 	default:
 		return emu_card_xfr(c, h, data, len);
 	}
+}
+
+size_t emu_card_escape_reply(emu_card *c, const ccid_header *h, uint8_t error)
+{
+	if (h->slot != 0)
+		return emu_card_reply(c, h, CCID_CMD_FAILED, CCID_ERR_BAD_SLOT, NULL, 0);
+	return emu_card_reply(c, h, error ? CCID_CMD_FAILED : 0, error, NULL, 0);
 }
 
 const char *emu_card_control(emu_card *c, const char *line)

@@ -32,6 +32,12 @@ void emu_card_insert(emu_card *c);
 size_t emu_card_message(emu_card *c, const ccid_header *h, const uint8_t *data, size_t len,
                         bool oversized);
 
+/* The answer to an Escape command the reader (the server) carried out: RDR_to_PC_Escape
+ * without data, failed with bError error unless error is 0. Returns its size (in
+ * c->reply). emu_card_message itself answers Escape as not supported: the USB token has
+ * its interface claim instead. */
+size_t emu_card_escape_reply(emu_card *c, const ccid_header *h, uint8_t error);
+
 /* One line of the control protocol (remove, insert, status; without the line end).
  * Returns the answer line with its newline. */
 const char *emu_card_control(emu_card *c, const char *line);

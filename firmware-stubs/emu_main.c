@@ -33,6 +33,7 @@ typedef struct {
 	const char *socket;
 	const char *control;
 	bool absent;
+	unsigned long lock_timeout_ms;   /* 0: the default */
 	bool init;
 	bool force;
 	const char *pin_file, *puk_file, *mgmt_key_file;
@@ -45,7 +46,7 @@ typedef struct {
 enum {
 	OPT_STATE = 256, OPT_SOCKET, OPT_CONTROL, OPT_ABSENT, OPT_INIT, OPT_FORCE, OPT_PIN_FILE,
 	OPT_PUK_FILE, OPT_MGMT_KEY_FILE, OPT_MGMT_ALG, OPT_PIN_TRIES, OPT_PUK_TRIES, OPT_SERIAL,
-	OPT_PIN_MUST_CHANGE, OPT_PIN_PROTECTED_MGMT, OPT_HELP, OPT_VERSION,
+	OPT_PIN_MUST_CHANGE, OPT_PIN_PROTECTED_MGMT, OPT_HELP, OPT_VERSION, OPT_LOCK_TIMEOUT,
 };
 
 static const struct option emu_options[] = {
@@ -53,6 +54,7 @@ static const struct option emu_options[] = {
 	{"socket", required_argument, NULL, OPT_SOCKET},
 	{"control", required_argument, NULL, OPT_CONTROL},
 	{"absent", no_argument, NULL, OPT_ABSENT},
+	{"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
 	{"init", no_argument, NULL, OPT_INIT},
 	{"force", no_argument, NULL, OPT_FORCE},
 	{"pin-file", required_argument, NULL, OPT_PIN_FILE},
@@ -99,6 +101,8 @@ static void emu_usage(FILE *f)
 	      "  --control PATH       control socket: lines remove, insert, status;\n"
 	      "                       answers \"ok present\", \"ok absent\" or \"error ...\"\n"
 	      "  --absent             start with the card removed\n"
+	      "  --lock-timeout MS    a client holding the exclusive lock and silent this\n"
+	      "                       long loses it (100-600000, default 3000)\n"
 	      "  SIGUSR1 removes the card, SIGUSR2 inserts it; SIGTERM or SIGINT stops.\n"
 	      "\n"
 	      "  --help, --version\n"
@@ -138,6 +142,10 @@ static int emu_parse_option(emu_args *a, int opt)
 	case OPT_SOCKET: a->socket = optarg; break;
 	case OPT_CONTROL: a->control = optarg; break;
 	case OPT_ABSENT: a->absent = true; break;
+	case OPT_LOCK_TIMEOUT:
+		if (!emu_parse_ulong(optarg, 100, 600000, &a->lock_timeout_ms))
+			return emu_usage_error("--lock-timeout takes milliseconds from 100 to 600000");
+		break;
 	case OPT_INIT: a->init = true; break;
 	case OPT_FORCE: a->force = true; break;
 	case OPT_PIN_FILE: a->pin_file = optarg; a->any_provisioning = true; break;
@@ -192,8 +200,8 @@ static int emu_parse_args(emu_args *a, int argc, char **argv)
 		return emu_usage_error("give --init (provision) and/or --socket PATH (serve)");
 	if (!a->init && (a->any_provisioning || a->force))
 		return emu_usage_error("provisioning options need --init");
-	if (!a->socket && (a->control || a->absent))
-		return emu_usage_error("--control and --absent need --socket");
+	if (!a->socket && (a->control || a->absent || a->lock_timeout_ms))
+		return emu_usage_error("--control, --absent and --lock-timeout need --socket");
 	if (a->pin_protected_mgmt && a->mgmt_key_file)
 		return emu_usage_error("--pin-protected-mgmt makes a random key: no --mgmt-key-file");
 	return -1;
@@ -472,6 +480,7 @@ static int emu_serve(const emu_args *a)
 	so.socket_path = a->socket;
 	so.control_path = a->control;
 	so.start_absent = a->absent;
+	so.lock_timeout_ms = (unsigned)a->lock_timeout_ms;
 	so.event_fd = event_rd;
 	srv = emu_server_new(applet, &so);
 	if (!srv)

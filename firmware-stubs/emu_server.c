@@ -1,7 +1,9 @@
 /* The emulator's socket loop: one thread, poll(), non-blocking sockets. Every client has
  * an input stage and an output queue, so a slow reader never blocks the others; each
  * complete CCID message is answered at once, which serialises the commands of all
- * clients on the one card. */
+ * clients on the one card. A client may hold the reader's lock for an exclusive batch
+ * (emu_lock.h): the others' messages that would change the card then wait, parked, and
+ * are served in arrival order once it is free. */
 #include "emu_server.h"
 
 #include <errno.h>
@@ -11,18 +13,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ccid.h"
 #include "emu_card.h"
+#include "emu_listen.h"
+#include "emu_lock.h"
 
 #define EMU_RX_CHUNK  16384u
 /* Above this much unsent output a client's input is left unparsed until it reads. */
 #define EMU_OUT_HIGH  (256u * 1024u)
 #define EMU_CTL_LINE  64u
-#define EMU_BACKLOG   16
 
 typedef enum { EMU_PEER_CCID, EMU_PEER_CONTROL } emu_peer_kind;
 
@@ -43,6 +46,8 @@ typedef struct {
 	size_t data_cap, data_have;
 	bool discarding;          /* oversized: dropping cur.length bytes as they arrive */
 	uint32_t discard_left;
+	bool parked;              /* cur waits for another client's lock; input stops here */
+	uint64_t ticket;          /* arrival order of parked messages */
 
 	/* control line being received */
 	char line[EMU_CTL_LINE];
@@ -62,73 +67,17 @@ struct emu_server {
 	bool stop;
 	emu_peer *peers[EMU_MAX_CLIENTS];
 	size_t n_peers;
+	emu_lock lock;
+	size_t n_parked;
+	uint64_t next_ticket;
 };
 
-/* ---- sockets ---- */
-
-/* A socket file that refuses connections is left over from a dead process. A
- * non-blocking probe, so a live server with a full backlog reads as busy, not stale. */
-static bool emu_socket_is_stale(const char *path, const struct sockaddr_un *sa)
+static uint64_t emu_now_ms(void)
 {
-	struct stat st;
-	int fd, r, err;
+	struct timespec ts;
 
-	if (lstat(path, &st) != 0 || !S_ISSOCK(st.st_mode))
-		return false;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return false;
-	r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
-	err = errno;
-	close(fd);
-	return r != 0 && err == ECONNREFUSED;
-}
-
-static int emu_listen(const char *path, bool *owned)
-{
-	struct sockaddr_un sa;
-	mode_t old_mask;
-	int fd, r;
-
-	*owned = false;
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "kinko-token-emu: socket path too long: %s\n", path);
-		return -1;
-	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		fprintf(stderr, "kinko-token-emu: socket: %s\n", strerror(errno));
-		return -1;
-	}
-	/* Only the owner may talk to the token: create the socket file 0600. */
-	old_mask = umask(0177);
-	r = bind(fd, (const struct sockaddr *)&sa, sizeof(sa));
-	if (r != 0 && errno == EADDRINUSE && emu_socket_is_stale(path, &sa)) {
-		unlink(path);
-		r = bind(fd, (const struct sockaddr *)&sa, sizeof(sa));
-	}
-	umask(old_mask);
-	if (r != 0) {
-		if (errno == EADDRINUSE)
-			fprintf(stderr, "kinko-token-emu: %s is in use (another emulator listens, or "
-			        "it is not a socket)\n", path);
-		else
-			fprintf(stderr, "kinko-token-emu: bind %s: %s\n", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	*owned = true;
-	if (chmod(path, 0600) != 0 || listen(fd, EMU_BACKLOG) != 0) {
-		fprintf(stderr, "kinko-token-emu: listen %s: %s\n", path, strerror(errno));
-		close(fd);
-		unlink(path);
-		*owned = false;
-		return -1;
-	}
-	return fd;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 /* ---- peers ---- */
@@ -215,13 +164,26 @@ static void emu_out_append(emu_peer *p, const uint8_t *buf, size_t len)
 	p->out_len += len;
 }
 
-/* One complete message (its data discarded when oversized): answer it now. */
+/* One complete message (its data discarded when oversized): answer it now. The lock's
+ * Escape commands are the reader's, everything else the card's. */
 static void emu_ccid_dispatch(emu_server *s, emu_peer *p, bool oversized)
 {
-	size_t n = emu_card_message(&s->card, &p->cur, oversized ? NULL : p->data,
-	                            oversized ? 0 : p->data_have, oversized);
+	size_t n;
 
+	if (!oversized && emu_lock_is_escape(&p->cur)) {
+		uint8_t err = p->cur.slot != 0 ? 0
+		                               : emu_lock_escape(&s->lock, p, p->data, p->data_have,
+		                                                 emu_now_ms());
+
+		n = emu_card_escape_reply(&s->card, &p->cur, err);
+	} else {
+		n = emu_card_message(&s->card, &p->cur, oversized ? NULL : p->data,
+		                     oversized ? 0 : p->data_have, oversized);
+	}
 	emu_out_append(p, s->card.reply, n);
+	/* Silence is counted from the end of the holder's last command (key generation
+	 * takes a while). */
+	emu_lock_seen(&s->lock, p, emu_now_ms());
 }
 
 static void emu_ccid_next(emu_peer *p)
@@ -230,6 +192,22 @@ static void emu_ccid_next(emu_peer *p)
 	p->data_have = 0;
 	p->discarding = false;
 	p->discard_left = 0;
+}
+
+/* A complete message waits while another client holds the lock, and behind the messages
+ * already waiting (first come, first served); otherwise it is answered now. */
+static void emu_ccid_complete(emu_server *s, emu_peer *p, bool oversized)
+{
+	if (!oversized && s->lock.holder != p &&
+	    (emu_lock_must_wait(&s->lock, p, &p->cur, p->data, p->data_have) ||
+	     (s->n_parked > 0 && emu_lock_gates(&p->cur, p->data, p->data_have)))) {
+		p->parked = true;
+		p->ticket = s->next_ticket++;
+		s->n_parked++;
+		return;
+	}
+	emu_ccid_dispatch(s, p, oversized);
+	emu_ccid_next(p);
 }
 
 /* The header is complete: decide where the data goes. */
@@ -269,30 +247,24 @@ static size_t emu_ccid_feed(emu_server *s, emu_peer *p, const uint8_t *buf, size
 				p->dead = true;
 				return n;
 			}
-			if (p->cur.length == 0) {
-				emu_ccid_dispatch(s, p, false);
-				emu_ccid_next(p);
-			}
+			if (p->cur.length == 0)
+				emu_ccid_complete(s, p, false);
 		}
 		return n;
 	}
 	if (p->discarding) {
 		n = p->discard_left < len ? p->discard_left : len;
 		p->discard_left -= (uint32_t)n;
-		if (p->discard_left == 0) {
-			emu_ccid_dispatch(s, p, true);
-			emu_ccid_next(p);
-		}
+		if (p->discard_left == 0)
+			emu_ccid_complete(s, p, true);
 		return n;
 	}
 	n = p->cur.length - p->data_have;
 	n = n < len ? n : len;
 	memcpy(p->data + p->data_have, buf, n);
 	p->data_have += n;
-	if (p->data_have == p->cur.length) {
-		emu_ccid_dispatch(s, p, false);
-		emu_ccid_next(p);
-	}
+	if (p->data_have == p->cur.length)
+		emu_ccid_complete(s, p, false);
 	return n;
 }
 
@@ -333,7 +305,8 @@ static size_t emu_control_feed(emu_server *s, emu_peer *p, const uint8_t *buf, s
 /* Parse staged input while the output backlog stays bounded. */
 static void emu_peer_process(emu_server *s, emu_peer *p)
 {
-	while (!p->dead && p->rx_off < p->rx_len && emu_out_pending(p) < EMU_OUT_HIGH) {
+	while (!p->dead && !p->parked && p->rx_off < p->rx_len &&
+	       emu_out_pending(p) < EMU_OUT_HIGH) {
 		const uint8_t *b = p->rx + p->rx_off;
 		size_t left = p->rx_len - p->rx_off;
 
@@ -410,6 +383,49 @@ static void emu_events(emu_server *s)
 	}
 }
 
+/* Serve waiting messages in arrival order while the lock lets them go. */
+static void emu_serve_parked(emu_server *s)
+{
+	while (s->n_parked > 0) {
+		emu_peer *next = NULL;
+		size_t i;
+
+		for (i = 0; i < s->n_peers; i++) {
+			emu_peer *p = s->peers[i];
+
+			if (p->parked && (!next || p->ticket < next->ticket))
+				next = p;
+		}
+		if (!next || emu_lock_must_wait(&s->lock, next, &next->cur, next->data,
+		                                next->data_have))
+			return;
+		next->parked = false;
+		s->n_parked--;
+		emu_ccid_dispatch(s, next, false);
+		emu_ccid_next(next);
+		emu_peer_process(s, next);   /* its input held back meanwhile */
+		emu_peer_flush(next);
+	}
+}
+
+/* A holder silent too long loses the lock: the clients waiting for it go on. */
+static void emu_lock_check(emu_server *s)
+{
+	if (emu_lock_expire(&s->lock, emu_now_ms()))
+		fprintf(stderr, "kinko-token-emu: a client held the lock silently for %u ms: "
+		        "released\n", s->lock.timeout_ms);
+}
+
+/* poll()'s timeout: until the lock's holder has been silent too long, else forever. */
+static int emu_poll_timeout(const emu_server *s)
+{
+	uint64_t deadline = emu_lock_deadline(&s->lock), now = emu_now_ms();
+
+	if (deadline == 0)
+		return -1;
+	return deadline <= now ? 0 : (int)(deadline - now);
+}
+
 static void emu_sweep(emu_server *s)
 {
 	size_t i = 0;
@@ -420,6 +436,10 @@ static void emu_sweep(emu_server *s)
 		if (p->eof && emu_out_pending(p) == 0 && p->rx_off == p->rx_len)
 			p->dead = true;
 		if (p->dead) {
+			/* A client gone holds nothing, and what it left waiting is dropped. */
+			emu_lock_gone(&s->lock, p);
+			if (p->parked)
+				s->n_parked--;
 			emu_peer_free(p);
 			s->peers[i] = s->peers[--s->n_peers];
 			s->peers[s->n_peers] = NULL;
@@ -455,7 +475,7 @@ int emu_server_run(emu_server *s)
 			fds[nfds++] = (struct pollfd){.fd = p->fd, .events = ev};
 			polled[np++] = p;
 		}
-		if (poll(fds, nfds, -1) < 0) {
+		if (poll(fds, nfds, emu_poll_timeout(s)) < 0) {
 			if (errno == EINTR)
 				continue;
 			fprintf(stderr, "kinko-token-emu: poll: %s\n", strerror(errno));
@@ -471,11 +491,17 @@ int emu_server_run(emu_server *s)
 				emu_peer_flush(p);
 				emu_peer_process(s, p);   /* resume input held back by the backlog */
 			}
+			/* Hung up while waiting: nobody will read the answer (and POLLHUP would
+			 * keep poll() busy while the stage holds the parked message). */
+			if (p->parked && (re & (POLLHUP | POLLERR)))
+				p->dead = true;
 			if (re & (POLLIN | POLLHUP | POLLERR))
 				emu_peer_read(s, p);
 			emu_peer_flush(p);
 		}
 		emu_sweep(s);
+		emu_lock_check(s);
+		emu_serve_parked(s);
 		if (fds[1].revents & POLLIN)
 			emu_accept(s, s->listen_fd, EMU_PEER_CCID);
 		if (s->control_fd >= 0 && (fds[2].revents & POLLIN))
@@ -493,6 +519,7 @@ emu_server *emu_server_new(piv_applet *applet, const emu_server_opts *opts)
 		return NULL;
 	}
 	s->opts = *opts;
+	emu_lock_init(&s->lock, opts->lock_timeout_ms);
 	s->listen_fd = -1;
 	s->control_fd = -1;
 	if (emu_card_init(&s->card, applet, !opts->start_absent) != 0) {

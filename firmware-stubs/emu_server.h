@@ -19,6 +19,7 @@ typedef struct {
 	const char *control_path;  /* NULL: no control socket */
 	bool start_absent;         /* the card starts removed */
 	int event_fd;              /* non-blocking read end of the signal self-pipe */
+	unsigned lock_timeout_ms;  /* a lock holder silent this long loses it (0: default) */
 } emu_server_opts;
 
 typedef struct emu_server emu_server;

@@ -19,5 +19,7 @@ bin_PROGRAMS += kinko-token-emu
 kinko_token_emu_SOURCES = \
 	firmware-stubs/emu_main.c \
 	firmware-stubs/emu_server.c firmware-stubs/emu_server.h \
-	firmware-stubs/emu_card.c firmware-stubs/emu_card.h
+	firmware-stubs/emu_card.c firmware-stubs/emu_card.h \
+	firmware-stubs/emu_lock.c firmware-stubs/emu_lock.h \
+	firmware-stubs/emu_listen.c firmware-stubs/emu_listen.h
 kinko_token_emu_LDADD = firmware-stubs/libkinkofw.la

@@ -29,7 +29,14 @@ static tr_status ccid_host_check(const uint8_t *buf, size_t len, uint8_t seq, ui
 		return TR_ERR_PROTOCOL;
 	/* Every command waits for its own answer, so a reply to anything else means the
 	 * stream is out of step. */
-	if (h->seq != seq || h->slot != slot || h->type != reply_type)
+	if (h->seq != seq || h->slot != slot)
+		return TR_ERR_PROTOCOL;
+	/* A reader answers a command it does not know with a failed SlotStatus (CCID 1.1
+	 * section 6.2.6): an emulator older than kinko's lock Escape does. */
+	if (h->type != reply_type &&
+	    !(h->type == CCID_RDR_TO_PC_SLOT_STATUS &&
+	      (h->param[0] & CCID_CMD_STATUS_MASK) == CCID_CMD_FAILED &&
+	      h->param[1] == CCID_ERR_CMD_NOT_SUPPORTED))
 		return TR_ERR_PROTOCOL;
 	cmd_status = h->param[0] & CCID_CMD_STATUS_MASK;
 	if (cmd_status == CCID_CMD_STATUS_MASK ||

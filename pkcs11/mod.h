@@ -160,8 +160,11 @@ CK_RV mod_slot_refresh(mod_slot *s);
  * revalidated when older than cfg.cache_ttl_ms or after the card saw a reset). */
 CK_RV mod_slot_token(mod_slot *s, mod_token **t);
 void mod_slot_logout(mod_slot *s);   /* wipe the held PIN, card_logout if reachable */
-/* Release the slot lock at the end of a call: a USB token's interface is released too
- * (claimed per call, so other applications can use the token in between). */
+/* Take the slot lock for a call; the call's card I/O is then one exclusive batch on the
+ * card (tr_ops begin/end). Release it at the end of the call: the batch ends (a USB
+ * token's interface is released: claimed per call, so other applications can use the
+ * token in between). */
+void mod_slot_lock(mod_slot *s);
 void mod_slot_unlock(mod_slot *s);
 
 /* Sessions. mod_session_get checks the handle and that the slot generation still matches
@@ -199,7 +202,9 @@ void mod_slot_removed(mod_slot *s);
 CK_RV mod_slot_rv(mod_slot *s, card_status st);
 /* Under the slot lock: run op(&s->card, arg) for an operation that needs the user's PIN
  * verified. When the card answers CARD_ERR_SECURITY while the user is logged in (another
- * process reset the card underneath), VERIFY again with the held PIN and retry op once;
+ * process reset the card between two of our calls), VERIFY again with the held PIN and
+ * retry op (the same exclusive batch: nobody can reset it in between; a few rounds where
+ * the reader has no lock);
  * if that VERIFY fails, log out and answer CKR_USER_NOT_LOGGED_IN. Other statuses go
  * through mod_slot_rv (callers needing another mapping keep op's status in arg). */
 typedef card_status (*mod_card_op)(card *c, void *arg);

@@ -86,7 +86,7 @@ static bool mod_events_poll(CK_SLOT_ID *slot)
 	for (i = 0; i < mod_slot_count() && !found; i++) {
 		mod_slot *s = mod.slots[i];
 
-		mod_mutex_lock(s->lock);
+		mod_slot_lock(s);
 		/* A reader that cannot be asked now keeps its last known state. */
 		(void)mod_slot_refresh(s);
 		if (s->event) {

@@ -165,17 +165,17 @@ CK_RV mod_session_get(CK_SESSION_HANDLE h, mod_session **sess, mod_slot **slot)
 	s = mod_slot_get(found->slot_id);
 	if (!s)
 		return CKR_GENERAL_ERROR;
-	mod_mutex_lock(s->lock);
+	mod_slot_lock(s);
 	/* Another thread may have closed it (C_CloseAllSessions) before we held the slot. */
 	if (mod_session_lookup(h) != found) {
-		mod_mutex_unlock(s->lock);
+		mod_slot_unlock(s);
 		return CKR_SESSION_HANDLE_INVALID;
 	}
 	if (found->generation != s->generation) {
 		/* The token was removed since: say so once, then the handle is gone. */
 		rv = s->present ? CKR_SESSION_HANDLE_INVALID : CKR_DEVICE_REMOVED;
 		mod_session_drop(s, found);
-		mod_mutex_unlock(s->lock);
+		mod_slot_unlock(s);
 		return rv;
 	}
 	*sess = found;

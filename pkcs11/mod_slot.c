@@ -108,9 +108,14 @@ void mod_slots_destroy(void)
 	size_t i;
 
 	for (i = 0; i < mod.n_slots; i++) {
-		if (mod.slots[i]->login_user != MOD_NOBODY)
-			mod_slot_logout(mod.slots[i]);
-		mod_slot_free(mod.slots[i]);
+		mod_slot *s = mod.slots[i];
+
+		if (s->login_user != MOD_NOBODY) {
+			s->tr->ops->begin(s->tr);
+			mod_slot_logout(s);
+			s->tr->ops->end(s->tr);
+		}
+		mod_slot_free(s);
 	}
 	free(mod.slots);
 	mod.slots = NULL;
@@ -154,15 +159,6 @@ CK_RV mod_slot_add(tr_transport *tr, const char *description, bool event)
 	return rv;
 }
 
-/* A USB token's interface is claimed for one C_* call at a time (the batch of card
- * operations done under the slot lock), so other applications can use the token between
- * two of our calls. */
-static void mod_slot_end_batch(mod_slot *s)
-{
-	if (mod_usb_slot(s))
-		s->tr->ops->close(s->tr);
-}
-
 /* A new generation: sessions of the old one are dead, what we knew of the token too. */
 static void mod_slot_new_generation(mod_slot *s, bool present)
 {
@@ -184,9 +180,19 @@ void mod_slot_removed(mod_slot *s)
 	mod_slot_new_generation(s, false);
 }
 
+/* One C_* call's work on a slot is one exclusive batch on its card (the transport's
+ * begin/end): another application's power-on or SELECT cannot fall between our VERIFY
+ * and the signature it was for. A USB token's interface is claimed for the batch only,
+ * so other applications can use the token between two of our calls. */
+void mod_slot_lock(mod_slot *s)
+{
+	mod_mutex_lock(s->lock);
+	s->tr->ops->begin(s->tr);
+}
+
 void mod_slot_unlock(mod_slot *s)
 {
-	mod_slot_end_batch(s);
+	s->tr->ops->end(s->tr);
 	mod_mutex_unlock(s->lock);
 }
 

@@ -154,9 +154,9 @@ P11_EXPORT CK_RV C_Finalize(CK_VOID_PTR pReserved)
 	for (i = 0; i < mod.n_slots; i++) {
 		mod_slot *s = mod.slots[i];
 
-		mod_mutex_lock(s->lock);
+		mod_slot_lock(s);
 		mod_session_close_all(s);
-		mod_mutex_unlock(s->lock);
+		mod_slot_unlock(s);
 	}
 	mod_teardown();
 	mod_init_lock_drop();

@@ -17,7 +17,7 @@ static CK_RV mod_open_session(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR pAp
 		return CKR_ARGUMENTS_BAD;
 	if (!(flags & CKF_SERIAL_SESSION))
 		return CKR_SESSION_PARALLEL_NOT_SUPPORTED;
-	mod_mutex_lock(s->lock);
+	mod_slot_lock(s);
 	rv = mod_slot_refresh(s);
 	if (rv == CKR_OK && !s->present)
 		rv = CKR_TOKEN_NOT_PRESENT;
@@ -57,7 +57,7 @@ P11_EXPORT CK_RV C_CloseAllSessions(CK_SLOT_ID slotID)
 	s = mod_slot_get(slotID);
 	if (!s)
 		P11_RETURN("C_CloseAllSessions", CKR_SLOT_ID_INVALID);
-	mod_mutex_lock(s->lock);
+	mod_slot_lock(s);
 	mod_session_close_all(s);
 	mod_slot_unlock(s);
 	P11_RETURN("C_CloseAllSessions", CKR_OK);

@@ -41,7 +41,7 @@ static CK_RV mod_slot_present(mod_slot *s, bool *present)
 {
 	CK_RV rv;
 
-	mod_mutex_lock(s->lock);
+	mod_slot_lock(s);
 	rv = mod_slot_refresh(s);
 	*present = s->present;
 	mod_slot_unlock(s);
@@ -102,7 +102,7 @@ P11_EXPORT CK_RV C_GetSlotInfo(CK_SLOT_ID slotID, CK_SLOT_INFO_PTR pInfo)
 		P11_RETURN("C_GetSlotInfo", CKR_SLOT_ID_INVALID);
 	if (!pInfo)
 		P11_RETURN("C_GetSlotInfo", CKR_ARGUMENTS_BAD);
-	mod_mutex_lock(s->lock);
+	mod_slot_lock(s);
 	rv = mod_slot_refresh(s);
 	if (rv == CKR_OK)
 		mod_fill_slot_info(s, pInfo);
@@ -175,7 +175,7 @@ P11_EXPORT CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
 		P11_RETURN("C_GetTokenInfo", CKR_SLOT_ID_INVALID);
 	if (!pInfo)
 		P11_RETURN("C_GetTokenInfo", CKR_ARGUMENTS_BAD);
-	mod_mutex_lock(s->lock);
+	mod_slot_lock(s);
 	rv = mod_slot_refresh(s);
 	if (rv == CKR_OK && !s->present)
 		rv = CKR_TOKEN_NOT_PRESENT;

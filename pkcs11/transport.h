@@ -32,6 +32,14 @@ typedef struct {
 	tr_status (*present)(tr_transport *t, bool *present);
 	/* Release the channel (close the socket, release the interface). */
 	void (*close)(tr_transport *t);
+	/* An exclusive batch, as PC/SC's SCardBeginTransaction/SCardEndTransaction: from
+	 * begin() to end() no other application's command reaches the card, so what the
+	 * batch set up (a SELECT, a PIN VERIFY) still holds for its next command. begin()
+	 * costs nothing by itself: the batch's first power-on or APDU takes the exclusivity
+	 * (the emulator's lock, the USB interface claim), so a batch without I/O does none.
+	 * end() gives it back; both are idempotent. Presence is asked outside it. */
+	void (*begin)(tr_transport *t);
+	void (*end)(tr_transport *t);
 	void (*destroy)(tr_transport *t);
 } tr_ops;
 

@@ -1,7 +1,11 @@
 /* The transport to kinko-token-emu: USB CCID bulk messages over a UNIX stream socket.
  * Every wait is bounded by poll() (the module never hangs on a silent token), SIGPIPE is
  * never raised in the host application (MSG_NOSIGNAL), and any failure of the stream
- * closes the socket, so the next operation reconnects to a clean stream. */
+ * closes the socket, so the next operation reconnects to a clean stream.
+ *
+ * Exclusive batches: inside begin()..end(), the first power-on or APDU asks the emulator
+ * for its lock (kinko's CCID Escape 01, granted one client at a time, README "The
+ * emulator") and end() gives it back (Escape 02). A closed connection holds nothing. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -29,6 +33,9 @@ typedef struct {
 	ccid_host host;
 	uint8_t *buf;            /* one message, TR_SOCKET_BUF_LEN bytes */
 	size_t buf_used;         /* high-water mark, wiped on close */
+	bool batch;              /* between begin() and end() */
+	bool held;               /* the emulator granted this connection its lock */
+	bool lockless;           /* this emulator does not know the lock (older version) */
 } tr_socket;
 
 static long long tr_now_ms(void)
@@ -64,6 +71,8 @@ static void tr_socket_close(tr_transport *t)
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
+	s->held = false;
+	s->lockless = false;
 	if (s->buf && s->buf_used)
 		OPENSSL_cleanse(s->buf, s->buf_used);
 	s->buf_used = 0;
@@ -226,14 +235,71 @@ static tr_status tr_socket_command(tr_socket *s, uint8_t type, const uint8_t *da
 	return st;
 }
 
+/* Inside a batch, before the card's first command: wait for the emulator's lock (the
+ * emulator answers when the holder before us is done, gone or silent too long). */
+static tr_status tr_socket_exclusive(tr_socket *s)
+{
+	static const uint8_t begin = CCID_ESCAPE_BEGIN_EXCLUSIVE;
+	const uint8_t *data;
+	size_t n;
+	uint8_t status, error;
+	tr_status st;
+
+	if (!s->batch || s->held)
+		return TR_OK;
+	/* Connected first: a fresh connection may reach a newer emulator. */
+	st = tr_socket_open(&s->base);
+	if (st != TR_OK || s->lockless)
+		return st;
+	st = tr_socket_command(s, CCID_PC_TO_RDR_ESCAPE, &begin, 1, CCID_RDR_TO_PC_ESCAPE, &data,
+	                       &n, &status, &error);
+	if (st != TR_OK)
+		return st;
+	if (!(status & CCID_CMD_FAILED)) {
+		s->held = true;
+		return TR_OK;
+	}
+	/* An emulator without the lock: work as before it, unprotected. */
+	if (error == CCID_ERR_CMD_NOT_SUPPORTED) {
+		s->lockless = true;
+		return TR_OK;
+	}
+	tr_socket_close(&s->base);
+	return TR_ERR_PROTOCOL;
+}
+
+static void tr_socket_begin(tr_transport *t)
+{
+	((tr_socket *)t)->batch = true;
+}
+
+static void tr_socket_end(tr_transport *t)
+{
+	static const uint8_t end = CCID_ESCAPE_END_EXCLUSIVE;
+	tr_socket *s = (tr_socket *)t;
+	const uint8_t *data;
+	size_t n;
+	uint8_t status, error;
+
+	s->batch = false;
+	if (!s->held)
+		return;
+	s->held = false;
+	/* A failed exchange closes the connection, which gives the lock back as well. */
+	(void)tr_socket_command(s, CCID_PC_TO_RDR_ESCAPE, &end, 1, CCID_RDR_TO_PC_ESCAPE, &data, &n,
+	                        &status, &error);
+}
+
 static tr_status tr_socket_power_on(tr_transport *t, uint8_t *atr, size_t cap, size_t *atr_len)
 {
 	tr_socket *s = (tr_socket *)t;
 	const uint8_t *data;
 	size_t n;
 	uint8_t status, error;
-	tr_status st;
+	tr_status st = tr_socket_exclusive(s);
 
+	if (st != TR_OK)
+		return st;
 	st = tr_socket_command(s, CCID_PC_TO_RDR_ICC_POWER_ON, NULL, 0, CCID_RDR_TO_PC_DATA_BLOCK,
 	                       &data, &n, &status, &error);
 	if (st != TR_OK)
@@ -255,6 +321,9 @@ static tr_status tr_socket_transmit(tr_transport *t, const uint8_t *apdu, size_t
 
 	if (!apdu || len == 0 || !resp || !resp_len)
 		return TR_ERR_PROTOCOL;
+	st = tr_socket_exclusive(s);
+	if (st != TR_OK)
+		return st;
 	st = tr_socket_command(s, CCID_PC_TO_RDR_XFR_BLOCK, apdu, len, CCID_RDR_TO_PC_DATA_BLOCK,
 	                       &data, &n, &status, &error);
 	if (st != TR_OK)
@@ -312,6 +381,8 @@ static const tr_ops tr_socket_ops = {
 	.transmit = tr_socket_transmit,
 	.present = tr_socket_present,
 	.close = tr_socket_close,
+	.begin = tr_socket_begin,
+	.end = tr_socket_end,
 	.destroy = tr_socket_destroy,
 };
 

@@ -348,6 +348,13 @@ static void tr_usb_destroy(tr_transport *t)
 	free(u);
 }
 
+/* The batch's exclusivity is the interface claim: taken by its first command (open),
+ * released at its end (close, also the end() hook). */
+static void tr_usb_begin(tr_transport *t)
+{
+	(void)t;
+}
+
 static const tr_ops tr_usb_ops = {
 	.name = "usb",
 	.open = tr_usb_open,
@@ -355,6 +362,8 @@ static const tr_ops tr_usb_ops = {
 	.transmit = tr_usb_transmit,
 	.present = tr_usb_present,
 	.close = tr_usb_close,
+	.begin = tr_usb_begin,
+	.end = tr_usb_close,
 	.destroy = tr_usb_destroy,
 };
 

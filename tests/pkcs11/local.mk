@@ -117,3 +117,9 @@ tests_pkcs11_test_p11_move_order_SOURCES = tests/pkcs11/test_p11_move_order.c $(
 tests_pkcs11_test_p11_move_order_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_move_order_LDADD = $(P11_MOD_TEST_LDADD)
 EXTRA_tests_pkcs11_test_p11_move_order_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
+# Two processes on one token under load: exclusive batches (issue 10).
+P11_MOD_TESTS += tests/pkcs11/test_p11_shared_load
+tests_pkcs11_test_p11_shared_load_SOURCES = tests/pkcs11/test_p11_shared_load.c
+tests_pkcs11_test_p11_shared_load_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_shared_load_LDADD = $(P11_MOD_TEST_LDADD)
+EXTRA_tests_pkcs11_test_p11_shared_load_DEPENDENCIES = pkcs11/libkinko-pkcs11.la

@@ -145,6 +145,10 @@ static void fake_conn(int fd, const fake_script *sc)
 
 			r = fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, h.seq, 0, a->data, a->len, a->sw,
 			               true);
+		} else if (h.type == CCID_PC_TO_RDR_ESCAPE) {
+			/* A reader without kinko's lock: not supported (bError 00). */
+			r = fake_reply(fd, CCID_RDR_TO_PC_SLOT_STATUS, h.seq,
+			               CCID_CMD_FAILED | CCID_ICC_PRESENT_ACTIVE, NULL, 0, 0, false);
 		} else {
 			r = fake_reply(fd, CCID_RDR_TO_PC_SLOT_STATUS, h.seq, CCID_ICC_PRESENT_ACTIVE,
 			               NULL, 0, 0, false);

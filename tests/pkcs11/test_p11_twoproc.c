@@ -249,6 +249,17 @@ static void proxy_run(proxied *px, int lfd)
 		if (cfd < 0 || ufd < 0 || connect(ufd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
 			_exit(31);
 		while ((len = ccid_read_msg(cfd, buf, sizeof(buf))) != 0) {
+			/* The proxy is a reader without the emulator's lock (it answers the
+			 * Escape as not supported), so the other process can still come between
+			 * our commands: what the module does without exclusive batches. */
+			if (buf[0] == CCID_PC_TO_RDR_ESCAPE) {
+				uint8_t no[CCID_HEADER_LEN] = {CCID_RDR_TO_PC_SLOT_STATUS, 0, 0, 0, 0, 0,
+				                               buf[6], CCID_CMD_FAILED, 0, 0};
+
+				if (io_full(cfd, no, sizeof(no), true) != 0)
+					break;
+				continue;
+			}
 			if (is_signature(buf, len) && n_sig < SCRIPT_MAX) {
 				other_act act = px->script[n_sig++];
 

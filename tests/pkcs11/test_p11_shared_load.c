@@ -1,0 +1,158 @@
+/* Two processes on one token under load (issue 10): one signs in a loop while the other
+ * logs in and out without pause, each round a fresh C_Initialize (a new connection and a
+ * power-on, which resets the card's security state) and a C_Finalize. The signer's
+ * re-VERIFY and its signature must run in one exclusive batch on the card, so not one of
+ * its signatures fails. Before the batches were exclusive, such a run lost about 5% of
+ * the signatures to CKR_USER_NOT_LOGGED_IN. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "p11_test_util.h"
+
+#define PIN ((CK_UTF8CHAR_PTR) "123456")
+#define SIGNATURES 1000
+/* A loaded machine signs fewer in this time; enough still make the point. */
+#define TIME_LIMIT_S 15.0
+#define MIN_SIGNATURES 200
+/* The other process must really have been at work during the run. */
+#define MIN_OTHER_ROUNDS 20
+/* Logins and logouts between two power-ons (C_Initialize ... C_Finalize). */
+#define LOGINS_PER_ROUND 4
+
+static const CK_BYTE id_9a[] = {0x01};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The other process: rounds of C_Initialize, C_OpenSession, LOGINS_PER_ROUND times
+ * C_Login and C_Logout, C_Finalize until stop_fd reads EOF. Writes its round count and error count to
+ * report_fd. No cmocka here (the TAP stream is the parent's). */
+static void other_run(CK_FUNCTION_LIST_3_0 *f, int stop_fd, int report_fd)
+{
+	unsigned long rounds = 0, errors = 0;
+	struct pollfd pfd = {.fd = stop_fd, .events = POLLIN};
+
+	while (poll(&pfd, 1, 0) == 0) {
+		CK_SLOT_ID slot;
+		CK_ULONG n = 1;
+		CK_SESSION_HANDLE h;
+		CK_RV rv = f->C_Initialize(NULL);
+		int i;
+
+		if (rv == CKR_OK)
+			rv = f->C_GetSlotList(CK_TRUE, &slot, &n);
+		if (rv == CKR_OK && n != 1)
+			rv = CKR_TOKEN_NOT_PRESENT;
+		if (rv == CKR_OK)
+			rv = f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
+			                      &h);
+		for (i = 0; rv == CKR_OK && i < LOGINS_PER_ROUND; i++) {
+			rv = f->C_Login(h, CKU_USER, PIN, 6);
+			if (rv == CKR_OK)
+				rv = f->C_Logout(h);
+		}
+		if (rv != CKR_OK) {
+			if (errors++ < 5)
+				fprintf(stderr, "# other process: round %lu: 0x%lx\n", rounds,
+				        (unsigned long)rv);
+		}
+		f->C_Finalize(NULL);
+		rounds++;
+	}
+	if (write(report_fd, &rounds, sizeof(rounds)) != sizeof(rounds) ||
+	    write(report_fd, &errors, sizeof(errors)) != sizeof(errors))
+		_exit(2);
+	_exit(0);
+}
+
+static CK_RV sign_once(p11t *t, CK_OBJECT_HANDLE key)
+{
+	CK_MECHANISM mech = {CKM_ECDSA, NULL, 0};
+	CK_BYTE digest[32] = {7}, sig[128];
+	CK_ULONG sig_len = sizeof(sig);
+	CK_RV rv = t->f->C_SignInit(t->session, &mech, key);
+
+	return rv == CKR_OK ? t->f->C_Sign(t->session, digest, sizeof(digest), sig, &sig_len) : rv;
+}
+
+static void signing_loop_survives_another_process_logging_in_and_out(void **state)
+{
+	p11t *t = *state;
+	CK_OBJECT_HANDLE pub, priv;
+	unsigned long other_rounds = 0, other_errors = 0, failed = 0, not_logged_in = 0;
+	int stop[2], report[2], status = -1, i = 0;
+	double t0;
+	pid_t pid;
+
+	p11t_login(t);
+	p11t_generate(t, 0, "P-256", id_9a, sizeof(id_9a), &pub, &priv);
+	assert_int_equal(pipe(stop), 0);
+	assert_int_equal(pipe(report), 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(stop[1]);
+		close(report[0]);
+		other_run(t->f, stop[0], report[1]);
+	}
+	close(stop[0]);
+	close(report[1]);
+	t0 = now_s();
+	for (i = 0; i < SIGNATURES && now_s() - t0 < TIME_LIMIT_S; i++) {
+		CK_RV rv = sign_once(t, priv);
+
+		if (rv == CKR_OK)
+			continue;
+		if (failed++ < 5)
+			fprintf(stderr, "# signature %d: 0x%lx\n", i, (unsigned long)rv);
+		if (rv == CKR_USER_NOT_LOGGED_IN) {
+			/* Go on measuring (the module may or may not have ended the login). */
+			not_logged_in++;
+			rv = t->f->C_Login(t->session, CKU_USER, PIN, 6);
+			assert_true(rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN);
+		}
+	}
+	close(stop[1]);
+	assert_int_equal(read(report[0], &other_rounds, sizeof(other_rounds)),
+	                 sizeof(other_rounds));
+	assert_int_equal(read(report[0], &other_errors, sizeof(other_errors)),
+	                 sizeof(other_errors));
+	close(report[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	printf("# %d signatures in %.2f s: %lu failed (%lu CKR_USER_NOT_LOGGED_IN); the other "
+	       "process: %lu login rounds, %lu failed\n",
+	       i, now_s() - t0, failed, not_logged_in, other_rounds, other_errors);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_true(i >= MIN_SIGNATURES);
+	assert_true(other_rounds >= MIN_OTHER_ROUNDS);
+	assert_int_equal(failed, 0);
+	assert_int_equal(other_errors, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(signing_loop_survives_another_process_logging_in_and_out,
+		                                p11t_group_setup_1, p11t_group_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
