@@ -80,3 +80,6 @@ EXTRA_DIST += tests/cli/test_cli_signals.sh
 # 2 MiB answer is "too long", exit 4 (issue 10).
 TESTS += tests/cli/test_cli_hostile_bank.sh
 EXTRA_DIST += tests/cli/test_cli_hostile_bank.sh tests/cli/fake_bank.py
+# kinko runs with RLIMIT_CORE 0 and non-dumpable: no PIN in a core file (issue 10).
+TESTS += tests/cli/test_cli_core_dumps.sh
+EXTRA_DIST += tests/cli/test_cli_core_dumps.sh

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,6 +37,10 @@ static const char usage[] =
 	"  kinko-bankd serve --dir DIR --listen HOST:PORT [--port-file F] [--public-url URL]\n"
 	"                    [--max-connections N]\n"
 	"  kinko-bankd --version\n"
+	"Global option, before the command or among its options:\n"
+	"  --allow-core-dumps  leave core dumps enabled (debugging only): by default every\n"
+	"                      command sets RLIMIT_CORE to 0 and makes itself non-dumpable, as its\n"
+	"                      memory holds PINs, credentials and the CA key\n"
 	"\n"
 	"init creates DIR/ca.key, ca.crt (the bank's CA, P-256 by default), server.key, server.crt\n"
 	"(HTTPS; SAN localhost and 127.0.0.1 unless --server-name is given) and bank.db (SQLite, WAL).\n"
@@ -84,7 +90,7 @@ static const char usage[] =
 	"already exists.\n";
 
 enum { O_DIR = 1, O_CODE, O_NAME, O_CAKEY, O_SERVER, O_COMPANY, O_ID, O_APPLIED, O_SECRETS,
-       O_APPROVAL, O_USER, O_LISTEN, O_PORTFILE, O_URL, O_REASON, O_HELP };
+       O_APPROVAL, O_USER, O_LISTEN, O_PORTFILE, O_URL, O_REASON, O_CORE, O_HELP };
 
 static const struct option options[] = {
 	{ "dir", required_argument, NULL, O_DIR },
@@ -102,6 +108,7 @@ static const struct option options[] = {
 	{ "port-file", required_argument, NULL, O_PORTFILE },
 	{ "public-url", required_argument, NULL, O_URL },
 	{ "reason", required_argument, NULL, O_REASON },
+	{ "allow-core-dumps", no_argument, NULL, O_CORE },
 	{ "max-connections", required_argument, NULL, O_MAXCONN },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -111,6 +118,7 @@ struct args {
 	const char *dir, *code, *name, *cakey, *company, *id, *applied, *secrets, *approval, *user,
 		*listen, *port_file, *url, *reason;
 	const char *names[MAX_NAMES];
+	int allow_core_dumps;
 	size_t n_names;
 	const char *max_connections;
 };
@@ -142,6 +150,7 @@ static int parse(int argc, char **argv, struct args *a)
 		case O_PORTFILE: a->port_file = optarg; break;
 		case O_URL: a->url = optarg; break;
 		case O_REASON: a->reason = optarg; break;
+		case O_CORE: a->allow_core_dumps = 1; break;
 		case O_MAXCONN: a->max_connections = optarg; break;
 		case O_HELP: fputs(usage, stdout); return 1;
 		default: return -1;
@@ -239,8 +248,27 @@ static int cmd_contract(const char *sub, const struct args *a)
 	return BANKD_EXIT_USAGE;
 }
 
+/* Every command may hold PINs, Basic credentials or the CA key in memory: a core dump would
+ * write them to disk. Non-dumpable also closes /proc/PID/mem and ptrace to the same user. */
+static int bankd_core_dumps_disable(void)
+{
+	const struct rlimit none = { 0, 0 };
+	if (setrlimit(RLIMIT_CORE, &none) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+		fprintf(stderr, "kinko-bankd: cannot disable core dumps: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	int allow_core_dumps = 0;
+	/* The global form, before the command: kinko-bankd --allow-core-dumps serve ... */
+	while (argc > 1 && strcmp(argv[1], "--allow-core-dumps") == 0) {
+		allow_core_dumps = 1;
+		argv++;
+		argc--;
+	}
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? BANKD_EXIT_USAGE : BANKD_EXIT_OK;
@@ -266,6 +294,8 @@ int main(int argc, char **argv)
 		fputs(usage, stderr);
 		return BANKD_EXIT_USAGE;
 	}
+	if (!allow_core_dumps && !a.allow_core_dumps && bankd_core_dumps_disable() != 0)
+		return BANKD_EXIT_FAIL;
 	if (strcmp(cmd, "init") == 0)
 		return cmd_init(&a);
 	if (is_contract)

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "kinko_p11.h"
 
@@ -262,6 +264,20 @@ static int main_run(kinko_ctx *ctx, int n, char **rest)
 	return KINKO_EXIT_USAGE;
 }
 
+/* kinko holds the token PIN and the bank's secrets in memory: no core file may write them to
+ * disk, and non-dumpable keeps other processes of the user out of /proc/PID/mem and ptrace. */
+static int kinko_core_dumps_disable(void)
+{
+	const struct rlimit none = {0, 0};
+
+	if (setrlimit(RLIMIT_CORE, &none) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+		fprintf(stderr, "kinko: cannot disable core dumps (%s); stopping before any secret is "
+		        "read\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	kinko_ctx ctx;
@@ -269,6 +285,8 @@ int main(int argc, char **argv)
 	const char *env;
 	int n = 0, r;
 
+	if (kinko_core_dumps_disable() != 0)
+		return KINKO_EXIT_FAIL;
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.pin_fd = -1;
 	ctx.json = main_wants_json(argc, argv);
