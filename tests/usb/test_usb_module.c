@@ -182,6 +182,36 @@ static void interface_is_released_after_every_call(void **state)
 	assert_int_equal(info.state, CKS_RW_PUBLIC_SESSION);
 }
 
+/* Another application reset the token between two of our calls: our next signature
+ * re-SELECTs, VERIFYs again and signs inside one claim of the interface, so nobody can
+ * come between the VERIFY and the signature. */
+static void restore_and_signature_are_one_claim(void **state)
+{
+	mfx *m = *state;
+	sigt_keypair kp;
+	CK_MECHANISM mech = {CKM_ECDSA_SHA256, NULL, 0};
+	static const char msg[] = "one batch";
+	CK_BYTE sig[128];
+	CK_ULONG sig_len = sizeof(sig);
+	unsigned long claims, messages;
+
+	p11t_login(&m->t);
+	sigt_keypair_make(&m->t, &kp, 0, "P-256", 0x01);
+	umock_token_reset(m->tok[0]);
+	claims = umock_token_claims(m->tok[0]);
+	messages = umock_token_messages(m->tok[0]);
+	assert_int_equal(m->t.f->C_SignInit(m->t.session, &mech, kp.priv), CKR_OK);
+	assert_int_equal(m->t.f->C_Sign(m->t.session, (CK_BYTE_PTR)msg, sizeof(msg) - 1, sig,
+	                                &sig_len), CKR_OK);
+	assert_int_equal(sigt_verify(kp.pkey, CKM_ECDSA_SHA256, NULL, (const uint8_t *)msg,
+	                             sizeof(msg) - 1, sig, sig_len), 1);
+	/* Refused, SELECT, refused, VERIFY, signed: five commands, one claim. */
+	assert_true(umock_token_messages(m->tok[0]) - messages >= 5);
+	assert_int_equal(umock_token_claims(m->tok[0]) - claims, 1);
+	assert_false(umock_token_claimed(m->tok[0]));
+	EVP_PKEY_free(kp.pkey);
+}
+
 static void two_tokens_sign_at_once(void **state)
 {
 	mfx *m = *state;
@@ -320,6 +350,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(login_generate_sign_and_write_certificate, setup_one,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(interface_is_released_after_every_call, setup_one,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(restore_and_signature_are_one_claim, setup_one,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(two_tokens_sign_at_once, setup_two, teardown),
 		cmocka_unit_test_setup_teardown(

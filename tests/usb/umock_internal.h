@@ -55,6 +55,7 @@ struct umock_token {
 	GByteArray *override;
 	long override_claimed;
 	unsigned long messages;
+	unsigned long claims;        /* successful interface claims */
 };
 
 

@@ -265,6 +265,23 @@ bool umock_token_claimed(umock_token *t)
 	return r;
 }
 
+unsigned long umock_token_claims(umock_token *t)
+{
+	unsigned long n;
+
+	g_mutex_lock(&t->bed->lock);
+	n = t->claims;
+	g_mutex_unlock(&t->bed->lock);
+	return n;
+}
+
+void umock_token_reset(umock_token *t)
+{
+	g_mutex_lock(&t->bed->lock);
+	piv_applet_reset(t->applet);
+	g_mutex_unlock(&t->bed->lock);
+}
+
 unsigned long umock_token_messages(umock_token *t)
 {
 	unsigned long n;

@@ -57,6 +57,10 @@ void umock_token_override(umock_token *t, const uint8_t *payload, size_t len, lo
 
 /* Observations. */
 bool umock_token_claimed(umock_token *t);          /* is the interface claimed now? */
+unsigned long umock_token_claims(umock_token *t);   /* interface claims so far */
+/* Another application's power-on, as between two of our calls: the applet is deselected
+ * and the PIN verification forgotten. */
+void umock_token_reset(umock_token *t);
 unsigned long umock_token_messages(umock_token *t); /* CCID messages answered */
 tok_state *umock_token_state(umock_token *t);
 

@@ -341,6 +341,8 @@ static int umock_dev_claim(umock_dev *d, UMockdevIoctlClient *c, UMockdevIoctlDa
 	if (claim) {
 		if (d->owner && d->owner != c)
 			return EBUSY;
+		if (d->owner != c)
+			d->tok->claims++;
 		d->owner = c;
 	} else {
 		if (d->owner != c)
