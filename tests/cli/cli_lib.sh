@@ -51,6 +51,7 @@ CLEANUP_HOOK=""
 cli_cleanup() {
 	local n
 	[ -n "$CLEANUP_HOOK" ] && eval "$CLEANUP_HOOK"
+	fake_stop
 	for n in "${!BANK_PID[@]}"; do bank_stop "$n"; done
 	for n in "${!TOK_PID[@]}"; do token_stop "$n"; done
 	[ -n "${CLI_KEEP_TMP:-}" ] || rm -rf "$T"
@@ -389,6 +390,22 @@ bank_failures() {
 	else
 		sqlite3 -readonly "$T/bank-$1/bank.db" "SELECT failures FROM contract WHERE contract_id = '$CONTRACT'"
 	fi
+}
+
+# fake_start BANK MODE: tests/cli/fake_bank.py (a hostile bank, see there) with BANK's
+# server certificate, so kinko's --cacert is BANK's CA; FAKE_URL, FAKE_PORT_FILE. One at a
+# time: a second call replaces the first; stopped at exit.
+FAKE_PID=""
+fake_stop() { [ -z "$FAKE_PID" ] || { kill "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; FAKE_PID=""; }; }
+fake_start() {
+	fake_stop
+	FAKE_PORT_FILE="$T/fake.port"
+	rm -f "$FAKE_PORT_FILE" "$FAKE_PORT_FILE.posts"
+	python3 "$(dirname "${BASH_SOURCE[0]}")/fake_bank.py" "$T/bank-$1/server.crt" "$T/bank-$1/server.key" \
+		"$FAKE_PORT_FILE" "$2" 2>>"$T/fake.log" &
+	FAKE_PID=$!
+	wait_for -s "$FAKE_PORT_FILE" || { diag "$T/fake.log"; bail "the fake bank did not start"; }
+	FAKE_URL="https://localhost:$(cat "$FAKE_PORT_FILE")"
 }
 
 # --- the parties ---

@@ -4,6 +4,7 @@ answering every request as MODE says. Modes:
   escapes  the texts kinko prints carry terminal escape sequences (clear screen, window title,
            CSI as U+009B, a bidi override): EST 403 text, JSON {"error"}, the status screen
   huge     every answer is 2 MiB
+  pending  EST enrollments are pending: 202 with Retry-After $FAKE_BANK_RETRY_AFTER (default -5)
 Usage: fake_bank.py CERT KEY PORT-FILE MODE"""
 import http.server
 import json
@@ -42,6 +43,17 @@ class Bank(http.server.BaseHTTPRequestHandler):
         self.body()
         if MODE == "huge":
             return self.answer(200, b"{" + b" " * (2 << 20) + b"}", "application/json")
+        if self.path.startswith("/.well-known/est/") and MODE == "pending":
+            data = b"waiting for approval"
+            self.send_response(202)
+            self.send_header("Retry-After", os.environ.get("FAKE_BANK_RETRY_AFTER", "-5"))
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            with open(PORT_FILE + ".posts", "a") as f:
+                f.write(self.path + "\n")
+            return
         if self.path.startswith("/.well-known/est/"):
             return self.answer(403, "refused " + EVIL + " by the bank", "text/plain")
         if self.path == "/api/logon" and os.environ.get("FAKE_BANK_LOGON") == "ok":

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/cli_lib.sh"
 
 need python3
-plan 10
+plan 15
 
 # no_controls WHAT: $T/out holds no C0 control but LF, no DEL, no C1 (U+0080-U+009F), no
 # bidi override (U+202A-U+202E, U+2066-U+2069).
@@ -16,19 +16,6 @@ import re, sys
 t = open(sys.argv[1], "rb").read().decode("utf-8", "replace")
 sys.exit(1 if re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", t) else 0)
 PY
-}
-
-FAKE_PID=""
-CLEANUP_HOOK='[ -z "$FAKE_PID" ] || { kill "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; }'
-# fake_start MODE: the fake bank with kinko-bankd's (main) server certificate; FAKE_URL.
-fake_start() {
-	[ -z "$FAKE_PID" ] || { kill "$FAKE_PID"; wait "$FAKE_PID" 2>/dev/null; }
-	rm -f "$T/fake.port"
-	python3 "$(dirname "$0")/fake_bank.py" "$(bank_dir main)/server.crt" "$(bank_dir main)/server.key" \
-		"$T/fake.port" "$1" 2>>"$T/fake.log" &
-	FAKE_PID=$!
-	wait_for -s "$T/fake.port" || { diag "$T/fake.log"; bail "the fake bank did not start"; }
-	FAKE_URL="https://localhost:$(cat "$T/fake.port")"
 }
 
 tokens_backend kinko
@@ -43,20 +30,20 @@ secrets_write "$T/secrets-adm" "token_pin=$TOKEN_PIN" "contract_pin=$CONTRACT_PI
 run kinko_as adm enroll --bank "$(bank_url main)" --cacert "$CA" --admin --contract-id "$CONTRACT"
 [ "$RC" -eq 0 ] || { diag "$T/out"; bail "enrollment with kinko-bankd failed"; }
 
-fake_start escapes
+fake_start main escapes
 run kinko_as adm enroll --bank "$FAKE_URL" --cacert "$CA" --admin --contract-id 9999999999
 check_rc_out "EST: the bank's text refusal is shown, its escapes as '?'" 4 "refused ?[2J?]0;pwned??31m? by the bank"
 no_controls "EST text"
 run kinko_as adm logon --bank "$FAKE_URL" --cacert "$CA"
 check_rc_out "JSON: the bank's error is shown, its escapes as '?'" 4 "refused ?[2J?]0;pwned??31m? by the bank"
 no_controls "JSON error"
-FAKE_BANK_LOGON=ok fake_start escapes
+FAKE_BANK_LOGON=ok fake_start main escapes
 run kinko_as adm logon --bank "$FAKE_URL" --cacert "$CA"
 check_ok_out "status screen: the bank's fields are shown, their escapes as '?'" \
 	"Bank?[2J?]0;pwned??31m? (bank code 0123)" "company       ACME?[2J?]0;pwned??31m?"
 no_controls "status screen"
 
-fake_start huge
+fake_start main huge
 run kinko_as adm enroll --bank "$FAKE_URL" --cacert "$CA" --admin --contract-id 9999999999
 check_rc_out "EST: a 2 MiB answer is too long (exit 4), not an unreachable bank" 4 \
 	"the bank's answer is too long (over 256 KiB)"
@@ -65,3 +52,21 @@ run kinko_as adm logon --bank "$FAKE_URL" --cacert "$CA"
 check_rc_out "JSON API: a 2 MiB answer is too long (exit 4), not an unreachable bank" 4 \
 	"the bank's answer is too long (over 1024 KiB)"
 if grep -q "cannot reach" "$T/out"; then not_ok "JSON API: not reported as unreachable"; else ok "JSON API: not reported as unreachable"; fi
+
+# A pending enrollment whose Retry-After is negative, a date long past or absurd: asked again
+# after 1 s (never at once), or within --max-wait (never waited out).
+# pending RETRY-AFTER MAX-WAIT: enroll against the fake bank answering 202 with it.
+pending() {
+	FAKE_BANK_RETRY_AFTER="$1" fake_start main pending
+	run kinko_as adm enroll --bank "$FAKE_URL" --cacert "$CA" --admin --contract-id 9999999999 --max-wait "$2"
+	POSTS=$(wc -l <"$FAKE_PORT_FILE.posts" 2>/dev/null || echo 0)
+}
+for ra in "-5" "Sun, 06 Nov 1994 08:49:37 GMT"; do
+	pending "$ra" 3
+	check_rc_out "Retry-After '$ra': asked again after 1 s, pending after --max-wait is exit 4" 4 \
+		"asking again in 1 s" "still pending after 3 s"
+	if [ "$POSTS" -ge 3 ] && [ "$POSTS" -le 5 ]; then ok "Retry-After '$ra': $POSTS requests in 3 s, no busy loop"
+	else not_ok "Retry-After '$ra': $POSTS requests in 3 s, no busy loop"; fi
+done
+pending 999999999 2
+check_rc_out "Retry-After 999999999: waited only until --max-wait" 4 "asking again in 2 s" "still pending after 2 s"
