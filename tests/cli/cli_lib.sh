@@ -392,7 +392,7 @@ bank_failures() {
 	fi
 }
 
-# fake_start BANK MODE: tests/cli/fake_bank.py (a hostile bank, see there) with BANK's
+# fake_start BANK MODE [PORT]: tests/cli/fake_bank.py (a hostile bank, see there) with BANK's
 # server certificate, so kinko's --cacert is BANK's CA; FAKE_URL, FAKE_PORT_FILE. One at a
 # time: a second call replaces the first; stopped at exit.
 FAKE_PID=""
@@ -402,7 +402,7 @@ fake_start() {
 	FAKE_PORT_FILE="$T/fake.port"
 	rm -f "$FAKE_PORT_FILE" "$FAKE_PORT_FILE.posts"
 	python3 "$(dirname "${BASH_SOURCE[0]}")/fake_bank.py" "$T/bank-$1/server.crt" "$T/bank-$1/server.key" \
-		"$FAKE_PORT_FILE" "$2" 2>>"$T/fake.log" &
+		"$FAKE_PORT_FILE" "$2" ${3:+"$3"} 2>>"$T/fake.log" &
 	FAKE_PID=$!
 	wait_for -s "$FAKE_PORT_FILE" || { diag "$T/fake.log"; bail "the fake bank did not start"; }
 	FAKE_URL="https://localhost:$(cat "$FAKE_PORT_FILE")"

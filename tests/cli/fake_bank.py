@@ -3,9 +3,9 @@
 answering every request as MODE says. Modes:
   escapes  the texts kinko prints carry terminal escape sequences (clear screen, window title,
            CSI as U+009B, a bidi override): EST 403 text, JSON {"error"}, the status screen
-  huge     every answer is 2 MiB
+  huge     every answer is 2 MiB (a GET 5 MiB: over the CRL's limit too)
   pending  EST enrollments are pending: 202 with Retry-After $FAKE_BANK_RETRY_AFTER (default -5)
-Usage: fake_bank.py CERT KEY PORT-FILE MODE"""
+Usage: fake_bank.py CERT KEY PORT-FILE MODE [PORT]"""
 import http.server
 import json
 import os
@@ -36,7 +36,7 @@ class Bank(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         if MODE == "huge":
-            return self.answer(200, b"A" * (2 << 20), "application/pkcs7-mime")
+            return self.answer(200, b"A" * (5 << 20), "application/pkcs7-mime")
         self.answer(200, "MIIB", "application/pkcs7-mime")
 
     def do_POST(self):
@@ -69,7 +69,7 @@ class Bank(http.server.BaseHTTPRequestHandler):
         self.answer(403, json.dumps({"error": "refused " + EVIL + " by the bank"}), "application/json")
 
 
-server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Bank)
+server = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[5]) if len(sys.argv) > 5 else 0), Bank)
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 ctx.load_cert_chain(CERT, KEY)
 # The token key signs the client certificate handshake when kinko offers one: ask for it, as

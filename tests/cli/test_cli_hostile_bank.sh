@@ -6,7 +6,7 @@
 . "$(dirname "$0")/cli_lib.sh"
 
 need python3
-plan 15
+plan 16
 
 # no_controls WHAT: $T/out holds no C0 control but LF, no DEL, no C1 (U+0080-U+009F), no
 # bidi override (U+202A-U+202E, U+2066-U+2069).
@@ -52,6 +52,13 @@ run kinko_as adm logon --bank "$FAKE_URL" --cacert "$CA"
 check_rc_out "JSON API: a 2 MiB answer is too long (exit 4), not an unreachable bank" 4 \
 	"the bank's answer is too long (over 1024 KiB)"
 if grep -q "cannot reach" "$T/out"; then not_ok "JSON API: not reported as unreachable"; else ok "JSON API: not reported as unreachable"; fi
+# kinko certs: the CRL (at the certificate's distribution point, kinko-bankd's port) over
+# its 4 MiB limit is said to be too long.
+bank_stop main
+fake_start main huge "${BANK_PORT[main]}"
+run kinko_as adm certs
+check_out "CRL: an answer over the limit is too long" "is too long (over 4096 KiB)"
+bank_start main
 
 # A pending enrollment whose Retry-After is negative, a date long past or absurd: asked again
 # after 1 s (never at once), or within --max-wait (never waited out).

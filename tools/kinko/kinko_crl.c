@@ -102,6 +102,7 @@ static bool crl_url_of(X509 *cert, char *out, size_t cap)
 typedef struct {
 	unsigned char *data;
 	size_t len;
+	bool too_big;
 } crl_buf;
 
 static size_t crl_write(char *p, size_t size, size_t n, void *arg)
@@ -110,8 +111,10 @@ static size_t crl_write(char *p, size_t size, size_t n, void *arg)
 	size_t add = size * n;
 	unsigned char *grown;
 
-	if (add > (size_t)CRL_MAX_BYTES - b->len)
+	if (add > (size_t)CRL_MAX_BYTES - b->len) {
+		b->too_big = true;
 		return 0;   /* too large: the transfer fails */
+	}
 	grown = realloc(b->data, b->len + add);
 	if (!grown)
 		return 0;
@@ -125,7 +128,7 @@ static size_t crl_write(char *p, size_t size, size_t n, void *arg)
 static X509_CRL *crl_fetch(const char *url, const char *ca_file, char *why, size_t cap)
 {
 	CURL *c = curl_easy_init();
-	crl_buf b = {NULL, 0};
+	crl_buf b = {NULL, 0, false};
 	const unsigned char *p;
 	X509_CRL *crl = NULL;
 	long status = 0;
@@ -147,7 +150,10 @@ static X509_CRL *crl_fetch(const char *url, const char *ca_file, char *why, size
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(c);
 	if (rc != CURLE_OK || status != 200) {
-		if (rc != CURLE_OK)
+		if (b.too_big)
+			snprintf(why, cap, "the bank's CRL at %.300s is too long (over %ld KiB)", url,
+			         CRL_MAX_BYTES / 1024);
+		else if (rc != CURLE_OK)
 			snprintf(why, cap, "the bank's CRL could not be fetched from %.300s (%s)", url,
 			         curl_easy_strerror(rc));
 		else
