@@ -110,6 +110,9 @@ void bankd_http_reply(struct bankd_req *r, int code, const char *ctype, const vo
 	if (b != NULL && n > 0)
 		evbuffer_add(b, body, n);
 	log_line(r, code);
+	/* A 401 to a POST is a wrong secret, credential or OTP: counted against the address. */
+	if (code == 401 && r->addr_len > 0 && evhttp_request_get_command(r->req) == EVHTTP_REQ_POST)
+		bankd_ratelimit_failed(r->srv->ratelimit, (struct sockaddr *)&r->addr, r->addr_len);
 	struct evhttp_connection *c = evhttp_request_get_connection(r->req);
 	struct bufferevent *bev = c != NULL ? evhttp_connection_get_bufferevent(c) : NULL;
 	evhttp_send_reply(r->req, code, NULL, b);
@@ -226,6 +229,33 @@ static void close_notify(struct evhttp_connection *c, void *arg)
 	ERR_clear_error();
 }
 
+/* Every secret-checking endpoint is a POST: from an address with too many failures in the
+ * last minute they are refused before any secret is looked at (or any scrypt run). */
+static int refuse_rate_limited(struct bankd_req *r)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(r->req);
+	struct bufferevent *bev = c != NULL ? evhttp_connection_get_bufferevent(c) : NULL;
+	evutil_socket_t fd = bev != NULL ? bufferevent_getfd(bev) : -1;
+	r->addr_len = sizeof r->addr;
+	if (fd < 0 || getpeername(fd, (struct sockaddr *)&r->addr, &r->addr_len) != 0)
+		r->addr_len = 0;
+	if (r->addr_len == 0 || evhttp_request_get_command(r->req) != EVHTTP_REQ_POST)
+		return 0;
+	unsigned wait = bankd_ratelimit_wait(r->srv->ratelimit, (struct sockaddr *)&r->addr, r->addr_len);
+	if (wait == 0)
+		return 0;
+	char secs[16], msg[160];
+	snprintf(secs, sizeof secs, "%u", wait);
+	snprintf(msg, sizeof msg,
+		 "too many failed logons or enrollments from this address; try again in %u s", wait);
+	bankd_http_add_header(r, "Retry-After", secs);
+	if (strncmp(r->path, "/api/", 5) == 0)
+		bankd_http_json_error(r, 429, msg);
+	else
+		bankd_http_text(r, 429, msg);
+	return 1;
+}
+
 void bankd_http_dispatch(struct evhttp_request *req, void *arg)
 {
 	struct bankd_req r;
@@ -241,6 +271,8 @@ void bankd_http_dispatch(struct evhttp_request *req, void *arg)
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	r.path = uri != NULL && evhttp_uri_get_path(uri) != NULL ? evhttp_uri_get_path(uri) : "/";
 	peer_of(&r);
+	if (refuse_rate_limited(&r))
+		return;
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t n = evbuffer_get_length(in);
 	if (n > BANKD_MAX_BODY) {
@@ -368,6 +400,18 @@ static int bound_port(struct evhttp_bound_socket *h, unsigned *port)
 	return 0;
 }
 
+/* KINKO_BANKD_AUTH_FAIL_LIMIT (tests only) replaces the default of --auth-fail-limit: the test
+ * suite's clients all come from 127.0.0.1 and fail on purpose. */
+static unsigned auth_fail_default(void)
+{
+	const char *e = getenv("KINKO_BANKD_AUTH_FAIL_LIMIT");
+	char *end;
+	unsigned long n = e != NULL ? strtoul(e, &end, 10) : 0;
+	if (e == NULL || *e < '0' || *e > '9' || *end != '\0' || n > 1000000)
+		return BANKD_AUTH_FAIL_LIMIT;
+	return (unsigned)n;
+}
+
 static int run_loop(struct bankd_server *srv, const struct bankd_serve_opts *o)
 {
 	char host[256];
@@ -398,7 +442,9 @@ static int run_loop(struct bankd_server *srv, const struct bankd_serve_opts *o)
 	}
 	size_t max = o->max_connections > 0 ? o->max_connections : bankd_conns_default_max();
 	srv->conns = bankd_conns_new(base, evhttp_bound_socket_get_listener(bound), max);
-	if (srv->conns == NULL)
+	unsigned limit = o->auth_fail_limit >= 0 ? (unsigned)o->auth_fail_limit : auth_fail_default();
+	srv->ratelimit = bankd_ratelimit_new(limit);
+	if (srv->conns == NULL || srv->ratelimit == NULL)
 		goto out;
 	char url[512];
 	if (o->public_url != NULL)
@@ -447,6 +493,7 @@ int bankd_http_serve(const struct bankd_serve_opts *o)
 	signal(SIGPIPE, SIG_IGN);
 	rc = run_loop(&srv, o);
 out:
+	bankd_ratelimit_free(srv.ratelimit);
 	SSL_CTX_free(srv.ssl);
 	bankd_ca_free(&srv.ca);
 	bankd_db_close(srv.db);

@@ -12,6 +12,9 @@
 #include "bankd_ca.h"
 #include "bankd_conn.h"
 #include "bankd_db.h"
+#include "bankd_ratelimit.h"
+
+#include <sys/socket.h>
 
 #define BANKD_MAX_BODY 16384
 #define BANKD_MAX_HEADERS 8192
@@ -25,6 +28,7 @@ struct bankd_server {
 	char crl_url[600];
 	SSL_CTX *ssl;
 	struct bankd_conns *conns;
+	struct bankd_ratelimit *ratelimit;
 };
 
 /* One request as the handlers see it. */
@@ -38,6 +42,8 @@ struct bankd_req {
 	char *body;	      /* NUL-terminated copy of the body, wiped after the handler */
 	size_t body_len;
 	int replied;
+	struct sockaddr_storage addr; /* the client's address, for the failure rate limit */
+	socklen_t addr_len;	      /* 0 if unknown */
 };
 
 struct bankd_serve_opts {
@@ -46,6 +52,7 @@ struct bankd_serve_opts {
 	const char *port_file;	/* gets the port once listening */
 	const char *public_url; /* base URL written into certificates (CRL distribution point) */
 	size_t max_connections; /* 0: sized from RLIMIT_NOFILE */
+	long auth_fail_limit;	/* failed authentications per address and minute; -1: default */
 };
 
 int bankd_http_serve(const struct bankd_serve_opts *o);

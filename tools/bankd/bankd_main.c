@@ -18,6 +18,7 @@
 
 #define MAX_NAMES 16
 #define O_MAXCONN 0x100 /* serve --max-connections */
+#define O_AUTHLIMIT 0x101 /* serve --auth-fail-limit */
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -35,7 +36,7 @@ static const char usage[] =
 	"  kinko-bankd contract approve --dir DIR --contract-id A\n"
 	"  kinko-bankd contract revoke --dir DIR --contract-id A [--user-id N] [--reason R]\n"
 	"  kinko-bankd serve --dir DIR --listen HOST:PORT [--port-file F] [--public-url URL]\n"
-	"                    [--max-connections N]\n"
+	"                    [--max-connections N] [--auth-fail-limit N]\n"
 	"  kinko-bankd --version\n"
 	"Global option, before the command or among its options:\n"
 	"  --allow-core-dumps  leave core dumps enabled (debugging only): by default every\n"
@@ -64,6 +65,8 @@ static const char usage[] =
 	"SIGINT stop it). --listen HOST:0 picks a free port; --port-file writes the port used.\n"
 	"--max-connections N caps open connections (default: the open-file limit minus 32);\n"
 	"more wait in the kernel's queue. Out of file descriptors, accepting pauses 200 ms.\n"
+	"--auth-fail-limit N: after N failed authentications (401 to a POST) from one address\n"
+	"(IPv6: one /64) in a minute, its POSTs get 429 with Retry-After (default 10; 0: off).\n"
 	"Certificates name the CRL at PUBLIC-URL/crl (default https://SERVER-NAME:PORT/crl).\n"
 	"\n"
 	"Endpoints: GET /.well-known/est/cacerts; POST /.well-known/est/simpleenroll (base64 DER\n"
@@ -110,6 +113,7 @@ static const struct option options[] = {
 	{ "reason", required_argument, NULL, O_REASON },
 	{ "allow-core-dumps", no_argument, NULL, O_CORE },
 	{ "max-connections", required_argument, NULL, O_MAXCONN },
+	{ "auth-fail-limit", required_argument, NULL, O_AUTHLIMIT },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -121,6 +125,7 @@ struct args {
 	int allow_core_dumps;
 	size_t n_names;
 	const char *max_connections;
+	const char *auth_fail_limit;
 };
 
 static int parse(int argc, char **argv, struct args *a)
@@ -152,6 +157,7 @@ static int parse(int argc, char **argv, struct args *a)
 		case O_REASON: a->reason = optarg; break;
 		case O_CORE: a->allow_core_dumps = 1; break;
 		case O_MAXCONN: a->max_connections = optarg; break;
+		case O_AUTHLIMIT: a->auth_fail_limit = optarg; break;
 		case O_HELP: fputs(usage, stdout); return 1;
 		default: return -1;
 		}
@@ -305,7 +311,16 @@ int main(int argc, char **argv)
 			fprintf(stderr, "kinko-bankd: serve needs --listen HOST:PORT\n");
 			return BANKD_EXIT_USAGE;
 		}
-		struct bankd_serve_opts o = { a.dir, a.listen, a.port_file, a.url, 0 };
+		struct bankd_serve_opts o = { a.dir, a.listen, a.port_file, a.url, 0, -1 };
+		if (a.auth_fail_limit != NULL) {
+			char *end;
+			unsigned long n = strtoul(a.auth_fail_limit, &end, 10);
+			if (*a.auth_fail_limit < '0' || *a.auth_fail_limit > '9' || *end != '\0' || n > 1000000) {
+				fprintf(stderr, "kinko-bankd: --auth-fail-limit wants 0 to 1000000\n");
+				return BANKD_EXIT_USAGE;
+			}
+			o.auth_fail_limit = (long)n;
+		}
 		if (a.max_connections != NULL) {
 			char *end;
 			unsigned long n = strtoul(a.max_connections, &end, 10);

@@ -16,6 +16,7 @@ tools_bankd_libbankd_la_SOURCES = \
 	tools/bankd/bankd_html.c tools/bankd/bankd_html.h \
 	tools/bankd/bankd_http.c tools/bankd/bankd_http.h \
 	tools/bankd/bankd_conn.c tools/bankd/bankd_conn.h \
+	tools/bankd/bankd_ratelimit.c tools/bankd/bankd_ratelimit.h \
 	tools/bankd/bankd_util.c tools/bankd/bankd_util.h
 tools_bankd_libbankd_la_CFLAGS = $(BANKD_CFLAGS)
 
