@@ -6,7 +6,8 @@
  *
  * Every input starts from the same database: fuzz_bankd_bank_reset copies the snapshot taken
  * at setup back over bank.db (SQLite's backup API), so lockouts, issued certificates and
- * sessions of one input never change what the next one sees. */
+ * sessions of one input never change what the next one sees (nor does the per-address rate
+ * limit of failed authentications: every input comes from the loopback). */
 #ifndef KINKO_FUZZ_BANKD_BANK_H
 #define KINKO_FUZZ_BANKD_BANK_H
 
@@ -43,7 +44,7 @@ struct fuzz_bank {
 
 /* Sets the bank up once (aborts on failure: the fuzzer cannot run without it). */
 struct fuzz_bank *fuzz_bankd_bank_get(void);
-/* Puts bank.db back to the snapshot taken at setup. */
+/* Puts bank.db back to the snapshot taken at setup, and the failure rate limiter to empty. */
 void fuzz_bankd_bank_reset(struct fuzz_bank *fb);
 
 #endif
