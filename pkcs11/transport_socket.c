@@ -23,6 +23,8 @@
 
 #define TR_SOCKET_DEFAULT_TIMEOUT_MS 5000u
 #define TR_SOCKET_BUF_LEN (CCID_HEADER_LEN + CCID_MAX_DATA)
+/* Waiting for the emulator's lock: this many message timeouts (30 s by default). */
+#define TR_SOCKET_LOCK_WAIT_FACTOR 6u
 /* A listener with a full backlog refuses with EAGAIN; try again this often. */
 #define TR_SOCKET_CONNECT_RETRY_MS 10
 
@@ -217,9 +219,10 @@ static tr_status tr_socket_recv(void *ctx, uint8_t *buf, size_t cap, size_t *len
 
 /* One command and its reply; a failed exchange leaves the stream unusable, so it is
  * closed (a late reply must not be taken for the answer to the next command). */
-static tr_status tr_socket_command(tr_socket *s, uint8_t type, const uint8_t *data, size_t len,
-                                   uint8_t reply_type, const uint8_t **out, size_t *out_len,
-                                   uint8_t *status, uint8_t *error)
+static tr_status tr_socket_command_wait(tr_socket *s, uint8_t type, const uint8_t *data,
+                                        size_t len, uint8_t reply_type, const uint8_t **out,
+                                        size_t *out_len, uint8_t *status, uint8_t *error,
+                                        unsigned timeout_ms)
 {
 	tr_status st = tr_socket_open(&s->base);
 
@@ -229,10 +232,18 @@ static tr_status tr_socket_command(tr_socket *s, uint8_t type, const uint8_t *da
 		s->buf_used = CCID_HEADER_LEN + len < TR_SOCKET_BUF_LEN ? CCID_HEADER_LEN + len
 		                                                        : TR_SOCKET_BUF_LEN;
 	st = ccid_host_command(&s->host, type, data, len, reply_type, s->buf, TR_SOCKET_BUF_LEN,
-	                       out, out_len, status, error, s->base.timeout_ms);
+	                       out, out_len, status, error, timeout_ms);
 	if (st != TR_OK)
 		tr_socket_close(&s->base);
 	return st;
+}
+
+static tr_status tr_socket_command(tr_socket *s, uint8_t type, const uint8_t *data, size_t len,
+                                   uint8_t reply_type, const uint8_t **out, size_t *out_len,
+                                   uint8_t *status, uint8_t *error)
+{
+	return tr_socket_command_wait(s, type, data, len, reply_type, out, out_len, status, error,
+	                              s->base.timeout_ms);
 }
 
 /* Inside a batch, before the card's first command: wait for the emulator's lock (the
@@ -251,8 +262,11 @@ static tr_status tr_socket_exclusive(tr_socket *s)
 	st = tr_socket_open(&s->base);
 	if (st != TR_OK || s->lockless)
 		return st;
-	st = tr_socket_command(s, CCID_PC_TO_RDR_ESCAPE, &begin, 1, CCID_RDR_TO_PC_ESCAPE, &data,
-	                       &n, &status, &error);
+	/* The holder's whole batch may outlast one message's timeout (a key generation);
+	 * the emulator takes the lock from a holder silent too long, so this stays bounded. */
+	st = tr_socket_command_wait(s, CCID_PC_TO_RDR_ESCAPE, &begin, 1, CCID_RDR_TO_PC_ESCAPE,
+	                            &data, &n, &status, &error,
+	                            s->base.timeout_ms * TR_SOCKET_LOCK_WAIT_FACTOR);
 	if (st != TR_OK)
 		return st;
 	if (!(status & CCID_CMD_FAILED)) {

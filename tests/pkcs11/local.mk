@@ -121,5 +121,5 @@ EXTRA_tests_pkcs11_test_p11_move_order_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 P11_MOD_TESTS += tests/pkcs11/test_p11_shared_load
 tests_pkcs11_test_p11_shared_load_SOURCES = tests/pkcs11/test_p11_shared_load.c
 tests_pkcs11_test_p11_shared_load_CFLAGS = $(P11_TEST_CFLAGS)
-tests_pkcs11_test_p11_shared_load_LDADD = $(P11_MOD_TEST_LDADD)
+tests_pkcs11_test_p11_shared_load_LDADD = $(P11_MOD_TEST_LDADD) -lpthread
 EXTRA_tests_pkcs11_test_p11_shared_load_DEPENDENCIES = pkcs11/libkinko-pkcs11.la

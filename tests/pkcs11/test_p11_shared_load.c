@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "p11_test_util.h"
+#include "piv.h"
 
 #define PIN ((CK_UTF8CHAR_PTR) "123456")
 #define SIGNATURES 1000
@@ -147,11 +149,96 @@ static void signing_loop_survives_another_process_logging_in_and_out(void **stat
 	assert_int_equal(other_errors, 0);
 }
 
+/* ---- a holder busy for longer than one message's timeout ---- */
+
+#define SHORT_TIMEOUT_MS "300"
+#define BUSY_ROUNDS 10        /* a SELECT every 100 ms: 1 s in all */
+
+typedef struct {
+	const char *sock;
+	int granted[2];           /* the holder writes one byte once it holds the lock */
+	int ok;
+} holder;
+
+static int holder_escape(emu_conn *c, uint8_t code)
+{
+	ccid_header h;
+	uint8_t data[16];
+	size_t n;
+
+	if (emu_send_msg(c, CCID_PC_TO_RDR_ESCAPE, 0, &code, 1) != 0 ||
+	    emu_recv(c, &h, data, sizeof(data), &n) != 0)
+		return -1;
+	return h.type == CCID_RDR_TO_PC_ESCAPE && !(h.param[0] & CCID_CMD_FAILED) ? 0 : -1;
+}
+
+/* Another program's long batch: it holds the lock and keeps talking to the card. */
+static void *holder_run(void *arg)
+{
+	holder *hd = arg;
+	emu_conn c;
+	int i;
+
+	if (emu_connect(&c, hd->sock) != 0)
+		return NULL;
+	if (holder_escape(&c, CCID_ESCAPE_BEGIN_EXCLUSIVE) == 0 &&
+	    emu_power_on(&c, NULL, 0, NULL) == 0 && write(hd->granted[1], "g", 1) == 1) {
+		hd->ok = 1;
+		for (i = 0; i < BUSY_ROUNDS && hd->ok; i++) {
+			if (emu_select(&c) != SW_OK)
+				hd->ok = 0;
+			poll(NULL, 0, 100);
+		}
+		if (holder_escape(&c, CCID_ESCAPE_END_EXCLUSIVE) != 0)
+			hd->ok = 0;
+	}
+	emu_disconnect(&c);
+	return NULL;
+}
+
+/* The module waits for the lock as long as its holder is busy (bounded by the emulator,
+ * which takes it from a silent holder), not just one message's timeout (300 ms here). */
+static void waiting_for_a_busy_holder_outlasts_the_message_timeout(void **state)
+{
+	p11t *t = *state;
+	char conf[EMU_PATH_MAX + 16], g;
+	holder hd = {.sock = t->emu[0].sock};
+	pthread_t th;
+	CK_ULONG n = 1;
+	double t0;
+
+	snprintf(conf, sizeof(conf), "%s/kinko.conf", t->emu[0].dir);
+	assert_int_equal(emu_write_file(conf, "timeout_ms = " SHORT_TIMEOUT_MS "\n"), 0);
+	assert_int_equal(setenv("KINKO_CONF", conf, 1), 0);
+	assert_int_equal(t->f->C_Initialize(NULL), CKR_OK);
+	assert_int_equal(setenv("KINKO_CONF", "/dev/null", 1), 0);
+	assert_int_equal(t->f->C_GetSlotList(CK_TRUE, t->slots, &n), CKR_OK);
+	assert_int_equal(t->f->C_OpenSession(t->slots[0], CKF_SERIAL_SESSION | CKF_RW_SESSION,
+	                                     NULL, NULL, &t->session), CKR_OK);
+	assert_int_equal(pipe(hd.granted), 0);
+	assert_int_equal(pthread_create(&th, NULL, holder_run, &hd), 0);
+	assert_int_equal(read(hd.granted[0], &g, 1), 1);
+	t0 = now_s();
+	assert_int_equal(t->f->C_Login(t->session, CKU_USER, PIN, 6), CKR_OK);
+	assert_true(now_s() - t0 > 0.5);   /* it did wait for the holder */
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_true(hd.ok);
+	close(hd.granted[0]);
+	close(hd.granted[1]);
+}
+
+static int setup_uninitialized(void **state)
+{
+	return p11t_state_setup(state, 1, NULL, false);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(signing_loop_survives_another_process_logging_in_and_out,
 		                                p11t_group_setup_1, p11t_group_teardown),
+		cmocka_unit_test_setup_teardown(waiting_for_a_busy_holder_outlasts_the_message_timeout,
+		                                setup_uninitialized, p11t_group_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
