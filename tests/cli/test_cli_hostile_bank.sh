@@ -72,8 +72,15 @@ for ra in "-5" "Sun, 06 Nov 1994 08:49:37 GMT"; do
 	pending "$ra" 3
 	check_rc_out "Retry-After '$ra': asked again after 1 s, pending after --max-wait is exit 4" 4 \
 		"asking again in 1 s" "still pending after 3 s"
-	if [ "$POSTS" -ge 3 ] && [ "$POSTS" -le 5 ]; then ok "Retry-After '$ra': $POSTS requests in 3 s, no busy loop"
+	if [ "$POSTS" -ge 2 ] && [ "$POSTS" -le 5 ]; then ok "Retry-After '$ra': $POSTS requests in 3 s, no busy loop"
 	else not_ok "Retry-After '$ra': $POSTS requests in 3 s, no busy loop"; fi
 done
+t0=$SECONDS
 pending 999999999 2
-check_rc_out "Retry-After 999999999: waited only until --max-wait" 4 "asking again in 2 s" "still pending after 2 s"
+# The wait is what is left of --max-wait: 2 s, or 1 s when the first answer was slow (ASan).
+if [ "$RC" -eq 4 ] && grep -q "asking again in [12] s" "$T/out" && grep -q "still pending after 2 s" "$T/out" &&
+	[ $((SECONDS - t0)) -le 8 ]; then
+	ok "Retry-After 999999999: waited only until --max-wait ($((SECONDS - t0)) s)"
+else
+	not_ok "Retry-After 999999999: waited only until --max-wait ($((SECONDS - t0)) s, exit $RC)"; diag "$T/out"
+fi
