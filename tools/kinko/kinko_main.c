@@ -72,9 +72,12 @@ static void main_usage(FILE *f)
 	      "  1  general failure\n"
 	      "  2  usage error (unknown option, several tokens without --token, no way to ask a PIN)\n"
 	      "  3  token problem: absent or removed, PIN wrong or locked, token full\n"
-	      "  4  the bank refused (wrong bank PIN, not allowed: HTTP 401/403)\n"
+	      "  4  the bank refused (wrong bank PIN, not allowed: HTTP 401/403), or its answer was\n"
+	      "     too long\n"
 	      "  5  the bank could not be reached (network, TLS)\n"
 	      "  6  verification failed: the certificate does not match the key, the CA or the CN\n"
+	      "  128+N  stopped by signal N (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP); an enrollment or\n"
+	      "     renewal stopped before the bank issued the certificate removes its new key\n"
 	      "\n"
 	      "See kinko(1).\n", f);
 }
