@@ -4,6 +4,7 @@ check_PROGRAMS += tests/bank/test_bank_rules tests/bank/test_bank_secret tests/b
 BANK_SH_TESTS = tests/bank/test_est.sh tests/bank/test_logon.sh tests/bank/test_admin.sh \
 	tests/bank/test_lockout.sh tests/bank/test_contract_cli.sh \
 	tests/bank/test_key_policy.sh tests/bank/test_contract_revoke.sh tests/bank/test_core_dumps.sh
+BANK_SH_TESTS += tests/bank/test_server_worker.sh
 BANK_SH_TESTS += tests/bank/test_server_ratelimit.sh
 BANK_SH_TESTS += tests/bank/test_server_deadline.sh
 BANK_SH_TESTS += tests/bank/test_server_fds.sh

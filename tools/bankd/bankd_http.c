@@ -6,6 +6,7 @@
 #include "bankd_html.h"
 #include "bankd_logon.h"
 #include "bankd_util.h"
+#include "bankd_worker.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -91,11 +92,8 @@ static void log_line(struct bankd_req *r, int code)
 		path, code, r->peer_cn[0] ? r->peer_cn : "-");
 }
 
-void bankd_http_reply(struct bankd_req *r, int code, const char *ctype, const void *body, size_t n)
+static void send_now(struct bankd_req *r, int code, const char *ctype, const void *body, size_t n)
 {
-	if (r->replied)
-		return;
-	r->replied = 1;
 	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
 	evhttp_add_header(h, "Content-Type", ctype);
 	evhttp_add_header(h, "Cache-Control", "no-store");
@@ -122,6 +120,28 @@ void bankd_http_reply(struct bankd_req *r, int code, const char *ctype, const vo
 	 * contiguous chain is one SSL_write, one record. */
 	if (bev != NULL)
 		evbuffer_pullup(bufferevent_get_output(bev), -1);
+}
+
+void bankd_http_reply(struct bankd_req *r, int code, const char *ctype, const void *body, size_t n)
+{
+	if (r->replied)
+		return;
+	r->replied = 1;
+	if (!r->deferred) {
+		send_now(r, code, ctype, body, n);
+		return;
+	}
+	/* libevent is the loop's: the worker leaves the reply for it (job_done). */
+	r->out_code = code;
+	r->out_ctype = strdup(ctype);
+	r->out_body = malloc(n > 0 ? n : 1);
+	if (r->out_ctype == NULL || r->out_body == NULL) {
+		r->out_code = 500;
+		r->out_len = 0;
+		return;
+	}
+	memcpy(r->out_body, body, n);
+	r->out_len = n;
 }
 
 /* Replies are small and whole: nothing gains from Nagle's wait. Idempotent, so it is set at
@@ -256,6 +276,73 @@ static int refuse_rate_limited(struct bankd_req *r)
 	return 1;
 }
 
+/* A request handed to the worker: the request as the handler sees it, and the handler. */
+struct job {
+	struct bankd_req r;
+	handler_fn fn;
+};
+
+static void job_free(struct job *j)
+{
+	OPENSSL_cleanse(j->r.body, j->r.body_len);
+	free(j->r.body);
+	if (j->r.out_body != NULL)
+		OPENSSL_cleanse(j->r.out_body, j->r.out_len);
+	free(j->r.out_body);
+	free(j->r.out_ctype);
+	X509_free(j->r.peer);
+	free(j);
+}
+
+static void job_run(void *arg)
+{
+	struct job *j = arg;
+	j->fn(&j->r);
+	if (!j->r.replied)
+		bankd_http_text(&j->r, 405, "method not allowed");
+}
+
+static void job_done(void *arg)
+{
+	struct job *j = arg;
+	send_now(&j->r, j->r.out_code,
+		 j->r.out_ctype != NULL ? j->r.out_ctype : "text/plain; charset=utf-8",
+		 j->r.out_body != NULL ? j->r.out_body : "", j->r.out_body != NULL ? j->r.out_len : 0);
+	job_free(j);
+}
+
+/* At shutdown: never answered. A request whose connection has gone is no longer evhttp's. */
+static void job_drop(void *arg)
+{
+	struct job *j = arg;
+	if (evhttp_request_get_connection(j->r.req) == NULL)
+		evhttp_request_free(j->r.req);
+	job_free(j);
+}
+
+/* Handlers that run scrypt or SQLite go to the worker, so the loop never waits on them. The
+ * request stays alive meanwhile: evhttp frees an incoming request only once it is answered,
+ * and the client certificate is held by a reference of our own. */
+static int defer(struct bankd_req *r, handler_fn fn)
+{
+	if (r->srv->worker == NULL)
+		return -1;
+	struct job *j = calloc(1, sizeof *j);
+	if (j == NULL)
+		return -1;
+	j->r = *r;
+	j->r.deferred = 1;
+	j->fn = fn;
+	if (j->r.peer != NULL)
+		X509_up_ref(j->r.peer);
+	if (bankd_worker_push(r->srv->worker, j) != 0) {
+		X509_free(j->r.peer);
+		free(j);
+		return -1;
+	}
+	return 0;
+}
+
 void bankd_http_dispatch(struct evhttp_request *req, void *arg)
 {
 	struct bankd_req r;
@@ -296,6 +383,8 @@ void bankd_http_dispatch(struct evhttp_request *req, void *arg)
 		if (!match)
 			continue;
 		path_known = 1;
+		if (rt->method == m && rt->fn != bankd_est_cacerts && defer(&r, rt->fn) == 0)
+			return; /* the job owns the body now */
 		if (rt->method == m)
 			rt->fn(&r);
 	}
@@ -444,7 +533,8 @@ static int run_loop(struct bankd_server *srv, const struct bankd_serve_opts *o)
 	srv->conns = bankd_conns_new(base, evhttp_bound_socket_get_listener(bound), max);
 	unsigned limit = o->auth_fail_limit >= 0 ? (unsigned)o->auth_fail_limit : auth_fail_default();
 	srv->ratelimit = bankd_ratelimit_new(limit);
-	if (srv->conns == NULL || srv->ratelimit == NULL)
+	srv->worker = bankd_worker_new(base, job_run, job_done);
+	if (srv->conns == NULL || srv->ratelimit == NULL || srv->worker == NULL)
 		goto out;
 	char url[512];
 	if (o->public_url != NULL)
@@ -468,6 +558,9 @@ out:
 		event_free(term);
 	if (intr != NULL)
 		event_free(intr);
+	/* Before evhttp_free: no handler runs on a request it frees. */
+	bankd_worker_free(srv->worker, job_drop);
+	srv->worker = NULL;
 	/* Before evhttp_free: the connections it frees then no longer touch the listener it frees. */
 	bankd_conns_free(srv->conns);
 	srv->conns = NULL;

@@ -29,6 +29,7 @@ struct bankd_server {
 	SSL_CTX *ssl;
 	struct bankd_conns *conns;
 	struct bankd_ratelimit *ratelimit;
+	struct bankd_worker *worker; /* NULL: handlers run on the loop (the fuzzers) */
 };
 
 /* One request as the handlers see it. */
@@ -44,6 +45,11 @@ struct bankd_req {
 	int replied;
 	struct sockaddr_storage addr; /* the client's address, for the failure rate limit */
 	socklen_t addr_len;	      /* 0 if unknown */
+	/* On the worker thread the reply is kept here and sent from the loop. */
+	int deferred;
+	int out_code;
+	char *out_ctype, *out_body;
+	size_t out_len;
 };
 
 struct bankd_serve_opts {

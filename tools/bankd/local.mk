@@ -1,7 +1,7 @@
 # kinko-bankd: the reference bank (EST enrollment, CA, CRL, mTLS logon). Everything but the CLI
 # is a convenience library so the unit tests link the same code.
 BANKD_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
-BANKD_LIBS = tools/bankd/libbankd.la $(LIBEVENT_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS)
+BANKD_LIBS = tools/bankd/libbankd.la $(LIBEVENT_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) -lpthread
 noinst_LTLIBRARIES += tools/bankd/libbankd.la
 tools_bankd_libbankd_la_SOURCES = \
 	tools/bankd/bankd_db.c tools/bankd/bankd_db.h \
@@ -17,6 +17,7 @@ tools_bankd_libbankd_la_SOURCES = \
 	tools/bankd/bankd_http.c tools/bankd/bankd_http.h \
 	tools/bankd/bankd_conn.c tools/bankd/bankd_conn.h \
 	tools/bankd/bankd_ratelimit.c tools/bankd/bankd_ratelimit.h \
+	tools/bankd/bankd_worker.c tools/bankd/bankd_worker.h \
 	tools/bankd/bankd_util.c tools/bankd/bankd_util.h
 tools_bankd_libbankd_la_CFLAGS = $(BANKD_CFLAGS)
 
