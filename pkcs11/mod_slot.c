@@ -265,10 +265,11 @@ static CK_RV mod_slot_restore(mod_slot *s)
 	return mod_slot_rv(s, st);
 }
 
-/* Another process's power-on and its SELECT are two commands, and ours may fall between
- * them: our re-VERIFY can be undone once more before our retry. A VERIFY that succeeds
- * costs no try, so a few rounds are safe; a bound keeps a process that resets the card
- * without end from holding us in a loop. */
+/* Inside the call's exclusive batch nothing comes between our re-VERIFY and the retry:
+ * one round does. A reader without a lock (an older emulator) lets another process's
+ * power-on and its SELECT, two commands, fall around ours, undoing the re-VERIFY once
+ * more. A VERIFY that succeeds costs no try, so a few rounds are safe; a bound keeps a
+ * process that resets the card without end from holding us in a loop. */
 #define MOD_SLOT_RESTORE_MAX 3
 
 CK_RV mod_slot_with_pin(mod_slot *s, mod_card_op op, void *arg)

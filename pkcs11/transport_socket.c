@@ -38,6 +38,8 @@ typedef struct {
 	bool batch;              /* between begin() and end() */
 	bool held;               /* the emulator granted this connection its lock */
 	bool lockless;           /* this emulator does not know the lock (older version) */
+	bool end_unread;         /* the lock's END was sent, its answer not read yet */
+	uint8_t end_seq;
 } tr_socket;
 
 static long long tr_now_ms(void)
@@ -75,6 +77,7 @@ static void tr_socket_close(tr_transport *t)
 	s->fd = -1;
 	s->held = false;
 	s->lockless = false;
+	s->end_unread = false;
 	if (s->buf && s->buf_used)
 		OPENSSL_cleanse(s->buf, s->buf_used);
 	s->buf_used = 0;
@@ -219,6 +222,23 @@ static tr_status tr_socket_recv(void *ctx, uint8_t *buf, size_t cap, size_t *len
 
 /* One command and its reply; a failed exchange leaves the stream unusable, so it is
  * closed (a late reply must not be taken for the answer to the next command). */
+/* The answer to the END sent by tr_socket_end, before anything else is read. */
+static tr_status tr_socket_read_end(tr_socket *s)
+{
+	ccid_header h;
+	size_t len = 0;
+	tr_status st = tr_socket_recv(s, s->buf, TR_SOCKET_BUF_LEN, &len, s->base.timeout_ms);
+
+	s->end_unread = false;
+	if (st != TR_OK)
+		return st;
+	ccid_header_decode(s->buf, &h);
+	if (h.seq != s->end_seq ||
+	    (h.type != CCID_RDR_TO_PC_ESCAPE && h.type != CCID_RDR_TO_PC_SLOT_STATUS))
+		return TR_ERR_PROTOCOL;
+	return TR_OK;
+}
+
 static tr_status tr_socket_command_wait(tr_socket *s, uint8_t type, const uint8_t *data,
                                         size_t len, uint8_t reply_type, const uint8_t **out,
                                         size_t *out_len, uint8_t *status, uint8_t *error,
@@ -228,6 +248,13 @@ static tr_status tr_socket_command_wait(tr_socket *s, uint8_t type, const uint8_
 
 	if (st != TR_OK)
 		return st;
+	if (s->end_unread) {
+		st = tr_socket_read_end(s);
+		if (st != TR_OK) {
+			tr_socket_close(&s->base);
+			return st;
+		}
+	}
 	if (CCID_HEADER_LEN + len > s->buf_used)
 		s->buf_used = CCID_HEADER_LEN + len < TR_SOCKET_BUF_LEN ? CCID_HEADER_LEN + len
 		                                                        : TR_SOCKET_BUF_LEN;
@@ -290,18 +317,26 @@ static void tr_socket_begin(tr_transport *t)
 static void tr_socket_end(tr_transport *t)
 {
 	static const uint8_t end = CCID_ESCAPE_END_EXCLUSIVE;
+	static const uint8_t no_param[3];
 	tr_socket *s = (tr_socket *)t;
-	const uint8_t *data;
+	uint8_t msg[CCID_HEADER_LEN + 1];
 	size_t n;
-	uint8_t status, error;
 
 	s->batch = false;
 	if (!s->held)
 		return;
 	s->held = false;
-	/* A failed exchange closes the connection, which gives the lock back as well. */
-	(void)tr_socket_command(s, CCID_PC_TO_RDR_ESCAPE, &end, 1, CCID_RDR_TO_PC_ESCAPE, &data, &n,
-	                        &status, &error);
+	/* Not waited for: the emulator gives the lock to the next client as it reads the END,
+	 * and its answer is read before our next exchange (one round trip less per call). A
+	 * failed send closes the connection, which gives the lock back as well. */
+	s->end_seq = s->host.seq++;
+	n = ccid_message_build(msg, sizeof(msg), CCID_PC_TO_RDR_ESCAPE, 0, s->end_seq, no_param,
+	                       &end, 1);
+	if (n == 0 || tr_socket_send(s, msg, n, t->timeout_ms) != TR_OK) {
+		tr_socket_close(t);
+		return;
+	}
+	s->end_unread = true;
 }
 
 static tr_status tr_socket_power_on(tr_transport *t, uint8_t *atr, size_t cap, size_t *atr_len)
