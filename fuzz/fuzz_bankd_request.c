@@ -7,8 +7,9 @@
  * the loopback, no TLS: so no client certificate here (fuzz_bankd_api covers the handlers
  * behind one).
  *
- * A connection ends when the server closes it after our end of input; ASan/UBSan and the
- * leak checker report what goes wrong in between. */
+ * An input ends when the server has closed the connection after our end of input and its
+ * worker thread has finished every request of it; ASan/UBSan and the leak checker report what
+ * goes wrong in between. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -22,12 +23,46 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "bankd_worker.h"
 #include "fuzz_bankd_bank.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct event_base *base;
 static struct sockaddr_in addr;
+
+/* The requests handed to the server's worker thread whose reply the loop has not sent yet
+ * (linked with --wrap=bankd_worker_new,--wrap=bankd_worker_push). The client's end of input
+ * can close the connection before the worker is done: an input ends only when both are, so
+ * its handler never runs into the next input's database reset. Both change on the loop's
+ * thread only. */
+static unsigned pending;
+static bankd_job_fn real_done;
+
+struct bankd_worker *__real_bankd_worker_new(struct event_base *b, bankd_job_fn run, bankd_job_fn done);
+struct bankd_worker *__wrap_bankd_worker_new(struct event_base *b, bankd_job_fn run, bankd_job_fn done);
+int __real_bankd_worker_push(struct bankd_worker *w, void *job);
+int __wrap_bankd_worker_push(struct bankd_worker *w, void *job);
+
+static void counted_done(void *job)
+{
+	real_done(job);
+	pending--;
+}
+
+struct bankd_worker *__wrap_bankd_worker_new(struct event_base *b, bankd_job_fn run, bankd_job_fn done)
+{
+	real_done = done;
+	return __real_bankd_worker_new(b, run, counted_done);
+}
+
+int __wrap_bankd_worker_push(struct bankd_worker *w, void *job)
+{
+	int rc = __real_bankd_worker_push(w, job);
+	if (rc == 0)
+		pending++;
+	return rc;
+}
 
 static void need(int ok, const char *what)
 {
@@ -37,7 +72,8 @@ static void need(int ok, const char *what)
 	}
 }
 
-/* The server as bankd_http_serve's run_loop sets it up, less TLS. */
+/* The server as bankd_http_serve's run_loop sets it up (limits, methods, the worker thread),
+ * less TLS and the connection deadlines. */
 static void start_server(struct fuzz_bank *fb)
 {
 	base = event_base_new();
@@ -50,6 +86,7 @@ static void start_server(struct fuzz_bank *fb)
 	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
 	struct evhttp_bound_socket *b = evhttp_bind_socket_with_handle(http, "127.0.0.1", 0);
 	socklen_t len = sizeof addr;
+	need(bankd_http_worker_start(&fb->srv, base) == 0, "start the worker");
 	need(b != NULL && getsockname(evhttp_bound_socket_get_fd(b), (struct sockaddr *)&addr, &len) == 0,
 	     "listen on the loopback");
 }
@@ -98,7 +135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	need(shutdown(c.fd, SHUT_WR) == 0 && fcntl(c.fd, F_SETFL, O_NONBLOCK) == 0, "end the input");
 	struct event *ev = event_new(base, c.fd, EV_READ | EV_PERSIST, on_readable, &c);
 	need(ev != NULL && event_add(ev, NULL) == 0, "watch the connection");
-	while (!c.done)
+	while (!c.done || pending > 0)
 		need(event_base_loop(base, EVLOOP_ONCE) >= 0, "run the event loop");
 	event_free(ev);
 	close(c.fd);

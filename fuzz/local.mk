@@ -9,7 +9,7 @@ FUZZ_BANKD_CFLAGS = $(BANKD_CFLAGS) -I$(top_srcdir)/tools/bankd $(FUZZ_FLAGS)
 FUZZ_BANKD_LIBS = $(BANKD_LIBS)
 fuzz_fuzz_bankd_request_SOURCES = fuzz/fuzz_bankd_request.c fuzz/fuzz_bankd_bank.c fuzz/fuzz_bankd_bank.h
 fuzz_fuzz_bankd_request_CFLAGS = $(FUZZ_BANKD_CFLAGS)
-fuzz_fuzz_bankd_request_LDFLAGS = $(FUZZ_FLAGS)
+fuzz_fuzz_bankd_request_LDFLAGS = $(FUZZ_FLAGS) -Wl,--wrap=bankd_worker_new -Wl,--wrap=bankd_worker_push
 fuzz_fuzz_bankd_request_LDADD = $(FUZZ_BANKD_LIBS)
 fuzz_fuzz_bankd_api_SOURCES = fuzz/fuzz_bankd_api.c fuzz/fuzz_bankd_bank.c fuzz/fuzz_bankd_bank.h
 fuzz_fuzz_bankd_api_CFLAGS = $(FUZZ_BANKD_CFLAGS)

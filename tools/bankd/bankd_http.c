@@ -320,6 +320,12 @@ static void job_drop(void *arg)
 	job_free(j);
 }
 
+int bankd_http_worker_start(struct bankd_server *srv, struct event_base *base)
+{
+	srv->worker = bankd_worker_new(base, job_run, job_done);
+	return srv->worker != NULL ? 0 : -1;
+}
+
 /* Handlers that run scrypt or SQLite go to the worker, so the loop never waits on them. The
  * request stays alive meanwhile: evhttp frees an incoming request only once it is answered,
  * and the client certificate is held by a reference of our own. */
@@ -533,7 +539,7 @@ static int run_loop(struct bankd_server *srv, const struct bankd_serve_opts *o)
 	srv->conns = bankd_conns_new(base, evhttp_bound_socket_get_listener(bound), max);
 	unsigned limit = o->auth_fail_limit >= 0 ? (unsigned)o->auth_fail_limit : auth_fail_default();
 	srv->ratelimit = bankd_ratelimit_new(limit);
-	srv->worker = bankd_worker_new(base, job_run, job_done);
+	(void)bankd_http_worker_start(srv, base);
 	if (srv->conns == NULL || srv->ratelimit == NULL || srv->worker == NULL)
 		goto out;
 	char url[512];

@@ -65,6 +65,10 @@ int bankd_http_serve(const struct bankd_serve_opts *o);
 /* evhttp's callback for every request (arg: the bankd_server): routes it to its handler.
  * Public so fuzz/fuzz_bankd_request drives it over a plain socket. */
 void bankd_http_dispatch(struct evhttp_request *req, void *arg);
+/* Starts the worker thread that runs the handlers needing scrypt or SQLite (serve's, and the
+ * request fuzzer's). 0 or -1. */
+struct event_base;
+int bankd_http_worker_start(struct bankd_server *srv, struct event_base *base);
 
 const char *bankd_http_header(struct bankd_req *r, const char *name);
 void bankd_http_add_header(struct bankd_req *r, const char *name, const char *value);
