@@ -38,8 +38,11 @@ typedef struct {
 	bool batch;              /* between begin() and end() */
 	bool held;               /* the emulator granted this connection its lock */
 	bool lockless;           /* this emulator does not know the lock (older version) */
-	bool end_unread;         /* the lock's END was sent, its answer not read yet */
-	uint8_t end_seq;
+	/* The lock's Escapes are not waited for: their answers are read, in order, before the
+	 * answer to the next command (the emulator serves that command only after them). */
+	bool end_unread;         /* END sent by the previous batch */
+	bool begin_unread;       /* BEGIN sent ahead of this batch's first command */
+	uint8_t end_seq, begin_seq;
 } tr_socket;
 
 static long long tr_now_ms(void)
@@ -78,6 +81,7 @@ static void tr_socket_close(tr_transport *t)
 	s->held = false;
 	s->lockless = false;
 	s->end_unread = false;
+	s->begin_unread = false;
 	if (s->buf && s->buf_used)
 		OPENSSL_cleanse(s->buf, s->buf_used);
 	s->buf_used = 0;
@@ -222,91 +226,112 @@ static tr_status tr_socket_recv(void *ctx, uint8_t *buf, size_t cap, size_t *len
 
 /* One command and its reply; a failed exchange leaves the stream unusable, so it is
  * closed (a late reply must not be taken for the answer to the next command). */
-/* The answer to the END sent by tr_socket_end, before anything else is read. */
-static tr_status tr_socket_read_end(tr_socket *s)
-{
-	ccid_header h;
-	size_t len = 0;
-	tr_status st = tr_socket_recv(s, s->buf, TR_SOCKET_BUF_LEN, &len, s->base.timeout_ms);
-
-	s->end_unread = false;
-	if (st != TR_OK)
-		return st;
-	ccid_header_decode(s->buf, &h);
-	if (h.seq != s->end_seq ||
-	    (h.type != CCID_RDR_TO_PC_ESCAPE && h.type != CCID_RDR_TO_PC_SLOT_STATUS))
-		return TR_ERR_PROTOCOL;
-	return TR_OK;
-}
-
-static tr_status tr_socket_command_wait(tr_socket *s, uint8_t type, const uint8_t *data,
-                                        size_t len, uint8_t reply_type, const uint8_t **out,
-                                        size_t *out_len, uint8_t *status, uint8_t *error,
-                                        unsigned timeout_ms)
+static tr_status tr_socket_command(tr_socket *s, uint8_t type, const uint8_t *data, size_t len,
+                                   uint8_t reply_type, const uint8_t **out, size_t *out_len,
+                                   uint8_t *status, uint8_t *error)
 {
 	tr_status st = tr_socket_open(&s->base);
 
 	if (st != TR_OK)
 		return st;
-	if (s->end_unread) {
-		st = tr_socket_read_end(s);
-		if (st != TR_OK) {
-			tr_socket_close(&s->base);
-			return st;
-		}
-	}
 	if (CCID_HEADER_LEN + len > s->buf_used)
 		s->buf_used = CCID_HEADER_LEN + len < TR_SOCKET_BUF_LEN ? CCID_HEADER_LEN + len
 		                                                        : TR_SOCKET_BUF_LEN;
 	st = ccid_host_command(&s->host, type, data, len, reply_type, s->buf, TR_SOCKET_BUF_LEN,
-	                       out, out_len, status, error, timeout_ms);
+	                       out, out_len, status, error, s->base.timeout_ms);
 	if (st != TR_OK)
 		tr_socket_close(&s->base);
 	return st;
 }
 
-static tr_status tr_socket_command(tr_socket *s, uint8_t type, const uint8_t *data, size_t len,
-                                   uint8_t reply_type, const uint8_t **out, size_t *out_len,
-                                   uint8_t *status, uint8_t *error)
+/* Send one of the lock's Escapes without waiting for its answer; *seq is its bSeq. */
+static tr_status tr_socket_post_escape(tr_socket *s, uint8_t code, uint8_t *seq)
 {
-	return tr_socket_command_wait(s, type, data, len, reply_type, out, out_len, status, error,
-	                              s->base.timeout_ms);
+	static const uint8_t no_param[3];
+	uint8_t msg[CCID_HEADER_LEN + 1];
+	size_t n;
+
+	*seq = s->host.seq++;
+	n = ccid_message_build(msg, sizeof(msg), CCID_PC_TO_RDR_ESCAPE, 0, *seq, no_param, &code,
+	                       1);
+	return n ? tr_socket_send(s, msg, n, s->base.timeout_ms) : TR_ERR_PROTOCOL;
 }
 
-/* Inside a batch, before the card's first command: wait for the emulator's lock (the
- * emulator answers when the holder before us is done, gone or silent too long). */
-static tr_status tr_socket_exclusive(tr_socket *s)
+/* One answer to an Escape of ours: an Escape answer, or the failed SlotStatus of an
+ * emulator without the lock. *granted: it did not fail; *unknown: not supported. */
+static tr_status tr_socket_read_escape(tr_socket *s, uint8_t seq, unsigned timeout_ms,
+                                       bool *granted, bool *unknown)
 {
-	static const uint8_t begin = CCID_ESCAPE_BEGIN_EXCLUSIVE;
-	const uint8_t *data;
-	size_t n;
-	uint8_t status, error;
+	ccid_header h;
+	size_t len = 0;
+	tr_status st = tr_socket_recv(s, s->buf, TR_SOCKET_BUF_LEN, &len, timeout_ms);
+
+	if (st != TR_OK)
+		return st;
+	ccid_header_decode(s->buf, &h);
+	if (h.seq != seq || h.length != 0 ||
+	    (h.type != CCID_RDR_TO_PC_ESCAPE && h.type != CCID_RDR_TO_PC_SLOT_STATUS))
+		return TR_ERR_PROTOCOL;
+	*granted = h.type == CCID_RDR_TO_PC_ESCAPE && !(h.param[0] & CCID_CMD_FAILED);
+	*unknown = (h.param[0] & CCID_CMD_FAILED) && h.param[1] == CCID_ERR_CMD_NOT_SUPPORTED;
+	return TR_OK;
+}
+
+/* The host's receive: first the answers to the Escapes sent ahead, in the order sent. */
+static tr_status tr_socket_recv_reply(void *ctx, uint8_t *buf, size_t cap, size_t *len,
+                                      unsigned timeout_ms)
+{
+	tr_socket *s = ctx;
+	bool granted = false, unknown = false;
 	tr_status st;
 
-	if (!s->batch || s->held)
+	if (s->end_unread) {
+		s->end_unread = false;
+		st = tr_socket_read_escape(s, s->end_seq, s->base.timeout_ms, &granted, &unknown);
+		if (st != TR_OK)
+			return st;
+	}
+	if (s->begin_unread) {
+		s->begin_unread = false;
+		/* The holder's whole batch may outlast one message's timeout (a key
+		 * generation); the emulator takes the lock from a holder silent too long, so
+		 * this wait stays bounded. */
+		st = tr_socket_read_escape(s, s->begin_seq,
+		                           s->base.timeout_ms * TR_SOCKET_LOCK_WAIT_FACTOR, &granted,
+		                           &unknown);
+		if (st != TR_OK)
+			return st;
+		/* An emulator without the lock served our command anyway: work as before it,
+		 * unprotected. */
+		if (unknown)
+			s->lockless = true;
+		else if (granted)
+			s->held = true;
+		else
+			return TR_ERR_PROTOCOL;
+	}
+	return tr_socket_recv(ctx, buf, cap, len, timeout_ms);
+}
+
+/* Inside a batch, before the card's first command: ask for the emulator's lock. The
+ * command follows at once; the emulator serves it only once we hold the lock. */
+static tr_status tr_socket_exclusive(tr_socket *s)
+{
+	tr_status st;
+
+	if (!s->batch || s->held || s->begin_unread)
 		return TR_OK;
 	/* Connected first: a fresh connection may reach a newer emulator. */
 	st = tr_socket_open(&s->base);
 	if (st != TR_OK || s->lockless)
 		return st;
-	/* The holder's whole batch may outlast one message's timeout (a key generation);
-	 * the emulator takes the lock from a holder silent too long, so this stays bounded. */
-	st = tr_socket_command_wait(s, CCID_PC_TO_RDR_ESCAPE, &begin, 1, CCID_RDR_TO_PC_ESCAPE,
-	                            &data, &n, &status, &error,
-	                            s->base.timeout_ms * TR_SOCKET_LOCK_WAIT_FACTOR);
-	if (st != TR_OK)
+	st = tr_socket_post_escape(s, CCID_ESCAPE_BEGIN_EXCLUSIVE, &s->begin_seq);
+	if (st != TR_OK) {
+		tr_socket_close(&s->base);
 		return st;
-	if (!(status & CCID_CMD_FAILED)) {
-		s->held = true;
-		return TR_OK;
 	}
-	/* An emulator without the lock: work as before it, unprotected. */
-	if (error == CCID_ERR_CMD_NOT_SUPPORTED) {
-		s->lockless = true;
-		return TR_OK;
-	}
-	tr_socket_close(&s->base);
-	return TR_ERR_PROTOCOL;
+	s->begin_unread = true;
+	return TR_OK;
 }
 
 static void tr_socket_begin(tr_transport *t)
@@ -316,23 +341,21 @@ static void tr_socket_begin(tr_transport *t)
 
 static void tr_socket_end(tr_transport *t)
 {
-	static const uint8_t end = CCID_ESCAPE_END_EXCLUSIVE;
-	static const uint8_t no_param[3];
 	tr_socket *s = (tr_socket *)t;
-	uint8_t msg[CCID_HEADER_LEN + 1];
-	size_t n;
 
 	s->batch = false;
+	/* A BEGIN no command followed: the connection's state is ours to drop. */
+	if (s->begin_unread) {
+		tr_socket_close(t);
+		return;
+	}
 	if (!s->held)
 		return;
 	s->held = false;
 	/* Not waited for: the emulator gives the lock to the next client as it reads the END,
-	 * and its answer is read before our next exchange (one round trip less per call). A
-	 * failed send closes the connection, which gives the lock back as well. */
-	s->end_seq = s->host.seq++;
-	n = ccid_message_build(msg, sizeof(msg), CCID_PC_TO_RDR_ESCAPE, 0, s->end_seq, no_param,
-	                       &end, 1);
-	if (n == 0 || tr_socket_send(s, msg, n, t->timeout_ms) != TR_OK) {
+	 * and its answer is read before our next exchange's. A failed send closes the
+	 * connection, which gives the lock back as well. */
+	if (tr_socket_post_escape(s, CCID_ESCAPE_END_EXCLUSIVE, &s->end_seq) != TR_OK) {
 		tr_socket_close(t);
 		return;
 	}
@@ -455,7 +478,7 @@ tr_transport *tr_socket_new(const char *path)
 	s->base.ops = &tr_socket_ops;
 	s->base.timeout_ms = TR_SOCKET_DEFAULT_TIMEOUT_MS;
 	s->host.send = tr_socket_send;
-	s->host.recv = tr_socket_recv;
+	s->host.recv = tr_socket_recv_reply;
 	s->host.ctx = s;
 	return &s->base;
 }
