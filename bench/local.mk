@@ -6,7 +6,7 @@ bench_bench_sign_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) \
 	-I$(top_srcdir)/pkcs11 -I$(top_srcdir)/tests/emu
 bench_bench_sign_LDADD = tests/emu/libemuclient.la common/libkinkocommon.la $(OPENSSL_LIBS) -ldl
 CLEANFILES += bench/bench_sign$(EXEEXT)
-EXTRA_DIST += bench/run.sh
+EXTRA_DIST += bench/run.sh bench/bankd_load.sh
 
 .PHONY: bench
 bench: bench/bench_sign$(EXEEXT) pkcs11/libkinko-pkcs11.la kinko-token-emu$(EXEEXT)
