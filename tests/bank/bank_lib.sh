@@ -4,6 +4,10 @@ set -u
 
 BANKD="${KINKO_BUILDDIR:-.}/kinko-bankd"
 T=$(mktemp -d "${TMPDIR:-/tmp}/kinko-bank.XXXXXX")
+# Every curl of the tests under a deadline: a server that stops answering fails the test instead
+# of hanging the suite (curl reads $CURL_HOME/.curlrc; libcurl in kinko does not).
+export CURL_HOME="$T"
+printf 'connect-timeout = 10\nmax-time = 60\n' >"$T/.curlrc"
 BANK="$T/bank"
 SRV_PID=""
 TAP_N=0
