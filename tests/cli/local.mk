@@ -76,6 +76,9 @@ EXTRA_DIST += tests/cli/test_cli_sessions.sh
 # (issue 10).
 TESTS += tests/cli/test_cli_signals.sh
 EXTRA_DIST += tests/cli/test_cli_signals.sh
+# Ctrl-C at a no-echo prompt: kinko ends at once and the terminal's echo comes back.
+TESTS += tests/cli/test_cli_prompt_signal.sh
+EXTRA_DIST += tests/cli/test_cli_prompt_signal.sh
 # A hostile bank (fake_bank.py): its texts reach the terminal without control characters; a
 # 2 MiB answer is "too long", exit 4 (issue 10).
 TESTS += tests/cli/test_cli_hostile_bank.sh

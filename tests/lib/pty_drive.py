@@ -5,14 +5,16 @@ pty_drive.py TRANSCRIPT TIMEOUT [EXPECT SEND ...] -- COMMAND [ARGS...]
 
 The command runs on a new pseudo-terminal (its controlling terminal, stdin, stdout, stderr).
 Each EXPECT is a regular expression awaited in the output (after the previous match); then
-SEND and a newline are typed. SEND may be "@none": nothing typed (only awaited); or
-"@choose=TEXT": the number of the listed line "  N) ...TEXT..." (a numbered list), or
+SEND and a newline are typed. SEND may be "@none": nothing typed (only awaited); "@ctrl-c":
+the terminal's interrupt character alone (SIGINT to the command); or "@choose=TEXT": the number of the listed line "  N) ...TEXT..." (a numbered list), or
 "@card=FILE": the digits of the customer card FILE at the two positions of the last
 "digits at XN and YN" prompt. With no EXPECT SEND pair at all the command just runs to its
 end. Everything the terminal showed is written to TRANSCRIPT, raw: carriage returns,
 backspaces and escape sequences kept, what was typed only where the terminal echoed it. The
 exit status is the command's; 124 when an EXPECT was not seen (by TIMEOUT seconds or the
 command's end); 128+N when it died of signal N (SIGKILL when it ran past TIMEOUT seconds).
+With PTY_DRIVE_ECHO_FILE set, the terminal's echo as the command left it ("on" or "off") is
+written to that file.
 
 The one pseudo-terminal driver of the tests (tests/cli/, tests/bank/).
 """
@@ -21,6 +23,7 @@ import pty
 import re
 import select
 import sys
+import termios
 import time
 
 
@@ -84,10 +87,22 @@ def main():
         seen = m.end()
         if send == "@none":
             continue
+        if send == "@ctrl-c":  # the terminal's interrupt character: SIGINT to the command
+            time.sleep(0.05)
+            os.write(fd, b"\x03")
+            continue
         time.sleep(0.05)  # the prompt is up and echo is off before we type
         os.write(fd, (answer(send, out.decode("utf-8", "replace")) + "\n").encode())
     while alive and time.time() < deadline:
         alive = read_some(0.2)
+    if os.environ.get("PTY_DRIVE_ECHO_FILE"):  # the terminal's echo as the command left it
+        try:
+            on = bool(termios.tcgetattr(fd)[3] & termios.ECHO)
+            state = "on" if on else "off"
+        except OSError:
+            state = "unknown"
+        with open(os.environ["PTY_DRIVE_ECHO_FILE"], "w") as f:
+            f.write(state + "\n")
     if alive:
         os.kill(pid, 9)
     _, st = os.waitpid(pid, 0)

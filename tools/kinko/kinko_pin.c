@@ -3,6 +3,7 @@
  * Everything read is wiped (OPENSSL_cleanse) once used or at exit. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -197,11 +198,44 @@ static int pin_from_secrets(const kinko_ctx *ctx, const char *key, char *buf, si
 	return found;
 }
 
+/* While a no-echo prompt waits, SIGINT/SIGTERM/SIGHUP end the read (no SA_RESTART) so the
+ * terminal gets its echo back before the signal takes its course: the caller's disposition is
+ * restored and the signal raised again (the default ends kinko; enroll's catcher unwinds it). */
+static const int prompt_sigs[] = { SIGINT, SIGTERM, SIGHUP };
+static volatile sig_atomic_t prompt_sig;
+
+static void prompt_on_signal(int sig)
+{
+	prompt_sig = sig;
+}
+
+static void prompt_signals_take(struct sigaction old[3])
+{
+	struct sigaction sa = { 0 };
+
+	prompt_sig = 0;
+	sa.sa_handler = prompt_on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < 3; i++) {
+		if (sigaction(prompt_sigs[i], NULL, &old[i]) == 0 && old[i].sa_handler != SIG_IGN)
+			(void)sigaction(prompt_sigs[i], &sa, NULL);
+	}
+}
+
+static void prompt_signals_give_back(const struct sigaction old[3])
+{
+	for (size_t i = 0; i < 3; i++)
+		(void)sigaction(prompt_sigs[i], &old[i], NULL);
+	if (prompt_sig)
+		raise(prompt_sig);
+}
+
 /* A no-echo prompt on /dev/tty. */
 static int pin_prompt(const kinko_ctx *ctx, bool token_pin, const char *prompt, char *buf,
                       size_t cap)
 {
 	struct termios old, quiet;
+	struct sigaction sigs[3];
 	char line[KINKO_SECRET_MAX + 2];
 	ssize_t n;
 	size_t len;
@@ -213,6 +247,7 @@ static int pin_prompt(const kinko_ctx *ctx, bool token_pin, const char *prompt, 
 		          prompt, token_pin ? ", --pin-file or --pin-fd" : "");
 		return KINKO_EXIT_USAGE;
 	}
+	prompt_signals_take(sigs);  /* before echo goes off: a signal now finds the tty restored */
 	if (tcgetattr(fd, &old) == 0) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
@@ -224,13 +259,20 @@ static int pin_prompt(const kinko_ctx *ctx, bool token_pin, const char *prompt, 
 	} else {
 		do
 			n = read(fd, line, sizeof(line) - 1);
-		while (n < 0 && errno == EINTR);
+		while (n < 0 && errno == EINTR && !prompt_sig);
 	}
 	if (restore)
 		tcsetattr(fd, TCSAFLUSH, &old);
 	if (dprintf(fd, "\n") < 0)
 		n = -1;
 	close(fd);
+	if (prompt_sig) {
+		OPENSSL_cleanse(line, sizeof(line));
+		prompt_signals_give_back(sigs);
+		kinko_err(ctx, NULL, "interrupted at the %s prompt", prompt);
+		return KINKO_EXIT_FAIL;
+	}
+	prompt_signals_give_back(sigs);
 	len = n > 0 ? (size_t)n : 0;
 	line[len] = '\0';
 	ok = pin_first_line(line, buf, cap);
