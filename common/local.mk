@@ -4,4 +4,5 @@ common_libkinkocommon_la_SOURCES = \
 	common/apdu.c common/apdu.h \
 	common/tlv.c common/tlv.h \
 	common/ccid.c common/ccid.h \
+	common/i18n.c common/i18n.h \
 	common/piv.h

@@ -10,8 +10,23 @@ PACKAGES=(
 	clang libclang-rt-14-dev valgrind
 	openssl curl sqlite3 python3 python3-cryptography jq
 	man-db groff-base
+	gettext autopoint po4a locales
 	opensc gnutls-bin libengine-pkcs11-openssl softhsm2
 )
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then SUDO="sudo"; fi
+
+# The Japanese messages are tested under ja_JP.UTF-8: generate the locale once (the tests say
+# why they skip when it cannot be had, e.g. without root).
+ja_locale() {
+	locale -a 2>/dev/null | grep -qix 'ja_JP.utf8' && return 0
+	[ "$(id -u)" -eq 0 ] || [ -n "$SUDO" ] || { echo "kinko: cannot generate ja_JP.UTF-8 without root" >&2; return 0; }
+	if [ -f /etc/locale.gen ] && ! grep -q '^ja_JP.UTF-8 UTF-8' /etc/locale.gen; then
+		echo 'ja_JP.UTF-8 UTF-8' | $SUDO tee -a /etc/locale.gen >/dev/null
+	fi
+	$SUDO locale-gen >/dev/null 2>&1 || echo "kinko: locale-gen ja_JP.UTF-8 failed" >&2
+}
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -19,13 +34,12 @@ for p in "${PACKAGES[@]}"; do
 		missing+=("$p")
 	fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+[ ${#missing[@]} -eq 0 ] && { ja_locale; exit 0; }
 
 echo "kinko: installing missing packages: ${missing[*]}" >&2
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-	command -v sudo >/dev/null || { echo "kinko: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
-	SUDO="sudo"
+if [ "$(id -u)" -ne 0 ] && [ -z "$SUDO" ]; then
+	echo "kinko: need root or sudo to install: ${missing[*]}" >&2; exit 1
 fi
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+ja_locale

@@ -9,3 +9,4 @@ kinko-print-dirs:
 	@echo 'kinkoconfdir=$(kinkoconfdir)'
 	@echo 'mandir=$(mandir)'
 	@echo 'includedir=$(includedir)'
+	@echo 'localedir=$(localedir)'

@@ -42,7 +42,7 @@ eval "$(printf '%s\n' "$dirs" | grep -E '^[a-z0-9]+=')"
 # by the unprivileged user in a tree it cannot write. Nothing is rebuilt here.
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -q -C "$b" all-am >/dev/null 2>&1 ||
 	skip_all "sources changed since the build: run make, then this test"
-for v in prefix bindir pkcs11libdir p11moduledir udevrulesdir kinkoconfdir mandir includedir; do
+for v in prefix bindir pkcs11libdir p11moduledir udevrulesdir kinkoconfdir mandir includedir localedir; do
 	case ${!v} in
 	/*) ;;
 	*) echo "Bail out! $v is not an absolute path: '${!v}'"; exit 1 ;;
@@ -64,6 +64,7 @@ expected=(
 	"$kinkoconfdir/kinko.conf"
 	"$mandir/man1/kinko.1" "$mandir/man1/kinko-bankd.1" "$mandir/man1/kinko-token-emu.1"
 	"$mandir/man5/kinko.conf.5"
+	"$localedir/ja/LC_MESSAGES/kinko.mo"
 )
 missing=()
 for f in "${expected[@]}"; do

@@ -39,7 +39,7 @@ typedef struct kinko_ctx {
 
 /* Messages: kinko_err prints "kinko: <message>" to stderr, and with --verbose the detail.
  * It also records the error: with --json main prints at exit, on stdout, one object
- *   {"error": {"message": "...", "detail"?: "...", "ckr"?: "CKR_...", "http_status"?: N,
+ *   {"error": {"code": "...", "message": "...", "detail"?: "...", "ckr"?: "CKR_...", "http_status"?: N,
  *              "messages"?: [every message, in order, when there were several], fields...},
  *    "exit": N}
  * "message" is the last error; a detail "CKR_..." also gives "ckr", "HTTP N" "http_status".
@@ -48,6 +48,11 @@ typedef struct kinko_ctx {
  * 2). Never a secret in a message or a field. */
 void kinko_err(const kinko_ctx *ctx, const char *detail, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The same with a stable "code" in the JSON error (snake_case, e.g. "pin_incorrect",
+ * "bank_unreachable"): the message is translated, the code and the exit code never are, so a
+ * script tests the code. fmt is the translated text: _("..."). */
+void kinko_errc(const kinko_ctx *ctx, const char *code, const char *detail, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 void kinko_err_field_str(const kinko_ctx *ctx, const char *key, const char *val);
 void kinko_err_field_int(const kinko_ctx *ctx, const char *key, long long val);
 /* main, at exit: with --json and a failure (exit_code != 0), print the error object above on

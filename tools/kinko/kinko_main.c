@@ -7,6 +7,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
+#include "i18n.h"
 #include "kinko_p11.h"
 
 #ifndef KINKO_DEFAULT_MODULE
@@ -288,6 +289,7 @@ int main(int argc, char **argv)
 	const char *env;
 	int n = 0, r;
 
+	i18n_init();
 	if (kinko_core_dumps_disable() != 0)
 		return KINKO_EXIT_FAIL;
 	memset(&ctx, 0, sizeof(ctx));

@@ -9,10 +9,11 @@
 
 #include <jansson.h>
 
+#include "i18n.h"
 #include "kinko_p11.h"
 #include "kinko_text.h"
 
-/* The run's error record: {"message", "messages"?, "detail"?, "ckr"?, "http_status"?, fields}.
+/* The run's error record: {"message", "code"?, "messages"?, "detail"?, "ckr"?, "http_status"?, fields}.
  * One run, one thread printing errors: a static is enough. */
 static json_t *msg_error;
 
@@ -76,14 +77,16 @@ static void msg_record_message(const char *text, const char *detail)
 		msg_detail_fields(e, detail);
 }
 
-void kinko_err(const kinko_ctx *ctx, const char *detail, const char *fmt, ...)
+static void msg_print(const kinko_ctx *ctx, const char *code, const char *detail, const char *fmt,
+                      va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void msg_print(const kinko_ctx *ctx, const char *code, const char *detail, const char *fmt,
+                      va_list ap)
 {
 	char text[1024];
-	va_list ap;
+	json_t *e;
 
-	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
 	fprintf(stderr, "kinko: %s", text);
 	if (ctx && ctx->verbose && detail && detail[0]) {
 		/* curl's texts quote the server (a certificate's subject name): the bank's words. */
@@ -93,6 +96,30 @@ void kinko_err(const kinko_ctx *ctx, const char *detail, const char *fmt, ...)
 	}
 	fputc('\n', stderr);
 	msg_record_message(text, detail);
+	/* The code goes with the last message, as "message" does. */
+	e = msg_record();
+	if (e && code)
+		json_object_set_new(e, "code", json_string(code));
+	else if (e)
+		json_object_del(e, "code");
+}
+
+void kinko_err(const kinko_ctx *ctx, const char *detail, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg_print(ctx, NULL, detail, fmt, ap);
+	va_end(ap);
+}
+
+void kinko_errc(const kinko_ctx *ctx, const char *code, const char *detail, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg_print(ctx, code, detail, fmt, ap);
+	va_end(ap);
 }
 
 void kinko_err_field_str(const kinko_ctx *ctx, const char *key, const char *val)
@@ -113,16 +140,17 @@ void kinko_err_field_int(const kinko_ctx *ctx, const char *key, long long val)
 		json_object_set_new(e, key, json_integer((json_int_t)val));
 }
 
-/* When a failing command recorded no message (it should), say at least what the code means. */
-static const char *msg_exit_meaning(int code)
+/* When a failing command recorded no message (it should), say at least what the exit code
+ * means; the code names the exit code's class. */
+static const char *msg_exit_meaning(int code, const char **stable)
 {
 	switch (code) {
-	case KINKO_EXIT_USAGE: return "usage error; see 'kinko --help'";
-	case KINKO_EXIT_TOKEN: return "token problem";
-	case KINKO_EXIT_BANK: return "the bank refused";
-	case KINKO_EXIT_NETWORK: return "the bank could not be reached";
-	case KINKO_EXIT_VERIFY: return "verification failed";
-	default: return "failed";
+	case KINKO_EXIT_USAGE: *stable = "usage"; return _("usage error; see 'kinko --help'");
+	case KINKO_EXIT_TOKEN: *stable = "token"; return _("token problem");
+	case KINKO_EXIT_BANK: *stable = "bank_refused"; return _("the bank refused");
+	case KINKO_EXIT_NETWORK: *stable = "bank_unreachable"; return _("the bank could not be reached");
+	case KINKO_EXIT_VERIFY: *stable = "verify_failed"; return _("verification failed");
+	default: *stable = "failed"; return _("failed");
 	}
 }
 
@@ -132,8 +160,12 @@ void kinko_err_finish(const kinko_ctx *ctx, int exit_code)
 	json_t *all = e ? json_object_get(e, "messages") : NULL;
 
 	if (ctx && ctx->json && exit_code != KINKO_EXIT_OK && e) {
+		const char *stable = NULL, *meaning = msg_exit_meaning(exit_code, &stable);
+
 		if (!json_object_get(e, "message"))
-			json_object_set_new(e, "message", json_string(msg_exit_meaning(exit_code)));
+			json_object_set_new(e, "message", msg_string(meaning));
+		if (!json_object_get(e, "code"))
+			json_object_set_new(e, "code", json_string(stable));
 		if (json_array_size(all) < 2)
 			json_object_del(e, "messages");
 		out = json_pack("{s:O, s:i}", "error", e, "exit", exit_code);

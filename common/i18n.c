@@ -1,0 +1,42 @@
+/* kinko's messages: see i18n.h. */
+#include <locale.h>
+#include <stdlib.h>
+
+#include "i18n.h"
+
+#ifndef LOCALEDIR
+#error "LOCALEDIR must be defined (configure's $(localedir))"
+#endif
+
+const char *i18n_bind(void)
+{
+	const char *dir = secure_getenv("KINKO_LOCALEDIR");
+
+	if (!dir || !dir[0])
+		dir = LOCALEDIR;
+	bindtextdomain(KINKO_TEXTDOMAIN, dir);
+	return dir;
+}
+
+void i18n_init(void)
+{
+	/* A locale that is not installed leaves "C": English, never a failure. */
+	setlocale(LC_ALL, "");
+	i18n_bind();
+	textdomain(KINKO_TEXTDOMAIN);
+}
+
+size_t i18n_date_format(const struct tm *tm, char *buf, size_t len)
+{
+	size_t n;
+
+	if (len == 0)
+		return 0;
+	/* TRANSLATORS: a calendar date, strftime(3) format: Japanese 「%Y年%-m月%-d日」. */
+	n = strftime(buf, len, _("%Y-%m-%d"), tm);
+	if (n == 0)
+		n = strftime(buf, len, "%Y-%m-%d", tm);
+	if (n == 0)
+		buf[0] = '\0';
+	return n;
+}

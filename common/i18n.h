@@ -1,0 +1,29 @@
+/* kinko's messages: GNU gettext, text domain "kinko" (po/ja.po). Every part marks what a user
+ * reads with _(), a message translated later (a table's entry) with N_(), a count with P_().
+ * dgettext, not gettext: the same code runs in the programs and in the PKCS#11 module, where
+ * the host program owns the default text domain. */
+#ifndef KINKO_I18N_H
+#define KINKO_I18N_H
+
+#include <libintl.h>
+#include <stddef.h>
+#include <time.h>
+
+#define KINKO_TEXTDOMAIN "kinko"
+
+#define _(msgid) dgettext(KINKO_TEXTDOMAIN, (msgid))
+#define N_(msgid) (msgid)
+#define P_(one, many, n) dngettext(KINKO_TEXTDOMAIN, (one), (many), (unsigned long)(n))
+
+/* A program's start: the user's locale (LANG, LC_ALL, LC_MESSAGES, LANGUAGE) for messages,
+ * character set and dates, and the catalogues' directory. */
+void i18n_init(void);
+
+/* Where the catalogues are: $KINKO_LOCALEDIR (a build tree's tests, a relocated install) or
+ * the configured $(localedir). Binds the text domain there; no setlocale (for a library). */
+const char *i18n_bind(void);
+
+/* A calendar date in the user's language ("2027-12-07", 「2027年12月7日」). */
+size_t i18n_date_format(const struct tm *tm, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,10 @@
+# tests/i18n: the catalogues are complete and current, and the programs speak Japanese under a
+# ja locale and English otherwise. The tests read the build tree's catalogue through
+# KINKO_LOCALEDIR (see Makefile.am), compiled here from po/ja.po.
+check_DATA += tests/locale/ja/LC_MESSAGES/kinko.mo
+CLEANFILES += tests/locale/ja/LC_MESSAGES/kinko.mo
+tests/locale/ja/LC_MESSAGES/kinko.mo: $(top_srcdir)/po/ja.po
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(MSGFMT) -c -o $@ $(top_srcdir)/po/ja.po
+
+TESTS += tests/i18n/test_po_complete.sh
+EXTRA_DIST += tests/i18n/test_po_complete.sh
