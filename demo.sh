@@ -15,13 +15,28 @@ top=$(cd "$(dirname "$0")" && pwd)
 cd "$top" || exit 1
 
 say() { printf '\n== %s\n' "$*"; }
-fail() { printf '\ndemo: FAILED at step "%s"\n' "$1" >&2; exit 1; }
+fail() { local step=$1; printf '\n%s\n' "$(eval_gettext 'demo: FAILED at step "$step"')" >&2; exit 1; }
 
-say "準備 / Installing what is missing and building"
-scripts/deps.sh || fail "installing the Debian packages (scripts/deps.sh)"
-scripts/build.sh "$top/_build/demo" --enable-werror || fail "building (scripts/build.sh _build/demo)"
-
+# The demo speaks the user's language (LANG=ja_JP.UTF-8: Japanese), as kinko does: its catalogue
+# is compiled from po/ja.po into the build directory, where the uninstalled programs look for
+# it (KINKO_LOCALEDIR). On a machine without gettext yet, the first heading is English.
 export KINKO_BUILDDIR="$top/_build/demo"
+export KINKO_LOCALEDIR="$KINKO_BUILDDIR/tests/locale"
+demo_catalogue() {
+	command -v msgfmt >/dev/null || return 0
+	mkdir -p "$KINKO_LOCALEDIR/ja/LC_MESSAGES" &&
+		msgfmt -o "$KINKO_LOCALEDIR/ja/LC_MESSAGES/kinko.mo" "$top/po/ja.po"
+}
+# shellcheck source=tests/lib/i18n.sh
+. "$top/tests/lib/i18n.sh"
+demo_catalogue
+kit_i18n_init
+
+say "$(gettext "Installing what is missing and building")"
+scripts/deps.sh || fail "$(gettext "installing the Debian packages (scripts/deps.sh)")"
+demo_catalogue || fail "$(gettext "compiling the messages (po/ja.po)")"
+kit_i18n_init
+scripts/build.sh "$top/_build/demo" --enable-werror || fail "$(gettext "building (scripts/build.sh _build/demo)")"
 CLI_TMP_PREFIX=kinko-demo
 BAIL_PREFIX="demo: FAILED:"
 FLOW_MODE=demo
@@ -29,28 +44,31 @@ FLOW_MODE=demo
 . "$top/tests/cli/cli_lib.sh"
 # shellcheck source=tests/cli/flow.sh
 . "$top/tests/cli/flow.sh"
-[ -x "$KINKO" ] || fail "building: $KINKO is missing"
+[ -x "$KINKO" ] || fail "$(eval_gettext 'building: $KINKO is missing')"
 
-say "銀行 / The bank: kinko-bankd init (bank code $BANK_CODE), contract $CONTRACT added today"
+say "$(eval_gettext 'The bank: kinko-bankd init (bank code $BANK_CODE), contract $CONTRACT added today')"
 bank_new main
 bank_contract main
-echo "   The customer card (お客様カード) the bank printed for the admin:"
+echo "   $(gettext "The customer card the bank printed for the admin:")"
 sed 's/^/   /' "$(bank_card main)"
 bank_start main
 BANK_URL=$(bank_url main)
 BANK_CA=$(bank_ca main)
 BANK_OPTS=(--bank "$BANK_URL" --cacert "$BANK_CA")
 CARD=$(bank_card main)
-echo "   serving $BANK_URL (pid ${BANK_PID[main]}); its CA: $BANK_CA"
+BANK_PID_MAIN=${BANK_PID[main]}
+echo "   $(eval_gettext 'serving $BANK_URL (pid $BANK_PID_MAIN); its CA: $BANK_CA')"
 
-say "トークン / Two emulated tokens (kinko-token-emu): the admin's and the user's"
+say "$(gettext "Two emulated tokens (kinko-token-emu): the admin's and the user's")"
 tokens_backend kinko
 token_new admin
 token_new user
-echo "   admin: $(token_uri admin)   user: $(token_uri user)"
+ADMIN_URI=$(token_uri admin)
+USER_URI=$(token_uri user)
+echo "   $(eval_gettext 'admin: $ADMIN_URI   user: $USER_URI')"
 party_secrets admin "$CARD" >/dev/null
 party_secrets user >/dev/null
-echo "   credentials: A = $CONTRACT, user ID ニ = $USER_ID; PINs from $T/secrets-{admin,user}"
+echo "   $(eval_gettext 'credentials: A = $CONTRACT, user ID ニ = $USER_ID; PINs and passwords from $T/secrets-{admin,user}')"
 
 # The manuals' flow (tests/cli/flow.sh): each step named as the manual names it; it ends on
 # the user's status screen. The exit trap stops the bank and the tokens and removes $T.

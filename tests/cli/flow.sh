@@ -14,6 +14,10 @@
 #   flow_user_logon               利用者 ログオン: the user's status screen (S5)
 # In TAP mode each function prints FLOW_TESTS_<name> test points (see flow_plan).
 FLOW_MODE="${FLOW_MODE:-tap}"
+# Step names in the user's language, as kinko speaks it (text domain kinko: po/ja.po).
+# shellcheck source=tests/lib/i18n.sh
+. "${KINKO_SRCDIR:-$(dirname "${BASH_SOURCE[0]}")/../..}/tests/lib/i18n.sh"
+kit_i18n_init
 
 # flow_step "LABEL" COMMAND...: one step of the manual. TAP: one test point named LABEL.
 # Demo: "== LABEL", the command's output; on failure the step is named and the demo exits.
@@ -26,7 +30,7 @@ flow_step() {
 		# kinko's progress (stderr) came first; the result (stdout) after it.
 		cat "$T/stderr" "$T/stdout" | awk 'NF { print "   " $0 }'
 		if [ "$RC" -ne 0 ]; then
-			printf '\ndemo: FAILED at step "%s" (exit status %s)\n' "$label" "$RC" >&2
+			printf '\n%s\n' "$(eval_gettext 'demo: FAILED at step "$label" (exit status $RC)')" >&2
 			exit 1
 		fi
 	elif [ "$RC" -eq 0 ]; then
@@ -116,7 +120,7 @@ flow_token_cert_subject() {
 flow_admin_enroll() {
 	local bank_before=""
 	flow_tap && bank_before=$(bank_snapshot main)
-	flow_step "管理者 電子証明書取得 / Admin certificate enrollment (A, イ, ロ; key generated on the token)" \
+	flow_step "$(gettext "Admin certificate enrollment (A, イ, ロ; key generated on the token)")" \
 		k_admin enroll "${BANK_OPTS[@]}" --admin --contract-id "$CONTRACT" || return 0
 	flow_check "enrollment shows the certificate's CN = contract ID + bank code" "$CN"
 	flow_tap || return 0
@@ -141,7 +145,7 @@ flow_admin_enroll() {
 }
 
 flow_admin_logon() {
-	flow_step "管理者 ログオン / Admin logon: certificate, grant access (token PIN), イ, customer card digits" \
+	flow_step "$(gettext "Admin logon: certificate, grant access (token PIN), イ, customer card digits")" \
 		k_admin logon "${BANK_OPTS[@]}" || return 0
 	flow_check "the contract status screen" "$CONTRACT"
 	flow_tap || return 0
@@ -153,7 +157,7 @@ flow_admin_logon() {
 }
 
 flow_user_register() {
-	flow_step "利用者登録 / User registration ($USER_ID: ト, チ)" \
+	flow_step "$(eval_gettext "User registration (\$USER_ID: ト, チ)")" \
 		k_admin admin user add "$USER_ID" "${BANK_OPTS[@]}" || return 0
 	flow_tap || return 0
 	run k_admin admin users "${BANK_OPTS[@]}"
@@ -161,7 +165,7 @@ flow_user_register() {
 }
 
 flow_user_issue() {
-	flow_step "利用者への証明書発行 / Issue a certificate to the user (ロ)" \
+	flow_step "$(gettext "Issue a certificate to the user (ロ)")" \
 		k_admin admin issue "$USER_ID" "${BANK_OPTS[@]}" || return 0
 	flow_tap || return 0
 	if bank_snapshot main | grep -q "^user|$CONTRACT|$USER_ID|[0-9]"; then
@@ -172,7 +176,7 @@ flow_user_issue() {
 }
 
 flow_admin_logoff() {
-	flow_step "ログオフ / Admin logoff" k_admin logoff "${BANK_OPTS[@]}" || return 0
+	flow_step "$(gettext "Admin logoff")" k_admin logoff "${BANK_OPTS[@]}" || return 0
 	flow_tap || return 0
 	# The manuals: close every window after the admin's work; nothing of the admin's session
 	# may remain for the user's steps.
@@ -184,7 +188,7 @@ flow_admin_logoff() {
 }
 
 flow_user_enroll() {
-	flow_step "利用者 電子証明書取得 / User certificate enrollment (A, ニ, ト, チ; key generated on the token)" \
+	flow_step "$(gettext "User certificate enrollment (A, ニ, ト, チ; key generated on the token)")" \
 		k_user enroll "${BANK_OPTS[@]}" --user "$USER_ID" --contract-id "$CONTRACT" || return 0
 	flow_check "enrollment shows the certificate's CN" "$CN"
 	flow_tap || return 0
@@ -208,7 +212,7 @@ flow_user_enroll() {
 }
 
 flow_user_logon() {
-	flow_step "利用者 ログオン / User logon: certificate, grant access (token PIN), ト → status screen" \
+	flow_step "$(gettext "User logon: certificate, grant access (token PIN), ト → status screen")" \
 		k_user logon "${BANK_OPTS[@]}" || return 0
 	flow_check "the user's status screen" "$USER_ID"
 	flow_tap || return 0

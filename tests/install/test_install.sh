@@ -12,10 +12,10 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
 
-echo 1..8
+echo 1..9
 skip_all() {
 	local i
-	for i in 1 2 3 4 5 6 7 8; do echo "ok $i # SKIP $1"; done
+	for i in 1 2 3 4 5 6 7 8 9; do echo "ok $i # SKIP $1"; done
 	exit 0
 }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kinko-install.XXXXXX") || exit 1
@@ -97,6 +97,16 @@ if command -v pkcs11-tool >/dev/null && [ -z "${KINKO_SANITIZED:-}" ]; then
 	check "the installed module loads (pkcs11-tool --show-info)" grep -q '^Manufacturer *kinko$' "$tmp/info.log"
 else
 	n=$((n + 1)); echo "ok $n # SKIP pkcs11-tool missing or a sanitizer build"
+fi
+
+# The installed catalogue is the one kinko reads: under a Japanese locale, kinko without a
+# subcommand says so in Japanese (KINKO_LOCALEDIR stands for the DESTDIR-less $(localedir)).
+if locale -a 2>/dev/null | grep -qix 'ja_JP.utf8'; then
+	LANG=ja_JP.UTF-8 KINKO_LOCALEDIR="$dest$localedir" "$dest$bindir/kinko" >"$tmp/ja.log" 2>&1
+	LC_ALL=C.UTF-8 grep -qP '[\p{Han}\p{Hiragana}]' "$tmp/ja.log" || sed 's/^/# /' "$tmp/ja.log" | tail -5
+	check "the installed catalogue gives kinko's Japanese messages" LC_ALL=C.UTF-8 grep -qP '[\p{Han}\p{Hiragana}]' "$tmp/ja.log"
+else
+	n=$((n + 1)); echo "ok $n # SKIP the ja_JP.UTF-8 locale is not installed"
 fi
 
 "${as_user[@]}" make -s -C "$b" uninstall DESTDIR="$dest" >"$tmp/uninstall.log" 2>&1

@@ -1,3 +1,4 @@
 # The shared kit of the tests: pty_drive.py runs a command on a pseudo-terminal and answers its
-# prompts (tests/cli/ and tests/bank/). Nothing here is a test of its own.
-EXTRA_DIST += tests/lib/pty_drive.py
+# prompts (tests/cli/ and tests/bank/); i18n.sh the shell side of the text domain (demo, flow,
+# the Japanese tests). Nothing here is a test of its own.
+EXTRA_DIST += tests/lib/pty_drive.py tests/lib/i18n.sh
