@@ -104,7 +104,7 @@ fi
 if locale -a 2>/dev/null | grep -qix 'ja_JP.utf8'; then
 	LANG=ja_JP.UTF-8 KINKO_LOCALEDIR="$dest$localedir" "$dest$bindir/kinko" >"$tmp/ja.log" 2>&1
 	LC_ALL=C.UTF-8 grep -qP '[\p{Han}\p{Hiragana}]' "$tmp/ja.log" || sed 's/^/# /' "$tmp/ja.log" | tail -5
-	check "the installed catalogue gives kinko's Japanese messages" LC_ALL=C.UTF-8 grep -qP '[\p{Han}\p{Hiragana}]' "$tmp/ja.log"
+	check "the installed catalogue gives kinko's Japanese messages" env LC_ALL=C.UTF-8 grep -qP '[\p{Han}\p{Hiragana}]' "$tmp/ja.log"
 else
 	n=$((n + 1)); echo "ok $n # SKIP the ja_JP.UTF-8 locale is not installed"
 fi
