@@ -3,11 +3,13 @@
 # produces none: a warning is text a reader gets wrong (a stray escape, a bad macro, a
 # line that cannot be broken). One TAP case per page, and one for kinko(1)'s secrets-file
 # example: run as a reader would copy it from the formatted page, its printf writes the keys
-# token_pin and new_pin.
+# token_pin and new_pin. The Japanese pages po4a built (doc/ja/ in the build tree) format the
+# same way under a ja_JP.UTF-8 locale.
 set -u
 s=${KINKO_SRCDIR:?}
+b=${KINKO_BUILDDIR:?}
 shopt -s nullglob
-pages=("$s"/doc/*.[1-8])
+pages=("$s"/doc/*.[1-8] "$b"/doc/ja/*.[1-8])
 if [ ${#pages[@]} -eq 0 ]; then
 	echo "1..0 # SKIP no man page in $s/doc"
 	exit 0
@@ -19,16 +21,30 @@ if ! command -v man >/dev/null || ! command -v groff >/dev/null; then
 fi
 failed=0
 n=0
+have_ja=0
+locale -a 2>/dev/null | grep -qix 'ja_JP.utf8' && have_ja=1
 for p in "${pages[@]}"; do
 	n=$((n + 1))
+	name=${p##*/}
+	loc=C.UTF-8
+	case $p in
+	"$b"/doc/ja/*)
+		name="ja/$name"
+		loc=ja_JP.UTF-8
+		if [ $have_ja -eq 0 ]; then
+			echo "ok $n - $name # SKIP the ja_JP.UTF-8 locale is not generated (scripts/deps.sh does it)"
+			continue
+		fi
+		;;
+	esac
 	# -Z stops after troff, so only its diagnostics are on stderr; MANROFFSEQ='' skips
 	# preprocessors a page does not ask for.
-	out=$(LC_ALL=C.UTF-8 MANROFFSEQ='' MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z "$p" 2>&1 >/dev/null)
+	out=$(LC_ALL=$loc MANROFFSEQ='' MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z "$p" 2>&1 >/dev/null)
 	rc=$?
 	if [ $rc -eq 0 ] && [ -z "$out" ]; then
-		echo "ok $n - ${p##*/} formats without warnings"
+		echo "ok $n - $name formats without warnings"
 	else
-		echo "not ok $n - ${p##*/} formats without warnings (man exit $rc)"
+		echo "not ok $n - $name formats without warnings (man exit $rc)"
 		printf '%s\n' "$out" | sed 's/^/# /'
 		failed=1
 	fi

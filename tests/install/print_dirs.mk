@@ -10,3 +10,4 @@ kinko-print-dirs:
 	@echo 'mandir=$(mandir)'
 	@echo 'includedir=$(includedir)'
 	@echo 'localedir=$(localedir)'
+	@echo 'po4a=$(PO4A)'

@@ -12,10 +12,10 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
 
-echo 1..9
+echo 1..10
 skip_all() {
 	local i
-	for i in 1 2 3 4 5 6 7 8 9; do echo "ok $i # SKIP $1"; done
+	for i in 1 2 3 4 5 6 7 8 9 10; do echo "ok $i # SKIP $1"; done
 	exit 0
 }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kinko-install.XXXXXX") || exit 1
@@ -38,6 +38,9 @@ fi
 dirs=$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$b" -f Makefile \
 	-f "$s/tests/install/print_dirs.mk" kinko-print-dirs) || { echo "Bail out! make -f print_dirs.mk"; exit 1; }
 eval "$(printf '%s\n' "$dirs" | grep -E '^[a-z0-9]+=')"
+# A build configured with po4a makes and installs the Japanese man pages.
+manja=()
+[ -z "${po4a:-}" ] || manja=("$mandir/ja/man1/kinko.1" "$mandir/ja/man1/kinko-bankd.1")
 # The test installs what make check built; a source edited since then would be compiled
 # by the unprivileged user in a tree it cannot write. Nothing is rebuilt here.
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -q -C "$b" all-am >/dev/null 2>&1 ||
@@ -65,6 +68,7 @@ expected=(
 	"$mandir/man1/kinko.1" "$mandir/man1/kinko-bankd.1" "$mandir/man1/kinko-token-emu.1"
 	"$mandir/man5/kinko.conf.5"
 	"$localedir/ja/LC_MESSAGES/kinko.mo"
+	${manja[@]+"${manja[@]}"}
 )
 missing=()
 for f in "${expected[@]}"; do
@@ -107,6 +111,18 @@ if locale -a 2>/dev/null | grep -qix 'ja_JP.utf8'; then
 	check "the installed catalogue gives kinko's Japanese messages" env LC_ALL=C.UTF-8 grep -qP '[\p{Han}\p{Hiragana}]' "$tmp/ja.log"
 else
 	n=$((n + 1)); echo "ok $n # SKIP the ja_JP.UTF-8 locale is not installed"
+fi
+
+# The installed Japanese page reads as man shows it to a reader (man-db finds the language in
+# the man/ja/ path).
+if [ ${#manja[@]} -eq 0 ]; then
+	n=$((n + 1)); echo "ok $n # SKIP configure found no po4a: no Japanese man pages"
+elif ! locale -a 2>/dev/null | grep -qix 'ja_JP.utf8' || ! command -v man >/dev/null; then
+	n=$((n + 1)); echo "ok $n # SKIP the ja_JP.UTF-8 locale or man-db is missing"
+else
+	LC_ALL=ja_JP.UTF-8 MANWIDTH=80 man -E UTF-8 -l "$dest$mandir/ja/man1/kinko.1" 2>&1 | LC_ALL=C.UTF-8 col -b >"$tmp/man-ja.txt"
+	grep -q '^名前' "$tmp/man-ja.txt" || head -5 "$tmp/man-ja.txt" | sed 's/^/# /'
+	check "man -l shows the installed ja/man1/kinko.1 in Japanese" grep -q '^名前' "$tmp/man-ja.txt"
 fi
 
 "${as_user[@]}" make -s -C "$b" uninstall DESTDIR="$dest" >"$tmp/uninstall.log" 2>&1
