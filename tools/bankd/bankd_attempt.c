@@ -1,5 +1,6 @@
 /* Lockout counters in SQLite transactions, and the answers naming the wrong secret. */
 #include "bankd_attempt.h"
+#include "i18n.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -9,13 +10,22 @@ static const struct {
 	const char *name;  /* on the wire */
 	const char *words; /* in sentences, the manuals' terms */
 } secrets[] = {
-	{ BANKD_WRONG_CONTRACT_PIN, "contract_pin", "contract PIN (イ)" },
-	{ BANKD_WRONG_CONTRACT_CONF, "contract_confirmation_pin", "contract confirmation PIN (ロ)" },
-	{ BANKD_WRONG_USER_PIN, "user_pin", "user PIN (ト)" },
-	{ BANKD_WRONG_USER_CONF, "user_confirmation_pin", "user confirmation PIN (チ)" },
-	{ BANKD_WRONG_CARD, "card_digits", "card digits" },
+	{ BANKD_WRONG_CONTRACT_PIN, "contract_pin", N_("contract PIN (イ)") },
+	{ BANKD_WRONG_CONTRACT_CONF, "contract_confirmation_pin", N_("contract confirmation PIN (ロ)") },
+	{ BANKD_WRONG_USER_PIN, "user_pin", N_("user PIN (ト)") },
+	{ BANKD_WRONG_USER_CONF, "user_confirmation_pin", N_("user confirmation PIN (チ)") },
+	{ BANKD_WRONG_CARD, "card_digits", N_("card digits") },
 };
 #define N_SECRETS (sizeof secrets / sizeof secrets[0])
+
+/* The lock sentences, BANKD_*_LOCKED_MSG, marked here for xgettext (it does not look into
+ * macros); test_bank_attempt pins that the two stay the same text. */
+static const char *locked_sentence(int is_user)
+{
+	return is_user ? N_("user locked after 5 wrong PINs; the admin must register the user's PINs "
+			    "again or the bank must unlock it")
+		       : N_("contract locked after 5 wrong PINs; the bank must unlock it");
+}
 
 enum bankd_attempt_state bankd_attempt_begin(struct bankd_attempt *a, struct bankd_db *db,
 					     const char *contract_id, const char *user_id)
@@ -80,30 +90,49 @@ void bankd_wrong_names(unsigned mask, char *buf, size_t len)
 
 void bankd_wrong_sentence(const struct bankd_wrong *w, char *buf, size_t len)
 {
-	char what[160] = "";
-	size_t o = 0;
-	for (size_t i = 0; i < N_SECRETS; i++)
-		if ((w->secrets & secrets[i].bit) != 0 && o < sizeof what)
-			o += (size_t)snprintf(what + o, sizeof what - o, "%s%s", o ? " and " : "",
-					      secrets[i].words);
+	/* One secret, or two (an enrollment's PIN and confirmation PIN). */
+	const char *names[2] = { "", "" };
+	size_t k = 0;
+	for (size_t i = 0; i < N_SECRETS && k < 2; i++)
+		if ((w->secrets & secrets[i].bit) != 0)
+			names[k++] = _(secrets[i].words);
+	char what[256];
+	if (k == 2)
+		/* TRANSLATORS: two of the bank's secrets, e.g. "contract PIN (イ) and contract
+		 * confirmation PIN (ロ)". */
+		snprintf(what, sizeof what, _("%s and %s"), names[0], names[1]);
+	else
+		snprintf(what, sizeof what, "%s", names[0]);
 	int left = bankd_wrong_tries_left(w);
 	if (left == 0)
-		snprintf(buf, len, "wrong %s; %s", what,
-			 w->is_user ? BANKD_USER_LOCKED_MSG : BANKD_CONTRACT_LOCKED_MSG);
+		/* TRANSLATORS: the first %s names the wrong secret(s), the second is the sentence
+		 * saying that the contract (or user) is now locked. */
+		snprintf(buf, len, _("wrong %s; %s"), what,
+			 _(locked_sentence(w->is_user)));
+	else if (w->secrets == BANKD_WRONG_CARD)
+		snprintf(buf, len, P_("wrong %s; log on again (%d try left)",
+				      "wrong %s; log on again (%d tries left)", left), what, left);
 	else
-		snprintf(buf, len, "wrong %s; %s%d %s%s", what,
-			 w->secrets == BANKD_WRONG_CARD ? "log on again (" : "", left,
-			 left == 1 ? "try left" : "tries left",
-			 w->secrets == BANKD_WRONG_CARD ? ")" : "");
+		snprintf(buf, len, P_("wrong %s; %d try left", "wrong %s; %d tries left", left), what, left);
+}
+
+/* The sentence in English, for the JSON answers' stable "error". */
+static void sentence_en(const struct bankd_wrong *w, char *buf, size_t len)
+{
+	locale_t old = bankd_lang_enter(BANKD_LANG_EN);
+	bankd_wrong_sentence(w, buf, len);
+	bankd_lang_leave(old);
 }
 
 void bankd_wrong_reply_json(struct bankd_req *r, const struct bankd_wrong *w)
 {
-	char msg[384], names[128];
+	char en[640], msg[640], names[128];
+	sentence_en(w, en, sizeof en);
 	bankd_wrong_sentence(w, msg, sizeof msg);
 	bankd_wrong_names(w->secrets, names, sizeof names);
 	int left = bankd_wrong_tries_left(w);
-	json_t *j = json_pack("{s:s,s:s,s:i}", "error", msg, "secret", names, "tries_left", left);
+	json_t *j = json_pack("{s:s,s:s,s:s,s:i}", "error", en, "message", msg, "secret", names,
+			      "tries_left", left);
 	if (j != NULL && left == 0 && json_object_set_new(j, "locked", json_true()) != 0) {
 		json_decref(j);
 		j = NULL;
@@ -118,7 +147,7 @@ static void locked_header(struct bankd_req *r, int is_user)
 
 void bankd_wrong_reply_est(struct bankd_req *r, const struct bankd_wrong *w)
 {
-	char msg[384], names[128], left[16];
+	char msg[640], names[128], left[16];
 	bankd_wrong_sentence(w, msg, sizeof msg);
 	bankd_wrong_names(w->secrets, names, sizeof names);
 	snprintf(left, sizeof left, "%d", bankd_wrong_tries_left(w));
@@ -135,13 +164,12 @@ void bankd_wrong_reply_est(struct bankd_req *r, const struct bankd_wrong *w)
 
 void bankd_locked_reply_json(struct bankd_req *r, int is_user)
 {
-	bankd_http_json(r, 403, json_pack("{s:s,s:b}", "error",
-					  is_user ? BANKD_USER_LOCKED_MSG : BANKD_CONTRACT_LOCKED_MSG,
-					  "locked", 1));
+	const char *en = locked_sentence(is_user);
+	bankd_http_json(r, 403, json_pack("{s:s,s:s,s:b}", "error", en, "message", _(en), "locked", 1));
 }
 
 void bankd_locked_reply_est(struct bankd_req *r, int is_user)
 {
 	locked_header(r, is_user);
-	bankd_http_text(r, 403, is_user ? BANKD_USER_LOCKED_MSG : BANKD_CONTRACT_LOCKED_MSG);
+	bankd_http_text(r, 403, locked_sentence(is_user));
 }

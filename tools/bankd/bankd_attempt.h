@@ -57,16 +57,17 @@ int bankd_wrong_tries_left(const struct bankd_wrong *w);
 /* "contract_pin,contract_confirmation_pin" */
 void bankd_wrong_names(unsigned secrets, char *buf, size_t len);
 /* "wrong contract PIN (イ); 4 tries left", "wrong card digits; log on again (1 try left)", or
- * the lock when this answer locked the credential. */
+ * the lock when this answer locked the credential; in the calling thread's language. */
 void bankd_wrong_sentence(const struct bankd_wrong *w, char *buf, size_t len);
 
-/* JSON API: 401 {"error","secret","tries_left"}, or 403 with "locked": true too when the answer
- * locked the credential. */
+/* JSON API: 401 {"error","message","secret","tries_left"} ("error" the English sentence,
+ * "message" the request's language), or 403 with "locked": true too when the answer locked
+ * the credential. */
 void bankd_wrong_reply_json(struct bankd_req *r, const struct bankd_wrong *w);
 /* EST: the text/plain sentence with Kinko-Wrong-Secret and Kinko-Tries-Left (401, or 403 with
  * Kinko-Locked when the answer locked the credential). */
 void bankd_wrong_reply_est(struct bankd_req *r, const struct bankd_wrong *w);
-/* Refused without comparing: 403 {"error", "locked": true} / text and Kinko-Locked. */
+/* Refused without comparing: 403 {"error", "message", "locked": true} / text and Kinko-Locked. */
 void bankd_locked_reply_json(struct bankd_req *r, int is_user);
 void bankd_locked_reply_est(struct bankd_req *r, int is_user);
 

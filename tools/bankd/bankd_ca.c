@@ -1,6 +1,7 @@
 /* A small CA with OpenSSL 3's non-deprecated X509/EVP APIs. */
 #include "bankd_ca.h"
 #include "bankd_util.h"
+#include "i18n.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -324,7 +325,7 @@ const char *bankd_ca_verify_client(const struct bankd_ca *ca, X509 *cert, time_t
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	if (ctx == NULL || X509_STORE_CTX_init(ctx, ca->store, cert, NULL) != 1) {
 		X509_STORE_CTX_free(ctx);
-		return "the client certificate could not be checked";
+		return N_("the client certificate could not be checked");
 	}
 	X509_STORE_CTX_set_time(ctx, 0, now);
 	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT);
@@ -335,11 +336,11 @@ const char *bankd_ca_verify_client(const struct bankd_ca *ca, X509 *cert, time_t
 		return NULL;
 	switch (err) {
 	case X509_V_ERR_CERT_HAS_EXPIRED:
-		return "the client certificate has expired";
+		return N_("the client certificate has expired");
 	case X509_V_ERR_CERT_NOT_YET_VALID:
-		return "the client certificate is not valid yet";
+		return N_("the client certificate is not valid yet");
 	default:
-		return "the client certificate was not issued by this bank";
+		return N_("the client certificate was not issued by this bank");
 	}
 }
 

@@ -7,6 +7,7 @@
 #include "bankd_rules.h"
 #include "bankd_secret.h"
 #include "bankd_util.h"
+#include "i18n.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -32,7 +33,7 @@ static void reply_certs(struct bankd_req *r, X509 *const *certs, size_t n)
 {
 	char *b64 = bankd_ca_certs_only(certs, n);
 	if (b64 == NULL) {
-		bankd_http_text(r, 500, "internal error");
+		bankd_http_text(r, 500, N_("internal error"));
 		return;
 	}
 	bankd_http_add_header(r, "Content-Transfer-Encoding", "base64");
@@ -85,12 +86,12 @@ static int authenticate(struct bankd_req *r, struct enrollee *e)
 	const char *confirm = bankd_http_header(r, "Kinko-Confirmation-PIN");
 	int rc = -1;
 	if (parse_basic(bankd_http_header(r, "Authorization"), user, sizeof user, pin, sizeof pin) != 0) {
-		unauthorized(r, "credentials required: HTTP Basic with the contract ID (or contract ID/user ID) "
-				"and the PIN, and the header Kinko-Confirmation-PIN");
+		unauthorized(r, N_("credentials required: HTTP Basic with the contract ID (or contract ID/user ID) "
+				"and the PIN, and the header Kinko-Confirmation-PIN"));
 		goto out;
 	}
 	if (confirm == NULL) {
-		unauthorized(r, "the confirmation PIN is missing: send it in the header Kinko-Confirmation-PIN");
+		unauthorized(r, N_("the confirmation PIN is missing: send it in the header Kinko-Confirmation-PIN"));
 		goto out;
 	}
 	char *slash = strchr(user, '/');
@@ -103,7 +104,7 @@ static int authenticate(struct bankd_req *r, struct enrollee *e)
 		uint8_t dummy[BANKD_SECRET_LEN];
 		if (bankd_secret_hash(pin, &bankd_secret_default_cost, dummy) == 0)
 			(void)bankd_secret_verify(confirm, dummy, sizeof dummy);
-		unauthorized(r, "wrong contract ID, user ID or PIN");
+		unauthorized(r, N_("wrong contract ID, user ID or PIN"));
 		goto out;
 	}
 	const char *secrets[2] = { pin, confirm };
@@ -118,7 +119,7 @@ static int authenticate(struct bankd_req *r, struct enrollee *e)
 	if (st == BANKD_ATTEMPT_LOCKED) {
 		bankd_locked_reply_est(r, e->is_user);
 	} else if (st == BANKD_ATTEMPT_ERROR || bankd_attempt_end(&a, o) != 0 || v < 0) {
-		bankd_http_text(r, 500, "internal error");
+		bankd_http_text(r, 500, N_("internal error"));
 	} else if (v > 0) {
 		struct bankd_wrong w = { 0, e->is_user, a.failures };
 		if (v & 1)
@@ -162,13 +163,13 @@ static X509_REQ *read_csr(struct bankd_req *r)
 {
 	const char *ct = bankd_http_header(r, "Content-Type");
 	if (ct == NULL || strncasecmp(ct, "application/pkcs10", 18) != 0) {
-		bankd_http_text(r, 415, "the request must be Content-Type: application/pkcs10");
+		bankd_http_text(r, 415, N_("the request must be Content-Type: application/pkcs10"));
 		return NULL;
 	}
 	uint8_t *der;
 	size_t n;
 	if (bankd_b64_decode(r->body, r->body_len, &der, &n) != 0) {
-		bankd_http_text(r, 400, "malformed request: the body is not base64");
+		bankd_http_text(r, 400, N_("malformed request: the body is not base64"));
 		return NULL;
 	}
 	const unsigned char *p = der;
@@ -176,15 +177,15 @@ static X509_REQ *read_csr(struct bankd_req *r)
 	if (req == NULL || p != der + n) {
 		free(der);
 		X509_REQ_free(req);
-		bankd_http_text(r, 400, "malformed request: the body is not one DER PKCS#10 certificate request");
+		bankd_http_text(r, 400, N_("malformed request: the body is not one DER PKCS#10 certificate request"));
 		return NULL;
 	}
 	free(der);
 	EVP_PKEY *pub = X509_REQ_get0_pubkey(req);
 	if (pub == NULL || X509_REQ_verify(req, pub) != 1) {
 		X509_REQ_free(req);
-		bankd_http_text(r, 400, "malformed request: the request's signature does not verify "
-					"(no proof of possession of the key)");
+		bankd_http_text(r, 400, N_("malformed request: the request's signature does not verify "
+					"(no proof of possession of the key)"));
 		return NULL;
 	}
 	char curve[64];
@@ -234,7 +235,7 @@ static void issue(struct bankd_req *r, const struct bankd_contract *c, const cha
 	if (ok)
 		reply_certs(r, &x, 1);
 	else
-		bankd_http_text(r, 500, "internal error: the certificate could not be issued");
+		bankd_http_text(r, 500, N_("internal error: the certificate could not be issued"));
 	OPENSSL_free(der);
 	X509_free(x);
 }
@@ -264,17 +265,17 @@ void bankd_est_simpleenroll(struct bankd_req *r)
 	struct bankd_cert cur;
 	int rc = bankd_db_cert_current(r->srv->db, e.c.id, uid, (int64_t)r->now, &cur);
 	if (rc == BANKD_DB_OK) {
-		bankd_http_text(r, 403, "a certificate is already active for this ID; renew it instead");
+		bankd_http_text(r, 403, N_("a certificate is already active for this ID; renew it instead"));
 		goto out;
 	}
 	if (rc != BANKD_DB_NONE) {
-		bankd_http_text(r, 500, "internal error");
+		bankd_http_text(r, 500, N_("internal error"));
 		goto out;
 	}
 	if (!e.is_user && e.c.manual_approval && !e.c.approved) {
 		bankd_http_add_header(r, "Retry-After", RETRY_AFTER_SECONDS);
-		bankd_http_text(r, 202, "enrollment pending: the bank must approve this contract's "
-					"admin certificate; send the same request again later");
+		bankd_http_text(r, 202, N_("enrollment pending: the bank must approve this contract's "
+					"admin certificate; send the same request again later"));
 		goto out;
 	}
 	issue(r, &e.c, uid, X509_REQ_get0_pubkey(req), NULL);
@@ -294,7 +295,7 @@ void bankd_est_simplereenroll(struct bankd_req *r)
 		goto out;
 	}
 	if (strcmp(cur.status, "active") != 0) {
-		bankd_http_text(r, 403, "this certificate was already renewed; renew with the new one");
+		bankd_http_text(r, 403, N_("this certificate was already renewed; renew with the new one"));
 		goto out;
 	}
 	if (c.failures >= BANKD_SECRET_MAX_TRIES) {
@@ -305,12 +306,12 @@ void bankd_est_simplereenroll(struct bankd_req *r)
 		goto out;
 	char key_fp[65];
 	if (bankd_ca_key_fingerprint(X509_REQ_get0_pubkey(req), key_fp) != 0) {
-		bankd_http_text(r, 500, "internal error");
+		bankd_http_text(r, 500, N_("internal error"));
 		goto out;
 	}
 	int same = strcmp(key_fp, cur.key_sha256) == 0;
 	if (same) {
-		bankd_http_text(r, 403, "renewal needs a new key: this key is the current certificate's");
+		bankd_http_text(r, 403, N_("renewal needs a new key: this key is the current certificate's"));
 		goto out;
 	}
 	issue(r, &c, cur.user_id, X509_REQ_get0_pubkey(req), cur.serial);
@@ -428,7 +429,7 @@ void bankd_est_crl(struct bankd_req *r)
 	if (bankd_est_crl_refresh(r->srv, r->now, 0) != 0 ||
 	    bankd_db_crl_get(r->srv->db, &number, &this_update, &der, &n) != BANKD_DB_OK) {
 		free(der);
-		bankd_http_text(r, 500, "internal error: no CRL");
+		bankd_http_text(r, 500, N_("internal error: no CRL"));
 		return;
 	}
 	bankd_http_reply(r, 200, "application/pkix-crl", der, n);

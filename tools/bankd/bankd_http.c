@@ -7,6 +7,7 @@
 #include "bankd_logon.h"
 #include "bankd_util.h"
 #include "bankd_worker.h"
+#include "i18n.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -99,6 +100,9 @@ static void send_now(struct bankd_req *r, int code, const char *ctype, const voi
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	evhttp_add_header(h, "Strict-Transport-Security", "max-age=31536000");
+	/* Texts follow the request's language (bankd_lang.h); certificates and CRLs do not. */
+	if (strncmp(ctype, "text/", 5) == 0 || strcmp(ctype, "application/json") == 0)
+		evhttp_add_header(h, "Vary", "Accept-Language, Cookie");
 	/* libevent leaves Content-Length out of HTTP/1.0 replies that close the connection; a 1.0
 	 * client could then not tell a truncated reply from a whole one. */
 	char len[24];
@@ -156,66 +160,6 @@ static void no_delay(struct evhttp_request *req)
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
-void bankd_http_text(struct bankd_req *r, int code, const char *text)
-{
-	size_t n = strlen(text);
-	char *line = malloc(n + 2);
-	if (line == NULL) {
-		bankd_http_reply(r, code, "text/plain; charset=utf-8", text, n);
-		return;
-	}
-	memcpy(line, text, n);
-	line[n] = '\n';
-	bankd_http_reply(r, code, "text/plain; charset=utf-8", line, n + 1);
-	free(line);
-}
-
-void bankd_http_json(struct bankd_req *r, int code, json_t *j)
-{
-	char *s = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	json_decref(j);
-	if (s == NULL) {
-		bankd_http_text(r, 500, "internal error");
-		return;
-	}
-	size_t n = strlen(s);
-	bankd_http_reply(r, code, "application/json", s, n);
-	OPENSSL_cleanse(s, n);
-	free(s);
-}
-
-void bankd_http_json_error(struct bankd_req *r, int code, const char *msg)
-{
-	bankd_http_json(r, code, json_pack("{s:s}", "error", msg));
-}
-
-json_t *bankd_http_json_body(struct bankd_req *r)
-{
-	json_t *j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, NULL);
-	if (j != NULL && !json_is_object(j)) {
-		json_decref(j);
-		return NULL;
-	}
-	return j;
-}
-
-const char *bankd_json_member(json_t *j, const char *name)
-{
-	json_t *v = json_is_object(j) ? json_object_get(j, name) : NULL;
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-void bankd_json_wipe_free(json_t *j)
-{
-	const char *key;
-	json_t *v;
-	if (json_is_object(j))
-		json_object_foreach(j, key, v)
-			if (json_is_string(v))
-				OPENSSL_cleanse((char *)json_string_value(v), json_string_length(v));
-	json_decref(j);
-}
-
 static void peer_of(struct bankd_req *r)
 {
 	struct evhttp_connection *c = evhttp_request_get_connection(r->req);
@@ -264,13 +208,19 @@ static int refuse_rate_limited(struct bankd_req *r)
 	unsigned wait = bankd_ratelimit_wait(r->srv->ratelimit, (struct sockaddr *)&r->addr, r->addr_len);
 	if (wait == 0)
 		return 0;
-	char secs[16], msg[160];
+	char secs[16], en[160], msg[320];
 	snprintf(secs, sizeof secs, "%u", wait);
-	snprintf(msg, sizeof msg,
-		 "too many failed logons or enrollments from this address; try again in %u s", wait);
+	/* The same sentence in English ("error") and in the request's language ("message"). */
+	for (int pass = 0; pass < 2; pass++) {
+		locale_t old = pass == 0 ? bankd_lang_enter(BANKD_LANG_EN) : (locale_t)0;
+		snprintf(pass == 0 ? en : msg, pass == 0 ? sizeof en : sizeof msg,
+			 _("too many failed logons or enrollments from this address; try again in %u s"),
+			 wait);
+		bankd_lang_leave(old);
+	}
 	bankd_http_add_header(r, "Retry-After", secs);
 	if (strncmp(r->path, "/api/", 5) == 0)
-		bankd_http_json_error(r, 429, msg);
+		bankd_http_json_error_msg(r, 429, en, msg);
 	else
 		bankd_http_text(r, 429, msg);
 	return 1;
@@ -297,9 +247,11 @@ static void job_free(struct job *j)
 static void job_run(void *arg)
 {
 	struct job *j = arg;
+	locale_t old = bankd_lang_enter(j->r.lang);
 	j->fn(&j->r);
 	if (!j->r.replied)
-		bankd_http_text(&j->r, 405, "method not allowed");
+		bankd_http_text(&j->r, 405, N_("method not allowed"));
+	bankd_lang_leave(old);
 }
 
 static void job_done(void *arg)
@@ -349,6 +301,46 @@ static int defer(struct bankd_req *r, handler_fn fn)
 	return 0;
 }
 
+/* Routes a request whose language is chosen and in force. */
+static void route(struct bankd_req *r)
+{
+	peer_of(r);
+	if (refuse_rate_limited(r))
+		return;
+	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
+	size_t n = evbuffer_get_length(in);
+	if (n > BANKD_MAX_BODY) {
+		bankd_http_text(r, 413, N_("request body too large (16 KiB at most)"));
+		return;
+	}
+	r->body = malloc(n + 1);
+	if (r->body == NULL) {
+		bankd_http_text(r, 500, N_("internal error"));
+		return;
+	}
+	r->body_len = n;
+	evbuffer_remove(in, r->body, n);
+	r->body[n] = '\0';
+	enum evhttp_cmd_type m = evhttp_request_get_command(r->req);
+	int path_known = 0;
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0] && !r->replied; i++) {
+		const struct route *rt = &routes[i];
+		int match = rt->prefix ? strncmp(r->path, rt->path, strlen(rt->path)) == 0
+				       : strcmp(r->path, rt->path) == 0;
+		if (!match)
+			continue;
+		path_known = 1;
+		if (rt->method == m && rt->fn != bankd_est_cacerts && defer(r, rt->fn) == 0)
+			return; /* the job owns the body now */
+		if (rt->method == m)
+			rt->fn(r);
+	}
+	if (!r->replied)
+		bankd_http_text(r, path_known ? 405 : 404, path_known ? N_("method not allowed") : N_("not found"));
+	OPENSSL_cleanse(r->body, r->body_len);
+	free(r->body);
+}
+
 void bankd_http_dispatch(struct evhttp_request *req, void *arg)
 {
 	struct bankd_req r;
@@ -363,41 +355,14 @@ void bankd_http_dispatch(struct evhttp_request *req, void *arg)
 		evhttp_connection_set_closecb(evhttp_request_get_connection(req), close_notify, NULL);
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	r.path = uri != NULL && evhttp_uri_get_path(uri) != NULL ? evhttp_uri_get_path(uri) : "/";
-	peer_of(&r);
-	if (refuse_rate_limited(&r))
-		return;
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	size_t n = evbuffer_get_length(in);
-	if (n > BANKD_MAX_BODY) {
-		bankd_http_text(&r, 413, "request body too large (16 KiB at most)");
-		return;
-	}
-	r.body = malloc(n + 1);
-	if (r.body == NULL) {
-		bankd_http_text(&r, 500, "internal error");
-		return;
-	}
-	r.body_len = n;
-	evbuffer_remove(in, r.body, n);
-	r.body[n] = '\0';
-	enum evhttp_cmd_type m = evhttp_request_get_command(req);
-	int path_known = 0;
-	for (size_t i = 0; i < sizeof routes / sizeof routes[0] && !r.replied; i++) {
-		const struct route *rt = &routes[i];
-		int match = rt->prefix ? strncmp(r.path, rt->path, strlen(rt->path)) == 0
-				       : strcmp(r.path, rt->path) == 0;
-		if (!match)
-			continue;
-		path_known = 1;
-		if (rt->method == m && rt->fn != bankd_est_cacerts && defer(&r, rt->fn) == 0)
-			return; /* the job owns the body now */
-		if (rt->method == m)
-			rt->fn(&r);
-	}
-	if (!r.replied)
-		bankd_http_text(&r, path_known ? 405 : 404, path_known ? "method not allowed" : "not found");
-	OPENSSL_cleanse(r.body, r.body_len);
-	free(r.body);
+	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+	enum bankd_lang asked;
+	r.lang_asked = bankd_lang_from_query(query, &asked) == 0;
+	r.lang = bankd_lang_choose(query, bankd_http_header(&r, "Cookie"),
+				   bankd_http_header(&r, "Accept-Language"));
+	locale_t old = bankd_lang_enter(r.lang);
+	route(&r);
+	bankd_lang_leave(old);
 }
 
 static struct bufferevent *ssl_bev(struct event_base *base, void *arg)
@@ -586,6 +551,7 @@ int bankd_http_serve(const struct bankd_serve_opts *o)
 	struct bankd_server srv;
 	memset(&srv, 0, sizeof srv);
 	int rc = BANKD_EXIT_FAIL;
+	bankd_lang_init(); /* before the worker thread: it may warn, and it changes the environment */
 	if (bankd_contract_open_db(o->dir, &srv.db) != 0 || bankd_db_bank_get(srv.db, &srv.bank) != 0 ||
 	    bankd_ca_load(o->dir, &srv.ca) != 0 || (srv.ssl = tls_context(o->dir)) == NULL)
 		goto out;

@@ -12,6 +12,7 @@
 #include "bankd_ca.h"
 #include "bankd_conn.h"
 #include "bankd_db.h"
+#include "bankd_lang.h"
 #include "bankd_ratelimit.h"
 
 #include <sys/socket.h>
@@ -45,6 +46,8 @@ struct bankd_req {
 	int replied;
 	struct sockaddr_storage addr; /* the client's address, for the failure rate limit */
 	socklen_t addr_len;	      /* 0 if unknown */
+	enum bankd_lang lang;	      /* the answer's language (bankd_lang_choose) */
+	int lang_asked;		      /* lang= in the query: the pages keep it in a cookie */
 	/* On the worker thread the reply is kept here and sent from the loop. */
 	int deferred;
 	int out_code;
@@ -73,11 +76,15 @@ int bankd_http_worker_start(struct bankd_server *srv, struct event_base *base);
 const char *bankd_http_header(struct bankd_req *r, const char *name);
 void bankd_http_add_header(struct bankd_req *r, const char *name, const char *value);
 void bankd_http_reply(struct bankd_req *r, int code, const char *ctype, const void *body, size_t n);
-/* text/plain; charset=utf-8, a line. */
+/* bankd_reply.c. text/plain; charset=utf-8, a line: text in English (marked N_), translated
+ * into the request's language here, or a sentence already composed in it. */
 void bankd_http_text(struct bankd_req *r, int code, const char *text);
 /* application/json; takes the reference to j. */
 void bankd_http_json(struct bankd_req *r, int code, json_t *j);
+/* {"error": msg, "message": msg in the request's language}: msg is English (marked N_). */
 void bankd_http_json_error(struct bankd_req *r, int code, const char *msg);
+/* The same with the two texts composed by the caller (a sentence with numbers or dates). */
+void bankd_http_json_error_msg(struct bankd_req *r, int code, const char *error, const char *message);
 /* The request body as a JSON object (NULL if it is not one). */
 json_t *bankd_http_json_body(struct bankd_req *r);
 /* A string member of a JSON object, or NULL. */

@@ -4,6 +4,7 @@
 #include "bankd_rules.h"
 #include "bankd_secret.h"
 #include "bankd_util.h"
+#include "i18n.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -24,24 +25,24 @@ const char *bankd_logon_client_cert(struct bankd_req *r, struct bankd_cert *cert
 				    struct bankd_contract *c)
 {
 	if (r->peer == NULL)
-		return "a client certificate issued by this bank is required";
+		return N_("a client certificate issued by this bank is required");
 	const char *why = bankd_ca_verify_client(&r->srv->ca, r->peer, r->now);
 	if (why != NULL)
 		return why;
 	char fp[65], key[65];
 	if (bankd_ca_fingerprints(r->peer, fp, key) != 0 ||
 	    bankd_db_cert_by_fp(r->srv->db, fp, cert) != BANKD_DB_OK)
-		return "this client certificate is not in the bank's records";
+		return N_("this client certificate is not in the bank's records");
 	if (strcmp(cert->status, "revoked") == 0)
-		return "this client certificate has been revoked";
+		return N_("this client certificate has been revoked");
 	if (bankd_db_contract_get(r->srv->db, cert->contract_id, c) != BANKD_DB_OK)
-		return "this client certificate's contract does not exist";
+		return N_("this client certificate's contract does not exist");
 	/* The CN the bank wrote must still name the contract (the manuals' check). */
 	char cn[BANKD_ID_MAX + 16], want[BANKD_ID_MAX + 16];
 	snprintf(want, sizeof want, "%s%s", c->id, r->srv->bank.code);
 	X509_NAME *n = X509_get_subject_name(r->peer);
 	if (X509_NAME_get_text_by_NID(n, NID_commonName, cn, sizeof cn) < 0 || strcmp(cn, want) != 0)
-		return "the certificate's common name is not contract ID + bank code";
+		return N_("the certificate's common name is not contract ID + bank code");
 	return NULL;
 }
 
@@ -81,7 +82,7 @@ static void complete(struct bankd_req *r, const struct bankd_cert *cert, struct 
 	    bankd_db_cert_by_serial(r->srv->db, cert->replaces, &old) == BANKD_DB_OK &&
 	    strcmp(old.status, "superseded") == 0 &&
 	    bankd_est_revoke(r->srv, old.serial, REASON_SUPERSEDED, r->now) != 0) {
-		fail(res, 500, "internal error");
+		fail(res, 500, N_("internal error"));
 		return;
 	}
 	struct bankd_session s;
@@ -91,7 +92,7 @@ static void complete(struct bankd_req *r, const struct bankd_cert *cert, struct 
 	snprintf(s.cert_sha256, sizeof s.cert_sha256, "%s", cert->cert_sha256);
 	s.last_seen = (int64_t)r->now;
 	if (new_token(res->session, s.id_hash) != 0 || bankd_db_session_add(r->srv->db, &s) != BANKD_DB_OK) {
-		fail(res, 500, "internal error");
+		fail(res, 500, N_("internal error"));
 		return;
 	}
 	res->code = 200;
@@ -128,7 +129,7 @@ static void start_otp(struct bankd_req *r, const struct bankd_cert *cert, struct
 	s.otp_pending = 1;
 	if (random_positions(s.positions, idx) != 0 || new_token(res->logon_id, s.id_hash) != 0 ||
 	    bankd_db_session_add(r->srv->db, &s) != BANKD_DB_OK) {
-		fail(res, 500, "internal error");
+		fail(res, 500, N_("internal error"));
 		return;
 	}
 	res->code = 200;
@@ -141,7 +142,7 @@ void bankd_logon_do_pin(struct bankd_req *r, const char *pin, struct bankd_logon
 	memset(res, 0, sizeof *res);
 	/* Ended sessions and abandoned logons go here, at the start of every logon. */
 	if (bankd_db_session_purge(r->srv->db, (int64_t)r->now - BANKD_SESSION_IDLE_SECONDS) != BANKD_DB_OK) {
-		fail(res, 500, "internal error");
+		fail(res, 500, N_("internal error"));
 		return;
 	}
 	struct bankd_cert cert;
@@ -153,9 +154,9 @@ void bankd_logon_do_pin(struct bankd_req *r, const char *pin, struct bankd_logon
 	if (why != NULL) {
 		fail(res, 403, why);
 	} else if (is_user && bankd_db_user_get(r->srv->db, c.id, cert.user_id, &u) != BANKD_DB_OK) {
-		fail(res, 403, "this certificate's user is no longer registered");
+		fail(res, 403, N_("this certificate's user is no longer registered"));
 	} else if (pin == NULL) {
-		fail(res, 400, "malformed request: send {\"pin\": \"...\"}");
+		fail(res, 400, N_("malformed request: send {\"pin\": \"...\"}"));
 	} else {
 		struct bankd_attempt a;
 		enum bankd_attempt_state st = bankd_attempt_begin(&a, r->srv->db, c.id, cert.user_id);
@@ -167,7 +168,7 @@ void bankd_logon_do_pin(struct bankd_req *r, const char *pin, struct bankd_logon
 		if (st == BANKD_ATTEMPT_LOCKED)
 			locked(res, is_user);
 		else if (st == BANKD_ATTEMPT_ERROR || bankd_attempt_end(&a, o) != 0 || v < 0)
-			fail(res, 500, "internal error");
+			fail(res, 500, N_("internal error"));
 		else if (v == 0)
 			wrong(res, is_user ? BANKD_WRONG_USER_PIN : BANKD_WRONG_CONTRACT_PIN, is_user, &a);
 		else if (is_user)
@@ -198,7 +199,7 @@ void bankd_logon_do_otp(struct bankd_req *r, const char *logon_id, const char *d
 		return;
 	}
 	if (logon_id == NULL || strlen(logon_id) != 32 || !digits_ok(digits)) {
-		fail(res, 400, "malformed request: send {\"logon_id\": \"...\", \"digits\": \"NN\"}");
+		fail(res, 400, N_("malformed request: send {\"logon_id\": \"...\", \"digits\": \"NN\"}"));
 		goto out;
 	}
 	/* One answer per logon: the pending logon is gone whatever the answer. */
@@ -207,7 +208,7 @@ void bankd_logon_do_otp(struct bankd_req *r, const char *logon_id, const char *d
 	    bankd_db_session_delete(r->srv->db, hash) != BANKD_DB_OK ||
 	    strcmp(s.cert_sha256, cert.cert_sha256) != 0 ||
 	    (int64_t)r->now - s.last_seen > BANKD_OTP_SECONDS || (int64_t)r->now < s.last_seen) {
-		fail(res, 401, "unknown or expired logon; log on again");
+		fail(res, 401, N_("unknown or expired logon; log on again"));
 		goto out;
 	}
 	struct bankd_attempt a;
@@ -216,7 +217,7 @@ void bankd_logon_do_otp(struct bankd_req *r, const char *logon_id, const char *d
 		if (st == BANKD_ATTEMPT_LOCKED)
 			locked(res, 0);
 		else
-			fail(res, 500, "internal error");
+			fail(res, 500, N_("internal error"));
 		goto out;
 	}
 	char want[2];
@@ -227,7 +228,7 @@ void bankd_logon_do_otp(struct bankd_req *r, const char *logon_id, const char *d
 	}
 	int right = CRYPTO_memcmp(want, digits, 2) == 0;
 	if (bankd_attempt_end(&a, right ? BANKD_ATTEMPT_COMPLETE : BANKD_ATTEMPT_WRONG) != 0)
-		fail(res, 500, "internal error");
+		fail(res, 500, N_("internal error"));
 	else if (!right)
 		wrong(res, BANKD_WRONG_CARD, 0, &a);
 	else
@@ -265,13 +266,13 @@ int bankd_logon_session(struct bankd_req *r, struct bankd_session *s, int *code,
 	if (cookie_token(r, token) != 0 ||
 	    bankd_sha256_hex((const uint8_t *)token, 32, hash) != 0 ||
 	    bankd_db_session_get(r->srv->db, hash, s) != BANKD_DB_OK || s->otp_pending) {
-		snprintf(why, len, "not logged on");
+		snprintf(why, len, "%s", N_("not logged on"));
 		return -1;
 	}
 	if (r->peer == NULL || bankd_ca_fingerprints(r->peer, fp, key) != 0 ||
 	    strcmp(fp, s->cert_sha256) != 0) {
 		*code = 403;
-		snprintf(why, len, "this session belongs to another certificate");
+		snprintf(why, len, "%s", N_("this session belongs to another certificate"));
 		return -1;
 	}
 	/* The certificate may have been revoked (or replaced) since the logon. */
@@ -287,12 +288,12 @@ int bankd_logon_session(struct bankd_req *r, struct bankd_session *s, int *code,
 	}
 	if ((int64_t)r->now - s->last_seen > BANKD_SESSION_IDLE_SECONDS) {
 		(void)bankd_db_session_delete(r->srv->db, hash);
-		snprintf(why, len, "session expired after 10 minutes idle; log on again");
+		snprintf(why, len, "%s", N_("session expired after 10 minutes idle; log on again"));
 		return -1;
 	}
 	if (bankd_db_session_touch(r->srv->db, hash, (int64_t)r->now) != BANKD_DB_OK) {
 		*code = 500;
-		snprintf(why, len, "internal error");
+		snprintf(why, len, "%s", N_("internal error"));
 		return -1;
 	}
 	return 0;
@@ -414,7 +415,7 @@ static void reply_result(struct bankd_req *r, const struct bankd_logon_result *r
 	    bankd_db_session_get(r->srv->db, hash, &s) == BANKD_DB_OK)
 		status = bankd_logon_status_json(r->srv, &s, r->now);
 	if (status == NULL) {
-		bankd_http_json_error(r, 500, "internal error");
+		bankd_http_json_error(r, 500, N_("internal error"));
 		return;
 	}
 	bankd_logon_set_cookie(r, res->session);
@@ -452,7 +453,7 @@ void bankd_logon_status(struct bankd_req *r)
 	}
 	json_t *j = bankd_logon_status_json(r->srv, &s, r->now);
 	if (j == NULL)
-		bankd_http_json_error(r, 500, "internal error");
+		bankd_http_json_error(r, 500, N_("internal error"));
 	else
 		bankd_http_json(r, 200, j);
 }
@@ -467,7 +468,7 @@ void bankd_logon_logoff(struct bankd_req *r)
 		return;
 	}
 	if (bankd_db_session_delete(r->srv->db, s.id_hash) != BANKD_DB_OK) {
-		bankd_http_json_error(r, 500, "internal error");
+		bankd_http_json_error(r, 500, N_("internal error"));
 		return;
 	}
 	bankd_logon_clear_cookie(r);

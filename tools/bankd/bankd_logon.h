@@ -11,7 +11,7 @@
 
 struct bankd_logon_result {
 	int code;	   /* HTTP status */
-	char error[256];   /* when code is not 200 */
+	char error[640];   /* when code is not 200: English, or composed in the request's language */
 	int otp;	   /* the admin's OTP step follows */
 	char logon_id[33]; /* for the OTP step */
 	char positions[8]; /* "C3,A7" */

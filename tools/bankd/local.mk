@@ -18,7 +18,9 @@ tools_bankd_libbankd_la_SOURCES = \
 	tools/bankd/bankd_conn.c tools/bankd/bankd_conn.h \
 	tools/bankd/bankd_ratelimit.c tools/bankd/bankd_ratelimit.h \
 	tools/bankd/bankd_worker.c tools/bankd/bankd_worker.h \
-	tools/bankd/bankd_util.c tools/bankd/bankd_util.h
+	tools/bankd/bankd_util.c tools/bankd/bankd_util.h \
+	tools/bankd/bankd_lang.c tools/bankd/bankd_lang.h \
+	tools/bankd/bankd_reply.c
 tools_bankd_libbankd_la_CFLAGS = $(BANKD_CFLAGS)
 
 bin_PROGRAMS += kinko-bankd
