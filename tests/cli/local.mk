@@ -86,3 +86,7 @@ EXTRA_DIST += tests/cli/test_cli_hostile_bank.sh tests/cli/fake_bank.py
 # kinko runs with RLIMIT_CORE 0 and non-dumpable: no PIN in a core file (issue 10).
 TESTS += tests/cli/test_cli_core_dumps.sh
 EXTRA_DIST += tests/cli/test_cli_core_dumps.sh
+# The bank flows in Japanese and in English: enrollment result, wrong contract PIN, status
+# screen, admin operations; --json alike; Accept-Language sent to the bank (issue 11).
+TESTS += tests/cli/test_cli_bank_ja.sh
+EXTRA_DIST += tests/cli/test_cli_bank_ja.sh

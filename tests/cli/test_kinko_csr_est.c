@@ -56,6 +56,14 @@ void kinko_err(const kinko_ctx *ctx, const char *detail, const char *fmt, ...)
 	(void)fmt;
 }
 
+void kinko_errc(const kinko_ctx *ctx, const char *code, const char *detail, const char *fmt, ...)
+{
+	(void)ctx;
+	(void)code;
+	(void)detail;
+	(void)fmt;
+}
+
 void kinko_err_field_str(const kinko_ctx *ctx, const char *key, const char *val)
 {
 	(void)ctx;

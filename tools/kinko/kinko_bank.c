@@ -15,7 +15,9 @@
 
 #include <openssl/crypto.h>
 
+#include "i18n.h"
 #include "kinko_ask.h"
+#include "kinko_est.h"
 #include "kinko_refusal.h"
 #include "kinko_signal.h"
 #include "kinko_text.h"
@@ -112,7 +114,8 @@ static int bank_curl_error(const kinko_bank *b, CURLcode rc, const char *errbuf,
 	if (rc == CURLE_ABORTED_BY_CALLBACK && kinko_signal_caught())
 		return kinko_signal_report(b->ctx);
 	if (too_big) {
-		kinko_err(b->ctx, detail, "the bank's answer is too long (over %d KiB)", REPLY_MAX / 1024);
+		kinko_errc(b->ctx, "answer_too_long", detail, _("the bank's answer is too long (over %d KiB)"),
+			   REPLY_MAX / 1024);
 		return KINKO_EXIT_BANK;
 	}
 	int why = rc != CURLE_PEER_FAILED_VERIFICATION && rc != CURLE_SSL_CACERT_BADFILE && b->tls != NULL
@@ -122,17 +125,20 @@ static int bank_curl_error(const kinko_bank *b, CURLcode rc, const char *errbuf,
 		return why;
 	switch (rc) {
 	case CURLE_PEER_FAILED_VERIFICATION:
-		kinko_err(b->ctx, detail, "the server at %s is not the bank: its TLS certificate is not "
-			  "from the bank's CA", b->url);
+		kinko_errc(b->ctx, "bank_not_authentic", detail,
+			   _("the server at %s is not the bank: its TLS certificate is not from the bank's CA"),
+			   b->url);
 		return KINKO_EXIT_VERIFY;
 	case CURLE_SSL_CERTPROBLEM:
-		kinko_err(b->ctx, detail, "the token key could not be used for the TLS connection");
+		kinko_errc(b->ctx, "token_sign_failed", detail,
+			   _("the token key could not be used for the TLS connection"));
 		return KINKO_EXIT_TOKEN;
 	case CURLE_SSL_CACERT_BADFILE:
-		kinko_err(b->ctx, detail, "cannot read the bank's CA certificate %s", b->cacert);
+		kinko_errc(b->ctx, "cacert_unreadable", detail, _("cannot read the bank's CA certificate %s"),
+			   b->cacert);
 		return KINKO_EXIT_FAIL;
 	default:
-		kinko_err(b->ctx, detail, "cannot reach the bank at %s", b->url);
+		kinko_errc(b->ctx, "bank_unreachable", detail, _("cannot reach the bank at %s"), b->url);
 		return KINKO_EXIT_NETWORK;
 	}
 }
@@ -164,6 +170,7 @@ int bank_call(kinko_bank *b, const char *method, const char *path, json_t *body,
 	struct reply r = { NULL, 0, false };
 	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
 	struct curl_slist *h2 = hdr ? curl_slist_append(hdr, "Accept: application/json") : NULL;
+	h2 = h2 ? curl_slist_append(h2, kinko_est_accept_language()) : NULL;
 	char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
 	int rc = KINKO_EXIT_FAIL;
 	if (h2 == NULL || (body != NULL && text == NULL) ||
@@ -186,7 +193,7 @@ int bank_call(kinko_bank *b, const char *method, const char *path, json_t *body,
 		e = e ? e : curl_easy_setopt(c, CURLOPT_COOKIE, cookie);
 	}
 	if (e != CURLE_OK) {
-		kinko_err(b->ctx, curl_easy_strerror(e), "cannot set up the request");
+		kinko_errc(b->ctx, "internal", curl_easy_strerror(e), _("cannot set up the request"));
 		goto out;
 	}
 	e = curl_easy_perform(c);
@@ -202,7 +209,7 @@ int bank_call(kinko_bank *b, const char *method, const char *path, json_t *body,
 		*out = NULL;
 		char d[32];
 		snprintf(d, sizeof d, "HTTP %ld", *status);
-		kinko_err(b->ctx, d, "the bank's answer to %s is not understood", path);
+		kinko_errc(b->ctx, "bank_answer_invalid", d, _("the bank's answer to %s is not understood"), path);
 		goto out;
 	}
 	/* Whatever reads the answer from here on (the error, the status screen) prints it. */
@@ -223,26 +230,53 @@ out:
 	return rc;
 }
 
+/* Is s a stable code (snake_case) rather than a sentence? */
+static bool bank_is_code(const char *s)
+{
+	return s != NULL && s[0] != '\0' && strlen(s) < 64 &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(s);
+}
+
 int bank_refused(kinko_bank *b, long status, json_t *reply)
 {
-	const char *why = json_string_value(json_object_get(reply, "error"));
-	char d[32];
+	/* kinko-bankd's "error" is its sentence (in the Accept-Language asked for); a bank that
+	 * gives a stable code ("code", or an "error" that is one) has its sentence in "message". */
+	const char *err = json_string_value(json_object_get(reply, "error"));
+	const char *msg = json_string_value(json_object_get(reply, "message"));
+	const char *code = json_string_value(json_object_get(reply, "code"));
+	if (!bank_is_code(code))
+		code = bank_is_code(err) ? err : NULL;
+	const char *why = msg != NULL ? msg : err != NULL && err != code ? err : NULL;
+	char d[600];
 	snprintf(d, sizeof d, "HTTP %ld", status);
-	if (status == 401 && why != NULL &&
-	    (strcmp(why, "not logged on") == 0 || strstr(why, "session expired") != NULL)) {
+	/* A session's 401 that names no secret: the session is gone (never logged on, or ended
+	 * after 10 minutes idle). kinko's own words; the bank's under --verbose. */
+	if (status == 401 && b->session[0] != '\0' && json_object_get(reply, "secret") == NULL) {
 		bank_session_forget(b);
-		kinko_err(b->ctx, d, "not logged on to %s with %s (%s): run kinko logon --bank %s", b->url,
-			  b->cert_name[0] ? b->cert_name : "this certificate", why, b->url);
+		if (why != NULL)
+			snprintf(d, sizeof d, "HTTP %ld: %s", status, why);
+		if (b->cert_name[0] != '\0')
+			kinko_errc(b->ctx, "not_logged_on", d,
+				   _("not logged on to %s with %s: run kinko logon --bank %s"), b->url,
+				   b->cert_name, b->url);
+		else
+			kinko_errc(b->ctx, "not_logged_on", d, _("not logged on to %s: run kinko logon --bank %s"),
+				   b->url, b->url);
 		return KINKO_EXIT_BANK;
 	}
 	if (status != 401 && status != 403) {
-		kinko_err(b->ctx, d, "the bank refused: %s", why != NULL ? why : "no reason given");
+		kinko_errc(b->ctx, code != NULL ? code : "bank_refused", d, _("the bank refused: %s"),
+			   why != NULL ? why : _("no reason given"));
 		return status >= 400 && status < 500 ? KINKO_EXIT_BANK : KINKO_EXIT_FAIL;
 	}
 	/* Which secret, and the tries left, from kinko-bankd's fields (JSON API contract). */
 	kinko_refusal ref;
 	kinko_refusal_init(&ref);
 	kinko_refusal_json(&ref, reply);
+	/* Locked, naming no secret: whose lock follows from the certificate's role. */
+	if (strcmp(ref.locked, "yes") == 0 && ref.secret[0] == '\0')
+		snprintf(ref.locked, sizeof ref.locked, "%s",
+			 strstr(b->cert_name, " (admin)") != NULL ? "contract" : "user");
 	kinko_refusal_report(b->ctx, &ref, why, status);
 	return KINKO_EXIT_BANK;
 }
@@ -323,22 +357,25 @@ static int bank_card_digits(kinko_bank *b, const char *p1, const char *p2, char 
 	char path[4096], text[4096], grid[CARD_ROWS * CARD_COLS];
 	int i1 = bank_card_index(p1), i2 = bank_card_index(p2), rc = KINKO_EXIT_OK;
 	if (i1 < 0 || i2 < 0) {
-		kinko_err(b->ctx, NULL, "the bank asked for card positions that do not exist");
+		kinko_errc(b->ctx, "bank_answer_invalid", NULL,
+			   _("the bank asked for card positions that do not exist"));
 		return KINKO_EXIT_FAIL;
 	}
 	if (bank_card_file(b->ctx, path, sizeof path)) {
-		kinko_progress(b->ctx, "customer card: the bank asks for the digits at %s and %s (read from %s)\n",
-			       p1, p2, path);
+		kinko_progress(b->ctx,
+			       _("customer card: the bank asks for the digits at %s and %s (read from %s)\n"), p1, p2, path);
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
 		ssize_t n = fd >= 0 ? read(fd, text, sizeof text - 1) : -1;
 		if (fd >= 0)
 			close(fd);
 		text[n > 0 ? n : 0] = '\0';
 		if (n < 0) {
-			kinko_err(b->ctx, NULL, "cannot read the customer card file %s", path);
+			kinko_errc(b->ctx, "card_file_unreadable", NULL, _("cannot read the customer card file %s"),
+				   path);
 			rc = KINKO_EXIT_USAGE;
 		} else if (bank_card_parse(text, grid) != 0) {
-			kinko_err(b->ctx, NULL, "%s is not a customer card as kinko-bankd prints it", path);
+			kinko_errc(b->ctx, "card_file_invalid", NULL,
+				   _("%s is not a customer card as kinko-bankd prints it"), path);
 			rc = KINKO_EXIT_USAGE;
 		} else {
 			digits[0] = grid[i1];
@@ -346,11 +383,14 @@ static int bank_card_digits(kinko_bank *b, const char *p1, const char *p2, char 
 			digits[2] = '\0';
 		}
 	} else {
-		char prompt[64];
-		snprintf(prompt, sizeof prompt, "customer card: digits at %s and %s", p1, p2);
+		char prompt[256];
+		/* TRANSLATORS: the prompt for the one-time password: the digits of the customer card
+		 * at two positions such as C3 and A7. */
+		snprintf(prompt, sizeof prompt, _("customer card: digits at %s and %s"),
+			 p1, p2);
 		/* A typo is asked again here: the PIN was already accepted by the bank. */
 		rc = kinko_ask_secret(b->ctx, "card_digits", prompt, bank_card_form_ok,
-				      "give the two digits of the card, e.g. 47", text, sizeof text);
+				      _("give the two digits of the card, e.g. 47"), text, sizeof text);
 		if (rc == KINKO_EXIT_OK)
 			kinko_ask_card_digits_ok(text, digits);
 	}
@@ -376,7 +416,8 @@ static int bank_otp(kinko_bank *b, json_t **reply, long *status)
 	const char *p2 = json_string_value(json_array_get(pos, 1));
 	char digits[3] = "", logon_id[40];
 	if (id == NULL || p1 == NULL || p2 == NULL || strlen(id) >= sizeof logon_id) {
-		kinko_err(b->ctx, NULL, "the bank's one-time password request is not understood");
+		kinko_errc(b->ctx, "bank_answer_invalid", NULL,
+			   _("the bank's one-time password request is not understood"));
 		return KINKO_EXIT_FAIL;
 	}
 	snprintf(logon_id, sizeof logon_id, "%s", id);
@@ -400,8 +441,8 @@ int bank_logon(kinko_bank *b, const kinko_keyobj *k, json_t **status_out)
 	int admin = bank_is_admin(k);
 	char pin[KINKO_SECRET_MAX];
 	int rc = kinko_ask_secret(b->ctx, admin ? "contract_pin" : "user_pin",
-				  admin ? "contract PIN (イ)" : "user PIN (ト)", kinko_ask_bank_pin_ok,
-				  "a bank PIN has 4 to 64 letters, digits or symbols", pin, sizeof pin);
+				  admin ? _("contract PIN (イ)") : _("user PIN (ト)"), kinko_ask_bank_pin_ok,
+				  _("a bank PIN has 4 to 64 letters, digits or symbols"), pin, sizeof pin);
 	if (rc != KINKO_EXIT_OK)
 		return rc;
 	json_t *body = json_pack("{s:s}", "pin", pin), *reply = NULL;
@@ -427,7 +468,7 @@ int bank_logon(kinko_bank *b, const kinko_keyobj *k, json_t **status_out)
 	json_t *st = json_object_get(reply, "status");
 	if (s == NULL || strlen(s) != 32 || !json_is_object(st)) {
 		json_decref(reply);
-		kinko_err(b->ctx, NULL, "the bank's logon answer is not understood");
+		kinko_errc(b->ctx, "bank_answer_invalid", NULL, _("the bank's logon answer is not understood"));
 		return KINKO_EXIT_FAIL;
 	}
 	memcpy(b->session, s, 33);
@@ -446,7 +487,7 @@ int kinko_bank_logon_check(kinko_ctx *ctx, const char *bank_url, const char *cac
 	b.url = bank_url;
 	if (cacert == NULL) {
 		if (kinko_bank_ca_path(bank_url, ca, sizeof ca) != 0) {
-			kinko_err(ctx, NULL, "%s is not a bank URL (https://host[:port])", bank_url);
+			kinko_errc(ctx, "usage", NULL, _("%s is not a bank URL (https://host[:port])"), bank_url);
 			return KINKO_EXIT_USAGE;
 		}
 		cacert = ca;
@@ -461,7 +502,7 @@ int kinko_bank_logon_check(kinko_ctx *ctx, const char *bank_url, const char *cac
 	long status;
 	if (rc == KINKO_EXIT_OK && bank_call(&b, "POST", "/api/logoff", NULL, &status, &reply) == KINKO_EXIT_OK &&
 	    status != 200)
-		kinko_progress(ctx, "the bank did not end the check's session; it ends after 10 minutes idle\n");
+		kinko_progress(ctx, _("the bank did not end the check's session; it ends after 10 minutes idle\n"));
 	json_decref(reply);
 	OPENSSL_cleanse(b.session, sizeof b.session);
 	kinko_tls_free(b.tls);

@@ -2,6 +2,7 @@
  * logon keeps its session in a file, so later runs reuse it; the bank binds a session to the
  * certificate, so every run authenticates with the same token key again. */
 #include "kinko_bank.h"
+#include "i18n.h"
 #include "kinko_ask.h"
 #include "kinko_bank_int.h"
 
@@ -11,11 +12,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include <openssl/crypto.h>
 #include <p11-kit/uri.h>
 
-#define BANK_PIN_FORM "a bank PIN has 4 to 64 letters, digits or symbols"
+#define BANK_PIN_FORM _("a bank PIN has 4 to 64 letters, digits or symbols")
 
 typedef struct {
 	const char *bank;
@@ -44,8 +46,8 @@ static int opts_parse(kinko_ctx *ctx, int argc, char **argv, bank_opts *o)
 		case 'a': o->cacert = optarg; break;
 		case 'h': o->help = 1; break;
 		default:
-			kinko_err(ctx, NULL, "%s: unknown option or missing value: %s (see kinko %s --help)",
-				  argv[0], argv[optind - 1], argv[0]);
+			kinko_errc(ctx, "usage", NULL, _("%s: unknown option or missing value: %s (see kinko %s --help)"),
+				   argv[0], argv[optind - 1], argv[0]);
 			return KINKO_EXIT_USAGE;
 		}
 	}
@@ -57,14 +59,30 @@ static int opts_parse(kinko_ctx *ctx, int argc, char **argv, bank_opts *o)
 static void day_of(const ASN1_TIME *t, char *out, size_t len)
 {
 	struct tm tm;
-	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1 || strftime(out, len, "%Y-%m-%d", &tm) == 0)
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1 || i18n_date_format(&tm, out, len) == 0)
 		snprintf(out, len, "?");
 }
 
 static void name_cn(const X509_NAME *n, char *out, size_t len)
 {
 	if (X509_NAME_get_text_by_NID((X509_NAME *)n, NID_commonName, out, (int)len) < 0)
-		snprintf(out, len, "(no CN)");
+		snprintf(out, len, "%s", _("(no CN)"));
+}
+
+/* s, then blanks up to `width` terminal columns: printf's width counts bytes, and a Japanese
+ * character is three bytes but two columns. At least one blank follows. */
+static void col_print(const char *s, int width)
+{
+	wchar_t w[256];
+	size_t n = mbstowcs(w, s, sizeof w / sizeof w[0] - 1);
+	int cols = n != (size_t)-1 ? wcswidth(w, n) : -1;
+	if (cols < 0)
+		cols = (int)strlen(s);
+	fputs(s, stdout);
+	for (int i = cols; i < width; i++)
+		fputc(' ', stdout);
+	if (cols >= width)
+		fputc(' ', stdout);
 }
 
 /* Does k match the object URI u (kinko's or p11tool's; kinko_p11_uri_matches)? */
@@ -91,11 +109,13 @@ static int cert_choose(kinko_bank *b, const bank_opts *o, kinko_keyobj *objs, si
 	if (*k != NULL)
 		return KINKO_EXIT_OK;
 	if (o->cert != NULL) {
-		kinko_err(b->ctx, NULL, "no certificate with its key matches %s (see kinko certs)", o->cert);
+		kinko_errc(b->ctx, "certificate_not_found", NULL,
+			   _("no certificate with its key matches %s (see kinko certs)"), o->cert);
 		return KINKO_EXIT_TOKEN;
 	}
 	if (m == 0) {
-		kinko_err(b->ctx, NULL, "no certificate on the token to log on with: enroll first (kinko enroll)");
+		kinko_errc(b->ctx, "no_certificate", NULL,
+			   _("no certificate on the token to log on with: enroll first (kinko enroll)"));
 		return KINKO_EXIT_TOKEN;
 	}
 	if (m == 1) {
@@ -104,20 +124,22 @@ static int cert_choose(kinko_bank *b, const bank_opts *o, kinko_keyobj *objs, si
 	}
 	FILE *tty = isatty(STDIN_FILENO) ? fopen("/dev/tty", "r+e") : NULL;
 	if (tty == NULL) {
-		kinko_err(b->ctx, NULL, "%zu certificates on the token: choose one with --cert pkcs11:... "
-			  "(see kinko certs)", m);
+		kinko_errc(b->ctx, "certificate_choice_needed", NULL,
+			   P_("%zu certificate on the token: choose one with --cert pkcs11:... (see kinko certs)",
+			      "%zu certificates on the token: choose one with --cert pkcs11:... (see kinko certs)",
+			      m), m);
 		return KINKO_EXIT_USAGE;
 	}
-	fprintf(tty, "Choose the certificate:\n");
+	fprintf(tty, "%s", _("Choose the certificate:\n"));
 	for (size_t i = 0; i < m; i++) {
 		const kinko_keyobj *c = &objs[idx[i]];
 		char cn[128], issuer[128], until[32];
 		name_cn(X509_get_subject_name(c->x509), cn, sizeof cn);
 		name_cn(X509_get_issuer_name(c->x509), issuer, sizeof issuer);
 		day_of(X509_get0_notAfter(c->x509), until, sizeof until);
-		fprintf(tty, "  %zu) %s, issued by %s, valid until %s\n", i + 1, cn, issuer, until);
+		fprintf(tty, _("  %zu) %s, issued by %s, valid until %s\n"), i + 1, cn, issuer, until);
 	}
-	fprintf(tty, "number: ");
+	fprintf(tty, "%s", _("number: "));
 	fflush(tty);
 	char line[32];
 	unsigned long choice = 0;
@@ -125,7 +147,7 @@ static int cert_choose(kinko_bank *b, const bank_opts *o, kinko_keyobj *objs, si
 		choice = strtoul(line, NULL, 10);
 	fclose(tty);
 	if (choice < 1 || choice > m) {
-		kinko_err(b->ctx, NULL, "no certificate chosen");
+		kinko_errc(b->ctx, "no_choice", NULL, _("no certificate chosen"));
 		return KINKO_EXIT_USAGE;
 	}
 	*k = &objs[idx[choice - 1]];
@@ -150,12 +172,12 @@ static int run_begin(kinko_ctx *ctx, const bank_opts *o, int need_session, bank_
 	r->b.ctx = ctx;
 	int rc = KINKO_EXIT_OK;
 	if (o->bank == NULL && !need_session) {
-		kinko_err(ctx, NULL, "which bank? give --bank https://host:port");
+		kinko_errc(ctx, "usage", NULL, _("which bank? give --bank https://host:port"));
 		return KINKO_EXIT_USAGE;
 	}
 	char hp[256];
 	if (o->bank != NULL && kinko_bank_host_port(o->bank, hp, sizeof hp) != 0) {
-		kinko_err(ctx, NULL, "%s is not a bank URL (https://host[:port])", o->bank);
+		kinko_errc(ctx, "usage", NULL, _("%s is not a bank URL (https://host[:port])"), o->bank);
 		return KINKO_EXIT_USAGE;
 	}
 	r->p11_open = 1;
@@ -180,21 +202,22 @@ static int run_begin(kinko_ctx *ctx, const bank_opts *o, int need_session, bank_
 	    (!need_session && bank_session_path(r->url, r->b.cert_sha, r->b.session_path,
 						sizeof r->b.session_path) != 0) ||
 	    kinko_bank_ca_path(r->url, r->ca, sizeof r->ca) != 0) {
-		kinko_err(ctx, NULL, "%s is not a bank URL (https://host[:port])", r->url);
+		kinko_errc(ctx, "usage", NULL, _("%s is not a bank URL (https://host[:port])"), r->url);
 		return KINKO_EXIT_USAGE;
 	}
 	bank_cert_name(r->k->x509, r->b.cert_name, sizeof r->b.cert_name);
 	if (o->cacert != NULL)
 		snprintf(r->ca, sizeof r->ca, "%s", o->cacert);
 	if (access(r->ca, R_OK) != 0) {
-		kinko_err(ctx, NULL, "no CA certificate for %s: give --cacert FILE (kinko enroll keeps "
-			  "the bank's CA in %s)", r->url, r->ca);
+		kinko_errc(ctx, "cacert_missing", NULL,
+			   _("no CA certificate for %s: give --cacert FILE (kinko enroll keeps the bank's CA in %s)"),
+			   r->url, r->ca);
 		return KINKO_EXIT_USAGE;
 	}
 	r->b.cacert = r->ca;
 	if (need_session && bank_session_load(&r->b) != 0) {
-		kinko_err(ctx, NULL, "not logged on to %s with %s: run kinko logon --bank %s", r->url,
-			  r->b.cert_name, r->url);
+		kinko_errc(ctx, "not_logged_on", NULL, _("not logged on to %s with %s: run kinko logon --bank %s"),
+			   r->url, r->b.cert_name, r->url);
 		return KINKO_EXIT_BANK;
 	}
 	if ((rc = kinko_p11_login(ctx)) != KINKO_EXIT_OK)
@@ -223,24 +246,60 @@ static const char *jstr(const json_t *o, const char *key)
 	return s != NULL ? s : "-";
 }
 
+/* A certificate's state as the bank names it ("active", "superseded", …), in words; a state
+ * kinko does not know stays the bank's. */
+static const char *cert_state_words(const char *state)
+{
+	/* TRANSLATORS: a certificate's state on the status screen. */
+	static const char *const known[][2] = {
+		{ "active", N_("active") }, { "superseded", N_("superseded") },
+		{ "revoked", N_("revoked") }, { "expired", N_("expired") },
+	};
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+		if (strcmp(state, known[i][0]) == 0)
+			return _(known[i][1]);
+	return state;
+}
+
 static void users_print(const json_t *users)
 {
 	size_t i;
 	json_t *u;
 	if (json_array_size(users) == 0) {
-		printf("  (no users registered)\n");
+		printf("%s", _("  (no users registered)\n"));
 		return;
 	}
-	printf("  %-16s %-11s %-11s %-7s %s\n", "user", "issued", "enroll by", "locked", "certificate");
+	/* One column per heading, padded by terminal columns (col_print). */
+	fputs("  ", stdout);
+	/* TRANSLATORS: column headings of the users table (user ID, issuance day, last day to
+	 * enroll, locked, certificate). */
+	col_print(_("user"), 17);
+	col_print(_("issued"), 12);
+	col_print(_("enroll by"), 12);
+	col_print(_("locked"), 8);
+	printf("%s\n", _("certificate"));
 	json_array_foreach(users, i, u) {
 		json_t *c = json_object_get(u, "certificate");
-		char cert[96] = "none";
+		char cert[160];
+		snprintf(cert, sizeof cert, "%s", _("none"));
 		if (json_is_object(c))
-			snprintf(cert, sizeof cert, "%s, valid until %s", jstr(c, "state"), jstr(c, "not_after"));
-		printf("  %-16s %-11s %-11s %-7s %s\n", jstr(u, "user_id"), jstr(u, "issued"),
-		       jstr(u, "window_last_day"), json_is_true(json_object_get(u, "locked")) ? "yes" : "no",
-		       cert);
+			snprintf(cert, sizeof cert, _("%s, valid until %s"), cert_state_words(jstr(c, "state")),
+				 jstr(c, "not_after"));
+		fputs("  ", stdout);
+		col_print(jstr(u, "user_id"), 17);
+		col_print(jstr(u, "issued"), 12);
+		col_print(jstr(u, "window_last_day"), 12);
+		col_print(json_is_true(json_object_get(u, "locked")) ? _("yes") : _("no"), 8);
+		printf("%s\n", cert);
 	}
+}
+
+/* "  label         value": the label translated, its column kept by terminal columns. */
+static void status_line(const char *label, const char *value)
+{
+	fputs("  ", stdout);
+	col_print(label, 14);
+	printf("%s\n", value);
 }
 
 /* The status screen. */
@@ -253,20 +312,28 @@ static void status_print(const kinko_ctx *ctx, const json_t *st)
 	const json_t *bank = json_object_get(st, "bank"), *who = json_object_get(st, "logged_on");
 	const json_t *cert = json_object_get(st, "certificate");
 	int admin = strcmp(jstr(who, "role"), "admin") == 0;
-	printf("%s (bank code %s): logged on\n", jstr(bank, "name"), jstr(bank, "code"));
-	printf("  company       %s\n", jstr(st, "company"));
-	printf("  contract ID   %s\n", jstr(st, "contract_id"));
-	if (admin)
-		printf("  logged on as  admin\n");
-	else
-		printf("  logged on as  user %s\n", jstr(who, "user_id"));
-	printf("  certificate   %s, %s, valid %s to %s\n", jstr(cert, "subject"), jstr(cert, "state"),
-	       jstr(cert, "not_before"), jstr(cert, "not_after"));
+	char line[512];
+	/* The manuals' screen names: the admin's ご契約先ステータス, a user's 利用者ステータス. */
+	printf("%s\n", admin ? _("Contract status") : _("User status"));
+	printf(_("%s (bank code %s): logged on\n"), jstr(bank, "name"), jstr(bank, "code"));
+	/* TRANSLATORS: labels of the status screen, at most 13 columns (a Japanese character
+	 * takes two). */
+	status_line(_("company"), jstr(st, "company"));
+	status_line(_("contract ID"), jstr(st, "contract_id"));
 	if (admin) {
-		printf("Users:\n");
+		status_line(_("logged on as"), _("admin"));
+	} else {
+		snprintf(line, sizeof line, _("user %s"), jstr(who, "user_id"));
+		status_line(_("logged on as"), line);
+	}
+	snprintf(line, sizeof line, _("%s, %s, valid %s to %s"), jstr(cert, "subject"),
+		 cert_state_words(jstr(cert, "state")), jstr(cert, "not_before"), jstr(cert, "not_after"));
+	status_line(_("certificate"), line);
+	if (admin) {
+		printf("%s", _("Users:\n"));
 		users_print(json_object_get(st, "users"));
 	} else {
-		printf("Ready for transactions.\n");
+		printf("%s", _("Ready for transactions.\n"));
 	}
 }
 
@@ -277,7 +344,7 @@ int kinko_cmd_logon(kinko_ctx *ctx, int argc, char **argv)
 	if (rc != KINKO_EXIT_OK || o.help)
 		return rc != KINKO_EXIT_OK ? rc : bank_usage_logon();
 	if (o.bank == NULL || o.npos != 0) {
-		kinko_err(ctx, NULL, "usage: kinko logon --bank URL [--cert pkcs11:URI] [--cacert FILE]");
+		kinko_errc(ctx, "usage", NULL, _("usage: kinko logon --bank URL [--cert pkcs11:URI] [--cacert FILE]"));
 		return KINKO_EXIT_USAGE;
 	}
 	bank_run r;
@@ -286,8 +353,9 @@ int kinko_cmd_logon(kinko_ctx *ctx, int argc, char **argv)
 	if (rc == KINKO_EXIT_OK)
 		rc = bank_logon(&r.b, r.k, &st);
 	if (rc == KINKO_EXIT_OK && bank_session_save(&r.b) != 0)
-		kinko_err(ctx, NULL, "logged on, but the session could not be kept in %s: later kinko "
-			  "commands must log on again", r.b.session_path);
+		kinko_errc(ctx, "session_not_kept", NULL,
+			   _("logged on, but the session could not be kept in %s: later kinko commands must log "
+			     "on again"), r.b.session_path);
 	if (rc == KINKO_EXIT_OK)
 		status_print(ctx, st);
 	json_decref(st);
@@ -343,7 +411,7 @@ int kinko_cmd_logoff(kinko_ctx *ctx, int argc, char **argv)
 		if (ctx->json)
 			json_out(reply);
 		else
-			printf("Logged off from %s (certificate %s).\n", r.url, r.b.cert_name);
+			printf(_("Logged off from %s (certificate %s).\n"), r.url, r.b.cert_name);
 	}
 	json_decref(reply);
 	run_end(&r);
@@ -371,13 +439,17 @@ static int admin_user_put(kinko_ctx *ctx, bank_run *r, int add, const char *id)
 	if (known < 0)
 		return -known;
 	if (known == add) {
-		kinko_err(ctx, NULL, add ? "user %s is already registered: use kinko admin user change %s"
-					 : "no user %s in this contract: use kinko admin user add %s", id, id);
+		if (add)
+			kinko_errc(ctx, "user_exists", NULL,
+				   _("user %s is already registered: use kinko admin user change %s"), id, id);
+		else
+			kinko_errc(ctx, "user_unknown", NULL,
+				   _("no user %s in this contract: use kinko admin user add %s"), id, id);
 		return KINKO_EXIT_USAGE;
 	}
-	char pin[KINKO_SECRET_MAX], conf[KINKO_SECRET_MAX], p1[96], p2[96];
-	snprintf(p1, sizeof p1, "user PIN (ト) for user %s", id);
-	snprintf(p2, sizeof p2, "user confirmation PIN (チ) for user %s", id);
+	char pin[KINKO_SECRET_MAX], conf[KINKO_SECRET_MAX], p1[256], p2[256];
+	snprintf(p1, sizeof p1, _("user PIN (ト) for user %s"), id);
+	snprintf(p2, sizeof p2, _("user confirmation PIN (チ) for user %s"), id);
 	int rc = kinko_ask_new_secret(ctx, "user_pin", p1, kinko_ask_bank_pin_ok, BANK_PIN_FORM, pin,
 				      sizeof pin);
 	if (rc == KINKO_EXIT_OK)
@@ -397,7 +469,8 @@ static int admin_user_put(kinko_ctx *ctx, bank_run *r, int add, const char *id)
 	if (rc == KINKO_EXIT_OK && ctx->json)
 		json_out(reply);
 	else if (rc == KINKO_EXIT_OK)
-		printf("User %s %s. Next: kinko admin issue %s\n", id, add ? "registered" : "changed", id);
+		printf(add ? _("User %s registered. Next: kinko admin issue %s\n")
+			   : _("User %s changed. Next: kinko admin issue %s\n"), id, id);
 	json_decref(reply);
 	return rc;
 }
@@ -407,10 +480,10 @@ static int admin_issue_revoke(kinko_ctx *ctx, bank_run *r, int issue, const char
 	char conf[KINKO_SECRET_MAX], path[256];
 	if (snprintf(path, sizeof path, "/api/admin/users/%s/%s", id, issue ? "issue" : "revoke") >=
 		    (int)sizeof path || strpbrk(id, "/?#%") != NULL) {
-		kinko_err(ctx, NULL, "%s is not a user ID", id);
+		kinko_errc(ctx, "user_id_invalid", NULL, _("%s is not a user ID"), id);
 		return KINKO_EXIT_USAGE;
 	}
-	int rc = kinko_ask_secret(ctx, "contract_confirmation_pin", "contract confirmation PIN (ロ)",
+	int rc = kinko_ask_secret(ctx, "contract_confirmation_pin", _("contract confirmation PIN (ロ)"),
 				  kinko_ask_bank_pin_ok, BANK_PIN_FORM, conf, sizeof conf);
 	if (rc != KINKO_EXIT_OK)
 		return rc;
@@ -423,12 +496,12 @@ static int admin_issue_revoke(kinko_ctx *ctx, bank_run *r, int issue, const char
 	if (rc == KINKO_EXIT_OK && ctx->json) {
 		json_out(reply);
 	} else if (rc == KINKO_EXIT_OK && issue) {
-		printf("Certificate issued to user %s: the user can enroll from %s until %s.\n", id,
+		printf(_("Certificate issued to user %s: the user can enroll from %s until %s.\n"), id,
 		       jstr(reply, "issued"), jstr(reply, "window_last_day"));
 	} else if (rc == KINKO_EXIT_OK) {
 		size_t i;
 		json_t *s;
-		printf("Revoked the certificates of user %s:", id);
+		printf(_("Revoked the certificates of user %s:"), id);
 		json_array_foreach(json_object_get(reply, "revoked"), i, s)
 			printf(" %s", json_is_string(s) ? json_string_value(s) : "-");
 		printf("\n");
@@ -450,8 +523,9 @@ int kinko_cmd_admin(kinko_ctx *ctx, int argc, char **argv)
 		 : strcmp(w0, "issue") == 0 && o.npos == 2 ? 4
 		 : strcmp(w0, "revoke") == 0 && o.npos == 2 ? 5 : 0;
 	if (op == 0) {
-		kinko_err(ctx, NULL, "usage: kinko admin users | user add|change ID | issue ID | revoke ID "
-			  "(see kinko admin --help)");
+		kinko_errc(ctx, "usage", NULL,
+			   _("usage: kinko admin users | user add|change ID | issue ID | revoke ID (see kinko "
+			     "admin --help)"));
 		return KINKO_EXIT_USAGE;
 	}
 	bank_run r;

@@ -2,6 +2,7 @@
  * a session to the certificate), so a second token or certificate logging on to the same bank
  * never overwrites the first one's session; and which of them a later run means. */
 #include "kinko_bank.h"
+#include "i18n.h"
 #include "kinko_bank_int.h"
 
 #include <dirent.h>
@@ -23,7 +24,7 @@ void bank_cert_name(X509 *x, char *out, size_t len)
 	char cn[96] = "", ou[64] = "";
 	X509_NAME *n = X509_get_subject_name(x);
 	if (X509_NAME_get_text_by_NID(n, NID_commonName, cn, sizeof cn) < 0)
-		snprintf(cn, sizeof cn, "(no CN)");
+		snprintf(cn, sizeof cn, "%s", _("(no CN)"));
 	if (X509_NAME_get_text_by_NID(n, NID_organizationalUnitName, ou, sizeof ou) < 0)
 		ou[0] = '\0';
 	snprintf(out, len, ou[0] ? "%s (%s)" : "%s", cn, ou);
@@ -193,22 +194,23 @@ static int session_ask(kinko_ctx *ctx, const bank_session_ref *refs, const size_
 {
 	FILE *tty = isatty(STDIN_FILENO) ? fopen("/dev/tty", "r+e") : NULL;
 	if (tty == NULL) {
-		kinko_err(ctx, NULL, "%zu bank sessions could be meant: choose one with --cert pkcs11:... "
-			  "(see kinko certs) or --bank URL:", m);
+		kinko_errc(ctx, "session_choice_needed", NULL,
+			   _("%zu bank sessions could be meant: choose one with --cert pkcs11:... (see kinko "
+			     "certs) or --bank URL:"), m);
 		for (size_t i = 0; i < m; i++)
-			fprintf(stderr, "  %s, certificate %s\n", refs[idx[i]].url, refs[idx[i]].name);
+			fprintf(stderr, _("  %s, certificate %s\n"), refs[idx[i]].url, refs[idx[i]].name);
 		return -1;
 	}
-	fprintf(tty, "Choose the bank session:\n");
+	fprintf(tty, "%s", _("Choose the bank session:\n"));
 	for (size_t i = 0; i < m; i++)
-		fprintf(tty, "  %zu) %s, certificate %s\n", i + 1, refs[idx[i]].url, refs[idx[i]].name);
-	fprintf(tty, "number: ");
+		fprintf(tty, _("  %zu) %s, certificate %s\n"), i + 1, refs[idx[i]].url, refs[idx[i]].name);
+	fprintf(tty, "%s", _("number: "));
 	fflush(tty);
 	char line[32];
 	unsigned long choice = fgets(line, sizeof line, tty) != NULL ? strtoul(line, NULL, 10) : 0;
 	fclose(tty);
 	if (choice < 1 || choice > m) {
-		kinko_err(ctx, NULL, "no bank session chosen");
+		kinko_errc(ctx, "no_choice", NULL, _("no bank session chosen"));
 		return -1;
 	}
 	return (int)idx[choice - 1];
@@ -232,20 +234,28 @@ int bank_session_choose(kinko_ctx *ctx, const char *bank_url, const char *cert_u
 	}
 	if (all == 0) {
 		if (bank_url != NULL)
-			kinko_err(ctx, NULL, "not logged on to %s: run kinko logon --bank %s", bank_url, bank_url);
+			kinko_errc(ctx, "not_logged_on", NULL, _("not logged on to %s: run kinko logon --bank %s"),
+				   bank_url, bank_url);
 		else
-			kinko_err(ctx, NULL, "not logged on to any bank: run kinko logon --bank URL");
+			kinko_errc(ctx, "not_logged_on", NULL, _("not logged on to any bank: run kinko logon --bank URL"));
 		rc = KINKO_EXIT_BANK;
 	} else if (m == 0 && cert_uri != NULL) {
-		kinko_err(ctx, NULL, "not logged on to %s with the certificate %s: run kinko logon --cert",
-			  bank_url != NULL ? bank_url : refs[0].url, cert_uri);
+		kinko_errc(ctx, "not_logged_on", NULL,
+			   _("not logged on to %s with the certificate %s: run kinko logon --cert"),
+			   bank_url != NULL ? bank_url : refs[0].url, cert_uri);
 		rc = KINKO_EXIT_BANK;
 	} else if (m == 0) {
-		kinko_err(ctx, NULL, "no bank session of a certificate on this token: the session%s kept for "
-			  "%s %s for another certificate (%s%s) not on this token; use that token (--token), "
-			  "or log on with this one (kinko logon)",
-			  all > 1 ? "s" : "", bank_url != NULL ? bank_url : refs[0].url, all > 1 ? "are" : "is",
-			  refs[0].name, all > 1 ? ", ..." : "");
+		const char *url = bank_url != NULL ? bank_url : refs[0].url;
+		if (all > 1)
+			kinko_errc(ctx, "no_session_on_token", NULL,
+				   _("no bank session of a certificate on this token: the sessions kept for %s are "
+				     "for another certificate (%s, ...) not on this token; use that token (--token), "
+				     "or log on with this one (kinko logon)"), url, refs[0].name);
+		else
+			kinko_errc(ctx, "no_session_on_token", NULL,
+				   _("no bank session of a certificate on this token: the session kept for %s is "
+				     "for another certificate (%s) not on this token; use that token (--token), or "
+				     "log on with this one (kinko logon)"), url, refs[0].name);
 		rc = KINKO_EXIT_TOKEN;
 	} else {
 		int pick = m == 1 ? (int)idx[0] : session_ask(ctx, refs, idx, m);
@@ -254,7 +264,7 @@ int bank_session_choose(kinko_ctx *ctx, const char *bank_url, const char *cert_u
 		} else {
 			*s = refs[pick];
 			*k = session_cert(s, objs, n);
-			kinko_progress(ctx, "bank session: %s, certificate %s\n", s->url, s->name);
+			kinko_progress(ctx, _("bank session: %s, certificate %s\n"), s->url, s->name);
 		}
 	}
 	free(refs);

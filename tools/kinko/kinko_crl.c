@@ -14,6 +14,8 @@
 #include <openssl/x509v3.h>
 
 #include "kinko_crl.h"
+#include "kinko_est.h"
+#include "i18n.h"
 
 #define CRL_MAX_BYTES (4L * 1024 * 1024)   /* a bank's CRL is far smaller; refuse more */
 #define CRL_CONNECT_SECONDS 3L
@@ -129,16 +131,18 @@ static X509_CRL *crl_fetch(const char *url, const char *ca_file, char *why, size
 {
 	CURL *c = curl_easy_init();
 	crl_buf b = {NULL, 0, false};
+	struct curl_slist lang = {(char *)kinko_est_accept_language(), NULL};
 	const unsigned char *p;
 	X509_CRL *crl = NULL;
 	long status = 0;
 	CURLcode rc;
 
 	if (!c) {
-		snprintf(why, cap, "out of memory");
+		snprintf(why, cap, "%s", _("out of memory"));
 		return NULL;
 	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, &lang);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CRL_CONNECT_SECONDS);
@@ -151,13 +155,13 @@ static X509_CRL *crl_fetch(const char *url, const char *ca_file, char *why, size
 	curl_easy_cleanup(c);
 	if (rc != CURLE_OK || status != 200) {
 		if (b.too_big)
-			snprintf(why, cap, "the bank's CRL at %.300s is too long (over %ld KiB)", url,
+			snprintf(why, cap, _("the bank's CRL at %.300s is too long (over %ld KiB)"), url,
 			         CRL_MAX_BYTES / 1024);
 		else if (rc != CURLE_OK)
-			snprintf(why, cap, "the bank's CRL could not be fetched from %.300s (%s)", url,
+			snprintf(why, cap, _("the bank's CRL could not be fetched from %.300s (%s)"), url,
 			         curl_easy_strerror(rc));
 		else
-			snprintf(why, cap, "the bank's CRL could not be fetched from %.300s (HTTP %ld)", url,
+			snprintf(why, cap, _("the bank's CRL could not be fetched from %.300s (HTTP %ld)"), url,
 			         status);
 		free(b.data);
 		return NULL;
@@ -173,13 +177,14 @@ static X509_CRL *crl_fetch(const char *url, const char *ca_file, char *why, size
 	}
 	free(b.data);
 	if (!crl)
-		snprintf(why, cap, "the answer from %.300s is not a CRL", url);
+		snprintf(why, cap, _("the answer from %.300s is not a CRL"), url);
 	return crl;
 }
 
 /* The revocation reason in words ("superseded"); "" when the CRL gives none. */
 static const char *crl_reason(const X509_REVOKED *rev)
 {
+	/* RFC 5280's names, untranslated: --json's "revocation_detail" carries them to scripts. */
 	static const char *const names[] = {"unspecified", "key compromise", "CA compromise",
 	                                    "affiliation changed", "superseded",
 	                                    "cessation of operation", "certificate hold", "",
@@ -201,12 +206,12 @@ kinko_crl_state kinko_crl_check(X509 *cert, char *detail, size_t cap)
 
 	detail[0] = '\0';
 	if (!crl_url_of(cert, url, sizeof(url))) {
-		snprintf(detail, cap, "the certificate names no CRL");
+		snprintf(detail, cap, "%s", _("the certificate names no CRL"));
 		return KINKO_CRL_NOT_CHECKED;
 	}
 	ca = crl_find_ca(cert, ca_file, sizeof(ca_file));
 	if (!ca) {
-		snprintf(detail, cap, "its bank's CA is not pinned (enroll or log on with --cacert once)");
+		snprintf(detail, cap, "%s", _("its bank's CA is not pinned (enroll or log on with --cacert once)"));
 		return KINKO_CRL_UNKNOWN;
 	}
 	if (strcmp(crl_cache.url, url) != 0) {
@@ -219,17 +224,17 @@ kinko_crl_state kinko_crl_check(X509 *cert, char *detail, size_t cap)
 		st = KINKO_CRL_UNKNOWN;
 	} else if (X509_NAME_cmp(X509_CRL_get_issuer(crl_cache.crl), X509_get_subject_name(ca)) != 0 ||
 	           X509_CRL_verify(crl_cache.crl, X509_get0_pubkey(ca)) != 1) {
-		snprintf(detail, cap, "the CRL from %.300s is not signed by the bank's CA", url);
+		snprintf(detail, cap, _("the CRL from %.300s is not signed by the bank's CA"), url);
 		st = KINKO_CRL_UNKNOWN;
 	} else if (X509_CRL_get0_nextUpdate(crl_cache.crl) &&
 	           X509_cmp_current_time(X509_CRL_get0_nextUpdate(crl_cache.crl)) < 0) {
-		snprintf(detail, cap, "the bank's CRL from %.300s is out of date", url);
+		snprintf(detail, cap, _("the bank's CRL from %.300s is out of date"), url);
 		st = KINKO_CRL_UNKNOWN;
 	} else if (X509_CRL_get0_by_cert(crl_cache.crl, &rev, cert) == 1) {
 		snprintf(detail, cap, "%s", crl_reason(rev));
 		st = KINKO_CRL_REVOKED;
 	} else {
-		snprintf(detail, cap, "checked with the bank's CRL");
+		snprintf(detail, cap, "%s", _("checked with the bank's CRL"));
 		st = KINKO_CRL_GOOD;
 	}
 	X509_free(ca);

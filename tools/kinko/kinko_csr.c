@@ -2,6 +2,7 @@
  * signs its DER (the private key never leaves it); OpenSSL checks the result before the bank
  * sees it, so a wrong signature format is caught here and not as a 400 from the bank. */
 #include "kinko_csr.h"
+#include "i18n.h"
 
 #include <limits.h>
 #include <string.h>
@@ -40,13 +41,13 @@ static int csr_sign_on_token(kinko_ctx *ctx, const kinko_keyobj *k, X509_REQ *re
 	X509_ALGOR *alg = csr_sig_alg(k->type);
 	if (alg == NULL || X509_REQ_set1_signature_algo(req, alg) != 1) {
 		X509_ALGOR_free(alg);
-		kinko_err(ctx, NULL, "cannot build the certificate request");
+		kinko_errc(ctx, "csr_build_failed", NULL, _("cannot build the certificate request"));
 		return KINKO_EXIT_FAIL;
 	}
 	X509_ALGOR_free(alg);
 	int tbs_len = i2d_re_X509_REQ_tbs(req, &tbs);
 	if (tbs_len <= 0) {
-		kinko_err(ctx, NULL, "cannot encode the certificate request");
+		kinko_errc(ctx, "csr_build_failed", NULL, _("cannot encode the certificate request"));
 		return KINKO_EXIT_FAIL;
 	}
 	int rc = kinko_p11_sign(ctx, k, tbs, (size_t)tbs_len, &sig, &sig_len);
@@ -57,7 +58,7 @@ static int csr_sign_on_token(kinko_ctx *ctx, const kinko_keyobj *k, X509_REQ *re
 	if (bits == NULL || sig_len > INT_MAX || ASN1_BIT_STRING_set(bits, sig, (int)sig_len) != 1) {
 		ASN1_BIT_STRING_free(bits);
 		OPENSSL_free(sig);
-		kinko_err(ctx, NULL, "out of memory");
+		kinko_errc(ctx, "out_of_memory", NULL, _("out of memory"));
 		return KINKO_EXIT_FAIL;
 	}
 	OPENSSL_free(sig);
@@ -77,7 +78,7 @@ int kinko_csr_build(kinko_ctx *ctx, const kinko_keyobj *k, EVP_PKEY *pub, const 
 	if (req == NULL || X509_REQ_set_version(req, X509_REQ_VERSION_1) != 1 ||
 	    !csr_set_subject(req, cn) || X509_REQ_set_pubkey(req, pub) != 1) {
 		X509_REQ_free(req);
-		kinko_err(ctx, NULL, "cannot build the certificate request");
+		kinko_errc(ctx, "csr_build_failed", NULL, _("cannot build the certificate request"));
 		return KINKO_EXIT_FAIL;
 	}
 	int rc = csr_sign_on_token(ctx, k, req);
@@ -88,8 +89,8 @@ int kinko_csr_build(kinko_ctx *ctx, const kinko_keyobj *k, EVP_PKEY *pub, const 
 	/* The self-check: the token signed with the key whose public half the request carries. */
 	if (X509_REQ_verify(req, pub) != 1) {
 		X509_REQ_free(req);
-		kinko_err(ctx, "X509_REQ_verify failed",
-			  "the token's signature on the certificate request does not verify");
+		kinko_errc(ctx, "csr_signature_invalid", "X509_REQ_verify failed",
+			   _("the token's signature on the certificate request does not verify"));
 		return KINKO_EXIT_TOKEN;
 	}
 	*out = req;

@@ -2,6 +2,7 @@
  * request signed there, EST at the bank, the certificate checked and written next to its key.
  * The token ends as it began whenever a step after the key generation fails. */
 #include "kinko_enroll.h"
+#include "i18n.h"
 #include "kinko_signal.h"
 #include "kinko_ask.h"
 #include "kinko_bank.h"
@@ -23,64 +24,70 @@
 #define ENROLL_ID_MAX 64
 
 
+/* The help, one message per paragraph and per option, so each is translated whole; the
+ * options' keyword column stays as in English. */
 static const char enroll_usage[] =
-	"usage: kinko enroll --bank URL (--admin | --user ID) [--contract-id A] [--key p256|rsa2048]\n"
-	"                    [--cacert FILE] [--max-wait SECONDS]\n";
-static const char enroll_help[] =
-	"\n"
-	"Obtain a certificate (the manuals' S1 for the admin, S4 for a user): the key pair is\n"
-	"generated on the token (sensitive, never extractable), the PKCS#10 request is signed on\n"
-	"the token and sent to the bank by EST (/.well-known/est/simpleenroll), and the issued\n"
-	"certificate is checked and written to the token next to its key (same CKA_ID, label\n"
-	"\"kinko <CN>\"). On any failure after the key generation the new key is removed again:\n"
-	"the token ends as it began.\n"
-	"\n"
-	"  --bank URL          the bank, https://host[:port]/\n"
-	"  --admin             the admin's certificate: asks A, the contract PIN (イ) and the contract\n"
-	"                      confirmation PIN (ロ)\n"
-	"  --user ID           user ID (ニ)'s certificate: asks A, the user PIN (ト) and the user\n"
-	"                      confirmation PIN (チ); the admin must have issued one to the user\n"
-	"  --contract-id A     the contract ID (A); asked when not given\n"
-	"  --key TYPE          p256 (default) or rsa2048\n"
-	"  --cacert FILE       the bank's CA certificate (PEM) as the bank handed it out: the bank's\n"
-	"                      TLS server and the issued certificate are verified against it. Kept\n"
-	"                      after a successful enrollment in $KINKO_STATE_DIR/banks/HOST_PORT.pem\n"
-	"                      (default ~/.config/kinko/banks/), so later runs need no --cacert.\n"
-	"                      Never fetched from the bank itself: required on first use.\n"
-	"  --max-wait SECONDS  while the bank answers \"pending\" (202), ask again after its\n"
-	"                      Retry-After, for at most this long in all (default 300)\n"
-	"\n"
-	"Secrets: --secrets-file keys contract_pin and contract_confirmation_pin (admin), user_pin\n"
-	"and user_confirmation_pin (user), token_pin; otherwise asked without echo on the terminal.\n"
-	"\n"
-	"Checks of the certificate: its public key is the token key, it chains to the bank's CA for\n"
-	"client authentication, and its CN is the contract ID followed by the 4-digit bank code (the\n"
-	"manuals' check; printed). Exit status: 0 ok, 2 usage, 3 token (PIN, full, removed), 4 the\n"
-	"bank refused (its reason is shown) or its answer is too long, 5 the bank could not be\n"
-	"reached, 6 a check failed, 128 + N interrupted by signal N (SIGINT, SIGTERM, SIGHUP) after\n"
-	"the new key was removed.\n";
+	N_("usage: kinko enroll --bank URL (--admin | --user ID) [--contract-id A] [--key p256|rsa2048]\n"
+	   "                    [--cacert FILE] [--max-wait SECONDS]\n");
+static const char *const enroll_help[] = {
+	"\n",
+	N_("Obtain a certificate (the manuals' S1 for the admin, S4 for a user): the key pair is\n"
+	   "generated on the token (sensitive, never extractable), the PKCS#10 request is signed on\n"
+	   "the token and sent to the bank by EST (/.well-known/est/simpleenroll), and the issued\n"
+	   "certificate is checked and written to the token next to its key (same CKA_ID, label\n"
+	   "\"kinko <CN>\"). On any failure after the key generation the new key is removed again:\n"
+	   "the token ends as it began.\n"),
+	"\n",
+	N_("  --bank URL          the bank, https://host[:port]/\n"),
+	N_("  --admin             the admin's certificate: asks A, the contract PIN (イ) and the contract\n"
+	   "                      confirmation PIN (ロ)\n"),
+	N_("  --user ID           user ID (ニ)'s certificate: asks A, the user PIN (ト) and the user\n"
+	   "                      confirmation PIN (チ); the admin must have issued one to the user\n"),
+	N_("  --contract-id A     the contract ID (A); asked when not given\n"),
+	N_("  --key TYPE          p256 (default) or rsa2048\n"),
+	N_("  --cacert FILE       the bank's CA certificate (PEM) as the bank handed it out: the bank's\n"
+	   "                      TLS server and the issued certificate are verified against it. Kept\n"
+	   "                      after a successful enrollment in $KINKO_STATE_DIR/banks/HOST_PORT.pem\n"
+	   "                      (default ~/.config/kinko/banks/), so later runs need no --cacert.\n"
+	   "                      Never fetched from the bank itself: required on first use.\n"),
+	N_("  --max-wait SECONDS  while the bank answers \"pending\" (202), ask again after its\n"
+	   "                      Retry-After, for at most this long in all (default 300)\n"),
+	"\n",
+	N_("Secrets: --secrets-file keys contract_pin and contract_confirmation_pin (admin), user_pin\n"
+	   "and user_confirmation_pin (user), token_pin; otherwise asked without echo on the terminal.\n"),
+	"\n",
+	N_("Checks of the certificate: its public key is the token key, it chains to the bank's CA for\n"
+	   "client authentication, and its CN is the contract ID followed by the 4-digit bank code (the\n"
+	   "manuals' check; printed). Exit status: 0 ok, 2 usage, 3 token (PIN, full, removed), 4 the\n"
+	   "bank refused (its reason is shown) or its answer is too long, 5 the bank could not be\n"
+	   "reached, 6 a check failed, 128 + N interrupted by signal N (SIGINT, SIGTERM, SIGHUP) after\n"
+	   "the new key was removed.\n"),
+	NULL,
+};
 static const char renew_usage[] =
-	"usage: kinko renew --bank URL [--cert pkcs11:URI] [--key p256|rsa2048] [--cacert FILE]\n"
-	"                   [--max-wait SECONDS]\n";
-static const char renew_help[] =
-	"\n"
-	"Migration (the manuals' 移行, S6): a new key pair on the token, EST simplereenroll over\n"
-	"TLS client authentication with the current certificate and key, the new certificate\n"
-	"checked (token key, bank CA, same CN) and written, then a logon with the new certificate\n"
-	"(the bank PIN and, for the admin, the customer-card digits, as for kinko logon); only then\n"
-	"are the old key and certificate removed. A failure before the new certificate is on the\n"
-	"token removes the new key and keeps the old one. If the new certificate is on the token\n"
-	"but the logon with it fails, both stay (the bank would not renew the old one again): log\n"
-	"on with the new one (kinko logon --cert), after which the bank revokes the old one.\n"
-	"\n"
-	"  --bank URL          the bank, https://host[:port]/\n"
-	"  --cert URI          the certificate to renew (pkcs11: URI, see kinko certs); needed when\n"
-	"                      the token holds several\n"
-	"  --key TYPE          p256 or rsa2048 (default: the current key's type)\n"
-	"  --cacert FILE       the bank's CA (default: the one kept at enrollment)\n"
-	"  --max-wait SECONDS  as for enroll (default 300)\n"
-	"\n"
-	"Exit status as for kinko enroll.\n";
+	N_("usage: kinko renew --bank URL [--cert pkcs11:URI] [--key p256|rsa2048] [--cacert FILE]\n"
+	   "                   [--max-wait SECONDS]\n");
+static const char *const renew_help[] = {
+	"\n",
+	N_("Migration (the manuals' 移行, S6): a new key pair on the token, EST simplereenroll over\n"
+	   "TLS client authentication with the current certificate and key, the new certificate\n"
+	   "checked (token key, bank CA, same CN) and written, then a logon with the new certificate\n"
+	   "(the bank PIN and, for the admin, the customer-card digits, as for kinko logon); only then\n"
+	   "are the old key and certificate removed. A failure before the new certificate is on the\n"
+	   "token removes the new key and keeps the old one. If the new certificate is on the token\n"
+	   "but the logon with it fails, both stay (the bank would not renew the old one again): log\n"
+	   "on with the new one (kinko logon --cert), after which the bank revokes the old one.\n"),
+	"\n",
+	N_("  --bank URL          the bank, https://host[:port]/\n"),
+	N_("  --cert URI          the certificate to renew (pkcs11: URI, see kinko certs); needed when\n"
+	   "                      the token holds several\n"),
+	N_("  --key TYPE          p256 or rsa2048 (default: the current key's type)\n"),
+	N_("  --cacert FILE       the bank's CA (default: the one kept at enrollment)\n"),
+	N_("  --max-wait SECONDS  as for enroll (default 300)\n"),
+	"\n",
+	N_("Exit status as for kinko enroll.\n"),
+	NULL,
+};
 
 static int enroll_parse_key(const char *s, kinko_key_type *out)
 {
@@ -133,38 +140,40 @@ int kinko_enroll_parse(kinko_ctx *ctx, int argc, char **argv, bool renew, kinko_
 		case 'x': o->cert_uri = optarg; foreign = !renew; break;
 		case 'h':
 			*help = true;
-			fputs(usage, stdout);
-			fputs(renew ? renew_help : enroll_help, stdout);
+			fputs(_(usage), stdout);
+			for (const char *const *p = renew ? renew_help : enroll_help; *p != NULL; p++)
+				fputs((*p)[0] == '\n' ? *p : _(*p), stdout);
 			return KINKO_EXIT_OK;
 		default: bad = true; break;  /* '?' */
 		}
 		if (foreign)
-			kinko_err(ctx, NULL, "--%s is not an option of kinko %s", longopts[li].name, argv[0]);
+			kinko_errc(ctx, "usage", NULL, _("--%s is not an option of kinko %s"), longopts[li].name,
+				   argv[0]);
 		else if (c == '?')
-			kinko_err(ctx, NULL, "%s: unknown option or missing value", argv[optind - 1]);
+			kinko_errc(ctx, "usage", NULL, _("%s: unknown option or missing value"), argv[optind - 1]);
 		else if (bad)
-			kinko_err(ctx, NULL, "--%s %s: invalid value", longopts[li].name, optarg);
+			kinko_errc(ctx, "usage", NULL, _("--%s %s: invalid value"), longopts[li].name, optarg);
 		if (foreign || bad) {
-			fputs(usage, stderr);
+			fputs(_(usage), stderr);
 			return KINKO_EXIT_USAGE;
 		}
 	}
 	const char *why = NULL;
 	if (optind != argc) {
-		kinko_err(ctx, NULL, "unexpected argument '%s'", argv[optind]);
-		fputs(usage, stderr);
+		kinko_errc(ctx, "usage", NULL, _("unexpected argument '%s'"), argv[optind]);
+		fputs(_(usage), stderr);
 		return KINKO_EXIT_USAGE;
 	}
 	if (o->bank == NULL)
-		why = "--bank URL is required";
+		why = _("--bank URL is required");
 	else if (!renew && o->admin == (o->user_id != NULL))
-		why = "give either --admin or --user ID";
+		why = _("give either --admin or --user ID");
 	else if (o->user_id != NULL && (o->user_id[0] == '\0' || strlen(o->user_id) >= ENROLL_ID_MAX ||
 					 strpbrk(o->user_id, ":/") != NULL))
-		why = "the user ID must be 1-63 characters without ':' or '/'";
+		why = _("the user ID (ニ) must be 1-63 characters without ':' or '/'");
 	if (why != NULL) {
-		kinko_err(ctx, NULL, "%s", why);
-		fputs(usage, stderr);
+		kinko_errc(ctx, "usage", NULL, "%s", why);
+		fputs(_(usage), stderr);
 		return KINKO_EXIT_USAGE;
 	}
 	return KINKO_EXIT_OK;
@@ -185,25 +194,26 @@ int kinko_enroll_find_ca(kinko_ctx *ctx, kinko_enroll_opts *o)
 {
 	char pinned[4096];
 	if (kinko_bank_host_port(o->bank, pinned, sizeof pinned) != 0) {
-		kinko_err(ctx, NULL, "%s is not a bank URL of the form https://host[:port]/", o->bank);
+		kinko_errc(ctx, "usage", NULL, _("%s is not a bank URL of the form https://host[:port]/"), o->bank);
 		return KINKO_EXIT_USAGE;
 	}
 	if (o->cacert_opt != NULL) {
 		if (access(o->cacert_opt, R_OK) != 0) {
-			kinko_err(ctx, NULL, "cannot read the bank's CA certificate %s: %s", o->cacert_opt,
-				  strerror(errno));
+			kinko_errc(ctx, "cacert_unreadable", NULL, _("cannot read the bank's CA certificate %s: %s"),
+				   o->cacert_opt, strerror(errno));
 			return KINKO_EXIT_USAGE;
 		}
 		snprintf(o->cacert, sizeof o->cacert, "%s", o->cacert_opt);
 	} else if (kinko_bank_ca_path(o->bank, pinned, sizeof pinned) == 0 && access(pinned, R_OK) == 0) {
 		snprintf(o->cacert, sizeof o->cacert, "%s", pinned);
 	} else {
-		kinko_err(ctx, NULL, "no CA known for %s: give --cacert FILE, the bank's CA certificate as "
-				     "the bank handed it to you (it is kept for later runs)", o->bank);
+		kinko_errc(ctx, "cacert_missing", NULL,
+			   _("no CA known for %s: give --cacert FILE, the bank's CA certificate as the bank "
+			     "handed it to you (it is kept for later runs)"), o->bank);
 		return KINKO_EXIT_USAGE;
 	}
 	if (!enroll_ca_usable(o->cacert)) {
-		kinko_err(ctx, NULL, "%s holds no CA certificate (PEM expected)", o->cacert);
+		kinko_errc(ctx, "cacert_unreadable", NULL, _("%s holds no CA certificate (PEM expected)"), o->cacert);
 		return KINKO_EXIT_USAGE;
 	}
 	return KINKO_EXIT_OK;
@@ -223,37 +233,38 @@ static bool enroll_contract_id_ok(const char *s)
 	return n > 0 && n < ENROLL_ID_MAX - 1 && strpbrk(s, ":/") == NULL;
 }
 
-#define ENROLL_PIN_FORM "a bank PIN has 4 to 64 letters, digits or symbols"
+#define ENROLL_PIN_FORM _("a bank PIN has 4 to 64 letters, digits or symbols")
 
 static int enroll_read_creds(kinko_ctx *ctx, const kinko_enroll_opts *o, enroll_creds *cr)
 {
 	int rc;
 	if (o->contract_id != NULL && !enroll_contract_id_ok(o->contract_id)) {
-		kinko_err(ctx, NULL, "the contract ID must be 1-62 characters without ':' or '/'");
+		kinko_errc(ctx, "usage", NULL, _("the contract ID (A) must be 1-62 characters without ':' or '/'"));
 		return KINKO_EXIT_USAGE;
 	}
 	if (o->contract_id != NULL) {
 		snprintf(cr->contract_id, sizeof cr->contract_id, "%s", o->contract_id);
 	} else {
-		rc = kinko_ask_secret(ctx, "contract_id", "Contract ID (A)", enroll_contract_id_ok,
-				      "a contract ID has 1-62 characters without ':' or '/'", cr->contract_id, sizeof cr->contract_id);
+		rc = kinko_ask_secret(ctx, "contract_id", _("Contract ID (A)"), enroll_contract_id_ok,
+				      _("a contract ID has 1-62 characters without ':' or '/'"), cr->contract_id,
+				      sizeof cr->contract_id);
 		if (rc != KINKO_EXIT_OK)
 			return rc;
 	}
 	if (o->admin) {
 		snprintf(cr->user, sizeof cr->user, "%s", cr->contract_id);
-		rc = kinko_ask_secret(ctx, "contract_pin", "Contract PIN (イ)", kinko_ask_bank_pin_ok,
+		rc = kinko_ask_secret(ctx, "contract_pin", _("Contract PIN (イ)"), kinko_ask_bank_pin_ok,
 				      ENROLL_PIN_FORM, cr->pin, sizeof cr->pin);
 		if (rc == KINKO_EXIT_OK)
-			rc = kinko_ask_secret(ctx, "contract_confirmation_pin", "Contract confirmation PIN (ロ)",
+			rc = kinko_ask_secret(ctx, "contract_confirmation_pin", _("Contract confirmation PIN (ロ)"),
 					      kinko_ask_bank_pin_ok, ENROLL_PIN_FORM, cr->confirmation,
 					      sizeof cr->confirmation);
 	} else {
 		snprintf(cr->user, sizeof cr->user, "%s/%s", cr->contract_id, o->user_id);
-		rc = kinko_ask_secret(ctx, "user_pin", "User PIN (ト)", kinko_ask_bank_pin_ok, ENROLL_PIN_FORM,
+		rc = kinko_ask_secret(ctx, "user_pin", _("User PIN (ト)"), kinko_ask_bank_pin_ok, ENROLL_PIN_FORM,
 				      cr->pin, sizeof cr->pin);
 		if (rc == KINKO_EXIT_OK)
-			rc = kinko_ask_secret(ctx, "user_confirmation_pin", "User confirmation PIN (チ)",
+			rc = kinko_ask_secret(ctx, "user_confirmation_pin", _("User confirmation PIN (チ)"),
 					      kinko_ask_bank_pin_ok, ENROLL_PIN_FORM, cr->confirmation,
 					      sizeof cr->confirmation);
 	}
@@ -316,10 +327,10 @@ void kinko_enroll_pin_ca(kinko_ctx *ctx, const kinko_enroll_opts *o)
 	if (same)
 		return;
 	if (enroll_mkdirs(path) != 0 || enroll_copy_file(o->cacert_opt, path) != 0)
-		kinko_err(ctx, strerror(errno), "warning: cannot keep the bank's CA in %s; give --cacert "
-						"again next time", path);
+		kinko_errc(ctx, "cacert_not_kept", strerror(errno),
+			   _("warning: cannot keep the bank's CA in %s; give --cacert again next time"), path);
 	else if (ctx->verbose)
-		kinko_progress(ctx, "the bank's CA is kept in %s for later runs", path);
+		kinko_progress(ctx, _("the bank's CA is kept in %s for later runs"), path);
 }
 
 static void enroll_hex(const unsigned char *b, size_t n, char *out, size_t cap)
@@ -333,11 +344,14 @@ static void enroll_hex(const unsigned char *b, size_t n, char *out, size_t cap)
 void kinko_enroll_summary(kinko_ctx *ctx, const char *what, const kinko_keyobj *k, const char *cn,
 			  const char *contract_id)
 {
-	char id[2 * sizeof k->id + 1], until[32] = "";
+	char id[2 * sizeof k->id + 1], until[32] = "", day[64] = "?";
 	struct tm tm;
 	enroll_hex(k->id, k->id_len, id, sizeof id);
-	if (k->x509 != NULL && ASN1_TIME_to_tm(X509_get0_notAfter(k->x509), &tm) == 1)
-		strftime(until, sizeof until, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (k->x509 != NULL && ASN1_TIME_to_tm(X509_get0_notAfter(k->x509), &tm) == 1) {
+		strftime(until, sizeof until, "%Y-%m-%dT%H:%M:%SZ", &tm);  /* --json: ISO 8601 */
+		if (i18n_date_format(&tm, day, sizeof day) == 0)
+			snprintf(day, sizeof day, "%s", until);
+	}
 	const char *key = k->type == KINKO_KEY_RSA2048 ? "rsa2048" : "p256";
 	size_t idn = strlen(contract_id);
 	const char *code = strlen(cn) > idn ? cn + idn : "";
@@ -352,14 +366,18 @@ void kinko_enroll_summary(kinko_ctx *ctx, const char *what, const kinko_keyobj *
 		}
 		return;
 	}
-	printf("certificate %s on the token\n", strcmp(what, "renew") == 0 ? "renewed" : "obtained");
-	printf("  CN          %s  (contract ID %s + bank code %s: check it as the manual says)\n", cn,
+	/* TRANSLATORS: the enrollment's result; each line keeps its label column (12 columns; a
+	 * Japanese character takes two). */
+	printf("%s", strcmp(what, "renew") == 0 ? _("certificate renewed on the token\n")
+					       : _("certificate obtained on the token\n"));
+	printf(_("  CN          %s  (contract ID %s + bank code %s: check it as the manual says)\n"), cn,
 	       contract_id, code);
-	printf("  key         %s, generated on the token, not extractable\n",
+	printf(_("  key         %s, generated on the token, not extractable\n"),
 	       k->type == KINKO_KEY_RSA2048 ? "RSA-2048" : "P-256");
-	printf("  CKA_ID      %s\n", id);
-	printf("  valid until %s\n", until);
-	printf("  URI         %s\n", k->uri);
+	printf(_("  label       %s\n"), k->label);
+	printf(_("  CKA_ID      %s\n"), id);
+	printf(_("  valid until %s\n"), day);
+	printf(_("  URI         %s\n"), k->uri);
 }
 
 int kinko_cmd_enroll(kinko_ctx *ctx, int argc, char **argv)

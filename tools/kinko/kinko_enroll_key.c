@@ -3,6 +3,7 @@
  * key, the CA and the manual's CN rule, written next to its key, and every failure after the
  * generation undone so the token ends as it began. */
 #include "kinko_enroll.h"
+#include "i18n.h"
 #include "kinko_signal.h"
 #include "kinko_csr.h"
 
@@ -52,7 +53,8 @@ static void *enroll_spin(void *arg)
 
 int kinko_enroll_generate(kinko_ctx *ctx, kinko_key_type type, const char *label, kinko_keyobj *k)
 {
-	kinko_progress(ctx, "generating the %s key on the token…",
+	/* TRANSLATORS: %s is the key type, RSA-2048 or P-256. */
+	kinko_progress(ctx, _("generating the %s key on the token…"),
 		       type == KINKO_KEY_RSA2048 ? "RSA-2048" : "P-256");
 	enroll_spinner s = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false };
 	pthread_t th;
@@ -94,7 +96,8 @@ int kinko_enroll_verify(kinko_ctx *ctx, X509 *cert, EVP_PKEY *pub, const char *c
 			const char *contract_id, const char *expect_cn, char *cn, size_t cn_cap)
 {
 	if (EVP_PKEY_eq(X509_get0_pubkey(cert), pub) != 1) {
-		kinko_err(ctx, NULL, "the bank's certificate is not for the key on the token");
+		kinko_errc(ctx, "certificate_key_mismatch", NULL,
+			   _("the bank's certificate is not for the key on the token"));
 		return KINKO_EXIT_VERIFY;
 	}
 	X509_STORE *store = X509_STORE_new();
@@ -103,11 +106,12 @@ int kinko_enroll_verify(kinko_ctx *ctx, X509 *cert, EVP_PKEY *pub, const char *c
 		 X509_STORE_CTX_init(sctx, store, cert, NULL) == 1 &&
 		 X509_STORE_CTX_set_purpose(sctx, X509_PURPOSE_SSL_CLIENT) == 1;
 	if (!ok) {
-		kinko_err(ctx, NULL, "cannot read the bank's CA certificate from %s", cafile);
+		kinko_errc(ctx, "cacert_unreadable", NULL, _("cannot read the bank's CA certificate from %s"), cafile);
 	} else if (X509_verify_cert(sctx) != 1) {
-		kinko_err(ctx, X509_verify_cert_error_string(X509_STORE_CTX_get_error(sctx)),
-			  "the certificate was not issued by the bank's CA (%s) for client authentication",
-			  cafile);
+		kinko_errc(ctx, "certificate_not_from_ca",
+			   X509_verify_cert_error_string(X509_STORE_CTX_get_error(sctx)),
+			   _("the certificate was not issued by the bank's CA (%s) for client authentication"),
+			   cafile);
 		ok = 0;
 	}
 	X509_STORE_CTX_free(sctx);
@@ -115,15 +119,17 @@ int kinko_enroll_verify(kinko_ctx *ctx, X509 *cert, EVP_PKEY *pub, const char *c
 	if (!ok)
 		return KINKO_EXIT_VERIFY;
 	if (!kinko_enroll_cert_cn(cert, cn, cn_cap)) {
-		kinko_err(ctx, NULL, "the certificate has no readable common name (CN)");
+		kinko_errc(ctx, "certificate_cn_wrong", NULL, _("the certificate has no readable common name (CN)"));
 		return KINKO_EXIT_VERIFY;
 	}
 	if (expect_cn != NULL ? strcmp(cn, expect_cn) != 0 : !enroll_cn_is_contract(cn, contract_id)) {
 		if (expect_cn != NULL)
-			kinko_err(ctx, NULL, "the certificate's CN is %s, not %s as before", cn, expect_cn);
+			kinko_errc(ctx, "certificate_cn_wrong", NULL, _("the certificate's CN is %s, not %s as before"),
+				   cn, expect_cn);
 		else
-			kinko_err(ctx, NULL, "the certificate's CN is %s, not the contract ID %s followed by "
-					     "the 4-digit bank code", cn, contract_id);
+			kinko_errc(ctx, "certificate_cn_wrong", NULL,
+				   _("the certificate's CN is %s, not the contract ID %s followed by the 4-digit "
+				     "bank code"), cn, contract_id);
 		return KINKO_EXIT_VERIFY;
 	}
 	return KINKO_EXIT_OK;
@@ -197,8 +203,9 @@ static bool enroll_wait_for_token(kinko_ctx *ctx)
  * pair that was not there before the generation. */
 static int enroll_rollback_reinserted(kinko_ctx *ctx, const enroll_before *before)
 {
-	kinko_err(ctx, NULL, "the token was removed: insert it again to remove the unfinished key "
-			     "(waiting %d s)", ENROLL_REINSERT_WAIT_MS / 1000);
+	kinko_errc(ctx, "token_removed", NULL,
+		   _("the token was removed: insert it again to remove the unfinished key (waiting %d s)"),
+		   ENROLL_REINSERT_WAIT_MS / 1000);
 	if (!enroll_wait_for_token(ctx))
 		return KINKO_EXIT_TOKEN;
 	(void)ctx->p11->C_CloseSession(ctx->session);
@@ -228,10 +235,12 @@ static void enroll_rollback(kinko_ctx *ctx, const kinko_keyobj *k, const enroll_
 	else
 		return;  /* nothing was created */
 	if (rc == KINKO_EXIT_OK)
-		kinko_progress(ctx, "the new key was removed from the token: it is as it was before");
+		kinko_progress(ctx, "%s", _("the new key was removed from the token: it is as it was before"));
+	else if (k->uri[0] != '\0')
+		kinko_errc(ctx, "rollback_failed", NULL, _("the new key could not be removed from the token; it is %s"),
+			   k->uri);
 	else
-		kinko_err(ctx, NULL, "the new key could not be removed from the token%s%s", k->uri[0] ? "; it is " : "",
-			  k->uri);
+		kinko_errc(ctx, "rollback_failed", NULL, _("the new key could not be removed from the token"));
 }
 
 /* The bank round for a key already on the token: the certificate, verified. */
@@ -244,7 +253,7 @@ static int enroll_certify(kinko_ctx *ctx, const kinko_enroll_job *job, const kin
 		return KINKO_EXIT_TOKEN;
 	int rc = kinko_csr_build(ctx, k, pub, job->csr_cn, &req);
 	if (rc == KINKO_EXIT_OK) {
-		kinko_progress(ctx, "sending the certificate request to the bank…");
+		kinko_progress(ctx, "%s", _("sending the certificate request to the bank…"));
 		rc = kinko_est_enroll(ctx, job->est, req, cert);
 	}
 	if (rc == KINKO_EXIT_OK) {
@@ -297,7 +306,8 @@ int kinko_enroll_issue(kinko_ctx *ctx, const kinko_enroll_job *job, kinko_keyobj
 		/* Read back: the certificate must be found next to its key, same CKA_ID. */
 		rc = enroll_find_on_token(ctx, &k, cert, out);
 		if (rc != KINKO_EXIT_OK && rc != KINKO_EXIT_FAIL)
-			kinko_err(ctx, NULL, "the certificate written to the token is not found next to its key");
+			kinko_errc(ctx, "certificate_not_stored", NULL,
+				   _("the certificate written to the token is not found next to its key"));
 		if (out->cert != 0)
 			k.cert = out->cert;  /* so the rollback removes it too */
 	}

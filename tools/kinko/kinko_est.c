@@ -5,9 +5,11 @@
 #include "kinko_refusal.h"
 #include "kinko_signal.h"
 #include "kinko_text.h"
+#include "i18n.h"
 
 #include <ctype.h>
 #include <limits.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +136,14 @@ done:
 	return out;
 }
 
+const char *kinko_est_accept_language(void)
+{
+	/* The language kinko's own messages are in: the bank's texts then match them. */
+	const char *lc = setlocale(LC_MESSAGES, NULL);
+	return lc != NULL && strncmp(lc, "ja", 2) == 0 ? "Accept-Language: ja, en;q=0.5"
+						       : "Accept-Language: en";
+}
+
 /* "https://bank:8443/" + "simpleenroll" -> "https://bank:8443/.well-known/est/simpleenroll". */
 static char *est_url(const char *bank_url, const char *op)
 {
@@ -149,7 +159,7 @@ static char *est_url(const char *bank_url, const char *op)
 /* The secret headers are list nodes over our own buffers (curl only reads the list), so they
  * are wiped here rather than left in memory curl frees. */
 typedef struct {
-	struct curl_slist nodes[4];
+	struct curl_slist nodes[5];
 	char auth[512];
 	char confirm[KINKO_SECRET_MAX + 32];
 } est_headers;
@@ -161,6 +171,7 @@ static int est_headers_build(const kinko_est_req *r, est_headers *h)
 	size_t n = 0;
 	h->nodes[n++].data = ctype;
 	h->nodes[n++].data = cte;
+	h->nodes[n++].data = (char *)kinko_est_accept_language();  /* curl only reads it */
 	if (r->user != NULL) {
 		char creds[2 * KINKO_SECRET_MAX + 2];
 		unsigned char b64[sizeof creds / 3 * 4 + 8];
@@ -225,7 +236,8 @@ static int est_transfer_error(kinko_ctx *ctx, const kinko_est_req *r, CURLcode c
 	if (cc == CURLE_ABORTED_BY_CALLBACK && kinko_signal_caught())
 		return kinko_signal_report(ctx);
 	if (a->too_big) {
-		kinko_err(ctx, detail, "the bank's answer is too long (over %d KiB)", EST_BODY_MAX / 1024);
+		kinko_errc(ctx, "answer_too_long", detail, _("the bank's answer is too long (over %d KiB)"),
+			   EST_BODY_MAX / 1024);
 		return KINKO_EXIT_BANK;
 	}
 	/* By cause: a token pulled out under the TLS handshake is the token's failure. */
@@ -239,20 +251,22 @@ static int est_transfer_error(kinko_ctx *ctx, const kinko_est_req *r, CURLcode c
 	case CURLE_SSL_ENGINE_INITFAILED:
 		return KINKO_EXIT_FAIL;  /* kinko_tls_setup said why */
 	case CURLE_PEER_FAILED_VERIFICATION:
-		kinko_err(ctx, detail, "the bank's TLS certificate is not from the CA in %s: is %s the right bank?",
-			  r->cacert, r->bank_url);
+		kinko_errc(ctx, "bank_not_authentic", detail,
+			   _("the bank's TLS certificate is not from the CA in %s: is %s the right bank?"),
+			   r->cacert, r->bank_url);
 		return KINKO_EXIT_VERIFY;
 	case CURLE_SSL_CACERT_BADFILE:
-		kinko_err(ctx, detail, "cannot use %s as the bank's CA certificate (PEM expected)", r->cacert);
+		kinko_errc(ctx, "cacert_unreadable", detail,
+			   _("cannot use %s as the bank's CA certificate (PEM expected)"), r->cacert);
 		return KINKO_EXIT_FAIL;
 	case CURLE_OUT_OF_MEMORY:
-		kinko_err(ctx, detail, "out of memory");
+		kinko_errc(ctx, "out_of_memory", detail, _("out of memory"));
 		return KINKO_EXIT_FAIL;
 	case CURLE_WRITE_ERROR:
-		kinko_err(ctx, detail, "the bank's answer could not be stored");
+		kinko_errc(ctx, "answer_not_stored", detail, _("the bank's answer could not be stored"));
 		return KINKO_EXIT_FAIL;
 	default:
-		kinko_err(ctx, detail, "cannot reach the bank at %s", r->bank_url);
+		kinko_errc(ctx, "bank_unreachable", detail, _("cannot reach the bank at %s"), r->bank_url);
 		return KINKO_EXIT_NETWORK;
 	}
 }
@@ -263,9 +277,10 @@ int kinko_est_reach(kinko_ctx *ctx, const char *bank_url, const char *cacert)
 	char *url = est_url(bank_url, "cacerts"), errbuf[CURL_ERROR_SIZE] = "";
 	CURL *curl = url != NULL ? curl_easy_init() : NULL;
 	est_answer a = { NULL, 0, false, -1, { "", -1, "" } };
+	struct curl_slist lang = { (char *)kinko_est_accept_language(), NULL };
 	int rc = KINKO_EXIT_FAIL;
 	if (curl == NULL) {
-		kinko_err(ctx, NULL, "out of memory");
+		kinko_errc(ctx, "out_of_memory", NULL, _("out of memory"));
 		free(url);
 		return rc;
 	}
@@ -273,6 +288,7 @@ int kinko_est_reach(kinko_ctx *ctx, const char *bank_url, const char *cacert)
 		/* Only that the bank answers over TLS with a certificate from its CA matters here: any
 		 * HTTP answer will do, and the (small) body is dropped. */
 		curl_easy_setopt(curl, CURLOPT_URL, url);
+		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, &lang);
 		curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, est_on_body);
 		curl_easy_setopt(curl, CURLOPT_WRITEDATA, &a);
 		curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
@@ -295,14 +311,15 @@ static void est_reason(const est_answer *a, char *out, size_t cap)
 		j--;
 	out[j] = '\0';
 	if (j == 0)
-		snprintf(out, cap, "no reason given");
+		snprintf(out, cap, "%s", _("no reason given"));
 }
 
 static int est_answer_ok(kinko_ctx *ctx, const est_answer *a, X509 **cert)
 {
 	STACK_OF(X509) *certs = kinko_est_parse_certs(a->body, a->len);
 	if (certs == NULL) {
-		kinko_err(ctx, NULL, "the bank's answer is not a certificate (certs-only PKCS#7)");
+		kinko_errc(ctx, "bank_answer_invalid", NULL,
+			   _("the bank's answer is not a certificate (certs-only PKCS#7)"));
 		return KINKO_EXIT_VERIFY;
 	}
 	*cert = sk_X509_shift(certs);
@@ -330,7 +347,7 @@ int kinko_est_enroll(kinko_ctx *ctx, const kinko_est_req *r, X509_REQ *req, X509
 	char errbuf[CURL_ERROR_SIZE], reason[512];
 	int rc = KINKO_EXIT_FAIL;
 	if (url == NULL || body == NULL || h == NULL || est_headers_build(r, h) != 0) {
-		kinko_err(ctx, NULL, "cannot prepare the enrollment request");
+		kinko_errc(ctx, "internal", NULL, _("cannot prepare the enrollment request"));
 		goto out;
 	}
 	time_t deadline = time(NULL) + (r->max_wait > 0 ? r->max_wait : 0);
@@ -359,19 +376,20 @@ int kinko_est_enroll(kinko_ctx *ctx, const kinko_est_req *r, X509_REQ *req, X509
 			break;
 		}
 		if (status != 202) {
-			kinko_err(ctx, detail, "the bank could not enroll: %s", reason);
+			kinko_errc(ctx, "enroll_failed", detail, _("the bank could not enroll: %s"), reason);
 			rc = KINKO_EXIT_FAIL;
 			break;
 		}
 		time_t now = time(NULL);
 		if (now >= deadline) {
-			kinko_err(ctx, detail, "the bank refused: %s (still pending after %ld s; run the same "
-					       "command again later)", reason, r->max_wait);
+			kinko_errc(ctx, "enroll_pending", detail,
+				   _("the bank refused: %s (still pending after %ld s; run the same command "
+				     "again later)"), reason, r->max_wait);
 			rc = KINKO_EXIT_BANK;
 			break;
 		}
 		long wait = kinko_est_next_wait(a.retry_after, (long)(deadline - now));
-		kinko_progress(ctx, "waiting for the bank's approval (%s); asking again in %ld s\n", reason,
+		kinko_progress(ctx, _("waiting for the bank's approval (%s); asking again in %ld s\n"), reason,
 			       wait);
 		(void)kinko_signal_sleep(wait);  /* a signal is seen at the top of the loop */
 	}

@@ -52,4 +52,9 @@ long kinko_est_retry_after(const char *v, size_t n);
 #define KINKO_EST_WAIT_MAX 10L
 long kinko_est_next_wait(long retry_after, long remaining);
 
+/* The Accept-Language header line every request to the bank carries, so the bank's own texts
+ * come in the user's language: "Accept-Language: ja, en;q=0.5" when kinko's messages are
+ * Japanese (LC_MESSAGES "ja..."), else "Accept-Language: en". */
+const char *kinko_est_accept_language(void);
+
 #endif

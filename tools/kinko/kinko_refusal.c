@@ -2,6 +2,7 @@
  * and how many tries are left, from the fields kinko-bankd adds; the bank's own sentence when it
  * adds none (another bank, an older kinko-bankd). */
 #include "kinko_refusal.h"
+#include "i18n.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,21 +64,23 @@ void kinko_refusal_json(kinko_refusal *r, const json_t *reply)
 		snprintf(r->locked, sizeof r->locked, "yes");
 }
 
-/* A secret's name in the manuals' terms; NULL for a name kinko does not know. */
+/* A secret's name in the manuals' terms, translated; NULL for a name kinko does not know. */
 static const char *refusal_secret_words(const char *name, size_t n)
 {
+	/* TRANSLATORS: the secret the bank refused, as the subject of "… is wrong"; keep the
+	 * manuals' letter. */
 	static const struct {
 		const char *name, *words;
 	} names[] = {
-		{ "contract_pin", "the contract PIN (イ)" },
-		{ "contract_confirmation_pin", "the contract confirmation PIN (ロ)" },
-		{ "user_pin", "the user PIN (ト)" },
-		{ "user_confirmation_pin", "the user confirmation PIN (チ)" },
-		{ "card_digits", "the customer card digits" },
+		{ "contract_pin", N_("the contract PIN (イ)") },
+		{ "contract_confirmation_pin", N_("the contract confirmation PIN (ロ)") },
+		{ "user_pin", N_("the user PIN (ト)") },
+		{ "user_confirmation_pin", N_("the user confirmation PIN (チ)") },
+		{ "card_digits", N_("the customer card digits") },
 	};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strlen(names[i].name) == n && strncmp(names[i].name, name, n) == 0)
-			return names[i].words;
+			return _(names[i].words);
 	return NULL;
 }
 
@@ -91,10 +94,17 @@ static bool refusal_secrets(const char *list, char *out, size_t cap)
 		const char *w = refusal_secret_words(p, n);
 		if (w == NULL)
 			return false;
-		int k = snprintf(out + used, cap - used, "%s%s", used ? " and " : "", w);
-		if (k < 0 || (size_t)k >= cap - used)
+		char both[256];
+		/* TRANSLATORS: two secrets the bank refused together, e.g. "the contract PIN (イ) and
+		 * the contract confirmation PIN (ロ)". */
+		if (used > 0 && snprintf(both, sizeof both, _("%s and %s"), out, w) < (int)sizeof both)
+			w = both;
+		else if (used > 0)
 			return false;
-		used += (size_t)k;
+		int k = snprintf(out, cap, "%s", w);
+		if (k < 0 || (size_t)k >= cap)
+			return false;
+		used = (size_t)k;
 		p += n + (p[n] == ',');
 	}
 	return used > 0;
@@ -111,28 +121,46 @@ void kinko_refusal_text(const kinko_refusal *r, const char *bank_says, char *out
 	char what[256];
 	bool named = r->secret[0] != '\0' && refusal_secrets(r->secret, what, sizeof what);
 	bool user = named ? refusal_is_user(r->secret) : strcmp(r->locked, "user") == 0;
-	const char *says = bank_says != NULL && bank_says[0] != '\0' ? bank_says : "no reason given";
+	const char *says = bank_says != NULL && bank_says[0] != '\0' ? bank_says : _("no reason given");
 	if (strcmp(r->locked, "contract") == 0 || strcmp(r->locked, "user") == 0 ||
 	    (r->locked[0] != '\0' && named)) {
-		snprintf(out, cap, user ? "the bank refused: this user is locked after 5 wrong answers; the "
-					  "admin must register the user's PINs again (kinko admin user change)"
-					: "the bank refused: the contract is locked after 5 wrong answers; the "
-					  "bank must unlock it");
+		snprintf(out, cap, "%s",
+			 user ? _("the bank refused: this user is locked after 5 wrong answers; the admin "
+				  "must register the user's PINs again (kinko admin user change)")
+			      : _("the bank refused: the contract is locked after 5 wrong answers; the bank "
+				  "must unlock it"));
 		return;
 	}
 	if (!named) {
-		snprintf(out, cap, "the bank refused: %s", says);
+		snprintf(out, cap, _("the bank refused: %s"), says);
 		return;
 	}
+	/* Whole sentences per case: Japanese puts "is wrong" after the secret. */
 	if (r->tries_left < 0)
-		snprintf(out, cap, "the bank refused %s", what);
+		snprintf(out, cap, _("the bank refused %s"), what);
+	else if (r->tries_left == 0 && user)
+		snprintf(out, cap, _("the bank refused %s: no try left, this user is now locked; the admin "
+				     "must register the user's PINs again"), what);
 	else if (r->tries_left == 0)
-		snprintf(out, cap, "the bank refused %s: no try left, %s", what,
-			 user ? "this user is now locked; the admin must register the user's PINs again"
-			      : "the contract is now locked; the bank must unlock it");
+		snprintf(out, cap, _("the bank refused %s: no try left, the contract is now locked; the "
+				     "bank must unlock it"), what);
 	else
-		snprintf(out, cap, "the bank refused %s: %ld %s left", what, r->tries_left,
-			 r->tries_left == 1 ? "try" : "tries");
+		snprintf(out, cap, P_("the bank refused %s: %ld try left", "the bank refused %s: %ld tries left",
+				      r->tries_left), what, r->tries_left);
+}
+
+/* The stable code of the refusal for --json: which situation, never its wording. */
+static const char *refusal_code(const kinko_refusal *r)
+{
+	bool named = r->secret[0] != '\0' && refusal_secret_words(r->secret, strcspn(r->secret, ",")) != NULL;
+	bool user = named ? refusal_is_user(r->secret) : strcmp(r->locked, "user") == 0;
+	if (r->locked[0] != '\0' && (named || strcmp(r->locked, "yes") != 0))
+		return user ? "user_locked" : "contract_locked";
+	if (r->locked[0] != '\0')
+		return "locked";
+	if (r->tries_left == 0 && named)
+		return user ? "user_locked" : "contract_locked";
+	return named ? "wrong_secret" : "bank_refused";
 }
 
 void kinko_refusal_report(const kinko_ctx *ctx, const kinko_refusal *r, const char *bank_says,
@@ -147,5 +175,5 @@ void kinko_refusal_report(const kinko_ctx *ctx, const kinko_refusal *r, const ch
 		kinko_err_field_int(ctx, "tries_left", r->tries_left);
 	if (r->locked[0] != '\0')
 		kinko_err_field_str(ctx, "locked", r->locked);
-	kinko_err(ctx, detail, "%s", text);
+	kinko_errc(ctx, refusal_code(r), detail, "%s", text);
 }

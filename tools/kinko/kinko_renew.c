@@ -2,6 +2,7 @@
  * mutual TLS with the current certificate, the new certificate written, a logon with it, the
  * old key and certificate removed, and only then the new pair moved into the old one's CKA_ID
  * (on kinko's token: the logon slot 9A, where Windows' and macOS's PIV support look). */
+#include "i18n.h"
 #include "kinko_ask.h"
 #include "kinko_enroll.h"
 #include "kinko_signal.h"
@@ -32,7 +33,7 @@ static int renew_pick(kinko_ctx *ctx, const char *cert_uri, kinko_keyobj *objs, 
 		uri = p11_kit_uri_new();
 		if (uri == NULL || p11_kit_uri_parse(cert_uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, uri) != P11_KIT_URI_OK) {
 			p11_kit_uri_free(uri);
-			kinko_err(ctx, NULL, "%s is not a pkcs11: URI", cert_uri);
+			kinko_errc(ctx, "usage", NULL, _("%s is not a pkcs11: URI"), cert_uri);
 			return KINKO_EXIT_USAGE;
 		}
 	}
@@ -48,12 +49,17 @@ static int renew_pick(kinko_ctx *ctx, const char *cert_uri, kinko_keyobj *objs, 
 	if (found == 1)
 		return KINKO_EXIT_OK;
 	if (found == 0) {
-		kinko_err(ctx, NULL, cert_uri != NULL ? "no certificate with its key on the token matches %s"
-						     : "no certificate with its key on the token%s: enroll first",
-			  cert_uri != NULL ? cert_uri : "");
+		if (cert_uri != NULL)
+			kinko_errc(ctx, "certificate_not_found", NULL,
+				   _("no certificate with its key on the token matches %s"), cert_uri);
+		else
+			kinko_errc(ctx, "no_certificate", NULL,
+				   _("no certificate with its key on the token: enroll first"));
 		return KINKO_EXIT_TOKEN;
 	}
-	kinko_err(ctx, NULL, "%zu certificates on the token: choose one with --cert (see kinko certs)", found);
+	kinko_errc(ctx, "certificate_choice_needed", NULL,
+		   P_("%zu certificate on the token: choose one with --cert (see kinko certs)",
+		      "%zu certificates on the token: choose one with --cert (see kinko certs)", found), found);
 	for (size_t i = 0; i < n; i++)
 		if (objs[i].x509 != NULL && objs[i].cert != 0 && objs[i].priv != 0)
 			fprintf(stderr, "  %s\n", objs[i].uri);
@@ -123,14 +129,15 @@ static void renew_take_id(kinko_ctx *ctx, kinko_keyobj *k, const kinko_keyobj *o
 		}
 	}
 	if (rv != CKR_OK) {
-		kinko_err(ctx, kinko_ckr_name(rv), "the new certificate works but could not take the old "
-			  "one's place on the token; it stays as %s", k->uri);
+		kinko_errc(ctx, "renew_not_moved", kinko_ckr_name(rv),
+			   _("the new certificate works but could not take the old one's place on the token; it "
+			     "stays as %s"), k->uri);
 		return;
 	}
 	memcpy(k->id, old->id, old->id_len);
 	k->id_len = old->id_len;
 	renew_refresh(ctx, k);
-	kinko_progress(ctx, "the new key and certificate took the old one's place on the token");
+	kinko_progress(ctx, "%s", _("the new key and certificate took the old one's place on the token"));
 }
 
 /* From the bank's issuance to the removal of the old key. */
@@ -140,7 +147,8 @@ static int renew_with(kinko_ctx *ctx, const kinko_enroll_opts *o, kinko_keyobj *
 	kinko_tls *tls = NULL;
 	kinko_keyobj k;
 	if (!kinko_enroll_cert_cn(old->x509, old_cn, sizeof old_cn) || strlen(old_cn) <= 4) {
-		kinko_err(ctx, NULL, "the current certificate has no contract ID + bank code as its CN");
+		kinko_errc(ctx, "certificate_cn_wrong", NULL,
+			   _("the current certificate has no contract ID + bank code as its CN"));
 		return KINKO_EXIT_VERIFY;
 	}
 	snprintf(contract_id, sizeof contract_id, "%.*s", (int)(strlen(old_cn) - 4), old_cn);
@@ -154,20 +162,22 @@ static int renew_with(kinko_ctx *ctx, const kinko_enroll_opts *o, kinko_keyobj *
 	kinko_tls_free(tls);
 	if (rc != KINKO_EXIT_OK)
 		return rc;
-	kinko_progress(ctx, "logging on with the new certificate…");
+	kinko_progress(ctx, "%s", _("logging on with the new certificate…"));
 	rc = kinko_bank_logon_check(ctx, o->bank, o->cacert, &k);
 	if (rc != KINKO_EXIT_OK) {
 		/* The bank has already marked the old certificate renewed: it would refuse to renew it
 		 * again, so removing the new one would leave no way forward. Both stay. */
-		kinko_err(ctx, NULL, "the new certificate is on the token but logging on with it failed; "
-				     "the old one is kept. Log on with the new one (kinko logon --cert '%s'), "
-				     "then the bank retires the old one", k.uri);
+		kinko_errc(ctx, "renew_logon_failed", NULL,
+			   _("the new certificate is on the token but logging on with it failed; the old one is "
+			     "kept. Log on with the new one (kinko logon --cert '%s'), then the bank retires the "
+			     "old one"), k.uri);
 	} else if (kinko_p11_destroy(ctx, old) != KINKO_EXIT_OK) {
-		kinko_err(ctx, NULL, "the renewal worked but the old key could not be removed from the token "
-				     "(%s)", old->uri);
+		kinko_errc(ctx, "old_key_not_removed", NULL,
+			   _("the renewal worked but the old key could not be removed from the token (%s)"),
+			   old->uri);
 		rc = KINKO_EXIT_TOKEN;
 	} else {
-		kinko_progress(ctx, "the old key and certificate were removed from the token");
+		kinko_progress(ctx, "%s", _("the old key and certificate were removed from the token"));
 		renew_take_id(ctx, &k, old);
 		kinko_enroll_summary(ctx, "renew", &k, cn, contract_id);
 	}
