@@ -12,7 +12,7 @@ if ! locale -a 2>/dev/null | grep -qix 'ja_JP.utf-\?8'; then
 	exit 0
 fi
 
-plan 47
+plan 50
 APPLIED=$(date -u -d '-10 days' +%F)
 new_bank "$APPLIED"
 start_server
@@ -102,6 +102,17 @@ check "an EST refusal with Accept-Language: ja is Japanese text, its headers unc
 check "the user enrolls (200)" equals "$(enroll "$CONTRACT/taro" 3333 4444 "$T/taro.csr")" 200
 certs_of "$T/out" "$T/taro.crt"
 U=(--cert "$T/taro.crt" --key "$T/taro.key")
+check "an admin JSON refusal is Japanese in \"message\", English in \"error\" (404)" \
+	sh -c "[ \"\$1\" = 404 ] && grep -qF '\"error\":\"no such user in this contract\"' '$T/out' && grep -qF '\"message\":\"このご契約にその利用者はいません\"' '$T/out'" _ \
+	"$(http POST /api/admin/users/jiro/issue "${A[@]}" "${JA[@]}" -b "$JAR" -d "{\"confirmation_pin\":\"$CONF\"}")"
+http POST /api/admin/users "${A[@]}" -b "$JAR" -d '{"user_id":"jiro","user_pin":"5555","user_confirmation_pin":"6666"}' >/dev/null
+csr_ec jiro
+check "the bank's rules refuse in Japanese: a user not issued yet (403)" \
+	sh -c "[ \"\$1\" = 403 ] && grep -qF '管理者がまだこの利用者に電子証明書を発行していません' '$T/out'" _ \
+	"$(enroll "$CONTRACT/jiro" 5555 6666 "$T/jiro.csr" "${JA[@]}")"
+csr_rsa weak 1024
+check "and a weak key (403)" \
+	sh -c "[ \"\$1\" = 403 ] && grep -qF '鍵が弱すぎます' '$T/out'" _ "$(enroll "$CONTRACT" "$PIN" "$CONF" "$T/weak.csr" "${JA[@]}")"
 http POST /logon "${U[@]}" "${JA[@]}" -c "$T/jar.taro" --data-urlencode pin=3333 >/dev/null
 check "the user's status screen is 利用者ステータス" \
 	sh -c "[ \"\$1\" = 200 ] && grep -qF '<h2>利用者ステータス</h2>' '$T/out' && grep -qF '<dt>利用者ID (ニ)</dt><dd>taro</dd>' '$T/out'" _ "$(http GET /status "${U[@]}" "${JA[@]}" -b "$T/jar.taro")"

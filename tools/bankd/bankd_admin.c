@@ -6,6 +6,7 @@
 #include "bankd_rules.h"
 #include "bankd_secret.h"
 #include "bankd_util.h"
+#include "i18n.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -25,11 +26,11 @@ static int admin_session(struct bankd_req *r, struct bankd_session *s, struct ba
 		return -1;
 	}
 	if (s->user_id[0] != '\0') {
-		bankd_http_json_error(r, 403, "admin operations need the admin's session");
+		bankd_http_json_error(r, 403, N_("admin operations need the admin's session"));
 		return -1;
 	}
 	if (bankd_db_contract_get(r->srv->db, s->contract_id, c) != BANKD_DB_OK) {
-		bankd_http_json_error(r, 500, "internal error");
+		bankd_http_json_error(r, 500, N_("internal error"));
 		return -1;
 	}
 	if (c->failures >= BANKD_SECRET_MAX_TRIES) {
@@ -46,7 +47,7 @@ void bankd_admin_list(struct bankd_req *r)
 	if (admin_session(r, &s, &c) == 0) {
 		json_t *users = bankd_logon_users_json(r->srv, c.id, r->now);
 		if (users == NULL)
-			bankd_http_json_error(r, 500, "internal error");
+			bankd_http_json_error(r, 500, N_("internal error"));
 		else
 			bankd_http_json(r, 200, json_pack("{s:o}", "users", users));
 	}
@@ -66,8 +67,8 @@ void bankd_admin_put(struct bankd_req *r)
 		   *conf = bankd_json_member(j, "user_confirmation_pin");
 	if (!bankd_rules_user_id_ok(id) || !bankd_secret_acceptable(pin) ||
 	    !bankd_secret_acceptable(conf)) {
-		bankd_http_json_error(r, 400, "send {\"user_id\": 1-32 of A-Z a-z 0-9 . _ -, \"user_pin\" and "
-					      "\"user_confirmation_pin\": 4-64 printable ASCII characters}");
+		bankd_http_json_error(r, 400, N_("send {\"user_id\": 1-32 of A-Z a-z 0-9 . _ -, \"user_pin\" and "
+					      "\"user_confirmation_pin\": 4-64 printable ASCII characters}"));
 		goto out;
 	}
 	snprintf(u.contract_id, sizeof u.contract_id, "%s", c.id);
@@ -75,7 +76,7 @@ void bankd_admin_put(struct bankd_req *r)
 	if (bankd_secret_hash(pin, &bankd_secret_default_cost, u.pin) != 0 ||
 	    bankd_secret_hash(conf, &bankd_secret_default_cost, u.conf_pin) != 0 ||
 	    bankd_db_user_put(r->srv->db, &u) != BANKD_DB_OK) {
-		bankd_http_json_error(r, 500, "internal error");
+		bankd_http_json_error(r, 500, N_("internal error"));
 		goto out;
 	}
 	bankd_http_json(r, 200, json_pack("{s:s,s:b}", "user_id", u.user_id, "registered", 1));
@@ -90,7 +91,7 @@ static int confirm(struct bankd_req *r, struct bankd_contract *c, json_t *j)
 {
 	const char *pin = bankd_json_member(j, "confirmation_pin");
 	if (pin == NULL) {
-		bankd_http_json_error(r, 400, "send {\"confirmation_pin\": the contract confirmation PIN}");
+		bankd_http_json_error(r, 400, N_("send {\"confirmation_pin\": the contract confirmation PIN}"));
 		return -1;
 	}
 	struct bankd_attempt a;
@@ -103,7 +104,7 @@ static int confirm(struct bankd_req *r, struct bankd_contract *c, json_t *j)
 		return -1;
 	}
 	if (st == BANKD_ATTEMPT_ERROR || bankd_attempt_end(&a, o) != 0 || v < 0) {
-		bankd_http_json_error(r, 500, "internal error");
+		bankd_http_json_error(r, 500, N_("internal error"));
 		return -1;
 	}
 	if (v == 0) {
@@ -119,7 +120,7 @@ static void issue_to(struct bankd_req *r, const struct bankd_user *u)
 	int64_t today = bankd_rules_day(r->now);
 	char day[16], last[16];
 	if (bankd_db_user_issue(r->srv->db, u->contract_id, u->user_id, today) != BANKD_DB_OK) {
-		bankd_http_json_error(r, 500, "internal error");
+		bankd_http_json_error(r, 500, N_("internal error"));
 		return;
 	}
 	bankd_rules_day_format(today, day, sizeof day);
@@ -143,9 +144,9 @@ static void revoke_from(struct bankd_req *r, const struct bankd_user *u)
 	if (n <= 0) {
 		json_decref(serials);
 		if (n == 0)
-			bankd_http_json_error(r, 409, "this user has no valid certificate to revoke");
+			bankd_http_json_error(r, 409, N_("this user has no valid certificate to revoke"));
 		else
-			bankd_http_json_error(r, 500, "internal error");
+			bankd_http_json_error(r, 500, N_("internal error"));
 		return;
 	}
 	bankd_http_json(r, 200, json_pack("{s:s,s:o}", "user_id", u->user_id, "revoked", serials));
@@ -160,7 +161,7 @@ void bankd_admin_user_op(struct bankd_req *r)
 	size_t n = slash != NULL ? (size_t)(slash - rest) : 0;
 	int op = slash == NULL ? 0 : strcmp(slash, "/issue") == 0 ? 1 : strcmp(slash, "/revoke") == 0 ? 2 : 0;
 	if (op == 0 || n == 0 || n >= sizeof id) {
-		bankd_http_json_error(r, 404, "not found");
+		bankd_http_json_error(r, 404, N_("not found"));
 		return;
 	}
 	memcpy(id, rest, n);
@@ -174,9 +175,9 @@ void bankd_admin_user_op(struct bankd_req *r)
 		goto out;
 	int rc = bankd_rules_user_id_ok(id) ? bankd_db_user_get(r->srv->db, c.id, id, &u) : BANKD_DB_NONE;
 	if (rc == BANKD_DB_NONE)
-		bankd_http_json_error(r, 404, "no such user in this contract");
+		bankd_http_json_error(r, 404, N_("no such user in this contract"));
 	else if (rc != BANKD_DB_OK)
-		bankd_http_json_error(r, 500, "internal error");
+		bankd_http_json_error(r, 500, N_("internal error"));
 	else if (op == 1)
 		issue_to(r, &u);
 	else

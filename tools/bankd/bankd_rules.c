@@ -1,5 +1,6 @@
 /* The 80-day windows and the key policy. No I/O: the callers bring "today". */
 #include "bankd_rules.h"
+#include "i18n.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -96,22 +97,30 @@ void bankd_rules_explain(enum bankd_rule r, bool admin, int64_t start_day, char 
 	char start[16], last[16];
 	bankd_rules_day_format(start_day, start, sizeof start);
 	bankd_rules_day_format(bankd_rules_last_day(start_day), last, sizeof last);
-	const char *from = admin ? "the contract's application date" : "the admin's issuance to this user";
+	/* Whole sentences for the admin and for a user: translations order their words freely. */
 	switch (r) {
 	case BANKD_RULE_OK:
 		snprintf(buf, len, "%s", "");
 		break;
 	case BANKD_RULE_NOT_YET:
-		snprintf(buf, len, "certificate refused: %s (%s) has not come yet", from, start);
+		snprintf(buf, len,
+			 admin ? _("certificate refused: the contract's application date (%s) has not "
+				   "come yet")
+			       : _("certificate refused: the admin's issuance to this user (%s) has not "
+				   "come yet"),
+			 start);
 		break;
 	case BANKD_RULE_WINDOW_OVER:
 		snprintf(buf, len,
-			 "certificate refused: a certificate can only be obtained within 80 days of %s "
-			 "(day 1 = %s, last day %s)", from, start, last);
+			 admin ? _("certificate refused: a certificate can only be obtained within 80 days of the "
+				   "contract's application date (day 1 = %s, last day %s)")
+			       : _("certificate refused: a certificate can only be obtained within 80 days of the "
+				   "admin's issuance to this user (day 1 = %s, last day %s)"),
+			 start, last);
 		break;
 	case BANKD_RULE_NOT_ISSUED:
 		snprintf(buf, len, "%s",
-			 "certificate refused: the admin has not issued a certificate to this user yet");
+			 _("certificate refused: the admin has not issued a certificate to this user yet"));
 		break;
 	}
 }
@@ -149,16 +158,16 @@ const char *bankd_rules_key_explain(enum bankd_key_rule r)
 	case BANKD_KEY_OK:
 		return "";
 	case BANKD_KEY_WEAK:
-		return "key too weak: RSA >= 2048 or ECDSA P-256/P-384 required";
+		return N_("key too weak: RSA >= 2048 or ECDSA P-256/P-384 required");
 	case BANKD_KEY_TOO_LARGE:
-		return "key refused: RSA keys above 8192 bits are not accepted";
+		return N_("key refused: RSA keys above 8192 bits are not accepted");
 	case BANKD_KEY_EXPLICIT_CURVE:
-		return "key refused: ECDSA keys must name their curve (P-256 or P-384), not spell out "
-		       "its parameters";
+		return N_("key refused: ECDSA keys must name their curve (P-256 or P-384), not spell out "
+		       "its parameters");
 	case BANKD_KEY_RSA_EXPONENT:
-		return "key refused: the RSA public exponent must be 65537";
+		return N_("key refused: the RSA public exponent must be 65537");
 	}
-	return "key refused";
+	return N_("key refused");
 }
 
 bool bankd_rules_contract_id_ok(const char *s)
