@@ -90,3 +90,11 @@ EXTRA_DIST += tests/cli/test_cli_core_dumps.sh
 # screen, admin operations; --json alike; Accept-Language sent to the bank (issue 11).
 TESTS += tests/cli/test_cli_bank_ja.sh
 EXTRA_DIST += tests/cli/test_cli_bank_ja.sh
+# The bank's refusals of a secret in kinko's own Japanese: the manuals' terms, 「残りN回」, the
+# lock; English under C (issue 11).
+check_PROGRAMS += tests/cli/test_kinko_refusal_ja
+tests_cli_test_kinko_refusal_ja_SOURCES = tests/cli/test_kinko_refusal_ja.c tools/kinko/kinko_refusal.c
+tests_cli_test_kinko_refusal_ja_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(JANSSON_CFLAGS) $(CMOCKA_CFLAGS) \
+	-I$(top_srcdir)/tools/kinko
+tests_cli_test_kinko_refusal_ja_LDADD = $(JANSSON_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/cli/test_kinko_refusal_ja
