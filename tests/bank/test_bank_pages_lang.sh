@@ -12,7 +12,7 @@ if ! locale -a 2>/dev/null | grep -qix 'ja_JP.utf-\?8'; then
 	exit 0
 fi
 
-plan 50
+plan 51
 APPLIED=$(date -u -d '-10 days' +%F)
 new_bank "$APPLIED"
 start_server
@@ -52,6 +52,24 @@ for al in 'ja;q=0, en' 'ja;q=0.000' '*' 'jav' 'en-GB, fr;q=0.5' 'ja;q=2' 'ja;q=0
 	http GET / -H "Accept-Language: $al" >/dev/null
 	check "Accept-Language: '$al' is English" equals "$(page_lang)" en
 done
+
+# Concurrent requests in both languages, on the worker thread (pages) and on the loop (404),
+# each keep their own language.
+PIDS=()
+for i in $(seq 1 12); do
+	l=$([ $((i % 2)) = 0 ] && echo ja || echo en)
+	curl -s --cacert "$BANK/ca.crt" -H "Accept-Language: $l" -o "$T/par.$i.$l.page" "$URL/" &
+	PIDS+=($!)
+	curl -s --cacert "$BANK/ca.crt" -H "Accept-Language: $l" -o "$T/par.$i.$l.404" "$URL/nope" &
+	PIDS+=($!)
+done
+wait "${PIDS[@]}"
+check "24 concurrent requests, half ja half en: every answer in its own language" sh -c "
+	for f in '$T'/par.*.ja.page; do grep -qF '<html lang=\"ja\">' \"\$f\" || exit 1; done
+	for f in '$T'/par.*.en.page; do grep -qF '<html lang=\"en\">' \"\$f\" || exit 1; done
+	for f in '$T'/par.*.ja.404; do grep -qxF '見つかりません' \"\$f\" || exit 1; done
+	for f in '$T'/par.*.en.404; do grep -qxF 'not found' \"\$f\" || exit 1; done
+	[ \$(ls '$T'/par.* | wc -l) = 24 ]"
 
 # The switch link: ?lang= outranks Accept-Language and is kept in a cookie that does too.
 check "?lang=en with Accept-Language: ja is English" \
