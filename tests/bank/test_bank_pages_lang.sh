@@ -12,7 +12,7 @@ if ! locale -a 2>/dev/null | grep -qix 'ja_JP.utf-\?8'; then
 	exit 0
 fi
 
-plan 51
+plan 53
 APPLIED=$(date -u -d '-10 days' +%F)
 new_bank "$APPLIED"
 start_server
@@ -137,4 +137,14 @@ check "the user's status screen is 利用者ステータス" \
 check "logoff shows the ログオフ screen" \
 	sh -c "[ \"\$1\" = 200 ] && grep -qF '<h2>ログオフ</h2>' '$T/out' && grep -qF 'ログオフしました。' '$T/out'" _ "$(http POST /logoff "${U[@]}" "${JA[@]}" -b "$T/jar.taro")"
 check "the operator's log stays English (ASCII only)" sh -c "! LC_ALL=C grep -q '[^ -~]' '$T/server.log'"
+
+# Without a Japanese catalogue: one warning for the operator, English answers that say so.
+stop_server
+mkdir -p "$T/no-catalogue"
+KINKO_LOCALEDIR="$T/no-catalogue" start_server
+http GET / "${JA[@]}" >/dev/null
+check "without the catalogue Accept-Language: ja gets English, lang=\"en\"" equals "$(page_lang)" en
+http GET /nope "${JA[@]}" >/dev/null
+check "serve warned once that answers are English only" \
+	equals "$(grep -c 'no Japanese message catalogue.*English only' "$T/server.log")" 1
 stop_and_check
