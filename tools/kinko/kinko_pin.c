@@ -3,6 +3,7 @@
  * Everything read is wiped (OPENSSL_cleanse) once used or at exit. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -198,9 +199,12 @@ static int pin_from_secrets(const kinko_ctx *ctx, const char *key, char *buf, si
 	return found;
 }
 
-/* While a no-echo prompt waits, SIGINT/SIGTERM/SIGHUP end the read (no SA_RESTART) so the
- * terminal gets its echo back before the signal takes its course: the caller's disposition is
- * restored and the signal raised again (the default ends kinko; enroll's catcher unwinds it). */
+/* While a no-echo prompt waits, SIGINT/SIGTERM/SIGHUP end the wait so the terminal gets its
+ * echo back before the signal takes its course: the caller's disposition is restored and the
+ * signal raised again (the default ends kinko; enroll's catcher unwinds it). The signals stay
+ * blocked except inside ppoll, which unblocks them atomically: one landing between the
+ * prompt's write and the wait is taken by ppoll, not lost before a read that would then wait
+ * for a line forever. */
 static const int prompt_sigs[] = { SIGINT, SIGTERM, SIGHUP };
 static volatile sig_atomic_t prompt_sig;
 
@@ -209,11 +213,17 @@ static void prompt_on_signal(int sig)
 	prompt_sig = sig;
 }
 
-static void prompt_signals_take(struct sigaction old[3])
+/* *outer: the caller's signal mask, given back by prompt_signals_give_back. */
+static void prompt_signals_take(struct sigaction old[3], sigset_t *outer)
 {
 	struct sigaction sa = { 0 };
+	sigset_t block;
 
 	prompt_sig = 0;
+	sigemptyset(&block);
+	for (size_t i = 0; i < 3; i++)
+		sigaddset(&block, prompt_sigs[i]);
+	(void)sigprocmask(SIG_BLOCK, &block, outer);
 	sa.sa_handler = prompt_on_signal;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < 3; i++) {
@@ -222,12 +232,34 @@ static void prompt_signals_take(struct sigaction old[3])
 	}
 }
 
-static void prompt_signals_give_back(const struct sigaction old[3])
+static void prompt_signals_give_back(const struct sigaction old[3], const sigset_t *outer)
 {
+	/* Unblocked while our handler is still in place: a signal that came during the read is
+	 * recorded in prompt_sig, then raised again under the caller's disposition. */
+	(void)sigprocmask(SIG_SETMASK, outer, NULL);
 	for (size_t i = 0; i < 3; i++)
 		(void)sigaction(prompt_sigs[i], &old[i], NULL);
 	if (prompt_sig)
 		raise(prompt_sig);
+}
+
+/* Wait for the typed line with the prompt's signals deliverable, then read it; -1 when a
+ * signal (prompt_sig) or an error ended the wait. */
+static ssize_t prompt_read(int fd, char *line, size_t cap, const sigset_t *outer)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	sigset_t waiting = *outer;
+	int r;
+
+	for (size_t i = 0; i < 3; i++)
+		sigdelset(&waiting, prompt_sigs[i]);
+	do
+		r = ppoll(&p, 1, NULL, &waiting);
+	while (r < 0 && errno == EINTR && !prompt_sig);
+	if (r < 0 || prompt_sig)
+		return -1;
+	/* A whole line (canonical mode), end of file or hang-up is ready: read does not wait. */
+	return read(fd, line, cap);
 }
 
 /* A no-echo prompt on /dev/tty. */
@@ -236,6 +268,7 @@ static int pin_prompt(const kinko_ctx *ctx, bool token_pin, const char *prompt, 
 {
 	struct termios old, quiet;
 	struct sigaction sigs[3];
+	sigset_t outer;
 	char line[KINKO_SECRET_MAX + 2];
 	ssize_t n;
 	size_t len;
@@ -247,20 +280,17 @@ static int pin_prompt(const kinko_ctx *ctx, bool token_pin, const char *prompt, 
 		          prompt, token_pin ? ", --pin-file or --pin-fd" : "");
 		return KINKO_EXIT_USAGE;
 	}
-	prompt_signals_take(sigs);  /* before echo goes off: a signal now finds the tty restored */
+	prompt_signals_take(sigs, &outer);  /* before echo goes off: a signal finds the tty restored */
 	if (tcgetattr(fd, &old) == 0) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
 		quiet.c_lflag |= ICANON;
 		restore = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
 	}
-	if (dprintf(fd, "%s: ", prompt) < 0) {
+	if (dprintf(fd, "%s: ", prompt) < 0)
 		n = -1;
-	} else {
-		do
-			n = read(fd, line, sizeof(line) - 1);
-		while (n < 0 && errno == EINTR && !prompt_sig);
-	}
+	else
+		n = prompt_read(fd, line, sizeof(line) - 1, &outer);
 	if (restore)
 		tcsetattr(fd, TCSAFLUSH, &old);
 	if (dprintf(fd, "\n") < 0)
@@ -268,11 +298,11 @@ static int pin_prompt(const kinko_ctx *ctx, bool token_pin, const char *prompt, 
 	close(fd);
 	if (prompt_sig) {
 		OPENSSL_cleanse(line, sizeof(line));
-		prompt_signals_give_back(sigs);
+		prompt_signals_give_back(sigs, &outer);
 		kinko_err(ctx, NULL, "interrupted at the %s prompt", prompt);
 		return KINKO_EXIT_FAIL;
 	}
-	prompt_signals_give_back(sigs);
+	prompt_signals_give_back(sigs, &outer);
 	len = n > 0 ? (size_t)n : 0;
 	line[len] = '\0';
 	ok = pin_first_line(line, buf, cap);
