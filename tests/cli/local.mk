@@ -2,6 +2,9 @@
 # token list/info, certs, pin check/change/unblock, forced change, help (C1).
 TESTS += tests/cli/test_cli_token.sh
 EXTRA_DIST += tests/cli/test_cli_token.sh
+# The token commands in Japanese: help, certs' dates, a wrong token PIN, --json alike (issue 11).
+TESTS += tests/cli/test_cli_ja_token.sh
+EXTRA_DIST += tests/cli/test_cli_ja_token.sh
 # A signal between the no-echo prompt's write and its read still ends kinko (strace widens it).
 TESTS += tests/cli/test_cli_prompt_signal_race.sh
 EXTRA_DIST += tests/cli/test_cli_prompt_signal_race.sh

@@ -1,6 +1,7 @@
 /* The order and the form of what the bank flows ask: the token is chosen before any secret, and
  * a bank secret or card digits of the wrong form are asked again at once on a terminal, so a
  * typo never throws away everything the user typed before it. */
+#include "i18n.h"
 #include "kinko_ask.h"
 #include "kinko_p11.h"
 
@@ -73,16 +74,20 @@ static int ask_checked(const kinko_ctx *ctx, bool new_secret, const char *key, c
 			return rc;
 		OPENSSL_cleanse(buf, cap);
 		if (from_file) {
-			kinko_err(ctx, NULL, "%s in the secrets file %s is not of the right form: %s", key,
-				  ctx->secrets_file, form);
+			/* form: the caller's translated rule, a sentence of its own. */
+			kinko_errc(ctx, "secret_invalid", NULL,
+				   _("%s in the secrets file %s is not of the right form: %s"), key,
+				   ctx->secrets_file, form);
 			return KINKO_EXIT_USAGE;
 		}
 		if (attempt == ASK_ATTEMPTS) {
-			kinko_err(ctx, NULL, "the %s was not of the right form %d times (%s)", prompt, ASK_ATTEMPTS,
-				  form);
+			kinko_errc(ctx, "secret_invalid", NULL,
+				   _("the %s was not of the right form %d times (%s)"), prompt, ASK_ATTEMPTS,
+				   form);
 			return KINKO_EXIT_USAGE;
 		}
-		kinko_err(ctx, NULL, "that is not of the right form (%s); try again", form);
+		kinko_errc(ctx, "secret_invalid", NULL, _("that is not of the right form (%s); try again"),
+			   form);
 	}
 }
 
@@ -136,24 +141,26 @@ int kinko_ask_token(kinko_ctx *ctx)
 	for (size_t i = 0; rc == KINKO_EXIT_OK && i < n; i++) {
 		CK_RV rv = ctx->p11->C_GetTokenInfo(slots[i], &ti[i]);
 		if (rv != CKR_OK)
-			rc = kinko_p11_fail(ctx, rv, "cannot read a token");
+			rc = kinko_p11_fail(ctx, rv, _("cannot read a token"));
 	}
 	if (rc == KINKO_EXIT_OK) {
-		fprintf(tty, "Choose the token:\n");
+		fputs(_("Choose the token:\n"), tty);
 		for (size_t i = 0; i < n; i++) {
 			char label[40], serial[20];
 			kinko_p11_text(ti[i].label, sizeof ti[i].label, label, sizeof label);
 			kinko_p11_text(ti[i].serialNumber, sizeof ti[i].serialNumber, serial, sizeof serial);
-			fprintf(tty, "  %zu) %s (serial %s)\n", i + 1, label, serial);
+			fprintf(tty, _("  %zu) %s (serial %s)\n"), i + 1, label, serial);
 		}
-		fprintf(tty, "number: ");
+		/* TRANSLATORS: the prompt for the number of the token in the list above. */
+		fputs(_("number: "), tty);
 		fflush(tty);
 		size_t pick = ask_number(tty, n);
 		if (pick == 0) {
-			kinko_err(ctx, NULL, "no token chosen");
+			kinko_errc(ctx, "usage", NULL, _("no token chosen"));
 			rc = KINKO_EXIT_USAGE;
 		} else if (!kinko_p11_token_uri(&ti[pick - 1], chosen, sizeof chosen)) {
-			kinko_err(ctx, NULL, "the chosen token cannot be named by a pkcs11: URI");
+			kinko_errc(ctx, "token_uri_too_long", NULL,
+				   _("the chosen token cannot be named by a pkcs11: URI"));
 			rc = KINKO_EXIT_FAIL;
 		} else {
 			ctx->token_uri = chosen;

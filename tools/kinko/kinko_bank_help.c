@@ -1,5 +1,6 @@
 /* The help of kinko logon, status, logoff and admin (kinko help SUBCOMMAND and --help): complete
  * enough to stand as the man page's sections. */
+#include "i18n.h"
 #include "kinko_bank_int.h"
 
 #include <stdio.h>
@@ -7,7 +8,9 @@
 
 int bank_usage_logon(void)
 {
-	printf("Usage: kinko logon --bank URL [--cert pkcs11:URI] [--cacert FILE]\n"
+	/* TRANSLATORS: keep the command words, options, secrets keys and the manuals' letters
+	 * (A, イ, ロ, ニ, ト, チ). */
+	fputs(_("Usage: kinko logon --bank URL [--cert pkcs11:URI] [--cacert FILE]\n"
 	       "\n"
 	       "Log on to the bank with a certificate on the token (the manuals' S2 and S5):\n"
 	       "  1. choose the certificate: the only one, --cert, or from a numbered list (CN,\n"
@@ -46,16 +49,17 @@ int bank_usage_logon(void)
 	       "Examples:\n"
 	       "  kinko logon --bank https://bank.example:8443\n"
 	       "  kinko --secrets-file admin.secrets logon --bank https://bank.example:8443 \\\n"
-	       "        --cert 'pkcs11:id=%%01;type=cert'\n");
+	       "        --cert 'pkcs11:id=%01;type=cert'\n"), stdout);
 	return KINKO_EXIT_OK;
 }
 
 int bank_usage_session(const char *cmd)
 {
 	int status = strcmp(cmd, "status") == 0;
-	printf("Usage: kinko %s [--bank URL] [--cert pkcs11:URI] [--cacert FILE]\n"
+	/* TRANSLATORS: %1$s is the command word (status or logoff), %2$s the line above. */
+	printf(_("Usage: kinko %1$s [--bank URL] [--cert pkcs11:URI] [--cacert FILE]\n"
 	       "\n"
-	       "%s\n"
+	       "%2$s\n"
 	       "Uses a session of kinko logon: the one whose certificate is on the token (kinko keeps\n"
 	       "one per bank and certificate), of --bank's bank (any bank without --bank), and with\n"
 	       "--cert that certificate's. The session used is named on stderr (bank, certificate CN\n"
@@ -65,15 +69,16 @@ int bank_usage_session(const char *cmd)
 	       "logged on, or the session ended (10 minutes idle): exit 4, log on again.\n"
 	       "\n"
 	       "Example:\n"
-	       "  kinko %s --bank https://bank.example:8443\n",
-	       cmd, status ? "The status screen again (--json: the bank's status object)."
-			   : "End the bank session (the manuals' log off) and forget it.", cmd);
+	       "  kinko %1$s --bank https://bank.example:8443\n"),
+	       cmd, status ? _("The status screen again (--json: the bank's status object).")
+			   : _("End the bank session (the manuals' log off) and forget it."));
 	return KINKO_EXIT_OK;
 }
 
 int bank_usage_admin(void)
 {
-	printf("Usage: kinko admin COMMAND [--bank URL] [--cert pkcs11:URI] [--cacert FILE]\n"
+	/* TRANSLATORS: keep the command words, options, secrets keys and the letters ト, チ, ロ. */
+	fputs(_("Usage: kinko admin COMMAND [--bank URL] [--cert pkcs11:URI] [--cacert FILE]\n"
 	       "\n"
 	       "Contract management inside the admin's session (kinko logon as the admin first;\n"
 	       "--bank may be left out when there is only one session):\n"
@@ -93,6 +98,6 @@ int bank_usage_admin(void)
 	       "Examples:\n"
 	       "  kinko admin user add user01\n"
 	       "  kinko admin issue user01\n"
-	       "  kinko --json admin users\n");
+	       "  kinko --json admin users\n"), stdout);
 	return KINKO_EXIT_OK;
 }

@@ -8,12 +8,14 @@
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
 
+#include "i18n.h"
 #include "kinko_cmd.h"
 #include "kinko_crl.h"
 
 #define CERTS_RENEW_DAYS 30   /* warn when a certificate has fewer days left than this */
 
-static const char certs_help[] =
+/* TRANSLATORS: keep the command words, the JSON keys and the JSON values in quotes. */
+static const char *const certs_help = N_(
 	"Usage: kinko [GLOBAL OPTIONS] certs\n"
 	"\n"
 	"The certificates on the token that have their key on the token (\"choose the\n"
@@ -37,9 +39,9 @@ static const char certs_help[] =
 	"\"not checked\" (the certificate names no CRL).\n"
 	"\n"
 	"Example:\n"
-	"  kinko certs\n";
+	"  kinko certs\n");
 
-static void certs_cn(const X509_NAME *name, char *out, size_t cap)
+static void certs_cn(const X509_NAME *name, bool json, char *out, size_t cap)
 {
 	int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
 	const ASN1_STRING *s = i >= 0 ? X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)) : NULL;
@@ -47,19 +49,26 @@ static void certs_cn(const X509_NAME *name, char *out, size_t cap)
 	int n = s ? ASN1_STRING_to_UTF8(&utf8, s) : -1;
 
 	if (n < 0 || (size_t)n >= cap)
-		snprintf(out, cap, "(no CN)");
+		snprintf(out, cap, "%s", json ? "(no CN)" : _("(no CN)"));
 	else
 		snprintf(out, cap, "%.*s", n, (const char *)utf8);
 	OPENSSL_free(utf8);
 	kinko_p11_clean_text(out);
 }
 
+/* JSON: ISO 8601 UTC, whatever the language; text: the date in the user's language. */
 static void certs_time(const ASN1_TIME *t, bool iso, char *out, size_t cap)
 {
 	struct tm tm;
+	size_t n;
 
-	if (ASN1_TIME_to_tm(t, &tm) != 1 ||
-	    strftime(out, cap, iso ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d %H:%M UTC", &tm) == 0)
+	if (ASN1_TIME_to_tm(t, &tm) != 1)
+		n = 0;
+	else if (iso)
+		n = strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	else
+		n = i18n_date_format(&tm, out, cap);
+	if (n == 0)
 		snprintf(out, cap, "?");
 }
 
@@ -109,22 +118,45 @@ static int certs_days_left(X509 *x, bool *expired)
 	return days + (secs > 0 ? 1 : 0);
 }
 
-/* The bank renews only a valid certificate: an expired or revoked one must be obtained again. */
-static void certs_warning(int days, bool expired, kinko_crl_state rs, char *out, size_t cap)
+/* The bank renews only a valid certificate: an expired or revoked one must be obtained again.
+ * JSON's "warning" stays English (a script's value); the text is the user's language, each
+ * case one whole sentence. */
+static void certs_warning(int days, bool expired, kinko_crl_state rs, bool json, char *out,
+                          size_t cap)
 {
 	static const char again[] = "the bank does not renew it: obtain a new one with kinko enroll "
 	                            "(within the bank's 80-day window) or ask the bank";
 
 	out[0] = '\0';
-	if (expired && days == 0)
-		snprintf(out, cap, "expired less than a day ago — %s", again);
-	else if (expired)
-		snprintf(out, cap, "expired %d day%s ago — %s", -days, days == -1 ? "" : "s", again);
-	else if (rs == KINKO_CRL_REVOKED)
-		snprintf(out, cap, "revoked by the bank: it can no longer be used — %s", again);
-	else if (days < CERTS_RENEW_DAYS)
-		snprintf(out, cap, "expires in %d day%s — renew with: kinko renew", days,
-		         days == 1 ? "" : "s");
+	if (json) {
+		if (expired && days == 0)
+			snprintf(out, cap, "expired less than a day ago — %s", again);
+		else if (expired)
+			snprintf(out, cap, "expired %d day%s ago — %s", -days, days == -1 ? "" : "s", again);
+		else if (rs == KINKO_CRL_REVOKED)
+			snprintf(out, cap, "revoked by the bank: it can no longer be used — %s", again);
+		else if (days < CERTS_RENEW_DAYS)
+			snprintf(out, cap, "expires in %d day%s — renew with: kinko renew", days,
+			         days == 1 ? "" : "s");
+	} else if (expired && days == 0) {
+		snprintf(out, cap, "%s", _("expired less than a day ago — the bank does not renew it: "
+		         "obtain a new one with kinko enroll (within the bank's 80-day window) or ask "
+		         "the bank"));
+	} else if (expired) {
+		snprintf(out, cap, P_("expired %d day ago — the bank does not renew it: obtain a new "
+		                      "one with kinko enroll (within the bank's 80-day window) or ask "
+		                      "the bank",
+		                      "expired %d days ago — the bank does not renew it: obtain a new "
+		                      "one with kinko enroll (within the bank's 80-day window) or ask "
+		                      "the bank", -days), -days);
+	} else if (rs == KINKO_CRL_REVOKED) {
+		snprintf(out, cap, "%s", _("revoked by the bank: it can no longer be used — the bank "
+		         "does not renew it: obtain a new one with kinko enroll (within the bank's "
+		         "80-day window) or ask the bank"));
+	} else if (days < CERTS_RENEW_DAYS) {
+		snprintf(out, cap, P_("expires in %d day — renew with: kinko renew",
+		                      "expires in %d days — renew with: kinko renew", days), days);
+	}
 }
 
 static const char *certs_revocation_word(kinko_crl_state st)
@@ -140,15 +172,17 @@ static const char *certs_revocation_word(kinko_crl_state st)
 /* "revocation: ..." in words: the state and why (or the reason of a revocation). */
 static void certs_revocation_text(kinko_crl_state st, const char *detail, char *out, size_t cap)
 {
-	if (st == KINKO_CRL_REVOKED)
-		snprintf(out, cap, "REVOKED by the bank%s%s%s", detail[0] ? " (" : "", detail,
-		         detail[0] ? ")" : "");
+	if (st == KINKO_CRL_REVOKED && detail[0])
+		/* TRANSLATORS: %s is the reason of the revocation. */
+		snprintf(out, cap, _("REVOKED by the bank (%s)"), detail);
+	else if (st == KINKO_CRL_REVOKED)
+		snprintf(out, cap, "%s", _("REVOKED by the bank"));
 	else if (st == KINKO_CRL_GOOD)
-		snprintf(out, cap, "not revoked (%s)", detail);
+		snprintf(out, cap, _("not revoked (%s)"), detail);
 	else if (st == KINKO_CRL_NOT_CHECKED)
-		snprintf(out, cap, "not checked (%s)", detail);
+		snprintf(out, cap, _("not checked (%s)"), detail);
 	else
-		snprintf(out, cap, "unknown: %s", detail);
+		snprintf(out, cap, _("unknown: %s"), detail);
 }
 
 static json_t *certs_one(const kinko_keyobj *k, bool json)
@@ -159,12 +193,12 @@ static json_t *certs_one(const kinko_keyobj *k, bool json)
 	kinko_crl_state rs = kinko_crl_check(k->x509, rdetail, sizeof(rdetail));
 	X509_NAME *subj = X509_get_subject_name(k->x509), *iss = X509_get_issuer_name(k->x509);
 
-	certs_cn(subj, cn, sizeof(cn));
-	certs_cn(iss, issuer, sizeof(issuer));
+	certs_cn(subj, json, cn, sizeof(cn));
+	certs_cn(iss, json, issuer, sizeof(issuer));
 	certs_time(X509_get0_notBefore(k->x509), json, nb, sizeof(nb));
 	certs_time(X509_get0_notAfter(k->x509), json, na, sizeof(na));
 	certs_hex(k->id, k->id_len, id, sizeof(id));
-	certs_warning(days, expired, rs, warn, sizeof(warn));
+	certs_warning(days, expired, rs, json, warn, sizeof(warn));
 	kinko_p11_clean_text(rdetail);
 	certs_revocation_text(rs, rdetail, rtext, sizeof(rtext));
 	certs_key_desc(k, kt, sizeof(kt));
@@ -184,14 +218,17 @@ static json_t *certs_one(const kinko_keyobj *k, bool json)
 		return o;
 	}
 	printf("%s\n", cn);
-	printf("  issuer:     %s\n", issuer);
-	printf("  valid:      %s to %s\n", nb, na);
-	printf("  revocation: %s\n", rtext);
+	printf(_("  issuer:     %s\n"), issuer);
+	/* TRANSLATORS: the validity, from the first day to the last. */
+	printf(_("  valid:      %s to %s\n"), nb, na);
+	printf(_("  revocation: %s\n"), rtext);
 	if (warn[0])
-		printf("  warning:    %s\n", warn);
-	printf("  key:        %s, id %s%s%s\n", kt, id, k->label[0] ? ", label " : "",
-	       k->label);
-	printf("  URI:        %s\n", k->uri);
+		printf(_("  warning:    %s\n"), warn);
+	if (k->label[0])
+		printf(_("  key:        %s, id %s, label %s\n"), kt, id, k->label);
+	else
+		printf(_("  key:        %s, id %s\n"), kt, id);
+	printf(_("  URI:        %s\n"), k->uri);
 	return NULL;
 }
 
@@ -203,11 +240,11 @@ int kinko_cmd_certs(kinko_ctx *ctx, int argc, char **argv)
 	int r;
 
 	if (kinko_wants_help(argc, argv)) {
-		fputs(certs_help, stdout);
+		fputs(_(certs_help), stdout);
 		return KINKO_EXIT_OK;
 	}
 	if (argc != 1) {
-		kinko_err(ctx, NULL, "certs takes no arguments; see 'kinko help certs'");
+		kinko_errc(ctx, "usage", NULL, _("certs takes no arguments; see 'kinko help certs'"));
 		return KINKO_EXIT_USAGE;
 	}
 	r = kinko_p11_list(ctx, &objs, &n);
@@ -230,7 +267,7 @@ int kinko_cmd_certs(kinko_ctx *ctx, int argc, char **argv)
 		shown++;
 	}
 	if (!certs && shown == 0)
-		printf("no certificate with its key on the token\n");
+		fputs(_("no certificate with its key on the token\n"), stdout);
 	for (i = 0; i < n; i++) {
 		char id[130];
 
@@ -245,11 +282,15 @@ int kinko_cmd_certs(kinko_ctx *ctx, int argc, char **argv)
 			                                      "hint", "an interrupted enrollment leaves such a "
 			                                      "key: remove it with kinko key delete URI"));
 		} else {
-			printf("\nkey without certificate: %s, id %s%s%s\n", certs_key_type(objs[i].type), id,
-			       objs[i].label[0] ? ", label " : "", objs[i].label);
-			printf("  URI:        %s\n", objs[i].uri);
-			printf("  hint:       an interrupted enrollment leaves such a key; remove it with:\n"
-			       "              kinko key delete '%s'\n", objs[i].uri);
+			if (objs[i].label[0])
+				printf(_("\nkey without certificate: %s, id %s, label %s\n"),
+				       certs_key_type(objs[i].type), id, objs[i].label);
+			else
+				printf(_("\nkey without certificate: %s, id %s\n"),
+				       certs_key_type(objs[i].type), id);
+			printf(_("  URI:        %s\n"), objs[i].uri);
+			printf(_("  hint:       an interrupted enrollment leaves such a key; remove it with:\n"
+			         "              kinko key delete '%s'\n"), objs[i].uri);
 		}
 	}
 	kinko_keyobj_free(objs, n);

@@ -9,10 +9,12 @@
 
 #include <p11-kit/uri.h>
 
+#include "i18n.h"
 #include "kinko_cmd.h"
 #include "kinko_enroll.h"
 
-static const char key_help[] =
+/* TRANSLATORS: keep the command words, options and the JSON keys. */
+static const char *const key_help = N_(
 	"Usage: kinko [GLOBAL OPTIONS] key delete URI [--yes]\n"
 	"\n"
 	"key delete   removes from the token the key named by the pkcs11: URI (the URI that\n"
@@ -30,7 +32,7 @@ static const char key_help[] =
 	"\n"
 	"Example (a key left by an interrupted enrollment):\n"
 	"  kinko certs\n"
-	"  kinko key delete 'pkcs11:token=kinko%20PIV%20%23123456;id=%05;type=private'\n";
+	"  kinko key delete 'pkcs11:token=kinko%20PIV%20%23123456;id=%05;type=private'\n");
 
 typedef struct {
 	CK_ATTRIBUTE *id, *label;   /* from the URI; NULL when absent */
@@ -60,17 +62,32 @@ static bool key_matches(kinko_ctx *ctx, const kinko_keyobj *k, const key_query *
 	return !q->label || key_has_label(ctx, k, q->label);
 }
 
-/* "private key, public key, certificate \"CN\"" */
+/* "private key, public key, certificate \"CN\"": the objects, in the user's language. */
 static void key_describe(const kinko_keyobj *k, char *out, size_t cap, char *cn, size_t cncap)
 {
+	char cert[300];
+	const char *parts[3];
+	size_t n = 0, i, len;
+
 	cn[0] = '\0';
 	if (k->x509 && !kinko_enroll_cert_cn(k->x509, cn, cncap))
-		snprintf(cn, cncap, "(no CN)");
+		snprintf(cn, cncap, "%s", _("(no CN)"));
 	kinko_p11_clean_text(cn);
-	snprintf(out, cap, "%s%s%s%s%s%s%s", k->priv ? "private key" : "",
-	         k->priv && (k->pub || k->cert) ? ", " : "", k->pub ? "public key" : "",
-	         k->pub && k->cert ? ", " : "", k->cert ? "certificate \"" : "", cn,
-	         k->cert ? "\"" : "");
+	if (k->priv)
+		parts[n++] = _("private key");
+	if (k->pub)
+		parts[n++] = _("public key");
+	if (k->cert) {
+		/* TRANSLATORS: a certificate object named by its CN. */
+		snprintf(cert, sizeof(cert), _("certificate \"%s\""), cn);
+		parts[n++] = cert;
+	}
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		len = strlen(out);
+		/* TRANSLATORS: the separator of a list of the key's objects (Japanese 「、」). */
+		snprintf(out + len, cap - len, "%s%s", i > 0 ? _(", ") : "", parts[i]);
+	}
 }
 
 static void key_hex(const kinko_keyobj *k, char *out, size_t cap)
@@ -91,7 +108,8 @@ static int key_confirm(const char *what)
 
 	if (fd < 0)
 		return -1;
-	if (dprintf(fd, "remove %s from the token? This cannot be undone. [y/N] ", what) < 0) {
+	/* TRANSLATORS: the answer is still y or yes. */
+	if (dprintf(fd, _("remove %s from the token? This cannot be undone. [y/N] "), what) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -116,13 +134,14 @@ static int key_pick(kinko_ctx *ctx, kinko_keyobj *objs, size_t n, const key_quer
 			hits++;
 		}
 	if (hits == 0) {
-		kinko_err(ctx, NULL, "no key on the token matches %s: nothing removed (see 'kinko certs')",
-		          uri);
+		kinko_errc(ctx, "key_not_found", NULL,
+		           _("no key on the token matches %s: nothing removed (see 'kinko certs')"), uri);
 		return KINKO_EXIT_TOKEN;
 	}
 	if (hits > 1) {
-		kinko_err(ctx, NULL, "%zu keys match %s: name one with id= (see 'kinko certs'); nothing "
-		          "removed", hits, uri);
+		kinko_errc(ctx, "key_ambiguous", NULL, P_("%zu key matches %s: name one with id= (see "
+		           "'kinko certs'); nothing removed", "%zu keys match %s: name one with id= (see "
+		           "'kinko certs'); nothing removed", hits), hits, uri);
 		for (i = 0; i < n; i++)
 			if (key_matches(ctx, &objs[i], q))
 				fprintf(stderr, "  %s\n", objs[i].uri);
@@ -143,15 +162,15 @@ static int key_delete(kinko_ctx *ctx, const char *uri_text, bool yes)
 	if (!uri)
 		return KINKO_EXIT_FAIL;
 	if (p11_kit_uri_parse(uri_text, P11_KIT_URI_FOR_ANY, uri) != P11_KIT_URI_OK) {
-		kinko_err(ctx, NULL, "not a pkcs11: URI: %s", uri_text);
+		kinko_errc(ctx, "usage", NULL, _("not a pkcs11: URI: %s"), uri_text);
 		p11_kit_uri_free(uri);
 		return KINKO_EXIT_USAGE;
 	}
 	q.id = p11_kit_uri_get_attribute(uri, CKA_ID);
 	q.label = p11_kit_uri_get_attribute(uri, CKA_LABEL);
 	if (!q.id && !q.label) {
-		kinko_err(ctx, NULL, "the URI must name the key with id= or object= (see 'kinko certs'): "
-		          "%s", uri_text);
+		kinko_errc(ctx, "usage", NULL, _("the URI must name the key with id= or object= (see "
+		           "'kinko certs'): %s"), uri_text);
 		p11_kit_uri_free(uri);
 		return KINKO_EXIT_USAGE;
 	}
@@ -170,17 +189,20 @@ static int key_delete(kinko_ctx *ctx, const char *uri_text, bool yes)
 	}
 	key_describe(&objs[pick], what, sizeof(what), cn, sizeof(cn));
 	key_hex(&objs[pick], id, sizeof(id));
-	snprintf(full, sizeof(full), "%s (id %s%s%s)", what, id, objs[pick].label[0] ? ", label " : "",
-	         objs[pick].label);
+	if (objs[pick].label[0])
+		snprintf(full, sizeof(full), _("%s (id %s, label %s)"), what, id, objs[pick].label);
+	else
+		snprintf(full, sizeof(full), _("%s (id %s)"), what, id);
 	if (!yes) {
 		c = key_confirm(full);
 		if (c < 0) {
-			kinko_err(ctx, NULL, "no terminal to confirm the removal of %s: give --yes", full);
+			kinko_errc(ctx, "no_terminal", NULL,
+			           _("no terminal to confirm the removal of %s: give --yes"), full);
 			kinko_keyobj_free(objs, n);
 			return KINKO_EXIT_USAGE;
 		}
 		if (c == 0) {
-			kinko_err(ctx, NULL, "not confirmed: nothing removed");
+			kinko_errc(ctx, "not_confirmed", NULL, _("not confirmed: nothing removed"));
 			kinko_keyobj_free(objs, n);
 			return KINKO_EXIT_FAIL;
 		}
@@ -200,7 +222,7 @@ static int key_delete(kinko_ctx *ctx, const char *uri_text, bool yes)
 			json_object_set_new(o, "certificate", json_string(cn));
 		kinko_json_out(json_pack("{s:[o]}", "removed", o));
 	} else if (r == KINKO_EXIT_OK) {
-		printf("removed from the token: %s\n", full);
+		printf(_("removed from the token: %s\n"), full);
 	}
 	kinko_keyobj_free(objs, n);
 	return r;
@@ -213,7 +235,7 @@ int kinko_cmd_key(kinko_ctx *ctx, int argc, char **argv)
 	int i;
 
 	if (kinko_wants_help(argc, argv)) {
-		fputs(key_help, stdout);
+		fputs(_(key_help), stdout);
 		return KINKO_EXIT_OK;
 	}
 	for (i = 2; i < argc; i++) {
@@ -225,7 +247,7 @@ int kinko_cmd_key(kinko_ctx *ctx, int argc, char **argv)
 			break;
 	}
 	if (argc < 2 || strcmp(argv[1], "delete") != 0 || !uri || i < argc) {
-		kinko_err(ctx, NULL, "usage: kinko key delete URI [--yes]; see 'kinko help key'");
+		kinko_errc(ctx, "usage", NULL, _("usage: kinko key delete URI [--yes]; see 'kinko help key'"));
 		return KINKO_EXIT_USAGE;
 	}
 	return key_delete(ctx, uri, yes);

@@ -20,17 +20,18 @@ typedef struct {
 	const char *summary;
 } main_cmd;
 
+/* The summaries are translated where printed; the command words never are. */
 static const main_cmd main_cmds[] = {
-	{"token", kinko_cmd_token, "token list | token info: the tokens, PIN state, free key slots"},
-	{"certs", kinko_cmd_certs, "the certificates on the token (\"choose the certificate\")"},
-	{"pin", kinko_cmd_pin, "pin check | change [--puk] | unblock: the token PIN and the PUK"},
-	{"key", kinko_cmd_key, "key delete URI: remove a key, its public key and certificate"},
-	{"enroll", kinko_cmd_enroll, "obtain a certificate: key on the token, CSR, EST (S1, S4)"},
-	{"renew", kinko_cmd_renew, "migration: a new key and certificate, then the old removed (S6)"},
-	{"logon", kinko_cmd_logon, "log on to the bank with the token's certificate (S2, S5)"},
-	{"status", kinko_cmd_status, "the bank session's status screen again (after logon)"},
-	{"logoff", kinko_cmd_logoff, "end the bank session"},
-	{"admin", kinko_cmd_admin, "users | user add|change | issue | revoke: contract management (S3)"},
+	{"token", kinko_cmd_token, N_("token list | token info: the tokens, PIN state, free key slots")},
+	{"certs", kinko_cmd_certs, N_("the certificates on the token (\"choose the certificate\")")},
+	{"pin", kinko_cmd_pin, N_("pin check | change [--puk] | unblock: the token PIN and the PUK")},
+	{"key", kinko_cmd_key, N_("key delete URI: remove a key, its public key and certificate")},
+	{"enroll", kinko_cmd_enroll, N_("obtain a certificate: key on the token, CSR, EST (S1, S4)")},
+	{"renew", kinko_cmd_renew, N_("migration: a new key and certificate, then the old removed (S6)")},
+	{"logon", kinko_cmd_logon, N_("log on to the bank with the token's certificate (S2, S5)")},
+	{"status", kinko_cmd_status, N_("the bank session's status screen again (after logon)")},
+	{"logoff", kinko_cmd_logoff, N_("end the bank session")},
+	{"admin", kinko_cmd_admin, N_("users | user add|change | issue | revoke: contract management (S3)")},
 };
 
 #define MAIN_N_CMDS (sizeof(main_cmds) / sizeof(main_cmds[0]))
@@ -39,48 +40,52 @@ static void main_usage(FILE *f)
 {
 	size_t i;
 
-	fputs("Usage: kinko [GLOBAL OPTIONS] SUBCOMMAND [ARGS]\n"
-	      "\n"
-	      "kinko: bank client certificates on a PIV USB token (or any PKCS#11 token): enroll a\n"
-	      "certificate whose key is generated on the token and never leaves it, and log on to\n"
-	      "the bank with it.\n"
-	      "\n"
-	      "Subcommands:\n", f);
+	fputs(_("Usage: kinko [GLOBAL OPTIONS] SUBCOMMAND [ARGS]\n"
+	        "\n"
+	        "kinko: bank client certificates on a PIV USB token (or any PKCS#11 token): enroll a\n"
+	        "certificate whose key is generated on the token and never leaves it, and log on to\n"
+	        "the bank with it.\n"
+	        "\n"
+	        "Subcommands:\n"), f);
+	/* The English command word in a fixed column, its translated summary after it: no printf
+	 * width on translated text (CJK characters are two columns wide). */
 	for (i = 0; i < MAIN_N_CMDS; i++)
-		fprintf(f, "  %-8s %s\n", main_cmds[i].name, main_cmds[i].summary);
-	fputs("  help SUBCOMMAND   the subcommand's complete help (also: kinko SUBCOMMAND --help)\n"
-	      "\n"
-	      "Global options (anywhere on the line):\n"
-	      "  --module PATH     PKCS#11 module (env KINKO_MODULE; default " KINKO_DEFAULT_MODULE ")\n"
-	      "  --token URI       the token, as an RFC 7512 pkcs11: URI (see 'kinko token list');\n"
-	      "                    needed only when several tokens are present\n"
-	      "  --pin-file F      read the token PIN from the first line of file F\n"
-	      "  --pin-fd N        read the token PIN from the first line of file descriptor N\n"
-	      "  --secrets-file F  key=value lines for automation: token_pin, new_pin, puk, new_puk,\n"
-	      "                    contract_id, contract_pin, contract_confirmation_pin,\n"
-	      "                    user_pin, user_confirmation_pin, card_digits, card_file\n"
-	      "  --json            one JSON object on stdout instead of text\n"
-	      "  --verbose         add the PKCS#11 (CKR_...) or HTTP detail to messages\n"
-	      "  --no-pin-change   do not ask for a new PIN when the token wants it changed\n"
-	      "  --help, -h        this help;  --version  the version\n"
-	      "\n"
-	      "Secrets (PINs, PUK, bank PINs) are never taken from the command line or the\n"
-	      "environment: without --pin-file, --pin-fd or --secrets-file kinko asks for them on\n"
-	      "the terminal without echo.\n"
-	      "\n"
-	      "Exit status:\n"
-	      "  0  success\n"
-	      "  1  general failure\n"
-	      "  2  usage error (unknown option, several tokens without --token, no way to ask a PIN)\n"
-	      "  3  token problem: absent or removed, PIN wrong or locked, token full\n"
-	      "  4  the bank refused (wrong bank PIN, not allowed: HTTP 401/403), or its answer was\n"
-	      "     too long\n"
-	      "  5  the bank could not be reached (network, TLS)\n"
-	      "  6  verification failed: the certificate does not match the key, the CA or the CN\n"
-	      "  128+N  stopped by signal N (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP); an enrollment or\n"
-	      "     renewal stopped before the bank issued the certificate removes its new key\n"
-	      "\n"
-	      "See kinko(1).\n", f);
+		fprintf(f, "  %-8s %s\n", main_cmds[i].name, _(main_cmds[i].summary));
+	/* TRANSLATORS: keep the option names and the column of the option words; translate the
+	 * descriptions. %s is the default module's path. */
+	fprintf(f, _("  help SUBCOMMAND   the subcommand's complete help (also: kinko SUBCOMMAND --help)\n"
+	             "\n"
+	             "Global options (anywhere on the line):\n"
+	             "  --module PATH     PKCS#11 module (env KINKO_MODULE; default %s)\n"
+	             "  --token URI       the token, as an RFC 7512 pkcs11: URI (see 'kinko token list');\n"
+	             "                    needed only when several tokens are present\n"
+	             "  --pin-file F      read the token PIN from the first line of file F\n"
+	             "  --pin-fd N        read the token PIN from the first line of file descriptor N\n"
+	             "  --secrets-file F  key=value lines for automation: token_pin, new_pin, puk, new_puk,\n"
+	             "                    contract_id, contract_pin, contract_confirmation_pin,\n"
+	             "                    user_pin, user_confirmation_pin, card_digits, card_file\n"
+	             "  --json            one JSON object on stdout instead of text\n"
+	             "  --verbose         add the PKCS#11 (CKR_...) or HTTP detail to messages\n"
+	             "  --no-pin-change   do not ask for a new PIN when the token wants it changed\n"
+	             "  --help, -h        this help;  --version  the version\n"
+	             "\n"), KINKO_DEFAULT_MODULE);
+	fputs(_("Secrets (PINs, PUK, bank PINs) are never taken from the command line or the\n"
+	        "environment: without --pin-file, --pin-fd or --secrets-file kinko asks for them on\n"
+	        "the terminal without echo.\n"
+	        "\n"), f);
+	fputs(_("Exit status:\n"
+	        "  0  success\n"
+	        "  1  general failure\n"
+	        "  2  usage error (unknown option, several tokens without --token, no way to ask a PIN)\n"
+	        "  3  token problem: absent or removed, PIN wrong or locked, token full\n"
+	        "  4  the bank refused (wrong bank PIN, not allowed: HTTP 401/403), or its answer was\n"
+	        "     too long\n"
+	        "  5  the bank could not be reached (network, TLS)\n"
+	        "  6  verification failed: the certificate does not match the key, the CA or the CN\n"
+	        "  128+N  stopped by signal N (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP); an enrollment or\n"
+	        "     renewal stopped before the bank issued the certificate removes its new key\n"
+	        "\n"
+	        "See kinko(1).\n"), f);
 }
 
 static const main_cmd *main_find(const char *name)
@@ -107,7 +112,7 @@ static int main_value(const char *opt, char **argv, int argc, int *i, const char
 	if (argv[*i][n] != '\0')
 		return 0;
 	if (*i + 1 >= argc) {
-		kinko_err(NULL, NULL, "%s needs a value", opt);
+		kinko_errc(NULL, "usage", NULL, _("%s needs a value"), opt);
 		return -1;
 	}
 	*val = argv[++*i];
@@ -157,12 +162,12 @@ static bool main_secret_option(const kinko_ctx *ctx, char **argv, int argc, int 
 		if (strcmp(arg, "--puk") == 0 && (i + 1 >= argc || argv[i + 1][0] == '-' ||
 		                                  main_find(argv[i + 1]) || strcmp(argv[i + 1], "change") == 0))
 			return false;
-		kinko_err(ctx, NULL, "%s: PINs and passwords are never taken on the command line (the "
-		          "process list and the shell history would show them). kinko asks for them on the "
-		          "terminal without echo; for scripts, give the token PIN with --pin-file F or "
-		          "--pin-fd N, or any secret with --secrets-file F (lines key=value: token_pin=, "
-		          "puk=, new_pin=, contract_pin=, ...; the file readable by you only). "
-		          "See 'kinko --help'", opts[k]);
+		kinko_errc(ctx, "secret_on_command_line", NULL, _("%s: PINs and passwords are never "
+		           "taken on the command line (the process list and the shell history would show "
+		           "them). kinko asks for them on the terminal without echo; for scripts, give the "
+		           "token PIN with --pin-file F or --pin-fd N, or any secret with --secrets-file F "
+		           "(lines key=value: token_pin=, puk=, new_pin=, contract_pin=, ...; the file "
+		           "readable by you only). See 'kinko --help'"), opts[k]);
 		return true;
 	}
 	return false;
@@ -193,7 +198,7 @@ static int main_globals(kinko_ctx *ctx, int argc, char **argv, char **rest, int 
 			ctx->pin_file = v;
 		} else if ((r = main_value("--pin-fd", argv, argc, &i, &fd)) != 0) {
 			if (r > 0 && !main_fd(fd, &ctx->pin_fd)) {
-				kinko_err(ctx, NULL, "--pin-fd needs a file descriptor number");
+				kinko_errc(ctx, "usage", NULL, _("--pin-fd needs a file descriptor number"));
 				return KINKO_EXIT_USAGE;
 			}
 		} else if ((r = main_value("--secrets-file", argv, argc, &i, &v)) != 0) {
@@ -220,7 +225,7 @@ static int main_help(kinko_ctx *ctx, int n, char **rest)
 	}
 	c = main_find(rest[1]);
 	if (!c) {
-		kinko_err(ctx, NULL, "no subcommand '%s'; see 'kinko --help'", rest[1]);
+		kinko_errc(ctx, "usage", NULL, _("no subcommand '%s'; see 'kinko --help'"), rest[1]);
 		return KINKO_EXIT_USAGE;
 	}
 	args[0] = rest[1];
@@ -246,13 +251,13 @@ static int main_run(kinko_ctx *ctx, int n, char **rest)
 	const main_cmd *c;
 
 	if (ctx->pin_file && ctx->pin_fd >= 0) {
-		kinko_err(ctx, NULL, "--pin-file and --pin-fd: give one of them");
+		kinko_errc(ctx, "usage", NULL, _("--pin-file and --pin-fd: give one of them"));
 		return KINKO_EXIT_USAGE;
 	}
 	if (n == 0 || strcmp(rest[0], "--help") == 0 || strcmp(rest[0], "-h") == 0) {
 		main_usage(n == 0 ? stderr : stdout);
 		if (n == 0)
-			kinko_err(ctx, NULL, "no subcommand given; see 'kinko --help'");
+			kinko_errc(ctx, "usage", NULL, _("no subcommand given; see 'kinko --help'"));
 		return n == 0 ? KINKO_EXIT_USAGE : KINKO_EXIT_OK;
 	}
 	if (strcmp(rest[0], "--version") == 0) {
@@ -263,8 +268,10 @@ static int main_run(kinko_ctx *ctx, int n, char **rest)
 		return main_help(ctx, n, rest);
 	if ((c = main_find(rest[0])) != NULL)
 		return c->fn(ctx, n, rest);
-	kinko_err(ctx, NULL, "%s '%s'; see 'kinko --help'",
-	          rest[0][0] == '-' ? "unknown option" : "no subcommand", rest[0]);
+	if (rest[0][0] == '-')
+		kinko_errc(ctx, "usage", NULL, _("unknown option '%s'; see 'kinko --help'"), rest[0]);
+	else
+		kinko_errc(ctx, "usage", NULL, _("no subcommand '%s'; see 'kinko --help'"), rest[0]);
 	return KINKO_EXIT_USAGE;
 }
 
@@ -275,8 +282,8 @@ static int kinko_core_dumps_disable(void)
 	const struct rlimit none = {0, 0};
 
 	if (setrlimit(RLIMIT_CORE, &none) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
-		fprintf(stderr, "kinko: cannot disable core dumps (%s); stopping before any secret is "
-		        "read\n", strerror(errno));
+		fprintf(stderr, _("kinko: cannot disable core dumps (%s); stopping before any secret "
+		                  "is read\n"), strerror(errno));
 		return -1;
 	}
 	return 0;

@@ -9,6 +9,7 @@
 #include <p11-kit/p11-kit.h>
 #include <p11-kit/uri.h>
 
+#include "i18n.h"
 #include "kinko_p11.h"
 #include "kinko_p11_where.h"
 /* kinko's vendor attributes; by path, for the CLI is built apart from the module. */
@@ -74,12 +75,14 @@ int kinko_p11_load(kinko_ctx *ctx)
 		return KINKO_EXIT_OK;
 	m = p11_kit_module_load(ctx->module, 0);
 	if (!m) {
-		kinko_err(ctx, p11_kit_message(), "cannot load the PKCS#11 module %s", ctx->module);
+		kinko_errc(ctx, "module_unloadable", p11_kit_message(),
+		           _("cannot load the PKCS#11 module %s"), ctx->module);
 		return KINKO_EXIT_TOKEN;
 	}
 	rv = p11_kit_module_initialize(m);
 	if (rv != CKR_OK) {
-		kinko_err(ctx, kinko_ckr_name(rv), "the PKCS#11 module %s does not start", ctx->module);
+		kinko_errc(ctx, "module_failed", kinko_ckr_name(rv), _("the PKCS#11 module %s does not start"),
+		           ctx->module);
 		p11_kit_module_release(m);
 		return KINKO_EXIT_TOKEN;
 	}
@@ -158,7 +161,7 @@ int kinko_p11_tokens(kinko_ctx *ctx, CK_SLOT_ID **slots, size_t *n)
 		if (!uri)
 			return KINKO_EXIT_FAIL;
 		if (p11_kit_uri_parse(ctx->token_uri, P11_KIT_URI_FOR_ANY, uri) != P11_KIT_URI_OK) {
-			kinko_err(ctx, NULL, "--token: not a pkcs11: URI: %s", ctx->token_uri);
+			kinko_errc(ctx, "usage", NULL, _("--token: not a pkcs11: URI: %s"), ctx->token_uri);
 			p11_kit_uri_free(uri);
 			return KINKO_EXIT_USAGE;
 		}
@@ -171,7 +174,7 @@ int kinko_p11_tokens(kinko_ctx *ctx, CK_SLOT_ID **slots, size_t *n)
 	if (rv != CKR_OK) {
 		free(all);
 		p11_kit_uri_free(uri);
-		return kinko_p11_fail(ctx, rv, "cannot list the tokens");
+		return kinko_p11_fail(ctx, rv, _("cannot list the tokens"));
 	}
 	for (i = 0; i < count; i++)
 		if (p11_slot_matches(ctx, uri, all[i]))
@@ -189,13 +192,15 @@ static void p11_list_choices(kinko_ctx *ctx, const CK_SLOT_ID *slots, size_t n)
 	char label[40], uri[512];
 	size_t i;
 
-	kinko_err(ctx, NULL, "%zu tokens are present: choose one with --token URI", n);
+	kinko_errc(ctx, "token_ambiguous", NULL,
+	           P_("%zu token is present: choose one with --token URI",
+	              "%zu tokens are present: choose one with --token URI", n), n);
 	for (i = 0; i < n; i++) {
 		if (ctx->p11->C_GetTokenInfo(slots[i], &ti) != CKR_OK)
 			continue;
 		kinko_p11_text(ti.label, sizeof(ti.label), label, sizeof(label));
 		if (!kinko_p11_token_uri(&ti, uri, sizeof(uri)))
-			strcpy(uri, "(no URI)");
+			snprintf(uri, sizeof(uri), "%s", _("(no URI)"));
 		fprintf(stderr, "  %s\t%s\n", label, uri);
 	}
 }
@@ -208,7 +213,7 @@ static void p11_none_found(kinko_ctx *ctx)
 	size_t len;
 
 	if (kinko_p11_where(ctx, &w) != KINKO_EXIT_OK) {
-		kinko_err(ctx, NULL, "no token found: plug in your token");
+		kinko_errc(ctx, "token_absent", NULL, _("no token found: plug in your token"));
 		return;
 	}
 	kinko_where_text(&w, text, sizeof(text));
@@ -216,7 +221,8 @@ static void p11_none_found(kinko_ctx *ctx)
 	if (len > 0 && text[len - 1] == '\n')
 		text[len - 1] = '\0';   /* kinko_err ends the line */
 	kinko_err_field_str(ctx, "module", ctx->module);
-	kinko_err(ctx, NULL, "no token found\n%s", text);
+	/* TRANSLATORS: followed by several lines: where kinko looked, what to check. */
+	kinko_errc(ctx, "token_absent", NULL, _("no token found\n%s"), text);
 	kinko_where_free(&w);
 }
 
@@ -236,7 +242,8 @@ int kinko_p11_open(kinko_ctx *ctx)
 		return r;
 	if (n == 0) {
 		if (ctx->token_uri)
-			kinko_err(ctx, NULL, "no token matches %s: see 'kinko token list'", ctx->token_uri);
+			kinko_errc(ctx, "token_absent", NULL, _("no token matches %s: see 'kinko token list'"),
+			           ctx->token_uri);
 		else
 			p11_none_found(ctx);
 		free(slots);
@@ -253,61 +260,75 @@ int kinko_p11_open(kinko_ctx *ctx)
 	                             &ctx->session);
 	if (rv != CKR_OK) {
 		ctx->session = 0;
-		return kinko_p11_fail(ctx, rv, "cannot open a session with the token");
+		return kinko_p11_fail(ctx, rv, _("cannot open a session with the token"));
 	}
 	return KINKO_EXIT_OK;
 }
 
 const char *kinko_p11_pin_state(CK_FLAGS flags)
 {
+	/* English: JSON's value; the text listing shows _(state). */
 	if (flags & CKF_USER_PIN_LOCKED)
-		return "locked";
+		return N_("locked");
 	if (flags & CKF_USER_PIN_FINAL_TRY)
-		return "1 try left";
+		return N_("1 try left");
 	if (flags & CKF_USER_PIN_COUNT_LOW)
-		return "wrong PIN entered before (fewer tries left)";
+		return N_("wrong PIN entered before (fewer tries left)");
 	if (flags & CKF_USER_PIN_TO_BE_CHANGED)
-		return "must be changed";
-	return "ok";
+		return N_("must be changed");
+	return N_("ok");
 }
 
 int kinko_p11_fail(const kinko_ctx *ctx, CK_RV rv, const char *what)
 {
-	const char *why;
+	const char *why, *code;
+	int exit_code = KINKO_EXIT_TOKEN;
 
 	switch (rv) {
 	case CKR_TOKEN_NOT_PRESENT:
 	case CKR_DEVICE_REMOVED:
 	case CKR_SESSION_HANDLE_INVALID:
 	case CKR_SESSION_CLOSED:
-		why = "the token was removed";
+		code = "token_removed";
+		why = _("the token was removed");
 		break;
 	case CKR_DEVICE_MEMORY:
-		why = "the token is full: no free key slot";
+		code = "token_full";
+		why = _("the token is full: no free key slot");
 		break;
 	case CKR_PIN_LOCKED:
-		why = "the token PIN is locked: unblock it with 'kinko pin unblock' (needs the PUK)";
+		code = "pin_locked";
+		why = _("the token PIN is locked: unblock it with 'kinko pin unblock' (needs the PUK)");
 		break;
 	case CKR_USER_NOT_LOGGED_IN:
-		why = "the token is not unlocked (PIN changed elsewhere?)";
+		code = "token_not_unlocked";
+		why = _("the token is not unlocked (PIN changed elsewhere?)");
 		break;
 	case CKR_TOKEN_WRITE_PROTECTED:
-		why = "the token is write-protected";
+		code = "token_write_protected";
+		why = _("the token is write-protected");
 		break;
 	case CKR_DEVICE_ERROR:
 	case CKR_FUNCTION_FAILED:
-		why = "the token reported an error";
+		code = "token_error";
+		why = _("the token reported an error");
 		break;
 	case CKR_HOST_MEMORY:
-		why = "out of memory";
-		kinko_err(ctx, kinko_ckr_name(rv), "%s: %s", what, why);
-		return KINKO_EXIT_FAIL;
+		code = "out_of_memory";
+		why = _("out of memory");
+		exit_code = KINKO_EXIT_FAIL;
+		break;
 	default:
-		why = "the token refused";
+		code = "token_refused";
+		why = _("the token refused");
 		break;
 	}
-	kinko_err(ctx, kinko_ckr_name(rv), "%s: %s", what, why);
-	return KINKO_EXIT_TOKEN;
+	/* what comes translated (_()) or marked (N_()) from the caller: a translated text is no
+	 * msgid, and dgettext gives it back unchanged. */
+	/* TRANSLATORS: "<what failed>: <why>", two whole sentences, e.g. "cannot remove the key
+	 * from the token: the token was removed". */
+	kinko_errc(ctx, code, kinko_ckr_name(rv), _("%s: %s"), _(what), why);
+	return exit_code;
 }
 
 /* The exact tries left of the PIN (or PUK) from kinko's PIN counters object
@@ -335,44 +356,67 @@ static long p11_tries_left(kinko_ctx *ctx, bool so)
 
 int kinko_p11_pin_refused(kinko_ctx *ctx, CK_RV rv, bool so)
 {
-	const char *name = so ? "PUK" : "token PIN";
 	CK_FLAGS locked = so ? CKF_SO_PIN_LOCKED : CKF_USER_PIN_LOCKED;
 	CK_FLAGS final = so ? CKF_SO_PIN_FINAL_TRY : CKF_USER_PIN_FINAL_TRY;
 	CK_FLAGS low = so ? CKF_SO_PIN_COUNT_LOW : CKF_USER_PIN_COUNT_LOW;
+	const char *ckr = kinko_ckr_name(rv);
+	const char *wrong = so ? "puk_incorrect" : "pin_incorrect";
 	CK_TOKEN_INFO ti;
 	CK_FLAGS f = 0;
 	long left = rv == CKR_PIN_INCORRECT ? p11_tries_left(ctx, so) : -1;
 
 	kinko_err_field_str(ctx, "secret", so ? "puk" : "token_pin");
 	/* The token's flags after the failure tell what is left; PKCS#11 has no exact count,
-	 * kinko's module has (above). */
+	 * kinko's module has (above). Each case of the PIN and of the PUK is its own sentence:
+	 * Japanese puts the verb last. */
 	if (ctx->p11->C_GetTokenInfo(ctx->slot, &ti) == CKR_OK)
 		f = ti.flags;
+	else
+		memset(&ti, 0, sizeof(ti));
 	if (rv == CKR_PIN_LEN_RANGE) {
-		kinko_err(ctx, kinko_ckr_name(rv), "the %s must have %lu to %lu characters", name,
-		          (unsigned long)ti.ulMinPinLen, (unsigned long)ti.ulMaxPinLen);
+		if (so)
+			kinko_errc(ctx, "pin_length", ckr, _("the PUK must have %lu to %lu characters"),
+			           (unsigned long)ti.ulMinPinLen, (unsigned long)ti.ulMaxPinLen);
+		else
+			kinko_errc(ctx, "pin_length", ckr, _("the token PIN must have %lu to %lu characters"),
+			           (unsigned long)ti.ulMinPinLen, (unsigned long)ti.ulMaxPinLen);
 		return KINKO_EXIT_TOKEN;
 	}
 	if (rv == CKR_PIN_LOCKED || (f & locked)) {
 		if (so)
-			kinko_err(ctx, kinko_ckr_name(rv), "the PUK is locked: the token cannot be "
-			          "unblocked any more; ask the bank for a new token");
+			kinko_errc(ctx, "puk_locked", ckr, _("the PUK is locked: the token cannot be "
+			           "unblocked any more; ask the bank for a new token"));
 		else
-			kinko_err(ctx, kinko_ckr_name(rv), "the token PIN is locked: unblock it with "
-			          "'kinko pin unblock' (needs the PUK)");
+			kinko_errc(ctx, "pin_locked", ckr, _("the token PIN is locked: unblock it with "
+			           "'kinko pin unblock' (needs the PUK)"));
 	} else if (left > 0) {
 		kinko_err_field_int(ctx, "tries_left", left);
-		kinko_err(ctx, kinko_ckr_name(rv), "wrong %s; %ld %s left before it locks", name, left,
-		          left == 1 ? "try" : "tries");
+		if (so)
+			kinko_errc(ctx, wrong, ckr, P_("wrong PUK; %ld try left before it locks",
+			                               "wrong PUK; %ld tries left before it locks", left),
+			           left);
+		else
+			kinko_errc(ctx, wrong, ckr, P_("wrong token PIN; %ld try left before it locks",
+			                               "wrong token PIN; %ld tries left before it locks",
+			                               left), left);
 	} else if (f & final) {
 		kinko_err_field_int(ctx, "tries_left", 1);
-		kinko_err(ctx, kinko_ckr_name(rv), "wrong %s; 1 try left before it locks", name);
+		if (so)
+			kinko_errc(ctx, wrong, ckr, _("wrong PUK; 1 try left before it locks"));
+		else
+			kinko_errc(ctx, wrong, ckr, _("wrong token PIN; 1 try left before it locks"));
 	} else if (f & low) {
-		kinko_err(ctx, kinko_ckr_name(rv),
-		          "wrong %s: more than 1 try left (the token does not say how many)", name);
+		if (so)
+			kinko_errc(ctx, wrong, ckr, _("wrong PUK: more than 1 try left (the token does "
+			           "not say how many)"));
+		else
+			kinko_errc(ctx, wrong, ckr, _("wrong token PIN: more than 1 try left (the token "
+			           "does not say how many)"));
+	} else if (so) {
+		kinko_errc(ctx, wrong, ckr, _("wrong PUK (this token does not report the tries left)"));
 	} else {
-		kinko_err(ctx, kinko_ckr_name(rv),
-		          "wrong %s (this token does not report the tries left)", name);
+		kinko_errc(ctx, wrong, ckr,
+		           _("wrong token PIN (this token does not report the tries left)"));
 	}
 	return KINKO_EXIT_TOKEN;
 }
@@ -388,9 +432,12 @@ void kinko_p11_note_stale_pin_file(const kinko_ctx *ctx)
 
 	if (!f)
 		return;
-	fprintf(stderr, "kinko: note: %s still holds the old PIN%s: put the new PIN there, or the "
-	        "next run is refused (and costs a PIN try)\n", f,
-	        f == ctx->secrets_file ? " (token_pin=)" : "");
+	if (f == ctx->secrets_file)
+		fprintf(stderr, _("kinko: note: %s still holds the old PIN (token_pin=): put the new "
+		                  "PIN there, or the next run is refused (and costs a PIN try)\n"), f);
+	else
+		fprintf(stderr, _("kinko: note: %s still holds the old PIN: put the new PIN there, or "
+		                  "the next run is refused (and costs a PIN try)\n"), f);
 }
 
 /* The token asks for a new PIN before first use (a factory PIN): ask and set it. */
@@ -400,10 +447,10 @@ static int p11_forced_change(kinko_ctx *ctx)
 	CK_RV rv;
 	int r;
 
-	fprintf(stderr, "kinko: the token PIN must be changed before first use\n");
-	r = kinko_secret_read_new(ctx, "new_pin", "new token PIN", fresh, sizeof(fresh));
+	fputs(_("kinko: the token PIN must be changed before first use\n"), stderr);
+	r = kinko_secret_read_new(ctx, "new_pin", _("new token PIN"), fresh, sizeof(fresh));
 	if (r != KINKO_EXIT_OK) {
-		fprintf(stderr, "kinko: (to keep the PIN for now, use --no-pin-change)\n");
+		fputs(_("kinko: (to keep the PIN for now, use --no-pin-change)\n"), stderr);
 		return r;
 	}
 	rv = ctx->p11->C_SetPIN(ctx->session, (CK_UTF8CHAR *)ctx->token_pin, strlen(ctx->token_pin),
@@ -411,14 +458,14 @@ static int p11_forced_change(kinko_ctx *ctx)
 	if (rv != CKR_OK) {
 		OPENSSL_cleanse(fresh, sizeof(fresh));
 		if (rv == CKR_PIN_LEN_RANGE || rv == CKR_PIN_INVALID)
-			return kinko_p11_fail(ctx, rv, "the new token PIN is not acceptable (length or "
-			                      "characters)");
-		return kinko_p11_fail(ctx, rv, "cannot change the token PIN");
+			return kinko_p11_fail(ctx, rv, _("the new token PIN is not acceptable (length "
+			                      "or characters)"));
+		return kinko_p11_fail(ctx, rv, _("cannot change the token PIN"));
 	}
 	OPENSSL_cleanse(ctx->token_pin, sizeof(ctx->token_pin));
 	strcpy(ctx->token_pin, fresh);
 	OPENSSL_cleanse(fresh, sizeof(fresh));
-	fprintf(stderr, "kinko: token PIN changed\n");
+	fputs(_("kinko: token PIN changed\n"), stderr);
 	kinko_p11_note_stale_pin_file(ctx);
 	return KINKO_EXIT_OK;
 }
@@ -436,10 +483,11 @@ int kinko_p11_login(kinko_ctx *ctx)
 		return r;
 	rv = ctx->p11->C_GetTokenInfo(ctx->slot, &ti);
 	if (rv != CKR_OK)
-		return kinko_p11_fail(ctx, rv, "cannot read the token");
+		return kinko_p11_fail(ctx, rv, _("cannot read the token"));
 	if (ti.flags & CKF_USER_PIN_LOCKED)
 		return kinko_p11_pin_refused(ctx, CKR_PIN_LOCKED, false);
-	r = kinko_secret_read(ctx, "token_pin", "token PIN", ctx->token_pin, sizeof(ctx->token_pin));
+	r = kinko_secret_read(ctx, "token_pin", _("token PIN"), ctx->token_pin,
+	                      sizeof(ctx->token_pin));
 	if (r != KINKO_EXIT_OK)
 		return r;
 	rv = ctx->p11->C_Login(ctx->session, CKU_USER, (CK_UTF8CHAR *)ctx->token_pin,
@@ -448,14 +496,14 @@ int kinko_p11_login(kinko_ctx *ctx)
 		OPENSSL_cleanse(ctx->token_pin, sizeof(ctx->token_pin));
 		if (p11_is_pin_refusal(rv))
 			return kinko_p11_pin_refused(ctx, rv, false);
-		return kinko_p11_fail(ctx, rv, "cannot unlock the token");
+		return kinko_p11_fail(ctx, rv, _("cannot unlock the token"));
 	}
 	ctx->logged_in = true;
 	rv = ctx->p11->C_GetTokenInfo(ctx->slot, &ti);
 	if (rv != CKR_OK || !(ti.flags & CKF_USER_PIN_TO_BE_CHANGED))
 		return KINKO_EXIT_OK;
 	if (ctx->no_pin_change) {
-		fprintf(stderr, "kinko: the token PIN must be changed; kept for now (--no-pin-change)\n");
+		fputs(_("kinko: the token PIN must be changed; kept for now (--no-pin-change)\n"), stderr);
 		return KINKO_EXIT_OK;
 	}
 	return p11_forced_change(ctx);

@@ -11,6 +11,7 @@
 #include <openssl/rand.h>
 #include <p11-kit/uri.h>
 
+#include "i18n.h"
 #include "kinko_p11.h"
 
 #define KEYS_MAX 256   /* objects of one class considered on a token */
@@ -297,7 +298,7 @@ int kinko_p11_generate(kinko_ctx *ctx, kinko_key_type type, const char *label, k
 	/* kinko's module picks the PIV slot itself when no CKA_ID is given; others need an id. */
 	if (!ctx->kinko_module) {
 		if (RAND_bytes(id, sizeof(id)) != 1) {
-			kinko_err(ctx, NULL, "no random numbers for the key's id");
+			kinko_errc(ctx, "random_failed", NULL, _("no random numbers for the key's id"));
 			return KINKO_EXIT_FAIL;
 		}
 		pub[n_pub++] = (CK_ATTRIBUTE){CKA_ID, id, sizeof(id)};
@@ -307,14 +308,14 @@ int kinko_p11_generate(kinko_ctx *ctx, kinko_key_type type, const char *label, k
 	                                 &out->priv);
 	if (rv != CKR_OK) {
 		out->pub = out->priv = 0;
-		return kinko_p11_fail(ctx, rv, "the token could not generate the key");
+		return kinko_p11_fail(ctx, rv, _("the token could not generate the key"));
 	}
 	out->type = type;
 	snprintf(out->label, sizeof(out->label), "%s", label);
 	got = keys_attr(ctx, out->priv, CKA_ID, &len);
 	if (!got || len == 0 || len > sizeof(out->id)) {
 		free(got);
-		kinko_err(ctx, NULL, "the new key has no usable CKA_ID");
+		kinko_errc(ctx, "key_id_unusable", NULL, _("the new key has no usable CKA_ID"));
 		kinko_p11_destroy(ctx, out);
 		memset(out, 0, sizeof(*out));
 		return KINKO_EXIT_TOKEN;
@@ -348,7 +349,7 @@ int kinko_p11_destroy(kinko_ctx *ctx, const kinko_keyobj *k)
 	if (rv == CKR_OK)
 		rv = keys_destroy_one(ctx, k->pub);
 	if (rv != CKR_OK)
-		return kinko_p11_fail(ctx, rv, "cannot remove the key from the token");
+		return kinko_p11_fail(ctx, rv, _("cannot remove the key from the token"));
 	return KINKO_EXIT_OK;
 }
 
@@ -360,7 +361,7 @@ int kinko_p11_delete_cert(kinko_ctx *ctx, const kinko_keyobj *k)
 		return KINKO_EXIT_OK;
 	rv = ctx->p11->C_DestroyObject(ctx->session, k->cert);
 	if (rv != CKR_OK && rv != CKR_OBJECT_HANDLE_INVALID)
-		return kinko_p11_fail(ctx, rv, "cannot remove the certificate from the token");
+		return kinko_p11_fail(ctx, rv, _("cannot remove the certificate from the token"));
 	return KINKO_EXIT_OK;
 }
 
@@ -430,7 +431,8 @@ EVP_PKEY *kinko_p11_public_key(kinko_ctx *ctx, const kinko_keyobj *k)
 	if (h)
 		pk = k->type == KINKO_KEY_RSA2048 ? keys_rsa_pub(ctx, h) : keys_ec_pub(ctx, h);
 	if (!pk)
-		kinko_err(ctx, NULL, "cannot read the public key of the token key %s", k->label);
+		kinko_errc(ctx, "public_key_unreadable", NULL,
+		           _("cannot read the public key of the token key %s"), k->label);
 	return pk;
 }
 
@@ -497,7 +499,7 @@ int kinko_p11_sign(kinko_ctx *ctx, const kinko_keyobj *k, const unsigned char *d
 		rv = ctx->p11->C_Sign(ctx->session, rsa ? (CK_BYTE *)data : digest,
 		                      rsa ? len : dlen, out, &olen);
 	if (rv != CKR_OK)
-		return kinko_p11_fail(ctx, rv, "the token could not sign");
+		return kinko_p11_fail(ctx, rv, _("the token could not sign"));
 	if (rsa) {
 		*sig = OPENSSL_malloc(olen);
 		if (!*sig)
@@ -507,7 +509,7 @@ int kinko_p11_sign(kinko_ctx *ctx, const kinko_keyobj *k, const unsigned char *d
 		return KINKO_EXIT_OK;
 	}
 	if (olen != 64 || keys_ecdsa_der(out, olen, sig, sig_len) != 0) {
-		kinko_err(ctx, NULL, "the token's ECDSA signature is malformed");
+		kinko_errc(ctx, "signature_malformed", NULL, _("the token's ECDSA signature is malformed"));
 		return KINKO_EXIT_TOKEN;
 	}
 	return KINKO_EXIT_OK;
@@ -528,7 +530,7 @@ int kinko_p11_write_cert(kinko_ctx *ctx, const kinko_keyobj *k, X509 *cert, cons
 	int r = KINKO_EXIT_OK;
 
 	if (dl <= 0 || sl <= 0 || il <= 0 || nl <= 0) {
-		kinko_err(ctx, NULL, "cannot encode the certificate");
+		kinko_errc(ctx, "certificate_unencodable", NULL, _("cannot encode the certificate"));
 		r = KINKO_EXIT_FAIL;
 	} else {
 		CK_ATTRIBUTE t[] = {
@@ -548,7 +550,7 @@ int kinko_p11_write_cert(kinko_ctx *ctx, const kinko_keyobj *k, X509 *cert, cons
 		if (r == KINKO_EXIT_OK) {
 			rv = ctx->p11->C_CreateObject(ctx->session, t, sizeof(t) / sizeof(t[0]), &h);
 			if (rv != CKR_OK)
-				r = kinko_p11_fail(ctx, rv, "cannot write the certificate to the token");
+				r = kinko_p11_fail(ctx, rv, _("cannot write the certificate to the token"));
 		}
 	}
 	OPENSSL_free(der);

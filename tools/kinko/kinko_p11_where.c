@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "kinko_p11_where.h"
 
 #ifndef KINKO_SYSCONFDIR
@@ -52,18 +53,18 @@ static bool where_usb_on(void)
 	return on;
 }
 
-/* What the slot holds, in words. */
+/* What the slot holds, in English words (JSON's value); the text shows _(state). */
 static const char *where_slot_state(kinko_ctx *ctx, CK_SLOT_ID id, const CK_SLOT_INFO *si)
 {
 	CK_TOKEN_INFO ti;
 
 	if (!(si->flags & CKF_TOKEN_PRESENT))
-		return "no token";
+		return N_("no token");
 	if (ctx->p11->C_GetTokenInfo(id, &ti) != CKR_OK)
-		return "a token that does not answer";
+		return N_("a token that does not answer");
 	if (!(ti.flags & CKF_TOKEN_INITIALIZED))
-		return "a token that is not initialised";
-	return ctx->token_uri ? "a token that does not match --token" : "a token";
+		return N_("a token that is not initialised");
+	return ctx->token_uri ? N_("a token that does not match --token") : N_("a token");
 }
 
 int kinko_p11_where(kinko_ctx *ctx, kinko_where *w)
@@ -85,7 +86,7 @@ int kinko_p11_where(kinko_ctx *ctx, kinko_where *w)
 	}
 	if (rv != CKR_OK) {
 		free(ids);
-		return kinko_p11_fail(ctx, rv, "cannot list the module's slots");
+		return kinko_p11_fail(ctx, rv, _("cannot list the module's slots"));
 	}
 	if (n > 0) {
 		w->slots = calloc(n, sizeof(*w->slots));
@@ -148,42 +149,46 @@ void kinko_where_text(const kinko_where *w, char *buf, size_t cap)
 	if (cap == 0)
 		return;
 	buf[0] = '\0';
-	where_add(buf, cap, "kinko looked through the PKCS#11 module %s:\n", w->module);
+	where_add(buf, cap, _("kinko looked through the PKCS#11 module %s:\n"), w->module);
 	for (i = 0; i < w->n; i++) {
 		const kinko_where_slot *s = &w->slots[i];
 
 		if (s->kind == KINKO_WHERE_EMU)
-			where_add(buf, cap, "  emulator socket %s: %s\n", s->where, s->state);
+			where_add(buf, cap, _("  emulator socket %s: %s\n"), s->where, _(s->state));
 		else if (s->kind == KINKO_WHERE_USB)
-			where_add(buf, cap, "  USB port %s: %s\n", s->where, s->state);
+			where_add(buf, cap, _("  USB port %s: %s\n"), s->where, _(s->state));
 		else
-			where_add(buf, cap, "  slot \"%s\": %s\n", s->where, s->state);
+			where_add(buf, cap, _("  slot \"%s\": %s\n"), s->where, _(s->state));
 	}
 	if (w->kinko_module) {
 		if (w->n_emu == 0)
-			where_add(buf, cap, "  no emulator socket configured (KINKO_EMU_SOCKETS, or "
-			          "emu_socket in %s)\n", w->conf);
+			where_add(buf, cap, _("  no emulator socket configured (KINKO_EMU_SOCKETS, or "
+			          "emu_socket in %s)\n"), w->conf);
 		else
-			where_add(buf, cap, "  (the emulator sockets come from %s)\n", w->sockets_from);
+			where_add(buf, cap, _("  (the emulator sockets come from %s)\n"), w->sockets_from);
 		if (w->usb_on)
-			where_add(buf, cap, "  USB tokens: on (usb = yes in %s), none plugged in\n", w->conf);
+			where_add(buf, cap, _("  USB tokens: on (usb = yes in %s), none plugged in\n"),
+			          w->conf);
 		else
-			where_add(buf, cap, "  USB tokens: off (%s does not say usb = yes)\n", w->conf);
-		where_add(buf, cap, "  PC/SC card readers: not supported yet\n");
+			where_add(buf, cap, _("  USB tokens: off (%s does not say usb = yes)\n"), w->conf);
+		where_add(buf, cap, "%s", _("  PC/SC card readers: not supported yet\n"));
 	} else if (w->n == 0) {
-		where_add(buf, cap, "  the module shows no slot at all\n");
+		where_add(buf, cap, "%s", _("  the module shows no slot at all\n"));
 	}
-	where_add(buf, cap, "Check that:\n");
-	where_add(buf, cap, "  - the token is plugged in%s\n",
-	          w->kinko_module ? ", or its emulator is running (kinko-token-emu --socket PATH)" : "");
+	where_add(buf, cap, "%s", _("Check that:\n"));
 	if (w->kinko_module)
-		where_add(buf, cap, "  - for a USB token: usb = yes in %s, the udev rule "
-		          "70-kinko-token.rules is installed and you may use the device (a console "
-		          "login, or the plugdev group)\n", w->conf);
+		where_add(buf, cap, "%s", _("  - the token is plugged in, or its emulator is running "
+		                            "(kinko-token-emu --socket PATH)\n"));
 	else
-		where_add(buf, cap, "  - you may use the device (udev rule, group membership) and the "
-		          "module's own setup is done (e.g. its token is initialised)\n");
-	where_add(buf, cap, "  - KINKO_MODULE or --module names the module of your token\n");
+		where_add(buf, cap, "%s", _("  - the token is plugged in\n"));
+	if (w->kinko_module)
+		where_add(buf, cap, _("  - for a USB token: usb = yes in %s, the udev rule "
+		          "70-kinko-token.rules is installed and you may use the device (a console "
+		          "login, or the plugdev group)\n"), w->conf);
+	else
+		where_add(buf, cap, "%s", _("  - you may use the device (udev rule, group membership) "
+		          "and the module's own setup is done (e.g. its token is initialised)\n"));
+	where_add(buf, cap, "%s", _("  - KINKO_MODULE or --module names the module of your token\n"));
 }
 
 json_t *kinko_where_json(const kinko_where *w)

@@ -13,6 +13,7 @@
 
 #include <openssl/crypto.h>
 
+#include "i18n.h"
 #include "kinko.h"
 
 #define PIN_FILE_MAX 8192   /* a secrets file larger than this is not one */
@@ -39,8 +40,9 @@ static void pin_check_mode(int fd, const char *path)
 			return;
 	if (i < 2)
 		warned[i] = path;
-	fprintf(stderr, "kinko: warning: %s can be read by other users (mode %03o): its secrets are "
-	        "not safe; run: chmod 600 %s\n", path, (unsigned)(st.st_mode & 0777), path);
+	fprintf(stderr, _("kinko: warning: %1$s can be read by other users (mode %2$03o): its "
+	                  "secrets are not safe; run: chmod 600 %1$s\n"),
+	        path, (unsigned)(st.st_mode & 0777));
 }
 
 const char *kinko_secret_file_of_token_pin(void)
@@ -103,7 +105,8 @@ static int pin_from_file(const kinko_ctx *ctx, const char *path, char *buf, size
 	bool ok;
 
 	if (fd < 0) {
-		kinko_err(ctx, NULL, "cannot read the PIN file %s: %s", path, strerror(errno));
+		kinko_errc(ctx, "pin_file_unreadable", NULL, _("cannot read the PIN file %s: %s"), path,
+		           strerror(errno));
 		return KINKO_EXIT_USAGE;
 	}
 	pin_check_mode(fd, path);
@@ -112,7 +115,8 @@ static int pin_from_file(const kinko_ctx *ctx, const char *path, char *buf, size
 	ok = n > 0 && pin_first_line(text, buf, cap);
 	OPENSSL_cleanse(text, sizeof(text));
 	if (!ok) {
-		kinko_err(ctx, NULL, "the PIN file %s holds no PIN on its first line", path);
+		kinko_errc(ctx, "pin_file_empty", NULL, _("the PIN file %s holds no PIN on its first line"),
+		           path);
 		return KINKO_EXIT_USAGE;
 	}
 	return KINKO_EXIT_OK;
@@ -145,13 +149,15 @@ static int pin_from_fd(const kinko_ctx *ctx, char *buf, size_t cap)
 {
 	if (!fd_pin_read) {
 		if (!pin_read_line(ctx->pin_fd, fd_pin, sizeof(fd_pin))) {
-			kinko_err(ctx, NULL, "no PIN could be read from file descriptor %d", ctx->pin_fd);
+			kinko_errc(ctx, "pin_fd_unreadable", NULL,
+			           _("no PIN could be read from file descriptor %d"), ctx->pin_fd);
 			return KINKO_EXIT_USAGE;
 		}
 		fd_pin_read = true;
 	}
 	if (strlen(fd_pin) >= cap) {
-		kinko_err(ctx, NULL, "the PIN from file descriptor %d is too long", ctx->pin_fd);
+		kinko_errc(ctx, "secret_too_long", NULL, _("the PIN from file descriptor %d is too long"),
+		           ctx->pin_fd);
 		return KINKO_EXIT_USAGE;
 	}
 	strcpy(buf, fd_pin);
@@ -169,8 +175,8 @@ static int pin_from_secrets(const kinko_ctx *ctx, const char *key, char *buf, si
 
 	fd = open(ctx->secrets_file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		kinko_err(ctx, NULL, "cannot read the secrets file %s: %s", ctx->secrets_file,
-		          strerror(errno));
+		kinko_errc(ctx, "secrets_file_unreadable", NULL, _("cannot read the secrets file %s: %s"),
+		           ctx->secrets_file, strerror(errno));
 		return -KINKO_EXIT_USAGE;
 	}
 	pin_check_mode(fd, ctx->secrets_file);
@@ -178,8 +184,8 @@ static int pin_from_secrets(const kinko_ctx *ctx, const char *key, char *buf, si
 	close(fd);
 	if (n < 0) {
 		OPENSSL_cleanse(text, sizeof(text));
-		kinko_err(ctx, NULL, "the secrets file %s cannot be read or is too large",
-		          ctx->secrets_file);
+		kinko_errc(ctx, "secrets_file_unreadable", NULL,
+		           _("the secrets file %s cannot be read or is too large"), ctx->secrets_file);
 		return -KINKO_EXIT_USAGE;
 	}
 	for (line = strtok_r(text, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
@@ -187,8 +193,9 @@ static int pin_from_secrets(const kinko_ctx *ctx, const char *key, char *buf, si
 			continue;
 		if (line[klen + 1] == '\0' || strlen(line + klen + 1) >= cap) {
 			found = -KINKO_EXIT_USAGE;
-			kinko_err(ctx, NULL, "%s in the secrets file %s is empty or too long", key,
-			          ctx->secrets_file);
+			kinko_errc(ctx, "secret_invalid", NULL,
+			           _("%s in the secrets file %s is empty or too long"), key,
+			           ctx->secrets_file);
 		} else {
 			strcpy(buf, line + klen + 1);
 			found = 1;
@@ -276,8 +283,13 @@ static int pin_prompt(const kinko_ctx *ctx, bool token_pin, const char *prompt, 
 	bool restore = false, ok;
 
 	if (fd < 0) {
-		kinko_err(ctx, NULL, "no terminal to ask for the %s: give it with --secrets-file%s",
-		          prompt, token_pin ? ", --pin-file or --pin-fd" : "");
+		/* prompt is the secret's translated name ("token PIN", "contract PIN (イ)"). */
+		if (token_pin)
+			kinko_errc(ctx, "no_terminal", NULL, _("no terminal to ask for the %s: give it "
+			           "with --secrets-file, --pin-file or --pin-fd"), prompt);
+		else
+			kinko_errc(ctx, "no_terminal", NULL, _("no terminal to ask for the %s: give it "
+			           "with --secrets-file"), prompt);
 		return KINKO_EXIT_USAGE;
 	}
 	prompt_signals_take(sigs, &outer);  /* before echo goes off: a signal finds the tty restored */
@@ -287,7 +299,8 @@ static int pin_prompt(const kinko_ctx *ctx, bool token_pin, const char *prompt, 
 		quiet.c_lflag |= ICANON;
 		restore = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
 	}
-	if (dprintf(fd, "%s: ", prompt) < 0)
+	/* TRANSLATORS: a no-echo prompt, %s the secret's name: "token PIN: ". */
+	if (dprintf(fd, _("%s: "), prompt) < 0)
 		n = -1;
 	else
 		n = prompt_read(fd, line, sizeof(line) - 1, &outer);
@@ -299,7 +312,7 @@ static int pin_prompt(const kinko_ctx *ctx, bool token_pin, const char *prompt, 
 	if (prompt_sig) {
 		OPENSSL_cleanse(line, sizeof(line));
 		prompt_signals_give_back(sigs, &outer);
-		kinko_err(ctx, NULL, "interrupted at the %s prompt", prompt);
+		kinko_errc(ctx, "interrupted", NULL, _("interrupted at the %s prompt"), prompt);
 		return KINKO_EXIT_FAIL;
 	}
 	prompt_signals_give_back(sigs, &outer);
@@ -308,7 +321,8 @@ static int pin_prompt(const kinko_ctx *ctx, bool token_pin, const char *prompt, 
 	ok = pin_first_line(line, buf, cap);
 	OPENSSL_cleanse(line, sizeof(line));
 	if (!ok) {
-		kinko_err(ctx, NULL, "no %s entered (or longer than %zu characters)", prompt, cap - 1);
+		kinko_errc(ctx, "secret_missing", NULL, _("no %s entered (or longer than %zu characters)"),
+		           prompt, cap - 1);
 		return KINKO_EXIT_USAGE;
 	}
 	return KINKO_EXIT_OK;
@@ -358,7 +372,8 @@ int kinko_secret_read_new(const kinko_ctx *ctx, const char *key, const char *pro
 		if (r < 0)
 			return -r;
 	}
-	snprintf(prompt2, sizeof(prompt2), "%s again", prompt);
+	/* TRANSLATORS: the prompt asking a new secret the second time: "new token PIN again". */
+	snprintf(prompt2, sizeof(prompt2), _("%s again"), prompt);
 	for (attempt = 0; attempt < 3; attempt++) {
 		r = pin_prompt(ctx, false, prompt, buf, cap);
 		if (r != KINKO_EXIT_OK)
@@ -374,8 +389,8 @@ int kinko_secret_read_new(const kinko_ctx *ctx, const char *key, const char *pro
 		}
 		OPENSSL_cleanse(again, sizeof(again));
 		OPENSSL_cleanse(buf, cap);
-		kinko_err(ctx, NULL, "the two entries differ; try again");
+		kinko_errc(ctx, "secret_mismatch", NULL, _("the two entries differ; try again"));
 	}
-	kinko_err(ctx, NULL, "the %s was not confirmed", prompt);
+	kinko_errc(ctx, "secret_not_confirmed", NULL, _("the %s was not confirmed"), prompt);
 	return KINKO_EXIT_USAGE;
 }

@@ -8,9 +8,12 @@
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
 
+#include "i18n.h"
 #include "kinko_cmd.h"
 
-static const char pin_help[] =
+/* TRANSLATORS: keep the command words, options and secrets keys (token_pin=, new_pin=, puk=,
+ * new_puk=) as they are. */
+static const char *const pin_help = N_(
 	"Usage: kinko [GLOBAL OPTIONS] pin check\n"
 	"       kinko [GLOBAL OPTIONS] pin change\n"
 	"       kinko [GLOBAL OPTIONS] pin unblock\n"
@@ -42,24 +45,16 @@ static const char pin_help[] =
 	"\n"
 	"Example (automation; the file is readable by its owner only):\n"
 	"  printf 'token_pin=123456\\nnew_pin=24681357\\n' > secrets; chmod 600 secrets\n"
-	"  kinko --secrets-file secrets pin change\n";
+	"  kinko --secrets-file secrets pin change\n");
 
-static int pin_done(const kinko_ctx *ctx, const char *what)
-{
-	if (ctx->json)
-		kinko_json_out(json_pack("{s:s}", "pin", what));
-	else
-		printf("token PIN %s\n", what);
-	return KINKO_EXIT_OK;
-}
 
 /* One change of a PIN or the PUK: the current secret, the new one twice, one PKCS#11 step. */
 typedef struct {
 	bool so;                /* the current secret is the PUK (SO PIN) */
 	const char *cur_key, *cur_prompt, *new_key, *new_prompt;
-	const char *new_name;   /* "token PIN" or "PUK", in the length message */
 	CK_RV (*apply)(kinko_ctx *ctx, const char *cur, const char *fresh);
-	const char *fail, *json_key, *done;
+	const char *fail, *json_key, *done;   /* fail: N_; done: JSON's English value */
+	const char *done_text;  /* the result's sentence (N_) */
 } pin_op;
 
 static CK_RV pin_apply_change(kinko_ctx *ctx, const char *cur, const char *fresh)
@@ -92,17 +87,21 @@ static CK_RV pin_apply_puk(kinko_ctx *ctx, const char *old, const char *fresh)
 	return rv;
 }
 
+/* Prompts and messages are marked with N_() here and translated where they are used. */
 static const pin_op pin_op_change = {
-	false, "token_pin", "current token PIN", "new_pin", "new token PIN", "token PIN",
-	pin_apply_change, "cannot change the token PIN", "pin", "changed",
+	false, "token_pin", N_("current token PIN"), "new_pin", N_("new token PIN"),
+	pin_apply_change, N_("cannot change the token PIN"), "pin", "changed",
+	N_("token PIN changed"),
 };
 static const pin_op pin_op_unblock = {
-	true, "puk", "PUK", "new_pin", "new token PIN", "token PIN",
-	pin_apply_unblock, "cannot unblock the token PIN", "pin", "unblocked and set",
+	true, "puk", N_("PUK"), "new_pin", N_("new token PIN"),
+	pin_apply_unblock, N_("cannot unblock the token PIN"), "pin", "unblocked and set",
+	N_("token PIN unblocked and set"),
 };
 static const pin_op pin_op_puk = {
-	true, "puk", "current PUK", "new_puk", "new PUK", "PUK",
-	pin_apply_puk, "cannot change the PUK", "puk", "changed",
+	true, "puk", N_("current PUK"), "new_puk", N_("new PUK"),
+	pin_apply_puk, N_("cannot change the PUK"), "puk", "changed",
+	N_("PUK changed"),
 };
 
 static int pin_run(kinko_ctx *ctx, const pin_op *op)
@@ -116,13 +115,13 @@ static int pin_run(kinko_ctx *ctx, const pin_op *op)
 		return r;
 	rv = ctx->p11->C_GetTokenInfo(ctx->slot, &ti);
 	if (rv != CKR_OK)
-		return kinko_p11_fail(ctx, rv, "cannot read the token");
+		return kinko_p11_fail(ctx, rv, _("cannot read the token"));
 	if (ti.flags & (op->so ? CKF_SO_PIN_LOCKED : CKF_USER_PIN_LOCKED))
 		return kinko_p11_pin_refused(ctx, CKR_PIN_LOCKED, op->so);
-	r = kinko_secret_read(ctx, op->cur_key, op->cur_prompt, cur, sizeof(cur));
+	r = kinko_secret_read(ctx, op->cur_key, _(op->cur_prompt), cur, sizeof(cur));
 	if (r != KINKO_EXIT_OK)
 		return r;
-	r = kinko_secret_read_new(ctx, op->new_key, op->new_prompt, fresh, sizeof(fresh));
+	r = kinko_secret_read_new(ctx, op->new_key, _(op->new_prompt), fresh, sizeof(fresh));
 	if (r != KINKO_EXIT_OK) {
 		OPENSSL_cleanse(cur, sizeof(cur));
 		return r;
@@ -133,18 +132,24 @@ static int pin_run(kinko_ctx *ctx, const pin_op *op)
 	if (rv == CKR_PIN_INCORRECT || rv == CKR_PIN_LOCKED)
 		return kinko_p11_pin_refused(ctx, rv, op->so);
 	if (rv == CKR_PIN_LEN_RANGE || rv == CKR_PIN_INVALID) {
-		kinko_err(ctx, kinko_ckr_name(rv), "the new %s must have %lu to %lu characters",
-		          op->new_name, (unsigned long)ti.ulMinPinLen, (unsigned long)ti.ulMaxPinLen);
+		if (op == &pin_op_puk)
+			kinko_errc(ctx, "pin_length", kinko_ckr_name(rv),
+			           _("the new PUK must have %lu to %lu characters"),
+			           (unsigned long)ti.ulMinPinLen, (unsigned long)ti.ulMaxPinLen);
+		else
+			kinko_errc(ctx, "pin_length", kinko_ckr_name(rv),
+			           _("the new token PIN must have %lu to %lu characters"),
+			           (unsigned long)ti.ulMinPinLen, (unsigned long)ti.ulMaxPinLen);
 		return KINKO_EXIT_TOKEN;
 	}
 	if (rv != CKR_OK)
-		return kinko_p11_fail(ctx, rv, op->fail);
+		return kinko_p11_fail(ctx, rv, _(op->fail));
 	if (op == &pin_op_change)
 		kinko_p11_note_stale_pin_file(ctx);
 	if (ctx->json)
 		kinko_json_out(json_pack("{s:s}", op->json_key, op->done));
 	else
-		printf("%s %s\n", strcmp(op->json_key, "puk") == 0 ? "PUK" : "token PIN", op->done);
+		printf("%s\n", _(op->done_text));
 	return KINKO_EXIT_OK;
 }
 
@@ -152,13 +157,19 @@ static int pin_check(kinko_ctx *ctx)
 {
 	int r = kinko_p11_login(ctx);
 
-	return r == KINKO_EXIT_OK ? pin_done(ctx, "accepted") : r;
+	if (r != KINKO_EXIT_OK)
+		return r;
+	if (ctx->json)
+		kinko_json_out(json_pack("{s:s}", "pin", "accepted"));
+	else
+		printf("%s\n", _("token PIN accepted"));
+	return KINKO_EXIT_OK;
 }
 
 int kinko_cmd_pin(kinko_ctx *ctx, int argc, char **argv)
 {
 	if (kinko_wants_help(argc, argv)) {
-		fputs(pin_help, stdout);
+		fputs(_(pin_help), stdout);
 		return KINKO_EXIT_OK;
 	}
 	if (argc == 2 && strcmp(argv[1], "check") == 0)
@@ -171,11 +182,12 @@ int kinko_cmd_pin(kinko_ctx *ctx, int argc, char **argv)
 		return pin_run(ctx, &pin_op_puk);
 	/* "pin check 1234": a PIN typed as an argument; never repeat it, say how to give it. */
 	if (argc > 2 || (argc == 2 && strpbrk(argv[1], "0123456789"))) {
-		kinko_err(ctx, NULL, "a PIN is never an argument on the command line: kinko asks for it "
-		          "on the terminal without echo, or reads it from --pin-file F, --pin-fd N or "
-		          "--secrets-file F (token_pin=, puk=, new_pin=); see 'kinko help pin'");
+		kinko_errc(ctx, "secret_on_command_line", NULL, _("a PIN is never an argument on the "
+		           "command line: kinko asks for it on the terminal without echo, or reads it "
+		           "from --pin-file F, --pin-fd N or --secrets-file F (token_pin=, puk=, "
+		           "new_pin=); see 'kinko help pin'"));
 		return KINKO_EXIT_USAGE;
 	}
-	kinko_err(ctx, NULL, "pin: say 'check', 'change' or 'unblock'; see 'kinko help pin'");
+	kinko_errc(ctx, "usage", NULL, _("pin: say 'check', 'change' or 'unblock'; see 'kinko help pin'"));
 	return KINKO_EXIT_USAGE;
 }

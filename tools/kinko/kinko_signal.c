@@ -2,6 +2,7 @@
  * nothing but store the signal number: everything else (removing the new key, messages)
  * happens on the normal path, where it is safe to call PKCS#11 and stdio. */
 
+#include "i18n.h"
 #include "kinko_signal.h"
 
 #include <errno.h>
@@ -43,13 +44,14 @@ const char *kinko_signal_name(int sig)
 	case SIGINT: return "SIGINT";
 	case SIGTERM: return "SIGTERM";
 	case SIGHUP: return "SIGHUP";
-	default: return "a signal";
+	default: return _("a signal");
 	}
 }
 
 int kinko_signal_report(const kinko_ctx *ctx)
 {
-	kinko_err(ctx, NULL, "interrupted (%s)", kinko_signal_name((int)signal_got));
+	/* TRANSLATORS: %s is the signal's name, SIGINT, SIGTERM or SIGHUP. */
+	kinko_errc(ctx, "interrupted", NULL, _("interrupted (%s)"), kinko_signal_name((int)signal_got));
 	return KINKO_EXIT_FAIL;
 }
 

@@ -8,10 +8,13 @@
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
 
+#include "i18n.h"
 #include "kinko_cmd.h"
 #include "kinko_p11_where.h"
 
-static const char token_help[] =
+/* TRANSLATORS: keep the command words and the English PIN state words in the left column
+ * (they are --json's values); translate the descriptions. */
+static const char *const token_help = N_(
 	"Usage: kinko [GLOBAL OPTIONS] token list\n"
 	"       kinko [GLOBAL OPTIONS] token info\n"
 	"\n"
@@ -37,7 +40,7 @@ static const char token_help[] =
 	"Examples:\n"
 	"  kinko token list\n"
 	"  kinko --module /usr/lib/softhsm/libsofthsm2.so token info --json\n"
-	"  kinko --token 'pkcs11:serial=4242' token info\n";
+	"  kinko --token 'pkcs11:serial=4242' token info\n");
 
 bool kinko_wants_help(int argc, char **argv)
 {
@@ -51,7 +54,7 @@ bool kinko_wants_help(int argc, char **argv)
 
 static int token_usage(const kinko_ctx *ctx)
 {
-	kinko_err(ctx, NULL, "token: say 'list' or 'info'; see 'kinko help token'");
+	kinko_errc(ctx, "usage", NULL, _("token: say 'list' or 'info'; see 'kinko help token'"));
 	return KINKO_EXIT_USAGE;
 }
 
@@ -92,15 +95,16 @@ static json_t *token_json(const token_desc *d)
 	return o;
 }
 
+/* Each line's label and value in one translated string; the token's data stay as they are. */
 static void token_print(const token_desc *d)
 {
 	printf("%s\n", d->label);
-	printf("  serial:          %s\n", d->serial);
-	printf("  manufacturer:    %s, model %s\n", d->manuf, d->model);
-	printf("  PIN:             %s\n", d->pin);
+	printf(_("  serial:          %s\n"), d->serial);
+	printf(_("  manufacturer:    %s, model %s\n"), d->manuf, d->model);
+	printf(_("  PIN:             %s\n"), _(d->pin));
 	if (d->free_slots >= 0)
-		printf("  free key slots:  %d\n", d->free_slots);
-	printf("  URI:             %s\n", d->uri);
+		printf(_("  free key slots:  %d\n"), d->free_slots);
+	printf(_("  URI:             %s\n"), d->uri);
 }
 
 /* No token to list: where kinko looked and what to check (text), or *searched (JSON). */
@@ -134,7 +138,7 @@ static int token_list(kinko_ctx *ctx)
 	if (ctx->json)
 		arr = json_array();
 	else if (n == 0)
-		printf("no token found%s\n", ctx->token_uri ? " matching --token" : "");
+		puts(ctx->token_uri ? _("no token found matching --token") : _("no token found"));
 	if (n == 0)
 		token_none(ctx, &searched);
 	for (i = 0; i < n; i++) {
@@ -161,15 +165,16 @@ static int token_list(kinko_ctx *ctx)
 	return KINKO_EXIT_OK;
 }
 
+/* English: JSON's value; the text shows _(state). */
 static const char *token_so_state(CK_FLAGS f)
 {
 	if (f & CKF_SO_PIN_LOCKED)
-		return "locked";
+		return N_("locked");
 	if (f & CKF_SO_PIN_FINAL_TRY)
-		return "1 try left";
+		return N_("1 try left");
 	if (f & CKF_SO_PIN_COUNT_LOW)
-		return "wrong PUK entered before (fewer tries left)";
-	return "ok";
+		return N_("wrong PUK entered before (fewer tries left)");
+	return N_("ok");
 }
 
 static int token_info(kinko_ctx *ctx)
@@ -187,7 +192,7 @@ static int token_info(kinko_ctx *ctx)
 		return r;
 	rv = ctx->p11->C_GetTokenInfo(ctx->slot, &ti);
 	if (rv != CKR_OK)
-		return kinko_p11_fail(ctx, rv, "cannot read the token");
+		return kinko_p11_fail(ctx, rv, _("cannot read the token"));
 	token_describe(ctx, ctx->slot, &ti, &d);
 	if (ctx->p11->C_GetInfo(&mi) != CKR_OK)
 		memset(&mi, 0, sizeof(mi));
@@ -214,21 +219,21 @@ static int token_info(kinko_ctx *ctx)
 		return KINKO_EXIT_OK;
 	}
 	token_print(&d);
-	printf("  PIN length:      %lu to %lu characters\n", (unsigned long)ti.ulMinPinLen,
+	printf(_("  PIN length:      %lu to %lu characters\n"), (unsigned long)ti.ulMinPinLen,
 	       (unsigned long)ti.ulMaxPinLen);
-	printf("  PUK (SO PIN):    %s\n", token_so_state(ti.flags));
-	printf("  versions:        hardware %u.%u, firmware %u.%u\n", ti.hardwareVersion.major,
+	printf(_("  PUK (SO PIN):    %s\n"), _(token_so_state(ti.flags)));
+	printf(_("  versions:        hardware %u.%u, firmware %u.%u\n"), ti.hardwareVersion.major,
 	       ti.hardwareVersion.minor, ti.firmwareVersion.major, ti.firmwareVersion.minor);
-	printf("  key pairs:       %zu (visible without login)\n", keys);
-	printf("  certificates:    %zu\n", certs);
-	printf("  module:          %s (%s)\n", ctx->module, lib);
+	printf(_("  key pairs:       %zu (visible without login)\n"), keys);
+	printf(_("  certificates:    %zu\n"), certs);
+	printf(_("  module:          %s (%s)\n"), ctx->module, lib);
 	return KINKO_EXIT_OK;
 }
 
 int kinko_cmd_token(kinko_ctx *ctx, int argc, char **argv)
 {
 	if (kinko_wants_help(argc, argv)) {
-		fputs(token_help, stdout);
+		fputs(_(token_help), stdout);
 		return KINKO_EXIT_OK;
 	}
 	if (argc != 2)
