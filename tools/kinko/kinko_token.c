@@ -12,8 +12,8 @@
 #include "kinko_cmd.h"
 #include "kinko_p11_where.h"
 
-/* TRANSLATORS: keep the command words and the English PIN state words in the left column
- * (they are --json's values); translate the descriptions. */
+/* TRANSLATORS: keep the command words; name each PIN state as the listing shows it (its
+ * translation) and as --json gives it (the English word). */
 static const char *const token_help = N_(
 	"Usage: kinko [GLOBAL OPTIONS] token list\n"
 	"       kinko [GLOBAL OPTIONS] token info\n"
