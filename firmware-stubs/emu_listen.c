@@ -1,5 +1,6 @@
 /* The emulator's listening sockets (emu_listen.h). */
 #include "emu_listen.h"
+#include "i18n.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -39,7 +40,7 @@ int emu_listen(const char *path, bool *owned)
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "kinko-token-emu: socket path too long: %s\n", path);
+		fprintf(stderr, _("kinko-token-emu: socket path too long: %s\n"), path);
 		return -1;
 	}
 	memcpy(sa.sun_path, path, strlen(path) + 1);
@@ -58,16 +59,16 @@ int emu_listen(const char *path, bool *owned)
 	umask(old_mask);
 	if (r != 0) {
 		if (errno == EADDRINUSE)
-			fprintf(stderr, "kinko-token-emu: %s is in use (another emulator listens, or "
-			        "it is not a socket)\n", path);
+			fprintf(stderr, _("kinko-token-emu: %s is in use (another emulator listens, or "
+			                  "it is not a socket)\n"), path);
 		else
-			fprintf(stderr, "kinko-token-emu: bind %s: %s\n", path, strerror(errno));
+			fprintf(stderr, _("kinko-token-emu: cannot listen on %s: %s\n"), path, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	*owned = true;
 	if (chmod(path, 0600) != 0 || listen(fd, EMU_BACKLOG) != 0) {
-		fprintf(stderr, "kinko-token-emu: listen %s: %s\n", path, strerror(errno));
+		fprintf(stderr, _("kinko-token-emu: cannot listen on %s: %s\n"), path, strerror(errno));
 		close(fd);
 		unlink(path);
 		*owned = false;

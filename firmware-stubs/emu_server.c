@@ -5,6 +5,7 @@
  * (emu_lock.h): the others' messages that would change the card then wait, parked, and
  * are served in arrival order once it is free. */
 #include "emu_server.h"
+#include "i18n.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -515,7 +516,7 @@ emu_server *emu_server_new(piv_applet *applet, const emu_server_opts *opts)
 	emu_server *s = calloc(1, sizeof(*s));
 
 	if (!s) {
-		fprintf(stderr, "kinko-token-emu: out of memory\n");
+		fprintf(stderr, _("kinko-token-emu: out of memory\n"));
 		return NULL;
 	}
 	s->opts = *opts;
@@ -523,7 +524,7 @@ emu_server *emu_server_new(piv_applet *applet, const emu_server_opts *opts)
 	s->listen_fd = -1;
 	s->control_fd = -1;
 	if (emu_card_init(&s->card, applet, !opts->start_absent) != 0) {
-		fprintf(stderr, "kinko-token-emu: out of memory\n");
+		fprintf(stderr, _("kinko-token-emu: out of memory\n"));
 		emu_server_free(s);
 		return NULL;
 	}
