@@ -7,4 +7,6 @@ tests/locale/ja/LC_MESSAGES/kinko.mo: $(top_srcdir)/po/ja.po
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(MSGFMT) -c -o $@ $(top_srcdir)/po/ja.po
 
 TESTS += tests/i18n/test_po_complete.sh
+TESTS += tests/i18n/test_bankd_cli_ja.sh
+EXTRA_DIST += tests/i18n/test_bankd_cli_ja.sh
 EXTRA_DIST += tests/i18n/test_po_complete.sh

@@ -1,6 +1,7 @@
 /* HTTPS with libevent: every connection is an OpenSSL bufferevent; evhttp parses HTTP. */
 #include "bankd_http.h"
 #include "bankd_admin.h"
+#include "bankd_cli.h"
 #include "bankd_contract.h"
 #include "bankd_est.h"
 #include "bankd_html.h"
@@ -407,7 +408,7 @@ static SSL_CTX *tls_context(const char *dir)
 		 SSL_CTX_check_private_key(ctx) == 1 &&
 		 SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"kinko-bankd", 11) == 1;
 	if (!ok) {
-		fprintf(stderr, "kinko-bankd: cannot set up TLS from %s\n", dir);
+		bankd_cli_msg_print(_("cannot set up TLS from %s"), dir);
 		sk_X509_NAME_pop_free(names, X509_NAME_free);
 		SSL_CTX_free(ctx);
 		return NULL;
@@ -477,7 +478,7 @@ static int run_loop(struct bankd_server *srv, const struct bankd_serve_opts *o)
 	char host[256];
 	unsigned port;
 	if (split_listen(o->listen, host, sizeof host, &port) != 0) {
-		fprintf(stderr, "kinko-bankd: --listen wants HOST:PORT\n");
+		bankd_cli_msg_print(_("--listen wants HOST:PORT"));
 		return BANKD_EXIT_USAGE;
 	}
 	struct event_base *base = event_base_new();
@@ -497,7 +498,7 @@ static int run_loop(struct bankd_server *srv, const struct bankd_serve_opts *o)
 	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
 	bound = evhttp_bind_socket_with_handle(http, host, (ev_uint16_t)port);
 	if (bound == NULL || bound_port(bound, &port) != 0) {
-		fprintf(stderr, "kinko-bankd: cannot listen on %s\n", o->listen);
+		bankd_cli_msg_print(_("cannot listen on %s"), o->listen);
 		goto out;
 	}
 	size_t max = o->max_connections > 0 ? o->max_connections : bankd_conns_default_max();
@@ -516,14 +517,15 @@ static int run_loop(struct bankd_server *srv, const struct bankd_serve_opts *o)
 	if (o->port_file != NULL) {
 		FILE *f = fopen(o->port_file, "w");
 		if (f == NULL || fprintf(f, "%u\n", port) < 0 || fclose(f) != 0) {
-			fprintf(stderr, "kinko-bankd: cannot write %s\n", o->port_file);
+			bankd_cli_msg_print(_("cannot write %s"), o->port_file);
 			goto out;
 		}
 	}
-	fprintf(stderr, "kinko-bankd: bank %s serving on %s port %u (CRL at %s; at most %zu connections)\n",
-		srv->bank.code, host, port, srv->crl_url, max);
+	/* TRANSLATORS: bank code, host, port, the CRL's URL, the connection limit. */
+	bankd_cli_msg_print(_("bank %s serving on %s port %u (CRL at %s; at most %zu connections)"),
+			    srv->bank.code, host, port, srv->crl_url, max);
 	rc = event_base_dispatch(base) == 0 ? BANKD_EXIT_OK : BANKD_EXIT_FAIL;
-	fprintf(stderr, "kinko-bankd: stopped\n");
+	bankd_cli_msg_print(_("stopped"));
 out:
 	if (term != NULL)
 		event_free(term);

@@ -1,10 +1,13 @@
-/* kinko-bankd: the reference bank. Commands: init, contract ..., serve. */
+/* kinko-bankd: the reference bank. Commands: init, contract ..., serve. What the staff read is
+ * in their language (bankd_cli.c); the server's log lines stay English for the operator. */
 #include "bankd_ca.h"
+#include "bankd_cli.h"
 #include "bankd_contract.h"
 #include "bankd_db.h"
 #include "bankd_http.h"
 #include "bankd_rules.h"
 #include "bankd_util.h"
+#include "i18n.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -23,74 +26,6 @@
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
 #endif
-
-static const char usage[] =
-	"Usage:\n"
-	"  kinko-bankd init --dir DIR --bank-code NNNN [--bank-name NAME] [--ca-key p256|rsa3072]\n"
-	"                   [--server-name NAME ...]\n"
-	"  kinko-bankd contract add --dir DIR --company NAME --contract-id A --applied YYYY-MM-DD\n"
-	"                   [--secrets-file F] [--approval auto|manual]\n"
-	"  kinko-bankd contract list --dir DIR\n"
-	"  kinko-bankd contract show --dir DIR --contract-id A\n"
-	"  kinko-bankd contract unlock --dir DIR --contract-id A [--user-id N]\n"
-	"  kinko-bankd contract approve --dir DIR --contract-id A\n"
-	"  kinko-bankd contract revoke --dir DIR --contract-id A [--user-id N] [--reason R]\n"
-	"  kinko-bankd serve --dir DIR --listen HOST:PORT [--port-file F] [--public-url URL]\n"
-	"                    [--max-connections N] [--auth-fail-limit N]\n"
-	"  kinko-bankd --version\n"
-	"Global option, before the command or among its options:\n"
-	"  --allow-core-dumps  leave core dumps enabled (debugging only): by default every\n"
-	"                      command sets RLIMIT_CORE to 0 and makes itself non-dumpable, as its\n"
-	"                      memory holds PINs, credentials and the CA key\n"
-	"\n"
-	"init creates DIR/ca.key, ca.crt (the bank's CA, P-256 by default), server.key, server.crt\n"
-	"(HTTPS; SAN localhost and 127.0.0.1 unless --server-name is given) and bank.db (SQLite, WAL).\n"
-	"\n"
-	"contract add reads the secrets from F (lines confirmation_password=..., contract_pin=...,\n"
-	"contract_confirmation_pin=...; warned about when group or others can read F) or asks for\n"
-	"them twice without echo on a terminal; never from the command line. It prints the\n"
-	"customer card (rows A-E, columns 0-9) once, and warns when the application date is\n"
-	"already past day 80 (the admin can no longer enroll).\n"
-	"contract unlock sets the failure counter of the contract (or of --user-id) to 0 and\n"
-	"says what it was.\n"
-	"--approval manual: the admin's first enrollment answers 202 until `contract approve`.\n"
-	"contract revoke revokes the valid certificates of the admin (or of --user-id) with the\n"
-	"CRL reason R (cessationOfOperation by default, or keyCompromise, superseded,\n"
-	"unspecified), publishes the CRL, ends their sessions and says whether they may enroll\n"
-	"again: the 80-day windows still apply. For a certificate the holder cannot use.\n"
-	"\n"
-	"serve: HTTPS by libevent 2.1 evhttp over OpenSSL (TLS 1.2+ only; libevent parses HTTP),\n"
-	"state in DIR/bank.db (SQLite, WAL), PINs as scrypt hashes (N=16384, r=8, p=1, salted).\n"
-	"serve runs in the foreground (one log line per request on stderr, no secrets; SIGTERM or\n"
-	"SIGINT stop it). --listen HOST:0 picks a free port; --port-file writes the port used.\n"
-	"--max-connections N caps open connections (default: the open-file limit minus 32);\n"
-	"more wait in the kernel's queue. Out of file descriptors, accepting pauses 200 ms.\n"
-	"--auth-fail-limit N: after N failed authentications (401 to a POST) from one address\n"
-	"(IPv6: one /64) in a minute, its POSTs get 429 with Retry-After (default 10; 0: off).\n"
-	"Certificates name the CRL at PUBLIC-URL/crl (default https://SERVER-NAME:PORT/crl).\n"
-	"\n"
-	"Endpoints: GET /.well-known/est/cacerts; POST /.well-known/est/simpleenroll (base64 DER\n"
-	"PKCS#10, application/pkcs10); POST /.well-known/est/simplereenroll (mTLS with the current\n"
-	"certificate); GET /crl; POST /api/logon {\"pin\"}; POST /api/logon/otp {\"logon_id\",\n"
-	"\"digits\"}; GET /api/status; POST /api/logoff; GET|POST /api/admin/users;\n"
-	"POST /api/admin/users/ID/issue|revoke {\"confirmation_pin\"}; HTML: GET / and /status.\n"
-	"\n"
-	"EST credentials: admin = Authorization: Basic base64(A \":\" contract PIN) and the header\n"
-	"Kinko-Confirmation-PIN: contract confirmation PIN; user = Basic base64(A \"/\" user ID \":\"\n"
-	"user PIN) and Kinko-Confirmation-PIN: user confirmation PIN.\n"
-	"\n"
-	"Rules: the admin certificate only from the application date (day 1) to day 80 inclusive\n"
-	"(application date + 79 days, UTC); a user's only after the admin issued one to the user,\n"
-	"from that day (day 1) to day 80 the same way; one valid certificate per ID; CN = contract\n"
-	"ID + bank code, O = company, OU = admin or the user ID; RSA >= 2048 with e = 65537 or\n"
-	"ECDSA on the named curve P-256 or P-384 (explicit curve parameters are refused);\n"
-	"5 wrong PINs lock the credential (contract unlock).\n"
-	"\n"
-	"KINKO_BANKD_NOW=epoch-seconds|YYYY-MM-DD (TESTS ONLY) replaces the bank's clock.\n"
-	"\n"
-	"Exit codes: 0 success; 1 failure (I/O, database, crypto, cannot listen); 2 usage;\n"
-	"3 no such contract or user (revoke: or no valid certificate); 4 the bank or the contract\n"
-	"already exists.\n";
 
 enum { O_DIR = 1, O_CODE, O_NAME, O_CAKEY, O_SERVER, O_COMPANY, O_ID, O_APPLIED, O_SECRETS,
        O_APPROVAL, O_USER, O_LISTEN, O_PORTFILE, O_URL, O_REASON, O_CORE, O_HELP };
@@ -132,7 +67,8 @@ static int parse(int argc, char **argv, struct args *a)
 {
 	memset(a, 0, sizeof *a);
 	optind = 1;
-	opterr = 1;
+	/* getopt's own messages would be English (libc's catalogue is often not installed). */
+	opterr = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (c) {
@@ -158,8 +94,10 @@ static int parse(int argc, char **argv, struct args *a)
 		case O_CORE: a->allow_core_dumps = 1; break;
 		case O_MAXCONN: a->max_connections = optarg; break;
 		case O_AUTHLIMIT: a->auth_fail_limit = optarg; break;
-		case O_HELP: fputs(usage, stdout); return 1;
-		default: return -1;
+		case O_HELP: bankd_cli_usage_print(stdout); return 1;
+		default:
+			bankd_cli_msg_print(_("unknown option or missing value: %s"), argv[optind - 1]);
+			return -1;
 		}
 	}
 	return optind == argc && a->dir != NULL ? 0 : -1;
@@ -178,28 +116,28 @@ static int cmd_init(const struct args *a)
 	const char *name = a->name != NULL ? a->name : "kinko reference bank";
 	if (a->code == NULL || strlen(a->code) != 4 || strspn(a->code, "0123456789") != 4 ||
 	    (a->cakey != NULL && !rsa && strcmp(a->cakey, "p256") != 0) || !bankd_rules_name_ok(name)) {
-		fprintf(stderr, "kinko-bankd: init needs --bank-code (4 digits); --ca-key is p256 or rsa3072\n");
+		bankd_cli_msg_print(_("init needs --bank-code (4 digits); --ca-key is p256 or rsa3072"));
 		return BANKD_EXIT_USAGE;
 	}
 	if (bankd_now_check() != 0) {
-		fprintf(stderr, "kinko-bankd: KINKO_BANKD_NOW must be epoch seconds or YYYY-MM-DD\n");
+		bankd_cli_msg_print(_("KINKO_BANKD_NOW must be epoch seconds or YYYY-MM-DD"));
 		return BANKD_EXIT_USAGE;
 	}
 	static const char *const defaults[] = { "localhost", "127.0.0.1" };
 	const char *const *names = a->n_names > 0 ? a->names : defaults;
 	size_t n_names = a->n_names > 0 ? a->n_names : 2;
 	if (mkdir(a->dir, 0700) != 0 && errno != EEXIST) {
-		fprintf(stderr, "kinko-bankd: cannot create %s\n", a->dir);
+		bankd_cli_msg_print(_("cannot create %s"), a->dir);
 		return BANKD_EXIT_FAIL;
 	}
 	static const char *const files[] = { "bank.db", "ca.key", "ca.crt", "server.key", "server.crt" };
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
 		if (file_exists(a->dir, files[i])) {
-			fprintf(stderr, "kinko-bankd: %s/%s exists: a bank is already there\n", a->dir, files[i]);
+			bankd_cli_msg_print(_("%s/%s exists: a bank is already there"), a->dir, files[i]);
 			return BANKD_EXIT_EXISTS;
 		}
 	if (bankd_ca_create(a->dir, a->code, name, rsa, names, n_names, bankd_now()) != 0) {
-		fprintf(stderr, "kinko-bankd: cannot create the CA and server keys in %s\n", a->dir);
+		bankd_cli_msg_print(_("cannot create the CA and server keys in %s"), a->dir);
 		return BANKD_EXIT_FAIL;
 	}
 	char path[4096];
@@ -216,7 +154,8 @@ static int cmd_init(const struct args *a)
 	bankd_db_close(db);
 	if (rc != BANKD_DB_OK)
 		return BANKD_EXIT_FAIL;
-	printf("bank %s initialised in %s\n", a->code, a->dir);
+	/* TRANSLATORS: the first %s is the 4-digit bank code, the second a directory. */
+	printf(_("bank %s initialised in %s\n"), a->code, a->dir);
 	return BANKD_EXIT_OK;
 }
 
@@ -224,7 +163,7 @@ static int need_id(const struct args *a)
 {
 	if (a->id != NULL)
 		return 0;
-	fprintf(stderr, "kinko-bankd: --contract-id is required\n");
+	bankd_cli_msg_print(_("--contract-id is required"));
 	return -1;
 }
 
@@ -233,7 +172,7 @@ static int cmd_contract(const char *sub, const struct args *a)
 	if (strcmp(sub, "add") == 0) {
 		int manual = a->approval != NULL && strcmp(a->approval, "manual") == 0;
 		if (a->approval != NULL && !manual && strcmp(a->approval, "auto") != 0) {
-			fprintf(stderr, "kinko-bankd: --approval is auto or manual\n");
+			bankd_cli_msg_print(_("--approval is auto or manual"));
 			return BANKD_EXIT_USAGE;
 		}
 		return bankd_contract_add(a->dir, a->company, a->id, a->applied, a->secrets, manual);
@@ -250,7 +189,7 @@ static int cmd_contract(const char *sub, const struct args *a)
 		return bankd_contract_approve(a->dir, a->id);
 	if (strcmp(sub, "revoke") == 0)
 		return bankd_contract_revoke(a->dir, a->id, a->user, a->reason);
-	fprintf(stderr, "kinko-bankd: unknown contract command %s\n", sub);
+	bankd_cli_msg_print(_("unknown contract command %s"), sub);
 	return BANKD_EXIT_USAGE;
 }
 
@@ -260,7 +199,7 @@ static int bankd_core_dumps_disable(void)
 {
 	const struct rlimit none = { 0, 0 };
 	if (setrlimit(RLIMIT_CORE, &none) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
-		fprintf(stderr, "kinko-bankd: cannot disable core dumps: %s\n", strerror(errno));
+		bankd_cli_msg_print(_("cannot disable core dumps: %s"), strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -268,6 +207,7 @@ static int bankd_core_dumps_disable(void)
 
 int main(int argc, char **argv)
 {
+	i18n_init();
 	int allow_core_dumps = 0;
 	/* The global form, before the command: kinko-bankd --allow-core-dumps serve ... */
 	while (argc > 1 && strcmp(argv[1], "--allow-core-dumps") == 0) {
@@ -276,7 +216,7 @@ int main(int argc, char **argv)
 		argc--;
 	}
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(usage, argc < 2 ? stderr : stdout);
+		bankd_cli_usage_print(argc < 2 ? stderr : stdout);
 		return argc < 2 ? BANKD_EXIT_USAGE : BANKD_EXIT_OK;
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
@@ -288,7 +228,7 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	int is_contract = strcmp(cmd, "contract") == 0;
 	if (is_contract && argc < 3) {
-		fputs(usage, stderr);
+		bankd_cli_usage_print(stderr);
 		return BANKD_EXIT_USAGE;
 	}
 	int skip = is_contract ? 2 : 1;
@@ -297,7 +237,7 @@ int main(int argc, char **argv)
 	if (p > 0)
 		return BANKD_EXIT_OK;
 	if (p < 0) {
-		fputs(usage, stderr);
+		bankd_cli_usage_print(stderr);
 		return BANKD_EXIT_USAGE;
 	}
 	if (!allow_core_dumps && !a.allow_core_dumps && bankd_core_dumps_disable() != 0)
@@ -308,7 +248,7 @@ int main(int argc, char **argv)
 		return cmd_contract(argv[2], &a);
 	if (strcmp(cmd, "serve") == 0) {
 		if (a.listen == NULL) {
-			fprintf(stderr, "kinko-bankd: serve needs --listen HOST:PORT\n");
+			bankd_cli_msg_print(_("serve needs --listen HOST:PORT"));
 			return BANKD_EXIT_USAGE;
 		}
 		struct bankd_serve_opts o = { a.dir, a.listen, a.port_file, a.url, 0, -1 };
@@ -316,7 +256,7 @@ int main(int argc, char **argv)
 			char *end;
 			unsigned long n = strtoul(a.auth_fail_limit, &end, 10);
 			if (*a.auth_fail_limit < '0' || *a.auth_fail_limit > '9' || *end != '\0' || n > 1000000) {
-				fprintf(stderr, "kinko-bankd: --auth-fail-limit wants 0 to 1000000\n");
+				bankd_cli_msg_print(_("--auth-fail-limit wants 0 to 1000000"));
 				return BANKD_EXIT_USAGE;
 			}
 			o.auth_fail_limit = (long)n;
@@ -326,13 +266,13 @@ int main(int argc, char **argv)
 			unsigned long n = strtoul(a.max_connections, &end, 10);
 			if (*a.max_connections < '1' || *a.max_connections > '9' || *end != '\0' ||
 			    n > 1048576) {
-				fprintf(stderr, "kinko-bankd: --max-connections wants 1 to 1048576\n");
+				bankd_cli_msg_print(_("--max-connections wants 1 to 1048576"));
 				return BANKD_EXIT_USAGE;
 			}
 			o.max_connections = n;
 		}
 		return bankd_http_serve(&o);
 	}
-	fputs(usage, stderr);
+	bankd_cli_usage_print(stderr);
 	return BANKD_EXIT_USAGE;
 }

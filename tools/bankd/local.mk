@@ -10,6 +10,7 @@ tools_bankd_libbankd_la_SOURCES = \
 	tools/bankd/bankd_ca.c tools/bankd/bankd_ca.h \
 	tools/bankd/bankd_rules.c tools/bankd/bankd_rules.h \
 	tools/bankd/bankd_contract.c tools/bankd/bankd_contract.h \
+	tools/bankd/bankd_contract_revoke.c tools/bankd/bankd_cli.c tools/bankd/bankd_cli.h \
 	tools/bankd/bankd_est.c tools/bankd/bankd_est.h \
 	tools/bankd/bankd_logon.c tools/bankd/bankd_logon.h \
 	tools/bankd/bankd_admin.c tools/bankd/bankd_admin.h \
