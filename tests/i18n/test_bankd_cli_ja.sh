@@ -137,6 +137,11 @@ check "serve's start line is Japanese: the bank code, the port, the CRL" \
 	sh -c "grep -qE '^kinko-bankd: 金融機関コード 0123 の銀行を 127\\.0\\.0\\.1 のポート [0-9]+ で提供しています（CRL は https://localhost:[0-9]+/crl。同時接続は最大 [0-9]+）\$' '$T/serve.ja'"
 check "and its stop line: 停止しました" has "$T/serve.ja" "kinko-bankd: 停止しました"
 check "no English in serve's lines" no_english_words "$T/serve.ja"
+cp -r "$T/bank" "$T/nocert" && rm "$T/nocert/ca.crt"
+"${JA[@]}" "$BANKD" serve --dir "$T/nocert" --listen 127.0.0.1:0 >"$T/nocert.ja" 2>&1
+rc=$?
+check "serve without its CA: exit 1 and a Japanese error (から CA を読み込めません)" \
+	sh -c "[ $rc = 1 ] && grep -qxF 'kinko-bankd: $T/nocert から CA を読み込めません' '$T/nocert.ja'"
 
 # kinko-token-emu
 "${JA[@]}" "$EMU" --help >"$T/emu-help.ja" 2>&1

@@ -1,5 +1,6 @@
 /* A small CA with OpenSSL 3's non-deprecated X509/EVP APIs. */
 #include "bankd_ca.h"
+#include "bankd_cli.h"
 #include "bankd_util.h"
 #include "i18n.h"
 
@@ -199,7 +200,7 @@ int bankd_ca_load(const char *dir, struct bankd_ca *ca)
 	if (ca->key == NULL || ca->cert == NULL || ca->store == NULL ||
 	    X509_check_private_key(ca->cert, ca->key) != 1 ||
 	    X509_STORE_add_cert(ca->store, ca->cert) != 1) {
-		fprintf(stderr, "kinko-bankd: cannot load the CA from %s\n", dir);
+		bankd_cli_msg_print(_("cannot load the CA from %s"), dir);
 		bankd_ca_free(ca);
 		return -1;
 	}

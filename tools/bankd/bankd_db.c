@@ -1,6 +1,8 @@
 /* SQLite storage. Every statement is prepared and bound through query()/run(); the type
  * string names each bound value: 's' text, 'i' int64, 'b' blob (pointer, size_t). */
 #include "bankd_db.h"
+#include "bankd_cli.h"
+#include "i18n.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -153,8 +155,8 @@ static int check_version(struct bankd_db *db)
 	int64_t v = rc == BANKD_DB_OK ? sqlite3_column_int64(st, 0) : -1;
 	sqlite3_finalize(st);
 	if (v != BANKD_SCHEMA_VERSION) {
-		fprintf(stderr, "kinko-bankd: database schema version %lld, this program needs %d\n",
-			(long long)v, BANKD_SCHEMA_VERSION);
+		bankd_cli_msg_print(_("database schema version %lld, this program needs %d"), (long long)v,
+				    BANKD_SCHEMA_VERSION);
 		return BANKD_DB_ERR;
 	}
 	return BANKD_DB_OK;
