@@ -83,7 +83,7 @@ else
 fi
 
 DISTCHECK_TESTS="tests/unit/test_tlv tests/unit/test_apdu tests/emu/test_emu_socket tests/pkcs11/test_p11_general"
-DISTCHECK_TESTS+=" tests/install/test_install.sh tests/doc/test_man_warnings.sh"
+DISTCHECK_TESTS+=" tests/install/test_install.sh tests/doc/test_man_warnings.sh tests/i18n/test_po_complete.sh tests/unit/test_i18n"
 if [ -z "${SKIP_DISTCHECK:-}" ]; then
 	echo "== make distcheck"
 	# The tarball is built, unpacked, configured out of tree, installed and uninstalled; its

@@ -35,7 +35,7 @@ fuzz_fuzz_kinko_answers_SOURCES = fuzz/fuzz_kinko_answers.c tools/kinko/kinko_es
 fuzz_fuzz_kinko_answers_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(LIBCURL_CFLAGS) \
 	$(JANSSON_CFLAGS) -I$(top_srcdir)/tools/kinko $(FUZZ_FLAGS)
 fuzz_fuzz_kinko_answers_LDFLAGS = $(FUZZ_FLAGS)
-fuzz_fuzz_kinko_answers_LDADD = $(OPENSSL_LIBS) $(LIBCURL_LIBS) $(JANSSON_LIBS)
+fuzz_fuzz_kinko_answers_LDADD = common/libkinkocommon.la $(OPENSSL_LIBS) $(LIBCURL_LIBS) $(JANSSON_LIBS)
 else
 EXTRA_DIST += fuzz/fuzz_tlv.c fuzz/fuzz_apdu_dispatch.c fuzz/fuzz_module_parse.c fuzz/fuzz_kinko_answers.c
 EXTRA_DIST += fuzz/fuzz_bankd_request.c fuzz/fuzz_bankd_api.c fuzz/fuzz_bankd_bank.c \

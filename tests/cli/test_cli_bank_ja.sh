@@ -60,7 +60,7 @@ no_english "ja: the wrong PIN's message has no English sentence"
 
 run ja logon --bank "$URL"
 check_ok_out "ja: logon shows the status screen ご契約先ステータス" "ご契約先ステータス" \
-	"ご契約先ID    $CONTRACT" "ログオン者    管理者"
+	"利用者番号（ご契約先ID）  $CONTRACT" "ログオン者                管理者"
 no_english "ja: logon says no English sentence"
 
 run ja status

@@ -80,7 +80,7 @@ check "no English sentence in the Japanese help" no_english "$T/help.ja"
 # init
 "${JA[@]}" "$BANKD" init --dir "$T/bank" --bank-code 0123 >"$T/init.ja" 2>&1
 check "init under ja says the bank was created, with its bank code" \
-	has "$T/init.ja" "金融機関コード 0123 の銀行を $T/bank に作成しました"
+	has "$T/init.ja" "金庫コード 0123 の銀行を $T/bank に作成しました"
 check "no English in init's result" no_english_words "$T/init.ja"
 
 # contract add, from a secrets file: the customer card
@@ -134,7 +134,7 @@ wait_for "$T/serve.ja" "で提供しています"
 kill -TERM "${PIDS[-1]}" 2>/dev/null
 wait "${PIDS[-1]}" 2>/dev/null
 check "serve's start line is Japanese: the bank code, the port, the CRL" \
-	sh -c "grep -qE '^kinko-bankd: 金融機関コード 0123 の銀行を 127\\.0\\.0\\.1 のポート [0-9]+ で提供しています（CRL は https://localhost:[0-9]+/crl。同時接続は最大 [0-9]+）\$' '$T/serve.ja'"
+	sh -c "grep -qE '^kinko-bankd: 金庫コード 0123 の銀行を 127\\.0\\.0\\.1 のポート [0-9]+ で提供しています（CRL は https://localhost:[0-9]+/crl。同時接続は最大 [0-9]+）\$' '$T/serve.ja'"
 check "and its stop line: 停止しました" has "$T/serve.ja" "kinko-bankd: 停止しました"
 check "no English in serve's lines" no_english_words "$T/serve.ja"
 cp -r "$T/bank" "$T/nocert" && rm "$T/nocert/ca.crt"

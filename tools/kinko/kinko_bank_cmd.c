@@ -5,6 +5,7 @@
 #include "i18n.h"
 #include "kinko_ask.h"
 #include "kinko_bank_int.h"
+#include "kinko_text.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -69,15 +70,20 @@ static void name_cn(const X509_NAME *n, char *out, size_t len)
 		snprintf(out, len, "%s", _("(no CN)"));
 }
 
-/* s, then blanks up to `width` terminal columns: printf's width counts bytes, and a Japanese
- * character is three bytes but two columns. At least one blank follows. */
-static void col_print(const char *s, int width)
+/* The terminal columns of s (a Japanese character takes two). */
+static int col_width(const char *s)
 {
 	wchar_t w[256];
 	size_t n = mbstowcs(w, s, sizeof w / sizeof w[0] - 1);
 	int cols = n != (size_t)-1 ? wcswidth(w, n) : -1;
-	if (cols < 0)
-		cols = (int)strlen(s);
+	return cols < 0 ? (int)strlen(s) : cols;
+}
+
+/* s, then blanks up to `width` terminal columns: printf's width counts bytes, and a Japanese
+ * character is three bytes but two columns. At least one blank follows. */
+static void col_print(const char *s, int width)
+{
+	int cols = col_width(s);
 	fputs(s, stdout);
 	for (int i = cols; i < width; i++)
 		fputc(' ', stdout);
@@ -274,31 +280,36 @@ static void users_print(const json_t *users)
 	/* TRANSLATORS: column headings of the users table (user ID, issuance day, last day to
 	 * enroll, locked, certificate). */
 	col_print(_("user"), 17);
-	col_print(_("issued"), 12);
-	col_print(_("enroll by"), 12);
+	col_print(_("issued"), 15);
+	col_print(_("enroll by"), 15);
 	col_print(_("locked"), 8);
 	printf("%s\n", _("certificate"));
 	json_array_foreach(users, i, u) {
 		json_t *c = json_object_get(u, "certificate");
-		char cert[160];
+		char cert[160], issued[64], last[64], until[64];
 		snprintf(cert, sizeof cert, "%s", _("none"));
-		if (json_is_object(c))
+		if (json_is_object(c)) {
+			kinko_text_date(jstr(c, "not_after"), until, sizeof until);
 			snprintf(cert, sizeof cert, _("%s, valid until %s"), cert_state_words(jstr(c, "state")),
-				 jstr(c, "not_after"));
+				 until);
+		}
+		kinko_text_date(jstr(u, "issued"), issued, sizeof issued);
+		kinko_text_date(jstr(u, "window_last_day"), last, sizeof last);
 		fputs("  ", stdout);
 		col_print(jstr(u, "user_id"), 17);
-		col_print(jstr(u, "issued"), 12);
-		col_print(jstr(u, "window_last_day"), 12);
+		col_print(issued, 15);
+		col_print(last, 15);
 		col_print(json_is_true(json_object_get(u, "locked")) ? _("yes") : _("no"), 8);
 		printf("%s\n", cert);
 	}
 }
 
-/* "  label         value": the label translated, its column kept by terminal columns. */
-static void status_line(const char *label, const char *value)
+/* "  label  value": the labels translated (the manuals' terms, however long), the values in
+ * one column after the widest. */
+static void status_line(const char *label, const char *value, int width)
 {
 	fputs("  ", stdout);
-	col_print(label, 14);
+	col_print(label, width);
 	printf("%s\n", value);
 }
 
@@ -316,19 +327,26 @@ static void status_print(const kinko_ctx *ctx, const json_t *st)
 	/* The manuals' screen names: the admin's ご契約先ステータス, a user's 利用者ステータス. */
 	printf("%s\n", admin ? _("Contract status") : _("User status"));
 	printf(_("%s (bank code %s): logged on\n"), jstr(bank, "name"), jstr(bank, "code"));
-	/* TRANSLATORS: labels of the status screen, at most 13 columns (a Japanese character
-	 * takes two). */
-	status_line(_("company"), jstr(st, "company"));
-	status_line(_("contract ID"), jstr(st, "contract_id"));
+	/* TRANSLATORS: labels of the status screen. */
+	const char *labels[] = {_("company"), _("contract ID"), _("logged on as"), _("certificate")};
+	int width = 0;
+	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
+		if (col_width(labels[i]) + 2 > width)
+			width = col_width(labels[i]) + 2;
+	status_line(labels[0], jstr(st, "company"), width);
+	status_line(labels[1], jstr(st, "contract_id"), width);
 	if (admin) {
-		status_line(_("logged on as"), _("admin"));
+		status_line(labels[2], _("admin"), width);
 	} else {
 		snprintf(line, sizeof line, _("user %s"), jstr(who, "user_id"));
-		status_line(_("logged on as"), line);
+		status_line(labels[2], line, width);
 	}
+	char from[64], until[64];
+	kinko_text_date(jstr(cert, "not_before"), from, sizeof from);
+	kinko_text_date(jstr(cert, "not_after"), until, sizeof until);
 	snprintf(line, sizeof line, _("%s, %s, valid %s to %s"), jstr(cert, "subject"),
-		 cert_state_words(jstr(cert, "state")), jstr(cert, "not_before"), jstr(cert, "not_after"));
-	status_line(_("certificate"), line);
+		 cert_state_words(jstr(cert, "state")), from, until);
+	status_line(labels[3], line, width);
 	if (admin) {
 		printf("%s", _("Users:\n"));
 		users_print(json_object_get(st, "users"));
@@ -496,8 +514,11 @@ static int admin_issue_revoke(kinko_ctx *ctx, bank_run *r, int issue, const char
 	if (rc == KINKO_EXIT_OK && ctx->json) {
 		json_out(reply);
 	} else if (rc == KINKO_EXIT_OK && issue) {
+		char from[64], until[64];
+		kinko_text_date(jstr(reply, "issued"), from, sizeof from);
+		kinko_text_date(jstr(reply, "window_last_day"), until, sizeof until);
 		printf(_("Certificate issued to user %s: the user can enroll from %s until %s.\n"), id,
-		       jstr(reply, "issued"), jstr(reply, "window_last_day"));
+		       from, until);
 	} else if (rc == KINKO_EXIT_OK) {
 		size_t i;
 		json_t *s;

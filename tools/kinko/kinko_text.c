@@ -4,10 +4,13 @@
 #include "kinko_text.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
+
+#include "i18n.h"
 
 /* The length of the UTF-8 character at s (at most n bytes) and its code point; 0 when the
  * bytes are not one (overlong forms and surrogates included). */
@@ -99,4 +102,26 @@ void kinko_text_clean_json(json_t *j)
 		OPENSSL_cleanse(buf, n + 1);
 		free(buf);
 	}
+}
+
+void kinko_text_date(const char *iso, char *out, size_t cap)
+{
+	struct tm tm = {0};
+	int y, m, d, n = 0;
+
+	if (cap == 0)
+		return;
+	out[0] = '\0';
+	if (!iso)
+		return;
+	if (sscanf(iso, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && n == 10 &&
+	    (iso[10] == '\0' || iso[10] == 'T' || iso[10] == ' ') && m >= 1 && m <= 12 && d >= 1 &&
+	    d <= 31) {
+		tm.tm_year = y - 1900;
+		tm.tm_mon = m - 1;
+		tm.tm_mday = d;
+		if (i18n_date_format(&tm, out, cap) > 0)
+			return;
+	}
+	kinko_text_clean(iso, strlen(iso), out, cap);
 }

@@ -18,4 +18,8 @@ size_t kinko_text_clean(const char *in, size_t n, char *out, size_t cap);
  * in place. A bank's JSON answer goes through this before anything reads it. */
 void kinko_text_clean_json(json_t *j);
 
+/* A date the bank sent ("2027-12-07", or a timestamp starting so) in the user's language
+ * (i18n_date_format: 「2027年12月7日」 under ja); anything else is copied, cleaned. */
+void kinko_text_date(const char *iso, char *out, size_t cap);
+
 #endif
