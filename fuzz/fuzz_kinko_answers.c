@@ -28,11 +28,7 @@ int kinko_p11_sign(kinko_ctx *ctx, const kinko_keyobj *k, const unsigned char *d
 	(void)ctx, (void)k, (void)data, (void)len, (void)sig, (void)sig_len;
 	return KINKO_EXIT_FAIL;
 }
-void kinko_err(const kinko_ctx *ctx, const char *detail, const char *fmt, ...)
-{
-	(void)ctx, (void)detail, (void)fmt;
-}
-void kinko_errc(const kinko_ctx *ctx, const char *code, const char *detail, const char *fmt, ...)
+void kinko_err(const kinko_ctx *ctx, const char *code, const char *detail, const char *fmt, ...)
 {
 	(void)ctx, (void)code, (void)detail, (void)fmt;
 }

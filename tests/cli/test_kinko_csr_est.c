@@ -49,14 +49,7 @@ int kinko_p11_sign(kinko_ctx *ctx, const kinko_keyobj *k, const unsigned char *d
 	return KINKO_EXIT_OK;
 }
 
-void kinko_err(const kinko_ctx *ctx, const char *detail, const char *fmt, ...)
-{
-	(void)ctx;
-	(void)detail;
-	(void)fmt;
-}
-
-void kinko_errc(const kinko_ctx *ctx, const char *code, const char *detail, const char *fmt, ...)
+void kinko_err(const kinko_ctx *ctx, const char *code, const char *detail, const char *fmt, ...)
 {
 	(void)ctx;
 	(void)code;

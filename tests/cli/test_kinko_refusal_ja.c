@@ -17,7 +17,7 @@
 #include "kinko_refusal.h"
 
 /* kinko_msg.c is not linked: the report is not under test here. */
-void kinko_errc(const kinko_ctx *ctx, const char *code, const char *detail, const char *fmt, ...)
+void kinko_err(const kinko_ctx *ctx, const char *code, const char *detail, const char *fmt, ...)
 {
 	(void)ctx, (void)code, (void)detail, (void)fmt;
 }

@@ -38,7 +38,10 @@ typedef struct kinko_ctx {
 } kinko_ctx;
 
 /* Messages: kinko_err prints "kinko: <message>" to stderr, and with --verbose the detail.
- * It also records the error: with --json main prints at exit, on stdout, one object
+ * fmt is the translated text (_("...")); code is stable snake_case naming the situation
+ * ("pin_incorrect", "bank_unreachable"; kinko(1) lists them): the message follows the user's
+ * language, the code and the exit code never do, so a script tests those. It also records
+ * the error: with --json main prints at exit, on stdout, one object
  *   {"error": {"code": "...", "message": "...", "detail"?: "...", "ckr"?: "CKR_...", "http_status"?: N,
  *              "messages"?: [every message, in order, when there were several], fields...},
  *    "exit": N}
@@ -46,12 +49,7 @@ typedef struct kinko_ctx {
  * kinko_err_field_* attach more fields to the run's error (before or after kinko_err), e.g.
  * kinko_err_field_str(ctx, "secret", "contract_pin"), kinko_err_field_int(ctx, "tries_left",
  * 2). Never a secret in a message or a field. */
-void kinko_err(const kinko_ctx *ctx, const char *detail, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* The same with a stable "code" in the JSON error (snake_case, e.g. "pin_incorrect",
- * "bank_unreachable"): the message is translated, the code and the exit code never are, so a
- * script tests the code. fmt is the translated text: _("..."). */
-void kinko_errc(const kinko_ctx *ctx, const char *code, const char *detail, const char *fmt, ...)
+void kinko_err(const kinko_ctx *ctx, const char *code, const char *detail, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void kinko_err_field_str(const kinko_ctx *ctx, const char *key, const char *val);
 void kinko_err_field_int(const kinko_ctx *ctx, const char *key, long long val);

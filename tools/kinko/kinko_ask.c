@@ -75,18 +75,18 @@ static int ask_checked(const kinko_ctx *ctx, bool new_secret, const char *key, c
 		OPENSSL_cleanse(buf, cap);
 		if (from_file) {
 			/* form: the caller's translated rule, a sentence of its own. */
-			kinko_errc(ctx, "secret_invalid", NULL,
+			kinko_err(ctx, "secret_invalid", NULL,
 				   _("%s in the secrets file %s is not of the right form: %s"), key,
 				   ctx->secrets_file, form);
 			return KINKO_EXIT_USAGE;
 		}
 		if (attempt == ASK_ATTEMPTS) {
-			kinko_errc(ctx, "secret_invalid", NULL,
+			kinko_err(ctx, "secret_invalid", NULL,
 				   _("the %s was not of the right form %d times (%s)"), prompt, ASK_ATTEMPTS,
 				   form);
 			return KINKO_EXIT_USAGE;
 		}
-		kinko_errc(ctx, "secret_invalid", NULL, _("that is not of the right form (%s); try again"),
+		kinko_err(ctx, "secret_invalid", NULL, _("that is not of the right form (%s); try again"),
 			   form);
 	}
 }
@@ -156,10 +156,10 @@ int kinko_ask_token(kinko_ctx *ctx)
 		fflush(tty);
 		size_t pick = ask_number(tty, n);
 		if (pick == 0) {
-			kinko_errc(ctx, "usage", NULL, _("no token chosen"));
+			kinko_err(ctx, "usage", NULL, _("no token chosen"));
 			rc = KINKO_EXIT_USAGE;
 		} else if (!kinko_p11_token_uri(&ti[pick - 1], chosen, sizeof chosen)) {
-			kinko_errc(ctx, "token_uri_too_long", NULL,
+			kinko_err(ctx, "token_uri_too_long", NULL,
 				   _("the chosen token cannot be named by a pkcs11: URI"));
 			rc = KINKO_EXIT_FAIL;
 		} else {

@@ -114,7 +114,7 @@ static int bank_curl_error(const kinko_bank *b, CURLcode rc, const char *errbuf,
 	if (rc == CURLE_ABORTED_BY_CALLBACK && kinko_signal_caught())
 		return kinko_signal_report(b->ctx);
 	if (too_big) {
-		kinko_errc(b->ctx, "answer_too_long", detail, _("the bank's answer is too long (over %d KiB)"),
+		kinko_err(b->ctx, "answer_too_long", detail, _("the bank's answer is too long (over %d KiB)"),
 			   REPLY_MAX / 1024);
 		return KINKO_EXIT_BANK;
 	}
@@ -125,20 +125,20 @@ static int bank_curl_error(const kinko_bank *b, CURLcode rc, const char *errbuf,
 		return why;
 	switch (rc) {
 	case CURLE_PEER_FAILED_VERIFICATION:
-		kinko_errc(b->ctx, "bank_not_authentic", detail,
+		kinko_err(b->ctx, "bank_not_authentic", detail,
 			   _("the server at %s is not the bank: its TLS certificate is not from the bank's CA"),
 			   b->url);
 		return KINKO_EXIT_VERIFY;
 	case CURLE_SSL_CERTPROBLEM:
-		kinko_errc(b->ctx, "token_sign_failed", detail,
+		kinko_err(b->ctx, "token_sign_failed", detail,
 			   _("the token key could not be used for the TLS connection"));
 		return KINKO_EXIT_TOKEN;
 	case CURLE_SSL_CACERT_BADFILE:
-		kinko_errc(b->ctx, "cacert_unreadable", detail, _("cannot read the bank's CA certificate %s"),
+		kinko_err(b->ctx, "cacert_unreadable", detail, _("cannot read the bank's CA certificate %s"),
 			   b->cacert);
 		return KINKO_EXIT_FAIL;
 	default:
-		kinko_errc(b->ctx, "bank_unreachable", detail, _("cannot reach the bank at %s"), b->url);
+		kinko_err(b->ctx, "bank_unreachable", detail, _("cannot reach the bank at %s"), b->url);
 		return KINKO_EXIT_NETWORK;
 	}
 }
@@ -193,7 +193,7 @@ int bank_call(kinko_bank *b, const char *method, const char *path, json_t *body,
 		e = e ? e : curl_easy_setopt(c, CURLOPT_COOKIE, cookie);
 	}
 	if (e != CURLE_OK) {
-		kinko_errc(b->ctx, "internal", curl_easy_strerror(e), _("cannot set up the request"));
+		kinko_err(b->ctx, "internal", curl_easy_strerror(e), _("cannot set up the request"));
 		goto out;
 	}
 	e = curl_easy_perform(c);
@@ -209,7 +209,7 @@ int bank_call(kinko_bank *b, const char *method, const char *path, json_t *body,
 		*out = NULL;
 		char d[32];
 		snprintf(d, sizeof d, "HTTP %ld", *status);
-		kinko_errc(b->ctx, "bank_answer_invalid", d, _("the bank's answer to %s is not understood"), path);
+		kinko_err(b->ctx, "bank_answer_invalid", d, _("the bank's answer to %s is not understood"), path);
 		goto out;
 	}
 	/* Whatever reads the answer from here on (the error, the status screen) prints it. */
@@ -256,16 +256,16 @@ int bank_refused(kinko_bank *b, long status, json_t *reply)
 		if (why != NULL)
 			snprintf(d, sizeof d, "HTTP %ld: %s", status, why);
 		if (b->cert_name[0] != '\0')
-			kinko_errc(b->ctx, "not_logged_on", d,
+			kinko_err(b->ctx, "not_logged_on", d,
 				   _("not logged on to %s with %s: run kinko logon --bank %s"), b->url,
 				   b->cert_name, b->url);
 		else
-			kinko_errc(b->ctx, "not_logged_on", d, _("not logged on to %s: run kinko logon --bank %s"),
+			kinko_err(b->ctx, "not_logged_on", d, _("not logged on to %s: run kinko logon --bank %s"),
 				   b->url, b->url);
 		return KINKO_EXIT_BANK;
 	}
 	if (status != 401 && status != 403) {
-		kinko_errc(b->ctx, code != NULL ? code : "bank_refused", d, _("the bank refused: %s"),
+		kinko_err(b->ctx, code != NULL ? code : "bank_refused", d, _("the bank refused: %s"),
 			   why != NULL ? why : _("no reason given"));
 		return status >= 400 && status < 500 ? KINKO_EXIT_BANK : KINKO_EXIT_FAIL;
 	}
@@ -357,7 +357,7 @@ static int bank_card_digits(kinko_bank *b, const char *p1, const char *p2, char 
 	char path[4096], text[4096], grid[CARD_ROWS * CARD_COLS];
 	int i1 = bank_card_index(p1), i2 = bank_card_index(p2), rc = KINKO_EXIT_OK;
 	if (i1 < 0 || i2 < 0) {
-		kinko_errc(b->ctx, "bank_answer_invalid", NULL,
+		kinko_err(b->ctx, "bank_answer_invalid", NULL,
 			   _("the bank asked for card positions that do not exist"));
 		return KINKO_EXIT_FAIL;
 	}
@@ -370,11 +370,11 @@ static int bank_card_digits(kinko_bank *b, const char *p1, const char *p2, char 
 			close(fd);
 		text[n > 0 ? n : 0] = '\0';
 		if (n < 0) {
-			kinko_errc(b->ctx, "card_file_unreadable", NULL, _("cannot read the customer card file %s"),
+			kinko_err(b->ctx, "card_file_unreadable", NULL, _("cannot read the customer card file %s"),
 				   path);
 			rc = KINKO_EXIT_USAGE;
 		} else if (bank_card_parse(text, grid) != 0) {
-			kinko_errc(b->ctx, "card_file_invalid", NULL,
+			kinko_err(b->ctx, "card_file_invalid", NULL,
 				   _("%s is not a customer card as kinko-bankd prints it"), path);
 			rc = KINKO_EXIT_USAGE;
 		} else {
@@ -416,7 +416,7 @@ static int bank_otp(kinko_bank *b, json_t **reply, long *status)
 	const char *p2 = json_string_value(json_array_get(pos, 1));
 	char digits[3] = "", logon_id[40];
 	if (id == NULL || p1 == NULL || p2 == NULL || strlen(id) >= sizeof logon_id) {
-		kinko_errc(b->ctx, "bank_answer_invalid", NULL,
+		kinko_err(b->ctx, "bank_answer_invalid", NULL,
 			   _("the bank's one-time password request is not understood"));
 		return KINKO_EXIT_FAIL;
 	}
@@ -468,7 +468,7 @@ int bank_logon(kinko_bank *b, const kinko_keyobj *k, json_t **status_out)
 	json_t *st = json_object_get(reply, "status");
 	if (s == NULL || strlen(s) != 32 || !json_is_object(st)) {
 		json_decref(reply);
-		kinko_errc(b->ctx, "bank_answer_invalid", NULL, _("the bank's logon answer is not understood"));
+		kinko_err(b->ctx, "bank_answer_invalid", NULL, _("the bank's logon answer is not understood"));
 		return KINKO_EXIT_FAIL;
 	}
 	memcpy(b->session, s, 33);
@@ -487,7 +487,7 @@ int kinko_bank_logon_check(kinko_ctx *ctx, const char *bank_url, const char *cac
 	b.url = bank_url;
 	if (cacert == NULL) {
 		if (kinko_bank_ca_path(bank_url, ca, sizeof ca) != 0) {
-			kinko_errc(ctx, "usage", NULL, _("%s is not a bank URL (https://host[:port])"), bank_url);
+			kinko_err(ctx, "usage", NULL, _("%s is not a bank URL (https://host[:port])"), bank_url);
 			return KINKO_EXIT_USAGE;
 		}
 		cacert = ca;

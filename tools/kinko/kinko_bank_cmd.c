@@ -47,7 +47,7 @@ static int opts_parse(kinko_ctx *ctx, int argc, char **argv, bank_opts *o)
 		case 'a': o->cacert = optarg; break;
 		case 'h': o->help = 1; break;
 		default:
-			kinko_errc(ctx, "usage", NULL, _("%s: unknown option or missing value: %s (see kinko %s --help)"),
+			kinko_err(ctx, "usage", NULL, _("%s: unknown option or missing value: %s (see kinko %s --help)"),
 				   argv[0], argv[optind - 1], argv[0]);
 			return KINKO_EXIT_USAGE;
 		}
@@ -115,12 +115,12 @@ static int cert_choose(kinko_bank *b, const bank_opts *o, kinko_keyobj *objs, si
 	if (*k != NULL)
 		return KINKO_EXIT_OK;
 	if (o->cert != NULL) {
-		kinko_errc(b->ctx, "certificate_not_found", NULL,
+		kinko_err(b->ctx, "certificate_not_found", NULL,
 			   _("no certificate with its key matches %s (see kinko certs)"), o->cert);
 		return KINKO_EXIT_TOKEN;
 	}
 	if (m == 0) {
-		kinko_errc(b->ctx, "no_certificate", NULL,
+		kinko_err(b->ctx, "no_certificate", NULL,
 			   _("no certificate on the token to log on with: enroll first (kinko enroll)"));
 		return KINKO_EXIT_TOKEN;
 	}
@@ -130,7 +130,7 @@ static int cert_choose(kinko_bank *b, const bank_opts *o, kinko_keyobj *objs, si
 	}
 	FILE *tty = isatty(STDIN_FILENO) ? fopen("/dev/tty", "r+e") : NULL;
 	if (tty == NULL) {
-		kinko_errc(b->ctx, "certificate_choice_needed", NULL,
+		kinko_err(b->ctx, "certificate_choice_needed", NULL,
 			   P_("%zu certificate on the token: choose one with --cert pkcs11:... (see kinko certs)",
 			      "%zu certificates on the token: choose one with --cert pkcs11:... (see kinko certs)",
 			      m), m);
@@ -153,7 +153,7 @@ static int cert_choose(kinko_bank *b, const bank_opts *o, kinko_keyobj *objs, si
 		choice = strtoul(line, NULL, 10);
 	fclose(tty);
 	if (choice < 1 || choice > m) {
-		kinko_errc(b->ctx, "no_choice", NULL, _("no certificate chosen"));
+		kinko_err(b->ctx, "no_choice", NULL, _("no certificate chosen"));
 		return KINKO_EXIT_USAGE;
 	}
 	*k = &objs[idx[choice - 1]];
@@ -178,12 +178,12 @@ static int run_begin(kinko_ctx *ctx, const bank_opts *o, int need_session, bank_
 	r->b.ctx = ctx;
 	int rc = KINKO_EXIT_OK;
 	if (o->bank == NULL && !need_session) {
-		kinko_errc(ctx, "usage", NULL, _("which bank? give --bank https://host:port"));
+		kinko_err(ctx, "usage", NULL, _("which bank? give --bank https://host:port"));
 		return KINKO_EXIT_USAGE;
 	}
 	char hp[256];
 	if (o->bank != NULL && kinko_bank_host_port(o->bank, hp, sizeof hp) != 0) {
-		kinko_errc(ctx, "usage", NULL, _("%s is not a bank URL (https://host[:port])"), o->bank);
+		kinko_err(ctx, "usage", NULL, _("%s is not a bank URL (https://host[:port])"), o->bank);
 		return KINKO_EXIT_USAGE;
 	}
 	r->p11_open = 1;
@@ -208,21 +208,21 @@ static int run_begin(kinko_ctx *ctx, const bank_opts *o, int need_session, bank_
 	    (!need_session && bank_session_path(r->url, r->b.cert_sha, r->b.session_path,
 						sizeof r->b.session_path) != 0) ||
 	    kinko_bank_ca_path(r->url, r->ca, sizeof r->ca) != 0) {
-		kinko_errc(ctx, "usage", NULL, _("%s is not a bank URL (https://host[:port])"), r->url);
+		kinko_err(ctx, "usage", NULL, _("%s is not a bank URL (https://host[:port])"), r->url);
 		return KINKO_EXIT_USAGE;
 	}
 	bank_cert_name(r->k->x509, r->b.cert_name, sizeof r->b.cert_name);
 	if (o->cacert != NULL)
 		snprintf(r->ca, sizeof r->ca, "%s", o->cacert);
 	if (access(r->ca, R_OK) != 0) {
-		kinko_errc(ctx, "cacert_missing", NULL,
+		kinko_err(ctx, "cacert_missing", NULL,
 			   _("no CA certificate for %s: give --cacert FILE (kinko enroll keeps the bank's CA in %s)"),
 			   r->url, r->ca);
 		return KINKO_EXIT_USAGE;
 	}
 	r->b.cacert = r->ca;
 	if (need_session && bank_session_load(&r->b) != 0) {
-		kinko_errc(ctx, "not_logged_on", NULL, _("not logged on to %s with %s: run kinko logon --bank %s"),
+		kinko_err(ctx, "not_logged_on", NULL, _("not logged on to %s with %s: run kinko logon --bank %s"),
 			   r->url, r->b.cert_name, r->url);
 		return KINKO_EXIT_BANK;
 	}
@@ -362,7 +362,7 @@ int kinko_cmd_logon(kinko_ctx *ctx, int argc, char **argv)
 	if (rc != KINKO_EXIT_OK || o.help)
 		return rc != KINKO_EXIT_OK ? rc : bank_usage_logon();
 	if (o.bank == NULL || o.npos != 0) {
-		kinko_errc(ctx, "usage", NULL, _("usage: kinko logon --bank URL [--cert pkcs11:URI] [--cacert FILE]"));
+		kinko_err(ctx, "usage", NULL, _("usage: kinko logon --bank URL [--cert pkcs11:URI] [--cacert FILE]"));
 		return KINKO_EXIT_USAGE;
 	}
 	bank_run r;
@@ -371,7 +371,7 @@ int kinko_cmd_logon(kinko_ctx *ctx, int argc, char **argv)
 	if (rc == KINKO_EXIT_OK)
 		rc = bank_logon(&r.b, r.k, &st);
 	if (rc == KINKO_EXIT_OK && bank_session_save(&r.b) != 0)
-		kinko_errc(ctx, "session_not_kept", NULL,
+		kinko_err(ctx, "session_not_kept", NULL,
 			   _("logged on, but the session could not be kept in %s: later kinko commands must log "
 			     "on again"), r.b.session_path);
 	if (rc == KINKO_EXIT_OK)
@@ -458,10 +458,10 @@ static int admin_user_put(kinko_ctx *ctx, bank_run *r, int add, const char *id)
 		return -known;
 	if (known == add) {
 		if (add)
-			kinko_errc(ctx, "user_exists", NULL,
+			kinko_err(ctx, "user_exists", NULL,
 				   _("user %s is already registered: use kinko admin user change %s"), id, id);
 		else
-			kinko_errc(ctx, "user_unknown", NULL,
+			kinko_err(ctx, "user_unknown", NULL,
 				   _("no user %s in this contract: use kinko admin user add %s"), id, id);
 		return KINKO_EXIT_USAGE;
 	}
@@ -498,7 +498,7 @@ static int admin_issue_revoke(kinko_ctx *ctx, bank_run *r, int issue, const char
 	char conf[KINKO_SECRET_MAX], path[256];
 	if (snprintf(path, sizeof path, "/api/admin/users/%s/%s", id, issue ? "issue" : "revoke") >=
 		    (int)sizeof path || strpbrk(id, "/?#%") != NULL) {
-		kinko_errc(ctx, "user_id_invalid", NULL, _("%s is not a user ID"), id);
+		kinko_err(ctx, "user_id_invalid", NULL, _("%s is not a user ID"), id);
 		return KINKO_EXIT_USAGE;
 	}
 	int rc = kinko_ask_secret(ctx, "contract_confirmation_pin", _("contract confirmation PIN (ロ)"),
@@ -544,7 +544,7 @@ int kinko_cmd_admin(kinko_ctx *ctx, int argc, char **argv)
 		 : strcmp(w0, "issue") == 0 && o.npos == 2 ? 4
 		 : strcmp(w0, "revoke") == 0 && o.npos == 2 ? 5 : 0;
 	if (op == 0) {
-		kinko_errc(ctx, "usage", NULL,
+		kinko_err(ctx, "usage", NULL,
 			   _("usage: kinko admin users | user add|change ID | issue ID | revoke ID (see kinko "
 			     "admin --help)"));
 		return KINKO_EXIT_USAGE;

@@ -194,7 +194,7 @@ static int session_ask(kinko_ctx *ctx, const bank_session_ref *refs, const size_
 {
 	FILE *tty = isatty(STDIN_FILENO) ? fopen("/dev/tty", "r+e") : NULL;
 	if (tty == NULL) {
-		kinko_errc(ctx, "session_choice_needed", NULL,
+		kinko_err(ctx, "session_choice_needed", NULL,
 			   _("%zu bank sessions could be meant: choose one with --cert pkcs11:... (see kinko "
 			     "certs) or --bank URL:"), m);
 		for (size_t i = 0; i < m; i++)
@@ -210,7 +210,7 @@ static int session_ask(kinko_ctx *ctx, const bank_session_ref *refs, const size_
 	unsigned long choice = fgets(line, sizeof line, tty) != NULL ? strtoul(line, NULL, 10) : 0;
 	fclose(tty);
 	if (choice < 1 || choice > m) {
-		kinko_errc(ctx, "no_choice", NULL, _("no bank session chosen"));
+		kinko_err(ctx, "no_choice", NULL, _("no bank session chosen"));
 		return -1;
 	}
 	return (int)idx[choice - 1];
@@ -234,25 +234,25 @@ int bank_session_choose(kinko_ctx *ctx, const char *bank_url, const char *cert_u
 	}
 	if (all == 0) {
 		if (bank_url != NULL)
-			kinko_errc(ctx, "not_logged_on", NULL, _("not logged on to %s: run kinko logon --bank %s"),
+			kinko_err(ctx, "not_logged_on", NULL, _("not logged on to %s: run kinko logon --bank %s"),
 				   bank_url, bank_url);
 		else
-			kinko_errc(ctx, "not_logged_on", NULL, _("not logged on to any bank: run kinko logon --bank URL"));
+			kinko_err(ctx, "not_logged_on", NULL, _("not logged on to any bank: run kinko logon --bank URL"));
 		rc = KINKO_EXIT_BANK;
 	} else if (m == 0 && cert_uri != NULL) {
-		kinko_errc(ctx, "not_logged_on", NULL,
+		kinko_err(ctx, "not_logged_on", NULL,
 			   _("not logged on to %s with the certificate %s: run kinko logon --cert"),
 			   bank_url != NULL ? bank_url : refs[0].url, cert_uri);
 		rc = KINKO_EXIT_BANK;
 	} else if (m == 0) {
 		const char *url = bank_url != NULL ? bank_url : refs[0].url;
 		if (all > 1)
-			kinko_errc(ctx, "no_session_on_token", NULL,
+			kinko_err(ctx, "no_session_on_token", NULL,
 				   _("no bank session of a certificate on this token: the sessions kept for %s are "
 				     "for another certificate (%s, ...) not on this token; use that token (--token), "
 				     "or log on with this one (kinko logon)"), url, refs[0].name);
 		else
-			kinko_errc(ctx, "no_session_on_token", NULL,
+			kinko_err(ctx, "no_session_on_token", NULL,
 				   _("no bank session of a certificate on this token: the session kept for %s is "
 				     "for another certificate (%s) not on this token; use that token (--token), or "
 				     "log on with this one (kinko logon)"), url, refs[0].name);

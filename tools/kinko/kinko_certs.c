@@ -244,7 +244,7 @@ int kinko_cmd_certs(kinko_ctx *ctx, int argc, char **argv)
 		return KINKO_EXIT_OK;
 	}
 	if (argc != 1) {
-		kinko_errc(ctx, "usage", NULL, _("certs takes no arguments; see 'kinko help certs'"));
+		kinko_err(ctx, "usage", NULL, _("certs takes no arguments; see 'kinko help certs'"));
 		return KINKO_EXIT_USAGE;
 	}
 	r = kinko_p11_list(ctx, &objs, &n);

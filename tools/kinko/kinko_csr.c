@@ -41,13 +41,13 @@ static int csr_sign_on_token(kinko_ctx *ctx, const kinko_keyobj *k, X509_REQ *re
 	X509_ALGOR *alg = csr_sig_alg(k->type);
 	if (alg == NULL || X509_REQ_set1_signature_algo(req, alg) != 1) {
 		X509_ALGOR_free(alg);
-		kinko_errc(ctx, "csr_build_failed", NULL, _("cannot build the certificate request"));
+		kinko_err(ctx, "csr_build_failed", NULL, _("cannot build the certificate request"));
 		return KINKO_EXIT_FAIL;
 	}
 	X509_ALGOR_free(alg);
 	int tbs_len = i2d_re_X509_REQ_tbs(req, &tbs);
 	if (tbs_len <= 0) {
-		kinko_errc(ctx, "csr_build_failed", NULL, _("cannot encode the certificate request"));
+		kinko_err(ctx, "csr_build_failed", NULL, _("cannot encode the certificate request"));
 		return KINKO_EXIT_FAIL;
 	}
 	int rc = kinko_p11_sign(ctx, k, tbs, (size_t)tbs_len, &sig, &sig_len);
@@ -58,7 +58,7 @@ static int csr_sign_on_token(kinko_ctx *ctx, const kinko_keyobj *k, X509_REQ *re
 	if (bits == NULL || sig_len > INT_MAX || ASN1_BIT_STRING_set(bits, sig, (int)sig_len) != 1) {
 		ASN1_BIT_STRING_free(bits);
 		OPENSSL_free(sig);
-		kinko_errc(ctx, "out_of_memory", NULL, _("out of memory"));
+		kinko_err(ctx, "out_of_memory", NULL, _("out of memory"));
 		return KINKO_EXIT_FAIL;
 	}
 	OPENSSL_free(sig);
@@ -78,7 +78,7 @@ int kinko_csr_build(kinko_ctx *ctx, const kinko_keyobj *k, EVP_PKEY *pub, const 
 	if (req == NULL || X509_REQ_set_version(req, X509_REQ_VERSION_1) != 1 ||
 	    !csr_set_subject(req, cn) || X509_REQ_set_pubkey(req, pub) != 1) {
 		X509_REQ_free(req);
-		kinko_errc(ctx, "csr_build_failed", NULL, _("cannot build the certificate request"));
+		kinko_err(ctx, "csr_build_failed", NULL, _("cannot build the certificate request"));
 		return KINKO_EXIT_FAIL;
 	}
 	int rc = csr_sign_on_token(ctx, k, req);
@@ -89,7 +89,7 @@ int kinko_csr_build(kinko_ctx *ctx, const kinko_keyobj *k, EVP_PKEY *pub, const 
 	/* The self-check: the token signed with the key whose public half the request carries. */
 	if (X509_REQ_verify(req, pub) != 1) {
 		X509_REQ_free(req);
-		kinko_errc(ctx, "csr_signature_invalid", "X509_REQ_verify failed",
+		kinko_err(ctx, "csr_signature_invalid", "X509_REQ_verify failed",
 			   _("the token's signature on the certificate request does not verify"));
 		return KINKO_EXIT_TOKEN;
 	}

@@ -147,12 +147,12 @@ int kinko_enroll_parse(kinko_ctx *ctx, int argc, char **argv, bool renew, kinko_
 		default: bad = true; break;  /* '?' */
 		}
 		if (foreign)
-			kinko_errc(ctx, "usage", NULL, _("--%s is not an option of kinko %s"), longopts[li].name,
+			kinko_err(ctx, "usage", NULL, _("--%s is not an option of kinko %s"), longopts[li].name,
 				   argv[0]);
 		else if (c == '?')
-			kinko_errc(ctx, "usage", NULL, _("%s: unknown option or missing value"), argv[optind - 1]);
+			kinko_err(ctx, "usage", NULL, _("%s: unknown option or missing value"), argv[optind - 1]);
 		else if (bad)
-			kinko_errc(ctx, "usage", NULL, _("--%s %s: invalid value"), longopts[li].name, optarg);
+			kinko_err(ctx, "usage", NULL, _("--%s %s: invalid value"), longopts[li].name, optarg);
 		if (foreign || bad) {
 			fputs(_(usage), stderr);
 			return KINKO_EXIT_USAGE;
@@ -160,7 +160,7 @@ int kinko_enroll_parse(kinko_ctx *ctx, int argc, char **argv, bool renew, kinko_
 	}
 	const char *why = NULL;
 	if (optind != argc) {
-		kinko_errc(ctx, "usage", NULL, _("unexpected argument '%s'"), argv[optind]);
+		kinko_err(ctx, "usage", NULL, _("unexpected argument '%s'"), argv[optind]);
 		fputs(_(usage), stderr);
 		return KINKO_EXIT_USAGE;
 	}
@@ -172,7 +172,7 @@ int kinko_enroll_parse(kinko_ctx *ctx, int argc, char **argv, bool renew, kinko_
 					 strpbrk(o->user_id, ":/") != NULL))
 		why = _("the user ID (ニ) must be 1-63 characters without ':' or '/'");
 	if (why != NULL) {
-		kinko_errc(ctx, "usage", NULL, "%s", why);
+		kinko_err(ctx, "usage", NULL, "%s", why);
 		fputs(_(usage), stderr);
 		return KINKO_EXIT_USAGE;
 	}
@@ -194,12 +194,12 @@ int kinko_enroll_find_ca(kinko_ctx *ctx, kinko_enroll_opts *o)
 {
 	char pinned[4096];
 	if (kinko_bank_host_port(o->bank, pinned, sizeof pinned) != 0) {
-		kinko_errc(ctx, "usage", NULL, _("%s is not a bank URL of the form https://host[:port]/"), o->bank);
+		kinko_err(ctx, "usage", NULL, _("%s is not a bank URL of the form https://host[:port]/"), o->bank);
 		return KINKO_EXIT_USAGE;
 	}
 	if (o->cacert_opt != NULL) {
 		if (access(o->cacert_opt, R_OK) != 0) {
-			kinko_errc(ctx, "cacert_unreadable", NULL, _("cannot read the bank's CA certificate %s: %s"),
+			kinko_err(ctx, "cacert_unreadable", NULL, _("cannot read the bank's CA certificate %s: %s"),
 				   o->cacert_opt, strerror(errno));
 			return KINKO_EXIT_USAGE;
 		}
@@ -207,13 +207,13 @@ int kinko_enroll_find_ca(kinko_ctx *ctx, kinko_enroll_opts *o)
 	} else if (kinko_bank_ca_path(o->bank, pinned, sizeof pinned) == 0 && access(pinned, R_OK) == 0) {
 		snprintf(o->cacert, sizeof o->cacert, "%s", pinned);
 	} else {
-		kinko_errc(ctx, "cacert_missing", NULL,
+		kinko_err(ctx, "cacert_missing", NULL,
 			   _("no CA known for %s: give --cacert FILE, the bank's CA certificate as the bank "
 			     "handed it to you (it is kept for later runs)"), o->bank);
 		return KINKO_EXIT_USAGE;
 	}
 	if (!enroll_ca_usable(o->cacert)) {
-		kinko_errc(ctx, "cacert_unreadable", NULL, _("%s holds no CA certificate (PEM expected)"), o->cacert);
+		kinko_err(ctx, "cacert_unreadable", NULL, _("%s holds no CA certificate (PEM expected)"), o->cacert);
 		return KINKO_EXIT_USAGE;
 	}
 	return KINKO_EXIT_OK;
@@ -239,7 +239,7 @@ static int enroll_read_creds(kinko_ctx *ctx, const kinko_enroll_opts *o, enroll_
 {
 	int rc;
 	if (o->contract_id != NULL && !enroll_contract_id_ok(o->contract_id)) {
-		kinko_errc(ctx, "usage", NULL, _("the contract ID (A) must be 1-62 characters without ':' or '/'"));
+		kinko_err(ctx, "usage", NULL, _("the contract ID (A) must be 1-62 characters without ':' or '/'"));
 		return KINKO_EXIT_USAGE;
 	}
 	if (o->contract_id != NULL) {
@@ -327,7 +327,7 @@ void kinko_enroll_pin_ca(kinko_ctx *ctx, const kinko_enroll_opts *o)
 	if (same)
 		return;
 	if (enroll_mkdirs(path) != 0 || enroll_copy_file(o->cacert_opt, path) != 0)
-		kinko_errc(ctx, "cacert_not_kept", strerror(errno),
+		kinko_err(ctx, "cacert_not_kept", strerror(errno),
 			   _("warning: cannot keep the bank's CA in %s; give --cacert again next time"), path);
 	else if (ctx->verbose)
 		kinko_progress(ctx, _("the bank's CA is kept in %s for later runs"), path);

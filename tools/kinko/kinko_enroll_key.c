@@ -96,7 +96,7 @@ int kinko_enroll_verify(kinko_ctx *ctx, X509 *cert, EVP_PKEY *pub, const char *c
 			const char *contract_id, const char *expect_cn, char *cn, size_t cn_cap)
 {
 	if (EVP_PKEY_eq(X509_get0_pubkey(cert), pub) != 1) {
-		kinko_errc(ctx, "certificate_key_mismatch", NULL,
+		kinko_err(ctx, "certificate_key_mismatch", NULL,
 			   _("the bank's certificate is not for the key on the token"));
 		return KINKO_EXIT_VERIFY;
 	}
@@ -106,9 +106,9 @@ int kinko_enroll_verify(kinko_ctx *ctx, X509 *cert, EVP_PKEY *pub, const char *c
 		 X509_STORE_CTX_init(sctx, store, cert, NULL) == 1 &&
 		 X509_STORE_CTX_set_purpose(sctx, X509_PURPOSE_SSL_CLIENT) == 1;
 	if (!ok) {
-		kinko_errc(ctx, "cacert_unreadable", NULL, _("cannot read the bank's CA certificate from %s"), cafile);
+		kinko_err(ctx, "cacert_unreadable", NULL, _("cannot read the bank's CA certificate from %s"), cafile);
 	} else if (X509_verify_cert(sctx) != 1) {
-		kinko_errc(ctx, "certificate_not_from_ca",
+		kinko_err(ctx, "certificate_not_from_ca",
 			   X509_verify_cert_error_string(X509_STORE_CTX_get_error(sctx)),
 			   _("the certificate was not issued by the bank's CA (%s) for client authentication"),
 			   cafile);
@@ -119,15 +119,15 @@ int kinko_enroll_verify(kinko_ctx *ctx, X509 *cert, EVP_PKEY *pub, const char *c
 	if (!ok)
 		return KINKO_EXIT_VERIFY;
 	if (!kinko_enroll_cert_cn(cert, cn, cn_cap)) {
-		kinko_errc(ctx, "certificate_cn_wrong", NULL, _("the certificate has no readable common name (CN)"));
+		kinko_err(ctx, "certificate_cn_wrong", NULL, _("the certificate has no readable common name (CN)"));
 		return KINKO_EXIT_VERIFY;
 	}
 	if (expect_cn != NULL ? strcmp(cn, expect_cn) != 0 : !enroll_cn_is_contract(cn, contract_id)) {
 		if (expect_cn != NULL)
-			kinko_errc(ctx, "certificate_cn_wrong", NULL, _("the certificate's CN is %s, not %s as before"),
+			kinko_err(ctx, "certificate_cn_wrong", NULL, _("the certificate's CN is %s, not %s as before"),
 				   cn, expect_cn);
 		else
-			kinko_errc(ctx, "certificate_cn_wrong", NULL,
+			kinko_err(ctx, "certificate_cn_wrong", NULL,
 				   _("the certificate's CN is %s, not the contract ID %s followed by the 4-digit "
 				     "bank code"), cn, contract_id);
 		return KINKO_EXIT_VERIFY;
@@ -203,7 +203,7 @@ static bool enroll_wait_for_token(kinko_ctx *ctx)
  * pair that was not there before the generation. */
 static int enroll_rollback_reinserted(kinko_ctx *ctx, const enroll_before *before)
 {
-	kinko_errc(ctx, "token_removed", NULL,
+	kinko_err(ctx, "token_removed", NULL,
 		   _("the token was removed: insert it again to remove the unfinished key (waiting %d s)"),
 		   ENROLL_REINSERT_WAIT_MS / 1000);
 	if (!enroll_wait_for_token(ctx))
@@ -237,10 +237,10 @@ static void enroll_rollback(kinko_ctx *ctx, const kinko_keyobj *k, const enroll_
 	if (rc == KINKO_EXIT_OK)
 		kinko_progress(ctx, "%s", _("the new key was removed from the token: it is as it was before"));
 	else if (k->uri[0] != '\0')
-		kinko_errc(ctx, "rollback_failed", NULL, _("the new key could not be removed from the token; it is %s"),
+		kinko_err(ctx, "rollback_failed", NULL, _("the new key could not be removed from the token; it is %s"),
 			   k->uri);
 	else
-		kinko_errc(ctx, "rollback_failed", NULL, _("the new key could not be removed from the token"));
+		kinko_err(ctx, "rollback_failed", NULL, _("the new key could not be removed from the token"));
 }
 
 /* The bank round for a key already on the token: the certificate, verified. */
@@ -306,7 +306,7 @@ int kinko_enroll_issue(kinko_ctx *ctx, const kinko_enroll_job *job, kinko_keyobj
 		/* Read back: the certificate must be found next to its key, same CKA_ID. */
 		rc = enroll_find_on_token(ctx, &k, cert, out);
 		if (rc != KINKO_EXIT_OK && rc != KINKO_EXIT_FAIL)
-			kinko_errc(ctx, "certificate_not_stored", NULL,
+			kinko_err(ctx, "certificate_not_stored", NULL,
 				   _("the certificate written to the token is not found next to its key"));
 		if (out->cert != 0)
 			k.cert = out->cert;  /* so the rollback removes it too */

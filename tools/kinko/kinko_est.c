@@ -236,7 +236,7 @@ static int est_transfer_error(kinko_ctx *ctx, const kinko_est_req *r, CURLcode c
 	if (cc == CURLE_ABORTED_BY_CALLBACK && kinko_signal_caught())
 		return kinko_signal_report(ctx);
 	if (a->too_big) {
-		kinko_errc(ctx, "answer_too_long", detail, _("the bank's answer is too long (over %d KiB)"),
+		kinko_err(ctx, "answer_too_long", detail, _("the bank's answer is too long (over %d KiB)"),
 			   EST_BODY_MAX / 1024);
 		return KINKO_EXIT_BANK;
 	}
@@ -251,22 +251,22 @@ static int est_transfer_error(kinko_ctx *ctx, const kinko_est_req *r, CURLcode c
 	case CURLE_SSL_ENGINE_INITFAILED:
 		return KINKO_EXIT_FAIL;  /* kinko_tls_setup said why */
 	case CURLE_PEER_FAILED_VERIFICATION:
-		kinko_errc(ctx, "bank_not_authentic", detail,
+		kinko_err(ctx, "bank_not_authentic", detail,
 			   _("the bank's TLS certificate is not from the CA in %s: is %s the right bank?"),
 			   r->cacert, r->bank_url);
 		return KINKO_EXIT_VERIFY;
 	case CURLE_SSL_CACERT_BADFILE:
-		kinko_errc(ctx, "cacert_unreadable", detail,
+		kinko_err(ctx, "cacert_unreadable", detail,
 			   _("cannot use %s as the bank's CA certificate (PEM expected)"), r->cacert);
 		return KINKO_EXIT_FAIL;
 	case CURLE_OUT_OF_MEMORY:
-		kinko_errc(ctx, "out_of_memory", detail, _("out of memory"));
+		kinko_err(ctx, "out_of_memory", detail, _("out of memory"));
 		return KINKO_EXIT_FAIL;
 	case CURLE_WRITE_ERROR:
-		kinko_errc(ctx, "answer_not_stored", detail, _("the bank's answer could not be stored"));
+		kinko_err(ctx, "answer_not_stored", detail, _("the bank's answer could not be stored"));
 		return KINKO_EXIT_FAIL;
 	default:
-		kinko_errc(ctx, "bank_unreachable", detail, _("cannot reach the bank at %s"), r->bank_url);
+		kinko_err(ctx, "bank_unreachable", detail, _("cannot reach the bank at %s"), r->bank_url);
 		return KINKO_EXIT_NETWORK;
 	}
 }
@@ -280,7 +280,7 @@ int kinko_est_reach(kinko_ctx *ctx, const char *bank_url, const char *cacert)
 	struct curl_slist lang = { (char *)kinko_est_accept_language(), NULL };
 	int rc = KINKO_EXIT_FAIL;
 	if (curl == NULL) {
-		kinko_errc(ctx, "out_of_memory", NULL, _("out of memory"));
+		kinko_err(ctx, "out_of_memory", NULL, _("out of memory"));
 		free(url);
 		return rc;
 	}
@@ -318,7 +318,7 @@ static int est_answer_ok(kinko_ctx *ctx, const est_answer *a, X509 **cert)
 {
 	STACK_OF(X509) *certs = kinko_est_parse_certs(a->body, a->len);
 	if (certs == NULL) {
-		kinko_errc(ctx, "bank_answer_invalid", NULL,
+		kinko_err(ctx, "bank_answer_invalid", NULL,
 			   _("the bank's answer is not a certificate (certs-only PKCS#7)"));
 		return KINKO_EXIT_VERIFY;
 	}
@@ -347,7 +347,7 @@ int kinko_est_enroll(kinko_ctx *ctx, const kinko_est_req *r, X509_REQ *req, X509
 	char errbuf[CURL_ERROR_SIZE], reason[512];
 	int rc = KINKO_EXIT_FAIL;
 	if (url == NULL || body == NULL || h == NULL || est_headers_build(r, h) != 0) {
-		kinko_errc(ctx, "internal", NULL, _("cannot prepare the enrollment request"));
+		kinko_err(ctx, "internal", NULL, _("cannot prepare the enrollment request"));
 		goto out;
 	}
 	time_t deadline = time(NULL) + (r->max_wait > 0 ? r->max_wait : 0);
@@ -376,13 +376,13 @@ int kinko_est_enroll(kinko_ctx *ctx, const kinko_est_req *r, X509_REQ *req, X509
 			break;
 		}
 		if (status != 202) {
-			kinko_errc(ctx, "enroll_failed", detail, _("the bank could not enroll: %s"), reason);
+			kinko_err(ctx, "enroll_failed", detail, _("the bank could not enroll: %s"), reason);
 			rc = KINKO_EXIT_FAIL;
 			break;
 		}
 		time_t now = time(NULL);
 		if (now >= deadline) {
-			kinko_errc(ctx, "enroll_pending", detail,
+			kinko_err(ctx, "enroll_pending", detail,
 				   _("the bank refused: %s (still pending after %ld s; run the same command "
 				     "again later)"), reason, r->max_wait);
 			rc = KINKO_EXIT_BANK;

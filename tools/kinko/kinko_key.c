@@ -134,12 +134,12 @@ static int key_pick(kinko_ctx *ctx, kinko_keyobj *objs, size_t n, const key_quer
 			hits++;
 		}
 	if (hits == 0) {
-		kinko_errc(ctx, "key_not_found", NULL,
+		kinko_err(ctx, "key_not_found", NULL,
 		           _("no key on the token matches %s: nothing removed (see 'kinko certs')"), uri);
 		return KINKO_EXIT_TOKEN;
 	}
 	if (hits > 1) {
-		kinko_errc(ctx, "key_ambiguous", NULL, P_("%zu key matches %s: name one with id= (see "
+		kinko_err(ctx, "key_ambiguous", NULL, P_("%zu key matches %s: name one with id= (see "
 		           "'kinko certs'); nothing removed", "%zu keys match %s: name one with id= (see "
 		           "'kinko certs'); nothing removed", hits), hits, uri);
 		for (i = 0; i < n; i++)
@@ -162,14 +162,14 @@ static int key_delete(kinko_ctx *ctx, const char *uri_text, bool yes)
 	if (!uri)
 		return KINKO_EXIT_FAIL;
 	if (p11_kit_uri_parse(uri_text, P11_KIT_URI_FOR_ANY, uri) != P11_KIT_URI_OK) {
-		kinko_errc(ctx, "usage", NULL, _("not a pkcs11: URI: %s"), uri_text);
+		kinko_err(ctx, "usage", NULL, _("not a pkcs11: URI: %s"), uri_text);
 		p11_kit_uri_free(uri);
 		return KINKO_EXIT_USAGE;
 	}
 	q.id = p11_kit_uri_get_attribute(uri, CKA_ID);
 	q.label = p11_kit_uri_get_attribute(uri, CKA_LABEL);
 	if (!q.id && !q.label) {
-		kinko_errc(ctx, "usage", NULL, _("the URI must name the key with id= or object= (see "
+		kinko_err(ctx, "usage", NULL, _("the URI must name the key with id= or object= (see "
 		           "'kinko certs'): %s"), uri_text);
 		p11_kit_uri_free(uri);
 		return KINKO_EXIT_USAGE;
@@ -196,13 +196,13 @@ static int key_delete(kinko_ctx *ctx, const char *uri_text, bool yes)
 	if (!yes) {
 		c = key_confirm(full);
 		if (c < 0) {
-			kinko_errc(ctx, "no_terminal", NULL,
+			kinko_err(ctx, "no_terminal", NULL,
 			           _("no terminal to confirm the removal of %s: give --yes"), full);
 			kinko_keyobj_free(objs, n);
 			return KINKO_EXIT_USAGE;
 		}
 		if (c == 0) {
-			kinko_errc(ctx, "not_confirmed", NULL, _("not confirmed: nothing removed"));
+			kinko_err(ctx, "not_confirmed", NULL, _("not confirmed: nothing removed"));
 			kinko_keyobj_free(objs, n);
 			return KINKO_EXIT_FAIL;
 		}
@@ -247,7 +247,7 @@ int kinko_cmd_key(kinko_ctx *ctx, int argc, char **argv)
 			break;
 	}
 	if (argc < 2 || strcmp(argv[1], "delete") != 0 || !uri || i < argc) {
-		kinko_errc(ctx, "usage", NULL, _("usage: kinko key delete URI [--yes]; see 'kinko help key'"));
+		kinko_err(ctx, "usage", NULL, _("usage: kinko key delete URI [--yes]; see 'kinko help key'"));
 		return KINKO_EXIT_USAGE;
 	}
 	return key_delete(ctx, uri, yes);

@@ -112,7 +112,7 @@ static int main_value(const char *opt, char **argv, int argc, int *i, const char
 	if (argv[*i][n] != '\0')
 		return 0;
 	if (*i + 1 >= argc) {
-		kinko_errc(NULL, "usage", NULL, _("%s needs a value"), opt);
+		kinko_err(NULL, "usage", NULL, _("%s needs a value"), opt);
 		return -1;
 	}
 	*val = argv[++*i];
@@ -162,7 +162,7 @@ static bool main_secret_option(const kinko_ctx *ctx, char **argv, int argc, int 
 		if (strcmp(arg, "--puk") == 0 && (i + 1 >= argc || argv[i + 1][0] == '-' ||
 		                                  main_find(argv[i + 1]) || strcmp(argv[i + 1], "change") == 0))
 			return false;
-		kinko_errc(ctx, "secret_on_command_line", NULL, _("%s: PINs and passwords are never "
+		kinko_err(ctx, "secret_on_command_line", NULL, _("%s: PINs and passwords are never "
 		           "taken on the command line (the process list and the shell history would show "
 		           "them). kinko asks for them on the terminal without echo; for scripts, give the "
 		           "token PIN with --pin-file F or --pin-fd N, or any secret with --secrets-file F "
@@ -198,7 +198,7 @@ static int main_globals(kinko_ctx *ctx, int argc, char **argv, char **rest, int 
 			ctx->pin_file = v;
 		} else if ((r = main_value("--pin-fd", argv, argc, &i, &fd)) != 0) {
 			if (r > 0 && !main_fd(fd, &ctx->pin_fd)) {
-				kinko_errc(ctx, "usage", NULL, _("--pin-fd needs a file descriptor number"));
+				kinko_err(ctx, "usage", NULL, _("--pin-fd needs a file descriptor number"));
 				return KINKO_EXIT_USAGE;
 			}
 		} else if ((r = main_value("--secrets-file", argv, argc, &i, &v)) != 0) {
@@ -225,7 +225,7 @@ static int main_help(kinko_ctx *ctx, int n, char **rest)
 	}
 	c = main_find(rest[1]);
 	if (!c) {
-		kinko_errc(ctx, "usage", NULL, _("no subcommand '%s'; see 'kinko --help'"), rest[1]);
+		kinko_err(ctx, "usage", NULL, _("no subcommand '%s'; see 'kinko --help'"), rest[1]);
 		return KINKO_EXIT_USAGE;
 	}
 	args[0] = rest[1];
@@ -251,13 +251,13 @@ static int main_run(kinko_ctx *ctx, int n, char **rest)
 	const main_cmd *c;
 
 	if (ctx->pin_file && ctx->pin_fd >= 0) {
-		kinko_errc(ctx, "usage", NULL, _("--pin-file and --pin-fd: give one of them"));
+		kinko_err(ctx, "usage", NULL, _("--pin-file and --pin-fd: give one of them"));
 		return KINKO_EXIT_USAGE;
 	}
 	if (n == 0 || strcmp(rest[0], "--help") == 0 || strcmp(rest[0], "-h") == 0) {
 		main_usage(n == 0 ? stderr : stdout);
 		if (n == 0)
-			kinko_errc(ctx, "usage", NULL, _("no subcommand given; see 'kinko --help'"));
+			kinko_err(ctx, "usage", NULL, _("no subcommand given; see 'kinko --help'"));
 		return n == 0 ? KINKO_EXIT_USAGE : KINKO_EXIT_OK;
 	}
 	if (strcmp(rest[0], "--version") == 0) {
@@ -269,9 +269,9 @@ static int main_run(kinko_ctx *ctx, int n, char **rest)
 	if ((c = main_find(rest[0])) != NULL)
 		return c->fn(ctx, n, rest);
 	if (rest[0][0] == '-')
-		kinko_errc(ctx, "usage", NULL, _("unknown option '%s'; see 'kinko --help'"), rest[0]);
+		kinko_err(ctx, "usage", NULL, _("unknown option '%s'; see 'kinko --help'"), rest[0]);
 	else
-		kinko_errc(ctx, "usage", NULL, _("no subcommand '%s'; see 'kinko --help'"), rest[0]);
+		kinko_err(ctx, "usage", NULL, _("no subcommand '%s'; see 'kinko --help'"), rest[0]);
 	return KINKO_EXIT_USAGE;
 }
 

@@ -104,16 +104,7 @@ static void msg_print(const kinko_ctx *ctx, const char *code, const char *detail
 		json_object_del(e, "code");
 }
 
-void kinko_err(const kinko_ctx *ctx, const char *detail, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	msg_print(ctx, NULL, detail, fmt, ap);
-	va_end(ap);
-}
-
-void kinko_errc(const kinko_ctx *ctx, const char *code, const char *detail, const char *fmt, ...)
+void kinko_err(const kinko_ctx *ctx, const char *code, const char *detail, const char *fmt, ...)
 {
 	va_list ap;
 

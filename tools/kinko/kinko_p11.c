@@ -75,13 +75,13 @@ int kinko_p11_load(kinko_ctx *ctx)
 		return KINKO_EXIT_OK;
 	m = p11_kit_module_load(ctx->module, 0);
 	if (!m) {
-		kinko_errc(ctx, "module_unloadable", p11_kit_message(),
+		kinko_err(ctx, "module_unloadable", p11_kit_message(),
 		           _("cannot load the PKCS#11 module %s"), ctx->module);
 		return KINKO_EXIT_TOKEN;
 	}
 	rv = p11_kit_module_initialize(m);
 	if (rv != CKR_OK) {
-		kinko_errc(ctx, "module_failed", kinko_ckr_name(rv), _("the PKCS#11 module %s does not start"),
+		kinko_err(ctx, "module_failed", kinko_ckr_name(rv), _("the PKCS#11 module %s does not start"),
 		           ctx->module);
 		p11_kit_module_release(m);
 		return KINKO_EXIT_TOKEN;
@@ -161,7 +161,7 @@ int kinko_p11_tokens(kinko_ctx *ctx, CK_SLOT_ID **slots, size_t *n)
 		if (!uri)
 			return KINKO_EXIT_FAIL;
 		if (p11_kit_uri_parse(ctx->token_uri, P11_KIT_URI_FOR_ANY, uri) != P11_KIT_URI_OK) {
-			kinko_errc(ctx, "usage", NULL, _("--token: not a pkcs11: URI: %s"), ctx->token_uri);
+			kinko_err(ctx, "usage", NULL, _("--token: not a pkcs11: URI: %s"), ctx->token_uri);
 			p11_kit_uri_free(uri);
 			return KINKO_EXIT_USAGE;
 		}
@@ -192,7 +192,7 @@ static void p11_list_choices(kinko_ctx *ctx, const CK_SLOT_ID *slots, size_t n)
 	char label[40], uri[512];
 	size_t i;
 
-	kinko_errc(ctx, "token_ambiguous", NULL,
+	kinko_err(ctx, "token_ambiguous", NULL,
 	           P_("%zu token is present: choose one with --token URI",
 	              "%zu tokens are present: choose one with --token URI", n), n);
 	for (i = 0; i < n; i++) {
@@ -213,7 +213,7 @@ static void p11_none_found(kinko_ctx *ctx)
 	size_t len;
 
 	if (kinko_p11_where(ctx, &w) != KINKO_EXIT_OK) {
-		kinko_errc(ctx, "token_absent", NULL, _("no token found: plug in your token"));
+		kinko_err(ctx, "token_absent", NULL, _("no token found: plug in your token"));
 		return;
 	}
 	kinko_where_text(&w, text, sizeof(text));
@@ -222,7 +222,7 @@ static void p11_none_found(kinko_ctx *ctx)
 		text[len - 1] = '\0';   /* kinko_err ends the line */
 	kinko_err_field_str(ctx, "module", ctx->module);
 	/* TRANSLATORS: followed by several lines: where kinko looked, what to check. */
-	kinko_errc(ctx, "token_absent", NULL, _("no token found\n%s"), text);
+	kinko_err(ctx, "token_absent", NULL, _("no token found\n%s"), text);
 	kinko_where_free(&w);
 }
 
@@ -242,7 +242,7 @@ int kinko_p11_open(kinko_ctx *ctx)
 		return r;
 	if (n == 0) {
 		if (ctx->token_uri)
-			kinko_errc(ctx, "token_absent", NULL, _("no token matches %s: see 'kinko token list'"),
+			kinko_err(ctx, "token_absent", NULL, _("no token matches %s: see 'kinko token list'"),
 			           ctx->token_uri);
 		else
 			p11_none_found(ctx);
@@ -327,7 +327,7 @@ int kinko_p11_fail(const kinko_ctx *ctx, CK_RV rv, const char *what)
 	 * msgid, and dgettext gives it back unchanged. */
 	/* TRANSLATORS: "<what failed>: <why>", two whole sentences, e.g. "cannot remove the key
 	 * from the token: the token was removed". */
-	kinko_errc(ctx, code, kinko_ckr_name(rv), _("%s: %s"), _(what), why);
+	kinko_err(ctx, code, kinko_ckr_name(rv), _("%s: %s"), _(what), why);
 	return exit_code;
 }
 
@@ -375,47 +375,47 @@ int kinko_p11_pin_refused(kinko_ctx *ctx, CK_RV rv, bool so)
 		memset(&ti, 0, sizeof(ti));
 	if (rv == CKR_PIN_LEN_RANGE) {
 		if (so)
-			kinko_errc(ctx, "pin_length", ckr, _("the PUK must have %lu to %lu characters"),
+			kinko_err(ctx, "pin_length", ckr, _("the PUK must have %lu to %lu characters"),
 			           (unsigned long)ti.ulMinPinLen, (unsigned long)ti.ulMaxPinLen);
 		else
-			kinko_errc(ctx, "pin_length", ckr, _("the token PIN must have %lu to %lu characters"),
+			kinko_err(ctx, "pin_length", ckr, _("the token PIN must have %lu to %lu characters"),
 			           (unsigned long)ti.ulMinPinLen, (unsigned long)ti.ulMaxPinLen);
 		return KINKO_EXIT_TOKEN;
 	}
 	if (rv == CKR_PIN_LOCKED || (f & locked)) {
 		if (so)
-			kinko_errc(ctx, "puk_locked", ckr, _("the PUK is locked: the token cannot be "
+			kinko_err(ctx, "puk_locked", ckr, _("the PUK is locked: the token cannot be "
 			           "unblocked any more; ask the bank for a new token"));
 		else
-			kinko_errc(ctx, "pin_locked", ckr, _("the token PIN is locked: unblock it with "
+			kinko_err(ctx, "pin_locked", ckr, _("the token PIN is locked: unblock it with "
 			           "'kinko pin unblock' (needs the PUK)"));
 	} else if (left > 0) {
 		kinko_err_field_int(ctx, "tries_left", left);
 		if (so)
-			kinko_errc(ctx, wrong, ckr, P_("wrong PUK; %ld try left before it locks",
+			kinko_err(ctx, wrong, ckr, P_("wrong PUK; %ld try left before it locks",
 			                               "wrong PUK; %ld tries left before it locks", left),
 			           left);
 		else
-			kinko_errc(ctx, wrong, ckr, P_("wrong token PIN; %ld try left before it locks",
+			kinko_err(ctx, wrong, ckr, P_("wrong token PIN; %ld try left before it locks",
 			                               "wrong token PIN; %ld tries left before it locks",
 			                               left), left);
 	} else if (f & final) {
 		kinko_err_field_int(ctx, "tries_left", 1);
 		if (so)
-			kinko_errc(ctx, wrong, ckr, _("wrong PUK; 1 try left before it locks"));
+			kinko_err(ctx, wrong, ckr, _("wrong PUK; 1 try left before it locks"));
 		else
-			kinko_errc(ctx, wrong, ckr, _("wrong token PIN; 1 try left before it locks"));
+			kinko_err(ctx, wrong, ckr, _("wrong token PIN; 1 try left before it locks"));
 	} else if (f & low) {
 		if (so)
-			kinko_errc(ctx, wrong, ckr, _("wrong PUK: more than 1 try left (the token does "
+			kinko_err(ctx, wrong, ckr, _("wrong PUK: more than 1 try left (the token does "
 			           "not say how many)"));
 		else
-			kinko_errc(ctx, wrong, ckr, _("wrong token PIN: more than 1 try left (the token "
+			kinko_err(ctx, wrong, ckr, _("wrong token PIN: more than 1 try left (the token "
 			           "does not say how many)"));
 	} else if (so) {
-		kinko_errc(ctx, wrong, ckr, _("wrong PUK (this token does not report the tries left)"));
+		kinko_err(ctx, wrong, ckr, _("wrong PUK (this token does not report the tries left)"));
 	} else {
-		kinko_errc(ctx, wrong, ckr,
+		kinko_err(ctx, wrong, ckr,
 		           _("wrong token PIN (this token does not report the tries left)"));
 	}
 	return KINKO_EXIT_TOKEN;

@@ -298,7 +298,7 @@ int kinko_p11_generate(kinko_ctx *ctx, kinko_key_type type, const char *label, k
 	/* kinko's module picks the PIV slot itself when no CKA_ID is given; others need an id. */
 	if (!ctx->kinko_module) {
 		if (RAND_bytes(id, sizeof(id)) != 1) {
-			kinko_errc(ctx, "random_failed", NULL, _("no random numbers for the key's id"));
+			kinko_err(ctx, "random_failed", NULL, _("no random numbers for the key's id"));
 			return KINKO_EXIT_FAIL;
 		}
 		pub[n_pub++] = (CK_ATTRIBUTE){CKA_ID, id, sizeof(id)};
@@ -315,7 +315,7 @@ int kinko_p11_generate(kinko_ctx *ctx, kinko_key_type type, const char *label, k
 	got = keys_attr(ctx, out->priv, CKA_ID, &len);
 	if (!got || len == 0 || len > sizeof(out->id)) {
 		free(got);
-		kinko_errc(ctx, "key_id_unusable", NULL, _("the new key has no usable CKA_ID"));
+		kinko_err(ctx, "key_id_unusable", NULL, _("the new key has no usable CKA_ID"));
 		kinko_p11_destroy(ctx, out);
 		memset(out, 0, sizeof(*out));
 		return KINKO_EXIT_TOKEN;
@@ -431,7 +431,7 @@ EVP_PKEY *kinko_p11_public_key(kinko_ctx *ctx, const kinko_keyobj *k)
 	if (h)
 		pk = k->type == KINKO_KEY_RSA2048 ? keys_rsa_pub(ctx, h) : keys_ec_pub(ctx, h);
 	if (!pk)
-		kinko_errc(ctx, "public_key_unreadable", NULL,
+		kinko_err(ctx, "public_key_unreadable", NULL,
 		           _("cannot read the public key of the token key %s"), k->label);
 	return pk;
 }
@@ -509,7 +509,7 @@ int kinko_p11_sign(kinko_ctx *ctx, const kinko_keyobj *k, const unsigned char *d
 		return KINKO_EXIT_OK;
 	}
 	if (olen != 64 || keys_ecdsa_der(out, olen, sig, sig_len) != 0) {
-		kinko_errc(ctx, "signature_malformed", NULL, _("the token's ECDSA signature is malformed"));
+		kinko_err(ctx, "signature_malformed", NULL, _("the token's ECDSA signature is malformed"));
 		return KINKO_EXIT_TOKEN;
 	}
 	return KINKO_EXIT_OK;
@@ -530,7 +530,7 @@ int kinko_p11_write_cert(kinko_ctx *ctx, const kinko_keyobj *k, X509 *cert, cons
 	int r = KINKO_EXIT_OK;
 
 	if (dl <= 0 || sl <= 0 || il <= 0 || nl <= 0) {
-		kinko_errc(ctx, "certificate_unencodable", NULL, _("cannot encode the certificate"));
+		kinko_err(ctx, "certificate_unencodable", NULL, _("cannot encode the certificate"));
 		r = KINKO_EXIT_FAIL;
 	} else {
 		CK_ATTRIBUTE t[] = {

@@ -105,7 +105,7 @@ static int pin_from_file(const kinko_ctx *ctx, const char *path, char *buf, size
 	bool ok;
 
 	if (fd < 0) {
-		kinko_errc(ctx, "pin_file_unreadable", NULL, _("cannot read the PIN file %s: %s"), path,
+		kinko_err(ctx, "pin_file_unreadable", NULL, _("cannot read the PIN file %s: %s"), path,
 		           strerror(errno));
 		return KINKO_EXIT_USAGE;
 	}
@@ -115,7 +115,7 @@ static int pin_from_file(const kinko_ctx *ctx, const char *path, char *buf, size
 	ok = n > 0 && pin_first_line(text, buf, cap);
 	OPENSSL_cleanse(text, sizeof(text));
 	if (!ok) {
-		kinko_errc(ctx, "pin_file_empty", NULL, _("the PIN file %s holds no PIN on its first line"),
+		kinko_err(ctx, "pin_file_empty", NULL, _("the PIN file %s holds no PIN on its first line"),
 		           path);
 		return KINKO_EXIT_USAGE;
 	}
@@ -149,14 +149,14 @@ static int pin_from_fd(const kinko_ctx *ctx, char *buf, size_t cap)
 {
 	if (!fd_pin_read) {
 		if (!pin_read_line(ctx->pin_fd, fd_pin, sizeof(fd_pin))) {
-			kinko_errc(ctx, "pin_fd_unreadable", NULL,
+			kinko_err(ctx, "pin_fd_unreadable", NULL,
 			           _("no PIN could be read from file descriptor %d"), ctx->pin_fd);
 			return KINKO_EXIT_USAGE;
 		}
 		fd_pin_read = true;
 	}
 	if (strlen(fd_pin) >= cap) {
-		kinko_errc(ctx, "secret_too_long", NULL, _("the PIN from file descriptor %d is too long"),
+		kinko_err(ctx, "secret_too_long", NULL, _("the PIN from file descriptor %d is too long"),
 		           ctx->pin_fd);
 		return KINKO_EXIT_USAGE;
 	}
@@ -175,7 +175,7 @@ static int pin_from_secrets(const kinko_ctx *ctx, const char *key, char *buf, si
 
 	fd = open(ctx->secrets_file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		kinko_errc(ctx, "secrets_file_unreadable", NULL, _("cannot read the secrets file %s: %s"),
+		kinko_err(ctx, "secrets_file_unreadable", NULL, _("cannot read the secrets file %s: %s"),
 		           ctx->secrets_file, strerror(errno));
 		return -KINKO_EXIT_USAGE;
 	}
@@ -184,7 +184,7 @@ static int pin_from_secrets(const kinko_ctx *ctx, const char *key, char *buf, si
 	close(fd);
 	if (n < 0) {
 		OPENSSL_cleanse(text, sizeof(text));
-		kinko_errc(ctx, "secrets_file_unreadable", NULL,
+		kinko_err(ctx, "secrets_file_unreadable", NULL,
 		           _("the secrets file %s cannot be read or is too large"), ctx->secrets_file);
 		return -KINKO_EXIT_USAGE;
 	}
@@ -193,7 +193,7 @@ static int pin_from_secrets(const kinko_ctx *ctx, const char *key, char *buf, si
 			continue;
 		if (line[klen + 1] == '\0' || strlen(line + klen + 1) >= cap) {
 			found = -KINKO_EXIT_USAGE;
-			kinko_errc(ctx, "secret_invalid", NULL,
+			kinko_err(ctx, "secret_invalid", NULL,
 			           _("%s in the secrets file %s is empty or too long"), key,
 			           ctx->secrets_file);
 		} else {
@@ -285,10 +285,10 @@ static int pin_prompt(const kinko_ctx *ctx, bool token_pin, const char *prompt, 
 	if (fd < 0) {
 		/* prompt is the secret's translated name ("token PIN", "contract PIN (イ)"). */
 		if (token_pin)
-			kinko_errc(ctx, "no_terminal", NULL, _("no terminal to ask for the %s: give it "
+			kinko_err(ctx, "no_terminal", NULL, _("no terminal to ask for the %s: give it "
 			           "with --secrets-file, --pin-file or --pin-fd"), prompt);
 		else
-			kinko_errc(ctx, "no_terminal", NULL, _("no terminal to ask for the %s: give it "
+			kinko_err(ctx, "no_terminal", NULL, _("no terminal to ask for the %s: give it "
 			           "with --secrets-file"), prompt);
 		return KINKO_EXIT_USAGE;
 	}
@@ -312,7 +312,7 @@ static int pin_prompt(const kinko_ctx *ctx, bool token_pin, const char *prompt, 
 	if (prompt_sig) {
 		OPENSSL_cleanse(line, sizeof(line));
 		prompt_signals_give_back(sigs, &outer);
-		kinko_errc(ctx, "interrupted", NULL, _("interrupted at the %s prompt"), prompt);
+		kinko_err(ctx, "interrupted", NULL, _("interrupted at the %s prompt"), prompt);
 		return KINKO_EXIT_FAIL;
 	}
 	prompt_signals_give_back(sigs, &outer);
@@ -321,7 +321,7 @@ static int pin_prompt(const kinko_ctx *ctx, bool token_pin, const char *prompt, 
 	ok = pin_first_line(line, buf, cap);
 	OPENSSL_cleanse(line, sizeof(line));
 	if (!ok) {
-		kinko_errc(ctx, "secret_missing", NULL, _("no %s entered (or longer than %zu characters)"),
+		kinko_err(ctx, "secret_missing", NULL, _("no %s entered (or longer than %zu characters)"),
 		           prompt, cap - 1);
 		return KINKO_EXIT_USAGE;
 	}
@@ -389,8 +389,8 @@ int kinko_secret_read_new(const kinko_ctx *ctx, const char *key, const char *pro
 		}
 		OPENSSL_cleanse(again, sizeof(again));
 		OPENSSL_cleanse(buf, cap);
-		kinko_errc(ctx, "secret_mismatch", NULL, _("the two entries differ; try again"));
+		kinko_err(ctx, "secret_mismatch", NULL, _("the two entries differ; try again"));
 	}
-	kinko_errc(ctx, "secret_not_confirmed", NULL, _("the %s was not confirmed"), prompt);
+	kinko_err(ctx, "secret_not_confirmed", NULL, _("the %s was not confirmed"), prompt);
 	return KINKO_EXIT_USAGE;
 }

@@ -133,11 +133,11 @@ static int pin_run(kinko_ctx *ctx, const pin_op *op)
 		return kinko_p11_pin_refused(ctx, rv, op->so);
 	if (rv == CKR_PIN_LEN_RANGE || rv == CKR_PIN_INVALID) {
 		if (op == &pin_op_puk)
-			kinko_errc(ctx, "pin_length", kinko_ckr_name(rv),
+			kinko_err(ctx, "pin_length", kinko_ckr_name(rv),
 			           _("the new PUK must have %lu to %lu characters"),
 			           (unsigned long)ti.ulMinPinLen, (unsigned long)ti.ulMaxPinLen);
 		else
-			kinko_errc(ctx, "pin_length", kinko_ckr_name(rv),
+			kinko_err(ctx, "pin_length", kinko_ckr_name(rv),
 			           _("the new token PIN must have %lu to %lu characters"),
 			           (unsigned long)ti.ulMinPinLen, (unsigned long)ti.ulMaxPinLen);
 		return KINKO_EXIT_TOKEN;
@@ -182,12 +182,12 @@ int kinko_cmd_pin(kinko_ctx *ctx, int argc, char **argv)
 		return pin_run(ctx, &pin_op_puk);
 	/* "pin check 1234": a PIN typed as an argument; never repeat it, say how to give it. */
 	if (argc > 2 || (argc == 2 && strpbrk(argv[1], "0123456789"))) {
-		kinko_errc(ctx, "secret_on_command_line", NULL, _("a PIN is never an argument on the "
+		kinko_err(ctx, "secret_on_command_line", NULL, _("a PIN is never an argument on the "
 		           "command line: kinko asks for it on the terminal without echo, or reads it "
 		           "from --pin-file F, --pin-fd N or --secrets-file F (token_pin=, puk=, "
 		           "new_pin=); see 'kinko help pin'"));
 		return KINKO_EXIT_USAGE;
 	}
-	kinko_errc(ctx, "usage", NULL, _("pin: say 'check', 'change' or 'unblock'; see 'kinko help pin'"));
+	kinko_err(ctx, "usage", NULL, _("pin: say 'check', 'change' or 'unblock'; see 'kinko help pin'"));
 	return KINKO_EXIT_USAGE;
 }

@@ -175,5 +175,5 @@ void kinko_refusal_report(const kinko_ctx *ctx, const kinko_refusal *r, const ch
 		kinko_err_field_int(ctx, "tries_left", r->tries_left);
 	if (r->locked[0] != '\0')
 		kinko_err_field_str(ctx, "locked", r->locked);
-	kinko_errc(ctx, refusal_code(r), detail, "%s", text);
+	kinko_err(ctx, refusal_code(r), detail, "%s", text);
 }

@@ -33,7 +33,7 @@ static int renew_pick(kinko_ctx *ctx, const char *cert_uri, kinko_keyobj *objs, 
 		uri = p11_kit_uri_new();
 		if (uri == NULL || p11_kit_uri_parse(cert_uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, uri) != P11_KIT_URI_OK) {
 			p11_kit_uri_free(uri);
-			kinko_errc(ctx, "usage", NULL, _("%s is not a pkcs11: URI"), cert_uri);
+			kinko_err(ctx, "usage", NULL, _("%s is not a pkcs11: URI"), cert_uri);
 			return KINKO_EXIT_USAGE;
 		}
 	}
@@ -50,14 +50,14 @@ static int renew_pick(kinko_ctx *ctx, const char *cert_uri, kinko_keyobj *objs, 
 		return KINKO_EXIT_OK;
 	if (found == 0) {
 		if (cert_uri != NULL)
-			kinko_errc(ctx, "certificate_not_found", NULL,
+			kinko_err(ctx, "certificate_not_found", NULL,
 				   _("no certificate with its key on the token matches %s"), cert_uri);
 		else
-			kinko_errc(ctx, "no_certificate", NULL,
+			kinko_err(ctx, "no_certificate", NULL,
 				   _("no certificate with its key on the token: enroll first"));
 		return KINKO_EXIT_TOKEN;
 	}
-	kinko_errc(ctx, "certificate_choice_needed", NULL,
+	kinko_err(ctx, "certificate_choice_needed", NULL,
 		   P_("%zu certificate on the token: choose one with --cert (see kinko certs)",
 		      "%zu certificates on the token: choose one with --cert (see kinko certs)", found), found);
 	for (size_t i = 0; i < n; i++)
@@ -129,7 +129,7 @@ static void renew_take_id(kinko_ctx *ctx, kinko_keyobj *k, const kinko_keyobj *o
 		}
 	}
 	if (rv != CKR_OK) {
-		kinko_errc(ctx, "renew_not_moved", kinko_ckr_name(rv),
+		kinko_err(ctx, "renew_not_moved", kinko_ckr_name(rv),
 			   _("the new certificate works but could not take the old one's place on the token; it "
 			     "stays as %s"), k->uri);
 		return;
@@ -147,7 +147,7 @@ static int renew_with(kinko_ctx *ctx, const kinko_enroll_opts *o, kinko_keyobj *
 	kinko_tls *tls = NULL;
 	kinko_keyobj k;
 	if (!kinko_enroll_cert_cn(old->x509, old_cn, sizeof old_cn) || strlen(old_cn) <= 4) {
-		kinko_errc(ctx, "certificate_cn_wrong", NULL,
+		kinko_err(ctx, "certificate_cn_wrong", NULL,
 			   _("the current certificate has no contract ID + bank code as its CN"));
 		return KINKO_EXIT_VERIFY;
 	}
@@ -167,12 +167,12 @@ static int renew_with(kinko_ctx *ctx, const kinko_enroll_opts *o, kinko_keyobj *
 	if (rc != KINKO_EXIT_OK) {
 		/* The bank has already marked the old certificate renewed: it would refuse to renew it
 		 * again, so removing the new one would leave no way forward. Both stay. */
-		kinko_errc(ctx, "renew_logon_failed", NULL,
+		kinko_err(ctx, "renew_logon_failed", NULL,
 			   _("the new certificate is on the token but logging on with it failed; the old one is "
 			     "kept. Log on with the new one (kinko logon --cert '%s'), then the bank retires the "
 			     "old one"), k.uri);
 	} else if (kinko_p11_destroy(ctx, old) != KINKO_EXIT_OK) {
-		kinko_errc(ctx, "old_key_not_removed", NULL,
+		kinko_err(ctx, "old_key_not_removed", NULL,
 			   _("the renewal worked but the old key could not be removed from the token (%s)"),
 			   old->uri);
 		rc = KINKO_EXIT_TOKEN;

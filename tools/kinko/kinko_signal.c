@@ -51,7 +51,7 @@ const char *kinko_signal_name(int sig)
 int kinko_signal_report(const kinko_ctx *ctx)
 {
 	/* TRANSLATORS: %s is the signal's name, SIGINT, SIGTERM or SIGHUP. */
-	kinko_errc(ctx, "interrupted", NULL, _("interrupted (%s)"), kinko_signal_name((int)signal_got));
+	kinko_err(ctx, "interrupted", NULL, _("interrupted (%s)"), kinko_signal_name((int)signal_got));
 	return KINKO_EXIT_FAIL;
 }
 

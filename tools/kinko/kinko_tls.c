@@ -51,11 +51,11 @@ static int tls_p11_load(kinko_ctx *ctx)
 	if (p11.ctx != NULL && ctx->module != NULL && strcmp(p11.module, ctx->module) == 0)
 		return 0;
 	if (p11.ctx != NULL) {
-		kinko_errc(ctx, "internal", NULL, _("internal error: a second PKCS#11 module for TLS"));
+		kinko_err(ctx, "internal", NULL, _("internal error: a second PKCS#11 module for TLS"));
 		return -1;
 	}
 	if (ctx->module == NULL || strlen(ctx->module) >= sizeof p11.module) {
-		kinko_errc(ctx, "module_unusable", NULL, _("no PKCS#11 module for TLS"));
+		kinko_err(ctx, "module_unusable", NULL, _("no PKCS#11 module for TLS"));
 		return -1;
 	}
 	p11.ctx = PKCS11_CTX_new();
@@ -64,7 +64,7 @@ static int tls_p11_load(kinko_ctx *ctx)
 	if (PKCS11_CTX_load(p11.ctx, ctx->module) != 0) {
 		PKCS11_CTX_free(p11.ctx);
 		p11.ctx = NULL;
-		kinko_errc(ctx, "module_unusable", ctx->module, _("cannot load the PKCS#11 module for TLS"));
+		kinko_err(ctx, "module_unusable", ctx->module, _("cannot load the PKCS#11 module for TLS"));
 		return -1;
 	}
 	snprintf(p11.module, sizeof p11.module, "%s", ctx->module);
@@ -107,19 +107,19 @@ int kinko_tls_open(kinko_ctx *ctx, const kinko_keyobj *k, kinko_tls **out)
 {
 	*out = NULL;
 	if (k->x509 == NULL) {
-		kinko_errc(ctx, "no_certificate", NULL, _("this key has no certificate to log on with"));
+		kinko_err(ctx, "no_certificate", NULL, _("this key has no certificate to log on with"));
 		return KINKO_EXIT_FAIL;
 	}
 	const char *pin = kinko_p11_pin(ctx);
 	if (pin == NULL) {
-		kinko_errc(ctx, "internal", NULL, _("internal error: no token login before TLS"));
+		kinko_err(ctx, "internal", NULL, _("internal error: no token login before TLS"));
 		return KINKO_EXIT_FAIL;
 	}
 	if (tls_p11_load(ctx) != 0)
 		return KINKO_EXIT_TOKEN;
 	PKCS11_SLOT *slot = tls_slot(ctx);
 	if (slot == NULL) {
-		kinko_errc(ctx, "token_absent", NULL, _("the token is no longer there"));
+		kinko_err(ctx, "token_absent", NULL, _("the token is no longer there"));
 		return KINKO_EXIT_TOKEN;
 	}
 	/* The login is shared with kinko_p11's (one module instance); log in only if libp11 does
@@ -127,7 +127,7 @@ int kinko_tls_open(kinko_ctx *ctx, const kinko_keyobj *k, kinko_tls **out)
 	int in = 0;
 	if ((PKCS11_is_logged_in(slot, 0, &in) != 0 || !in) && PKCS11_login(slot, 0, pin) != 0) {
 		unsigned long e = ERR_peek_last_error();
-		kinko_errc(ctx, "pin_incorrect", e != 0 ? ERR_reason_error_string(e) : NULL,
+		kinko_err(ctx, "pin_incorrect", e != 0 ? ERR_reason_error_string(e) : NULL,
 			   _("the token refused the PIN for the TLS key"));
 		ERR_clear_error();
 		return KINKO_EXIT_TOKEN;
@@ -138,7 +138,7 @@ int kinko_tls_open(kinko_ctx *ctx, const kinko_keyobj *k, kinko_tls **out)
 	t->pkey = tls_find_key(slot->token, k);
 	if (t->pkey == NULL) {
 		free(t);
-		kinko_errc(ctx, "key_not_found", NULL, _("the token key of this certificate was not found"));
+		kinko_err(ctx, "key_not_found", NULL, _("the token key of this certificate was not found"));
 		ERR_clear_error();
 		return KINKO_EXIT_TOKEN;
 	}
@@ -159,7 +159,7 @@ int kinko_tls_open(kinko_ctx *ctx, const kinko_keyobj *k, kinko_tls **out)
 	if (X509_check_private_key(t->cert, t->pkey) != 1) {
 		kinko_tls_free(t);
 		ERR_clear_error();
-		kinko_errc(ctx, "certificate_key_mismatch", NULL,
+		kinko_err(ctx, "certificate_key_mismatch", NULL,
 			   _("the certificate does not belong to this token key"));
 		return KINKO_EXIT_VERIFY;
 	}
@@ -208,7 +208,7 @@ int kinko_tls_setup(const kinko_ctx *ctx, kinko_tls *t, CURL *curl, const char *
 	if (rc == CURLE_OK)
 		kinko_signal_curl(curl);
 	if (rc != CURLE_OK) {
-		kinko_errc(ctx, "internal", curl_easy_strerror(rc), _("cannot set up TLS"));
+		kinko_err(ctx, "internal", curl_easy_strerror(rc), _("cannot set up TLS"));
 		return KINKO_EXIT_FAIL;
 	}
 	return KINKO_EXIT_OK;
@@ -242,13 +242,13 @@ int kinko_tls_token_failure(kinko_ctx *ctx, const char *errbuf)
 	bool gone = rv != CKR_OK || !(si.flags & CKF_TOKEN_PRESENT) || srv == CKR_DEVICE_REMOVED ||
 		    srv == CKR_SESSION_HANDLE_INVALID || srv == CKR_SESSION_CLOSED || srv == CKR_TOKEN_NOT_PRESENT;
 	if (gone) {
-		kinko_errc(ctx, "token_removed", srv != CKR_OK ? kinko_ckr_name(srv) : errbuf,
+		kinko_err(ctx, "token_removed", srv != CKR_OK ? kinko_ckr_name(srv) : errbuf,
 			   _("the token was removed while kinko was talking to the bank: put it back and run "
 			     "the command again"));
 		return KINKO_EXIT_TOKEN;
 	}
 	if (p11err) {
-		kinko_errc(ctx, "token_sign_failed", errbuf,
+		kinko_err(ctx, "token_sign_failed", errbuf,
 			   _("the token could not sign for the TLS connection to the bank"));
 		return KINKO_EXIT_TOKEN;
 	}

@@ -54,7 +54,7 @@ bool kinko_wants_help(int argc, char **argv)
 
 static int token_usage(const kinko_ctx *ctx)
 {
-	kinko_errc(ctx, "usage", NULL, _("token: say 'list' or 'info'; see 'kinko help token'"));
+	kinko_err(ctx, "usage", NULL, _("token: say 'list' or 'info'; see 'kinko help token'"));
 	return KINKO_EXIT_USAGE;
 }
 
