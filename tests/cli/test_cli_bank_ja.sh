@@ -29,13 +29,9 @@ secrets_write "$T/wrongpin" "token_pin=$TOKEN_PIN" "contract_pin=0000"
 
 ja() { LANG=ja_JP.UTF-8 LC_ALL="" LANGUAGE="" kinko_as admin "$@"; }
 en() { LANG=C LC_ALL="" LANGUAGE="" kinko_as admin "$@"; }
-# english_leaks FILE: lines with three English words in a row (a sentence kinko did not
-# translate) once URIs, paths, kinko's commands and the bank's own data (company, bank name)
-# are taken out: those are not sentences.
-english_leaks() {
-	sed -E 's#(pkcs11:|https://|/)[^ ]*##g; s/ACME Trading K\.K\.|Kinko Shinkin \(main\)//g;
-		s/kinko [a-z][a-z -]*[a-z]//g' "$1" | grep -E '[A-Za-z]{2,} +[A-Za-z]{2,} +[A-Za-z]{2,}'
-}
+# shellcheck source=tests/lib/i18n.sh
+. "$(dirname "$0")/../lib/i18n.sh"
+english_leaks() { kit_english_leaks "$1" 3; }
 no_english() { # no_english NAME: the last run said no English sentence
 	local leaks
 	leaks=$(english_leaks "$T/out")

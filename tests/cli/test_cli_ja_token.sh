@@ -23,12 +23,10 @@ secrets_write "$T/bad" "token_pin=99990000"
 ja() { LANG=ja_JP.UTF-8 kinko_as ja "$@"; }
 en() { LANG=C kinko_as ja "$@"; }
 
-# English sentences: two lowercase words in a row. URIs, file paths, CKR_ names and the
-# program's own name are data, not sentences.
-leaks() {
-	sed -E 's#pkcs11:[^ ]*##g; s#(/[^ ]*)+##g; s#CKR_[A-Z_]+##g' "$1" |
-		grep -E '[a-z]{4,} [a-z]{3,}' | grep -v -e 'kinko [a-z]* ' | head -5
-}
+# English sentences: two lowercase words in a row (tests/lib/i18n.sh).
+# shellcheck source=tests/lib/i18n.sh
+. "$(dirname "$0")/../lib/i18n.sh"
+leaks() { kit_english_leaks "$1" 2 | head -5; }
 # no_leak NAME FILE: ok when FILE has no English sentence.
 no_leak() {
 	local l

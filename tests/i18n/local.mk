@@ -10,3 +10,7 @@ TESTS += tests/i18n/test_po_complete.sh
 TESTS += tests/i18n/test_bankd_cli_ja.sh
 EXTRA_DIST += tests/i18n/test_bankd_cli_ja.sh
 EXTRA_DIST += tests/i18n/test_po_complete.sh
+# The whole seed flow in Japanese and in English (flow_lang.sh: the flow of tests/cli/flow.sh,
+# every line kept, then a wrong token PIN and a wrong イ with --json).
+TESTS += tests/i18n/test_flow_ja.sh tests/i18n/test_flow_c.sh
+EXTRA_DIST += tests/i18n/test_flow_ja.sh tests/i18n/test_flow_c.sh tests/i18n/flow_lang.sh

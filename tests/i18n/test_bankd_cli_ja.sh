@@ -32,7 +32,7 @@ check() {
 has() { grep -qF -- "$2" "$1"; }
 # An English sentence: three lowercase words in a row ("the admin may", "is not locked").
 # Command lines of the synopsis (commands and options, the same in every language) are left out.
-english() { grep -vE '^  kinko-(bankd|token-emu) ' "$1" | grep -E '[a-z]{2,} [a-z]{2,} [a-z]{2,}'; }
+english() { kit_english_leaks "$1" 3; }
 no_english() {
 	if english "$1" >/dev/null; then
 		english "$1" | head -3 | sed 's/^/# English: /'
@@ -42,8 +42,8 @@ no_english() {
 }
 # Short outputs (a result, an error) have no two English words in a row at all.
 no_english_words() {
-	if grep -E '[a-z]{2,} [a-z]{2,}' "$1" >/dev/null; then
-		grep -E '[a-z]{2,} [a-z]{2,}' "$1" | head -3 | sed 's/^/# English: /'
+	if kit_english_leaks "$1" 2 >/dev/null; then
+		kit_english_leaks "$1" 2 | head -3 | sed 's/^/# English: /'
 		return 1
 	fi
 	return 0

@@ -29,3 +29,17 @@ kit_ja_or_skip_all() {
 		exit 0
 	fi
 }
+
+# kit_english_leaks FILE [WORDS]: the lines of FILE with WORDS (default 3) lowercase English
+# words in a row — a sentence left untranslated — once what reads the same in every language
+# is taken out: URIs and paths, CKR_ names, command lines of kinko, kinko-bankd and
+# kinko-token-emu, and the test bank's own data (its name, the company, the slot label).
+# Prints those lines; prints nothing when there are none.
+kit_english_leaks() {
+	local n=${2:-3} i pat='[a-z]{2,}'
+	for ((i = 1; i < n; i++)); do pat="$pat +[a-z]{2,}"; done
+	sed -E 's#(pkcs11:|https?://|/)[^ ]*##g; s#CKR_[A-Z_]+##g
+		s/ACME Trading K\.K\.|Kinko Shinkin \(main\)|PIV Authentication//g
+		s/kinko(-bankd|-token-emu)?( +(-[-a-z]*|[a-z][a-z0-9-]*|[A-Z][A-Z_]*|\[[^]]*\]))+//g' "$1" |
+		grep -E "$pat"
+}
