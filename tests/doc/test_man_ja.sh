@@ -7,10 +7,10 @@
 set -u
 s=${KINKO_SRCDIR:?}
 b=${KINKO_BUILDDIR:?}
-echo "1..6"
+echo "1..7"
 po4a=$(sed -n 's/^PO4A = //p' "$b/Makefile")
 if [ -z "$po4a" ]; then
-	for i in 1 2 3 4 5 6; do echo "ok $i # SKIP configure found no po4a: the Japanese pages are not built"; done
+	for i in 1 2 3 4 5 6 7; do echo "ok $i # SKIP configure found no po4a: the Japanese pages are not built"; done
 	exit 0
 fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kinko-manja.XXXXXX") || exit 1
@@ -58,6 +58,15 @@ else
 	printf '# %s\n' $bad
 fi
 
+# A certificate is 電子証明書, as in the manuals (TLS's and the CA's too), never a bare 証明書.
+bare=$(LC_ALL=C.UTF-8 grep -hoP '.{0,8}(?<!電子)証明書' "$ja/kinko.1" "$ja/kinko-bankd.1" 2>/dev/null | sort -u)
+if [ -z "$bare" ]; then
+	ok "a certificate is 電子証明書 in the Japanese pages"
+else
+	not_ok "a certificate is 電子証明書 in the Japanese pages"
+	printf '%s\n' "$bare" | sed 's/^/# /'
+fi
+
 # ja.po against the English pages as they are now: po4a refreshes a copy of the catalogue,
 # then msgfmt counts (untranslated and fuzzy entries are paragraphs a reader would get in
 # English or wrong).
@@ -84,9 +93,9 @@ fi
 
 # A reader's view: man formats the page under the ja locale and the first heading is 名前.
 if ! locale -a 2>/dev/null | grep -qix 'ja_JP.utf8'; then
-	echo "ok 6 # SKIP the ja_JP.UTF-8 locale is not generated (scripts/deps.sh does it)"
+	echo "ok 7 # SKIP the ja_JP.UTF-8 locale is not generated (scripts/deps.sh does it)"
 elif ! command -v man >/dev/null; then
-	echo "ok 6 # SKIP man-db is not installed"
+	echo "ok 7 # SKIP man-db is not installed"
 else
 	# Line 1 at the margin is the page header; line 2 the first section heading.
 	first=$(LC_ALL=ja_JP.UTF-8 MANWIDTH=80 man -E UTF-8 -l "$ja/kinko.1" 2>/dev/null | LC_ALL=C.UTF-8 col -b |
