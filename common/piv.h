@@ -3,6 +3,7 @@
 #ifndef KINKO_PIV_H
 #define KINKO_PIV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -166,6 +167,40 @@ static inline uint8_t piv_key_slot_ref(unsigned idx)
 	if (idx < 4)
 		return first[idx];
 	return idx < PIV_KEY_SLOTS ? (uint8_t)(PIV_KEY_RETIRED1 + (idx - 4)) : 0;
+}
+
+/* The asymmetric algorithms a key slot can hold, and their sizes: the module, the CLI's
+ * checks and the firmware all read them from here. */
+static inline bool piv_alg_is_rsa(uint8_t alg)
+{
+	return alg == PIV_ALG_RSA2048 || alg == PIV_ALG_RSA3072;
+}
+
+static inline bool piv_alg_is_ec(uint8_t alg)
+{
+	return alg == PIV_ALG_ECCP256 || alg == PIV_ALG_ECCP384;
+}
+
+/* RSA modulus or EC field size in bytes; 0 for anything that is not a slot's key. */
+static inline size_t piv_alg_bytes(uint8_t alg)
+{
+	switch (alg) {
+	case PIV_ALG_RSA2048: return 256;
+	case PIV_ALG_RSA3072: return 384;
+	case PIV_ALG_ECCP256: return 32;
+	case PIV_ALG_ECCP384: return 48;
+	default: return 0;
+	}
+}
+
+/* OpenSSL's group name of an EC algorithm, or NULL. */
+static inline const char *piv_alg_curve(uint8_t alg)
+{
+	switch (alg) {
+	case PIV_ALG_ECCP256: return "P-256";
+	case PIV_ALG_ECCP384: return "P-384";
+	default: return NULL;
+	}
 }
 
 /* Certificate container tag for a key reference, or 0. */

@@ -254,7 +254,7 @@ static uint16_t crypto_sw(int rc)
 static uint16_t auth_private(piv_applet *a, const apdu_cmd *cmd, int idx, piv_resp *resp)
 {
 	const tok_key *k = &a->st->keys[idx];
-	size_t kb = piv_crypto_key_bytes(k->alg);
+	size_t kb = piv_alg_bytes(k->alg);
 	da_item d[DA_COUNT];
 	uint8_t out[512];
 	size_t out_len = 0;

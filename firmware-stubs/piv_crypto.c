@@ -22,41 +22,16 @@
 
 #define PIV_CRYPTO_MAX_MOD 384u   /* RSA-3072 */
 
-size_t piv_crypto_key_bytes(uint8_t alg)
-{
-	switch (alg) {
-	case PIV_ALG_RSA2048: return 256;
-	case PIV_ALG_RSA3072: return 384;
-	case PIV_ALG_ECCP256: return 32;
-	case PIV_ALG_ECCP384: return 48;
-	default: return 0;
-	}
-}
-
-static int piv_crypto_is_rsa(uint8_t alg)
-{
-	return alg == PIV_ALG_RSA2048 || alg == PIV_ALG_RSA3072;
-}
-
-static const char *piv_crypto_curve(uint8_t alg)
-{
-	switch (alg) {
-	case PIV_ALG_ECCP256: return "P-256";
-	case PIV_ALG_ECCP384: return "P-384";
-	default: return NULL;
-	}
-}
-
 /* Is pkey a key of the PIV algorithm alg (type, modulus size or curve)? */
 static int piv_crypto_key_matches(EVP_PKEY *pkey, uint8_t alg)
 {
 	char group[64];
 	size_t glen = 0;
 
-	if (piv_crypto_is_rsa(alg))
+	if (piv_alg_is_rsa(alg))
 		return EVP_PKEY_is_a(pkey, "RSA") &&
-		       (size_t)EVP_PKEY_get_bits(pkey) == piv_crypto_key_bytes(alg) * 8;
-	if (piv_crypto_curve(alg) == NULL || !EVP_PKEY_is_a(pkey, "EC"))
+		       (size_t)EVP_PKEY_get_bits(pkey) == piv_alg_bytes(alg) * 8;
+	if (piv_alg_curve(alg) == NULL || !EVP_PKEY_is_a(pkey, "EC"))
 		return 0;
 	if (!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group,
 	                                    sizeof(group), &glen))
@@ -125,7 +100,7 @@ static EVP_PKEY *piv_crypto_key(piv_key_cache *c, uint8_t alg, const uint8_t *de
 /* The RSA modulus as exactly key_bytes(alg) big-endian bytes. */
 static int piv_crypto_rsa_modulus(EVP_PKEY *pkey, uint8_t alg, uint8_t *out)
 {
-	size_t mod = piv_crypto_key_bytes(alg);
+	size_t mod = piv_alg_bytes(alg);
 	BIGNUM *n = NULL;
 	int ok;
 
@@ -141,7 +116,7 @@ static int piv_crypto_write_public(EVP_PKEY *pkey, uint8_t alg, tlv_writer *pub)
 	uint8_t buf[PIV_CRYPTO_MAX_MOD];
 	size_t mark;
 
-	if (piv_crypto_is_rsa(alg)) {
+	if (piv_alg_is_rsa(alg)) {
 		BIGNUM *e = NULL;
 		uint8_t ebuf[8];
 		int elen;
@@ -155,11 +130,11 @@ static int piv_crypto_write_public(EVP_PKEY *pkey, uint8_t alg, tlv_writer *pub)
 		if (elen <= 0)
 			return -EIO;
 		mark = tlv_begin(pub, PIV_TLV_PUBKEY);
-		tlv_put(pub, PIV_TLV_RSA_N, buf, piv_crypto_key_bytes(alg));
+		tlv_put(pub, PIV_TLV_RSA_N, buf, piv_alg_bytes(alg));
 		tlv_put(pub, PIV_TLV_RSA_E, ebuf, (size_t)elen);
 		tlv_end(pub, mark);
 	} else {
-		size_t want = 1 + 2 * piv_crypto_key_bytes(alg), plen = 0;
+		size_t want = 1 + 2 * piv_alg_bytes(alg), plen = 0;
 
 		if (!EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, buf,
 		                                     sizeof(buf), &plen) ||
@@ -204,15 +179,15 @@ int piv_crypto_generate(uint8_t alg, uint8_t **priv_der, size_t *priv_len, tlv_w
 	EVP_PKEY *pkey;
 	int rc;
 
-	if (priv_der == NULL || priv_len == NULL || pub == NULL || piv_crypto_key_bytes(alg) == 0)
+	if (priv_der == NULL || priv_len == NULL || pub == NULL || piv_alg_bytes(alg) == 0)
 		return -EINVAL;
 	*priv_der = NULL;
 	*priv_len = 0;
 	/* RSA keys get OpenSSL's default public exponent, 65537. */
-	if (piv_crypto_is_rsa(alg))
-		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", piv_crypto_key_bytes(alg) * 8);
+	if (piv_alg_is_rsa(alg))
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", piv_alg_bytes(alg) * 8);
 	else
-		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", piv_crypto_curve(alg));
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", piv_alg_curve(alg));
 	if (pkey == NULL)
 		return -EIO;
 
@@ -228,7 +203,7 @@ int piv_crypto_public(uint8_t alg, const uint8_t *priv_der, size_t priv_len, tlv
 	EVP_PKEY *pkey;
 	int rc;
 
-	if (pub == NULL || piv_crypto_key_bytes(alg) == 0)
+	if (pub == NULL || piv_alg_bytes(alg) == 0)
 		return -EINVAL;
 	pkey = piv_crypto_load(alg, priv_der, priv_len);
 	if (pkey == NULL)
@@ -242,7 +217,7 @@ int piv_crypto_public(uint8_t alg, const uint8_t *priv_der, size_t priv_len, tlv
 static int piv_crypto_rsa_raw(EVP_PKEY *pkey, uint8_t alg, const uint8_t *in, size_t in_len,
                               uint8_t *out, size_t cap, size_t *out_len)
 {
-	size_t mod = piv_crypto_key_bytes(alg), sig_len = cap;
+	size_t mod = piv_alg_bytes(alg), sig_len = cap;
 	uint8_t n[PIV_CRYPTO_MAX_MOD];
 	EVP_PKEY_CTX *ctx;
 	int rc = -EIO;
@@ -275,7 +250,7 @@ static int piv_crypto_ecdsa(EVP_PKEY *pkey, uint8_t alg, const uint8_t *in, size
 	size_t sig_len = 0;
 	int rc = -EIO;
 
-	if (in_len != piv_crypto_key_bytes(alg))
+	if (in_len != piv_alg_bytes(alg))
 		return -EINVAL;
 	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
 	if (ctx == NULL)
@@ -303,13 +278,13 @@ int piv_crypto_sign_cached(piv_key_cache *c, uint8_t alg, const uint8_t *priv_de
 	bool owned;
 	int rc;
 
-	if (in == NULL || out == NULL || out_len == NULL || piv_crypto_key_bytes(alg) == 0)
+	if (in == NULL || out == NULL || out_len == NULL || piv_alg_bytes(alg) == 0)
 		return -EINVAL;
 	*out_len = 0;
 	pkey = piv_crypto_key(c, alg, priv_der, priv_len, &owned);
 	if (pkey == NULL)
 		return -EINVAL;
-	if (piv_crypto_is_rsa(alg))
+	if (piv_alg_is_rsa(alg))
 		rc = piv_crypto_rsa_raw(pkey, alg, in, in_len, out, cap, out_len);
 	else
 		rc = piv_crypto_ecdsa(pkey, alg, in, in_len, out, cap, out_len);
@@ -332,10 +307,10 @@ static EVP_PKEY *piv_crypto_peer(uint8_t alg, const uint8_t *point, size_t point
 	EVP_PKEY_CTX *ctx, *check;
 	EVP_PKEY *peer = NULL;
 
-	if (point_len != 1 + 2 * piv_crypto_key_bytes(alg) || point[0] != 0x04)
+	if (point_len != 1 + 2 * piv_alg_bytes(alg) || point[0] != 0x04)
 		return NULL;
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-	                                             (char *)piv_crypto_curve(alg), 0);
+	                                             (char *)piv_alg_curve(alg), 0);
 	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)point,
 	                                              point_len);
 	params[2] = OSSL_PARAM_construct_end();
@@ -381,10 +356,10 @@ int piv_crypto_ecdh_cached(piv_key_cache *c, uint8_t alg, const uint8_t *priv_de
 	bool owned;
 	int rc = -EIO;
 
-	if (point == NULL || out == NULL || out_len == NULL || piv_crypto_curve(alg) == NULL)
+	if (point == NULL || out == NULL || out_len == NULL || piv_alg_curve(alg) == NULL)
 		return -EINVAL;
 	*out_len = 0;
-	if (cap < piv_crypto_key_bytes(alg))
+	if (cap < piv_alg_bytes(alg))
 		return -ENOSPC;
 	pkey = piv_crypto_key(c, alg, priv_der, priv_len, &owned);
 	if (pkey == NULL)

@@ -54,7 +54,4 @@ int piv_crypto_block(uint8_t mgmt_alg, const uint8_t *key, int encrypt, const ui
 /* Random bytes from the token's generator. */
 int piv_crypto_random(uint8_t *out, size_t len);
 
-/* Key size of a PIV asymmetric algorithm in bytes (modulus or field), 0 if unknown. */
-size_t piv_crypto_key_bytes(uint8_t alg);
-
 #endif

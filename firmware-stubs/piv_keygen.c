@@ -22,8 +22,7 @@ typedef struct {
 
 static bool gen_alg_supported(uint8_t alg)
 {
-	return alg == PIV_ALG_RSA2048 || alg == PIV_ALG_RSA3072 || alg == PIV_ALG_ECCP256 ||
-	       alg == PIV_ALG_ECCP384;
+	return piv_alg_bytes(alg) != 0;
 }
 
 /* The slot's PIN policy when the host asks for the default: 9E (card authentication)

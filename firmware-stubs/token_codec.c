@@ -51,7 +51,7 @@ static bool tok_secret_valid(const tok_secret *s)
 
 static bool tok_key_valid(const tok_key *k)
 {
-	return piv_crypto_key_bytes(k->alg) != 0 &&
+	return piv_alg_bytes(k->alg) != 0 &&
 	       (k->origin == PIV_ORIGIN_GENERATED || k->origin == PIV_ORIGIN_IMPORTED) &&
 	       k->pin_policy >= PIV_PIN_POLICY_NEVER && k->pin_policy <= PIV_PIN_POLICY_ALWAYS &&
 	       k->touch_policy <= 3 && k->priv_der != NULL && k->priv_len > 0 &&

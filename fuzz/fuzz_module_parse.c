@@ -53,7 +53,7 @@ static void use_pubkey(const mod_pubkey *pk, const uint8_t *buf, size_t size)
 		check(alg == pk->alg);
 		OPENSSL_free(der);
 	}
-	if (mod_parse_alg_is_ec(pk->alg) && mod_ec_point_der(pk, &der, &len) == MOD_PARSE_OK) {
+	if (piv_alg_is_ec(pk->alg) && mod_ec_point_der(pk, &der, &len) == MOD_PARSE_OK) {
 		check(len == pk->point_len + 2);
 		OPENSSL_free(der);
 	}

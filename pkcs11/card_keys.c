@@ -209,29 +209,13 @@ card_status card_auth_mgmt_with_pin(card *c)
 
 /* ---- asymmetric keys ---- */
 
-static bool card_alg_is_rsa(uint8_t alg)
-{
-	return alg == PIV_ALG_RSA2048 || alg == PIV_ALG_RSA3072;
-}
-
-static size_t card_alg_bytes(uint8_t alg)
-{
-	switch (alg) {
-	case PIV_ALG_RSA2048: return 256;
-	case PIV_ALG_RSA3072: return 384;
-	case PIV_ALG_ECCP256: return 32;
-	case PIV_ALG_ECCP384: return 48;
-	default: return 0;
-	}
-}
-
 /* The contents of 7F49 for this algorithm: 81 modulus and 82 exponent, or 86 point. */
 static bool card_pubkey_ok(uint8_t alg, const uint8_t *p, size_t len)
 {
-	size_t kb = card_alg_bytes(alg);
+	size_t kb = piv_alg_bytes(alg);
 	tlv_item n, e, pt;
 
-	if (card_alg_is_rsa(alg))
+	if (piv_alg_is_rsa(alg))
 		return tlv_find(p, len, PIV_TLV_RSA_N, &n) == TLV_OK && n.len >= kb - 1 &&
 		       n.len <= kb + 1 && tlv_find(p, len, PIV_TLV_RSA_E, &e) == TLV_OK &&
 		       e.len >= 1 && e.len <= 8;
@@ -250,7 +234,7 @@ card_status card_generate(card *c, uint8_t slot, uint8_t alg, uint8_t pin_policy
 	unsigned saved;
 	card_status st;
 
-	if (!c || !c->tr || piv_key_slot_index(slot) < 0 || card_alg_bytes(alg) == 0 || !pubkey ||
+	if (!c || !c->tr || piv_key_slot_index(slot) < 0 || piv_alg_bytes(alg) == 0 || !pubkey ||
 	    !pubkey_len || pin_policy > PIV_PIN_POLICY_ALWAYS)
 		return CARD_ERR_BAD_INPUT;
 	tlv_writer_init(&w, tmpl, sizeof(tmpl));
@@ -316,7 +300,7 @@ card_status card_sign(card *c, uint8_t slot, uint8_t alg, const uint8_t *in, siz
 	size_t mark, n = 0;
 	card_status st;
 
-	if (piv_key_slot_index(slot) < 0 || card_alg_bytes(alg) == 0 || !in || in_len == 0 ||
+	if (piv_key_slot_index(slot) < 0 || piv_alg_bytes(alg) == 0 || !in || in_len == 0 ||
 	    in_len > CARD_SIGN_MAX || !out || !out_len)
 		return CARD_ERR_BAD_INPUT;
 	tlv_writer_init(&w, cmd, sizeof(cmd));

@@ -135,7 +135,7 @@ static CK_RV ctx_pubkey(mod_attr_ctx *c)
 
 static bool ctx_rsa(const mod_attr_ctx *c)
 {
-	return mod_parse_alg_is_rsa(c->t->keys[c->index].alg);
+	return piv_alg_is_rsa(c->t->keys[c->index].alg);
 }
 
 /* PIV stores no labels: the certificate, the private and the public key of a slot are all
@@ -272,7 +272,7 @@ static bool val_key(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
 	case CKA_MODULUS_BITS:
 		if (!rsa)
 			return false;
-		val_ulong(v, mod_parse_alg_bits(k->alg));
+		val_ulong(v, piv_alg_bytes(k->alg) * 8);
 		return true;
 	case CKA_EC_PARAMS:
 		if (rsa)

@@ -23,32 +23,6 @@
 static const uint8_t oid_p256[] = {0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07};
 static const uint8_t oid_p384[] = {0x06, 0x05, 0x2B, 0x81, 0x04, 0x00, 0x22};
 
-bool mod_parse_alg_is_rsa(uint8_t alg)
-{
-	return alg == PIV_ALG_RSA2048 || alg == PIV_ALG_RSA3072;
-}
-
-bool mod_parse_alg_is_ec(uint8_t alg)
-{
-	return alg == PIV_ALG_ECCP256 || alg == PIV_ALG_ECCP384;
-}
-
-unsigned long mod_parse_alg_bits(uint8_t alg)
-{
-	switch (alg) {
-	case PIV_ALG_RSA2048: return 2048;
-	case PIV_ALG_RSA3072: return 3072;
-	case PIV_ALG_ECCP256: return 256;
-	case PIV_ALG_ECCP384: return 384;
-	default: return 0;
-	}
-}
-
-static size_t alg_bytes(uint8_t alg)
-{
-	return (size_t)(mod_parse_alg_bits(alg) / 8);
-}
-
 /* ---- certificates ---- */
 
 /* One whole DER certificate, or NULL. */
@@ -232,8 +206,8 @@ static void strip_zeros(const uint8_t **p, size_t *len)
 
 mod_parse_status mod_parse_pubkey(uint8_t alg, const uint8_t *buf, size_t len, mod_pubkey *pk)
 {
-	bool rsa = mod_parse_alg_is_rsa(alg);
-	size_t kb = alg_bytes(alg);
+	bool rsa = piv_alg_is_rsa(alg);
+	size_t kb = piv_alg_bytes(alg);
 	tlv_iter it;
 	tlv_item item;
 	tlv_status s;
@@ -307,14 +281,14 @@ EVP_PKEY *mod_pubkey_evp(const mod_pubkey *pk)
 
 	if (!bld)
 		return NULL;
-	if (mod_parse_alg_is_rsa(pk->alg) && pk->n && pk->e) {
+	if (piv_alg_is_rsa(pk->alg) && pk->n && pk->e) {
 		n = BN_bin2bn(pk->n, (int)pk->n_len, NULL);
 		e = BN_bin2bn(pk->e, (int)pk->e_len, NULL);
 		if (n && e && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) == 1 &&
 		    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) == 1)
 			pkey = evp_fromdata("RSA", bld);
-	} else if (mod_parse_alg_is_ec(pk->alg) && pk->point) {
-		const char *curve = pk->alg == PIV_ALG_ECCP256 ? "P-256" : "P-384";
+	} else if (piv_alg_is_ec(pk->alg) && pk->point) {
+		const char *curve = piv_alg_curve(pk->alg);
 
 		if (OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, curve, 0) == 1 &&
 		    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pk->point,
@@ -363,9 +337,9 @@ static mod_parse_status spki_rsa(EVP_PKEY *pkey, uint8_t *alg, tlv_writer *w)
 	    EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &bn_e) == 1 &&
 	    /* an even exponent is no RSA key: mod_parse_pubkey refuses it too */
 	    BN_is_odd(bn_e) &&
-	    BN_bn2binpad(bn_n, n, (int)alg_bytes(*alg)) > 0 && (ne = BN_num_bytes(bn_e)) > 0 &&
+	    BN_bn2binpad(bn_n, n, (int)piv_alg_bytes(*alg)) > 0 && (ne = BN_num_bytes(bn_e)) > 0 &&
 	    ne <= (int)sizeof(e) && BN_bn2bin(bn_e, e) == ne) {
-		tlv_put(w, PIV_TLV_RSA_N, n, alg_bytes(*alg));
+		tlv_put(w, PIV_TLV_RSA_N, n, piv_alg_bytes(*alg));
 		tlv_put(w, PIV_TLV_RSA_E, e, (size_t)ne);
 		st = MOD_PARSE_OK;
 	}
@@ -395,7 +369,7 @@ static mod_parse_status spki_ec(EVP_PKEY *pkey, uint8_t *alg, tlv_writer *w)
 	                                   "uncompressed") != 1 ||
 	    EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
 	                                    sizeof(point), &plen) != 1 ||
-	    plen != 1 + 2 * alg_bytes(*alg) || point[0] != 0x04)
+	    plen != 1 + 2 * piv_alg_bytes(*alg) || point[0] != 0x04)
 		return MOD_PARSE_MALFORMED;
 	tlv_put(w, PIV_TLV_EC_POINT, point, plen);
 	return MOD_PARSE_OK;

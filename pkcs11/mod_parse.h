@@ -66,11 +66,6 @@ mod_parse_status mod_parse_spki_to_piv(const uint8_t *spki, size_t spki_len, uin
 /* Does the certificate carry this public key? */
 bool mod_parse_cert_has_key(const uint8_t *der, size_t len, const mod_pubkey *pk);
 
-/* Size of an algorithm's key in bits (RSA modulus, EC field); 0 for anything else. */
-unsigned long mod_parse_alg_bits(uint8_t alg);
-bool mod_parse_alg_is_rsa(uint8_t alg);
-bool mod_parse_alg_is_ec(uint8_t alg);
-
 /* ---- EC domain parameters (CKA_EC_PARAMS) ---- */
 
 /* The DER OID of a curve's namedCurve (P-256, P-384); NULL otherwise. */

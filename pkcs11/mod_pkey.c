@@ -10,27 +10,6 @@
 #include "piv.h"
 #include "tlv.h"
 
-bool mod_pkey_alg_is_rsa(uint8_t alg)
-{
-	return alg == PIV_ALG_RSA2048 || alg == PIV_ALG_RSA3072;
-}
-
-size_t mod_pkey_alg_bytes(uint8_t alg)
-{
-	switch (alg) {
-	case PIV_ALG_RSA2048: return 256;
-	case PIV_ALG_RSA3072: return 384;
-	case PIV_ALG_ECCP256: return 32;
-	case PIV_ALG_ECCP384: return 48;
-	default: return 0;
-	}
-}
-
-static const char *pkey_curve(uint8_t alg)
-{
-	return alg == PIV_ALG_ECCP256 ? "P-256" : alg == PIV_ALG_ECCP384 ? "P-384" : NULL;
-}
-
 static EVP_PKEY *pkey_fromdata(const char *type, OSSL_PARAM_BLD *bld)
 {
 	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
@@ -48,7 +27,7 @@ static EVP_PKEY *pkey_fromdata(const char *type, OSSL_PARAM_BLD *bld)
 /* 81 n (exactly the modulus size, top bit set), 82 e (1..8 bytes, odd). */
 static EVP_PKEY *pkey_rsa(uint8_t alg, const uint8_t *pub, size_t len)
 {
-	size_t k = mod_pkey_alg_bytes(alg);
+	size_t k = piv_alg_bytes(alg);
 	tlv_item n, e;
 	BIGNUM *bn_n = NULL, *bn_e = NULL;
 	OSSL_PARAM_BLD *bld;
@@ -75,8 +54,8 @@ static EVP_PKEY *pkey_rsa(uint8_t alg, const uint8_t *pub, size_t len)
 /* 86 uncompressed point 04 || X || Y; fromdata checks that it is on the curve. */
 static EVP_PKEY *pkey_ec(uint8_t alg, const uint8_t *pub, size_t len)
 {
-	size_t field = mod_pkey_alg_bytes(alg);
-	const char *curve = pkey_curve(alg);
+	size_t field = piv_alg_bytes(alg);
+	const char *curve = piv_alg_curve(alg);
 	tlv_item pt;
 	OSSL_PARAM_BLD *bld;
 	EVP_PKEY *pkey = NULL;
@@ -95,7 +74,7 @@ static EVP_PKEY *pkey_ec(uint8_t alg, const uint8_t *pub, size_t len)
 
 EVP_PKEY *mod_pkey_from_piv(uint8_t alg, const uint8_t *pub, size_t len)
 {
-	if (!pub || len == 0 || mod_pkey_alg_bytes(alg) == 0)
+	if (!pub || len == 0 || piv_alg_bytes(alg) == 0)
 		return NULL;
-	return mod_pkey_alg_is_rsa(alg) ? pkey_rsa(alg, pub, len) : pkey_ec(alg, pub, len);
+	return piv_alg_is_rsa(alg) ? pkey_rsa(alg, pub, len) : pkey_ec(alg, pub, len);
 }

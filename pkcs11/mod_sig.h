@@ -75,9 +75,6 @@ CK_RV mod_pad_ecdsa_raw(const uint8_t *der, size_t der_len, uint8_t *raw, size_t
 CK_RV mod_pad_ecdsa_der(const uint8_t *raw, size_t raw_len, uint8_t **der, size_t *der_len);
 
 /* ---- public keys (mod_pkey.c) ---- */
-bool mod_pkey_alg_is_rsa(uint8_t alg);
-/* Modulus or field size of a PIV algorithm in bytes, 0 when not an asymmetric one. */
-size_t mod_pkey_alg_bytes(uint8_t alg);
 /* An EVP_PKEY from the contents of a 7F49 template (81 n, 82 e / 86 point). NULL when
  * malformed or not of the algorithm. */
 EVP_PKEY *mod_pkey_from_piv(uint8_t alg, const uint8_t *pub, size_t len);

@@ -37,7 +37,7 @@ CK_RV mod_sig_op_new(const mod_sig_scheme *sc, const CK_MECHANISM *mech, uint8_t
 	mod_sig_op *op;
 	CK_RV rv = CKR_OK;
 
-	if (!mod_sig_scheme_fits_key(sc, mod_pkey_alg_is_rsa(alg)) || mod_pkey_alg_bytes(alg) == 0)
+	if (!mod_sig_scheme_fits_key(sc, piv_alg_is_rsa(alg)) || piv_alg_bytes(alg) == 0)
 		return CKR_KEY_TYPE_INCONSISTENT;
 	op = calloc(1, sizeof(*op));
 	if (!op)
@@ -45,7 +45,7 @@ CK_RV mod_sig_op_new(const mod_sig_scheme *sc, const CK_MECHANISM *mech, uint8_t
 	op->sc = sc;
 	op->alg = alg;
 	op->key_ref = key_ref;
-	op->key_bytes = mod_pkey_alg_bytes(alg);
+	op->key_bytes = piv_alg_bytes(alg);
 	/* PIV algorithms fix the size exactly: RSA-2048 has a 2048-bit modulus. */
 	op->key_bits = op->key_bytes * 8;
 	if (sc->pad == MOD_PAD_PSS)

@@ -69,7 +69,7 @@ void mod_token_changed(mod_token *t)
 
 bool mod_object_alg_supported(uint8_t alg)
 {
-	return mod_parse_alg_is_rsa(alg) || mod_parse_alg_is_ec(alg);
+	return piv_alg_bytes(alg) != 0;
 }
 
 static bool token_set_pubkey(mod_keyslot *k, const uint8_t *pub, size_t len)

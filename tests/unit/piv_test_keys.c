@@ -22,24 +22,14 @@
 
 #define SHA256_LEN 32u
 
-static bool alg_is_rsa(uint8_t alg)
-{
-	return alg == PIV_ALG_RSA2048 || alg == PIV_ALG_RSA3072;
-}
-
-static const char *alg_curve(uint8_t alg)
-{
-	return alg == PIV_ALG_ECCP256 ? "P-256" : alg == PIV_ALG_ECCP384 ? "P-384" : NULL;
-}
-
 EVP_PKEY *piv_test_keygen(uint8_t alg)
 {
 	EVP_PKEY *pkey;
 
-	if (alg_is_rsa(alg))
+	if (piv_alg_is_rsa(alg))
 		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)(alg == PIV_ALG_RSA2048 ? 2048 : 3072));
 	else
-		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", alg_curve(alg));
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", piv_alg_curve(alg));
 	assert_non_null(pkey);
 	return pkey;
 }
@@ -107,7 +97,7 @@ static EVP_PKEY *ec_pub(uint8_t alg, const tlv_item *point)
 	OSSL_PARAM params[3];
 
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-	                                             (char *)alg_curve(alg), 0);
+	                                             (char *)piv_alg_curve(alg), 0);
 	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
 	                                              (void *)point->value, point->len);
 	params[2] = OSSL_PARAM_construct_end();
@@ -126,17 +116,17 @@ EVP_PKEY *piv_test_pubkey_from_contents(uint8_t alg, const uint8_t *buf, size_t 
 	tlv_iter_init(&it, buf, len);
 	while ((s = tlv_iter_next(&it, &item)) == TLV_OK) {
 		count++;
-		if (alg_is_rsa(alg) && item.tag == PIV_TLV_RSA_N && n.value == NULL)
+		if (piv_alg_is_rsa(alg) && item.tag == PIV_TLV_RSA_N && n.value == NULL)
 			n = item;
-		else if (alg_is_rsa(alg) && item.tag == PIV_TLV_RSA_E && e.value == NULL)
+		else if (piv_alg_is_rsa(alg) && item.tag == PIV_TLV_RSA_E && e.value == NULL)
 			e = item;
-		else if (!alg_is_rsa(alg) && item.tag == PIV_TLV_EC_POINT && point.value == NULL)
+		else if (!piv_alg_is_rsa(alg) && item.tag == PIV_TLV_EC_POINT && point.value == NULL)
 			point = item;
 		else
 			fail_msg("unexpected tag %x in public key template", (unsigned)item.tag);
 	}
 	assert_int_equal(s, TLV_END);
-	if (alg_is_rsa(alg)) {
+	if (piv_alg_is_rsa(alg)) {
 		assert_int_equal(count, 2);
 		assert_int_equal(n.len, alg == PIV_ALG_RSA2048 ? 256 : 384);
 		return rsa_pub(&n, &e);

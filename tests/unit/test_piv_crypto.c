@@ -93,7 +93,7 @@ static EVP_PKEY *pubkey_from_template(const gen_key *k)
 	if (k->alg == PIV_ALG_RSA2048 || k->alg == PIV_ALG_RSA3072) {
 		assert_int_equal(tlv_find(inner.value, inner.len, PIV_TLV_RSA_N, &a), TLV_OK);
 		assert_int_equal(tlv_find(inner.value, inner.len, PIV_TLV_RSA_E, &b), TLV_OK);
-		assert_int_equal(a.len, piv_crypto_key_bytes(k->alg));
+		assert_int_equal(a.len, piv_alg_bytes(k->alg));
 		assert_true(a.value[0] != 0);
 		assert_int_equal(b.len, 3);
 		assert_memory_equal(b.value, "\x01\x00\x01", 3);
@@ -113,7 +113,7 @@ static EVP_PKEY *pubkey_from_template(const gen_key *k)
 		BN_free(e);
 	} else {
 		assert_int_equal(tlv_find(inner.value, inner.len, PIV_TLV_EC_POINT, &a), TLV_OK);
-		assert_int_equal(a.len, 1 + 2 * piv_crypto_key_bytes(k->alg));
+		assert_int_equal(a.len, 1 + 2 * piv_alg_bytes(k->alg));
 		assert_int_equal(a.value[0], 0x04);
 		params[0] = OSSL_PARAM_construct_utf8_string(
 			OSSL_PKEY_PARAM_GROUP_NAME, k->alg == PIV_ALG_ECCP256 ? "P-256" : "P-384", 0);
@@ -232,7 +232,7 @@ static void public_refuses_key_of_other_alg_or_garbage(void **state)
 static void check_raw_rsa(uint8_t alg)
 {
 	gen_key *k = key_for(alg);
-	size_t mod = piv_crypto_key_bytes(alg), out_len = 0, rec_len;
+	size_t mod = piv_alg_bytes(alg), out_len = 0, rec_len;
 	uint8_t in[384], out[512], rec[512];
 	EVP_PKEY *pub = pubkey_from_template(k);
 	EVP_PKEY_CTX *ctx;
@@ -355,7 +355,7 @@ static void key_cache_serves_the_current_key_only(void **state)
 static void check_ecdsa(uint8_t alg)
 {
 	gen_key *k = key_for(alg);
-	size_t dlen = piv_crypto_key_bytes(alg), out_len = 0;
+	size_t dlen = piv_alg_bytes(alg), out_len = 0;
 	uint8_t digest[48], out[512];
 	EVP_PKEY *pub = pubkey_from_template(k);
 	EVP_PKEY_CTX *ctx;
@@ -547,7 +547,7 @@ static void block_refuses_unknown_alg(void **state)
 	assert_int_equal(piv_crypto_mgmt_key_len(PIV_ALG_AES128), 16);
 	assert_int_equal(piv_crypto_mgmt_key_len(PIV_ALG_AES192), 24);
 	assert_int_equal(piv_crypto_mgmt_key_len(PIV_ALG_AES256), 32);
-	assert_int_equal(piv_crypto_key_bytes(PIV_ALG_AES256), 0);
+	assert_int_equal(piv_alg_bytes(PIV_ALG_AES256), 0);
 }
 
 static void random_fills_and_differs(void **state)
