@@ -12,12 +12,10 @@
 #include "piv.h"
 
 #define MOD_NOBODY ((CK_USER_TYPE)-1)
-#define MOD_PIN_MIN 6u
-#define MOD_PIN_MAX 8u
 
 static bool mod_pin_len_ok(CK_ULONG len)
 {
-	return len >= MOD_PIN_MIN && len <= MOD_PIN_MAX;
+	return len >= PIV_PIN_MIN && len <= PIV_PIN_MAX;
 }
 
 /* Keep the cached tries of the PIN or PUK right after an operation on it. */

@@ -8,6 +8,7 @@
 #include "mod_object.h"
 #include "mod_usb.h"
 #include "p11_entry.h"
+#include "piv.h"
 
 /* The two-call pattern, filled item by item: a NULL list asks the count; a short one gets
  * CKR_BUFFER_TOO_SMALL and the count (its contents are then unspecified, as the standard
@@ -150,8 +151,8 @@ static void mod_fill_token_info(const mod_slot *s, const mod_token *t, CK_TOKEN_
 	info->ulSessionCount = s->n_sessions;
 	info->ulMaxRwSessionCount = CK_EFFECTIVELY_INFINITE;
 	info->ulRwSessionCount = s->n_rw_sessions;
-	info->ulMaxPinLen = 8;
-	info->ulMinPinLen = 6;
+	info->ulMaxPinLen = PIV_PIN_MAX;
+	info->ulMinPinLen = PIV_PIN_MIN;
 	info->ulTotalPublicMemory = CK_UNAVAILABLE_INFORMATION;
 	info->ulFreePublicMemory = CK_UNAVAILABLE_INFORMATION;
 	info->ulTotalPrivateMemory = CK_UNAVAILABLE_INFORMATION;
