@@ -1,37 +1,15 @@
 /* KINKO_DEBUG=p11: one line per C_* call with the name of its CK_RV, and the module's
  * explanations of refusals (mod_trace_msg). Card statuses become CK_RVs here, once. */
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "mod.h"
+#include "trace.h"
 
-static bool mod_trace_on;
-static pthread_once_t mod_trace_once = PTHREAD_ONCE_INIT;
-
-/* The same list the card layer reads (trace.c); "p11" and "all" concern us. */
-static void mod_trace_read_env(void)
-{
-	const char *env = getenv("KINKO_DEBUG");
-	char *copy, *tok, *save = NULL;
-
-	if (!env || !*env)
-		return;
-	copy = strdup(env);
-	if (!copy)
-		return;
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-		if (strcmp(tok, "p11") == 0 || strcmp(tok, "all") == 0)
-			mod_trace_on = true;
-	free(copy);
-}
-
+/* The list is read once, by the card layer's trace.c. */
 bool mod_trace_enabled(void)
 {
-	pthread_once(&mod_trace_once, mod_trace_read_env);
-	return mod_trace_on;
+	return trace_enabled(TRACE_P11);
 }
 
 #define MOD_RV(name) {name, #name}

@@ -34,6 +34,8 @@ static void trace_read_env(void)
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (strcmp(tok, "apdu") == 0)
 			trace_flags |= TRACE_APDU;
+		else if (strcmp(tok, "p11") == 0)
+			trace_flags |= TRACE_P11;
 		else if (strcmp(tok, "all") == 0)
 			trace_flags = ~0u;
 	}

@@ -1,6 +1,7 @@
 /* Debug traces of the module, switched on by KINKO_DEBUG (a comma-separated list, read
- * once per process): "apdu" prints every APDU and its response to stderr, with the data
- * that can carry a secret masked; "all" switches on every trace. */
+ * once per process, here only): "apdu" prints every APDU and its response to stderr, with
+ * the data that can carry a secret masked; "p11" names every C_* call and its CK_RV
+ * (mod_trace.c); "all" switches on every trace. */
 #ifndef KINKO_TRACE_H
 #define KINKO_TRACE_H
 
@@ -9,6 +10,7 @@
 #include <stdint.h>
 
 #define TRACE_APDU 0x01u
+#define TRACE_P11  0x02u
 
 /* Is this trace switched on? */
 bool trace_enabled(unsigned what);
