@@ -53,7 +53,7 @@ tests_cli_kinko_p11_check_SOURCES = tests/cli/kinko_p11_check.c \
 	tools/kinko/kinko_p11_where.c tools/kinko/kinko_text.c
 tests_cli_kinko_p11_check_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(JANSSON_CFLAGS) \
 	-I$(top_srcdir)/tools/kinko
-tests_cli_kinko_p11_check_LDADD = common/libkinkocommon.la $(OPENSSL_LIBS) $(P11KIT_LIBS) $(JANSSON_LIBS)
+tests_cli_kinko_p11_check_LDADD = common/libkinkoprompt.la common/libkinkocommon.la $(OPENSSL_LIBS) $(P11KIT_LIBS) $(JANSSON_LIBS)
 TESTS += tests/cli/test_cli_p11.sh
 EXTRA_DIST += tests/cli/test_cli_p11.sh
 # renew step by step: out of reach, the old key removed after the logon, a failed logon keeps

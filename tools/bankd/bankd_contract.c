@@ -8,12 +8,12 @@
 #include "bankd_secret.h"
 #include "bankd_util.h"
 #include "i18n.h"
+#include "prompt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -91,30 +91,6 @@ static int read_secrets_file(const char *path, char secrets[3][BANKD_SECRET_MAX_
 	return ok ? 0 : -1;
 }
 
-static int prompt_secret(const char *prompt, char *out, size_t len)
-{
-	FILE *tty = fopen("/dev/tty", "r+");
-	if (tty == NULL)
-		return -1;
-	struct termios old, quiet;
-	int fd = fileno(tty);
-	int ok = tcgetattr(fd, &old) == 0;
-	quiet = old;
-	quiet.c_lflag &= ~(tcflag_t)ECHO;
-	ok = ok && tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
-	if (ok) {
-		fputs(prompt, tty);
-		fflush(tty);
-		ok = fgets(out, (int)len, tty) != NULL;
-		tcsetattr(fd, TCSAFLUSH, &old);
-		fputs("\n", tty);
-	}
-	fclose(tty);
-	if (ok)
-		chomp(out);
-	return ok ? 0 : -1;
-}
-
 /* A typo in a secret nobody sees would lock the customer out: each is typed twice. */
 static int prompt_twice(const char *what, char *out, size_t len)
 {
@@ -124,11 +100,16 @@ static int prompt_twice(const char *what, char *out, size_t len)
 	snprintf(p2, sizeof p2, _("Enter the %s again: "), what);
 	int rc = -1;
 	for (int round = 1; round <= PROMPT_ROUNDS && rc != 0; round++) {
-		if (prompt_secret(p1, out, len) != 0 || prompt_secret(p2, again, sizeof again) != 0)
+		enum prompt_result r1 = prompt_secret_read(p1, out, len), r2 = PROMPT_FAILED;
+		if (r1 == PROMPT_OK || r1 == PROMPT_TOO_LONG)
+			r2 = prompt_secret_read(p2, again, sizeof again);
+		if (r2 != PROMPT_OK && r2 != PROMPT_TOO_LONG)
 			break;
-		if (strcmp(out, again) == 0 && bankd_secret_acceptable(out))
+		/* A line too long for the buffer is a secret too long: the rule is said. */
+		int too_long = r1 == PROMPT_TOO_LONG || r2 == PROMPT_TOO_LONG;
+		if (!too_long && strcmp(out, again) == 0 && bankd_secret_acceptable(out))
 			rc = 0;
-		else if (strcmp(out, again) == 0)
+		else if (too_long || strcmp(out, again) == 0)
 			bankd_cli_msg_print(round < PROMPT_ROUNDS
 					      ? _("the %s must be %d-%d printable ASCII characters; try again")
 					      : _("the %s must be %d-%d printable ASCII characters"),

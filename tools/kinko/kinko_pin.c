@@ -3,18 +3,16 @@
  * Everything read is wiped (OPENSSL_cleanse) once used or at exit. */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
 
 #include "i18n.h"
 #include "kinko.h"
+#include "prompt.h"
 
 #define PIN_FILE_MAX 8192   /* a secrets file larger than this is not one */
 
@@ -206,83 +204,20 @@ static int pin_from_secrets(const kinko_ctx *ctx, const char *key, char *buf, si
 	return found;
 }
 
-/* While a no-echo prompt waits, SIGINT/SIGTERM/SIGHUP end the wait so the terminal gets its
- * echo back before the signal takes its course: the caller's disposition is restored and the
- * signal raised again (the default ends kinko; enroll's catcher unwinds it). The signals stay
- * blocked except inside ppoll, which unblocks them atomically: one landing between the
- * prompt's write and the wait is taken by ppoll, not lost before a read that would then wait
- * for a line forever. */
-static const int prompt_sigs[] = { SIGINT, SIGTERM, SIGHUP };
-static volatile sig_atomic_t prompt_sig;
-
-static void prompt_on_signal(int sig)
-{
-	prompt_sig = sig;
-}
-
-/* *outer: the caller's signal mask, given back by prompt_signals_give_back. */
-static void prompt_signals_take(struct sigaction old[3], sigset_t *outer)
-{
-	struct sigaction sa = { 0 };
-	sigset_t block;
-
-	prompt_sig = 0;
-	sigemptyset(&block);
-	for (size_t i = 0; i < 3; i++)
-		sigaddset(&block, prompt_sigs[i]);
-	(void)sigprocmask(SIG_BLOCK, &block, outer);
-	sa.sa_handler = prompt_on_signal;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < 3; i++) {
-		if (sigaction(prompt_sigs[i], NULL, &old[i]) == 0 && old[i].sa_handler != SIG_IGN)
-			(void)sigaction(prompt_sigs[i], &sa, NULL);
-	}
-}
-
-static void prompt_signals_give_back(const struct sigaction old[3], const sigset_t *outer)
-{
-	/* Unblocked while our handler is still in place: a signal that came during the read is
-	 * recorded in prompt_sig, then raised again under the caller's disposition. */
-	(void)sigprocmask(SIG_SETMASK, outer, NULL);
-	for (size_t i = 0; i < 3; i++)
-		(void)sigaction(prompt_sigs[i], &old[i], NULL);
-	if (prompt_sig)
-		raise(prompt_sig);
-}
-
-/* Wait for the typed line with the prompt's signals deliverable, then read it; -1 when a
- * signal (prompt_sig) or an error ended the wait. */
-static ssize_t prompt_read(int fd, char *line, size_t cap, const sigset_t *outer)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	sigset_t waiting = *outer;
-	int r;
-
-	for (size_t i = 0; i < 3; i++)
-		sigdelset(&waiting, prompt_sigs[i]);
-	do
-		r = ppoll(&p, 1, NULL, &waiting);
-	while (r < 0 && errno == EINTR && !prompt_sig);
-	if (r < 0 || prompt_sig)
-		return -1;
-	/* A whole line (canonical mode), end of file or hang-up is ready: read does not wait. */
-	return read(fd, line, cap);
-}
-
-/* A no-echo prompt on /dev/tty. */
+/* A no-echo prompt on the terminal (common/prompt.c). */
 static int pin_prompt(const kinko_ctx *ctx, bool token_pin, const char *prompt, char *buf,
                       size_t cap)
 {
-	struct termios old, quiet;
-	struct sigaction sigs[3];
-	sigset_t outer;
-	char line[KINKO_SECRET_MAX + 2];
-	ssize_t n;
-	size_t len;
-	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
-	bool restore = false, ok;
+	char text[200];
 
-	if (fd < 0) {
+	/* TRANSLATORS: a no-echo prompt, %s the secret's name: "token PIN: ". */
+	snprintf(text, sizeof(text), _("%s: "), prompt);
+	switch (prompt_secret_read(text, buf, cap)) {
+	case PROMPT_OK:
+		if (buf[0] != '\0')
+			return KINKO_EXIT_OK;
+		break;
+	case PROMPT_NO_TERMINAL:
 		/* prompt is the secret's translated name ("token PIN", "contract PIN (イ)"). */
 		if (token_pin)
 			kinko_err(ctx, "no_terminal", NULL, _("no terminal to ask for the %s: give it "
@@ -291,41 +226,16 @@ static int pin_prompt(const kinko_ctx *ctx, bool token_pin, const char *prompt, 
 			kinko_err(ctx, "no_terminal", NULL, _("no terminal to ask for the %s: give it "
 			           "with --secrets-file"), prompt);
 		return KINKO_EXIT_USAGE;
-	}
-	prompt_signals_take(sigs, &outer);  /* before echo goes off: a signal finds the tty restored */
-	if (tcgetattr(fd, &old) == 0) {
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
-		quiet.c_lflag |= ICANON;
-		restore = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
-	}
-	/* TRANSLATORS: a no-echo prompt, %s the secret's name: "token PIN: ". */
-	if (dprintf(fd, _("%s: "), prompt) < 0)
-		n = -1;
-	else
-		n = prompt_read(fd, line, sizeof(line) - 1, &outer);
-	if (restore)
-		tcsetattr(fd, TCSAFLUSH, &old);
-	if (dprintf(fd, "\n") < 0)
-		n = -1;
-	close(fd);
-	if (prompt_sig) {
-		OPENSSL_cleanse(line, sizeof(line));
-		prompt_signals_give_back(sigs, &outer);
+	case PROMPT_INTERRUPTED:
 		kinko_err(ctx, "interrupted", NULL, _("interrupted at the %s prompt"), prompt);
 		return KINKO_EXIT_FAIL;
+	case PROMPT_TOO_LONG:
+	case PROMPT_FAILED:
+		break;
 	}
-	prompt_signals_give_back(sigs, &outer);
-	len = n > 0 ? (size_t)n : 0;
-	line[len] = '\0';
-	ok = pin_first_line(line, buf, cap);
-	OPENSSL_cleanse(line, sizeof(line));
-	if (!ok) {
-		kinko_err(ctx, "secret_missing", NULL, _("no %s entered (or longer than %zu characters)"),
-		           prompt, cap - 1);
-		return KINKO_EXIT_USAGE;
-	}
-	return KINKO_EXIT_OK;
+	kinko_err(ctx, "secret_missing", NULL, _("no %s entered (or longer than %zu characters)"),
+	           prompt, cap - 1);
+	return KINKO_EXIT_USAGE;
 }
 
 int kinko_secret_read(const kinko_ctx *ctx, const char *key, const char *prompt, char *buf,

@@ -17,6 +17,6 @@ kinko_SOURCES = \
 	tools/kinko/kinko_signal.c tools/kinko/kinko_signal.h tools/kinko/kinko_text.c tools/kinko/kinko_text.h
 kinko_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(LIBCURL_CFLAGS) $(JANSSON_CFLAGS) $(LIBP11_CFLAGS) \
 	-DKINKO_DEFAULT_MODULE='"$(pkcs11libdir)/libkinko-pkcs11.so"' -DKINKO_SYSCONFDIR='"$(sysconfdir)"'
-kinko_LDADD = common/libkinkocommon.la $(OPENSSL_LIBS) $(P11KIT_LIBS) $(LIBCURL_LIBS) $(JANSSON_LIBS) $(LIBP11_LIBS)
+kinko_LDADD = common/libkinkoprompt.la common/libkinkocommon.la $(OPENSSL_LIBS) $(P11KIT_LIBS) $(LIBCURL_LIBS) $(JANSSON_LIBS) $(LIBP11_LIBS)
 # kinko(1), the man page (hand-written troff; C1).
 dist_man1_MANS += doc/kinko.1
