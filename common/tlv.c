@@ -160,12 +160,13 @@ size_t tlv_len_size(size_t len)
 	return 0;
 }
 
-static void tlv_write_tag(uint8_t *p, uint32_t tag)
+size_t tlv_tag_bytes(uint32_t tag, uint8_t *out)
 {
 	size_t n = tlv_tag_size(tag), i;
 
 	for (i = 0; i < n; i++)
-		p[i] = (uint8_t)(tag >> (8 * (n - 1 - i)));
+		out[i] = (uint8_t)(tag >> (8 * (n - 1 - i)));
+	return n;
 }
 
 /* Writes the length in the minimal form; the caller checked tlv_len_size(len) != 0. */
@@ -211,7 +212,7 @@ void tlv_put(tlv_writer *w, uint32_t tag, const uint8_t *value, size_t len)
 	/* ts + ls <= 8 and len <= TLV_MAX_LEN: the sum cannot wrap. */
 	if (!tlv_writer_room(w, ts + ls + len))
 		return;
-	tlv_write_tag(w->buf + w->len, tag);
+	tlv_tag_bytes(tag, w->buf + w->len);
 	tlv_write_len(w->buf + w->len + ts, len);
 	/* memmove: the value may come from the writer's own buffer. */
 	if (len)
@@ -244,7 +245,7 @@ size_t tlv_begin(tlv_writer *w, uint32_t tag)
 
 	if (!tlv_writer_room(w, ts + TLV_PLACEHOLDER))
 		return w->len;
-	tlv_write_tag(w->buf + w->len, tag);
+	tlv_tag_bytes(tag, w->buf + w->len);
 	w->len += ts;
 	w->buf[w->len] = 0;
 	w->len += TLV_PLACEHOLDER;

@@ -44,6 +44,11 @@ tlv_status tlv_find(const uint8_t *buf, size_t len, uint32_t tag, tlv_item *out)
 size_t tlv_tag_size(uint32_t tag);
 size_t tlv_len_size(size_t len);
 
+/* The tag's bytes as on the wire, big-endian (0x5FC105 -> 5F C1 05), into out, which has
+ * room for tlv_tag_size(tag) of them (at most 4); returns that count. A data object's name
+ * in a 5C tag list is written with it. */
+size_t tlv_tag_bytes(uint32_t tag, uint8_t *out);
+
 /* Writer into a caller buffer; errors are sticky and reported by tlv_writer_status. */
 typedef struct {
 	uint8_t *buf;

@@ -98,17 +98,6 @@ static uint16_t meta_key(tlv_writer *w, const tok_key *k)
 	return SW_OK;
 }
 
-/* The minimal bytes of a data object tag (7E, 7F61, 5FC105), as in a 5C tag list. */
-static size_t inv_tag_bytes(uint32_t tag, uint8_t out[3])
-{
-	size_t n = tag > 0xFFFFu ? 3 : tag > 0xFFu ? 2 : 1;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		out[i] = (uint8_t)(tag >> (8 * (n - 1 - i)));
-	return n;
-}
-
 /* INVENTORY: everything a host needs to list the token's objects and show its PIN state,
  * so it need not read every container (or ask 24 GET METADATA) to learn what is there. */
 static void meta_inventory(tlv_writer *w, const tok_state *st)
@@ -153,7 +142,7 @@ static void meta_inventory(tlv_writer *w, const tok_state *st)
 	for (i = 0; i < st->n_objects; i++) {
 		if (st->objects[i].len == 0)
 			continue;
-		tlv_put(w, PIV_TLV_TAG_LIST, tag, inv_tag_bytes(st->objects[i].tag, tag));
+		tlv_put(w, PIV_TLV_TAG_LIST, tag, tlv_tag_bytes(st->objects[i].tag, tag));
 	}
 	tlv_end(w, mark);
 }

@@ -443,26 +443,10 @@ card_status card_mgmt_alg(card *c, uint8_t *alg)
 
 /* ---- data objects ---- */
 
-/* The bytes of a data object tag (1..3 of them, as in the 5C list). */
-static size_t card_tag_bytes(uint32_t tag, uint8_t out[3])
-{
-	size_t n = tag > 0xFFFFu ? 3 : tag > 0xFFu ? 2 : 1;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		out[i] = (uint8_t)(tag >> (8 * (n - 1 - i)));
-	return n;
-}
-
+/* PIV names its data objects with tags of 1..3 bytes (7E, 7F61, 5FC105). */
 static bool card_tag_ok(uint32_t tag)
 {
-	uint8_t b[3];
-	size_t n;
-
-	if (tag == 0 || tag > 0xFFFFFFu)
-		return false;
-	n = card_tag_bytes(tag, b);
-	return tlv_tag_size(tag) == n;
+	return tag != 0 && tag <= 0xFFFFFFu;
 }
 
 static uint32_t card_data_wrapper(uint32_t tag)
@@ -482,7 +466,7 @@ card_status card_get_data(card *c, uint32_t tag, uint8_t **value, size_t *len)
 		return CARD_ERR_BAD_INPUT;
 	*value = NULL;
 	*len = 0;
-	tl = card_tag_bytes(tag, tb);
+	tl = tlv_tag_bytes(tag, tb);
 	list[0] = PIV_TLV_TAG_LIST;
 	list[1] = (uint8_t)tl;
 	memcpy(list + 2, tb, tl);
@@ -527,7 +511,7 @@ card_status card_put_data(card *c, uint32_t tag, const uint8_t *value, size_t le
 	if (!buf)
 		return CARD_ERR_NO_MEMORY;
 	tlv_writer_init(&w, buf, cap);
-	tlv_put(&w, PIV_TLV_TAG_LIST, tb, card_tag_bytes(tag, tb));
+	tlv_put(&w, PIV_TLV_TAG_LIST, tb, tlv_tag_bytes(tag, tb));
 	tlv_put(&w, card_data_wrapper(tag), value, len);
 	if (tlv_writer_status(&w) != TLV_OK || w.len > APDU_EXT_MAX_LC) {
 		st = CARD_ERR_BAD_INPUT;

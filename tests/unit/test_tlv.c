@@ -292,6 +292,24 @@ static void len_size_follows_minimal_forms(void **state)
 
 /* ---- writer ---- */
 
+/* The one encoder of a data object's name in a 5C tag list (card GET/PUT DATA, the
+ * emulator's INVENTORY): the tag's significant bytes, big-endian, and their count. */
+static void tag_bytes_are_the_significant_bytes_big_endian(void **state)
+{
+	uint8_t b[4] = {0};
+
+	(void)state;
+	assert_int_equal(tlv_tag_bytes(0x7E, b), 1);
+	assert_int_equal(b[0], 0x7E);
+	assert_int_equal(tlv_tag_bytes(0x7F61, b), 2);
+	assert_memory_equal(b, "\x7F\x61", 2);
+	assert_int_equal(tlv_tag_bytes(0x5FC105, b), 3);
+	assert_memory_equal(b, "\x5F\xC1\x05", 3);
+	assert_int_equal(tlv_tag_bytes(0x5FFF8101, b), 4);
+	assert_memory_equal(b, "\x5F\xFF\x81\x01", 4);
+}
+
+
 static void put_writes_tag_bytes_and_minimal_length(void **state)
 {
 	uint8_t buf[32];
@@ -496,6 +514,7 @@ int main(void)
 		cmocka_unit_test(find_fails_when_a_later_tlv_is_malformed),
 		cmocka_unit_test(tag_size_counts_significant_bytes),
 		cmocka_unit_test(len_size_follows_minimal_forms),
+		cmocka_unit_test(tag_bytes_are_the_significant_bytes_big_endian),
 		cmocka_unit_test(put_writes_tag_bytes_and_minimal_length),
 		cmocka_unit_test(put_uses_81_82_83_forms_at_boundaries),
 		cmocka_unit_test(begin_end_keeps_one_length_byte_for_short_content),
