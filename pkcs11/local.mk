@@ -84,6 +84,6 @@ pkcs11_libkinkoparse_la_LIBADD = $(OPENSSL_LIBS)
 pkcs11_libkinko_pkcs11_la_LIBADD += pkcs11/libkinkoparse.la
 # The object layer's further files (mod_token.c, mod_object.c, p11_object.c are above).
 pkcs11_libkinko_pkcs11_la_SOURCES += pkcs11/mod_attr.c pkcs11/mod_attr.h pkcs11/mod_objwrite.c \
-	pkcs11/mod_keygen.c pkcs11/mod_objmove.c
+	pkcs11/mod_keygen.c pkcs11/mod_objmove.c pkcs11/mod_tmpl.c pkcs11/mod_tmpl.h
 # The vendor extensions' header (PIN counters, moving a key), for applications.
 include_HEADERS = pkcs11/kinko-pkcs11.h

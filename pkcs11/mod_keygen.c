@@ -6,6 +6,7 @@
 
 #include "mod_object.h"
 #include "mod_parse.h"
+#include "mod_tmpl.h"
 #include "piv.h"
 
 #define GEN_PUB_MAX 1100u   /* 7F49 contents of RSA-3072 with room to spare */
@@ -17,31 +18,6 @@ typedef struct {
 	uint8_t ec_alg;
 	unsigned index;
 } gen_req;
-
-static CK_RV gen_ulong(const CK_ATTRIBUTE *a, CK_ULONG *v)
-{
-	if (!a->pValue || a->ulValueLen != sizeof(CK_ULONG))
-		return CKR_ATTRIBUTE_VALUE_INVALID;
-	memcpy(v, a->pValue, sizeof(*v));
-	return CKR_OK;
-}
-
-static CK_RV gen_bool(const CK_ATTRIBUTE *a, bool *v)
-{
-	if (!a->pValue || a->ulValueLen != sizeof(CK_BBOOL))
-		return CKR_ATTRIBUTE_VALUE_INVALID;
-	*v = *(const CK_BBOOL *)a->pValue != CK_FALSE;
-	return CKR_OK;
-}
-
-/* A boolean whose value the token fixes: the other one is refused with `otherwise`. */
-static CK_RV gen_bool_is(const CK_ATTRIBUTE *a, bool want, CK_RV otherwise)
-{
-	bool v = false;
-	CK_RV rv = gen_bool(a, &v);
-
-	return rv != CKR_OK ? rv : v == want ? CKR_OK : otherwise;
-}
 
 /* Only 65537: the token makes its RSA keys with it. */
 static CK_RV gen_exponent(const CK_ATTRIBUTE *a)
@@ -62,7 +38,7 @@ static CK_RV gen_exponent(const CK_ATTRIBUTE *a)
 static CK_RV gen_bits(gen_req *r, const CK_ATTRIBUTE *a)
 {
 	CK_ULONG bits = 0;
-	CK_RV rv = gen_ulong(a, &bits);
+	CK_RV rv = mod_tmpl_ulong_read(a, &bits);
 
 	if (rv != CKR_OK)
 		return rv;
@@ -117,15 +93,15 @@ static CK_RV gen_attr(gen_req *r, const CK_ATTRIBUTE *a, bool priv)
 
 	switch (a->type) {
 	case CKA_CLASS:
-		rv = gen_ulong(a, &ul);
+		rv = mod_tmpl_ulong_read(a, &ul);
 		return rv != CKR_OK ? rv :
 		       ul == (priv ? CKO_PRIVATE_KEY : CKO_PUBLIC_KEY) ? CKR_OK :
 		                                                        CKR_TEMPLATE_INCONSISTENT;
 	case CKA_KEY_TYPE:
-		rv = gen_ulong(a, &ul);
+		rv = mod_tmpl_ulong_read(a, &ul);
 		return rv != CKR_OK ? rv : ul == (r->rsa ? CKK_RSA : CKK_EC) ? CKR_OK :
 		                                                               CKR_TEMPLATE_INCONSISTENT;
-	case CKA_TOKEN: return gen_bool_is(a, true, CKR_TEMPLATE_INCONSISTENT);
+	case CKA_TOKEN: return mod_tmpl_bool_expect(a, true, CKR_TEMPLATE_INCONSISTENT);
 	case CKA_ID: return gen_id(r, a);
 	case CKA_MODULUS_BITS: return gen_bits(r, a);
 	case CKA_PUBLIC_EXPONENT: return r->rsa ? gen_exponent(a) : CKR_TEMPLATE_INCONSISTENT;
@@ -138,16 +114,17 @@ static CK_RV gen_attr(gen_req *r, const CK_ATTRIBUTE *a, bool priv)
 	case CKA_VERIFY: case CKA_ENCRYPT: case CKA_WRAP: case CKA_VERIFY_RECOVER:
 	case CKA_MODIFIABLE: case CKA_COPYABLE: case CKA_DESTROYABLE: case CKA_ALWAYS_AUTHENTICATE:
 	case CKA_WRAP_WITH_TRUSTED:
-		return gen_bool(a, &b);
-	case CKA_TRUSTED: return gen_bool_is(a, false, CKR_ATTRIBUTE_READ_ONLY);
+		return mod_tmpl_bool_read(a, &b);
+	case CKA_TRUSTED: return mod_tmpl_bool_expect(a, false, CKR_ATTRIBUTE_READ_ONLY);
 	case CKA_PRIVATE:
-		return priv ? gen_bool_is(a, true, CKR_ATTRIBUTE_VALUE_INVALID) : gen_bool(a, &b);
+		return priv ? mod_tmpl_bool_expect(a, true, CKR_ATTRIBUTE_VALUE_INVALID) :
+		              mod_tmpl_bool_read(a, &b);
 	/* The private key stays sensitive and unextractable, whatever is asked. */
 	case CKA_SENSITIVE:
-		return priv ? gen_bool_is(a, true, CKR_ATTRIBUTE_VALUE_INVALID) :
+		return priv ? mod_tmpl_bool_expect(a, true, CKR_ATTRIBUTE_VALUE_INVALID) :
 		              CKR_ATTRIBUTE_TYPE_INVALID;
 	case CKA_EXTRACTABLE:
-		return priv ? gen_bool_is(a, false, CKR_ATTRIBUTE_VALUE_INVALID) :
+		return priv ? mod_tmpl_bool_expect(a, false, CKR_ATTRIBUTE_VALUE_INVALID) :
 		              CKR_ATTRIBUTE_TYPE_INVALID;
 	default:
 		return CKR_ATTRIBUTE_TYPE_INVALID;

@@ -7,6 +7,7 @@
 
 #include "mod_object.h"
 #include "mod_parse.h"
+#include "mod_tmpl.h"
 #include "piv.h"
 
 /* The factory management key of PIV tokens (YubiKey's, SP 800-78's test key): used only
@@ -87,31 +88,6 @@ typedef struct {
 	bool have_class, have_type;
 } cert_tmpl;
 
-static CK_RV tmpl_ulong(const CK_ATTRIBUTE *a, CK_ULONG *v)
-{
-	if (!a->pValue || a->ulValueLen != sizeof(CK_ULONG))
-		return CKR_ATTRIBUTE_VALUE_INVALID;
-	memcpy(v, a->pValue, sizeof(*v));
-	return CKR_OK;
-}
-
-static CK_RV tmpl_bool(const CK_ATTRIBUTE *a, bool *v)
-{
-	if (!a->pValue || a->ulValueLen != sizeof(CK_BBOOL))
-		return CKR_ATTRIBUTE_VALUE_INVALID;
-	*v = *(const CK_BBOOL *)a->pValue != CK_FALSE;
-	return CKR_OK;
-}
-
-/* A boolean the object has with one fixed value: asking for the other cannot be done. */
-static CK_RV tmpl_bool_is(const CK_ATTRIBUTE *a, bool want, CK_RV otherwise)
-{
-	bool v = false;
-	CK_RV rv = tmpl_bool(a, &v);
-
-	return rv != CKR_OK ? rv : v == want ? CKR_OK : otherwise;
-}
-
 static CK_RV cert_attr(cert_tmpl *ct, const CK_ATTRIBUTE *a)
 {
 	CK_ULONG ul = 0;
@@ -119,11 +95,11 @@ static CK_RV cert_attr(cert_tmpl *ct, const CK_ATTRIBUTE *a)
 
 	switch (a->type) {
 	case CKA_CLASS:
-		rv = tmpl_ulong(a, &ul);
+		rv = mod_tmpl_ulong_read(a, &ul);
 		ct->have_class = true;
 		return rv != CKR_OK ? rv : ul == CKO_CERTIFICATE ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
 	case CKA_CERTIFICATE_TYPE:
-		rv = tmpl_ulong(a, &ul);
+		rv = mod_tmpl_ulong_read(a, &ul);
 		ct->have_type = true;
 		return rv != CKR_OK ? rv : ul == CKC_X_509 ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
 	case CKA_VALUE:
@@ -134,17 +110,17 @@ static CK_RV cert_attr(cert_tmpl *ct, const CK_ATTRIBUTE *a)
 		return CKR_OK;
 	case CKA_TOKEN:
 		/* session objects are not supported */
-		return tmpl_bool_is(a, true, CKR_TEMPLATE_INCONSISTENT);
-	case CKA_PRIVATE: return tmpl_bool_is(a, false, CKR_ATTRIBUTE_VALUE_INVALID);
+		return mod_tmpl_bool_expect(a, true, CKR_TEMPLATE_INCONSISTENT);
+	case CKA_PRIVATE: return mod_tmpl_bool_expect(a, false, CKR_ATTRIBUTE_VALUE_INVALID);
 	case CKA_MODIFIABLE: case CKA_COPYABLE:
-		return tmpl_bool_is(a, false, CKR_ATTRIBUTE_VALUE_INVALID);
-	case CKA_DESTROYABLE: return tmpl_bool_is(a, true, CKR_ATTRIBUTE_VALUE_INVALID);
-	case CKA_TRUSTED: return tmpl_bool_is(a, false, CKR_ATTRIBUTE_READ_ONLY);
+		return mod_tmpl_bool_expect(a, false, CKR_ATTRIBUTE_VALUE_INVALID);
+	case CKA_DESTROYABLE: return mod_tmpl_bool_expect(a, true, CKR_ATTRIBUTE_VALUE_INVALID);
+	case CKA_TRUSTED: return mod_tmpl_bool_expect(a, false, CKR_ATTRIBUTE_READ_ONLY);
 	case CKA_CERTIFICATE_CATEGORY:
-		rv = tmpl_ulong(a, &ul);
+		rv = mod_tmpl_ulong_read(a, &ul);
 		return rv != CKR_OK ? rv : ul <= 1 ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
 	case CKA_JAVA_MIDP_SECURITY_DOMAIN:
-		rv = tmpl_ulong(a, &ul);
+		rv = mod_tmpl_ulong_read(a, &ul);
 		return rv != CKR_OK ? rv : ul == 0 ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
 	/* Derived from the certificate or with no place on a PIV token: accepted, unused. */
 	case CKA_LABEL: case CKA_SUBJECT: case CKA_ISSUER: case CKA_SERIAL_NUMBER:
