@@ -1,8 +1,10 @@
 /* libFuzzer target for the module's parsing of what a token answers: the INVENTORY
  * (card_inventory_parse), GET METADATA (card_metadata_parse), certificate containers and
  * the certificates in them, public keys (7F49 contents), SubjectPublicKeyInfo and EC
- * parameters (mod_parse.h). No card is involved: these are the pure functions the card
- * driver and the object layer call on the bytes they receive.
+ * parameters (mod_parse.h); public keys go through card_pubkey_parse (card.h), the one
+ * reader of 7F49 contents that GENERATE, the attributes and C_Verify share. No card is
+ * involved: these are the pure functions the card driver and the object layer call on
+ * the bytes they receive.
  *
  * Input: one selector byte, then the bytes to parse (for public keys, one more byte first:
  * the PIV algorithm). Every parser must return an answer without crashing or reading
@@ -31,7 +33,7 @@ static bool inside(const uint8_t *p, size_t len, const uint8_t *buf, size_t size
 }
 
 /* What a parsed public key leads to: OpenSSL's view, SPKI, CKA_EC_POINT. */
-static void use_pubkey(const mod_pubkey *pk, const uint8_t *buf, size_t size)
+static void use_pubkey(const card_pubkey *pk, const uint8_t *buf, size_t size)
 {
 	uint8_t *der = NULL;
 	size_t len = 0;
@@ -75,12 +77,12 @@ static void fuzz_inventory(const uint8_t *buf, size_t size)
 static void fuzz_metadata(const uint8_t *buf, size_t size)
 {
 	card_metadata md;
-	mod_pubkey pk;
+	card_pubkey pk;
 
 	if (card_metadata_parse(buf, size, &md) != CARD_OK || !md.has_pubkey)
 		return;
 	check(md.pubkey_len <= sizeof(md.pubkey));
-	if (mod_parse_pubkey(md.algorithm, md.pubkey, md.pubkey_len, &pk) == MOD_PARSE_OK)
+	if (card_pubkey_parse(md.algorithm, md.pubkey, md.pubkey_len, &pk))
 		use_pubkey(&pk, md.pubkey, md.pubkey_len);
 }
 
@@ -118,11 +120,11 @@ static void fuzz_container(const uint8_t *buf, size_t size)
 
 static void fuzz_pubkey(const uint8_t *buf, size_t size)
 {
-	mod_pubkey pk;
+	card_pubkey pk;
 
 	if (size < 1)
 		return;
-	if (mod_parse_pubkey(buf[0], buf + 1, size - 1, &pk) == MOD_PARSE_OK)
+	if (card_pubkey_parse(buf[0], buf + 1, size - 1, &pk))
 		use_pubkey(&pk, buf + 1, size - 1);
 }
 
@@ -130,11 +132,11 @@ static void fuzz_spki_and_params(const uint8_t *buf, size_t size)
 {
 	uint8_t out[1024], alg = 0;
 	size_t out_len = 0, oid_len = 0;
-	mod_pubkey pk;
+	card_pubkey pk;
 
 	if (mod_parse_spki_to_piv(buf, size, &alg, out, sizeof(out), &out_len) == MOD_PARSE_OK) {
 		check(out_len <= sizeof(out));
-		check(mod_parse_pubkey(alg, out, out_len, &pk) == MOD_PARSE_OK);
+		check(card_pubkey_parse(alg, out, out_len, &pk));
 	}
 	if (mod_parse_ec_params(buf, size, &alg) == MOD_PARSE_OK)
 		check(mod_ec_params_der(alg, &oid_len) != NULL && oid_len > 0);

@@ -115,7 +115,25 @@ card_status card_auth_mgmt(card *c, uint8_t alg, const uint8_t *key, size_t key_
  * and authenticate with it. CARD_ERR_NOT_FOUND when the token has none. */
 card_status card_auth_mgmt_with_pin(card *c);
 
-/* GENERATE: pubkey receives the contents of 7F49. */
+/* A public key as the card states it in a 7F49 template (SP 800-73-4 part 2, GENERATE
+ * ASYMMETRIC KEY PAIR): RSA 81 modulus and 82 exponent, EC 86 point; pointers into the
+ * template. */
+typedef struct {
+	uint8_t alg;                 /* PIV_ALG_RSA2048/3072, PIV_ALG_ECCP256/384 */
+	const uint8_t *n, *e;        /* RSA, big-endian without leading zero bytes */
+	size_t n_len, e_len;
+	const uint8_t *point;        /* EC: 04 || X || Y */
+	size_t point_len;
+} card_pubkey;
+
+/* The one reader of 7F49 contents, for GENERATE, GET METADATA and C_Verify alike: only
+ * 81 then 82, or 86; integers may carry leading zero bytes, which are dropped; then the
+ * modulus has exactly the algorithm's size (top bit set) and the exponent is odd and at
+ * most 8 bytes; the point is uncompressed and of the field's size. false (pk zeroed)
+ * otherwise, and for an algorithm that is not a key slot's. */
+bool card_pubkey_parse(uint8_t alg, const uint8_t *buf, size_t len, card_pubkey *pk);
+
+/* GENERATE: pubkey receives the contents of 7F49, checked by card_pubkey_parse. */
 card_status card_generate(card *c, uint8_t slot, uint8_t alg, uint8_t pin_policy,
                           uint8_t *pubkey, size_t cap, size_t *pubkey_len);
 /* Delete the key in a slot (YubiKey 5.7 MOVE KEY to FF: 00 F6 FF <slot>). Needs the

@@ -209,18 +209,59 @@ card_status card_auth_mgmt_with_pin(card *c)
 
 /* ---- asymmetric keys ---- */
 
-/* The contents of 7F49 for this algorithm: 81 modulus and 82 exponent, or 86 point. */
-static bool card_pubkey_ok(uint8_t alg, const uint8_t *p, size_t len)
+/* An unsigned big-endian integer without its leading zero bytes. */
+static void card_int_strip(const uint8_t **p, size_t *len)
 {
-	size_t kb = piv_alg_bytes(alg);
-	tlv_item n, e, pt;
+	while (*len > 0 && (*p)[0] == 0) {
+		(*p)++;
+		(*len)--;
+	}
+}
 
-	if (piv_alg_is_rsa(alg))
-		return tlv_find(p, len, PIV_TLV_RSA_N, &n) == TLV_OK && n.len >= kb - 1 &&
-		       n.len <= kb + 1 && tlv_find(p, len, PIV_TLV_RSA_E, &e) == TLV_OK &&
-		       e.len >= 1 && e.len <= 8;
-	return tlv_find(p, len, PIV_TLV_EC_POINT, &pt) == TLV_OK && pt.len == 1 + 2 * kb &&
-	       pt.value[0] == 0x04;
+bool card_pubkey_parse(uint8_t alg, const uint8_t *buf, size_t len, card_pubkey *pk)
+{
+	bool rsa = piv_alg_is_rsa(alg);
+	size_t kb = piv_alg_bytes(alg);
+	tlv_iter it;
+	tlv_item item;
+	tlv_status s;
+
+	memset(pk, 0, sizeof(*pk));
+	if (kb == 0)
+		return false;
+	tlv_iter_init(&it, buf, buf ? len : 0);
+	while ((s = tlv_iter_next(&it, &item)) == TLV_OK) {
+		if (rsa && item.tag == PIV_TLV_RSA_N && !pk->n) {
+			pk->n = item.value;
+			pk->n_len = item.len;
+		} else if (rsa && item.tag == PIV_TLV_RSA_E && !pk->e) {
+			pk->e = item.value;
+			pk->e_len = item.len;
+		} else if (!rsa && item.tag == PIV_TLV_EC_POINT && !pk->point) {
+			pk->point = item.value;
+			pk->point_len = item.len;
+		} else {
+			break;   /* a repeated or foreign tag: not a template we understand */
+		}
+	}
+	if (s != TLV_END)
+		goto bad;
+	if (rsa) {
+		if (!pk->n || !pk->e)
+			goto bad;
+		card_int_strip(&pk->n, &pk->n_len);
+		card_int_strip(&pk->e, &pk->e_len);
+		if (pk->n_len != kb || !(pk->n[0] & 0x80) || pk->e_len == 0 || pk->e_len > 8 ||
+		    !(pk->e[pk->e_len - 1] & 1))
+			goto bad;
+	} else if (!pk->point || pk->point_len != 1 + 2 * kb || pk->point[0] != 0x04) {
+		goto bad;
+	}
+	pk->alg = alg;
+	return true;
+bad:
+	memset(pk, 0, sizeof(*pk));
+	return false;
 }
 
 card_status card_generate(card *c, uint8_t slot, uint8_t alg, uint8_t pin_policy,
@@ -230,6 +271,7 @@ card_status card_generate(card *c, uint8_t slot, uint8_t alg, uint8_t pin_policy
 	card_req rq = {.ins = PIV_INS_GENERATE_KEY, .p1 = 0x00, .p2 = slot, .data = tmpl};
 	tlv_writer w;
 	tlv_item pk;
+	card_pubkey key;
 	size_t mark, n = 0;
 	unsigned saved;
 	card_status st;
@@ -259,7 +301,7 @@ card_status card_generate(card *c, uint8_t slot, uint8_t alg, uint8_t pin_policy
 	c->tr->timeout_ms = saved;
 
 	if (st == CARD_OK && (card_tlv_whole(out, n, PIV_TLV_PUBKEY, &pk) != CARD_OK ||
-	                      !card_pubkey_ok(alg, pk.value, pk.len)))
+	                      !card_pubkey_parse(alg, pk.value, pk.len, &key)))
 		st = CARD_ERR_DEVICE;
 	if (st == CARD_OK && pk.len > cap)
 		st = CARD_ERR_BAD_INPUT;   /* the caller's buffer: not the card's fault */

@@ -41,7 +41,6 @@ pkcs11_libkinko_pkcs11_la_SOURCES = \
 	pkcs11/mod_sig.h \
 	pkcs11/mod_sig_op.c \
 	pkcs11/mod_pad.c \
-	pkcs11/mod_pkey.c \
 	pkcs11/mod_sign.c \
 	pkcs11/mod_verify.c \
 	pkcs11/p11_crypto.c \

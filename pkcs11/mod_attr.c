@@ -127,7 +127,7 @@ static CK_RV ctx_pubkey(mod_attr_ctx *c)
 	rv = mod_object_pubkey(c->s, c->t, c->index, &pub, &len);
 	if (rv != CKR_OK)
 		return rv;
-	if (mod_parse_pubkey(c->t->keys[c->index].alg, pub, len, &c->pk) != MOD_PARSE_OK)
+	if (!card_pubkey_parse(c->t->keys[c->index].alg, pub, len, &c->pk))
 		return CKR_DEVICE_ERROR;
 	c->have_pk = true;
 	return CKR_OK;

@@ -19,7 +19,7 @@ typedef struct {
 	unsigned index;
 	mod_obj_kind kind;
 	bool have_pk, have_ci;
-	mod_pubkey pk;           /* points into t->keys[index].pubkey */
+	card_pubkey pk;          /* points into t->keys[index].pubkey */
 	mod_cert_info ci;
 } mod_attr_ctx;
 

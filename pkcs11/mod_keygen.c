@@ -197,10 +197,10 @@ static card_status op_generate(card *c, void *arg)
 static CK_RV gen_remember(mod_token *t, unsigned idx, const gen_arg *g)
 {
 	mod_keyslot *k = &t->keys[idx];
-	mod_pubkey pk;
+	card_pubkey pk;
 	uint8_t *copy;
 
-	if (mod_parse_pubkey(g->alg, g->pub, g->pub_len, &pk) != MOD_PARSE_OK)
+	if (!card_pubkey_parse(g->alg, g->pub, g->pub_len, &pk))
 		return CKR_DEVICE_ERROR;
 	copy = malloc(g->pub_len);
 	if (!copy)

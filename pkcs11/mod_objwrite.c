@@ -171,7 +171,7 @@ static CK_RV cert_for_slot(mod_slot *s, mod_token *t, unsigned idx, const uint8_
 {
 	const uint8_t *pub = NULL;
 	size_t pub_len = 0;
-	mod_pubkey pk;
+	card_pubkey pk;
 	CK_RV rv;
 
 	if (!mod_object_exists(t, idx, MOD_OBJ_PUBLIC, true)) {
@@ -187,7 +187,7 @@ static CK_RV cert_for_slot(mod_slot *s, mod_token *t, unsigned idx, const uint8_
 	rv = mod_object_pubkey(s, t, idx, &pub, &pub_len);
 	if (rv != CKR_OK)
 		return rv;
-	if (mod_parse_pubkey(t->keys[idx].alg, pub, pub_len, &pk) != MOD_PARSE_OK)
+	if (!card_pubkey_parse(t->keys[idx].alg, pub, pub_len, &pk))
 		return CKR_DEVICE_ERROR;
 	if (!mod_parse_cert_has_key(der, len, &pk)) {
 		mod_trace_msg("slot %lu: the certificate is not for the key in slot %02X",

@@ -195,61 +195,6 @@ void mod_cert_info_free(mod_cert_info *ci)
 
 /* ---- public keys ---- */
 
-/* An unsigned big-endian integer without its leading zero bytes. */
-static void strip_zeros(const uint8_t **p, size_t *len)
-{
-	while (*len > 0 && (*p)[0] == 0) {
-		(*p)++;
-		(*len)--;
-	}
-}
-
-mod_parse_status mod_parse_pubkey(uint8_t alg, const uint8_t *buf, size_t len, mod_pubkey *pk)
-{
-	bool rsa = piv_alg_is_rsa(alg);
-	size_t kb = piv_alg_bytes(alg);
-	tlv_iter it;
-	tlv_item item;
-	tlv_status s;
-
-	memset(pk, 0, sizeof(*pk));
-	if (kb == 0)
-		return MOD_PARSE_UNSUPPORTED;
-	tlv_iter_init(&it, buf, buf ? len : 0);
-	while ((s = tlv_iter_next(&it, &item)) == TLV_OK) {
-		if (rsa && item.tag == PIV_TLV_RSA_N && !pk->n) {
-			pk->n = item.value;
-			pk->n_len = item.len;
-		} else if (rsa && item.tag == PIV_TLV_RSA_E && !pk->e) {
-			pk->e = item.value;
-			pk->e_len = item.len;
-		} else if (!rsa && item.tag == PIV_TLV_EC_POINT && !pk->point) {
-			pk->point = item.value;
-			pk->point_len = item.len;
-		} else {
-			break;
-		}
-	}
-	if (s != TLV_END)
-		goto bad;
-	if (rsa) {
-		if (!pk->n || !pk->e)
-			goto bad;
-		strip_zeros(&pk->n, &pk->n_len);
-		strip_zeros(&pk->e, &pk->e_len);
-		if (pk->n_len != kb || !(pk->n[0] & 0x80) || pk->e_len == 0 || pk->e_len > 8 ||
-		    !(pk->e[pk->e_len - 1] & 1))
-			goto bad;
-	} else if (!pk->point || pk->point_len != 1 + 2 * kb || pk->point[0] != 0x04) {
-		goto bad;
-	}
-	pk->alg = alg;
-	return MOD_PARSE_OK;
-bad:
-	memset(pk, 0, sizeof(*pk));
-	return MOD_PARSE_MALFORMED;
-}
-
 static EVP_PKEY *evp_fromdata(const char *type, OSSL_PARAM_BLD *bld)
 {
 	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
@@ -273,7 +218,7 @@ static bool evp_ec_on_curve(EVP_PKEY *pkey)
 	return ok;
 }
 
-EVP_PKEY *mod_pubkey_evp(const mod_pubkey *pk)
+EVP_PKEY *mod_pubkey_evp(const card_pubkey *pk)
 {
 	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
 	BIGNUM *n = NULL, *e = NULL;
@@ -305,7 +250,7 @@ EVP_PKEY *mod_pubkey_evp(const mod_pubkey *pk)
 	return pkey;
 }
 
-mod_parse_status mod_pubkey_spki(const mod_pubkey *pk, uint8_t **der, size_t *len)
+mod_parse_status mod_pubkey_spki(const card_pubkey *pk, uint8_t **der, size_t *len)
 {
 	EVP_PKEY *pkey = mod_pubkey_evp(pk);
 	unsigned char *out = NULL;
@@ -335,7 +280,7 @@ static mod_parse_status spki_rsa(EVP_PKEY *pkey, uint8_t *alg, tlv_writer *w)
 	*alg = bits == 2048 ? PIV_ALG_RSA2048 : bits == 3072 ? PIV_ALG_RSA3072 : 0;
 	if (*alg && EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &bn_n) == 1 &&
 	    EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &bn_e) == 1 &&
-	    /* an even exponent is no RSA key: mod_parse_pubkey refuses it too */
+	    /* an even exponent is no RSA key: card_pubkey_parse refuses it too */
 	    BN_is_odd(bn_e) &&
 	    BN_bn2binpad(bn_n, n, (int)piv_alg_bytes(*alg)) > 0 && (ne = BN_num_bytes(bn_e)) > 0 &&
 	    ne <= (int)sizeof(e) && BN_bn2bin(bn_e, e) == ne) {
@@ -410,7 +355,7 @@ mod_parse_status mod_parse_spki_to_piv(const uint8_t *spki, size_t spki_len, uin
 	return MOD_PARSE_OK;
 }
 
-bool mod_parse_cert_has_key(const uint8_t *der, size_t len, const mod_pubkey *pk)
+bool mod_parse_cert_has_key(const uint8_t *der, size_t len, const card_pubkey *pk)
 {
 	X509 *x = cert_decode(der, len);
 	EVP_PKEY *mine = mod_pubkey_evp(pk);
@@ -475,7 +420,7 @@ mod_parse_status mod_parse_ec_params(const uint8_t *der, size_t len, uint8_t *al
 	return *alg ? MOD_PARSE_OK : MOD_PARSE_UNSUPPORTED;
 }
 
-mod_parse_status mod_ec_point_der(const mod_pubkey *pk, uint8_t **out, size_t *len)
+mod_parse_status mod_ec_point_der(const card_pubkey *pk, uint8_t **out, size_t *len)
 {
 	size_t cap;
 	tlv_writer w;

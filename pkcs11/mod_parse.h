@@ -12,6 +12,8 @@
 
 #include <openssl/evp.h>
 
+#include "card.h"
+
 typedef enum {
 	MOD_PARSE_OK = 0,
 	MOD_PARSE_MALFORMED = -1,    /* the token's answer is not what PIV says */
@@ -44,27 +46,18 @@ void mod_cert_info_free(mod_cert_info *ci);
 
 /* ---- public keys ---- */
 
-typedef struct {
-	uint8_t alg;                 /* PIV_ALG_RSA2048/3072, PIV_ALG_ECCP256/384 */
-	const uint8_t *n, *e;        /* RSA, big-endian without leading zero bytes */
-	size_t n_len, e_len;
-	const uint8_t *point;        /* EC: 04 || X || Y */
-	size_t point_len;
-} mod_pubkey;
+/* Keys come from card_pubkey_parse (card.h), the one reader of 7F49 contents. */
 
-/* The contents of a 7F49 template (81 n, 82 e / 86 point) for algorithm alg; pointers
- * into buf. The modulus has exactly the algorithm's size, the point its field's. */
-mod_parse_status mod_parse_pubkey(uint8_t alg, const uint8_t *buf, size_t len, mod_pubkey *pk);
-/* The same key for OpenSSL (checks that an EC point is on its curve). */
-EVP_PKEY *mod_pubkey_evp(const mod_pubkey *pk);
+/* A key for OpenSSL (checks that an EC point is on its curve). */
+EVP_PKEY *mod_pubkey_evp(const card_pubkey *pk);
 /* SubjectPublicKeyInfo DER (CKA_PUBLIC_KEY_INFO), OPENSSL_malloc'd. */
-mod_parse_status mod_pubkey_spki(const mod_pubkey *pk, uint8_t **der, size_t *len);
+mod_parse_status mod_pubkey_spki(const card_pubkey *pk, uint8_t **der, size_t *len);
 /* From a certificate's SubjectPublicKeyInfo back to 7F49 contents (for tokens without
  * GET METADATA): the algorithm and out (cap bytes). */
 mod_parse_status mod_parse_spki_to_piv(const uint8_t *spki, size_t spki_len, uint8_t *alg,
                                        uint8_t *out, size_t cap, size_t *out_len);
 /* Does the certificate carry this public key? */
-bool mod_parse_cert_has_key(const uint8_t *der, size_t len, const mod_pubkey *pk);
+bool mod_parse_cert_has_key(const uint8_t *der, size_t len, const card_pubkey *pk);
 
 /* ---- EC domain parameters (CKA_EC_PARAMS) ---- */
 
@@ -75,6 +68,6 @@ const uint8_t *mod_ec_params_der(uint8_t alg, size_t *len);
  * the PIV algorithm; MOD_PARSE_UNSUPPORTED for another curve. */
 mod_parse_status mod_parse_ec_params(const uint8_t *der, size_t len, uint8_t *alg);
 /* CKA_EC_POINT: DER OCTET STRING of the point, OPENSSL_malloc'd. */
-mod_parse_status mod_ec_point_der(const mod_pubkey *pk, uint8_t **out, size_t *len);
+mod_parse_status mod_ec_point_der(const card_pubkey *pk, uint8_t **out, size_t *len);
 
 #endif

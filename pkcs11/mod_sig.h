@@ -1,7 +1,7 @@
 /* What signing (mod_sign.c) and verification (mod_verify.c) share: the operation context
  * kept in a session's mod_crypto_op, the signature encodings done in the module
  * (mod_pad.c: EMSA-PKCS1-v1_5, EMSA-PSS, ECDSA digest fitting and signature formats) and
- * the token's public keys as OpenSSL keys (mod_pkey.c). */
+ * the token's public keys as OpenSSL keys: card_pubkey_parse and mod_pubkey_evp. */
 #ifndef KINKO_MOD_SIG_H
 #define KINKO_MOD_SIG_H
 
@@ -73,10 +73,5 @@ void mod_pad_ecdsa_fit(const uint8_t *dg, size_t len, uint8_t *out, size_t field
 CK_RV mod_pad_ecdsa_raw(const uint8_t *der, size_t der_len, uint8_t *raw, size_t field);
 /* r||s -> DER (OPENSSL_malloc'd). CKR_SIGNATURE_LEN_RANGE when raw_len is odd or 0. */
 CK_RV mod_pad_ecdsa_der(const uint8_t *raw, size_t raw_len, uint8_t **der, size_t *der_len);
-
-/* ---- public keys (mod_pkey.c) ---- */
-/* An EVP_PKEY from the contents of a 7F49 template (81 n, 82 e / 86 point). NULL when
- * malformed or not of the algorithm. */
-EVP_PKEY *mod_pkey_from_piv(uint8_t alg, const uint8_t *pub, size_t len);
 
 #endif

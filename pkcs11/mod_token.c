@@ -139,7 +139,7 @@ static card_status token_secret_state(mod_slot *s, uint8_t ref, uint8_t *max, ui
 static CK_RV token_fallback_key(mod_slot *s, mod_token *t, unsigned i, bool *none)
 {
 	mod_keyslot *k = &t->keys[i];
-	mod_pubkey pk;
+	card_pubkey pk;
 	card_metadata md;
 	card_status st = card_get_metadata(&s->card, piv_key_slot_ref(i), &md);
 
@@ -156,7 +156,7 @@ static CK_RV token_fallback_key(mod_slot *s, mod_token *t, unsigned i, bool *non
 	k->pin_policy = md.has_policy ? md.pin_policy : 0;
 	k->origin = md.has_origin ? md.origin : 0;
 	if (md.has_pubkey && mod_object_alg_supported(k->alg)) {
-		if (mod_parse_pubkey(k->alg, md.pubkey, md.pubkey_len, &pk) != MOD_PARSE_OK) {
+		if (!card_pubkey_parse(k->alg, md.pubkey, md.pubkey_len, &pk)) {
 			mod_trace_msg("slot %lu: key %02X: malformed public key in GET METADATA",
 			              (unsigned long)s->id, piv_key_slot_ref(i));
 			return CKR_DEVICE_ERROR;
@@ -371,7 +371,7 @@ CK_RV mod_object_pubkey(mod_slot *s, mod_token *t, unsigned i, const uint8_t **p
 {
 	mod_keyslot *k = &t->keys[i];
 	card_metadata md;
-	mod_pubkey pk;
+	card_pubkey pk;
 	card_status st;
 
 	*pub = NULL;
@@ -388,7 +388,7 @@ CK_RV mod_object_pubkey(mod_slot *s, mod_token *t, unsigned i, const uint8_t **p
 		if (st != CARD_OK)
 			return mod_slot_rv(s, st);
 		if (!md.has_pubkey || md.algorithm != k->alg ||
-		    mod_parse_pubkey(k->alg, md.pubkey, md.pubkey_len, &pk) != MOD_PARSE_OK) {
+		    !card_pubkey_parse(k->alg, md.pubkey, md.pubkey_len, &pk)) {
 			mod_trace_msg("slot %lu: GET METADATA of key %02X does not describe the key "
 			              "the inventory named", (unsigned long)s->id, piv_key_slot_ref(i));
 			return CKR_DEVICE_ERROR;

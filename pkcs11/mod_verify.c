@@ -7,6 +7,7 @@
 #include <openssl/rsa.h>
 
 #include "mod_object.h"
+#include "mod_parse.h"
 #include "mod_sig.h"
 #include "piv.h"
 
@@ -40,6 +41,7 @@ CK_RV mod_verify_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *mec
 	mod_token *t;
 	unsigned index;
 	uint8_t alg;
+	card_pubkey pk;
 	CK_RV rv;
 
 	if (!mech)
@@ -59,7 +61,7 @@ CK_RV mod_verify_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *mec
 		return rv;
 	rv = mod_object_pubkey(slot, t, index, &pub, &pub_len);
 	if (rv == CKR_OK) {
-		op->pkey = mod_pkey_from_piv(alg, pub, pub_len);
+		op->pkey = card_pubkey_parse(alg, pub, pub_len, &pk) ? mod_pubkey_evp(&pk) : NULL;
 		if (!op->pkey)
 			rv = CKR_DEVICE_ERROR;    /* the token described its key badly */
 	}

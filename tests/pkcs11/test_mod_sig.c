@@ -17,6 +17,7 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
+#include "mod_parse.h"
 #include "mod_sig.h"
 #include "piv.h"
 #include "tlv.h"
@@ -299,6 +300,14 @@ static size_t piv_pub(EVP_PKEY *pkey, uint8_t *out, size_t cap)
 	return w.len;
 }
 
+/* What C_Verify checks with: the one 7F49 reader, then OpenSSL's key. */
+static EVP_PKEY *pkey_from_piv(uint8_t alg, const uint8_t *buf, size_t len)
+{
+	card_pubkey pk;
+
+	return card_pubkey_parse(alg, buf, len, &pk) ? mod_pubkey_evp(&pk) : NULL;
+}
+
 static void public_keys_are_built_from_piv_templates(void **state)
 {
 	keys *k = *state;
@@ -307,24 +316,24 @@ static void public_keys_are_built_from_piv_templates(void **state)
 	EVP_PKEY *pk;
 
 	len = piv_pub(k->rsa2048, buf, sizeof(buf));
-	pk = mod_pkey_from_piv(PIV_ALG_RSA2048, buf, len);
+	pk = pkey_from_piv(PIV_ALG_RSA2048, buf, len);
 	assert_non_null(pk);
 	assert_int_equal(EVP_PKEY_eq(pk, k->rsa2048), 1);
 	EVP_PKEY_free(pk);
 	/* The wrong size for the algorithm is refused. */
-	assert_null(mod_pkey_from_piv(PIV_ALG_RSA3072, buf, len));
+	assert_null(pkey_from_piv(PIV_ALG_RSA3072, buf, len));
 
 	len = piv_pub(k->p256, buf, sizeof(buf));
-	pk = mod_pkey_from_piv(PIV_ALG_ECCP256, buf, len);
+	pk = pkey_from_piv(PIV_ALG_ECCP256, buf, len);
 	assert_non_null(pk);
 	assert_int_equal(EVP_PKEY_eq(pk, k->p256), 1);
 	EVP_PKEY_free(pk);
-	assert_null(mod_pkey_from_piv(PIV_ALG_ECCP384, buf, len));
+	assert_null(pkey_from_piv(PIV_ALG_ECCP384, buf, len));
 	/* A point moved off the curve, a truncated template, and no template. */
 	buf[len - 1] ^= 0x01;
-	assert_null(mod_pkey_from_piv(PIV_ALG_ECCP256, buf, len));
-	assert_null(mod_pkey_from_piv(PIV_ALG_ECCP256, buf, len - 1));
-	assert_null(mod_pkey_from_piv(PIV_ALG_ECCP256, NULL, 0));
+	assert_null(pkey_from_piv(PIV_ALG_ECCP256, buf, len));
+	assert_null(pkey_from_piv(PIV_ALG_ECCP256, buf, len - 1));
+	assert_null(pkey_from_piv(PIV_ALG_ECCP256, NULL, 0));
 }
 
 static void rsa_template_with_even_exponent_is_refused(void **state)
@@ -334,7 +343,43 @@ static void rsa_template_with_even_exponent_is_refused(void **state)
 	size_t len = piv_pub(k->rsa2048, buf, sizeof(buf));
 
 	buf[len - 1] &= 0xFE;   /* e is the last TLV: make it even */
-	assert_null(mod_pkey_from_piv(PIV_ALG_RSA2048, buf, len));
+	assert_null(pkey_from_piv(PIV_ALG_RSA2048, buf, len));
+}
+
+/* A card may send the modulus as a DER-style integer, 00 first: the key the attributes
+ * show and the key C_Verify checks with are then one and the same. */
+static void rsa_template_with_zero_before_modulus_is_one_key_for_attributes_and_verify(
+	void **state)
+{
+	keys *k = *state;
+	uint8_t plain[600], buf[600];
+	size_t plain_len = piv_pub(k->rsa2048, plain, sizeof(plain)), len;
+	tlv_item n, e;
+	tlv_writer w;
+	uint8_t nz[257];
+	card_pubkey pk;
+	EVP_PKEY *attr_key, *verify_key;
+
+	assert_int_equal(tlv_find(plain, plain_len, PIV_TLV_RSA_N, &n), TLV_OK);
+	assert_int_equal(tlv_find(plain, plain_len, PIV_TLV_RSA_E, &e), TLV_OK);
+	assert_int_equal(n.len, 256);
+	nz[0] = 0x00;
+	memcpy(nz + 1, n.value, n.len);
+	tlv_writer_init(&w, buf, sizeof(buf));
+	tlv_put(&w, PIV_TLV_RSA_N, nz, sizeof(nz));
+	tlv_put(&w, PIV_TLV_RSA_E, e.value, e.len);
+	assert_int_equal(tlv_writer_status(&w), TLV_OK);
+	len = w.len;
+
+	assert_true(card_pubkey_parse(PIV_ALG_RSA2048, buf, len, &pk));
+	attr_key = mod_pubkey_evp(&pk);
+	verify_key = pkey_from_piv(PIV_ALG_RSA2048, buf, len);
+	assert_non_null(attr_key);
+	assert_non_null(verify_key);
+	assert_int_equal(EVP_PKEY_eq(attr_key, verify_key), 1);
+	assert_int_equal(EVP_PKEY_eq(verify_key, k->rsa2048), 1);
+	EVP_PKEY_free(attr_key);
+	EVP_PKEY_free(verify_key);
 }
 
 static CK_RV op_new(CK_MECHANISM_TYPE m, void *param, CK_ULONG param_len, uint8_t alg)
@@ -427,6 +472,7 @@ int main(void)
 		cmocka_unit_test(ecdsa_malformed_card_answers_are_device_errors),
 		cmocka_unit_test(public_keys_are_built_from_piv_templates),
 		cmocka_unit_test(rsa_template_with_even_exponent_is_refused),
+		cmocka_unit_test(rsa_template_with_zero_before_modulus_is_one_key_for_attributes_and_verify),
 		cmocka_unit_test(pss_parameters_must_be_consistent),
 		cmocka_unit_test(mechanisms_match_key_types_and_take_no_stray_parameters),
 		cmocka_unit_test(mechanism_table_describes_sizes_and_flags),
