@@ -1,13 +1,14 @@
 # bench/: figures, not a test. Built and run only by `make bench` (never by `make check`).
 EXTRA_PROGRAMS += bench/bench_sign
 bench_bench_sign_SOURCES = bench/bench_sign.c bench/bench_p11.c bench/bench_p11.h \
-	bench/bench_cold.c bench/bench_cold.h
+	bench/bench_cold.c bench/bench_cold.h \
+	bench/bench_limit.c bench/bench_limit.h
 bench_bench_sign_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) \
 	-I$(top_srcdir)/pkcs11 -I$(top_srcdir)/tests/emu
 bench_bench_sign_LDADD = tests/emu/libemuclient.la common/libkinkocommon.la $(OPENSSL_LIBS) -ldl
 CLEANFILES += bench/bench_sign$(EXEEXT)
 EXTRA_DIST += bench/run.sh bench/bankd_load.sh
 
-.PHONY: bench
+# (.PHONY: bench is in Makefile.am: automake wants .PHONY outside conditionals.)
 bench: bench/bench_sign$(EXEEXT) pkcs11/libkinko-pkcs11.la kinko-token-emu$(EXEEXT)
 	KINKO_BUILDDIR='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/bench/run.sh

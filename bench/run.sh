@@ -1,7 +1,7 @@
 #!/bin/sh
 # Run kinko's benchmark (make bench does this from the build directory).
 #   KINKO_BUILDDIR  build directory (default: the current one)
-#   BENCH_SECONDS   seconds per figure (default 2)
+#   BENCH_SECONDS   seconds per figure, over its 5 samples (default 2)
 # SoftHSM2 is compared when /usr/lib/softhsm/libsofthsm2.so exists (apt-get install softhsm2).
 set -eu
 builddir=${KINKO_BUILDDIR:-$(pwd)}
