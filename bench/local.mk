@@ -9,6 +9,6 @@ bench_bench_sign_LDADD = tests/emu/libemuclient.la common/libkinkocommon.la $(OP
 CLEANFILES += bench/bench_sign$(EXEEXT)
 EXTRA_DIST += bench/run.sh bench/bankd_load.sh
 
-# (.PHONY: bench is in Makefile.am: automake wants .PHONY outside conditionals.)
+.PHONY: bench
 bench: bench/bench_sign$(EXEEXT) pkcs11/libkinko-pkcs11.la kinko-token-emu$(EXEEXT)
 	KINKO_BUILDDIR='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/bench/run.sh
