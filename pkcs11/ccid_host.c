@@ -50,9 +50,12 @@ static tr_status ccid_host_check(const uint8_t *buf, size_t len, uint8_t seq, ui
 	return TR_OK;
 }
 
-tr_status ccid_host_command(ccid_host *h, uint8_t type, const uint8_t *data, size_t len,
-                            uint8_t reply_type, uint8_t *buf, size_t cap, const uint8_t **out,
-                            size_t *out_len, uint8_t *status, uint8_t *error, unsigned timeout_ms)
+/* Send a CCID command and wait for its reply (matching bSeq, honouring time extensions).
+ * *out and *out_len point into buf; *status and *error are bStatus and bError. */
+static tr_status ccid_host_command(ccid_host *h, uint8_t type, const uint8_t *data, size_t len,
+                                   uint8_t reply_type, uint8_t *buf, size_t cap,
+                                   const uint8_t **out, size_t *out_len, uint8_t *status,
+                                   uint8_t *error, unsigned timeout_ms)
 {
 	static const uint8_t no_param[3];
 	const uint8_t slot = 0;
@@ -104,8 +107,8 @@ static tr_status ccid_host_refused(uint8_t status)
 	return (status & CCID_ICC_STATUS_MASK) == CCID_ICC_ABSENT ? TR_ERR_ABSENT : TR_ERR_IO;
 }
 
-tr_status ccid_host_atr(const uint8_t *data, size_t n, uint8_t status, uint8_t *atr, size_t cap,
-                        size_t *atr_len)
+static tr_status ccid_host_atr(const uint8_t *data, size_t n, uint8_t status, uint8_t *atr,
+                               size_t cap, size_t *atr_len)
 {
 	if (status & CCID_CMD_FAILED)
 		return ccid_host_refused(status);
@@ -120,8 +123,8 @@ tr_status ccid_host_atr(const uint8_t *data, size_t n, uint8_t status, uint8_t *
 	return TR_OK;
 }
 
-tr_status ccid_host_response(const uint8_t *data, size_t n, uint8_t status, uint8_t *resp,
-                             size_t cap, size_t *resp_len)
+static tr_status ccid_host_response(const uint8_t *data, size_t n, uint8_t status,
+                                    uint8_t *resp, size_t cap, size_t *resp_len)
 {
 	if (status & CCID_CMD_FAILED)
 		return ccid_host_refused(status);
@@ -130,5 +133,89 @@ tr_status ccid_host_response(const uint8_t *data, size_t n, uint8_t status, uint
 		return TR_ERR_PROTOCOL;
 	memcpy(resp, data, n);
 	*resp_len = n;
+	return TR_OK;
+}
+
+/* One command and its reply on the open channel; a failed exchange drops the channel (a
+ * late reply must not be taken for the answer to the next command). */
+static tr_status ccid_host_exchange(ccid_host *h, unsigned timeout_ms, uint8_t type,
+                                    const uint8_t *data, size_t len, uint8_t reply_type,
+                                    const uint8_t **out, size_t *out_len, uint8_t *status)
+{
+	const size_t cap = CCID_HEADER_LEN + CCID_MAX_DATA;
+	uint8_t error;
+	tr_status st = h->open(h->ctx);
+
+	if (st != TR_OK)
+		return st;
+	if (CCID_HEADER_LEN + len > h->buf_used)
+		h->buf_used = CCID_HEADER_LEN + len < cap ? CCID_HEADER_LEN + len : cap;
+	st = ccid_host_command(h, type, data, len, reply_type, h->buf, cap, out, out_len, status,
+	                       &error, timeout_ms);
+	if (st != TR_OK)
+		h->drop(h->ctx, st);
+	return st;
+}
+
+tr_status ccid_host_power_on(ccid_host *h, unsigned timeout_ms, uint8_t *atr, size_t cap,
+                             size_t *atr_len)
+{
+	const uint8_t *data;
+	size_t n;
+	uint8_t status;
+	tr_status st;
+
+	st = ccid_host_exchange(h, timeout_ms, CCID_PC_TO_RDR_ICC_POWER_ON, NULL, 0,
+	                        CCID_RDR_TO_PC_DATA_BLOCK, &data, &n, &status);
+	if (st != TR_OK)
+		return st;
+	st = ccid_host_atr(data, n, status, atr, cap, atr_len);
+	if (st == TR_ERR_PROTOCOL)
+		h->drop(h->ctx, st);
+	return st;
+}
+
+tr_status ccid_host_transmit(ccid_host *h, unsigned timeout_ms, const uint8_t *apdu, size_t len,
+                             uint8_t *resp, size_t cap, size_t *resp_len)
+{
+	const uint8_t *data;
+	size_t n;
+	uint8_t status;
+	tr_status st;
+
+	if (!apdu || len == 0 || !resp || !resp_len)
+		return TR_ERR_PROTOCOL;
+	st = ccid_host_exchange(h, timeout_ms, CCID_PC_TO_RDR_XFR_BLOCK, apdu, len,
+	                        CCID_RDR_TO_PC_DATA_BLOCK, &data, &n, &status);
+	if (st != TR_OK)
+		return st;
+	st = ccid_host_response(data, n, status, resp, cap, resp_len);
+	if (st == TR_ERR_PROTOCOL) {
+		h->drop(h->ctx, st);
+		return st;
+	}
+	/* The answer may hold the PIN-protected management key. */
+	if (st == TR_OK)
+		OPENSSL_cleanse(h->buf, CCID_HEADER_LEN + n);
+	return st;
+}
+
+tr_status ccid_host_present(ccid_host *h, unsigned timeout_ms, bool *present)
+{
+	const uint8_t *data;
+	size_t n;
+	uint8_t status;
+	tr_status st;
+
+	*present = false;
+	st = ccid_host_exchange(h, timeout_ms, CCID_PC_TO_RDR_GET_SLOT_STATUS, NULL, 0,
+	                        CCID_RDR_TO_PC_SLOT_STATUS, &data, &n, &status);
+	if (st == TR_ERR_ABSENT)
+		return TR_OK;
+	if (st != TR_OK)
+		return st;
+	if (status & CCID_CMD_FAILED)
+		return TR_ERR_IO;
+	*present = (status & CCID_ICC_STATUS_MASK) != CCID_ICC_ABSENT;
 	return TR_OK;
 }

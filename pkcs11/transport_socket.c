@@ -32,9 +32,7 @@ typedef struct {
 	tr_transport base;
 	char *path;
 	int fd;
-	ccid_host host;
-	uint8_t *buf;            /* one message, TR_SOCKET_BUF_LEN bytes */
-	size_t buf_used;         /* high-water mark, wiped on close */
+	ccid_host host;          /* its buf holds one message, TR_SOCKET_BUF_LEN bytes */
 	bool batch;              /* between begin() and end() */
 	bool held;               /* the emulator granted this connection its lock */
 	bool lockless;           /* this emulator does not know the lock (older version) */
@@ -82,9 +80,9 @@ static void tr_socket_close(tr_transport *t)
 	s->lockless = false;
 	s->end_unread = false;
 	s->begin_unread = false;
-	if (s->buf && s->buf_used)
-		OPENSSL_cleanse(s->buf, s->buf_used);
-	s->buf_used = 0;
+	if (s->host.buf && s->host.buf_used)
+		OPENSSL_cleanse(s->host.buf, s->host.buf_used);
+	s->host.buf_used = 0;
 }
 
 static tr_status tr_socket_connect_errno(int err)
@@ -219,29 +217,22 @@ static tr_status tr_socket_recv(void *ctx, uint8_t *buf, size_t cap, size_t *len
 	if (st != TR_OK)
 		return st;
 	*len = CCID_HEADER_LEN + h.length;
-	if (*len > s->buf_used)
-		s->buf_used = *len;
+	if (*len > s->host.buf_used)
+		s->host.buf_used = *len;
 	return TR_OK;
 }
 
-/* One command and its reply; a failed exchange leaves the stream unusable, so it is
- * closed (a late reply must not be taken for the answer to the next command). */
-static tr_status tr_socket_command(tr_socket *s, uint8_t type, const uint8_t *data, size_t len,
-                                   uint8_t reply_type, const uint8_t **out, size_t *out_len,
-                                   uint8_t *status, uint8_t *error)
+/* The host's channel: opened before each command, closed after a failed exchange (the
+ * next operation reconnects to a clean stream). */
+static tr_status tr_socket_host_open(void *ctx)
 {
-	tr_status st = tr_socket_open(&s->base);
+	return tr_socket_open(&((tr_socket *)ctx)->base);
+}
 
-	if (st != TR_OK)
-		return st;
-	if (CCID_HEADER_LEN + len > s->buf_used)
-		s->buf_used = CCID_HEADER_LEN + len < TR_SOCKET_BUF_LEN ? CCID_HEADER_LEN + len
-		                                                        : TR_SOCKET_BUF_LEN;
-	st = ccid_host_command(&s->host, type, data, len, reply_type, s->buf, TR_SOCKET_BUF_LEN,
-	                       out, out_len, status, error, s->base.timeout_ms);
-	if (st != TR_OK)
-		tr_socket_close(&s->base);
-	return st;
+static void tr_socket_host_drop(void *ctx, tr_status st)
+{
+	(void)st;
+	tr_socket_close(&((tr_socket *)ctx)->base);
 }
 
 /* Send one of the lock's Escapes without waiting for its answer; *seq is its bSeq. */
@@ -264,11 +255,11 @@ static tr_status tr_socket_read_escape(tr_socket *s, uint8_t seq, unsigned timeo
 {
 	ccid_header h;
 	size_t len = 0;
-	tr_status st = tr_socket_recv(s, s->buf, TR_SOCKET_BUF_LEN, &len, timeout_ms);
+	tr_status st = tr_socket_recv(s, s->host.buf, TR_SOCKET_BUF_LEN, &len, timeout_ms);
 
 	if (st != TR_OK)
 		return st;
-	ccid_header_decode(s->buf, &h);
+	ccid_header_decode(s->host.buf, &h);
 	if (h.seq != seq || h.length != 0 ||
 	    (h.type != CCID_RDR_TO_PC_ESCAPE && h.type != CCID_RDR_TO_PC_SLOT_STATUS))
 		return TR_ERR_PROTOCOL;
@@ -365,30 +356,17 @@ static void tr_socket_end(tr_transport *t)
 static tr_status tr_socket_power_on(tr_transport *t, uint8_t *atr, size_t cap, size_t *atr_len)
 {
 	tr_socket *s = (tr_socket *)t;
-	const uint8_t *data;
-	size_t n;
-	uint8_t status, error;
 	tr_status st = tr_socket_exclusive(s);
 
 	if (st != TR_OK)
 		return st;
-	st = tr_socket_command(s, CCID_PC_TO_RDR_ICC_POWER_ON, NULL, 0, CCID_RDR_TO_PC_DATA_BLOCK,
-	                       &data, &n, &status, &error);
-	if (st != TR_OK)
-		return st;
-	st = ccid_host_atr(data, n, status, atr, cap, atr_len);
-	if (st == TR_ERR_PROTOCOL)
-		tr_socket_close(t);
-	return st;
+	return ccid_host_power_on(&s->host, t->timeout_ms, atr, cap, atr_len);
 }
 
 static tr_status tr_socket_transmit(tr_transport *t, const uint8_t *apdu, size_t len,
                                     uint8_t *resp, size_t cap, size_t *resp_len)
 {
 	tr_socket *s = (tr_socket *)t;
-	const uint8_t *data;
-	size_t n;
-	uint8_t status, error;
 	tr_status st;
 
 	if (!apdu || len == 0 || !resp || !resp_len)
@@ -396,41 +374,12 @@ static tr_status tr_socket_transmit(tr_transport *t, const uint8_t *apdu, size_t
 	st = tr_socket_exclusive(s);
 	if (st != TR_OK)
 		return st;
-	st = tr_socket_command(s, CCID_PC_TO_RDR_XFR_BLOCK, apdu, len, CCID_RDR_TO_PC_DATA_BLOCK,
-	                       &data, &n, &status, &error);
-	if (st != TR_OK)
-		return st;
-	st = ccid_host_response(data, n, status, resp, cap, resp_len);
-	if (st == TR_ERR_PROTOCOL) {
-		tr_socket_close(t);
-		return st;
-	}
-	/* The answer may hold the PIN-protected management key. */
-	if (st == TR_OK)
-		OPENSSL_cleanse(s->buf, CCID_HEADER_LEN + n);
-	return st;
+	return ccid_host_transmit(&s->host, t->timeout_ms, apdu, len, resp, cap, resp_len);
 }
 
 static tr_status tr_socket_present(tr_transport *t, bool *present)
 {
-	tr_socket *s = (tr_socket *)t;
-	const uint8_t *data;
-	size_t n;
-	uint8_t status, error;
-	tr_status st;
-
-	*present = false;
-	st = tr_socket_command(s, CCID_PC_TO_RDR_GET_SLOT_STATUS, NULL, 0,
-	                       CCID_RDR_TO_PC_SLOT_STATUS, &data, &n, &status, &error);
-	/* No emulator listening is no token. */
-	if (st == TR_ERR_ABSENT)
-		return TR_OK;
-	if (st != TR_OK)
-		return st;
-	if (status & CCID_CMD_FAILED)
-		return TR_ERR_IO;
-	*present = (status & 0x03) != CCID_ICC_ABSENT;
-	return TR_OK;
+	return ccid_host_present(&((tr_socket *)t)->host, t->timeout_ms, present);
 }
 
 static void tr_socket_destroy(tr_transport *t)
@@ -440,7 +389,7 @@ static void tr_socket_destroy(tr_transport *t)
 	if (!s)
 		return;
 	tr_socket_close(t);
-	free(s->buf);
+	free(s->host.buf);
 	free(s->path);
 	free(s->base.id);
 	free(s);
@@ -470,8 +419,8 @@ tr_transport *tr_socket_new(const char *path)
 	s->fd = -1;
 	s->path = strdup(path);
 	s->base.id = strdup(path);
-	s->buf = malloc(TR_SOCKET_BUF_LEN);
-	if (!s->path || !s->base.id || !s->buf) {
+	s->host.buf = malloc(TR_SOCKET_BUF_LEN);
+	if (!s->path || !s->base.id || !s->host.buf) {
 		tr_socket_destroy(&s->base);
 		return NULL;
 	}
@@ -479,6 +428,8 @@ tr_transport *tr_socket_new(const char *path)
 	s->base.timeout_ms = TR_SOCKET_DEFAULT_TIMEOUT_MS;
 	s->host.send = tr_socket_send;
 	s->host.recv = tr_socket_recv_reply;
+	s->host.open = tr_socket_host_open;
+	s->host.drop = tr_socket_host_drop;
 	s->host.ctx = s;
 	return &s->base;
 }

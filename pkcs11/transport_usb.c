@@ -31,10 +31,8 @@ typedef struct {
 	libusb_device_handle *h;     /* non-NULL while the interface is claimed */
 	uint16_t vid, pid;
 	tr_usb_eps eps;
-	ccid_host host;
+	ccid_host host;              /* its buf holds one message, TR_USB_BUF_LEN bytes */
 	uint8_t sent_seq;            /* bSeq of the last command, to skip stale replies */
-	uint8_t *buf;                /* one message, TR_USB_BUF_LEN bytes */
-	size_t buf_used;             /* high-water mark, wiped on close */
 } tr_usb;
 
 static long long tr_usb_now_ms(void)
@@ -81,9 +79,9 @@ static void tr_usb_close(tr_transport *t)
 		libusb_close(u->h);
 	}
 	u->h = NULL;
-	if (u->buf && u->buf_used)
-		OPENSSL_cleanse(u->buf, u->buf_used);
-	u->buf_used = 0;
+	if (u->host.buf && u->host.buf_used)
+		OPENSSL_cleanse(u->host.buf, u->host.buf_used);
+	u->host.buf_used = 0;
 }
 
 /* The token in our port now, referenced, into *found (NULL when none). TR_ERR_IO when the
@@ -220,8 +218,8 @@ static tr_status tr_usb_recv(void *ctx, uint8_t *buf, size_t cap, size_t *len,
 		if (left <= 0)
 			return TR_ERR_TIMEOUT;
 		rc = libusb_bulk_transfer(u->h, u->eps.ep_in, buf, (int)cap, &got, (unsigned)left);
-		if (got > 0 && (size_t)got > u->buf_used)
-			u->buf_used = (size_t)got;
+		if (got > 0 && (size_t)got > u->host.buf_used)
+			u->host.buf_used = (size_t)got;
 		if (rc != LIBUSB_SUCCESS)
 			return tr_usb_status(rc);
 		if (got == 0)
@@ -239,71 +237,33 @@ static tr_status tr_usb_recv(void *ctx, uint8_t *buf, size_t cap, size_t *len,
 	}
 }
 
-/* One command and its reply. Any failure releases the interface: the next operation
- * starts on a fresh claim (and, after an unplug, finds the token again by its port). */
-static tr_status tr_usb_command(tr_usb *u, uint8_t type, const uint8_t *data, size_t len,
-                                uint8_t reply_type, const uint8_t **out, size_t *out_len,
-                                uint8_t *status, uint8_t *error)
+/* The host's channel is the claimed interface. Any failure releases it: the next
+ * operation starts on a fresh claim (and, after an unplug, finds the token again by its
+ * port). */
+static tr_status tr_usb_host_open(void *ctx)
 {
-	tr_status st = tr_usb_open(&u->base);
+	return tr_usb_open(&((tr_usb *)ctx)->base);
+}
 
-	if (st != TR_OK)
-		return st;
-	if (CCID_HEADER_LEN + len > u->buf_used)
-		u->buf_used = CCID_HEADER_LEN + len < TR_USB_BUF_LEN ? CCID_HEADER_LEN + len
-		                                                     : TR_USB_BUF_LEN;
-	st = ccid_host_command(&u->host, type, data, len, reply_type, u->buf, TR_USB_BUF_LEN, out,
-	                       out_len, status, error, u->base.timeout_ms);
-	if (st != TR_OK) {
-		tr_usb_close(&u->base);
-		if (st == TR_ERR_ABSENT)
-			tr_usb_forget_device(u);
-	}
-	return st;
+static void tr_usb_host_drop(void *ctx, tr_status st)
+{
+	tr_usb *u = ctx;
+
+	tr_usb_close(&u->base);
+	if (st == TR_ERR_ABSENT)
+		tr_usb_forget_device(u);
 }
 
 static tr_status tr_usb_power_on(tr_transport *t, uint8_t *atr, size_t cap, size_t *atr_len)
 {
-	tr_usb *u = (tr_usb *)t;
-	const uint8_t *data;
-	size_t n;
-	uint8_t status, error;
-	tr_status st;
-
-	st = tr_usb_command(u, CCID_PC_TO_RDR_ICC_POWER_ON, NULL, 0, CCID_RDR_TO_PC_DATA_BLOCK,
-	                    &data, &n, &status, &error);
-	if (st != TR_OK)
-		return st;
-	st = ccid_host_atr(data, n, status, atr, cap, atr_len);
-	if (st == TR_ERR_PROTOCOL)
-		tr_usb_close(t);
-	return st;
+	return ccid_host_power_on(&((tr_usb *)t)->host, t->timeout_ms, atr, cap, atr_len);
 }
 
 static tr_status tr_usb_transmit(tr_transport *t, const uint8_t *apdu, size_t len,
                                  uint8_t *resp, size_t cap, size_t *resp_len)
 {
-	tr_usb *u = (tr_usb *)t;
-	const uint8_t *data;
-	size_t n;
-	uint8_t status, error;
-	tr_status st;
-
-	if (!apdu || len == 0 || !resp || !resp_len)
-		return TR_ERR_PROTOCOL;
-	st = tr_usb_command(u, CCID_PC_TO_RDR_XFR_BLOCK, apdu, len, CCID_RDR_TO_PC_DATA_BLOCK,
-	                    &data, &n, &status, &error);
-	if (st != TR_OK)
-		return st;
-	st = ccid_host_response(data, n, status, resp, cap, resp_len);
-	if (st == TR_ERR_PROTOCOL) {
-		tr_usb_close(t);
-		return st;
-	}
-	/* The answer may hold the PIN-protected management key. */
-	if (st == TR_OK)
-		OPENSSL_cleanse(u->buf, CCID_HEADER_LEN + n);
-	return st;
+	return ccid_host_transmit(&((tr_usb *)t)->host, t->timeout_ms, apdu, len, resp, cap,
+	                          resp_len);
 }
 
 /* With the interface claimed, ask the token (GetSlotStatus: an unplug shows at once).
@@ -312,27 +272,14 @@ static tr_status tr_usb_transmit(tr_transport *t, const uint8_t *apdu, size_t le
 static tr_status tr_usb_present(tr_transport *t, bool *present)
 {
 	tr_usb *u = (tr_usb *)t;
-	const uint8_t *data;
-	size_t n;
-	uint8_t status, error;
 	tr_status st;
 
-	*present = false;
 	if (!u->h) {
 		st = tr_usb_locate(u);
 		*present = st == TR_OK;
 		return st == TR_ERR_ABSENT ? TR_OK : st;
 	}
-	st = tr_usb_command(u, CCID_PC_TO_RDR_GET_SLOT_STATUS, NULL, 0,
-	                    CCID_RDR_TO_PC_SLOT_STATUS, &data, &n, &status, &error);
-	if (st == TR_ERR_ABSENT)
-		return TR_OK;
-	if (st != TR_OK)
-		return st;
-	if (status & CCID_CMD_FAILED)
-		return TR_ERR_IO;
-	*present = (status & 0x03) != CCID_ICC_ABSENT;
-	return TR_OK;
+	return ccid_host_present(&u->host, t->timeout_ms, present);
 }
 
 static void tr_usb_destroy(tr_transport *t)
@@ -343,7 +290,7 @@ static void tr_usb_destroy(tr_transport *t)
 		return;
 	tr_usb_close(t);
 	tr_usb_forget_device(u);
-	free(u->buf);
+	free(u->host.buf);
 	free(u->base.id);
 	free(u);
 }
@@ -388,8 +335,8 @@ tr_transport *tr_usb_new(libusb_context *ctx, libusb_device *dev)
 	u->pid = dd.idProduct;
 	u->dev = libusb_ref_device(dev);
 	u->base.id = strdup(id);
-	u->buf = malloc(TR_USB_BUF_LEN);
-	if (!u->base.id || !u->buf) {
+	u->host.buf = malloc(TR_USB_BUF_LEN);
+	if (!u->base.id || !u->host.buf) {
 		tr_usb_destroy(&u->base);
 		return NULL;
 	}
@@ -397,6 +344,8 @@ tr_transport *tr_usb_new(libusb_context *ctx, libusb_device *dev)
 	u->base.timeout_ms = TR_USB_DEFAULT_TIMEOUT_MS;
 	u->host.send = tr_usb_send;
 	u->host.recv = tr_usb_recv;
+	u->host.open = tr_usb_host_open;
+	u->host.drop = tr_usb_host_drop;
 	u->host.ctx = u;
 	return &u->base;
 }
