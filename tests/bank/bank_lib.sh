@@ -10,7 +10,6 @@ export CURL_HOME="$T"
 printf 'connect-timeout = 10\nmax-time = 60\n' >"$T/.curlrc"
 BANK="$T/bank"
 SRV_PID=""
-TAP_N=0
 CONTRACT=1234567890
 BANK_CODE=0123
 # Secrets of the first contract: B, イ, ロ.
@@ -26,15 +25,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-plan() { echo "1..$1"; }
-ok() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $1"; }
-not_ok() { TAP_N=$((TAP_N + 1)); echo "not ok $TAP_N - $1"; }
-# check NAME COMMAND...: ok when the command succeeds.
-check() {
-	local name="$1"
-	shift
-	if "$@" >/dev/null 2>&1; then ok "$name"; else not_ok "$name"; echo "# failed: $*" | head -c 300; echo; fi
-}
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 contains() { grep -qF -- "$2" "$1"; }
 equals() { [ "$1" = "$2" ]; }
 

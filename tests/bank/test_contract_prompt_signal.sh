@@ -22,9 +22,9 @@ add_ctrl_c() {
 	echo $?
 }
 
-check "Ctrl-C at contract add's first prompt ends it with 130" \
+check_quiet "Ctrl-C at contract add's first prompt ends it with 130" \
 	equals "$(add_ctrl_c 3000000001 'Enter the confirmation password \(B\): ' @ctrl-c)" 130
-check "the terminal's echo is back after Ctrl-C at the first prompt" equals "$(cat "$T/echo")" on
-check "Ctrl-C at the second entry of a secret ends contract add with 130" \
+check_quiet "the terminal's echo is back after Ctrl-C at the first prompt" equals "$(cat "$T/echo")" on
+check_quiet "Ctrl-C at the second entry of a secret ends contract add with 130" \
 	equals "$(add_ctrl_c 3000000002 ':\s*\Z' passwB 'again: ' @ctrl-c)" 130
-check "the terminal's echo is back after Ctrl-C at the second entry" equals "$(cat "$T/echo")" on
+check_quiet "the terminal's echo is back after Ctrl-C at the second entry" equals "$(cat "$T/echo")" on

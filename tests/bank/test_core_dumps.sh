@@ -35,24 +35,24 @@ dumpable() { "${NOPTRACE[@]}" sh -c "exec 3< /proc/$SRV_PID/mem" 2>/dev/null; }
 undumpable() { ! dumpable; }
 
 serve_as serve --dir "$BANK" --listen 127.0.0.1:0
-check "serve sets its core file size limit to 0 (soft and hard)" equals "$(core_limit)" "0 0"
-check "serve is not dumpable (/proc/PID/mem refused to its own user)" undumpable
+check_quiet "serve sets its core file size limit to 0 (soft and hard)" equals "$(core_limit)" "0 0"
+check_quiet "serve is not dumpable (/proc/PID/mem refused to its own user)" undumpable
 stop_server
 
 serve_as --allow-core-dumps serve --dir "$BANK" --listen 127.0.0.1:0
-check "with --allow-core-dumps before the command, serve is dumpable" dumpable
+check_quiet "with --allow-core-dumps before the command, serve is dumpable" dumpable
 if [ "$INHERITED" = 0 ] || [ "${KINKO_SANITIZED:-0}" = 1 ]; then
 	# The sanitizers' runtime sets the limit to 0 itself; a hard limit of 0 cannot be raised.
 	ok "# SKIP the core limit inherited here is 0 (sanitizer runtime or hard limit)"
 else
-	check "with --allow-core-dumps the inherited core limit is left as it was" \
+	check_quiet "with --allow-core-dumps the inherited core limit is left as it was" \
 		equals "$(core_limit)" "$INHERITED $(ulimit -H -c)"
 fi
 stop_server
 
 serve_as serve --dir "$BANK" --listen 127.0.0.1:0 --allow-core-dumps
-check "--allow-core-dumps among the command's options works as well" dumpable
+check_quiet "--allow-core-dumps among the command's options works as well" dumpable
 stop_server
-check "the help names --allow-core-dumps" sh -c "'$BANKD' --help | grep -q -- --allow-core-dumps"
+check_quiet "the help names --allow-core-dumps" sh -c "'$BANKD' --help | grep -q -- --allow-core-dumps"
 start_server
 stop_and_check

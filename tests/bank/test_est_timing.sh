@@ -41,14 +41,14 @@ cacerts=$(median "$T/cacerts")
 echo "# medians (ms): known contract, wrong PINs $known; unknown contract $unknown;" \
 	"unknown contract/user $unknown_uc; known contract, unknown user $unknown_u; cacerts $cacerts"
 
-check "a known contract's wrong PINs cost scrypt (median over 3x cacerts')" within 3 1000000 "$known" "$cacerts"
-check "an unknown contract ID takes as long as a known one with wrong PINs (0.5-2x)" \
+check_quiet "a known contract's wrong PINs cost scrypt (median over 3x cacerts')" within 3 1000000 "$known" "$cacerts"
+check_quiet "an unknown contract ID takes as long as a known one with wrong PINs (0.5-2x)" \
 	within 0.5 2 "$unknown" "$known"
-check "an unknown contract ID with a user ID takes as long (0.5-2x)" within 0.5 2 "$unknown_uc" "$known"
-check "an unknown user ID of a known contract takes as long (0.5-2x)" within 0.5 2 "$unknown_u" "$known"
+check_quiet "an unknown contract ID with a user ID takes as long (0.5-2x)" within 0.5 2 "$unknown_uc" "$known"
+check_quiet "an unknown user ID of a known contract takes as long (0.5-2x)" within 0.5 2 "$unknown_u" "$known"
 code=$(enroll 9999999999 9999 9999 "$T/admin.csr")
-check "an unknown ID is a 401 with WWW-Authenticate" \
+check_quiet "an unknown ID is a 401 with WWW-Authenticate" \
 	bash -c "[ $code = 401 ] && grep -qF 'WWW-Authenticate: Basic' '$T/hdr'"
-check "an unknown ID's 401 names no secret and no tries (there is no counter to tell of)" \
+check_quiet "an unknown ID's 401 names no secret and no tries (there is no counter to tell of)" \
 	bash -c "! grep -qiE '^Kinko-(Wrong-Secret|Tries-Left)' '$T/hdr' && grep -qF 'wrong contract ID, user ID or PIN' '$T/out'"
 stop_and_check

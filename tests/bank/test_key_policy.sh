@@ -23,31 +23,31 @@ csr_of_key e3
 # refused_for CODE TEXT: the last answer was CODE and its body says TEXT (each refusal is checked
 # with its reason, so a refusal for another rule does not count).
 refused_for() { [ "$1" = 403 ] && grep -qF -- "$2" "$T/out"; }
-check "an EC key with explicit curve parameters is refused at enrollment (403, named-curve rule)" \
+check_quiet "an EC key with explicit curve parameters is refused at enrollment (403, named-curve rule)" \
 	refused_for "$(enroll "$CONTRACT" "$PIN" "$CONF" "$T/explicit.csr")" \
 	"key refused: ECDSA keys must name their curve (P-256 or P-384), not spell out its parameters"
-check "an RSA key with public exponent 3 is refused at enrollment (403, exponent rule)" \
+check_quiet "an RSA key with public exponent 3 is refused at enrollment (403, exponent rule)" \
 	refused_for "$(enroll "$CONTRACT" "$PIN" "$CONF" "$T/e3.csr")" \
 	"key refused: the RSA public exponent must be 65537"
-check "no certificate was recorded for the refused keys" \
+check_quiet "no certificate was recorded for the refused keys" \
 	sh -c "! '$BANKD' contract show --dir '$BANK' --contract-id $CONTRACT | grep -q '^certificate '"
 
 csr_ec admin P-256
-check "a P-256 key on its named curve is still issued (200)" equals "$(enroll "$CONTRACT" "$PIN" "$CONF" "$T/admin.csr")" 200
+check_quiet "a P-256 key on its named curve is still issued (200)" equals "$(enroll "$CONTRACT" "$PIN" "$CONF" "$T/admin.csr")" 200
 certs_of "$T/out" "$T/admin.crt"
-check "the issued certificate verifies against the bank's CA" \
+check_quiet "the issued certificate verifies against the bank's CA" \
 	openssl verify -x509_strict -purpose sslclient -CAfile "$BANK/ca.crt" "$T/admin.crt"
 A=(--cert "$T/admin.crt" --key "$T/admin.key")
 reenroll() {
 	http POST /.well-known/est/simplereenroll "${A[@]}" -H 'Content-Type: application/pkcs10' --data-binary @"$1"
 }
-check "renewal to an EC key with explicit curve parameters is refused (403, named-curve rule)" \
+check_quiet "renewal to an EC key with explicit curve parameters is refused (403, named-curve rule)" \
 	refused_for "$(reenroll "$T/explicit.csr")" "not spell out its parameters"
-check "renewal to an RSA key with public exponent 3 is refused (403, exponent rule)" \
+check_quiet "renewal to an RSA key with public exponent 3 is refused (403, exponent rule)" \
 	refused_for "$(reenroll "$T/e3.csr")" "the RSA public exponent must be 65537"
 csr_rsa renewed 2048
-check "renewal to RSA-2048 with exponent 65537 is accepted (200)" equals "$(reenroll "$T/renewed.csr")" 200
+check_quiet "renewal to RSA-2048 with exponent 65537 is accepted (200)" equals "$(reenroll "$T/renewed.csr")" 200
 certs_of "$T/out" "$T/renewed.crt"
-check "the renewed certificate verifies against the bank's CA" \
+check_quiet "the renewed certificate verifies against the bank's CA" \
 	openssl verify -x509_strict -purpose sslclient -CAfile "$BANK/ca.crt" "$T/renewed.crt"
 stop_and_check

@@ -50,94 +50,94 @@ otp_wrong() {
 run() { local out="" c; for c in "$@"; do out="$out $($c)"; done; echo "${out# }"; }
 
 # Right イ, wrong card digits, five times: the fifth wrong answer locks.
-check "right PIN + wrong card digits: four answers are 401" equals "$(run otp_wrong otp_wrong otp_wrong otp_wrong)" "401 401 401 401"
-check "the counter holds the four wrong card digits" equals "$(cfail)" 4
-check "the 401 names the card digits" contains "$T/out" '"secret":"card_digits"'
-check "the 401 says 1 try left (singular), in the JSON and the sentence" \
+check_quiet "right PIN + wrong card digits: four answers are 401" equals "$(run otp_wrong otp_wrong otp_wrong otp_wrong)" "401 401 401 401"
+check_quiet "the counter holds the four wrong card digits" equals "$(cfail)" 4
+check_quiet "the 401 names the card digits" contains "$T/out" '"secret":"card_digits"'
+check_quiet "the 401 says 1 try left (singular), in the JSON and the sentence" \
 	sh -c "grep -qF '\"tries_left\":1' '$T/out' && grep -qF '1 try left' '$T/out' && ! grep -qF '1 tries' '$T/out'"
-check "the fifth wrong card digits lock the contract (403)" equals "$(otp_wrong)" 403
-check "the locking answer says locked and names the card digits" \
+check_quiet "the fifth wrong card digits lock the contract (403)" equals "$(otp_wrong)" 403
+check_quiet "the locking answer says locked and names the card digits" \
 	sh -c "grep -qF '\"locked\":true' '$T/out' && grep -qF '\"secret\":\"card_digits\"' '$T/out' && grep -qF '\"tries_left\":0' '$T/out'"
-check "the counter is 5" equals "$(cfail)" 5
-check "a sixth logon with everything right is refused as locked (403)" equals "$(logon_admin "$T/admin.crt" "$T/admin.key" "$T/card" "$PIN")" 403
-check "that refusal says locked without naming a secret" \
+check_quiet "the counter is 5" equals "$(cfail)" 5
+check_quiet "a sixth logon with everything right is refused as locked (403)" equals "$(logon_admin "$T/admin.crt" "$T/admin.key" "$T/card" "$PIN")" 403
+check_quiet "that refusal says locked without naming a secret" \
 	sh -c "grep -qF '\"locked\":true' '$T/out' && ! grep -qF '\"secret\"' '$T/out'"
-check "a refusal while locked evaluates nothing (counter still 5)" equals "$(cfail)" 5
+check_quiet "a refusal while locked evaluates nothing (counter still 5)" equals "$(cfail)" 5
 
 # Interleavings of wrong PINs and right PINs with wrong card digits lock at the fifth wrong answer.
 unlock "$CONTRACT"
-check "wrong PIN, right PIN + wrong digits, ...: locked at the fifth wrong answer" \
+check_quiet "wrong PIN, right PIN + wrong digits, ...: locked at the fifth wrong answer" \
 	equals "$(run pin_wrong otp_wrong pin_wrong otp_wrong pin_wrong)" "401 401 401 401 403"
-check "the counter is 5 after that interleaving" equals "$(cfail)" 5
+check_quiet "the counter is 5 after that interleaving" equals "$(cfail)" 5
 unlock "$CONTRACT"
-check "right PIN + wrong digits twice, wrong PIN twice, right PIN + wrong digits: locked at the fifth" \
+check_quiet "right PIN + wrong digits twice, wrong PIN twice, right PIN + wrong digits: locked at the fifth" \
 	equals "$(run otp_wrong otp_wrong pin_wrong pin_wrong otp_wrong)" "401 401 401 401 403"
-check "the counter is 5 after the second interleaving" equals "$(cfail)" 5
+check_quiet "the counter is 5 after the second interleaving" equals "$(cfail)" 5
 unlock "$CONTRACT"
-check "wrong PIN" equals "$(pin_wrong)" 401
-check "a wrong PIN names the contract PIN (イ) and 4 tries left" \
+check_quiet "wrong PIN" equals "$(pin_wrong)" 401
+check_quiet "a wrong PIN names the contract PIN (イ) and 4 tries left" \
 	sh -c "grep -qF '\"secret\":\"contract_pin\"' '$T/out' && grep -qF '\"tries_left\":4' '$T/out' && grep -qF 'wrong contract PIN (イ); 4 tries left' '$T/out'"
-check "three more wrong answers of both kinds" equals "$(run otp_wrong pin_wrong otp_wrong)" "401 401 401"
-check "the right PIN after 4 wrong answers asks for the card (200)" equals "$(pin_right)" 200
-check "a right PIN alone only undoes its own count (still 4)" equals "$(cfail)" 4
-check "the right card digits complete the logon (200)" equals "$(digits GOOD)" 200
-check "a complete logon resets the counter to 0" equals "$(cfail)" 0
+check_quiet "three more wrong answers of both kinds" equals "$(run otp_wrong pin_wrong otp_wrong)" "401 401 401"
+check_quiet "the right PIN after 4 wrong answers asks for the card (200)" equals "$(pin_right)" 200
+check_quiet "a right PIN alone only undoes its own count (still 4)" equals "$(cfail)" 4
+check_quiet "the right card digits complete the logon (200)" equals "$(digits GOOD)" 200
+check_quiet "a complete logon resets the counter to 0" equals "$(cfail)" 0
 
 # Admin operations taking ロ.
 http POST /api/admin/users "${A[@]}" -b "$JAR" -d '{"user_id":"taro","user_pin":"3333","user_confirmation_pin":"4444"}' >/dev/null
 op() { http POST "/api/admin/users/taro/$1" "${A[@]}" -b "$JAR" -d "{\"confirmation_pin\":\"$2\"}"; }
-check "issuing with a wrong ロ is 401" equals "$(op issue 9999)" 401
-check "the 401 names the contract confirmation PIN (ロ) and 4 tries left" \
+check_quiet "issuing with a wrong ロ is 401" equals "$(op issue 9999)" 401
+check_quiet "the 401 names the contract confirmation PIN (ロ) and 4 tries left" \
 	sh -c "grep -qF '\"secret\":\"contract_confirmation_pin\"' '$T/out' && grep -qF '\"tries_left\":4' '$T/out' && grep -qF 'wrong contract confirmation PIN (ロ); 4 tries left' '$T/out'"
-check "the wrong ロ is counted" equals "$(cfail)" 1
-check "issuing with the right ロ is 200" equals "$(op issue "$CONF")" 200
-check "an admin operation's right ロ resets the counter" equals "$(cfail)" 0
-check "revoke and issue with a wrong ロ, four times: 401" \
+check_quiet "the wrong ロ is counted" equals "$(cfail)" 1
+check_quiet "issuing with the right ロ is 200" equals "$(op issue "$CONF")" 200
+check_quiet "an admin operation's right ロ resets the counter" equals "$(cfail)" 0
+check_quiet "revoke and issue with a wrong ロ, four times: 401" \
 	equals "$(op revoke 9999) $(op issue 9999) $(op revoke 9999) $(op issue 9999)" "401 401 401 401"
-check "the fourth says 1 try left" contains "$T/out" "1 try left"
-check "the fifth wrong ロ locks the contract (403)" equals "$(op revoke 9999)" 403
-check "the counter is 5 after five wrong ロ" equals "$(cfail)" 5
-check "with the contract locked, the right ロ is refused (403)" equals "$(op issue "$CONF")" 403
+check_quiet "the fourth says 1 try left" contains "$T/out" "1 try left"
+check_quiet "the fifth wrong ロ locks the contract (403)" equals "$(op revoke 9999)" 403
+check_quiet "the counter is 5 after five wrong ロ" equals "$(cfail)" 5
+check_quiet "with the contract locked, the right ロ is refused (403)" equals "$(op issue "$CONF")" 403
 unlock "$CONTRACT"
 
 # EST: the user's ト right and チ wrong.
 csr_ec taro
-check "user EST with ト right and チ wrong is 401" equals "$(enroll "$CONTRACT/taro" 3333 9999 "$T/taro.csr")" 401
-check "the 401 names the user confirmation PIN in Kinko-Wrong-Secret" contains "$T/hdr" "Kinko-Wrong-Secret: user_confirmation_pin"
-check "Kinko-Tries-Left: 4" contains "$T/hdr" "Kinko-Tries-Left: 4"
-check "the sentence names チ" contains "$T/out" "wrong user confirmation PIN (チ); 4 tries left"
-check "user EST with both wrong names both" \
+check_quiet "user EST with ト right and チ wrong is 401" equals "$(enroll "$CONTRACT/taro" 3333 9999 "$T/taro.csr")" 401
+check_quiet "the 401 names the user confirmation PIN in Kinko-Wrong-Secret" contains "$T/hdr" "Kinko-Wrong-Secret: user_confirmation_pin"
+check_quiet "Kinko-Tries-Left: 4" contains "$T/hdr" "Kinko-Tries-Left: 4"
+check_quiet "the sentence names チ" contains "$T/out" "wrong user confirmation PIN (チ); 4 tries left"
+check_quiet "user EST with both wrong names both" \
 	sh -c "[ \"\$1\" = 401 ] && grep -qF 'Kinko-Wrong-Secret: user_pin,user_confirmation_pin' '$T/hdr'" _ "$(enroll "$CONTRACT/taro" 0000 9999 "$T/taro.csr")"
-check "two more wrong チ are 401, the last says 1 try left" \
+check_quiet "two more wrong チ are 401, the last says 1 try left" \
 	sh -c "[ \"\$1\" = '401 401' ] && grep -qF 'Kinko-Tries-Left: 1' '$T/hdr' && grep -qF '1 try left' '$T/out'" _ \
 	"$(enroll "$CONTRACT/taro" 3333 9999 "$T/taro.csr") $(enroll "$CONTRACT/taro" 3333 9999 "$T/taro.csr")"
-check "the fifth wrong answer locks the user (403)" equals "$(enroll "$CONTRACT/taro" 3333 9999 "$T/taro.csr")" 403
-check "the lock says Kinko-Locked: user" contains "$T/hdr" "Kinko-Locked: user"
-check "the user's counter is 5, the contract's 0" equals "$(ufail taro) $(cfail)" "5 0"
-check "the locked user is refused with the right PINs (403)" equals "$(enroll "$CONTRACT/taro" 3333 4444 "$T/taro.csr")" 403
+check_quiet "the fifth wrong answer locks the user (403)" equals "$(enroll "$CONTRACT/taro" 3333 9999 "$T/taro.csr")" 403
+check_quiet "the lock says Kinko-Locked: user" contains "$T/hdr" "Kinko-Locked: user"
+check_quiet "the user's counter is 5, the contract's 0" equals "$(ufail taro) $(cfail)" "5 0"
+check_quiet "the locked user is refused with the right PINs (403)" equals "$(enroll "$CONTRACT/taro" 3333 4444 "$T/taro.csr")" 403
 
 # EST: the admin's イ right and ロ wrong, on a second contract.
 C2=2000000001
 add_contract "$C2" "$APPLIED" auto 5555 6666 "$T/card2"
 csr_ec admin2
-check "admin EST with イ right and ロ wrong is 401" equals "$(enroll "$C2" 5555 9999 "$T/admin2.csr")" 401
-check "Kinko-Wrong-Secret: contract_confirmation_pin, Kinko-Tries-Left: 4" \
+check_quiet "admin EST with イ right and ロ wrong is 401" equals "$(enroll "$C2" 5555 9999 "$T/admin2.csr")" 401
+check_quiet "Kinko-Wrong-Secret: contract_confirmation_pin, Kinko-Tries-Left: 4" \
 	sh -c "grep -qF 'Kinko-Wrong-Secret: contract_confirmation_pin' '$T/hdr' && grep -qF 'Kinko-Tries-Left: 4' '$T/hdr'"
-check "the EST 401 still carries WWW-Authenticate Basic" contains "$T/hdr" 'WWW-Authenticate: Basic realm="kinko-bankd"'
-check "admin EST with both wrong is 401 naming both" \
+check_quiet "the EST 401 still carries WWW-Authenticate Basic" contains "$T/hdr" 'WWW-Authenticate: Basic realm="kinko-bankd"'
+check_quiet "admin EST with both wrong is 401 naming both" \
 	sh -c "[ \"\$1\" = 401 ] && grep -qF 'Kinko-Wrong-Secret: contract_pin,contract_confirmation_pin' '$T/hdr' && grep -qF 'Kinko-Tries-Left: 3' '$T/hdr'" _ "$(enroll "$C2" 0000 9999 "$T/admin2.csr")"
-check "admin EST with イ wrong only names contract_pin" \
+check_quiet "admin EST with イ wrong only names contract_pin" \
 	sh -c "[ \"\$1\" = 401 ] && grep -qF 'Kinko-Wrong-Secret: contract_pin' '$T/hdr' && ! grep -qF 'contract_pin,' '$T/hdr'" _ "$(enroll "$C2" 0000 6666 "$T/admin2.csr")"
-check "a fourth wrong ロ is 401 with 1 try left" \
+check_quiet "a fourth wrong ロ is 401 with 1 try left" \
 	sh -c "[ \"\$1\" = 401 ] && grep -qF 'Kinko-Tries-Left: 1' '$T/hdr' && grep -qF 'wrong contract confirmation PIN (ロ); 1 try left' '$T/out'" _ "$(enroll "$C2" 5555 9999 "$T/admin2.csr")"
-check "the fifth wrong answer (イ right, ロ wrong) locks the contract (403)" equals "$(enroll "$C2" 5555 9999 "$T/admin2.csr")" 403
-check "the lock says Kinko-Locked: contract" contains "$T/hdr" "Kinko-Locked: contract"
-check "the counter is 5" equals "$(cfail "$C2")" 5
-check "the right イ and ロ are refused while locked (403)" equals "$(enroll "$C2" 5555 6666 "$T/admin2.csr")" 403
+check_quiet "the fifth wrong answer (イ right, ロ wrong) locks the contract (403)" equals "$(enroll "$C2" 5555 9999 "$T/admin2.csr")" 403
+check_quiet "the lock says Kinko-Locked: contract" contains "$T/hdr" "Kinko-Locked: contract"
+check_quiet "the counter is 5" equals "$(cfail "$C2")" 5
+check_quiet "the right イ and ロ are refused while locked (403)" equals "$(enroll "$C2" 5555 6666 "$T/admin2.csr")" 403
 unlock "$C2"
-check "contract 2: after unlock the right secrets enroll (200)" equals "$(enroll "$C2" 5555 6666 "$T/admin2.csr")" 200
+check_quiet "contract 2: after unlock the right secrets enroll (200)" equals "$(enroll "$C2" 5555 6666 "$T/admin2.csr")" 200
 certs_of "$T/out" "$T/admin2.crt"
-check "a complete enrollment leaves the counter at 0" equals "$(cfail "$C2")" 0
+check_quiet "a complete enrollment leaves the counter at 0" equals "$(cfail "$C2")" 0
 
 # Parallel guessing: 20 clients, 100 wrong guesses of one contract's PIN, on one server, then on
 # two servers serving the same bank directory. Evaluated answers name a secret.
@@ -154,11 +154,11 @@ guess_all() { # CONTRACT-ID URL...
 C3=2000000002
 add_contract "$C3" "$APPLIED" auto 7777 8888 "$T/card3"
 guess_all "$C3" "$URL"
-check "one server, 20 parallel clients: 100 answers, all 401 or 403" \
+check_quiet "one server, 20 parallel clients: 100 answers, all 401 or 403" \
 	equals "$(grep -cE '^(401|403) ' "$T/guesses")" 100
-check "one server: exactly 5 guesses evaluated (4 x 401, 1 x 403 naming the secret)" \
+check_quiet "one server: exactly 5 guesses evaluated (4 x 401, 1 x 403 naming the secret)" \
 	equals "$(grep -c '^401 contract_pin' "$T/guesses") $(grep -c '^403 contract_pin' "$T/guesses")" "4 1"
-check "one server: the counter is 5" equals "$(cfail "$C3")" 5
+check_quiet "one server: the counter is 5" equals "$(cfail "$C3")" 5
 
 C4=2000000003
 add_contract "$C4" "$APPLIED" auto 7777 8888 "$T/card4"
@@ -188,18 +188,18 @@ for i in $(seq 40); do [ $((i % 2)) = 0 ] && echo "$URL1 $i" || echo "$URL2 $i";
 	xargs -P 20 -L 1 bash -c 'logon_guess "$@"' _
 EVALUATED=$(cat "$T"/lg.*.otp 2>/dev/null | grep -o '"secret":"card_digits"' | wc -l)
 echo "# $(ls "$T"/lg.*.pin | wc -l) PIN steps, $(ls "$T"/lg.*.otp 2>/dev/null | wc -l) card-digit steps, $EVALUATED evaluated wrong"
-check "two servers, 20 parallel logons with right PIN + wrong card digits: 1 to 5 wrong answers evaluated" \
+check_quiet "two servers, 20 parallel logons with right PIN + wrong card digits: 1 to 5 wrong answers evaluated" \
 	test "$EVALUATED" -ge 1 -a "$EVALUATED" -le 5
-check "the counter is the number of evaluated wrong card digits (right PINs took back only their own)" \
+check_quiet "the counter is the number of evaluated wrong card digits (right PINs took back only their own)" \
 	equals "$(cfail "$C2")" "$EVALUATED"
 kill -TERM "$SRV2_PID"
 wait "$SRV2_PID"
-check "two servers on one directory: 100 answers, all 401 or 403" \
+check_quiet "two servers on one directory: 100 answers, all 401 or 403" \
 	equals "$(grep -cE '^(401|403) ' "$T/guesses")" 100
-check "two servers: exactly 5 guesses evaluated (4 x 401, 1 x 403 naming the secret)" \
+check_quiet "two servers: exactly 5 guesses evaluated (4 x 401, 1 x 403 naming the secret)" \
 	equals "$(grep -c '^401 contract_pin' "$T/guesses") $(grep -c '^403 contract_pin' "$T/guesses")" "4 1"
-check "two servers: no more than 4 answers are 401 (no lost update)" test "$(grep -c '^401' "$T/guesses")" -le 4
-check "two servers: the counter is 5" equals "$(cfail "$C4")" 5
-check "both servers answered" \
+check_quiet "two servers: no more than 4 answers are 401 (no lost update)" test "$(grep -c '^401' "$T/guesses")" -le 4
+check_quiet "two servers: the counter is 5" equals "$(cfail "$C4")" 5
+check_quiet "both servers answered" \
 	sh -c "grep -q 'simpleenroll 40[13]' '$T/server.log' && grep -q 'simpleenroll 40[13]' '$T/server2.log'"
 stop_and_check

@@ -30,14 +30,14 @@ for line in head.split(b"\r\n"):
         print("length_matches", int(line.split(b":")[1]) == len(body))
 PY
 sed 's/^/# /' "$T/h10.out"
-check "an HTTP/1.0 reply ends with close_notify, not a bare EOF" contains "$T/h10.out" "close_notify received"
-check "an HTTP/1.0 reply carries Content-Length" grep -qi "^Content-Length: [0-9]" "$T/h10.out"
-check "that length is the body's" contains "$T/h10.out" "length_matches True"
+check_quiet "an HTTP/1.0 reply ends with close_notify, not a bare EOF" contains "$T/h10.out" "close_notify received"
+check_quiet "an HTTP/1.0 reply carries Content-Length" grep -qi "^Content-Length: [0-9]" "$T/h10.out"
+check_quiet "that length is the body's" contains "$T/h10.out" "length_matches True"
 # openssl s_client with a 1.1 request that asks to close: no "unexpected eof" error.
 printf 'GET /crl HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
 	openssl s_client -connect "127.0.0.1:$PORT" -servername localhost -CAfile "$BANK/ca.crt" \
 		-ign_eof -quiet > "$T/sc.out" 2> "$T/sc.err"
 sed 's/^/# /' "$T/sc.err" | head -5
-check "openssl s_client sees no unexpected EOF after Connection: close" \
+check_quiet "openssl s_client sees no unexpected EOF after Connection: close" \
 	bash -c "! grep -qi 'unexpected eof' '$T/sc.err'"
 stop_and_check

@@ -74,11 +74,11 @@ PY
 sed 's/^/# /' "$T/slow.out"
 sec() { sed -n "s/^$1 //p" "$T/slow.out"; }
 within() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v != "never" && v != "" && v >= lo && v <= hi) }'; }
-check "a request trickling its headers is closed at ~10 s (9-13 s)" within "$(sec headers)" 9 13
-check "a request trickling its body is closed at ~10 s (9-13 s)" within "$(sec body)" 9 13
-check "a connection that never sends a byte is closed at ~10 s (9-13 s)" within "$(sec silent)" 9 13
-check "other clients are answered meanwhile" contains "$T/slow.out" "normal_status 200"
-check "an idle keep-alive connection is not cut by the deadline" equals "$(sec keepalive)" 200
-check "the log names the headers deadline" contains "$T/server.log" "request headers not complete within 10 s"
-check "the log names the body deadline" contains "$T/server.log" "request body not complete within 10 s"
+check_quiet "a request trickling its headers is closed at ~10 s (9-13 s)" within "$(sec headers)" 9 13
+check_quiet "a request trickling its body is closed at ~10 s (9-13 s)" within "$(sec body)" 9 13
+check_quiet "a connection that never sends a byte is closed at ~10 s (9-13 s)" within "$(sec silent)" 9 13
+check_quiet "other clients are answered meanwhile" contains "$T/slow.out" "normal_status 200"
+check_quiet "an idle keep-alive connection is not cut by the deadline" equals "$(sec keepalive)" 200
+check_quiet "the log names the headers deadline" contains "$T/server.log" "request headers not complete within 10 s"
+check_quiet "the log names the body deadline" contains "$T/server.log" "request body not complete within 10 s"
 stop_and_check

@@ -61,11 +61,11 @@ serve_limited
 idle_flood > "$T/a.out" 2>&1
 sed 's/^/# /' "$T/a.out"
 sed 's/^/# log: /' "$T/fds.log" | head -5
-check "the default cap keeps the server's CPU low with 80 idle connections (< 0.3 s in 3 s)" \
+check_quiet "the default cap keeps the server's CPU low with 80 idle connections (< 0.3 s in 3 s)" \
 	awk -v t="$(sed -n 's/^cpu_ticks //p' "$T/a.out")" 'BEGIN { exit !(t != "" && t < 30) }'
-check "its log stays small (< 10 lines)" awk -v n="$(wc -l < "$T/fds.log")" 'BEGIN { exit !(n < 10) }'
-check "the log says the connection limit was reached" contains "$T/fds.log" "the limit (--max-connections)"
-check "a normal client is answered once the idle connections close" contains "$T/a.out" "status 200"
+check_quiet "its log stays small (< 10 lines)" awk -v n="$(wc -l < "$T/fds.log")" 'BEGIN { exit !(n < 10) }'
+check_quiet "the log says the connection limit was reached" contains "$T/fds.log" "the limit (--max-connections)"
+check_quiet "a normal client is answered once the idle connections close" contains "$T/a.out" "status 200"
 stop_server
 
 # A cap above the descriptors: accept() fails with EMFILE; accepting pauses.
@@ -73,11 +73,11 @@ serve_limited --max-connections 1000
 idle_flood > "$T/b.out" 2>&1
 sed 's/^/# /' "$T/b.out"
 sed 's/^/# log: /' "$T/fds.log" | head -5
-check "out of descriptors, the server's CPU stays low (< 0.3 s in 3 s)" \
+check_quiet "out of descriptors, the server's CPU stays low (< 0.3 s in 3 s)" \
 	awk -v t="$(sed -n 's/^cpu_ticks //p' "$T/b.out")" 'BEGIN { exit !(t != "" && t < 30) }'
-check "its log stays small (< 10 lines) and counts the failures" \
+check_quiet "its log stays small (< 10 lines) and counts the failures" \
 	awk -v n="$(wc -l < "$T/fds.log")" 'BEGIN { exit !(n < 10) }'
-check "the log names the cause once" equals "$(grep -c 'cannot accept connections: Too many open files' "$T/fds.log")" 1
-check "a normal client is answered once the idle connections close" contains "$T/b.out" "status 200"
+check_quiet "the log names the cause once" equals "$(grep -c 'cannot accept connections: Too many open files' "$T/fds.log")" 1
+check_quiet "a normal client is answered once the idle connections close" contains "$T/b.out" "status 200"
 : > "$T/server.log"
 stop_and_check

@@ -26,8 +26,8 @@ print("ok", ok)
 print("ms_per_request %.2f" % (t * 1000 / 50))
 PY
 sed 's/^/# /' "$T/ka.out"
-check "50 requests over one keep-alive connection all answer 200" contains "$T/ka.out" "ok 50"
-check "the connection was reused for all 50" contains "$T/ka.out" "same_socket True"
+check_quiet "50 requests over one keep-alive connection all answer 200" contains "$T/ka.out" "ok 50"
+check_quiet "the connection was reused for all 50" contains "$T/ka.out" "same_socket True"
 ms=$(sed -n 's/^ms_per_request //p' "$T/ka.out")
-check "a keep-alive request takes under 10 ms (was ~40 ms: Nagle + delayed ACK)" \
+check_quiet "a keep-alive request takes under 10 ms (was ~40 ms: Nagle + delayed ACK)" \
 	awk -v m="${ms:-999}" 'BEGIN { exit !(m < 10) }'

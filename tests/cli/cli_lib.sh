@@ -29,7 +29,6 @@ KINKO_STATE_DIR="$T/state"
 mkdir -p "$KINKO_STATE_DIR"
 chmod 700 "$KINKO_STATE_DIR"
 export KINKO_STATE_DIR
-TAP_N=0
 
 # --- credentials of the test contract (test values, throwaway banks and tokens only) ---
 CONTRACT=1234567890          # A
@@ -59,53 +58,10 @@ cli_cleanup() {
 trap cli_cleanup EXIT
 trap 'exit 1' INT TERM
 
-# --- TAP ---
-plan() { echo "1..$1"; }
-ok() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $1"; }
-not_ok() { TAP_N=$((TAP_N + 1)); echo "not ok $TAP_N - $1"; }
-skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $1 # SKIP $2"; }
-skip_all() { echo "1..0 # SKIP $1"; exit 0; }
-need() { command -v "$1" >/dev/null 2>&1 || skip_all "$1 not installed"; }
+# --- TAP (plan, ok, check, run, ... in tests/lib/tap.sh) ---
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 bail() { echo "${BAIL_PREFIX:-Bail out!} $*"; exit 1; }
-# diag FILE [N]: the file's last lines as TAP comments (why a check failed).
-diag() { tail -n "${2:-15}" "$1" 2>/dev/null | awk '{ print "# " $0 }'; }
-# run COMMAND...: output (stdout and stderr) to $T/out, stdout alone to $T/stdout, status RC.
-run() {
-	"$@" >"$T/stdout" 2>"$T/stderr"
-	RC=$?
-	cat "$T/stdout" "$T/stderr" >"$T/out"
-}
-# check NAME COMMAND...: ok when the command succeeds; its output in $T/out.
-check() {
-	local name="$1"
-	shift
-	run "$@"
-	if [ "$RC" -eq 0 ]; then ok "$name"; else not_ok "$name"; echo "# exit $RC: $*"; diag "$T/out"; fi
-}
-# check_out NAME STRING...: ok when $T/out (of the last run) holds every STRING.
-check_out() {
-	local name="$1" s
-	shift
-	for s in "$@"; do
-		if ! grep -qF -- "$s" "$T/out"; then
-			not_ok "$name"
-			echo "# missing: $s"
-			diag "$T/out"
-			return 0
-		fi
-	done
-	ok "$name"
-}
-# check_ok_out NAME STRING...: check_out, and the last run must have succeeded.
-check_ok_out() {
-	if [ "$RC" -ne 0 ]; then
-		not_ok "$1"
-		echo "# exit status $RC"
-		diag "$T/out"
-		return 0
-	fi
-	check_out "$@"
-}
 # check_rc_out NAME RC STRING...: the last run exited with RC and said every STRING.
 check_rc_out() {
 	local name="$1" want="$2"

@@ -15,7 +15,6 @@ EMU="$B/kinko-token-emu"
 MODULE="$B/pkcs11/.libs/libkinko-pkcs11.so"
 T=$(mktemp -d "${TMPDIR:-/tmp}/kinko-interop.XXXXXX")
 EMU_PID=""
-TAP_N=0
 # The emulator's factory PIN; a test token only, so it may appear in the tests.
 PIN=123456
 SERIAL=$((4000 + $$ % 5000))
@@ -36,48 +35,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-plan() { echo "1..$1"; }
-ok() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $1"; }
-not_ok() { TAP_N=$((TAP_N + 1)); echo "not ok $TAP_N - $1"; }
-skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $1 # SKIP $2"; }
-# diag FILE: the file's last lines as TAP comments (why a check failed).
-diag() { tail -n "${2:-15}" "$1" 2>/dev/null | sed 's/^/# /'; }
-# check NAME COMMAND...: ok when the command succeeds; its output is in $T/out.
-check() {
-	local name="$1"
-	shift
-	if "$@" >"$T/out" 2>&1; then ok "$name"; else not_ok "$name"; echo "# failed: $*"; diag "$T/out"; fi
-}
-# check_out NAME STRING...: ok when $T/out (of the last run/check) holds every STRING.
-check_out() {
-	local name="$1" s
-	shift
-	for s in "$@"; do
-		if ! grep -qF -- "$s" "$T/out"; then
-			not_ok "$name"
-			echo "# missing: $s"
-			diag "$T/out"
-			return 0
-		fi
-	done
-	ok "$name"
-}
-# check_ok_out NAME STRING...: check_out, and the last run must have succeeded.
-check_ok_out() {
-	if [ "$RC" -ne 0 ]; then
-		not_ok "$1"
-		echo "# exit status $RC"
-		diag "$T/out"
-		return 0
-	fi
-	check_out "$@"
-}
-# run COMMAND...: output to $T/out, status to RC.
-run() { "$@" >"$T/out" 2>&1; RC=$?; }
-
-# skip_all REASON: a tool the whole script needs is not installed.
-skip_all() { echo "1..0 # SKIP $1"; exit 0; }
-need() { command -v "$1" >/dev/null 2>&1 || skip_all "$1 not installed"; }
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 
 # start_token [DIR]: a fresh token (serial $SERIAL, factory PIN/PUK/management key) served on
 # DIR/sock (DIR defaults to $T); sets KINKO_EMU_SOCKETS for the module. The emulator runs
