@@ -2,12 +2,14 @@
 P11_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) -I$(top_srcdir)/pkcs11 -I$(top_srcdir)/tests/emu
 P11_TEST_LDADD = tests/emu/libemuclient.la pkcs11/libkinkodrv.la common/libkinkocommon.la $(CMOCKA_LIBS) $(OPENSSL_LIBS)
 P11_CARD_TEST_UTIL = tests/pkcs11/card_test_util.c tests/pkcs11/card_test_util.h
+# The one fake CCID token (a lying token server) of test_card_fake and test_p11_garbage.
+P11_CCID_FAKE = tests/pkcs11/ccid_fake.c tests/pkcs11/ccid_fake.h
 check_PROGRAMS += tests/pkcs11/test_card tests/pkcs11/test_card_fake tests/pkcs11/test_card_trace
 TESTS += tests/pkcs11/test_card tests/pkcs11/test_card_fake tests/pkcs11/test_card_trace
 tests_pkcs11_test_card_SOURCES = tests/pkcs11/test_card.c $(P11_CARD_TEST_UTIL)
 tests_pkcs11_test_card_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_card_LDADD = $(P11_TEST_LDADD)
-tests_pkcs11_test_card_fake_SOURCES = tests/pkcs11/test_card_fake.c
+tests_pkcs11_test_card_fake_SOURCES = tests/pkcs11/test_card_fake.c $(P11_CCID_FAKE)
 tests_pkcs11_test_card_fake_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_card_fake_LDADD = $(P11_TEST_LDADD)
 tests_pkcs11_test_card_trace_SOURCES = tests/pkcs11/test_card_trace.c $(P11_CARD_TEST_UTIL)
@@ -72,7 +74,8 @@ tests_pkcs11_test_p11_apdu_economy_SOURCES = tests/pkcs11/test_p11_apdu_economy.
 tests_pkcs11_test_p11_apdu_economy_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_apdu_economy_LDADD = $(P11_MOD_TEST_LDADD)
 EXTRA_tests_pkcs11_test_p11_apdu_economy_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
-tests_pkcs11_test_p11_garbage_SOURCES = tests/pkcs11/test_p11_garbage.c $(P11_OBJ_TEST_UTIL)
+tests_pkcs11_test_p11_garbage_SOURCES = tests/pkcs11/test_p11_garbage.c $(P11_OBJ_TEST_UTIL) \
+	$(P11_CCID_FAKE)
 tests_pkcs11_test_p11_garbage_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_garbage_LDADD = $(P11_MOD_TEST_LDADD)
 EXTRA_tests_pkcs11_test_p11_garbage_DEPENDENCIES = pkcs11/libkinko-pkcs11.la

@@ -16,13 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "card.h"
 #include "ccid.h"
+#include "ccid_fake.h"
 #include "piv.h"
 #include "transport.h"
 
@@ -42,8 +41,8 @@ typedef enum {
 
 typedef struct {
 	char dir[96];
-	char path[128];
-	pid_t pid;
+	ccid_fake srv;
+	fake_mode mode;
 	tr_transport *tr;
 	card c;
 } fake_token;
@@ -58,58 +57,9 @@ static long long now_ms(void)
 
 /* ---- the fake token (a child process) ---- */
 
-static int fake_write(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int fake_read(int fd, uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t r = recv(fd, p, n, 0);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-/* Wait for the host to hang up. */
-static void fake_linger(int fd)
-{
-	uint8_t sink[256];
-
-	while (recv(fd, sink, sizeof(sink), 0) > 0)
-		;
-}
-
-static int fake_reply(int fd, uint8_t type, uint32_t len, uint8_t seq, uint8_t status,
-                      const uint8_t *data, size_t n)
-{
-	ccid_header h = {.type = type, .length = len, .seq = seq, .param = {status, 0, 0}};
-	uint8_t hdr[CCID_HEADER_LEN];
-
-	ccid_header_encode(&h, hdr);
-	if (fake_write(fd, hdr, sizeof(hdr)) != 0)
-		return -1;
-	return n ? fake_write(fd, data, n) : 0;
-}
-
 static int fake_block(int fd, uint8_t seq, const uint8_t *data, size_t n)
 {
-	return fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, (uint32_t)n, seq, 0, data, n);
+	return ccid_fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, (uint32_t)n, seq, 0, data, n);
 }
 
 #define BYTES(...) ((const uint8_t[]){__VA_ARGS__}), sizeof((const uint8_t[]){__VA_ARGS__})
@@ -188,119 +138,74 @@ static int fake_framing(int fd, fake_mode mode, uint8_t seq, bool select)
 		return 1;   /* SELECT goes through, so the lie hits the command after it */
 	switch (mode) {
 	case FAKE_WRONG_TYPE:
-		return fake_reply(fd, CCID_RDR_TO_PC_SLOT_STATUS, 2, seq, 0, BYTES(0x90, 0x00));
+		return ccid_fake_reply(fd, CCID_RDR_TO_PC_SLOT_STATUS, 2, seq, 0, BYTES(0x90, 0x00));
 	case FAKE_WRONG_SEQ:
-		return fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, 2, (uint8_t)(seq + 1), 0,
+		return ccid_fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, 2, (uint8_t)(seq + 1), 0,
 		                  BYTES(0x90, 0x00));
 	case FAKE_HUGE_LENGTH:
-		fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, 0xFFFFFFF0u, seq, 0, NULL, 0);
-		fake_linger(fd);
+		ccid_fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, 0xFFFFFFF0u, seq, 0, NULL, 0);
+		ccid_fake_linger(fd);
 		return -1;
 	case FAKE_OVERSIZED:
-		fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, sizeof(huge), seq, 0, huge, sizeof(huge));
-		fake_linger(fd);
+		ccid_fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, sizeof(huge), seq, 0, huge, sizeof(huge));
+		ccid_fake_linger(fd);
 		return -1;
 	case FAKE_CUT_AND_CLOSE:
-		fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, 100, seq, 0, BYTES(0x01, 0x02, 0x03));
+		ccid_fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, 100, seq, 0, BYTES(0x01, 0x02, 0x03));
 		return -1;
 	case FAKE_FAILED_WITH_DATA:
-		return fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, 2, seq, CCID_CMD_FAILED,
+		return ccid_fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, 2, seq, CCID_CMD_FAILED,
 		                  BYTES(0x90, 0x00));
 	case FAKE_RESERVED_STATUS:
-		return fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, 2, seq, 0xC0, BYTES(0x90, 0x00));
+		return ccid_fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, 2, seq, 0xC0, BYTES(0x90, 0x00));
 	case FAKE_GARBAGE_HEADER:
-		fake_write(fd, BYTES(0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF));
-		fake_linger(fd);
+		ccid_fake_write(fd, BYTES(0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF));
+		ccid_fake_linger(fd);
 		return -1;
 	case FAKE_NO_SW:
 		return fake_block(fd, seq, BYTES(0x90));
 	case FAKE_TIME_EXT_FOREVER:
 		for (i = 0; i < 1000; i++)
-			if (fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, 0, seq, CCID_CMD_TIME_EXTENSION,
+			if (ccid_fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, 0, seq, CCID_CMD_TIME_EXTENSION,
 			               NULL, 0) != 0)
 				break;
-		fake_linger(fd);
+		ccid_fake_linger(fd);
 		return -1;
 	case FAKE_SILENT:
-		fake_write(fd, BYTES(CCID_RDR_TO_PC_DATA_BLOCK, 0x02, 0x00));
-		fake_linger(fd);
+		ccid_fake_write(fd, BYTES(CCID_RDR_TO_PC_DATA_BLOCK, 0x02, 0x00));
+		ccid_fake_linger(fd);
 		return -1;
 	case FAKE_UNPOWERED_ALWAYS:
-		return fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, 0, seq,
+		return ccid_fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, 0, seq,
 		                  CCID_CMD_FAILED | CCID_ICC_PRESENT_INACTIVE, NULL, 0);
 	default:
 		return 1;
 	}
 }
 
-static void fake_conn(int fd, fake_mode mode)
+/* One host message against the mode (ccid_fake_answer_fn). */
+static int fake_answer(int fd, const ccid_header *h, const uint8_t *data, const void *arg)
 {
-	static uint8_t data[CCID_MAX_DATA];
-	uint8_t hdr[CCID_HEADER_LEN];
-	ccid_header h;
+	fake_mode mode = *(const fake_mode *)arg;
 	int r;
 
-	for (;;) {
-		if (fake_read(fd, hdr, sizeof(hdr)) != 0)
-			return;
-		ccid_header_decode(hdr, &h);
-		if (h.length > sizeof(data) || fake_read(fd, data, h.length) != 0)
-			return;
-		switch (h.type) {
-		case CCID_PC_TO_RDR_ICC_POWER_ON:
-			r = mode == FAKE_ATR_EMPTY ? fake_block(fd, h.seq, NULL, 0)
-			                           : fake_block(fd, h.seq, BYTES(0x3B, 0x00));
-			break;
-		case CCID_PC_TO_RDR_XFR_BLOCK:
-			r = fake_framing(fd, mode, h.seq, h.length >= 2 && data[1] == PIV_INS_SELECT);
-			if (r == 1)
-				r = fake_apdu(fd, mode, h.seq, data, h.length);
-			break;
-		default:
-			r = fake_reply(fd, CCID_RDR_TO_PC_SLOT_STATUS, 0, h.seq, 0, NULL, 0);
-			break;
-		}
-		if (r != 0)
-			return;
-	}
-}
-
-static void fake_serve(int lfd, fake_mode mode)
-{
-	for (;;) {
-		int fd = accept(lfd, NULL, NULL);
-
-		if (fd < 0) {
-			if (errno == EINTR)
-				continue;
-			_exit(1);
-		}
-		fake_conn(fd, mode);
-		close(fd);
+	switch (h->type) {
+	case CCID_PC_TO_RDR_ICC_POWER_ON:
+		return mode == FAKE_ATR_EMPTY ? fake_block(fd, h->seq, NULL, 0)
+		                              : fake_block(fd, h->seq, BYTES(0x3B, 0x00));
+	case CCID_PC_TO_RDR_XFR_BLOCK:
+		r = fake_framing(fd, mode, h->seq, h->length >= 2 && data[1] == PIV_INS_SELECT);
+		return r == 1 ? fake_apdu(fd, mode, h->seq, data, h->length) : r;
+	default:
+		return ccid_fake_reply(fd, CCID_RDR_TO_PC_SLOT_STATUS, 0, h->seq, 0, NULL, 0);
 	}
 }
 
 static void fake_start(fake_token *ft, fake_mode mode)
 {
-	struct sockaddr_un sa;
-	int lfd;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	assert_true((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/fake.sock", ft->dir) <
-	            sizeof(sa.sun_path));
-	strcpy(ft->path, sa.sun_path);
-	unlink(ft->path);
-	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(lfd >= 0);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(lfd, 8), 0);
-	ft->pid = fork();
-	assert_true(ft->pid >= 0);
-	if (ft->pid == 0)
-		fake_serve(lfd, mode);
-	close(lfd);
-	ft->tr = tr_socket_new(ft->path);
+	ft->mode = mode;
+	ccid_fake_start(&ft->srv, ft->dir, fake_answer, &ft->mode);
+	ft->tr = tr_socket_new(ft->srv.path);
 	assert_non_null(ft->tr);
 	ft->tr->timeout_ms = 300;
 	card_init(&ft->c, ft->tr);
@@ -308,19 +213,11 @@ static void fake_start(fake_token *ft, fake_mode mode)
 
 static void fake_stop(fake_token *ft)
 {
-	int status;
-
 	card_cleanup(&ft->c);
 	if (ft->tr)
 		ft->tr->ops->destroy(ft->tr);
 	ft->tr = NULL;
-	if (ft->pid > 0) {
-		kill(ft->pid, SIGKILL);
-		while (waitpid(ft->pid, &status, 0) < 0 && errno == EINTR)
-			;
-	}
-	ft->pid = 0;
-	unlink(ft->path);
+	ccid_fake_stop(&ft->srv);
 }
 
 static int setup(void **state)

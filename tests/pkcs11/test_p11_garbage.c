@@ -14,13 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ccid.h"
+#include "ccid_fake.h"
 #include "p11_obj_test_util.h"
 
 /* What the fake answers: data then SW for each kind of command (NULL data: SW only). */
@@ -36,8 +33,8 @@ typedef struct {
 
 typedef struct {
 	p11t t;
-	char dir[128], path[192];
-	pid_t pid;
+	char dir[128];
+	ccid_fake srv;
 } fake;
 
 #define SW_OK 0x9000
@@ -54,36 +51,22 @@ typedef struct {
 
 /* ---- the fake token (a child process) ---- */
 
-static int io_all(int fd, uint8_t *p, size_t n, bool wr)
-{
-	while (n > 0) {
-		ssize_t r = wr ? send(fd, p, n, MSG_NOSIGNAL) : recv(fd, p, n, 0);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
+/* A reply carrying data then, if with_sw, the status word, in one message. */
 static int fake_reply(int fd, uint8_t type, uint8_t seq, uint8_t status, const uint8_t *data,
                       size_t len, uint16_t sw, bool with_sw)
 {
-	static uint8_t msg[CCID_HEADER_LEN + CCID_MAX_DATA];
+	static uint8_t msg[CCID_MAX_DATA];
 	size_t n = len + (with_sw ? 2 : 0);
-	ccid_header h = {.type = type, .length = (uint32_t)n, .seq = seq, .param = {status, 0, 0}};
 
-	ccid_header_encode(&h, msg);
+	if (n > sizeof(msg))
+		return -1;
 	if (len)
-		memcpy(msg + CCID_HEADER_LEN, data, len);
+		memcpy(msg, data, len);
 	if (with_sw) {
-		msg[CCID_HEADER_LEN + len] = (uint8_t)(sw >> 8);
-		msg[CCID_HEADER_LEN + len + 1] = (uint8_t)sw;
+		msg[len] = (uint8_t)(sw >> 8);
+		msg[len + 1] = (uint8_t)sw;
 	}
-	return io_all(fd, msg, CCID_HEADER_LEN + n, true);
+	return ccid_fake_reply(fd, type, (uint32_t)n, seq, status, msg, n);
 }
 
 /* 5C 03 5F C1 xx of a certificate container: 9E 9A 9C 9D, then 82..95. */
@@ -124,84 +107,43 @@ static const fake_answer *fake_pick(const fake_script *sc, const uint8_t *apdu, 
 	}
 }
 
-static void fake_conn(int fd, const fake_script *sc)
+/* One host message against the script (ccid_fake_answer_fn). */
+static int fake_serve(int fd, const ccid_header *h, const uint8_t *data, const void *arg)
 {
-	static uint8_t data[CCID_MAX_DATA];
-	uint8_t hdr[CCID_HEADER_LEN];
-	ccid_header h;
-	int r;
+	const fake_script *sc = arg;
 
-	for (;;) {
-		if (io_all(fd, hdr, sizeof(hdr), false) != 0)
-			return;
-		ccid_header_decode(hdr, &h);
-		if (h.length > sizeof(data) || io_all(fd, data, h.length, false) != 0)
-			return;
-		if (h.type == CCID_PC_TO_RDR_ICC_POWER_ON) {
-			r = fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, h.seq, 0, (const uint8_t *)"\x3B\x00",
-			               2, 0, false);
-		} else if (h.type == CCID_PC_TO_RDR_XFR_BLOCK) {
-			const fake_answer *a = fake_pick(sc, data, h.length);
+	if (h->type == CCID_PC_TO_RDR_ICC_POWER_ON)
+		return fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, h->seq, 0, (const uint8_t *)"\x3B\x00",
+		                  2, 0, false);
+	if (h->type == CCID_PC_TO_RDR_XFR_BLOCK) {
+		const fake_answer *a = fake_pick(sc, data, h->length);
 
-			r = fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, h.seq, 0, a->data, a->len, a->sw,
-			               true);
-		} else if (h.type == CCID_PC_TO_RDR_ESCAPE) {
-			/* A reader without kinko's lock: not supported (bError 00). */
-			r = fake_reply(fd, CCID_RDR_TO_PC_SLOT_STATUS, h.seq,
-			               CCID_CMD_FAILED | CCID_ICC_PRESENT_ACTIVE, NULL, 0, 0, false);
-		} else {
-			r = fake_reply(fd, CCID_RDR_TO_PC_SLOT_STATUS, h.seq, CCID_ICC_PRESENT_ACTIVE,
-			               NULL, 0, 0, false);
-		}
-		if (r != 0)
-			return;
+		return fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, h->seq, 0, a->data, a->len, a->sw,
+		                  true);
 	}
+	if (h->type == CCID_PC_TO_RDR_ESCAPE)
+		/* A reader without kinko's lock: not supported (bError 00). */
+		return fake_reply(fd, CCID_RDR_TO_PC_SLOT_STATUS, h->seq,
+		                  CCID_CMD_FAILED | CCID_ICC_PRESENT_ACTIVE, NULL, 0, 0, false);
+	return fake_reply(fd, CCID_RDR_TO_PC_SLOT_STATUS, h->seq, CCID_ICC_PRESENT_ACTIVE, NULL,
+	                  0, 0, false);
 }
 
 /* Serve the script on a fresh socket and load the module for it (initialised, R/W
  * session, user logged in). */
 static void fake_start(fake *f, const fake_script *sc)
 {
-	struct sockaddr_un sa;
 	const char *tmp = getenv("TMPDIR");
 	CK_SLOT_ID slot;
 	CK_ULONG n = 1;
-	int lfd;
 
 	memset(f, 0, sizeof(*f));
 	snprintf(f->dir, sizeof(f->dir), "%s/kinko-garbage-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	assert_non_null(mkdtemp(f->dir));
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	assert_true((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/fake.sock", f->dir) <
-	            sizeof(sa.sun_path));
-	snprintf(f->path, sizeof(f->path), "%s", sa.sun_path);
-	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(lfd >= 0);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(lfd, 8), 0);
-	f->pid = fork();
-	assert_true(f->pid >= 0);
-	if (f->pid == 0) {
-		/* A failed assertion skips fake_stop: the server must not outlive the test (it
-		 * would hold the test's output open and hang the harness). */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() == 1)
-			_exit(1);
-		for (;;) {
-			int fd = accept(lfd, NULL, NULL);
-
-			if (fd < 0 && errno == EINTR)
-				continue;
-			if (fd < 0)
-				_exit(1);
-			fake_conn(fd, sc);
-			close(fd);
-		}
-	}
-	close(lfd);
+	ccid_fake_start(&f->srv, f->dir, fake_serve, sc);
 
 	assert_int_equal(p11t_setup_uninitialized(&f->t, 0, NULL), 0);
-	assert_int_equal(setenv("KINKO_EMU_SOCKETS", f->path, 1), 0);
+	assert_int_equal(setenv("KINKO_EMU_SOCKETS", f->srv.path, 1), 0);
 	assert_int_equal(f->t.f->C_Initialize(NULL), CKR_OK);
 	assert_int_equal(f->t.f->C_GetSlotList(CK_TRUE, &slot, &n), CKR_OK);
 	assert_int_equal(n, 1);
@@ -214,15 +156,8 @@ static void fake_start(fake *f, const fake_script *sc)
 
 static void fake_stop(fake *f)
 {
-	int status;
-
 	p11t_teardown(&f->t);
-	if (f->pid > 0) {
-		kill(f->pid, SIGKILL);
-		while (waitpid(f->pid, &status, 0) < 0 && errno == EINTR)
-			;
-	}
-	unlink(f->path);
+	ccid_fake_stop(&f->srv);
 	rmdir(f->dir);
 }
 
