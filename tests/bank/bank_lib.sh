@@ -27,6 +27,8 @@ trap cleanup EXIT
 
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
+# shellcheck source=tests/lib/bank.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/bank.sh"
 contains() { grep -qF -- "$2" "$1"; }
 equals() { [ "$1" = "$2" ]; }
 
@@ -100,15 +102,6 @@ enroll() {
 
 # certs_of FILE OUT: the certificates of a base64 certs-only CMS, as PEM.
 certs_of() { base64 -d < "$1" | openssl pkcs7 -inform DER -print_certs -out "$2"; }
-
-# card_digits CARDFILE "C3 A7": the digits at those positions.
-card_digits() {
-	local d="" p
-	for p in $2; do
-		d="$d$(awk -v r="${p:0:1}" -v c="${p:1:1}" '$1 == r { print $(c + 2) }' "$1")"
-	done
-	echo "$d"
-}
 
 json_get() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" "$T/out"; }
 

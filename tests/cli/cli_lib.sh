@@ -61,6 +61,8 @@ trap 'exit 1' INT TERM
 # --- TAP (plan, ok, check, run, ... in tests/lib/tap.sh) ---
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
+# shellcheck source=tests/lib/bank.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/bank.sh"
 bail() { echo "${BAIL_PREFIX:-Bail out!} $*"; exit 1; }
 # check_rc_out NAME RC STRING...: the last run exited with RC and said every STRING.
 check_rc_out() {
@@ -300,14 +302,6 @@ bank_contract() {
 		bail "kinko-bankd contract add failed: $(cat "$d/contract-$id.log")"
 }
 bank_card() { printf '%s' "$T/bank-$1/card-${2:-$CONTRACT}.txt"; }
-# card_digits CARDFILE "C3 A7": the digits at those positions of a printed customer card.
-card_digits() {
-	local d="" p
-	for p in $2; do
-		d="$d$(awk -v r="${p:0:1}" -v c="${p:1:1}" '$1 == r { print $(c + 2) }' "$1")"
-	done
-	printf '%s' "$d"
-}
 # bank_start NAME [NOW]: serve on 127.0.0.1:0 (clock NOW if given); bank_url NAME afterwards.
 bank_start() {
 	local d="$T/bank-$1"
