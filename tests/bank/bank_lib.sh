@@ -29,7 +29,8 @@ trap cleanup EXIT
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 # shellcheck source=tests/lib/bank.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/bank.sh"
-contains() { grep -qF -- "$2" "$1"; }
+# contains FILE STRING: FILE holds STRING. An empty STRING fails: grep -F would match any file.
+contains() { [ -n "$2" ] && grep -qF -- "$2" "$1"; }
 equals() { [ "$1" = "$2" ]; }
 
 day_plus() { date -u -d "$1 + $2 days" +%F; }

@@ -1,5 +1,7 @@
 # The shared kit of the tests: tap.sh the TAP output and checks of the shell tests (cli, bank,
 # interop); bank.sh what they read from a bank (card_digits); pty_drive.py runs a command on a
 # pseudo-terminal and answers its prompts (tests/cli/ and tests/bank/); i18n.sh the shell side
-# of the text domain (demo, flow, the Japanese tests). Nothing here is a test of its own.
+# of the text domain (demo, flow, the Japanese tests). test_kit.sh pins the kit's own helpers.
 EXTRA_DIST += tests/lib/tap.sh tests/lib/bank.sh tests/lib/pty_drive.py tests/lib/i18n.sh
+TESTS += tests/lib/test_kit.sh
+EXTRA_DIST += tests/lib/test_kit.sh
