@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # kinko's whole test suite: installs what is missing, then builds and runs every test
 # (plain build with -Werror, the same under ASan+UBSan, unit tests under valgrind, the
-# libFuzzer targets for a bounded time, and make distcheck). Ends with "N passed, N failed".
+# libFuzzer targets for a bounded time, the module built alone, and make distcheck).
+# Ends with "N passed, N failed".
 #
 #   ./test.sh            everything
 #   FUZZ_SECONDS=60 ./test.sh   longer fuzzing (default 20 s per target)
@@ -80,6 +81,37 @@ if (cd "$fz" && "$top/configure" -q --enable-fuzzers CC=clang >configure.out 2>&
 	done
 else
 	tail -30 "$fz/build.out" "$fz/configure.out" 2>/dev/null; note_fail "fuzz build"
+fi
+
+echo "== the module alone (--disable-bankd --disable-cli --disable-emulator --disable-tests)"
+# Configures without even looking for the optional parts' libraries, builds, installs into a
+# DESTDIR: the module is there, no program, and it links none of those libraries.
+mo="$out/module-only"
+rm -rf "$mo"; mkdir -p "$mo"
+mo_why=""
+if ! (cd "$mo" && "$top/configure" -q --enable-werror --disable-bankd --disable-cli \
+	--disable-emulator --disable-tests >configure.out 2>&1); then
+	mo_why="configure failed, see $mo/configure.out"
+elif grep -Eq 'checking for (sqlite3|libevent|jansson|libcurl|libp11|cmocka|umockdev)' "$mo/config.log"; then
+	mo_why="configure looked for an optional part's library, see $mo/config.log"
+elif ! (cd "$mo" && make -j"$(nproc)" >build.out 2>&1 && make install DESTDIR="$mo/dest" >install.out 2>&1); then
+	mo_why="build or install failed, see $mo/build.out and $mo/install.out"
+else
+	mo_so=$(find "$mo/dest" -name libkinko-pkcs11.so -type f)
+	if [ -z "$mo_so" ]; then
+		mo_why="make install did not install libkinko-pkcs11.so"
+	elif [ -n "$(find "$mo/dest" -path '*/bin/*' -type f)" ]; then
+		mo_why="make install installed a program: $(find "$mo/dest" -path '*/bin/*' -type f | tr '\n' ' ')"
+	elif objdump -p "$mo_so" | awk '/NEEDED/ {print $2}' |
+		grep -Ev '^(libcrypto|libusb-1\.0|libc|ld-linux[-a-z0-9_]*)\.so' >"$mo/needed.extra"; then
+		mo_why="the module links $(tr '\n' ' ' <"$mo/needed.extra")"
+	fi
+fi
+if [ -z "$mo_why" ]; then
+	echo "PASS: module alone ($(objdump -p "$mo_so" | awk '/NEEDED/ {printf "%s ", $2}'))"
+	passed=$((passed + 1))
+else
+	echo "FAIL: module alone: $mo_why"; note_fail "module alone: $mo_why"
 fi
 
 DISTCHECK_TESTS="tests/unit/test_tlv tests/unit/test_apdu tests/emu/test_emu_socket tests/pkcs11/test_p11_general"

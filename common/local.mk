@@ -7,6 +7,8 @@ common_libkinkocommon_la_SOURCES = \
 	common/i18n.c common/i18n.h \
 	common/piv.h
 # The no-echo secret prompt of kinko and kinko-bankd: apart, so the module does not carry it.
+if KINKO_PROMPT
 noinst_LTLIBRARIES += common/libkinkoprompt.la
 common_libkinkoprompt_la_SOURCES = common/prompt.c common/prompt.h
 common_libkinkoprompt_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+endif

@@ -1,6 +1,8 @@
 # doc/: man pages of the emulator and of the module's configuration (kinko(1) and
 # kinko-bankd(1) are listed with their programs).
+if KINKO_EMULATOR
 dist_man1_MANS += doc/kinko-token-emu.1
+endif
 dist_man5_MANS += doc/kinko.conf.5
 
 # Japanese man pages of kinko(1) and kinko-bankd(1): po4a translates the English pages with

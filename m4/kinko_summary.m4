@@ -18,7 +18,22 @@ kinko_expand() {
 }
 kinko_module_file=`kinko_expand "$P11_MODULE_CONFIGS"`
 kinko_udev_dir=`kinko_expand "$UDEV_RULES_DIR"`
+# kinko_built YES|NO: how the summary says whether a part is built.
+kinko_built() { if test "x$[]1" = xno; then echo "no"; else echo "yes"; fi; }
+kinko_programs=""
+AS_IF([test "x$enable_cli" != xno], [kinko_programs="$kinko_programs,kinko"])
+AS_IF([test "x$enable_bankd" != xno], [kinko_programs="$kinko_programs,kinko-bankd"])
+AS_IF([test "x$enable_emulator" != xno], [kinko_programs="$kinko_programs,kinko-token-emu"])
+AS_IF([test -z "$kinko_programs"], [kinko_programs="(none)"],
+  [kinko_programs="`kinko_expand "$bindir"`/{${kinko_programs#,}}"])
 cat >&AS_MESSAGE_FD <<KINKO_EOF
+
+kinko $PACKAGE_VERSION will be built as follows:
+  PKCS#11 module      yes
+  kinko (CLI)         `kinko_built "$enable_cli"`
+  kinko-bankd         `kinko_built "$enable_bankd"`
+  kinko-token-emu     `kinko_built "$enable_emulator"`
+  test suite          `kinko_built "$enable_tests"`
 
 kinko $PACKAGE_VERSION will be installed as follows (make install):
   PKCS#11 module      `kinko_expand "$libdir"`/pkcs11/libkinko-pkcs11.so
@@ -26,7 +41,7 @@ kinko $PACKAGE_VERSION will be installed as follows (make install):
   udev rule           $kinko_udev_dir/70-kinko-token.rules
   vendor header       `kinko_expand "$includedir"`/kinko-pkcs11.h
   configuration       `kinko_expand "$sysconfdir"`/kinko/kinko.conf
-  programs            `kinko_expand "$bindir"`/{kinko,kinko-bankd,kinko-token-emu}
+  programs            $kinko_programs
   man pages           `kinko_expand "$mandir"`/man1, man5
 KINKO_EOF
 AS_IF([test -n "$P11KIT_SYSTEM_CONFIGS" && test "x$kinko_module_file" != "x$P11KIT_SYSTEM_CONFIGS"],
