@@ -177,12 +177,7 @@ static void val_mechanisms(mod_attr_ctx *c, mod_attr_val *v)
 	const mod_mech *table = mod_mech_table(&n);
 
 	for (i = 0; i < n && count < MOD_ATTR_MAX_MECHS; i++) {
-		const mod_sig_scheme *sc;
-
-		if (!(table[i].info.flags & CKF_SIGN))
-			continue;
-		sc = mod_sig_scheme_find(table[i].type);
-		if (sc && mod_sig_scheme_fits_key(sc, ctx_rsa(c)))
+		if ((table[i].info.flags & CKF_SIGN) && mod_mech_signs_with(&table[i], ctx_rsa(c)))
 			v->u.mechs[count++] = table[i].type;
 	}
 	val_bytes(v, v->u.mechs, count * sizeof(CK_MECHANISM_TYPE));

@@ -18,7 +18,7 @@
 
 /* One signature or verification operation (mod_crypto_op.ctx). */
 typedef struct {
-	const mod_sig_scheme *sc;
+	const mod_mech *mm;            /* the mechanism's row: padding, hash */
 	uint8_t alg;                  /* PIV algorithm of the key */
 	uint8_t key_ref;              /* PIV key reference: 9A, 9C, ... */
 	size_t key_bytes;             /* RSA modulus / EC field size in bytes */
@@ -36,7 +36,7 @@ typedef struct {
 /* A new context for a key of this PIV algorithm and reference: CKR_KEY_TYPE_INCONSISTENT
  * when the mechanism is for the other key type, CKR_MECHANISM_PARAM_INVALID when its
  * parameters do not fit; the digests chosen. */
-CK_RV mod_sig_op_new(const mod_sig_scheme *sc, const CK_MECHANISM *mech, uint8_t alg,
+CK_RV mod_sig_op_new(const mod_mech *mm, const CK_MECHANISM *mech, uint8_t alg,
                      uint8_t key_ref, mod_sig_op **out);
 void mod_sig_op_free(void *op);
 /* Start an operation in a session's slot for it (sess->sign or sess->verify). */

@@ -22,7 +22,7 @@ static CK_RV sig_op_pss_params(mod_sig_op *op, const CK_MECHANISM *mech)
 		return CKR_MECHANISM_PARAM_INVALID;
 	op->md = mod_pad_md(p->hashAlg);
 	op->mgf_md = mod_pad_mgf_md(p->mgf);
-	if (!op->md || !op->mgf_md || (op->sc->hash && p->hashAlg != op->sc->hash))
+	if (!op->md || !op->mgf_md || (op->mm->hash && p->hashAlg != op->mm->hash))
 		return CKR_MECHANISM_PARAM_INVALID;
 	h = (size_t)EVP_MD_get_size(op->md);
 	if (p->sLen > em_len - h - 2)
@@ -31,29 +31,29 @@ static CK_RV sig_op_pss_params(mod_sig_op *op, const CK_MECHANISM *mech)
 	return CKR_OK;
 }
 
-CK_RV mod_sig_op_new(const mod_sig_scheme *sc, const CK_MECHANISM *mech, uint8_t alg,
+CK_RV mod_sig_op_new(const mod_mech *mm, const CK_MECHANISM *mech, uint8_t alg,
                      uint8_t key_ref, mod_sig_op **out)
 {
 	mod_sig_op *op;
 	CK_RV rv = CKR_OK;
 
-	if (!mod_sig_scheme_fits_key(sc, piv_alg_is_rsa(alg)) || piv_alg_bytes(alg) == 0)
+	if (!mod_mech_signs_with(mm, piv_alg_is_rsa(alg)) || piv_alg_bytes(alg) == 0)
 		return CKR_KEY_TYPE_INCONSISTENT;
 	op = calloc(1, sizeof(*op));
 	if (!op)
 		return CKR_HOST_MEMORY;
-	op->sc = sc;
+	op->mm = mm;
 	op->alg = alg;
 	op->key_ref = key_ref;
 	op->key_bytes = piv_alg_bytes(alg);
 	/* PIV algorithms fix the size exactly: RSA-2048 has a 2048-bit modulus. */
 	op->key_bits = op->key_bytes * 8;
-	if (sc->pad == MOD_PAD_PSS)
+	if (mm->pad == MOD_PAD_PSS)
 		rv = sig_op_pss_params(op, mech);
 	else if (mech->ulParameterLen != 0)
 		rv = CKR_MECHANISM_PARAM_INVALID;
-	else if (sc->hash)
-		op->md = mod_pad_md(sc->hash);
+	else if (mm->hash)
+		op->md = mod_pad_md(mm->hash);
 	if (rv != CKR_OK) {
 		free(op);
 		return rv;
@@ -105,7 +105,7 @@ CK_RV mod_sig_op_update(mod_crypto_op *cop, const CK_BYTE *part, CK_ULONG len)
 	 * operations only"). CKR_FUNCTION_NOT_SUPPORTED is what callers probe for: OpenSC's
 	 * pkcs11-tool --test skips multi-part checks on exactly that code and fails on any
 	 * other. The caller ends the operation either way. */
-	if (!op->sc->hash)
+	if (!op->mm->hash)
 		return CKR_FUNCTION_NOT_SUPPORTED;
 	if (!part && len)
 		return CKR_ARGUMENTS_BAD;
@@ -144,7 +144,7 @@ static CK_RV sig_op_digest(mod_sig_op *op, bool parts, const CK_BYTE *data, CK_U
  * CKM_ECDSA a digest of any non-zero length (only its leftmost field bytes count). */
 static CK_RV sig_op_raw_check(const mod_sig_op *op, CK_ULONG len)
 {
-	switch (op->sc->pad) {
+	switch (op->mm->pad) {
 	case MOD_PAD_PKCS1:
 		return len <= op->key_bytes - 11 ? CKR_OK : CKR_DATA_LEN_RANGE;
 	case MOD_PAD_PSS:
@@ -167,19 +167,19 @@ CK_RV mod_sig_op_input(mod_sig_op *op, bool parts, const CK_BYTE *data, CK_ULONG
 
 	if (!parts && !data && len)
 		return CKR_ARGUMENTS_BAD;
-	if (op->sc->hash) {
+	if (op->mm->hash) {
 		rv = sig_op_digest(op, parts, data, len, dg, &n);
 		src = dg;
 	} else {
 		rv = parts ? CKR_OPERATION_NOT_INITIALIZED : sig_op_raw_check(op, len);
 	}
-	if (rv == CKR_OK && op->sc->pad == MOD_PAD_ECDSA) {
+	if (rv == CKR_OK && op->mm->pad == MOD_PAD_ECDSA) {
 		if (cap < op->key_bytes)
 			rv = CKR_GENERAL_ERROR;
 		else
 			mod_pad_ecdsa_fit(src, n, in, op->key_bytes);
 		n = op->key_bytes;
-	} else if (rv == CKR_OK && op->sc->pad == MOD_PAD_NONE) {
+	} else if (rv == CKR_OK && op->mm->pad == MOD_PAD_NONE) {
 		/* CKM_RSA_X_509: the value, left-padded with zeros to the modulus size. */
 		if (cap < op->key_bytes) {
 			rv = CKR_GENERAL_ERROR;
@@ -202,5 +202,5 @@ CK_RV mod_sig_op_input(mod_sig_op *op, bool parts, const CK_BYTE *data, CK_ULONG
 
 size_t mod_sig_op_sig_len(const mod_sig_op *op)
 {
-	return op->sc->pad == MOD_PAD_ECDSA ? 2 * op->key_bytes : op->key_bytes;
+	return op->mm->pad == MOD_PAD_ECDSA ? 2 * op->key_bytes : op->key_bytes;
 }

@@ -57,7 +57,6 @@ CK_RV mod_sign_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *mech,
                     CK_OBJECT_HANDLE key)
 {
 	const mod_mech *mm;
-	const mod_sig_scheme *sc;
 	mod_sig_op *op;
 	unsigned index;
 	uint8_t alg;
@@ -69,15 +68,14 @@ CK_RV mod_sign_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *mech,
 	if (sess->sign.ctx)
 		return CKR_OPERATION_ACTIVE;
 	mm = mod_mech_find(mech->mechanism);
-	sc = mod_sig_scheme_find(mech->mechanism);
-	if (!mm || !sc || !(mm->info.flags & CKF_SIGN))
+	if (!mm || !mm->pad || !(mm->info.flags & CKF_SIGN))
 		return CKR_MECHANISM_INVALID;
 	rv = sign_key(slot, key, &index, &alg, &needs_login, &always_auth);
 	if (rv != CKR_OK)
 		return rv;
 	if (needs_login && !mod_slot_user_logged_in(slot))
 		return CKR_USER_NOT_LOGGED_IN;
-	rv = mod_sig_op_new(sc, mech, alg, piv_key_slot_ref(index), &op);
+	rv = mod_sig_op_new(mm, mech, alg, piv_key_slot_ref(index), &op);
 	if (rv != CKR_OK)
 		return rv;
 	op->needs_login = needs_login;
@@ -112,7 +110,7 @@ static CK_RV sign_card_result(const mod_sig_op *op, const sign_card_req *rq, CK_
 {
 	size_t k = op->key_bytes;
 
-	if (op->sc->pad == MOD_PAD_ECDSA)
+	if (op->mm->pad == MOD_PAD_ECDSA)
 		return mod_pad_ecdsa_raw(rq->out, rq->out_len, sig, k);
 	if (rq->out_len == 0 || rq->out_len > k)
 		return CKR_DEVICE_ERROR;
@@ -127,9 +125,9 @@ static CK_RV sign_block(const mod_sig_op *op, const uint8_t *in, size_t in_len, 
 {
 	CK_RV rv = CKR_OK;
 
-	switch (op->sc->pad) {
+	switch (op->mm->pad) {
 	case MOD_PAD_PKCS1:
-		rv = mod_pad_pkcs1(op->sc->hash ? op->md : NULL, in, in_len, block, op->key_bytes);
+		rv = mod_pad_pkcs1(op->mm->hash ? op->md : NULL, in, in_len, block, op->key_bytes);
 		*block_len = op->key_bytes;
 		break;
 	case MOD_PAD_PSS:
@@ -258,7 +256,7 @@ CK_RV mod_sign_final(mod_session *sess, mod_slot *slot, CK_BYTE *sig, CK_ULONG *
 		return CKR_OPERATION_NOT_INITIALIZED;
 	if (!sig_len)
 		rv = CKR_ARGUMENTS_BAD;
-	else if (!op->sc->hash)          /* single-part mechanisms have no C_SignFinal */
+	else if (!op->mm->hash)          /* single-part mechanisms have no C_SignFinal */
 		rv = CKR_OPERATION_NOT_INITIALIZED;
 	else if (sign_len_answer(op, sig, sig_len, &rv))
 		return rv;                   /* before the running hash is finished */

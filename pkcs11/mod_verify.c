@@ -34,7 +34,6 @@ CK_RV mod_verify_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *mec
                       CK_OBJECT_HANDLE key)
 {
 	const mod_mech *mm;
-	const mod_sig_scheme *sc;
 	const uint8_t *pub = NULL;
 	size_t pub_len = 0;
 	mod_sig_op *op;
@@ -49,14 +48,13 @@ CK_RV mod_verify_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *mec
 	if (sess->verify.ctx)
 		return CKR_OPERATION_ACTIVE;
 	mm = mod_mech_find(mech->mechanism);
-	sc = mod_sig_scheme_find(mech->mechanism);
-	if (!mm || !sc || !(mm->info.flags & CKF_VERIFY))
+	if (!mm || !mm->pad || !(mm->info.flags & CKF_VERIFY))
 		return CKR_MECHANISM_INVALID;
 	rv = verify_key(slot, key, &t, &index);
 	if (rv != CKR_OK)
 		return rv;
 	alg = t->keys[index].alg;
-	rv = mod_sig_op_new(sc, mech, alg, piv_key_slot_ref(index), &op);
+	rv = mod_sig_op_new(mm, mech, alg, piv_key_slot_ref(index), &op);
 	if (rv != CKR_OK)
 		return rv;
 	rv = mod_object_pubkey(slot, t, index, &pub, &pub_len);
@@ -77,11 +75,11 @@ CK_RV mod_verify_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *mec
 /* The padding and digests of an RSA verification. */
 static int verify_rsa_setup(const mod_sig_op *op, EVP_PKEY_CTX *ctx)
 {
-	if (op->sc->pad == MOD_PAD_NONE)
+	if (op->mm->pad == MOD_PAD_NONE)
 		return EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING) > 0;
-	if (op->sc->pad == MOD_PAD_PKCS1)
+	if (op->mm->pad == MOD_PAD_PKCS1)
 		return EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
-		       (!op->sc->hash || EVP_PKEY_CTX_set_signature_md(ctx, op->md) > 0);
+		       (!op->mm->hash || EVP_PKEY_CTX_set_signature_md(ctx, op->md) > 0);
 	return EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) > 0 &&
 	       EVP_PKEY_CTX_set_signature_md(ctx, op->md) > 0 &&
 	       EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, op->mgf_md) > 0 &&
@@ -101,7 +99,7 @@ static CK_RV verify_check(const mod_sig_op *op, const uint8_t *in, size_t in_len
 
 	if (sig_len != (CK_ULONG)mod_sig_op_sig_len(op))
 		return CKR_SIGNATURE_LEN_RANGE;
-	if (op->sc->pad == MOD_PAD_ECDSA) {
+	if (op->mm->pad == MOD_PAD_ECDSA) {
 		/* PKCS#11 carries r||s; OpenSSL verifies the DER ECDSA-Sig-Value. */
 		rv = mod_pad_ecdsa_der(sig, sig_len, &der, &s_len);
 		if (rv != CKR_OK)
@@ -111,7 +109,7 @@ static CK_RV verify_check(const mod_sig_op *op, const uint8_t *in, size_t in_len
 	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, op->pkey, NULL);
 	rv = CKR_HOST_MEMORY;
 	if (ctx && EVP_PKEY_verify_init(ctx) > 0 &&
-	    (op->sc->pad == MOD_PAD_ECDSA || verify_rsa_setup(op, ctx))) {
+	    (op->mm->pad == MOD_PAD_ECDSA || verify_rsa_setup(op, ctx))) {
 		ok = EVP_PKEY_verify(ctx, s, s_len, in, in_len);
 		rv = ok == 1 ? CKR_OK : CKR_SIGNATURE_INVALID;
 	} else if (ctx) {
@@ -170,7 +168,7 @@ CK_RV mod_verify_final(mod_session *sess, const CK_BYTE *sig, CK_ULONG sig_len)
 		return CKR_OPERATION_NOT_INITIALIZED;
 	if (!sig && sig_len)
 		rv = CKR_ARGUMENTS_BAD;
-	else if (!op->sc->hash)           /* single-part mechanisms have no C_VerifyFinal */
+	else if (!op->mm->hash)           /* single-part mechanisms have no C_VerifyFinal */
 		rv = CKR_OPERATION_NOT_INITIALIZED;
 	else
 		rv = mod_sig_op_input(op, true, NULL, 0, in, sizeof(in), &in_len);
