@@ -169,10 +169,11 @@ void p11t_teardown(p11t *t)
 	(void)p11t_unload(t);
 }
 
-int p11t_state_setup(void **state, size_t n_tokens, const char *const *init_extra,
-                     bool initialize)
+/* *state = a zeroed heap block of size bytes that starts with a p11t, set up. */
+static int p11t_state_setup_sized(void **state, size_t size, size_t n_tokens,
+                                  const char *const *init_extra, bool initialize)
 {
-	p11t *t = calloc(1, sizeof(*t));
+	p11t *t = calloc(1, size);
 	int rc;
 
 	*state = t;
@@ -187,6 +188,17 @@ int p11t_state_setup(void **state, size_t n_tokens, const char *const *init_extr
 		return -1;
 	}
 	return 0;
+}
+
+int p11t_state_setup(void **state, size_t n_tokens, const char *const *init_extra,
+                     bool initialize)
+{
+	return p11t_state_setup_sized(state, sizeof(p11t), n_tokens, init_extra, initialize);
+}
+
+int p11t_fixture_setup_1(void **state, size_t fixture_size)
+{
+	return p11t_state_setup_sized(state, fixture_size, 1, NULL, true);
 }
 
 int p11t_group_setup_1(void **state)

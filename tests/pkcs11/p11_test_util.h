@@ -41,6 +41,9 @@ int p11t_group_teardown(void **state);
  * teardown after a failed setup) and -1 is returned. */
 int p11t_state_setup(void **state, size_t n_tokens, const char *const *init_extra,
                      bool initialize);
+/* One token, initialised, session open, in a zeroed heap fixture of fixture_size bytes
+ * whose first member is the p11t (freed by p11t_group_teardown). */
+int p11t_fixture_setup_1(void **state, size_t fixture_size);
 
 /* C_Login CKU_USER with the factory PIN 123456; asserts CKR_OK. */
 void p11t_login(p11t *t);

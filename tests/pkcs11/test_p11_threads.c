@@ -37,23 +37,7 @@ typedef struct {
  * setup); the keys are made in the test, where a failed assertion is reported. */
 static int group_setup(void **state)
 {
-	fixture *fx = calloc(1, sizeof(*fx));
-
-	*state = fx;
-	if (!fx)
-		return -1;
-	if (p11t_setup(&fx->t, 1, NULL) != 0) {
-		p11t_teardown(&fx->t);
-		free(fx);
-		*state = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	return p11t_group_teardown(state);   /* fx->t is the first member */
+	return p11t_fixture_setup_1(state, sizeof(fixture));
 }
 
 static bool use_rsa(int worker_index, int i)
@@ -159,5 +143,5 @@ int main(void)
 		cmocka_unit_test(eight_threads_sign_in_parallel_without_error),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, p11t_group_teardown);
 }

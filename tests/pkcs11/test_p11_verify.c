@@ -30,18 +30,7 @@ typedef struct {
  * so key generation (which asserts) happens in a test's setup. */
 static int group_setup(void **state)
 {
-	fixture *fx = calloc(1, sizeof(*fx));
-
-	*state = fx;
-	if (!fx)
-		return -1;
-	if (p11t_setup(&fx->t, 1, NULL) != 0) {
-		p11t_teardown(&fx->t);
-		free(fx);
-		*state = NULL;
-		return -1;
-	}
-	return 0;
+	return p11t_fixture_setup_1(state, sizeof(fixture));
 }
 
 static int group_teardown(void **state)
