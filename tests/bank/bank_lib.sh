@@ -51,17 +51,8 @@ add_contract() {
 
 # start_server [NOW]: the bank with its clock at NOW (epoch seconds or YYYY-MM-DD), or real time.
 start_server() {
-	rm -f "$T/port"
-	if [ -n "${1:-}" ]; then
-		KINKO_BANKD_NOW="$1" "$BANKD" serve --dir "$BANK" --listen 127.0.0.1:0 --port-file "$T/port" 2>>"$T/server.log" &
-	else
-		"$BANKD" serve --dir "$BANK" --listen 127.0.0.1:0 --port-file "$T/port" 2>>"$T/server.log" &
-	fi
-	SRV_PID=$!
-	for _ in $(seq 400); do
-		[ -s "$T/port" ] && break
-		sleep 0.05
-	done
+	bank_serve "$BANK" "$T/port" "$T/server.log" "${1:-}"
+	SRV_PID=$BANK_SERVE_PID
 	PORT=$(cat "$T/port")
 	URL="https://localhost:$PORT"
 }

@@ -304,16 +304,10 @@ bank_contract() {
 bank_card() { printf '%s' "$T/bank-$1/card-${2:-$CONTRACT}.txt"; }
 # bank_start NAME [NOW]: serve on 127.0.0.1:0 (clock NOW if given); bank_url NAME afterwards.
 bank_start() {
-	local d="$T/bank-$1"
-	rm -f "$d.port"
-	if [ -n "${2:-}" ]; then
-		KINKO_BANKD_NOW="$2" "$BANKD" serve --dir "$d" --listen 127.0.0.1:0 --port-file "$d.port" \
-			2>>"$d.log" &
-	else
-		"$BANKD" serve --dir "$d" --listen 127.0.0.1:0 --port-file "$d.port" 2>>"$d.log" &
-	fi
-	BANK_PID[$1]=$!
-	wait_for -s "$d.port" || { diag "$d.log"; bail "kinko-bankd serve ($1) did not start"; }
+	local d="$T/bank-$1" rc=0
+	bank_serve "$d" "$d.port" "$d.log" "${2:-}" || rc=$?
+	BANK_PID[$1]=$BANK_SERVE_PID
+	[ "$rc" -eq 0 ] || { diag "$d.log"; bail "kinko-bankd serve ($1) did not start"; }
 	BANK_PORT[$1]=$(cat "$d.port")
 }
 bank_stop() {
