@@ -2,6 +2,8 @@
 P11_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) -I$(top_srcdir)/pkcs11 -I$(top_srcdir)/tests/emu
 P11_TEST_LDADD = tests/emu/libemuclient.la pkcs11/libkinkodrv.la common/libkinkocommon.la $(CMOCKA_LIBS) $(OPENSSL_LIBS)
 P11_CARD_TEST_UTIL = tests/pkcs11/card_test_util.c tests/pkcs11/card_test_util.h
+# The one temp-dir helper (honours TMPDIR).
+P11_TMPDIR = tests/pkcs11/tmpdir_test_util.c tests/pkcs11/tmpdir_test_util.h
 # The one fake CCID token (a lying token server) of test_card_fake and test_p11_garbage.
 P11_CCID_FAKE = tests/pkcs11/ccid_fake.c tests/pkcs11/ccid_fake.h
 check_PROGRAMS += tests/pkcs11/test_card tests/pkcs11/test_card_fake tests/pkcs11/test_card_trace
@@ -9,7 +11,7 @@ TESTS += tests/pkcs11/test_card tests/pkcs11/test_card_fake tests/pkcs11/test_ca
 tests_pkcs11_test_card_SOURCES = tests/pkcs11/test_card.c $(P11_CARD_TEST_UTIL)
 tests_pkcs11_test_card_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_card_LDADD = $(P11_TEST_LDADD)
-tests_pkcs11_test_card_fake_SOURCES = tests/pkcs11/test_card_fake.c $(P11_CCID_FAKE)
+tests_pkcs11_test_card_fake_SOURCES = tests/pkcs11/test_card_fake.c $(P11_CCID_FAKE) $(P11_TMPDIR)
 tests_pkcs11_test_card_fake_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_card_fake_LDADD = $(P11_TEST_LDADD)
 tests_pkcs11_test_card_trace_SOURCES = tests/pkcs11/test_card_trace.c $(P11_CARD_TEST_UTIL)
@@ -24,7 +26,8 @@ tests_pkcs11_test_card_inventory_LDADD = $(P11_TEST_LDADD)
 
 # Module tests: the built .so through dlopen and its function list.
 noinst_LTLIBRARIES += tests/pkcs11/libp11test.la
-tests_pkcs11_libp11test_la_SOURCES = tests/pkcs11/p11_test_util.c tests/pkcs11/p11_test_util.h
+tests_pkcs11_libp11test_la_SOURCES = tests/pkcs11/p11_test_util.c tests/pkcs11/p11_test_util.h \
+	$(P11_TMPDIR)
 tests_pkcs11_libp11test_la_CFLAGS = $(P11_TEST_CFLAGS)
 P11_MOD_TEST_LDADD = tests/pkcs11/libp11test.la tests/emu/libemuclient.la common/libkinkocommon.la \
 	$(CMOCKA_LIBS) $(OPENSSL_LIBS) -ldl

@@ -23,6 +23,7 @@
 #include "ccid.h"
 #include "ccid_fake.h"
 #include "piv.h"
+#include "tmpdir_test_util.h"
 #include "transport.h"
 
 typedef enum {
@@ -223,12 +224,10 @@ static void fake_stop(fake_token *ft)
 static int setup(void **state)
 {
 	fake_token *ft = calloc(1, sizeof(*ft));
-	const char *tmp = getenv("TMPDIR");
 
 	if (!ft)
 		return -1;
-	snprintf(ft->dir, sizeof(ft->dir), "%s/kinko-fake-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(ft->dir))
+	if (tkit_tmpdir_make(ft->dir, sizeof(ft->dir), "fake") != 0)
 		return -1;
 	*state = ft;
 	return 0;

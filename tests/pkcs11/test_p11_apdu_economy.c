@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "p11_obj_test_util.h"
+#include "tmpdir_test_util.h"
 
 #define COLD_LOGON_MAX 6
 
@@ -89,15 +90,14 @@ static void prepare_token(p11t *t)
 static int setup_ttl(void **state, const char *ttl_ms)
 {
 	econ *e = calloc(1, sizeof(*e));
-	const char *tmp = getenv("TMPDIR");
 	FILE *f;
 
 	if (!e)
 		return -1;
 	*state = e;
-	snprintf(e->trace, sizeof(e->trace), "%s/kinko-econ-%ld.trace", tmp && *tmp ? tmp : "/tmp",
+	snprintf(e->trace, sizeof(e->trace), "%s/kinko-econ-%ld.trace", tkit_tmp_root(),
 	         (long)getpid());
-	snprintf(e->conf, sizeof(e->conf), "%s/kinko-econ-%ld.conf", tmp && *tmp ? tmp : "/tmp",
+	snprintf(e->conf, sizeof(e->conf), "%s/kinko-econ-%ld.conf", tkit_tmp_root(),
 	         (long)getpid());
 	f = fopen(e->conf, "w");
 	if (!f)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "p11_obj_test_util.h"
+#include "tmpdir_test_util.h"
 
 static const CK_BYTE id_9a = 0x01;
 
@@ -313,10 +314,9 @@ static void child_generates(p11t *t, CK_BYTE id)
 static int setup_ttl(void **state, const char *ttl_ms)
 {
 	static char conf[256];
-	const char *tmp = getenv("TMPDIR");
 	FILE *f;
 
-	snprintf(conf, sizeof(conf), "%s/kinko-ttl-%ld.conf", tmp && *tmp ? tmp : "/tmp",
+	snprintf(conf, sizeof(conf), "%s/kinko-ttl-%ld.conf", tkit_tmp_root(),
 	         (long)getpid());
 	f = fopen(conf, "w");
 	if (!f)
@@ -407,10 +407,9 @@ static char mgmt_file[256];
 static int setup_custom_mgmt(void **state)
 {
 	static const char *const args[] = {"--mgmt-key-file", mgmt_file, NULL};
-	const char *tmp = getenv("TMPDIR");
 	FILE *f;
 
-	snprintf(mgmt_file, sizeof(mgmt_file), "%s/kinko-mgmt-%ld", tmp && *tmp ? tmp : "/tmp",
+	snprintf(mgmt_file, sizeof(mgmt_file), "%s/kinko-mgmt-%ld", tkit_tmp_root(),
 	         (long)getpid());
 	f = fopen(mgmt_file, "w");
 	if (!f)

@@ -19,6 +19,7 @@
 #include "ccid.h"
 #include "ccid_fake.h"
 #include "p11_obj_test_util.h"
+#include "tmpdir_test_util.h"
 
 /* What the fake answers: data then SW for each kind of command (NULL data: SW only). */
 typedef struct {
@@ -133,13 +134,11 @@ static int fake_serve(int fd, const ccid_header *h, const uint8_t *data, const v
  * session, user logged in). */
 static void fake_start(fake *f, const fake_script *sc)
 {
-	const char *tmp = getenv("TMPDIR");
 	CK_SLOT_ID slot;
 	CK_ULONG n = 1;
 
 	memset(f, 0, sizeof(*f));
-	snprintf(f->dir, sizeof(f->dir), "%s/kinko-garbage-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(tkit_tmpdir_make(f->dir, sizeof(f->dir), "garbage"), 0);
 	ccid_fake_start(&f->srv, f->dir, fake_serve, sc);
 
 	assert_int_equal(p11t_setup_uninitialized(&f->t, 0, NULL), 0);
