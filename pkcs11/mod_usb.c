@@ -193,5 +193,5 @@ void mod_usb_finish(void)
 
 bool mod_usb_slot(const mod_slot *s)
 {
-	return s->tr && strcmp(s->tr->ops->name, "usb") == 0;
+	return s->tr && s->tr->ops->id_is_port;
 }

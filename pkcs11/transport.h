@@ -21,6 +21,9 @@ typedef struct tr_transport tr_transport;
 
 typedef struct {
 	const char *name;
+	/* The id names a port tokens are plugged into and out of (USB), found by scanning the
+	 * bus: the module keeps one slot per such port, beside the configured sockets' slots. */
+	bool id_is_port;
 	/* Open the channel (connect the socket, claim the USB interface). Idempotent. */
 	tr_status (*open)(tr_transport *t);
 	/* Power the card on (a USB reset for the card's security state); ATR out. */

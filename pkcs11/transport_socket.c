@@ -397,6 +397,7 @@ static void tr_socket_destroy(tr_transport *t)
 
 static const tr_ops tr_socket_ops = {
 	.name = "socket",
+	.id_is_port = false,
 	.open = tr_socket_open,
 	.power_on = tr_socket_power_on,
 	.transmit = tr_socket_transmit,

@@ -304,6 +304,7 @@ static void tr_usb_begin(tr_transport *t)
 
 static const tr_ops tr_usb_ops = {
 	.name = "usb",
+	.id_is_port = true,
 	.open = tr_usb_open,
 	.power_on = tr_usb_power_on,
 	.transmit = tr_usb_transmit,

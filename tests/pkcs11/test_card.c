@@ -580,6 +580,7 @@ static void transport_to_nowhere_is_absent(void **state)
 
 	(void)state;
 	assert_non_null(tr);
+	assert_false(tr->ops->id_is_port);
 	assert_int_equal(tr->ops->open(tr), TR_ERR_ABSENT);
 	assert_int_equal(tr->ops->present(tr, &present), TR_OK);
 	assert_false(present);

@@ -135,6 +135,7 @@ static void enumeration_finds_each_token_once_in_port_order(void **state)
 	assert_string_equal(f->tr[0]->id, "usb:1-1");
 	assert_string_equal(f->tr[1]->id, "usb:1-2");
 	assert_string_equal(f->tr[0]->ops->name, "usb");
+	assert_true(f->tr[0]->ops->id_is_port);
 	assert_int_equal(card_get_serial(&f->c[0], &serial), CARD_OK);
 	assert_int_equal(serial, SERIAL_A);
 	assert_int_equal(card_get_serial(&f->c[1], &serial), CARD_OK);
