@@ -40,6 +40,7 @@ pkcs11_libkinko_pkcs11_la_SOURCES = \
 	pkcs11/mod_mech.c \
 	pkcs11/mod_sig.h \
 	pkcs11/mod_sig_op.c \
+	pkcs11/mod_sig_scheme.c \
 	pkcs11/mod_pad.c \
 	pkcs11/mod_sign.c \
 	pkcs11/mod_verify.c \

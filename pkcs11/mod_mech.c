@@ -4,6 +4,8 @@
  * mechanism here is the module's software around one GENERAL AUTHENTICATE. */
 #include "mod_mech.h"
 
+#include "mod_sig.h"
+
 #define MOD_EC_FLAGS (CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS)
 #define MOD_SIGN_FLAGS (CKF_HW | CKF_SIGN | CKF_VERIFY)
 
@@ -18,12 +20,12 @@
 #define MOD_EC_INFO(f) \
 	{.ulMinKeySize = MOD_EC_MIN, .ulMaxKeySize = MOD_EC_MAX, .flags = (f) | MOD_EC_FLAGS}
 
-#define MOD_RSA_SIG(m, p, h) \
-	{.type = (m), .info = MOD_RSA_INFO(MOD_SIGN_FLAGS), .key_type = CKK_RSA, .pad = (p), \
+#define MOD_RSA_SIG(m, s, h) \
+	{.type = (m), .info = MOD_RSA_INFO(MOD_SIGN_FLAGS), .key_type = CKK_RSA, .sig = (s), \
 	 .hash = (h)}
 #define MOD_EC_SIG(m, h) \
 	{.type = (m), .info = MOD_EC_INFO(MOD_SIGN_FLAGS), .key_type = CKK_EC, \
-	 .pad = MOD_PAD_ECDSA, .hash = (h)}
+	 .sig = &mod_sig_scheme_ecdsa, .hash = (h)}
 
 /* hash: the module hashes the data (multi-part capable); CKM_RSA_PKCS, CKM_RSA_PKCS_PSS,
  * CKM_RSA_X_509 and CKM_ECDSA take the caller's input and are single-part only (PKCS#11
@@ -33,15 +35,15 @@ static const mod_mech mod_mechs[] = {
 	 .key_type = CKK_RSA},
 	{.type = CKM_EC_KEY_PAIR_GEN, .info = MOD_EC_INFO(CKF_HW | CKF_GENERATE_KEY_PAIR),
 	 .key_type = CKK_EC},
-	MOD_RSA_SIG(CKM_RSA_PKCS, MOD_PAD_PKCS1, 0),
-	MOD_RSA_SIG(CKM_RSA_X_509, MOD_PAD_NONE, 0),
-	MOD_RSA_SIG(CKM_SHA256_RSA_PKCS, MOD_PAD_PKCS1, CKM_SHA256),
-	MOD_RSA_SIG(CKM_SHA384_RSA_PKCS, MOD_PAD_PKCS1, CKM_SHA384),
-	MOD_RSA_SIG(CKM_SHA512_RSA_PKCS, MOD_PAD_PKCS1, CKM_SHA512),
-	MOD_RSA_SIG(CKM_RSA_PKCS_PSS, MOD_PAD_PSS, 0),
-	MOD_RSA_SIG(CKM_SHA256_RSA_PKCS_PSS, MOD_PAD_PSS, CKM_SHA256),
-	MOD_RSA_SIG(CKM_SHA384_RSA_PKCS_PSS, MOD_PAD_PSS, CKM_SHA384),
-	MOD_RSA_SIG(CKM_SHA512_RSA_PKCS_PSS, MOD_PAD_PSS, CKM_SHA512),
+	MOD_RSA_SIG(CKM_RSA_PKCS, &mod_sig_scheme_pkcs1, 0),
+	MOD_RSA_SIG(CKM_RSA_X_509, &mod_sig_scheme_x509, 0),
+	MOD_RSA_SIG(CKM_SHA256_RSA_PKCS, &mod_sig_scheme_pkcs1, CKM_SHA256),
+	MOD_RSA_SIG(CKM_SHA384_RSA_PKCS, &mod_sig_scheme_pkcs1, CKM_SHA384),
+	MOD_RSA_SIG(CKM_SHA512_RSA_PKCS, &mod_sig_scheme_pkcs1, CKM_SHA512),
+	MOD_RSA_SIG(CKM_RSA_PKCS_PSS, &mod_sig_scheme_pss, 0),
+	MOD_RSA_SIG(CKM_SHA256_RSA_PKCS_PSS, &mod_sig_scheme_pss, CKM_SHA256),
+	MOD_RSA_SIG(CKM_SHA384_RSA_PKCS_PSS, &mod_sig_scheme_pss, CKM_SHA384),
+	MOD_RSA_SIG(CKM_SHA512_RSA_PKCS_PSS, &mod_sig_scheme_pss, CKM_SHA512),
 	MOD_EC_SIG(CKM_ECDSA, 0),
 	MOD_EC_SIG(CKM_ECDSA_SHA256, CKM_SHA256),
 	MOD_EC_SIG(CKM_ECDSA_SHA384, CKM_SHA384),
@@ -67,5 +69,5 @@ const mod_mech *mod_mech_find(CK_MECHANISM_TYPE type)
 
 bool mod_mech_signs_with(const mod_mech *m, bool key_is_rsa)
 {
-	return m && m->pad != 0 && m->key_type == (key_is_rsa ? CKK_RSA : CKK_EC);
+	return m && m->sig && m->key_type == (key_is_rsa ? CKK_RSA : CKK_EC);
 }

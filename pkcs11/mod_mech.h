@@ -8,10 +8,8 @@
 
 #include "mod.h"
 
-/* How the module carries out a signature mechanism. MOD_PAD_NONE: CKM_RSA_X_509, the raw
- * RSA operation PIV cards do natively (libp11 makes TLS 1.3 RSA-PSS signatures with it).
- * 0: not a signature mechanism (key-pair generation). */
-typedef enum { MOD_PAD_PKCS1 = 1, MOD_PAD_PSS, MOD_PAD_ECDSA, MOD_PAD_NONE } mod_sig_pad;
+/* How a family of signature mechanisms is carried out (mod_sig.h: one per padding). */
+typedef struct mod_sig_scheme mod_sig_scheme;
 
 /* One row per mechanism: everything C_GetMechanismInfo reports and everything signing and
  * verification need, so adding a mechanism is adding a row. */
@@ -19,7 +17,8 @@ typedef struct {
 	CK_MECHANISM_TYPE type;
 	CK_MECHANISM_INFO info;     /* key sizes in bits (RSA modulus, EC field), flags */
 	CK_KEY_TYPE key_type;       /* CKK_RSA or CKK_EC: the keys it works with */
-	mod_sig_pad pad;            /* 0 for key-pair generation */
+	const mod_sig_scheme *sig;  /* its padding and signature format; NULL for key-pair
+	                             * generation */
 	CK_MECHANISM_TYPE hash;     /* CKM_SHA256..: the module hashes the data; 0: single-part,
 	                             * the caller passes the digest (or DigestInfo) */
 } mod_mech;
@@ -27,7 +26,7 @@ typedef struct {
 /* The whole table; n set to its length. */
 const mod_mech *mod_mech_table(size_t *n);
 const mod_mech *mod_mech_find(CK_MECHANISM_TYPE type);
-/* A signature mechanism (it has a padding) for keys of this type. */
+/* A signature mechanism (it has a scheme) for keys of this type. */
 bool mod_mech_signs_with(const mod_mech *m, bool key_is_rsa);
 
 /* ---- signing (mod_sign.c): the private-key operation on the card ----

@@ -13,17 +13,9 @@
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
+#include <openssl/objects.h>
 #include <openssl/rand.h>
-
-/* RFC 8017 9.2 note 1: the DER of DigestInfo up to the digest's OCTET STRING header. */
-static const uint8_t di_sha256[] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
-                                    0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20};
-static const uint8_t di_sha384[] = {0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
-                                    0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04, 0x30};
-static const uint8_t di_sha512[] = {0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
-                                    0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40};
-
-#define PKCS1_MIN_PAD 11u   /* 00 01 at least eight FF 00 */
+#include <openssl/x509.h>
 
 const EVP_MD *mod_pad_md(CK_MECHANISM_TYPE hash)
 {
@@ -49,39 +41,58 @@ const EVP_MD *mod_pad_mgf_md(CK_RSA_PKCS_MGF_TYPE mgf)
 	}
 }
 
-static const uint8_t *pad_digest_info(const EVP_MD *md, size_t *len)
+/* DigestInfo (RFC 8017 9.2) of the digest dg of md: the hash's OID with NULL parameters,
+ * as every RSA verifier expects; NULL for a digest of the wrong length. */
+static X509_SIG *pad_digest_info(const EVP_MD *md, const uint8_t *dg, size_t len)
 {
-	switch (EVP_MD_get_type(md)) {
-	case NID_sha256: *len = sizeof(di_sha256); return di_sha256;
-	case NID_sha384: *len = sizeof(di_sha384); return di_sha384;
-	case NID_sha512: *len = sizeof(di_sha512); return di_sha512;
-	default: return NULL;
+	ASN1_OBJECT *oid = OBJ_nid2obj(EVP_MD_get_type(md));
+	X509_SIG *di = X509_SIG_new();
+	X509_ALGOR *alg = NULL;
+	ASN1_OCTET_STRING *os = NULL;
+
+	if (di && oid && OBJ_length(oid) > 0 && len == (size_t)EVP_MD_get_size(md)) {
+		X509_SIG_getm(di, &alg, &os);
+		if (X509_ALGOR_set0(alg, oid, V_ASN1_NULL, NULL) == 1 &&
+		    ASN1_OCTET_STRING_set(os, dg, (int)len) == 1)
+			return di;
 	}
+	X509_SIG_free(di);
+	return NULL;
 }
 
 CK_RV mod_pad_pkcs1(const EVP_MD *md, const uint8_t *in, size_t in_len, uint8_t *em, size_t k)
 {
-	const uint8_t *prefix = NULL;
-	size_t prefix_len = 0, t_len, ps_len;
+	X509_SIG *di = NULL;
+	size_t t_len = in_len, ps_len;
+	uint8_t *p;
+	int n;
+	CK_RV rv = CKR_OK;
 
 	if (md) {
-		prefix = pad_digest_info(md, &prefix_len);
-		if (!prefix || in_len != (size_t)EVP_MD_get_size(md))
+		di = pad_digest_info(md, in, in_len);
+		n = di ? i2d_X509_SIG(di, NULL) : -1;
+		if (n <= 0) {
+			X509_SIG_free(di);
 			return CKR_GENERAL_ERROR;
+		}
+		t_len = (size_t)n;
 	}
-	t_len = prefix_len + in_len;
-	if (k < PKCS1_MIN_PAD || t_len > k - PKCS1_MIN_PAD)
-		return CKR_DATA_LEN_RANGE;
-	ps_len = k - 3 - t_len;
-	em[0] = 0x00;
-	em[1] = 0x01;
-	memset(em + 2, 0xFF, ps_len);
-	em[2 + ps_len] = 0x00;
-	if (prefix_len)
-		memcpy(em + 3 + ps_len, prefix, prefix_len);
-	if (in_len)
-		memcpy(em + 3 + ps_len + prefix_len, in, in_len);
-	return CKR_OK;
+	if (k < MOD_PAD_PKCS1_MIN || t_len > k - MOD_PAD_PKCS1_MIN) {
+		rv = CKR_DATA_LEN_RANGE;
+	} else {
+		ps_len = k - 3 - t_len;
+		em[0] = 0x00;
+		em[1] = 0x01;
+		memset(em + 2, 0xFF, ps_len);
+		em[2 + ps_len] = 0x00;
+		p = em + 3 + ps_len;
+		if (di && i2d_X509_SIG(di, &p) != (int)t_len)
+			rv = CKR_GENERAL_ERROR;
+		else if (!di && in_len)
+			memcpy(p, in, in_len);
+	}
+	X509_SIG_free(di);
+	return rv;
 }
 
 /* MGF1 (RFC 8017 B.2.1): mask ^= Hash(seed || counter) blocks. */

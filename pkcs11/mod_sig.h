@@ -1,7 +1,7 @@
 /* What signing (mod_sign.c) and verification (mod_verify.c) share: the operation context
- * kept in a session's mod_crypto_op, the signature encodings done in the module
- * (mod_pad.c: EMSA-PKCS1-v1_5, EMSA-PSS, ECDSA digest fitting and signature formats) and
- * the token's public keys as OpenSSL keys: card_pubkey_parse and mod_pubkey_evp. */
+ * kept in a session's mod_crypto_op, the schemes a mechanism row names (mod_sig_scheme.c:
+ * what differs between paddings), and the signature encodings done in the module
+ * (mod_pad.c: EMSA-PKCS1-v1_5, EMSA-PSS, ECDSA digest fitting and signature formats). */
 #ifndef KINKO_MOD_SIG_H
 #define KINKO_MOD_SIG_H
 
@@ -15,10 +15,11 @@
 
 #define MOD_SIG_MAX_KEY_BYTES 384u   /* RSA-3072 modulus */
 #define MOD_SIG_MAX_DIGEST 64u       /* SHA-512 */
+#define MOD_PAD_PKCS1_MIN 11u        /* EMSA-PKCS1-v1_5: 00 01, at least eight FF, 00 */
 
 /* One signature or verification operation (mod_crypto_op.ctx). */
 typedef struct {
-	const mod_mech *mm;            /* the mechanism's row: padding, hash */
+	const mod_mech *mm;            /* the mechanism's row: scheme, hash */
 	uint8_t alg;                  /* PIV algorithm of the key */
 	uint8_t key_ref;              /* PIV key reference: 9A, 9C, ... */
 	size_t key_bytes;             /* RSA modulus / EC field size in bytes */
@@ -31,6 +32,42 @@ typedef struct {
 	bool always_auth;             /* PIN policy "always" (9C): CKU_CONTEXT_SPECIFIC each time */
 	EVP_PKEY *pkey;               /* verification: the public key */
 } mod_sig_op;
+
+/* ---- the schemes (mod_sig_scheme.c) ----
+ * Everything that differs between the paddings, so that the operation, signing and
+ * verification are the same code for every mechanism and a mechanism row names its
+ * scheme. */
+struct mod_sig_scheme {
+	/* C_*Init: the mechanism's parameters and the digests they choose (op->md, op->mgf_md,
+	 * op->salt_len); CKR_MECHANISM_PARAM_INVALID when they do not fit the key. */
+	CK_RV (*params)(mod_sig_op *op, const CK_MECHANISM *mech);
+	/* A single-part mechanism's input, of len bytes, as the caller gives it:
+	 * CKR_DATA_LEN_RANGE when the mechanism does not take that length. */
+	CK_RV (*check)(const mod_sig_op *op, size_t len);
+	/* The input of the signature primitive from the digest (or the caller's input) into
+	 * in[cap]: what signing encodes and what verification checks the signature against. */
+	CK_RV (*input)(const mod_sig_op *op, const uint8_t *src, size_t len, uint8_t *in,
+	               size_t cap, size_t *in_len);
+	/* Signing: the block the card signs, into block[MOD_SIG_MAX_KEY_BYTES]. */
+	CK_RV (*encode)(const mod_sig_op *op, const uint8_t *in, size_t in_len, uint8_t *block,
+	                size_t *block_len);
+	/* Signing: the card's answer as PKCS#11's signature (mod_sig_op_sig_len bytes).
+	 * CKR_DEVICE_ERROR when the answer is malformed. */
+	CK_RV (*from_card)(const mod_sig_op *op, const uint8_t *out, size_t out_len,
+	                   uint8_t *sig);
+	/* Verification: PKCS#11's signature as OpenSSL verifies it, OPENSSL_malloc'd into *der,
+	 * or *der NULL when it is that already. */
+	CK_RV (*to_openssl)(const uint8_t *sig, size_t len, uint8_t **der, size_t *der_len);
+	/* Verification: OpenSSL's verifier set up with the padding and the digests. */
+	bool (*verify_setup)(const mod_sig_op *op, EVP_PKEY_CTX *ctx);
+	/* The signature's length in key sizes: 1 for RSA, 2 for ECDSA's r||s. */
+	size_t sig_parts;
+};
+
+extern const mod_sig_scheme mod_sig_scheme_pkcs1;   /* EMSA-PKCS1-v1_5 */
+extern const mod_sig_scheme mod_sig_scheme_pss;     /* EMSA-PSS */
+extern const mod_sig_scheme mod_sig_scheme_x509;    /* raw RSA: CKM_RSA_X_509 */
+extern const mod_sig_scheme mod_sig_scheme_ecdsa;   /* ECDSA, r||s */
 
 /* ---- the operation (mod_sig_op.c) ---- */
 /* A new context for a key of this PIV algorithm and reference: CKR_KEY_TYPE_INCONSISTENT
@@ -52,6 +89,10 @@ CK_RV mod_sig_op_input(mod_sig_op *op, bool parts, const CK_BYTE *data, CK_ULONG
                        uint8_t *in, size_t cap, size_t *in_len);
 /* Signature length of the operation: RSA modulus, or r||s for ECDSA. */
 size_t mod_sig_op_sig_len(const mod_sig_op *op);
+/* Does sig verify with op->pkey over in (what mod_sig_op_input made)? CKR_OK,
+ * CKR_SIGNATURE_INVALID or CKR_SIGNATURE_LEN_RANGE; no OpenSSL error left queued. */
+CK_RV mod_sig_op_verify(const mod_sig_op *op, const uint8_t *in, size_t in_len,
+                        const CK_BYTE *sig, CK_ULONG sig_len);
 
 /* ---- encodings (mod_pad.c) ---- */
 /* EVP digest of a PKCS#11 hash mechanism (CKM_SHA_1, CKM_SHA224..CKM_SHA512), of a MGF1

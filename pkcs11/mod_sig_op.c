@@ -4,38 +4,17 @@
 #include "mod_sig.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 
 #include "piv.h"
-
-/* CK_RSA_PKCS_PSS_PARAMS (PKCS#11 3.0 current mechanisms) names the hash of the data (for
- * CKM_SHAxxx_RSA_PKCS_PSS it must be that xxx), MGF1's hash and the salt length, which
- * must leave room in the encoded message: sLen <= emLen - hLen - 2 (RFC 8017 9.1.1). */
-static CK_RV sig_op_pss_params(mod_sig_op *op, const CK_MECHANISM *mech)
-{
-	const CK_RSA_PKCS_PSS_PARAMS *p = mech->pParameter;
-	size_t em_len = (op->key_bits - 1 + 7) / 8, h;
-
-	if (!p || mech->ulParameterLen != sizeof(*p))
-		return CKR_MECHANISM_PARAM_INVALID;
-	op->md = mod_pad_md(p->hashAlg);
-	op->mgf_md = mod_pad_mgf_md(p->mgf);
-	if (!op->md || !op->mgf_md || (op->mm->hash && p->hashAlg != op->mm->hash))
-		return CKR_MECHANISM_PARAM_INVALID;
-	h = (size_t)EVP_MD_get_size(op->md);
-	if (p->sLen > em_len - h - 2)
-		return CKR_MECHANISM_PARAM_INVALID;
-	op->salt_len = p->sLen;
-	return CKR_OK;
-}
 
 CK_RV mod_sig_op_new(const mod_mech *mm, const CK_MECHANISM *mech, uint8_t alg,
                      uint8_t key_ref, mod_sig_op **out)
 {
 	mod_sig_op *op;
-	CK_RV rv = CKR_OK;
+	CK_RV rv;
 
 	if (!mod_mech_signs_with(mm, piv_alg_is_rsa(alg)) || piv_alg_bytes(alg) == 0)
 		return CKR_KEY_TYPE_INCONSISTENT;
@@ -48,12 +27,7 @@ CK_RV mod_sig_op_new(const mod_mech *mm, const CK_MECHANISM *mech, uint8_t alg,
 	op->key_bytes = piv_alg_bytes(alg);
 	/* PIV algorithms fix the size exactly: RSA-2048 has a 2048-bit modulus. */
 	op->key_bits = op->key_bytes * 8;
-	if (mm->pad == MOD_PAD_PSS)
-		rv = sig_op_pss_params(op, mech);
-	else if (mech->ulParameterLen != 0)
-		rv = CKR_MECHANISM_PARAM_INVALID;
-	else if (mm->hash)
-		op->md = mod_pad_md(mm->hash);
+	rv = mm->sig->params(op, mech);
 	if (rv != CKR_OK) {
 		free(op);
 		return rv;
@@ -139,24 +113,6 @@ static CK_RV sig_op_digest(mod_sig_op *op, bool parts, const CK_BYTE *data, CK_U
 	return CKR_OK;
 }
 
-/* A single-part mechanism's input as the caller gave it: CKM_RSA_PKCS takes the
- * DigestInfo (at most k - 11 bytes), CKM_RSA_PKCS_PSS exactly a digest of its hashAlg,
- * CKM_ECDSA a digest of any non-zero length (only its leftmost field bytes count). */
-static CK_RV sig_op_raw_check(const mod_sig_op *op, CK_ULONG len)
-{
-	switch (op->mm->pad) {
-	case MOD_PAD_PKCS1:
-		return len <= op->key_bytes - 11 ? CKR_OK : CKR_DATA_LEN_RANGE;
-	case MOD_PAD_PSS:
-		return len == (CK_ULONG)EVP_MD_get_size(op->md) ? CKR_OK : CKR_DATA_LEN_RANGE;
-	case MOD_PAD_ECDSA:
-		return len > 0 ? CKR_OK : CKR_DATA_LEN_RANGE;
-	case MOD_PAD_NONE:
-		return len > 0 && len <= op->key_bytes ? CKR_OK : CKR_DATA_LEN_RANGE;
-	}
-	return CKR_GENERAL_ERROR;
-}
-
 CK_RV mod_sig_op_input(mod_sig_op *op, bool parts, const CK_BYTE *data, CK_ULONG len,
                        uint8_t *in, size_t cap, size_t *in_len)
 {
@@ -171,36 +127,44 @@ CK_RV mod_sig_op_input(mod_sig_op *op, bool parts, const CK_BYTE *data, CK_ULONG
 		rv = sig_op_digest(op, parts, data, len, dg, &n);
 		src = dg;
 	} else {
-		rv = parts ? CKR_OPERATION_NOT_INITIALIZED : sig_op_raw_check(op, len);
-	}
-	if (rv == CKR_OK && op->mm->pad == MOD_PAD_ECDSA) {
-		if (cap < op->key_bytes)
-			rv = CKR_GENERAL_ERROR;
-		else
-			mod_pad_ecdsa_fit(src, n, in, op->key_bytes);
-		n = op->key_bytes;
-	} else if (rv == CKR_OK && op->mm->pad == MOD_PAD_NONE) {
-		/* CKM_RSA_X_509: the value, left-padded with zeros to the modulus size. */
-		if (cap < op->key_bytes) {
-			rv = CKR_GENERAL_ERROR;
-		} else {
-			memset(in, 0, op->key_bytes - n);
-			memcpy(in + op->key_bytes - n, src, n);
-		}
-		n = op->key_bytes;
-	} else if (rv == CKR_OK) {
-		if (cap < n)
-			rv = CKR_GENERAL_ERROR;
-		else if (n)
-			memcpy(in, src, n);
+		rv = parts ? CKR_OPERATION_NOT_INITIALIZED : op->mm->sig->check(op, len);
 	}
 	if (rv == CKR_OK)
-		*in_len = n;
+		rv = op->mm->sig->input(op, src, n, in, cap, in_len);
 	OPENSSL_cleanse(dg, sizeof(dg));
 	return rv;
 }
 
 size_t mod_sig_op_sig_len(const mod_sig_op *op)
 {
-	return op->mm->pad == MOD_PAD_ECDSA ? 2 * op->key_bytes : op->key_bytes;
+	return op->mm->sig->sig_parts * op->key_bytes;
+}
+
+CK_RV mod_sig_op_verify(const mod_sig_op *op, const uint8_t *in, size_t in_len,
+                        const CK_BYTE *sig, CK_ULONG sig_len)
+{
+	EVP_PKEY_CTX *ctx;
+	uint8_t *der = NULL;
+	const uint8_t *s = sig;
+	size_t s_len = sig_len;
+	CK_RV rv;
+
+	if (sig_len != (CK_ULONG)mod_sig_op_sig_len(op))
+		return CKR_SIGNATURE_LEN_RANGE;
+	rv = op->mm->sig->to_openssl(sig, sig_len, &der, &s_len);
+	if (rv != CKR_OK)
+		return rv;
+	if (der)
+		s = der;
+	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, op->pkey, NULL);
+	rv = CKR_HOST_MEMORY;
+	if (ctx && EVP_PKEY_verify_init(ctx) > 0 && op->mm->sig->verify_setup(op, ctx))
+		rv = EVP_PKEY_verify(ctx, s, s_len, in, in_len) == 1 ? CKR_OK : CKR_SIGNATURE_INVALID;
+	else if (ctx)
+		rv = CKR_FUNCTION_FAILED;
+	EVP_PKEY_CTX_free(ctx);
+	OPENSSL_free(der);
+	/* A rejected signature leaves OpenSSL errors queued; they are not the caller's. */
+	ERR_clear_error();
+	return rv;
 }

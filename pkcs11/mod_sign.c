@@ -4,7 +4,6 @@
  * card sees one command at a time however many threads sign. */
 #include "mod_mech.h"
 
-#include <string.h>
 
 #include <openssl/crypto.h>
 
@@ -68,7 +67,7 @@ CK_RV mod_sign_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *mech,
 	if (sess->sign.ctx)
 		return CKR_OPERATION_ACTIVE;
 	mm = mod_mech_find(mech->mechanism);
-	if (!mm || !mm->pad || !(mm->info.flags & CKF_SIGN))
+	if (!mm || !mm->sig || !(mm->info.flags & CKF_SIGN))
 		return CKR_MECHANISM_INVALID;
 	rv = sign_key(slot, key, &index, &alg, &needs_login, &always_auth);
 	if (rv != CKR_OK)
@@ -104,46 +103,6 @@ static card_status sign_card_run(card *c, void *arg)
 	return rq->st;
 }
 
-/* The card's raw signature into the caller's buffer: RSA left-padded to k bytes, ECDSA
- * from DER to r||s. */
-static CK_RV sign_card_result(const mod_sig_op *op, const sign_card_req *rq, CK_BYTE *sig)
-{
-	size_t k = op->key_bytes;
-
-	if (op->mm->pad == MOD_PAD_ECDSA)
-		return mod_pad_ecdsa_raw(rq->out, rq->out_len, sig, k);
-	if (rq->out_len == 0 || rq->out_len > k)
-		return CKR_DEVICE_ERROR;
-	memset(sig, 0, k - rq->out_len);
-	memcpy(sig + k - rq->out_len, rq->out, rq->out_len);
-	return CKR_OK;
-}
-
-/* The block the card signs: the padded message (RSA) or the fitted digest (ECDSA). */
-static CK_RV sign_block(const mod_sig_op *op, const uint8_t *in, size_t in_len, uint8_t *block,
-                        size_t *block_len)
-{
-	CK_RV rv = CKR_OK;
-
-	switch (op->mm->pad) {
-	case MOD_PAD_PKCS1:
-		rv = mod_pad_pkcs1(op->mm->hash ? op->md : NULL, in, in_len, block, op->key_bytes);
-		*block_len = op->key_bytes;
-		break;
-	case MOD_PAD_PSS:
-		rv = mod_pad_pss(op->md, op->mgf_md, op->salt_len, in, in_len, op->key_bits, block,
-		                 op->key_bytes);
-		*block_len = op->key_bytes;
-		break;
-	case MOD_PAD_ECDSA:
-	case MOD_PAD_NONE:
-		memcpy(block, in, in_len);
-		*block_len = in_len;
-		break;
-	}
-	return rv;
-}
-
 static CK_RV sign_on_card(mod_slot *slot, const mod_sig_op *op, const uint8_t *in,
                           size_t in_len, CK_BYTE *sig)
 {
@@ -161,7 +120,7 @@ static CK_RV sign_on_card(mod_slot *slot, const mod_sig_op *op, const uint8_t *i
 		              "signature", (unsigned long)slot->id, op->key_ref);
 		return CKR_USER_NOT_LOGGED_IN;
 	}
-	rv = sign_block(op, in, in_len, block, &rq.in_len);
+	rv = op->mm->sig->encode(op, in, in_len, block, &rq.in_len);
 	if (rv != CKR_OK)
 		return rv;
 	rv = mod_slot_with_pin(slot, sign_card_run, &rq);
@@ -170,7 +129,7 @@ static CK_RV sign_on_card(mod_slot *slot, const mod_sig_op *op, const uint8_t *i
 		slot->context_ok = false;
 	OPENSSL_cleanse(block, sizeof(block));
 	if (rv == CKR_OK)
-		rv = sign_card_result(op, &rq, sig);
+		rv = op->mm->sig->from_card(op, rq.out, rq.out_len, sig);
 	else if (rq.st == CARD_ERR_BAD_INPUT)
 		rv = CKR_DATA_INVALID;       /* a well-formed block the card would not sign */
 	else if (rq.st == CARD_ERR_NOT_FOUND)

@@ -87,7 +87,7 @@ EXTRA_tests_pkcs11_test_p11_garbage_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 check_PROGRAMS += tests/pkcs11/test_mod_sig
 TESTS += tests/pkcs11/test_mod_sig
 tests_pkcs11_test_mod_sig_SOURCES = tests/pkcs11/test_mod_sig.c pkcs11/mod_mech.c \
-	pkcs11/mod_sig_op.c pkcs11/mod_pad.c
+	pkcs11/mod_sig_op.c pkcs11/mod_sig_scheme.c pkcs11/mod_pad.c
 tests_pkcs11_test_mod_sig_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_mod_sig_LDADD = pkcs11/libkinkoparse.la pkcs11/libkinkodrv.la \
 	common/libkinkocommon.la $(CMOCKA_LIBS) \

@@ -455,6 +455,18 @@ static void alg_bits_range(bool rsa, CK_ULONG *min, CK_ULONG *max)
 	}
 }
 
+/* Every step of a scheme is there: signing and verification call them all. */
+static void scheme_is_whole(const mod_sig_scheme *s)
+{
+	assert_non_null(s->params);
+	assert_non_null(s->check);
+	assert_non_null(s->input);
+	assert_non_null(s->encode);
+	assert_non_null(s->from_card);
+	assert_non_null(s->to_openssl);
+	assert_non_null(s->verify_setup);
+}
+
 static void every_mechanism_row_is_complete_and_fits_the_token(void **state)
 {
 	size_t n = 0, i;
@@ -470,12 +482,15 @@ static void every_mechanism_row_is_complete_and_fits_the_token(void **state)
 		assert_ptr_equal(mod_mech_find(t[i].type), &t[i]);   /* one row per mechanism */
 		assert_true(t[i].info.flags & CKF_HW);
 		assert_true(rsa || t[i].key_type == CKK_EC);
-		/* A signing row says how: padding for its key type, a hash the module knows. */
-		assert_int_equal(sig, t[i].pad != 0);
+		/* A signing row says how: a whole scheme for its key type, a hash the module knows. */
+		assert_int_equal(sig, t[i].sig != NULL);
 		assert_int_equal(sig, mod_mech_signs_with(&t[i], rsa));
 		assert_false(mod_mech_signs_with(&t[i], !rsa));
-		if (sig)
-			assert_int_equal(t[i].pad == MOD_PAD_ECDSA, !rsa);
+		if (sig) {
+			scheme_is_whole(t[i].sig);
+			assert_int_equal(t[i].sig == &mod_sig_scheme_ecdsa, !rsa);
+			assert_int_equal(t[i].sig->sig_parts, rsa ? 1 : 2);
+		}
 		if (t[i].hash)
 			assert_non_null(mod_pad_md(t[i].hash));
 		assert_int_equal(!!(t[i].info.flags & CKF_GENERATE_KEY_PAIR), !sig);
@@ -485,6 +500,74 @@ static void every_mechanism_row_is_complete_and_fits_the_token(void **state)
 		assert_int_equal(t[i].info.ulMaxKeySize, max);
 	}
 	assert_null(mod_mech_find(CKM_SHA1_RSA_PKCS));
+}
+
+/* What the card does with a block: raw RSA, or ECDSA answering DER. */
+static size_t card_sign_sw(EVP_PKEY *pkey, const uint8_t *block, size_t len, uint8_t *out,
+                           size_t cap)
+{
+	EVP_PKEY_CTX *ctx;
+	size_t n = cap;
+
+	if (EVP_PKEY_is_a(pkey, "RSA")) {
+		raw_rsa(pkey, block, len, out);
+		return len;
+	}
+	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+	assert_non_null(ctx);
+	assert_int_equal(EVP_PKEY_sign_init(ctx), 1);
+	assert_int_equal(EVP_PKEY_sign(ctx, out, &n, block, len), 1);
+	EVP_PKEY_CTX_free(ctx);
+	return n;
+}
+
+/* Each signing row through its scheme as C_Sign and C_Verify run it, with a software key in
+ * place of the card: the input, the block, the card's answer made PKCS#11's signature, and
+ * that signature verified; one bit off and it is not. */
+static void every_signing_row_signs_and_verifies_through_its_scheme(void **state)
+{
+	keys *k = *state;
+	size_t n = 0, i, dg_len, in_len, block_len, out_len;
+	const mod_mech *t = mod_mech_table(&n);
+	uint8_t dg[64], in[MOD_SIG_MAX_KEY_BYTES], block[MOD_SIG_MAX_KEY_BYTES], out[300], sig[256];
+
+	digest(EVP_sha256(), "kinko", dg, &dg_len);
+	for (i = 0; i < n; i++) {
+		bool rsa = t[i].key_type == CKK_RSA;
+		CK_RSA_PKCS_PSS_PARAMS pss = {t[i].hash ? t[i].hash : CKM_SHA256, CKG_MGF1_SHA256, 20};
+		CK_MECHANISM mech = {t[i].type, NULL, 0};
+		EVP_PKEY *key = rsa ? k->rsa2048 : k->p256;
+		mod_sig_op *op = NULL;
+		size_t sig_len;
+
+		if (!t[i].sig)
+			continue;
+		if (t[i].sig == &mod_sig_scheme_pss) {
+			mech.pParameter = &pss;
+			mech.ulParameterLen = sizeof(pss);
+		}
+		assert_int_equal(mod_sig_op_new(&t[i], &mech, rsa ? PIV_ALG_RSA2048 : PIV_ALG_ECCP256,
+		                                PIV_KEY_AUTH, &op), CKR_OK);
+		/* Hash mechanisms take the message; the others a SHA-256 digest, which every
+		 * single-part mechanism takes (as DigestInfo-less data for CKM_RSA_PKCS). */
+		assert_int_equal(mod_sig_op_input(op, false, t[i].hash ? (const uint8_t *)"kinko" : dg,
+		                                  t[i].hash ? 5 : dg_len, in, sizeof(in), &in_len),
+		                 CKR_OK);
+		assert_int_equal(t[i].sig->encode(op, in, in_len, block, &block_len), CKR_OK);
+		out_len = card_sign_sw(key, block, block_len, out, sizeof(out));
+		sig_len = mod_sig_op_sig_len(op);
+		assert_int_equal(sig_len, rsa ? 256 : 64);
+		assert_int_equal(t[i].sig->from_card(op, out, out_len, sig), CKR_OK);
+		assert_int_equal(EVP_PKEY_up_ref(key), 1);
+		op->pkey = key;
+		assert_int_equal(mod_sig_op_verify(op, in, in_len, sig, sig_len), CKR_OK);
+		sig[sig_len / 2] ^= 0x01;
+		assert_int_equal(mod_sig_op_verify(op, in, in_len, sig, sig_len),
+		                 CKR_SIGNATURE_INVALID);
+		assert_int_equal(mod_sig_op_verify(op, in, in_len, sig, sig_len - 1),
+		                 CKR_SIGNATURE_LEN_RANGE);
+		mod_sig_op_free(op);
+	}
 }
 
 int main(void)
@@ -505,6 +588,7 @@ int main(void)
 		cmocka_unit_test(pss_parameters_must_be_consistent),
 		cmocka_unit_test(mechanisms_match_key_types_and_take_no_stray_parameters),
 		cmocka_unit_test(every_mechanism_row_is_complete_and_fits_the_token),
+		cmocka_unit_test(every_signing_row_signs_and_verifies_through_its_scheme),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
