@@ -21,6 +21,10 @@ typedef struct {
 	uint8_t *sent[FAKE_MAX];   /* copies of the commands the host sent */
 	size_t sent_len[FAKE_MAX];
 	apdu_channel ch;
+	uint8_t out[400];          /* what the host collected, its length and final SW */
+	size_t n;
+	uint16_t sw;
+	const void *row;           /* the case a table-driven test runs (its prestate) */
 } fake_card;
 
 static int fake_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
@@ -78,6 +82,7 @@ static int fake_setup(void **state)
 		return -1;
 	f->ch.transmit = fake_transmit;
 	f->ch.ctx = f;
+	f->row = *state;
 	*state = f;
 	return 0;
 }
@@ -95,40 +100,57 @@ static int fake_teardown(void **state)
 	return 0;
 }
 
-static void assert_bytes(const uint8_t *got, size_t got_len, const uint8_t *want, size_t n)
+/* The i-th command the host sent is exactly want. */
+static void fake_sent_is(const fake_card *f, size_t i, const uint8_t *want, size_t n)
 {
-	assert_int_equal(got_len, n);
-	assert_memory_equal(got, want, n);
+	assert_int_equal(f->sent_len[i], n);
+	assert_memory_equal(f->sent[i], want, n);
+}
+
+/* What one exchange must come to: apdu_transceive's result; when that is 0, the final
+ * status word and the data length; and the APDUs the channel has sent in all. */
+typedef struct {
+	int rc;
+	uint16_t sw;
+	size_t n;
+	unsigned long apdus;
+} xfer_want;
+
+static void fake_run(fake_card *f, const apdu_cmd *c, size_t cap, xfer_want w)
+{
+	assert_true(cap <= sizeof(f->out));
+	f->n = SIZE_MAX;
+	f->sw = 0;
+	/* A cap of 0 passes no buffer at all, as for a command whose answer is only a SW. */
+	assert_int_equal(apdu_transceive(&f->ch, c, cap ? f->out : NULL, cap, &f->n, &f->sw), w.rc);
+	if (w.rc == 0) {
+		assert_int_equal(f->sw, w.sw);
+		assert_int_equal(f->n, w.n);
+	}
+	assert_int_equal(f->ch.apdu_count, w.apdus);
 }
 
 static void transceive_returns_data_and_final_sw(void **state)
 {
 	fake_card *f = *state;
 	const uint8_t d[] = {0x7C, 0x02};
-	uint8_t out[64];
-	size_t n = 0;
-	uint16_t sw = 0;
 	apdu_cmd c = { .ins = 0x87, .p1 = 0x11, .p2 = 0x9A, .data = d, .lc = 2,
 	               .has_le = true, .le = 256 };
 	const uint8_t want[] = {0x00, 0x87, 0x11, 0x9A, 0x02, 0x7C, 0x02, 0x00};
 
 	fake_reply(f, 10, 0x40, 0x9000);
-	assert_int_equal(apdu_transceive(&f->ch, &c, out, sizeof(out), &n, &sw), 0);
-	assert_int_equal(sw, 0x9000);
-	assert_int_equal(n, 10);
-	assert_int_equal(out[0], 0x40);
-	assert_int_equal(out[9], 0x49);
-	assert_bytes(f->sent[0], f->sent_len[0], want, sizeof(want));
-	assert_int_equal(f->ch.apdu_count, 1);
+	fake_run(f, &c, 64, (xfer_want){ 0, 0x9000, 10, 1 });
+	assert_int_equal(f->out[0], 0x40);
+	assert_int_equal(f->out[9], 0x49);
+	fake_sent_is(f, 0, want, sizeof(want));
 }
 
 /* 600 bytes go as 255 + 255 + 90; the chained pieces carry CLA|0x10 and no Le. */
 static void transceive_chains_long_data_in_255_byte_pieces(void **state)
 {
 	fake_card *f = *state;
-	uint8_t d[600], out[16];
-	size_t n = 0, i;
-	uint16_t sw = 0;
+	uint8_t d[600];
+	size_t i;
 	apdu_cmd c = { .cla = 0x0C, .ins = 0xDB, .p1 = 0x3F, .p2 = 0xFF, .data = d, .lc = 600,
 	               .has_le = true, .le = 16 };
 
@@ -137,10 +159,7 @@ static void transceive_chains_long_data_in_255_byte_pieces(void **state)
 	fake_reply(f, 0, 0, 0x9000);
 	fake_reply(f, 0, 0, 0x9000);
 	fake_reply(f, 3, 0x10, 0x9000);
-	assert_int_equal(apdu_transceive(&f->ch, &c, out, sizeof(out), &n, &sw), 0);
-	assert_int_equal(sw, 0x9000);
-	assert_int_equal(n, 3);
-	assert_int_equal(f->ch.apdu_count, 3);
+	fake_run(f, &c, 16, (xfer_want){ 0, 0x9000, 3, 3 });
 
 	assert_int_equal(f->sent_len[0], 5 + 255);
 	assert_int_equal(f->sent[0][0], 0x1C);
@@ -161,49 +180,39 @@ static void transceive_chains_256_bytes_as_255_plus_1(void **state)
 {
 	fake_card *f = *state;
 	uint8_t d[256] = {0};
-	size_t n = 0;
-	uint16_t sw = 0;
 	apdu_cmd c = { .ins = 0xDB, .data = d, .lc = 256 };
 
 	fake_reply(f, 0, 0, 0x9000);
 	fake_reply(f, 0, 0, 0x9000);
-	assert_int_equal(apdu_transceive(&f->ch, &c, NULL, 0, &n, &sw), 0);
+	fake_run(f, &c, 0, (xfer_want){ 0, 0x9000, 0, 2 });
 	assert_int_equal(f->sent_len[0], 260);
 	assert_int_equal(f->sent[0][0], 0x10);
 	assert_int_equal(f->sent_len[1], 6);
 	assert_int_equal(f->sent[1][0], 0x00);
 	assert_int_equal(f->sent[1][4], 1);
-	assert_int_equal(n, 0);
 }
 
 static void transceive_stops_chain_on_intermediate_error(void **state)
 {
 	fake_card *f = *state;
-	uint8_t d[700] = {0}, out[8];
-	size_t n = 0;
-	uint16_t sw = 0;
+	uint8_t d[700] = {0};
 	apdu_cmd c = { .ins = 0xDB, .data = d, .lc = sizeof(d) };
 
 	fake_reply(f, 0, 0, 0x9000);
 	fake_reply(f, 0, 0, 0x6A84);
-	assert_int_equal(apdu_transceive(&f->ch, &c, out, sizeof(out), &n, &sw), 0);
-	assert_int_equal(sw, 0x6A84);
-	assert_int_equal(n, 0);
-	assert_int_equal(f->ch.apdu_count, 2);   /* the third piece was never sent */
+	/* two APDUs: the third piece was never sent */
+	fake_run(f, &c, 8, (xfer_want){ 0, 0x6A84, 0, 2 });
 }
 
 static void transceive_uses_one_extended_apdu_when_allowed(void **state)
 {
 	fake_card *f = *state;
-	uint8_t d[600] = {0}, out[8];
-	size_t n = 0;
-	uint16_t sw = 0;
+	uint8_t d[600] = {0};
 	apdu_cmd c = { .ins = 0xDB, .data = d, .lc = sizeof(d), .has_le = true, .le = 65536 };
 
 	f->ch.use_extended = true;
 	fake_reply(f, 0, 0, 0x9000);
-	assert_int_equal(apdu_transceive(&f->ch, &c, out, sizeof(out), &n, &sw), 0);
-	assert_int_equal(f->ch.apdu_count, 1);
+	fake_run(f, &c, 8, (xfer_want){ 0, 0x9000, 0, 1 });
 	assert_int_equal(f->sent_len[0], 4 + 3 + 600 + 2);
 	assert_int_equal(f->sent[0][4], 0x00);
 	assert_int_equal(f->sent[0][5], 0x02);
@@ -215,24 +224,19 @@ static void transceive_uses_one_extended_apdu_when_allowed(void **state)
 static void transceive_clamps_le_to_256_without_extended(void **state)
 {
 	fake_card *f = *state;
-	uint8_t out[8];
-	size_t n = 0;
-	uint16_t sw = 0;
 	apdu_cmd c = { .ins = 0xCB, .p1 = 0x3F, .p2 = 0xFF, .has_le = true, .le = 4000 };
 	const uint8_t want[] = {0x00, 0xCB, 0x3F, 0xFF, 0x00};
 
 	fake_reply(f, 0, 0, 0x9000);
-	assert_int_equal(apdu_transceive(&f->ch, &c, out, sizeof(out), &n, &sw), 0);
-	assert_bytes(f->sent[0], f->sent_len[0], want, sizeof(want));
+	fake_run(f, &c, 8, (xfer_want){ 0, 0x9000, 0, 1 });
+	fake_sent_is(f, 0, want, sizeof(want));
 }
 
 /* 100 bytes + 6100, then 256 bytes + 6110, then 16 bytes + 9000: 372 bytes in order. */
 static void transceive_collects_61xx_over_several_rounds(void **state)
 {
 	fake_card *f = *state;
-	uint8_t out[400];
-	size_t n = 0, k;
-	uint16_t sw = 0;
+	size_t k;
 	apdu_cmd c = { .ins = 0xCB, .p1 = 0x3F, .p2 = 0xFF, .has_le = true, .le = 256 };
 	const uint8_t get256[] = {0x00, 0xC0, 0x00, 0x00, 0x00};
 	const uint8_t get16[] = {0x00, 0xC0, 0x00, 0x00, 0x10};
@@ -240,174 +244,131 @@ static void transceive_collects_61xx_over_several_rounds(void **state)
 	fake_reply(f, 100, 0, 0x6100);
 	fake_reply(f, 256, 100, 0x6110);
 	fake_reply(f, 16, (uint8_t)356, 0x9000);
-	assert_int_equal(apdu_transceive(&f->ch, &c, out, sizeof(out), &n, &sw), 0);
-	assert_int_equal(sw, 0x9000);
-	assert_int_equal(n, 372);
-	for (k = 0; k < n; k++)
-		assert_int_equal(out[k], (uint8_t)k);
-	assert_bytes(f->sent[1], f->sent_len[1], get256, sizeof(get256));
-	assert_bytes(f->sent[2], f->sent_len[2], get16, sizeof(get16));
-	assert_int_equal(f->ch.apdu_count, 3);
+	fake_run(f, &c, 400, (xfer_want){ 0, 0x9000, 372, 3 });
+	for (k = 0; k < f->n; k++)
+		assert_int_equal(f->out[k], (uint8_t)k);
+	fake_sent_is(f, 1, get256, sizeof(get256));
+	fake_sent_is(f, 2, get16, sizeof(get16));
 }
 
 static void transceive_refuses_61xx_loop_without_data(void **state)
 {
 	fake_card *f = *state;
-	uint8_t out[8];
-	size_t n = 0;
-	uint16_t sw = 0;
 	apdu_cmd c = { .ins = 0xCB, .has_le = true, .le = 256 };
 
 	fake_reply(f, 0, 0, 0x6110);   /* a first empty 61xx is normal (T=0 style) */
 	fake_reply(f, 0, 0, 0x6110);   /* an empty one answering GET RESPONSE is not */
-	assert_int_equal(apdu_transceive(&f->ch, &c, out, sizeof(out), &n, &sw), APDU_ERR_LENGTH);
-	assert_int_equal(f->ch.apdu_count, 2);
+	fake_run(f, &c, 8, (xfer_want){ APDU_ERR_LENGTH, 0, 0, 2 });
 }
 
 static void transceive_resends_once_with_le_from_6cxx(void **state)
 {
 	fake_card *f = *state;
-	uint8_t out[64];
-	size_t n = 0;
-	uint16_t sw = 0;
 	apdu_cmd c = { .ins = 0xFD, .has_le = true, .le = 256 };
 	const uint8_t again[] = {0x00, 0xFD, 0x00, 0x00, 0x03};
 
 	fake_reply(f, 0, 0, 0x6C03);
 	fake_reply(f, 3, 5, 0x9000);
-	assert_int_equal(apdu_transceive(&f->ch, &c, out, sizeof(out), &n, &sw), 0);
-	assert_int_equal(sw, 0x9000);
-	assert_int_equal(n, 3);
-	assert_int_equal(out[0], 5);
-	assert_bytes(f->sent[1], f->sent_len[1], again, sizeof(again));
-	assert_int_equal(f->ch.apdu_count, 2);
+	fake_run(f, &c, 64, (xfer_want){ 0, 0x9000, 3, 2 });
+	assert_int_equal(f->out[0], 5);
+	fake_sent_is(f, 1, again, sizeof(again));
 }
 
 static void transceive_reports_second_6cxx_instead_of_looping(void **state)
 {
 	fake_card *f = *state;
-	uint8_t out[64];
-	size_t n = 0;
-	uint16_t sw = 0;
 	apdu_cmd c = { .ins = 0xFD, .has_le = true, .le = 1 };
 
 	fake_reply(f, 0, 0, 0x6C00);
 	fake_reply(f, 0, 0, 0x6C02);
-	assert_int_equal(apdu_transceive(&f->ch, &c, out, sizeof(out), &n, &sw), 0);
-	assert_int_equal(sw, 0x6C02);
+	fake_run(f, &c, 64, (xfer_want){ 0, 0x6C02, 0, 2 });
 	assert_int_equal(f->sent[1][4], 0x00);   /* 6C00 means Le 256 */
-	assert_int_equal(f->ch.apdu_count, 2);
 }
 
 static void transceive_returns_error_sw_with_its_data(void **state)
 {
 	fake_card *f = *state;
-	uint8_t out[8];
-	size_t n = 0;
-	uint16_t sw = 0;
 	apdu_cmd c = { .ins = 0x20, .p2 = 0x80 };
 
 	fake_reply(f, 2, 0xA0, 0x6A80);
-	assert_int_equal(apdu_transceive(&f->ch, &c, out, sizeof(out), &n, &sw), 0);
-	assert_int_equal(sw, 0x6A80);
-	assert_int_equal(n, 2);
-	assert_int_equal(out[1], 0xA1);
+	fake_run(f, &c, 8, (xfer_want){ 0, 0x6A80, 2, 1 });
+	assert_int_equal(f->out[1], 0xA1);
 }
 
-static void transceive_never_writes_past_cap(void **state)
+/* 6 bytes + 61xx, then more bytes + 9000, against a cap of 10: the host fills the cap
+ * exactly or refuses the answer, and never writes past the cap. */
+typedef struct {
+	uint8_t more;
+	int rc;
+	size_t n;
+} cap_row;
+static cap_row cap_overflowed = { 6, APDU_ERR_BUFFER, 0 };
+static cap_row cap_filled = { 4, 0, 10 };
+
+static void transceive_bounds_output_by_cap(void **state)
 {
 	fake_card *f = *state;
-	uint8_t out[11];
-	size_t n = 0;
-	uint16_t sw = 0;
+	const cap_row *r = f->row;
 	apdu_cmd c = { .ins = 0xCB, .has_le = true, .le = 256 };
 
-	memset(out, 0xEE, sizeof(out));
-	fake_reply(f, 6, 0, 0x6106);
-	fake_reply(f, 6, 6, 0x9000);
-	assert_int_equal(apdu_transceive(&f->ch, &c, out, 10, &n, &sw), APDU_ERR_BUFFER);
-	assert_int_equal(out[10], 0xEE);
-	assert_int_equal(out[5], 5);
-}
-
-static void transceive_fills_cap_exactly(void **state)
-{
-	fake_card *f = *state;
-	uint8_t out[11];
-	size_t n = 0;
-	uint16_t sw = 0;
-	apdu_cmd c = { .ins = 0xCB, .has_le = true, .le = 256 };
-
-	memset(out, 0xEE, sizeof(out));
-	fake_reply(f, 6, 0, 0x6104);
-	fake_reply(f, 4, 6, 0x9000);
-	assert_int_equal(apdu_transceive(&f->ch, &c, out, 10, &n, &sw), 0);
-	assert_int_equal(n, 10);
-	assert_int_equal(out[9], 9);
-	assert_int_equal(out[10], 0xEE);
+	memset(f->out, 0xEE, sizeof(f->out));
+	fake_reply(f, 6, 0, (uint16_t)(0x6100 | r->more));
+	fake_reply(f, r->more, 6, 0x9000);
+	fake_run(f, &c, 10, (xfer_want){ r->rc, 0x9000, r->n, 2 });
+	assert_int_equal(f->out[5], 5);
+	if (r->rc == 0)
+		assert_int_equal(f->out[9], 9);
+	assert_int_equal(f->out[10], 0xEE);
 }
 
 static void transceive_refuses_response_without_sw(void **state)
 {
 	fake_card *f = *state;
 	const uint8_t one[] = {0x90};
-	uint8_t out[8];
-	size_t n = 0;
-	uint16_t sw = 0;
 	apdu_cmd c = { .ins = 0xCB };
 
 	fake_reply_raw(f, one, sizeof(one), 0);
-	assert_int_equal(apdu_transceive(&f->ch, &c, out, sizeof(out), &n, &sw), APDU_ERR_LENGTH);
+	fake_run(f, &c, 8, (xfer_want){ APDU_ERR_LENGTH, 0, 0, 1 });
 }
 
 static void transceive_passes_transport_error_through(void **state)
 {
 	fake_card *f = *state;
-	uint8_t out[8];
-	size_t n = 0;
-	uint16_t sw = 0;
 	apdu_cmd c = { .ins = 0xCB, .has_le = true, .le = 1 };
 
 	fake_reply(f, 1, 0, 0x6101);
 	fake_reply_raw(f, NULL, 0, -42);
-	assert_int_equal(apdu_transceive(&f->ch, &c, out, sizeof(out), &n, &sw), -42);
-	assert_int_equal(f->ch.apdu_count, 2);
+	fake_run(f, &c, 8, (xfer_want){ -42, 0, 0, 2 });
 }
 
 static void transceive_refuses_bad_command_without_sending(void **state)
 {
 	fake_card *f = *state;
-	uint8_t out[8];
-	size_t n = 0;
-	uint16_t sw = 0;
 	apdu_cmd c = { .ins = 0xDB, .lc = 3 };   /* Lc without data */
 
-	assert_int_equal(apdu_transceive(&f->ch, &c, out, sizeof(out), &n, &sw), APDU_ERR_PARAM);
-	c.data = out;
+	fake_run(f, &c, 8, (xfer_want){ APDU_ERR_PARAM, 0, 0, 0 });
+	c.data = f->out;
 	c.lc = 65536;
-	assert_int_equal(apdu_transceive(&f->ch, &c, out, sizeof(out), &n, &sw), APDU_ERR_PARAM);
-	assert_int_equal(f->ch.apdu_count, 0);
+	fake_run(f, &c, 8, (xfer_want){ APDU_ERR_PARAM, 0, 0, 0 });
 }
 
 static void transceive_counts_apdus_across_calls(void **state)
 {
 	fake_card *f = *state;
-	uint8_t d[300] = {0}, out[8];
-	size_t n = 0;
-	uint16_t sw = 0;
+	uint8_t d[300] = {0};
 	apdu_cmd small = { .ins = 0xFD, .has_le = true, .le = 3 };
 	apdu_cmd big = { .ins = 0xDB, .data = d, .lc = sizeof(d) };
 
 	fake_reply(f, 3, 0, 0x9000);
 	fake_reply(f, 0, 0, 0x9000);
 	fake_reply(f, 0, 0, 0x9000);
-	assert_int_equal(apdu_transceive(&f->ch, &small, out, sizeof(out), &n, &sw), 0);
-	assert_int_equal(f->ch.apdu_count, 1);
-	assert_int_equal(apdu_transceive(&f->ch, &big, out, sizeof(out), &n, &sw), 0);
-	assert_int_equal(f->ch.apdu_count, 3);
+	fake_run(f, &small, 8, (xfer_want){ 0, 0x9000, 3, 1 });
+	fake_run(f, &big, 8, (xfer_want){ 0, 0x9000, 0, 3 });
 }
 
 #define XFER_TEST(t) cmocka_unit_test_setup_teardown(t, fake_setup, fake_teardown)
+/* One row of a table-driven test, named by the behaviour the row pins. */
+#define XFER_ROW(name, t, row) { #name, t, fake_setup, fake_teardown, &row }
 
 int main(void)
 {
@@ -423,8 +384,9 @@ int main(void)
 		XFER_TEST(transceive_resends_once_with_le_from_6cxx),
 		XFER_TEST(transceive_reports_second_6cxx_instead_of_looping),
 		XFER_TEST(transceive_returns_error_sw_with_its_data),
-		XFER_TEST(transceive_never_writes_past_cap),
-		XFER_TEST(transceive_fills_cap_exactly),
+		XFER_ROW(transceive_never_writes_past_cap, transceive_bounds_output_by_cap,
+		         cap_overflowed),
+		XFER_ROW(transceive_fills_cap_exactly, transceive_bounds_output_by_cap, cap_filled),
 		XFER_TEST(transceive_refuses_response_without_sw),
 		XFER_TEST(transceive_passes_transport_error_through),
 		XFER_TEST(transceive_refuses_bad_command_without_sending),
