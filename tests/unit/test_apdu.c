@@ -13,192 +13,185 @@
 
 /* ---- parsing ---- */
 
+/* What apdu_cmd_parse must make of a command's body: Lc, where the data starts in the
+ * buffer (0: no data), Le (0: none) and whether the body was in extended form. */
+typedef struct {
+	size_t lc;
+	size_t data_at;
+	size_t le;
+	bool extended;
+} parsed_body;
+
+static apdu_cmd parse_gives(const uint8_t *b, size_t n, parsed_body want)
+{
+	apdu_cmd c;
+
+	assert_int_equal(apdu_cmd_parse(b, n, &c), APDU_OK);
+	assert_int_equal(c.lc, want.lc);
+	if (want.data_at)
+		assert_ptr_equal(c.data, b + want.data_at);
+	else
+		assert_null(c.data);
+	assert_int_equal(c.has_le, want.le != 0);
+	if (want.le)
+		assert_int_equal(c.le, want.le);
+	assert_int_equal(c.extended, want.extended);
+	return c;
+}
+
 static void parse_case1_is_header_only(void **state)
 {
 	const uint8_t b[] = {0x00, 0xA4, 0x04, 0x00};
 	apdu_cmd c;
 
 	(void)state;
-	assert_int_equal(apdu_cmd_parse(b, sizeof(b), &c), APDU_OK);
+	c = parse_gives(b, sizeof(b), (parsed_body){ 0, 0, 0, false });
 	assert_int_equal(c.cla, 0x00);
 	assert_int_equal(c.ins, 0xA4);
 	assert_int_equal(c.p1, 0x04);
 	assert_int_equal(c.p2, 0x00);
-	assert_int_equal(c.lc, 0);
-	assert_null(c.data);
-	assert_false(c.has_le);
-	assert_false(c.extended);
 }
 
 static void parse_case2s_reads_le_and_00_means_256(void **state)
 {
 	uint8_t b[] = {0x00, 0xCB, 0x3F, 0xFF, 0x10};
-	apdu_cmd c;
 
 	(void)state;
-	assert_int_equal(apdu_cmd_parse(b, sizeof(b), &c), APDU_OK);
-	assert_true(c.has_le);
-	assert_int_equal(c.le, 0x10);
-	assert_int_equal(c.lc, 0);
-	assert_null(c.data);
+	parse_gives(b, sizeof(b), (parsed_body){ 0, 0, 0x10, false });
 	b[4] = 0x00;
-	assert_int_equal(apdu_cmd_parse(b, sizeof(b), &c), APDU_OK);
-	assert_int_equal(c.le, 256);
-	assert_false(c.extended);
+	parse_gives(b, sizeof(b), (parsed_body){ 0, 0, 256, false });
 }
 
 static void parse_case3s_points_data_into_buffer(void **state)
 {
 	const uint8_t b[] = {0x00, 0x20, 0x00, 0x80, 0x03, 0x31, 0x32, 0x33};
-	apdu_cmd c;
 
 	(void)state;
-	assert_int_equal(apdu_cmd_parse(b, sizeof(b), &c), APDU_OK);
-	assert_int_equal(c.lc, 3);
-	assert_ptr_equal(c.data, b + 5);
-	assert_false(c.has_le);
-	assert_false(c.extended);
+	parse_gives(b, sizeof(b), (parsed_body){ 3, 5, 0, false });
 }
 
 static void parse_case4s_reads_data_and_le(void **state)
 {
 	uint8_t b[] = {0x00, 0x87, 0x11, 0x9A, 0x02, 0xAA, 0xBB, 0x40};
-	apdu_cmd c;
 
 	(void)state;
-	assert_int_equal(apdu_cmd_parse(b, sizeof(b), &c), APDU_OK);
-	assert_int_equal(c.lc, 2);
-	assert_ptr_equal(c.data, b + 5);
-	assert_true(c.has_le);
-	assert_int_equal(c.le, 0x40);
+	parse_gives(b, sizeof(b), (parsed_body){ 2, 5, 0x40, false });
 	b[7] = 0x00;
-	assert_int_equal(apdu_cmd_parse(b, sizeof(b), &c), APDU_OK);
-	assert_int_equal(c.le, 256);
+	parse_gives(b, sizeof(b), (parsed_body){ 2, 5, 256, false });
 }
 
 static void parse_case2e_reads_two_byte_le_and_0000_means_65536(void **state)
 {
 	uint8_t b[] = {0x00, 0xCB, 0x3F, 0xFF, 0x00, 0x01, 0x2C};
-	apdu_cmd c;
 
 	(void)state;
-	assert_int_equal(apdu_cmd_parse(b, sizeof(b), &c), APDU_OK);
-	assert_true(c.extended);
-	assert_true(c.has_le);
-	assert_int_equal(c.le, 300);
-	assert_int_equal(c.lc, 0);
-	assert_null(c.data);
+	parse_gives(b, sizeof(b), (parsed_body){ 0, 0, 300, true });
 	b[5] = b[6] = 0;
-	assert_int_equal(apdu_cmd_parse(b, sizeof(b), &c), APDU_OK);
-	assert_int_equal(c.le, 65536);
+	parse_gives(b, sizeof(b), (parsed_body){ 0, 0, 65536, true });
 }
 
 static void parse_case3e_and_4e_read_two_byte_lc(void **state)
 {
 	uint8_t b[7 + 300 + 2];
-	apdu_cmd c;
 
 	(void)state;
 	memset(b, 0x5A, sizeof(b));
 	b[0] = 0x00; b[1] = 0xDB; b[2] = 0x3F; b[3] = 0xFF;
 	b[4] = 0x00; b[5] = 0x01; b[6] = 0x2C;
-	assert_int_equal(apdu_cmd_parse(b, 7 + 300, &c), APDU_OK);
-	assert_true(c.extended);
-	assert_int_equal(c.lc, 300);
-	assert_ptr_equal(c.data, b + 7);
-	assert_false(c.has_le);
+	parse_gives(b, 7 + 300, (parsed_body){ 300, 7, 0, true });
 
 	b[7 + 300] = 0x00;
 	b[7 + 301] = 0x00;
-	assert_int_equal(apdu_cmd_parse(b, sizeof(b), &c), APDU_OK);
-	assert_int_equal(c.lc, 300);
-	assert_true(c.has_le);
-	assert_int_equal(c.le, 65536);
+	parse_gives(b, sizeof(b), (parsed_body){ 300, 7, 65536, true });
 	b[7 + 300] = 0x12;
 	b[7 + 301] = 0x34;
-	assert_int_equal(apdu_cmd_parse(b, sizeof(b), &c), APDU_OK);
-	assert_int_equal(c.le, 0x1234);
+	parse_gives(b, sizeof(b), (parsed_body){ 300, 7, 0x1234, true });
+}
+
+static void parse_refused(const uint8_t *b, size_t n)
+{
+	apdu_cmd c;
+
+	assert_int_equal(apdu_cmd_parse(b, n, &c), APDU_ERR_LENGTH);
+}
+
+/* Of the first n bytes of b, for every n from `from` to `to`, only the lengths listed in
+ * ok parse. */
+static void parse_accepts_only(const uint8_t *b, size_t from, size_t to, const size_t *ok,
+                               size_t nok)
+{
+	size_t n, k;
+	apdu_cmd c;
+
+	for (n = from; n <= to; n++) {
+		apdu_status want = APDU_ERR_LENGTH;
+
+		for (k = 0; k < nok; k++)
+			if (ok[k] == n)
+				want = APDU_OK;
+		assert_int_equal(apdu_cmd_parse(b, n, &c), want);
+	}
 }
 
 static void parse_refuses_fewer_than_four_bytes(void **state)
 {
 	const uint8_t b[4] = {0};
-	apdu_cmd c;
-	size_t n;
 
 	(void)state;
-	for (n = 0; n < 4; n++)
-		assert_int_equal(apdu_cmd_parse(b, n, &c), APDU_ERR_LENGTH);
-	assert_int_equal(apdu_cmd_parse(NULL, 10, &c), APDU_ERR_LENGTH);
+	parse_accepts_only(b, 0, 3, NULL, 0);
+	parse_refused(NULL, 10);
 }
 
 /* With a short Lc of 3 only lengths 4 (case 1), 5 (case 2S), 8 (3S) and 9 (4S) are valid. */
 static void parse_short_lc_accepts_only_exact_lengths(void **state)
 {
 	uint8_t b[32];
-	apdu_cmd c;
-	size_t n;
 
 	(void)state;
 	memset(b, 0x11, sizeof(b));
 	b[4] = 3;
-	for (n = 4; n <= sizeof(b); n++) {
-		apdu_status want = (n == 4 || n == 5 || n == 8 || n == 9) ? APDU_OK : APDU_ERR_LENGTH;
-		assert_int_equal(apdu_cmd_parse(b, n, &c), want);
-	}
+	parse_accepts_only(b, 4, sizeof(b), (const size_t[]){ 4, 5, 8, 9 }, 4);
 }
 
 static void parse_short_lc_255_boundaries(void **state)
 {
 	uint8_t b[5 + 255 + 2];
-	apdu_cmd c;
 
 	(void)state;
 	memset(b, 0x22, sizeof(b));
 	b[4] = 0xFF;
-	assert_int_equal(apdu_cmd_parse(b, 5 + 255, &c), APDU_OK);
-	assert_int_equal(c.lc, 255);
-	assert_int_equal(apdu_cmd_parse(b, 5 + 255 + 1, &c), APDU_OK);
-	assert_int_equal(c.le, 0x22);
-	assert_int_equal(apdu_cmd_parse(b, 5 + 254, &c), APDU_ERR_LENGTH);
-	assert_int_equal(apdu_cmd_parse(b, 5 + 255 + 2, &c), APDU_ERR_LENGTH);
+	parse_gives(b, 5 + 255, (parsed_body){ 255, 5, 0, false });
+	parse_gives(b, 5 + 255 + 1, (parsed_body){ 255, 5, 0x22, false });
+	parse_refused(b, 5 + 254);
+	parse_refused(b, 5 + 255 + 2);
 }
 
 /* A zero byte 4 followed by one byte is neither short (Lc 0 is not allowed) nor extended. */
 static void parse_refuses_zero_lc_with_one_more_byte(void **state)
 {
 	const uint8_t b[] = {0x00, 0xCB, 0x3F, 0xFF, 0x00, 0x05};
-	apdu_cmd c;
 
 	(void)state;
-	assert_int_equal(apdu_cmd_parse(b, sizeof(b), &c), APDU_ERR_LENGTH);
+	parse_refused(b, sizeof(b));
 }
 
 static void parse_refuses_extended_lc_0000_with_data(void **state)
 {
 	const uint8_t b[] = {0x00, 0xCB, 0x3F, 0xFF, 0x00, 0x00, 0x00, 0x01, 0x02};
-	apdu_cmd c;
-	size_t n;
 
 	(void)state;
-	for (n = 8; n <= sizeof(b); n++)
-		assert_int_equal(apdu_cmd_parse(b, n, &c), APDU_ERR_LENGTH);
+	parse_accepts_only(b, 8, sizeof(b), NULL, 0);
 }
 
 /* Extended Lc of 3: only 7+3 (3E) and 7+3+2 (4E) are valid beyond the 7-byte case 2E. */
 static void parse_extended_lc_accepts_only_exact_lengths(void **state)
 {
 	uint8_t b[24];
-	apdu_cmd c;
-	size_t n;
 
 	(void)state;
 	memset(b, 0x33, sizeof(b));
 	b[4] = 0; b[5] = 0; b[6] = 3;
-	for (n = 6; n <= sizeof(b); n++) {
-		apdu_status want = (n == 7 || n == 10 || n == 12) ? APDU_OK : APDU_ERR_LENGTH;
-		assert_int_equal(apdu_cmd_parse(b, n, &c), want);
-	}
+	parse_accepts_only(b, 6, sizeof(b), (const size_t[]){ 7, 10, 12 }, 3);
 }
 
 static void parse_failure_leaves_no_data_pointer(void **state)
@@ -214,65 +207,66 @@ static void parse_failure_leaves_no_data_pointer(void **state)
 
 /* ---- encoding ---- */
 
-static void encode_short_cases_byte_exact(void **state)
+/* apdu_cmd_encode of c gives exactly the n bytes of want. */
+static void encode_gives(const apdu_cmd *c, const uint8_t *want, size_t n)
 {
-	const uint8_t data[] = {0xDE, 0xAD};
 	uint8_t out[16];
-	size_t n = 0;
-	apdu_cmd c = { .cla = 0x00, .ins = 0x87, .p1 = 0x11, .p2 = 0x9A };
+	size_t len = 0;
 
-	(void)state;
-	assert_int_equal(apdu_cmd_encode(&c, out, sizeof(out), &n), APDU_OK);
-	assert_int_equal(n, 4);
-
-	c.has_le = true;
-	c.le = 256;
-	assert_int_equal(apdu_cmd_encode(&c, out, sizeof(out), &n), APDU_OK);
-	assert_int_equal(n, 5);
-	assert_int_equal(out[4], 0x00);
-
-	c.data = data;
-	c.lc = 2;
-	c.le = 0x20;
-	assert_int_equal(apdu_cmd_encode(&c, out, sizeof(out), &n), APDU_OK);
-	{
-		const uint8_t want[] = {0x00, 0x87, 0x11, 0x9A, 0x02, 0xDE, 0xAD, 0x20};
-		assert_int_equal(n, sizeof(want));
-		assert_memory_equal(out, want, sizeof(want));
-	}
-	c.has_le = false;
-	assert_int_equal(apdu_cmd_encode(&c, out, sizeof(out), &n), APDU_OK);
-	assert_int_equal(n, 7);
+	assert_int_equal(apdu_cmd_encode(c, out, sizeof(out), &len), APDU_OK);
+	assert_int_equal(len, n);
+	assert_memory_equal(out, want, n);
 }
 
-static void encode_extended_cases_byte_exact(void **state)
+/* A command and its encoding, byte for byte. */
+typedef struct {
+	apdu_cmd cmd;
+	uint8_t want[12];
+	size_t n;
+} encoding;
+
+static void encode_gives_each(const encoding *rows, size_t count)
 {
-	const uint8_t data[] = {0x01, 0x02, 0x03};
-	uint8_t out[16];
-	size_t n = 0;
-	apdu_cmd c = { .cla = 0x00, .ins = 0xCB, .p1 = 0x3F, .p2 = 0xFF, .has_le = true,
-	               .le = 65536, .extended = true };
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		encode_gives(&rows[i].cmd, rows[i].want, rows[i].n);
+}
+
+/* Cases 1, 2S, 4S and 3S. */
+static void encode_short_cases_byte_exact(void **state)
+{
+	static const uint8_t d[] = {0xDE, 0xAD};
+	const encoding rows[] = {
+		{ { .ins = 0x87, .p1 = 0x11, .p2 = 0x9A }, {0x00, 0x87, 0x11, 0x9A}, 4 },
+		{ { .ins = 0x87, .p1 = 0x11, .p2 = 0x9A, .has_le = true, .le = 256 },
+		  {0x00, 0x87, 0x11, 0x9A, 0x00}, 5 },
+		{ { .ins = 0x87, .p1 = 0x11, .p2 = 0x9A, .data = d, .lc = 2, .has_le = true, .le = 0x20 },
+		  {0x00, 0x87, 0x11, 0x9A, 0x02, 0xDE, 0xAD, 0x20}, 8 },
+		{ { .ins = 0x87, .p1 = 0x11, .p2 = 0x9A, .data = d, .lc = 2 },
+		  {0x00, 0x87, 0x11, 0x9A, 0x02, 0xDE, 0xAD}, 7 },
+	};
 
 	(void)state;
-	assert_int_equal(apdu_cmd_encode(&c, out, sizeof(out), &n), APDU_OK);
-	{
-		const uint8_t want[] = {0x00, 0xCB, 0x3F, 0xFF, 0x00, 0x00, 0x00};
-		assert_int_equal(n, sizeof(want));
-		assert_memory_equal(out, want, sizeof(want));
-	}
-	c.data = data;
-	c.lc = 3;
-	c.le = 0x0102;
-	assert_int_equal(apdu_cmd_encode(&c, out, sizeof(out), &n), APDU_OK);
-	{
-		const uint8_t want[] = {0x00, 0xCB, 0x3F, 0xFF, 0x00, 0x00, 0x03, 0x01, 0x02, 0x03,
-		                        0x01, 0x02};
-		assert_int_equal(n, sizeof(want));
-		assert_memory_equal(out, want, sizeof(want));
-	}
-	c.has_le = false;
-	assert_int_equal(apdu_cmd_encode(&c, out, sizeof(out), &n), APDU_OK);
-	assert_int_equal(n, 10);
+	encode_gives_each(rows, sizeof(rows) / sizeof(rows[0]));
+}
+
+/* Cases 2E, 4E and 3E. */
+static void encode_extended_cases_byte_exact(void **state)
+{
+	static const uint8_t d[] = {0x01, 0x02, 0x03};
+	const encoding rows[] = {
+		{ { .ins = 0xCB, .p1 = 0x3F, .p2 = 0xFF, .has_le = true, .le = 65536, .extended = true },
+		  {0x00, 0xCB, 0x3F, 0xFF, 0x00, 0x00, 0x00}, 7 },
+		{ { .ins = 0xCB, .p1 = 0x3F, .p2 = 0xFF, .data = d, .lc = 3, .has_le = true,
+		    .le = 0x0102, .extended = true },
+		  {0x00, 0xCB, 0x3F, 0xFF, 0x00, 0x00, 0x03, 0x01, 0x02, 0x03, 0x01, 0x02}, 12 },
+		{ { .ins = 0xCB, .p1 = 0x3F, .p2 = 0xFF, .data = d, .lc = 3, .extended = true },
+		  {0x00, 0xCB, 0x3F, 0xFF, 0x00, 0x00, 0x03, 0x01, 0x02, 0x03}, 10 },
+	};
+
+	(void)state;
+	encode_gives_each(rows, sizeof(rows) / sizeof(rows[0]));
 }
 
 static void encode_switches_to_extended_past_short_limits(void **state)

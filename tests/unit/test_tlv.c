@@ -13,17 +13,58 @@
 
 /* ---- parsing ---- */
 
+/* tlv_parse of the first n bytes of b is refused as malformed. */
+static void parse_refused(const uint8_t *b, size_t n)
+{
+	tlv_item it;
+
+	assert_int_equal(tlv_parse(b, n, &it), TLV_ERR_MALFORMED);
+}
+
+/* tlv_parse of the first n bytes of b gives this tag, value length and header length,
+ * with the value right after the header. */
+static tlv_item parse_gives(const uint8_t *b, size_t n, uint32_t tag, size_t len,
+                            size_t header_len)
+{
+	tlv_item it;
+
+	assert_int_equal(tlv_parse(b, n, &it), TLV_OK);
+	assert_int_equal(it.tag, tag);
+	assert_int_equal(it.len, len);
+	assert_int_equal(it.header_len, header_len);
+	assert_ptr_equal(it.value, b + header_len);
+	return it;
+}
+
+/* Input the parser must refuse at each of the lengths given. */
+typedef struct {
+	uint8_t b[8];
+	size_t lens[3];
+	size_t nlens;
+} refusal;
+
+static refusal tag_longer_than_four_bytes = { {0x1F, 0x81, 0x82, 0x83, 0x04, 0x00}, {6}, 1 };
+static refusal truncated_tag = { {0x5F, 0xC1}, {1, 2}, 2 };
+/* 1F 80 .. starts with a zero group of seven bits: never the minimal encoding. */
+static refusal tag_with_leading_zero_group = { {0x1F, 0x80, 0x21, 0x00}, {4}, 1 };
+/* 1: no length at all; 3 and 4: fewer than the three length bytes 83 announces */
+static refusal truncated_length_bytes = { {0x53, 0x83, 0x00, 0x00}, {1, 3, 4}, 3 };
+
+static void parse_refuses_the_row(void **state)
+{
+	const refusal *r = *state;
+	size_t i;
+
+	for (i = 0; i < r->nlens; i++)
+		parse_refused(r->b, r->lens[i]);
+}
+
 static void parse_one_byte_tag_short_length(void **state)
 {
 	const uint8_t b[] = {0x53, 0x02, 0xAA, 0xBB, 0xCC};
-	tlv_item it;
 
 	(void)state;
-	assert_int_equal(tlv_parse(b, sizeof(b), &it), TLV_OK);
-	assert_int_equal(it.tag, 0x53);
-	assert_int_equal(it.len, 2);
-	assert_int_equal(it.header_len, 2);
-	assert_ptr_equal(it.value, b + 2);
+	parse_gives(b, sizeof(b), 0x53, 2, 2);
 }
 
 static void parse_multi_byte_tags_as_big_endian_integers(void **state)
@@ -31,79 +72,30 @@ static void parse_multi_byte_tags_as_big_endian_integers(void **state)
 	const uint8_t t2[] = {0x7F, 0x49, 0x00};
 	const uint8_t t3[] = {0x5F, 0xC1, 0x05, 0x01, 0x99};
 	const uint8_t t4[] = {0x1F, 0x81, 0x82, 0x03, 0x00};
-	tlv_item it;
 
 	(void)state;
-	assert_int_equal(tlv_parse(t2, sizeof(t2), &it), TLV_OK);
-	assert_int_equal(it.tag, 0x7F49);
-	assert_int_equal(it.len, 0);
-	assert_int_equal(it.header_len, 3);
-	assert_int_equal(tlv_parse(t3, sizeof(t3), &it), TLV_OK);
-	assert_int_equal(it.tag, 0x5FC105);
-	assert_int_equal(it.len, 1);
-	assert_int_equal(it.value[0], 0x99);
-	assert_int_equal(tlv_parse(t4, sizeof(t4), &it), TLV_OK);
-	assert_int_equal(it.tag, 0x1F818203u);
-	assert_int_equal(it.header_len, 5);
-}
-
-static void parse_refuses_tag_longer_than_four_bytes(void **state)
-{
-	const uint8_t b[] = {0x1F, 0x81, 0x82, 0x83, 0x04, 0x00};
-	tlv_item it;
-
-	(void)state;
-	assert_int_equal(tlv_parse(b, sizeof(b), &it), TLV_ERR_MALFORMED);
-}
-
-static void parse_refuses_truncated_tag(void **state)
-{
-	const uint8_t b[] = {0x5F, 0xC1};
-	tlv_item it;
-
-	(void)state;
-	assert_int_equal(tlv_parse(b, 1, &it), TLV_ERR_MALFORMED);
-	assert_int_equal(tlv_parse(b, 2, &it), TLV_ERR_MALFORMED);
-}
-
-/* 1F 80 .. starts with a zero group of seven bits: never the minimal encoding. */
-static void parse_refuses_tag_with_leading_zero_group(void **state)
-{
-	const uint8_t b[] = {0x1F, 0x80, 0x21, 0x00};
-	tlv_item it;
-
-	(void)state;
-	assert_int_equal(tlv_parse(b, sizeof(b), &it), TLV_ERR_MALFORMED);
+	parse_gives(t2, sizeof(t2), 0x7F49, 0, 3);
+	assert_int_equal(parse_gives(t3, sizeof(t3), 0x5FC105, 1, 4).value[0], 0x99);
+	parse_gives(t4, sizeof(t4), 0x1F818203u, 0, 5);
 }
 
 static void parse_long_form_lengths_81_82_83(void **state)
 {
-	size_t n = 4 + 0x010000;
+	size_t n = 5 + 0x010000;
 	uint8_t *b = calloc(1, n);
-	tlv_item it;
 
 	(void)state;
 	assert_non_null(b);
 	b[0] = 0x70; b[1] = 0x81; b[2] = 0x80;
-	assert_int_equal(tlv_parse(b, 3 + 0x80, &it), TLV_OK);
-	assert_int_equal(it.len, 0x80);
-	assert_int_equal(it.header_len, 3);
+	parse_gives(b, 3 + 0x80, 0x70, 0x80, 3);
 
 	b[1] = 0x82; b[2] = 0x01; b[3] = 0x00;
-	assert_int_equal(tlv_parse(b, 4 + 0x100, &it), TLV_OK);
-	assert_int_equal(it.len, 0x100);
-	assert_int_equal(it.header_len, 4);
+	parse_gives(b, 4 + 0x100, 0x70, 0x100, 4);
 
 	/* 83 01 00 00 needs 5 + 65536 bytes; one short is refused */
 	b[1] = 0x83; b[2] = 0x01; b[3] = 0x00; b[4] = 0x00;
-	assert_int_equal(tlv_parse(b, n, &it), TLV_ERR_MALFORMED);
-	free(b);
-	b = calloc(1, 5 + 0x010000);
-	assert_non_null(b);
-	b[0] = 0x70; b[1] = 0x83; b[2] = 0x01; b[3] = 0x00; b[4] = 0x00;
-	assert_int_equal(tlv_parse(b, 5 + 0x010000, &it), TLV_OK);
-	assert_int_equal(it.len, 0x010000);
-	assert_int_equal(it.header_len, 5);
+	parse_refused(b, n - 1);
+	parse_gives(b, n, 0x70, 0x010000, 5);
 	free(b);
 }
 
@@ -111,18 +103,14 @@ static void parse_long_form_lengths_81_82_83(void **state)
 static void parse_accepts_non_minimal_long_length(void **state)
 {
 	const uint8_t b[] = {0x80, 0x81, 0x01, 0x42};
-	tlv_item it;
 
 	(void)state;
-	assert_int_equal(tlv_parse(b, sizeof(b), &it), TLV_OK);
-	assert_int_equal(it.len, 1);
-	assert_int_equal(it.value[0], 0x42);
+	assert_int_equal(parse_gives(b, sizeof(b), 0x80, 1, 3).value[0], 0x42);
 }
 
 static void parse_refuses_indefinite_and_oversized_length_forms(void **state)
 {
 	uint8_t b[] = {0x53, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
-	tlv_item it;
 	unsigned f;
 
 	(void)state;
@@ -130,43 +118,29 @@ static void parse_refuses_indefinite_and_oversized_length_forms(void **state)
 		if (f >= 0x81 && f <= 0x83)
 			continue;
 		b[1] = (uint8_t)f;
-		assert_int_equal(tlv_parse(b, sizeof(b), &it), TLV_ERR_MALFORMED);
+		parse_refused(b, sizeof(b));
 	}
-}
-
-static void parse_refuses_truncated_length_bytes(void **state)
-{
-	const uint8_t b[] = {0x53, 0x83, 0x00, 0x00};
-	tlv_item it;
-
-	(void)state;
-	assert_int_equal(tlv_parse(b, 1, &it), TLV_ERR_MALFORMED);   /* no length at all */
-	assert_int_equal(tlv_parse(b, 3, &it), TLV_ERR_MALFORMED);
-	assert_int_equal(tlv_parse(b, 4, &it), TLV_ERR_MALFORMED);
 }
 
 static void parse_refuses_value_past_buffer_and_accepts_exact_fit(void **state)
 {
 	const uint8_t b[] = {0x53, 0x05, 1, 2, 3, 4, 5};
 	const uint8_t l[] = {0x53, 0x82, 0xFF, 0xFF, 0x00};
-	tlv_item it;
 
 	(void)state;
-	assert_int_equal(tlv_parse(b, sizeof(b) - 1, &it), TLV_ERR_MALFORMED);
-	assert_int_equal(tlv_parse(b, sizeof(b), &it), TLV_OK);
-	assert_int_equal(tlv_parse(l, sizeof(l), &it), TLV_ERR_MALFORMED);
+	parse_refused(b, sizeof(b) - 1);
+	parse_gives(b, sizeof(b), 0x53, 5, 2);
+	parse_refused(l, sizeof(l));
 }
 
 static void parse_refuses_empty_input(void **state)
 {
 	const uint8_t b[] = {0x53, 0x00};
-	tlv_item it;
 
 	(void)state;
-	assert_int_equal(tlv_parse(b, 0, &it), TLV_ERR_MALFORMED);
-	assert_int_equal(tlv_parse(NULL, 0, &it), TLV_ERR_MALFORMED);
-	assert_int_equal(tlv_parse(b, 2, &it), TLV_OK);
-	assert_int_equal(it.len, 0);
+	parse_refused(b, 0);
+	parse_refused(NULL, 0);
+	parse_gives(b, 2, 0x53, 0, 2);
 }
 
 /* ---- iterator and find ---- */
@@ -190,41 +164,40 @@ static void iter_walks_level_then_ends(void **state)
 	assert_int_equal(tlv_iter_next(&i, &it), TLV_END);
 }
 
-static void iter_on_empty_buffer_ends_at_once(void **state)
+/* Walk the n bytes at b with the iterator: step k must answer rcs[k]. */
+static void iter_answers(const uint8_t *b, size_t n, const int *rcs, size_t steps)
 {
 	tlv_iter i;
 	tlv_item it;
+	size_t k;
 
+	tlv_iter_init(&i, b, n);
+	for (k = 0; k < steps; k++)
+		assert_int_equal(tlv_iter_next(&i, &it), rcs[k]);
+}
+
+static void iter_on_empty_buffer_ends_at_once(void **state)
+{
 	(void)state;
-	tlv_iter_init(&i, NULL, 0);
-	assert_int_equal(tlv_iter_next(&i, &it), TLV_END);
+	iter_answers(NULL, 0, (const int[]){ TLV_END, TLV_END }, 2);
 }
 
 static void iter_error_is_sticky(void **state)
 {
 	/* second TLV claims 5 bytes but only 1 follows */
 	const uint8_t b[] = {0x70, 0x01, 0xAA, 0x71, 0x05, 0x00};
-	tlv_iter i;
-	tlv_item it;
 
 	(void)state;
-	tlv_iter_init(&i, b, sizeof(b));
-	assert_int_equal(tlv_iter_next(&i, &it), TLV_OK);
-	assert_int_equal(tlv_iter_next(&i, &it), TLV_ERR_MALFORMED);
-	assert_int_equal(tlv_iter_next(&i, &it), TLV_ERR_MALFORMED);
-	assert_int_equal(tlv_iter_next(&i, &it), TLV_ERR_MALFORMED);
+	iter_answers(b, sizeof(b), (const int[]){ TLV_OK, TLV_ERR_MALFORMED, TLV_ERR_MALFORMED,
+	                                          TLV_ERR_MALFORMED }, 4);
 }
 
 static void iter_does_not_skip_padding(void **state)
 {
 	const uint8_t b[] = {0x70, 0x00, 0xFF};
-	tlv_iter i;
-	tlv_item it;
 
 	(void)state;
-	tlv_iter_init(&i, b, sizeof(b));
-	assert_int_equal(tlv_iter_next(&i, &it), TLV_OK);
-	assert_int_equal(tlv_iter_next(&i, &it), TLV_ERR_MALFORMED);
+	iter_answers(b, sizeof(b), (const int[]){ TLV_OK, TLV_ERR_MALFORMED }, 2);
 }
 
 static void find_returns_first_match_at_this_level(void **state)
@@ -268,26 +241,25 @@ static void find_fails_when_a_later_tlv_is_malformed(void **state)
 
 static void tag_size_counts_significant_bytes(void **state)
 {
+	static const uint32_t tags[] = {0x00, 0x53, 0x7F49, 0x5FC105, 0x1F818203u};
+	static const size_t sizes[] = {1, 1, 2, 3, 4};
+	size_t i;
+
 	(void)state;
-	assert_int_equal(tlv_tag_size(0x00), 1);
-	assert_int_equal(tlv_tag_size(0x53), 1);
-	assert_int_equal(tlv_tag_size(0x7F49), 2);
-	assert_int_equal(tlv_tag_size(0x5FC105), 3);
-	assert_int_equal(tlv_tag_size(0x1F818203u), 4);
+	for (i = 0; i < sizeof(tags) / sizeof(tags[0]); i++)
+		assert_int_equal(tlv_tag_size(tags[i]), sizes[i]);
 }
 
+/* 0 past the largest length the 83 form holds. */
 static void len_size_follows_minimal_forms(void **state)
 {
+	static const size_t lens[] = {0, 127, 128, 255, 256, 65535, 65536, 0xFFFFFF, 0x1000000};
+	static const size_t sizes[] = {1, 1, 2, 2, 3, 3, 4, 4, 0};
+	size_t i;
+
 	(void)state;
-	assert_int_equal(tlv_len_size(0), 1);
-	assert_int_equal(tlv_len_size(127), 1);
-	assert_int_equal(tlv_len_size(128), 2);
-	assert_int_equal(tlv_len_size(255), 2);
-	assert_int_equal(tlv_len_size(256), 3);
-	assert_int_equal(tlv_len_size(65535), 3);
-	assert_int_equal(tlv_len_size(65536), 4);
-	assert_int_equal(tlv_len_size(0xFFFFFF), 4);
-	assert_int_equal(tlv_len_size(0x1000000), 0);
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
+		assert_int_equal(tlv_len_size(lens[i]), sizes[i]);
 }
 
 /* ---- writer ---- */
@@ -491,18 +463,24 @@ static void writer_refuses_mark_it_did_not_hand_out(void **state)
 	assert_int_equal(tlv_writer_status(&w), TLV_ERR_BUFFER);
 }
 
+/* One row of a table-driven test, named by the behaviour the row pins. */
+#define TLV_ROW(name, t, row) { #name, t, NULL, NULL, &row }
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parse_one_byte_tag_short_length),
 		cmocka_unit_test(parse_multi_byte_tags_as_big_endian_integers),
-		cmocka_unit_test(parse_refuses_tag_longer_than_four_bytes),
-		cmocka_unit_test(parse_refuses_truncated_tag),
-		cmocka_unit_test(parse_refuses_tag_with_leading_zero_group),
+		TLV_ROW(parse_refuses_tag_longer_than_four_bytes, parse_refuses_the_row,
+		        tag_longer_than_four_bytes),
+		TLV_ROW(parse_refuses_truncated_tag, parse_refuses_the_row, truncated_tag),
+		TLV_ROW(parse_refuses_tag_with_leading_zero_group, parse_refuses_the_row,
+		        tag_with_leading_zero_group),
 		cmocka_unit_test(parse_long_form_lengths_81_82_83),
 		cmocka_unit_test(parse_accepts_non_minimal_long_length),
 		cmocka_unit_test(parse_refuses_indefinite_and_oversized_length_forms),
-		cmocka_unit_test(parse_refuses_truncated_length_bytes),
+		TLV_ROW(parse_refuses_truncated_length_bytes, parse_refuses_the_row,
+		        truncated_length_bytes),
 		cmocka_unit_test(parse_refuses_value_past_buffer_and_accepts_exact_fit),
 		cmocka_unit_test(parse_refuses_empty_input),
 		cmocka_unit_test(iter_walks_level_then_ends),
