@@ -293,17 +293,6 @@ static int emu_read_secret(const char *path, enum emu_secret what, char *out, si
 	return 0;
 }
 
-static int emu_hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int emu_read_mgmt_key(const char *path, size_t want, uint8_t *key)
 {
 	char hex[2 * TOK_MAX_MGMT_KEY + 2];
@@ -318,7 +307,9 @@ static int emu_read_mgmt_key(const char *path, size_t want, uint8_t *key)
 		r = -1;
 	}
 	for (i = 0; r == 0 && i < want; i++) {
-		int hi = emu_hex_value(hex[2 * i]), lo = emu_hex_value(hex[2 * i + 1]);
+		int hi = OPENSSL_hexchar2int((unsigned char)hex[2 * i]);
+		int lo = OPENSSL_hexchar2int((unsigned char)hex[2 * i + 1]);
+
 		if (hi < 0 || lo < 0) {
 			emu_error(_("management key file %s: not hex\n"), path);
 			r = -1;

@@ -151,21 +151,6 @@ bool piv_test_same_public(EVP_PKEY *a, EVP_PKEY *b)
 	return EVP_PKEY_eq(a, b) == 1;
 }
 
-void piv_test_dyn_auth_item(const piv_fixture *f, uint32_t tag, const uint8_t **value,
-                            size_t *len)
-{
-	tlv_item outer, item;
-
-	assert_int_equal(tlv_parse(f->resp, f->resp_len, &outer), TLV_OK);
-	assert_int_equal(outer.tag, PIV_TLV_DYN_AUTH);
-	assert_int_equal(outer.header_len + outer.len, f->resp_len);
-	assert_int_equal(tlv_parse(outer.value, outer.len, &item), TLV_OK);
-	assert_int_equal(item.tag, tag);
-	assert_int_equal(item.header_len + item.len, outer.len);
-	*value = item.value;
-	*len = item.len;
-}
-
 /* GENERAL AUTHENTICATE with a hex data field. */
 uint16_t piv_test_ga(piv_fixture *f, uint8_t alg, uint8_t ref, const char *hex)
 {
@@ -197,25 +182,25 @@ uint16_t piv_test_ga_items(piv_fixture *f, uint8_t alg, uint8_t ref, uint8_t t1,
 uint16_t piv_test_sign(piv_fixture *f, uint8_t alg, uint8_t ref, const uint8_t *in, size_t len,
                        uint8_t *sig, size_t cap, size_t *sig_len)
 {
-	uint8_t req[600];
-	tlv_writer w;
-	size_t mark;
 	const uint8_t *v;
 	size_t vlen;
 
-	tlv_writer_init(&w, req, sizeof(req));
-	mark = tlv_begin(&w, PIV_TLV_DYN_AUTH);
-	tlv_put(&w, PIV_TLV_RESPONSE, NULL, 0);
-	tlv_put(&w, PIV_TLV_CHALLENGE, in, len);
-	tlv_end(&w, mark);
-	assert_int_equal(tlv_writer_status(&w), TLV_OK);
-	if (piv_send_all(f, PIV_INS_GENERAL_AUTH, alg, ref, req, w.len, false) != SW_OK)
+	if (piv_test_ga_items(f, alg, ref, PIV_TLV_RESPONSE, NULL, 0, PIV_TLV_CHALLENGE, in,
+	                      len) != SW_OK)
 		return f->sw;
 	piv_test_dyn_auth_item(f, PIV_TLV_RESPONSE, &v, &vlen);
-	assert_true(vlen <= cap);
-	memcpy(sig, v, vlen);
-	*sig_len = vlen;
+	if (sig != NULL) {
+		assert_true(vlen <= cap);
+		memcpy(sig, v, vlen);
+		*sig_len = vlen;
+	}
 	return SW_OK;
+}
+
+void piv_test_sign_answers(piv_fixture *f, uint8_t alg, uint8_t ref, const uint8_t *in,
+                           size_t len, uint16_t sw)
+{
+	assert_int_equal(piv_test_sign(f, alg, ref, in, len, NULL, 0, NULL), sw);
 }
 
 bool piv_test_rsa_raw_check(EVP_PKEY *pub, const uint8_t *sig, size_t sig_len,
@@ -343,32 +328,31 @@ bool piv_test_verify_ecdsa(EVP_PKEY *pub, const uint8_t *digest, size_t dlen, co
 	return verify_digest(pub, 0, digest, dlen, sig, len);
 }
 
-void piv_test_mgmt_block(uint8_t alg, const uint8_t *key, size_t key_len, int enc,
-                         const uint8_t *in, uint8_t *out)
+void piv_test_ecdsa_signs(piv_fixture *f, uint8_t ref, uint8_t alg, EVP_PKEY *pub,
+                          const uint8_t *digest)
 {
-	const char *name = NULL;
-	size_t block = 16;
-	EVP_CIPHER *c;
-	EVP_CIPHER_CTX *ctx;
-	int n = 0, fin = 0;
+	uint8_t sig[160], other[48];
+	size_t dlen = alg == PIV_ALG_ECCP256 ? 32 : 48, sig_len = 0;
 
-	switch (alg) {
-	case PIV_ALG_3DES: name = key_len == 24 ? "DES-EDE3-ECB" : NULL; block = 8; break;
-	case PIV_ALG_AES128: name = key_len == 16 ? "AES-128-ECB" : NULL; break;
-	case PIV_ALG_AES192: name = key_len == 24 ? "AES-192-ECB" : NULL; break;
-	case PIV_ALG_AES256: name = key_len == 32 ? "AES-256-ECB" : NULL; break;
-	default: break;
-	}
-	assert_non_null(name);
-	c = EVP_CIPHER_fetch(NULL, name, NULL);
-	ctx = EVP_CIPHER_CTX_new();
-	assert_non_null(c);
-	assert_non_null(ctx);
-	assert_int_equal(EVP_CipherInit_ex2(ctx, c, key, NULL, enc, NULL), 1);
-	assert_int_equal(EVP_CIPHER_CTX_set_padding(ctx, 0), 1);
-	assert_int_equal(EVP_CipherUpdate(ctx, out, &n, in, (int)block), 1);
-	assert_int_equal(EVP_CipherFinal_ex(ctx, out + n, &fin), 1);
-	assert_int_equal((size_t)(n + fin), block);
-	EVP_CIPHER_CTX_free(ctx);
-	EVP_CIPHER_free(c);
+	assert_int_equal(piv_test_sign(f, alg, ref, digest, dlen, sig, sizeof(sig), &sig_len), SW_OK);
+	assert_true(piv_test_verify_ecdsa(pub, digest, dlen, sig, sig_len));
+	memcpy(other, digest, dlen);
+	other[dlen - 1] ^= 1;
+	assert_false(piv_test_verify_ecdsa(pub, other, dlen, sig, sig_len));
+}
+
+void piv_test_rsa_signs(piv_fixture *f, uint8_t ref, uint8_t alg, EVP_PKEY *pub,
+                        const uint8_t digest[32], bool pss)
+{
+	uint8_t block[384], sig[512];
+	size_t k = alg == PIV_ALG_RSA2048 ? 256 : 384, sig_len = 0;
+
+	if (pss)
+		piv_test_pss_encode(digest, block, k, 8 * k);
+	else
+		piv_test_pkcs1_encode(digest, block, k);
+	assert_int_equal(piv_test_sign(f, alg, ref, block, k, sig, sizeof(sig), &sig_len), SW_OK);
+	assert_int_equal(sig_len, k);
+	assert_true(pss ? piv_test_verify_pss(pub, digest, sig, sig_len)
+	                : piv_test_verify_pkcs1(pub, digest, sig, sig_len));
 }

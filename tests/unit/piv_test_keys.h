@@ -26,10 +26,6 @@ EVP_PKEY *piv_test_pubkey_from_template(uint8_t alg, const uint8_t *buf, size_t 
 
 bool piv_test_same_public(EVP_PKEY *a, EVP_PKEY *b);
 
-/* The value of the single `tag` inside the 7C template that fills the last response. */
-void piv_test_dyn_auth_item(const piv_fixture *f, uint32_t tag, const uint8_t **value,
-                            size_t *len);
-
 /* GENERAL AUTHENTICATE with a hex data field (short APDU, Le 256). */
 uint16_t piv_test_ga(piv_fixture *f, uint8_t alg, uint8_t ref, const char *hex);
 /* GENERAL AUTHENTICATE with 7C { t1 v1 [, t2 v2] } (t2 0: absent), chaining as needed. */
@@ -38,9 +34,12 @@ uint16_t piv_test_ga_items(piv_fixture *f, uint8_t alg, uint8_t ref, uint8_t t1,
                            size_t n2);
 
 /* GENERAL AUTHENTICATE signing: 7C { 82 00, 81 input } to slot ref; returns the SW, the
- * signature (the 82 value) in sig when 9000. */
+ * signature (the 82 value) in sig when 9000 and sig is not NULL. */
 uint16_t piv_test_sign(piv_fixture *f, uint8_t alg, uint8_t ref, const uint8_t *in, size_t len,
                        uint8_t *sig, size_t cap, size_t *sig_len);
+/* The same signing must answer sw. */
+void piv_test_sign_answers(piv_fixture *f, uint8_t alg, uint8_t ref, const uint8_t *in,
+                           size_t len, uint16_t sw);
 
 /* Raw RSA with the public key: m == sig^e mod n. */
 bool piv_test_rsa_raw_check(EVP_PKEY *pub, const uint8_t *sig, size_t sig_len,
@@ -55,8 +54,13 @@ bool piv_test_verify_pss(EVP_PKEY *pub, const uint8_t *digest, const uint8_t *si
 bool piv_test_verify_ecdsa(EVP_PKEY *pub, const uint8_t *digest, size_t dlen, const uint8_t *sig,
                            size_t len);
 
-/* One block of the management key cipher, host side. */
-void piv_test_mgmt_block(uint8_t alg, const uint8_t *key, size_t key_len, int enc,
-                         const uint8_t *in, uint8_t *out);
+/* The EC key in slot ref signs the digest (32 bytes for P-256, 48 for P-384): the
+ * signature verifies with pub, and not for another digest. */
+void piv_test_ecdsa_signs(piv_fixture *f, uint8_t ref, uint8_t alg, EVP_PKEY *pub,
+                          const uint8_t *digest);
+/* The RSA key in slot ref signs the SHA-256 digest in a PKCS#1 v1.5 block (PSS when pss)
+ * built as a module does: a modulus-sized signature that verifies with pub. */
+void piv_test_rsa_signs(piv_fixture *f, uint8_t ref, uint8_t alg, EVP_PKEY *pub,
+                        const uint8_t digest[32], bool pss);
 
 #endif

@@ -70,17 +70,6 @@ int piv_fixture_teardown(void **state)
 	return 0;
 }
 
-static int hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 size_t piv_hex_decode(const char *hex, uint8_t *out, size_t cap)
 {
 	size_t n = 0;
@@ -91,7 +80,7 @@ size_t piv_hex_decode(const char *hex, uint8_t *out, size_t cap)
 
 		if (*hex == ' ' || *hex == '\n' || *hex == '\t')
 			continue;
-		v = hex_nibble(*hex);
+		v = OPENSSL_hexchar2int((unsigned char)*hex);
 		if (v < 0)
 			fail_msg("bad hex digit '%c' in test vector", *hex);
 		if (hi < 0) {
@@ -206,42 +195,29 @@ void piv_test_verify_pin(piv_fixture *f, const char *pin)
 	OPENSSL_cleanse(padded, sizeof(padded));
 }
 
-static EVP_CIPHER *mgmt_cipher(uint8_t alg, size_t key_len, size_t *block)
+/* One ECB block of the management key cipher through EVP, no padding; returns the block
+ * size. */
+size_t piv_test_mgmt_block(uint8_t alg, const uint8_t *key, size_t key_len, int enc,
+                           const uint8_t *in, uint8_t *out)
 {
 	const char *name = NULL;
+	size_t block = 16;
+	EVP_CIPHER *c;
+	EVP_CIPHER_CTX *ctx;
+	int n = 0, fin = 0;
 
 	switch (alg) {
-	case PIV_ALG_3DES:
-		name = key_len == 24 ? "DES-EDE3-ECB" : NULL;
-		*block = 8;
-		break;
-	case PIV_ALG_AES128:
-		name = key_len == 16 ? "AES-128-ECB" : NULL;
-		*block = 16;
-		break;
-	case PIV_ALG_AES192:
-		name = key_len == 24 ? "AES-192-ECB" : NULL;
-		*block = 16;
-		break;
-	case PIV_ALG_AES256:
-		name = key_len == 32 ? "AES-256-ECB" : NULL;
-		*block = 16;
-		break;
-	default:
-		break;
+	case PIV_ALG_3DES: name = key_len == 24 ? "DES-EDE3-ECB" : NULL; block = 8; break;
+	case PIV_ALG_AES128: name = key_len == 16 ? "AES-128-ECB" : NULL; break;
+	case PIV_ALG_AES192: name = key_len == 24 ? "AES-192-ECB" : NULL; break;
+	case PIV_ALG_AES256: name = key_len == 32 ? "AES-256-ECB" : NULL; break;
+	default: break;
 	}
 	if (name == NULL)
 		fail_msg("unsupported management key algorithm %02x / length %zu", alg, key_len);
-	return EVP_CIPHER_fetch(NULL, name, NULL);
-}
-
-/* One ECB block through EVP, no padding. */
-static void host_block(const EVP_CIPHER *c, const uint8_t *key, int enc, const uint8_t *in,
-                       size_t block, uint8_t *out)
-{
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	int n = 0, fin = 0;
-
+	c = EVP_CIPHER_fetch(NULL, name, NULL);
+	ctx = EVP_CIPHER_CTX_new();
+	assert_non_null(c);
 	assert_non_null(ctx);
 	assert_int_equal(EVP_CipherInit_ex2(ctx, c, key, NULL, enc, NULL), 1);
 	assert_int_equal(EVP_CIPHER_CTX_set_padding(ctx, 0), 1);
@@ -249,35 +225,38 @@ static void host_block(const EVP_CIPHER *c, const uint8_t *key, int enc, const u
 	assert_int_equal(EVP_CipherFinal_ex(ctx, out + n, &fin), 1);
 	assert_int_equal((size_t)(n + fin), block);
 	EVP_CIPHER_CTX_free(ctx);
+	EVP_CIPHER_free(c);
+	return block;
 }
 
-/* The value of the single `tag` inside the 7C template of the last response. */
-static void dyn_auth_item(const piv_fixture *f, uint32_t tag, tlv_item *item)
+void piv_test_dyn_auth_item(const piv_fixture *f, uint32_t tag, const uint8_t **value,
+                            size_t *len)
 {
-	tlv_item outer;
+	tlv_item outer, item;
 
 	assert_int_equal(tlv_parse(f->resp, f->resp_len, &outer), TLV_OK);
 	assert_int_equal(outer.tag, PIV_TLV_DYN_AUTH);
 	assert_int_equal(outer.header_len + outer.len, f->resp_len);
-	assert_int_equal(tlv_find(outer.value, outer.len, tag, item), TLV_OK);
+	assert_int_equal(tlv_parse(outer.value, outer.len, &item), TLV_OK);
+	assert_int_equal(item.tag, tag);
+	assert_int_equal(item.header_len + item.len, outer.len);
+	*value = item.value;
+	*len = item.len;
 }
 
 void piv_test_auth_mgmt(piv_fixture *f, uint8_t alg, const uint8_t *key, size_t key_len)
 {
 	static const uint8_t ask_witness[] = {PIV_TLV_DYN_AUTH, 0x02, PIV_TLV_WITNESS, 0x00};
-	size_t block = 0;
-	EVP_CIPHER *c = mgmt_cipher(alg, key_len, &block);
 	uint8_t witness[16], challenge[16], expect[16], req[4 + 2 * 18];
 	tlv_writer w;
-	tlv_item item;
-	size_t mark;
+	const uint8_t *v;
+	size_t mark, vlen, block;
 
-	assert_non_null(c);
 	assert_int_equal(piv_send(f, 0x00, PIV_INS_GENERAL_AUTH, alg, PIV_KEY_CARDMGMT, ask_witness,
 	                          sizeof(ask_witness), 256, false), SW_OK);
-	dyn_auth_item(f, PIV_TLV_WITNESS, &item);
-	assert_int_equal(item.len, block);
-	host_block(c, key, 0, item.value, block, witness);
+	piv_test_dyn_auth_item(f, PIV_TLV_WITNESS, &v, &vlen);
+	block = piv_test_mgmt_block(alg, key, key_len, 0, v, witness);
+	assert_int_equal(vlen, block);
 
 	assert_int_equal(RAND_bytes(challenge, (int)block), 1);
 	tlv_writer_init(&w, req, sizeof(req));
@@ -289,14 +268,13 @@ void piv_test_auth_mgmt(piv_fixture *f, uint8_t alg, const uint8_t *key, size_t 
 	assert_int_equal(piv_send(f, 0x00, PIV_INS_GENERAL_AUTH, alg, PIV_KEY_CARDMGMT, req, w.len,
 	                          256, false), SW_OK);
 
-	dyn_auth_item(f, PIV_TLV_RESPONSE, &item);
-	assert_int_equal(item.len, block);
-	host_block(c, key, 1, challenge, block, expect);
-	assert_memory_equal(item.value, expect, block);
+	piv_test_dyn_auth_item(f, PIV_TLV_RESPONSE, &v, &vlen);
+	assert_int_equal(vlen, block);
+	piv_test_mgmt_block(alg, key, key_len, 1, challenge, expect);
+	assert_memory_equal(v, expect, block);
 
 	OPENSSL_cleanse(witness, sizeof(witness));
 	OPENSSL_cleanse(req, sizeof(req));
-	EVP_CIPHER_free(c);
 }
 
 void piv_test_auth_default_mgmt(piv_fixture *f)

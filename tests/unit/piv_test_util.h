@@ -40,6 +40,13 @@ void piv_test_verify_pin(piv_fixture *f, const char *pin);      /* expects 9000 
 void piv_test_auth_mgmt(piv_fixture *f, uint8_t alg, const uint8_t *key, size_t key_len);
 void piv_test_auth_default_mgmt(piv_fixture *f);                 /* 3DES factory key */
 
+/* The value of the single `tag` inside the 7C template that fills the last response. */
+void piv_test_dyn_auth_item(const piv_fixture *f, uint32_t tag, const uint8_t **value,
+                            size_t *len);
+/* One block of the management key cipher, host side (EVP); returns the block size. */
+size_t piv_test_mgmt_block(uint8_t alg, const uint8_t *key, size_t key_len, int enc,
+                           const uint8_t *in, uint8_t *out);
+
 size_t piv_hex_decode(const char *hex, uint8_t *out, size_t cap);
 
 #endif

@@ -59,49 +59,34 @@ static EVP_PKEY *gen_ok(piv_fixture *f, uint8_t ref, uint8_t alg)
 	return pub;
 }
 
-static void sign_ecdsa_and_check(piv_fixture *f, uint8_t ref, uint8_t alg, EVP_PKEY *pub)
-{
-	uint8_t digest[48], sig[160];
-	size_t dlen = alg == PIV_ALG_ECCP256 ? 32 : 48, sig_len = 0;
-
-	memset(digest, 0x3C, sizeof(digest));
-	assert_int_equal(piv_test_sign(f, alg, ref, digest, dlen, sig, sizeof(sig), &sig_len), SW_OK);
-	assert_true(piv_test_verify_ecdsa(pub, digest, dlen, sig, sig_len));
-}
+/* What the generated EC keys sign, of the longest curve's size. */
+static const uint8_t ecdsa_digest[48] = {0x3C, 0x3C, 0x3C, 0x3C};
 
 static void generate_rsa2048_in_9a_answers_a_working_public_key(void **state)
 {
 	piv_fixture *f = *state;
-	uint8_t digest[32], block[256], sig[512];
-	size_t sig_len = 0;
+	uint8_t digest[32];
 	EVP_PKEY *pub;
 
 	piv_test_auth_default_mgmt(f);
 	pub = gen_ok(f, 0x9A, PIV_ALG_RSA2048);
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
 	memset(digest, 0xA5, sizeof(digest));
-	piv_test_pkcs1_encode(digest, block, sizeof(block));
-	assert_int_equal(piv_test_sign(f, 0x07, 0x9A, block, sizeof(block), sig, sizeof(sig),
-	                               &sig_len), SW_OK);
-	assert_true(piv_test_verify_pkcs1(pub, digest, sig, sig_len));
+	piv_test_rsa_signs(f, 0x9A, PIV_ALG_RSA2048, pub, digest, false);
 	EVP_PKEY_free(pub);
 }
 
 static void generate_rsa3072_in_9c_answers_a_working_public_key(void **state)
 {
 	piv_fixture *f = *state;
-	uint8_t digest[32], block[384], sig[512];
-	size_t sig_len = 0;
+	uint8_t digest[32];
 	EVP_PKEY *pub;
 
 	piv_test_auth_default_mgmt(f);
 	pub = gen_ok(f, 0x9C, PIV_ALG_RSA3072);
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
 	memset(digest, 0x5A, sizeof(digest));
-	piv_test_pss_encode(digest, block, sizeof(block), 3072);
-	assert_int_equal(piv_test_sign(f, 0x05, 0x9C, block, sizeof(block), sig, sizeof(sig),
-	                               &sig_len), SW_OK);
-	assert_true(piv_test_verify_pss(pub, digest, sig, sig_len));
+	piv_test_rsa_signs(f, 0x9C, PIV_ALG_RSA3072, pub, digest, true);
 	EVP_PKEY_free(pub);
 }
 
@@ -114,8 +99,8 @@ static void generate_p256_in_retired_slots_answers_a_working_public_key(void **s
 	first = gen_ok(f, PIV_KEY_RETIRED1, PIV_ALG_ECCP256);
 	last = gen_ok(f, PIV_KEY_RETIRED20, PIV_ALG_ECCP256);
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
-	sign_ecdsa_and_check(f, PIV_KEY_RETIRED1, PIV_ALG_ECCP256, first);
-	sign_ecdsa_and_check(f, PIV_KEY_RETIRED20, PIV_ALG_ECCP256, last);
+	piv_test_ecdsa_signs(f, PIV_KEY_RETIRED1, PIV_ALG_ECCP256, first, ecdsa_digest);
+	piv_test_ecdsa_signs(f, PIV_KEY_RETIRED20, PIV_ALG_ECCP256, last, ecdsa_digest);
 	EVP_PKEY_free(first);
 	EVP_PKEY_free(last);
 }
@@ -127,7 +112,7 @@ static void generate_p384_in_9e_signs_without_pin(void **state)
 
 	piv_test_auth_default_mgmt(f);
 	pub = gen_ok(f, 0x9E, PIV_ALG_ECCP384);
-	sign_ecdsa_and_check(f, 0x9E, PIV_ALG_ECCP384, pub);
+	piv_test_ecdsa_signs(f, 0x9E, PIV_ALG_ECCP384, pub, ecdsa_digest);
 	EVP_PKEY_free(pub);
 }
 
@@ -231,11 +216,11 @@ static void generate_pin_policy_from_the_template_is_enforced(void **state)
 	assert_int_equal(gen(f, 0x9D, PIV_ALG_ECCP256, "AB 01 00 AA 01 03"), SW_OK);
 	always = gen_public(f, 0x9D, PIV_ALG_ECCP256);
 
-	sign_ecdsa_and_check(f, 0x9A, PIV_ALG_ECCP256, never);
+	piv_test_ecdsa_signs(f, 0x9A, PIV_ALG_ECCP256, never, ecdsa_digest);
 	assert_int_equal(piv_test_sign(f, 0x11, 0x9D, digest, 32, sig, sizeof(sig), &sig_len),
 	                 SW_SECURITY_NOT_SATISFIED);
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
-	sign_ecdsa_and_check(f, 0x9D, PIV_ALG_ECCP256, always);
+	piv_test_ecdsa_signs(f, 0x9D, PIV_ALG_ECCP256, always, ecdsa_digest);
 	assert_int_equal(piv_test_sign(f, 0x11, 0x9D, digest, 32, sig, sizeof(sig), &sig_len),
 	                 SW_SECURITY_NOT_SATISFIED);
 	EVP_PKEY_free(never);
@@ -274,7 +259,7 @@ static void generate_over_an_existing_key_replaces_it(void **state)
 	old = gen_ok(f, 0x9E, PIV_ALG_ECCP256);
 	new = gen_ok(f, 0x9E, PIV_ALG_ECCP384);
 	assert_false(piv_test_same_public(old, new));
-	sign_ecdsa_and_check(f, 0x9E, PIV_ALG_ECCP384, new);
+	piv_test_ecdsa_signs(f, 0x9E, PIV_ALG_ECCP384, new, ecdsa_digest);
 	EVP_PKEY_free(old);
 	EVP_PKEY_free(new);
 }
@@ -305,7 +290,7 @@ static void generate_failed_save_keeps_the_old_key(void **state)
 	assert_int_equal(f->st.keys[3].alg, PIV_ALG_ECCP256);
 	assert_int_equal(f->st.keys[3].priv_len, len_before);
 	assert_memory_equal(f->st.keys[3].priv_der, der_before, len_before);
-	sign_ecdsa_and_check(f, 0x9E, PIV_ALG_ECCP256, old);
+	piv_test_ecdsa_signs(f, 0x9E, PIV_ALG_ECCP256, old, ecdsa_digest);
 	free(der_before);
 	EVP_PKEY_free(old);
 }
@@ -411,7 +396,7 @@ static void delete_failed_save_keeps_the_key(void **state)
 	assert_int_equal(piv_tx(f, "00 F6 FF 9E"), SW_MEMORY_FAILURE);
 	assert_int_equal(f->st.keys[3].alg, PIV_ALG_ECCP256);
 	assert_int_equal(f->st.change_counter, counter);
-	sign_ecdsa_and_check(f, 0x9E, PIV_ALG_ECCP256, old);
+	piv_test_ecdsa_signs(f, 0x9E, PIV_ALG_ECCP256, old, ecdsa_digest);
 	EVP_PKEY_free(old);
 }
 

@@ -73,166 +73,129 @@ static void sign_rsa2048_pkcs1_and_pss_blocks_verify(void **state)
 static void sign_rsa3072_in_retired_slot_verifies(void **state)
 {
 	piv_fixture *f = *state;
-	uint8_t digest[32], block[384], sig[512];
-	size_t sig_len = 0;
+	uint8_t digest[32];
 
 	piv_test_install_key(f, 0x95, PIV_ALG_RSA3072, PIV_PIN_POLICY_ONCE, k_rsa3072);
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
 	digest_of("a longer key", digest);
-	piv_test_pss_encode(digest, block, sizeof(block), 3072);
-	assert_int_equal(piv_test_sign(f, 0x05, 0x95, block, sizeof(block), sig, sizeof(sig),
-	                               &sig_len), SW_OK);
-	assert_int_equal(sig_len, 384);
-	assert_true(piv_test_verify_pss(k_rsa3072, digest, sig, sig_len));
+	piv_test_rsa_signs(f, 0x95, PIV_ALG_RSA3072, k_rsa3072, digest, true);
 }
 
 static void sign_p256_digest_verifies(void **state)
 {
 	piv_fixture *f = *state;
-	uint8_t digest[32], sig[128];
-	size_t sig_len = 0;
+	uint8_t digest[32];
 
 	piv_test_install_key(f, 0x9A, PIV_ALG_ECCP256, PIV_PIN_POLICY_ONCE, k_p256);
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
 	digest_of("transfer 1000 yen", digest);
-	assert_int_equal(piv_test_sign(f, 0x11, 0x9A, digest, 32, sig, sizeof(sig), &sig_len), SW_OK);
-	assert_true(piv_test_verify_ecdsa(k_p256, digest, 32, sig, sig_len));
-	digest[31] ^= 1;
-	assert_false(piv_test_verify_ecdsa(k_p256, digest, 32, sig, sig_len));
+	piv_test_ecdsa_signs(f, 0x9A, PIV_ALG_ECCP256, k_p256, digest);
 }
 
 static void sign_p384_in_9d_verifies(void **state)
 {
 	piv_fixture *f = *state;
-	uint8_t digest[48], sig[160];
-	size_t sig_len = 0;
+	uint8_t digest[48];
 
 	piv_test_install_key(f, 0x9D, PIV_ALG_ECCP384, PIV_PIN_POLICY_ONCE, k_p384);
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
 	assert_int_equal(EVP_Digest("p384", 4, digest, NULL, EVP_sha384(), NULL), 1);
-	assert_int_equal(piv_test_sign(f, 0x14, 0x9D, digest, 48, sig, sizeof(sig), &sig_len), SW_OK);
-	assert_true(piv_test_verify_ecdsa(k_p384, digest, 48, sig, sig_len));
+	piv_test_ecdsa_signs(f, 0x9D, PIV_ALG_ECCP384, k_p384, digest);
 }
 
 static void sign_9c_needs_the_pin_before_each_use(void **state)
 {
 	piv_fixture *f = *state;
-	uint8_t digest[32] = {1}, sig[128];
-	size_t sig_len;
+	uint8_t digest[32] = {1};
 
 	piv_test_install_key(f, 0x9C, PIV_ALG_ECCP256, PIV_PIN_POLICY_ALWAYS, k_p256);
-	assert_int_equal(piv_test_sign(f, 0x11, 0x9C, digest, 32, sig, sizeof(sig), &sig_len),
-	                 SW_SECURITY_NOT_SATISFIED);
+	piv_test_sign_answers(f, 0x11, 0x9C, digest, 32, SW_SECURITY_NOT_SATISFIED);
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
-	assert_int_equal(piv_test_sign(f, 0x11, 0x9C, digest, 32, sig, sizeof(sig), &sig_len), SW_OK);
-	assert_int_equal(piv_test_sign(f, 0x11, 0x9C, digest, 32, sig, sizeof(sig), &sig_len),
-	                 SW_SECURITY_NOT_SATISFIED);
+	piv_test_sign_answers(f, 0x11, 0x9C, digest, 32, SW_OK);
+	piv_test_sign_answers(f, 0x11, 0x9C, digest, 32, SW_SECURITY_NOT_SATISFIED);
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
-	assert_int_equal(piv_test_sign(f, 0x11, 0x9C, digest, 32, sig, sizeof(sig), &sig_len), SW_OK);
+	piv_test_sign_answers(f, 0x11, 0x9C, digest, 32, SW_OK);
 }
 
 static void sign_9c_pin_is_spent_by_a_failed_attempt(void **state)
 {
 	piv_fixture *f = *state;
-	uint8_t digest[32] = {1}, sig[128];
-	size_t sig_len;
+	uint8_t digest[32] = {1};
 
 	piv_test_install_key(f, 0x9C, PIV_ALG_ECCP256, PIV_PIN_POLICY_ALWAYS, k_p256);
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
-	assert_int_equal(piv_test_sign(f, 0x11, 0x9C, digest, 31, sig, sizeof(sig), &sig_len),
-	                 SW_WRONG_DATA);
-	assert_int_equal(piv_test_sign(f, 0x11, 0x9C, digest, 32, sig, sizeof(sig), &sig_len),
-	                 SW_SECURITY_NOT_SATISFIED);
+	piv_test_sign_answers(f, 0x11, 0x9C, digest, 31, SW_WRONG_DATA);
+	piv_test_sign_answers(f, 0x11, 0x9C, digest, 32, SW_SECURITY_NOT_SATISFIED);
 }
 
 static void sign_9a_pin_holds_until_the_next_select(void **state)
 {
 	piv_fixture *f = *state;
-	uint8_t digest[32] = {2}, sig[128];
-	size_t sig_len;
+	uint8_t digest[32] = {2};
 
 	piv_test_install_key(f, 0x9A, PIV_ALG_ECCP256, PIV_PIN_POLICY_ONCE, k_p256);
-	assert_int_equal(piv_test_sign(f, 0x11, 0x9A, digest, 32, sig, sizeof(sig), &sig_len),
-	                 SW_SECURITY_NOT_SATISFIED);
+	piv_test_sign_answers(f, 0x11, 0x9A, digest, 32, SW_SECURITY_NOT_SATISFIED);
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
-	assert_int_equal(piv_test_sign(f, 0x11, 0x9A, digest, 32, sig, sizeof(sig), &sig_len), SW_OK);
-	assert_int_equal(piv_test_sign(f, 0x11, 0x9A, digest, 32, sig, sizeof(sig), &sig_len), SW_OK);
+	piv_test_sign_answers(f, 0x11, 0x9A, digest, 32, SW_OK);
+	piv_test_sign_answers(f, 0x11, 0x9A, digest, 32, SW_OK);
 	assert_int_equal(piv_tx(f, "00A40400 0B A0 00 00 03 08 00 00 10 00 01 00"), SW_OK);
-	assert_int_equal(piv_test_sign(f, 0x11, 0x9A, digest, 32, sig, sizeof(sig), &sig_len),
-	                 SW_SECURITY_NOT_SATISFIED);
+	piv_test_sign_answers(f, 0x11, 0x9A, digest, 32, SW_SECURITY_NOT_SATISFIED);
 }
 
 static void sign_9e_needs_no_pin(void **state)
 {
 	piv_fixture *f = *state;
-	uint8_t digest[32] = {3}, sig[128];
-	size_t sig_len = 0;
+	uint8_t digest[32] = {3};
 
 	piv_test_install_key(f, 0x9E, PIV_ALG_ECCP256, PIV_PIN_POLICY_NEVER, k_p256);
-	assert_int_equal(piv_test_sign(f, 0x11, 0x9E, digest, 32, sig, sizeof(sig), &sig_len), SW_OK);
-	assert_true(piv_test_verify_ecdsa(k_p256, digest, 32, sig, sig_len));
+	piv_test_ecdsa_signs(f, 0x9E, PIV_ALG_ECCP256, k_p256, digest);
 }
 
 static void sign_empty_slot_reports_not_found(void **state)
 {
 	piv_fixture *f = *state;
-	uint8_t digest[32] = {4}, sig[128];
-	size_t sig_len;
+	uint8_t digest[32] = {4};
 
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
-	assert_int_equal(piv_test_sign(f, 0x11, 0x9D, digest, 32, sig, sizeof(sig), &sig_len),
-	                 SW_FILE_NOT_FOUND);
-	assert_int_equal(piv_test_sign(f, 0x11, 0x82, digest, 32, sig, sizeof(sig), &sig_len),
-	                 SW_FILE_NOT_FOUND);
+	piv_test_sign_answers(f, 0x11, 0x9D, digest, 32, SW_FILE_NOT_FOUND);
+	piv_test_sign_answers(f, 0x11, 0x82, digest, 32, SW_FILE_NOT_FOUND);
 }
 
 static void sign_algorithm_other_than_the_keys_refused_6a86(void **state)
 {
 	piv_fixture *f = *state;
-	uint8_t in[256] = {0}, sig[512];
-	size_t sig_len;
+	uint8_t in[256] = {0};
 
 	piv_test_install_key(f, 0x9A, PIV_ALG_ECCP256, PIV_PIN_POLICY_ONCE, k_p256);
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
-	assert_int_equal(piv_test_sign(f, 0x14, 0x9A, in, 32, sig, sizeof(sig), &sig_len),
-	                 SW_INCORRECT_P1P2);
-	assert_int_equal(piv_test_sign(f, 0x07, 0x9A, in, 256, sig, sizeof(sig), &sig_len),
-	                 SW_INCORRECT_P1P2);
-	assert_int_equal(piv_test_sign(f, 0x03, 0x9A, in, 32, sig, sizeof(sig), &sig_len),
-	                 SW_INCORRECT_P1P2);
+	piv_test_sign_answers(f, 0x14, 0x9A, in, 32, SW_INCORRECT_P1P2);
+	piv_test_sign_answers(f, 0x07, 0x9A, in, 256, SW_INCORRECT_P1P2);
+	piv_test_sign_answers(f, 0x03, 0x9A, in, 32, SW_INCORRECT_P1P2);
 }
 
 static void sign_wrong_input_lengths_refused_6a80(void **state)
 {
 	piv_fixture *f = *state;
-	uint8_t in[300], sig[512];
-	size_t sig_len;
+	uint8_t in[300];
 
 	memset(in, 0x11, sizeof(in));
 	piv_test_install_key(f, 0x9A, PIV_ALG_ECCP256, PIV_PIN_POLICY_ONCE, k_p256);
 	piv_test_install_key(f, 0x9D, PIV_ALG_RSA2048, PIV_PIN_POLICY_ONCE, k_rsa2048);
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
-	assert_int_equal(piv_test_sign(f, 0x11, 0x9A, in, 31, sig, sizeof(sig), &sig_len),
-	                 SW_WRONG_DATA);
-	assert_int_equal(piv_test_sign(f, 0x11, 0x9A, in, 33, sig, sizeof(sig), &sig_len),
-	                 SW_WRONG_DATA);
-	assert_int_equal(piv_test_sign(f, 0x11, 0x9A, in, 48, sig, sizeof(sig), &sig_len),
-	                 SW_WRONG_DATA);
-	assert_int_equal(piv_test_sign(f, 0x07, 0x9D, in, 255, sig, sizeof(sig), &sig_len),
-	                 SW_WRONG_DATA);
-	assert_int_equal(piv_test_sign(f, 0x07, 0x9D, in, 257, sig, sizeof(sig), &sig_len),
-	                 SW_WRONG_DATA);
+	piv_test_sign_answers(f, 0x11, 0x9A, in, 31, SW_WRONG_DATA);
+	piv_test_sign_answers(f, 0x11, 0x9A, in, 33, SW_WRONG_DATA);
+	piv_test_sign_answers(f, 0x11, 0x9A, in, 48, SW_WRONG_DATA);
+	piv_test_sign_answers(f, 0x07, 0x9D, in, 255, SW_WRONG_DATA);
+	piv_test_sign_answers(f, 0x07, 0x9D, in, 257, SW_WRONG_DATA);
 	/* A block not below the modulus is not an RSA input. */
 	memset(in, 0xFF, sizeof(in));
-	assert_int_equal(piv_test_sign(f, 0x07, 0x9D, in, 256, sig, sizeof(sig), &sig_len),
-	                 SW_WRONG_DATA);
+	piv_test_sign_answers(f, 0x07, 0x9D, in, 256, SW_WRONG_DATA);
 }
 
 static void sign_modulus_itself_refused_6a80(void **state)
 {
 	piv_fixture *f = *state;
-	uint8_t n[256], sig[512];
-	size_t sig_len;
+	uint8_t n[256];
 	BIGNUM *bn = NULL;
 
 	assert_int_equal(EVP_PKEY_get_bn_param(k_rsa2048, OSSL_PKEY_PARAM_RSA_N, &bn), 1);
@@ -240,8 +203,7 @@ static void sign_modulus_itself_refused_6a80(void **state)
 	BN_free(bn);
 	piv_test_install_key(f, 0x9A, PIV_ALG_RSA2048, PIV_PIN_POLICY_ONCE, k_rsa2048);
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
-	assert_int_equal(piv_test_sign(f, 0x07, 0x9A, n, 256, sig, sizeof(sig), &sig_len),
-	                 SW_WRONG_DATA);
+	piv_test_sign_answers(f, 0x07, 0x9A, n, 256, SW_WRONG_DATA);
 }
 
 static void sign_malformed_templates_refused_6a80(void **state)
@@ -279,13 +241,12 @@ static void general_auth_other_key_references_refused_6a86(void **state)
 {
 	static const uint8_t refs[] = {0x00, PIV_REF_PIN, PIV_REF_PUK, 0x96, 0x9F, PIV_KEY_ATTEST, 0xFF};
 	piv_fixture *f = *state;
-	uint8_t in[32] = {0}, sig[128];
-	size_t sig_len, i;
+	uint8_t in[32] = {0};
+	size_t i;
 
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
 	for (i = 0; i < sizeof(refs); i++)
-		assert_int_equal(piv_test_sign(f, 0x11, refs[i], in, 32, sig, sizeof(sig), &sig_len),
-		                 SW_INCORRECT_P1P2);
+		piv_test_sign_answers(f, 0x11, refs[i], in, 32, SW_INCORRECT_P1P2);
 }
 
 /* ---- ECDH --------------------------------------------------------------------------- */
