@@ -101,6 +101,10 @@ static void provisioning_files_take_effect(void **state)
 	snprintf(key, sizeof(key), "%s/key", f->p.dir);
 	assert_int_equal(emu_write_file(pin, "24681357\n"), 0);
 	assert_int_equal(emu_write_file(puk, "97531864\r\nignored\n"), 0);
+	assert_int_equal(emu_write_file(key, "00112233445566778899aabbccddeefg\n"), 0);
+	assert_int_equal(emu_init(&f->p, args, out, sizeof(out)), 1);
+	assert_non_null(strstr(out, "not hex"));
+	assert_int_equal(access(f->p.state, F_OK), -1);
 	assert_int_equal(emu_write_file(key, "00112233445566778899aabbccddeeff\n"), 0);
 	assert_int_equal(emu_init(&f->p, args, out, sizeof(out)), 0);
 	assert_null(strstr(out, "24681357"));
