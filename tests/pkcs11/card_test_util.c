@@ -1,6 +1,7 @@
 /* Helpers of the card driver's tests. */
 #include "card_test_util.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/bn.h>
@@ -34,6 +35,39 @@ void card_fixture_stop(card_fixture *f)
 		f->tr->ops->destroy(f->tr);
 	f->tr = NULL;
 	emu_proc_teardown(&f->p);
+}
+
+int card_fixture_setup(void **state, const char *const *init_args)
+{
+	card_fixture *f = calloc(1, sizeof(*f));
+
+	*state = f;
+	if (!f)
+		return -1;
+	if (card_fixture_start(f, init_args) != 0) {
+		card_fixture_stop(f);
+		free(f);
+		*state = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int card_fixture_setup_default(void **state)
+{
+	return card_fixture_setup(state, NULL);
+}
+
+int card_fixture_teardown(void **state)
+{
+	card_fixture *f = *state;
+
+	if (f) {
+		card_fixture_stop(f);
+		free(f);
+	}
+	*state = NULL;
+	return 0;
 }
 
 static EVP_PKEY *test_pkey_fromdata(const char *type, OSSL_PARAM_BLD *bld)

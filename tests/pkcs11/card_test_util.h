@@ -22,6 +22,11 @@ typedef struct {
  * a card (not yet connected) on a socket transport to it. 0 or -1. */
 int card_fixture_start(card_fixture *f, const char *const *init_args);
 void card_fixture_stop(card_fixture *f);
+/* cmocka fixtures: *state = a heap card_fixture started with init_args (NULL for the
+ * factory defaults). A failed setup stops what it started (cmocka runs no teardown then). */
+int card_fixture_setup(void **state, const char *const *init_args);
+int card_fixture_setup_default(void **state);
+int card_fixture_teardown(void **state);
 
 /* The factory secrets of issue 2. */
 extern const uint8_t test_default_mgmt_key[24];

@@ -17,6 +17,14 @@ tests_pkcs11_test_card_fake_LDADD = $(P11_TEST_LDADD)
 tests_pkcs11_test_card_trace_SOURCES = tests/pkcs11/test_card_trace.c $(P11_CARD_TEST_UTIL)
 tests_pkcs11_test_card_trace_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_card_trace_LDADD = $(P11_TEST_LDADD)
+check_PROGRAMS += tests/pkcs11/test_card_pin tests/pkcs11/test_card_presence
+TESTS += tests/pkcs11/test_card_pin tests/pkcs11/test_card_presence
+tests_pkcs11_test_card_pin_SOURCES = tests/pkcs11/test_card_pin.c $(P11_CARD_TEST_UTIL)
+tests_pkcs11_test_card_pin_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_card_pin_LDADD = $(P11_TEST_LDADD)
+tests_pkcs11_test_card_presence_SOURCES = tests/pkcs11/test_card_presence.c $(P11_CARD_TEST_UTIL)
+tests_pkcs11_test_card_presence_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_card_presence_LDADD = $(P11_TEST_LDADD)
 
 check_PROGRAMS += tests/pkcs11/test_card_inventory
 TESTS += tests/pkcs11/test_card_inventory

@@ -17,21 +17,8 @@ static const uint8_t pin[] = "123456";
 static int setup_serial(void **state)
 {
 	static const char *const args[] = {"--serial", "7654321", "--pin-tries", "5", NULL};
-	card_fixture *f = calloc(1, sizeof(*f));
 
-	*state = f;
-	return f && card_fixture_start(f, args) == 0 ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	card_fixture *f = *state;
-
-	if (f) {
-		card_fixture_stop(f);
-		free(f);
-	}
-	return 0;
+	return card_fixture_setup(state, args);
 }
 
 static void auth_default(card_fixture *f)
@@ -295,7 +282,7 @@ static void inventory_parser_refuses_too_many_objects(void **state)
 	assert_int_equal(inv.n_objects, CARD_INV_MAX_OBJECTS);
 }
 
-#define T(name) cmocka_unit_test_setup_teardown(name, setup_serial, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, setup_serial, card_fixture_teardown)
 
 int main(void)
 {
