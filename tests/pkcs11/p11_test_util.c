@@ -206,6 +206,20 @@ int p11t_group_setup_1(void **state)
 	return p11t_state_setup(state, 1, NULL, true);
 }
 
+int p11t_group_setup_uninitialized_1(void **state)
+{
+	return p11t_state_setup(state, 1, NULL, false);
+}
+
+int p11t_finalize_teardown(void **state)
+{
+	p11t *t = *state;
+
+	(void)t->f->C_Finalize(NULL);
+	t->session = 0;
+	return 0;
+}
+
 int p11t_group_teardown(void **state)
 {
 	p11t *t = *state;

@@ -35,7 +35,10 @@ void p11t_teardown(p11t *t);
 
 /* cmocka wrappers: *state is a heap p11t. */
 int p11t_group_setup_1(void **state);   /* one token, initialised, session open */
+int p11t_group_setup_uninitialized_1(void **state);   /* one token, module not initialised */
 int p11t_group_teardown(void **state);
+/* Per test: C_Finalize whatever the test left, so that each test starts uninitialised. */
+int p11t_finalize_teardown(void **state);
 /* For custom fixtures: *state = a heap p11t set up by p11t_setup (initialize) or
  * p11t_setup_uninitialized. On failure everything started is stopped again (cmocka runs no
  * teardown after a failed setup) and -1 is returned. */
