@@ -1,4 +1,10 @@
 /* Helpers of the card driver's tests. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
 #include "card_test_util.h"
 
 #include <stdlib.h>
@@ -7,6 +13,7 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/param_build.h>
+#include <openssl/rand.h>
 #include <openssl/rsa.h>
 
 #include "piv.h"
@@ -166,4 +173,25 @@ int test_verify_digest(EVP_PKEY *pkey, const uint8_t digest[32], const uint8_t *
 out:
 	EVP_PKEY_CTX_free(ctx);
 	return ok;
+}
+
+void card_test_sign_verifies(card *c, uint8_t slot, uint8_t alg, size_t mod_len,
+                             EVP_PKEY *pkey)
+{
+	uint8_t digest[32], block[512], sig[512];
+	size_t sig_len = 0, in_len = sizeof(digest);
+
+	assert_true(mod_len <= sizeof(block));
+	assert_int_equal(RAND_bytes(digest, sizeof(digest)), 1);
+	memcpy(block, digest, sizeof(digest));
+	if (mod_len) {
+		assert_int_equal(test_pkcs1_sha256_block(digest, block, mod_len), 0);
+		in_len = mod_len;
+	}
+	assert_int_equal(card_sign(c, slot, alg, block, in_len, sig, sizeof(sig), &sig_len),
+	                 CARD_OK);
+	assert_int_equal(test_verify_digest(pkey, digest, sig, sig_len), 1);
+	/* And a signature of another digest does not verify: the check can fail. */
+	digest[0] ^= 1;
+	assert_int_equal(test_verify_digest(pkey, digest, sig, sig_len), 0);
 }

@@ -40,5 +40,11 @@ int test_pkcs1_sha256_block(const uint8_t digest[32], uint8_t *block, size_t mod
 /* Verify a PKCS#1 v1.5 SHA-256 (RSA) or ECDSA (EC, DER signature) over digest. 1 if valid. */
 int test_verify_digest(EVP_PKEY *pkey, const uint8_t digest[32], const uint8_t *sig,
                        size_t sig_len);
+/* Sign a fresh random SHA-256 digest with the key in slot (as a PKCS#1 v1.5 block of
+ * mod_len bytes for RSA; mod_len 0 for EC, the bare digest) and assert that OpenSSL
+ * verifies the signature with pkey, and refuses it for another digest. The PIN must be
+ * verified. */
+void card_test_sign_verifies(card *c, uint8_t slot, uint8_t alg, size_t mod_len,
+                             EVP_PKEY *pkey);
 
 #endif

@@ -10,22 +10,14 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "card_test_util.h"
 #include "piv.h"
+#include "time_test_util.h"
 
 static const uint8_t pin[] = TEST_PIN;
 #define PIN_LEN (sizeof(pin) - 1)
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Signals reach the emulator asynchronously: wait for the control socket to agree. */
 static void wait_control_status(card_fixture *f, const char *want)
@@ -114,18 +106,18 @@ static void killed_emulator_is_absent_without_hang(void **state)
 	card_fixture *f = *state;
 	uint32_t serial = 0;
 	bool present = true;
-	long long t0;
+	double t0;
 	card_status st;
 
 	assert_int_equal(card_get_serial(&f->c, &serial), CARD_OK);
 	emu_kill(&f->p);
-	t0 = now_ms();
+	t0 = tkit_now_ms();
 	st = card_get_serial(&f->c, &serial);
 	assert_true(st == CARD_ERR_ABSENT || st == CARD_ERR_DEVICE);
 	assert_int_equal(card_connect(&f->c), CARD_ERR_ABSENT);
 	assert_int_equal(f->tr->ops->present(f->tr, &present), TR_OK);
 	assert_false(present);
-	assert_true(now_ms() - t0 < 2000);
+	assert_true(tkit_now_ms() - t0 < 2000);
 
 	/* A new emulator on the same socket (the same token state) is found again. */
 	assert_int_equal(emu_start(&f->p, NULL), 0);

@@ -11,12 +11,17 @@ USB_TEST_UTIL = tests/usb/umock_token.c tests/usb/umock_token.h tests/usb/umock_
 	tests/usb/umock_internal.h firmware-stubs/emu_card.c \
 	firmware-stubs/emu_card.h
 
-check_PROGRAMS += tests/usb/test_usb_card
-TESTS += tests/usb/test_usb_card
-tests_usb_test_usb_card_SOURCES = tests/usb/test_usb_card.c $(USB_TEST_UTIL) \
-	tests/pkcs11/card_test_util.c tests/pkcs11/card_test_util.h
+# The card driver over emulated USB tokens: the token and its messages; tokens coming and going.
+USB_CARD_TEST_SOURCES = tests/usb/usb_card_fixture.c tests/usb/usb_card_fixture.h \
+	$(USB_TEST_UTIL) $(P11_CARD_TEST_UTIL) $(P11_TIME)
+check_PROGRAMS += tests/usb/test_usb_card tests/usb/test_usb_card_plug
+TESTS += tests/usb/test_usb_card tests/usb/test_usb_card_plug
+tests_usb_test_usb_card_SOURCES = tests/usb/test_usb_card.c $(USB_CARD_TEST_SOURCES)
 tests_usb_test_usb_card_CFLAGS = $(USB_TEST_CFLAGS)
 tests_usb_test_usb_card_LDADD = $(USB_TEST_LDADD)
+tests_usb_test_usb_card_plug_SOURCES = tests/usb/test_usb_card_plug.c $(USB_CARD_TEST_SOURCES)
+tests_usb_test_usb_card_plug_CFLAGS = $(USB_TEST_CFLAGS)
+tests_usb_test_usb_card_plug_LDADD = $(USB_TEST_LDADD)
 
 # The module (dlopen'd, its own libusb) over emulated USB tokens; pkcs11-tool in a child.
 USB_P11_TEST_SOURCES = tests/usb/usb_p11_fixture.c tests/usb/usb_p11_fixture.h $(USB_TEST_UTIL) \
