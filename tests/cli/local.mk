@@ -48,12 +48,9 @@ TESTS += $(CLI_FLOW_TESTS)
 EXTRA_DIST += $(CLI_FLOW_TESTS) tests/cli/cli_lib.sh tests/cli/flow.sh
 # kinko's PKCS#11 layer on kinko's module and on SoftHSM2: generate, sign, certificates, full (C1).
 check_PROGRAMS += tests/cli/kinko-p11-check
-tests_cli_kinko_p11_check_SOURCES = tests/cli/kinko_p11_check.c \
-	tools/kinko/kinko_p11.c tools/kinko/kinko_p11_keys.c tools/kinko/kinko_pin.c tools/kinko/kinko_msg.c \
-	tools/kinko/kinko_p11_where.c tools/kinko/kinko_text.c
-tests_cli_kinko_p11_check_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(JANSSON_CFLAGS) \
-	-I$(top_srcdir)/tools/kinko
-tests_cli_kinko_p11_check_LDADD = common/libkinkoprompt.la common/libkinkocommon.la $(OPENSSL_LIBS) $(P11KIT_LIBS) $(JANSSON_LIBS)
+tests_cli_kinko_p11_check_SOURCES = tests/cli/kinko_p11_check.c
+tests_cli_kinko_p11_check_CFLAGS = $(KINKO_CLI_CFLAGS) -I$(top_srcdir)/tools/kinko
+tests_cli_kinko_p11_check_LDADD = $(KINKO_CLI_LIBS)
 TESTS += tests/cli/test_cli_p11.sh
 EXTRA_DIST += tests/cli/test_cli_p11.sh
 # renew step by step: out of reach, the old key removed after the logon, a failed logon keeps
