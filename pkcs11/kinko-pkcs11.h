@@ -10,6 +10,13 @@
  * hardware feature objects, found only by a search whose template has CKA_CLASS
  * CKO_HW_FEATURE. Other modules have no such object: use the flags there.
  *
+ * Key objects and PIV key slots: each key slot holding a key shows a private key, a public
+ * key and, when its container holds one, a certificate, all with the slot's CKA_ID: one byte,
+ * KINKO_CKA_ID_* below (README, "Key objects and PIV slots", has the table). C_GenerateKeyPair
+ * puts the key in the slot of the template's CKA_ID, which must hold no key; without a CKA_ID
+ * in the first free slot of 9A, then 82..95 in order (kinko_cka_id_generated says which);
+ * CKR_DEVICE_MEMORY when none is free.
+ *
  * Moving a key: C_SetAttributeValue of CKA_ID on a private key moves the key and its
  * certificate to the PIV slot of the new CKA_ID (see README, "The PKCS#11 module"). */
 #ifndef KINKO_PKCS11_H
@@ -22,5 +29,19 @@
 #define CKA_KINKO_PIN_TRIES_MAX  (0x80000000UL | 0x4B4E0002UL)
 #define CKA_KINKO_PUK_TRIES_LEFT (0x80000000UL | 0x4B4E0003UL)
 #define CKA_KINKO_PUK_TRIES_MAX  (0x80000000UL | 0x4B4E0004UL)
+
+/* CKA_ID of the key objects of each PIV key slot. */
+#define KINKO_CKA_ID_9A          0x01   /* PIV Authentication */
+#define KINKO_CKA_ID_9C          0x02   /* Digital Signature */
+#define KINKO_CKA_ID_9D          0x03   /* Key Management */
+#define KINKO_CKA_ID_9E          0x04   /* Card Authentication */
+#define KINKO_CKA_ID_82          0x05   /* Retired Key 1; 83..94 follow in order */
+#define KINKO_CKA_ID_95          0x18   /* Retired Key 20 */
+
+/* Is id (one byte) a slot C_GenerateKeyPair without CKA_ID may choose: 9A or 82..95? */
+static inline int kinko_cka_id_generated(unsigned char id)
+{
+	return id == KINKO_CKA_ID_9A || (id >= KINKO_CKA_ID_82 && id <= KINKO_CKA_ID_95);
+}
 
 #endif

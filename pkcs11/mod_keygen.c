@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kinko-pkcs11.h"
 #include "mod_object.h"
 #include "mod_parse.h"
 #include "mod_tmpl.h"
@@ -151,7 +152,8 @@ static CK_RV gen_templates(gen_req *r, const CK_ATTRIBUTE *pub, CK_ULONG n_pub,
 	return CKR_OK;
 }
 
-/* The slot: CKA_ID's, which must be free, or the first free of 9A then 82..95. */
+/* The slot: CKA_ID's, which must be free, or the first free one kinko-pkcs11.h lets a key
+ * without CKA_ID have (9A, then 82..95). */
 static CK_RV gen_slot(mod_slot *s, const mod_token *t, const gen_req *r, unsigned *idx)
 {
 	unsigned i;
@@ -165,16 +167,11 @@ static CK_RV gen_slot(mod_slot *s, const mod_token *t, const gen_req *r, unsigne
 		*idx = r->index;
 		return CKR_OK;
 	}
-	for (i = 0; i < PIV_KEY_SLOTS; i++) {
-		unsigned cand = i == 0 ? 0 : i + 3;   /* 9A, then 82..95 */
-
-		if (cand >= PIV_KEY_SLOTS)
-			break;
-		if (!t->keys[cand].has_key) {
-			*idx = cand;
+	for (i = 0; i < PIV_KEY_SLOTS; i++)
+		if (kinko_cka_id_generated(mod_object_id(i)) && !t->keys[i].has_key) {
+			*idx = i;
 			return CKR_OK;
 		}
-	}
 	mod_trace_msg("slot %lu: no free key slot (9A and 82..95 are taken)", (unsigned long)s->id);
 	return CKR_DEVICE_MEMORY;
 }

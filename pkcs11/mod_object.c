@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kinko-pkcs11.h"
 #include "mod_attr.h"
 #include "piv.h"
 
@@ -34,16 +35,19 @@ bool mod_object_decode(const mod_slot *s, CK_OBJECT_HANDLE h, unsigned *key_inde
 	return true;
 }
 
+/* The CKA_IDs are the public header's (kinko-pkcs11.h), in the key index order of piv.h. */
+_Static_assert(KINKO_CKA_ID_95 - KINKO_CKA_ID_9A + 1 == PIV_KEY_SLOTS, "one CKA_ID per key slot");
+
 CK_BYTE mod_object_id(unsigned key_index)
 {
-	return (CK_BYTE)(key_index + 1);
+	return (CK_BYTE)(key_index + KINKO_CKA_ID_9A);
 }
 
 bool mod_object_index_from_id(const CK_BYTE *id, CK_ULONG len, unsigned *key_index)
 {
-	if (!id || len != 1 || id[0] < 1 || id[0] > PIV_KEY_SLOTS)
+	if (!id || len != 1 || id[0] < KINKO_CKA_ID_9A || id[0] > KINKO_CKA_ID_95)
 		return false;
-	*key_index = id[0] - 1u;
+	*key_index = id[0] - (unsigned)KINKO_CKA_ID_9A;
 	return true;
 }
 

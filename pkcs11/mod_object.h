@@ -1,6 +1,6 @@
 /* Object mapping: the PKCS#11 objects of a PIV token. Per occupied key slot there is a
  * private key, a public key and (when the container holds one) a certificate, all with the
- * same CKA_ID: 01 for 9A, 02 for 9C, 03 for 9D, 04 for 9E, 05.. for 82..95.
+ * same CKA_ID, the slot's KINKO_CKA_ID_* of the public header kinko-pkcs11.h.
  * Handles are computed, not allocated: stable for a slot, unique across slots. */
 #ifndef KINKO_MOD_OBJECT_H
 #define KINKO_MOD_OBJECT_H

@@ -1,7 +1,8 @@
 /* kinko's PKCS#11 layer (tools/kinko/kinko_p11*.c) against a real module: key generation,
  * public keys, signatures verified by OpenSSL, certificate write / delete, key removal, and
  * "token full" on kinko's module. Run by test_cli_p11.sh once per module; prints one line per
- * step, "PASS name" or "FAIL name: why", and exits 1 when a step failed.
+ * step, "PASS name" or "FAIL name: why", and exits 1 when a step failed. On kinko's module,
+ * "fill" also checks that the CLI's free key slots are the ones the module generates into.
  *   kinko-p11-check MODULE SECRETS-FILE [fill]
  * SECRETS-FILE holds token_pin=; "fill" also fills every free key slot (kinko's module). */
 #include <stdio.h>
@@ -12,6 +13,8 @@
 #include <openssl/x509.h>
 
 #include "kinko_p11.h"
+/* The module's contract for CKA_IDs, which the CLI reads too. */
+#include "../../pkcs11/kinko-pkcs11.h"
 
 static int failures;
 
@@ -133,26 +136,63 @@ static void check_type(kinko_ctx *ctx, kinko_key_type type, const char *tag)
 	EVP_PKEY_free(pk);
 }
 
-/* kinko's module: fill every free slot; the next generation is "token full" (exit 3). */
+/* A P-256 key pair made directly through the module, at CKA_ID id; the module's answer. */
+static CK_RV generate_at(kinko_ctx *ctx, CK_BYTE id, kinko_keyobj *k)
+{
+	static const CK_BYTE p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
+	CK_MECHANISM mech = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
+	CK_BBOOL yes = CK_TRUE;
+	CK_ATTRIBUTE pub[] = {{CKA_TOKEN, &yes, sizeof(yes)}, {CKA_ID, &id, 1},
+	                      {CKA_EC_PARAMS, (void *)p256, sizeof(p256)}};
+	CK_ATTRIBUTE priv[] = {{CKA_TOKEN, &yes, sizeof(yes)}, {CKA_ID, &id, 1},
+	                       {CKA_SIGN, &yes, sizeof(yes)}};
+
+	memset(k, 0, sizeof(*k));
+	k->id[0] = id;
+	k->id_len = 1;
+	k->type = KINKO_KEY_P256;
+	return ctx->p11->C_GenerateKeyPair(ctx->session, &mech, pub, 3, priv, 3, &k->pub, &k->priv);
+}
+
+/* kinko's module: fill every free slot; the next generation is "token full" (exit 3). The
+ * CLI counts free slots from the module's public header (kinko-pkcs11.h) and the module
+ * chooses them itself: each key must land on an id the header lets it have, each once, and
+ * the count must come out even. A full token still takes a key asked for at 9C's CKA_ID (not
+ * a slot for keys without one); an id past 95's is refused. */
 static void check_full(kinko_ctx *ctx)
 {
-	kinko_keyobj made[32];
-	int free_slots = kinko_p11_free_slots(ctx, ctx->slot), i, got = 0, r = KINKO_EXIT_OK;
+	kinko_keyobj made[32], extra;
+	bool seen[256] = {false}, where_counted = true;
+	int free_slots = kinko_p11_vendor_free_slots(ctx, ctx->slot), i, got = 0, r = KINKO_EXIT_OK;
 
 	step(free_slots == 21, "fill: an empty kinko token has 21 free key slots", "another count");
-	for (i = 0; i < free_slots && i < 32; i++) {
+	for (i = 0; i < free_slots && i < 31; i++) {
 		r = kinko_p11_generate(ctx, KINKO_KEY_P256, "kinko fill", &made[got]);
 		if (r != KINKO_EXIT_OK)
 			break;
+		if (made[got].id_len != 1 || !kinko_cka_id_generated(made[got].id[0]) ||
+		    seen[made[got].id[0]])
+			where_counted = false;
+		else
+			seen[made[got].id[0]] = true;
 		got++;
 	}
-	step(got == free_slots && kinko_p11_free_slots(ctx, ctx->slot) == 0,
+	step(got == free_slots && kinko_p11_vendor_free_slots(ctx, ctx->slot) == 0,
 	     "fill: a key in every free slot", "generation stopped early");
+	step(got > 0 && where_counted,
+	     "fill: the module put each key in a slot the CLI counted free (kinko-pkcs11.h)",
+	     "a key went to a CKA_ID the header does not give keys without one, or twice");
 	step(kinko_p11_generate(ctx, KINKO_KEY_P256, "kinko one too many", &made[31]) == KINKO_EXIT_TOKEN,
 	     "fill: one more key is refused with the token-full exit code", "not refused");
+	step(generate_at(ctx, KINKO_CKA_ID_9C, &extra) == CKR_OK &&
+	     kinko_p11_vendor_free_slots(ctx, ctx->slot) == 0 && kinko_p11_destroy(ctx, &extra) == KINKO_EXIT_OK,
+	     "fill: the full token takes a key at 9C's CKA_ID, which the free count leaves out",
+	     "refused, or counted");
+	step(generate_at(ctx, KINKO_CKA_ID_95 + 1, &extra) == CKR_ATTRIBUTE_VALUE_INVALID,
+	     "fill: a CKA_ID past 95's names no key slot", "not refused as invalid");
 	for (i = 0; i < got; i++)
 		r |= kinko_p11_destroy(ctx, &made[i]);
-	step(r == KINKO_EXIT_OK && kinko_p11_free_slots(ctx, ctx->slot) == free_slots,
+	step(r == KINKO_EXIT_OK && kinko_p11_vendor_free_slots(ctx, ctx->slot) == free_slots,
 	     "fill: all removed again", "keys left");
 }
 

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # kinko's PKCS#11 layer (tools/kinko/kinko_p11*.c) through kinko-p11-check: on-token key
 # generation (RSA-2048, P-256), public keys, signatures verified by OpenSSL, certificate write
-# and delete, key removal; on kinko's module also "token full" after filling all free slots.
+# and delete, key removal; on kinko's module also "token full" after filling all free slots,
+# each where the CLI (from kinko-pkcs11.h) counted one free.
 CLI_TMP_PREFIX=kinko-cli-p11
 . "$(dirname "$0")/cli_lib.sh"
 
 CHECK="$B/tests/cli/kinko-p11-check"
 [ -x "$CHECK" ] || bail "$CHECK not built"
-# Steps kinko-p11-check prints: login, PIN kept, 7 per key type, close; fill adds 4.
+# Steps kinko-p11-check prints: login, PIN kept, 7 per key type, close; fill adds 7.
 STEPS=$((1 + 1 + 2 * 7 + 1))
-plan $((2 * STEPS + 5))
+plan $((2 * STEPS + 8))
 
 # p11_check BACKEND STEPS ARGS...: the program's PASS/FAIL lines as TAP; missing steps fail.
 p11_check() {
@@ -33,7 +34,7 @@ p11_check() {
 tokens_backend kinko
 token_new main
 secrets_write "$T/secrets" "token_pin=$TOKEN_PIN"
-p11_check kinko $((STEPS + 4)) "$MODULE" "$T/secrets" fill
+p11_check kinko $((STEPS + 7)) "$MODULE" "$T/secrets" fill
 cp "$T/check.err" "$T/out"
 check_out "kinko: the full token is reported in the user's terms" "the token is full: no free key slot"
 

@@ -12,8 +12,6 @@
 #include "i18n.h"
 #include "kinko_p11.h"
 #include "kinko_p11_where.h"
-/* kinko's vendor attributes; by path, for the CLI is built apart from the module. */
-#include "../../pkcs11/kinko-pkcs11.h"
 
 /* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid. */
 static size_t p11_utf8_len(const unsigned char *s)
@@ -331,29 +329,6 @@ int kinko_p11_fail(const kinko_ctx *ctx, CK_RV rv, const char *what)
 	return exit_code;
 }
 
-/* The exact tries left of the PIN (or PUK) from kinko's PIN counters object
- * (kinko-pkcs11.h); -1 on modules without it. */
-static long p11_tries_left(kinko_ctx *ctx, bool so)
-{
-	CK_OBJECT_CLASS cls = CKO_HW_FEATURE;
-	CK_HW_FEATURE_TYPE type = CKH_KINKO_PIN_COUNTERS;
-	CK_ATTRIBUTE q[] = {{CKA_CLASS, &cls, sizeof(cls)}, {CKA_HW_FEATURE_TYPE, &type, sizeof(type)}};
-	CK_ULONG left = 0, n = 0;
-	CK_ATTRIBUTE a = {so ? CKA_KINKO_PUK_TRIES_LEFT : CKA_KINKO_PIN_TRIES_LEFT, &left, sizeof(left)};
-	CK_OBJECT_HANDLE h = 0;
-	CK_RV rv;
-
-	if (ctx->session == 0 || ctx->p11->C_FindObjectsInit(ctx->session, q, 2) != CKR_OK)
-		return -1;
-	rv = ctx->p11->C_FindObjects(ctx->session, &h, 1, &n);
-	ctx->p11->C_FindObjectsFinal(ctx->session);
-	if (rv != CKR_OK || n != 1 ||
-	    ctx->p11->C_GetAttributeValue(ctx->session, h, &a, 1) != CKR_OK ||
-	    a.ulValueLen != sizeof(left) || left > 255)
-		return -1;
-	return (long)left;
-}
-
 int kinko_p11_pin_refused(kinko_ctx *ctx, CK_RV rv, bool so)
 {
 	CK_FLAGS locked = so ? CKF_SO_PIN_LOCKED : CKF_USER_PIN_LOCKED;
@@ -363,7 +338,7 @@ int kinko_p11_pin_refused(kinko_ctx *ctx, CK_RV rv, bool so)
 	const char *wrong = so ? "puk_incorrect" : "pin_incorrect";
 	CK_TOKEN_INFO ti;
 	CK_FLAGS f = 0;
-	long left = rv == CKR_PIN_INCORRECT ? p11_tries_left(ctx, so) : -1;
+	long left = rv == CKR_PIN_INCORRECT ? kinko_p11_vendor_tries_left(ctx, so) : -1;
 
 	kinko_err_field_str(ctx, "secret", so ? "puk" : "token_pin");
 	/* The token's flags after the failure tell what is left; PKCS#11 has no exact count,
@@ -512,42 +487,4 @@ int kinko_p11_login(kinko_ctx *ctx)
 const char *kinko_p11_pin(const kinko_ctx *ctx)
 {
 	return ctx->logged_in && ctx->token_pin[0] ? ctx->token_pin : NULL;
-}
-
-int kinko_p11_free_slots(kinko_ctx *ctx, CK_SLOT_ID slot)
-{
-	/* kinko's module generates into 9A (CKA_ID 01) and the retired slots 82..95 (05..18). */
-	bool used[0x19] = {false};
-	CK_OBJECT_CLASS classes[2] = {CKO_PUBLIC_KEY, CKO_PRIVATE_KEY};
-	CK_SESSION_HANDLE s;
-	int c, free_slots = 0;
-	unsigned id;
-
-	if (!ctx->kinko_module || ctx->p11->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s)
-	                          != CKR_OK)
-		return -1;
-	for (c = 0; c < 2; c++) {
-		CK_ATTRIBUTE q = {CKA_CLASS, &classes[c], sizeof(classes[c])};
-		CK_OBJECT_HANDLE h[32];
-		CK_ULONG got = 0, i;
-
-		if (ctx->p11->C_FindObjectsInit(s, &q, 1) != CKR_OK)
-			continue;
-		while (ctx->p11->C_FindObjects(s, h, 32, &got) == CKR_OK && got > 0) {
-			for (i = 0; i < got; i++) {
-				CK_BYTE idb[4];
-				CK_ATTRIBUTE a = {CKA_ID, idb, sizeof(idb)};
-
-				if (ctx->p11->C_GetAttributeValue(s, h[i], &a, 1) == CKR_OK &&
-				    a.ulValueLen == 1 && idb[0] < sizeof(used))
-					used[idb[0]] = true;
-			}
-		}
-		ctx->p11->C_FindObjectsFinal(s);
-	}
-	ctx->p11->C_CloseSession(s);
-	for (id = 0x01; id < sizeof(used); id++)
-		if ((id == 0x01 || id >= 0x05) && !used[id])
-			free_slots++;
-	return free_slots;
 }

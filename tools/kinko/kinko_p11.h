@@ -74,9 +74,12 @@ bool kinko_p11_token_uri(const CK_TOKEN_INFO *ti, char *buf, size_t cap);
 /* The user PIN's state in words from the token flags: "ok", "must be changed", "tries
  * used (fewer left)", "1 try left", "locked". */
 const char *kinko_p11_pin_state(CK_FLAGS flags);
-/* Free key slots for new keys on a token of kinko's module (9A and 82..95 without a key);
- * -1 on other modules or when unknown. Needs no login. */
-int kinko_p11_free_slots(kinko_ctx *ctx, CK_SLOT_ID slot);
+/* kinko's own module (kinko_p11_vendor.c, from the module's kinko-pkcs11.h): the exact tries
+ * left of the PIN (so: the PUK), -1 on other modules; the key slots a key generated without a
+ * CKA_ID can still go to (on the token in slot, no login needed), -1 on other modules or when
+ * unknown. */
+long kinko_p11_vendor_tries_left(kinko_ctx *ctx, bool so);
+int kinko_p11_vendor_free_slots(kinko_ctx *ctx, CK_SLOT_ID slot);
 /* Make s safe to print and to put in JSON: control characters and invalid UTF-8 become '?'. */
 void kinko_p11_clean_text(char *s);
 /* A trimmed copy of a blank-padded PKCS#11 text field, cleaned as above. */

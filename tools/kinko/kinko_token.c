@@ -82,7 +82,7 @@ static void token_describe(kinko_ctx *ctx, CK_SLOT_ID slot, const CK_TOKEN_INFO 
 	if (!kinko_p11_token_uri(ti, d->uri, sizeof(d->uri)))
 		d->uri[0] = '\0';
 	d->pin = kinko_p11_pin_state(ti->flags);
-	d->free_slots = kinko_p11_free_slots(ctx, slot);
+	d->free_slots = kinko_p11_vendor_free_slots(ctx, slot);
 }
 
 static json_t *token_json(const token_desc *d)

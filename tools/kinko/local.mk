@@ -5,7 +5,7 @@ noinst_LTLIBRARIES += tools/kinko/libkinkocli.la
 tools_kinko_libkinkocli_la_SOURCES = \
 	tools/kinko/kinko.h tools/kinko/kinko_msg.c \
 	tools/kinko/kinko_p11.c tools/kinko/kinko_p11_keys.c tools/kinko/kinko_p11.h \
-	tools/kinko/kinko_p11_where.c tools/kinko/kinko_p11_where.h \
+	tools/kinko/kinko_p11_vendor.c tools/kinko/kinko_p11_where.c tools/kinko/kinko_p11_where.h \
 	tools/kinko/kinko_pin.c \
 	tools/kinko/kinko_token.c tools/kinko/kinko_cmd.h tools/kinko/kinko_certs.c tools/kinko/kinko_pin_cmd.c \
 	tools/kinko/kinko_key.c tools/kinko/kinko_crl.c tools/kinko/kinko_crl.h \
