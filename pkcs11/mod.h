@@ -19,11 +19,11 @@
 #include "p11_compat.h"
 #include "transport.h"
 
-/* ---- locks (mod_lock.c): the application's mutex callbacks or pthreads ---- */
+/* ---- locks (mod_mutex.c): the application's mutex callbacks or pthreads ---- */
 typedef struct mod_mutex mod_mutex;
 /* Chooses the implementation from C_Initialize's arguments (NULL = no threads promised:
  * pthreads anyway, harmless). CKR_OK, CKR_ARGUMENTS_BAD, CKR_CANT_LOCK. */
-CK_RV mod_lock_configure(const CK_C_INITIALIZE_ARGS *args);
+CK_RV mod_mutex_configure(const CK_C_INITIALIZE_ARGS *args);
 CK_RV mod_mutex_new(mod_mutex **m);
 void mod_mutex_free(mod_mutex *m);
 void mod_mutex_lock(mod_mutex *m);
@@ -144,8 +144,8 @@ unsigned long mod_fork_count(void);
 bool mod_is_initialized(void);
 
 /* Slots. Lookup by id: NULL when no such slot. */
-CK_RV mod_slots_create(void);        /* from mod.cfg; no APDU, no connection */
-void mod_slots_destroy(void);
+CK_RV mod_slot_create_all(void);   /* from mod.cfg; no APDU, no connection */
+void mod_slot_destroy_all(void);
 mod_slot *mod_slot_get(CK_SLOT_ID id);
 /* Number of slots (acquire: every slot counted is fully built). */
 size_t mod_slot_count(void);
@@ -156,9 +156,6 @@ CK_RV mod_slot_add(tr_transport *tr, const char *description, bool event);
 /* Under the slot lock: refresh presence (a CCID GetSlotStatus, no APDU); on a change bump
  * the generation, drop the token cache and login, set the event flag. */
 CK_RV mod_slot_refresh(mod_slot *s);
-/* Under the slot lock: make sure s->token holds at least the inventory (learnt lazily,
- * revalidated when older than cfg.cache_ttl_ms or after the card saw a reset). */
-CK_RV mod_slot_token(mod_slot *s, mod_token **t);
 void mod_slot_logout(mod_slot *s);   /* wipe the held PIN, card_logout if reachable */
 /* Take the slot lock for a call; the call's card I/O is then one exclusive batch on the
  * card (tr_ops begin/end). Release it at the end of the call: the batch ends (a USB
@@ -171,24 +168,18 @@ void mod_slot_unlock(mod_slot *s);
  * (CKR_SESSION_HANDLE_INVALID / CKR_DEVICE_REMOVED); returns with the SLOT LOCKED on CKR_OK. */
 CK_RV mod_session_get(CK_SESSION_HANDLE h, mod_session **sess, mod_slot **slot);
 void mod_session_release(mod_slot *slot);   /* unlocks the slot */
-void mod_crypto_op_clear(mod_crypto_op *op);
-
-/* Card status -> CK_RV, and the user-facing detail for traces. */
-CK_RV mod_rv_from_card(card_status st);
+void mod_session_op_clear(mod_crypto_op *op);
 
 /* Debug: KINKO_DEBUG=p11 traces every C_* call and its CK_RV to stderr. */
 void mod_trace_call(const char *fn, CK_RV rv);
 
 /* ---- additions of the core (M-A) ---- */
 
-/* Time for caches and polling: CLOCK_MONOTONIC in milliseconds. */
-uint64_t mod_now_ms(void);
-
 /* KINKO_DEBUG=p11 (or all) is on; mod_trace_msg prints one explanatory line then (never
  * a secret: say what was refused and why). */
 bool mod_trace_enabled(void);
 void mod_trace_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-const char *mod_rv_name(CK_RV rv);
+const char *mod_trace_rv_name(CK_RV rv);
 
 /* The token cache's owner frees it (mod_token.c, M-B): every pointer inside, then t. */
 void mod_token_free(mod_token *t);
@@ -197,7 +188,8 @@ void mod_token_free(mod_token *t);
  * CARD_ERR_ABSENT): mark the slot absent, bump the generation, set the event, drop the
  * token cache, wipe the login. No I/O. Idempotent while absent. */
 void mod_slot_removed(mod_slot *s);
-/* Under the slot lock: mod_rv_from_card, and CARD_ERR_ABSENT also runs mod_slot_removed.
+/* Under the slot lock: the card status as a CK_RV (the module's one mapping), and
+ * CARD_ERR_ABSENT also runs mod_slot_removed.
  * Every caller of a card_* function should map its status through this. */
 CK_RV mod_slot_rv(mod_slot *s, card_status st);
 /* Under the slot lock: run op(&s->card, arg) for an operation that needs the user's PIN
@@ -220,23 +212,23 @@ CK_RV mod_session_open(mod_slot *s, CK_FLAGS flags, void *application, CK_NOTIFY
 void mod_session_close(mod_slot *s, mod_session *sess);
 void mod_session_close_all(mod_slot *s);
 /* C_Finalize: free every session (no card I/O). */
-void mod_sessions_destroy(void);
+void mod_session_destroy_all(void);
 
 /* Login and PINs (mod_login.c), under the slot lock; sess is the calling session. */
-CK_RV mod_login(mod_slot *s, mod_session *sess, CK_USER_TYPE user, const CK_UTF8CHAR *pin,
-                CK_ULONG pin_len);
-CK_RV mod_logout(mod_slot *s);
-CK_RV mod_init_pin(mod_slot *s, mod_session *sess, const CK_UTF8CHAR *pin, CK_ULONG pin_len);
-CK_RV mod_set_pin(mod_slot *s, mod_session *sess, const CK_UTF8CHAR *old_pin, CK_ULONG old_len,
-                  const CK_UTF8CHAR *new_pin, CK_ULONG new_len);
+CK_RV mod_login_as(mod_slot *s, mod_session *sess, CK_USER_TYPE user, const CK_UTF8CHAR *pin,
+                   CK_ULONG pin_len);
+CK_RV mod_login_end(mod_slot *s);
+CK_RV mod_login_init_pin(mod_slot *s, mod_session *sess, const CK_UTF8CHAR *pin, CK_ULONG pin_len);
+CK_RV mod_login_set_pin(mod_slot *s, mod_session *sess, const CK_UTF8CHAR *old_pin,
+                        CK_ULONG old_len, const CK_UTF8CHAR *new_pin, CK_ULONG new_len);
 
 /* Blank-padded copy of a string into a fixed-size CK_UTF8CHAR field (truncated to fit). */
 void mod_copy_padded(CK_UTF8CHAR *dst, size_t dst_len, const char *src);
 
 /* C_WaitForSlotEvent machinery (mod_event.c). */
-CK_RV mod_events_init(void);
+CK_RV mod_event_init(void);
 /* Wake the waiters (they answer CKR_CRYPTOKI_NOT_INITIALIZED) and wait until they left. */
-void mod_events_stop(void);
-CK_RV mod_events_wait(CK_FLAGS flags, CK_SLOT_ID *slot);
+void mod_event_stop(void);
+CK_RV mod_event_wait(CK_FLAGS flags, CK_SLOT_ID *slot);
 
 #endif

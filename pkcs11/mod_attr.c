@@ -124,7 +124,7 @@ static CK_RV ctx_pubkey(mod_attr_ctx *c)
 
 	if (c->have_pk)
 		return CKR_OK;
-	rv = mod_object_pubkey(c->s, c->t, c->index, &pub, &len);
+	rv = mod_token_pubkey(c->s, c->t, c->index, &pub, &len);
 	if (rv != CKR_OK)
 		return rv;
 	if (!card_pubkey_parse(c->t->keys[c->index].alg, pub, len, &c->pk))

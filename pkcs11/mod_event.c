@@ -21,15 +21,7 @@ struct mod_events {
 	bool stopping;
 };
 
-uint64_t mod_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-CK_RV mod_events_init(void)
+CK_RV mod_event_init(void)
 {
 	struct mod_events *ev = calloc(1, sizeof(*ev));
 	pthread_condattr_t attr;
@@ -56,7 +48,7 @@ CK_RV mod_events_init(void)
 	return CKR_OK;
 }
 
-void mod_events_stop(void)
+void mod_event_stop(void)
 {
 	struct mod_events *ev = mod.events;
 
@@ -76,7 +68,7 @@ void mod_events_stop(void)
 }
 
 /* Poll every slot once; the first with an unreported change is the answer. */
-static bool mod_events_poll(CK_SLOT_ID *slot)
+static bool mod_event_poll(CK_SLOT_ID *slot)
 {
 	bool found = false;
 	size_t i;
@@ -100,7 +92,7 @@ static bool mod_events_poll(CK_SLOT_ID *slot)
 }
 
 /* Sleep until the next poll is due or C_Finalize; false when finalising. */
-static bool mod_events_sleep(struct mod_events *ev)
+static bool mod_event_sleep(struct mod_events *ev)
 {
 	struct timespec until;
 	bool go_on;
@@ -127,7 +119,7 @@ static bool mod_events_sleep(struct mod_events *ev)
 	return go_on;
 }
 
-CK_RV mod_events_wait(CK_FLAGS flags, CK_SLOT_ID *slot)
+CK_RV mod_event_wait(CK_FLAGS flags, CK_SLOT_ID *slot)
 {
 	struct mod_events *ev = mod.events;
 	CK_RV rv = CKR_OK;
@@ -140,12 +132,12 @@ CK_RV mod_events_wait(CK_FLAGS flags, CK_SLOT_ID *slot)
 	ev->waiters++;
 	pthread_mutex_unlock(&ev->m);
 
-	while (!mod_events_poll(slot)) {
+	while (!mod_event_poll(slot)) {
 		if (flags & CKF_DONT_BLOCK) {
 			rv = CKR_NO_EVENT;
 			break;
 		}
-		if (!mod_events_sleep(ev)) {
+		if (!mod_event_sleep(ev)) {
 			rv = CKR_CRYPTOKI_NOT_INITIALIZED;
 			break;
 		}

@@ -241,7 +241,7 @@ CK_RV mod_object_generate(mod_slot *s, mod_session *sess, const CK_MECHANISM *me
 		return rv;
 	if (!mod_slot_user_logged_in(s))
 		return CKR_USER_NOT_LOGGED_IN;
-	rv = mod_object_token_fresh(s, &t);
+	rv = mod_token_fresh(s, &t);
 	if (rv == CKR_OK)
 		rv = gen_slot(s, t, &r, &idx);
 	if (rv != CKR_OK)
@@ -249,7 +249,7 @@ CK_RV mod_object_generate(mod_slot *s, mod_session *sess, const CK_MECHANISM *me
 	memset(&g, 0, sizeof(g));
 	g.ref = piv_key_slot_ref(idx);
 	g.alg = alg;
-	rv = mod_object_with_mgmt(s, op_generate, &g, NULL);
+	rv = mod_objwrite_with_mgmt(s, op_generate, &g, NULL);
 	if (rv == CKR_OK)
 		rv = gen_remember(t, idx, &g);
 	else if (s->token)

@@ -13,7 +13,7 @@
 
 #define MOD_NOBODY ((CK_USER_TYPE)-1)
 
-static bool mod_pin_len_ok(CK_ULONG len)
+static bool mod_login_pin_len_ok(CK_ULONG len)
 {
 	return len >= PIV_PIN_MIN && len <= PIV_PIN_MAX;
 }
@@ -59,7 +59,7 @@ static CK_RV mod_login_user(mod_slot *s, const CK_UTF8CHAR *pin, CK_ULONG len)
 	int tries = -1;
 	card_status st;
 
-	if (!mod_pin_len_ok(len))
+	if (!mod_login_pin_len_ok(len))
 		return CKR_PIN_LEN_RANGE;
 	st = card_verify_pin(&s->card, pin, len, &tries);
 	mod_login_note_tries(s, PIV_REF_PIN, st, tries);
@@ -75,7 +75,7 @@ static CK_RV mod_login_so(mod_slot *s, const CK_UTF8CHAR *pin, CK_ULONG len)
 {
 	if (s->n_sessions > s->n_rw_sessions)
 		return CKR_SESSION_READ_ONLY_EXISTS;
-	if (!mod_pin_len_ok(len))
+	if (!mod_login_pin_len_ok(len))
 		return CKR_PIN_LEN_RANGE;
 	if (s->token && s->token->puk_tries_max > 0 && s->token->puk_tries_left == 0)
 		return CKR_PIN_LOCKED;
@@ -94,7 +94,7 @@ static CK_RV mod_login_context(mod_slot *s, mod_session *sess, const CK_UTF8CHAR
 		return CKR_OPERATION_NOT_INITIALIZED;
 	if (!mod_slot_user_logged_in(s))
 		return CKR_USER_NOT_LOGGED_IN;
-	if (!mod_pin_len_ok(len))
+	if (!mod_login_pin_len_ok(len))
 		return CKR_PIN_LEN_RANGE;
 	st = card_verify_pin(&s->card, pin, len, &tries);
 	mod_login_note_tries(s, PIV_REF_PIN, st, tries);
@@ -104,8 +104,8 @@ static CK_RV mod_login_context(mod_slot *s, mod_session *sess, const CK_UTF8CHAR
 	return CKR_OK;
 }
 
-CK_RV mod_login(mod_slot *s, mod_session *sess, CK_USER_TYPE user, const CK_UTF8CHAR *pin,
-                CK_ULONG pin_len)
+CK_RV mod_login_as(mod_slot *s, mod_session *sess, CK_USER_TYPE user, const CK_UTF8CHAR *pin,
+                   CK_ULONG pin_len)
 {
 	if (!pin)
 		return CKR_ARGUMENTS_BAD;   /* no protected authentication path */
@@ -125,7 +125,7 @@ CK_RV mod_login(mod_slot *s, mod_session *sess, CK_USER_TYPE user, const CK_UTF8
 	}
 }
 
-CK_RV mod_logout(mod_slot *s)
+CK_RV mod_login_end(mod_slot *s)
 {
 	if (s->login_user == MOD_NOBODY)
 		return CKR_USER_NOT_LOGGED_IN;
@@ -133,7 +133,7 @@ CK_RV mod_logout(mod_slot *s)
 	return CKR_OK;
 }
 
-CK_RV mod_init_pin(mod_slot *s, mod_session *sess, const CK_UTF8CHAR *pin, CK_ULONG pin_len)
+CK_RV mod_login_init_pin(mod_slot *s, mod_session *sess, const CK_UTF8CHAR *pin, CK_ULONG pin_len)
 {
 	int tries = -1;
 	card_status st;
@@ -144,7 +144,7 @@ CK_RV mod_init_pin(mod_slot *s, mod_session *sess, const CK_UTF8CHAR *pin, CK_UL
 		return CKR_SESSION_READ_ONLY;
 	if (!pin)
 		return CKR_ARGUMENTS_BAD;
-	if (!mod_pin_len_ok(pin_len))
+	if (!mod_login_pin_len_ok(pin_len))
 		return CKR_PIN_LEN_RANGE;
 	st = card_unblock_pin(&s->card, s->pin, s->pin_len, pin, pin_len, &tries);
 	mod_login_note_tries(s, PIV_REF_PUK, st, tries);
@@ -163,8 +163,8 @@ CK_RV mod_init_pin(mod_slot *s, mod_session *sess, const CK_UTF8CHAR *pin, CK_UL
 	return mod_login_rv(s, st);
 }
 
-CK_RV mod_set_pin(mod_slot *s, mod_session *sess, const CK_UTF8CHAR *old_pin, CK_ULONG old_len,
-                  const CK_UTF8CHAR *new_pin, CK_ULONG new_len)
+CK_RV mod_login_set_pin(mod_slot *s, mod_session *sess, const CK_UTF8CHAR *old_pin,
+                        CK_ULONG old_len, const CK_UTF8CHAR *new_pin, CK_ULONG new_len)
 {
 	/* In an SO session the SO's secret, the PUK, changes; otherwise the user's PIN. */
 	uint8_t ref = s->login_user == CKU_SO ? PIV_REF_PUK : PIV_REF_PIN;
@@ -175,7 +175,7 @@ CK_RV mod_set_pin(mod_slot *s, mod_session *sess, const CK_UTF8CHAR *old_pin, CK
 		return CKR_SESSION_READ_ONLY;
 	if (!old_pin || !new_pin)
 		return CKR_ARGUMENTS_BAD;
-	if (!mod_pin_len_ok(old_len) || !mod_pin_len_ok(new_len))
+	if (!mod_login_pin_len_ok(old_len) || !mod_login_pin_len_ok(new_len))
 		return CKR_PIN_LEN_RANGE;
 	st = card_change_reference(&s->card, ref, old_pin, old_len, new_pin, new_len, &tries);
 	mod_login_note_tries(s, ref, st, tries);

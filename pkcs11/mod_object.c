@@ -51,6 +51,11 @@ bool mod_object_index_from_id(const CK_BYTE *id, CK_ULONG len, unsigned *key_ind
 	return true;
 }
 
+bool mod_object_alg_supported(uint8_t alg)
+{
+	return piv_alg_bytes(alg) != 0;
+}
+
 bool mod_object_exists(const mod_token *t, unsigned key_index, mod_obj_kind kind,
                        bool logged_in)
 {
@@ -89,7 +94,7 @@ CK_RV mod_object_check(mod_slot *s, CK_OBJECT_HANDLE h, unsigned *key_index,
 	} else if (!mod_object_decode(s, h, key_index, kind)) {
 		return CKR_OBJECT_HANDLE_INVALID;
 	}
-	rv = mod_slot_token(s, &t);
+	rv = mod_token_get(s, &t);
 	if (rv != CKR_OK)
 		return rv;
 	if (!mod_object_exists(t, *key_index, *kind, mod_slot_user_logged_in(s)))
@@ -198,7 +203,7 @@ CK_RV mod_object_find(mod_slot *s, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
 	*n_found = 0;
 	if (!find_template_ok(tmpl, n))
 		return CKR_ARGUMENTS_BAD;
-	rv = mod_slot_token(s, &t);
+	rv = mod_token_get(s, &t);
 	if (rv != CKR_OK)
 		return rv;
 	out = calloc(PIV_KEY_SLOTS * 3 + 1, sizeof(*out));

@@ -30,12 +30,6 @@ bool mod_object_index_from_id(const CK_BYTE *id, CK_ULONG len, unsigned *key_ind
 bool mod_object_exists(const mod_token *t, unsigned key_index, mod_obj_kind kind,
                        bool logged_in);
 
-/* The public key of a key slot as an OpenSSL-free description for the crypto layer:
- * alg and the raw 7F49 contents (learnt with GET METADATA when not known yet). Under the
- * slot lock. */
-CK_RV mod_object_pubkey(mod_slot *s, mod_token *t, unsigned key_index, const uint8_t **pub,
-                        size_t *pub_len);
-
 /* Key slots the module can use (RSA 2048/3072, P-256/384); a slot holding another kind of
  * key is occupied but shows no objects. */
 bool mod_object_alg_supported(uint8_t alg);
@@ -45,7 +39,17 @@ bool mod_object_always_authenticate(const mod_token *t, unsigned key_index);
 
 /* ---- the token cache (mod_token.c), all under the slot lock ----
  * A call that fails with anything but CKR_OBJECT_HANDLE_INVALID may have dropped the whole
- * cache (token removed): re-get it with mod_slot_token before touching it again. */
+ * cache (token removed): re-get it with mod_token_get before touching it again. */
+/* Make sure s->token holds at least the inventory (learnt lazily, revalidated when older
+ * than cfg.cache_ttl_ms or after the card saw a reset). */
+CK_RV mod_token_get(mod_slot *s, mod_token **t);
+/* Before a write: revalidate the cache now (one INVENTORY), whatever its age, so a key or
+ * certificate another process just wrote is not overwritten. */
+CK_RV mod_token_fresh(mod_slot *s, mod_token **t);
+/* The public key of a key slot as an OpenSSL-free description for the crypto layer:
+ * alg and the raw 7F49 contents (learnt with GET METADATA when not known yet). */
+CK_RV mod_token_pubkey(mod_slot *s, mod_token *t, unsigned key_index, const uint8_t **pub,
+                       size_t *pub_len);
 /* The certificate of a key slot (one GET DATA, once): CKR_OBJECT_HANDLE_INVALID when the
  * container is empty or unreadable (compressed), CKR_DEVICE_ERROR when it is garbage. */
 CK_RV mod_token_cert(mod_slot *s, mod_token *t, unsigned key_index);
@@ -77,21 +81,18 @@ CK_RV mod_object_find(mod_slot *s, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
  * token still has it, else CKR_USER_NOT_LOGGED_IN (with a trace). A reset underneath is
  * repaired by mod_slot_with_pin (re-VERIFY, then authentication and op again). *op_st is
  * op's own status (CARD_OK when it never ran), for callers that map it themselves. */
-CK_RV mod_object_with_mgmt(mod_slot *s, mod_card_op op, void *arg, card_status *op_st);
-/* Before a write: revalidate the cache now (one INVENTORY), whatever its age, so a key or
- * certificate another process just wrote is not overwritten. */
-CK_RV mod_object_token_fresh(mod_slot *s, mod_token **t);
+CK_RV mod_objwrite_with_mgmt(mod_slot *s, mod_card_op op, void *arg, card_status *op_st);
 CK_RV mod_object_generate(mod_slot *s, mod_session *sess, const CK_MECHANISM *mech,
                           const CK_ATTRIBUTE *pub_tmpl, CK_ULONG n_pub,
                           const CK_ATTRIBUTE *priv_tmpl, CK_ULONG n_priv,
                           CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv);
-CK_RV mod_object_create(mod_slot *s, mod_session *sess, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
-                        CK_OBJECT_HANDLE *h);
-CK_RV mod_object_destroy(mod_slot *s, mod_session *sess, CK_OBJECT_HANDLE h);
+CK_RV mod_objwrite_create(mod_slot *s, mod_session *sess, const CK_ATTRIBUTE *tmpl,
+                          CK_ULONG n, CK_OBJECT_HANDLE *h);
+CK_RV mod_objwrite_destroy(mod_slot *s, mod_session *sess, CK_OBJECT_HANDLE h);
 /* C_SetAttributeValue (mod_objmove.c): only CKA_ID, and only on a private key, where a new
  * value moves the key and its certificate to that slot (MOVE KEY); the key's own CKA_ID is
  * accepted on any of its objects and changes nothing. */
-CK_RV mod_object_set_attributes(mod_slot *s, mod_session *sess, CK_OBJECT_HANDLE h,
-                                const CK_ATTRIBUTE *tmpl, CK_ULONG n);
+CK_RV mod_objmove_set_attributes(mod_slot *s, mod_session *sess, CK_OBJECT_HANDLE h,
+                                 const CK_ATTRIBUTE *tmpl, CK_ULONG n);
 
 #endif

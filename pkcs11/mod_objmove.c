@@ -84,7 +84,7 @@ static CK_RV move_key(mod_slot *s, unsigned from, unsigned to)
 
 	if (!mod_slot_user_logged_in(s))
 		return CKR_USER_NOT_LOGGED_IN;
-	rv = mod_object_token_fresh(s, &t);
+	rv = mod_token_fresh(s, &t);
 	if (rv != CKR_OK)
 		return rv;
 	if (!t->keys[from].has_key)
@@ -98,13 +98,13 @@ static CK_RV move_key(mod_slot *s, unsigned from, unsigned to)
 		return move_refused(s, "it holds a certificate (destroy that first)", m.to);
 	m.cert = t->keys[from].has_cert;
 
-	rv = mod_object_with_mgmt(s, op_move, &m, &op_st);
+	rv = mod_objwrite_with_mgmt(s, op_move, &m, &op_st);
 	if (rv == CKR_OK) {
 		move_cached(t, from, to, m.cert);
 		return CKR_OK;
 	}
 	if (m.copied && !m.moved)
-		(void)mod_object_with_mgmt(s, op_uncopy, &m, NULL);
+		(void)mod_objwrite_with_mgmt(s, op_uncopy, &m, NULL);
 	/* Half done, or not at all: the next use asks the token. */
 	if (s->token)
 		s->token->validated_ms = 0;
@@ -114,8 +114,8 @@ static CK_RV move_key(mod_slot *s, unsigned from, unsigned to)
 	return rv;
 }
 
-CK_RV mod_object_set_attributes(mod_slot *s, mod_session *sess, CK_OBJECT_HANDLE h,
-                                const CK_ATTRIBUTE *tmpl, CK_ULONG n)
+CK_RV mod_objmove_set_attributes(mod_slot *s, mod_session *sess, CK_OBJECT_HANDLE h,
+                                 const CK_ATTRIBUTE *tmpl, CK_ULONG n)
 {
 	mod_obj_kind kind;
 	unsigned idx, to, dest = 0;

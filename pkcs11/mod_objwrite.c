@@ -55,7 +55,7 @@ static card_status mgmt_run(card *c, void *arg)
 	return m->op_st;
 }
 
-CK_RV mod_object_with_mgmt(mod_slot *s, mod_card_op op, void *arg, card_status *op_st)
+CK_RV mod_objwrite_with_mgmt(mod_slot *s, mod_card_op op, void *arg, card_status *op_st)
 {
 	mgmt_call m = {.op = op, .arg = arg, .op_st = CARD_OK};
 	CK_RV rv;
@@ -72,13 +72,6 @@ CK_RV mod_object_with_mgmt(mod_slot *s, mod_card_op op, void *arg, card_status *
 		return CKR_USER_NOT_LOGGED_IN;
 	}
 	return rv;
-}
-
-CK_RV mod_object_token_fresh(mod_slot *s, mod_token **t)
-{
-	if (s->token)
-		s->token->validated_ms = 0;
-	return mod_slot_token(s, t);
 }
 
 /* ---- C_CreateObject: certificates ---- */
@@ -184,7 +177,7 @@ static CK_RV cert_for_slot(mod_slot *s, mod_token *t, unsigned idx, const uint8_
 		              (unsigned long)s->id, piv_key_slot_ref(idx));
 		return CKR_ATTRIBUTE_VALUE_INVALID;
 	}
-	rv = mod_object_pubkey(s, t, idx, &pub, &pub_len);
+	rv = mod_token_pubkey(s, t, idx, &pub, &pub_len);
 	if (rv != CKR_OK)
 		return rv;
 	if (!card_pubkey_parse(t->keys[idx].alg, pub, pub_len, &pk))
@@ -197,8 +190,8 @@ static CK_RV cert_for_slot(mod_slot *s, mod_token *t, unsigned idx, const uint8_
 	return CKR_OK;
 }
 
-CK_RV mod_object_create(mod_slot *s, mod_session *sess, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
-                        CK_OBJECT_HANDLE *h)
+CK_RV mod_objwrite_create(mod_slot *s, mod_session *sess, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
+                          CK_OBJECT_HANDLE *h)
 {
 	mod_cert_info ci;
 	cert_tmpl ct;
@@ -221,7 +214,7 @@ CK_RV mod_object_create(mod_slot *s, mod_session *sess, const CK_ATTRIBUTE *tmpl
 	if (mod_parse_cert(ct.value->pValue, ct.value->ulValueLen, &ci) != MOD_PARSE_OK)
 		return CKR_ATTRIBUTE_VALUE_INVALID;
 	mod_cert_info_free(&ci);
-	rv = mod_object_token_fresh(s, &t);
+	rv = mod_token_fresh(s, &t);
 	if (rv == CKR_OK)
 		rv = cert_for_slot(s, t, idx, ct.value->pValue, ct.value->ulValueLen);
 	if (rv != CKR_OK)
@@ -235,7 +228,7 @@ CK_RV mod_object_create(mod_slot *s, mod_session *sess, const CK_ATTRIBUTE *tmpl
 	put.tag = piv_cert_tag(piv_key_slot_ref(idx));
 	put.value = container;
 	put.len = container_len;
-	rv = mod_object_with_mgmt(s, op_put, &put, NULL);
+	rv = mod_objwrite_with_mgmt(s, op_put, &put, NULL);
 	free(container);
 	if (rv != CKR_OK)
 		return rv;
@@ -277,7 +270,7 @@ static card_status op_destroy(card *c, void *arg)
 	return st;
 }
 
-CK_RV mod_object_destroy(mod_slot *s, mod_session *sess, CK_OBJECT_HANDLE h)
+CK_RV mod_objwrite_destroy(mod_slot *s, mod_session *sess, CK_OBJECT_HANDLE h)
 {
 	destroy_arg d;
 	mod_obj_kind kind;
@@ -287,7 +280,7 @@ CK_RV mod_object_destroy(mod_slot *s, mod_session *sess, CK_OBJECT_HANDLE h)
 
 	if (!mod_object_decode(s, h, &idx, &kind))
 		return CKR_OBJECT_HANDLE_INVALID;
-	rv = mod_slot_token(s, &t);
+	rv = mod_token_get(s, &t);
 	if (rv != CKR_OK)
 		return rv;
 	if (!mod_object_exists(t, idx, kind, mod_slot_user_logged_in(s)))
@@ -303,7 +296,7 @@ CK_RV mod_object_destroy(mod_slot *s, mod_session *sess, CK_OBJECT_HANDLE h)
 	d.ref = piv_key_slot_ref(idx);
 	d.key = kind == MOD_OBJ_PRIVATE;
 	d.cert = t->keys[idx].has_cert;
-	rv = mod_object_with_mgmt(s, op_destroy, &d, NULL);
+	rv = mod_objwrite_with_mgmt(s, op_destroy, &d, NULL);
 	if (rv != CKR_OK) {
 		/* Half done, or not at all: the next use asks the token. */
 		if (s->token)

@@ -6,7 +6,7 @@
 
 #include "mod.h"
 
-void mod_crypto_op_clear(mod_crypto_op *op)
+void mod_session_op_clear(mod_crypto_op *op)
 {
 	if (op->ctx && op->ctx_free)
 		op->ctx_free(op->ctx);
@@ -15,8 +15,8 @@ void mod_crypto_op_clear(mod_crypto_op *op)
 
 static void mod_session_free(mod_session *sess)
 {
-	mod_crypto_op_clear(&sess->sign);
-	mod_crypto_op_clear(&sess->verify);
+	mod_session_op_clear(&sess->sign);
+	mod_session_op_clear(&sess->verify);
 	free(sess->found);
 	free(sess);
 }
@@ -141,7 +141,7 @@ void mod_session_close_all(mod_slot *s)
 		mod_slot_logout(s);
 }
 
-void mod_sessions_destroy(void)
+void mod_session_destroy_all(void)
 {
 	size_t i;
 

@@ -38,7 +38,7 @@ static CK_RV sign_key(mod_slot *slot, CK_OBJECT_HANDLE key, unsigned *index, uin
 		return CKR_KEY_HANDLE_INVALID;
 	if (kind == MOD_OBJ_PUBLIC)
 		return CKR_KEY_FUNCTION_NOT_PERMITTED;   /* public keys have CKA_SIGN FALSE */
-	rv = mod_slot_token(slot, &t);
+	rv = mod_token_get(slot, &t);
 	if (rv != CKR_OK)
 		return rv;
 	i = *index;
@@ -164,7 +164,7 @@ static CK_RV sign_finish(mod_session *sess, mod_slot *slot, const uint8_t *in, s
 	rv = sign_on_card(slot, op, in, in_len, sig);
 	if (rv == CKR_OK)
 		*sig_len = (CK_ULONG)mod_sig_op_sig_len(op);
-	mod_crypto_op_clear(&sess->sign);
+	mod_session_op_clear(&sess->sign);
 	return rv;
 }
 
@@ -185,7 +185,7 @@ CK_RV mod_sign_oneshot(mod_session *sess, mod_slot *slot, const CK_BYTE *data, C
 	else
 		rv = mod_sig_op_input(op, false, data, len, in, sizeof(in), &in_len);
 	if (rv != CKR_OK) {
-		mod_crypto_op_clear(&sess->sign);
+		mod_session_op_clear(&sess->sign);
 		return rv;
 	}
 	return sign_finish(sess, slot, in, in_len, sig, sig_len);
@@ -200,7 +200,7 @@ CK_RV mod_sign_update(mod_session *sess, mod_slot *slot, const CK_BYTE *part, CK
 		return CKR_OPERATION_NOT_INITIALIZED;
 	rv = mod_sig_op_update(&sess->sign, part, len);
 	if (rv != CKR_OK)
-		mod_crypto_op_clear(&sess->sign);
+		mod_session_op_clear(&sess->sign);
 	return rv;
 }
 
@@ -222,7 +222,7 @@ CK_RV mod_sign_final(mod_session *sess, mod_slot *slot, CK_BYTE *sig, CK_ULONG *
 	else
 		rv = mod_sig_op_input(op, true, NULL, 0, in, sizeof(in), &in_len);
 	if (rv != CKR_OK) {
-		mod_crypto_op_clear(&sess->sign);
+		mod_session_op_clear(&sess->sign);
 		return rv;
 	}
 	return sign_finish(sess, slot, in, in_len, sig, sig_len);

@@ -73,7 +73,7 @@ static void mod_slot_free(mod_slot *s)
 	free(s);
 }
 
-CK_RV mod_slots_create(void)
+CK_RV mod_slot_create_all(void)
 {
 	size_t i, n = mod.cfg.n_emu_sockets;
 	CK_RV rv;
@@ -93,7 +93,7 @@ CK_RV mod_slots_create(void)
 		mod.slots[i] = mod_slot_new(i, mod.cfg.emu_sockets[i], mod.cfg.timeout_ms);
 		if (!mod.slots[i]) {
 			mod.n_slots = i;
-			mod_slots_destroy();
+			mod_slot_destroy_all();
 			return CKR_HOST_MEMORY;
 		}
 	}
@@ -103,7 +103,7 @@ CK_RV mod_slots_create(void)
 
 /* C_Finalize: sessions are gone already; a user still logged in is logged out on the card
  * (the card would otherwise stay verified for the next program). */
-void mod_slots_destroy(void)
+void mod_slot_destroy_all(void)
 {
 	size_t i;
 
@@ -238,11 +238,30 @@ void mod_slot_logout(mod_slot *s)
 	mod_slot_wipe_login(s);
 }
 
+/* Card status -> CK_RV, the one mapping of the module. */
+static CK_RV mod_slot_card_rv(card_status st)
+{
+	switch (st) {
+	case CARD_OK: return CKR_OK;
+	case CARD_ERR_ABSENT: return CKR_DEVICE_REMOVED;
+	case CARD_ERR_DEVICE: return CKR_DEVICE_ERROR;
+	case CARD_ERR_PIN_INCORRECT: return CKR_PIN_INCORRECT;
+	case CARD_ERR_PIN_LOCKED: return CKR_PIN_LOCKED;
+	case CARD_ERR_SECURITY: return CKR_USER_NOT_LOGGED_IN;
+	case CARD_ERR_NOT_FOUND: return CKR_OBJECT_HANDLE_INVALID;
+	case CARD_ERR_BAD_INPUT: return CKR_ARGUMENTS_BAD;
+	case CARD_ERR_NO_MEMORY: return CKR_DEVICE_MEMORY;
+	case CARD_ERR_UNSUPPORTED: return CKR_FUNCTION_NOT_SUPPORTED;
+	case CARD_ERR_FAILED: return CKR_FUNCTION_FAILED;
+	}
+	return CKR_GENERAL_ERROR;
+}
+
 CK_RV mod_slot_rv(mod_slot *s, card_status st)
 {
 	if (st == CARD_ERR_ABSENT)
 		mod_slot_removed(s);
-	return mod_rv_from_card(st);
+	return mod_slot_card_rv(st);
 }
 
 /* The PIN verification is lost (another process powered the card on): VERIFY with the

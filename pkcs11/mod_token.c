@@ -12,6 +12,7 @@
  * counter, they are relearnt after a foreign reset and only checked by serial otherwise. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -20,6 +21,15 @@
 #include "piv.h"
 
 #define MOD_PUBKEY_MAX 1024u
+
+/* The cache's age: CLOCK_MONOTONIC in milliseconds. */
+static uint64_t token_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 void mod_token_forget_key(mod_token *t, unsigned i)
 {
@@ -65,11 +75,6 @@ void mod_token_changed(mod_token *t)
 {
 	if (t->inventory_ok)
 		t->change_counter++;
-}
-
-bool mod_object_alg_supported(uint8_t alg)
-{
-	return piv_alg_bytes(alg) != 0;
 }
 
 static bool token_set_pubkey(mod_keyslot *k, const uint8_t *pub, size_t len)
@@ -267,15 +272,15 @@ static CK_RV token_learn(mod_slot *s, mod_token *t)
 	return token_learn_fallback(s, t);
 }
 
-CK_RV mod_slot_token(mod_slot *s, mod_token **out)
+CK_RV mod_token_get(mod_slot *s, mod_token **out)
 {
 	mod_token *t = s->token;
 	CK_RV rv;
 
 	*out = NULL;
-	/* validated_ms 0: marked stale (mod_object_token_fresh, a failed write) */
+	/* validated_ms 0: marked stale (mod_token_fresh, a failed write) */
 	if (t && t->validated_ms != 0 && t->card_resets == s->card.resets &&
-	    mod_now_ms() - t->validated_ms < mod.cfg.cache_ttl_ms) {
+	    token_now_ms() - t->validated_ms < mod.cfg.cache_ttl_ms) {
 		*out = t;
 		return CKR_OK;
 	}
@@ -296,11 +301,18 @@ CK_RV mod_slot_token(mod_slot *s, mod_token **out)
 	}
 	/* Stamped after the exchange: a reset it ran into is accounted for. */
 	t->card_resets = s->card.resets;
-	t->validated_ms = mod_now_ms();
+	t->validated_ms = token_now_ms();
 	if (t->validated_ms == 0)
 		t->validated_ms = 1;
 	*out = t;
 	return CKR_OK;
+}
+
+CK_RV mod_token_fresh(mod_slot *s, mod_token **t)
+{
+	if (s->token)
+		s->token->validated_ms = 0;
+	return mod_token_get(s, t);
 }
 
 CK_RV mod_token_version(mod_slot *s, mod_token *t)
@@ -366,8 +378,8 @@ CK_RV mod_token_cert(mod_slot *s, mod_token *t, unsigned i)
 
 /* The key's public part from GET METADATA; a card without it has it from the certificate
  * (learnt with the fallback already). */
-CK_RV mod_object_pubkey(mod_slot *s, mod_token *t, unsigned i, const uint8_t **pub,
-                        size_t *pub_len)
+CK_RV mod_token_pubkey(mod_slot *s, mod_token *t, unsigned i, const uint8_t **pub,
+                       size_t *pub_len)
 {
 	mod_keyslot *k = &t->keys[i];
 	card_metadata md;

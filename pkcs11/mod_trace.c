@@ -1,5 +1,5 @@
 /* KINKO_DEBUG=p11: one line per C_* call with the name of its CK_RV, and the module's
- * explanations of refusals (mod_trace_msg). Card statuses become CK_RVs here, once. */
+ * explanations of refusals (mod_trace_msg). */
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -59,7 +59,7 @@ static const struct {
 };
 #undef MOD_RV
 
-const char *mod_rv_name(CK_RV rv)
+const char *mod_trace_rv_name(CK_RV rv)
 {
 	size_t i;
 
@@ -73,7 +73,7 @@ void mod_trace_call(const char *fn, CK_RV rv)
 {
 	if (!mod_trace_enabled())
 		return;
-	fprintf(stderr, "kinko p11: %s -> %s (0x%lx)\n", fn, mod_rv_name(rv), (unsigned long)rv);
+	fprintf(stderr, "kinko p11: %s -> %s (0x%lx)\n", fn, mod_trace_rv_name(rv), (unsigned long)rv);
 }
 
 void mod_trace_msg(const char *fmt, ...)
@@ -87,22 +87,4 @@ void mod_trace_msg(const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "kinko p11: %s\n", line);
-}
-
-CK_RV mod_rv_from_card(card_status st)
-{
-	switch (st) {
-	case CARD_OK: return CKR_OK;
-	case CARD_ERR_ABSENT: return CKR_DEVICE_REMOVED;
-	case CARD_ERR_DEVICE: return CKR_DEVICE_ERROR;
-	case CARD_ERR_PIN_INCORRECT: return CKR_PIN_INCORRECT;
-	case CARD_ERR_PIN_LOCKED: return CKR_PIN_LOCKED;
-	case CARD_ERR_SECURITY: return CKR_USER_NOT_LOGGED_IN;
-	case CARD_ERR_NOT_FOUND: return CKR_OBJECT_HANDLE_INVALID;
-	case CARD_ERR_BAD_INPUT: return CKR_ARGUMENTS_BAD;
-	case CARD_ERR_NO_MEMORY: return CKR_DEVICE_MEMORY;
-	case CARD_ERR_UNSUPPORTED: return CKR_FUNCTION_NOT_SUPPORTED;
-	case CARD_ERR_FAILED: return CKR_FUNCTION_FAILED;
-	}
-	return CKR_GENERAL_ERROR;
 }

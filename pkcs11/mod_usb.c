@@ -92,7 +92,7 @@ static void mod_usb_add(struct mod_usb *u, libusb_device *dev, const char *port,
 	snprintf(desc, sizeof(desc), "kinko USB token %s", port);
 	rv = mod_slot_add(tr, desc, event);
 	if (rv != CKR_OK)
-		mod_trace_msg("usb: no slot for the token in %s (%s)", port, mod_rv_name(rv));
+		mod_trace_msg("usb: no slot for the token in %s (%s)", port, mod_trace_rv_name(rv));
 	else
 		mod_trace_msg("usb: token in %s has a slot", port);
 }

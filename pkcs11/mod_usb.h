@@ -12,7 +12,7 @@
 /* At most this many USB slots per module instance (ports ever seen). */
 #define MOD_USB_MAX_SLOTS 32u
 
-/* C_Initialize (from mod_slots_create), when cfg.usb: bookkeeping only, no I/O. */
+/* C_Initialize (from mod_slot_create_all), when cfg.usb: bookkeeping only, no I/O. */
 CK_RV mod_usb_start(void);
 /* Under no slot lock: add a slot for each token in a port that has none yet. Each new
  * slot is present; events: its arrival is news for C_WaitForSlotEvent (a slot that

@@ -20,7 +20,7 @@ static CK_RV verify_key(mod_slot *slot, CK_OBJECT_HANDLE key, mod_token **t, uns
 
 	if (!mod_object_decode(slot, key, index, &kind) || kind == MOD_OBJ_CERT)
 		return CKR_KEY_HANDLE_INVALID;
-	rv = mod_slot_token(slot, t);
+	rv = mod_token_get(slot, t);
 	if (rv != CKR_OK)
 		return rv;
 	i = *index;
@@ -56,7 +56,7 @@ CK_RV mod_verify_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *mec
 	rv = mod_sig_op_new(mm, mech, alg, piv_key_slot_ref(index), &op);
 	if (rv != CKR_OK)
 		return rv;
-	rv = mod_object_pubkey(slot, t, index, &pub, &pub_len);
+	rv = mod_token_pubkey(slot, t, index, &pub, &pub_len);
 	if (rv == CKR_OK) {
 		op->pkey = card_pubkey_parse(alg, pub, pub_len, &pk) ? mod_pubkey_evp(&pk) : NULL;
 		if (!op->pkey)
@@ -90,7 +90,7 @@ CK_RV mod_verify_oneshot(mod_session *sess, const CK_BYTE *data, CK_ULONG len,
 	if (rv == CKR_OK)
 		rv = mod_sig_op_verify(op, in, in_len, sig, sig_len);
 	/* C_Verify always ends the operation: there is no length query. */
-	mod_crypto_op_clear(&sess->verify);
+	mod_session_op_clear(&sess->verify);
 	return rv;
 }
 
@@ -102,7 +102,7 @@ CK_RV mod_verify_update(mod_session *sess, const CK_BYTE *part, CK_ULONG len)
 		return CKR_OPERATION_NOT_INITIALIZED;
 	rv = mod_sig_op_update(&sess->verify, part, len);
 	if (rv != CKR_OK)
-		mod_crypto_op_clear(&sess->verify);
+		mod_session_op_clear(&sess->verify);
 	return rv;
 }
 
@@ -123,6 +123,6 @@ CK_RV mod_verify_final(mod_session *sess, const CK_BYTE *sig, CK_ULONG sig_len)
 		rv = mod_sig_op_input(op, true, NULL, 0, in, sizeof(in), &in_len);
 	if (rv == CKR_OK)
 		rv = mod_sig_op_verify(op, in, in_len, sig, sig_len);
-	mod_crypto_op_clear(&sess->verify);
+	mod_session_op_clear(&sess->verify);
 	return rv;
 }

@@ -83,9 +83,9 @@ void mod_copy_padded(CK_UTF8CHAR *dst, size_t dst_len, const char *src)
 /* Undo a partial C_Initialize (or all of a complete one, for C_Finalize). */
 static void mod_teardown(void)
 {
-	mod_events_stop();
-	mod_sessions_destroy();
-	mod_slots_destroy();
+	mod_event_stop();
+	mod_session_destroy_all();
+	mod_slot_destroy_all();
 	if (mod.lock)
 		mod_mutex_free(mod.lock);
 	mod_config_free(&mod.cfg);
@@ -103,7 +103,7 @@ static CK_RV mod_initialize(const CK_C_INITIALIZE_ARGS *args)
 	}
 	if (mod.initialized)
 		return CKR_CRYPTOKI_ALREADY_INITIALIZED;
-	rv = mod_lock_configure(args);
+	rv = mod_mutex_configure(args);
 	if (rv != CKR_OK)
 		return rv;
 	pthread_once(&mod_atfork_once, mod_atfork_register);
@@ -112,10 +112,10 @@ static CK_RV mod_initialize(const CK_C_INITIALIZE_ARGS *args)
 	if (rv == CKR_OK)
 		rv = mod_mutex_new(&mod.lock);
 	if (rv == CKR_OK)
-		rv = mod_events_init();
+		rv = mod_event_init();
 	/* Slots only: no connection, no APDU (C_Initialize must be instant without a token). */
 	if (rv == CKR_OK)
-		rv = mod_slots_create();
+		rv = mod_slot_create_all();
 	if (rv != CKR_OK) {
 		mod_teardown();
 		return rv;
@@ -150,7 +150,7 @@ P11_EXPORT CK_RV C_Finalize(CK_VOID_PTR pReserved)
 	mod.finalizing = true;
 	mod_mutex_unlock(mod.lock);
 	/* Waiters in C_WaitForSlotEvent return CKR_CRYPTOKI_NOT_INITIALIZED and leave first. */
-	mod_events_stop();
+	mod_event_stop();
 	for (i = 0; i < mod.n_slots; i++) {
 		mod_slot *s = mod.slots[i];
 

@@ -109,7 +109,7 @@ P11_EXPORT CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDL
                                      CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
 {
 	P11_SESSION_CALL("C_SetAttributeValue", hSession,
-	                 mod_object_set_attributes(slot, sess, hObject, pTemplate, ulCount));
+	                 mod_objmove_set_attributes(slot, sess, hObject, pTemplate, ulCount));
 }
 
 /* ---- creating and destroying ---- */
@@ -140,12 +140,12 @@ P11_EXPORT CK_RV C_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTe
                                 CK_ULONG ulCount, CK_OBJECT_HANDLE_PTR phObject)
 {
 	P11_SESSION_CALL("C_CreateObject", hSession,
-	                 mod_object_create(slot, sess, pTemplate, ulCount, phObject));
+	                 mod_objwrite_create(slot, sess, pTemplate, ulCount, phObject));
 }
 
 P11_EXPORT CK_RV C_DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject)
 {
-	P11_SESSION_CALL("C_DestroyObject", hSession, mod_object_destroy(slot, sess, hObject));
+	P11_SESSION_CALL("C_DestroyObject", hSession, mod_objwrite_destroy(slot, sess, hObject));
 }
 
 /* ---- keys ---- */

@@ -130,7 +130,7 @@ P11_EXPORT CK_RV C_SetOperationState(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pOp
 P11_EXPORT CK_RV C_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
                          CK_ULONG ulPinLen)
 {
-	P11_SESSION_CALL("C_Login", hSession, mod_login(slot, sess, userType, pPin, ulPinLen));
+	P11_SESSION_CALL("C_Login", hSession, mod_login_as(slot, sess, userType, pPin, ulPinLen));
 }
 
 /* PIV has one user and one SO: the user name has nothing to select. */
@@ -140,24 +140,24 @@ P11_EXPORT CK_RV C_LoginUser(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType,
 {
 	(void)pUsername;
 	(void)ulUsernameLen;
-	P11_SESSION_CALL("C_LoginUser", hSession, mod_login(slot, sess, userType, pPin, ulPinLen));
+	P11_SESSION_CALL("C_LoginUser", hSession, mod_login_as(slot, sess, userType, pPin, ulPinLen));
 }
 
 P11_EXPORT CK_RV C_Logout(CK_SESSION_HANDLE hSession)
 {
-	P11_SESSION_CALL("C_Logout", hSession, ((void)sess, mod_logout(slot)));
+	P11_SESSION_CALL("C_Logout", hSession, ((void)sess, mod_login_end(slot)));
 }
 
 P11_EXPORT CK_RV C_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen)
 {
-	P11_SESSION_CALL("C_InitPIN", hSession, mod_init_pin(slot, sess, pPin, ulPinLen));
+	P11_SESSION_CALL("C_InitPIN", hSession, mod_login_init_pin(slot, sess, pPin, ulPinLen));
 }
 
 P11_EXPORT CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin, CK_ULONG ulOldLen,
                           CK_UTF8CHAR_PTR pNewPin, CK_ULONG ulNewLen)
 {
 	P11_SESSION_CALL("C_SetPIN", hSession,
-	                 mod_set_pin(slot, sess, pOldPin, ulOldLen, pNewPin, ulNewLen));
+	                 mod_login_set_pin(slot, sess, pOldPin, ulOldLen, pNewPin, ulNewLen));
 }
 
 /* Legacy parallel-session functions. */
@@ -178,9 +178,9 @@ P11_EXPORT CK_RV C_CancelFunction(CK_SESSION_HANDLE hSession)
 static CK_RV mod_session_cancel(mod_session *sess, CK_FLAGS flags)
 {
 	if (flags & CKF_SIGN)
-		mod_crypto_op_clear(&sess->sign);
+		mod_session_op_clear(&sess->sign);
 	if (flags & CKF_VERIFY)
-		mod_crypto_op_clear(&sess->verify);
+		mod_session_op_clear(&sess->verify);
 	if (flags & CKF_FIND_OBJECTS) {
 		free(sess->found);
 		sess->found = NULL;

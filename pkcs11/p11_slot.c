@@ -181,7 +181,7 @@ P11_EXPORT CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
 	if (rv == CKR_OK && !s->present)
 		rv = CKR_TOKEN_NOT_PRESENT;
 	if (rv == CKR_OK)
-		rv = mod_slot_token(s, &t);
+		rv = mod_token_get(s, &t);
 	/* One GET VERSION the first time (the inventory does not carry it). */
 	if (rv == CKR_OK)
 		rv = mod_token_version(s, t);
@@ -258,7 +258,7 @@ P11_EXPORT CK_RV C_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR pSlot, CK_VOI
 	P11_REQUIRE_INIT("C_WaitForSlotEvent");
 	if (!pSlot || pReserved)
 		P11_RETURN("C_WaitForSlotEvent", CKR_ARGUMENTS_BAD);
-	P11_RETURN("C_WaitForSlotEvent", mod_events_wait(flags, pSlot));
+	P11_RETURN("C_WaitForSlotEvent", mod_event_wait(flags, pSlot));
 }
 
 /* Provisioning (keys, PIN, PUK, management key) is the issuer's job, done with the

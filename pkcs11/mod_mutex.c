@@ -17,13 +17,13 @@ static struct {
 	CK_DESTROYMUTEX destroy;
 	CK_LOCKMUTEX lock;
 	CK_UNLOCKMUTEX unlock;
-} mod_lock_impl;
+} mod_mutex_impl;
 
-CK_RV mod_lock_configure(const CK_C_INITIALIZE_ARGS *args)
+CK_RV mod_mutex_configure(const CK_C_INITIALIZE_ARGS *args)
 {
 	unsigned given;
 
-	mod_lock_impl.use_app = false;
+	mod_mutex_impl.use_app = false;
 	if (!args)
 		return CKR_OK;
 	if (args->pReserved)
@@ -35,11 +35,11 @@ CK_RV mod_lock_configure(const CK_C_INITIALIZE_ARGS *args)
 		return CKR_ARGUMENTS_BAD;
 	/* With both on offer the OS primitives are as good, and cheaper. */
 	if (given == 4 && !(args->flags & CKF_OS_LOCKING_OK)) {
-		mod_lock_impl.use_app = true;
-		mod_lock_impl.create = args->CreateMutex;
-		mod_lock_impl.destroy = args->DestroyMutex;
-		mod_lock_impl.lock = args->LockMutex;
-		mod_lock_impl.unlock = args->UnlockMutex;
+		mod_mutex_impl.use_app = true;
+		mod_mutex_impl.create = args->CreateMutex;
+		mod_mutex_impl.destroy = args->DestroyMutex;
+		mod_mutex_impl.lock = args->LockMutex;
+		mod_mutex_impl.unlock = args->UnlockMutex;
 	}
 	return CKR_OK;
 }
@@ -52,8 +52,8 @@ CK_RV mod_mutex_new(mod_mutex **out)
 	*out = NULL;
 	if (!m)
 		return CKR_HOST_MEMORY;
-	if (mod_lock_impl.use_app) {
-		rv = mod_lock_impl.create(&m->app);
+	if (mod_mutex_impl.use_app) {
+		rv = mod_mutex_impl.create(&m->app);
 		if (rv != CKR_OK || !m->app) {
 			free(m);
 			return rv != CKR_OK ? rv : CKR_CANT_LOCK;
@@ -71,7 +71,7 @@ void mod_mutex_free(mod_mutex *m)
 	if (!m)
 		return;
 	if (m->app)
-		mod_lock_impl.destroy(m->app);
+		mod_mutex_impl.destroy(m->app);
 	else
 		pthread_mutex_destroy(&m->pm);
 	free(m);
@@ -82,7 +82,7 @@ void mod_mutex_free(mod_mutex *m)
 void mod_mutex_lock(mod_mutex *m)
 {
 	if (m->app)
-		(void)mod_lock_impl.lock(m->app);
+		(void)mod_mutex_impl.lock(m->app);
 	else
 		pthread_mutex_lock(&m->pm);
 }
@@ -90,7 +90,7 @@ void mod_mutex_lock(mod_mutex *m)
 void mod_mutex_unlock(mod_mutex *m)
 {
 	if (m->app)
-		(void)mod_lock_impl.unlock(m->app);
+		(void)mod_mutex_impl.unlock(m->app);
 	else
 		pthread_mutex_unlock(&m->pm);
 }
