@@ -7,7 +7,9 @@
 set -u
 
 builddir=$(cd "${1:-_build/plain}" && pwd) || exit 1
-BANKD="$builddir/kinko-bankd"
+KINKO_BUILDDIR=$builddir
+# shellcheck source=tests/lib/bank.sh
+. "$(dirname "$0")/../tests/lib/bank.sh"
 SECS=${BENCH_SECONDS:-3}
 NPROC=$(nproc)
 for tool in "$BANKD" wrk curl python3; do
@@ -22,11 +24,8 @@ BANK="$T/bank"
 SRV_PID=""
 CONTRACT=1234567890
 stop_server() {
-	if [ -n "$SRV_PID" ]; then
-		kill -TERM "$SRV_PID" 2>/dev/null
-		wait "$SRV_PID" 2>/dev/null
-		SRV_PID=""
-	fi
+	proc_stop "$SRV_PID"
+	SRV_PID=""
 }
 cleanup() {
 	stop_server
@@ -45,17 +44,11 @@ trap 'exit 130' INT TERM
 # start_server ULIMIT_N [ENV=VAL...]: the bank on a free port, with the serve options in
 # $SERVE_ARGS; its log in $T/server.log.
 start_server() {
-	local lim="$1"
-	shift
-	rm -f "$T/port"
+	local BANK_SERVE_CMD=(prlimit --nofile="$1" -- env "${@:2}" "$BANKD" serve)
 	: > "$T/server.log"
-	(ulimit -n "$lim" && exec env "$@" "$BANKD" serve --dir "$BANK" --listen 127.0.0.1:0 \
-		--port-file "$T/port" ${SERVE_ARGS:-}) 2>"$T/server.log" &
-	SRV_PID=$!
-	for _ in $(seq 400); do
-		[ -s "$T/port" ] && break
-		sleep 0.05
-	done
+	# shellcheck disable=SC2086 # SERVE_ARGS: several options
+	bank_serve "$BANK" "$T/port" "$T/server.log" "" ${SERVE_ARGS:-}
+	SRV_PID=$BANK_SERVE_PID
 	PORT=$(cat "$T/port")
 	URL="https://127.0.0.1:$PORT/.well-known/est/cacerts"
 }

@@ -2,7 +2,6 @@
 # curl and openssl as the clients. Sourced by test_*.sh.
 set -u
 
-BANKD="${KINKO_BUILDDIR:-.}/kinko-bankd"
 T=$(mktemp -d "${TMPDIR:-/tmp}/kinko-bank.XXXXXX")
 # Every curl of the tests under a deadline: a server that stops answering fails the test instead
 # of hanging the suite (curl reads $CURL_HOME/.curlrc; libcurl in kinko does not).
@@ -17,10 +16,7 @@ PIN=1111
 CONF=2222
 
 cleanup() {
-	if [ -n "$SRV_PID" ]; then
-		kill -TERM "$SRV_PID" 2>/dev/null
-		wait "$SRV_PID" 2>/dev/null
-	fi
+	proc_stop "$SRV_PID"
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -49,18 +45,18 @@ add_contract() {
 		--applied "$2" --approval "$3" --secrets-file "$T/secrets" > "$6"
 }
 
-# start_server [NOW]: the bank with its clock at NOW (epoch seconds or YYYY-MM-DD), or real time.
+# start_server [NOW [SERVE-OPTION...]]: the bank with its clock at NOW (epoch seconds or
+# YYYY-MM-DD; empty or none: real time) and the options; BANK_SERVE_CMD as for bank_serve.
 start_server() {
-	bank_serve "$BANK" "$T/port" "$T/server.log" "${1:-}"
+	bank_serve "$BANK" "$T/port" "$T/server.log" "$@"
 	SRV_PID=$BANK_SERVE_PID
-	PORT=$(cat "$T/port")
+	PORT=$(cat "$T/port" 2>/dev/null)
 	URL="https://localhost:$PORT"
 }
 
 stop_server() {
-	kill -TERM "$SRV_PID"
-	wait "$SRV_PID"
-	SRV_RC=$?
+	proc_stop "$SRV_PID"
+	SRV_RC=$PROC_RC
 	SRV_PID=""
 }
 

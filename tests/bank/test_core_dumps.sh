@@ -19,27 +19,22 @@ ulimit -S -c "$(ulimit -H -c)" 2>/dev/null
 INHERITED=$(ulimit -S -c)
 new_bank "$(date -u +%F)"
 
-# serve_as ARGS...: kinko-bankd ARGS with --port-file, in the background without CAP_SYS_PTRACE;
-# the process (not a shell) in SRV_PID once it listens.
+# serve_as ARGS...: start_server with kinko-bankd ARGS (options and the serve command) in front of
+# serve's options, without CAP_SYS_PTRACE; the process (not a shell) in SRV_PID once it listens.
 serve_as() {
-	rm -f "$T/port"
-	"${NOPTRACE[@]}" "$BANKD" "$@" --port-file "$T/port" 2>>"$T/server.log" &
-	SRV_PID=$!
-	for _ in $(seq 400); do
-		[ -s "$T/port" ] && break
-		sleep 0.05
-	done
+	local BANK_SERVE_CMD=("${NOPTRACE[@]}" "$BANKD" "$@")
+	start_server
 }
 core_limit() { awk '/^Max core file size/ { print $5 " " $6 }' "/proc/$SRV_PID/limits"; }
 dumpable() { "${NOPTRACE[@]}" sh -c "exec 3< /proc/$SRV_PID/mem" 2>/dev/null; }
 undumpable() { ! dumpable; }
 
-serve_as serve --dir "$BANK" --listen 127.0.0.1:0
+serve_as serve
 check_quiet "serve sets its core file size limit to 0 (soft and hard)" equals "$(core_limit)" "0 0"
 check_quiet "serve is not dumpable (/proc/PID/mem refused to its own user)" undumpable
 stop_server
 
-serve_as --allow-core-dumps serve --dir "$BANK" --listen 127.0.0.1:0
+serve_as --allow-core-dumps serve
 check_quiet "with --allow-core-dumps before the command, serve is dumpable" dumpable
 if [ "$INHERITED" = 0 ] || [ "${KINKO_SANITIZED:-0}" = 1 ]; then
 	# The sanitizers' runtime sets the limit to 0 itself; a hard limit of 0 cannot be raised.
@@ -50,7 +45,7 @@ else
 fi
 stop_server
 
-serve_as serve --dir "$BANK" --listen 127.0.0.1:0 --allow-core-dumps
+serve_as serve --allow-core-dumps
 check_quiet "--allow-core-dumps among the command's options works as well" dumpable
 stop_server
 check_quiet "the help names --allow-core-dumps" sh -c "'$BANKD' --help | grep -q -- --allow-core-dumps"

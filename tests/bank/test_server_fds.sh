@@ -8,17 +8,13 @@
 plan 9
 new_bank "$(date -u +%F)"
 
-# serve_limited [ARGS...]: the server under ulimit -n 64, its log in $T/fds.log.
+# serve_limited [ARGS...]: the server with 64 file descriptors (soft and hard), its log in
+# $T/fds.log.
 serve_limited() {
-	rm -f "$T/port"
+	local BANK_SERVE_CMD=(prlimit --nofile=64 -- "$BANKD" serve)
 	: > "$T/fds.log"
-	(ulimit -n 64 && exec "$BANKD" serve --dir "$BANK" --listen 127.0.0.1:0 --port-file "$T/port" "$@") \
-		2>"$T/fds.log" &
-	SRV_PID=$!
-	for _ in $(seq 400); do
-		[ -s "$T/port" ] && break
-		sleep 0.05
-	done
+	bank_serve "$BANK" "$T/port" "$T/fds.log" "" "$@"
+	SRV_PID=$BANK_SERVE_PID
 	PORT=$(cat "$T/port" 2>/dev/null)
 }
 

@@ -25,12 +25,7 @@ check_quiet "the JSON API answers 429 in JSON" \
 check_quiet "GET cacerts still answers 200" equals "$(http GET /.well-known/est/cacerts)" 200
 grep -q ' 429 ' "$T/server.log" && ok "the 429s are logged like any answer" || not_ok "the 429s are logged like any answer"
 
-stop_server
-rm -f "$T/port"
-"$BANKD" serve --dir "$BANK" --listen 127.0.0.1:0 --port-file "$T/port" --auth-fail-limit 3 2>>"$T/server.log" &
-SRV_PID=$!
-for _ in $(seq 400); do [ -s "$T/port" ] && break; sleep 0.05; done
-PORT=$(cat "$T/port"); URL="https://localhost:$PORT"
+restart_server "" --auth-fail-limit 3
 codes=""
 for _ in $(seq 4); do codes="$codes $(enroll 9999999999 9999 9999 "$T/admin.csr")"; done
 check_quiet "--auth-fail-limit 3: the fourth try is 429" equals "$codes" " 401 401 401 429"

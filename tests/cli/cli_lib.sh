@@ -15,8 +15,6 @@ set -u
 
 B="${KINKO_BUILDDIR:-.}"
 KINKO="$B/kinko"
-BANKD="$B/kinko-bankd"
-EMU="$B/kinko-token-emu"
 KINKO_P11="$B/pkcs11/.libs/libkinko-pkcs11.so"
 SOFTHSM_P11=""
 for _m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so \
@@ -63,6 +61,8 @@ trap 'exit 1' INT TERM
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 # shellcheck source=tests/lib/bank.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/bank.sh"
+# shellcheck source=tests/lib/emu.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/emu.sh"
 bail() { echo "${BAIL_PREFIX:-Bail out!} $*"; exit 1; }
 # check_rc_out NAME RC STRING...: the last run exited with RC and said every STRING.
 check_rc_out() {
@@ -80,15 +80,6 @@ check_rc_out() {
 # check_same NAME FILE1 FILE2: ok when both files are identical (a diff otherwise).
 check_same() {
 	if cmp -s "$2" "$3"; then ok "$1"; else not_ok "$1"; diff "$2" "$3" | head -20 | sed 's/^/# /'; fi
-}
-
-wait_for() { # wait_for TEST-ARGS...: up to 10 s
-	local _
-	for _ in $(seq 200); do
-		test "$@" && return 0
-		sleep 0.05
-	done
-	return 1
 }
 
 # secrets_write FILE key=value...: a secrets file for `kinko --secrets-file` (mode 0600).
@@ -142,19 +133,22 @@ uri_escape() {
 	printf '%s' "$out"
 }
 
-# token_new NAME [SERIAL]: a fresh token with PIN $TOKEN_PIN, PUK (SoftHSM2: SO PIN) $TOKEN_PUK.
-# kinko: an emulator on $T/tok-NAME/sock (control socket ctl), added to KINKO_EMU_SOCKETS
-# (start every token before the first kinko command). Sets TOK_URI[NAME], TOK_LABEL[NAME].
+# token_new NAME [SERIAL [INIT-OPTION...]]: a fresh token with PIN $TOKEN_PIN, PUK (SoftHSM2:
+# SO PIN) $TOKEN_PUK. kinko: provisioned with the emulator's INIT-OPTIONs too
+# (--pin-must-change), served on $T/tok-NAME/sock (control socket ctl), added to
+# KINKO_EMU_SOCKETS (start every token before the first kinko command). Sets TOK_URI[NAME],
+# TOK_LABEL[NAME].
 token_new() {
 	local name="$1" serial="${2:-}" d="$T/tok-$1"
+	shift $(($# < 2 ? $# : 2))
 	mkdir -p "$d"
 	case "$BACKEND" in
 	kinko)
 		[ -n "$serial" ] || serial=$(( (RANDOM % 90000) * 10 + 100000 + ${#TOK_DIR[@]} ))
 		secrets_write "$d/pin" "$TOKEN_PIN"
 		secrets_write "$d/puk" "$TOKEN_PUK"
-		"$EMU" --state "$d/state" --init --serial "$serial" --pin-file "$d/pin" --puk-file "$d/puk" \
-			>"$d/init.log" 2>&1 || bail "kinko-token-emu --init failed: $(cat "$d/init.log")"
+		emu_init "$d/state" "$d/init.log" --serial "$serial" --pin-file "$d/pin" --puk-file "$d/puk" "$@" ||
+			bail "kinko-token-emu --init failed: $(cat "$d/init.log")"
 		TOK_DIR[$name]="$d"
 		token_serve "$name"
 		TOK_LABEL[$name]="kinko PIV #$serial"
@@ -172,19 +166,16 @@ token_new() {
 
 # token_serve NAME: (re)start the emulator of an initialised kinko token.
 token_serve() {
-	local d="${TOK_DIR[$1]}"
-	rm -f "$d/sock" "$d/ctl"
-	"$EMU" --state "$d/state" --socket "$d/sock" --control "$d/ctl" >>"$d/emu.log" 2>&1 &
-	TOK_PID[$1]=$!
-	wait_for -S "$d/sock" || { diag "$d/emu.log"; bail "the emulator of $1 did not start"; }
+	local d="${TOK_DIR[$1]}" rc=0
+	rm -f "$d/ctl"
+	emu_serve "$d/state" "$d/sock" "$d/emu.log" --control "$d/ctl" || rc=$?
+	TOK_PID[$1]=$EMU_SERVE_PID
+	[ "$rc" -eq 0 ] || { diag "$d/emu.log"; bail "the emulator of $1 did not start"; }
 }
 
 # token_stop NAME: SIGTERM to the emulator (kinko backend; nothing to stop for SoftHSM2).
 token_stop() {
-	local p="${TOK_PID[$1]:-}"
-	[ -n "$p" ] || return 0
-	kill -TERM "$p" 2>/dev/null
-	wait "$p" 2>/dev/null
+	proc_stop "${TOK_PID[$1]:-}"
 	unset 'TOK_PID[$1]'
 }
 # token_remove NAME / token_insert NAME: hot-plug (emulator SIGUSR1 / SIGUSR2).
@@ -207,13 +198,13 @@ token_save() {
 	esac
 }
 token_use_saved() {
-	local d="${TOK_DIR[$1]}"
+	local d="${TOK_DIR[$1]}" rc=0
 	case "$BACKEND" in
 	kinko)
 		token_stop "$1"
-		"$EMU" --state "$d/saved.state" --socket "$d/saved.sock" >>"$d/emu.log" 2>&1 &
-		TOK_PID[$1]=$!
-		wait_for -S "$d/saved.sock" || bail "the emulator of $1's saved token did not start"
+		emu_serve "$d/saved.state" "$d/saved.sock" "$d/emu.log" || rc=$?
+		TOK_PID[$1]=$EMU_SERVE_PID
+		[ "$rc" -eq 0 ] || bail "the emulator of $1's saved token did not start"
 		KINKO_EMU_SOCKETS=${KINKO_EMU_SOCKETS//"$d/sock"/"$d/saved.sock"}
 		;;
 	softhsm) SOFTHSM2_CONF="$T/softhsm/saved.conf" ;;
@@ -311,10 +302,7 @@ bank_start() {
 	BANK_PORT[$1]=$(cat "$d.port")
 }
 bank_stop() {
-	local p="${BANK_PID[$1]:-}"
-	[ -n "$p" ] || return 0
-	kill -TERM "$p" 2>/dev/null
-	wait "$p" 2>/dev/null
+	proc_stop "${BANK_PID[$1]:-}"
 	unset 'BANK_PID[$1]'
 }
 bank_restart() { bank_stop "$1"; bank_start "$@"; }
@@ -340,7 +328,7 @@ bank_failures() {
 # server certificate, so kinko's --cacert is BANK's CA; FAKE_URL, FAKE_PORT_FILE. One at a
 # time: a second call replaces the first; stopped at exit.
 FAKE_PID=""
-fake_stop() { [ -z "$FAKE_PID" ] || { kill "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; FAKE_PID=""; }; }
+fake_stop() { proc_stop "$FAKE_PID"; FAKE_PID=""; }
 fake_start() {
 	fake_stop
 	FAKE_PORT_FILE="$T/fake.port"
@@ -348,7 +336,7 @@ fake_start() {
 	python3 "$(dirname "${BASH_SOURCE[0]}")/fake_bank.py" "$T/bank-$1/server.crt" "$T/bank-$1/server.key" \
 		"$FAKE_PORT_FILE" "$2" ${3:+"$3"} 2>>"$T/fake.log" &
 	FAKE_PID=$!
-	wait_for -s "$FAKE_PORT_FILE" || { diag "$T/fake.log"; bail "the fake bank did not start"; }
+	proc_wait_for 10 test -s "$FAKE_PORT_FILE" || { diag "$T/fake.log"; bail "the fake bank did not start"; }
 	FAKE_URL="https://localhost:$(cat "$FAKE_PORT_FILE")"
 }
 

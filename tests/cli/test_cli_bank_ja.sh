@@ -133,8 +133,8 @@ s.serve_forever()
 EOF
 python3 "$T/lang_bank.py" "$(bank_dir main)/server.crt" "$(bank_dir main)/server.key" "$T/lang.port" "$T/lang.log" &
 LANG_PID=$!
-CLEANUP_HOOK='kill $LANG_PID 2>/dev/null; wait $LANG_PID 2>/dev/null'
-wait_for -s "$T/lang.port" || bail "the recording bank did not start"
+CLEANUP_HOOK='proc_stop "$LANG_PID"'
+proc_wait_for 10 test -s "$T/lang.port" || bail "the recording bank did not start"
 LURL="https://localhost:$(cat "$T/lang.port")"
 run ja enroll --bank "$LURL" --cacert "$CA" --admin --contract-id "$CONTRACT"
 ja_log=$(cat "$T/lang.log" 2>/dev/null); : >"$T/lang.log"

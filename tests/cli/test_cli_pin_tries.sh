@@ -46,13 +46,13 @@ else
 	KINKO_EMU_SOCKETS="$KINKO_EMU_SOCKETS" p11-kit server -f --provider "$KINKO_P11" -n "$T/p11kit.sock" \
 		"$(token_uri tries)" >"$T/server.log" 2>&1 &
 	SRV=$!
-	CLEANUP_HOOK='kill -TERM "$SRV" 2>/dev/null; wait "$SRV" 2>/dev/null'
-	wait_for -S "$T/p11kit.sock"
+	CLEANUP_HOOK='proc_stop "$SRV"'
+	proc_wait_for 10 test -S "$T/p11kit.sock"
 	P11_KIT_SERVER_ADDRESS="unix:path=$T/p11kit.sock" timeout -k 5 60 setsid -w "$KINKO" \
 		--module "$CLIENT" --token "$(token_uri tries)" --secrets-file "$T/bad" pin check >"$T/out" 2>&1
 	RC=$?
 	check_rc_out "p11-kit-client.so: the exact tries left" 3 "wrong token PIN; 2 tries left before it locks"
-	kill -TERM "$SRV" 2>/dev/null; wait "$SRV" 2>/dev/null
+	proc_stop "$SRV"
 	CLEANUP_HOOK=""
 fi
 

@@ -101,7 +101,7 @@ while True:
 PY
 	RELAY_PID=$!
 	CLEANUP_HOOK='kill "$RELAY_PID" 2>/dev/null'
-	wait_for -s "$1/port" || bail "the relay did not start"
+	proc_wait_for 10 test -s "$1/port" || bail "the relay did not start"
 }
 KINKO_SECRETS="$T/secrets-admin" run kinko_as lg enroll "${BANK_OPTS[@]}" --admin --contract-id "$CONTRACT"
 [ "$RC" -eq 0 ] || { diag "$T/out"; bail "the admin enrollment for the logon round failed"; }
@@ -111,7 +111,7 @@ RELAY_URL="https://localhost:$(cat "$T/relay/port")"
 KINKO_SECRETS="$T/secrets-admin" kinko_as lg logon --bank "$RELAY_URL" --cacert "$BANK_CA" \
 	>"$T/lg.out" 2>"$T/lg.err" &
 kpid=$!
-if wait_for -e "$T/relay/connected"; then token_remove lg; sleep 0.3; fi
+if proc_wait_for 10 test -e "$T/relay/connected"; then token_remove lg; sleep 0.3; fi
 : >"$T/relay/go"
 wait "$kpid"
 RC=$?

@@ -13,15 +13,8 @@ CLI_TMP_PREFIX=kinko-cli-secrets
 plan 16
 
 tokens_backend kinko
-d="$T/tok-forced"
-mkdir -p "$d"
-secrets_write "$d/pin" "$TOKEN_PIN"
-"$EMU" --state "$d/state" --init --serial 778001 --pin-file "$d/pin" --pin-must-change \
-	>"$d/init.log" 2>&1 || bail "kinko-token-emu --init --pin-must-change failed"
-TOK_DIR[forced]="$d"
-token_serve forced
+token_new forced 778001 --pin-must-change
 token_new plain
-KINKO_EMU_SOCKETS="$d/sock:${TOK_DIR[plain]}/sock"
 k() { timeout -k 5 60 setsid -w "$KINKO" --module "$MODULE" "$@"; }
 FORCED="pkcs11:serial=778001"
 PLAIN=$(token_uri plain)

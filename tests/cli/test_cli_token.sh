@@ -195,16 +195,10 @@ token_checks() {
 }
 
 forced_change_checks() {
-	local d="$T/tok-forced" sec="$T/secrets-forced"
+	local sec="$T/secrets-forced"
 	echo "# --- kinko: forced first change ---"
 	tokens_backend kinko
-	mkdir -p "$d"
-	secrets_write "$d/pin" "$TOKEN_PIN"
-	"$EMU" --state "$d/state" --init --serial 777001 --pin-file "$d/pin" --pin-must-change \
-		>"$d/init.log" 2>&1 || bail "kinko-token-emu --init --pin-must-change failed"
-	TOK_DIR[forced]="$d"
-	token_serve forced
-	KINKO_EMU_SOCKETS="$d/sock"
+	token_new forced 777001 --pin-must-change
 	run k token list
 	check_ok_out "kinko: token list says the PIN must be changed" "PIN:             must be changed"
 	secrets_write "$sec" "token_pin=$TOKEN_PIN"

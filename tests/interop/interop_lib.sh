@@ -11,10 +11,8 @@ if [ "${KINKO_SANITIZED:-0}" = 1 ]; then
 fi
 
 B="${KINKO_BUILDDIR:-.}"
-EMU="$B/kinko-token-emu"
 MODULE="$B/pkcs11/.libs/libkinko-pkcs11.so"
 T=$(mktemp -d "${TMPDIR:-/tmp}/kinko-interop.XXXXXX")
-EMU_PID=""
 # The emulator's factory PIN; a test token only, so it may appear in the tests.
 PIN=123456
 SERIAL=$((4000 + $$ % 5000))
@@ -26,10 +24,7 @@ TOKEN_URI="pkcs11:token=kinko%20PIV%20%23$SERIAL"
 CLEANUP_HOOK=""
 cleanup() {
 	[ -n "$CLEANUP_HOOK" ] && eval "$CLEANUP_HOOK"
-	if [ -n "$EMU_PID" ]; then
-		kill -TERM "$EMU_PID" 2>/dev/null
-		wait "$EMU_PID" 2>/dev/null
-	fi
+	proc_stop "$EMU_SERVE_PID"
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -37,31 +32,22 @@ trap 'exit 1' INT TERM
 
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
+# shellcheck source=tests/lib/emu.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/emu.sh"
 
 # start_token [DIR]: a fresh token (serial $SERIAL, factory PIN/PUK/management key) served on
 # DIR/sock (DIR defaults to $T); sets KINKO_EMU_SOCKETS for the module. The emulator runs
-# under the command prefix EMU_AS (e.g. setpriv to another user; empty by default).
-EMU_AS=()
+# under the command prefix EMU_AS (tests/lib/emu.sh; e.g. setpriv to another user).
 start_token() {
 	local d="${1:-$T}"
-	if ! "${EMU_AS[@]}" "$EMU" --state "$d/token" --init --serial "$SERIAL" >"$d/emu-init.log" 2>&1; then
+	if ! emu_init "$d/token" "$d/emu-init.log" --serial "$SERIAL"; then
 		echo "Bail out! kinko-token-emu --init failed: $(cat "$d/emu-init.log")"
 		exit 1
 	fi
-	"${EMU_AS[@]}" "$EMU" --state "$d/token" --socket "$d/sock" >"$d/emu.log" 2>&1 &
-	EMU_PID=$!
-	wait_for_socket "$d/sock" || { echo "Bail out! the emulator did not start"; diag "$d/emu.log"; exit 1; }
+	emu_serve "$d/token" "$d/sock" "$d/emu.log" ||
+		{ echo "Bail out! the emulator did not start"; diag "$d/emu.log"; exit 1; }
 	KINKO_EMU_SOCKETS="$d/sock"
 	export KINKO_EMU_SOCKETS
-}
-
-wait_for_socket() {
-	local _
-	for _ in $(seq 200); do
-		[ -S "$1" ] && return 0
-		sleep 0.05
-	done
-	return 1
 }
 
 [ -x "$EMU" ] || { echo "Bail out! $EMU not built"; exit 1; }

@@ -49,10 +49,10 @@ verify() {
 
 # --- p11-kit server + p11-kit-client.so ---
 SRV_PID=""
-CLEANUP_HOOK='[ -n "$SRV_PID" ] && { kill -TERM "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null; }'
+CLEANUP_HOOK='proc_stop "$SRV_PID"'
 p11-kit server -f --provider "$MODULE" -n "$T/p11kit.sock" "$TOKEN_URI" >"$T/server.log" 2>&1 &
 SRV_PID=$!
-if wait_for_socket "$T/p11kit.sock"; then ok "p11-kit server --provider serves the token"
+if proc_wait_for 10 test -S "$T/p11kit.sock"; then ok "p11-kit server --provider serves the token"
 else not_ok "p11-kit server --provider serves the token"; diag "$T/server.log"; fi
 export P11_KIT_SERVER_ADDRESS="unix:path=$T/p11kit.sock"
 C=(pkcs11-tool --module "$CLIENT")
@@ -80,8 +80,7 @@ run "${C[@]}" --login --pin "$PIN" --list-objects --type privkey
 if [ $RC -eq 0 ] && [ "$(grep -c "Private Key Object" "$T/out")" -eq 2 ]; then
 	ok "p11-kit-client.so: after login both private keys are listed"
 else not_ok "p11-kit-client.so: after login both private keys are listed"; diag "$T/out"; fi
-kill -TERM "$SRV_PID" 2>/dev/null
-wait "$SRV_PID" 2>/dev/null
+proc_stop "$SRV_PID"
 SRV_PID=""
 unset P11_KIT_SERVER_ADDRESS
 

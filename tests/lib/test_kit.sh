@@ -1,10 +1,11 @@
 #!/bin/bash
-# The shell test kit's own helpers: the predicates the bank tests build their checks on, and the
-# card reader of the logon tests, pinned on fixed input (no bank, no token).
+# The shell test kit's own helpers: the predicates the bank tests build their checks on, the
+# card reader of the logon tests, and the waiting and stopping of background processes, pinned
+# on fixed input (no bank, no token).
 # shellcheck source=tests/bank/bank_lib.sh
 . "${KINKO_SRCDIR:-.}/tests/bank/bank_lib.sh"
 
-plan 5
+plan 9
 printf 'status: ok\n' >"$T/body"
 check_quiet "contains finds a string that is there" contains "$T/body" "ok"
 if contains "$T/body" "missing"; then not_ok "contains fails on a string that is not there"
@@ -19,3 +20,18 @@ printf 'Customer card\n    0 1 2 3\n  A 5 7 2 9\n  C 4 0 6 8\n' >"$T/card"
 check_quiet "card_digits reads the digits at the positions, in order" \
 	equals "$(card_digits "$T/card" "C3 A1")" "87"
 check_quiet "card_digits of no position is empty" equals "$(card_digits "$T/card" "")" ""
+
+# A background process: waited for by what it makes, stopped by its pid with its exit status.
+(sleep 0.3 && : >"$T/made") &
+maker=$!
+check_quiet "proc_wait_for waits until the command succeeds" proc_wait_for 5 test -e "$T/made"
+wait "$maker"
+started=$SECONDS
+if proc_wait_for 1 test -e "$T/never"; then not_ok "proc_wait_for fails when the command never succeeds"
+else ok "proc_wait_for fails when the command never succeeds"; fi
+echo "# gave up after $((SECONDS - started)) s"
+sleep 30 &
+proc_stop $!
+check_quiet "proc_stop ends the process by SIGTERM and gives its exit status (143)" equals "$PROC_RC" 143
+proc_stop ""
+check_quiet "proc_stop of no pid stops nothing and gives no status" equals "$PROC_RC" ""
