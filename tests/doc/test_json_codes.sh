@@ -4,22 +4,24 @@
 # the sources (the ones chosen at run time, e.g. from a CKR_ value, are such strings too).
 set -u
 s=${KINKO_SRCDIR:?}
-echo "1..2"
+# shellcheck source=tests/lib/tap.sh
+. "$s/tests/lib/tap.sh"
+plan 2
 doc=$(awk '/^\.SS "JSON error codes"/ { on = 1; next } /^\.S[SH] / { on = 0 } on && prev == ".TP" && /^\.B / { print $2 } { prev = $0 }' \
 	"$s/doc/kinko.1" | sort -u)
 used=$(grep -ohE 'kinko_err\([^,]+, *"[a-z_]+"' "$s"/tools/kinko/*.c | sed -E 's/.*"([a-z_]+)"/\1/' | sort -u)
 missing=$(comm -13 <(printf '%s\n' "$doc") <(printf '%s\n' "$used"))
 if [ -n "$doc" ] && [ -z "$missing" ]; then
-	echo "ok 1 - every code kinko_err names is in kinko(1) ($(printf '%s\n' "$doc" | wc -l) documented)"
+	ok "every code kinko_err names is in kinko(1) ($(printf '%s\n' "$doc" | wc -l) documented)"
 else
-	echo "not ok 1 - codes missing from kinko(1)'s JSON error codes:"; printf '# %s\n' $missing
+	not_ok "codes missing from kinko(1)'s JSON error codes:"; printf '# %s\n' $missing
 fi
 stale=""
 for c in $doc; do
 	grep -qF "\"$c\"" "$s"/tools/kinko/*.c || stale="$stale $c"
 done
 if [ -z "$stale" ]; then
-	echo "ok 2 - every documented code is one the sources give"
+	ok "every documented code is one the sources give"
 else
-	echo "not ok 2 - documented codes no source gives:$stale"
+	not_ok "documented codes no source gives:$stale"
 fi

@@ -7,18 +7,13 @@
 set -u
 s=${KINKO_SRCDIR:?}
 b=${KINKO_BUILDDIR:?}
-echo "1..7"
+# shellcheck source=tests/lib/tap.sh
+. "$s/tests/lib/tap.sh"
 po4a=$(sed -n 's/^PO4A = //p' "$b/Makefile")
-if [ -z "$po4a" ]; then
-	for i in 1 2 3 4 5 6 7; do echo "ok $i # SKIP configure found no po4a: the Japanese pages are not built"; done
-	exit 0
-fi
+[ -n "$po4a" ] || skip_all "configure found no po4a: the Japanese pages are not built"
+plan 7
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kinko-manja.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
-failed=0
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; }
 
 ja=$b/doc/ja
 if [ -s "$ja/kinko.1" ] && [ -s "$ja/kinko-bankd.1" ]; then
@@ -93,9 +88,9 @@ fi
 
 # A reader's view: man formats the page under the ja locale and the first heading is 名前.
 if ! locale -a 2>/dev/null | grep -qix 'ja_JP.utf8'; then
-	echo "ok 7 # SKIP the ja_JP.UTF-8 locale is not generated (scripts/deps.sh does it)"
+	skip "man -l shows ja/kinko.1 under ja_JP.UTF-8" "the ja_JP.UTF-8 locale is not generated (scripts/deps.sh does it)"
 elif ! command -v man >/dev/null; then
-	echo "ok 7 # SKIP man-db is not installed"
+	skip "man -l shows ja/kinko.1 under ja_JP.UTF-8" "man-db is not installed"
 else
 	# Line 1 at the margin is the page header; line 2 the first section heading.
 	first=$(LC_ALL=ja_JP.UTF-8 MANWIDTH=80 man -E UTF-8 -l "$ja/kinko.1" 2>/dev/null | LC_ALL=C.UTF-8 col -b |
@@ -106,4 +101,3 @@ else
 		not_ok "man -l shows ja/kinko.1 under ja_JP.UTF-8, first heading 名前 (got: $first)"
 	fi
 fi
-exit $failed

@@ -8,23 +8,19 @@
 set -u
 s=${KINKO_SRCDIR:?}
 b=${KINKO_BUILDDIR:?}
+# shellcheck source=tests/lib/tap.sh
+. "$s/tests/lib/tap.sh"
 shopt -s nullglob
 pages=("$s"/doc/*.[1-8] "$b"/doc/ja/*.[1-8])
-if [ ${#pages[@]} -eq 0 ]; then
-	echo "1..0 # SKIP no man page in $s/doc"
-	exit 0
-fi
-echo "1..$((${#pages[@]} + 1))"
+[ ${#pages[@]} -gt 0 ] || skip_all "no man page in $s/doc"
+plan $((${#pages[@]} + 1))
 if ! command -v man >/dev/null || ! command -v groff >/dev/null; then
-	for p in "${pages[@]}" example; do echo "ok - ${p##*/} # SKIP man-db or groff-base missing"; done
+	for p in "${pages[@]}" example; do skip "${p##*/}" "man-db or groff-base missing"; done
 	exit 0
 fi
-failed=0
-n=0
 have_ja=0
 locale -a 2>/dev/null | grep -qix 'ja_JP.utf8' && have_ja=1
 for p in "${pages[@]}"; do
-	n=$((n + 1))
 	name=${p##*/}
 	loc=C.UTF-8
 	case $p in
@@ -32,7 +28,7 @@ for p in "${pages[@]}"; do
 		name="ja/$name"
 		loc=ja_JP.UTF-8
 		if [ $have_ja -eq 0 ]; then
-			echo "ok $n - $name # SKIP the ja_JP.UTF-8 locale is not generated (scripts/deps.sh does it)"
+			skip "$name formats without warnings" "the ja_JP.UTF-8 locale is not generated (scripts/deps.sh does it)"
 			continue
 		fi
 		;;
@@ -42,11 +38,10 @@ for p in "${pages[@]}"; do
 	out=$(LC_ALL=$loc MANROFFSEQ='' MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z "$p" 2>&1 >/dev/null)
 	rc=$?
 	if [ $rc -eq 0 ] && [ -z "$out" ]; then
-		echo "ok $n - $name formats without warnings"
+		ok "$name formats without warnings"
 	else
-		echo "not ok $n - $name formats without warnings (man exit $rc)"
+		not_ok "$name formats without warnings (man exit $rc)"
 		printf '%s\n' "$out" | sed 's/^/# /'
-		failed=1
 	fi
 done
 
@@ -59,12 +54,9 @@ example_keys() {
 	# shellcheck disable=SC2059 # the format is the page's, as a reader would run it
 	printf "$fmt" | sed -n 's/=.*//p' | tr '\n' ' '
 }
-n=$((n + 1))
 keys=$(example_keys "$s/doc/kinko.1")
 if [ "$keys" = "token_pin new_pin " ]; then
-	echo "ok $n - kinko.1's printf example writes token_pin and new_pin"
+	ok "kinko.1's printf example writes token_pin and new_pin"
 else
-	echo "not ok $n - kinko.1's printf example writes token_pin and new_pin (writes: $keys)"
-	failed=1
+	not_ok "kinko.1's printf example writes token_pin and new_pin (writes: $keys)"
 fi
-exit $failed

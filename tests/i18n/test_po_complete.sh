@@ -6,13 +6,10 @@
 # manuals' letters (イ, ロ, ニ, ト, チ) its English names.
 set -u
 s=${KINKO_SRCDIR:?}
-echo "1..5"
-for t in xgettext msgfmt msgcmp msgcat; do
-	if ! command -v "$t" >/dev/null; then
-		for i in 1 2 3 4 5; do echo "ok $i # SKIP $t (gettext) is not installed"; done
-		exit 0
-	fi
-done
+# shellcheck source=tests/lib/tap.sh
+. "$s/tests/lib/tap.sh"
+for t in xgettext msgfmt msgcmp msgcat; do need "$t"; done
+plan 5
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -22,9 +19,9 @@ missing=$(cd "$s" && grep -lE '(^|[^A-Za-z0-9_])(_|N_|P_)\("' common/*.c firmwar
 		grep -qxF "$f" po/POTFILES.in || echo "$f"
 	done)
 if [ -z "$missing" ]; then
-	echo "ok 1 - every file that marks a message is in po/POTFILES.in"
+	ok "every file that marks a message is in po/POTFILES.in"
 else
-	echo "not ok 1 - files mark messages but are not in po/POTFILES.in"
+	not_ok "files mark messages but are not in po/POTFILES.in"
 	printf '# %s\n' $missing
 fi
 
@@ -34,35 +31,35 @@ files=$(grep -v '^#' "$s/po/POTFILES.in" | grep -v '^$')
 # shellcheck disable=SC2086
 if (cd "$s" && xgettext $opts -o "$tmp/fresh.pot" $files) 2>"$tmp/xgettext.err"; then
 	n=$(grep -c '^msgid ' "$tmp/fresh.pot"); n=$((n - 1))
-	echo "ok 2 - xgettext extracts $n messages"
+	ok "xgettext extracts $n messages"
 else
-	echo "not ok 2 - xgettext fails"; sed 's/^/# /' "$tmp/xgettext.err"
+	not_ok "xgettext fails"; sed 's/^/# /' "$tmp/xgettext.err"
 fi
 
 # 3: the build's po/kinko.pot (made by make update-po) holds every message of the sources.
 pot="$s/po/kinko.pot"
 if [ ! -f "$pot" ]; then
-	echo "ok 3 # SKIP no po/kinko.pot in the source tree (make -C po update-po makes it)"
+	skip "po/kinko.pot holds every message of the sources" "no po/kinko.pot in the source tree (make -C po update-po makes it)"
 elif msgcmp --use-untranslated "$pot" "$tmp/fresh.pot" >"$tmp/pot.err" 2>&1; then
-	echo "ok 3 - po/kinko.pot holds every message of the sources"
+	ok "po/kinko.pot holds every message of the sources"
 else
-	echo "not ok 3 - po/kinko.pot is out of date: run make -C po update-po"
+	not_ok "po/kinko.pot is out of date: run make -C po update-po"
 	head -20 "$tmp/pot.err" | sed 's/^/# /'
 fi
 
 # 4: ja.po translates every message (msgcmp counts untranslated and fuzzy as missing) and
 # msgfmt --check has nothing to say about it.
-ok=1
+complete=1
 if ! msgcmp "$s/po/ja.po" "$tmp/fresh.pot" >"$tmp/cmp.err" 2>&1; then
-	ok=0; echo "# messages without a Japanese translation:"; grep -A1 'this message' "$tmp/cmp.err" | head -40 | sed 's/^/# /'
+	complete=0; echo "# messages without a Japanese translation:"; grep -A1 'this message' "$tmp/cmp.err" | head -40 | sed 's/^/# /'
 fi
 stats=$(LC_ALL=C msgfmt --check --statistics -o /dev/null "$s/po/ja.po" 2>&1)
-case $stats in *untranslated*|*fuzzy*|*error*|*warning*) ok=0 ;; esac
-[ "$(printf '%s\n' "$stats" | grep -c 'translated message')" -eq 1 ] || ok=0
-if [ $ok -eq 1 ]; then
-	echo "ok 4 - ja.po: $stats"
+case $stats in *untranslated*|*fuzzy*|*error*|*warning*) complete=0 ;; esac
+[ "$(printf '%s\n' "$stats" | grep -c 'translated message')" -eq 1 ] || complete=0
+if [ $complete -eq 1 ]; then
+	ok "ja.po: $stats"
 else
-	echo "not ok 4 - ja.po is incomplete or invalid"; printf '%s\n' "$stats" | sed 's/^/# /'
+	not_ok "ja.po is incomplete or invalid"; printf '%s\n' "$stats" | sed 's/^/# /'
 fi
 
 # 5: the manuals' letters survive translation: a message naming イ/ロ/ニ/ト/チ (or the key
@@ -79,7 +76,7 @@ for m in re.finditer(r"msgid \"(.*?)\"\nmsgstr \"(.*?)\"\n", text):
             print(en[:70])
 ')
 if [ -z "$bad" ]; then
-	echo "ok 5 - translations keep the manuals' letters"
+	ok "translations keep the manuals' letters"
 else
-	echo "not ok 5 - a translation drops a manual's letter"; printf '%s\n' "$bad" | sed 's/^/# /'
+	not_ok "a translation drops a manual's letter"; printf '%s\n' "$bad" | sed 's/^/# /'
 fi

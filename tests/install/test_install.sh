@@ -6,20 +6,12 @@
 set -u
 b=${KINKO_BUILDDIR:?}
 s=${KINKO_SRCDIR:?}
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
+# shellcheck source=tests/lib/tap.sh
+. "$s/tests/lib/tap.sh"
 
-echo 1..10
-skip_all() {
-	local i
-	for i in 1 2 3 4 5 6 7 8 9 10; do echo "ok $i # SKIP $1"; done
-	exit 0
-}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kinko-install.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
+T=$tmp
 dest=$tmp/dest
 mkdir "$dest"
 
@@ -51,6 +43,7 @@ for v in prefix bindir pkcs11libdir p11moduledir udevrulesdir kinkoconfdir mandi
 	*) echo "Bail out! $v is not an absolute path: '${!v}'"; exit 1 ;;
 	esac
 done
+plan 10
 
 start=$(date +%s)
 "${as_user[@]}" make -s -C "$b" install DESTDIR="$dest" >"$tmp/install.log" 2>&1
@@ -100,7 +93,7 @@ if command -v pkcs11-tool >/dev/null && [ -z "${KINKO_SANITIZED:-}" ]; then
 	grep -q '^Manufacturer *kinko$' "$tmp/info.log" || sed 's/^/# /' "$tmp/info.log"
 	check "the installed module loads (pkcs11-tool --show-info)" grep -q '^Manufacturer *kinko$' "$tmp/info.log"
 else
-	n=$((n + 1)); echo "ok $n # SKIP pkcs11-tool missing or a sanitizer build"
+	skip "the installed module loads (pkcs11-tool --show-info)" "pkcs11-tool missing or a sanitizer build"
 fi
 
 # The installed catalogue is the one kinko reads: under a Japanese locale, kinko without a
@@ -110,15 +103,15 @@ if locale -a 2>/dev/null | grep -qix 'ja_JP.utf8'; then
 	LC_ALL=C.UTF-8 grep -qP '[\p{Han}\p{Hiragana}]' "$tmp/ja.log" || sed 's/^/# /' "$tmp/ja.log" | tail -5
 	check "the installed catalogue gives kinko's Japanese messages" env LC_ALL=C.UTF-8 grep -qP '[\p{Han}\p{Hiragana}]' "$tmp/ja.log"
 else
-	n=$((n + 1)); echo "ok $n # SKIP the ja_JP.UTF-8 locale is not installed"
+	skip "the installed catalogue gives kinko's Japanese messages" "the ja_JP.UTF-8 locale is not installed"
 fi
 
 # The installed Japanese page reads as man shows it to a reader (man-db finds the language in
 # the man/ja/ path).
 if [ ${#manja[@]} -eq 0 ]; then
-	n=$((n + 1)); echo "ok $n # SKIP configure found no po4a: no Japanese man pages"
+	skip "man -l shows the installed ja/man1/kinko.1 in Japanese" "configure found no po4a: no Japanese man pages"
 elif ! locale -a 2>/dev/null | grep -qix 'ja_JP.utf8' || ! command -v man >/dev/null; then
-	n=$((n + 1)); echo "ok $n # SKIP the ja_JP.UTF-8 locale or man-db is missing"
+	skip "man -l shows the installed ja/man1/kinko.1 in Japanese" "the ja_JP.UTF-8 locale or man-db is missing"
 else
 	LC_ALL=ja_JP.UTF-8 MANWIDTH=80 man -E UTF-8 -l "$dest$mandir/ja/man1/kinko.1" 2>&1 | LC_ALL=C.UTF-8 col -b >"$tmp/man-ja.txt"
 	grep -q '^名前' "$tmp/man-ja.txt" || head -5 "$tmp/man-ja.txt" | sed 's/^/# /'
@@ -129,4 +122,3 @@ fi
 left=$(cd "$dest" && find . -type f -o -type l)
 [ -z "$left" ] || printf '# left after uninstall: %s\n' $left
 check "make uninstall removes every file" [ -z "$left" ]
-exit $failed
