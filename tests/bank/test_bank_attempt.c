@@ -39,7 +39,8 @@ static int setup(void **state)
 	memset(&u, 0, sizeof u);
 	snprintf(u.contract_id, sizeof u.contract_id, ID);
 	snprintf(u.user_id, sizeof u.user_id, "taro");
-	if (bankd_db_open(path, 1, &f->db) != BANKD_DB_OK || bankd_db_contract_add(f->db, &c) != BANKD_DB_OK ||
+	if (bankd_db_open(path, 1, &f->db) != BANKD_DB_OK ||
+	    bankd_db_contract_add(f->db, &c) != BANKD_DB_OK ||
 	    bankd_db_user_put(f->db, &u) != BANKD_DB_OK)
 		return -1;
 	*state = f;
@@ -51,7 +52,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 	char path[128];
 	bankd_db_close(f->db);
-	static const char *const files[] = { "bank.db", "bank.db-wal", "bank.db-shm" };
+	static const char *const files[] = {"bank.db", "bank.db-wal", "bank.db-shm"};
 	for (size_t i = 0; i < 3; i++) {
 		snprintf(path, sizeof path, "%s/%s", f->dir, files[i]);
 		unlink(path);
@@ -129,21 +130,22 @@ static void sentences_name_the_secret_and_say_1_try_in_the_singular(void **state
 {
 	(void)state;
 	char buf[384];
-	struct bankd_wrong w = { BANKD_WRONG_CONTRACT_PIN, 0, 1 };
+	struct bankd_wrong w = {BANKD_WRONG_CONTRACT_PIN, 0, 1};
 	bankd_wrong_sentence(&w, buf, sizeof buf);
 	assert_string_equal(buf, "wrong contract PIN (イ); 4 tries left");
-	w = (struct bankd_wrong){ BANKD_WRONG_CONTRACT_CONF, 0, 4 };
+	w = (struct bankd_wrong){BANKD_WRONG_CONTRACT_CONF, 0, 4};
 	bankd_wrong_sentence(&w, buf, sizeof buf);
 	assert_string_equal(buf, "wrong contract confirmation PIN (ロ); 1 try left");
-	w = (struct bankd_wrong){ BANKD_WRONG_CARD, 0, 3 };
+	w = (struct bankd_wrong){BANKD_WRONG_CARD, 0, 3};
 	bankd_wrong_sentence(&w, buf, sizeof buf);
 	assert_string_equal(buf, "wrong card digits; log on again (2 tries left)");
-	w = (struct bankd_wrong){ BANKD_WRONG_USER_PIN | BANKD_WRONG_USER_CONF, 1, 2 };
+	w = (struct bankd_wrong){BANKD_WRONG_USER_PIN | BANKD_WRONG_USER_CONF, 1, 2};
 	bankd_wrong_sentence(&w, buf, sizeof buf);
-	assert_string_equal(buf, "wrong user PIN (ト) and user confirmation PIN (チ); 3 tries left");
+	assert_string_equal(buf,
+	                    "wrong user PIN (ト) and user confirmation PIN (チ); 3 tries left");
 	bankd_wrong_names(w.secrets, buf, sizeof buf);
 	assert_string_equal(buf, "user_pin,user_confirmation_pin");
-	w = (struct bankd_wrong){ BANKD_WRONG_USER_CONF, 1, 5 };
+	w = (struct bankd_wrong){BANKD_WRONG_USER_CONF, 1, 5};
 	assert_int_equal(bankd_wrong_tries_left(&w), 0);
 	bankd_wrong_sentence(&w, buf, sizeof buf);
 	assert_string_equal(buf, "wrong user confirmation PIN (チ); " BANKD_USER_LOCKED_MSG);
@@ -154,12 +156,15 @@ static void sentences_name_the_secret_and_say_1_try_in_the_singular(void **state
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(an_attempt_is_counted_before_the_comparison, setup, teardown),
-		cmocka_unit_test_setup_teardown(the_fifth_wrong_answer_locks_and_a_locked_counter_refuses,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(a_complete_credential_resets_a_partial_step_only_undoes_itself,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(an_unknown_counter_is_an_error_not_a_guess, setup, teardown),
+		cmocka_unit_test_setup_teardown(an_attempt_is_counted_before_the_comparison, setup,
+	                                        teardown),
+		cmocka_unit_test_setup_teardown(
+			the_fifth_wrong_answer_locks_and_a_locked_counter_refuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			a_complete_credential_resets_a_partial_step_only_undoes_itself, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(an_unknown_counter_is_an_error_not_a_guess, setup,
+	                                        teardown),
 		cmocka_unit_test(sentences_name_the_secret_and_say_1_try_in_the_singular),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,7 +37,8 @@ static void day_format_round_trips(void **state)
 	char buf[16];
 	bankd_rules_day_format(day("2026-03-21"), buf, sizeof buf);
 	assert_string_equal(buf, "2026-03-21");
-	assert_int_equal(bankd_rules_day((time_t)(day("2026-03-21") * 86400 + 86399)), day("2026-03-21"));
+	assert_int_equal(bankd_rules_day((time_t)(day("2026-03-21") * 86400 + 86399)),
+	                 day("2026-03-21"));
 }
 
 static void admin_window_day_1_is_the_application_date(void **state)
@@ -61,7 +62,8 @@ static void admin_window_day_80_is_the_last_day(void **state)
 static void user_refused_before_admin_issuance(void **state)
 {
 	(void)state;
-	assert_int_equal(bankd_rules_user_window(false, 0, day("2026-01-05")), BANKD_RULE_NOT_ISSUED);
+	assert_int_equal(bankd_rules_user_window(false, 0, day("2026-01-05")),
+	                 BANKD_RULE_NOT_ISSUED);
 }
 
 static void user_window_counts_from_the_issuance(void **state)
@@ -87,13 +89,13 @@ static void refusals_name_the_rule_and_the_dates(void **state)
 
 static enum bankd_key_rule rsa(int bits)
 {
-	struct bankd_key_facts k = { "RSA", bits, NULL, false, true };
+	struct bankd_key_facts k = {"RSA", bits, NULL, false, true};
 	return bankd_rules_key(&k);
 }
 
 static enum bankd_key_rule ec(int bits, const char *curve)
 {
-	struct bankd_key_facts k = { "EC", bits, curve, true, false };
+	struct bankd_key_facts k = {"EC", bits, curve, true, false};
 	return bankd_rules_key(&k);
 }
 
@@ -109,7 +111,7 @@ static void key_policy_accepts_rsa2048_p256_p384_only(void **state)
 	assert_int_equal(ec(384, "secp384r1"), BANKD_KEY_OK);
 	assert_int_equal(ec(521, "secp521r1"), BANKD_KEY_WEAK);
 	assert_int_equal(ec(256, "secp256k1"), BANKD_KEY_WEAK);
-	struct bankd_key_facts none = { "", 256, NULL, false, false };
+	struct bankd_key_facts none = {"", 256, NULL, false, false};
 	assert_int_equal(bankd_rules_key(&none), BANKD_KEY_WEAK);
 }
 
@@ -118,17 +120,18 @@ static void key_policy_accepts_rsa2048_p256_p384_only(void **state)
 static void key_policy_refuses_explicit_curve_parameters(void **state)
 {
 	(void)state;
-	struct bankd_key_facts k = { "EC", 256, "prime256v1", false, false };
+	struct bankd_key_facts k = {"EC", 256, "prime256v1", false, false};
 	assert_int_equal(bankd_rules_key(&k), BANKD_KEY_EXPLICIT_CURVE);
 	k.curve = NULL; /* parameters of no known curve */
 	assert_int_equal(bankd_rules_key(&k), BANKD_KEY_EXPLICIT_CURVE);
-	assert_non_null(strstr(bankd_rules_key_explain(BANKD_KEY_EXPLICIT_CURVE), "name their curve"));
+	assert_non_null(
+		strstr(bankd_rules_key_explain(BANKD_KEY_EXPLICIT_CURVE), "name their curve"));
 }
 
 static void key_policy_refuses_rsa_exponents_other_than_65537(void **state)
 {
 	(void)state;
-	struct bankd_key_facts k = { "RSA", 2048, NULL, false, false };
+	struct bankd_key_facts k = {"RSA", 2048, NULL, false, false};
 	assert_int_equal(bankd_rules_key(&k), BANKD_KEY_RSA_EXPONENT);
 	k.bits = 1024; /* too weak first: the size is the graver fault */
 	assert_int_equal(bankd_rules_key(&k), BANKD_KEY_WEAK);

@@ -10,7 +10,7 @@
 #include "bankd_secret.h"
 
 /* The smallest cost the verifier accepts, so valgrind runs stay short; the format carries it. */
-static const struct bankd_secret_cost cheap = { 10, 1, 1 };
+static const struct bankd_secret_cost cheap = {10, 1, 1};
 
 static void hash_then_verify_matches_only_the_same_secret(void **state)
 {
@@ -52,7 +52,7 @@ static void malformed_records_are_errors_not_matches(void **state)
 	assert_int_equal(bankd_secret_verify("1234", h, sizeof h - 1), -1);
 	h[1] = 40; /* a tampered cost must not make the bank allocate terabytes */
 	assert_int_equal(bankd_secret_verify("1234", h, sizeof h), -1);
-	uint8_t zero[BANKD_SECRET_LEN] = { 0 };
+	uint8_t zero[BANKD_SECRET_LEN] = {0};
 	assert_int_equal(bankd_secret_verify("1234", zero, sizeof zero), -1);
 }
 
@@ -76,11 +76,11 @@ static void verify_all_compares_every_secret_and_names_the_wrong_ones(void **sta
 	uint8_t pin[BANKD_SECRET_LEN], conf[BANKD_SECRET_LEN];
 	assert_int_equal(bankd_secret_hash("1111", &cheap, pin), 0);
 	assert_int_equal(bankd_secret_hash("2222", &cheap, conf), 0);
-	const uint8_t *stored[2] = { pin, conf };
-	const char *right[2] = { "1111", "2222" };
-	const char *wrong_conf[2] = { "1111", "9999" };
-	const char *wrong_pin[2] = { "0000", "2222" };
-	const char *both[2] = { "0000", "9999" };
+	const uint8_t *stored[2] = {pin, conf};
+	const char *right[2] = {"1111", "2222"};
+	const char *wrong_conf[2] = {"1111", "9999"};
+	const char *wrong_pin[2] = {"0000", "2222"};
+	const char *both[2] = {"0000", "9999"};
 	assert_int_equal(bankd_secret_verify_all(right, stored, 2), 0);
 	assert_int_equal(bankd_secret_verify_all(wrong_conf, stored, 2), 2);
 	assert_int_equal(bankd_secret_verify_all(wrong_pin, stored, 2), 1);

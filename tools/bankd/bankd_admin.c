@@ -67,8 +67,10 @@ void bankd_admin_put(struct bankd_req *r)
 		   *conf = bankd_json_member(j, "user_confirmation_pin");
 	if (!bankd_rules_user_id_ok(id) || !bankd_secret_acceptable(pin) ||
 	    !bankd_secret_acceptable(conf)) {
-		bankd_http_json_error(r, 400, N_("send {\"user_id\": 1-32 of A-Z a-z 0-9 . _ -, \"user_pin\" and "
-					      "\"user_confirmation_pin\": 4-64 printable ASCII characters}"));
+		bankd_http_json_error(
+			r, 400,
+			N_("send {\"user_id\": 1-32 of A-Z a-z 0-9 . _ -, \"user_pin\" and "
+		           "\"user_confirmation_pin\": 4-64 printable ASCII characters}"));
 		goto out;
 	}
 	snprintf(u.contract_id, sizeof u.contract_id, "%s", c.id);
@@ -91,14 +93,17 @@ static int confirm(struct bankd_req *r, struct bankd_contract *c, json_t *j)
 {
 	const char *pin = bankd_json_member(j, "confirmation_pin");
 	if (pin == NULL) {
-		bankd_http_json_error(r, 400, N_("send {\"confirmation_pin\": the contract confirmation PIN}"));
+		bankd_http_json_error(
+			r, 400, N_("send {\"confirmation_pin\": the contract confirmation PIN}"));
 		return -1;
 	}
 	struct bankd_attempt a;
 	enum bankd_attempt_state st = bankd_attempt_begin(&a, r->srv->db, c->id, "");
-	int v = st == BANKD_ATTEMPT_GO ? bankd_secret_verify(pin, c->conf_pin, BANKD_SECRET_LEN) : -1;
-	enum bankd_attempt_outcome o = v == 1 ? BANKD_ATTEMPT_COMPLETE
-				       : v == 0 ? BANKD_ATTEMPT_WRONG : BANKD_ATTEMPT_PARTIAL;
+	int v = st == BANKD_ATTEMPT_GO ? bankd_secret_verify(pin, c->conf_pin, BANKD_SECRET_LEN) :
+	                                 -1;
+	enum bankd_attempt_outcome o = v == 1 ? BANKD_ATTEMPT_COMPLETE :
+	                               v == 0 ? BANKD_ATTEMPT_WRONG :
+	                                        BANKD_ATTEMPT_PARTIAL;
 	if (st == BANKD_ATTEMPT_LOCKED) {
 		bankd_locked_reply_json(r, 0);
 		return -1;
@@ -108,7 +113,7 @@ static int confirm(struct bankd_req *r, struct bankd_contract *c, json_t *j)
 		return -1;
 	}
 	if (v == 0) {
-		struct bankd_wrong w = { BANKD_WRONG_CONTRACT_CONF, 0, a.failures };
+		struct bankd_wrong w = {BANKD_WRONG_CONTRACT_CONF, 0, a.failures};
 		bankd_wrong_reply_json(r, &w);
 		return -1;
 	}
@@ -125,8 +130,9 @@ static void issue_to(struct bankd_req *r, const struct bankd_user *u)
 	}
 	bankd_rules_day_format(today, day, sizeof day);
 	bankd_rules_day_format(bankd_rules_last_day(today), last, sizeof last);
-	bankd_http_json(r, 200, json_pack("{s:s,s:s,s:s}", "user_id", u->user_id, "issued", day,
-					  "window_last_day", last));
+	bankd_http_json(r, 200,
+	                json_pack("{s:s,s:s,s:s}", "user_id", u->user_id, "issued", day,
+	                          "window_last_day", last));
 }
 
 static void append_serial(const struct bankd_cert *c, void *serials)
@@ -138,13 +144,15 @@ static void append_serial(const struct bankd_cert *c, void *serials)
 static void revoke_from(struct bankd_req *r, const struct bankd_user *u)
 {
 	json_t *serials = json_array();
-	int n = serials == NULL ? -1
-				: bankd_est_revoke_id(r->srv, u->contract_id, u->user_id, REASON_UNSPECIFIED,
-						      r->now, append_serial, serials);
+	int n = serials == NULL ?
+	                -1 :
+	                bankd_est_revoke_id(r->srv, u->contract_id, u->user_id, REASON_UNSPECIFIED,
+	                                    r->now, append_serial, serials);
 	if (n <= 0) {
 		json_decref(serials);
 		if (n == 0)
-			bankd_http_json_error(r, 409, N_("this user has no valid certificate to revoke"));
+			bankd_http_json_error(r, 409,
+			                      N_("this user has no valid certificate to revoke"));
 		else
 			bankd_http_json_error(r, 500, N_("internal error"));
 		return;
@@ -159,7 +167,10 @@ void bankd_admin_user_op(struct bankd_req *r)
 	const char *slash = strchr(rest, '/');
 	char id[BANKD_ID_MAX + 1];
 	size_t n = slash != NULL ? (size_t)(slash - rest) : 0;
-	int op = slash == NULL ? 0 : strcmp(slash, "/issue") == 0 ? 1 : strcmp(slash, "/revoke") == 0 ? 2 : 0;
+	int op = slash == NULL                 ? 0 :
+	         strcmp(slash, "/issue") == 0  ? 1 :
+	         strcmp(slash, "/revoke") == 0 ? 2 :
+	                                         0;
 	if (op == 0 || n == 0 || n >= sizeof id) {
 		bankd_http_json_error(r, 404, N_("not found"));
 		return;
@@ -173,7 +184,8 @@ void bankd_admin_user_op(struct bankd_req *r)
 	json_t *j = bankd_http_json_body(r);
 	if (admin_session(r, &s, &c) != 0 || confirm(r, &c, j) != 0)
 		goto out;
-	int rc = bankd_rules_user_id_ok(id) ? bankd_db_user_get(r->srv->db, c.id, id, &u) : BANKD_DB_NONE;
+	int rc = bankd_rules_user_id_ok(id) ? bankd_db_user_get(r->srv->db, c.id, id, &u) :
+	                                      BANKD_DB_NONE;
 	if (rc == BANKD_DB_NONE)
 		bankd_http_json_error(r, 404, N_("no such user in this contract"));
 	else if (rc != BANKD_DB_OK)

@@ -10,11 +10,12 @@ static const struct {
 	const char *name;  /* on the wire */
 	const char *words; /* in sentences, the manuals' terms */
 } secrets[] = {
-	{ BANKD_WRONG_CONTRACT_PIN, "contract_pin", N_("contract PIN (イ)") },
-	{ BANKD_WRONG_CONTRACT_CONF, "contract_confirmation_pin", N_("contract confirmation PIN (ロ)") },
-	{ BANKD_WRONG_USER_PIN, "user_pin", N_("user PIN (ト)") },
-	{ BANKD_WRONG_USER_CONF, "user_confirmation_pin", N_("user confirmation PIN (チ)") },
-	{ BANKD_WRONG_CARD, "card_digits", N_("card digits") },
+	{BANKD_WRONG_CONTRACT_PIN, "contract_pin", N_("contract PIN (イ)")},
+	{BANKD_WRONG_CONTRACT_CONF, "contract_confirmation_pin",
+         N_("contract confirmation PIN (ロ)")},
+	{BANKD_WRONG_USER_PIN, "user_pin", N_("user PIN (ト)")},
+	{BANKD_WRONG_USER_CONF, "user_confirmation_pin", N_("user confirmation PIN (チ)")},
+	{BANKD_WRONG_CARD, "card_digits", N_("card digits")},
 };
 #define N_SECRETS (sizeof secrets / sizeof secrets[0])
 
@@ -22,13 +23,14 @@ static const struct {
  * macros); test_bank_attempt pins that the two stay the same text. */
 static const char *locked_sentence(int is_user)
 {
-	return is_user ? N_("user locked after 5 wrong PINs; the admin must register the user's PINs "
-			    "again or the bank must unlock it")
-		       : N_("contract locked after 5 wrong PINs; the bank must unlock it");
+	return is_user ?
+	               N_("user locked after 5 wrong PINs; the admin must register the user's PINs "
+	                  "again or the bank must unlock it") :
+	               N_("contract locked after 5 wrong PINs; the bank must unlock it");
 }
 
 enum bankd_attempt_state bankd_attempt_begin(struct bankd_attempt *a, struct bankd_db *db,
-					     const char *contract_id, const char *user_id)
+                                             const char *contract_id, const char *user_id)
 {
 	memset(a, 0, sizeof *a);
 	a->db = db;
@@ -64,8 +66,9 @@ int bankd_attempt_end(struct bankd_attempt *a, enum bankd_attempt_outcome o)
 		return -1;
 	/* A partial step takes back only its own increment (in SQL, not a value read earlier), so
 	 * wrong answers counted meanwhile, here or by another server, stay counted. */
-	int rc = o == BANKD_ATTEMPT_COMPLETE ? bankd_db_failures_reset(a->db, a->contract_id, a->user_id)
-					     : bankd_db_failures_add(a->db, a->contract_id, a->user_id, -1);
+	int rc = o == BANKD_ATTEMPT_COMPLETE ?
+	                 bankd_db_failures_reset(a->db, a->contract_id, a->user_id) :
+	                 bankd_db_failures_add(a->db, a->contract_id, a->user_id, -1);
 	if (rc == BANKD_DB_ERR || bankd_db_commit(a->db) != 0) {
 		bankd_db_rollback(a->db);
 		return -1;
@@ -85,13 +88,14 @@ void bankd_wrong_names(unsigned mask, char *buf, size_t len)
 	buf[0] = '\0';
 	for (size_t i = 0; i < N_SECRETS; i++)
 		if ((mask & secrets[i].bit) != 0 && o < len)
-			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "," : "", secrets[i].name);
+			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "," : "",
+			                      secrets[i].name);
 }
 
 void bankd_wrong_sentence(const struct bankd_wrong *w, char *buf, size_t len)
 {
 	/* One secret, or two (an enrollment's PIN and confirmation PIN). */
-	const char *names[2] = { "", "" };
+	const char *names[2] = {"", ""};
 	size_t k = 0;
 	for (size_t i = 0; i < N_SECRETS && k < 2; i++)
 		if ((w->secrets & secrets[i].bit) != 0)
@@ -107,13 +111,15 @@ void bankd_wrong_sentence(const struct bankd_wrong *w, char *buf, size_t len)
 	if (left == 0)
 		/* TRANSLATORS: the first %s names the wrong secret(s), the second is the sentence
 		 * saying that the contract (or user) is now locked. */
-		snprintf(buf, len, _("wrong %s; %s"), what,
-			 _(locked_sentence(w->is_user)));
+		snprintf(buf, len, _("wrong %s; %s"), what, _(locked_sentence(w->is_user)));
 	else if (w->secrets == BANKD_WRONG_CARD)
-		snprintf(buf, len, P_("wrong %s; log on again (%d try left)",
-				      "wrong %s; log on again (%d tries left)", left), what, left);
+		snprintf(buf, len,
+		         P_("wrong %s; log on again (%d try left)",
+		            "wrong %s; log on again (%d tries left)", left),
+		         what, left);
 	else
-		snprintf(buf, len, P_("wrong %s; %d try left", "wrong %s; %d tries left", left), what, left);
+		snprintf(buf, len, P_("wrong %s; %d try left", "wrong %s; %d tries left", left),
+		         what, left);
 }
 
 /* The sentence in English, for the JSON answers' stable "error". */
@@ -132,7 +138,7 @@ void bankd_wrong_reply_json(struct bankd_req *r, const struct bankd_wrong *w)
 	bankd_wrong_names(w->secrets, names, sizeof names);
 	int left = bankd_wrong_tries_left(w);
 	json_t *j = json_pack("{s:s,s:s,s:s,s:i}", "error", en, "message", msg, "secret", names,
-			      "tries_left", left);
+	                      "tries_left", left);
 	if (j != NULL && left == 0 && json_object_set_new(j, "locked", json_true()) != 0) {
 		json_decref(j);
 		j = NULL;
@@ -165,7 +171,8 @@ void bankd_wrong_reply_est(struct bankd_req *r, const struct bankd_wrong *w)
 void bankd_locked_reply_json(struct bankd_req *r, int is_user)
 {
 	const char *en = locked_sentence(is_user);
-	bankd_http_json(r, 403, json_pack("{s:s,s:s,s:b}", "error", en, "message", _(en), "locked", 1));
+	bankd_http_json(r, 403,
+	                json_pack("{s:s,s:s,s:b}", "error", en, "message", _(en), "locked", 1));
 }
 
 void bankd_locked_reply_est(struct bankd_req *r, int is_user)

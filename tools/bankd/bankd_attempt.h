@@ -18,8 +18,8 @@
 enum {
 	BANKD_WRONG_CONTRACT_PIN = 1 << 0,  /* イ */
 	BANKD_WRONG_CONTRACT_CONF = 1 << 1, /* ロ */
-	BANKD_WRONG_USER_PIN = 1 << 2,	    /* ト */
-	BANKD_WRONG_USER_CONF = 1 << 3,	    /* チ */
+	BANKD_WRONG_USER_PIN = 1 << 2,      /* ト */
+	BANKD_WRONG_USER_CONF = 1 << 3,     /* チ */
 	BANKD_WRONG_CARD = 1 << 4
 };
 
@@ -27,22 +27,22 @@ struct bankd_attempt {
 	struct bankd_db *db;
 	char contract_id[BANKD_ID_MAX + 1];
 	char user_id[BANKD_ID_MAX + 1]; /* "" for the contract's counter */
-	int failures;			/* the count with this attempt included */
+	int failures;                   /* the count with this attempt included */
 };
 
 enum bankd_attempt_state { BANKD_ATTEMPT_GO = 0, BANKD_ATTEMPT_LOCKED, BANKD_ATTEMPT_ERROR };
 
 enum bankd_attempt_outcome {
-	BANKD_ATTEMPT_WRONG,	/* the increment stays */
-	BANKD_ATTEMPT_PARTIAL,	/* right, but the credential needs another step: undo this attempt */
-	BANKD_ATTEMPT_COMPLETE	/* right, and the credential is complete: the counter goes to 0 */
+	BANKD_ATTEMPT_WRONG,   /* the increment stays */
+	BANKD_ATTEMPT_PARTIAL, /* right, but the credential needs another step: undo this attempt */
+	BANKD_ATTEMPT_COMPLETE /* right, and the credential is complete: the counter goes to 0 */
 };
 
 /* In one BEGIN IMMEDIATE transaction: reads the counter; when it is locked
  * (BANKD_SECRET_MAX_TRIES) nothing changes and nothing may be compared; otherwise adds one and
  * commits before the caller compares, so no crash or parallel request gets a free guess. */
 enum bankd_attempt_state bankd_attempt_begin(struct bankd_attempt *a, struct bankd_db *db,
-					     const char *contract_id, const char *user_id);
+                                             const char *contract_id, const char *user_id);
 /* After comparing. 0, or -1 on a database error. */
 int bankd_attempt_end(struct bankd_attempt *a, enum bankd_attempt_outcome o);
 

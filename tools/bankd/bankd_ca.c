@@ -22,8 +22,8 @@
 
 static EVP_PKEY *keygen(int rsa)
 {
-	return rsa ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)3072)
-		   : EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	return rsa ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)3072) :
+	             EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 }
 
 static int add_ext(X509 *x, X509 *issuer, int nid, const char *value)
@@ -43,7 +43,9 @@ static int name_add(X509_NAME *n, const char *field, const char *value)
 	if (value == NULL || *value == '\0')
 		return 0;
 	return X509_NAME_add_entry_by_txt(n, field, MBSTRING_UTF8, (const unsigned char *)value, -1,
-					  -1, 0) == 1 ? 0 : -1;
+	                                  -1, 0) == 1 ?
+	               0 :
+	               -1;
 }
 
 static int random_serial(X509 *x, char serial[48])
@@ -70,16 +72,18 @@ static int random_serial(X509 *x, char serial[48])
 
 /* A certificate with subject, key, serial and validity set; the caller adds extensions. */
 static X509 *cert_new(X509_NAME *subject, X509 *issuer, EVP_PKEY *pub, time_t now, long days,
-		      char serial[48])
+                      char serial[48])
 {
 	X509 *x = X509_new();
 	char dummy[48];
 	int ok = x != NULL && X509_set_version(x, X509_VERSION_3) == 1 &&
-		 random_serial(x, serial != NULL ? serial : dummy) == 0 &&
-		 X509_set_subject_name(x, subject) == 1 &&
-		 X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer) : subject) == 1 &&
-		 X509_set_pubkey(x, pub) == 1 && ASN1_TIME_set(X509_getm_notBefore(x), now) != NULL &&
-		 ASN1_TIME_adj(X509_getm_notAfter(x), now, (int)days, 0) != NULL;
+	         random_serial(x, serial != NULL ? serial : dummy) == 0 &&
+	         X509_set_subject_name(x, subject) == 1 &&
+	         X509_set_issuer_name(x, issuer != NULL ? X509_get_subject_name(issuer) :
+	                                                  subject) == 1 &&
+	         X509_set_pubkey(x, pub) == 1 &&
+	         ASN1_TIME_set(X509_getm_notBefore(x), now) != NULL &&
+	         ASN1_TIME_adj(X509_getm_notAfter(x), now, (int)days, 0) != NULL;
 	if (!ok) {
 		X509_free(x);
 		return NULL;
@@ -135,15 +139,16 @@ static X509 *make_ca(EVP_PKEY *key, const char *bank_code, const char *bank_name
 }
 
 static X509 *make_server(EVP_PKEY *key, X509 *ca, EVP_PKEY *ca_key, const char *const *names,
-			 size_t n_names, time_t now)
+                         size_t n_names, time_t now)
 {
 	char san[2048] = "";
 	size_t o = 0;
 	for (size_t i = 0; i < n_names; i++) {
 		uint8_t ip[16];
-		int is_ip = inet_pton(AF_INET, names[i], ip) == 1 || inet_pton(AF_INET6, names[i], ip) == 1;
-		int w = snprintf(san + o, sizeof san - o, "%s%s:%s", i ? "," : "", is_ip ? "IP" : "DNS",
-				 names[i]);
+		int is_ip = inet_pton(AF_INET, names[i], ip) == 1 ||
+		            inet_pton(AF_INET6, names[i], ip) == 1;
+		int w = snprintf(san + o, sizeof san - o, "%s%s:%s", i ? "," : "",
+		                 is_ip ? "IP" : "DNS", names[i]);
 		if (w < 0 || (size_t)w >= sizeof san - o)
 			return NULL;
 		o += (size_t)w;
@@ -167,16 +172,17 @@ static X509 *make_server(EVP_PKEY *key, X509 *ca, EVP_PKEY *ca_key, const char *
 }
 
 int bankd_ca_create(const char *dir, const char *bank_code, const char *bank_name, int rsa,
-		    const char *const *names, size_t n_names, time_t now)
+                    const char *const *names, size_t n_names, time_t now)
 {
 	EVP_PKEY *ca_key = keygen(rsa);
 	EVP_PKEY *srv_key = keygen(0); /* P-256: every TLS client speaks it, and it is fast */
 	X509 *ca = ca_key != NULL ? make_ca(ca_key, bank_code, bank_name, now) : NULL;
-	X509 *srv = ca != NULL && srv_key != NULL
-			    ? make_server(srv_key, ca, ca_key, names, n_names, now) : NULL;
+	X509 *srv = ca != NULL && srv_key != NULL ?
+	                    make_server(srv_key, ca, ca_key, names, n_names, now) :
+	                    NULL;
 	int ok = srv != NULL && write_key(dir, "ca.key", ca_key) == 0 &&
-		 write_cert(dir, "ca.crt", ca) == 0 && write_key(dir, "server.key", srv_key) == 0 &&
-		 write_cert(dir, "server.crt", srv) == 0;
+	         write_cert(dir, "ca.crt", ca) == 0 && write_key(dir, "server.key", srv_key) == 0 &&
+	         write_cert(dir, "server.crt", srv) == 0;
 	X509_free(srv);
 	X509_free(ca);
 	EVP_PKEY_free(srv_key);
@@ -216,7 +222,7 @@ void bankd_ca_free(struct bankd_ca *ca)
 }
 
 X509 *bankd_ca_issue(const struct bankd_ca *ca, EVP_PKEY *pub, const char *cn, const char *o,
-		     const char *ou, time_t now, const char *crl_url, char serial[48])
+                     const char *ou, time_t now, const char *crl_url, char serial[48])
 {
 	char cdp[1024];
 	snprintf(cdp, sizeof cdp, "URI:%s", crl_url);
@@ -247,10 +253,10 @@ static X509_REVOKED *revoked_entry(const struct bankd_revoked *r)
 	ASN1_ENUMERATED *reason = ASN1_ENUMERATED_new();
 	ASN1_INTEGER *serial = BN_hex2bn(&bn, r->serial) > 0 ? BN_to_ASN1_INTEGER(bn, NULL) : NULL;
 	int ok = rev != NULL && t != NULL && reason != NULL && serial != NULL &&
-		 X509_REVOKED_set_serialNumber(rev, serial) == 1 &&
-		 X509_REVOKED_set_revocationDate(rev, t) == 1 &&
-		 ASN1_ENUMERATED_set(reason, r->reason) == 1 &&
-		 X509_REVOKED_add1_ext_i2d(rev, NID_crl_reason, reason, 0, 0) == 1;
+	         X509_REVOKED_set_serialNumber(rev, serial) == 1 &&
+	         X509_REVOKED_set_revocationDate(rev, t) == 1 &&
+	         ASN1_ENUMERATED_set(reason, r->reason) == 1 &&
+	         X509_REVOKED_add1_ext_i2d(rev, NID_crl_reason, reason, 0, 0) == 1;
 	BN_free(bn);
 	ASN1_INTEGER_free(serial);
 	ASN1_ENUMERATED_free(reason);
@@ -263,7 +269,7 @@ static X509_REVOKED *revoked_entry(const struct bankd_revoked *r)
 }
 
 int bankd_ca_crl(const struct bankd_ca *ca, const struct bankd_revoked *r, size_t n, int64_t number,
-		 time_t now, uint8_t **der, size_t *der_len)
+                 time_t now, uint8_t **der, size_t *der_len)
 {
 	*der = NULL;
 	X509_CRL *crl = X509_CRL_new();
@@ -271,11 +277,12 @@ int bankd_ca_crl(const struct bankd_ca *ca, const struct bankd_revoked *r, size_
 	ASN1_TIME *next = ASN1_TIME_adj(NULL, now, 1, 0);
 	ASN1_INTEGER *num = ASN1_INTEGER_new();
 	int ok = crl != NULL && last != NULL && next != NULL && num != NULL &&
-		 X509_CRL_set_version(crl, X509_CRL_VERSION_2) == 1 &&
-		 X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca->cert)) == 1 &&
-		 X509_CRL_set1_lastUpdate(crl, last) == 1 && X509_CRL_set1_nextUpdate(crl, next) == 1 &&
-		 ASN1_INTEGER_set_int64(num, number) == 1 &&
-		 X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) == 1;
+	         X509_CRL_set_version(crl, X509_CRL_VERSION_2) == 1 &&
+	         X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca->cert)) == 1 &&
+	         X509_CRL_set1_lastUpdate(crl, last) == 1 &&
+	         X509_CRL_set1_nextUpdate(crl, next) == 1 &&
+	         ASN1_INTEGER_set_int64(num, number) == 1 &&
+	         X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) == 1;
 	for (size_t i = 0; ok && i < n; i++) {
 		X509_REVOKED *rev = revoked_entry(&r[i]);
 		ok = rev != NULL && X509_CRL_add0_revoked(crl, rev) == 1;
@@ -286,7 +293,7 @@ int bankd_ca_crl(const struct bankd_ca *ca, const struct bankd_revoked *r, size_
 		X509V3_CTX ctx;
 		X509V3_set_ctx(&ctx, ca->cert, NULL, NULL, crl, 0);
 		X509_EXTENSION *aki = X509V3_EXT_nconf_nid(NULL, &ctx, NID_authority_key_identifier,
-							   "keyid:always");
+		                                           "keyid:always");
 		ok = aki != NULL && X509_CRL_add_ext(crl, aki, -1) == 1;
 		X509_EXTENSION_free(aki);
 	}
@@ -307,7 +314,7 @@ char *bankd_ca_certs_only(X509 *const *certs, size_t n)
 	/* The degenerate SignedData of RFC 7030 4.1.3: certificates, no signers, no content. */
 	PKCS7 *p7 = PKCS7_new();
 	int ok = p7 != NULL && PKCS7_set_type(p7, NID_pkcs7_signed) == 1 &&
-		 PKCS7_content_new(p7, NID_pkcs7_data) == 1;
+	         PKCS7_content_new(p7, NID_pkcs7_data) == 1;
 	for (size_t i = 0; ok && i < n; i++)
 		ok = PKCS7_add_certificate(p7, certs[i]) == 1;
 	ok = ok && PKCS7_set_detached(p7, 1) == 1;
@@ -336,12 +343,9 @@ const char *bankd_ca_verify_client(const struct bankd_ca *ca, X509 *cert, time_t
 	if (ok == 1)
 		return NULL;
 	switch (err) {
-	case X509_V_ERR_CERT_HAS_EXPIRED:
-		return N_("the client certificate has expired");
-	case X509_V_ERR_CERT_NOT_YET_VALID:
-		return N_("the client certificate is not valid yet");
-	default:
-		return N_("the client certificate was not issued by this bank");
+	case X509_V_ERR_CERT_HAS_EXPIRED: return N_("the client certificate has expired");
+	case X509_V_ERR_CERT_NOT_YET_VALID: return N_("the client certificate is not valid yet");
+	default: return N_("the client certificate was not issued by this bank");
 	}
 }
 
@@ -369,7 +373,7 @@ void bankd_ca_subject(X509 *cert, char *buf, size_t len)
 	BIO *b = BIO_new(BIO_s_mem());
 	char *p;
 	if (b != NULL && X509_NAME_print_ex(b, X509_get_subject_name(cert), 0,
-					    XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+	                                    XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
 		long n = BIO_get_mem_data(b, &p);
 		if (n > 0)
 			snprintf(buf, len, "%.*s", (int)n, p);

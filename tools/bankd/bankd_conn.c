@@ -34,7 +34,7 @@ struct conn {
 	struct bufferevent *bev;
 	struct event *deadline;
 	enum conn_state state;
-	int newline;		/* the last byte other than CR was LF: a second one ends the headers */
+	int newline; /* the last byte other than CR was LF: a second one ends the headers */
 	struct timeval body_start;
 	size_t body_bytes;
 };
@@ -45,11 +45,11 @@ struct bankd_conns {
 	struct event *resume;
 	struct conn *list;
 	size_t open, max;
-	int paused;		     /* accept() failed: waiting for resume */
-	int listening;		     /* the listener's state, as last set */
-	unsigned long failures;	     /* accept() failures not yet logged */
-	time_t failures_logged;	     /* when they were last logged */
-	unsigned long full_waits;    /* times the cap was reached, not yet logged */
+	int paused;               /* accept() failed: waiting for resume */
+	int listening;            /* the listener's state, as last set */
+	unsigned long failures;   /* accept() failures not yet logged */
+	time_t failures_logged;   /* when they were last logged */
+	unsigned long full_waits; /* times the cap was reached, not yet logged */
 	time_t full_logged;
 };
 
@@ -82,9 +82,9 @@ static void update_listener(struct bankd_conns *cs)
 			char when[32];
 			stamp(when, sizeof when);
 			fprintf(stderr,
-				"%s kinko-bankd: %zu connections open, the limit (--max-connections): new "
-				"connections wait (reached %lu times in the last %d s)\n",
-				when, cs->open, cs->full_waits, LOG_INTERVAL);
+			        "%s kinko-bankd: %zu connections open, the limit (--max-connections): new "
+			        "connections wait (reached %lu times in the last %d s)\n",
+			        when, cs->open, cs->full_waits, LOG_INTERVAL);
 			cs->full_waits = 0;
 			cs->full_logged = now;
 		}
@@ -106,7 +106,8 @@ static void conn_unlink(struct conn *c)
 	c->deadline = NULL;
 }
 
-static void conn_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+static void conn_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+                         void *argp)
 {
 	(void)parent;
 	(void)ad;
@@ -147,15 +148,16 @@ static void on_accept_error(struct evconnlistener *lev, void *arg)
 		char when[32];
 		stamp(when, sizeof when);
 		fprintf(stderr,
-			"%s kinko-bankd: cannot accept connections: %s (%lu failed accepts in the last %d s); "
-			"pausing accepts for %d ms at a time\n",
-			when, evutil_socket_error_to_string(err), cs->failures, LOG_INTERVAL, PAUSE_MS);
+		        "%s kinko-bankd: cannot accept connections: %s (%lu failed accepts in the last %d s); "
+		        "pausing accepts for %d ms at a time\n",
+		        when, evutil_socket_error_to_string(err), cs->failures, LOG_INTERVAL,
+		        PAUSE_MS);
 		cs->failures = 0;
 		cs->failures_logged = now;
 	}
 	cs->paused = 1;
 	update_listener(cs);
-	struct timeval tv = { 0, PAUSE_MS * 1000 };
+	struct timeval tv = {0, PAUSE_MS * 1000};
 	event_add(cs->resume, &tv);
 }
 
@@ -188,11 +190,15 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 	peer_name(c->bev, peer, sizeof peer);
 	stamp(when, sizeof when);
 	if (c->state == BODY)
-		fprintf(stderr, "%s kinko-bankd: closed the connection from %s: request body not complete "
-				"within %d s + 1 s per 4 KiB\n", when, peer, BANKD_HEADER_TIMEOUT);
+		fprintf(stderr,
+		        "%s kinko-bankd: closed the connection from %s: request body not complete "
+		        "within %d s + 1 s per 4 KiB\n",
+		        when, peer, BANKD_HEADER_TIMEOUT);
 	else
-		fprintf(stderr, "%s kinko-bankd: closed the connection from %s: request headers not "
-				"complete within %d s\n", when, peer, BANKD_HEADER_TIMEOUT);
+		fprintf(stderr,
+		        "%s kinko-bankd: closed the connection from %s: request headers not "
+		        "complete within %d s\n",
+		        when, peer, BANKD_HEADER_TIMEOUT);
 	/* The same path as libevent's own read timeout: evhttp drops the connection. c may be
 	 * freed inside. */
 	bufferevent_trigger_event(c->bev, BEV_EVENT_READING | BEV_EVENT_TIMEOUT, 0);
@@ -200,7 +206,8 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 
 static void arm(struct conn *c, const struct timeval *from, long extra_s)
 {
-	struct timeval now, at = { from->tv_sec + BANKD_HEADER_TIMEOUT + extra_s, from->tv_usec }, left;
+	struct timeval now, at = {from->tv_sec + BANKD_HEADER_TIMEOUT + extra_s, from->tv_usec},
+			    left;
 	event_base_gettimeofday_cached(c->cs->base, &now);
 	if (evutil_timercmp(&at, &now, <))
 		evutil_timerclear(&left);
@@ -271,7 +278,8 @@ void bankd_conns_request_done(struct bufferevent *bev)
 size_t bankd_conns_default_max(void)
 {
 	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1048576)
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur > 1048576)
 		return 1048576 - BANKD_FD_RESERVE;
 	size_t lim = (size_t)rl.rlim_cur;
 	size_t max = lim >= 2 * BANKD_FD_RESERVE ? lim - BANKD_FD_RESERVE : lim / 2;
@@ -319,7 +327,8 @@ int bankd_conns_attach(struct bankd_conns *cs, struct bufferevent *bev, SSL *ssl
 		return -1;
 	c->bev = bev;
 	c->deadline = evtimer_new(cs->base, on_deadline, c);
-	if (c->deadline == NULL || evbuffer_add_cb(bufferevent_get_input(bev), on_input, c) == NULL ||
+	if (c->deadline == NULL ||
+	    evbuffer_add_cb(bufferevent_get_input(bev), on_input, c) == NULL ||
 	    SSL_set_ex_data(ssl, ex_index, c) != 1) {
 		if (c->deadline != NULL)
 			event_free(c->deadline);

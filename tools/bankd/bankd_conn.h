@@ -25,7 +25,8 @@ size_t bankd_conns_default_max(void);
 
 /* Watches lev: stops accepting while max connections are open, and for a moment after
  * accept() fails for want of file descriptors (logged once per interval, with a count). */
-struct bankd_conns *bankd_conns_new(struct event_base *base, struct evconnlistener *lev, size_t max);
+struct bankd_conns *bankd_conns_new(struct event_base *base, struct evconnlistener *lev,
+                                    size_t max);
 /* Before the base is freed; connections still open are forgotten. */
 void bankd_conns_free(struct bankd_conns *cs);
 

@@ -19,8 +19,8 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-static const char *const secret_names[3] = { "confirmation_password", "contract_pin",
-					     "contract_confirmation_pin" };
+static const char *const secret_names[3] = {"confirmation_password", "contract_pin",
+                                            "contract_confirmation_pin"};
 /* The manuals' letters: B on the application form, イ and ロ on the contract sheet. Nouns
  * that the prompts and errors below take as their %s. */
 static const char *const secret_words[3] = {
@@ -59,7 +59,8 @@ static int read_secrets_file(const char *path, char secrets[3][BANKD_SECRET_MAX_
 	struct stat st;
 	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077) != 0)
 		bankd_cli_msg_print(_("warning: %s can be read by group or others (mode %04o); "
-			"chmod 600 %s"), path, (unsigned)(st.st_mode & 07777), path);
+		                      "chmod 600 %s"),
+		                    path, (unsigned)(st.st_mode & 07777), path);
 	char line[256];
 	int seen = 0, ok = 1;
 	while (ok && fgets(line, sizeof line, f) != NULL) {
@@ -73,8 +74,10 @@ static int read_secrets_file(const char *path, char secrets[3][BANKD_SECRET_MAX_
 			    strncmp(line, secret_names[i], (size_t)(eq - line)) == 0)
 				k = i;
 		if (k < 0 || strlen(eq + 1) > BANKD_SECRET_MAX_LEN) {
-			bankd_cli_msg_print(_("%s: a line is not one of confirmation_password=, "
-				"contract_pin=, contract_confirmation_pin= (or is too long)"), path);
+			bankd_cli_msg_print(
+				_("%s: a line is not one of confirmation_password=, "
+			          "contract_pin=, contract_confirmation_pin= (or is too long)"),
+				path);
 			ok = 0;
 		} else {
 			snprintf(secrets[k], BANKD_SECRET_MAX_LEN + 2, "%s", eq + 1);
@@ -85,7 +88,8 @@ static int read_secrets_file(const char *path, char secrets[3][BANKD_SECRET_MAX_
 	fclose(f);
 	if (ok && seen != 7) {
 		bankd_cli_msg_print(_("%s: needs confirmation_password=, contract_pin= and "
-			"contract_confirmation_pin="), path);
+		                      "contract_confirmation_pin="),
+		                    path);
 		ok = 0;
 	}
 	return ok ? 0 : -1;
@@ -110,16 +114,18 @@ static int prompt_twice(const char *what, char *out, size_t len)
 		if (!too_long && strcmp(out, again) == 0 && bankd_secret_acceptable(out))
 			rc = 0;
 		else if (too_long || strcmp(out, again) == 0)
-			bankd_cli_msg_print(round < PROMPT_ROUNDS
-					      ? _("the %s must be %d-%d printable ASCII characters; try again")
-					      : _("the %s must be %d-%d printable ASCII characters"),
-					      what, BANKD_SECRET_MIN_LEN, BANKD_SECRET_MAX_LEN);
+			bankd_cli_msg_print(
+				round < PROMPT_ROUNDS ?
+					_("the %s must be %d-%d printable ASCII characters; try again") :
+					_("the %s must be %d-%d printable ASCII characters"),
+				what, BANKD_SECRET_MIN_LEN, BANKD_SECRET_MAX_LEN);
 		else if (round < PROMPT_ROUNDS)
 			bankd_cli_msg_print(_("the two entries of the %s do not match; try again"),
-				what);
+			                    what);
 		else
 			bankd_cli_msg_print(_("the two entries of the %s do not match (%d tries); "
-				"nothing was added"), what, PROMPT_ROUNDS);
+			                      "nothing was added"),
+			                    what, PROMPT_ROUNDS);
 	}
 	OPENSSL_cleanse(again, sizeof again);
 	if (rc != 0)
@@ -184,17 +190,21 @@ static void warn_window(const struct bankd_contract *c)
 	char applied[64], closed[64];
 	bankd_cli_day_format(c->applied_day, applied, sizeof applied);
 	bankd_cli_day_format(bankd_rules_last_day(c->applied_day) + 1, closed, sizeof closed);
-	bankd_cli_msg_print(_("warning: contract %s was added, but its admin window has closed: "
-		"the admin certificate can no longer be obtained since %s (day 81 after the application "
-		"date %s)"), c->id, closed, applied);
+	bankd_cli_msg_print(
+		_("warning: contract %s was added, but its admin window has closed: "
+	          "the admin certificate can no longer be obtained since %s (day 81 after the application "
+	          "date %s)"),
+		c->id, closed, applied);
 }
 
-static int add_checked(const char *dir, struct bankd_contract *c, char secrets[3][BANKD_SECRET_MAX_LEN + 2])
+static int add_checked(const char *dir, struct bankd_contract *c,
+                       char secrets[3][BANKD_SECRET_MAX_LEN + 2])
 {
 	for (int i = 0; i < 3; i++)
 		if (!bankd_secret_acceptable(secrets[i])) {
 			bankd_cli_msg_print(_("%s must be %d-%d printable ASCII characters"),
-				secret_names[i], BANKD_SECRET_MIN_LEN, BANKD_SECRET_MAX_LEN);
+			                    secret_names[i], BANKD_SECRET_MIN_LEN,
+			                    BANKD_SECRET_MAX_LEN);
 			return BANKD_EXIT_USAGE;
 		}
 	const struct bankd_secret_cost *cost = &bankd_secret_default_cost;
@@ -219,14 +229,14 @@ static int add_checked(const char *dir, struct bankd_contract *c, char secrets[3
 }
 
 int bankd_contract_add(const char *dir, const char *company, const char *id, const char *applied,
-		       const char *secrets_file, int manual_approval)
+                       const char *secrets_file, int manual_approval)
 {
 	struct bankd_contract c;
 	memset(&c, 0, sizeof c);
 	if (!bankd_rules_contract_id_ok(id) || !bankd_rules_name_ok(company) ||
 	    bankd_rules_day_parse(applied, &c.applied_day) != 0) {
 		bankd_cli_msg_print(_("contract add needs --contract-id (1-20 digits), --company "
-			"(1-200 bytes) and --applied YYYY-MM-DD"));
+		                      "(1-200 bytes) and --applied YYYY-MM-DD"));
 		return BANKD_EXIT_USAGE;
 	}
 	snprintf(c.id, sizeof c.id, "%s", id);
@@ -234,8 +244,8 @@ int bankd_contract_add(const char *dir, const char *company, const char *id, con
 	c.manual_approval = manual_approval;
 	char secrets[3][BANKD_SECRET_MAX_LEN + 2];
 	memset(secrets, 0, sizeof secrets);
-	int rc = read_secrets(secrets_file, secrets) == 0 ? add_checked(dir, &c, secrets)
-							    : BANKD_EXIT_USAGE;
+	int rc = read_secrets(secrets_file, secrets) == 0 ? add_checked(dir, &c, secrets) :
+	                                                    BANKD_EXIT_USAGE;
 	OPENSSL_cleanse(secrets, sizeof secrets);
 	OPENSSL_cleanse(&c, sizeof c);
 	return rc;
@@ -270,14 +280,15 @@ static int show_user(const struct bankd_user *u, void *arg)
 	int locked = u->failures >= BANKD_SECRET_MAX_TRIES;
 	char day[64];
 	if (!u->issued) {
-		printf(locked ? _("user %s: not issued, locked\n") : _("user %s: not issued, open\n"),
+		printf(locked ? _("user %s: not issued, locked\n") :
+		                _("user %s: not issued, open\n"),
 		       u->user_id);
 		return 0;
 	}
 	bankd_cli_day_format(u->issued_day, day, sizeof day);
 	/* TRANSLATORS: user ID (ニ), then the day the admin issued a certificate to the user. */
-	printf(locked ? _("user %s: issued %s, locked\n") : _("user %s: issued %s, open\n"), u->user_id,
-	       day);
+	printf(locked ? _("user %s: issued %s, locked\n") : _("user %s: issued %s, open\n"),
+	       u->user_id, day);
 	return 0;
 }
 
@@ -304,12 +315,12 @@ static int show_cert(const struct bankd_cert *c, void *arg)
 	bankd_cli_day_format(bankd_rules_day((time_t)c->not_after), to, sizeof to);
 	if (c->user_id[0] != '\0')
 		/* TRANSLATORS: serial, user ID, subject, valid from, valid to, state. */
-		printf(_("certificate %s: user %s, %s, %s to %s, %s\n"), c->serial, c->user_id, c->subject,
-		       from, to, cert_status_word(c->status));
+		printf(_("certificate %s: user %s, %s, %s to %s, %s\n"), c->serial, c->user_id,
+		       c->subject, from, to, cert_status_word(c->status));
 	else
 		/* TRANSLATORS: serial, subject, valid from, valid to, state. */
-		printf(_("certificate %s: admin, %s, %s to %s, %s\n"), c->serial, c->subject, from, to,
-		       cert_status_word(c->status));
+		printf(_("certificate %s: admin, %s, %s to %s, %s\n"), c->serial, c->subject, from,
+		       to, cert_status_word(c->status));
 	return 0;
 }
 
@@ -329,10 +340,12 @@ static void show_contract(const struct bankd_contract *c)
 	else
 		printf(_("approval manual, pending\n"));
 	if (c->failures >= BANKD_SECRET_MAX_TRIES)
-		printf(P_("state locked (%d wrong PIN)\n", "state locked (%d wrong PINs)\n", c->failures),
+		printf(P_("state locked (%d wrong PIN)\n", "state locked (%d wrong PINs)\n",
+		          c->failures),
 		       c->failures);
 	else
-		printf(P_("state open (%d wrong PIN)\n", "state open (%d wrong PINs)\n", c->failures),
+		printf(P_("state open (%d wrong PIN)\n", "state open (%d wrong PINs)\n",
+		          c->failures),
 		       c->failures);
 }
 
@@ -352,8 +365,9 @@ int bankd_contract_show(const char *dir, const char *id)
 	bankd_db_close(db);
 	if (rc == BANKD_DB_NONE)
 		bankd_cli_msg_print(_("no contract %s"), id);
-	return rc == BANKD_DB_OK ? BANKD_EXIT_OK : rc == BANKD_DB_NONE ? BANKD_EXIT_NOTFOUND
-								       : BANKD_EXIT_FAIL;
+	return rc == BANKD_DB_OK   ? BANKD_EXIT_OK :
+	       rc == BANKD_DB_NONE ? BANKD_EXIT_NOTFOUND :
+	                             BANKD_EXIT_FAIL;
 }
 
 /* What unlock did, one whole sentence for each case (the contract's or a user's counter). */
@@ -367,13 +381,14 @@ static void unlock_say(const char *id, const char *user_id, int was)
 		printf(_("contract %s was not locked: failure counter was 0\n"), id);
 	else if (was >= BANKD_SECRET_MAX_TRIES)
 		/* TRANSLATORS: the user ID (ニ), then the contract ID (A). */
-		printf(_("user %s of contract %s unlocked: failure counter was %d, now 0\n"), user_id, id,
-		       was);
+		printf(_("user %s of contract %s unlocked: failure counter was %d, now 0\n"),
+		       user_id, id, was);
 	else if (was > 0)
-		printf(_("user %s of contract %s was not locked: failure counter was %d, now 0\n"), user_id,
-		       id, was);
+		printf(_("user %s of contract %s was not locked: failure counter was %d, now 0\n"),
+		       user_id, id, was);
 	else
-		printf(_("user %s of contract %s was not locked: failure counter was 0\n"), user_id, id);
+		printf(_("user %s of contract %s was not locked: failure counter was 0\n"), user_id,
+		       id);
 }
 
 int bankd_contract_unlock(const char *dir, const char *id, const char *user_id)
@@ -386,7 +401,8 @@ int bankd_contract_unlock(const char *dir, const char *id, const char *user_id)
 	/* One transaction, so the count reported is the one reset. */
 	int rc = bankd_db_begin(db) == 0 ? bankd_db_failures_get(db, id, uid, &was) : BANKD_DB_ERR;
 	if (rc == BANKD_DB_OK && was != 0)
-		rc = bankd_db_failures_reset(db, id, uid) == BANKD_DB_ERR ? BANKD_DB_ERR : BANKD_DB_OK;
+		rc = bankd_db_failures_reset(db, id, uid) == BANKD_DB_ERR ? BANKD_DB_ERR :
+		                                                            BANKD_DB_OK;
 	if (rc == BANKD_DB_OK && bankd_db_commit(db) != 0)
 		rc = BANKD_DB_ERR;
 	if (rc != BANKD_DB_OK)
@@ -398,8 +414,9 @@ int bankd_contract_unlock(const char *dir, const char *id, const char *user_id)
 		bankd_cli_msg_print(_("no contract %s"), id);
 	else if (rc == BANKD_DB_OK)
 		unlock_say(id, user_id, was);
-	return rc == BANKD_DB_OK ? BANKD_EXIT_OK : rc == BANKD_DB_NONE ? BANKD_EXIT_NOTFOUND
-								       : BANKD_EXIT_FAIL;
+	return rc == BANKD_DB_OK   ? BANKD_EXIT_OK :
+	       rc == BANKD_DB_NONE ? BANKD_EXIT_NOTFOUND :
+	                             BANKD_EXIT_FAIL;
 }
 
 int bankd_contract_approve(const char *dir, const char *id)
@@ -414,6 +431,7 @@ int bankd_contract_approve(const char *dir, const char *id)
 	else if (rc == BANKD_DB_OK)
 		/* TRANSLATORS: the admin's enrollment of a contract added with --approval manual. */
 		printf(_("contract %s approved: its admin may obtain the certificate\n"), id);
-	return rc == BANKD_DB_OK ? BANKD_EXIT_OK : rc == BANKD_DB_NONE ? BANKD_EXIT_NOTFOUND
-								       : BANKD_EXIT_FAIL;
+	return rc == BANKD_DB_OK   ? BANKD_EXIT_OK :
+	       rc == BANKD_DB_NONE ? BANKD_EXIT_NOTFOUND :
+	                             BANKD_EXIT_FAIL;
 }

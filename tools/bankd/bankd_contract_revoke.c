@@ -21,10 +21,10 @@ static const struct {
 	const char *name;
 	int code;
 } crl_reasons[] = {
-	{ "unspecified", 0 },
-	{ "keyCompromise", 1 },
-	{ "superseded", 4 },
-	{ "cessationOfOperation", 5 },
+	{"unspecified", 0},
+	{"keyCompromise", 1},
+	{"superseded", 4},
+	{"cessationOfOperation", 5},
 };
 /* Staff revoke a certificate that cannot be used (stuck) with no suspicion on its key: the
  * certificate is "no longer needed for the purpose for which it was issued". */
@@ -66,7 +66,8 @@ static void print_admin_window(const struct bankd_contract *c, int64_t today)
 	if (bankd_rules_admin_window(c->applied_day, today) == BANKD_RULE_WINDOW_OVER)
 		/* TRANSLATORS: the application date, then the window's last day. */
 		printf(_("the admin cannot enroll again: the 80-day window after the application date "
-			 "%s ended on %s\n"), start, last);
+		         "%s ended on %s\n"),
+		       start, last);
 	else
 		/* TRANSLATORS: the window's last day, then the application date. */
 		printf(_("the admin may enroll again until %s (day 80 after the application date %s)\n"),
@@ -89,7 +90,8 @@ static void print_user_window(const struct bankd_user *u, int64_t today)
 	case BANKD_RULE_WINDOW_OVER:
 		/* TRANSLATORS: user ID (ニ), the admin's issuance day, the window's last day. */
 		printf(_("user %s cannot enroll again: the 80-day window after the admin's issuance on "
-			 "%s ended on %s; the admin may issue to the user again\n"), u->user_id, start, last);
+		         "%s ended on %s; the admin may issue to the user again\n"),
+		       u->user_id, start, last);
 		break;
 	case BANKD_RULE_NOT_ISSUED:
 		printf(_("user %s cannot enroll again until the admin issues a certificate to the user\n"),
@@ -99,7 +101,7 @@ static void print_user_window(const struct bankd_user *u, int64_t today)
 }
 
 static int revoke_in(struct bankd_db *db, const char *dir, const struct bankd_contract *c,
-		     const struct bankd_user *u, const char *reason)
+                     const struct bankd_user *u, const char *reason)
 {
 	struct bankd_server srv;
 	memset(&srv, 0, sizeof srv);
@@ -107,22 +109,25 @@ static int revoke_in(struct bankd_db *db, const char *dir, const struct bankd_co
 	if (bankd_ca_load(dir, &srv.ca) != 0)
 		return BANKD_EXIT_FAIL;
 	time_t now = bankd_now();
-	struct revoke_out o = { c, u, reason };
-	int n = bankd_est_revoke_id(&srv, c->id, u != NULL ? u->user_id : "", reason_code(reason), now,
-				    print_revoked, &o);
+	struct revoke_out o = {c, u, reason};
+	int n = bankd_est_revoke_id(&srv, c->id, u != NULL ? u->user_id : "", reason_code(reason),
+	                            now, print_revoked, &o);
 	bankd_ca_free(&srv.ca);
 	if (n < 0 && u != NULL)
 		bankd_cli_msg_print(_("user %s of contract %s: the database could not be updated; "
-					"nothing was revoked"), u->user_id, c->id);
+		                      "nothing was revoked"),
+		                    u->user_id, c->id);
 	else if (n < 0)
-		bankd_cli_msg_print(_("the admin of contract %s: the database could not be updated; "
-					"nothing was revoked"), c->id);
+		bankd_cli_msg_print(
+			_("the admin of contract %s: the database could not be updated; "
+		          "nothing was revoked"),
+			c->id);
 	else if (n == 0 && u != NULL)
 		bankd_cli_msg_print(_("user %s of contract %s has no valid certificate to revoke"),
-				      u->user_id, c->id);
+		                    u->user_id, c->id);
 	else if (n == 0)
-		bankd_cli_msg_print(_("the admin of contract %s has no valid certificate to revoke"),
-				      c->id);
+		bankd_cli_msg_print(
+			_("the admin of contract %s has no valid certificate to revoke"), c->id);
 	if (n <= 0)
 		return n < 0 ? BANKD_EXIT_FAIL : BANKD_EXIT_NOTFOUND;
 	if (u != NULL) {
@@ -141,12 +146,13 @@ int bankd_contract_revoke(const char *dir, const char *id, const char *user_id, 
 		reason = DEFAULT_REASON;
 	if (reason_code(reason) < 0) {
 		bankd_cli_msg_print(_("--reason is keyCompromise, superseded, cessationOfOperation "
-					"or unspecified"));
+		                      "or unspecified"));
 		return BANKD_EXIT_USAGE;
 	}
-	if (!bankd_rules_contract_id_ok(id) || (user_id != NULL && !bankd_rules_user_id_ok(user_id))) {
+	if (!bankd_rules_contract_id_ok(id) ||
+	    (user_id != NULL && !bankd_rules_user_id_ok(user_id))) {
 		bankd_cli_msg_print(_("--contract-id is 1-20 digits; --user-id 1-32 of "
-					"A-Z a-z 0-9 . _ -"));
+		                      "A-Z a-z 0-9 . _ -"));
 		return BANKD_EXIT_USAGE;
 	}
 	if (bankd_now_check() != 0) {

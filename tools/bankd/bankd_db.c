@@ -50,19 +50,17 @@ static sqlite3_stmt *vquery(struct bankd_db *db, const char *sql, const char *ty
 	for (int i = 1; types[i - 1] != '\0' && rc == SQLITE_OK; i++) {
 		switch (types[i - 1]) {
 		case 's':
-			rc = sqlite3_bind_text(st, i, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
+			rc = sqlite3_bind_text(st, i, va_arg(ap, const char *), -1,
+			                       SQLITE_TRANSIENT);
 			break;
-		case 'i':
-			rc = sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
-			break;
+		case 'i': rc = sqlite3_bind_int64(st, i, va_arg(ap, int64_t)); break;
 		case 'b': {
 			const void *p = va_arg(ap, const void *);
 			size_t n = va_arg(ap, size_t);
 			rc = sqlite3_bind_blob(st, i, p, (int)n, SQLITE_TRANSIENT);
 			break;
 		}
-		default:
-			rc = SQLITE_MISUSE;
+		default: rc = SQLITE_MISUSE;
 		}
 	}
 	if (rc != SQLITE_OK) {
@@ -95,7 +93,8 @@ static int run(struct bankd_db *db, const char *sql, const char *types, ...)
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE)
 		return sqlite3_changes(db->h) > 0 ? BANKD_DB_OK : BANKD_DB_NONE;
-	if (rc == SQLITE_CONSTRAINT && sqlite3_extended_errcode(db->h) != SQLITE_CONSTRAINT_FOREIGNKEY)
+	if (rc == SQLITE_CONSTRAINT &&
+	    sqlite3_extended_errcode(db->h) != SQLITE_CONSTRAINT_FOREIGNKEY)
 		return BANKD_DB_NONE;
 	fprintf(stderr, "kinko-bankd: database: %s\n", sqlite3_errmsg(db->h));
 	return BANKD_DB_ERR;
@@ -155,8 +154,8 @@ static int check_version(struct bankd_db *db)
 	int64_t v = rc == BANKD_DB_OK ? sqlite3_column_int64(st, 0) : -1;
 	sqlite3_finalize(st);
 	if (v != BANKD_SCHEMA_VERSION) {
-		bankd_cli_msg_print(_("database schema version %lld, this program needs %d"), (long long)v,
-				    BANKD_SCHEMA_VERSION);
+		bankd_cli_msg_print(_("database schema version %lld, this program needs %d"),
+		                    (long long)v, BANKD_SCHEMA_VERSION);
 		return BANKD_DB_ERR;
 	}
 	return BANKD_DB_OK;
@@ -170,19 +169,20 @@ int bankd_db_open(const char *path, int create, struct bankd_db **out)
 		return BANKD_DB_ERR;
 	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
 	if (sqlite3_open_v2(path, &db->h, flags, NULL) != SQLITE_OK) {
-		fprintf(stderr, "kinko-bankd: %s: %s\n", path, db->h ? sqlite3_errmsg(db->h) : "no memory");
+		fprintf(stderr, "kinko-bankd: %s: %s\n", path,
+		        db->h ? sqlite3_errmsg(db->h) : "no memory");
 		bankd_db_close(db);
 		return BANKD_DB_ERR;
 	}
 	int ok = sqlite3_busy_timeout(db->h, 5000) == SQLITE_OK &&
-		 exec_plain(db, "PRAGMA journal_mode=WAL") == 0 &&
-		 exec_plain(db, "PRAGMA foreign_keys=ON") == 0;
+	         exec_plain(db, "PRAGMA journal_mode=WAL") == 0 &&
+	         exec_plain(db, "PRAGMA foreign_keys=ON") == 0;
 	if (ok && create) {
 		ok = bankd_db_begin(db) == 0;
 		for (size_t i = 0; ok && i < sizeof schema / sizeof schema[0]; i++)
 			ok = exec_plain(db, schema[i]) == 0;
 		ok = ok && run(db, "INSERT INTO schema_version (version) VALUES (?)", "i",
-			       (int64_t)BANKD_SCHEMA_VERSION) == 0;
+		               (int64_t)BANKD_SCHEMA_VERSION) == 0;
 		ok = ok && bankd_db_commit(db) == 0;
 	}
 	ok = ok && check_version(db) == 0;
@@ -220,7 +220,7 @@ void bankd_db_rollback(struct bankd_db *db)
 int bankd_db_bank_put(struct bankd_db *db, const struct bankd_bank *b)
 {
 	return run(db, "INSERT INTO bank (id, code, name, server_name) VALUES (1, ?, ?, ?)", "sss",
-		   b->code, b->name, b->server_name);
+	           b->code, b->name, b->server_name);
 }
 
 int bankd_db_bank_get(struct bankd_db *db, struct bankd_bank *b)
@@ -240,15 +240,16 @@ int bankd_db_bank_get(struct bankd_db *db, struct bankd_bank *b)
 
 int bankd_db_contract_add(struct bankd_db *db, const struct bankd_contract *c)
 {
-	return run(db,
-		   "INSERT INTO contract (contract_id, company, applied_day, manual_approval, approved,"
-		   " card, conf_password, pin, conf_pin, failures) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
-		   "ssiiisbbb", c->id, c->company, c->applied_day, (int64_t)c->manual_approval,
-		   (int64_t)c->approved, c->card, c->conf_password, (size_t)BANKD_SECRET_LEN, c->pin,
-		   (size_t)BANKD_SECRET_LEN, c->conf_pin, (size_t)BANKD_SECRET_LEN);
+	return run(
+		db,
+		"INSERT INTO contract (contract_id, company, applied_day, manual_approval, approved,"
+		" card, conf_password, pin, conf_pin, failures) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+		"ssiiisbbb", c->id, c->company, c->applied_day, (int64_t)c->manual_approval,
+		(int64_t)c->approved, c->card, c->conf_password, (size_t)BANKD_SECRET_LEN, c->pin,
+		(size_t)BANKD_SECRET_LEN, c->conf_pin, (size_t)BANKD_SECRET_LEN);
 }
 
-#define CONTRACT_COLS                                                                            \
+#define CONTRACT_COLS                                                                             \
 	"contract_id, company, applied_day, manual_approval, approved, card, conf_password, pin," \
 	" conf_pin, failures"
 
@@ -268,8 +269,8 @@ static void contract_row(sqlite3_stmt *st, struct bankd_contract *c)
 
 int bankd_db_contract_get(struct bankd_db *db, const char *id, struct bankd_contract *c)
 {
-	sqlite3_stmt *st = query(db, "SELECT " CONTRACT_COLS " FROM contract WHERE contract_id = ?",
-				 "s", id);
+	sqlite3_stmt *st =
+		query(db, "SELECT " CONTRACT_COLS " FROM contract WHERE contract_id = ?", "s", id);
 	if (st == NULL)
 		return BANKD_DB_ERR;
 	int rc = next_row(db, st);
@@ -282,12 +283,14 @@ int bankd_db_contract_get(struct bankd_db *db, const char *id, struct bankd_cont
 /* The counter's statements, contract (user_id "") or user: the caller's value is never
  * written back, only added in SQL, so no stale read can be stored. */
 int bankd_db_failures_get(struct bankd_db *db, const char *contract_id, const char *user_id,
-			  int *failures)
+                          int *failures)
 {
-	sqlite3_stmt *st = user_id[0] == '\0'
-		? query(db, "SELECT failures FROM contract WHERE contract_id = ?", "s", contract_id)
-		: query(db, "SELECT failures FROM user WHERE contract_id = ? AND user_id = ?", "ss",
-			contract_id, user_id);
+	sqlite3_stmt *st =
+		user_id[0] == '\0' ?
+			query(db, "SELECT failures FROM contract WHERE contract_id = ?", "s",
+	                      contract_id) :
+			query(db, "SELECT failures FROM user WHERE contract_id = ? AND user_id = ?",
+	                      "ss", contract_id, user_id);
 	if (st == NULL)
 		return BANKD_DB_ERR;
 	int rc = next_row(db, st);
@@ -298,21 +301,26 @@ int bankd_db_failures_get(struct bankd_db *db, const char *contract_id, const ch
 }
 
 int bankd_db_failures_add(struct bankd_db *db, const char *contract_id, const char *user_id,
-			  int delta)
+                          int delta)
 {
 	if (user_id[0] == '\0')
-		return run(db, "UPDATE contract SET failures = max(failures + ?, 0) WHERE contract_id = ?",
-			   "is", (int64_t)delta, contract_id);
-	return run(db, "UPDATE user SET failures = max(failures + ?, 0) WHERE contract_id = ?"
-		   " AND user_id = ?", "iss", (int64_t)delta, contract_id, user_id);
+		return run(
+			db,
+			"UPDATE contract SET failures = max(failures + ?, 0) WHERE contract_id = ?",
+			"is", (int64_t)delta, contract_id);
+	return run(db,
+	           "UPDATE user SET failures = max(failures + ?, 0) WHERE contract_id = ?"
+	           " AND user_id = ?",
+	           "iss", (int64_t)delta, contract_id, user_id);
 }
 
 int bankd_db_failures_reset(struct bankd_db *db, const char *contract_id, const char *user_id)
 {
 	if (user_id[0] == '\0')
-		return run(db, "UPDATE contract SET failures = 0 WHERE contract_id = ?", "s", contract_id);
+		return run(db, "UPDATE contract SET failures = 0 WHERE contract_id = ?", "s",
+		           contract_id);
 	return run(db, "UPDATE user SET failures = 0 WHERE contract_id = ? AND user_id = ?", "ss",
-		   contract_id, user_id);
+	           contract_id, user_id);
 }
 
 int bankd_db_contract_approve(struct bankd_db *db, const char *id)
@@ -322,7 +330,8 @@ int bankd_db_contract_approve(struct bankd_db *db, const char *id)
 
 int bankd_db_contract_each(struct bankd_db *db, bankd_db_contract_cb cb, void *arg)
 {
-	sqlite3_stmt *st = query(db, "SELECT " CONTRACT_COLS " FROM contract ORDER BY contract_id", "");
+	sqlite3_stmt *st =
+		query(db, "SELECT " CONTRACT_COLS " FROM contract ORDER BY contract_id", "");
 	if (st == NULL)
 		return BANKD_DB_ERR;
 	int rc;
@@ -339,11 +348,11 @@ int bankd_db_contract_each(struct bankd_db *db, bankd_db_contract_cb cb, void *a
 int bankd_db_user_put(struct bankd_db *db, const struct bankd_user *u)
 {
 	return run(db,
-		   "INSERT INTO user (contract_id, user_id, pin, conf_pin, issued_day, failures)"
-		   " VALUES (?, ?, ?, ?, NULL, 0) ON CONFLICT (contract_id, user_id) DO UPDATE SET"
-		   " pin = excluded.pin, conf_pin = excluded.conf_pin, failures = 0",
-		   "ssbb", u->contract_id, u->user_id, u->pin, (size_t)BANKD_SECRET_LEN, u->conf_pin,
-		   (size_t)BANKD_SECRET_LEN);
+	           "INSERT INTO user (contract_id, user_id, pin, conf_pin, issued_day, failures)"
+	           " VALUES (?, ?, ?, ?, NULL, 0) ON CONFLICT (contract_id, user_id) DO UPDATE SET"
+	           " pin = excluded.pin, conf_pin = excluded.conf_pin, failures = 0",
+	           "ssbb", u->contract_id, u->user_id, u->pin, (size_t)BANKD_SECRET_LEN,
+	           u->conf_pin, (size_t)BANKD_SECRET_LEN);
 }
 
 static void user_row(sqlite3_stmt *st, struct bankd_user *u)
@@ -358,12 +367,12 @@ static void user_row(sqlite3_stmt *st, struct bankd_user *u)
 }
 
 int bankd_db_user_get(struct bankd_db *db, const char *contract_id, const char *user_id,
-		      struct bankd_user *u)
+                      struct bankd_user *u)
 {
 	sqlite3_stmt *st = query(db,
-				 "SELECT contract_id, user_id, pin, conf_pin, issued_day, failures"
-				 " FROM user WHERE contract_id = ? AND user_id = ?",
-				 "ss", contract_id, user_id);
+	                         "SELECT contract_id, user_id, pin, conf_pin, issued_day, failures"
+	                         " FROM user WHERE contract_id = ? AND user_id = ?",
+	                         "ss", contract_id, user_id);
 	if (st == NULL)
 		return BANKD_DB_ERR;
 	int rc = next_row(db, st);
@@ -374,18 +383,18 @@ int bankd_db_user_get(struct bankd_db *db, const char *contract_id, const char *
 }
 
 int bankd_db_user_issue(struct bankd_db *db, const char *contract_id, const char *user_id,
-			int64_t day)
+                        int64_t day)
 {
-	return run(db, "UPDATE user SET issued_day = ? WHERE contract_id = ? AND user_id = ?", "iss",
-		   day, contract_id, user_id);
+	return run(db, "UPDATE user SET issued_day = ? WHERE contract_id = ? AND user_id = ?",
+	           "iss", day, contract_id, user_id);
 }
 
 int bankd_db_user_each(struct bankd_db *db, const char *contract_id, bankd_db_user_cb cb, void *arg)
 {
 	sqlite3_stmt *st = query(db,
-				 "SELECT contract_id, user_id, pin, conf_pin, issued_day, failures"
-				 " FROM user WHERE contract_id = ? ORDER BY user_id",
-				 "s", contract_id);
+	                         "SELECT contract_id, user_id, pin, conf_pin, issued_day, failures"
+	                         " FROM user WHERE contract_id = ? ORDER BY user_id",
+	                         "s", contract_id);
 	if (st == NULL)
 		return BANKD_DB_ERR;
 	int rc;
@@ -402,22 +411,24 @@ int bankd_db_user_each(struct bankd_db *db, const char *contract_id, bankd_db_us
 int bankd_db_cert_add(struct bankd_db *db, const struct bankd_cert *c, const uint8_t *der, size_t n)
 {
 	if (c->replaces[0] != '\0')
-		return run(db,
-			   "INSERT INTO cert (serial, contract_id, user_id, subject, key_sha256, cert_sha256,"
-			   " der, not_before, not_after, issued_at, status, replaces)"
-			   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			   "ssssssbiiiss", c->serial, c->contract_id, c->user_id, c->subject,
-			   c->key_sha256, c->cert_sha256, der, n, c->not_before, c->not_after,
-			   c->issued_at, c->status, c->replaces);
-	return run(db,
-		   "INSERT INTO cert (serial, contract_id, user_id, subject, key_sha256, cert_sha256,"
-		   " der, not_before, not_after, issued_at, status, replaces)"
-		   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-		   "ssssssbiiis", c->serial, c->contract_id, c->user_id, c->subject, c->key_sha256,
-		   c->cert_sha256, der, n, c->not_before, c->not_after, c->issued_at, c->status);
+		return run(
+			db,
+			"INSERT INTO cert (serial, contract_id, user_id, subject, key_sha256, cert_sha256,"
+			" der, not_before, not_after, issued_at, status, replaces)"
+			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			"ssssssbiiiss", c->serial, c->contract_id, c->user_id, c->subject,
+			c->key_sha256, c->cert_sha256, der, n, c->not_before, c->not_after,
+			c->issued_at, c->status, c->replaces);
+	return run(
+		db,
+		"INSERT INTO cert (serial, contract_id, user_id, subject, key_sha256, cert_sha256,"
+		" der, not_before, not_after, issued_at, status, replaces)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+		"ssssssbiiis", c->serial, c->contract_id, c->user_id, c->subject, c->key_sha256,
+		c->cert_sha256, der, n, c->not_before, c->not_after, c->issued_at, c->status);
 }
 
-#define CERT_COLS                                                                           \
+#define CERT_COLS                                                                                \
 	"serial, contract_id, user_id, subject, key_sha256, cert_sha256, not_before, not_after," \
 	" issued_at, status, replaces, revoked_at, reason"
 
@@ -451,33 +462,36 @@ static int cert_one(struct bankd_db *db, sqlite3_stmt *st, struct bankd_cert *c)
 
 int bankd_db_cert_by_fp(struct bankd_db *db, const char *cert_sha256, struct bankd_cert *c)
 {
-	return cert_one(db, query(db, "SELECT " CERT_COLS " FROM cert WHERE cert_sha256 = ?", "s",
-				  cert_sha256), c);
+	return cert_one(db,
+	                query(db, "SELECT " CERT_COLS " FROM cert WHERE cert_sha256 = ?", "s",
+	                      cert_sha256),
+	                c);
 }
 
 int bankd_db_cert_by_serial(struct bankd_db *db, const char *serial, struct bankd_cert *c)
 {
-	return cert_one(db, query(db, "SELECT " CERT_COLS " FROM cert WHERE serial = ?", "s", serial),
-			c);
+	return cert_one(db,
+	                query(db, "SELECT " CERT_COLS " FROM cert WHERE serial = ?", "s", serial),
+	                c);
 }
 
 int bankd_db_cert_current(struct bankd_db *db, const char *contract_id, const char *user_id,
-			  int64_t now, struct bankd_cert *c)
+                          int64_t now, struct bankd_cert *c)
 {
 	return cert_one(db,
-			query(db,
-			      "SELECT " CERT_COLS " FROM cert WHERE contract_id = ? AND user_id = ?"
-			      " AND status IN ('active','superseded') AND not_after > ?"
-			      " ORDER BY issued_at DESC, rowid DESC LIMIT 1",
-			      "ssi", contract_id, user_id, now),
-			c);
+	                query(db,
+	                      "SELECT " CERT_COLS " FROM cert WHERE contract_id = ? AND user_id = ?"
+	                      " AND status IN ('active','superseded') AND not_after > ?"
+	                      " ORDER BY issued_at DESC, rowid DESC LIMIT 1",
+	                      "ssi", contract_id, user_id, now),
+	                c);
 }
 
 int bankd_db_cert_status(struct bankd_db *db, const char *serial, const char *status,
-			 int64_t revoked_at, int reason)
+                         int64_t revoked_at, int reason)
 {
 	return run(db, "UPDATE cert SET status = ?, revoked_at = ?, reason = ? WHERE serial = ?",
-		   "siis", status, revoked_at, (int64_t)reason, serial);
+	           "siis", status, revoked_at, (int64_t)reason, serial);
 }
 
 static int cert_loop(struct bankd_db *db, sqlite3_stmt *st, bankd_db_cert_cb cb, void *arg)
@@ -496,37 +510,48 @@ static int cert_loop(struct bankd_db *db, sqlite3_stmt *st, bankd_db_cert_cb cb,
 }
 
 int bankd_db_cert_each(struct bankd_db *db, const char *contract_id, const char *user_id,
-		       bankd_db_cert_cb cb, void *arg)
+                       bankd_db_cert_cb cb, void *arg)
 {
 	if (user_id == NULL)
-		return cert_loop(db, query(db, "SELECT " CERT_COLS " FROM cert WHERE contract_id = ?"
-					   " ORDER BY issued_at, rowid", "s", contract_id), cb, arg);
-	return cert_loop(db, query(db, "SELECT " CERT_COLS " FROM cert WHERE contract_id = ?"
-				   " AND user_id = ? ORDER BY issued_at, rowid", "ss", contract_id,
-				   user_id), cb, arg);
+		return cert_loop(db,
+		                 query(db,
+		                       "SELECT " CERT_COLS " FROM cert WHERE contract_id = ?"
+		                       " ORDER BY issued_at, rowid",
+		                       "s", contract_id),
+		                 cb, arg);
+	return cert_loop(db,
+	                 query(db,
+	                       "SELECT " CERT_COLS " FROM cert WHERE contract_id = ?"
+	                       " AND user_id = ? ORDER BY issued_at, rowid",
+	                       "ss", contract_id, user_id),
+	                 cb, arg);
 }
 
 int bankd_db_cert_each_revoked(struct bankd_db *db, bankd_db_cert_cb cb, void *arg)
 {
-	return cert_loop(db, query(db, "SELECT " CERT_COLS " FROM cert WHERE status = 'revoked'"
-				   " ORDER BY revoked_at, rowid", ""), cb, arg);
+	return cert_loop(db,
+	                 query(db,
+	                       "SELECT " CERT_COLS " FROM cert WHERE status = 'revoked'"
+	                       " ORDER BY revoked_at, rowid",
+	                       ""),
+	                 cb, arg);
 }
 
 int bankd_db_session_add(struct bankd_db *db, const struct bankd_session *s)
 {
 	return run(db,
-		   "INSERT INTO session (id_hash, contract_id, user_id, cert_sha256, last_seen,"
-		   " otp_pending, positions) VALUES (?, ?, ?, ?, ?, ?, ?)",
-		   "ssssiis", s->id_hash, s->contract_id, s->user_id, s->cert_sha256, s->last_seen,
-		   (int64_t)s->otp_pending, s->positions);
+	           "INSERT INTO session (id_hash, contract_id, user_id, cert_sha256, last_seen,"
+	           " otp_pending, positions) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	           "ssssiis", s->id_hash, s->contract_id, s->user_id, s->cert_sha256, s->last_seen,
+	           (int64_t)s->otp_pending, s->positions);
 }
 
 int bankd_db_session_get(struct bankd_db *db, const char *id_hash, struct bankd_session *s)
 {
 	sqlite3_stmt *st = query(db,
-				 "SELECT id_hash, contract_id, user_id, cert_sha256, last_seen,"
-				 " otp_pending, positions FROM session WHERE id_hash = ?",
-				 "s", id_hash);
+	                         "SELECT id_hash, contract_id, user_id, cert_sha256, last_seen,"
+	                         " otp_pending, positions FROM session WHERE id_hash = ?",
+	                         "s", id_hash);
 	if (st == NULL)
 		return BANKD_DB_ERR;
 	int rc = next_row(db, st);
@@ -561,12 +586,12 @@ int bankd_db_session_purge(struct bankd_db *db, int64_t before)
 
 int bankd_db_session_delete_id(struct bankd_db *db, const char *contract_id, const char *user_id)
 {
-	return run(db, "DELETE FROM session WHERE contract_id = ? AND user_id = ?", "ss", contract_id,
-		   user_id);
+	return run(db, "DELETE FROM session WHERE contract_id = ? AND user_id = ?", "ss",
+	           contract_id, user_id);
 }
 
 int bankd_db_crl_get(struct bankd_db *db, int64_t *number, int64_t *this_update, uint8_t **der,
-		     size_t *n)
+                     size_t *n)
 {
 	*der = NULL;
 	sqlite3_stmt *st = query(db, "SELECT number, this_update, der FROM crl WHERE id = 1", "");
@@ -591,11 +616,11 @@ int bankd_db_crl_get(struct bankd_db *db, int64_t *number, int64_t *this_update,
 }
 
 int bankd_db_crl_put(struct bankd_db *db, int64_t number, int64_t this_update, const uint8_t *der,
-		     size_t n)
+                     size_t n)
 {
 	return run(db,
-		   "INSERT INTO crl (id, number, this_update, der) VALUES (1, ?, ?, ?)"
-		   " ON CONFLICT (id) DO UPDATE SET number = excluded.number,"
-		   " this_update = excluded.this_update, der = excluded.der",
-		   "iib", number, this_update, der, n);
+	           "INSERT INTO crl (id, number, this_update, der) VALUES (1, ?, ?, ?)"
+	           " ON CONFLICT (id) DO UPDATE SET number = excluded.number,"
+	           " this_update = excluded.this_update, der = excluded.der",
+	           "iib", number, this_update, der, n);
 }

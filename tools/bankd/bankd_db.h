@@ -33,15 +33,15 @@ struct bankd_contract {
 	int approved;
 	char card[BANKD_CARD_LEN + 1];
 	uint8_t conf_password[BANKD_SECRET_LEN]; /* B */
-	uint8_t pin[BANKD_SECRET_LEN];		  /* イ */
-	uint8_t conf_pin[BANKD_SECRET_LEN];	  /* ロ */
+	uint8_t pin[BANKD_SECRET_LEN];           /* イ */
+	uint8_t conf_pin[BANKD_SECRET_LEN];      /* ロ */
 	int failures;
 };
 
 struct bankd_user {
 	char contract_id[BANKD_ID_MAX + 1];
 	char user_id[BANKD_ID_MAX + 1];
-	uint8_t pin[BANKD_SECRET_LEN];	    /* ト */
+	uint8_t pin[BANKD_SECRET_LEN];      /* ト */
 	uint8_t conf_pin[BANKD_SECRET_LEN]; /* チ */
 	int issued;
 	int64_t issued_day;
@@ -90,32 +90,34 @@ int bankd_db_contract_each(struct bankd_db *db, bankd_db_contract_cb cb, void *a
 /* The wrong-answer counter of a contract (user_id "") or of one of its users. _add adds delta
  * in SQL (never below 0); see bankd_attempt.h for the transactions around them. */
 int bankd_db_failures_get(struct bankd_db *db, const char *contract_id, const char *user_id,
-			  int *failures);
+                          int *failures);
 int bankd_db_failures_add(struct bankd_db *db, const char *contract_id, const char *user_id,
-			  int delta);
+                          int delta);
 int bankd_db_failures_reset(struct bankd_db *db, const char *contract_id, const char *user_id);
 
 /* Registers a user or changes its PINs (keeps the issuance; resets the failure count). */
 int bankd_db_user_put(struct bankd_db *db, const struct bankd_user *u);
 int bankd_db_user_get(struct bankd_db *db, const char *contract_id, const char *user_id,
-		      struct bankd_user *u);
+                      struct bankd_user *u);
 int bankd_db_user_issue(struct bankd_db *db, const char *contract_id, const char *user_id,
-			int64_t day);
+                        int64_t day);
 typedef int (*bankd_db_user_cb)(const struct bankd_user *u, void *arg);
-int bankd_db_user_each(struct bankd_db *db, const char *contract_id, bankd_db_user_cb cb, void *arg);
+int bankd_db_user_each(struct bankd_db *db, const char *contract_id, bankd_db_user_cb cb,
+                       void *arg);
 
-int bankd_db_cert_add(struct bankd_db *db, const struct bankd_cert *c, const uint8_t *der, size_t n);
+int bankd_db_cert_add(struct bankd_db *db, const struct bankd_cert *c, const uint8_t *der,
+                      size_t n);
 int bankd_db_cert_by_fp(struct bankd_db *db, const char *cert_sha256, struct bankd_cert *c);
 int bankd_db_cert_by_serial(struct bankd_db *db, const char *serial, struct bankd_cert *c);
 /* The newest certificate of an ID that is active or superseded and not expired at now. */
 int bankd_db_cert_current(struct bankd_db *db, const char *contract_id, const char *user_id,
-			  int64_t now, struct bankd_cert *c);
+                          int64_t now, struct bankd_cert *c);
 int bankd_db_cert_status(struct bankd_db *db, const char *serial, const char *status,
-			 int64_t revoked_at, int reason);
+                         int64_t revoked_at, int reason);
 typedef int (*bankd_db_cert_cb)(const struct bankd_cert *c, void *arg);
 /* All certificates of a contract (user_id NULL) or of one ID, oldest first. */
 int bankd_db_cert_each(struct bankd_db *db, const char *contract_id, const char *user_id,
-		       bankd_db_cert_cb cb, void *arg);
+                       bankd_db_cert_cb cb, void *arg);
 int bankd_db_cert_each_revoked(struct bankd_db *db, bankd_db_cert_cb cb, void *arg);
 
 int bankd_db_session_add(struct bankd_db *db, const struct bankd_session *s);
@@ -128,8 +130,8 @@ int bankd_db_session_delete_id(struct bankd_db *db, const char *contract_id, con
 
 /* The CRL last generated: its number, when, and the DER (malloc'ed). */
 int bankd_db_crl_get(struct bankd_db *db, int64_t *number, int64_t *this_update, uint8_t **der,
-		     size_t *n);
+                     size_t *n);
 int bankd_db_crl_put(struct bankd_db *db, int64_t number, int64_t this_update, const uint8_t *der,
-		     size_t n);
+                     size_t n);
 
 #endif

@@ -66,7 +66,7 @@ static int parse_basic(const char *h, char *user, size_t ulen, char *pass, size_
 		return -1;
 	uint8_t *colon = memchr(raw, ':', n);
 	int ok = colon != NULL && memchr(raw, '\0', n) == NULL && (size_t)(colon - raw) < ulen &&
-		 n - (size_t)(colon - raw) - 1 < plen;
+	         n - (size_t)(colon - raw) - 1 < plen;
 	if (ok) {
 		size_t u = (size_t)(colon - raw);
 		memcpy(user, raw, u);
@@ -85,13 +85,18 @@ static int authenticate(struct bankd_req *r, struct enrollee *e)
 	char user[2 * BANKD_ID_MAX + 8], pin[BANKD_SECRET_MAX_LEN + 8];
 	const char *confirm = bankd_http_header(r, "Kinko-Confirmation-PIN");
 	int rc = -1;
-	if (parse_basic(bankd_http_header(r, "Authorization"), user, sizeof user, pin, sizeof pin) != 0) {
-		unauthorized(r, N_("credentials required: HTTP Basic with the contract ID (or contract ID/user ID) "
-				"and the PIN, and the header Kinko-Confirmation-PIN"));
+	if (parse_basic(bankd_http_header(r, "Authorization"), user, sizeof user, pin,
+	                sizeof pin) != 0) {
+		unauthorized(
+			r,
+			N_("credentials required: HTTP Basic with the contract ID (or contract ID/user ID) "
+		           "and the PIN, and the header Kinko-Confirmation-PIN"));
 		goto out;
 	}
 	if (confirm == NULL) {
-		unauthorized(r, N_("the confirmation PIN is missing: send it in the header Kinko-Confirmation-PIN"));
+		unauthorized(
+			r,
+			N_("the confirmation PIN is missing: send it in the header Kinko-Confirmation-PIN"));
 		goto out;
 	}
 	char *slash = strchr(user, '/');
@@ -107,21 +112,22 @@ static int authenticate(struct bankd_req *r, struct enrollee *e)
 		unauthorized(r, N_("wrong contract ID, user ID or PIN"));
 		goto out;
 	}
-	const char *secrets[2] = { pin, confirm };
-	const uint8_t *stored[2] = { e->is_user ? e->u.pin : e->c.pin,
-				     e->is_user ? e->u.conf_pin : e->c.conf_pin };
+	const char *secrets[2] = {pin, confirm};
+	const uint8_t *stored[2] = {e->is_user ? e->u.pin : e->c.pin,
+	                            e->is_user ? e->u.conf_pin : e->c.conf_pin};
 	struct bankd_attempt a;
-	enum bankd_attempt_state st = bankd_attempt_begin(&a, r->srv->db, e->c.id,
-							  e->is_user ? e->u.user_id : "");
+	enum bankd_attempt_state st =
+		bankd_attempt_begin(&a, r->srv->db, e->c.id, e->is_user ? e->u.user_id : "");
 	int v = st == BANKD_ATTEMPT_GO ? bankd_secret_verify_all(secrets, stored, 2) : -1;
-	enum bankd_attempt_outcome o = v == 0 ? BANKD_ATTEMPT_COMPLETE
-				       : v > 0 ? BANKD_ATTEMPT_WRONG : BANKD_ATTEMPT_PARTIAL;
+	enum bankd_attempt_outcome o = v == 0 ? BANKD_ATTEMPT_COMPLETE :
+	                               v > 0  ? BANKD_ATTEMPT_WRONG :
+	                                        BANKD_ATTEMPT_PARTIAL;
 	if (st == BANKD_ATTEMPT_LOCKED) {
 		bankd_locked_reply_est(r, e->is_user);
 	} else if (st == BANKD_ATTEMPT_ERROR || bankd_attempt_end(&a, o) != 0 || v < 0) {
 		bankd_http_text(r, 500, N_("internal error"));
 	} else if (v > 0) {
-		struct bankd_wrong w = { 0, e->is_user, a.failures };
+		struct bankd_wrong w = {0, e->is_user, a.failures};
 		if (v & 1)
 			w.secrets |= e->is_user ? BANKD_WRONG_USER_PIN : BANKD_WRONG_CONTRACT_PIN;
 		if (v & 2)
@@ -145,15 +151,16 @@ static void key_facts(EVP_PKEY *pub, struct bankd_key_facts *f, char *curve, siz
 	f->bits = EVP_PKEY_get_bits(pub);
 	if (strcmp(f->base, "EC") == 0) {
 		char enc[32];
-		if (EVP_PKEY_get_utf8_string_param(pub, OSSL_PKEY_PARAM_GROUP_NAME, curve, len, NULL) == 1)
+		if (EVP_PKEY_get_utf8_string_param(pub, OSSL_PKEY_PARAM_GROUP_NAME, curve, len,
+		                                   NULL) == 1)
 			f->curve = curve;
-		f->named_curve = EVP_PKEY_get_utf8_string_param(pub, OSSL_PKEY_PARAM_EC_ENCODING, enc,
-								sizeof enc, NULL) == 1 &&
-				 strcmp(enc, OSSL_PKEY_EC_ENCODING_GROUP) == 0;
+		f->named_curve = EVP_PKEY_get_utf8_string_param(pub, OSSL_PKEY_PARAM_EC_ENCODING,
+		                                                enc, sizeof enc, NULL) == 1 &&
+		                 strcmp(enc, OSSL_PKEY_EC_ENCODING_GROUP) == 0;
 	} else if (strcmp(f->base, "RSA") == 0) {
 		BIGNUM *e = NULL;
 		f->rsa_e_65537 = EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_E, &e) == 1 &&
-				 BN_is_word(e, 65537);
+		                 BN_is_word(e, 65537);
 		BN_free(e);
 	}
 }
@@ -177,15 +184,18 @@ static X509_REQ *read_csr(struct bankd_req *r)
 	if (req == NULL || p != der + n) {
 		free(der);
 		X509_REQ_free(req);
-		bankd_http_text(r, 400, N_("malformed request: the body is not one DER PKCS#10 certificate request"));
+		bankd_http_text(
+			r, 400,
+			N_("malformed request: the body is not one DER PKCS#10 certificate request"));
 		return NULL;
 	}
 	free(der);
 	EVP_PKEY *pub = X509_REQ_get0_pubkey(req);
 	if (pub == NULL || X509_REQ_verify(req, pub) != 1) {
 		X509_REQ_free(req);
-		bankd_http_text(r, 400, N_("malformed request: the request's signature does not verify "
-					"(no proof of possession of the key)"));
+		bankd_http_text(r, 400,
+		                N_("malformed request: the request's signature does not verify "
+		                   "(no proof of possession of the key)"));
 		return NULL;
 	}
 	char curve[64];
@@ -202,15 +212,15 @@ static X509_REQ *read_csr(struct bankd_req *r)
 
 /* Issues, records (and, for a renewal, marks the old certificate superseded), replies. */
 static void issue(struct bankd_req *r, const struct bankd_contract *c, const char *user_id,
-		  EVP_PKEY *pub, const char *replaces)
+                  EVP_PKEY *pub, const char *replaces)
 {
 	struct bankd_server *srv = r->srv;
 	char cn[BANKD_ID_MAX + 16];
 	snprintf(cn, sizeof cn, "%s%s", c->id, srv->bank.code);
 	struct bankd_cert rec;
 	memset(&rec, 0, sizeof rec);
-	X509 *x = bankd_ca_issue(&srv->ca, pub, cn, c->company, user_id[0] ? user_id : "admin", r->now,
-				 srv->crl_url, rec.serial);
+	X509 *x = bankd_ca_issue(&srv->ca, pub, cn, c->company, user_id[0] ? user_id : "admin",
+	                         r->now, srv->crl_url, rec.serial);
 	uint8_t *der = NULL;
 	int n = x != NULL ? i2d_X509(x, &der) : -1;
 	int ok = n > 0 && bankd_ca_fingerprints(x, rec.cert_sha256, rec.key_sha256) == 0;
@@ -225,8 +235,9 @@ static void issue(struct bankd_req *r, const struct bankd_contract *c, const cha
 		rec.issued_at = (int64_t)r->now;
 		ok = bankd_db_begin(srv->db) == 0;
 		ok = ok && bankd_db_cert_add(srv->db, &rec, der, (size_t)n) == BANKD_DB_OK;
-		ok = ok && (replaces == NULL ||
-			    bankd_db_cert_status(srv->db, replaces, "superseded", 0, 0) == BANKD_DB_OK);
+		ok = ok &&
+		     (replaces == NULL ||
+		      bankd_db_cert_status(srv->db, replaces, "superseded", 0, 0) == BANKD_DB_OK);
 		if (ok)
 			ok = bankd_db_commit(srv->db) == 0;
 		else
@@ -243,13 +254,14 @@ static void issue(struct bankd_req *r, const struct bankd_contract *c, const cha
 static int window_ok(struct bankd_req *r, const struct enrollee *e)
 {
 	int64_t today = bankd_rules_day(r->now);
-	enum bankd_rule rule = e->is_user ? bankd_rules_user_window(e->u.issued, e->u.issued_day, today)
-					  : bankd_rules_admin_window(e->c.applied_day, today);
+	enum bankd_rule rule =
+		e->is_user ? bankd_rules_user_window(e->u.issued, e->u.issued_day, today) :
+			     bankd_rules_admin_window(e->c.applied_day, today);
 	if (rule == BANKD_RULE_OK)
 		return 1;
 	char msg[256];
 	bankd_rules_explain(rule, !e->is_user, e->is_user ? e->u.issued_day : e->c.applied_day, msg,
-			    sizeof msg);
+	                    sizeof msg);
 	bankd_http_text(r, 403, msg);
 	return 0;
 }
@@ -265,7 +277,9 @@ void bankd_est_simpleenroll(struct bankd_req *r)
 	struct bankd_cert cur;
 	int rc = bankd_db_cert_current(r->srv->db, e.c.id, uid, (int64_t)r->now, &cur);
 	if (rc == BANKD_DB_OK) {
-		bankd_http_text(r, 403, N_("a certificate is already active for this ID; renew it instead"));
+		bankd_http_text(
+			r, 403,
+			N_("a certificate is already active for this ID; renew it instead"));
 		goto out;
 	}
 	if (rc != BANKD_DB_NONE) {
@@ -274,8 +288,9 @@ void bankd_est_simpleenroll(struct bankd_req *r)
 	}
 	if (!e.is_user && e.c.manual_approval && !e.c.approved) {
 		bankd_http_add_header(r, "Retry-After", RETRY_AFTER_SECONDS);
-		bankd_http_text(r, 202, N_("enrollment pending: the bank must approve this contract's "
-					"admin certificate; send the same request again later"));
+		bankd_http_text(r, 202,
+		                N_("enrollment pending: the bank must approve this contract's "
+		                   "admin certificate; send the same request again later"));
 		goto out;
 	}
 	issue(r, &e.c, uid, X509_REQ_get0_pubkey(req), NULL);
@@ -295,7 +310,8 @@ void bankd_est_simplereenroll(struct bankd_req *r)
 		goto out;
 	}
 	if (strcmp(cur.status, "active") != 0) {
-		bankd_http_text(r, 403, N_("this certificate was already renewed; renew with the new one"));
+		bankd_http_text(r, 403,
+		                N_("this certificate was already renewed; renew with the new one"));
 		goto out;
 	}
 	if (c.failures >= BANKD_SECRET_MAX_TRIES) {
@@ -311,7 +327,9 @@ void bankd_est_simplereenroll(struct bankd_req *r)
 	}
 	int same = strcmp(key_fp, cur.key_sha256) == 0;
 	if (same) {
-		bankd_http_text(r, 403, N_("renewal needs a new key: this key is the current certificate's"));
+		bankd_http_text(
+			r, 403,
+			N_("renewal needs a new key: this key is the current certificate's"));
 		goto out;
 	}
 	issue(r, &c, cur.user_id, X509_REQ_get0_pubkey(req), cur.serial);
@@ -355,12 +373,12 @@ int bankd_est_crl_refresh(struct bankd_server *srv, time_t now, int force)
 	if (rc == BANKD_DB_OK && !force && (int64_t)now >= this_update &&
 	    (int64_t)now - this_update < CRL_REFRESH_SECONDS)
 		return 0;
-	struct revoked_list l = { NULL, 0, 0 };
+	struct revoked_list l = {NULL, 0, 0};
 	uint8_t *der = NULL;
 	size_t n = 0;
 	int ok = bankd_db_cert_each_revoked(srv->db, collect_revoked, &l) == BANKD_DB_OK &&
-		 bankd_ca_crl(&srv->ca, l.v, l.n, number + 1, now, &der, &n) == 0 &&
-		 bankd_db_crl_put(srv->db, number + 1, (int64_t)now, der, n) == BANKD_DB_OK;
+	         bankd_ca_crl(&srv->ca, l.v, l.n, number + 1, now, &der, &n) == 0 &&
+	         bankd_db_crl_put(srv->db, number + 1, (int64_t)now, der, n) == BANKD_DB_OK;
 	free(l.v);
 	OPENSSL_free(der);
 	return ok ? 0 : -1;
@@ -397,16 +415,17 @@ static int collect_valid(const struct bankd_cert *c, void *arg)
 }
 
 int bankd_est_revoke_id(struct bankd_server *srv, const char *contract_id, const char *user_id,
-			int reason, time_t now, bankd_est_revoked_cb cb, void *arg)
+                        int reason, time_t now, bankd_est_revoked_cb cb, void *arg)
 {
-	struct valid_list l = { NULL, 0, 0, (int64_t)now };
+	struct valid_list l = {NULL, 0, 0, (int64_t)now};
 	if (bankd_db_begin(srv->db) != 0)
 		return -1;
 	/* Collected first: no writes while the query is open. */
-	int ok = bankd_db_cert_each(srv->db, contract_id, user_id, collect_valid, &l) == BANKD_DB_OK;
+	int ok =
+		bankd_db_cert_each(srv->db, contract_id, user_id, collect_valid, &l) == BANKD_DB_OK;
 	for (size_t i = 0; ok && i < l.n; i++)
-		ok = bankd_db_cert_status(srv->db, l.v[i].serial, "revoked", (int64_t)now, reason) ==
-		     BANKD_DB_OK;
+		ok = bankd_db_cert_status(srv->db, l.v[i].serial, "revoked", (int64_t)now,
+		                          reason) == BANKD_DB_OK;
 	if (ok && l.n > 0)
 		ok = bankd_est_crl_refresh(srv, now, 1) == 0 &&
 		     bankd_db_session_delete_id(srv->db, contract_id, user_id) != BANKD_DB_ERR;

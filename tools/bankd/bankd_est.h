@@ -18,7 +18,7 @@ typedef void (*bankd_est_revoked_cb)(const struct bankd_cert *c, void *arg);
  * ends the ID's sessions, in one transaction: the one path for the admin's revoke and the
  * staff's contract revoke. Returns how many were revoked (0: none was valid), or -1. */
 int bankd_est_revoke_id(struct bankd_server *srv, const char *contract_id, const char *user_id,
-			int reason, time_t now, bankd_est_revoked_cb cb, void *arg);
+                        int reason, time_t now, bankd_est_revoked_cb cb, void *arg);
 /* Regenerates the CRL when forced, missing, or older than half its validity. */
 int bankd_est_crl_refresh(struct bankd_server *srv, time_t now, int force);
 

@@ -37,8 +37,8 @@ static void form_wipe_free(struct evkeyvalq *form)
 {
 	struct evkeyval *kv;
 	TAILQ_FOREACH(kv, form, next)
-		if (kv->value != NULL)
-			OPENSSL_cleanse(kv->value, strlen(kv->value));
+	if (kv->value != NULL)
+		OPENSSL_cleanse(kv->value, strlen(kv->value));
 	evhttp_clear_headers(form);
 }
 
@@ -46,19 +46,22 @@ static void form_wipe_free(struct evkeyvalq *form)
  * screen (a POST's answer has no address of its own). */
 static void switch_link(struct evbuffer *b, struct bankd_req *r, const char *page)
 {
-	static const char *const names[2] = { "English", "日本語" };
+	static const char *const names[2] = {"English", "日本語"};
 	enum bankd_lang other = r->lang == BANKD_LANG_JA ? BANKD_LANG_EN : BANKD_LANG_JA;
-	evbuffer_add_printf(b, "<nav><strong lang=\"%s\">%s</strong> / <a href=\"%s?lang=%s\" "
-			       "hreflang=\"%s\" lang=\"%s\">%s</a></nav>\n",
-			    bankd_lang_tag(r->lang), names[r->lang], page, bankd_lang_tag(other),
-			    bankd_lang_tag(other), bankd_lang_tag(other), names[other]);
+	evbuffer_add_printf(b,
+	                    "<nav><strong lang=\"%s\">%s</strong> / <a href=\"%s?lang=%s\" "
+	                    "hreflang=\"%s\" lang=\"%s\">%s</a></nav>\n",
+	                    bankd_lang_tag(r->lang), names[r->lang], page, bankd_lang_tag(other),
+	                    bankd_lang_tag(other), bankd_lang_tag(other), names[other]);
 }
 
 /* title: already translated. page: where the switch link goes. */
 static void head(struct evbuffer *b, struct bankd_req *r, const char *title, const char *page)
 {
-	evbuffer_add_printf(b, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
-			       "<title>", bankd_lang_tag(r->lang));
+	evbuffer_add_printf(b,
+	                    "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
+	                    "<title>",
+	                    bankd_lang_tag(r->lang));
 	esc(b, r->srv->bank.name);
 	evbuffer_add_printf(b, " - %s</title></head>\n<body>\n", title);
 	switch_link(b, r, page);
@@ -71,12 +74,13 @@ static void send_page(struct bankd_req *r, struct evbuffer *b, int code)
 {
 	evbuffer_add_printf(b, "</body></html>\n");
 	bankd_http_add_header(r, "Content-Security-Policy",
-			      "default-src 'none'; form-action 'self'; frame-ancestors 'none'");
+	                      "default-src 'none'; form-action 'self'; frame-ancestors 'none'");
 	/* The switch link's choice outlives the page: it outranks Accept-Language from now on. */
 	if (r->lang_asked) {
 		char c[96];
-		snprintf(c, sizeof c, BANKD_LANG_COOKIE "=%s; Path=/; Max-Age=31536000; Secure; SameSite=Lax",
-			 bankd_lang_tag(r->lang));
+		snprintf(c, sizeof c,
+		         BANKD_LANG_COOKIE "=%s; Path=/; Max-Age=31536000; Secure; SameSite=Lax",
+		         bankd_lang_tag(r->lang));
 		bankd_http_add_header(r, "Set-Cookie", c);
 	}
 	size_t n = evbuffer_get_length(b);
@@ -120,12 +124,13 @@ static void logon_page(struct bankd_req *r, int code, const char *error)
 	const char *why = bankd_logon_client_cert(r, &cert, &c);
 	if (why != NULL) {
 		error_line(b, why);
-		evbuffer_add_printf(b, "<p>%s</p>\n<h3>%s</h3>\n<p>%s</p>\n",
-				    _("Choose the certificate the bank issued to you when the browser "
-				      "asks, then reload this page."),
-				    _("Obtain certificate"),
-				    _("No certificate yet? Obtain one on the computer your token is "
-				      "plugged into, with the command <code>kinko enroll</code>."));
+		evbuffer_add_printf(
+			b, "<p>%s</p>\n<h3>%s</h3>\n<p>%s</p>\n",
+			_("Choose the certificate the bank issued to you when the browser "
+		          "asks, then reload this page."),
+			_("Obtain certificate"),
+			_("No certificate yet? Obtain one on the computer your token is "
+		          "plugged into, with the command <code>kinko enroll</code>."));
 	} else {
 		evbuffer_add_printf(b, "<dl>\n");
 		dt(b, _("Certificate"));
@@ -142,11 +147,13 @@ static void logon_page(struct bankd_req *r, int code, const char *error)
 			dt(b, _("Logging on as"));
 			evbuffer_add_printf(b, "%s", _("Admin"));
 		}
-		evbuffer_add_printf(b, "</dd>\n</dl>\n<form method=\"post\" action=\"/logon\">\n"
-				       "<label>%s <input type=\"password\" name=\"pin\" "
-				       "autocomplete=\"off\" required></label>\n"
-				       "<button type=\"submit\">%s</button>\n</form>\n",
-				    cert.user_id[0] ? _("User PIN (ト)") : _("Contract PIN (イ)"), _("Log on"));
+		evbuffer_add_printf(b,
+		                    "</dd>\n</dl>\n<form method=\"post\" action=\"/logon\">\n"
+		                    "<label>%s <input type=\"password\" name=\"pin\" "
+		                    "autocomplete=\"off\" required></label>\n"
+		                    "<button type=\"submit\">%s</button>\n</form>\n",
+		                    cert.user_id[0] ? _("User PIN (ト)") : _("Contract PIN (イ)"),
+		                    _("Log on"));
 	}
 	OPENSSL_cleanse(&c, sizeof c);
 	send_page(r, b, code);
@@ -171,12 +178,13 @@ static void otp_page(struct bankd_req *r, const struct bankd_logon_result *res)
 	/* TRANSLATORS: the two %s are positions on the customer card, e.g. C3 and A7. */
 	evbuffer_add_printf(b, _("Enter the digits of your customer card at %s and %s."), p1, p2);
 	evbuffer_add_printf(b, "</p>\n<form method=\"post\" action=\"/logon/otp\">\n"
-			       "<input type=\"hidden\" name=\"logon_id\" value=\"");
+	                       "<input type=\"hidden\" name=\"logon_id\" value=\"");
 	esc(b, res->logon_id);
-	evbuffer_add_printf(b, "\">\n<label>%s <input name=\"digits\" inputmode=\"numeric\" "
-			       "pattern=\"[0-9]{2}\" maxlength=\"2\" autocomplete=\"off\" required>"
-			       "</label>\n<button type=\"submit\">%s</button>\n</form>\n",
-			    _("Digits"), _("Continue"));
+	evbuffer_add_printf(b,
+	                    "\">\n<label>%s <input name=\"digits\" inputmode=\"numeric\" "
+	                    "pattern=\"[0-9]{2}\" maxlength=\"2\" autocomplete=\"off\" required>"
+	                    "</label>\n<button type=\"submit\">%s</button>\n</form>\n",
+	                    _("Digits"), _("Continue"));
 	send_page(r, b, 200);
 }
 
@@ -217,7 +225,7 @@ void bankd_html_otp_post(struct bankd_req *r)
 		logon_page(r, 400, N_("malformed form"));
 	} else {
 		bankd_logon_do_otp(r, evhttp_find_header(&form, "logon_id"),
-				   evhttp_find_header(&form, "digits"), &res);
+		                   evhttp_find_header(&form, "digits"), &res);
 		after_logon(r, &res);
 		OPENSSL_cleanse(&res, sizeof res);
 	}
@@ -254,10 +262,10 @@ static const char *state_words(const char *state)
 	static const struct {
 		const char *state, *words;
 	} states[] = {
-		{ "active", N_("valid") },
-		{ "superseded", N_("renewed (still valid until the new one is used)") },
-		{ "revoked", N_("revoked") },
-		{ "expired", N_("expired") },
+		{"active", N_("valid")},
+		{"superseded", N_("renewed (still valid until the new one is used)")},
+		{"revoked", N_("revoked")},
+		{"expired", N_("expired")},
 	};
 	for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
 		if (strcmp(state, states[i].state) == 0)
@@ -280,16 +288,19 @@ static void cert_cells(struct evbuffer *b, json_t *cert)
 
 static void users_table(struct evbuffer *b, json_t *users)
 {
-	evbuffer_add_printf(b, "<h3>%s</h3>\n<p>%s</p>\n", _("Issue user certificate"),
-			    _("Issue a certificate to a user with the command <code>kinko admin issue "
-			      "USER-ID</code>; the user can then obtain it within 80 days."));
-	evbuffer_add_printf(b, "<table>\n<tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
-			       "<th>%s</th></tr>\n",
-			    _("User ID (ニ)"), _("Issued"), _("Obtainable until"), _("Locked"),
-			    _("Certificate"), _("Expires"));
+	evbuffer_add_printf(
+		b, "<h3>%s</h3>\n<p>%s</p>\n", _("Issue user certificate"),
+		_("Issue a certificate to a user with the command <code>kinko admin issue "
+	          "USER-ID</code>; the user can then obtain it within 80 days."));
+	evbuffer_add_printf(b,
+	                    "<table>\n<tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+	                    "<th>%s</th></tr>\n",
+	                    _("User ID (ニ)"), _("Issued"), _("Obtainable until"), _("Locked"),
+	                    _("Certificate"), _("Expires"));
 	size_t i;
 	json_t *u;
-	json_array_foreach(users, i, u) {
+	json_array_foreach(users, i, u)
+	{
 		evbuffer_add_printf(b, "<tr><td>");
 		esc(b, str(u, "user_id"));
 		evbuffer_add_printf(b, "</td><td>");
@@ -297,7 +308,8 @@ static void users_table(struct evbuffer *b, json_t *users)
 		evbuffer_add_printf(b, "</td><td>");
 		day(b, str(u, "window_last_day"));
 		evbuffer_add_printf(b, "</td><td>%s</td>",
-				    json_is_true(json_object_get(u, "locked")) ? _("yes") : _("no"));
+		                    json_is_true(json_object_get(u, "locked")) ? _("yes") :
+		                                                                 _("no"));
 		cert_cells(b, json_object_get(u, "certificate"));
 		evbuffer_add_printf(b, "</tr>\n");
 	}
@@ -349,8 +361,10 @@ void bankd_html_status(struct bankd_req *r)
 	json_t *users = json_object_get(j, "users");
 	if (json_is_array(users))
 		users_table(b, users);
-	evbuffer_add_printf(b, "<form method=\"post\" action=\"/logoff\"><button type=\"submit\">"
-			       "%s</button></form>\n", _("Log off"));
+	evbuffer_add_printf(b,
+	                    "<form method=\"post\" action=\"/logoff\"><button type=\"submit\">"
+	                    "%s</button></form>\n",
+	                    _("Log off"));
 	json_decref(j);
 	send_page(r, b, 200);
 }
@@ -367,7 +381,7 @@ void bankd_html_logoff_post(struct bankd_req *r)
 	if (b == NULL)
 		return;
 	head(b, r, _("Logoff"), "/");
-	evbuffer_add_printf(b, "<p>%s</p>\n<p><a href=\"/\">%s</a></p>\n", _("You have logged off."),
-			    _("Log on again"));
+	evbuffer_add_printf(b, "<p>%s</p>\n<p><a href=\"/\">%s</a></p>\n",
+	                    _("You have logged off."), _("Log on again"));
 	send_page(r, b, 200);
 }

@@ -37,22 +37,22 @@ struct route {
 };
 
 static const struct route routes[] = {
-	{ EVHTTP_REQ_GET, "/.well-known/est/cacerts", 0, bankd_est_cacerts },
-	{ EVHTTP_REQ_POST, "/.well-known/est/simpleenroll", 0, bankd_est_simpleenroll },
-	{ EVHTTP_REQ_POST, "/.well-known/est/simplereenroll", 0, bankd_est_simplereenroll },
-	{ EVHTTP_REQ_GET, "/crl", 0, bankd_est_crl },
-	{ EVHTTP_REQ_POST, "/api/logon", 0, bankd_logon_start },
-	{ EVHTTP_REQ_POST, "/api/logon/otp", 0, bankd_logon_otp },
-	{ EVHTTP_REQ_GET, "/api/status", 0, bankd_logon_status },
-	{ EVHTTP_REQ_POST, "/api/logoff", 0, bankd_logon_logoff },
-	{ EVHTTP_REQ_GET, "/api/admin/users", 0, bankd_admin_list },
-	{ EVHTTP_REQ_POST, "/api/admin/users", 0, bankd_admin_put },
-	{ EVHTTP_REQ_POST, "/api/admin/users/", 1, bankd_admin_user_op },
-	{ EVHTTP_REQ_GET, "/", 0, bankd_html_logon },
-	{ EVHTTP_REQ_GET, "/status", 0, bankd_html_status },
-	{ EVHTTP_REQ_POST, "/logon", 0, bankd_html_logon_post },
-	{ EVHTTP_REQ_POST, "/logon/otp", 0, bankd_html_otp_post },
-	{ EVHTTP_REQ_POST, "/logoff", 0, bankd_html_logoff_post },
+	{EVHTTP_REQ_GET, "/.well-known/est/cacerts", 0, bankd_est_cacerts},
+	{EVHTTP_REQ_POST, "/.well-known/est/simpleenroll", 0, bankd_est_simpleenroll},
+	{EVHTTP_REQ_POST, "/.well-known/est/simplereenroll", 0, bankd_est_simplereenroll},
+	{EVHTTP_REQ_GET, "/crl", 0, bankd_est_crl},
+	{EVHTTP_REQ_POST, "/api/logon", 0, bankd_logon_start},
+	{EVHTTP_REQ_POST, "/api/logon/otp", 0, bankd_logon_otp},
+	{EVHTTP_REQ_GET, "/api/status", 0, bankd_logon_status},
+	{EVHTTP_REQ_POST, "/api/logoff", 0, bankd_logon_logoff},
+	{EVHTTP_REQ_GET, "/api/admin/users", 0, bankd_admin_list},
+	{EVHTTP_REQ_POST, "/api/admin/users", 0, bankd_admin_put},
+	{EVHTTP_REQ_POST, "/api/admin/users/", 1, bankd_admin_user_op},
+	{EVHTTP_REQ_GET, "/", 0, bankd_html_logon},
+	{EVHTTP_REQ_GET, "/status", 0, bankd_html_status},
+	{EVHTTP_REQ_POST, "/logon", 0, bankd_html_logon_post},
+	{EVHTTP_REQ_POST, "/logon/otp", 0, bankd_html_otp_post},
+	{EVHTTP_REQ_POST, "/logoff", 0, bankd_html_logoff_post},
 };
 
 const char *bankd_http_header(struct bankd_req *r, const char *name)
@@ -68,12 +68,9 @@ void bankd_http_add_header(struct bankd_req *r, const char *name, const char *va
 static const char *method_name(enum evhttp_cmd_type m)
 {
 	switch (m) {
-	case EVHTTP_REQ_GET:
-		return "GET";
-	case EVHTTP_REQ_POST:
-		return "POST";
-	default:
-		return "OTHER";
+	case EVHTTP_REQ_GET: return "GET";
+	case EVHTTP_REQ_POST: return "POST";
+	default: return "OTHER";
 	}
 }
 
@@ -91,7 +88,7 @@ static void log_line(struct bankd_req *r, int code)
 		path[i++] = (*p > 0x20 && *p < 0x7f) ? *p : '?';
 	path[i] = '\0';
 	fprintf(stderr, "%s %s %s %d %s\n", when, method_name(evhttp_request_get_command(r->req)),
-		path, code, r->peer_cn[0] ? r->peer_cn : "-");
+	        path, code, r->peer_cn[0] ? r->peer_cn : "-");
 }
 
 static void send_now(struct bankd_req *r, int code, const char *ctype, const void *body, size_t n)
@@ -189,7 +186,8 @@ static void close_notify(struct evhttp_connection *c, void *arg)
 	(void)arg;
 	struct bufferevent *bev = evhttp_connection_get_bufferevent(c);
 	SSL *ssl = bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL;
-	if (ssl != NULL && SSL_is_init_finished(ssl) && !(SSL_get_shutdown(ssl) & SSL_SENT_SHUTDOWN))
+	if (ssl != NULL && SSL_is_init_finished(ssl) &&
+	    !(SSL_get_shutdown(ssl) & SSL_SENT_SHUTDOWN))
 		(void)SSL_shutdown(ssl);
 	ERR_clear_error();
 }
@@ -206,7 +204,8 @@ static int refuse_rate_limited(struct bankd_req *r)
 		r->addr_len = 0;
 	if (r->addr_len == 0 || evhttp_request_get_command(r->req) != EVHTTP_REQ_POST)
 		return 0;
-	unsigned wait = bankd_ratelimit_wait(r->srv->ratelimit, (struct sockaddr *)&r->addr, r->addr_len);
+	unsigned wait =
+		bankd_ratelimit_wait(r->srv->ratelimit, (struct sockaddr *)&r->addr, r->addr_len);
 	if (wait == 0)
 		return 0;
 	char secs[16], en[160], msg[320];
@@ -214,9 +213,10 @@ static int refuse_rate_limited(struct bankd_req *r)
 	/* The same sentence in English ("error") and in the request's language ("message"). */
 	for (int pass = 0; pass < 2; pass++) {
 		locale_t old = pass == 0 ? bankd_lang_enter(BANKD_LANG_EN) : (locale_t)0;
-		snprintf(pass == 0 ? en : msg, pass == 0 ? sizeof en : sizeof msg,
-			 _("too many failed logons or enrollments from this address; try again in %u s"),
-			 wait);
+		snprintf(
+			pass == 0 ? en : msg, pass == 0 ? sizeof en : sizeof msg,
+			_("too many failed logons or enrollments from this address; try again in %u s"),
+			wait);
 		bankd_lang_leave(old);
 	}
 	bankd_http_add_header(r, "Retry-After", secs);
@@ -259,8 +259,9 @@ static void job_done(void *arg)
 {
 	struct job *j = arg;
 	send_now(&j->r, j->r.out_code,
-		 j->r.out_ctype != NULL ? j->r.out_ctype : "text/plain; charset=utf-8",
-		 j->r.out_body != NULL ? j->r.out_body : "", j->r.out_body != NULL ? j->r.out_len : 0);
+	         j->r.out_ctype != NULL ? j->r.out_ctype : "text/plain; charset=utf-8",
+	         j->r.out_body != NULL ? j->r.out_body : "",
+	         j->r.out_body != NULL ? j->r.out_len : 0);
 	job_free(j);
 }
 
@@ -326,8 +327,8 @@ static void route(struct bankd_req *r)
 	int path_known = 0;
 	for (size_t i = 0; i < sizeof routes / sizeof routes[0] && !r->replied; i++) {
 		const struct route *rt = &routes[i];
-		int match = rt->prefix ? strncmp(r->path, rt->path, strlen(rt->path)) == 0
-				       : strcmp(r->path, rt->path) == 0;
+		int match = rt->prefix ? strncmp(r->path, rt->path, strlen(rt->path)) == 0 :
+		                         strcmp(r->path, rt->path) == 0;
 		if (!match)
 			continue;
 		path_known = 1;
@@ -337,7 +338,8 @@ static void route(struct bankd_req *r)
 			rt->fn(r);
 	}
 	if (!r->replied)
-		bankd_http_text(r, path_known ? 405 : 404, path_known ? N_("method not allowed") : N_("not found"));
+		bankd_http_text(r, path_known ? 405 : 404,
+		                path_known ? N_("method not allowed") : N_("not found"));
 	OPENSSL_cleanse(r->body, r->body_len);
 	free(r->body);
 }
@@ -351,16 +353,18 @@ void bankd_http_dispatch(struct evhttp_request *req, void *arg)
 	r.now = bankd_now();
 	no_delay(req);
 	if (evhttp_request_get_connection(req) != NULL)
-		bankd_conns_request_done(evhttp_connection_get_bufferevent(evhttp_request_get_connection(req)));
+		bankd_conns_request_done(
+			evhttp_connection_get_bufferevent(evhttp_request_get_connection(req)));
 	if (evhttp_request_get_connection(req) != NULL)
-		evhttp_connection_set_closecb(evhttp_request_get_connection(req), close_notify, NULL);
+		evhttp_connection_set_closecb(evhttp_request_get_connection(req), close_notify,
+		                              NULL);
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	r.path = uri != NULL && evhttp_uri_get_path(uri) != NULL ? evhttp_uri_get_path(uri) : "/";
 	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
 	enum bankd_lang asked;
 	r.lang_asked = bankd_lang_from_query(query, &asked) == 0;
 	r.lang = bankd_lang_choose(query, bankd_http_header(&r, "Cookie"),
-				   bankd_http_header(&r, "Accept-Language"));
+	                           bankd_http_header(&r, "Accept-Language"));
 	locale_t old = bankd_lang_enter(r.lang);
 	route(&r);
 	bankd_lang_leave(old);
@@ -372,9 +376,9 @@ static struct bufferevent *ssl_bev(struct event_base *base, void *arg)
 	SSL *ssl = SSL_new(srv->ssl);
 	if (ssl == NULL)
 		return NULL;
-	struct bufferevent *bev = bufferevent_openssl_socket_new(base, -1, ssl,
-								 BUFFEREVENT_SSL_ACCEPTING,
-								 BEV_OPT_CLOSE_ON_FREE);
+	struct bufferevent *bev =
+		bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+	                                       BEV_OPT_CLOSE_ON_FREE);
 	if (bev != NULL && srv->conns != NULL)
 		(void)bankd_conns_attach(srv->conns, bev, ssl);
 	/* Clients (curl among them) often close without close_notify: that ends the connection like
@@ -402,11 +406,12 @@ static SSL_CTX *tls_context(const char *dir)
 	snprintf(ca, sizeof ca, "%s/ca.crt", dir);
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 	STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(ca);
-	int ok = ctx != NULL && names != NULL && SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) == 1 &&
-		 SSL_CTX_use_certificate_chain_file(ctx, crt) == 1 &&
-		 SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) == 1 &&
-		 SSL_CTX_check_private_key(ctx) == 1 &&
-		 SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"kinko-bankd", 11) == 1;
+	int ok = ctx != NULL && names != NULL &&
+	         SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) == 1 &&
+	         SSL_CTX_use_certificate_chain_file(ctx, crt) == 1 &&
+	         SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) == 1 &&
+	         SSL_CTX_check_private_key(ctx) == 1 &&
+	         SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"kinko-bankd", 11) == 1;
 	if (!ok) {
 		bankd_cli_msg_print(_("cannot set up TLS from %s"), dir);
 		sk_X509_NAME_pop_free(names, X509_NAME_free);
@@ -503,7 +508,8 @@ static int run_loop(struct bankd_server *srv, const struct bankd_serve_opts *o)
 	}
 	size_t max = o->max_connections > 0 ? o->max_connections : bankd_conns_default_max();
 	srv->conns = bankd_conns_new(base, evhttp_bound_socket_get_listener(bound), max);
-	unsigned limit = o->auth_fail_limit >= 0 ? (unsigned)o->auth_fail_limit : auth_fail_default();
+	unsigned limit =
+		o->auth_fail_limit >= 0 ? (unsigned)o->auth_fail_limit : auth_fail_default();
 	srv->ratelimit = bankd_ratelimit_new(limit);
 	(void)bankd_http_worker_start(srv, base);
 	if (srv->conns == NULL || srv->ratelimit == NULL || srv->worker == NULL)
@@ -523,7 +529,7 @@ static int run_loop(struct bankd_server *srv, const struct bankd_serve_opts *o)
 	}
 	/* TRANSLATORS: bank code, host, port, the CRL's URL, the connection limit. */
 	bankd_cli_msg_print(_("bank %s serving on %s port %u (CRL at %s; at most %zu connections)"),
-			    srv->bank.code, host, port, srv->crl_url, max);
+	                    srv->bank.code, host, port, srv->crl_url, max);
 	rc = event_base_dispatch(base) == 0 ? BANKD_EXIT_OK : BANKD_EXIT_FAIL;
 	bankd_cli_msg_print(_("stopped"));
 out:
@@ -547,15 +553,17 @@ out:
 int bankd_http_serve(const struct bankd_serve_opts *o)
 {
 	if (bankd_now_check() != 0) {
-		fprintf(stderr, "kinko-bankd: KINKO_BANKD_NOW must be epoch seconds or YYYY-MM-DD\n");
+		fprintf(stderr,
+		        "kinko-bankd: KINKO_BANKD_NOW must be epoch seconds or YYYY-MM-DD\n");
 		return BANKD_EXIT_USAGE;
 	}
 	struct bankd_server srv;
 	memset(&srv, 0, sizeof srv);
 	int rc = BANKD_EXIT_FAIL;
 	bankd_lang_init(); /* before the worker thread: it may warn, and it changes the environment */
-	if (bankd_contract_open_db(o->dir, &srv.db) != 0 || bankd_db_bank_get(srv.db, &srv.bank) != 0 ||
-	    bankd_ca_load(o->dir, &srv.ca) != 0 || (srv.ssl = tls_context(o->dir)) == NULL)
+	if (bankd_contract_open_db(o->dir, &srv.db) != 0 ||
+	    bankd_db_bank_get(srv.db, &srv.bank) != 0 || bankd_ca_load(o->dir, &srv.ca) != 0 ||
+	    (srv.ssl = tls_context(o->dir)) == NULL)
 		goto out;
 	signal(SIGPIPE, SIG_IGN);
 	rc = run_loop(&srv, o);

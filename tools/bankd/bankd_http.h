@@ -37,17 +37,17 @@ struct bankd_server {
 struct bankd_req {
 	struct evhttp_request *req;
 	struct bankd_server *srv;
-	X509 *peer;	      /* the TLS client certificate, borrowed; NULL if none */
-	char peer_cn[80];     /* printable form for the log */
-	time_t now;	      /* the bank's clock for this request */
+	X509 *peer;       /* the TLS client certificate, borrowed; NULL if none */
+	char peer_cn[80]; /* printable form for the log */
+	time_t now;       /* the bank's clock for this request */
 	const char *path;
-	char *body;	      /* NUL-terminated copy of the body, wiped after the handler */
+	char *body; /* NUL-terminated copy of the body, wiped after the handler */
 	size_t body_len;
 	int replied;
 	struct sockaddr_storage addr; /* the client's address, for the failure rate limit */
-	socklen_t addr_len;	      /* 0 if unknown */
-	enum bankd_lang lang;	      /* the answer's language (bankd_lang_choose) */
-	int lang_asked;		      /* lang= in the query: the pages keep it in a cookie */
+	socklen_t addr_len;           /* 0 if unknown */
+	enum bankd_lang lang;         /* the answer's language (bankd_lang_choose) */
+	int lang_asked;               /* lang= in the query: the pages keep it in a cookie */
 	/* On the worker thread the reply is kept here and sent from the loop. */
 	int deferred;
 	int out_code;
@@ -57,11 +57,11 @@ struct bankd_req {
 
 struct bankd_serve_opts {
 	const char *dir;
-	const char *listen;	/* HOST:PORT; PORT 0 picks a free one */
-	const char *port_file;	/* gets the port once listening */
+	const char *listen;     /* HOST:PORT; PORT 0 picks a free one */
+	const char *port_file;  /* gets the port once listening */
 	const char *public_url; /* base URL written into certificates (CRL distribution point) */
 	size_t max_connections; /* 0: sized from RLIMIT_NOFILE */
-	long auth_fail_limit;	/* failed authentications per address and minute; -1: default */
+	long auth_fail_limit;   /* failed authentications per address and minute; -1: default */
 };
 
 int bankd_http_serve(const struct bankd_serve_opts *o);
@@ -84,7 +84,8 @@ void bankd_http_json(struct bankd_req *r, int code, json_t *j);
 /* {"error": msg, "message": msg in the request's language}: msg is English (marked N_). */
 void bankd_http_json_error(struct bankd_req *r, int code, const char *msg);
 /* The same with the two texts composed by the caller (a sentence with numbers or dates). */
-void bankd_http_json_error_msg(struct bankd_req *r, int code, const char *error, const char *message);
+void bankd_http_json_error_msg(struct bankd_req *r, int code, const char *error,
+                               const char *message);
 /* The request body as a JSON object (NULL if it is not one). */
 json_t *bankd_http_json_body(struct bankd_req *r);
 /* A string member of a JSON object, or NULL. */

@@ -23,7 +23,7 @@ static void init_once(void)
 	loc_ja = newlocale(LC_ALL_MASK, "ja_JP.UTF-8", (locale_t)0);
 	if (loc_ja == (locale_t)0) {
 		fprintf(stderr, "kinko-bankd: warning: the locale ja_JP.UTF-8 is not installed; "
-				"pages and messages are in English only\n");
+		                "pages and messages are in English only\n");
 		return;
 	}
 	/* The catalogue must be there too, or Japanese pages would say English in lang="ja". */
@@ -31,8 +31,10 @@ static void init_once(void)
 	int translated = strcmp(_("Logon"), "Logon") != 0;
 	uselocale(old);
 	if (!translated) {
-		fprintf(stderr, "kinko-bankd: warning: no Japanese message catalogue for the text domain "
-				"%s; pages and messages are in English only\n", KINKO_TEXTDOMAIN);
+		fprintf(stderr,
+		        "kinko-bankd: warning: no Japanese message catalogue for the text domain "
+		        "%s; pages and messages are in English only\n",
+		        KINKO_TEXTDOMAIN);
 		freelocale(loc_ja);
 		loc_ja = (locale_t)0;
 	}
@@ -116,7 +118,8 @@ enum bankd_lang bankd_lang_accept(const char *h)
 		while (range_end < end && *range_end != ';' && !is_ows(*range_end))
 			range_end++;
 		size_t n = (size_t)(range_end - member);
-		int ja = (n == 2 || (n > 2 && member[2] == '-')) && strncasecmp(member, "ja", 2) == 0;
+		int ja = (n == 2 || (n > 2 && member[2] == '-')) &&
+		         strncasecmp(member, "ja", 2) == 0;
 		if (ja && weight_positive(range_end, end) == 1)
 			return BANKD_LANG_JA;
 		h = end;
@@ -146,7 +149,7 @@ static int find_lang(const char *s, const char *name, char sep, enum bankd_lang 
 		const char *end = strchr(s, sep);
 		size_t len = end != NULL ? (size_t)(end - s) : strlen(s);
 		if (len == nlen + 3 && strncmp(s, name, nlen) == 0 && s[nlen] == '=') {
-			char v[3] = { s[nlen + 1], s[nlen + 2], '\0' };
+			char v[3] = {s[nlen + 1], s[nlen + 2], '\0'};
 			return bankd_lang_parse(v, out);
 		}
 		s = end;
@@ -164,7 +167,8 @@ int bankd_lang_from_cookie(const char *cookie, enum bankd_lang *out)
 	return find_lang(cookie, BANKD_LANG_COOKIE, ';', out);
 }
 
-enum bankd_lang bankd_lang_choose(const char *query, const char *cookie, const char *accept_language)
+enum bankd_lang bankd_lang_choose(const char *query, const char *cookie,
+                                  const char *accept_language)
 {
 	enum bankd_lang l;
 	if (bankd_lang_from_query(query, &l) != 0 && bankd_lang_from_cookie(cookie, &l) != 0)

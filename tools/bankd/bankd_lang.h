@@ -28,7 +28,8 @@ int bankd_lang_from_query(const char *query, enum bankd_lang *out);
 int bankd_lang_from_cookie(const char *cookie, enum bankd_lang *out);
 /* The request's language: query, then cookie, then Accept-Language; English when Japanese is
  * not available. */
-enum bankd_lang bankd_lang_choose(const char *query, const char *cookie, const char *accept_language);
+enum bankd_lang bankd_lang_choose(const char *query, const char *cookie,
+                                  const char *accept_language);
 
 /* "ja" / "en": the pages' lang attribute and the cookie's value. */
 const char *bankd_lang_tag(enum bankd_lang l);

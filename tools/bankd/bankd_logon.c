@@ -22,7 +22,7 @@ static void fail(struct bankd_logon_result *res, int code, const char *msg)
 }
 
 const char *bankd_logon_client_cert(struct bankd_req *r, struct bankd_cert *cert,
-				    struct bankd_contract *c)
+                                    struct bankd_contract *c)
 {
 	if (r->peer == NULL)
 		return N_("a client certificate issued by this bank is required");
@@ -41,7 +41,8 @@ const char *bankd_logon_client_cert(struct bankd_req *r, struct bankd_cert *cert
 	char cn[BANKD_ID_MAX + 16], want[BANKD_ID_MAX + 16];
 	snprintf(want, sizeof want, "%s%s", c->id, r->srv->bank.code);
 	X509_NAME *n = X509_get_subject_name(r->peer);
-	if (X509_NAME_get_text_by_NID(n, NID_commonName, cn, sizeof cn) < 0 || strcmp(cn, want) != 0)
+	if (X509_NAME_get_text_by_NID(n, NID_commonName, cn, sizeof cn) < 0 ||
+	    strcmp(cn, want) != 0)
 		return N_("the certificate's common name is not contract ID + bank code");
 	return NULL;
 }
@@ -63,19 +64,22 @@ static int random_positions(char out[8], int idx[2])
 		}
 	}
 	snprintf(out, 8, "%c%d,%c%d", 'A' + idx[0] / BANKD_CARD_COLS, idx[0] % BANKD_CARD_COLS,
-		 'A' + idx[1] / BANKD_CARD_COLS, idx[1] % BANKD_CARD_COLS);
+	         'A' + idx[1] / BANKD_CARD_COLS, idx[1] % BANKD_CARD_COLS);
 	return 0;
 }
 
 static int new_token(char token[33], char hash[65])
 {
 	return bankd_random_hex(16, token) == 0 &&
-		       bankd_sha256_hex((const uint8_t *)token, 32, hash) == 0 ? 0 : -1;
+	                       bankd_sha256_hex((const uint8_t *)token, 32, hash) == 0 ?
+	               0 :
+	               -1;
 }
 
 /* The logon is complete: a renewal's predecessor is revoked now that the new certificate has
  * worked, and a session starts. */
-static void complete(struct bankd_req *r, const struct bankd_cert *cert, struct bankd_logon_result *res)
+static void complete(struct bankd_req *r, const struct bankd_cert *cert,
+                     struct bankd_logon_result *res)
 {
 	struct bankd_cert old;
 	if (cert->replaces[0] != '\0' &&
@@ -91,7 +95,8 @@ static void complete(struct bankd_req *r, const struct bankd_cert *cert, struct 
 	snprintf(s.user_id, sizeof s.user_id, "%s", cert->user_id);
 	snprintf(s.cert_sha256, sizeof s.cert_sha256, "%s", cert->cert_sha256);
 	s.last_seen = (int64_t)r->now;
-	if (new_token(res->session, s.id_hash) != 0 || bankd_db_session_add(r->srv->db, &s) != BANKD_DB_OK) {
+	if (new_token(res->session, s.id_hash) != 0 ||
+	    bankd_db_session_add(r->srv->db, &s) != BANKD_DB_OK) {
 		fail(res, 500, N_("internal error"));
 		return;
 	}
@@ -99,7 +104,7 @@ static void complete(struct bankd_req *r, const struct bankd_cert *cert, struct 
 }
 
 static void wrong(struct bankd_logon_result *res, unsigned secret, int is_user,
-		  const struct bankd_attempt *a)
+                  const struct bankd_attempt *a)
 {
 	res->wrong.secrets = secret;
 	res->wrong.is_user = is_user;
@@ -118,7 +123,8 @@ static void locked(struct bankd_logon_result *res, int is_user)
 }
 
 /* The admin's PIN was right: name two card positions and wait for their digits. */
-static void start_otp(struct bankd_req *r, const struct bankd_cert *cert, struct bankd_logon_result *res)
+static void start_otp(struct bankd_req *r, const struct bankd_cert *cert,
+                      struct bankd_logon_result *res)
 {
 	struct bankd_session s;
 	memset(&s, 0, sizeof s);
@@ -141,7 +147,8 @@ void bankd_logon_do_pin(struct bankd_req *r, const char *pin, struct bankd_logon
 {
 	memset(res, 0, sizeof *res);
 	/* Ended sessions and abandoned logons go here, at the start of every logon. */
-	if (bankd_db_session_purge(r->srv->db, (int64_t)r->now - BANKD_SESSION_IDLE_SECONDS) != BANKD_DB_OK) {
+	if (bankd_db_session_purge(r->srv->db, (int64_t)r->now - BANKD_SESSION_IDLE_SECONDS) !=
+	    BANKD_DB_OK) {
 		fail(res, 500, N_("internal error"));
 		return;
 	}
@@ -153,24 +160,29 @@ void bankd_logon_do_pin(struct bankd_req *r, const char *pin, struct bankd_logon
 	int is_user = why == NULL && cert.user_id[0] != '\0';
 	if (why != NULL) {
 		fail(res, 403, why);
-	} else if (is_user && bankd_db_user_get(r->srv->db, c.id, cert.user_id, &u) != BANKD_DB_OK) {
+	} else if (is_user &&
+	           bankd_db_user_get(r->srv->db, c.id, cert.user_id, &u) != BANKD_DB_OK) {
 		fail(res, 403, N_("this certificate's user is no longer registered"));
 	} else if (pin == NULL) {
 		fail(res, 400, N_("malformed request: send {\"pin\": \"...\"}"));
 	} else {
 		struct bankd_attempt a;
-		enum bankd_attempt_state st = bankd_attempt_begin(&a, r->srv->db, c.id, cert.user_id);
+		enum bankd_attempt_state st =
+			bankd_attempt_begin(&a, r->srv->db, c.id, cert.user_id);
 		int v = st == BANKD_ATTEMPT_GO ? bankd_secret_verify(pin, is_user ? u.pin : c.pin,
-								     BANKD_SECRET_LEN) : -1;
+		                                                     BANKD_SECRET_LEN) :
+		                                 -1;
 		/* The admin's right PIN is half the credential: the card digits decide the count. */
-		enum bankd_attempt_outcome o = v == 0 ? BANKD_ATTEMPT_WRONG
-				: v == 1 && is_user ? BANKD_ATTEMPT_COMPLETE : BANKD_ATTEMPT_PARTIAL;
+		enum bankd_attempt_outcome o = v == 0            ? BANKD_ATTEMPT_WRONG :
+		                               v == 1 && is_user ? BANKD_ATTEMPT_COMPLETE :
+		                                                   BANKD_ATTEMPT_PARTIAL;
 		if (st == BANKD_ATTEMPT_LOCKED)
 			locked(res, is_user);
 		else if (st == BANKD_ATTEMPT_ERROR || bankd_attempt_end(&a, o) != 0 || v < 0)
 			fail(res, 500, N_("internal error"));
 		else if (v == 0)
-			wrong(res, is_user ? BANKD_WRONG_USER_PIN : BANKD_WRONG_CONTRACT_PIN, is_user, &a);
+			wrong(res, is_user ? BANKD_WRONG_USER_PIN : BANKD_WRONG_CONTRACT_PIN,
+			      is_user, &a);
 		else if (is_user)
 			complete(r, &cert, res);
 		else
@@ -182,11 +194,12 @@ void bankd_logon_do_pin(struct bankd_req *r, const char *pin, struct bankd_logon
 
 static int digits_ok(const char *d)
 {
-	return d != NULL && strlen(d) == 2 && d[0] >= '0' && d[0] <= '9' && d[1] >= '0' && d[1] <= '9';
+	return d != NULL && strlen(d) == 2 && d[0] >= '0' && d[0] <= '9' && d[1] >= '0' &&
+	       d[1] <= '9';
 }
 
 void bankd_logon_do_otp(struct bankd_req *r, const char *logon_id, const char *digits,
-			struct bankd_logon_result *res)
+                        struct bankd_logon_result *res)
 {
 	memset(res, 0, sizeof *res);
 	struct bankd_cert cert;
@@ -199,7 +212,8 @@ void bankd_logon_do_otp(struct bankd_req *r, const char *logon_id, const char *d
 		return;
 	}
 	if (logon_id == NULL || strlen(logon_id) != 32 || !digits_ok(digits)) {
-		fail(res, 400, N_("malformed request: send {\"logon_id\": \"...\", \"digits\": \"NN\"}"));
+		fail(res, 400,
+		     N_("malformed request: send {\"logon_id\": \"...\", \"digits\": \"NN\"}"));
 		goto out;
 	}
 	/* One answer per logon: the pending logon is gone whatever the answer. */
@@ -259,7 +273,8 @@ static int cookie_token(struct bankd_req *r, char token[33])
 	return -1;
 }
 
-int bankd_logon_session(struct bankd_req *r, struct bankd_session *s, int *code, char *why, size_t len)
+int bankd_logon_session(struct bankd_req *r, struct bankd_session *s, int *code, char *why,
+                        size_t len)
 {
 	char token[33], hash[65], fp[65], key[65];
 	*code = 401;
@@ -308,7 +323,8 @@ void bankd_logon_set_cookie(struct bankd_req *r, const char *token)
 
 void bankd_logon_clear_cookie(struct bankd_req *r)
 {
-	bankd_http_add_header(r, "Set-Cookie", COOKIE "=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict");
+	bankd_http_add_header(r, "Set-Cookie",
+	                      COOKIE "=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict");
 }
 
 static json_t *day_json(int64_t t)
@@ -324,8 +340,8 @@ static json_t *cert_json(const struct bankd_cert *c, time_t now)
 	if (strcmp(state, "revoked") != 0 && c->not_after <= (int64_t)now)
 		state = "expired";
 	return json_pack("{s:s,s:s,s:o,s:o,s:s}", "serial", c->serial, "subject", c->subject,
-			 "not_before", day_json(c->not_before), "not_after", day_json(c->not_after),
-			 "state", state);
+	                 "not_before", day_json(c->not_before), "not_after", day_json(c->not_after),
+	                 "state", state);
 }
 
 struct users_ctx {
@@ -339,7 +355,8 @@ static int user_json(const struct bankd_user *u, void *arg)
 	struct users_ctx *x = arg;
 	struct bankd_cert c;
 	json_t *cert = json_null();
-	if (bankd_db_cert_current(x->srv->db, u->contract_id, u->user_id, (int64_t)x->now, &c) == BANKD_DB_OK)
+	if (bankd_db_cert_current(x->srv->db, u->contract_id, u->user_id, (int64_t)x->now, &c) ==
+	    BANKD_DB_OK)
 		cert = cert_json(&c, x->now);
 	char issued[16] = "", last[16] = "";
 	if (u->issued) {
@@ -347,16 +364,17 @@ static int user_json(const struct bankd_user *u, void *arg)
 		bankd_rules_day_format(bankd_rules_last_day(u->issued_day), last, sizeof last);
 	}
 	json_t *o = json_pack("{s:s,s:o,s:o,s:b,s:o}", "user_id", u->user_id, "issued",
-			      u->issued ? json_string(issued) : json_null(), "window_last_day",
-			      u->issued ? json_string(last) : json_null(), "locked",
-			      u->failures >= BANKD_SECRET_MAX_TRIES, "certificate", cert);
+	                      u->issued ? json_string(issued) : json_null(), "window_last_day",
+	                      u->issued ? json_string(last) : json_null(), "locked",
+	                      u->failures >= BANKD_SECRET_MAX_TRIES, "certificate", cert);
 	return o != NULL && json_array_append_new(x->list, o) == 0 ? 0 : -1;
 }
 
 json_t *bankd_logon_users_json(struct bankd_server *srv, const char *contract_id, time_t now)
 {
-	struct users_ctx x = { srv, json_array(), now };
-	if (x.list == NULL || bankd_db_user_each(srv->db, contract_id, user_json, &x) != BANKD_DB_OK) {
+	struct users_ctx x = {srv, json_array(), now};
+	if (x.list == NULL ||
+	    bankd_db_user_each(srv->db, contract_id, user_json, &x) != BANKD_DB_OK) {
 		json_decref(x.list);
 		return NULL;
 	}
@@ -371,11 +389,11 @@ json_t *bankd_logon_status_json(struct bankd_server *srv, const struct bankd_ses
 	    bankd_db_cert_by_fp(srv->db, s->cert_sha256, &cert) != BANKD_DB_OK)
 		return NULL;
 	int admin = s->user_id[0] == '\0';
-	json_t *who = admin ? json_pack("{s:s}", "role", "admin")
-			    : json_pack("{s:s,s:s}", "role", "user", "user_id", s->user_id);
-	json_t *j = json_pack("{s:{s:s,s:s},s:s,s:s,s:o,s:o}", "bank", "code", srv->bank.code, "name",
-			      srv->bank.name, "company", c.company, "contract_id", c.id, "logged_on",
-			      who, "certificate", cert_json(&cert, now));
+	json_t *who = admin ? json_pack("{s:s}", "role", "admin") :
+	                      json_pack("{s:s,s:s}", "role", "user", "user_id", s->user_id);
+	json_t *j = json_pack("{s:{s:s,s:s},s:s,s:s,s:o,s:o}", "bank", "code", srv->bank.code,
+	                      "name", srv->bank.name, "company", c.company, "contract_id", c.id,
+	                      "logged_on", who, "certificate", cert_json(&cert, now));
 	if (j != NULL && admin) {
 		json_t *users = bankd_logon_users_json(srv, c.id, now);
 		if (users == NULL || json_object_set_new(j, "users", users) != 0) {
@@ -402,10 +420,11 @@ static void reply_result(struct bankd_req *r, const struct bankd_logon_result *r
 		return;
 	}
 	if (res->otp) {
-		char p[2][3] = { { res->positions[0], res->positions[1], 0 },
-				 { res->positions[3], res->positions[4], 0 } };
-		bankd_http_json(r, 200, json_pack("{s:{s:[s,s]},s:s}", "otp", "positions", p[0], p[1],
-						  "logon_id", res->logon_id));
+		char p[2][3] = {{res->positions[0], res->positions[1], 0},
+		                {res->positions[3], res->positions[4], 0}};
+		bankd_http_json(r, 200,
+		                json_pack("{s:{s:[s,s]},s:s}", "otp", "positions", p[0], p[1],
+		                          "logon_id", res->logon_id));
 		return;
 	}
 	struct bankd_session s;
@@ -436,7 +455,8 @@ void bankd_logon_otp(struct bankd_req *r)
 {
 	json_t *j = bankd_http_json_body(r);
 	struct bankd_logon_result res;
-	bankd_logon_do_otp(r, bankd_json_member(j, "logon_id"), bankd_json_member(j, "digits"), &res);
+	bankd_logon_do_otp(r, bankd_json_member(j, "logon_id"), bankd_json_member(j, "digits"),
+	                   &res);
 	reply_result(r, &res);
 	OPENSSL_cleanse(&res, sizeof res);
 	bankd_json_wipe_free(j);

@@ -20,37 +20,54 @@
 #include <unistd.h>
 
 #define MAX_NAMES 16
-#define O_MAXCONN 0x100 /* serve --max-connections */
+#define O_MAXCONN 0x100   /* serve --max-connections */
 #define O_AUTHLIMIT 0x101 /* serve --auth-fail-limit */
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
 #endif
 
-enum { O_DIR = 1, O_CODE, O_NAME, O_CAKEY, O_SERVER, O_COMPANY, O_ID, O_APPLIED, O_SECRETS,
-       O_APPROVAL, O_USER, O_LISTEN, O_PORTFILE, O_URL, O_REASON, O_CORE, O_HELP };
+enum {
+	O_DIR = 1,
+	O_CODE,
+	O_NAME,
+	O_CAKEY,
+	O_SERVER,
+	O_COMPANY,
+	O_ID,
+	O_APPLIED,
+	O_SECRETS,
+	O_APPROVAL,
+	O_USER,
+	O_LISTEN,
+	O_PORTFILE,
+	O_URL,
+	O_REASON,
+	O_CORE,
+	O_HELP
+};
 
 static const struct option options[] = {
-	{ "dir", required_argument, NULL, O_DIR },
-	{ "bank-code", required_argument, NULL, O_CODE },
-	{ "bank-name", required_argument, NULL, O_NAME },
-	{ "ca-key", required_argument, NULL, O_CAKEY },
-	{ "server-name", required_argument, NULL, O_SERVER },
-	{ "company", required_argument, NULL, O_COMPANY },
-	{ "contract-id", required_argument, NULL, O_ID },
-	{ "applied", required_argument, NULL, O_APPLIED },
-	{ "secrets-file", required_argument, NULL, O_SECRETS },
-	{ "approval", required_argument, NULL, O_APPROVAL },
-	{ "user-id", required_argument, NULL, O_USER },
-	{ "listen", required_argument, NULL, O_LISTEN },
-	{ "port-file", required_argument, NULL, O_PORTFILE },
-	{ "public-url", required_argument, NULL, O_URL },
-	{ "reason", required_argument, NULL, O_REASON },
-	{ "allow-core-dumps", no_argument, NULL, O_CORE },
-	{ "max-connections", required_argument, NULL, O_MAXCONN },
-	{ "auth-fail-limit", required_argument, NULL, O_AUTHLIMIT },
-	{ "help", no_argument, NULL, O_HELP },
-	{ NULL, 0, NULL, 0 },
+	{"dir", required_argument, NULL, O_DIR},
+	{"bank-code", required_argument, NULL, O_CODE},
+	{"bank-name", required_argument, NULL, O_NAME},
+	{"ca-key", required_argument, NULL, O_CAKEY},
+	{"server-name", required_argument, NULL, O_SERVER},
+	{"company", required_argument, NULL, O_COMPANY},
+	{"contract-id", required_argument, NULL, O_ID},
+	{"applied", required_argument, NULL, O_APPLIED},
+	{"secrets-file", required_argument, NULL, O_SECRETS},
+	{"approval", required_argument, NULL, O_APPROVAL},
+	{"user-id", required_argument, NULL, O_USER},
+	{"listen", required_argument, NULL, O_LISTEN},
+	{"port-file", required_argument, NULL, O_PORTFILE},
+	{"public-url", required_argument, NULL, O_URL},
+	{"reason", required_argument, NULL, O_REASON},
+	{"allow-core-dumps", no_argument, NULL, O_CORE},
+	{"max-connections", required_argument, NULL, O_MAXCONN},
+	{"auth-fail-limit", required_argument, NULL, O_AUTHLIMIT},
+	{"help", no_argument, NULL, O_HELP},
+	{NULL, 0, NULL, 0},
 };
 
 struct args {
@@ -96,7 +113,8 @@ static int parse(int argc, char **argv, struct args *a)
 		case O_AUTHLIMIT: a->auth_fail_limit = optarg; break;
 		case O_HELP: bankd_cli_usage_print(stdout); return 1;
 		default:
-			bankd_cli_msg_print(_("unknown option or missing value: %s"), argv[optind - 1]);
+			bankd_cli_msg_print(_("unknown option or missing value: %s"),
+			                    argv[optind - 1]);
 			return -1;
 		}
 	}
@@ -115,25 +133,29 @@ static int cmd_init(const struct args *a)
 	int rsa = a->cakey != NULL && strcmp(a->cakey, "rsa3072") == 0;
 	const char *name = a->name != NULL ? a->name : "kinko reference bank";
 	if (a->code == NULL || strlen(a->code) != 4 || strspn(a->code, "0123456789") != 4 ||
-	    (a->cakey != NULL && !rsa && strcmp(a->cakey, "p256") != 0) || !bankd_rules_name_ok(name)) {
-		bankd_cli_msg_print(_("init needs --bank-code (4 digits); --ca-key is p256 or rsa3072"));
+	    (a->cakey != NULL && !rsa && strcmp(a->cakey, "p256") != 0) ||
+	    !bankd_rules_name_ok(name)) {
+		bankd_cli_msg_print(
+			_("init needs --bank-code (4 digits); --ca-key is p256 or rsa3072"));
 		return BANKD_EXIT_USAGE;
 	}
 	if (bankd_now_check() != 0) {
 		bankd_cli_msg_print(_("KINKO_BANKD_NOW must be epoch seconds or YYYY-MM-DD"));
 		return BANKD_EXIT_USAGE;
 	}
-	static const char *const defaults[] = { "localhost", "127.0.0.1" };
+	static const char *const defaults[] = {"localhost", "127.0.0.1"};
 	const char *const *names = a->n_names > 0 ? a->names : defaults;
 	size_t n_names = a->n_names > 0 ? a->n_names : 2;
 	if (mkdir(a->dir, 0700) != 0 && errno != EEXIST) {
 		bankd_cli_msg_print(_("cannot create %s"), a->dir);
 		return BANKD_EXIT_FAIL;
 	}
-	static const char *const files[] = { "bank.db", "ca.key", "ca.crt", "server.key", "server.crt" };
+	static const char *const files[] = {"bank.db", "ca.key", "ca.crt", "server.key",
+	                                    "server.crt"};
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
 		if (file_exists(a->dir, files[i])) {
-			bankd_cli_msg_print(_("%s/%s exists: a bank is already there"), a->dir, files[i]);
+			bankd_cli_msg_print(_("%s/%s exists: a bank is already there"), a->dir,
+			                    files[i]);
 			return BANKD_EXIT_EXISTS;
 		}
 	if (bankd_ca_create(a->dir, a->code, name, rsa, names, n_names, bankd_now()) != 0) {
@@ -175,7 +197,8 @@ static int cmd_contract(const char *sub, const struct args *a)
 			bankd_cli_msg_print(_("--approval is auto or manual"));
 			return BANKD_EXIT_USAGE;
 		}
-		return bankd_contract_add(a->dir, a->company, a->id, a->applied, a->secrets, manual);
+		return bankd_contract_add(a->dir, a->company, a->id, a->applied, a->secrets,
+		                          manual);
 	}
 	if (strcmp(sub, "list") == 0)
 		return bankd_contract_list(a->dir);
@@ -197,7 +220,7 @@ static int cmd_contract(const char *sub, const struct args *a)
  * write them to disk. Non-dumpable also closes /proc/PID/mem and ptrace to the same user. */
 static int bankd_core_dumps_disable(void)
 {
-	const struct rlimit none = { 0, 0 };
+	const struct rlimit none = {0, 0};
 	if (setrlimit(RLIMIT_CORE, &none) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
 		bankd_cli_msg_print(_("cannot disable core dumps: %s"), strerror(errno));
 		return -1;
@@ -251,11 +274,12 @@ int main(int argc, char **argv)
 			bankd_cli_msg_print(_("serve needs --listen HOST:PORT"));
 			return BANKD_EXIT_USAGE;
 		}
-		struct bankd_serve_opts o = { a.dir, a.listen, a.port_file, a.url, 0, -1 };
+		struct bankd_serve_opts o = {a.dir, a.listen, a.port_file, a.url, 0, -1};
 		if (a.auth_fail_limit != NULL) {
 			char *end;
 			unsigned long n = strtoul(a.auth_fail_limit, &end, 10);
-			if (*a.auth_fail_limit < '0' || *a.auth_fail_limit > '9' || *end != '\0' || n > 1000000) {
+			if (*a.auth_fail_limit < '0' || *a.auth_fail_limit > '9' || *end != '\0' ||
+			    n > 1000000) {
 				bankd_cli_msg_print(_("--auth-fail-limit wants 0 to 1000000"));
 				return BANKD_EXIT_USAGE;
 			}

@@ -18,7 +18,7 @@
 struct entry {
 	unsigned char addr[16]; /* IPv4-mapped or the IPv6 /64 */
 	int used;
-	time_t start;		/* first failure of the current window */
+	time_t start; /* first failure of the current window */
 	unsigned count;
 };
 
@@ -46,7 +46,7 @@ static int addr_key(const struct sockaddr *sa, socklen_t len, unsigned char out[
 	}
 	if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
 		const unsigned char *a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
-		static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+		static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 		memcpy(out, a, memcmp(a, mapped, 12) == 0 ? 16 : 8);
 		return 0;
 	}

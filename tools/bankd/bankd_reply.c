@@ -41,7 +41,8 @@ void bankd_http_json(struct bankd_req *r, int code, json_t *j)
 	free(s);
 }
 
-void bankd_http_json_error_msg(struct bankd_req *r, int code, const char *error, const char *message)
+void bankd_http_json_error_msg(struct bankd_req *r, int code, const char *error,
+                               const char *message)
 {
 	bankd_http_json(r, code, json_pack("{s:s,s:s}", "error", error, "message", message));
 }
@@ -72,8 +73,7 @@ void bankd_json_wipe_free(json_t *j)
 	const char *key;
 	json_t *v;
 	if (json_is_object(j))
-		json_object_foreach(j, key, v)
-			if (json_is_string(v))
-				OPENSSL_cleanse((char *)json_string_value(v), json_string_length(v));
+		json_object_foreach(j, key, v) if (json_is_string(v))
+			OPENSSL_cleanse((char *)json_string_value(v), json_string_length(v));
 	json_decref(j);
 }

@@ -99,28 +99,29 @@ void bankd_rules_explain(enum bankd_rule r, bool admin, int64_t start_day, char 
 	bankd_rules_day_format(bankd_rules_last_day(start_day), last, sizeof last);
 	/* Whole sentences for the admin and for a user: translations order their words freely. */
 	switch (r) {
-	case BANKD_RULE_OK:
-		snprintf(buf, len, "%s", "");
-		break;
+	case BANKD_RULE_OK: snprintf(buf, len, "%s", ""); break;
 	case BANKD_RULE_NOT_YET:
-		snprintf(buf, len,
-			 admin ? _("certificate refused: the contract's application date (%s) has not "
-				   "come yet")
-			       : _("certificate refused: the admin's issuance to this user (%s) has not "
-				   "come yet"),
-			 start);
+		snprintf(
+			buf, len,
+			admin ? _("certificate refused: the contract's application date (%s) has not "
+		                  "come yet") :
+				_("certificate refused: the admin's issuance to this user (%s) has not "
+		                  "come yet"),
+			start);
 		break;
 	case BANKD_RULE_WINDOW_OVER:
-		snprintf(buf, len,
-			 admin ? _("certificate refused: a certificate can only be obtained within 80 days of the "
-				   "contract's application date (day 1 = %s, last day %s)")
-			       : _("certificate refused: a certificate can only be obtained within 80 days of the "
-				   "admin's issuance to this user (day 1 = %s, last day %s)"),
-			 start, last);
+		snprintf(
+			buf, len,
+			admin ? _("certificate refused: a certificate can only be obtained within 80 days of the "
+		                  "contract's application date (day 1 = %s, last day %s)") :
+				_("certificate refused: a certificate can only be obtained within 80 days of the "
+		                  "admin's issuance to this user (day 1 = %s, last day %s)"),
+			start, last);
 		break;
 	case BANKD_RULE_NOT_ISSUED:
-		snprintf(buf, len, "%s",
-			 _("certificate refused: the admin has not issued a certificate to this user yet"));
+		snprintf(
+			buf, len, "%s",
+			_("certificate refused: the admin has not issued a certificate to this user yet"));
 		break;
 	}
 }
@@ -155,15 +156,14 @@ enum bankd_key_rule bankd_rules_key(const struct bankd_key_facts *k)
 const char *bankd_rules_key_explain(enum bankd_key_rule r)
 {
 	switch (r) {
-	case BANKD_KEY_OK:
-		return "";
-	case BANKD_KEY_WEAK:
-		return N_("key too weak: RSA >= 2048 or ECDSA P-256/P-384 required");
+	case BANKD_KEY_OK: return "";
+	case BANKD_KEY_WEAK: return N_("key too weak: RSA >= 2048 or ECDSA P-256/P-384 required");
 	case BANKD_KEY_TOO_LARGE:
 		return N_("key refused: RSA keys above 8192 bits are not accepted");
 	case BANKD_KEY_EXPLICIT_CURVE:
-		return N_("key refused: ECDSA keys must name their curve (P-256 or P-384), not spell out "
-		       "its parameters");
+		return N_(
+			"key refused: ECDSA keys must name their curve (P-256 or P-384), not spell out "
+			"its parameters");
 	case BANKD_KEY_RSA_EXPONENT:
 		return N_("key refused: the RSA public exponent must be 65537");
 	}

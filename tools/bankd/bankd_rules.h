@@ -12,26 +12,26 @@
 
 enum bankd_rule {
 	BANKD_RULE_OK = 0,
-	BANKD_RULE_NOT_YET,	/* today is before the start day */
-	BANKD_RULE_WINDOW_OVER,	/* today is after day 80 */
-	BANKD_RULE_NOT_ISSUED	/* user: the admin has not issued a certificate to this user */
+	BANKD_RULE_NOT_YET,     /* today is before the start day */
+	BANKD_RULE_WINDOW_OVER, /* today is after day 80 */
+	BANKD_RULE_NOT_ISSUED   /* user: the admin has not issued a certificate to this user */
 };
 
 enum bankd_key_rule {
 	BANKD_KEY_OK = 0,
-	BANKD_KEY_WEAK,		/* RSA < 2048, other curve, other algorithm */
-	BANKD_KEY_TOO_LARGE,	/* RSA above 8192 bits: refused to bound the work per request */
+	BANKD_KEY_WEAK,           /* RSA < 2048, other curve, other algorithm */
+	BANKD_KEY_TOO_LARGE,      /* RSA above 8192 bits: refused to bound the work per request */
 	BANKD_KEY_EXPLICIT_CURVE, /* EC parameters spelled out: its certificate would not verify */
-	BANKD_KEY_RSA_EXPONENT	/* RSA public exponent other than 65537 */
+	BANKD_KEY_RSA_EXPONENT    /* RSA public exponent other than 65537 */
 };
 
 /* What the caller read from a request's public key; bankd_rules_key judges it. */
 struct bankd_key_facts {
-	const char *base;	/* "RSA", "EC", or anything else */
-	int bits;		/* RSA: the modulus size */
-	const char *curve;	/* EC: OpenSSL's short name ("prime256v1", "secp384r1"), or NULL */
-	bool named_curve;	/* EC: the key names its curve (no explicit parameters) */
-	bool rsa_e_65537;	/* RSA: the public exponent is 65537 */
+	const char *base;  /* "RSA", "EC", or anything else */
+	int bits;          /* RSA: the modulus size */
+	const char *curve; /* EC: OpenSSL's short name ("prime256v1", "secp384r1"), or NULL */
+	bool named_curve;  /* EC: the key names its curve (no explicit parameters) */
+	bool rsa_e_65537;  /* RSA: the public exponent is 65537 */
 };
 
 /* Days since 1970-01-01 (UTC) of a time. */

@@ -12,7 +12,7 @@
 #define SALT_LEN 16
 #define KEY_LEN 32
 
-const struct bankd_secret_cost bankd_secret_default_cost = { 14, 8, 1 };
+const struct bankd_secret_cost bankd_secret_default_cost = {14, 8, 1};
 
 int bankd_secret_acceptable(const char *secret)
 {
@@ -28,7 +28,7 @@ int bankd_secret_acceptable(const char *secret)
 }
 
 static int derive(const char *secret, const uint8_t *salt, const struct bankd_secret_cost *cost,
-		  uint8_t key[KEY_LEN])
+                  uint8_t key[KEY_LEN])
 {
 	/* Bounds keep a tampered database from asking for gigabytes. */
 	if (cost->log2_n < 10 || cost->log2_n > 20 || cost->r < 1 || cost->r > 16 || cost->p < 1 ||
@@ -45,7 +45,7 @@ static int derive(const char *secret, const uint8_t *salt, const struct bankd_se
 	uint32_t r = cost->r, p = cost->p;
 	OSSL_PARAM params[] = {
 		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD, (void *)secret,
-						  strlen(secret)),
+	                                          strlen(secret)),
 		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, SALT_LEN),
 		OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_N, &n),
 		OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_R, &r),
@@ -58,7 +58,7 @@ static int derive(const char *secret, const uint8_t *salt, const struct bankd_se
 }
 
 int bankd_secret_hash(const char *secret, const struct bankd_secret_cost *cost,
-		      uint8_t out[BANKD_SECRET_LEN])
+                      uint8_t out[BANKD_SECRET_LEN])
 {
 	out[0] = 1;
 	out[1] = cost->log2_n;
@@ -73,7 +73,7 @@ int bankd_secret_verify(const char *secret, const uint8_t *stored, size_t stored
 {
 	if (stored == NULL || stored_len != BANKD_SECRET_LEN || stored[0] != 1 || secret == NULL)
 		return -1;
-	struct bankd_secret_cost cost = { stored[1], stored[2], stored[3] };
+	struct bankd_secret_cost cost = {stored[1], stored[2], stored[3]};
 	uint8_t key[KEY_LEN];
 	if (derive(secret, stored + 4, &cost, key) != 0)
 		return -1;

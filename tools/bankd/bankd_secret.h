@@ -24,7 +24,7 @@ extern const struct bankd_secret_cost bankd_secret_default_cost;
 int bankd_secret_acceptable(const char *secret);
 /* Hashes secret into out with a fresh salt. 0 or -1. */
 int bankd_secret_hash(const char *secret, const struct bankd_secret_cost *cost,
-		      uint8_t out[BANKD_SECRET_LEN]);
+                      uint8_t out[BANKD_SECRET_LEN]);
 /* 1 match, 0 no match, -1 malformed record or KDF failure. Constant time in the secret. */
 int bankd_secret_verify(const char *secret, const uint8_t *stored, size_t stored_len);
 

@@ -9,10 +9,10 @@
 /* Exit codes of every kinko-bankd command. */
 enum {
 	BANKD_EXIT_OK = 0,
-	BANKD_EXIT_FAIL = 1,	 /* I/O, database or crypto failure; the server could not start */
-	BANKD_EXIT_USAGE = 2,	 /* bad command line or input */
+	BANKD_EXIT_FAIL = 1,     /* I/O, database or crypto failure; the server could not start */
+	BANKD_EXIT_USAGE = 2,    /* bad command line or input */
 	BANKD_EXIT_NOTFOUND = 3, /* no such contract or user */
-	BANKD_EXIT_EXISTS = 4	 /* the bank directory or the contract already exists */
+	BANKD_EXIT_EXISTS = 4    /* the bank directory or the contract already exists */
 };
 
 /* Now, or KINKO_BANKD_NOW (epoch seconds or YYYY-MM-DD, midnight UTC) when set: test only.
