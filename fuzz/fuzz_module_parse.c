@@ -43,9 +43,9 @@ static void use_pubkey(const card_pubkey *pk, const uint8_t *buf, size_t size)
 		check(inside(pk->n, pk->n_len, buf, size) && inside(pk->e, pk->e_len, buf, size));
 	if (pk->point)
 		check(inside(pk->point, pk->point_len, buf, size));
-	pkey = mod_pubkey_evp(pk);
+	pkey = mod_parse_pubkey_evp(pk);
 	EVP_PKEY_free(pkey);
-	if (mod_pubkey_spki(pk, &der, &len) == MOD_PARSE_OK) {
+	if (mod_parse_pubkey_spki(pk, &der, &len) == MOD_PARSE_OK) {
 		uint8_t alg = 0, back[1024];
 		size_t back_len = 0;
 
@@ -55,7 +55,7 @@ static void use_pubkey(const card_pubkey *pk, const uint8_t *buf, size_t size)
 		check(alg == pk->alg);
 		OPENSSL_free(der);
 	}
-	if (piv_alg_is_ec(pk->alg) && mod_ec_point_der(pk, &der, &len) == MOD_PARSE_OK) {
+	if (piv_alg_is_ec(pk->alg) && mod_parse_ec_point_der(pk, &der, &len) == MOD_PARSE_OK) {
 		check(len == pk->point_len + 2);
 		OPENSSL_free(der);
 	}
@@ -101,7 +101,7 @@ static void fuzz_container(const uint8_t *buf, size_t size)
 		check(strlen(ci.cn) <= 64);
 		(void)mod_parse_spki_to_piv(ci.spki, ci.spki_len, &alg, spki_pub, sizeof(spki_pub),
 		                            &spki_pub_len);
-		mod_cert_info_free(&ci);
+		mod_parse_cert_info_free(&ci);
 	}
 	/* what the module would write for it reads back as the same certificate */
 	if (der_len > 65535)
@@ -139,7 +139,7 @@ static void fuzz_spki_and_params(const uint8_t *buf, size_t size)
 		check(card_pubkey_parse(alg, out, out_len, &pk));
 	}
 	if (mod_parse_ec_params(buf, size, &alg) == MOD_PARSE_OK)
-		check(mod_ec_params_der(alg, &oid_len) != NULL && oid_len > 0);
+		check(mod_parse_ec_params_der(alg, &oid_len) != NULL && oid_len > 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -44,6 +44,7 @@ pkcs11_libkinko_pkcs11_la_SOURCES = \
 	pkcs11/mod_pad.c \
 	pkcs11/mod_sign.c \
 	pkcs11/mod_verify.c \
+	pkcs11/mod_random.c \
 	pkcs11/p11_crypto.c \
 	pkcs11/p11_crypto_none.c \
 	pkcs11/mod_usb.c pkcs11/mod_usb.h

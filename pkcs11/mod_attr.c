@@ -32,7 +32,7 @@ void mod_attr_ctx_init(mod_attr_ctx *c, mod_slot *s, mod_token *t, unsigned inde
 void mod_attr_ctx_cleanup(mod_attr_ctx *c)
 {
 	if (c->have_ci)
-		mod_cert_info_free(&c->ci);
+		mod_parse_cert_info_free(&c->ci);
 	c->have_ci = false;
 	c->have_pk = false;
 }
@@ -201,13 +201,13 @@ static void val_pubkey_part(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_va
 		val_bytes(v, c->pk.e, c->pk.e_len);
 		return;
 	case CKA_EC_POINT:
-		if (mod_ec_point_der(&c->pk, &der, &len) != MOD_PARSE_OK)
+		if (mod_parse_ec_point_der(&c->pk, &der, &len) != MOD_PARSE_OK)
 			val_rv(v, CKR_HOST_MEMORY);
 		else
 			val_owned(v, der, len);
 		return;
 	default:   /* CKA_PUBLIC_KEY_INFO */
-		if (mod_pubkey_spki(&c->pk, &der, &len) != MOD_PARSE_OK)
+		if (mod_parse_pubkey_spki(&c->pk, &der, &len) != MOD_PARSE_OK)
 			val_rv(v, CKR_DEVICE_ERROR);
 		else
 			val_owned(v, der, len);
@@ -272,7 +272,7 @@ static bool val_key(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
 	case CKA_EC_PARAMS:
 		if (rsa)
 			return false;
-		params = mod_ec_params_der(k->alg, &len);
+		params = mod_parse_ec_params_der(k->alg, &len);
 		val_bytes(v, params, len);
 		return true;
 	default: return false;

@@ -214,7 +214,7 @@ static CK_RV gen_remember(mod_token *t, unsigned idx, const gen_arg *g)
 	return CKR_OK;
 }
 
-CK_RV mod_object_generate(mod_slot *s, mod_session *sess, const CK_MECHANISM *mech,
+CK_RV mod_keygen_generate(mod_slot *s, mod_session *sess, const CK_MECHANISM *mech,
                           const CK_ATTRIBUTE *pub_tmpl, CK_ULONG n_pub,
                           const CK_ATTRIBUTE *priv_tmpl, CK_ULONG n_priv,
                           CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv)

@@ -48,7 +48,7 @@ CK_RV mod_verify_oneshot(mod_session *sess, const CK_BYTE *data, CK_ULONG len,
 CK_RV mod_verify_update(mod_session *sess, const CK_BYTE *part, CK_ULONG len);
 CK_RV mod_verify_final(mod_session *sess, const CK_BYTE *sig, CK_ULONG sig_len);
 
-/* ---- random numbers from the token (mod_sign.c) ---- */
-CK_RV mod_random(mod_slot *slot, CK_BYTE *out, CK_ULONG len);
+/* ---- random numbers from the token (mod_random.c): C_GenerateRandom ---- */
+CK_RV mod_random_generate(mod_slot *slot, CK_BYTE *out, CK_ULONG len);
 
 #endif

@@ -82,7 +82,7 @@ CK_RV mod_object_find(mod_slot *s, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
  * repaired by mod_slot_with_pin (re-VERIFY, then authentication and op again). *op_st is
  * op's own status (CARD_OK when it never ran), for callers that map it themselves. */
 CK_RV mod_objwrite_with_mgmt(mod_slot *s, mod_card_op op, void *arg, card_status *op_st);
-CK_RV mod_object_generate(mod_slot *s, mod_session *sess, const CK_MECHANISM *mech,
+CK_RV mod_keygen_generate(mod_slot *s, mod_session *sess, const CK_MECHANISM *mech,
                           const CK_ATTRIBUTE *pub_tmpl, CK_ULONG n_pub,
                           const CK_ATTRIBUTE *priv_tmpl, CK_ULONG n_priv,
                           CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv);

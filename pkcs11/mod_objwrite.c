@@ -213,7 +213,7 @@ CK_RV mod_objwrite_create(mod_slot *s, mod_session *sess, const CK_ATTRIBUTE *tm
 		return CKR_USER_NOT_LOGGED_IN;
 	if (mod_parse_cert(ct.value->pValue, ct.value->ulValueLen, &ci) != MOD_PARSE_OK)
 		return CKR_ATTRIBUTE_VALUE_INVALID;
-	mod_cert_info_free(&ci);
+	mod_parse_cert_info_free(&ci);
 	rv = mod_token_fresh(s, &t);
 	if (rv == CKR_OK)
 		rv = cert_for_slot(s, t, idx, ct.value->pValue, ct.value->ulValueLen);

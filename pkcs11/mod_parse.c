@@ -164,7 +164,7 @@ mod_parse_status mod_parse_cert(const uint8_t *der, size_t len, mod_cert_info *c
 	if (n1 <= 0 || n2 <= 0 || n3 <= 0 || n4 <= 0 ||
 	    !EVP_Digest(der, len, md, &md_len, EVP_sha1(), NULL) || md_len < 3) {
 		X509_free(x);
-		mod_cert_info_free(ci);
+		mod_parse_cert_info_free(ci);
 		return MOD_PARSE_MALFORMED;
 	}
 	ci->subject_len = (size_t)n1;
@@ -182,7 +182,7 @@ mod_parse_status mod_parse_cert(const uint8_t *der, size_t len, mod_cert_info *c
 	return MOD_PARSE_OK;
 }
 
-void mod_cert_info_free(mod_cert_info *ci)
+void mod_parse_cert_info_free(mod_cert_info *ci)
 {
 	if (!ci)
 		return;
@@ -218,7 +218,7 @@ static bool evp_ec_on_curve(EVP_PKEY *pkey)
 	return ok;
 }
 
-EVP_PKEY *mod_pubkey_evp(const card_pubkey *pk)
+EVP_PKEY *mod_parse_pubkey_evp(const card_pubkey *pk)
 {
 	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
 	BIGNUM *n = NULL, *e = NULL;
@@ -250,9 +250,9 @@ EVP_PKEY *mod_pubkey_evp(const card_pubkey *pk)
 	return pkey;
 }
 
-mod_parse_status mod_pubkey_spki(const card_pubkey *pk, uint8_t **der, size_t *len)
+mod_parse_status mod_parse_pubkey_spki(const card_pubkey *pk, uint8_t **der, size_t *len)
 {
-	EVP_PKEY *pkey = mod_pubkey_evp(pk);
+	EVP_PKEY *pkey = mod_parse_pubkey_evp(pk);
 	unsigned char *out = NULL;
 	int n;
 
@@ -358,7 +358,7 @@ mod_parse_status mod_parse_spki_to_piv(const uint8_t *spki, size_t spki_len, uin
 bool mod_parse_cert_has_key(const uint8_t *der, size_t len, const card_pubkey *pk)
 {
 	X509 *x = cert_decode(der, len);
-	EVP_PKEY *mine = mod_pubkey_evp(pk);
+	EVP_PKEY *mine = mod_parse_pubkey_evp(pk);
 	EVP_PKEY *theirs = x ? X509_get0_pubkey(x) : NULL;
 	bool same = mine && theirs && EVP_PKEY_eq(mine, theirs) == 1;
 
@@ -369,7 +369,7 @@ bool mod_parse_cert_has_key(const uint8_t *der, size_t len, const card_pubkey *p
 
 /* ---- EC parameters ---- */
 
-const uint8_t *mod_ec_params_der(uint8_t alg, size_t *len)
+const uint8_t *mod_parse_ec_params_der(uint8_t alg, size_t *len)
 {
 	switch (alg) {
 	case PIV_ALG_ECCP256: *len = sizeof(oid_p256); return oid_p256;
@@ -420,7 +420,7 @@ mod_parse_status mod_parse_ec_params(const uint8_t *der, size_t len, uint8_t *al
 	return *alg ? MOD_PARSE_OK : MOD_PARSE_UNSUPPORTED;
 }
 
-mod_parse_status mod_ec_point_der(const card_pubkey *pk, uint8_t **out, size_t *len)
+mod_parse_status mod_parse_ec_point_der(const card_pubkey *pk, uint8_t **out, size_t *len)
 {
 	size_t cap;
 	tlv_writer w;

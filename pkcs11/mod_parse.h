@@ -42,16 +42,16 @@ typedef struct {
 } mod_cert_info;
 
 mod_parse_status mod_parse_cert(const uint8_t *der, size_t len, mod_cert_info *ci);
-void mod_cert_info_free(mod_cert_info *ci);
+void mod_parse_cert_info_free(mod_cert_info *ci);
 
 /* ---- public keys ---- */
 
 /* Keys come from card_pubkey_parse (card.h), the one reader of 7F49 contents. */
 
 /* A key for OpenSSL (checks that an EC point is on its curve). */
-EVP_PKEY *mod_pubkey_evp(const card_pubkey *pk);
+EVP_PKEY *mod_parse_pubkey_evp(const card_pubkey *pk);
 /* SubjectPublicKeyInfo DER (CKA_PUBLIC_KEY_INFO), OPENSSL_malloc'd. */
-mod_parse_status mod_pubkey_spki(const card_pubkey *pk, uint8_t **der, size_t *len);
+mod_parse_status mod_parse_pubkey_spki(const card_pubkey *pk, uint8_t **der, size_t *len);
 /* From a certificate's SubjectPublicKeyInfo back to 7F49 contents (for tokens without
  * GET METADATA): the algorithm and out (cap bytes). */
 mod_parse_status mod_parse_spki_to_piv(const uint8_t *spki, size_t spki_len, uint8_t *alg,
@@ -62,12 +62,12 @@ bool mod_parse_cert_has_key(const uint8_t *der, size_t len, const card_pubkey *p
 /* ---- EC domain parameters (CKA_EC_PARAMS) ---- */
 
 /* The DER OID of a curve's namedCurve (P-256, P-384); NULL otherwise. */
-const uint8_t *mod_ec_params_der(uint8_t alg, size_t *len);
+const uint8_t *mod_parse_ec_params_der(uint8_t alg, size_t *len);
 /* CKA_EC_PARAMS as a caller gives it: the OID, or (PKCS#11 3.0) a PrintableString of the
  * curve's name ("prime256v1", "secp256r1", "P-256", "secp384r1", "P-384", ...). *alg is
  * the PIV algorithm; MOD_PARSE_UNSUPPORTED for another curve. */
 mod_parse_status mod_parse_ec_params(const uint8_t *der, size_t len, uint8_t *alg);
 /* CKA_EC_POINT: DER OCTET STRING of the point, OPENSSL_malloc'd. */
-mod_parse_status mod_ec_point_der(const card_pubkey *pk, uint8_t **out, size_t *len);
+mod_parse_status mod_parse_ec_point_der(const card_pubkey *pk, uint8_t **out, size_t *len);
 
 #endif

@@ -1,7 +1,7 @@
 /* Signing: C_SignInit checks the key and the mechanism, C_Sign/C_SignUpdate/C_SignFinal
- * hash and pad in software and send one GENERAL AUTHENTICATE; and C_GenerateRandom from
- * the token. Everything runs under the session's slot lock (P11_SESSION_CALL), so the
- * card sees one command at a time however many threads sign. */
+ * hash and pad in software and send one GENERAL AUTHENTICATE. Everything runs under the
+ * session's slot lock (P11_SESSION_CALL), so the card sees one command at a time however
+ * many threads sign. */
 #include "mod_mech.h"
 
 
@@ -226,22 +226,4 @@ CK_RV mod_sign_final(mod_session *sess, mod_slot *slot, CK_BYTE *sig, CK_ULONG *
 		return rv;
 	}
 	return sign_finish(sess, slot, in, in_len, sig, sig_len);
-}
-
-/* ---- random numbers ---- */
-
-/* The driver draws them from 9B challenges, one cipher block per APDU (the chunking
- * happens there); a failure leaves no partial random bytes behind. */
-CK_RV mod_random(mod_slot *slot, CK_BYTE *out, CK_ULONG len)
-{
-	CK_RV rv;
-
-	if (!out && len)
-		return CKR_ARGUMENTS_BAD;
-	if (len == 0)
-		return CKR_OK;
-	rv = mod_slot_rv(slot, card_random(&slot->card, out, len));
-	if (rv != CKR_OK)
-		OPENSSL_cleanse(out, len);
-	return rv;
 }

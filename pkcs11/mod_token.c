@@ -184,7 +184,7 @@ static CK_RV token_key_from_cert(mod_token *t, unsigned i)
 	if (mod_parse_cert(k->cert, k->cert_len, &ci) != MOD_PARSE_OK)
 		return CKR_DEVICE_ERROR;
 	ps = mod_parse_spki_to_piv(ci.spki, ci.spki_len, &alg, pub, sizeof(pub), &pub_len);
-	mod_cert_info_free(&ci);
+	mod_parse_cert_info_free(&ci);
 	if (ps == MOD_PARSE_UNSUPPORTED)
 		return CKR_OK;
 	if (ps != MOD_PARSE_OK)

@@ -58,7 +58,8 @@ CK_RV mod_verify_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *mec
 		return rv;
 	rv = mod_token_pubkey(slot, t, index, &pub, &pub_len);
 	if (rv == CKR_OK) {
-		op->pkey = card_pubkey_parse(alg, pub, pub_len, &pk) ? mod_pubkey_evp(&pk) : NULL;
+		if (card_pubkey_parse(alg, pub, pub_len, &pk))
+			op->pkey = mod_parse_pubkey_evp(&pk);
 		if (!op->pkey)
 			rv = CKR_DEVICE_ERROR;    /* the token described its key badly */
 	}

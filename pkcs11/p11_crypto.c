@@ -74,5 +74,5 @@ P11_EXPORT CK_RV C_GenerateRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pRando
                                   CK_ULONG ulRandomLen)
 {
 	P11_SESSION_CALL("C_GenerateRandom", hSession,
-	                 mod_random(slot, pRandomData, ulRandomLen));
+	                 mod_random_generate(slot, pRandomData, ulRandomLen));
 }

@@ -159,7 +159,7 @@ P11_EXPORT CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR 
                                    CK_OBJECT_HANDLE_PTR phPrivateKey)
 {
 	P11_SESSION_CALL("C_GenerateKeyPair", hSession,
-	                 mod_object_generate(slot, sess, pMechanism, pPublicKeyTemplate,
+	                 mod_keygen_generate(slot, sess, pMechanism, pPublicKeyTemplate,
 	                                     ulPublicKeyAttributeCount, pPrivateKeyTemplate,
 	                                     ulPrivateKeyAttributeCount, phPublicKey,
 	                                     phPrivateKey));

@@ -305,7 +305,7 @@ static EVP_PKEY *pkey_from_piv(uint8_t alg, const uint8_t *buf, size_t len)
 {
 	card_pubkey pk;
 
-	return card_pubkey_parse(alg, buf, len, &pk) ? mod_pubkey_evp(&pk) : NULL;
+	return card_pubkey_parse(alg, buf, len, &pk) ? mod_parse_pubkey_evp(&pk) : NULL;
 }
 
 static void public_keys_are_built_from_piv_templates(void **state)
@@ -372,7 +372,7 @@ static void rsa_template_with_zero_before_modulus_is_one_key_for_attributes_and_
 	len = w.len;
 
 	assert_true(card_pubkey_parse(PIV_ALG_RSA2048, buf, len, &pk));
-	attr_key = mod_pubkey_evp(&pk);
+	attr_key = mod_parse_pubkey_evp(&pk);
 	verify_key = pkey_from_piv(PIV_ALG_RSA2048, buf, len);
 	assert_non_null(attr_key);
 	assert_non_null(verify_key);
@@ -482,7 +482,7 @@ static void every_mechanism_row_is_complete_and_fits_the_token(void **state)
 		assert_ptr_equal(mod_mech_find(t[i].type), &t[i]);   /* one row per mechanism */
 		assert_true(t[i].info.flags & CKF_HW);
 		assert_true(rsa || t[i].key_type == CKK_EC);
-		/* A signing row says how: a whole scheme for its key type, a hash the module knows. */
+		/* A signing row says how: a whole scheme for its key type, a known hash. */
 		assert_int_equal(sig, t[i].sig != NULL);
 		assert_int_equal(sig, mod_mech_signs_with(&t[i], rsa));
 		assert_false(mod_mech_signs_with(&t[i], !rsa));
@@ -534,9 +534,12 @@ static void every_signing_row_signs_and_verifies_through_its_scheme(void **state
 	digest(EVP_sha256(), "kinko", dg, &dg_len);
 	for (i = 0; i < n; i++) {
 		bool rsa = t[i].key_type == CKK_RSA;
-		CK_RSA_PKCS_PSS_PARAMS pss = {t[i].hash ? t[i].hash : CKM_SHA256, CKG_MGF1_SHA256, 20};
+		CK_MECHANISM_TYPE hash = t[i].hash ? t[i].hash : CKM_SHA256;
+		CK_RSA_PKCS_PSS_PARAMS pss = {hash, CKG_MGF1_SHA256, 20};
 		CK_MECHANISM mech = {t[i].type, NULL, 0};
 		EVP_PKEY *key = rsa ? k->rsa2048 : k->p256;
+		uint8_t alg = rsa ? PIV_ALG_RSA2048 : PIV_ALG_ECCP256;
+		const uint8_t *data = t[i].hash ? (const uint8_t *)"kinko" : dg;
 		mod_sig_op *op = NULL;
 		size_t sig_len;
 
@@ -546,13 +549,11 @@ static void every_signing_row_signs_and_verifies_through_its_scheme(void **state
 			mech.pParameter = &pss;
 			mech.ulParameterLen = sizeof(pss);
 		}
-		assert_int_equal(mod_sig_op_new(&t[i], &mech, rsa ? PIV_ALG_RSA2048 : PIV_ALG_ECCP256,
-		                                PIV_KEY_AUTH, &op), CKR_OK);
+		assert_int_equal(mod_sig_op_new(&t[i], &mech, alg, PIV_KEY_AUTH, &op), CKR_OK);
 		/* Hash mechanisms take the message; the others a SHA-256 digest, which every
 		 * single-part mechanism takes (as DigestInfo-less data for CKM_RSA_PKCS). */
-		assert_int_equal(mod_sig_op_input(op, false, t[i].hash ? (const uint8_t *)"kinko" : dg,
-		                                  t[i].hash ? 5 : dg_len, in, sizeof(in), &in_len),
-		                 CKR_OK);
+		assert_int_equal(mod_sig_op_input(op, false, data, t[i].hash ? 5 : dg_len, in,
+		                                  sizeof(in), &in_len), CKR_OK);
 		assert_int_equal(t[i].sig->encode(op, in, in_len, block, &block_len), CKR_OK);
 		out_len = card_sign_sw(key, block, block_len, out, sizeof(out));
 		sig_len = mod_sig_op_sig_len(op);
