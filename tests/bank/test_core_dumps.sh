@@ -25,9 +25,9 @@ serve_as() {
 	local BANK_SERVE_CMD=("${NOPTRACE[@]}" "$BANKD" "$@")
 	start_server
 }
-core_limit() { awk '/^Max core file size/ { print $5 " " $6 }' "/proc/$SRV_PID/limits"; }
-dumpable() { "${NOPTRACE[@]}" sh -c "exec 3< /proc/$SRV_PID/mem" 2>/dev/null; }
-undumpable() { ! dumpable; }
+core_limit() { proc_core_limit "$SRV_PID"; }
+dumpable() { equals "$(proc_mem_open "$SRV_PID" "${NOPTRACE[@]}")" open; }
+undumpable() { equals "$(proc_mem_open "$SRV_PID" "${NOPTRACE[@]}")" refused; }
 
 serve_as serve
 check_quiet "serve sets its core file size limit to 0 (soft and hard)" equals "$(core_limit)" "0 0"

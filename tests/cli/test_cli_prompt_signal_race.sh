@@ -9,6 +9,7 @@
 need python3
 need strace
 [ -x "$KINKO" ] || bail "$KINKO not built"
+DRIVE="$(dirname "$0")/../lib/pty_drive.py"
 [ "${KINKO_SANITIZED:-0}" != 1 ] || skip_all "sanitizer build: strace's delays and ASan's runtime do not mix well"
 strace -qq -o /dev/null true 2>/dev/null || skip_all "strace cannot trace here (ptrace not allowed)"
 
@@ -16,43 +17,19 @@ plan 2
 tokens_backend kinko
 token_new t1
 
-python3 - "$T/probe" strace -qq -o /dev/null -e trace=write -e inject=write:delay_exit=1500000 \
-	"$KINKO" --module "$MODULE" pin check <<'PY'
-import os, pty, select, sys, time
-
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(sys.argv[2], sys.argv[2:])
-seen, deadline = b"", time.time() + 30
-while b"PIN: " not in seen and time.time() < deadline:
-    if select.select([fd], [], [], 0.2)[0]:
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-res = {"prompt": "yes" if b"PIN: " in seen else "no", "ended": "no"}
-# strace's child is kinko: signal it, not strace (pty.fork's child is strace).
-kids = open(f"/proc/{pid}/task/{pid}/children").read().split()
-target = int(kids[0]) if kids else pid
-os.kill(target, 15)
-end = time.time() + 8
-while time.time() < end:
-    if select.select([fd], [], [], 0.2)[0]:
-        try:
-            os.read(fd, 4096)
-        except OSError:
-            pass
-    if os.waitpid(pid, os.WNOHANG)[0]:
-        res["ended"] = "yes"
-        break
-if res["ended"] == "no":
-    os.kill(target, 9)
-    os.waitpid(pid, 0)
-with open(sys.argv[1], "w") as f:
-    f.write("".join(f"{k}={v}\n" for k, v in res.items()))
-PY
-check "kinko waits at the token PIN prompt (its write held by strace)" grep -qx "prompt=yes" "$T/probe"
-check "SIGTERM between the prompt's write and its read ends kinko within seconds" grep -qx "ended=yes" "$T/probe"
+# kinko at the token PIN prompt on a pseudo-terminal under strace, in the background; strace's
+# pid in $T/pid once the prompt is up. Its child is kinko: the signal is for kinko, not strace.
+PTY_DRIVE_PID_FILE="$T/pid" python3 "$DRIVE" "$T/tty" 30 'PIN: ' @none -- \
+	strace -qq -o /dev/null -e trace=write -e inject=write:delay_exit=1500000 \
+	"$KINKO" --module "$MODULE" pin check >/dev/null 2>&1 &
+drive=$!
+check_quiet "kinko waits at the token PIN prompt (its write held by strace)" proc_wait_for 30 test -s "$T/pid"
+traced=$(cat "$T/pid" 2>/dev/null)
+child=$(cat "/proc/$traced/task/$traced/children" 2>/dev/null)
+child=${child%% *}
+kill -TERM "${child:-$traced}" 2>/dev/null
+# pty_drive writes the transcript when the command has ended.
+check_quiet "SIGTERM between the prompt's write and its read ends kinko within seconds" \
+	proc_wait_for 8 test -e "$T/tty"
+[ -e "$T/tty" ] || kill -KILL "${child:-$traced}" 2>/dev/null
+wait "$drive" || true

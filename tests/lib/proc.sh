@@ -1,11 +1,16 @@
 # shellcheck shell=bash disable=SC2034  # (variables read by the sourcing scripts)
 # The test kit's background processes (sourced by emu.sh and bank.sh, and by tests that start a
-# server of their own): wait for what a started process makes, stop it by its pid.
+# server of their own): wait for what a started process makes, stop it by its pid, and see from
+# outside what it keeps out of core dumps.
 #
 #   proc_wait_for SECONDS COMMAND...  runs COMMAND every 50 ms until it succeeds; fails when it
 #                                     has not within SECONDS
 #   proc_stop PID                     SIGTERM to PID and waits for it; its exit status in
 #                                     PROC_RC. An empty PID is nothing to stop.
+#   proc_core_limit PID               its core file size limit, "SOFT HARD" (0 0, unlimited ...)
+#   proc_mem_open PID [PREFIX...]     whether a process run under PREFIX (setpriv) may open
+#                                     /proc/PID/mem: "open", "refused" (EACCES: PID is not
+#                                     dumpable) or "failed" (any other error: no such process)
 
 proc_wait_for() {
 	local i n=$(($1 * 20))
@@ -23,4 +28,20 @@ proc_stop() {
 	kill -TERM "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
 	PROC_RC=$?
+}
+
+proc_core_limit() {
+	awk '/^Max core file size/ { print $5 " " $6 }' "/proc/$1/limits"
+}
+
+proc_mem_open() {
+	local pid="$1" err
+	shift
+	if err=$("$@" env LC_ALL=C sh -c "exec 3< /proc/$pid/mem" 2>&1); then
+		echo open
+	elif [[ $err == *"Permission denied"* ]]; then
+		echo refused
+	else
+		echo failed
+	fi
 }

@@ -14,7 +14,9 @@ backspaces and escape sequences kept, what was typed only where the terminal ech
 exit status is the command's; 124 when an EXPECT was not seen (by TIMEOUT seconds or the
 command's end); 128+N when it died of signal N (SIGKILL when it ran past TIMEOUT seconds).
 With PTY_DRIVE_ECHO_FILE set, the terminal's echo as the command left it ("on" or "off") is
-written to that file.
+written to that file. With PTY_DRIVE_PID_FILE set, the command's pid is written to that file
+once every EXPECT was seen: a test run in the background learns when the command waits at its
+prompt, and which process to look at or signal while it does.
 
 The one pseudo-terminal driver of the tests (tests/cli/, tests/bank/).
 """
@@ -93,6 +95,10 @@ def main():
             continue
         time.sleep(0.05)  # the prompt is up and echo is off before we type
         os.write(fd, (answer(send, out.decode("utf-8", "replace")) + "\n").encode())
+    if status is None and os.environ.get("PTY_DRIVE_PID_FILE"):
+        with open(os.environ["PTY_DRIVE_PID_FILE"] + ".new", "w") as f:
+            f.write("%d\n" % pid)
+        os.rename(os.environ["PTY_DRIVE_PID_FILE"] + ".new", os.environ["PTY_DRIVE_PID_FILE"])
     while alive and time.time() < deadline:
         alive = read_some(0.2)
     if os.environ.get("PTY_DRIVE_ECHO_FILE"):  # the terminal's echo as the command left it
