@@ -24,7 +24,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-typedef void (*handler_fn)(struct bankd_req *r);
+typedef void (*handler_fn)(bankd_req *r);
 
 /* The routes of bankd_http.c's table that the TLS client certificate matters to. Only
  * /api/admin/users/ is a prefix: the path line of the input is what follows it. */
@@ -74,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return -1;
 	fuzz_bankd_bank_reset(fb);
 	X509 *const peers[] = { NULL, fb->admin_cert, fb->user_cert };
-	struct bankd_req r;
+	bankd_req r;
 	memset(&r, 0, sizeof r);
 	r.srv = &fb->srv;
 	r.now = bankd_now();

@@ -18,7 +18,7 @@
 #include "bankd_util.h"
 
 /* The cost the bank's unit tests use: cheap, and still real scrypt. */
-static const struct bankd_secret_cost cheap = { 10, 1, 1 };
+static const bankd_secret_cost cheap = { 10, 1, 1 };
 
 static struct fuzz_bank bank;
 static sqlite3 *live;	  /* a second connection to bank.db, for the reset */
@@ -32,9 +32,9 @@ static void need(int ok, const char *what)
 	}
 }
 
-static void add_contract(struct bankd_db *db, const char *id, int manual, int64_t today)
+static void add_contract(bankd_db *db, const char *id, int manual, int64_t today)
 {
-	struct bankd_contract c;
+	bankd_contract c;
 	memset(&c, 0, sizeof c);
 	snprintf(c.id, sizeof c.id, "%s", id);
 	snprintf(c.company, sizeof c.company, "Fuzz Trading %s", id);
@@ -48,9 +48,9 @@ static void add_contract(struct bankd_db *db, const char *id, int manual, int64_
 	     "add a contract");
 }
 
-static void add_user(struct bankd_db *db, const char *id, int64_t today)
+static void add_user(bankd_db *db, const char *id, int64_t today)
 {
-	struct bankd_user u;
+	bankd_user u;
 	memset(&u, 0, sizeof u);
 	snprintf(u.contract_id, sizeof u.contract_id, "%s", FUZZ_CONTRACT);
 	snprintf(u.user_id, sizeof u.user_id, "%s", id);
@@ -62,10 +62,10 @@ static void add_user(struct bankd_db *db, const char *id, int64_t today)
 }
 
 /* A certificate as EST would issue it, recorded active. */
-static X509 *add_cert(struct bankd_server *srv, const char *user_id, time_t now)
+static X509 *add_cert(bankd_server *srv, const char *user_id, time_t now)
 {
 	EVP_PKEY *key = EVP_EC_gen("P-256");
-	struct bankd_cert rec;
+	bankd_cert rec;
 	memset(&rec, 0, sizeof rec);
 	need(key != NULL, "make a key");
 	X509 *x = bankd_ca_issue(&srv->ca, key, FUZZ_CONTRACT FUZZ_BANK_CODE, "Fuzz Trading",
@@ -85,10 +85,10 @@ static X509 *add_cert(struct bankd_server *srv, const char *user_id, time_t now)
 	return x;
 }
 
-static void add_session(struct bankd_db *db, const char *token, const char *user_id, X509 *cert,
+static void add_session(bankd_db *db, const char *token, const char *user_id, X509 *cert,
 			const char *positions, time_t now)
 {
-	struct bankd_session s;
+	bankd_session s;
 	char key_fp[65];
 	memset(&s, 0, sizeof s);
 	need(bankd_sha256_hex((const uint8_t *)token, strlen(token), s.id_hash) == 0 &&
@@ -136,9 +136,9 @@ static void setup(void)
 	static const char *const names[] = { "localhost" };
 	need(bankd_ca_create(dir, FUZZ_BANK_CODE, "Fuzz Bank", 0, names, 1, now) == 0, "create the CA");
 	snprintf(path, sizeof path, "%s/bank.db", dir);
-	struct bankd_db *db;
+	bankd_db *db;
 	need(bankd_db_open(path, 1, &db) == BANKD_DB_OK, "create the database");
-	struct bankd_bank b;
+	bankd_bank b;
 	memset(&b, 0, sizeof b);
 	snprintf(b.code, sizeof b.code, FUZZ_BANK_CODE);
 	snprintf(b.name, sizeof b.name, "Fuzz Bank");
@@ -151,7 +151,7 @@ static void setup(void)
 	add_user(db, FUZZ_USER_FRESH, today);
 	bankd_db_close(db);
 
-	struct bankd_server *srv = &bank.srv;
+	bankd_server *srv = &bank.srv;
 	need(bankd_contract_open_db(dir, &srv->db) == 0 && bankd_db_bank_get(srv->db, &srv->bank) == 0 &&
 		     bankd_ca_load(dir, &srv->ca) == 0,
 	     "open the bank");

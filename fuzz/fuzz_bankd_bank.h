@@ -37,7 +37,7 @@
 #define FUZZ_OTP_POSITIONS "A1,C3" /* digits "1" and "3" on FUZZ_CARD */
 
 struct fuzz_bank {
-	struct bankd_server srv;
+	bankd_server srv;
 	X509 *admin_cert; /* CN 12345678900123, OU admin, recorded active */
 	X509 *user_cert;  /* CN 12345678900123, OU alice, recorded active */
 };

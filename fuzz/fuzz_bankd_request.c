@@ -39,10 +39,10 @@ static struct sockaddr_in addr;
 static unsigned pending;
 static bankd_job_fn real_done;
 
-struct bankd_worker *__real_bankd_worker_new(struct event_base *b, bankd_job_fn run, bankd_job_fn done);
-struct bankd_worker *__wrap_bankd_worker_new(struct event_base *b, bankd_job_fn run, bankd_job_fn done);
-int __real_bankd_worker_push(struct bankd_worker *w, void *job);
-int __wrap_bankd_worker_push(struct bankd_worker *w, void *job);
+bankd_worker *__real_bankd_worker_new(struct event_base *b, bankd_job_fn run, bankd_job_fn done);
+bankd_worker *__wrap_bankd_worker_new(struct event_base *b, bankd_job_fn run, bankd_job_fn done);
+int __real_bankd_worker_push(bankd_worker *w, void *job);
+int __wrap_bankd_worker_push(bankd_worker *w, void *job);
 
 static void counted_done(void *job)
 {
@@ -50,13 +50,13 @@ static void counted_done(void *job)
 	pending--;
 }
 
-struct bankd_worker *__wrap_bankd_worker_new(struct event_base *b, bankd_job_fn run, bankd_job_fn done)
+bankd_worker *__wrap_bankd_worker_new(struct event_base *b, bankd_job_fn run, bankd_job_fn done)
 {
 	real_done = done;
 	return __real_bankd_worker_new(b, run, counted_done);
 }
 
-int __wrap_bankd_worker_push(struct bankd_worker *w, void *job)
+int __wrap_bankd_worker_push(bankd_worker *w, void *job)
 {
 	int rc = __real_bankd_worker_push(w, job);
 	if (rc == 0)

@@ -17,25 +17,26 @@
 
 struct fixture {
 	char dir[64];
-	struct bankd_db *db;
+	bankd_db *db;
 };
 
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
+	char path[128];
+	bankd_contract c;
+	bankd_user u;
+
 	if (f == NULL)
 		return -1;
 	snprintf(f->dir, sizeof f->dir, "/tmp/kinko-attempt.XXXXXX");
 	if (mkdtemp(f->dir) == NULL)
 		return -1;
-	char path[128];
 	snprintf(path, sizeof path, "%s/bank.db", f->dir);
-	struct bankd_contract c;
 	memset(&c, 0, sizeof c);
 	snprintf(c.id, sizeof c.id, ID);
 	snprintf(c.company, sizeof c.company, "ACME");
 	memset(c.card, '1', BANKD_CARD_LEN);
-	struct bankd_user u;
 	memset(&u, 0, sizeof u);
 	snprintf(u.contract_id, sizeof u.contract_id, ID);
 	snprintf(u.user_id, sizeof u.user_id, "taro");
@@ -51,9 +52,11 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 	char path[128];
-	bankd_db_close(f->db);
 	static const char *const files[] = {"bank.db", "bank.db-wal", "bank.db-shm"};
-	for (size_t i = 0; i < 3; i++) {
+	size_t i;
+
+	bankd_db_close(f->db);
+	for (i = 0; i < 3; i++) {
 		snprintf(path, sizeof path, "%s/%s", f->dir, files[i]);
 		unlink(path);
 	}
@@ -72,7 +75,7 @@ static int count(struct fixture *f, const char *user)
 static void an_attempt_is_counted_before_the_comparison(void **state)
 {
 	struct fixture *f = *state;
-	struct bankd_attempt a;
+	bankd_attempt a;
 	assert_int_equal(bankd_attempt_begin(&a, f->db, ID, ""), BANKD_ATTEMPT_GO);
 	/* Committed already: a crash before the comparison costs the guess. */
 	assert_int_equal(count(f, ""), 1);
@@ -84,8 +87,10 @@ static void an_attempt_is_counted_before_the_comparison(void **state)
 static void the_fifth_wrong_answer_locks_and_a_locked_counter_refuses(void **state)
 {
 	struct fixture *f = *state;
-	struct bankd_attempt a;
-	for (int i = 1; i <= BANKD_SECRET_MAX_TRIES; i++) {
+	bankd_attempt a;
+	int i;
+
+	for (i = 1; i <= BANKD_SECRET_MAX_TRIES; i++) {
 		assert_int_equal(bankd_attempt_begin(&a, f->db, ID, ""), BANKD_ATTEMPT_GO);
 		assert_int_equal(bankd_attempt_end(&a, BANKD_ATTEMPT_WRONG), 0);
 	}
@@ -100,8 +105,10 @@ static void the_fifth_wrong_answer_locks_and_a_locked_counter_refuses(void **sta
 static void a_complete_credential_resets_a_partial_step_only_undoes_itself(void **state)
 {
 	struct fixture *f = *state;
-	struct bankd_attempt pin, other;
-	for (int i = 0; i < 3; i++) {
+	bankd_attempt pin, other;
+	int i;
+
+	for (i = 0; i < 3; i++) {
 		assert_int_equal(bankd_attempt_begin(&pin, f->db, ID, ""), BANKD_ATTEMPT_GO);
 		assert_int_equal(bankd_attempt_end(&pin, BANKD_ATTEMPT_WRONG), 0);
 	}
@@ -121,31 +128,32 @@ static void a_complete_credential_resets_a_partial_step_only_undoes_itself(void 
 static void an_unknown_counter_is_an_error_not_a_guess(void **state)
 {
 	struct fixture *f = *state;
-	struct bankd_attempt a;
+	bankd_attempt a;
 	assert_int_equal(bankd_attempt_begin(&a, f->db, "999", ""), BANKD_ATTEMPT_ERROR);
 	assert_int_equal(bankd_attempt_begin(&a, f->db, ID, "jiro"), BANKD_ATTEMPT_ERROR);
 }
 
 static void sentences_name_the_secret_and_say_1_try_in_the_singular(void **state)
 {
-	(void)state;
 	char buf[384];
-	struct bankd_wrong w = {BANKD_WRONG_CONTRACT_PIN, 0, 1};
+	bankd_wrong w = {BANKD_WRONG_CONTRACT_PIN, 0, 1};
+
+	(void)state;
 	bankd_wrong_sentence(&w, buf, sizeof buf);
 	assert_string_equal(buf, "wrong contract PIN (イ); 4 tries left");
-	w = (struct bankd_wrong){BANKD_WRONG_CONTRACT_CONF, 0, 4};
+	w = (bankd_wrong){BANKD_WRONG_CONTRACT_CONF, 0, 4};
 	bankd_wrong_sentence(&w, buf, sizeof buf);
 	assert_string_equal(buf, "wrong contract confirmation PIN (ロ); 1 try left");
-	w = (struct bankd_wrong){BANKD_WRONG_CARD, 0, 3};
+	w = (bankd_wrong){BANKD_WRONG_CARD, 0, 3};
 	bankd_wrong_sentence(&w, buf, sizeof buf);
 	assert_string_equal(buf, "wrong card digits; log on again (2 tries left)");
-	w = (struct bankd_wrong){BANKD_WRONG_USER_PIN | BANKD_WRONG_USER_CONF, 1, 2};
+	w = (bankd_wrong){BANKD_WRONG_USER_PIN | BANKD_WRONG_USER_CONF, 1, 2};
 	bankd_wrong_sentence(&w, buf, sizeof buf);
 	assert_string_equal(buf,
 	                    "wrong user PIN (ト) and user confirmation PIN (チ); 3 tries left");
 	bankd_wrong_names(w.secrets, buf, sizeof buf);
 	assert_string_equal(buf, "user_pin,user_confirmation_pin");
-	w = (struct bankd_wrong){BANKD_WRONG_USER_CONF, 1, 5};
+	w = (bankd_wrong){BANKD_WRONG_USER_CONF, 1, 5};
 	assert_int_equal(bankd_wrong_tries_left(&w), 0);
 	bankd_wrong_sentence(&w, buf, sizeof buf);
 	assert_string_equal(buf, "wrong user confirmation PIN (チ); " BANKD_USER_LOCKED_MSG);

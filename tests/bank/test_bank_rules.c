@@ -19,8 +19,9 @@ static int64_t day(const char *s)
 
 static void day_parse_rejects_impossible_dates(void **state)
 {
-	(void)state;
 	int64_t d;
+
+	(void)state;
 	assert_int_equal(bankd_rules_day_parse("2026-02-29", &d), -1);
 	assert_int_equal(bankd_rules_day_parse("2026-13-01", &d), -1);
 	assert_int_equal(bankd_rules_day_parse("2026-1-01", &d), -1);
@@ -33,8 +34,9 @@ static void day_parse_rejects_impossible_dates(void **state)
 
 static void day_format_round_trips(void **state)
 {
-	(void)state;
 	char buf[16];
+
+	(void)state;
 	bankd_rules_day_format(day("2026-03-21"), buf, sizeof buf);
 	assert_string_equal(buf, "2026-03-21");
 	assert_int_equal(bankd_rules_day((time_t)(day("2026-03-21") * 86400 + 86399)),
@@ -43,16 +45,20 @@ static void day_format_round_trips(void **state)
 
 static void admin_window_day_1_is_the_application_date(void **state)
 {
+	int64_t a;
+
 	(void)state;
-	int64_t a = day("2026-01-01");
+	a = day("2026-01-01");
 	assert_int_equal(bankd_rules_admin_window(a, a), BANKD_RULE_OK);
 	assert_int_equal(bankd_rules_admin_window(a, a - 1), BANKD_RULE_NOT_YET);
 }
 
 static void admin_window_day_80_is_the_last_day(void **state)
 {
+	int64_t a;
+
 	(void)state;
-	int64_t a = day("2026-01-01");
+	a = day("2026-01-01");
 	/* 2026-01-01 + 79 days = 2026-03-21 (day 80): allowed; 2026-03-22 (day 81): refused. */
 	assert_int_equal(bankd_rules_last_day(a), day("2026-03-21"));
 	assert_int_equal(bankd_rules_admin_window(a, day("2026-03-21")), BANKD_RULE_OK);
@@ -68,8 +74,10 @@ static void user_refused_before_admin_issuance(void **state)
 
 static void user_window_counts_from_the_issuance(void **state)
 {
+	int64_t i;
+
 	(void)state;
-	int64_t i = day("2026-02-10");
+	i = day("2026-02-10");
 	assert_int_equal(bankd_rules_user_window(true, i, i - 1), BANKD_RULE_NOT_YET);
 	assert_int_equal(bankd_rules_user_window(true, i, i), BANKD_RULE_OK);
 	assert_int_equal(bankd_rules_user_window(true, i, i + 79), BANKD_RULE_OK);
@@ -78,8 +86,9 @@ static void user_window_counts_from_the_issuance(void **state)
 
 static void refusals_name_the_rule_and_the_dates(void **state)
 {
-	(void)state;
 	char msg[256];
+
+	(void)state;
 	bankd_rules_explain(BANKD_RULE_WINDOW_OVER, true, day("2026-01-01"), msg, sizeof msg);
 	assert_non_null(strstr(msg, "within 80 days of the contract's application date"));
 	assert_non_null(strstr(msg, "last day 2026-03-21"));
@@ -87,20 +96,22 @@ static void refusals_name_the_rule_and_the_dates(void **state)
 	assert_non_null(strstr(msg, "admin has not issued"));
 }
 
-static enum bankd_key_rule rsa(int bits)
+static bankd_key_rule rsa(int bits)
 {
-	struct bankd_key_facts k = {"RSA", bits, NULL, false, true};
+	bankd_key_facts k = {"RSA", bits, NULL, false, true};
 	return bankd_rules_key(&k);
 }
 
-static enum bankd_key_rule ec(int bits, const char *curve)
+static bankd_key_rule ec(int bits, const char *curve)
 {
-	struct bankd_key_facts k = {"EC", bits, curve, true, false};
+	bankd_key_facts k = {"EC", bits, curve, true, false};
 	return bankd_rules_key(&k);
 }
 
 static void key_policy_accepts_rsa2048_p256_p384_only(void **state)
 {
+	bankd_key_facts none = {"", 256, NULL, false, false};
+
 	(void)state;
 	assert_int_equal(rsa(2048), BANKD_KEY_OK);
 	assert_int_equal(rsa(3072), BANKD_KEY_OK);
@@ -111,7 +122,6 @@ static void key_policy_accepts_rsa2048_p256_p384_only(void **state)
 	assert_int_equal(ec(384, "secp384r1"), BANKD_KEY_OK);
 	assert_int_equal(ec(521, "secp521r1"), BANKD_KEY_WEAK);
 	assert_int_equal(ec(256, "secp256k1"), BANKD_KEY_WEAK);
-	struct bankd_key_facts none = {"", 256, NULL, false, false};
 	assert_int_equal(bankd_rules_key(&none), BANKD_KEY_WEAK);
 }
 
@@ -119,8 +129,9 @@ static void key_policy_accepts_rsa2048_p256_p384_only(void **state)
  * so even the parameters of P-256 spelled out are refused. */
 static void key_policy_refuses_explicit_curve_parameters(void **state)
 {
+	bankd_key_facts k = {"EC", 256, "prime256v1", false, false};
+
 	(void)state;
-	struct bankd_key_facts k = {"EC", 256, "prime256v1", false, false};
 	assert_int_equal(bankd_rules_key(&k), BANKD_KEY_EXPLICIT_CURVE);
 	k.curve = NULL; /* parameters of no known curve */
 	assert_int_equal(bankd_rules_key(&k), BANKD_KEY_EXPLICIT_CURVE);
@@ -130,8 +141,9 @@ static void key_policy_refuses_explicit_curve_parameters(void **state)
 
 static void key_policy_refuses_rsa_exponents_other_than_65537(void **state)
 {
+	bankd_key_facts k = {"RSA", 2048, NULL, false, false};
+
 	(void)state;
-	struct bankd_key_facts k = {"RSA", 2048, NULL, false, false};
 	assert_int_equal(bankd_rules_key(&k), BANKD_KEY_RSA_EXPONENT);
 	k.bits = 1024; /* too weak first: the size is the graver fault */
 	assert_int_equal(bankd_rules_key(&k), BANKD_KEY_WEAK);

@@ -17,7 +17,7 @@
 #define REASON_UNSPECIFIED 0
 
 /* The request's admin session and its contract; replies and returns -1 otherwise. */
-static int admin_session(struct bankd_req *r, struct bankd_session *s, struct bankd_contract *c)
+static int admin_session(bankd_req *r, bankd_session *s, bankd_contract *c)
 {
 	int code;
 	char why[128];
@@ -40,10 +40,10 @@ static int admin_session(struct bankd_req *r, struct bankd_session *s, struct ba
 	return 0;
 }
 
-void bankd_admin_list(struct bankd_req *r)
+void bankd_admin_list(bankd_req *r)
 {
-	struct bankd_session s;
-	struct bankd_contract c;
+	bankd_session s;
+	bankd_contract c;
 	if (admin_session(r, &s, &c) == 0) {
 		json_t *users = bankd_logon_users_json(r->srv, c.id, r->now);
 		if (users == NULL)
@@ -54,17 +54,21 @@ void bankd_admin_list(struct bankd_req *r)
 	OPENSSL_cleanse(&c, sizeof c);
 }
 
-void bankd_admin_put(struct bankd_req *r)
+void bankd_admin_put(bankd_req *r)
 {
-	struct bankd_session s;
-	struct bankd_contract c;
-	struct bankd_user u;
+	bankd_session s;
+	bankd_contract c;
+	bankd_user u;
+	json_t *j;
+	const char *id, *pin, *conf;
+
 	memset(&u, 0, sizeof u);
-	json_t *j = bankd_http_json_body(r);
+	j = bankd_http_json_body(r);
 	if (admin_session(r, &s, &c) != 0)
 		goto out;
-	const char *id = bankd_json_member(j, "user_id"), *pin = bankd_json_member(j, "user_pin"),
-		   *conf = bankd_json_member(j, "user_confirmation_pin");
+	id = bankd_json_member(j, "user_id");
+	pin = bankd_json_member(j, "user_pin");
+	conf = bankd_json_member(j, "user_confirmation_pin");
 	if (!bankd_rules_user_id_ok(id) || !bankd_secret_acceptable(pin) ||
 	    !bankd_secret_acceptable(conf)) {
 		bankd_http_json_error(
@@ -89,21 +93,22 @@ out:
 }
 
 /* The contract confirmation PIN from the body, checked with the lockout. */
-static int confirm(struct bankd_req *r, struct bankd_contract *c, json_t *j)
+static int confirm(bankd_req *r, bankd_contract *c, json_t *j)
 {
 	const char *pin = bankd_json_member(j, "confirmation_pin");
+	bankd_attempt a;
+	bankd_attempt_state st;
+	int v;
+	bankd_attempt_outcome o;
+
 	if (pin == NULL) {
 		bankd_http_json_error(
 			r, 400, N_("send {\"confirmation_pin\": the contract confirmation PIN}"));
 		return -1;
 	}
-	struct bankd_attempt a;
-	enum bankd_attempt_state st = bankd_attempt_begin(&a, r->srv->db, c->id, "");
-	int v = st == BANKD_ATTEMPT_GO ? bankd_secret_verify(pin, c->conf_pin, BANKD_SECRET_LEN) :
-	                                 -1;
-	enum bankd_attempt_outcome o = v == 1 ? BANKD_ATTEMPT_COMPLETE :
-	                               v == 0 ? BANKD_ATTEMPT_WRONG :
-	                                        BANKD_ATTEMPT_PARTIAL;
+	st = bankd_attempt_begin(&a, r->srv->db, c->id, "");
+	v = st == BANKD_ATTEMPT_GO ? bankd_secret_verify(pin, c->conf_pin, BANKD_SECRET_LEN) : -1;
+	o = v == 1 ? BANKD_ATTEMPT_COMPLETE : v == 0 ? BANKD_ATTEMPT_WRONG : BANKD_ATTEMPT_PARTIAL;
 	if (st == BANKD_ATTEMPT_LOCKED) {
 		bankd_locked_reply_json(r, 0);
 		return -1;
@@ -113,14 +118,14 @@ static int confirm(struct bankd_req *r, struct bankd_contract *c, json_t *j)
 		return -1;
 	}
 	if (v == 0) {
-		struct bankd_wrong w = {BANKD_WRONG_CONTRACT_CONF, 0, a.failures};
+		bankd_wrong w = {BANKD_WRONG_CONTRACT_CONF, 0, a.failures};
 		bankd_wrong_reply_json(r, &w);
 		return -1;
 	}
 	return 0;
 }
 
-static void issue_to(struct bankd_req *r, const struct bankd_user *u)
+static void issue_to(bankd_req *r, const bankd_user *u)
 {
 	int64_t today = bankd_rules_day(r->now);
 	char day[16], last[16];
@@ -135,13 +140,13 @@ static void issue_to(struct bankd_req *r, const struct bankd_user *u)
 	                          "window_last_day", last));
 }
 
-static void append_serial(const struct bankd_cert *c, void *serials)
+static void append_serial(const bankd_cert *c, void *serials)
 {
 	(void)json_array_append_new(serials, json_string(c->serial));
 }
 
 /* The same path as the staff's contract revoke: bankd_est_revoke_id. */
-static void revoke_from(struct bankd_req *r, const struct bankd_user *u)
+static void revoke_from(bankd_req *r, const bankd_user *u)
 {
 	json_t *serials = json_array();
 	int n = serials == NULL ?
@@ -160,7 +165,7 @@ static void revoke_from(struct bankd_req *r, const struct bankd_user *u)
 	bankd_http_json(r, 200, json_pack("{s:s,s:o}", "user_id", u->user_id, "revoked", serials));
 }
 
-void bankd_admin_user_op(struct bankd_req *r)
+void bankd_admin_user_op(bankd_req *r)
 {
 	/* /api/admin/users/<id>/issue or /revoke */
 	const char *rest = r->path + strlen(PREFIX);
@@ -171,21 +176,24 @@ void bankd_admin_user_op(struct bankd_req *r)
 	         strcmp(slash, "/issue") == 0  ? 1 :
 	         strcmp(slash, "/revoke") == 0 ? 2 :
 	                                         0;
+	bankd_session s;
+	bankd_contract c;
+	bankd_user u;
+	json_t *j;
+	int rc;
+
 	if (op == 0 || n == 0 || n >= sizeof id) {
 		bankd_http_json_error(r, 404, N_("not found"));
 		return;
 	}
 	memcpy(id, rest, n);
 	id[n] = '\0';
-	struct bankd_session s;
-	struct bankd_contract c;
-	struct bankd_user u;
 	memset(&u, 0, sizeof u);
-	json_t *j = bankd_http_json_body(r);
+	j = bankd_http_json_body(r);
 	if (admin_session(r, &s, &c) != 0 || confirm(r, &c, j) != 0)
 		goto out;
-	int rc = bankd_rules_user_id_ok(id) ? bankd_db_user_get(r->srv->db, c.id, id, &u) :
-	                                      BANKD_DB_NONE;
+	rc = bankd_rules_user_id_ok(id) ? bankd_db_user_get(r->srv->db, c.id, id, &u) :
+	                                  BANKD_DB_NONE;
 	if (rc == BANKD_DB_NONE)
 		bankd_http_json_error(r, 404, N_("no such user in this contract"));
 	else if (rc != BANKD_DB_OK)

@@ -5,9 +5,9 @@
 
 #include "bankd_http.h"
 
-void bankd_admin_list(struct bankd_req *r);
-void bankd_admin_put(struct bankd_req *r);
+void bankd_admin_list(bankd_req *r);
+void bankd_admin_put(bankd_req *r);
 /* POST /api/admin/users/<id>/issue and /api/admin/users/<id>/revoke. */
-void bankd_admin_user_op(struct bankd_req *r);
+void bankd_admin_user_op(bankd_req *r);
 
 #endif

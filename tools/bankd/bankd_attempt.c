@@ -29,9 +29,11 @@ static const char *locked_sentence(int is_user)
 	               N_("contract locked after 5 wrong PINs; the bank must unlock it");
 }
 
-enum bankd_attempt_state bankd_attempt_begin(struct bankd_attempt *a, struct bankd_db *db,
-                                             const char *contract_id, const char *user_id)
+bankd_attempt_state bankd_attempt_begin(bankd_attempt *a, bankd_db *db, const char *contract_id,
+                                        const char *user_id)
 {
+	int n;
+
 	memset(a, 0, sizeof *a);
 	a->db = db;
 	snprintf(a->contract_id, sizeof a->contract_id, "%s", contract_id);
@@ -40,7 +42,7 @@ enum bankd_attempt_state bankd_attempt_begin(struct bankd_attempt *a, struct ban
 	 * both read the same count. */
 	if (bankd_db_begin(db) != 0)
 		return BANKD_ATTEMPT_ERROR;
-	int n = 0;
+	n = 0;
 	if (bankd_db_failures_get(db, a->contract_id, a->user_id, &n) != BANKD_DB_OK)
 		goto fail;
 	if (n >= BANKD_SECRET_MAX_TRIES) {
@@ -58,17 +60,19 @@ fail:
 	return BANKD_ATTEMPT_ERROR;
 }
 
-int bankd_attempt_end(struct bankd_attempt *a, enum bankd_attempt_outcome o)
+int bankd_attempt_end(bankd_attempt *a, bankd_attempt_outcome o)
 {
+	int rc;
+
 	if (o == BANKD_ATTEMPT_WRONG)
 		return 0;
 	if (bankd_db_begin(a->db) != 0)
 		return -1;
 	/* A partial step takes back only its own increment (in SQL, not a value read earlier), so
 	 * wrong answers counted meanwhile, here or by another server, stay counted. */
-	int rc = o == BANKD_ATTEMPT_COMPLETE ?
-	                 bankd_db_failures_reset(a->db, a->contract_id, a->user_id) :
-	                 bankd_db_failures_add(a->db, a->contract_id, a->user_id, -1);
+	rc = o == BANKD_ATTEMPT_COMPLETE ?
+	             bankd_db_failures_reset(a->db, a->contract_id, a->user_id) :
+	             bankd_db_failures_add(a->db, a->contract_id, a->user_id, -1);
 	if (rc == BANKD_DB_ERR || bankd_db_commit(a->db) != 0) {
 		bankd_db_rollback(a->db);
 		return -1;
@@ -76,7 +80,7 @@ int bankd_attempt_end(struct bankd_attempt *a, enum bankd_attempt_outcome o)
 	return 0;
 }
 
-int bankd_wrong_tries_left(const struct bankd_wrong *w)
+int bankd_wrong_tries_left(const bankd_wrong *w)
 {
 	int left = BANKD_SECRET_MAX_TRIES - w->failures;
 	return left > 0 ? left : 0;
@@ -85,29 +89,34 @@ int bankd_wrong_tries_left(const struct bankd_wrong *w)
 void bankd_wrong_names(unsigned mask, char *buf, size_t len)
 {
 	size_t o = 0;
+	size_t i;
+
 	buf[0] = '\0';
-	for (size_t i = 0; i < N_SECRETS; i++)
+	for (i = 0; i < N_SECRETS; i++)
 		if ((mask & secrets[i].bit) != 0 && o < len)
 			o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "," : "",
 			                      secrets[i].name);
 }
 
-void bankd_wrong_sentence(const struct bankd_wrong *w, char *buf, size_t len)
+void bankd_wrong_sentence(const bankd_wrong *w, char *buf, size_t len)
 {
 	/* One secret, or two (an enrollment's PIN and confirmation PIN). */
 	const char *names[2] = {"", ""};
 	size_t k = 0;
-	for (size_t i = 0; i < N_SECRETS && k < 2; i++)
+	size_t i;
+	char what[256];
+	int left;
+
+	for (i = 0; i < N_SECRETS && k < 2; i++)
 		if ((w->secrets & secrets[i].bit) != 0)
 			names[k++] = _(secrets[i].words);
-	char what[256];
 	if (k == 2)
 		/* TRANSLATORS: two of the bank's secrets, e.g. "contract PIN (イ) and contract
 		 * confirmation PIN (ロ)". */
 		snprintf(what, sizeof what, _("%s and %s"), names[0], names[1]);
 	else
 		snprintf(what, sizeof what, "%s", names[0]);
-	int left = bankd_wrong_tries_left(w);
+	left = bankd_wrong_tries_left(w);
 	if (left == 0)
 		/* TRANSLATORS: the first %s names the wrong secret(s), the second is the sentence
 		 * saying that the contract (or user) is now locked. */
@@ -123,22 +132,25 @@ void bankd_wrong_sentence(const struct bankd_wrong *w, char *buf, size_t len)
 }
 
 /* The sentence in English, for the JSON answers' stable "error". */
-static void sentence_en(const struct bankd_wrong *w, char *buf, size_t len)
+static void sentence_en(const bankd_wrong *w, char *buf, size_t len)
 {
 	locale_t old = bankd_lang_enter(BANKD_LANG_EN);
 	bankd_wrong_sentence(w, buf, len);
 	bankd_lang_leave(old);
 }
 
-void bankd_wrong_reply_json(struct bankd_req *r, const struct bankd_wrong *w)
+void bankd_wrong_reply_json(bankd_req *r, const bankd_wrong *w)
 {
 	char en[640], msg[640], names[128];
+	int left;
+	json_t *j;
+
 	sentence_en(w, en, sizeof en);
 	bankd_wrong_sentence(w, msg, sizeof msg);
 	bankd_wrong_names(w->secrets, names, sizeof names);
-	int left = bankd_wrong_tries_left(w);
-	json_t *j = json_pack("{s:s,s:s,s:s,s:i}", "error", en, "message", msg, "secret", names,
-	                      "tries_left", left);
+	left = bankd_wrong_tries_left(w);
+	j = json_pack("{s:s,s:s,s:s,s:i}", "error", en, "message", msg, "secret", names,
+	              "tries_left", left);
 	if (j != NULL && left == 0 && json_object_set_new(j, "locked", json_true()) != 0) {
 		json_decref(j);
 		j = NULL;
@@ -146,12 +158,12 @@ void bankd_wrong_reply_json(struct bankd_req *r, const struct bankd_wrong *w)
 	bankd_http_json(r, left == 0 ? 403 : 401, j);
 }
 
-static void locked_header(struct bankd_req *r, int is_user)
+static void locked_header(bankd_req *r, int is_user)
 {
 	bankd_http_add_header(r, "Kinko-Locked", is_user ? "user" : "contract");
 }
 
-void bankd_wrong_reply_est(struct bankd_req *r, const struct bankd_wrong *w)
+void bankd_wrong_reply_est(bankd_req *r, const bankd_wrong *w)
 {
 	char msg[640], names[128], left[16];
 	bankd_wrong_sentence(w, msg, sizeof msg);
@@ -168,14 +180,14 @@ void bankd_wrong_reply_est(struct bankd_req *r, const struct bankd_wrong *w)
 	bankd_http_text(r, 401, msg);
 }
 
-void bankd_locked_reply_json(struct bankd_req *r, int is_user)
+void bankd_locked_reply_json(bankd_req *r, int is_user)
 {
 	const char *en = locked_sentence(is_user);
 	bankd_http_json(r, 403,
 	                json_pack("{s:s,s:s,s:b}", "error", en, "message", _(en), "locked", 1));
 }
 
-void bankd_locked_reply_est(struct bankd_req *r, int is_user)
+void bankd_locked_reply_est(bankd_req *r, int is_user)
 {
 	locked_header(r, is_user);
 	bankd_http_text(r, 403, locked_sentence(is_user));

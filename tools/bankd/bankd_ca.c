@@ -29,11 +29,14 @@ static EVP_PKEY *keygen(int rsa)
 static int add_ext(X509 *x, X509 *issuer, int nid, const char *value)
 {
 	X509V3_CTX ctx;
+	X509_EXTENSION *ext;
+	int ok;
+
 	X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
-	X509_EXTENSION *ext = X509V3_EXT_nconf_nid(NULL, &ctx, nid, value);
+	ext = X509V3_EXT_nconf_nid(NULL, &ctx, nid, value);
 	if (ext == NULL)
 		return -1;
-	int ok = X509_add_ext(x, ext, -1);
+	ok = X509_add_ext(x, ext, -1);
 	X509_EXTENSION_free(ext);
 	return ok == 1 ? 0 : -1;
 }
@@ -52,6 +55,10 @@ static int random_serial(X509 *x, char serial[48])
 {
 	uint8_t buf[16];
 	BIGNUM *bn = NULL;
+	ASN1_INTEGER *ai;
+	char *hex;
+	int ok;
+
 	do {
 		if (RAND_bytes(buf, sizeof buf) != 1)
 			return -1;
@@ -59,9 +66,9 @@ static int random_serial(X509 *x, char serial[48])
 		BN_free(bn);
 		bn = BN_bin2bn(buf, sizeof buf, NULL);
 	} while (bn != NULL && BN_is_zero(bn));
-	ASN1_INTEGER *ai = bn != NULL ? BN_to_ASN1_INTEGER(bn, NULL) : NULL;
-	char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
-	int ok = ai != NULL && hex != NULL && strlen(hex) < 48 && X509_set_serialNumber(x, ai) == 1;
+	ai = bn != NULL ? BN_to_ASN1_INTEGER(bn, NULL) : NULL;
+	hex = bn != NULL ? BN_bn2hex(bn) : NULL;
+	ok = ai != NULL && hex != NULL && strlen(hex) < 48 && X509_set_serialNumber(x, ai) == 1;
 	if (ok)
 		snprintf(serial, 48, "%s", hex);
 	OPENSSL_free(hex);
@@ -94,11 +101,15 @@ static X509 *cert_new(X509_NAME *subject, X509 *issuer, EVP_PKEY *pub, time_t no
 static int write_key(const char *dir, const char *name, EVP_PKEY *key)
 {
 	char path[4096];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	BIO *b = BIO_new(BIO_s_mem());
+	BIO *b;
 	char *p;
-	int ok = b != NULL && PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL) == 1;
-	long n = ok ? BIO_get_mem_data(b, &p) : 0;
+	int ok;
+	long n;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	b = BIO_new(BIO_s_mem());
+	ok = b != NULL && PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL) == 1;
+	n = ok ? BIO_get_mem_data(b, &p) : 0;
 	ok = ok && n > 0 && bankd_write_new_file(path, 0600, p, (size_t)n) == 0;
 	if (n > 0)
 		OPENSSL_cleanse(p, (size_t)n);
@@ -109,11 +120,15 @@ static int write_key(const char *dir, const char *name, EVP_PKEY *key)
 static int write_cert(const char *dir, const char *name, X509 *x)
 {
 	char path[4096];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	BIO *b = BIO_new(BIO_s_mem());
+	BIO *b;
 	char *p;
-	int ok = b != NULL && PEM_write_bio_X509(b, x) == 1;
-	long n = ok ? BIO_get_mem_data(b, &p) : 0;
+	int ok;
+	long n;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	b = BIO_new(BIO_s_mem());
+	ok = b != NULL && PEM_write_bio_X509(b, x) == 1;
+	n = ok ? BIO_get_mem_data(b, &p) : 0;
 	ok = ok && n > 0 && bankd_write_new_file(path, 0644, p, (size_t)n) == 0;
 	BIO_free(b);
 	return ok ? 0 : -1;
@@ -122,9 +137,12 @@ static int write_cert(const char *dir, const char *name, X509 *x)
 static X509 *make_ca(EVP_PKEY *key, const char *bank_code, const char *bank_name, time_t now)
 {
 	char cn[128];
+	X509_NAME *n;
+	X509 *x;
+
 	snprintf(cn, sizeof cn, "kinko-bankd CA %s", bank_code);
-	X509_NAME *n = X509_NAME_new();
-	X509 *x = NULL;
+	n = X509_NAME_new();
+	x = NULL;
 	if (n != NULL && name_add(n, "O", bank_name) == 0 && name_add(n, "CN", cn) == 0)
 		x = cert_new(n, NULL, key, now, CA_DAYS, NULL);
 	X509_NAME_free(n);
@@ -143,7 +161,11 @@ static X509 *make_server(EVP_PKEY *key, X509 *ca, EVP_PKEY *ca_key, const char *
 {
 	char san[2048] = "";
 	size_t o = 0;
-	for (size_t i = 0; i < n_names; i++) {
+	size_t i;
+	X509_NAME *n;
+	X509 *x;
+
+	for (i = 0; i < n_names; i++) {
 		uint8_t ip[16];
 		int is_ip = inet_pton(AF_INET, names[i], ip) == 1 ||
 		            inet_pton(AF_INET6, names[i], ip) == 1;
@@ -153,8 +175,8 @@ static X509 *make_server(EVP_PKEY *key, X509 *ca, EVP_PKEY *ca_key, const char *
 			return NULL;
 		o += (size_t)w;
 	}
-	X509_NAME *n = X509_NAME_new();
-	X509 *x = NULL;
+	n = X509_NAME_new();
+	x = NULL;
 	if (n != NULL && name_add(n, "CN", names[0]) == 0)
 		x = cert_new(n, ca, key, now, SERVER_DAYS, NULL);
 	X509_NAME_free(n);
@@ -190,12 +212,14 @@ int bankd_ca_create(const char *dir, const char *bank_code, const char *bank_nam
 	return ok ? 0 : -1;
 }
 
-int bankd_ca_load(const char *dir, struct bankd_ca *ca)
+int bankd_ca_load(const char *dir, bankd_ca *ca)
 {
-	memset(ca, 0, sizeof *ca);
 	char path[4096];
+	BIO *b;
+
+	memset(ca, 0, sizeof *ca);
 	snprintf(path, sizeof path, "%s/ca.key", dir);
-	BIO *b = BIO_new_file(path, "r");
+	b = BIO_new_file(path, "r");
 	ca->key = b != NULL ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
 	BIO_free(b);
 	snprintf(path, sizeof path, "%s/ca.crt", dir);
@@ -213,7 +237,7 @@ int bankd_ca_load(const char *dir, struct bankd_ca *ca)
 	return 0;
 }
 
-void bankd_ca_free(struct bankd_ca *ca)
+void bankd_ca_free(bankd_ca *ca)
 {
 	EVP_PKEY_free(ca->key);
 	X509_free(ca->cert);
@@ -221,13 +245,16 @@ void bankd_ca_free(struct bankd_ca *ca)
 	memset(ca, 0, sizeof *ca);
 }
 
-X509 *bankd_ca_issue(const struct bankd_ca *ca, EVP_PKEY *pub, const char *cn, const char *o,
+X509 *bankd_ca_issue(const bankd_ca *ca, EVP_PKEY *pub, const char *cn, const char *o,
                      const char *ou, time_t now, const char *crl_url, char serial[48])
 {
 	char cdp[1024];
+	X509_NAME *n;
+	X509 *x;
+
 	snprintf(cdp, sizeof cdp, "URI:%s", crl_url);
-	X509_NAME *n = X509_NAME_new();
-	X509 *x = NULL;
+	n = X509_NAME_new();
+	x = NULL;
 	if (n != NULL && name_add(n, "O", o) == 0 && name_add(n, "OU", ou) == 0 &&
 	    name_add(n, "CN", cn) == 0)
 		x = cert_new(n, ca->cert, pub, now, CLIENT_DAYS, serial);
@@ -245,7 +272,7 @@ X509 *bankd_ca_issue(const struct bankd_ca *ca, EVP_PKEY *pub, const char *cn, c
 	return x;
 }
 
-static X509_REVOKED *revoked_entry(const struct bankd_revoked *r)
+static X509_REVOKED *revoked_entry(const bankd_revoked *r)
 {
 	BIGNUM *bn = NULL;
 	X509_REVOKED *rev = X509_REVOKED_new();
@@ -268,22 +295,29 @@ static X509_REVOKED *revoked_entry(const struct bankd_revoked *r)
 	return rev;
 }
 
-int bankd_ca_crl(const struct bankd_ca *ca, const struct bankd_revoked *r, size_t n, int64_t number,
-                 time_t now, uint8_t **der, size_t *der_len)
+int bankd_ca_crl(const bankd_ca *ca, const bankd_revoked *r, size_t n, int64_t number, time_t now,
+                 uint8_t **der, size_t *der_len)
 {
+	X509_CRL *crl;
+	ASN1_TIME *last;
+	ASN1_TIME *next;
+	ASN1_INTEGER *num;
+	int ok;
+	size_t i;
+	int len;
+
 	*der = NULL;
-	X509_CRL *crl = X509_CRL_new();
-	ASN1_TIME *last = ASN1_TIME_set(NULL, now);
-	ASN1_TIME *next = ASN1_TIME_adj(NULL, now, 1, 0);
-	ASN1_INTEGER *num = ASN1_INTEGER_new();
-	int ok = crl != NULL && last != NULL && next != NULL && num != NULL &&
-	         X509_CRL_set_version(crl, X509_CRL_VERSION_2) == 1 &&
-	         X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca->cert)) == 1 &&
-	         X509_CRL_set1_lastUpdate(crl, last) == 1 &&
-	         X509_CRL_set1_nextUpdate(crl, next) == 1 &&
-	         ASN1_INTEGER_set_int64(num, number) == 1 &&
-	         X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) == 1;
-	for (size_t i = 0; ok && i < n; i++) {
+	crl = X509_CRL_new();
+	last = ASN1_TIME_set(NULL, now);
+	next = ASN1_TIME_adj(NULL, now, 1, 0);
+	num = ASN1_INTEGER_new();
+	ok = crl != NULL && last != NULL && next != NULL && num != NULL &&
+	     X509_CRL_set_version(crl, X509_CRL_VERSION_2) == 1 &&
+	     X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca->cert)) == 1 &&
+	     X509_CRL_set1_lastUpdate(crl, last) == 1 && X509_CRL_set1_nextUpdate(crl, next) == 1 &&
+	     ASN1_INTEGER_set_int64(num, number) == 1 &&
+	     X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) == 1;
+	for (i = 0; ok && i < n; i++) {
 		X509_REVOKED *rev = revoked_entry(&r[i]);
 		ok = rev != NULL && X509_CRL_add0_revoked(crl, rev) == 1;
 		if (!ok)
@@ -291,14 +325,16 @@ int bankd_ca_crl(const struct bankd_ca *ca, const struct bankd_revoked *r, size_
 	}
 	if (ok) {
 		X509V3_CTX ctx;
+		X509_EXTENSION *aki;
+
 		X509V3_set_ctx(&ctx, ca->cert, NULL, NULL, crl, 0);
-		X509_EXTENSION *aki = X509V3_EXT_nconf_nid(NULL, &ctx, NID_authority_key_identifier,
-		                                           "keyid:always");
+		aki = X509V3_EXT_nconf_nid(NULL, &ctx, NID_authority_key_identifier,
+		                           "keyid:always");
 		ok = aki != NULL && X509_CRL_add_ext(crl, aki, -1) == 1;
 		X509_EXTENSION_free(aki);
 	}
 	ok = ok && X509_CRL_sort(crl) == 1 && X509_CRL_sign(crl, ca->key, EVP_sha256()) > 0;
-	int len = ok ? i2d_X509_CRL(crl, der) : -1;
+	len = ok ? i2d_X509_CRL(crl, der) : -1;
 	ASN1_INTEGER_free(num);
 	ASN1_TIME_free(next);
 	ASN1_TIME_free(last);
@@ -315,30 +351,38 @@ char *bankd_ca_certs_only(X509 *const *certs, size_t n)
 	PKCS7 *p7 = PKCS7_new();
 	int ok = p7 != NULL && PKCS7_set_type(p7, NID_pkcs7_signed) == 1 &&
 	         PKCS7_content_new(p7, NID_pkcs7_data) == 1;
-	for (size_t i = 0; ok && i < n; i++)
+	size_t i;
+	uint8_t *der;
+	int len;
+	char *b64;
+
+	for (i = 0; ok && i < n; i++)
 		ok = PKCS7_add_certificate(p7, certs[i]) == 1;
 	ok = ok && PKCS7_set_detached(p7, 1) == 1;
-	uint8_t *der = NULL;
-	int len = ok ? i2d_PKCS7(p7, &der) : -1;
+	der = NULL;
+	len = ok ? i2d_PKCS7(p7, &der) : -1;
 	PKCS7_free(p7);
 	if (len <= 0)
 		return NULL;
-	char *b64 = bankd_b64_encode(der, (size_t)len);
+	b64 = bankd_b64_encode(der, (size_t)len);
 	OPENSSL_free(der);
 	return b64;
 }
 
-const char *bankd_ca_verify_client(const struct bankd_ca *ca, X509 *cert, time_t now)
+const char *bankd_ca_verify_client(const bankd_ca *ca, X509 *cert, time_t now)
 {
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	int ok;
+	int err;
+
 	if (ctx == NULL || X509_STORE_CTX_init(ctx, ca->store, cert, NULL) != 1) {
 		X509_STORE_CTX_free(ctx);
 		return N_("the client certificate could not be checked");
 	}
 	X509_STORE_CTX_set_time(ctx, 0, now);
 	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT);
-	int ok = X509_verify_cert(ctx);
-	int err = X509_STORE_CTX_get_error(ctx);
+	ok = X509_verify_cert(ctx);
+	err = X509_STORE_CTX_get_error(ctx);
 	X509_STORE_CTX_free(ctx);
 	if (ok == 1)
 		return NULL;
@@ -369,9 +413,11 @@ int bankd_ca_key_fingerprint(EVP_PKEY *key, char key_sha256[65])
 
 void bankd_ca_subject(X509 *cert, char *buf, size_t len)
 {
-	buf[0] = '\0';
-	BIO *b = BIO_new(BIO_s_mem());
+	BIO *b;
 	char *p;
+
+	buf[0] = '\0';
+	b = BIO_new(BIO_s_mem());
 	if (b != NULL && X509_NAME_print_ex(b, X509_get_subject_name(cert), 0,
 	                                    XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
 		long n = BIO_get_mem_data(b, &p);

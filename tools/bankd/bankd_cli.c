@@ -66,6 +66,8 @@ static const char *const paragraphs[] = {
 
 void bankd_cli_usage_print(FILE *f)
 {
+	size_t i;
+
 	fputs(_("Usage:\n"), f);
 	fputs(synopsis, f);
 	fputs(_("Global option, before the command or among its options:\n"), f);
@@ -76,7 +78,7 @@ void bankd_cli_usage_print(FILE *f)
 	        "                      command sets RLIMIT_CORE to 0 and makes itself non-dumpable, as its\n"
 	        "                      memory holds PINs, credentials and the CA key\n"),
 	      f);
-	for (size_t i = 0; i < sizeof paragraphs / sizeof paragraphs[0]; i++) {
+	for (i = 0; i < sizeof paragraphs / sizeof paragraphs[0]; i++) {
 		fputs("\n", f);
 		fputs(_(paragraphs[i]), f);
 	}

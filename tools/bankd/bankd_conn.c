@@ -26,24 +26,24 @@
 /* At most one log line of each kind per interval. */
 #define LOG_INTERVAL 10
 
-enum conn_state { WAITING, HEADERS, BODY };
+typedef enum { WAITING, HEADERS, BODY } conn_state;
 
-struct conn {
-	struct bankd_conns *cs; /* NULL once the server is gone */
-	struct conn *prev, *next;
+typedef struct bankd_conn {
+	bankd_conns *cs; /* NULL once the server is gone */
+	struct bankd_conn *prev, *next;
 	struct bufferevent *bev;
 	struct event *deadline;
-	enum conn_state state;
+	conn_state state;
 	int newline; /* the last byte other than CR was LF: a second one ends the headers */
 	struct timeval body_start;
 	size_t body_bytes;
-};
+} bankd_conn;
 
 struct bankd_conns {
 	struct event_base *base;
 	struct evconnlistener *lev;
 	struct event *resume;
-	struct conn *list;
+	bankd_conn *list;
 	size_t open, max;
 	int paused;               /* accept() failed: waiting for resume */
 	int listening;            /* the listener's state, as last set */
@@ -56,7 +56,7 @@ struct bankd_conns {
 static int ex_index = -1;
 /* The listener's user data is evhttp's, so its error callback finds the record here: the
  * server has one listener. */
-static struct bankd_conns *listener_conns;
+static bankd_conns *listener_conns;
 
 static void stamp(char *when, size_t n)
 {
@@ -67,7 +67,7 @@ static void stamp(char *when, size_t n)
 }
 
 /* Accepting is on exactly when no pause is running and the cap is not reached. */
-static void update_listener(struct bankd_conns *cs)
+static void update_listener(bankd_conns *cs)
 {
 	int want = !cs->paused && cs->open < cs->max;
 	if (want == cs->listening)
@@ -91,9 +91,9 @@ static void update_listener(struct bankd_conns *cs)
 	}
 }
 
-static void conn_unlink(struct conn *c)
+static void conn_unlink(bankd_conn *c)
 {
-	struct bankd_conns *cs = c->cs;
+	bankd_conns *cs = c->cs;
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -109,15 +109,18 @@ static void conn_unlink(struct conn *c)
 static void conn_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
                          void *argp)
 {
+	bankd_conn *c;
+	bankd_conns *cs;
+
 	(void)parent;
 	(void)ad;
 	(void)idx;
 	(void)argl;
 	(void)argp;
-	struct conn *c = ptr;
+	c = ptr;
 	if (c == NULL)
 		return;
-	struct bankd_conns *cs = c->cs;
+	cs = c->cs;
 	if (cs != NULL) {
 		conn_unlink(c);
 		update_listener(cs);
@@ -127,9 +130,11 @@ static void conn_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, l
 
 static void on_resume(evutil_socket_t fd, short what, void *arg)
 {
+	bankd_conns *cs;
+
 	(void)fd;
 	(void)what;
-	struct bankd_conns *cs = arg;
+	cs = arg;
 	cs->paused = 0;
 	update_listener(cs);
 }
@@ -138,11 +143,16 @@ static void on_resume(evutil_socket_t fd, short what, void *arg)
  * descriptors exhausted that is a busy loop writing a line per turn. */
 static void on_accept_error(struct evconnlistener *lev, void *arg)
 {
+	bankd_conns *cs;
+	int err;
+	time_t now;
+	struct timeval tv = {0, PAUSE_MS * 1000};
+
 	(void)lev;
 	(void)arg;
-	struct bankd_conns *cs = listener_conns;
-	int err = EVUTIL_SOCKET_ERROR();
-	time_t now = time(NULL);
+	cs = listener_conns;
+	err = EVUTIL_SOCKET_ERROR();
+	now = time(NULL);
 	cs->failures++;
 	if (now - cs->failures_logged >= LOG_INTERVAL) {
 		char when[32];
@@ -157,7 +167,6 @@ static void on_accept_error(struct evconnlistener *lev, void *arg)
 	}
 	cs->paused = 1;
 	update_listener(cs);
-	struct timeval tv = {0, PAUSE_MS * 1000};
 	event_add(cs->resume, &tv);
 }
 
@@ -177,16 +186,19 @@ static void peer_name(struct bufferevent *bev, char *out, size_t n)
 
 static void on_deadline(evutil_socket_t fd, short what, void *arg)
 {
+	bankd_conn *c;
+	bufferevent_event_cb eventcb;
+	char peer[INET6_ADDRSTRLEN], when[32];
+
 	(void)fd;
 	(void)what;
-	struct conn *c = arg;
-	bufferevent_event_cb eventcb = NULL;
+	c = arg;
+	eventcb = NULL;
 	/* bufferevent_free() clears the callbacks before the SSL object (and c) goes: a connection
 	 * that libevent is already closing is left to it. */
 	bufferevent_getcb(c->bev, NULL, NULL, &eventcb, NULL);
 	if (eventcb == NULL)
 		return;
-	char peer[INET6_ADDRSTRLEN], when[32];
 	peer_name(c->bev, peer, sizeof peer);
 	stamp(when, sizeof when);
 	if (c->state == BODY)
@@ -204,7 +216,7 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 	bufferevent_trigger_event(c->bev, BEV_EVENT_READING | BEV_EVENT_TIMEOUT, 0);
 }
 
-static void arm(struct conn *c, const struct timeval *from, long extra_s)
+static void arm(bankd_conn *c, const struct timeval *from, long extra_s)
 {
 	struct timeval now, at = {from->tv_sec + BANKD_HEADER_TIMEOUT + extra_s, from->tv_usec},
 			    left;
@@ -223,10 +235,18 @@ static void arm(struct conn *c, const struct timeval *from, long extra_s)
  * a connection forever. */
 static void on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 {
-	struct conn *c = arg;
+	bankd_conn *c = arg;
+	struct timeval now;
+	size_t len;
+	size_t n;
+	struct evbuffer_ptr pos;
+	struct evbuffer_iovec v[8];
+	int nv;
+	size_t seen;
+	int i;
+
 	if (info->n_added == 0 || c->cs == NULL)
 		return;
-	struct timeval now;
 	event_base_gettimeofday_cached(c->cs->base, &now);
 	if (c->state == WAITING) {
 		c->state = HEADERS;
@@ -238,17 +258,17 @@ static void on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, 
 		arm(c, &c->body_start, (long)(c->body_bytes / 4096));
 		return;
 	}
-	size_t len = evbuffer_get_length(buf);
-	size_t n = info->n_added <= len ? info->n_added : len;
-	struct evbuffer_ptr pos;
+	len = evbuffer_get_length(buf);
+	n = info->n_added <= len ? info->n_added : len;
 	if (evbuffer_ptr_set(buf, &pos, len - n, EVBUFFER_PTR_SET) != 0)
 		return;
-	struct evbuffer_iovec v[8];
-	int nv = evbuffer_peek(buf, (ev_ssize_t)n, &pos, v, 8);
-	size_t seen = 0;
-	for (int i = 0; i < nv && i < 8 && c->state == HEADERS; i++) {
+	nv = evbuffer_peek(buf, (ev_ssize_t)n, &pos, v, 8);
+	seen = 0;
+	for (i = 0; i < nv && i < 8 && c->state == HEADERS; i++) {
 		const unsigned char *p = v[i].iov_base;
-		for (size_t k = 0; k < v[i].iov_len && seen < n; k++, seen++) {
+		size_t k;
+
+		for (k = 0; k < v[i].iov_len && seen < n; k++, seen++) {
 			if (p[k] == '\n') {
 				if (c->newline) {
 					c->state = BODY;
@@ -268,7 +288,7 @@ static void on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, 
 void bankd_conns_request_done(struct bufferevent *bev)
 {
 	SSL *ssl = bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL;
-	struct conn *c = ssl != NULL && ex_index >= 0 ? SSL_get_ex_data(ssl, ex_index) : NULL;
+	bankd_conn *c = ssl != NULL && ex_index >= 0 ? SSL_get_ex_data(ssl, ex_index) : NULL;
 	if (c == NULL || c->cs == NULL)
 		return;
 	c->state = WAITING;
@@ -278,19 +298,24 @@ void bankd_conns_request_done(struct bufferevent *bev)
 size_t bankd_conns_default_max(void)
 {
 	struct rlimit rl;
+	size_t lim;
+	size_t max;
+
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
 	    rl.rlim_cur > 1048576)
 		return 1048576 - BANKD_FD_RESERVE;
-	size_t lim = (size_t)rl.rlim_cur;
-	size_t max = lim >= 2 * BANKD_FD_RESERVE ? lim - BANKD_FD_RESERVE : lim / 2;
+	lim = (size_t)rl.rlim_cur;
+	max = lim >= 2 * BANKD_FD_RESERVE ? lim - BANKD_FD_RESERVE : lim / 2;
 	return max > 0 ? max : 1;
 }
 
-struct bankd_conns *bankd_conns_new(struct event_base *base, struct evconnlistener *lev, size_t max)
+bankd_conns *bankd_conns_new(struct event_base *base, struct evconnlistener *lev, size_t max)
 {
+	bankd_conns *cs;
+
 	if (ex_index < 0)
 		ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, conn_ex_free);
-	struct bankd_conns *cs = calloc(1, sizeof *cs);
+	cs = calloc(1, sizeof *cs);
 	if (cs == NULL || ex_index < 0 || max == 0)
 		goto fail;
 	cs->base = base;
@@ -308,7 +333,7 @@ fail:
 	return NULL;
 }
 
-void bankd_conns_free(struct bankd_conns *cs)
+void bankd_conns_free(bankd_conns *cs)
 {
 	if (cs == NULL)
 		return;
@@ -320,9 +345,11 @@ void bankd_conns_free(struct bankd_conns *cs)
 	free(cs);
 }
 
-int bankd_conns_attach(struct bankd_conns *cs, struct bufferevent *bev, SSL *ssl)
+int bankd_conns_attach(bankd_conns *cs, struct bufferevent *bev, SSL *ssl)
 {
-	struct conn *c = calloc(1, sizeof *c);
+	bankd_conn *c = calloc(1, sizeof *c);
+	struct timeval now;
+
 	if (c == NULL)
 		return -1;
 	c->bev = bev;
@@ -344,7 +371,6 @@ int bankd_conns_attach(struct bankd_conns *cs, struct bufferevent *bev, SSL *ssl
 	update_listener(cs);
 	/* The TLS handshake and the first request's headers share the first deadline. */
 	c->state = HEADERS;
-	struct timeval now;
 	event_base_gettimeofday_cached(cs->base, &now);
 	arm(c, &now, 0);
 	return 0;

@@ -10,7 +10,7 @@
 struct event_base;
 struct evconnlistener;
 struct bufferevent;
-struct bankd_conns;
+typedef struct bankd_conns bankd_conns;
 
 /* Seconds a request has for its headers from its first byte (the first request: from the
  * connection), and again for its body, plus 1 s per 4 KiB of body received. */
@@ -25,14 +25,13 @@ size_t bankd_conns_default_max(void);
 
 /* Watches lev: stops accepting while max connections are open, and for a moment after
  * accept() fails for want of file descriptors (logged once per interval, with a count). */
-struct bankd_conns *bankd_conns_new(struct event_base *base, struct evconnlistener *lev,
-                                    size_t max);
+bankd_conns *bankd_conns_new(struct event_base *base, struct evconnlistener *lev, size_t max);
 /* Before the base is freed; connections still open are forgotten. */
-void bankd_conns_free(struct bankd_conns *cs);
+void bankd_conns_free(bankd_conns *cs);
 
 /* Counts a new connection (its bufferevent, over ssl) until ssl is freed, and watches the
  * deadlines of its requests. */
-int bankd_conns_attach(struct bankd_conns *cs, struct bufferevent *bev, SSL *ssl);
+int bankd_conns_attach(bankd_conns *cs, struct bufferevent *bev, SSL *ssl);
 /* A whole request was read (evhttp's request callback): its deadline ends. */
 void bankd_conns_request_done(struct bufferevent *bev);
 

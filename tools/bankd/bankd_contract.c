@@ -31,7 +31,7 @@ static const char *const secret_words[3] = {
 };
 #define PROMPT_ROUNDS 3
 
-int bankd_contract_open_db(const char *dir, struct bankd_db **db)
+int bankd_contract_open_db(const char *dir, bankd_db **db)
 {
 	char path[4096];
 	snprintf(path, sizeof path, "%s/bank.db", dir);
@@ -52,24 +52,31 @@ static void chomp(char *s)
 static int read_secrets_file(const char *path, char secrets[3][BANKD_SECRET_MAX_LEN + 2])
 {
 	FILE *f = fopen(path, "r");
+	struct stat st;
+	char line[256];
+	int seen, ok;
+
 	if (f == NULL) {
 		bankd_cli_msg_print(_("%s: cannot open"), path);
 		return -1;
 	}
-	struct stat st;
 	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077) != 0)
 		bankd_cli_msg_print(_("warning: %s can be read by group or others (mode %04o); "
 		                      "chmod 600 %s"),
 		                    path, (unsigned)(st.st_mode & 07777), path);
-	char line[256];
-	int seen = 0, ok = 1;
+	seen = 0;
+	ok = 1;
 	while (ok && fgets(line, sizeof line, f) != NULL) {
+		char *eq;
+		int k;
+		int i;
+
 		chomp(line);
 		if (line[0] == '\0' || line[0] == '#')
 			continue;
-		char *eq = strchr(line, '=');
-		int k = -1;
-		for (int i = 0; eq != NULL && i < 3; i++)
+		eq = strchr(line, '=');
+		k = -1;
+		for (i = 0; eq != NULL && i < 3; i++)
 			if ((size_t)(eq - line) == strlen(secret_names[i]) &&
 			    strncmp(line, secret_names[i], (size_t)(eq - line)) == 0)
 				k = i;
@@ -99,18 +106,23 @@ static int read_secrets_file(const char *path, char secrets[3][BANKD_SECRET_MAX_
 static int prompt_twice(const char *what, char *out, size_t len)
 {
 	char again[BANKD_SECRET_MAX_LEN + 2], p1[256], p2[256];
+	int rc;
+	int round;
+
 	/* TRANSLATORS: %s names a secret, e.g. "contract PIN (イ)". */
 	snprintf(p1, sizeof p1, _("Enter the %s: "), what);
 	snprintf(p2, sizeof p2, _("Enter the %s again: "), what);
-	int rc = -1;
-	for (int round = 1; round <= PROMPT_ROUNDS && rc != 0; round++) {
+	rc = -1;
+	for (round = 1; round <= PROMPT_ROUNDS && rc != 0; round++) {
 		enum prompt_result r1 = prompt_secret_read(p1, out, len), r2 = PROMPT_FAILED;
+		int too_long;
+
 		if (r1 == PROMPT_OK || r1 == PROMPT_TOO_LONG)
 			r2 = prompt_secret_read(p2, again, sizeof again);
 		if (r2 != PROMPT_OK && r2 != PROMPT_TOO_LONG)
 			break;
 		/* A line too long for the buffer is a secret too long: the rule is said. */
-		int too_long = r1 == PROMPT_TOO_LONG || r2 == PROMPT_TOO_LONG;
+		too_long = r1 == PROMPT_TOO_LONG || r2 == PROMPT_TOO_LONG;
 		if (!too_long && strcmp(out, again) == 0 && bankd_secret_acceptable(out))
 			rc = 0;
 		else if (too_long || strcmp(out, again) == 0)
@@ -135,13 +147,15 @@ static int prompt_twice(const char *what, char *out, size_t len)
 
 static int read_secrets(const char *file, char secrets[3][BANKD_SECRET_MAX_LEN + 2])
 {
+	int i;
+
 	if (file != NULL)
 		return read_secrets_file(file, secrets);
 	if (!isatty(STDIN_FILENO)) {
 		bankd_cli_msg_print(_("give --secrets-file F, or run on a terminal to be asked"));
 		return -1;
 	}
-	for (int i = 0; i < 3; i++)
+	for (i = 0; i < 3; i++)
 		if (prompt_twice(_(secret_words[i]), secrets[i], BANKD_SECRET_MAX_LEN + 2) != 0)
 			return -1;
 	return 0;
@@ -152,10 +166,12 @@ static int make_card(char card[BANKD_CARD_LEN + 1])
 	uint8_t b[128];
 	size_t k = 0;
 	while (k < BANKD_CARD_LEN) {
+		size_t i;
+
 		if (RAND_bytes(b, sizeof b) != 1)
 			return -1;
 		/* Rejection sampling: 250 is a multiple of 10, so each digit is uniform. */
-		for (size_t i = 0; i < sizeof b && k < BANKD_CARD_LEN; i++)
+		for (i = 0; i < sizeof b && k < BANKD_CARD_LEN; i++)
 			if (b[i] < 250)
 				card[k++] = (char)('0' + b[i] % 10);
 	}
@@ -164,30 +180,34 @@ static int make_card(char card[BANKD_CARD_LEN + 1])
 	return 0;
 }
 
-static void print_card(const struct bankd_contract *c)
+static void print_card(const bankd_contract *c)
 {
+	int col;
+	int row;
+
 	/* TRANSLATORS: %s: the contract ID (A), then the company. The digits grid follows. */
 	printf(_("Customer card of contract %s (%s). It is shown only now: print it and hand it over.\n"),
 	       c->id, c->company);
 	printf("   ");
-	for (int col = 0; col < BANKD_CARD_COLS; col++)
+	for (col = 0; col < BANKD_CARD_COLS; col++)
 		printf(" %d", col);
 	printf("\n");
-	for (int row = 0; row < BANKD_CARD_ROWS; row++) {
+	for (row = 0; row < BANKD_CARD_ROWS; row++) {
 		printf("  %c", 'A' + row);
-		for (int col = 0; col < BANKD_CARD_COLS; col++)
+		for (col = 0; col < BANKD_CARD_COLS; col++)
 			printf(" %c", c->card[row * BANKD_CARD_COLS + col]);
 		printf("\n");
 	}
 }
 
 /* Added anyway (the bank may have its reasons), but the admin can no longer enroll. */
-static void warn_window(const struct bankd_contract *c)
+static void warn_window(const bankd_contract *c)
 {
+	char applied[64], closed[64];
+
 	if (bankd_rules_admin_window(c->applied_day, bankd_rules_day(bankd_now())) !=
 	    BANKD_RULE_WINDOW_OVER)
 		return;
-	char applied[64], closed[64];
 	bankd_cli_day_format(c->applied_day, applied, sizeof applied);
 	bankd_cli_day_format(bankd_rules_last_day(c->applied_day) + 1, closed, sizeof closed);
 	bankd_cli_msg_print(
@@ -197,25 +217,29 @@ static void warn_window(const struct bankd_contract *c)
 		c->id, closed, applied);
 }
 
-static int add_checked(const char *dir, struct bankd_contract *c,
+static int add_checked(const char *dir, bankd_contract *c,
                        char secrets[3][BANKD_SECRET_MAX_LEN + 2])
 {
-	for (int i = 0; i < 3; i++)
+	int i;
+	const bankd_secret_cost *cost;
+	bankd_db *db;
+	int rc;
+
+	for (i = 0; i < 3; i++)
 		if (!bankd_secret_acceptable(secrets[i])) {
 			bankd_cli_msg_print(_("%s must be %d-%d printable ASCII characters"),
 			                    secret_names[i], BANKD_SECRET_MIN_LEN,
 			                    BANKD_SECRET_MAX_LEN);
 			return BANKD_EXIT_USAGE;
 		}
-	const struct bankd_secret_cost *cost = &bankd_secret_default_cost;
+	cost = &bankd_secret_default_cost;
 	if (bankd_secret_hash(secrets[0], cost, c->conf_password) != 0 ||
 	    bankd_secret_hash(secrets[1], cost, c->pin) != 0 ||
 	    bankd_secret_hash(secrets[2], cost, c->conf_pin) != 0 || make_card(c->card) != 0)
 		return BANKD_EXIT_FAIL;
-	struct bankd_db *db;
 	if (bankd_contract_open_db(dir, &db) != 0)
 		return BANKD_EXIT_FAIL;
-	int rc = bankd_db_contract_add(db, c);
+	rc = bankd_db_contract_add(db, c);
 	bankd_db_close(db);
 	if (rc == BANKD_DB_NONE) {
 		bankd_cli_msg_print(_("contract %s already exists"), c->id);
@@ -231,7 +255,10 @@ static int add_checked(const char *dir, struct bankd_contract *c,
 int bankd_contract_add(const char *dir, const char *company, const char *id, const char *applied,
                        const char *secrets_file, int manual_approval)
 {
-	struct bankd_contract c;
+	bankd_contract c;
+	char secrets[3][BANKD_SECRET_MAX_LEN + 2];
+	int rc;
+
 	memset(&c, 0, sizeof c);
 	if (!bankd_rules_contract_id_ok(id) || !bankd_rules_name_ok(company) ||
 	    bankd_rules_day_parse(applied, &c.applied_day) != 0) {
@@ -242,19 +269,19 @@ int bankd_contract_add(const char *dir, const char *company, const char *id, con
 	snprintf(c.id, sizeof c.id, "%s", id);
 	snprintf(c.company, sizeof c.company, "%s", company);
 	c.manual_approval = manual_approval;
-	char secrets[3][BANKD_SECRET_MAX_LEN + 2];
 	memset(secrets, 0, sizeof secrets);
-	int rc = read_secrets(secrets_file, secrets) == 0 ? add_checked(dir, &c, secrets) :
-	                                                    BANKD_EXIT_USAGE;
+	rc = read_secrets(secrets_file, secrets) == 0 ? add_checked(dir, &c, secrets) :
+	                                                BANKD_EXIT_USAGE;
 	OPENSSL_cleanse(secrets, sizeof secrets);
 	OPENSSL_cleanse(&c, sizeof c);
 	return rc;
 }
 
-static int list_one(const struct bankd_contract *c, void *arg)
+static int list_one(const bankd_contract *c, void *arg)
 {
-	(void)arg;
 	char day[64];
+
+	(void)arg;
 	bankd_cli_day_format(c->applied_day, day, sizeof day);
 	/* TRANSLATORS: contract list, tab-separated: contract ID, company, application date. */
 	if (c->failures >= BANKD_SECRET_MAX_TRIES)
@@ -266,19 +293,23 @@ static int list_one(const struct bankd_contract *c, void *arg)
 
 int bankd_contract_list(const char *dir)
 {
-	struct bankd_db *db;
+	bankd_db *db;
+	int rc;
+
 	if (bankd_contract_open_db(dir, &db) != 0)
 		return BANKD_EXIT_FAIL;
-	int rc = bankd_db_contract_each(db, list_one, NULL);
+	rc = bankd_db_contract_each(db, list_one, NULL);
 	bankd_db_close(db);
 	return rc == BANKD_DB_OK ? BANKD_EXIT_OK : BANKD_EXIT_FAIL;
 }
 
-static int show_user(const struct bankd_user *u, void *arg)
+static int show_user(const bankd_user *u, void *arg)
 {
-	(void)arg;
-	int locked = u->failures >= BANKD_SECRET_MAX_TRIES;
+	int locked;
 	char day[64];
+
+	(void)arg;
+	locked = u->failures >= BANKD_SECRET_MAX_TRIES;
 	if (!u->issued) {
 		printf(locked ? _("user %s: not issued, locked\n") :
 		                _("user %s: not issued, open\n"),
@@ -307,10 +338,11 @@ static const char *cert_status_word(const char *status)
 	return status;
 }
 
-static int show_cert(const struct bankd_cert *c, void *arg)
+static int show_cert(const bankd_cert *c, void *arg)
 {
-	(void)arg;
 	char from[64], to[64];
+
+	(void)arg;
 	bankd_cli_day_format(bankd_rules_day((time_t)c->not_before), from, sizeof from);
 	bankd_cli_day_format(bankd_rules_day((time_t)c->not_after), to, sizeof to);
 	if (c->user_id[0] != '\0')
@@ -324,7 +356,7 @@ static int show_cert(const struct bankd_cert *c, void *arg)
 	return 0;
 }
 
-static void show_contract(const struct bankd_contract *c)
+static void show_contract(const bankd_contract *c)
 {
 	char day[64], last[64];
 	bankd_cli_day_format(c->applied_day, day, sizeof day);
@@ -351,11 +383,13 @@ static void show_contract(const struct bankd_contract *c)
 
 int bankd_contract_show(const char *dir, const char *id)
 {
-	struct bankd_db *db;
+	bankd_db *db;
+	bankd_contract c;
+	int rc;
+
 	if (bankd_contract_open_db(dir, &db) != 0)
 		return BANKD_EXIT_FAIL;
-	struct bankd_contract c;
-	int rc = bankd_db_contract_get(db, id, &c);
+	rc = bankd_db_contract_get(db, id, &c);
 	if (rc == BANKD_DB_OK) {
 		show_contract(&c);
 		rc = bankd_db_user_each(db, id, show_user, NULL);
@@ -393,13 +427,17 @@ static void unlock_say(const char *id, const char *user_id, int was)
 
 int bankd_contract_unlock(const char *dir, const char *id, const char *user_id)
 {
-	struct bankd_db *db;
+	bankd_db *db;
+	const char *uid;
+	int was;
+	int rc;
+
 	if (bankd_contract_open_db(dir, &db) != 0)
 		return BANKD_EXIT_FAIL;
-	const char *uid = user_id != NULL ? user_id : "";
-	int was = 0;
+	uid = user_id != NULL ? user_id : "";
+	was = 0;
 	/* One transaction, so the count reported is the one reset. */
-	int rc = bankd_db_begin(db) == 0 ? bankd_db_failures_get(db, id, uid, &was) : BANKD_DB_ERR;
+	rc = bankd_db_begin(db) == 0 ? bankd_db_failures_get(db, id, uid, &was) : BANKD_DB_ERR;
 	if (rc == BANKD_DB_OK && was != 0)
 		rc = bankd_db_failures_reset(db, id, uid) == BANKD_DB_ERR ? BANKD_DB_ERR :
 		                                                            BANKD_DB_OK;
@@ -421,10 +459,12 @@ int bankd_contract_unlock(const char *dir, const char *id, const char *user_id)
 
 int bankd_contract_approve(const char *dir, const char *id)
 {
-	struct bankd_db *db;
+	bankd_db *db;
+	int rc;
+
 	if (bankd_contract_open_db(dir, &db) != 0)
 		return BANKD_EXIT_FAIL;
-	int rc = bankd_db_contract_approve(db, id);
+	rc = bankd_db_contract_approve(db, id);
 	bankd_db_close(db);
 	if (rc == BANKD_DB_NONE)
 		bankd_cli_msg_print(_("no contract %s"), id);

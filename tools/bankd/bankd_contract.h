@@ -2,10 +2,10 @@
 #ifndef KINKO_BANKD_CONTRACT_H
 #define KINKO_BANKD_CONTRACT_H
 
-struct bankd_db;
+typedef struct bankd_db bankd_db;
 
 /* Opens DIR/bank.db (which must exist). */
-int bankd_contract_open_db(const char *dir, struct bankd_db **db);
+int bankd_contract_open_db(const char *dir, bankd_db **db);
 
 int bankd_contract_add(const char *dir, const char *company, const char *id, const char *applied,
                        const char *secrets_file, int manual_approval);

@@ -32,21 +32,23 @@ static const struct {
 
 static int reason_code(const char *name)
 {
-	for (size_t i = 0; i < sizeof crl_reasons / sizeof crl_reasons[0]; i++)
+	size_t i;
+
+	for (i = 0; i < sizeof crl_reasons / sizeof crl_reasons[0]; i++)
 		if (strcmp(name, crl_reasons[i].name) == 0)
 			return crl_reasons[i].code;
 	return -1;
 }
 
-struct revoke_out {
-	const struct bankd_contract *c;
-	const struct bankd_user *u; /* NULL: the admin */
+typedef struct revoke_out {
+	const bankd_contract *c;
+	const bankd_user *u; /* NULL: the admin */
 	const char *reason;
-};
+} revoke_out;
 
-static void print_revoked(const struct bankd_cert *cert, void *arg)
+static void print_revoked(const bankd_cert *cert, void *arg)
 {
-	const struct revoke_out *o = arg;
+	const revoke_out *o = arg;
 	if (o->u != NULL)
 		/* TRANSLATORS: serial, user ID (ニ), contract ID (A), RFC 5280 reason name. */
 		printf(_("revoked certificate %s of user %s of contract %s (CRL reason %s)\n"),
@@ -58,7 +60,7 @@ static void print_revoked(const struct bankd_cert *cert, void *arg)
 }
 
 /* Whether and until when the admin may enroll again: the 80-day rule still applies. */
-static void print_admin_window(const struct bankd_contract *c, int64_t today)
+static void print_admin_window(const bankd_contract *c, int64_t today)
 {
 	char start[64], last[64];
 	bankd_cli_day_format(c->applied_day, start, sizeof start);
@@ -75,7 +77,7 @@ static void print_admin_window(const struct bankd_contract *c, int64_t today)
 }
 
 /* The same for a user, whose window starts with the admin's issuance. */
-static void print_user_window(const struct bankd_user *u, int64_t today)
+static void print_user_window(const bankd_user *u, int64_t today)
 {
 	char start[64], last[64];
 	bankd_cli_day_format(u->issued_day, start, sizeof start);
@@ -100,18 +102,22 @@ static void print_user_window(const struct bankd_user *u, int64_t today)
 	}
 }
 
-static int revoke_in(struct bankd_db *db, const char *dir, const struct bankd_contract *c,
-                     const struct bankd_user *u, const char *reason)
+static int revoke_in(bankd_db *db, const char *dir, const bankd_contract *c, const bankd_user *u,
+                     const char *reason)
 {
-	struct bankd_server srv;
+	bankd_server srv;
+	revoke_out o;
+	time_t now;
+	int n;
+
 	memset(&srv, 0, sizeof srv);
 	srv.db = db;
 	if (bankd_ca_load(dir, &srv.ca) != 0)
 		return BANKD_EXIT_FAIL;
-	time_t now = bankd_now();
-	struct revoke_out o = {c, u, reason};
-	int n = bankd_est_revoke_id(&srv, c->id, u != NULL ? u->user_id : "", reason_code(reason),
-	                            now, print_revoked, &o);
+	now = bankd_now();
+	o = (revoke_out){c, u, reason};
+	n = bankd_est_revoke_id(&srv, c->id, u != NULL ? u->user_id : "", reason_code(reason), now,
+	                        print_revoked, &o);
 	bankd_ca_free(&srv.ca);
 	if (n < 0 && u != NULL)
 		bankd_cli_msg_print(_("user %s of contract %s: the database could not be updated; "
@@ -142,6 +148,12 @@ static int revoke_in(struct bankd_db *db, const char *dir, const struct bankd_co
 
 int bankd_contract_revoke(const char *dir, const char *id, const char *user_id, const char *reason)
 {
+	bankd_db *db;
+	bankd_contract c;
+	bankd_user u;
+	int rc;
+	int ret;
+
 	if (reason == NULL)
 		reason = DEFAULT_REASON;
 	if (reason_code(reason) < 0) {
@@ -159,13 +171,10 @@ int bankd_contract_revoke(const char *dir, const char *id, const char *user_id, 
 		bankd_cli_msg_print(_("KINKO_BANKD_NOW must be epoch seconds or YYYY-MM-DD"));
 		return BANKD_EXIT_USAGE;
 	}
-	struct bankd_db *db;
 	if (bankd_contract_open_db(dir, &db) != 0)
 		return BANKD_EXIT_FAIL;
-	struct bankd_contract c;
-	struct bankd_user u;
 	memset(&u, 0, sizeof u);
-	int rc = bankd_db_contract_get(db, id, &c);
+	rc = bankd_db_contract_get(db, id, &c);
 	if (rc == BANKD_DB_NONE)
 		bankd_cli_msg_print(_("no contract %s"), id);
 	if (rc == BANKD_DB_OK && user_id != NULL) {
@@ -173,7 +182,7 @@ int bankd_contract_revoke(const char *dir, const char *id, const char *user_id, 
 		if (rc == BANKD_DB_NONE)
 			bankd_cli_msg_print(_("no user %s in contract %s"), user_id, id);
 	}
-	int ret = rc == BANKD_DB_NONE ? BANKD_EXIT_NOTFOUND : BANKD_EXIT_FAIL;
+	ret = rc == BANKD_DB_NONE ? BANKD_EXIT_NOTFOUND : BANKD_EXIT_FAIL;
 	if (rc == BANKD_DB_OK)
 		ret = revoke_in(db, dir, &c, user_id != NULL ? &u : NULL, reason);
 	OPENSSL_cleanse(&c, sizeof c);

@@ -39,15 +39,18 @@ static const char *const schema[] = {
 	" this_update INTEGER NOT NULL, der BLOB NOT NULL)",
 };
 
-static sqlite3_stmt *vquery(struct bankd_db *db, const char *sql, const char *types, va_list ap)
+static sqlite3_stmt *vquery(bankd_db *db, const char *sql, const char *types, va_list ap)
 {
 	sqlite3_stmt *st = NULL;
+	int rc;
+	int i;
+
 	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK) {
 		fprintf(stderr, "kinko-bankd: database: %s\n", sqlite3_errmsg(db->h));
 		return NULL;
 	}
-	int rc = SQLITE_OK;
-	for (int i = 1; types[i - 1] != '\0' && rc == SQLITE_OK; i++) {
+	rc = SQLITE_OK;
+	for (i = 1; types[i - 1] != '\0' && rc == SQLITE_OK; i++) {
 		switch (types[i - 1]) {
 		case 's':
 			rc = sqlite3_bind_text(st, i, va_arg(ap, const char *), -1,
@@ -70,26 +73,31 @@ static sqlite3_stmt *vquery(struct bankd_db *db, const char *sql, const char *ty
 	return st;
 }
 
-static sqlite3_stmt *query(struct bankd_db *db, const char *sql, const char *types, ...)
+static sqlite3_stmt *query(bankd_db *db, const char *sql, const char *types, ...)
 {
 	va_list ap;
+	sqlite3_stmt *st;
+
 	va_start(ap, types);
-	sqlite3_stmt *st = vquery(db, sql, types, ap);
+	st = vquery(db, sql, types, ap);
 	va_end(ap);
 	return st;
 }
 
 /* Runs a statement that returns no rows. BANKD_DB_NONE when it changed nothing or hit a
  * uniqueness constraint (the caller asked for something absent or already there). */
-static int run(struct bankd_db *db, const char *sql, const char *types, ...)
+static int run(bankd_db *db, const char *sql, const char *types, ...)
 {
 	va_list ap;
+	sqlite3_stmt *st;
+	int rc;
+
 	va_start(ap, types);
-	sqlite3_stmt *st = vquery(db, sql, types, ap);
+	st = vquery(db, sql, types, ap);
 	va_end(ap);
 	if (st == NULL)
 		return BANKD_DB_ERR;
-	int rc = sqlite3_step(st);
+	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE)
 		return sqlite3_changes(db->h) > 0 ? BANKD_DB_OK : BANKD_DB_NONE;
@@ -101,7 +109,7 @@ static int run(struct bankd_db *db, const char *sql, const char *types, ...)
 }
 
 /* Steps a query: BANKD_DB_OK with a row, BANKD_DB_NONE at the end. */
-static int next_row(struct bankd_db *db, sqlite3_stmt *st)
+static int next_row(bankd_db *db, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
@@ -128,13 +136,14 @@ static void col_secret(sqlite3_stmt *st, int i, uint8_t out[BANKD_SECRET_LEN])
 		memcpy(out, p, BANKD_SECRET_LEN);
 }
 
-static int exec_plain(struct bankd_db *db, const char *sql)
+static int exec_plain(bankd_db *db, const char *sql)
 {
 	/* Fixed statements only (pragmas, schema, transactions): nothing from outside. */
 	sqlite3_stmt *st = query(db, sql, "");
+	int rc;
+
 	if (st == NULL)
 		return BANKD_DB_ERR;
-	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		;
 	sqlite3_finalize(st);
@@ -145,13 +154,16 @@ static int exec_plain(struct bankd_db *db, const char *sql)
 	return BANKD_DB_OK;
 }
 
-static int check_version(struct bankd_db *db)
+static int check_version(bankd_db *db)
 {
 	sqlite3_stmt *st = query(db, "SELECT version FROM schema_version", "");
+	int rc;
+	int64_t v;
+
 	if (st == NULL)
 		return BANKD_DB_ERR;
-	int rc = next_row(db, st);
-	int64_t v = rc == BANKD_DB_OK ? sqlite3_column_int64(st, 0) : -1;
+	rc = next_row(db, st);
+	v = rc == BANKD_DB_OK ? sqlite3_column_int64(st, 0) : -1;
 	sqlite3_finalize(st);
 	if (v != BANKD_SCHEMA_VERSION) {
 		bankd_cli_msg_print(_("database schema version %lld, this program needs %d"),
@@ -161,25 +173,31 @@ static int check_version(struct bankd_db *db)
 	return BANKD_DB_OK;
 }
 
-int bankd_db_open(const char *path, int create, struct bankd_db **out)
+int bankd_db_open(const char *path, int create, bankd_db **out)
 {
+	bankd_db *db;
+	int flags;
+	int ok;
+
 	*out = NULL;
-	struct bankd_db *db = calloc(1, sizeof *db);
+	db = calloc(1, sizeof *db);
 	if (db == NULL)
 		return BANKD_DB_ERR;
-	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
+	flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
 	if (sqlite3_open_v2(path, &db->h, flags, NULL) != SQLITE_OK) {
 		fprintf(stderr, "kinko-bankd: %s: %s\n", path,
 		        db->h ? sqlite3_errmsg(db->h) : "no memory");
 		bankd_db_close(db);
 		return BANKD_DB_ERR;
 	}
-	int ok = sqlite3_busy_timeout(db->h, 5000) == SQLITE_OK &&
-	         exec_plain(db, "PRAGMA journal_mode=WAL") == 0 &&
-	         exec_plain(db, "PRAGMA foreign_keys=ON") == 0;
+	ok = sqlite3_busy_timeout(db->h, 5000) == SQLITE_OK &&
+	     exec_plain(db, "PRAGMA journal_mode=WAL") == 0 &&
+	     exec_plain(db, "PRAGMA foreign_keys=ON") == 0;
 	if (ok && create) {
+		size_t i;
+
 		ok = bankd_db_begin(db) == 0;
-		for (size_t i = 0; ok && i < sizeof schema / sizeof schema[0]; i++)
+		for (i = 0; ok && i < sizeof schema / sizeof schema[0]; i++)
 			ok = exec_plain(db, schema[i]) == 0;
 		ok = ok && run(db, "INSERT INTO schema_version (version) VALUES (?)", "i",
 		               (int64_t)BANKD_SCHEMA_VERSION) == 0;
@@ -194,7 +212,7 @@ int bankd_db_open(const char *path, int create, struct bankd_db **out)
 	return BANKD_DB_OK;
 }
 
-void bankd_db_close(struct bankd_db *db)
+void bankd_db_close(bankd_db *db)
 {
 	if (db == NULL)
 		return;
@@ -202,33 +220,35 @@ void bankd_db_close(struct bankd_db *db)
 	free(db);
 }
 
-int bankd_db_begin(struct bankd_db *db)
+int bankd_db_begin(bankd_db *db)
 {
 	return exec_plain(db, "BEGIN IMMEDIATE");
 }
 
-int bankd_db_commit(struct bankd_db *db)
+int bankd_db_commit(bankd_db *db)
 {
 	return exec_plain(db, "COMMIT");
 }
 
-void bankd_db_rollback(struct bankd_db *db)
+void bankd_db_rollback(bankd_db *db)
 {
 	(void)exec_plain(db, "ROLLBACK");
 }
 
-int bankd_db_bank_put(struct bankd_db *db, const struct bankd_bank *b)
+int bankd_db_bank_put(bankd_db *db, const bankd_bank *b)
 {
 	return run(db, "INSERT INTO bank (id, code, name, server_name) VALUES (1, ?, ?, ?)", "sss",
 	           b->code, b->name, b->server_name);
 }
 
-int bankd_db_bank_get(struct bankd_db *db, struct bankd_bank *b)
+int bankd_db_bank_get(bankd_db *db, bankd_bank *b)
 {
 	sqlite3_stmt *st = query(db, "SELECT code, name, server_name FROM bank WHERE id = 1", "");
+	int rc;
+
 	if (st == NULL)
 		return BANKD_DB_ERR;
-	int rc = next_row(db, st);
+	rc = next_row(db, st);
 	if (rc == BANKD_DB_OK) {
 		col_text(st, 0, b->code, sizeof b->code);
 		col_text(st, 1, b->name, sizeof b->name);
@@ -238,7 +258,7 @@ int bankd_db_bank_get(struct bankd_db *db, struct bankd_bank *b)
 	return rc;
 }
 
-int bankd_db_contract_add(struct bankd_db *db, const struct bankd_contract *c)
+int bankd_db_contract_add(bankd_db *db, const bankd_contract *c)
 {
 	return run(
 		db,
@@ -253,7 +273,7 @@ int bankd_db_contract_add(struct bankd_db *db, const struct bankd_contract *c)
 	"contract_id, company, applied_day, manual_approval, approved, card, conf_password, pin," \
 	" conf_pin, failures"
 
-static void contract_row(sqlite3_stmt *st, struct bankd_contract *c)
+static void contract_row(sqlite3_stmt *st, bankd_contract *c)
 {
 	col_text(st, 0, c->id, sizeof c->id);
 	col_text(st, 1, c->company, sizeof c->company);
@@ -267,13 +287,15 @@ static void contract_row(sqlite3_stmt *st, struct bankd_contract *c)
 	c->failures = sqlite3_column_int(st, 9);
 }
 
-int bankd_db_contract_get(struct bankd_db *db, const char *id, struct bankd_contract *c)
+int bankd_db_contract_get(bankd_db *db, const char *id, bankd_contract *c)
 {
 	sqlite3_stmt *st =
 		query(db, "SELECT " CONTRACT_COLS " FROM contract WHERE contract_id = ?", "s", id);
+	int rc;
+
 	if (st == NULL)
 		return BANKD_DB_ERR;
-	int rc = next_row(db, st);
+	rc = next_row(db, st);
 	if (rc == BANKD_DB_OK)
 		contract_row(st, c);
 	sqlite3_finalize(st);
@@ -282,8 +304,7 @@ int bankd_db_contract_get(struct bankd_db *db, const char *id, struct bankd_cont
 
 /* The counter's statements, contract (user_id "") or user: the caller's value is never
  * written back, only added in SQL, so no stale read can be stored. */
-int bankd_db_failures_get(struct bankd_db *db, const char *contract_id, const char *user_id,
-                          int *failures)
+int bankd_db_failures_get(bankd_db *db, const char *contract_id, const char *user_id, int *failures)
 {
 	sqlite3_stmt *st =
 		user_id[0] == '\0' ?
@@ -291,17 +312,18 @@ int bankd_db_failures_get(struct bankd_db *db, const char *contract_id, const ch
 	                      contract_id) :
 			query(db, "SELECT failures FROM user WHERE contract_id = ? AND user_id = ?",
 	                      "ss", contract_id, user_id);
+	int rc;
+
 	if (st == NULL)
 		return BANKD_DB_ERR;
-	int rc = next_row(db, st);
+	rc = next_row(db, st);
 	if (rc == BANKD_DB_OK)
 		*failures = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	return rc;
 }
 
-int bankd_db_failures_add(struct bankd_db *db, const char *contract_id, const char *user_id,
-                          int delta)
+int bankd_db_failures_add(bankd_db *db, const char *contract_id, const char *user_id, int delta)
 {
 	if (user_id[0] == '\0')
 		return run(
@@ -314,7 +336,7 @@ int bankd_db_failures_add(struct bankd_db *db, const char *contract_id, const ch
 	           "iss", (int64_t)delta, contract_id, user_id);
 }
 
-int bankd_db_failures_reset(struct bankd_db *db, const char *contract_id, const char *user_id)
+int bankd_db_failures_reset(bankd_db *db, const char *contract_id, const char *user_id)
 {
 	if (user_id[0] == '\0')
 		return run(db, "UPDATE contract SET failures = 0 WHERE contract_id = ?", "s",
@@ -323,19 +345,20 @@ int bankd_db_failures_reset(struct bankd_db *db, const char *contract_id, const 
 	           contract_id, user_id);
 }
 
-int bankd_db_contract_approve(struct bankd_db *db, const char *id)
+int bankd_db_contract_approve(bankd_db *db, const char *id)
 {
 	return run(db, "UPDATE contract SET approved = 1 WHERE contract_id = ?", "s", id);
 }
 
-int bankd_db_contract_each(struct bankd_db *db, bankd_db_contract_cb cb, void *arg)
+int bankd_db_contract_each(bankd_db *db, bankd_db_contract_cb cb, void *arg)
 {
 	sqlite3_stmt *st =
 		query(db, "SELECT " CONTRACT_COLS " FROM contract ORDER BY contract_id", "");
+	int rc;
+	bankd_contract c;
+
 	if (st == NULL)
 		return BANKD_DB_ERR;
-	int rc;
-	struct bankd_contract c;
 	while ((rc = next_row(db, st)) == BANKD_DB_OK) {
 		contract_row(st, &c);
 		if (cb(&c, arg) != 0)
@@ -345,7 +368,7 @@ int bankd_db_contract_each(struct bankd_db *db, bankd_db_contract_cb cb, void *a
 	return rc == BANKD_DB_ERR ? BANKD_DB_ERR : BANKD_DB_OK;
 }
 
-int bankd_db_user_put(struct bankd_db *db, const struct bankd_user *u)
+int bankd_db_user_put(bankd_db *db, const bankd_user *u)
 {
 	return run(db,
 	           "INSERT INTO user (contract_id, user_id, pin, conf_pin, issued_day, failures)"
@@ -355,7 +378,7 @@ int bankd_db_user_put(struct bankd_db *db, const struct bankd_user *u)
 	           u->conf_pin, (size_t)BANKD_SECRET_LEN);
 }
 
-static void user_row(sqlite3_stmt *st, struct bankd_user *u)
+static void user_row(sqlite3_stmt *st, bankd_user *u)
 {
 	col_text(st, 0, u->contract_id, sizeof u->contract_id);
 	col_text(st, 1, u->user_id, sizeof u->user_id);
@@ -366,39 +389,40 @@ static void user_row(sqlite3_stmt *st, struct bankd_user *u)
 	u->failures = sqlite3_column_int(st, 5);
 }
 
-int bankd_db_user_get(struct bankd_db *db, const char *contract_id, const char *user_id,
-                      struct bankd_user *u)
+int bankd_db_user_get(bankd_db *db, const char *contract_id, const char *user_id, bankd_user *u)
 {
 	sqlite3_stmt *st = query(db,
 	                         "SELECT contract_id, user_id, pin, conf_pin, issued_day, failures"
 	                         " FROM user WHERE contract_id = ? AND user_id = ?",
 	                         "ss", contract_id, user_id);
+	int rc;
+
 	if (st == NULL)
 		return BANKD_DB_ERR;
-	int rc = next_row(db, st);
+	rc = next_row(db, st);
 	if (rc == BANKD_DB_OK)
 		user_row(st, u);
 	sqlite3_finalize(st);
 	return rc;
 }
 
-int bankd_db_user_issue(struct bankd_db *db, const char *contract_id, const char *user_id,
-                        int64_t day)
+int bankd_db_user_issue(bankd_db *db, const char *contract_id, const char *user_id, int64_t day)
 {
 	return run(db, "UPDATE user SET issued_day = ? WHERE contract_id = ? AND user_id = ?",
 	           "iss", day, contract_id, user_id);
 }
 
-int bankd_db_user_each(struct bankd_db *db, const char *contract_id, bankd_db_user_cb cb, void *arg)
+int bankd_db_user_each(bankd_db *db, const char *contract_id, bankd_db_user_cb cb, void *arg)
 {
 	sqlite3_stmt *st = query(db,
 	                         "SELECT contract_id, user_id, pin, conf_pin, issued_day, failures"
 	                         " FROM user WHERE contract_id = ? ORDER BY user_id",
 	                         "s", contract_id);
+	int rc;
+	bankd_user u;
+
 	if (st == NULL)
 		return BANKD_DB_ERR;
-	int rc;
-	struct bankd_user u;
 	while ((rc = next_row(db, st)) == BANKD_DB_OK) {
 		user_row(st, &u);
 		if (cb(&u, arg) != 0)
@@ -408,7 +432,7 @@ int bankd_db_user_each(struct bankd_db *db, const char *contract_id, bankd_db_us
 	return rc == BANKD_DB_ERR ? BANKD_DB_ERR : BANKD_DB_OK;
 }
 
-int bankd_db_cert_add(struct bankd_db *db, const struct bankd_cert *c, const uint8_t *der, size_t n)
+int bankd_db_cert_add(bankd_db *db, const bankd_cert *c, const uint8_t *der, size_t n)
 {
 	if (c->replaces[0] != '\0')
 		return run(
@@ -432,7 +456,7 @@ int bankd_db_cert_add(struct bankd_db *db, const struct bankd_cert *c, const uin
 	"serial, contract_id, user_id, subject, key_sha256, cert_sha256, not_before, not_after," \
 	" issued_at, status, replaces, revoked_at, reason"
 
-static void cert_row(sqlite3_stmt *st, struct bankd_cert *c)
+static void cert_row(sqlite3_stmt *st, bankd_cert *c)
 {
 	col_text(st, 0, c->serial, sizeof c->serial);
 	col_text(st, 1, c->contract_id, sizeof c->contract_id);
@@ -449,18 +473,20 @@ static void cert_row(sqlite3_stmt *st, struct bankd_cert *c)
 	c->reason = sqlite3_column_int(st, 12);
 }
 
-static int cert_one(struct bankd_db *db, sqlite3_stmt *st, struct bankd_cert *c)
+static int cert_one(bankd_db *db, sqlite3_stmt *st, bankd_cert *c)
 {
+	int rc;
+
 	if (st == NULL)
 		return BANKD_DB_ERR;
-	int rc = next_row(db, st);
+	rc = next_row(db, st);
 	if (rc == BANKD_DB_OK)
 		cert_row(st, c);
 	sqlite3_finalize(st);
 	return rc;
 }
 
-int bankd_db_cert_by_fp(struct bankd_db *db, const char *cert_sha256, struct bankd_cert *c)
+int bankd_db_cert_by_fp(bankd_db *db, const char *cert_sha256, bankd_cert *c)
 {
 	return cert_one(db,
 	                query(db, "SELECT " CERT_COLS " FROM cert WHERE cert_sha256 = ?", "s",
@@ -468,15 +494,15 @@ int bankd_db_cert_by_fp(struct bankd_db *db, const char *cert_sha256, struct ban
 	                c);
 }
 
-int bankd_db_cert_by_serial(struct bankd_db *db, const char *serial, struct bankd_cert *c)
+int bankd_db_cert_by_serial(bankd_db *db, const char *serial, bankd_cert *c)
 {
 	return cert_one(db,
 	                query(db, "SELECT " CERT_COLS " FROM cert WHERE serial = ?", "s", serial),
 	                c);
 }
 
-int bankd_db_cert_current(struct bankd_db *db, const char *contract_id, const char *user_id,
-                          int64_t now, struct bankd_cert *c)
+int bankd_db_cert_current(bankd_db *db, const char *contract_id, const char *user_id, int64_t now,
+                          bankd_cert *c)
 {
 	return cert_one(db,
 	                query(db,
@@ -487,19 +513,20 @@ int bankd_db_cert_current(struct bankd_db *db, const char *contract_id, const ch
 	                c);
 }
 
-int bankd_db_cert_status(struct bankd_db *db, const char *serial, const char *status,
-                         int64_t revoked_at, int reason)
+int bankd_db_cert_status(bankd_db *db, const char *serial, const char *status, int64_t revoked_at,
+                         int reason)
 {
 	return run(db, "UPDATE cert SET status = ?, revoked_at = ?, reason = ? WHERE serial = ?",
 	           "siis", status, revoked_at, (int64_t)reason, serial);
 }
 
-static int cert_loop(struct bankd_db *db, sqlite3_stmt *st, bankd_db_cert_cb cb, void *arg)
+static int cert_loop(bankd_db *db, sqlite3_stmt *st, bankd_db_cert_cb cb, void *arg)
 {
+	int rc;
+	bankd_cert c;
+
 	if (st == NULL)
 		return BANKD_DB_ERR;
-	int rc;
-	struct bankd_cert c;
 	while ((rc = next_row(db, st)) == BANKD_DB_OK) {
 		cert_row(st, &c);
 		if (cb(&c, arg) != 0)
@@ -509,7 +536,7 @@ static int cert_loop(struct bankd_db *db, sqlite3_stmt *st, bankd_db_cert_cb cb,
 	return rc == BANKD_DB_ERR ? BANKD_DB_ERR : BANKD_DB_OK;
 }
 
-int bankd_db_cert_each(struct bankd_db *db, const char *contract_id, const char *user_id,
+int bankd_db_cert_each(bankd_db *db, const char *contract_id, const char *user_id,
                        bankd_db_cert_cb cb, void *arg)
 {
 	if (user_id == NULL)
@@ -527,7 +554,7 @@ int bankd_db_cert_each(struct bankd_db *db, const char *contract_id, const char 
 	                 cb, arg);
 }
 
-int bankd_db_cert_each_revoked(struct bankd_db *db, bankd_db_cert_cb cb, void *arg)
+int bankd_db_cert_each_revoked(bankd_db *db, bankd_db_cert_cb cb, void *arg)
 {
 	return cert_loop(db,
 	                 query(db,
@@ -537,7 +564,7 @@ int bankd_db_cert_each_revoked(struct bankd_db *db, bankd_db_cert_cb cb, void *a
 	                 cb, arg);
 }
 
-int bankd_db_session_add(struct bankd_db *db, const struct bankd_session *s)
+int bankd_db_session_add(bankd_db *db, const bankd_session *s)
 {
 	return run(db,
 	           "INSERT INTO session (id_hash, contract_id, user_id, cert_sha256, last_seen,"
@@ -546,15 +573,17 @@ int bankd_db_session_add(struct bankd_db *db, const struct bankd_session *s)
 	           (int64_t)s->otp_pending, s->positions);
 }
 
-int bankd_db_session_get(struct bankd_db *db, const char *id_hash, struct bankd_session *s)
+int bankd_db_session_get(bankd_db *db, const char *id_hash, bankd_session *s)
 {
 	sqlite3_stmt *st = query(db,
 	                         "SELECT id_hash, contract_id, user_id, cert_sha256, last_seen,"
 	                         " otp_pending, positions FROM session WHERE id_hash = ?",
 	                         "s", id_hash);
+	int rc;
+
 	if (st == NULL)
 		return BANKD_DB_ERR;
-	int rc = next_row(db, st);
+	rc = next_row(db, st);
 	if (rc == BANKD_DB_OK) {
 		col_text(st, 0, s->id_hash, sizeof s->id_hash);
 		col_text(st, 1, s->contract_id, sizeof s->contract_id);
@@ -568,41 +597,46 @@ int bankd_db_session_get(struct bankd_db *db, const char *id_hash, struct bankd_
 	return rc;
 }
 
-int bankd_db_session_touch(struct bankd_db *db, const char *id_hash, int64_t now)
+int bankd_db_session_touch(bankd_db *db, const char *id_hash, int64_t now)
 {
 	return run(db, "UPDATE session SET last_seen = ? WHERE id_hash = ?", "is", now, id_hash);
 }
 
-int bankd_db_session_delete(struct bankd_db *db, const char *id_hash)
+int bankd_db_session_delete(bankd_db *db, const char *id_hash)
 {
 	return run(db, "DELETE FROM session WHERE id_hash = ?", "s", id_hash);
 }
 
-int bankd_db_session_purge(struct bankd_db *db, int64_t before)
+int bankd_db_session_purge(bankd_db *db, int64_t before)
 {
 	int rc = run(db, "DELETE FROM session WHERE last_seen < ?", "i", before);
 	return rc == BANKD_DB_ERR ? BANKD_DB_ERR : BANKD_DB_OK;
 }
 
-int bankd_db_session_delete_id(struct bankd_db *db, const char *contract_id, const char *user_id)
+int bankd_db_session_delete_id(bankd_db *db, const char *contract_id, const char *user_id)
 {
 	return run(db, "DELETE FROM session WHERE contract_id = ? AND user_id = ?", "ss",
 	           contract_id, user_id);
 }
 
-int bankd_db_crl_get(struct bankd_db *db, int64_t *number, int64_t *this_update, uint8_t **der,
-                     size_t *n)
+int bankd_db_crl_get(bankd_db *db, int64_t *number, int64_t *this_update, uint8_t **der, size_t *n)
 {
+	sqlite3_stmt *st;
+	int rc;
+
 	*der = NULL;
-	sqlite3_stmt *st = query(db, "SELECT number, this_update, der FROM crl WHERE id = 1", "");
+	st = query(db, "SELECT number, this_update, der FROM crl WHERE id = 1", "");
 	if (st == NULL)
 		return BANKD_DB_ERR;
-	int rc = next_row(db, st);
+	rc = next_row(db, st);
 	if (rc == BANKD_DB_OK) {
+		const void *p;
+		int len;
+
 		*number = sqlite3_column_int64(st, 0);
 		*this_update = sqlite3_column_int64(st, 1);
-		const void *p = sqlite3_column_blob(st, 2);
-		int len = sqlite3_column_bytes(st, 2);
+		p = sqlite3_column_blob(st, 2);
+		len = sqlite3_column_bytes(st, 2);
 		*der = len > 0 ? malloc((size_t)len) : NULL;
 		if (*der == NULL) {
 			rc = BANKD_DB_ERR;
@@ -615,7 +649,7 @@ int bankd_db_crl_get(struct bankd_db *db, int64_t *number, int64_t *this_update,
 	return rc;
 }
 
-int bankd_db_crl_put(struct bankd_db *db, int64_t number, int64_t this_update, const uint8_t *der,
+int bankd_db_crl_put(bankd_db *db, int64_t number, int64_t this_update, const uint8_t *der,
                      size_t n)
 {
 	return run(db,

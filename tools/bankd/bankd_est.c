@@ -23,13 +23,13 @@
 #define CRL_REFRESH_SECONDS (12 * 3600)
 #define RETRY_AFTER_SECONDS "60"
 
-struct enrollee {
-	struct bankd_contract c;
-	struct bankd_user u;
+typedef struct est_enrollee {
+	bankd_contract c;
+	bankd_user u;
 	int is_user;
-};
+} est_enrollee;
 
-static void reply_certs(struct bankd_req *r, X509 *const *certs, size_t n)
+static void reply_certs(bankd_req *r, X509 *const *certs, size_t n)
 {
 	char *b64 = bankd_ca_certs_only(certs, n);
 	if (b64 == NULL) {
@@ -41,12 +41,12 @@ static void reply_certs(struct bankd_req *r, X509 *const *certs, size_t n)
 	free(b64);
 }
 
-void bankd_est_cacerts(struct bankd_req *r)
+void bankd_est_cacerts(bankd_req *r)
 {
 	reply_certs(r, &r->srv->ca.cert, 1);
 }
 
-static void unauthorized(struct bankd_req *r, const char *why)
+static void unauthorized(bankd_req *r, const char *why)
 {
 	bankd_http_add_header(r, "WWW-Authenticate", "Basic realm=\"kinko-bankd\"");
 	bankd_http_text(r, 401, why);
@@ -55,18 +55,21 @@ static void unauthorized(struct bankd_req *r, const char *why)
 /* "Basic <base64(user:password)>" into user and password; -1 if malformed. */
 static int parse_basic(const char *h, char *user, size_t ulen, char *pass, size_t plen)
 {
+	uint8_t *raw;
+	size_t n;
+	uint8_t *colon;
+	int ok;
+
 	if (h == NULL || strncasecmp(h, "Basic ", 6) != 0)
 		return -1;
 	h += 6;
 	while (*h == ' ')
 		h++;
-	uint8_t *raw;
-	size_t n;
 	if (bankd_b64_decode(h, strlen(h), &raw, &n) != 0)
 		return -1;
-	uint8_t *colon = memchr(raw, ':', n);
-	int ok = colon != NULL && memchr(raw, '\0', n) == NULL && (size_t)(colon - raw) < ulen &&
-	         n - (size_t)(colon - raw) - 1 < plen;
+	colon = memchr(raw, ':', n);
+	ok = colon != NULL && memchr(raw, '\0', n) == NULL && (size_t)(colon - raw) < ulen &&
+	     n - (size_t)(colon - raw) - 1 < plen;
 	if (ok) {
 		size_t u = (size_t)(colon - raw);
 		memcpy(user, raw, u);
@@ -80,11 +83,19 @@ static int parse_basic(const char *h, char *user, size_t ulen, char *pass, size_
 }
 
 /* Checks the credentials; replies and returns -1 when they do not let the caller in. */
-static int authenticate(struct bankd_req *r, struct enrollee *e)
+static int authenticate(bankd_req *r, est_enrollee *e)
 {
 	char user[2 * BANKD_ID_MAX + 8], pin[BANKD_SECRET_MAX_LEN + 8];
 	const char *confirm = bankd_http_header(r, "Kinko-Confirmation-PIN");
 	int rc = -1;
+	char *slash;
+	const char *secrets[2];
+	const uint8_t *stored[2];
+	bankd_attempt a;
+	bankd_attempt_state st;
+	int v;
+	bankd_attempt_outcome o;
+
 	if (parse_basic(bankd_http_header(r, "Authorization"), user, sizeof user, pin,
 	                sizeof pin) != 0) {
 		unauthorized(
@@ -99,7 +110,7 @@ static int authenticate(struct bankd_req *r, struct enrollee *e)
 			N_("the confirmation PIN is missing: send it in the header Kinko-Confirmation-PIN"));
 		goto out;
 	}
-	char *slash = strchr(user, '/');
+	slash = strchr(user, '/');
 	e->is_user = slash != NULL;
 	if (slash != NULL)
 		*slash = '\0';
@@ -112,22 +123,19 @@ static int authenticate(struct bankd_req *r, struct enrollee *e)
 		unauthorized(r, N_("wrong contract ID, user ID or PIN"));
 		goto out;
 	}
-	const char *secrets[2] = {pin, confirm};
-	const uint8_t *stored[2] = {e->is_user ? e->u.pin : e->c.pin,
-	                            e->is_user ? e->u.conf_pin : e->c.conf_pin};
-	struct bankd_attempt a;
-	enum bankd_attempt_state st =
-		bankd_attempt_begin(&a, r->srv->db, e->c.id, e->is_user ? e->u.user_id : "");
-	int v = st == BANKD_ATTEMPT_GO ? bankd_secret_verify_all(secrets, stored, 2) : -1;
-	enum bankd_attempt_outcome o = v == 0 ? BANKD_ATTEMPT_COMPLETE :
-	                               v > 0  ? BANKD_ATTEMPT_WRONG :
-	                                        BANKD_ATTEMPT_PARTIAL;
+	secrets[0] = pin;
+	secrets[1] = confirm;
+	stored[0] = e->is_user ? e->u.pin : e->c.pin;
+	stored[1] = e->is_user ? e->u.conf_pin : e->c.conf_pin;
+	st = bankd_attempt_begin(&a, r->srv->db, e->c.id, e->is_user ? e->u.user_id : "");
+	v = st == BANKD_ATTEMPT_GO ? bankd_secret_verify_all(secrets, stored, 2) : -1;
+	o = v == 0 ? BANKD_ATTEMPT_COMPLETE : v > 0 ? BANKD_ATTEMPT_WRONG : BANKD_ATTEMPT_PARTIAL;
 	if (st == BANKD_ATTEMPT_LOCKED) {
 		bankd_locked_reply_est(r, e->is_user);
 	} else if (st == BANKD_ATTEMPT_ERROR || bankd_attempt_end(&a, o) != 0 || v < 0) {
 		bankd_http_text(r, 500, N_("internal error"));
 	} else if (v > 0) {
-		struct bankd_wrong w = {0, e->is_user, a.failures};
+		bankd_wrong w = {0, e->is_user, a.failures};
 		if (v & 1)
 			w.secrets |= e->is_user ? BANKD_WRONG_USER_PIN : BANKD_WRONG_CONTRACT_PIN;
 		if (v & 2)
@@ -143,7 +151,7 @@ out:
 
 /* What the key policy looks at. OpenSSL names the curve of explicit parameters that match
  * P-256 too, so the encoding is read separately. */
-static void key_facts(EVP_PKEY *pub, struct bankd_key_facts *f, char *curve, size_t len)
+static void key_facts(EVP_PKEY *pub, bankd_key_facts *f, char *curve, size_t len)
 {
 	memset(f, 0, sizeof *f);
 	curve[0] = '\0';
@@ -166,21 +174,28 @@ static void key_facts(EVP_PKEY *pub, struct bankd_key_facts *f, char *curve, siz
 }
 
 /* The request body as a PKCS#10 whose signature verifies and whose key the bank accepts. */
-static X509_REQ *read_csr(struct bankd_req *r)
+static X509_REQ *read_csr(bankd_req *r)
 {
 	const char *ct = bankd_http_header(r, "Content-Type");
+	uint8_t *der;
+	size_t n;
+	const unsigned char *p;
+	X509_REQ *req;
+	EVP_PKEY *pub;
+	char curve[64];
+	bankd_key_facts facts;
+	bankd_key_rule k;
+
 	if (ct == NULL || strncasecmp(ct, "application/pkcs10", 18) != 0) {
 		bankd_http_text(r, 415, N_("the request must be Content-Type: application/pkcs10"));
 		return NULL;
 	}
-	uint8_t *der;
-	size_t n;
 	if (bankd_b64_decode(r->body, r->body_len, &der, &n) != 0) {
 		bankd_http_text(r, 400, N_("malformed request: the body is not base64"));
 		return NULL;
 	}
-	const unsigned char *p = der;
-	X509_REQ *req = n <= LONG_MAX ? d2i_X509_REQ(NULL, &p, (long)n) : NULL;
+	p = der;
+	req = n <= LONG_MAX ? d2i_X509_REQ(NULL, &p, (long)n) : NULL;
 	if (req == NULL || p != der + n) {
 		free(der);
 		X509_REQ_free(req);
@@ -190,7 +205,7 @@ static X509_REQ *read_csr(struct bankd_req *r)
 		return NULL;
 	}
 	free(der);
-	EVP_PKEY *pub = X509_REQ_get0_pubkey(req);
+	pub = X509_REQ_get0_pubkey(req);
 	if (pub == NULL || X509_REQ_verify(req, pub) != 1) {
 		X509_REQ_free(req);
 		bankd_http_text(r, 400,
@@ -198,10 +213,8 @@ static X509_REQ *read_csr(struct bankd_req *r)
 		                   "(no proof of possession of the key)"));
 		return NULL;
 	}
-	char curve[64];
-	struct bankd_key_facts facts;
 	key_facts(pub, &facts, curve, sizeof curve);
-	enum bankd_key_rule k = bankd_rules_key(&facts);
+	k = bankd_rules_key(&facts);
 	if (k != BANKD_KEY_OK) {
 		X509_REQ_free(req);
 		bankd_http_text(r, 403, bankd_rules_key_explain(k));
@@ -211,19 +224,24 @@ static X509_REQ *read_csr(struct bankd_req *r)
 }
 
 /* Issues, records (and, for a renewal, marks the old certificate superseded), replies. */
-static void issue(struct bankd_req *r, const struct bankd_contract *c, const char *user_id,
-                  EVP_PKEY *pub, const char *replaces)
+static void issue(bankd_req *r, const bankd_contract *c, const char *user_id, EVP_PKEY *pub,
+                  const char *replaces)
 {
-	struct bankd_server *srv = r->srv;
+	bankd_server *srv = r->srv;
 	char cn[BANKD_ID_MAX + 16];
+	bankd_cert rec;
+	X509 *x;
+	uint8_t *der;
+	int n;
+	int ok;
+
 	snprintf(cn, sizeof cn, "%s%s", c->id, srv->bank.code);
-	struct bankd_cert rec;
 	memset(&rec, 0, sizeof rec);
-	X509 *x = bankd_ca_issue(&srv->ca, pub, cn, c->company, user_id[0] ? user_id : "admin",
-	                         r->now, srv->crl_url, rec.serial);
-	uint8_t *der = NULL;
-	int n = x != NULL ? i2d_X509(x, &der) : -1;
-	int ok = n > 0 && bankd_ca_fingerprints(x, rec.cert_sha256, rec.key_sha256) == 0;
+	x = bankd_ca_issue(&srv->ca, pub, cn, c->company, user_id[0] ? user_id : "admin", r->now,
+	                   srv->crl_url, rec.serial);
+	der = NULL;
+	n = x != NULL ? i2d_X509(x, &der) : -1;
+	ok = n > 0 && bankd_ca_fingerprints(x, rec.cert_sha256, rec.key_sha256) == 0;
 	if (ok) {
 		snprintf(rec.contract_id, sizeof rec.contract_id, "%s", c->id);
 		snprintf(rec.user_id, sizeof rec.user_id, "%s", user_id);
@@ -251,31 +269,36 @@ static void issue(struct bankd_req *r, const struct bankd_contract *c, const cha
 	X509_free(x);
 }
 
-static int window_ok(struct bankd_req *r, const struct enrollee *e)
+static int window_ok(bankd_req *r, const est_enrollee *e)
 {
 	int64_t today = bankd_rules_day(r->now);
-	enum bankd_rule rule =
-		e->is_user ? bankd_rules_user_window(e->u.issued, e->u.issued_day, today) :
-			     bankd_rules_admin_window(e->c.applied_day, today);
+	bankd_rule rule = e->is_user ?
+	                          bankd_rules_user_window(e->u.issued, e->u.issued_day, today) :
+	                          bankd_rules_admin_window(e->c.applied_day, today);
+	char msg[256];
+
 	if (rule == BANKD_RULE_OK)
 		return 1;
-	char msg[256];
 	bankd_rules_explain(rule, !e->is_user, e->is_user ? e->u.issued_day : e->c.applied_day, msg,
 	                    sizeof msg);
 	bankd_http_text(r, 403, msg);
 	return 0;
 }
 
-void bankd_est_simpleenroll(struct bankd_req *r)
+void bankd_est_simpleenroll(bankd_req *r)
 {
-	struct enrollee e;
+	est_enrollee e;
+	X509_REQ *req;
+	const char *uid;
+	bankd_cert cur;
+	int rc;
+
 	memset(&e, 0, sizeof e);
-	X509_REQ *req = NULL;
+	req = NULL;
 	if (authenticate(r, &e) != 0 || (req = read_csr(r)) == NULL || !window_ok(r, &e))
 		goto out;
-	const char *uid = e.is_user ? e.u.user_id : "";
-	struct bankd_cert cur;
-	int rc = bankd_db_cert_current(r->srv->db, e.c.id, uid, (int64_t)r->now, &cur);
+	uid = e.is_user ? e.u.user_id : "";
+	rc = bankd_db_cert_current(r->srv->db, e.c.id, uid, (int64_t)r->now, &cur);
 	if (rc == BANKD_DB_OK) {
 		bankd_http_text(
 			r, 403,
@@ -299,12 +322,15 @@ out:
 	OPENSSL_cleanse(&e, sizeof e);
 }
 
-void bankd_est_simplereenroll(struct bankd_req *r)
+void bankd_est_simplereenroll(bankd_req *r)
 {
-	struct bankd_cert cur;
-	struct bankd_contract c;
+	bankd_cert cur;
+	bankd_contract c;
 	X509_REQ *req = NULL;
 	const char *why = bankd_logon_client_cert(r, &cur, &c);
+	char key_fp[65];
+	int same;
+
 	if (why != NULL) {
 		bankd_http_text(r, 403, why);
 		goto out;
@@ -320,12 +346,11 @@ void bankd_est_simplereenroll(struct bankd_req *r)
 	}
 	if ((req = read_csr(r)) == NULL)
 		goto out;
-	char key_fp[65];
 	if (bankd_ca_key_fingerprint(X509_REQ_get0_pubkey(req), key_fp) != 0) {
 		bankd_http_text(r, 500, N_("internal error"));
 		goto out;
 	}
-	int same = strcmp(key_fp, cur.key_sha256) == 0;
+	same = strcmp(key_fp, cur.key_sha256) == 0;
 	if (same) {
 		bankd_http_text(
 			r, 403,
@@ -338,73 +363,79 @@ out:
 	OPENSSL_cleanse(&c, sizeof c);
 }
 
-struct revoked_list {
-	struct bankd_revoked *v;
+typedef struct est_revoked_list {
+	bankd_revoked *v;
 	size_t n, cap;
-};
+} est_revoked_list;
 
-static int collect_revoked(const struct bankd_cert *c, void *arg)
+static int collect_revoked(const bankd_cert *c, void *arg)
 {
-	struct revoked_list *l = arg;
+	est_revoked_list *l = arg;
+	bankd_revoked *e;
+
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct bankd_revoked *v = realloc(l->v, cap * sizeof *v);
+		bankd_revoked *v = realloc(l->v, cap * sizeof *v);
 		if (v == NULL)
 			return -1;
 		l->v = v;
 		l->cap = cap;
 	}
-	struct bankd_revoked *e = &l->v[l->n++];
+	e = &l->v[l->n++];
 	snprintf(e->serial, sizeof e->serial, "%s", c->serial);
 	e->revoked_at = c->revoked_at;
 	e->reason = c->reason;
 	return 0;
 }
 
-int bankd_est_crl_refresh(struct bankd_server *srv, time_t now, int force)
+int bankd_est_crl_refresh(bankd_server *srv, time_t now, int force)
 {
 	int64_t number = 0, this_update = 0;
 	uint8_t *old = NULL;
 	size_t old_len = 0;
 	int rc = bankd_db_crl_get(srv->db, &number, &this_update, &old, &old_len);
+	est_revoked_list l = {NULL, 0, 0};
+	uint8_t *der;
+	size_t n;
+	int ok;
+
 	free(old);
 	if (rc == BANKD_DB_ERR)
 		return -1;
 	if (rc == BANKD_DB_OK && !force && (int64_t)now >= this_update &&
 	    (int64_t)now - this_update < CRL_REFRESH_SECONDS)
 		return 0;
-	struct revoked_list l = {NULL, 0, 0};
-	uint8_t *der = NULL;
-	size_t n = 0;
-	int ok = bankd_db_cert_each_revoked(srv->db, collect_revoked, &l) == BANKD_DB_OK &&
-	         bankd_ca_crl(&srv->ca, l.v, l.n, number + 1, now, &der, &n) == 0 &&
-	         bankd_db_crl_put(srv->db, number + 1, (int64_t)now, der, n) == BANKD_DB_OK;
+	der = NULL;
+	n = 0;
+	ok = bankd_db_cert_each_revoked(srv->db, collect_revoked, &l) == BANKD_DB_OK &&
+	     bankd_ca_crl(&srv->ca, l.v, l.n, number + 1, now, &der, &n) == 0 &&
+	     bankd_db_crl_put(srv->db, number + 1, (int64_t)now, der, n) == BANKD_DB_OK;
 	free(l.v);
 	OPENSSL_free(der);
 	return ok ? 0 : -1;
 }
 
-int bankd_est_revoke(struct bankd_server *srv, const char *serial, int reason, time_t now)
+int bankd_est_revoke(bankd_server *srv, const char *serial, int reason, time_t now)
 {
 	if (bankd_db_cert_status(srv->db, serial, "revoked", (int64_t)now, reason) != BANKD_DB_OK)
 		return -1;
 	return bankd_est_crl_refresh(srv, now, 1);
 }
 
-struct valid_list {
-	struct bankd_cert *v;
+typedef struct est_valid_list {
+	bankd_cert *v;
 	size_t n, cap;
 	int64_t now;
-};
+} est_valid_list;
 
-static int collect_valid(const struct bankd_cert *c, void *arg)
+static int collect_valid(const bankd_cert *c, void *arg)
 {
-	struct valid_list *l = arg;
+	est_valid_list *l = arg;
 	if (strcmp(c->status, "revoked") == 0 || c->not_after <= l->now)
 		return 0;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 4;
-		struct bankd_cert *v = realloc(l->v, cap * sizeof *v);
+		bankd_cert *v = realloc(l->v, cap * sizeof *v);
 		if (v == NULL)
 			return -1;
 		l->v = v;
@@ -414,16 +445,19 @@ static int collect_valid(const struct bankd_cert *c, void *arg)
 	return 0;
 }
 
-int bankd_est_revoke_id(struct bankd_server *srv, const char *contract_id, const char *user_id,
-                        int reason, time_t now, bankd_est_revoked_cb cb, void *arg)
+int bankd_est_revoke_id(bankd_server *srv, const char *contract_id, const char *user_id, int reason,
+                        time_t now, bankd_est_revoked_cb cb, void *arg)
 {
-	struct valid_list l = {NULL, 0, 0, (int64_t)now};
+	est_valid_list l = {NULL, 0, 0, (int64_t)now};
+	int ok;
+	size_t i;
+	size_t n;
+
 	if (bankd_db_begin(srv->db) != 0)
 		return -1;
 	/* Collected first: no writes while the query is open. */
-	int ok =
-		bankd_db_cert_each(srv->db, contract_id, user_id, collect_valid, &l) == BANKD_DB_OK;
-	for (size_t i = 0; ok && i < l.n; i++)
+	ok = bankd_db_cert_each(srv->db, contract_id, user_id, collect_valid, &l) == BANKD_DB_OK;
+	for (i = 0; ok && i < l.n; i++)
 		ok = bankd_db_cert_status(srv->db, l.v[i].serial, "revoked", (int64_t)now,
 		                          reason) == BANKD_DB_OK;
 	if (ok && l.n > 0)
@@ -433,14 +467,14 @@ int bankd_est_revoke_id(struct bankd_server *srv, const char *contract_id, const
 		ok = bankd_db_commit(srv->db) == 0;
 	if (!ok)
 		bankd_db_rollback(srv->db);
-	for (size_t i = 0; ok && cb != NULL && i < l.n; i++)
+	for (i = 0; ok && cb != NULL && i < l.n; i++)
 		cb(&l.v[i], arg);
-	size_t n = l.n;
+	n = l.n;
 	free(l.v);
 	return ok ? (int)n : -1;
 }
 
-void bankd_est_crl(struct bankd_req *r)
+void bankd_est_crl(bankd_req *r)
 {
 	int64_t number, this_update;
 	uint8_t *der = NULL;

@@ -44,10 +44,10 @@ static void form_wipe_free(struct evkeyvalq *form)
 
 /* The switch link: the other language's name, in that language, to the GET page that shows this
  * screen (a POST's answer has no address of its own). */
-static void switch_link(struct evbuffer *b, struct bankd_req *r, const char *page)
+static void switch_link(struct evbuffer *b, bankd_req *r, const char *page)
 {
 	static const char *const names[2] = {"English", "日本語"};
-	enum bankd_lang other = r->lang == BANKD_LANG_JA ? BANKD_LANG_EN : BANKD_LANG_JA;
+	bankd_lang other = r->lang == BANKD_LANG_JA ? BANKD_LANG_EN : BANKD_LANG_JA;
 	evbuffer_add_printf(b,
 	                    "<nav><strong lang=\"%s\">%s</strong> / <a href=\"%s?lang=%s\" "
 	                    "hreflang=\"%s\" lang=\"%s\">%s</a></nav>\n",
@@ -56,7 +56,7 @@ static void switch_link(struct evbuffer *b, struct bankd_req *r, const char *pag
 }
 
 /* title: already translated. page: where the switch link goes. */
-static void head(struct evbuffer *b, struct bankd_req *r, const char *title, const char *page)
+static void head(struct evbuffer *b, bankd_req *r, const char *title, const char *page)
 {
 	evbuffer_add_printf(b,
 	                    "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
@@ -70,8 +70,11 @@ static void head(struct evbuffer *b, struct bankd_req *r, const char *title, con
 	evbuffer_add_printf(b, "</h1>\n<h2>%s</h2>\n", title);
 }
 
-static void send_page(struct bankd_req *r, struct evbuffer *b, int code)
+static void send_page(bankd_req *r, struct evbuffer *b, int code)
 {
+	size_t n;
+	const unsigned char *p;
+
 	evbuffer_add_printf(b, "</body></html>\n");
 	bankd_http_add_header(r, "Content-Security-Policy",
 	                      "default-src 'none'; form-action 'self'; frame-ancestors 'none'");
@@ -83,13 +86,13 @@ static void send_page(struct bankd_req *r, struct evbuffer *b, int code)
 		         bankd_lang_tag(r->lang));
 		bankd_http_add_header(r, "Set-Cookie", c);
 	}
-	size_t n = evbuffer_get_length(b);
-	const unsigned char *p = evbuffer_pullup(b, -1);
+	n = evbuffer_get_length(b);
+	p = evbuffer_pullup(b, -1);
 	bankd_http_reply(r, code, "text/html; charset=utf-8", p, n);
 	evbuffer_free(b);
 }
 
-static struct evbuffer *page_new(struct bankd_req *r)
+static struct evbuffer *page_new(bankd_req *r)
 {
 	struct evbuffer *b = evbuffer_new();
 	if (b == NULL)
@@ -112,16 +115,18 @@ static void dt(struct evbuffer *b, const char *label)
 	evbuffer_add_printf(b, "<dt>%s</dt><dd>", label);
 }
 
-static void logon_page(struct bankd_req *r, int code, const char *error)
+static void logon_page(bankd_req *r, int code, const char *error)
 {
 	struct evbuffer *b = page_new(r);
+	bankd_cert cert;
+	bankd_contract c;
+	const char *why;
+
 	if (b == NULL)
 		return;
 	head(b, r, _("Logon"), "/");
 	error_line(b, error);
-	struct bankd_cert cert;
-	struct bankd_contract c;
-	const char *why = bankd_logon_client_cert(r, &cert, &c);
+	why = bankd_logon_client_cert(r, &cert, &c);
 	if (why != NULL) {
 		error_line(b, why);
 		evbuffer_add_printf(
@@ -159,19 +164,20 @@ static void logon_page(struct bankd_req *r, int code, const char *error)
 	send_page(r, b, code);
 }
 
-void bankd_html_logon(struct bankd_req *r)
+void bankd_html_logon(bankd_req *r)
 {
 	logon_page(r, 200, NULL);
 }
 
-static void otp_page(struct bankd_req *r, const struct bankd_logon_result *res)
+static void otp_page(bankd_req *r, const bankd_logon_result *res)
 {
 	struct evbuffer *b = page_new(r);
+	char p1[32], p2[32];
+
 	if (b == NULL)
 		return;
 	head(b, r, _("One-time password (customer card)"), "/");
 	/* The positions are the bank's own ("C3,A7"): a letter and a digit each. */
-	char p1[32], p2[32];
 	snprintf(p1, sizeof p1, "<strong>%.2s</strong>", res->positions);
 	snprintf(p2, sizeof p2, "<strong>%.2s</strong>", res->positions + 3);
 	evbuffer_add_printf(b, "<p>");
@@ -188,7 +194,7 @@ static void otp_page(struct bankd_req *r, const struct bankd_logon_result *res)
 	send_page(r, b, 200);
 }
 
-static void after_logon(struct bankd_req *r, const struct bankd_logon_result *res)
+static void after_logon(bankd_req *r, const bankd_logon_result *res)
 {
 	if (res->code != 200) {
 		logon_page(r, res->code, res->error);
@@ -201,11 +207,12 @@ static void after_logon(struct bankd_req *r, const struct bankd_logon_result *re
 	}
 }
 
-void bankd_html_logon_post(struct bankd_req *r)
+void bankd_html_logon_post(bankd_req *r)
 {
 	struct evkeyvalq form;
+	bankd_logon_result res;
+
 	TAILQ_INIT(&form);
-	struct bankd_logon_result res;
 	if (evhttp_parse_query_str(r->body, &form) != 0) {
 		logon_page(r, 400, N_("malformed form"));
 	} else {
@@ -216,11 +223,12 @@ void bankd_html_logon_post(struct bankd_req *r)
 	form_wipe_free(&form);
 }
 
-void bankd_html_otp_post(struct bankd_req *r)
+void bankd_html_otp_post(bankd_req *r)
 {
 	struct evkeyvalq form;
+	bankd_logon_result res;
+
 	TAILQ_INIT(&form);
-	struct bankd_logon_result res;
 	if (evhttp_parse_query_str(r->body, &form) != 0) {
 		logon_page(r, 400, N_("malformed form"));
 	} else {
@@ -267,7 +275,9 @@ static const char *state_words(const char *state)
 		{"revoked", N_("revoked")},
 		{"expired", N_("expired")},
 	};
-	for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
+	size_t i;
+
+	for (i = 0; i < sizeof states / sizeof states[0]; i++)
 		if (strcmp(state, states[i].state) == 0)
 			return _(states[i].words);
 	return state;
@@ -288,6 +298,9 @@ static void cert_cells(struct evbuffer *b, json_t *cert)
 
 static void users_table(struct evbuffer *b, json_t *users)
 {
+	size_t i;
+	json_t *u;
+
 	evbuffer_add_printf(
 		b, "<h3>%s</h3>\n<p>%s</p>\n", _("Issue user certificate"),
 		_("Issue a certificate to a user with the command <code>kinko admin issue "
@@ -297,8 +310,6 @@ static void users_table(struct evbuffer *b, json_t *users)
 	                    "<th>%s</th></tr>\n",
 	                    _("User ID (ニ)"), _("Issued"), _("Obtainable until"), _("Locked"),
 	                    _("Certificate"), _("Expires"));
-	size_t i;
-	json_t *u;
 	json_array_foreach(users, i, u)
 	{
 		evbuffer_add_printf(b, "<tr><td>");
@@ -316,25 +327,32 @@ static void users_table(struct evbuffer *b, json_t *users)
 	evbuffer_add_printf(b, "</table>\n");
 }
 
-void bankd_html_status(struct bankd_req *r)
+void bankd_html_status(bankd_req *r)
 {
-	struct bankd_session s;
+	bankd_session s;
 	int code;
 	char why[128];
+	json_t *j;
+	struct evbuffer *b;
+	json_t *who, *cert;
+	int admin;
+	json_t *users;
+
 	if (bankd_logon_session(r, &s, &code, why, sizeof why) != 0) {
 		logon_page(r, code, why);
 		return;
 	}
-	json_t *j = bankd_logon_status_json(r->srv, &s, r->now);
-	struct evbuffer *b = j != NULL ? page_new(r) : NULL;
+	j = bankd_logon_status_json(r->srv, &s, r->now);
+	b = j != NULL ? page_new(r) : NULL;
 	if (b == NULL) {
 		if (j == NULL)
 			bankd_http_text(r, 500, N_("internal error"));
 		json_decref(j);
 		return;
 	}
-	json_t *who = json_object_get(j, "logged_on"), *cert = json_object_get(j, "certificate");
-	int admin = strcmp(str(who, "role"), "admin") == 0;
+	who = json_object_get(j, "logged_on");
+	cert = json_object_get(j, "certificate");
+	admin = strcmp(str(who, "role"), "admin") == 0;
 	head(b, r, admin ? _("Contract status") : _("User status"), "/status");
 	evbuffer_add_printf(b, "<dl>\n");
 	dt(b, _("Company"));
@@ -358,7 +376,7 @@ void bankd_html_status(struct bankd_req *r)
 	dt(b, _("Expires"));
 	day(b, str(cert, "not_after"));
 	evbuffer_add_printf(b, "</dd>\n</dl>\n");
-	json_t *users = json_object_get(j, "users");
+	users = json_object_get(j, "users");
 	if (json_is_array(users))
 		users_table(b, users);
 	evbuffer_add_printf(b,
@@ -369,15 +387,17 @@ void bankd_html_status(struct bankd_req *r)
 	send_page(r, b, 200);
 }
 
-void bankd_html_logoff_post(struct bankd_req *r)
+void bankd_html_logoff_post(bankd_req *r)
 {
-	struct bankd_session s;
+	bankd_session s;
 	int code;
 	char why[128];
+	struct evbuffer *b;
+
 	if (bankd_logon_session(r, &s, &code, why, sizeof why) == 0)
 		(void)bankd_db_session_delete(r->srv->db, s.id_hash);
 	bankd_logon_clear_cookie(r);
-	struct evbuffer *b = page_new(r);
+	b = page_new(r);
 	if (b == NULL)
 		return;
 	head(b, r, _("Logoff"), "/");

@@ -5,10 +5,10 @@
 
 #include "bankd_http.h"
 
-void bankd_html_logon(struct bankd_req *r);       /* GET /: certificate, PIN form */
-void bankd_html_logon_post(struct bankd_req *r);  /* POST /logon: PIN, then the OTP form (admin) */
-void bankd_html_otp_post(struct bankd_req *r);    /* POST /logon/otp */
-void bankd_html_status(struct bankd_req *r);      /* GET /status */
-void bankd_html_logoff_post(struct bankd_req *r); /* POST /logoff */
+void bankd_html_logon(bankd_req *r);       /* GET /: certificate, PIN form */
+void bankd_html_logon_post(bankd_req *r);  /* POST /logon: PIN, then the OTP form (admin) */
+void bankd_html_otp_post(bankd_req *r);    /* POST /logon/otp */
+void bankd_html_status(bankd_req *r);      /* GET /status */
+void bankd_html_logoff_post(bankd_req *r); /* POST /logoff */
 
 #endif

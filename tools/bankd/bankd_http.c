@@ -27,16 +27,16 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 
-typedef void (*handler_fn)(struct bankd_req *r);
+typedef void (*handler_fn)(bankd_req *r);
 
-struct route {
+typedef struct http_route {
 	enum evhttp_cmd_type method;
 	const char *path;
 	int prefix; /* path is a prefix: the handler parses the rest */
 	handler_fn fn;
-};
+} http_route;
 
-static const struct route routes[] = {
+static const http_route routes[] = {
 	{EVHTTP_REQ_GET, "/.well-known/est/cacerts", 0, bankd_est_cacerts},
 	{EVHTTP_REQ_POST, "/.well-known/est/simpleenroll", 0, bankd_est_simpleenroll},
 	{EVHTTP_REQ_POST, "/.well-known/est/simplereenroll", 0, bankd_est_simplereenroll},
@@ -55,12 +55,12 @@ static const struct route routes[] = {
 	{EVHTTP_REQ_POST, "/logoff", 0, bankd_html_logoff_post},
 };
 
-const char *bankd_http_header(struct bankd_req *r, const char *name)
+const char *bankd_http_header(bankd_req *r, const char *name)
 {
 	return evhttp_find_header(evhttp_request_get_input_headers(r->req), name);
 }
 
-void bankd_http_add_header(struct bankd_req *r, const char *name, const char *value)
+void bankd_http_add_header(bankd_req *r, const char *name, const char *value)
 {
 	evhttp_add_header(evhttp_request_get_output_headers(r->req), name, value);
 }
@@ -74,26 +74,34 @@ static const char *method_name(enum evhttp_cmd_type m)
 	}
 }
 
-static void log_line(struct bankd_req *r, int code)
+static void log_line(bankd_req *r, int code)
 {
 	/* Method, path, status and client CN only: never headers, bodies or query strings. */
 	char when[32];
 	time_t t = time(NULL);
 	struct tm tm;
+	char path[128];
+	size_t i;
+	const char *p;
+
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	char path[128];
-	size_t i = 0;
-	for (const char *p = r->path; *p && i < sizeof path - 1; p++)
+	i = 0;
+	for (p = r->path; *p && i < sizeof path - 1; p++)
 		path[i++] = (*p > 0x20 && *p < 0x7f) ? *p : '?';
 	path[i] = '\0';
 	fprintf(stderr, "%s %s %s %d %s\n", when, method_name(evhttp_request_get_command(r->req)),
 	        path, code, r->peer_cn[0] ? r->peer_cn : "-");
 }
 
-static void send_now(struct bankd_req *r, int code, const char *ctype, const void *body, size_t n)
+static void send_now(bankd_req *r, int code, const char *ctype, const void *body, size_t n)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+	char len[24];
+	struct evbuffer *b;
+	struct evhttp_connection *c;
+	struct bufferevent *bev;
+
 	evhttp_add_header(h, "Content-Type", ctype);
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
@@ -103,18 +111,17 @@ static void send_now(struct bankd_req *r, int code, const char *ctype, const voi
 		evhttp_add_header(h, "Vary", "Accept-Language, Cookie");
 	/* libevent leaves Content-Length out of HTTP/1.0 replies that close the connection; a 1.0
 	 * client could then not tell a truncated reply from a whole one. */
-	char len[24];
 	snprintf(len, sizeof len, "%zu", n);
 	evhttp_add_header(h, "Content-Length", len);
-	struct evbuffer *b = evbuffer_new();
+	b = evbuffer_new();
 	if (b != NULL && n > 0)
 		evbuffer_add(b, body, n);
 	log_line(r, code);
 	/* A 401 to a POST is a wrong secret, credential or OTP: counted against the address. */
 	if (code == 401 && r->addr_len > 0 && evhttp_request_get_command(r->req) == EVHTTP_REQ_POST)
 		bankd_ratelimit_failed(r->srv->ratelimit, (struct sockaddr *)&r->addr, r->addr_len);
-	struct evhttp_connection *c = evhttp_request_get_connection(r->req);
-	struct bufferevent *bev = c != NULL ? evhttp_connection_get_bufferevent(c) : NULL;
+	c = evhttp_request_get_connection(r->req);
+	bev = c != NULL ? evhttp_connection_get_bufferevent(c) : NULL;
 	evhttp_send_reply(r->req, code, NULL, b);
 	evbuffer_free(b);
 	/* Headers and body sit in separate chains and would go out as two TLS records, the second
@@ -124,7 +131,7 @@ static void send_now(struct bankd_req *r, int code, const char *ctype, const voi
 		evbuffer_pullup(bufferevent_get_output(bev), -1);
 }
 
-void bankd_http_reply(struct bankd_req *r, int code, const char *ctype, const void *body, size_t n)
+void bankd_http_reply(bankd_req *r, int code, const char *ctype, const void *body, size_t n)
 {
 	if (r->replied)
 		return;
@@ -158,21 +165,29 @@ static void no_delay(struct evhttp_request *req)
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
-static void peer_of(struct bankd_req *r)
+static void peer_of(bankd_req *r)
 {
 	struct evhttp_connection *c = evhttp_request_get_connection(r->req);
 	struct bufferevent *bev = c != NULL ? evhttp_connection_get_bufferevent(c) : NULL;
 	SSL *ssl = bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL;
+	X509_NAME *n;
+	int i;
+	ASN1_STRING *s;
+	const unsigned char *d;
+	int len;
+	size_t o;
+	int k;
+
 	r->peer = ssl != NULL ? SSL_get0_peer_certificate(ssl) : NULL;
 	if (r->peer == NULL)
 		return;
-	X509_NAME *n = X509_get_subject_name(r->peer);
-	int i = X509_NAME_get_index_by_NID(n, NID_commonName, -1);
-	ASN1_STRING *s = i >= 0 ? X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i)) : NULL;
-	const unsigned char *d = s != NULL ? ASN1_STRING_get0_data(s) : NULL;
-	int len = s != NULL ? ASN1_STRING_length(s) : 0;
-	size_t o = 0;
-	for (int k = 0; d != NULL && k < len && o < sizeof r->peer_cn - 1; k++)
+	n = X509_get_subject_name(r->peer);
+	i = X509_NAME_get_index_by_NID(n, NID_commonName, -1);
+	s = i >= 0 ? X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i)) : NULL;
+	d = s != NULL ? ASN1_STRING_get0_data(s) : NULL;
+	len = s != NULL ? ASN1_STRING_length(s) : 0;
+	o = 0;
+	for (k = 0; d != NULL && k < len && o < sizeof r->peer_cn - 1; k++)
 		r->peer_cn[o++] = (d[k] > 0x20 && d[k] < 0x7f) ? (char)d[k] : '?';
 	r->peer_cn[o] = '\0';
 	if (o == 0)
@@ -183,9 +198,12 @@ static void peer_of(struct bankd_req *r)
  * cut connection. The close callback runs before the bufferevent (and socket) is freed. */
 static void close_notify(struct evhttp_connection *c, void *arg)
 {
+	struct bufferevent *bev;
+	SSL *ssl;
+
 	(void)arg;
-	struct bufferevent *bev = evhttp_connection_get_bufferevent(c);
-	SSL *ssl = bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL;
+	bev = evhttp_connection_get_bufferevent(c);
+	ssl = bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL;
 	if (ssl != NULL && SSL_is_init_finished(ssl) &&
 	    !(SSL_get_shutdown(ssl) & SSL_SENT_SHUTDOWN))
 		(void)SSL_shutdown(ssl);
@@ -194,24 +212,26 @@ static void close_notify(struct evhttp_connection *c, void *arg)
 
 /* Every secret-checking endpoint is a POST: from an address with too many failures in the
  * last minute they are refused before any secret is looked at (or any scrypt run). */
-static int refuse_rate_limited(struct bankd_req *r)
+static int refuse_rate_limited(bankd_req *r)
 {
 	struct evhttp_connection *c = evhttp_request_get_connection(r->req);
 	struct bufferevent *bev = c != NULL ? evhttp_connection_get_bufferevent(c) : NULL;
 	evutil_socket_t fd = bev != NULL ? bufferevent_getfd(bev) : -1;
+	unsigned wait;
+	char secs[16], en[160], msg[320];
+	int pass;
+
 	r->addr_len = sizeof r->addr;
 	if (fd < 0 || getpeername(fd, (struct sockaddr *)&r->addr, &r->addr_len) != 0)
 		r->addr_len = 0;
 	if (r->addr_len == 0 || evhttp_request_get_command(r->req) != EVHTTP_REQ_POST)
 		return 0;
-	unsigned wait =
-		bankd_ratelimit_wait(r->srv->ratelimit, (struct sockaddr *)&r->addr, r->addr_len);
+	wait = bankd_ratelimit_wait(r->srv->ratelimit, (struct sockaddr *)&r->addr, r->addr_len);
 	if (wait == 0)
 		return 0;
-	char secs[16], en[160], msg[320];
 	snprintf(secs, sizeof secs, "%u", wait);
 	/* The same sentence in English ("error") and in the request's language ("message"). */
-	for (int pass = 0; pass < 2; pass++) {
+	for (pass = 0; pass < 2; pass++) {
 		locale_t old = pass == 0 ? bankd_lang_enter(BANKD_LANG_EN) : (locale_t)0;
 		snprintf(
 			pass == 0 ? en : msg, pass == 0 ? sizeof en : sizeof msg,
@@ -228,12 +248,12 @@ static int refuse_rate_limited(struct bankd_req *r)
 }
 
 /* A request handed to the worker: the request as the handler sees it, and the handler. */
-struct job {
-	struct bankd_req r;
+typedef struct http_job {
+	bankd_req r;
 	handler_fn fn;
-};
+} http_job;
 
-static void job_free(struct job *j)
+static void job_free(http_job *j)
 {
 	OPENSSL_cleanse(j->r.body, j->r.body_len);
 	free(j->r.body);
@@ -247,7 +267,7 @@ static void job_free(struct job *j)
 
 static void job_run(void *arg)
 {
-	struct job *j = arg;
+	http_job *j = arg;
 	locale_t old = bankd_lang_enter(j->r.lang);
 	j->fn(&j->r);
 	if (!j->r.replied)
@@ -257,7 +277,7 @@ static void job_run(void *arg)
 
 static void job_done(void *arg)
 {
-	struct job *j = arg;
+	http_job *j = arg;
 	send_now(&j->r, j->r.out_code,
 	         j->r.out_ctype != NULL ? j->r.out_ctype : "text/plain; charset=utf-8",
 	         j->r.out_body != NULL ? j->r.out_body : "",
@@ -268,13 +288,13 @@ static void job_done(void *arg)
 /* At shutdown: never answered. A request whose connection has gone is no longer evhttp's. */
 static void job_drop(void *arg)
 {
-	struct job *j = arg;
+	http_job *j = arg;
 	if (evhttp_request_get_connection(j->r.req) == NULL)
 		evhttp_request_free(j->r.req);
 	job_free(j);
 }
 
-int bankd_http_worker_start(struct bankd_server *srv, struct event_base *base)
+int bankd_http_worker_start(bankd_server *srv, struct event_base *base)
 {
 	srv->worker = bankd_worker_new(base, job_run, job_done);
 	return srv->worker != NULL ? 0 : -1;
@@ -283,11 +303,13 @@ int bankd_http_worker_start(struct bankd_server *srv, struct event_base *base)
 /* Handlers that run scrypt or SQLite go to the worker, so the loop never waits on them. The
  * request stays alive meanwhile: evhttp frees an incoming request only once it is answered,
  * and the client certificate is held by a reference of our own. */
-static int defer(struct bankd_req *r, handler_fn fn)
+static int defer(bankd_req *r, handler_fn fn)
 {
+	http_job *j;
+
 	if (r->srv->worker == NULL)
 		return -1;
-	struct job *j = calloc(1, sizeof *j);
+	j = calloc(1, sizeof *j);
 	if (j == NULL)
 		return -1;
 	j->r = *r;
@@ -304,13 +326,19 @@ static int defer(struct bankd_req *r, handler_fn fn)
 }
 
 /* Routes a request whose language is chosen and in force. */
-static void route(struct bankd_req *r)
+static void route(bankd_req *r)
 {
+	struct evbuffer *in;
+	size_t n;
+	enum evhttp_cmd_type m;
+	int path_known;
+	size_t i;
+
 	peer_of(r);
 	if (refuse_rate_limited(r))
 		return;
-	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
-	size_t n = evbuffer_get_length(in);
+	in = evhttp_request_get_input_buffer(r->req);
+	n = evbuffer_get_length(in);
 	if (n > BANKD_MAX_BODY) {
 		bankd_http_text(r, 413, N_("request body too large (16 KiB at most)"));
 		return;
@@ -323,10 +351,10 @@ static void route(struct bankd_req *r)
 	r->body_len = n;
 	evbuffer_remove(in, r->body, n);
 	r->body[n] = '\0';
-	enum evhttp_cmd_type m = evhttp_request_get_command(r->req);
-	int path_known = 0;
-	for (size_t i = 0; i < sizeof routes / sizeof routes[0] && !r->replied; i++) {
-		const struct route *rt = &routes[i];
+	m = evhttp_request_get_command(r->req);
+	path_known = 0;
+	for (i = 0; i < sizeof routes / sizeof routes[0] && !r->replied; i++) {
+		const http_route *rt = &routes[i];
 		int match = rt->prefix ? strncmp(r->path, rt->path, strlen(rt->path)) == 0 :
 		                         strcmp(r->path, rt->path) == 0;
 		if (!match)
@@ -346,7 +374,12 @@ static void route(struct bankd_req *r)
 
 void bankd_http_dispatch(struct evhttp_request *req, void *arg)
 {
-	struct bankd_req r;
+	bankd_req r;
+	const struct evhttp_uri *uri;
+	const char *query;
+	bankd_lang asked;
+	locale_t old;
+
 	memset(&r, 0, sizeof r);
 	r.req = req;
 	r.srv = arg;
@@ -358,27 +391,27 @@ void bankd_http_dispatch(struct evhttp_request *req, void *arg)
 	if (evhttp_request_get_connection(req) != NULL)
 		evhttp_connection_set_closecb(evhttp_request_get_connection(req), close_notify,
 		                              NULL);
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	uri = evhttp_request_get_evhttp_uri(req);
 	r.path = uri != NULL && evhttp_uri_get_path(uri) != NULL ? evhttp_uri_get_path(uri) : "/";
-	const char *query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
-	enum bankd_lang asked;
+	query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
 	r.lang_asked = bankd_lang_from_query(query, &asked) == 0;
 	r.lang = bankd_lang_choose(query, bankd_http_header(&r, "Cookie"),
 	                           bankd_http_header(&r, "Accept-Language"));
-	locale_t old = bankd_lang_enter(r.lang);
+	old = bankd_lang_enter(r.lang);
 	route(&r);
 	bankd_lang_leave(old);
 }
 
 static struct bufferevent *ssl_bev(struct event_base *base, void *arg)
 {
-	struct bankd_server *srv = arg;
+	bankd_server *srv = arg;
 	SSL *ssl = SSL_new(srv->ssl);
+	struct bufferevent *bev;
+
 	if (ssl == NULL)
 		return NULL;
-	struct bufferevent *bev =
-		bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-	                                       BEV_OPT_CLOSE_ON_FREE);
+	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+	                                     BEV_OPT_CLOSE_ON_FREE);
 	if (bev != NULL && srv->conns != NULL)
 		(void)bankd_conns_attach(srv->conns, bev, ssl);
 	/* Clients (curl among them) often close without close_notify: that ends the connection like
@@ -401,17 +434,21 @@ static int accept_chain(X509_STORE_CTX *ctx, void *arg)
 static SSL_CTX *tls_context(const char *dir)
 {
 	char crt[4096], key[4096], ca[4096];
+	SSL_CTX *ctx;
+	STACK_OF(X509_NAME) * names;
+	int ok;
+
 	snprintf(crt, sizeof crt, "%s/server.crt", dir);
 	snprintf(key, sizeof key, "%s/server.key", dir);
 	snprintf(ca, sizeof ca, "%s/ca.crt", dir);
-	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-	STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(ca);
-	int ok = ctx != NULL && names != NULL &&
-	         SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) == 1 &&
-	         SSL_CTX_use_certificate_chain_file(ctx, crt) == 1 &&
-	         SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) == 1 &&
-	         SSL_CTX_check_private_key(ctx) == 1 &&
-	         SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"kinko-bankd", 11) == 1;
+	ctx = SSL_CTX_new(TLS_server_method());
+	names = SSL_load_client_CA_file(ca);
+	ok = ctx != NULL && names != NULL &&
+	     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) == 1 &&
+	     SSL_CTX_use_certificate_chain_file(ctx, crt) == 1 &&
+	     SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) == 1 &&
+	     SSL_CTX_check_private_key(ctx) == 1 &&
+	     SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"kinko-bankd", 11) == 1;
 	if (!ok) {
 		bankd_cli_msg_print(_("cannot set up TLS from %s"), dir);
 		sk_X509_NAME_pop_free(names, X509_NAME_free);
@@ -428,16 +465,20 @@ static SSL_CTX *tls_context(const char *dir)
 static int split_listen(const char *listen, char *host, size_t hlen, unsigned *port)
 {
 	const char *colon = strrchr(listen, ':');
+	const char *h;
+	size_t n;
+	char *end;
+	unsigned long p;
+
 	if (colon == NULL || colon == listen)
 		return -1;
-	const char *h = listen;
-	size_t n = (size_t)(colon - listen);
+	h = listen;
+	n = (size_t)(colon - listen);
 	if (*h == '[' && n >= 2 && h[n - 1] == ']') {
 		h++;
 		n -= 2;
 	}
-	char *end;
-	unsigned long p = strtoul(colon + 1, &end, 10);
+	p = strtoul(colon + 1, &end, 10);
 	if (n == 0 || n >= hlen || *end != '\0' || colon[1] == '\0' || p > 65535)
 		return -1;
 	memcpy(host, h, n);
@@ -478,20 +519,30 @@ static unsigned auth_fail_default(void)
 	return (unsigned)n;
 }
 
-static int run_loop(struct bankd_server *srv, const struct bankd_serve_opts *o)
+static int run_loop(bankd_server *srv, const bankd_serve_opts *o)
 {
 	char host[256];
 	unsigned port;
+	struct event_base *base;
+	struct evhttp *http;
+	struct event *term;
+	struct event *intr;
+	struct evhttp_bound_socket *bound;
+	int rc;
+	size_t max;
+	unsigned limit;
+	char url[512];
+
 	if (split_listen(o->listen, host, sizeof host, &port) != 0) {
 		bankd_cli_msg_print(_("--listen wants HOST:PORT"));
 		return BANKD_EXIT_USAGE;
 	}
-	struct event_base *base = event_base_new();
-	struct evhttp *http = base != NULL ? evhttp_new(base) : NULL;
-	struct event *term = base != NULL ? evsignal_new(base, SIGTERM, on_signal, base) : NULL;
-	struct event *intr = base != NULL ? evsignal_new(base, SIGINT, on_signal, base) : NULL;
-	struct evhttp_bound_socket *bound = NULL;
-	int rc = BANKD_EXIT_FAIL;
+	base = event_base_new();
+	http = base != NULL ? evhttp_new(base) : NULL;
+	term = base != NULL ? evsignal_new(base, SIGTERM, on_signal, base) : NULL;
+	intr = base != NULL ? evsignal_new(base, SIGINT, on_signal, base) : NULL;
+	bound = NULL;
+	rc = BANKD_EXIT_FAIL;
 	if (http == NULL || term == NULL || intr == NULL || event_add(term, NULL) != 0 ||
 	    event_add(intr, NULL) != 0)
 		goto out;
@@ -506,15 +557,13 @@ static int run_loop(struct bankd_server *srv, const struct bankd_serve_opts *o)
 		bankd_cli_msg_print(_("cannot listen on %s"), o->listen);
 		goto out;
 	}
-	size_t max = o->max_connections > 0 ? o->max_connections : bankd_conns_default_max();
+	max = o->max_connections > 0 ? o->max_connections : bankd_conns_default_max();
 	srv->conns = bankd_conns_new(base, evhttp_bound_socket_get_listener(bound), max);
-	unsigned limit =
-		o->auth_fail_limit >= 0 ? (unsigned)o->auth_fail_limit : auth_fail_default();
+	limit = o->auth_fail_limit >= 0 ? (unsigned)o->auth_fail_limit : auth_fail_default();
 	srv->ratelimit = bankd_ratelimit_new(limit);
 	(void)bankd_http_worker_start(srv, base);
 	if (srv->conns == NULL || srv->ratelimit == NULL || srv->worker == NULL)
 		goto out;
-	char url[512];
 	if (o->public_url != NULL)
 		snprintf(url, sizeof url, "%s", o->public_url);
 	else
@@ -550,16 +599,18 @@ out:
 	return rc;
 }
 
-int bankd_http_serve(const struct bankd_serve_opts *o)
+int bankd_http_serve(const bankd_serve_opts *o)
 {
+	bankd_server srv;
+	int rc;
+
 	if (bankd_now_check() != 0) {
 		fprintf(stderr,
 		        "kinko-bankd: KINKO_BANKD_NOW must be epoch seconds or YYYY-MM-DD\n");
 		return BANKD_EXIT_USAGE;
 	}
-	struct bankd_server srv;
 	memset(&srv, 0, sizeof srv);
-	int rc = BANKD_EXIT_FAIL;
+	rc = BANKD_EXIT_FAIL;
 	bankd_lang_init(); /* before the worker thread: it may warn, and it changes the environment */
 	if (bankd_contract_open_db(o->dir, &srv.db) != 0 ||
 	    bankd_db_bank_get(srv.db, &srv.bank) != 0 || bankd_ca_load(o->dir, &srv.ca) != 0 ||

@@ -15,6 +15,9 @@ static locale_t loc_en = (locale_t)0, loc_ja = (locale_t)0;
 
 static void init_once(void)
 {
+	locale_t old;
+	int translated;
+
 	(void)i18n_bind();
 	/* LANGUAGE (the operator's) would outrank every request's choice in dgettext. */
 	unsetenv("LANGUAGE");
@@ -27,8 +30,8 @@ static void init_once(void)
 		return;
 	}
 	/* The catalogue must be there too, or Japanese pages would say English in lang="ja". */
-	locale_t old = uselocale(loc_ja);
-	int translated = strcmp(_("Logon"), "Logon") != 0;
+	old = uselocale(loc_ja);
+	translated = strcmp(_("Logon"), "Logon") != 0;
 	uselocale(old);
 	if (!translated) {
 		fprintf(stderr,
@@ -55,9 +58,12 @@ int bankd_lang_ja_available(void)
  * valid and 0, -1 when malformed. p..end is the value without surrounding spaces. */
 static int qvalue_positive(const char *p, const char *end)
 {
+	int one, nonzero;
+
 	if (p == end || (*p != '0' && *p != '1'))
 		return -1;
-	int one = *p == '1', nonzero = one;
+	one = *p == '1';
+	nonzero = one;
 	p++;
 	if (p < end) {
 		if (*p != '.' || end - p > 4)
@@ -81,12 +87,17 @@ static int weight_positive(const char *p, const char *end)
 {
 	int w = 1;
 	while (p < end) {
+		const char *name;
+		size_t nlen;
+		const char *v;
+		const char *vend;
+
 		while (p < end && (is_ows(*p) || *p == ';'))
 			p++;
-		const char *name = p;
+		name = p;
 		while (p < end && *p != '=' && *p != ';' && !is_ows(*p))
 			p++;
-		size_t nlen = (size_t)(p - name);
+		nlen = (size_t)(p - name);
 		while (p < end && is_ows(*p))
 			p++;
 		if (p >= end || *p != '=')
@@ -94,10 +105,10 @@ static int weight_positive(const char *p, const char *end)
 		p++;
 		while (p < end && is_ows(*p))
 			p++;
-		const char *v = p;
+		v = p;
 		while (p < end && *p != ';')
 			p++;
-		const char *vend = p;
+		vend = p;
 		while (vend > v && is_ows(vend[-1]))
 			vend--;
 		if (nlen == 1 && (*name == 'q' || *name == 'Q'))
@@ -108,18 +119,23 @@ static int weight_positive(const char *p, const char *end)
 	return w;
 }
 
-enum bankd_lang bankd_lang_accept(const char *h)
+bankd_lang bankd_lang_accept(const char *h)
 {
 	while (h != NULL && *h != '\0') {
+		const char *member, *end;
+		const char *range_end;
+		size_t n;
+		int ja;
+
 		while (*h == ',' || is_ows(*h))
 			h++;
-		const char *member = h, *end = h + strcspn(h, ",");
-		const char *range_end = member;
+		member = h;
+		end = h + strcspn(h, ",");
+		range_end = member;
 		while (range_end < end && *range_end != ';' && !is_ows(*range_end))
 			range_end++;
-		size_t n = (size_t)(range_end - member);
-		int ja = (n == 2 || (n > 2 && member[2] == '-')) &&
-		         strncasecmp(member, "ja", 2) == 0;
+		n = (size_t)(range_end - member);
+		ja = (n == 2 || (n > 2 && member[2] == '-')) && strncasecmp(member, "ja", 2) == 0;
 		if (ja && weight_positive(range_end, end) == 1)
 			return BANKD_LANG_JA;
 		h = end;
@@ -127,7 +143,7 @@ enum bankd_lang bankd_lang_accept(const char *h)
 	return BANKD_LANG_EN;
 }
 
-int bankd_lang_parse(const char *v, enum bankd_lang *out)
+int bankd_lang_parse(const char *v, bankd_lang *out)
 {
 	if (v != NULL && strcmp(v, "ja") == 0)
 		*out = BANKD_LANG_JA;
@@ -140,14 +156,17 @@ int bankd_lang_parse(const char *v, enum bankd_lang *out)
 
 /* The value of name in a list of name=value separated by sep (a query's '&', a cookie's ';'),
  * if it is exactly ja or en. */
-static int find_lang(const char *s, const char *name, char sep, enum bankd_lang *out)
+static int find_lang(const char *s, const char *name, char sep, bankd_lang *out)
 {
 	size_t nlen = strlen(name);
 	while (s != NULL && *s != '\0') {
+		const char *end;
+		size_t len;
+
 		while (*s == sep || *s == ' ')
 			s++;
-		const char *end = strchr(s, sep);
-		size_t len = end != NULL ? (size_t)(end - s) : strlen(s);
+		end = strchr(s, sep);
+		len = end != NULL ? (size_t)(end - s) : strlen(s);
 		if (len == nlen + 3 && strncmp(s, name, nlen) == 0 && s[nlen] == '=') {
 			char v[3] = {s[nlen + 1], s[nlen + 2], '\0'};
 			return bankd_lang_parse(v, out);
@@ -157,34 +176,35 @@ static int find_lang(const char *s, const char *name, char sep, enum bankd_lang 
 	return -1;
 }
 
-int bankd_lang_from_query(const char *query, enum bankd_lang *out)
+int bankd_lang_from_query(const char *query, bankd_lang *out)
 {
 	return find_lang(query, "lang", '&', out);
 }
 
-int bankd_lang_from_cookie(const char *cookie, enum bankd_lang *out)
+int bankd_lang_from_cookie(const char *cookie, bankd_lang *out)
 {
 	return find_lang(cookie, BANKD_LANG_COOKIE, ';', out);
 }
 
-enum bankd_lang bankd_lang_choose(const char *query, const char *cookie,
-                                  const char *accept_language)
+bankd_lang bankd_lang_choose(const char *query, const char *cookie, const char *accept_language)
 {
-	enum bankd_lang l;
+	bankd_lang l;
 	if (bankd_lang_from_query(query, &l) != 0 && bankd_lang_from_cookie(cookie, &l) != 0)
 		l = bankd_lang_accept(accept_language);
 	return l == BANKD_LANG_JA && bankd_lang_ja_available() ? BANKD_LANG_JA : BANKD_LANG_EN;
 }
 
-const char *bankd_lang_tag(enum bankd_lang l)
+const char *bankd_lang_tag(bankd_lang l)
 {
 	return l == BANKD_LANG_JA ? "ja" : "en";
 }
 
-locale_t bankd_lang_enter(enum bankd_lang l)
+locale_t bankd_lang_enter(bankd_lang l)
 {
+	locale_t want;
+
 	bankd_lang_init();
-	locale_t want = l == BANKD_LANG_JA && loc_ja != (locale_t)0 ? loc_ja : loc_en;
+	want = l == BANKD_LANG_JA && loc_ja != (locale_t)0 ? loc_ja : loc_en;
 	return want != (locale_t)0 ? uselocale(want) : (locale_t)0;
 }
 

@@ -7,7 +7,7 @@
 
 #include <locale.h>
 
-enum bankd_lang { BANKD_LANG_EN = 0, BANKD_LANG_JA = 1 };
+typedef enum { BANKD_LANG_EN = 0, BANKD_LANG_JA = 1 } bankd_lang;
 
 #define BANKD_LANG_COOKIE "kinko_lang"
 
@@ -19,24 +19,23 @@ void bankd_lang_init(void);
 int bankd_lang_ja_available(void);
 
 /* RFC 9110 Accept-Language: Japanese when a ja or ja-* range has q > 0, else English. */
-enum bankd_lang bankd_lang_accept(const char *accept_language);
+bankd_lang bankd_lang_accept(const char *accept_language);
 /* "ja" or "en" as a query parameter or cookie value: 0 and *out set, or -1. */
-int bankd_lang_parse(const char *value, enum bankd_lang *out);
+int bankd_lang_parse(const char *value, bankd_lang *out);
 /* The value of lang= in a query string (NULL: none), or of the kinko_lang cookie in a Cookie
  * header: 0 and *out set, or -1 when absent or neither ja nor en. */
-int bankd_lang_from_query(const char *query, enum bankd_lang *out);
-int bankd_lang_from_cookie(const char *cookie, enum bankd_lang *out);
+int bankd_lang_from_query(const char *query, bankd_lang *out);
+int bankd_lang_from_cookie(const char *cookie, bankd_lang *out);
 /* The request's language: query, then cookie, then Accept-Language; English when Japanese is
  * not available. */
-enum bankd_lang bankd_lang_choose(const char *query, const char *cookie,
-                                  const char *accept_language);
+bankd_lang bankd_lang_choose(const char *query, const char *cookie, const char *accept_language);
 
 /* "ja" / "en": the pages' lang attribute and the cookie's value. */
-const char *bankd_lang_tag(enum bankd_lang l);
+const char *bankd_lang_tag(bankd_lang l);
 
 /* Makes the calling thread's messages l's (uselocale); returns what to give back to
  * bankd_lang_leave. Pages are UTF-8 in both languages. */
-locale_t bankd_lang_enter(enum bankd_lang l);
+locale_t bankd_lang_enter(bankd_lang l);
 void bankd_lang_leave(locale_t previous);
 
 #endif

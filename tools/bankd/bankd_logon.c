@@ -15,21 +15,24 @@
 #define COOKIE "kinko_session"
 #define REASON_SUPERSEDED 4
 
-static void fail(struct bankd_logon_result *res, int code, const char *msg)
+static void fail(bankd_logon_result *res, int code, const char *msg)
 {
 	res->code = code;
 	snprintf(res->error, sizeof res->error, "%s", msg);
 }
 
-const char *bankd_logon_client_cert(struct bankd_req *r, struct bankd_cert *cert,
-                                    struct bankd_contract *c)
+const char *bankd_logon_client_cert(bankd_req *r, bankd_cert *cert, bankd_contract *c)
 {
+	const char *why;
+	char fp[65], key[65];
+	char cn[BANKD_ID_MAX + 16], want[BANKD_ID_MAX + 16];
+	X509_NAME *n;
+
 	if (r->peer == NULL)
 		return N_("a client certificate issued by this bank is required");
-	const char *why = bankd_ca_verify_client(&r->srv->ca, r->peer, r->now);
+	why = bankd_ca_verify_client(&r->srv->ca, r->peer, r->now);
 	if (why != NULL)
 		return why;
-	char fp[65], key[65];
 	if (bankd_ca_fingerprints(r->peer, fp, key) != 0 ||
 	    bankd_db_cert_by_fp(r->srv->db, fp, cert) != BANKD_DB_OK)
 		return N_("this client certificate is not in the bank's records");
@@ -38,9 +41,8 @@ const char *bankd_logon_client_cert(struct bankd_req *r, struct bankd_cert *cert
 	if (bankd_db_contract_get(r->srv->db, cert->contract_id, c) != BANKD_DB_OK)
 		return N_("this client certificate's contract does not exist");
 	/* The CN the bank wrote must still name the contract (the manuals' check). */
-	char cn[BANKD_ID_MAX + 16], want[BANKD_ID_MAX + 16];
 	snprintf(want, sizeof want, "%s%s", c->id, r->srv->bank.code);
-	X509_NAME *n = X509_get_subject_name(r->peer);
+	n = X509_get_subject_name(r->peer);
 	if (X509_NAME_get_text_by_NID(n, NID_commonName, cn, sizeof cn) < 0 ||
 	    strcmp(cn, want) != 0)
 		return N_("the certificate's common name is not contract ID + bank code");
@@ -52,12 +54,16 @@ static int random_positions(char out[8], int idx[2])
 	uint8_t b[32];
 	int k = 0;
 	while (k < 2) {
+		size_t i;
+
 		if (RAND_bytes(b, sizeof b) != 1)
 			return -1;
-		for (size_t i = 0; i < sizeof b && k < 2; i++) {
+		for (i = 0; i < sizeof b && k < 2; i++) {
+			int v;
+
 			if (b[i] >= 250)
 				continue;
-			int v = b[i] % BANKD_CARD_LEN;
+			v = b[i] % BANKD_CARD_LEN;
 			if (k == 1 && v == idx[0])
 				continue;
 			idx[k++] = v;
@@ -78,10 +84,11 @@ static int new_token(char token[33], char hash[65])
 
 /* The logon is complete: a renewal's predecessor is revoked now that the new certificate has
  * worked, and a session starts. */
-static void complete(struct bankd_req *r, const struct bankd_cert *cert,
-                     struct bankd_logon_result *res)
+static void complete(bankd_req *r, const bankd_cert *cert, bankd_logon_result *res)
 {
-	struct bankd_cert old;
+	bankd_cert old;
+	bankd_session s;
+
 	if (cert->replaces[0] != '\0' &&
 	    bankd_db_cert_by_serial(r->srv->db, cert->replaces, &old) == BANKD_DB_OK &&
 	    strcmp(old.status, "superseded") == 0 &&
@@ -89,7 +96,6 @@ static void complete(struct bankd_req *r, const struct bankd_cert *cert,
 		fail(res, 500, N_("internal error"));
 		return;
 	}
-	struct bankd_session s;
 	memset(&s, 0, sizeof s);
 	snprintf(s.contract_id, sizeof s.contract_id, "%s", cert->contract_id);
 	snprintf(s.user_id, sizeof s.user_id, "%s", cert->user_id);
@@ -103,19 +109,19 @@ static void complete(struct bankd_req *r, const struct bankd_cert *cert,
 	res->code = 200;
 }
 
-static void wrong(struct bankd_logon_result *res, unsigned secret, int is_user,
-                  const struct bankd_attempt *a)
+static void wrong(bankd_logon_result *res, unsigned secret, int is_user, const bankd_attempt *a)
 {
+	char msg[sizeof res->error];
+
 	res->wrong.secrets = secret;
 	res->wrong.is_user = is_user;
 	res->wrong.failures = a->failures;
-	char msg[sizeof res->error];
 	bankd_wrong_sentence(&res->wrong, msg, sizeof msg);
 	fail(res, bankd_wrong_tries_left(&res->wrong) == 0 ? 403 : 401, msg);
 	res->locked = res->code == 403;
 }
 
-static void locked(struct bankd_logon_result *res, int is_user)
+static void locked(bankd_logon_result *res, int is_user)
 {
 	fail(res, 403, is_user ? BANKD_USER_LOCKED_MSG : BANKD_CONTRACT_LOCKED_MSG);
 	res->locked = 1;
@@ -123,12 +129,12 @@ static void locked(struct bankd_logon_result *res, int is_user)
 }
 
 /* The admin's PIN was right: name two card positions and wait for their digits. */
-static void start_otp(struct bankd_req *r, const struct bankd_cert *cert,
-                      struct bankd_logon_result *res)
+static void start_otp(bankd_req *r, const bankd_cert *cert, bankd_logon_result *res)
 {
-	struct bankd_session s;
-	memset(&s, 0, sizeof s);
+	bankd_session s;
 	int idx[2];
+
+	memset(&s, 0, sizeof s);
 	snprintf(s.contract_id, sizeof s.contract_id, "%s", cert->contract_id);
 	snprintf(s.cert_sha256, sizeof s.cert_sha256, "%s", cert->cert_sha256);
 	s.last_seen = (int64_t)r->now;
@@ -143,8 +149,14 @@ static void start_otp(struct bankd_req *r, const struct bankd_cert *cert,
 	snprintf(res->positions, sizeof res->positions, "%s", s.positions);
 }
 
-void bankd_logon_do_pin(struct bankd_req *r, const char *pin, struct bankd_logon_result *res)
+void bankd_logon_do_pin(bankd_req *r, const char *pin, bankd_logon_result *res)
 {
+	bankd_cert cert;
+	bankd_contract c;
+	bankd_user u;
+	const char *why;
+	int is_user;
+
 	memset(res, 0, sizeof *res);
 	/* Ended sessions and abandoned logons go here, at the start of every logon. */
 	if (bankd_db_session_purge(r->srv->db, (int64_t)r->now - BANKD_SESSION_IDLE_SECONDS) !=
@@ -152,12 +164,9 @@ void bankd_logon_do_pin(struct bankd_req *r, const char *pin, struct bankd_logon
 		fail(res, 500, N_("internal error"));
 		return;
 	}
-	struct bankd_cert cert;
-	struct bankd_contract c;
-	struct bankd_user u;
 	memset(&u, 0, sizeof u);
-	const char *why = bankd_logon_client_cert(r, &cert, &c);
-	int is_user = why == NULL && cert.user_id[0] != '\0';
+	why = bankd_logon_client_cert(r, &cert, &c);
+	is_user = why == NULL && cert.user_id[0] != '\0';
 	if (why != NULL) {
 		fail(res, 403, why);
 	} else if (is_user &&
@@ -166,16 +175,15 @@ void bankd_logon_do_pin(struct bankd_req *r, const char *pin, struct bankd_logon
 	} else if (pin == NULL) {
 		fail(res, 400, N_("malformed request: send {\"pin\": \"...\"}"));
 	} else {
-		struct bankd_attempt a;
-		enum bankd_attempt_state st =
-			bankd_attempt_begin(&a, r->srv->db, c.id, cert.user_id);
+		bankd_attempt a;
+		bankd_attempt_state st = bankd_attempt_begin(&a, r->srv->db, c.id, cert.user_id);
 		int v = st == BANKD_ATTEMPT_GO ? bankd_secret_verify(pin, is_user ? u.pin : c.pin,
 		                                                     BANKD_SECRET_LEN) :
 		                                 -1;
 		/* The admin's right PIN is half the credential: the card digits decide the count. */
-		enum bankd_attempt_outcome o = v == 0            ? BANKD_ATTEMPT_WRONG :
-		                               v == 1 && is_user ? BANKD_ATTEMPT_COMPLETE :
-		                                                   BANKD_ATTEMPT_PARTIAL;
+		bankd_attempt_outcome o = v == 0            ? BANKD_ATTEMPT_WRONG :
+		                          v == 1 && is_user ? BANKD_ATTEMPT_COMPLETE :
+		                                              BANKD_ATTEMPT_PARTIAL;
 		if (st == BANKD_ATTEMPT_LOCKED)
 			locked(res, is_user);
 		else if (st == BANKD_ATTEMPT_ERROR || bankd_attempt_end(&a, o) != 0 || v < 0)
@@ -198,15 +206,22 @@ static int digits_ok(const char *d)
 	       d[1] <= '9';
 }
 
-void bankd_logon_do_otp(struct bankd_req *r, const char *logon_id, const char *digits,
-                        struct bankd_logon_result *res)
+void bankd_logon_do_otp(bankd_req *r, const char *logon_id, const char *digits,
+                        bankd_logon_result *res)
 {
-	memset(res, 0, sizeof *res);
-	struct bankd_cert cert;
-	struct bankd_contract c;
-	struct bankd_session s;
+	bankd_cert cert;
+	bankd_contract c;
+	bankd_session s;
 	char hash[65];
-	const char *why = bankd_logon_client_cert(r, &cert, &c);
+	const char *why;
+	bankd_attempt a;
+	bankd_attempt_state st;
+	char want[2];
+	int i;
+	int right;
+
+	memset(res, 0, sizeof *res);
+	why = bankd_logon_client_cert(r, &cert, &c);
 	if (why != NULL) {
 		fail(res, 403, why);
 		return;
@@ -225,8 +240,7 @@ void bankd_logon_do_otp(struct bankd_req *r, const char *logon_id, const char *d
 		fail(res, 401, N_("unknown or expired logon; log on again"));
 		goto out;
 	}
-	struct bankd_attempt a;
-	enum bankd_attempt_state st = bankd_attempt_begin(&a, r->srv->db, c.id, "");
+	st = bankd_attempt_begin(&a, r->srv->db, c.id, "");
 	if (st != BANKD_ATTEMPT_GO) {
 		if (st == BANKD_ATTEMPT_LOCKED)
 			locked(res, 0);
@@ -234,13 +248,12 @@ void bankd_logon_do_otp(struct bankd_req *r, const char *logon_id, const char *d
 			fail(res, 500, N_("internal error"));
 		goto out;
 	}
-	char want[2];
-	for (int i = 0; i < 2; i++) {
+	for (i = 0; i < 2; i++) {
 		const char *p = s.positions + 3 * i;
 		int idx = (p[0] - 'A') * BANKD_CARD_COLS + (p[1] - '0');
 		want[i] = idx >= 0 && idx < BANKD_CARD_LEN ? c.card[idx] : 'x';
 	}
-	int right = CRYPTO_memcmp(want, digits, 2) == 0;
+	right = CRYPTO_memcmp(want, digits, 2) == 0;
 	if (bankd_attempt_end(&a, right ? BANKD_ATTEMPT_COMPLETE : BANKD_ATTEMPT_WRONG) != 0)
 		fail(res, 500, N_("internal error"));
 	else if (!right)
@@ -252,7 +265,7 @@ out:
 	OPENSSL_cleanse(&c, sizeof c);
 }
 
-static int cookie_token(struct bankd_req *r, char token[33])
+static int cookie_token(bankd_req *r, char token[33])
 {
 	const char *h = bankd_http_header(r, "Cookie");
 	size_t klen = strlen(COOKIE);
@@ -273,10 +286,13 @@ static int cookie_token(struct bankd_req *r, char token[33])
 	return -1;
 }
 
-int bankd_logon_session(struct bankd_req *r, struct bankd_session *s, int *code, char *why,
-                        size_t len)
+int bankd_logon_session(bankd_req *r, bankd_session *s, int *code, char *why, size_t len)
 {
 	char token[33], hash[65], fp[65], key[65];
+	bankd_cert cert;
+	bankd_contract c;
+	const char *bad;
+
 	*code = 401;
 	if (cookie_token(r, token) != 0 ||
 	    bankd_sha256_hex((const uint8_t *)token, 32, hash) != 0 ||
@@ -291,9 +307,7 @@ int bankd_logon_session(struct bankd_req *r, struct bankd_session *s, int *code,
 		return -1;
 	}
 	/* The certificate may have been revoked (or replaced) since the logon. */
-	struct bankd_cert cert;
-	struct bankd_contract c;
-	const char *bad = bankd_logon_client_cert(r, &cert, &c);
+	bad = bankd_logon_client_cert(r, &cert, &c);
 	OPENSSL_cleanse(&c, sizeof c);
 	if (bad != NULL) {
 		(void)bankd_db_session_delete(r->srv->db, hash);
@@ -314,14 +328,14 @@ int bankd_logon_session(struct bankd_req *r, struct bankd_session *s, int *code,
 	return 0;
 }
 
-void bankd_logon_set_cookie(struct bankd_req *r, const char *token)
+void bankd_logon_set_cookie(bankd_req *r, const char *token)
 {
 	char v[128];
 	snprintf(v, sizeof v, COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Strict", token);
 	bankd_http_add_header(r, "Set-Cookie", v);
 }
 
-void bankd_logon_clear_cookie(struct bankd_req *r)
+void bankd_logon_clear_cookie(bankd_req *r)
 {
 	bankd_http_add_header(r, "Set-Cookie",
 	                      COOKIE "=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict");
@@ -334,7 +348,7 @@ static json_t *day_json(int64_t t)
 	return json_string(d);
 }
 
-static json_t *cert_json(const struct bankd_cert *c, time_t now)
+static json_t *cert_json(const bankd_cert *c, time_t now)
 {
 	const char *state = c->status;
 	if (strcmp(state, "revoked") != 0 && c->not_after <= (int64_t)now)
@@ -344,35 +358,37 @@ static json_t *cert_json(const struct bankd_cert *c, time_t now)
 	                 "state", state);
 }
 
-struct users_ctx {
-	struct bankd_server *srv;
+typedef struct logon_users_ctx {
+	bankd_server *srv;
 	json_t *list;
 	time_t now;
-};
+} logon_users_ctx;
 
-static int user_json(const struct bankd_user *u, void *arg)
+static int user_json(const bankd_user *u, void *arg)
 {
-	struct users_ctx *x = arg;
-	struct bankd_cert c;
+	logon_users_ctx *x = arg;
+	bankd_cert c;
 	json_t *cert = json_null();
+	char issued[16] = "", last[16] = "";
+	json_t *o;
+
 	if (bankd_db_cert_current(x->srv->db, u->contract_id, u->user_id, (int64_t)x->now, &c) ==
 	    BANKD_DB_OK)
 		cert = cert_json(&c, x->now);
-	char issued[16] = "", last[16] = "";
 	if (u->issued) {
 		bankd_rules_day_format(u->issued_day, issued, sizeof issued);
 		bankd_rules_day_format(bankd_rules_last_day(u->issued_day), last, sizeof last);
 	}
-	json_t *o = json_pack("{s:s,s:o,s:o,s:b,s:o}", "user_id", u->user_id, "issued",
-	                      u->issued ? json_string(issued) : json_null(), "window_last_day",
-	                      u->issued ? json_string(last) : json_null(), "locked",
-	                      u->failures >= BANKD_SECRET_MAX_TRIES, "certificate", cert);
+	o = json_pack("{s:s,s:o,s:o,s:b,s:o}", "user_id", u->user_id, "issued",
+	              u->issued ? json_string(issued) : json_null(), "window_last_day",
+	              u->issued ? json_string(last) : json_null(), "locked",
+	              u->failures >= BANKD_SECRET_MAX_TRIES, "certificate", cert);
 	return o != NULL && json_array_append_new(x->list, o) == 0 ? 0 : -1;
 }
 
-json_t *bankd_logon_users_json(struct bankd_server *srv, const char *contract_id, time_t now)
+json_t *bankd_logon_users_json(bankd_server *srv, const char *contract_id, time_t now)
 {
-	struct users_ctx x = {srv, json_array(), now};
+	logon_users_ctx x = {srv, json_array(), now};
 	if (x.list == NULL ||
 	    bankd_db_user_each(srv->db, contract_id, user_json, &x) != BANKD_DB_OK) {
 		json_decref(x.list);
@@ -381,19 +397,23 @@ json_t *bankd_logon_users_json(struct bankd_server *srv, const char *contract_id
 	return x.list;
 }
 
-json_t *bankd_logon_status_json(struct bankd_server *srv, const struct bankd_session *s, time_t now)
+json_t *bankd_logon_status_json(bankd_server *srv, const bankd_session *s, time_t now)
 {
-	struct bankd_contract c;
-	struct bankd_cert cert;
+	bankd_contract c;
+	bankd_cert cert;
+	int admin;
+	json_t *who;
+	json_t *j;
+
 	if (bankd_db_contract_get(srv->db, s->contract_id, &c) != BANKD_DB_OK ||
 	    bankd_db_cert_by_fp(srv->db, s->cert_sha256, &cert) != BANKD_DB_OK)
 		return NULL;
-	int admin = s->user_id[0] == '\0';
-	json_t *who = admin ? json_pack("{s:s}", "role", "admin") :
-	                      json_pack("{s:s,s:s}", "role", "user", "user_id", s->user_id);
-	json_t *j = json_pack("{s:{s:s,s:s},s:s,s:s,s:o,s:o}", "bank", "code", srv->bank.code,
-	                      "name", srv->bank.name, "company", c.company, "contract_id", c.id,
-	                      "logged_on", who, "certificate", cert_json(&cert, now));
+	admin = s->user_id[0] == '\0';
+	who = admin ? json_pack("{s:s}", "role", "admin") :
+	              json_pack("{s:s,s:s}", "role", "user", "user_id", s->user_id);
+	j = json_pack("{s:{s:s,s:s},s:s,s:s,s:o,s:o}", "bank", "code", srv->bank.code, "name",
+	              srv->bank.name, "company", c.company, "contract_id", c.id, "logged_on", who,
+	              "certificate", cert_json(&cert, now));
 	if (j != NULL && admin) {
 		json_t *users = bankd_logon_users_json(srv, c.id, now);
 		if (users == NULL || json_object_set_new(j, "users", users) != 0) {
@@ -405,8 +425,12 @@ json_t *bankd_logon_status_json(struct bankd_server *srv, const struct bankd_ses
 	return j;
 }
 
-static void reply_result(struct bankd_req *r, const struct bankd_logon_result *res)
+static void reply_result(bankd_req *r, const bankd_logon_result *res)
 {
+	bankd_session s;
+	char hash[65];
+	json_t *status;
+
 	if (res->wrong.secrets != 0) {
 		bankd_wrong_reply_json(r, &res->wrong);
 		return;
@@ -427,9 +451,7 @@ static void reply_result(struct bankd_req *r, const struct bankd_logon_result *r
 		                          "logon_id", res->logon_id));
 		return;
 	}
-	struct bankd_session s;
-	char hash[65];
-	json_t *status = NULL;
+	status = NULL;
 	if (bankd_sha256_hex((const uint8_t *)res->session, 32, hash) == 0 &&
 	    bankd_db_session_get(r->srv->db, hash, &s) == BANKD_DB_OK)
 		status = bankd_logon_status_json(r->srv, &s, r->now);
@@ -441,20 +463,20 @@ static void reply_result(struct bankd_req *r, const struct bankd_logon_result *r
 	bankd_http_json(r, 200, json_pack("{s:s,s:o}", "session", res->session, "status", status));
 }
 
-void bankd_logon_start(struct bankd_req *r)
+void bankd_logon_start(bankd_req *r)
 {
 	json_t *j = bankd_http_json_body(r);
-	struct bankd_logon_result res;
+	bankd_logon_result res;
 	bankd_logon_do_pin(r, bankd_json_member(j, "pin"), &res);
 	reply_result(r, &res);
 	OPENSSL_cleanse(&res, sizeof res);
 	bankd_json_wipe_free(j);
 }
 
-void bankd_logon_otp(struct bankd_req *r)
+void bankd_logon_otp(bankd_req *r)
 {
 	json_t *j = bankd_http_json_body(r);
-	struct bankd_logon_result res;
+	bankd_logon_result res;
 	bankd_logon_do_otp(r, bankd_json_member(j, "logon_id"), bankd_json_member(j, "digits"),
 	                   &res);
 	reply_result(r, &res);
@@ -462,25 +484,27 @@ void bankd_logon_otp(struct bankd_req *r)
 	bankd_json_wipe_free(j);
 }
 
-void bankd_logon_status(struct bankd_req *r)
+void bankd_logon_status(bankd_req *r)
 {
-	struct bankd_session s;
+	bankd_session s;
 	int code;
 	char why[128];
+	json_t *j;
+
 	if (bankd_logon_session(r, &s, &code, why, sizeof why) != 0) {
 		bankd_http_json_error(r, code, why);
 		return;
 	}
-	json_t *j = bankd_logon_status_json(r->srv, &s, r->now);
+	j = bankd_logon_status_json(r->srv, &s, r->now);
 	if (j == NULL)
 		bankd_http_json_error(r, 500, N_("internal error"));
 	else
 		bankd_http_json(r, 200, j);
 }
 
-void bankd_logon_logoff(struct bankd_req *r)
+void bankd_logon_logoff(bankd_req *r)
 {
-	struct bankd_session s;
+	bankd_session s;
 	int code;
 	char why[128];
 	if (bankd_logon_session(r, &s, &code, why, sizeof why) != 0) {

@@ -70,7 +70,7 @@ static const struct option options[] = {
 	{NULL, 0, NULL, 0},
 };
 
-struct args {
+typedef struct main_args {
 	const char *dir, *code, *name, *cakey, *company, *id, *applied, *secrets, *approval, *user,
 		*listen, *port_file, *url, *reason;
 	const char *names[MAX_NAMES];
@@ -78,15 +78,16 @@ struct args {
 	size_t n_names;
 	const char *max_connections;
 	const char *auth_fail_limit;
-};
+} main_args;
 
-static int parse(int argc, char **argv, struct args *a)
+static int parse(int argc, char **argv, main_args *a)
 {
+	int c;
+
 	memset(a, 0, sizeof *a);
 	optind = 1;
 	/* getopt's own messages would be English (libc's catalogue is often not installed). */
 	opterr = 0;
-	int c;
 	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (c) {
 		case O_DIR: a->dir = optarg; break;
@@ -128,10 +129,21 @@ static int file_exists(const char *dir, const char *name)
 	return access(path, F_OK) == 0;
 }
 
-static int cmd_init(const struct args *a)
+static int cmd_init(const main_args *a)
 {
 	int rsa = a->cakey != NULL && strcmp(a->cakey, "rsa3072") == 0;
 	const char *name = a->name != NULL ? a->name : "kinko reference bank";
+	static const char *const defaults[] = {"localhost", "127.0.0.1"};
+	const char *const *names;
+	size_t n_names;
+	static const char *const files[] = {"bank.db", "ca.key", "ca.crt", "server.key",
+	                                    "server.crt"};
+	size_t i;
+	char path[4096];
+	bankd_db *db;
+	bankd_bank bank;
+	int rc;
+
 	if (a->code == NULL || strlen(a->code) != 4 || strspn(a->code, "0123456789") != 4 ||
 	    (a->cakey != NULL && !rsa && strcmp(a->cakey, "p256") != 0) ||
 	    !bankd_rules_name_ok(name)) {
@@ -143,16 +155,13 @@ static int cmd_init(const struct args *a)
 		bankd_cli_msg_print(_("KINKO_BANKD_NOW must be epoch seconds or YYYY-MM-DD"));
 		return BANKD_EXIT_USAGE;
 	}
-	static const char *const defaults[] = {"localhost", "127.0.0.1"};
-	const char *const *names = a->n_names > 0 ? a->names : defaults;
-	size_t n_names = a->n_names > 0 ? a->n_names : 2;
+	names = a->n_names > 0 ? a->names : defaults;
+	n_names = a->n_names > 0 ? a->n_names : 2;
 	if (mkdir(a->dir, 0700) != 0 && errno != EEXIST) {
 		bankd_cli_msg_print(_("cannot create %s"), a->dir);
 		return BANKD_EXIT_FAIL;
 	}
-	static const char *const files[] = {"bank.db", "ca.key", "ca.crt", "server.key",
-	                                    "server.crt"};
-	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+	for (i = 0; i < sizeof files / sizeof files[0]; i++)
 		if (file_exists(a->dir, files[i])) {
 			bankd_cli_msg_print(_("%s/%s exists: a bank is already there"), a->dir,
 			                    files[i]);
@@ -162,17 +171,14 @@ static int cmd_init(const struct args *a)
 		bankd_cli_msg_print(_("cannot create the CA and server keys in %s"), a->dir);
 		return BANKD_EXIT_FAIL;
 	}
-	char path[4096];
 	snprintf(path, sizeof path, "%s/bank.db", a->dir);
-	struct bankd_db *db;
-	struct bankd_bank bank;
 	memset(&bank, 0, sizeof bank);
 	snprintf(bank.code, sizeof bank.code, "%s", a->code);
 	snprintf(bank.name, sizeof bank.name, "%s", name);
 	snprintf(bank.server_name, sizeof bank.server_name, "%s", names[0]);
 	if (bankd_db_open(path, 1, &db) != 0)
 		return BANKD_EXIT_FAIL;
-	int rc = bankd_db_bank_put(db, &bank);
+	rc = bankd_db_bank_put(db, &bank);
 	bankd_db_close(db);
 	if (rc != BANKD_DB_OK)
 		return BANKD_EXIT_FAIL;
@@ -181,7 +187,7 @@ static int cmd_init(const struct args *a)
 	return BANKD_EXIT_OK;
 }
 
-static int need_id(const struct args *a)
+static int need_id(const main_args *a)
 {
 	if (a->id != NULL)
 		return 0;
@@ -189,7 +195,7 @@ static int need_id(const struct args *a)
 	return -1;
 }
 
-static int cmd_contract(const char *sub, const struct args *a)
+static int cmd_contract(const char *sub, const main_args *a)
 {
 	if (strcmp(sub, "add") == 0) {
 		int manual = a->approval != NULL && strcmp(a->approval, "manual") == 0;
@@ -230,8 +236,15 @@ static int bankd_core_dumps_disable(void)
 
 int main(int argc, char **argv)
 {
+	int allow_core_dumps;
+	const char *cmd;
+	int is_contract;
+	int skip;
+	main_args a;
+	int p;
+
 	i18n_init();
-	int allow_core_dumps = 0;
+	allow_core_dumps = 0;
 	/* The global form, before the command: kinko-bankd --allow-core-dumps serve ... */
 	while (argc > 1 && strcmp(argv[1], "--allow-core-dumps") == 0) {
 		allow_core_dumps = 1;
@@ -248,15 +261,14 @@ int main(int argc, char **argv)
 	}
 	/* The database holds PIN hashes and customer cards: nobody else may read it. */
 	umask(077);
-	const char *cmd = argv[1];
-	int is_contract = strcmp(cmd, "contract") == 0;
+	cmd = argv[1];
+	is_contract = strcmp(cmd, "contract") == 0;
 	if (is_contract && argc < 3) {
 		bankd_cli_usage_print(stderr);
 		return BANKD_EXIT_USAGE;
 	}
-	int skip = is_contract ? 2 : 1;
-	struct args a;
-	int p = parse(argc - skip, argv + skip, &a);
+	skip = is_contract ? 2 : 1;
+	p = parse(argc - skip, argv + skip, &a);
 	if (p > 0)
 		return BANKD_EXIT_OK;
 	if (p < 0) {
@@ -270,11 +282,13 @@ int main(int argc, char **argv)
 	if (is_contract)
 		return cmd_contract(argv[2], &a);
 	if (strcmp(cmd, "serve") == 0) {
+		bankd_serve_opts o;
+
 		if (a.listen == NULL) {
 			bankd_cli_msg_print(_("serve needs --listen HOST:PORT"));
 			return BANKD_EXIT_USAGE;
 		}
-		struct bankd_serve_opts o = {a.dir, a.listen, a.port_file, a.url, 0, -1};
+		o = (bankd_serve_opts){a.dir, a.listen, a.port_file, a.url, 0, -1};
 		if (a.auth_fail_limit != NULL) {
 			char *end;
 			unsigned long n = strtoul(a.auth_fail_limit, &end, 10);

@@ -15,17 +15,17 @@
 #define SETS 256
 #define WAYS 8
 
-struct entry {
+typedef struct ratelimit_entry {
 	unsigned char addr[16]; /* IPv4-mapped or the IPv6 /64 */
 	int used;
 	time_t start; /* first failure of the current window */
 	unsigned count;
-};
+} ratelimit_entry;
 
 struct bankd_ratelimit {
 	unsigned limit;
 	uint64_t key;
-	struct entry e[SETS][WAYS];
+	ratelimit_entry e[SETS][WAYS];
 };
 
 static time_t now_mono(void)
@@ -53,10 +53,12 @@ static int addr_key(const struct sockaddr *sa, socklen_t len, unsigned char out[
 	return -1;
 }
 
-static unsigned set_of(const struct bankd_ratelimit *rl, const unsigned char a[16])
+static unsigned set_of(const bankd_ratelimit *rl, const unsigned char a[16])
 {
 	uint64_t h = rl->key;
-	for (int i = 0; i < 16; i++) {
+	int i;
+
+	for (i = 0; i < 16; i++) {
 		h ^= a[i];
 		h *= 0x100000001b3ULL;
 		h ^= h >> 29;
@@ -65,10 +67,12 @@ static unsigned set_of(const struct bankd_ratelimit *rl, const unsigned char a[1
 }
 
 /* The address's entry, or NULL; expired windows are forgotten on the way. */
-static struct entry *find(struct bankd_ratelimit *rl, const unsigned char a[16], time_t now)
+static ratelimit_entry *find(bankd_ratelimit *rl, const unsigned char a[16], time_t now)
 {
-	struct entry *set = rl->e[set_of(rl, a)];
-	for (int i = 0; i < WAYS; i++) {
+	ratelimit_entry *set = rl->e[set_of(rl, a)];
+	int i;
+
+	for (i = 0; i < WAYS; i++) {
 		if (set[i].used && now - set[i].start >= BANKD_AUTH_FAIL_WINDOW)
 			set[i].used = 0;
 		if (set[i].used && memcmp(set[i].addr, a, 16) == 0)
@@ -77,9 +81,9 @@ static struct entry *find(struct bankd_ratelimit *rl, const unsigned char a[16],
 	return NULL;
 }
 
-struct bankd_ratelimit *bankd_ratelimit_new(unsigned limit)
+bankd_ratelimit *bankd_ratelimit_new(unsigned limit)
 {
-	struct bankd_ratelimit *rl = calloc(1, sizeof *rl);
+	bankd_ratelimit *rl = calloc(1, sizeof *rl);
 	if (rl == NULL)
 		return NULL;
 	rl->limit = limit;
@@ -88,35 +92,44 @@ struct bankd_ratelimit *bankd_ratelimit_new(unsigned limit)
 	return rl;
 }
 
-void bankd_ratelimit_free(struct bankd_ratelimit *rl)
+void bankd_ratelimit_free(bankd_ratelimit *rl)
 {
 	free(rl);
 }
 
-unsigned bankd_ratelimit_wait(struct bankd_ratelimit *rl, const struct sockaddr *sa, socklen_t len)
+unsigned bankd_ratelimit_wait(bankd_ratelimit *rl, const struct sockaddr *sa, socklen_t len)
 {
 	unsigned char a[16];
+	time_t now;
+	ratelimit_entry *e;
+	time_t left;
+
 	if (rl == NULL || rl->limit == 0 || addr_key(sa, len, a) != 0)
 		return 0;
-	time_t now = now_mono();
-	struct entry *e = find(rl, a, now);
+	now = now_mono();
+	e = find(rl, a, now);
 	if (e == NULL || e->count < rl->limit)
 		return 0;
-	time_t left = e->start + BANKD_AUTH_FAIL_WINDOW - now;
+	left = e->start + BANKD_AUTH_FAIL_WINDOW - now;
 	return left > 0 ? (unsigned)left : 1;
 }
 
-void bankd_ratelimit_failed(struct bankd_ratelimit *rl, const struct sockaddr *sa, socklen_t len)
+void bankd_ratelimit_failed(bankd_ratelimit *rl, const struct sockaddr *sa, socklen_t len)
 {
 	unsigned char a[16];
+	time_t now;
+	ratelimit_entry *e;
+
 	if (rl == NULL || rl->limit == 0 || addr_key(sa, len, a) != 0)
 		return;
-	time_t now = now_mono();
-	struct entry *e = find(rl, a, now);
+	now = now_mono();
+	e = find(rl, a, now);
 	if (e == NULL) {
-		struct entry *set = rl->e[set_of(rl, a)];
+		ratelimit_entry *set = rl->e[set_of(rl, a)];
+		int i;
+
 		e = &set[0];
-		for (int i = 0; i < WAYS; i++) {
+		for (i = 0; i < WAYS; i++) {
 			if (!set[i].used) {
 				e = &set[i];
 				break;

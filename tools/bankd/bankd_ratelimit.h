@@ -9,15 +9,15 @@
 #define BANKD_AUTH_FAIL_LIMIT 10
 #define BANKD_AUTH_FAIL_WINDOW 60
 
-struct bankd_ratelimit;
+typedef struct bankd_ratelimit bankd_ratelimit;
 
 /* limit failures per BANKD_AUTH_FAIL_WINDOW seconds; NULL when out of memory. */
-struct bankd_ratelimit *bankd_ratelimit_new(unsigned limit);
-void bankd_ratelimit_free(struct bankd_ratelimit *rl);
+bankd_ratelimit *bankd_ratelimit_new(unsigned limit);
+void bankd_ratelimit_free(bankd_ratelimit *rl);
 
 /* 0 when the address may try; else the seconds until it may (for Retry-After). */
-unsigned bankd_ratelimit_wait(struct bankd_ratelimit *rl, const struct sockaddr *sa, socklen_t len);
+unsigned bankd_ratelimit_wait(bankd_ratelimit *rl, const struct sockaddr *sa, socklen_t len);
 /* Counts one failed authentication from the address. */
-void bankd_ratelimit_failed(struct bankd_ratelimit *rl, const struct sockaddr *sa, socklen_t len);
+void bankd_ratelimit_failed(bankd_ratelimit *rl, const struct sockaddr *sa, socklen_t len);
 
 #endif

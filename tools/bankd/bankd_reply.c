@@ -10,13 +10,16 @@
 
 #include <openssl/crypto.h>
 
-void bankd_http_text(struct bankd_req *r, int code, const char *text)
+void bankd_http_text(bankd_req *r, int code, const char *text)
 {
+	size_t n;
+	char *line;
+
 	/* Callers give the English text (marked with N_) or a sentence already composed in the
 	 * request's language; the latter has no entry and stays as it is. */
 	text = *text != '\0' ? _(text) : text;
-	size_t n = strlen(text);
-	char *line = malloc(n + 2);
+	n = strlen(text);
+	line = malloc(n + 2);
 	if (line == NULL) {
 		bankd_http_reply(r, code, "text/plain; charset=utf-8", text, n);
 		return;
@@ -27,32 +30,33 @@ void bankd_http_text(struct bankd_req *r, int code, const char *text)
 	free(line);
 }
 
-void bankd_http_json(struct bankd_req *r, int code, json_t *j)
+void bankd_http_json(bankd_req *r, int code, json_t *j)
 {
 	char *s = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	size_t n;
+
 	json_decref(j);
 	if (s == NULL) {
 		bankd_http_text(r, 500, N_("internal error"));
 		return;
 	}
-	size_t n = strlen(s);
+	n = strlen(s);
 	bankd_http_reply(r, code, "application/json", s, n);
 	OPENSSL_cleanse(s, n);
 	free(s);
 }
 
-void bankd_http_json_error_msg(struct bankd_req *r, int code, const char *error,
-                               const char *message)
+void bankd_http_json_error_msg(bankd_req *r, int code, const char *error, const char *message)
 {
 	bankd_http_json(r, code, json_pack("{s:s,s:s}", "error", error, "message", message));
 }
 
-void bankd_http_json_error(struct bankd_req *r, int code, const char *msg)
+void bankd_http_json_error(bankd_req *r, int code, const char *msg)
 {
 	bankd_http_json_error_msg(r, code, msg, *msg != '\0' ? _(msg) : msg);
 }
 
-json_t *bankd_http_json_body(struct bankd_req *r)
+json_t *bankd_http_json_body(bankd_req *r)
 {
 	json_t *j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, NULL);
 	if (j != NULL && !json_is_object(j)) {

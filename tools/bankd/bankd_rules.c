@@ -8,22 +8,33 @@
 /* Days from civil date (proleptic Gregorian), Howard Hinnant's well-known algorithm. */
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 {
+	int64_t era;
+	unsigned yoe;
+	unsigned doy;
+	unsigned doe;
+
 	y -= m <= 2;
-	const int64_t era = (y >= 0 ? y : y - 399) / 400;
-	const unsigned yoe = (unsigned)(y - era * 400);
-	const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
 static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 {
+	int64_t era;
+	unsigned doe;
+	unsigned yoe;
+	unsigned doy;
+	unsigned mp;
+
 	z += 719468;
-	const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	const unsigned doe = (unsigned)(z - era * 146097);
-	const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	const unsigned mp = (5 * doy + 2) / 153;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
 	*d = doy - (153 * mp + 2) / 5 + 1;
 	*m = mp < 10 ? mp + 3 : mp - 9;
 	*y = (int64_t)yoe + era * 400 + (*m <= 2);
@@ -37,20 +48,26 @@ int64_t bankd_rules_day(time_t t)
 
 int bankd_rules_day_parse(const char *s, int64_t *day)
 {
+	int i;
+	int64_t y;
+	unsigned m;
+	unsigned d;
+	int64_t z;
+	int64_t y2;
+	unsigned m2, d2;
+
 	if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
 		return -1;
-	for (int i = 0; i < 10; i++)
+	for (i = 0; i < 10; i++)
 		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
 			return -1;
-	int64_t y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-	unsigned m = (unsigned)((s[5] - '0') * 10 + (s[6] - '0'));
-	unsigned d = (unsigned)((s[8] - '0') * 10 + (s[9] - '0'));
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	m = (unsigned)((s[5] - '0') * 10 + (s[6] - '0'));
+	d = (unsigned)((s[8] - '0') * 10 + (s[9] - '0'));
 	if (y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
 		return -1;
 	/* Reject 2026-02-30 and friends: the date must survive the round trip. */
-	int64_t z = days_from_civil(y, m, d);
-	int64_t y2;
-	unsigned m2, d2;
+	z = days_from_civil(y, m, d);
 	civil_from_days(z, &y2, &m2, &d2);
 	if (y2 != y || m2 != m || d2 != d)
 		return -1;
@@ -71,7 +88,7 @@ int64_t bankd_rules_last_day(int64_t start_day)
 	return start_day + BANKD_WINDOW_DAYS - 1;
 }
 
-static enum bankd_rule window(int64_t start, int64_t today)
+static bankd_rule window(int64_t start, int64_t today)
 {
 	if (today < start)
 		return BANKD_RULE_NOT_YET;
@@ -80,19 +97,19 @@ static enum bankd_rule window(int64_t start, int64_t today)
 	return BANKD_RULE_OK;
 }
 
-enum bankd_rule bankd_rules_admin_window(int64_t applied_day, int64_t today)
+bankd_rule bankd_rules_admin_window(int64_t applied_day, int64_t today)
 {
 	return window(applied_day, today);
 }
 
-enum bankd_rule bankd_rules_user_window(bool issued, int64_t issued_day, int64_t today)
+bankd_rule bankd_rules_user_window(bool issued, int64_t issued_day, int64_t today)
 {
 	if (!issued)
 		return BANKD_RULE_NOT_ISSUED;
 	return window(issued_day, today);
 }
 
-void bankd_rules_explain(enum bankd_rule r, bool admin, int64_t start_day, char *buf, size_t len)
+void bankd_rules_explain(bankd_rule r, bool admin, int64_t start_day, char *buf, size_t len)
 {
 	char start[16], last[16];
 	bankd_rules_day_format(start_day, start, sizeof start);
@@ -126,17 +143,17 @@ void bankd_rules_explain(enum bankd_rule r, bool admin, int64_t start_day, char 
 	}
 }
 
-static bool is_rsa(const struct bankd_key_facts *k)
+static bool is_rsa(const bankd_key_facts *k)
 {
 	return k->base != NULL && strcmp(k->base, "RSA") == 0;
 }
 
-static bool is_ec(const struct bankd_key_facts *k)
+static bool is_ec(const bankd_key_facts *k)
 {
 	return k->base != NULL && strcmp(k->base, "EC") == 0;
 }
 
-enum bankd_key_rule bankd_rules_key(const struct bankd_key_facts *k)
+bankd_key_rule bankd_rules_key(const bankd_key_facts *k)
 {
 	if (is_rsa(k)) {
 		if (k->bits < 2048)
@@ -153,7 +170,7 @@ enum bankd_key_rule bankd_rules_key(const struct bankd_key_facts *k)
 	return BANKD_KEY_WEAK;
 }
 
-const char *bankd_rules_key_explain(enum bankd_key_rule r)
+const char *bankd_rules_key_explain(bankd_key_rule r)
 {
 	switch (r) {
 	case BANKD_KEY_OK: return "";
@@ -173,9 +190,11 @@ const char *bankd_rules_key_explain(enum bankd_key_rule r)
 bool bankd_rules_contract_id_ok(const char *s)
 {
 	size_t n = s != NULL ? strnlen(s, 21) : 0;
+	size_t i;
+
 	if (n < 1 || n > 20)
 		return false;
-	for (size_t i = 0; i < n; i++)
+	for (i = 0; i < n; i++)
 		if (s[i] < '0' || s[i] > '9')
 			return false;
 	return true;
@@ -184,9 +203,11 @@ bool bankd_rules_contract_id_ok(const char *s)
 bool bankd_rules_user_id_ok(const char *s)
 {
 	size_t n = s != NULL ? strnlen(s, 33) : 0;
+	size_t i;
+
 	if (n < 1 || n > 32)
 		return false;
-	for (size_t i = 0; i < n; i++) {
+	for (i = 0; i < n; i++) {
 		char c = s[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		      c == '.' || c == '_' || c == '-'))
@@ -198,9 +219,11 @@ bool bankd_rules_user_id_ok(const char *s)
 bool bankd_rules_name_ok(const char *s)
 {
 	size_t n = s != NULL ? strnlen(s, 201) : 0;
+	size_t i;
+
 	if (n < 1 || n > 200)
 		return false;
-	for (size_t i = 0; i < n; i++)
+	for (i = 0; i < n; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			return false;
 	return true;

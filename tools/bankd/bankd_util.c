@@ -15,13 +15,15 @@
 static int parse_now(const char *s, time_t *t)
 {
 	int64_t day;
+	const char *p;
+
 	if (bankd_rules_day_parse(s, &day) == 0) {
 		*t = (time_t)(day * 86400);
 		return 0;
 	}
 	if (*s == '\0' || strlen(s) > 12)
 		return -1;
-	for (const char *p = s; *p; p++)
+	for (p = s; *p; p++)
 		if (!isdigit((unsigned char)*p))
 			return -1;
 	*t = (time_t)strtoll(s, NULL, 10);
@@ -47,7 +49,9 @@ int bankd_now_check(void)
 void bankd_hex(const uint8_t *in, size_t n, char *out)
 {
 	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
+	size_t i;
+
+	for (i = 0; i < n; i++) {
 		out[2 * i] = digits[in[i] >> 4];
 		out[2 * i + 1] = digits[in[i] & 15];
 	}
@@ -76,15 +80,22 @@ int bankd_random_hex(size_t n, char *out)
 
 int bankd_b64_decode(const char *in, size_t len, uint8_t **out, size_t *out_len)
 {
+	char *clean;
+	size_t m;
+	size_t i;
+	size_t pad;
+	uint8_t *buf;
+	int n;
+
 	*out = NULL;
 	if (len > INT32_MAX)
 		return -1;
 	/* Keep only base64 characters; reject anything that is neither that nor whitespace. */
-	char *clean = malloc(len + 1);
+	clean = malloc(len + 1);
 	if (clean == NULL)
 		return -1;
-	size_t m = 0;
-	for (size_t i = 0; i < len; i++) {
+	m = 0;
+	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)in[i];
 		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
 			continue;
@@ -95,19 +106,19 @@ int bankd_b64_decode(const char *in, size_t len, uint8_t **out, size_t *out_len)
 		clean[m++] = (char)c;
 	}
 	/* '=' only as the last one or two characters of a whole number of quads. */
-	size_t pad = 0;
+	pad = 0;
 	while (pad < m && pad < 3 && clean[m - 1 - pad] == '=')
 		pad++;
 	if (m == 0 || m % 4 != 0 || pad > 2 || memchr(clean, '=', m - pad) != NULL) {
 		free(clean);
 		return -1;
 	}
-	uint8_t *buf = malloc(m / 4 * 3 + 1);
+	buf = malloc(m / 4 * 3 + 1);
 	if (buf == NULL) {
 		free(clean);
 		return -1;
 	}
-	int n = EVP_DecodeBlock(buf, (const unsigned char *)clean, (int)m);
+	n = EVP_DecodeBlock(buf, (const unsigned char *)clean, (int)m);
 	free(clean);
 	if (n < 0 || (size_t)n < pad) {
 		free(buf);
@@ -123,14 +134,18 @@ char *bankd_b64_encode(const uint8_t *in, size_t n)
 	size_t full = (n + 2) / 3 * 4;
 	char *line = malloc(full + 1);
 	char *out = malloc(full + full / 64 + 3);
+	int m;
+	size_t o;
+	int i;
+
 	if (line == NULL || out == NULL || n > INT32_MAX) {
 		free(line);
 		free(out);
 		return NULL;
 	}
-	int m = EVP_EncodeBlock((unsigned char *)line, in, (int)n);
-	size_t o = 0;
-	for (int i = 0; i < m; i += 64) {
+	m = EVP_EncodeBlock((unsigned char *)line, in, (int)n);
+	o = 0;
+	for (i = 0; i < m; i += 64) {
 		size_t k = (size_t)(m - i) < 64 ? (size_t)(m - i) : 64;
 		memcpy(out + o, line + i, k);
 		o += k;
@@ -144,6 +159,8 @@ char *bankd_b64_encode(const uint8_t *in, size_t n)
 int bankd_write_new_file(const char *path, int mode, const void *data, size_t n)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	const uint8_t *p;
+
 	if (fd < 0)
 		return -1;
 	/* The exact mode, whatever the umask (which main sets to 077 for the database). */
@@ -151,7 +168,7 @@ int bankd_write_new_file(const char *path, int mode, const void *data, size_t n)
 		close(fd);
 		return -1;
 	}
-	const uint8_t *p = data;
+	p = data;
 	while (n > 0) {
 		ssize_t w = write(fd, p, n);
 		if (w < 0 && errno == EINTR)

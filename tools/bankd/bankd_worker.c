@@ -12,16 +12,16 @@
 
 #include <event2/event.h>
 
-struct item {
+typedef struct worker_item {
 	void *job;
-	struct item *next;
-};
+	struct worker_item *next;
+} worker_item;
 
 struct bankd_worker {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	struct item *head, *tail;
+	worker_item *head, *tail;
 	int stopping;
 	int pipe[2];
 	struct event *ready;
@@ -30,12 +30,16 @@ struct bankd_worker {
 
 static void *worker_main(void *arg)
 {
-	struct bankd_worker *w = arg;
+	bankd_worker *w = arg;
 	/* Signals (SIGTERM, SIGINT) are the loop's. */
 	sigset_t all;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	for (;;) {
+		worker_item *it;
+		void *job;
+		ssize_t n;
+
 		pthread_mutex_lock(&w->lock);
 		while (w->head == NULL && !w->stopping)
 			pthread_cond_wait(&w->wake, &w->lock);
@@ -43,17 +47,16 @@ static void *worker_main(void *arg)
 			pthread_mutex_unlock(&w->lock);
 			return NULL;
 		}
-		struct item *it = w->head;
+		it = w->head;
 		w->head = it->next;
 		if (w->head == NULL)
 			w->tail = NULL;
 		pthread_mutex_unlock(&w->lock);
-		void *job = it->job;
+		job = it->job;
 		free(it);
 		w->run(job);
 		/* A pointer is less than PIPE_BUF: the write is whole. The loop drains the pipe
 		 * as fast as jobs finish, so it does not fill. */
-		ssize_t n;
 		do
 			n = write(w->pipe[1], &job, sizeof job);
 		while (n < 0 && errno == EINTR);
@@ -62,17 +65,21 @@ static void *worker_main(void *arg)
 
 static void on_ready(evutil_socket_t fd, short what, void *arg)
 {
-	(void)what;
-	struct bankd_worker *w = arg;
+	bankd_worker *w;
 	void *jobs[64];
-	ssize_t n = read(fd, jobs, sizeof jobs);
-	for (ssize_t i = 0; n > 0 && i < n / (ssize_t)sizeof jobs[0]; i++)
+	ssize_t n;
+	ssize_t i;
+
+	(void)what;
+	w = arg;
+	n = read(fd, jobs, sizeof jobs);
+	for (i = 0; n > 0 && i < n / (ssize_t)sizeof jobs[0]; i++)
 		w->done(jobs[i]);
 }
 
-struct bankd_worker *bankd_worker_new(struct event_base *base, bankd_job_fn run, bankd_job_fn done)
+bankd_worker *bankd_worker_new(struct event_base *base, bankd_job_fn run, bankd_job_fn done)
 {
-	struct bankd_worker *w = calloc(1, sizeof *w);
+	bankd_worker *w = calloc(1, sizeof *w);
 	if (w == NULL)
 		return NULL;
 	w->run = run;
@@ -102,15 +109,17 @@ fail:
 	return NULL;
 }
 
-int bankd_worker_push(struct bankd_worker *w, void *job)
+int bankd_worker_push(bankd_worker *w, void *job)
 {
-	struct item *it = malloc(sizeof *it);
+	worker_item *it = malloc(sizeof *it);
+	int ok;
+
 	if (it == NULL)
 		return -1;
 	it->job = job;
 	it->next = NULL;
 	pthread_mutex_lock(&w->lock);
-	int ok = !w->stopping;
+	ok = !w->stopping;
 	if (ok) {
 		if (w->tail != NULL)
 			w->tail->next = it;
@@ -125,8 +134,10 @@ int bankd_worker_push(struct bankd_worker *w, void *job)
 	return ok ? 0 : -1;
 }
 
-void bankd_worker_free(struct bankd_worker *w, bankd_job_fn drop)
+void bankd_worker_free(bankd_worker *w, bankd_job_fn drop)
 {
+	void *job;
+
 	if (w == NULL)
 		return;
 	pthread_mutex_lock(&w->lock);
@@ -135,11 +146,10 @@ void bankd_worker_free(struct bankd_worker *w, bankd_job_fn drop)
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
 	/* Finished but not yet delivered, then never started. */
-	void *job;
 	while (read(w->pipe[0], &job, sizeof job) == (ssize_t)sizeof job)
 		drop(job);
 	while (w->head != NULL) {
-		struct item *it = w->head;
+		worker_item *it = w->head;
 		w->head = it->next;
 		drop(it->job);
 		free(it);
