@@ -81,15 +81,21 @@ EXTRA_tests_pkcs11_test_p11_twoproc_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 P11_MOD_TESTS += tests/pkcs11/test_p11_objects tests/pkcs11/test_p11_certs \
 	tests/pkcs11/test_p11_apdu_economy tests/pkcs11/test_p11_garbage
 P11_OBJ_TEST_UTIL = tests/pkcs11/p11_obj_test_util.c tests/pkcs11/p11_obj_test_util.h
+# The module's clock moved by the test (the programs export their clock_gettime to it).
+P11_CLOCK = tests/pkcs11/p11_clock_test_util.c tests/pkcs11/p11_clock_test_util.h
 tests_pkcs11_test_p11_objects_SOURCES = tests/pkcs11/test_p11_objects.c $(P11_OBJ_TEST_UTIL)
 tests_pkcs11_test_p11_objects_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_objects_LDADD = $(P11_MOD_TEST_LDADD)
 EXTRA_tests_pkcs11_test_p11_objects_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
-tests_pkcs11_test_p11_certs_SOURCES = tests/pkcs11/test_p11_certs.c $(P11_OBJ_TEST_UTIL)
+tests_pkcs11_test_p11_certs_SOURCES = tests/pkcs11/test_p11_certs.c $(P11_OBJ_TEST_UTIL) \
+	$(P11_CLOCK)
+tests_pkcs11_test_p11_certs_LDFLAGS = -export-dynamic
 tests_pkcs11_test_p11_certs_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_certs_LDADD = $(P11_MOD_TEST_LDADD)
 EXTRA_tests_pkcs11_test_p11_certs_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
-tests_pkcs11_test_p11_apdu_economy_SOURCES = tests/pkcs11/test_p11_apdu_economy.c $(P11_OBJ_TEST_UTIL)
+tests_pkcs11_test_p11_apdu_economy_SOURCES = tests/pkcs11/test_p11_apdu_economy.c \
+	$(P11_OBJ_TEST_UTIL) $(P11_CLOCK)
+tests_pkcs11_test_p11_apdu_economy_LDFLAGS = -export-dynamic
 tests_pkcs11_test_p11_apdu_economy_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_apdu_economy_LDADD = $(P11_MOD_TEST_LDADD)
 EXTRA_tests_pkcs11_test_p11_apdu_economy_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
