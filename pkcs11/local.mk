@@ -1,18 +1,20 @@
 # pkcs11/: the module. Lower layers first: transports and the PIV card driver.
 noinst_LTLIBRARIES += pkcs11/libkinkodrv.la
 pkcs11_libkinkodrv_la_SOURCES = \
-	pkcs11/transport.h \
-	pkcs11/ccid_host.c \
-	pkcs11/transport_socket.c \
-	pkcs11/trace.c pkcs11/trace.h \
-	pkcs11/card.c pkcs11/card.h pkcs11/card_internal.h \
-	pkcs11/card_pin.c \
-	pkcs11/card_keys.c
+	pkcs11/driver/driver_internal.h \
+	pkcs11/driver/transport.h \
+	pkcs11/driver/ccid_host.c pkcs11/driver/ccid_host.h \
+	pkcs11/driver/transport_socket.c \
+	pkcs11/driver/trace.c pkcs11/driver/trace.h \
+	pkcs11/driver/card.c pkcs11/driver/card.h pkcs11/driver/card_internal.h \
+	pkcs11/driver/card_pin.c \
+	pkcs11/driver/card_keys.c
+pkcs11_libkinkodrv_la_CPPFLAGS = $(AM_CPPFLAGS) -DKINKO_DRIVER_INTERNAL
 pkcs11_libkinkodrv_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 pkcs11_libkinkodrv_la_LIBADD = common/libkinkocommon.la $(OPENSSL_LIBS)
-# The USB token transport and its hot-plug watcher (issue 6).
-pkcs11_libkinkodrv_la_SOURCES += pkcs11/transport_usb.c pkcs11/usb_enum.c pkcs11/usb_enum.h \
-	pkcs11/usb_hotplug.c pkcs11/usb_hotplug.h
+# The USB token transport and its hot-plug watcher.
+pkcs11_libkinkodrv_la_SOURCES += pkcs11/driver/transport_usb.c pkcs11/driver/usb_enum.c \
+	pkcs11/driver/usb_enum.h pkcs11/driver/usb_hotplug.c
 pkcs11_libkinkodrv_la_CFLAGS += $(LIBUSB_CFLAGS)
 pkcs11_libkinkodrv_la_LIBADD += $(LIBUSB_LIBS) -lpthread
 
@@ -74,7 +76,7 @@ kinkoconfdir = $(sysconfdir)/kinko
 dist_kinkoconf_DATA = conf/kinko.conf
 
 # The driver's INVENTORY (kinko extension) and its parser.
-pkcs11_libkinkodrv_la_SOURCES += pkcs11/card_inventory.c
+pkcs11_libkinkodrv_la_SOURCES += pkcs11/driver/card_inventory.c
 
 # What the object layer parses from the token's answers (inventory, certificate containers,
 # public keys): pure functions, linked by the module and by fuzz/fuzz_module_parse.

@@ -17,7 +17,6 @@
 
 #include "card.h"
 #include "p11_compat.h"
-#include "transport.h"
 
 /* ---- locks (mod_mutex.c): the application's mutex callbacks or pthreads ---- */
 typedef struct mod_mutex mod_mutex;

@@ -12,8 +12,6 @@
 
 #include <libusb.h>
 
-#include "usb_hotplug.h"
-
 struct mod_usb {
 	pthread_mutex_t lock;        /* scans, libusb start-up, stopping */
 	pthread_cond_t cv;           /* sleepers without a hot-plug watcher */

@@ -14,7 +14,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # 1: every source file with _( N_( or P_( is listed.
-missing=$(cd "$s" && grep -lE '(^|[^A-Za-z0-9_])(_|N_|P_)\("' common/*.c firmware-stubs/*.c pkcs11/*.c \
+missing=$(cd "$s" && grep -lE '(^|[^A-Za-z0-9_])(_|N_|P_)\("' common/*.c firmware-stubs/*.c pkcs11/*.c pkcs11/driver/*.c \
 	tools/*/*.c 2>/dev/null | while read -r f; do
 		grep -qxF "$f" po/POTFILES.in || echo "$f"
 	done)

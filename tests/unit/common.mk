@@ -18,6 +18,6 @@ tests_unit_test_i18n_LDADD = $(COMMON_TEST_LDADD)
 check_PROGRAMS += tests/unit/test_ccid_host
 TESTS += tests/unit/test_ccid_host
 tests_unit_test_ccid_host_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS) \
-	-I$(top_srcdir)/pkcs11
+	-I$(top_srcdir)/pkcs11/driver -DKINKO_DRIVER_INTERNAL
 tests_unit_test_ccid_host_LDADD = pkcs11/libkinkodrv.la common/libkinkocommon.la \
 	$(CMOCKA_LIBS) $(OPENSSL_LIBS) $(LIBUSB_LIBS)

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "ccid.h"
-#include "transport.h"
+#include "ccid_host.h"
 
 #define FAKE_MAX 8
 

@@ -17,7 +17,6 @@
 #include "piv.h"
 #include "time_test_util.h"
 #include "usb_card_fixture.h"
-#include "usb_hotplug.h"
 
 static const uint8_t pin[] = TEST_PIN;
 #define PIN_LEN (sizeof(pin) - 1)

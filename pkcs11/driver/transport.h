@@ -52,36 +52,6 @@ struct tr_transport {
 	unsigned timeout_ms;   /* per message */
 };
 
-/* The CCID exchange over a message channel (socket or USB bulk endpoints): the transports
- * only move bytes and keep their channel; the CCID commands and replies are here. */
-typedef struct {
-	/* Send one whole message. */
-	tr_status (*send)(void *ctx, const uint8_t *msg, size_t len, unsigned timeout_ms);
-	/* Receive one whole message (header + dwLength bytes) into buf. */
-	tr_status (*recv)(void *ctx, uint8_t *buf, size_t cap, size_t *len, unsigned timeout_ms);
-	/* Open the channel before a command (connect, claim); TR_OK when it is open. */
-	tr_status (*open)(void *ctx);
-	/* A failed exchange leaves the stream out of step: drop the channel (st says why). */
-	void (*drop)(void *ctx, tr_status st);
-	void *ctx;
-	uint8_t *buf;          /* one message, CCID_HEADER_LEN + CCID_MAX_DATA bytes */
-	size_t buf_used;       /* high-water mark: the channel's close wipes this much */
-	uint8_t seq;
-} ccid_host;
-
-/* IccPowerOn: the active card's ATR (2..33 bytes, ISO 7816-3), copied to atr when given.
- * XfrBlock: one APDU, its response (at least SW1 SW2, at most cap) copied to resp and
- * wiped from the buffer. A command the reader refused is TR_ERR_ABSENT (no card) or
- * TR_ERR_IO (card not powered: the caller powers on again); anything malformed is
- * TR_ERR_PROTOCOL and drops the channel. Replies honour time extensions. */
-tr_status ccid_host_power_on(ccid_host *h, unsigned timeout_ms, uint8_t *atr, size_t cap,
-                             size_t *atr_len);
-tr_status ccid_host_transmit(ccid_host *h, unsigned timeout_ms, const uint8_t *apdu, size_t len,
-                             uint8_t *resp, size_t cap, size_t *resp_len);
-/* GetSlotStatus: is a card in the slot? A channel with nobody at the other end
- * (TR_ERR_ABSENT) is no card. */
-tr_status ccid_host_present(ccid_host *h, unsigned timeout_ms, bool *present);
-
 /* The UNIX-socket transport to kinko-token-emu. */
 tr_transport *tr_socket_new(const char *path);
 
@@ -116,5 +86,32 @@ void tr_usb_list_free(struct libusb_device **list);
 
 /* dev's port identity into id (TR_USB_ID_MAX bytes). 0, or -1. */
 int tr_usb_port_id(struct libusb_device *dev, char *id, size_t cap);
+
+/* Arrival and departure of kinko USB tokens, for C_WaitForSlotEvent: libusb hot-plug
+ * callbacks where the platform has them, else a re-enumeration every few hundred
+ * milliseconds (usb_hotplug.c). Callers keep the generation they last saw and wait for it
+ * to move; what changed they learn by enumerating (tr_usb_enumerate). */
+typedef struct usb_hotplug usb_hotplug;
+
+/* Watch for tokens vid:pid on ctx (which must outlive the watcher). force_polling
+ * ignores libusb hot-plug support (tests; platforms where it is unreliable). NULL on
+ * failure. */
+usb_hotplug *usb_hotplug_new(struct libusb_context *ctx, uint16_t vid, uint16_t pid,
+                             bool force_polling);
+void usb_hotplug_free(usb_hotplug *h);
+
+/* Does this watcher use libusb hot-plug callbacks (true) or polling (false)? */
+bool usb_hotplug_uses_callbacks(const usb_hotplug *h);
+
+/* Counts arrivals and departures since the watcher was made. */
+uint64_t usb_hotplug_generation(usb_hotplug *h);
+
+/* Wait until the generation differs from *seen (then *seen is updated), timeout_ms
+ * passes (< 0: no limit) or usb_hotplug_cancel is called. 1 on an event, 0 on timeout,
+ * -1 when cancelled. Several threads may wait at once. */
+int usb_hotplug_wait(usb_hotplug *h, uint64_t *seen, int timeout_ms);
+
+/* Wake every waiter with -1, now and in future (C_Finalize). */
+void usb_hotplug_cancel(usb_hotplug *h);
 
 #endif

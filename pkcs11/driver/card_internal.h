@@ -3,6 +3,8 @@
 #ifndef KINKO_CARD_INTERNAL_H
 #define KINKO_CARD_INTERNAL_H
 
+#include "driver_internal.h"
+
 #include <stddef.h>
 #include <stdint.h>
 

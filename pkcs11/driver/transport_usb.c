@@ -14,7 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "ccid.h"
-#include "transport.h"
+#include "ccid_host.h"
 #include "usb_enum.h"
 
 /* As the socket transport: per message, and the CCID host honours time extensions for

@@ -1,7 +1,7 @@
 /* The host side of a USB CCID bulk exchange (CCID 1.1 section 6), shared by every
  * transport that carries CCID messages: one command out, its one reply back, checked
  * field by field before anything in it is used. */
-#include "transport.h"
+#include "ccid_host.h"
 
 #include <string.h>
 

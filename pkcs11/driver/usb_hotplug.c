@@ -2,8 +2,6 @@
  * comparing enumerations when the platform has no hot-plug support. No thread of our own:
  * waiters pump libusb's events themselves (libusb lets several threads do so), so an
  * application that never waits pays nothing. */
-#include "usb_hotplug.h"
-
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -11,8 +9,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <libusb.h>
+
 #include "transport.h"
 
+/* Without hot-plug callbacks, how often the tokens are enumerated again. */
+#define USB_HOTPLUG_POLL_MS 250
 /* Longest single libusb event wait: bounds how late a waiter notices a cancel. */
 #define USB_HOTPLUG_SLICE_MS 250
 

@@ -20,7 +20,7 @@
 #include <openssl/crypto.h>
 
 #include "ccid.h"
-#include "transport.h"
+#include "ccid_host.h"
 
 #define TR_SOCKET_DEFAULT_TIMEOUT_MS 5000u
 #define TR_SOCKET_BUF_LEN (CCID_HEADER_LEN + CCID_MAX_DATA)

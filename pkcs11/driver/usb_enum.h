@@ -2,6 +2,8 @@
 #ifndef KINKO_USB_ENUM_H
 #define KINKO_USB_ENUM_H
 
+#include "driver_internal.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
