@@ -5,6 +5,8 @@ BANKD_LIBS = tools/bankd/libbankd.la common/libkinkoprompt.la common/libkinkocom
 noinst_LTLIBRARIES += tools/bankd/libbankd.la
 tools_bankd_libbankd_la_SOURCES = \
 	tools/bankd/bankd_db.c tools/bankd/bankd_db.h \
+	tools/bankd/bankd_db_internal.h tools/bankd/bankd_db_contract.c tools/bankd/bankd_db_user.c \
+	tools/bankd/bankd_db_cert.c tools/bankd/bankd_db_session.c \
 	tools/bankd/bankd_secret.c tools/bankd/bankd_secret.h \
 	tools/bankd/bankd_attempt.c tools/bankd/bankd_attempt.h \
 	tools/bankd/bankd_ca.c tools/bankd/bankd_ca.h \
