@@ -277,34 +277,37 @@ card_status card_tlv_whole(const uint8_t *buf, size_t len, uint32_t tag, tlv_ite
 
 /* ---- what the token is ---- */
 
-card_status card_get_serial(card *c, uint32_t *serial)
+/* A command without data whose answer is exactly len bytes. */
+static card_status card_run_exact(card *c, uint8_t ins, uint8_t *out, size_t len)
 {
-	uint8_t out[16];
-	card_req rq = {.ins = PIV_INS_GET_SERIAL, .out = out, .cap = sizeof(out)};
+	uint8_t buf[16];
+	card_req rq = {.ins = ins, .out = buf, .cap = sizeof(buf)};
 	size_t n = 0;
-	card_status st = serial ? card_run_ok(c, &rq, &n) : CARD_ERR_BAD_INPUT;
+	card_status st = card_run_ok(c, &rq, &n);
 
 	if (st != CARD_OK)
 		return st;
-	if (n != 4)
+	if (n != len)
 		return CARD_ERR_DEVICE;
-	*serial = (uint32_t)out[0] << 24 | (uint32_t)out[1] << 16 | (uint32_t)out[2] << 8 | out[3];
+	memcpy(out, buf, len);
 	return CARD_OK;
+}
+
+card_status card_get_serial(card *c, uint32_t *serial)
+{
+	uint8_t out[4];
+	card_status st = serial ? card_run_exact(c, PIV_INS_GET_SERIAL, out, sizeof(out))
+	                        : CARD_ERR_BAD_INPUT;
+
+	if (st == CARD_OK)
+		*serial = (uint32_t)out[0] << 24 | (uint32_t)out[1] << 16 | (uint32_t)out[2] << 8 |
+		          out[3];
+	return st;
 }
 
 card_status card_get_version(card *c, uint8_t version[3])
 {
-	uint8_t out[16];
-	card_req rq = {.ins = PIV_INS_GET_VERSION, .out = out, .cap = sizeof(out)};
-	size_t n = 0;
-	card_status st = version ? card_run_ok(c, &rq, &n) : CARD_ERR_BAD_INPUT;
-
-	if (st != CARD_OK)
-		return st;
-	if (n != 3)
-		return CARD_ERR_DEVICE;
-	memcpy(version, out, 3);
-	return CARD_OK;
+	return version ? card_run_exact(c, PIV_INS_GET_VERSION, version, 3) : CARD_ERR_BAD_INPUT;
 }
 
 /* A byte-sized field: exactly one byte. */

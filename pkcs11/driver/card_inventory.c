@@ -35,57 +35,51 @@ static bool inv_tries(const tlv_item *it, uint8_t *max, uint8_t *left)
 	return true;
 }
 
+/* E0's fields, in this order: key reference, algorithm, PIN and touch policy, origin. */
+static const struct {
+	uint32_t tag;
+	size_t len;
+} inv_key_fields[] = {
+	{PIV_INV_KEY_REF, 1},
+	{PIV_META_ALGORITHM, 1},
+	{PIV_META_POLICY, 2},
+	{PIV_META_ORIGIN, 1},
+};
+#define INV_KEY_FIELDS (sizeof(inv_key_fields) / sizeof(inv_key_fields[0]))
+
 /* E0 { 80 ref, 01 alg, 02 pin+touch policy, 03 origin }: each once, nothing else. */
 static bool inv_key(const tlv_item *tmpl, card_inventory *inv)
 {
-	card_inv_key k;
+	tlv_item f[INV_KEY_FIELDS];
 	unsigned seen = 0;
-	int idx = -1;
+	int idx;
 	tlv_iter iter;
 	tlv_item it;
 	tlv_status s;
 
-	memset(&k, 0, sizeof(k));
 	tlv_iter_init(&iter, tmpl->value, tmpl->len);
 	while ((s = tlv_iter_next(&iter, &it)) == TLV_OK) {
-		unsigned bit;
+		size_t i = 0;
 
-		switch (it.tag) {
-		case PIV_INV_KEY_REF:
-			bit = 1;
-			if (it.len != 1 || (idx = piv_key_slot_index(it.value[0])) < 0)
-				return false;
-			break;
-		case PIV_META_ALGORITHM:
-			bit = 2;
-			if (it.len != 1 || it.value[0] == 0)
-				return false;
-			k.alg = it.value[0];
-			break;
-		case PIV_META_POLICY:
-			bit = 4;
-			if (it.len != 2)
-				return false;
-			k.pin_policy = it.value[0];
-			k.touch_policy = it.value[1];
-			break;
-		case PIV_META_ORIGIN:
-			bit = 8;
-			if (it.len != 1)
-				return false;
-			k.origin = it.value[0];
-			break;
-		default:
+		while (i < INV_KEY_FIELDS && inv_key_fields[i].tag != it.tag)
+			i++;
+		if (i == INV_KEY_FIELDS || it.len != inv_key_fields[i].len || (seen & 1u << i))
 			return false;
-		}
-		if (seen & bit)
-			return false;
-		seen |= bit;
+		seen |= 1u << i;
+		f[i] = it;
 	}
-	if (s != TLV_END || seen != 0x0F || inv->keys[idx].present)
+	if (s != TLV_END || seen != (1u << INV_KEY_FIELDS) - 1)
 		return false;
-	k.present = true;
-	inv->keys[idx] = k;
+	idx = piv_key_slot_index(f[0].value[0]);
+	if (idx < 0 || f[1].value[0] == 0 || inv->keys[idx].present)
+		return false;
+	inv->keys[idx] = (card_inv_key){
+		.present = true,
+		.alg = f[1].value[0],
+		.pin_policy = f[2].value[0],
+		.touch_policy = f[2].value[1],
+		.origin = f[3].value[0],
+	};
 	return true;
 }
 

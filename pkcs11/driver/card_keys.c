@@ -142,21 +142,35 @@ card_status card_auth_mgmt(card *c, uint8_t alg, const uint8_t *key, size_t key_
 	return st;
 }
 
+/* The data object tag read whole into *v (*n bytes; the caller frees it), and *item, the
+ * TLV inner inside the TLV outer at its top. */
+static card_status card_get_nested(card *c, uint32_t tag, uint32_t outer, uint32_t inner,
+                                   uint8_t **v, size_t *n, tlv_item *item)
+{
+	tlv_item holder;
+	card_status st = card_get_data(c, tag, v, n);
+
+	if (st != CARD_OK)
+		return st;
+	if (tlv_find(*v, *n, outer, &holder) != TLV_OK ||
+	    tlv_find(holder.value, holder.len, inner, item) != TLV_OK)
+		return CARD_ERR_DEVICE;
+	return CARD_OK;
+}
+
 /* ADMIN DATA: 80 { 81 bits, ... }; is the management key stored PIN-protected? */
 static card_status card_admin_protected(card *c, bool *protected_key)
 {
 	uint8_t *v = NULL;
 	size_t n = 0;
-	tlv_item flags, bits;
-	card_status st = card_get_data(c, PIV_TAG_ADMIN_DATA, &v, &n);
+	tlv_item bits;
+	card_status st = card_get_nested(c, PIV_TAG_ADMIN_DATA, PIV_TLV_ADMIN_FLAGS,
+	                                 PIV_TLV_ADMIN_BITS, &v, &n, &bits);
 
 	*protected_key = false;
-	if (st != CARD_OK)
-		return st;
-	if (tlv_find(v, n, PIV_TLV_ADMIN_FLAGS, &flags) != TLV_OK ||
-	    tlv_find(flags.value, flags.len, PIV_TLV_ADMIN_BITS, &bits) != TLV_OK || bits.len != 1)
+	if (st == CARD_OK && bits.len != 1)
 		st = CARD_ERR_DEVICE;
-	else
+	if (st == CARD_OK)
 		*protected_key = (bits.value[0] & PIV_ADMIN_MGMT_PROTECTED) != 0;
 	free(v);
 	return st;
@@ -167,20 +181,18 @@ static card_status card_protected_key(card *c, uint8_t key[CARD_MGMT_KEY_MAX], s
 {
 	uint8_t *v = NULL;
 	size_t n = 0;
-	tlv_item holder, item;
-	card_status st = card_get_data(c, PIV_TAG_PRINTED, &v, &n);
+	tlv_item item;
+	card_status st = card_get_nested(c, PIV_TAG_PRINTED, PIV_TLV_PRINTED_MGMT,
+	                                 PIV_TLV_PRINTED_MGMTKEY, &v, &n, &item);
 
-	if (st != CARD_OK)
-		return st;
-	if (tlv_find(v, n, PIV_TLV_PRINTED_MGMT, &holder) != TLV_OK ||
-	    tlv_find(holder.value, holder.len, PIV_TLV_PRINTED_MGMTKEY, &item) != TLV_OK ||
-	    item.len == 0 || item.len > CARD_MGMT_KEY_MAX) {
+	if (st == CARD_OK && (item.len == 0 || item.len > CARD_MGMT_KEY_MAX))
 		st = CARD_ERR_DEVICE;
-	} else {
+	if (st == CARD_OK) {
 		memcpy(key, item.value, item.len);
 		*key_len = item.len;
 	}
-	OPENSSL_cleanse(v, n);
+	if (v)
+		OPENSSL_cleanse(v, n);
 	free(v);
 	return st;
 }

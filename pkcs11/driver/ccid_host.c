@@ -3,11 +3,10 @@
  * field by field before anything in it is used. */
 #include "ccid_host.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
-
-#include "ccid.h"
 
 /* A token asking for more time keeps us waiting at most this many extensions (each one
  * a full message timeout): a card stuck in "wait" must not hang the application. */
@@ -50,12 +49,40 @@ static tr_status ccid_host_check(const uint8_t *buf, size_t len, uint8_t seq, ui
 	return TR_OK;
 }
 
-/* Send a CCID command and wait for its reply (matching bSeq, honouring time extensions).
- * *out and *out_len point into buf; *status and *error are bStatus and bError. */
+/* A reply's data (in the host's buffer) and its bStatus. */
+typedef struct {
+	const uint8_t *data;
+	size_t len;
+	uint8_t status;
+} ccid_reply;
+
+bool ccid_host_init(ccid_host *h, const ccid_channel *ch, void *ctx)
+{
+	h->ch = ch;
+	h->ctx = ctx;
+	h->buf = malloc(CCID_HOST_BUF_LEN);
+	h->buf_used = 0;
+	return h->buf != NULL;
+}
+
+void ccid_host_wipe(ccid_host *h)
+{
+	if (h->buf && h->buf_used)
+		OPENSSL_cleanse(h->buf, h->buf_used);
+	h->buf_used = 0;
+}
+
+void ccid_host_free(ccid_host *h)
+{
+	ccid_host_wipe(h);
+	free(h->buf);
+	h->buf = NULL;
+}
+
+/* Send a CCID command and wait for its reply (matching bSeq, honouring time extensions)
+ * in the host's buffer. */
 static tr_status ccid_host_command(ccid_host *h, uint8_t type, const uint8_t *data, size_t len,
-                                   uint8_t reply_type, uint8_t *buf, size_t cap,
-                                   const uint8_t **out, size_t *out_len, uint8_t *status,
-                                   uint8_t *error, unsigned timeout_ms)
+                                   uint8_t reply_type, ccid_reply *r, unsigned timeout_ms)
 {
 	static const uint8_t no_param[3];
 	const uint8_t slot = 0;
@@ -65,27 +92,26 @@ static tr_status ccid_host_command(ccid_host *h, uint8_t type, const uint8_t *da
 	uint8_t seq;
 	tr_status st;
 
-	if (!h || !h->send || !h->recv || !buf || !out || !out_len || !status || !error ||
-	    cap < CCID_HEADER_LEN + CCID_MAX_DATA || (len && !data))
+	if (!h->buf || (len && !data))
 		return TR_ERR_PROTOCOL;
 	seq = h->seq++;
-	n = ccid_message_build(buf, cap, type, slot, seq, no_param, data, len);
+	n = ccid_message_build(h->buf, CCID_HOST_BUF_LEN, type, slot, seq, no_param, data, len);
 	if (n == 0)
 		return TR_ERR_PROTOCOL;
-	st = h->send(h->ctx, buf, n, timeout_ms);
+	st = h->ch->send(h->ctx, h->buf, n, timeout_ms);
 	/* The command may carry a PIN or a key: it does not stay in the buffer. */
-	OPENSSL_cleanse(buf, n);
+	OPENSSL_cleanse(h->buf, n);
 	if (st != TR_OK)
 		return st;
 
 	for (waits = 0;; waits++) {
 		got = 0;
-		st = h->recv(h->ctx, buf, cap, &got, timeout_ms);
+		st = h->ch->recv(h->ctx, h->buf, CCID_HOST_BUF_LEN, &got, timeout_ms);
 		if (st != TR_OK)
 			return st;
-		if (got > cap)
+		if (got > CCID_HOST_BUF_LEN)
 			return TR_ERR_PROTOCOL;
-		st = ccid_host_check(buf, got, seq, slot, reply_type, &rh);
+		st = ccid_host_check(h->buf, got, seq, slot, reply_type, &rh);
 		if (st != TR_OK)
 			return st;
 		if ((rh.param[0] & CCID_CMD_STATUS_MASK) != CCID_CMD_TIME_EXTENSION)
@@ -93,10 +119,9 @@ static tr_status ccid_host_command(ccid_host *h, uint8_t type, const uint8_t *da
 		if (rh.length != 0 || waits + 1 >= CCID_HOST_MAX_TIME_EXT)
 			return rh.length != 0 ? TR_ERR_PROTOCOL : TR_ERR_TIMEOUT;
 	}
-	*out = buf + CCID_HEADER_LEN;
-	*out_len = rh.length;
-	*status = rh.param[0];
-	*error = rh.param[1];
+	r->data = h->buf + CCID_HEADER_LEN;
+	r->len = rh.length;
+	r->status = rh.param[0];
 	return TR_OK;
 }
 
@@ -107,32 +132,31 @@ static tr_status ccid_host_refused(uint8_t status)
 	return (status & CCID_ICC_STATUS_MASK) == CCID_ICC_ABSENT ? TR_ERR_ABSENT : TR_ERR_IO;
 }
 
-static tr_status ccid_host_atr(const uint8_t *data, size_t n, uint8_t status, uint8_t *atr,
-                               size_t cap, size_t *atr_len)
+static tr_status ccid_host_atr(const ccid_reply *r, uint8_t *atr, size_t cap, size_t *atr_len)
 {
-	if (status & CCID_CMD_FAILED)
-		return ccid_host_refused(status);
+	if (r->status & CCID_CMD_FAILED)
+		return ccid_host_refused(r->status);
 	/* An ATR is at least TS and T0 (ISO 7816-3), at most 33 bytes. */
-	if (n < 2 || n > 33 || (atr && n > cap) ||
-	    (status & CCID_ICC_STATUS_MASK) != CCID_ICC_PRESENT_ACTIVE)
+	if (r->len < 2 || r->len > 33 || (atr && r->len > cap) ||
+	    (r->status & CCID_ICC_STATUS_MASK) != CCID_ICC_PRESENT_ACTIVE)
 		return TR_ERR_PROTOCOL;
 	if (atr) {
-		memcpy(atr, data, n);
-		*atr_len = n;
+		memcpy(atr, r->data, r->len);
+		*atr_len = r->len;
 	}
 	return TR_OK;
 }
 
-static tr_status ccid_host_response(const uint8_t *data, size_t n, uint8_t status,
-                                    uint8_t *resp, size_t cap, size_t *resp_len)
+static tr_status ccid_host_response(const ccid_reply *r, uint8_t *resp, size_t cap,
+                                    size_t *resp_len)
 {
-	if (status & CCID_CMD_FAILED)
-		return ccid_host_refused(status);
+	if (r->status & CCID_CMD_FAILED)
+		return ccid_host_refused(r->status);
 	/* A response APDU has at least SW1 SW2. */
-	if (n < 2 || n > cap)
+	if (r->len < 2 || r->len > cap)
 		return TR_ERR_PROTOCOL;
-	memcpy(resp, data, n);
-	*resp_len = n;
+	memcpy(resp, r->data, r->len);
+	*resp_len = r->len;
 	return TR_OK;
 }
 
@@ -140,82 +164,72 @@ static tr_status ccid_host_response(const uint8_t *data, size_t n, uint8_t statu
  * late reply must not be taken for the answer to the next command). */
 static tr_status ccid_host_exchange(ccid_host *h, unsigned timeout_ms, uint8_t type,
                                     const uint8_t *data, size_t len, uint8_t reply_type,
-                                    const uint8_t **out, size_t *out_len, uint8_t *status)
+                                    ccid_reply *r)
 {
-	const size_t cap = CCID_HEADER_LEN + CCID_MAX_DATA;
-	uint8_t error;
-	tr_status st = h->open(h->ctx);
+	tr_status st = h->ch->open(h->ctx);
 
 	if (st != TR_OK)
 		return st;
 	if (CCID_HEADER_LEN + len > h->buf_used)
-		h->buf_used = CCID_HEADER_LEN + len < cap ? CCID_HEADER_LEN + len : cap;
-	st = ccid_host_command(h, type, data, len, reply_type, h->buf, cap, out, out_len, status,
-	                       &error, timeout_ms);
+		h->buf_used = CCID_HEADER_LEN + len < CCID_HOST_BUF_LEN ? CCID_HEADER_LEN + len
+		                                                         : CCID_HOST_BUF_LEN;
+	st = ccid_host_command(h, type, data, len, reply_type, r, timeout_ms);
 	if (st != TR_OK)
-		h->drop(h->ctx, st);
+		h->ch->drop(h->ctx, st);
 	return st;
 }
 
 tr_status ccid_host_power_on(ccid_host *h, unsigned timeout_ms, uint8_t *atr, size_t cap,
                              size_t *atr_len)
 {
-	const uint8_t *data;
-	size_t n;
-	uint8_t status;
-	tr_status st;
+	ccid_reply r;
+	tr_status st = ccid_host_exchange(h, timeout_ms, CCID_PC_TO_RDR_ICC_POWER_ON, NULL, 0,
+	                                  CCID_RDR_TO_PC_DATA_BLOCK, &r);
 
-	st = ccid_host_exchange(h, timeout_ms, CCID_PC_TO_RDR_ICC_POWER_ON, NULL, 0,
-	                        CCID_RDR_TO_PC_DATA_BLOCK, &data, &n, &status);
 	if (st != TR_OK)
 		return st;
-	st = ccid_host_atr(data, n, status, atr, cap, atr_len);
+	st = ccid_host_atr(&r, atr, cap, atr_len);
 	if (st == TR_ERR_PROTOCOL)
-		h->drop(h->ctx, st);
+		h->ch->drop(h->ctx, st);
 	return st;
 }
 
 tr_status ccid_host_transmit(ccid_host *h, unsigned timeout_ms, const uint8_t *apdu, size_t len,
                              uint8_t *resp, size_t cap, size_t *resp_len)
 {
-	const uint8_t *data;
-	size_t n;
-	uint8_t status;
+	ccid_reply r;
 	tr_status st;
 
 	if (!apdu || len == 0 || !resp || !resp_len)
 		return TR_ERR_PROTOCOL;
 	st = ccid_host_exchange(h, timeout_ms, CCID_PC_TO_RDR_XFR_BLOCK, apdu, len,
-	                        CCID_RDR_TO_PC_DATA_BLOCK, &data, &n, &status);
+	                        CCID_RDR_TO_PC_DATA_BLOCK, &r);
 	if (st != TR_OK)
 		return st;
-	st = ccid_host_response(data, n, status, resp, cap, resp_len);
+	st = ccid_host_response(&r, resp, cap, resp_len);
 	if (st == TR_ERR_PROTOCOL) {
-		h->drop(h->ctx, st);
+		h->ch->drop(h->ctx, st);
 		return st;
 	}
 	/* The answer may hold the PIN-protected management key. */
 	if (st == TR_OK)
-		OPENSSL_cleanse(h->buf, CCID_HEADER_LEN + n);
+		OPENSSL_cleanse(h->buf, CCID_HEADER_LEN + r.len);
 	return st;
 }
 
 tr_status ccid_host_present(ccid_host *h, unsigned timeout_ms, bool *present)
 {
-	const uint8_t *data;
-	size_t n;
-	uint8_t status;
-	tr_status st;
+	ccid_reply r;
+	tr_status st = ccid_host_exchange(h, timeout_ms, CCID_PC_TO_RDR_GET_SLOT_STATUS, NULL, 0,
+	                                  CCID_RDR_TO_PC_SLOT_STATUS, &r);
 
 	*present = false;
-	st = ccid_host_exchange(h, timeout_ms, CCID_PC_TO_RDR_GET_SLOT_STATUS, NULL, 0,
-	                        CCID_RDR_TO_PC_SLOT_STATUS, &data, &n, &status);
 	if (st == TR_ERR_ABSENT)
 		return TR_OK;
 	if (st != TR_OK)
 		return st;
-	if (status & CCID_CMD_FAILED)
+	if (r.status & CCID_CMD_FAILED)
 		return TR_ERR_IO;
-	*present = (status & CCID_ICC_STATUS_MASK) != CCID_ICC_ABSENT;
+	*present = (r.status & CCID_ICC_STATUS_MASK) != CCID_ICC_ABSENT;
 	return TR_OK;
 }

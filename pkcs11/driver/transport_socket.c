@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,7 +22,6 @@
 #include "ccid_host.h"
 
 #define TR_SOCKET_DEFAULT_TIMEOUT_MS 5000u
-#define TR_SOCKET_BUF_LEN (CCID_HEADER_LEN + CCID_MAX_DATA)
 /* Waiting for the emulator's lock: this many message timeouts (30 s by default). */
 #define TR_SOCKET_LOCK_WAIT_FACTOR 6u
 /* A listener with a full backlog refuses with EAGAIN; try again this often. */
@@ -33,7 +31,7 @@ typedef struct {
 	tr_transport base;
 	char *path;
 	int fd;
-	ccid_host host;          /* its buf holds one message, TR_SOCKET_BUF_LEN bytes */
+	ccid_host host;
 	bool batch;              /* between begin() and end() */
 	bool held;               /* the emulator granted this connection its lock */
 	bool lockless;           /* this emulator does not know the lock (older version) */
@@ -42,14 +40,6 @@ typedef struct {
 	bool end_unread;         /* END sent by the previous batch */
 	bool begin_unread;       /* BEGIN sent ahead of this batch's first command */
 	uint8_t end_seq, begin_seq;
-	/* The BEGIN goes out in one send with the command it precedes, so the emulator wakes
-	 * once for both. */
-	uint8_t begin_msg[CCID_HEADER_LEN + 1];
-	size_t begin_len;        /* staged, not sent yet */
-	/* What recv() read beyond the message asked for (the answers to a batch's Escapes
-	 * and its command often arrive in one read): rx[rx_off .. rx_off + rx_have). */
-	uint8_t *rx;
-	size_t rx_off, rx_have, rx_used;
 } tr_socket;
 
 static long long tr_now_ms(void)
@@ -89,13 +79,7 @@ static void tr_socket_close(tr_transport *t)
 	s->lockless = false;
 	s->end_unread = false;
 	s->begin_unread = false;
-	s->begin_len = 0;
-	if (s->host.buf && s->host.buf_used)
-		OPENSSL_cleanse(s->host.buf, s->host.buf_used);
-	s->host.buf_used = 0;
-	if (s->rx && s->rx_used)
-		OPENSSL_cleanse(s->rx, s->rx_used);
-	s->rx_off = s->rx_have = s->rx_used = 0;
+	ccid_host_wipe(&s->host);
 }
 
 static tr_status tr_socket_connect_errno(int err)
@@ -156,73 +140,44 @@ static tr_status tr_socket_open(tr_transport *t)
 	return st;
 }
 
-/* Everything in iov[0..n) before the deadline, in as few send() calls as the socket takes. */
-static tr_status tr_socket_sendv(tr_socket *s, struct iovec *iov, int n, long long deadline)
+static tr_status tr_socket_send(void *ctx, const uint8_t *msg, size_t len, unsigned timeout_ms)
 {
-	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n};
+	tr_socket *s = ctx;
+	long long deadline = tr_now_ms() + timeout_ms;
 	tr_status st;
 
-	while (mh.msg_iovlen > 0) {
-		ssize_t sent = sendmsg(s->fd, &mh, MSG_NOSIGNAL);
+	while (len > 0) {
+		ssize_t n = send(s->fd, msg, len, MSG_NOSIGNAL);
 
-		if (sent < 0 && errno == EINTR)
+		if (n > 0) {
+			msg += n;
+			len -= (size_t)n;
 			continue;
-		if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			st = tr_socket_wait(s->fd, POLLOUT, deadline);
 			if (st != TR_OK)
 				return st;
 			continue;
 		}
-		if (sent <= 0)
-			return TR_ERR_IO;   /* EPIPE, ECONNRESET: the emulator went away */
-		while (mh.msg_iovlen > 0 && (size_t)sent >= mh.msg_iov->iov_len) {
-			sent -= (ssize_t)mh.msg_iov->iov_len;
-			mh.msg_iov++;
-			mh.msg_iovlen--;
-		}
-		if (mh.msg_iovlen > 0) {
-			mh.msg_iov->iov_base = (uint8_t *)mh.msg_iov->iov_base + sent;
-			mh.msg_iov->iov_len -= (size_t)sent;
-		}
+		return TR_ERR_IO;   /* EPIPE, ECONNRESET: the emulator went away */
 	}
 	return TR_OK;
 }
 
-/* One message, behind a staged BEGIN if there is one. */
-static tr_status tr_socket_send(void *ctx, const uint8_t *msg, size_t len, unsigned timeout_ms)
-{
-	tr_socket *s = ctx;
-	struct iovec iov[2];
-	int n = 0;
-	tr_status st;
-
-	if (s->begin_len) {
-		iov[n++] = (struct iovec){.iov_base = s->begin_msg, .iov_len = s->begin_len};
-		s->begin_len = 0;
-	}
-	iov[n++] = (struct iovec){.iov_base = (void *)msg, .iov_len = len};
-	st = tr_socket_sendv(s, iov, n, tr_now_ms() + timeout_ms);
-	return st;
-}
-
-/* At least `want` bytes buffered in rx before the deadline; reads what the socket has. */
-static tr_status tr_socket_fill(tr_socket *s, size_t want, long long deadline)
+/* Exactly len bytes before the deadline. */
+static tr_status tr_socket_read_exact(tr_socket *s, uint8_t *buf, size_t len, long long deadline)
 {
 	tr_status st;
 
-	if (s->rx_have >= want)
-		return TR_OK;
-	if (s->rx_off > 0) {
-		memmove(s->rx, s->rx + s->rx_off, s->rx_have);
-		s->rx_off = 0;
-	}
-	while (s->rx_have < want) {
-		ssize_t n = recv(s->fd, s->rx + s->rx_have, TR_SOCKET_BUF_LEN - s->rx_have, 0);
+	while (len > 0) {
+		ssize_t n = recv(s->fd, buf, len, 0);
 
 		if (n > 0) {
-			s->rx_have += (size_t)n;
-			if (s->rx_have > s->rx_used)
-				s->rx_used = s->rx_have;
+			buf += n;
+			len -= (size_t)n;
 			continue;
 		}
 		if (n == 0)
@@ -245,25 +200,20 @@ static tr_status tr_socket_recv(void *ctx, uint8_t *buf, size_t cap, size_t *len
 	tr_socket *s = ctx;
 	long long deadline = tr_now_ms() + timeout_ms;
 	ccid_header h;
-	size_t total;
 	tr_status st;
 
 	if (cap < CCID_HEADER_LEN)
 		return TR_ERR_PROTOCOL;
-	st = tr_socket_fill(s, CCID_HEADER_LEN, deadline);
+	st = tr_socket_read_exact(s, buf, CCID_HEADER_LEN, deadline);
 	if (st != TR_OK)
 		return st;
-	ccid_header_decode(s->rx + s->rx_off, &h);
+	ccid_header_decode(buf, &h);
 	if (h.length > CCID_MAX_DATA || h.length > cap - CCID_HEADER_LEN)
 		return TR_ERR_PROTOCOL;
-	total = CCID_HEADER_LEN + h.length;
-	st = tr_socket_fill(s, total, deadline);
+	st = tr_socket_read_exact(s, buf + CCID_HEADER_LEN, h.length, deadline);
 	if (st != TR_OK)
 		return st;
-	memcpy(buf, s->rx + s->rx_off, total);
-	s->rx_off += total;
-	s->rx_have -= total;
-	*len = total;
+	*len = CCID_HEADER_LEN + h.length;
 	if (*len > s->host.buf_used)
 		s->host.buf_used = *len;
 	return TR_OK;
@@ -282,9 +232,7 @@ static void tr_socket_host_drop(void *ctx, tr_status st)
 	tr_socket_close(&((tr_socket *)ctx)->base);
 }
 
-/* One of the lock's Escapes, its answer not waited for; *seq is its bSeq. The END is sent
- * at once (the next client may be waiting for the lock); the BEGIN is staged, to go out in
- * one send with the command it precedes. */
+/* Send one of the lock's Escapes without waiting for its answer; *seq is its bSeq. */
 static tr_status tr_socket_post_escape(tr_socket *s, uint8_t code, uint8_t *seq)
 {
 	static const uint8_t no_param[3];
@@ -294,14 +242,7 @@ static tr_status tr_socket_post_escape(tr_socket *s, uint8_t code, uint8_t *seq)
 	*seq = s->host.seq++;
 	n = ccid_message_build(msg, sizeof(msg), CCID_PC_TO_RDR_ESCAPE, 0, *seq, no_param, &code,
 	                       1);
-	if (!n)
-		return TR_ERR_PROTOCOL;
-	if (code == CCID_ESCAPE_BEGIN_EXCLUSIVE) {
-		memcpy(s->begin_msg, msg, n);
-		s->begin_len = n;
-		return TR_OK;
-	}
-	return tr_socket_send(s, msg, n, s->base.timeout_ms);
+	return n ? tr_socket_send(s, msg, n, s->base.timeout_ms) : TR_ERR_PROTOCOL;
 }
 
 /* One answer to an Escape of ours: an Escape answer, or the failed SlotStatus of an
@@ -311,7 +252,7 @@ static tr_status tr_socket_read_escape(tr_socket *s, uint8_t seq, unsigned timeo
 {
 	ccid_header h;
 	size_t len = 0;
-	tr_status st = tr_socket_recv(s, s->host.buf, TR_SOCKET_BUF_LEN, &len, timeout_ms);
+	tr_status st = tr_socket_recv(s, s->host.buf, CCID_HOST_BUF_LEN, &len, timeout_ms);
 
 	if (st != TR_OK)
 		return st;
@@ -391,14 +332,7 @@ static void tr_socket_end(tr_transport *t)
 	tr_socket *s = (tr_socket *)t;
 
 	s->batch = false;
-	/* A BEGIN no command followed: never sent, nothing to undo. */
-	if (s->begin_unread && s->begin_len) {
-		s->begin_len = 0;
-		s->begin_unread = false;
-		return;
-	}
-	/* Sent but its answer unread (the exchange failed): the connection's state is ours
-	 * to drop. */
+	/* A BEGIN no command followed: the connection's state is ours to drop. */
 	if (s->begin_unread) {
 		tr_socket_close(t);
 		return;
@@ -452,12 +386,18 @@ static void tr_socket_destroy(tr_transport *t)
 	if (!s)
 		return;
 	tr_socket_close(t);
-	free(s->rx);
-	free(s->host.buf);
+	ccid_host_free(&s->host);
 	free(s->path);
 	free(s->base.id);
 	free(s);
 }
+
+static const ccid_channel tr_socket_channel = {
+	.send = tr_socket_send,
+	.recv = tr_socket_recv_reply,
+	.open = tr_socket_host_open,
+	.drop = tr_socket_host_drop,
+};
 
 static const tr_ops tr_socket_ops = {
 	.name = "socket",
@@ -484,18 +424,11 @@ tr_transport *tr_socket_new(const char *path)
 	s->fd = -1;
 	s->path = strdup(path);
 	s->base.id = strdup(path);
-	s->host.buf = malloc(TR_SOCKET_BUF_LEN);
-	s->rx = malloc(TR_SOCKET_BUF_LEN);
-	if (!s->path || !s->base.id || !s->host.buf || !s->rx) {
+	if (!ccid_host_init(&s->host, &tr_socket_channel, s) || !s->path || !s->base.id) {
 		tr_socket_destroy(&s->base);
 		return NULL;
 	}
 	s->base.ops = &tr_socket_ops;
 	s->base.timeout_ms = TR_SOCKET_DEFAULT_TIMEOUT_MS;
-	s->host.send = tr_socket_send;
-	s->host.recv = tr_socket_recv_reply;
-	s->host.open = tr_socket_host_open;
-	s->host.drop = tr_socket_host_drop;
-	s->host.ctx = s;
 	return &s->base;
 }

@@ -20,7 +20,6 @@
 /* As the socket transport: per message, and the CCID host honours time extensions for
  * slow operations (key generation). */
 #define TR_USB_DEFAULT_TIMEOUT_MS 5000u
-#define TR_USB_BUF_LEN (CCID_HEADER_LEN + CCID_MAX_DATA)
 /* Another application holds the interface for its batch: ask again this often. */
 #define TR_USB_CLAIM_RETRY_MS 10
 
@@ -31,7 +30,7 @@ typedef struct {
 	libusb_device_handle *h;     /* non-NULL while the interface is claimed */
 	uint16_t vid, pid;
 	tr_usb_eps eps;
-	ccid_host host;              /* its buf holds one message, TR_USB_BUF_LEN bytes */
+	ccid_host host;
 	uint8_t sent_seq;            /* bSeq of the last command, to skip stale replies */
 } tr_usb;
 
@@ -79,9 +78,7 @@ static void tr_usb_close(tr_transport *t)
 		libusb_close(u->h);
 	}
 	u->h = NULL;
-	if (u->host.buf && u->host.buf_used)
-		OPENSSL_cleanse(u->host.buf, u->host.buf_used);
-	u->host.buf_used = 0;
+	ccid_host_wipe(&u->host);
 }
 
 /* The token in our port now, referenced, into *found (NULL when none). TR_ERR_IO when the
@@ -185,7 +182,7 @@ static tr_status tr_usb_send(void *ctx, const uint8_t *msg, size_t len, unsigned
 	tr_usb *u = ctx;
 	int done = 0, rc;
 
-	if (len < CCID_HEADER_LEN || len > TR_USB_BUF_LEN)
+	if (len < CCID_HEADER_LEN || len > CCID_HOST_BUF_LEN)
 		return TR_ERR_PROTOCOL;
 	/* CCID needs no zero-length packet: dwLength tells the token where the message ends. */
 	rc = libusb_bulk_transfer(u->h, u->eps.ep_out, (unsigned char *)msg, (int)len, &done,
@@ -209,8 +206,8 @@ static tr_status tr_usb_recv(void *ctx, uint8_t *buf, size_t cap, size_t *len,
 	long long deadline = tr_usb_now_ms() + timeout_ms;
 	ccid_header h;
 
-	if (cap > TR_USB_BUF_LEN)
-		cap = TR_USB_BUF_LEN;
+	if (cap > CCID_HOST_BUF_LEN)
+		cap = CCID_HOST_BUF_LEN;
 	for (;;) {
 		long long left = deadline - tr_usb_now_ms();
 		int got = 0, rc;
@@ -290,7 +287,7 @@ static void tr_usb_destroy(tr_transport *t)
 		return;
 	tr_usb_close(t);
 	tr_usb_forget_device(u);
-	free(u->host.buf);
+	ccid_host_free(&u->host);
 	free(u->base.id);
 	free(u);
 }
@@ -301,6 +298,13 @@ static void tr_usb_begin(tr_transport *t)
 {
 	(void)t;
 }
+
+static const ccid_channel tr_usb_channel = {
+	.send = tr_usb_send,
+	.recv = tr_usb_recv,
+	.open = tr_usb_host_open,
+	.drop = tr_usb_host_drop,
+};
 
 static const tr_ops tr_usb_ops = {
 	.name = "usb",
@@ -336,17 +340,11 @@ tr_transport *tr_usb_new(libusb_context *ctx, libusb_device *dev)
 	u->pid = dd.idProduct;
 	u->dev = libusb_ref_device(dev);
 	u->base.id = strdup(id);
-	u->host.buf = malloc(TR_USB_BUF_LEN);
-	if (!u->base.id || !u->host.buf) {
+	if (!ccid_host_init(&u->host, &tr_usb_channel, u) || !u->base.id) {
 		tr_usb_destroy(&u->base);
 		return NULL;
 	}
 	u->base.ops = &tr_usb_ops;
 	u->base.timeout_ms = TR_USB_DEFAULT_TIMEOUT_MS;
-	u->host.send = tr_usb_send;
-	u->host.recv = tr_usb_recv;
-	u->host.open = tr_usb_host_open;
-	u->host.drop = tr_usb_host_drop;
-	u->host.ctx = u;
 	return &u->base;
 }

@@ -22,7 +22,7 @@ typedef struct {
 	unsigned sends, opens, drops;
 	tr_status dropped_with;
 	uint8_t sent_seq;
-	uint8_t buf[CCID_HEADER_LEN + CCID_MAX_DATA];
+	uint8_t buf[CCID_HOST_BUF_LEN];
 	ccid_host host;
 } fake_chan;
 
@@ -67,13 +67,17 @@ static void fake_drop(void *ctx, tr_status st)
 	f->dropped_with = st;
 }
 
+static const ccid_channel fake_channel = {
+	.send = fake_send,
+	.recv = fake_recv,
+	.open = fake_open,
+	.drop = fake_drop,
+};
+
 static void fake_init(fake_chan *f)
 {
 	memset(f, 0, sizeof(*f));
-	f->host.send = fake_send;
-	f->host.recv = fake_recv;
-	f->host.open = fake_open;
-	f->host.drop = fake_drop;
+	f->host.ch = &fake_channel;
 	f->host.ctx = f;
 	f->host.buf = f->buf;
 }
