@@ -62,6 +62,19 @@ stop_server() {
 
 restart_server() { stop_server; start_server "$@"; }
 
+# admin_bank APPLIED: new_bank APPLIED, its server started, and the admin's certificate from
+# the first contract: key and certificate in $T/admin.key and $T/admin.crt, curl's options for
+# them in A, the session cookie jar logon_admin fills in JAR.
+admin_bank() {
+	new_bank "$1"
+	start_server
+	csr_ec admin
+	enroll "$CONTRACT" "$PIN" "$CONF" "$T/admin.csr" >/dev/null
+	certs_of "$T/out" "$T/admin.crt"
+	A=(--cert "$T/admin.crt" --key "$T/admin.key")
+	JAR="$T/jar.admin.crt"
+}
+
 # csr NAME ALG...: NAME.key and NAME.csr (base64 DER), the CSR asking for CN=evil.
 csr() {
 	local name="$1"

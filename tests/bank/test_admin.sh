@@ -7,13 +7,7 @@
 plan 28
 TODAY=$(date -u +%F)
 APPLIED=$(day_plus "$TODAY" -10)
-new_bank "$APPLIED"
-start_server
-csr_ec admin
-enroll "$CONTRACT" "$PIN" "$CONF" "$T/admin.csr" >/dev/null
-certs_of "$T/out" "$T/admin.crt"
-A=(--cert "$T/admin.crt" --key "$T/admin.key")
-JAR="$T/jar.admin.crt"
+admin_bank "$APPLIED"
 
 check_quiet "admin operations without a session are 401" equals "$(http GET /api/admin/users "${A[@]}")" 401
 logon_admin "$T/admin.crt" "$T/admin.key" "$T/card" "$PIN" >/dev/null

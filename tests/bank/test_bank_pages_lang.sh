@@ -14,12 +14,7 @@ fi
 
 plan 53
 APPLIED=$(date -u -d '-10 days' +%F)
-new_bank "$APPLIED"
-start_server
-csr_ec admin
-enroll "$CONTRACT" "$PIN" "$CONF" "$T/admin.csr" >/dev/null
-certs_of "$T/out" "$T/admin.crt"
-A=(--cert "$T/admin.crt" --key "$T/admin.key")
+admin_bank "$APPLIED"
 JA=(-H 'Accept-Language: ja')
 EN=(-H 'Accept-Language: en')
 

@@ -7,8 +7,7 @@
 plan 27
 TODAY=$(date -u +%F)
 APPLIED=$(day_plus "$TODAY" -10)
-new_bank "$APPLIED"
-start_server
+admin_bank "$APPLIED"
 db() { sqlite3 "$BANK/bank.db" "$1"; }
 sessions_of() { db "SELECT count(*) FROM session WHERE contract_id = '$CONTRACT' AND user_id = '$1'"; }
 serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2; }
@@ -24,10 +23,6 @@ crl_entry() {
 	openssl crl -inform DER -in "$T/out" -noout -text | grep -A4 "Serial Number: $1"
 }
 
-csr_ec admin
-enroll "$CONTRACT" "$PIN" "$CONF" "$T/admin.csr" >/dev/null
-certs_of "$T/out" "$T/admin.crt"
-A=(--cert "$T/admin.crt" --key "$T/admin.key")
 logon_admin "$T/admin.crt" "$T/admin.key" "$T/card" "$PIN" >/dev/null
 ADMIN_SERIAL=$(serial_of "$T/admin.crt")
 

@@ -11,13 +11,7 @@ export KINKO_BANKD_AUTH_FAIL_LIMIT=0
 
 plan 64
 APPLIED=$(date -u -d '-10 days' +%F)
-new_bank "$APPLIED"
-start_server
-csr_ec admin
-enroll "$CONTRACT" "$PIN" "$CONF" "$T/admin.csr" >/dev/null
-certs_of "$T/out" "$T/admin.crt"
-A=(--cert "$T/admin.crt" --key "$T/admin.key")
-JAR="$T/jar.admin.crt"
+admin_bank "$APPLIED"
 
 db() { sqlite3 "$BANK/bank.db" "$1"; }
 cfail() { db "SELECT failures FROM contract WHERE contract_id = '${1:-$CONTRACT}'"; }

@@ -6,12 +6,7 @@
 
 plan 53
 APPLIED=$(date -u -d '-10 days' +%F)
-new_bank "$APPLIED"
-start_server
-csr_ec admin
-enroll "$CONTRACT" "$PIN" "$CONF" "$T/admin.csr" >/dev/null
-certs_of "$T/out" "$T/admin.crt"
-A=(--cert "$T/admin.crt" --key "$T/admin.key")
+admin_bank "$APPLIED"
 
 check_quiet "logon without a client certificate is refused (403)" equals "$(http POST /api/logon -d '{"pin":"1111"}')" 403
 check_quiet "the refusal asks for the bank's certificate" contains "$T/out" "a client certificate issued by this bank is required"

@@ -117,6 +117,20 @@ flow_token_cert_subject() {
 		openssl x509 -inform DER -in "$T/$name.cert.der" -noout -subject -issuer -nameopt RFC2253
 }
 
+# flow_token_enrolled PARTY OU: PARTY's token holds the bank's certificate (CN=$CN, OU) and
+# one key pair (two checks).
+flow_token_enrolled() {
+	local n
+	if flow_token_cert_subject "$1" >"$T/subj" 2>&1 && grep -q "CN=$CN" "$T/subj" &&
+		grep -q "OU=$2" "$T/subj"; then
+		ok "the $1's token holds the bank's certificate (CN=$CN, OU=$2)"
+	else
+		not_ok "the $1's token holds the bank's certificate (CN=$CN, OU=$2)"; diag "$T/subj"
+	fi
+	n=$(token_key_count "$1")
+	if [ "$n" = 1 ]; then ok "one key pair on the $1's token"; else not_ok "one key pair on the $1's token"; echo "# $n private keys"; fi
+}
+
 flow_admin_enroll() {
 	local bank_before=""
 	flow_tap && bank_before=$(bank_snapshot main)
@@ -124,15 +138,7 @@ flow_admin_enroll() {
 		k_admin enroll "${BANK_OPTS[@]}" --admin --contract-id "$CONTRACT" || return 0
 	flow_check "enrollment shows the certificate's CN = contract ID + bank code" "$CN"
 	flow_tap || return 0
-	if flow_token_cert_subject admin >"$T/subj" 2>&1 && grep -q "CN=$CN" "$T/subj" &&
-		grep -q "OU=admin" "$T/subj"; then
-		ok "the admin's token holds the bank's certificate (CN=$CN, OU=admin)"
-	else
-		not_ok "the admin's token holds the bank's certificate (CN=$CN, OU=admin)"; diag "$T/subj"
-	fi
-	local n
-	n=$(token_key_count admin)
-	if [ "$n" = 1 ]; then ok "one key pair on the admin's token"; else not_ok "one key pair on the admin's token"; echo "# $n private keys"; fi
+	flow_token_enrolled admin admin
 	flow_key_protected admin
 	if bank_snapshot main | grep -qP "^cert\|[0-9A-Fa-f]+\|$CONTRACT\|(admin)?\|active$" &&
 		[ "$(bank_snapshot main | grep -c '^cert')" = 1 ] && [ -z "$bank_before" ]; then
@@ -192,15 +198,7 @@ flow_user_enroll() {
 		k_user enroll "${BANK_OPTS[@]}" --user "$USER_ID" --contract-id "$CONTRACT" || return 0
 	flow_check "enrollment shows the certificate's CN" "$CN"
 	flow_tap || return 0
-	if flow_token_cert_subject user >"$T/subj" 2>&1 && grep -q "CN=$CN" "$T/subj" &&
-		grep -q "OU=$USER_ID" "$T/subj"; then
-		ok "the user's token holds the bank's certificate (CN=$CN, OU=$USER_ID)"
-	else
-		not_ok "the user's token holds the bank's certificate (CN=$CN, OU=$USER_ID)"; diag "$T/subj"
-	fi
-	local n
-	n=$(token_key_count user)
-	if [ "$n" = 1 ]; then ok "one key pair on the user's token"; else not_ok "one key pair on the user's token"; echo "# $n private keys"; fi
+	flow_token_enrolled user "$USER_ID"
 	if [ "$(bank_snapshot main | grep -c '|active$')" = 2 ]; then
 		ok "the bank now has two active certificates"
 	else

@@ -30,33 +30,36 @@ else
 	not_ok "ja: no English sentence in the whole flow"; printf '%s\n' "$leaks" | head -10 | sed 's/^/# leaked: /'
 fi
 
+# check_ja_refusal NAME RC WANT FILE REGEX: the refusal exited WANT (its status RC), and FILE,
+# its output, matches REGEX (grep -E) with no two English words in a row.
+check_ja_refusal() {
+	if [ "$2" -eq "$3" ] && grep -qE -- "$5" "$4" && [ -z "$(kit_english_leaks "$4" 2)" ]; then
+		ok "$1"
+	else
+		not_ok "$1"; diag "$4"
+	fi
+}
+# check_ja_json NAME RC WANT FILE KEY VALUE TEXT: the --json refusal exited WANT (its status
+# RC), its error's KEY in FILE is VALUE and its message holds TEXT.
+check_ja_json() {
+	if [ "$2" -eq "$3" ] && [ "$(json_field "$4" "$5")" = "$6" ] && json_field "$4" message | grep -qF -- "$7"; then
+		ok "$1"
+	else
+		not_ok "$1"; diag "$4"
+	fi
+}
+
 flow_lang_failures
-if [ "$WRONG_PIN_RC" -eq 3 ] && grep -qF "トークンのPINが違います。残り2回" "$T/wrong-pin" &&
-	[ -z "$(kit_english_leaks "$T/wrong-pin" 2)" ]; then
-	ok "ja: a wrong token PIN: トークンのPINが違います。残り2回 (exit 3), no English"
-else
-	not_ok "ja: a wrong token PIN: トークンのPINが違います。残り2回 (exit 3), no English"; diag "$T/wrong-pin"
-fi
-if [ "$WRONG_PIN_JSON_RC" -eq 3 ] && [ "$(json_field "$T/wrong-pin.json" code)" = pin_incorrect ] &&
-	json_field "$T/wrong-pin.json" message | grep -qF "トークンのPINが違います"; then
-	ok "ja: --json: code pin_incorrect, the message in Japanese"
-else
-	not_ok "ja: --json: code pin_incorrect, the message in Japanese"; diag "$T/wrong-pin.json"
-fi
+check_ja_refusal "ja: a wrong token PIN: トークンのPINが違います。残り2回 (exit 3), no English" \
+	"$WRONG_PIN_RC" 3 "$T/wrong-pin" "トークンのPINが違います。残り2回"
+check_ja_json "ja: --json: code pin_incorrect, the message in Japanese" \
+	"$WRONG_PIN_JSON_RC" 3 "$T/wrong-pin.json" code pin_incorrect "トークンのPINが違います"
 flow_lang_json_same "ja: --json of the wrong PIN has the keys, code and exit of LANG=C" "$T/wrong-pin.json" \
 	k_user --secrets-file "$T/bad-token" --json pin check
 k_user pin check >/dev/null 2>&1
-if [ "$WRONG_I_RC" -eq 4 ] && grep -qE "ご契約先暗証番号 \(イ\) が違います。残り[0-9]+回" "$T/wrong-i" &&
-	[ -z "$(kit_english_leaks "$T/wrong-i" 2)" ]; then
-	ok "ja: a wrong ご契約先暗証番号 (イ) at logon: named, tries left, exit 4, no English"
-else
-	not_ok "ja: a wrong ご契約先暗証番号 (イ) at logon: named, tries left, exit 4, no English"; diag "$T/wrong-i"
-fi
-if [ "$WRONG_I_JSON_RC" -eq 4 ] && [ "$(json_field "$T/wrong-i.json" secret)" = contract_pin ] &&
-	json_field "$T/wrong-i.json" message | grep -qF "ご契約先暗証番号 (イ)"; then
-	ok "ja: --json: secret contract_pin, the message in Japanese"
-else
-	not_ok "ja: --json: secret contract_pin, the message in Japanese"; diag "$T/wrong-i.json"
-fi
+check_ja_refusal "ja: a wrong ご契約先暗証番号 (イ) at logon: named, tries left, exit 4, no English" \
+	"$WRONG_I_RC" 4 "$T/wrong-i" "ご契約先暗証番号 \(イ\) が違います。残り[0-9]+回"
+check_ja_json "ja: --json: secret contract_pin, the message in Japanese" \
+	"$WRONG_I_JSON_RC" 4 "$T/wrong-i.json" secret contract_pin "ご契約先暗証番号 (イ)"
 flow_lang_json_same "ja: --json of the wrong イ has the keys, code and exit of LANG=C" "$T/wrong-i.json" \
 	k_admin --secrets-file "$T/bad-i" --json logon "${BANK_OPTS[@]}"
