@@ -24,6 +24,8 @@ pkcs11lib_LTLIBRARIES = pkcs11/libkinko-pkcs11.la
 pkcs11_libkinko_pkcs11_la_SOURCES = \
 	pkcs11/p11_compat.h pkcs11/p11_entry.h pkcs11/mod.h \
 	pkcs11/mod_mutex.c \
+	pkcs11/mod_module.c \
+	pkcs11/mod_info.c \
 	pkcs11/mod_config.c \
 	pkcs11/mod_slot.c \
 	pkcs11/mod_session.c \

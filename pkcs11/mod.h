@@ -137,10 +137,21 @@ extern mod_global mod;
  * half-updated, its locks held by threads the child does not have). */
 extern mod_global mod_abandoned;
 
-/* Fork safety the p11-kit way: pthread_atfork counts forks; a child sees a different count
- * and behaves as not initialised until it calls C_Initialize itself. */
-unsigned long mod_fork_count(void);
-bool mod_is_initialized(void);
+/* The module's life (mod_module.c). C_Initialize and C_Finalize are serialised by an init
+ * lock. Fork safety the p11-kit way: pthread_atfork counts forks; a child sees a different
+ * count and behaves as not initialised until it calls C_Initialize itself. */
+CK_RV mod_module_initialize(const CK_C_INITIALIZE_ARGS *args);
+CK_RV mod_module_finalize(void);
+bool mod_module_initialized(void);
+
+/* What the information functions report (mod_info.c). The slot list takes the slot locks
+ * itself; the others run under the slot's lock. */
+CK_RV mod_info_module(CK_INFO *info);
+CK_RV mod_info_slot_list(bool token_present, CK_SLOT_ID *list, CK_ULONG *count);
+CK_RV mod_info_slot(mod_slot *s, CK_SLOT_INFO *info);
+CK_RV mod_info_token(mod_slot *s, CK_TOKEN_INFO *info);
+CK_RV mod_info_mechanisms(mod_slot *s, CK_MECHANISM_TYPE *list, CK_ULONG *count);
+CK_RV mod_info_mechanism(mod_slot *s, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info);
 
 /* Slots. Lookup by id: NULL when no such slot. */
 CK_RV mod_slot_create_all(void);   /* from mod.cfg; no APDU, no connection */
@@ -203,9 +214,16 @@ CK_RV mod_slot_with_pin(mod_slot *s, mod_card_op op, void *arg);
 /* The user (CKU_USER) is logged in on this slot. */
 bool mod_slot_user_logged_in(const mod_slot *s);
 
-/* Sessions (mod_session.c). Under the slot lock. */
+/* Sessions (mod_session.c). Under the slot lock. C_OpenSession: the flags' checks, the
+ * token's presence, then a new session of s. */
 CK_RV mod_session_open(mod_slot *s, CK_FLAGS flags, void *application, CK_NOTIFY notify,
                        CK_SESSION_HANDLE *h);
+/* C_GetSessionInfo (a session of a removed token is closed: CKR_DEVICE_REMOVED). */
+CK_RV mod_session_info(mod_slot *s, mod_session *sess, CK_SESSION_INFO *info);
+/* C_SessionCancel: end the operations flags names. */
+CK_RV mod_session_cancel(mod_session *sess, CK_FLAGS flags);
+/* End the session's search (C_FindObjectsFinal), freeing what it found. */
+void mod_session_find_clear(mod_session *sess);
 /* Close one session (sess from mod_session_get; it is freed). Closing the slot's last
  * session logs out, as the standard asks. */
 void mod_session_close(mod_slot *s, mod_session *sess);
@@ -220,9 +238,6 @@ CK_RV mod_login_end(mod_slot *s);
 CK_RV mod_login_init_pin(mod_slot *s, mod_session *sess, const CK_UTF8CHAR *pin, CK_ULONG pin_len);
 CK_RV mod_login_set_pin(mod_slot *s, mod_session *sess, const CK_UTF8CHAR *old_pin,
                         CK_ULONG old_len, const CK_UTF8CHAR *new_pin, CK_ULONG new_len);
-
-/* Blank-padded copy of a string into a fixed-size CK_UTF8CHAR field (truncated to fit). */
-void mod_copy_padded(CK_UTF8CHAR *dst, size_t dst_len, const char *src);
 
 /* C_WaitForSlotEvent machinery (mod_event.c). */
 CK_RV mod_event_init(void);

@@ -121,6 +121,58 @@ CK_RV mod_object_get_attributes(mod_slot *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE *t
 	return rv;
 }
 
+/* PKCS#11 allows "unavailable": an object's size on a PIV token means nothing useful. */
+CK_RV mod_object_size(mod_slot *s, CK_OBJECT_HANDLE h, CK_ULONG *size)
+{
+	mod_obj_kind kind;
+	unsigned idx;
+	CK_RV rv;
+
+	if (!size)
+		return CKR_ARGUMENTS_BAD;
+	rv = mod_object_check(s, h, &idx, &kind);
+	if (rv == CKR_OK)
+		*size = CK_UNAVAILABLE_INFORMATION;
+	return rv;
+}
+
+/* CKA_COPYABLE is FALSE on every object of the token. */
+CK_RV mod_object_copy(mod_slot *s, CK_OBJECT_HANDLE h, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
+                      CK_OBJECT_HANDLE *out)
+{
+	mod_obj_kind kind;
+	unsigned idx;
+	CK_RV rv;
+
+	if (!out || (!tmpl && n > 0))
+		return CKR_ARGUMENTS_BAD;
+	rv = mod_object_check(s, h, &idx, &kind);
+	return rv != CKR_OK ? rv : CKR_ACTION_PROHIBITED;
+}
+
+/* A token's private key never leaves it: that is the answer for it whatever wraps it. */
+CK_RV mod_object_wrap(mod_slot *s, const CK_MECHANISM *mech, CK_OBJECT_HANDLE wrapping,
+                      CK_OBJECT_HANDLE key, const CK_ULONG *len)
+{
+	mod_obj_kind kind;
+	unsigned idx;
+	CK_RV rv;
+
+	if (!mech || !len)
+		return CKR_ARGUMENTS_BAD;
+	rv = mod_object_check(s, key, &idx, &kind);
+	if (rv == CKR_OBJECT_HANDLE_INVALID)
+		return CKR_KEY_HANDLE_INVALID;
+	if (rv != CKR_OK)
+		return rv;
+	if (kind == MOD_OBJ_PRIVATE)
+		return CKR_KEY_UNEXTRACTABLE;
+	rv = mod_object_check(s, wrapping, &idx, &kind);
+	if (rv == CKR_OBJECT_HANDLE_INVALID)
+		return CKR_WRAPPING_KEY_HANDLE_INVALID;
+	return rv != CKR_OK ? rv : CKR_FUNCTION_NOT_SUPPORTED;
+}
+
 /* ---- find ---- */
 
 /* Does the object have exactly these values? The template's attributes are looked at
@@ -188,7 +240,8 @@ static bool find_asks_hw(const CK_ATTRIBUTE *tmpl, CK_ULONG n)
 	return false;
 }
 
-CK_RV mod_object_find(mod_slot *s, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
+/* The handles of every object matching the template, malloc'd. */
+static CK_RV mod_object_find(mod_slot *s, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
                       CK_OBJECT_HANDLE **found, size_t *n_found)
 {
 	static const mod_obj_kind kinds[] = {MOD_OBJ_CERT, MOD_OBJ_PRIVATE, MOD_OBJ_PUBLIC};
@@ -240,5 +293,47 @@ CK_RV mod_object_find(mod_slot *s, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
 	}
 	*found = out;
 	*n_found = count;
+	return CKR_OK;
+}
+
+CK_RV mod_object_find_init(mod_session *sess, mod_slot *s, const CK_ATTRIBUTE *tmpl,
+                           CK_ULONG n)
+{
+	CK_OBJECT_HANDLE *found = NULL;
+	size_t n_found = 0;
+	CK_RV rv;
+
+	if (sess->find_active)
+		return CKR_OPERATION_ACTIVE;
+	rv = mod_object_find(s, tmpl, n, &found, &n_found);
+	if (rv != CKR_OK)
+		return rv;
+	mod_session_find_clear(sess);
+	sess->found = found;
+	sess->n_found = n_found;
+	sess->find_active = true;
+	return CKR_OK;
+}
+
+CK_RV mod_object_find_next(mod_session *sess, CK_OBJECT_HANDLE *out, CK_ULONG max,
+                           CK_ULONG *count)
+{
+	CK_ULONG n = 0;
+
+	if (!count || (!out && max > 0))
+		return CKR_ARGUMENTS_BAD;
+	if (!sess->find_active)
+		return CKR_OPERATION_NOT_INITIALIZED;
+	while (n < max && sess->find_pos < sess->n_found)
+		out[n++] = sess->found[sess->find_pos++];
+	*count = n;
+	return CKR_OK;
+}
+
+CK_RV mod_object_find_final(mod_session *sess)
+{
+	if (!sess->find_active)
+		return CKR_OPERATION_NOT_INITIALIZED;
+	mod_session_find_clear(sess);
 	return CKR_OK;
 }

@@ -70,10 +70,21 @@ CK_RV mod_object_check(mod_slot *s, CK_OBJECT_HANDLE h, unsigned *key_index,
 /* C_GetAttributeValue with PKCS#11's length rules, for an object of slot s. */
 CK_RV mod_object_get_attributes(mod_slot *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE *tmpl,
                                 CK_ULONG n);
-/* The handles of every object matching the template (byte-exact values), malloc'd;
- * reads from the token only what the template's attributes need. */
-CK_RV mod_object_find(mod_slot *s, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
-                      CK_OBJECT_HANDLE **found, size_t *n_found);
+/* C_GetObjectSize: CK_UNAVAILABLE_INFORMATION for an object that exists. */
+CK_RV mod_object_size(mod_slot *s, CK_OBJECT_HANDLE h, CK_ULONG *size);
+/* C_CopyObject and C_WrapKey: the answers for objects that cannot be copied or leave. */
+CK_RV mod_object_copy(mod_slot *s, CK_OBJECT_HANDLE h, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
+                      CK_OBJECT_HANDLE *out);
+CK_RV mod_object_wrap(mod_slot *s, const CK_MECHANISM *mech, CK_OBJECT_HANDLE wrapping,
+                      CK_OBJECT_HANDLE key, const CK_ULONG *len);
+/* C_FindObjectsInit: the handles of every object matching the template (byte-exact
+ * values) are kept in the session; reads from the token only what the template's
+ * attributes need. C_FindObjects hands them out, C_FindObjectsFinal ends the search. */
+CK_RV mod_object_find_init(mod_session *sess, mod_slot *s, const CK_ATTRIBUTE *tmpl,
+                           CK_ULONG n);
+CK_RV mod_object_find_next(mod_session *sess, CK_OBJECT_HANDLE *out, CK_ULONG max,
+                           CK_ULONG *count);
+CK_RV mod_object_find_final(mod_session *sess);
 
 /* ---- writing objects (mod_keygen.c, mod_objwrite.c), in a R/W session, user logged in ---- */
 /* Run op on the card right after authenticating as the card management key the way

@@ -1,6 +1,8 @@
 /* The session table: every open session of every slot, kept sorted by handle (handles only
  * grow, so opening appends) for a binary search; no cap but memory. The table is guarded by
- * the module lock; a session is used under its slot's lock (mod.h explains the order). */
+ * the module lock; a session is used under its slot's lock (mod.h explains the order).
+ * Sessions are serial only (CKF_SERIAL_SESSION) and cost no I/O to open or inspect beyond
+ * a presence check. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,11 +15,19 @@ void mod_session_op_clear(mod_crypto_op *op)
 	memset(op, 0, sizeof(*op));
 }
 
+void mod_session_find_clear(mod_session *sess)
+{
+	free(sess->found);
+	sess->found = NULL;
+	sess->n_found = sess->find_pos = 0;
+	sess->find_active = false;
+}
+
 static void mod_session_free(mod_session *sess)
 {
 	mod_session_op_clear(&sess->sign);
 	mod_session_op_clear(&sess->verify);
-	free(sess->found);
+	mod_session_find_clear(sess);
 	free(sess);
 }
 
@@ -51,8 +61,8 @@ static mod_session *mod_session_lookup(CK_SESSION_HANDLE h)
 	return sess;
 }
 
-CK_RV mod_session_open(mod_slot *s, CK_FLAGS flags, void *application, CK_NOTIFY notify,
-                       CK_SESSION_HANDLE *h)
+static CK_RV mod_session_add(mod_slot *s, CK_FLAGS flags, void *application, CK_NOTIFY notify,
+                             CK_SESSION_HANDLE *h)
 {
 	mod_session *sess = calloc(1, sizeof(*sess));
 
@@ -84,6 +94,26 @@ CK_RV mod_session_open(mod_slot *s, CK_FLAGS flags, void *application, CK_NOTIFY
 		s->n_rw_sessions++;
 	*h = sess->handle;
 	return CKR_OK;
+}
+
+CK_RV mod_session_open(mod_slot *s, CK_FLAGS flags, void *application, CK_NOTIFY notify,
+                       CK_SESSION_HANDLE *h)
+{
+	CK_RV rv;
+
+	if (!h)
+		return CKR_ARGUMENTS_BAD;
+	if (!(flags & CKF_SERIAL_SESSION))
+		return CKR_SESSION_PARALLEL_NOT_SUPPORTED;
+	rv = mod_slot_refresh(s);
+	if (rv == CKR_OK && !s->present)
+		rv = CKR_TOKEN_NOT_PRESENT;
+	/* The SO state is R/W only: no read-only session beside it. */
+	if (rv == CKR_OK && s->login_user == CKU_SO && !(flags & CKF_RW_SESSION))
+		rv = CKR_SESSION_READ_WRITE_SO_EXISTS;
+	if (rv == CKR_OK)
+		rv = mod_session_add(s, flags, application, notify, h);
+	return rv;
 }
 
 /* Under the slot lock: out of the table and freed. */
@@ -187,4 +217,51 @@ void mod_session_release(mod_slot *slot)
 {
 	if (slot)
 		mod_slot_unlock(slot);
+}
+
+static CK_STATE mod_session_state(const mod_slot *s, const mod_session *sess)
+{
+	bool rw = (sess->flags & CKF_RW_SESSION) != 0;
+
+	if (s->login_user == CKU_SO)
+		return CKS_RW_SO_FUNCTIONS;
+	if (s->login_user == CKU_USER)
+		return rw ? CKS_RW_USER_FUNCTIONS : CKS_RO_USER_FUNCTIONS;
+	return rw ? CKS_RW_PUBLIC_SESSION : CKS_RO_PUBLIC_SESSION;
+}
+
+/* Applications (NSS) poll this to notice a removal: a presence check, never an APDU. */
+CK_RV mod_session_info(mod_slot *s, mod_session *sess, CK_SESSION_INFO *info)
+{
+	CK_RV rv;
+
+	if (!info)
+		return CKR_ARGUMENTS_BAD;
+	rv = mod_slot_refresh(s);
+	if (rv != CKR_OK)
+		return rv;
+	if (sess->generation != s->generation) {
+		rv = s->present ? CKR_SESSION_HANDLE_INVALID : CKR_DEVICE_REMOVED;
+		mod_session_close(s, sess);
+		return rv;
+	}
+	memset(info, 0, sizeof(*info));
+	info->slotID = s->id;
+	info->state = mod_session_state(s, sess);
+	info->flags = sess->flags;
+	info->ulDeviceError = 0;
+	return CKR_OK;
+}
+
+/* Ends the named active operations; flags naming an operation the module never runs have
+ * nothing to end. */
+CK_RV mod_session_cancel(mod_session *sess, CK_FLAGS flags)
+{
+	if (flags & CKF_SIGN)
+		mod_session_op_clear(&sess->sign);
+	if (flags & CKF_VERIFY)
+		mod_session_op_clear(&sess->verify);
+	if (flags & CKF_FIND_OBJECTS)
+		mod_session_find_clear(sess);
+	return CKR_OK;
 }

@@ -1,5 +1,6 @@
 /* How every exported C_* function is written: a thin wrapper that checks initialisation,
- * looks the session up (locking its slot), calls the layer below, unlocks and traces. */
+ * looks the session or slot up (locking the slot), calls the layer below, unlocks and
+ * traces. The core's checks come after these, in the standard's order of errors. */
 #ifndef KINKO_P11_ENTRY_H
 #define KINKO_P11_ENTRY_H
 
@@ -17,7 +18,7 @@
 
 #define P11_REQUIRE_INIT(name)                                        \
 	do {                                                          \
-		if (!mod_is_initialized())                            \
+		if (!mod_module_initialized())                            \
 			P11_RETURN((name), CKR_CRYPTOKI_NOT_INITIALIZED); \
 	} while (0)
 
@@ -34,6 +35,23 @@
 			p11_call_rv_ = (expr);                      \
 			mod_session_release(slot);                  \
 		}                                                   \
+		P11_RETURN((name), p11_call_rv_);                   \
+	} while (0)
+
+/* Body of a slot function: `P11_SLOT_CALL("C_GetSlotInfo", id, mod_info_slot(slot, p));`
+ * — slot is in scope for the expression and locked during it; an unknown id is
+ * CKR_SLOT_ID_INVALID before anything else is looked at. */
+#define P11_SLOT_CALL(name, id, expr)                               \
+	do {                                                        \
+		mod_slot *slot;                                     \
+		CK_RV p11_call_rv_;                                 \
+		P11_REQUIRE_INIT(name);                             \
+		slot = mod_slot_get(id);                            \
+		if (!slot)                                          \
+			P11_RETURN((name), CKR_SLOT_ID_INVALID);    \
+		mod_slot_lock(slot);                                \
+		p11_call_rv_ = (expr);                              \
+		mod_slot_unlock(slot);                              \
 		P11_RETURN((name), p11_call_rv_);                   \
 	} while (0)
 

@@ -1,13 +1,13 @@
 /* The function lists and interfaces the module hands out: "PKCS 11" 3.0 (the default) and
  * "PKCS 11" 2.40 for callers that know only C_GetFunctionList. Neither is flagged
  * CKF_INTERFACE_FORK_SAFE: after fork() a child must call C_Initialize again
- * (p11_general.c). These functions work before C_Initialize, as the standard asks. */
+ * (mod_module.c). These functions work before C_Initialize, as the standard asks. */
 #include <string.h>
 
 #include "p11_entry.h"
 
 /* The functions of each version, named once: both lists are built from these. */
-#define MOD_FUNCTIONS_2_40(X) \
+#define P11_FUNCTIONS_2_40(X) \
 	X(C_Initialize) \
 	X(C_Finalize) \
 	X(C_GetInfo) \
@@ -77,7 +77,7 @@
 	X(C_CancelFunction) \
 	X(C_WaitForSlotEvent)
 
-#define MOD_FUNCTIONS_3_0_ONLY(X) \
+#define P11_FUNCTIONS_3_0_ONLY(X) \
 	X(C_GetInterfaceList) \
 	X(C_GetInterface) \
 	X(C_LoginUser) \
@@ -103,31 +103,31 @@
 	X(C_VerifyMessageNext) \
 	X(C_MessageVerifyFinal)
 
-#define MOD_FUNCTION_ENTRY(f) .f = f,
+#define P11_FUNCTION_ENTRY(f) .f = f,
 
-static CK_FUNCTION_LIST mod_functions_240 = {
+static CK_FUNCTION_LIST p11_functions_240 = {
 	.version = {2, 40},
-	MOD_FUNCTIONS_2_40(MOD_FUNCTION_ENTRY)
+	P11_FUNCTIONS_2_40(P11_FUNCTION_ENTRY)
 };
 
-static CK_FUNCTION_LIST_3_0 mod_functions_30 = {
+static CK_FUNCTION_LIST_3_0 p11_functions_30 = {
 	.version = {3, 0},
-	MOD_FUNCTIONS_2_40(MOD_FUNCTION_ENTRY)
-	MOD_FUNCTIONS_3_0_ONLY(MOD_FUNCTION_ENTRY)
+	P11_FUNCTIONS_2_40(P11_FUNCTION_ENTRY)
+	P11_FUNCTIONS_3_0_ONLY(P11_FUNCTION_ENTRY)
 };
 
 /* The first is the default of C_GetInterface(NULL, NULL, ...). */
-static CK_INTERFACE mod_interfaces[] = {
-	{(CK_CHAR *)KINKO_P11_INTERFACE_NAME, &mod_functions_30, 0},
-	{(CK_CHAR *)KINKO_P11_INTERFACE_NAME, &mod_functions_240, 0},
+static CK_INTERFACE p11_interfaces[] = {
+	{(CK_CHAR *)KINKO_P11_INTERFACE_NAME, &p11_functions_30, 0},
+	{(CK_CHAR *)KINKO_P11_INTERFACE_NAME, &p11_functions_240, 0},
 };
-#define MOD_N_INTERFACES (sizeof(mod_interfaces) / sizeof(mod_interfaces[0]))
+#define P11_N_INTERFACES (sizeof(p11_interfaces) / sizeof(p11_interfaces[0]))
 
 P11_EXPORT CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR ppFunctionList)
 {
 	if (!ppFunctionList)
 		P11_RETURN("C_GetFunctionList", CKR_ARGUMENTS_BAD);
-	*ppFunctionList = &mod_functions_240;
+	*ppFunctionList = &p11_functions_240;
 	P11_RETURN("C_GetFunctionList", CKR_OK);
 }
 
@@ -138,16 +138,16 @@ P11_EXPORT CK_RV C_GetInterfaceList(CK_INTERFACE_PTR pInterfacesList, CK_ULONG_P
 	if (!pulCount)
 		P11_RETURN("C_GetInterfaceList", CKR_ARGUMENTS_BAD);
 	have = *pulCount;
-	*pulCount = MOD_N_INTERFACES;
+	*pulCount = P11_N_INTERFACES;
 	if (!pInterfacesList)
 		P11_RETURN("C_GetInterfaceList", CKR_OK);
-	if (have < MOD_N_INTERFACES)
+	if (have < P11_N_INTERFACES)
 		P11_RETURN("C_GetInterfaceList", CKR_BUFFER_TOO_SMALL);
-	memcpy(pInterfacesList, mod_interfaces, sizeof(mod_interfaces));
+	memcpy(pInterfacesList, p11_interfaces, sizeof(p11_interfaces));
 	P11_RETURN("C_GetInterfaceList", CKR_OK);
 }
 
-static bool mod_interface_matches(const CK_INTERFACE *i, const CK_UTF8CHAR *name,
+static bool p11_interface_matches(const CK_INTERFACE *i, const CK_UTF8CHAR *name,
                                   const CK_VERSION *version, CK_FLAGS flags)
 {
 	const CK_VERSION *have = i->pFunctionList;   /* every list starts with its version */
@@ -167,9 +167,9 @@ P11_EXPORT CK_RV C_GetInterface(CK_UTF8CHAR_PTR pInterfaceName, CK_VERSION_PTR p
 	if (!ppInterface)
 		P11_RETURN("C_GetInterface", CKR_ARGUMENTS_BAD);
 	*ppInterface = NULL;
-	for (i = 0; i < MOD_N_INTERFACES; i++) {
-		if (mod_interface_matches(&mod_interfaces[i], pInterfaceName, pVersion, flags)) {
-			*ppInterface = &mod_interfaces[i];
+	for (i = 0; i < P11_N_INTERFACES; i++) {
+		if (p11_interface_matches(&p11_interfaces[i], pInterfaceName, pVersion, flags)) {
+			*ppInterface = &p11_interfaces[i];
 			P11_RETURN("C_GetInterface", CKR_OK);
 		}
 	}
