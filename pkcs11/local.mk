@@ -40,12 +40,6 @@ pkcs11_libkinko_pkcs11_la_SOURCES = \
 	pkcs11/mod_token.c \
 	pkcs11/mod_object.c \
 	pkcs11/p11_object.c \
-	pkcs11/mod_mech.h \
-	pkcs11/mod_mech.c \
-	pkcs11/mod_sig.h \
-	pkcs11/mod_sig_op.c \
-	pkcs11/mod_sig_scheme.c \
-	pkcs11/mod_pad.c \
 	pkcs11/mod_sign.c \
 	pkcs11/mod_verify.c \
 	pkcs11/mod_random.c \
@@ -87,6 +81,14 @@ pkcs11_libkinkoparse_la_SOURCES = pkcs11/mod_parse.c pkcs11/mod_parse.h
 pkcs11_libkinkoparse_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) -fvisibility=hidden
 pkcs11_libkinkoparse_la_LIBADD = $(OPENSSL_LIBS)
 pkcs11_libkinko_pkcs11_la_LIBADD += pkcs11/libkinkoparse.la
+# The signature layer's pure part (the mechanism table, the schemes, the operation and the
+# encodings: no card, no slot), linked by the module and by tests/pkcs11/test_mod_sig.
+noinst_LTLIBRARIES += pkcs11/libkinkosig.la
+pkcs11_libkinkosig_la_SOURCES = pkcs11/mod_mech.c pkcs11/mod_mech.h pkcs11/mod_sig.h \
+	pkcs11/mod_sig_op.c pkcs11/mod_sig_scheme.c pkcs11/mod_pad.c
+pkcs11_libkinkosig_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) -fvisibility=hidden
+pkcs11_libkinkosig_la_LIBADD = $(OPENSSL_LIBS)
+pkcs11_libkinko_pkcs11_la_LIBADD += pkcs11/libkinkosig.la
 # The object layer's further files (mod_token.c, mod_object.c, p11_object.c are above).
 pkcs11_libkinko_pkcs11_la_SOURCES += pkcs11/mod_attr.c pkcs11/mod_attr.h pkcs11/mod_objwrite.c \
 	pkcs11/mod_keygen.c pkcs11/mod_objmove.c pkcs11/mod_tmpl.c pkcs11/mod_tmpl.h

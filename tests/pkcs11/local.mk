@@ -108,12 +108,14 @@ EXTRA_tests_pkcs11_test_p11_garbage_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 # Signatures (M-C): encodings as pure functions, then through the module.
 check_PROGRAMS += tests/pkcs11/test_mod_sig
 TESTS += tests/pkcs11/test_mod_sig
-tests_pkcs11_test_mod_sig_SOURCES = tests/pkcs11/test_mod_sig.c pkcs11/mod_mech.c \
-	pkcs11/mod_sig_op.c pkcs11/mod_sig_scheme.c pkcs11/mod_pad.c
+tests_pkcs11_test_mod_sig_SOURCES = tests/pkcs11/test_mod_sig.c
 tests_pkcs11_test_mod_sig_CFLAGS = $(P11_TEST_CFLAGS)
-tests_pkcs11_test_mod_sig_LDADD = pkcs11/libkinkoparse.la pkcs11/libkinkodrv.la \
+tests_pkcs11_test_mod_sig_LDADD = pkcs11/libkinkosig.la pkcs11/libkinkoparse.la pkcs11/libkinkodrv.la \
 	common/libkinkocommon.la $(CMOCKA_LIBS) \
 	$(OPENSSL_LIBS)
+# The module's dynamic symbols: C_* only, whatever convenience libraries it links.
+TESTS += tests/pkcs11/test_module_exports.sh
+EXTRA_DIST += tests/pkcs11/test_module_exports.sh
 P11_SIG_TEST_UTIL = tests/pkcs11/sig_test_util.c tests/pkcs11/sig_test_util.h
 P11_MOD_TESTS += tests/pkcs11/test_p11_sign tests/pkcs11/test_p11_verify tests/pkcs11/test_p11_threads
 tests_pkcs11_test_p11_sign_SOURCES = tests/pkcs11/test_p11_sign.c $(P11_SIG_TEST_UTIL)
