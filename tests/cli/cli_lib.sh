@@ -305,6 +305,22 @@ bank_stop() {
 	proc_stop "${BANK_PID[$1]:-}"
 	unset 'BANK_PID[$1]'
 }
+# bank_main_serve [CONTRACT...]: the bank main with the test contract (and one more contract per
+# CONTRACT, never enrolled), served: BANK_URL, BANK_CA, BANK_OPTS (kinko's --bank and --cacert),
+# CARD (the test contract's customer card), the admin's (with CARD) and the user's secrets files.
+bank_main_serve() {
+	local c
+	bank_new main
+	bank_contract main
+	for c in "$@"; do bank_contract main "$c"; done
+	bank_start main
+	BANK_URL=$(bank_url main)
+	BANK_CA=$(bank_ca main)
+	BANK_OPTS=(--bank "$BANK_URL" --cacert "$BANK_CA")
+	CARD=$(bank_card main)
+	party_secrets admin "$CARD" >/dev/null
+	party_secrets user >/dev/null
+}
 bank_restart() { bank_stop "$1"; bank_start "$@"; }
 bank_url() { printf 'https://localhost:%s' "${BANK_PORT[$1]}"; }
 bank_log() { printf '%s' "$T/bank-$1.log"; }

@@ -72,15 +72,7 @@ flow_start() {
 	tokens_backend "$1"
 	token_new admin
 	token_new user
-	bank_new main
-	bank_contract main
-	bank_start main
-	BANK_URL=$(bank_url main)
-	BANK_CA=$(bank_ca main)
-	BANK_OPTS=(--bank "$BANK_URL" --cacert "$BANK_CA")
-	CARD=$(bank_card main)
-	party_secrets admin "$CARD" >/dev/null
-	party_secrets user >/dev/null
+	bank_main_serve
 }
 
 # kinko as the admin / the user, talking to the bank (TLS server checked against its CA). Each
@@ -222,14 +214,18 @@ flow_user_logon() {
 	fi
 }
 
-# flow_all: the whole seed flow, in the manuals' order.
-flow_all() {
+# flow_to_user_enroll: the seed flow in the manuals' order up to the user's enrollment.
+flow_to_user_enroll() {
 	flow_admin_enroll
 	flow_admin_logon
 	flow_user_register
 	flow_user_issue
 	flow_admin_logoff
 	flow_user_enroll
+}
+# flow_all: the whole seed flow.
+flow_all() {
+	flow_to_user_enroll
 	flow_user_logon
 }
 

@@ -11,10 +11,8 @@ DRIVE="$(dirname "$0")/../lib/pty_drive.py"
 plan 5
 tokens_backend kinko
 token_new adm
-bank_new main
-bank_contract main
-bank_start main
-URL=$(bank_url main)
+bank_main_serve
+URL=$BANK_URL
 # kinko_tty TIMEOUT EXPECT SEND ...: on a terminal; the echo state it left in $T/echo.
 kinko_tty() {
 	local t="$1"

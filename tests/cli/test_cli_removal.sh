@@ -17,13 +17,7 @@ plan $((ROUNDS * 3 + 4))
 tokens_backend kinko
 for r in $(seq "$ROUNDS"); do token_new "rm$r"; done
 token_new lg
-bank_new main
-bank_contract main
-bank_start main
-BANK_URL=$(bank_url main)
-BANK_CA=$(bank_ca main)
-BANK_OPTS=(--bank "$BANK_URL" --cacert "$BANK_CA")
-party_secrets admin "$(bank_card main)" >/dev/null
+bank_main_serve
 
 round() {
 	local name="$1" key="$2" kpid _ seen=0

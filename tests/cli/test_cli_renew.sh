@@ -16,12 +16,7 @@ need openssl
 
 plan $((FLOW_TESTS_all - FLOW_TESTS_user_logon + FLOW_TESTS_renewal + 2))
 flow_start kinko
-flow_admin_enroll
-flow_admin_logon
-flow_user_register
-flow_user_issue
-flow_admin_logoff
-flow_user_enroll
+flow_to_user_enroll
 flow_renewal
 for who in user admin; do
 	ids=$(token_objects "$who" | sed -n 's/.*ID: *\([0-9a-f]*\).*/\1/p' | sort -u | tr '\n' ' ')

@@ -12,10 +12,5 @@ need openssl
 plan $((FLOW_TESTS_all - FLOW_TESTS_user_logon + FLOW_TESTS_renewal))
 flow_start softhsm
 unset KINKO_EMU_SOCKETS
-flow_admin_enroll
-flow_admin_logon
-flow_user_register
-flow_user_issue
-flow_admin_logoff
-flow_user_enroll
+flow_to_user_enroll
 flow_renewal

@@ -13,13 +13,7 @@ plan 14
 tokens_backend kinko
 token_new admin
 token_new user
-bank_new main
-bank_contract main
-bank_start main
-BANK_URL=$(bank_url main)
-BANK_OPTS=(--bank "$BANK_URL" --cacert "$(bank_ca main)")
-party_secrets admin "$(bank_card main)" >/dev/null
-party_secrets user >/dev/null
+bank_main_serve
 U2=user02
 # One PC, one state directory, two tokens: the admin's and the user's.
 k_admin() { kinko_as admin "$@"; }

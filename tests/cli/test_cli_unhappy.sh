@@ -17,16 +17,7 @@ TODAY=$(date -u +%F)
 
 tokens_backend kinko
 for n in admin user late full; do token_new "$n"; done
-bank_new main
-bank_contract main
-bank_contract main "$C2"
-bank_start main
-BANK_URL=$(bank_url main)
-BANK_CA=$(bank_ca main)
-BANK_OPTS=(--bank "$BANK_URL" --cacert "$BANK_CA")
-CARD=$(bank_card main)
-party_secrets admin "$CARD" >/dev/null
-party_secrets user >/dev/null
+bank_main_serve "$C2"
 # as_admin NAME ARGS...: kinko on NAME's token with the admin's credentials (a fresh token of
 # the admin's: the late bank's, the full one, the one removed).
 as_admin() { KINKO_SECRETS="$T/secrets-admin" kinko_as "$@"; }

@@ -19,10 +19,8 @@ openssl engine -t pkcs11 2>/dev/null | grep -q "\[ available \]" ||
 plan 9
 tokens_backend kinko
 token_new adm
-bank_new main
-bank_contract main
-bank_start main
-URL=$(bank_url main)
+bank_main_serve
+URL=$BANK_URL
 secrets_write "$T/secrets-adm" "token_pin=$TOKEN_PIN" "contract_pin=$CONTRACT_PIN" \
 	"contract_confirmation_pin=$CONTRACT_CONF_PIN" "card_file=$(bank_card main)"
 k() { kinko_as adm "$@"; }
