@@ -120,6 +120,27 @@ tokens_backend() {
 	esac
 }
 
+# have_softhsm: SoftHSM2 is there to be a backend (softhsm2-util and its module).
+have_softhsm() { [ -n "$SOFTHSM_P11" ] && command -v softhsm2-util >/dev/null 2>&1; }
+
+# backends_check WHAT KINKO-ARG SOFTHSM-ARG: the script's backend_checks on kinko's module and on
+# SoftHSM2 ($CHECKS results each), each skipped where it cannot run: kinko's in a sanitizer
+# build (pkcs11-tool cannot load the instrumented module; SoftHSM2's still run kinko under
+# ASan), SoftHSM2's when it is not installed.
+backends_check() {
+	local _
+	if [ "${KINKO_SANITIZED:-0}" = 1 ]; then
+		for _ in $(seq "$CHECKS"); do skip "kinko: $1 checks" "sanitizer build: pkcs11-tool cannot load the module"; done
+	else
+		backend_checks kinko "$2"
+	fi
+	if have_softhsm; then
+		backend_checks softhsm "$3"
+	else
+		for _ in $(seq "$CHECKS"); do skip "softhsm: $1 checks" "SoftHSM2 not installed"; done
+	fi
+}
+
 # uri_escape STRING: RFC 7512 percent-encoding of a token label.
 uri_escape() {
 	local s="$1" out="" c i

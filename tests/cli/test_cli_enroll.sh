@@ -179,15 +179,4 @@ bank_start gone
 UNUSED_PORT=${BANK_PORT[gone]}
 bank_stop gone
 
-# In a sanitizer build pkcs11-tool cannot load the ASan-instrumented kinko module (the lead's
-# rule): the kinko backend's checks are skipped there; SoftHSM2's still run kinko under ASan.
-if [ "${KINKO_SANITIZED:-0}" = 1 ]; then
-	for _ in $(seq "$CHECKS"); do skip "kinko: enrollment checks" "sanitizer build: pkcs11-tool cannot load the module"; done
-else
-	backend_checks kinko 1
-fi
-if [ -n "$SOFTHSM_P11" ] && command -v softhsm2-util >/dev/null 2>&1; then
-	backend_checks softhsm 2
-else
-	for _ in $(seq "$CHECKS"); do skip "softhsm: enrollment checks" "SoftHSM2 not installed"; done
-fi
+backends_check enrollment 1 2

@@ -105,7 +105,7 @@ key_checks() {
 }
 
 key_checks kinko
-if [ -n "$SOFTHSM_P11" ] && command -v softhsm2-util >/dev/null 2>&1; then
+if have_softhsm; then
 	key_checks softhsm
 else
 	for _ in $(seq "$PER_BACKEND"); do skip "softhsm" "SoftHSM2 not installed"; done

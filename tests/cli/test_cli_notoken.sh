@@ -32,7 +32,7 @@ then ok "--json: no tokens, and where kinko looked"; else not_ok "--json: no tok
 run k --json --module "$MODULE" certs
 check_rc_out "--json certs with no token: exit 3, JSON error" 3 '"exit":3' "no token found"
 
-if [ -n "$SOFTHSM_P11" ] && command -v softhsm2-util >/dev/null 2>&1; then
+if have_softhsm; then
 	tokens_backend softhsm
 	run k --module "$MODULE" token list
 	check_ok_out "softhsm, no initialised token: names the module and its slots" "no token found" \

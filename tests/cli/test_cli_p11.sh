@@ -38,7 +38,7 @@ p11_check kinko $((STEPS + 7)) "$MODULE" "$T/secrets" fill
 cp "$T/check.err" "$T/out"
 check_out "kinko: the full token is reported in the user's terms" "the token is full: no free key slot"
 
-if [ -n "$SOFTHSM_P11" ] && command -v softhsm2-util >/dev/null 2>&1; then
+if have_softhsm; then
 	tokens_backend softhsm
 	token_new main-softhsm
 	p11_check softhsm "$STEPS" "$MODULE" "$T/secrets"

@@ -56,7 +56,7 @@ else
 	CLEANUP_HOOK=""
 fi
 
-if [ -n "$SOFTHSM_P11" ] && command -v softhsm2-util >/dev/null 2>&1; then
+if have_softhsm; then
 	tokens_backend softhsm
 	token_new soft
 	run kinko_as soft --secrets-file "$T/bad" pin check

@@ -110,15 +110,4 @@ backend_checks() {
 	fi
 }
 
-# In a sanitizer build pkcs11-tool cannot load the ASan-instrumented kinko module (the lead's
-# rule): the kinko backend's checks are skipped there; SoftHSM2's still run kinko under ASan.
-if [ "${KINKO_SANITIZED:-0}" = 1 ]; then
-	for _ in $(seq "$CHECKS"); do skip "kinko: renewal checks" "sanitizer build: pkcs11-tool cannot load the module"; done
-else
-	backend_checks kinko 3
-fi
-if [ -n "$SOFTHSM_P11" ] && command -v softhsm2-util >/dev/null 2>&1; then
-	backend_checks softhsm 4
-else
-	for _ in $(seq "$CHECKS"); do skip "softhsm: renewal checks" "SoftHSM2 not installed"; done
-fi
+backends_check renewal 3 4

@@ -76,13 +76,4 @@ interrupt_free_enroll() {
 		--cacert "$CA" --admin --contract-id "$2"
 }
 
-if [ "${KINKO_SANITIZED:-0}" = 1 ]; then
-	for _ in $(seq "$CHECKS"); do skip "kinko: signal checks" "sanitizer build: pkcs11-tool cannot load the module"; done
-else
-	backend_checks kinko 7
-fi
-if [ -n "$SOFTHSM_P11" ] && command -v softhsm2-util >/dev/null 2>&1; then
-	backend_checks softhsm 8
-else
-	for _ in $(seq "$CHECKS"); do skip "softhsm: signal checks" "SoftHSM2 not installed"; done
-fi
+backends_check signal 7 8

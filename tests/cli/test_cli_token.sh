@@ -217,7 +217,7 @@ forced_change_checks() {
 
 token_checks kinko
 forced_change_checks
-if [ -n "$SOFTHSM_P11" ] && command -v softhsm2-util >/dev/null 2>&1; then
+if have_softhsm; then
 	token_checks softhsm
 	for _ in 1 2 3 4 5; do skip "softhsm: forced first change" "SoftHSM2 cannot provision a PIN that must be changed"; done
 else
