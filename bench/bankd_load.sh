@@ -186,44 +186,6 @@ closed = [c[2] for c in conns if c[2] is not None]
 print(sum(1 for x in closed if x <= 12), len(closed), opened - len(closed))
 PY
 
-# idle: 80 idle TCP connections for 11 s against a server under ulimit -n 64; a normal client
-# asks for cacerts 1 s in (it waits in the listen queue behind the idle ones until their header
-# deadline closes them). Prints "cpu_s_in_11s client_ms client_status".
-cat > "$T/idle.py" <<'PY'
-import socket, ssl, sys, time, http.client, threading
-port, ca, pid = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-def ticks():
-    f = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()
-    return (int(f[11]) + int(f[12])) / float(__import__("os").sysconf("SC_CLK_TCK"))
-c0 = ticks()
-idle = []
-for _ in range(80):
-    try:
-        idle.append(socket.create_connection(("127.0.0.1", port), timeout=2))
-    except OSError:
-        pass
-res = ["-", "-"]
-def client():
-    t = time.monotonic()
-    try:
-        ctx = ssl.create_default_context(cafile=ca)
-        c = http.client.HTTPSConnection("localhost", port, context=ctx, timeout=30)
-        c.request("GET", "/.well-known/est/cacerts")
-        res[1] = str(c.getresponse().status)
-    except Exception as e:
-        res[1] = type(e).__name__
-    res[0] = "%.0f" % ((time.monotonic() - t) * 1000)
-time.sleep(1)
-th = threading.Thread(target=client)
-th.start()
-time.sleep(10)
-cpu = ticks() - c0
-th.join()
-for s in idle:
-    s.close()
-print("%.2f %s %s" % (cpu, res[0], res[1]))
-PY
-
 row() { printf '%-58s %s\n' "$1" "$2"; }
 
 echo "# kinko-bankd load, $(date -u '+%F %T') UTC, $NPROC CPUs, wrk ${SECS}s runs, $(basename "$builddir")"
@@ -269,10 +231,13 @@ stop_server
 for SERVE_ARGS in "" "--max-connections 100"; do
 	start_server 64
 	load_note "fd exhaustion ${SERVE_ARGS:-default cap}"
-	set -- $(python3 "$T/idle.py" "$PORT" "$BANK/ca.crt" "$SRV_PID")
+	# 80 idle TCP connections for 11 s; a normal client asks for cacerts 1 s in (it waits in the
+	# listen queue behind the idle ones until their header deadline closes them).
+	python3 "$(dirname "$0")/../tests/lib/idle_flood.py" "$PORT" "$BANK/ca.crt" "$SRV_PID" \
+		--count-opening --settle 0 --hold 11 --client-at 1 >"$T/idle.out"
 	tag="ulimit -n 64, 80 idle (${SERVE_ARGS:-default cap})"
-	row "$tag: CPU in 11 s" "$1 s"
-	row "$tag: cacerts 1 s in" "$2 ms, status $3"
+	row "$tag: CPU in 11 s" "$(sed -n 's/^cpu_s //p' "$T/idle.out") s"
+	row "$tag: cacerts 1 s in" "$(sed -n 's/^answer_ms //p' "$T/idle.out") ms, status $(sed -n 's/^status //p; s/^error \([^:]*\).*/\1/p' "$T/idle.out")"
 	row "$tag: log lines" "$(wc -l < "$T/server.log") ($(wc -c < "$T/server.log") bytes)"
 	stop_server
 done

@@ -18,38 +18,10 @@ serve_limited() {
 	PORT=$(cat "$T/port" 2>/dev/null)
 }
 
-# idle_flood: 80 idle TCP connections for 3 s; prints the server's CPU ticks (utime + stime)
-# over those 3 s, then closes them and times a normal HTTPS request.
+# idle_flood: 80 idle TCP connections for 3 s (tests/lib/idle_flood.py); prints the server's CPU
+# ticks (utime + stime) over those 3 s, then closes them and times a normal HTTPS request.
 idle_flood() {
-	python3 - "${PORT:-1}" "$BANK/ca.crt" "$SRV_PID" <<'PY'
-import socket, ssl, sys, time, http.client
-port, ca, pid = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-def ticks():
-    f = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()
-    return int(f[11]) + int(f[12])
-idle = []
-for _ in range(80):
-    try:
-        idle.append(socket.create_connection(("127.0.0.1", port), timeout=2))
-    except OSError:
-        pass
-time.sleep(0.5)
-t0 = ticks()
-time.sleep(3)
-print("cpu_ticks", ticks() - t0)
-print("idle_connected", len(idle))
-for s in idle:
-    s.close()
-t = time.monotonic()
-try:
-    ctx = ssl.create_default_context(cafile=ca)
-    c = http.client.HTTPSConnection("localhost", port, context=ctx, timeout=10)
-    c.request("GET", "/.well-known/est/cacerts")
-    print("status", c.getresponse().status)
-except Exception as e:
-    print("error", e)
-print("answer_ms %.0f" % ((time.monotonic() - t) * 1000))
-PY
+	python3 "${KINKO_SRCDIR:-.}/tests/lib/idle_flood.py" "${PORT:-1}" "$BANK/ca.crt" "$SRV_PID"
 }
 
 # Default cap: 64 - 32 = 32 connections open at most, the rest wait in the kernel's queue.

@@ -2,8 +2,10 @@
 # interop); proc.sh waits for and stops their background processes; emu.sh the emulated token
 # they serve (emu_init, emu_serve); bank.sh the bank they share (bank_serve, card_digits);
 # pty_drive.py runs a command on a pseudo-terminal and answers its prompts (tests/cli/ and
-# tests/bank/); i18n.sh the shell side of the text domain (demo, flow, the Japanese tests).
-# test_kit.sh pins the kit's own helpers.
-EXTRA_DIST += tests/lib/tap.sh tests/lib/proc.sh tests/lib/emu.sh tests/lib/bank.sh tests/lib/pty_drive.py tests/lib/i18n.sh
+# tests/bank/); idle_flood.py holds idle connections against kinko-bankd (test and bench);
+# i18n.sh the shell side of the text domain (demo, flow, the Japanese tests). test_kit.sh pins
+# the kit's own helpers.
+EXTRA_DIST += tests/lib/tap.sh tests/lib/proc.sh tests/lib/emu.sh tests/lib/bank.sh tests/lib/pty_drive.py \
+	tests/lib/idle_flood.py tests/lib/i18n.sh
 TESTS += tests/lib/test_kit.sh
 EXTRA_DIST += tests/lib/test_kit.sh
