@@ -62,12 +62,27 @@ stop_server() {
 
 restart_server() { stop_server; start_server "$@"; }
 
+# new_bank_served [APPLIED]: new_bank APPLIED (default today) and its server started.
+new_bank_served() {
+	new_bank "${1:-$(date -u +%F)}"
+	start_server
+}
+
+# python_client OUT [ARG...]: the python program on stdin as a client of the server: its
+# arguments the port, the CA file and the ARGs; its output (stdout and stderr) in OUT, shown as
+# TAP comments.
+python_client() {
+	local out="$1"
+	shift
+	python3 - "$PORT" "$BANK/ca.crt" "$@" >"$out" 2>&1
+	sed 's/^/# /' "$out"
+}
+
 # admin_bank APPLIED: new_bank APPLIED, its server started, and the admin's certificate from
 # the first contract: key and certificate in $T/admin.key and $T/admin.crt, curl's options for
 # them in A, the session cookie jar logon_admin fills in JAR.
 admin_bank() {
-	new_bank "$1"
-	start_server
+	new_bank_served "$1"
 	csr_ec admin
 	enroll "$CONTRACT" "$PIN" "$CONF" "$T/admin.csr" >/dev/null
 	certs_of "$T/out" "$T/admin.crt"

@@ -6,8 +6,7 @@
 
 plan 10
 APPLIED=$(date -u -d '-10 days' +%F)
-new_bank "$APPLIED"
-start_server
+new_bank_served "$APPLIED"
 
 # csr_of_key NAME: NAME.csr (base64 DER) for the key already in NAME.key.
 csr_of_key() {

@@ -4,10 +4,9 @@
 . "${KINKO_SRCDIR:-.}/tests/bank/bank_lib.sh"
 
 plan 5
-new_bank "$(date -u +%F)"
-start_server
+new_bank_served
 # An HTTP/1.0 request without keep-alive: the server answers and closes.
-python3 - "$PORT" "$BANK/ca.crt" > "$T/h10.out" 2>&1 <<'PY'
+python_client "$T/h10.out" <<'PY'
 import socket, ssl, sys
 ctx = ssl.create_default_context(cafile=sys.argv[2])
 s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))),
@@ -29,7 +28,6 @@ for line in head.split(b"\r\n"):
     if line.lower().startswith(b"content-length:"):
         print("length_matches", int(line.split(b":")[1]) == len(body))
 PY
-sed 's/^/# /' "$T/h10.out"
 check_quiet "an HTTP/1.0 reply ends with close_notify, not a bare EOF" contains "$T/h10.out" "close_notify received"
 check_quiet "an HTTP/1.0 reply carries Content-Length" grep -qi "^Content-Length: [0-9]" "$T/h10.out"
 check_quiet "that length is the body's" contains "$T/h10.out" "length_matches True"

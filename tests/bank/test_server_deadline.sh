@@ -6,9 +6,8 @@
 . "${KINKO_SRCDIR:-.}/tests/bank/bank_lib.sh"
 
 plan 8
-new_bank "$(date -u +%F)"
-start_server
-python3 - "$PORT" "$BANK/ca.crt" > "$T/slow.out" 2>&1 <<'PY'
+new_bank_served
+python_client "$T/slow.out" <<'PY'
 import socket, ssl, sys, threading, time, http.client
 port, ca = int(sys.argv[1]), sys.argv[2]
 ctx = ssl.create_default_context(cafile=ca)
@@ -71,7 +70,6 @@ for t in ths: t.join()
 for k, v in sorted(res.items()):
     print(k, "never" if v is None else ("%.1f" % v if isinstance(v, float) else v))
 PY
-sed 's/^/# /' "$T/slow.out"
 sec() { sed -n "s/^$1 //p" "$T/slow.out"; }
 within() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v != "never" && v != "" && v >= lo && v <= hi) }'; }
 check_quiet "a request trickling its headers is closed at ~10 s (9-13 s)" within "$(sec headers)" 9 13

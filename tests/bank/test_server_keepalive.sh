@@ -4,9 +4,8 @@
 . "${KINKO_SRCDIR:-.}/tests/bank/bank_lib.sh"
 
 plan 3
-new_bank "$(date -u +%F)"
-start_server
-python3 - "$PORT" "$BANK/ca.crt" > "$T/ka.out" 2>&1 <<'PY'
+new_bank_served
+python_client "$T/ka.out" <<'PY'
 import http.client, ssl, sys, time
 ctx = ssl.create_default_context(cafile=sys.argv[2])
 c = http.client.HTTPSConnection("localhost", int(sys.argv[1]), context=ctx)
@@ -25,7 +24,6 @@ print("same_socket", c.sock is sock)
 print("ok", ok)
 print("ms_per_request %.2f" % (t * 1000 / 50))
 PY
-sed 's/^/# /' "$T/ka.out"
 check_quiet "50 requests over one keep-alive connection all answer 200" contains "$T/ka.out" "ok 50"
 check_quiet "the connection was reused for all 50" contains "$T/ka.out" "same_socket True"
 ms=$(sed -n 's/^ms_per_request //p' "$T/ka.out")
