@@ -2,10 +2,10 @@
 # kinko-bankd's staff commands: contract add on a terminal (each secret twice, the manuals'
 # letters in the prompts, a mismatch asked again up to 3 times), the warning for an application
 # date past day 80, the group/other-readable secrets file warning, what contract unlock did,
-# --version.
+# --version, and the bounds of serve's counts (--max-connections, --auth-fail-limit).
 . "${KINKO_SRCDIR:-.}/tests/bank/bank_lib.sh"
 
-plan 28
+plan 36
 TODAY=$(date -u +%F)
 KINKO_BANKD_NOW="$TODAY" "$BANKD" init --dir "$BANK" --bank-code "$BANK_CODE" >/dev/null
 DRIVE="${KINKO_SRCDIR:-.}/tests/lib/pty_drive.py"
@@ -93,6 +93,27 @@ check_quiet "--version prints kinko-bankd and the package version" equals "$("$B
 check_quiet "version (the command) prints the same" equals "$("$BANKD" version)" "kinko-bankd $VERSION"
 check_quiet "--version exits 0" "$BANKD" --version
 check_quiet "the usage mentions --version" sh -c "'$BANKD' --help | grep -qF -- '--version'"
+
+# serve's counts: decimal digits only, within bounds; a refusal is a usage error (2) that says
+# the range. An accepted count gets as far as the bank directory (here missing: exit 1).
+serve_count() {
+	"$BANKD" serve --dir "$T/no-such-bank" --listen 127.0.0.1:0 "$1" "$2" >"$T/count.out" 2>&1
+	echo $?
+}
+for v in 0 05 1048577 12x; do
+	check_quiet "serve refuses --max-connections $v (2, the range said)" sh -c \
+		"[ \"\$1\" = 2 ] && grep -qF -- '--max-connections wants 1 to 1048576' '$T/count.out'" _ \
+		"$(serve_count --max-connections "$v")"
+done
+for v in -1 1000001; do
+	check_quiet "serve refuses --auth-fail-limit $v (2, the range said)" sh -c \
+		"[ \"\$1\" = 2 ] && grep -qF -- '--auth-fail-limit wants 0 to 1000000' '$T/count.out'" _ \
+		"$(serve_count --auth-fail-limit "$v")"
+done
+check_quiet "serve accepts --max-connections 1048576 (fails later, on the directory)" sh -c \
+	"[ \"\$1\" = 1 ] && ! grep -qF wants '$T/count.out'" _ "$(serve_count --max-connections 1048576)"
+check_quiet "serve accepts --auth-fail-limit 0 (fails later, on the directory)" sh -c \
+	"[ \"\$1\" = 1 ] && ! grep -qF wants '$T/count.out'" _ "$(serve_count --auth-fail-limit 0)"
 
 # The typed secrets are the contract's: the admin enrolls with them.
 if command -v python3 >/dev/null; then

@@ -98,62 +98,82 @@ static X509 *cert_new(X509_NAME *subject, X509 *issuer, EVP_PKEY *pub, time_t no
 	return x;
 }
 
-static int write_key(const char *dir, const char *name, EVP_PKEY *key)
+/* Writes the PEM in the memory BIO b (ok: it was written whole) to the new file dir/name,
+ * then wipes it (it may be a private key) and frees b. */
+static int write_pem(const char *dir, const char *name, int mode, BIO *b, int ok)
 {
 	char path[4096];
-	BIO *b;
 	char *p;
-	int ok;
 	long n;
 
 	snprintf(path, sizeof path, "%s/%s", dir, name);
-	b = BIO_new(BIO_s_mem());
-	ok = b != NULL && PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL) == 1;
 	n = ok ? BIO_get_mem_data(b, &p) : 0;
-	ok = ok && n > 0 && bankd_write_new_file(path, 0600, p, (size_t)n) == 0;
+	ok = ok && n > 0 && bankd_write_new_file(path, mode, p, (size_t)n) == 0;
 	if (n > 0)
 		OPENSSL_cleanse(p, (size_t)n);
 	BIO_free(b);
 	return ok ? 0 : -1;
 }
 
-static int write_cert(const char *dir, const char *name, X509 *x)
+static int write_key(const char *dir, const char *name, EVP_PKEY *key)
 {
-	char path[4096];
-	BIO *b;
-	char *p;
-	int ok;
-	long n;
+	BIO *b = BIO_new(BIO_s_mem());
 
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	b = BIO_new(BIO_s_mem());
-	ok = b != NULL && PEM_write_bio_X509(b, x) == 1;
-	n = ok ? BIO_get_mem_data(b, &p) : 0;
-	ok = ok && n > 0 && bankd_write_new_file(path, 0644, p, (size_t)n) == 0;
-	BIO_free(b);
-	return ok ? 0 : -1;
+	return write_pem(dir, name, 0600, b,
+	                 b != NULL &&
+	                         PEM_write_bio_PrivateKey(b, key, NULL, NULL, 0, NULL, NULL) == 1);
 }
 
-static X509 *make_ca(EVP_PKEY *key, const char *bank_code, const char *bank_name, time_t now)
-{
-	char cn[128];
-	X509_NAME *n;
-	X509 *x;
+typedef struct {
+	int nid;
+	const char *value;
+} ca_ext;
 
-	snprintf(cn, sizeof cn, "kinko-bankd CA %s", bank_code);
-	n = X509_NAME_new();
-	x = NULL;
-	if (n != NULL && name_add(n, "O", bank_name) == 0 && name_add(n, "CN", cn) == 0)
-		x = cert_new(n, NULL, key, now, CA_DAYS, NULL);
+/* A certificate of key for the subject O, OU, CN (NULL or empty ones left out), issued by
+ * issuer (NULL: self-signed) for days with the extensions, and signed with sign_key: NULL on
+ * failure. */
+static X509 *cert_make(const char *o, const char *ou, const char *cn, EVP_PKEY *key, X509 *issuer,
+                       EVP_PKEY *sign_key, time_t now, long days, char *serial, const ca_ext *ext,
+                       size_t n_ext)
+{
+	X509_NAME *n = X509_NAME_new();
+	X509 *x = NULL;
+	size_t i;
+	int ok;
+
+	if (n != NULL && name_add(n, "O", o) == 0 && name_add(n, "OU", ou) == 0 &&
+	    name_add(n, "CN", cn) == 0)
+		x = cert_new(n, issuer, key, now, days, serial);
 	X509_NAME_free(n);
-	if (x == NULL || add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE") != 0 ||
-	    add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign") != 0 ||
-	    add_ext(x, x, NID_subject_key_identifier, "hash") != 0 ||
-	    X509_sign(x, key, EVP_sha256()) <= 0) {
+	ok = x != NULL;
+	for (i = 0; ok && i < n_ext; i++)
+		ok = add_ext(x, issuer != NULL ? issuer : x, ext[i].nid, ext[i].value) == 0;
+	if (!ok || X509_sign(x, sign_key, EVP_sha256()) <= 0) {
 		X509_free(x);
 		return NULL;
 	}
 	return x;
+}
+
+static int write_cert(const char *dir, const char *name, X509 *x)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+
+	return write_pem(dir, name, 0644, b, b != NULL && PEM_write_bio_X509(b, x) == 1);
+}
+
+static X509 *make_ca(EVP_PKEY *key, const char *bank_code, const char *bank_name, time_t now)
+{
+	static const ca_ext ext[] = {
+		{NID_basic_constraints, "critical,CA:TRUE"},
+		{NID_key_usage, "critical,keyCertSign,cRLSign"},
+		{NID_subject_key_identifier, "hash"},
+	};
+	char cn[128];
+
+	snprintf(cn, sizeof cn, "kinko-bankd CA %s", bank_code);
+	return cert_make(bank_name, NULL, cn, key, NULL, key, now, CA_DAYS, NULL, ext,
+	                 sizeof ext / sizeof ext[0]);
 }
 
 static X509 *make_server(EVP_PKEY *key, X509 *ca, EVP_PKEY *ca_key, const char *const *names,
@@ -162,8 +182,14 @@ static X509 *make_server(EVP_PKEY *key, X509 *ca, EVP_PKEY *ca_key, const char *
 	char san[2048] = "";
 	size_t o = 0;
 	size_t i;
-	X509_NAME *n;
-	X509 *x;
+	const ca_ext ext[] = {
+		{NID_basic_constraints, "critical,CA:FALSE"},
+		{NID_key_usage, "critical,digitalSignature,keyEncipherment"},
+		{NID_ext_key_usage, "serverAuth"},
+		{NID_subject_alt_name, san},
+		{NID_subject_key_identifier, "hash"},
+		{NID_authority_key_identifier, "keyid:always"},
+	};
 
 	for (i = 0; i < n_names; i++) {
 		uint8_t ip[16];
@@ -175,22 +201,8 @@ static X509 *make_server(EVP_PKEY *key, X509 *ca, EVP_PKEY *ca_key, const char *
 			return NULL;
 		o += (size_t)w;
 	}
-	n = X509_NAME_new();
-	x = NULL;
-	if (n != NULL && name_add(n, "CN", names[0]) == 0)
-		x = cert_new(n, ca, key, now, SERVER_DAYS, NULL);
-	X509_NAME_free(n);
-	if (x == NULL || add_ext(x, ca, NID_basic_constraints, "critical,CA:FALSE") != 0 ||
-	    add_ext(x, ca, NID_key_usage, "critical,digitalSignature,keyEncipherment") != 0 ||
-	    add_ext(x, ca, NID_ext_key_usage, "serverAuth") != 0 ||
-	    add_ext(x, ca, NID_subject_alt_name, san) != 0 ||
-	    add_ext(x, ca, NID_subject_key_identifier, "hash") != 0 ||
-	    add_ext(x, ca, NID_authority_key_identifier, "keyid:always") != 0 ||
-	    X509_sign(x, ca_key, EVP_sha256()) <= 0) {
-		X509_free(x);
-		return NULL;
-	}
-	return x;
+	return cert_make(NULL, NULL, names[0], key, ca, ca_key, now, SERVER_DAYS, NULL, ext,
+	                 sizeof ext / sizeof ext[0]);
 }
 
 int bankd_ca_create(const char *dir, const char *bank_code, const char *bank_name, int rsa,
@@ -249,27 +261,18 @@ X509 *bankd_ca_issue(const bankd_ca *ca, EVP_PKEY *pub, const char *cn, const ch
                      const char *ou, time_t now, const char *crl_url, char serial[48])
 {
 	char cdp[1024];
-	X509_NAME *n;
-	X509 *x;
+	const ca_ext ext[] = {
+		{NID_basic_constraints, "critical,CA:FALSE"},
+		{NID_key_usage, "critical,digitalSignature"},
+		{NID_ext_key_usage, "clientAuth"},
+		{NID_subject_key_identifier, "hash"},
+		{NID_authority_key_identifier, "keyid:always"},
+		{NID_crl_distribution_points, cdp},
+	};
 
 	snprintf(cdp, sizeof cdp, "URI:%s", crl_url);
-	n = X509_NAME_new();
-	x = NULL;
-	if (n != NULL && name_add(n, "O", o) == 0 && name_add(n, "OU", ou) == 0 &&
-	    name_add(n, "CN", cn) == 0)
-		x = cert_new(n, ca->cert, pub, now, CLIENT_DAYS, serial);
-	X509_NAME_free(n);
-	if (x == NULL || add_ext(x, ca->cert, NID_basic_constraints, "critical,CA:FALSE") != 0 ||
-	    add_ext(x, ca->cert, NID_key_usage, "critical,digitalSignature") != 0 ||
-	    add_ext(x, ca->cert, NID_ext_key_usage, "clientAuth") != 0 ||
-	    add_ext(x, ca->cert, NID_subject_key_identifier, "hash") != 0 ||
-	    add_ext(x, ca->cert, NID_authority_key_identifier, "keyid:always") != 0 ||
-	    add_ext(x, ca->cert, NID_crl_distribution_points, cdp) != 0 ||
-	    X509_sign(x, ca->key, EVP_sha256()) <= 0) {
-		X509_free(x);
-		return NULL;
-	}
-	return x;
+	return cert_make(o, ou, cn, pub, ca->cert, ca->key, now, CLIENT_DAYS, serial, ext,
+	                 sizeof ext / sizeof ext[0]);
 }
 
 static X509_REVOKED *revoked_entry(const bankd_revoked *r)

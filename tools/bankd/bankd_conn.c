@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +67,24 @@ static void stamp(char *when, size_t n)
 	strftime(when, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* A time-stamped log line, unless the last of its kind (*logged) is less than LOG_INTERVAL
+ * old: 1 when written, so that the caller restarts its count. */
+static int log_limited(time_t *logged, time_t now, const char *fmt, ...)
+{
+	char when[32], msg[512];
+	va_list ap;
+
+	if (now - *logged < LOG_INTERVAL)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	stamp(when, sizeof when);
+	fprintf(stderr, "%s kinko-bankd: %s\n", when, msg);
+	*logged = now;
+	return 1;
+}
+
 /* Accepting is on exactly when no pause is running and the cap is not reached. */
 static void update_listener(bankd_conns *cs)
 {
@@ -78,16 +97,12 @@ static void update_listener(bankd_conns *cs)
 	if (!want && !cs->paused) {
 		time_t now = time(NULL);
 		cs->full_waits++;
-		if (now - cs->full_logged >= LOG_INTERVAL) {
-			char when[32];
-			stamp(when, sizeof when);
-			fprintf(stderr,
-			        "%s kinko-bankd: %zu connections open, the limit (--max-connections): new "
-			        "connections wait (reached %lu times in the last %d s)\n",
-			        when, cs->open, cs->full_waits, LOG_INTERVAL);
+		if (log_limited(
+			    &cs->full_logged, now,
+			    "%zu connections open, the limit (--max-connections): new connections "
+			    "wait (reached %lu times in the last %d s)",
+			    cs->open, cs->full_waits, LOG_INTERVAL))
 			cs->full_waits = 0;
-			cs->full_logged = now;
-		}
 	}
 }
 
@@ -154,17 +169,11 @@ static void on_accept_error(struct evconnlistener *lev, void *arg)
 	err = EVUTIL_SOCKET_ERROR();
 	now = time(NULL);
 	cs->failures++;
-	if (now - cs->failures_logged >= LOG_INTERVAL) {
-		char when[32];
-		stamp(when, sizeof when);
-		fprintf(stderr,
-		        "%s kinko-bankd: cannot accept connections: %s (%lu failed accepts in the last %d s); "
-		        "pausing accepts for %d ms at a time\n",
-		        when, evutil_socket_error_to_string(err), cs->failures, LOG_INTERVAL,
-		        PAUSE_MS);
+	if (log_limited(&cs->failures_logged, now,
+	                "cannot accept connections: %s (%lu failed accepts in the last %d s); "
+	                "pausing accepts for %d ms at a time",
+	                evutil_socket_error_to_string(err), cs->failures, LOG_INTERVAL, PAUSE_MS))
 		cs->failures = 0;
-		cs->failures_logged = now;
-	}
 	cs->paused = 1;
 	update_listener(cs);
 	event_add(cs->resume, &tv);

@@ -10,6 +10,7 @@
 #include "i18n.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -363,6 +364,22 @@ out:
 	OPENSSL_cleanse(&c, sizeof c);
 }
 
+/* Room for one more element of elem bytes after the n in v (cap allocated; first: the first
+ * allocation): v itself, a larger copy, or NULL out of memory (v is left as it was). */
+static void *est_list_room(void *v, size_t *cap, size_t n, size_t elem, size_t first)
+{
+	size_t more = *cap ? *cap * 2 : first;
+
+	if (n < *cap)
+		return v;
+	if (more > SIZE_MAX / elem)
+		return NULL;
+	v = realloc(v, more * elem);
+	if (v != NULL)
+		*cap = more;
+	return v;
+}
+
 typedef struct est_revoked_list {
 	bankd_revoked *v;
 	size_t n, cap;
@@ -371,16 +388,12 @@ typedef struct est_revoked_list {
 static int collect_revoked(const bankd_cert *c, void *arg)
 {
 	est_revoked_list *l = arg;
+	bankd_revoked *v = est_list_room(l->v, &l->cap, l->n, sizeof *v, 16);
 	bankd_revoked *e;
 
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		bankd_revoked *v = realloc(l->v, cap * sizeof *v);
-		if (v == NULL)
-			return -1;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (v == NULL)
+		return -1;
+	l->v = v;
 	e = &l->v[l->n++];
 	snprintf(e->serial, sizeof e->serial, "%s", c->serial);
 	e->revoked_at = c->revoked_at;
@@ -431,16 +444,14 @@ typedef struct est_valid_list {
 static int collect_valid(const bankd_cert *c, void *arg)
 {
 	est_valid_list *l = arg;
+	bankd_cert *v;
+
 	if (strcmp(c->status, "revoked") == 0 || c->not_after <= l->now)
 		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 4;
-		bankd_cert *v = realloc(l->v, cap * sizeof *v);
-		if (v == NULL)
-			return -1;
-		l->v = v;
-		l->cap = cap;
-	}
+	v = est_list_room(l->v, &l->cap, l->n, sizeof *v, 4);
+	if (v == NULL)
+		return -1;
+	l->v = v;
 	l->v[l->n++] = *c;
 	return 0;
 }

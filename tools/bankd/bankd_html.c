@@ -207,7 +207,11 @@ static void after_logon(bankd_req *r, const bankd_logon_result *res)
 	}
 }
 
-void bankd_html_logon_post(bankd_req *r)
+/* One step of the logon (the PIN, the OTP) with the fields of its form. */
+typedef void (*html_logon_step)(bankd_req *r, struct evkeyvalq *form, bankd_logon_result *res);
+
+/* A logon form posted: parsed, its step run and answered, the secrets wiped. */
+static void logon_form(bankd_req *r, html_logon_step step)
 {
 	struct evkeyvalq form;
 	bankd_logon_result res;
@@ -216,28 +220,32 @@ void bankd_html_logon_post(bankd_req *r)
 	if (evhttp_parse_query_str(r->body, &form) != 0) {
 		logon_page(r, 400, N_("malformed form"));
 	} else {
-		bankd_logon_do_pin(r, evhttp_find_header(&form, "pin"), &res);
+		step(r, &form, &res);
 		after_logon(r, &res);
 		OPENSSL_cleanse(&res, sizeof res);
 	}
 	form_wipe_free(&form);
 }
 
+static void pin_step(bankd_req *r, struct evkeyvalq *form, bankd_logon_result *res)
+{
+	bankd_logon_do_pin(r, evhttp_find_header(form, "pin"), res);
+}
+
+static void otp_step(bankd_req *r, struct evkeyvalq *form, bankd_logon_result *res)
+{
+	bankd_logon_do_otp(r, evhttp_find_header(form, "logon_id"),
+	                   evhttp_find_header(form, "digits"), res);
+}
+
+void bankd_html_logon_post(bankd_req *r)
+{
+	logon_form(r, pin_step);
+}
+
 void bankd_html_otp_post(bankd_req *r)
 {
-	struct evkeyvalq form;
-	bankd_logon_result res;
-
-	TAILQ_INIT(&form);
-	if (evhttp_parse_query_str(r->body, &form) != 0) {
-		logon_page(r, 400, N_("malformed form"));
-	} else {
-		bankd_logon_do_otp(r, evhttp_find_header(&form, "logon_id"),
-		                   evhttp_find_header(&form, "digits"), &res);
-		after_logon(r, &res);
-		OPENSSL_cleanse(&res, sizeof res);
-	}
-	form_wipe_free(&form);
+	logon_form(r, otp_step);
 }
 
 static const char *str(json_t *o, const char *k)

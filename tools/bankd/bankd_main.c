@@ -234,6 +234,22 @@ static int bankd_core_dumps_disable(void)
 	return 0;
 }
 
+/* A decimal count up to max whose first digit is at least first ('1': no zero, no leading
+ * zero): 0 with the value in *out, or -1. */
+static int count_arg(const char *s, char first, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long n;
+
+	if (*s < first || *s > '9')
+		return -1;
+	n = strtoul(s, &end, 10);
+	if (*end != '\0' || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int allow_core_dumps;
@@ -283,6 +299,7 @@ int main(int argc, char **argv)
 		return cmd_contract(argv[2], &a);
 	if (strcmp(cmd, "serve") == 0) {
 		bankd_serve_opts o;
+		unsigned long n;
 
 		if (a.listen == NULL) {
 			bankd_cli_msg_print(_("serve needs --listen HOST:PORT"));
@@ -290,20 +307,14 @@ int main(int argc, char **argv)
 		}
 		o = (bankd_serve_opts){a.dir, a.listen, a.port_file, a.url, 0, -1};
 		if (a.auth_fail_limit != NULL) {
-			char *end;
-			unsigned long n = strtoul(a.auth_fail_limit, &end, 10);
-			if (*a.auth_fail_limit < '0' || *a.auth_fail_limit > '9' || *end != '\0' ||
-			    n > 1000000) {
+			if (count_arg(a.auth_fail_limit, '0', 1000000, &n) != 0) {
 				bankd_cli_msg_print(_("--auth-fail-limit wants 0 to 1000000"));
 				return BANKD_EXIT_USAGE;
 			}
 			o.auth_fail_limit = (long)n;
 		}
 		if (a.max_connections != NULL) {
-			char *end;
-			unsigned long n = strtoul(a.max_connections, &end, 10);
-			if (*a.max_connections < '1' || *a.max_connections > '9' || *end != '\0' ||
-			    n > 1048576) {
+			if (count_arg(a.max_connections, '1', 1048576, &n) != 0) {
 				bankd_cli_msg_print(_("--max-connections wants 1 to 1048576"));
 				return BANKD_EXIT_USAGE;
 			}

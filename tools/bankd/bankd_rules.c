@@ -187,44 +187,47 @@ const char *bankd_rules_key_explain(bankd_key_rule r)
 	return N_("key refused");
 }
 
-bool bankd_rules_contract_id_ok(const char *s)
+/* s has 1 to max bytes, each one accepted by ok. */
+static bool rules_chars_ok(const char *s, size_t max, bool (*ok)(char c))
 {
-	size_t n = s != NULL ? strnlen(s, 21) : 0;
+	size_t n = s != NULL ? strnlen(s, max + 1) : 0;
 	size_t i;
 
-	if (n < 1 || n > 20)
+	if (n < 1 || n > max)
 		return false;
 	for (i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
+		if (!ok(s[i]))
 			return false;
 	return true;
+}
+
+static bool digit_char(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool id_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '_' || c == '-';
+}
+
+static bool name_char(char c)
+{
+	return (unsigned char)c >= 0x20 && c != 0x7f;
+}
+
+bool bankd_rules_contract_id_ok(const char *s)
+{
+	return rules_chars_ok(s, 20, digit_char);
 }
 
 bool bankd_rules_user_id_ok(const char *s)
 {
-	size_t n = s != NULL ? strnlen(s, 33) : 0;
-	size_t i;
-
-	if (n < 1 || n > 32)
-		return false;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-'))
-			return false;
-	}
-	return true;
+	return rules_chars_ok(s, 32, id_char);
 }
 
 bool bankd_rules_name_ok(const char *s)
 {
-	size_t n = s != NULL ? strnlen(s, 201) : 0;
-	size_t i;
-
-	if (n < 1 || n > 200)
-		return false;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return false;
-	return true;
+	return rules_chars_ok(s, 200, name_char);
 }
