@@ -54,7 +54,8 @@ static void mod_login_hold(mod_slot *s, CK_USER_TYPE user, const CK_UTF8CHAR *pi
 	s->context_ok = false;
 }
 
-static CK_RV mod_login_user(mod_slot *s, const CK_UTF8CHAR *pin, CK_ULONG len)
+/* VERIFY the PIN, keeping the tries the card reports. */
+static CK_RV mod_login_verify(mod_slot *s, const CK_UTF8CHAR *pin, CK_ULONG len)
 {
 	int tries = -1;
 	card_status st;
@@ -63,10 +64,16 @@ static CK_RV mod_login_user(mod_slot *s, const CK_UTF8CHAR *pin, CK_ULONG len)
 		return CKR_PIN_LEN_RANGE;
 	st = card_verify_pin(&s->card, pin, len, &tries);
 	mod_login_note_tries(s, PIV_REF_PIN, st, tries);
-	if (st != CARD_OK)
-		return mod_login_rv(s, st);
-	mod_login_hold(s, CKU_USER, pin, len);
-	return CKR_OK;
+	return st == CARD_OK ? CKR_OK : mod_login_rv(s, st);
+}
+
+static CK_RV mod_login_user(mod_slot *s, const CK_UTF8CHAR *pin, CK_ULONG len)
+{
+	CK_RV rv = mod_login_verify(s, pin, len);
+
+	if (rv == CKR_OK)
+		mod_login_hold(s, CKU_USER, pin, len);
+	return rv;
 }
 
 /* Nothing goes to the card: PIV cannot check a PUK without using it. A PUK known to be
@@ -86,22 +93,17 @@ static CK_RV mod_login_so(mod_slot *s, const CK_UTF8CHAR *pin, CK_ULONG len)
 static CK_RV mod_login_context(mod_slot *s, mod_session *sess, const CK_UTF8CHAR *pin,
                                CK_ULONG len)
 {
-	int tries = -1;
-	card_status st;
+	CK_RV rv;
 
 	/* Only an operation waiting for it (a PIN-always signature) can use this login. */
 	if (sess->sign.mech == 0)
 		return CKR_OPERATION_NOT_INITIALIZED;
 	if (!mod_slot_user_logged_in(s))
 		return CKR_USER_NOT_LOGGED_IN;
-	if (!mod_login_pin_len_ok(len))
-		return CKR_PIN_LEN_RANGE;
-	st = card_verify_pin(&s->card, pin, len, &tries);
-	mod_login_note_tries(s, PIV_REF_PIN, st, tries);
-	if (st != CARD_OK)
-		return mod_login_rv(s, st);
-	s->context_ok = true;
-	return CKR_OK;
+	rv = mod_login_verify(s, pin, len);
+	if (rv == CKR_OK)
+		s->context_ok = true;
+	return rv;
 }
 
 CK_RV mod_login_as(mod_slot *s, mod_session *sess, CK_USER_TYPE user, const CK_UTF8CHAR *pin,

@@ -102,17 +102,22 @@ CK_RV mod_object_check(mod_slot *s, CK_OBJECT_HANDLE h, unsigned *key_index,
 	return CKR_OK;
 }
 
+CK_RV mod_object_check_template(mod_slot *s, CK_OBJECT_HANDLE h, const CK_ATTRIBUTE *tmpl,
+                                CK_ULONG n, unsigned *key_index, mod_obj_kind *kind)
+{
+	if (!tmpl && n > 0)
+		return CKR_ARGUMENTS_BAD;
+	return mod_object_check(s, h, key_index, kind);
+}
+
 CK_RV mod_object_get_attributes(mod_slot *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE *tmpl,
                                 CK_ULONG n)
 {
 	mod_attr_ctx c;
 	mod_obj_kind kind;
 	unsigned idx;
-	CK_RV rv;
+	CK_RV rv = mod_object_check_template(s, h, tmpl, n, &idx, &kind);
 
-	if (!tmpl && n > 0)
-		return CKR_ARGUMENTS_BAD;
-	rv = mod_object_check(s, h, &idx, &kind);
 	if (rv != CKR_OK)
 		return rv;
 	mod_attr_ctx_init(&c, s, s->token, idx, kind);
@@ -144,9 +149,9 @@ CK_RV mod_object_copy(mod_slot *s, CK_OBJECT_HANDLE h, const CK_ATTRIBUTE *tmpl,
 	unsigned idx;
 	CK_RV rv;
 
-	if (!out || (!tmpl && n > 0))
+	if (!out)
 		return CKR_ARGUMENTS_BAD;
-	rv = mod_object_check(s, h, &idx, &kind);
+	rv = mod_object_check_template(s, h, tmpl, n, &idx, &kind);
 	return rv != CKR_OK ? rv : CKR_ACTION_PROHIBITED;
 }
 

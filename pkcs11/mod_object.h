@@ -58,6 +58,9 @@ CK_RV mod_token_version(mod_slot *s, mod_token *t);
 /* After a change this module made: the token's counter moved by one, so the next
  * INVENTORY does not throw the cache away unless someone else changed something too. */
 void mod_token_changed(mod_token *t);
+/* The container of key slot i holds this certificate: cache a copy. False when out of
+ * memory (the cache then reads it again when asked). */
+bool mod_token_keep_cert(mod_token *t, unsigned key_index, const uint8_t *der, size_t len);
 /* Forget a key slot's cached key or certificate (after deleting it). */
 void mod_token_forget_key(mod_token *t, unsigned key_index);
 void mod_token_forget_cert(mod_token *t, unsigned key_index);
@@ -67,6 +70,10 @@ void mod_token_forget_cert(mod_token *t, unsigned key_index);
  * needed; CKR_OBJECT_HANDLE_INVALID when not. */
 CK_RV mod_object_check(mod_slot *s, CK_OBJECT_HANDLE h, unsigned *key_index,
                        mod_obj_kind *kind);
+/* The object a call with a template names: CKR_ARGUMENTS_BAD for a missing template,
+ * then mod_object_check. */
+CK_RV mod_object_check_template(mod_slot *s, CK_OBJECT_HANDLE h, const CK_ATTRIBUTE *tmpl,
+                                CK_ULONG n, unsigned *key_index, mod_obj_kind *kind);
 /* C_GetAttributeValue with PKCS#11's length rules, for an object of slot s. */
 CK_RV mod_object_get_attributes(mod_slot *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE *tmpl,
                                 CK_ULONG n);

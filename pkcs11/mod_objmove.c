@@ -123,9 +123,7 @@ CK_RV mod_objmove_set_attributes(mod_slot *s, mod_session *sess, CK_OBJECT_HANDL
 	CK_ULONG i;
 	CK_RV rv;
 
-	if (!tmpl && n > 0)
-		return CKR_ARGUMENTS_BAD;
-	rv = mod_object_check(s, h, &idx, &kind);
+	rv = mod_object_check_template(s, h, tmpl, n, &idx, &kind);
 	if (rv != CKR_OK)
 		return rv;
 	if (!(sess->flags & CKF_RW_SESSION))

@@ -196,7 +196,7 @@ CK_RV mod_objwrite_create(mod_slot *s, mod_session *sess, const CK_ATTRIBUTE *tm
 	mod_cert_info ci;
 	cert_tmpl ct;
 	put_arg put;
-	uint8_t *container = NULL, *copy;
+	uint8_t *container = NULL;
 	size_t container_len = 0;
 	mod_token *t;
 	unsigned idx = 0;
@@ -233,15 +233,9 @@ CK_RV mod_objwrite_create(mod_slot *s, mod_session *sess, const CK_ATTRIBUTE *tm
 	if (rv != CKR_OK)
 		return rv;
 	mod_token_changed(t);
-	copy = malloc(ct.value->ulValueLen);
-	if (copy) {
-		/* the cache may keep it: the next read of it costs nothing */
-		memcpy(copy, ct.value->pValue, ct.value->ulValueLen);
-		mod_token_forget_cert(t, idx);
-		t->keys[idx].cert = copy;
-		t->keys[idx].cert_len = ct.value->ulValueLen;
-	}
-	t->keys[idx].has_cert = true;
+	/* The cache keeps it: the next read of it costs nothing (or, short of memory, a GET
+	 * DATA). */
+	(void)mod_token_keep_cert(t, idx, ct.value->pValue, ct.value->ulValueLen);
 	*h = mod_object_handle(s, idx, MOD_OBJ_CERT);
 	return CKR_OK;
 }

@@ -31,13 +31,19 @@ static uint64_t token_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* A cached value of the token (public key, certificate) is replaced or dropped. */
+static void token_blob_set(uint8_t **p, size_t *len, uint8_t *value, size_t value_len)
+{
+	free(*p);
+	*p = value;
+	*len = value_len;
+}
+
 void mod_token_forget_key(mod_token *t, unsigned i)
 {
 	mod_keyslot *k = &t->keys[i];
 
-	free(k->pubkey);
-	k->pubkey = NULL;
-	k->pubkey_len = 0;
+	token_blob_set(&k->pubkey, &k->pubkey_len, NULL, 0);
 	k->has_key = false;
 	k->alg = k->pin_policy = k->origin = 0;
 }
@@ -46,9 +52,7 @@ void mod_token_forget_cert(mod_token *t, unsigned i)
 {
 	mod_keyslot *k = &t->keys[i];
 
-	free(k->cert);
-	k->cert = NULL;
-	k->cert_len = 0;
+	token_blob_set(&k->cert, &k->cert_len, NULL, 0);
 	k->has_cert = false;
 }
 
@@ -84,9 +88,7 @@ static bool token_set_pubkey(mod_keyslot *k, const uint8_t *pub, size_t len)
 	if (!copy)
 		return false;
 	memcpy(copy, pub, len);
-	free(k->pubkey);
-	k->pubkey = copy;
-	k->pubkey_len = len;
+	token_blob_set(&k->pubkey, &k->pubkey_len, copy, len);
 	return true;
 }
 
@@ -329,6 +331,18 @@ CK_RV mod_token_version(mod_slot *s, mod_token *t)
 
 /* ---- lazy reads ---- */
 
+bool mod_token_keep_cert(mod_token *t, unsigned i, const uint8_t *der, size_t len)
+{
+	mod_keyslot *k = &t->keys[i];
+	uint8_t *copy = malloc(len ? len : 1);
+
+	if (copy)
+		memcpy(copy, der, len);
+	token_blob_set(&k->cert, &k->cert_len, copy, copy ? len : 0);
+	k->has_cert = true;
+	return copy != NULL;
+}
+
 CK_RV mod_token_cert(mod_slot *s, mod_token *t, unsigned i)
 {
 	mod_keyslot *k = &t->keys[i];
@@ -351,17 +365,12 @@ CK_RV mod_token_cert(mod_slot *s, mod_token *t, unsigned i)
 	if (st != CARD_OK)
 		return mod_slot_rv(s, st);
 	ps = mod_parse_cert_container(value, len, &der, &der_len);
-	if (ps == MOD_PARSE_OK) {
-		k->cert = malloc(der_len);
-		if (k->cert) {
-			memcpy(k->cert, der, der_len);
-			k->cert_len = der_len;
-		}
-	}
+	if (ps == MOD_PARSE_OK && !mod_token_keep_cert(t, i, der, der_len))
+		ps = MOD_PARSE_NO_MEMORY;
 	free(value);
 	switch (ps) {
 	case MOD_PARSE_OK:
-		return k->cert ? CKR_OK : CKR_HOST_MEMORY;
+		return CKR_OK;
 	case MOD_PARSE_COMPRESSED:
 		mod_trace_msg("slot %lu: the certificate of key %02X is compressed; it is not "
 		              "shown (this module has no gzip)", (unsigned long)s->id, ref);

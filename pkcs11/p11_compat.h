@@ -7,6 +7,42 @@
 
 #include <p11-kit/pkcs11.h>
 
+/* Parameter lists the standard gives several functions alike (same types, same meaning),
+ * written once for the declarations below and the definitions of the C_* functions: the
+ * data a function reads is pIn/ulInLen, what it writes pOut/pulOutLen, a signature it
+ * checks pSig/ulSigLen. */
+#define P11_ARGS_SESSION (CK_SESSION_HANDLE hSession)
+#define P11_ARGS_KEY_INIT \
+	(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
+#define P11_ARGS_IN (CK_SESSION_HANDLE hSession, CK_BYTE_PTR pIn, CK_ULONG ulInLen)
+#define P11_ARGS_OUT (CK_SESSION_HANDLE hSession, CK_BYTE_PTR pOut, CK_ULONG_PTR pulOutLen)
+#define P11_ARGS_IN_OUT \
+	(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pIn, CK_ULONG ulInLen, CK_BYTE_PTR pOut, \
+	 CK_ULONG_PTR pulOutLen)
+#define P11_ARGS_IN_SIG \
+	(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pIn, CK_ULONG ulInLen, CK_BYTE_PTR pSig, \
+	 CK_ULONG ulSigLen)
+/* The 3.0 message-based functions: parameters of the mechanism, then as above. */
+#define P11_ARGS_MSG_BEGIN \
+	(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen)
+#define P11_ARGS_MSG_BEGIN_AD \
+	(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, \
+	 CK_BYTE_PTR pAssociatedData, CK_ULONG ulAssociatedDataLen)
+#define P11_ARGS_MSG_CRYPT \
+	(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, \
+	 CK_BYTE_PTR pAssociatedData, CK_ULONG ulAssociatedDataLen, CK_BYTE_PTR pIn, \
+	 CK_ULONG ulInLen, CK_BYTE_PTR pOut, CK_ULONG_PTR pulOutLen)
+#define P11_ARGS_MSG_NEXT \
+	(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, \
+	 CK_BYTE_PTR pIn, CK_ULONG ulInLen, CK_BYTE_PTR pOut, CK_ULONG_PTR pulOutLen, \
+	 CK_FLAGS flags)
+#define P11_ARGS_MSG_SIGN \
+	(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, \
+	 CK_BYTE_PTR pIn, CK_ULONG ulInLen, CK_BYTE_PTR pOut, CK_ULONG_PTR pulOutLen)
+#define P11_ARGS_MSG_VERIFY \
+	(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, \
+	 CK_BYTE_PTR pIn, CK_ULONG ulInLen, CK_BYTE_PTR pSig, CK_ULONG ulSigLen)
+
 #if CRYPTOKI_VERSION_MAJOR < 3
 
 /* ---- types (3.0 section 3.6: CK_INTERFACE) ---- */
@@ -53,63 +89,26 @@ KINKO_P11_DECLARE(C_LoginUser, (CK_SESSION_HANDLE hSession, CK_USER_TYPE userTyp
                                 CK_UTF8CHAR_PTR pUsername, CK_ULONG ulUsernameLen));
 KINKO_P11_DECLARE(C_SessionCancel, (CK_SESSION_HANDLE hSession, CK_FLAGS flags));
 
-KINKO_P11_DECLARE(C_MessageEncryptInit, (CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
-                                         CK_OBJECT_HANDLE hKey));
-KINKO_P11_DECLARE(C_EncryptMessage, (CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
-                                     CK_ULONG ulParameterLen, CK_BYTE_PTR pAssociatedData,
-                                     CK_ULONG ulAssociatedDataLen, CK_BYTE_PTR pPlaintext,
-                                     CK_ULONG ulPlaintextLen, CK_BYTE_PTR pCiphertext,
-                                     CK_ULONG_PTR pulCiphertextLen));
-KINKO_P11_DECLARE(C_EncryptMessageBegin, (CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
-                                          CK_ULONG ulParameterLen, CK_BYTE_PTR pAssociatedData,
-                                          CK_ULONG ulAssociatedDataLen));
-KINKO_P11_DECLARE(C_EncryptMessageNext, (CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
-                                         CK_ULONG ulParameterLen, CK_BYTE_PTR pPlaintextPart,
-                                         CK_ULONG ulPlaintextPartLen, CK_BYTE_PTR pCiphertextPart,
-                                         CK_ULONG_PTR pulCiphertextPartLen, CK_FLAGS flags));
-KINKO_P11_DECLARE(C_MessageEncryptFinal, (CK_SESSION_HANDLE hSession));
-
-KINKO_P11_DECLARE(C_MessageDecryptInit, (CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
-                                         CK_OBJECT_HANDLE hKey));
-KINKO_P11_DECLARE(C_DecryptMessage, (CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
-                                     CK_ULONG ulParameterLen, CK_BYTE_PTR pAssociatedData,
-                                     CK_ULONG ulAssociatedDataLen, CK_BYTE_PTR pCiphertext,
-                                     CK_ULONG ulCiphertextLen, CK_BYTE_PTR pPlaintext,
-                                     CK_ULONG_PTR pulPlaintextLen));
-KINKO_P11_DECLARE(C_DecryptMessageBegin, (CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
-                                          CK_ULONG ulParameterLen, CK_BYTE_PTR pAssociatedData,
-                                          CK_ULONG ulAssociatedDataLen));
-KINKO_P11_DECLARE(C_DecryptMessageNext, (CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
-                                         CK_ULONG ulParameterLen, CK_BYTE_PTR pCiphertextPart,
-                                         CK_ULONG ulCiphertextPartLen, CK_BYTE_PTR pPlaintextPart,
-                                         CK_ULONG_PTR pulPlaintextPartLen, CK_FLAGS flags));
-KINKO_P11_DECLARE(C_MessageDecryptFinal, (CK_SESSION_HANDLE hSession));
-
-KINKO_P11_DECLARE(C_MessageSignInit, (CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
-                                      CK_OBJECT_HANDLE hKey));
-KINKO_P11_DECLARE(C_SignMessage, (CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
-                                  CK_ULONG ulParameterLen, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
-                                  CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen));
-KINKO_P11_DECLARE(C_SignMessageBegin, (CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
-                                       CK_ULONG ulParameterLen));
-KINKO_P11_DECLARE(C_SignMessageNext, (CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
-                                      CK_ULONG ulParameterLen, CK_BYTE_PTR pData,
-                                      CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
-                                      CK_ULONG_PTR pulSignatureLen));
-KINKO_P11_DECLARE(C_MessageSignFinal, (CK_SESSION_HANDLE hSession));
-
-KINKO_P11_DECLARE(C_MessageVerifyInit, (CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
-                                        CK_OBJECT_HANDLE hKey));
-KINKO_P11_DECLARE(C_VerifyMessage, (CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
-                                    CK_ULONG ulParameterLen, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
-                                    CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen));
-KINKO_P11_DECLARE(C_VerifyMessageBegin, (CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
-                                         CK_ULONG ulParameterLen));
-KINKO_P11_DECLARE(C_VerifyMessageNext, (CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
-                                        CK_ULONG ulParameterLen, CK_BYTE_PTR pData,
-                                        CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
-                                        CK_ULONG ulSignatureLen));
-KINKO_P11_DECLARE(C_MessageVerifyFinal, (CK_SESSION_HANDLE hSession));
+KINKO_P11_DECLARE(C_MessageEncryptInit, P11_ARGS_KEY_INIT);
+KINKO_P11_DECLARE(C_EncryptMessage, P11_ARGS_MSG_CRYPT);
+KINKO_P11_DECLARE(C_EncryptMessageBegin, P11_ARGS_MSG_BEGIN_AD);
+KINKO_P11_DECLARE(C_EncryptMessageNext, P11_ARGS_MSG_NEXT);
+KINKO_P11_DECLARE(C_MessageEncryptFinal, P11_ARGS_SESSION);
+KINKO_P11_DECLARE(C_MessageDecryptInit, P11_ARGS_KEY_INIT);
+KINKO_P11_DECLARE(C_DecryptMessage, P11_ARGS_MSG_CRYPT);
+KINKO_P11_DECLARE(C_DecryptMessageBegin, P11_ARGS_MSG_BEGIN_AD);
+KINKO_P11_DECLARE(C_DecryptMessageNext, P11_ARGS_MSG_NEXT);
+KINKO_P11_DECLARE(C_MessageDecryptFinal, P11_ARGS_SESSION);
+KINKO_P11_DECLARE(C_MessageSignInit, P11_ARGS_KEY_INIT);
+KINKO_P11_DECLARE(C_SignMessage, P11_ARGS_MSG_SIGN);
+KINKO_P11_DECLARE(C_SignMessageBegin, P11_ARGS_MSG_BEGIN);
+KINKO_P11_DECLARE(C_SignMessageNext, P11_ARGS_MSG_SIGN);
+KINKO_P11_DECLARE(C_MessageSignFinal, P11_ARGS_SESSION);
+KINKO_P11_DECLARE(C_MessageVerifyInit, P11_ARGS_KEY_INIT);
+KINKO_P11_DECLARE(C_VerifyMessage, P11_ARGS_MSG_VERIFY);
+KINKO_P11_DECLARE(C_VerifyMessageBegin, P11_ARGS_MSG_BEGIN);
+KINKO_P11_DECLARE(C_VerifyMessageNext, P11_ARGS_MSG_VERIFY);
+KINKO_P11_DECLARE(C_MessageVerifyFinal, P11_ARGS_SESSION);
 
 #undef KINKO_P11_DECLARE
 

@@ -91,19 +91,6 @@ P11_EXPORT CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR 
 	                                     phPrivateKey));
 }
 
-/* A PIV token holds no secret keys. */
-P11_EXPORT CK_RV C_GenerateKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
-                               CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount,
-                               CK_OBJECT_HANDLE_PTR phKey)
-{
-	(void)pMechanism;
-	(void)pTemplate;
-	(void)ulCount;
-	(void)phKey;
-	P11_SESSION_CALL("C_GenerateKey", hSession,
-	                 ((void)sess, (void)slot, CKR_FUNCTION_NOT_SUPPORTED));
-}
-
 P11_EXPORT CK_RV C_WrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
                            CK_OBJECT_HANDLE hWrappingKey, CK_OBJECT_HANDLE hKey,
                            CK_BYTE_PTR pWrappedKey, CK_ULONG_PTR pulWrappedKeyLen)
@@ -112,33 +99,4 @@ P11_EXPORT CK_RV C_WrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechani
 	P11_SESSION_CALL("C_WrapKey", hSession,
 	                 ((void)sess, mod_object_wrap(slot, pMechanism, hWrappingKey, hKey,
 	                                              pulWrappedKeyLen)));
-}
-
-P11_EXPORT CK_RV C_UnwrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
-                             CK_OBJECT_HANDLE hUnwrappingKey, CK_BYTE_PTR pWrappedKey,
-                             CK_ULONG ulWrappedKeyLen, CK_ATTRIBUTE_PTR pTemplate,
-                             CK_ULONG ulAttributeCount, CK_OBJECT_HANDLE_PTR phKey)
-{
-	(void)pMechanism;
-	(void)hUnwrappingKey;
-	(void)pWrappedKey;
-	(void)ulWrappedKeyLen;
-	(void)pTemplate;
-	(void)ulAttributeCount;
-	(void)phKey;
-	P11_SESSION_CALL("C_UnwrapKey", hSession,
-	                 ((void)sess, (void)slot, CKR_FUNCTION_NOT_SUPPORTED));
-}
-
-P11_EXPORT CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
-                             CK_OBJECT_HANDLE hBaseKey, CK_ATTRIBUTE_PTR pTemplate,
-                             CK_ULONG ulAttributeCount, CK_OBJECT_HANDLE_PTR phKey)
-{
-	(void)pMechanism;
-	(void)hBaseKey;
-	(void)pTemplate;
-	(void)ulAttributeCount;
-	(void)phKey;
-	P11_SESSION_CALL("C_DeriveKey", hSession,
-	                 ((void)sess, (void)slot, CKR_FUNCTION_NOT_SUPPORTED));
 }
