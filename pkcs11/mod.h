@@ -32,7 +32,7 @@ void mod_mutex_unlock(mod_mutex *m);
 typedef struct {
 	char **emu_sockets;      /* one slot per socket, in order */
 	size_t n_emu_sockets;
-	bool usb;                /* enumerate USB tokens (issue 6) */
+	bool usb;                /* enumerate USB tokens (usb = yes) */
 	uint16_t usb_vid, usb_pid; /* usb_vid_pid = 1209:6b6b (TR_USB_DEFAULT_*) */
 	unsigned timeout_ms;     /* per CCID message, default 5000 */
 	unsigned cache_ttl_ms;   /* inventory freshness, default 2000 */
@@ -137,15 +137,16 @@ extern mod_global mod;
  * half-updated, its locks held by threads the child does not have). */
 extern mod_global mod_abandoned;
 
-/* The module's life (mod_module.c). C_Initialize and C_Finalize are serialised by an init
- * lock. Fork safety the p11-kit way: pthread_atfork counts forks; a child sees a different
- * count and behaves as not initialised until it calls C_Initialize itself. */
+/* ---- the module's life (mod_module.c) ----
+ * C_Initialize and C_Finalize are serialised by an init lock. Fork safety the p11-kit way:
+ * pthread_atfork counts forks; a child sees a different count and behaves as not
+ * initialised until it calls C_Initialize itself. */
 CK_RV mod_module_initialize(const CK_C_INITIALIZE_ARGS *args);
 CK_RV mod_module_finalize(void);
 bool mod_module_initialized(void);
 
-/* What the information functions report (mod_info.c). The slot list takes the slot locks
- * itself; the others run under the slot's lock. */
+/* ---- what the information functions report (mod_info.c) ----
+ * The slot list takes the slot locks itself; the others run under the slot's lock. */
 CK_RV mod_info_module(CK_INFO *info);
 CK_RV mod_info_slot_list(bool token_present, CK_SLOT_ID *list, CK_ULONG *count);
 CK_RV mod_info_slot(mod_slot *s, CK_SLOT_INFO *info);
@@ -153,9 +154,10 @@ CK_RV mod_info_token(mod_slot *s, CK_TOKEN_INFO *info);
 CK_RV mod_info_mechanisms(mod_slot *s, CK_MECHANISM_TYPE *list, CK_ULONG *count);
 CK_RV mod_info_mechanism(mod_slot *s, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info);
 
-/* Slots. Lookup by id: NULL when no such slot. */
+/* ---- slots (mod_slot.c) ---- */
 CK_RV mod_slot_create_all(void);   /* from mod.cfg; no APDU, no connection */
 void mod_slot_destroy_all(void);
+/* Lookup by id: NULL when no such slot. */
 mod_slot *mod_slot_get(CK_SLOT_ID id);
 /* Number of slots (acquire: every slot counted is fully built). */
 size_t mod_slot_count(void);
@@ -163,37 +165,15 @@ size_t mod_slot_count(void);
  * news for C_WaitForSlotEvent. CKR_HOST_MEMORY; CKR_DEVICE_MEMORY when no slot is left
  * (cap_slots). */
 CK_RV mod_slot_add(tr_transport *tr, const char *description, bool event);
-/* Under the slot lock: refresh presence (a CCID GetSlotStatus, no APDU); on a change bump
- * the generation, drop the token cache and login, set the event flag. */
-CK_RV mod_slot_refresh(mod_slot *s);
-void mod_slot_logout(mod_slot *s);   /* wipe the held PIN, card_logout if reachable */
 /* Take the slot lock for a call; the call's card I/O is then one exclusive batch on the
  * card (tr_ops begin/end). Release it at the end of the call: the batch ends (a USB
  * token's interface is released: claimed per call, so other applications can use the
  * token in between). */
 void mod_slot_lock(mod_slot *s);
 void mod_slot_unlock(mod_slot *s);
-
-/* Sessions. mod_session_get checks the handle and that the slot generation still matches
- * (CKR_SESSION_HANDLE_INVALID / CKR_DEVICE_REMOVED); returns with the SLOT LOCKED on CKR_OK. */
-CK_RV mod_session_get(CK_SESSION_HANDLE h, mod_session **sess, mod_slot **slot);
-void mod_session_release(mod_slot *slot);   /* unlocks the slot */
-void mod_session_op_clear(mod_crypto_op *op);
-
-/* Debug: KINKO_DEBUG=p11 traces every C_* call and its CK_RV to stderr. */
-void mod_trace_call(const char *fn, CK_RV rv);
-
-/* ---- additions of the core (M-A) ---- */
-
-/* KINKO_DEBUG=p11 (or all) is on; mod_trace_msg prints one explanatory line then (never
- * a secret: say what was refused and why). */
-bool mod_trace_enabled(void);
-void mod_trace_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-const char *mod_trace_rv_name(CK_RV rv);
-
-/* The token cache's owner frees it (mod_token.c, M-B): every pointer inside, then t. */
-void mod_token_free(mod_token *t);
-
+/* Under the slot lock: refresh presence (a CCID GetSlotStatus, no APDU); on a change bump
+ * the generation, drop the token cache and login, set the event flag. */
+CK_RV mod_slot_refresh(mod_slot *s);
 /* Under the slot lock. The token was found gone (a card operation answered
  * CARD_ERR_ABSENT): mark the slot absent, bump the generation, set the event, drop the
  * token cache, wipe the login. No I/O. Idempotent while absent. */
@@ -213,15 +193,27 @@ typedef card_status (*mod_card_op)(card *c, void *arg);
 CK_RV mod_slot_with_pin(mod_slot *s, mod_card_op op, void *arg);
 /* The user (CKU_USER) is logged in on this slot. */
 bool mod_slot_user_logged_in(const mod_slot *s);
+void mod_slot_logout(mod_slot *s);   /* wipe the held PIN, card_logout if reachable */
 
-/* Sessions (mod_session.c). Under the slot lock. C_OpenSession: the flags' checks, the
- * token's presence, then a new session of s. */
+/* ---- the token cache (mod_token.c; what reads it is in mod_object.h) ---- */
+/* Its owner frees it: every pointer inside, then t. */
+void mod_token_free(mod_token *t);
+
+/* ---- sessions (mod_session.c) ---- */
+/* mod_session_get checks the handle and that the slot generation still matches
+ * (CKR_SESSION_HANDLE_INVALID / CKR_DEVICE_REMOVED); returns with the SLOT LOCKED on CKR_OK. */
+CK_RV mod_session_get(CK_SESSION_HANDLE h, mod_session **sess, mod_slot **slot);
+void mod_session_release(mod_slot *slot);   /* unlocks the slot */
+/* The rest under the slot lock. C_OpenSession: the flags' checks, the token's presence,
+ * then a new session of s. */
 CK_RV mod_session_open(mod_slot *s, CK_FLAGS flags, void *application, CK_NOTIFY notify,
                        CK_SESSION_HANDLE *h);
 /* C_GetSessionInfo (a session of a removed token is closed: CKR_DEVICE_REMOVED). */
 CK_RV mod_session_info(mod_slot *s, mod_session *sess, CK_SESSION_INFO *info);
 /* C_SessionCancel: end the operations flags names. */
 CK_RV mod_session_cancel(mod_session *sess, CK_FLAGS flags);
+/* End a signing or verifying operation, freeing its state. */
+void mod_session_op_clear(mod_crypto_op *op);
 /* End the session's search (C_FindObjectsFinal), freeing what it found. */
 void mod_session_find_clear(mod_session *sess);
 /* Close one session (sess from mod_session_get; it is freed). Closing the slot's last
@@ -231,7 +223,7 @@ void mod_session_close_all(mod_slot *s);
 /* C_Finalize: free every session (no card I/O). */
 void mod_session_destroy_all(void);
 
-/* Login and PINs (mod_login.c), under the slot lock; sess is the calling session. */
+/* ---- login and PINs (mod_login.c), under the slot lock; sess is the calling session ---- */
 CK_RV mod_login_as(mod_slot *s, mod_session *sess, CK_USER_TYPE user, const CK_UTF8CHAR *pin,
                    CK_ULONG pin_len);
 CK_RV mod_login_end(mod_slot *s);
@@ -239,10 +231,19 @@ CK_RV mod_login_init_pin(mod_slot *s, mod_session *sess, const CK_UTF8CHAR *pin,
 CK_RV mod_login_set_pin(mod_slot *s, mod_session *sess, const CK_UTF8CHAR *old_pin,
                         CK_ULONG old_len, const CK_UTF8CHAR *new_pin, CK_ULONG new_len);
 
-/* C_WaitForSlotEvent machinery (mod_event.c). */
+/* ---- C_WaitForSlotEvent (mod_event.c) ---- */
 CK_RV mod_event_init(void);
 /* Wake the waiters (they answer CKR_CRYPTOKI_NOT_INITIALIZED) and wait until they left. */
 void mod_event_stop(void);
 CK_RV mod_event_wait(CK_FLAGS flags, CK_SLOT_ID *slot);
+
+/* ---- debug output (mod_trace.c) ----
+ * KINKO_DEBUG=p11 (or all): mod_trace_call prints every C_* call and its CK_RV to stderr;
+ * mod_trace_msg prints one explanatory line (never a secret: say what was refused and
+ * why). */
+bool mod_trace_enabled(void);
+void mod_trace_call(const char *fn, CK_RV rv);
+void mod_trace_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *mod_trace_rv_name(CK_RV rv);
 
 #endif
