@@ -63,44 +63,44 @@ int mod_attr_cost(mod_obj_kind kind, CK_ATTRIBUTE_TYPE type)
 
 /* ---- what values are made of ---- */
 
-static void val_bytes(mod_attr_val *v, const void *p, size_t len)
+static void attr_val_bytes(mod_attr_val *v, const void *p, size_t len)
 {
 	v->rv = CKR_OK;
 	v->p = p;
 	v->len = len;
 }
 
-static void val_bool(mod_attr_val *v, bool b)
+static void attr_val_bool(mod_attr_val *v, bool b)
 {
 	v->u.b = b ? CK_TRUE : CK_FALSE;
-	val_bytes(v, &v->u.b, sizeof(v->u.b));
+	attr_val_bytes(v, &v->u.b, sizeof(v->u.b));
 }
 
-static void val_ulong(mod_attr_val *v, CK_ULONG ul)
+static void attr_val_ulong(mod_attr_val *v, CK_ULONG ul)
 {
 	v->u.ul = ul;
-	val_bytes(v, &v->u.ul, sizeof(v->u.ul));
+	attr_val_bytes(v, &v->u.ul, sizeof(v->u.ul));
 }
 
-static void val_empty(mod_attr_val *v)
+static void attr_val_empty(mod_attr_val *v)
 {
-	val_bytes(v, NULL, 0);
+	attr_val_bytes(v, NULL, 0);
 }
 
-static void val_rv(mod_attr_val *v, CK_RV rv)
+static void attr_val_rv(mod_attr_val *v, CK_RV rv)
 {
 	v->rv = rv;
 	v->p = NULL;
 	v->len = 0;
 }
 
-static void val_owned(mod_attr_val *v, uint8_t *p, size_t len)
+static void attr_val_owned(mod_attr_val *v, uint8_t *p, size_t len)
 {
 	v->owned = p;
-	val_bytes(v, p, len);
+	attr_val_bytes(v, p, len);
 }
 
-static CK_RV ctx_cert(mod_attr_ctx *c)
+static CK_RV attr_ctx_cert(mod_attr_ctx *c)
 {
 	mod_keyslot *k = &c->t->keys[c->index];
 	CK_RV rv;
@@ -116,7 +116,7 @@ static CK_RV ctx_cert(mod_attr_ctx *c)
 	return CKR_OK;
 }
 
-static CK_RV ctx_pubkey(mod_attr_ctx *c)
+static CK_RV attr_ctx_pubkey(mod_attr_ctx *c)
 {
 	const uint8_t *pub = NULL;
 	size_t len = 0;
@@ -133,7 +133,7 @@ static CK_RV ctx_pubkey(mod_attr_ctx *c)
 	return CKR_OK;
 }
 
-static bool ctx_rsa(const mod_attr_ctx *c)
+static bool attr_ctx_rsa(const mod_attr_ctx *c)
 {
 	return piv_alg_is_rsa(c->t->keys[c->index].alg);
 }
@@ -141,7 +141,7 @@ static bool ctx_rsa(const mod_attr_ctx *c)
 /* PIV stores no labels: the certificate, the private and the public key of a slot are all
  * named for the slot, so one pkcs11: URI (id and object) names the certificate and its key
  * in p11tool and libp11, and reading a label never costs a certificate read. */
-static void val_label(mod_attr_ctx *c, mod_attr_val *v)
+static void attr_val_label(mod_attr_ctx *c, mod_attr_val *v)
 {
 	unsigned i = c->index;
 
@@ -149,68 +149,68 @@ static void val_label(mod_attr_ctx *c, mod_attr_val *v)
 		snprintf(v->u.text, sizeof(v->u.text), "%s", attr_slot_names[i]);
 	else
 		snprintf(v->u.text, sizeof(v->u.text), "Retired Key %u", i - 3);
-	val_bytes(v, v->u.text, strlen(v->u.text));
+	attr_val_bytes(v, v->u.text, strlen(v->u.text));
 }
 
 /* A key's CKA_SUBJECT is its certificate's subject, empty without one. */
-static void val_key_subject(mod_attr_ctx *c, mod_attr_val *v)
+static void attr_val_key_subject(mod_attr_ctx *c, mod_attr_val *v)
 {
 	CK_RV rv;
 
 	if (!c->t->keys[c->index].has_cert) {
-		val_empty(v);
+		attr_val_empty(v);
 		return;
 	}
-	rv = ctx_cert(c);
+	rv = attr_ctx_cert(c);
 	if (rv == CKR_OBJECT_HANDLE_INVALID)
-		val_empty(v);
+		attr_val_empty(v);
 	else if (rv != CKR_OK)
-		val_rv(v, rv);
+		attr_val_rv(v, rv);
 	else
-		val_bytes(v, c->ci.subject, c->ci.subject_len);
+		attr_val_bytes(v, c->ci.subject, c->ci.subject_len);
 }
 
 /* The signature mechanisms of the module that fit the key's type. */
-static void val_mechanisms(mod_attr_ctx *c, mod_attr_val *v)
+static void attr_val_mechanisms(mod_attr_ctx *c, mod_attr_val *v)
 {
 	size_t n = 0, i, count = 0;
 	const mod_mech *table = mod_mech_table(&n);
 
 	for (i = 0; i < n && count < MOD_ATTR_MAX_MECHS; i++) {
-		if ((table[i].info.flags & CKF_SIGN) && mod_mech_signs_with(&table[i], ctx_rsa(c)))
+		if ((table[i].info.flags & CKF_SIGN) && mod_mech_signs_with(&table[i], attr_ctx_rsa(c)))
 			v->u.mechs[count++] = table[i].type;
 	}
-	val_bytes(v, v->u.mechs, count * sizeof(CK_MECHANISM_TYPE));
+	attr_val_bytes(v, v->u.mechs, count * sizeof(CK_MECHANISM_TYPE));
 }
 
-static void val_pubkey_part(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
+static void attr_val_pubkey_part(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
 {
 	uint8_t *der = NULL;
 	size_t len = 0;
-	CK_RV rv = ctx_pubkey(c);
+	CK_RV rv = attr_ctx_pubkey(c);
 
 	if (rv != CKR_OK) {
-		val_rv(v, rv);
+		attr_val_rv(v, rv);
 		return;
 	}
 	switch (type) {
 	case CKA_MODULUS:
-		val_bytes(v, c->pk.n, c->pk.n_len);
+		attr_val_bytes(v, c->pk.n, c->pk.n_len);
 		return;
 	case CKA_PUBLIC_EXPONENT:
-		val_bytes(v, c->pk.e, c->pk.e_len);
+		attr_val_bytes(v, c->pk.e, c->pk.e_len);
 		return;
 	case CKA_EC_POINT:
 		if (mod_parse_ec_point_der(&c->pk, &der, &len) != MOD_PARSE_OK)
-			val_rv(v, CKR_HOST_MEMORY);
+			attr_val_rv(v, CKR_HOST_MEMORY);
 		else
-			val_owned(v, der, len);
+			attr_val_owned(v, der, len);
 		return;
 	default:   /* CKA_PUBLIC_KEY_INFO */
 		if (mod_parse_pubkey_spki(&c->pk, &der, &len) != MOD_PARSE_OK)
-			val_rv(v, CKR_DEVICE_ERROR);
+			attr_val_rv(v, CKR_DEVICE_ERROR);
 		else
-			val_owned(v, der, len);
+			attr_val_owned(v, der, len);
 		return;
 	}
 }
@@ -218,164 +218,164 @@ static void val_pubkey_part(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_va
 /* ---- per kind ---- */
 
 /* Attributes every object has. true when type was one of them. */
-static bool val_common(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
+static bool attr_val_common(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
 {
 	switch (type) {
 	case CKA_CLASS:
-		val_ulong(v, c->kind == MOD_OBJ_PRIVATE ? CKO_PRIVATE_KEY :
-		             c->kind == MOD_OBJ_PUBLIC ? CKO_PUBLIC_KEY : CKO_CERTIFICATE);
+		attr_val_ulong(v, c->kind == MOD_OBJ_PRIVATE ? CKO_PRIVATE_KEY :
+		               c->kind == MOD_OBJ_PUBLIC ? CKO_PUBLIC_KEY : CKO_CERTIFICATE);
 		return true;
-	case CKA_TOKEN: val_bool(v, true); return true;
-	case CKA_PRIVATE: val_bool(v, c->kind == MOD_OBJ_PRIVATE); return true;
-	case CKA_MODIFIABLE: val_bool(v, false); return true;
-	case CKA_COPYABLE: val_bool(v, false); return true;
-	case CKA_DESTROYABLE: val_bool(v, c->kind != MOD_OBJ_PUBLIC); return true;
-	case CKA_LABEL: val_label(c, v); return true;
+	case CKA_TOKEN: attr_val_bool(v, true); return true;
+	case CKA_PRIVATE: attr_val_bool(v, c->kind == MOD_OBJ_PRIVATE); return true;
+	case CKA_MODIFIABLE: attr_val_bool(v, false); return true;
+	case CKA_COPYABLE: attr_val_bool(v, false); return true;
+	case CKA_DESTROYABLE: attr_val_bool(v, c->kind != MOD_OBJ_PUBLIC); return true;
+	case CKA_LABEL: attr_val_label(c, v); return true;
 	case CKA_ID:
 		v->u.id = mod_object_id(c->index);
-		val_bytes(v, &v->u.id, 1);
+		attr_val_bytes(v, &v->u.id, 1);
 		return true;
 	default: return false;
 	}
 }
 
 /* Attributes of both key objects. */
-static bool val_key(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
+static bool attr_val_key(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
 {
 	const mod_keyslot *k = &c->t->keys[c->index];
-	bool rsa = ctx_rsa(c);
+	bool rsa = attr_ctx_rsa(c);
 	size_t len = 0;
 	const uint8_t *params;
 
 	switch (type) {
-	case CKA_KEY_TYPE: val_ulong(v, rsa ? CKK_RSA : CKK_EC); return true;
-	case CKA_START_DATE: case CKA_END_DATE: val_empty(v); return true;
-	case CKA_DERIVE: val_bool(v, false); return true;
-	case CKA_LOCAL: val_bool(v, k->origin == PIV_ORIGIN_GENERATED); return true;
+	case CKA_KEY_TYPE: attr_val_ulong(v, rsa ? CKK_RSA : CKK_EC); return true;
+	case CKA_START_DATE: case CKA_END_DATE: attr_val_empty(v); return true;
+	case CKA_DERIVE: attr_val_bool(v, false); return true;
+	case CKA_LOCAL: attr_val_bool(v, k->origin == PIV_ORIGIN_GENERATED); return true;
 	case CKA_KEY_GEN_MECHANISM:
-		val_ulong(v, k->origin != PIV_ORIGIN_GENERATED ? CK_UNAVAILABLE_INFORMATION :
-		             rsa ? CKM_RSA_PKCS_KEY_PAIR_GEN : CKM_EC_KEY_PAIR_GEN);
+		attr_val_ulong(v, k->origin != PIV_ORIGIN_GENERATED ? CK_UNAVAILABLE_INFORMATION :
+		               rsa ? CKM_RSA_PKCS_KEY_PAIR_GEN : CKM_EC_KEY_PAIR_GEN);
 		return true;
-	case CKA_ALLOWED_MECHANISMS: val_mechanisms(c, v); return true;
-	case CKA_SUBJECT: val_key_subject(c, v); return true;
-	case CKA_PUBLIC_KEY_INFO: val_pubkey_part(c, type, v); return true;
+	case CKA_ALLOWED_MECHANISMS: attr_val_mechanisms(c, v); return true;
+	case CKA_SUBJECT: attr_val_key_subject(c, v); return true;
+	case CKA_PUBLIC_KEY_INFO: attr_val_pubkey_part(c, type, v); return true;
 	case CKA_MODULUS: case CKA_PUBLIC_EXPONENT:
 		if (!rsa)
 			return false;
-		val_pubkey_part(c, type, v);
+		attr_val_pubkey_part(c, type, v);
 		return true;
 	case CKA_MODULUS_BITS:
 		if (!rsa)
 			return false;
-		val_ulong(v, piv_alg_bytes(k->alg) * 8);
+		attr_val_ulong(v, piv_alg_bytes(k->alg) * 8);
 		return true;
 	case CKA_EC_PARAMS:
 		if (rsa)
 			return false;
 		params = mod_parse_ec_params_der(k->alg, &len);
-		val_bytes(v, params, len);
+		attr_val_bytes(v, params, len);
 		return true;
 	default: return false;
 	}
 }
 
-static bool val_private(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
+static bool attr_val_private(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
 {
 	switch (type) {
 	case CKA_SENSITIVE: case CKA_ALWAYS_SENSITIVE: case CKA_NEVER_EXTRACTABLE:
 	case CKA_SIGN:
-		val_bool(v, true);
+		attr_val_bool(v, true);
 		return true;
 	case CKA_EXTRACTABLE: case CKA_DECRYPT: case CKA_SIGN_RECOVER: case CKA_UNWRAP:
 	case CKA_WRAP_WITH_TRUSTED:
-		val_bool(v, false);
+		attr_val_bool(v, false);
 		return true;
 	case CKA_ALWAYS_AUTHENTICATE:
-		val_bool(v, mod_object_always_authenticate(c->t, c->index));
+		attr_val_bool(v, mod_object_always_authenticate(c->t, c->index));
 		return true;
 	case CKA_VALUE:
-		val_rv(v, CKR_ATTRIBUTE_SENSITIVE);
+		attr_val_rv(v, CKR_ATTRIBUTE_SENSITIVE);
 		return true;
 	case CKA_PRIVATE_EXPONENT: case CKA_PRIME_1: case CKA_PRIME_2: case CKA_EXPONENT_1:
 	case CKA_EXPONENT_2: case CKA_COEFFICIENT:
-		if (!ctx_rsa(c))
+		if (!attr_ctx_rsa(c))
 			return false;
-		val_rv(v, CKR_ATTRIBUTE_SENSITIVE);
+		attr_val_rv(v, CKR_ATTRIBUTE_SENSITIVE);
 		return true;
 	default: return false;
 	}
 }
 
-static bool val_public(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
+static bool attr_val_public(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
 {
 	switch (type) {
-	case CKA_VERIFY: val_bool(v, true); return true;
+	case CKA_VERIFY: attr_val_bool(v, true); return true;
 	case CKA_ENCRYPT: case CKA_VERIFY_RECOVER: case CKA_WRAP: case CKA_TRUSTED:
-		val_bool(v, false);
+		attr_val_bool(v, false);
 		return true;
 	case CKA_EC_POINT:
-		if (ctx_rsa(c))
+		if (attr_ctx_rsa(c))
 			return false;
-		val_pubkey_part(c, type, v);
+		attr_val_pubkey_part(c, type, v);
 		return true;
 	default: return false;
 	}
 }
 
-static bool val_cert(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
+static bool attr_val_cert(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
 {
 	const mod_keyslot *k = &c->t->keys[c->index];
 	CK_RV rv;
 
 	switch (type) {
-	case CKA_CERTIFICATE_TYPE: val_ulong(v, CKC_X_509); return true;
-	case CKA_TRUSTED: val_bool(v, false); return true;
-	case CKA_CERTIFICATE_CATEGORY: val_ulong(v, 1); return true;   /* token user */
-	case CKA_JAVA_MIDP_SECURITY_DOMAIN: val_ulong(v, 0); return true;
+	case CKA_CERTIFICATE_TYPE: attr_val_ulong(v, CKC_X_509); return true;
+	case CKA_TRUSTED: attr_val_bool(v, false); return true;
+	case CKA_CERTIFICATE_CATEGORY: attr_val_ulong(v, 1); return true;   /* token user */
+	case CKA_JAVA_MIDP_SECURITY_DOMAIN: attr_val_ulong(v, 0); return true;
 	case CKA_URL: case CKA_HASH_OF_SUBJECT_PUBLIC_KEY: case CKA_HASH_OF_ISSUER_PUBLIC_KEY:
-		val_empty(v);
+		attr_val_empty(v);
 		return true;
 	case CKA_VALUE: case CKA_CHECK_VALUE: case CKA_START_DATE: case CKA_END_DATE:
 	case CKA_SUBJECT: case CKA_ISSUER: case CKA_SERIAL_NUMBER: case CKA_PUBLIC_KEY_INFO:
 		break;
 	default: return false;
 	}
-	rv = ctx_cert(c);
+	rv = attr_ctx_cert(c);
 	if (rv != CKR_OK) {
-		val_rv(v, rv);
+		attr_val_rv(v, rv);
 		return true;
 	}
 	switch (type) {
-	case CKA_VALUE: val_bytes(v, k->cert, k->cert_len); break;
-	case CKA_CHECK_VALUE: val_bytes(v, c->ci.check_value, 3); break;
+	case CKA_VALUE: attr_val_bytes(v, k->cert, k->cert_len); break;
+	case CKA_CHECK_VALUE: attr_val_bytes(v, c->ci.check_value, 3); break;
 	case CKA_START_DATE:
-		val_bytes(v, c->ci.start_date, c->ci.start_date[0] ? 8 : 0);
+		attr_val_bytes(v, c->ci.start_date, c->ci.start_date[0] ? 8 : 0);
 		break;
-	case CKA_END_DATE: val_bytes(v, c->ci.end_date, c->ci.end_date[0] ? 8 : 0); break;
-	case CKA_SUBJECT: val_bytes(v, c->ci.subject, c->ci.subject_len); break;
-	case CKA_ISSUER: val_bytes(v, c->ci.issuer, c->ci.issuer_len); break;
-	case CKA_SERIAL_NUMBER: val_bytes(v, c->ci.serial, c->ci.serial_len); break;
-	default: val_bytes(v, c->ci.spki, c->ci.spki_len); break;
+	case CKA_END_DATE: attr_val_bytes(v, c->ci.end_date, c->ci.end_date[0] ? 8 : 0); break;
+	case CKA_SUBJECT: attr_val_bytes(v, c->ci.subject, c->ci.subject_len); break;
+	case CKA_ISSUER: attr_val_bytes(v, c->ci.issuer, c->ci.issuer_len); break;
+	case CKA_SERIAL_NUMBER: attr_val_bytes(v, c->ci.serial, c->ci.serial_len); break;
+	default: attr_val_bytes(v, c->ci.spki, c->ci.spki_len); break;
 	}
 	return true;
 }
 
 /* kinko's PIN counters (kinko-pkcs11.h): the tries as the token last told them. */
-static bool val_hw(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
+static bool attr_val_hw(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
 {
 	const mod_token *t = c->t;
 
 	switch (type) {
-	case CKA_CLASS: val_ulong(v, CKO_HW_FEATURE); return true;
-	case CKA_HW_FEATURE_TYPE: val_ulong(v, CKH_KINKO_PIN_COUNTERS); return true;
-	case CKA_TOKEN: val_bool(v, true); return true;
+	case CKA_CLASS: attr_val_ulong(v, CKO_HW_FEATURE); return true;
+	case CKA_HW_FEATURE_TYPE: attr_val_ulong(v, CKH_KINKO_PIN_COUNTERS); return true;
+	case CKA_TOKEN: attr_val_bool(v, true); return true;
 	case CKA_PRIVATE: case CKA_MODIFIABLE: case CKA_COPYABLE: case CKA_DESTROYABLE:
-		val_bool(v, false);
+		attr_val_bool(v, false);
 		return true;
-	case CKA_KINKO_PIN_TRIES_LEFT: val_ulong(v, t->pin_tries_left); return true;
-	case CKA_KINKO_PIN_TRIES_MAX: val_ulong(v, t->pin_tries_max); return true;
-	case CKA_KINKO_PUK_TRIES_LEFT: val_ulong(v, t->puk_tries_left); return true;
-	case CKA_KINKO_PUK_TRIES_MAX: val_ulong(v, t->puk_tries_max); return true;
+	case CKA_KINKO_PIN_TRIES_LEFT: attr_val_ulong(v, t->pin_tries_left); return true;
+	case CKA_KINKO_PIN_TRIES_MAX: attr_val_ulong(v, t->pin_tries_max); return true;
+	case CKA_KINKO_PUK_TRIES_LEFT: attr_val_ulong(v, t->puk_tries_left); return true;
+	case CKA_KINKO_PUK_TRIES_MAX: attr_val_ulong(v, t->puk_tries_max); return true;
 	default: return false;
 	}
 }
@@ -386,18 +386,18 @@ void mod_attr_get(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
 
 	memset(v, 0, sizeof(*v));
 	if (c->kind == MOD_OBJ_HW) {
-		if (!val_hw(c, type, v))
-			val_rv(v, CKR_ATTRIBUTE_TYPE_INVALID);
+		if (!attr_val_hw(c, type, v))
+			attr_val_rv(v, CKR_ATTRIBUTE_TYPE_INVALID);
 		return;
 	}
-	known = val_common(c, type, v);
+	known = attr_val_common(c, type, v);
 	if (!known && c->kind == MOD_OBJ_CERT)
-		known = val_cert(c, type, v);
+		known = attr_val_cert(c, type, v);
 	if (!known && c->kind != MOD_OBJ_CERT)
-		known = val_key(c, type, v) ||
-		        (c->kind == MOD_OBJ_PRIVATE ? val_private(c, type, v) : val_public(c, type, v));
+		known = attr_val_key(c, type, v) ||
+		        (c->kind == MOD_OBJ_PRIVATE ? attr_val_private(c, type, v) : attr_val_public(c, type, v));
 	if (!known)
-		val_rv(v, CKR_ATTRIBUTE_TYPE_INVALID);
+		attr_val_rv(v, CKR_ATTRIBUTE_TYPE_INVALID);
 }
 
 /* ---- C_GetAttributeValue ---- */

@@ -182,7 +182,7 @@ CK_RV mod_object_wrap(mod_slot *s, const CK_MECHANISM *mech, CK_OBJECT_HANDLE wr
 
 /* Does the object have exactly these values? The template's attributes are looked at
  * cheapest first, so "class + id" never reads a certificate. *err: the token failed. */
-static bool find_match(mod_attr_ctx *c, const CK_ATTRIBUTE *tmpl, CK_ULONG n, CK_RV *err)
+static bool object_find_match(mod_attr_ctx *c, const CK_ATTRIBUTE *tmpl, CK_ULONG n, CK_RV *err)
 {
 	int cost;
 	CK_ULONG i;
@@ -216,7 +216,7 @@ static bool find_match(mod_attr_ctx *c, const CK_ATTRIBUTE *tmpl, CK_ULONG n, CK
 	return true;
 }
 
-static bool find_template_ok(const CK_ATTRIBUTE *tmpl, CK_ULONG n)
+static bool object_find_template_ok(const CK_ATTRIBUTE *tmpl, CK_ULONG n)
 {
 	CK_ULONG i;
 
@@ -230,7 +230,7 @@ static bool find_template_ok(const CK_ATTRIBUTE *tmpl, CK_ULONG n)
 
 /* PKCS#11: hardware feature objects are found only by a template asking for their class,
  * so applications that do not know them never meet them. */
-static bool find_asks_hw(const CK_ATTRIBUTE *tmpl, CK_ULONG n)
+static bool object_find_asks_hw(const CK_ATTRIBUTE *tmpl, CK_ULONG n)
 {
 	CK_OBJECT_CLASS cls;
 	CK_ULONG i;
@@ -259,7 +259,7 @@ static CK_RV mod_object_find(mod_slot *s, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
 
 	*found = NULL;
 	*n_found = 0;
-	if (!find_template_ok(tmpl, n))
+	if (!object_find_template_ok(tmpl, n))
 		return CKR_ARGUMENTS_BAD;
 	rv = mod_token_get(s, &t);
 	if (rv != CKR_OK)
@@ -276,18 +276,19 @@ static CK_RV mod_object_find(mod_slot *s, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
 			if (!mod_object_exists(t, i, kinds[k], logged_in))
 				continue;
 			mod_attr_ctx_init(&c, s, t, i, kinds[k]);
-			match = find_match(&c, tmpl, n, &rv);
+			match = object_find_match(&c, tmpl, n, &rv);
 			mod_attr_ctx_cleanup(&c);
 			if (match && rv == CKR_OK)
 				out[count++] = mod_object_handle(s, i, kinds[k]);
 		}
 	}
-	if (rv == CKR_OK && find_asks_hw(tmpl, n) && mod_object_exists(t, 0, MOD_OBJ_HW, logged_in)) {
+	if (rv == CKR_OK && object_find_asks_hw(tmpl, n) &&
+	    mod_object_exists(t, 0, MOD_OBJ_HW, logged_in)) {
 		mod_attr_ctx c;
 		bool match;
 
 		mod_attr_ctx_init(&c, s, t, 0, MOD_OBJ_HW);
-		match = find_match(&c, tmpl, n, &rv);
+		match = object_find_match(&c, tmpl, n, &rv);
 		mod_attr_ctx_cleanup(&c);
 		if (match && rv == CKR_OK)
 			out[count++] = mod_object_handle(s, 0, MOD_OBJ_HW);

@@ -15,7 +15,7 @@ typedef struct {
 
 /* The certificate's container is written to the destination before the key moves and
  * emptied at the source only after: an interruption leaves it twice, never nowhere. */
-static card_status op_move(card *c, void *arg)
+static card_status objmove_op_move(card *c, void *arg)
 {
 	move_arg *m = arg;
 	uint8_t *value = NULL;
@@ -47,14 +47,14 @@ static card_status op_move(card *c, void *arg)
 }
 
 /* The key did not move: take back the copy of the certificate (the destination had none). */
-static card_status op_uncopy(card *c, void *arg)
+static card_status objmove_op_uncopy(card *c, void *arg)
 {
 	const move_arg *m = arg;
 
 	return card_put_data(c, piv_cert_tag(m->to), NULL, 0);
 }
 
-static CK_RV move_refused(const mod_slot *s, const char *why, uint8_t ref)
+static CK_RV objmove_refused(const mod_slot *s, const char *why, uint8_t ref)
 {
 	mod_trace_msg("slot %lu: cannot move the key to slot %02X: %s", (unsigned long)s->id, ref,
 	              why);
@@ -62,7 +62,7 @@ static CK_RV move_refused(const mod_slot *s, const char *why, uint8_t ref)
 }
 
 /* The cache follows what the token did, so no read is needed to see it. */
-static void move_cached(mod_token *t, unsigned from, unsigned to, bool cert)
+static void objmove_cached(mod_token *t, unsigned from, unsigned to, bool cert)
 {
 	mod_token_forget_key(t, to);
 	mod_token_forget_cert(t, to);
@@ -75,7 +75,7 @@ static void move_cached(mod_token *t, unsigned from, unsigned to, bool cert)
 	}
 }
 
-static CK_RV move_key(mod_slot *s, unsigned from, unsigned to)
+static CK_RV objmove_key(mod_slot *s, unsigned from, unsigned to)
 {
 	move_arg m;
 	card_status op_st = CARD_OK;
@@ -93,24 +93,24 @@ static CK_RV move_key(mod_slot *s, unsigned from, unsigned to)
 	m.from = piv_key_slot_ref(from);
 	m.to = piv_key_slot_ref(to);
 	if (t->keys[to].has_key)
-		return move_refused(s, "it holds a key (destroy that first)", m.to);
+		return objmove_refused(s, "it holds a key (destroy that first)", m.to);
 	if (t->keys[to].has_cert)
-		return move_refused(s, "it holds a certificate (destroy that first)", m.to);
+		return objmove_refused(s, "it holds a certificate (destroy that first)", m.to);
 	m.cert = t->keys[from].has_cert;
 
-	rv = mod_objwrite_with_mgmt(s, op_move, &m, &op_st);
+	rv = mod_objwrite_with_mgmt(s, objmove_op_move, &m, &op_st);
 	if (rv == CKR_OK) {
-		move_cached(t, from, to, m.cert);
+		objmove_cached(t, from, to, m.cert);
 		return CKR_OK;
 	}
 	if (m.copied && !m.moved)
-		(void)mod_objwrite_with_mgmt(s, op_uncopy, &m, NULL);
+		(void)mod_objwrite_with_mgmt(s, objmove_op_uncopy, &m, NULL);
 	/* Half done, or not at all: the next use asks the token. */
 	if (s->token)
 		s->token->validated_ms = 0;
 	if (!m.moved && op_st == CARD_ERR_FAILED &&
 	    s->card.last_sw == SW_CONDITIONS_NOT_SATISFIED)
-		return move_refused(s, "the token says it is occupied", m.to);
+		return objmove_refused(s, "the token says it is occupied", m.to);
 	return rv;
 }
 
@@ -145,5 +145,5 @@ CK_RV mod_objmove_set_attributes(mod_slot *s, mod_session *sess, CK_OBJECT_HANDL
 		move = true;
 		dest = to;
 	}
-	return move ? move_key(s, idx, dest) : CKR_OK;
+	return move ? objmove_key(s, idx, dest) : CKR_OK;
 }

@@ -24,7 +24,7 @@ typedef struct {
 	bool no_key;           /* neither a PIN-protected nor a factory management key */
 } mgmt_call;
 
-static card_status mgmt_factory(card *c, mgmt_call *m)
+static card_status objwrite_mgmt_factory(card *c, mgmt_call *m)
 {
 	card_metadata md;
 	card_status st = card_get_metadata(c, PIV_KEY_CARDMGMT, &md);
@@ -40,7 +40,7 @@ static card_status mgmt_factory(card *c, mgmt_call *m)
 	return card_auth_mgmt(c, md.algorithm, mod_factory_mgmt_key, sizeof(mod_factory_mgmt_key));
 }
 
-static card_status mgmt_run(card *c, void *arg)
+static card_status objwrite_mgmt_run(card *c, void *arg)
 {
 	mgmt_call *m = arg;
 	card_status st = card_auth_mgmt_with_pin(c);
@@ -48,7 +48,7 @@ static card_status mgmt_run(card *c, void *arg)
 	m->no_key = false;
 	m->op_st = CARD_OK;
 	if (st == CARD_ERR_NOT_FOUND)
-		st = mgmt_factory(c, m);
+		st = objwrite_mgmt_factory(c, m);
 	if (st != CARD_OK)
 		return st;
 	m->op_st = m->op(c, m->arg);
@@ -62,7 +62,7 @@ CK_RV mod_objwrite_with_mgmt(mod_slot *s, mod_card_op op, void *arg, card_status
 
 	if (!mod_slot_user_logged_in(s))
 		return CKR_USER_NOT_LOGGED_IN;
-	rv = mod_slot_with_pin(s, mgmt_run, &m);
+	rv = mod_slot_with_pin(s, objwrite_mgmt_run, &m);
 	if (op_st)
 		*op_st = m.op_st;
 	if (m.no_key) {
@@ -81,7 +81,7 @@ typedef struct {
 	bool have_class, have_type;
 } cert_tmpl;
 
-static CK_RV cert_attr(cert_tmpl *ct, const CK_ATTRIBUTE *a)
+static CK_RV objwrite_cert_attr(cert_tmpl *ct, const CK_ATTRIBUTE *a)
 {
 	CK_ULONG ul = 0;
 	CK_RV rv;
@@ -125,7 +125,8 @@ static CK_RV cert_attr(cert_tmpl *ct, const CK_ATTRIBUTE *a)
 	}
 }
 
-static CK_RV cert_template(const CK_ATTRIBUTE *tmpl, CK_ULONG n, cert_tmpl *ct, unsigned *idx)
+static CK_RV objwrite_cert_template(const CK_ATTRIBUTE *tmpl, CK_ULONG n, cert_tmpl *ct,
+                                    unsigned *idx)
 {
 	CK_ULONG i;
 	CK_RV rv;
@@ -134,7 +135,7 @@ static CK_RV cert_template(const CK_ATTRIBUTE *tmpl, CK_ULONG n, cert_tmpl *ct, 
 	if (n > 0 && !tmpl)
 		return CKR_ARGUMENTS_BAD;
 	for (i = 0; i < n; i++) {
-		rv = cert_attr(ct, &tmpl[i]);
+		rv = objwrite_cert_attr(ct, &tmpl[i]);
 		if (rv != CKR_OK)
 			return rv;
 	}
@@ -151,7 +152,7 @@ typedef struct {
 	size_t len;
 } put_arg;
 
-static card_status op_put(card *c, void *arg)
+static card_status objwrite_op_put(card *c, void *arg)
 {
 	const put_arg *p = arg;
 
@@ -159,8 +160,8 @@ static card_status op_put(card *c, void *arg)
 }
 
 /* Is the certificate for the key in this slot? */
-static CK_RV cert_for_slot(mod_slot *s, mod_token *t, unsigned idx, const uint8_t *der,
-                           size_t len)
+static CK_RV objwrite_cert_for_slot(mod_slot *s, mod_token *t, unsigned idx, const uint8_t *der,
+                                    size_t len)
 {
 	const uint8_t *pub = NULL;
 	size_t pub_len = 0;
@@ -206,7 +207,7 @@ CK_RV mod_objwrite_create(mod_slot *s, mod_session *sess, const CK_ATTRIBUTE *tm
 		return CKR_ARGUMENTS_BAD;
 	if (!(sess->flags & CKF_RW_SESSION))
 		return CKR_SESSION_READ_ONLY;
-	rv = cert_template(tmpl, n, &ct, &idx);
+	rv = objwrite_cert_template(tmpl, n, &ct, &idx);
 	if (rv != CKR_OK)
 		return rv;
 	if (!mod_slot_user_logged_in(s))
@@ -216,7 +217,7 @@ CK_RV mod_objwrite_create(mod_slot *s, mod_session *sess, const CK_ATTRIBUTE *tm
 	mod_parse_cert_info_free(&ci);
 	rv = mod_token_fresh(s, &t);
 	if (rv == CKR_OK)
-		rv = cert_for_slot(s, t, idx, ct.value->pValue, ct.value->ulValueLen);
+		rv = objwrite_cert_for_slot(s, t, idx, ct.value->pValue, ct.value->ulValueLen);
 	if (rv != CKR_OK)
 		return rv;
 	switch (mod_parse_cert_container_build(ct.value->pValue, ct.value->ulValueLen, &container,
@@ -228,7 +229,7 @@ CK_RV mod_objwrite_create(mod_slot *s, mod_session *sess, const CK_ATTRIBUTE *tm
 	put.tag = piv_cert_tag(piv_key_slot_ref(idx));
 	put.value = container;
 	put.len = container_len;
-	rv = mod_objwrite_with_mgmt(s, op_put, &put, NULL);
+	rv = mod_objwrite_with_mgmt(s, objwrite_op_put, &put, NULL);
 	free(container);
 	if (rv != CKR_OK)
 		return rv;
@@ -248,7 +249,7 @@ typedef struct {
 	bool key_gone;         /* the key is deleted (even if the certificate then failed) */
 } destroy_arg;
 
-static card_status op_destroy(card *c, void *arg)
+static card_status objwrite_op_destroy(card *c, void *arg)
 {
 	destroy_arg *d = arg;
 	card_status st = CARD_OK;
@@ -290,7 +291,7 @@ CK_RV mod_objwrite_destroy(mod_slot *s, mod_session *sess, CK_OBJECT_HANDLE h)
 	d.ref = piv_key_slot_ref(idx);
 	d.key = kind == MOD_OBJ_PRIVATE;
 	d.cert = t->keys[idx].has_cert;
-	rv = mod_objwrite_with_mgmt(s, op_destroy, &d, NULL);
+	rv = mod_objwrite_with_mgmt(s, objwrite_op_destroy, &d, NULL);
 	if (rv != CKR_OK) {
 		/* Half done, or not at all: the next use asks the token. */
 		if (s->token)
