@@ -399,9 +399,7 @@ int kinko_cmd_enroll(kinko_ctx *ctx, int argc, char **argv)
 	memset(&cr, 0, sizeof cr);
 	rc = kinko_ask_token(ctx);
 	if (rc == KINKO_EXIT_OK)
-		rc = kinko_p11_open(ctx);
-	if (rc == KINKO_EXIT_OK)
-		rc = kinko_p11_login(ctx);
+		rc = kinko_p11_login(ctx);   /* opens the token first */
 	if (rc == KINKO_EXIT_OK)
 		rc = enroll_read_creds(ctx, &o, &cr);
 	if (rc == KINKO_EXIT_OK) {

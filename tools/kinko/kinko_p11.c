@@ -144,6 +144,26 @@ static bool p11_slot_matches(kinko_ctx *ctx, P11KitUri *uri, CK_SLOT_ID slot)
 	return p11_kit_uri_match_token_info(uri, &ti) != 0;
 }
 
+CK_RV kinko_p11_slot_list(kinko_ctx *ctx, bool present, CK_SLOT_ID **slots, CK_ULONG *n)
+{
+	CK_SLOT_ID *all = NULL;
+	CK_ULONG count = 0;
+	CK_RV rv = ctx->p11->C_GetSlotList(present, NULL, &count);
+
+	if (rv == CKR_OK && count > 0) {
+		all = calloc(count, sizeof(*all));
+		rv = all ? ctx->p11->C_GetSlotList(present, all, &count) : CKR_HOST_MEMORY;
+	}
+	if (rv != CKR_OK) {
+		free(all);
+		all = NULL;
+		count = 0;
+	}
+	*slots = all;
+	*n = count;
+	return rv;
+}
+
 int kinko_p11_tokens(kinko_ctx *ctx, CK_SLOT_ID **slots, size_t *n)
 {
 	CK_SLOT_ID *all = NULL;
@@ -164,13 +184,8 @@ int kinko_p11_tokens(kinko_ctx *ctx, CK_SLOT_ID **slots, size_t *n)
 			return KINKO_EXIT_USAGE;
 		}
 	}
-	rv = ctx->p11->C_GetSlotList(CK_TRUE, NULL, &count);
-	if (rv == CKR_OK && count > 0) {
-		all = calloc(count, sizeof(*all));
-		rv = all ? ctx->p11->C_GetSlotList(CK_TRUE, all, &count) : CKR_HOST_MEMORY;
-	}
+	rv = kinko_p11_slot_list(ctx, true, &all, &count);
 	if (rv != CKR_OK) {
-		free(all);
 		p11_kit_uri_free(uri);
 		return kinko_p11_fail(ctx, rv, _("cannot list the tokens"));
 	}
@@ -263,69 +278,64 @@ int kinko_p11_open(kinko_ctx *ctx)
 	return KINKO_EXIT_OK;
 }
 
-const char *kinko_p11_pin_state(CK_FLAGS flags)
+const char *kinko_p11_pin_state(CK_FLAGS flags, bool so)
 {
 	/* English: JSON's value; the text listing shows _(state). */
-	if (flags & CKF_USER_PIN_LOCKED)
+	if (flags & (so ? CKF_SO_PIN_LOCKED : CKF_USER_PIN_LOCKED))
 		return N_("locked");
-	if (flags & CKF_USER_PIN_FINAL_TRY)
+	if (flags & (so ? CKF_SO_PIN_FINAL_TRY : CKF_USER_PIN_FINAL_TRY))
 		return N_("1 try left");
-	if (flags & CKF_USER_PIN_COUNT_LOW)
-		return N_("wrong PIN entered before (fewer tries left)");
-	if (flags & CKF_USER_PIN_TO_BE_CHANGED)
+	if (flags & (so ? CKF_SO_PIN_COUNT_LOW : CKF_USER_PIN_COUNT_LOW))
+		return so ? N_("wrong PUK entered before (fewer tries left)") :
+		            N_("wrong PIN entered before (fewer tries left)");
+	/* A PUK that must be changed is no state kinko shows. */
+	if (!so && (flags & CKF_USER_PIN_TO_BE_CHANGED))
 		return N_("must be changed");
 	return N_("ok");
 }
 
+/* A failed call's stable code and its cause in the user's terms; anything else is
+ * "token_refused", and exit 3 unless the row says otherwise. */
+static const struct {
+	CK_RV rv;
+	const char *code, *why;
+	int exit_code;
+} p11_failures[] = {
+	{CKR_TOKEN_NOT_PRESENT, "token_removed", N_("the token was removed"), KINKO_EXIT_TOKEN},
+	{CKR_DEVICE_REMOVED, "token_removed", N_("the token was removed"), KINKO_EXIT_TOKEN},
+	{CKR_SESSION_HANDLE_INVALID, "token_removed", N_("the token was removed"), KINKO_EXIT_TOKEN},
+	{CKR_SESSION_CLOSED, "token_removed", N_("the token was removed"), KINKO_EXIT_TOKEN},
+	{CKR_DEVICE_MEMORY, "token_full", N_("the token is full: no free key slot"), KINKO_EXIT_TOKEN},
+	{CKR_PIN_LOCKED, "pin_locked",
+	 N_("the token PIN is locked: unblock it with 'kinko pin unblock' (needs the PUK)"),
+	 KINKO_EXIT_TOKEN},
+	{CKR_USER_NOT_LOGGED_IN, "token_not_unlocked",
+	 N_("the token is not unlocked (PIN changed elsewhere?)"), KINKO_EXIT_TOKEN},
+	{CKR_TOKEN_WRITE_PROTECTED, "token_write_protected", N_("the token is write-protected"),
+	 KINKO_EXIT_TOKEN},
+	{CKR_DEVICE_ERROR, "token_error", N_("the token reported an error"), KINKO_EXIT_TOKEN},
+	{CKR_FUNCTION_FAILED, "token_error", N_("the token reported an error"), KINKO_EXIT_TOKEN},
+	{CKR_HOST_MEMORY, "out_of_memory", N_("out of memory"), KINKO_EXIT_FAIL},
+};
+
 int kinko_p11_fail(const kinko_ctx *ctx, CK_RV rv, const char *what)
 {
-	const char *why, *code;
+	const char *code = "token_refused", *why = N_("the token refused");
 	int exit_code = KINKO_EXIT_TOKEN;
+	size_t i;
 
-	switch (rv) {
-	case CKR_TOKEN_NOT_PRESENT:
-	case CKR_DEVICE_REMOVED:
-	case CKR_SESSION_HANDLE_INVALID:
-	case CKR_SESSION_CLOSED:
-		code = "token_removed";
-		why = _("the token was removed");
-		break;
-	case CKR_DEVICE_MEMORY:
-		code = "token_full";
-		why = _("the token is full: no free key slot");
-		break;
-	case CKR_PIN_LOCKED:
-		code = "pin_locked";
-		why = _("the token PIN is locked: unblock it with 'kinko pin unblock' (needs the PUK)");
-		break;
-	case CKR_USER_NOT_LOGGED_IN:
-		code = "token_not_unlocked";
-		why = _("the token is not unlocked (PIN changed elsewhere?)");
-		break;
-	case CKR_TOKEN_WRITE_PROTECTED:
-		code = "token_write_protected";
-		why = _("the token is write-protected");
-		break;
-	case CKR_DEVICE_ERROR:
-	case CKR_FUNCTION_FAILED:
-		code = "token_error";
-		why = _("the token reported an error");
-		break;
-	case CKR_HOST_MEMORY:
-		code = "out_of_memory";
-		why = _("out of memory");
-		exit_code = KINKO_EXIT_FAIL;
-		break;
-	default:
-		code = "token_refused";
-		why = _("the token refused");
-		break;
-	}
+	for (i = 0; i < sizeof(p11_failures) / sizeof(p11_failures[0]); i++)
+		if (p11_failures[i].rv == rv) {
+			code = p11_failures[i].code;
+			why = p11_failures[i].why;
+			exit_code = p11_failures[i].exit_code;
+			break;
+		}
 	/* what comes translated (_()) or marked (N_()) from the caller: a translated text is no
 	 * msgid, and dgettext gives it back unchanged. */
 	/* TRANSLATORS: "<what failed>: <why>", two whole sentences, e.g. "cannot remove the key
 	 * from the token: the token was removed". */
-	kinko_err(ctx, code, kinko_ckr_name(rv), _("%s: %s"), _(what), why);
+	kinko_err(ctx, code, kinko_ckr_name(rv), _("%s: %s"), _(what), _(why));
 	return exit_code;
 }
 
@@ -445,6 +455,19 @@ static int p11_forced_change(kinko_ctx *ctx)
 	return KINKO_EXIT_OK;
 }
 
+int kinko_p11_token_info(kinko_ctx *ctx, CK_TOKEN_INFO *ti)
+{
+	CK_RV rv;
+	int r = kinko_p11_open(ctx);
+
+	if (r != KINKO_EXIT_OK)
+		return r;
+	rv = ctx->p11->C_GetTokenInfo(ctx->slot, ti);
+	if (rv != CKR_OK)
+		return kinko_p11_fail(ctx, rv, _("cannot read the token"));
+	return KINKO_EXIT_OK;
+}
+
 int kinko_p11_login(kinko_ctx *ctx)
 {
 	CK_TOKEN_INFO ti;
@@ -453,12 +476,9 @@ int kinko_p11_login(kinko_ctx *ctx)
 
 	if (ctx->logged_in)
 		return KINKO_EXIT_OK;
-	r = kinko_p11_open(ctx);
+	r = kinko_p11_token_info(ctx, &ti);
 	if (r != KINKO_EXIT_OK)
 		return r;
-	rv = ctx->p11->C_GetTokenInfo(ctx->slot, &ti);
-	if (rv != CKR_OK)
-		return kinko_p11_fail(ctx, rv, _("cannot read the token"));
 	if (ti.flags & CKF_USER_PIN_LOCKED)
 		return kinko_p11_pin_refused(ctx, CKR_PIN_LOCKED, false);
 	r = kinko_secret_read(ctx, "token_pin", _("token PIN"), ctx->token_pin,

@@ -71,9 +71,15 @@ int kinko_p11_load(kinko_ctx *ctx);
 int kinko_p11_tokens(kinko_ctx *ctx, CK_SLOT_ID **slots, size_t *n);
 /* The token's pkcs11: URI (token, manufacturer, model, serial). false when it does not fit. */
 bool kinko_p11_token_uri(const CK_TOKEN_INFO *ti, char *buf, size_t cap);
-/* The user PIN's state in words from the token flags: "ok", "must be changed", "tries
- * used (fewer left)", "1 try left", "locked". */
-const char *kinko_p11_pin_state(CK_FLAGS flags);
+/* The state in words from the token flags of the user PIN (so: the PUK): "ok", "must be
+ * changed" (the PIN only), "tries used (fewer left)", "1 try left", "locked". */
+const char *kinko_p11_pin_state(CK_FLAGS flags, bool so);
+/* The slots of the module (present: those holding a token); *slots is malloc'd, NULL when
+ * there are none or on failure. The module's answer; nothing is reported. */
+CK_RV kinko_p11_slot_list(kinko_ctx *ctx, bool present, CK_SLOT_ID **slots, CK_ULONG *n);
+/* The chosen token's info, opening it first when needed; a failure is reported ("cannot
+ * read the token"). Exit code. */
+int kinko_p11_token_info(kinko_ctx *ctx, CK_TOKEN_INFO *ti);
 /* kinko's own module (kinko_p11_vendor.c, from the module's kinko-pkcs11.h): the exact tries
  * left of the PIN (so: the PUK), -1 on other modules; the key slots a key generated without a
  * CKA_ID can still go to (on the token in slot, no login needed), -1 on other modules or when

@@ -79,15 +79,9 @@ int kinko_p11_where(kinko_ctx *ctx, kinko_where *w)
 	w->sockets_from = getenv("KINKO_EMU_SOCKETS") ? "KINKO_EMU_SOCKETS" : where_conf_path();
 	w->conf = where_conf_path();
 	w->usb_on = ctx->kinko_module && where_usb_on();
-	rv = ctx->p11->C_GetSlotList(CK_FALSE, NULL, &n);
-	if (rv == CKR_OK && n > 0) {
-		ids = calloc(n, sizeof(*ids));
-		rv = ids ? ctx->p11->C_GetSlotList(CK_FALSE, ids, &n) : CKR_HOST_MEMORY;
-	}
-	if (rv != CKR_OK) {
-		free(ids);
+	rv = kinko_p11_slot_list(ctx, false, &ids, &n);
+	if (rv != CKR_OK)
 		return kinko_p11_fail(ctx, rv, _("cannot list the module's slots"));
-	}
 	if (n > 0) {
 		w->slots = calloc(n, sizeof(*w->slots));
 		if (!w->slots) {

@@ -109,13 +109,10 @@ static int pin_run(kinko_ctx *ctx, const pin_op *op)
 	char cur[KINKO_SECRET_MAX], fresh[KINKO_SECRET_MAX];
 	CK_TOKEN_INFO ti;
 	CK_RV rv;
-	int r = kinko_p11_open(ctx);
+	int r = kinko_p11_token_info(ctx, &ti);
 
 	if (r != KINKO_EXIT_OK)
 		return r;
-	rv = ctx->p11->C_GetTokenInfo(ctx->slot, &ti);
-	if (rv != CKR_OK)
-		return kinko_p11_fail(ctx, rv, _("cannot read the token"));
 	if (ti.flags & (op->so ? CKF_SO_PIN_LOCKED : CKF_USER_PIN_LOCKED))
 		return kinko_p11_pin_refused(ctx, CKR_PIN_LOCKED, op->so);
 	r = kinko_secret_read(ctx, op->cur_key, _(op->cur_prompt), cur, sizeof(cur));

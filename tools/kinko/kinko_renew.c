@@ -198,9 +198,7 @@ int kinko_cmd_renew(kinko_ctx *ctx, int argc, char **argv)
 	if (rc == KINKO_EXIT_OK)
 		rc = kinko_ask_token(ctx);  /* several tokens: chosen before any secret */
 	if (rc == KINKO_EXIT_OK)
-		rc = kinko_p11_open(ctx);
-	if (rc == KINKO_EXIT_OK)
-		rc = kinko_p11_login(ctx);
+		rc = kinko_p11_login(ctx);   /* opens the token first */
 	if (rc == KINKO_EXIT_OK)
 		rc = kinko_p11_list(ctx, &objs, &n);
 	if (rc == KINKO_EXIT_OK)

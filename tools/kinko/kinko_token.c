@@ -81,7 +81,7 @@ static void token_describe(kinko_ctx *ctx, CK_SLOT_ID slot, const CK_TOKEN_INFO 
 	kinko_p11_text(ti->serialNumber, sizeof(ti->serialNumber), d->serial, sizeof(d->serial));
 	if (!kinko_p11_token_uri(ti, d->uri, sizeof(d->uri)))
 		d->uri[0] = '\0';
-	d->pin = kinko_p11_pin_state(ti->flags);
+	d->pin = kinko_p11_pin_state(ti->flags, false);
 	d->free_slots = kinko_p11_vendor_free_slots(ctx, slot);
 }
 
@@ -165,18 +165,6 @@ static int token_list(kinko_ctx *ctx)
 	return KINKO_EXIT_OK;
 }
 
-/* English: JSON's value; the text shows _(state). */
-static const char *token_so_state(CK_FLAGS f)
-{
-	if (f & CKF_SO_PIN_LOCKED)
-		return N_("locked");
-	if (f & CKF_SO_PIN_FINAL_TRY)
-		return N_("1 try left");
-	if (f & CKF_SO_PIN_COUNT_LOW)
-		return N_("wrong PUK entered before (fewer tries left)");
-	return N_("ok");
-}
-
 static int token_info(kinko_ctx *ctx)
 {
 	CK_TOKEN_INFO ti;
@@ -185,14 +173,10 @@ static int token_info(kinko_ctx *ctx)
 	size_t n = 0, i, keys = 0, certs = 0;
 	char lib[40];
 	token_desc d;
-	CK_RV rv;
-	int r = kinko_p11_open(ctx);
+	int r = kinko_p11_token_info(ctx, &ti);
 
 	if (r != KINKO_EXIT_OK)
 		return r;
-	rv = ctx->p11->C_GetTokenInfo(ctx->slot, &ti);
-	if (rv != CKR_OK)
-		return kinko_p11_fail(ctx, rv, _("cannot read the token"));
 	token_describe(ctx, ctx->slot, &ti, &d);
 	if (ctx->p11->C_GetInfo(&mi) != CKR_OK)
 		memset(&mi, 0, sizeof(mi));
@@ -211,7 +195,7 @@ static int token_info(kinko_ctx *ctx)
 		json_object_set_new(o, "pin_length", json_pack("{s:I, s:I}", "min", (json_int_t)ti.ulMinPinLen,
 		                                                 "max", (json_int_t)ti.ulMaxPinLen));
 		json_object_set_new(o, "pin_must_change", json_boolean(ti.flags & CKF_USER_PIN_TO_BE_CHANGED));
-		json_object_set_new(o, "puk", json_string(token_so_state(ti.flags)));
+		json_object_set_new(o, "puk", json_string(kinko_p11_pin_state(ti.flags, true)));
 		json_object_set_new(o, "key_pairs", json_integer((json_int_t)keys));
 		json_object_set_new(o, "certificates", json_integer((json_int_t)certs));
 		json_object_set_new(o, "module", json_string(ctx->module));
@@ -221,7 +205,7 @@ static int token_info(kinko_ctx *ctx)
 	token_print(&d);
 	printf(_("  PIN length:      %lu to %lu characters\n"), (unsigned long)ti.ulMinPinLen,
 	       (unsigned long)ti.ulMaxPinLen);
-	printf(_("  PUK (SO PIN):    %s\n"), _(token_so_state(ti.flags)));
+	printf(_("  PUK (SO PIN):    %s\n"), _(kinko_p11_pin_state(ti.flags, true)));
 	printf(_("  versions:        hardware %u.%u, firmware %u.%u\n"), ti.hardwareVersion.major,
 	       ti.hardwareVersion.minor, ti.firmwareVersion.major, ti.firmwareVersion.minor);
 	printf(_("  key pairs:       %zu (visible without login)\n"), keys);
