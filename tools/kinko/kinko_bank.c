@@ -435,20 +435,33 @@ static int bank_otp(kinko_bank *b, json_t **reply, long *status)
 	return rc;
 }
 
+const char *bank_pin_form(void)
+{
+	return _("a bank PIN has 4 to 64 letters, digits or symbols");
+}
+
+int bank_pin_body(kinko_ctx *ctx, const char *name, const char *prompt, const char *field,
+		  json_t **body)
+{
+	char pin[KINKO_SECRET_MAX];
+	int rc = kinko_ask_secret(ctx, name, prompt, kinko_ask_bank_pin_ok, bank_pin_form(), pin,
+				  sizeof pin);
+	*body = rc == KINKO_EXIT_OK ? json_pack("{s:s}", field, pin) : NULL;
+	OPENSSL_cleanse(pin, sizeof pin);
+	if (rc != KINKO_EXIT_OK)
+		return rc;
+	return *body != NULL ? KINKO_EXIT_OK : KINKO_EXIT_FAIL;
+}
+
 int bank_logon(kinko_bank *b, const kinko_keyobj *k, json_t **status_out)
 {
 	*status_out = NULL;
 	int admin = bank_is_admin(k);
-	char pin[KINKO_SECRET_MAX];
-	int rc = kinko_ask_secret(b->ctx, admin ? "contract_pin" : "user_pin",
-				  admin ? _("contract PIN (イ)") : _("user PIN (ト)"), kinko_ask_bank_pin_ok,
-				  _("a bank PIN has 4 to 64 letters, digits or symbols"), pin, sizeof pin);
+	json_t *body = NULL, *reply = NULL;
+	int rc = bank_pin_body(b->ctx, admin ? "contract_pin" : "user_pin",
+			       admin ? _("contract PIN (イ)") : _("user PIN (ト)"), "pin", &body);
 	if (rc != KINKO_EXIT_OK)
 		return rc;
-	json_t *body = json_pack("{s:s}", "pin", pin), *reply = NULL;
-	OPENSSL_cleanse(pin, sizeof pin);
-	if (body == NULL)
-		return KINKO_EXIT_FAIL;
 	long status;
 	b->session[0] = '\0';
 	rc = bank_call(b, "POST", "/api/logon", body, &status, &reply);

@@ -18,8 +18,6 @@
 #include <openssl/crypto.h>
 #include <p11-kit/uri.h>
 
-#define BANK_PIN_FORM _("a bank PIN has 4 to 64 letters, digits or symbols")
-
 typedef struct {
 	const char *bank;
 	const char *cert;
@@ -395,45 +393,49 @@ static int session_call(bank_run *r, const char *method, const char *path, json_
 	return rc;
 }
 
-int kinko_cmd_status(kinko_ctx *ctx, int argc, char **argv)
+/* status and logoff: one request in the saved session; done shows its answer. */
+static int session_cmd(kinko_ctx *ctx, int argc, char **argv, const char *name, const char *method,
+		       const char *path, void (*done)(kinko_ctx *ctx, bank_run *r, json_t *reply))
 {
 	bank_opts o;
 	int rc = opts_parse(ctx, argc, argv, &o);
 	if (rc != KINKO_EXIT_OK || o.help)
-		return rc != KINKO_EXIT_OK ? rc : bank_usage_session("status");
-	bank_run r;
-	json_t *st = NULL;
-	rc = run_begin(ctx, &o, 1, &r);
-	if (rc == KINKO_EXIT_OK)
-		rc = session_call(&r, "GET", "/api/status", NULL, &st);
-	if (rc == KINKO_EXIT_OK)
-		status_print(ctx, st);
-	json_decref(st);
-	run_end(&r);
-	return rc;
-}
-
-int kinko_cmd_logoff(kinko_ctx *ctx, int argc, char **argv)
-{
-	bank_opts o;
-	int rc = opts_parse(ctx, argc, argv, &o);
-	if (rc != KINKO_EXIT_OK || o.help)
-		return rc != KINKO_EXIT_OK ? rc : bank_usage_session("logoff");
+		return rc != KINKO_EXIT_OK ? rc : bank_usage_session(name);
 	bank_run r;
 	json_t *reply = NULL;
 	rc = run_begin(ctx, &o, 1, &r);
 	if (rc == KINKO_EXIT_OK)
-		rc = session_call(&r, "POST", "/api/logoff", NULL, &reply);
-	if (rc == KINKO_EXIT_OK) {
-		bank_session_forget(&r.b);
-		if (ctx->json)
-			json_out(reply);
-		else
-			printf(_("Logged off from %s (certificate %s).\n"), r.url, r.b.cert_name);
-	}
+		rc = session_call(&r, method, path, NULL, &reply);
+	if (rc == KINKO_EXIT_OK)
+		done(ctx, &r, reply);
 	json_decref(reply);
 	run_end(&r);
 	return rc;
+}
+
+static void status_done(kinko_ctx *ctx, bank_run *r, json_t *st)
+{
+	(void)r;
+	status_print(ctx, st);
+}
+
+int kinko_cmd_status(kinko_ctx *ctx, int argc, char **argv)
+{
+	return session_cmd(ctx, argc, argv, "status", "GET", "/api/status", status_done);
+}
+
+static void logoff_done(kinko_ctx *ctx, bank_run *r, json_t *reply)
+{
+	bank_session_forget(&r->b);
+	if (ctx->json)
+		json_out(reply);
+	else
+		printf(_("Logged off from %s (certificate %s).\n"), r->url, r->b.cert_name);
+}
+
+int kinko_cmd_logoff(kinko_ctx *ctx, int argc, char **argv)
+{
+	return session_cmd(ctx, argc, argv, "logoff", "POST", "/api/logoff", logoff_done);
 }
 
 /* Is user_id registered? 1 yes, 0 no, or a negated exit code. */
@@ -468,11 +470,11 @@ static int admin_user_put(kinko_ctx *ctx, bank_run *r, int add, const char *id)
 	char pin[KINKO_SECRET_MAX], conf[KINKO_SECRET_MAX], p1[256], p2[256];
 	snprintf(p1, sizeof p1, _("user PIN (ト) for user %s"), id);
 	snprintf(p2, sizeof p2, _("user confirmation PIN (チ) for user %s"), id);
-	int rc = kinko_ask_new_secret(ctx, "user_pin", p1, kinko_ask_bank_pin_ok, BANK_PIN_FORM, pin,
+	int rc = kinko_ask_new_secret(ctx, "user_pin", p1, kinko_ask_bank_pin_ok, bank_pin_form(), pin,
 				      sizeof pin);
 	if (rc == KINKO_EXIT_OK)
 		rc = kinko_ask_new_secret(ctx, "user_confirmation_pin", p2, kinko_ask_bank_pin_ok,
-					  BANK_PIN_FORM, conf, sizeof conf);
+					  bank_pin_form(), conf, sizeof conf);
 	json_t *body = rc == KINKO_EXIT_OK ? json_pack("{s:s,s:s,s:s}", "user_id", id, "user_pin", pin,
 						       "user_confirmation_pin", conf) : NULL;
 	OPENSSL_cleanse(pin, sizeof pin);
@@ -495,20 +497,17 @@ static int admin_user_put(kinko_ctx *ctx, bank_run *r, int add, const char *id)
 
 static int admin_issue_revoke(kinko_ctx *ctx, bank_run *r, int issue, const char *id)
 {
-	char conf[KINKO_SECRET_MAX], path[256];
+	char path[256];
 	if (snprintf(path, sizeof path, "/api/admin/users/%s/%s", id, issue ? "issue" : "revoke") >=
 		    (int)sizeof path || strpbrk(id, "/?#%") != NULL) {
 		kinko_err(ctx, "user_id_invalid", NULL, _("%s is not a user ID"), id);
 		return KINKO_EXIT_USAGE;
 	}
-	int rc = kinko_ask_secret(ctx, "contract_confirmation_pin", _("contract confirmation PIN (ロ)"),
-				  kinko_ask_bank_pin_ok, BANK_PIN_FORM, conf, sizeof conf);
+	json_t *body = NULL, *reply = NULL;
+	int rc = bank_pin_body(ctx, "contract_confirmation_pin", _("contract confirmation PIN (ロ)"),
+			       "confirmation_pin", &body);
 	if (rc != KINKO_EXIT_OK)
 		return rc;
-	json_t *body = json_pack("{s:s}", "confirmation_pin", conf), *reply = NULL;
-	OPENSSL_cleanse(conf, sizeof conf);
-	if (body == NULL)
-		return KINKO_EXIT_FAIL;
 	rc = session_call(r, "POST", path, body, &reply);
 	json_decref(body);
 	if (rc == KINKO_EXIT_OK && ctx->json) {

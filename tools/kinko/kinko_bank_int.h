@@ -64,6 +64,14 @@ int bank_call(kinko_bank *b, const char *method, const char *path, json_t *body,
 /* Print the bank's refusal ({"error"}) and return its exit code; forgets a dead session. */
 int bank_refused(kinko_bank *b, long status, json_t *reply);
 
+/* What a bank PIN looks like, for the user (translated). */
+const char *bank_pin_form(void);
+/* A bank PIN (name in --secrets-file, else asked with prompt, in bank_pin_form's form) in a
+ * fresh request body {field: PIN}; the PIN is wiped at once. Exit code; *body is the
+ * caller's (NULL on failure). */
+int bank_pin_body(kinko_ctx *ctx, const char *name, const char *prompt, const char *field,
+		  json_t **body);
+
 /* The customer card as kinko-bankd prints it: 5 rows A-E of 10 digits. 0, or -1. */
 int bank_card_parse(const char *text, char grid[50]);
 
