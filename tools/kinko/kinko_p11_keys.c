@@ -365,61 +365,50 @@ int kinko_p11_delete_cert(kinko_ctx *ctx, const kinko_keyobj *k)
 	return KINKO_EXIT_OK;
 }
 
-static EVP_PKEY *keys_pkey_fromdata(const char *type, OSSL_PARAM_BLD *bld)
+/* P-256's group and point; CKA_EC_POINT is a DER OCTET STRING around the point (some modules
+ * give the bare point). pt must outlive bld's use. */
+static bool keys_push_p256(OSSL_PARAM_BLD *bld, const CK_BYTE *params, size_t pl, const CK_BYTE *pt,
+                           size_t ql)
 {
-	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
-	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
-	EVP_PKEY *pk = NULL;
+	if (ql == 67 && pt[0] == 0x04 && pt[1] == 65) {
+		pt += 2;
+		ql = 65;
+	}
+	return pl == sizeof(p256_oid) && memcmp(params, p256_oid, pl) == 0 && ql == 65 &&
+	       OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) &&
+	       OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pt, ql);
+}
 
-	if (!params || !pc || EVP_PKEY_fromdata_init(pc) != 1 ||
+/* The public key of object h from its two attributes: CKA_MODULUS and CKA_PUBLIC_EXPONENT
+ * (RSA), CKA_EC_PARAMS and CKA_EC_POINT (P-256). */
+static EVP_PKEY *keys_pub(kinko_ctx *ctx, CK_OBJECT_HANDLE h, bool rsa)
+{
+	size_t l0 = 0, l1 = 0;
+	CK_BYTE *v0 = keys_attr(ctx, h, rsa ? CKA_MODULUS : CKA_EC_PARAMS, &l0);
+	CK_BYTE *v1 = keys_attr(ctx, h, rsa ? CKA_PUBLIC_EXPONENT : CKA_EC_POINT, &l1);
+	BIGNUM *n = NULL, *e = NULL;
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, rsa ? "RSA" : "EC", NULL);
+	EVP_PKEY *pk = NULL;
+	bool ok = v0 && v1 && bld && pc;
+
+	if (ok && rsa)
+		ok = (n = BN_bin2bn(v0, (int)l0, NULL)) && (e = BN_bin2bn(v1, (int)l1, NULL)) &&
+		     OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) &&
+		     OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e);
+	else if (ok)
+		ok = keys_push_p256(bld, v0, l0, v1, l1);
+	if (ok && (params = OSSL_PARAM_BLD_to_param(bld)) && EVP_PKEY_fromdata_init(pc) == 1 &&
 	    EVP_PKEY_fromdata(pc, &pk, EVP_PKEY_PUBLIC_KEY, params) != 1)
 		pk = NULL;
-	EVP_PKEY_CTX_free(pc);
 	OSSL_PARAM_free(params);
-	return pk;
-}
-
-static EVP_PKEY *keys_rsa_pub(kinko_ctx *ctx, CK_OBJECT_HANDLE h)
-{
-	size_t nl = 0, el = 0;
-	CK_BYTE *n = keys_attr(ctx, h, CKA_MODULUS, &nl), *e = keys_attr(ctx, h, CKA_PUBLIC_EXPONENT, &el);
-	BIGNUM *bn = n ? BN_bin2bn(n, (int)nl, NULL) : NULL, *be = e ? BN_bin2bn(e, (int)el, NULL) : NULL;
-	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-	EVP_PKEY *pk = NULL;
-
-	if (bn && be && bld && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) &&
-	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be))
-		pk = keys_pkey_fromdata("RSA", bld);
+	EVP_PKEY_CTX_free(pc);
 	OSSL_PARAM_BLD_free(bld);
-	BN_free(bn);
-	BN_free(be);
-	free(n);
-	free(e);
-	return pk;
-}
-
-/* CKA_EC_POINT is a DER OCTET STRING around the point (some modules give the bare point). */
-static EVP_PKEY *keys_ec_pub(kinko_ctx *ctx, CK_OBJECT_HANDLE h)
-{
-	size_t pl = 0, ql = 0;
-	CK_BYTE *params = keys_attr(ctx, h, CKA_EC_PARAMS, &pl), *pt = keys_attr(ctx, h, CKA_EC_POINT, &ql);
-	const CK_BYTE *q = pt;
-	size_t qlen = ql;
-	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-	EVP_PKEY *pk = NULL;
-
-	if (pt && ql == 67 && pt[0] == 0x04 && pt[1] == 65) {
-		q = pt + 2;
-		qlen = 65;
-	}
-	if (params && pl == sizeof(p256_oid) && memcmp(params, p256_oid, pl) == 0 && pt &&
-	    qlen == 65 && bld &&
-	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) &&
-	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, q, qlen))
-		pk = keys_pkey_fromdata("EC", bld);
-	OSSL_PARAM_BLD_free(bld);
-	free(params);
-	free(pt);
+	BN_free(n);
+	BN_free(e);
+	free(v0);
+	free(v1);
 	return pk;
 }
 
@@ -429,7 +418,7 @@ EVP_PKEY *kinko_p11_public_key(kinko_ctx *ctx, const kinko_keyobj *k)
 	EVP_PKEY *pk = NULL;
 
 	if (h)
-		pk = k->type == KINKO_KEY_RSA2048 ? keys_rsa_pub(ctx, h) : keys_ec_pub(ctx, h);
+		pk = keys_pub(ctx, h, k->type == KINKO_KEY_RSA2048);
 	if (!pk)
 		kinko_err(ctx, "public_key_unreadable", NULL,
 		           _("cannot read the public key of the token key %s"), k->label);
