@@ -30,12 +30,10 @@ fuzz_fuzz_module_parse_LDADD = pkcs11/libkinkoparse.la pkcs11/libkinkodrv.la \
 	common/libkinkocommon.la $(OPENSSL_LIBS)
 # kinko (the CLI): its parsing of the bank's answers, without network or token.
 noinst_PROGRAMS += fuzz/fuzz_kinko_answers
-fuzz_fuzz_kinko_answers_SOURCES = fuzz/fuzz_kinko_answers.c tools/kinko/kinko_est.c tools/kinko/kinko_csr.c \
-	tools/kinko/kinko_refusal.c tools/kinko/kinko_text.c tools/kinko/kinko_signal.c
-fuzz_fuzz_kinko_answers_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(LIBCURL_CFLAGS) \
-	$(JANSSON_CFLAGS) -I$(top_srcdir)/tools/kinko $(FUZZ_FLAGS)
+fuzz_fuzz_kinko_answers_SOURCES = fuzz/fuzz_kinko_answers.c tests/cli/cli_doubles.c
+fuzz_fuzz_kinko_answers_CFLAGS = $(KINKO_CLI_CFLAGS) -I$(top_srcdir)/tools/kinko $(FUZZ_FLAGS)
 fuzz_fuzz_kinko_answers_LDFLAGS = $(FUZZ_FLAGS)
-fuzz_fuzz_kinko_answers_LDADD = common/libkinkocommon.la $(OPENSSL_LIBS) $(LIBCURL_LIBS) $(JANSSON_LIBS)
+fuzz_fuzz_kinko_answers_LDADD = $(KINKO_CLI_LIBS)
 else
 EXTRA_DIST += fuzz/fuzz_tlv.c fuzz/fuzz_apdu_dispatch.c fuzz/fuzz_module_parse.c fuzz/fuzz_kinko_answers.c
 EXTRA_DIST += fuzz/fuzz_bankd_request.c fuzz/fuzz_bankd_api.c fuzz/fuzz_bankd_bank.c \

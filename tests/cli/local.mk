@@ -60,12 +60,9 @@ EXTRA_DIST += tests/cli/test_cli_renew_steps.sh
 # kinko's CSR (signed through the PKCS#11 layer: a software key in its place) and EST answer
 # parsing, Retry-After (C2).
 check_PROGRAMS += tests/cli/test_kinko_csr_est
-tests_cli_test_kinko_csr_est_SOURCES = tests/cli/test_kinko_csr_est.c \
-	tools/kinko/kinko_csr.c tools/kinko/kinko_est.c tools/kinko/kinko_refusal.c \
-	tools/kinko/kinko_signal.c tools/kinko/kinko_text.c
-tests_cli_test_kinko_csr_est_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(LIBCURL_CFLAGS) \
-	$(JANSSON_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_srcdir)/tools/kinko
-tests_cli_test_kinko_csr_est_LDADD = common/libkinkocommon.la $(OPENSSL_LIBS) $(LIBCURL_LIBS) $(JANSSON_LIBS) $(CMOCKA_LIBS)
+tests_cli_test_kinko_csr_est_SOURCES = tests/cli/test_kinko_csr_est.c tests/cli/cli_doubles.c
+tests_cli_test_kinko_csr_est_CFLAGS = $(KINKO_CLI_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_srcdir)/tools/kinko
+tests_cli_test_kinko_csr_est_LDADD = $(KINKO_CLI_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/cli/test_kinko_csr_est
 # What kinko asks and in which order: the token first (a numbered list on a terminal), bank
 # secrets and card digits of the wrong form asked again on a terminal (issue 9; a pty driver).
@@ -96,8 +93,7 @@ EXTRA_DIST += tests/cli/test_cli_bank_ja.sh
 # The bank's refusals of a secret in kinko's own Japanese: the manuals' terms, 「残りN回」, the
 # lock; English under C (issue 11).
 check_PROGRAMS += tests/cli/test_kinko_refusal_ja
-tests_cli_test_kinko_refusal_ja_SOURCES = tests/cli/test_kinko_refusal_ja.c tools/kinko/kinko_refusal.c
-tests_cli_test_kinko_refusal_ja_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(JANSSON_CFLAGS) $(CMOCKA_CFLAGS) \
-	-I$(top_srcdir)/tools/kinko
-tests_cli_test_kinko_refusal_ja_LDADD = $(JANSSON_LIBS) $(CMOCKA_LIBS)
+tests_cli_test_kinko_refusal_ja_SOURCES = tests/cli/test_kinko_refusal_ja.c tests/cli/cli_doubles.c
+tests_cli_test_kinko_refusal_ja_CFLAGS = $(KINKO_CLI_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_srcdir)/tools/kinko
+tests_cli_test_kinko_refusal_ja_LDADD = $(KINKO_CLI_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/cli/test_kinko_refusal_ja

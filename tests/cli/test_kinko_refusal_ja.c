@@ -16,20 +16,6 @@
 #include "i18n.h"
 #include "kinko_refusal.h"
 
-/* kinko_msg.c is not linked: the report is not under test here. */
-void kinko_err(const kinko_ctx *ctx, const char *code, const char *detail, const char *fmt, ...)
-{
-	(void)ctx, (void)code, (void)detail, (void)fmt;
-}
-void kinko_err_field_str(const kinko_ctx *ctx, const char *key, const char *val)
-{
-	(void)ctx, (void)key, (void)val;
-}
-void kinko_err_field_int(const kinko_ctx *ctx, const char *key, long long val)
-{
-	(void)ctx, (void)key, (void)val;
-}
-
 /* The Japanese locale and kinko's catalogue, or skip. */
 static int ja_setup(void **state)
 {
