@@ -17,6 +17,7 @@
 
 #include "card.h"
 #include "p11_compat.h"
+#include "piv.h"
 
 /* ---- locks (mod_mutex.c): the application's mutex callbacks or pthreads ---- */
 typedef struct mod_mutex mod_mutex;
@@ -68,6 +69,9 @@ typedef struct mod_token {
 } mod_token;
 
 /* ---- slots (mod_slot.c) ---- */
+/* login_user of a slot nobody is logged in on. */
+#define MOD_NOBODY ((CK_USER_TYPE)-1)
+
 typedef struct mod_slot {
 	CK_SLOT_ID id;
 	mod_mutex *lock;
@@ -81,8 +85,8 @@ typedef struct mod_slot {
 	mod_token *token;        /* NULL: not learnt yet (or no token) */
 	/* Login: the PIN is held only while logged in, to re-VERIFY after another process
 	 * reset the card; wiped at logout, removal and finalize. */
-	CK_USER_TYPE login_user; /* (CK_USER_TYPE)-1 when nobody is logged in */
-	uint8_t pin[8];
+	CK_USER_TYPE login_user; /* MOD_NOBODY when nobody is logged in */
+	uint8_t pin[PIV_PIN_MAX];  /* the PIN, or the PUK of an SO login (as long) */
 	size_t pin_len;
 	bool context_ok;         /* CKU_CONTEXT_SPECIFIC done: one PIN-always operation */
 	unsigned long n_sessions, n_rw_sessions;
@@ -154,7 +158,7 @@ CK_RV mod_info_token(mod_slot *s, CK_TOKEN_INFO *info);
 CK_RV mod_info_mechanisms(mod_slot *s, CK_MECHANISM_TYPE *list, CK_ULONG *count);
 CK_RV mod_info_mechanism(mod_slot *s, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info);
 
-/* ---- slots (mod_slot.c) ---- */
+/* ---- slots: lookup, locking, presence, the login held (mod_slot.c) ---- */
 CK_RV mod_slot_create_all(void);   /* from mod.cfg; no APDU, no connection */
 void mod_slot_destroy_all(void);
 /* Lookup by id: NULL when no such slot. */

@@ -11,8 +11,6 @@
 #include "mod.h"
 #include "piv.h"
 
-#define MOD_NOBODY ((CK_USER_TYPE)-1)
-
 static bool mod_login_pin_len_ok(CK_ULONG len)
 {
 	return len >= PIV_PIN_MIN && len <= PIV_PIN_MAX;

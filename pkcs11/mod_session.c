@@ -142,7 +142,7 @@ static void mod_session_drop(mod_slot *s, mod_session *sess)
 void mod_session_close(mod_slot *s, mod_session *sess)
 {
 	mod_session_drop(s, sess);
-	if (s->n_sessions == 0 && s->login_user != (CK_USER_TYPE)-1)
+	if (s->n_sessions == 0 && s->login_user != MOD_NOBODY)
 		mod_slot_logout(s);
 }
 
@@ -167,7 +167,7 @@ void mod_session_close_all(mod_slot *s)
 		 * ones before i stay unrelated and the victim's index stays i. */
 		mod_session_drop(s, victim);
 	}
-	if (s->login_user != (CK_USER_TYPE)-1)
+	if (s->login_user != MOD_NOBODY)
 		mod_slot_logout(s);
 }
 

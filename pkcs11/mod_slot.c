@@ -13,8 +13,6 @@
 #include "mod.h"
 #include "mod_usb.h"
 
-#define MOD_NOBODY ((CK_USER_TYPE)-1)
-
 static void mod_slot_wipe_login(mod_slot *s)
 {
 	OPENSSL_cleanse(s->pin, sizeof(s->pin));
