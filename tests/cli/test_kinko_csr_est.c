@@ -381,53 +381,6 @@ static void refusal_headers_name_the_secret_and_the_tries_left(void **state)
 	assert_string_equal(r.locked, "");
 }
 
-static void refusal_text_names_the_secret_and_says_1_try_in_the_singular(void **state)
-{
-	(void)state;
-	kinko_refusal r;
-	char out[512];
-	kinko_refusal_init(&r);
-	strcpy(r.secret, "contract_pin");
-	r.tries_left = 4;
-	kinko_refusal_text(&r, "wrong PIN (4 tries left)", out, sizeof out);
-	assert_string_equal(out, "the bank refused the contract PIN (イ): 4 tries left");
-	strcpy(r.secret, "card_digits");
-	r.tries_left = 1;
-	kinko_refusal_text(&r, "wrong one-time password", out, sizeof out);
-	assert_string_equal(out, "the bank refused the customer card digits: 1 try left");
-	strcpy(r.secret, "user_pin,user_confirmation_pin");
-	r.tries_left = 2;
-	kinko_refusal_text(&r, NULL, out, sizeof out);
-	assert_string_equal(out, "the bank refused the user PIN (ト) and the user confirmation PIN (チ): "
-				 "2 tries left");
-	strcpy(r.secret, "contract_confirmation_pin");
-	r.tries_left = 0;
-	kinko_refusal_text(&r, NULL, out, sizeof out);
-	assert_non_null(strstr(out, "the bank refused the contract confirmation PIN (ロ): no try left"));
-	assert_non_null(strstr(out, "the bank must unlock it"));
-	kinko_refusal_init(&r);
-	strcpy(r.locked, "user");
-	kinko_refusal_text(&r, "user locked", out, sizeof out);
-	assert_non_null(strstr(out, "this user is locked"));
-}
-
-static void refusal_without_fields_is_the_banks_sentence(void **state)
-{
-	(void)state;
-	kinko_refusal r;
-	char out[512];
-	kinko_refusal_init(&r);
-	kinko_refusal_text(&r, "the certificate is revoked", out, sizeof out);
-	assert_string_equal(out, "the bank refused: the certificate is revoked");
-	kinko_refusal_text(&r, "", out, sizeof out);
-	assert_string_equal(out, "the bank refused: no reason given");
-	/* A secret kinko does not know: the bank's words rather than a guess. */
-	strcpy(r.secret, "fingerprint");
-	r.tries_left = 3;
-	kinko_refusal_text(&r, "wrong fingerprint (3 tries left)", out, sizeof out);
-	assert_string_equal(out, "the bank refused: wrong fingerprint (3 tries left)");
-}
-
 static void est_wait_honours_a_shorter_retry_after_and_is_capped_at_10_s(void **state)
 {
 	(void)state;
@@ -454,8 +407,6 @@ int main(void)
 		cmocka_unit_test_teardown(est_retry_after_negative_absurd_or_past_waits_between_1_and_10_s, teardown),
 		cmocka_unit_test_teardown(bank_text_controls_become_question_marks_and_utf8_stays, teardown),
 		cmocka_unit_test_teardown(refusal_headers_name_the_secret_and_the_tries_left, teardown),
-		cmocka_unit_test_teardown(refusal_text_names_the_secret_and_says_1_try_in_the_singular, teardown),
-		cmocka_unit_test_teardown(refusal_without_fields_is_the_banks_sentence, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
