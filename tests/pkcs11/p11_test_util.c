@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #define P11T_PIN "123456"
 
@@ -289,4 +290,34 @@ CK_OBJECT_HANDLE p11t_find_one(p11t *t, CK_OBJECT_CLASS cls, const CK_BYTE *id, 
 	assert_int_equal(t->f->C_FindObjectsFinal(t->session), CKR_OK);
 	assert_true(n <= 1);
 	return n == 1 ? found[0] : 0;
+}
+
+void p11t_initialize_open(p11t *t, CK_FLAGS flags)
+{
+	CK_ULONG n = 1;
+
+	assert_int_equal(t->f->C_Initialize(NULL), CKR_OK);
+	assert_int_equal(t->f->C_GetSlotList(CK_TRUE, t->slots, &n), CKR_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(t->f->C_OpenSession(t->slots[0], CKF_SERIAL_SESSION | flags, NULL, NULL,
+	                                     &t->session), CKR_OK);
+}
+
+CK_RV p11t_sign_once(p11t *t, CK_OBJECT_HANDLE key)
+{
+	CK_MECHANISM mech = {CKM_ECDSA, NULL, 0};
+	CK_BYTE digest[32] = {7}, sig[128];
+	CK_ULONG sig_len = sizeof(sig);
+	CK_RV rv = t->f->C_SignInit(t->session, &mech, key);
+
+	return rv == CKR_OK ? t->f->C_Sign(t->session, digest, sizeof(digest), sig, &sig_len) : rv;
+}
+
+void p11t_child_wait_ok(pid_t pid)
+{
+	int status = -1;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }

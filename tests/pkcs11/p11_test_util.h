@@ -5,6 +5,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 #include "emu_client.h"
 #include "p11_compat.h"
@@ -56,5 +59,23 @@ void p11t_generate(p11t *t, CK_ULONG bits, const char *ec_curve, const CK_BYTE *
                    size_t id_len, CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv);
 /* Find exactly one object of a class with this CKA_ID; 0 when none. */
 CK_OBJECT_HANDLE p11t_find_one(p11t *t, CK_OBJECT_CLASS cls, const CK_BYTE *id, size_t id_len);
+
+/* C_Initialize (NULL args) and a session of flags (CKF_SERIAL_SESSION added) on the one
+ * slot with a token, which goes to t->slots[0] and t->session. Asserts. */
+void p11t_initialize_open(p11t *t, CK_FLAGS flags);
+/* One CKM_ECDSA signature of a fixed digest with key on t->session: the first error. */
+CK_RV p11t_sign_once(p11t *t, CK_OBJECT_HANDLE key);
+
+/* A forked child's checks: no cmocka there (its output would join the parent's TAP
+ * stream), but a message and an exit code that p11t_child_wait_ok reports. */
+#define P11T_CHILD_CHECK(expr, code)                                               \
+	do {                                                                       \
+		if (!(expr)) {                                                     \
+			fprintf(stderr, "# child: %s failed\n", #expr);           \
+			_exit(code);                                               \
+		}                                                                  \
+	} while (0)
+/* Wait for the child pid; asserts that it exited with 0. */
+void p11t_child_wait_ok(pid_t pid);
 
 #endif

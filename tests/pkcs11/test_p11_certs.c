@@ -285,7 +285,6 @@ static void destroying_a_private_key_empties_the_slot(void **state)
 static void child_generates(p11t *t, CK_BYTE id)
 {
 	pid_t pid = fork();
-	int status = 0;
 
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -306,9 +305,7 @@ static void child_generates(p11t *t, CK_BYTE id)
 
 		_exit(ok ? 0 : 1);
 	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	p11t_child_wait_ok(pid);
 }
 
 /* A fresh token, logged in, and a module whose cache lives ttl_ms. */

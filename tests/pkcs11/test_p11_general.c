@@ -208,18 +208,14 @@ static void unsupported_functions_answer_not_supported(void **state)
 {
 	p11t *t = *state;
 	CK_FUNCTION_LIST_3_0 *f = t->f;
-	CK_SLOT_ID slot;
-	CK_ULONG n = 1;
 	CK_SESSION_HANDLE h;
 	CK_MECHANISM mech = {CKM_ECDSA, NULL, 0};
 	CK_BYTE buf[64];
 	CK_ULONG len = sizeof(buf);
 
-	assert_int_equal(f->C_Initialize(NULL), CKR_OK);
-	assert_int_equal(f->C_GetSlotList(CK_TRUE, &slot, &n), CKR_OK);
-	assert_int_equal(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &h),
-	                 CKR_OK);
-	assert_int_equal(f->C_InitToken(slot, (CK_UTF8CHAR_PTR) "12345678", 8,
+	p11t_initialize_open(t, CKF_RW_SESSION);
+	h = t->session;
+	assert_int_equal(f->C_InitToken(t->slots[0], (CK_UTF8CHAR_PTR) "12345678", 8,
 	                                (CK_UTF8CHAR_PTR) "label"),
 	                 CKR_FUNCTION_NOT_SUPPORTED);
 	assert_int_equal(f->C_GetOperationState(h, buf, &len), CKR_FUNCTION_NOT_SUPPORTED);

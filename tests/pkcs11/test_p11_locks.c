@@ -23,55 +23,78 @@ static CK_FUNCTION_LIST_3_0 *fl(void **state)
 	return ((p11t *)*state)->f;
 }
 
-/* Application mutexes: counted, and each a real lock so misuse would show. */
+/* Application mutexes: error-checking pthread mutexes, so that misuse shows (a lock taken
+ * twice by one thread, an unlock of a free one), and counted. Armed, the first lock then
+ * stalls, holding it, until released: a parent thread inside the module at a fork(). */
 static struct {
+	pthread_mutex_t m;   /* guards all below */
+	pthread_cond_t cv;
 	int created, destroyed, locked, unlocked, live;
-} mtx;
+	bool armed, holding, release;
+} app = {.m = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
-typedef struct {
-	int held;
-} app_mutex;
+static void app_reset(void)
+{
+	pthread_mutex_lock(&app.m);
+	app.created = app.destroyed = app.locked = app.unlocked = app.live = 0;
+	app.armed = app.holding = app.release = false;
+	pthread_mutex_unlock(&app.m);
+}
+
+static void app_count(int *counter, int live)
+{
+	pthread_mutex_lock(&app.m);
+	(*counter)++;
+	app.live += live;
+	pthread_mutex_unlock(&app.m);
+}
 
 static CK_RV app_create(CK_VOID_PTR_PTR m)
 {
-	app_mutex *am = calloc(1, sizeof(*am));
+	pthread_mutex_t *pm = calloc(1, sizeof(*pm));
+	pthread_mutexattr_t attr;
 
-	if (!am)
+	if (!pm)
 		return CKR_HOST_MEMORY;
-	mtx.created++;
-	mtx.live++;
-	*m = am;
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ERRORCHECK);
+	pthread_mutex_init(pm, &attr);
+	pthread_mutexattr_destroy(&attr);
+	app_count(&app.created, 1);
+	*m = pm;
 	return CKR_OK;
 }
 
 static CK_RV app_destroy(CK_VOID_PTR m)
 {
-	mtx.destroyed++;
-	mtx.live--;
+	pthread_mutex_destroy(m);
 	free(m);
+	app_count(&app.destroyed, -1);
 	return CKR_OK;
 }
 
 static CK_RV app_lock(CK_VOID_PTR m)
 {
-	app_mutex *am = m;
-
-	/* Single-threaded test: a lock already held would be a deadlock in real life. */
-	if (am->held)
+	if (pthread_mutex_lock(m) != 0)
 		return CKR_MUTEX_BAD;
-	am->held = 1;
-	mtx.locked++;
+	app_count(&app.locked, 0);
+	pthread_mutex_lock(&app.m);
+	if (app.armed) {
+		app.armed = false;
+		app.holding = true;
+		pthread_cond_broadcast(&app.cv);
+		while (!app.release)
+			pthread_cond_wait(&app.cv, &app.m);
+	}
+	pthread_mutex_unlock(&app.m);
 	return CKR_OK;
 }
 
 static CK_RV app_unlock(CK_VOID_PTR m)
 {
-	app_mutex *am = m;
-
-	if (!am->held)
+	if (pthread_mutex_unlock(m) != 0)
 		return CKR_MUTEX_NOT_LOCKED;
-	am->held = 0;
-	mtx.unlocked++;
+	app_count(&app.unlocked, 0);
 	return CKR_OK;
 }
 
@@ -85,19 +108,19 @@ static void application_mutex_callbacks_are_used(void **state)
 	CK_SESSION_HANDLE h;
 	CK_SESSION_INFO si;
 
-	memset(&mtx, 0, sizeof(mtx));
+	app_reset();
 	assert_int_equal(f->C_Initialize(&args), CKR_OK);
-	assert_true(mtx.created >= 2);            /* the module's and the slot's */
+	assert_true(app.created >= 2);            /* the module's and the slot's */
 	assert_int_equal(f->C_GetSlotList(CK_TRUE, slots, &n), CKR_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(f->C_OpenSession(slots[0], CKF_SERIAL_SESSION, NULL, NULL, &h), CKR_OK);
 	assert_int_equal(f->C_GetSessionInfo(h, &si), CKR_OK);
 	assert_int_equal(f->C_CloseSession(h), CKR_OK);
-	assert_true(mtx.locked > 0);
-	assert_int_equal(mtx.locked, mtx.unlocked);
+	assert_true(app.locked > 0);
+	assert_int_equal(app.locked, app.unlocked);
 	assert_int_equal(f->C_Finalize(NULL), CKR_OK);
-	assert_int_equal(mtx.destroyed, mtx.created);
-	assert_int_equal(mtx.live, 0);
+	assert_int_equal(app.destroyed, app.created);
+	assert_int_equal(app.live, 0);
 }
 
 /* Given both, the module takes the OS primitives and never calls the application's. */
@@ -108,22 +131,13 @@ static void os_locking_preferred_when_allowed(void **state)
 	                             CKF_OS_LOCKING_OK, NULL};
 	CK_ULONG n = 0;
 
-	memset(&mtx, 0, sizeof(mtx));
+	app_reset();
 	assert_int_equal(f->C_Initialize(&args), CKR_OK);
 	assert_int_equal(f->C_GetSlotList(CK_TRUE, NULL, &n), CKR_OK);
 	assert_int_equal(f->C_Finalize(NULL), CKR_OK);
-	assert_int_equal(mtx.created, 0);
-	assert_int_equal(mtx.locked, 0);
+	assert_int_equal(app.created, 0);
+	assert_int_equal(app.locked, 0);
 }
-/* In the child: plain checks (no cmocka, which would print to the shared TAP stream). */
-#define CHILD_CHECK(expr, code)                                                    \
-	do {                                                                       \
-		if (!(expr)) {                                                     \
-			fprintf(stderr, "# child: %s failed\n", #expr);            \
-			_exit(code);                                               \
-		}                                                                  \
-	} while (0)
-
 static void child_after_fork(CK_FUNCTION_LIST_3_0 *f, CK_SESSION_HANDLE parent_session)
 {
 	CK_INFO info;
@@ -132,16 +146,16 @@ static void child_after_fork(CK_FUNCTION_LIST_3_0 *f, CK_SESSION_HANDLE parent_s
 	CK_SESSION_HANDLE h;
 	CK_TOKEN_INFO ti;
 
-	CHILD_CHECK(f->C_GetInfo(&info) == CKR_CRYPTOKI_NOT_INITIALIZED, 10);
-	CHILD_CHECK(f->C_GetSessionInfo(parent_session, &(CK_SESSION_INFO){0}) ==
+	P11T_CHILD_CHECK(f->C_GetInfo(&info) == CKR_CRYPTOKI_NOT_INITIALIZED, 10);
+	P11T_CHILD_CHECK(f->C_GetSessionInfo(parent_session, &(CK_SESSION_INFO){0}) ==
 	                    CKR_CRYPTOKI_NOT_INITIALIZED, 11);
-	CHILD_CHECK(f->C_Finalize(NULL) == CKR_CRYPTOKI_NOT_INITIALIZED, 12);
-	CHILD_CHECK(f->C_Initialize(NULL) == CKR_OK, 13);
-	CHILD_CHECK(f->C_GetSlotList(CK_TRUE, &slot, &n) == CKR_OK && n == 1, 14);
-	CHILD_CHECK(f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &h) == CKR_OK, 15);
-	CHILD_CHECK(f->C_Login(h, CKU_USER, (CK_UTF8CHAR_PTR)PIN, 6) == CKR_OK, 16);
-	CHILD_CHECK(f->C_GetTokenInfo(slot, &ti) == CKR_OK, 17);
-	CHILD_CHECK(f->C_Finalize(NULL) == CKR_OK, 18);
+	P11T_CHILD_CHECK(f->C_Finalize(NULL) == CKR_CRYPTOKI_NOT_INITIALIZED, 12);
+	P11T_CHILD_CHECK(f->C_Initialize(NULL) == CKR_OK, 13);
+	P11T_CHILD_CHECK(f->C_GetSlotList(CK_TRUE, &slot, &n) == CKR_OK && n == 1, 14);
+	P11T_CHILD_CHECK(f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &h) == CKR_OK, 15);
+	P11T_CHILD_CHECK(f->C_Login(h, CKU_USER, (CK_UTF8CHAR_PTR)PIN, 6) == CKR_OK, 16);
+	P11T_CHILD_CHECK(f->C_GetTokenInfo(slot, &ti) == CKR_OK, 17);
+	P11T_CHILD_CHECK(f->C_Finalize(NULL) == CKR_OK, 18);
 	_exit(0);
 }
 
@@ -149,89 +163,25 @@ static void forked_child_must_initialize_again(void **state)
 {
 	p11t *t = *state;
 	CK_FUNCTION_LIST_3_0 *f = t->f;
-	CK_SLOT_ID slot;
-	CK_ULONG n = 1;
-	CK_SESSION_HANDLE h;
 	CK_SESSION_INFO si;
-	int status = -1;
 	pid_t pid;
 
-	assert_int_equal(f->C_Initialize(NULL), CKR_OK);
-	assert_int_equal(f->C_GetSlotList(CK_TRUE, &slot, &n), CKR_OK);
-	assert_int_equal(f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &h), CKR_OK);
-	assert_int_equal(f->C_Login(h, CKU_USER, (CK_UTF8CHAR_PTR)PIN, 6), CKR_OK);
+	p11t_initialize_open(t, 0);
+	p11t_login(t);
 	fflush(NULL);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0)
-		child_after_fork(f, h);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+		child_after_fork(f, t->session);
+	p11t_child_wait_ok(pid);
 	/* The parent's module is untouched by the child. */
-	assert_int_equal(f->C_GetSessionInfo(h, &si), CKR_OK);
+	assert_int_equal(f->C_GetSessionInfo(t->session, &si), CKR_OK);
 	assert_int_equal(si.state, CKS_RO_USER_FUNCTIONS);
 }
 
 /* A parent thread holds one of the module's locks (an application mutex that stalls) at the
  * moment of fork(): the child's C_Initialize must not touch the parent's locks, or it would
  * wait forever for a thread the child does not have. */
-static struct {
-	pthread_mutex_t m;
-	pthread_cond_t cv;
-	bool armed, holding, release;
-} stall = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false, false};
-
-typedef struct {
-	pthread_mutex_t pm;
-} real_mutex;
-
-static CK_RV real_create(CK_VOID_PTR_PTR m)
-{
-	real_mutex *rm = calloc(1, sizeof(*rm));
-
-	if (!rm)
-		return CKR_HOST_MEMORY;
-	pthread_mutex_init(&rm->pm, NULL);
-	*m = rm;
-	return CKR_OK;
-}
-
-static CK_RV real_destroy(CK_VOID_PTR m)
-{
-	real_mutex *rm = m;
-
-	pthread_mutex_destroy(&rm->pm);
-	free(rm);
-	return CKR_OK;
-}
-
-/* Takes the lock; the first lock after arming then stalls (holding it) until released. */
-static CK_RV real_lock(CK_VOID_PTR m)
-{
-	real_mutex *rm = m;
-
-	pthread_mutex_lock(&rm->pm);
-	pthread_mutex_lock(&stall.m);
-	if (stall.armed) {
-		stall.armed = false;
-		stall.holding = true;
-		pthread_cond_broadcast(&stall.cv);
-		while (!stall.release)
-			pthread_cond_wait(&stall.cv, &stall.m);
-	}
-	pthread_mutex_unlock(&stall.m);
-	return CKR_OK;
-}
-
-static CK_RV real_unlock(CK_VOID_PTR m)
-{
-	real_mutex *rm = m;
-
-	pthread_mutex_unlock(&rm->pm);
-	return CKR_OK;
-}
-
 static void *slot_list_thread(void *arg)
 {
 	CK_FUNCTION_LIST_3_0 *f = arg;
@@ -245,21 +195,21 @@ static void forked_child_initializes_while_a_parent_thread_holds_a_lock(void **s
 {
 	p11t *t = *state;
 	CK_FUNCTION_LIST_3_0 *f = t->f;
-	CK_C_INITIALIZE_ARGS args = {real_create, real_destroy, real_lock, real_unlock, 0, NULL};
+	CK_C_INITIALIZE_ARGS args = {app_create, app_destroy, app_lock, app_unlock, 0, NULL};
 	pthread_t th;
 	int status = -1;
 	pid_t pid;
 
+	app_reset();
 	assert_int_equal(f->C_Initialize(&args), CKR_OK);
-	pthread_mutex_lock(&stall.m);
-	stall.armed = true;
-	stall.holding = stall.release = false;
-	pthread_mutex_unlock(&stall.m);
+	pthread_mutex_lock(&app.m);
+	app.armed = true;
+	pthread_mutex_unlock(&app.m);
 	assert_int_equal(pthread_create(&th, NULL, slot_list_thread, f), 0);
-	pthread_mutex_lock(&stall.m);
-	while (!stall.holding)
-		pthread_cond_wait(&stall.cv, &stall.m);
-	pthread_mutex_unlock(&stall.m);
+	pthread_mutex_lock(&app.m);
+	while (!app.holding)
+		pthread_cond_wait(&app.cv, &app.m);
+	pthread_mutex_unlock(&app.m);
 	fflush(NULL);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -269,10 +219,10 @@ static void forked_child_initializes_while_a_parent_thread_holds_a_lock(void **s
 		child_after_fork(f, 1);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
-	pthread_mutex_lock(&stall.m);
-	stall.release = true;
-	pthread_cond_broadcast(&stall.cv);
-	pthread_mutex_unlock(&stall.m);
+	pthread_mutex_lock(&app.m);
+	app.release = true;
+	pthread_cond_broadcast(&app.cv);
+	pthread_mutex_unlock(&app.m);
 	pthread_join(th, NULL);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);

@@ -89,16 +89,6 @@ static void other_run(CK_FUNCTION_LIST_3_0 *f, int stop_fd, int progress_fd, int
 	_exit(0);
 }
 
-static CK_RV sign_once(p11t *t, CK_OBJECT_HANDLE key)
-{
-	CK_MECHANISM mech = {CKM_ECDSA, NULL, 0};
-	CK_BYTE digest[32] = {7}, sig[128];
-	CK_ULONG sig_len = sizeof(sig);
-	CK_RV rv = t->f->C_SignInit(t->session, &mech, key);
-
-	return rv == CKR_OK ? t->f->C_Sign(t->session, digest, sizeof(digest), sig, &sig_len) : rv;
-}
-
 /* The other process's rounds so far: seen plus the bytes waiting on fd (non-blocking). */
 static unsigned long rounds_seen(int fd, unsigned long seen)
 {
@@ -141,7 +131,7 @@ static void signing_loop_survives_another_process_logging_in_and_out(void **stat
 	/* A fast signer goes on until the other process has really been at work. */
 	for (i = 0; (i < SIGNATURES || seen < MIN_OTHER_ROUNDS) && now_s() - t0 < TIME_LIMIT_S;
 	     i++) {
-		CK_RV rv = sign_once(t, priv);
+		CK_RV rv = p11t_sign_once(t, priv);
 
 		seen = rounds_seen(progress[0], seen);
 

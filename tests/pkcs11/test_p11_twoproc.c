@@ -31,15 +31,6 @@
 
 static const CK_BYTE id_9a[] = {0x01};
 
-/* The child: plain checks and an exit code, no cmocka (the TAP stream is the parent's). */
-#define CHILD_CHECK(expr, code)                                                    \
-	do {                                                                       \
-		if (!(expr)) {                                                     \
-			fprintf(stderr, "# child: %s failed\n", #expr);            \
-			_exit(code);                                               \
-		}                                                                  \
-	} while (0)
-
 typedef enum { CHILD_LOGIN, CHILD_SIGN, CHILD_CHANGE_PIN } child_job;
 
 /* A separate module instance: the child initialises its own (the parent's is dead to it),
@@ -58,24 +49,25 @@ static void child_run(CK_FUNCTION_LIST_3_0 *f, child_job job)
 	CK_ULONG sig_len;
 	int i;
 
-	CHILD_CHECK(f->C_Initialize(NULL) == CKR_OK, 10);
-	CHILD_CHECK(f->C_GetSlotList(CK_TRUE, &slot, &n) == CKR_OK && n == 1, 11);
-	CHILD_CHECK(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &h) ==
-	                    CKR_OK, 12);
-	CHILD_CHECK(f->C_Login(h, CKU_USER, PIN, 6) == CKR_OK, 13);
+	P11T_CHILD_CHECK(f->C_Initialize(NULL) == CKR_OK, 10);
+	P11T_CHILD_CHECK(f->C_GetSlotList(CK_TRUE, &slot, &n) == CKR_OK && n == 1, 11);
+	P11T_CHILD_CHECK(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
+	                                  &h) == CKR_OK, 12);
+	P11T_CHILD_CHECK(f->C_Login(h, CKU_USER, PIN, 6) == CKR_OK, 13);
 	if (job == CHILD_SIGN) {
-		CHILD_CHECK(f->C_FindObjectsInit(h, tmpl, 2) == CKR_OK, 14);
-		CHILD_CHECK(f->C_FindObjects(h, &key, 1, &n) == CKR_OK && n == 1, 15);
-		CHILD_CHECK(f->C_FindObjectsFinal(h) == CKR_OK, 16);
+		P11T_CHILD_CHECK(f->C_FindObjectsInit(h, tmpl, 2) == CKR_OK, 14);
+		P11T_CHILD_CHECK(f->C_FindObjects(h, &key, 1, &n) == CKR_OK && n == 1, 15);
+		P11T_CHILD_CHECK(f->C_FindObjectsFinal(h) == CKR_OK, 16);
 		for (i = 0; i < ROUNDS; i++) {
 			sig_len = sizeof(sig);
-			CHILD_CHECK(f->C_SignInit(h, &mech, key) == CKR_OK, 17);
-			CHILD_CHECK(f->C_Sign(h, digest, sizeof(digest), sig, &sig_len) == CKR_OK, 18);
+			P11T_CHILD_CHECK(f->C_SignInit(h, &mech, key) == CKR_OK, 17);
+			P11T_CHILD_CHECK(f->C_Sign(h, digest, sizeof(digest), sig, &sig_len) == CKR_OK,
+			                 18);
 		}
 	}
 	if (job == CHILD_CHANGE_PIN)
-		CHILD_CHECK(f->C_SetPIN(h, PIN, 6, NEW_PIN, 8) == CKR_OK, 19);
-	CHILD_CHECK(f->C_Finalize(NULL) == CKR_OK, 20);
+		P11T_CHILD_CHECK(f->C_SetPIN(h, PIN, 6, NEW_PIN, 8) == CKR_OK, 19);
+	P11T_CHILD_CHECK(f->C_Finalize(NULL) == CKR_OK, 20);
 	_exit(0);
 }
 
@@ -89,25 +81,6 @@ static pid_t child_start(p11t *t, child_job job)
 	if (pid == 0)
 		child_run(t->f, job);
 	return pid;
-}
-
-static void child_wait_ok(pid_t pid)
-{
-	int status = -1;
-
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
-}
-
-static CK_RV sign_once(p11t *t, CK_OBJECT_HANDLE key)
-{
-	CK_MECHANISM mech = {CKM_ECDSA, NULL, 0};
-	CK_BYTE digest[32] = {7}, sig[128];
-	CK_ULONG sig_len = sizeof(sig);
-	CK_RV rv = t->f->C_SignInit(t->session, &mech, key);
-
-	return rv == CKR_OK ? t->f->C_Sign(t->session, digest, sizeof(digest), sig, &sig_len) : rv;
 }
 
 static CK_STATE session_state(p11t *t)
@@ -126,7 +99,7 @@ static void parent_login_survives_a_child_login(void **state)
 	CK_TOKEN_INFO ti;
 
 	p11t_login(t);
-	child_wait_ok(child_start(t, CHILD_LOGIN));
+	p11t_child_wait_ok(child_start(t, CHILD_LOGIN));
 	assert_int_equal(session_state(t), CKS_RW_USER_FUNCTIONS);
 	assert_int_equal(t->f->C_GetTokenInfo(t->slots[0], &ti), CKR_OK);
 	assert_int_equal(t->f->C_Login(t->session, CKU_USER, PIN, 6), CKR_USER_ALREADY_LOGGED_IN);
@@ -141,9 +114,9 @@ static void signature_after_another_process_used_the_token(void **state)
 
 	p11t_login(t);
 	p11t_generate(t, 0, "P-256", id_9a, sizeof(id_9a), &pub, &priv);
-	assert_int_equal(sign_once(t, priv), CKR_OK);
-	child_wait_ok(child_start(t, CHILD_SIGN));
-	assert_int_equal(sign_once(t, priv), CKR_OK);
+	assert_int_equal(p11t_sign_once(t, priv), CKR_OK);
+	p11t_child_wait_ok(child_start(t, CHILD_SIGN));
+	assert_int_equal(p11t_sign_once(t, priv), CKR_OK);
 	assert_int_equal(session_state(t), CKS_RW_USER_FUNCTIONS);
 }
 
@@ -159,9 +132,9 @@ static void two_processes_sign_at_the_same_time(void **state)
 	p11t_generate(t, 0, "P-256", id_9a, sizeof(id_9a), &pub, &priv);
 	pid = child_start(t, CHILD_SIGN);
 	for (i = 0; i < ROUNDS; i++)
-		assert_int_equal(sign_once(t, priv), CKR_OK);
-	child_wait_ok(pid);
-	assert_int_equal(sign_once(t, priv), CKR_OK);
+		assert_int_equal(p11t_sign_once(t, priv), CKR_OK);
+	p11t_child_wait_ok(pid);
+	assert_int_equal(p11t_sign_once(t, priv), CKR_OK);
 }
 
 /* The PIN was changed by the other process: restoring fails, the module logs out. */
@@ -172,11 +145,11 @@ static void pin_changed_elsewhere_logs_out(void **state)
 
 	p11t_login(t);
 	p11t_generate(t, 0, "P-256", id_9a, sizeof(id_9a), &pub, &priv);
-	child_wait_ok(child_start(t, CHILD_CHANGE_PIN));
-	assert_int_equal(sign_once(t, priv), CKR_USER_NOT_LOGGED_IN);
+	p11t_child_wait_ok(child_start(t, CHILD_CHANGE_PIN));
+	assert_int_equal(p11t_sign_once(t, priv), CKR_USER_NOT_LOGGED_IN);
 	assert_int_equal(session_state(t), CKS_RW_PUBLIC_SESSION);
 	assert_int_equal(t->f->C_Login(t->session, CKU_USER, NEW_PIN, 8), CKR_OK);
-	assert_int_equal(sign_once(t, priv), CKR_OK);
+	assert_int_equal(p11t_sign_once(t, priv), CKR_OK);
 }
 
 /* ---- the other process, scripted: a CCID proxy in a child process ---- */
@@ -358,10 +331,10 @@ static void signature_survives_a_select_after_the_restoring_verify(void **state)
 	px->script[0] = OTHER_POWER_ON;
 	px->script[2] = OTHER_SELECT;
 	proxied_start(px, &priv);
-	assert_int_equal(sign_once(&px->t, priv), CKR_OK);
+	assert_int_equal(p11t_sign_once(&px->t, priv), CKR_OK);
 	assert_int_equal(session_state(&px->t), CKS_RW_USER_FUNCTIONS);
 	assert_int_equal(pin_count_flags(&px->t), 0);
-	assert_int_equal(sign_once(&px->t, priv), CKR_OK);
+	assert_int_equal(p11t_sign_once(&px->t, priv), CKR_OK);
 }
 
 /* A card reset before each of our commands without end is not sharing: the module gives
@@ -375,7 +348,7 @@ static void endless_resets_end_in_an_error_not_a_loop(void **state)
 	for (i = 0; i < SCRIPT_MAX; i++)
 		px->script[i] = OTHER_SELECT;
 	proxied_start(px, &priv);
-	assert_int_equal(sign_once(&px->t, priv), CKR_USER_NOT_LOGGED_IN);
+	assert_int_equal(p11t_sign_once(&px->t, priv), CKR_USER_NOT_LOGGED_IN);
 	assert_int_equal(pin_count_flags(&px->t), 0);
 }
 
