@@ -117,12 +117,15 @@ tests_pkcs11_test_mod_sig_LDADD = pkcs11/libkinkosig.la pkcs11/libkinkoparse.la 
 TESTS += tests/pkcs11/test_module_exports.sh
 EXTRA_DIST += tests/pkcs11/test_module_exports.sh
 P11_SIG_TEST_UTIL = tests/pkcs11/sig_test_util.c tests/pkcs11/sig_test_util.h
+P11_SIG_FIXTURE = tests/pkcs11/sig_fixture_test_util.c tests/pkcs11/sig_fixture_test_util.h
 P11_MOD_TESTS += tests/pkcs11/test_p11_sign tests/pkcs11/test_p11_verify tests/pkcs11/test_p11_threads
-tests_pkcs11_test_p11_sign_SOURCES = tests/pkcs11/test_p11_sign.c $(P11_SIG_TEST_UTIL)
+tests_pkcs11_test_p11_sign_SOURCES = tests/pkcs11/test_p11_sign.c $(P11_SIG_TEST_UTIL) \
+	$(P11_SIG_FIXTURE)
 tests_pkcs11_test_p11_sign_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_sign_LDADD = $(P11_MOD_TEST_LDADD)
 EXTRA_tests_pkcs11_test_p11_sign_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
-tests_pkcs11_test_p11_verify_SOURCES = tests/pkcs11/test_p11_verify.c $(P11_SIG_TEST_UTIL)
+tests_pkcs11_test_p11_verify_SOURCES = tests/pkcs11/test_p11_verify.c $(P11_SIG_TEST_UTIL) \
+	$(P11_SIG_FIXTURE)
 tests_pkcs11_test_p11_verify_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_verify_LDADD = $(P11_MOD_TEST_LDADD)
 EXTRA_tests_pkcs11_test_p11_verify_DEPENDENCIES = pkcs11/libkinko-pkcs11.la

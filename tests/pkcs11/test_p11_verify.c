@@ -13,56 +13,26 @@
 
 #include <openssl/evp.h>
 
-#include "sig_test_util.h"
+#include "sig_fixture_test_util.h"
 
-#define PIN "123456"
 #define MSG "verify what the token signed"
 
-typedef struct {
-	p11t t;            /* first: p11t_group_teardown frees the fixture through it */
-	bool keys_made;
-	sigt_keypair rsa2048;   /* CKA_ID 01: 9A */
-	sigt_keypair p256;      /* 03: 9D */
-	sigt_keypair p384;      /* 06: 83 */
-} fixture;
+enum { K_RSA2048, K_P256, K_P384 };
 
-/* The emulator and the module only: cmocka runs no teardown after a failed group setup,
- * so key generation (which asserts) happens in a test's setup. */
+static const sigfx_key key_specs[] = {
+	[K_RSA2048] = {2048, NULL, 0x01},   /* 9A */
+	[K_P256] = {0, "P-256", 0x03},      /* 9D */
+	[K_P384] = {0, "P-384", 0x06},      /* 83 */
+};
+
 static int group_setup(void **state)
 {
-	return p11t_fixture_setup_1(state, sizeof(fixture));
-}
-
-static int group_teardown(void **state)
-{
-	fixture *fx = *state;
-
-	EVP_PKEY_free(fx->rsa2048.pkey);
-	EVP_PKEY_free(fx->p256.pkey);
-	EVP_PKEY_free(fx->p384.pkey);
-	return p11t_group_teardown(state);
-}
-
-/* Logged in (a test logs out), keys made once. */
-static int ready(void **state)
-{
-	fixture *fx = *state;
-	CK_RV rv = fx->t.f->C_Login(fx->t.session, CKU_USER, (CK_UTF8CHAR_PTR)PIN, 6);
-
-	if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN)
-		return -1;
-	if (!fx->keys_made) {
-		sigt_keypair_make(&fx->t, &fx->rsa2048, 2048, NULL, 0x01);
-		sigt_keypair_make(&fx->t, &fx->p256, 0, "P-256", 0x03);
-		sigt_keypair_make(&fx->t, &fx->p384, 0, "P-384", 0x06);
-		fx->keys_made = true;
-	}
-	return 0;
+	return sigfx_group_setup(state, key_specs, sizeof(key_specs) / sizeof(key_specs[0]));
 }
 
 static void verify_accepts_good_and_rejects_tampered_signatures(void **state)
 {
-	fixture *fx = *state;
+	sigfx *fx = *state;
 	CK_FUNCTION_LIST_3_0 *f = fx->t.f;
 	CK_SESSION_HANDLE s = fx->t.session;
 	CK_RSA_PKCS_PSS_PARAMS pss = {CKM_SHA384, CKG_MGF1_SHA384, 48};
@@ -70,11 +40,11 @@ static void verify_accepts_good_and_rejects_tampered_signatures(void **state)
 		CK_MECHANISM mech;
 		sigt_keypair *kp;
 	} cases[] = {
-		{{CKM_SHA256_RSA_PKCS, NULL, 0}, &fx->rsa2048},
-		{{CKM_SHA384_RSA_PKCS_PSS, &pss, sizeof(pss)}, &fx->rsa2048},
-		{{CKM_ECDSA_SHA256, NULL, 0}, &fx->p256},
-		{{CKM_ECDSA_SHA384, NULL, 0}, &fx->p384},
-		{{CKM_SHA512_RSA_PKCS, NULL, 0}, &fx->rsa2048},
+		{{CKM_SHA256_RSA_PKCS, NULL, 0}, &fx->k[K_RSA2048]},
+		{{CKM_SHA384_RSA_PKCS_PSS, &pss, sizeof(pss)}, &fx->k[K_RSA2048]},
+		{{CKM_ECDSA_SHA256, NULL, 0}, &fx->k[K_P256]},
+		{{CKM_ECDSA_SHA384, NULL, 0}, &fx->k[K_P384]},
+		{{CKM_SHA512_RSA_PKCS, NULL, 0}, &fx->k[K_RSA2048]},
 	};
 	uint8_t sig[512];
 	CK_ULONG len;
@@ -114,7 +84,7 @@ static void verify_accepts_good_and_rejects_tampered_signatures(void **state)
 
 static void verify_of_single_part_mechanisms_takes_the_digest(void **state)
 {
-	fixture *fx = *state;
+	sigfx *fx = *state;
 	CK_FUNCTION_LIST_3_0 *f = fx->t.f;
 	CK_SESSION_HANDLE s = fx->t.session;
 	CK_RSA_PKCS_PSS_PARAMS pss = {CKM_SHA256, CKG_MGF1_SHA256, 20};
@@ -125,27 +95,27 @@ static void verify_of_single_part_mechanisms_takes_the_digest(void **state)
 	CK_ULONG len = sizeof(sig);
 
 	sigt_digest(EVP_sha256(), MSG, dg, &dg_len);
-	assert_int_equal(sigt_sign(&fx->t, s, &raw, fx->rsa2048.priv, di, di_len, sig, &len), CKR_OK);
-	assert_int_equal(f->C_VerifyInit(s, &raw, fx->rsa2048.pub), CKR_OK);
+	assert_int_equal(sigt_sign(&fx->t, s, &raw, fx->k[K_RSA2048].priv, di, di_len, sig, &len), CKR_OK);
+	assert_int_equal(f->C_VerifyInit(s, &raw, fx->k[K_RSA2048].pub), CKR_OK);
 	assert_int_equal(f->C_Verify(s, di, (CK_ULONG)di_len, sig, len), CKR_OK);
-	assert_int_equal(f->C_VerifyInit(s, &raw, fx->rsa2048.pub), CKR_OK);
+	assert_int_equal(f->C_VerifyInit(s, &raw, fx->k[K_RSA2048].pub), CKR_OK);
 	assert_int_equal(f->C_VerifyUpdate(s, di, (CK_ULONG)di_len), CKR_FUNCTION_NOT_SUPPORTED);
 	len = sizeof(sig);
-	assert_int_equal(sigt_sign(&fx->t, s, &praw, fx->rsa2048.priv, dg, dg_len, sig, &len), CKR_OK);
-	assert_int_equal(f->C_VerifyInit(s, &praw, fx->rsa2048.pub), CKR_OK);
+	assert_int_equal(sigt_sign(&fx->t, s, &praw, fx->k[K_RSA2048].priv, dg, dg_len, sig, &len), CKR_OK);
+	assert_int_equal(f->C_VerifyInit(s, &praw, fx->k[K_RSA2048].pub), CKR_OK);
 	assert_int_equal(f->C_Verify(s, dg, (CK_ULONG)dg_len, sig, len), CKR_OK);
 	len = sizeof(sig);
-	assert_int_equal(sigt_sign(&fx->t, s, &ec, fx->p256.priv, dg, dg_len, sig, &len), CKR_OK);
-	assert_int_equal(f->C_VerifyInit(s, &ec, fx->p256.pub), CKR_OK);
+	assert_int_equal(sigt_sign(&fx->t, s, &ec, fx->k[K_P256].priv, dg, dg_len, sig, &len), CKR_OK);
+	assert_int_equal(f->C_VerifyInit(s, &ec, fx->k[K_P256].pub), CKR_OK);
 	assert_int_equal(f->C_Verify(s, dg, (CK_ULONG)dg_len, sig, len), CKR_OK);
 	dg[3] ^= 0x10;
-	assert_int_equal(f->C_VerifyInit(s, &ec, fx->p256.pub), CKR_OK);
+	assert_int_equal(f->C_VerifyInit(s, &ec, fx->k[K_P256].pub), CKR_OK);
 	assert_int_equal(f->C_Verify(s, dg, (CK_ULONG)dg_len, sig, len), CKR_SIGNATURE_INVALID);
 }
 
 static void random_bytes_come_fresh_and_need_no_login(void **state)
 {
-	fixture *fx = *state;
+	sigfx *fx = *state;
 	CK_FUNCTION_LIST_3_0 *f = fx->t.f;
 	CK_SESSION_HANDLE s = fx->t.session;
 	uint8_t a[37], b[37], zero[37] = {0};
@@ -166,26 +136,26 @@ static void random_bytes_come_fresh_and_need_no_login(void **state)
 
 static void unsupported_functions_check_the_session_first(void **state)
 {
-	fixture *fx = *state;
+	sigfx *fx = *state;
 	CK_FUNCTION_LIST_3_0 *f = fx->t.f;
 	CK_SESSION_HANDLE s = fx->t.session, bad = s + 1000;
 	CK_MECHANISM mech = {CKM_RSA_PKCS, NULL, 0};
 	uint8_t buf[256];
 	CK_ULONG len = sizeof(buf);
 
-	assert_int_equal(f->C_EncryptInit(bad, &mech, fx->rsa2048.pub), CKR_SESSION_HANDLE_INVALID);
-	assert_int_equal(f->C_EncryptInit(s, &mech, fx->rsa2048.pub), CKR_FUNCTION_NOT_SUPPORTED);
+	assert_int_equal(f->C_EncryptInit(bad, &mech, fx->k[K_RSA2048].pub), CKR_SESSION_HANDLE_INVALID);
+	assert_int_equal(f->C_EncryptInit(s, &mech, fx->k[K_RSA2048].pub), CKR_FUNCTION_NOT_SUPPORTED);
 	assert_int_equal(f->C_Encrypt(s, buf, 4, buf, &len), CKR_FUNCTION_NOT_SUPPORTED);
-	assert_int_equal(f->C_DecryptInit(s, &mech, fx->rsa2048.priv), CKR_FUNCTION_NOT_SUPPORTED);
+	assert_int_equal(f->C_DecryptInit(s, &mech, fx->k[K_RSA2048].priv), CKR_FUNCTION_NOT_SUPPORTED);
 	assert_int_equal(f->C_Decrypt(bad, buf, 4, buf, &len), CKR_SESSION_HANDLE_INVALID);
 	assert_int_equal(f->C_DigestInit(s, &mech), CKR_FUNCTION_NOT_SUPPORTED);
-	assert_int_equal(f->C_DigestKey(s, fx->rsa2048.pub), CKR_FUNCTION_NOT_SUPPORTED);
-	assert_int_equal(f->C_SignRecoverInit(s, &mech, fx->rsa2048.priv), CKR_FUNCTION_NOT_SUPPORTED);
+	assert_int_equal(f->C_DigestKey(s, fx->k[K_RSA2048].pub), CKR_FUNCTION_NOT_SUPPORTED);
+	assert_int_equal(f->C_SignRecoverInit(s, &mech, fx->k[K_RSA2048].priv), CKR_FUNCTION_NOT_SUPPORTED);
 	assert_int_equal(f->C_VerifyRecover(s, buf, 4, buf, &len), CKR_FUNCTION_NOT_SUPPORTED);
 	assert_int_equal(f->C_SignEncryptUpdate(s, buf, 4, buf, &len), CKR_FUNCTION_NOT_SUPPORTED);
 	assert_int_equal(f->C_DecryptVerifyUpdate(bad, buf, 4, buf, &len),
 	                 CKR_SESSION_HANDLE_INVALID);
-	assert_int_equal(f->C_MessageSignInit(s, &mech, fx->rsa2048.priv), CKR_FUNCTION_NOT_SUPPORTED);
+	assert_int_equal(f->C_MessageSignInit(s, &mech, fx->k[K_RSA2048].priv), CKR_FUNCTION_NOT_SUPPORTED);
 	assert_int_equal(f->C_SignMessage(s, NULL, 0, buf, 4, buf, &len), CKR_FUNCTION_NOT_SUPPORTED);
 	assert_int_equal(f->C_MessageVerifyFinal(bad), CKR_SESSION_HANDLE_INVALID);
 	assert_int_equal(f->C_EncryptMessageNext(s, NULL, 0, buf, 4, buf, &len, CKF_END_OF_MESSAGE),
@@ -195,7 +165,7 @@ static void unsupported_functions_check_the_session_first(void **state)
 
 static void mechanism_info_reports_key_sizes_and_flags(void **state)
 {
-	fixture *fx = *state;
+	sigfx *fx = *state;
 	CK_FUNCTION_LIST_3_0 *f = fx->t.f;
 	CK_SLOT_ID slot = fx->t.slots[0];
 	CK_MECHANISM_TYPE list[32];
@@ -221,30 +191,30 @@ static void mechanism_info_reports_key_sizes_and_flags(void **state)
 
 static void verify_needs_no_login_with_the_public_key(void **state)
 {
-	fixture *fx = *state;
+	sigfx *fx = *state;
 	CK_FUNCTION_LIST_3_0 *f = fx->t.f;
 	CK_SESSION_HANDLE s = fx->t.session;
 	CK_MECHANISM mech = {CKM_ECDSA_SHA256, NULL, 0};
 	uint8_t sig[64];
 	CK_ULONG len = sizeof(sig);
 
-	assert_int_equal(sigt_sign(&fx->t, s, &mech, fx->p256.priv, (const uint8_t *)MSG,
+	assert_int_equal(sigt_sign(&fx->t, s, &mech, fx->k[K_P256].priv, (const uint8_t *)MSG,
 	                           strlen(MSG), sig, &len), CKR_OK);
 	assert_int_equal(f->C_Logout(s), CKR_OK);
-	assert_int_equal(f->C_VerifyInit(s, &mech, fx->p256.pub), CKR_OK);
+	assert_int_equal(f->C_VerifyInit(s, &mech, fx->k[K_P256].pub), CKR_OK);
 	assert_int_equal(f->C_Verify(s, (CK_BYTE_PTR)MSG, (CK_ULONG)strlen(MSG), sig, len), CKR_OK);
 	/* The private key is not visible without a login: its handle is not valid then. */
-	assert_int_equal(f->C_VerifyInit(s, &mech, fx->p256.priv), CKR_KEY_HANDLE_INVALID);
+	assert_int_equal(f->C_VerifyInit(s, &mech, fx->k[K_P256].priv), CKR_KEY_HANDLE_INVALID);
 	/* Nor is a certificate or nothing a key; a second init finds the first active. */
 	assert_int_equal(f->C_VerifyInit(s, &mech, 0), CKR_KEY_HANDLE_INVALID);
-	assert_int_equal(f->C_VerifyInit(s, &mech, fx->p256.pub), CKR_OK);
-	assert_int_equal(f->C_VerifyInit(s, &mech, fx->p256.pub), CKR_OPERATION_ACTIVE);
+	assert_int_equal(f->C_VerifyInit(s, &mech, fx->k[K_P256].pub), CKR_OK);
+	assert_int_equal(f->C_VerifyInit(s, &mech, fx->k[K_P256].pub), CKR_OPERATION_ACTIVE);
 	assert_int_equal(f->C_VerifyFinal(s, sig, len), CKR_SIGNATURE_INVALID);
 }
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup(fn, ready)
+#define T(fn) cmocka_unit_test_setup(fn, sigfx_ready)
 	const struct CMUnitTest tests[] = {
 		T(verify_accepts_good_and_rejects_tampered_signatures),
 		T(verify_of_single_part_mechanisms_takes_the_digest),
@@ -255,5 +225,5 @@ int main(void)
 	};
 #undef T
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, sigfx_group_teardown);
 }
