@@ -134,23 +134,14 @@ static int fake_serve(int fd, const ccid_header *h, const uint8_t *data, const v
  * session, user logged in). */
 static void fake_start(fake *f, const fake_script *sc)
 {
-	CK_SLOT_ID slot;
-	CK_ULONG n = 1;
-
 	memset(f, 0, sizeof(*f));
 	assert_int_equal(tkit_tmpdir_make(f->dir, sizeof(f->dir), "garbage"), 0);
 	ccid_fake_start(&f->srv, f->dir, fake_serve, sc);
 
 	assert_int_equal(p11t_setup_uninitialized(&f->t, 0, NULL), 0);
 	assert_int_equal(setenv("KINKO_EMU_SOCKETS", f->srv.path, 1), 0);
-	assert_int_equal(f->t.f->C_Initialize(NULL), CKR_OK);
-	assert_int_equal(f->t.f->C_GetSlotList(CK_TRUE, &slot, &n), CKR_OK);
-	assert_int_equal(n, 1);
-	f->t.slots[0] = slot;
-	assert_int_equal(f->t.f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
-	                                       NULL, &f->t.session), CKR_OK);
-	assert_int_equal(f->t.f->C_Login(f->t.session, CKU_USER, (CK_UTF8CHAR_PTR) "123456", 6),
-	                 CKR_OK);
+	p11t_initialize_open(&f->t, CKF_RW_SESSION);
+	p11t_login(&f->t);
 }
 
 static void fake_stop(fake *f)
@@ -173,7 +164,42 @@ static CK_RV find_all(p11t *t, CK_OBJECT_CLASS *cls, CK_OBJECT_HANDLE *h, CK_ULO
 	return CKR_OK;
 }
 
+/* Each script served by a fresh fake token to a freshly loaded module, and check run on
+ * it (with the script's index, for the message of a failure). */
+static void for_each_script(const fake_script *scripts, size_t n, void (*check)(p11t *, size_t))
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		fake f;
+
+		fake_start(&f, &scripts[i]);
+		check(&f.t, i);
+		fake_stop(&f);
+	}
+}
+
+static void assert_device_error(CK_RV rv, size_t script)
+{
+	if (rv != CKR_DEVICE_ERROR)
+		fail_msg("script %zu: 0x%lx", script, (unsigned long)rv);
+}
+
 /* ---- the cases ---- */
+
+/* Script 5 is the card failing: CKR_FUNCTION_FAILED is as good an answer. */
+static void inventory_search_fails_cleanly(p11t *t, size_t i)
+{
+	CK_OBJECT_HANDLE h[8];
+	CK_ULONG n;
+	CK_RV rv = find_all(t, NULL, h, &n);
+
+	if (!(i == 5 && rv == CKR_FUNCTION_FAILED))
+		assert_device_error(rv, i);
+	/* and it stays an error, not a crash, when asked again */
+	rv = find_all(t, NULL, h, &n);
+	assert_true(rv == CKR_DEVICE_ERROR || rv == CKR_FUNCTION_FAILED);
+}
 
 static void garbage_inventory_is_device_error(void **state)
 {
@@ -185,24 +211,25 @@ static void garbage_inventory_is_device_error(void **state)
 		{.inventory = ANSWER(0x90, 0x00)},                             /* nothing at all */
 		{.inventory = SW_ONLY(0x6F00)},                                /* the card failed */
 	};
-	CK_OBJECT_HANDLE h[8];
-	CK_ULONG n;
-	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++) {
-		fake f;
-		CK_RV rv;
+	for_each_script(scripts, sizeof(scripts) / sizeof(scripts[0]), inventory_search_fails_cleanly);
+}
 
-		fake_start(&f, &scripts[i]);
-		rv = find_all(&f.t, NULL, h, &n);
-		if (rv != CKR_DEVICE_ERROR && !(i == 5 && rv == CKR_FUNCTION_FAILED))
-			fail_msg("script %zu: 0x%lx", i, (unsigned long)rv);
-		/* and it stays an error, not a crash, when asked again */
-		rv = find_all(&f.t, NULL, h, &n);
-		assert_true(rv == CKR_DEVICE_ERROR || rv == CKR_FUNCTION_FAILED);
-		fake_stop(&f);
-	}
+static void certificate_read_fails_cleanly(p11t *t, size_t i)
+{
+	CK_OBJECT_CLASS cert_cls = CKO_CERTIFICATE;
+	/* the subject is read from the certificate (a label is not: it names the slot) */
+	CK_ATTRIBUTE by_subject[] = {{CKA_CLASS, &cert_cls, sizeof(cert_cls)},
+	                             {CKA_SUBJECT, "x", 1}};
+	CK_OBJECT_HANDLE h[8];
+	CK_ULONG n, len = 0;
+
+	/* class alone needs no read: the inventory names the container */
+	assert_int_equal(find_all(t, &cert_cls, h, &n), CKR_OK);
+	assert_int_equal(n, 1);
+	assert_device_error(objt_attr(t, h[0], CKA_VALUE, NULL, 0, &len), i);
+	assert_int_equal(t->f->C_FindObjectsInit(t->session, by_subject, 2), CKR_DEVICE_ERROR);
 }
 
 static void garbage_certificate_is_device_error(void **state)
@@ -222,29 +249,9 @@ static void garbage_certificate_is_device_error(void **state)
 		/* data after the 53 */
 		{.inventory = ANSWER(INV_9A_CERT), .cert = ANSWER(0x53, 0x00, 0x00)},
 	};
-	CK_OBJECT_CLASS cert_cls = CKO_CERTIFICATE;
-	CK_OBJECT_HANDLE h[8];
-	CK_ULONG n, len = 0;
-	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++) {
-		fake f;
-		/* the subject is read from the certificate (a label is not: it names the slot) */
-		CK_ATTRIBUTE by_subject[] = {{CKA_CLASS, &cert_cls, sizeof(cert_cls)},
-		                             {CKA_SUBJECT, "x", 1}};
-		CK_RV rv;
-
-		fake_start(&f, &scripts[i]);
-		/* class alone needs no read: the inventory names the container */
-		assert_int_equal(find_all(&f.t, &cert_cls, h, &n), CKR_OK);
-		assert_int_equal(n, 1);
-		rv = objt_attr(&f.t, h[0], CKA_VALUE, NULL, 0, &len);
-		if (rv != CKR_DEVICE_ERROR)
-			fail_msg("script %zu: 0x%lx", i, (unsigned long)rv);
-		assert_int_equal(f.t.f->C_FindObjectsInit(f.t.session, by_subject, 2), CKR_DEVICE_ERROR);
-		fake_stop(&f);
-	}
+	for_each_script(scripts, sizeof(scripts) / sizeof(scripts[0]), certificate_read_fails_cleanly);
 }
 
 static void compressed_certificate_is_skipped(void **state)
@@ -268,6 +275,19 @@ static void compressed_certificate_is_skipped(void **state)
 	fake_stop(&f);
 }
 
+static void public_key_read_fails_cleanly(p11t *t, size_t i)
+{
+	CK_OBJECT_CLASS pub_cls = CKO_PUBLIC_KEY;
+	CK_OBJECT_HANDLE h[8];
+	CK_ULONG n, len = 0;
+
+	assert_int_equal(find_all(t, &pub_cls, h, &n), CKR_OK);
+	assert_int_equal(n, 1);
+	/* what needs no key still works */
+	assert_int_equal(objt_ulong(t, h[0], CKA_KEY_TYPE), CKK_EC);
+	assert_device_error(objt_attr(t, h[0], CKA_EC_POINT, NULL, 0, &len), i);
+}
+
 static void garbage_public_key_is_device_error(void **state)
 {
 	const fake_script scripts[] = {
@@ -281,26 +301,17 @@ static void garbage_public_key_is_device_error(void **state)
 		/* a TLV running past the end */
 		{.inventory = ANSWER(INV_9A_CERT), .metadata = ANSWER(0x01, 0x01, 0x11, 0x04, 0x40, 0x86)},
 	};
-	CK_OBJECT_CLASS pub_cls = CKO_PUBLIC_KEY;
-	CK_OBJECT_HANDLE h[8];
-	CK_ULONG n, len = 0;
-	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++) {
-		fake f;
-		CK_RV rv;
+	for_each_script(scripts, sizeof(scripts) / sizeof(scripts[0]), public_key_read_fails_cleanly);
+}
 
-		fake_start(&f, &scripts[i]);
-		assert_int_equal(find_all(&f.t, &pub_cls, h, &n), CKR_OK);
-		assert_int_equal(n, 1);
-		/* what needs no key still works */
-		assert_int_equal(objt_ulong(&f.t, h[0], CKA_KEY_TYPE), CKK_EC);
-		rv = objt_attr(&f.t, h[0], CKA_EC_POINT, NULL, 0, &len);
-		if (rv != CKR_DEVICE_ERROR)
-			fail_msg("script %zu: 0x%lx", i, (unsigned long)rv);
-		fake_stop(&f);
-	}
+static void search_fails_cleanly(p11t *t, size_t i)
+{
+	CK_OBJECT_HANDLE h[8];
+	CK_ULONG n;
+
+	assert_device_error(find_all(t, NULL, h, &n), i);
 }
 
 static void garbage_in_the_fallback_is_device_error(void **state)
@@ -315,21 +326,9 @@ static void garbage_in_the_fallback_is_device_error(void **state)
 		{.inventory = SW_ONLY(SW_INS), .serial = ANSWER(0, 0, 0, 7), .metadata = SW_ONLY(SW_INS),
 		 .cert = ANSWER(0x53, 0x03, 0x70, 0x01, 0x30)},
 	};
-	CK_OBJECT_HANDLE h[8];
-	CK_ULONG n;
-	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++) {
-		fake f;
-		CK_RV rv;
-
-		fake_start(&f, &scripts[i]);
-		rv = find_all(&f.t, NULL, h, &n);
-		if (rv != CKR_DEVICE_ERROR)
-			fail_msg("script %zu: 0x%lx", i, (unsigned long)rv);
-		fake_stop(&f);
-	}
+	for_each_script(scripts, sizeof(scripts) / sizeof(scripts[0]), search_fails_cleanly);
 }
 
 /* A plain PIV card (no inventory, no metadata): the certificate tells of the key. */
