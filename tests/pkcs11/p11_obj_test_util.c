@@ -65,6 +65,17 @@ bool objt_bool(p11t *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type)
 	return v == CK_TRUE;
 }
 
+void objt_assert_bools(p11t *t, CK_OBJECT_HANDLE h, const objt_bool_want *want, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (objt_bool(t, h, want[i].type) != want[i].value)
+			fail_msg("attribute 0x%lx is not %s", (unsigned long)want[i].type,
+			         want[i].value ? "CK_TRUE" : "CK_FALSE");
+	}
+}
+
 CK_BYTE *objt_bytes(p11t *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type, CK_ULONG *len)
 {
 	CK_ULONG n = 0, n2 = 0;

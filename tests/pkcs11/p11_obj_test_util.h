@@ -23,6 +23,13 @@ CK_RV objt_attr(p11t *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type, void *buf, 
 /* Asserting forms. */
 CK_ULONG objt_ulong(p11t *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type);
 bool objt_bool(p11t *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type);
+/* A CK_BBOOL attribute and the value a test expects of it. */
+typedef struct {
+	CK_ATTRIBUTE_TYPE type;
+	bool value;
+} objt_bool_want;
+/* Asserts each of n expectations; a failure names the attribute. */
+void objt_assert_bools(p11t *t, CK_OBJECT_HANDLE h, const objt_bool_want *want, size_t n);
 /* malloc'd value (length query first, then the value). */
 CK_BYTE *objt_bytes(p11t *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type, CK_ULONG *len);
 

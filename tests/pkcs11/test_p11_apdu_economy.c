@@ -91,20 +91,16 @@ static void prepare_token(p11t *t)
 static int setup_ttl(void **state, const char *ttl_ms)
 {
 	econ *e = calloc(1, sizeof(*e));
-	FILE *f;
+	char conf[64];
 
 	if (!e)
 		return -1;
 	*state = e;
 	snprintf(e->trace, sizeof(e->trace), "%s/kinko-econ-%ld.trace", tkit_tmp_root(),
 	         (long)getpid());
-	snprintf(e->conf, sizeof(e->conf), "%s/kinko-econ-%ld.conf", tkit_tmp_root(),
-	         (long)getpid());
-	f = fopen(e->conf, "w");
-	if (!f)
+	snprintf(conf, sizeof(conf), "cache_ttl_ms = %s\n", ttl_ms);
+	if (tkit_file_write(e->conf, sizeof(e->conf), "econ.conf", conf) != 0)
 		return -1;
-	fprintf(f, "cache_ttl_ms = %s\n", ttl_ms);
-	fclose(f);
 	setenv("KINKO_CONF", e->conf, 1);
 	if (p11t_setup(&e->t, 1, NULL) != 0)
 		return -1;

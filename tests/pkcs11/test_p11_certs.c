@@ -312,15 +312,11 @@ static void child_generates(p11t *t, CK_BYTE id)
 static int setup_ttl(void **state, const char *ttl_ms)
 {
 	static char conf[256];
-	FILE *f;
+	char text[64];
 
-	snprintf(conf, sizeof(conf), "%s/kinko-ttl-%ld.conf", tkit_tmp_root(),
-	         (long)getpid());
-	f = fopen(conf, "w");
-	if (!f)
+	snprintf(text, sizeof(text), "cache_ttl_ms = %s\n", ttl_ms);
+	if (tkit_file_write(conf, sizeof(conf), "ttl.conf", text) != 0)
 		return -1;
-	fprintf(f, "cache_ttl_ms = %s\n", ttl_ms);
-	fclose(f);
 	setenv("KINKO_CONF", conf, 1);
 	return objt_setup_login(state);
 }
@@ -405,15 +401,10 @@ static char mgmt_file[256];
 static int setup_custom_mgmt(void **state)
 {
 	static const char *const args[] = {"--mgmt-key-file", mgmt_file, NULL};
-	FILE *f;
 
-	snprintf(mgmt_file, sizeof(mgmt_file), "%s/kinko-mgmt-%ld", tkit_tmp_root(),
-	         (long)getpid());
-	f = fopen(mgmt_file, "w");
-	if (!f)
+	if (tkit_file_write(mgmt_file, sizeof(mgmt_file), "mgmt",
+	                    "8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f\n") != 0)
 		return -1;
-	fputs("8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f\n", f);
-	fclose(f);
 	return setup_with(state, args);
 }
 

@@ -32,6 +32,13 @@ static CK_RV gen_with(p11t *t, CK_MECHANISM_TYPE mech, CK_ATTRIBUTE *pub, CK_ULO
 static void assert_ec_key_pair(p11t *t, CK_OBJECT_HANDLE pub, CK_OBJECT_HANDLE priv,
                                CK_BYTE id, const CK_BYTE *oid, size_t oid_len, size_t field)
 {
+	/* Generated on the token: a verifying public key, a private signing one. */
+	static const objt_bool_want pub_bools[] = {
+		{CKA_LOCAL, true},     {CKA_VERIFY, true},  {CKA_ENCRYPT, false},
+		{CKA_WRAP, false},     {CKA_DERIVE, false}, {CKA_PRIVATE, false},
+	};
+	static const objt_bool_want priv_bools[] = {
+		{CKA_LOCAL, true}, {CKA_PRIVATE, true}, {CKA_SIGN, true}};
 	CK_BYTE *params, *point;
 	CK_ULONG len = 0, plen = 0;
 	unsigned char raw[1 + 2 * 48];
@@ -67,16 +74,9 @@ static void assert_ec_key_pair(p11t *t, CK_OBJECT_HANDLE pub, CK_OBJECT_HANDLE p
 	assert_memory_equal(raw, point + 2, raw_len);
 	EVP_PKEY_free(k);
 	free(point);
-	assert_true(objt_bool(t, pub, CKA_LOCAL));
-	assert_true(objt_bool(t, priv, CKA_LOCAL));
+	objt_assert_bools(t, pub, pub_bools, sizeof(pub_bools) / sizeof(pub_bools[0]));
+	objt_assert_bools(t, priv, priv_bools, sizeof(priv_bools) / sizeof(priv_bools[0]));
 	assert_int_equal(objt_ulong(t, priv, CKA_KEY_GEN_MECHANISM), CKM_EC_KEY_PAIR_GEN);
-	assert_true(objt_bool(t, pub, CKA_VERIFY));
-	assert_false(objt_bool(t, pub, CKA_ENCRYPT));
-	assert_false(objt_bool(t, pub, CKA_WRAP));
-	assert_false(objt_bool(t, pub, CKA_DERIVE));
-	assert_false(objt_bool(t, pub, CKA_PRIVATE));
-	assert_true(objt_bool(t, priv, CKA_PRIVATE));
-	assert_true(objt_bool(t, priv, CKA_SIGN));
 }
 
 /* ---- generation ---- */
@@ -300,6 +300,11 @@ static void private_key_is_sensitive_and_never_leaves(void **state)
 		CKA_VALUE, CKA_PRIVATE_EXPONENT, CKA_PRIME_1, CKA_PRIME_2, CKA_EXPONENT_1,
 		CKA_EXPONENT_2, CKA_COEFFICIENT,
 	};
+	static const objt_bool_want sealed[] = {
+		{CKA_SENSITIVE, true},      {CKA_ALWAYS_SENSITIVE, true}, {CKA_NEVER_EXTRACTABLE, true},
+		{CKA_EXTRACTABLE, false},   {CKA_DECRYPT, false},         {CKA_UNWRAP, false},
+		{CKA_SIGN_RECOVER, false},  {CKA_MODIFIABLE, false},      {CKA_COPYABLE, false},
+	};
 	p11t *t = *state;
 	CK_OBJECT_HANDLE pub, priv, copy = 0;
 	CK_BYTE buf[512];
@@ -309,15 +314,7 @@ static void private_key_is_sensitive_and_never_leaves(void **state)
 	CK_ATTRIBUTE make_plain[] = {{CKA_SENSITIVE, &no, 1}};
 
 	p11t_generate(t, 2048, NULL, NULL, 0, &pub, &priv);
-	assert_true(objt_bool(t, priv, CKA_SENSITIVE));
-	assert_true(objt_bool(t, priv, CKA_ALWAYS_SENSITIVE));
-	assert_true(objt_bool(t, priv, CKA_NEVER_EXTRACTABLE));
-	assert_false(objt_bool(t, priv, CKA_EXTRACTABLE));
-	assert_false(objt_bool(t, priv, CKA_DECRYPT));
-	assert_false(objt_bool(t, priv, CKA_UNWRAP));
-	assert_false(objt_bool(t, priv, CKA_SIGN_RECOVER));
-	assert_false(objt_bool(t, priv, CKA_MODIFIABLE));
-	assert_false(objt_bool(t, priv, CKA_COPYABLE));
+	objt_assert_bools(t, priv, sealed, sizeof(sealed) / sizeof(sealed[0]));
 	for (i = 0; i < sizeof(secret) / sizeof(secret[0]); i++) {
 		len = sizeof(buf);
 		assert_int_equal(objt_attr(t, priv, secret[i], buf, sizeof(buf), &len),

@@ -1,6 +1,7 @@
 /* The tests' temporary directory (tmpdir_test_util.h). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "tmpdir_test_util.h"
 
@@ -18,4 +19,16 @@ int tkit_tmpdir_make(char *buf, size_t size, const char *name)
 	if (n < 0 || (size_t)n >= size)
 		return -1;
 	return mkdtemp(buf) ? 0 : -1;
+}
+
+int tkit_file_write(char *buf, size_t size, const char *name, const char *text)
+{
+	int n = snprintf(buf, size, "%s/kinko-%s-%ld", tkit_tmp_root(), name, (long)getpid());
+	FILE *f;
+	int rc;
+
+	if (n < 0 || (size_t)n >= size || !(f = fopen(buf, "w")))
+		return -1;
+	rc = fputs(text, f) >= 0 ? 0 : -1;
+	return fclose(f) == 0 ? rc : -1;
 }

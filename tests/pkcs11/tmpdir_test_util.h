@@ -9,5 +9,7 @@ const char *tkit_tmp_root(void);
 /* A fresh private directory <root>/kinko-<name>-XXXXXX into buf. 0, or -1 (too long, or
  * mkdtemp failed). */
 int tkit_tmpdir_make(char *buf, size_t size, const char *name);
+/* A file <root>/kinko-<name>-<pid> holding text; its path into buf. 0, or -1. */
+int tkit_file_write(char *buf, size_t size, const char *name, const char *text);
 
 #endif
