@@ -6,6 +6,8 @@ P11_CARD_TEST_UTIL = tests/pkcs11/card_test_util.c tests/pkcs11/card_test_util.h
 P11_TMPDIR = tests/pkcs11/tmpdir_test_util.c tests/pkcs11/tmpdir_test_util.h
 # The one clock of the tests (durations, pauses).
 P11_TIME = tests/pkcs11/time_test_util.c tests/pkcs11/time_test_util.h
+# Waiting for an emulator to report a status.
+P11_EMU = tests/pkcs11/emu_test_util.c tests/pkcs11/emu_test_util.h
 # The one fake CCID token (a lying token server) of test_card_fake and test_p11_garbage.
 P11_CCID_FAKE = tests/pkcs11/ccid_fake.c tests/pkcs11/ccid_fake.h
 check_PROGRAMS += tests/pkcs11/test_card tests/pkcs11/test_card_fake tests/pkcs11/test_card_trace
@@ -13,7 +15,8 @@ TESTS += tests/pkcs11/test_card tests/pkcs11/test_card_fake tests/pkcs11/test_ca
 tests_pkcs11_test_card_SOURCES = tests/pkcs11/test_card.c $(P11_CARD_TEST_UTIL)
 tests_pkcs11_test_card_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_card_LDADD = $(P11_TEST_LDADD)
-tests_pkcs11_test_card_fake_SOURCES = tests/pkcs11/test_card_fake.c $(P11_CCID_FAKE) $(P11_TMPDIR)
+tests_pkcs11_test_card_fake_SOURCES = tests/pkcs11/test_card_fake.c $(P11_CCID_FAKE) $(P11_TMPDIR) \
+	$(P11_TIME)
 tests_pkcs11_test_card_fake_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_card_fake_LDADD = $(P11_TEST_LDADD)
 tests_pkcs11_test_card_trace_SOURCES = tests/pkcs11/test_card_trace.c $(P11_CARD_TEST_UTIL)
@@ -25,7 +28,7 @@ tests_pkcs11_test_card_pin_SOURCES = tests/pkcs11/test_card_pin.c $(P11_CARD_TES
 tests_pkcs11_test_card_pin_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_card_pin_LDADD = $(P11_TEST_LDADD)
 tests_pkcs11_test_card_presence_SOURCES = tests/pkcs11/test_card_presence.c $(P11_CARD_TEST_UTIL) \
-	$(P11_TIME)
+	$(P11_TIME) $(P11_EMU)
 tests_pkcs11_test_card_presence_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_card_presence_LDADD = $(P11_TEST_LDADD)
 
@@ -38,10 +41,10 @@ tests_pkcs11_test_card_inventory_LDADD = $(P11_TEST_LDADD)
 # Module tests: the built .so through dlopen and its function list.
 noinst_LTLIBRARIES += tests/pkcs11/libp11test.la
 tests_pkcs11_libp11test_la_SOURCES = tests/pkcs11/p11_test_util.c tests/pkcs11/p11_test_util.h \
-	$(P11_TMPDIR) $(P11_TIME)
+	$(P11_TMPDIR) $(P11_TIME) $(P11_EMU)
 tests_pkcs11_libp11test_la_CFLAGS = $(P11_TEST_CFLAGS)
 P11_MOD_TEST_LDADD = tests/pkcs11/libp11test.la tests/emu/libemuclient.la common/libkinkocommon.la \
-	$(CMOCKA_LIBS) $(OPENSSL_LIBS) -ldl
+	$(CMOCKA_LIBS) $(OPENSSL_LIBS) -ldl -lpthread
 # Tests need the module built first.
 P11_MOD_TESTS =
 check_PROGRAMS += $(P11_MOD_TESTS)

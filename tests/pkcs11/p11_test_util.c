@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "p11_test_util.h"
+#include "time_test_util.h"
 
 #include <dlfcn.h>
 #include <stdio.h>
@@ -320,4 +321,26 @@ void p11t_child_wait_ok(pid_t pid)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void *p11t_waiter_run(void *arg)
+{
+	p11t_waiter *w = arg;
+
+	w->rv = w->f->C_WaitForSlotEvent(0, &w->slot, NULL);
+	w->returned_ms = tkit_now_ms();
+	return NULL;
+}
+
+void p11t_waiter_start(p11t_waiter *w, CK_FUNCTION_LIST_3_0 *f)
+{
+	memset(w, 0, sizeof(*w));
+	w->f = f;
+	w->rv = CKR_GENERAL_ERROR;
+	assert_int_equal(pthread_create(&w->th, NULL, p11t_waiter_run, w), 0);
+}
+
+void p11t_waiter_join(p11t_waiter *w)
+{
+	assert_int_equal(pthread_join(w->th, NULL), 0);
 }

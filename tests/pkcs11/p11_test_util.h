@@ -3,6 +3,7 @@
 #ifndef KINKO_P11_TEST_UTIL_H
 #define KINKO_P11_TEST_UTIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -65,6 +66,18 @@ CK_OBJECT_HANDLE p11t_find_one(p11t *t, CK_OBJECT_CLASS cls, const CK_BYTE *id, 
 void p11t_initialize_open(p11t *t, CK_FLAGS flags);
 /* One CKM_ECDSA signature of a fixed digest with key on t->session: the first error. */
 CK_RV p11t_sign_once(p11t *t, CK_OBJECT_HANDLE key);
+
+/* C_WaitForSlotEvent (blocking) in a thread of its own, while the test makes the event
+ * happen: its result, the slot, and when it returned (tkit_now_ms). */
+typedef struct {
+	CK_FUNCTION_LIST_3_0 *f;
+	pthread_t th;
+	CK_RV rv;
+	CK_SLOT_ID slot;
+	double returned_ms;
+} p11t_waiter;
+void p11t_waiter_start(p11t_waiter *w, CK_FUNCTION_LIST_3_0 *f);
+void p11t_waiter_join(p11t_waiter *w);
 
 /* A forked child's checks: no cmocka there (its output would join the parent's TAP
  * stream), but a message and an exit code that p11t_child_wait_ok reports. */

@@ -23,6 +23,7 @@
 #include "ccid.h"
 #include "ccid_fake.h"
 #include "piv.h"
+#include "time_test_util.h"
 #include "tmpdir_test_util.h"
 #include "transport.h"
 
@@ -47,14 +48,6 @@ typedef struct {
 	tr_transport *tr;
 	card c;
 } fake_token;
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- the fake token (a child process) ---- */
 
@@ -288,18 +281,18 @@ static void run_cases(fake_token *ft, const fake_case *cases, size_t n, long lon
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		long long t0;
+		double t0;
 		card_status st;
 
 		fake_start(ft, cases[i].mode);
-		t0 = now_ms();
+		t0 = tkit_now_ms();
 		st = fake_run_op(&ft->c, cases[i].op);
 		if (st != cases[i].want)
 			fail_msg("case %zu (mode %d): %s, expected %s", i, (int)cases[i].mode,
 			         card_status_name(st), card_status_name(cases[i].want));
-		if (now_ms() - t0 > max_ms)
-			fail_msg("case %zu (mode %d) took %lld ms", i, (int)cases[i].mode,
-			         now_ms() - t0);
+		if (tkit_now_ms() - t0 > max_ms)
+			fail_msg("case %zu (mode %d) took %.0f ms", i, (int)cases[i].mode,
+			         tkit_now_ms() - t0);
 		fake_stop(ft);
 	}
 }

@@ -13,26 +13,12 @@
 #include <unistd.h>
 
 #include "card_test_util.h"
+#include "emu_test_util.h"
 #include "piv.h"
 #include "time_test_util.h"
 
 static const uint8_t pin[] = TEST_PIN;
 #define PIN_LEN (sizeof(pin) - 1)
-
-/* Signals reach the emulator asynchronously: wait for the control socket to agree. */
-static void wait_control_status(card_fixture *f, const char *want)
-{
-	char reply[64];
-	int i;
-
-	for (i = 0; i < 1000; i++) {
-		if (emu_control(f->p.control, "status", reply, sizeof(reply)) == 0 &&
-		    strcmp(reply, want) == 0)
-			return;
-		usleep(2000);
-	}
-	fail_msg("emulator never reported \"%s\"", want);
-}
 
 static void foreign_power_on_is_followed_by_reselect(void **state)
 {
@@ -85,7 +71,7 @@ static void token_removal_reports_absent_and_reinsertion_works(void **state)
 	assert_true(present);
 
 	assert_int_equal(emu_signal(&f->p, SIGUSR1), 0);
-	wait_control_status(f, "ok absent");
+	tkit_emu_wait_status(&f->p, "ok absent");
 	assert_int_equal(card_get_serial(&f->c, &serial), CARD_ERR_ABSENT);
 	assert_false(f->c.powered);
 	assert_int_equal(card_connect(&f->c), CARD_ERR_ABSENT);
@@ -93,7 +79,7 @@ static void token_removal_reports_absent_and_reinsertion_works(void **state)
 	assert_false(present);
 
 	assert_int_equal(emu_signal(&f->p, SIGUSR2), 0);
-	wait_control_status(f, "ok present");
+	tkit_emu_wait_status(&f->p, "ok present");
 	assert_int_equal(f->tr->ops->present(f->tr, &present), TR_OK);
 	assert_true(present);
 	serial = 0;

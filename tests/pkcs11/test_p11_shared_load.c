@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "p11_test_util.h"
+#include "time_test_util.h"
 #include "piv.h"
 
 #define PIN ((CK_UTF8CHAR_PTR) "123456")
@@ -34,14 +35,6 @@
 #define LOGINS_PER_ROUND 4
 
 static const CK_BYTE id_9a[] = {0x01};
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* The other process: rounds of C_Initialize, C_OpenSession, LOGINS_PER_ROUND times
  * C_Login and C_Logout, C_Finalize until stop_fd reads EOF; one byte on progress_fd per
@@ -127,9 +120,10 @@ static void signing_loop_survives_another_process_logging_in_and_out(void **stat
 	close(stop[0]);
 	close(progress[1]);
 	close(report[1]);
-	t0 = now_s();
+	t0 = tkit_now_ms();
 	/* A fast signer goes on until the other process has really been at work. */
-	for (i = 0; (i < SIGNATURES || seen < MIN_OTHER_ROUNDS) && now_s() - t0 < TIME_LIMIT_S;
+	for (i = 0; (i < SIGNATURES || seen < MIN_OTHER_ROUNDS) &&
+	            tkit_now_ms() - t0 < TIME_LIMIT_S * 1e3;
 	     i++) {
 		CK_RV rv = p11t_sign_once(t, priv);
 
@@ -156,7 +150,7 @@ static void signing_loop_survives_another_process_logging_in_and_out(void **stat
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	printf("# %d signatures in %.2f s: %lu failed (%lu CKR_USER_NOT_LOGGED_IN); the other "
 	       "process: %lu login rounds, %lu failed\n",
-	       i, now_s() - t0, failed, not_logged_in, other_rounds, other_errors);
+	       i, (tkit_now_ms() - t0) / 1e3, failed, not_logged_in, other_rounds, other_errors);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_true(i >= MIN_SIGNATURES);
@@ -234,9 +228,9 @@ static void waiting_for_a_busy_holder_outlasts_the_message_timeout(void **state)
 	assert_int_equal(pipe(hd.granted), 0);
 	assert_int_equal(pthread_create(&th, NULL, holder_run, &hd), 0);
 	assert_int_equal(read(hd.granted[0], &g, 1), 1);
-	t0 = now_s();
+	t0 = tkit_now_ms();
 	assert_int_equal(t->f->C_Login(t->session, CKU_USER, PIN, 6), CKR_OK);
-	assert_true(now_s() - t0 > 0.5);   /* it did wait for the holder */
+	assert_true(tkit_now_ms() - t0 > 500.0);   /* it did wait for the holder */
 	assert_int_equal(pthread_join(th, NULL), 0);
 	assert_true(hd.ok);
 	close(hd.granted[0]);

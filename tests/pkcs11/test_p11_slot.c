@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "p11_test_util.h"
+#include "time_test_util.h"
 
 #define PIN "123456"
 #define WRONG "654321"
@@ -217,7 +218,6 @@ static void two_emulators_are_two_slots(void **state)
 /* Waits (up to 5 s) until C_GetSlotList(TRUE) counts want tokens. */
 static void wait_present_count(p11t *t, CK_ULONG want)
 {
-	struct timespec pause = {0, 10 * 1000 * 1000};
 	CK_ULONG n = 0;
 	int i;
 
@@ -226,7 +226,7 @@ static void wait_present_count(p11t *t, CK_ULONG want)
 		assert_int_equal(t->f->C_GetSlotList(CK_TRUE, NULL, &n), CKR_OK);
 		if (n == want)
 			return;
-		nanosleep(&pause, NULL);
+		tkit_sleep_ms(10);
 	}
 	assert_int_equal(n, want);
 }

@@ -11,7 +11,6 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "card_test_util.h"
 #include "piv.h"
@@ -62,7 +61,7 @@ static void replug_in_the_same_port_works_again(void **state)
 	for (int i = 0; i < 200 && !present; i++) {
 		assert_int_equal(f->tr[0]->ops->present(f->tr[0], &present), TR_OK);
 		if (!present)
-			nanosleep(&(struct timespec){.tv_nsec = 10000000L}, NULL);
+			tkit_sleep_ms(10);
 	}
 	assert_true(present);
 	/* Same transport, same id: the slot keeps its identity. */
@@ -94,7 +93,7 @@ static void other_token_in_the_same_port_is_first_reported_absent(void **state)
 		tr_usb_list_free(list);
 		if (fresh)
 			break;
-		nanosleep(&(struct timespec){.tv_nsec = 10000000L}, NULL);
+		tkit_sleep_ms(10);
 	}
 	assert_int_equal(f->tr[0]->ops->present(f->tr[0], &present), TR_OK);
 	assert_false(present);
@@ -114,7 +113,7 @@ static void other_token_in_the_same_port_is_first_reported_absent(void **state)
 		tr_usb_list_free(list);
 		if (n == 1)
 			break;
-		nanosleep(&(struct timespec){.tv_nsec = 10000000L}, NULL);
+		tkit_sleep_ms(10);
 	}
 	assert_int_equal(card_get_serial(&f->c[0], &serial), CARD_ERR_ABSENT);
 	card_reset(&f->c[0]);
@@ -199,7 +198,7 @@ static void hotplug_sees(cfx *f, bool polling)
 	for (i = 0; i < 300 && r == 0; i++) {
 		r = usb_hotplug_wait(h, &seen, 0);
 		if (r == 0)
-			nanosleep(&(struct timespec){.tv_nsec = 10000000L}, NULL);
+			tkit_sleep_ms(10);
 	}
 	assert_int_equal(r, 1);
 	assert_int_equal(usb_hotplug_wait(h, &seen, 0), 0);
@@ -243,7 +242,7 @@ static void hotplug_cancel_wakes_a_blocked_waiter(void **state)
 		w.h = usb_hotplug_new(f->ctx, TR_USB_DEFAULT_VID, TR_USB_DEFAULT_PID, i == 1);
 		assert_non_null(w.h);
 		assert_int_equal(pthread_create(&th, NULL, wait_forever, &w), 0);
-		nanosleep(&(struct timespec){.tv_nsec = 100000000L}, NULL);
+		tkit_sleep_ms(100);
 		t0 = tkit_now_ms();
 		usb_hotplug_cancel(w.h);
 		assert_int_equal(pthread_join(th, NULL), 0);

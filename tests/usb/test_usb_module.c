@@ -21,20 +21,8 @@
 #include "p11_obj_test_util.h"
 #include "piv.h"
 #include "sig_test_util.h"
+#include "time_test_util.h"
 #include "usb_p11_fixture.h"
-
-static void sleep_ms(long ms)
-{
-	nanosleep(&(struct timespec){ms / 1000, (ms % 1000) * 1000000L}, NULL);
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int setup_one(void **state)
 {
@@ -228,30 +216,15 @@ static void two_tokens_sign_at_once(void **state)
 
 /* ---- removal ---- */
 
-typedef struct {
-	mfx *m;
-	CK_SLOT_ID slot;
-	CK_RV rv;
-} waiter;
-
-static void *wait_event(void *arg)
-{
-	waiter *w = arg;
-
-	w->rv = w->m->t.f->C_WaitForSlotEvent(0, &w->slot, NULL);
-	return NULL;
-}
-
 static void wait_in_thread(mfx *m, void (*act)(umock_token *), umock_token *tok,
                            CK_SLOT_ID want)
 {
-	waiter w = {.m = m, .rv = CKR_GENERAL_ERROR};
-	pthread_t th;
+	p11t_waiter w;
 
-	assert_int_equal(pthread_create(&th, NULL, wait_event, &w), 0);
-	sleep_ms(200);
+	p11t_waiter_start(&w, m->t.f);
+	tkit_sleep_ms(200);
 	act(tok);
-	assert_int_equal(pthread_join(th, NULL), 0);
+	p11t_waiter_join(&w);
 	assert_int_equal(w.rv, CKR_OK);
 	assert_int_equal(w.slot, want);
 }
@@ -295,15 +268,14 @@ static void unplug_and_replug_are_slot_events_and_the_slot_works_again(void **st
 static void token_in_a_new_port_is_a_new_slot_and_an_event(void **state)
 {
 	mfx *m = *state;
-	waiter w = {.m = m, .rv = CKR_GENERAL_ERROR};
-	pthread_t th;
+	p11t_waiter w;
 	char serial[17], want[17];
 
-	assert_int_equal(pthread_create(&th, NULL, wait_event, &w), 0);
-	sleep_ms(200);
+	p11t_waiter_start(&w, m->t.f);
+	tkit_sleep_ms(200);
 	m->tok[1] = umock_token_plug(m->bed, 2, &(tok_provision_opts){.serial = MFX_SERIAL_B});
 	assert_non_null(m->tok[1]);
-	assert_int_equal(pthread_join(th, NULL), 0);
+	p11t_waiter_join(&w);
 	assert_int_equal(w.rv, CKR_OK);
 	assert_int_equal(w.slot, m->t.slots[0] + 1);
 	assert_int_equal(mfx_slots(m), 2);
@@ -321,16 +293,16 @@ static void unplug_during_signature_is_device_removed_without_hanging(void **sta
 	CK_BYTE sig[128];
 	CK_ULONG sig_len = sizeof(sig);
 	CK_SESSION_INFO info;
-	long long t0;
+	double t0;
 
 	p11t_login(&m->t);
 	sigt_keypair_make(&m->t, &kp, 0, "P-256", 0x01);
 	assert_int_equal(m->t.f->C_SignInit(m->t.session, &mech, kp.priv), CKR_OK);
 	umock_token_fault(m->tok[0], PIV_INS_GENERAL_AUTH, UMOCK_FAULT_UNPLUG);
-	t0 = now_ms();
+	t0 = tkit_now_ms();
 	assert_int_equal(m->t.f->C_Sign(m->t.session, (CK_BYTE_PTR) "x", 1, sig, &sig_len),
 	                 CKR_DEVICE_REMOVED);
-	assert_true(now_ms() - t0 < 3000);
+	assert_true(tkit_now_ms() - t0 < 3000);
 	umock_token_unplug(m->tok[0]);
 	/* Said once, then the handle is gone. */
 	assert_int_equal(m->t.f->C_GetSessionInfo(m->t.session, &info), CKR_DEVICE_REMOVED);

@@ -21,14 +21,10 @@
 #include "card_test_util.h"
 #include "piv.h"
 #include "sig_test_util.h"
+#include "time_test_util.h"
 #include "usb_p11_fixture.h"
 
 #define PKCS11_TOOL "/usr/bin/pkcs11-tool"
-
-static void sleep_ms(long ms)
-{
-	nanosleep(&(struct timespec){ms / 1000, (ms % 1000) * 1000000L}, NULL);
-}
 
 static int run(const char *cmd, char **out)
 {
@@ -135,7 +131,7 @@ static void pkcs11_tool_lists_the_token_and_signs(void **state)
 		CK_BYTE raw[128];
 		CK_ULONG raw_len = sizeof(raw);
 
-		sleep_ms(2100);   /* past the cache TTL: the new key must be learnt */
+		tkit_sleep_ms(2100);   /* past the cache TTL: the new key must be learnt */
 		priv = p11t_find_one(&m->t, CKO_PRIVATE_KEY, (const CK_BYTE[]){1}, 1);
 		assert_int_not_equal(priv, 0);
 		assert_int_equal(m->t.f->C_SignInit(m->t.session, &mech, priv), CKR_OK);
