@@ -4,7 +4,8 @@ bench_bench_sign_SOURCES = bench/bench_sign.c bench/bench_p11.c bench/bench_p11.
 	bench/bench_cold.c bench/bench_cold.h \
 	bench/bench_limit.c bench/bench_limit.h
 bench_bench_sign_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) \
-	-I$(top_srcdir)/pkcs11 -I$(top_srcdir)/tests/emu
+	-I$(top_srcdir)/tests/emu
+bench_bench_sign_CPPFLAGS = $(MODULE_CPPFLAGS)
 bench_bench_sign_LDADD = tests/emu/libemuclient.la common/libkinkocommon.la $(OPENSSL_LIBS) -ldl
 CLEANFILES += bench/bench_sign$(EXEEXT)
 EXTRA_DIST += bench/run.sh bench/bankd_load.sh

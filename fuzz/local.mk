@@ -21,10 +21,12 @@ fuzz_fuzz_tlv_LDFLAGS = $(FUZZ_FLAGS)
 fuzz_fuzz_tlv_LDADD = common/libkinkocommon.la
 fuzz_fuzz_apdu_dispatch_SOURCES = fuzz/fuzz_apdu_dispatch.c
 fuzz_fuzz_apdu_dispatch_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(FUZZ_FLAGS)
+fuzz_fuzz_apdu_dispatch_CPPFLAGS = $(FIRMWARE_CPPFLAGS)
 fuzz_fuzz_apdu_dispatch_LDFLAGS = $(FUZZ_FLAGS)
 fuzz_fuzz_apdu_dispatch_LDADD = firmware-stubs/libkinkofw.la $(OPENSSL_LIBS)
 fuzz_fuzz_module_parse_SOURCES = fuzz/fuzz_module_parse.c
 fuzz_fuzz_module_parse_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(FUZZ_FLAGS)
+fuzz_fuzz_module_parse_CPPFLAGS = $(MODULE_CPPFLAGS)
 fuzz_fuzz_module_parse_LDFLAGS = $(FUZZ_FLAGS)
 fuzz_fuzz_module_parse_LDADD = pkcs11/libkinkoparse.la pkcs11/libkinkodrv.la \
 	common/libkinkocommon.la $(OPENSSL_LIBS)

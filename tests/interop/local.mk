@@ -8,5 +8,6 @@ EXTRA_DIST += $(INTEROP_SH_TESTS) tests/interop/interop_lib.sh
 # Reads kinko's vendor PIN counters through any module, e.g. p11-kit-proxy.so (issue 9).
 check_PROGRAMS += tests/interop/p11-pin-tries
 tests_interop_p11_pin_tries_SOURCES = tests/interop/p11_pin_tries.c
-tests_interop_p11_pin_tries_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) -I$(top_srcdir)/pkcs11
+tests_interop_p11_pin_tries_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS)
+tests_interop_p11_pin_tries_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_interop_p11_pin_tries_LDADD = -ldl

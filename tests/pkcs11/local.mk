@@ -1,5 +1,5 @@
 # The module's layers against the emulator.
-P11_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) -I$(top_srcdir)/pkcs11 -I$(top_srcdir)/tests/emu
+P11_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) -I$(top_srcdir)/tests/emu
 P11_TEST_LDADD = tests/emu/libemuclient.la pkcs11/libkinkodrv.la common/libkinkocommon.la $(CMOCKA_LIBS) $(OPENSSL_LIBS)
 P11_CARD_TEST_UTIL = tests/pkcs11/card_test_util.c tests/pkcs11/card_test_util.h
 # The one temp-dir helper (honours TMPDIR).
@@ -14,28 +14,34 @@ check_PROGRAMS += tests/pkcs11/test_card tests/pkcs11/test_card_fake tests/pkcs1
 TESTS += tests/pkcs11/test_card tests/pkcs11/test_card_fake tests/pkcs11/test_card_trace
 tests_pkcs11_test_card_SOURCES = tests/pkcs11/test_card.c $(P11_CARD_TEST_UTIL)
 tests_pkcs11_test_card_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_card_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_card_LDADD = $(P11_TEST_LDADD)
 tests_pkcs11_test_card_fake_SOURCES = tests/pkcs11/test_card_fake.c $(P11_CCID_FAKE) $(P11_TMPDIR) \
 	$(P11_TIME)
 tests_pkcs11_test_card_fake_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_card_fake_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_card_fake_LDADD = $(P11_TEST_LDADD)
 tests_pkcs11_test_card_trace_SOURCES = tests/pkcs11/test_card_trace.c $(P11_CARD_TEST_UTIL)
 tests_pkcs11_test_card_trace_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_card_trace_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_card_trace_LDADD = $(P11_TEST_LDADD)
 check_PROGRAMS += tests/pkcs11/test_card_pin tests/pkcs11/test_card_presence
 TESTS += tests/pkcs11/test_card_pin tests/pkcs11/test_card_presence
 tests_pkcs11_test_card_pin_SOURCES = tests/pkcs11/test_card_pin.c $(P11_CARD_TEST_UTIL)
 tests_pkcs11_test_card_pin_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_card_pin_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_card_pin_LDADD = $(P11_TEST_LDADD)
 tests_pkcs11_test_card_presence_SOURCES = tests/pkcs11/test_card_presence.c $(P11_CARD_TEST_UTIL) \
 	$(P11_TIME) $(P11_EMU)
 tests_pkcs11_test_card_presence_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_card_presence_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_card_presence_LDADD = $(P11_TEST_LDADD)
 
 check_PROGRAMS += tests/pkcs11/test_card_inventory
 TESTS += tests/pkcs11/test_card_inventory
 tests_pkcs11_test_card_inventory_SOURCES = tests/pkcs11/test_card_inventory.c $(P11_CARD_TEST_UTIL)
 tests_pkcs11_test_card_inventory_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_card_inventory_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_card_inventory_LDADD = $(P11_TEST_LDADD)
 
 # Module tests: the built .so through dlopen and its function list.
@@ -43,6 +49,7 @@ noinst_LTLIBRARIES += tests/pkcs11/libp11test.la
 tests_pkcs11_libp11test_la_SOURCES = tests/pkcs11/p11_test_util.c tests/pkcs11/p11_test_util.h \
 	$(P11_TMPDIR) $(P11_TIME) $(P11_EMU)
 tests_pkcs11_libp11test_la_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_libp11test_la_CPPFLAGS = $(MODULE_CPPFLAGS)
 P11_MOD_TEST_LDADD = tests/pkcs11/libp11test.la tests/emu/libemuclient.la common/libkinkocommon.la \
 	$(CMOCKA_LIBS) $(OPENSSL_LIBS) -ldl -lpthread
 # Tests need the module built first.
@@ -56,27 +63,33 @@ P11_MOD_TESTS += tests/pkcs11/test_p11_general tests/pkcs11/test_p11_slot \
 	tests/pkcs11/test_p11_session tests/pkcs11/test_p11_events tests/pkcs11/test_p11_twoproc
 tests_pkcs11_test_p11_general_SOURCES = tests/pkcs11/test_p11_general.c
 tests_pkcs11_test_p11_general_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_general_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_general_LDADD = $(P11_MOD_TEST_LDADD)
 EXTRA_tests_pkcs11_test_p11_general_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 P11_MOD_TESTS += tests/pkcs11/test_p11_locks
 tests_pkcs11_test_p11_locks_SOURCES = tests/pkcs11/test_p11_locks.c
 tests_pkcs11_test_p11_locks_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_locks_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_locks_LDADD = $(P11_MOD_TEST_LDADD) -lpthread
 EXTRA_tests_pkcs11_test_p11_locks_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 tests_pkcs11_test_p11_slot_SOURCES = tests/pkcs11/test_p11_slot.c
 tests_pkcs11_test_p11_slot_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_slot_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_slot_LDADD = $(P11_MOD_TEST_LDADD)
 EXTRA_tests_pkcs11_test_p11_slot_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 tests_pkcs11_test_p11_session_SOURCES = tests/pkcs11/test_p11_session.c
 tests_pkcs11_test_p11_session_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_session_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_session_LDADD = $(P11_MOD_TEST_LDADD)
 EXTRA_tests_pkcs11_test_p11_session_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 tests_pkcs11_test_p11_events_SOURCES = tests/pkcs11/test_p11_events.c
 tests_pkcs11_test_p11_events_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_events_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_events_LDADD = $(P11_MOD_TEST_LDADD)
 EXTRA_tests_pkcs11_test_p11_events_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 tests_pkcs11_test_p11_twoproc_SOURCES = tests/pkcs11/test_p11_twoproc.c
 tests_pkcs11_test_p11_twoproc_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_twoproc_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_twoproc_LDADD = $(P11_MOD_TEST_LDADD)
 EXTRA_tests_pkcs11_test_p11_twoproc_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 
@@ -88,23 +101,27 @@ P11_OBJ_TEST_UTIL = tests/pkcs11/p11_obj_test_util.c tests/pkcs11/p11_obj_test_u
 P11_CLOCK = tests/pkcs11/p11_clock_test_util.c tests/pkcs11/p11_clock_test_util.h
 tests_pkcs11_test_p11_objects_SOURCES = tests/pkcs11/test_p11_objects.c $(P11_OBJ_TEST_UTIL)
 tests_pkcs11_test_p11_objects_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_objects_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_objects_LDADD = $(P11_MOD_TEST_LDADD)
 EXTRA_tests_pkcs11_test_p11_objects_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 tests_pkcs11_test_p11_certs_SOURCES = tests/pkcs11/test_p11_certs.c $(P11_OBJ_TEST_UTIL) \
 	$(P11_CLOCK)
 tests_pkcs11_test_p11_certs_LDFLAGS = -export-dynamic
 tests_pkcs11_test_p11_certs_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_certs_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_certs_LDADD = $(P11_MOD_TEST_LDADD)
 EXTRA_tests_pkcs11_test_p11_certs_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 tests_pkcs11_test_p11_apdu_economy_SOURCES = tests/pkcs11/test_p11_apdu_economy.c \
 	$(P11_OBJ_TEST_UTIL) $(P11_CLOCK)
 tests_pkcs11_test_p11_apdu_economy_LDFLAGS = -export-dynamic
 tests_pkcs11_test_p11_apdu_economy_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_apdu_economy_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_apdu_economy_LDADD = $(P11_MOD_TEST_LDADD)
 EXTRA_tests_pkcs11_test_p11_apdu_economy_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 tests_pkcs11_test_p11_garbage_SOURCES = tests/pkcs11/test_p11_garbage.c $(P11_OBJ_TEST_UTIL) \
 	$(P11_CCID_FAKE)
 tests_pkcs11_test_p11_garbage_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_garbage_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_garbage_LDADD = $(P11_MOD_TEST_LDADD)
 EXTRA_tests_pkcs11_test_p11_garbage_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 
@@ -113,6 +130,7 @@ check_PROGRAMS += tests/pkcs11/test_mod_sig
 TESTS += tests/pkcs11/test_mod_sig
 tests_pkcs11_test_mod_sig_SOURCES = tests/pkcs11/test_mod_sig.c
 tests_pkcs11_test_mod_sig_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_mod_sig_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_mod_sig_LDADD = pkcs11/libkinkosig.la pkcs11/libkinkoparse.la pkcs11/libkinkodrv.la \
 	common/libkinkocommon.la $(CMOCKA_LIBS) \
 	$(OPENSSL_LIBS)
@@ -125,15 +143,18 @@ P11_MOD_TESTS += tests/pkcs11/test_p11_sign tests/pkcs11/test_p11_verify tests/p
 tests_pkcs11_test_p11_sign_SOURCES = tests/pkcs11/test_p11_sign.c $(P11_SIG_TEST_UTIL) \
 	$(P11_SIG_FIXTURE)
 tests_pkcs11_test_p11_sign_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_sign_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_sign_LDADD = $(P11_MOD_TEST_LDADD)
 EXTRA_tests_pkcs11_test_p11_sign_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 tests_pkcs11_test_p11_verify_SOURCES = tests/pkcs11/test_p11_verify.c $(P11_SIG_TEST_UTIL) \
 	$(P11_SIG_FIXTURE)
 tests_pkcs11_test_p11_verify_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_verify_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_verify_LDADD = $(P11_MOD_TEST_LDADD)
 EXTRA_tests_pkcs11_test_p11_verify_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 tests_pkcs11_test_p11_threads_SOURCES = tests/pkcs11/test_p11_threads.c $(P11_SIG_TEST_UTIL)
 tests_pkcs11_test_p11_threads_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_threads_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_threads_LDADD = $(P11_MOD_TEST_LDADD) -lpthread
 EXTRA_tests_pkcs11_test_p11_threads_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 
@@ -141,6 +162,7 @@ EXTRA_tests_pkcs11_test_p11_threads_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 P11_MOD_TESTS += tests/pkcs11/test_p11_move
 tests_pkcs11_test_p11_move_SOURCES = tests/pkcs11/test_p11_move.c $(P11_OBJ_TEST_UTIL) $(P11_SIG_TEST_UTIL)
 tests_pkcs11_test_p11_move_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_move_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_move_LDADD = $(P11_MOD_TEST_LDADD)
 EXTRA_tests_pkcs11_test_p11_move_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 
@@ -148,16 +170,19 @@ EXTRA_tests_pkcs11_test_p11_move_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 P11_MOD_TESTS += tests/pkcs11/test_p11_pin_tries
 tests_pkcs11_test_p11_pin_tries_SOURCES = tests/pkcs11/test_p11_pin_tries.c $(P11_OBJ_TEST_UTIL)
 tests_pkcs11_test_p11_pin_tries_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_pin_tries_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_pin_tries_LDADD = $(P11_MOD_TEST_LDADD)
 EXTRA_tests_pkcs11_test_p11_pin_tries_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 P11_MOD_TESTS += tests/pkcs11/test_p11_move_order
 tests_pkcs11_test_p11_move_order_SOURCES = tests/pkcs11/test_p11_move_order.c $(P11_OBJ_TEST_UTIL)
 tests_pkcs11_test_p11_move_order_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_move_order_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_move_order_LDADD = $(P11_MOD_TEST_LDADD)
 EXTRA_tests_pkcs11_test_p11_move_order_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 # Two processes on one token under load: exclusive batches (issue 10).
 P11_MOD_TESTS += tests/pkcs11/test_p11_shared_load
 tests_pkcs11_test_p11_shared_load_SOURCES = tests/pkcs11/test_p11_shared_load.c
 tests_pkcs11_test_p11_shared_load_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_shared_load_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_shared_load_LDADD = $(P11_MOD_TEST_LDADD) -lpthread
 EXTRA_tests_pkcs11_test_p11_shared_load_DEPENDENCIES = pkcs11/libkinko-pkcs11.la

@@ -17,7 +17,7 @@ tests_unit_test_i18n_LDADD = $(COMMON_TEST_LDADD)
 # The CCID exchange shared by the socket and USB transports, against a scripted channel.
 check_PROGRAMS += tests/unit/test_ccid_host
 TESTS += tests/unit/test_ccid_host
-tests_unit_test_ccid_host_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS) \
-	-I$(top_srcdir)/pkcs11/driver -DKINKO_DRIVER_INTERNAL
+tests_unit_test_ccid_host_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
+tests_unit_test_ccid_host_CPPFLAGS = $(DRIVER_CPPFLAGS) -DKINKO_DRIVER_INTERNAL
 tests_unit_test_ccid_host_LDADD = pkcs11/libkinkodrv.la common/libkinkocommon.la \
 	$(CMOCKA_LIBS) $(OPENSSL_LIBS) $(LIBUSB_LIBS)

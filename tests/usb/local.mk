@@ -18,9 +18,11 @@ check_PROGRAMS += tests/usb/test_usb_card tests/usb/test_usb_card_plug
 TESTS += tests/usb/test_usb_card tests/usb/test_usb_card_plug
 tests_usb_test_usb_card_SOURCES = tests/usb/test_usb_card.c $(USB_CARD_TEST_SOURCES)
 tests_usb_test_usb_card_CFLAGS = $(USB_TEST_CFLAGS)
+tests_usb_test_usb_card_CPPFLAGS = $(MODULE_CPPFLAGS) -I$(top_srcdir)/firmware-stubs
 tests_usb_test_usb_card_LDADD = $(USB_TEST_LDADD)
 tests_usb_test_usb_card_plug_SOURCES = tests/usb/test_usb_card_plug.c $(USB_CARD_TEST_SOURCES)
 tests_usb_test_usb_card_plug_CFLAGS = $(USB_TEST_CFLAGS)
+tests_usb_test_usb_card_plug_CPPFLAGS = $(MODULE_CPPFLAGS) -I$(top_srcdir)/firmware-stubs
 tests_usb_test_usb_card_plug_LDADD = $(USB_TEST_LDADD)
 
 # The module (dlopen'd, its own libusb) over emulated USB tokens; pkcs11-tool in a child.
@@ -31,9 +33,11 @@ check_PROGRAMS += tests/usb/test_usb_module tests/usb/test_usb_tool
 TESTS += tests/usb/test_usb_module tests/usb/test_usb_tool
 tests_usb_test_usb_module_SOURCES = tests/usb/test_usb_module.c $(USB_P11_TEST_SOURCES)
 tests_usb_test_usb_module_CFLAGS = $(USB_TEST_CFLAGS) $(P11KIT_CFLAGS)
+tests_usb_test_usb_module_CPPFLAGS = $(MODULE_CPPFLAGS) -I$(top_srcdir)/firmware-stubs
 tests_usb_test_usb_module_LDADD = $(USB_P11_TEST_LDADD)
 EXTRA_tests_usb_test_usb_module_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 tests_usb_test_usb_tool_SOURCES = tests/usb/test_usb_tool.c $(USB_P11_TEST_SOURCES)
 tests_usb_test_usb_tool_CFLAGS = $(USB_TEST_CFLAGS) $(P11KIT_CFLAGS)
+tests_usb_test_usb_tool_CPPFLAGS = $(MODULE_CPPFLAGS) -I$(top_srcdir)/firmware-stubs
 tests_usb_test_usb_tool_LDADD = $(USB_P11_TEST_LDADD)
 EXTRA_tests_usb_test_usb_tool_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
