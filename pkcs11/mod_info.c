@@ -15,6 +15,9 @@
 #define KINKO_VERSION "0.0"
 #endif
 
+/* manufacturerID of the library, its slots and its tokens. */
+#define MOD_INFO_MANUFACTURER "kinko"
+
 /* Blank-padded copy of a string into a fixed-size CK_UTF8CHAR field (truncated to fit). */
 static void mod_info_pad(CK_UTF8CHAR *dst, size_t dst_len, const char *src)
 {
@@ -80,7 +83,7 @@ CK_RV mod_info_module(CK_INFO *info)
 	memset(info, 0, sizeof(*info));
 	info->cryptokiVersion.major = 3;
 	info->cryptokiVersion.minor = 0;
-	mod_info_pad(info->manufacturerID, sizeof(info->manufacturerID), "kinko");
+	mod_info_pad(info->manufacturerID, sizeof(info->manufacturerID), MOD_INFO_MANUFACTURER);
 	mod_info_pad(info->libraryDescription, sizeof(info->libraryDescription),
 	             "kinko PIV token module");
 	info->libraryVersion = mod_info_library_version();
@@ -130,7 +133,7 @@ CK_RV mod_info_slot(mod_slot *s, CK_SLOT_INFO *info)
 		return rv;
 	memset(info, 0, sizeof(*info));
 	mod_info_pad(info->slotDescription, sizeof(info->slotDescription), s->description);
-	mod_info_pad(info->manufacturerID, sizeof(info->manufacturerID), "kinko");
+	mod_info_pad(info->manufacturerID, sizeof(info->manufacturerID), MOD_INFO_MANUFACTURER);
 	info->flags = CKF_REMOVABLE_DEVICE | CKF_HW_SLOT | (s->present ? CKF_TOKEN_PRESENT : 0);
 	info->hardwareVersion = v;
 	info->firmwareVersion = v;
@@ -162,7 +165,7 @@ static void mod_info_token_fill(const mod_slot *s, const mod_token *t, CK_TOKEN_
 	memset(info, 0, sizeof(*info));
 	snprintf(text, sizeof(text), "kinko PIV #%lu", (unsigned long)t->serial);
 	mod_info_pad(info->label, sizeof(info->label), text);
-	mod_info_pad(info->manufacturerID, sizeof(info->manufacturerID), "kinko");
+	mod_info_pad(info->manufacturerID, sizeof(info->manufacturerID), MOD_INFO_MANUFACTURER);
 	mod_info_pad(info->model, sizeof(info->model), "PIV");
 	snprintf(text, sizeof(text), "%lu", (unsigned long)t->serial);
 	mod_info_pad(info->serialNumber, sizeof(info->serialNumber), text);
