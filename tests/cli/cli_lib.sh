@@ -326,6 +326,18 @@ bank_stop() {
 	proc_stop "${BANK_PID[$1]:-}"
 	unset 'BANK_PID[$1]'
 }
+# bank_up NAME...: banks without a contract yet (bank_new), then served (bank_start).
+bank_up() {
+	local n
+	for n in "$@"; do bank_new "$n"; done
+	for n in "$@"; do bank_start "$n"; done
+}
+# bank_unused_port: UNUSED_PORT, a local port no one listens on (a bank's, stopped at once).
+bank_unused_port() {
+	bank_up gone
+	UNUSED_PORT=${BANK_PORT[gone]}
+	bank_stop gone
+}
 # bank_main_serve [CONTRACT...]: the bank main with the test contract (and one more contract per
 # CONTRACT, never enrolled), served: BANK_URL, BANK_CA, BANK_OPTS (kinko's --bank and --cacert),
 # CARD (the test contract's customer card), the admin's (with CARD) and the user's secrets files.

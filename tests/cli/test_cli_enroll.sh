@@ -14,10 +14,7 @@ CHECKS=28
 BACKENDS="kinko softhsm"
 plan $((CHECKS * 2))
 
-bank_new main
-bank_new other
-bank_start main
-bank_start other
+bank_up main other
 URL=$(bank_url main)
 CA=$(bank_ca main)
 
@@ -173,10 +170,6 @@ backend_checks() {
 	fi
 }
 
-# A port with no listener: bind one with the bank, then stop that bank.
-bank_new gone
-bank_start gone
-UNUSED_PORT=${BANK_PORT[gone]}
-bank_stop gone
+bank_unused_port
 
 backends_check enrollment 1 2

@@ -12,13 +12,9 @@ need sqlite3
 CHECKS=13
 plan $((CHECKS * 2))
 
-bank_new main
-bank_start main
+bank_up main
 URL=$(bank_url main)
-bank_new gone
-bank_start gone
-UNUSED_PORT=${BANK_PORT[gone]}
-bank_stop gone
+bank_unused_port
 
 # renew_secrets NAME CONTRACT [CONTRACT-PIN]: token PIN, イ, ロ and the contract's card.
 renew_secrets() {

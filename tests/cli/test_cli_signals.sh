@@ -10,8 +10,7 @@ need python3
 CHECKS=12
 plan $((CHECKS * 2))
 
-bank_new main
-bank_start main
+bank_up main
 URL=$(bank_url main)
 CA=$(bank_ca main)
 
