@@ -8,7 +8,6 @@
 plan 36
 TODAY=$(date -u +%F)
 KINKO_BANKD_NOW="$TODAY" "$BANKD" init --dir "$BANK" --bank-code "$BANK_CODE" >/dev/null
-DRIVE="${KINKO_SRCDIR:-.}/tests/lib/pty_drive.py"
 db() { sqlite3 "$BANK/bank.db" "$1"; }
 
 # tty_add ID ANSWER...: contract add on a pseudo-terminal (tests/lib/pty_drive.py), each

@@ -10,7 +10,6 @@ if ! command -v python3 >/dev/null; then
 fi
 plan 4
 KINKO_BANKD_NOW="$(date -u +%F)" "$BANKD" init --dir "$BANK" --bank-code "$BANK_CODE" >/dev/null
-DRIVE="${KINKO_SRCDIR:-.}/tests/lib/pty_drive.py"
 
 # add_ctrl_c ID EXPECT SEND ...: contract add on a pseudo-terminal, Ctrl-C after the pairs;
 # the exit code printed, the echo state it left in $T/echo.

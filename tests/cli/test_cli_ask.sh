@@ -8,7 +8,6 @@
 need python3
 need sqlite3
 [ -x "$KINKO" ] || bail "$KINKO not built"
-DRIVE="$(dirname "$0")/../lib/pty_drive.py"
 
 plan 14
 tokens_backend kinko

@@ -7,7 +7,6 @@
 need python3
 [ "$(id -u)" != 0 ] || need setpriv
 [ -x "$KINKO" ] || bail "$KINKO not built"
-DRIVE="$(dirname "$0")/../lib/pty_drive.py"
 
 plan 3
 tokens_backend kinko

@@ -8,7 +8,6 @@ CLI_TMP_PREFIX=kinko-cli-keys
 need python3
 need openssl
 need_p11tool_on_kinko
-DRIVE="$(dirname "$0")/../lib/pty_drive.py"
 
 PER_BACKEND=18
 plan $((2 * PER_BACKEND + 2))

@@ -7,7 +7,6 @@
 CLI_TMP_PREFIX=kinko-cli-progress
 . "$(dirname "$0")/cli_lib.sh"
 need python3
-DRIVE="$(dirname "$0")/../lib/pty_drive.py"
 
 plan 8
 

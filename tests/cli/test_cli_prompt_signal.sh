@@ -6,7 +6,6 @@
 . "$(dirname "$0")/cli_lib.sh"
 need python3
 [ -x "$KINKO" ] || bail "$KINKO not built"
-DRIVE="$(dirname "$0")/../lib/pty_drive.py"
 
 plan 5
 tokens_backend kinko

@@ -9,7 +9,6 @@
 need python3
 need strace
 [ -x "$KINKO" ] || bail "$KINKO not built"
-DRIVE="$(dirname "$0")/../lib/pty_drive.py"
 [ "${KINKO_SANITIZED:-0}" != 1 ] || skip_all "sanitizer build: strace's delays and ASan's runtime do not mix well"
 strace -qq -o /dev/null true 2>/dev/null || skip_all "strace cannot trace here (ptrace not allowed)"
 

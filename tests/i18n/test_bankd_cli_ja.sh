@@ -12,7 +12,6 @@ kit_ja_or_skip_all
 . "${KINKO_SRCDIR:-.}/tests/lib/bank.sh"
 . "${KINKO_SRCDIR:-.}/tests/lib/emu.sh"
 
-DRIVE="${KINKO_SRCDIR:-.}/tests/lib/pty_drive.py"
 T=$(mktemp -d "${TMPDIR:-/tmp}/kinko-bankd-ja.XXXXXX")
 PIDS=()
 cleanup() {

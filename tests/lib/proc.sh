@@ -1,8 +1,10 @@
 # shellcheck shell=bash disable=SC2034  # (variables read by the sourcing scripts)
-# The test kit's background processes (sourced by emu.sh and bank.sh, and by tests that start a
-# server of their own): wait for what a started process makes, stop it by its pid, and see from
-# outside what it keeps out of core dumps.
+# The test kit's processes (sourced by emu.sh and bank.sh, and so by every kit user): wait for
+# what a background process makes, stop it by its pid, see from outside what it keeps out of
+# core dumps, and where the pseudo-terminal driver is.
 #
+#   DRIVE                             the kit's pseudo-terminal driver (pty_drive.py), for a
+#                                     command run on a terminal: python3 "$DRIVE" ...
 #   proc_wait_for SECONDS COMMAND...  runs COMMAND every 50 ms until it succeeds; fails when it
 #                                     has not within SECONDS
 #   proc_stop PID                     SIGTERM to PID and waits for it; its exit status in
@@ -11,6 +13,8 @@
 #   proc_mem_open PID [PREFIX...]     whether a process run under PREFIX (setpriv) may open
 #                                     /proc/PID/mem: "open", "refused" (EACCES: PID is not
 #                                     dumpable) or "failed" (any other error: no such process)
+
+DRIVE="$(dirname "${BASH_SOURCE[0]}")/pty_drive.py"
 
 proc_wait_for() {
 	local i n=$(($1 * 20))
