@@ -7,10 +7,8 @@
 # operator's log stays English.
 . "${KINKO_SRCDIR:-.}/tests/bank/bank_lib.sh"
 
-if ! locale -a 2>/dev/null | grep -qix 'ja_JP.utf-\?8'; then
-	echo "1..0 # SKIP the locale ja_JP.UTF-8 is not installed (scripts/deps.sh generates it)"
-	exit 0
-fi
+locale -a 2>/dev/null | grep -qix 'ja_JP.utf-\?8' ||
+	skip_all "the locale ja_JP.UTF-8 is not installed (scripts/deps.sh generates it)"
 
 plan 53
 APPLIED=$(date -u -d '-10 days' +%F)

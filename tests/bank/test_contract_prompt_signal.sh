@@ -4,10 +4,7 @@
 # pseudo-terminal (tests/lib/pty_drive.py).
 . "${KINKO_SRCDIR:-.}/tests/bank/bank_lib.sh"
 
-if ! command -v python3 >/dev/null; then
-	echo "1..0 # SKIP python3 is needed for a pseudo-terminal"
-	exit 0
-fi
+command -v python3 >/dev/null || skip_all "python3 is needed for a pseudo-terminal"
 plan 4
 KINKO_BANKD_NOW="$(date -u +%F)" "$BANKD" init --dir "$BANK" --bank-code "$BANK_CODE" >/dev/null
 

@@ -9,8 +9,7 @@
 
 plan 7
 if ! command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
-	echo "1..0 # SKIP setpriv (util-linux) is needed to drop CAP_SYS_PTRACE as root"
-	exit 0
+	skip_all "setpriv (util-linux) is needed to drop CAP_SYS_PTRACE as root"
 fi
 NOPTRACE=()
 [ "$(id -u)" = 0 ] && NOPTRACE=(setpriv --bounding-set=-sys_ptrace)

@@ -157,9 +157,8 @@ check_quiet "one server: the counter is 5" equals "$(cfail "$C3")" 5
 C4=2000000003
 add_contract "$C4" "$APPLIED" auto 7777 8888 "$T/card4"
 URL1=$URL
-"$BANKD" serve --dir "$BANK" --listen 127.0.0.1:0 --port-file "$T/port2" 2>>"$T/server2.log" &
-SRV2_PID=$!
-for _ in $(seq 400); do [ -s "$T/port2" ] && break; sleep 0.05; done
+bank_serve "$BANK" "$T/port2" "$T/server2.log"
+SRV2_PID=$BANK_SERVE_PID
 URL2="https://localhost:$(cat "$T/port2")"
 guess_all "$C4" "$URL1" "$URL2"
 # 40 logons of contract 2's admin, 20 at a time over both servers: the right PIN (which takes
@@ -186,8 +185,7 @@ check_quiet "two servers, 20 parallel logons with right PIN + wrong card digits:
 	test "$EVALUATED" -ge 1 -a "$EVALUATED" -le 5
 check_quiet "the counter is the number of evaluated wrong card digits (right PINs took back only their own)" \
 	equals "$(cfail "$C2")" "$EVALUATED"
-kill -TERM "$SRV2_PID"
-wait "$SRV2_PID"
+proc_stop "$SRV2_PID"
 check_quiet "two servers on one directory: 100 answers, all 401 or 403" \
 	equals "$(grep -cE '^(401|403) ' "$T/guesses")" 100
 check_quiet "two servers: exactly 5 guesses evaluated (4 x 401, 1 x 403 naming the secret)" \

@@ -2,13 +2,13 @@
 # Shared helpers of the interop TAP tests: an emulated token in a temp dir, the built module,
 # TAP output. Sourced by test_*.sh (run from the build dir, KINKO_BUILDDIR set by the harness).
 set -u
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 
 # Unmodified tools (pkcs11-tool, p11tool, openssl, p11-kit) cannot load a module built with
 # ASan: its runtime must come first in the process. These tests run in the plain build.
-if [ "${KINKO_SANITIZED:-0}" = 1 ]; then
-	echo "1..0 # SKIP sanitizer build: unmodified tools cannot load an ASan-instrumented module"
-	exit 0
-fi
+[ "${KINKO_SANITIZED:-0}" != 1 ] ||
+	skip_all "sanitizer build: unmodified tools cannot load an ASan-instrumented module"
 
 B="${KINKO_BUILDDIR:-.}"
 MODULE="$B/pkcs11/.libs/libkinko-pkcs11.so"
@@ -30,8 +30,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# shellcheck source=tests/lib/tap.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 # shellcheck source=tests/lib/emu.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/emu.sh"
 
