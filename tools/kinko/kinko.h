@@ -87,15 +87,15 @@ const char *kinko_ckr_name(CK_RV rv);
  * stdout and returns 0 when its arguments hold --help or -h; `kinko help SUB` calls it with
  * {"SUB", "--help"}. The help is complete enough to stand as the man page's section. */
 typedef int (*kinko_cmd_fn)(kinko_ctx *ctx, int argc, char **argv);
-int kinko_cmd_token(kinko_ctx *ctx, int argc, char **argv);   /* token list | token info (C1) */
-int kinko_cmd_certs(kinko_ctx *ctx, int argc, char **argv);   /* (C1) */
-int kinko_cmd_pin(kinko_ctx *ctx, int argc, char **argv);     /* pin check | change | unblock (C1) */
+int kinko_cmd_token(kinko_ctx *ctx, int argc, char **argv);   /* token list | token info */
+int kinko_cmd_certs(kinko_ctx *ctx, int argc, char **argv);   /* certificates, keys, revocation */
+int kinko_cmd_pin(kinko_ctx *ctx, int argc, char **argv);     /* pin check | change | unblock */
 int kinko_cmd_key(kinko_ctx *ctx, int argc, char **argv);     /* key delete URI [--yes] */
-int kinko_cmd_enroll(kinko_ctx *ctx, int argc, char **argv);  /* (C2) */
-int kinko_cmd_renew(kinko_ctx *ctx, int argc, char **argv);   /* (C2) */
-int kinko_cmd_logon(kinko_ctx *ctx, int argc, char **argv);   /* (C3) */
-int kinko_cmd_logoff(kinko_ctx *ctx, int argc, char **argv);  /* (C3) */
-int kinko_cmd_status(kinko_ctx *ctx, int argc, char **argv);  /* the bank session's status screen (C3) */
-int kinko_cmd_admin(kinko_ctx *ctx, int argc, char **argv);   /* users | user add|change | issue | revoke (C3) */
+int kinko_cmd_enroll(kinko_ctx *ctx, int argc, char **argv);  /* a new key and its certificate */
+int kinko_cmd_renew(kinko_ctx *ctx, int argc, char **argv);   /* a new key for the current one */
+int kinko_cmd_logon(kinko_ctx *ctx, int argc, char **argv);   /* a bank session */
+int kinko_cmd_logoff(kinko_ctx *ctx, int argc, char **argv);  /* ends it */
+int kinko_cmd_status(kinko_ctx *ctx, int argc, char **argv);  /* the bank session's status screen */
+int kinko_cmd_admin(kinko_ctx *ctx, int argc, char **argv);   /* users | user add|change | issue | revoke */
 
 #endif

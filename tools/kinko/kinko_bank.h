@@ -1,5 +1,5 @@
 /* kinko: the bank's JSON API (logon, status, logoff, admin operations) over mutual TLS with
- * the token key (kinko_bank.c, C3). */
+ * the token key (kinko_bank.c). */
 #ifndef KINKO_BANK_H
 #define KINKO_BANK_H
 

@@ -1,4 +1,4 @@
-/* kinko: a PKCS#10 certificate request whose signature is made on the token (kinko_csr.c, C2). */
+/* kinko: a PKCS#10 certificate request whose signature is made on the token (kinko_csr.c). */
 #ifndef KINKO_CSR_H
 #define KINKO_CSR_H
 

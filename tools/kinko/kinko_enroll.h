@@ -1,5 +1,5 @@
 /* kinko enroll and kinko renew: what the two commands share (kinko_enroll.c,
- * kinko_enroll_key.c, kinko_renew.c; C2). */
+ * kinko_enroll_key.c, kinko_renew.c). */
 #ifndef KINKO_ENROLL_H
 #define KINKO_ENROLL_H
 

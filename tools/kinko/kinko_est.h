@@ -1,5 +1,5 @@
 /* kinko: the EST client (RFC 7030) on libcurl: simpleenroll with the bank credentials,
- * simplereenroll over mutual TLS with the current certificate (kinko_est.c, C2). */
+ * simplereenroll over mutual TLS with the current certificate (kinko_est.c). */
 #ifndef KINKO_EST_H
 #define KINKO_EST_H
 

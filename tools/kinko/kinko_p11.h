@@ -1,5 +1,5 @@
 /* kinko's PKCS#11 layer: any module (kinko's, SoftHSM2, OpenSC), loaded with p11-kit; tokens
- * and objects named by RFC 7512 URIs. Implemented in kinko_p11.c (C1). */
+ * and objects named by RFC 7512 URIs. Implemented in kinko_p11*.c. */
 #ifndef KINKO_P11_H
 #define KINKO_P11_H
 
@@ -63,7 +63,7 @@ int kinko_p11_write_cert(kinko_ctx *ctx, const kinko_keyobj *k, X509 *cert, cons
 /* Remove only the certificate object of k. Exit code. */
 int kinko_p11_delete_cert(kinko_ctx *ctx, const kinko_keyobj *k);
 
-/* ---- additions (C1) ---- */
+/* ---- tokens, PINs and failures in user terms ---- */
 /* Load and initialise ctx->module only, no token chosen (token list). Exit code. */
 int kinko_p11_load(kinko_ctx *ctx);
 /* Slots holding a token, those matching ctx->token_uri when given; *slots is malloc'd.

@@ -1,4 +1,4 @@
-/* kinko: mutual TLS for libcurl with a key that stays on the token (kinko_tls.c, C3).
+/* kinko: mutual TLS for libcurl with a key that stays on the token (kinko_tls.c).
  * ALL token-key loading for TLS lives in kinko_tls.c (libp11's library API today), so an
  * OpenSSL pkcs11 provider can replace it without touching the callers. */
 #ifndef KINKO_TLS_H
