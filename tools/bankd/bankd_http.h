@@ -73,6 +73,8 @@ void bankd_http_dispatch(struct evhttp_request *req, void *arg);
  * request fuzzer's). 0 or -1. */
 struct event_base;
 int bankd_http_worker_start(bankd_server *srv, struct event_base *base);
+/* Stops the worker: requests still queued are dropped unanswered. */
+void bankd_http_worker_stop(bankd_server *srv);
 
 const char *bankd_http_header(bankd_req *r, const char *name);
 void bankd_http_add_header(bankd_req *r, const char *name, const char *value);

@@ -234,22 +234,6 @@ static int bankd_core_dumps_disable(void)
 	return 0;
 }
 
-/* A decimal count up to max whose first digit is at least first ('1': no zero, no leading
- * zero): 0 with the value in *out, or -1. */
-static int count_arg(const char *s, char first, unsigned long max, unsigned long *out)
-{
-	char *end;
-	unsigned long n;
-
-	if (*s < first || *s > '9')
-		return -1;
-	n = strtoul(s, &end, 10);
-	if (*end != '\0' || n > max)
-		return -1;
-	*out = n;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	int allow_core_dumps;
@@ -307,14 +291,14 @@ int main(int argc, char **argv)
 		}
 		o = (bankd_serve_opts){a.dir, a.listen, a.port_file, a.url, 0, -1};
 		if (a.auth_fail_limit != NULL) {
-			if (count_arg(a.auth_fail_limit, '0', 1000000, &n) != 0) {
+			if (bankd_count_parse(a.auth_fail_limit, '0', 1000000, &n) != 0) {
 				bankd_cli_msg_print(_("--auth-fail-limit wants 0 to 1000000"));
 				return BANKD_EXIT_USAGE;
 			}
 			o.auth_fail_limit = (long)n;
 		}
 		if (a.max_connections != NULL) {
-			if (count_arg(a.max_connections, '1', 1048576, &n) != 0) {
+			if (bankd_count_parse(a.max_connections, '1', 1048576, &n) != 0) {
 				bankd_cli_msg_print(_("--max-connections wants 1 to 1048576"));
 				return BANKD_EXIT_USAGE;
 			}

@@ -186,3 +186,17 @@ int bankd_write_new_file(const char *path, int mode, const void *data, size_t n)
 	}
 	return close(fd);
 }
+
+int bankd_count_parse(const char *s, char first, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long n;
+
+	if (*s < first || *s > '9')
+		return -1;
+	n = strtoul(s, &end, 10);
+	if (*end != '\0' || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}

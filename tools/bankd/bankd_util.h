@@ -33,6 +33,10 @@ int bankd_b64_decode(const char *in, size_t len, uint8_t **out, size_t *out_len)
 /* Base64 in lines of 64 characters, each ending in "\n"; malloc'ed, NUL-terminated. */
 char *bankd_b64_encode(const uint8_t *in, size_t n);
 
+/* A decimal count up to max whose first digit is at least first ('1': no zero, no leading
+ * zero), digits only: 0 with the value in *out, or -1. */
+int bankd_count_parse(const char *s, char first, unsigned long max, unsigned long *out);
+
 /* Writes a file that must not exist yet, with the given mode (0600 for keys). */
 int bankd_write_new_file(const char *path, int mode, const void *data, size_t n);
 

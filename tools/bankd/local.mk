@@ -17,11 +17,11 @@ tools_bankd_libbankd_la_SOURCES += tools/bankd/bankd_ca.c tools/bankd/bankd_ca.h
 tools_bankd_libbankd_la_SOURCES += tools/bankd/bankd_est.c tools/bankd/bankd_est.h \
 	tools/bankd/bankd_logon.c tools/bankd/bankd_logon.h tools/bankd/bankd_admin.c \
 	tools/bankd/bankd_admin.h tools/bankd/bankd_html.c tools/bankd/bankd_html.h \
-	tools/bankd/bankd_http.c tools/bankd/bankd_http.h tools/bankd/bankd_reply.c \
-	tools/bankd/bankd_conn.c tools/bankd/bankd_conn.h tools/bankd/bankd_ratelimit.c \
-	tools/bankd/bankd_ratelimit.h tools/bankd/bankd_worker.c tools/bankd/bankd_worker.h \
-	tools/bankd/bankd_util.c tools/bankd/bankd_util.h tools/bankd/bankd_lang.c \
-	tools/bankd/bankd_lang.h
+	tools/bankd/bankd_http.c tools/bankd/bankd_http.h tools/bankd/bankd_http_serve.c \
+	tools/bankd/bankd_reply.c tools/bankd/bankd_conn.c tools/bankd/bankd_conn.h \
+	tools/bankd/bankd_ratelimit.c tools/bankd/bankd_ratelimit.h tools/bankd/bankd_worker.c \
+	tools/bankd/bankd_worker.h tools/bankd/bankd_util.c tools/bankd/bankd_util.h \
+	tools/bankd/bankd_lang.c tools/bankd/bankd_lang.h
 tools_bankd_libbankd_la_CFLAGS = $(BANKD_CFLAGS)
 
 bin_PROGRAMS += kinko-bankd
