@@ -1,4 +1,4 @@
-/* kinko, the user's CLI: shared declarations. See /work/notes/CLI.md for who writes what. */
+/* kinko, the user's CLI: shared declarations. */
 #ifndef KINKO_CLI_H
 #define KINKO_CLI_H
 

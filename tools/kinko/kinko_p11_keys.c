@@ -295,7 +295,8 @@ int kinko_p11_generate(kinko_ctx *ctx, kinko_key_type type, const char *label, k
 	} else {
 		pub[n_pub++] = (CK_ATTRIBUTE){CKA_EC_PARAMS, (void *)p256_oid, sizeof(p256_oid)};
 	}
-	/* kinko's module picks the PIV slot itself when no CKA_ID is given; others need an id. */
+	/* kinko's module picks the PIV slot itself when no CKA_ID is given (kinko-pkcs11.h);
+	 * others need an id. */
 	if (!ctx->kinko_module) {
 		if (RAND_bytes(id, sizeof(id)) != 1) {
 			kinko_err(ctx, "random_failed", NULL, _("no random numbers for the key's id"));
