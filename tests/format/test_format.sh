@@ -34,7 +34,7 @@ done
 plan $((${#files[@]} + 2))
 
 # A sample as a file of tools/bankd, so that .clang-format is looked up from there.
-sample() { printf "$1" | "$CF" --style=file --assume-filename=tools/bankd/sample.c --dry-run -Werror >/dev/null 2>&1; }
+sample() { printf '%b' "$1" | "$CF" --style=file --assume-filename=tools/bankd/sample.c --dry-run -Werror >/dev/null 2>&1; }
 if sample 'int f(void)\n{\n\treturn 0;\n}\n'; then ok "a function in the project's style passes"; else not_ok "a function in the project's style passes"; fi
 if sample 'int f(void) {\n  return 0;\n}\n'; then not_ok "a function in LLVM's default style is refused"; else ok "a function in LLVM's default style is refused"; fi
 
