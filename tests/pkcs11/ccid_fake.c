@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -17,34 +18,31 @@
 
 #include "ccid_fake.h"
 
-int ccid_fake_write(int fd, const uint8_t *p, size_t n)
+/* All n bytes sent (out) or received, across partial transfers and EINTR. 0 or -1. */
+static int ccid_fake_xfer(int fd, uint8_t *p, size_t n, bool out)
 {
 	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		ssize_t k = out ? send(fd, p, n, MSG_NOSIGNAL) : recv(fd, p, n, 0);
 
-		if (w < 0 && errno == EINTR)
+		if (k < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
+		if (k <= 0)
 			return -1;
-		p += w;
-		n -= (size_t)w;
+		p += k;
+		n -= (size_t)k;
 	}
 	return 0;
 }
 
+int ccid_fake_write(int fd, const uint8_t *p, size_t n)
+{
+	/* send() only reads the bytes. */
+	return ccid_fake_xfer(fd, (uint8_t *)p, n, true);
+}
+
 int ccid_fake_read(int fd, uint8_t *p, size_t n)
 {
-	while (n > 0) {
-		ssize_t r = recv(fd, p, n, 0);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
+	return ccid_fake_xfer(fd, p, n, false);
 }
 
 void ccid_fake_linger(int fd)

@@ -49,6 +49,16 @@ static void assert_bytes(p11t *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
 	free(v);
 }
 
+/* The attribute is the DER an OpenSSL i2d_* gave (n bytes at *enc), which is freed. */
+static void assert_der(p11t *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type, unsigned char **enc,
+                       int n)
+{
+	assert_true(n > 0);
+	assert_bytes(t, h, type, *enc, (size_t)n);
+	OPENSSL_free(*enc);
+	*enc = NULL;
+}
+
 static void certificate_written_for_a_key_reads_back(void **state)
 {
 	p11t *t = *state;
@@ -90,16 +100,11 @@ static void certificate_written_for_a_key_reads_back(void **state)
 	OPENSSL_free(enc);
 	enc = NULL;
 	n = i2d_X509_NAME(X509_get_issuer_name(x), &enc);
-	assert_bytes(t, cert, CKA_ISSUER, enc, (size_t)n);
-	OPENSSL_free(enc);
-	enc = NULL;
+	assert_der(t, cert, CKA_ISSUER, &enc, n);
 	n = i2d_ASN1_INTEGER(X509_get0_serialNumber(x), &enc);
-	assert_bytes(t, cert, CKA_SERIAL_NUMBER, enc, (size_t)n);
-	OPENSSL_free(enc);
-	enc = NULL;
+	assert_der(t, cert, CKA_SERIAL_NUMBER, &enc, n);
 	n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &enc);
-	assert_bytes(t, cert, CKA_PUBLIC_KEY_INFO, enc, (size_t)n);
-	OPENSSL_free(enc);
+	assert_der(t, cert, CKA_PUBLIC_KEY_INFO, &enc, n);
 	X509_free(x);
 	OPENSSL_free(der);
 }

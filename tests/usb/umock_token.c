@@ -265,14 +265,20 @@ bool umock_token_claimed(umock_token *t)
 	return r;
 }
 
-unsigned long umock_token_claims(umock_token *t)
+/* One of the token's counters, read under the testbed's lock (the handler thread writes). */
+static unsigned long umock_token_counter(umock_token *t, const unsigned long *counter)
 {
 	unsigned long n;
 
 	g_mutex_lock(&t->bed->lock);
-	n = t->claims;
+	n = *counter;
 	g_mutex_unlock(&t->bed->lock);
 	return n;
+}
+
+unsigned long umock_token_claims(umock_token *t)
+{
+	return umock_token_counter(t, &t->claims);
 }
 
 void umock_token_reset(umock_token *t)
@@ -284,12 +290,7 @@ void umock_token_reset(umock_token *t)
 
 unsigned long umock_token_messages(umock_token *t)
 {
-	unsigned long n;
-
-	g_mutex_lock(&t->bed->lock);
-	n = t->messages;
-	g_mutex_unlock(&t->bed->lock);
-	return n;
+	return umock_token_counter(t, &t->messages);
 }
 
 tok_state *umock_token_state(umock_token *t)
