@@ -197,3 +197,19 @@ CK_RV objt_write_cert(p11t *t, const unsigned char *der, size_t len, CK_BYTE id,
 	*h = 0;
 	return t->f->C_CreateObject(t->session, tmpl, sizeof(tmpl) / sizeof(tmpl[0]), h);
 }
+
+unsigned char *objt_cert_for(p11t *t, CK_OBJECT_HANDLE pub, const char *cn, size_t *len,
+                             X509 **out)
+{
+	EVP_PKEY *key = objt_pubkey(t, pub), *ca = objt_ec_key();
+	X509 *x = objt_cert(key, cn, ca);
+	unsigned char *der = objt_cert_der(x, len);
+
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(ca);
+	if (out)
+		*out = x;
+	else
+		X509_free(x);
+	return der;
+}

@@ -45,6 +45,10 @@ EVP_PKEY *objt_ec_key(void);
 X509 *objt_cert(EVP_PKEY *key, const char *cn, EVP_PKEY *ca);
 /* DER of a certificate, malloc'd (OPENSSL_free). */
 unsigned char *objt_cert_der(X509 *x, size_t *len);
+/* DER (OPENSSL_free) of a certificate for the key of the public key object pub, subject
+ * CN cn, signed by a throwaway CA; the certificate itself into *out unless out is NULL. */
+unsigned char *objt_cert_for(p11t *t, CK_OBJECT_HANDLE pub, const char *cn, size_t *len,
+                             X509 **out);
 /* C_CreateObject of a certificate with this CKA_ID. */
 CK_RV objt_write_cert(p11t *t, const unsigned char *der, size_t len, CK_BYTE id,
                       CK_OBJECT_HANDLE *h);

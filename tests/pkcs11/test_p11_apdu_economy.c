@@ -68,21 +68,14 @@ static unsigned trace_stop(econ *e)
 static void prepare_token(p11t *t)
 {
 	CK_OBJECT_HANDLE pub, priv, cert;
-	EVP_PKEY *key, *ca = objt_ec_key();
 	unsigned char *der;
 	size_t len = 0;
-	X509 *x;
 
 	p11t_login(t);
 	p11t_generate(t, 0, "P-256", &id_9a, 1, &pub, &priv);
-	key = objt_pubkey(t, pub);
-	x = objt_cert(key, "kinko economy", ca);
-	der = objt_cert_der(x, &len);
+	der = objt_cert_for(t, pub, "kinko economy", &len, NULL);
 	assert_int_equal(objt_write_cert(t, der, len, id_9a, &cert), CKR_OK);
 	OPENSSL_free(der);
-	X509_free(x);
-	EVP_PKEY_free(key);
-	EVP_PKEY_free(ca);
 	/* the application starts afresh */
 	assert_int_equal(t->f->C_Finalize(NULL), CKR_OK);
 	t->session = 0;

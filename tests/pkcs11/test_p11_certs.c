@@ -21,22 +21,6 @@
 static const CK_BYTE id_9a = 0x01;
 
 /* A certificate made for the public key of a token key, by a throwaway CA. */
-static unsigned char *cert_for(p11t *t, CK_OBJECT_HANDLE pub, const char *cn, size_t *len,
-                               X509 **out)
-{
-	EVP_PKEY *key = objt_pubkey(t, pub), *ca = objt_ec_key();
-	X509 *x = objt_cert(key, cn, ca);
-	unsigned char *der = objt_cert_der(x, len);
-
-	EVP_PKEY_free(key);
-	EVP_PKEY_free(ca);
-	if (out)
-		*out = x;
-	else
-		X509_free(x);
-	return der;
-}
-
 static void assert_bytes(p11t *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
                          const void *want, size_t len)
 {
@@ -70,7 +54,7 @@ static void certificate_written_for_a_key_reads_back(void **state)
 	X509 *x;
 
 	p11t_generate(t, 0, "P-256", &id_9a, 1, &pub, &priv);
-	der = cert_for(t, pub, "kinko test user", &len, &x);
+	der = objt_cert_for(t, pub, "kinko test user", &len, &x);
 	assert_int_equal(objt_write_cert(t, der, len, 0x01, &cert), CKR_OK);
 	assert_true(cert != 0);
 	assert_int_equal(p11t_find_one(t, CKO_CERTIFICATE, &id_9a, 1), cert);
@@ -125,7 +109,7 @@ static void certificate_and_its_keys_share_the_slot_label(void **state)
 		size_t n = strlen(slots[i].label);
 
 		p11t_generate(t, 0, "P-256", &slots[i].id, 1, &pub, &priv);
-		der = cert_for(t, pub, "kinko shared label", &len, NULL);
+		der = objt_cert_for(t, pub, "kinko shared label", &len, NULL);
 		assert_int_equal(objt_write_cert(t, der, len, slots[i].id, &cert), CKR_OK);
 		assert_bytes(t, cert, CKA_LABEL, slots[i].label, n);
 		assert_bytes(t, priv, CKA_LABEL, slots[i].label, n);
@@ -146,7 +130,7 @@ static void certificate_without_cn_is_named_for_its_slot(void **state)
 	size_t len = 0;
 
 	p11t_generate(t, 0, "P-256", (const CK_BYTE *)"\x02", 1, &pub, &priv);
-	der = cert_for(t, pub, NULL, &len, NULL);
+	der = objt_cert_for(t, pub, NULL, &len, NULL);
 	assert_int_equal(objt_write_cert(t, der, len, 0x02, &cert), CKR_OK);
 	assert_bytes(t, cert, CKA_LABEL, "Digital Signature", 17);
 	assert_int_equal(objt_find(t, by_label, 2, h, 4), 1);
@@ -166,7 +150,7 @@ static void certificate_not_for_the_slot_key_is_refused(void **state)
 	p11t_generate(t, 0, "P-256", &id_9a, 1, &pub, &priv);
 	assert_int_equal(objt_write_cert(t, der, len, 0x01, &cert), CKR_ATTRIBUTE_VALUE_INVALID);
 	/* no key in 9C at all */
-	good = cert_for(t, pub, "user", &good_len, NULL);
+	good = objt_cert_for(t, pub, "user", &good_len, NULL);
 	assert_int_equal(objt_write_cert(t, good, good_len, 0x02, &cert),
 	                 CKR_ATTRIBUTE_VALUE_INVALID);
 	/* not a certificate */
@@ -216,7 +200,7 @@ static void create_object_refuses_what_a_piv_token_cannot_hold(void **state)
 
 	p11t_login(t);
 	p11t_generate(t, 0, "P-256", &id, 1, &pub, &priv);
-	der = cert_for(t, pub, "user", &len, NULL);
+	der = objt_cert_for(t, pub, "user", &len, NULL);
 	assert_int_equal(t->f->C_OpenSession(t->slots[0], CKF_SERIAL_SESSION, NULL, NULL, &ro),
 	                 CKR_OK);
 	{
@@ -244,7 +228,7 @@ static void destroying_a_certificate_keeps_the_key(void **state)
 	CK_ULONG n = 0;
 
 	p11t_generate(t, 0, "P-384", &id_9a, 1, &pub, &priv);
-	der = cert_for(t, pub, "user", &len, NULL);
+	der = objt_cert_for(t, pub, "user", &len, NULL);
 	assert_int_equal(objt_write_cert(t, der, len, 0x01, &cert), CKR_OK);
 	assert_int_equal(t->f->C_DestroyObject(t->session, cert), CKR_OK);
 	assert_int_equal(objt_count_class(t, CKO_CERTIFICATE), 0);
@@ -265,7 +249,7 @@ static void destroying_a_private_key_empties_the_slot(void **state)
 	size_t len = 0;
 
 	p11t_generate(t, 0, "P-256", &id_9a, 1, &pub, &priv);
-	der = cert_for(t, pub, "user", &len, NULL);
+	der = objt_cert_for(t, pub, "user", &len, NULL);
 	assert_int_equal(objt_write_cert(t, der, len, 0x01, &cert), CKR_OK);
 	/* the public key goes with its private key, not alone */
 	assert_int_equal(t->f->C_DestroyObject(t->session, pub), CKR_ACTION_PROHIBITED);
@@ -433,7 +417,7 @@ static void pin_protected_management_key_is_used_even_after_a_reset(void **state
 	assert_int_equal(emu_connect(&other, t->emu[0].sock), 0);
 	assert_int_equal(emu_power_on(&other, NULL, 0, NULL), 0);
 	emu_disconnect(&other);
-	der = cert_for(t, pub, "user", &len, NULL);
+	der = objt_cert_for(t, pub, "user", &len, NULL);
 	assert_int_equal(objt_write_cert(t, der, len, 0x01, &cert), CKR_OK);
 	assert_int_equal(t->f->C_DestroyObject(t->session, priv), CKR_OK);
 	assert_int_equal(objt_count_class(t, CKO_CERTIFICATE), 0);

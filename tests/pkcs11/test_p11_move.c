@@ -28,19 +28,12 @@ static CK_RV set_id(p11t *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, const CK_B
 static unsigned char *pair_with_cert(p11t *t, CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv,
                                      size_t *der_len)
 {
-	EVP_PKEY *key, *ca = objt_ec_key();
 	unsigned char *der;
 	CK_OBJECT_HANDLE cert;
-	X509 *x;
 
 	p11t_generate(t, 0, "P-256", &id_82, 1, pub, priv);
-	key = objt_pubkey(t, *pub);
-	x = objt_cert(key, "kinko-move", ca);
-	der = objt_cert_der(x, der_len);
+	der = objt_cert_for(t, *pub, "kinko-move", der_len, NULL);
 	assert_int_equal(objt_write_cert(t, der, *der_len, id_82, &cert), CKR_OK);
-	X509_free(x);
-	EVP_PKEY_free(key);
-	EVP_PKEY_free(ca);
 	return der;
 }
 

@@ -52,19 +52,15 @@ static void certificate_container_written_before_the_move_emptied_after(void **s
 	CK_OBJECT_HANDLE pub, priv, cert;
 	CK_BYTE id = id_9a;
 	CK_ATTRIBUTE a = {CKA_ID, &id, 1};
-	EVP_PKEY *key, *ca = objt_ec_key();
 	unsigned char *der;
 	size_t der_len = 0;
 	char path[] = "/tmp/kinko-move-trace-XXXXXX", *text;
 	long p1, p2, p3, n;
 	int fd, saved;
 	FILE *fp;
-	X509 *x;
 
 	p11t_generate(t, 0, "P-256", &id_82, 1, &pub, &priv);
-	key = objt_pubkey(t, pub);
-	x = objt_cert(key, "kinko-order", ca);
-	der = objt_cert_der(x, &der_len);
+	der = objt_cert_for(t, pub, "kinko-order", &der_len, NULL);
 	assert_int_equal(objt_write_cert(t, der, der_len, id_82, &cert), CKR_OK);
 
 	/* Only the move's APDUs go to the file. */
@@ -94,9 +90,6 @@ static void certificate_container_written_before_the_move_emptied_after(void **s
 	if (p1 < 0 || p2 < 0 || p3 < 0 || !(p1 < p2 && p2 < p3))
 		fail_msg("order put 9A %ld, move %ld, empty 82 %ld in:\n%s", p1, p2, p3, text);
 	free(text);
-	X509_free(x);
-	EVP_PKEY_free(key);
-	EVP_PKEY_free(ca);
 	OPENSSL_free(der);
 }
 
