@@ -8,6 +8,8 @@ P11_TMPDIR = tests/pkcs11/tmpdir_test_util.c tests/pkcs11/tmpdir_test_util.h
 P11_TIME = tests/pkcs11/time_test_util.c tests/pkcs11/time_test_util.h
 # Waiting for an emulator to report a status.
 P11_EMU = tests/pkcs11/emu_test_util.c tests/pkcs11/emu_test_util.h
+# What the process writes to stderr (traces), captured.
+P11_CAPTURE = tests/pkcs11/capture_test_util.c tests/pkcs11/capture_test_util.h
 # The one fake CCID token (a lying token server) of test_card_fake and test_p11_garbage.
 P11_CCID_FAKE = tests/pkcs11/ccid_fake.c tests/pkcs11/ccid_fake.h
 check_PROGRAMS += tests/pkcs11/test_card tests/pkcs11/test_card_fake tests/pkcs11/test_card_trace
@@ -21,7 +23,8 @@ tests_pkcs11_test_card_fake_SOURCES = tests/pkcs11/test_card_fake.c $(P11_CCID_F
 tests_pkcs11_test_card_fake_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_card_fake_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_card_fake_LDADD = $(P11_TEST_LDADD)
-tests_pkcs11_test_card_trace_SOURCES = tests/pkcs11/test_card_trace.c $(P11_CARD_TEST_UTIL)
+tests_pkcs11_test_card_trace_SOURCES = tests/pkcs11/test_card_trace.c $(P11_CARD_TEST_UTIL) \
+	$(P11_CAPTURE) $(P11_TMPDIR)
 tests_pkcs11_test_card_trace_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_card_trace_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_card_trace_LDADD = $(P11_TEST_LDADD)
@@ -47,7 +50,7 @@ tests_pkcs11_test_card_inventory_LDADD = $(P11_TEST_LDADD)
 # Module tests: the built .so through dlopen and its function list.
 noinst_LTLIBRARIES += tests/pkcs11/libp11test.la
 tests_pkcs11_libp11test_la_SOURCES = tests/pkcs11/p11_test_util.c tests/pkcs11/p11_test_util.h \
-	$(P11_TMPDIR) $(P11_TIME) $(P11_EMU)
+	$(P11_TMPDIR) $(P11_TIME) $(P11_EMU) $(P11_CAPTURE)
 tests_pkcs11_libp11test_la_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_libp11test_la_CPPFLAGS = $(MODULE_CPPFLAGS)
 P11_MOD_TEST_LDADD = tests/pkcs11/libp11test.la tests/emu/libemuclient.la common/libkinkocommon.la \

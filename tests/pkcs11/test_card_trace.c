@@ -15,14 +15,14 @@
 
 #include <openssl/crypto.h>
 
+#include "capture_test_util.h"
 #include "card_test_util.h"
 #include "piv.h"
 #include "tlv.h"
 
 typedef struct {
 	card_fixture f;
-	char log[EMU_PATH_MAX + 16];
-	int saved_stderr;
+	tkit_capture cap;
 	char *text;
 } trace_fixture;
 
@@ -31,11 +31,10 @@ static int setup_with(void **state, const char *const *args)
 	trace_fixture *t = calloc(1, sizeof(*t));
 
 	*state = t;
-	if (!t || card_fixture_start(&t->f, args) != 0)
+	if (!t)
 		return -1;
-	snprintf(t->log, sizeof(t->log), "%s/trace.log", t->f.p.dir);
-	t->saved_stderr = -1;
-	return 0;
+	t->cap = (tkit_capture)TKIT_CAPTURE_OFF;
+	return card_fixture_start(&t->f, args);
 }
 
 static int setup_default(void **state)
@@ -50,40 +49,10 @@ static int setup_protected(void **state)
 	return setup_with(state, args);
 }
 
-static void capture_begin(trace_fixture *t)
-{
-	int fd = open(t->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-
-	assert_true(fd >= 0);
-	fflush(stderr);
-	t->saved_stderr = dup(STDERR_FILENO);
-	assert_true(t->saved_stderr >= 0);
-	assert_true(dup2(fd, STDERR_FILENO) >= 0);
-	close(fd);
-}
-
 static void capture_end(trace_fixture *t)
 {
-	FILE *f;
-	long n;
-
-	fflush(stderr);
-	if (t->saved_stderr >= 0) {
-		dup2(t->saved_stderr, STDERR_FILENO);
-		close(t->saved_stderr);
-		t->saved_stderr = -1;
-	}
-	f = fopen(t->log, "r");
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
 	free(t->text);
-	t->text = calloc(1, (size_t)n + 1);
-	assert_non_null(t->text);
-	assert_int_equal(fread(t->text, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
+	t->text = tkit_capture_end(&t->cap);
 }
 
 static int teardown(void **state)
@@ -91,10 +60,7 @@ static int teardown(void **state)
 	trace_fixture *t = *state;
 
 	if (t) {
-		if (t->saved_stderr >= 0) {
-			dup2(t->saved_stderr, STDERR_FILENO);
-			close(t->saved_stderr);
-		}
+		tkit_capture_abort(&t->cap);
 		card_fixture_stop(&t->f);
 		free(t->text);
 		free(t);
@@ -133,7 +99,7 @@ static void trace_masks_pin_puk_and_management_key(void **state)
 	uint8_t rnd[8];
 	int tries;
 
-	capture_begin(t);
+	tkit_capture_begin(&t->cap);
 	assert_int_equal(card_verify_pin(c, (const uint8_t *)"123456", 6, &tries), CARD_OK);
 	assert_int_equal(card_change_reference(c, PIV_REF_PIN, (const uint8_t *)"123456", 6,
 	                                       (const uint8_t *)"87654321", 8, &tries), CARD_OK);
@@ -166,7 +132,7 @@ static void trace_masks_pin_protected_management_key(void **state)
 	char key_hex[2 * 32 + 1];
 
 	assert_int_equal(card_verify_pin(c, (const uint8_t *)"123456", 6, NULL), CARD_OK);
-	capture_begin(t);
+	tkit_capture_begin(&t->cap);
 	assert_int_equal(card_auth_mgmt_with_pin(c), CARD_OK);
 	assert_int_equal(card_get_data(c, PIV_TAG_PRINTED, &printed, &n), CARD_OK);
 	capture_end(t);
@@ -194,7 +160,7 @@ static void trace_prints_every_apdu_once_with_its_answer(void **state)
 	uint8_t version[3];
 	card_metadata md;
 
-	capture_begin(t);
+	tkit_capture_begin(&t->cap);
 	assert_int_equal(card_get_serial(c, &serial), CARD_OK);
 	assert_int_equal(card_get_version(c, version), CARD_OK);
 	assert_int_equal(card_get_metadata(c, PIV_REF_PIN, &md), CARD_OK);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture_test_util.h"
 #include "p11_clock_test_util.h"
 #include "p11_obj_test_util.h"
 #include "tmpdir_test_util.h"
@@ -23,43 +24,32 @@ static const CK_BYTE id_9a = 0x01;
 
 typedef struct {
 	p11t t;
-	char trace[256], conf[256];
-	int saved_fd;
+	char conf[256];
+	tkit_capture cap;
 } econ;
 
 /* ---- counting ---- */
 
 static void trace_start(econ *e)
 {
-	int fd = open(e->trace, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-	assert_true(fd >= 0);
-	fflush(stderr);
-	e->saved_fd = dup(2);
-	assert_true(e->saved_fd >= 0);
-	assert_true(dup2(fd, 2) == 2);
-	close(fd);
+	tkit_capture_begin(&e->cap);
 }
 
 /* Stop capturing; the number of commands sent since trace_start. */
 static unsigned trace_stop(econ *e)
 {
-	char line[4096];
+	char *text = tkit_capture_end(&e->cap), *line, *next;
 	unsigned n = 0, seq;
-	FILE *f;
 
-	fflush(stderr);
-	assert_true(dup2(e->saved_fd, 2) == 2);
-	close(e->saved_fd);
-	f = fopen(e->trace, "r");
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f)) {
+	for (line = text; *line; line = next) {
 		char dir = 0;
 
+		next = strchr(line, '\n');
+		next = next ? next + 1 : line + strlen(line);
 		if (sscanf(line, "kinko: apdu %u %c", &seq, &dir) == 2 && dir == '>')
 			n++;
 	}
-	fclose(f);
+	free(text);
 	return n;
 }
 
@@ -89,8 +79,7 @@ static int setup_ttl(void **state, const char *ttl_ms)
 	if (!e)
 		return -1;
 	*state = e;
-	snprintf(e->trace, sizeof(e->trace), "%s/kinko-econ-%ld.trace", tkit_tmp_root(),
-	         (long)getpid());
+	e->cap = (tkit_capture)TKIT_CAPTURE_OFF;
 	snprintf(conf, sizeof(conf), "cache_ttl_ms = %s\n", ttl_ms);
 	if (tkit_file_write(e->conf, sizeof(e->conf), "econ.conf", conf) != 0)
 		return -1;
@@ -121,8 +110,8 @@ static int teardown(void **state)
 
 	if (!e)
 		return 0;
+	tkit_capture_abort(&e->cap);
 	p11t_teardown(&e->t);
-	unlink(e->trace);
 	unlink(e->conf);
 	setenv("KINKO_CONF", "/dev/null", 1);
 	free(e);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "capture_test_util.h"
 #include "p11_test_util.h"
 #include "time_test_util.h"
 
@@ -267,33 +268,24 @@ static void p11_trace_names_calls_and_results_but_no_pin(void **state)
 {
 	p11t *t = *state;
 	CK_FUNCTION_LIST_3_0 *f = t->f;
-	char path[] = "/tmp/kinko-trace-XXXXXX", text[8192];
-	int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+	tkit_capture cap;
+	char *text;
 	CK_SLOT_ID slot;
 	CK_ULONG n = 1;
 	CK_SESSION_HANDLE h;
-	ssize_t len;
 
-	assert_true(fd >= 0 && saved >= 0);
-	unlink(path);
-	fflush(stderr);
-	dup2(fd, STDERR_FILENO);
+	tkit_capture_begin(&cap);
 	(void)f->C_GetInfo(&(CK_INFO){0});
 	(void)f->C_Initialize(NULL);
 	(void)f->C_GetSlotList(CK_TRUE, &slot, &n);
 	(void)f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &h);
 	(void)f->C_Login(h, CKU_USER, (CK_UTF8CHAR_PTR) "654321", 6);
-	fflush(stderr);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-	len = pread(fd, text, sizeof(text) - 1, 0);
-	close(fd);
-	assert_true(len > 0);
-	text[len] = '\0';
+	text = tkit_capture_end(&cap);
 	assert_non_null(strstr(text, "C_GetInfo -> CKR_CRYPTOKI_NOT_INITIALIZED"));
 	assert_non_null(strstr(text, "C_Initialize -> CKR_OK"));
 	assert_non_null(strstr(text, "C_Login -> CKR_PIN_INCORRECT"));
 	assert_null(strstr(text, "654321"));
+	free(text);
 	assert_int_equal(f->C_Login(h, CKU_USER, (CK_UTF8CHAR_PTR)PIN, 6), CKR_OK);
 }
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture_test_util.h"
 #include "p11_obj_test_util.h"
 
 static const CK_BYTE id_9a = 0x01, id_82 = 0x05;
@@ -54,36 +55,19 @@ static void certificate_container_written_before_the_move_emptied_after(void **s
 	CK_ATTRIBUTE a = {CKA_ID, &id, 1};
 	unsigned char *der;
 	size_t der_len = 0;
-	char path[] = "/tmp/kinko-move-trace-XXXXXX", *text;
-	long p1, p2, p3, n;
-	int fd, saved;
-	FILE *fp;
+	tkit_capture cap;
+	char *text;
+	long p1, p2, p3;
 
 	p11t_generate(t, 0, "P-256", &id_82, 1, &pub, &priv);
 	der = objt_cert_for(t, pub, "kinko-order", &der_len, NULL);
 	assert_int_equal(objt_write_cert(t, der, der_len, id_82, &cert), CKR_OK);
 
-	/* Only the move's APDUs go to the file. */
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	fflush(stderr);
-	saved = dup(STDERR_FILENO);
-	assert_true(saved >= 0);
-	assert_true(dup2(fd, STDERR_FILENO) >= 0);
+	/* Only the move's APDUs are captured. */
+	tkit_capture_begin(&cap);
 	assert_int_equal(t->f->C_SetAttributeValue(t->session, priv, &a, 1), CKR_OK);
-	fflush(stderr);
-	assert_true(dup2(saved, STDERR_FILENO) >= 0);
-	close(saved);
-	close(fd);
-
-	fp = fopen(path, "r");
-	assert_non_null(fp);
-	text = calloc(1, 1 << 20);
-	assert_non_null(text);
-	n = (long)fread(text, 1, (1 << 20) - 1, fp);
-	fclose(fp);
-	unlink(path);
-	assert_true(n > 0);
+	text = tkit_capture_end(&cap);
+	assert_true(*text != '\0');
 	p1 = trace_find(text, put_9a);
 	p2 = trace_find(text, move);
 	p3 = trace_find(text, empty_82);
