@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "emu_client.h"
 #include "tmpdir_test_util.h"
 
 const char *tkit_tmp_root(void)
@@ -24,11 +25,8 @@ int tkit_tmpdir_make(char *buf, size_t size, const char *name)
 int tkit_file_write(char *buf, size_t size, const char *name, const char *text)
 {
 	int n = snprintf(buf, size, "%s/kinko-%s-%ld", tkit_tmp_root(), name, (long)getpid());
-	FILE *f;
-	int rc;
 
-	if (n < 0 || (size_t)n >= size || !(f = fopen(buf, "w")))
+	if (n < 0 || (size_t)n >= size)
 		return -1;
-	rc = fputs(text, f) >= 0 ? 0 : -1;
-	return fclose(f) == 0 ? rc : -1;
+	return emu_write_file(buf, text);
 }

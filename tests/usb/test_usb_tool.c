@@ -83,7 +83,7 @@ static int verify_der_ecdsa(EVP_PKEY *pkey, const char *data, const uint8_t *sig
 static void pkcs11_tool_lists_the_token_and_signs(void **state)
 {
 	mfx *m = *state;
-	char cmd[1024], sigpath[128];
+	char cmd[1024], sigpath[sizeof(m->dir) + 8];
 	gchar *out = NULL, *sig = NULL;
 	gsize sig_len = 0;
 	const char *mod = p11t_module_path();

@@ -1,4 +1,5 @@
 /* The module tests' fixture over emulated USB tokens. */
+#include "tmpdir_test_util.h"
 #include "usb_p11_fixture.h"
 
 #include <dlfcn.h>
@@ -35,7 +36,7 @@ CK_ULONG mfx_slots(mfx *m)
 
 static int mfx_start(mfx *m, size_t tokens, const char *conf, CK_ULONG want_slots)
 {
-	FILE *f;
+	char text[256];
 
 	if (!(m->bed = umock_bed_new()))
 		return -1;
@@ -44,17 +45,14 @@ static int mfx_start(mfx *m, size_t tokens, const char *conf, CK_ULONG want_slot
 	if (tokens == 2 && !(m->tok[1] = umock_token_plug(m->bed, 3,
 	                                                  &(tok_provision_opts){.serial = MFX_SERIAL_B})))
 		return -1;
-	snprintf(m->dir, sizeof(m->dir), "/tmp/kinko-usb-XXXXXX");
-	if (!mkdtemp(m->dir)) {
+	if (tkit_tmpdir_make(m->dir, sizeof(m->dir), "usb") != 0) {
 		m->dir[0] = '\0';
 		return -1;
 	}
 	snprintf(m->conf, sizeof(m->conf), "%s/kinko.conf", m->dir);
-	f = fopen(m->conf, "w");
-	if (!f)
+	snprintf(text, sizeof(text), "%stimeout_ms = 3000\n", conf);
+	if (emu_write_file(m->conf, text) != 0)
 		return -1;
-	fprintf(f, "%stimeout_ms = 3000\n", conf);
-	fclose(f);
 	/* Only the USB tokens: no emulator sockets from the environment. */
 	unsetenv("KINKO_EMU_SOCKETS");
 	setenv("KINKO_CONF", m->conf, 1);

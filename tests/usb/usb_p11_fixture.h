@@ -17,8 +17,8 @@ typedef struct {
 	umock_bed *bed;
 	umock_token *tok[2];
 	p11t t;                        /* t.f, t.slots[], t.session (R/W on slots[0]) */
-	char dir[64];                  /* a private temporary directory */
-	char conf[96];
+	char dir[128];                 /* a private temporary directory */
+	char conf[160];
 } mfx;
 
 /* Plug tokens (1 or 2), write conf (kinko.conf lines) and load + C_Initialize the module;
