@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# kinko-bankd under load and under attack: the figures of issue 10, re-measured on a built tree.
+# kinko-bankd under load and under attack: the README's figures, re-measured on a built tree.
 #   bench/bankd_load.sh [BUILDDIR]     (default _build/plain; builds nothing)
 #   BENCH_SECONDS  seconds per wrk run (default 3)
 # Needs wrk (apt-get install wrk), curl, python3. A bench, not a test: never run by make check.

@@ -1,4 +1,4 @@
-/* kinko USB tokens as slots of the module (issue 6): one slot per USB port a token was
+/* kinko USB tokens as slots of the module: one slot per USB port a token was
  * seen in, after the emulator sockets' slots. A slot keeps its id for the life of the
  * module: a token re-plugged into the same port is in the same slot again (absent in
  * between). libusb is initialised at the first scan, never at C_Initialize. */

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The bank flows of kinko speak the user's language (issue 11). Under LANG=ja_JP.UTF-8: the
+# The bank flows of kinko speak the user's language. Under LANG=ja_JP.UTF-8: the
 # admin's enrollment result (電子証明書, its expiry as 年月日), a wrong contract PIN named with
 # its tries left (ご契約先暗証番号 (イ) が違います。残り4回), the logon's status screen
 # (ご契約先ステータス), user registration, issuance and logoff in Japanese, and no English sentence

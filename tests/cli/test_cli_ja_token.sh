@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# kinko's token commands in Japanese (issue 11): under LANG=ja_JP.UTF-8 `kinko --help`,
+# kinko's token commands in Japanese: under LANG=ja_JP.UTF-8 `kinko --help`,
 # `kinko help pin`, `kinko certs` (the expiry as 2035年12月7日) and a wrong token PIN
 # (「トークンのPINが違います。残り2回」) are Japanese, with no English sentence leaking; --json
 # on that failure has the same keys, code and exit status as under LANG=C, the message in

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# kinko renew, step by step (C2), on kinko's module + emulator and on SoftHSM2 against a real kinko-bankd:
+# kinko renew, step by step, on kinko's module + emulator and on SoftHSM2 against a real kinko-bankd:
 # a new key and certificate (same CN) replace the old ones after a logon with the new one, and
 # take the old one's CKA_ID (on kinko's token 01: the logon slot 9A), and log on there; a
 # bank out of reach leaves the token as it was; a failed logon with the new certificate keeps

@@ -14,7 +14,7 @@ tests_emu_test_emu_cli_CFLAGS = $(EMU_TEST_CFLAGS)
 tests_emu_test_emu_cli_LDADD = $(EMU_TEST_LDADD)
 tests_emu_test_emu_crash_CFLAGS = $(EMU_TEST_CFLAGS)
 tests_emu_test_emu_crash_LDADD = $(EMU_TEST_LDADD)
-# The emulator's lock for exclusive batches (issue 10).
+# The emulator's lock for exclusive batches.
 check_PROGRAMS += tests/emu/test_emu_lock
 TESTS += tests/emu/test_emu_lock
 tests_emu_test_emu_lock_CFLAGS = $(EMU_TEST_CFLAGS)

@@ -1,11 +1,11 @@
 # tests/interop/: the module with unmodified peers (OpenSC pkcs11-tool, GnuTLS p11tool, the
 # libp11 OpenSSL engine, p11-kit server/client/proxy): TAP shell scripts, each with its own
-# emulated token (issue 3).
+# emulated token.
 INTEROP_SH_TESTS = tests/interop/test_pkcs11_tool.sh tests/interop/test_p11tool.sh \
 	tests/interop/test_openssl_engine.sh tests/interop/test_p11kit_proxy.sh
 TESTS += $(INTEROP_SH_TESTS)
 EXTRA_DIST += $(INTEROP_SH_TESTS) tests/interop/interop_lib.sh
-# Reads kinko's vendor PIN counters through any module, e.g. p11-kit-proxy.so (issue 9).
+# Reads kinko's vendor PIN counters through any module, e.g. p11-kit-proxy.so.
 check_PROGRAMS += tests/interop/p11-pin-tries
 tests_interop_p11_pin_tries_SOURCES = tests/interop/p11_pin_tries.c
 tests_interop_p11_pin_tries_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS)

@@ -28,7 +28,7 @@ int card_fixture_setup(void **state, const char *const *init_args);
 int card_fixture_setup_default(void **state);
 int card_fixture_teardown(void **state);
 
-/* The factory secrets of issue 2. */
+/* The token's factory secrets (README "Factory defaults"). */
 extern const uint8_t test_default_mgmt_key[24];
 #define TEST_PIN "123456"
 #define TEST_PUK "12345678"

@@ -60,7 +60,7 @@ P11_MOD_TESTS =
 check_PROGRAMS += $(P11_MOD_TESTS)
 TESTS += $(P11_MOD_TESTS)
 
-# Core (M-A): initialisation and interfaces, slots and tokens, sessions and login, slot
+# Core: initialisation and interfaces, slots and tokens, sessions and login, slot
 # events, two processes sharing a token.
 P11_MOD_TESTS += tests/pkcs11/test_p11_general tests/pkcs11/test_p11_slot \
 	tests/pkcs11/test_p11_session tests/pkcs11/test_p11_events tests/pkcs11/test_p11_twoproc
@@ -96,7 +96,7 @@ tests_pkcs11_test_p11_twoproc_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_twoproc_LDADD = $(P11_MOD_TEST_LDADD)
 EXTRA_tests_pkcs11_test_p11_twoproc_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 
-# Objects, key generation, certificates (M-B).
+# Objects, key generation, certificates.
 P11_MOD_TESTS += tests/pkcs11/test_p11_objects tests/pkcs11/test_p11_certs \
 	tests/pkcs11/test_p11_apdu_economy tests/pkcs11/test_p11_garbage
 P11_OBJ_TEST_UTIL = tests/pkcs11/p11_obj_test_util.c tests/pkcs11/p11_obj_test_util.h
@@ -128,7 +128,7 @@ tests_pkcs11_test_p11_garbage_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_garbage_LDADD = $(P11_MOD_TEST_LDADD)
 EXTRA_tests_pkcs11_test_p11_garbage_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 
-# Signatures (M-C): encodings as pure functions, then through the module.
+# Signatures: encodings as pure functions, then through the module.
 check_PROGRAMS += tests/pkcs11/test_mod_sig
 TESTS += tests/pkcs11/test_mod_sig
 tests_pkcs11_test_mod_sig_SOURCES = tests/pkcs11/test_mod_sig.c
@@ -161,7 +161,7 @@ tests_pkcs11_test_p11_threads_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_threads_LDADD = $(P11_MOD_TEST_LDADD) -lpthread
 EXTRA_tests_pkcs11_test_p11_threads_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 
-# MOVE KEY through C_SetAttributeValue(CKA_ID) (issue 9).
+# MOVE KEY through C_SetAttributeValue(CKA_ID).
 P11_MOD_TESTS += tests/pkcs11/test_p11_move
 tests_pkcs11_test_p11_move_SOURCES = tests/pkcs11/test_p11_move.c $(P11_OBJ_TEST_UTIL) $(P11_SIG_TEST_UTIL)
 tests_pkcs11_test_p11_move_CFLAGS = $(P11_TEST_CFLAGS)
@@ -169,7 +169,7 @@ tests_pkcs11_test_p11_move_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_move_LDADD = $(P11_MOD_TEST_LDADD)
 EXTRA_tests_pkcs11_test_p11_move_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 
-# kinko's vendor PIN counters (pkcs11/kinko-pkcs11.h, issue 9).
+# kinko's vendor PIN counters (pkcs11/kinko-pkcs11.h).
 P11_MOD_TESTS += tests/pkcs11/test_p11_pin_tries
 tests_pkcs11_test_p11_pin_tries_SOURCES = tests/pkcs11/test_p11_pin_tries.c $(P11_OBJ_TEST_UTIL)
 tests_pkcs11_test_p11_pin_tries_CFLAGS = $(P11_TEST_CFLAGS)
@@ -182,7 +182,7 @@ tests_pkcs11_test_p11_move_order_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_move_order_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_move_order_LDADD = $(P11_MOD_TEST_LDADD)
 EXTRA_tests_pkcs11_test_p11_move_order_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
-# Two processes on one token under load: exclusive batches (issue 10).
+# Two processes on one token under load: exclusive batches.
 P11_MOD_TESTS += tests/pkcs11/test_p11_shared_load
 tests_pkcs11_test_p11_shared_load_SOURCES = tests/pkcs11/test_p11_shared_load.c
 tests_pkcs11_test_p11_shared_load_CFLAGS = $(P11_TEST_CFLAGS)

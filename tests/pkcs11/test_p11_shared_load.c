@@ -1,4 +1,4 @@
-/* Two processes on one token under load (issue 10): one signs in a loop while the other
+/* Two processes on one token under load: one signs in a loop while the other
  * logs in and out without pause, each round a fresh C_Initialize (a new connection and a
  * power-on, which resets the card's security state) and a C_Finalize. The signer's
  * re-VERIFY and its signature must run in one exclusive batch on the card, so not one of

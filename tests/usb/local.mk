@@ -1,4 +1,4 @@
-# tests/usb/: the USB transport through an emulated USB token (umockdev, issue 6).
+# tests/usb/: the USB transport through an emulated USB token (umockdev).
 # The programs re-execute themselves under umockdev's preload (what umockdev-wrapper does,
 # with ASan's runtime first in sanitizer builds), so the global TAP driver runs them as is.
 USB_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS) $(LIBUSB_CFLAGS) \

@@ -24,5 +24,5 @@ bin_PROGRAMS += kinko
 kinko_SOURCES = tools/kinko/kinko_main.c
 kinko_CFLAGS = $(KINKO_CLI_CFLAGS) -DKINKO_DEFAULT_MODULE='"$(pkcs11libdir)/libkinko-pkcs11.so"'
 kinko_LDADD = $(KINKO_CLI_LIBS)
-# kinko(1), the man page (hand-written troff; C1).
+# kinko(1), the man page (hand-written troff).
 dist_man1_MANS += doc/kinko.1
