@@ -12,13 +12,27 @@
 
 #define GEN_PUB_MAX 1100u   /* 7F49 contents of RSA-3072 with room to spare */
 
+/* A value both templates may give, and more than once: always the same one. */
+typedef struct {
+	bool have;
+	CK_ULONG value;
+} gen_once;
+
 typedef struct {
 	bool rsa;
-	bool have_bits, have_params, have_id;
-	CK_ULONG bits;
-	uint8_t ec_alg;
-	unsigned index;
+	gen_once bits;     /* CKA_MODULUS_BITS */
+	gen_once ec_alg;   /* the PIV algorithm of CKA_EC_PARAMS' curve */
+	gen_once index;    /* the key slot CKA_ID names */
 } gen_req;
+
+static CK_RV gen_once_set(gen_once *o, CK_ULONG value)
+{
+	if (o->have && o->value != value)
+		return CKR_TEMPLATE_INCONSISTENT;
+	o->have = true;
+	o->value = value;
+	return CKR_OK;
+}
 
 /* Only 65537: the token makes its RSA keys with it. */
 static CK_RV gen_exponent(const CK_ATTRIBUTE *a)
@@ -47,11 +61,7 @@ static CK_RV gen_bits(gen_req *r, const CK_ATTRIBUTE *a)
 		return CKR_TEMPLATE_INCONSISTENT;
 	if (bits != 2048 && bits != 3072)
 		return CKR_KEY_SIZE_RANGE;
-	if (r->have_bits && r->bits != bits)
-		return CKR_TEMPLATE_INCONSISTENT;
-	r->have_bits = true;
-	r->bits = bits;
-	return CKR_OK;
+	return gen_once_set(&r->bits, bits);
 }
 
 static CK_RV gen_params(gen_req *r, const CK_ATTRIBUTE *a)
@@ -65,11 +75,7 @@ static CK_RV gen_params(gen_req *r, const CK_ATTRIBUTE *a)
 	case MOD_PARSE_UNSUPPORTED: return CKR_CURVE_NOT_SUPPORTED;
 	default: return CKR_ATTRIBUTE_VALUE_INVALID;
 	}
-	if (r->have_params && r->ec_alg != alg)
-		return CKR_TEMPLATE_INCONSISTENT;
-	r->have_params = true;
-	r->ec_alg = alg;
-	return CKR_OK;
+	return gen_once_set(&r->ec_alg, alg);
 }
 
 static CK_RV gen_id(gen_req *r, const CK_ATTRIBUTE *a)
@@ -78,11 +84,7 @@ static CK_RV gen_id(gen_req *r, const CK_ATTRIBUTE *a)
 
 	if (!mod_object_index_from_id(a->pValue, a->ulValueLen, &idx))
 		return CKR_ATTRIBUTE_VALUE_INVALID;
-	if (r->have_id && r->index != idx)
-		return CKR_TEMPLATE_INCONSISTENT;
-	r->have_id = true;
-	r->index = idx;
-	return CKR_OK;
+	return gen_once_set(&r->index, idx);
 }
 
 /* Attributes of one template; priv says which. */
@@ -144,11 +146,10 @@ static CK_RV gen_templates(gen_req *r, const CK_ATTRIBUTE *pub, CK_ULONG n_pub,
 	for (i = 0; i < n_priv; i++)
 		if ((rv = gen_attr(r, &priv[i], true)) != CKR_OK)
 			return rv;
-	if (r->rsa && !r->have_bits)
+	if (r->rsa ? !r->bits.have : !r->ec_alg.have)
 		return CKR_TEMPLATE_INCOMPLETE;
-	if (!r->rsa && !r->have_params)
-		return CKR_TEMPLATE_INCOMPLETE;
-	*alg = r->rsa ? (r->bits == 2048 ? PIV_ALG_RSA2048 : PIV_ALG_RSA3072) : r->ec_alg;
+	*alg = r->rsa ? (r->bits.value == 2048 ? PIV_ALG_RSA2048 : PIV_ALG_RSA3072) :
+	                (uint8_t)r->ec_alg.value;
 	return CKR_OK;
 }
 
@@ -158,13 +159,13 @@ static CK_RV gen_slot(mod_slot *s, const mod_token *t, const gen_req *r, unsigne
 {
 	unsigned i;
 
-	if (r->have_id) {
-		if (t->keys[r->index].has_key) {
+	if (r->index.have) {
+		if (t->keys[r->index.value].has_key) {
 			mod_trace_msg("slot %lu: slot %02X already holds a key; destroy it first",
-			              (unsigned long)s->id, piv_key_slot_ref(r->index));
+			              (unsigned long)s->id, piv_key_slot_ref((unsigned)r->index.value));
 			return CKR_ATTRIBUTE_VALUE_INVALID;
 		}
-		*idx = r->index;
+		*idx = (unsigned)r->index.value;
 		return CKR_OK;
 	}
 	for (i = 0; i < PIV_KEY_SLOTS; i++)
