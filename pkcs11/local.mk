@@ -70,6 +70,7 @@ pkcs11_libkinkosig_la_CPPFLAGS = $(MODULE_CPPFLAGS)
 pkcs11_libkinkosig_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) -fvisibility=hidden
 pkcs11_libkinkosig_la_LIBADD = $(OPENSSL_LIBS)
 pkcs11_libkinko_pkcs11_la_SOURCES += \
+	pkcs11/mod_sig_session.c \
 	pkcs11/mod_sign.c \
 	pkcs11/mod_verify.c \
 	pkcs11/mod_random.c

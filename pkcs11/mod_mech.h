@@ -37,7 +37,6 @@ CK_RV mod_sign_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *mech,
                     CK_OBJECT_HANDLE key);
 CK_RV mod_sign_oneshot(mod_session *sess, mod_slot *slot, const CK_BYTE *data, CK_ULONG len,
                        CK_BYTE *sig, CK_ULONG *sig_len);
-CK_RV mod_sign_update(mod_session *sess, mod_slot *slot, const CK_BYTE *part, CK_ULONG len);
 CK_RV mod_sign_final(mod_session *sess, mod_slot *slot, CK_BYTE *sig, CK_ULONG *sig_len);
 
 /* ---- verification (mod_verify.c): in software from the public key ---- */
@@ -45,7 +44,6 @@ CK_RV mod_verify_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *mec
                       CK_OBJECT_HANDLE key);
 CK_RV mod_verify_oneshot(mod_session *sess, const CK_BYTE *data, CK_ULONG len,
                          const CK_BYTE *sig, CK_ULONG sig_len);
-CK_RV mod_verify_update(mod_session *sess, const CK_BYTE *part, CK_ULONG len);
 CK_RV mod_verify_final(mod_session *sess, const CK_BYTE *sig, CK_ULONG sig_len);
 
 /* ---- random numbers from the token (mod_random.c): C_GenerateRandom ---- */

@@ -82,6 +82,10 @@ void mod_sig_op_start(mod_crypto_op *cop, CK_MECHANISM_TYPE mech, CK_OBJECT_HAND
 /* Feed a part of a multi-part operation into its hash; CKR_OPERATION_NOT_INITIALIZED for
  * the single-part mechanisms (the operation then ends, as for any C_*Update error). */
 CK_RV mod_sig_op_update(mod_crypto_op *cop, const CK_BYTE *part, CK_ULONG len);
+/* May this call end the operation: C_Sign/C_Verify (parts false) one that has had no
+ * C_*Update, C_*Final (parts true) one of a hash mechanism? CKR_OPERATION_NOT_INITIALIZED
+ * when not. */
+CK_RV mod_sig_op_can_end(const mod_crypto_op *cop, bool parts);
 /* The input of the signature primitive: the digest of the data (hash mechanisms: of
  * data, or with parts of the running hash) or the caller's input checked against the
  * mechanism (CKR_DATA_LEN_RANGE); for ECDSA fitted to the field size. */
@@ -93,6 +97,19 @@ size_t mod_sig_op_sig_len(const mod_sig_op *op);
  * CKR_SIGNATURE_INVALID or CKR_SIGNATURE_LEN_RANGE; no OpenSSL error left queued. */
 CK_RV mod_sig_op_verify(const mod_sig_op *op, const uint8_t *in, size_t in_len,
                         const CK_BYTE *sig, CK_ULONG sig_len);
+
+/* ---- what signing and verification share in a session (mod_sig_session.c, the
+ * module's side: not in libkinkosig) ---- */
+/* C_SignInit (use CKF_SIGN) and C_VerifyInit (CKF_VERIFY) up to their own work, in the
+ * standard's order: the arguments, no operation active in cop, a mechanism of the table
+ * for use, the key (a private key to sign, with the login it needs; either key of a pair
+ * to verify), then a new operation for the key's token and index. */
+CK_RV mod_sig_session_init(mod_slot *slot, const mod_crypto_op *cop, const CK_MECHANISM *mech,
+                           CK_OBJECT_HANDLE key, CK_FLAGS use, mod_sig_op **op,
+                           mod_token **t, unsigned *index);
+/* C_SignUpdate / C_VerifyUpdate on sess->sign or sess->verify; an error ends the
+ * operation. */
+CK_RV mod_sig_session_update(mod_crypto_op *cop, const CK_BYTE *part, CK_ULONG len);
 
 /* ---- encodings (mod_pad.c) ---- */
 /* EVP digest of a PKCS#11 hash mechanism (CKM_SHA_1, CKM_SHA224..CKM_SHA512), of a MGF1

@@ -92,6 +92,17 @@ CK_RV mod_sig_op_update(mod_crypto_op *cop, const CK_BYTE *part, CK_ULONG len)
 	return CKR_OK;
 }
 
+CK_RV mod_sig_op_can_end(const mod_crypto_op *cop, bool parts)
+{
+	const mod_sig_op *op = cop->ctx;
+
+	/* C_Sign/C_Verify cannot end a multi-part operation; single-part mechanisms have no
+	 * C_*Final. */
+	if (parts ? !op->mm->hash : cop->multipart)
+		return CKR_OPERATION_NOT_INITIALIZED;
+	return CKR_OK;
+}
+
 /* The digest of the data: one shot, or the end of the running hash. */
 static CK_RV sig_op_digest(mod_sig_op *op, bool parts, const CK_BYTE *data, CK_ULONG len,
                            uint8_t *dg, size_t *dg_len)

@@ -4,83 +4,25 @@
  * many threads sign. */
 #include "mod_mech.h"
 
-
 #include <openssl/crypto.h>
 
-#include "mod_object.h"
 #include "mod_sig.h"
-#include "piv.h"
 
 /* The card's answer: an RSA block, or a DER ECDSA-Sig-Value (at most 2 x 49 + 8 bytes
  * for P-384). */
 #define SIGN_CARD_OUT_MAX (MOD_SIG_MAX_KEY_BYTES + 16u)
 
-/* Does the key need the user's PIN? Policy "never", or "default" in 9E (the card
- * authentication key), does not; the firmware applies the same defaults. */
-static bool sign_needs_login(uint8_t policy, uint8_t key_ref)
-{
-	if (policy == PIV_PIN_POLICY_DEFAULT)
-		return key_ref != PIV_KEY_CARDAUTH;
-	return policy != PIV_PIN_POLICY_NEVER;
-}
-
-/* The private key behind a handle of this slot, with its login needs (CKA_ALWAYS_AUTHENTICATE
- * as the object layer reports it); the checks of C_SignInit in the standard's order. */
-static CK_RV sign_key(mod_slot *slot, CK_OBJECT_HANDLE key, unsigned *index, uint8_t *alg,
-                      bool *needs_login, bool *always_auth)
-{
-	mod_obj_kind kind;
-	mod_token *t;
-	unsigned i;
-	CK_RV rv;
-
-	if (!mod_object_decode(slot, key, index, &kind) || kind == MOD_OBJ_CERT)
-		return CKR_KEY_HANDLE_INVALID;
-	if (kind == MOD_OBJ_PUBLIC)
-		return CKR_KEY_FUNCTION_NOT_PERMITTED;   /* public keys have CKA_SIGN FALSE */
-	rv = mod_token_get(slot, &t);
-	if (rv != CKR_OK)
-		return rv;
-	i = *index;
-	/* Existence regardless of CKA_PRIVATE's visibility: a no-PIN key (9E) signs without
-	 * a login, and a missing login is reported as such by the caller. */
-	if (i >= PIV_KEY_SLOTS || !mod_object_exists(t, i, MOD_OBJ_PRIVATE, true))
-		return CKR_KEY_HANDLE_INVALID;
-	*alg = t->keys[i].alg;
-	*needs_login = sign_needs_login(t->keys[i].pin_policy, piv_key_slot_ref(i));
-	*always_auth = mod_object_always_authenticate(t, i);
-	return CKR_OK;
-}
-
 CK_RV mod_sign_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *mech,
                     CK_OBJECT_HANDLE key)
 {
-	const mod_mech *mm;
 	mod_sig_op *op;
+	mod_token *t;
 	unsigned index;
-	uint8_t alg;
-	bool needs_login, always_auth;
-	CK_RV rv;
+	CK_RV rv = mod_sig_session_init(slot, &sess->sign, mech, key, CKF_SIGN, &op, &t, &index);
 
-	if (!mech)
-		return CKR_ARGUMENTS_BAD;
-	if (sess->sign.ctx)
-		return CKR_OPERATION_ACTIVE;
-	mm = mod_mech_find(mech->mechanism);
-	if (!mm || !mm->sig || !(mm->info.flags & CKF_SIGN))
-		return CKR_MECHANISM_INVALID;
-	rv = sign_key(slot, key, &index, &alg, &needs_login, &always_auth);
-	if (rv != CKR_OK)
-		return rv;
-	if (needs_login && !mod_slot_user_logged_in(slot))
-		return CKR_USER_NOT_LOGGED_IN;
-	rv = mod_sig_op_new(mm, mech, alg, piv_key_slot_ref(index), &op);
-	if (rv != CKR_OK)
-		return rv;
-	op->needs_login = needs_login;
-	op->always_auth = always_auth;
-	mod_sig_op_start(&sess->sign, mech->mechanism, key, op);
-	return CKR_OK;
+	if (rv == CKR_OK)
+		mod_sig_op_start(&sess->sign, mech->mechanism, key, op);
+	return rv;
 }
 
 /* ---- the private-key operation ---- */
@@ -168,8 +110,9 @@ static CK_RV sign_finish(mod_session *sess, mod_slot *slot, const uint8_t *in, s
 	return rv;
 }
 
-CK_RV mod_sign_oneshot(mod_session *sess, mod_slot *slot, const CK_BYTE *data, CK_ULONG len,
-                       CK_BYTE *sig, CK_ULONG *sig_len)
+/* C_Sign (parts false: data is all of it) and C_SignFinal (parts true). */
+static CK_RV sign_end(mod_session *sess, mod_slot *slot, bool parts, const CK_BYTE *data,
+                      CK_ULONG len, CK_BYTE *sig, CK_ULONG *sig_len)
 {
 	uint8_t in[MOD_SIG_MAX_KEY_BYTES];
 	size_t in_len = 0;
@@ -178,12 +121,12 @@ CK_RV mod_sign_oneshot(mod_session *sess, mod_slot *slot, const CK_BYTE *data, C
 
 	if (!op)
 		return CKR_OPERATION_NOT_INITIALIZED;
-	if (!sig_len)
-		rv = CKR_ARGUMENTS_BAD;
-	else if (sess->sign.multipart)   /* C_Sign cannot end a multi-part operation */
-		rv = CKR_OPERATION_NOT_INITIALIZED;
-	else
-		rv = mod_sig_op_input(op, false, data, len, in, sizeof(in), &in_len);
+	rv = sig_len ? mod_sig_op_can_end(&sess->sign, parts) : CKR_ARGUMENTS_BAD;
+	/* C_SignFinal answers a length query before the running hash is finished. */
+	if (rv == CKR_OK && parts && sign_len_answer(op, sig, sig_len, &rv))
+		return rv;
+	if (rv == CKR_OK)
+		rv = mod_sig_op_input(op, parts, data, len, in, sizeof(in), &in_len);
 	if (rv != CKR_OK) {
 		mod_session_op_clear(&sess->sign);
 		return rv;
@@ -191,39 +134,13 @@ CK_RV mod_sign_oneshot(mod_session *sess, mod_slot *slot, const CK_BYTE *data, C
 	return sign_finish(sess, slot, in, in_len, sig, sig_len);
 }
 
-CK_RV mod_sign_update(mod_session *sess, mod_slot *slot, const CK_BYTE *part, CK_ULONG len)
+CK_RV mod_sign_oneshot(mod_session *sess, mod_slot *slot, const CK_BYTE *data, CK_ULONG len,
+                       CK_BYTE *sig, CK_ULONG *sig_len)
 {
-	CK_RV rv;
-
-	(void)slot;
-	if (!sess->sign.ctx)
-		return CKR_OPERATION_NOT_INITIALIZED;
-	rv = mod_sig_op_update(&sess->sign, part, len);
-	if (rv != CKR_OK)
-		mod_session_op_clear(&sess->sign);
-	return rv;
+	return sign_end(sess, slot, false, data, len, sig, sig_len);
 }
 
 CK_RV mod_sign_final(mod_session *sess, mod_slot *slot, CK_BYTE *sig, CK_ULONG *sig_len)
 {
-	uint8_t in[MOD_SIG_MAX_KEY_BYTES];
-	size_t in_len = 0;
-	mod_sig_op *op = sess->sign.ctx;
-	CK_RV rv;
-
-	if (!op)
-		return CKR_OPERATION_NOT_INITIALIZED;
-	if (!sig_len)
-		rv = CKR_ARGUMENTS_BAD;
-	else if (!op->mm->hash)          /* single-part mechanisms have no C_SignFinal */
-		rv = CKR_OPERATION_NOT_INITIALIZED;
-	else if (sign_len_answer(op, sig, sig_len, &rv))
-		return rv;                   /* before the running hash is finished */
-	else
-		rv = mod_sig_op_input(op, true, NULL, 0, in, sizeof(in), &in_len);
-	if (rv != CKR_OK) {
-		mod_session_op_clear(&sess->sign);
-		return rv;
-	}
-	return sign_finish(sess, slot, in, in_len, sig, sig_len);
+	return sign_end(sess, slot, true, NULL, 0, sig, sig_len);
 }

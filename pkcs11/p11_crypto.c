@@ -2,6 +2,7 @@
  * card), verification (in software) and random numbers (from the card). Thin wrappers:
  * the work is in mod_sign.c and mod_verify.c; the parameter lists are p11_compat.h's. */
 #include "mod_mech.h"
+#include "mod_sig.h"
 #include "p11_entry.h"
 
 /* ---- signing ---- */
@@ -19,7 +20,8 @@ P11_EXPORT CK_RV C_Sign P11_ARGS_IN_OUT
 
 P11_EXPORT CK_RV C_SignUpdate P11_ARGS_IN
 {
-	P11_SESSION_CALL("C_SignUpdate", hSession, mod_sign_update(sess, slot, pIn, ulInLen));
+	P11_SESSION_CALL("C_SignUpdate", hSession,
+	                 mod_sig_session_update(&sess->sign, pIn, ulInLen));
 }
 
 P11_EXPORT CK_RV C_SignFinal P11_ARGS_OUT
@@ -42,7 +44,8 @@ P11_EXPORT CK_RV C_Verify P11_ARGS_IN_SIG
 
 P11_EXPORT CK_RV C_VerifyUpdate P11_ARGS_IN
 {
-	P11_SESSION_CALL("C_VerifyUpdate", hSession, mod_verify_update(sess, pIn, ulInLen));
+	P11_SESSION_CALL("C_VerifyUpdate", hSession,
+	                 mod_sig_session_update(&sess->verify, pIn, ulInLen));
 }
 
 /* The signature is all C_VerifyFinal reads. */

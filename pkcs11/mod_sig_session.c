@@ -1,0 +1,86 @@
+/* What signing (mod_sign.c) and verification (mod_verify.c) share in a session: C_SignInit's
+ * and C_VerifyInit's checks in the standard's order and the new operation, and feeding a part
+ * of the data to it. */
+#include "mod_mech.h"
+
+#include "mod_object.h"
+#include "mod_sig.h"
+#include "piv.h"
+
+/* Does the key need the user's PIN to sign? Policy "never", or "default" in 9E (the card
+ * authentication key), does not; the firmware applies the same defaults. */
+static bool sig_session_needs_login(uint8_t policy, uint8_t key_ref)
+{
+	if (policy == PIV_PIN_POLICY_DEFAULT)
+		return key_ref != PIV_KEY_CARDAUTH;
+	return policy != PIV_PIN_POLICY_NEVER;
+}
+
+/* The key behind a handle of this slot: a private key to sign; either key of a pair to
+ * verify (some applications verify with the handle they signed with). */
+static CK_RV sig_session_key(mod_slot *slot, CK_OBJECT_HANDLE key, bool sign, mod_token **t,
+                             unsigned *index)
+{
+	mod_obj_kind kind;
+	CK_RV rv;
+
+	if (!mod_object_decode(slot, key, index, &kind) || kind == MOD_OBJ_CERT)
+		return CKR_KEY_HANDLE_INVALID;
+	if (sign && kind == MOD_OBJ_PUBLIC)
+		return CKR_KEY_FUNCTION_NOT_PERMITTED;   /* public keys have CKA_SIGN FALSE */
+	rv = mod_token_get(slot, t);
+	if (rv != CKR_OK)
+		return rv;
+	/* A signing key exists regardless of CKA_PRIVATE's visibility: a no-PIN key (9E) signs
+	 * without a login, and a missing login is reported as such below. */
+	if (*index >= PIV_KEY_SLOTS ||
+	    !mod_object_exists(*t, *index, kind, sign || mod_slot_user_logged_in(slot)))
+		return CKR_KEY_HANDLE_INVALID;
+	return CKR_OK;
+}
+
+CK_RV mod_sig_session_init(mod_slot *slot, const mod_crypto_op *cop, const CK_MECHANISM *mech,
+                           CK_OBJECT_HANDLE key, CK_FLAGS use, mod_sig_op **op, mod_token **t,
+                           unsigned *index)
+{
+	bool sign = use == CKF_SIGN, needs_login = false;
+	const mod_mech *mm;
+	uint8_t ref;
+	CK_RV rv;
+
+	if (!mech)
+		return CKR_ARGUMENTS_BAD;
+	if (cop->ctx)
+		return CKR_OPERATION_ACTIVE;
+	mm = mod_mech_find(mech->mechanism);
+	if (!mm || !mm->sig || !(mm->info.flags & use))
+		return CKR_MECHANISM_INVALID;
+	rv = sig_session_key(slot, key, sign, t, index);
+	if (rv != CKR_OK)
+		return rv;
+	ref = piv_key_slot_ref(*index);
+	if (sign) {
+		needs_login = sig_session_needs_login((*t)->keys[*index].pin_policy, ref);
+		if (needs_login && !mod_slot_user_logged_in(slot))
+			return CKR_USER_NOT_LOGGED_IN;
+	}
+	rv = mod_sig_op_new(mm, mech, (*t)->keys[*index].alg, ref, op);
+	if (rv != CKR_OK)
+		return rv;
+	(*op)->needs_login = needs_login;
+	/* CKA_ALWAYS_AUTHENTICATE as the object layer reports it */
+	(*op)->always_auth = sign && mod_object_always_authenticate(*t, *index);
+	return CKR_OK;
+}
+
+CK_RV mod_sig_session_update(mod_crypto_op *cop, const CK_BYTE *part, CK_ULONG len)
+{
+	CK_RV rv;
+
+	if (!cop->ctx)
+		return CKR_OPERATION_NOT_INITIALIZED;
+	rv = mod_sig_op_update(cop, part, len);
+	if (rv != CKR_OK)
+		mod_session_op_clear(cop);
+	return rv;
+}
