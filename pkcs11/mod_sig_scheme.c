@@ -21,8 +21,8 @@ static CK_RV scheme_no_params(mod_sig_op *op, const CK_MECHANISM *mech)
 }
 
 /* The digest (or the caller's input) is the primitive's input as it is. */
-static CK_RV scheme_input_as_is(const mod_sig_op *op, const uint8_t *src, size_t len,
-                                uint8_t *in, size_t cap, size_t *in_len)
+static CK_RV scheme_input_as_is(const mod_sig_op *op, const uint8_t *src, size_t len, uint8_t *in,
+                                size_t cap, size_t *in_len)
 {
 	(void)op;
 	if (cap < len)
@@ -59,8 +59,7 @@ static CK_RV scheme_rsa_from_card(const mod_sig_op *op, const uint8_t *out, size
 }
 
 /* An RSA signature is the same bytes for PKCS#11 and OpenSSL. */
-static CK_RV scheme_rsa_to_openssl(const uint8_t *sig, size_t len, uint8_t **der,
-                                   size_t *der_len)
+static CK_RV scheme_rsa_to_openssl(const uint8_t *sig, size_t len, uint8_t **der, size_t *der_len)
 {
 	(void)sig;
 	*der = NULL;
@@ -75,8 +74,8 @@ static CK_RV pkcs1_check(const mod_sig_op *op, size_t len)
 	return len <= op->key_bytes - MOD_PAD_PKCS1_MIN ? CKR_OK : CKR_DATA_LEN_RANGE;
 }
 
-static CK_RV pkcs1_encode(const mod_sig_op *op, const uint8_t *in, size_t in_len,
-                          uint8_t *block, size_t *block_len)
+static CK_RV pkcs1_encode(const mod_sig_op *op, const uint8_t *in, size_t in_len, uint8_t *block,
+                          size_t *block_len)
 {
 	*block_len = op->key_bytes;
 	return mod_pad_pkcs1(op->mm->hash ? op->md : NULL, in, in_len, block, op->key_bytes);
@@ -211,8 +210,7 @@ static CK_RV ecdsa_input(const mod_sig_op *op, const uint8_t *src, size_t len, u
 }
 
 /* The card answers a DER ECDSA-Sig-Value; PKCS#11 carries r||s. */
-static CK_RV ecdsa_from_card(const mod_sig_op *op, const uint8_t *out, size_t out_len,
-                             uint8_t *sig)
+static CK_RV ecdsa_from_card(const mod_sig_op *op, const uint8_t *out, size_t out_len, uint8_t *sig)
 {
 	return mod_pad_ecdsa_raw(out, out_len, sig, op->key_bytes);
 }

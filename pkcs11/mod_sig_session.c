@@ -27,7 +27,7 @@ static CK_RV sig_session_key(mod_slot *slot, CK_OBJECT_HANDLE key, bool sign, mo
 	if (!mod_object_decode(slot, key, index, &kind) || kind == MOD_OBJ_CERT)
 		return CKR_KEY_HANDLE_INVALID;
 	if (sign && kind == MOD_OBJ_PUBLIC)
-		return CKR_KEY_FUNCTION_NOT_PERMITTED;   /* public keys have CKA_SIGN FALSE */
+		return CKR_KEY_FUNCTION_NOT_PERMITTED; /* public keys have CKA_SIGN FALSE */
 	rv = mod_token_get(slot, t);
 	if (rv != CKR_OK)
 		return rv;
