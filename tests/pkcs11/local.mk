@@ -53,8 +53,8 @@ tests_pkcs11_libp11test_la_SOURCES = tests/pkcs11/p11_test_util.c tests/pkcs11/p
 	$(P11_TMPDIR) $(P11_TIME) $(P11_EMU) $(P11_CAPTURE)
 tests_pkcs11_libp11test_la_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_libp11test_la_CPPFLAGS = $(MODULE_CPPFLAGS)
-P11_MOD_TEST_LDADD = tests/pkcs11/libp11test.la tests/emu/libemuclient.la common/libkinkocommon.la \
-	$(CMOCKA_LIBS) $(OPENSSL_LIBS) -ldl -lpthread
+P11_MOD_TEST_LDADD = tests/pkcs11/libp11test.la pkcs11/libkinkosig.la tests/emu/libemuclient.la \
+	common/libkinkocommon.la $(CMOCKA_LIBS) $(OPENSSL_LIBS) -ldl -lpthread
 # Tests need the module built first.
 P11_MOD_TESTS =
 check_PROGRAMS += $(P11_MOD_TESTS)

@@ -8,6 +8,8 @@
 
 #include "sig_test_util.h"
 
+#include "mod_sig.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,84 +37,84 @@ static uint8_t *sigt_attr(p11t *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
 	return v;
 }
 
-static EVP_PKEY *sigt_fromdata(const char *type, OSSL_PARAM_BLD *bld)
+/* The key's parameters for OpenSSL, the builder's references released. */
+static OSSL_PARAM *sigt_params(OSSL_PARAM_BLD *bld)
 {
 	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
-	EVP_PKEY *pkey = NULL;
 
 	assert_non_null(params);
-	assert_non_null(ctx);
-	assert_int_equal(EVP_PKEY_fromdata_init(ctx), 1);
-	assert_int_equal(EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params), 1);
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(params);
-	return pkey;
+	OSSL_PARAM_BLD_free(bld);
+	return params;
 }
 
-static EVP_PKEY *sigt_rsa(p11t *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pub)
+/* CKA_MODULUS and CKA_PUBLIC_EXPONENT. */
+static OSSL_PARAM *sigt_rsa_key(const uint8_t *n, CK_ULONG n_len, const uint8_t *e,
+                                CK_ULONG e_len)
 {
-	CK_ULONG nl, el;
-	uint8_t *n = sigt_attr(t, s, pub, CKA_MODULUS, &nl);
-	uint8_t *e = sigt_attr(t, s, pub, CKA_PUBLIC_EXPONENT, &el);
-	BIGNUM *bn = BN_bin2bn(n, (int)nl, NULL), *be = BN_bin2bn(e, (int)el, NULL);
+	BIGNUM *bn = BN_bin2bn(n, (int)n_len, NULL), *be = BN_bin2bn(e, (int)e_len, NULL);
 	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-	EVP_PKEY *pkey;
+	OSSL_PARAM *params;
 
 	assert_true(bn && be && bld);
 	assert_int_equal(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn), 1);
 	assert_int_equal(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be), 1);
-	pkey = sigt_fromdata("RSA", bld);
-	OSSL_PARAM_BLD_free(bld);
+	params = sigt_params(bld);
 	BN_free(bn);
 	BN_free(be);
-	free(n);
-	free(e);
-	return pkey;
+	return params;
 }
 
-static EVP_PKEY *sigt_ec(p11t *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pub)
+/* CKA_EC_PARAMS, the named curve's OID, and CKA_EC_POINT, DER OCTET STRING of the point. */
+static OSSL_PARAM *sigt_ec_key(const uint8_t *oid_der, CK_ULONG oid_len, const uint8_t *os_der,
+                               CK_ULONG os_len)
 {
-	CK_ULONG pl, ptl;
-	uint8_t *params = sigt_attr(t, s, pub, CKA_EC_PARAMS, &pl);
-	uint8_t *point = sigt_attr(t, s, pub, CKA_EC_POINT, &ptl);
-	const unsigned char *p = params, *q = point;
-	ASN1_OBJECT *oid = d2i_ASN1_OBJECT(NULL, &p, (long)pl);
-	ASN1_OCTET_STRING *os = d2i_ASN1_OCTET_STRING(NULL, &q, (long)ptl);
-	const char *curve;
+	const unsigned char *p = oid_der, *q = os_der;
+	ASN1_OBJECT *oid = d2i_ASN1_OBJECT(NULL, &p, (long)oid_len);
+	ASN1_OCTET_STRING *os = d2i_ASN1_OCTET_STRING(NULL, &q, (long)os_len);
 	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-	EVP_PKEY *pkey;
+	const char *curve;
+	OSSL_PARAM *params;
 
-	/* CKA_EC_PARAMS: the named curve's OID; CKA_EC_POINT: DER OCTET STRING of the point. */
-	assert_non_null(oid);
-	assert_true(p == params + pl);
-	assert_non_null(os);
-	assert_true(q == point + ptl);
+	assert_true(oid && p == oid_der + oid_len && os && q == os_der + os_len && bld);
 	curve = OBJ_nid2sn(OBJ_obj2nid(oid));
 	assert_non_null(curve);
-	assert_non_null(bld);
 	assert_int_equal(OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, curve, 0),
 	                 1);
 	assert_int_equal(OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
 	                                                  ASN1_STRING_get0_data(os),
 	                                                  (size_t)ASN1_STRING_length(os)), 1);
-	pkey = sigt_fromdata("EC", bld);
-	OSSL_PARAM_BLD_free(bld);
+	params = sigt_params(bld);
 	ASN1_OBJECT_free(oid);
 	ASN1_OCTET_STRING_free(os);
-	free(params);
-	free(point);
-	return pkey;
+	return params;
 }
 
 EVP_PKEY *sigt_pubkey(p11t *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE pub)
 {
 	CK_KEY_TYPE kt = (CK_KEY_TYPE)-1;
 	CK_ATTRIBUTE a = {CKA_KEY_TYPE, &kt, sizeof(kt)};
+	CK_ULONG l1, l2;
+	uint8_t *v1, *v2;
+	OSSL_PARAM *params;
+	EVP_PKEY_CTX *ctx;
+	EVP_PKEY *pkey = NULL;
+	bool rsa;
 
 	assert_int_equal(t->f->C_GetAttributeValue(s, pub, &a, 1), CKR_OK);
 	assert_true(kt == CKK_RSA || kt == CKK_EC);
-	return kt == CKK_RSA ? sigt_rsa(t, s, pub) : sigt_ec(t, s, pub);
+	rsa = kt == CKK_RSA;
+	v1 = sigt_attr(t, s, pub, rsa ? CKA_MODULUS : CKA_EC_PARAMS, &l1);
+	v2 = sigt_attr(t, s, pub, rsa ? CKA_PUBLIC_EXPONENT : CKA_EC_POINT, &l2);
+	params = rsa ? sigt_rsa_key(v1, l1, v2, l2) : sigt_ec_key(v1, l1, v2, l2);
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, rsa ? "RSA" : "EC", NULL);
+	assert_non_null(ctx);
+	assert_int_equal(EVP_PKEY_fromdata_init(ctx), 1);
+	assert_int_equal(EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params), 1);
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	free(v1);
+	free(v2);
+	return pkey;
 }
 
 CK_RV sigt_sign(p11t *t, CK_SESSION_HANDLE s, CK_MECHANISM *mech, CK_OBJECT_HANDLE key,
@@ -125,28 +127,17 @@ CK_RV sigt_sign(p11t *t, CK_SESSION_HANDLE s, CK_MECHANISM *mech, CK_OBJECT_HAND
 	return t->f->C_Sign(s, (CK_BYTE_PTR)data, (CK_ULONG)len, sig, sig_len);
 }
 
+/* The hash a hash mechanism computes. The parameters' hash and MGF1 generator are read
+ * with the module's own mod_pad_md / mod_pad_mgf_md, which test_mod_sig pins. */
 static const EVP_MD *sigt_md(CK_MECHANISM_TYPE m)
 {
 	switch (m) {
-	case CKM_SHA_1: case CKG_MGF1_SHA1: return EVP_sha1();
-	case CKM_SHA256: case CKM_SHA256_RSA_PKCS: case CKM_SHA256_RSA_PKCS_PSS:
+	case CKM_SHA256_RSA_PKCS: case CKM_SHA256_RSA_PKCS_PSS:
 	case CKM_ECDSA_SHA256: return EVP_sha256();
-	case CKM_SHA384: case CKM_SHA384_RSA_PKCS: case CKM_SHA384_RSA_PKCS_PSS:
+	case CKM_SHA384_RSA_PKCS: case CKM_SHA384_RSA_PKCS_PSS:
 	case CKM_ECDSA_SHA384: return EVP_sha384();
-	case CKM_SHA512: case CKM_SHA512_RSA_PKCS: case CKM_SHA512_RSA_PKCS_PSS:
+	case CKM_SHA512_RSA_PKCS: case CKM_SHA512_RSA_PKCS_PSS:
 	case CKM_ECDSA_SHA512: return EVP_sha512();
-	default: return NULL;
-	}
-}
-
-static const EVP_MD *sigt_mgf(CK_RSA_PKCS_MGF_TYPE g)
-{
-	switch (g) {
-	case CKG_MGF1_SHA1: return EVP_sha1();
-	case CKG_MGF1_SHA224: return EVP_sha224();
-	case CKG_MGF1_SHA256: return EVP_sha256();
-	case CKG_MGF1_SHA384: return EVP_sha384();
-	case CKG_MGF1_SHA512: return EVP_sha512();
 	default: return NULL;
 	}
 }
@@ -176,7 +167,7 @@ static int sigt_rsa_params(EVP_PKEY_CTX *pctx, CK_MECHANISM_TYPE mech,
 	if (!is_pss)
 		return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) > 0;
 	return pss && EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) > 0 &&
-	       EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, sigt_mgf(pss->mgf)) > 0 &&
+	       EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, mod_pad_mgf_md(pss->mgf)) > 0 &&
 	       EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, (int)pss->sLen) > 0;
 }
 
@@ -201,7 +192,7 @@ int sigt_verify(EVP_PKEY *pkey, CK_MECHANISM_TYPE mech, const CK_RSA_PKCS_PSS_PA
 		if (pctx && EVP_PKEY_verify_init(pctx) == 1 &&
 		    (ec || (sigt_rsa_params(pctx, mech, pss) &&
 		            (mech != CKM_RSA_PKCS_PSS ||
-		             EVP_PKEY_CTX_set_signature_md(pctx, sigt_md(pss->hashAlg)) > 0))))
+		             EVP_PKEY_CTX_set_signature_md(pctx, mod_pad_md(pss->hashAlg)) > 0))))
 			ok = EVP_PKEY_verify(pctx, s, s_len, data, len) == 1;
 		EVP_PKEY_CTX_free(pctx);
 	} else {

@@ -308,27 +308,30 @@ static EVP_PKEY *pkey_from_piv(uint8_t alg, const uint8_t *buf, size_t len)
 	return card_pubkey_parse(alg, buf, len, &pk) ? mod_parse_pubkey_evp(&pk) : NULL;
 }
 
+/* The key a template of key gives for its algorithm alg, and none for another of its type;
+ * the template's length. */
+static size_t piv_template_gives_the_key(EVP_PKEY *key, uint8_t alg, uint8_t other,
+                                         uint8_t *buf, size_t cap)
+{
+	size_t len = piv_pub(key, buf, cap);
+	EVP_PKEY *pk = pkey_from_piv(alg, buf, len);
+
+	assert_non_null(pk);
+	assert_int_equal(EVP_PKEY_eq(pk, key), 1);
+	EVP_PKEY_free(pk);
+	assert_null(pkey_from_piv(other, buf, len));
+	return len;
+}
+
 static void public_keys_are_built_from_piv_templates(void **state)
 {
 	keys *k = *state;
 	uint8_t buf[600];
 	size_t len;
-	EVP_PKEY *pk;
 
-	len = piv_pub(k->rsa2048, buf, sizeof(buf));
-	pk = pkey_from_piv(PIV_ALG_RSA2048, buf, len);
-	assert_non_null(pk);
-	assert_int_equal(EVP_PKEY_eq(pk, k->rsa2048), 1);
-	EVP_PKEY_free(pk);
-	/* The wrong size for the algorithm is refused. */
-	assert_null(pkey_from_piv(PIV_ALG_RSA3072, buf, len));
-
-	len = piv_pub(k->p256, buf, sizeof(buf));
-	pk = pkey_from_piv(PIV_ALG_ECCP256, buf, len);
-	assert_non_null(pk);
-	assert_int_equal(EVP_PKEY_eq(pk, k->p256), 1);
-	EVP_PKEY_free(pk);
-	assert_null(pkey_from_piv(PIV_ALG_ECCP384, buf, len));
+	piv_template_gives_the_key(k->rsa2048, PIV_ALG_RSA2048, PIV_ALG_RSA3072, buf, sizeof(buf));
+	len = piv_template_gives_the_key(k->p256, PIV_ALG_ECCP256, PIV_ALG_ECCP384, buf,
+	                                 sizeof(buf));
 	/* A point moved off the curve, a truncated template, and no template. */
 	buf[len - 1] ^= 0x01;
 	assert_null(pkey_from_piv(PIV_ALG_ECCP256, buf, len));
@@ -453,6 +456,31 @@ static void alg_bits_range(bool rsa, CK_ULONG *min, CK_ULONG *max)
 		*min = bits < *min ? bits : *min;
 		*max = bits > *max ? bits : *max;
 	}
+}
+
+/* The one reading of PKCS#11's hash and MGF1 constants (the module's and the signature
+ * tests' checks use it): each names OpenSSL's digest of that name. */
+static void hash_and_mgf_constants_name_their_openssl_digests(void **state)
+{
+	static const struct {
+		CK_MECHANISM_TYPE hash;
+		CK_RSA_PKCS_MGF_TYPE mgf;
+		const char *name;
+	} d[] = {
+		{CKM_SHA_1, CKG_MGF1_SHA1, "SHA1"},       {CKM_SHA224, CKG_MGF1_SHA224, "SHA2-224"},
+		{CKM_SHA256, CKG_MGF1_SHA256, "SHA2-256"}, {CKM_SHA384, CKG_MGF1_SHA384, "SHA2-384"},
+		{CKM_SHA512, CKG_MGF1_SHA512, "SHA2-512"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
+		assert_true(EVP_MD_is_a(mod_pad_md(d[i].hash), d[i].name));
+		assert_true(EVP_MD_is_a(mod_pad_mgf_md(d[i].mgf), d[i].name));
+	}
+	assert_null(mod_pad_md(CKM_MD5));
+	assert_null(mod_pad_md(CKM_SHA256_RSA_PKCS));
+	assert_null(mod_pad_mgf_md(0x77));
 }
 
 /* Every step of a scheme is there: signing and verification call them all. */
@@ -588,6 +616,7 @@ int main(void)
 		cmocka_unit_test(rsa_template_with_zero_before_modulus_is_one_key_for_attributes_and_verify),
 		cmocka_unit_test(pss_parameters_must_be_consistent),
 		cmocka_unit_test(mechanisms_match_key_types_and_take_no_stray_parameters),
+		cmocka_unit_test(hash_and_mgf_constants_name_their_openssl_digests),
 		cmocka_unit_test(every_mechanism_row_is_complete_and_fits_the_token),
 		cmocka_unit_test(every_signing_row_signs_and_verifies_through_its_scheme),
 	};

@@ -28,7 +28,7 @@ tests_usb_test_usb_card_plug_LDADD = $(USB_TEST_LDADD)
 # The module (dlopen'd, its own libusb) over emulated USB tokens; pkcs11-tool in a child.
 USB_P11_TEST_SOURCES = tests/usb/usb_p11_fixture.c tests/usb/usb_p11_fixture.h $(USB_TEST_UTIL) \
 	$(P11_OBJ_TEST_UTIL) $(P11_SIG_TEST_UTIL) $(P11_CARD_TEST_UTIL)
-USB_P11_TEST_LDADD = tests/pkcs11/libp11test.la $(USB_TEST_LDADD) -ldl
+USB_P11_TEST_LDADD = tests/pkcs11/libp11test.la pkcs11/libkinkosig.la $(USB_TEST_LDADD) -ldl
 check_PROGRAMS += tests/usb/test_usb_module tests/usb/test_usb_tool
 TESTS += tests/usb/test_usb_module tests/usb/test_usb_tool
 tests_usb_test_usb_module_SOURCES = tests/usb/test_usb_module.c $(USB_P11_TEST_SOURCES)
