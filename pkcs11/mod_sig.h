@@ -82,10 +82,11 @@ void mod_sig_op_start(mod_crypto_op *cop, CK_MECHANISM_TYPE mech, CK_OBJECT_HAND
 /* Feed a part of a multi-part operation into its hash; CKR_OPERATION_NOT_INITIALIZED for
  * the single-part mechanisms (the operation then ends, as for any C_*Update error). */
 CK_RV mod_sig_op_update(mod_crypto_op *cop, const CK_BYTE *part, CK_ULONG len);
-/* May this call end the operation: C_Sign/C_Verify (parts false) one that has had no
- * C_*Update, C_*Final (parts true) one of a hash mechanism? CKR_OPERATION_NOT_INITIALIZED
- * when not. */
-CK_RV mod_sig_op_can_end(const mod_crypto_op *cop, bool parts);
+/* May this call end the operation in cop: is there one, are the call's arguments right
+ * (args_ok, else CKR_ARGUMENTS_BAD), and is it C_Sign/C_Verify (parts false) on one that has
+ * had no C_*Update or C_*Final (parts true) on one of a hash mechanism? Else
+ * CKR_OPERATION_NOT_INITIALIZED. The caller ends the operation on any error. */
+CK_RV mod_sig_op_can_end(const mod_crypto_op *cop, bool parts, bool args_ok);
 /* The input of the signature primitive: the digest of the data (hash mechanisms: of
  * data, or with parts of the running hash) or the caller's input checked against the
  * mechanism (CKR_DATA_LEN_RANGE); for ECDSA fitted to the field size. */

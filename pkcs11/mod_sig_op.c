@@ -92,10 +92,14 @@ CK_RV mod_sig_op_update(mod_crypto_op *cop, const CK_BYTE *part, CK_ULONG len)
 	return CKR_OK;
 }
 
-CK_RV mod_sig_op_can_end(const mod_crypto_op *cop, bool parts)
+CK_RV mod_sig_op_can_end(const mod_crypto_op *cop, bool parts, bool args_ok)
 {
 	const mod_sig_op *op = cop->ctx;
 
+	if (!op)
+		return CKR_OPERATION_NOT_INITIALIZED;
+	if (!args_ok)
+		return CKR_ARGUMENTS_BAD;
 	/* C_Sign/C_Verify cannot end a multi-part operation; single-part mechanisms have no
 	 * C_*Final. */
 	if (parts ? !op->mm->hash : cop->multipart)

@@ -116,17 +116,13 @@ static CK_RV sign_end(mod_session *sess, mod_slot *slot, bool parts, const CK_BY
 {
 	uint8_t in[MOD_SIG_MAX_KEY_BYTES];
 	size_t in_len = 0;
-	mod_sig_op *op = sess->sign.ctx;
-	CK_RV rv;
+	CK_RV rv = mod_sig_op_can_end(&sess->sign, parts, sig_len != NULL);
 
-	if (!op)
-		return CKR_OPERATION_NOT_INITIALIZED;
-	rv = sig_len ? mod_sig_op_can_end(&sess->sign, parts) : CKR_ARGUMENTS_BAD;
 	/* C_SignFinal answers a length query before the running hash is finished. */
-	if (rv == CKR_OK && parts && sign_len_answer(op, sig, sig_len, &rv))
+	if (rv == CKR_OK && parts && sign_len_answer(sess->sign.ctx, sig, sig_len, &rv))
 		return rv;
 	if (rv == CKR_OK)
-		rv = mod_sig_op_input(op, parts, data, len, in, sizeof(in), &in_len);
+		rv = mod_sig_op_input(sess->sign.ctx, parts, data, len, in, sizeof(in), &in_len);
 	if (rv != CKR_OK) {
 		mod_session_op_clear(&sess->sign);
 		return rv;

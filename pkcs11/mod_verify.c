@@ -46,14 +46,11 @@ CK_RV mod_verify_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *mec
 static CK_RV verify_end(mod_session *sess, bool parts, const CK_BYTE *data, CK_ULONG len,
                         const CK_BYTE *sig, CK_ULONG sig_len)
 {
+	mod_sig_op *op = sess->verify.ctx;
 	uint8_t in[MOD_SIG_MAX_KEY_BYTES];
 	size_t in_len = 0;
-	mod_sig_op *op = sess->verify.ctx;
-	CK_RV rv;
+	CK_RV rv = mod_sig_op_can_end(&sess->verify, parts, sig || !sig_len);
 
-	if (!op)
-		return CKR_OPERATION_NOT_INITIALIZED;
-	rv = sig || !sig_len ? mod_sig_op_can_end(&sess->verify, parts) : CKR_ARGUMENTS_BAD;
 	if (rv == CKR_OK)
 		rv = mod_sig_op_input(op, parts, data, len, in, sizeof(in), &in_len);
 	if (rv == CKR_OK)
