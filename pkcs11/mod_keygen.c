@@ -10,22 +10,22 @@
 #include "mod_tmpl.h"
 #include "piv.h"
 
-#define GEN_PUB_MAX 1100u   /* 7F49 contents of RSA-3072 with room to spare */
+#define KEYGEN_PUB_MAX 1100u   /* 7F49 contents of RSA-3072 with room to spare */
 
 /* A value both templates may give, and more than once: always the same one. */
 typedef struct {
 	bool have;
 	CK_ULONG value;
-} gen_once;
+} keygen_once;
 
 typedef struct {
 	bool rsa;
-	gen_once bits;     /* CKA_MODULUS_BITS */
-	gen_once ec_alg;   /* the PIV algorithm of CKA_EC_PARAMS' curve */
-	gen_once index;    /* the key slot CKA_ID names */
-} gen_req;
+	keygen_once bits;     /* CKA_MODULUS_BITS */
+	keygen_once ec_alg;   /* the PIV algorithm of CKA_EC_PARAMS' curve */
+	keygen_once index;    /* the key slot CKA_ID names */
+} keygen_req;
 
-static CK_RV gen_once_set(gen_once *o, CK_ULONG value)
+static CK_RV keygen_once_set(keygen_once *o, CK_ULONG value)
 {
 	if (o->have && o->value != value)
 		return CKR_TEMPLATE_INCONSISTENT;
@@ -35,7 +35,7 @@ static CK_RV gen_once_set(gen_once *o, CK_ULONG value)
 }
 
 /* Only 65537: the token makes its RSA keys with it. */
-static CK_RV gen_exponent(const CK_ATTRIBUTE *a)
+static CK_RV keygen_exponent(const CK_ATTRIBUTE *a)
 {
 	static const uint8_t f4[] = {0x01, 0x00, 0x01};
 	const uint8_t *p = a->pValue;
@@ -50,7 +50,7 @@ static CK_RV gen_exponent(const CK_ATTRIBUTE *a)
 	return n == sizeof(f4) && memcmp(p, f4, n) == 0 ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
 }
 
-static CK_RV gen_bits(gen_req *r, const CK_ATTRIBUTE *a)
+static CK_RV keygen_bits(keygen_req *r, const CK_ATTRIBUTE *a)
 {
 	CK_ULONG bits = 0;
 	CK_RV rv = mod_tmpl_ulong_read(a, &bits);
@@ -61,10 +61,10 @@ static CK_RV gen_bits(gen_req *r, const CK_ATTRIBUTE *a)
 		return CKR_TEMPLATE_INCONSISTENT;
 	if (bits != 2048 && bits != 3072)
 		return CKR_KEY_SIZE_RANGE;
-	return gen_once_set(&r->bits, bits);
+	return keygen_once_set(&r->bits, bits);
 }
 
-static CK_RV gen_params(gen_req *r, const CK_ATTRIBUTE *a)
+static CK_RV keygen_params(keygen_req *r, const CK_ATTRIBUTE *a)
 {
 	uint8_t alg = 0;
 
@@ -75,20 +75,20 @@ static CK_RV gen_params(gen_req *r, const CK_ATTRIBUTE *a)
 	case MOD_PARSE_UNSUPPORTED: return CKR_CURVE_NOT_SUPPORTED;
 	default: return CKR_ATTRIBUTE_VALUE_INVALID;
 	}
-	return gen_once_set(&r->ec_alg, alg);
+	return keygen_once_set(&r->ec_alg, alg);
 }
 
-static CK_RV gen_id(gen_req *r, const CK_ATTRIBUTE *a)
+static CK_RV keygen_id(keygen_req *r, const CK_ATTRIBUTE *a)
 {
 	unsigned idx = 0;
 
 	if (!mod_object_index_from_id(a->pValue, a->ulValueLen, &idx))
 		return CKR_ATTRIBUTE_VALUE_INVALID;
-	return gen_once_set(&r->index, idx);
+	return keygen_once_set(&r->index, idx);
 }
 
 /* Attributes of one template; priv says which. */
-static CK_RV gen_attr(gen_req *r, const CK_ATTRIBUTE *a, bool priv)
+static CK_RV keygen_attr(keygen_req *r, const CK_ATTRIBUTE *a, bool priv)
 {
 	CK_ULONG ul = 0;
 	bool b = false;
@@ -105,10 +105,10 @@ static CK_RV gen_attr(gen_req *r, const CK_ATTRIBUTE *a, bool priv)
 		return rv != CKR_OK ? rv : ul == (r->rsa ? CKK_RSA : CKK_EC) ? CKR_OK :
 		                                                               CKR_TEMPLATE_INCONSISTENT;
 	case CKA_TOKEN: return mod_tmpl_bool_expect(a, true, CKR_TEMPLATE_INCONSISTENT);
-	case CKA_ID: return gen_id(r, a);
-	case CKA_MODULUS_BITS: return gen_bits(r, a);
-	case CKA_PUBLIC_EXPONENT: return r->rsa ? gen_exponent(a) : CKR_TEMPLATE_INCONSISTENT;
-	case CKA_EC_PARAMS: return gen_params(r, a);
+	case CKA_ID: return keygen_id(r, a);
+	case CKA_MODULUS_BITS: return keygen_bits(r, a);
+	case CKA_PUBLIC_EXPONENT: return r->rsa ? keygen_exponent(a) : CKR_TEMPLATE_INCONSISTENT;
+	case CKA_EC_PARAMS: return keygen_params(r, a);
 	/* What PIV cannot store: accepted and not kept (the token names its keys). */
 	case CKA_LABEL: case CKA_SUBJECT: case CKA_START_DATE: case CKA_END_DATE:
 		return a->pValue || a->ulValueLen == 0 ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
@@ -134,17 +134,17 @@ static CK_RV gen_attr(gen_req *r, const CK_ATTRIBUTE *a, bool priv)
 	}
 }
 
-static CK_RV gen_templates(gen_req *r, const CK_ATTRIBUTE *pub, CK_ULONG n_pub,
-                           const CK_ATTRIBUTE *priv, CK_ULONG n_priv, uint8_t *alg)
+static CK_RV keygen_templates(keygen_req *r, const CK_ATTRIBUTE *pub, CK_ULONG n_pub,
+                              const CK_ATTRIBUTE *priv, CK_ULONG n_priv, uint8_t *alg)
 {
 	CK_ULONG i;
 	CK_RV rv;
 
 	for (i = 0; i < n_pub; i++)
-		if ((rv = gen_attr(r, &pub[i], false)) != CKR_OK)
+		if ((rv = keygen_attr(r, &pub[i], false)) != CKR_OK)
 			return rv;
 	for (i = 0; i < n_priv; i++)
-		if ((rv = gen_attr(r, &priv[i], true)) != CKR_OK)
+		if ((rv = keygen_attr(r, &priv[i], true)) != CKR_OK)
 			return rv;
 	if (r->rsa ? !r->bits.have : !r->ec_alg.have)
 		return CKR_TEMPLATE_INCOMPLETE;
@@ -155,17 +155,17 @@ static CK_RV gen_templates(gen_req *r, const CK_ATTRIBUTE *pub, CK_ULONG n_pub,
 
 /* The slot: CKA_ID's, which must be free, or the first free one kinko-pkcs11.h lets a key
  * without CKA_ID have (9A, then 82..95). */
-static CK_RV gen_slot(mod_slot *s, const mod_token *t, const gen_req *r, unsigned *idx)
+static CK_RV keygen_slot(mod_slot *s, const mod_token *t, const keygen_req *r, unsigned *idx)
 {
 	unsigned i;
 
 	if (r->index.have) {
-		if (t->keys[r->index.value].has_key) {
+		*idx = (unsigned)r->index.value;
+		if (t->keys[*idx].has_key) {
 			mod_trace_msg("slot %lu: slot %02X already holds a key; destroy it first",
-			              (unsigned long)s->id, piv_key_slot_ref((unsigned)r->index.value));
+			              (unsigned long)s->id, piv_key_slot_ref(*idx));
 			return CKR_ATTRIBUTE_VALUE_INVALID;
 		}
-		*idx = (unsigned)r->index.value;
 		return CKR_OK;
 	}
 	for (i = 0; i < PIV_KEY_SLOTS; i++)
@@ -179,20 +179,20 @@ static CK_RV gen_slot(mod_slot *s, const mod_token *t, const gen_req *r, unsigne
 
 typedef struct {
 	uint8_t ref, alg;
-	uint8_t pub[GEN_PUB_MAX];
+	uint8_t pub[KEYGEN_PUB_MAX];
 	size_t pub_len;
-} gen_arg;
+} keygen_arg;
 
-static card_status op_generate(card *c, void *arg)
+static card_status keygen_card_run(card *c, void *arg)
 {
-	gen_arg *g = arg;
+	keygen_arg *g = arg;
 
 	return card_generate(c, g->ref, g->alg, PIV_PIN_POLICY_DEFAULT, g->pub, sizeof(g->pub),
 	                     &g->pub_len);
 }
 
 /* The new key in the cache, public part included: nothing to read back. */
-static CK_RV gen_remember(mod_token *t, unsigned idx, const gen_arg *g)
+static CK_RV keygen_remember(mod_token *t, unsigned idx, const keygen_arg *g)
 {
 	mod_keyslot *k = &t->keys[idx];
 	card_pubkey pk;
@@ -220,8 +220,8 @@ CK_RV mod_keygen_generate(mod_slot *s, mod_session *sess, const CK_MECHANISM *me
                           const CK_ATTRIBUTE *priv_tmpl, CK_ULONG n_priv,
                           CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv)
 {
-	gen_req r;
-	gen_arg g;
+	keygen_req r;
+	keygen_arg g;
 	mod_token *t;
 	unsigned idx = 0;
 	uint8_t alg = 0;
@@ -237,22 +237,22 @@ CK_RV mod_keygen_generate(mod_slot *s, mod_session *sess, const CK_MECHANISM *me
 		return CKR_SESSION_READ_ONLY;
 	memset(&r, 0, sizeof(r));
 	r.rsa = mech->mechanism == CKM_RSA_PKCS_KEY_PAIR_GEN;
-	rv = gen_templates(&r, pub_tmpl, n_pub, priv_tmpl, n_priv, &alg);
+	rv = keygen_templates(&r, pub_tmpl, n_pub, priv_tmpl, n_priv, &alg);
 	if (rv != CKR_OK)
 		return rv;
 	if (!mod_slot_user_logged_in(s))
 		return CKR_USER_NOT_LOGGED_IN;
 	rv = mod_token_fresh(s, &t);
 	if (rv == CKR_OK)
-		rv = gen_slot(s, t, &r, &idx);
+		rv = keygen_slot(s, t, &r, &idx);
 	if (rv != CKR_OK)
 		return rv;
 	memset(&g, 0, sizeof(g));
 	g.ref = piv_key_slot_ref(idx);
 	g.alg = alg;
-	rv = mod_objwrite_with_mgmt(s, op_generate, &g, NULL);
+	rv = mod_objwrite_with_mgmt(s, keygen_card_run, &g, NULL);
 	if (rv == CKR_OK)
-		rv = gen_remember(t, idx, &g);
+		rv = keygen_remember(t, idx, &g);
 	else if (s->token)
 		s->token->validated_ms = 0;   /* who knows what the token did */
 	if (rv != CKR_OK)

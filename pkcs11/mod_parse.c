@@ -26,7 +26,7 @@ static const uint8_t oid_p384[] = {0x06, 0x05, 0x2B, 0x81, 0x04, 0x00, 0x22};
 /* ---- certificates ---- */
 
 /* One whole DER certificate, or NULL. */
-static X509 *cert_decode(const uint8_t *der, size_t len)
+static X509 *parse_cert_decode(const uint8_t *der, size_t len)
 {
 	const unsigned char *p = der;
 	X509 *x;
@@ -76,7 +76,7 @@ mod_parse_status mod_parse_cert_container(const uint8_t *buf, size_t len, const 
 		return MOD_PARSE_MALFORMED;
 	if (compressed)
 		return MOD_PARSE_COMPRESSED;
-	x = cert_decode(cert.value, cert.len);
+	x = parse_cert_decode(cert.value, cert.len);
 	if (!x)
 		return MOD_PARSE_MALFORMED;
 	X509_free(x);
@@ -113,7 +113,7 @@ mod_parse_status mod_parse_cert_container_build(const uint8_t *der, size_t der_l
 }
 
 /* YYYYMMDD of an ASN.1 time; false when it is not a date we can print. */
-static bool cert_date(const ASN1_TIME *t, char out[8])
+static bool parse_cert_date(const ASN1_TIME *t, char out[8])
 {
 	struct tm tm;
 	char tmp[16];
@@ -128,7 +128,7 @@ static bool cert_date(const ASN1_TIME *t, char out[8])
 }
 
 /* The subject's first CN as UTF-8, when it is short and has no NUL in it. */
-static void cert_cn(const X509_NAME *name, char out[65])
+static void parse_cert_cn(const X509_NAME *name, char out[65])
 {
 	const X509_NAME_ENTRY *e;
 	unsigned char *utf8 = NULL;
@@ -154,7 +154,7 @@ mod_parse_status mod_parse_cert(const uint8_t *der, size_t len, mod_cert_info *c
 	X509 *x;
 
 	memset(ci, 0, sizeof(*ci));
-	x = cert_decode(der, len);
+	x = parse_cert_decode(der, len);
 	if (!x)
 		return MOD_PARSE_MALFORMED;
 	n1 = i2d_X509_NAME(X509_get_subject_name(x), &ci->subject);
@@ -172,12 +172,12 @@ mod_parse_status mod_parse_cert(const uint8_t *der, size_t len, mod_cert_info *c
 	ci->serial_len = (size_t)n3;
 	ci->spki_len = (size_t)n4;
 	memcpy(ci->check_value, md, 3);
-	if (!cert_date(X509_get0_notBefore(x), ci->start_date) ||
-	    !cert_date(X509_get0_notAfter(x), ci->end_date)) {
+	if (!parse_cert_date(X509_get0_notBefore(x), ci->start_date) ||
+	    !parse_cert_date(X509_get0_notAfter(x), ci->end_date)) {
 		memset(ci->start_date, 0, sizeof(ci->start_date));
 		memset(ci->end_date, 0, sizeof(ci->end_date));
 	}
-	cert_cn(X509_get_subject_name(x), ci->cn);
+	parse_cert_cn(X509_get_subject_name(x), ci->cn);
 	X509_free(x);
 	return MOD_PARSE_OK;
 }
@@ -195,7 +195,7 @@ void mod_parse_cert_info_free(mod_cert_info *ci)
 
 /* ---- public keys ---- */
 
-static EVP_PKEY *evp_fromdata(const char *type, OSSL_PARAM_BLD *bld)
+static EVP_PKEY *parse_evp_fromdata(const char *type, OSSL_PARAM_BLD *bld)
 {
 	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
 	EVP_PKEY_CTX *ctx = params ? EVP_PKEY_CTX_new_from_name(NULL, type, NULL) : NULL;
@@ -209,7 +209,7 @@ static EVP_PKEY *evp_fromdata(const char *type, OSSL_PARAM_BLD *bld)
 	return pkey;
 }
 
-static bool evp_ec_on_curve(EVP_PKEY *pkey)
+static bool parse_ec_on_curve(EVP_PKEY *pkey)
 {
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
 	bool ok = ctx && EVP_PKEY_public_check(ctx) == 1;
@@ -231,15 +231,15 @@ EVP_PKEY *mod_parse_pubkey_evp(const card_pubkey *pk)
 		e = BN_bin2bn(pk->e, (int)pk->e_len, NULL);
 		if (n && e && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) == 1 &&
 		    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) == 1)
-			pkey = evp_fromdata("RSA", bld);
+			pkey = parse_evp_fromdata("RSA", bld);
 	} else if (piv_alg_is_ec(pk->alg) && pk->point) {
 		const char *curve = piv_alg_curve(pk->alg);
 
 		if (OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, curve, 0) == 1 &&
 		    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pk->point,
 		                                     pk->point_len) == 1)
-			pkey = evp_fromdata("EC", bld);
-		if (pkey && !evp_ec_on_curve(pkey)) {
+			pkey = parse_evp_fromdata("EC", bld);
+		if (pkey && !parse_ec_on_curve(pkey)) {
 			EVP_PKEY_free(pkey);
 			pkey = NULL;
 		}
@@ -270,7 +270,7 @@ mod_parse_status mod_parse_pubkey_spki(const card_pubkey *pk, uint8_t **der, siz
 }
 
 /* 81 n 82 e of an RSA key of a PIV size. */
-static mod_parse_status spki_rsa(EVP_PKEY *pkey, uint8_t *alg, tlv_writer *w)
+static mod_parse_status parse_spki_rsa(EVP_PKEY *pkey, uint8_t *alg, tlv_writer *w)
 {
 	uint8_t n[384], e[8];
 	BIGNUM *bn_n = NULL, *bn_e = NULL;
@@ -294,7 +294,7 @@ static mod_parse_status spki_rsa(EVP_PKEY *pkey, uint8_t *alg, tlv_writer *w)
 }
 
 /* 86 04||X||Y of a P-256 or P-384 key. */
-static mod_parse_status spki_ec(EVP_PKEY *pkey, uint8_t *alg, tlv_writer *w)
+static mod_parse_status parse_spki_ec(EVP_PKEY *pkey, uint8_t *alg, tlv_writer *w)
 {
 	char group[32];
 	uint8_t point[1 + 2 * 48];
@@ -339,9 +339,9 @@ mod_parse_status mod_parse_spki_to_piv(const uint8_t *spki, size_t spki_len, uin
 	}
 	tlv_writer_init(&w, out, cap);
 	if (EVP_PKEY_is_a(pkey, "RSA"))
-		st = spki_rsa(pkey, alg, &w);
+		st = parse_spki_rsa(pkey, alg, &w);
 	else if (EVP_PKEY_is_a(pkey, "EC"))
-		st = spki_ec(pkey, alg, &w);
+		st = parse_spki_ec(pkey, alg, &w);
 	else
 		st = MOD_PARSE_UNSUPPORTED;
 	EVP_PKEY_free(pkey);
@@ -357,7 +357,7 @@ mod_parse_status mod_parse_spki_to_piv(const uint8_t *spki, size_t spki_len, uin
 
 bool mod_parse_cert_has_key(const uint8_t *der, size_t len, const card_pubkey *pk)
 {
-	X509 *x = cert_decode(der, len);
+	X509 *x = parse_cert_decode(der, len);
 	EVP_PKEY *mine = mod_parse_pubkey_evp(pk);
 	EVP_PKEY *theirs = x ? X509_get0_pubkey(x) : NULL;
 	bool same = mine && theirs && EVP_PKEY_eq(mine, theirs) == 1;
@@ -379,7 +379,7 @@ const uint8_t *mod_parse_ec_params_der(uint8_t alg, size_t *len)
 }
 
 /* Curve names of PKCS#11 3.0's printable form and the usual aliases. */
-static uint8_t ec_name_alg(const uint8_t *name, size_t len)
+static uint8_t parse_ec_name_alg(const uint8_t *name, size_t len)
 {
 	static const struct { const char *name; uint8_t alg; } names[] = {
 		{"prime256v1", PIV_ALG_ECCP256}, {"secp256r1", PIV_ALG_ECCP256},
@@ -412,7 +412,7 @@ mod_parse_status mod_parse_ec_params(const uint8_t *der, size_t len, uint8_t *al
 		break;
 	case 0x13:   /* PrintableString, PKCS#11 3.0; UTF8String from lenient callers */
 	case 0x0C:
-		*alg = ec_name_alg(it.value, it.len);
+		*alg = parse_ec_name_alg(it.value, it.len);
 		break;
 	default:     /* explicit parameters, implicitlyCA: not for PIV */
 		break;

@@ -69,19 +69,19 @@ static CK_RV scheme_rsa_to_openssl(const uint8_t *sig, size_t len, uint8_t **der
 
 /* ---- EMSA-PKCS1-v1_5: CKM_RSA_PKCS takes the DigestInfo, the hash mechanisms a digest ---- */
 
-static CK_RV pkcs1_check(const mod_sig_op *op, size_t len)
+static CK_RV scheme_pkcs1_check(const mod_sig_op *op, size_t len)
 {
 	return len <= op->key_bytes - MOD_PAD_PKCS1_MIN ? CKR_OK : CKR_DATA_LEN_RANGE;
 }
 
-static CK_RV pkcs1_encode(const mod_sig_op *op, const uint8_t *in, size_t in_len, uint8_t *block,
-                          size_t *block_len)
+static CK_RV scheme_pkcs1_encode(const mod_sig_op *op, const uint8_t *in, size_t in_len,
+                                 uint8_t *block, size_t *block_len)
 {
 	*block_len = op->key_bytes;
 	return mod_pad_pkcs1(op->mm->hash ? op->md : NULL, in, in_len, block, op->key_bytes);
 }
 
-static bool pkcs1_verify_setup(const mod_sig_op *op, EVP_PKEY_CTX *ctx)
+static bool scheme_pkcs1_verify_setup(const mod_sig_op *op, EVP_PKEY_CTX *ctx)
 {
 	return EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
 	       (!op->mm->hash || EVP_PKEY_CTX_set_signature_md(ctx, op->md) > 0);
@@ -89,12 +89,12 @@ static bool pkcs1_verify_setup(const mod_sig_op *op, EVP_PKEY_CTX *ctx)
 
 const mod_sig_scheme mod_sig_scheme_pkcs1 = {
 	.params = scheme_no_params,
-	.check = pkcs1_check,
+	.check = scheme_pkcs1_check,
 	.input = scheme_input_as_is,
-	.encode = pkcs1_encode,
+	.encode = scheme_pkcs1_encode,
 	.from_card = scheme_rsa_from_card,
 	.to_openssl = scheme_rsa_to_openssl,
-	.verify_setup = pkcs1_verify_setup,
+	.verify_setup = scheme_pkcs1_verify_setup,
 	.sig_parts = 1,
 };
 
@@ -103,7 +103,7 @@ const mod_sig_scheme mod_sig_scheme_pkcs1 = {
 /* CK_RSA_PKCS_PSS_PARAMS (PKCS#11 3.0 current mechanisms) names the hash of the data (for
  * CKM_SHAxxx_RSA_PKCS_PSS it must be that xxx), MGF1's hash and the salt length, which
  * must leave room in the encoded message: sLen <= emLen - hLen - 2 (RFC 8017 9.1.1). */
-static CK_RV pss_params(mod_sig_op *op, const CK_MECHANISM *mech)
+static CK_RV scheme_pss_params(mod_sig_op *op, const CK_MECHANISM *mech)
 {
 	const CK_RSA_PKCS_PSS_PARAMS *p = mech->pParameter;
 	size_t em_len = (op->key_bits - 1 + 7) / 8, h;
@@ -121,20 +121,20 @@ static CK_RV pss_params(mod_sig_op *op, const CK_MECHANISM *mech)
 	return CKR_OK;
 }
 
-static CK_RV pss_check(const mod_sig_op *op, size_t len)
+static CK_RV scheme_pss_check(const mod_sig_op *op, size_t len)
 {
 	return len == (size_t)EVP_MD_get_size(op->md) ? CKR_OK : CKR_DATA_LEN_RANGE;
 }
 
-static CK_RV pss_encode(const mod_sig_op *op, const uint8_t *in, size_t in_len, uint8_t *block,
-                        size_t *block_len)
+static CK_RV scheme_pss_encode(const mod_sig_op *op, const uint8_t *in, size_t in_len,
+                               uint8_t *block, size_t *block_len)
 {
 	*block_len = op->key_bytes;
 	return mod_pad_pss(op->md, op->mgf_md, op->salt_len, in, in_len, op->key_bits, block,
 	                   op->key_bytes);
 }
 
-static bool pss_verify_setup(const mod_sig_op *op, EVP_PKEY_CTX *ctx)
+static bool scheme_pss_verify_setup(const mod_sig_op *op, EVP_PKEY_CTX *ctx)
 {
 	return EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) > 0 &&
 	       EVP_PKEY_CTX_set_signature_md(ctx, op->md) > 0 &&
@@ -143,27 +143,27 @@ static bool pss_verify_setup(const mod_sig_op *op, EVP_PKEY_CTX *ctx)
 }
 
 const mod_sig_scheme mod_sig_scheme_pss = {
-	.params = pss_params,
-	.check = pss_check,
+	.params = scheme_pss_params,
+	.check = scheme_pss_check,
 	.input = scheme_input_as_is,
-	.encode = pss_encode,
+	.encode = scheme_pss_encode,
 	.from_card = scheme_rsa_from_card,
 	.to_openssl = scheme_rsa_to_openssl,
-	.verify_setup = pss_verify_setup,
+	.verify_setup = scheme_pss_verify_setup,
 	.sig_parts = 1,
 };
 
 /* ---- raw RSA (CKM_RSA_X_509): the operation PIV cards do natively; libp11 makes TLS 1.3
  * RSA-PSS signatures with it ---- */
 
-static CK_RV x509_check(const mod_sig_op *op, size_t len)
+static CK_RV scheme_x509_check(const mod_sig_op *op, size_t len)
 {
 	return len > 0 && len <= op->key_bytes ? CKR_OK : CKR_DATA_LEN_RANGE;
 }
 
 /* The value, left-padded with zeros to the modulus size. */
-static CK_RV x509_input(const mod_sig_op *op, const uint8_t *src, size_t len, uint8_t *in,
-                        size_t cap, size_t *in_len)
+static CK_RV scheme_x509_input(const mod_sig_op *op, const uint8_t *src, size_t len, uint8_t *in,
+                               size_t cap, size_t *in_len)
 {
 	if (cap < op->key_bytes || len > op->key_bytes)
 		return CKR_GENERAL_ERROR;
@@ -173,7 +173,7 @@ static CK_RV x509_input(const mod_sig_op *op, const uint8_t *src, size_t len, ui
 	return CKR_OK;
 }
 
-static bool x509_verify_setup(const mod_sig_op *op, EVP_PKEY_CTX *ctx)
+static bool scheme_x509_verify_setup(const mod_sig_op *op, EVP_PKEY_CTX *ctx)
 {
 	(void)op;
 	return EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING) > 0;
@@ -181,26 +181,26 @@ static bool x509_verify_setup(const mod_sig_op *op, EVP_PKEY_CTX *ctx)
 
 const mod_sig_scheme mod_sig_scheme_x509 = {
 	.params = scheme_no_params,
-	.check = x509_check,
-	.input = x509_input,
+	.check = scheme_x509_check,
+	.input = scheme_x509_input,
 	.encode = scheme_encode_as_is,
 	.from_card = scheme_rsa_from_card,
 	.to_openssl = scheme_rsa_to_openssl,
-	.verify_setup = x509_verify_setup,
+	.verify_setup = scheme_x509_verify_setup,
 	.sig_parts = 1,
 };
 
 /* ---- ECDSA: CKM_ECDSA takes a digest of any non-zero length; only its leftmost field
  * bytes count ---- */
 
-static CK_RV ecdsa_check(const mod_sig_op *op, size_t len)
+static CK_RV scheme_ecdsa_check(const mod_sig_op *op, size_t len)
 {
 	(void)op;
 	return len > 0 ? CKR_OK : CKR_DATA_LEN_RANGE;
 }
 
-static CK_RV ecdsa_input(const mod_sig_op *op, const uint8_t *src, size_t len, uint8_t *in,
-                         size_t cap, size_t *in_len)
+static CK_RV scheme_ecdsa_input(const mod_sig_op *op, const uint8_t *src, size_t len, uint8_t *in,
+                                size_t cap, size_t *in_len)
 {
 	if (cap < op->key_bytes)
 		return CKR_GENERAL_ERROR;
@@ -210,13 +210,14 @@ static CK_RV ecdsa_input(const mod_sig_op *op, const uint8_t *src, size_t len, u
 }
 
 /* The card answers a DER ECDSA-Sig-Value; PKCS#11 carries r||s. */
-static CK_RV ecdsa_from_card(const mod_sig_op *op, const uint8_t *out, size_t out_len, uint8_t *sig)
+static CK_RV scheme_ecdsa_from_card(const mod_sig_op *op, const uint8_t *out, size_t out_len,
+                                    uint8_t *sig)
 {
 	return mod_pad_ecdsa_raw(out, out_len, sig, op->key_bytes);
 }
 
 /* No padding to choose: the key says ECDSA. */
-static bool ecdsa_verify_setup(const mod_sig_op *op, EVP_PKEY_CTX *ctx)
+static bool scheme_ecdsa_verify_setup(const mod_sig_op *op, EVP_PKEY_CTX *ctx)
 {
 	(void)op;
 	(void)ctx;
@@ -225,11 +226,11 @@ static bool ecdsa_verify_setup(const mod_sig_op *op, EVP_PKEY_CTX *ctx)
 
 const mod_sig_scheme mod_sig_scheme_ecdsa = {
 	.params = scheme_no_params,
-	.check = ecdsa_check,
-	.input = ecdsa_input,
+	.check = scheme_ecdsa_check,
+	.input = scheme_ecdsa_input,
 	.encode = scheme_encode_as_is,
-	.from_card = ecdsa_from_card,
+	.from_card = scheme_ecdsa_from_card,
 	.to_openssl = mod_pad_ecdsa_der,
-	.verify_setup = ecdsa_verify_setup,
+	.verify_setup = scheme_ecdsa_verify_setup,
 	.sig_parts = 2,
 };
