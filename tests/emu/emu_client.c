@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tmpdir_test_util.h"
+
 
 #define EMU_START_TIMEOUT_MS 5000
 #define EMU_STOP_TIMEOUT_MS  10000
@@ -50,14 +52,9 @@ const char *emu_binary(void)
 
 int emu_proc_setup(emu_proc *p)
 {
-	const char *tmp = getenv("TMPDIR");
-
 	memset(p, 0, sizeof(*p));
-	if (!tmp || !*tmp)
-		tmp = "/tmp";
 	/* sun_path is 108 bytes: keep the directory short. */
-	if ((size_t)snprintf(p->dir, sizeof(p->dir), "%s/kinko-emu-XXXXXX", tmp) >= 80u ||
-	    !mkdtemp(p->dir))
+	if (tkit_tmpdir_make(p->dir, 80u, "emu") != 0)
 		return -1;
 	snprintf(p->state, sizeof(p->state), "%s/token.state", p->dir);
 	snprintf(p->sock, sizeof(p->sock), "%s/ccid.sock", p->dir);

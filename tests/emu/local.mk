@@ -1,9 +1,10 @@
 # The emulator over its real socket, as a program (CLI, lifecycle), and the kill-during-write test.
-EMU_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
+EMU_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS) -I$(top_srcdir)/tests/pkcs11 \
+	-I$(top_srcdir)/tests/emu
 EMU_TEST_LDADD = tests/emu/libemuclient.la common/libkinkocommon.la $(CMOCKA_LIBS) $(OPENSSL_LIBS)
 noinst_LTLIBRARIES += tests/emu/libemuclient.la
 tests_emu_libemuclient_la_SOURCES = tests/emu/emu_client.c tests/emu/emu_client.h \
-	tests/emu/emu_piv.c
+	tests/emu/emu_piv.c tests/pkcs11/tmpdir_test_util.c tests/pkcs11/tmpdir_test_util.h
 tests_emu_libemuclient_la_CFLAGS = $(EMU_TEST_CFLAGS)
 
 check_PROGRAMS += tests/emu/test_emu_socket tests/emu/test_emu_cli tests/emu/test_emu_crash

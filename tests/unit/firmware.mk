@@ -1,6 +1,7 @@
 # Unit tests of the firmware: state, flash, and every applet command and error path.
-FW_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
-FW_TEST_LDADD = tests/unit/libpivtest.la firmware-stubs/libkinkofw.la $(CMOCKA_LIBS) $(OPENSSL_LIBS)
+FW_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS) -I$(top_srcdir)/tests/pkcs11
+FW_TEST_LDADD = tests/unit/libpivtest.la tests/emu/libemuclient.la firmware-stubs/libkinkofw.la \
+	$(CMOCKA_LIBS) $(OPENSSL_LIBS)
 noinst_LTLIBRARIES += tests/unit/libpivtest.la
 tests_unit_libpivtest_la_SOURCES = tests/unit/piv_test_util.c tests/unit/piv_test_util.h \
 	tests/unit/piv_test_keys.c tests/unit/piv_test_keys.h

@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +15,10 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <unistd.h>
+
 #include "piv.h"
+#include "tmpdir_test_util.h"
 #include "tlv.h"
 #include "piv_test_util.h"
 
@@ -68,6 +72,32 @@ int piv_fixture_teardown(void **state)
 	free(f);
 	*state = NULL;
 	return 0;
+}
+
+void piv_tmp_state_make(piv_tmp_state *t)
+{
+	assert_int_equal(tkit_tmpdir_make(t->dir, sizeof(t->dir), "piv"), 0);
+	snprintf(t->path, sizeof(t->path), "%s/token.state", t->dir);
+}
+
+void piv_tmp_state_remove(piv_tmp_state *t)
+{
+	char tmp[sizeof(t->path) + 8];
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", t->path);
+	(void)unlink(tmp);
+	(void)unlink(t->path);
+	assert_int_equal(rmdir(t->dir), 0);
+}
+
+void piv_fixture_save_to(piv_fixture *f, const char *path, bool mgmt)
+{
+	piv_applet_free(f->applet);
+	f->applet = piv_applet_new(&f->st, path);
+	assert_non_null(f->applet);
+	assert_int_equal(piv_tx(f, select_piv_hex), SW_OK);
+	if (mgmt)
+		piv_test_auth_default_mgmt(f);
 }
 
 size_t piv_hex_decode(const char *hex, uint8_t *out, size_t cap)

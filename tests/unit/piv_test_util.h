@@ -25,6 +25,23 @@ int piv_fixture_setup_unselected(void **state);
 int piv_fixture_setup_with(void **state, const tok_provision_opts *opts, bool select);
 int piv_fixture_teardown(void **state);
 
+/* A fresh private directory for a token's state under $TMPDIR (or /tmp), and the state
+ * file's path in it; remove deletes the file, its temporary and the directory. */
+typedef struct {
+	char dir[256];
+	char path[300];
+} piv_tmp_state;
+void piv_tmp_state_make(piv_tmp_state *t);
+void piv_tmp_state_remove(piv_tmp_state *t);
+
+/* A state file in a directory that does not exist: every save fails, even as root (who
+ * writes to a read-only directory). */
+#define PIV_TEST_UNSAVABLE "/nonexistent-kinko-dir/sub/token.state"
+
+/* The fixture's token behind a new applet that saves to path, PIV selected; with mgmt,
+ * the management key authenticated too. */
+void piv_fixture_save_to(piv_fixture *f, const char *path, bool mgmt);
+
 /* Send one raw APDU given in hex ("00A40400 0B A000..."; spaces ignored). Returns SW. */
 uint16_t piv_tx(piv_fixture *f, const char *hex);
 uint16_t piv_tx_bytes(piv_fixture *f, const uint8_t *apdu, size_t len);

@@ -321,48 +321,16 @@ static void put_data_with_bad_p1_p2_is_6a86(void **state)
 
 /* ---- persistence ---- */
 
-typedef struct {
-	char dir[64];
-	char path[96];
-} tmp_state;
-
-static void tmp_state_make(tmp_state *t)
-{
-	strcpy(t->dir, "/tmp/kinko-data-XXXXXX");
-	assert_non_null(mkdtemp(t->dir));
-	snprintf(t->path, sizeof(t->path), "%s/token.state", t->dir);
-}
-
-static void tmp_state_remove(tmp_state *t)
-{
-	char tmp[128];
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", t->path);
-	(void)unlink(tmp);
-	(void)unlink(t->path);
-	assert_int_equal(rmdir(t->dir), 0);
-}
-
-/* Swap the fixture's applet for one persisting to path, selected and authenticated. */
-static void use_state_path(piv_fixture *f, const char *path)
-{
-	piv_applet_free(f->applet);
-	f->applet = piv_applet_new(&f->st, path);
-	assert_non_null(f->applet);
-	assert_int_equal(piv_tx(f, "00A40400 09 A00000030800001000"), SW_OK);
-	piv_test_auth_default_mgmt(f);
-}
-
 static void put_data_is_persisted_before_9000(void **state)
 {
 	piv_fixture *f = *state;
 	static const uint8_t v[] = {0x70, 0x01, 0x55, 0x71, 0x01, 0x00, 0xFE, 0x00};
 	tok_state loaded;
 	const tok_object *o;
-	tmp_state t;
+	piv_tmp_state t;
 
-	tmp_state_make(&t);
-	use_state_path(f, t.path);
+	piv_tmp_state_make(&t);
+	piv_fixture_save_to(f, t.path, true);
 	assert_int_equal(put_data(f, PIV_TAG_CERT_9E, PIV_TLV_DATA, v, sizeof(v)), SW_OK);
 
 	tok_state_init(&loaded);
@@ -372,7 +340,7 @@ static void put_data_is_persisted_before_9000(void **state)
 	assert_int_equal(o->len, sizeof(v));
 	assert_memory_equal(o->value, v, sizeof(v));
 	tok_state_free(&loaded);
-	tmp_state_remove(&t);
+	piv_tmp_state_remove(&t);
 }
 
 static void put_data_commit_failure_keeps_the_old_object(void **state)
@@ -387,8 +355,7 @@ static void put_data_commit_failure_keeps_the_old_object(void **state)
 	assert_true(before_len <= sizeof(before));
 	memcpy(before, f->resp, before_len);
 
-	/* A state file in a directory that does not exist: every save fails, even as root. */
-	use_state_path(f, "/nonexistent-kinko-dir/sub/token.state");
+	piv_fixture_save_to(f, PIV_TEST_UNSAVABLE, true);
 	assert_int_equal(put_data(f, PIV_TAG_CHUID, PIV_TLV_DATA, v, sizeof(v)), SW_MEMORY_FAILURE);
 	assert_int_equal(get_data(f, PIV_TAG_CHUID), SW_OK);
 	assert_int_equal(f->resp_len, before_len);

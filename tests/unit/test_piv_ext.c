@@ -425,14 +425,9 @@ static void inventory_counter_ignores_refused_commands_and_pins(void **state)
 
 static void inventory_counter_rolls_back_with_a_failed_save(void **state)
 {
-	static const char select_hex[] = "00A40400 0B A0 00 00 03 08 00 00 10 00 01 00";
 	piv_fixture *f = *state;
 
-	piv_applet_free(f->applet);
-	f->applet = piv_applet_new(&f->st, "/nonexistent-kinko-dir/sub/state");
-	assert_non_null(f->applet);
-	assert_int_equal(piv_tx(f, select_hex), SW_OK);
-	piv_test_auth_default_mgmt(f);
+	piv_fixture_save_to(f, PIV_TEST_UNSAVABLE, true);
 	assert_int_equal(piv_tx(f, "00 DB 3F FF 0B 5C 03 5F C1 05 53 04 70 00 71 00"),
 	                 SW_MEMORY_FAILURE);
 	assert_int_equal(piv_tx(f, "00 47 00 9A 05 AC 03 80 01 11"), SW_MEMORY_FAILURE);

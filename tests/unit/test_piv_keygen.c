@@ -279,11 +279,7 @@ static void generate_failed_save_keeps_the_old_key(void **state)
 	memcpy(der_before, f->st.keys[3].priv_der, len_before);
 
 	/* Same token, now saved to a place that cannot be written. */
-	piv_applet_free(f->applet);
-	f->applet = piv_applet_new(&f->st, "/nonexistent-kinko-dir/sub/state");
-	assert_non_null(f->applet);
-	assert_int_equal(piv_tx(f, select_hex), SW_OK);
-	piv_test_auth_default_mgmt(f);
+	piv_fixture_save_to(f, PIV_TEST_UNSAVABLE, true);
 	assert_int_equal(gen(f, 0x9E, PIV_ALG_ECCP384, ""), SW_MEMORY_FAILURE);
 	assert_int_equal(f->resp_len, 0);
 
@@ -388,11 +384,7 @@ static void delete_failed_save_keeps_the_key(void **state)
 	piv_test_auth_default_mgmt(f);
 	old = gen_ok(f, 0x9E, PIV_ALG_ECCP256);
 	counter = f->st.change_counter;
-	piv_applet_free(f->applet);
-	f->applet = piv_applet_new(&f->st, "/nonexistent-kinko-dir/sub/state");
-	assert_non_null(f->applet);
-	assert_int_equal(piv_tx(f, select_hex), SW_OK);
-	piv_test_auth_default_mgmt(f);
+	piv_fixture_save_to(f, PIV_TEST_UNSAVABLE, true);
 	assert_int_equal(piv_tx(f, "00 F6 FF 9E"), SW_MEMORY_FAILURE);
 	assert_int_equal(f->st.keys[3].alg, PIV_ALG_ECCP256);
 	assert_int_equal(f->st.change_counter, counter);
@@ -404,33 +396,25 @@ static void delete_failed_save_keeps_the_key(void **state)
 static void delete_is_saved_before_the_answer(void **state)
 {
 	piv_fixture *f = *state;
-	const char *tmp = getenv("TMPDIR");
-	char dir[256], path[300];
+	piv_tmp_state t;
 	tok_state saved;
 
-	snprintf(dir, sizeof(dir), "%s/kinko-keygen-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/state", dir);
-	piv_applet_free(f->applet);
-	f->applet = piv_applet_new(&f->st, path);
-	assert_non_null(f->applet);
-	assert_int_equal(piv_tx(f, select_hex), SW_OK);
-	piv_test_auth_default_mgmt(f);
+	piv_tmp_state_make(&t);
+	piv_fixture_save_to(f, t.path, true);
 	EVP_PKEY_free(gen_ok(f, 0x9A, PIV_ALG_ECCP256));
 	EVP_PKEY_free(gen_ok(f, 0x82, PIV_ALG_ECCP256));
-	assert_int_equal(tok_state_load(&saved, path), 0);
+	assert_int_equal(tok_state_load(&saved, t.path), 0);
 	assert_int_equal(saved.change_counter, 2);
 	assert_int_equal(saved.keys[0].alg, PIV_ALG_ECCP256);
 	tok_state_free(&saved);
 
 	assert_int_equal(piv_tx(f, "00 F6 FF 9A"), SW_OK);
-	assert_int_equal(tok_state_load(&saved, path), 0);
+	assert_int_equal(tok_state_load(&saved, t.path), 0);
 	assert_int_equal(saved.change_counter, 3);
 	assert_int_equal(saved.keys[0].alg, 0);
 	assert_int_equal(saved.keys[4].alg, PIV_ALG_ECCP256);
 	tok_state_free(&saved);
-	unlink(path);
-	rmdir(dir);
+	piv_tmp_state_remove(&t);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, piv_fixture_setup, piv_fixture_teardown)

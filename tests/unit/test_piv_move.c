@@ -196,11 +196,7 @@ static void move_failed_save_keeps_the_key_where_it_was(void **state)
 	piv_test_auth_default_mgmt(f);
 	pub = gen_p256(f, 0x82, "AA 01 01");
 	counter = f->st.change_counter;
-	piv_applet_free(f->applet);
-	f->applet = piv_applet_new(&f->st, "/nonexistent-kinko-dir/sub/state");
-	assert_non_null(f->applet);
-	assert_int_equal(piv_tx(f, select_hex), SW_OK);
-	piv_test_auth_default_mgmt(f);
+	piv_fixture_save_to(f, PIV_TEST_UNSAVABLE, true);
 	assert_int_equal(piv_tx(f, "00 F6 9A 82"), SW_MEMORY_FAILURE);
 	assert_int_equal(f->st.change_counter, counter);
 	assert_int_equal(slot_key(f, 0x9A)->alg, 0);
@@ -213,30 +209,22 @@ static void move_failed_save_keeps_the_key_where_it_was(void **state)
 static void move_is_saved_before_the_answer(void **state)
 {
 	piv_fixture *f = *state;
-	const char *tmp = getenv("TMPDIR");
-	char dir[256], path[300];
+	piv_tmp_state t;
 	tok_state saved;
 
-	snprintf(dir, sizeof(dir), "%s/kinko-move-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/state", dir);
-	piv_applet_free(f->applet);
-	f->applet = piv_applet_new(&f->st, path);
-	assert_non_null(f->applet);
-	assert_int_equal(piv_tx(f, select_hex), SW_OK);
-	piv_test_auth_default_mgmt(f);
+	piv_tmp_state_make(&t);
+	piv_fixture_save_to(f, t.path, true);
 	EVP_PKEY_free(gen_p256(f, 0x82, ""));
 
 	assert_int_equal(piv_tx(f, "00 F6 9A 82"), SW_OK);
-	assert_int_equal(tok_state_load(&saved, path), 0);
+	assert_int_equal(tok_state_load(&saved, t.path), 0);
 	assert_int_equal(saved.change_counter, 2);
 	assert_int_equal(saved.keys[piv_key_slot_index(0x9A)].alg, PIV_ALG_ECCP256);
 	assert_int_equal(saved.keys[piv_key_slot_index(0x82)].alg, 0);
 	assert_int_equal(saved.keys[piv_key_slot_index(0x9A)].priv_len,
 	                 slot_key(f, 0x9A)->priv_len);
 	tok_state_free(&saved);
-	unlink(path);
-	rmdir(dir);
+	piv_tmp_state_remove(&t);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, piv_fixture_setup, piv_fixture_teardown)

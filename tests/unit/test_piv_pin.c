@@ -338,36 +338,6 @@ static void reset_retry_checks_parameters_and_format(void **state)
 
 /* ---- persistence order ---- */
 
-typedef struct {
-	char dir[64];
-	char path[96];
-} tmp_state;
-
-static void tmp_state_make(tmp_state *t)
-{
-	strcpy(t->dir, "/tmp/kinko-pin-XXXXXX");
-	assert_non_null(mkdtemp(t->dir));
-	snprintf(t->path, sizeof(t->path), "%s/token.state", t->dir);
-}
-
-static void tmp_state_remove(tmp_state *t)
-{
-	char tmp[128];
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", t->path);
-	(void)unlink(tmp);
-	(void)unlink(t->path);
-	assert_int_equal(rmdir(t->dir), 0);
-}
-
-static void use_state_path(piv_fixture *f, const char *path)
-{
-	piv_applet_free(f->applet);
-	f->applet = piv_applet_new(&f->st, path);
-	assert_non_null(f->applet);
-	assert_int_equal(piv_tx(f, "00A40400 09 A00000030800001000"), SW_OK);
-}
-
 static uint8_t stored_pin_tries(const char *path)
 {
 	tok_state st;
@@ -397,10 +367,10 @@ static bool stored_pin_matches(const char *path, const char *pin)
 static void wrong_pin_try_is_on_flash_when_answered(void **state)
 {
 	piv_fixture *f = *state;
-	tmp_state t;
+	piv_tmp_state t;
 
-	tmp_state_make(&t);
-	use_state_path(f, t.path);
+	piv_tmp_state_make(&t);
+	piv_fixture_save_to(f, t.path, false);
 	assert_int_equal(verify(f, "000000"), SW_VERIFY_FAIL(2));
 	assert_int_equal(stored_pin_tries(t.path), 2);
 	assert_int_equal(verify(f, TOK_DEFAULT_PIN), SW_OK);
@@ -408,7 +378,7 @@ static void wrong_pin_try_is_on_flash_when_answered(void **state)
 	assert_int_equal(pair(f, PIV_INS_CHANGE_REFERENCE, PIV_REF_PIN, TOK_DEFAULT_PIN, "24681357"),
 	                 SW_OK);
 	assert_true(stored_pin_matches(t.path, "24681357"));
-	tmp_state_remove(&t);
+	piv_tmp_state_remove(&t);
 }
 
 /* With a flash that cannot be written, no PIN is even compared: the right PIN is turned
@@ -419,7 +389,7 @@ static void pin_counter_is_persisted_before_the_compare(void **state)
 	piv_fixture *f = *state;
 	uint8_t p[8];
 
-	use_state_path(f, "/nonexistent-kinko-dir/sub/token.state");
+	piv_fixture_save_to(f, PIV_TEST_UNSAVABLE, false);
 	/* A wrong PIN gets the same answer: nothing tells whether it would have matched. */
 	assert_int_equal(verify(f, "000000"), SW_MEMORY_FAILURE);
 	assert_int_equal(verify(f, TOK_DEFAULT_PIN), SW_MEMORY_FAILURE);

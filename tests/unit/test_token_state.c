@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "tlv.h"
 #include "token_state.h"
 #include "token_test_util.h"
+#include "tmpdir_test_util.h"
 
 /* ---- provisioning ---- */
 
@@ -304,11 +306,10 @@ static void key_set_replaces_and_clear_empties(void **state)
 
 static char *tmpdir_new(void)
 {
-	const char *base = getenv("TMPDIR");
-	char *dir;
+	char *dir = malloc(PATH_MAX);
 
-	assert_true(asprintf(&dir, "%s/kinko-state-XXXXXX", base != NULL ? base : "/tmp") > 0);
-	assert_non_null(mkdtemp(dir));
+	assert_non_null(dir);
+	assert_int_equal(tkit_tmpdir_make(dir, PATH_MAX, "state"), 0);
 	return dir;
 }
 
