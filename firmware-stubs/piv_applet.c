@@ -143,6 +143,12 @@ uint16_t piv_commit(piv_applet *a)
 	return tok_state_save(a->st, a->state_path) == 0 ? SW_OK : SW_MEMORY_FAILURE;
 }
 
+bool piv_applet_template(const apdu_cmd *cmd, uint32_t tag, tlv_item *outer)
+{
+	return cmd->lc != 0 && tlv_parse(cmd->data, cmd->lc, outer) == TLV_OK &&
+	       outer->tag == tag && outer->header_len + outer->len == cmd->lc;
+}
+
 static bool piv_aid_matches(const uint8_t *aid, size_t len)
 {
 	return len >= PIV_AID_PREFIX_LEN && len <= sizeof(PIV_AID) && aid != NULL &&

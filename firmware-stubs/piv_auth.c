@@ -38,9 +38,7 @@ static bool da_parse(const apdu_cmd *cmd, da_item items[DA_COUNT])
 	tlv_status s;
 
 	memset(items, 0, sizeof(da_item) * DA_COUNT);
-	if (cmd->lc == 0 || tlv_parse(cmd->data, cmd->lc, &outer) != TLV_OK)
-		return false;
-	if (outer.tag != PIV_TLV_DYN_AUTH || outer.header_len + outer.len != cmd->lc)
+	if (!piv_applet_template(cmd, PIV_TLV_DYN_AUTH, &outer))
 		return false;
 
 	tlv_iter_init(&iter, outer.value, outer.len);

@@ -67,6 +67,10 @@ uint16_t piv_cmd_get_version(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp)
 uint16_t piv_cmd_get_serial(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp);
 uint16_t piv_cmd_get_metadata(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp);
 
+/* The command's data field is exactly one TLV of tag `tag` (a 7C or AC template): true
+ * with it in *outer. */
+bool piv_applet_template(const apdu_cmd *cmd, uint32_t tag, tlv_item *outer);
+
 /* Persist the state; SW_OK or SW_MEMORY_FAILURE. Every handler that changes the state
  * calls this before answering success. */
 uint16_t piv_commit(piv_applet *a);

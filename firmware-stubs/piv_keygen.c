@@ -48,9 +48,7 @@ static bool gen_parse(const apdu_cmd *cmd, uint8_t ref, gen_params *p)
 	p->alg = 0;
 	p->pin_policy = PIV_PIN_POLICY_DEFAULT;
 	p->touch_policy = GEN_TOUCH_DEFAULT;
-	if (cmd->lc == 0 || tlv_parse(cmd->data, cmd->lc, &outer) != TLV_OK)
-		return false;
-	if (outer.tag != PIV_TLV_GEN_TEMPLATE || outer.header_len + outer.len != cmd->lc)
+	if (!piv_applet_template(cmd, PIV_TLV_GEN_TEMPLATE, &outer))
 		return false;
 
 	tlv_iter_init(&iter, outer.value, outer.len);

@@ -160,6 +160,18 @@ uint16_t piv_test_ga(piv_fixture *f, uint8_t alg, uint8_t ref, const char *hex)
 	return piv_send(f, 0x00, PIV_INS_GENERAL_AUTH, alg, ref, data, n, 256, false);
 }
 
+void piv_test_each_ga_answers(piv_fixture *f, uint8_t alg, uint8_t ref, uint16_t sw,
+                              const char *const *fields)
+{
+	for (; *fields != NULL; fields++) {
+		uint16_t got = piv_test_ga(f, alg, ref, *fields);
+
+		if (got != sw || f->resp_len != 0)
+			fail_msg("'%s' gave %04x with %zu bytes, not %04x alone", *fields, got, f->resp_len,
+			         sw);
+	}
+}
+
 /* 7C { t1 v1 [, t2 v2] } with n-byte values. */
 uint16_t piv_test_ga_items(piv_fixture *f, uint8_t alg, uint8_t ref, uint8_t t1, const uint8_t *v1,
                            size_t n1, uint8_t t2, const uint8_t *v2, size_t n2)

@@ -28,6 +28,10 @@ bool piv_test_same_public(EVP_PKEY *a, EVP_PKEY *b);
 
 /* GENERAL AUTHENTICATE with a hex data field (short APDU, Le 256). */
 uint16_t piv_test_ga(piv_fixture *f, uint8_t alg, uint8_t ref, const char *hex);
+/* GENERAL AUTHENTICATE of each data field of the NULL-terminated list (hex) must be
+ * answered sw, without data; a failure names the field. */
+void piv_test_each_ga_answers(piv_fixture *f, uint8_t alg, uint8_t ref, uint16_t sw,
+                              const char *const *fields);
 /* GENERAL AUTHENTICATE with 7C { t1 v1 [, t2 v2] } (t2 0: absent), chaining as needed. */
 uint16_t piv_test_ga_items(piv_fixture *f, uint8_t alg, uint8_t ref, uint8_t t1,
                            const uint8_t *v1, size_t n1, uint8_t t2, const uint8_t *v2,

@@ -212,6 +212,17 @@ uint16_t piv_send_all(piv_fixture *f, uint8_t ins, uint8_t p1, uint8_t p2, const
 	return sw;
 }
 
+void piv_test_each_answers(piv_fixture *f, uint16_t sw, const char *const *apdus)
+{
+	for (; *apdus != NULL; apdus++) {
+		uint16_t got = piv_tx(f, *apdus);
+
+		if (got != sw || f->resp_len != 0)
+			fail_msg("'%s' gave %04x with %zu bytes, not %04x alone", *apdus, got, f->resp_len,
+			         sw);
+	}
+}
+
 void piv_test_verify_pin(piv_fixture *f, const char *pin)
 {
 	uint8_t padded[PIV_PIN_MAX];

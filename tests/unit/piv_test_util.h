@@ -53,6 +53,11 @@ uint16_t piv_send_all(piv_fixture *f, uint8_t ins, uint8_t p1, uint8_t p2, const
                       size_t lc, bool ext);
 
 /* Asserting helpers */
+/* Each APDU of the NULL-terminated list (hex) must be answered sw, without data; a failure
+ * names the APDU. */
+void piv_test_each_answers(piv_fixture *f, uint16_t sw, const char *const *apdus);
+#define PIV_EACH_ANSWERS(f, sw, ...) \
+	piv_test_each_answers(f, sw, (const char *const[]){ __VA_ARGS__, NULL })
 void piv_test_verify_pin(piv_fixture *f, const char *pin);      /* expects 9000 */
 void piv_test_auth_mgmt(piv_fixture *f, uint8_t alg, const uint8_t *key, size_t key_len);
 void piv_test_auth_default_mgmt(piv_fixture *f);                 /* 3DES factory key */

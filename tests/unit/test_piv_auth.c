@@ -283,17 +283,11 @@ static void mgmt_malformed_templates_refused_6a80(void **state)
 		"7C 02 85 00",             /* exponentiation is not for 9B */
 		"7C 02 82 00",             /* empty response */
 		"7C 0A 80 08 0102030405060708", /* witness without challenge */
+		NULL,
 	};
 	piv_fixture *f = *state;
-	size_t i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		uint16_t sw = piv_test_ga(f, PIV_ALG_3DES, PIV_KEY_CARDMGMT, bad[i]);
-
-		if (sw != SW_WRONG_DATA)
-			fail_msg("template '%s' gave %04x, not 6A80", bad[i], sw);
-		assert_int_equal(f->resp_len, 0);
-	}
+	piv_test_each_ga_answers(f, PIV_ALG_3DES, PIV_KEY_CARDMGMT, SW_WRONG_DATA, bad);
 	assert_false(f->applet->mgmt_authenticated);
 }
 

@@ -164,19 +164,17 @@ static void get_data_with_malformed_tag_list_is_6a80(void **state)
 		"00CB3FFF 05 5C017E 5300 00",       /* trailing TLV */
 		"00CB3FFF 03 5C027E 00",            /* list longer than the data */
 		"00CB3FFF 04 5C035FC1 00",          /* truncated tag */
+		NULL,
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(piv_tx(f, bad[i]), SW_WRONG_DATA);
+	piv_test_each_answers(f, SW_WRONG_DATA, bad);
 }
 
 static void get_data_with_bad_p1_p2_is_6a86(void **state)
 {
 	piv_fixture *f = *state;
 
-	assert_int_equal(piv_tx(f, "00CB3FFE 03 5C017E 00"), SW_INCORRECT_P1P2);
-	assert_int_equal(piv_tx(f, "00CB0000 03 5C017E 00"), SW_INCORRECT_P1P2);
+	PIV_EACH_ANSWERS(f, SW_INCORRECT_P1P2, "00CB3FFE 03 5C017E 00", "00CB0000 03 5C017E 00");
 }
 
 static void printed_object_needs_the_pin(void **state)
@@ -302,12 +300,11 @@ static void put_data_malformed_is_6a80(void **state)
 		"00DB3FFF 06 5C017D 530100",            /* unknown tag */
 		"00DB3FFF 08 53010D 5C035FC105",        /* order swapped */
 		"00DB3FFF 09 5C045FC10500 530100",      /* four-byte tag */
+		NULL,
 	};
-	size_t i;
 
 	piv_test_auth_default_mgmt(f);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(piv_tx(f, bad[i]), SW_WRONG_DATA);
+	piv_test_each_answers(f, SW_WRONG_DATA, bad);
 	assert_null(tok_object_get(&f->st, PIV_TAG_CERT_9A));
 }
 

@@ -75,10 +75,8 @@ static void version_and_serial_refuse_parameters_6a86(void **state)
 {
 	piv_fixture *f = *state;
 
-	assert_int_equal(piv_tx(f, "00 FD 01 00 00"), SW_INCORRECT_P1P2);
-	assert_int_equal(piv_tx(f, "00 FD 00 01 00"), SW_INCORRECT_P1P2);
-	assert_int_equal(piv_tx(f, "00 F8 80 00 00"), SW_INCORRECT_P1P2);
-	assert_int_equal(piv_tx(f, "00 F8 00 9A 00"), SW_INCORRECT_P1P2);
+	PIV_EACH_ANSWERS(f, SW_INCORRECT_P1P2, "00 FD 01 00 00", "00 FD 00 01 00", "00 F8 80 00 00",
+	                 "00 F8 00 9A 00");
 	assert_int_equal(f->resp_len, 0);
 }
 
@@ -86,8 +84,7 @@ static void version_and_serial_refuse_data_6700(void **state)
 {
 	piv_fixture *f = *state;
 
-	assert_int_equal(piv_tx(f, "00 FD 00 00 01 00"), SW_WRONG_LENGTH);
-	assert_int_equal(piv_tx(f, "00 F8 00 00 02 00 00"), SW_WRONG_LENGTH);
+	PIV_EACH_ANSWERS(f, SW_WRONG_LENGTH, "00 FD 00 00 01 00", "00 F8 00 00 02 00 00");
 }
 
 static void serial_is_four_bytes_big_endian(void **state)
@@ -412,8 +409,7 @@ static void inventory_counter_ignores_refused_commands_and_pins(void **state)
 	/* without the management key nothing changes, nor does a PIN operation count */
 	assert_int_equal(piv_tx(f, "00 DB 3F FF 0B 5C 03 5F C1 05 53 04 70 00 71 00"),
 	                 SW_SECURITY_NOT_SATISFIED);
-	assert_int_equal(piv_tx(f, "00 47 00 9A 05 AC 03 80 01 11"), SW_SECURITY_NOT_SATISFIED);
-	assert_int_equal(piv_tx(f, "00 F6 FF 9A"), SW_SECURITY_NOT_SATISFIED);
+	PIV_EACH_ANSWERS(f, SW_SECURITY_NOT_SATISFIED, "00 47 00 9A 05 AC 03 80 01 11", "00 F6 FF 9A");
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
 	assert_int_equal(piv_tx(f, "00 24 00 80 10 31 32 33 34 35 36 FF FF 36 35 34 33 32 31 FF FF"),
 	                 SW_OK);

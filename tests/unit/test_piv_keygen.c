@@ -168,18 +168,12 @@ static void generate_malformed_templates_refused_6a80(void **state)
 		"00 47 00 9A 0B AC 09 80 01 11 AA 01 01 AA 01 01", /* policy twice */
 		"00 47 00 9A 08 AC 06 80 01 11 AB 01 02", /* touch always: no button here */
 		"00 47 00 9A 08 AC 06 80 01 11 AB 01 03", /* touch cached */
+		NULL,
 	};
 	piv_fixture *f = *state;
-	size_t i;
 
 	piv_test_auth_default_mgmt(f);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		uint16_t sw = piv_tx(f, bad[i]);
-
-		if (sw != SW_WRONG_DATA)
-			fail_msg("'%s' gave %04x, not 6A80", bad[i], sw);
-		assert_int_equal(f->resp_len, 0);
-	}
+	piv_test_each_answers(f, SW_WRONG_DATA, bad);
 	assert_int_equal(f->st.keys[0].alg, 0);
 }
 
@@ -346,8 +340,7 @@ static void delete_of_an_empty_slot_is_not_found_6a82(void **state)
 	piv_fixture *f = *state;
 
 	piv_test_auth_default_mgmt(f);
-	assert_int_equal(piv_tx(f, "00 F6 FF 9A"), SW_FILE_NOT_FOUND);
-	assert_int_equal(piv_tx(f, "00 F6 FF 95"), SW_FILE_NOT_FOUND);
+	PIV_EACH_ANSWERS(f, SW_FILE_NOT_FOUND, "00 F6 FF 9A", "00 F6 FF 95");
 }
 
 static void delete_bad_references_refused_6a86(void **state)
@@ -358,18 +351,13 @@ static void delete_bad_references_refused_6a86(void **state)
 		"00 F6 FF 00",
 		"00 F6 FF 96",
 		"00 F6 FF F9",
+		NULL,
 	};
 	piv_fixture *f = *state;
-	size_t i;
 
 	piv_test_auth_default_mgmt(f);
 	EVP_PKEY_free(gen_ok(f, 0x9A, PIV_ALG_ECCP256));
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		uint16_t sw = piv_tx(f, bad[i]);
-
-		if (sw != SW_INCORRECT_P1P2)
-			fail_msg("'%s' gave %04x, not 6A86", bad[i], sw);
-	}
+	piv_test_each_answers(f, SW_INCORRECT_P1P2, bad);
 	assert_int_equal(piv_tx(f, "00 F6 FF 9A 01 00"), SW_WRONG_LENGTH);
 	assert_int_equal(f->st.keys[0].alg, PIV_ALG_ECCP256);
 	assert_int_equal(f->st.keys[2].alg, 0);

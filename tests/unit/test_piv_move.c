@@ -98,8 +98,7 @@ static void move_from_an_empty_slot_is_not_found_6a82(void **state)
 	piv_fixture *f = *state;
 
 	piv_test_auth_default_mgmt(f);
-	assert_int_equal(piv_tx(f, "00 F6 9A 82"), SW_FILE_NOT_FOUND);
-	assert_int_equal(piv_tx(f, "00 F6 95 9E"), SW_FILE_NOT_FOUND);
+	PIV_EACH_ANSWERS(f, SW_FILE_NOT_FOUND, "00 F6 9A 82", "00 F6 95 9E");
 	assert_int_equal(f->st.change_counter, 0);
 }
 
@@ -136,18 +135,13 @@ static void move_bad_references_refused_6a86(void **state)
 		"00 F6 9A 96",
 		"00 F6 9A 00",
 		"00 F6 FF FF",
+		NULL,
 	};
 	piv_fixture *f = *state;
-	size_t i;
 
 	piv_test_auth_default_mgmt(f);
 	EVP_PKEY_free(gen_p256(f, 0x9A, ""));
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		uint16_t sw = piv_tx(f, bad[i]);
-
-		if (sw != SW_INCORRECT_P1P2)
-			fail_msg("'%s' gave %04x, not 6A86", bad[i], sw);
-	}
+	piv_test_each_answers(f, SW_INCORRECT_P1P2, bad);
 	assert_int_equal(piv_tx(f, "00 F6 9D 9A 01 00"), SW_WRONG_LENGTH);
 	assert_int_equal(slot_key(f, 0x9A)->alg, PIV_ALG_ECCP256);
 	assert_int_equal(slot_key(f, 0x9D)->alg, 0);

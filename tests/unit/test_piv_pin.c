@@ -132,10 +132,8 @@ static void verify_bad_p1_p2_is_6a86(void **state)
 {
 	piv_fixture *f = *state;
 
-	assert_int_equal(piv_tx(f, "00200081 08 3132333435363738"), SW_INCORRECT_P1P2);
-	assert_int_equal(piv_tx(f, "00200000 08 313233343536FFFF"), SW_INCORRECT_P1P2);
-	assert_int_equal(piv_tx(f, "00200180 08 313233343536FFFF"), SW_INCORRECT_P1P2);
-	assert_int_equal(piv_tx(f, "00200081"), SW_INCORRECT_P1P2);
+	PIV_EACH_ANSWERS(f, SW_INCORRECT_P1P2, "00200081 08 3132333435363738",
+	                 "00200000 08 313233343536FFFF", "00200180 08 313233343536FFFF", "00200081");
 	assert_int_equal(f->st.puk.tries_left, 3);
 	assert_int_equal(f->st.pin.tries_left, 3);
 }
@@ -144,9 +142,8 @@ static void verify_wrong_length_is_6700(void **state)
 {
 	piv_fixture *f = *state;
 
-	assert_int_equal(piv_tx(f, "00200080 06 313233343536"), SW_WRONG_LENGTH);
-	assert_int_equal(piv_tx(f, "00200080 07 313233343536FF"), SW_WRONG_LENGTH);
-	assert_int_equal(piv_tx(f, "00200080 09 313233343536FFFFFF"), SW_WRONG_LENGTH);
+	PIV_EACH_ANSWERS(f, SW_WRONG_LENGTH, "00200080 06 313233343536", "00200080 07 313233343536FF",
+	                 "00200080 09 313233343536FFFFFF");
 	assert_int_equal(f->st.pin.tries_left, 3);
 }
 
@@ -159,11 +156,10 @@ static void verify_badly_padded_pin_is_6a80_and_spends_no_try(void **state)
 		"00200080 08 313233343536FF37",   /* digit after padding */
 		"00200080 08 31323334FF363738",   /* padding in the middle */
 		"00200080 08 313233343536FF00",   /* padding other than FF */
+		NULL,
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(piv_tx(f, bad[i]), SW_WRONG_DATA);
+	piv_test_each_answers(f, SW_WRONG_DATA, bad);
 	assert_int_equal(f->st.pin.tries_left, 3);
 	/* Six to eight bytes are all fine in form. */
 	assert_int_equal(piv_tx(f, "00200080 08 3132333435363738"), SW_VERIFY_FAIL(2));
@@ -248,8 +244,7 @@ static void change_reference_checks_parameters_and_format(void **state)
 	                 SW_INCORRECT_P1P2);
 	assert_int_equal(piv_tx(f, "00240180 10 313233343536FFFF 313131313131FFFF"),
 	                 SW_INCORRECT_P1P2);
-	assert_int_equal(piv_tx(f, "00240080 08 313233343536FFFF"), SW_WRONG_LENGTH);
-	assert_int_equal(piv_tx(f, "00240080"), SW_WRONG_LENGTH);
+	PIV_EACH_ANSWERS(f, SW_WRONG_LENGTH, "00240080 08 313233343536FFFF", "00240080");
 	/* A new PIN of five digits, or garbage after the padding, is refused without a try. */
 	assert_int_equal(pair(f, PIV_INS_CHANGE_REFERENCE, PIV_REF_PIN, TOK_DEFAULT_PIN, "11111"),
 	                 SW_WRONG_DATA);

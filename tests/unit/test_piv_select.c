@@ -120,28 +120,25 @@ static void select_aid_shorter_than_prefix_or_longer_is_refused(void **state)
 {
 	piv_fixture *f = *state;
 
-	assert_int_equal(piv_tx(f, "00A40400 08 A000000308000010"), SW_FILE_NOT_FOUND);
-	assert_int_equal(piv_tx(f, "00A40400 0C A000000308000010000100 00"), SW_FILE_NOT_FOUND);
-	assert_int_equal(piv_tx(f, "00A40400 09 A00000030800001001"), SW_FILE_NOT_FOUND);
-	assert_int_equal(piv_tx(f, "00A40400"), SW_FILE_NOT_FOUND);
+	PIV_EACH_ANSWERS(f, SW_FILE_NOT_FOUND, "00A40400 08 A000000308000010",
+	                 "00A40400 0C A000000308000010000100 00", "00A40400 09 A00000030800001001",
+	                 "00A40400");
 }
 
 static void select_with_bad_p1_p2_is_6a86(void **state)
 {
 	piv_fixture *f = *state;
 
-	assert_int_equal(piv_tx(f, "00A40000 0B A0000003080000100001 00"), SW_INCORRECT_P1P2);
-	assert_int_equal(piv_tx(f, "00A4040C 0B A0000003080000100001 00"), SW_INCORRECT_P1P2);
+	PIV_EACH_ANSWERS(f, SW_INCORRECT_P1P2, "00A40000 0B A0000003080000100001 00",
+	                 "00A4040C 0B A0000003080000100001 00");
 }
 
 static void commands_before_select_answer_6d00(void **state)
 {
 	piv_fixture *f = *state;
 
-	assert_int_equal(piv_tx(f, "00200080"), SW_INS_NOT_SUPPORTED);
-	assert_int_equal(piv_tx(f, "00CB3FFF 03 5C017E 00"), SW_INS_NOT_SUPPORTED);
-	assert_int_equal(piv_tx(f, "00FD0000 00"), SW_INS_NOT_SUPPORTED);
-	assert_int_equal(piv_tx(f, "00C00000 00"), SW_INS_NOT_SUPPORTED);
+	PIV_EACH_ANSWERS(f, SW_INS_NOT_SUPPORTED, "00200080", "00CB3FFF 03 5C017E 00", "00FD0000 00",
+	                 "00C00000 00");
 	assert_int_equal(piv_tx(f, select_full), SW_OK);
 	assert_int_equal(piv_tx(f, "00CB3FFF 03 5C017E 00"), SW_OK);
 }
@@ -175,13 +172,10 @@ static void cla_other_than_00_or_10_is_6e00(void **state)
 	static const char *const bad[] = {
 		"80CB3FFF 03 5C017E 00", "01CB3FFF 03 5C017E 00", "0CCB3FFF 03 5C017E 00",
 		"90CB3FFF 03 5C017E 00", "FFCB3FFF 03 5C017E 00",
+		NULL,
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(piv_tx(f, bad[i]), SW_CLA_NOT_SUPPORTED);
-		assert_int_equal(f->resp_len, 0);
-	}
+	piv_test_each_answers(f, SW_CLA_NOT_SUPPORTED, bad);
 }
 
 static void cla_is_checked_before_selection(void **state)
@@ -193,9 +187,7 @@ static void unknown_ins_is_6d00(void **state)
 {
 	piv_fixture *f = *state;
 
-	assert_int_equal(piv_tx(f, "00B00000 00"), SW_INS_NOT_SUPPORTED);
-	assert_int_equal(piv_tx(f, "00020000"), SW_INS_NOT_SUPPORTED);
-	assert_int_equal(piv_tx(f, "00FF0000 01 00"), SW_INS_NOT_SUPPORTED);
+	PIV_EACH_ANSWERS(f, SW_INS_NOT_SUPPORTED, "00B00000 00", "00020000", "00FF0000 01 00");
 }
 
 static void malformed_apdu_lengths_are_6700(void **state)
@@ -208,13 +200,10 @@ static void malformed_apdu_lengths_are_6700(void **state)
 		"00CB3FFF 02 5C017E 00 00",   /* trailing bytes */
 		"00CB3FFF 00 0003 5C01",      /* extended Lc larger than the data */
 		"00CB3FFF 00 00",             /* truncated extended Le */
+		NULL,
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(piv_tx(f, bad[i]), SW_WRONG_LENGTH);
-		assert_int_equal(f->resp_len, 0);
-	}
+	piv_test_each_answers(f, SW_WRONG_LENGTH, bad);
 	/* Still selected and working afterwards. */
 	assert_int_equal(piv_tx(f, "00CB3FFF 03 5C017E 00"), SW_OK);
 }
