@@ -203,6 +203,37 @@ static inline const char *piv_alg_curve(uint8_t alg)
 	}
 }
 
+/* The management key (9B) algorithms: OpenSSL's name of the cipher in ECB mode, its block
+ * size and its key length; NULL or 0 for any other algorithm. */
+static inline const char *piv_alg_mgmt_cipher(uint8_t alg)
+{
+	switch (alg) {
+	case PIV_ALG_3DES: return "DES-EDE3-ECB";
+	case PIV_ALG_AES128: return "AES-128-ECB";
+	case PIV_ALG_AES192: return "AES-192-ECB";
+	case PIV_ALG_AES256: return "AES-256-ECB";
+	default: return NULL;
+	}
+}
+
+static inline size_t piv_alg_mgmt_block(uint8_t alg)
+{
+	if (alg == PIV_ALG_3DES)
+		return 8;
+	return piv_alg_mgmt_cipher(alg) != NULL ? 16 : 0;
+}
+
+static inline size_t piv_alg_mgmt_key_len(uint8_t alg)
+{
+	switch (alg) {
+	case PIV_ALG_3DES: return 24;
+	case PIV_ALG_AES128: return 16;
+	case PIV_ALG_AES192: return 24;
+	case PIV_ALG_AES256: return 32;
+	default: return 0;
+	}
+}
+
 /* Certificate container tag for a key reference, or 0. */
 static inline uint32_t piv_cert_tag(uint8_t ref)
 {

@@ -323,16 +323,16 @@ static int emu_read_mgmt_key(const char *path, size_t want, uint8_t *key)
 
 static int emu_mgmt_alg(const char *name, uint8_t *alg, size_t *key_len)
 {
-	static const struct { const char *name; uint8_t alg; size_t len; } algs[] = {
-		{"3des", PIV_ALG_3DES, 24}, {"aes128", PIV_ALG_AES128, 16},
-		{"aes192", PIV_ALG_AES192, 24}, {"aes256", PIV_ALG_AES256, 32},
+	static const struct { const char *name; uint8_t alg; } algs[] = {
+		{"3des", PIV_ALG_3DES}, {"aes128", PIV_ALG_AES128},
+		{"aes192", PIV_ALG_AES192}, {"aes256", PIV_ALG_AES256},
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
 		if (strcmp(name ? name : "3des", algs[i].name) == 0) {
 			*alg = algs[i].alg;
-			*key_len = algs[i].len;
+			*key_len = piv_alg_mgmt_key_len(algs[i].alg);
 			return 0;
 		}
 	}

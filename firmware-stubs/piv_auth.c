@@ -110,7 +110,7 @@ static size_t mgmt_take(piv_applet *a, uint8_t kind, uint8_t out[16])
 static uint16_t mgmt_begin(piv_applet *a, uint8_t kind, piv_resp *resp)
 {
 	const tok_state *st = a->st;
-	size_t bs = piv_crypto_block_size(st->mgmt_alg);
+	size_t bs = piv_alg_mgmt_block(st->mgmt_alg);
 	uint8_t out[16];
 	uint16_t sw;
 
@@ -139,7 +139,7 @@ static uint16_t mgmt_begin(piv_applet *a, uint8_t kind, piv_resp *resp)
 static uint16_t mgmt_mutual_finish(piv_applet *a, const da_item *d, piv_resp *resp)
 {
 	const tok_state *st = a->st;
-	size_t bs = piv_crypto_block_size(st->mgmt_alg);
+	size_t bs = piv_alg_mgmt_block(st->mgmt_alg);
 	uint8_t expected[16], out[16];
 	size_t n = mgmt_take(a, PIV_TLV_WITNESS, expected);
 	uint16_t sw;

@@ -384,44 +384,11 @@ int piv_crypto_ecdh_cached(piv_key_cache *c, uint8_t alg, const uint8_t *priv_de
 	return rc;
 }
 
-static const char *piv_crypto_cipher_name(uint8_t mgmt_alg)
-{
-	switch (mgmt_alg) {
-	case PIV_ALG_3DES: return "DES-EDE3-ECB";
-	case PIV_ALG_AES128: return "AES-128-ECB";
-	case PIV_ALG_AES192: return "AES-192-ECB";
-	case PIV_ALG_AES256: return "AES-256-ECB";
-	default: return NULL;
-	}
-}
-
-size_t piv_crypto_block_size(uint8_t mgmt_alg)
-{
-	switch (mgmt_alg) {
-	case PIV_ALG_3DES: return 8;
-	case PIV_ALG_AES128:
-	case PIV_ALG_AES192:
-	case PIV_ALG_AES256: return 16;
-	default: return 0;
-	}
-}
-
-size_t piv_crypto_mgmt_key_len(uint8_t mgmt_alg)
-{
-	switch (mgmt_alg) {
-	case PIV_ALG_3DES: return 24;
-	case PIV_ALG_AES128: return 16;
-	case PIV_ALG_AES192: return 24;
-	case PIV_ALG_AES256: return 32;
-	default: return 0;
-	}
-}
-
 int piv_crypto_block(uint8_t mgmt_alg, const uint8_t *key, int encrypt, const uint8_t *in,
                      uint8_t *out)
 {
-	const char *name = piv_crypto_cipher_name(mgmt_alg);
-	size_t bs = piv_crypto_block_size(mgmt_alg);
+	const char *name = piv_alg_mgmt_cipher(mgmt_alg);
+	size_t bs = piv_alg_mgmt_block(mgmt_alg);
 	uint8_t tmp[32];
 	EVP_CIPHER *cipher;
 	EVP_CIPHER_CTX *ctx;

@@ -46,8 +46,6 @@ int piv_crypto_ecdh(uint8_t alg, const uint8_t *priv_der, size_t priv_len, const
                     size_t point_len, uint8_t *out, size_t cap, size_t *out_len);
 
 /* Management key block cipher (one block, ECB): 3DES (8-byte blocks) or AES (16). */
-size_t piv_crypto_block_size(uint8_t mgmt_alg);   /* 0 for an unknown algorithm */
-size_t piv_crypto_mgmt_key_len(uint8_t mgmt_alg); /* 24, 16, 24, 32 */
 int piv_crypto_block(uint8_t mgmt_alg, const uint8_t *key, int encrypt, const uint8_t *in,
                      uint8_t *out);
 

@@ -69,8 +69,8 @@ static bool tok_state_valid(const tok_state *st)
 	size_t i, j;
 
 	if (!tok_secret_valid(&st->pin) || !tok_secret_valid(&st->puk) ||
-	    piv_crypto_mgmt_key_len(st->mgmt_alg) == 0 ||
-	    st->mgmt_key_len != piv_crypto_mgmt_key_len(st->mgmt_alg) ||
+	    piv_alg_mgmt_key_len(st->mgmt_alg) == 0 ||
+	    st->mgmt_key_len != piv_alg_mgmt_key_len(st->mgmt_alg) ||
 	    st->n_objects > TOK_MAX_OBJECTS)
 		return false;
 	for (i = 0; i < PIV_KEY_SLOTS; i++) {

@@ -63,7 +63,7 @@ static int tok_provision_secret(tok_secret *sec, const char *value, const char *
 static int tok_provision_mgmt(tok_state *st, const tok_provision_opts *o)
 {
 	uint8_t alg = o->mgmt_alg != 0 ? o->mgmt_alg : PIV_ALG_3DES;
-	size_t klen = piv_crypto_mgmt_key_len(alg);
+	size_t klen = piv_alg_mgmt_key_len(alg);
 
 	if (klen == 0)
 		return -EINVAL;

@@ -19,18 +19,6 @@
  * GENERATE is raised to this at least. */
 #define CARD_GENERATE_TIMEOUT_MS 120000u
 
-static const char *card_cipher_name(uint8_t alg, size_t *block)
-{
-	*block = 16;
-	switch (alg) {
-	case PIV_ALG_3DES: *block = 8; return "DES-EDE3-ECB";
-	case PIV_ALG_AES128: return "AES-128-ECB";
-	case PIV_ALG_AES192: return "AES-192-ECB";
-	case PIV_ALG_AES256: return "AES-256-ECB";
-	default: return NULL;
-	}
-}
-
 /* One block, ECB without padding. */
 static card_status card_block(EVP_CIPHER *ciph, const uint8_t *key, int enc, const uint8_t *in,
                               size_t len, uint8_t *out)
@@ -117,8 +105,8 @@ static card_status card_mutual_run(card *c, uint8_t alg, EVP_CIPHER *ciph, const
 
 card_status card_auth_mgmt(card *c, uint8_t alg, const uint8_t *key, size_t key_len)
 {
-	size_t bs = 0;
-	const char *name = card_cipher_name(alg, &bs);
+	size_t bs = piv_alg_mgmt_block(alg);
+	const char *name = piv_alg_mgmt_cipher(alg);
 	EVP_CIPHER *ciph;
 	card_mutual m;
 	card_status st;
@@ -401,7 +389,7 @@ card_status card_random(card *c, uint8_t *out, size_t len)
 	st = card_mgmt_alg(c, &alg);
 	if (st != CARD_OK)
 		return st;
-	card_cipher_name(alg, &bs);
+	bs = piv_alg_mgmt_block(alg);
 	rq.p1 = alg;
 	while (len > 0 && st == CARD_OK) {
 		st = card_run_ok(c, &rq, &n);

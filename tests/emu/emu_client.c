@@ -62,6 +62,16 @@ int emu_proc_setup(emu_proc *p)
 	return 0;
 }
 
+int emu_proc_finish(emu_proc *p)
+{
+	int rc = 0;
+
+	if (emu_running(p) && emu_stop(p) != 0)
+		rc = -1;
+	emu_proc_teardown(p);
+	return rc;
+}
+
 void emu_proc_teardown(emu_proc *p)
 {
 	DIR *d;
@@ -486,14 +496,12 @@ int emu_fixture_setup_running(void **state)
 int emu_fixture_teardown(void **state)
 {
 	emu_fixture *f = *state;
-	int rc = 0;
+	int rc;
 
 	if (!f)
 		return 0;
 	emu_disconnect(&f->c);
-	if (emu_running(&f->p) && emu_stop(&f->p) != 0)
-		rc = -1;
-	emu_proc_teardown(&f->p);
+	rc = emu_proc_finish(&f->p);
 	free(f);
 	return rc;
 }

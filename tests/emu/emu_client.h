@@ -30,6 +30,9 @@ const char *emu_binary(void);
 int emu_proc_setup(emu_proc *p);
 /* Stop a running emulator (SIGKILL) and remove the directory with its files. */
 void emu_proc_teardown(emu_proc *p);
+/* Stop a running emulator with SIGTERM, then as emu_proc_teardown; -1 when it did not exit
+ * with 0. */
+int emu_proc_finish(emu_proc *p);
 
 /* Run the emulator with these arguments (NULL-terminated) and wait. Returns the exit
  * status (or 128+signal), -1 on failure to run. Its stdout+stderr go to out (may be

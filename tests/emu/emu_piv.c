@@ -83,22 +83,11 @@ uint16_t emu_verify(emu_conn *c, const char *pin)
 	return sw;
 }
 
-static const char *emu_cipher_name(uint8_t alg)
-{
-	switch (alg) {
-	case PIV_ALG_3DES: return "DES-EDE3-ECB";
-	case PIV_ALG_AES128: return "AES-128-ECB";
-	case PIV_ALG_AES192: return "AES-192-ECB";
-	case PIV_ALG_AES256: return "AES-256-ECB";
-	default: return NULL;
-	}
-}
-
 /* One block with the management key (ECB, no padding). */
 static int emu_block(uint8_t alg, const uint8_t *key, size_t key_len, int enc,
                      const uint8_t *in, size_t len, uint8_t *out)
 {
-	const char *name = emu_cipher_name(alg);
+	const char *name = piv_alg_mgmt_cipher(alg);
 	EVP_CIPHER *ciph = name ? EVP_CIPHER_fetch(NULL, name, NULL) : NULL;
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	int n = 0, r = -1;

@@ -45,16 +45,14 @@ static int lfx_setup(void **state)
 static int lfx_teardown(void **state)
 {
 	lfx *f = *state;
-	int rc = 0;
+	int rc;
 
 	if (!f)
 		return 0;
 	emu_disconnect(&f->a);
 	emu_disconnect(&f->b);
 	emu_disconnect(&f->c);
-	if (emu_running(&f->p) && emu_stop(&f->p) != 0)
-		rc = -1;
-	emu_proc_teardown(&f->p);
+	rc = emu_proc_finish(&f->p);
 	free(f);
 	return rc;
 }
@@ -72,30 +70,27 @@ static ccid_header recv_reply(emu_conn *c)
 	return h;
 }
 
-static void assert_escape_ok(const ccid_header *h)
+/* The reply waiting on c is a successful Escape answer, without data. */
+static void escaped(emu_conn *c)
 {
-	assert_int_equal(h->type, CCID_RDR_TO_PC_ESCAPE);
-	assert_int_equal(h->param[0] & CCID_CMD_FAILED, 0);
-	assert_int_equal(h->param[1], 0);
+	ccid_header h = recv_reply(c);
+
+	assert_int_equal(h.type, CCID_RDR_TO_PC_ESCAPE);
+	assert_int_equal(h.param[0] & CCID_CMD_FAILED, 0);
+	assert_int_equal(h.param[1], 0);
 	assert_int_equal(data_len, 0);
 }
 
 static void lock(emu_conn *c)
 {
-	ccid_header h;
-
 	send_escape(c, CCID_ESCAPE_BEGIN_EXCLUSIVE);
-	h = recv_reply(c);
-	assert_escape_ok(&h);
+	escaped(c);
 }
 
 static void unlock(emu_conn *c)
 {
-	ccid_header h;
-
 	send_escape(c, CCID_ESCAPE_END_EXCLUSIVE);
-	h = recv_reply(c);
-	assert_escape_ok(&h);
+	escaped(c);
 }
 
 static void assert_waiting(emu_conn *c)
@@ -115,10 +110,34 @@ static void send_verify_status(emu_conn *c)
 	                              sizeof(verify_status)), 0);
 }
 
-static void assert_data_block(emu_conn *c)
+/* c asks for the lock and waits. */
+static void lock_waits(emu_conn *c)
 {
-	ccid_header h = recv_reply(c);
+	send_escape(c, CCID_ESCAPE_BEGIN_EXCLUSIVE);
+	assert_waiting(c);
+}
 
+/* c's waiting request for the lock is granted now. */
+static void lock_granted(emu_conn *c)
+{
+	assert_answered(c);
+	escaped(c);
+}
+
+/* c's VERIFY status query goes out and waits. */
+static void verify_waits(emu_conn *c)
+{
+	send_verify_status(c);
+	assert_waiting(c);
+}
+
+/* What c waited for is answered now, with a data block. */
+static void answered_with_data(emu_conn *c)
+{
+	ccid_header h;
+
+	assert_answered(c);
+	h = recv_reply(c);
 	assert_int_equal(h.type, CCID_RDR_TO_PC_DATA_BLOCK);
 	assert_int_equal(h.param[0] & CCID_CMD_FAILED, 0);
 }
@@ -148,16 +167,14 @@ static void others_wait_while_the_lock_is_held(void **state)
 	assert_int_equal(emu_verify(&f->a, "123456"), SW_OK);
 	assert_int_equal(emu_send_msg(&f->b, CCID_PC_TO_RDR_ICC_POWER_ON, 0, NULL, 0), 0);
 	assert_waiting(&f->b);
-	send_verify_status(&f->c);
-	assert_waiting(&f->c);
+	verify_waits(&f->c);
 	assert_int_equal(emu_verify(&f->a, NULL), SW_OK);   /* still verified */
 	unlock(&f->a);
 	assert_answered(&f->b);
 	h = recv_reply(&f->b);
 	assert_int_equal(h.type, CCID_RDR_TO_PC_DATA_BLOCK);
 	assert_int_equal(h.param[0], CCID_ICC_PRESENT_ACTIVE);
-	assert_answered(&f->c);
-	assert_data_block(&f->c);
+	answered_with_data(&f->c);
 	/* b's power-on came after a's batch: the verification is gone now. */
 	assert_int_not_equal(emu_verify(&f->a, NULL), SW_OK);
 }
@@ -180,29 +197,20 @@ static void presence_never_waits(void **state)
 static void lock_requests_are_served_in_arrival_order(void **state)
 {
 	lfx *f = *state;
-	ccid_header h;
 
 	lock(&f->a);
-	send_escape(&f->b, CCID_ESCAPE_BEGIN_EXCLUSIVE);
-	assert_waiting(&f->b);
-	send_escape(&f->c, CCID_ESCAPE_BEGIN_EXCLUSIVE);
-	assert_waiting(&f->c);
+	lock_waits(&f->b);
+	lock_waits(&f->c);
 	unlock(&f->a);
-	assert_answered(&f->b);
-	h = recv_reply(&f->b);
-	assert_escape_ok(&h);
+	lock_granted(&f->b);
 	assert_waiting(&f->c);
 	/* a, now without the lock, waits behind b too. */
-	send_verify_status(&f->a);
-	assert_waiting(&f->a);
+	verify_waits(&f->a);
 	unlock(&f->b);
-	assert_answered(&f->c);
-	h = recv_reply(&f->c);
-	assert_escape_ok(&h);
+	lock_granted(&f->c);
 	assert_waiting(&f->a);
 	unlock(&f->c);
-	assert_answered(&f->a);
-	assert_data_block(&f->a);
+	answered_with_data(&f->a);
 }
 
 /* A client that crashed while holding the lock does not block the token. */
@@ -211,11 +219,9 @@ static void holder_disconnecting_releases_the_lock(void **state)
 	lfx *f = *state;
 
 	lock(&f->a);
-	send_verify_status(&f->b);
-	assert_waiting(&f->b);
+	verify_waits(&f->b);
 	emu_disconnect(&f->a);
-	assert_answered(&f->b);
-	assert_data_block(&f->b);
+	answered_with_data(&f->b);
 	lock(&f->b);
 	unlock(&f->b);
 }
@@ -225,20 +231,15 @@ static void holder_disconnecting_releases_the_lock(void **state)
 static void silent_holder_loses_the_lock_after_the_timeout(void **state)
 {
 	lfx *f = *state;
-	ccid_header h;
 
 	lock(&f->a);
-	send_escape(&f->b, CCID_ESCAPE_BEGIN_EXCLUSIVE);
-	assert_waiting(&f->b);
-	assert_answered(&f->b);
-	h = recv_reply(&f->b);
-	assert_escape_ok(&h);
+	lock_waits(&f->b);
+	lock_granted(&f->b);
 	unlock(&f->a);
 	send_verify_status(&f->a);   /* b holds it now */
 	assert_waiting(&f->a);
 	unlock(&f->b);
-	assert_answered(&f->a);
-	assert_data_block(&f->a);
+	answered_with_data(&f->a);
 }
 
 /* A holder that keeps talking keeps the lock, longer than the timeout in all. */
@@ -254,8 +255,7 @@ static void busy_holder_keeps_the_lock(void **state)
 		assert_int_equal(emu_select(&f->a), SW_OK);
 	}
 	unlock(&f->a);
-	assert_answered(&f->b);
-	assert_data_block(&f->b);
+	answered_with_data(&f->b);
 }
 
 static void malformed_escapes_fail_and_change_nothing(void **state)

@@ -31,6 +31,7 @@ int piv_fixture_setup_with(void **state, const tok_provision_opts *opts, bool se
 
 	if (f == NULL)
 		return -1;
+	f->row = *state;
 	memset(&defaults, 0, sizeof(defaults));
 	tok_state_init(&f->st);
 	if (tok_state_provision(&f->st, opts != NULL ? opts : &defaults) != 0)
@@ -241,20 +242,13 @@ void piv_test_verify_pin(piv_fixture *f, const char *pin)
 size_t piv_test_mgmt_block(uint8_t alg, const uint8_t *key, size_t key_len, int enc,
                            const uint8_t *in, uint8_t *out)
 {
-	const char *name = NULL;
-	size_t block = 16;
+	const char *name = piv_alg_mgmt_cipher(alg);
+	size_t block = piv_alg_mgmt_block(alg);
 	EVP_CIPHER *c;
 	EVP_CIPHER_CTX *ctx;
 	int n = 0, fin = 0;
 
-	switch (alg) {
-	case PIV_ALG_3DES: name = key_len == 24 ? "DES-EDE3-ECB" : NULL; block = 8; break;
-	case PIV_ALG_AES128: name = key_len == 16 ? "AES-128-ECB" : NULL; break;
-	case PIV_ALG_AES192: name = key_len == 24 ? "AES-192-ECB" : NULL; break;
-	case PIV_ALG_AES256: name = key_len == 32 ? "AES-256-ECB" : NULL; break;
-	default: break;
-	}
-	if (name == NULL)
+	if (name == NULL || key_len != piv_alg_mgmt_key_len(alg))
 		fail_msg("unsupported management key algorithm %02x / length %zu", alg, key_len);
 	c = EVP_CIPHER_fetch(NULL, name, NULL);
 	ctx = EVP_CIPHER_CTX_new();

@@ -16,7 +16,12 @@ typedef struct {
 	uint8_t resp[APDU_MAX_RESPONSE];  /* data of the last response, SW stripped */
 	size_t resp_len;
 	uint16_t sw;
+	const void *row;                  /* the case a table-driven test runs (its prestate) */
 } piv_fixture;
+
+/* One row of a table-driven applet test, named by the behaviour the row pins: the test
+ * function reads the row from f->row. */
+#define PIV_ROW(name, t, row) { #name, t, piv_fixture_setup, piv_fixture_teardown, &row }
 
 /* cmocka group/test setup: provisioned with factory defaults (optionally opts), RAM only,
  * PIV selected. */

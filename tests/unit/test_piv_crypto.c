@@ -139,8 +139,13 @@ static EVP_PKEY *privkey_from_der(const gen_key *k)
 
 /* ---- generation and the public template ---- */
 
-static void check_generated_key(uint8_t alg)
+/* The algorithms a table-driven test runs for, one row each (the test's prestate). */
+static uint8_t alg_rsa2048 = PIV_ALG_RSA2048, alg_rsa3072 = PIV_ALG_RSA3072,
+	       alg_p256 = PIV_ALG_ECCP256, alg_p384 = PIV_ALG_ECCP384;
+
+static void generated_template_matches_private_key(void **state)
 {
+	uint8_t alg = *(const uint8_t *)*state;
 	gen_key *k = key_for(alg);
 	EVP_PKEY *pub = pubkey_from_template(k), *priv = privkey_from_der(k);
 	uint8_t again[1024];
@@ -155,30 +160,6 @@ static void check_generated_key(uint8_t alg)
 	assert_memory_equal(again, k->tmpl, k->tmpl_len);
 	EVP_PKEY_free(pub);
 	EVP_PKEY_free(priv);
-}
-
-static void generate_rsa2048_template_matches_private_key(void **state)
-{
-	(void)state;
-	check_generated_key(PIV_ALG_RSA2048);
-}
-
-static void generate_rsa3072_template_matches_private_key(void **state)
-{
-	(void)state;
-	check_generated_key(PIV_ALG_RSA3072);
-}
-
-static void generate_p256_template_matches_private_key(void **state)
-{
-	(void)state;
-	check_generated_key(PIV_ALG_ECCP256);
-}
-
-static void generate_p384_template_matches_private_key(void **state)
-{
-	(void)state;
-	check_generated_key(PIV_ALG_ECCP384);
 }
 
 static void generated_der_is_pkcs8(void **state)
@@ -229,8 +210,21 @@ static void public_refuses_key_of_other_alg_or_garbage(void **state)
 
 /* ---- signing ---- */
 
-static void check_raw_rsa(uint8_t alg)
+/* Signing len bytes of in with key k as algorithm alg is refused as invalid; returns the
+ * output length the refusal left. */
+static size_t sign_refused(uint8_t alg, const gen_key *k, const uint8_t *in, size_t len)
 {
+	uint8_t out[512];
+	size_t out_len = 99;
+
+	assert_int_equal(piv_crypto_sign(alg, k->der, k->der_len, in, len, out, sizeof(out), &out_len),
+	                 -EINVAL);
+	return out_len;
+}
+
+static void raw_rsa_sign_inverts_public_operation(void **state)
+{
+	uint8_t alg = *(const uint8_t *)*state;
 	gen_key *k = key_for(alg);
 	size_t mod = piv_alg_bytes(alg), out_len = 0, rec_len;
 	uint8_t in[384], out[512], rec[512];
@@ -258,33 +252,16 @@ static void check_raw_rsa(uint8_t alg)
 	EVP_PKEY_free(pub);
 }
 
-static void rsa2048_raw_sign_inverts_public_operation(void **state)
-{
-	(void)state;
-	check_raw_rsa(PIV_ALG_RSA2048);
-}
-
-static void rsa3072_raw_sign_inverts_public_operation(void **state)
-{
-	(void)state;
-	check_raw_rsa(PIV_ALG_RSA3072);
-}
-
 static void rsa_input_of_wrong_length_is_refused(void **state)
 {
 	gen_key *k = key_for(PIV_ALG_RSA2048);
-	uint8_t in[257], out[512];
-	size_t out_len = 99;
+	uint8_t in[257];
 
 	(void)state;
 	memset(in, 0x01, sizeof(in));
-	assert_int_equal(piv_crypto_sign(k->alg, k->der, k->der_len, in, 255, out, sizeof(out), &out_len),
-	                 -EINVAL);
-	assert_int_equal(out_len, 0);
-	assert_int_equal(piv_crypto_sign(k->alg, k->der, k->der_len, in, 257, out, sizeof(out), &out_len),
-	                 -EINVAL);
-	assert_int_equal(piv_crypto_sign(k->alg, k->der, k->der_len, in, 0, out, sizeof(out), &out_len),
-	                 -EINVAL);
+	assert_int_equal(sign_refused(k->alg, k, in, 255), 0);   /* no output */
+	sign_refused(k->alg, k, in, 257);
+	sign_refused(k->alg, k, in, 0);
 }
 
 static void rsa_input_not_below_modulus_is_refused(void **state)
@@ -298,11 +275,9 @@ static void rsa_input_not_below_modulus_is_refused(void **state)
 	template_contents(k, &inner);
 	assert_int_equal(tlv_find(inner.value, inner.len, PIV_TLV_RSA_N, &n), TLV_OK);
 	memcpy(in, n.value, 256);   /* == n */
-	assert_int_equal(piv_crypto_sign(k->alg, k->der, k->der_len, in, 256, out, sizeof(out), &out_len),
-	                 -EINVAL);
+	sign_refused(k->alg, k, in, 256);
 	memset(in, 0xFF, sizeof(in));   /* > n */
-	assert_int_equal(piv_crypto_sign(k->alg, k->der, k->der_len, in, 256, out, sizeof(out), &out_len),
-	                 -EINVAL);
+	sign_refused(k->alg, k, in, 256);
 	memcpy(in, n.value, 256);   /* n - 1 is fine (n is odd) */
 	in[255]--;
 	assert_int_equal(piv_crypto_sign(k->alg, k->der, k->der_len, in, 256, out, sizeof(out), &out_len), 0);
@@ -352,8 +327,9 @@ static void key_cache_serves_the_current_key_only(void **state)
 	OPENSSL_clear_free(der_b, der_b_len);
 }
 
-static void check_ecdsa(uint8_t alg)
+static void ecdsa_signature_verifies(void **state)
 {
+	uint8_t alg = *(const uint8_t *)*state;
 	gen_key *k = key_for(alg);
 	size_t dlen = piv_alg_bytes(alg), out_len = 0;
 	uint8_t digest[48], out[512];
@@ -374,42 +350,28 @@ static void check_ecdsa(uint8_t alg)
 	EVP_PKEY_free(pub);
 }
 
-static void p256_ecdsa_signature_verifies(void **state)
-{
-	(void)state;
-	check_ecdsa(PIV_ALG_ECCP256);
-}
-
-static void p384_ecdsa_signature_verifies(void **state)
-{
-	(void)state;
-	check_ecdsa(PIV_ALG_ECCP384);
-}
-
 static void ecdsa_digest_of_wrong_length_is_refused(void **state)
 {
 	gen_key *p256 = key_for(PIV_ALG_ECCP256), *p384 = key_for(PIV_ALG_ECCP384);
-	uint8_t d[64] = {0}, out[512];
-	size_t out_len;
+	uint8_t d[64] = {0};
 
 	(void)state;
-	assert_int_equal(piv_crypto_sign(p256->alg, p256->der, p256->der_len, d, 31, out, sizeof(out), &out_len), -EINVAL);
-	assert_int_equal(piv_crypto_sign(p256->alg, p256->der, p256->der_len, d, 33, out, sizeof(out), &out_len), -EINVAL);
-	assert_int_equal(piv_crypto_sign(p256->alg, p256->der, p256->der_len, d, 48, out, sizeof(out), &out_len), -EINVAL);
-	assert_int_equal(piv_crypto_sign(p384->alg, p384->der, p384->der_len, d, 32, out, sizeof(out), &out_len), -EINVAL);
-	assert_int_equal(piv_crypto_sign(p384->alg, p384->der, p384->der_len, d, 64, out, sizeof(out), &out_len), -EINVAL);
+	sign_refused(p256->alg, p256, d, 31);
+	sign_refused(p256->alg, p256, d, 33);
+	sign_refused(p256->alg, p256, d, 48);
+	sign_refused(p384->alg, p384, d, 32);
+	sign_refused(p384->alg, p384, d, 64);
 }
 
 static void sign_with_key_of_other_alg_is_refused(void **state)
 {
 	gen_key *p256 = key_for(PIV_ALG_ECCP256), *rsa = key_for(PIV_ALG_RSA2048);
-	uint8_t d[256] = {0}, out[512];
-	size_t out_len;
+	uint8_t d[256] = {0};
 
 	(void)state;
-	assert_int_equal(piv_crypto_sign(PIV_ALG_RSA2048, p256->der, p256->der_len, d, 256, out, sizeof(out), &out_len), -EINVAL);
-	assert_int_equal(piv_crypto_sign(PIV_ALG_ECCP256, rsa->der, rsa->der_len, d, 32, out, sizeof(out), &out_len), -EINVAL);
-	assert_int_equal(piv_crypto_sign(PIV_ALG_AES128, p256->der, p256->der_len, d, 16, out, sizeof(out), &out_len), -EINVAL);
+	sign_refused(PIV_ALG_RSA2048, p256, d, 256);
+	sign_refused(PIV_ALG_ECCP256, rsa, d, 32);
+	sign_refused(PIV_ALG_AES128, p256, d, 16);
 }
 
 static void sign_into_small_buffer_is_refused(void **state)
@@ -498,8 +460,8 @@ static void check_block(uint8_t alg, const char *key_hex, const char *pt_hex, co
 	assert_non_null(k);
 	assert_non_null(p);
 	assert_non_null(c);
-	assert_int_equal((size_t)klen, piv_crypto_mgmt_key_len(alg));
-	assert_int_equal((size_t)plen, piv_crypto_block_size(alg));
+	assert_int_equal((size_t)klen, piv_alg_mgmt_key_len(alg));
+	assert_int_equal((size_t)plen, piv_alg_mgmt_block(alg));
 	memcpy(key, k, (size_t)klen);
 	memcpy(pt, p, (size_t)plen);
 	memcpy(ct, c, (size_t)clen);
@@ -539,14 +501,14 @@ static void block_refuses_unknown_alg(void **state)
 
 	(void)state;
 	assert_int_equal(piv_crypto_block(PIV_ALG_RSA2048, key, 1, in, out), -EINVAL);
-	assert_int_equal(piv_crypto_block_size(PIV_ALG_ECCP256), 0);
-	assert_int_equal(piv_crypto_mgmt_key_len(0x99), 0);
-	assert_int_equal(piv_crypto_block_size(PIV_ALG_3DES), 8);
-	assert_int_equal(piv_crypto_block_size(PIV_ALG_AES256), 16);
-	assert_int_equal(piv_crypto_mgmt_key_len(PIV_ALG_3DES), 24);
-	assert_int_equal(piv_crypto_mgmt_key_len(PIV_ALG_AES128), 16);
-	assert_int_equal(piv_crypto_mgmt_key_len(PIV_ALG_AES192), 24);
-	assert_int_equal(piv_crypto_mgmt_key_len(PIV_ALG_AES256), 32);
+	assert_int_equal(piv_alg_mgmt_block(PIV_ALG_ECCP256), 0);
+	assert_int_equal(piv_alg_mgmt_key_len(0x99), 0);
+	assert_int_equal(piv_alg_mgmt_block(PIV_ALG_3DES), 8);
+	assert_int_equal(piv_alg_mgmt_block(PIV_ALG_AES256), 16);
+	assert_int_equal(piv_alg_mgmt_key_len(PIV_ALG_3DES), 24);
+	assert_int_equal(piv_alg_mgmt_key_len(PIV_ALG_AES128), 16);
+	assert_int_equal(piv_alg_mgmt_key_len(PIV_ALG_AES192), 24);
+	assert_int_equal(piv_alg_mgmt_key_len(PIV_ALG_AES256), 32);
 	assert_int_equal(piv_alg_bytes(PIV_ALG_AES256), 0);
 }
 
@@ -562,22 +524,31 @@ static void random_fills_and_differs(void **state)
 	assert_int_equal(piv_crypto_random(NULL, 0), 0);
 }
 
+/* One row of a table-driven test, named by the behaviour the row pins. */
+#define ALG_ROW(name, t, alg) { #name, t, NULL, NULL, &alg }
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(generate_rsa2048_template_matches_private_key),
-		cmocka_unit_test(generate_rsa3072_template_matches_private_key),
-		cmocka_unit_test(generate_p256_template_matches_private_key),
-		cmocka_unit_test(generate_p384_template_matches_private_key),
+		ALG_ROW(generate_rsa2048_template_matches_private_key, generated_template_matches_private_key,
+		        alg_rsa2048),
+		ALG_ROW(generate_rsa3072_template_matches_private_key, generated_template_matches_private_key,
+		        alg_rsa3072),
+		ALG_ROW(generate_p256_template_matches_private_key, generated_template_matches_private_key,
+		        alg_p256),
+		ALG_ROW(generate_p384_template_matches_private_key, generated_template_matches_private_key,
+		        alg_p384),
 		cmocka_unit_test(generated_der_is_pkcs8),
 		cmocka_unit_test(generate_refuses_unknown_alg_and_small_writer),
 		cmocka_unit_test(public_refuses_key_of_other_alg_or_garbage),
-		cmocka_unit_test(rsa2048_raw_sign_inverts_public_operation),
-		cmocka_unit_test(rsa3072_raw_sign_inverts_public_operation),
+		ALG_ROW(rsa2048_raw_sign_inverts_public_operation, raw_rsa_sign_inverts_public_operation,
+		        alg_rsa2048),
+		ALG_ROW(rsa3072_raw_sign_inverts_public_operation, raw_rsa_sign_inverts_public_operation,
+		        alg_rsa3072),
 		cmocka_unit_test(rsa_input_of_wrong_length_is_refused),
 		cmocka_unit_test(rsa_input_not_below_modulus_is_refused),
-		cmocka_unit_test(p256_ecdsa_signature_verifies),
-		cmocka_unit_test(p384_ecdsa_signature_verifies),
+		ALG_ROW(p256_ecdsa_signature_verifies, ecdsa_signature_verifies, alg_p256),
+		ALG_ROW(p384_ecdsa_signature_verifies, ecdsa_signature_verifies, alg_p384),
 		cmocka_unit_test(ecdsa_digest_of_wrong_length_is_refused),
 		cmocka_unit_test(sign_with_key_of_other_alg_is_refused),
 		cmocka_unit_test(key_cache_serves_the_current_key_only),

@@ -62,31 +62,26 @@ static EVP_PKEY *gen_ok(piv_fixture *f, uint8_t ref, uint8_t alg)
 /* What the generated EC keys sign, of the longest curve's size. */
 static const uint8_t ecdsa_digest[48] = {0x3C, 0x3C, 0x3C, 0x3C};
 
-static void generate_rsa2048_in_9a_answers_a_working_public_key(void **state)
+/* An RSA key generated in a slot signs a block built as a module builds it. */
+typedef struct {
+	uint8_t ref, alg;
+	bool pss;
+} rsa_gen_row;
+static rsa_gen_row rsa2048_pkcs1_in_9a = { 0x9A, PIV_ALG_RSA2048, false };
+static rsa_gen_row rsa3072_pss_in_9c = { 0x9C, PIV_ALG_RSA3072, true };
+
+static void generate_rsa_answers_a_working_public_key(void **state)
 {
 	piv_fixture *f = *state;
+	const rsa_gen_row *r = f->row;
 	uint8_t digest[32];
 	EVP_PKEY *pub;
 
 	piv_test_auth_default_mgmt(f);
-	pub = gen_ok(f, 0x9A, PIV_ALG_RSA2048);
+	pub = gen_ok(f, r->ref, r->alg);
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
 	memset(digest, 0xA5, sizeof(digest));
-	piv_test_rsa_signs(f, 0x9A, PIV_ALG_RSA2048, pub, digest, false);
-	EVP_PKEY_free(pub);
-}
-
-static void generate_rsa3072_in_9c_answers_a_working_public_key(void **state)
-{
-	piv_fixture *f = *state;
-	uint8_t digest[32];
-	EVP_PKEY *pub;
-
-	piv_test_auth_default_mgmt(f);
-	pub = gen_ok(f, 0x9C, PIV_ALG_RSA3072);
-	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
-	memset(digest, 0x5A, sizeof(digest));
-	piv_test_rsa_signs(f, 0x9C, PIV_ALG_RSA3072, pub, digest, true);
+	piv_test_rsa_signs(f, r->ref, r->alg, pub, digest, r->pss);
 	EVP_PKEY_free(pub);
 }
 
@@ -410,8 +405,10 @@ static void delete_is_saved_before_the_answer(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(generate_rsa2048_in_9a_answers_a_working_public_key),
-		T(generate_rsa3072_in_9c_answers_a_working_public_key),
+		PIV_ROW(generate_rsa2048_in_9a_answers_a_working_public_key,
+		        generate_rsa_answers_a_working_public_key, rsa2048_pkcs1_in_9a),
+		PIV_ROW(generate_rsa3072_in_9c_answers_a_working_public_key,
+		        generate_rsa_answers_a_working_public_key, rsa3072_pss_in_9c),
 		T(generate_p256_in_retired_slots_answers_a_working_public_key),
 		T(generate_p384_in_9e_signs_without_pin),
 		T(generate_needs_the_management_key),
