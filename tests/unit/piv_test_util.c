@@ -224,6 +224,15 @@ void piv_test_each_answers(piv_fixture *f, uint16_t sw, const char *const *apdus
 	}
 }
 
+void piv_test_each_unsaved(piv_fixture *f, const char *const *apdus)
+{
+	uint32_t counter = f->st.change_counter;
+
+	piv_fixture_save_to(f, PIV_TEST_UNSAVABLE, true);
+	piv_test_each_answers(f, SW_MEMORY_FAILURE, apdus);
+	assert_int_equal(f->st.change_counter, counter);
+}
+
 void piv_test_verify_pin(piv_fixture *f, const char *pin)
 {
 	uint8_t padded[PIV_PIN_MAX];

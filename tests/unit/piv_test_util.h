@@ -47,6 +47,13 @@ void piv_tmp_state_remove(piv_tmp_state *t);
  * the management key authenticated too. */
 void piv_fixture_save_to(piv_fixture *f, const char *path, bool mgmt);
 
+/* Behind a flash that cannot be written (PIV_TEST_UNSAVABLE, management key authenticated),
+ * each APDU of the NULL-terminated list (hex) is answered 6581 alone and the change counter
+ * stays as it was. */
+void piv_test_each_unsaved(piv_fixture *f, const char *const *apdus);
+#define PIV_EACH_UNSAVED(f, ...) \
+	piv_test_each_unsaved(f, (const char *const[]){ __VA_ARGS__, NULL })
+
 /* Send one raw APDU given in hex ("00A40400 0B A000..."; spaces ignored). Returns SW. */
 uint16_t piv_tx(piv_fixture *f, const char *hex);
 uint16_t piv_tx_bytes(piv_fixture *f, const uint8_t *apdu, size_t len);

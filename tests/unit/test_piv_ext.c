@@ -60,6 +60,13 @@ static uint16_t metadata(piv_fixture *f, uint8_t ref)
 	return piv_send_all(f, PIV_INS_GET_METADATA, 0x00, ref, NULL, 0, false);
 }
 
+/* GET METADATA of ref answers exactly these bytes (hex). */
+static void metadata_is(piv_fixture *f, uint8_t ref, const char *hex)
+{
+	assert_int_equal(metadata(f, ref), SW_OK);
+	assert_resp(f, hex);
+}
+
 static void version_answers_the_tokens_three_bytes(void **state)
 {
 	piv_fixture *f = *state;
@@ -110,20 +117,16 @@ static void metadata_of_factory_pin_and_puk(void **state)
 {
 	piv_fixture *f = *state;
 
-	assert_int_equal(metadata(f, PIV_REF_PIN), SW_OK);
-	assert_resp(f, "01 01 FF  05 01 01  06 02 03 03");
-	assert_int_equal(metadata(f, PIV_REF_PUK), SW_OK);
-	assert_resp(f, "01 01 FF  05 01 01  06 02 03 03");
+	metadata_is(f, PIV_REF_PIN, "01 01 FF  05 01 01  06 02 03 03");
+	metadata_is(f, PIV_REF_PUK, "01 01 FF  05 01 01  06 02 03 03");
 }
 
 static void metadata_of_custom_pin_and_puk(void **state)
 {
 	piv_fixture *f = *state;
 
-	assert_int_equal(metadata(f, PIV_REF_PIN), SW_OK);
-	assert_resp(f, "01 01 FF  05 01 00  06 02 05 05");
-	assert_int_equal(metadata(f, PIV_REF_PUK), SW_OK);
-	assert_resp(f, "01 01 FF  05 01 00  06 02 04 04");
+	metadata_is(f, PIV_REF_PIN, "01 01 FF  05 01 00  06 02 05 05");
+	metadata_is(f, PIV_REF_PUK, "01 01 FF  05 01 00  06 02 04 04");
 }
 
 static void metadata_pin_tries_follow_a_wrong_verify(void **state)
@@ -131,28 +134,24 @@ static void metadata_pin_tries_follow_a_wrong_verify(void **state)
 	piv_fixture *f = *state;
 
 	assert_int_equal(piv_tx(f, "00 20 00 80 08 36 35 34 33 32 31 FF FF"), SW_VERIFY_FAIL(2));
-	assert_int_equal(metadata(f, PIV_REF_PIN), SW_OK);
-	assert_resp(f, "01 01 FF  05 01 01  06 02 03 02");
+	metadata_is(f, PIV_REF_PIN, "01 01 FF  05 01 01  06 02 03 02");
 	/* A right VERIFY restores the counter, and metadata says so. */
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
-	assert_int_equal(metadata(f, PIV_REF_PIN), SW_OK);
-	assert_resp(f, "01 01 FF  05 01 01  06 02 03 03");
+	metadata_is(f, PIV_REF_PIN, "01 01 FF  05 01 01  06 02 03 03");
 }
 
 static void metadata_must_change_pin_reports_default(void **state)
 {
 	piv_fixture *f = *state;
 
-	assert_int_equal(metadata(f, PIV_REF_PIN), SW_OK);
-	assert_resp(f, "01 01 FF  05 01 01  06 02 03 03");
+	metadata_is(f, PIV_REF_PIN, "01 01 FF  05 01 01  06 02 03 03");
 }
 
 static void metadata_of_factory_management_key(void **state)
 {
 	piv_fixture *f = *state;
 
-	assert_int_equal(metadata(f, PIV_KEY_CARDMGMT), SW_OK);
-	assert_resp(f, "01 01 03  02 02 00 01  05 01 01");
+	metadata_is(f, PIV_KEY_CARDMGMT, "01 01 03  02 02 00 01  05 01 01");
 	assert_null(memmem(f->resp, f->resp_len, TOK_DEFAULT_MGMT_KEY, 8));
 }
 
@@ -160,8 +159,7 @@ static void metadata_of_custom_management_key(void **state)
 {
 	piv_fixture *f = *state;
 
-	assert_int_equal(metadata(f, PIV_KEY_CARDMGMT), SW_OK);
-	assert_resp(f, "01 01 08  02 02 00 01  05 01 00");
+	metadata_is(f, PIV_KEY_CARDMGMT, "01 01 08  02 02 00 01  05 01 00");
 }
 
 static void metadata_of_an_imported_ec_key(void **state)
@@ -423,10 +421,8 @@ static void inventory_counter_rolls_back_with_a_failed_save(void **state)
 {
 	piv_fixture *f = *state;
 
-	piv_fixture_save_to(f, PIV_TEST_UNSAVABLE, true);
-	assert_int_equal(piv_tx(f, "00 DB 3F FF 0B 5C 03 5F C1 05 53 04 70 00 71 00"),
-	                 SW_MEMORY_FAILURE);
-	assert_int_equal(piv_tx(f, "00 47 00 9A 05 AC 03 80 01 11"), SW_MEMORY_FAILURE);
+	PIV_EACH_UNSAVED(f, "00 DB 3F FF 0B 5C 03 5F C1 05 53 04 70 00 71 00",
+	                 "00 47 00 9A 05 AC 03 80 01 11");
 	assert_int_equal(inv_counter(f), 0);
 	assert_null(tok_object_get(&f->st, PIV_TAG_CERT_9A));
 }
