@@ -224,6 +224,19 @@ void piv_test_each_answers(piv_fixture *f, uint16_t sw, const char *const *apdus
 	}
 }
 
+void piv_test_script(piv_fixture *f, const piv_exchange *steps, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint16_t got = piv_tx(f, steps[i].apdu);
+
+		if (got != steps[i].sw)
+			fail_msg("step %zu, '%s', gave %04x, not %04x", i + 1, steps[i].apdu, got,
+			         steps[i].sw);
+	}
+}
+
 void piv_test_each_unsaved(piv_fixture *f, const char *const *apdus)
 {
 	uint32_t counter = f->st.change_counter;

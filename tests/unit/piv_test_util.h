@@ -47,6 +47,17 @@ void piv_tmp_state_remove(piv_tmp_state *t);
  * the management key authenticated too. */
 void piv_fixture_save_to(piv_fixture *f, const char *path, bool mgmt);
 
+/* One exchange of a scripted conversation: an APDU (hex) and the status word it must get. */
+typedef struct {
+	const char *apdu;
+	uint16_t sw;
+} piv_exchange;
+/* Run the exchanges in order; a failure names the step, its APDU and what it got. */
+void piv_test_script(piv_fixture *f, const piv_exchange *steps, size_t n);
+#define PIV_SCRIPT(f, ...) \
+	piv_test_script(f, (const piv_exchange[]){ __VA_ARGS__ }, \
+	                sizeof((const piv_exchange[]){ __VA_ARGS__ }) / sizeof(piv_exchange))
+
 /* Behind a flash that cannot be written (PIV_TEST_UNSAVABLE, management key authenticated),
  * each APDU of the NULL-terminated list (hex) is answered 6581 alone and the change counter
  * stays as it was. */

@@ -162,9 +162,9 @@ static void verify_badly_padded_pin_is_6a80_and_spends_no_try(void **state)
 	piv_test_each_answers(f, SW_WRONG_DATA, bad);
 	assert_int_equal(f->st.pin.tries_left, 3);
 	/* Six to eight bytes are all fine in form. */
-	assert_int_equal(piv_tx(f, "00200080 08 3132333435363738"), SW_VERIFY_FAIL(2));
-	assert_int_equal(piv_tx(f, "00200080 08 31323334353637FF"), SW_VERIFY_FAIL(1));
-	assert_int_equal(piv_tx(f, "00200080 08 313233343536FFFF"), SW_OK);
+	PIV_SCRIPT(f, { "00200080 08 3132333435363738", SW_VERIFY_FAIL(2) },
+	           { "00200080 08 31323334353637FF", SW_VERIFY_FAIL(1) },
+	           { "00200080 08 313233343536FFFF", SW_OK });
 }
 
 static void verify_uses_provisioned_tries(void **state)

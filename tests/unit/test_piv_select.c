@@ -148,9 +148,8 @@ static void select_again_clears_pin_verification(void **state)
 	piv_fixture *f = *state;
 
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
-	assert_int_equal(piv_tx(f, "00200080"), SW_OK);
-	assert_int_equal(piv_tx(f, select_full), SW_OK);
-	assert_int_equal(piv_tx(f, "00200080"), SW_VERIFY_FAIL(3));
+	PIV_SCRIPT(f, { "00200080", SW_OK }, { select_full, SW_OK },
+	           { "00200080", SW_VERIFY_FAIL(3) });
 }
 
 static void reset_forgets_selection_and_pin(void **state)
@@ -159,9 +158,8 @@ static void reset_forgets_selection_and_pin(void **state)
 
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
 	piv_applet_reset(f->applet);
-	assert_int_equal(piv_tx(f, "00200080"), SW_INS_NOT_SUPPORTED);
-	assert_int_equal(piv_tx(f, select_full), SW_OK);
-	assert_int_equal(piv_tx(f, "00200080"), SW_VERIFY_FAIL(3));
+	PIV_SCRIPT(f, { "00200080", SW_INS_NOT_SUPPORTED }, { select_full, SW_OK },
+	           { "00200080", SW_VERIFY_FAIL(3) });
 }
 
 /* ---- CLA, INS, lengths ---- */
@@ -214,10 +212,8 @@ static void chained_command_sees_the_whole_data(void **state)
 {
 	piv_fixture *f = *state;
 
-	assert_int_equal(piv_tx(f, "10200080 04 31323334"), SW_OK);
-	assert_int_equal(piv_tx(f, "10200080 02 3536"), SW_OK);
-	assert_int_equal(piv_tx(f, "00200080 02 FFFF"), SW_OK);
-	assert_int_equal(piv_tx(f, "00200080"), SW_OK);
+	PIV_SCRIPT(f, { "10200080 04 31323334", SW_OK }, { "10200080 02 3536", SW_OK },
+	           { "00200080 02 FFFF", SW_OK }, { "00200080", SW_OK });
 }
 
 static void chain_ended_by_other_header_is_6883_and_dropped(void **state)
@@ -229,11 +225,10 @@ static void chain_ended_by_other_header_is_6883_and_dropped(void **state)
 	/* The first half is gone: the tail alone is a wrong length. */
 	assert_int_equal(piv_tx(f, "00200080 04 3536FFFF"), SW_WRONG_LENGTH);
 	/* Same with a different P2 and with a chained link of another command. */
-	assert_int_equal(piv_tx(f, "10200080 04 31323334"), SW_OK);
-	assert_int_equal(piv_tx(f, "00200081 04 3536FFFF"), SW_LAST_CMD_EXPECTED);
-	assert_int_equal(piv_tx(f, "10200080 04 31323334"), SW_OK);
-	assert_int_equal(piv_tx(f, "10CB3FFF 02 5C01"), SW_LAST_CMD_EXPECTED);
-	assert_int_equal(piv_tx(f, "00CB3FFF 03 5C017E 00"), SW_OK);
+	PIV_SCRIPT(f, { "10200080 04 31323334", SW_OK },
+	           { "00200081 04 3536FFFF", SW_LAST_CMD_EXPECTED },
+	           { "10200080 04 31323334", SW_OK }, { "10CB3FFF 02 5C01", SW_LAST_CMD_EXPECTED },
+	           { "00CB3FFF 03 5C017E 00", SW_OK });
 	/* Nothing was spent on the PIN. */
 	assert_int_equal(piv_tx(f, "00200080"), SW_VERIFY_FAIL(3));
 }
@@ -242,9 +237,8 @@ static void select_in_the_middle_of_a_chain_drops_it(void **state)
 {
 	piv_fixture *f = *state;
 
-	assert_int_equal(piv_tx(f, "10200080 04 31323334"), SW_OK);
-	assert_int_equal(piv_tx(f, select_full), SW_OK);
-	assert_int_equal(piv_tx(f, "00200080 04 3536FFFF"), SW_WRONG_LENGTH);
+	PIV_SCRIPT(f, { "10200080 04 31323334", SW_OK }, { select_full, SW_OK },
+	           { "00200080 04 3536FFFF", SW_WRONG_LENGTH });
 }
 
 static void chain_longer_than_limit_is_6700_and_dropped(void **state)
@@ -345,9 +339,8 @@ static void other_command_drops_pending_response(void **state)
 	piv_fixture *f = *state;
 
 	store_object(f, PIV_TAG_CERT_9A, 600);
-	assert_int_equal(piv_tx(f, "00CB3FFF 05 5C035FC105 00"), 0x6100);
-	assert_int_equal(piv_tx(f, "00200080"), SW_VERIFY_FAIL(3));
-	assert_int_equal(piv_tx(f, "00C00000 00"), SW_CONDITIONS_NOT_SATISFIED);
+	PIV_SCRIPT(f, { "00CB3FFF 05 5C035FC105 00", 0x6100 }, { "00200080", SW_VERIFY_FAIL(3) },
+	           { "00C00000 00", SW_CONDITIONS_NOT_SATISFIED });
 }
 
 static void get_response_errors(void **state)
@@ -359,9 +352,8 @@ static void get_response_errors(void **state)
 	assert_int_equal(piv_tx(f, "00CB3FFF 05 5C035FC105 00"), 0x6100);
 	assert_int_equal(piv_tx(f, "00C00100 00"), SW_INCORRECT_P1P2);
 	/* An error drops what was pending. */
-	assert_int_equal(piv_tx(f, "00C00000 00"), SW_CONDITIONS_NOT_SATISFIED);
-	assert_int_equal(piv_tx(f, "00CB3FFF 05 5C035FC105 00"), 0x6100);
-	assert_int_equal(piv_tx(f, "10C00000 00"), 0x6884);
+	PIV_SCRIPT(f, { "00C00000 00", SW_CONDITIONS_NOT_SATISFIED },
+	           { "00CB3FFF 05 5C035FC105 00", 0x6100 }, { "10C00000 00", 0x6884 });
 }
 
 static void extended_le_returns_whole_response_at_once(void **state)
