@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,6 +41,14 @@ typedef struct {
 	bool end_unread;         /* END sent by the previous batch */
 	bool begin_unread;       /* BEGIN sent ahead of this batch's first command */
 	uint8_t end_seq, begin_seq;
+	/* The BEGIN goes out in one send with the command it precedes, so the emulator wakes
+	 * once for both. */
+	uint8_t begin_msg[CCID_HEADER_LEN + 1];
+	size_t begin_len;        /* staged, not sent yet */
+	/* What recv() read beyond the message asked for (the answers to a batch's Escapes
+	 * and its command often arrive in one read): rx[rx_off .. rx_off + rx_have). */
+	uint8_t *rx;
+	size_t rx_off, rx_have, rx_used;
 } tr_socket;
 
 static long long tr_now_ms(void)
@@ -79,7 +88,11 @@ static void tr_socket_close(tr_transport *t)
 	s->lockless = false;
 	s->end_unread = false;
 	s->begin_unread = false;
+	s->begin_len = 0;
 	ccid_host_wipe(&s->host);
+	if (s->rx && s->rx_used)
+		OPENSSL_cleanse(s->rx, s->rx_used);
+	s->rx_off = s->rx_have = s->rx_used = 0;
 }
 
 static tr_status tr_socket_connect_errno(int err)
@@ -140,44 +153,75 @@ static tr_status tr_socket_open(tr_transport *t)
 	return st;
 }
 
-static tr_status tr_socket_send(void *ctx, const uint8_t *msg, size_t len, unsigned timeout_ms)
+/* Everything in iov[0..n) before the deadline, in as few send() calls as the socket takes. */
+static tr_status tr_socket_sendv(tr_socket *s, struct iovec *iov, int n, long long deadline)
 {
-	tr_socket *s = ctx;
-	long long deadline = tr_now_ms() + timeout_ms;
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n};
 	tr_status st;
 
-	while (len > 0) {
-		ssize_t n = send(s->fd, msg, len, MSG_NOSIGNAL);
+	while (mh.msg_iovlen > 0) {
+		ssize_t sent = sendmsg(s->fd, &mh, MSG_NOSIGNAL);
 
-		if (n > 0) {
-			msg += n;
-			len -= (size_t)n;
+		if (sent < 0 && errno == EINTR)
 			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			st = tr_socket_wait(s->fd, POLLOUT, deadline);
 			if (st != TR_OK)
 				return st;
 			continue;
 		}
-		return TR_ERR_IO;   /* EPIPE, ECONNRESET: the emulator went away */
+		if (sent <= 0)
+			return TR_ERR_IO;   /* EPIPE, ECONNRESET: the emulator went away */
+		while (mh.msg_iovlen > 0 && (size_t)sent >= mh.msg_iov->iov_len) {
+			sent -= (ssize_t)mh.msg_iov->iov_len;
+			mh.msg_iov++;
+			mh.msg_iovlen--;
+		}
+		if (mh.msg_iovlen > 0) {
+			mh.msg_iov->iov_base = (uint8_t *)mh.msg_iov->iov_base + sent;
+			mh.msg_iov->iov_len -= (size_t)sent;
+		}
 	}
 	return TR_OK;
 }
 
-/* Exactly len bytes before the deadline. */
-static tr_status tr_socket_read_exact(tr_socket *s, uint8_t *buf, size_t len, long long deadline)
+/* One message, behind a staged BEGIN if there is one. */
+static tr_status tr_socket_send(void *ctx, const uint8_t *msg, size_t len, unsigned timeout_ms)
+{
+	tr_socket *s = ctx;
+	struct iovec iov[2];
+	int n = 0;
+	tr_status st;
+
+	if (s->begin_len) {
+		iov[n++] = (struct iovec){.iov_base = s->begin_msg, .iov_len = s->begin_len};
+		s->begin_len = 0;
+	}
+	iov[n++] = (struct iovec){.iov_base = (void *)msg, .iov_len = len};
+	st = tr_socket_sendv(s, iov, n, tr_now_ms() + timeout_ms);
+	return st;
+}
+
+/* At least `want` bytes buffered in rx before the deadline; reads what the socket has. */
+static tr_status tr_socket_fill(tr_socket *s, size_t want, long long deadline)
 {
 	tr_status st;
 
-	while (len > 0) {
-		ssize_t n = recv(s->fd, buf, len, 0);
+	if (s->rx_have >= want)
+		return TR_OK;
+	if (s->rx_off > 0) {
+		memmove(s->rx, s->rx + s->rx_off, s->rx_have);
+		/* What moved down is not left behind where it was. */
+		OPENSSL_cleanse(s->rx + s->rx_have, s->rx_off);
+		s->rx_off = 0;
+	}
+	while (s->rx_have < want) {
+		ssize_t n = recv(s->fd, s->rx + s->rx_have, CCID_HOST_BUF_LEN - s->rx_have, 0);
 
 		if (n > 0) {
-			buf += n;
-			len -= (size_t)n;
+			s->rx_have += (size_t)n;
+			if (s->rx_have > s->rx_used)
+				s->rx_used = s->rx_have;
 			continue;
 		}
 		if (n == 0)
@@ -200,20 +244,28 @@ static tr_status tr_socket_recv(void *ctx, uint8_t *buf, size_t cap, size_t *len
 	tr_socket *s = ctx;
 	long long deadline = tr_now_ms() + timeout_ms;
 	ccid_header h;
+	size_t total;
 	tr_status st;
 
 	if (cap < CCID_HEADER_LEN)
 		return TR_ERR_PROTOCOL;
-	st = tr_socket_read_exact(s, buf, CCID_HEADER_LEN, deadline);
+	st = tr_socket_fill(s, CCID_HEADER_LEN, deadline);
 	if (st != TR_OK)
 		return st;
-	ccid_header_decode(buf, &h);
+	ccid_header_decode(s->rx + s->rx_off, &h);
 	if (h.length > CCID_MAX_DATA || h.length > cap - CCID_HEADER_LEN)
 		return TR_ERR_PROTOCOL;
-	st = tr_socket_read_exact(s, buf + CCID_HEADER_LEN, h.length, deadline);
+	total = CCID_HEADER_LEN + h.length;
+	st = tr_socket_fill(s, total, deadline);
 	if (st != TR_OK)
 		return st;
-	*len = CCID_HEADER_LEN + h.length;
+	memcpy(buf, s->rx + s->rx_off, total);
+	/* A response may hold the PIN-protected management key: it stays only in the host's
+	 * buffer, which wipes it once it is handed over. */
+	OPENSSL_cleanse(s->rx + s->rx_off, total);
+	s->rx_off += total;
+	s->rx_have -= total;
+	*len = total;
 	if (*len > s->host.buf_used)
 		s->host.buf_used = *len;
 	return TR_OK;
@@ -232,7 +284,9 @@ static void tr_socket_host_drop(void *ctx, tr_status st)
 	tr_socket_close(&((tr_socket *)ctx)->base);
 }
 
-/* Send one of the lock's Escapes without waiting for its answer; *seq is its bSeq. */
+/* One of the lock's Escapes, its answer not waited for; *seq is its bSeq. The END is sent
+ * at once (the next client may be waiting for the lock); the BEGIN is staged, to go out in
+ * one send with the command it precedes. */
 static tr_status tr_socket_post_escape(tr_socket *s, uint8_t code, uint8_t *seq)
 {
 	static const uint8_t no_param[3];
@@ -242,7 +296,14 @@ static tr_status tr_socket_post_escape(tr_socket *s, uint8_t code, uint8_t *seq)
 	*seq = s->host.seq++;
 	n = ccid_message_build(msg, sizeof(msg), CCID_PC_TO_RDR_ESCAPE, 0, *seq, no_param, &code,
 	                       1);
-	return n ? tr_socket_send(s, msg, n, s->base.timeout_ms) : TR_ERR_PROTOCOL;
+	if (!n)
+		return TR_ERR_PROTOCOL;
+	if (code == CCID_ESCAPE_BEGIN_EXCLUSIVE) {
+		memcpy(s->begin_msg, msg, n);
+		s->begin_len = n;
+		return TR_OK;
+	}
+	return tr_socket_send(s, msg, n, s->base.timeout_ms);
 }
 
 /* One answer to an Escape of ours: an Escape answer, or the failed SlotStatus of an
@@ -332,7 +393,14 @@ static void tr_socket_end(tr_transport *t)
 	tr_socket *s = (tr_socket *)t;
 
 	s->batch = false;
-	/* A BEGIN no command followed: the connection's state is ours to drop. */
+	/* A BEGIN no command followed: never sent, nothing to undo. */
+	if (s->begin_unread && s->begin_len) {
+		s->begin_len = 0;
+		s->begin_unread = false;
+		return;
+	}
+	/* Sent but its answer unread (the exchange failed): the connection's state is ours
+	 * to drop. */
 	if (s->begin_unread) {
 		tr_socket_close(t);
 		return;
@@ -386,6 +454,7 @@ static void tr_socket_destroy(tr_transport *t)
 	if (!s)
 		return;
 	tr_socket_close(t);
+	free(s->rx);
 	ccid_host_free(&s->host);
 	free(s->path);
 	free(s->base.id);
@@ -424,7 +493,9 @@ tr_transport *tr_socket_new(const char *path)
 	s->fd = -1;
 	s->path = strdup(path);
 	s->base.id = strdup(path);
-	if (!ccid_host_init(&s->host, &tr_socket_channel, s) || !s->path || !s->base.id) {
+	s->rx = malloc(CCID_HOST_BUF_LEN);
+	if (!ccid_host_init(&s->host, &tr_socket_channel, s) || !s->path || !s->base.id ||
+	    !s->rx) {
 		tr_socket_destroy(&s->base);
 		return NULL;
 	}

@@ -28,6 +28,15 @@ tests_pkcs11_test_card_trace_SOURCES = tests/pkcs11/test_card_trace.c $(P11_CARD
 tests_pkcs11_test_card_trace_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_card_trace_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_card_trace_LDADD = $(P11_TEST_LDADD)
+# The socket transport's sends and reads, counted through --wrap (no other way to see them).
+check_PROGRAMS += tests/pkcs11/test_transport_socket
+TESTS += tests/pkcs11/test_transport_socket
+tests_pkcs11_test_transport_socket_SOURCES = tests/pkcs11/test_transport_socket.c \
+	$(P11_CCID_FAKE) $(P11_TMPDIR)
+tests_pkcs11_test_transport_socket_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_transport_socket_CPPFLAGS = $(MODULE_CPPFLAGS)
+tests_pkcs11_test_transport_socket_LDFLAGS = -Wl,--wrap=send -Wl,--wrap=sendmsg -Wl,--wrap=recv
+tests_pkcs11_test_transport_socket_LDADD = $(P11_TEST_LDADD)
 check_PROGRAMS += tests/pkcs11/test_card_pin tests/pkcs11/test_card_presence
 TESTS += tests/pkcs11/test_card_pin tests/pkcs11/test_card_presence
 tests_pkcs11_test_card_pin_SOURCES = tests/pkcs11/test_card_pin.c $(P11_CARD_TEST_UTIL)
