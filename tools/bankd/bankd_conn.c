@@ -70,6 +70,9 @@ static void stamp(char *when, size_t n)
 /* A time-stamped log line, unless the last of its kind (*logged) is less than LOG_INTERVAL
  * old: 1 when written, so that the caller restarts its count. */
 static int log_limited(time_t *logged, time_t now, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int log_limited(time_t *logged, time_t now, const char *fmt, ...)
 {
 	char when[32], msg[512];
 	va_list ap;
