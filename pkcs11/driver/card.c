@@ -431,17 +431,11 @@ card_status card_mgmt_alg(card *c, uint8_t *alg)
 		md.algorithm = PIV_ALG_3DES;
 	else if (st != CARD_OK)
 		return st;
-	switch (md.algorithm) {
-	case PIV_ALG_3DES:
-	case PIV_ALG_AES128:
-	case PIV_ALG_AES192:
-	case PIV_ALG_AES256:
-		c->mgmt_alg = md.algorithm;
-		*alg = md.algorithm;
-		return CARD_OK;
-	default:
+	if (piv_alg_mgmt_cipher(md.algorithm) == NULL)
 		return CARD_ERR_UNSUPPORTED;
-	}
+	c->mgmt_alg = md.algorithm;
+	*alg = md.algorithm;
+	return CARD_OK;
 }
 
 /* ---- data objects ---- */
