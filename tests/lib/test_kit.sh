@@ -31,7 +31,11 @@ if proc_wait_for 1 test -e "$T/never"; then not_ok "proc_wait_for fails when the
 else ok "proc_wait_for fails when the command never succeeds"; fi
 echo "# gave up after $((SECONDS - started)) s"
 sleep 30 &
-proc_stop $!
+sleeper=$!
+# Stopped once it is sleep: a SIGTERM between the fork and the exec reaches a copy of this
+# shell, which runs the EXIT trap's cleanup instead of dying by the signal.
+proc_wait_for 5 grep -qx sleep "/proc/$sleeper/comm"
+proc_stop "$sleeper"
 check_quiet "proc_stop ends the process by SIGTERM and gives its exit status (143)" equals "$PROC_RC" 143
 proc_stop ""
 check_quiet "proc_stop of no pid stops nothing and gives no status" equals "$PROC_RC" ""
