@@ -61,12 +61,12 @@ static int cold_cert_der(EVP_PKEY *pub, unsigned char **der)
 
 	if (issuer && x && name && X509_set_version(x, X509_VERSION_3) == 1 &&
 	    ASN1_INTEGER_set(X509_get_serialNumber(x), 1) == 1 &&
-	    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"bench",
-	                               -1, -1, 0) == 1 &&
+	    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"bench", -1,
+	                               -1, 0) == 1 &&
 	    X509_set_subject_name(x, name) == 1 && X509_set_issuer_name(x, name) == 1 &&
-	    X509_gmtime_adj(X509_getm_notBefore(x), 0) && X509_gmtime_adj(X509_getm_notAfter(x),
-	                                                                    86400) &&
-	    X509_set_pubkey(x, pub) == 1 && X509_sign(x, issuer, EVP_sha256()) > 0)
+	    X509_gmtime_adj(X509_getm_notBefore(x), 0) &&
+	    X509_gmtime_adj(X509_getm_notAfter(x), 86400) && X509_set_pubkey(x, pub) == 1 &&
+	    X509_sign(x, issuer, EVP_sha256()) > 0)
 		len = i2d_X509(x, der);
 	X509_NAME_free(name);
 	X509_free(x);
@@ -129,8 +129,8 @@ int bench_cold_child(const char *module)
 		CK_ULONG n = 4;
 
 		ok = bench_ok("C_GetSlotList", b.f->C_GetSlotList(CK_TRUE, slots, &n)) && n >= 1 &&
-		     bench_ok("C_OpenSession", b.f->C_OpenSession(slots[0], CKF_SERIAL_SESSION, NULL,
-		                                                  NULL, &b.session));
+		     bench_ok("C_OpenSession", b.f->C_OpenSession(slots[0], CKF_SERIAL_SESSION,
+		                                                  NULL, NULL, &b.session));
 	}
 	ok = ok && cold_find(&b, find_cert, 1, &hcert) &&
 	     bench_ok("C_GetAttributeValue(certificate)",
@@ -142,7 +142,7 @@ int bench_cold_child(const char *module)
 	fprintf(stderr, "%s\n", COLD_MARK);
 	ok = ok &&
 	     bench_ok("C_Sign", bench_sign_once(&b, CKM_SHA256_RSA_PKCS, hkey, msg, sizeof(msg)));
-	fprintf(stderr, "%s\n", COLD_END);   /* C_Finalize's logout is not the signature's */
+	fprintf(stderr, "%s\n", COLD_END); /* C_Finalize's logout is not the signature's */
 	if (b.f)
 		b.f->C_Finalize(NULL);
 	bench_unload(&b);

@@ -83,7 +83,8 @@ bool bench_pingpong_one(void *arg)
 {
 	bench_pingpong *pp = arg;
 
-	return bench_write_all(pp->fd, pp->buf, pp->req) && bench_read_all(pp->fd, pp->buf, pp->rep);
+	return bench_write_all(pp->fd, pp->buf, pp->req) &&
+	       bench_read_all(pp->fd, pp->buf, pp->rep);
 }
 
 void bench_pingpong_stop(bench_pingpong *pp)
@@ -129,8 +130,8 @@ double bench_cpu_pid_us(pid_t pid)
 	fp = fopen(path, "r");
 	if (!fp)
 		return -1;
-	n = fscanf(fp, "%*d (%*[^)]) %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-	           &ut, &st);
+	n = fscanf(fp, "%*d (%*[^)]) %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+	           &st);
 	fclose(fp);
 	return n == 2 && hz > 0 ? (double)(ut + st) * 1e6 / (double)hz : -1;
 }
@@ -139,7 +140,7 @@ void bench_stats(double *v, int n, double *median, double *min, double *max)
 {
 	int i, j;
 
-	for (i = 1; i < n; i++)      /* insertion sort: a handful of values */
+	for (i = 1; i < n; i++) /* insertion sort: a handful of values */
 		for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
 			double x = v[j];
 

@@ -61,11 +61,12 @@ static bool bench_init_softhsm(bench_token *b)
 		return false;
 	memset(label, ' ', sizeof(label));
 	memcpy(label, "kinko-bench", 11);
-	if (!bench_ok("C_InitToken", b->f->C_InitToken(b->slot, (CK_UTF8CHAR_PTR)BENCH_SO_PIN, 8,
-	                                               label)) ||
+	if (!bench_ok("C_InitToken",
+	              b->f->C_InitToken(b->slot, (CK_UTF8CHAR_PTR)BENCH_SO_PIN, 8, label)) ||
 	    !bench_first_slot(b, CKF_TOKEN_INITIALIZED) ||
-	    !bench_ok("C_OpenSession", b->f->C_OpenSession(b->slot, CKF_SERIAL_SESSION |
-	                                                   CKF_RW_SESSION, NULL, NULL, &s)))
+	    !bench_ok("C_OpenSession",
+	              b->f->C_OpenSession(b->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
+	                                  &s)))
 		return false;
 	if (!bench_ok("C_Login(SO)", b->f->C_Login(s, CKU_SO, (CK_UTF8CHAR_PTR)BENCH_SO_PIN, 8)) ||
 	    !bench_ok("C_InitPIN", b->f->C_InitPIN(s, (CK_UTF8CHAR_PTR)BENCH_PIN, 6)))
@@ -79,27 +80,33 @@ bool bench_open(bench_token *b, bool init_softhsm)
 		return false;
 	if (init_softhsm ? !bench_init_softhsm(b) : !bench_first_slot(b, 0))
 		return false;
-	return bench_ok("C_OpenSession", b->f->C_OpenSession(b->slot, CKF_SERIAL_SESSION |
-	                                                     CKF_RW_SESSION, NULL, NULL,
-	                                                     &b->session)) &&
-	       bench_ok("C_Login", b->f->C_Login(b->session, CKU_USER, (CK_UTF8CHAR_PTR)BENCH_PIN,
-	                                         6));
+	return bench_ok("C_OpenSession",
+	                b->f->C_OpenSession(b->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
+	                                    NULL, &b->session)) &&
+	       bench_ok("C_Login",
+	                b->f->C_Login(b->session, CKU_USER, (CK_UTF8CHAR_PTR)BENCH_PIN, 6));
 }
 
-static bool bench_keypair(bench_token *b, bool on_token, bool ec, CK_BYTE id,
-                          CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv)
+static bool bench_keypair(bench_token *b, bool on_token, bool ec, CK_BYTE id, CK_OBJECT_HANDLE *pub,
+                          CK_OBJECT_HANDLE *priv)
 {
 	static CK_BYTE p256[] = {0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07};
 	static CK_BYTE e65537[] = {0x01, 0x00, 0x01};
 	CK_BBOOL yes = CK_TRUE, tok = on_token ? CK_TRUE : CK_FALSE;
 	CK_ULONG bits = 2048;
 	CK_MECHANISM mech = {ec ? CKM_EC_KEY_PAIR_GEN : CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0};
-	CK_ATTRIBUTE pub_rsa[] = {{CKA_TOKEN, &tok, 1}, {CKA_VERIFY, &yes, 1}, {CKA_ID, &id, 1},
+	CK_ATTRIBUTE pub_rsa[] = {{CKA_TOKEN, &tok, 1},
+	                          {CKA_VERIFY, &yes, 1},
+	                          {CKA_ID, &id, 1},
 	                          {CKA_MODULUS_BITS, &bits, sizeof(bits)},
 	                          {CKA_PUBLIC_EXPONENT, e65537, sizeof(e65537)}};
-	CK_ATTRIBUTE pub_ec[] = {{CKA_TOKEN, &tok, 1}, {CKA_VERIFY, &yes, 1}, {CKA_ID, &id, 1},
+	CK_ATTRIBUTE pub_ec[] = {{CKA_TOKEN, &tok, 1},
+	                         {CKA_VERIFY, &yes, 1},
+	                         {CKA_ID, &id, 1},
 	                         {CKA_EC_PARAMS, p256, sizeof(p256)}};
-	CK_ATTRIBUTE prv[] = {{CKA_TOKEN, &tok, 1}, {CKA_PRIVATE, &yes, 1}, {CKA_SIGN, &yes, 1},
+	CK_ATTRIBUTE prv[] = {{CKA_TOKEN, &tok, 1},
+	                      {CKA_PRIVATE, &yes, 1},
+	                      {CKA_SIGN, &yes, 1},
 	                      {CKA_ID, &id, 1}};
 
 	return bench_ok(ec ? "C_GenerateKeyPair(EC)" : "C_GenerateKeyPair(RSA)",

@@ -36,9 +36,10 @@ typedef struct {
 	const char *self;
 } bench_opts;
 
-static const unsigned char bench_digest[32] = {
-	0x5e, 0x88, 0x48, 0x98, 0xda, 0x28, 0x04, 0x71, 0x51, 0xd0, 0xe5, 0x6f, 0x8d, 0xc6, 0x29, 0x27,
-	0x73, 0x60, 0x3d, 0x0d, 0x6a, 0xab, 0xbd, 0xd6, 0x2a, 0x11, 0xef, 0x72, 0x1d, 0x15, 0x42, 0xd8};
+static const unsigned char bench_digest[32] = {0x5e, 0x88, 0x48, 0x98, 0xda, 0x28, 0x04, 0x71,
+                                               0x51, 0xd0, 0xe5, 0x6f, 0x8d, 0xc6, 0x29, 0x27,
+                                               0x73, 0x60, 0x3d, 0x0d, 0x6a, 0xab, 0xbd, 0xd6,
+                                               0x2a, 0x11, 0xef, 0x72, 0x1d, 0x15, 0x42, 0xd8};
 
 static double bench_now(void)
 {
@@ -82,11 +83,11 @@ static bool bench_ossl_one(void *arg)
 /* A signing context with a fresh key (RSA-2048 PKCS#1 v1.5 over SHA-256, or P-256). */
 static EVP_PKEY_CTX *bench_ossl_ctx(const char *type, const char *curve)
 {
-	EVP_PKEY *k = curve ? EVP_PKEY_Q_keygen(NULL, NULL, type, curve)
-	                    : EVP_PKEY_Q_keygen(NULL, NULL, type, (size_t)2048);
+	EVP_PKEY *k = curve ? EVP_PKEY_Q_keygen(NULL, NULL, type, curve) :
+	                      EVP_PKEY_Q_keygen(NULL, NULL, type, (size_t)2048);
 	EVP_PKEY_CTX *ctx = k ? EVP_PKEY_CTX_new_from_pkey(NULL, k, NULL) : NULL;
 
-	EVP_PKEY_free(k);    /* the context holds its own reference */
+	EVP_PKEY_free(k); /* the context holds its own reference */
 	if (ctx && EVP_PKEY_sign_init(ctx) == 1 &&
 	    (curve || (EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0 &&
 	               EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) > 0)))
@@ -134,8 +135,10 @@ static bool bench_softhsm_open(const bench_opts *o, char *dir, bench_token *b)
 		return false;
 	snprintf(conf, sizeof(conf), "%s/softhsm2.conf", dir);
 	snprintf(tokens, sizeof(tokens), "%s/tokens", dir);
-	snprintf(text, sizeof(text), "directories.tokendir = %s\nobjectstore.backend = file\n"
-	         "log.level = ERROR\n", tokens);
+	snprintf(text, sizeof(text),
+	         "directories.tokendir = %s\nobjectstore.backend = file\n"
+	         "log.level = ERROR\n",
+	         tokens);
 	fp = fopen(conf, "w");
 	if (fp && mkdir(tokens, 0700) == 0 && fputs(text, fp) >= 0 && fclose(fp) == 0) {
 		fp = NULL;
@@ -177,7 +180,7 @@ static double bench_init_us(const char *module)
 		b.f->C_Finalize(NULL);
 	}
 	bench_unload(&b);
-	for (i = 1; i < 200; i++)      /* insertion sort: 200 values */
+	for (i = 1; i < 200; i++) /* insertion sort: 200 values */
 		for (j = i; j > 0 && t[j - 1] > t[j]; j--) {
 			double x = t[j];
 
@@ -236,14 +239,13 @@ typedef struct {
 } bench_plan;
 
 typedef struct {
-	double us[BENCH_ALGS][BENCH_FIGS][BENCH_ROUNDS];    /* per signature, -1: none */
-	double cpu_mod_us[BENCH_ALGS], cpu_emu_us[BENCH_ALGS];   /* summed over the samples */
+	double us[BENCH_ALGS][BENCH_FIGS][BENCH_ROUNDS];       /* per signature, -1: none */
+	double cpu_mod_us[BENCH_ALGS], cpu_emu_us[BENCH_ALGS]; /* summed over the samples */
 	long sigs[BENCH_ALGS];
 } bench_figures;
 
 /* One kinko sample, with the CPU time of this process (the module) and the emulator. */
-static double bench_kinko_sample(const bench_plan *pl, int alg, double seconds,
-                                 bench_figures *f)
+static double bench_kinko_sample(const bench_plan *pl, int alg, double seconds, bench_figures *f)
 {
 	double m0 = bench_cpu_self_us(), e0 = bench_cpu_pid_us(pl->emu_pid), t0 = bench_now();
 	double us = bench_us(pl->one[alg][BENCH_KINKO], pl->arg[alg][BENCH_KINKO], seconds);
@@ -269,10 +271,11 @@ static void bench_rounds(const bench_plan *pl, double seconds, bench_figures *f)
 				if (!pl->one[alg][fig])
 					f->us[alg][fig][r] = -1;
 				else if (fig == BENCH_KINKO)
-					f->us[alg][fig][r] = bench_kinko_sample(pl, alg, seconds, f);
+					f->us[alg][fig][r] =
+						bench_kinko_sample(pl, alg, seconds, f);
 				else
-					f->us[alg][fig][r] = bench_us(pl->one[alg][fig], pl->arg[alg][fig],
-					                              seconds);
+					f->us[alg][fig][r] = bench_us(pl->one[alg][fig],
+					                              pl->arg[alg][fig], seconds);
 			}
 }
 
@@ -295,7 +298,8 @@ static void bench_report(const bench_figures *f, double seconds)
 	int alg, fig;
 
 	printf("kinko benchmark: one signature at a time, %d samples of %.2f s per figure, taken "
-	       "in turn\n", BENCH_ROUNDS, seconds);
+	       "in turn\n",
+	       BENCH_ROUNDS, seconds);
 	printf("%-9s %26s %26s %26s %26s\n", "us/op", "module+emu", "SoftHSM2", "OpenSSL",
 	       "round trip");
 	for (alg = 0; alg < BENCH_ALGS; alg++) {
@@ -319,19 +323,26 @@ static void bench_report(const bench_figures *f, double seconds)
 
 		for (fig = 0; fig < BENCH_FIGS; fig++)
 			med[fig] = bench_median(f, alg, fig, &lo, &hi);
-		limit = med[BENCH_OSSL] > 0 && med[BENCH_RTT] > 0 ? med[BENCH_OSSL] + med[BENCH_RTT] : -1;
+		limit = med[BENCH_OSSL] > 0 && med[BENCH_RTT] > 0 ?
+		                med[BENCH_OSSL] + med[BENCH_RTT] :
+		                -1;
 		if (f->sigs[alg] > 0)
-			snprintf(cpu, sizeof(cpu), "%.1f+%.1f", f->cpu_mod_us[alg] / (double)f->sigs[alg],
+			snprintf(cpu, sizeof(cpu), "%.1f+%.1f",
+			         f->cpu_mod_us[alg] / (double)f->sigs[alg],
 			         f->cpu_emu_us[alg] / (double)f->sigs[alg]);
 		printf("%-9s %14.0f %10.1f %10.2fx %12.2f %14.2f %12.1f %14s\n", alg_names[alg],
 		       med[BENCH_KINKO] > 0 ? 1e6 / med[BENCH_KINKO] : 0.0, limit,
 		       limit > 0 && med[BENCH_KINKO] > 0 ? med[BENCH_KINKO] / limit : 0.0,
-		       med[BENCH_OSSL] > 0 && med[BENCH_KINKO] > 0 ? med[BENCH_OSSL] /
-		                                                      med[BENCH_KINKO] : 0.0,
-		       med[BENCH_SOFTHSM] > 0 && med[BENCH_KINKO] > 0 ? med[BENCH_SOFTHSM] /
-		                                                         med[BENCH_KINKO] : 0.0,
-		       f->sigs[alg] > 0 ? (f->cpu_mod_us[alg] + f->cpu_emu_us[alg]) /
-		                              (double)f->sigs[alg] : 0.0, cpu);
+		       med[BENCH_OSSL] > 0 && med[BENCH_KINKO] > 0 ?
+		               med[BENCH_OSSL] / med[BENCH_KINKO] :
+		               0.0,
+		       med[BENCH_SOFTHSM] > 0 && med[BENCH_KINKO] > 0 ?
+		               med[BENCH_SOFTHSM] / med[BENCH_KINKO] :
+		               0.0,
+		       f->sigs[alg] > 0 ?
+		               (f->cpu_mod_us[alg] + f->cpu_emu_us[alg]) / (double)f->sigs[alg] :
+		               0.0,
+		       cpu);
 	}
 	printf("limit = OpenSSL sign + round trip (median); mod/X = module's rate / X's rate\n");
 }
@@ -347,7 +358,8 @@ int main(int argc, char **argv)
 	static char module[512];
 	char soft_dir[] = "/tmp/kinko-bench-softhsm-XXXXXX";
 	const char *dir = getenv("KINKO_BUILDDIR");
-	bench_opts o = {.seconds = 2.0, .softhsm = "/usr/lib/softhsm/libsofthsm2.so",
+	bench_opts o = {.seconds = 2.0,
+	                .softhsm = "/usr/lib/softhsm/libsofthsm2.so",
 	                .self = "/proc/self/exe"};
 	bench_kinko_result k = {-1, -1, -1};
 	bench_plan pl;
@@ -389,7 +401,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench: the module run failed\n");
 	soft_ok = bench_softhsm_open(&o, soft_dir, &sb);
 	if (!soft_ok)
-		fprintf(stderr, "bench: SoftHSM2 (%s) unavailable: its column shows -\n", o.softhsm);
+		fprintf(stderr, "bench: SoftHSM2 (%s) unavailable: its column shows -\n",
+		        o.softhsm);
 	for (alg = 0; alg < BENCH_ALGS; alg++) {
 		bool (*sign)(void *) = alg == BENCH_RSA ? bench_rsa_one : bench_ec_one;
 
@@ -412,10 +425,13 @@ int main(int argc, char **argv)
 	kinko_ok = bench_kinko_close(&o, &p, &kb, kinko_ok, &k);
 
 	bench_report(&fig, o.seconds / BENCH_ROUNDS);
-	printf("cold logon (C_Initialize .. first C_Sign): %d APDUs (target <= 6)\n", k.logon_apdus);
+	printf("cold logon (C_Initialize .. first C_Sign): %d APDUs (target <= 6)\n",
+	       k.logon_apdus);
 	printf("second signature in the same session: %d APDU(s) (target 1)\n", k.second_apdus);
 	printf("C_Initialize + C_GetSlotList(TRUE), no token: %.0f us median of 200 (target < 1000)\n",
 	       k.init_us);
 	return kinko_ok && fig.us[BENCH_RSA][BENCH_KINKO][0] > 0 &&
-	       fig.us[BENCH_EC][BENCH_KINKO][0] > 0 ? 0 : 1;
+	                       fig.us[BENCH_EC][BENCH_KINKO][0] > 0 ?
+	               0 :
+	               1;
 }

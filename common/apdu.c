@@ -94,7 +94,7 @@ apdu_status apdu_cmd_parse(const uint8_t *buf, size_t len, apdu_cmd *out)
 	else
 		st = apdu_parse_extended(buf, len, out);
 	if (st != APDU_OK)
-		apdu_parse_header(buf, out);   /* leave no half-parsed body behind */
+		apdu_parse_header(buf, out); /* leave no half-parsed body behind */
 	return st;
 }
 
@@ -158,8 +158,8 @@ apdu_status apdu_cmd_encode(const apdu_cmd *cmd, uint8_t *out, size_t cap, size_
 	return APDU_OK;
 }
 
-apdu_status apdu_resp_split(const uint8_t *buf, size_t len, const uint8_t **data,
-                            size_t *data_len, uint16_t *sw)
+apdu_status apdu_resp_split(const uint8_t *buf, size_t len, const uint8_t **data, size_t *data_len,
+                            uint16_t *sw)
 {
 	if (!buf || len < 2)
 		return APDU_ERR_LENGTH;
@@ -177,10 +177,10 @@ apdu_status apdu_resp_split(const uint8_t *buf, size_t len, const uint8_t **data
  * several threads. */
 typedef struct {
 	apdu_channel *ch;
-	uint8_t *cmd_buf;          /* APDU_MAX_COMMAND bytes */
-	uint8_t *resp_buf;         /* APDU_MAX_RESPONSE bytes */
+	uint8_t *cmd_buf;           /* APDU_MAX_COMMAND bytes */
+	uint8_t *resp_buf;          /* APDU_MAX_RESPONSE bytes */
 	size_t cmd_used, resp_used; /* high-water marks, wiped at the end */
-	const uint8_t *data;       /* data of the last response */
+	const uint8_t *data;        /* data of the last response */
 	size_t data_len;
 	uint16_t sw;
 	uint8_t *out;
@@ -271,7 +271,7 @@ static int apdu_xfer_chain(apdu_xfer *x, const apdu_cmd *cmd)
 /* Collect 61xx answers with GET RESPONSE until a final status word. */
 static int apdu_xfer_collect(apdu_xfer *x)
 {
-	apdu_cmd get = { .ins = APDU_INS_GET_RESPONSE, .has_le = true };
+	apdu_cmd get = {.ins = APDU_INS_GET_RESPONSE, .has_le = true};
 	int rc;
 
 	while ((x->sw >> 8) == 0x61) {

@@ -19,7 +19,7 @@
  * blocked except inside ppoll, which unblocks them atomically: one landing between the
  * prompt's write and the wait is taken by ppoll, not lost before a read that would then wait
  * for a line forever. */
-static const int prompt_sigs[] = { SIGINT, SIGTERM, SIGHUP };
+static const int prompt_sigs[] = {SIGINT, SIGTERM, SIGHUP};
 static volatile sig_atomic_t prompt_sig;
 
 static void prompt_on_signal(int sig)
@@ -30,7 +30,7 @@ static void prompt_on_signal(int sig)
 /* *outer: the caller's signal mask, given back by prompt_signals_give_back. */
 static void prompt_signals_take(struct sigaction old[3], sigset_t *outer)
 {
-	struct sigaction sa = { 0 };
+	struct sigaction sa = {0};
 	sigset_t block;
 
 	prompt_sig = 0;
@@ -61,7 +61,7 @@ static void prompt_signals_give_back(const struct sigaction old[3], const sigset
  * signal (prompt_sig) or an error ended the wait. */
 static ssize_t prompt_line_read(int fd, char *line, size_t cap, const sigset_t *outer)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = {.fd = fd, .events = POLLIN};
 	sigset_t waiting = *outer;
 	int r;
 
@@ -94,7 +94,8 @@ enum prompt_result prompt_secret_read(const char *text, char *out, size_t cap)
 	fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return PROMPT_NO_TERMINAL;
-	prompt_signals_take(sigs, &outer);  /* before echo goes off: a signal finds the tty restored */
+	prompt_signals_take(sigs,
+	                    &outer); /* before echo goes off: a signal finds the tty restored */
 	if (tcgetattr(fd, &old) == 0) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
@@ -117,7 +118,7 @@ enum prompt_result prompt_secret_read(const char *text, char *out, size_t cap)
 	else if (n <= 0)
 		res = PROMPT_FAILED;
 	else if ((len = strcspn(line, "\r\n")) >= cap || len > PROMPT_LINE_MAX)
-		res = PROMPT_TOO_LONG;  /* longer than the caller's buffer or than ours */
+		res = PROMPT_TOO_LONG; /* longer than the caller's buffer or than ours */
 	else {
 		memcpy(out, line, len);
 		out[len] = '\0';

@@ -14,8 +14,8 @@
 #include <string.h>
 
 #define TLV_MAX_TAG_BYTES 4u
-#define TLV_MAX_LEN       0xFFFFFFu   /* what 0x83 can carry */
-#define TLV_PLACEHOLDER   1u          /* one length byte reserved by tlv_begin */
+#define TLV_MAX_LEN 0xFFFFFFu /* what 0x83 can carry */
+#define TLV_PLACEHOLDER 1u    /* one length byte reserved by tlv_begin */
 
 static tlv_status tlv_parse_tag(const uint8_t *buf, size_t len, uint32_t *tag, size_t *used)
 {

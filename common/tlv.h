@@ -10,14 +10,14 @@
 
 typedef struct {
 	uint32_t tag;
-	const uint8_t *value;   /* points into the parsed buffer */
+	const uint8_t *value; /* points into the parsed buffer */
 	size_t len;
-	size_t header_len;      /* tag + length bytes */
+	size_t header_len; /* tag + length bytes */
 } tlv_item;
 
 typedef enum {
 	TLV_OK = 0,
-	TLV_END = 1,            /* iterator: nothing left */
+	TLV_END = 1, /* iterator: nothing left */
 	TLV_NOT_FOUND = 2,
 	TLV_ERR_MALFORMED = -1, /* bad tag, bad or over-long length, value past the buffer */
 	TLV_ERR_BUFFER = -2,    /* writer out of space */

@@ -69,8 +69,8 @@ static uint8_t emu_card_reply_type(uint8_t type)
 
 /* The ICC status is the card's state after the command; cmd_status is 0 or
  * CCID_CMD_FAILED. bSlot and bSeq are echoed. */
-static size_t emu_card_reply(emu_card *c, const ccid_header *h, uint8_t cmd_status,
-                             uint8_t error, const uint8_t *data, size_t len)
+static size_t emu_card_reply(emu_card *c, const ccid_header *h, uint8_t cmd_status, uint8_t error,
+                             const uint8_t *data, size_t len)
 {
 	uint8_t type = emu_card_reply_type(h->type);
 	uint8_t param[3];
@@ -137,14 +137,10 @@ size_t emu_card_message(emu_card *c, const ccid_header *h, const uint8_t *data, 
 	if (h->slot != 0)
 		return emu_card_reply(c, h, CCID_CMD_FAILED, CCID_ERR_BAD_SLOT, NULL, 0);
 	switch (h->type) {
-	case CCID_PC_TO_RDR_ICC_POWER_ON:
-		return emu_card_power_on(c, h);
-	case CCID_PC_TO_RDR_ICC_POWER_OFF:
-		return emu_card_power_off(c, h);
-	case CCID_PC_TO_RDR_GET_SLOT_STATUS:
-		return emu_card_reply(c, h, 0, 0, NULL, 0);
-	default:
-		return emu_card_xfr(c, h, data, len);
+	case CCID_PC_TO_RDR_ICC_POWER_ON: return emu_card_power_on(c, h);
+	case CCID_PC_TO_RDR_ICC_POWER_OFF: return emu_card_power_off(c, h);
+	case CCID_PC_TO_RDR_GET_SLOT_STATUS: return emu_card_reply(c, h, 0, 0, NULL, 0);
+	default: return emu_card_xfr(c, h, data, len);
 	}
 }
 

@@ -11,14 +11,14 @@
 #include "piv_applet.h"
 
 typedef struct {
-	piv_applet *applet;        /* borrowed */
+	piv_applet *applet; /* borrowed */
 	bool present;
 	bool powered;
-	uint8_t *resp;             /* APDU_MAX_RESPONSE scratch for the applet */
-	uint8_t *reply;            /* CCID_HEADER_LEN + CCID_MAX_DATA: the last reply */
+	uint8_t *resp;  /* APDU_MAX_RESPONSE scratch for the applet */
+	uint8_t *reply; /* CCID_HEADER_LEN + CCID_MAX_DATA: the last reply */
 } emu_card;
 
-int emu_card_init(emu_card *c, piv_applet *applet, bool present);   /* 0 or -ENOMEM */
+int emu_card_init(emu_card *c, piv_applet *applet, bool present); /* 0 or -ENOMEM */
 void emu_card_cleanup(emu_card *c);
 
 /* Removal cuts the power (the security state goes); a card inserted is present but

@@ -10,7 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define EMU_BACKLOG   16
+#define EMU_BACKLOG 16
 
 /* A socket file that refuses connections is left over from a dead process. A
  * non-blocking probe, so a live server with a full backlog reads as busy, not stale. */
@@ -59,16 +59,20 @@ int emu_listen(const char *path, bool *owned)
 	umask(old_mask);
 	if (r != 0) {
 		if (errno == EADDRINUSE)
-			fprintf(stderr, _("kinko-token-emu: %s is in use (another emulator listens, or "
-			                  "it is not a socket)\n"), path);
+			fprintf(stderr,
+			        _("kinko-token-emu: %s is in use (another emulator listens, or "
+			          "it is not a socket)\n"),
+			        path);
 		else
-			fprintf(stderr, _("kinko-token-emu: cannot listen on %s: %s\n"), path, strerror(errno));
+			fprintf(stderr, _("kinko-token-emu: cannot listen on %s: %s\n"), path,
+			        strerror(errno));
 		close(fd);
 		return -1;
 	}
 	*owned = true;
 	if (chmod(path, 0600) != 0 || listen(fd, EMU_BACKLOG) != 0) {
-		fprintf(stderr, _("kinko-token-emu: cannot listen on %s: %s\n"), path, strerror(errno));
+		fprintf(stderr, _("kinko-token-emu: cannot listen on %s: %s\n"), path,
+		        strerror(errno));
 		close(fd);
 		unlink(path);
 		*owned = false;

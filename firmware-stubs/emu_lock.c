@@ -18,13 +18,11 @@ bool emu_lock_gates(const ccid_header *h, const uint8_t *data, size_t len)
 	switch (h->type) {
 	case CCID_PC_TO_RDR_ICC_POWER_ON:
 	case CCID_PC_TO_RDR_ICC_POWER_OFF:
-	case CCID_PC_TO_RDR_XFR_BLOCK:
-		return true;
+	case CCID_PC_TO_RDR_XFR_BLOCK: return true;
 	case CCID_PC_TO_RDR_ESCAPE:
 		/* Asking for the lock waits for it; releasing what one does not hold does not. */
 		return len == 1 && data[0] == CCID_ESCAPE_BEGIN_EXCLUSIVE;
-	default:
-		return false;   /* GetSlotStatus: presence never waits */
+	default: return false; /* GetSlotStatus: presence never waits */
 	}
 }
 
@@ -42,7 +40,7 @@ uint8_t emu_lock_escape(emu_lock *l, const void *host, const uint8_t *data, size
 	switch (data[0]) {
 	case CCID_ESCAPE_BEGIN_EXCLUSIVE:
 		if (l->holder && l->holder != host)
-			return CCID_ERR_CMD_SLOT_BUSY;   /* the caller should have waited */
+			return CCID_ERR_CMD_SLOT_BUSY; /* the caller should have waited */
 		l->holder = host;
 		l->seen_ms = now_ms;
 		return 0;
@@ -51,8 +49,7 @@ uint8_t emu_lock_escape(emu_lock *l, const void *host, const uint8_t *data, size
 		if (l->holder == host)
 			l->holder = NULL;
 		return 0;
-	default:
-		return CCID_ERR_BAD_DATA;
+	default: return CCID_ERR_BAD_DATA;
 	}
 }
 

@@ -16,8 +16,8 @@
 #define EMU_LOCK_DEFAULT_TIMEOUT_MS 3000u
 
 typedef struct {
-	const void *holder;       /* NULL: free */
-	uint64_t seen_ms;         /* the holder's last message ended then */
+	const void *holder; /* NULL: free */
+	uint64_t seen_ms;   /* the holder's last message ended then */
 	unsigned timeout_ms;
 } emu_lock;
 

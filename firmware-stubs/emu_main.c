@@ -24,31 +24,46 @@
 #define PACKAGE_VERSION "unknown"
 #endif
 
-#define EMU_EXIT_OK    0
+#define EMU_EXIT_OK 0
 #define EMU_EXIT_ERROR 1
 #define EMU_EXIT_USAGE 2
 
-#define EMU_SECRET_MAX 256u   /* longest first line accepted from a secret file */
+#define EMU_SECRET_MAX 256u /* longest first line accepted from a secret file */
 
 typedef struct {
 	const char *state;
 	const char *socket;
 	const char *control;
 	bool absent;
-	unsigned long lock_timeout_ms;   /* 0: the default */
+	unsigned long lock_timeout_ms; /* 0: the default */
 	bool init;
 	bool force;
 	const char *pin_file, *puk_file, *mgmt_key_file;
 	const char *mgmt_alg_name;
 	unsigned long pin_tries, puk_tries, serial;
 	bool pin_must_change, pin_protected_mgmt;
-	bool any_provisioning;   /* a provisioning option was given */
+	bool any_provisioning; /* a provisioning option was given */
 } emu_args;
 
 enum {
-	OPT_STATE = 256, OPT_SOCKET, OPT_CONTROL, OPT_ABSENT, OPT_INIT, OPT_FORCE, OPT_PIN_FILE,
-	OPT_PUK_FILE, OPT_MGMT_KEY_FILE, OPT_MGMT_ALG, OPT_PIN_TRIES, OPT_PUK_TRIES, OPT_SERIAL,
-	OPT_PIN_MUST_CHANGE, OPT_PIN_PROTECTED_MGMT, OPT_HELP, OPT_VERSION, OPT_LOCK_TIMEOUT,
+	OPT_STATE = 256,
+	OPT_SOCKET,
+	OPT_CONTROL,
+	OPT_ABSENT,
+	OPT_INIT,
+	OPT_FORCE,
+	OPT_PIN_FILE,
+	OPT_PUK_FILE,
+	OPT_MGMT_KEY_FILE,
+	OPT_MGMT_ALG,
+	OPT_PIN_TRIES,
+	OPT_PUK_TRIES,
+	OPT_SERIAL,
+	OPT_PIN_MUST_CHANGE,
+	OPT_PIN_PROTECTED_MGMT,
+	OPT_HELP,
+	OPT_VERSION,
+	OPT_LOCK_TIMEOUT,
 };
 
 static const struct option emu_options[] = {
@@ -84,25 +99,29 @@ static const struct emu_help_entry emu_help_provisioning[] = {
 	/* TRANSLATORS: the token's PIN. Continuation lines start with 23 spaces. */
 	{"--pin-file F", N_("PIN, first line of F (6-8 characters); default 123456\n")},
 	{"--puk-file F", N_("PUK, first line of F (6-8 characters); default 12345678\n")},
-	{"--mgmt-key-file F", N_("management key, first line of F, in hex\n"
-	                         "                       default 010203040506070801020304050607080102030405060708\n")},
+	{"--mgmt-key-file F",
+         N_("management key, first line of F, in hex\n"
+            "                       default 010203040506070801020304050607080102030405060708\n")},
 	{"--mgmt-alg ALG", N_("3des (default), aes128, aes192, aes256; aes128 and aes256\n"
-	                      "                       need --mgmt-key-file\n")},
+                              "                       need --mgmt-key-file\n")},
 	{"--pin-tries N", N_("PIN retries, 1-15 (default 3)\n")},
 	{"--puk-tries N", N_("PUK retries, 1-15 (default 3)\n")},
 	{"--serial N", N_("serial number, 1-4294967295 (default random)\n")},
 	{"--pin-must-change", N_("the PIN must be changed before use\n")},
-	{"--pin-protected-mgmt", N_("random management key, stored PIN-protected (YubiKey style)\n")},
+	{"--pin-protected-mgmt",
+         N_("random management key, stored PIN-protected (YubiKey style)\n")},
 	{"--force", N_("replace an existing token in FILE\n")},
 };
 
 static const struct emu_help_entry emu_help_serving[] = {
 	{"--socket PATH", N_("the CCID socket (mode 0600)\n")},
-	{"--control PATH", N_("control socket: lines remove, insert, status;\n"
-	                      "                       answers \"ok present\", \"ok absent\" or \"error ...\"\n")},
+	{"--control PATH",
+         N_("control socket: lines remove, insert, status;\n"
+            "                       answers \"ok present\", \"ok absent\" or \"error ...\"\n")},
 	{"--absent", N_("start with the card removed\n")},
-	{"--lock-timeout MS", N_("a client holding the exclusive lock and silent this\n"
-	                         "                       long loses it (100-600000, default 3000)\n")},
+	{"--lock-timeout MS",
+         N_("a client holding the exclusive lock and silent this\n"
+            "                       long loses it (100-600000, default 3000)\n")},
 };
 
 static void emu_help_entries(FILE *f, const struct emu_help_entry *e, size_t n)
@@ -119,22 +138,27 @@ static void emu_usage(FILE *f)
 {
 	fputs(_("Usage:\n"), f);
 	fputs("  kinko-token-emu --state FILE --init [PROVISIONING OPTIONS] [--force] [--socket PATH ...]\n"
-	      "  kinko-token-emu --state FILE --socket PATH [--control PATH] [--absent]\n\n", f);
+	      "  kinko-token-emu --state FILE --socket PATH [--control PATH] [--absent]\n\n",
+	      f);
 	fputs(_("An emulated PIV token (kinko's firmware) served as USB CCID bulk messages on a\n"
 	        "UNIX stream socket. Its whole state lives in FILE, replaced atomically on every\n"
-	        "change.\n"), f);
+	        "change.\n"),
+	      f);
 	fputs("\n", f);
-	fputs(_("Provisioning (--init creates a fresh token; an existing FILE needs --force):\n"), f);
+	fputs(_("Provisioning (--init creates a fresh token; an existing FILE needs --force):\n"),
+	      f);
 	emu_help_entries(f, emu_help_provisioning,
 	                 sizeof(emu_help_provisioning) / sizeof(emu_help_provisioning[0]));
 	fputs(_("  With --socket too, the new token is served right away.\n"), f);
 	fputs("\n", f);
 	fputs(_("Serving:\n"), f);
-	emu_help_entries(f, emu_help_serving, sizeof(emu_help_serving) / sizeof(emu_help_serving[0]));
+	emu_help_entries(f, emu_help_serving,
+	                 sizeof(emu_help_serving) / sizeof(emu_help_serving[0]));
 	fputs(_("  SIGUSR1 removes the card, SIGUSR2 inserts it; SIGTERM or SIGINT stops.\n"), f);
 	fputs("\n  --help, --version\n\n", f);
 	fputs(_("Exit status: 0 success, 1 error (state missing, corrupt or existing, socket\n"
-	        "in use, I/O), 2 usage error. Secrets are never printed.\n"), f);
+	        "in use, I/O), 2 usage error. Secrets are never printed.\n"),
+	      f);
 }
 
 /* "kinko-token-emu: " and a message already translated by the caller's _(). */
@@ -156,8 +180,7 @@ static int emu_usage_error(const char *msg)
 	return EMU_EXIT_USAGE;
 }
 
-static bool emu_parse_ulong(const char *s, unsigned long min, unsigned long max,
-                            unsigned long *out)
+static bool emu_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out)
 {
 	char *end;
 	unsigned long long v;
@@ -182,14 +205,27 @@ static int emu_parse_option(emu_args *a, int opt)
 	case OPT_ABSENT: a->absent = true; break;
 	case OPT_LOCK_TIMEOUT:
 		if (!emu_parse_ulong(optarg, 100, 600000, &a->lock_timeout_ms))
-			return emu_usage_error(_("--lock-timeout takes milliseconds from 100 to 600000"));
+			return emu_usage_error(
+				_("--lock-timeout takes milliseconds from 100 to 600000"));
 		break;
 	case OPT_INIT: a->init = true; break;
 	case OPT_FORCE: a->force = true; break;
-	case OPT_PIN_FILE: a->pin_file = optarg; a->any_provisioning = true; break;
-	case OPT_PUK_FILE: a->puk_file = optarg; a->any_provisioning = true; break;
-	case OPT_MGMT_KEY_FILE: a->mgmt_key_file = optarg; a->any_provisioning = true; break;
-	case OPT_MGMT_ALG: a->mgmt_alg_name = optarg; a->any_provisioning = true; break;
+	case OPT_PIN_FILE:
+		a->pin_file = optarg;
+		a->any_provisioning = true;
+		break;
+	case OPT_PUK_FILE:
+		a->puk_file = optarg;
+		a->any_provisioning = true;
+		break;
+	case OPT_MGMT_KEY_FILE:
+		a->mgmt_key_file = optarg;
+		a->any_provisioning = true;
+		break;
+	case OPT_MGMT_ALG:
+		a->mgmt_alg_name = optarg;
+		a->any_provisioning = true;
+		break;
 	case OPT_PIN_TRIES:
 		if (!emu_parse_ulong(optarg, 1, 15, &a->pin_tries))
 			return emu_usage_error(_("--pin-tries takes a number from 1 to 15"));
@@ -205,8 +241,14 @@ static int emu_parse_option(emu_args *a, int opt)
 			return emu_usage_error(_("--serial takes a number from 1 to 4294967295"));
 		a->any_provisioning = true;
 		break;
-	case OPT_PIN_MUST_CHANGE: a->pin_must_change = true; a->any_provisioning = true; break;
-	case OPT_PIN_PROTECTED_MGMT: a->pin_protected_mgmt = true; a->any_provisioning = true; break;
+	case OPT_PIN_MUST_CHANGE:
+		a->pin_must_change = true;
+		a->any_provisioning = true;
+		break;
+	case OPT_PIN_PROTECTED_MGMT:
+		a->pin_protected_mgmt = true;
+		a->any_provisioning = true;
+		break;
 	case OPT_HELP: emu_usage(stdout); return EMU_EXIT_OK;
 	case OPT_VERSION: printf("kinko-token-emu %s\n", PACKAGE_VERSION); return EMU_EXIT_OK;
 	default: return emu_usage_error(_("unknown option"));
@@ -222,8 +264,7 @@ static int emu_parse_args(emu_args *a, int argc, char **argv)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "", emu_options, NULL)) != -1) {
 		if (opt == '?' || opt == ':') {
-			emu_error(_("bad or incomplete option: %s\n"),
-			        argv[optind - 1]);
+			emu_error(_("bad or incomplete option: %s\n"), argv[optind - 1]);
 			return emu_usage_error(_("see the usage"));
 		}
 		r = emu_parse_option(a, opt);
@@ -241,7 +282,8 @@ static int emu_parse_args(emu_args *a, int argc, char **argv)
 	if (!a->socket && (a->control || a->absent || a->lock_timeout_ms))
 		return emu_usage_error(_("--control, --absent and --lock-timeout need --socket"));
 	if (a->pin_protected_mgmt && a->mgmt_key_file)
-		return emu_usage_error(_("--pin-protected-mgmt makes a random key: no --mgmt-key-file"));
+		return emu_usage_error(
+			_("--pin-protected-mgmt makes a random key: no --mgmt-key-file"));
 	return -1;
 }
 
@@ -261,9 +303,12 @@ static int emu_read_secret(const char *path, enum emu_secret what, char *out, si
 
 	if (!f) {
 		int err = errno;
-		emu_error(what == EMU_SECRET_PIN ? _("cannot open the PIN file %s: %s\n")
-		          : what == EMU_SECRET_PUK ? _("cannot open the PUK file %s: %s\n")
-		          : _("cannot open the management key file %s: %s\n"), path, strerror(err));
+		emu_error(what == EMU_SECRET_PIN ?
+		                  _("cannot open the PIN file %s: %s\n") :
+		          what == EMU_SECRET_PUK ?
+		                  _("cannot open the PUK file %s: %s\n") :
+		                  _("cannot open the management key file %s: %s\n"),
+		          path, strerror(err));
 		return -1;
 	}
 	n = fread(buf, 1, EMU_SECRET_MAX, f);
@@ -282,12 +327,13 @@ static int emu_read_secret(const char *path, enum emu_secret what, char *out, si
 	}
 	OPENSSL_cleanse(buf, sizeof(buf));
 	if (bad) {
-		emu_error(what == EMU_SECRET_PIN
-		          ? _("PIN file %s: the first line is empty, too long or not text\n")
-		          : what == EMU_SECRET_PUK
-		          ? _("PUK file %s: the first line is empty, too long or not text\n")
-		          : _("management key file %s: the first line is empty, too long or not text\n"),
-		          path);
+		emu_error(
+			what == EMU_SECRET_PIN ?
+				_("PIN file %s: the first line is empty, too long or not text\n") :
+			what == EMU_SECRET_PUK ?
+				_("PUK file %s: the first line is empty, too long or not text\n") :
+				_("management key file %s: the first line is empty, too long or not text\n"),
+			path);
 		return -1;
 	}
 	return 0;
@@ -303,7 +349,8 @@ static int emu_read_mgmt_key(const char *path, size_t want, uint8_t *key)
 		return -1;
 	if (strlen(hex) != 2 * want) {
 		emu_error(_("management key file %s: expected %zu hex digits "
-		        "for this algorithm\n"), path, 2 * want);
+		            "for this algorithm\n"),
+		          path, 2 * want);
 		r = -1;
 	}
 	for (i = 0; r == 0 && i < want; i++) {
@@ -323,9 +370,14 @@ static int emu_read_mgmt_key(const char *path, size_t want, uint8_t *key)
 
 static int emu_mgmt_alg(const char *name, uint8_t *alg, size_t *key_len)
 {
-	static const struct { const char *name; uint8_t alg; } algs[] = {
-		{"3des", PIV_ALG_3DES}, {"aes128", PIV_ALG_AES128},
-		{"aes192", PIV_ALG_AES192}, {"aes256", PIV_ALG_AES256},
+	static const struct {
+		const char *name;
+		uint8_t alg;
+	} algs[] = {
+		{"3des", PIV_ALG_3DES},
+		{"aes128", PIV_ALG_AES128},
+		{"aes192", PIV_ALG_AES192},
+		{"aes256", PIV_ALG_AES256},
 	};
 	size_t i;
 
@@ -344,8 +396,9 @@ static int emu_check_pin(const char *pin, enum emu_secret what)
 	size_t n = strlen(pin);
 
 	if (n < PIV_PIN_MIN || n > PIV_PIN_MAX) {
-		emu_error(what == EMU_SECRET_PIN ? _("the PIN must be %u to %u characters\n")
-		          : _("the PUK must be %u to %u characters\n"), PIV_PIN_MIN, PIV_PIN_MAX);
+		emu_error(what == EMU_SECRET_PIN ? _("the PIN must be %u to %u characters\n") :
+		                                   _("the PUK must be %u to %u characters\n"),
+		          PIV_PIN_MIN, PIV_PIN_MAX);
 		return -1;
 	}
 	return 0;
@@ -386,8 +439,7 @@ static int emu_gather(const emu_args *a, emu_secrets *sec, tok_provision_opts *o
 	} else if (!a->pin_protected_mgmt) {
 		/* The factory key is 24 bytes: it fits 3DES and AES-192 (as YubiKey 5.7). */
 		if (key_len != sizeof(TOK_DEFAULT_MGMT_KEY)) {
-			emu_error(_("--mgmt-alg %s needs --mgmt-key-file\n"),
-			        a->mgmt_alg_name);
+			emu_error(_("--mgmt-alg %s needs --mgmt-key-file\n"), a->mgmt_alg_name);
 			return EMU_EXIT_USAGE;
 		}
 		o->mgmt_key = TOK_DEFAULT_MGMT_KEY;
@@ -411,7 +463,8 @@ static int emu_provision(const emu_args *a)
 
 	if (!a->force && lstat(a->state, &sb) == 0) {
 		emu_error(_("%s already holds a token; use --force to "
-		        "replace it\n"), a->state);
+		            "replace it\n"),
+		          a->state);
 		return EMU_EXIT_ERROR;
 	}
 	memset(&sec, 0, sizeof(sec));
@@ -420,8 +473,7 @@ static int emu_provision(const emu_args *a)
 	if (rc == EMU_EXIT_OK) {
 		r = tok_state_provision(&st, &o);
 		if (r != 0) {
-			emu_error(_("provisioning refused the parameters: %s\n"),
-			        strerror(-r));
+			emu_error(_("provisioning refused the parameters: %s\n"), strerror(-r));
 			rc = EMU_EXIT_ERROR;
 		}
 	}
@@ -495,8 +547,7 @@ static int emu_serve(const emu_args *a)
 	tok_state_init(&st);
 	r = tok_state_load(&st, a->state);
 	if (r == -ENOENT) {
-		emu_error(_("no token state at %s (create one with --init)\n"),
-		        a->state);
+		emu_error(_("no token state at %s (create one with --init)\n"), a->state);
 		goto out;
 	}
 	if (r == -EBADMSG) {
@@ -524,8 +575,9 @@ static int emu_serve(const emu_args *a)
 	if (!srv)
 		goto out;
 	/* TRANSLATORS: the start line: the token's serial, then the socket's path. */
-	emu_error(a->absent ? _("token %lu on %s (card removed)\n")
-	          : _("token %lu on %s (card inserted)\n"), (unsigned long)st.serial, a->socket);
+	emu_error(a->absent ? _("token %lu on %s (card removed)\n") :
+	                      _("token %lu on %s (card inserted)\n"),
+	          (unsigned long)st.serial, a->socket);
 	if (emu_server_run(srv) == 0)
 		rc = EMU_EXIT_OK;
 out:

@@ -23,18 +23,18 @@
 #include "emu_listen.h"
 #include "emu_lock.h"
 
-#define EMU_RX_CHUNK  16384u
+#define EMU_RX_CHUNK 16384u
 /* Above this much unsent output a client's input is left unparsed until it reads. */
-#define EMU_OUT_HIGH  (256u * 1024u)
-#define EMU_CTL_LINE  64u
+#define EMU_OUT_HIGH (256u * 1024u)
+#define EMU_CTL_LINE 64u
 
 typedef enum { EMU_PEER_CCID, EMU_PEER_CONTROL } emu_peer_kind;
 
 typedef struct {
 	int fd;
 	emu_peer_kind kind;
-	bool eof;                 /* the client closed its side: flush, then close */
-	bool dead;                /* to be closed at the end of this loop turn */
+	bool eof;  /* the client closed its side: flush, then close */
+	bool dead; /* to be closed at the end of this loop turn */
 
 	uint8_t rx[EMU_RX_CHUNK]; /* bytes read and not yet parsed */
 	size_t rx_len, rx_off;
@@ -45,10 +45,10 @@ typedef struct {
 	ccid_header cur;
 	uint8_t *data;
 	size_t data_cap, data_have;
-	bool discarding;          /* oversized: dropping cur.length bytes as they arrive */
+	bool discarding; /* oversized: dropping cur.length bytes as they arrive */
 	uint32_t discard_left;
-	bool parked;              /* cur waits for another client's lock; input stops here */
-	uint64_t ticket;          /* arrival order of parked messages */
+	bool parked;     /* cur waits for another client's lock; input stops here */
+	uint64_t ticket; /* arrival order of parked messages */
 
 	/* control line being received */
 	char line[EMU_CTL_LINE];
@@ -62,7 +62,7 @@ typedef struct {
 struct emu_server {
 	emu_server_opts opts;
 	int listen_fd, control_fd;
-	bool own_socket, own_control;  /* we bound the path, so we unlink it */
+	bool own_socket, own_control; /* we bound the path, so we unlink it */
 	emu_card card;
 	bool card_ready;
 	bool stop;
@@ -172,8 +172,8 @@ static void emu_ccid_dispatch(emu_server *s, emu_peer *p, bool oversized)
 	size_t n;
 
 	if (!oversized && emu_lock_is_escape(&p->cur)) {
-		uint8_t err = p->cur.slot != 0 ? 0
-		                               : emu_lock_escape(&s->lock, p, p->data, p->data_have,
+		uint8_t err = p->cur.slot != 0 ? 0 :
+		                                 emu_lock_escape(&s->lock, p, p->data, p->data_have,
 		                                                 emu_now_ms());
 
 		n = emu_card_escape_reply(&s->card, &p->cur, err);
@@ -327,7 +327,7 @@ static void emu_peer_read(emu_server *s, emu_peer *p)
 	ssize_t n;
 
 	if (p->eof || p->rx_off != p->rx_len)
-		return;   /* the stage still holds unparsed input (or nothing more will come) */
+		return; /* the stage still holds unparsed input (or nothing more will come) */
 	n = recv(p->fd, p->rx, sizeof(p->rx), 0);
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
@@ -353,7 +353,7 @@ static void emu_accept(emu_server *s, int lfd, emu_peer_kind kind)
 		if (fd < 0)
 			return;
 		if (s->n_peers >= EMU_MAX_CLIENTS) {
-			close(fd);   /* refused: the client sees EOF */
+			close(fd); /* refused: the client sees EOF */
 			continue;
 		}
 		p = calloc(1, sizeof(*p));
@@ -397,14 +397,14 @@ static void emu_serve_parked(emu_server *s)
 			if (p->parked && (!next || p->ticket < next->ticket))
 				next = p;
 		}
-		if (!next || emu_lock_must_wait(&s->lock, next, &next->cur, next->data,
-		                                next->data_have))
+		if (!next ||
+		    emu_lock_must_wait(&s->lock, next, &next->cur, next->data, next->data_have))
 			return;
 		next->parked = false;
 		s->n_parked--;
 		emu_ccid_dispatch(s, next, false);
 		emu_ccid_next(next);
-		emu_peer_process(s, next);   /* its input held back meanwhile */
+		emu_peer_process(s, next); /* its input held back meanwhile */
 		emu_peer_flush(next);
 	}
 }
@@ -413,8 +413,10 @@ static void emu_serve_parked(emu_server *s)
 static void emu_lock_check(emu_server *s)
 {
 	if (emu_lock_expire(&s->lock, emu_now_ms()))
-		fprintf(stderr, "kinko-token-emu: a client held the lock silently for %u ms: "
-		        "released\n", s->lock.timeout_ms);
+		fprintf(stderr,
+		        "kinko-token-emu: a client held the lock silently for %u ms: "
+		        "released\n",
+		        s->lock.timeout_ms);
 }
 
 /* poll()'s timeout: until the lock's holder has been silent too long, else forever. */
@@ -490,7 +492,7 @@ int emu_server_run(emu_server *s)
 
 			if (re & POLLOUT) {
 				emu_peer_flush(p);
-				emu_peer_process(s, p);   /* resume input held back by the backlog */
+				emu_peer_process(s, p); /* resume input held back by the backlog */
 			}
 			/* Hung up while waiting: nobody will read the answer (and POLLHUP would
 			 * keep poll() busy while the stage holds the parked message). */

@@ -11,15 +11,15 @@
 
 /* Events the process's signal handlers pass to the loop (one byte each on event_fd). */
 #define EMU_EVENT_TERMINATE 'T'
-#define EMU_EVENT_REMOVE    'R'
-#define EMU_EVENT_INSERT    'I'
+#define EMU_EVENT_REMOVE 'R'
+#define EMU_EVENT_INSERT 'I'
 
 typedef struct {
 	const char *socket_path;
-	const char *control_path;  /* NULL: no control socket */
-	bool start_absent;         /* the card starts removed */
-	int event_fd;              /* non-blocking read end of the signal self-pipe */
-	unsigned lock_timeout_ms;  /* a lock holder silent this long loses it (0: default) */
+	const char *control_path; /* NULL: no control socket */
+	bool start_absent;        /* the card starts removed */
+	int event_fd;             /* non-blocking read end of the signal self-pipe */
+	unsigned lock_timeout_ms; /* a lock holder silent this long loses it (0: default) */
 } emu_server_opts;
 
 typedef struct emu_server emu_server;

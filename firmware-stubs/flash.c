@@ -105,7 +105,7 @@ static int flash_read_all(int fd, uint8_t *buf, size_t want, size_t *got)
 			return -errno;
 		}
 		if (n == 0)
-			break;   /* shrank since fstat: return what is there */
+			break; /* shrank since fstat: return what is there */
 		off += (size_t)n;
 	}
 	*got = off;

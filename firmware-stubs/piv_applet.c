@@ -26,8 +26,7 @@
  *   97  TCK: XOR of T0 .. last historical byte (T=1 is offered, so TCK is present) */
 static const uint8_t piv_atr[] = {
 	0x3B, 0xF8, 0x13, 0x00, 0x00, 0x81, 0x31, 0xFE, 0x15,
-	'k', 'i', 'n', 'k', 'o', 'P', 'I', 'V',
-	0x97,
+	'k',  'i',  'n',  'k',  'o',  'P',  'I',  'V',  0x97,
 };
 
 static const uint8_t piv_pix[] = {0x00, 0x00, 0x10, 0x00, 0x01, 0x00};
@@ -36,7 +35,7 @@ static const uint8_t piv_nist_rid[] = {0xA0, 0x00, 0x00, 0x03, 0x08};
 static const char piv_label[] = "kinko PIV";
 /* Algorithms announced in the template, in the order of the issue. */
 static const uint8_t piv_algs[] = {
-	PIV_ALG_3DES, PIV_ALG_AES128, PIV_ALG_AES192, PIV_ALG_AES256,
+	PIV_ALG_3DES,    PIV_ALG_AES128,  PIV_ALG_AES192,  PIV_ALG_AES256,
 	PIV_ALG_RSA2048, PIV_ALG_RSA3072, PIV_ALG_ECCP256, PIV_ALG_ECCP384,
 };
 
@@ -231,8 +230,7 @@ static size_t piv_deliver(piv_applet *a, const apdu_cmd *cmd, uint8_t *resp, siz
 	return piv_put_sw(resp, n, (uint16_t)SW_BYTES_REMAINING(left > 256 ? 256 : left));
 }
 
-static size_t piv_get_response(piv_applet *a, const apdu_cmd *cmd, uint8_t *resp,
-                               size_t resp_cap)
+static size_t piv_get_response(piv_applet *a, const apdu_cmd *cmd, uint8_t *resp, size_t resp_cap)
 {
 	uint16_t sw;
 

@@ -150,8 +150,8 @@ static uint16_t mgmt_mutual_finish(piv_applet *a, const da_item *d, piv_resp *re
 		sw = SW_WRONG_DATA;
 	} else if (CRYPTO_memcmp(d[DA_WITNESS].value, expected, n) != 0) {
 		sw = SW_SECURITY_NOT_SATISFIED;
-	} else if (piv_crypto_block(st->mgmt_alg, st->mgmt_key, 1, d[DA_CHALLENGE].value,
-	                            out) != 0) {
+	} else if (piv_crypto_block(st->mgmt_alg, st->mgmt_key, 1, d[DA_CHALLENGE].value, out) !=
+	           0) {
 		sw = SW_UNKNOWN;
 	} else {
 		sw = da_answer(resp, PIV_TLV_RESPONSE, out, bs);
@@ -208,7 +208,8 @@ static uint16_t auth_mgmt(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp)
 		return mgmt_begin(a, PIV_TLV_WITNESS, resp);
 	if (da_empty(&d[DA_CHALLENGE]) && !w && !r)
 		return mgmt_begin(a, PIV_TLV_CHALLENGE, resp);
-	if (da_full(&d[DA_WITNESS]) && da_full(&d[DA_CHALLENGE]) && (!r || da_empty(&d[DA_RESPONSE])))
+	if (da_full(&d[DA_WITNESS]) && da_full(&d[DA_CHALLENGE]) &&
+	    (!r || da_empty(&d[DA_RESPONSE])))
 		return mgmt_mutual_finish(a, d, resp);
 	if (da_full(&d[DA_RESPONSE]) && !w && !c)
 		return mgmt_external_finish(a, d);
@@ -232,15 +233,13 @@ static bool key_pin_ok(piv_applet *a, const tok_key *k)
 	bool ok;
 
 	switch (k->pin_policy) {
-	case PIV_PIN_POLICY_NEVER:
-		return true;
+	case PIV_PIN_POLICY_NEVER: return true;
 	case PIV_PIN_POLICY_ALWAYS:
 		ok = a->pin_always_ok;
 		a->pin_always_ok = false;
 		return ok;
 	case PIV_PIN_POLICY_ONCE:
-	default:
-		return a->pin_verified;
+	default: return a->pin_verified;
 	}
 }
 

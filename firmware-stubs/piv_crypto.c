@@ -20,7 +20,7 @@
 
 #include "piv.h"
 
-#define PIV_CRYPTO_MAX_MOD 384u   /* RSA-3072 */
+#define PIV_CRYPTO_MAX_MOD 384u /* RSA-3072 */
 
 /* Is pkey a key of the PIV algorithm alg (type, modulus size or curve)? */
 static int piv_crypto_key_matches(EVP_PKEY *pkey, uint8_t alg)
@@ -33,8 +33,8 @@ static int piv_crypto_key_matches(EVP_PKEY *pkey, uint8_t alg)
 		       (size_t)EVP_PKEY_get_bits(pkey) == piv_alg_bytes(alg) * 8;
 	if (piv_alg_curve(alg) == NULL || !EVP_PKEY_is_a(pkey, "EC"))
 		return 0;
-	if (!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group,
-	                                    sizeof(group), &glen))
+	if (!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+	                                    &glen))
 		return 0;
 	if (alg == PIV_ALG_ECCP256)
 		return strcmp(group, "prime256v1") == 0 || strcmp(group, "P-256") == 0;
@@ -55,7 +55,7 @@ static EVP_PKEY *piv_crypto_load(uint8_t alg, const uint8_t *der, size_t len)
 		pkey = NULL;
 	}
 	if (pkey == NULL)
-		ERR_clear_error();   /* a refused input is not a library error to report later */
+		ERR_clear_error(); /* a refused input is not a library error to report later */
 	return pkey;
 }
 
@@ -228,7 +228,7 @@ static int piv_crypto_rsa_raw(EVP_PKEY *pkey, uint8_t alg, const uint8_t *in, si
 		return -ENOSPC;
 	if (piv_crypto_rsa_modulus(pkey, alg, n) != 0)
 		return -EIO;
-	if (memcmp(in, n, mod) >= 0)   /* equal-length big-endian: numeric comparison */
+	if (memcmp(in, n, mod) >= 0) /* equal-length big-endian: numeric comparison */
 		return -EINVAL;
 
 	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
@@ -270,9 +270,9 @@ static int piv_crypto_ecdsa(EVP_PKEY *pkey, uint8_t alg, const uint8_t *in, size
 	return rc;
 }
 
-int piv_crypto_sign_cached(piv_key_cache *c, uint8_t alg, const uint8_t *priv_der,
-                           size_t priv_len, const uint8_t *in, size_t in_len, uint8_t *out,
-                           size_t cap, size_t *out_len)
+int piv_crypto_sign_cached(piv_key_cache *c, uint8_t alg, const uint8_t *priv_der, size_t priv_len,
+                           const uint8_t *in, size_t in_len, uint8_t *out, size_t cap,
+                           size_t *out_len)
 {
 	EVP_PKEY *pkey;
 	bool owned;
@@ -296,8 +296,7 @@ int piv_crypto_sign_cached(piv_key_cache *c, uint8_t alg, const uint8_t *priv_de
 int piv_crypto_sign(uint8_t alg, const uint8_t *priv_der, size_t priv_len, const uint8_t *in,
                     size_t in_len, uint8_t *out, size_t cap, size_t *out_len)
 {
-	return piv_crypto_sign_cached(NULL, alg, priv_der, priv_len, in, in_len, out, cap,
-	                              out_len);
+	return piv_crypto_sign_cached(NULL, alg, priv_der, priv_len, in, in_len, out, cap, out_len);
 }
 
 /* An uncompressed point on the key's curve, as a public EVP_PKEY; NULL if it is not one. */
@@ -346,9 +345,9 @@ int piv_crypto_ecdh(uint8_t alg, const uint8_t *priv_der, size_t priv_len, const
 	                              out_len);
 }
 
-int piv_crypto_ecdh_cached(piv_key_cache *c, uint8_t alg, const uint8_t *priv_der,
-                           size_t priv_len, const uint8_t *point, size_t point_len, uint8_t *out,
-                           size_t cap, size_t *out_len)
+int piv_crypto_ecdh_cached(piv_key_cache *c, uint8_t alg, const uint8_t *priv_der, size_t priv_len,
+                           const uint8_t *point, size_t point_len, uint8_t *out, size_t cap,
+                           size_t *out_len)
 {
 	EVP_PKEY *pkey, *peer;
 	EVP_PKEY_CTX *ctx;
@@ -372,8 +371,8 @@ int piv_crypto_ecdh_cached(piv_key_cache *c, uint8_t alg, const uint8_t *priv_de
 	}
 	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
 	len = cap;
-	if (ctx != NULL && EVP_PKEY_derive_init(ctx) > 0 && EVP_PKEY_derive_set_peer(ctx, peer) > 0 &&
-	    EVP_PKEY_derive(ctx, out, &len) > 0) {
+	if (ctx != NULL && EVP_PKEY_derive_init(ctx) > 0 &&
+	    EVP_PKEY_derive_set_peer(ctx, peer) > 0 && EVP_PKEY_derive(ctx, out, &len) > 0) {
 		*out_len = len;
 		rc = 0;
 	}

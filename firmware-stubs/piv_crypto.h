@@ -27,19 +27,19 @@ typedef struct {
 	uint8_t *der;
 	size_t len;
 	uint8_t alg;
-	void *pkey;           /* EVP_PKEY */
+	void *pkey; /* EVP_PKEY */
 } piv_key_cache;
 
 /* Wipe and free an entry (safe on a zeroed one). */
 void piv_key_cache_clear(piv_key_cache *c);
 
 /* piv_crypto_sign / piv_crypto_ecdh through a cache entry (NULL: no cache). */
-int piv_crypto_sign_cached(piv_key_cache *c, uint8_t alg, const uint8_t *priv_der,
-                           size_t priv_len, const uint8_t *in, size_t in_len, uint8_t *out,
-                           size_t cap, size_t *out_len);
-int piv_crypto_ecdh_cached(piv_key_cache *c, uint8_t alg, const uint8_t *priv_der,
-                           size_t priv_len, const uint8_t *point, size_t point_len, uint8_t *out,
-                           size_t cap, size_t *out_len);
+int piv_crypto_sign_cached(piv_key_cache *c, uint8_t alg, const uint8_t *priv_der, size_t priv_len,
+                           const uint8_t *in, size_t in_len, uint8_t *out, size_t cap,
+                           size_t *out_len);
+int piv_crypto_ecdh_cached(piv_key_cache *c, uint8_t alg, const uint8_t *priv_der, size_t priv_len,
+                           const uint8_t *point, size_t point_len, uint8_t *out, size_t cap,
+                           size_t *out_len);
 
 /* ECDH: shared secret with the peer point (ECC algorithms only). */
 int piv_crypto_ecdh(uint8_t alg, const uint8_t *priv_der, size_t priv_len, const uint8_t *point,

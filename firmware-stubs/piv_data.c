@@ -18,10 +18,8 @@ static bool piv_data_needs_pin(uint32_t tag)
 	case 0x5FC108u:
 	case PIV_TAG_PRINTED:
 	case 0x5FC121u:
-	case 0x5FC123u:
-		return true;
-	default:
-		return false;
+	case 0x5FC123u: return true;
+	default: return false;
 	}
 }
 
@@ -95,14 +93,10 @@ static uint16_t piv_data_parse_put(const apdu_cmd *cmd, uint32_t *tag, tlv_item 
 static uint16_t piv_data_put_errno(int rc)
 {
 	switch (rc) {
-	case 0:
-		return SW_OK;
-	case -ENOSPC:
-		return SW_NOT_ENOUGH_MEMORY;
-	case -EINVAL:
-		return SW_WRONG_DATA;
-	default:
-		return SW_MEMORY_FAILURE;
+	case 0: return SW_OK;
+	case -ENOSPC: return SW_NOT_ENOUGH_MEMORY;
+	case -EINVAL: return SW_WRONG_DATA;
+	default: return SW_MEMORY_FAILURE;
 	}
 }
 
@@ -134,8 +128,8 @@ uint16_t piv_cmd_put_data(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp)
 		memcpy(saved, old->value, old->len);
 		saved_len = old->len;
 	}
-	sw = piv_data_put_errno(tok_object_put(a->st, tag, value.len > 0 ? value.value : NULL,
-	                                       value.len));
+	sw = piv_data_put_errno(
+		tok_object_put(a->st, tag, value.len > 0 ? value.value : NULL, value.len));
 	if (sw == SW_OK) {
 		a->st->change_counter++;
 		sw = piv_commit(a);

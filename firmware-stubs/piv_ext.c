@@ -6,8 +6,8 @@
 #include "piv_crypto.h"
 #include "piv_internal.h"
 
-#define META_ALG_PIN 0xFF   /* YubiKey's algorithm id for PIN and PUK */
-#define META_PUB_MAX 1024u  /* a 7F49 template of the largest key (RSA-3072) fits */
+#define META_ALG_PIN 0xFF  /* YubiKey's algorithm id for PIN and PUK */
+#define META_PUB_MAX 1024u /* a 7F49 template of the largest key (RSA-3072) fits */
 
 /* Commands without data and without parameters. */
 static uint16_t ext_check_plain(const apdu_cmd *cmd)
@@ -162,20 +162,14 @@ uint16_t piv_cmd_get_metadata(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp
 
 	tlv_writer_init(&w, resp->buf, resp->cap);
 	switch (cmd->p2) {
-	case PIV_REF_INVENTORY:
-		meta_inventory(&w, st);
-		break;
+	case PIV_REF_INVENTORY: meta_inventory(&w, st); break;
 	case PIV_REF_PIN:
 		/* A PIN that must be changed reports as default, so hosts force the change
 		 * the way they do for a factory PIN. */
 		meta_secret(&w, &st->pin, st->pin.is_default || st->pin_must_change);
 		break;
-	case PIV_REF_PUK:
-		meta_secret(&w, &st->puk, st->puk.is_default);
-		break;
-	case PIV_KEY_CARDMGMT:
-		meta_mgmt(&w, st);
-		break;
+	case PIV_REF_PUK: meta_secret(&w, &st->puk, st->puk.is_default); break;
+	case PIV_KEY_CARDMGMT: meta_mgmt(&w, st); break;
 	default:
 		idx = piv_key_slot_index(cmd->p2);
 		if (idx < 0)

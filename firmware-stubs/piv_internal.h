@@ -13,19 +13,19 @@
 #include "tlv.h"
 #include "token_state.h"
 
-#define PIV_CHAIN_MAX 8192u   /* largest command built by CLA chaining */
+#define PIV_CHAIN_MAX 8192u /* largest command built by CLA chaining */
 
 struct piv_applet {
 	tok_state *st;
-	char *state_path;          /* NULL: RAM only */
+	char *state_path; /* NULL: RAM only */
 
 	/* Volatile security state, lost at reset. */
 	bool selected;
 	bool pin_verified;
-	bool pin_always_ok;        /* VERIFY just succeeded: one 9C (PIN-always) operation allowed */
+	bool pin_always_ok; /* VERIFY just succeeded: one 9C (PIN-always) operation allowed */
 	bool mgmt_authenticated;
-	uint8_t mgmt_challenge[16]; /* outstanding witness/challenge of a 9B authentication */
-	size_t mgmt_challenge_len;  /* 0: none pending */
+	uint8_t mgmt_challenge[16];  /* outstanding witness/challenge of a 9B authentication */
+	size_t mgmt_challenge_len;   /* 0: none pending */
 	uint8_t mgmt_challenge_kind; /* PIV_TLV_WITNESS (mutual) or PIV_TLV_CHALLENGE (external) */
 
 	/* Command chaining (CLA 0x10) */
@@ -35,7 +35,7 @@ struct piv_applet {
 	uint8_t chain_ins, chain_p1, chain_p2;
 
 	/* Response chaining (61xx / GET RESPONSE) */
-	uint8_t *pending;          /* APDU_MAX_RESPONSE bytes */
+	uint8_t *pending; /* APDU_MAX_RESPONSE bytes */
 	size_t pending_len;
 	size_t pending_off;
 

@@ -9,10 +9,10 @@
 #include "piv_internal.h"
 
 /* YubiKey's tags inside AC for the policies. */
-#define GEN_TLV_ALG          0x80
-#define GEN_TLV_PIN_POLICY   0xAA
+#define GEN_TLV_ALG 0x80
+#define GEN_TLV_PIN_POLICY 0xAA
 #define GEN_TLV_TOUCH_POLICY 0xAB
-#define GEN_TOUCH_DEFAULT    0x00
+#define GEN_TOUCH_DEFAULT 0x00
 
 typedef struct {
 	uint8_t alg;
@@ -57,9 +57,18 @@ static bool gen_parse(const apdu_cmd *cmd, uint8_t ref, gen_params *p)
 		uint8_t *dst;
 
 		switch (it.tag) {
-		case GEN_TLV_ALG: seen = &have_alg; dst = &p->alg; break;
-		case GEN_TLV_PIN_POLICY: seen = &have_pin; dst = &p->pin_policy; break;
-		case GEN_TLV_TOUCH_POLICY: seen = &have_touch; dst = &p->touch_policy; break;
+		case GEN_TLV_ALG:
+			seen = &have_alg;
+			dst = &p->alg;
+			break;
+		case GEN_TLV_PIN_POLICY:
+			seen = &have_pin;
+			dst = &p->pin_policy;
+			break;
+		case GEN_TLV_TOUCH_POLICY:
+			seen = &have_touch;
+			dst = &p->touch_policy;
+			break;
 		default: return false;
 		}
 		if (*seen || it.len != 1)

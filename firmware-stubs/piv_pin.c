@@ -7,7 +7,7 @@
 
 #include "piv_internal.h"
 
-#define PIV_PIN_BLOCK PIV_PIN_MAX   /* each reference data value travels as 8 bytes */
+#define PIV_PIN_BLOCK PIV_PIN_MAX /* each reference data value travels as 8 bytes */
 
 /* 6..8 bytes, then only FF padding up to 8. */
 static bool piv_pin_well_formed(const uint8_t v[PIV_PIN_BLOCK])

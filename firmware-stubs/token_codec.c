@@ -36,11 +36,18 @@
 static const uint8_t TOK_MAGIC[8] = {'K', 'I', 'N', 'K', 'O', 'S', 'T', 0x02};
 
 enum {
-	TOK_T_SERIAL = 0x80, TOK_T_VERSION = 0x81, TOK_T_GUID = 0x82, TOK_T_MUST_CHANGE = 0x83,
+	TOK_T_SERIAL = 0x80,
+	TOK_T_VERSION = 0x81,
+	TOK_T_GUID = 0x82,
+	TOK_T_MUST_CHANGE = 0x83,
 	TOK_T_COUNTER = 0x84,
-	TOK_T_PIN = 0xA4, TOK_T_PUK = 0xA5, TOK_T_MGMT = 0xA6, TOK_T_KEY = 0xA7, TOK_T_OBJECT = 0xA8,
+	TOK_T_PIN = 0xA4,
+	TOK_T_PUK = 0xA5,
+	TOK_T_MGMT = 0xA6,
+	TOK_T_KEY = 0xA7,
+	TOK_T_OBJECT = 0xA8,
 };
-#define TOK_F(n) (0x80u + (n))   /* n-th field inside a template */
+#define TOK_F(n) (0x80u + (n)) /* n-th field inside a template */
 
 /* ---- validation shared by encode and decode ---- */
 
@@ -273,8 +280,8 @@ static int tok_get_mgmt(const tlv_item *t, tok_state *st)
 {
 	tlv_item f[3];
 
-	if (tok_fields(t, f, 3) != 0 || tok_u8(&f[0], &st->mgmt_alg) != 0 ||
-	    f[1].len == 0 || f[1].len > TOK_MAX_MGMT_KEY || tok_bool(&f[2], &st->mgmt_is_default) != 0)
+	if (tok_fields(t, f, 3) != 0 || tok_u8(&f[0], &st->mgmt_alg) != 0 || f[1].len == 0 ||
+	    f[1].len > TOK_MAX_MGMT_KEY || tok_bool(&f[2], &st->mgmt_is_default) != 0)
 		return -EBADMSG;
 	memcpy(st->mgmt_key, f[1].value, f[1].len);
 	st->mgmt_key_len = f[1].len;
@@ -339,7 +346,6 @@ static int tok_singleton_bit(uint32_t tag)
 	}
 }
 #define TOK_ALL_SINGLETONS 0xFFu
-
 
 static int tok_get_field(const tlv_item *t, tok_state *st)
 {

@@ -41,8 +41,7 @@ static int tok_pad_secret(const char *s, uint8_t padded[PIV_PIN_MAX])
 	return 0;
 }
 
-static int tok_provision_secret(tok_secret *sec, const char *value, const char *def,
-                                uint8_t tries)
+static int tok_provision_secret(tok_secret *sec, const char *value, const char *def, uint8_t tries)
 {
 	uint8_t padded[PIV_PIN_MAX];
 	int rc;
@@ -144,7 +143,7 @@ static int tok_provision_chuid(tok_state *st)
 	tlv_put(&w, 0x30, TOK_FASCN, sizeof(TOK_FASCN));
 	tlv_put(&w, 0x34, st->guid, sizeof(st->guid));
 	tlv_put(&w, 0x35, (const uint8_t *)expiry, 8);
-	tlv_put(&w, 0x3E, NULL, 0);   /* issuer signature: none, the token is not federal */
+	tlv_put(&w, 0x3E, NULL, 0); /* issuer signature: none, the token is not federal */
 	tlv_put(&w, PIV_TLV_LRC, NULL, 0);
 	return tok_put_object(st, PIV_TAG_CHUID, &w);
 }
@@ -162,12 +161,12 @@ static int tok_provision_ccc(tok_state *st)
 	if (rc != 0)
 		return rc;
 	tlv_writer_init(&w, buf, sizeof(buf));
-	tlv_put(&w, 0xF0, id, sizeof(id));     /* card identifier */
-	tlv_put_u8(&w, 0xF1, 0x21);             /* capability container version */
-	tlv_put_u8(&w, 0xF2, 0x21);             /* capability grammar version */
-	tlv_put(&w, 0xF3, NULL, 0);             /* applications CardURL */
-	tlv_put_u8(&w, 0xF4, 0x00);             /* PKCS#15: no */
-	tlv_put_u8(&w, 0xF5, 0x10);             /* registered data model number */
+	tlv_put(&w, 0xF0, id, sizeof(id)); /* card identifier */
+	tlv_put_u8(&w, 0xF1, 0x21);        /* capability container version */
+	tlv_put_u8(&w, 0xF2, 0x21);        /* capability grammar version */
+	tlv_put(&w, 0xF3, NULL, 0);        /* applications CardURL */
+	tlv_put_u8(&w, 0xF4, 0x00);        /* PKCS#15: no */
+	tlv_put_u8(&w, 0xF5, 0x10);        /* registered data model number */
 	for (i = 0; i < sizeof(empty_tags); i++)
 		tlv_put(&w, empty_tags[i], NULL, 0);
 	return tok_put_object(st, PIV_TAG_CCC, &w);
@@ -175,7 +174,7 @@ static int tok_provision_ccc(tok_state *st)
 
 static int tok_provision_discovery(tok_state *st)
 {
-	static const uint8_t pin_policy[2] = {0x40, 0x00};   /* PIV PIN only, no global PIN */
+	static const uint8_t pin_policy[2] = {0x40, 0x00}; /* PIV PIN only, no global PIN */
 	uint8_t buf[32];
 	tlv_writer w;
 

@@ -65,8 +65,8 @@ static int tok_pbkdf2(const uint8_t salt[TOK_SALT_LEN], const uint8_t padded[PIV
 
 	params[0] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD, (void *)padded,
 	                                              PIV_PIN_MAX);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt,
-	                                              TOK_SALT_LEN);
+	params[1] =
+		OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, TOK_SALT_LEN);
 	params[2] = OSSL_PARAM_construct_uint(OSSL_KDF_PARAM_ITER, &iter);
 	params[3] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
 	params[4] = OSSL_PARAM_construct_end();
@@ -200,7 +200,8 @@ void tok_key_clear(tok_key *k)
 	memset(k, 0, sizeof(*k));
 }
 
-void tok_key_set(tok_key *k, uint8_t alg, uint8_t origin, uint8_t pin_policy, uint8_t *der, size_t len)
+void tok_key_set(tok_key *k, uint8_t alg, uint8_t origin, uint8_t pin_policy, uint8_t *der,
+                 size_t len)
 {
 	if (k == NULL)
 		return;
@@ -208,7 +209,7 @@ void tok_key_set(tok_key *k, uint8_t alg, uint8_t origin, uint8_t pin_policy, ui
 	k->alg = alg;
 	k->origin = origin;
 	k->pin_policy = pin_policy;
-	k->touch_policy = PIV_TOUCH_POLICY_NEVER;   /* the token has no touch sensor */
+	k->touch_policy = PIV_TOUCH_POLICY_NEVER; /* the token has no touch sensor */
 	k->priv_der = der;
 	k->priv_len = len;
 }

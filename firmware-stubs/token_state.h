@@ -8,14 +8,14 @@
 
 #include "piv.h"
 
-#define TOK_MAX_OBJECT   3072u   /* largest data object value (the 53 contents), as YubiKey */
-#define TOK_MAX_OBJECTS  40u
-#define TOK_SALT_LEN     16u
-#define TOK_HASH_LEN     32u
+#define TOK_MAX_OBJECT 3072u /* largest data object value (the 53 contents), as YubiKey */
+#define TOK_MAX_OBJECTS 40u
+#define TOK_SALT_LEN 16u
+#define TOK_HASH_LEN 32u
 #define TOK_MAX_MGMT_KEY 32u
-#define TOK_STATE_MAX    (256u * 1024u)
-#define TOK_TRIES_MAX    15u     /* PIN/PUK tries: what a 63Cx status word can report */
-#define TOK_MAX_KEY_DER  4096u   /* largest stored PKCS#8 key (RSA-3072 is about 1.8 KB) */
+#define TOK_STATE_MAX (256u * 1024u)
+#define TOK_TRIES_MAX 15u     /* PIN/PUK tries: what a 63Cx status word can report */
+#define TOK_MAX_KEY_DER 4096u /* largest stored PKCS#8 key (RSA-3072 is about 1.8 KB) */
 
 /* Firmware version reported by GET VERSION: kinko firmware 1.0.0, not a YubiKey version. */
 #define TOK_VERSION_MAJOR 1u
@@ -23,23 +23,23 @@
 #define TOK_VERSION_PATCH 0u
 
 typedef struct {
-	uint8_t alg;          /* PIV_ALG_*, 0 = empty slot */
-	uint8_t origin;       /* PIV_ORIGIN_* */
-	uint8_t pin_policy;   /* PIV_PIN_POLICY_NEVER/ONCE/ALWAYS, never DEFAULT once stored */
+	uint8_t alg;        /* PIV_ALG_*, 0 = empty slot */
+	uint8_t origin;     /* PIV_ORIGIN_* */
+	uint8_t pin_policy; /* PIV_PIN_POLICY_NEVER/ONCE/ALWAYS, never DEFAULT once stored */
 	uint8_t touch_policy;
-	uint8_t *priv_der;    /* PKCS#8 DER private key: never leaves the firmware */
+	uint8_t *priv_der; /* PKCS#8 DER private key: never leaves the firmware */
 	size_t priv_len;
 } tok_key;
 
 typedef struct {
 	uint32_t tag;
-	uint8_t *value;       /* contents of the 53 wrapper as written by PUT DATA */
+	uint8_t *value; /* contents of the 53 wrapper as written by PUT DATA */
 	size_t len;
 } tok_object;
 
 typedef struct {
 	uint8_t salt[TOK_SALT_LEN];
-	uint8_t hash[TOK_HASH_LEN];   /* PBKDF2-HMAC-SHA256 of the FF-padded 8-byte value */
+	uint8_t hash[TOK_HASH_LEN]; /* PBKDF2-HMAC-SHA256 of the FF-padded 8-byte value */
 	uint8_t tries_left;
 	uint8_t tries_max;
 	bool is_default;
@@ -48,15 +48,15 @@ typedef struct {
 typedef struct {
 	uint32_t serial;
 	uint8_t version[3];
-	uint8_t guid[16];             /* CHUID GUID */
+	uint8_t guid[16]; /* CHUID GUID */
 	tok_secret pin;
 	tok_secret puk;
-	bool pin_must_change;         /* provisioning flag: the PIN must be changed before use */
-	uint8_t mgmt_alg;             /* PIV_ALG_3DES / AES128 / AES192 / AES256 */
+	bool pin_must_change; /* provisioning flag: the PIN must be changed before use */
+	uint8_t mgmt_alg;     /* PIV_ALG_3DES / AES128 / AES192 / AES256 */
 	uint8_t mgmt_key[TOK_MAX_MGMT_KEY];
 	size_t mgmt_key_len;
 	bool mgmt_is_default;
-	tok_key keys[PIV_KEY_SLOTS];  /* indexed by piv_key_slot_index() */
+	tok_key keys[PIV_KEY_SLOTS]; /* indexed by piv_key_slot_index() */
 	tok_object objects[TOK_MAX_OBJECTS];
 	size_t n_objects;
 	/* +1 on every change of a key or data object (PUT DATA, GENERATE, key delete), saved
@@ -66,16 +66,16 @@ typedef struct {
 
 /* Provisioning parameters: NULL secrets mean the factory defaults (YubiKey PIV's). */
 typedef struct {
-	const char *pin;              /* 6..8 bytes */
-	const char *puk;              /* 6..8 bytes */
-	const uint8_t *mgmt_key;      /* raw key bytes */
+	const char *pin;         /* 6..8 bytes */
+	const char *puk;         /* 6..8 bytes */
+	const uint8_t *mgmt_key; /* raw key bytes */
 	size_t mgmt_key_len;
-	uint8_t mgmt_alg;             /* 0 = 3DES */
-	uint8_t pin_tries;            /* 0 = 3 */
-	uint8_t puk_tries;            /* 0 = 3 */
-	uint32_t serial;              /* 0 = random */
+	uint8_t mgmt_alg;  /* 0 = 3DES */
+	uint8_t pin_tries; /* 0 = 3 */
+	uint8_t puk_tries; /* 0 = 3 */
+	uint32_t serial;   /* 0 = random */
 	bool pin_must_change;
-	bool pin_protected_mgmt;      /* random management key stored PIN-protected (5FFF00) */
+	bool pin_protected_mgmt; /* random management key stored PIN-protected (5FFF00) */
 } tok_provision_opts;
 
 #define TOK_DEFAULT_PIN "123456"
@@ -83,7 +83,7 @@ typedef struct {
 extern const uint8_t TOK_DEFAULT_MGMT_KEY[24];
 
 void tok_state_init(tok_state *st);
-void tok_state_free(tok_state *st);   /* wipes keys and secrets */
+void tok_state_free(tok_state *st); /* wipes keys and secrets */
 
 /* Fresh token (st is initialised first; opts may be NULL for all defaults). Returns 0, or
  * -EINVAL on a bad parameter (PIN length, key length/alg, tries above 15). */
@@ -107,7 +107,8 @@ int tok_object_put(tok_state *st, uint32_t tag, const uint8_t *value, size_t len
 /* Keys */
 void tok_key_clear(tok_key *k);
 /* Takes ownership of der (it is wiped and freed later); touch policy is set to NEVER. */
-void tok_key_set(tok_key *k, uint8_t alg, uint8_t origin, uint8_t pin_policy, uint8_t *der, size_t len);
+void tok_key_set(tok_key *k, uint8_t alg, uint8_t origin, uint8_t pin_policy, uint8_t *der,
+                 size_t len);
 
 /* Encoding (TLV with the common codec, trailed by a SHA-256 over everything before). */
 /* encode: -EINVAL when st holds a value decode would refuse (so a save never writes a file
@@ -115,8 +116,8 @@ void tok_key_set(tok_key *k, uint8_t alg, uint8_t origin, uint8_t pin_policy, ui
 int tok_state_encode(const tok_state *st, uint8_t **buf, size_t *len);
 /* decode: st is initialised first (previous contents are not freed); on error it is left
  * empty, never half-filled. */
-int tok_state_decode(tok_state *st, const uint8_t *buf, size_t len);  /* -EBADMSG when corrupt */
-void tok_state_buffer_free(uint8_t *buf, size_t len);   /* wipe and free */
+int tok_state_decode(tok_state *st, const uint8_t *buf, size_t len); /* -EBADMSG when corrupt */
+void tok_state_buffer_free(uint8_t *buf, size_t len);                /* wipe and free */
 
 /* Load/save through the emulated flash; save is atomic. load initialises st like decode
  * and returns flash_read's -errno (-ENOENT: no such token) or -EBADMSG. */

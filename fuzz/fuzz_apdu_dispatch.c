@@ -25,9 +25,9 @@
 #include "piv_internal.h"
 #include "token_state.h"
 
-#define FLAG_NO_SELECT    0x01
+#define FLAG_NO_SELECT 0x01
 #define FLAG_PIN_VERIFIED 0x02
-#define FLAG_MGMT_AUTH    0x04
+#define FLAG_MGMT_AUTH 0x04
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -36,8 +36,8 @@ static uint8_t *template_buf;
 static size_t template_len;
 static uint8_t resp[APDU_MAX_RESPONSE];
 
-static const uint8_t select_apdu[] = {0x00, 0xA4, 0x04, 0x00, 0x0B, 0xA0, 0x00, 0x00, 0x03,
-                                      0x08, 0x00, 0x00, 0x10, 0x00, 0x01, 0x00};
+static const uint8_t select_apdu[] = {0x00, 0xA4, 0x04, 0x00, 0x0B, 0xA0, 0x00, 0x00,
+                                      0x03, 0x08, 0x00, 0x00, 0x10, 0x00, 0x01, 0x00};
 
 static void check(bool ok)
 {

@@ -32,20 +32,20 @@ static const struct {
 	const char *path;
 	handler_fn fn;
 } routes[] = {
-	{ "/api/logon", bankd_logon_start },
-	{ "/api/logon/otp", bankd_logon_otp },
-	{ "/api/status", bankd_logon_status },
-	{ "/api/logoff", bankd_logon_logoff },
-	{ "/api/admin/users", bankd_admin_list },
-	{ "/api/admin/users", bankd_admin_put },
-	{ "/api/admin/users/", bankd_admin_user_op },
-	{ "/", bankd_html_logon },
-	{ "/status", bankd_html_status },
-	{ "/logon", bankd_html_logon_post },
-	{ "/logon/otp", bankd_html_otp_post },
-	{ "/logoff", bankd_html_logoff_post },
-	{ "/.well-known/est/simpleenroll", bankd_est_simpleenroll },
-	{ "/.well-known/est/simplereenroll", bankd_est_simplereenroll },
+	{"/api/logon", bankd_logon_start},
+	{"/api/logon/otp", bankd_logon_otp},
+	{"/api/status", bankd_logon_status},
+	{"/api/logoff", bankd_logon_logoff},
+	{"/api/admin/users", bankd_admin_list},
+	{"/api/admin/users", bankd_admin_put},
+	{"/api/admin/users/", bankd_admin_user_op},
+	{"/", bankd_html_logon},
+	{"/status", bankd_html_status},
+	{"/logon", bankd_html_logon_post},
+	{"/logon/otp", bankd_html_otp_post},
+	{"/logoff", bankd_html_logoff_post},
+	{"/.well-known/est/simpleenroll", bankd_est_simpleenroll},
+	{"/.well-known/est/simplereenroll", bankd_est_simplereenroll},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 #define USER_OP 6
@@ -73,13 +73,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2 || size > BANKD_MAX_BODY + BANKD_MAX_HEADERS)
 		return -1;
 	fuzz_bankd_bank_reset(fb);
-	X509 *const peers[] = { NULL, fb->admin_cert, fb->user_cert };
+	X509 *const peers[] = {NULL, fb->admin_cert, fb->user_cert};
 	bankd_req r;
 	memset(&r, 0, sizeof r);
 	r.srv = &fb->srv;
 	r.now = bankd_now();
 	r.peer = peers[data[0] % 3];
-	snprintf(r.peer_cn, sizeof r.peer_cn, "%s", r.peer != NULL ? FUZZ_CONTRACT FUZZ_BANK_CODE : "");
+	snprintf(r.peer_cn, sizeof r.peer_cn, "%s",
+	         r.peer != NULL ? FUZZ_CONTRACT FUZZ_BANK_CODE : "");
 	size_t route = data[1] % N_ROUTES;
 	const char *p = (const char *)data + 2, *end = (const char *)data + size;
 	/* No connection: evhttp_send_reply frees the request, as a closed client's would be. */

@@ -17,16 +17,16 @@
 
 /* What the seeds use. */
 #define FUZZ_BANK_CODE "0123"
-#define FUZZ_CONTRACT "1234567890"  /* auto approval, applied today */
-#define FUZZ_CONTRACT_MANUAL "5555" /* manual approval, not approved yet */
-#define FUZZ_CONTRACT_FRESH "7777"  /* auto approval, applied today, no certificate yet */
-#define FUZZ_USER "alice"	    /* of FUZZ_CONTRACT, issued today, has a certificate */
-#define FUZZ_USER_FRESH "bob"	    /* of FUZZ_CONTRACT, issued today, no certificate yet */
+#define FUZZ_CONTRACT "1234567890"        /* auto approval, applied today */
+#define FUZZ_CONTRACT_MANUAL "5555"       /* manual approval, not approved yet */
+#define FUZZ_CONTRACT_FRESH "7777"        /* auto approval, applied today, no certificate yet */
+#define FUZZ_USER "alice"                 /* of FUZZ_CONTRACT, issued today, has a certificate */
+#define FUZZ_USER_FRESH "bob"             /* of FUZZ_CONTRACT, issued today, no certificate yet */
 #define FUZZ_CONF_PASSWORD "confirm-pass" /* B */
-#define FUZZ_PIN "1111"			  /* イ */
-#define FUZZ_CONF_PIN "2222"		  /* ロ */
-#define FUZZ_USER_PIN "3333"		  /* ト */
-#define FUZZ_USER_CONF_PIN "4444"	  /* チ */
+#define FUZZ_PIN "1111"                   /* イ */
+#define FUZZ_CONF_PIN "2222"              /* ロ */
+#define FUZZ_USER_PIN "3333"              /* ト */
+#define FUZZ_USER_CONF_PIN "4444"         /* チ */
 #define FUZZ_CARD "01234567890123456789012345678901234567890123456789"
 /* Every contract has the same secrets, every user the same user secrets. */
 /* Session cookies (kinko_session=...) recorded for the admin's and the user's certificates,

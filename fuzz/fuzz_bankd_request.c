@@ -87,7 +87,8 @@ static void start_server(struct fuzz_bank *fb)
 	struct evhttp_bound_socket *b = evhttp_bind_socket_with_handle(http, "127.0.0.1", 0);
 	socklen_t len = sizeof addr;
 	need(bankd_http_worker_start(&fb->srv, base) == 0, "start the worker");
-	need(b != NULL && getsockname(evhttp_bound_socket_get_fd(b), (struct sockaddr *)&addr, &len) == 0,
+	need(b != NULL && getsockname(evhttp_bound_socket_get_fd(b), (struct sockaddr *)&addr,
+	                              &len) == 0,
 	     "listen on the loopback");
 }
 
@@ -117,11 +118,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 32768)
 		return -1;
 	fuzz_bankd_bank_reset(fb);
-	struct client c = { socket(AF_INET, SOCK_STREAM, 0), 0 };
+	struct client c = {socket(AF_INET, SOCK_STREAM, 0), 0};
 	need(c.fd >= 0 && connect(c.fd, (struct sockaddr *)&addr, sizeof addr) == 0, "connect");
 	/* A reset at close, not TIME_WAIT: thousands of connections a second would use up the
 	 * loopback's ports. */
-	struct linger lg = { 1, 0 };
+	struct linger lg = {1, 0};
 	int one = 1;
 	(void)setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 	(void)setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -132,7 +133,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		need(n > 0, "send");
 		off += (size_t)n;
 	}
-	need(shutdown(c.fd, SHUT_WR) == 0 && fcntl(c.fd, F_SETFL, O_NONBLOCK) == 0, "end the input");
+	need(shutdown(c.fd, SHUT_WR) == 0 && fcntl(c.fd, F_SETFL, O_NONBLOCK) == 0,
+	     "end the input");
 	struct event *ev = event_new(base, c.fd, EV_READ | EV_PERSIST, on_readable, &c);
 	need(ev != NULL && event_add(ev, NULL) == 0, "watch the connection");
 	while (!c.done || pending > 0)

@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The token is absent here; the report and TLS are tests/cli/cli_doubles.c. */
 int kinko_p11_sign(kinko_ctx *ctx, const kinko_keyobj *k, const unsigned char *data, size_t len,
-		   unsigned char **sig, size_t *sig_len)
+                   unsigned char **sig, size_t *sig_len)
 {
 	(void)ctx, (void)k, (void)data, (void)len, (void)sig, (void)sig_len;
 	return KINKO_EXIT_FAIL;
@@ -68,13 +68,12 @@ static void check_json_clean(const json_t *j)
 	json_t *v;
 	size_t i;
 	if (json_is_object(j)) {
-		json_object_foreach((json_t *)j, key, v)
-			check_json_clean(v);
+		json_object_foreach((json_t *)j, key, v) check_json_clean(v);
 	} else if (json_is_array(j)) {
-		json_array_foreach(j, i, v)
-			check_json_clean(v);
+		json_array_foreach(j, i, v) check_json_clean(v);
 	} else if (json_is_string(j)) {
-		check(strlen(json_string_value(j)) == json_string_length(j));  /* no NUL left inside */
+		check(strlen(json_string_value(j)) ==
+		      json_string_length(j)); /* no NUL left inside */
 		check_clean(json_string_value(j));
 	}
 }
@@ -98,7 +97,7 @@ static void fuzz_retry_after(const uint8_t *d, size_t n)
 {
 	long ra = kinko_est_retry_after((const char *)d, n);
 	check(ra == -1 || (ra >= 0 && ra <= 86400));
-	static const long remaining[] = { -5, 0, 1, 3, 60, 86400 };
+	static const long remaining[] = {-5, 0, 1, 3, 60, 86400};
 	for (size_t i = 0; i < sizeof remaining / sizeof remaining[0]; i++) {
 		long w = kinko_est_next_wait(ra, remaining[i]);
 		check(w >= 1 && w <= KINKO_EST_WAIT_MAX);
@@ -111,7 +110,8 @@ static void fuzz_text(const uint8_t *d, size_t n)
 	size_t cap = n > 0 ? (size_t)d[0] + 1 : 1;
 	char *out = malloc(cap);
 	check(out != NULL);
-	size_t len = kinko_text_clean(n > 0 ? (const char *)d + 1 : NULL, n > 0 ? n - 1 : 0, out, cap);
+	size_t len =
+		kinko_text_clean(n > 0 ? (const char *)d + 1 : NULL, n > 0 ? n - 1 : 0, out, cap);
 	check(len < cap && strlen(out) == len);
 	check_clean(out);
 	free(out);

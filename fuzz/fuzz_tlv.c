@@ -14,7 +14,7 @@
 #include "tlv.h"
 
 #define FUZZ_MAX_DEPTH 8
-#define FUZZ_GUARD     0xA5
+#define FUZZ_GUARD 0xA5
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -119,7 +119,7 @@ static void fuzz_tlv_level(const uint8_t *buf, size_t len, int depth)
 	}
 	check(st == TLV_END || st == TLV_ERR_MALFORMED);
 	if (st == TLV_ERR_MALFORMED) {
-		check(tlv_iter_next(&it, &item) == TLV_ERR_MALFORMED);   /* sticky */
+		check(tlv_iter_next(&it, &item) == TLV_ERR_MALFORMED); /* sticky */
 		check(tlv_find(buf, len, first_tag, &found) == TLV_ERR_MALFORMED);
 		return;
 	}
@@ -188,8 +188,8 @@ static void fuzz_apdu_transceive(const uint8_t *data, size_t size)
 {
 	static const uint8_t body[600];
 	fuzz_card card;
-	apdu_channel ch = { .transmit = fuzz_transmit, .ctx = &card };
-	apdu_cmd cmd = { .ins = 0xCB, .has_le = true, .le = 256 };
+	apdu_channel ch = {.transmit = fuzz_transmit, .ctx = &card};
+	apdu_cmd cmd = {.ins = 0xCB, .has_le = true, .le = 256};
 	uint8_t out[300];
 	size_t cap, n = 0;
 	uint16_t sw = 0;

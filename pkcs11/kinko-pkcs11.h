@@ -23,20 +23,20 @@
 #define KINKO_PKCS11_H
 
 /* 0x4B4E is "KN". */
-#define CKH_KINKO_PIN_COUNTERS   (0x80000000UL | 0x4B4E0001UL)   /* CKH_VENDOR_DEFINED | … */
+#define CKH_KINKO_PIN_COUNTERS (0x80000000UL | 0x4B4E0001UL) /* CKH_VENDOR_DEFINED | … */
 
-#define CKA_KINKO_PIN_TRIES_LEFT (0x80000000UL | 0x4B4E0001UL)   /* CKA_VENDOR_DEFINED | … */
-#define CKA_KINKO_PIN_TRIES_MAX  (0x80000000UL | 0x4B4E0002UL)
+#define CKA_KINKO_PIN_TRIES_LEFT (0x80000000UL | 0x4B4E0001UL) /* CKA_VENDOR_DEFINED | … */
+#define CKA_KINKO_PIN_TRIES_MAX (0x80000000UL | 0x4B4E0002UL)
 #define CKA_KINKO_PUK_TRIES_LEFT (0x80000000UL | 0x4B4E0003UL)
-#define CKA_KINKO_PUK_TRIES_MAX  (0x80000000UL | 0x4B4E0004UL)
+#define CKA_KINKO_PUK_TRIES_MAX (0x80000000UL | 0x4B4E0004UL)
 
 /* CKA_ID of the key objects of each PIV key slot. */
-#define KINKO_CKA_ID_9A          0x01   /* PIV Authentication */
-#define KINKO_CKA_ID_9C          0x02   /* Digital Signature */
-#define KINKO_CKA_ID_9D          0x03   /* Key Management */
-#define KINKO_CKA_ID_9E          0x04   /* Card Authentication */
-#define KINKO_CKA_ID_82          0x05   /* Retired Key 1; 83..94 follow in order */
-#define KINKO_CKA_ID_95          0x18   /* Retired Key 20 */
+#define KINKO_CKA_ID_9A 0x01 /* PIV Authentication */
+#define KINKO_CKA_ID_9C 0x02 /* Digital Signature */
+#define KINKO_CKA_ID_9D 0x03 /* Key Management */
+#define KINKO_CKA_ID_9E 0x04 /* Card Authentication */
+#define KINKO_CKA_ID_82 0x05 /* Retired Key 1; 83..94 follow in order */
+#define KINKO_CKA_ID_95 0x18 /* Retired Key 20 */
 
 /* Is id (one byte) a slot C_GenerateKeyPair without CKA_ID may choose: 9A or 82..95? */
 static inline int kinko_cka_id_generated(unsigned char id)

@@ -31,12 +31,12 @@ void mod_mutex_unlock(mod_mutex *m);
 
 /* ---- configuration (mod_config.c) ---- */
 typedef struct {
-	char **emu_sockets;      /* one slot per socket, in order */
+	char **emu_sockets; /* one slot per socket, in order */
 	size_t n_emu_sockets;
-	bool usb;                /* enumerate USB tokens (usb = yes) */
+	bool usb;                  /* enumerate USB tokens (usb = yes) */
 	uint16_t usb_vid, usb_pid; /* usb_vid_pid = 1209:6b6b (TR_USB_DEFAULT_*) */
-	unsigned timeout_ms;     /* per CCID message, default 5000 */
-	unsigned cache_ttl_ms;   /* inventory freshness, default 2000 */
+	unsigned timeout_ms;       /* per CCID message, default 5000 */
+	unsigned cache_ttl_ms;     /* inventory freshness, default 2000 */
 } mod_config;
 /* KINKO_CONF or $(sysconfdir)/kinko/kinko.conf (missing file = defaults), then
  * KINKO_EMU_SOCKETS=path[:path...] replaces the socket list. */
@@ -46,26 +46,26 @@ void mod_config_free(mod_config *cfg);
 /* ---- token cache: what the module has learnt of one token (mod_token.c) ---- */
 typedef struct {
 	bool has_key;
-	uint8_t alg;             /* PIV_ALG_* */
+	uint8_t alg; /* PIV_ALG_* */
 	uint8_t pin_policy;
-	uint8_t origin;          /* PIV_ORIGIN_*: CKA_LOCAL */
-	uint8_t *pubkey;         /* contents of 7F49 (81/82 or 86), NULL until learnt */
+	uint8_t origin;  /* PIV_ORIGIN_*: CKA_LOCAL */
+	uint8_t *pubkey; /* contents of 7F49 (81/82 or 86), NULL until learnt */
 	size_t pubkey_len;
-	bool has_cert;           /* container present on the token */
-	uint8_t *cert;           /* DER, NULL until read */
+	bool has_cert; /* container present on the token */
+	uint8_t *cert; /* DER, NULL until read */
 	size_t cert_len;
 } mod_keyslot;
 
 typedef struct mod_token {
 	uint32_t serial;
 	uint8_t version[3];
-	uint32_t change_counter; /* the token's object change counter (inventory) */
-	uint64_t validated_ms;   /* monotonic time of the last inventory */
+	uint32_t change_counter;   /* the token's object change counter (inventory) */
+	uint64_t validated_ms;     /* monotonic time of the last inventory */
 	unsigned long card_resets; /* s->card.resets then: a foreign reset since means stale */
-	bool inventory_ok;       /* learnt by INVENTORY (else by the per-object fallback) */
+	bool inventory_ok;         /* learnt by INVENTORY (else by the per-object fallback) */
 	uint8_t pin_tries_max, pin_tries_left, puk_tries_max, puk_tries_left;
-	bool pin_is_default;     /* factory PIN or "must change": CKF_USER_PIN_TO_BE_CHANGED */
-	mod_keyslot keys[24];    /* PIV_KEY_SLOTS, indexed by piv_key_slot_index() */
+	bool pin_is_default;  /* factory PIN or "must change": CKF_USER_PIN_TO_BE_CHANGED */
+	mod_keyslot keys[24]; /* PIV_KEY_SLOTS, indexed by piv_key_slot_index() */
 } mod_token;
 
 /* ---- slots (mod_slot.c) ---- */
@@ -77,18 +77,18 @@ typedef struct mod_slot {
 	mod_mutex *lock;
 	tr_transport *tr;
 	card card;
-	char description[65];    /* CK_SLOT_INFO, blank padded when copied out */
-	bool present;            /* last known presence */
-	bool probed;             /* presence asked at least once: the first answer is no event */
-	unsigned long generation;/* +1 at every insertion and removal: sessions remember it */
-	bool event;              /* unreported insertion/removal, for C_WaitForSlotEvent */
-	mod_token *token;        /* NULL: not learnt yet (or no token) */
+	char description[65];     /* CK_SLOT_INFO, blank padded when copied out */
+	bool present;             /* last known presence */
+	bool probed;              /* presence asked at least once: the first answer is no event */
+	unsigned long generation; /* +1 at every insertion and removal: sessions remember it */
+	bool event;               /* unreported insertion/removal, for C_WaitForSlotEvent */
+	mod_token *token;         /* NULL: not learnt yet (or no token) */
 	/* Login: the PIN is held only while logged in, to re-VERIFY after another process
 	 * reset the card; wiped at logout, removal and finalize. */
-	CK_USER_TYPE login_user; /* MOD_NOBODY when nobody is logged in */
-	uint8_t pin[PIV_PIN_MAX];  /* the PIN, or the PUK of an SO login (as long) */
+	CK_USER_TYPE login_user;  /* MOD_NOBODY when nobody is logged in */
+	uint8_t pin[PIV_PIN_MAX]; /* the PIN, or the PUK of an SO login (as long) */
 	size_t pin_len;
-	bool context_ok;         /* CKU_CONTEXT_SPECIFIC done: one PIN-always operation */
+	bool context_ok; /* CKU_CONTEXT_SPECIFIC done: one PIN-always operation */
 	unsigned long n_sessions, n_rw_sessions;
 } mod_slot;
 
@@ -98,9 +98,9 @@ typedef enum { MOD_OP_NONE = 0, MOD_OP_FIND, MOD_OP_SIGN, MOD_OP_VERIFY } mod_op
 typedef struct {
 	CK_MECHANISM_TYPE mech;
 	CK_OBJECT_HANDLE key;
-	void *ctx;               /* mechanism-specific (digest context, buffered data, PSS params) */
+	void *ctx; /* mechanism-specific (digest context, buffered data, PSS params) */
 	void (*ctx_free)(void *ctx);
-	bool multipart;          /* Update was called: C_Sign is no longer allowed */
+	bool multipart; /* Update was called: C_Sign is no longer allowed */
 } mod_crypto_op;
 
 typedef struct mod_session {
@@ -121,19 +121,19 @@ typedef struct mod_session {
 /* ---- the module ---- */
 typedef struct {
 	bool initialized;
-	unsigned long fork_gen;   /* fork counter value at C_Initialize */
+	unsigned long fork_gen; /* fork counter value at C_Initialize */
 	mod_mutex *lock;
 	mod_config cfg;
 	mod_slot **slots;
-	size_t n_slots;           /* grows (USB tokens) under the module lock: read it with
+	size_t n_slots;         /* grows (USB tokens) under the module lock: read it with
 	                           * mod_slot_count() where no lock is held */
-	size_t cap_slots;         /* slots[] never moves: USB slots are reserved up front */
-	struct mod_usb *usb;      /* USB tokens (mod_usb.c), NULL when cfg.usb is off */
-	mod_session **sessions;   /* open sessions, unordered */
+	size_t cap_slots;       /* slots[] never moves: USB slots are reserved up front */
+	struct mod_usb *usb;    /* USB tokens (mod_usb.c), NULL when cfg.usb is off */
+	mod_session **sessions; /* open sessions, unordered */
 	size_t n_sessions, cap_sessions;
 	CK_SESSION_HANDLE next_handle;
-	bool finalizing;          /* C_Finalize: C_WaitForSlotEvent returns CKR_CRYPTOKI_NOT_INITIALIZED */
-	struct mod_events *events;/* C_WaitForSlotEvent's waiters (mod_event.c) */
+	bool finalizing; /* C_Finalize: C_WaitForSlotEvent returns CKR_CRYPTOKI_NOT_INITIALIZED */
+	struct mod_events *events; /* C_WaitForSlotEvent's waiters (mod_event.c) */
 } mod_global;
 
 extern mod_global mod;
@@ -159,7 +159,7 @@ CK_RV mod_info_mechanisms(mod_slot *s, CK_MECHANISM_TYPE *list, CK_ULONG *count)
 CK_RV mod_info_mechanism(mod_slot *s, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info);
 
 /* ---- slots: lookup, locking, presence, the login held (mod_slot.c) ---- */
-CK_RV mod_slot_create_all(void);   /* from mod.cfg; no APDU, no connection */
+CK_RV mod_slot_create_all(void); /* from mod.cfg; no APDU, no connection */
 void mod_slot_destroy_all(void);
 /* Lookup by id: NULL when no such slot. */
 mod_slot *mod_slot_get(CK_SLOT_ID id);
@@ -197,7 +197,7 @@ typedef card_status (*mod_card_op)(card *c, void *arg);
 CK_RV mod_slot_with_pin(mod_slot *s, mod_card_op op, void *arg);
 /* The user (CKU_USER) is logged in on this slot. */
 bool mod_slot_user_logged_in(const mod_slot *s);
-void mod_slot_logout(mod_slot *s);   /* wipe the held PIN, card_logout if reachable */
+void mod_slot_logout(mod_slot *s); /* wipe the held PIN, card_logout if reachable */
 
 /* ---- the token cache (mod_token.c; what reads it is in mod_object.h) ---- */
 /* Its owner frees it: every pointer inside, then t. */
@@ -207,7 +207,7 @@ void mod_token_free(mod_token *t);
 /* mod_session_get checks the handle and that the slot generation still matches
  * (CKR_SESSION_HANDLE_INVALID / CKR_DEVICE_REMOVED); returns with the SLOT LOCKED on CKR_OK. */
 CK_RV mod_session_get(CK_SESSION_HANDLE h, mod_session **sess, mod_slot **slot);
-void mod_session_release(mod_slot *slot);   /* unlocks the slot */
+void mod_session_release(mod_slot *slot); /* unlocks the slot */
 /* The rest under the slot lock. C_OpenSession: the flags' checks, the token's presence,
  * then a new session of s. */
 CK_RV mod_session_open(mod_slot *s, CK_FLAGS flags, void *application, CK_NOTIFY notify,

@@ -16,7 +16,10 @@
 
 /* A slot's name (SP 800-73-4), the label of its certificate and of both halves of its key. */
 static const char *const attr_slot_names[4] = {
-	"PIV Authentication", "Digital Signature", "Key Management", "Card Authentication",
+	"PIV Authentication",
+	"Digital Signature",
+	"Key Management",
+	"Card Authentication",
 };
 
 void mod_attr_ctx_init(mod_attr_ctx *c, mod_slot *s, mod_token *t, unsigned index,
@@ -47,17 +50,19 @@ void mod_attr_val_free(mod_attr_val *v)
 int mod_attr_cost(mod_obj_kind kind, CK_ATTRIBUTE_TYPE type)
 {
 	switch (type) {
-	case CKA_SUBJECT:
-		return MOD_ATTR_COST_CERT;
-	case CKA_VALUE: case CKA_ISSUER: case CKA_SERIAL_NUMBER: case CKA_CHECK_VALUE:
-	case CKA_START_DATE: case CKA_END_DATE:
-		return kind == MOD_OBJ_CERT ? MOD_ATTR_COST_CERT : MOD_ATTR_COST_NONE;
+	case CKA_SUBJECT: return MOD_ATTR_COST_CERT;
+	case CKA_VALUE:
+	case CKA_ISSUER:
+	case CKA_SERIAL_NUMBER:
+	case CKA_CHECK_VALUE:
+	case CKA_START_DATE:
+	case CKA_END_DATE: return kind == MOD_OBJ_CERT ? MOD_ATTR_COST_CERT : MOD_ATTR_COST_NONE;
 	case CKA_PUBLIC_KEY_INFO:
 		return kind == MOD_OBJ_CERT ? MOD_ATTR_COST_CERT : MOD_ATTR_COST_PUBKEY;
-	case CKA_MODULUS: case CKA_PUBLIC_EXPONENT: case CKA_EC_POINT:
-		return MOD_ATTR_COST_PUBKEY;
-	default:
-		return MOD_ATTR_COST_NONE;
+	case CKA_MODULUS:
+	case CKA_PUBLIC_EXPONENT:
+	case CKA_EC_POINT: return MOD_ATTR_COST_PUBKEY;
+	default: return MOD_ATTR_COST_NONE;
 	}
 }
 
@@ -177,7 +182,8 @@ static void attr_val_mechanisms(mod_attr_ctx *c, mod_attr_val *v)
 	const mod_mech *table = mod_mech_table(&n);
 
 	for (i = 0; i < n && count < MOD_ATTR_MAX_MECHS; i++) {
-		if ((table[i].info.flags & CKF_SIGN) && mod_mech_signs_with(&table[i], attr_ctx_rsa(c)))
+		if ((table[i].info.flags & CKF_SIGN) &&
+		    mod_mech_signs_with(&table[i], attr_ctx_rsa(c)))
 			v->u.mechs[count++] = table[i].type;
 	}
 	attr_val_bytes(v, v->u.mechs, count * sizeof(CK_MECHANISM_TYPE));
@@ -194,19 +200,15 @@ static void attr_val_pubkey_part(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_at
 		return;
 	}
 	switch (type) {
-	case CKA_MODULUS:
-		attr_val_bytes(v, c->pk.n, c->pk.n_len);
-		return;
-	case CKA_PUBLIC_EXPONENT:
-		attr_val_bytes(v, c->pk.e, c->pk.e_len);
-		return;
+	case CKA_MODULUS: attr_val_bytes(v, c->pk.n, c->pk.n_len); return;
+	case CKA_PUBLIC_EXPONENT: attr_val_bytes(v, c->pk.e, c->pk.e_len); return;
 	case CKA_EC_POINT:
 		if (mod_parse_ec_point_der(&c->pk, &der, &len) != MOD_PARSE_OK)
 			attr_val_rv(v, CKR_HOST_MEMORY);
 		else
 			attr_val_owned(v, der, len);
 		return;
-	default:   /* CKA_PUBLIC_KEY_INFO */
+	default: /* CKA_PUBLIC_KEY_INFO */
 		if (mod_parse_pubkey_spki(&c->pk, &der, &len) != MOD_PARSE_OK)
 			attr_val_rv(v, CKR_DEVICE_ERROR);
 		else
@@ -223,7 +225,8 @@ static bool attr_val_common(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_va
 	switch (type) {
 	case CKA_CLASS:
 		attr_val_ulong(v, c->kind == MOD_OBJ_PRIVATE ? CKO_PRIVATE_KEY :
-		               c->kind == MOD_OBJ_PUBLIC ? CKO_PUBLIC_KEY : CKO_CERTIFICATE);
+		                  c->kind == MOD_OBJ_PUBLIC  ? CKO_PUBLIC_KEY :
+		                                               CKO_CERTIFICATE);
 		return true;
 	case CKA_TOKEN: attr_val_bool(v, true); return true;
 	case CKA_PRIVATE: attr_val_bool(v, c->kind == MOD_OBJ_PRIVATE); return true;
@@ -249,17 +252,20 @@ static bool attr_val_key(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *
 
 	switch (type) {
 	case CKA_KEY_TYPE: attr_val_ulong(v, rsa ? CKK_RSA : CKK_EC); return true;
-	case CKA_START_DATE: case CKA_END_DATE: attr_val_empty(v); return true;
+	case CKA_START_DATE:
+	case CKA_END_DATE: attr_val_empty(v); return true;
 	case CKA_DERIVE: attr_val_bool(v, false); return true;
 	case CKA_LOCAL: attr_val_bool(v, k->origin == PIV_ORIGIN_GENERATED); return true;
 	case CKA_KEY_GEN_MECHANISM:
 		attr_val_ulong(v, k->origin != PIV_ORIGIN_GENERATED ? CK_UNAVAILABLE_INFORMATION :
-		               rsa ? CKM_RSA_PKCS_KEY_PAIR_GEN : CKM_EC_KEY_PAIR_GEN);
+		                  rsa                               ? CKM_RSA_PKCS_KEY_PAIR_GEN :
+		                                                      CKM_EC_KEY_PAIR_GEN);
 		return true;
 	case CKA_ALLOWED_MECHANISMS: attr_val_mechanisms(c, v); return true;
 	case CKA_SUBJECT: attr_val_key_subject(c, v); return true;
 	case CKA_PUBLIC_KEY_INFO: attr_val_pubkey_part(c, type, v); return true;
-	case CKA_MODULUS: case CKA_PUBLIC_EXPONENT:
+	case CKA_MODULUS:
+	case CKA_PUBLIC_EXPONENT:
 		if (!rsa)
 			return false;
 		attr_val_pubkey_part(c, type, v);
@@ -282,22 +288,25 @@ static bool attr_val_key(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *
 static bool attr_val_private(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
 {
 	switch (type) {
-	case CKA_SENSITIVE: case CKA_ALWAYS_SENSITIVE: case CKA_NEVER_EXTRACTABLE:
-	case CKA_SIGN:
-		attr_val_bool(v, true);
-		return true;
-	case CKA_EXTRACTABLE: case CKA_DECRYPT: case CKA_SIGN_RECOVER: case CKA_UNWRAP:
-	case CKA_WRAP_WITH_TRUSTED:
-		attr_val_bool(v, false);
-		return true;
+	case CKA_SENSITIVE:
+	case CKA_ALWAYS_SENSITIVE:
+	case CKA_NEVER_EXTRACTABLE:
+	case CKA_SIGN: attr_val_bool(v, true); return true;
+	case CKA_EXTRACTABLE:
+	case CKA_DECRYPT:
+	case CKA_SIGN_RECOVER:
+	case CKA_UNWRAP:
+	case CKA_WRAP_WITH_TRUSTED: attr_val_bool(v, false); return true;
 	case CKA_ALWAYS_AUTHENTICATE:
 		attr_val_bool(v, mod_object_always_authenticate(c->t, c->index));
 		return true;
-	case CKA_VALUE:
-		attr_val_rv(v, CKR_ATTRIBUTE_SENSITIVE);
-		return true;
-	case CKA_PRIVATE_EXPONENT: case CKA_PRIME_1: case CKA_PRIME_2: case CKA_EXPONENT_1:
-	case CKA_EXPONENT_2: case CKA_COEFFICIENT:
+	case CKA_VALUE: attr_val_rv(v, CKR_ATTRIBUTE_SENSITIVE); return true;
+	case CKA_PRIVATE_EXPONENT:
+	case CKA_PRIME_1:
+	case CKA_PRIME_2:
+	case CKA_EXPONENT_1:
+	case CKA_EXPONENT_2:
+	case CKA_COEFFICIENT:
 		if (!attr_ctx_rsa(c))
 			return false;
 		attr_val_rv(v, CKR_ATTRIBUTE_SENSITIVE);
@@ -310,9 +319,10 @@ static bool attr_val_public(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_va
 {
 	switch (type) {
 	case CKA_VERIFY: attr_val_bool(v, true); return true;
-	case CKA_ENCRYPT: case CKA_VERIFY_RECOVER: case CKA_WRAP: case CKA_TRUSTED:
-		attr_val_bool(v, false);
-		return true;
+	case CKA_ENCRYPT:
+	case CKA_VERIFY_RECOVER:
+	case CKA_WRAP:
+	case CKA_TRUSTED: attr_val_bool(v, false); return true;
 	case CKA_EC_POINT:
 		if (attr_ctx_rsa(c))
 			return false;
@@ -330,14 +340,19 @@ static bool attr_val_cert(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val 
 	switch (type) {
 	case CKA_CERTIFICATE_TYPE: attr_val_ulong(v, CKC_X_509); return true;
 	case CKA_TRUSTED: attr_val_bool(v, false); return true;
-	case CKA_CERTIFICATE_CATEGORY: attr_val_ulong(v, 1); return true;   /* token user */
+	case CKA_CERTIFICATE_CATEGORY: attr_val_ulong(v, 1); return true; /* token user */
 	case CKA_JAVA_MIDP_SECURITY_DOMAIN: attr_val_ulong(v, 0); return true;
-	case CKA_URL: case CKA_HASH_OF_SUBJECT_PUBLIC_KEY: case CKA_HASH_OF_ISSUER_PUBLIC_KEY:
-		attr_val_empty(v);
-		return true;
-	case CKA_VALUE: case CKA_CHECK_VALUE: case CKA_START_DATE: case CKA_END_DATE:
-	case CKA_SUBJECT: case CKA_ISSUER: case CKA_SERIAL_NUMBER: case CKA_PUBLIC_KEY_INFO:
-		break;
+	case CKA_URL:
+	case CKA_HASH_OF_SUBJECT_PUBLIC_KEY:
+	case CKA_HASH_OF_ISSUER_PUBLIC_KEY: attr_val_empty(v); return true;
+	case CKA_VALUE:
+	case CKA_CHECK_VALUE:
+	case CKA_START_DATE:
+	case CKA_END_DATE:
+	case CKA_SUBJECT:
+	case CKA_ISSUER:
+	case CKA_SERIAL_NUMBER:
+	case CKA_PUBLIC_KEY_INFO: break;
 	default: return false;
 	}
 	rv = attr_ctx_cert(c);
@@ -369,9 +384,10 @@ static bool attr_val_hw(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v
 	case CKA_CLASS: attr_val_ulong(v, CKO_HW_FEATURE); return true;
 	case CKA_HW_FEATURE_TYPE: attr_val_ulong(v, CKH_KINKO_PIN_COUNTERS); return true;
 	case CKA_TOKEN: attr_val_bool(v, true); return true;
-	case CKA_PRIVATE: case CKA_MODIFIABLE: case CKA_COPYABLE: case CKA_DESTROYABLE:
-		attr_val_bool(v, false);
-		return true;
+	case CKA_PRIVATE:
+	case CKA_MODIFIABLE:
+	case CKA_COPYABLE:
+	case CKA_DESTROYABLE: attr_val_bool(v, false); return true;
 	case CKA_KINKO_PIN_TRIES_LEFT: attr_val_ulong(v, t->pin_tries_left); return true;
 	case CKA_KINKO_PIN_TRIES_MAX: attr_val_ulong(v, t->pin_tries_max); return true;
 	case CKA_KINKO_PUK_TRIES_LEFT: attr_val_ulong(v, t->puk_tries_left); return true;
@@ -395,7 +411,8 @@ void mod_attr_get(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
 		known = attr_val_cert(c, type, v);
 	if (!known && c->kind != MOD_OBJ_CERT)
 		known = attr_val_key(c, type, v) ||
-		        (c->kind == MOD_OBJ_PRIVATE ? attr_val_private(c, type, v) : attr_val_public(c, type, v));
+		        (c->kind == MOD_OBJ_PRIVATE ? attr_val_private(c, type, v) :
+		                                      attr_val_public(c, type, v));
 	if (!known)
 		attr_val_rv(v, CKR_ATTRIBUTE_TYPE_INVALID);
 }

@@ -19,7 +19,7 @@ typedef struct {
 	unsigned index;
 	mod_obj_kind kind;
 	bool have_pk, have_ci;
-	card_pubkey pk;          /* points into t->keys[index].pubkey */
+	card_pubkey pk; /* points into t->keys[index].pubkey */
 	mod_cert_info ci;
 } mod_attr_ctx;
 
@@ -36,7 +36,7 @@ typedef struct {
 		CK_MECHANISM_TYPE mechs[MOD_ATTR_MAX_MECHS];
 		char text[64];
 	} u;
-	void *owned;             /* OPENSSL_free'd by mod_attr_val_free */
+	void *owned; /* OPENSSL_free'd by mod_attr_val_free */
 } mod_attr_val;
 
 enum { MOD_ATTR_COST_NONE = 0, MOD_ATTR_COST_PUBKEY = 1, MOD_ATTR_COST_CERT = 2 };

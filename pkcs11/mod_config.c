@@ -89,7 +89,7 @@ static bool mod_config_vid_pid(const char *v, uint16_t *vid, uint16_t *pid)
 		if (i != 4 && !isxdigit((unsigned char)v[i]))
 			return false;
 	}
-	*vid = (uint16_t)strtoul(v, NULL, 16);   /* stops at the ':' */
+	*vid = (uint16_t)strtoul(v, NULL, 16); /* stops at the ':' */
 	*pid = (uint16_t)strtoul(v + 5, NULL, 16);
 	return true;
 }

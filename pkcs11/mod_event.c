@@ -16,7 +16,7 @@
 
 struct mod_events {
 	pthread_mutex_t m;
-	pthread_cond_t cv;     /* CLOCK_MONOTONIC; stop wakes waiters, waiters wake stop */
+	pthread_cond_t cv; /* CLOCK_MONOTONIC; stop wakes waiters, waiters wake stop */
 	unsigned waiters;
 	bool stopping;
 };

@@ -169,13 +169,14 @@ static void mod_info_token_fill(const mod_slot *s, const mod_token *t, CK_TOKEN_
 	mod_info_pad(info->model, sizeof(info->model), "PIV");
 	snprintf(text, sizeof(text), "%lu", (unsigned long)t->serial);
 	mod_info_pad(info->serialNumber, sizeof(info->serialNumber), text);
-	info->flags = CKF_RNG | CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED | CKF_TOKEN_INITIALIZED;
-	info->flags |= mod_info_tries_flags(t->pin_tries_max, t->pin_tries_left,
-	                                    CKF_USER_PIN_COUNT_LOW, CKF_USER_PIN_FINAL_TRY,
-	                                    CKF_USER_PIN_LOCKED);
-	info->flags |= mod_info_tries_flags(t->puk_tries_max, t->puk_tries_left,
-	                                    CKF_SO_PIN_COUNT_LOW, CKF_SO_PIN_FINAL_TRY,
-	                                    CKF_SO_PIN_LOCKED);
+	info->flags =
+		CKF_RNG | CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED | CKF_TOKEN_INITIALIZED;
+	info->flags |=
+		mod_info_tries_flags(t->pin_tries_max, t->pin_tries_left, CKF_USER_PIN_COUNT_LOW,
+	                             CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED);
+	info->flags |=
+		mod_info_tries_flags(t->puk_tries_max, t->puk_tries_left, CKF_SO_PIN_COUNT_LOW,
+	                             CKF_SO_PIN_FINAL_TRY, CKF_SO_PIN_LOCKED);
 	if (t->pin_is_default)
 		info->flags |= CKF_USER_PIN_TO_BE_CHANGED;
 	info->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;

@@ -10,7 +10,7 @@
 #include "mod_tmpl.h"
 #include "piv.h"
 
-#define KEYGEN_PUB_MAX 1100u   /* 7F49 contents of RSA-3072 with room to spare */
+#define KEYGEN_PUB_MAX 1100u /* 7F49 contents of RSA-3072 with room to spare */
 
 /* A value both templates may give, and more than once: always the same one. */
 typedef struct {
@@ -20,9 +20,9 @@ typedef struct {
 
 typedef struct {
 	bool rsa;
-	keygen_once bits;     /* CKA_MODULUS_BITS */
-	keygen_once ec_alg;   /* the PIV algorithm of CKA_EC_PARAMS' curve */
-	keygen_once index;    /* the key slot CKA_ID names */
+	keygen_once bits;   /* CKA_MODULUS_BITS */
+	keygen_once ec_alg; /* the PIV algorithm of CKA_EC_PARAMS' curve */
+	keygen_once index;  /* the key slot CKA_ID names */
 } keygen_req;
 
 static CK_RV keygen_once_set(keygen_once *o, CK_ULONG value)
@@ -97,27 +97,40 @@ static CK_RV keygen_attr(keygen_req *r, const CK_ATTRIBUTE *a, bool priv)
 	switch (a->type) {
 	case CKA_CLASS:
 		rv = mod_tmpl_ulong_read(a, &ul);
-		return rv != CKR_OK ? rv :
+		return rv != CKR_OK                                    ? rv :
 		       ul == (priv ? CKO_PRIVATE_KEY : CKO_PUBLIC_KEY) ? CKR_OK :
-		                                                        CKR_TEMPLATE_INCONSISTENT;
+		                                                         CKR_TEMPLATE_INCONSISTENT;
 	case CKA_KEY_TYPE:
 		rv = mod_tmpl_ulong_read(a, &ul);
-		return rv != CKR_OK ? rv : ul == (r->rsa ? CKK_RSA : CKK_EC) ? CKR_OK :
-		                                                               CKR_TEMPLATE_INCONSISTENT;
+		return rv != CKR_OK                      ? rv :
+		       ul == (r->rsa ? CKK_RSA : CKK_EC) ? CKR_OK :
+		                                           CKR_TEMPLATE_INCONSISTENT;
 	case CKA_TOKEN: return mod_tmpl_bool_expect(a, true, CKR_TEMPLATE_INCONSISTENT);
 	case CKA_ID: return keygen_id(r, a);
 	case CKA_MODULUS_BITS: return keygen_bits(r, a);
 	case CKA_PUBLIC_EXPONENT: return r->rsa ? keygen_exponent(a) : CKR_TEMPLATE_INCONSISTENT;
 	case CKA_EC_PARAMS: return keygen_params(r, a);
 	/* What PIV cannot store: accepted and not kept (the token names its keys). */
-	case CKA_LABEL: case CKA_SUBJECT: case CKA_START_DATE: case CKA_END_DATE:
+	case CKA_LABEL:
+	case CKA_SUBJECT:
+	case CKA_START_DATE:
+	case CKA_END_DATE:
 		return a->pValue || a->ulValueLen == 0 ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
 	/* Usage flags are requests; the objects tell what the token does with the key. */
-	case CKA_SIGN: case CKA_DECRYPT: case CKA_UNWRAP: case CKA_SIGN_RECOVER: case CKA_DERIVE:
-	case CKA_VERIFY: case CKA_ENCRYPT: case CKA_WRAP: case CKA_VERIFY_RECOVER:
-	case CKA_MODIFIABLE: case CKA_COPYABLE: case CKA_DESTROYABLE: case CKA_ALWAYS_AUTHENTICATE:
-	case CKA_WRAP_WITH_TRUSTED:
-		return mod_tmpl_bool_read(a, &b);
+	case CKA_SIGN:
+	case CKA_DECRYPT:
+	case CKA_UNWRAP:
+	case CKA_SIGN_RECOVER:
+	case CKA_DERIVE:
+	case CKA_VERIFY:
+	case CKA_ENCRYPT:
+	case CKA_WRAP:
+	case CKA_VERIFY_RECOVER:
+	case CKA_MODIFIABLE:
+	case CKA_COPYABLE:
+	case CKA_DESTROYABLE:
+	case CKA_ALWAYS_AUTHENTICATE:
+	case CKA_WRAP_WITH_TRUSTED: return mod_tmpl_bool_read(a, &b);
 	case CKA_TRUSTED: return mod_tmpl_bool_expect(a, false, CKR_ATTRIBUTE_READ_ONLY);
 	case CKA_PRIVATE:
 		return priv ? mod_tmpl_bool_expect(a, true, CKR_ATTRIBUTE_VALUE_INVALID) :
@@ -129,8 +142,7 @@ static CK_RV keygen_attr(keygen_req *r, const CK_ATTRIBUTE *a, bool priv)
 	case CKA_EXTRACTABLE:
 		return priv ? mod_tmpl_bool_expect(a, false, CKR_ATTRIBUTE_VALUE_INVALID) :
 		              CKR_ATTRIBUTE_TYPE_INVALID;
-	default:
-		return CKR_ATTRIBUTE_TYPE_INVALID;
+	default: return CKR_ATTRIBUTE_TYPE_INVALID;
 	}
 }
 
@@ -208,7 +220,7 @@ static CK_RV keygen_remember(mod_token *t, unsigned idx, const keygen_arg *g)
 	k->has_key = true;
 	k->alg = g->alg;
 	k->origin = PIV_ORIGIN_GENERATED;
-	k->pin_policy = PIV_PIN_POLICY_DEFAULT;   /* the slot's own, as the token chose it */
+	k->pin_policy = PIV_PIN_POLICY_DEFAULT; /* the slot's own, as the token chose it */
 	k->pubkey = copy;
 	k->pubkey_len = g->pub_len;
 	mod_token_changed(t);
@@ -217,8 +229,8 @@ static CK_RV keygen_remember(mod_token *t, unsigned idx, const keygen_arg *g)
 
 CK_RV mod_keygen_generate(mod_slot *s, mod_session *sess, const CK_MECHANISM *mech,
                           const CK_ATTRIBUTE *pub_tmpl, CK_ULONG n_pub,
-                          const CK_ATTRIBUTE *priv_tmpl, CK_ULONG n_priv,
-                          CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv)
+                          const CK_ATTRIBUTE *priv_tmpl, CK_ULONG n_priv, CK_OBJECT_HANDLE *pub,
+                          CK_OBJECT_HANDLE *priv)
 {
 	keygen_req r;
 	keygen_arg g;
@@ -254,7 +266,7 @@ CK_RV mod_keygen_generate(mod_slot *s, mod_session *sess, const CK_MECHANISM *me
 	if (rv == CKR_OK)
 		rv = keygen_remember(t, idx, &g);
 	else if (s->token)
-		s->token->validated_ms = 0;   /* who knows what the token did */
+		s->token->validated_ms = 0; /* who knows what the token did */
 	if (rv != CKR_OK)
 		return rv;
 	*pub = mod_object_handle(s, idx, MOD_OBJ_PUBLIC);

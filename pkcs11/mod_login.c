@@ -88,8 +88,7 @@ static CK_RV mod_login_so(mod_slot *s, const CK_UTF8CHAR *pin, CK_ULONG len)
 	return CKR_OK;
 }
 
-static CK_RV mod_login_context(mod_slot *s, mod_session *sess, const CK_UTF8CHAR *pin,
-                               CK_ULONG len)
+static CK_RV mod_login_context(mod_slot *s, mod_session *sess, const CK_UTF8CHAR *pin, CK_ULONG len)
 {
 	CK_RV rv;
 
@@ -108,7 +107,7 @@ CK_RV mod_login_as(mod_slot *s, mod_session *sess, CK_USER_TYPE user, const CK_U
                    CK_ULONG pin_len)
 {
 	if (!pin)
-		return CKR_ARGUMENTS_BAD;   /* no protected authentication path */
+		return CKR_ARGUMENTS_BAD; /* no protected authentication path */
 	switch (user) {
 	case CKU_USER:
 	case CKU_SO:
@@ -116,12 +115,10 @@ CK_RV mod_login_as(mod_slot *s, mod_session *sess, CK_USER_TYPE user, const CK_U
 			return CKR_USER_ALREADY_LOGGED_IN;
 		if (s->login_user != MOD_NOBODY)
 			return CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
-		return user == CKU_USER ? mod_login_user(s, pin, pin_len)
-		                        : mod_login_so(s, pin, pin_len);
-	case CKU_CONTEXT_SPECIFIC:
-		return mod_login_context(s, sess, pin, pin_len);
-	default:
-		return CKR_USER_TYPE_INVALID;
+		return user == CKU_USER ? mod_login_user(s, pin, pin_len) :
+		                          mod_login_so(s, pin, pin_len);
+	case CKU_CONTEXT_SPECIFIC: return mod_login_context(s, sess, pin, pin_len);
+	default: return CKR_USER_TYPE_INVALID;
 	}
 }
 
@@ -156,8 +153,9 @@ CK_RV mod_login_init_pin(mod_slot *s, mod_session *sess, const CK_UTF8CHAR *pin,
 	}
 	if (st == CARD_ERR_PIN_INCORRECT || st == CARD_ERR_PIN_LOCKED) {
 		/* A PUK known to be wrong would only burn the next try: the SO logs in again. */
-		mod_trace_msg("slot %lu: the PUK held since C_Login(CKU_SO) was refused: logged out",
-		              (unsigned long)s->id);
+		mod_trace_msg(
+			"slot %lu: the PUK held since C_Login(CKU_SO) was refused: logged out",
+			(unsigned long)s->id);
 		mod_slot_logout(s);
 	}
 	return mod_login_rv(s, st);

@@ -16,25 +16,37 @@
 #define MOD_EC_MIN 256
 #define MOD_EC_MAX 384
 
-#define MOD_RSA_INFO(f) {.ulMinKeySize = MOD_RSA_MIN, .ulMaxKeySize = MOD_RSA_MAX, .flags = (f)}
-#define MOD_EC_INFO(f) \
-	{.ulMinKeySize = MOD_EC_MIN, .ulMaxKeySize = MOD_EC_MAX, .flags = (f) | MOD_EC_FLAGS}
+#define MOD_RSA_INFO(f)                                                                \
+	{                                                                              \
+		.ulMinKeySize = MOD_RSA_MIN, .ulMaxKeySize = MOD_RSA_MAX, .flags = (f) \
+	}
+#define MOD_EC_INFO(f)                                                  \
+	{                                                               \
+		.ulMinKeySize = MOD_EC_MIN, .ulMaxKeySize = MOD_EC_MAX, \
+		.flags = (f) | MOD_EC_FLAGS                             \
+	}
 
-#define MOD_RSA_SIG(m, s, h) \
-	{.type = (m), .info = MOD_RSA_INFO(MOD_SIGN_FLAGS), .key_type = CKK_RSA, .sig = (s), \
-	 .hash = (h)}
-#define MOD_EC_SIG(m, h) \
-	{.type = (m), .info = MOD_EC_INFO(MOD_SIGN_FLAGS), .key_type = CKK_EC, \
-	 .sig = &mod_sig_scheme_ecdsa, .hash = (h)}
+#define MOD_RSA_SIG(m, s, h)                                                            \
+	{                                                                               \
+		.type = (m), .info = MOD_RSA_INFO(MOD_SIGN_FLAGS), .key_type = CKK_RSA, \
+		.sig = (s), .hash = (h)                                                 \
+	}
+#define MOD_EC_SIG(m, h)                                                              \
+	{                                                                             \
+		.type = (m), .info = MOD_EC_INFO(MOD_SIGN_FLAGS), .key_type = CKK_EC, \
+		.sig = &mod_sig_scheme_ecdsa, .hash = (h)                             \
+	}
 
 /* hash: the module hashes the data (multi-part capable); CKM_RSA_PKCS, CKM_RSA_PKCS_PSS,
  * CKM_RSA_X_509 and CKM_ECDSA take the caller's input and are single-part only (PKCS#11
  * 3.0 current mechanisms, footnote "single-part only"). */
 static const mod_mech mod_mechs[] = {
-	{.type = CKM_RSA_PKCS_KEY_PAIR_GEN, .info = MOD_RSA_INFO(CKF_HW | CKF_GENERATE_KEY_PAIR),
-	 .key_type = CKK_RSA},
-	{.type = CKM_EC_KEY_PAIR_GEN, .info = MOD_EC_INFO(CKF_HW | CKF_GENERATE_KEY_PAIR),
-	 .key_type = CKK_EC},
+	{.type = CKM_RSA_PKCS_KEY_PAIR_GEN,
+         .info = MOD_RSA_INFO(CKF_HW | CKF_GENERATE_KEY_PAIR),
+         .key_type = CKK_RSA},
+	{.type = CKM_EC_KEY_PAIR_GEN,
+         .info = MOD_EC_INFO(CKF_HW | CKF_GENERATE_KEY_PAIR),
+         .key_type = CKK_EC},
 	MOD_RSA_SIG(CKM_RSA_PKCS, &mod_sig_scheme_pkcs1, 0),
 	MOD_RSA_SIG(CKM_RSA_X_509, &mod_sig_scheme_x509, 0),
 	MOD_RSA_SIG(CKM_SHA256_RSA_PKCS, &mod_sig_scheme_pkcs1, CKM_SHA256),

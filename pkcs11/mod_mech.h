@@ -15,11 +15,11 @@ typedef struct mod_sig_scheme mod_sig_scheme;
  * verification need, so adding a mechanism is adding a row. */
 typedef struct {
 	CK_MECHANISM_TYPE type;
-	CK_MECHANISM_INFO info;     /* key sizes in bits (RSA modulus, EC field), flags */
-	CK_KEY_TYPE key_type;       /* CKK_RSA or CKK_EC: the keys it works with */
-	const mod_sig_scheme *sig;  /* its padding and signature format; NULL for key-pair
+	CK_MECHANISM_INFO info;    /* key sizes in bits (RSA modulus, EC field), flags */
+	CK_KEY_TYPE key_type;      /* CKK_RSA or CKK_EC: the keys it works with */
+	const mod_sig_scheme *sig; /* its padding and signature format; NULL for key-pair
 	                             * generation */
-	CK_MECHANISM_TYPE hash;     /* CKM_SHA256..: the module hashes the data; 0: single-part,
+	CK_MECHANISM_TYPE hash;    /* CKM_SHA256..: the module hashes the data; 0: single-part,
 	                             * the caller passes the digest (or DigestInfo) */
 } mod_mech;
 
@@ -42,8 +42,8 @@ CK_RV mod_sign_final(mod_session *sess, mod_slot *slot, CK_BYTE *sig, CK_ULONG *
 /* ---- verification (mod_verify.c): in software from the public key ---- */
 CK_RV mod_verify_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *mech,
                       CK_OBJECT_HANDLE key);
-CK_RV mod_verify_oneshot(mod_session *sess, const CK_BYTE *data, CK_ULONG len,
-                         const CK_BYTE *sig, CK_ULONG sig_len);
+CK_RV mod_verify_oneshot(mod_session *sess, const CK_BYTE *data, CK_ULONG len, const CK_BYTE *sig,
+                         CK_ULONG sig_len);
 CK_RV mod_verify_final(mod_session *sess, const CK_BYTE *sig, CK_ULONG sig_len);
 
 /* ---- random numbers from the token (mod_random.c): C_GenerateRandom ---- */

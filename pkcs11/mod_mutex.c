@@ -7,7 +7,7 @@
 #include "mod.h"
 
 struct mod_mutex {
-	void *app;               /* the application's mutex, or NULL for pthreads */
+	void *app; /* the application's mutex, or NULL for pthreads */
 	pthread_mutex_t pm;
 };
 

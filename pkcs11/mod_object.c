@@ -56,8 +56,7 @@ bool mod_object_alg_supported(uint8_t alg)
 	return piv_alg_bytes(alg) != 0;
 }
 
-bool mod_object_exists(const mod_token *t, unsigned key_index, mod_obj_kind kind,
-                       bool logged_in)
+bool mod_object_exists(const mod_token *t, unsigned key_index, mod_obj_kind kind, bool logged_in)
 {
 	const mod_keyslot *k;
 
@@ -82,8 +81,7 @@ bool mod_object_always_authenticate(const mod_token *t, unsigned key_index)
 	return policy == PIV_PIN_POLICY_ALWAYS;
 }
 
-CK_RV mod_object_check(mod_slot *s, CK_OBJECT_HANDLE h, unsigned *key_index,
-                       mod_obj_kind *kind)
+CK_RV mod_object_check(mod_slot *s, CK_OBJECT_HANDLE h, unsigned *key_index, mod_obj_kind *kind)
 {
 	mod_token *t;
 	CK_RV rv;
@@ -110,8 +108,7 @@ CK_RV mod_object_check_template(mod_slot *s, CK_OBJECT_HANDLE h, const CK_ATTRIB
 	return mod_object_check(s, h, key_index, kind);
 }
 
-CK_RV mod_object_get_attributes(mod_slot *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE *tmpl,
-                                CK_ULONG n)
+CK_RV mod_object_get_attributes(mod_slot *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE *tmpl, CK_ULONG n)
 {
 	mod_attr_ctx c;
 	mod_obj_kind kind;
@@ -247,7 +244,7 @@ static bool object_find_asks_hw(const CK_ATTRIBUTE *tmpl, CK_ULONG n)
 
 /* The handles of every object matching the template, malloc'd. */
 static CK_RV mod_object_find(mod_slot *s, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
-                      CK_OBJECT_HANDLE **found, size_t *n_found)
+                             CK_OBJECT_HANDLE **found, size_t *n_found)
 {
 	static const mod_obj_kind kinds[] = {MOD_OBJ_CERT, MOD_OBJ_PRIVATE, MOD_OBJ_PUBLIC};
 	bool logged_in = mod_slot_user_logged_in(s);
@@ -302,8 +299,7 @@ static CK_RV mod_object_find(mod_slot *s, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
 	return CKR_OK;
 }
 
-CK_RV mod_object_find_init(mod_session *sess, mod_slot *s, const CK_ATTRIBUTE *tmpl,
-                           CK_ULONG n)
+CK_RV mod_object_find_init(mod_session *sess, mod_slot *s, const CK_ATTRIBUTE *tmpl, CK_ULONG n)
 {
 	CK_OBJECT_HANDLE *found = NULL;
 	size_t n_found = 0;
@@ -321,8 +317,7 @@ CK_RV mod_object_find_init(mod_session *sess, mod_slot *s, const CK_ATTRIBUTE *t
 	return CKR_OK;
 }
 
-CK_RV mod_object_find_next(mod_session *sess, CK_OBJECT_HANDLE *out, CK_ULONG max,
-                           CK_ULONG *count)
+CK_RV mod_object_find_next(mod_session *sess, CK_OBJECT_HANDLE *out, CK_ULONG max, CK_ULONG *count)
 {
 	CK_ULONG n = 0;
 

@@ -14,7 +14,10 @@
  * (kinko-pkcs11.h), key index 0. mod_object_decode never yields it, so paths for keys and
  * certificates never meet it; mod_object_check does. */
 typedef enum {
-	MOD_OBJ_PRIVATE = 1, MOD_OBJ_PUBLIC = 2, MOD_OBJ_CERT = 3, MOD_OBJ_HW = 4
+	MOD_OBJ_PRIVATE = 1,
+	MOD_OBJ_PUBLIC = 2,
+	MOD_OBJ_CERT = 3,
+	MOD_OBJ_HW = 4
 } mod_obj_kind;
 
 CK_OBJECT_HANDLE mod_object_handle(const mod_slot *s, unsigned key_index, mod_obj_kind kind);
@@ -27,8 +30,7 @@ bool mod_object_index_from_id(const CK_BYTE *id, CK_ULONG len, unsigned *key_ind
 
 /* Does the object exist now (key present / certificate present)? Private keys are
  * CKA_PRIVATE: visible only when logged in. */
-bool mod_object_exists(const mod_token *t, unsigned key_index, mod_obj_kind kind,
-                       bool logged_in);
+bool mod_object_exists(const mod_token *t, unsigned key_index, mod_obj_kind kind, bool logged_in);
 
 /* Key slots the module can use (RSA 2048/3072, P-256/384); a slot holding another kind of
  * key is occupied but shows no objects. */
@@ -68,15 +70,13 @@ void mod_token_forget_cert(mod_token *t, unsigned key_index);
 /* ---- reading objects (mod_attr.c, mod_object.c) ---- */
 /* Does h name an object of slot s that exists now (and is visible)? Learns the token if
  * needed; CKR_OBJECT_HANDLE_INVALID when not. */
-CK_RV mod_object_check(mod_slot *s, CK_OBJECT_HANDLE h, unsigned *key_index,
-                       mod_obj_kind *kind);
+CK_RV mod_object_check(mod_slot *s, CK_OBJECT_HANDLE h, unsigned *key_index, mod_obj_kind *kind);
 /* The object a call with a template names: CKR_ARGUMENTS_BAD for a missing template,
  * then mod_object_check. */
 CK_RV mod_object_check_template(mod_slot *s, CK_OBJECT_HANDLE h, const CK_ATTRIBUTE *tmpl,
                                 CK_ULONG n, unsigned *key_index, mod_obj_kind *kind);
 /* C_GetAttributeValue with PKCS#11's length rules, for an object of slot s. */
-CK_RV mod_object_get_attributes(mod_slot *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE *tmpl,
-                                CK_ULONG n);
+CK_RV mod_object_get_attributes(mod_slot *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE *tmpl, CK_ULONG n);
 /* C_GetObjectSize: CK_UNAVAILABLE_INFORMATION for an object that exists. */
 CK_RV mod_object_size(mod_slot *s, CK_OBJECT_HANDLE h, CK_ULONG *size);
 /* C_CopyObject and C_WrapKey: the answers for objects that cannot be copied or leave. */
@@ -87,10 +87,8 @@ CK_RV mod_object_wrap(mod_slot *s, const CK_MECHANISM *mech, CK_OBJECT_HANDLE wr
 /* C_FindObjectsInit: the handles of every object matching the template (byte-exact
  * values) are kept in the session; reads from the token only what the template's
  * attributes need. C_FindObjects hands them out, C_FindObjectsFinal ends the search. */
-CK_RV mod_object_find_init(mod_session *sess, mod_slot *s, const CK_ATTRIBUTE *tmpl,
-                           CK_ULONG n);
-CK_RV mod_object_find_next(mod_session *sess, CK_OBJECT_HANDLE *out, CK_ULONG max,
-                           CK_ULONG *count);
+CK_RV mod_object_find_init(mod_session *sess, mod_slot *s, const CK_ATTRIBUTE *tmpl, CK_ULONG n);
+CK_RV mod_object_find_next(mod_session *sess, CK_OBJECT_HANDLE *out, CK_ULONG max, CK_ULONG *count);
 CK_RV mod_object_find_final(mod_session *sess);
 
 /* ---- writing objects (mod_keygen.c, mod_objwrite.c), in a R/W session, user logged in ---- */
@@ -102,10 +100,10 @@ CK_RV mod_object_find_final(mod_session *sess);
 CK_RV mod_objwrite_with_mgmt(mod_slot *s, mod_card_op op, void *arg, card_status *op_st);
 CK_RV mod_keygen_generate(mod_slot *s, mod_session *sess, const CK_MECHANISM *mech,
                           const CK_ATTRIBUTE *pub_tmpl, CK_ULONG n_pub,
-                          const CK_ATTRIBUTE *priv_tmpl, CK_ULONG n_priv,
-                          CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv);
-CK_RV mod_objwrite_create(mod_slot *s, mod_session *sess, const CK_ATTRIBUTE *tmpl,
-                          CK_ULONG n, CK_OBJECT_HANDLE *h);
+                          const CK_ATTRIBUTE *priv_tmpl, CK_ULONG n_priv, CK_OBJECT_HANDLE *pub,
+                          CK_OBJECT_HANDLE *priv);
+CK_RV mod_objwrite_create(mod_slot *s, mod_session *sess, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
+                          CK_OBJECT_HANDLE *h);
 CK_RV mod_objwrite_destroy(mod_slot *s, mod_session *sess, CK_OBJECT_HANDLE h);
 /* C_SetAttributeValue (mod_objmove.c): only CKA_ID, and only on a private key, where a new
  * value moves the key and its certificate to that slot (MOVE KEY); the key's own CKA_ID is

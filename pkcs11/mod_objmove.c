@@ -8,9 +8,9 @@
 #include "piv.h"
 
 typedef struct {
-	uint8_t from, to;      /* key references */
-	bool cert;             /* the source slot has a certificate container to carry */
-	bool copied, moved, emptied;  /* done so far: a retry after a reset skips them */
+	uint8_t from, to;            /* key references */
+	bool cert;                   /* the source slot has a certificate container to carry */
+	bool copied, moved, emptied; /* done so far: a retry after a reset skips them */
 } move_arg;
 
 /* The certificate's container is written to the destination before the key moves and
@@ -108,8 +108,7 @@ static CK_RV objmove_key(mod_slot *s, unsigned from, unsigned to)
 	/* Half done, or not at all: the next use asks the token. */
 	if (s->token)
 		s->token->validated_ms = 0;
-	if (!m.moved && op_st == CARD_ERR_FAILED &&
-	    s->card.last_sw == SW_CONDITIONS_NOT_SATISFIED)
+	if (!m.moved && op_st == CARD_ERR_FAILED && s->card.last_sw == SW_CONDITIONS_NOT_SATISFIED)
 		return objmove_refused(s, "the token says it is occupied", m.to);
 	return rv;
 }

@@ -21,7 +21,7 @@ typedef struct {
 	mod_card_op op;
 	void *arg;
 	card_status op_st;
-	bool no_key;           /* neither a PIN-protected nor a factory management key */
+	bool no_key; /* neither a PIN-protected nor a factory management key */
 } mgmt_call;
 
 static card_status objwrite_mgmt_factory(card *c, mgmt_call *m)
@@ -66,9 +66,11 @@ CK_RV mod_objwrite_with_mgmt(mod_slot *s, mod_card_op op, void *arg, card_status
 	if (op_st)
 		*op_st = m.op_st;
 	if (m.no_key) {
-		mod_trace_msg("slot %lu: changing the token needs its management key, which is "
-		              "neither PIN-protected nor the factory default: use the token's admin "
-		              "tool", (unsigned long)s->id);
+		mod_trace_msg(
+			"slot %lu: changing the token needs its management key, which is "
+			"neither PIN-protected nor the factory default: use the token's admin "
+			"tool",
+			(unsigned long)s->id);
 		return CKR_USER_NOT_LOGGED_IN;
 	}
 	return rv;
@@ -90,7 +92,9 @@ static CK_RV objwrite_cert_attr(cert_tmpl *ct, const CK_ATTRIBUTE *a)
 	case CKA_CLASS:
 		rv = mod_tmpl_ulong_read(a, &ul);
 		ct->have_class = true;
-		return rv != CKR_OK ? rv : ul == CKO_CERTIFICATE ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
+		return rv != CKR_OK          ? rv :
+		       ul == CKO_CERTIFICATE ? CKR_OK :
+		                               CKR_ATTRIBUTE_VALUE_INVALID;
 	case CKA_CERTIFICATE_TYPE:
 		rv = mod_tmpl_ulong_read(a, &ul);
 		ct->have_type = true;
@@ -98,15 +102,13 @@ static CK_RV objwrite_cert_attr(cert_tmpl *ct, const CK_ATTRIBUTE *a)
 	case CKA_VALUE:
 		ct->value = a;
 		return a->pValue && a->ulValueLen > 0 ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
-	case CKA_ID:
-		ct->id = a;
-		return CKR_OK;
+	case CKA_ID: ct->id = a; return CKR_OK;
 	case CKA_TOKEN:
 		/* session objects are not supported */
 		return mod_tmpl_bool_expect(a, true, CKR_TEMPLATE_INCONSISTENT);
 	case CKA_PRIVATE: return mod_tmpl_bool_expect(a, false, CKR_ATTRIBUTE_VALUE_INVALID);
-	case CKA_MODIFIABLE: case CKA_COPYABLE:
-		return mod_tmpl_bool_expect(a, false, CKR_ATTRIBUTE_VALUE_INVALID);
+	case CKA_MODIFIABLE:
+	case CKA_COPYABLE: return mod_tmpl_bool_expect(a, false, CKR_ATTRIBUTE_VALUE_INVALID);
 	case CKA_DESTROYABLE: return mod_tmpl_bool_expect(a, true, CKR_ATTRIBUTE_VALUE_INVALID);
 	case CKA_TRUSTED: return mod_tmpl_bool_expect(a, false, CKR_ATTRIBUTE_READ_ONLY);
 	case CKA_CERTIFICATE_CATEGORY:
@@ -116,12 +118,18 @@ static CK_RV objwrite_cert_attr(cert_tmpl *ct, const CK_ATTRIBUTE *a)
 		rv = mod_tmpl_ulong_read(a, &ul);
 		return rv != CKR_OK ? rv : ul == 0 ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
 	/* Derived from the certificate or with no place on a PIV token: accepted, unused. */
-	case CKA_LABEL: case CKA_SUBJECT: case CKA_ISSUER: case CKA_SERIAL_NUMBER:
-	case CKA_START_DATE: case CKA_END_DATE: case CKA_URL: case CKA_CHECK_VALUE:
-	case CKA_HASH_OF_SUBJECT_PUBLIC_KEY: case CKA_HASH_OF_ISSUER_PUBLIC_KEY:
+	case CKA_LABEL:
+	case CKA_SUBJECT:
+	case CKA_ISSUER:
+	case CKA_SERIAL_NUMBER:
+	case CKA_START_DATE:
+	case CKA_END_DATE:
+	case CKA_URL:
+	case CKA_CHECK_VALUE:
+	case CKA_HASH_OF_SUBJECT_PUBLIC_KEY:
+	case CKA_HASH_OF_ISSUER_PUBLIC_KEY:
 		return a->pValue || a->ulValueLen == 0 ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
-	default:
-		return CKR_ATTRIBUTE_TYPE_INVALID;
+	default: return CKR_ATTRIBUTE_TYPE_INVALID;
 	}
 }
 
@@ -245,8 +253,8 @@ CK_RV mod_objwrite_create(mod_slot *s, mod_session *sess, const CK_ATTRIBUTE *tm
 
 typedef struct {
 	uint8_t ref;
-	bool key, cert;        /* what to delete */
-	bool key_gone;         /* the key is deleted (even if the certificate then failed) */
+	bool key, cert; /* what to delete */
+	bool key_gone;  /* the key is deleted (even if the certificate then failed) */
 } destroy_arg;
 
 static card_status objwrite_op_destroy(card *c, void *arg)

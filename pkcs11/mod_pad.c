@@ -112,8 +112,10 @@ static CK_RV pad_mgf1_xor(const EVP_MD *md, const uint8_t *seed, size_t seed_len
 		c[1] = (uint8_t)(counter >> 16);
 		c[2] = (uint8_t)(counter >> 8);
 		c[3] = (uint8_t)counter;
-		if (EVP_DigestInit_ex(ctx, md, NULL) != 1 || EVP_DigestUpdate(ctx, seed, seed_len) != 1 ||
-		    EVP_DigestUpdate(ctx, c, sizeof(c)) != 1 || EVP_DigestFinal_ex(ctx, block, NULL) != 1) {
+		if (EVP_DigestInit_ex(ctx, md, NULL) != 1 ||
+		    EVP_DigestUpdate(ctx, seed, seed_len) != 1 ||
+		    EVP_DigestUpdate(ctx, c, sizeof(c)) != 1 ||
+		    EVP_DigestFinal_ex(ctx, block, NULL) != 1) {
 			rv = CKR_FUNCTION_FAILED;
 			break;
 		}
@@ -145,7 +147,7 @@ CK_RV mod_pad_pss(const EVP_MD *md, const EVP_MD *mgf_md, size_t salt_len, const
 	if (salt_len && RAND_bytes(salt, (int)salt_len) != 1)
 		return CKR_FUNCTION_FAILED;
 
-	off = k - em_len;             /* a zero byte in front when emLen < k */
+	off = k - em_len; /* a zero byte in front when emLen < k */
 	memset(em, 0, off);
 	out = em + off;
 	db_len = em_len - h - 1;
@@ -154,7 +156,8 @@ CK_RV mod_pad_pss(const EVP_MD *md, const EVP_MD *mgf_md, size_t salt_len, const
 	ctx = EVP_MD_CTX_new();
 	if (!ctx)
 		return CKR_HOST_MEMORY;
-	if (EVP_DigestInit_ex(ctx, md, NULL) == 1 && EVP_DigestUpdate(ctx, zeros, sizeof(zeros)) == 1 &&
+	if (EVP_DigestInit_ex(ctx, md, NULL) == 1 &&
+	    EVP_DigestUpdate(ctx, zeros, sizeof(zeros)) == 1 &&
 	    EVP_DigestUpdate(ctx, mhash, mhash_len) == 1 &&
 	    (salt_len == 0 || EVP_DigestUpdate(ctx, salt, salt_len) == 1) &&
 	    EVP_DigestFinal_ex(ctx, out + db_len, NULL) == 1)

@@ -18,7 +18,7 @@
 #include "tlv.h"
 
 #define PIV_CERTINFO_COMPRESSED 0x01
-#define PIV_TLV_MSCUID 0x72       /* optional in older containers; ignored */
+#define PIV_TLV_MSCUID 0x72 /* optional in older containers; ignored */
 
 static const uint8_t oid_p256[] = {0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07};
 static const uint8_t oid_p384[] = {0x06, 0x05, 0x2B, 0x81, 0x04, 0x00, 0x22};
@@ -57,10 +57,14 @@ mod_parse_status mod_parse_cert_container(const uint8_t *buf, size_t len, const 
 		bool *seen;
 
 		switch (item.tag) {
-		case PIV_TLV_CERT: seen = &seen_cert; cert = item; break;
+		case PIV_TLV_CERT:
+			seen = &seen_cert;
+			cert = item;
+			break;
 		case PIV_TLV_CERTINFO:
 			seen = &seen_info;
-			if (item.len > 1 || (item.len == 1 && item.value[0] > PIV_CERTINFO_COMPRESSED))
+			if (item.len > 1 ||
+			    (item.len == 1 && item.value[0] > PIV_CERTINFO_COMPRESSED))
 				return MOD_PARSE_MALFORMED;
 			compressed = item.len == 1 && item.value[0] == PIV_CERTINFO_COMPRESSED;
 			break;
@@ -85,8 +89,8 @@ mod_parse_status mod_parse_cert_container(const uint8_t *buf, size_t len, const 
 	return MOD_PARSE_OK;
 }
 
-mod_parse_status mod_parse_cert_container_build(const uint8_t *der, size_t der_len,
-                                                uint8_t **out, size_t *out_len)
+mod_parse_status mod_parse_cert_container_build(const uint8_t *der, size_t der_len, uint8_t **out,
+                                                size_t *out_len)
 {
 	size_t cap = der_len + 16;
 	tlv_writer w;
@@ -235,7 +239,8 @@ EVP_PKEY *mod_parse_pubkey_evp(const card_pubkey *pk)
 	} else if (piv_alg_is_ec(pk->alg) && pk->point) {
 		const char *curve = piv_alg_curve(pk->alg);
 
-		if (OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, curve, 0) == 1 &&
+		if (OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, curve, 0) ==
+		            1 &&
 		    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pk->point,
 		                                     pk->point_len) == 1)
 			pkey = parse_evp_fromdata("EC", bld);
@@ -281,9 +286,8 @@ static mod_parse_status parse_spki_rsa(EVP_PKEY *pkey, uint8_t *alg, tlv_writer 
 	if (*alg && EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &bn_n) == 1 &&
 	    EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &bn_e) == 1 &&
 	    /* an even exponent is no RSA key: card_pubkey_parse refuses it too */
-	    BN_is_odd(bn_e) &&
-	    BN_bn2binpad(bn_n, n, (int)piv_alg_bytes(*alg)) > 0 && (ne = BN_num_bytes(bn_e)) > 0 &&
-	    ne <= (int)sizeof(e) && BN_bn2bin(bn_e, e) == ne) {
+	    BN_is_odd(bn_e) && BN_bn2binpad(bn_n, n, (int)piv_alg_bytes(*alg)) > 0 &&
+	    (ne = BN_num_bytes(bn_e)) > 0 && ne <= (int)sizeof(e) && BN_bn2bin(bn_e, e) == ne) {
 		tlv_put(w, PIV_TLV_RSA_N, n, piv_alg_bytes(*alg));
 		tlv_put(w, PIV_TLV_RSA_E, e, (size_t)ne);
 		st = MOD_PARSE_OK;
@@ -381,10 +385,13 @@ const uint8_t *mod_parse_ec_params_der(uint8_t alg, size_t *len)
 /* Curve names of PKCS#11 3.0's printable form and the usual aliases. */
 static uint8_t parse_ec_name_alg(const uint8_t *name, size_t len)
 {
-	static const struct { const char *name; uint8_t alg; } names[] = {
+	static const struct {
+		const char *name;
+		uint8_t alg;
+	} names[] = {
 		{"prime256v1", PIV_ALG_ECCP256}, {"secp256r1", PIV_ALG_ECCP256},
-		{"P-256", PIV_ALG_ECCP256}, {"nistp256", PIV_ALG_ECCP256},
-		{"secp384r1", PIV_ALG_ECCP384}, {"P-384", PIV_ALG_ECCP384},
+		{"P-256", PIV_ALG_ECCP256},      {"nistp256", PIV_ALG_ECCP256},
+		{"secp384r1", PIV_ALG_ECCP384},  {"P-384", PIV_ALG_ECCP384},
 		{"nistp384", PIV_ALG_ECCP384},
 	};
 	size_t i;
@@ -404,18 +411,15 @@ mod_parse_status mod_parse_ec_params(const uint8_t *der, size_t len, uint8_t *al
 	if (!der || tlv_parse(der, len, &it) != TLV_OK || it.header_len + it.len != len)
 		return MOD_PARSE_MALFORMED;
 	switch (it.tag) {
-	case 0x06:   /* namedCurve OID */
+	case 0x06: /* namedCurve OID */
 		if (len == sizeof(oid_p256) && memcmp(der, oid_p256, len) == 0)
 			*alg = PIV_ALG_ECCP256;
 		else if (len == sizeof(oid_p384) && memcmp(der, oid_p384, len) == 0)
 			*alg = PIV_ALG_ECCP384;
 		break;
-	case 0x13:   /* PrintableString, PKCS#11 3.0; UTF8String from lenient callers */
-	case 0x0C:
-		*alg = parse_ec_name_alg(it.value, it.len);
-		break;
-	default:     /* explicit parameters, implicitlyCA: not for PIV */
-		break;
+	case 0x13: /* PrintableString, PKCS#11 3.0; UTF8String from lenient callers */
+	case 0x0C: *alg = parse_ec_name_alg(it.value, it.len); break;
+	default: /* explicit parameters, implicitlyCA: not for PIV */ break;
 	}
 	return *alg ? MOD_PARSE_OK : MOD_PARSE_UNSUPPORTED;
 }

@@ -16,9 +16,9 @@
 
 typedef enum {
 	MOD_PARSE_OK = 0,
-	MOD_PARSE_MALFORMED = -1,    /* the token's answer is not what PIV says */
-	MOD_PARSE_COMPRESSED = -2,   /* a gzip'd certificate: not readable without zlib */
-	MOD_PARSE_UNSUPPORTED = -3,  /* well formed, but a kind of key we do not do */
+	MOD_PARSE_MALFORMED = -1,   /* the token's answer is not what PIV says */
+	MOD_PARSE_COMPRESSED = -2,  /* a gzip'd certificate: not readable without zlib */
+	MOD_PARSE_UNSUPPORTED = -3, /* well formed, but a kind of key we do not do */
 	MOD_PARSE_NO_MEMORY = -4,
 } mod_parse_status;
 
@@ -29,16 +29,16 @@ typedef enum {
 mod_parse_status mod_parse_cert_container(const uint8_t *buf, size_t len, const uint8_t **der,
                                           size_t *der_len);
 /* The container PUT DATA writes for a certificate: 70 cert, 71 01 00, FE 00. malloc'd. */
-mod_parse_status mod_parse_cert_container_build(const uint8_t *der, size_t der_len,
-                                                uint8_t **out, size_t *out_len);
+mod_parse_status mod_parse_cert_container_build(const uint8_t *der, size_t der_len, uint8_t **out,
+                                                size_t *out_len);
 
 /* What the PKCS#11 attributes of a certificate need, DER encodings malloc'd. */
 typedef struct {
-	uint8_t *subject, *issuer, *serial, *spki;   /* Name, Name, INTEGER, SubjectPublicKeyInfo */
+	uint8_t *subject, *issuer, *serial, *spki; /* Name, Name, INTEGER, SubjectPublicKeyInfo */
 	size_t subject_len, issuer_len, serial_len, spki_len;
-	char start_date[8], end_date[8];             /* CK_DATE: YYYYMMDD */
-	char cn[65];                                 /* subject CN (UTF-8), "" when none or long */
-	uint8_t check_value[3];                      /* first bytes of SHA-1 of the DER */
+	char start_date[8], end_date[8]; /* CK_DATE: YYYYMMDD */
+	char cn[65];                     /* subject CN (UTF-8), "" when none or long */
+	uint8_t check_value[3];          /* first bytes of SHA-1 of the DER */
 } mod_cert_info;
 
 mod_parse_status mod_parse_cert(const uint8_t *der, size_t len, mod_cert_info *ci);

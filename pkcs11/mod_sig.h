@@ -13,30 +13,37 @@
 
 #include "mod_mech.h"
 
-#define MOD_SIG_MAX_KEY_BYTES 384u   /* RSA-3072 modulus */
-#define MOD_SIG_MAX_DIGEST 64u       /* SHA-512 */
-#define MOD_PAD_PKCS1_MIN 11u        /* EMSA-PKCS1-v1_5: 00 01, at least eight FF, 00 */
+#define MOD_SIG_MAX_KEY_BYTES 384u /* RSA-3072 modulus */
+#define MOD_SIG_MAX_DIGEST 64u     /* SHA-512 */
+#define MOD_PAD_PKCS1_MIN 11u      /* EMSA-PKCS1-v1_5: 00 01, at least eight FF, 00 */
 
 /* One signature or verification operation (mod_crypto_op.ctx). */
 typedef struct {
-	const mod_mech *mm;            /* the mechanism's row: scheme, hash */
-	uint8_t alg;                  /* PIV algorithm of the key */
-	uint8_t key_ref;              /* PIV key reference: 9A, 9C, ... */
-	size_t key_bytes;             /* RSA modulus / EC field size in bytes */
+	const mod_mech *mm; /* the mechanism's row: scheme, hash */
+	uint8_t alg;        /* PIV algorithm of the key */
+	uint8_t key_ref;    /* PIV key reference: 9A, 9C, ... */
+	size_t key_bytes;   /* RSA modulus / EC field size in bytes */
 	size_t key_bits;
-	const EVP_MD *md;             /* the data's hash, or (raw PSS) the hash of the input */
-	const EVP_MD *mgf_md;         /* PSS: MGF1's hash */
-	size_t salt_len;              /* PSS */
-	EVP_MD_CTX *mdctx;            /* running hash of a multi-part operation, NULL before */
-	bool needs_login;             /* the key's PIN policy is not "never" */
-	bool always_auth;             /* PIN policy "always" (9C): CKU_CONTEXT_SPECIFIC each time */
-	EVP_PKEY *pkey;               /* verification: the public key */
+	const EVP_MD *md;     /* the data's hash, or (raw PSS) the hash of the input */
+	const EVP_MD *mgf_md; /* PSS: MGF1's hash */
+	size_t salt_len;      /* PSS */
+	EVP_MD_CTX *mdctx;    /* running hash of a multi-part operation, NULL before */
+	bool needs_login;     /* the key's PIN policy is not "never" */
+	bool always_auth;     /* PIN policy "always" (9C): CKU_CONTEXT_SPECIFIC each time */
+	EVP_PKEY *pkey;       /* verification: the public key */
 } mod_sig_op;
 
 /* ---- the schemes (mod_sig_scheme.c) ----
  * Everything that differs between the paddings, so that the operation, signing and
  * verification are the same code for every mechanism and a mechanism row names its
  * scheme. */
+/* The two hooks whose parameter lists do not fit one line (clang-format would split them
+ * differently on every pass). */
+typedef CK_RV mod_sig_input_fn(const mod_sig_op *op, const uint8_t *src, size_t len, uint8_t *in,
+                               size_t cap, size_t *in_len);
+typedef CK_RV mod_sig_encode_fn(const mod_sig_op *op, const uint8_t *in, size_t in_len,
+                                uint8_t *block, size_t *block_len);
+
 struct mod_sig_scheme {
 	/* C_*Init: the mechanism's parameters and the digests they choose (op->md, op->mgf_md,
 	 * op->salt_len); CKR_MECHANISM_PARAM_INVALID when they do not fit the key. */
@@ -46,15 +53,12 @@ struct mod_sig_scheme {
 	CK_RV (*check)(const mod_sig_op *op, size_t len);
 	/* The input of the signature primitive from the digest (or the caller's input) into
 	 * in[cap]: what signing encodes and what verification checks the signature against. */
-	CK_RV (*input)(const mod_sig_op *op, const uint8_t *src, size_t len, uint8_t *in,
-	               size_t cap, size_t *in_len);
+	mod_sig_input_fn *input;
 	/* Signing: the block the card signs, into block[MOD_SIG_MAX_KEY_BYTES]. */
-	CK_RV (*encode)(const mod_sig_op *op, const uint8_t *in, size_t in_len, uint8_t *block,
-	                size_t *block_len);
+	mod_sig_encode_fn *encode;
 	/* Signing: the card's answer as PKCS#11's signature (mod_sig_op_sig_len bytes).
 	 * CKR_DEVICE_ERROR when the answer is malformed. */
-	CK_RV (*from_card)(const mod_sig_op *op, const uint8_t *out, size_t out_len,
-	                   uint8_t *sig);
+	CK_RV (*from_card)(const mod_sig_op *op, const uint8_t *out, size_t out_len, uint8_t *sig);
 	/* Verification: PKCS#11's signature as OpenSSL verifies it, OPENSSL_malloc'd into *der,
 	 * or *der NULL when it is that already. */
 	CK_RV (*to_openssl)(const uint8_t *sig, size_t len, uint8_t **der, size_t *der_len);
@@ -64,17 +68,17 @@ struct mod_sig_scheme {
 	size_t sig_parts;
 };
 
-extern const mod_sig_scheme mod_sig_scheme_pkcs1;   /* EMSA-PKCS1-v1_5 */
-extern const mod_sig_scheme mod_sig_scheme_pss;     /* EMSA-PSS */
-extern const mod_sig_scheme mod_sig_scheme_x509;    /* raw RSA: CKM_RSA_X_509 */
-extern const mod_sig_scheme mod_sig_scheme_ecdsa;   /* ECDSA, r||s */
+extern const mod_sig_scheme mod_sig_scheme_pkcs1; /* EMSA-PKCS1-v1_5 */
+extern const mod_sig_scheme mod_sig_scheme_pss;   /* EMSA-PSS */
+extern const mod_sig_scheme mod_sig_scheme_x509;  /* raw RSA: CKM_RSA_X_509 */
+extern const mod_sig_scheme mod_sig_scheme_ecdsa; /* ECDSA, r||s */
 
 /* ---- the operation (mod_sig_op.c) ---- */
 /* A new context for a key of this PIV algorithm and reference: CKR_KEY_TYPE_INCONSISTENT
  * when the mechanism is for the other key type, CKR_MECHANISM_PARAM_INVALID when its
  * parameters do not fit; the digests chosen. */
-CK_RV mod_sig_op_new(const mod_mech *mm, const CK_MECHANISM *mech, uint8_t alg,
-                     uint8_t key_ref, mod_sig_op **out);
+CK_RV mod_sig_op_new(const mod_mech *mm, const CK_MECHANISM *mech, uint8_t alg, uint8_t key_ref,
+                     mod_sig_op **out);
 void mod_sig_op_free(void *op);
 /* Start an operation in a session's slot for it (sess->sign or sess->verify). */
 void mod_sig_op_start(mod_crypto_op *cop, CK_MECHANISM_TYPE mech, CK_OBJECT_HANDLE key,
@@ -90,14 +94,14 @@ CK_RV mod_sig_op_can_end(const mod_crypto_op *cop, bool parts, bool args_ok);
 /* The input of the signature primitive: the digest of the data (hash mechanisms: of
  * data, or with parts of the running hash) or the caller's input checked against the
  * mechanism (CKR_DATA_LEN_RANGE); for ECDSA fitted to the field size. */
-CK_RV mod_sig_op_input(mod_sig_op *op, bool parts, const CK_BYTE *data, CK_ULONG len,
-                       uint8_t *in, size_t cap, size_t *in_len);
+CK_RV mod_sig_op_input(mod_sig_op *op, bool parts, const CK_BYTE *data, CK_ULONG len, uint8_t *in,
+                       size_t cap, size_t *in_len);
 /* Signature length of the operation: RSA modulus, or r||s for ECDSA. */
 size_t mod_sig_op_sig_len(const mod_sig_op *op);
 /* Does sig verify with op->pkey over in (what mod_sig_op_input made)? CKR_OK,
  * CKR_SIGNATURE_INVALID or CKR_SIGNATURE_LEN_RANGE; no OpenSSL error left queued. */
-CK_RV mod_sig_op_verify(const mod_sig_op *op, const uint8_t *in, size_t in_len,
-                        const CK_BYTE *sig, CK_ULONG sig_len);
+CK_RV mod_sig_op_verify(const mod_sig_op *op, const uint8_t *in, size_t in_len, const CK_BYTE *sig,
+                        CK_ULONG sig_len);
 
 /* ---- what signing and verification share in a session (mod_sig_session.c, the
  * module's side: not in libkinkosig) ---- */
@@ -106,8 +110,8 @@ CK_RV mod_sig_op_verify(const mod_sig_op *op, const uint8_t *in, size_t in_len,
  * for use, the key (a private key to sign, with the login it needs; either key of a pair
  * to verify), then a new operation for the key's token and index. */
 CK_RV mod_sig_session_init(mod_slot *slot, const mod_crypto_op *cop, const CK_MECHANISM *mech,
-                           CK_OBJECT_HANDLE key, CK_FLAGS use, mod_sig_op **op,
-                           mod_token **t, unsigned *index);
+                           CK_OBJECT_HANDLE key, CK_FLAGS use, mod_sig_op **op, mod_token **t,
+                           unsigned *index);
 /* C_SignUpdate / C_VerifyUpdate on sess->sign or sess->verify; an error ends the
  * operation. */
 CK_RV mod_sig_session_update(mod_crypto_op *cop, const CK_BYTE *part, CK_ULONG len);

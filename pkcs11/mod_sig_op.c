@@ -10,8 +10,8 @@
 
 #include "piv.h"
 
-CK_RV mod_sig_op_new(const mod_mech *mm, const CK_MECHANISM *mech, uint8_t alg,
-                     uint8_t key_ref, mod_sig_op **out)
+CK_RV mod_sig_op_new(const mod_mech *mm, const CK_MECHANISM *mech, uint8_t alg, uint8_t key_ref,
+                     mod_sig_op **out)
 {
 	mod_sig_op *op;
 	CK_RV rv;
@@ -128,8 +128,8 @@ static CK_RV sig_op_digest(mod_sig_op *op, bool parts, const CK_BYTE *data, CK_U
 	return CKR_OK;
 }
 
-CK_RV mod_sig_op_input(mod_sig_op *op, bool parts, const CK_BYTE *data, CK_ULONG len,
-                       uint8_t *in, size_t cap, size_t *in_len)
+CK_RV mod_sig_op_input(mod_sig_op *op, bool parts, const CK_BYTE *data, CK_ULONG len, uint8_t *in,
+                       size_t cap, size_t *in_len)
 {
 	uint8_t dg[EVP_MAX_MD_SIZE];
 	const uint8_t *src = data;
@@ -155,8 +155,8 @@ size_t mod_sig_op_sig_len(const mod_sig_op *op)
 	return op->mm->sig->sig_parts * op->key_bytes;
 }
 
-CK_RV mod_sig_op_verify(const mod_sig_op *op, const uint8_t *in, size_t in_len,
-                        const CK_BYTE *sig, CK_ULONG sig_len)
+CK_RV mod_sig_op_verify(const mod_sig_op *op, const uint8_t *in, size_t in_len, const CK_BYTE *sig,
+                        CK_ULONG sig_len)
 {
 	EVP_PKEY_CTX *ctx;
 	uint8_t *der = NULL;
@@ -174,7 +174,8 @@ CK_RV mod_sig_op_verify(const mod_sig_op *op, const uint8_t *in, size_t in_len,
 	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, op->pkey, NULL);
 	rv = CKR_HOST_MEMORY;
 	if (ctx && EVP_PKEY_verify_init(ctx) > 0 && op->mm->sig->verify_setup(op, ctx))
-		rv = EVP_PKEY_verify(ctx, s, s_len, in, in_len) == 1 ? CKR_OK : CKR_SIGNATURE_INVALID;
+		rv = EVP_PKEY_verify(ctx, s, s_len, in, in_len) == 1 ? CKR_OK :
+		                                                       CKR_SIGNATURE_INVALID;
 	else if (ctx)
 		rv = CKR_FUNCTION_FAILED;
 	EVP_PKEY_CTX_free(ctx);

@@ -45,8 +45,8 @@ static card_status sign_card_run(card *c, void *arg)
 	return rq->st;
 }
 
-static CK_RV sign_on_card(mod_slot *slot, const mod_sig_op *op, const uint8_t *in,
-                          size_t in_len, CK_BYTE *sig)
+static CK_RV sign_on_card(mod_slot *slot, const mod_sig_op *op, const uint8_t *in, size_t in_len,
+                          CK_BYTE *sig)
 {
 	uint8_t block[MOD_SIG_MAX_KEY_BYTES];
 	sign_card_req rq = {.op = op, .in = block};
@@ -59,7 +59,8 @@ static CK_RV sign_on_card(mod_slot *slot, const mod_sig_op *op, const uint8_t *i
 		return CKR_USER_NOT_LOGGED_IN;
 	if (op->always_auth && !slot->context_ok) {
 		mod_trace_msg("slot %lu: key %02X needs C_Login(CKU_CONTEXT_SPECIFIC) before each "
-		              "signature", (unsigned long)slot->id, op->key_ref);
+		              "signature",
+		              (unsigned long)slot->id, op->key_ref);
 		return CKR_USER_NOT_LOGGED_IN;
 	}
 	rv = op->mm->sig->encode(op, in, in_len, block, &rq.in_len);
@@ -73,7 +74,7 @@ static CK_RV sign_on_card(mod_slot *slot, const mod_sig_op *op, const uint8_t *i
 	if (rv == CKR_OK)
 		rv = op->mm->sig->from_card(op, rq.out, rq.out_len, sig);
 	else if (rq.st == CARD_ERR_BAD_INPUT)
-		rv = CKR_DATA_INVALID;       /* a well-formed block the card would not sign */
+		rv = CKR_DATA_INVALID; /* a well-formed block the card would not sign */
 	else if (rq.st == CARD_ERR_NOT_FOUND)
 		rv = CKR_KEY_HANDLE_INVALID; /* the key was deleted underneath */
 	return rv;

@@ -275,7 +275,8 @@ static CK_RV mod_slot_restore(mod_slot *s)
 		if (s->token && tries >= 0)
 			s->token->pin_tries_left = (uint8_t)tries;
 		mod_trace_msg("slot %lu: the PIN held since C_Login no longer verifies (changed "
-		              "elsewhere?): logged out", (unsigned long)s->id);
+		              "elsewhere?): logged out",
+		              (unsigned long)s->id);
 		mod_slot_logout(s);
 		return CKR_USER_NOT_LOGGED_IN;
 	}
@@ -299,7 +300,8 @@ CK_RV mod_slot_with_pin(mod_slot *s, mod_card_op op, void *arg)
 	                mod_slot_user_logged_in(s) && s->pin_len;
 	     round++) {
 		mod_trace_msg("slot %lu: the card forgot the PIN verification (reset by another "
-		              "process?): verifying again", (unsigned long)s->id);
+		              "process?): verifying again",
+		              (unsigned long)s->id);
 		rv = mod_slot_restore(s);
 		if (rv != CKR_OK)
 			return rv;

@@ -132,7 +132,7 @@ static card_status token_secret_state(mod_slot *s, uint8_t ref, uint8_t *max, ui
 	card_status st = card_get_metadata(&s->card, ref, &md);
 
 	if (st == CARD_ERR_UNSUPPORTED || st == CARD_ERR_BAD_INPUT || st == CARD_ERR_NOT_FOUND)
-		return CARD_OK;   /* a plain PIV card: the state stays unknown (0) */
+		return CARD_OK; /* a plain PIV card: the state stays unknown (0) */
 	if (st == CARD_OK && md.has_retries) {
 		*max = md.tries_max;
 		*left = md.tries_left;
@@ -215,7 +215,8 @@ static CK_RV token_learn_fallback(mod_slot *s, mod_token *t)
 		st = token_secret_state(s, PIV_REF_PIN, &t->pin_tries_max, &t->pin_tries_left,
 		                        &t->pin_is_default);
 	if (st == CARD_OK)
-		st = token_secret_state(s, PIV_REF_PUK, &t->puk_tries_max, &t->puk_tries_left, NULL);
+		st = token_secret_state(s, PIV_REF_PUK, &t->puk_tries_max, &t->puk_tries_left,
+		                        NULL);
 	if (st != CARD_OK)
 		return mod_slot_rv(s, st);
 	t->inventory_ok = false;
@@ -226,7 +227,7 @@ static CK_RV token_learn_fallback(mod_slot *s, mod_token *t)
 			return rv;
 	}
 	for (i = 0; i < PIV_KEY_SLOTS; i++) {
-		t->keys[i].has_cert = true;   /* so mod_token_cert asks */
+		t->keys[i].has_cert = true; /* so mod_token_cert asks */
 		rv = mod_token_cert(s, t, i);
 		if (rv == CKR_OBJECT_HANDLE_INVALID)
 			continue;
@@ -325,7 +326,7 @@ CK_RV mod_token_version(mod_slot *s, mod_token *t)
 		return CKR_OK;
 	st = card_get_version(&s->card, t->version);
 	if (st == CARD_ERR_UNSUPPORTED || st == CARD_ERR_BAD_INPUT)
-		return CKR_OK;   /* a plain PIV card: version unknown, 0.0.0 */
+		return CKR_OK; /* a plain PIV card: version unknown, 0.0.0 */
 	return mod_slot_rv(s, st);
 }
 
@@ -369,15 +370,14 @@ CK_RV mod_token_cert(mod_slot *s, mod_token *t, unsigned i)
 		ps = MOD_PARSE_NO_MEMORY;
 	free(value);
 	switch (ps) {
-	case MOD_PARSE_OK:
-		return CKR_OK;
+	case MOD_PARSE_OK: return CKR_OK;
 	case MOD_PARSE_COMPRESSED:
 		mod_trace_msg("slot %lu: the certificate of key %02X is compressed; it is not "
-		              "shown (this module has no gzip)", (unsigned long)s->id, ref);
+		              "shown (this module has no gzip)",
+		              (unsigned long)s->id, ref);
 		k->has_cert = false;
 		return CKR_OBJECT_HANDLE_INVALID;
-	case MOD_PARSE_NO_MEMORY:
-		return CKR_HOST_MEMORY;
+	case MOD_PARSE_NO_MEMORY: return CKR_HOST_MEMORY;
 	default:
 		mod_trace_msg("slot %lu: the certificate container of key %02X is malformed",
 		              (unsigned long)s->id, ref);
@@ -387,8 +387,7 @@ CK_RV mod_token_cert(mod_slot *s, mod_token *t, unsigned i)
 
 /* The key's public part from GET METADATA; a card without it has it from the certificate
  * (learnt with the fallback already). */
-CK_RV mod_token_pubkey(mod_slot *s, mod_token *t, unsigned i, const uint8_t **pub,
-                       size_t *pub_len)
+CK_RV mod_token_pubkey(mod_slot *s, mod_token *t, unsigned i, const uint8_t **pub, size_t *pub_len)
 {
 	mod_keyslot *k = &t->keys[i];
 	card_metadata md;
@@ -410,8 +409,10 @@ CK_RV mod_token_pubkey(mod_slot *s, mod_token *t, unsigned i, const uint8_t **pu
 			return mod_slot_rv(s, st);
 		if (!md.has_pubkey || md.algorithm != k->alg ||
 		    !card_pubkey_parse(k->alg, md.pubkey, md.pubkey_len, &pk)) {
-			mod_trace_msg("slot %lu: GET METADATA of key %02X does not describe the key "
-			              "the inventory named", (unsigned long)s->id, piv_key_slot_ref(i));
+			mod_trace_msg(
+				"slot %lu: GET METADATA of key %02X does not describe the key "
+				"the inventory named",
+				(unsigned long)s->id, piv_key_slot_ref(i));
 			return CKR_DEVICE_ERROR;
 		}
 		if (!token_set_pubkey(k, md.pubkey, md.pubkey_len))

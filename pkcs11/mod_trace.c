@@ -12,7 +12,10 @@ bool mod_trace_enabled(void)
 	return trace_enabled(TRACE_P11);
 }
 
-#define MOD_RV(name) {name, #name}
+#define MOD_RV(name)        \
+	{                   \
+		name, #name \
+	}
 static const struct {
 	CK_RV rv;
 	const char *name;
@@ -123,7 +126,8 @@ void mod_trace_call(const char *fn, CK_RV rv)
 {
 	if (!mod_trace_enabled())
 		return;
-	fprintf(stderr, "kinko p11: %s -> %s (0x%lx)\n", fn, mod_trace_rv_name(rv), (unsigned long)rv);
+	fprintf(stderr, "kinko p11: %s -> %s (0x%lx)\n", fn, mod_trace_rv_name(rv),
+	        (unsigned long)rv);
 }
 
 void mod_trace_msg(const char *fmt, ...)

@@ -13,12 +13,12 @@
 #include <libusb.h>
 
 struct mod_usb {
-	pthread_mutex_t lock;        /* scans, libusb start-up, stopping */
-	pthread_cond_t cv;           /* sleepers without a hot-plug watcher */
-	libusb_context *ctx;         /* NULL until the first scan */
+	pthread_mutex_t lock; /* scans, libusb start-up, stopping */
+	pthread_cond_t cv;    /* sleepers without a hot-plug watcher */
+	libusb_context *ctx;  /* NULL until the first scan */
 	usb_hotplug *hp;
 	bool stopping;
-	bool failed;                 /* libusb could not start: said once, not retried */
+	bool failed; /* libusb could not start: said once, not retried */
 };
 
 CK_RV mod_usb_start(void)
@@ -56,7 +56,8 @@ static bool mod_usb_ready(struct mod_usb *u)
 	if (rc != LIBUSB_SUCCESS) {
 		u->ctx = NULL;
 		u->failed = true;
-		mod_trace_msg("usb: libusb cannot start (%s): no USB tokens", libusb_error_name(rc));
+		mod_trace_msg("usb: libusb cannot start (%s): no USB tokens",
+		              libusb_error_name(rc));
 		return false;
 	}
 	/* Without a watcher C_WaitForSlotEvent still polls; only the early wake-up is lost. */

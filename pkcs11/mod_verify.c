@@ -30,7 +30,7 @@ CK_RV mod_verify_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *mec
 		if (card_pubkey_parse(alg, pub, pub_len, &pk))
 			op->pkey = mod_parse_pubkey_evp(&pk);
 		if (!op->pkey)
-			rv = CKR_DEVICE_ERROR;    /* the token described its key badly */
+			rv = CKR_DEVICE_ERROR; /* the token described its key badly */
 	}
 	if (rv != CKR_OK) {
 		ERR_clear_error();
@@ -59,8 +59,8 @@ static CK_RV verify_end(mod_session *sess, bool parts, const CK_BYTE *data, CK_U
 	return rv;
 }
 
-CK_RV mod_verify_oneshot(mod_session *sess, const CK_BYTE *data, CK_ULONG len,
-                         const CK_BYTE *sig, CK_ULONG sig_len)
+CK_RV mod_verify_oneshot(mod_session *sess, const CK_BYTE *data, CK_ULONG len, const CK_BYTE *sig,
+                         CK_ULONG sig_len)
 {
 	return verify_end(sess, false, data, len, sig, sig_len);
 }

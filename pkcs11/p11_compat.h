@@ -16,30 +16,30 @@
 	(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
 #define P11_ARGS_IN (CK_SESSION_HANDLE hSession, CK_BYTE_PTR pIn, CK_ULONG ulInLen)
 #define P11_ARGS_OUT (CK_SESSION_HANDLE hSession, CK_BYTE_PTR pOut, CK_ULONG_PTR pulOutLen)
-#define P11_ARGS_IN_OUT \
+#define P11_ARGS_IN_OUT                                                                   \
 	(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pIn, CK_ULONG ulInLen, CK_BYTE_PTR pOut, \
 	 CK_ULONG_PTR pulOutLen)
-#define P11_ARGS_IN_SIG \
+#define P11_ARGS_IN_SIG                                                                   \
 	(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pIn, CK_ULONG ulInLen, CK_BYTE_PTR pSig, \
 	 CK_ULONG ulSigLen)
 /* The 3.0 message-based functions: parameters of the mechanism, then as above. */
 #define P11_ARGS_MSG_BEGIN \
 	(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen)
-#define P11_ARGS_MSG_BEGIN_AD \
+#define P11_ARGS_MSG_BEGIN_AD                                                         \
 	(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, \
 	 CK_BYTE_PTR pAssociatedData, CK_ULONG ulAssociatedDataLen)
-#define P11_ARGS_MSG_CRYPT \
+#define P11_ARGS_MSG_CRYPT                                                            \
 	(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, \
-	 CK_BYTE_PTR pAssociatedData, CK_ULONG ulAssociatedDataLen, CK_BYTE_PTR pIn, \
+	 CK_BYTE_PTR pAssociatedData, CK_ULONG ulAssociatedDataLen, CK_BYTE_PTR pIn,  \
 	 CK_ULONG ulInLen, CK_BYTE_PTR pOut, CK_ULONG_PTR pulOutLen)
-#define P11_ARGS_MSG_NEXT \
+#define P11_ARGS_MSG_NEXT                                                             \
 	(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, \
 	 CK_BYTE_PTR pIn, CK_ULONG ulInLen, CK_BYTE_PTR pOut, CK_ULONG_PTR pulOutLen, \
 	 CK_FLAGS flags)
-#define P11_ARGS_MSG_SIGN \
+#define P11_ARGS_MSG_SIGN                                                             \
 	(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, \
 	 CK_BYTE_PTR pIn, CK_ULONG ulInLen, CK_BYTE_PTR pOut, CK_ULONG_PTR pulOutLen)
-#define P11_ARGS_MSG_VERIFY \
+#define P11_ARGS_MSG_VERIFY                                                           \
 	(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter, CK_ULONG ulParameterLen, \
 	 CK_BYTE_PTR pIn, CK_ULONG ulInLen, CK_BYTE_PTR pSig, CK_ULONG ulSigLen)
 
@@ -47,8 +47,8 @@
 
 /* ---- types (3.0 section 3.6: CK_INTERFACE) ---- */
 typedef struct CK_INTERFACE {
-	CK_CHAR *pInterfaceName;     /* "PKCS 11" for the standard function lists */
-	CK_VOID_PTR pFunctionList;   /* a CK_FUNCTION_LIST or CK_FUNCTION_LIST_3_0 */
+	CK_CHAR *pInterfaceName;   /* "PKCS 11" for the standard function lists */
+	CK_VOID_PTR pFunctionList; /* a CK_FUNCTION_LIST or CK_FUNCTION_LIST_3_0 */
 	CK_FLAGS flags;
 } CK_INTERFACE;
 typedef CK_INTERFACE *CK_INTERFACE_PTR;
@@ -77,16 +77,16 @@ typedef CK_INTERFACE **CK_INTERFACE_PTR_PTR;
 #endif
 
 /* ---- functions new in 3.0, in the order of the 3.0 function list ---- */
-#define KINKO_P11_DECLARE(name, args) \
-	typedef CK_RV (*CK_##name) args; \
+#define KINKO_P11_DECLARE(name, args)   \
+	typedef CK_RV(*CK_##name) args; \
 	CK_RV name args
 
 KINKO_P11_DECLARE(C_GetInterfaceList, (CK_INTERFACE_PTR pInterfacesList, CK_ULONG_PTR pulCount));
 KINKO_P11_DECLARE(C_GetInterface, (CK_UTF8CHAR_PTR pInterfaceName, CK_VERSION_PTR pVersion,
                                    CK_INTERFACE_PTR_PTR ppInterface, CK_FLAGS flags));
-KINKO_P11_DECLARE(C_LoginUser, (CK_SESSION_HANDLE hSession, CK_USER_TYPE userType,
-                                CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen,
-                                CK_UTF8CHAR_PTR pUsername, CK_ULONG ulUsernameLen));
+KINKO_P11_DECLARE(C_LoginUser,
+                  (CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,
+                   CK_ULONG ulPinLen, CK_UTF8CHAR_PTR pUsername, CK_ULONG ulUsernameLen));
 KINKO_P11_DECLARE(C_SessionCancel, (CK_SESSION_HANDLE hSession, CK_FLAGS flags));
 
 KINKO_P11_DECLARE(C_MessageEncryptInit, P11_ARGS_KEY_INIT);

@@ -61,8 +61,7 @@ P11_EXPORT CK_RV C_SeedRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSeed, CK_
 	(void)pSeed;
 	(void)ulSeedLen;
 	/* The token's generator takes no seed from the host. */
-	P11_SESSION_CALL("C_SeedRandom", hSession,
-	                 CKR_RANDOM_SEED_NOT_SUPPORTED);
+	P11_SESSION_CALL("C_SeedRandom", hSession, CKR_RANDOM_SEED_NOT_SUPPORTED);
 }
 
 P11_EXPORT CK_RV C_GenerateRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pRandomData,

@@ -6,10 +6,10 @@
 
 /* The session is checked, nothing else is looked at: the other parameters go unused. */
 #pragma GCC diagnostic ignored "-Wunused-parameter"
-#define P11_NOT_SUPPORTED(name, params)                                           \
-	P11_EXPORT CK_RV name params                                              \
-	{                                                                         \
-		P11_SESSION_CALL(#name, hSession, CKR_FUNCTION_NOT_SUPPORTED);    \
+#define P11_NOT_SUPPORTED(name, params)                                        \
+	P11_EXPORT CK_RV name params                                           \
+	{                                                                      \
+		P11_SESSION_CALL(#name, hSession, CKR_FUNCTION_NOT_SUPPORTED); \
 	}
 
 /* ---- Encryption, decryption and digesting: a PIV token signs; it holds no secret keys and
@@ -63,9 +63,9 @@ P11_NOT_SUPPORTED(C_VerifyMessageNext, P11_ARGS_MSG_VERIFY)
 P11_NOT_SUPPORTED(C_MessageVerifyFinal, P11_ARGS_SESSION)
 
 /* ---- Secret keys: a PIV token holds none, and derives or unwraps none. */
-P11_NOT_SUPPORTED(C_GenerateKey, (CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
-                                  CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount,
-                                  CK_OBJECT_HANDLE_PTR phKey))
+P11_NOT_SUPPORTED(C_GenerateKey,
+                  (CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
+                   CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount, CK_OBJECT_HANDLE_PTR phKey))
 P11_NOT_SUPPORTED(C_UnwrapKey, (CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
                                 CK_OBJECT_HANDLE hUnwrappingKey, CK_BYTE_PTR pWrappedKey,
                                 CK_ULONG ulWrappedKeyLen, CK_ATTRIBUTE_PTR pTemplate,

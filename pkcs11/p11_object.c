@@ -17,8 +17,8 @@ P11_EXPORT CK_RV C_FindObjects(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE_PTR 
                                CK_ULONG ulMaxObjectCount, CK_ULONG_PTR pulObjectCount)
 {
 	P11_SESSION_CALL("C_FindObjects", hSession,
-	                 ((void)slot, mod_object_find_next(sess, phObject, ulMaxObjectCount,
-	                                                   pulObjectCount)));
+	                 ((void)slot,
+	                  mod_object_find_next(sess, phObject, ulMaxObjectCount, pulObjectCount)));
 }
 
 P11_EXPORT CK_RV C_FindObjectsFinal(CK_SESSION_HANDLE hSession)
@@ -32,7 +32,8 @@ P11_EXPORT CK_RV C_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDL
                                      CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
 {
 	P11_SESSION_CALL("C_GetAttributeValue", hSession,
-	                 ((void)sess, mod_object_get_attributes(slot, hObject, pTemplate, ulCount)));
+	                 ((void)sess,
+	                  mod_object_get_attributes(slot, hObject, pTemplate, ulCount)));
 }
 
 P11_EXPORT CK_RV C_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
@@ -58,8 +59,8 @@ P11_EXPORT CK_RV C_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObje
                               CK_OBJECT_HANDLE_PTR phNewObject)
 {
 	P11_SESSION_CALL("C_CopyObject", hSession,
-	                 ((void)sess, mod_object_copy(slot, hObject, pTemplate, ulCount,
-	                                              phNewObject)));
+	                 ((void)sess,
+	                  mod_object_copy(slot, hObject, pTemplate, ulCount, phNewObject)));
 }
 
 P11_EXPORT CK_RV C_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate,
@@ -97,6 +98,6 @@ P11_EXPORT CK_RV C_WrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechani
 {
 	(void)pWrappedKey;
 	P11_SESSION_CALL("C_WrapKey", hSession,
-	                 ((void)sess, mod_object_wrap(slot, pMechanism, hWrappingKey, hKey,
-	                                              pulWrappedKeyLen)));
+	                 ((void)sess,
+	                  mod_object_wrap(slot, pMechanism, hWrappingKey, hKey, pulWrappedKeyLen)));
 }

@@ -35,8 +35,7 @@ P11_EXPORT CK_RV C_GetOperationState(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pOp
 }
 
 P11_EXPORT CK_RV C_SetOperationState(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pOperationState,
-                                     CK_ULONG ulOperationStateLen,
-                                     CK_OBJECT_HANDLE hEncryptionKey,
+                                     CK_ULONG ulOperationStateLen, CK_OBJECT_HANDLE hEncryptionKey,
                                      CK_OBJECT_HANDLE hAuthenticationKey)
 {
 	(void)hSession;
@@ -61,7 +60,8 @@ P11_EXPORT CK_RV C_LoginUser(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType,
 {
 	(void)pUsername;
 	(void)ulUsernameLen;
-	P11_SESSION_CALL("C_LoginUser", hSession, mod_login_as(slot, sess, userType, pPin, ulPinLen));
+	P11_SESSION_CALL("C_LoginUser", hSession,
+	                 mod_login_as(slot, sess, userType, pPin, ulPinLen));
 }
 
 P11_EXPORT CK_RV C_Logout(CK_SESSION_HANDLE hSession)
@@ -96,5 +96,6 @@ P11_EXPORT CK_RV C_CancelFunction(CK_SESSION_HANDLE hSession)
 
 P11_EXPORT CK_RV C_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS flags)
 {
-	P11_SESSION_CALL("C_SessionCancel", hSession, ((void)slot, mod_session_cancel(sess, flags)));
+	P11_SESSION_CALL("C_SessionCancel", hSession,
+	                 ((void)slot, mod_session_cancel(sess, flags)));
 }

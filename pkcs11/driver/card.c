@@ -103,10 +103,8 @@ static card_status card_rc_status(card *c, int rc)
 		c->powered = false;
 		c->mgmt_alg = 0;
 		return CARD_ERR_ABSENT;
-	case TR_ERR_NOMEM:
-		return CARD_ERR_NO_MEMORY;
-	default:
-		return CARD_ERR_DEVICE;
+	case TR_ERR_NOMEM: return CARD_ERR_NO_MEMORY;
+	default: return CARD_ERR_DEVICE;
 	}
 }
 
@@ -151,8 +149,11 @@ static card_status card_power_on(card *c)
 /* SELECT answers the application property template: 61 { 4F PIX, ... }. */
 static card_status card_select(card *c, int *rc)
 {
-	static const card_req rq_proto = {.ins = PIV_INS_SELECT, .p1 = 0x04, .p2 = 0x00,
-	                                  .data = PIV_AID, .lc = sizeof(PIV_AID)};
+	static const card_req rq_proto = {.ins = PIV_INS_SELECT,
+	                                  .p1 = 0x04,
+	                                  .p2 = 0x00,
+	                                  .data = PIV_AID,
+	                                  .lc = sizeof(PIV_AID)};
 	uint8_t out[CARD_SELECT_RESP_MAX];
 	card_req rq = rq_proto;
 	tlv_item tmpl, pix;
@@ -170,7 +171,7 @@ static card_status card_select(card *c, int *rc)
 	    tlv_find(tmpl.value, tmpl.len, 0x4F, &pix) != TLV_OK)
 		return CARD_ERR_DEVICE;
 	c->selected = true;
-	c->pin_verified = false;   /* SELECT ends every verification */
+	c->pin_verified = false; /* SELECT ends every verification */
 	return CARD_OK;
 }
 
@@ -213,8 +214,8 @@ static bool card_lost_selection(card *c)
 	int rc = card_xfer(c, &rq, NULL, &sw);
 
 	return rc == CARD_TR_BASE + TR_ERR_IO ||
-	       (rc == 0 && (sw == SW_INS_NOT_SUPPORTED ||
-	                    (c->pin_verified && (sw & 0xFFF0) == 0x63C0)));
+	       (rc == 0 &&
+	        (sw == SW_INS_NOT_SUPPORTED || (c->pin_verified && (sw & 0xFFF0) == 0x63C0)));
 }
 
 /* Instructions every PIV applet has: 6D00 to one of them can only mean that the applet is
@@ -223,12 +224,14 @@ static bool card_lost_selection(card *c)
 static bool card_ins_is_core(uint8_t ins)
 {
 	switch (ins) {
-	case PIV_INS_GET_DATA: case PIV_INS_PUT_DATA: case PIV_INS_VERIFY:
-	case PIV_INS_CHANGE_REFERENCE: case PIV_INS_RESET_RETRY: case PIV_INS_GENERAL_AUTH:
-	case PIV_INS_GENERATE_KEY:
-		return true;
-	default:
-		return false;
+	case PIV_INS_GET_DATA:
+	case PIV_INS_PUT_DATA:
+	case PIV_INS_VERIFY:
+	case PIV_INS_CHANGE_REFERENCE:
+	case PIV_INS_RESET_RETRY:
+	case PIV_INS_GENERAL_AUTH:
+	case PIV_INS_GENERATE_KEY: return true;
+	default: return false;
 	}
 }
 
@@ -296,8 +299,8 @@ static card_status card_run_exact(card *c, uint8_t ins, uint8_t *out, size_t len
 card_status card_get_serial(card *c, uint32_t *serial)
 {
 	uint8_t out[4];
-	card_status st = serial ? card_run_exact(c, PIV_INS_GET_SERIAL, out, sizeof(out))
-	                        : CARD_ERR_BAD_INPUT;
+	card_status st = serial ? card_run_exact(c, PIV_INS_GET_SERIAL, out, sizeof(out)) :
+	                          CARD_ERR_BAD_INPUT;
 
 	if (st == CARD_OK)
 		*serial = (uint32_t)out[0] << 24 | (uint32_t)out[1] << 16 | (uint32_t)out[2] << 8 |
@@ -344,8 +347,7 @@ static bool card_meta_item(const tlv_item *it, card_metadata *md)
 	uint8_t v;
 
 	switch (it->tag) {
-	case PIV_META_ALGORITHM:
-		return card_meta_u8(it, &md->algorithm) && md->algorithm != 0;
+	case PIV_META_ALGORITHM: return card_meta_u8(it, &md->algorithm) && md->algorithm != 0;
 	case PIV_META_POLICY:
 		if (it->len != 2)
 			return false;
@@ -353,11 +355,8 @@ static bool card_meta_item(const tlv_item *it, card_metadata *md)
 		md->touch_policy = it->value[1];
 		md->has_policy = true;
 		return true;
-	case PIV_META_ORIGIN:
-		md->has_origin = card_meta_u8(it, &md->origin);
-		return md->has_origin;
-	case PIV_META_PUBKEY:
-		return card_meta_pubkey(it, md);
+	case PIV_META_ORIGIN: md->has_origin = card_meta_u8(it, &md->origin); return md->has_origin;
+	case PIV_META_PUBKEY: return card_meta_pubkey(it, md);
 	case PIV_META_IS_DEFAULT:
 		if (!card_meta_u8(it, &v) || v > 1)
 			return false;
@@ -371,8 +370,7 @@ static bool card_meta_item(const tlv_item *it, card_metadata *md)
 		md->tries_left = it->value[1];
 		md->has_retries = true;
 		return true;
-	default:
-		return true;   /* a later firmware's addition: not ours to judge */
+	default: return true; /* a later firmware's addition: not ours to judge */
 	}
 }
 

@@ -13,16 +13,16 @@
 
 typedef enum {
 	CARD_OK = 0,
-	CARD_ERR_ABSENT = -1,         /* token removed */
-	CARD_ERR_DEVICE = -2,         /* transport failure or malformed answer */
-	CARD_ERR_PIN_INCORRECT = -3,  /* *tries_left says how many remain */
-	CARD_ERR_PIN_LOCKED = -4,     /* 6983 */
-	CARD_ERR_SECURITY = -5,       /* 6982: login / management key needed */
-	CARD_ERR_NOT_FOUND = -6,      /* 6A82 / 6A88: no such object or key */
-	CARD_ERR_BAD_INPUT = -7,      /* 6A80 / 6700 / 6A86: the card refused our data */
-	CARD_ERR_NO_MEMORY = -8,      /* host allocation, or 6A84 on the card */
-	CARD_ERR_UNSUPPORTED = -9,    /* 6D00 / 6A81 */
-	CARD_ERR_FAILED = -10,        /* any other status word (see card->last_sw) */
+	CARD_ERR_ABSENT = -1,        /* token removed */
+	CARD_ERR_DEVICE = -2,        /* transport failure or malformed answer */
+	CARD_ERR_PIN_INCORRECT = -3, /* *tries_left says how many remain */
+	CARD_ERR_PIN_LOCKED = -4,    /* 6983 */
+	CARD_ERR_SECURITY = -5,      /* 6982: login / management key needed */
+	CARD_ERR_NOT_FOUND = -6,     /* 6A82 / 6A88: no such object or key */
+	CARD_ERR_BAD_INPUT = -7,     /* 6A80 / 6700 / 6A86: the card refused our data */
+	CARD_ERR_NO_MEMORY = -8,     /* host allocation, or 6A84 on the card */
+	CARD_ERR_UNSUPPORTED = -9,   /* 6D00 / 6A81 */
+	CARD_ERR_FAILED = -10,       /* any other status word (see card->last_sw) */
 } card_status;
 
 typedef struct {
@@ -33,7 +33,7 @@ typedef struct {
 	uint16_t last_sw;
 	uint8_t atr[33];
 	size_t atr_len;
-	uint8_t mgmt_alg;             /* 9B algorithm, 0 until learnt (GET METADATA 9B) */
+	uint8_t mgmt_alg; /* 9B algorithm, 0 until learnt (GET METADATA 9B) */
 	/* +1 each time the driver found the card reset underneath it (another process powered
 	 * it on or off) and powered/selected it again: what was cached about it may be stale. */
 	unsigned long resets;
@@ -48,7 +48,7 @@ typedef struct {
 	uint8_t origin;
 	bool is_default;
 	uint8_t tries_max, tries_left;
-	uint8_t pubkey[1024];         /* contents of 7F49 (81/82 or 86 TLVs) */
+	uint8_t pubkey[1024]; /* contents of 7F49 (81/82 or 86 TLVs) */
 	size_t pubkey_len;
 	bool has_policy, has_origin, has_pubkey, has_default, has_retries;
 } card_metadata;
@@ -70,7 +70,7 @@ card_status card_metadata_parse(const uint8_t *buf, size_t len, card_metadata *m
 /* INVENTORY (kinko extension, 00 F7 00 00; layout in piv.h): the token's serial, PIN and
  * PUK state, change counter, keys and data objects in one APDU. A token without it
  * answers CARD_ERR_BAD_INPUT (6A86) or CARD_ERR_UNSUPPORTED (6D00). */
-#define CARD_KEY_SLOTS 24u            /* PIV_KEY_SLOTS: 9A 9C 9D 9E 82..95 */
+#define CARD_KEY_SLOTS 24u /* PIV_KEY_SLOTS: 9A 9C 9D 9E 82..95 */
 #define CARD_INV_MAX_OBJECTS 64u
 typedef struct {
 	bool present;
@@ -82,7 +82,7 @@ typedef struct {
 	uint8_t pin_max, pin_left, puk_max, puk_left;
 	bool pin_is_default;
 	uint32_t change_counter;
-	card_inv_key keys[CARD_KEY_SLOTS];   /* indexed by piv_key_slot_index() */
+	card_inv_key keys[CARD_KEY_SLOTS]; /* indexed by piv_key_slot_index() */
 	uint32_t objects[CARD_INV_MAX_OBJECTS];
 	size_t n_objects;
 } card_inventory;
@@ -106,8 +106,8 @@ card_status card_pin_status(card *c, int *tries_left);
 card_status card_logout(card *c);
 card_status card_change_reference(card *c, uint8_t ref, const uint8_t *old, size_t old_len,
                                   const uint8_t *new_value, size_t new_len, int *tries_left);
-card_status card_unblock_pin(card *c, const uint8_t *puk, size_t puk_len,
-                             const uint8_t *new_pin, size_t new_len, int *tries_left);
+card_status card_unblock_pin(card *c, const uint8_t *puk, size_t puk_len, const uint8_t *new_pin,
+                             size_t new_len, int *tries_left);
 
 /* Card management key (9B) mutual authentication. */
 card_status card_auth_mgmt(card *c, uint8_t alg, const uint8_t *key, size_t key_len);
@@ -119,10 +119,10 @@ card_status card_auth_mgmt_with_pin(card *c);
  * ASYMMETRIC KEY PAIR): RSA 81 modulus and 82 exponent, EC 86 point; pointers into the
  * template. */
 typedef struct {
-	uint8_t alg;                 /* PIV_ALG_RSA2048/3072, PIV_ALG_ECCP256/384 */
-	const uint8_t *n, *e;        /* RSA, big-endian without leading zero bytes */
+	uint8_t alg;          /* PIV_ALG_RSA2048/3072, PIV_ALG_ECCP256/384 */
+	const uint8_t *n, *e; /* RSA, big-endian without leading zero bytes */
 	size_t n_len, e_len;
-	const uint8_t *point;        /* EC: 04 || X || Y */
+	const uint8_t *point; /* EC: 04 || X || Y */
 	size_t point_len;
 } card_pubkey;
 
@@ -134,8 +134,8 @@ typedef struct {
 bool card_pubkey_parse(uint8_t alg, const uint8_t *buf, size_t len, card_pubkey *pk);
 
 /* GENERATE: pubkey receives the contents of 7F49, checked by card_pubkey_parse. */
-card_status card_generate(card *c, uint8_t slot, uint8_t alg, uint8_t pin_policy,
-                          uint8_t *pubkey, size_t cap, size_t *pubkey_len);
+card_status card_generate(card *c, uint8_t slot, uint8_t alg, uint8_t pin_policy, uint8_t *pubkey,
+                          size_t cap, size_t *pubkey_len);
 /* Delete the key in a slot (YubiKey 5.7 MOVE KEY to FF: 00 F6 FF <slot>). Needs the
  * management key (CARD_ERR_SECURITY); an empty slot is CARD_ERR_NOT_FOUND. The slot's
  * certificate container is left alone. */

@@ -140,14 +140,12 @@ static bool inv_item(const tlv_item *it, card_inventory *inv, unsigned *seen)
 		if (ok)
 			inv->change_counter = inv_be32(it->value);
 		break;
-	case PIV_INV_KEY:
-		return inv_key(it, inv);
+	case PIV_INV_KEY: return inv_key(it, inv);
 	case PIV_INV_OBJECTS:
 		bit = INV_SEEN_OBJECTS;
 		ok = !(*seen & bit) && inv_objects(it, inv);
 		break;
-	default:
-		return true;   /* a later firmware's addition */
+	default: return true; /* a later firmware's addition */
 	}
 	if (!ok || (*seen & bit))
 		return false;
@@ -182,7 +180,9 @@ card_status card_inventory_parse(const uint8_t *buf, size_t len, card_inventory 
 card_status card_get_inventory(card *c, card_inventory *inv)
 {
 	uint8_t out[CARD_INV_RESP_MAX];
-	card_req rq = {.ins = PIV_INS_GET_METADATA, .p2 = PIV_REF_INVENTORY, .out = out,
+	card_req rq = {.ins = PIV_INS_GET_METADATA,
+	               .p2 = PIV_REF_INVENTORY,
+	               .out = out,
 	               .cap = sizeof(out)};
 	size_t n = 0;
 	card_status st;

@@ -10,11 +10,11 @@
 #include "card_internal.h"
 #include "piv.h"
 
-#define CARD_BLOCK_MAX 16u         /* AES block; 3DES has 8 */
-#define CARD_MGMT_KEY_MAX 32u      /* AES-256 */
-#define CARD_SIGN_MAX 512u         /* RSA-4096 would still fit */
+#define CARD_BLOCK_MAX 16u    /* AES block; 3DES has 8 */
+#define CARD_MGMT_KEY_MAX 32u /* AES-256 */
+#define CARD_SIGN_MAX 512u    /* RSA-4096 would still fit */
 #define CARD_GA_RESP_MAX (CARD_SIGN_MAX + 16u)
-#define CARD_GEN_RESP_MAX 1100u    /* 7F49 of RSA-3072 with room to spare */
+#define CARD_GEN_RESP_MAX 1100u /* 7F49 of RSA-3072 with room to spare */
 /* On-card RSA generation takes seconds (tens on a real token): the message timeout for
  * GENERATE is raised to this at least. */
 #define CARD_GENERATE_TIMEOUT_MS 120000u
@@ -39,8 +39,7 @@ static card_status card_block(EVP_CIPHER *ciph, const uint8_t *key, int enc, con
 }
 
 /* 7C { tag value } as the whole response; *item is the value. */
-static card_status card_dyn_auth_item(const uint8_t *buf, size_t len, uint32_t tag,
-                                      tlv_item *item)
+static card_status card_dyn_auth_item(const uint8_t *buf, size_t len, uint32_t tag, tlv_item *item)
 {
 	tlv_item outer;
 
@@ -62,8 +61,13 @@ static card_status card_mutual_run(card *c, uint8_t alg, EVP_CIPHER *ciph, const
                                    size_t bs, card_mutual *m)
 {
 	static const uint8_t ask[] = {PIV_TLV_DYN_AUTH, 0x02, PIV_TLV_WITNESS, 0x00};
-	card_req rq = {.ins = PIV_INS_GENERAL_AUTH, .p1 = alg, .p2 = PIV_KEY_CARDMGMT,
-	               .data = ask, .lc = sizeof(ask), .out = m->resp, .cap = sizeof(m->resp)};
+	card_req rq = {.ins = PIV_INS_GENERAL_AUTH,
+	               .p1 = alg,
+	               .p2 = PIV_KEY_CARDMGMT,
+	               .data = ask,
+	               .lc = sizeof(ask),
+	               .out = m->resp,
+	               .cap = sizeof(m->resp)};
 	tlv_writer w;
 	tlv_item item;
 	size_t mark;
@@ -241,7 +245,7 @@ bool card_pubkey_parse(uint8_t alg, const uint8_t *buf, size_t len, card_pubkey 
 			pk->point = item.value;
 			pk->point_len = item.len;
 		} else {
-			break;   /* a repeated or foreign tag: not a template we understand */
+			break; /* a repeated or foreign tag: not a template we understand */
 		}
 	}
 	if (s != TLV_END)
@@ -264,8 +268,8 @@ bad:
 	return false;
 }
 
-card_status card_generate(card *c, uint8_t slot, uint8_t alg, uint8_t pin_policy,
-                          uint8_t *pubkey, size_t cap, size_t *pubkey_len)
+card_status card_generate(card *c, uint8_t slot, uint8_t alg, uint8_t pin_policy, uint8_t *pubkey,
+                          size_t cap, size_t *pubkey_len)
 {
 	uint8_t tmpl[16], *out;
 	card_req rq = {.ins = PIV_INS_GENERATE_KEY, .p1 = 0x00, .p2 = slot, .data = tmpl};
@@ -304,7 +308,7 @@ card_status card_generate(card *c, uint8_t slot, uint8_t alg, uint8_t pin_policy
 	                      !card_pubkey_parse(alg, pk.value, pk.len, &key)))
 		st = CARD_ERR_DEVICE;
 	if (st == CARD_OK && pk.len > cap)
-		st = CARD_ERR_BAD_INPUT;   /* the caller's buffer: not the card's fault */
+		st = CARD_ERR_BAD_INPUT; /* the caller's buffer: not the card's fault */
 	if (st == CARD_OK) {
 		memcpy(pubkey, pk.value, pk.len);
 		*pubkey_len = pk.len;
@@ -335,8 +339,12 @@ card_status card_sign(card *c, uint8_t slot, uint8_t alg, const uint8_t *in, siz
                       uint8_t *out, size_t cap, size_t *out_len)
 {
 	uint8_t cmd[CARD_SIGN_MAX + 16], resp[CARD_GA_RESP_MAX];
-	card_req rq = {.ins = PIV_INS_GENERAL_AUTH, .p1 = alg, .p2 = slot, .data = cmd,
-	               .out = resp, .cap = sizeof(resp)};
+	card_req rq = {.ins = PIV_INS_GENERAL_AUTH,
+	               .p1 = alg,
+	               .p2 = slot,
+	               .data = cmd,
+	               .out = resp,
+	               .cap = sizeof(resp)};
 	tlv_writer w;
 	tlv_item sig;
 	size_t mark, n = 0;
@@ -375,8 +383,12 @@ card_status card_random(card *c, uint8_t *out, size_t len)
 {
 	static const uint8_t ask[] = {PIV_TLV_DYN_AUTH, 0x02, PIV_TLV_CHALLENGE, 0x00};
 	uint8_t resp[64];
-	card_req rq = {.ins = PIV_INS_GENERAL_AUTH, .p2 = PIV_KEY_CARDMGMT, .data = ask,
-	               .lc = sizeof(ask), .out = resp, .cap = sizeof(resp)};
+	card_req rq = {.ins = PIV_INS_GENERAL_AUTH,
+	               .p2 = PIV_KEY_CARDMGMT,
+	               .data = ask,
+	               .lc = sizeof(ask),
+	               .out = resp,
+	               .cap = sizeof(resp)};
 	size_t bs = 0, n = 0, take;
 	tlv_item item;
 	uint8_t alg = 0;

@@ -47,7 +47,10 @@ static card_status card_pin_result(card_status st, uint16_t sw, int *tries_left)
 card_status card_verify_pin(card *c, const uint8_t *pin, size_t pin_len, int *tries_left)
 {
 	uint8_t block[CARD_PIN_BLOCK];
-	card_req rq = {.ins = PIV_INS_VERIFY, .p1 = 0x00, .p2 = PIV_REF_PIN, .data = block,
+	card_req rq = {.ins = PIV_INS_VERIFY,
+	               .p1 = 0x00,
+	               .p2 = PIV_REF_PIN,
+	               .data = block,
 	               .lc = sizeof(block)};
 	uint16_t sw = 0;
 	card_status st = card_pin_pad(pin, pin_len, block);
@@ -113,8 +116,8 @@ card_status card_change_reference(card *c, uint8_t ref, const uint8_t *old, size
 	                     tries_left);
 }
 
-card_status card_unblock_pin(card *c, const uint8_t *puk, size_t puk_len,
-                             const uint8_t *new_pin, size_t new_len, int *tries_left)
+card_status card_unblock_pin(card *c, const uint8_t *puk, size_t puk_len, const uint8_t *new_pin,
+                             size_t new_len, int *tries_left)
 {
 	return card_pin_pair(c, PIV_INS_RESET_RETRY, PIV_REF_PIN, puk, puk_len, new_pin, new_len,
 	                     tries_left);

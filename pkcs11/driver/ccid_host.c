@@ -32,10 +32,9 @@ static tr_status ccid_host_check(const uint8_t *buf, size_t len, uint8_t seq, ui
 		return TR_ERR_PROTOCOL;
 	/* A reader answers a command it does not know with a failed SlotStatus (CCID 1.1
 	 * section 6.2.6): an emulator older than kinko's lock Escape does. */
-	if (h->type != reply_type &&
-	    !(h->type == CCID_RDR_TO_PC_SLOT_STATUS &&
-	      (h->param[0] & CCID_CMD_STATUS_MASK) == CCID_CMD_FAILED &&
-	      h->param[1] == CCID_ERR_CMD_NOT_SUPPORTED))
+	if (h->type != reply_type && !(h->type == CCID_RDR_TO_PC_SLOT_STATUS &&
+	                               (h->param[0] & CCID_CMD_STATUS_MASK) == CCID_CMD_FAILED &&
+	                               h->param[1] == CCID_ERR_CMD_NOT_SUPPORTED))
 		return TR_ERR_PROTOCOL;
 	cmd_status = h->param[0] & CCID_CMD_STATUS_MASK;
 	if (cmd_status == CCID_CMD_STATUS_MASK ||
@@ -171,8 +170,8 @@ static tr_status ccid_host_exchange(ccid_host *h, unsigned timeout_ms, uint8_t t
 	if (st != TR_OK)
 		return st;
 	if (CCID_HEADER_LEN + len > h->buf_used)
-		h->buf_used = CCID_HEADER_LEN + len < CCID_HOST_BUF_LEN ? CCID_HEADER_LEN + len
-		                                                         : CCID_HOST_BUF_LEN;
+		h->buf_used = CCID_HEADER_LEN + len < CCID_HOST_BUF_LEN ? CCID_HEADER_LEN + len :
+		                                                          CCID_HOST_BUF_LEN;
 	st = ccid_host_command(h, type, data, len, reply_type, r, timeout_ms);
 	if (st != TR_OK)
 		h->ch->drop(h->ctx, st);

@@ -32,8 +32,8 @@ typedef struct {
 typedef struct {
 	const ccid_channel *ch;
 	void *ctx;
-	uint8_t *buf;          /* one message, CCID_HOST_BUF_LEN bytes */
-	size_t buf_used;       /* high-water mark: ccid_host_wipe wipes this much */
+	uint8_t *buf;    /* one message, CCID_HOST_BUF_LEN bytes */
+	size_t buf_used; /* high-water mark: ccid_host_wipe wipes this much */
 	uint8_t seq;
 } ccid_host;
 

@@ -65,8 +65,7 @@ static void trace_puts(trace_line *l, const char *s)
 	l->len += n;
 }
 
-__attribute__((format(printf, 2, 3)))
-static void trace_printf(trace_line *l, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void trace_printf(trace_line *l, const char *fmt, ...)
 {
 	char tmp[96];
 	va_list ap;
@@ -147,9 +146,7 @@ static void trace_classify(const apdu_cmd *cmd, bool *mask_cmd, bool *mask_resp)
 	switch (cmd->ins) {
 	case PIV_INS_VERIFY:
 	case PIV_INS_CHANGE_REFERENCE:
-	case PIV_INS_RESET_RETRY:
-		*mask_cmd = true;
-		break;
+	case PIV_INS_RESET_RETRY: *mask_cmd = true; break;
 	case PIV_INS_GENERAL_AUTH:
 		if (cmd->p2 == PIV_KEY_CARDMGMT) {
 			*mask_cmd = true;
@@ -158,17 +155,10 @@ static void trace_classify(const apdu_cmd *cmd, bool *mask_cmd, bool *mask_resp)
 			*mask_resp = trace_is_ecdh(cmd);
 		}
 		break;
-	case PIV_INS_GET_DATA:
-		*mask_resp = trace_object_tag(cmd) == PIV_TAG_PRINTED;
-		break;
-	case PIV_INS_PUT_DATA:
-		*mask_cmd = trace_object_tag(cmd) == PIV_TAG_PRINTED;
-		break;
-	case PIV_INS_GET_RESPONSE:
-		*mask_resp = trace_mask_carry;
-		break;
-	default:
-		break;
+	case PIV_INS_GET_DATA: *mask_resp = trace_object_tag(cmd) == PIV_TAG_PRINTED; break;
+	case PIV_INS_PUT_DATA: *mask_cmd = trace_object_tag(cmd) == PIV_TAG_PRINTED; break;
+	case PIV_INS_GET_RESPONSE: *mask_resp = trace_mask_carry; break;
+	default: break;
 	}
 }
 
@@ -205,8 +195,7 @@ bool trace_apdu_command(unsigned long seq, const uint8_t *apdu, size_t len)
 	return mask_resp;
 }
 
-void trace_apdu_response(unsigned long seq, const uint8_t *resp, size_t len, bool masked,
-                         int err)
+void trace_apdu_response(unsigned long seq, const uint8_t *resp, size_t len, bool masked, int err)
 {
 	trace_line l;
 	size_t data_len;

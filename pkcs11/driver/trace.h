@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define TRACE_APDU 0x01u
-#define TRACE_P11  0x02u
+#define TRACE_P11 0x02u
 
 /* Is this trace switched on? */
 bool trace_enabled(unsigned what);
@@ -19,7 +19,6 @@ bool trace_enabled(unsigned what);
  * Returns whether the response must be masked too; pass that to trace_apdu_response. */
 bool trace_apdu_command(unsigned long seq, const uint8_t *apdu, size_t len);
 /* Its response (data and SW), or a transport failure when resp is NULL (err says which). */
-void trace_apdu_response(unsigned long seq, const uint8_t *resp, size_t len, bool masked,
-                         int err);
+void trace_apdu_response(unsigned long seq, const uint8_t *resp, size_t len, bool masked, int err);
 
 #endif

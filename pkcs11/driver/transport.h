@@ -10,10 +10,10 @@
 
 typedef enum {
 	TR_OK = 0,
-	TR_ERR_ABSENT = -1,    /* no card / device gone */
-	TR_ERR_IO = -2,        /* the channel failed (socket closed, USB error) */
-	TR_ERR_PROTOCOL = -3,  /* the token answered something malformed */
-	TR_ERR_TIMEOUT = -4,   /* no answer in time */
+	TR_ERR_ABSENT = -1,   /* no card / device gone */
+	TR_ERR_IO = -2,       /* the channel failed (socket closed, USB error) */
+	TR_ERR_PROTOCOL = -3, /* the token answered something malformed */
+	TR_ERR_TIMEOUT = -4,  /* no answer in time */
 	TR_ERR_NOMEM = -5,
 } tr_status;
 
@@ -48,8 +48,8 @@ typedef struct {
 
 struct tr_transport {
 	const tr_ops *ops;
-	char *id;              /* stable identity for slot bookkeeping (socket path, USB bus/port) */
-	unsigned timeout_ms;   /* per message */
+	char *id;            /* stable identity for slot bookkeeping (socket path, USB bus/port) */
+	unsigned timeout_ms; /* per message */
 };
 
 /* The UNIX-socket transport to kinko-token-emu. */

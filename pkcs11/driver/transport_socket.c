@@ -33,18 +33,18 @@ typedef struct {
 	char *path;
 	int fd;
 	ccid_host host;
-	bool batch;              /* between begin() and end() */
-	bool held;               /* the emulator granted this connection its lock */
-	bool lockless;           /* this emulator does not know the lock (older version) */
+	bool batch;    /* between begin() and end() */
+	bool held;     /* the emulator granted this connection its lock */
+	bool lockless; /* this emulator does not know the lock (older version) */
 	/* The lock's Escapes are not waited for: their answers are read, in order, before the
 	 * answer to the next command (the emulator serves that command only after them). */
-	bool end_unread;         /* END sent by the previous batch */
-	bool begin_unread;       /* BEGIN sent ahead of this batch's first command */
+	bool end_unread;   /* END sent by the previous batch */
+	bool begin_unread; /* BEGIN sent ahead of this batch's first command */
 	uint8_t end_seq, begin_seq;
 	/* The BEGIN goes out in one send with the command it precedes, so the emulator wakes
 	 * once for both. */
 	uint8_t begin_msg[CCID_HEADER_LEN + 1];
-	size_t begin_len;        /* staged, not sent yet */
+	size_t begin_len; /* staged, not sent yet */
 	/* What recv() read beyond the message asked for (the answers to a batch's Escapes
 	 * and its command often arrive in one read): rx[rx_off .. rx_off + rx_have). */
 	uint8_t *rx;
@@ -71,7 +71,7 @@ static tr_status tr_socket_wait(int fd, short events, long long deadline)
 			return TR_ERR_TIMEOUT;
 		r = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
 		if (r > 0)
-			return TR_OK;   /* POLLHUP/POLLERR too: the next call reports it */
+			return TR_OK; /* POLLHUP/POLLERR too: the next call reports it */
 		if (r < 0 && errno != EINTR)
 			return TR_ERR_IO;
 	}
@@ -171,7 +171,7 @@ static tr_status tr_socket_sendv(tr_socket *s, struct iovec *iov, int n, long lo
 			continue;
 		}
 		if (sent <= 0)
-			return TR_ERR_IO;   /* EPIPE, ECONNRESET: the emulator went away */
+			return TR_ERR_IO; /* EPIPE, ECONNRESET: the emulator went away */
 		while (mh.msg_iovlen > 0 && (size_t)sent >= mh.msg_iov->iov_len) {
 			sent -= (ssize_t)mh.msg_iov->iov_len;
 			mh.msg_iov++;
@@ -225,7 +225,7 @@ static tr_status tr_socket_fill(tr_socket *s, size_t want, long long deadline)
 			continue;
 		}
 		if (n == 0)
-			return TR_ERR_IO;   /* EOF: the peer closed */
+			return TR_ERR_IO; /* EOF: the peer closed */
 		if (errno == EINTR)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
@@ -346,8 +346,8 @@ static tr_status tr_socket_recv_reply(void *ctx, uint8_t *buf, size_t cap, size_
 		 * generation); the emulator takes the lock from a holder silent too long, so
 		 * this wait stays bounded. */
 		st = tr_socket_read_escape(s, s->begin_seq,
-		                           s->base.timeout_ms * TR_SOCKET_LOCK_WAIT_FACTOR, &granted,
-		                           &unknown);
+		                           s->base.timeout_ms * TR_SOCKET_LOCK_WAIT_FACTOR,
+		                           &granted, &unknown);
 		if (st != TR_OK)
 			return st;
 		/* An emulator without the lock served our command anyway: work as before it,
@@ -428,8 +428,8 @@ static tr_status tr_socket_power_on(tr_transport *t, uint8_t *atr, size_t cap, s
 	return ccid_host_power_on(&s->host, t->timeout_ms, atr, cap, atr_len);
 }
 
-static tr_status tr_socket_transmit(tr_transport *t, const uint8_t *apdu, size_t len,
-                                    uint8_t *resp, size_t cap, size_t *resp_len)
+static tr_status tr_socket_transmit(tr_transport *t, const uint8_t *apdu, size_t len, uint8_t *resp,
+                                    size_t cap, size_t *resp_len)
 {
 	tr_socket *s = (tr_socket *)t;
 	tr_status st;
@@ -494,8 +494,7 @@ tr_transport *tr_socket_new(const char *path)
 	s->path = strdup(path);
 	s->base.id = strdup(path);
 	s->rx = malloc(CCID_HOST_BUF_LEN);
-	if (!ccid_host_init(&s->host, &tr_socket_channel, s) || !s->path || !s->base.id ||
-	    !s->rx) {
+	if (!ccid_host_init(&s->host, &tr_socket_channel, s) || !s->path || !s->base.id || !s->rx) {
 		tr_socket_destroy(&s->base);
 		return NULL;
 	}

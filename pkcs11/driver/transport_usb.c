@@ -26,12 +26,12 @@
 typedef struct {
 	tr_transport base;
 	libusb_context *ctx;
-	libusb_device *dev;          /* referenced; NULL once it left (found again by port) */
-	libusb_device_handle *h;     /* non-NULL while the interface is claimed */
+	libusb_device *dev;      /* referenced; NULL once it left (found again by port) */
+	libusb_device_handle *h; /* non-NULL while the interface is claimed */
 	uint16_t vid, pid;
 	tr_usb_eps eps;
 	ccid_host host;
-	uint8_t sent_seq;            /* bSeq of the last command, to skip stale replies */
+	uint8_t sent_seq; /* bSeq of the last command, to skip stale replies */
 } tr_usb;
 
 static long long tr_usb_now_ms(void)
@@ -45,19 +45,14 @@ static long long tr_usb_now_ms(void)
 static tr_status tr_usb_status(int rc)
 {
 	switch (rc) {
-	case LIBUSB_SUCCESS:
-		return TR_OK;
+	case LIBUSB_SUCCESS: return TR_OK;
 	case LIBUSB_ERROR_NO_DEVICE:
-	case LIBUSB_ERROR_NOT_FOUND:
-		return TR_ERR_ABSENT;
-	case LIBUSB_ERROR_TIMEOUT:
-		return TR_ERR_TIMEOUT;
-	case LIBUSB_ERROR_NO_MEM:
-		return TR_ERR_NOMEM;
+	case LIBUSB_ERROR_NOT_FOUND: return TR_ERR_ABSENT;
+	case LIBUSB_ERROR_TIMEOUT: return TR_ERR_TIMEOUT;
+	case LIBUSB_ERROR_NO_MEM: return TR_ERR_NOMEM;
 	case LIBUSB_ERROR_OVERFLOW:
-		return TR_ERR_PROTOCOL;   /* the device sent more than a message can hold */
-	default:
-		return TR_ERR_IO;
+		return TR_ERR_PROTOCOL; /* the device sent more than a message can hold */
+	default: return TR_ERR_IO;
 	}
 }
 
@@ -199,8 +194,7 @@ static tr_status tr_usb_send(void *ctx, const uint8_t *msg, size_t len, unsigned
  * with a short (or zero-length) packet. What arrived must be exactly header + dwLength.
  * A reply with another bSeq is a late answer to an exchange abandoned on a timeout: it is
  * dropped, not taken for this one. */
-static tr_status tr_usb_recv(void *ctx, uint8_t *buf, size_t cap, size_t *len,
-                             unsigned timeout_ms)
+static tr_status tr_usb_recv(void *ctx, uint8_t *buf, size_t cap, size_t *len, unsigned timeout_ms)
 {
 	tr_usb *u = ctx;
 	long long deadline = tr_usb_now_ms() + timeout_ms;
@@ -220,7 +214,7 @@ static tr_status tr_usb_recv(void *ctx, uint8_t *buf, size_t cap, size_t *len,
 		if (rc != LIBUSB_SUCCESS)
 			return tr_usb_status(rc);
 		if (got == 0)
-			continue;   /* a stray zero-length packet ending an earlier message */
+			continue; /* a stray zero-length packet ending an earlier message */
 		if ((size_t)got < CCID_HEADER_LEN)
 			return TR_ERR_PROTOCOL;
 		ccid_header_decode(buf, &h);
@@ -256,8 +250,8 @@ static tr_status tr_usb_power_on(tr_transport *t, uint8_t *atr, size_t cap, size
 	return ccid_host_power_on(&((tr_usb *)t)->host, t->timeout_ms, atr, cap, atr_len);
 }
 
-static tr_status tr_usb_transmit(tr_transport *t, const uint8_t *apdu, size_t len,
-                                 uint8_t *resp, size_t cap, size_t *resp_len)
+static tr_status tr_usb_transmit(tr_transport *t, const uint8_t *apdu, size_t len, uint8_t *resp,
+                                 size_t cap, size_t *resp_len)
 {
 	return ccid_host_transmit(&((tr_usb *)t)->host, t->timeout_ms, apdu, len, resp, cap,
 	                          resp_len);

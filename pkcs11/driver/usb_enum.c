@@ -71,7 +71,7 @@ int tr_usb_port_id(libusb_device *dev, char *id, size_t cap)
 		return -1;
 	n = libusb_get_port_numbers(dev, ports, (int)sizeof(ports));
 	if (n <= 0)
-		return -1;   /* a root hub, or the path is unknown: no stable identity */
+		return -1; /* a root hub, or the path is unknown: no stable identity */
 	w = snprintf(id, cap, "usb:%u-", libusb_get_bus_number(dev));
 	if (w < 0 || (size_t)w >= cap)
 		return -1;

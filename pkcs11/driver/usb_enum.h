@@ -10,9 +10,9 @@
 #include <libusb.h>
 
 typedef struct {
-	uint8_t iface;        /* bInterfaceNumber of the class FF interface */
-	uint8_t ep_out;       /* bulk OUT endpoint address */
-	uint8_t ep_in;        /* bulk IN endpoint address */
+	uint8_t iface;  /* bInterfaceNumber of the class FF interface */
+	uint8_t ep_out; /* bulk OUT endpoint address */
+	uint8_t ep_in;  /* bulk IN endpoint address */
 } tr_usb_eps;
 
 /* Is dev a kinko token (vid/pid, a class FF interface with one bulk OUT and one bulk IN

@@ -24,10 +24,10 @@ struct usb_hotplug {
 	bool callbacks;
 	libusb_hotplug_callback_handle cb;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;         /* CLOCK_MONOTONIC; signalled on cancel and on events */
+	pthread_cond_t cond; /* CLOCK_MONOTONIC; signalled on cancel and on events */
 	uint64_t gen;
 	bool cancelled;
-	char *snapshot;              /* polling: "port/address;" of each token, port order */
+	char *snapshot; /* polling: "port/address;" of each token, port order */
 };
 
 static long long usb_hotplug_now_ms(void)
@@ -51,7 +51,7 @@ static int LIBUSB_CALL usb_hotplug_cb(libusb_context *ctx, libusb_device *dev,
 	h->gen++;
 	pthread_cond_broadcast(&h->cond);
 	pthread_mutex_unlock(&h->lock);
-	return 0;   /* stay registered */
+	return 0; /* stay registered */
 }
 
 /* Who is plugged in where; the device address changes on every plug, so a quick
@@ -89,7 +89,7 @@ static void usb_hotplug_poll_locked(usb_hotplug *h)
 	char *now = usb_hotplug_snapshot(h);
 
 	if (!now)
-		return;   /* try again next round */
+		return; /* try again next round */
 	if (!h->snapshot || strcmp(now, h->snapshot) != 0) {
 		free(h->snapshot);
 		h->snapshot = now;
@@ -100,8 +100,7 @@ static void usb_hotplug_poll_locked(usb_hotplug *h)
 	free(now);
 }
 
-usb_hotplug *usb_hotplug_new(libusb_context *ctx, uint16_t vid, uint16_t pid,
-                             bool force_polling)
+usb_hotplug *usb_hotplug_new(libusb_context *ctx, uint16_t vid, uint16_t pid, bool force_polling)
 {
 	usb_hotplug *h = calloc(1, sizeof(*h));
 	pthread_condattr_t ca;
@@ -119,9 +118,9 @@ usb_hotplug *usb_hotplug_new(libusb_context *ctx, uint16_t vid, uint16_t pid,
 	if (!force_polling && libusb_has_capability(LIBUSB_CAP_HAS_HOTPLUG) &&
 	    libusb_hotplug_register_callback(ctx,
 	                                     LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED |
-	                                         LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT,
-	                                     0, vid, pid, LIBUSB_HOTPLUG_MATCH_ANY,
-	                                     usb_hotplug_cb, h, &h->cb) == LIBUSB_SUCCESS) {
+	                                             LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT,
+	                                     0, vid, pid, LIBUSB_HOTPLUG_MATCH_ANY, usb_hotplug_cb,
+	                                     h, &h->cb) == LIBUSB_SUCCESS) {
 		h->callbacks = true;
 		return h;
 	}
@@ -205,8 +204,8 @@ int usb_hotplug_wait(usb_hotplug *h, uint64_t *seen, int timeout_ms)
 	int r;
 
 	for (;;) {
-		long long slice = timeout_ms < 0 ? USB_HOTPLUG_SLICE_MS
-		                                 : deadline - usb_hotplug_now_ms();
+		long long slice =
+			timeout_ms < 0 ? USB_HOTPLUG_SLICE_MS : deadline - usb_hotplug_now_ms();
 
 		pthread_mutex_lock(&h->lock);
 		if (!h->callbacks)
@@ -223,8 +222,9 @@ int usb_hotplug_wait(usb_hotplug *h, uint64_t *seen, int timeout_ms)
 		if (slice < 0)
 			slice = 0;
 		if (!h->callbacks) {
-			usb_hotplug_sleep_locked(h, slice < USB_HOTPLUG_POLL_MS ? slice
-			                                                        : USB_HOTPLUG_POLL_MS);
+			usb_hotplug_sleep_locked(h, slice < USB_HOTPLUG_POLL_MS ?
+			                                    slice :
+			                                    USB_HOTPLUG_POLL_MS);
 			pthread_mutex_unlock(&h->lock);
 			continue;
 		}

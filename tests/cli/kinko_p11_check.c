@@ -69,9 +69,10 @@ static X509 *make_cert(EVP_PKEY *pub, const char *cn)
 	X509 *x = X509_new();
 	X509_NAME *subj = X509_NAME_new(), *iss = X509_NAME_new();
 	bool ok = ca && x && subj && iss &&
-	          X509_NAME_add_entry_by_txt(subj, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0) &&
-	          X509_NAME_add_entry_by_txt(iss, "CN", MBSTRING_UTF8, (const unsigned char *)"check CA", -1,
-	                                     -1, 0) &&
+	          X509_NAME_add_entry_by_txt(subj, "CN", MBSTRING_UTF8, (const unsigned char *)cn,
+	                                     -1, -1, 0) &&
+	          X509_NAME_add_entry_by_txt(iss, "CN", MBSTRING_UTF8,
+	                                     (const unsigned char *)"check CA", -1, -1, 0) &&
 	          X509_set_version(x, 2) && ASN1_INTEGER_set(X509_get_serialNumber(x), 4711) &&
 	          X509_set_subject_name(x, subj) && X509_set_issuer_name(x, iss) &&
 	          X509_gmtime_adj(X509_getm_notBefore(x), 0) &&
@@ -106,24 +107,30 @@ static void check_type(kinko_ctx *ctx, kinko_key_type type, const char *tag)
 		return;
 	}
 	step(true, name, NULL);
-	snprintf(name, sizeof(name), "%s: CKA_ID chosen by the module (kinko) or 8 random bytes", tag);
+	snprintf(name, sizeof(name), "%s: CKA_ID chosen by the module (kinko) or 8 random bytes",
+	         tag);
 	step(ctx->kinko_module ? k.id_len == 1 : k.id_len == 8, name, "unexpected CKA_ID length");
 	pk = kinko_p11_public_key(ctx, &k);
 	snprintf(name, sizeof(name), "%s: the public key as an EVP_PKEY", tag);
 	step(pk && (type == KINKO_KEY_RSA2048 ? EVP_PKEY_get_bits(pk) == 2048 :
-	            EVP_PKEY_get_bits(pk) == 256), name, "no key or wrong size");
+	                                        EVP_PKEY_get_bits(pk) == 256),
+	     name, "no key or wrong size");
 	snprintf(name, sizeof(name), "%s: a signature made on the token verifies in OpenSSL", tag);
 	step(pk && kinko_p11_sign(ctx, &k, msg, sizeof(msg) - 1, &sig, &sig_len) == KINKO_EXIT_OK &&
-	     verify_sig(pk, sig, sig_len), name, "signing or verification failed");
+	             verify_sig(pk, sig, sig_len),
+	     name, "signing or verification failed");
 	OPENSSL_free(sig);
 	cert = pk ? make_cert(pk, label) : NULL;
 	snprintf(name, sizeof(name), "%s: the certificate is written with the key's CKA_ID", tag);
 	step(cert && kinko_p11_write_cert(ctx, &k, cert, label) == KINKO_EXIT_OK &&
-	     find_id(ctx, &k, &found, &same, cert) && same && found.cert && strstr(found.uri, "type=cert"),
+	             find_id(ctx, &k, &found, &same, cert) && same && found.cert &&
+	             strstr(found.uri, "type=cert"),
 	     name, "not written, or not found back with its key");
 	snprintf(name, sizeof(name), "%s: delete_cert removes only the certificate", tag);
-	if (find_id(ctx, &k, &found, NULL, NULL) && kinko_p11_delete_cert(ctx, &found) == KINKO_EXIT_OK)
-		step(find_id(ctx, &k, &found, NULL, NULL) && !found.cert && (found.priv || found.pub),
+	if (find_id(ctx, &k, &found, NULL, NULL) &&
+	    kinko_p11_delete_cert(ctx, &found) == KINKO_EXIT_OK)
+		step(find_id(ctx, &k, &found, NULL, NULL) && !found.cert &&
+		             (found.priv || found.pub),
 		     name, "the key went too, or the certificate stayed");
 	else
 		step(false, name, "kinko_p11_delete_cert failed");
@@ -142,9 +149,11 @@ static CK_RV generate_at(kinko_ctx *ctx, CK_BYTE id, kinko_keyobj *k)
 	static const CK_BYTE p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
 	CK_MECHANISM mech = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
 	CK_BBOOL yes = CK_TRUE;
-	CK_ATTRIBUTE pub[] = {{CKA_TOKEN, &yes, sizeof(yes)}, {CKA_ID, &id, 1},
+	CK_ATTRIBUTE pub[] = {{CKA_TOKEN, &yes, sizeof(yes)},
+	                      {CKA_ID, &id, 1},
 	                      {CKA_EC_PARAMS, (void *)p256, sizeof(p256)}};
-	CK_ATTRIBUTE priv[] = {{CKA_TOKEN, &yes, sizeof(yes)}, {CKA_ID, &id, 1},
+	CK_ATTRIBUTE priv[] = {{CKA_TOKEN, &yes, sizeof(yes)},
+	                       {CKA_ID, &id, 1},
 	                       {CKA_SIGN, &yes, sizeof(yes)}};
 
 	memset(k, 0, sizeof(*k));
@@ -182,10 +191,12 @@ static void check_full(kinko_ctx *ctx)
 	step(got > 0 && where_counted,
 	     "fill: the module put each key in a slot the CLI counted free (kinko-pkcs11.h)",
 	     "a key went to a CKA_ID the header does not give keys without one, or twice");
-	step(kinko_p11_generate(ctx, KINKO_KEY_P256, "kinko one too many", &made[31]) == KINKO_EXIT_TOKEN,
+	step(kinko_p11_generate(ctx, KINKO_KEY_P256, "kinko one too many", &made[31]) ==
+	             KINKO_EXIT_TOKEN,
 	     "fill: one more key is refused with the token-full exit code", "not refused");
 	step(generate_at(ctx, KINKO_CKA_ID_9C, &extra) == CKR_OK &&
-	     kinko_p11_vendor_free_slots(ctx, ctx->slot) == 0 && kinko_p11_destroy(ctx, &extra) == KINKO_EXIT_OK,
+	             kinko_p11_vendor_free_slots(ctx, ctx->slot) == 0 &&
+	             kinko_p11_destroy(ctx, &extra) == KINKO_EXIT_OK,
 	     "fill: the full token takes a key at 9C's CKA_ID, which the free count leaves out",
 	     "refused, or counted");
 	step(generate_at(ctx, KINKO_CKA_ID_95 + 1, &extra) == CKR_ATTRIBUTE_VALUE_INVALID,
@@ -213,14 +224,16 @@ int main(int argc, char **argv)
 	r = kinko_p11_login(&ctx);
 	step(r == KINKO_EXIT_OK, "open the token and log in", "kinko_p11_login failed");
 	if (r == KINKO_EXIT_OK) {
-		step(kinko_p11_pin(&ctx) != NULL, "the PIN is kept for libp11", "kinko_p11_pin is NULL");
+		step(kinko_p11_pin(&ctx) != NULL, "the PIN is kept for libp11",
+		     "kinko_p11_pin is NULL");
 		check_type(&ctx, KINKO_KEY_RSA2048, "RSA-2048");
 		check_type(&ctx, KINKO_KEY_P256, "P-256");
 		if (argc > 3 && strcmp(argv[3], "fill") == 0)
 			check_full(&ctx);
 	}
 	kinko_p11_close(&ctx);
-	step(kinko_p11_pin(&ctx) == NULL && ctx.token_pin[0] == '\0', "close wipes the PIN", "PIN kept");
+	step(kinko_p11_pin(&ctx) == NULL && ctx.token_pin[0] == '\0', "close wipes the PIN",
+	     "PIN kept");
 	kinko_secrets_wipe();
 	return failures ? 1 : 0;
 }

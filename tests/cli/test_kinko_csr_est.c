@@ -24,13 +24,13 @@
 #include "kinko_text.h"
 
 /* --- the token, signing with a software key (the report and TLS: cli_doubles.c) --- */
-static EVP_PKEY *token_key;   /* the "token's" private key */
-static EVP_PKEY *wrong_key;   /* when set, the "token" signs with this one instead */
+static EVP_PKEY *token_key; /* the "token's" private key */
+static EVP_PKEY *wrong_key; /* when set, the "token" signs with this one instead */
 static int sign_result = KINKO_EXIT_OK;
 static unsigned char last_sig_byte;
 
 int kinko_p11_sign(kinko_ctx *ctx, const kinko_keyobj *k, const unsigned char *data, size_t len,
-		   unsigned char **sig, size_t *sig_len)
+                   unsigned char **sig, size_t *sig_len)
 {
 	(void)ctx;
 	(void)k;
@@ -38,9 +38,11 @@ int kinko_p11_sign(kinko_ctx *ctx, const kinko_keyobj *k, const unsigned char *d
 		return sign_result;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	size_t n = 0;
-	int ok = md != NULL && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, wrong_key ? wrong_key : token_key) == 1 &&
-		 EVP_DigestSign(md, NULL, &n, data, len) == 1 && (*sig = OPENSSL_malloc(n)) != NULL &&
-		 EVP_DigestSign(md, *sig, &n, data, len) == 1;
+	int ok = md != NULL &&
+	         EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL,
+	                            wrong_key ? wrong_key : token_key) == 1 &&
+	         EVP_DigestSign(md, NULL, &n, data, len) == 1 &&
+	         (*sig = OPENSSL_malloc(n)) != NULL && EVP_DigestSign(md, *sig, &n, data, len) == 1;
 	EVP_MD_CTX_free(md);
 	if (!ok)
 		return KINKO_EXIT_FAIL;
@@ -52,8 +54,8 @@ int kinko_p11_sign(kinko_ctx *ctx, const kinko_keyobj *k, const unsigned char *d
 /* --- helpers --- */
 static EVP_PKEY *new_key(kinko_key_type type)
 {
-	return type == KINKO_KEY_RSA2048 ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048)
-					 : EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	return type == KINKO_KEY_RSA2048 ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048) :
+	                                   EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 }
 
 /* The public half only, as kinko_p11_public_key gives it. */
@@ -96,7 +98,8 @@ static void assert_cn(X509_REQ *req, const char *cn)
 {
 	char buf[128];
 	X509_NAME *name = X509_REQ_get_subject_name(req);
-	assert_int_equal(X509_NAME_get_text_by_NID(name, NID_commonName, buf, sizeof buf), (int)strlen(cn));
+	assert_int_equal(X509_NAME_get_text_by_NID(name, NID_commonName, buf, sizeof buf),
+	                 (int)strlen(cn));
 	assert_string_equal(buf, cn);
 }
 
@@ -109,7 +112,9 @@ static void assert_round_trip_verifies(X509_REQ *req)
 	unsigned char der[8192];
 	int n = EVP_DecodeBlock(der, (unsigned char *)b64, (int)strlen(b64));
 	assert_true(n > 0);
-	size_t pad = strlen(b64) >= 2 ? (b64[strlen(b64) - 1] == '=') + (b64[strlen(b64) - 2] == '=') : 0;
+	size_t pad = strlen(b64) >= 2 ?
+	                     (b64[strlen(b64) - 1] == '=') + (b64[strlen(b64) - 2] == '=') :
+	                     0;
 	const unsigned char *p = der;
 	X509_REQ *back = d2i_X509_REQ(NULL, &p, n - (int)pad);
 	assert_non_null(back);
@@ -195,7 +200,8 @@ static X509 *self_signed(EVP_PKEY *k)
 	assert_non_null(x);
 	X509_set_version(x, X509_VERSION_3);
 	ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
-	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC, (const unsigned char *)"test CA", -1, -1, 0);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+	                           (const unsigned char *)"test CA", -1, -1, 0);
 	X509_set_issuer_name(x, X509_get_subject_name(x));
 	X509_gmtime_adj(X509_getm_notBefore(x), 0);
 	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
@@ -255,7 +261,7 @@ static void est_answers_that_are_not_certs_only_are_refused(void **state)
 	assert_null(kinko_est_parse_certs(junk_b64, strlen(junk_b64)));
 	assert_null(kinko_est_parse_certs("", 0));
 	size_t n;
-	char *empty = certs_only_b64(NULL, &n);  /* signed-data without certificates */
+	char *empty = certs_only_b64(NULL, &n); /* signed-data without certificates */
 	assert_null(kinko_est_parse_certs(empty, n));
 	free(empty);
 	/* One PKCS#7 followed by more bytes is not one PKCS#7. */
@@ -273,7 +279,7 @@ static void est_answers_that_are_not_certs_only_are_refused(void **state)
 	i2d_PKCS7(p7, &p);
 	int bn = EVP_EncodeBlock(b64, der, dn);
 	STACK_OF(X509) *ok = kinko_est_parse_certs((char *)b64, (size_t)bn);
-	assert_non_null(ok);  /* the same bytes without the tail are fine */
+	assert_non_null(ok); /* the same bytes without the tail are fine */
 	sk_X509_pop_free(ok, X509_free);
 	memset(der + dn, 0, 3);
 	bn = EVP_EncodeBlock(b64, der, dn + 3);
@@ -288,7 +294,7 @@ static void est_retry_after_takes_seconds_or_an_http_date(void **state)
 	assert_int_equal(kinko_est_retry_after(" 60\r\n", 5), 60);
 	assert_int_equal(kinko_est_retry_after("0", 1), 0);
 	assert_int_equal(kinko_est_retry_after("99999999999", 11), 86400);
-	assert_int_equal(kinko_est_retry_after("-5", 2), 0);  /* the minimum wait, below */
+	assert_int_equal(kinko_est_retry_after("-5", 2), 0); /* the minimum wait, below */
 	assert_int_equal(kinko_est_retry_after("soon", 4), -1);
 	assert_int_equal(kinko_est_retry_after(" \r\n", 3), -1);
 	char date[64];
@@ -306,22 +312,27 @@ static void est_retry_after_takes_seconds_or_an_http_date(void **state)
 static void est_retry_after_negative_absurd_or_past_waits_between_1_and_10_s(void **state)
 {
 	(void)state;
-	static const char *minimum[] = { "-5", " -1 ", "-0", "-99999999999999999999", "0",
-					 "Sun, 06 Nov 1994 08:49:37 GMT", "Thu, 01 Jan 1970 00:00:00 GMT" };
+	static const char *minimum[] = {"-5",
+	                                " -1 ",
+	                                "-0",
+	                                "-99999999999999999999",
+	                                "0",
+	                                "Sun, 06 Nov 1994 08:49:37 GMT",
+	                                "Thu, 01 Jan 1970 00:00:00 GMT"};
 	for (size_t i = 0; i < sizeof minimum / sizeof minimum[0]; i++) {
 		long ra = kinko_est_retry_after(minimum[i], strlen(minimum[i]));
 		assert_int_equal(ra, 0);
 		assert_int_equal(kinko_est_next_wait(ra, 3600), 1);
 	}
-	static const char *absurd[] = { "999999999", "99999999999999999999999999999999",
-					"Fri, 31 Dec 9999 23:59:59 GMT" };
+	static const char *absurd[] = {"999999999", "99999999999999999999999999999999",
+	                               "Fri, 31 Dec 9999 23:59:59 GMT"};
 	for (size_t i = 0; i < sizeof absurd / sizeof absurd[0]; i++) {
 		long ra = kinko_est_retry_after(absurd[i], strlen(absurd[i]));
 		assert_int_equal(ra, 86400);
 		assert_int_equal(kinko_est_next_wait(ra, 3600), KINKO_EST_WAIT_MAX);
 	}
 	/* Neither a number nor a date: as if there were none, the usual wait. */
-	static const char *junk[] = { "+5", "1e9", "- 5", "--5", "5s", "\x1b[2J" };
+	static const char *junk[] = {"+5", "1e9", "- 5", "--5", "5s", "\x1b[2J"};
 	for (size_t i = 0; i < sizeof junk / sizeof junk[0]; i++) {
 		long ra = kinko_est_retry_after(junk[i], strlen(junk[i]));
 		assert_true(ra == -1 || (ra >= 0 && ra <= 86400));
@@ -340,13 +351,15 @@ static void bank_text_controls_become_question_marks_and_utf8_stays(void **state
 {
 	(void)state;
 	char out[64];
-	static const char evil[] = "a\x1b[2J\x1b]0;t\x07\xc2\x9b" "1m\xe2\x80\xae\r\nb\x7f\xff\xc0\xaf";
+	static const char evil[] = "a\x1b[2J\x1b]0;t\x07\xc2\x9b"
+				   "1m\xe2\x80\xae\r\nb\x7f\xff\xc0\xaf";
 	kinko_text_clean(evil, sizeof evil - 1, out, sizeof out);
 	assert_string_equal(out, "a?[2J?]0;t??1m?  b????");
-	static const char jp[] = "\xe5\xa5\x91\xe7\xb4\x84 PIN (\xe3\x82\xa4)";  /* 契約 PIN (イ) */
+	static const char jp[] = "\xe5\xa5\x91\xe7\xb4\x84 PIN (\xe3\x82\xa4)"; /* 契約 PIN (イ) */
 	kinko_text_clean(jp, sizeof jp - 1, out, sizeof out);
 	assert_string_equal(out, jp);
-	assert_int_equal(kinko_text_clean(jp, sizeof jp - 1, out, 5), 3);  /* 契 only: 約 does not fit */
+	assert_int_equal(kinko_text_clean(jp, sizeof jp - 1, out, 5),
+	                 3); /* 契 only: 約 does not fit */
 	assert_int_equal(kinko_text_clean("x\0y", 3, out, sizeof out), 3);
 	assert_string_equal(out, "x?y");
 	assert_int_equal(kinko_text_clean(NULL, 0, out, sizeof out), 0);
@@ -358,9 +371,10 @@ static void refusal_headers_name_the_secret_and_the_tries_left(void **state)
 	(void)state;
 	kinko_refusal r;
 	kinko_refusal_init(&r);
-	static const char *lines[] = { "Content-Type: text/plain\r\n",
-				       "kinko-wrong-secret:  contract_pin,contract_confirmation_pin \r\n",
-				       "Kinko-Tries-Left: 1\r\n", "Kinko-Locked: contract\r\n" };
+	static const char *lines[] =
+		{"Content-Type: text/plain\r\n",
+	         "kinko-wrong-secret:  contract_pin,contract_confirmation_pin \r\n",
+	         "Kinko-Tries-Left: 1\r\n", "Kinko-Locked: contract\r\n"};
 	kinko_refusal_header(&r, lines[0], strlen(lines[0]));
 	assert_string_equal(r.secret, "");
 	assert_int_equal(r.tries_left, -1);
@@ -371,9 +385,9 @@ static void refusal_headers_name_the_secret_and_the_tries_left(void **state)
 	assert_string_equal(r.locked, "contract");
 	/* Values that are not names or numbers are not kept. */
 	kinko_refusal_init(&r);
-	static const char *bad[] = { "Kinko-Wrong-Secret: <script>\r\n", "Kinko-Tries-Left: -3\r\n",
-				     "Kinko-Tries-Left: 99999999999\r\n", "Kinko-Locked: everyone\r\n",
-				     "Kinko-Tries-Left-Extra: 2\r\n" };
+	static const char *bad[] = {"Kinko-Wrong-Secret: <script>\r\n", "Kinko-Tries-Left: -3\r\n",
+	                            "Kinko-Tries-Left: 99999999999\r\n",
+	                            "Kinko-Locked: everyone\r\n", "Kinko-Tries-Left-Extra: 2\r\n"};
 	for (size_t i = 0; i < 5; i++)
 		kinko_refusal_header(&r, bad[i], strlen(bad[i]));
 	assert_string_equal(r.secret, "");
@@ -384,29 +398,38 @@ static void refusal_headers_name_the_secret_and_the_tries_left(void **state)
 static void est_wait_honours_a_shorter_retry_after_and_is_capped_at_10_s(void **state)
 {
 	(void)state;
-	assert_int_equal(kinko_est_next_wait(3, 300), 3);    /* shorter: as the bank asks */
-	assert_int_equal(kinko_est_next_wait(60, 300), 10);  /* kinko-bankd's 60 s: capped */
-	assert_int_equal(kinko_est_next_wait(-1, 300), 10);  /* none given */
-	assert_int_equal(kinko_est_next_wait(60, 4), 4);     /* not past --max-wait */
-	assert_int_equal(kinko_est_next_wait(0, 300), 1);    /* never a busy loop */
-	assert_int_equal(kinko_est_next_wait(60, 0), 1);     /* a last try at the deadline */
+	assert_int_equal(kinko_est_next_wait(3, 300), 3);   /* shorter: as the bank asks */
+	assert_int_equal(kinko_est_next_wait(60, 300), 10); /* kinko-bankd's 60 s: capped */
+	assert_int_equal(kinko_est_next_wait(-1, 300), 10); /* none given */
+	assert_int_equal(kinko_est_next_wait(60, 4), 4);    /* not past --max-wait */
+	assert_int_equal(kinko_est_next_wait(0, 300), 1);   /* never a busy loop */
+	assert_int_equal(kinko_est_next_wait(60, 0), 1);    /* a last try at the deadline */
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(csr_rsa_is_signed_by_the_token_key_with_sha256_rsa, teardown),
+		cmocka_unit_test_teardown(csr_rsa_is_signed_by_the_token_key_with_sha256_rsa,
+	                                  teardown),
 		cmocka_unit_test_teardown(csr_p256_is_signed_with_ecdsa_sha256, teardown),
-		cmocka_unit_test_teardown(csr_signature_ending_in_zero_bits_still_verifies, teardown),
-		cmocka_unit_test_teardown(csr_with_a_wrong_token_signature_is_refused_before_the_bank, teardown),
+		cmocka_unit_test_teardown(csr_signature_ending_in_zero_bits_still_verifies,
+	                                  teardown),
+		cmocka_unit_test_teardown(
+			csr_with_a_wrong_token_signature_is_refused_before_the_bank, teardown),
 		cmocka_unit_test_teardown(csr_passes_on_the_token_failure, teardown),
-		cmocka_unit_test_teardown(est_certs_only_answer_with_line_breaks_gives_the_certificate, teardown),
-		cmocka_unit_test_teardown(est_answers_that_are_not_certs_only_are_refused, teardown),
+		cmocka_unit_test_teardown(
+			est_certs_only_answer_with_line_breaks_gives_the_certificate, teardown),
+		cmocka_unit_test_teardown(est_answers_that_are_not_certs_only_are_refused,
+	                                  teardown),
 		cmocka_unit_test_teardown(est_retry_after_takes_seconds_or_an_http_date, teardown),
-		cmocka_unit_test_teardown(est_wait_honours_a_shorter_retry_after_and_is_capped_at_10_s, teardown),
-		cmocka_unit_test_teardown(est_retry_after_negative_absurd_or_past_waits_between_1_and_10_s, teardown),
-		cmocka_unit_test_teardown(bank_text_controls_become_question_marks_and_utf8_stays, teardown),
-		cmocka_unit_test_teardown(refusal_headers_name_the_secret_and_the_tries_left, teardown),
+		cmocka_unit_test_teardown(
+			est_wait_honours_a_shorter_retry_after_and_is_capped_at_10_s, teardown),
+		cmocka_unit_test_teardown(
+			est_retry_after_negative_absurd_or_past_waits_between_1_and_10_s, teardown),
+		cmocka_unit_test_teardown(bank_text_controls_become_question_marks_and_utf8_stays,
+	                                  teardown),
+		cmocka_unit_test_teardown(refusal_headers_name_the_secret_and_the_tries_left,
+	                                  teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

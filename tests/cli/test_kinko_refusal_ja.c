@@ -23,7 +23,8 @@ static int ja_setup(void **state)
 	(void)state;
 	const char *dir = getenv("KINKO_LOCALEDIR");
 	char mo[4096];
-	if (dir == NULL || snprintf(mo, sizeof mo, "%s/ja/LC_MESSAGES/kinko.mo", dir) >= (int)sizeof mo)
+	if (dir == NULL ||
+	    snprintf(mo, sizeof mo, "%s/ja/LC_MESSAGES/kinko.mo", dir) >= (int)sizeof mo)
 		return 0;
 	FILE *f = fopen(mo, "rb");
 	if (f == NULL || setlocale(LC_ALL, "ja_JP.UTF-8") == NULL) {
@@ -40,7 +41,7 @@ static void ja_or_skip(void)
 {
 	const char *lc = setlocale(LC_MESSAGES, NULL);
 	if (lc == NULL || strncmp(lc, "ja", 2) != 0)
-		skip();  /* no ja_JP.UTF-8 or no catalogue */
+		skip(); /* no ja_JP.UTF-8 or no catalogue */
 }
 
 /* What kinko says of a refusal of secret with tries left, locked by whom ("" none), and the
@@ -62,10 +63,11 @@ static void ja_wrong_contract_pin_names_it_with_the_tries_left(void **state)
 	(void)state;
 	ja_or_skip();
 	assert_string_equal(says("contract_pin", 4, "", "wrong contract PIN (イ); 4 tries left"),
-			    "ご契約先暗証番号 (イ) が違います。残り4回");
-	assert_string_equal(says("contract_pin", 1, "", NULL), "ご契約先暗証番号 (イ) が違います。残り1回");
+	                    "ご契約先暗証番号 (イ) が違います。残り4回");
+	assert_string_equal(says("contract_pin", 1, "", NULL),
+	                    "ご契約先暗証番号 (イ) が違います。残り1回");
 	assert_string_equal(says("card_digits", 2, "", NULL),
-			    "ワンタイムパスワード（お客様カード） が違います。残り2回");
+	                    "ワンタイムパスワード（お客様カード） が違います。残り2回");
 }
 
 static void ja_two_secrets_are_named_together(void **state)
@@ -73,7 +75,7 @@ static void ja_two_secrets_are_named_together(void **state)
 	(void)state;
 	ja_or_skip();
 	assert_string_equal(says("user_pin,user_confirmation_pin", 3, "", NULL),
-			    "利用者暗証番号 (ト)と利用者確認暗証番号 (チ) が違います。残り3回");
+	                    "利用者暗証番号 (ト)と利用者確認暗証番号 (チ) が違います。残り3回");
 }
 
 static void ja_the_last_wrong_answer_says_who_must_unlock(void **state)
@@ -95,7 +97,8 @@ static void ja_an_unknown_secret_passes_the_banks_sentence_on(void **state)
 {
 	(void)state;
 	ja_or_skip();
-	assert_string_equal(says("fingerprint", 3, "", "指紋が違います"), "銀行に拒否されました: 指紋が違います");
+	assert_string_equal(says("fingerprint", 3, "", "指紋が違います"),
+	                    "銀行に拒否されました: 指紋が違います");
 	assert_string_equal(says("", -1, "", NULL), "銀行に拒否されました: 理由の説明なし");
 }
 
@@ -122,23 +125,25 @@ static void c_locale_keeps_the_english_sentences(void **state)
 {
 	(void)state;
 	assert_string_equal(says("contract_pin", 4, "", NULL),
-			    "the bank refused the contract PIN (イ): 4 tries left");
+	                    "the bank refused the contract PIN (イ): 4 tries left");
 	assert_string_equal(says("contract_pin", 1, "", NULL),
-			    "the bank refused the contract PIN (イ): 1 try left");
+	                    "the bank refused the contract PIN (イ): 1 try left");
 }
 
 static void refusal_text_names_the_secret_and_says_1_try_in_the_singular(void **state)
 {
 	(void)state;
 	assert_string_equal(says("contract_pin", 4, "", "wrong PIN (4 tries left)"),
-			    "the bank refused the contract PIN (イ): 4 tries left");
+	                    "the bank refused the contract PIN (イ): 4 tries left");
 	assert_string_equal(says("card_digits", 1, "", "wrong one-time password"),
-			    "the bank refused the customer card digits: 1 try left");
-	assert_string_equal(says("user_pin,user_confirmation_pin", 2, "", NULL),
-			    "the bank refused the user PIN (ト) and the user confirmation PIN (チ): "
-			    "2 tries left");
+	                    "the bank refused the customer card digits: 1 try left");
+	assert_string_equal(
+		says("user_pin,user_confirmation_pin", 2, "", NULL),
+		"the bank refused the user PIN (ト) and the user confirmation PIN (チ): "
+		"2 tries left");
 	const char *out = says("contract_confirmation_pin", 0, "", NULL);
-	assert_non_null(strstr(out, "the bank refused the contract confirmation PIN (ロ): no try left"));
+	assert_non_null(
+		strstr(out, "the bank refused the contract confirmation PIN (ロ): no try left"));
 	assert_non_null(strstr(out, "the bank must unlock it"));
 	assert_non_null(strstr(says("", -1, "user", "user locked"), "this user is locked"));
 }
@@ -147,11 +152,11 @@ static void refusal_without_fields_is_the_banks_sentence(void **state)
 {
 	(void)state;
 	assert_string_equal(says("", -1, "", "the certificate is revoked"),
-			    "the bank refused: the certificate is revoked");
+	                    "the bank refused: the certificate is revoked");
 	assert_string_equal(says("", -1, "", ""), "the bank refused: no reason given");
 	/* A secret kinko does not know: the bank's words rather than a guess. */
 	assert_string_equal(says("fingerprint", 3, "", "wrong fingerprint (3 tries left)"),
-			    "the bank refused: wrong fingerprint (3 tries left)");
+	                    "the bank refused: wrong fingerprint (3 tries left)");
 }
 
 int main(void)
@@ -161,11 +166,13 @@ int main(void)
 		cmocka_unit_test(ja_two_secrets_are_named_together),
 		cmocka_unit_test(ja_the_last_wrong_answer_says_who_must_unlock),
 		cmocka_unit_test(ja_an_unknown_secret_passes_the_banks_sentence_on),
-		cmocka_unit_test_setup_teardown(c_locale_keeps_the_english_sentences, c_locale, locale_back),
-		cmocka_unit_test_setup_teardown(refusal_text_names_the_secret_and_says_1_try_in_the_singular,
-						c_locale, locale_back),
-		cmocka_unit_test_setup_teardown(refusal_without_fields_is_the_banks_sentence, c_locale,
-						locale_back),
+		cmocka_unit_test_setup_teardown(c_locale_keeps_the_english_sentences, c_locale,
+	                                        locale_back),
+		cmocka_unit_test_setup_teardown(
+			refusal_text_names_the_secret_and_says_1_try_in_the_singular, c_locale,
+			locale_back),
+		cmocka_unit_test_setup_teardown(refusal_without_fields_is_the_banks_sentence,
+	                                        c_locale, locale_back),
 	};
 	return cmocka_run_group_tests(tests, ja_setup, NULL);
 }

@@ -18,9 +18,8 @@
 
 #include "tmpdir_test_util.h"
 
-
 #define EMU_START_TIMEOUT_MS 5000
-#define EMU_STOP_TIMEOUT_MS  10000
+#define EMU_STOP_TIMEOUT_MS 10000
 #define EMU_MAX_ARGS 40
 
 static long long emu_now_ms(void)
@@ -190,8 +189,8 @@ static int emu_probe(const char *path)
 
 int emu_start(emu_proc *p, const char *const *extra)
 {
-	const char *args[EMU_MAX_ARGS + 1] = {"--state", p->state, "--socket", p->sock,
-	                                      "--control", p->control};
+	const char *args[EMU_MAX_ARGS + 1] = {"--state", p->state,    "--socket",
+	                                      p->sock,   "--control", p->control};
 	long long deadline = emu_now_ms() + EMU_START_TIMEOUT_MS;
 	int status;
 
@@ -343,7 +342,8 @@ static int emu_read_exact(emu_conn *c, uint8_t *buf, size_t len, long long deadl
 
 		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
 			return -1;
-		n = recv(c->fd, buf ? buf : sink, buf || len < sizeof(sink) ? len : sizeof(sink), 0);
+		n = recv(c->fd, buf ? buf : sink, buf || len < sizeof(sink) ? len : sizeof(sink),
+		         0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)

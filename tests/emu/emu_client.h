@@ -12,15 +12,15 @@
 #include "ccid.h"
 
 #define EMU_PATH_MAX 256u
-#define EMU_DIR_MAX 96u      /* socket paths must fit sun_path (108) */
-#define EMU_REPLY_TIMEOUT_MS 20000   /* RSA key generation under sanitizers is slow */
+#define EMU_DIR_MAX 96u            /* socket paths must fit sun_path (108) */
+#define EMU_REPLY_TIMEOUT_MS 20000 /* RSA key generation under sanitizers is slow */
 
 typedef struct {
-	char dir[EMU_DIR_MAX];        /* private temporary directory */
-	char state[EMU_PATH_MAX];     /* dir/token.state */
-	char sock[EMU_PATH_MAX];      /* dir/ccid.sock */
-	char control[EMU_PATH_MAX];   /* dir/control.sock */
-	pid_t pid;                    /* serving process, 0 when none */
+	char dir[EMU_DIR_MAX];      /* private temporary directory */
+	char state[EMU_PATH_MAX];   /* dir/token.state */
+	char sock[EMU_PATH_MAX];    /* dir/ccid.sock */
+	char control[EMU_PATH_MAX]; /* dir/control.sock */
+	pid_t pid;                  /* serving process, 0 when none */
 } emu_proc;
 
 /* The emulator binary: $KINKO_BUILDDIR/kinko-token-emu (default ./). */
@@ -59,11 +59,11 @@ typedef struct {
 	int fd;
 	uint8_t seq;
 	int timeout_ms;
-	uint8_t *buf;                 /* scratch of CCID_HEADER_LEN + CCID_MAX_DATA bytes */
+	uint8_t *buf; /* scratch of CCID_HEADER_LEN + CCID_MAX_DATA bytes */
 	apdu_channel ch;
 } emu_conn;
 
-int emu_connect(emu_conn *c, const char *path);   /* 0 or -1 */
+int emu_connect(emu_conn *c, const char *path); /* 0 or -1 */
 void emu_disconnect(emu_conn *c);
 
 /* Write all bytes (a raw message, or part of one). 0 or -1. */
@@ -110,8 +110,8 @@ int emu_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp, s
 
 /* One command through apdu_transceive (chaining / 61xx handled). ext selects extended
  * length APDUs. Returns the SW, or 0 on a transport or codec error. */
-uint16_t emu_apdu(emu_conn *c, uint8_t ins, uint8_t p1, uint8_t p2, const uint8_t *data,
-                  size_t lc, bool ext, uint8_t *out, size_t cap, size_t *out_len);
+uint16_t emu_apdu(emu_conn *c, uint8_t ins, uint8_t p1, uint8_t p2, const uint8_t *data, size_t lc,
+                  bool ext, uint8_t *out, size_t cap, size_t *out_len);
 
 /* SELECT the PIV application. Returns the SW. */
 uint16_t emu_select(emu_conn *c);

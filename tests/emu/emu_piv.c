@@ -25,8 +25,8 @@ int emu_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp, s
 	return 0;
 }
 
-uint16_t emu_apdu(emu_conn *c, uint8_t ins, uint8_t p1, uint8_t p2, const uint8_t *data,
-                  size_t lc, bool ext, uint8_t *out, size_t cap, size_t *out_len)
+uint16_t emu_apdu(emu_conn *c, uint8_t ins, uint8_t p1, uint8_t p2, const uint8_t *data, size_t lc,
+                  bool ext, uint8_t *out, size_t cap, size_t *out_len)
 {
 	uint8_t scratch[APDU_SHORT_MAX_LE];
 	apdu_cmd cmd;
@@ -71,7 +71,8 @@ uint16_t emu_verify(emu_conn *c, const char *pin)
 	uint16_t sw;
 
 	if (!pin)
-		return emu_apdu(c, PIV_INS_VERIFY, 0x00, PIV_REF_PIN, NULL, 0, false, NULL, 0, NULL);
+		return emu_apdu(c, PIV_INS_VERIFY, 0x00, PIV_REF_PIN, NULL, 0, false, NULL, 0,
+		                NULL);
 	n = strlen(pin);
 	if (n > PIV_PIN_MAX)
 		return 0;
@@ -84,8 +85,8 @@ uint16_t emu_verify(emu_conn *c, const char *pin)
 }
 
 /* One block with the management key (ECB, no padding). */
-static int emu_block(uint8_t alg, const uint8_t *key, size_t key_len, int enc,
-                     const uint8_t *in, size_t len, uint8_t *out)
+static int emu_block(uint8_t alg, const uint8_t *key, size_t key_len, int enc, const uint8_t *in,
+                     size_t len, uint8_t *out)
 {
 	const char *name = piv_alg_mgmt_cipher(alg);
 	EVP_CIPHER *ciph = name ? EVP_CIPHER_fetch(NULL, name, NULL) : NULL;
@@ -116,7 +117,8 @@ int emu_auth_mgmt(emu_conn *c, uint8_t alg, const uint8_t *key, size_t key_len)
 	if (tlv_parse(out, n, &outer) != TLV_OK || outer.tag != PIV_TLV_DYN_AUTH ||
 	    tlv_find(outer.value, outer.len, PIV_TLV_WITNESS, &item) != TLV_OK || item.len != bs)
 		return -1;
-	if (emu_block(alg, key, key_len, 0, item.value, bs, plain) != 0 || RAND_bytes(chal, (int)bs) != 1 ||
+	if (emu_block(alg, key, key_len, 0, item.value, bs, plain) != 0 ||
+	    RAND_bytes(chal, (int)bs) != 1 ||
 	    emu_block(alg, key, key_len, 1, chal, bs, expect) != 0)
 		goto out;
 	cmd[0] = PIV_TLV_DYN_AUTH;
@@ -142,8 +144,8 @@ out:
 
 int emu_auth_default_mgmt(emu_conn *c)
 {
-	static const uint8_t key[24] = {1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8,
-	                                1, 2, 3, 4, 5, 6, 7, 8};
+	static const uint8_t key[24] = {1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4,
+	                                5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8};
 
 	return emu_auth_mgmt(c, PIV_ALG_3DES, key, sizeof(key));
 }

@@ -34,7 +34,8 @@ static void sigterm_exits_zero_and_removes_the_sockets(void **state)
 	assert_int_equal(access(f->p.control, F_OK), -1);
 	/* The client sees the connection closed. */
 	assert_int_equal(emu_exchange(&f->c, CCID_PC_TO_RDR_GET_SLOT_STATUS, 0, NULL, 0, &h, big,
-	                              sizeof(big), &n), -1);
+	                              sizeof(big), &n),
+	                 -1);
 }
 
 static void second_emulator_refuses_a_socket_in_use(void **state)
@@ -45,7 +46,7 @@ static void second_emulator_refuses_a_socket_in_use(void **state)
 
 	assert_int_equal(emu_run(args, out, sizeof(out)), 1);
 	assert_non_null(strstr(out, "in use"));
-	assert_int_equal(emu_select(&f->c), SW_OK);   /* the first one still serves, on its socket */
+	assert_int_equal(emu_select(&f->c), SW_OK); /* the first one still serves, on its socket */
 }
 
 static void state_persists_across_restart(void **state)
@@ -79,7 +80,7 @@ static void init_refuses_to_overwrite_without_force(void **state)
 	assert_int_equal(emu_init(&f->p, serial7, out, sizeof(out)), 1);
 	assert_non_null(strstr(out, "--force"));
 	assert_int_equal(stat(f->p.state, &after), 0);
-	assert_int_equal(before.st_ino, after.st_ino);   /* not replaced */
+	assert_int_equal(before.st_ino, after.st_ino); /* not replaced */
 	assert_int_equal(emu_init(&f->p, forced, out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "serial 7"));
 }
@@ -88,8 +89,9 @@ static void provisioning_files_take_effect(void **state)
 {
 	fixture *f = *state;
 	char pin[EMU_PATH_MAX], puk[EMU_PATH_MAX], key[EMU_PATH_MAX], out[1024];
-	const char *args[] = {"--pin-file", pin, "--puk-file", puk, "--mgmt-key-file", key,
-	                      "--mgmt-alg", "aes128", "--pin-tries", "5", "--serial", "1234", NULL};
+	const char *args[] = {"--pin-file", pin,      "--puk-file",  puk, "--mgmt-key-file", key,
+	                      "--mgmt-alg", "aes128", "--pin-tries", "5", "--serial",        "1234",
+	                      NULL};
 	static const uint8_t aes[16] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
 	                                0x88, 0x99, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0xFF};
 	uint8_t serial[8], reset[16];
@@ -117,7 +119,8 @@ static void provisioning_files_take_effect(void **state)
 	assert_int_equal(emu_power_on(&f->c, NULL, 0, NULL), 0);
 	assert_int_equal(emu_select(&f->c), SW_OK);
 	assert_int_equal(emu_apdu(&f->c, PIV_INS_GET_SERIAL, 0, 0, NULL, 0, false, serial,
-	                          sizeof(serial), &n), SW_OK);
+	                          sizeof(serial), &n),
+	                 SW_OK);
 	assert_int_equal(n, 4);
 	assert_int_equal(serial[2] << 8 | serial[3], 1234);
 	assert_int_equal(emu_pin_tries(&f->c, &left, &total), 0);
@@ -130,7 +133,8 @@ static void provisioning_files_take_effect(void **state)
 	memcpy(reset, "97531864", 8);
 	memcpy(reset + 8, "11112222", 8);
 	assert_int_equal(emu_apdu(&f->c, PIV_INS_RESET_RETRY, 0x00, PIV_REF_PIN, reset,
-	                          sizeof(reset), false, NULL, 0, NULL), SW_OK);
+	                          sizeof(reset), false, NULL, 0, NULL),
+	                 SW_OK);
 	assert_int_equal(emu_verify(&f->c, "11112222"), SW_OK);
 }
 
@@ -185,8 +189,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define RUNNING(t) \
 	cmocka_unit_test_setup_teardown(t, emu_fixture_setup_running, emu_fixture_teardown)
-#define DIR_ONLY(t) \
-	cmocka_unit_test_setup_teardown(t, emu_fixture_setup_dir, emu_fixture_teardown)
+#define DIR_ONLY(t) cmocka_unit_test_setup_teardown(t, emu_fixture_setup_dir, emu_fixture_teardown)
 		RUNNING(sigterm_exits_zero_and_removes_the_sockets),
 		RUNNING(second_emulator_refuses_a_socket_in_use),
 		RUNNING(state_persists_across_restart),

@@ -23,13 +23,13 @@
 #include "piv.h"
 #include "tlv.h"
 
-#define ROUNDS      100
+#define ROUNDS 100
 #define MAX_DELAY_US 40000u
-#define OBJ_LEN     2000u
-#define OBJ_TAG     0x5F, 0xC1, 0x0D   /* certificate container of retired slot 82 */
-#define KEY_SLOT    0x83               /* retired slots 83 and 84: the key moves between them */
-#define KEY_SLOT2   0x84
-#define PUB_MAX     160u
+#define OBJ_LEN 2000u
+#define OBJ_TAG 0x5F, 0xC1, 0x0D /* certificate container of retired slot 82 */
+#define KEY_SLOT 0x83            /* retired slots 83 and 84: the key moves between them */
+#define KEY_SLOT2 0x84
+#define PUB_MAX 160u
 
 static const char *const pins[2] = {"11223344", "55667788"};
 
@@ -39,15 +39,15 @@ static const uint8_t key_slots[2] = {KEY_SLOT, KEY_SLOT2};
 
 /* What the token must hold: the acknowledged values, and the write in flight. */
 typedef struct {
-	uint32_t obj;               /* counter of the last acknowledged object, 0: none */
-	int pin;                    /* index into pins of the acknowledged PIN */
-	uint8_t pub[PUB_MAX];       /* acknowledged key's 7F49 contents; pub_len 0: none */
+	uint32_t obj;         /* counter of the last acknowledged object, 0: none */
+	int pin;              /* index into pins of the acknowledged PIN */
+	uint8_t pub[PUB_MAX]; /* acknowledged key's 7F49 contents; pub_len 0: none */
 	size_t pub_len;
-	int at;                     /* index into key_slots of the acknowledged key's slot */
+	int at; /* index into key_slots of the acknowledged key's slot */
 	bool in_flight;
-	write_kind kind;            /* of the write in flight */
-	uint32_t next_obj;          /* counter of a PUT in flight */
-	bool applied;               /* the restarted token holds the write in flight */
+	write_kind kind;   /* of the write in flight */
+	uint32_t next_obj; /* counter of a PUT in flight */
+	bool applied;      /* the restarted token holds the write in flight */
 } model;
 
 typedef struct {
@@ -55,9 +55,9 @@ typedef struct {
 	uint8_t *cmd;
 	uint8_t *resp;
 	uint32_t rng;
-	long long avg_us[W_KINDS];  /* how long each kind of write takes, lately */
+	long long avg_us[W_KINDS]; /* how long each kind of write takes, lately */
 	unsigned kills_mid[W_KINDS], kills_between;
-	unsigned applied[W_KINDS];  /* writes in flight found done after the restart */
+	unsigned applied[W_KINDS]; /* writes in flight found done after the restart */
 } fixture;
 
 static uint32_t rng_next(uint32_t *s)
@@ -85,15 +85,20 @@ static void pin_pad(uint8_t out[8], const char *pin)
 /* The APDU of the next write, into f->cmd; returns its length. */
 static size_t build_write(fixture *f, model *m, write_kind kind)
 {
-	static const uint8_t put_head[] = {0x00, PIV_INS_PUT_DATA, 0x3F, 0xFF, 0x00, 0x07, 0xD9,
-	                                   0x5C, 0x03, OBJ_TAG, 0x53, 0x82, 0x07, 0xD0};
-	static const uint8_t gen[] = {0x00, PIV_INS_GENERATE_KEY, 0x00, KEY_SLOT, 0x05,
-	                              0xAC, 0x03, 0x80, 0x01, PIV_ALG_ECCP256, 0x00};
+	static const uint8_t put_head[] =
+		{0x00, PIV_INS_PUT_DATA, 0x3F, 0xFF, 0x00, 0x07, 0xD9, 0x5C,
+	         0x03, OBJ_TAG,          0x53, 0x82, 0x07, 0xD0};
+	static const uint8_t gen[] = {0x00, PIV_INS_GENERATE_KEY,
+	                              0x00, KEY_SLOT,
+	                              0x05, 0xAC,
+	                              0x03, 0x80,
+	                              0x01, PIV_ALG_ECCP256,
+	                              0x00};
 	uint8_t *c = f->cmd;
 	size_t i;
 
 	switch (kind) {
-	case W_PUT:   /* extended case 3: one APDU, one write */
+	case W_PUT: /* extended case 3: one APDU, one write */
 		m->next_obj = m->obj + 1;
 		memcpy(c, put_head, sizeof(put_head));
 		for (i = 0; i < OBJ_LEN; i++)
@@ -125,15 +130,9 @@ static void acknowledge(model *m, const uint8_t *resp, size_t n)
 	assert_true(n >= 2);
 	assert_int_equal(resp[n - 2] << 8 | resp[n - 1], SW_OK);
 	switch (m->kind) {
-	case W_PUT:
-		m->obj = m->next_obj;
-		break;
-	case W_PIN:
-		m->pin = 1 - m->pin;
-		break;
-	case W_MOVE:
-		m->at = 1 - m->at;
-		break;
+	case W_PUT: m->obj = m->next_obj; break;
+	case W_PIN: m->pin = 1 - m->pin; break;
+	case W_MOVE: m->at = 1 - m->at; break;
 	default:
 		assert_int_equal(tlv_parse(resp, n - 2, &t), TLV_OK);
 		assert_int_equal(t.tag, PIV_TLV_PUBKEY);
@@ -177,7 +176,7 @@ static bool write_one(fixture *f, model *m, emu_conn *c, write_kind kind, long l
 	size_t n;
 
 	if (kind == W_MOVE && m->pub_len == 0)
-		kind = W_GEN;   /* nothing to move yet */
+		kind = W_GEN; /* nothing to move yet */
 	n = build_write(f, m, kind);
 	m->kind = kind;
 	assert_int_equal(emu_send_msg(c, CCID_PC_TO_RDR_XFR_BLOCK, 0, f->cmd, n), 0);
@@ -213,7 +212,7 @@ static void write_and_kill(fixture *f, model *m, unsigned round)
 		if (deadline > 0 && now_us() >= deadline)
 			break;
 		if (!write_one(f, m, &c, kind, deadline))
-			break;   /* the kill lands while the write is outstanding */
+			break; /* the kill lands while the write is outstanding */
 	}
 	emu_kill(&f->p);
 	if (m->in_flight)
@@ -233,16 +232,16 @@ static void check_object(emu_conn *c, fixture *f, model *m)
 	sw = emu_apdu(c, PIV_INS_GET_DATA, 0x3F, 0xFF, tag, sizeof(tag), true, f->resp,
 	              APDU_MAX_RESPONSE, &n);
 	if (sw == SW_FILE_NOT_FOUND) {
-		assert_int_equal(m->obj, 0);   /* never written and acknowledged */
+		assert_int_equal(m->obj, 0); /* never written and acknowledged */
 		return;
 	}
 	assert_int_equal(sw, SW_OK);
 	assert_int_equal(n, 4 + OBJ_LEN);
 	assert_memory_equal(f->resp, "\x53\x82\x07\xD0", 4);
-	got = (uint32_t)f->resp[4] << 24 | (uint32_t)f->resp[5] << 16 |
-	      (uint32_t)f->resp[6] << 8 | f->resp[7];
+	got = (uint32_t)f->resp[4] << 24 | (uint32_t)f->resp[5] << 16 | (uint32_t)f->resp[6] << 8 |
+	      f->resp[7];
 	for (i = 4; i < OBJ_LEN; i++)
-		assert_int_equal(f->resp[4 + i], f->resp[4 + i % 4]);   /* not torn */
+		assert_int_equal(f->resp[4 + i], f->resp[4 + i % 4]); /* not torn */
 	if (got != m->obj) {
 		assert_true(m->in_flight && m->kind == W_PUT);
 		assert_int_equal(got, m->next_obj);
@@ -350,8 +349,8 @@ static void check_key(emu_conn *c, fixture *f, model *m)
 	assert_int_equal(tlv_find(m->pub, m->pub_len, PIV_TLV_EC_POINT, &point), TLV_OK);
 
 	assert_int_equal(RAND_bytes(cmd + 6, 32), 1);
-	sw = emu_apdu(c, PIV_INS_GENERAL_AUTH, PIV_ALG_ECCP256, key_slots[at], cmd, 38, false, f->resp,
-	              APDU_MAX_RESPONSE, &n);
+	sw = emu_apdu(c, PIV_INS_GENERAL_AUTH, PIV_ALG_ECCP256, key_slots[at], cmd, 38, false,
+	              f->resp, APDU_MAX_RESPONSE, &n);
 	assert_int_equal(sw, SW_OK);
 	assert_int_equal(tlv_parse(f->resp, n, &outer), TLV_OK);
 	assert_int_equal(outer.tag, PIV_TLV_DYN_AUTH);
@@ -379,7 +378,7 @@ static void restart_and_check(fixture *f, model *m)
 static void kill_during_writes_leaves_old_or_new_state(void **state)
 {
 	static const char *const names[W_KINDS] = {"PUT DATA", "CHANGE REFERENCE", "GENERATE",
-	                                                  "MOVE KEY"};
+	                                           "MOVE KEY"};
 	fixture *f = *state;
 	model m;
 	unsigned round, mid = 0, k;
@@ -400,8 +399,8 @@ static void kill_during_writes_leaves_old_or_new_state(void **state)
 	       ROUNDS, (double)(now_us() - start) / 1e6, mid, f->kills_between);
 	for (k = 0; k < W_KINDS; k++)
 		printf("#   %-16s takes ~%lld us: killed %u times in flight, found done after "
-		       "restart %u times\n", names[k], f->avg_us[k], f->kills_mid[k],
-		       f->applied[k]);
+		       "restart %u times\n",
+		       names[k], f->avg_us[k], f->kills_mid[k], f->applied[k]);
 	assert_true(mid > 0);
 	/* The kill point follows each kind of write, so none of them goes untested. */
 	for (k = 0; k < W_KINDS; k++)
@@ -422,10 +421,10 @@ static int setup(void **state)
 	f->resp = malloc(APDU_MAX_RESPONSE);
 	if (!f->cmd || !f->resp)
 		return -1;
-	seed = seed_env ? (uint32_t)strtoul(seed_env, NULL, 0)
-	                : (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16);
+	seed = seed_env ? (uint32_t)strtoul(seed_env, NULL, 0) :
+	                  (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16);
 	if (seed == 0)
-		seed = 1;   /* xorshift's one fixed point */
+		seed = 1; /* xorshift's one fixed point */
 	printf("# crash test seed %u (rerun with KINKO_CRASH_SEED=%u)\n", seed, seed);
 	f->rng = seed;
 	snprintf(pin_file, sizeof(pin_file), "%s/pin", f->p.dir);
@@ -450,7 +449,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(kill_during_writes_leaves_old_or_new_state, setup,
-		                                teardown),
+	                                        teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,7 +20,7 @@
 
 typedef struct {
 	emu_proc p;
-	emu_conn a, b, c;    /* a: the first client, powered on */
+	emu_conn a, b, c; /* a: the first client, powered on */
 } lfx;
 
 static uint8_t data[CCID_HEADER_LEN + CCID_MAX_DATA];
@@ -107,7 +107,8 @@ static void assert_answered(emu_conn *c)
 static void send_verify_status(emu_conn *c)
 {
 	assert_int_equal(emu_send_msg(c, CCID_PC_TO_RDR_XFR_BLOCK, 0, verify_status,
-	                              sizeof(verify_status)), 0);
+	                              sizeof(verify_status)),
+	                 0);
 }
 
 /* c asks for the lock and waits. */
@@ -168,7 +169,7 @@ static void others_wait_while_the_lock_is_held(void **state)
 	assert_int_equal(emu_send_msg(&f->b, CCID_PC_TO_RDR_ICC_POWER_ON, 0, NULL, 0), 0);
 	assert_waiting(&f->b);
 	verify_waits(&f->c);
-	assert_int_equal(emu_verify(&f->a, NULL), SW_OK);   /* still verified */
+	assert_int_equal(emu_verify(&f->a, NULL), SW_OK); /* still verified */
 	unlock(&f->a);
 	assert_answered(&f->b);
 	h = recv_reply(&f->b);
@@ -236,7 +237,7 @@ static void silent_holder_loses_the_lock_after_the_timeout(void **state)
 	lock_waits(&f->b);
 	lock_granted(&f->b);
 	unlock(&f->a);
-	send_verify_status(&f->a);   /* b holds it now */
+	send_verify_status(&f->a); /* b holds it now */
 	assert_waiting(&f->a);
 	unlock(&f->b);
 	answered_with_data(&f->a);
@@ -251,7 +252,7 @@ static void busy_holder_keeps_the_lock(void **state)
 	lock(&f->a);
 	send_verify_status(&f->b);
 	for (i = 0; i < 12; i++) {
-		assert_waiting(&f->b);   /* 100 ms each: 1200 ms in all */
+		assert_waiting(&f->b); /* 100 ms each: 1200 ms in all */
 		assert_int_equal(emu_select(&f->a), SW_OK);
 	}
 	unlock(&f->a);

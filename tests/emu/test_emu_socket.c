@@ -17,11 +17,11 @@
 #include "emu_client.h"
 #include "piv.h"
 
-#define EMU_MAX_CONNS 64   /* the emulator's client limit */
+#define EMU_MAX_CONNS 64 /* the emulator's client limit */
 
 typedef emu_fixture fixture;
 
-static uint8_t big[CCID_HEADER_LEN + CCID_MAX_DATA];   /* data of the last reply */
+static uint8_t big[CCID_HEADER_LEN + CCID_MAX_DATA]; /* data of the last reply */
 static size_t big_len;
 
 static void raw_header(uint8_t *out, uint8_t type, uint32_t len, uint8_t slot, uint8_t seq)
@@ -32,8 +32,7 @@ static void raw_header(uint8_t *out, uint8_t type, uint32_t len, uint8_t slot, u
 }
 
 /* One message and its reply (data in big); the exchange itself must work. */
-static ccid_header xchg(emu_conn *c, uint8_t type, uint8_t slot, const uint8_t *data,
-                        size_t len)
+static ccid_header xchg(emu_conn *c, uint8_t type, uint8_t slot, const uint8_t *data, size_t len)
 {
 	ccid_header h;
 
@@ -96,10 +95,12 @@ static void select_then_get_data_chuid_over_xfrblock(void **state)
 	size_t n = 0;
 
 	assert_int_equal(emu_apdu(&f->c, PIV_INS_GET_DATA, 0x3F, 0xFF, chuid, sizeof(chuid), false,
-	                          out, sizeof(out), &n), SW_INS_NOT_SUPPORTED);
+	                          out, sizeof(out), &n),
+	                 SW_INS_NOT_SUPPORTED);
 	assert_select_works(&f->c);
 	assert_int_equal(emu_apdu(&f->c, PIV_INS_GET_DATA, 0x3F, 0xFF, chuid, sizeof(chuid), false,
-	                          out, sizeof(out), &n), SW_OK);
+	                          out, sizeof(out), &n),
+	                 SW_OK);
 	assert_true(n > 20);
 	assert_int_equal(out[0], PIV_TLV_DATA);
 }
@@ -107,8 +108,8 @@ static void select_then_get_data_chuid_over_xfrblock(void **state)
 /* 53 { 70 cert, 71 01 00, FE 00 } with a 3000-byte value. */
 static size_t make_put_cert(uint8_t *cmd, uint8_t fill)
 {
-	static const uint8_t head[] = {0x5C, 0x03, 0x5F, 0xC1, 0x05, 0x53, 0x82, 0x0B, 0xB8,
-	                               0x70, 0x82, 0x0B, 0xAF};
+	static const uint8_t head[] = {0x5C, 0x03, 0x5F, 0xC1, 0x05, 0x53, 0x82,
+	                               0x0B, 0xB8, 0x70, 0x82, 0x0B, 0xAF};
 	size_t n = sizeof(head);
 
 	memcpy(cmd, head, n);
@@ -128,23 +129,27 @@ static void large_certificate_reads_back_extended_and_chained(void **state)
 
 	assert_select_works(&f->c);
 	assert_int_equal(emu_apdu(&f->c, PIV_INS_PUT_DATA, 0x3F, 0xFF, cmd, lc, true, NULL, 0,
-	                          NULL), SW_SECURITY_NOT_SATISFIED);
+	                          NULL),
+	                 SW_SECURITY_NOT_SATISFIED);
 	assert_int_equal(emu_auth_default_mgmt(&f->c), 0);
 	assert_int_equal(emu_apdu(&f->c, PIV_INS_PUT_DATA, 0x3F, 0xFF, cmd, lc, true, NULL, 0,
-	                          NULL), SW_OK);
+	                          NULL),
+	                 SW_OK);
 
 	before = f->c.ch.apdu_count;
 	assert_int_equal(emu_apdu(&f->c, PIV_INS_GET_DATA, 0x3F, 0xFF, tag, sizeof(tag), true, out,
-	                          sizeof(out), &n), SW_OK);
-	assert_int_equal(f->c.ch.apdu_count - before, 1);   /* one extended APDU */
+	                          sizeof(out), &n),
+	                 SW_OK);
+	assert_int_equal(f->c.ch.apdu_count - before, 1); /* one extended APDU */
 	assert_int_equal(n, 3004);
 	assert_memory_equal(out, cmd + 5, 3004);
 
 	memset(out, 0, sizeof(out));
 	before = f->c.ch.apdu_count;
 	assert_int_equal(emu_apdu(&f->c, PIV_INS_GET_DATA, 0x3F, 0xFF, tag, sizeof(tag), false, out,
-	                          sizeof(out), &n), SW_OK);
-	assert_int_equal(f->c.ch.apdu_count - before, 12);  /* 256-byte parts via 61xx */
+	                          sizeof(out), &n),
+	                 SW_OK);
+	assert_int_equal(f->c.ch.apdu_count - before, 12); /* 256-byte parts via 61xx */
 	assert_int_equal(n, 3004);
 	assert_memory_equal(out, cmd + 5, 3004);
 }
@@ -214,8 +219,8 @@ static void unknown_message_type_fails_not_supported(void **state)
 
 	for (i = 0; i < sizeof(types); i++) {
 		h = xchg(&f->c, types[i], 0, NULL, 0);
-		assert_reply(&h, CCID_RDR_TO_PC_SLOT_STATUS, CCID_CMD_FAILED | CCID_ICC_PRESENT_ACTIVE,
-		             CCID_ERR_CMD_NOT_SUPPORTED);
+		assert_reply(&h, CCID_RDR_TO_PC_SLOT_STATUS,
+		             CCID_CMD_FAILED | CCID_ICC_PRESENT_ACTIVE, CCID_ERR_CMD_NOT_SUPPORTED);
 	}
 	assert_select_works(&f->c);
 }
@@ -285,7 +290,7 @@ static void client_leaving_mid_message_changes_nothing(void **state)
 	emu_disconnect(&x);
 
 	assert_int_equal(slot_status(&f->c).param[0], CCID_ICC_PRESENT_ACTIVE);
-	assert_int_equal(emu_verify(&f->c, NULL), SW_OK);   /* still verified */
+	assert_int_equal(emu_verify(&f->c, NULL), SW_OK); /* still verified */
 	assert_true(emu_running(&f->p));
 }
 
@@ -315,14 +320,15 @@ static void at_most_64_clients_are_served(void **state)
 	ccid_header h;
 	size_t i, n;
 
-	for (i = 0; i < EMU_MAX_CONNS - 1; i++)   /* the fixture's client is the 64th */
+	for (i = 0; i < EMU_MAX_CONNS - 1; i++) /* the fixture's client is the 64th */
 		assert_int_equal(emu_connect(&many[i], f->p.sock), 0);
 	assert_int_equal(slot_status(&many[EMU_MAX_CONNS - 2]).type, CCID_RDR_TO_PC_SLOT_STATUS);
 	/* One more is accepted by the kernel, then closed unanswered. */
 	assert_int_equal(emu_connect(&many[EMU_MAX_CONNS - 1], f->p.sock), 0);
 	many[EMU_MAX_CONNS - 1].timeout_ms = 2000;
 	assert_int_equal(emu_exchange(&many[EMU_MAX_CONNS - 1], CCID_PC_TO_RDR_GET_SLOT_STATUS, 0,
-	                              NULL, 0, &h, big, sizeof(big), &n), -1);
+	                              NULL, 0, &h, big, sizeof(big), &n),
+	                 -1);
 	emu_disconnect(&many[EMU_MAX_CONNS - 1]);
 	emu_disconnect(&many[0]);
 	/* A place is free again. */
@@ -391,14 +397,6 @@ static void control_socket_removes_and_inserts_the_card(void **state)
 	assert_int_equal(emu_power_on(&f->c, NULL, 0, NULL), 0);
 	assert_select_works(&f->c);
 }
-
-
-
-
-
-
-
-
 
 int main(void)
 {

@@ -15,11 +15,14 @@ static int tries(CK_FUNCTION_LIST *f, CK_SESSION_HANDLE s)
 {
 	CK_OBJECT_CLASS cls = CKO_HW_FEATURE;
 	CK_HW_FEATURE_TYPE type = CKH_KINKO_PIN_COUNTERS;
-	CK_ATTRIBUTE q[] = {{CKA_CLASS, &cls, sizeof(cls)}, {CKA_HW_FEATURE_TYPE, &type, sizeof(type)}};
+	CK_ATTRIBUTE q[] = {{CKA_CLASS, &cls, sizeof(cls)},
+	                    {CKA_HW_FEATURE_TYPE, &type, sizeof(type)}};
 	CK_ULONG v[4] = {0, 0, 0, 0}, n = 0;
 	CK_ATTRIBUTE a[] = {
-		{CKA_KINKO_PIN_TRIES_LEFT, &v[0], sizeof(v[0])}, {CKA_KINKO_PIN_TRIES_MAX, &v[1], sizeof(v[1])},
-		{CKA_KINKO_PUK_TRIES_LEFT, &v[2], sizeof(v[2])}, {CKA_KINKO_PUK_TRIES_MAX, &v[3], sizeof(v[3])},
+		{CKA_KINKO_PIN_TRIES_LEFT, &v[0], sizeof(v[0])},
+		{CKA_KINKO_PIN_TRIES_MAX, &v[1], sizeof(v[1])},
+		{CKA_KINKO_PUK_TRIES_LEFT, &v[2], sizeof(v[2])},
+		{CKA_KINKO_PUK_TRIES_MAX, &v[3], sizeof(v[3])},
 	};
 	CK_OBJECT_HANDLE h = 0;
 	CK_RV rv;
@@ -74,8 +77,9 @@ int main(int argc, char **argv)
 	}
 	if (found && f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s) == CKR_OK) {
 		if (argc == 3)
-			printf("login: 0x%lx\n", (unsigned long)f->C_Login(s, CKU_USER,
-			       (CK_UTF8CHAR_PTR)argv[2], strlen(argv[2])));
+			printf("login: 0x%lx\n",
+			       (unsigned long)f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)argv[2],
+			                                 strlen(argv[2])));
 		r = tries(f, s);
 		f->C_CloseSession(s);
 	}

@@ -4,10 +4,13 @@
 #define KINKO_CAPTURE_TEST_UTIL_H
 
 typedef struct {
-	int saved;   /* the real stderr while capturing, else -1 */
-	int fd;      /* the (unlinked) file */
+	int saved; /* the real stderr while capturing, else -1 */
+	int fd;    /* the (unlinked) file */
 } tkit_capture;
-#define TKIT_CAPTURE_OFF {-1, -1}
+#define TKIT_CAPTURE_OFF \
+	{                \
+		-1, -1   \
+	}
 
 /* From now on stderr goes to a fresh file. Asserts (cmocka). */
 void tkit_capture_begin(tkit_capture *c);

@@ -129,14 +129,10 @@ EVP_PKEY *test_pubkey_from_7f49(uint8_t alg, const uint8_t *p, size_t len)
 {
 	switch (alg) {
 	case PIV_ALG_RSA2048:
-	case PIV_ALG_RSA3072:
-		return test_rsa_pub(p, len);
-	case PIV_ALG_ECCP256:
-		return test_ec_pub("prime256v1", p, len);
-	case PIV_ALG_ECCP384:
-		return test_ec_pub("secp384r1", p, len);
-	default:
-		return NULL;
+	case PIV_ALG_RSA3072: return test_rsa_pub(p, len);
+	case PIV_ALG_ECCP256: return test_ec_pub("prime256v1", p, len);
+	case PIV_ALG_ECCP384: return test_ec_pub("secp384r1", p, len);
+	default: return NULL;
 	}
 }
 
@@ -157,8 +153,7 @@ int test_pkcs1_sha256_block(const uint8_t digest[32], uint8_t *block, size_t mod
 	return 0;
 }
 
-int test_verify_digest(EVP_PKEY *pkey, const uint8_t digest[32], const uint8_t *sig,
-                       size_t sig_len)
+int test_verify_digest(EVP_PKEY *pkey, const uint8_t digest[32], const uint8_t *sig, size_t sig_len)
 {
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
 	int ok = 0;
@@ -175,8 +170,7 @@ out:
 	return ok;
 }
 
-void card_test_sign_verifies(card *c, uint8_t slot, uint8_t alg, size_t mod_len,
-                             EVP_PKEY *pkey)
+void card_test_sign_verifies(card *c, uint8_t slot, uint8_t alg, size_t mod_len, EVP_PKEY *pkey)
 {
 	uint8_t digest[32], block[512], sig[512];
 	size_t sig_len = 0, in_len = sizeof(digest);

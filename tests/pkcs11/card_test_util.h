@@ -44,7 +44,6 @@ int test_verify_digest(EVP_PKEY *pkey, const uint8_t digest[32], const uint8_t *
  * mod_len bytes for RSA; mod_len 0 for EC, the bare digest) and assert that OpenSSL
  * verifies the signature with pkey, and refuses it for another digest. The PIN must be
  * verified. */
-void card_test_sign_verifies(card *c, uint8_t slot, uint8_t alg, size_t mod_len,
-                             EVP_PKEY *pkey);
+void card_test_sign_verifies(card *c, uint8_t slot, uint8_t alg, size_t mod_len, EVP_PKEY *pkey);
 
 #endif

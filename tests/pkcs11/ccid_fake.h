@@ -15,7 +15,7 @@ typedef int (*ccid_fake_answer_fn)(int fd, const ccid_header *h, const uint8_t *
                                    const void *arg);
 
 typedef struct {
-	char path[192];   /* the socket, for tr_socket_new or KINKO_EMU_SOCKETS */
+	char path[192]; /* the socket, for tr_socket_new or KINKO_EMU_SOCKETS */
 	pid_t pid;
 } ccid_fake;
 

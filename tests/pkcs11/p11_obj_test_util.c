@@ -25,8 +25,8 @@ int objt_setup_login(void **state)
 	if (p11t_group_setup_1(state) != 0)
 		return -1;
 	t = *state;
-	return t->f->C_Login(t->session, CKU_USER, (CK_UTF8CHAR_PTR) "123456", 6) == CKR_OK ? 0
-	                                                                                : -1;
+	return t->f->C_Login(t->session, CKU_USER, (CK_UTF8CHAR_PTR) "123456", 6) == CKR_OK ? 0 :
+	                                                                                      -1;
 }
 
 int objt_teardown(void **state)
@@ -150,13 +150,17 @@ X509 *objt_cert(EVP_PKEY *key, const char *cn, EVP_PKEY *ca)
 	assert_int_equal(X509_set_version(x, 2), 1);
 	assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(x), 0x12345678), 1);
 	assert_int_equal(X509_NAME_add_entry_by_txt(subj, "O", MBSTRING_ASC,
-	                                            (const unsigned char *)"kinko tests", -1, -1, 0), 1);
+	                                            (const unsigned char *)"kinko tests", -1, -1,
+	                                            0),
+	                 1);
 	if (cn)
 		assert_int_equal(X509_NAME_add_entry_by_txt(subj, "CN", MBSTRING_UTF8,
-		                                            (const unsigned char *)cn, -1, -1, 0), 1);
+		                                            (const unsigned char *)cn, -1, -1, 0),
+		                 1);
 	assert_int_equal(X509_NAME_add_entry_by_txt(iss, "CN", MBSTRING_ASC,
 	                                            (const unsigned char *)"kinko test CA", -1, -1,
-	                                            0), 1);
+	                                            0),
+	                 1);
 	assert_int_equal(X509_set_subject_name(x, subj), 1);
 	assert_int_equal(X509_set_issuer_name(x, iss), 1);
 	/* 2024-01-02 to 2025-02-03, fixed so the CK_DATE values are known */
@@ -186,20 +190,16 @@ CK_RV objt_write_cert(p11t *t, const unsigned char *der, size_t len, CK_BYTE id,
 	CK_CERTIFICATE_TYPE type = CKC_X_509;
 	CK_BBOOL yes = CK_TRUE;
 	CK_ATTRIBUTE tmpl[] = {
-		{CKA_CLASS, &cls, sizeof(cls)},
-		{CKA_CERTIFICATE_TYPE, &type, sizeof(type)},
-		{CKA_TOKEN, &yes, sizeof(yes)},
-		{CKA_ID, &id, 1},
-		{CKA_LABEL, "ignored", 7},
-		{CKA_VALUE, (void *)der, len},
+		{CKA_CLASS, &cls, sizeof(cls)}, {CKA_CERTIFICATE_TYPE, &type, sizeof(type)},
+		{CKA_TOKEN, &yes, sizeof(yes)}, {CKA_ID, &id, 1},
+		{CKA_LABEL, "ignored", 7},      {CKA_VALUE, (void *)der, len},
 	};
 
 	*h = 0;
 	return t->f->C_CreateObject(t->session, tmpl, sizeof(tmpl) / sizeof(tmpl[0]), h);
 }
 
-unsigned char *objt_cert_for(p11t *t, CK_OBJECT_HANDLE pub, const char *cn, size_t *len,
-                             X509 **out)
+unsigned char *objt_cert_for(p11t *t, CK_OBJECT_HANDLE pub, const char *cn, size_t *len, X509 **out)
 {
 	EVP_PKEY *key = objt_pubkey(t, pub), *ca = objt_ec_key();
 	X509 *x = objt_cert(key, cn, ca);

@@ -41,9 +41,10 @@ static int p11t_export_sockets(const p11t *t)
 		used += (size_t)n;
 	}
 	/* A configuration file installed on this machine must not add readers to a test. */
-	return setenv("KINKO_EMU_SOCKETS", list, 1) == 0 && setenv("KINKO_CONF", "/dev/null", 0) == 0
-	               ? 0
-	               : -1;
+	return setenv("KINKO_EMU_SOCKETS", list, 1) == 0 &&
+	                       setenv("KINKO_CONF", "/dev/null", 0) == 0 ?
+	               0 :
+	               -1;
 }
 
 static int p11t_load(p11t *t)
@@ -181,8 +182,8 @@ static int p11t_state_setup_sized(void **state, size_t size, size_t n_tokens,
 	*state = t;
 	if (!t)
 		return -1;
-	rc = initialize ? p11t_setup(t, n_tokens, init_extra)
-	                : p11t_setup_uninitialized(t, n_tokens, init_extra);
+	rc = initialize ? p11t_setup(t, n_tokens, init_extra) :
+	                  p11t_setup_uninitialized(t, n_tokens, init_extra);
 	if (rc != 0) {
 		p11t_teardown(t);
 		free(t);
@@ -192,8 +193,7 @@ static int p11t_state_setup_sized(void **state, size_t size, size_t n_tokens,
 	return 0;
 }
 
-int p11t_state_setup(void **state, size_t n_tokens, const char *const *init_extra,
-                     bool initialize)
+int p11t_state_setup(void **state, size_t n_tokens, const char *const *init_extra, bool initialize)
 {
 	return p11t_state_setup_sized(state, sizeof(p11t), n_tokens, init_extra, initialize);
 }
@@ -243,8 +243,8 @@ void p11t_login(p11t *t)
 	assert_int_equal(rv, CKR_OK);
 }
 
-void p11t_generate(p11t *t, CK_ULONG bits, const char *ec_curve, const CK_BYTE *id,
-                   size_t id_len, CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv)
+void p11t_generate(p11t *t, CK_ULONG bits, const char *ec_curve, const CK_BYTE *id, size_t id_len,
+                   CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv)
 {
 	static const CK_BYTE p256[] = {0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07};
 	static const CK_BYTE p384[] = {0x06, 0x05, 0x2B, 0x81, 0x04, 0x00, 0x22};
@@ -259,7 +259,8 @@ void p11t_generate(p11t *t, CK_ULONG bits, const char *ec_curve, const CK_BYTE *
 	pub_tmpl[np++] = (CK_ATTRIBUTE){CKA_VERIFY, &yes, sizeof(yes)};
 	if (!ec_curve) {
 		pub_tmpl[np++] = (CK_ATTRIBUTE){CKA_MODULUS_BITS, &bits, sizeof(bits)};
-		pub_tmpl[np++] = (CK_ATTRIBUTE){CKA_PUBLIC_EXPONENT, (void *)e65537, sizeof(e65537)};
+		pub_tmpl[np++] =
+			(CK_ATTRIBUTE){CKA_PUBLIC_EXPONENT, (void *)e65537, sizeof(e65537)};
 	} else if (strcmp(ec_curve, "P-384") == 0) {
 		pub_tmpl[np++] = (CK_ATTRIBUTE){CKA_EC_PARAMS, (void *)p384, sizeof(p384)};
 	} else {
@@ -301,7 +302,8 @@ void p11t_initialize_open(p11t *t, CK_FLAGS flags)
 	assert_int_equal(t->f->C_GetSlotList(CK_TRUE, t->slots, &n), CKR_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(t->f->C_OpenSession(t->slots[0], CKF_SERIAL_SESSION | flags, NULL, NULL,
-	                                     &t->session), CKR_OK);
+	                                     &t->session),
+	                 CKR_OK);
 }
 
 CK_RV p11t_sign_once(p11t *t, CK_OBJECT_HANDLE key)

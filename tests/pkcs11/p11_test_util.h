@@ -17,11 +17,11 @@
 
 typedef struct {
 	void *dl;
-	CK_FUNCTION_LIST_3_0 *f;      /* from C_GetInterface("PKCS 11", 3.0) */
+	CK_FUNCTION_LIST_3_0 *f; /* from C_GetInterface("PKCS 11", 3.0) */
 	emu_proc emu[P11T_MAX_TOKENS];
 	size_t n_tokens;
 	CK_SLOT_ID slots[P11T_MAX_TOKENS];
-	CK_SESSION_HANDLE session;    /* an R/W session on slots[0] (0 if not opened) */
+	CK_SESSION_HANDLE session; /* an R/W session on slots[0] (0 if not opened) */
 } p11t;
 
 /* Path of the built module: $KINKO_BUILDDIR/pkcs11/.libs/libkinko-pkcs11.so */
@@ -38,16 +38,15 @@ int p11t_setup_uninitialized(p11t *t, size_t n_tokens, const char *const *init_e
 void p11t_teardown(p11t *t);
 
 /* cmocka wrappers: *state is a heap p11t. */
-int p11t_group_setup_1(void **state);   /* one token, initialised, session open */
-int p11t_group_setup_uninitialized_1(void **state);   /* one token, module not initialised */
+int p11t_group_setup_1(void **state);               /* one token, initialised, session open */
+int p11t_group_setup_uninitialized_1(void **state); /* one token, module not initialised */
 int p11t_group_teardown(void **state);
 /* Per test: C_Finalize whatever the test left, so that each test starts uninitialised. */
 int p11t_finalize_teardown(void **state);
 /* For custom fixtures: *state = a heap p11t set up by p11t_setup (initialize) or
  * p11t_setup_uninitialized. On failure everything started is stopped again (cmocka runs no
  * teardown after a failed setup) and -1 is returned. */
-int p11t_state_setup(void **state, size_t n_tokens, const char *const *init_extra,
-                     bool initialize);
+int p11t_state_setup(void **state, size_t n_tokens, const char *const *init_extra, bool initialize);
 /* One token, initialised, session open, in a zeroed heap fixture of fixture_size bytes
  * whose first member is the p11t (freed by p11t_group_teardown). */
 int p11t_fixture_setup_1(void **state, size_t fixture_size);
@@ -56,8 +55,8 @@ int p11t_fixture_setup_1(void **state, size_t fixture_size);
 void p11t_login(p11t *t);
 /* Generate a key pair through the module: RSA (bits) when ec_curve is NULL, else EC on
  * "P-256"/"P-384"; with id (CKA_ID) when id_len > 0. Asserts CKR_OK. */
-void p11t_generate(p11t *t, CK_ULONG bits, const char *ec_curve, const CK_BYTE *id,
-                   size_t id_len, CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv);
+void p11t_generate(p11t *t, CK_ULONG bits, const char *ec_curve, const CK_BYTE *id, size_t id_len,
+                   CK_OBJECT_HANDLE *pub, CK_OBJECT_HANDLE *priv);
 /* Find exactly one object of a class with this CKA_ID; 0 when none. */
 CK_OBJECT_HANDLE p11t_find_one(p11t *t, CK_OBJECT_CLASS cls, const CK_BYTE *id, size_t id_len);
 
@@ -81,12 +80,12 @@ void p11t_waiter_join(p11t_waiter *w);
 
 /* A forked child's checks: no cmocka there (its output would join the parent's TAP
  * stream), but a message and an exit code that p11t_child_wait_ok reports. */
-#define P11T_CHILD_CHECK(expr, code)                                               \
-	do {                                                                       \
-		if (!(expr)) {                                                     \
-			fprintf(stderr, "# child: %s failed\n", #expr);           \
-			_exit(code);                                               \
-		}                                                                  \
+#define P11T_CHILD_CHECK(expr, code)                                    \
+	do {                                                            \
+		if (!(expr)) {                                          \
+			fprintf(stderr, "# child: %s failed\n", #expr); \
+			_exit(code);                                    \
+		}                                                       \
 	} while (0)
 /* Wait for the child pid; asserts that it exited with 0. */
 void p11t_child_wait_ok(pid_t pid);

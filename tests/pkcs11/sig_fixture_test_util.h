@@ -18,11 +18,11 @@ typedef struct {
 #define SIGFX_MAX_KEYS 6
 
 typedef struct {
-	p11t t;   /* first: p11t_group_teardown frees the fixture through it */
+	p11t t; /* first: p11t_group_teardown frees the fixture through it */
 	const sigfx_key *keys;
 	size_t n_keys;
 	bool keys_made;
-	sigt_keypair k[SIGFX_MAX_KEYS];   /* k[i] made from keys[i] */
+	sigt_keypair k[SIGFX_MAX_KEYS]; /* k[i] made from keys[i] */
 } sigfx;
 
 /* Group setup: the emulator and the module only (cmocka runs no teardown after a failed

@@ -21,8 +21,8 @@
 #include <openssl/rsa.h>
 
 /* Read one attribute, allocating its value. */
-static uint8_t *sigt_attr(p11t *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
-                          CK_ATTRIBUTE_TYPE type, CK_ULONG *len)
+static uint8_t *sigt_attr(p11t *t, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
+                          CK_ULONG *len)
 {
 	CK_ATTRIBUTE a = {type, NULL, 0};
 	uint8_t *v;
@@ -48,8 +48,7 @@ static OSSL_PARAM *sigt_params(OSSL_PARAM_BLD *bld)
 }
 
 /* CKA_MODULUS and CKA_PUBLIC_EXPONENT. */
-static OSSL_PARAM *sigt_rsa_key(const uint8_t *n, CK_ULONG n_len, const uint8_t *e,
-                                CK_ULONG e_len)
+static OSSL_PARAM *sigt_rsa_key(const uint8_t *n, CK_ULONG n_len, const uint8_t *e, CK_ULONG e_len)
 {
 	BIGNUM *bn = BN_bin2bn(n, (int)n_len, NULL), *be = BN_bin2bn(e, (int)e_len, NULL);
 	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
@@ -82,7 +81,8 @@ static OSSL_PARAM *sigt_ec_key(const uint8_t *oid_der, CK_ULONG oid_len, const u
 	                 1);
 	assert_int_equal(OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY,
 	                                                  ASN1_STRING_get0_data(os),
-	                                                  (size_t)ASN1_STRING_length(os)), 1);
+	                                                  (size_t)ASN1_STRING_length(os)),
+	                 1);
 	params = sigt_params(bld);
 	ASN1_OBJECT_free(oid);
 	ASN1_OCTET_STRING_free(os);
@@ -132,11 +132,14 @@ CK_RV sigt_sign(p11t *t, CK_SESSION_HANDLE s, CK_MECHANISM *mech, CK_OBJECT_HAND
 static const EVP_MD *sigt_md(CK_MECHANISM_TYPE m)
 {
 	switch (m) {
-	case CKM_SHA256_RSA_PKCS: case CKM_SHA256_RSA_PKCS_PSS:
+	case CKM_SHA256_RSA_PKCS:
+	case CKM_SHA256_RSA_PKCS_PSS:
 	case CKM_ECDSA_SHA256: return EVP_sha256();
-	case CKM_SHA384_RSA_PKCS: case CKM_SHA384_RSA_PKCS_PSS:
+	case CKM_SHA384_RSA_PKCS:
+	case CKM_SHA384_RSA_PKCS_PSS:
 	case CKM_ECDSA_SHA384: return EVP_sha384();
-	case CKM_SHA512_RSA_PKCS: case CKM_SHA512_RSA_PKCS_PSS:
+	case CKM_SHA512_RSA_PKCS:
+	case CKM_SHA512_RSA_PKCS_PSS:
 	case CKM_ECDSA_SHA512: return EVP_sha512();
 	default: return NULL;
 	}

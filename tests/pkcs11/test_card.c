@@ -37,7 +37,7 @@ static void connect_selects_once_and_is_free_afterwards(void **state)
 	assert_true(f->c.selected);
 	assert_true(f->c.atr_len >= 2);
 	assert_int_equal(f->c.atr[0], 0x3B);
-	assert_int_equal(f->c.ch.apdu_count, 1);   /* SELECT */
+	assert_int_equal(f->c.ch.apdu_count, 1); /* SELECT */
 	assert_int_equal(card_connect(&f->c), CARD_OK);
 	assert_int_equal(f->c.ch.apdu_count, 1);
 }
@@ -50,7 +50,7 @@ static void serial_and_version_cost_one_apdu_each(void **state)
 
 	assert_int_equal(card_get_serial(&f->c, &serial), CARD_OK);
 	assert_int_equal(serial, 12345678u);
-	assert_int_equal(f->c.ch.apdu_count, 2);   /* SELECT + GET SERIAL */
+	assert_int_equal(f->c.ch.apdu_count, 2); /* SELECT + GET SERIAL */
 	assert_int_equal(card_get_version(&f->c, version), CARD_OK);
 	assert_int_equal(f->c.ch.apdu_count, 3);
 	assert_true(version[0] || version[1] || version[2]);
@@ -105,7 +105,8 @@ static void generate_then_sign_and_verify(card_fixture *f, uint8_t slot, uint8_t
 	assert_int_equal(card_generate(&f->c, slot, alg, 0, pub, sizeof(pub), &pub_len),
 	                 CARD_ERR_SECURITY);
 	assert_int_equal(card_auth_mgmt(&f->c, PIV_ALG_3DES, test_default_mgmt_key,
-	                                sizeof(test_default_mgmt_key)), CARD_OK);
+	                                sizeof(test_default_mgmt_key)),
+	                 CARD_OK);
 	assert_int_equal(card_generate(&f->c, slot, alg, 0, pub, sizeof(pub), &pub_len), CARD_OK);
 	pkey = test_pubkey_from_7f49(alg, pub, pub_len);
 	assert_non_null(pkey);
@@ -145,19 +146,24 @@ static void second_signature_costs_one_apdu(void **state)
 	unsigned long before;
 
 	assert_int_equal(card_auth_mgmt(&f->c, PIV_ALG_3DES, test_default_mgmt_key,
-	                                sizeof(test_default_mgmt_key)), CARD_OK);
+	                                sizeof(test_default_mgmt_key)),
+	                 CARD_OK);
 	assert_int_equal(card_generate(&f->c, PIV_KEY_AUTH, PIV_ALG_ECCP256, 0, pub, sizeof(pub),
-	                               &n), CARD_OK);
+	                               &n),
+	                 CARD_OK);
 	assert_int_equal(card_verify_pin(&f->c, pin, PIN_LEN, NULL), CARD_OK);
 	assert_int_equal(card_sign(&f->c, PIV_KEY_AUTH, PIV_ALG_ECCP256, digest, 32, sig,
-	                           sizeof(sig), &sig_len), CARD_OK);
+	                           sizeof(sig), &sig_len),
+	                 CARD_OK);
 	before = f->c.ch.apdu_count;
 	assert_int_equal(card_sign(&f->c, PIV_KEY_AUTH, PIV_ALG_ECCP256, digest, 32, sig,
-	                           sizeof(sig), &sig_len), CARD_OK);
+	                           sizeof(sig), &sig_len),
+	                 CARD_OK);
 	assert_int_equal(f->c.ch.apdu_count - before, 1);
 	/* An output buffer too small is the caller's error, not the card's. */
 	assert_int_equal(card_sign(&f->c, PIV_KEY_AUTH, PIV_ALG_ECCP256, digest, 32, sig, 8,
-	                           &sig_len), CARD_ERR_BAD_INPUT);
+	                           &sig_len),
+	                 CARD_ERR_BAD_INPUT);
 }
 
 static void sign_with_empty_slot_is_not_found(void **state)
@@ -167,7 +173,8 @@ static void sign_with_empty_slot_is_not_found(void **state)
 	size_t n = 0;
 
 	assert_int_equal(card_sign(&f->c, PIV_KEY_CARDAUTH, PIV_ALG_ECCP256, digest, 32, sig,
-	                           sizeof(sig), &n), CARD_ERR_NOT_FOUND);
+	                           sizeof(sig), &n),
+	                 CARD_ERR_NOT_FOUND);
 	assert_int_equal(card_sign(&f->c, 0x42, PIV_ALG_ECCP256, digest, 32, sig, sizeof(sig), &n),
 	                 CARD_ERR_BAD_INPUT);
 }
@@ -197,10 +204,11 @@ static void object_of_3000_bytes_reads_back_in_one_get_data(void **state)
 	unsigned long before;
 
 	memset(value, 0xA5, sizeof(value));
-	value[0] = 0x70;   /* not that the token cares what is in a container */
+	value[0] = 0x70; /* not that the token cares what is in a container */
 	value[2999] = 0x5A;
 	assert_int_equal(card_auth_mgmt(&f->c, PIV_ALG_3DES, test_default_mgmt_key,
-	                                sizeof(test_default_mgmt_key)), CARD_OK);
+	                                sizeof(test_default_mgmt_key)),
+	                 CARD_OK);
 	before = f->c.ch.apdu_count;
 	assert_int_equal(card_put_data(&f->c, PIV_TAG_CERT_9A, value, sizeof(value)), CARD_OK);
 	assert_int_equal(f->c.ch.apdu_count - before, 1);
@@ -227,7 +235,8 @@ static void cold_read_of_serial_and_certificate_takes_three_apdus(void **state)
 
 	memset(cert, 0x30, sizeof(cert));
 	assert_int_equal(card_auth_mgmt(&f->c, PIV_ALG_3DES, test_default_mgmt_key,
-	                                sizeof(test_default_mgmt_key)), CARD_OK);
+	                                sizeof(test_default_mgmt_key)),
+	                 CARD_OK);
 	assert_int_equal(card_put_data(&f->c, PIV_TAG_CERT_9A, cert, sizeof(cert)), CARD_OK);
 
 	/* A new card struct on the same transport: SELECT, GET SERIAL, GET DATA. */
@@ -266,7 +275,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(connect_selects_once_and_is_free_afterwards),
 		cmocka_unit_test_setup_teardown(serial_and_version_cost_one_apdu_each, setup_serial,
-		                                card_fixture_teardown),
+	                                        card_fixture_teardown),
 		T(pin_metadata_reports_default_and_tries),
 		T(empty_slot_metadata_is_not_found),
 		T(mgmt_metadata_names_3des_by_default),

@@ -29,16 +29,40 @@
 
 typedef enum {
 	/* framing */
-	FAKE_WRONG_TYPE, FAKE_WRONG_SEQ, FAKE_HUGE_LENGTH, FAKE_OVERSIZED, FAKE_CUT_AND_CLOSE,
-	FAKE_FAILED_WITH_DATA, FAKE_RESERVED_STATUS, FAKE_GARBAGE_HEADER, FAKE_NO_SW,
-	FAKE_TIME_EXT_FOREVER, FAKE_SILENT, FAKE_UNPOWERED_ALWAYS, FAKE_ATR_EMPTY,
+	FAKE_WRONG_TYPE,
+	FAKE_WRONG_SEQ,
+	FAKE_HUGE_LENGTH,
+	FAKE_OVERSIZED,
+	FAKE_CUT_AND_CLOSE,
+	FAKE_FAILED_WITH_DATA,
+	FAKE_RESERVED_STATUS,
+	FAKE_GARBAGE_HEADER,
+	FAKE_NO_SW,
+	FAKE_TIME_EXT_FOREVER,
+	FAKE_SILENT,
+	FAKE_UNPOWERED_ALWAYS,
+	FAKE_ATR_EMPTY,
 	/* response APDUs */
-	FAKE_BAD_SELECT, FAKE_SELECT_NO_PIX, FAKE_BAD_TLV_LENGTH, FAKE_TRAILING, FAKE_META_DUP,
-	FAKE_META_BADLEN, FAKE_META_RETRIES_INVERTED, FAKE_SIGN_OVERLONG, FAKE_SIGN_NOT_7C,
-	FAKE_SERIAL_SHORT, FAKE_TOO_MUCH_DATA, FAKE_61_EMPTY, FAKE_61_FOREVER, FAKE_GEN_BAD_POINT,
-	FAKE_RANDOM_SHORT, FAKE_ADMIN_GARBAGE, FAKE_WITNESS_SHORT,
+	FAKE_BAD_SELECT,
+	FAKE_SELECT_NO_PIX,
+	FAKE_BAD_TLV_LENGTH,
+	FAKE_TRAILING,
+	FAKE_META_DUP,
+	FAKE_META_BADLEN,
+	FAKE_META_RETRIES_INVERTED,
+	FAKE_SIGN_OVERLONG,
+	FAKE_SIGN_NOT_7C,
+	FAKE_SERIAL_SHORT,
+	FAKE_TOO_MUCH_DATA,
+	FAKE_61_EMPTY,
+	FAKE_61_FOREVER,
+	FAKE_GEN_BAD_POINT,
+	FAKE_RANDOM_SHORT,
+	FAKE_ADMIN_GARBAGE,
+	FAKE_WITNESS_SHORT,
 	/* behaviour */
-	FAKE_MUTUAL_LIAR, FAKE_ALWAYS_6D00,
+	FAKE_MUTUAL_LIAR,
+	FAKE_ALWAYS_6D00,
 } fake_mode;
 
 typedef struct {
@@ -69,39 +93,40 @@ static int fake_apdu(int fd, fake_mode mode, uint8_t seq, const uint8_t *apdu, s
 			return fake_block(fd, seq, BYTES(0x6F, 0x00, 0x90, 0x00));
 		if (mode == FAKE_SELECT_NO_PIX)
 			return fake_block(fd, seq, BYTES(0x61, 0x03, 0x50, 0x01, 0x41, 0x90, 0x00));
-		return fake_block(fd, seq, BYTES(0x61, 0x08, 0x4F, 0x06, 0x00, 0x00, 0x10, 0x00, 0x01,
-		                                 0x00, 0x90, 0x00));
+		return fake_block(fd, seq,
+		                  BYTES(0x61, 0x08, 0x4F, 0x06, 0x00, 0x00, 0x10, 0x00, 0x01, 0x00,
+		                        0x90, 0x00));
 	}
 	switch (mode) {
 	case FAKE_BAD_TLV_LENGTH:
 		return fake_block(fd, seq, BYTES(0x53, 0x82, 0xFF, 0xFF, 0x01, 0x02, 0x90, 0x00));
-	case FAKE_TRAILING:
-		return fake_block(fd, seq, BYTES(0x53, 0x01, 0xAA, 0xBB, 0x90, 0x00));
+	case FAKE_TRAILING: return fake_block(fd, seq, BYTES(0x53, 0x01, 0xAA, 0xBB, 0x90, 0x00));
 	case FAKE_META_DUP:
 		return fake_block(fd, seq, BYTES(0x01, 0x01, 0x11, 0x01, 0x01, 0x11, 0x90, 0x00));
 	case FAKE_META_BADLEN:
 		return fake_block(fd, seq, BYTES(0x01, 0x01, 0xFF, 0x06, 0x01, 0x03, 0x90, 0x00));
 	case FAKE_META_RETRIES_INVERTED:
-		return fake_block(fd, seq, BYTES(0x01, 0x01, 0xFF, 0x06, 0x02, 0x03, 0x05, 0x90, 0x00));
+		return fake_block(fd, seq,
+		                  BYTES(0x01, 0x01, 0xFF, 0x06, 0x02, 0x03, 0x05, 0x90, 0x00));
 	case FAKE_SIGN_OVERLONG:
-		return fake_block(fd, seq, BYTES(0x7C, 0x05, 0x82, 0x10, 0x00, 0x00, 0x00, 0x90, 0x00));
+		return fake_block(fd, seq,
+		                  BYTES(0x7C, 0x05, 0x82, 0x10, 0x00, 0x00, 0x00, 0x90, 0x00));
 	case FAKE_SIGN_NOT_7C:
 		return fake_block(fd, seq, BYTES(0x7D, 0x03, 0x82, 0x01, 0x00, 0x90, 0x00));
-	case FAKE_SERIAL_SHORT:
-		return fake_block(fd, seq, BYTES(0x01, 0x02, 0x90, 0x00));
+	case FAKE_SERIAL_SHORT: return fake_block(fd, seq, BYTES(0x01, 0x02, 0x90, 0x00));
 	case FAKE_TOO_MUCH_DATA:
 		memset(big, 0x42, sizeof(big));
 		big[400] = 0x90;
 		big[401] = 0x00;
 		return fake_block(fd, seq, big, sizeof(big));
-	case FAKE_61_EMPTY:
-		return fake_block(fd, seq, BYTES(0x61, 0x00));
+	case FAKE_61_EMPTY: return fake_block(fd, seq, BYTES(0x61, 0x00));
 	case FAKE_61_FOREVER:
 		/* One byte and "more to come", for ever. */
 		return fake_block(fd, seq, BYTES(0x42, 0x61, 0x01));
 	case FAKE_GEN_BAD_POINT:
-		return fake_block(fd, seq, BYTES(0x7F, 0x49, 0x05, 0x86, 0x03, 0x04, 0x01, 0x02,
-		                                 0x90, 0x00));
+		return fake_block(fd, seq,
+		                  BYTES(0x7F, 0x49, 0x05, 0x86, 0x03, 0x04, 0x01, 0x02, 0x90,
+		                        0x00));
 	case FAKE_RANDOM_SHORT:
 		return fake_block(fd, seq, BYTES(0x7C, 0x04, 0x81, 0x02, 0xAA, 0xBB, 0x90, 0x00));
 	case FAKE_ADMIN_GARBAGE:
@@ -111,13 +136,14 @@ static int fake_apdu(int fd, fake_mode mode, uint8_t seq, const uint8_t *apdu, s
 	case FAKE_MUTUAL_LIAR:
 		/* A witness it cannot have made with any key we know, then a wrong answer. */
 		if (len >= 9 && apdu[7] == 0x80 && apdu[8] == 0x00)
-			return fake_block(fd, seq, BYTES(0x7C, 0x0A, 0x80, 0x08, 1, 2, 3, 4, 5, 6, 7, 8,
-			                                 0x90, 0x00));
-		return fake_block(fd, seq, BYTES(0x7C, 0x0A, 0x82, 0x08, 0x11, 0x11, 0x11, 0x11, 0x11,
-		                                 0x11, 0x11, 0x11, 0x90, 0x00));
+			return fake_block(fd, seq,
+			                  BYTES(0x7C, 0x0A, 0x80, 0x08, 1, 2, 3, 4, 5, 6, 7, 8,
+			                        0x90, 0x00));
+		return fake_block(fd, seq,
+		                  BYTES(0x7C, 0x0A, 0x82, 0x08, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
+		                        0x11, 0x11, 0x90, 0x00));
 	case FAKE_ALWAYS_6D00:
-	default:
-		return fake_block(fd, seq, BYTES(0x6D, 0x00));
+	default: return fake_block(fd, seq, BYTES(0x6D, 0x00));
 	}
 }
 
@@ -129,39 +155,43 @@ static int fake_framing(int fd, fake_mode mode, uint8_t seq, bool select)
 	int i;
 
 	if (select && mode != FAKE_UNPOWERED_ALWAYS)
-		return 1;   /* SELECT goes through, so the lie hits the command after it */
+		return 1; /* SELECT goes through, so the lie hits the command after it */
 	switch (mode) {
 	case FAKE_WRONG_TYPE:
-		return ccid_fake_reply(fd, CCID_RDR_TO_PC_SLOT_STATUS, 2, seq, 0, BYTES(0x90, 0x00));
+		return ccid_fake_reply(fd, CCID_RDR_TO_PC_SLOT_STATUS, 2, seq, 0,
+		                       BYTES(0x90, 0x00));
 	case FAKE_WRONG_SEQ:
 		return ccid_fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, 2, (uint8_t)(seq + 1), 0,
-		                  BYTES(0x90, 0x00));
+		                       BYTES(0x90, 0x00));
 	case FAKE_HUGE_LENGTH:
 		ccid_fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, 0xFFFFFFF0u, seq, 0, NULL, 0);
 		ccid_fake_linger(fd);
 		return -1;
 	case FAKE_OVERSIZED:
-		ccid_fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, sizeof(huge), seq, 0, huge, sizeof(huge));
+		ccid_fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, sizeof(huge), seq, 0, huge,
+		                sizeof(huge));
 		ccid_fake_linger(fd);
 		return -1;
 	case FAKE_CUT_AND_CLOSE:
-		ccid_fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, 100, seq, 0, BYTES(0x01, 0x02, 0x03));
+		ccid_fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, 100, seq, 0,
+		                BYTES(0x01, 0x02, 0x03));
 		return -1;
 	case FAKE_FAILED_WITH_DATA:
 		return ccid_fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, 2, seq, CCID_CMD_FAILED,
-		                  BYTES(0x90, 0x00));
+		                       BYTES(0x90, 0x00));
 	case FAKE_RESERVED_STATUS:
-		return ccid_fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, 2, seq, 0xC0, BYTES(0x90, 0x00));
+		return ccid_fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, 2, seq, 0xC0,
+		                       BYTES(0x90, 0x00));
 	case FAKE_GARBAGE_HEADER:
-		ccid_fake_write(fd, BYTES(0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF));
+		ccid_fake_write(fd,
+		                BYTES(0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF));
 		ccid_fake_linger(fd);
 		return -1;
-	case FAKE_NO_SW:
-		return fake_block(fd, seq, BYTES(0x90));
+	case FAKE_NO_SW: return fake_block(fd, seq, BYTES(0x90));
 	case FAKE_TIME_EXT_FOREVER:
 		for (i = 0; i < 1000; i++)
-			if (ccid_fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, 0, seq, CCID_CMD_TIME_EXTENSION,
-			               NULL, 0) != 0)
+			if (ccid_fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, 0, seq,
+			                    CCID_CMD_TIME_EXTENSION, NULL, 0) != 0)
 				break;
 		ccid_fake_linger(fd);
 		return -1;
@@ -171,9 +201,8 @@ static int fake_framing(int fd, fake_mode mode, uint8_t seq, bool select)
 		return -1;
 	case FAKE_UNPOWERED_ALWAYS:
 		return ccid_fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, 0, seq,
-		                  CCID_CMD_FAILED | CCID_ICC_PRESENT_INACTIVE, NULL, 0);
-	default:
-		return 1;
+		                       CCID_CMD_FAILED | CCID_ICC_PRESENT_INACTIVE, NULL, 0);
+	default: return 1;
 	}
 }
 
@@ -185,13 +214,12 @@ static int fake_answer(int fd, const ccid_header *h, const uint8_t *data, const 
 
 	switch (h->type) {
 	case CCID_PC_TO_RDR_ICC_POWER_ON:
-		return mode == FAKE_ATR_EMPTY ? fake_block(fd, h->seq, NULL, 0)
-		                              : fake_block(fd, h->seq, BYTES(0x3B, 0x00));
+		return mode == FAKE_ATR_EMPTY ? fake_block(fd, h->seq, NULL, 0) :
+		                                fake_block(fd, h->seq, BYTES(0x3B, 0x00));
 	case CCID_PC_TO_RDR_XFR_BLOCK:
 		r = fake_framing(fd, mode, h->seq, h->length >= 2 && data[1] == PIV_INS_SELECT);
 		return r == 1 ? fake_apdu(fd, mode, h->seq, data, h->length) : r;
-	default:
-		return ccid_fake_reply(fd, CCID_RDR_TO_PC_SLOT_STATUS, 0, h->seq, 0, NULL, 0);
+	default: return ccid_fake_reply(fd, CCID_RDR_TO_PC_SLOT_STATUS, 0, h->seq, 0, NULL, 0);
 	}
 }
 
@@ -238,8 +266,17 @@ static int teardown(void **state)
 
 /* ---- the operations a lie can hit ---- */
 
-typedef enum { OP_SERIAL, OP_GET_DATA, OP_METADATA, OP_SIGN, OP_GENERATE, OP_RANDOM,
-               OP_AUTH_MGMT, OP_AUTH_WITH_PIN, OP_CONNECT } fake_op;
+typedef enum {
+	OP_SERIAL,
+	OP_GET_DATA,
+	OP_METADATA,
+	OP_SIGN,
+	OP_GENERATE,
+	OP_RANDOM,
+	OP_AUTH_MGMT,
+	OP_AUTH_WITH_PIN,
+	OP_CONNECT
+} fake_op;
 
 static card_status fake_run_op(card *c, fake_op op)
 {

@@ -24,7 +24,8 @@ static int setup_serial(void **state)
 static void auth_default(card_fixture *f)
 {
 	assert_int_equal(card_auth_mgmt(&f->c, PIV_ALG_3DES, test_default_mgmt_key,
-	                                sizeof(test_default_mgmt_key)), CARD_OK);
+	                                sizeof(test_default_mgmt_key)),
+	                 CARD_OK);
 }
 
 static void inventory_of_a_fresh_token_costs_one_apdu(void **state)
@@ -35,7 +36,7 @@ static void inventory_of_a_fresh_token_costs_one_apdu(void **state)
 
 	assert_int_equal(card_connect(&f->c), CARD_OK);
 	assert_int_equal(card_get_inventory(&f->c, &inv), CARD_OK);
-	assert_int_equal(f->c.ch.apdu_count, 2);   /* SELECT, INVENTORY */
+	assert_int_equal(f->c.ch.apdu_count, 2); /* SELECT, INVENTORY */
 	assert_int_equal(inv.serial, 7654321u);
 	assert_int_equal(inv.pin_max, 5);
 	assert_int_equal(inv.pin_left, 5);
@@ -104,7 +105,7 @@ static void delete_key_needs_the_management_key(void **state)
 	auth_default(f);
 	assert_int_equal(card_generate(&f->c, 0x9A, PIV_ALG_ECCP256, 0, pub, sizeof(pub), &n),
 	                 CARD_OK);
-	card_reset(&f->c);   /* a new power-on forgets the management key */
+	card_reset(&f->c); /* a new power-on forgets the management key */
 	assert_int_equal(card_verify_pin(&f->c, pin, 6, NULL), CARD_OK);
 	assert_int_equal(card_delete_key(&f->c, 0x9A), CARD_ERR_SECURITY);
 	auth_default(f);
@@ -113,7 +114,7 @@ static void delete_key_needs_the_management_key(void **state)
 	before = f->c.ch.apdu_count;
 	assert_int_equal(card_delete_key(&f->c, 0x9B), CARD_ERR_BAD_INPUT);
 	assert_int_equal(card_delete_key(&f->c, 0x00), CARD_ERR_BAD_INPUT);
-	assert_int_equal(f->c.ch.apdu_count, before);   /* refused without an APDU */
+	assert_int_equal(f->c.ch.apdu_count, before); /* refused without an APDU */
 }
 
 static void foreign_power_on_counts_as_a_reset(void **state)
@@ -194,7 +195,8 @@ static void inventory_parser_takes_a_well_formed_answer(void **state)
 
 	(void)state;
 	assert_int_equal(parse_hex(HDR "E0 0D 80 01 9D 01 01 14 02 02 02 01 03 01 02"
-	                               " E1 08 5C 01 7E 5C 03 5F C1 0B  99 01 00", &inv),
+	                               " E1 08 5C 01 7E 5C 03 5F C1 0B  99 01 00",
+	                           &inv),
 	                 CARD_OK);
 	assert_int_equal(inv.serial, 42);
 	assert_int_equal(inv.puk_left, 2);
@@ -210,30 +212,30 @@ static void inventory_parser_takes_a_well_formed_answer(void **state)
 static void inventory_parser_refuses_garbage(void **state)
 {
 	static const char *const bad[] = {
-		"",                                             /* nothing */
-		HDR,                                            /* no object list */
-		"F8 04 00 00 00 2A  06 02 03 03  07 02 03 02  05 01 00  E1 00",   /* no counter */
-		HDR "E1 00 E1 00",                              /* two object lists */
-		HDR "F8 04 00 00 00 01 E1 00",                  /* two serials */
+		"",                                                             /* nothing */
+		HDR,                                                            /* no object list */
+		"F8 04 00 00 00 2A  06 02 03 03  07 02 03 02  05 01 00  E1 00", /* no counter */
+		HDR "E1 00 E1 00",             /* two object lists */
+		HDR "F8 04 00 00 00 01 E1 00", /* two serials */
 		"F8 03 00 00 2A  06 02 03 03  07 02 03 02  05 01 00  C0 04 00 00 01 00 E1 00",
 		"F8 04 00 00 00 2A  06 02 03 04  07 02 03 02  05 01 00  C0 04 00 00 01 00 E1 00",
 		"F8 04 00 00 00 2A  06 02 00 00  07 02 03 02  05 01 00  C0 04 00 00 01 00 E1 00",
 		"F8 04 00 00 00 2A  06 02 03 03  07 02 03 02  05 01 02  C0 04 00 00 01 00 E1 00",
-		HDR "E1 02 5C 00",                              /* empty tag */
-		HDR "E1 06 5C 04 5F C1 05 00",                  /* four-byte tag */
-		HDR "E1 04 5C 02 00 7E",                        /* tag not minimal */
-		HDR "E1 03 5D 01 7E",                           /* not a tag list */
-		HDR "E1 05 5C 01 7E",                           /* cut short */
-		HDR "E1 00 E0 09 80 01 9B 01 01 11 02 02 01 01 03 01 01",   /* truncated E0 */
-		HDR "E1 00 E0 0D 80 01 9B 01 01 11 02 02 01 01 03 01 01",   /* 9B is no key slot */
-		HDR "E1 00 E0 0D 80 01 9A 01 01 00 02 02 01 01 03 01 01",   /* alg 0 */
-		HDR "E1 00 E0 0A 80 01 9A 01 01 11 02 02 01 01",            /* no origin */
+		HDR "E1 02 5C 00",                                        /* empty tag */
+		HDR "E1 06 5C 04 5F C1 05 00",                            /* four-byte tag */
+		HDR "E1 04 5C 02 00 7E",                                  /* tag not minimal */
+		HDR "E1 03 5D 01 7E",                                     /* not a tag list */
+		HDR "E1 05 5C 01 7E",                                     /* cut short */
+		HDR "E1 00 E0 09 80 01 9B 01 01 11 02 02 01 01 03 01 01", /* truncated E0 */
+		HDR "E1 00 E0 0D 80 01 9B 01 01 11 02 02 01 01 03 01 01", /* 9B is no key slot */
+		HDR "E1 00 E0 0D 80 01 9A 01 01 00 02 02 01 01 03 01 01", /* alg 0 */
+		HDR "E1 00 E0 0A 80 01 9A 01 01 11 02 02 01 01",          /* no origin */
 		HDR "E1 00 E0 10 80 01 9A 01 01 11 02 02 01 01 03 01 01 04 01 00", /* extra */
 		HDR "E1 00 E0 10 80 01 9A 80 01 9A 01 01 11 02 02 01 01 03 01 01", /* ref twice */
 		HDR "E1 00 E0 0D 80 01 9A 01 01 11 02 02 01 01 03 01 01"
-		    " E0 0D 80 01 9A 01 01 11 02 02 01 01 03 01 01",            /* slot twice */
-		HDR "E1 00 E0 0C 80 01 9A 01 01 11 02 01 01 03 01 01",      /* policy of 1 byte */
-		HDR "E1 00 C0",                                 /* trailing half TLV */
+		    " E0 0D 80 01 9A 01 01 11 02 02 01 01 03 01 01",   /* slot twice */
+		HDR "E1 00 E0 0C 80 01 9A 01 01 11 02 01 01 03 01 01", /* policy of 1 byte */
+		HDR "E1 00 C0",                                        /* trailing half TLV */
 	};
 	card_inventory inv;
 	size_t i;

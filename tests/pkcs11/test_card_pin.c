@@ -92,9 +92,10 @@ static void puk_unblocks_locked_pin_with_a_new_pin(void **state)
 	assert_int_equal(card_unblock_pin(&f->c, (const uint8_t *)"87654321", 8,
 	                                  (const uint8_t *)"11112222", 8, &tries),
 	                 CARD_ERR_PIN_INCORRECT);
-	assert_int_equal(tries, 2);   /* the PUK's tries */
+	assert_int_equal(tries, 2); /* the PUK's tries */
 	assert_int_equal(card_unblock_pin(&f->c, puk, PUK_LEN, (const uint8_t *)"11112222", 8,
-	                                  &tries), CARD_OK);
+	                                  &tries),
+	                 CARD_OK);
 	assert_int_equal(card_verify_pin(&f->c, pin, PIN_LEN, &tries), CARD_ERR_PIN_INCORRECT);
 	assert_int_equal(card_verify_pin(&f->c, (const uint8_t *)"11112222", 8, &tries), CARD_OK);
 }
@@ -109,12 +110,14 @@ static void change_pin_replaces_it(void **state)
 	                 CARD_ERR_PIN_INCORRECT);
 	assert_int_equal(tries, 2);
 	assert_int_equal(card_change_reference(&f->c, PIV_REF_PIN, pin, PIN_LEN,
-	                                       (const uint8_t *)"2468013", 7, &tries), CARD_OK);
+	                                       (const uint8_t *)"2468013", 7, &tries),
+	                 CARD_OK);
 	assert_int_equal(card_verify_pin(&f->c, pin, PIN_LEN, &tries), CARD_ERR_PIN_INCORRECT);
 	assert_int_equal(card_verify_pin(&f->c, (const uint8_t *)"2468013", 7, &tries), CARD_OK);
 	/* The PUK too. */
 	assert_int_equal(card_change_reference(&f->c, PIV_REF_PUK, puk, PUK_LEN,
-	                                       (const uint8_t *)"abcdefgh", 8, &tries), CARD_OK);
+	                                       (const uint8_t *)"abcdefgh", 8, &tries),
+	                 CARD_OK);
 	assert_int_equal(card_change_reference(&f->c, 0x9A, puk, PUK_LEN, puk, PUK_LEN, &tries),
 	                 CARD_ERR_BAD_INPUT);
 }
@@ -129,7 +132,8 @@ static void mgmt_auth_with_default_key_allows_put_data(void **state)
 	assert_int_equal(card_put_data(&f->c, PIV_TAG_CERT_9E, value, sizeof(value)),
 	                 CARD_ERR_SECURITY);
 	assert_int_equal(card_auth_mgmt(&f->c, PIV_ALG_3DES, test_default_mgmt_key,
-	                                sizeof(test_default_mgmt_key)), CARD_OK);
+	                                sizeof(test_default_mgmt_key)),
+	                 CARD_OK);
 	assert_int_equal(card_put_data(&f->c, PIV_TAG_CERT_9E, value, sizeof(value)), CARD_OK);
 }
 
@@ -173,10 +177,12 @@ static void pin_protected_mgmt_key_authenticates_after_verify(void **state)
 	/* ADMIN DATA, PRINTED, METADATA 9B, two GENERAL AUTHENTICATE. */
 	assert_int_equal(f->c.ch.apdu_count - before, 5);
 	assert_int_equal(card_generate(&f->c, PIV_KEY_KEYMGMT, PIV_ALG_ECCP256, 0, pub, sizeof(pub),
-	                               &n), CARD_OK);
+	                               &n),
+	                 CARD_OK);
 	/* The factory key is not the one in use. */
 	assert_int_equal(card_auth_mgmt(&f->c, PIV_ALG_3DES, test_default_mgmt_key,
-	                                sizeof(test_default_mgmt_key)), CARD_ERR_SECURITY);
+	                                sizeof(test_default_mgmt_key)),
+	                 CARD_ERR_SECURITY);
 }
 
 /* Each test on a fresh token with the factory defaults. */
@@ -195,7 +201,7 @@ int main(void)
 		T(mgmt_auth_with_wrong_key_is_security_error),
 		T(auth_mgmt_with_pin_without_protected_key_is_not_found),
 		cmocka_unit_test_setup_teardown(pin_protected_mgmt_key_authenticates_after_verify,
-		                                setup_protected, card_fixture_teardown),
+	                                        setup_protected, card_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

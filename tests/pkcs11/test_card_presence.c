@@ -54,7 +54,8 @@ static void foreign_power_off_is_followed_by_power_on(void **state)
 	assert_int_equal(card_connect(&f->c), CARD_OK);
 	assert_int_equal(emu_connect(&other, f->p.sock), 0);
 	assert_int_equal(emu_exchange(&other, CCID_PC_TO_RDR_ICC_POWER_OFF, 0, NULL, 0, &h, buf,
-	                              sizeof(buf), &n), 0);
+	                              sizeof(buf), &n),
+	                 0);
 	emu_disconnect(&other);
 	assert_int_equal(card_get_serial(&f->c, &serial), CARD_OK);
 	assert_true(f->c.powered && f->c.selected);

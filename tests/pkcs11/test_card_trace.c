@@ -90,19 +90,22 @@ static void trace_masks_pin_puk_and_management_key(void **state)
 	tkit_capture_begin(&t->cap);
 	assert_int_equal(card_verify_pin(c, (const uint8_t *)"123456", 6, &tries), CARD_OK);
 	assert_int_equal(card_change_reference(c, PIV_REF_PIN, (const uint8_t *)"123456", 6,
-	                                       (const uint8_t *)"87654321", 8, &tries), CARD_OK);
+	                                       (const uint8_t *)"87654321", 8, &tries),
+	                 CARD_OK);
 	assert_int_equal(card_unblock_pin(c, (const uint8_t *)"12345678", 8,
-	                                  (const uint8_t *)"24681357", 8, &tries), CARD_OK);
+	                                  (const uint8_t *)"24681357", 8, &tries),
+	                 CARD_OK);
 	assert_int_equal(card_auth_mgmt(c, PIV_ALG_3DES, test_default_mgmt_key,
-	                                sizeof(test_default_mgmt_key)), CARD_OK);
+	                                sizeof(test_default_mgmt_key)),
+	                 CARD_OK);
 	assert_int_equal(card_random(c, rnd, sizeof(rnd)), CARD_OK);
 	capture_end(t);
 
 	/* Not one secret, in the hex the trace uses. */
-	assert_null(strstr(t->text, "313233343536"));       /* PIN, and the PUK's start */
-	assert_null(strstr(t->text, "3837363534333231"));   /* new PIN */
-	assert_null(strstr(t->text, "3234363831333537"));   /* PIN from the unblock */
-	assert_null(strstr(t->text, "0102030405060708"));   /* management key */
+	assert_null(strstr(t->text, "313233343536"));     /* PIN, and the PUK's start */
+	assert_null(strstr(t->text, "3837363534333231")); /* new PIN */
+	assert_null(strstr(t->text, "3234363831333537")); /* PIN from the unblock */
+	assert_null(strstr(t->text, "0102030405060708")); /* management key */
 	/* VERIFY, CHANGE, RESET RETRY; two 9B mutual steps and one 9B challenge, both ways. */
 	assert_int_equal(count(t->text, "** masked ("), 3 + 2 * 2 + 2);
 	/* What is not secret is shown: the AID of the SELECT, the status words. */
@@ -133,7 +136,8 @@ static void trace_masks_pin_protected_management_key(void **state)
 	                 1);
 	assert_null(strstr(t->text, key_hex));
 	assert_int_equal(OPENSSL_buf2hexstr_ex(key_hex, sizeof(key_hex), NULL,
-	                                       key.value + key.len - 8, 8, '\0'), 1);
+	                                       key.value + key.len - 8, 8, '\0'),
+	                 1);
 	assert_null(strstr(t->text, key_hex));
 	OPENSSL_cleanse(printed, n);
 	free(printed);
@@ -170,11 +174,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(trace_masks_pin_puk_and_management_key,
-		                                setup_default, teardown),
+	                                        setup_default, teardown),
 		cmocka_unit_test_setup_teardown(trace_masks_pin_protected_management_key,
-		                                setup_protected, teardown),
+	                                        setup_protected, teardown),
 		cmocka_unit_test_setup_teardown(trace_prints_every_apdu_once_with_its_answer,
-		                                setup_default, teardown),
+	                                        setup_default, teardown),
 	};
 
 	/* Read once per process, before the first APDU. */

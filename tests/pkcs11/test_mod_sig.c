@@ -24,7 +24,7 @@
 
 typedef struct {
 	EVP_PKEY *rsa2048;
-	EVP_PKEY *rsa1025;   /* emBits = 1024: emLen (128) < k (129) */
+	EVP_PKEY *rsa1025; /* emBits = 1024: emLen (128) < k (129) */
 	EVP_PKEY *p256;
 } keys;
 
@@ -146,16 +146,19 @@ static void pss_block_verifies_with_openssl(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		digest(cases[i].md, "tls 1.3 client auth", dg, &dg_len);
 		assert_int_equal(mod_pad_pss(cases[i].md, cases[i].mgf, cases[i].salt, dg, dg_len,
-		                             2048, block, sizeof(block)), CKR_OK);
+		                             2048, block, sizeof(block)),
+		                 CKR_OK);
 		assert_int_equal(block[255], 0xBC);
 		assert_int_equal(block[0] & 0x80, 0);
 		raw_rsa(k->rsa2048, block, sizeof(block), sig);
 		assert_int_equal(pss_verifies(k->rsa2048, cases[i].md, cases[i].mgf, cases[i].salt,
-		                              dg, dg_len, sig, sizeof(sig)), 1);
+		                              dg, dg_len, sig, sizeof(sig)),
+		                 1);
 		/* The same signature over another digest must not verify. */
 		dg[0] ^= 1;
 		assert_int_not_equal(pss_verifies(k->rsa2048, cases[i].md, cases[i].mgf,
-		                                  cases[i].salt, dg, dg_len, sig, sizeof(sig)), 1);
+		                                  cases[i].salt, dg, dg_len, sig, sizeof(sig)),
+		                     1);
 	}
 }
 
@@ -167,11 +170,13 @@ static void pss_block_shorter_than_modulus_gets_a_zero_byte(void **state)
 
 	digest(EVP_sha256(), "odd modulus", dg, &dg_len);
 	assert_int_equal(mod_pad_pss(EVP_sha256(), EVP_sha256(), 32, dg, dg_len, 1025, block,
-	                             sizeof(block)), CKR_OK);
+	                             sizeof(block)),
+	                 CKR_OK);
 	assert_int_equal(block[0], 0x00);
 	raw_rsa(k->rsa1025, block, sizeof(block), sig);
 	assert_int_equal(pss_verifies(k->rsa1025, EVP_sha256(), EVP_sha256(), 32, dg, dg_len, sig,
-	                              sizeof(sig)), 1);
+	                              sizeof(sig)),
+	                 1);
 }
 
 static void pss_salt_makes_every_block_different(void **state)
@@ -196,7 +201,8 @@ static void pss_refuses_wrong_digest_length_and_oversized_salt(void **state)
 	assert_int_equal(mod_pad_pss(EVP_sha256(), EVP_sha256(), 32, dg, 31, 2048, block, 256),
 	                 CKR_DATA_LEN_RANGE);
 	assert_int_equal(mod_pad_pss(EVP_sha256(), EVP_sha256(), 256 - 32 - 1, dg, 32, 2048, block,
-	                             256), CKR_MECHANISM_PARAM_INVALID);
+	                             256),
+	                 CKR_MECHANISM_PARAM_INVALID);
 }
 
 static void ecdsa_input_is_truncated_or_left_padded_to_the_field(void **state)
@@ -292,8 +298,10 @@ static size_t piv_pub(EVP_PKEY *pkey, uint8_t *out, size_t cap)
 		uint8_t pt[133];
 		size_t pl = 0;
 
-		assert_int_equal(EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
-		                                                 pt, sizeof(pt), &pl), 1);
+		assert_int_equal(EVP_PKEY_get_octet_string_param(pkey,
+		                                                 OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
+		                                                 pt, sizeof(pt), &pl),
+		                 1);
 		tlv_put(&w, PIV_TLV_EC_POINT, pt, pl);
 	}
 	assert_int_equal(tlv_writer_status(&w), TLV_OK);
@@ -310,8 +318,8 @@ static EVP_PKEY *pkey_from_piv(uint8_t alg, const uint8_t *buf, size_t len)
 
 /* The key a template of key gives for its algorithm alg, and none for another of its type;
  * the template's length. */
-static size_t piv_template_gives_the_key(EVP_PKEY *key, uint8_t alg, uint8_t other,
-                                         uint8_t *buf, size_t cap)
+static size_t piv_template_gives_the_key(EVP_PKEY *key, uint8_t alg, uint8_t other, uint8_t *buf,
+                                         size_t cap)
 {
 	size_t len = piv_pub(key, buf, cap);
 	EVP_PKEY *pk = pkey_from_piv(alg, buf, len);
@@ -345,14 +353,13 @@ static void rsa_template_with_even_exponent_is_refused(void **state)
 	uint8_t buf[600];
 	size_t len = piv_pub(k->rsa2048, buf, sizeof(buf));
 
-	buf[len - 1] &= 0xFE;   /* e is the last TLV: make it even */
+	buf[len - 1] &= 0xFE; /* e is the last TLV: make it even */
 	assert_null(pkey_from_piv(PIV_ALG_RSA2048, buf, len));
 }
 
 /* A card may send the modulus as a DER-style integer, 00 first: the key the attributes
  * show and the key C_Verify checks with are then one and the same. */
-static void rsa_template_with_zero_before_modulus_is_one_key_for_attributes_and_verify(
-	void **state)
+static void rsa_template_with_zero_before_modulus_is_one_key_for_attributes_and_verify(void **state)
 {
 	keys *k = *state;
 	uint8_t plain[600], buf[600];
@@ -467,8 +474,10 @@ static void hash_and_mgf_constants_name_their_openssl_digests(void **state)
 		CK_RSA_PKCS_MGF_TYPE mgf;
 		const char *name;
 	} d[] = {
-		{CKM_SHA_1, CKG_MGF1_SHA1, "SHA1"},       {CKM_SHA224, CKG_MGF1_SHA224, "SHA2-224"},
-		{CKM_SHA256, CKG_MGF1_SHA256, "SHA2-256"}, {CKM_SHA384, CKG_MGF1_SHA384, "SHA2-384"},
+		{CKM_SHA_1, CKG_MGF1_SHA1, "SHA1"},
+		{CKM_SHA224, CKG_MGF1_SHA224, "SHA2-224"},
+		{CKM_SHA256, CKG_MGF1_SHA256, "SHA2-256"},
+		{CKM_SHA384, CKG_MGF1_SHA384, "SHA2-384"},
 		{CKM_SHA512, CKG_MGF1_SHA512, "SHA2-512"},
 	};
 	size_t i;
@@ -507,7 +516,7 @@ static void every_mechanism_row_is_complete_and_fits_the_token(void **state)
 		bool rsa = t[i].key_type == CKK_RSA;
 		bool sig = (t[i].info.flags & (CKF_SIGN | CKF_VERIFY)) != 0;
 
-		assert_ptr_equal(mod_mech_find(t[i].type), &t[i]);   /* one row per mechanism */
+		assert_ptr_equal(mod_mech_find(t[i].type), &t[i]); /* one row per mechanism */
 		assert_true(t[i].info.flags & CKF_HW);
 		assert_true(rsa || t[i].key_type == CKK_EC);
 		/* A signing row says how: a whole scheme for its key type, a known hash. */
@@ -581,7 +590,8 @@ static void every_signing_row_signs_and_verifies_through_its_scheme(void **state
 		/* Hash mechanisms take the message; the others a SHA-256 digest, which every
 		 * single-part mechanism takes (as DigestInfo-less data for CKM_RSA_PKCS). */
 		assert_int_equal(mod_sig_op_input(op, false, data, t[i].hash ? 5 : dg_len, in,
-		                                  sizeof(in), &in_len), CKR_OK);
+		                                  sizeof(in), &in_len),
+		                 CKR_OK);
 		assert_int_equal(t[i].sig->encode(op, in, in_len, block, &block_len), CKR_OK);
 		out_len = card_sign_sw(key, block, block_len, out, sizeof(out));
 		sig_len = mod_sig_op_sig_len(op);
@@ -613,7 +623,8 @@ int main(void)
 		cmocka_unit_test(ecdsa_malformed_card_answers_are_device_errors),
 		cmocka_unit_test(public_keys_are_built_from_piv_templates),
 		cmocka_unit_test(rsa_template_with_even_exponent_is_refused),
-		cmocka_unit_test(rsa_template_with_zero_before_modulus_is_one_key_for_attributes_and_verify),
+		cmocka_unit_test(
+			rsa_template_with_zero_before_modulus_is_one_key_for_attributes_and_verify),
 		cmocka_unit_test(pss_parameters_must_be_consistent),
 		cmocka_unit_test(mechanisms_match_key_types_and_take_no_stray_parameters),
 		cmocka_unit_test(hash_and_mgf_constants_name_their_openssl_digests),

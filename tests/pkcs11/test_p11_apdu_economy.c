@@ -162,7 +162,8 @@ static void cold_logon_and_signature_take_few_apdus(void **state)
 	value = objt_bytes(t, cert, CKA_VALUE, &len);
 	free(value);
 	id = objt_bytes(t, cert, CKA_ID, &len);
-	assert_int_equal(t->f->C_Login(t->session, CKU_USER, (CK_UTF8CHAR_PTR) "123456", 6), CKR_OK);
+	assert_int_equal(t->f->C_Login(t->session, CKU_USER, (CK_UTF8CHAR_PTR) "123456", 6),
+	                 CKR_OK);
 	key = find_by(t, CKO_PRIVATE_KEY, id);
 	free(id);
 	sign_once(t, key);
@@ -199,13 +200,13 @@ static void search_costs_nothing_fresh_and_one_inventory_stale(void **state)
 	assert_int_equal(t->f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &t->session),
 	                 CKR_OK);
 	first = trace_stop(e);
-	assert_int_equal(first, 0);   /* nothing is read before it is needed */
+	assert_int_equal(first, 0); /* nothing is read before it is needed */
 
 	trace_start(e);
 	cert = find_by(t, CKO_CERTIFICATE, &id_9a);
 	first = trace_stop(e);
 	print_message("first search: %u APDUs\n", first);
-	assert_int_equal(first, 2);   /* SELECT, INVENTORY: no certificate read for class + id */
+	assert_int_equal(first, 2); /* SELECT, INVENTORY: no certificate read for class + id */
 
 	trace_start(e);
 	(void)find_by(t, CKO_PUBLIC_KEY, &id_9a);
@@ -219,14 +220,14 @@ static void search_costs_nothing_fresh_and_one_inventory_stale(void **state)
 	v = objt_bytes(t, cert, CKA_SUBJECT, &len);
 	free(v);
 	cert_read = trace_stop(e);
-	assert_int_equal(cert_read, 1);   /* one GET DATA, then from the cache */
+	assert_int_equal(cert_read, 1); /* one GET DATA, then from the cache */
 
 	p11t_clock_advance_ms(LONG_TTL_MS);
 	trace_start(e);
 	(void)find_by(t, CKO_PUBLIC_KEY, &id_9a);
 	stale = trace_stop(e);
 	print_message("search, stale cache: %u APDUs\n", stale);
-	assert_int_equal(stale, 1);   /* one INVENTORY; nothing changed, the certificate stays */
+	assert_int_equal(stale, 1); /* one INVENTORY; nothing changed, the certificate stays */
 
 	trace_start(e);
 	v = objt_bytes(t, cert, CKA_VALUE, &len);
@@ -238,9 +239,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(cold_logon_and_signature_take_few_apdus, setup,
-		                                teardown),
+	                                        teardown),
 		cmocka_unit_test_setup_teardown(search_costs_nothing_fresh_and_one_inventory_stale,
-		                                setup_long_ttl, teardown),
+	                                        setup_long_ttl, teardown),
 	};
 
 	/* read once per process by the module: before its first APDU */

@@ -21,8 +21,8 @@
 static const CK_BYTE id_9a = 0x01;
 
 /* A certificate made for the public key of a token key, by a throwaway CA. */
-static void assert_bytes(p11t *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type,
-                         const void *want, size_t len)
+static void assert_bytes(p11t *t, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type, const void *want,
+                         size_t len)
 {
 	CK_ULONG n = 0;
 	CK_BYTE *v = objt_bytes(t, h, type, &n);
@@ -97,8 +97,13 @@ static void certificate_written_for_a_key_reads_back(void **state)
  * certificate's id and label (kinko's, p11tool's) names the key too in p11tool and libp11. */
 static void certificate_and_its_keys_share_the_slot_label(void **state)
 {
-	static const struct { CK_BYTE id; const char *label; } slots[] = {
-		{0x01, "PIV Authentication"}, {0x05, "Retired Key 1"}, {0x18, "Retired Key 20"},
+	static const struct {
+		CK_BYTE id;
+		const char *label;
+	} slots[] = {
+		{0x01, "PIV Authentication"},
+		{0x05, "Retired Key 1"},
+		{0x18, "Retired Key 20"},
 	};
 	p11t *t = *state;
 	CK_OBJECT_HANDLE pub, priv, cert;
@@ -179,13 +184,18 @@ static void create_object_refuses_what_a_piv_token_cannot_hold(void **state)
 	CK_BYTE id = 0x01;
 	CK_ATTRIBUTE data_obj[] = {{CKA_CLASS, &data, sizeof(data)}, {CKA_VALUE, "x", 1}};
 	CK_ATTRIBUTE no_id[] = {{CKA_CLASS, &cert_cls, sizeof(cert_cls)},
-	                        {CKA_CERTIFICATE_TYPE, &x509, sizeof(x509)}, {CKA_VALUE, "x", 1}};
+	                        {CKA_CERTIFICATE_TYPE, &x509, sizeof(x509)},
+	                        {CKA_VALUE, "x", 1}};
 	CK_ATTRIBUTE session_obj[] = {{CKA_CLASS, &cert_cls, sizeof(cert_cls)},
 	                              {CKA_CERTIFICATE_TYPE, &x509, sizeof(x509)},
-	                              {CKA_TOKEN, &no, 1}, {CKA_ID, &id, 1}, {CKA_VALUE, "x", 1}};
+	                              {CKA_TOKEN, &no, 1},
+	                              {CKA_ID, &id, 1},
+	                              {CKA_VALUE, "x", 1}};
 	CK_ATTRIBUTE trusted[] = {{CKA_CLASS, &cert_cls, sizeof(cert_cls)},
 	                          {CKA_CERTIFICATE_TYPE, &x509, sizeof(x509)},
-	                          {CKA_TRUSTED, &yes, 1}, {CKA_ID, &id, 1}, {CKA_VALUE, "x", 1}};
+	                          {CKA_TRUSTED, &yes, 1},
+	                          {CKA_ID, &id, 1},
+	                          {CKA_VALUE, "x", 1}};
 	CK_OBJECT_HANDLE pub, priv, h = 0;
 	CK_SESSION_HANDLE ro;
 	unsigned char *der;
@@ -205,12 +215,14 @@ static void create_object_refuses_what_a_piv_token_cannot_hold(void **state)
 	                 CKR_OK);
 	{
 		CK_ATTRIBUTE ok[] = {{CKA_CLASS, &cert_cls, sizeof(cert_cls)},
-		                     {CKA_CERTIFICATE_TYPE, &x509, sizeof(x509)}, {CKA_ID, &id, 1},
+		                     {CKA_CERTIFICATE_TYPE, &x509, sizeof(x509)},
+		                     {CKA_ID, &id, 1},
 		                     {CKA_VALUE, der, len}};
 
 		assert_int_equal(t->f->C_CreateObject(ro, ok, 4, &h), CKR_SESSION_READ_ONLY);
 		assert_int_equal(t->f->C_Logout(t->session), CKR_OK);
-		assert_int_equal(t->f->C_CreateObject(t->session, ok, 4, &h), CKR_USER_NOT_LOGGED_IN);
+		assert_int_equal(t->f->C_CreateObject(t->session, ok, 4, &h),
+		                 CKR_USER_NOT_LOGGED_IN);
 		assert_int_equal(t->f->C_CreateObject(t->session, ok, 4, NULL), CKR_ARGUMENTS_BAD);
 	}
 	assert_int_equal(t->f->C_CloseSession(ro), CKR_OK);
@@ -281,9 +293,10 @@ static void child_generates(p11t *t, CK_BYTE id)
 		CK_SLOT_ID slot;
 		CK_ULONG n = 1;
 		CK_MECHANISM m = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
-		static const CK_BYTE p256[] = {0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01,
-		                               0x07};
-		CK_ATTRIBUTE pub[] = {{CKA_EC_PARAMS, (void *)p256, sizeof(p256)}, {CKA_ID, &id, 1}};
+		static const CK_BYTE p256[] = {0x06, 0x08, 0x2A, 0x86, 0x48,
+		                               0xCE, 0x3D, 0x03, 0x01, 0x07};
+		CK_ATTRIBUTE pub[] = {{CKA_EC_PARAMS, (void *)p256, sizeof(p256)},
+		                      {CKA_ID, &id, 1}};
 		CK_OBJECT_HANDLE a, b;
 		int ok = t->f->C_Initialize(NULL) == CKR_OK &&
 		         t->f->C_GetSlotList(CK_TRUE, &slot, &n) == CKR_OK && n == 1 &&
@@ -375,7 +388,8 @@ static int setup_with(void **state, const char *const *args)
 	*state = t;
 	if (!t || p11t_setup(t, 1, args) != 0)
 		return -1;
-	return t->f->C_Login(t->session, CKU_USER, (CK_UTF8CHAR_PTR) "123456", 6) == CKR_OK ? 0 : -1;
+	return t->f->C_Login(t->session, CKU_USER, (CK_UTF8CHAR_PTR) "123456", 6) == CKR_OK ? 0 :
+	                                                                                      -1;
 }
 
 static int setup_protected_mgmt(void **state)
@@ -456,17 +470,18 @@ int main(void)
 		T(certificate_without_cn_is_named_for_its_slot),
 		T(certificate_not_for_the_slot_key_is_refused),
 		cmocka_unit_test_setup_teardown(create_object_refuses_what_a_piv_token_cannot_hold,
-		                                objt_setup, objt_teardown),
+	                                        objt_setup, objt_teardown),
 		T(destroying_a_certificate_keeps_the_key),
 		T(destroying_a_private_key_empties_the_slot),
 		cmocka_unit_test_setup_teardown(other_process_key_is_seen_after_the_cache_ttl,
-		                                setup_long_ttl, teardown_ttl),
+	                                        setup_long_ttl, teardown_ttl),
 		cmocka_unit_test_setup_teardown(other_process_key_is_seen_after_a_reset,
-		                                setup_long_ttl, teardown_ttl),
-		cmocka_unit_test_setup_teardown(pin_protected_management_key_is_used_even_after_a_reset,
-		                                setup_protected_mgmt, objt_teardown),
+	                                        setup_long_ttl, teardown_ttl),
+		cmocka_unit_test_setup_teardown(
+			pin_protected_management_key_is_used_even_after_a_reset,
+			setup_protected_mgmt, objt_teardown),
 		cmocka_unit_test_setup_teardown(changes_without_a_usable_management_key_are_refused,
-		                                setup_custom_mgmt, teardown_custom_mgmt),
+	                                        setup_custom_mgmt, teardown_custom_mgmt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,8 +25,7 @@ static void dont_block_without_a_change_answers_no_event(void **state)
 
 	assert_int_equal(t->f->C_WaitForSlotEvent(CKF_DONT_BLOCK, &slot, NULL), CKR_NO_EVENT);
 	assert_int_equal(t->f->C_WaitForSlotEvent(CKF_DONT_BLOCK, NULL, NULL), CKR_ARGUMENTS_BAD);
-	assert_int_equal(t->f->C_WaitForSlotEvent(CKF_DONT_BLOCK, &slot, &slot),
-	                 CKR_ARGUMENTS_BAD);
+	assert_int_equal(t->f->C_WaitForSlotEvent(CKF_DONT_BLOCK, &slot, &slot), CKR_ARGUMENTS_BAD);
 }
 
 /* Removal wakes a blocked waiter with the slot; the session dies; insertion is an event

@@ -42,13 +42,20 @@ typedef struct {
 #define SW_NOT_FOUND 0x6A82
 #define SW_INS 0x6D00
 #define SW_P1P2 0x6A86
-#define ANSWER(...) {(const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}), SW_OK}
-#define SW_ONLY(sw) {NULL, 0, (sw)}
+#define ANSWER(...)                                                                           \
+	{                                                                                     \
+		(const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__}), SW_OK \
+	}
+#define SW_ONLY(sw)           \
+	{                     \
+		NULL, 0, (sw) \
+	}
 
 /* An inventory saying: serial 42, PIN 3/3, a P-256 key in 9A, its certificate container. */
-#define INV_9A_CERT 0xF8, 0x04, 0, 0, 0, 42, 0x06, 0x02, 3, 3, 0x07, 0x02, 3, 3, 0x05, 0x01, 0, \
-	0xC0, 0x04, 0, 0, 0, 1, 0xE0, 0x0D, 0x80, 0x01, 0x9A, 0x01, 0x01, 0x11, 0x02, 0x02, 0x02, \
-	0x01, 0x03, 0x01, 0x01, 0xE1, 0x05, 0x5C, 0x03, 0x5F, 0xC1, 0x05
+#define INV_9A_CERT                                                                                \
+	0xF8, 0x04, 0, 0, 0, 42, 0x06, 0x02, 3, 3, 0x07, 0x02, 3, 3, 0x05, 0x01, 0, 0xC0, 0x04, 0, \
+		0, 0, 1, 0xE0, 0x0D, 0x80, 0x01, 0x9A, 0x01, 0x01, 0x11, 0x02, 0x02, 0x02, 0x01,   \
+		0x03, 0x01, 0x01, 0xE1, 0x05, 0x5C, 0x03, 0x5F, 0xC1, 0x05
 
 /* ---- the fake token (a child process) ---- */
 
@@ -84,16 +91,16 @@ static bool fake_cert_request(const uint8_t *apdu, size_t len)
 
 static const fake_answer *fake_pick(const fake_script *sc, const uint8_t *apdu, size_t len)
 {
-	static const uint8_t select_tmpl[] = {0x61, 0x08, 0x4F, 0x06, 0x00, 0x00, 0x10, 0x00,
-	                                      0x01, 0x00};
+	static const uint8_t select_tmpl[] = {0x61, 0x08, 0x4F, 0x06, 0x00,
+	                                      0x00, 0x10, 0x00, 0x01, 0x00};
 	static const fake_answer select_ok = {select_tmpl, sizeof(select_tmpl), SW_OK};
 	static const fake_answer ok = SW_ONLY(SW_OK), not_found = SW_ONLY(SW_NOT_FOUND),
-	                         no_ins = SW_ONLY(SW_INS);
+				 no_ins = SW_ONLY(SW_INS);
 	uint8_t ins = len >= 2 ? apdu[1] : 0, p2 = len >= 4 ? apdu[3] : 0;
 
 	switch (ins) {
 	case 0xA4: return &select_ok;
-	case 0x20: return &ok;          /* VERIFY: any PIN will do */
+	case 0x20: return &ok; /* VERIFY: any PIN will do */
 	case 0xF8: return &sc->serial;
 	case 0xF7:
 		if (p2 == 0x00)
@@ -114,8 +121,8 @@ static int fake_serve(int fd, const ccid_header *h, const uint8_t *data, const v
 	const fake_script *sc = arg;
 
 	if (h->type == CCID_PC_TO_RDR_ICC_POWER_ON)
-		return fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, h->seq, 0, (const uint8_t *)"\x3B\x00",
-		                  2, 0, false);
+		return fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, h->seq, 0,
+		                  (const uint8_t *)"\x3B\x00", 2, 0, false);
 	if (h->type == CCID_PC_TO_RDR_XFR_BLOCK) {
 		const fake_answer *a = fake_pick(sc, data, h->length);
 
@@ -126,8 +133,8 @@ static int fake_serve(int fd, const ccid_header *h, const uint8_t *data, const v
 		/* A reader without kinko's lock: not supported (bError 00). */
 		return fake_reply(fd, CCID_RDR_TO_PC_SLOT_STATUS, h->seq,
 		                  CCID_CMD_FAILED | CCID_ICC_PRESENT_ACTIVE, NULL, 0, 0, false);
-	return fake_reply(fd, CCID_RDR_TO_PC_SLOT_STATUS, h->seq, CCID_ICC_PRESENT_ACTIVE, NULL,
-	                  0, 0, false);
+	return fake_reply(fd, CCID_RDR_TO_PC_SLOT_STATUS, h->seq, CCID_ICC_PRESENT_ACTIVE, NULL, 0,
+	                  0, false);
 }
 
 /* Serve the script on a fresh socket and load the module for it (initialised, R/W
@@ -204,16 +211,17 @@ static void inventory_search_fails_cleanly(p11t *t, size_t i)
 static void garbage_inventory_is_device_error(void **state)
 {
 	const fake_script scripts[] = {
-		{.inventory = ANSWER(0xF8, 0x04, 0, 0)},                       /* cut short */
-		{.inventory = ANSWER(0xE1, 0x82, 0xFF, 0xFF, 0x5C, 0x01)},     /* length past the end */
-		{.inventory = ANSWER(INV_9A_CERT, 0xC0, 0x04, 0, 0, 0, 2)},    /* two counters */
+		{.inventory = ANSWER(0xF8, 0x04, 0, 0)},                   /* cut short */
+		{.inventory = ANSWER(0xE1, 0x82, 0xFF, 0xFF, 0x5C, 0x01)}, /* length past the end */
+		{.inventory = ANSWER(INV_9A_CERT, 0xC0, 0x04, 0, 0, 0, 2)},       /* two counters */
 		{.inventory = ANSWER(INV_9A_CERT, 0xE0, 0x03, 0x80, 0x01, 0x9B)}, /* 9B, no alg */
-		{.inventory = ANSWER(0x90, 0x00)},                             /* nothing at all */
-		{.inventory = SW_ONLY(0x6F00)},                                /* the card failed */
+		{.inventory = ANSWER(0x90, 0x00)}, /* nothing at all */
+		{.inventory = SW_ONLY(0x6F00)},    /* the card failed */
 	};
 
 	(void)state;
-	for_each_script(scripts, sizeof(scripts) / sizeof(scripts[0]), inventory_search_fails_cleanly);
+	for_each_script(scripts, sizeof(scripts) / sizeof(scripts[0]),
+	                inventory_search_fails_cleanly);
 }
 
 static void certificate_read_fails_cleanly(p11t *t, size_t i)
@@ -236,22 +244,26 @@ static void garbage_certificate_is_device_error(void **state)
 {
 	const fake_script scripts[] = {
 		/* not X.509 inside 70 */
-		{.inventory = ANSWER(INV_9A_CERT), .cert = ANSWER(0x53, 0x05, 0x70, 0x03, 0x30, 0x01, 0x00)},
+		{.inventory = ANSWER(INV_9A_CERT),
+	         .cert = ANSWER(0x53, 0x05, 0x70, 0x03, 0x30, 0x01, 0x00)},
 		/* 70 longer than the container */
-		{.inventory = ANSWER(INV_9A_CERT), .cert = ANSWER(0x53, 0x04, 0x70, 0x10, 0x30, 0x00)},
+		{.inventory = ANSWER(INV_9A_CERT),
+	         .cert = ANSWER(0x53, 0x04, 0x70, 0x10, 0x30, 0x00)},
 		/* wrong wrapper */
 		{.inventory = ANSWER(INV_9A_CERT), .cert = ANSWER(0x54, 0x02, 0x70, 0x00)},
 		/* no 70 at all, and an unknown tag */
-		{.inventory = ANSWER(INV_9A_CERT), .cert = ANSWER(0x53, 0x05, 0x71, 0x01, 0x00, 0x99, 0x00)},
+		{.inventory = ANSWER(INV_9A_CERT),
+	         .cert = ANSWER(0x53, 0x05, 0x71, 0x01, 0x00, 0x99, 0x00)},
 		/* certinfo of two bytes */
 		{.inventory = ANSWER(INV_9A_CERT),
-		 .cert = ANSWER(0x53, 0x08, 0x70, 0x02, 0x30, 0x00, 0x71, 0x02, 0x00, 0x00)},
+	         .cert = ANSWER(0x53, 0x08, 0x70, 0x02, 0x30, 0x00, 0x71, 0x02, 0x00, 0x00)},
 		/* data after the 53 */
 		{.inventory = ANSWER(INV_9A_CERT), .cert = ANSWER(0x53, 0x00, 0x00)},
 	};
 
 	(void)state;
-	for_each_script(scripts, sizeof(scripts) / sizeof(scripts[0]), certificate_read_fails_cleanly);
+	for_each_script(scripts, sizeof(scripts) / sizeof(scripts[0]),
+	                certificate_read_fails_cleanly);
 }
 
 static void compressed_certificate_is_skipped(void **state)
@@ -269,7 +281,8 @@ static void compressed_certificate_is_skipped(void **state)
 	fake_start(&f, &sc);
 	assert_int_equal(find_all(&f.t, &cert_cls, h, &n), CKR_OK);
 	assert_int_equal(n, 1);
-	assert_int_equal(objt_attr(&f.t, h[0], CKA_VALUE, NULL, 0, &len), CKR_OBJECT_HANDLE_INVALID);
+	assert_int_equal(objt_attr(&f.t, h[0], CKA_VALUE, NULL, 0, &len),
+	                 CKR_OBJECT_HANDLE_INVALID);
 	assert_int_equal(find_all(&f.t, &cert_cls, h, &n), CKR_OK);
 	assert_int_equal(n, 0);
 	fake_stop(&f);
@@ -293,17 +306,19 @@ static void garbage_public_key_is_device_error(void **state)
 	const fake_script scripts[] = {
 		/* a point of three bytes */
 		{.inventory = ANSWER(INV_9A_CERT),
-		 .metadata = ANSWER(0x01, 0x01, 0x11, 0x04, 0x05, 0x86, 0x03, 0x04, 0x01, 0x02)},
+	         .metadata = ANSWER(0x01, 0x01, 0x11, 0x04, 0x05, 0x86, 0x03, 0x04, 0x01, 0x02)},
 		/* another algorithm than the inventory said */
 		{.inventory = ANSWER(INV_9A_CERT), .metadata = ANSWER(0x01, 0x01, 0x07)},
 		/* no public key */
 		{.inventory = ANSWER(INV_9A_CERT), .metadata = ANSWER(0x01, 0x01, 0x11)},
 		/* a TLV running past the end */
-		{.inventory = ANSWER(INV_9A_CERT), .metadata = ANSWER(0x01, 0x01, 0x11, 0x04, 0x40, 0x86)},
+		{.inventory = ANSWER(INV_9A_CERT),
+	         .metadata = ANSWER(0x01, 0x01, 0x11, 0x04, 0x40, 0x86)},
 	};
 
 	(void)state;
-	for_each_script(scripts, sizeof(scripts) / sizeof(scripts[0]), public_key_read_fails_cleanly);
+	for_each_script(scripts, sizeof(scripts) / sizeof(scripts[0]),
+	                public_key_read_fails_cleanly);
 }
 
 static void search_fails_cleanly(p11t *t, size_t i)
@@ -320,11 +335,14 @@ static void garbage_in_the_fallback_is_device_error(void **state)
 		/* no inventory, a serial of two bytes */
 		{.inventory = SW_ONLY(SW_INS), .serial = ANSWER(0x01, 0x02)},
 		/* no inventory, key metadata with a bad public key */
-		{.inventory = SW_ONLY(SW_P1P2), .serial = ANSWER(0, 0, 0, 7),
-		 .metadata = ANSWER(0x01, 0x01, 0x11, 0x04, 0x03, 0x86, 0x01, 0x04)},
+		{.inventory = SW_ONLY(SW_P1P2),
+	         .serial = ANSWER(0, 0, 0, 7),
+	         .metadata = ANSWER(0x01, 0x01, 0x11, 0x04, 0x03, 0x86, 0x01, 0x04)},
 		/* no inventory, no metadata, a garbage certificate */
-		{.inventory = SW_ONLY(SW_INS), .serial = ANSWER(0, 0, 0, 7), .metadata = SW_ONLY(SW_INS),
-		 .cert = ANSWER(0x53, 0x03, 0x70, 0x01, 0x30)},
+		{.inventory = SW_ONLY(SW_INS),
+	         .serial = ANSWER(0, 0, 0, 7),
+	         .metadata = SW_ONLY(SW_INS),
+	         .cert = ANSWER(0x53, 0x03, 0x70, 0x01, 0x30)},
 	};
 
 	(void)state;
@@ -340,7 +358,8 @@ static void token_without_inventory_is_learnt_the_long_way(void **state)
 	unsigned char *der = objt_cert_der(x, &der_len);
 	uint8_t *container = malloc(der_len + 16);
 	size_t n = 0;
-	fake_script sc = {.inventory = SW_ONLY(SW_INS), .serial = ANSWER(0, 0, 0x30, 0x39),
+	fake_script sc = {.inventory = SW_ONLY(SW_INS),
+	                  .serial = ANSWER(0, 0, 0x30, 0x39),
 	                  .metadata = SW_ONLY(SW_INS)};
 	CK_OBJECT_HANDLE h[8];
 	CK_ULONG found;
@@ -367,9 +386,9 @@ static void token_without_inventory_is_learnt_the_long_way(void **state)
 	fake_start(&f, &sc);
 	/* every container answers with it: the 24 slots all hold this certificate */
 	assert_int_equal(find_all(&f.t, NULL, h, &found), CKR_OK);
-	assert_int_equal(found, 8);   /* the first 8 of 72 objects */
+	assert_int_equal(found, 8); /* the first 8 of 72 objects */
 	assert_int_equal(objt_ulong(&f.t, h[0], CKA_CLASS), CKO_CERTIFICATE);
-	back = objt_pubkey(&f.t, h[1]);   /* the 9A private key */
+	back = objt_pubkey(&f.t, h[1]); /* the 9A private key */
 	assert_int_equal(EVP_PKEY_eq(back, key), 1);
 	assert_false(objt_bool(&f.t, h[1], CKA_LOCAL));
 	EVP_PKEY_free(back);

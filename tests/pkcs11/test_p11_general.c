@@ -87,7 +87,7 @@ static void every_function_pointer_is_set(void **state)
 	CK_FUNCTION_LIST_PTR old = NULL;
 	size_t n30 = (sizeof(*f) - offsetof(CK_FUNCTION_LIST_3_0, C_Initialize)) / sizeof(void *);
 	size_t n240 = (sizeof(*old) - offsetof(CK_FUNCTION_LIST, C_Initialize)) / sizeof(void *);
-	void (*const *p30)(void) = (void (*const *)(void))&f->C_Initialize;
+	void (*const *p30)(void) = (void (*const *)(void)) & f->C_Initialize;
 	void (*const *p240)(void);
 	size_t i;
 
@@ -96,7 +96,7 @@ static void every_function_pointer_is_set(void **state)
 	for (i = 0; i < n30; i++)
 		assert_non_null(p30[i]);
 	assert_int_equal(f->C_GetFunctionList(&old), CKR_OK);
-	p240 = (void (*const *)(void))&old->C_Initialize;
+	p240 = (void (*const *)(void)) & old->C_Initialize;
 	/* Same functions, same order, in both lists. */
 	for (i = 0; i < n240; i++)
 		assert_true(p240[i] == p30[i]);

@@ -27,7 +27,7 @@ static CK_FUNCTION_LIST_3_0 *fl(void **state)
  * twice by one thread, an unlock of a free one), and counted. Armed, the first lock then
  * stalls, holding it, until released: a parent thread inside the module at a fork(). */
 static struct {
-	pthread_mutex_t m;   /* guards all below */
+	pthread_mutex_t m; /* guards all below */
 	pthread_cond_t cv;
 	int created, destroyed, locked, unlocked, live;
 	bool armed, holding, release;
@@ -110,7 +110,7 @@ static void application_mutex_callbacks_are_used(void **state)
 
 	app_reset();
 	assert_int_equal(f->C_Initialize(&args), CKR_OK);
-	assert_true(app.created >= 2);            /* the module's and the slot's */
+	assert_true(app.created >= 2); /* the module's and the slot's */
 	assert_int_equal(f->C_GetSlotList(CK_TRUE, slots, &n), CKR_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(f->C_OpenSession(slots[0], CKF_SERIAL_SESSION, NULL, NULL, &h), CKR_OK);
@@ -127,8 +127,8 @@ static void application_mutex_callbacks_are_used(void **state)
 static void os_locking_preferred_when_allowed(void **state)
 {
 	CK_FUNCTION_LIST_3_0 *f = fl(state);
-	CK_C_INITIALIZE_ARGS args = {app_create, app_destroy, app_lock, app_unlock,
-	                             CKF_OS_LOCKING_OK, NULL};
+	CK_C_INITIALIZE_ARGS args = {app_create, app_destroy,       app_lock,
+	                             app_unlock, CKF_OS_LOCKING_OK, NULL};
 	CK_ULONG n = 0;
 
 	app_reset();
@@ -148,7 +148,8 @@ static void child_after_fork(CK_FUNCTION_LIST_3_0 *f, CK_SESSION_HANDLE parent_s
 
 	P11T_CHILD_CHECK(f->C_GetInfo(&info) == CKR_CRYPTOKI_NOT_INITIALIZED, 10);
 	P11T_CHILD_CHECK(f->C_GetSessionInfo(parent_session, &(CK_SESSION_INFO){0}) ==
-	                    CKR_CRYPTOKI_NOT_INITIALIZED, 11);
+	                         CKR_CRYPTOKI_NOT_INITIALIZED,
+	                 11);
 	P11T_CHILD_CHECK(f->C_Finalize(NULL) == CKR_CRYPTOKI_NOT_INITIALIZED, 12);
 	P11T_CHILD_CHECK(f->C_Initialize(NULL) == CKR_OK, 13);
 	P11T_CHILD_CHECK(f->C_GetSlotList(CK_TRUE, &slot, &n) == CKR_OK && n == 1, 14);

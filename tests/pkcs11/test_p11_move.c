@@ -44,9 +44,11 @@ static void signs_with(p11t *t, CK_OBJECT_HANDLE priv, EVP_PKEY *pkey)
 	CK_ULONG sig_len = sizeof(sig);
 
 	assert_int_equal(sigt_sign(t, t->session, &mech, priv, (const uint8_t *)"move", 4, sig,
-	                           &sig_len), CKR_OK);
+	                           &sig_len),
+	                 CKR_OK);
 	assert_int_equal(sigt_verify(pkey, CKM_ECDSA_SHA256, NULL, (const uint8_t *)"move", 4, sig,
-	                             sig_len), 1);
+	                             sig_len),
+	                 1);
 }
 
 static void set_id_on_a_private_key_moves_key_and_certificate(void **state)
@@ -99,8 +101,9 @@ static void moved_key_is_on_the_token_after_reinitialising(void **state)
 	assert_int_equal(set_id(t, t->session, priv, &id_9a, 1), CKR_OK);
 	assert_int_equal(t->f->C_Finalize(NULL), CKR_OK);
 	assert_int_equal(t->f->C_Initialize(NULL), CKR_OK);
-	assert_int_equal(t->f->C_OpenSession(t->slots[0], CKF_SERIAL_SESSION | CKF_RW_SESSION,
-	                                     NULL, NULL, &t->session), CKR_OK);
+	assert_int_equal(t->f->C_OpenSession(t->slots[0], CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
+	                                     NULL, &t->session),
+	                 CKR_OK);
 	p11t_login(t);
 	assert_int_not_equal(p11t_find_one(t, CKO_PRIVATE_KEY, &id_9a, 1), 0);
 	assert_int_not_equal(p11t_find_one(t, CKO_CERTIFICATE, &id_9a, 1), 0);
@@ -148,7 +151,8 @@ static void set_id_to_no_key_slot_is_invalid(void **state)
 
 	p11t_generate(t, 0, "P-256", &id_82, 1, &pub, &priv);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(set_id(t, t->session, priv, bad[i], 1), CKR_ATTRIBUTE_VALUE_INVALID);
+		assert_int_equal(set_id(t, t->session, priv, bad[i], 1),
+		                 CKR_ATTRIBUTE_VALUE_INVALID);
 	assert_int_equal(set_id(t, t->session, priv, two, 2), CKR_ATTRIBUTE_VALUE_INVALID);
 	assert_int_equal(set_id(t, t->session, priv, NULL, 0), CKR_ATTRIBUTE_VALUE_INVALID);
 	/* its own CKA_ID: nothing to do */

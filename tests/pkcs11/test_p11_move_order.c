@@ -47,7 +47,7 @@ static long trace_find(const char *text, const char *const *needles)
 static void certificate_container_written_before_the_move_emptied_after(void **state)
 {
 	static const char *const put_9a[] = {"DB3FFF", "5C035FC105", NULL};
-	static const char *const move[] = {"00F69A82", NULL};   /* to 9A from 82 */
+	static const char *const move[] = {"00F69A82", NULL}; /* to 9A from 82 */
 	static const char *const empty_82[] = {"DB3FFF", "5C035FC10D5300", NULL};
 	p11t *t = *state;
 	CK_OBJECT_HANDLE pub, priv, cert;
@@ -81,8 +81,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
-			certificate_container_written_before_the_move_emptied_after, objt_setup_login,
-			objt_teardown),
+			certificate_container_written_before_the_move_emptied_after,
+			objt_setup_login, objt_teardown),
 	};
 
 	/* Read once by the module, at its first APDU. */

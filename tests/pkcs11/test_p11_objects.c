@@ -29,16 +29,17 @@ static CK_RV gen_with(p11t *t, CK_MECHANISM_TYPE mech, CK_ATTRIBUTE *pub, CK_ULO
 	return t->f->C_GenerateKeyPair(t->session, &m, pub, n_pub, priv, n_priv, &hp, &hk);
 }
 
-static void assert_ec_key_pair(p11t *t, CK_OBJECT_HANDLE pub, CK_OBJECT_HANDLE priv,
-                               CK_BYTE id, const CK_BYTE *oid, size_t oid_len, size_t field)
+static void assert_ec_key_pair(p11t *t, CK_OBJECT_HANDLE pub, CK_OBJECT_HANDLE priv, CK_BYTE id,
+                               const CK_BYTE *oid, size_t oid_len, size_t field)
 {
 	/* Generated on the token: a verifying public key, a private signing one. */
 	static const objt_bool_want pub_bools[] = {
-		{CKA_LOCAL, true},     {CKA_VERIFY, true},  {CKA_ENCRYPT, false},
-		{CKA_WRAP, false},     {CKA_DERIVE, false}, {CKA_PRIVATE, false},
+		{CKA_LOCAL, true}, {CKA_VERIFY, true},  {CKA_ENCRYPT, false},
+		{CKA_WRAP, false}, {CKA_DERIVE, false}, {CKA_PRIVATE, false},
 	};
-	static const objt_bool_want priv_bools[] = {
-		{CKA_LOCAL, true}, {CKA_PRIVATE, true}, {CKA_SIGN, true}};
+	static const objt_bool_want priv_bools[] = {{CKA_LOCAL, true},
+	                                            {CKA_PRIVATE, true},
+	                                            {CKA_SIGN, true}};
 	CK_BYTE *params, *point;
 	CK_ULONG len = 0, plen = 0;
 	unsigned char raw[1 + 2 * 48];
@@ -68,8 +69,9 @@ static void assert_ec_key_pair(p11t *t, CK_OBJECT_HANDLE pub, CK_OBJECT_HANDLE p
 	assert_int_equal(point[1], 1 + 2 * field);
 	k = objt_pubkey(t, pub);
 	assert_int_equal(EVP_PKEY_get_bits(k), (int)field * 8);
-	assert_int_equal(EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
-	                                                 raw, sizeof(raw), &raw_len), 1);
+	assert_int_equal(EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, raw,
+	                                                 sizeof(raw), &raw_len),
+	                 1);
 	assert_int_equal(raw_len, plen - 2);
 	assert_memory_equal(raw, point + 2, raw_len);
 	EVP_PKEY_free(k);
@@ -170,7 +172,8 @@ static void rsa_2048_key_has_its_modulus_and_exponent(void **state)
 static void rsa_3072_in_9c_wants_context_login_and_p384_by_name(void **state)
 {
 	/* PKCS#11 3.0's printable form of a curve name */
-	static const CK_BYTE p384_name[] = {0x13, 0x09, 's', 'e', 'c', 'p', '3', '8', '4', 'r', '1'};
+	static const CK_BYTE p384_name[] = {0x13, 0x09, 's', 'e', 'c', 'p',
+	                                    '3',  '8',  '4', 'r', '1'};
 	CK_ULONG bits = 3072;
 	CK_BYTE id9c = 0x02, id9d = 0x03;
 	CK_ATTRIBUTE rsa_pub[] = {{CKA_MODULUS_BITS, &bits, sizeof(bits)}, {CKA_ID, &id9c, 1}};
@@ -227,28 +230,51 @@ static void keygen_templates_the_token_cannot_honour_are_refused(void **state)
 		CK_ATTRIBUTE pub, priv;
 		CK_RV want;
 	} cases[] = {
-		{CKM_EC_KEY_PAIR_GEN, ec[0], {CKA_EXTRACTABLE, &yes, 1}, CKR_ATTRIBUTE_VALUE_INVALID},
+		{CKM_EC_KEY_PAIR_GEN,
+	         ec[0],
+	         {CKA_EXTRACTABLE, &yes, 1},
+	         CKR_ATTRIBUTE_VALUE_INVALID},
 		{CKM_EC_KEY_PAIR_GEN, ec[0], {CKA_SENSITIVE, &no, 1}, CKR_ATTRIBUTE_VALUE_INVALID},
 		{CKM_EC_KEY_PAIR_GEN, ec[0], {CKA_PRIVATE, &no, 1}, CKR_ATTRIBUTE_VALUE_INVALID},
 		{CKM_EC_KEY_PAIR_GEN, ec[0], {CKA_TOKEN, &no, 1}, CKR_TEMPLATE_INCONSISTENT},
 		{CKM_EC_KEY_PAIR_GEN, ec[0], {CKA_VALUE, "x", 1}, CKR_ATTRIBUTE_TYPE_INVALID},
 		{CKM_EC_KEY_PAIR_GEN, ec[0], {CKA_ID, &id_bad, 1}, CKR_ATTRIBUTE_VALUE_INVALID},
-		{CKM_EC_KEY_PAIR_GEN, {CKA_ID, &id, 1}, {CKA_SIGN, &yes, 1}, CKR_TEMPLATE_INCOMPLETE},
-		{CKM_EC_KEY_PAIR_GEN, {CKA_EC_PARAMS, (void *)oid_p521, sizeof(oid_p521)},
-		 {CKA_SIGN, &yes, 1}, CKR_CURVE_NOT_SUPPORTED},
-		{CKM_EC_KEY_PAIR_GEN, {CKA_EC_PARAMS, (void *)bad_der, sizeof(bad_der)},
-		 {CKA_SIGN, &yes, 1}, CKR_ATTRIBUTE_VALUE_INVALID},
-		{CKM_EC_KEY_PAIR_GEN, {CKA_MODULUS_BITS, &bits, sizeof(bits)}, {CKA_SIGN, &yes, 1},
-		 CKR_TEMPLATE_INCONSISTENT},
-		{CKM_RSA_PKCS_KEY_PAIR_GEN, {CKA_MODULUS_BITS, &bits_1024, sizeof(bits)},
-		 {CKA_SIGN, &yes, 1}, CKR_KEY_SIZE_RANGE},
-		{CKM_RSA_PKCS_KEY_PAIR_GEN, {CKA_PUBLIC_EXPONENT, (void *)e3, 1}, {CKA_SIGN, &yes, 1},
-		 CKR_ATTRIBUTE_VALUE_INVALID},
-		{CKM_RSA_PKCS_KEY_PAIR_GEN, {CKA_CLASS, &cls_pub, sizeof(cls_pub)},
-		 {CKA_CLASS, &cls_pub, sizeof(cls_pub)}, CKR_TEMPLATE_INCONSISTENT},
-		{CKM_EC_KEY_PAIR_GEN, ec[0], {CKA_KEY_TYPE, &kt_rsa, sizeof(kt_rsa)},
-		 CKR_TEMPLATE_INCONSISTENT},
-		{CKM_EC_KEY_PAIR_GEN, ec[0], {CKA_EXTRACTABLE, &yes, 4}, CKR_ATTRIBUTE_VALUE_INVALID},
+		{CKM_EC_KEY_PAIR_GEN,
+	         {CKA_ID, &id, 1},
+	         {CKA_SIGN, &yes, 1},
+	         CKR_TEMPLATE_INCOMPLETE},
+		{CKM_EC_KEY_PAIR_GEN,
+	         {CKA_EC_PARAMS, (void *)oid_p521, sizeof(oid_p521)},
+	         {CKA_SIGN, &yes, 1},
+	         CKR_CURVE_NOT_SUPPORTED},
+		{CKM_EC_KEY_PAIR_GEN,
+	         {CKA_EC_PARAMS, (void *)bad_der, sizeof(bad_der)},
+	         {CKA_SIGN, &yes, 1},
+	         CKR_ATTRIBUTE_VALUE_INVALID},
+		{CKM_EC_KEY_PAIR_GEN,
+	         {CKA_MODULUS_BITS, &bits, sizeof(bits)},
+	         {CKA_SIGN, &yes, 1},
+	         CKR_TEMPLATE_INCONSISTENT},
+		{CKM_RSA_PKCS_KEY_PAIR_GEN,
+	         {CKA_MODULUS_BITS, &bits_1024, sizeof(bits)},
+	         {CKA_SIGN, &yes, 1},
+	         CKR_KEY_SIZE_RANGE},
+		{CKM_RSA_PKCS_KEY_PAIR_GEN,
+	         {CKA_PUBLIC_EXPONENT, (void *)e3, 1},
+	         {CKA_SIGN, &yes, 1},
+	         CKR_ATTRIBUTE_VALUE_INVALID},
+		{CKM_RSA_PKCS_KEY_PAIR_GEN,
+	         {CKA_CLASS, &cls_pub, sizeof(cls_pub)},
+	         {CKA_CLASS, &cls_pub, sizeof(cls_pub)},
+	         CKR_TEMPLATE_INCONSISTENT},
+		{CKM_EC_KEY_PAIR_GEN,
+	         ec[0],
+	         {CKA_KEY_TYPE, &kt_rsa, sizeof(kt_rsa)},
+	         CKR_TEMPLATE_INCONSISTENT},
+		{CKM_EC_KEY_PAIR_GEN,
+	         ec[0],
+	         {CKA_EXTRACTABLE, &yes, 4},
+	         CKR_ATTRIBUTE_VALUE_INVALID},
 		{CKM_RSA_PKCS, ec[0], {CKA_SIGN, &yes, 1}, CKR_MECHANISM_INVALID},
 	};
 	p11t *t = *state;
@@ -297,13 +323,15 @@ static void keygen_templates_the_token_cannot_honour_are_refused(void **state)
 static void private_key_is_sensitive_and_never_leaves(void **state)
 {
 	static const CK_ATTRIBUTE_TYPE secret[] = {
-		CKA_VALUE, CKA_PRIVATE_EXPONENT, CKA_PRIME_1, CKA_PRIME_2, CKA_EXPONENT_1,
-		CKA_EXPONENT_2, CKA_COEFFICIENT,
+		CKA_VALUE,      CKA_PRIVATE_EXPONENT, CKA_PRIME_1,     CKA_PRIME_2,
+		CKA_EXPONENT_1, CKA_EXPONENT_2,       CKA_COEFFICIENT,
 	};
 	static const objt_bool_want sealed[] = {
-		{CKA_SENSITIVE, true},      {CKA_ALWAYS_SENSITIVE, true}, {CKA_NEVER_EXTRACTABLE, true},
-		{CKA_EXTRACTABLE, false},   {CKA_DECRYPT, false},         {CKA_UNWRAP, false},
-		{CKA_SIGN_RECOVER, false},  {CKA_MODIFIABLE, false},      {CKA_COPYABLE, false},
+		{CKA_SENSITIVE, true},         {CKA_ALWAYS_SENSITIVE, true},
+		{CKA_NEVER_EXTRACTABLE, true}, {CKA_EXTRACTABLE, false},
+		{CKA_DECRYPT, false},          {CKA_UNWRAP, false},
+		{CKA_SIGN_RECOVER, false},     {CKA_MODIFIABLE, false},
+		{CKA_COPYABLE, false},
 	};
 	p11t *t = *state;
 	CK_OBJECT_HANDLE pub, priv, copy = 0;
@@ -321,7 +349,8 @@ static void private_key_is_sensitive_and_never_leaves(void **state)
 		                 CKR_ATTRIBUTE_SENSITIVE);
 		assert_int_equal(len, CK_UNAVAILABLE_INFORMATION);
 		len = 0;
-		assert_int_equal(objt_attr(t, priv, secret[i], NULL, 0, &len), CKR_ATTRIBUTE_SENSITIVE);
+		assert_int_equal(objt_attr(t, priv, secret[i], NULL, 0, &len),
+		                 CKR_ATTRIBUTE_SENSITIVE);
 		assert_int_equal(len, CK_UNAVAILABLE_INFORMATION);
 	}
 	/* no way to change that, copy it, or wrap it */
@@ -369,12 +398,12 @@ static void attribute_lengths_follow_pkcs11_for_each_attribute(void **state)
 	CK_BYTE label[4], id[8], value[8];
 	CK_ULONG sz = 0;
 	CK_ATTRIBUTE tmpl[] = {
-		{CKA_CLASS, NULL, 0},                       /* length query */
-		{CKA_LABEL, label, sizeof(label)},          /* too small */
-		{CKA_VALUE, value, sizeof(value)},          /* sensitive */
-		{0x8000F00Du, value, sizeof(value)},        /* no such attribute */
-		{CKA_ID, id, sizeof(id)},                   /* fine */
-		{CKA_KEY_TYPE, &cls, sizeof(cls)},          /* fine */
+		{CKA_CLASS, NULL, 0},                /* length query */
+		{CKA_LABEL, label, sizeof(label)},   /* too small */
+		{CKA_VALUE, value, sizeof(value)},   /* sensitive */
+		{0x8000F00Du, value, sizeof(value)}, /* no such attribute */
+		{CKA_ID, id, sizeof(id)},            /* fine */
+		{CKA_KEY_TYPE, &cls, sizeof(cls)},   /* fine */
 	};
 	CK_RV rv;
 

@@ -52,7 +52,8 @@ static void counters_object_is_public_and_read_only(void **state)
 	assert_false(objt_bool(t, h, CKA_PRIVATE));
 	assert_true(objt_bool(t, h, CKA_TOKEN));
 	assert_false(objt_bool(t, h, CKA_MODIFIABLE));
-	assert_int_equal(t->f->C_SetAttributeValue(t->session, h, &set, 1), CKR_ATTRIBUTE_READ_ONLY);
+	assert_int_equal(t->f->C_SetAttributeValue(t->session, h, &set, 1),
+	                 CKR_ATTRIBUTE_READ_ONLY);
 	assert_int_not_equal(t->f->C_DestroyObject(t->session, h), CKR_OK);
 	assert_int_equal(objt_attr(t, h, CKA_ID, NULL, 0, NULL), CKR_ATTRIBUTE_TYPE_INVALID);
 	assert_tries(t, 3, 3, 3, 3);
@@ -87,7 +88,7 @@ static void counters_follow_a_wrong_puk(void **state)
 {
 	p11t *t = *state;
 
-	assert_int_equal(login(t, CKU_SO, "00000000"), CKR_OK);   /* PIV checks the PUK on use */
+	assert_int_equal(login(t, CKU_SO, "00000000"), CKR_OK); /* PIV checks the PUK on use */
 	assert_int_not_equal(t->f->C_InitPIN(t->session, (CK_UTF8CHAR_PTR) "654321", 6), CKR_OK);
 	assert_tries(t, 3, 3, 2, 3);
 }

@@ -355,7 +355,8 @@ static void *churn_sessions(void *arg)
 	for (i = 0; i < N_ROUNDS; i++) {
 		CK_SESSION_HANDLE h = 0;
 
-		if (c->t->f->C_OpenSession(c->t->slots[0], i % 3 ? RO : RW, NULL, NULL, &h) != CKR_OK ||
+		if (c->t->f->C_OpenSession(c->t->slots[0], i % 3 ? RO : RW, NULL, NULL, &h) !=
+		            CKR_OK ||
 		    c->t->f->C_GetSessionInfo(h, &si) != CKR_OK || si.slotID != c->t->slots[0] ||
 		    c->t->f->C_CloseSession(h) != CKR_OK)
 			c->failures++;
@@ -387,7 +388,8 @@ static void sessions_open_and_close_from_many_threads(void **state)
 	assert_non_null(c);
 	for (i = 0; i <= N_THREADS; i++) {
 		c[i].t = t;
-		assert_int_equal(pthread_create(&th[i], NULL, i < N_THREADS ? churn_sessions : churn_login,
+		assert_int_equal(pthread_create(&th[i], NULL,
+		                                i < N_THREADS ? churn_sessions : churn_login,
 		                                &c[i]),
 		                 0);
 	}

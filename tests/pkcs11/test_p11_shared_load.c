@@ -122,8 +122,8 @@ static void signing_loop_survives_another_process_logging_in_and_out(void **stat
 	close(report[1]);
 	t0 = tkit_now_ms();
 	/* A fast signer goes on until the other process has really been at work. */
-	for (i = 0; (i < SIGNATURES || seen < MIN_OTHER_ROUNDS) &&
-	            tkit_now_ms() - t0 < TIME_LIMIT_S * 1e3;
+	for (i = 0;
+	     (i < SIGNATURES || seen < MIN_OTHER_ROUNDS) && tkit_now_ms() - t0 < TIME_LIMIT_S * 1e3;
 	     i++) {
 		CK_RV rv = p11t_sign_once(t, priv);
 
@@ -162,11 +162,11 @@ static void signing_loop_survives_another_process_logging_in_and_out(void **stat
 /* ---- a holder busy for longer than one message's timeout ---- */
 
 #define SHORT_TIMEOUT_MS "300"
-#define BUSY_ROUNDS 10        /* a SELECT every 100 ms: 1 s in all */
+#define BUSY_ROUNDS 10 /* a SELECT every 100 ms: 1 s in all */
 
 typedef struct {
 	const char *sock;
-	int granted[2];           /* the holder writes one byte once it holds the lock */
+	int granted[2]; /* the holder writes one byte once it holds the lock */
 	int ok;
 } holder;
 
@@ -223,14 +223,15 @@ static void waiting_for_a_busy_holder_outlasts_the_message_timeout(void **state)
 	assert_int_equal(t->f->C_Initialize(NULL), CKR_OK);
 	assert_int_equal(setenv("KINKO_CONF", "/dev/null", 1), 0);
 	assert_int_equal(t->f->C_GetSlotList(CK_TRUE, t->slots, &n), CKR_OK);
-	assert_int_equal(t->f->C_OpenSession(t->slots[0], CKF_SERIAL_SESSION | CKF_RW_SESSION,
-	                                     NULL, NULL, &t->session), CKR_OK);
+	assert_int_equal(t->f->C_OpenSession(t->slots[0], CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
+	                                     NULL, &t->session),
+	                 CKR_OK);
 	assert_int_equal(pipe(hd.granted), 0);
 	assert_int_equal(pthread_create(&th, NULL, holder_run, &hd), 0);
 	assert_int_equal(read(hd.granted[0], &g, 1), 1);
 	t0 = tkit_now_ms();
 	assert_int_equal(t->f->C_Login(t->session, CKU_USER, PIN, 6), CKR_OK);
-	assert_true(tkit_now_ms() - t0 > 500.0);   /* it did wait for the holder */
+	assert_true(tkit_now_ms() - t0 > 500.0); /* it did wait for the holder */
 	assert_int_equal(pthread_join(th, NULL), 0);
 	assert_true(hd.ok);
 	close(hd.granted[0]);
@@ -245,10 +246,12 @@ static int setup_uninitialized(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(signing_loop_survives_another_process_logging_in_and_out,
-		                                p11t_group_setup_1, p11t_group_teardown),
-		cmocka_unit_test_setup_teardown(waiting_for_a_busy_holder_outlasts_the_message_timeout,
-		                                setup_uninitialized, p11t_group_teardown),
+		cmocka_unit_test_setup_teardown(
+			signing_loop_survives_another_process_logging_in_and_out,
+			p11t_group_setup_1, p11t_group_teardown),
+		cmocka_unit_test_setup_teardown(
+			waiting_for_a_busy_holder_outlasts_the_message_timeout, setup_uninitialized,
+			p11t_group_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,12 +23,12 @@
 enum { K_RSA2048, K_9C, K_P256, K_9E, K_RSA3072, K_P384 };
 
 static const sigfx_key key_specs[] = {
-	[K_RSA2048] = {2048, NULL, 0x01},   /* 9A */
-	[K_9C] = {0, "P-256", 0x02},        /* 9C, PIN always */
-	[K_P256] = {0, "P-256", 0x03},      /* 9D */
-	[K_9E] = {0, "P-256", 0x04},        /* 9E, no PIN */
-	[K_RSA3072] = {3072, NULL, 0x05},   /* 82 */
-	[K_P384] = {0, "P-384", 0x06},      /* 83 */
+	[K_RSA2048] = {2048, NULL, 0x01}, /* 9A */
+	[K_9C] = {0, "P-256", 0x02},      /* 9C, PIN always */
+	[K_P256] = {0, "P-256", 0x03},    /* 9D */
+	[K_9E] = {0, "P-256", 0x04},      /* 9E, no PIN */
+	[K_RSA3072] = {3072, NULL, 0x05}, /* 82 */
+	[K_P384] = {0, "P-384", 0x06},    /* 83 */
 };
 
 static int group_setup(void **state)
@@ -46,7 +46,8 @@ static void sign_and_check(sigfx *fx, sigt_keypair *kp, CK_MECHANISM_TYPE m,
 	uint8_t sig[512];
 	CK_ULONG sig_len = sizeof(sig);
 
-	assert_int_equal(sigt_sign(&fx->t, fx->t.session, &mech, kp->priv, data, len, sig, &sig_len),
+	assert_int_equal(sigt_sign(&fx->t, fx->t.session, &mech, kp->priv, data, len, sig,
+	                           &sig_len),
 	                 CKR_OK);
 	assert_int_equal(sig_len, want_len);
 	assert_true(sigt_verify(kp->pkey, m, pss, data, len, sig, sig_len));
@@ -70,11 +71,12 @@ static const CK_RSA_PKCS_PSS_PARAMS pss_sha384 = {CKM_SHA384, CKG_MGF1_SHA384, 4
 static const CK_RSA_PKCS_PSS_PARAMS pss_sha512 = {CKM_SHA512, CKG_MGF1_SHA512, 64};
 
 /* Each row signed with kp, the signature sig_len bytes and verified by OpenSSL. */
-static void sign_rows(sigfx *fx, sigt_keypair *kp, const sig_row *rows, size_t n,
-                      CK_ULONG sig_len)
+static void sign_rows(sigfx *fx, sigt_keypair *kp, const sig_row *rows, size_t n, CK_ULONG sig_len)
 {
-	const EVP_MD *md[] = {[IN_SHA1] = EVP_sha1(), [IN_SHA256] = EVP_sha256(),
-	                      [IN_SHA384] = EVP_sha384(), [IN_SHA512] = EVP_sha512()};
+	const EVP_MD *md[] = {[IN_SHA1] = EVP_sha1(),
+	                      [IN_SHA256] = EVP_sha256(),
+	                      [IN_SHA384] = EVP_sha384(),
+	                      [IN_SHA512] = EVP_sha512()};
 	uint8_t in[EVP_MAX_MD_SIZE + 51];
 	size_t i, len;
 
@@ -148,15 +150,16 @@ static void multi_part_signature_equals_single_part(void **state)
 	CK_SESSION_HANDLE s = fx->t.session;
 	CK_MECHANISM mech = {CKM_SHA256_RSA_PKCS, NULL, 0};
 	CK_RSA_PKCS_PSS_PARAMS pss = {CKM_SHA512, CKG_MGF1_SHA512, 64};
-	CK_MECHANISM ecmech = {CKM_ECDSA_SHA384, NULL, 0}, pssmech = {CKM_SHA512_RSA_PKCS_PSS,
-	                                                               &pss, sizeof(pss)};
+	CK_MECHANISM ecmech = {CKM_ECDSA_SHA384, NULL, 0},
+		     pssmech = {CKM_SHA512_RSA_PKCS_PSS, &pss, sizeof(pss)};
 	uint8_t one[256], parts[256];
 	CK_ULONG one_len = sizeof(one), parts_len = sizeof(parts);
 	const char *msg = MSG;
 
 	/* PKCS#1 v1.5 is deterministic: the same bytes either way. */
 	assert_int_equal(sigt_sign(&fx->t, s, &mech, fx->k[K_RSA2048].priv, (const uint8_t *)msg,
-	                           strlen(msg), one, &one_len), CKR_OK);
+	                           strlen(msg), one, &one_len),
+	                 CKR_OK);
 	assert_int_equal(f->C_SignInit(s, &mech, fx->k[K_RSA2048].priv), CKR_OK);
 	assert_int_equal(f->C_SignUpdate(s, (CK_BYTE_PTR)msg, 10), CKR_OK);
 	assert_int_equal(f->C_SignUpdate(s, (CK_BYTE_PTR)msg + 10, 0), CKR_OK);
@@ -169,7 +172,8 @@ static void multi_part_signature_equals_single_part(void **state)
 	/* Randomised schemes: the multi-part signature verifies over the whole message. */
 	assert_int_equal(f->C_SignInit(s, &ecmech, fx->k[K_P256].priv), CKR_OK);
 	assert_int_equal(f->C_SignUpdate(s, (CK_BYTE_PTR)msg, 3), CKR_OK);
-	assert_int_equal(f->C_SignUpdate(s, (CK_BYTE_PTR)msg + 3, (CK_ULONG)strlen(msg) - 3), CKR_OK);
+	assert_int_equal(f->C_SignUpdate(s, (CK_BYTE_PTR)msg + 3, (CK_ULONG)strlen(msg) - 3),
+	                 CKR_OK);
 	parts_len = sizeof(parts);
 	assert_int_equal(f->C_SignFinal(s, parts, &parts_len), CKR_OK);
 	assert_int_equal(parts_len, 64);
@@ -185,8 +189,8 @@ static void multi_part_signature_equals_single_part(void **state)
 	assert_int_equal(f->C_SignInit(s, &mech, fx->k[K_RSA2048].priv), CKR_OK);
 	parts_len = sizeof(parts);
 	assert_int_equal(f->C_SignFinal(s, parts, &parts_len), CKR_OK);
-	assert_true(sigt_verify(fx->k[K_RSA2048].pkey, CKM_SHA256_RSA_PKCS, NULL, (const uint8_t *)"",
-	                        0, parts, parts_len));
+	assert_true(sigt_verify(fx->k[K_RSA2048].pkey, CKM_SHA256_RSA_PKCS, NULL,
+	                        (const uint8_t *)"", 0, parts, parts_len));
 }
 
 /* Asked with too little room (room 0: a length query, sig NULL) C_Sign, or C_SignFinal
@@ -245,11 +249,13 @@ static void a_signature_ends_the_operation(void **state)
 	uint8_t sig[64];
 	CK_ULONG len = sizeof(sig);
 
-	assert_int_equal(f->C_Sign(s, (CK_BYTE_PTR)MSG, 5, sig, &len), CKR_OPERATION_NOT_INITIALIZED);
+	assert_int_equal(f->C_Sign(s, (CK_BYTE_PTR)MSG, 5, sig, &len),
+	                 CKR_OPERATION_NOT_INITIALIZED);
 	assert_int_equal(f->C_SignInit(s, &mech, fx->k[K_P256].priv), CKR_OK);
 	assert_int_equal(f->C_SignInit(s, &mech, fx->k[K_P256].priv), CKR_OPERATION_ACTIVE);
 	assert_int_equal(f->C_Sign(s, (CK_BYTE_PTR)MSG, 5, sig, &len), CKR_OK);
-	assert_int_equal(f->C_Sign(s, (CK_BYTE_PTR)MSG, 5, sig, &len), CKR_OPERATION_NOT_INITIALIZED);
+	assert_int_equal(f->C_Sign(s, (CK_BYTE_PTR)MSG, 5, sig, &len),
+	                 CKR_OPERATION_NOT_INITIALIZED);
 	assert_int_equal(f->C_SignUpdate(s, (CK_BYTE_PTR)MSG, 5), CKR_OPERATION_NOT_INITIALIZED);
 	len = sizeof(sig);
 	assert_int_equal(f->C_SignFinal(s, sig, &len), CKR_OPERATION_NOT_INITIALIZED);
@@ -259,7 +265,8 @@ static void a_signature_ends_the_operation(void **state)
 	assert_int_equal(f->C_SignInit(s, &mech, fx->k[K_P256].priv), CKR_OK);
 	/* C_Sign cannot finish a multi-part operation, and that ends it. */
 	assert_int_equal(f->C_SignUpdate(s, (CK_BYTE_PTR)MSG, 5), CKR_OK);
-	assert_int_equal(f->C_Sign(s, (CK_BYTE_PTR)MSG, 5, sig, &len), CKR_OPERATION_NOT_INITIALIZED);
+	assert_int_equal(f->C_Sign(s, (CK_BYTE_PTR)MSG, 5, sig, &len),
+	                 CKR_OPERATION_NOT_INITIALIZED);
 	assert_int_equal(f->C_SignFinal(s, sig, &len), CKR_OPERATION_NOT_INITIALIZED);
 }
 
@@ -269,9 +276,11 @@ static void single_part_mechanisms_refuse_update_and_end_the_operation(void **st
 	CK_FUNCTION_LIST_3_0 *f = fx->t.f;
 	CK_SESSION_HANDLE s = fx->t.session;
 	CK_RSA_PKCS_PSS_PARAMS pss = {CKM_SHA256, CKG_MGF1_SHA256, 32};
-	CK_MECHANISM mechs[] = {{CKM_RSA_PKCS, NULL, 0}, {CKM_RSA_PKCS_PSS, &pss, sizeof(pss)},
+	CK_MECHANISM mechs[] = {{CKM_RSA_PKCS, NULL, 0},
+	                        {CKM_RSA_PKCS_PSS, &pss, sizeof(pss)},
 	                        {CKM_ECDSA, NULL, 0}};
-	CK_OBJECT_HANDLE keys[] = {fx->k[K_RSA2048].priv, fx->k[K_RSA2048].priv, fx->k[K_P256].priv};
+	CK_OBJECT_HANDLE keys[] = {fx->k[K_RSA2048].priv, fx->k[K_RSA2048].priv,
+	                           fx->k[K_P256].priv};
 	uint8_t sig[256];
 	CK_ULONG len;
 	size_t i;
@@ -279,7 +288,8 @@ static void single_part_mechanisms_refuse_update_and_end_the_operation(void **st
 	for (i = 0; i < 3; i++) {
 		len = sizeof(sig);
 		assert_int_equal(f->C_SignInit(s, &mechs[i], keys[i]), CKR_OK);
-		assert_int_equal(f->C_SignUpdate(s, (CK_BYTE_PTR)MSG, 5), CKR_FUNCTION_NOT_SUPPORTED);
+		assert_int_equal(f->C_SignUpdate(s, (CK_BYTE_PTR)MSG, 5),
+		                 CKR_FUNCTION_NOT_SUPPORTED);
 		assert_int_equal(f->C_Sign(s, (CK_BYTE_PTR)MSG, 32, sig, &len),
 		                 CKR_OPERATION_NOT_INITIALIZED);
 		assert_int_equal(f->C_SignInit(s, &mechs[i], keys[i]), CKR_OK);
@@ -299,15 +309,19 @@ static void input_lengths_outside_the_mechanism_are_data_len_range(void **state)
 
 	/* CKM_RSA_PKCS: at most k - 11 = 245 bytes. */
 	assert_int_equal(sigt_sign(&fx->t, fx->t.session, &raw, fx->k[K_RSA2048].priv, in, 245, sig,
-	                           &len), CKR_OK);
+	                           &len),
+	                 CKR_OK);
 	len = sizeof(sig);
 	assert_int_equal(sigt_sign(&fx->t, fx->t.session, &raw, fx->k[K_RSA2048].priv, in, 246, sig,
-	                           &len), CKR_DATA_LEN_RANGE);
+	                           &len),
+	                 CKR_DATA_LEN_RANGE);
 	len = sizeof(sig);
 	assert_int_equal(sigt_sign(&fx->t, fx->t.session, &praw, fx->k[K_RSA2048].priv, in, 31, sig,
-	                           &len), CKR_DATA_LEN_RANGE);
+	                           &len),
+	                 CKR_DATA_LEN_RANGE);
 	len = sizeof(sig);
-	assert_int_equal(sigt_sign(&fx->t, fx->t.session, &ec, fx->k[K_P256].priv, in, 0, sig, &len),
+	assert_int_equal(sigt_sign(&fx->t, fx->t.session, &ec, fx->k[K_P256].priv, in, 0, sig,
+	                           &len),
 	                 CKR_DATA_LEN_RANGE);
 	/* Each error ended its operation. */
 	assert_int_equal(fx->t.f->C_Sign(fx->t.session, in, 32, sig, &len),
@@ -326,8 +340,9 @@ static void raw_rsa_x509_is_the_private_operation_on_the_value(void **state)
 	EVP_PKEY_CTX *ctx;
 
 	memset(in, 0x5A, sizeof(in));
-	assert_int_equal(sigt_sign(&fx->t, fx->t.session, &x509, fx->k[K_RSA2048].priv, in, 200, sig,
-	                           &len), CKR_OK);
+	assert_int_equal(sigt_sign(&fx->t, fx->t.session, &x509, fx->k[K_RSA2048].priv, in, 200,
+	                           sig, &len),
+	                 CKR_OK);
 	assert_int_equal(len, 256);
 	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, fx->k[K_RSA2048].pkey, NULL);
 	assert_non_null(ctx);
@@ -344,11 +359,13 @@ static void raw_rsa_x509_is_the_private_operation_on_the_value(void **state)
 	assert_int_equal(fx->t.f->C_Verify(fx->t.session, in, 200, sig, len), CKR_OK);
 	sig[100] ^= 1;
 	assert_int_equal(fx->t.f->C_VerifyInit(fx->t.session, &x509, fx->k[K_RSA2048].pub), CKR_OK);
-	assert_int_equal(fx->t.f->C_Verify(fx->t.session, in, 200, sig, len), CKR_SIGNATURE_INVALID);
+	assert_int_equal(fx->t.f->C_Verify(fx->t.session, in, 200, sig, len),
+	                 CKR_SIGNATURE_INVALID);
 
 	len = sizeof(sig);
-	assert_int_equal(sigt_sign(&fx->t, fx->t.session, &x509, fx->k[K_RSA2048].priv, in, 257, sig,
-	                           &len), CKR_DATA_LEN_RANGE);
+	assert_int_equal(sigt_sign(&fx->t, fx->t.session, &x509, fx->k[K_RSA2048].priv, in, 257,
+	                           sig, &len),
+	                 CKR_DATA_LEN_RANGE);
 }
 
 static CK_RV pss_init(sigfx *fx, CK_MECHANISM_TYPE m, CK_MECHANISM_TYPE hash,
@@ -360,8 +377,9 @@ static CK_RV pss_init(sigfx *fx, CK_MECHANISM_TYPE m, CK_MECHANISM_TYPE hash,
 	uint8_t sig[256];
 	CK_ULONG len = sizeof(sig);
 
-	if (rv == CKR_OK)   /* finish it, so the next init is not refused as active */
-		assert_int_equal(fx->t.f->C_Sign(fx->t.session, (CK_BYTE_PTR)MSG, 3, sig, &len), CKR_OK);
+	if (rv == CKR_OK) /* finish it, so the next init is not refused as active */
+		assert_int_equal(fx->t.f->C_Sign(fx->t.session, (CK_BYTE_PTR)MSG, 3, sig, &len),
+		                 CKR_OK);
 	return rv;
 }
 
@@ -386,7 +404,8 @@ static void pss_parameters_must_agree_with_the_mechanism_and_key(void **state)
 	                 CKR_MECHANISM_PARAM_INVALID);
 	/* The largest salt and a different MGF1 hash are fine, and verify. */
 	assert_int_equal(sigt_sign(&fx->t, fx->t.session, &mech, fx->k[K_RSA2048].priv,
-	                           (const uint8_t *)MSG, strlen(MSG), sig, &len), CKR_OK);
+	                           (const uint8_t *)MSG, strlen(MSG), sig, &len),
+	                 CKR_OK);
 	assert_true(sigt_verify(fx->k[K_RSA2048].pkey, CKM_SHA256_RSA_PKCS_PSS, &maxsalt,
 	                        (const uint8_t *)MSG, strlen(MSG), sig, len));
 	/* Other mechanisms take no parameter. */
@@ -413,16 +432,20 @@ static void keys_and_mechanisms_that_cannot_sign_are_refused(void **state)
 	sigfx *fx = *state;
 	CK_FUNCTION_LIST_3_0 *f = fx->t.f;
 	CK_SESSION_HANDLE s = fx->t.session;
-	CK_MECHANISM mech = {CKM_SHA256_RSA_PKCS, NULL, 0}, gen = {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0};
+	CK_MECHANISM mech = {CKM_SHA256_RSA_PKCS, NULL, 0},
+		     gen = {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0};
 	CK_MECHANISM sha1 = {CKM_SHA1_RSA_PKCS, NULL, 0};
 
 	assert_int_equal(f->C_SignInit(s, NULL, fx->k[K_RSA2048].priv), CKR_ARGUMENTS_BAD);
 	assert_int_equal(f->C_SignInit(s, &gen, fx->k[K_RSA2048].priv), CKR_MECHANISM_INVALID);
 	assert_int_equal(f->C_SignInit(s, &sha1, fx->k[K_RSA2048].priv), CKR_MECHANISM_INVALID);
-	assert_int_equal(f->C_SignInit(s, &mech, fx->k[K_RSA2048].pub), CKR_KEY_FUNCTION_NOT_PERMITTED);
+	assert_int_equal(f->C_SignInit(s, &mech, fx->k[K_RSA2048].pub),
+	                 CKR_KEY_FUNCTION_NOT_PERMITTED);
 	assert_int_equal(f->C_SignInit(s, &mech, 0), CKR_KEY_HANDLE_INVALID);
-	assert_int_equal(f->C_SignInit(s, &mech, (CK_OBJECT_HANDLE)0x7fff1234), CKR_KEY_HANDLE_INVALID);
-	assert_int_equal(f->C_SignInit(s + 1000, &mech, fx->k[K_RSA2048].priv), CKR_SESSION_HANDLE_INVALID);
+	assert_int_equal(f->C_SignInit(s, &mech, (CK_OBJECT_HANDLE)0x7fff1234),
+	                 CKR_KEY_HANDLE_INVALID);
+	assert_int_equal(f->C_SignInit(s + 1000, &mech, fx->k[K_RSA2048].priv),
+	                 CKR_SESSION_HANDLE_INVALID);
 }
 
 static void signing_needs_the_user_logged_in(void **state)
@@ -438,7 +461,8 @@ static void signing_needs_the_user_logged_in(void **state)
 	assert_int_equal(f->C_SignInit(s, &mech, fx->k[K_RSA2048].priv), CKR_OK);
 	assert_int_equal(f->C_Logout(s), CKR_OK);
 	assert_int_equal(f->C_Sign(s, (CK_BYTE_PTR)MSG, 5, sig, &len), CKR_USER_NOT_LOGGED_IN);
-	assert_int_equal(f->C_Sign(s, (CK_BYTE_PTR)MSG, 5, sig, &len), CKR_OPERATION_NOT_INITIALIZED);
+	assert_int_equal(f->C_Sign(s, (CK_BYTE_PTR)MSG, 5, sig, &len),
+	                 CKR_OPERATION_NOT_INITIALIZED);
 	assert_int_equal(f->C_SignInit(s, &mech, fx->k[K_RSA2048].priv), CKR_USER_NOT_LOGGED_IN);
 	mech.mechanism = CKM_ECDSA_SHA256;
 	assert_int_equal(f->C_SignInit(s, &mech, fx->k[K_P256].priv), CKR_USER_NOT_LOGGED_IN);
@@ -452,8 +476,9 @@ static void card_authentication_key_signs_without_a_login(void **state)
 	CK_ULONG len = sizeof(sig);
 
 	assert_int_equal(fx->t.f->C_Logout(fx->t.session), CKR_OK);
-	assert_int_equal(sigt_sign(&fx->t, fx->t.session, &mech, fx->k[K_9E].priv, (const uint8_t *)MSG,
-	                           strlen(MSG), sig, &len), CKR_OK);
+	assert_int_equal(sigt_sign(&fx->t, fx->t.session, &mech, fx->k[K_9E].priv,
+	                           (const uint8_t *)MSG, strlen(MSG), sig, &len),
+	                 CKR_OK);
 	assert_true(sigt_verify(fx->k[K_9E].pkey, CKM_ECDSA_SHA256, NULL, (const uint8_t *)MSG,
 	                        strlen(MSG), sig, len));
 }
@@ -471,16 +496,18 @@ static void signature_key_needs_a_context_login_before_each_signature(void **sta
 	/* Without CKU_CONTEXT_SPECIFIC: refused, and the operation is over. */
 	assert_int_equal(f->C_SignInit(s, &mech, fx->k[K_9C].priv), CKR_OK);
 	assert_int_equal(f->C_Sign(s, (CK_BYTE_PTR)MSG, 5, sig, &len), CKR_USER_NOT_LOGGED_IN);
-	assert_int_equal(f->C_Sign(s, (CK_BYTE_PTR)MSG, 5, sig, &len), CKR_OPERATION_NOT_INITIALIZED);
+	assert_int_equal(f->C_Sign(s, (CK_BYTE_PTR)MSG, 5, sig, &len),
+	                 CKR_OPERATION_NOT_INITIALIZED);
 	for (round = 0; round < 2; round++) {
 		len = sizeof(sig);
 		assert_int_equal(f->C_SignInit(s, &mech, fx->k[K_9C].priv), CKR_OK);
-		assert_int_equal(f->C_Login(s, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR_PTR)PIN, 6), CKR_OK);
+		assert_int_equal(f->C_Login(s, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR_PTR)PIN, 6),
+		                 CKR_OK);
 		/* A length query does not use up the context login. */
 		assert_int_equal(f->C_Sign(s, (CK_BYTE_PTR)MSG, 5, NULL, &len), CKR_OK);
 		assert_int_equal(f->C_Sign(s, (CK_BYTE_PTR)MSG, 5, sig, &len), CKR_OK);
-		assert_true(sigt_verify(fx->k[K_9C].pkey, CKM_ECDSA_SHA256, NULL, (const uint8_t *)MSG, 5,
-		                        sig, len));
+		assert_true(sigt_verify(fx->k[K_9C].pkey, CKM_ECDSA_SHA256, NULL,
+		                        (const uint8_t *)MSG, 5, sig, len));
 	}
 	/* It covered one signature each time: the next needs another. */
 	assert_int_equal(f->C_SignInit(s, &mech, fx->k[K_9C].priv), CKR_OK);
@@ -505,13 +532,15 @@ static void signing_survives_a_reset_by_another_process(void **state)
 	CK_ULONG len = sizeof(sig);
 
 	assert_int_equal(sigt_sign(&fx->t, fx->t.session, &mech, fx->k[K_RSA2048].priv,
-	                           (const uint8_t *)MSG, 5, sig, &len), CKR_OK);
+	                           (const uint8_t *)MSG, 5, sig, &len),
+	                 CKR_OK);
 	reset_by_another_process(fx);
 	len = sizeof(sig);
 	assert_int_equal(sigt_sign(&fx->t, fx->t.session, &mech, fx->k[K_RSA2048].priv,
-	                           (const uint8_t *)MSG, 5, sig, &len), CKR_OK);
-	assert_true(sigt_verify(fx->k[K_RSA2048].pkey, CKM_SHA256_RSA_PKCS, NULL, (const uint8_t *)MSG,
-	                        5, sig, len));
+	                           (const uint8_t *)MSG, 5, sig, &len),
+	                 CKR_OK);
+	assert_true(sigt_verify(fx->k[K_RSA2048].pkey, CKM_SHA256_RSA_PKCS, NULL,
+	                        (const uint8_t *)MSG, 5, sig, len));
 }
 
 int main(void)

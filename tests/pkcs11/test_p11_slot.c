@@ -120,9 +120,9 @@ static void token_info_describes_the_token(void **state)
 	assert_padded(ti.manufacturerID, sizeof(ti.manufacturerID), "kinko");
 	assert_padded(ti.model, sizeof(ti.model), "PIV");
 	assert_padded(ti.serialNumber, sizeof(ti.serialNumber), serial);
-	assert_int_equal(ti.flags & ~CKF_USER_PIN_TO_BE_CHANGED,
-	                 CKF_RNG | CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED |
-	                         CKF_TOKEN_INITIALIZED);
+	assert_int_equal(ti.flags & ~CKF_USER_PIN_TO_BE_CHANGED, CKF_RNG | CKF_LOGIN_REQUIRED |
+	                                                                 CKF_USER_PIN_INITIALIZED |
+	                                                                 CKF_TOKEN_INITIALIZED);
 	assert_int_equal(ti.ulMaxSessionCount, CK_EFFECTIVELY_INFINITE);
 	assert_int_equal(ti.ulMaxRwSessionCount, CK_EFFECTIVELY_INFINITE);
 	assert_int_equal(ti.ulSessionCount, 2);
@@ -198,8 +198,7 @@ static void two_emulators_are_two_slots(void **state)
 	assert_memory_not_equal(a.label, b.label, sizeof(a.label));
 	assert_int_equal(t->f->C_GetSlotInfo(t->slots[0], &sa), CKR_OK);
 	assert_int_equal(t->f->C_GetSlotInfo(t->slots[1], &sb), CKR_OK);
-	assert_memory_not_equal(sa.slotDescription, sb.slotDescription,
-	                        sizeof(sa.slotDescription));
+	assert_memory_not_equal(sa.slotDescription, sb.slotDescription, sizeof(sa.slotDescription));
 	/* A login on one slot is not a login on the other. */
 	p11t_login(t);
 	{
@@ -288,23 +287,23 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(slot_and_token_info_work_before_slot_list,
-		                                setup_uninitialized, p11t_group_teardown),
+	                                        setup_uninitialized, p11t_group_teardown),
 		cmocka_unit_test_setup_teardown(slot_list_uses_the_two_call_pattern, setup_2,
-		                                p11t_group_teardown),
+	                                        p11t_group_teardown),
 		cmocka_unit_test_setup_teardown(token_info_describes_the_token, setup_1,
-		                                p11t_group_teardown),
+	                                        p11t_group_teardown),
 		cmocka_unit_test_setup_teardown(pin_flags_follow_wrong_pins_to_the_lock, setup_1,
-		                                p11t_group_teardown),
+	                                        p11t_group_teardown),
 		cmocka_unit_test_setup_teardown(right_pin_clears_count_low, setup_1,
-		                                p11t_group_teardown),
+	                                        p11t_group_teardown),
 		cmocka_unit_test_setup_teardown(factory_pin_must_be_changed, setup_must_change,
-		                                p11t_group_teardown),
+	                                        p11t_group_teardown),
 		cmocka_unit_test_setup_teardown(two_emulators_are_two_slots, setup_2,
-		                                p11t_group_teardown),
-		cmocka_unit_test_setup_teardown(removed_token_leaves_present_list_and_returns, setup_2,
-		                                p11t_group_teardown),
+	                                        p11t_group_teardown),
+		cmocka_unit_test_setup_teardown(removed_token_leaves_present_list_and_returns,
+	                                        setup_2, p11t_group_teardown),
 		cmocka_unit_test_setup_teardown(mechanism_list_uses_the_two_call_pattern, setup_1,
-		                                p11t_group_teardown),
+	                                        p11t_group_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,7 +20,7 @@
 #define N_SIGS 200
 
 typedef struct {
-	p11t t;   /* first: p11t_group_teardown frees the fixture through it */
+	p11t t; /* first: p11t_group_teardown frees the fixture through it */
 	CK_OBJECT_HANDLE rsa_pub, rsa_priv, ec_pub, ec_priv;
 } fixture;
 
@@ -29,7 +29,7 @@ typedef struct {
 	int index;
 	CK_RV first_error;
 	int failures;
-	uint8_t (*sigs)[256];     /* N_SIGS signatures */
+	uint8_t (*sigs)[256]; /* N_SIGS signatures */
 	CK_ULONG lens[N_SIGS];
 	char msgs[N_SIGS][32];
 } worker;
@@ -117,8 +117,8 @@ static void eight_threads_sign_in_parallel_without_error(void **state)
 		for (j = 0; j < N_SIGS; j++) {
 			bool r = use_rsa(i, j);
 
-			if (!sigt_verify(r ? rsa : ec, r ? CKM_SHA256_RSA_PKCS : CKM_ECDSA_SHA256, NULL,
-			                 (const uint8_t *)w[i].msgs[j], strlen(w[i].msgs[j]),
+			if (!sigt_verify(r ? rsa : ec, r ? CKM_SHA256_RSA_PKCS : CKM_ECDSA_SHA256,
+			                 NULL, (const uint8_t *)w[i].msgs[j], strlen(w[i].msgs[j]),
 			                 w[i].sigs[j], w[i].lens[j]))
 				bad++;
 		}

@@ -52,7 +52,8 @@ static void child_run(CK_FUNCTION_LIST_3_0 *f, child_job job)
 	P11T_CHILD_CHECK(f->C_Initialize(NULL) == CKR_OK, 10);
 	P11T_CHILD_CHECK(f->C_GetSlotList(CK_TRUE, &slot, &n) == CKR_OK && n == 1, 11);
 	P11T_CHILD_CHECK(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
-	                                  &h) == CKR_OK, 12);
+	                                  &h) == CKR_OK,
+	                 12);
 	P11T_CHILD_CHECK(f->C_Login(h, CKU_USER, PIN, 6) == CKR_OK, 13);
 	if (job == CHILD_SIGN) {
 		P11T_CHILD_CHECK(f->C_FindObjectsInit(h, tmpl, 2) == CKR_OK, 14);
@@ -61,7 +62,8 @@ static void child_run(CK_FUNCTION_LIST_3_0 *f, child_job job)
 		for (i = 0; i < ROUNDS; i++) {
 			sig_len = sizeof(sig);
 			P11T_CHILD_CHECK(f->C_SignInit(h, &mech, key) == CKR_OK, 17);
-			P11T_CHILD_CHECK(f->C_Sign(h, digest, sizeof(digest), sig, &sig_len) == CKR_OK,
+			P11T_CHILD_CHECK(f->C_Sign(h, digest, sizeof(digest), sig, &sig_len) ==
+			                         CKR_OK,
 			                 18);
 		}
 	}
@@ -160,9 +162,9 @@ typedef enum { OTHER_NOTHING, OTHER_POWER_ON, OTHER_SELECT } other_act;
 
 typedef struct {
 	p11t t;
-	char sock[EMU_PATH_MAX + 16];   /* the proxy's socket, what the module connects to */
+	char sock[EMU_PATH_MAX + 16]; /* the proxy's socket, what the module connects to */
 	pid_t pid;
-	int lfd;                        /* its listening socket */
+	int lfd; /* its listening socket */
 	/* What the other process does just before our n-th signature command (GENERAL
 	 * AUTHENTICATE of slot 9A) reaches the token, n = 1.. */
 	other_act script[SCRIPT_MAX];
@@ -173,7 +175,8 @@ static int io_full(int fd, uint8_t *buf, size_t len, bool wr)
 	size_t done = 0;
 
 	while (done < len) {
-		ssize_t n = wr ? write(fd, buf + done, len - done) : read(fd, buf + done, len - done);
+		ssize_t n =
+			wr ? write(fd, buf + done, len - done) : read(fd, buf + done, len - done);
 
 		if (n <= 0)
 			return -1;
@@ -226,8 +229,16 @@ static void proxy_run(proxied *px, int lfd)
 			 * Escape as not supported), so the other process can still come between
 			 * our commands: what the module does without exclusive batches. */
 			if (buf[0] == CCID_PC_TO_RDR_ESCAPE) {
-				uint8_t no[CCID_HEADER_LEN] = {CCID_RDR_TO_PC_SLOT_STATUS, 0, 0, 0, 0, 0,
-				                               buf[6], CCID_CMD_FAILED, 0, 0};
+				uint8_t no[CCID_HEADER_LEN] = {CCID_RDR_TO_PC_SLOT_STATUS,
+				                               0,
+				                               0,
+				                               0,
+				                               0,
+				                               0,
+				                               buf[6],
+				                               CCID_CMD_FAILED,
+				                               0,
+				                               0};
 
 				if (io_full(cfd, no, sizeof(no), true) != 0)
 					break;
@@ -236,7 +247,8 @@ static void proxy_run(proxied *px, int lfd)
 			if (is_signature(buf, len) && n_sig < SCRIPT_MAX) {
 				other_act act = px->script[n_sig++];
 
-				if (act == OTHER_POWER_ON && emu_power_on(&other, NULL, 0, NULL) != 0)
+				if (act == OTHER_POWER_ON &&
+				    emu_power_on(&other, NULL, 0, NULL) != 0)
 					_exit(32);
 				if (act == OTHER_SELECT && emu_select(&other) != SW_OK)
 					_exit(33);
@@ -305,8 +317,9 @@ static void proxied_start(proxied *px, CK_OBJECT_HANDLE *priv)
 	assert_int_equal(t->f->C_Initialize(NULL), CKR_OK);
 	assert_int_equal(t->f->C_GetSlotList(CK_TRUE, t->slots, &n), CKR_OK);
 	assert_int_equal(n, 1);
-	assert_int_equal(t->f->C_OpenSession(t->slots[0], CKF_SERIAL_SESSION | CKF_RW_SESSION,
-	                                     NULL, NULL, &t->session), CKR_OK);
+	assert_int_equal(t->f->C_OpenSession(t->slots[0], CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
+	                                     NULL, &t->session),
+	                 CKR_OK);
 	p11t_login(t);
 	p11t_generate(t, 0, "P-256", id_9a, sizeof(id_9a), &pub, priv);
 }

@@ -20,9 +20,9 @@
 enum { K_RSA2048, K_P256, K_P384 };
 
 static const sigfx_key key_specs[] = {
-	[K_RSA2048] = {2048, NULL, 0x01},   /* 9A */
-	[K_P256] = {0, "P-256", 0x03},      /* 9D */
-	[K_P384] = {0, "P-384", 0x06},      /* 83 */
+	[K_RSA2048] = {2048, NULL, 0x01}, /* 9A */
+	[K_P256] = {0, "P-256", 0x03},    /* 9D */
+	[K_P384] = {0, "P-384", 0x06},    /* 83 */
 };
 
 static int group_setup(void **state)
@@ -55,26 +55,30 @@ static void verify_accepts_good_and_rejects_tampered_signatures(void **state)
 		sigt_keypair *kp = cases[i].kp;
 
 		len = sizeof(sig);
-		assert_int_equal(sigt_sign(&fx->t, s, m, kp->priv, (const uint8_t *)MSG, strlen(MSG),
-		                           sig, &len), CKR_OK);
+		assert_int_equal(sigt_sign(&fx->t, s, m, kp->priv, (const uint8_t *)MSG,
+		                           strlen(MSG), sig, &len),
+		                 CKR_OK);
 		/* With the public key, and with the private key's handle. */
 		assert_int_equal(f->C_VerifyInit(s, m, kp->pub), CKR_OK);
 		assert_int_equal(f->C_Verify(s, (CK_BYTE_PTR)MSG, (CK_ULONG)strlen(MSG), sig, len),
 		                 CKR_OK);
 		assert_int_equal(f->C_VerifyInit(s, m, kp->priv), CKR_OK);
 		assert_int_equal(f->C_VerifyUpdate(s, (CK_BYTE_PTR)MSG, 4), CKR_OK);
-		assert_int_equal(f->C_VerifyUpdate(s, (CK_BYTE_PTR)MSG + 4, (CK_ULONG)strlen(MSG) - 4),
+		assert_int_equal(f->C_VerifyUpdate(s, (CK_BYTE_PTR)MSG + 4,
+		                                   (CK_ULONG)strlen(MSG) - 4),
 		                 CKR_OK);
 		assert_int_equal(f->C_VerifyFinal(s, sig, len), CKR_OK);
 		/* Another message, a flipped bit, a wrong length. */
 		assert_int_equal(f->C_VerifyInit(s, m, kp->pub), CKR_OK);
-		assert_int_equal(f->C_Verify(s, (CK_BYTE_PTR)MSG, 5, sig, len), CKR_SIGNATURE_INVALID);
+		assert_int_equal(f->C_Verify(s, (CK_BYTE_PTR)MSG, 5, sig, len),
+		                 CKR_SIGNATURE_INVALID);
 		sig[len - 1] ^= 0x01;
 		assert_int_equal(f->C_VerifyInit(s, m, kp->pub), CKR_OK);
 		assert_int_equal(f->C_Verify(s, (CK_BYTE_PTR)MSG, (CK_ULONG)strlen(MSG), sig, len),
 		                 CKR_SIGNATURE_INVALID);
 		assert_int_equal(f->C_VerifyInit(s, m, kp->pub), CKR_OK);
-		assert_int_equal(f->C_Verify(s, (CK_BYTE_PTR)MSG, (CK_ULONG)strlen(MSG), sig, len - 1),
+		assert_int_equal(f->C_Verify(s, (CK_BYTE_PTR)MSG, (CK_ULONG)strlen(MSG), sig,
+		                             len - 1),
 		                 CKR_SIGNATURE_LEN_RANGE);
 		/* C_Verify always ended the operation. */
 		assert_int_equal(f->C_Verify(s, (CK_BYTE_PTR)MSG, 5, sig, len),
@@ -95,17 +99,20 @@ static void verify_of_single_part_mechanisms_takes_the_digest(void **state)
 	CK_ULONG len = sizeof(sig);
 
 	sigt_digest(EVP_sha256(), MSG, dg, &dg_len);
-	assert_int_equal(sigt_sign(&fx->t, s, &raw, fx->k[K_RSA2048].priv, di, di_len, sig, &len), CKR_OK);
+	assert_int_equal(sigt_sign(&fx->t, s, &raw, fx->k[K_RSA2048].priv, di, di_len, sig, &len),
+	                 CKR_OK);
 	assert_int_equal(f->C_VerifyInit(s, &raw, fx->k[K_RSA2048].pub), CKR_OK);
 	assert_int_equal(f->C_Verify(s, di, (CK_ULONG)di_len, sig, len), CKR_OK);
 	assert_int_equal(f->C_VerifyInit(s, &raw, fx->k[K_RSA2048].pub), CKR_OK);
 	assert_int_equal(f->C_VerifyUpdate(s, di, (CK_ULONG)di_len), CKR_FUNCTION_NOT_SUPPORTED);
 	len = sizeof(sig);
-	assert_int_equal(sigt_sign(&fx->t, s, &praw, fx->k[K_RSA2048].priv, dg, dg_len, sig, &len), CKR_OK);
+	assert_int_equal(sigt_sign(&fx->t, s, &praw, fx->k[K_RSA2048].priv, dg, dg_len, sig, &len),
+	                 CKR_OK);
 	assert_int_equal(f->C_VerifyInit(s, &praw, fx->k[K_RSA2048].pub), CKR_OK);
 	assert_int_equal(f->C_Verify(s, dg, (CK_ULONG)dg_len, sig, len), CKR_OK);
 	len = sizeof(sig);
-	assert_int_equal(sigt_sign(&fx->t, s, &ec, fx->k[K_P256].priv, dg, dg_len, sig, &len), CKR_OK);
+	assert_int_equal(sigt_sign(&fx->t, s, &ec, fx->k[K_P256].priv, dg, dg_len, sig, &len),
+	                 CKR_OK);
 	assert_int_equal(f->C_VerifyInit(s, &ec, fx->k[K_P256].pub), CKR_OK);
 	assert_int_equal(f->C_Verify(s, dg, (CK_ULONG)dg_len, sig, len), CKR_OK);
 	dg[3] ^= 0x10;
@@ -127,7 +134,7 @@ static void random_bytes_come_fresh_and_need_no_login(void **state)
 	assert_int_equal(f->C_GenerateRandom(s, b, sizeof(b)), CKR_OK);
 	assert_memory_not_equal(a, b, sizeof(a));
 	assert_memory_not_equal(a, zero, sizeof(a));
-	assert_memory_not_equal(b + 30, zero + 30, 7);   /* the last partial block is filled */
+	assert_memory_not_equal(b + 30, zero + 30, 7); /* the last partial block is filled */
 	assert_int_equal(f->C_GenerateRandom(s, a, 0), CKR_OK);
 	assert_int_equal(f->C_GenerateRandom(s, NULL, 8), CKR_ARGUMENTS_BAD);
 	assert_int_equal(f->C_GenerateRandom(s + 1000, a, 8), CKR_SESSION_HANDLE_INVALID);
@@ -143,20 +150,26 @@ static void unsupported_functions_check_the_session_first(void **state)
 	uint8_t buf[256];
 	CK_ULONG len = sizeof(buf);
 
-	assert_int_equal(f->C_EncryptInit(bad, &mech, fx->k[K_RSA2048].pub), CKR_SESSION_HANDLE_INVALID);
-	assert_int_equal(f->C_EncryptInit(s, &mech, fx->k[K_RSA2048].pub), CKR_FUNCTION_NOT_SUPPORTED);
+	assert_int_equal(f->C_EncryptInit(bad, &mech, fx->k[K_RSA2048].pub),
+	                 CKR_SESSION_HANDLE_INVALID);
+	assert_int_equal(f->C_EncryptInit(s, &mech, fx->k[K_RSA2048].pub),
+	                 CKR_FUNCTION_NOT_SUPPORTED);
 	assert_int_equal(f->C_Encrypt(s, buf, 4, buf, &len), CKR_FUNCTION_NOT_SUPPORTED);
-	assert_int_equal(f->C_DecryptInit(s, &mech, fx->k[K_RSA2048].priv), CKR_FUNCTION_NOT_SUPPORTED);
+	assert_int_equal(f->C_DecryptInit(s, &mech, fx->k[K_RSA2048].priv),
+	                 CKR_FUNCTION_NOT_SUPPORTED);
 	assert_int_equal(f->C_Decrypt(bad, buf, 4, buf, &len), CKR_SESSION_HANDLE_INVALID);
 	assert_int_equal(f->C_DigestInit(s, &mech), CKR_FUNCTION_NOT_SUPPORTED);
 	assert_int_equal(f->C_DigestKey(s, fx->k[K_RSA2048].pub), CKR_FUNCTION_NOT_SUPPORTED);
-	assert_int_equal(f->C_SignRecoverInit(s, &mech, fx->k[K_RSA2048].priv), CKR_FUNCTION_NOT_SUPPORTED);
+	assert_int_equal(f->C_SignRecoverInit(s, &mech, fx->k[K_RSA2048].priv),
+	                 CKR_FUNCTION_NOT_SUPPORTED);
 	assert_int_equal(f->C_VerifyRecover(s, buf, 4, buf, &len), CKR_FUNCTION_NOT_SUPPORTED);
 	assert_int_equal(f->C_SignEncryptUpdate(s, buf, 4, buf, &len), CKR_FUNCTION_NOT_SUPPORTED);
 	assert_int_equal(f->C_DecryptVerifyUpdate(bad, buf, 4, buf, &len),
 	                 CKR_SESSION_HANDLE_INVALID);
-	assert_int_equal(f->C_MessageSignInit(s, &mech, fx->k[K_RSA2048].priv), CKR_FUNCTION_NOT_SUPPORTED);
-	assert_int_equal(f->C_SignMessage(s, NULL, 0, buf, 4, buf, &len), CKR_FUNCTION_NOT_SUPPORTED);
+	assert_int_equal(f->C_MessageSignInit(s, &mech, fx->k[K_RSA2048].priv),
+	                 CKR_FUNCTION_NOT_SUPPORTED);
+	assert_int_equal(f->C_SignMessage(s, NULL, 0, buf, 4, buf, &len),
+	                 CKR_FUNCTION_NOT_SUPPORTED);
 	assert_int_equal(f->C_MessageVerifyFinal(bad), CKR_SESSION_HANDLE_INVALID);
 	assert_int_equal(f->C_EncryptMessageNext(s, NULL, 0, buf, 4, buf, &len, CKF_END_OF_MESSAGE),
 	                 CKR_FUNCTION_NOT_SUPPORTED);
@@ -181,12 +194,13 @@ static void mechanism_info_reports_key_sizes_and_flags(void **state)
 	assert_int_equal(f->C_GetMechanismInfo(slot, CKM_ECDSA, &info), CKR_OK);
 	assert_int_equal(info.ulMinKeySize, 256);
 	assert_int_equal(info.ulMaxKeySize, 384);
-	assert_int_equal(info.flags, CKF_HW | CKF_SIGN | CKF_VERIFY | CKF_EC_F_P | CKF_EC_NAMEDCURVE |
-	                             CKF_EC_UNCOMPRESS);
+	assert_int_equal(info.flags, CKF_HW | CKF_SIGN | CKF_VERIFY | CKF_EC_F_P |
+	                                     CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS);
 	assert_int_equal(f->C_GetMechanismInfo(slot, CKM_EC_KEY_PAIR_GEN, &info), CKR_OK);
 	assert_true(info.flags & CKF_GENERATE_KEY_PAIR);
 	assert_false(info.flags & CKF_SIGN);
-	assert_int_equal(f->C_GetMechanismInfo(slot, CKM_SHA1_RSA_PKCS, &info), CKR_MECHANISM_INVALID);
+	assert_int_equal(f->C_GetMechanismInfo(slot, CKM_SHA1_RSA_PKCS, &info),
+	                 CKR_MECHANISM_INVALID);
 }
 
 static void verify_needs_no_login_with_the_public_key(void **state)
@@ -199,7 +213,8 @@ static void verify_needs_no_login_with_the_public_key(void **state)
 	CK_ULONG len = sizeof(sig);
 
 	assert_int_equal(sigt_sign(&fx->t, s, &mech, fx->k[K_P256].priv, (const uint8_t *)MSG,
-	                           strlen(MSG), sig, &len), CKR_OK);
+	                           strlen(MSG), sig, &len),
+	                 CKR_OK);
 	assert_int_equal(f->C_Logout(s), CKR_OK);
 	assert_int_equal(f->C_VerifyInit(s, &mech, fx->k[K_P256].pub), CKR_OK);
 	assert_int_equal(f->C_Verify(s, (CK_BYTE_PTR)MSG, (CK_ULONG)strlen(MSG), sig, len), CKR_OK);

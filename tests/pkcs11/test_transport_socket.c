@@ -61,8 +61,8 @@ ssize_t __wrap_recv(int fd, void *buf, size_t len, int flags)
 
 /* ---- the fake token: grants the lock, answers every APDU with SECRET 90 00 ---- */
 
-static const uint8_t secret[] = {'m', 'g', 'm', 't', '-', 'k', 'e', 'y', '-', 's', 'e', 'c',
-                                 'r', 'e', 't', '!'};
+static const uint8_t secret[] = {'m', 'g', 'm', 't', '-', 'k', 'e', 'y',
+                                 '-', 's', 'e', 'c', 'r', 'e', 't', '!'};
 
 static int fake_answer(int fd, const ccid_header *h, const uint8_t *data, const void *arg)
 {
@@ -82,8 +82,7 @@ static int fake_answer(int fd, const ccid_header *h, const uint8_t *data, const 
 		resp[sizeof(secret) + 1] = 0x00;
 		return ccid_fake_reply(fd, CCID_RDR_TO_PC_DATA_BLOCK, sizeof(resp), h->seq, 0, resp,
 		                       sizeof(resp));
-	default:
-		return ccid_fake_reply(fd, CCID_RDR_TO_PC_SLOT_STATUS, 0, h->seq, 0, NULL, 0);
+	default: return ccid_fake_reply(fd, CCID_RDR_TO_PC_SLOT_STATUS, 0, h->seq, 0, NULL, 0);
 	}
 }
 
@@ -133,13 +132,13 @@ static void a_batch_s_first_command_leaves_with_the_lock_request_in_one_send(voi
 	f->tr->ops->begin(f->tr);
 	assert_int_equal(f->tr->ops->power_on(f->tr, atr, sizeof(atr), &atr_len), TR_OK);
 	assert_int_equal(sends, 1);
-	assert_int_equal(f->tr->ops->transmit(f->tr, get_data, sizeof(get_data), resp,
-	                                      sizeof(resp), &n),
+	assert_int_equal(f->tr->ops->transmit(f->tr, get_data, sizeof(get_data), resp, sizeof(resp),
+	                                      &n),
 	                 TR_OK);
 	assert_int_equal(sends, 2);
 	assert_memory_equal(resp, secret, sizeof(secret));
 	f->tr->ops->end(f->tr);
-	assert_int_equal(sends, 3);   /* the END goes at once: another client may wait */
+	assert_int_equal(sends, 3); /* the END goes at once: another client may wait */
 }
 
 /* A response may hold the PIN-protected management key: once it is handed over, no buffer
@@ -177,7 +176,8 @@ int main(void)
 			a_batch_s_first_command_leaves_with_the_lock_request_in_one_send, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(
-			no_receive_buffer_keeps_a_response_after_it_is_handed_over, setup, teardown),
+			no_receive_buffer_keeps_a_response_after_it_is_handed_over, setup,
+			teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

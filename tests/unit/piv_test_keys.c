@@ -27,7 +27,8 @@ EVP_PKEY *piv_test_keygen(uint8_t alg)
 	EVP_PKEY *pkey;
 
 	if (piv_alg_is_rsa(alg))
-		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)(alg == PIV_ALG_RSA2048 ? 2048 : 3072));
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA",
+		                         (size_t)(alg == PIV_ALG_RSA2048 ? 2048 : 3072));
 	else
 		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", piv_alg_curve(alg));
 	assert_non_null(pkey);
@@ -98,8 +99,8 @@ static EVP_PKEY *ec_pub(uint8_t alg, const tlv_item *point)
 
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
 	                                             (char *)piv_alg_curve(alg), 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
-	                                              (void *)point->value, point->len);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)point->value,
+	                                              point->len);
 	params[2] = OSSL_PARAM_construct_end();
 	return pubkey_from_params("EC", params);
 }
@@ -120,7 +121,8 @@ EVP_PKEY *piv_test_pubkey_from_contents(uint8_t alg, const uint8_t *buf, size_t 
 			n = item;
 		else if (piv_alg_is_rsa(alg) && item.tag == PIV_TLV_RSA_E && e.value == NULL)
 			e = item;
-		else if (!piv_alg_is_rsa(alg) && item.tag == PIV_TLV_EC_POINT && point.value == NULL)
+		else if (!piv_alg_is_rsa(alg) && item.tag == PIV_TLV_EC_POINT &&
+		         point.value == NULL)
 			point = item;
 		else
 			fail_msg("unexpected tag %x in public key template", (unsigned)item.tag);
@@ -167,8 +169,8 @@ void piv_test_each_ga_answers(piv_fixture *f, uint8_t alg, uint8_t ref, uint16_t
 		uint16_t got = piv_test_ga(f, alg, ref, *fields);
 
 		if (got != sw || f->resp_len != 0)
-			fail_msg("'%s' gave %04x with %zu bytes, not %04x alone", *fields, got, f->resp_len,
-			         sw);
+			fail_msg("'%s' gave %04x with %zu bytes, not %04x alone", *fields, got,
+			         f->resp_len, sw);
 	}
 }
 
@@ -190,15 +192,14 @@ uint16_t piv_test_ga_items(piv_fixture *f, uint8_t alg, uint8_t ref, uint8_t t1,
 	return piv_send_all(f, PIV_INS_GENERAL_AUTH, alg, ref, data, w.len, false);
 }
 
-
 uint16_t piv_test_sign(piv_fixture *f, uint8_t alg, uint8_t ref, const uint8_t *in, size_t len,
                        uint8_t *sig, size_t cap, size_t *sig_len)
 {
 	const uint8_t *v;
 	size_t vlen;
 
-	if (piv_test_ga_items(f, alg, ref, PIV_TLV_RESPONSE, NULL, 0, PIV_TLV_CHALLENGE, in,
-	                      len) != SW_OK)
+	if (piv_test_ga_items(f, alg, ref, PIV_TLV_RESPONSE, NULL, 0, PIV_TLV_CHALLENGE, in, len) !=
+	    SW_OK)
 		return f->sw;
 	piv_test_dyn_auth_item(f, PIV_TLV_RESPONSE, &v, &vlen);
 	if (sig != NULL) {
@@ -209,14 +210,14 @@ uint16_t piv_test_sign(piv_fixture *f, uint8_t alg, uint8_t ref, const uint8_t *
 	return SW_OK;
 }
 
-void piv_test_sign_answers(piv_fixture *f, uint8_t alg, uint8_t ref, const uint8_t *in,
-                           size_t len, uint16_t sw)
+void piv_test_sign_answers(piv_fixture *f, uint8_t alg, uint8_t ref, const uint8_t *in, size_t len,
+                           uint16_t sw)
 {
 	assert_int_equal(piv_test_sign(f, alg, ref, in, len, NULL, 0, NULL), sw);
 }
 
-bool piv_test_rsa_raw_check(EVP_PKEY *pub, const uint8_t *sig, size_t sig_len,
-                            const uint8_t *m, size_t m_len)
+bool piv_test_rsa_raw_check(EVP_PKEY *pub, const uint8_t *sig, size_t sig_len, const uint8_t *m,
+                            size_t m_len)
 {
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pub, NULL);
 	uint8_t out[512];
@@ -346,7 +347,8 @@ void piv_test_ecdsa_signs(piv_fixture *f, uint8_t ref, uint8_t alg, EVP_PKEY *pu
 	uint8_t sig[160], other[48];
 	size_t dlen = alg == PIV_ALG_ECCP256 ? 32 : 48, sig_len = 0;
 
-	assert_int_equal(piv_test_sign(f, alg, ref, digest, dlen, sig, sizeof(sig), &sig_len), SW_OK);
+	assert_int_equal(piv_test_sign(f, alg, ref, digest, dlen, sig, sizeof(sig), &sig_len),
+	                 SW_OK);
 	assert_true(piv_test_verify_ecdsa(pub, digest, dlen, sig, sig_len));
 	memcpy(other, digest, dlen);
 	other[dlen - 1] ^= 1;
@@ -365,6 +367,6 @@ void piv_test_rsa_signs(piv_fixture *f, uint8_t ref, uint8_t alg, EVP_PKEY *pub,
 		piv_test_pkcs1_encode(digest, block, k);
 	assert_int_equal(piv_test_sign(f, alg, ref, block, k, sig, sizeof(sig), &sig_len), SW_OK);
 	assert_int_equal(sig_len, k);
-	assert_true(pss ? piv_test_verify_pss(pub, digest, sig, sig_len)
-	                : piv_test_verify_pkcs1(pub, digest, sig, sig_len));
+	assert_true(pss ? piv_test_verify_pss(pub, digest, sig, sig_len) :
+	                  piv_test_verify_pkcs1(pub, digest, sig, sig_len));
 }

@@ -33,21 +33,20 @@ uint16_t piv_test_ga(piv_fixture *f, uint8_t alg, uint8_t ref, const char *hex);
 void piv_test_each_ga_answers(piv_fixture *f, uint8_t alg, uint8_t ref, uint16_t sw,
                               const char *const *fields);
 /* GENERAL AUTHENTICATE with 7C { t1 v1 [, t2 v2] } (t2 0: absent), chaining as needed. */
-uint16_t piv_test_ga_items(piv_fixture *f, uint8_t alg, uint8_t ref, uint8_t t1,
-                           const uint8_t *v1, size_t n1, uint8_t t2, const uint8_t *v2,
-                           size_t n2);
+uint16_t piv_test_ga_items(piv_fixture *f, uint8_t alg, uint8_t ref, uint8_t t1, const uint8_t *v1,
+                           size_t n1, uint8_t t2, const uint8_t *v2, size_t n2);
 
 /* GENERAL AUTHENTICATE signing: 7C { 82 00, 81 input } to slot ref; returns the SW, the
  * signature (the 82 value) in sig when 9000 and sig is not NULL. */
 uint16_t piv_test_sign(piv_fixture *f, uint8_t alg, uint8_t ref, const uint8_t *in, size_t len,
                        uint8_t *sig, size_t cap, size_t *sig_len);
 /* The same signing must answer sw. */
-void piv_test_sign_answers(piv_fixture *f, uint8_t alg, uint8_t ref, const uint8_t *in,
-                           size_t len, uint16_t sw);
+void piv_test_sign_answers(piv_fixture *f, uint8_t alg, uint8_t ref, const uint8_t *in, size_t len,
+                           uint16_t sw);
 
 /* Raw RSA with the public key: m == sig^e mod n. */
-bool piv_test_rsa_raw_check(EVP_PKEY *pub, const uint8_t *sig, size_t sig_len,
-                            const uint8_t *m, size_t m_len);
+bool piv_test_rsa_raw_check(EVP_PKEY *pub, const uint8_t *sig, size_t sig_len, const uint8_t *m,
+                            size_t m_len);
 /* EMSA-PKCS1-v1_5 and EMSA-PSS (RFC 8017 9.2, 9.1.1; SHA-256, salt 32) of a digest into a
  * block of the modulus size, built by hand as a module does before a raw RSA operation. */
 void piv_test_pkcs1_encode(const uint8_t digest[32], uint8_t *block, size_t k);

@@ -156,9 +156,15 @@ uint16_t piv_send(piv_fixture *f, uint8_t cla, uint8_t ins, uint8_t p1, uint8_t 
                   const uint8_t *data, size_t lc, size_t le, bool ext)
 {
 	apdu_cmd cmd = {
-		.cla = cla, .ins = ins, .p1 = p1, .p2 = p2,
-		.data = lc > 0 ? data : NULL, .lc = lc,
-		.le = le, .has_le = le > 0, .extended = ext,
+		.cla = cla,
+		.ins = ins,
+		.p1 = p1,
+		.p2 = p2,
+		.data = lc > 0 ? data : NULL,
+		.lc = lc,
+		.le = le,
+		.has_le = le > 0,
+		.extended = ext,
 	};
 	uint8_t *apdu = malloc(APDU_MAX_COMMAND);
 	size_t len = 0;
@@ -200,9 +206,15 @@ uint16_t piv_send_all(piv_fixture *f, uint8_t ins, uint8_t p1, uint8_t p2, const
 {
 	apdu_channel ch = {.transmit = fixture_transmit, .ctx = f, .use_extended = ext};
 	apdu_cmd cmd = {
-		.cla = 0x00, .ins = ins, .p1 = p1, .p2 = p2,
-		.data = lc > 0 ? data : NULL, .lc = lc,
-		.le = ext ? APDU_EXT_MAX_LE : APDU_SHORT_MAX_LE, .has_le = true, .extended = ext,
+		.cla = 0x00,
+		.ins = ins,
+		.p1 = p1,
+		.p2 = p2,
+		.data = lc > 0 ? data : NULL,
+		.lc = lc,
+		.le = ext ? APDU_EXT_MAX_LE : APDU_SHORT_MAX_LE,
+		.has_le = true,
+		.extended = ext,
 	};
 	size_t out_len = 0;
 	uint16_t sw = 0;
@@ -219,8 +231,8 @@ void piv_test_each_answers(piv_fixture *f, uint16_t sw, const char *const *apdus
 		uint16_t got = piv_tx(f, *apdus);
 
 		if (got != sw || f->resp_len != 0)
-			fail_msg("'%s' gave %04x with %zu bytes, not %04x alone", *apdus, got, f->resp_len,
-			         sw);
+			fail_msg("'%s' gave %04x with %zu bytes, not %04x alone", *apdus, got,
+			         f->resp_len, sw);
 	}
 }
 
@@ -255,7 +267,8 @@ void piv_test_verify_pin(piv_fixture *f, const char *pin)
 	memset(padded, PIV_PIN_PAD, sizeof(padded));
 	memcpy(padded, pin, n);
 	assert_int_equal(piv_send(f, 0x00, PIV_INS_VERIFY, 0x00, PIV_REF_PIN, padded,
-	                          sizeof(padded), 0, false), SW_OK);
+	                          sizeof(padded), 0, false),
+	                 SW_OK);
 	OPENSSL_cleanse(padded, sizeof(padded));
 }
 
@@ -286,8 +299,7 @@ size_t piv_test_mgmt_block(uint8_t alg, const uint8_t *key, size_t key_len, int 
 	return block;
 }
 
-void piv_test_dyn_auth_item(const piv_fixture *f, uint32_t tag, const uint8_t **value,
-                            size_t *len)
+void piv_test_dyn_auth_item(const piv_fixture *f, uint32_t tag, const uint8_t **value, size_t *len)
 {
 	tlv_item outer, item;
 
@@ -310,7 +322,8 @@ void piv_test_auth_mgmt(piv_fixture *f, uint8_t alg, const uint8_t *key, size_t 
 	size_t mark, vlen, block;
 
 	assert_int_equal(piv_send(f, 0x00, PIV_INS_GENERAL_AUTH, alg, PIV_KEY_CARDMGMT, ask_witness,
-	                          sizeof(ask_witness), 256, false), SW_OK);
+	                          sizeof(ask_witness), 256, false),
+	                 SW_OK);
 	piv_test_dyn_auth_item(f, PIV_TLV_WITNESS, &v, &vlen);
 	block = piv_test_mgmt_block(alg, key, key_len, 0, v, witness);
 	assert_int_equal(vlen, block);
@@ -323,7 +336,8 @@ void piv_test_auth_mgmt(piv_fixture *f, uint8_t alg, const uint8_t *key, size_t 
 	tlv_end(&w, mark);
 	assert_int_equal(tlv_writer_status(&w), TLV_OK);
 	assert_int_equal(piv_send(f, 0x00, PIV_INS_GENERAL_AUTH, alg, PIV_KEY_CARDMGMT, req, w.len,
-	                          256, false), SW_OK);
+	                          256, false),
+	                 SW_OK);
 
 	piv_test_dyn_auth_item(f, PIV_TLV_RESPONSE, &v, &vlen);
 	assert_int_equal(vlen, block);

@@ -13,15 +13,18 @@
 typedef struct {
 	tok_state st;
 	piv_applet *applet;
-	uint8_t resp[APDU_MAX_RESPONSE];  /* data of the last response, SW stripped */
+	uint8_t resp[APDU_MAX_RESPONSE]; /* data of the last response, SW stripped */
 	size_t resp_len;
 	uint16_t sw;
-	const void *row;                  /* the case a table-driven test runs (its prestate) */
+	const void *row; /* the case a table-driven test runs (its prestate) */
 } piv_fixture;
 
 /* One row of a table-driven applet test, named by the behaviour the row pins: the test
  * function reads the row from f->row. */
-#define PIV_ROW(name, t, row) { #name, t, piv_fixture_setup, piv_fixture_teardown, &row }
+#define PIV_ROW(name, t, row)                                           \
+	{                                                               \
+#name, t, piv_fixture_setup, piv_fixture_teardown, &row \
+	}
 
 /* cmocka group/test setup: provisioned with factory defaults (optionally opts), RAM only,
  * PIV selected. */
@@ -54,16 +57,15 @@ typedef struct {
 } piv_exchange;
 /* Run the exchanges in order; a failure names the step, its APDU and what it got. */
 void piv_test_script(piv_fixture *f, const piv_exchange *steps, size_t n);
-#define PIV_SCRIPT(f, ...) \
-	piv_test_script(f, (const piv_exchange[]){ __VA_ARGS__ }, \
-	                sizeof((const piv_exchange[]){ __VA_ARGS__ }) / sizeof(piv_exchange))
+#define PIV_SCRIPT(f, ...)                                      \
+	piv_test_script(f, (const piv_exchange[]){__VA_ARGS__}, \
+	                sizeof((const piv_exchange[]){__VA_ARGS__}) / sizeof(piv_exchange))
 
 /* Behind a flash that cannot be written (PIV_TEST_UNSAVABLE, management key authenticated),
  * each APDU of the NULL-terminated list (hex) is answered 6581 alone and the change counter
  * stays as it was. */
 void piv_test_each_unsaved(piv_fixture *f, const char *const *apdus);
-#define PIV_EACH_UNSAVED(f, ...) \
-	piv_test_each_unsaved(f, (const char *const[]){ __VA_ARGS__, NULL })
+#define PIV_EACH_UNSAVED(f, ...) piv_test_each_unsaved(f, (const char *const[]){__VA_ARGS__, NULL})
 
 /* Send one raw APDU given in hex ("00A40400 0B A000..."; spaces ignored). Returns SW. */
 uint16_t piv_tx(piv_fixture *f, const char *hex);
@@ -80,14 +82,13 @@ uint16_t piv_send_all(piv_fixture *f, uint8_t ins, uint8_t p1, uint8_t p2, const
  * names the APDU. */
 void piv_test_each_answers(piv_fixture *f, uint16_t sw, const char *const *apdus);
 #define PIV_EACH_ANSWERS(f, sw, ...) \
-	piv_test_each_answers(f, sw, (const char *const[]){ __VA_ARGS__, NULL })
-void piv_test_verify_pin(piv_fixture *f, const char *pin);      /* expects 9000 */
+	piv_test_each_answers(f, sw, (const char *const[]){__VA_ARGS__, NULL})
+void piv_test_verify_pin(piv_fixture *f, const char *pin); /* expects 9000 */
 void piv_test_auth_mgmt(piv_fixture *f, uint8_t alg, const uint8_t *key, size_t key_len);
-void piv_test_auth_default_mgmt(piv_fixture *f);                 /* 3DES factory key */
+void piv_test_auth_default_mgmt(piv_fixture *f); /* 3DES factory key */
 
 /* The value of the single `tag` inside the 7C template that fills the last response. */
-void piv_test_dyn_auth_item(const piv_fixture *f, uint32_t tag, const uint8_t **value,
-                            size_t *len);
+void piv_test_dyn_auth_item(const piv_fixture *f, uint32_t tag, const uint8_t **value, size_t *len);
 /* One block of the management key cipher, host side (EVP); returns the block size. */
 size_t piv_test_mgmt_block(uint8_t alg, const uint8_t *key, size_t key_len, int enc,
                            const uint8_t *in, uint8_t *out);

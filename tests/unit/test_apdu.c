@@ -45,7 +45,7 @@ static void parse_case1_is_header_only(void **state)
 	apdu_cmd c;
 
 	(void)state;
-	c = parse_gives(b, sizeof(b), (parsed_body){ 0, 0, 0, false });
+	c = parse_gives(b, sizeof(b), (parsed_body){0, 0, 0, false});
 	assert_int_equal(c.cla, 0x00);
 	assert_int_equal(c.ins, 0xA4);
 	assert_int_equal(c.p1, 0x04);
@@ -57,9 +57,9 @@ static void parse_case2s_reads_le_and_00_means_256(void **state)
 	uint8_t b[] = {0x00, 0xCB, 0x3F, 0xFF, 0x10};
 
 	(void)state;
-	parse_gives(b, sizeof(b), (parsed_body){ 0, 0, 0x10, false });
+	parse_gives(b, sizeof(b), (parsed_body){0, 0, 0x10, false});
 	b[4] = 0x00;
-	parse_gives(b, sizeof(b), (parsed_body){ 0, 0, 256, false });
+	parse_gives(b, sizeof(b), (parsed_body){0, 0, 256, false});
 }
 
 static void parse_case3s_points_data_into_buffer(void **state)
@@ -67,7 +67,7 @@ static void parse_case3s_points_data_into_buffer(void **state)
 	const uint8_t b[] = {0x00, 0x20, 0x00, 0x80, 0x03, 0x31, 0x32, 0x33};
 
 	(void)state;
-	parse_gives(b, sizeof(b), (parsed_body){ 3, 5, 0, false });
+	parse_gives(b, sizeof(b), (parsed_body){3, 5, 0, false});
 }
 
 static void parse_case4s_reads_data_and_le(void **state)
@@ -75,9 +75,9 @@ static void parse_case4s_reads_data_and_le(void **state)
 	uint8_t b[] = {0x00, 0x87, 0x11, 0x9A, 0x02, 0xAA, 0xBB, 0x40};
 
 	(void)state;
-	parse_gives(b, sizeof(b), (parsed_body){ 2, 5, 0x40, false });
+	parse_gives(b, sizeof(b), (parsed_body){2, 5, 0x40, false});
 	b[7] = 0x00;
-	parse_gives(b, sizeof(b), (parsed_body){ 2, 5, 256, false });
+	parse_gives(b, sizeof(b), (parsed_body){2, 5, 256, false});
 }
 
 static void parse_case2e_reads_two_byte_le_and_0000_means_65536(void **state)
@@ -85,9 +85,9 @@ static void parse_case2e_reads_two_byte_le_and_0000_means_65536(void **state)
 	uint8_t b[] = {0x00, 0xCB, 0x3F, 0xFF, 0x00, 0x01, 0x2C};
 
 	(void)state;
-	parse_gives(b, sizeof(b), (parsed_body){ 0, 0, 300, true });
+	parse_gives(b, sizeof(b), (parsed_body){0, 0, 300, true});
 	b[5] = b[6] = 0;
-	parse_gives(b, sizeof(b), (parsed_body){ 0, 0, 65536, true });
+	parse_gives(b, sizeof(b), (parsed_body){0, 0, 65536, true});
 }
 
 static void parse_case3e_and_4e_read_two_byte_lc(void **state)
@@ -96,16 +96,21 @@ static void parse_case3e_and_4e_read_two_byte_lc(void **state)
 
 	(void)state;
 	memset(b, 0x5A, sizeof(b));
-	b[0] = 0x00; b[1] = 0xDB; b[2] = 0x3F; b[3] = 0xFF;
-	b[4] = 0x00; b[5] = 0x01; b[6] = 0x2C;
-	parse_gives(b, 7 + 300, (parsed_body){ 300, 7, 0, true });
+	b[0] = 0x00;
+	b[1] = 0xDB;
+	b[2] = 0x3F;
+	b[3] = 0xFF;
+	b[4] = 0x00;
+	b[5] = 0x01;
+	b[6] = 0x2C;
+	parse_gives(b, 7 + 300, (parsed_body){300, 7, 0, true});
 
 	b[7 + 300] = 0x00;
 	b[7 + 301] = 0x00;
-	parse_gives(b, sizeof(b), (parsed_body){ 300, 7, 65536, true });
+	parse_gives(b, sizeof(b), (parsed_body){300, 7, 65536, true});
 	b[7 + 300] = 0x12;
 	b[7 + 301] = 0x34;
-	parse_gives(b, sizeof(b), (parsed_body){ 300, 7, 0x1234, true });
+	parse_gives(b, sizeof(b), (parsed_body){300, 7, 0x1234, true});
 }
 
 static void parse_refused(const uint8_t *b, size_t n)
@@ -150,7 +155,7 @@ static void parse_short_lc_accepts_only_exact_lengths(void **state)
 	(void)state;
 	memset(b, 0x11, sizeof(b));
 	b[4] = 3;
-	parse_accepts_only(b, 4, sizeof(b), (const size_t[]){ 4, 5, 8, 9 }, 4);
+	parse_accepts_only(b, 4, sizeof(b), (const size_t[]){4, 5, 8, 9}, 4);
 }
 
 static void parse_short_lc_255_boundaries(void **state)
@@ -160,8 +165,8 @@ static void parse_short_lc_255_boundaries(void **state)
 	(void)state;
 	memset(b, 0x22, sizeof(b));
 	b[4] = 0xFF;
-	parse_gives(b, 5 + 255, (parsed_body){ 255, 5, 0, false });
-	parse_gives(b, 5 + 255 + 1, (parsed_body){ 255, 5, 0x22, false });
+	parse_gives(b, 5 + 255, (parsed_body){255, 5, 0, false});
+	parse_gives(b, 5 + 255 + 1, (parsed_body){255, 5, 0x22, false});
 	parse_refused(b, 5 + 254);
 	parse_refused(b, 5 + 255 + 2);
 }
@@ -190,8 +195,10 @@ static void parse_extended_lc_accepts_only_exact_lengths(void **state)
 
 	(void)state;
 	memset(b, 0x33, sizeof(b));
-	b[4] = 0; b[5] = 0; b[6] = 3;
-	parse_accepts_only(b, 6, sizeof(b), (const size_t[]){ 7, 10, 12 }, 3);
+	b[4] = 0;
+	b[5] = 0;
+	b[6] = 3;
+	parse_accepts_only(b, 6, sizeof(b), (const size_t[]){7, 10, 12}, 3);
 }
 
 static void parse_failure_leaves_no_data_pointer(void **state)
@@ -238,13 +245,22 @@ static void encode_short_cases_byte_exact(void **state)
 {
 	static const uint8_t d[] = {0xDE, 0xAD};
 	const encoding rows[] = {
-		{ { .ins = 0x87, .p1 = 0x11, .p2 = 0x9A }, {0x00, 0x87, 0x11, 0x9A}, 4 },
-		{ { .ins = 0x87, .p1 = 0x11, .p2 = 0x9A, .has_le = true, .le = 256 },
-		  {0x00, 0x87, 0x11, 0x9A, 0x00}, 5 },
-		{ { .ins = 0x87, .p1 = 0x11, .p2 = 0x9A, .data = d, .lc = 2, .has_le = true, .le = 0x20 },
-		  {0x00, 0x87, 0x11, 0x9A, 0x02, 0xDE, 0xAD, 0x20}, 8 },
-		{ { .ins = 0x87, .p1 = 0x11, .p2 = 0x9A, .data = d, .lc = 2 },
-		  {0x00, 0x87, 0x11, 0x9A, 0x02, 0xDE, 0xAD}, 7 },
+		{{.ins = 0x87, .p1 = 0x11, .p2 = 0x9A}, {0x00, 0x87, 0x11, 0x9A}, 4},
+		{{.ins = 0x87, .p1 = 0x11, .p2 = 0x9A, .has_le = true, .le = 256},
+	         {0x00, 0x87, 0x11, 0x9A, 0x00},
+	         5},
+		{{.ins = 0x87,
+	          .p1 = 0x11,
+	          .p2 = 0x9A,
+	          .data = d,
+	          .lc = 2,
+	          .has_le = true,
+	          .le = 0x20},
+	         {0x00, 0x87, 0x11, 0x9A, 0x02, 0xDE, 0xAD, 0x20},
+	         8},
+		{{.ins = 0x87, .p1 = 0x11, .p2 = 0x9A, .data = d, .lc = 2},
+	         {0x00, 0x87, 0x11, 0x9A, 0x02, 0xDE, 0xAD},
+	         7},
 	};
 
 	(void)state;
@@ -256,13 +272,27 @@ static void encode_extended_cases_byte_exact(void **state)
 {
 	static const uint8_t d[] = {0x01, 0x02, 0x03};
 	const encoding rows[] = {
-		{ { .ins = 0xCB, .p1 = 0x3F, .p2 = 0xFF, .has_le = true, .le = 65536, .extended = true },
-		  {0x00, 0xCB, 0x3F, 0xFF, 0x00, 0x00, 0x00}, 7 },
-		{ { .ins = 0xCB, .p1 = 0x3F, .p2 = 0xFF, .data = d, .lc = 3, .has_le = true,
-		    .le = 0x0102, .extended = true },
-		  {0x00, 0xCB, 0x3F, 0xFF, 0x00, 0x00, 0x03, 0x01, 0x02, 0x03, 0x01, 0x02}, 12 },
-		{ { .ins = 0xCB, .p1 = 0x3F, .p2 = 0xFF, .data = d, .lc = 3, .extended = true },
-		  {0x00, 0xCB, 0x3F, 0xFF, 0x00, 0x00, 0x03, 0x01, 0x02, 0x03}, 10 },
+		{{.ins = 0xCB,
+	          .p1 = 0x3F,
+	          .p2 = 0xFF,
+	          .has_le = true,
+	          .le = 65536,
+	          .extended = true},
+	         {0x00, 0xCB, 0x3F, 0xFF, 0x00, 0x00, 0x00},
+	         7},
+		{{.ins = 0xCB,
+	          .p1 = 0x3F,
+	          .p2 = 0xFF,
+	          .data = d,
+	          .lc = 3,
+	          .has_le = true,
+	          .le = 0x0102,
+	          .extended = true},
+	         {0x00, 0xCB, 0x3F, 0xFF, 0x00, 0x00, 0x03, 0x01, 0x02, 0x03, 0x01, 0x02},
+	         12},
+		{{.ins = 0xCB, .p1 = 0x3F, .p2 = 0xFF, .data = d, .lc = 3, .extended = true},
+	         {0x00, 0xCB, 0x3F, 0xFF, 0x00, 0x00, 0x03, 0x01, 0x02, 0x03},
+	         10},
 	};
 
 	(void)state;
@@ -274,7 +304,7 @@ static void encode_switches_to_extended_past_short_limits(void **state)
 	static uint8_t data[256];
 	static uint8_t out[512];
 	size_t n = 0;
-	apdu_cmd c = { .ins = 0xDB, .data = data, .lc = 255, .has_le = true, .le = 256 };
+	apdu_cmd c = {.ins = 0xDB, .data = data, .lc = 255, .has_le = true, .le = 256};
 
 	(void)state;
 	assert_int_equal(apdu_cmd_encode(&c, out, sizeof(out), &n), APDU_OK);
@@ -301,7 +331,7 @@ static void encode_refuses_unencodable_lengths(void **state)
 	uint8_t data[1] = {0};
 	uint8_t out[16];
 	size_t n = 0;
-	apdu_cmd c = { .ins = 0xCB, .data = data, .lc = 65536 };
+	apdu_cmd c = {.ins = 0xCB, .data = data, .lc = 65536};
 
 	(void)state;
 	assert_int_equal(apdu_cmd_encode(&c, out, sizeof(out), &n), APDU_ERR_PARAM);
@@ -321,7 +351,7 @@ static void encode_refuses_short_buffer_and_fits_exact(void **state)
 	const uint8_t data[] = {1, 2, 3};
 	uint8_t out[9];
 	size_t n = 0;
-	apdu_cmd c = { .ins = 0x20, .data = data, .lc = 3, .has_le = true, .le = 1 };
+	apdu_cmd c = {.ins = 0x20, .data = data, .lc = 3, .has_le = true, .le = 1};
 
 	(void)state;
 	memset(out, 0xEE, sizeof(out));
@@ -348,7 +378,7 @@ static void encode_parse_round_trip_at_boundaries(void **state)
 	for (i = 0; i < sizeof(lcs) / sizeof(lcs[0]); i++)
 		for (j = 0; j < sizeof(les) / sizeof(les[0]); j++)
 			for (k = 0; k < 2; k++) {
-				apdu_cmd c = { .cla = 0x10, .ins = 0xDB, .p1 = 0x3F, .p2 = 0xFF }, p;
+				apdu_cmd c = {.cla = 0x10, .ins = 0xDB, .p1 = 0x3F, .p2 = 0xFF}, p;
 				bool ext;
 
 				c.lc = lcs[i];
@@ -357,7 +387,8 @@ static void encode_parse_round_trip_at_boundaries(void **state)
 				c.le = les[j];
 				c.extended = k;
 				ext = c.extended || c.lc > 255 || c.le > 256;
-				assert_int_equal(apdu_cmd_encode(&c, out, APDU_MAX_COMMAND, &n), APDU_OK);
+				assert_int_equal(apdu_cmd_encode(&c, out, APDU_MAX_COMMAND, &n),
+				                 APDU_OK);
 				assert_int_equal(apdu_cmd_parse(out, n, &p), APDU_OK);
 				assert_int_equal(p.cla, 0x10);
 				assert_int_equal(p.ins, 0xDB);

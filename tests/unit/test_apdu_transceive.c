@@ -14,17 +14,17 @@
 #define FAKE_MAX 16
 
 typedef struct {
-	uint8_t *resp[FAKE_MAX];   /* answer of each step, SW included */
+	uint8_t *resp[FAKE_MAX]; /* answer of each step, SW included */
 	size_t resp_len[FAKE_MAX];
-	int rc[FAKE_MAX];          /* transport result of each step */
+	int rc[FAKE_MAX]; /* transport result of each step */
 	size_t nsteps, pos;
-	uint8_t *sent[FAKE_MAX];   /* copies of the commands the host sent */
+	uint8_t *sent[FAKE_MAX]; /* copies of the commands the host sent */
 	size_t sent_len[FAKE_MAX];
 	apdu_channel ch;
-	uint8_t out[400];          /* what the host collected, its length and final SW */
+	uint8_t out[400]; /* what the host collected, its length and final SW */
 	size_t n;
 	uint16_t sw;
-	const void *row;           /* the case a table-driven test runs (its prestate) */
+	const void *row; /* the case a table-driven test runs (its prestate) */
 } fake_card;
 
 static int fake_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
@@ -33,7 +33,7 @@ static int fake_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t 
 	fake_card *f = ctx;
 	size_t i = f->pos++;
 
-	assert_true(i < f->nsteps);   /* the host sent more APDUs than scripted */
+	assert_true(i < f->nsteps); /* the host sent more APDUs than scripted */
 	f->sent[i] = malloc(cmd_len);
 	assert_non_null(f->sent[i]);
 	memcpy(f->sent[i], cmd, cmd_len);
@@ -134,12 +134,17 @@ static void transceive_returns_data_and_final_sw(void **state)
 {
 	fake_card *f = *state;
 	const uint8_t d[] = {0x7C, 0x02};
-	apdu_cmd c = { .ins = 0x87, .p1 = 0x11, .p2 = 0x9A, .data = d, .lc = 2,
-	               .has_le = true, .le = 256 };
+	apdu_cmd c = {.ins = 0x87,
+	              .p1 = 0x11,
+	              .p2 = 0x9A,
+	              .data = d,
+	              .lc = 2,
+	              .has_le = true,
+	              .le = 256};
 	const uint8_t want[] = {0x00, 0x87, 0x11, 0x9A, 0x02, 0x7C, 0x02, 0x00};
 
 	fake_reply(f, 10, 0x40, 0x9000);
-	fake_run(f, &c, 64, (xfer_want){ 0, 0x9000, 10, 1 });
+	fake_run(f, &c, 64, (xfer_want){0, 0x9000, 10, 1});
 	assert_int_equal(f->out[0], 0x40);
 	assert_int_equal(f->out[9], 0x49);
 	fake_sent_is(f, 0, want, sizeof(want));
@@ -151,15 +156,21 @@ static void transceive_chains_long_data_in_255_byte_pieces(void **state)
 	fake_card *f = *state;
 	uint8_t d[600];
 	size_t i;
-	apdu_cmd c = { .cla = 0x0C, .ins = 0xDB, .p1 = 0x3F, .p2 = 0xFF, .data = d, .lc = 600,
-	               .has_le = true, .le = 16 };
+	apdu_cmd c = {.cla = 0x0C,
+	              .ins = 0xDB,
+	              .p1 = 0x3F,
+	              .p2 = 0xFF,
+	              .data = d,
+	              .lc = 600,
+	              .has_le = true,
+	              .le = 16};
 
 	for (i = 0; i < sizeof(d); i++)
 		d[i] = (uint8_t)(i * 3);
 	fake_reply(f, 0, 0, 0x9000);
 	fake_reply(f, 0, 0, 0x9000);
 	fake_reply(f, 3, 0x10, 0x9000);
-	fake_run(f, &c, 16, (xfer_want){ 0, 0x9000, 3, 3 });
+	fake_run(f, &c, 16, (xfer_want){0, 0x9000, 3, 3});
 
 	assert_int_equal(f->sent_len[0], 5 + 255);
 	assert_int_equal(f->sent[0][0], 0x1C);
@@ -180,11 +191,11 @@ static void transceive_chains_256_bytes_as_255_plus_1(void **state)
 {
 	fake_card *f = *state;
 	uint8_t d[256] = {0};
-	apdu_cmd c = { .ins = 0xDB, .data = d, .lc = 256 };
+	apdu_cmd c = {.ins = 0xDB, .data = d, .lc = 256};
 
 	fake_reply(f, 0, 0, 0x9000);
 	fake_reply(f, 0, 0, 0x9000);
-	fake_run(f, &c, 0, (xfer_want){ 0, 0x9000, 0, 2 });
+	fake_run(f, &c, 0, (xfer_want){0, 0x9000, 0, 2});
 	assert_int_equal(f->sent_len[0], 260);
 	assert_int_equal(f->sent[0][0], 0x10);
 	assert_int_equal(f->sent_len[1], 6);
@@ -196,23 +207,23 @@ static void transceive_stops_chain_on_intermediate_error(void **state)
 {
 	fake_card *f = *state;
 	uint8_t d[700] = {0};
-	apdu_cmd c = { .ins = 0xDB, .data = d, .lc = sizeof(d) };
+	apdu_cmd c = {.ins = 0xDB, .data = d, .lc = sizeof(d)};
 
 	fake_reply(f, 0, 0, 0x9000);
 	fake_reply(f, 0, 0, 0x6A84);
 	/* two APDUs: the third piece was never sent */
-	fake_run(f, &c, 8, (xfer_want){ 0, 0x6A84, 0, 2 });
+	fake_run(f, &c, 8, (xfer_want){0, 0x6A84, 0, 2});
 }
 
 static void transceive_uses_one_extended_apdu_when_allowed(void **state)
 {
 	fake_card *f = *state;
 	uint8_t d[600] = {0};
-	apdu_cmd c = { .ins = 0xDB, .data = d, .lc = sizeof(d), .has_le = true, .le = 65536 };
+	apdu_cmd c = {.ins = 0xDB, .data = d, .lc = sizeof(d), .has_le = true, .le = 65536};
 
 	f->ch.use_extended = true;
 	fake_reply(f, 0, 0, 0x9000);
-	fake_run(f, &c, 8, (xfer_want){ 0, 0x9000, 0, 1 });
+	fake_run(f, &c, 8, (xfer_want){0, 0x9000, 0, 1});
 	assert_int_equal(f->sent_len[0], 4 + 3 + 600 + 2);
 	assert_int_equal(f->sent[0][4], 0x00);
 	assert_int_equal(f->sent[0][5], 0x02);
@@ -224,11 +235,11 @@ static void transceive_uses_one_extended_apdu_when_allowed(void **state)
 static void transceive_clamps_le_to_256_without_extended(void **state)
 {
 	fake_card *f = *state;
-	apdu_cmd c = { .ins = 0xCB, .p1 = 0x3F, .p2 = 0xFF, .has_le = true, .le = 4000 };
+	apdu_cmd c = {.ins = 0xCB, .p1 = 0x3F, .p2 = 0xFF, .has_le = true, .le = 4000};
 	const uint8_t want[] = {0x00, 0xCB, 0x3F, 0xFF, 0x00};
 
 	fake_reply(f, 0, 0, 0x9000);
-	fake_run(f, &c, 8, (xfer_want){ 0, 0x9000, 0, 1 });
+	fake_run(f, &c, 8, (xfer_want){0, 0x9000, 0, 1});
 	fake_sent_is(f, 0, want, sizeof(want));
 }
 
@@ -237,14 +248,14 @@ static void transceive_collects_61xx_over_several_rounds(void **state)
 {
 	fake_card *f = *state;
 	size_t k;
-	apdu_cmd c = { .ins = 0xCB, .p1 = 0x3F, .p2 = 0xFF, .has_le = true, .le = 256 };
+	apdu_cmd c = {.ins = 0xCB, .p1 = 0x3F, .p2 = 0xFF, .has_le = true, .le = 256};
 	const uint8_t get256[] = {0x00, 0xC0, 0x00, 0x00, 0x00};
 	const uint8_t get16[] = {0x00, 0xC0, 0x00, 0x00, 0x10};
 
 	fake_reply(f, 100, 0, 0x6100);
 	fake_reply(f, 256, 100, 0x6110);
 	fake_reply(f, 16, (uint8_t)356, 0x9000);
-	fake_run(f, &c, 400, (xfer_want){ 0, 0x9000, 372, 3 });
+	fake_run(f, &c, 400, (xfer_want){0, 0x9000, 372, 3});
 	for (k = 0; k < f->n; k++)
 		assert_int_equal(f->out[k], (uint8_t)k);
 	fake_sent_is(f, 1, get256, sizeof(get256));
@@ -254,22 +265,22 @@ static void transceive_collects_61xx_over_several_rounds(void **state)
 static void transceive_refuses_61xx_loop_without_data(void **state)
 {
 	fake_card *f = *state;
-	apdu_cmd c = { .ins = 0xCB, .has_le = true, .le = 256 };
+	apdu_cmd c = {.ins = 0xCB, .has_le = true, .le = 256};
 
-	fake_reply(f, 0, 0, 0x6110);   /* a first empty 61xx is normal (T=0 style) */
-	fake_reply(f, 0, 0, 0x6110);   /* an empty one answering GET RESPONSE is not */
-	fake_run(f, &c, 8, (xfer_want){ APDU_ERR_LENGTH, 0, 0, 2 });
+	fake_reply(f, 0, 0, 0x6110); /* a first empty 61xx is normal (T=0 style) */
+	fake_reply(f, 0, 0, 0x6110); /* an empty one answering GET RESPONSE is not */
+	fake_run(f, &c, 8, (xfer_want){APDU_ERR_LENGTH, 0, 0, 2});
 }
 
 static void transceive_resends_once_with_le_from_6cxx(void **state)
 {
 	fake_card *f = *state;
-	apdu_cmd c = { .ins = 0xFD, .has_le = true, .le = 256 };
+	apdu_cmd c = {.ins = 0xFD, .has_le = true, .le = 256};
 	const uint8_t again[] = {0x00, 0xFD, 0x00, 0x00, 0x03};
 
 	fake_reply(f, 0, 0, 0x6C03);
 	fake_reply(f, 3, 5, 0x9000);
-	fake_run(f, &c, 64, (xfer_want){ 0, 0x9000, 3, 2 });
+	fake_run(f, &c, 64, (xfer_want){0, 0x9000, 3, 2});
 	assert_int_equal(f->out[0], 5);
 	fake_sent_is(f, 1, again, sizeof(again));
 }
@@ -277,21 +288,21 @@ static void transceive_resends_once_with_le_from_6cxx(void **state)
 static void transceive_reports_second_6cxx_instead_of_looping(void **state)
 {
 	fake_card *f = *state;
-	apdu_cmd c = { .ins = 0xFD, .has_le = true, .le = 1 };
+	apdu_cmd c = {.ins = 0xFD, .has_le = true, .le = 1};
 
 	fake_reply(f, 0, 0, 0x6C00);
 	fake_reply(f, 0, 0, 0x6C02);
-	fake_run(f, &c, 64, (xfer_want){ 0, 0x6C02, 0, 2 });
-	assert_int_equal(f->sent[1][4], 0x00);   /* 6C00 means Le 256 */
+	fake_run(f, &c, 64, (xfer_want){0, 0x6C02, 0, 2});
+	assert_int_equal(f->sent[1][4], 0x00); /* 6C00 means Le 256 */
 }
 
 static void transceive_returns_error_sw_with_its_data(void **state)
 {
 	fake_card *f = *state;
-	apdu_cmd c = { .ins = 0x20, .p2 = 0x80 };
+	apdu_cmd c = {.ins = 0x20, .p2 = 0x80};
 
 	fake_reply(f, 2, 0xA0, 0x6A80);
-	fake_run(f, &c, 8, (xfer_want){ 0, 0x6A80, 2, 1 });
+	fake_run(f, &c, 8, (xfer_want){0, 0x6A80, 2, 1});
 	assert_int_equal(f->out[1], 0xA1);
 }
 
@@ -302,19 +313,19 @@ typedef struct {
 	int rc;
 	size_t n;
 } cap_row;
-static cap_row cap_overflowed = { 6, APDU_ERR_BUFFER, 0 };
-static cap_row cap_filled = { 4, 0, 10 };
+static cap_row cap_overflowed = {6, APDU_ERR_BUFFER, 0};
+static cap_row cap_filled = {4, 0, 10};
 
 static void transceive_bounds_output_by_cap(void **state)
 {
 	fake_card *f = *state;
 	const cap_row *r = f->row;
-	apdu_cmd c = { .ins = 0xCB, .has_le = true, .le = 256 };
+	apdu_cmd c = {.ins = 0xCB, .has_le = true, .le = 256};
 
 	memset(f->out, 0xEE, sizeof(f->out));
 	fake_reply(f, 6, 0, (uint16_t)(0x6100 | r->more));
 	fake_reply(f, r->more, 6, 0x9000);
-	fake_run(f, &c, 10, (xfer_want){ r->rc, 0x9000, r->n, 2 });
+	fake_run(f, &c, 10, (xfer_want){r->rc, 0x9000, r->n, 2});
 	assert_int_equal(f->out[5], 5);
 	if (r->rc == 0)
 		assert_int_equal(f->out[9], 9);
@@ -325,50 +336,53 @@ static void transceive_refuses_response_without_sw(void **state)
 {
 	fake_card *f = *state;
 	const uint8_t one[] = {0x90};
-	apdu_cmd c = { .ins = 0xCB };
+	apdu_cmd c = {.ins = 0xCB};
 
 	fake_reply_raw(f, one, sizeof(one), 0);
-	fake_run(f, &c, 8, (xfer_want){ APDU_ERR_LENGTH, 0, 0, 1 });
+	fake_run(f, &c, 8, (xfer_want){APDU_ERR_LENGTH, 0, 0, 1});
 }
 
 static void transceive_passes_transport_error_through(void **state)
 {
 	fake_card *f = *state;
-	apdu_cmd c = { .ins = 0xCB, .has_le = true, .le = 1 };
+	apdu_cmd c = {.ins = 0xCB, .has_le = true, .le = 1};
 
 	fake_reply(f, 1, 0, 0x6101);
 	fake_reply_raw(f, NULL, 0, -42);
-	fake_run(f, &c, 8, (xfer_want){ -42, 0, 0, 2 });
+	fake_run(f, &c, 8, (xfer_want){-42, 0, 0, 2});
 }
 
 static void transceive_refuses_bad_command_without_sending(void **state)
 {
 	fake_card *f = *state;
-	apdu_cmd c = { .ins = 0xDB, .lc = 3 };   /* Lc without data */
+	apdu_cmd c = {.ins = 0xDB, .lc = 3}; /* Lc without data */
 
-	fake_run(f, &c, 8, (xfer_want){ APDU_ERR_PARAM, 0, 0, 0 });
+	fake_run(f, &c, 8, (xfer_want){APDU_ERR_PARAM, 0, 0, 0});
 	c.data = f->out;
 	c.lc = 65536;
-	fake_run(f, &c, 8, (xfer_want){ APDU_ERR_PARAM, 0, 0, 0 });
+	fake_run(f, &c, 8, (xfer_want){APDU_ERR_PARAM, 0, 0, 0});
 }
 
 static void transceive_counts_apdus_across_calls(void **state)
 {
 	fake_card *f = *state;
 	uint8_t d[300] = {0};
-	apdu_cmd small = { .ins = 0xFD, .has_le = true, .le = 3 };
-	apdu_cmd big = { .ins = 0xDB, .data = d, .lc = sizeof(d) };
+	apdu_cmd small = {.ins = 0xFD, .has_le = true, .le = 3};
+	apdu_cmd big = {.ins = 0xDB, .data = d, .lc = sizeof(d)};
 
 	fake_reply(f, 3, 0, 0x9000);
 	fake_reply(f, 0, 0, 0x9000);
 	fake_reply(f, 0, 0, 0x9000);
-	fake_run(f, &small, 8, (xfer_want){ 0, 0x9000, 3, 1 });
-	fake_run(f, &big, 8, (xfer_want){ 0, 0x9000, 0, 3 });
+	fake_run(f, &small, 8, (xfer_want){0, 0x9000, 3, 1});
+	fake_run(f, &big, 8, (xfer_want){0, 0x9000, 0, 3});
 }
 
 #define XFER_TEST(t) cmocka_unit_test_setup_teardown(t, fake_setup, fake_teardown)
 /* One row of a table-driven test, named by the behaviour the row pins. */
-#define XFER_ROW(name, t, row) { #name, t, fake_setup, fake_teardown, &row }
+#define XFER_ROW(name, t, row)                            \
+	{                                                 \
+#name, t, fake_setup, fake_teardown, &row \
+	}
 
 int main(void)
 {
@@ -385,7 +399,7 @@ int main(void)
 		XFER_TEST(transceive_reports_second_6cxx_instead_of_looping),
 		XFER_TEST(transceive_returns_error_sw_with_its_data),
 		XFER_ROW(transceive_never_writes_past_cap, transceive_bounds_output_by_cap,
-		         cap_overflowed),
+	                 cap_overflowed),
 		XFER_ROW(transceive_fills_cap_exactly, transceive_bounds_output_by_cap, cap_filled),
 		XFER_TEST(transceive_refuses_response_without_sw),
 		XFER_TEST(transceive_passes_transport_error_through),

@@ -12,8 +12,12 @@
 
 static void header_round_trips_every_field(void **state)
 {
-	ccid_header h = { .type = CCID_RDR_TO_PC_DATA_BLOCK, .length = 0x01020304u, .slot = 0x05,
-	                  .seq = 0xA7, .param = {0x40, 0xFE, 0x03} }, d;
+	ccid_header h = {.type = CCID_RDR_TO_PC_DATA_BLOCK,
+	                 .length = 0x01020304u,
+	                 .slot = 0x05,
+	                 .seq = 0xA7,
+	                 .param = {0x40, 0xFE, 0x03}},
+		    d;
 	uint8_t b[CCID_HEADER_LEN];
 
 	(void)state;
@@ -29,9 +33,9 @@ static void header_round_trips_every_field(void **state)
 
 static void header_length_is_little_endian_at_bytes_1_to_4(void **state)
 {
-	const uint8_t want[CCID_HEADER_LEN] = {0x6F, 0x04, 0x03, 0x02, 0x01, 0x00, 0x09, 0x00,
-	                                       0x00, 0x00};
-	ccid_header h = { .type = CCID_PC_TO_RDR_XFR_BLOCK, .length = 0x01020304u, .seq = 9 };
+	const uint8_t want[CCID_HEADER_LEN] = {0x6F, 0x04, 0x03, 0x02, 0x01,
+	                                       0x00, 0x09, 0x00, 0x00, 0x00};
+	ccid_header h = {.type = CCID_PC_TO_RDR_XFR_BLOCK, .length = 0x01020304u, .seq = 9};
 	uint8_t b[CCID_HEADER_LEN];
 
 	(void)state;
@@ -41,8 +45,8 @@ static void header_length_is_little_endian_at_bytes_1_to_4(void **state)
 
 static void header_decode_reads_full_32_bit_length(void **state)
 {
-	const uint8_t b[CCID_HEADER_LEN] = {0x62, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0x02, 0x03,
-	                                    0x04, 0x05};
+	const uint8_t b[CCID_HEADER_LEN] = {0x62, 0xFF, 0xFF, 0xFF, 0xFF,
+	                                    0x01, 0x02, 0x03, 0x04, 0x05};
 	ccid_header h;
 
 	(void)state;
@@ -59,13 +63,14 @@ static void build_writes_header_then_data(void **state)
 {
 	const uint8_t apdu[] = {0x00, 0xA4, 0x04, 0x00};
 	const uint8_t param[3] = {0x00, 0x00, 0x00};
-	const uint8_t want[] = {0x6F, 0x04, 0x00, 0x00, 0x00, 0x00, 0x11, 0x00, 0x00, 0x00,
-	                        0x00, 0xA4, 0x04, 0x00};
+	const uint8_t want[] = {0x6F, 0x04, 0x00, 0x00, 0x00, 0x00, 0x11,
+	                        0x00, 0x00, 0x00, 0x00, 0xA4, 0x04, 0x00};
 	uint8_t out[32];
 
 	(void)state;
 	assert_int_equal(ccid_message_build(out, sizeof(out), CCID_PC_TO_RDR_XFR_BLOCK, 0, 0x11,
-	                                    param, apdu, sizeof(apdu)), sizeof(want));
+	                                    param, apdu, sizeof(apdu)),
+	                 sizeof(want));
 	assert_memory_equal(out, want, sizeof(want));
 }
 
@@ -77,7 +82,8 @@ static void build_without_param_writes_zeros(void **state)
 	(void)state;
 	memset(out, 0xEE, sizeof(out));
 	assert_int_equal(ccid_message_build(out, sizeof(out), CCID_RDR_TO_PC_SLOT_STATUS, 0, 3,
-	                                    NULL, NULL, 0), CCID_HEADER_LEN);
+	                                    NULL, NULL, 0),
+	                 CCID_HEADER_LEN);
 	ccid_header_decode(out, &h);
 	assert_int_equal(h.type, CCID_RDR_TO_PC_SLOT_STATUS);
 	assert_int_equal(h.length, 0);
@@ -97,11 +103,13 @@ static void build_refuses_small_buffer_without_writing(void **state)
 	for (cap = 0; cap < CCID_HEADER_LEN + sizeof(data); cap++) {
 		memset(out, 0xEE, sizeof(out));
 		assert_int_equal(ccid_message_build(out, cap, CCID_RDR_TO_PC_DATA_BLOCK, 0, 0, NULL,
-		                                    data, sizeof(data)), 0);
+		                                    data, sizeof(data)),
+		                 0);
 		assert_int_equal(out[0], 0xEE);
 	}
 	assert_int_equal(ccid_message_build(out, cap, CCID_RDR_TO_PC_DATA_BLOCK, 0, 0, NULL, data,
-	                                    sizeof(data)), CCID_HEADER_LEN + sizeof(data));
+	                                    sizeof(data)),
+	                 CCID_HEADER_LEN + sizeof(data));
 }
 
 static void build_refuses_data_over_max(void **state)
@@ -113,9 +121,11 @@ static void build_refuses_data_over_max(void **state)
 	assert_non_null(data);
 	assert_non_null(out);
 	assert_int_equal(ccid_message_build(out, CCID_HEADER_LEN + n, CCID_RDR_TO_PC_DATA_BLOCK, 0,
-	                                    0, NULL, data, n), 0);
+	                                    0, NULL, data, n),
+	                 0);
 	assert_int_equal(ccid_message_build(out, CCID_HEADER_LEN + n, CCID_RDR_TO_PC_DATA_BLOCK, 0,
-	                                    0, NULL, data, n - 1), CCID_HEADER_LEN + n - 1);
+	                                    0, NULL, data, n - 1),
+	                 CCID_HEADER_LEN + n - 1);
 	assert_int_equal(out[1], (uint8_t)CCID_MAX_DATA);
 	assert_int_equal(out[2], (uint8_t)(CCID_MAX_DATA >> 8));
 	assert_int_equal(out[3], (uint8_t)(CCID_MAX_DATA >> 16));

@@ -88,9 +88,8 @@ static void fake_reply(fake_chan *f, uint8_t type, uint8_t seq, uint8_t status, 
 {
 	const uint8_t param[3] = {status, error, 0};
 
-	f->reply_len[f->nreplies] = ccid_message_build(f->reply[f->nreplies],
-	                                               sizeof(f->reply[0]), type, 0, seq, param,
-	                                               data, len);
+	f->reply_len[f->nreplies] = ccid_message_build(f->reply[f->nreplies], sizeof(f->reply[0]),
+	                                               type, 0, seq, param, data, len);
 	assert_true(f->reply_len[f->nreplies] > 0);
 	f->nreplies++;
 }

@@ -13,7 +13,7 @@
 
 #include "i18n.h"
 
-static const struct tm day = { .tm_year = 2027 - 1900, .tm_mon = 11, .tm_mday = 7 };
+static const struct tm day = {.tm_year = 2027 - 1900, .tm_mon = 11, .tm_mday = 7};
 
 static int c_setup(void **state)
 {

@@ -63,8 +63,9 @@ static void external_challenge(piv_fixture *f, uint8_t alg, uint8_t *challenge)
 /* External step 2 with a 3DES token: 7C { 82 answer } must give sw. */
 static void external_answer_is(piv_fixture *f, const uint8_t answer[8], uint16_t sw)
 {
-	assert_int_equal(piv_test_ga_items(f, PIV_ALG_3DES, PIV_KEY_CARDMGMT, PIV_TLV_RESPONSE, answer,
-	                                   8, 0, NULL, 0), sw);
+	assert_int_equal(piv_test_ga_items(f, PIV_ALG_3DES, PIV_KEY_CARDMGMT, PIV_TLV_RESPONSE,
+	                                   answer, 8, 0, NULL, 0),
+	                 sw);
 }
 
 static void mutual_ok(piv_fixture *f, uint8_t alg, const uint8_t *key, size_t klen)
@@ -77,7 +78,8 @@ static void mutual_ok(piv_fixture *f, uint8_t alg, const uint8_t *key, size_t kl
 	mutual_witness(f, alg, key, klen, witness);
 	assert_int_equal(RAND_bytes(challenge, (int)bs), 1);
 	assert_int_equal(piv_test_ga_items(f, alg, PIV_KEY_CARDMGMT, PIV_TLV_WITNESS, witness, bs,
-	                          PIV_TLV_CHALLENGE, challenge, bs), SW_OK);
+	                                   PIV_TLV_CHALLENGE, challenge, bs),
+	                 SW_OK);
 	piv_test_dyn_auth_item(f, PIV_TLV_RESPONSE, &v, &n);
 	piv_test_mgmt_block(alg, key, klen, 1, challenge, expect);
 	assert_int_equal(n, bs);
@@ -92,7 +94,8 @@ static void external_ok(piv_fixture *f, uint8_t alg, const uint8_t *key, size_t 
 	external_challenge(f, alg, challenge);
 	piv_test_mgmt_block(alg, key, klen, 1, challenge, answer);
 	assert_int_equal(piv_test_ga_items(f, alg, PIV_KEY_CARDMGMT, PIV_TLV_RESPONSE, answer,
-	                          block_of(alg), 0, NULL, 0), SW_OK);
+	                                   block_of(alg), 0, NULL, 0),
+	                 SW_OK);
 	assert_int_equal(f->resp_len, 0);
 	assert_true(f->applet->mgmt_authenticated);
 }
@@ -162,7 +165,8 @@ static void mgmt_wrong_witness_refused_and_unauthenticates(void **state)
 	mutual_witness(f, PIV_ALG_3DES, TOK_DEFAULT_MGMT_KEY, 24, witness);
 	witness[0] ^= 0x01;
 	assert_int_equal(piv_test_ga_items(f, PIV_ALG_3DES, 0x9B, PIV_TLV_WITNESS, witness, 8,
-	                          PIV_TLV_CHALLENGE, challenge, 8), SW_SECURITY_NOT_SATISFIED);
+	                                   PIV_TLV_CHALLENGE, challenge, 8),
+	                 SW_SECURITY_NOT_SATISFIED);
 	assert_int_equal(f->resp_len, 0);
 	assert_false(f->applet->mgmt_authenticated);
 	assert_int_equal(piv_tx(f, "00 47 00 9A 05 AC 03 80 01 11"), SW_SECURITY_NOT_SATISFIED);
@@ -191,11 +195,13 @@ static void mgmt_witness_is_single_use_after_a_wrong_answer(void **state)
 	mutual_witness(f, PIV_ALG_3DES, TOK_DEFAULT_MGMT_KEY, 24, witness);
 	memcpy(bad, witness, 8);
 	bad[7] ^= 0x80;
-	assert_int_equal(piv_test_ga_items(f, PIV_ALG_3DES, 0x9B, PIV_TLV_WITNESS, bad, 8, PIV_TLV_CHALLENGE,
-	                          challenge, 8), SW_SECURITY_NOT_SATISFIED);
+	assert_int_equal(piv_test_ga_items(f, PIV_ALG_3DES, 0x9B, PIV_TLV_WITNESS, bad, 8,
+	                                   PIV_TLV_CHALLENGE, challenge, 8),
+	                 SW_SECURITY_NOT_SATISFIED);
 	/* The right witness is no longer accepted: it was spent by the wrong answer. */
 	assert_int_equal(piv_test_ga_items(f, PIV_ALG_3DES, 0x9B, PIV_TLV_WITNESS, witness, 8,
-	                          PIV_TLV_CHALLENGE, challenge, 8), SW_CONDITIONS_NOT_SATISFIED);
+	                                   PIV_TLV_CHALLENGE, challenge, 8),
+	                 SW_CONDITIONS_NOT_SATISFIED);
 	assert_false(f->applet->mgmt_authenticated);
 }
 
@@ -217,7 +223,8 @@ static void mgmt_response_without_challenge_refused(void **state)
 
 	assert_int_equal(piv_test_ga(f, 0x03, 0x9B, "7C 0A 82 08 0102030405060708"),
 	                 SW_CONDITIONS_NOT_SATISFIED);
-	assert_int_equal(piv_test_ga(f, 0x03, 0x9B, "7C 14 80 08 0102030405060708 81 08 0102030405060708"),
+	assert_int_equal(piv_test_ga(f, 0x03, 0x9B,
+	                             "7C 14 80 08 0102030405060708 81 08 0102030405060708"),
 	                 SW_CONDITIONS_NOT_SATISFIED);
 	assert_false(f->applet->mgmt_authenticated);
 }
@@ -255,13 +262,16 @@ static void mgmt_wrong_block_lengths_refused_6a80(void **state)
 	uint8_t witness[8], challenge[16] = {0};
 
 	mutual_witness(f, PIV_ALG_3DES, TOK_DEFAULT_MGMT_KEY, 24, witness);
-	assert_int_equal(piv_test_ga_items(f, 0x03, 0x9B, PIV_TLV_WITNESS, witness, 7, PIV_TLV_CHALLENGE,
-	                          challenge, 8), SW_WRONG_DATA);
+	assert_int_equal(piv_test_ga_items(f, 0x03, 0x9B, PIV_TLV_WITNESS, witness, 7,
+	                                   PIV_TLV_CHALLENGE, challenge, 8),
+	                 SW_WRONG_DATA);
 	mutual_witness(f, PIV_ALG_3DES, TOK_DEFAULT_MGMT_KEY, 24, witness);
-	assert_int_equal(piv_test_ga_items(f, 0x03, 0x9B, PIV_TLV_WITNESS, witness, 8, PIV_TLV_CHALLENGE,
-	                          challenge, 16), SW_WRONG_DATA);
+	assert_int_equal(piv_test_ga_items(f, 0x03, 0x9B, PIV_TLV_WITNESS, witness, 8,
+	                                   PIV_TLV_CHALLENGE, challenge, 16),
+	                 SW_WRONG_DATA);
 	external_challenge(f, PIV_ALG_3DES, challenge);
-	assert_int_equal(piv_test_ga_items(f, 0x03, 0x9B, PIV_TLV_RESPONSE, challenge, 16, 0, NULL, 0),
+	assert_int_equal(piv_test_ga_items(f, 0x03, 0x9B, PIV_TLV_RESPONSE, challenge, 16, 0, NULL,
+	                                   0),
 	                 SW_WRONG_DATA);
 	assert_false(f->applet->mgmt_authenticated);
 }
@@ -269,19 +279,19 @@ static void mgmt_wrong_block_lengths_refused_6a80(void **state)
 static void mgmt_malformed_templates_refused_6a80(void **state)
 {
 	static const char *const bad[] = {
-		"",                        /* no data */
-		"7D 02 80 00",             /* not a dynamic authentication template */
-		"7C 02 80 00 00",          /* trailing byte */
-		"7C 02 80 00 7C 02 80 00", /* two templates */
-		"7C 03 80 00",             /* length past the data */
-		"7C 02 80",                /* inner TLV cut */
-		"7C 00",                   /* empty template */
-		"7C 02 83 00",             /* unknown tag */
-		"7C 04 80 00 80 00",       /* duplicate tag */
-		"7C 04 80 00 81 00",       /* both requests at once */
-		"7C 04 81 00 82 00",       /* challenge request with a response request */
-		"7C 02 85 00",             /* exponentiation is not for 9B */
-		"7C 02 82 00",             /* empty response */
+		"",                             /* no data */
+		"7D 02 80 00",                  /* not a dynamic authentication template */
+		"7C 02 80 00 00",               /* trailing byte */
+		"7C 02 80 00 7C 02 80 00",      /* two templates */
+		"7C 03 80 00",                  /* length past the data */
+		"7C 02 80",                     /* inner TLV cut */
+		"7C 00",                        /* empty template */
+		"7C 02 83 00",                  /* unknown tag */
+		"7C 04 80 00 80 00",            /* duplicate tag */
+		"7C 04 80 00 81 00",            /* both requests at once */
+		"7C 04 81 00 82 00",            /* challenge request with a response request */
+		"7C 02 85 00",                  /* exponentiation is not for 9B */
+		"7C 02 82 00",                  /* empty response */
 		"7C 0A 80 08 0102030405060708", /* witness without challenge */
 		NULL,
 	};
@@ -317,4 +327,3 @@ int main(void)
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
-

@@ -115,8 +115,10 @@ static EVP_PKEY *pubkey_from_template(const gen_key *k)
 		assert_int_equal(tlv_find(inner.value, inner.len, PIV_TLV_EC_POINT, &a), TLV_OK);
 		assert_int_equal(a.len, 1 + 2 * piv_alg_bytes(k->alg));
 		assert_int_equal(a.value[0], 0x04);
-		params[0] = OSSL_PARAM_construct_utf8_string(
-			OSSL_PKEY_PARAM_GROUP_NAME, k->alg == PIV_ALG_ECCP256 ? "P-256" : "P-384", 0);
+		params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+		                                             k->alg == PIV_ALG_ECCP256 ? "P-256" :
+		                                                                         "P-384",
+		                                             0);
 		params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
 		                                              (void *)a.value, a.len);
 		params[2] = OSSL_PARAM_construct_end();
@@ -204,7 +206,8 @@ static void public_refuses_key_of_other_alg_or_garbage(void **state)
 	assert_int_equal(piv_crypto_public(PIV_ALG_ECCP256, rsa->der, rsa->der_len, &w), -EINVAL);
 	assert_int_equal(piv_crypto_public(PIV_ALG_ECCP256, junk, sizeof(junk), &w), -EINVAL);
 	/* trailing bytes after the DER are refused too */
-	assert_int_equal(piv_crypto_public(PIV_ALG_RSA2048, rsa->der, rsa->der_len - 1, &w), -EINVAL);
+	assert_int_equal(piv_crypto_public(PIV_ALG_RSA2048, rsa->der, rsa->der_len - 1, &w),
+	                 -EINVAL);
 	assert_int_equal(w.len, 0);
 }
 
@@ -217,7 +220,8 @@ static size_t sign_refused(uint8_t alg, const gen_key *k, const uint8_t *in, siz
 	uint8_t out[512];
 	size_t out_len = 99;
 
-	assert_int_equal(piv_crypto_sign(alg, k->der, k->der_len, in, len, out, sizeof(out), &out_len),
+	assert_int_equal(piv_crypto_sign(alg, k->der, k->der_len, in, len, out, sizeof(out),
+	                                 &out_len),
 	                 -EINVAL);
 	return out_len;
 }
@@ -237,7 +241,9 @@ static void raw_rsa_sign_inverts_public_operation(void **state)
 	in[1] = 0x01;
 	in[mod - 33] = 0x00;
 	memset(in + mod - 32, 0xA5, 32);
-	assert_int_equal(piv_crypto_sign(alg, k->der, k->der_len, in, mod, out, sizeof(out), &out_len), 0);
+	assert_int_equal(piv_crypto_sign(alg, k->der, k->der_len, in, mod, out, sizeof(out),
+	                                 &out_len),
+	                 0);
 	assert_int_equal(out_len, mod);
 
 	/* the public operation gives the block back */
@@ -259,7 +265,7 @@ static void rsa_input_of_wrong_length_is_refused(void **state)
 
 	(void)state;
 	memset(in, 0x01, sizeof(in));
-	assert_int_equal(sign_refused(k->alg, k, in, 255), 0);   /* no output */
+	assert_int_equal(sign_refused(k->alg, k, in, 255), 0); /* no output */
 	sign_refused(k->alg, k, in, 257);
 	sign_refused(k->alg, k, in, 0);
 }
@@ -274,13 +280,15 @@ static void rsa_input_not_below_modulus_is_refused(void **state)
 	(void)state;
 	template_contents(k, &inner);
 	assert_int_equal(tlv_find(inner.value, inner.len, PIV_TLV_RSA_N, &n), TLV_OK);
-	memcpy(in, n.value, 256);   /* == n */
+	memcpy(in, n.value, 256); /* == n */
 	sign_refused(k->alg, k, in, 256);
-	memset(in, 0xFF, sizeof(in));   /* > n */
+	memset(in, 0xFF, sizeof(in)); /* > n */
 	sign_refused(k->alg, k, in, 256);
-	memcpy(in, n.value, 256);   /* n - 1 is fine (n is odd) */
+	memcpy(in, n.value, 256); /* n - 1 is fine (n is odd) */
 	in[255]--;
-	assert_int_equal(piv_crypto_sign(k->alg, k->der, k->der_len, in, 256, out, sizeof(out), &out_len), 0);
+	assert_int_equal(piv_crypto_sign(k->alg, k->der, k->der_len, in, 256, out, sizeof(out),
+	                                 &out_len),
+	                 0);
 }
 
 /* A cache entry must follow the key bytes: after a slot's key is replaced (even at the same
@@ -301,7 +309,8 @@ static void key_cache_serves_the_current_key_only(void **state)
 	(void)state;
 	assert_int_equal(piv_crypto_random(digest, sizeof(digest)), 0);
 	assert_int_equal(piv_crypto_sign_cached(&cache, a->alg, a->der, a->der_len, digest, 32, out,
-	                                        sizeof(out), &out_len), 0);
+	                                        sizeof(out), &out_len),
+	                 0);
 	assert_non_null(cache.pkey);
 	/* a second key replaces the first in the same entry */
 	tlv_writer_init(&w, tmpl, sizeof(tmpl));
@@ -309,8 +318,9 @@ static void key_cache_serves_the_current_key_only(void **state)
 	same = malloc(der_b_len > a->der_len ? der_b_len : a->der_len);
 	assert_non_null(same);
 	memcpy(same, der_b, der_b_len);
-	assert_int_equal(piv_crypto_sign_cached(&cache, PIV_ALG_ECCP256, same, der_b_len, digest, 32,
-	                                        out, sizeof(out), &out_len), 0);
+	assert_int_equal(piv_crypto_sign_cached(&cache, PIV_ALG_ECCP256, same, der_b_len, digest,
+	                                        32, out, sizeof(out), &out_len),
+	                 0);
 	b = &(gen_key){.alg = PIV_ALG_ECCP256};
 	memcpy(b->tmpl, tmpl, w.len);
 	b->tmpl_len = w.len;
@@ -337,9 +347,11 @@ static void ecdsa_signature_verifies(void **state)
 	EVP_PKEY_CTX *ctx;
 
 	assert_int_equal(piv_crypto_random(digest, dlen), 0);
-	assert_int_equal(piv_crypto_sign(alg, k->der, k->der_len, digest, dlen, out, sizeof(out), &out_len), 0);
+	assert_int_equal(piv_crypto_sign(alg, k->der, k->der_len, digest, dlen, out, sizeof(out),
+	                                 &out_len),
+	                 0);
 	assert_true(out_len > 8 && out_len <= 2 * dlen + 9);
-	assert_int_equal(out[0], 0x30);   /* DER SEQUENCE { r, s } */
+	assert_int_equal(out[0], 0x30); /* DER SEQUENCE { r, s } */
 
 	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pub, NULL);
 	assert_true(EVP_PKEY_verify_init(ctx) > 0);
@@ -381,8 +393,12 @@ static void sign_into_small_buffer_is_refused(void **state)
 	size_t out_len;
 
 	(void)state;
-	assert_int_equal(piv_crypto_sign(rsa->alg, rsa->der, rsa->der_len, d, 256, out, 255, &out_len), -ENOSPC);
-	assert_int_equal(piv_crypto_sign(p256->alg, p256->der, p256->der_len, d, 32, out, 40, &out_len), -ENOSPC);
+	assert_int_equal(piv_crypto_sign(rsa->alg, rsa->der, rsa->der_len, d, 256, out, 255,
+	                                 &out_len),
+	                 -ENOSPC);
+	assert_int_equal(piv_crypto_sign(p256->alg, p256->der, p256->der_len, d, 32, out, 40,
+	                                 &out_len),
+	                 -ENOSPC);
 }
 
 /* ---- ECDH ---- */
@@ -412,8 +428,11 @@ static void ecdh_of_two_keys_agrees(void **state)
 	pa = template_point(a, &pa_len);
 	pb = template_point(&b, &pb_len);
 
-	assert_int_equal(piv_crypto_ecdh(a->alg, a->der, a->der_len, pb, pb_len, s1, sizeof(s1), &l1), 0);
-	assert_int_equal(piv_crypto_ecdh(b.alg, b.der, b.der_len, pa, pa_len, s2, sizeof(s2), &l2), 0);
+	assert_int_equal(piv_crypto_ecdh(a->alg, a->der, a->der_len, pb, pb_len, s1, sizeof(s1),
+	                                 &l1),
+	                 0);
+	assert_int_equal(piv_crypto_ecdh(b.alg, b.der, b.der_len, pa, pa_len, s2, sizeof(s2), &l2),
+	                 0);
 	assert_int_equal(l1, 32);
 	assert_int_equal(l2, 32);
 	assert_memory_equal(s1, s2, 32);
@@ -431,20 +450,32 @@ static void ecdh_refuses_bad_peer_point(void **state)
 
 	(void)state;
 	memcpy(pt, own, len);
-	pt[len - 1] ^= 0x01;   /* off the curve */
-	assert_int_equal(piv_crypto_ecdh(a->alg, a->der, a->der_len, pt, len, out, sizeof(out), &out_len), -EINVAL);
+	pt[len - 1] ^= 0x01; /* off the curve */
+	assert_int_equal(piv_crypto_ecdh(a->alg, a->der, a->der_len, pt, len, out, sizeof(out),
+	                                 &out_len),
+	                 -EINVAL);
 	memcpy(pt, own, len);
-	pt[0] = 0x02;          /* not the uncompressed form */
-	assert_int_equal(piv_crypto_ecdh(a->alg, a->der, a->der_len, pt, len, out, sizeof(out), &out_len), -EINVAL);
+	pt[0] = 0x02; /* not the uncompressed form */
+	assert_int_equal(piv_crypto_ecdh(a->alg, a->der, a->der_len, pt, len, out, sizeof(out),
+	                                 &out_len),
+	                 -EINVAL);
 	pt[0] = 0x04;
-	assert_int_equal(piv_crypto_ecdh(a->alg, a->der, a->der_len, pt, len - 1, out, sizeof(out), &out_len), -EINVAL);
+	assert_int_equal(piv_crypto_ecdh(a->alg, a->der, a->der_len, pt, len - 1, out, sizeof(out),
+	                                 &out_len),
+	                 -EINVAL);
 	memset(pt, 0, sizeof(pt));
-	pt[0] = 0x04;          /* (0,0) */
-	assert_int_equal(piv_crypto_ecdh(a->alg, a->der, a->der_len, pt, len, out, sizeof(out), &out_len), -EINVAL);
+	pt[0] = 0x04; /* (0,0) */
+	assert_int_equal(piv_crypto_ecdh(a->alg, a->der, a->der_len, pt, len, out, sizeof(out),
+	                                 &out_len),
+	                 -EINVAL);
 	/* a P-384 point against a P-256 key, and ECDH with an RSA key */
 	own = template_point(p384, &len);
-	assert_int_equal(piv_crypto_ecdh(a->alg, a->der, a->der_len, own, len, out, sizeof(out), &out_len), -EINVAL);
-	assert_int_equal(piv_crypto_ecdh(rsa->alg, rsa->der, rsa->der_len, own, len, out, sizeof(out), &out_len), -EINVAL);
+	assert_int_equal(piv_crypto_ecdh(a->alg, a->der, a->der_len, own, len, out, sizeof(out),
+	                                 &out_len),
+	                 -EINVAL);
+	assert_int_equal(piv_crypto_ecdh(rsa->alg, rsa->der, rsa->der_len, own, len, out,
+	                                 sizeof(out), &out_len),
+	                 -EINVAL);
 }
 
 /* ---- management key block cipher ---- */
@@ -525,26 +556,29 @@ static void random_fills_and_differs(void **state)
 }
 
 /* One row of a table-driven test, named by the behaviour the row pins. */
-#define ALG_ROW(name, t, alg) { #name, t, NULL, NULL, &alg }
+#define ALG_ROW(name, t, alg)              \
+	{                                  \
+#name, t, NULL, NULL, &alg \
+	}
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		ALG_ROW(generate_rsa2048_template_matches_private_key, generated_template_matches_private_key,
-		        alg_rsa2048),
-		ALG_ROW(generate_rsa3072_template_matches_private_key, generated_template_matches_private_key,
-		        alg_rsa3072),
-		ALG_ROW(generate_p256_template_matches_private_key, generated_template_matches_private_key,
-		        alg_p256),
-		ALG_ROW(generate_p384_template_matches_private_key, generated_template_matches_private_key,
-		        alg_p384),
+		ALG_ROW(generate_rsa2048_template_matches_private_key,
+	                generated_template_matches_private_key, alg_rsa2048),
+		ALG_ROW(generate_rsa3072_template_matches_private_key,
+	                generated_template_matches_private_key, alg_rsa3072),
+		ALG_ROW(generate_p256_template_matches_private_key,
+	                generated_template_matches_private_key, alg_p256),
+		ALG_ROW(generate_p384_template_matches_private_key,
+	                generated_template_matches_private_key, alg_p384),
 		cmocka_unit_test(generated_der_is_pkcs8),
 		cmocka_unit_test(generate_refuses_unknown_alg_and_small_writer),
 		cmocka_unit_test(public_refuses_key_of_other_alg_or_garbage),
-		ALG_ROW(rsa2048_raw_sign_inverts_public_operation, raw_rsa_sign_inverts_public_operation,
-		        alg_rsa2048),
-		ALG_ROW(rsa3072_raw_sign_inverts_public_operation, raw_rsa_sign_inverts_public_operation,
-		        alg_rsa3072),
+		ALG_ROW(rsa2048_raw_sign_inverts_public_operation,
+	                raw_rsa_sign_inverts_public_operation, alg_rsa2048),
+		ALG_ROW(rsa3072_raw_sign_inverts_public_operation,
+	                raw_rsa_sign_inverts_public_operation, alg_rsa3072),
 		cmocka_unit_test(rsa_input_of_wrong_length_is_refused),
 		cmocka_unit_test(rsa_input_not_below_modulus_is_refused),
 		ALG_ROW(p256_ecdsa_signature_verifies, ecdsa_signature_verifies, alg_p256),

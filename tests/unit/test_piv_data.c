@@ -65,8 +65,7 @@ static uint8_t *pattern(size_t n, uint8_t seed)
 }
 
 /* The last answer is exactly `wrapper len value`. */
-static void assert_wrapped(const piv_fixture *f, uint32_t wrapper, const uint8_t *value,
-                           size_t len)
+static void assert_wrapped(const piv_fixture *f, uint32_t wrapper, const uint8_t *value, size_t len)
 {
 	tlv_item item;
 
@@ -120,7 +119,7 @@ static void get_data_of_every_standard_object_returns_what_is_stored(void **stat
 	assert_int_equal(tags[4], PIV_TAG_CERT_9A);
 	assert_int_equal(tags[n - 1], PIV_TAG_CERT_95);
 
-	piv_test_verify_pin(f, TOK_DEFAULT_PIN);   /* Printed is PIN-protected */
+	piv_test_verify_pin(f, TOK_DEFAULT_PIN); /* Printed is PIN-protected */
 	for (i = 0; i < n; i++) {
 		uint8_t *v = pattern(40 + i, (uint8_t)i);
 
@@ -155,15 +154,15 @@ static void get_data_with_malformed_tag_list_is_6a80(void **state)
 {
 	piv_fixture *f = *state;
 	static const char *const bad[] = {
-		"00CB3FFF 00",                      /* no data (case 2) */
-		"00CB3FFF 03 5D017E 00",            /* not a tag list */
-		"00CB3FFF 04 5C027E00 00",          /* 7E is a one-byte tag */
-		"00CB3FFF 04 5C02007E 00",          /* leading zero byte */
-		"00CB3FFF 06 5C045FC10500 00",      /* four-byte tag */
-		"00CB3FFF 02 5C00 00",              /* empty list */
-		"00CB3FFF 05 5C017E 5300 00",       /* trailing TLV */
-		"00CB3FFF 03 5C027E 00",            /* list longer than the data */
-		"00CB3FFF 04 5C035FC1 00",          /* truncated tag */
+		"00CB3FFF 00",                 /* no data (case 2) */
+		"00CB3FFF 03 5D017E 00",       /* not a tag list */
+		"00CB3FFF 04 5C027E00 00",     /* 7E is a one-byte tag */
+		"00CB3FFF 04 5C02007E 00",     /* leading zero byte */
+		"00CB3FFF 06 5C045FC10500 00", /* four-byte tag */
+		"00CB3FFF 02 5C00 00",         /* empty list */
+		"00CB3FFF 05 5C017E 5300 00",  /* trailing TLV */
+		"00CB3FFF 03 5C027E 00",       /* list longer than the data */
+		"00CB3FFF 04 5C035FC1 00",     /* truncated tag */
 		NULL,
 	};
 
@@ -190,7 +189,7 @@ static void printed_object_needs_the_pin(void **state)
 
 	assert_int_equal(get_data(f, PIV_TAG_PRINTED), SW_SECURITY_NOT_SATISFIED);
 	assert_int_equal(f->resp_len, 0);
-	assert_int_equal(get_data(f, PIV_TAG_ADMIN_DATA), SW_OK);   /* free to read */
+	assert_int_equal(get_data(f, PIV_TAG_ADMIN_DATA), SW_OK); /* free to read */
 
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
 	assert_int_equal(get_data(f, PIV_TAG_PRINTED), SW_OK);
@@ -214,7 +213,7 @@ static void put_data_needs_the_management_key(void **state)
 
 	assert_int_equal(put_data(f, PIV_TAG_CERT_9A, PIV_TLV_DATA, v, sizeof(v)),
 	                 SW_SECURITY_NOT_SATISFIED);
-	piv_test_verify_pin(f, TOK_DEFAULT_PIN);   /* the PIN is not enough */
+	piv_test_verify_pin(f, TOK_DEFAULT_PIN); /* the PIN is not enough */
 	assert_int_equal(put_data(f, PIV_TAG_CERT_9A, PIV_TLV_DATA, v, sizeof(v)),
 	                 SW_SECURITY_NOT_SATISFIED);
 	assert_null(tok_object_get(&f->st, PIV_TAG_CERT_9A));
@@ -249,8 +248,8 @@ static void put_data_round_trips_a_certificate(void **state)
 static void put_data_of_discovery_uses_its_7e_wrapper(void **state)
 {
 	piv_fixture *f = *state;
-	static const uint8_t v[] = {0x4F, 0x0B, 0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10,
-	                            0x00, 0x01, 0x00, 0x5F, 0x2F, 0x02, 0x60, 0x10};
+	static const uint8_t v[] = {0x4F, 0x0B, 0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00,
+	                            0x10, 0x00, 0x01, 0x00, 0x5F, 0x2F, 0x02, 0x60, 0x10};
 
 	piv_test_auth_default_mgmt(f);
 	assert_int_equal(put_data(f, PIV_TAG_DISCOVERY, PIV_TLV_DATA, v, sizeof(v)), SW_WRONG_DATA);
@@ -292,14 +291,14 @@ static void put_data_malformed_is_6a80(void **state)
 {
 	piv_fixture *f = *state;
 	static const char *const bad[] = {
-		"00DB3FFF 05 5C035FC105",               /* no value */
-		"00DB3FFF 09 5C035FC105 530101 00",     /* trailing byte */
-		"00DB3FFF 08 5C035FC105 540100",        /* wrong wrapper */
-		"00DB3FFF 08 5C035FC105 530200",        /* value past the data */
-		"00DB3FFF 08 5C035FC1FF 530100",        /* unknown tag */
-		"00DB3FFF 06 5C017D 530100",            /* unknown tag */
-		"00DB3FFF 08 53010D 5C035FC105",        /* order swapped */
-		"00DB3FFF 09 5C045FC10500 530100",      /* four-byte tag */
+		"00DB3FFF 05 5C035FC105",           /* no value */
+		"00DB3FFF 09 5C035FC105 530101 00", /* trailing byte */
+		"00DB3FFF 08 5C035FC105 540100",    /* wrong wrapper */
+		"00DB3FFF 08 5C035FC105 530200",    /* value past the data */
+		"00DB3FFF 08 5C035FC1FF 530100",    /* unknown tag */
+		"00DB3FFF 06 5C017D 530100",        /* unknown tag */
+		"00DB3FFF 08 53010D 5C035FC105",    /* order swapped */
+		"00DB3FFF 09 5C045FC10500 530100",  /* four-byte tag */
 		NULL,
 	};
 
@@ -358,7 +357,8 @@ static void put_data_commit_failure_keeps_the_old_object(void **state)
 	assert_int_equal(f->resp_len, before_len);
 	assert_memory_equal(f->resp, before, before_len);
 	/* A new object is not left behind either, nor is a deletion kept. */
-	assert_int_equal(put_data(f, PIV_TAG_CERT_9A, PIV_TLV_DATA, v, sizeof(v)), SW_MEMORY_FAILURE);
+	assert_int_equal(put_data(f, PIV_TAG_CERT_9A, PIV_TLV_DATA, v, sizeof(v)),
+	                 SW_MEMORY_FAILURE);
 	assert_int_equal(get_data(f, PIV_TAG_CERT_9A), SW_FILE_NOT_FOUND);
 	assert_int_equal(piv_tx(f, "00DB3FFF 07 5C035FC102 5300"), SW_MEMORY_FAILURE);
 	assert_int_equal(get_data(f, PIV_TAG_CHUID), SW_OK);

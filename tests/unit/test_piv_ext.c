@@ -407,9 +407,11 @@ static void inventory_counter_ignores_refused_commands_and_pins(void **state)
 	/* without the management key nothing changes, nor does a PIN operation count */
 	assert_int_equal(piv_tx(f, "00 DB 3F FF 0B 5C 03 5F C1 05 53 04 70 00 71 00"),
 	                 SW_SECURITY_NOT_SATISFIED);
-	PIV_EACH_ANSWERS(f, SW_SECURITY_NOT_SATISFIED, "00 47 00 9A 05 AC 03 80 01 11", "00 F6 FF 9A");
+	PIV_EACH_ANSWERS(f, SW_SECURITY_NOT_SATISFIED, "00 47 00 9A 05 AC 03 80 01 11",
+	                 "00 F6 FF 9A");
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
-	assert_int_equal(piv_tx(f, "00 24 00 80 10 31 32 33 34 35 36 FF FF 36 35 34 33 32 31 FF FF"),
+	assert_int_equal(piv_tx(f,
+	                        "00 24 00 80 10 31 32 33 34 35 36 FF FF 36 35 34 33 32 31 FF FF"),
 	                 SW_OK);
 	piv_test_auth_default_mgmt(f);
 	assert_int_equal(piv_tx(f, "00 F6 FF 9A"), SW_FILE_NOT_FOUND);
@@ -466,7 +468,7 @@ int main(void)
 		T_CUSTOM(metadata_of_custom_pin_and_puk),
 		T(metadata_pin_tries_follow_a_wrong_verify),
 		cmocka_unit_test_setup_teardown(metadata_must_change_pin_reports_default,
-		                                setup_must_change, piv_fixture_teardown),
+	                                        setup_must_change, piv_fixture_teardown),
 		T(metadata_of_factory_management_key),
 		T_CUSTOM(metadata_of_custom_management_key),
 		T(metadata_of_an_imported_ec_key),
@@ -479,7 +481,7 @@ int main(void)
 		T(inventory_generated_key_shows_its_origin),
 		T(inventory_pin_state_follows_verify),
 		cmocka_unit_test_setup_teardown(inventory_must_change_pin_reports_default,
-		                                setup_must_change, piv_fixture_teardown),
+	                                        setup_must_change, piv_fixture_teardown),
 		T(inventory_counter_counts_every_change),
 		T(inventory_counter_ignores_refused_commands_and_pins),
 		T(inventory_counter_rolls_back_with_a_failed_save),

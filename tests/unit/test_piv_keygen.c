@@ -67,8 +67,8 @@ typedef struct {
 	uint8_t ref, alg;
 	bool pss;
 } rsa_gen_row;
-static rsa_gen_row rsa2048_pkcs1_in_9a = { 0x9A, PIV_ALG_RSA2048, false };
-static rsa_gen_row rsa3072_pss_in_9c = { 0x9C, PIV_ALG_RSA3072, true };
+static rsa_gen_row rsa2048_pkcs1_in_9a = {0x9A, PIV_ALG_RSA2048, false};
+static rsa_gen_row rsa3072_pss_in_9c = {0x9C, PIV_ALG_RSA3072, true};
 
 static void generate_rsa_answers_a_working_public_key(void **state)
 {
@@ -123,8 +123,8 @@ static void generate_needs_the_management_key(void **state)
 
 static void generate_outside_the_key_slots_refused_6a86(void **state)
 {
-	static const uint8_t refs[] = {0x00, PIV_REF_PIN, PIV_REF_PUK, PIV_KEY_CARDMGMT, 0x96,
-	                               PIV_KEY_ATTEST, 0xFF};
+	static const uint8_t refs[] = {0x00, PIV_REF_PIN,    PIV_REF_PUK, PIV_KEY_CARDMGMT,
+	                               0x96, PIV_KEY_ATTEST, 0xFF};
 	piv_fixture *f = *state;
 	size_t i;
 
@@ -136,8 +136,8 @@ static void generate_outside_the_key_slots_refused_6a86(void **state)
 
 static void generate_unsupported_algorithms_refused_6a80(void **state)
 {
-	static const uint8_t algs[] = {0x00, PIV_ALG_3DES, PIV_ALG_AES128, PIV_ALG_AES192,
-	                               PIV_ALG_AES256, 0x06, 0x13, 0xFF};
+	static const uint8_t algs[] = {0x00,           PIV_ALG_3DES, PIV_ALG_AES128, PIV_ALG_AES192,
+	                               PIV_ALG_AES256, 0x06,         0x13,           0xFF};
 	piv_fixture *f = *state;
 	size_t i;
 
@@ -150,15 +150,15 @@ static void generate_unsupported_algorithms_refused_6a80(void **state)
 static void generate_malformed_templates_refused_6a80(void **state)
 {
 	static const char *const bad[] = {
-		"00 47 00 9A",                         /* no data */
-		"00 47 00 9A 02 AC 00",                /* no algorithm */
-		"00 47 00 9A 05 AD 03 80 01 11",       /* not a control reference template */
-		"00 47 00 9A 06 AC 04 80 02 11 00",    /* algorithm of two bytes */
-		"00 47 00 9A 04 AC 03 80 01",          /* template cut short */
-		"00 47 00 9A 06 AC 03 80 01 11 00",    /* trailing byte */
-		"00 47 00 9A 08 AC 06 80 01 11 80 01 11", /* algorithm twice */
-		"00 47 00 9A 05 AC 03 81 01 11",       /* unknown tag */
-		"00 47 00 9A 08 AC 06 80 01 11 AA 01 04", /* unknown PIN policy */
+		"00 47 00 9A",                               /* no data */
+		"00 47 00 9A 02 AC 00",                      /* no algorithm */
+		"00 47 00 9A 05 AD 03 80 01 11",             /* not a control reference template */
+		"00 47 00 9A 06 AC 04 80 02 11 00",          /* algorithm of two bytes */
+		"00 47 00 9A 04 AC 03 80 01",                /* template cut short */
+		"00 47 00 9A 06 AC 03 80 01 11 00",          /* trailing byte */
+		"00 47 00 9A 08 AC 06 80 01 11 80 01 11",    /* algorithm twice */
+		"00 47 00 9A 05 AC 03 81 01 11",             /* unknown tag */
+		"00 47 00 9A 08 AC 06 80 01 11 AA 01 04",    /* unknown PIN policy */
 		"00 47 00 9A 09 AC 07 80 01 11 AA 02 01 01", /* policy of two bytes */
 		"00 47 00 9A 0B AC 09 80 01 11 AA 01 01 AA 01 01", /* policy twice */
 		"00 47 00 9A 08 AC 06 80 01 11 AB 01 02", /* touch always: no button here */
@@ -174,7 +174,9 @@ static void generate_malformed_templates_refused_6a80(void **state)
 
 static void generate_default_pin_policy_follows_the_slot(void **state)
 {
-	static const struct { uint8_t ref, policy; } cases[] = {
+	static const struct {
+		uint8_t ref, policy;
+	} cases[] = {
 		{0x9A, PIV_PIN_POLICY_ONCE}, {0x9C, PIV_PIN_POLICY_ALWAYS},
 		{0x9D, PIV_PIN_POLICY_ONCE}, {0x9E, PIV_PIN_POLICY_NEVER},
 		{0x8A, PIV_PIN_POLICY_ONCE},
@@ -186,7 +188,8 @@ static void generate_default_pin_policy_follows_the_slot(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const tok_key *k = &f->st.keys[piv_key_slot_index(cases[i].ref)];
 
-		assert_int_equal(gen(f, cases[i].ref, PIV_ALG_ECCP256, i % 2 ? "AA 01 00" : ""), SW_OK);
+		assert_int_equal(gen(f, cases[i].ref, PIV_ALG_ECCP256, i % 2 ? "AA 01 00" : ""),
+		                 SW_OK);
 		assert_int_equal(k->pin_policy, cases[i].policy);
 		assert_int_equal(k->touch_policy, PIV_TOUCH_POLICY_NEVER);
 	}
@@ -299,7 +302,8 @@ static void delete_key_empties_the_slot(void **state)
 	                 SW_FILE_NOT_FOUND);
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
 	assert_int_equal(piv_test_sign(f, PIV_ALG_ECCP256, 0x9A, digest, 32, sig, sizeof(sig),
-	                               &sig_len), SW_FILE_NOT_FOUND);
+	                               &sig_len),
+	                 SW_FILE_NOT_FOUND);
 	/* the other key is untouched, and the slot takes a new one */
 	assert_int_equal(f->st.keys[2].alg, PIV_ALG_ECCP256);
 	piv_test_auth_default_mgmt(f);
@@ -341,12 +345,8 @@ static void delete_of_an_empty_slot_is_not_found_6a82(void **state)
 static void delete_bad_references_refused_6a86(void **state)
 {
 	static const char *const bad[] = {
-		"00 F6 FF 9B",   /* the management key is not a key slot */
-		"00 F6 FF 80",
-		"00 F6 FF 00",
-		"00 F6 FF 96",
-		"00 F6 FF F9",
-		NULL,
+		"00 F6 FF 9B", /* the management key is not a key slot */
+		"00 F6 FF 80", "00 F6 FF 00", "00 F6 FF 96", "00 F6 FF F9", NULL,
 	};
 	piv_fixture *f = *state;
 
@@ -402,9 +402,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		PIV_ROW(generate_rsa2048_in_9a_answers_a_working_public_key,
-		        generate_rsa_answers_a_working_public_key, rsa2048_pkcs1_in_9a),
+	                generate_rsa_answers_a_working_public_key, rsa2048_pkcs1_in_9a),
 		PIV_ROW(generate_rsa3072_in_9c_answers_a_working_public_key,
-		        generate_rsa_answers_a_working_public_key, rsa3072_pss_in_9c),
+	                generate_rsa_answers_a_working_public_key, rsa3072_pss_in_9c),
 		T(generate_p256_in_retired_slots_answers_a_working_public_key),
 		T(generate_p384_in_9e_signs_without_pin),
 		T(generate_needs_the_management_key),

@@ -49,7 +49,6 @@ static const tok_key *slot_key(piv_fixture *f, uint8_t ref)
 /* What the moved P-256 keys sign. */
 static const uint8_t moved_digest[32] = {0x5A, 0x5A, 0x5A, 0x5A};
 
-
 static void move_key_carries_key_policies_and_origin(void **state)
 {
 	piv_fixture *f = *state;
@@ -58,7 +57,7 @@ static void move_key_carries_key_policies_and_origin(void **state)
 	EVP_PKEY *pub;
 
 	piv_test_auth_default_mgmt(f);
-	pub = gen_p256(f, 0x85, "AA 01 01");   /* PIN policy never: no VERIFY to sign */
+	pub = gen_p256(f, 0x85, "AA 01 01"); /* PIN policy never: no VERIFY to sign */
 	assert_int_equal(piv_send_all(f, PIV_INS_GET_METADATA, 0x00, 0x85, NULL, 0, false), SW_OK);
 	meta_len = f->resp_len;
 	assert_true(meta_len <= sizeof(meta_before));
@@ -124,18 +123,11 @@ static void move_onto_a_key_is_refused_6985_and_keeps_both(void **state)
 static void move_bad_references_refused_6a86(void **state)
 {
 	static const char *const bad[] = {
-		"00 F6 9A 9A",   /* onto itself */
-		"00 F6 F9 9A",   /* attestation slot */
-		"00 F6 9A F9",
-		"00 F6 9B 9A",   /* the management key is not a key slot */
-		"00 F6 9A 9B",
-		"00 F6 80 9A",
-		"00 F6 00 9A",
-		"00 F6 96 9A",
-		"00 F6 9A 96",
-		"00 F6 9A 00",
-		"00 F6 FF FF",
-		NULL,
+		"00 F6 9A 9A",                /* onto itself */
+		"00 F6 F9 9A",                /* attestation slot */
+		"00 F6 9A F9", "00 F6 9B 9A", /* the management key is not a key slot */
+		"00 F6 9A 9B", "00 F6 80 9A", "00 F6 00 9A", "00 F6 96 9A",
+		"00 F6 9A 96", "00 F6 9A 00", "00 F6 FF FF", NULL,
 	};
 	piv_fixture *f = *state;
 
@@ -172,13 +164,14 @@ static void move_counts_one_change_and_shows_in_inventory(void **state)
 	assert_int_equal(piv_tx(f, "00 F6 9A 82"), SW_OK);
 	assert_int_equal(f->st.change_counter, counter + 1);
 	assert_int_equal(piv_send_all(f, PIV_INS_GET_METADATA, 0x00, PIV_REF_INVENTORY, NULL, 0,
-	                              false), SW_OK);
+	                              false),
+	                 SW_OK);
 	assert_int_equal(tlv_find(f->resp, f->resp_len, PIV_INV_COUNTER, &item), TLV_OK);
 	assert_int_equal(item.len, 4);
 	assert_int_equal(item.value[3], (uint8_t)(counter + 1));
 	assert_int_equal(tlv_find(f->resp, f->resp_len, PIV_INV_KEY, &item), TLV_OK);
 	assert_int_equal(item.value[0], PIV_INV_KEY_REF);
-	assert_int_equal(item.value[2], 0x9A);   /* the only key, now in 9A */
+	assert_int_equal(item.value[2], 0x9A); /* the only key, now in 9A */
 }
 
 static void move_failed_save_keeps_the_key_where_it_was(void **state)

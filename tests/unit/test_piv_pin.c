@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "piv.h"
-#include "piv_internal.h"   /* white-box: the volatile security state */
+#include "piv_internal.h" /* white-box: the volatile security state */
 #include "piv_test_util.h"
 
 static void pad(const char *s, uint8_t out[8])
@@ -133,7 +133,8 @@ static void verify_bad_p1_p2_is_6a86(void **state)
 	piv_fixture *f = *state;
 
 	PIV_EACH_ANSWERS(f, SW_INCORRECT_P1P2, "00200081 08 3132333435363738",
-	                 "00200000 08 313233343536FFFF", "00200180 08 313233343536FFFF", "00200081");
+	                 "00200000 08 313233343536FFFF", "00200180 08 313233343536FFFF",
+	                 "00200081");
 	assert_int_equal(f->st.puk.tries_left, 3);
 	assert_int_equal(f->st.pin.tries_left, 3);
 }
@@ -142,8 +143,8 @@ static void verify_wrong_length_is_6700(void **state)
 {
 	piv_fixture *f = *state;
 
-	PIV_EACH_ANSWERS(f, SW_WRONG_LENGTH, "00200080 06 313233343536", "00200080 07 313233343536FF",
-	                 "00200080 09 313233343536FFFFFF");
+	PIV_EACH_ANSWERS(f, SW_WRONG_LENGTH, "00200080 06 313233343536",
+	                 "00200080 07 313233343536FF", "00200080 09 313233343536FFFFFF");
 	assert_int_equal(f->st.pin.tries_left, 3);
 }
 
@@ -151,20 +152,20 @@ static void verify_badly_padded_pin_is_6a80_and_spends_no_try(void **state)
 {
 	piv_fixture *f = *state;
 	static const char *const bad[] = {
-		"00200080 08 3132333435FFFFFF",   /* five digits */
-		"00200080 08 FFFFFFFFFFFFFFFF",   /* empty */
-		"00200080 08 313233343536FF37",   /* digit after padding */
-		"00200080 08 31323334FF363738",   /* padding in the middle */
-		"00200080 08 313233343536FF00",   /* padding other than FF */
+		"00200080 08 3132333435FFFFFF", /* five digits */
+		"00200080 08 FFFFFFFFFFFFFFFF", /* empty */
+		"00200080 08 313233343536FF37", /* digit after padding */
+		"00200080 08 31323334FF363738", /* padding in the middle */
+		"00200080 08 313233343536FF00", /* padding other than FF */
 		NULL,
 	};
 
 	piv_test_each_answers(f, SW_WRONG_DATA, bad);
 	assert_int_equal(f->st.pin.tries_left, 3);
 	/* Six to eight bytes are all fine in form. */
-	PIV_SCRIPT(f, { "00200080 08 3132333435363738", SW_VERIFY_FAIL(2) },
-	           { "00200080 08 31323334353637FF", SW_VERIFY_FAIL(1) },
-	           { "00200080 08 313233343536FFFF", SW_OK });
+	PIV_SCRIPT(f, {"00200080 08 3132333435363738", SW_VERIFY_FAIL(2)},
+	           {"00200080 08 31323334353637FF", SW_VERIFY_FAIL(1)},
+	           {"00200080 08 313233343536FFFF", SW_OK});
 }
 
 static void verify_uses_provisioned_tries(void **state)
@@ -194,7 +195,8 @@ static void change_pin_replaces_it(void **state)
 	assert_true(f->st.pin.is_default);
 	assert_true(f->st.pin_must_change);
 
-	assert_int_equal(pair(f, PIV_INS_CHANGE_REFERENCE, PIV_REF_PIN, TOK_DEFAULT_PIN, "24681357"),
+	assert_int_equal(pair(f, PIV_INS_CHANGE_REFERENCE, PIV_REF_PIN, TOK_DEFAULT_PIN,
+	                      "24681357"),
 	                 SW_OK);
 	assert_false(f->st.pin.is_default);
 	assert_false(f->st.pin_must_change);
@@ -248,8 +250,7 @@ static void change_reference_checks_parameters_and_format(void **state)
 	/* A new PIN of five digits, or garbage after the padding, is refused without a try. */
 	assert_int_equal(pair(f, PIV_INS_CHANGE_REFERENCE, PIV_REF_PIN, TOK_DEFAULT_PIN, "11111"),
 	                 SW_WRONG_DATA);
-	assert_int_equal(piv_tx(f, "00240080 10 313233343536FF31 313131313131FFFF"),
-	                 SW_WRONG_DATA);
+	assert_int_equal(piv_tx(f, "00240080 10 313233343536FF31 313131313131FFFF"), SW_WRONG_DATA);
 	assert_int_equal(f->st.pin.tries_left, 3);
 	assert_int_equal(verify(f, TOK_DEFAULT_PIN), SW_OK);
 }
@@ -279,7 +280,8 @@ static void reset_retry_counter_unblocks_the_pin(void **state)
 	assert_int_equal(verify_status(f), SW_AUTH_BLOCKED);
 	f->st.pin_must_change = true;
 
-	assert_int_equal(pair(f, PIV_INS_RESET_RETRY, PIV_REF_PIN, TOK_DEFAULT_PUK, "555666"), SW_OK);
+	assert_int_equal(pair(f, PIV_INS_RESET_RETRY, PIV_REF_PIN, TOK_DEFAULT_PUK, "555666"),
+	                 SW_OK);
 	assert_int_equal(f->st.pin.tries_left, f->st.pin.tries_max);
 	assert_false(f->st.pin_must_change);
 	assert_false(f->applet->pin_verified);
@@ -296,7 +298,8 @@ static void reset_retry_with_wrong_puk_spends_a_puk_try(void **state)
 	assert_int_equal(f->st.puk.tries_left, 2);
 	assert_int_equal(verify(f, "555666"), SW_VERIFY_FAIL(2));
 	/* A match gives the PUK its tries back. */
-	assert_int_equal(pair(f, PIV_INS_RESET_RETRY, PIV_REF_PIN, TOK_DEFAULT_PUK, "555666"), SW_OK);
+	assert_int_equal(pair(f, PIV_INS_RESET_RETRY, PIV_REF_PIN, TOK_DEFAULT_PUK, "555666"),
+	                 SW_OK);
 	assert_int_equal(f->st.puk.tries_left, 3);
 }
 
@@ -370,7 +373,8 @@ static void wrong_pin_try_is_on_flash_when_answered(void **state)
 	assert_int_equal(stored_pin_tries(t.path), 2);
 	assert_int_equal(verify(f, TOK_DEFAULT_PIN), SW_OK);
 	assert_int_equal(stored_pin_tries(t.path), 3);
-	assert_int_equal(pair(f, PIV_INS_CHANGE_REFERENCE, PIV_REF_PIN, TOK_DEFAULT_PIN, "24681357"),
+	assert_int_equal(pair(f, PIV_INS_CHANGE_REFERENCE, PIV_REF_PIN, TOK_DEFAULT_PIN,
+	                      "24681357"),
 	                 SW_OK);
 	assert_true(stored_pin_matches(t.path, "24681357"));
 	piv_tmp_state_remove(&t);
@@ -396,7 +400,7 @@ static void pin_counter_is_persisted_before_the_compare(void **state)
 	                 SW_MEMORY_FAILURE);
 	assert_int_equal(pair(f, PIV_INS_RESET_RETRY, PIV_REF_PIN, "00000000", "111111"),
 	                 SW_MEMORY_FAILURE);
-	f->st.pin.tries_left = 3;   /* RAM keeps the spent tries; refill for the next checks */
+	f->st.pin.tries_left = 3; /* RAM keeps the spent tries; refill for the next checks */
 	assert_int_equal(pair(f, PIV_INS_CHANGE_REFERENCE, PIV_REF_PIN, TOK_DEFAULT_PIN, "111111"),
 	                 SW_MEMORY_FAILURE);
 	assert_int_equal(pair(f, PIV_INS_RESET_RETRY, PIV_REF_PIN, TOK_DEFAULT_PUK, "111111"),

@@ -137,8 +137,8 @@ static void commands_before_select_answer_6d00(void **state)
 {
 	piv_fixture *f = *state;
 
-	PIV_EACH_ANSWERS(f, SW_INS_NOT_SUPPORTED, "00200080", "00CB3FFF 03 5C017E 00", "00FD0000 00",
-	                 "00C00000 00");
+	PIV_EACH_ANSWERS(f, SW_INS_NOT_SUPPORTED, "00200080", "00CB3FFF 03 5C017E 00",
+	                 "00FD0000 00", "00C00000 00");
 	assert_int_equal(piv_tx(f, select_full), SW_OK);
 	assert_int_equal(piv_tx(f, "00CB3FFF 03 5C017E 00"), SW_OK);
 }
@@ -148,8 +148,7 @@ static void select_again_clears_pin_verification(void **state)
 	piv_fixture *f = *state;
 
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
-	PIV_SCRIPT(f, { "00200080", SW_OK }, { select_full, SW_OK },
-	           { "00200080", SW_VERIFY_FAIL(3) });
+	PIV_SCRIPT(f, {"00200080", SW_OK}, {select_full, SW_OK}, {"00200080", SW_VERIFY_FAIL(3)});
 }
 
 static void reset_forgets_selection_and_pin(void **state)
@@ -158,8 +157,8 @@ static void reset_forgets_selection_and_pin(void **state)
 
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
 	piv_applet_reset(f->applet);
-	PIV_SCRIPT(f, { "00200080", SW_INS_NOT_SUPPORTED }, { select_full, SW_OK },
-	           { "00200080", SW_VERIFY_FAIL(3) });
+	PIV_SCRIPT(f, {"00200080", SW_INS_NOT_SUPPORTED}, {select_full, SW_OK},
+	           {"00200080", SW_VERIFY_FAIL(3)});
 }
 
 /* ---- CLA, INS, lengths ---- */
@@ -169,8 +168,7 @@ static void cla_other_than_00_or_10_is_6e00(void **state)
 	piv_fixture *f = *state;
 	static const char *const bad[] = {
 		"80CB3FFF 03 5C017E 00", "01CB3FFF 03 5C017E 00", "0CCB3FFF 03 5C017E 00",
-		"90CB3FFF 03 5C017E 00", "FFCB3FFF 03 5C017E 00",
-		NULL,
+		"90CB3FFF 03 5C017E 00", "FFCB3FFF 03 5C017E 00", NULL,
 	};
 
 	piv_test_each_answers(f, SW_CLA_NOT_SUPPORTED, bad);
@@ -192,12 +190,12 @@ static void malformed_apdu_lengths_are_6700(void **state)
 {
 	piv_fixture *f = *state;
 	static const char *const bad[] = {
-		"00",                         /* shorter than a header */
+		"00", /* shorter than a header */
 		"00A404",
-		"00CB3FFF 05 5C017E",         /* Lc larger than the data */
-		"00CB3FFF 02 5C017E 00 00",   /* trailing bytes */
-		"00CB3FFF 00 0003 5C01",      /* extended Lc larger than the data */
-		"00CB3FFF 00 00",             /* truncated extended Le */
+		"00CB3FFF 05 5C017E",       /* Lc larger than the data */
+		"00CB3FFF 02 5C017E 00 00", /* trailing bytes */
+		"00CB3FFF 00 0003 5C01",    /* extended Lc larger than the data */
+		"00CB3FFF 00 00",           /* truncated extended Le */
 		NULL,
 	};
 
@@ -212,8 +210,8 @@ static void chained_command_sees_the_whole_data(void **state)
 {
 	piv_fixture *f = *state;
 
-	PIV_SCRIPT(f, { "10200080 04 31323334", SW_OK }, { "10200080 02 3536", SW_OK },
-	           { "00200080 02 FFFF", SW_OK }, { "00200080", SW_OK });
+	PIV_SCRIPT(f, {"10200080 04 31323334", SW_OK}, {"10200080 02 3536", SW_OK},
+	           {"00200080 02 FFFF", SW_OK}, {"00200080", SW_OK});
 }
 
 static void chain_ended_by_other_header_is_6883_and_dropped(void **state)
@@ -225,10 +223,9 @@ static void chain_ended_by_other_header_is_6883_and_dropped(void **state)
 	/* The first half is gone: the tail alone is a wrong length. */
 	assert_int_equal(piv_tx(f, "00200080 04 3536FFFF"), SW_WRONG_LENGTH);
 	/* Same with a different P2 and with a chained link of another command. */
-	PIV_SCRIPT(f, { "10200080 04 31323334", SW_OK },
-	           { "00200081 04 3536FFFF", SW_LAST_CMD_EXPECTED },
-	           { "10200080 04 31323334", SW_OK }, { "10CB3FFF 02 5C01", SW_LAST_CMD_EXPECTED },
-	           { "00CB3FFF 03 5C017E 00", SW_OK });
+	PIV_SCRIPT(f, {"10200080 04 31323334", SW_OK},
+	           {"00200081 04 3536FFFF", SW_LAST_CMD_EXPECTED}, {"10200080 04 31323334", SW_OK},
+	           {"10CB3FFF 02 5C01", SW_LAST_CMD_EXPECTED}, {"00CB3FFF 03 5C017E 00", SW_OK});
 	/* Nothing was spent on the PIN. */
 	assert_int_equal(piv_tx(f, "00200080"), SW_VERIFY_FAIL(3));
 }
@@ -237,8 +234,8 @@ static void select_in_the_middle_of_a_chain_drops_it(void **state)
 {
 	piv_fixture *f = *state;
 
-	PIV_SCRIPT(f, { "10200080 04 31323334", SW_OK }, { select_full, SW_OK },
-	           { "00200080 04 3536FFFF", SW_WRONG_LENGTH });
+	PIV_SCRIPT(f, {"10200080 04 31323334", SW_OK}, {select_full, SW_OK},
+	           {"00200080 04 3536FFFF", SW_WRONG_LENGTH});
 }
 
 static void chain_longer_than_limit_is_6700_and_dropped(void **state)
@@ -271,12 +268,14 @@ static void chain_up_to_the_limit_is_accepted(void **state)
 	memset(data, 0x31, PIV_CHAIN_MAX);
 	while (PIV_CHAIN_MAX - off > 255) {
 		assert_int_equal(piv_send(f, APDU_CLA_CHAIN, PIV_INS_VERIFY, 0x00, PIV_REF_PIN,
-		                          data + off, 255, 0, false), SW_OK);
+		                          data + off, 255, 0, false),
+		                 SW_OK);
 		off += 255;
 	}
 	/* VERIFY sees 8192 bytes: a wrong length, not an overflow of the chain. */
 	assert_int_equal(piv_send(f, 0x00, PIV_INS_VERIFY, 0x00, PIV_REF_PIN, data + off,
-	                          PIV_CHAIN_MAX - off, 0, false), SW_WRONG_LENGTH);
+	                          PIV_CHAIN_MAX - off, 0, false),
+	                 SW_WRONG_LENGTH);
 	assert_int_equal(piv_tx(f, "00200080"), SW_VERIFY_FAIL(3));
 	free(data);
 }
@@ -339,8 +338,8 @@ static void other_command_drops_pending_response(void **state)
 	piv_fixture *f = *state;
 
 	store_object(f, PIV_TAG_CERT_9A, 600);
-	PIV_SCRIPT(f, { "00CB3FFF 05 5C035FC105 00", 0x6100 }, { "00200080", SW_VERIFY_FAIL(3) },
-	           { "00C00000 00", SW_CONDITIONS_NOT_SATISFIED });
+	PIV_SCRIPT(f, {"00CB3FFF 05 5C035FC105 00", 0x6100}, {"00200080", SW_VERIFY_FAIL(3)},
+	           {"00C00000 00", SW_CONDITIONS_NOT_SATISFIED});
 }
 
 static void get_response_errors(void **state)
@@ -352,8 +351,8 @@ static void get_response_errors(void **state)
 	assert_int_equal(piv_tx(f, "00CB3FFF 05 5C035FC105 00"), 0x6100);
 	assert_int_equal(piv_tx(f, "00C00100 00"), SW_INCORRECT_P1P2);
 	/* An error drops what was pending. */
-	PIV_SCRIPT(f, { "00C00000 00", SW_CONDITIONS_NOT_SATISFIED },
-	           { "00CB3FFF 05 5C035FC105 00", 0x6100 }, { "10C00000 00", 0x6884 });
+	PIV_SCRIPT(f, {"00C00000 00", SW_CONDITIONS_NOT_SATISFIED},
+	           {"00CB3FFF 05 5C035FC105 00", 0x6100}, {"10C00000 00", 0x6884});
 }
 
 static void extended_le_returns_whole_response_at_once(void **state)

@@ -57,14 +57,16 @@ static void sign_rsa2048_pkcs1_and_pss_blocks_verify(void **state)
 
 	piv_test_pkcs1_encode(digest, block, sizeof(block));
 	assert_int_equal(piv_test_sign(f, 0x07, 0x9A, block, sizeof(block), sig, sizeof(sig),
-	                               &sig_len), SW_OK);
+	                               &sig_len),
+	                 SW_OK);
 	assert_int_equal(sig_len, 256);
 	assert_true(piv_test_rsa_raw_check(k_rsa2048, sig, sig_len, block, sizeof(block)));
 	assert_true(piv_test_verify_pkcs1(k_rsa2048, digest, sig, sig_len));
 
 	piv_test_pss_encode(digest, block, sizeof(block), 2048);
 	assert_int_equal(piv_test_sign(f, 0x07, 0x9A, block, sizeof(block), sig, sizeof(sig),
-	                               &sig_len), SW_OK);
+	                               &sig_len),
+	                 SW_OK);
 	assert_true(piv_test_verify_pss(k_rsa2048, digest, sig, sig_len));
 	digest[0] ^= 1;
 	assert_false(piv_test_verify_pss(k_rsa2048, digest, sig, sig_len));
@@ -210,18 +212,25 @@ static void sign_malformed_templates_refused_6a80(void **state)
 {
 	static const char *const bad[] = {
 		"",
-		"7C 04 82 00 81 00",                  /* empty input */
-		"7C 22 81 20 " "0101010101010101010101010101010101010101010101010101010101010101",
-		                                      /* no response request */
-		"7C 24 82 01 00 81 1F " "01010101010101010101010101010101010101010101010101010101010101",
-		                                      /* response request not empty */
-		"7C 24 82 00 81 20 " "0101010101010101010101010101010101010101010101010101010101010101"
-		" 00",                                /* trailing byte after the template */
-		"7C 26 82 00 80 00 81 20 " "0101010101010101010101010101010101010101010101010101010101010101",
-		"7C 26 82 00 82 00 81 20 " "0101010101010101010101010101010101010101010101010101010101010101",
-		"7C 28 82 00 81 20 " "0101010101010101010101010101010101010101010101010101010101010101"
-		" 85 02 0102",                        /* signing and ECDH at once */
-		"7C 24 82 00 81 21 " "0101010101010101010101010101010101010101010101010101010101010101",
+		"7C 04 82 00 81 00", /* empty input */
+		"7C 22 81 20 "
+		"0101010101010101010101010101010101010101010101010101010101010101",
+		/* no response request */
+		"7C 24 82 01 00 81 1F "
+		"01010101010101010101010101010101010101010101010101010101010101",
+		/* response request not empty */
+		"7C 24 82 00 81 20 "
+		"0101010101010101010101010101010101010101010101010101010101010101"
+		" 00", /* trailing byte after the template */
+		"7C 26 82 00 80 00 81 20 "
+		"0101010101010101010101010101010101010101010101010101010101010101",
+		"7C 26 82 00 82 00 81 20 "
+		"0101010101010101010101010101010101010101010101010101010101010101",
+		"7C 28 82 00 81 20 "
+		"0101010101010101010101010101010101010101010101010101010101010101"
+		" 85 02 0102", /* signing and ECDH at once */
+		"7C 24 82 00 81 21 "
+		"0101010101010101010101010101010101010101010101010101010101010101",
 		NULL,
 	};
 	piv_fixture *f = *state;
@@ -233,7 +242,8 @@ static void sign_malformed_templates_refused_6a80(void **state)
 
 static void general_auth_other_key_references_refused_6a86(void **state)
 {
-	static const uint8_t refs[] = {0x00, PIV_REF_PIN, PIV_REF_PUK, 0x96, 0x9F, PIV_KEY_ATTEST, 0xFF};
+	static const uint8_t refs[] = {0x00, PIV_REF_PIN,    PIV_REF_PUK, 0x96,
+	                               0x9F, PIV_KEY_ATTEST, 0xFF};
 	piv_fixture *f = *state;
 	uint8_t in[32] = {0};
 	size_t i;
@@ -250,7 +260,8 @@ static size_t point_of(EVP_PKEY *k, uint8_t *out, size_t cap)
 	size_t len = 0;
 
 	assert_int_equal(EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, out,
-	                                                 cap, &len), 1);
+	                                                 cap, &len),
+	                 1);
 	return len;
 }
 
@@ -265,8 +276,9 @@ static void ecdh_p256_agrees_with_the_host(void **state)
 
 	piv_test_install_key(f, 0x9D, PIV_ALG_ECCP256, PIV_PIN_POLICY_ONCE, k_p256);
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
-	assert_int_equal(piv_test_ga_items(f, 0x11, 0x9D, PIV_TLV_RESPONSE, NULL, 0, PIV_TLV_EXPONENTIATION,
-	                          point, plen), SW_OK);
+	assert_int_equal(piv_test_ga_items(f, 0x11, 0x9D, PIV_TLV_RESPONSE, NULL, 0,
+	                                   PIV_TLV_EXPONENTIATION, point, plen),
+	                 SW_OK);
 	piv_test_dyn_auth_item(f, PIV_TLV_RESPONSE, &v, &n);
 
 	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, host, NULL);
@@ -287,8 +299,9 @@ static void ecdh_needs_the_pin(void **state)
 	size_t plen = point_of(k_p384, point, sizeof(point));
 
 	piv_test_install_key(f, 0x9D, PIV_ALG_ECCP384, PIV_PIN_POLICY_ONCE, k_p384);
-	assert_int_equal(piv_test_ga_items(f, 0x14, 0x9D, PIV_TLV_RESPONSE, NULL, 0, PIV_TLV_EXPONENTIATION,
-	                          point, plen), SW_SECURITY_NOT_SATISFIED);
+	assert_int_equal(piv_test_ga_items(f, 0x14, 0x9D, PIV_TLV_RESPONSE, NULL, 0,
+	                                   PIV_TLV_EXPONENTIATION, point, plen),
+	                 SW_SECURITY_NOT_SATISFIED);
 }
 
 static void ecdh_bad_points_refused_6a80(void **state)
@@ -301,17 +314,20 @@ static void ecdh_bad_points_refused_6a80(void **state)
 	piv_test_install_key(f, 0x9A, PIV_ALG_RSA2048, PIV_PIN_POLICY_ONCE, k_rsa2048);
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
 	/* A P-384 point to a P-256 key. */
-	assert_int_equal(piv_test_ga_items(f, 0x11, 0x9D, PIV_TLV_RESPONSE, NULL, 0, PIV_TLV_EXPONENTIATION,
-	                          point, plen), SW_WRONG_DATA);
+	assert_int_equal(piv_test_ga_items(f, 0x11, 0x9D, PIV_TLV_RESPONSE, NULL, 0,
+	                                   PIV_TLV_EXPONENTIATION, point, plen),
+	                 SW_WRONG_DATA);
 	/* A P-256 point off the curve. */
 	plen = point_of(k_p256, point, sizeof(point));
 	point[plen - 1] ^= 0x01;
-	assert_int_equal(piv_test_ga_items(f, 0x11, 0x9D, PIV_TLV_RESPONSE, NULL, 0, PIV_TLV_EXPONENTIATION,
-	                          point, plen), SW_WRONG_DATA);
+	assert_int_equal(piv_test_ga_items(f, 0x11, 0x9D, PIV_TLV_RESPONSE, NULL, 0,
+	                                   PIV_TLV_EXPONENTIATION, point, plen),
+	                 SW_WRONG_DATA);
 	/* ECDH with an RSA key. */
 	point[plen - 1] ^= 0x01;
-	assert_int_equal(piv_test_ga_items(f, 0x07, 0x9A, PIV_TLV_RESPONSE, NULL, 0, PIV_TLV_EXPONENTIATION,
-	                          point, plen), SW_WRONG_DATA);
+	assert_int_equal(piv_test_ga_items(f, 0x07, 0x9A, PIV_TLV_RESPONSE, NULL, 0,
+	                                   PIV_TLV_EXPONENTIATION, point, plen),
+	                 SW_WRONG_DATA);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, piv_fixture_setup, piv_fixture_teardown)
@@ -340,4 +356,3 @@ int main(void)
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
-

@@ -23,8 +23,7 @@ static void parse_refused(const uint8_t *b, size_t n)
 
 /* tlv_parse of the first n bytes of b gives this tag, value length and header length,
  * with the value right after the header. */
-static tlv_item parse_gives(const uint8_t *b, size_t n, uint32_t tag, size_t len,
-                            size_t header_len)
+static tlv_item parse_gives(const uint8_t *b, size_t n, uint32_t tag, size_t len, size_t header_len)
 {
 	tlv_item it;
 
@@ -43,12 +42,12 @@ typedef struct {
 	size_t nlens;
 } refusal;
 
-static refusal tag_longer_than_four_bytes = { {0x1F, 0x81, 0x82, 0x83, 0x04, 0x00}, {6}, 1 };
-static refusal truncated_tag = { {0x5F, 0xC1}, {1, 2}, 2 };
+static refusal tag_longer_than_four_bytes = {{0x1F, 0x81, 0x82, 0x83, 0x04, 0x00}, {6}, 1};
+static refusal truncated_tag = {{0x5F, 0xC1}, {1, 2}, 2};
 /* 1F 80 .. starts with a zero group of seven bits: never the minimal encoding. */
-static refusal tag_with_leading_zero_group = { {0x1F, 0x80, 0x21, 0x00}, {4}, 1 };
+static refusal tag_with_leading_zero_group = {{0x1F, 0x80, 0x21, 0x00}, {4}, 1};
 /* 1: no length at all; 3 and 4: fewer than the three length bytes 83 announces */
-static refusal truncated_length_bytes = { {0x53, 0x83, 0x00, 0x00}, {1, 3, 4}, 3 };
+static refusal truncated_length_bytes = {{0x53, 0x83, 0x00, 0x00}, {1, 3, 4}, 3};
 
 static void parse_refuses_the_row(void **state)
 {
@@ -86,14 +85,21 @@ static void parse_long_form_lengths_81_82_83(void **state)
 
 	(void)state;
 	assert_non_null(b);
-	b[0] = 0x70; b[1] = 0x81; b[2] = 0x80;
+	b[0] = 0x70;
+	b[1] = 0x81;
+	b[2] = 0x80;
 	parse_gives(b, 3 + 0x80, 0x70, 0x80, 3);
 
-	b[1] = 0x82; b[2] = 0x01; b[3] = 0x00;
+	b[1] = 0x82;
+	b[2] = 0x01;
+	b[3] = 0x00;
 	parse_gives(b, 4 + 0x100, 0x70, 0x100, 4);
 
 	/* 83 01 00 00 needs 5 + 65536 bytes; one short is refused */
-	b[1] = 0x83; b[2] = 0x01; b[3] = 0x00; b[4] = 0x00;
+	b[1] = 0x83;
+	b[2] = 0x01;
+	b[3] = 0x00;
+	b[4] = 0x00;
 	parse_refused(b, n - 1);
 	parse_gives(b, n, 0x70, 0x010000, 5);
 	free(b);
@@ -179,7 +185,7 @@ static void iter_answers(const uint8_t *b, size_t n, const int *rcs, size_t step
 static void iter_on_empty_buffer_ends_at_once(void **state)
 {
 	(void)state;
-	iter_answers(NULL, 0, (const int[]){ TLV_END, TLV_END }, 2);
+	iter_answers(NULL, 0, (const int[]){TLV_END, TLV_END}, 2);
 }
 
 static void iter_error_is_sticky(void **state)
@@ -188,8 +194,9 @@ static void iter_error_is_sticky(void **state)
 	const uint8_t b[] = {0x70, 0x01, 0xAA, 0x71, 0x05, 0x00};
 
 	(void)state;
-	iter_answers(b, sizeof(b), (const int[]){ TLV_OK, TLV_ERR_MALFORMED, TLV_ERR_MALFORMED,
-	                                          TLV_ERR_MALFORMED }, 4);
+	iter_answers(b, sizeof(b),
+	             (const int[]){TLV_OK, TLV_ERR_MALFORMED, TLV_ERR_MALFORMED, TLV_ERR_MALFORMED},
+	             4);
 }
 
 static void iter_does_not_skip_padding(void **state)
@@ -197,7 +204,7 @@ static void iter_does_not_skip_padding(void **state)
 	const uint8_t b[] = {0x70, 0x00, 0xFF};
 
 	(void)state;
-	iter_answers(b, sizeof(b), (const int[]){ TLV_OK, TLV_ERR_MALFORMED }, 2);
+	iter_answers(b, sizeof(b), (const int[]){TLV_OK, TLV_ERR_MALFORMED}, 2);
 }
 
 static void find_returns_first_match_at_this_level(void **state)
@@ -207,7 +214,7 @@ static void find_returns_first_match_at_this_level(void **state)
 
 	(void)state;
 	assert_int_equal(tlv_find(b, sizeof(b), 0x82, &it), TLV_OK);
-	assert_int_equal(it.value[0], 0x22);   /* the 82 inside 7C is one level down */
+	assert_int_equal(it.value[0], 0x22); /* the 82 inside 7C is one level down */
 	assert_int_equal(tlv_find(b, sizeof(b), 0x81, &it), TLV_OK);
 	assert_int_equal(it.len, 0);
 	assert_int_equal(tlv_find(b, sizeof(b), 0x80, &it), TLV_NOT_FOUND);
@@ -281,13 +288,12 @@ static void tag_bytes_are_the_significant_bytes_big_endian(void **state)
 	assert_memory_equal(b, "\x5F\xFF\x81\x01", 4);
 }
 
-
 static void put_writes_tag_bytes_and_minimal_length(void **state)
 {
 	uint8_t buf[32];
 	const uint8_t v[] = {0xAB};
-	const uint8_t want[] = {0x53, 0x01, 0xAB, 0x7F, 0x49, 0x00, 0x5F, 0xC1, 0x05, 0x01, 0xAB,
-	                        0x80, 0x01, 0x07, 0xDE, 0xAD};
+	const uint8_t want[] = {0x53, 0x01, 0xAB, 0x7F, 0x49, 0x00, 0x5F, 0xC1,
+	                        0x05, 0x01, 0xAB, 0x80, 0x01, 0x07, 0xDE, 0xAD};
 	tlv_writer w;
 
 	(void)state;
@@ -306,8 +312,12 @@ static void put_uses_81_82_83_forms_at_boundaries(void **state)
 {
 	static const size_t lens[] = {127, 128, 255, 256, 65535, 65536};
 	static const uint8_t hdr[][5] = {
-		{0x70, 0x7F}, {0x70, 0x81, 0x80}, {0x70, 0x81, 0xFF}, {0x70, 0x82, 0x01, 0x00},
-		{0x70, 0x82, 0xFF, 0xFF}, {0x70, 0x83, 0x01, 0x00, 0x00},
+		{0x70, 0x7F},
+		{0x70, 0x81, 0x80},
+		{0x70, 0x81, 0xFF},
+		{0x70, 0x82, 0x01, 0x00},
+		{0x70, 0x82, 0xFF, 0xFF},
+		{0x70, 0x83, 0x01, 0x00, 0x00},
 	};
 	static const size_t hlen[] = {2, 3, 3, 4, 4, 5};
 	uint8_t *v = malloc(65536), *buf = malloc(65536 + 8);
@@ -464,7 +474,10 @@ static void writer_refuses_mark_it_did_not_hand_out(void **state)
 }
 
 /* One row of a table-driven test, named by the behaviour the row pins. */
-#define TLV_ROW(name, t, row) { #name, t, NULL, NULL, &row }
+#define TLV_ROW(name, t, row)              \
+	{                                  \
+#name, t, NULL, NULL, &row \
+	}
 
 int main(void)
 {
@@ -472,15 +485,15 @@ int main(void)
 		cmocka_unit_test(parse_one_byte_tag_short_length),
 		cmocka_unit_test(parse_multi_byte_tags_as_big_endian_integers),
 		TLV_ROW(parse_refuses_tag_longer_than_four_bytes, parse_refuses_the_row,
-		        tag_longer_than_four_bytes),
+	                tag_longer_than_four_bytes),
 		TLV_ROW(parse_refuses_truncated_tag, parse_refuses_the_row, truncated_tag),
 		TLV_ROW(parse_refuses_tag_with_leading_zero_group, parse_refuses_the_row,
-		        tag_with_leading_zero_group),
+	                tag_with_leading_zero_group),
 		cmocka_unit_test(parse_long_form_lengths_81_82_83),
 		cmocka_unit_test(parse_accepts_non_minimal_long_length),
 		cmocka_unit_test(parse_refuses_indefinite_and_oversized_length_forms),
 		TLV_ROW(parse_refuses_truncated_length_bytes, parse_refuses_the_row,
-		        truncated_length_bytes),
+	                truncated_length_bytes),
 		cmocka_unit_test(parse_refuses_value_past_buffer_and_accepts_exact_fit),
 		cmocka_unit_test(parse_refuses_empty_input),
 		cmocka_unit_test(iter_walks_level_then_ends),

@@ -45,7 +45,8 @@ static void blob_free(blob *b)
 /* Recompute the trailing SHA-256, as a forger (or a buggy writer) would. */
 static void reseal(blob *b)
 {
-	assert_true(EVP_Digest(b->buf, b->len - 32, b->buf + b->len - 32, NULL, EVP_sha256(), NULL));
+	assert_true(
+		EVP_Digest(b->buf, b->len - 32, b->buf + b->len - 32, NULL, EVP_sha256(), NULL));
 }
 
 /* The body's top-level TLVs re-assembled: all but the first with tag `skip` (0 = none),
@@ -137,7 +138,8 @@ static void encode_decode_round_trip_keeps_everything(void **state)
 		assert_int_equal(b.keys[i].touch_policy, a.keys[i].touch_policy);
 		assert_int_equal(b.keys[i].priv_len, a.keys[i].priv_len);
 		if (a.keys[i].priv_len > 0)
-			assert_memory_equal(b.keys[i].priv_der, a.keys[i].priv_der, a.keys[i].priv_len);
+			assert_memory_equal(b.keys[i].priv_der, a.keys[i].priv_der,
+			                    a.keys[i].priv_len);
 	}
 	assert_int_equal(b.n_objects, a.n_objects);
 	for (i = 0; i < a.n_objects; i++) {
@@ -218,20 +220,20 @@ static void decode_refuses_out_of_range_values(void **state)
 		uint32_t outer, inner;
 		uint8_t value;
 	} cases[] = {
-		{0xA4, 0x82, 4},      /* PIN tries_left > tries_max (3) */
-		{0xA4, 0x83, 0},      /* PIN tries_max 0 */
-		{0xA5, 0x83, 16},     /* PUK tries_max 16 */
-		{0xA4, 0x84, 2},      /* is_default not a boolean */
-		{0x83, 0, 2},         /* pin_must_change not a boolean */
-		{0xA6, 0x80, 0x08},   /* mgmt alg AES-128 with a 24-byte key */
-		{0xA6, 0x80, 0x07},   /* mgmt alg not a block cipher */
-		{0xA7, 0x80, 0x9B},   /* key in a non-slot reference */
-		{0xA7, 0x81, 0x99},   /* unknown key algorithm */
-		{0xA7, 0x81, 0x00},   /* empty algorithm */
-		{0xA7, 0x82, 0x03},   /* unknown origin */
-		{0xA7, 0x83, 0x00},   /* pin policy DEFAULT stored */
-		{0xA7, 0x83, 0x04},   /* pin policy out of range */
-		{0xA7, 0x84, 0x04},   /* touch policy out of range */
+		{0xA4, 0x82, 4},    /* PIN tries_left > tries_max (3) */
+		{0xA4, 0x83, 0},    /* PIN tries_max 0 */
+		{0xA5, 0x83, 16},   /* PUK tries_max 16 */
+		{0xA4, 0x84, 2},    /* is_default not a boolean */
+		{0x83, 0, 2},       /* pin_must_change not a boolean */
+		{0xA6, 0x80, 0x08}, /* mgmt alg AES-128 with a 24-byte key */
+		{0xA6, 0x80, 0x07}, /* mgmt alg not a block cipher */
+		{0xA7, 0x80, 0x9B}, /* key in a non-slot reference */
+		{0xA7, 0x81, 0x99}, /* unknown key algorithm */
+		{0xA7, 0x81, 0x00}, /* empty algorithm */
+		{0xA7, 0x82, 0x03}, /* unknown origin */
+		{0xA7, 0x83, 0x00}, /* pin policy DEFAULT stored */
+		{0xA7, 0x83, 0x04}, /* pin policy out of range */
+		{0xA7, 0x84, 0x04}, /* touch policy out of range */
 	};
 	tok_state st;
 
@@ -298,33 +300,38 @@ static void decode_refuses_duplicates_unknown_and_missing_inner_fields(void **st
 {
 	static const uint8_t dup_serial[] = {0x80, 0x04, 0x00, 0x00, 0x00, 0x01};
 	static const uint8_t unknown[] = {0x89, 0x01, 0x00};
-	static const uint8_t dup_object[] = {0xA8, 0x0B, 0x80, 0x04, 0x00, 0x00, 0x00, 0x7E,
-	                                     0x81, 0x03, 0x4F, 0x01, 0x00};
-	static const uint8_t key_missing_der[] = {0xA7, 0x0F, 0x80, 0x01, 0x9C, 0x81, 0x01, 0x11,
-	                                          0x82, 0x01, 0x01, 0x83, 0x01, 0x01, 0x84, 0x01, 0x01};
-	static const uint8_t key_empty_der[] = {0xA7, 0x11, 0x80, 0x01, 0x9C, 0x81, 0x01, 0x11,
-	                                        0x82, 0x01, 0x01, 0x83, 0x01, 0x01, 0x84, 0x01, 0x01,
-	                                        0x85, 0x00};
-	static const uint8_t key_dup_slot[] = {0xA7, 0x12, 0x80, 0x01, 0x9A, 0x81, 0x01, 0x11,
-	                                       0x82, 0x01, 0x01, 0x83, 0x01, 0x01, 0x84, 0x01, 0x01,
-	                                       0x85, 0x01, 0x30};
+	static const uint8_t dup_object[] = {0xA8, 0x0B, 0x80, 0x04, 0x00, 0x00, 0x00,
+	                                     0x7E, 0x81, 0x03, 0x4F, 0x01, 0x00};
+	static const uint8_t key_missing_der[] = {0xA7, 0x0F, 0x80, 0x01, 0x9C, 0x81,
+	                                          0x01, 0x11, 0x82, 0x01, 0x01, 0x83,
+	                                          0x01, 0x01, 0x84, 0x01, 0x01};
+	static const uint8_t key_empty_der[] = {0xA7, 0x11, 0x80, 0x01, 0x9C, 0x81, 0x01,
+	                                        0x11, 0x82, 0x01, 0x01, 0x83, 0x01, 0x01,
+	                                        0x84, 0x01, 0x01, 0x85, 0x00};
+	static const uint8_t key_dup_slot[] = {0xA7, 0x12, 0x80, 0x01, 0x9A, 0x81, 0x01,
+	                                       0x11, 0x82, 0x01, 0x01, 0x83, 0x01, 0x01,
+	                                       0x84, 0x01, 0x01, 0x85, 0x01, 0x30};
 	static const uint8_t key_extra_field[] = {0xA7, 0x15, 0x80, 0x01, 0x9C, 0x81, 0x01, 0x11,
-	                                          0x82, 0x01, 0x01, 0x83, 0x01, 0x01, 0x84, 0x01, 0x01,
-	                                          0x85, 0x01, 0x30, 0x86, 0x01, 0x00};
-	static const uint8_t object_empty[] = {0xA8, 0x08, 0x80, 0x04, 0x00, 0x5F, 0xC1, 0x05,
-	                                       0x81, 0x00};
-	static const uint8_t good_key[] = {0xA7, 0x12, 0x80, 0x01, 0x9C, 0x81, 0x01, 0x11,
-	                                   0x82, 0x01, 0x01, 0x83, 0x01, 0x03, 0x84, 0x01, 0x01,
-	                                   0x85, 0x01, 0x30};
+	                                          0x82, 0x01, 0x01, 0x83, 0x01, 0x01, 0x84, 0x01,
+	                                          0x01, 0x85, 0x01, 0x30, 0x86, 0x01, 0x00};
+	static const uint8_t object_empty[] = {0xA8, 0x08, 0x80, 0x04, 0x00,
+	                                       0x5F, 0xC1, 0x05, 0x81, 0x00};
+	static const uint8_t good_key[] = {0xA7, 0x12, 0x80, 0x01, 0x9C, 0x81, 0x01,
+	                                   0x11, 0x82, 0x01, 0x01, 0x83, 0x01, 0x03,
+	                                   0x84, 0x01, 0x01, 0x85, 0x01, 0x30};
 	static const struct {
 		const uint8_t *b;
 		size_t n;
 	} bad[] = {
-		{dup_serial, sizeof(dup_serial)},       {unknown, sizeof(unknown)},
-		{dup_object, sizeof(dup_object)},       {key_missing_der, sizeof(key_missing_der)},
-		{key_empty_der, sizeof(key_empty_der)}, {key_dup_slot, sizeof(key_dup_slot)},
-		{key_extra_field, sizeof(key_extra_field)}, {object_empty, sizeof(object_empty)},
-		{(const uint8_t *)"\xA7", 1},           /* malformed trailing TLV */
+		{dup_serial, sizeof(dup_serial)},
+		{unknown, sizeof(unknown)},
+		{dup_object, sizeof(dup_object)},
+		{key_missing_der, sizeof(key_missing_der)},
+		{key_empty_der, sizeof(key_empty_der)},
+		{key_dup_slot, sizeof(key_dup_slot)},
+		{key_extra_field, sizeof(key_extra_field)},
+		{object_empty, sizeof(object_empty)},
+		{(const uint8_t *)"\xA7", 1}, /* malformed trailing TLV */
 	};
 	tok_state st, ok;
 	blob e, r;
@@ -336,7 +343,8 @@ static void decode_refuses_duplicates_unknown_and_missing_inner_fields(void **st
 	r = rebuild(&e, 0, good_key, sizeof(good_key));
 	assert_int_equal(tok_state_decode(&ok, r.buf, r.len), 0);
 	assert_int_equal(ok.keys[piv_key_slot_index(PIV_KEY_SIGN)].alg, PIV_ALG_ECCP256);
-	assert_int_equal(ok.keys[piv_key_slot_index(PIV_KEY_SIGN)].pin_policy, PIV_PIN_POLICY_ALWAYS);
+	assert_int_equal(ok.keys[piv_key_slot_index(PIV_KEY_SIGN)].pin_policy,
+	                 PIV_PIN_POLICY_ALWAYS);
 	tok_state_free(&ok);
 	blob_free(&r);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

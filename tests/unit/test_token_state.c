@@ -36,12 +36,12 @@ static void provision_refuses_bad_parameters(void **state)
 		{{.pin = "12345\xff"}},
 		{{.puk = "12345"}},
 		{{.puk = "123456789"}},
-		{{.mgmt_key = k16, .mgmt_key_len = 16}},                          /* 3DES needs 24 */
+		{{.mgmt_key = k16, .mgmt_key_len = 16}}, /* 3DES needs 24 */
 		{{.mgmt_key = k24, .mgmt_key_len = 24, .mgmt_alg = PIV_ALG_AES128}},
 		{{.mgmt_key = k16, .mgmt_key_len = 16, .mgmt_alg = PIV_ALG_AES192}},
 		{{.mgmt_key = k24, .mgmt_key_len = 24, .mgmt_alg = PIV_ALG_AES256}},
 		{{.mgmt_key = k32, .mgmt_key_len = 32, .mgmt_alg = PIV_ALG_RSA2048}},
-		{{.mgmt_alg = PIV_ALG_AES128}},   /* no factory key of 16 bytes */
+		{{.mgmt_alg = PIV_ALG_AES128}}, /* no factory key of 16 bytes */
 		{{.pin_tries = 16}},
 		{{.puk_tries = 16}},
 		{{.pin_tries = 255}},
@@ -59,9 +59,14 @@ static void provision_refuses_bad_parameters(void **state)
 static void provision_accepts_limits(void **state)
 {
 	static const uint8_t k16[16] = {1}, k32[32] = {2};
-	tok_provision_opts o = {.pin = "87654321", .puk = "abcdef", .pin_tries = 15,
-	                        .puk_tries = 1, .mgmt_key = k16, .mgmt_key_len = 16,
-	                        .mgmt_alg = PIV_ALG_AES128, .serial = 4242};
+	tok_provision_opts o = {.pin = "87654321",
+	                        .puk = "abcdef",
+	                        .pin_tries = 15,
+	                        .puk_tries = 1,
+	                        .mgmt_key = k16,
+	                        .mgmt_key_len = 16,
+	                        .mgmt_alg = PIV_ALG_AES128,
+	                        .serial = 4242};
 	tok_state st;
 
 	(void)state;
@@ -83,7 +88,7 @@ static void provision_accepts_limits(void **state)
 
 	o = (tok_provision_opts){.mgmt_key = k32, .mgmt_key_len = 32, .mgmt_alg = PIV_ALG_AES256};
 	assert_int_equal(tok_state_provision(&st, &o), 0);
-	assert_int_equal(st.pin.tries_max, 3);   /* 0 = 3 */
+	assert_int_equal(st.pin.tries_max, 3); /* 0 = 3 */
 	assert_int_equal(st.puk.tries_max, 3);
 	tok_state_free(&st);
 
@@ -97,9 +102,10 @@ static void provision_accepts_limits(void **state)
 
 static void provision_defaults_are_yubikey_factory_values(void **state)
 {
-	static const uint8_t ccc_tail[] = {0xF1, 0x01, 0x21, 0xF2, 0x01, 0x21, 0xF3, 0x00, 0xF4, 0x01,
-	                                   0x00, 0xF5, 0x01, 0x10, 0xF6, 0x00, 0xF7, 0x00, 0xFA, 0x00,
-	                                   0xFB, 0x00, 0xFC, 0x00, 0xFD, 0x00, 0xFE, 0x00};
+	static const uint8_t ccc_tail[] = {0xF1, 0x01, 0x21, 0xF2, 0x01, 0x21, 0xF3,
+	                                   0x00, 0xF4, 0x01, 0x00, 0xF5, 0x01, 0x10,
+	                                   0xF6, 0x00, 0xF7, 0x00, 0xFA, 0x00, 0xFB,
+	                                   0x00, 0xFC, 0x00, 0xFD, 0x00, 0xFE, 0x00};
 	static const uint8_t discovery[] = {0x4F, 0x0B, 0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00,
 	                                    0x10, 0x00, 0x01, 0x00, 0x5F, 0x2F, 0x02, 0x40, 0x00};
 	const tok_object *o;
@@ -139,7 +145,7 @@ static void provision_defaults_are_yubikey_factory_values(void **state)
 	assert_true(it.value[0] == '2' && it.value[1] == '0');
 	assert_int_equal(tlv_find(o->value, o->len, 0x3E, &it), TLV_OK);
 	assert_int_equal(tlv_find(o->value, o->len, 0xFE, &it), TLV_OK);
-	assert_int_equal(it.value + it.len, o->value + o->len);   /* LRC is last */
+	assert_int_equal(it.value + it.len, o->value + o->len); /* LRC is last */
 
 	o = tok_object_get(&st, PIV_TAG_CCC);
 	assert_non_null(o);
@@ -166,14 +172,15 @@ static void provision_makes_fresh_identities(void **state)
 	assert_memory_not_equal(a.guid, b.guid, 16);
 	assert_memory_not_equal(a.pin.salt, b.pin.salt, TOK_SALT_LEN);
 	assert_memory_not_equal(a.pin.hash, b.pin.hash, TOK_HASH_LEN);
-	assert_int_equal(a.guid[6] >> 4, 4);   /* random (v4) GUID */
+	assert_int_equal(a.guid[6] >> 4, 4); /* random (v4) GUID */
 	tok_state_free(&a);
 	tok_state_free(&b);
 }
 
 static void provision_pin_protected_mgmt_stores_key_in_printed(void **state)
 {
-	tok_provision_opts o = {.pin_protected_mgmt = true, .mgmt_alg = PIV_ALG_AES256,
+	tok_provision_opts o = {.pin_protected_mgmt = true,
+	                        .mgmt_alg = PIV_ALG_AES256,
 	                        .pin_must_change = true};
 	const tok_object *admin, *printed;
 	uint8_t expect[4 + 32];
@@ -229,11 +236,11 @@ static void secret_set_uses_fresh_salt_and_checks_tries(void **state)
 	assert_int_equal(a.tries_left, 5);
 	assert_int_equal(a.tries_max, 5);
 	assert_false(a.is_default);
-	p[7] = 0x00;   /* padding is part of the value */
+	p[7] = 0x00; /* padding is part of the value */
 	assert_false(tok_secret_matches(&a, p));
 	assert_int_equal(tok_secret_set(&a, p, 0), -EINVAL);
 	assert_int_equal(tok_secret_set(&a, p, 16), -EINVAL);
-	assert_int_equal(a.tries_max, 5);   /* untouched on error */
+	assert_int_equal(a.tries_max, 5); /* untouched on error */
 }
 
 static void object_put_replaces_deletes_and_limits(void **state)
@@ -266,14 +273,14 @@ static void object_put_replaces_deletes_and_limits(void **state)
 	assert_int_equal(st.n_objects, n);
 	assert_non_null(tok_object_get(&st, PIV_TAG_CCC));
 	assert_non_null(tok_object_get(&st, PIV_TAG_CERT_9C));
-	assert_int_equal(tok_object_put(&st, PIV_TAG_CHUID, NULL, 0), 0);   /* absent: fine */
+	assert_int_equal(tok_object_put(&st, PIV_TAG_CHUID, NULL, 0), 0); /* absent: fine */
 
 	for (i = 0; st.n_objects < TOK_MAX_OBJECTS; i++) {
 		if (tok_object_get(&st, nth_tag(i)) == NULL)
 			assert_int_equal(tok_object_put(&st, nth_tag(i), big, 1), 0);
 	}
 	assert_int_equal(tok_object_put(&st, nth_tag(i), big, 1), -ENOSPC);
-	assert_int_equal(tok_object_put(&st, nth_tag(0), big, 2), 0);   /* replacing still works */
+	assert_int_equal(tok_object_put(&st, nth_tag(0), big, 2), 0); /* replacing still works */
 	assert_int_equal(tok_object_put(&st, nth_tag(0), NULL, 0), 0);
 	assert_int_equal(tok_object_put(&st, nth_tag(i), big, 1), 0);
 	assert_true(tok_object_tag_valid(PIV_TAG_DISCOVERY));
@@ -290,9 +297,11 @@ static void key_set_replaces_and_clear_empties(void **state)
 
 	(void)state;
 	memset(&k, 0, sizeof(k));
-	tok_key_set(&k, PIV_ALG_ECCP256, PIV_ORIGIN_GENERATED, PIV_PIN_POLICY_ONCE, dup_bytes(1, 8), 8);
+	tok_key_set(&k, PIV_ALG_ECCP256, PIV_ORIGIN_GENERATED, PIV_PIN_POLICY_ONCE, dup_bytes(1, 8),
+	            8);
 	assert_int_equal(k.touch_policy, PIV_TOUCH_POLICY_NEVER);
-	tok_key_set(&k, PIV_ALG_ECCP384, PIV_ORIGIN_IMPORTED, PIV_PIN_POLICY_NEVER, dup_bytes(2, 9), 9);
+	tok_key_set(&k, PIV_ALG_ECCP384, PIV_ORIGIN_IMPORTED, PIV_PIN_POLICY_NEVER, dup_bytes(2, 9),
+	            9);
 	assert_int_equal(k.alg, PIV_ALG_ECCP384);
 	assert_int_equal(k.priv_len, 9);
 	assert_int_equal(k.priv_der[8], 2);
@@ -363,7 +372,7 @@ static void flash_write_replaces_content_and_leaves_no_temp(void **state)
 	assert_int_equal(len, 6);
 	assert_memory_equal(buf, "second", 6);
 	free(buf);
-	assert_int_equal(dir_entries(dir), 1);   /* no token.tmp left over */
+	assert_int_equal(dir_entries(dir), 1); /* no token.tmp left over */
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
 
@@ -378,7 +387,7 @@ static void flash_write_replaces_content_and_leaves_no_temp(void **state)
 	assert_true(asprintf(&path, "%s/missing/token", dir) > 0);
 	assert_int_equal(flash_write_atomic(path, (const uint8_t *)"x", 1), -ENOENT);
 	assert_int_equal(flash_read(path, 100, &buf, &len), -ENOENT);
-	assert_int_equal(flash_read(dir, 100, &buf, &len), -EINVAL);   /* not a file */
+	assert_int_equal(flash_read(dir, 100, &buf, &len), -EINVAL); /* not a file */
 	assert_int_equal(dir_entries(dir), 1);
 	free(path);
 	tmpdir_free(dir);

@@ -103,7 +103,8 @@ static void object_of_3000_bytes_round_trips(void **state)
 
 	assert_int_equal(RAND_bytes(obj, sizeof(obj)), 1);
 	assert_int_equal(card_auth_mgmt(&f->c[0], PIV_ALG_3DES, test_default_mgmt_key,
-	                                sizeof(test_default_mgmt_key)), CARD_OK);
+	                                sizeof(test_default_mgmt_key)),
+	                 CARD_OK);
 	assert_int_equal(card_put_data(&f->c[0], PIV_TAG_CERT_9E, obj, sizeof(obj)), CARD_OK);
 	assert_int_equal(card_get_data(&f->c[0], PIV_TAG_CERT_9E, &back, &len), CARD_OK);
 	assert_int_equal(len, sizeof(obj));
@@ -145,7 +146,7 @@ static void reply_spread_over_several_urbs_arrives_whole(void **state)
 	cfx *f = *state;
 
 	assert_int_equal(card_connect(&f->c[0]), CARD_OK);
-	override_and_expect(f, 40000);   /* 16 KiB + 16 KiB + the rest */
+	override_and_expect(f, 40000); /* 16 KiB + 16 KiB + the rest */
 }
 
 static void reply_filling_whole_packets_is_ended_by_a_zero_length_packet(void **state)
@@ -153,8 +154,8 @@ static void reply_filling_whole_packets_is_ended_by_a_zero_length_packet(void **
 	cfx *f = *state;
 
 	assert_int_equal(card_connect(&f->c[0]), CARD_OK);
-	override_and_expect(f, 16384 - 10);   /* exactly one URB */
-	override_and_expect(f, 128 - 10);     /* two packets, then a ZLP */
+	override_and_expect(f, 16384 - 10); /* exactly one URB */
+	override_and_expect(f, 128 - 10);   /* two packets, then a ZLP */
 }
 
 static void reply_shorter_than_its_dwlength_is_a_protocol_error(void **state)
@@ -184,7 +185,7 @@ static void late_reply_after_a_timeout_is_not_taken_for_the_next(void **state)
 	t0 = tkit_now_ms();
 	assert_int_equal(raw_transmit(f, resp, sizeof(resp), &len), TR_ERR_TIMEOUT);
 	assert_true(tkit_now_ms() - t0 < 2000);
-	umock_token_release(f->tok[0]);   /* the held answer arrives late */
+	umock_token_release(f->tok[0]); /* the held answer arrives late */
 	assert_int_equal(card_get_version(&f->c[0], (uint8_t[3]){0}), CARD_OK);
 	assert_int_equal(card_get_serial(&f->c[0], &serial), CARD_OK);
 	assert_int_equal(serial, CFX_SERIAL_A);

@@ -30,14 +30,17 @@ static void unplug_during_signature_reports_absent_without_hanging(void **state)
 	double t0;
 
 	assert_int_equal(card_auth_mgmt(&f->c[0], PIV_ALG_3DES, test_default_mgmt_key,
-	                                sizeof(test_default_mgmt_key)), CARD_OK);
+	                                sizeof(test_default_mgmt_key)),
+	                 CARD_OK);
 	assert_int_equal(card_generate(&f->c[0], PIV_KEY_AUTH, PIV_ALG_ECCP256, 0, pub, sizeof(pub),
-	                               &pub_len), CARD_OK);
+	                               &pub_len),
+	                 CARD_OK);
 	assert_int_equal(card_verify_pin(&f->c[0], pin, PIN_LEN, NULL), CARD_OK);
 	umock_token_fault(f->tok[0], PIV_INS_GENERAL_AUTH, UMOCK_FAULT_UNPLUG);
 	t0 = tkit_now_ms();
 	assert_int_equal(card_sign(&f->c[0], PIV_KEY_AUTH, PIV_ALG_ECCP256, digest, sizeof(digest),
-	                           sig, sizeof(sig), &sig_len), CARD_ERR_ABSENT);
+	                           sig, sizeof(sig), &sig_len),
+	                 CARD_ERR_ABSENT);
 	assert_true(tkit_now_ms() - t0 < f->tr[0]->timeout_ms);
 	umock_token_unplug(f->tok[0]);
 	assert_int_equal(card_get_serial(&f->c[0], &(uint32_t){0}), CARD_ERR_ABSENT);
@@ -202,12 +205,14 @@ static void hotplug_sees(cfx *f, bool polling)
 	}
 	assert_int_equal(r, 1);
 	assert_int_equal(usb_hotplug_wait(h, &seen, 0), 0);
-	assert_int_equal(tr_usb_enumerate(f->ctx, TR_USB_DEFAULT_VID, TR_USB_DEFAULT_PID, &list), 0);
+	assert_int_equal(tr_usb_enumerate(f->ctx, TR_USB_DEFAULT_VID, TR_USB_DEFAULT_PID, &list),
+	                 0);
 	tr_usb_list_free(list);
 
 	assert_int_equal(umock_token_replug(f->tok[0]), 0);
 	assert_int_equal(usb_hotplug_wait(h, &seen, 3000), 1);
-	assert_int_equal(tr_usb_enumerate(f->ctx, TR_USB_DEFAULT_VID, TR_USB_DEFAULT_PID, &list), 1);
+	assert_int_equal(tr_usb_enumerate(f->ctx, TR_USB_DEFAULT_VID, TR_USB_DEFAULT_PID, &list),
+	                 1);
 	tr_usb_list_free(list);
 
 	usb_hotplug_cancel(h);

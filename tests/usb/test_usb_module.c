@@ -115,9 +115,11 @@ static void generate_sign_verify(mfx *m, CK_SESSION_HANDLE session, CK_BYTE id)
 
 		assert_int_equal(m->t.f->C_SignInit(session, &mech, kp.priv), CKR_OK);
 		assert_int_equal(m->t.f->C_Sign(session, (CK_BYTE_PTR)msg, sizeof(msg) - 1, sig,
-		                                &sig_len), CKR_OK);
+		                                &sig_len),
+		                 CKR_OK);
 		assert_int_equal(sigt_verify(kp.pkey, CKM_ECDSA_SHA256, NULL, (const uint8_t *)msg,
-		                             sizeof(msg) - 1, sig, sig_len), 1);
+		                             sizeof(msg) - 1, sig, sig_len),
+		                 1);
 	}
 	EVP_PKEY_free(kp.pkey);
 	m->t.session = keep;
@@ -182,9 +184,11 @@ static void restore_and_signature_are_one_claim(void **state)
 	messages = umock_token_messages(m->tok[0]);
 	assert_int_equal(m->t.f->C_SignInit(m->t.session, &mech, kp.priv), CKR_OK);
 	assert_int_equal(m->t.f->C_Sign(m->t.session, (CK_BYTE_PTR)msg, sizeof(msg) - 1, sig,
-	                                &sig_len), CKR_OK);
+	                                &sig_len),
+	                 CKR_OK);
 	assert_int_equal(sigt_verify(kp.pkey, CKM_ECDSA_SHA256, NULL, (const uint8_t *)msg,
-	                             sizeof(msg) - 1, sig, sig_len), 1);
+	                             sizeof(msg) - 1, sig, sig_len),
+	                 1);
 	/* Refused, SELECT, refused, VERIFY, signed: five commands, one claim. */
 	assert_true(umock_token_messages(m->tok[0]) - messages >= 5);
 	assert_int_equal(umock_token_claims(m->tok[0]) - claims, 1);
@@ -198,7 +202,8 @@ static void two_tokens_sign_at_once(void **state)
 	CK_SESSION_HANDLE s2;
 
 	assert_int_equal(m->t.f->C_OpenSession(m->t.slots[1], CKF_SERIAL_SESSION | CKF_RW_SESSION,
-	                                       NULL, NULL, &s2), CKR_OK);
+	                                       NULL, NULL, &s2),
+	                 CKR_OK);
 	p11t_login(&m->t);
 	assert_int_equal(m->t.f->C_Login(s2, CKU_USER, (CK_UTF8CHAR_PTR) "123456", 6), CKR_OK);
 	/* 9A on both (CKA_ID 01): 9C would want a context-specific login per signature. */
@@ -208,8 +213,7 @@ static void two_tokens_sign_at_once(void **state)
 
 /* ---- removal ---- */
 
-static void wait_in_thread(mfx *m, void (*act)(umock_token *), umock_token *tok,
-                           CK_SLOT_ID want)
+static void wait_in_thread(mfx *m, void (*act)(umock_token *), umock_token *tok, CK_SLOT_ID want)
 {
 	p11t_waiter w;
 
@@ -251,8 +255,9 @@ static void unplug_and_replug_are_slot_events_and_the_slot_works_again(void **st
 	assert_int_equal(m->t.f->C_GetSlotInfo(slot, &si), CKR_OK);
 	assert_true(si.flags & CKF_TOKEN_PRESENT);
 	/* Same slot id, a new session, and the token works. */
-	assert_int_equal(m->t.f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
-	                                       &m->t.session), CKR_OK);
+	assert_int_equal(m->t.f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
+	                                       NULL, &m->t.session),
+	                 CKR_OK);
 	p11t_login(&m->t);
 	generate_sign_verify(m, m->t.session, 0x01);
 }
@@ -306,24 +311,26 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(each_usb_token_is_a_slot_with_its_serial, setup_two,
-		                                teardown),
+	                                        teardown),
 		cmocka_unit_test_setup_teardown(other_vid_pid_in_the_config_finds_no_token,
-		                                setup_other_ids, teardown),
+	                                        setup_other_ids, teardown),
 		cmocka_unit_test_setup_teardown(usb_off_in_the_config_finds_no_token, setup_usb_off,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(login_generate_sign_and_write_certificate, setup_one,
-		                                teardown),
+	                                        teardown),
+		cmocka_unit_test_setup_teardown(login_generate_sign_and_write_certificate,
+	                                        setup_one, teardown),
 		cmocka_unit_test_setup_teardown(interface_is_released_after_every_call, setup_one,
-		                                teardown),
+	                                        teardown),
 		cmocka_unit_test_setup_teardown(restore_and_signature_are_one_claim, setup_one,
-		                                teardown),
+	                                        teardown),
 		cmocka_unit_test_setup_teardown(two_tokens_sign_at_once, setup_two, teardown),
 		cmocka_unit_test_setup_teardown(
-		    unplug_and_replug_are_slot_events_and_the_slot_works_again, setup_one, teardown),
+			unplug_and_replug_are_slot_events_and_the_slot_works_again, setup_one,
+			teardown),
 		cmocka_unit_test_setup_teardown(token_in_a_new_port_is_a_new_slot_and_an_event,
-		                                setup_one, teardown),
+	                                        setup_one, teardown),
 		cmocka_unit_test_setup_teardown(
-		    unplug_during_signature_is_device_removed_without_hanging, setup_one, teardown),
+			unplug_during_signature_is_device_removed_without_hanging, setup_one,
+			teardown),
 	};
 
 	(void)argc;

@@ -100,7 +100,8 @@ static void pkcs11_tool_lists_the_token_and_signs(void **state)
 
 	snprintf(cmd, sizeof(cmd),
 	         "pkcs11-tool --module '%s' --login --pin 123456 --keypairgen "
-	         "--key-type EC:prime256v1 --id 01 2>&1", mod);
+	         "--key-type EC:prime256v1 --id 01 2>&1",
+	         mod);
 	rc = run(cmd, &out);
 	if (rc != 0)
 		fprintf(stderr, "# pkcs11-tool: %s\n", out ? out : "(no output)");
@@ -112,7 +113,8 @@ static void pkcs11_tool_lists_the_token_and_signs(void **state)
 	snprintf(sigpath, sizeof(sigpath), "%s/sig", m->dir);
 	snprintf(cmd, sizeof(cmd),
 	         "printf 'usb data' | pkcs11-tool --module '%s' --login --pin 123456 --sign "
-	         "-m ECDSA-SHA256 --id 01 --signature-format openssl -o '%s' 2>&1", mod, sigpath);
+	         "-m ECDSA-SHA256 --id 01 --signature-format openssl -o '%s' 2>&1",
+	         mod, sigpath);
 	rc = run(cmd, &out);
 	if (rc != 0)
 		fprintf(stderr, "# pkcs11-tool: %s\n", out ? out : "(no output)");
@@ -131,14 +133,16 @@ static void pkcs11_tool_lists_the_token_and_signs(void **state)
 		CK_BYTE raw[128];
 		CK_ULONG raw_len = sizeof(raw);
 
-		tkit_sleep_ms(2100);   /* past the cache TTL: the new key must be learnt */
+		tkit_sleep_ms(2100); /* past the cache TTL: the new key must be learnt */
 		priv = p11t_find_one(&m->t, CKO_PRIVATE_KEY, (const CK_BYTE[]){1}, 1);
 		assert_int_not_equal(priv, 0);
 		assert_int_equal(m->t.f->C_SignInit(m->t.session, &mech, priv), CKR_OK);
 		assert_int_equal(m->t.f->C_Sign(m->t.session, (CK_BYTE_PTR) "usb data", 8, raw,
-		                                &raw_len), CKR_OK);
+		                                &raw_len),
+		                 CKR_OK);
 		assert_int_equal(sigt_verify(pkey, CKM_ECDSA_SHA256, NULL,
-		                             (const uint8_t *)"usb data", 8, raw, raw_len), 1);
+		                             (const uint8_t *)"usb data", 8, raw, raw_len),
+		                 1);
 	}
 	EVP_PKEY_free(pkey);
 }
@@ -157,7 +161,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(pkcs11_tool_lists_the_token_and_signs, setup,
-		                                teardown),
+	                                        teardown),
 	};
 
 	(void)argc;

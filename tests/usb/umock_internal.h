@@ -16,10 +16,10 @@
 struct umock_bed {
 	UMockdevTestbed *tb;
 	char *hub_syspath;
-	GMutex lock;                 /* every device's and token's state */
+	GMutex lock; /* every device's and token's state */
 	unsigned next_devnum;
-	GPtrArray *tokens;           /* umock_token * */
-	GPtrArray *devs;             /* every umock_dev ever plugged (clients may outlive a plug) */
+	GPtrArray *tokens; /* umock_token * */
+	GPtrArray *devs;   /* every umock_dev ever plugged (clients may outlive a plug) */
 };
 
 /* One plug of a token: the USB device as the host sees it until it is pulled. */
@@ -29,13 +29,13 @@ typedef struct {
 	UMockdevIoctlBase *handler;
 	char *devnode;
 	bool gone;
-	UMockdevIoctlClient *owner;  /* the client holding the interface */
-	GQueue pending;              /* urb_rec: IN URBs waiting for data */
-	GQueue done;                 /* urb_rec: completed, waiting to be reaped */
-	GByteArray *rx;              /* OUT bytes of the message being received */
-	GQueue tx;                   /* GByteArray: replies waiting for IN URBs */
-	size_t tx_off;               /* bytes of the head reply already sent */
-	bool zlp;                    /* a zero-length packet is owed */
+	UMockdevIoctlClient *owner; /* the client holding the interface */
+	GQueue pending;             /* urb_rec: IN URBs waiting for data */
+	GQueue done;                /* urb_rec: completed, waiting to be reaped */
+	GByteArray *rx;             /* OUT bytes of the message being received */
+	GQueue tx;                  /* GByteArray: replies waiting for IN URBs */
+	size_t tx_off;              /* bytes of the head reply already sent */
+	bool zlp;                   /* a zero-length packet is owed */
 	/* usbfs refuses continuation URBs of a transfer that ended early (EREMOTEIO) until
 	 * the client starts a new transfer. */
 	UMockdevIoctlClient *in_disabled;
@@ -45,19 +45,18 @@ struct umock_token {
 	umock_bed *bed;
 	unsigned port;
 	char *syspath;
-	umock_dev *dev;              /* NULL while unplugged */
+	umock_dev *dev; /* NULL while unplugged */
 	tok_state st;
 	piv_applet *applet;
 	emu_card card;
 	uint8_t fault_ins;
 	umock_fault fault;
-	GByteArray *held;            /* a HOLD reply */
+	GByteArray *held; /* a HOLD reply */
 	GByteArray *override;
 	long override_claimed;
 	unsigned long messages;
-	unsigned long claims;        /* successful interface claims */
+	unsigned long claims; /* successful interface claims */
 };
-
 
 /* umock_usbfs.c, all under bed->lock except umock_dev_new/umock_dev_free. */
 /* A device for token t at devnode, its ioctl handler ready to attach. */

@@ -69,19 +69,18 @@ int umock_bed_reexec(char **argv)
 	return -1;
 }
 
-
 /* A USB 2.0 root hub, bus 1 (umockdev's description format). */
 static const char umock_hub_description[] =
-    "P: /devices/usb1\n"
-    "N: bus/usb/001/001\n"
-    "E: DEVNAME=/dev/bus/usb/001/001\nE: DEVTYPE=usb_device\nE: DRIVER=usb\n"
-    "E: PRODUCT=1d6b/2/606\nE: TYPE=9/0/1\nE: BUSNUM=001\nE: DEVNUM=001\n"
-    "E: MAJOR=189\nE: MINOR=0\nE: SUBSYSTEM=usb\n"
-    "A: busnum=1\\n\nA: devnum=1\\n\nA: idVendor=1d6b\\n\nA: idProduct=0002\\n\n"
-    "A: speed=480\\n\nA: bConfigurationValue=1\\n\nA: bNumConfigurations=1\\n\n"
-    "A: bDeviceClass=09\\n\nA: devpath=0\\n\n"
-    "H: descriptors=12010002090001406b1d020006060302010109021900010100e000090400000109"
-    "0000000705810304000c\n";
+	"P: /devices/usb1\n"
+	"N: bus/usb/001/001\n"
+	"E: DEVNAME=/dev/bus/usb/001/001\nE: DEVTYPE=usb_device\nE: DRIVER=usb\n"
+	"E: PRODUCT=1d6b/2/606\nE: TYPE=9/0/1\nE: BUSNUM=001\nE: DEVNUM=001\n"
+	"E: MAJOR=189\nE: MINOR=0\nE: SUBSYSTEM=usb\n"
+	"A: busnum=1\\n\nA: devnum=1\\n\nA: idVendor=1d6b\\n\nA: idProduct=0002\\n\n"
+	"A: speed=480\\n\nA: bConfigurationValue=1\\n\nA: bNumConfigurations=1\\n\n"
+	"A: bDeviceClass=09\\n\nA: devpath=0\\n\n"
+	"H: descriptors=12010002090001406b1d020006060302010109021900010100e000090400000109"
+	"0000000705810304000c\n";
 
 umock_bed *umock_bed_new(void)
 {
@@ -109,7 +108,7 @@ umock_bed *umock_bed_new(void)
 
 /* Device descriptor, configuration, interface 0 (class FF/00/00), bulk OUT 0x01 and bulk
  * IN 0x81 of UMOCK_TOKEN_MAX_PACKET bytes, full speed: what README documents. */
-#define UMOCK_TOKEN_DESCRIPTORS \
+#define UMOCK_TOKEN_DESCRIPTORS                              \
 	"120100020000004009126b6b00010102030109022000010100" \
 	"80320904000002ff0000000705010240000007058102400000"
 
@@ -117,19 +116,19 @@ umock_bed *umock_bed_new(void)
 static char *umock_token_description(unsigned port, unsigned devnum, uint32_t serial)
 {
 	return g_strdup_printf(
-	    "P: /devices/usb1/1-%u\n"
-	    "N: bus/usb/001/%03u\n"
-	    "E: DEVNAME=/dev/bus/usb/001/%03u\nE: DEVTYPE=usb_device\nE: DRIVER=usb\n"
-	    "E: PRODUCT=1209/6b6b/100\nE: TYPE=0/0/0\nE: BUSNUM=001\nE: DEVNUM=%03u\n"
-	    "E: MAJOR=189\nE: MINOR=%u\nE: SUBSYSTEM=usb\n"
-	    "E: ID_VENDOR_ID=1209\nE: ID_MODEL_ID=6b6b\nE: ID_SERIAL_SHORT=%08x\n"
-	    "A: busnum=1\\n\nA: devnum=%u\\n\nA: idVendor=1209\\n\nA: idProduct=6b6b\\n\n"
-	    "A: speed=12\\n\nA: bConfigurationValue=1\\n\nA: bNumConfigurations=1\\n\n"
-	    "A: bNumInterfaces= 1\\n\nA: bDeviceClass=00\\n\nA: bMaxPacketSize0=64\\n\n"
-	    "A: devpath=%u\\n\nA: version= 2.00\\n\nA: manufacturer=kinko\\n\n"
-	    "A: product=kinko PIV token\\n\nA: serial=%08x\\n\n"
-	    "H: descriptors=" UMOCK_TOKEN_DESCRIPTORS "\n",
-	    port, devnum, devnum, devnum, devnum - 1, serial, devnum, port, serial);
+		"P: /devices/usb1/1-%u\n"
+		"N: bus/usb/001/%03u\n"
+		"E: DEVNAME=/dev/bus/usb/001/%03u\nE: DEVTYPE=usb_device\nE: DRIVER=usb\n"
+		"E: PRODUCT=1209/6b6b/100\nE: TYPE=0/0/0\nE: BUSNUM=001\nE: DEVNUM=%03u\n"
+		"E: MAJOR=189\nE: MINOR=%u\nE: SUBSYSTEM=usb\n"
+		"E: ID_VENDOR_ID=1209\nE: ID_MODEL_ID=6b6b\nE: ID_SERIAL_SHORT=%08x\n"
+		"A: busnum=1\\n\nA: devnum=%u\\n\nA: idVendor=1209\\n\nA: idProduct=6b6b\\n\n"
+		"A: speed=12\\n\nA: bConfigurationValue=1\\n\nA: bNumConfigurations=1\\n\n"
+		"A: bNumInterfaces= 1\\n\nA: bDeviceClass=00\\n\nA: bMaxPacketSize0=64\\n\n"
+		"A: devpath=%u\\n\nA: version= 2.00\\n\nA: manufacturer=kinko\\n\n"
+		"A: product=kinko PIV token\\n\nA: serial=%08x\\n\n"
+		"H: descriptors=" UMOCK_TOKEN_DESCRIPTORS "\n",
+		port, devnum, devnum, devnum, devnum - 1, serial, devnum, port, serial);
 }
 
 /* Under no lock: the testbed is only touched from the test's thread. */
@@ -182,7 +181,7 @@ umock_token *umock_token_plug(umock_bed *b, unsigned port, const tok_provision_o
 		goto fail;
 	g_ptr_array_add(b->tokens, t);
 	if (umock_token_attach(t) != 0)
-		return NULL;   /* freed with the bed */
+		return NULL; /* freed with the bed */
 	return t;
 fail:
 	if (t->applet)
@@ -333,4 +332,3 @@ void umock_bed_free(umock_bed *b)
 	g_mutex_clear(&b->lock);
 	g_free(b);
 }
-

@@ -33,7 +33,7 @@ bool umock_asan_static(void);
 
 /* A testbed with a USB root hub (bus 1). NULL on failure. */
 umock_bed *umock_bed_new(void);
-void umock_bed_free(umock_bed *b);   /* tokens too */
+void umock_bed_free(umock_bed *b); /* tokens too */
 
 /* Plug a fresh token (provisioned with opts, NULL for factory defaults) into root-hub
  * port `port` (1..). NULL on failure. */
@@ -56,8 +56,8 @@ void umock_token_release(umock_token *t);
 void umock_token_override(umock_token *t, const uint8_t *payload, size_t len, long claimed_len);
 
 /* Observations. */
-bool umock_token_claimed(umock_token *t);          /* is the interface claimed now? */
-unsigned long umock_token_claims(umock_token *t);   /* interface claims so far */
+bool umock_token_claimed(umock_token *t);         /* is the interface claimed now? */
+unsigned long umock_token_claims(umock_token *t); /* interface claims so far */
 /* Another application's power-on, as between two of our calls: the applet is deselected
  * and the PIN verification forgotten. */
 void umock_token_reset(umock_token *t);

@@ -24,10 +24,10 @@ typedef struct {
 	UMockdevIoctlClient *client;
 	gulong addr;
 	int buffer_length;
-	unsigned flags;              /* USBDEVFS_URB_SHORT_NOT_OK, _BULK_CONTINUATION */
+	unsigned flags; /* USBDEVFS_URB_SHORT_NOT_OK, _BULK_CONTINUATION */
 	uint8_t ep;
 	int status;
-	uint8_t *data;               /* IN data written to the client at reap */
+	uint8_t *data; /* IN data written to the client at reap */
 	int len;
 } urb_rec;
 
@@ -172,8 +172,7 @@ static void umock_dev_message(umock_dev *d, const uint8_t *msg, size_t len, bool
 		t->messages++;
 		return;
 	}
-	n = emu_card_message(&t->card, &h, msg + CCID_HEADER_LEN, len - CCID_HEADER_LEN,
-	                     oversized);
+	n = emu_card_message(&t->card, &h, msg + CCID_HEADER_LEN, len - CCID_HEADER_LEN, oversized);
 	umock_dev_queue_reply(d, t->card.reply, n);
 	t->messages++;
 }
@@ -224,7 +223,7 @@ static int umock_dev_submit(umock_dev *d, UMockdevIoctlClient *c, UMockdevIoctlD
 	u->flags = urb->flags;
 	u->ep = urb->endpoint;
 	if (urb->type != USBDEVFS_URB_TYPE_BULK) {
-		umock_dev_complete(d, u, -EPIPE);   /* the token stalls anything but bulk */
+		umock_dev_complete(d, u, -EPIPE); /* the token stalls anything but bulk */
 		return 0;
 	}
 	if (urb->endpoint & 0x80) {
@@ -272,7 +271,7 @@ static int umock_dev_discard(umock_dev *d, UMockdevIoctlClient *c, UMockdevIoctl
 			return 0;
 		}
 	}
-	return EINVAL;   /* already completed: usbfs says the same */
+	return EINVAL; /* already completed: usbfs says the same */
 }
 
 /* Write a completed URB back into the client's memory. */
@@ -309,8 +308,9 @@ static int umock_dev_reap(umock_dev *d, UMockdevIoctlClient *c, UMockdevIoctlDat
 	urb->status = u->status;
 	urb->actual_length = u->len;
 	if ((u->ep & 0x80) && u->len > 0) {
-		g_autoptr(UMockdevIoctlData) bd = umockdev_ioctl_data_resolve(
-		    ud, offsetof(struct usbdevfs_urb, buffer), (gsize)u->len, &err);
+		g_autoptr(UMockdevIoctlData) bd =
+			umockdev_ioctl_data_resolve(ud, offsetof(struct usbdevfs_urb, buffer),
+		                                    (gsize)u->len, &err);
 
 		if (!bd) {
 			urb_free(u);
@@ -322,8 +322,7 @@ static int umock_dev_reap(umock_dev *d, UMockdevIoctlClient *c, UMockdevIoctlDat
 	return 0;
 }
 
-static int umock_dev_claim(umock_dev *d, UMockdevIoctlClient *c, UMockdevIoctlData *arg,
-                           bool claim)
+static int umock_dev_claim(umock_dev *d, UMockdevIoctlClient *c, UMockdevIoctlData *arg, bool claim)
 {
 	g_autoptr(GError) err = NULL;
 	g_autoptr(UMockdevIoctlData) id = NULL;
@@ -364,41 +363,29 @@ static gboolean umock_dev_ioctl(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gp
 	g_mutex_lock(&d->bed->lock);
 	switch (req) {
 	case USBDEVFS_GET_CAPABILITIES: {
-		g_autoptr(UMockdevIoctlData) cd = umockdev_ioctl_data_resolve(arg, 0, sizeof(guint32),
-		                                                              &err);
+		g_autoptr(UMockdevIoctlData) cd =
+			umockdev_ioctl_data_resolve(arg, 0, sizeof(guint32), &err);
 		if (!cd)
 			e = EFAULT;
 		else if (d->gone)
 			e = ENODEV;
 		else
-			*(guint32 *)cd->data = USBDEVFS_CAP_BULK_CONTINUATION | USBDEVFS_CAP_ZERO_PACKET;
+			*(guint32 *)cd->data =
+				USBDEVFS_CAP_BULK_CONTINUATION | USBDEVFS_CAP_ZERO_PACKET;
 		break;
 	}
-	case USBDEVFS_CLAIMINTERFACE:
-		e = umock_dev_claim(d, c, arg, true);
-		break;
-	case USBDEVFS_RELEASEINTERFACE:
-		e = umock_dev_claim(d, c, arg, false);
-		break;
+	case USBDEVFS_CLAIMINTERFACE: e = umock_dev_claim(d, c, arg, true); break;
+	case USBDEVFS_RELEASEINTERFACE: e = umock_dev_claim(d, c, arg, false); break;
 	case USBDEVFS_SETINTERFACE:
-	case USBDEVFS_CLEAR_HALT:
-		e = d->gone ? ENODEV : 0;
-		break;
-	case USBDEVFS_SUBMITURB:
-		e = umock_dev_submit(d, c, arg);
-		break;
-	case USBDEVFS_DISCARDURB:
-		e = umock_dev_discard(d, c, arg);
-		break;
+	case USBDEVFS_CLEAR_HALT: e = d->gone ? ENODEV : 0; break;
+	case USBDEVFS_SUBMITURB: e = umock_dev_submit(d, c, arg); break;
+	case USBDEVFS_DISCARDURB: e = umock_dev_discard(d, c, arg); break;
 	case USBDEVFS_REAPURB:
-	case USBDEVFS_REAPURBNDELAY:
-		e = umock_dev_reap(d, c, arg);
-		break;
+	case USBDEVFS_REAPURBNDELAY: e = umock_dev_reap(d, c, arg); break;
 	case USBDEVFS_GETDRIVER:
-		e = ENODATA;   /* no kernel driver bound: vendor class */
+		e = ENODATA; /* no kernel driver bound: vendor class */
 		break;
-	default:
-		e = ENOTTY;
+	default: e = ENOTTY;
 	}
 	g_mutex_unlock(&d->bed->lock);
 	umockdev_ioctl_client_complete(c, e ? -1 : 0, e);
@@ -447,7 +434,6 @@ void umock_dev_free(gpointer p)
 	g_free(d->devnode);
 	g_free(d);
 }
-
 
 umock_dev *umock_dev_new(umock_bed *b, umock_token *t, const char *devnode)
 {

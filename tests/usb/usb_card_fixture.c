@@ -107,7 +107,8 @@ void cfx_generate_and_sign(card *c, uint8_t slot, uint8_t alg, size_t mod_len)
 	EVP_PKEY *pkey;
 
 	assert_int_equal(card_auth_mgmt(c, PIV_ALG_3DES, test_default_mgmt_key,
-	                                sizeof(test_default_mgmt_key)), CARD_OK);
+	                                sizeof(test_default_mgmt_key)),
+	                 CARD_OK);
 	assert_int_equal(card_generate(c, slot, alg, 0, pub, sizeof(pub), &pub_len), CARD_OK);
 	pkey = test_pubkey_from_7f49(alg, pub, pub_len);
 	assert_non_null(pkey);

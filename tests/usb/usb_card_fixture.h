@@ -13,8 +13,8 @@
 #include "transport.h"
 #include "umock_token.h"
 
-#define CFX_SERIAL_A 0x01020304u   /* the token in port 1 */
-#define CFX_SERIAL_B 0x0A0B0C0Du   /* the second token, port 2 */
+#define CFX_SERIAL_A 0x01020304u /* the token in port 1 */
+#define CFX_SERIAL_B 0x0A0B0C0Du /* the second token, port 2 */
 
 typedef struct {
 	umock_bed *bed;

@@ -40,10 +40,12 @@ static int mfx_start(mfx *m, size_t tokens, const char *conf, CK_ULONG want_slot
 
 	if (!(m->bed = umock_bed_new()))
 		return -1;
-	if (!(m->tok[0] = umock_token_plug(m->bed, 1, &(tok_provision_opts){.serial = MFX_SERIAL_A})))
+	if (!(m->tok[0] =
+	              umock_token_plug(m->bed, 1, &(tok_provision_opts){.serial = MFX_SERIAL_A})))
 		return -1;
-	if (tokens == 2 && !(m->tok[1] = umock_token_plug(m->bed, 3,
-	                                                  &(tok_provision_opts){.serial = MFX_SERIAL_B})))
+	if (tokens == 2 &&
+	    !(m->tok[1] =
+	              umock_token_plug(m->bed, 3, &(tok_provision_opts){.serial = MFX_SERIAL_B})))
 		return -1;
 	if (tkit_tmpdir_make(m->dir, sizeof(m->dir), "usb") != 0) {
 		m->dir[0] = '\0';
@@ -60,8 +62,10 @@ static int mfx_start(mfx *m, size_t tokens, const char *conf, CK_ULONG want_slot
 		return -1;
 	if (want_slots == 0)
 		return 0;
-	return m->t.f->C_OpenSession(m->t.slots[0], CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
-	                             NULL, &m->t.session) == CKR_OK ? 0 : -1;
+	return m->t.f->C_OpenSession(m->t.slots[0], CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
+	                             &m->t.session) == CKR_OK ?
+	               0 :
+	               -1;
 }
 
 int mfx_setup(void **state, size_t tokens, const char *conf, CK_ULONG want_slots)
@@ -72,7 +76,7 @@ int mfx_setup(void **state, size_t tokens, const char *conf, CK_ULONG want_slots
 	if (m && mfx_start(m, tokens, conf, want_slots) == 0)
 		return 0;
 	fprintf(stderr, "# mfx_setup failed\n");
-	mfx_teardown(state);   /* cmocka runs no teardown after a failed setup */
+	mfx_teardown(state); /* cmocka runs no teardown after a failed setup */
 	return -1;
 }
 

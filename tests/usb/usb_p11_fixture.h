@@ -9,15 +9,15 @@
 #include "p11_test_util.h"
 #include "umock_token.h"
 
-#define MFX_SERIAL_A 0x00A0A0A0u   /* the token in port 1 */
-#define MFX_SERIAL_B 0x00B0B0B0u   /* the second token, port 3 */
+#define MFX_SERIAL_A 0x00A0A0A0u /* the token in port 1 */
+#define MFX_SERIAL_B 0x00B0B0B0u /* the second token, port 3 */
 #define MFX_CONF_USB "usb = yes\nusb_vid_pid = 1209:6b6b\n"
 
 typedef struct {
 	umock_bed *bed;
 	umock_token *tok[2];
-	p11t t;                        /* t.f, t.slots[], t.session (R/W on slots[0]) */
-	char dir[128];                 /* a private temporary directory */
+	p11t t;        /* t.f, t.slots[], t.session (R/W on slots[0]) */
+	char dir[128]; /* a private temporary directory */
 	char conf[160];
 } mfx;
 

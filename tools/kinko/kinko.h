@@ -12,10 +12,10 @@ enum {
 	KINKO_EXIT_OK = 0,
 	KINKO_EXIT_FAIL = 1,
 	KINKO_EXIT_USAGE = 2,
-	KINKO_EXIT_TOKEN = 3,     /* token absent, PIN wrong or locked, token full */
-	KINKO_EXIT_BANK = 4,      /* the bank refused (401/403) */
-	KINKO_EXIT_NETWORK = 5,   /* the bank could not be reached */
-	KINKO_EXIT_VERIFY = 6,    /* the certificate does not match key, CA or CN */
+	KINKO_EXIT_TOKEN = 3,   /* token absent, PIN wrong or locked, token full */
+	KINKO_EXIT_BANK = 4,    /* the bank refused (401/403) */
+	KINKO_EXIT_NETWORK = 5, /* the bank could not be reached */
+	KINKO_EXIT_VERIFY = 6,  /* the certificate does not match key, CA or CN */
 };
 
 /* Global options and state of one run. */
@@ -33,8 +33,8 @@ typedef struct kinko_ctx {
 	CK_SLOT_ID slot;
 	CK_SESSION_HANDLE session;
 	bool logged_in;
-	bool kinko_module;        /* the module is kinko's own (C_GetInfo manufacturer "kinko") */
-	char token_pin[129];      /* the PIN of the login, wiped at kinko_p11_close */
+	bool kinko_module;   /* the module is kinko's own (C_GetInfo manufacturer "kinko") */
+	char token_pin[129]; /* the PIN of the login, wiped at kinko_p11_close */
 } kinko_ctx;
 
 /* Messages: kinko_err prints "kinko: <message>" to stderr, and with --verbose the detail.
@@ -56,10 +56,11 @@ void kinko_err_field_int(const kinko_ctx *ctx, const char *key, long long val);
 /* main, at exit: with --json and a failure (exit_code != 0), print the error object above on
  * stdout (a generic message from the exit code when nothing was recorded); frees the record. */
 void kinko_err_finish(const kinko_ctx *ctx, int exit_code);
-void kinko_progress(const kinko_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void kinko_progress(const kinko_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Secrets (kinko_pin.c). Never from argv or the environment. */
-#define KINKO_SECRET_MAX 129   /* buffer size: 128 characters and the NUL */
+#define KINKO_SECRET_MAX 129 /* buffer size: 128 characters and the NUL */
 /* Read the secret `key` (token_pin, new_pin, puk, contract_pin, contract_confirmation_pin,
  * user_pin, user_confirmation_pin): from --secrets-file when it has the key; for token_pin
  * also from --pin-file / --pin-fd; else a no-echo prompt "<prompt>: " on /dev/tty. NUL-terminated
@@ -87,15 +88,16 @@ const char *kinko_ckr_name(CK_RV rv);
  * stdout and returns 0 when its arguments hold --help or -h; `kinko help SUB` calls it with
  * {"SUB", "--help"}. The help is complete enough to stand as the man page's section. */
 typedef int (*kinko_cmd_fn)(kinko_ctx *ctx, int argc, char **argv);
-int kinko_cmd_token(kinko_ctx *ctx, int argc, char **argv);   /* token list | token info */
-int kinko_cmd_certs(kinko_ctx *ctx, int argc, char **argv);   /* certificates, keys, revocation */
-int kinko_cmd_pin(kinko_ctx *ctx, int argc, char **argv);     /* pin check | change | unblock */
-int kinko_cmd_key(kinko_ctx *ctx, int argc, char **argv);     /* key delete URI [--yes] */
-int kinko_cmd_enroll(kinko_ctx *ctx, int argc, char **argv);  /* a new key and its certificate */
-int kinko_cmd_renew(kinko_ctx *ctx, int argc, char **argv);   /* a new key for the current one */
-int kinko_cmd_logon(kinko_ctx *ctx, int argc, char **argv);   /* a bank session */
-int kinko_cmd_logoff(kinko_ctx *ctx, int argc, char **argv);  /* ends it */
-int kinko_cmd_status(kinko_ctx *ctx, int argc, char **argv);  /* the bank session's status screen */
-int kinko_cmd_admin(kinko_ctx *ctx, int argc, char **argv);   /* users | user add|change | issue | revoke */
+int kinko_cmd_token(kinko_ctx *ctx, int argc, char **argv);  /* token list | token info */
+int kinko_cmd_certs(kinko_ctx *ctx, int argc, char **argv);  /* certificates, keys, revocation */
+int kinko_cmd_pin(kinko_ctx *ctx, int argc, char **argv);    /* pin check | change | unblock */
+int kinko_cmd_key(kinko_ctx *ctx, int argc, char **argv);    /* key delete URI [--yes] */
+int kinko_cmd_enroll(kinko_ctx *ctx, int argc, char **argv); /* a new key and its certificate */
+int kinko_cmd_renew(kinko_ctx *ctx, int argc, char **argv);  /* a new key for the current one */
+int kinko_cmd_logon(kinko_ctx *ctx, int argc, char **argv);  /* a bank session */
+int kinko_cmd_logoff(kinko_ctx *ctx, int argc, char **argv); /* ends it */
+int kinko_cmd_status(kinko_ctx *ctx, int argc, char **argv); /* the bank session's status screen */
+int kinko_cmd_admin(kinko_ctx *ctx, int argc,
+                    char **argv); /* users | user add|change | issue | revoke */
 
 #endif

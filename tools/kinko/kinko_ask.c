@@ -64,41 +64,41 @@ static bool ask_in_secrets_file(const kinko_ctx *ctx, const char *key)
 /* Read (new: kinko_secret_read_new) until check() accepts the answer, as described in
  * kinko_ask.h. */
 static int ask_checked(const kinko_ctx *ctx, bool new_secret, const char *key, const char *prompt,
-		       bool (*check)(const char *), const char *form, char *buf, size_t cap)
+                       bool (*check)(const char *), const char *form, char *buf, size_t cap)
 {
 	bool from_file = ask_in_secrets_file(ctx, key);
 	for (int attempt = 1;; attempt++) {
-		int rc = new_secret ? kinko_secret_read_new(ctx, key, prompt, buf, cap)
-				    : kinko_secret_read(ctx, key, prompt, buf, cap);
+		int rc = new_secret ? kinko_secret_read_new(ctx, key, prompt, buf, cap) :
+		                      kinko_secret_read(ctx, key, prompt, buf, cap);
 		if (rc != KINKO_EXIT_OK || check(buf))
 			return rc;
 		OPENSSL_cleanse(buf, cap);
 		if (from_file) {
 			/* form: the caller's translated rule, a sentence of its own. */
 			kinko_err(ctx, "secret_invalid", NULL,
-				   _("%s in the secrets file %s is not of the right form: %s"), key,
-				   ctx->secrets_file, form);
+			          _("%s in the secrets file %s is not of the right form: %s"), key,
+			          ctx->secrets_file, form);
 			return KINKO_EXIT_USAGE;
 		}
 		if (attempt == ASK_ATTEMPTS) {
 			kinko_err(ctx, "secret_invalid", NULL,
-				   _("the %s was not of the right form %d times (%s)"), prompt, ASK_ATTEMPTS,
-				   form);
+			          _("the %s was not of the right form %d times (%s)"), prompt,
+			          ASK_ATTEMPTS, form);
 			return KINKO_EXIT_USAGE;
 		}
-		kinko_err(ctx, "secret_invalid", NULL, _("that is not of the right form (%s); try again"),
-			   form);
+		kinko_err(ctx, "secret_invalid", NULL,
+		          _("that is not of the right form (%s); try again"), form);
 	}
 }
 
-int kinko_ask_secret(const kinko_ctx *ctx, const char *key, const char *prompt, bool (*check)(const char *),
-		     const char *form, char *buf, size_t cap)
+int kinko_ask_secret(const kinko_ctx *ctx, const char *key, const char *prompt,
+                     bool (*check)(const char *), const char *form, char *buf, size_t cap)
 {
 	return ask_checked(ctx, false, key, prompt, check, form, buf, cap);
 }
 
 int kinko_ask_new_secret(const kinko_ctx *ctx, const char *key, const char *prompt,
-			 bool (*check)(const char *), const char *form, char *buf, size_t cap)
+                         bool (*check)(const char *), const char *form, char *buf, size_t cap)
 {
 	return ask_checked(ctx, true, key, prompt, check, form, buf, cap);
 }
@@ -148,7 +148,8 @@ int kinko_ask_token(kinko_ctx *ctx)
 		for (size_t i = 0; i < n; i++) {
 			char label[40], serial[20];
 			kinko_p11_text(ti[i].label, sizeof ti[i].label, label, sizeof label);
-			kinko_p11_text(ti[i].serialNumber, sizeof ti[i].serialNumber, serial, sizeof serial);
+			kinko_p11_text(ti[i].serialNumber, sizeof ti[i].serialNumber, serial,
+			               sizeof serial);
 			fprintf(tty, _("  %zu) %s (serial %s)\n"), i + 1, label, serial);
 		}
 		/* TRANSLATORS: the prompt for the number of the token in the list above. */
@@ -160,7 +161,7 @@ int kinko_ask_token(kinko_ctx *ctx)
 			rc = KINKO_EXIT_USAGE;
 		} else if (!kinko_p11_token_uri(&ti[pick - 1], chosen, sizeof chosen)) {
 			kinko_err(ctx, "token_uri_too_long", NULL,
-				   _("the chosen token cannot be named by a pkcs11: URI"));
+			          _("the chosen token cannot be named by a pkcs11: URI"));
 			rc = KINKO_EXIT_FAIL;
 		} else {
 			ctx->token_uri = chosen;

@@ -16,12 +16,12 @@ bool kinko_ask_card_digits_ok(const char *s, char out[3]);
 /* kinko_secret_read, and the answer must have the form check() accepts (form: the rule in
  * words, e.g. "a bank PIN has 4 to 64 letters, digits or symbols"). Typed at the terminal: asked again, 3 attempts in all. From
  * --secrets-file: an error at once naming the entry. Exit code. */
-int kinko_ask_secret(const kinko_ctx *ctx, const char *key, const char *prompt, bool (*check)(const char *),
-		     const char *form, char *buf, size_t cap);
+int kinko_ask_secret(const kinko_ctx *ctx, const char *key, const char *prompt,
+                     bool (*check)(const char *), const char *form, char *buf, size_t cap);
 
 /* The same for a new secret (kinko_secret_read_new: asked twice on a terminal). */
 int kinko_ask_new_secret(const kinko_ctx *ctx, const char *key, const char *prompt,
-			 bool (*check)(const char *), const char *form, char *buf, size_t cap);
+                         bool (*check)(const char *), const char *form, char *buf, size_t cap);
 
 /* Several tokens, no --token, and a terminal: a numbered list (label, serial) to choose the
  * token from, which then stands as --token for the run. Without a terminal nothing is chosen

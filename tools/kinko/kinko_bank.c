@@ -114,31 +114,34 @@ static int bank_curl_error(const kinko_bank *b, CURLcode rc, const char *errbuf,
 	if (rc == CURLE_ABORTED_BY_CALLBACK && kinko_signal_caught())
 		return kinko_signal_report(b->ctx);
 	if (too_big) {
-		kinko_err(b->ctx, "answer_too_long", detail, _("the bank's answer is too long (over %d KiB)"),
-			   REPLY_MAX / 1024);
+		kinko_err(b->ctx, "answer_too_long", detail,
+		          _("the bank's answer is too long (over %d KiB)"), REPLY_MAX / 1024);
 		return KINKO_EXIT_BANK;
 	}
-	int why = rc != CURLE_PEER_FAILED_VERIFICATION && rc != CURLE_SSL_CACERT_BADFILE && b->tls != NULL
-			  ? kinko_tls_token_failure(b->ctx, detail)
-			  : KINKO_EXIT_OK;
+	int why = rc != CURLE_PEER_FAILED_VERIFICATION && rc != CURLE_SSL_CACERT_BADFILE &&
+	                          b->tls != NULL ?
+	                  kinko_tls_token_failure(b->ctx, detail) :
+	                  KINKO_EXIT_OK;
 	if (why != KINKO_EXIT_OK)
 		return why;
 	switch (rc) {
 	case CURLE_PEER_FAILED_VERIFICATION:
-		kinko_err(b->ctx, "bank_not_authentic", detail,
-			   _("the server at %s is not the bank: its TLS certificate is not from the bank's CA"),
-			   b->url);
+		kinko_err(
+			b->ctx, "bank_not_authentic", detail,
+			_("the server at %s is not the bank: its TLS certificate is not from the bank's CA"),
+			b->url);
 		return KINKO_EXIT_VERIFY;
 	case CURLE_SSL_CERTPROBLEM:
 		kinko_err(b->ctx, "token_sign_failed", detail,
-			   _("the token key could not be used for the TLS connection"));
+		          _("the token key could not be used for the TLS connection"));
 		return KINKO_EXIT_TOKEN;
 	case CURLE_SSL_CACERT_BADFILE:
-		kinko_err(b->ctx, "cacert_unreadable", detail, _("cannot read the bank's CA certificate %s"),
-			   b->cacert);
+		kinko_err(b->ctx, "cacert_unreadable", detail,
+		          _("cannot read the bank's CA certificate %s"), b->cacert);
 		return KINKO_EXIT_FAIL;
 	default:
-		kinko_err(b->ctx, "bank_unreachable", detail, _("cannot reach the bank at %s"), b->url);
+		kinko_err(b->ctx, "bank_unreachable", detail, _("cannot reach the bank at %s"),
+		          b->url);
 		return KINKO_EXIT_NETWORK;
 	}
 }
@@ -148,13 +151,12 @@ static void bank_json_wipe(json_t *j)
 {
 	const char *k;
 	json_t *v;
-	json_object_foreach(j, k, v)
-		if (json_is_string(v))
-			OPENSSL_cleanse((char *)json_string_value(v), json_string_length(v));
+	json_object_foreach(j, k, v) if (json_is_string(v))
+		OPENSSL_cleanse((char *)json_string_value(v), json_string_length(v));
 }
 
 int bank_call(kinko_bank *b, const char *method, const char *path, json_t *body, long *status,
-	      json_t **out)
+              json_t **out)
 {
 	*out = NULL;
 	*status = 0;
@@ -167,7 +169,7 @@ int bank_call(kinko_bank *b, const char *method, const char *path, json_t *body,
 	CURL *c = curl_easy_init();
 	if (c == NULL)
 		return KINKO_EXIT_FAIL;
-	struct reply r = { NULL, 0, false };
+	struct reply r = {NULL, 0, false};
 	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
 	struct curl_slist *h2 = hdr ? curl_slist_append(hdr, "Accept: application/json") : NULL;
 	h2 = h2 ? curl_slist_append(h2, kinko_est_accept_language()) : NULL;
@@ -193,7 +195,8 @@ int bank_call(kinko_bank *b, const char *method, const char *path, json_t *body,
 		e = e ? e : curl_easy_setopt(c, CURLOPT_COOKIE, cookie);
 	}
 	if (e != CURLE_OK) {
-		kinko_err(b->ctx, "internal", curl_easy_strerror(e), _("cannot set up the request"));
+		kinko_err(b->ctx, "internal", curl_easy_strerror(e),
+		          _("cannot set up the request"));
 		goto out;
 	}
 	e = curl_easy_perform(c);
@@ -209,7 +212,8 @@ int bank_call(kinko_bank *b, const char *method, const char *path, json_t *body,
 		*out = NULL;
 		char d[32];
 		snprintf(d, sizeof d, "HTTP %ld", *status);
-		kinko_err(b->ctx, "bank_answer_invalid", d, _("the bank's answer to %s is not understood"), path);
+		kinko_err(b->ctx, "bank_answer_invalid", d,
+		          _("the bank's answer to %s is not understood"), path);
 		goto out;
 	}
 	/* Whatever reads the answer from here on (the error, the status screen) prints it. */
@@ -257,16 +261,17 @@ int bank_refused(kinko_bank *b, long status, json_t *reply)
 			snprintf(d, sizeof d, "HTTP %ld: %s", status, why);
 		if (b->cert_name[0] != '\0')
 			kinko_err(b->ctx, "not_logged_on", d,
-				   _("not logged on to %s with %s: run kinko logon --bank %s"), b->url,
-				   b->cert_name, b->url);
+			          _("not logged on to %s with %s: run kinko logon --bank %s"),
+			          b->url, b->cert_name, b->url);
 		else
-			kinko_err(b->ctx, "not_logged_on", d, _("not logged on to %s: run kinko logon --bank %s"),
-				   b->url, b->url);
+			kinko_err(b->ctx, "not_logged_on", d,
+			          _("not logged on to %s: run kinko logon --bank %s"), b->url,
+			          b->url);
 		return KINKO_EXIT_BANK;
 	}
 	if (status != 401 && status != 403) {
-		kinko_err(b->ctx, code != NULL ? code : "bank_refused", d, _("the bank refused: %s"),
-			   why != NULL ? why : _("no reason given"));
+		kinko_err(b->ctx, code != NULL ? code : "bank_refused", d,
+		          _("the bank refused: %s"), why != NULL ? why : _("no reason given"));
 		return status >= 400 && status < 500 ? KINKO_EXIT_BANK : KINKO_EXIT_FAIL;
 	}
 	/* Which secret, and the tries left, from kinko-bankd's fields (JSON API contract). */
@@ -276,7 +281,7 @@ int bank_refused(kinko_bank *b, long status, json_t *reply)
 	/* Locked, naming no secret: whose lock follows from the certificate's role. */
 	if (strcmp(ref.locked, "yes") == 0 && ref.secret[0] == '\0')
 		snprintf(ref.locked, sizeof ref.locked, "%s",
-			 strstr(b->cert_name, " (admin)") != NULL ? "contract" : "user");
+		         strstr(b->cert_name, " (admin)") != NULL ? "contract" : "user");
 	kinko_refusal_report(b->ctx, &ref, why, status);
 	return KINKO_EXIT_BANK;
 }
@@ -358,24 +363,26 @@ static int bank_card_digits(kinko_bank *b, const char *p1, const char *p2, char 
 	int i1 = bank_card_index(p1), i2 = bank_card_index(p2), rc = KINKO_EXIT_OK;
 	if (i1 < 0 || i2 < 0) {
 		kinko_err(b->ctx, "bank_answer_invalid", NULL,
-			   _("the bank asked for card positions that do not exist"));
+		          _("the bank asked for card positions that do not exist"));
 		return KINKO_EXIT_FAIL;
 	}
 	if (bank_card_file(b->ctx, path, sizeof path)) {
-		kinko_progress(b->ctx,
-			       _("customer card: the bank asks for the digits at %s and %s (read from %s)\n"), p1, p2, path);
+		kinko_progress(
+			b->ctx,
+			_("customer card: the bank asks for the digits at %s and %s (read from %s)\n"),
+			p1, p2, path);
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
 		ssize_t n = fd >= 0 ? read(fd, text, sizeof text - 1) : -1;
 		if (fd >= 0)
 			close(fd);
 		text[n > 0 ? n : 0] = '\0';
 		if (n < 0) {
-			kinko_err(b->ctx, "card_file_unreadable", NULL, _("cannot read the customer card file %s"),
-				   path);
+			kinko_err(b->ctx, "card_file_unreadable", NULL,
+			          _("cannot read the customer card file %s"), path);
 			rc = KINKO_EXIT_USAGE;
 		} else if (bank_card_parse(text, grid) != 0) {
 			kinko_err(b->ctx, "card_file_invalid", NULL,
-				   _("%s is not a customer card as kinko-bankd prints it"), path);
+			          _("%s is not a customer card as kinko-bankd prints it"), path);
 			rc = KINKO_EXIT_USAGE;
 		} else {
 			digits[0] = grid[i1];
@@ -386,11 +393,11 @@ static int bank_card_digits(kinko_bank *b, const char *p1, const char *p2, char 
 		char prompt[256];
 		/* TRANSLATORS: the prompt for the one-time password: the digits of the customer card
 		 * at two positions such as C3 and A7. */
-		snprintf(prompt, sizeof prompt, _("customer card: digits at %s and %s"),
-			 p1, p2);
+		snprintf(prompt, sizeof prompt, _("customer card: digits at %s and %s"), p1, p2);
 		/* A typo is asked again here: the PIN was already accepted by the bank. */
 		rc = kinko_ask_secret(b->ctx, "card_digits", prompt, bank_card_form_ok,
-				      _("give the two digits of the card, e.g. 47"), text, sizeof text);
+		                      _("give the two digits of the card, e.g. 47"), text,
+		                      sizeof text);
 		if (rc == KINKO_EXIT_OK)
 			kinko_ask_card_digits_ok(text, digits);
 	}
@@ -417,7 +424,7 @@ static int bank_otp(kinko_bank *b, json_t **reply, long *status)
 	char digits[3] = "", logon_id[40];
 	if (id == NULL || p1 == NULL || p2 == NULL || strlen(id) >= sizeof logon_id) {
 		kinko_err(b->ctx, "bank_answer_invalid", NULL,
-			   _("the bank's one-time password request is not understood"));
+		          _("the bank's one-time password request is not understood"));
 		return KINKO_EXIT_FAIL;
 	}
 	snprintf(logon_id, sizeof logon_id, "%s", id);
@@ -441,11 +448,11 @@ const char *bank_pin_form(void)
 }
 
 int bank_pin_body(kinko_ctx *ctx, const char *name, const char *prompt, const char *field,
-		  json_t **body)
+                  json_t **body)
 {
 	char pin[KINKO_SECRET_MAX];
 	int rc = kinko_ask_secret(ctx, name, prompt, kinko_ask_bank_pin_ok, bank_pin_form(), pin,
-				  sizeof pin);
+	                          sizeof pin);
 	*body = rc == KINKO_EXIT_OK ? json_pack("{s:s}", field, pin) : NULL;
 	OPENSSL_cleanse(pin, sizeof pin);
 	if (rc != KINKO_EXIT_OK)
@@ -459,7 +466,7 @@ int bank_logon(kinko_bank *b, const kinko_keyobj *k, json_t **status_out)
 	int admin = bank_is_admin(k);
 	json_t *body = NULL, *reply = NULL;
 	int rc = bank_pin_body(b->ctx, admin ? "contract_pin" : "user_pin",
-			       admin ? _("contract PIN (イ)") : _("user PIN (ト)"), "pin", &body);
+	                       admin ? _("contract PIN (イ)") : _("user PIN (ト)"), "pin", &body);
 	if (rc != KINKO_EXIT_OK)
 		return rc;
 	long status;
@@ -481,7 +488,8 @@ int bank_logon(kinko_bank *b, const kinko_keyobj *k, json_t **status_out)
 	json_t *st = json_object_get(reply, "status");
 	if (s == NULL || strlen(s) != 32 || !json_is_object(st)) {
 		json_decref(reply);
-		kinko_err(b->ctx, "bank_answer_invalid", NULL, _("the bank's logon answer is not understood"));
+		kinko_err(b->ctx, "bank_answer_invalid", NULL,
+		          _("the bank's logon answer is not understood"));
 		return KINKO_EXIT_FAIL;
 	}
 	memcpy(b->session, s, 33);
@@ -491,7 +499,7 @@ int bank_logon(kinko_bank *b, const kinko_keyobj *k, json_t **status_out)
 }
 
 int kinko_bank_logon_check(kinko_ctx *ctx, const char *bank_url, const char *cacert,
-			   const kinko_keyobj *k)
+                           const kinko_keyobj *k)
 {
 	kinko_bank b;
 	char ca[4096];
@@ -500,7 +508,8 @@ int kinko_bank_logon_check(kinko_ctx *ctx, const char *bank_url, const char *cac
 	b.url = bank_url;
 	if (cacert == NULL) {
 		if (kinko_bank_ca_path(bank_url, ca, sizeof ca) != 0) {
-			kinko_err(ctx, "usage", NULL, _("%s is not a bank URL (https://host[:port])"), bank_url);
+			kinko_err(ctx, "usage", NULL,
+			          _("%s is not a bank URL (https://host[:port])"), bank_url);
 			return KINKO_EXIT_USAGE;
 		}
 		cacert = ca;
@@ -513,9 +522,12 @@ int kinko_bank_logon_check(kinko_ctx *ctx, const char *bank_url, const char *cac
 		rc = bank_logon(&b, k, &st);
 	json_decref(st);
 	long status;
-	if (rc == KINKO_EXIT_OK && bank_call(&b, "POST", "/api/logoff", NULL, &status, &reply) == KINKO_EXIT_OK &&
+	if (rc == KINKO_EXIT_OK &&
+	    bank_call(&b, "POST", "/api/logoff", NULL, &status, &reply) == KINKO_EXIT_OK &&
 	    status != 200)
-		kinko_progress(ctx, _("the bank did not end the check's session; it ends after 10 minutes idle\n"));
+		kinko_progress(
+			ctx,
+			_("the bank did not end the check's session; it ends after 10 minutes idle\n"));
 	json_decref(reply);
 	OPENSSL_cleanse(b.session, sizeof b.session);
 	kinko_tls_free(b.tls);

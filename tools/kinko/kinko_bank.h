@@ -22,6 +22,6 @@ int kinko_bank_ca_path(const char *bank_url, char *out, size_t len);
  * user_pin) and, for the admin, the customer-card digits (card_file). Needs kinko_p11_login
  * done. cacert NULL: the pinned CA (kinko_bank_ca_path). Returns an exit code (printed). */
 int kinko_bank_logon_check(kinko_ctx *ctx, const char *bank_url, const char *cacert,
-			   const kinko_keyobj *k);
+                           const kinko_keyobj *k);
 
 #endif

@@ -30,9 +30,11 @@ typedef struct {
 static int opts_parse(kinko_ctx *ctx, int argc, char **argv, bank_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "bank", required_argument, NULL, 'b' }, { "cert", required_argument, NULL, 'c' },
-		{ "cacert", required_argument, NULL, 'a' }, { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"bank", required_argument, NULL, 'b'},
+		{"cert", required_argument, NULL, 'c'},
+		{"cacert", required_argument, NULL, 'a'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	memset(o, 0, sizeof *o);
 	optind = 0;
@@ -45,8 +47,10 @@ static int opts_parse(kinko_ctx *ctx, int argc, char **argv, bank_opts *o)
 		case 'a': o->cacert = optarg; break;
 		case 'h': o->help = 1; break;
 		default:
-			kinko_err(ctx, "usage", NULL, _("%s: unknown option or missing value: %s (see kinko %s --help)"),
-				   argv[0], argv[optind - 1], argv[0]);
+			kinko_err(
+				ctx, "usage", NULL,
+				_("%s: unknown option or missing value: %s (see kinko %s --help)"),
+				argv[0], argv[optind - 1], argv[0]);
 			return KINKO_EXIT_USAGE;
 		}
 	}
@@ -98,7 +102,7 @@ static int cert_matches(const kinko_keyobj *k, const char *u)
 /* "Choose the certificate" of a logon: --cert, the only one, or a numbered list on the
  * terminal. */
 static int cert_choose(kinko_bank *b, const bank_opts *o, kinko_keyobj *objs, size_t n,
-		       const kinko_keyobj **k)
+                       const kinko_keyobj **k)
 {
 	size_t idx[64], m = 0;
 	for (size_t i = 0; i < n && m < 64; i++)
@@ -114,12 +118,13 @@ static int cert_choose(kinko_bank *b, const bank_opts *o, kinko_keyobj *objs, si
 		return KINKO_EXIT_OK;
 	if (o->cert != NULL) {
 		kinko_err(b->ctx, "certificate_not_found", NULL,
-			   _("no certificate with its key matches %s (see kinko certs)"), o->cert);
+		          _("no certificate with its key matches %s (see kinko certs)"), o->cert);
 		return KINKO_EXIT_TOKEN;
 	}
 	if (m == 0) {
-		kinko_err(b->ctx, "no_certificate", NULL,
-			   _("no certificate on the token to log on with: enroll first (kinko enroll)"));
+		kinko_err(
+			b->ctx, "no_certificate", NULL,
+			_("no certificate on the token to log on with: enroll first (kinko enroll)"));
 		return KINKO_EXIT_TOKEN;
 	}
 	if (m == 1) {
@@ -128,10 +133,12 @@ static int cert_choose(kinko_bank *b, const bank_opts *o, kinko_keyobj *objs, si
 	}
 	FILE *tty = isatty(STDIN_FILENO) ? fopen("/dev/tty", "r+e") : NULL;
 	if (tty == NULL) {
-		kinko_err(b->ctx, "certificate_choice_needed", NULL,
-			   P_("%zu certificate on the token: choose one with --cert pkcs11:... (see kinko certs)",
-			      "%zu certificates on the token: choose one with --cert pkcs11:... (see kinko certs)",
-			      m), m);
+		kinko_err(
+			b->ctx, "certificate_choice_needed", NULL,
+			P_("%zu certificate on the token: choose one with --cert pkcs11:... (see kinko certs)",
+		           "%zu certificates on the token: choose one with --cert pkcs11:... (see kinko certs)",
+		           m),
+			m);
 		return KINKO_EXIT_USAGE;
 	}
 	fprintf(tty, "%s", _("Choose the certificate:\n"));
@@ -141,7 +148,8 @@ static int cert_choose(kinko_bank *b, const bank_opts *o, kinko_keyobj *objs, si
 		name_cn(X509_get_subject_name(c->x509), cn, sizeof cn);
 		name_cn(X509_get_issuer_name(c->x509), issuer, sizeof issuer);
 		day_of(X509_get0_notAfter(c->x509), until, sizeof until);
-		fprintf(tty, _("  %zu) %s, issued by %s, valid until %s\n"), i + 1, cn, issuer, until);
+		fprintf(tty, _("  %zu) %s, issued by %s, valid until %s\n"), i + 1, cn, issuer,
+		        until);
 	}
 	fprintf(tty, "%s", _("number: "));
 	fflush(tty);
@@ -181,17 +189,20 @@ static int run_begin(kinko_ctx *ctx, const bank_opts *o, int need_session, bank_
 	}
 	char hp[256];
 	if (o->bank != NULL && kinko_bank_host_port(o->bank, hp, sizeof hp) != 0) {
-		kinko_err(ctx, "usage", NULL, _("%s is not a bank URL (https://host[:port])"), o->bank);
+		kinko_err(ctx, "usage", NULL, _("%s is not a bank URL (https://host[:port])"),
+		          o->bank);
 		return KINKO_EXIT_USAGE;
 	}
 	r->p11_open = 1;
-	if ((rc = kinko_ask_token(ctx)) != KINKO_EXIT_OK || (rc = kinko_p11_open(ctx)) != KINKO_EXIT_OK ||
+	if ((rc = kinko_ask_token(ctx)) != KINKO_EXIT_OK ||
+	    (rc = kinko_p11_open(ctx)) != KINKO_EXIT_OK ||
 	    (rc = kinko_p11_list(ctx, &r->objs, &r->n)) != KINKO_EXIT_OK)
 		return rc;
 	if (need_session) {
 		/* The session of a certificate on this token (one per bank and certificate). */
 		bank_session_ref s;
-		rc = bank_session_choose(ctx, o->bank, o->cert, cert_matches, r->objs, r->n, &s, &r->k);
+		rc = bank_session_choose(ctx, o->bank, o->cert, cert_matches, r->objs, r->n, &s,
+		                         &r->k);
 		if (rc != KINKO_EXIT_OK)
 			return rc;
 		snprintf(r->url, sizeof r->url, "%s", s.url);
@@ -204,24 +215,27 @@ static int run_begin(kinko_ctx *ctx, const bank_opts *o, int need_session, bank_
 	r->b.url = r->url;
 	if (bank_cert_sha(r->k->x509, r->b.cert_sha) != 0 ||
 	    (!need_session && bank_session_path(r->url, r->b.cert_sha, r->b.session_path,
-						sizeof r->b.session_path) != 0) ||
+	                                        sizeof r->b.session_path) != 0) ||
 	    kinko_bank_ca_path(r->url, r->ca, sizeof r->ca) != 0) {
-		kinko_err(ctx, "usage", NULL, _("%s is not a bank URL (https://host[:port])"), r->url);
+		kinko_err(ctx, "usage", NULL, _("%s is not a bank URL (https://host[:port])"),
+		          r->url);
 		return KINKO_EXIT_USAGE;
 	}
 	bank_cert_name(r->k->x509, r->b.cert_name, sizeof r->b.cert_name);
 	if (o->cacert != NULL)
 		snprintf(r->ca, sizeof r->ca, "%s", o->cacert);
 	if (access(r->ca, R_OK) != 0) {
-		kinko_err(ctx, "cacert_missing", NULL,
-			   _("no CA certificate for %s: give --cacert FILE (kinko enroll keeps the bank's CA in %s)"),
-			   r->url, r->ca);
+		kinko_err(
+			ctx, "cacert_missing", NULL,
+			_("no CA certificate for %s: give --cacert FILE (kinko enroll keeps the bank's CA in %s)"),
+			r->url, r->ca);
 		return KINKO_EXIT_USAGE;
 	}
 	r->b.cacert = r->ca;
 	if (need_session && bank_session_load(&r->b) != 0) {
-		kinko_err(ctx, "not_logged_on", NULL, _("not logged on to %s with %s: run kinko logon --bank %s"),
-			   r->url, r->b.cert_name, r->url);
+		kinko_err(ctx, "not_logged_on", NULL,
+		          _("not logged on to %s with %s: run kinko logon --bank %s"), r->url,
+		          r->b.cert_name, r->url);
 		return KINKO_EXIT_BANK;
 	}
 	if ((rc = kinko_p11_login(ctx)) != KINKO_EXIT_OK)
@@ -256,8 +270,10 @@ static const char *cert_state_words(const char *state)
 {
 	/* TRANSLATORS: a certificate's state on the status screen. */
 	static const char *const known[][2] = {
-		{ "active", N_("active") }, { "superseded", N_("superseded") },
-		{ "revoked", N_("revoked") }, { "expired", N_("expired") },
+		{"active", N_("active")},
+		{"superseded", N_("superseded")},
+		{"revoked", N_("revoked")},
+		{"expired", N_("expired")},
 	};
 	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
 		if (strcmp(state, known[i][0]) == 0)
@@ -282,14 +298,15 @@ static void users_print(const json_t *users)
 	col_print(_("enroll by"), 15);
 	col_print(_("locked"), 8);
 	printf("%s\n", _("certificate"));
-	json_array_foreach(users, i, u) {
+	json_array_foreach(users, i, u)
+	{
 		json_t *c = json_object_get(u, "certificate");
 		char cert[160], issued[64], last[64], until[64];
 		snprintf(cert, sizeof cert, "%s", _("none"));
 		if (json_is_object(c)) {
 			kinko_text_date(jstr(c, "not_after"), until, sizeof until);
-			snprintf(cert, sizeof cert, _("%s, valid until %s"), cert_state_words(jstr(c, "state")),
-				 until);
+			snprintf(cert, sizeof cert, _("%s, valid until %s"),
+			         cert_state_words(jstr(c, "state")), until);
 		}
 		kinko_text_date(jstr(u, "issued"), issued, sizeof issued);
 		kinko_text_date(jstr(u, "window_last_day"), last, sizeof last);
@@ -326,7 +343,8 @@ static void status_print(const kinko_ctx *ctx, const json_t *st)
 	printf("%s\n", admin ? _("Contract status") : _("User status"));
 	printf(_("%s (bank code %s): logged on\n"), jstr(bank, "name"), jstr(bank, "code"));
 	/* TRANSLATORS: labels of the status screen. */
-	const char *labels[] = {_("company"), _("contract ID"), _("logged on as"), _("certificate")};
+	const char *labels[] = {_("company"), _("contract ID"), _("logged on as"),
+	                        _("certificate")};
 	int width = 0;
 	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
 		if (col_width(labels[i]) + 2 > width)
@@ -343,7 +361,7 @@ static void status_print(const kinko_ctx *ctx, const json_t *st)
 	kinko_text_date(jstr(cert, "not_before"), from, sizeof from);
 	kinko_text_date(jstr(cert, "not_after"), until, sizeof until);
 	snprintf(line, sizeof line, _("%s, %s, valid %s to %s"), jstr(cert, "subject"),
-		 cert_state_words(jstr(cert, "state")), from, until);
+	         cert_state_words(jstr(cert, "state")), from, until);
 	status_line(labels[3], line, width);
 	if (admin) {
 		printf("%s", _("Users:\n"));
@@ -360,7 +378,8 @@ int kinko_cmd_logon(kinko_ctx *ctx, int argc, char **argv)
 	if (rc != KINKO_EXIT_OK || o.help)
 		return rc != KINKO_EXIT_OK ? rc : bank_usage_logon();
 	if (o.bank == NULL || o.npos != 0) {
-		kinko_err(ctx, "usage", NULL, _("usage: kinko logon --bank URL [--cert pkcs11:URI] [--cacert FILE]"));
+		kinko_err(ctx, "usage", NULL,
+		          _("usage: kinko logon --bank URL [--cert pkcs11:URI] [--cacert FILE]"));
 		return KINKO_EXIT_USAGE;
 	}
 	bank_run r;
@@ -369,9 +388,11 @@ int kinko_cmd_logon(kinko_ctx *ctx, int argc, char **argv)
 	if (rc == KINKO_EXIT_OK)
 		rc = bank_logon(&r.b, r.k, &st);
 	if (rc == KINKO_EXIT_OK && bank_session_save(&r.b) != 0)
-		kinko_err(ctx, "session_not_kept", NULL,
-			   _("logged on, but the session could not be kept in %s: later kinko commands must log "
-			     "on again"), r.b.session_path);
+		kinko_err(
+			ctx, "session_not_kept", NULL,
+			_("logged on, but the session could not be kept in %s: later kinko commands must log "
+		          "on again"),
+			r.b.session_path);
 	if (rc == KINKO_EXIT_OK)
 		status_print(ctx, st);
 	json_decref(st);
@@ -381,7 +402,7 @@ int kinko_cmd_logon(kinko_ctx *ctx, int argc, char **argv)
 
 /* A request inside the saved session; *reply is the answer of a 200. */
 static int session_call(bank_run *r, const char *method, const char *path, json_t *body,
-			json_t **reply)
+                        json_t **reply)
 {
 	long status;
 	int rc = bank_call(&r->b, method, path, body, &status, reply);
@@ -395,7 +416,7 @@ static int session_call(bank_run *r, const char *method, const char *path, json_
 
 /* status and logoff: one request in the saved session; done shows its answer. */
 static int session_cmd(kinko_ctx *ctx, int argc, char **argv, const char *name, const char *method,
-		       const char *path, void (*done)(kinko_ctx *ctx, bank_run *r, json_t *reply))
+                       const char *path, void (*done)(kinko_ctx *ctx, bank_run *r, json_t *reply))
 {
 	bank_opts o;
 	int rc = opts_parse(ctx, argc, argv, &o);
@@ -446,9 +467,8 @@ static int user_known(bank_run *r, const char *user_id)
 	int rc = session_call(r, "GET", "/api/admin/users", NULL, &reply), found = 0;
 	if (rc != KINKO_EXIT_OK)
 		return -rc;
-	json_array_foreach(json_object_get(reply, "users"), i, u)
-		if (strcmp(jstr(u, "user_id"), user_id) == 0)
-			found = 1;
+	json_array_foreach(json_object_get(reply, "users"), i,
+	                   u) if (strcmp(jstr(u, "user_id"), user_id) == 0) found = 1;
 	json_decref(reply);
 	return found;
 }
@@ -460,23 +480,27 @@ static int admin_user_put(kinko_ctx *ctx, bank_run *r, int add, const char *id)
 		return -known;
 	if (known == add) {
 		if (add)
-			kinko_err(ctx, "user_exists", NULL,
-				   _("user %s is already registered: use kinko admin user change %s"), id, id);
+			kinko_err(
+				ctx, "user_exists", NULL,
+				_("user %s is already registered: use kinko admin user change %s"),
+				id, id);
 		else
 			kinko_err(ctx, "user_unknown", NULL,
-				   _("no user %s in this contract: use kinko admin user add %s"), id, id);
+			          _("no user %s in this contract: use kinko admin user add %s"), id,
+			          id);
 		return KINKO_EXIT_USAGE;
 	}
 	char pin[KINKO_SECRET_MAX], conf[KINKO_SECRET_MAX], p1[256], p2[256];
 	snprintf(p1, sizeof p1, _("user PIN (ト) for user %s"), id);
 	snprintf(p2, sizeof p2, _("user confirmation PIN (チ) for user %s"), id);
-	int rc = kinko_ask_new_secret(ctx, "user_pin", p1, kinko_ask_bank_pin_ok, bank_pin_form(), pin,
-				      sizeof pin);
+	int rc = kinko_ask_new_secret(ctx, "user_pin", p1, kinko_ask_bank_pin_ok, bank_pin_form(),
+	                              pin, sizeof pin);
 	if (rc == KINKO_EXIT_OK)
 		rc = kinko_ask_new_secret(ctx, "user_confirmation_pin", p2, kinko_ask_bank_pin_ok,
-					  bank_pin_form(), conf, sizeof conf);
-	json_t *body = rc == KINKO_EXIT_OK ? json_pack("{s:s,s:s,s:s}", "user_id", id, "user_pin", pin,
-						       "user_confirmation_pin", conf) : NULL;
+		                          bank_pin_form(), conf, sizeof conf);
+	json_t *body = rc == KINKO_EXIT_OK ? json_pack("{s:s,s:s,s:s}", "user_id", id, "user_pin",
+	                                               pin, "user_confirmation_pin", conf) :
+	                                     NULL;
 	OPENSSL_cleanse(pin, sizeof pin);
 	OPENSSL_cleanse(conf, sizeof conf);
 	if (rc != KINKO_EXIT_OK)
@@ -489,8 +513,9 @@ static int admin_user_put(kinko_ctx *ctx, bank_run *r, int add, const char *id)
 	if (rc == KINKO_EXIT_OK && ctx->json)
 		json_out(reply);
 	else if (rc == KINKO_EXIT_OK)
-		printf(add ? _("User %s registered. Next: kinko admin issue %s\n")
-			   : _("User %s changed. Next: kinko admin issue %s\n"), id, id);
+		printf(add ? _("User %s registered. Next: kinko admin issue %s\n") :
+		             _("User %s changed. Next: kinko admin issue %s\n"),
+		       id, id);
 	json_decref(reply);
 	return rc;
 }
@@ -499,13 +524,14 @@ static int admin_issue_revoke(kinko_ctx *ctx, bank_run *r, int issue, const char
 {
 	char path[256];
 	if (snprintf(path, sizeof path, "/api/admin/users/%s/%s", id, issue ? "issue" : "revoke") >=
-		    (int)sizeof path || strpbrk(id, "/?#%") != NULL) {
+	            (int)sizeof path ||
+	    strpbrk(id, "/?#%") != NULL) {
 		kinko_err(ctx, "user_id_invalid", NULL, _("%s is not a user ID"), id);
 		return KINKO_EXIT_USAGE;
 	}
 	json_t *body = NULL, *reply = NULL;
-	int rc = bank_pin_body(ctx, "contract_confirmation_pin", _("contract confirmation PIN (ロ)"),
-			       "confirmation_pin", &body);
+	int rc = bank_pin_body(ctx, "contract_confirmation_pin",
+	                       _("contract confirmation PIN (ロ)"), "confirmation_pin", &body);
 	if (rc != KINKO_EXIT_OK)
 		return rc;
 	rc = session_call(r, "POST", path, body, &reply);
@@ -516,8 +542,8 @@ static int admin_issue_revoke(kinko_ctx *ctx, bank_run *r, int issue, const char
 		char from[64], until[64];
 		kinko_text_date(jstr(reply, "issued"), from, sizeof from);
 		kinko_text_date(jstr(reply, "window_last_day"), until, sizeof until);
-		printf(_("Certificate issued to user %s: the user can enroll from %s until %s.\n"), id,
-		       from, until);
+		printf(_("Certificate issued to user %s: the user can enroll from %s until %s.\n"),
+		       id, from, until);
 	} else if (rc == KINKO_EXIT_OK) {
 		size_t i;
 		json_t *s;
@@ -537,15 +563,17 @@ int kinko_cmd_admin(kinko_ctx *ctx, int argc, char **argv)
 	if (rc != KINKO_EXIT_OK || o.help)
 		return rc != KINKO_EXIT_OK ? rc : bank_usage_admin();
 	const char *w0 = o.npos > 0 ? o.pos[0] : "", *w1 = o.npos > 1 ? o.pos[1] : NULL;
-	int op = strcmp(w0, "users") == 0 && o.npos == 1 ? 1
-		 : strcmp(w0, "user") == 0 && o.npos == 3 && strcmp(w1, "add") == 0 ? 2
-		 : strcmp(w0, "user") == 0 && o.npos == 3 && strcmp(w1, "change") == 0 ? 3
-		 : strcmp(w0, "issue") == 0 && o.npos == 2 ? 4
-		 : strcmp(w0, "revoke") == 0 && o.npos == 2 ? 5 : 0;
+	int op = strcmp(w0, "users") == 0 && o.npos == 1                             ? 1 :
+	         strcmp(w0, "user") == 0 && o.npos == 3 && strcmp(w1, "add") == 0    ? 2 :
+	         strcmp(w0, "user") == 0 && o.npos == 3 && strcmp(w1, "change") == 0 ? 3 :
+	         strcmp(w0, "issue") == 0 && o.npos == 2                             ? 4 :
+	         strcmp(w0, "revoke") == 0 && o.npos == 2                            ? 5 :
+	                                                                               0;
 	if (op == 0) {
-		kinko_err(ctx, "usage", NULL,
-			   _("usage: kinko admin users | user add|change ID | issue ID | revoke ID (see kinko "
-			     "admin --help)"));
+		kinko_err(
+			ctx, "usage", NULL,
+			_("usage: kinko admin users | user add|change ID | issue ID | revoke ID (see kinko "
+		          "admin --help)"));
 		return KINKO_EXIT_USAGE;
 	}
 	bank_run r;

@@ -12,12 +12,12 @@
 /* One conversation with the bank. */
 typedef struct {
 	kinko_ctx *ctx;
-	const char *url;        /* https://host[:port] */
-	const char *cacert;     /* PEM file the bank's TLS certificate is verified against */
-	kinko_tls *tls;         /* the token key of the chosen certificate */
-	char session[33];       /* the session token ("" when none) */
-	char cert_sha[65];      /* SHA-256 (hex) of the certificate the session is bound to */
-	char cert_name[160];    /* that certificate in words: "CN (OU)" */
+	const char *url;     /* https://host[:port] */
+	const char *cacert;  /* PEM file the bank's TLS certificate is verified against */
+	kinko_tls *tls;      /* the token key of the chosen certificate */
+	char session[33];    /* the session token ("" when none) */
+	char cert_sha[65];   /* SHA-256 (hex) of the certificate the session is bound to */
+	char cert_name[160]; /* that certificate in words: "CN (OU)" */
 	char session_path[4096];
 } kinko_bank;
 
@@ -54,13 +54,14 @@ typedef struct {
  * them. None: exit 4 (not logged on) or 3 (the sessions' certificates are not on this token).
  * On success *s and *k (into objs) are set. Exit code (printed). */
 int bank_session_choose(kinko_ctx *ctx, const char *bank_url, const char *cert_uri,
-			int (*match)(const kinko_keyobj *k, const char *uri), const kinko_keyobj *objs,
-			size_t n, bank_session_ref *s, const kinko_keyobj **k);
+                        int (*match)(const kinko_keyobj *k, const char *uri),
+                        const kinko_keyobj *objs, size_t n, bank_session_ref *s,
+                        const kinko_keyobj **k);
 
 /* One JSON request (body NULL: none; secrets in body are wiped); *out is the JSON object
  * answered with HTTP *status. Transport failures are printed and returned as exit codes. */
 int bank_call(kinko_bank *b, const char *method, const char *path, json_t *body, long *status,
-	      json_t **out);
+              json_t **out);
 /* Print the bank's refusal ({"error"}) and return its exit code; forgets a dead session. */
 int bank_refused(kinko_bank *b, long status, json_t *reply);
 
@@ -70,7 +71,7 @@ const char *bank_pin_form(void);
  * fresh request body {field: PIN}; the PIN is wiped at once. Exit code; *body is the
  * caller's (NULL on failure). */
 int bank_pin_body(kinko_ctx *ctx, const char *name, const char *prompt, const char *field,
-		  json_t **body);
+                  json_t **body);
 
 /* The customer card as kinko-bankd prints it: 5 rows A-E of 10 digits. 0, or -1. */
 int bank_card_parse(const char *text, char grid[50]);

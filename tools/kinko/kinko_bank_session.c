@@ -17,7 +17,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#define SESSION_MAX 64  /* session files considered: more is not a user's */
+#define SESSION_MAX 64 /* session files considered: more is not a user's */
 
 void bank_cert_name(X509 *x, char *out, size_t len)
 {
@@ -30,7 +30,7 @@ void bank_cert_name(X509 *x, char *out, size_t len)
 	snprintf(out, len, ou[0] ? "%s (%s)" : "%s", cn, ou);
 	for (char *p = out; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';  /* a file line and a terminal line */
+			*p = '?'; /* a file line and a terminal line */
 }
 
 int bank_cert_sha(X509 *x, char out[65])
@@ -86,8 +86,8 @@ int bank_session_save(const kinko_bank *b)
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
-	int ok = dprintf(fd, "bank=%s\ncert=%s\nname=%s\nsession=%s\n", b->url, b->cert_sha, b->cert_name,
-			 b->session) > 0;
+	int ok = dprintf(fd, "bank=%s\ncert=%s\nname=%s\nsession=%s\n", b->url, b->cert_sha,
+	                 b->cert_name, b->session) > 0;
 	ok = fsync(fd) == 0 && ok;
 	ok = close(fd) == 0 && ok;
 	if (!ok || rename(tmp, b->session_path) != 0) {
@@ -152,8 +152,8 @@ void bank_session_forget(kinko_bank *b)
 static int session_same_bank(const char *a, const char *b)
 {
 	char ha[256], hb[256];
-	return kinko_bank_host_port(a, ha, sizeof ha) == 0 && kinko_bank_host_port(b, hb, sizeof hb) == 0 &&
-	       strcmp(ha, hb) == 0;
+	return kinko_bank_host_port(a, ha, sizeof ha) == 0 &&
+	       kinko_bank_host_port(b, hb, sizeof hb) == 0 && strcmp(ha, hb) == 0;
 }
 
 /* The kept sessions, of bank_url's bank or of all; at most SESSION_MAX. */
@@ -180,11 +180,13 @@ static size_t session_list(const char *bank_url, bank_session_ref *refs)
 }
 
 /* The certificate of the session on the token, or NULL. */
-static const kinko_keyobj *session_cert(const bank_session_ref *s, const kinko_keyobj *objs, size_t n)
+static const kinko_keyobj *session_cert(const bank_session_ref *s, const kinko_keyobj *objs,
+                                        size_t n)
 {
 	char sha[65];
 	for (size_t i = 0; i < n; i++)
-		if (objs[i].x509 != NULL && bank_cert_sha(objs[i].x509, sha) == 0 && strcmp(sha, s->cert_sha) == 0)
+		if (objs[i].x509 != NULL && bank_cert_sha(objs[i].x509, sha) == 0 &&
+		    strcmp(sha, s->cert_sha) == 0)
 			return &objs[i];
 	return NULL;
 }
@@ -194,16 +196,20 @@ static int session_ask(kinko_ctx *ctx, const bank_session_ref *refs, const size_
 {
 	FILE *tty = isatty(STDIN_FILENO) ? fopen("/dev/tty", "r+e") : NULL;
 	if (tty == NULL) {
-		kinko_err(ctx, "session_choice_needed", NULL,
-			   _("%zu bank sessions could be meant: choose one with --cert pkcs11:... (see kinko "
-			     "certs) or --bank URL:"), m);
+		kinko_err(
+			ctx, "session_choice_needed", NULL,
+			_("%zu bank sessions could be meant: choose one with --cert pkcs11:... (see kinko "
+		          "certs) or --bank URL:"),
+			m);
 		for (size_t i = 0; i < m; i++)
-			fprintf(stderr, _("  %s, certificate %s\n"), refs[idx[i]].url, refs[idx[i]].name);
+			fprintf(stderr, _("  %s, certificate %s\n"), refs[idx[i]].url,
+			        refs[idx[i]].name);
 		return -1;
 	}
 	fprintf(tty, "%s", _("Choose the bank session:\n"));
 	for (size_t i = 0; i < m; i++)
-		fprintf(tty, _("  %zu) %s, certificate %s\n"), i + 1, refs[idx[i]].url, refs[idx[i]].name);
+		fprintf(tty, _("  %zu) %s, certificate %s\n"), i + 1, refs[idx[i]].url,
+		        refs[idx[i]].name);
 	fprintf(tty, "%s", _("number: "));
 	fflush(tty);
 	char line[32];
@@ -217,8 +223,9 @@ static int session_ask(kinko_ctx *ctx, const bank_session_ref *refs, const size_
 }
 
 int bank_session_choose(kinko_ctx *ctx, const char *bank_url, const char *cert_uri,
-			int (*match)(const kinko_keyobj *k, const char *uri), const kinko_keyobj *objs,
-			size_t n, bank_session_ref *s, const kinko_keyobj **k)
+                        int (*match)(const kinko_keyobj *k, const char *uri),
+                        const kinko_keyobj *objs, size_t n, bank_session_ref *s,
+                        const kinko_keyobj **k)
 {
 	bank_session_ref *refs = calloc(SESSION_MAX, sizeof *refs);
 	size_t idx[SESSION_MAX], m = 0, all;
@@ -234,28 +241,34 @@ int bank_session_choose(kinko_ctx *ctx, const char *bank_url, const char *cert_u
 	}
 	if (all == 0) {
 		if (bank_url != NULL)
-			kinko_err(ctx, "not_logged_on", NULL, _("not logged on to %s: run kinko logon --bank %s"),
-				   bank_url, bank_url);
+			kinko_err(ctx, "not_logged_on", NULL,
+			          _("not logged on to %s: run kinko logon --bank %s"), bank_url,
+			          bank_url);
 		else
-			kinko_err(ctx, "not_logged_on", NULL, _("not logged on to any bank: run kinko logon --bank URL"));
+			kinko_err(ctx, "not_logged_on", NULL,
+			          _("not logged on to any bank: run kinko logon --bank URL"));
 		rc = KINKO_EXIT_BANK;
 	} else if (m == 0 && cert_uri != NULL) {
 		kinko_err(ctx, "not_logged_on", NULL,
-			   _("not logged on to %s with the certificate %s: run kinko logon --cert"),
-			   bank_url != NULL ? bank_url : refs[0].url, cert_uri);
+		          _("not logged on to %s with the certificate %s: run kinko logon --cert"),
+		          bank_url != NULL ? bank_url : refs[0].url, cert_uri);
 		rc = KINKO_EXIT_BANK;
 	} else if (m == 0) {
 		const char *url = bank_url != NULL ? bank_url : refs[0].url;
 		if (all > 1)
-			kinko_err(ctx, "no_session_on_token", NULL,
-				   _("no bank session of a certificate on this token: the sessions kept for %s are "
-				     "for another certificate (%s, ...) not on this token; use that token (--token), "
-				     "or log on with this one (kinko logon)"), url, refs[0].name);
+			kinko_err(
+				ctx, "no_session_on_token", NULL,
+				_("no bank session of a certificate on this token: the sessions kept for %s are "
+			          "for another certificate (%s, ...) not on this token; use that token (--token), "
+			          "or log on with this one (kinko logon)"),
+				url, refs[0].name);
 		else
-			kinko_err(ctx, "no_session_on_token", NULL,
-				   _("no bank session of a certificate on this token: the session kept for %s is "
-				     "for another certificate (%s) not on this token; use that token (--token), or "
-				     "log on with this one (kinko logon)"), url, refs[0].name);
+			kinko_err(
+				ctx, "no_session_on_token", NULL,
+				_("no bank session of a certificate on this token: the session kept for %s is "
+			          "for another certificate (%s) not on this token; use that token (--token), or "
+			          "log on with this one (kinko logon)"),
+				url, refs[0].name);
 		rc = KINKO_EXIT_TOKEN;
 	} else {
 		int pick = m == 1 ? (int)idx[0] : session_ask(ctx, refs, idx, m);
@@ -264,7 +277,8 @@ int bank_session_choose(kinko_ctx *ctx, const char *bank_url, const char *cert_u
 		} else {
 			*s = refs[pick];
 			*k = session_cert(s, objs, n);
-			kinko_progress(ctx, _("bank session: %s, certificate %s\n"), s->url, s->name);
+			kinko_progress(ctx, _("bank session: %s, certificate %s\n"), s->url,
+			               s->name);
 		}
 	}
 	free(refs);

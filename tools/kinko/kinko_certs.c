@@ -12,7 +12,7 @@
 #include "kinko_cmd.h"
 #include "kinko_crl.h"
 
-#define CERTS_RENEW_DAYS 30   /* warn when a certificate has fewer days left than this */
+#define CERTS_RENEW_DAYS 30 /* warn when a certificate has fewer days left than this */
 
 /* TRANSLATORS: keep the command words, the JSON keys and the JSON values in quotes. */
 static const char *const certs_help = N_(
@@ -44,7 +44,8 @@ static const char *const certs_help = N_(
 static void certs_cn(const X509_NAME *name, bool json, char *out, size_t cap)
 {
 	int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
-	const ASN1_STRING *s = i >= 0 ? X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)) : NULL;
+	const ASN1_STRING *s =
+		i >= 0 ? X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)) : NULL;
 	unsigned char *utf8 = NULL;
 	int n = s ? ASN1_STRING_to_UTF8(&utf8, s) : -1;
 
@@ -124,38 +125,50 @@ static int certs_days_left(X509 *x, bool *expired)
 static void certs_warning(int days, bool expired, kinko_crl_state rs, bool json, char *out,
                           size_t cap)
 {
-	static const char again[] = "the bank does not renew it: obtain a new one with kinko enroll "
-	                            "(within the bank's 80-day window) or ask the bank";
+	static const char again[] =
+		"the bank does not renew it: obtain a new one with kinko enroll "
+		"(within the bank's 80-day window) or ask the bank";
 
 	out[0] = '\0';
 	if (json) {
 		if (expired && days == 0)
 			snprintf(out, cap, "expired less than a day ago — %s", again);
 		else if (expired)
-			snprintf(out, cap, "expired %d day%s ago — %s", -days, days == -1 ? "" : "s", again);
+			snprintf(out, cap, "expired %d day%s ago — %s", -days,
+			         days == -1 ? "" : "s", again);
 		else if (rs == KINKO_CRL_REVOKED)
-			snprintf(out, cap, "revoked by the bank: it can no longer be used — %s", again);
+			snprintf(out, cap, "revoked by the bank: it can no longer be used — %s",
+			         again);
 		else if (days < CERTS_RENEW_DAYS)
 			snprintf(out, cap, "expires in %d day%s — renew with: kinko renew", days,
 			         days == 1 ? "" : "s");
 	} else if (expired && days == 0) {
-		snprintf(out, cap, "%s", _("expired less than a day ago — the bank does not renew it: "
-		         "obtain a new one with kinko enroll (within the bank's 80-day window) or ask "
-		         "the bank"));
+		snprintf(
+			out, cap, "%s",
+			_("expired less than a day ago — the bank does not renew it: "
+		          "obtain a new one with kinko enroll (within the bank's 80-day window) or ask "
+		          "the bank"));
 	} else if (expired) {
-		snprintf(out, cap, P_("expired %d day ago — the bank does not renew it: obtain a new "
-		                      "one with kinko enroll (within the bank's 80-day window) or ask "
-		                      "the bank",
-		                      "expired %d days ago — the bank does not renew it: obtain a new "
-		                      "one with kinko enroll (within the bank's 80-day window) or ask "
-		                      "the bank", -days), -days);
+		snprintf(out, cap,
+		         P_("expired %d day ago — the bank does not renew it: obtain a new "
+		            "one with kinko enroll (within the bank's 80-day window) or ask "
+		            "the bank",
+		            "expired %d days ago — the bank does not renew it: obtain a new "
+		            "one with kinko enroll (within the bank's 80-day window) or ask "
+		            "the bank",
+		            -days),
+		         -days);
 	} else if (rs == KINKO_CRL_REVOKED) {
-		snprintf(out, cap, "%s", _("revoked by the bank: it can no longer be used — the bank "
-		         "does not renew it: obtain a new one with kinko enroll (within the bank's "
-		         "80-day window) or ask the bank"));
+		snprintf(
+			out, cap, "%s",
+			_("revoked by the bank: it can no longer be used — the bank "
+		          "does not renew it: obtain a new one with kinko enroll (within the bank's "
+		          "80-day window) or ask the bank"));
 	} else if (days < CERTS_RENEW_DAYS) {
-		snprintf(out, cap, P_("expires in %d day — renew with: kinko renew",
-		                      "expires in %d days — renew with: kinko renew", days), days);
+		snprintf(out, cap,
+		         P_("expires in %d day — renew with: kinko renew",
+		            "expires in %d days — renew with: kinko renew", days),
+		         days);
 	}
 }
 
@@ -187,7 +200,8 @@ static void certs_revocation_text(kinko_crl_state st, const char *detail, char *
 
 static json_t *certs_one(const kinko_keyobj *k, bool json)
 {
-	char cn[256], issuer[256], nb[40], na[40], id[130], warn[256], kt[80], rdetail[512], rtext[600];
+	char cn[256], issuer[256], nb[40], na[40], id[130], warn[256], kt[80], rdetail[512],
+		rtext[600];
 	bool expired = false;
 	int days = certs_days_left(k->x509, &expired);
 	kinko_crl_state rs = kinko_crl_check(k->x509, rdetail, sizeof(rdetail));
@@ -205,14 +219,15 @@ static json_t *certs_one(const kinko_keyobj *k, bool json)
 	if (json) {
 		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s}", "cn", cn,
 		                      "issuer_cn", issuer, "not_before", nb, "not_after", na,
-		                      "days_left", days, "key_type", kt, "id", id,
-		                      "label", k->label, "uri", k->uri);
+		                      "days_left", days, "key_type", kt, "id", id, "label",
+		                      k->label, "uri", k->uri);
 
 		if (o && warn[0])
 			json_object_set_new(o, "warning", json_string(warn));
 		if (o) {
 			json_object_set_new(o, "expired", json_boolean(expired));
-			json_object_set_new(o, "revocation", json_string(certs_revocation_word(rs)));
+			json_object_set_new(o, "revocation",
+			                    json_string(certs_revocation_word(rs)));
 			json_object_set_new(o, "revocation_detail", json_string(rdetail));
 		}
 		return o;
@@ -244,7 +259,8 @@ int kinko_cmd_certs(kinko_ctx *ctx, int argc, char **argv)
 		return KINKO_EXIT_OK;
 	}
 	if (argc != 1) {
-		kinko_err(ctx, "usage", NULL, _("certs takes no arguments; see 'kinko help certs'"));
+		kinko_err(ctx, "usage", NULL,
+		          _("certs takes no arguments; see 'kinko help certs'"));
 		return KINKO_EXIT_USAGE;
 	}
 	r = kinko_p11_list(ctx, &objs, &n);
@@ -276,11 +292,13 @@ int kinko_cmd_certs(kinko_ctx *ctx, int argc, char **argv)
 		certs_hex(objs[i].id, objs[i].id_len, id, sizeof(id));
 		/* Left by an interrupted enrollment, most likely: say how to remove it. */
 		if (bare) {
-			json_array_append_new(bare, json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id, "label",
-			                                      objs[i].label, "key_type",
-			                                      certs_key_type(objs[i].type), "uri", objs[i].uri,
-			                                      "hint", "an interrupted enrollment leaves such a "
-			                                      "key: remove it with kinko key delete URI"));
+			json_array_append_new(
+				bare,
+				json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", id, "label",
+			                  objs[i].label, "key_type", certs_key_type(objs[i].type),
+			                  "uri", objs[i].uri, "hint",
+			                  "an interrupted enrollment leaves such a "
+			                  "key: remove it with kinko key delete URI"));
 		} else {
 			if (objs[i].label[0])
 				printf(_("\nkey without certificate: %s, id %s, label %s\n"),
@@ -290,14 +308,14 @@ int kinko_cmd_certs(kinko_ctx *ctx, int argc, char **argv)
 				       certs_key_type(objs[i].type), id);
 			printf(_("  URI:        %s\n"), objs[i].uri);
 			printf(_("  hint:       an interrupted enrollment leaves such a key; remove it with:\n"
-			         "              kinko key delete '%s'\n"), objs[i].uri);
+			         "              kinko key delete '%s'\n"),
+			       objs[i].uri);
 		}
 	}
 	kinko_keyobj_free(objs, n);
 	kinko_crl_cleanup();
 	if (certs)
-		kinko_json_out(json_pack("{s:o, s:o}", "certificates", certs, "keys_without_certificate",
-		                         bare));
+		kinko_json_out(json_pack("{s:o, s:o}", "certificates", certs,
+		                         "keys_without_certificate", bare));
 	return KINKO_EXIT_OK;
 }
-

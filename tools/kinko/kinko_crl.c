@@ -17,14 +17,14 @@
 #include "kinko_est.h"
 #include "i18n.h"
 
-#define CRL_MAX_BYTES (4L * 1024 * 1024)   /* a bank's CRL is far smaller; refuse more */
+#define CRL_MAX_BYTES (4L * 1024 * 1024) /* a bank's CRL is far smaller; refuse more */
 #define CRL_CONNECT_SECONDS 3L
 #define CRL_TOTAL_SECONDS 8L
 
 /* One fetched CRL is kept for the run: every certificate of a bank names the same one. */
 static struct {
 	char url[1024];
-	X509_CRL *crl;     /* NULL when the last fetch failed */
+	X509_CRL *crl; /* NULL when the last fetch failed */
 	char why[512];
 } crl_cache;
 
@@ -59,7 +59,8 @@ static X509 *crl_find_ca(X509 *cert, char *path, size_t cap)
 		X509 *ca;
 
 		if (len < 5 || strcmp(e->d_name + len - 4, ".pem") != 0 ||
-		    snprintf(path, cap, "%s/%s", dir, e->d_name) >= (int)cap || !(f = fopen(path, "re")))
+		    snprintf(path, cap, "%s/%s", dir, e->d_name) >= (int)cap ||
+		    !(f = fopen(path, "re")))
 			continue;
 		ca = PEM_read_X509(f, NULL, NULL, NULL);
 		fclose(f);
@@ -87,7 +88,8 @@ static bool crl_url_of(X509 *cert, char *out, size_t cap)
 			continue;
 		for (j = 0; !ok && j < sk_GENERAL_NAME_num(dp->distpoint->name.fullname); j++) {
 			GENERAL_NAME *gn = sk_GENERAL_NAME_value(dp->distpoint->name.fullname, j);
-			const ASN1_IA5STRING *s = gn->type == GEN_URI ? gn->d.uniformResourceIdentifier : NULL;
+			const ASN1_IA5STRING *s =
+				gn->type == GEN_URI ? gn->d.uniformResourceIdentifier : NULL;
 
 			if (s && s->length > 0 && (size_t)s->length < cap &&
 			    !memchr(s->data, '\0', (size_t)s->length)) {
@@ -115,7 +117,7 @@ static size_t crl_write(char *p, size_t size, size_t n, void *arg)
 
 	if (add > (size_t)CRL_MAX_BYTES - b->len) {
 		b->too_big = true;
-		return 0;   /* too large: the transfer fails */
+		return 0; /* too large: the transfer fails */
 	}
 	grown = realloc(b->data, b->len + add);
 	if (!grown)
@@ -155,14 +157,16 @@ static X509_CRL *crl_fetch(const char *url, const char *ca_file, char *why, size
 	curl_easy_cleanup(c);
 	if (rc != CURLE_OK || status != 200) {
 		if (b.too_big)
-			snprintf(why, cap, _("the bank's CRL at %.300s is too long (over %ld KiB)"), url,
-			         CRL_MAX_BYTES / 1024);
+			snprintf(why, cap, _("the bank's CRL at %.300s is too long (over %ld KiB)"),
+			         url, CRL_MAX_BYTES / 1024);
 		else if (rc != CURLE_OK)
-			snprintf(why, cap, _("the bank's CRL could not be fetched from %.300s (%s)"), url,
+			snprintf(why, cap,
+			         _("the bank's CRL could not be fetched from %.300s (%s)"), url,
 			         curl_easy_strerror(rc));
 		else
-			snprintf(why, cap, _("the bank's CRL could not be fetched from %.300s (HTTP %ld)"), url,
-			         status);
+			snprintf(why, cap,
+			         _("the bank's CRL could not be fetched from %.300s (HTTP %ld)"),
+			         url, status);
 		free(b.data);
 		return NULL;
 	}
@@ -185,9 +189,10 @@ static X509_CRL *crl_fetch(const char *url, const char *ca_file, char *why, size
 static const char *crl_reason(const X509_REVOKED *rev)
 {
 	/* RFC 5280's names, untranslated: --json's "revocation_detail" carries them to scripts. */
-	static const char *const names[] = {"unspecified", "key compromise", "CA compromise",
-	                                    "affiliation changed", "superseded",
-	                                    "cessation of operation", "certificate hold", "",
+	static const char *const names[] = {"unspecified",      "key compromise",
+	                                    "CA compromise",    "affiliation changed",
+	                                    "superseded",       "cessation of operation",
+	                                    "certificate hold", "",
 	                                    "removed from CRL", "privilege withdrawn",
 	                                    "AA compromise"};
 	ASN1_ENUMERATED *e = X509_REVOKED_get_ext_d2i(rev, NID_crl_reason, NULL, NULL);
@@ -211,7 +216,8 @@ kinko_crl_state kinko_crl_check(X509 *cert, char *detail, size_t cap)
 	}
 	ca = crl_find_ca(cert, ca_file, sizeof(ca_file));
 	if (!ca) {
-		snprintf(detail, cap, "%s", _("its bank's CA is not pinned (enroll or log on with --cacert once)"));
+		snprintf(detail, cap, "%s",
+		         _("its bank's CA is not pinned (enroll or log on with --cacert once)"));
 		return KINKO_CRL_UNKNOWN;
 	}
 	if (strcmp(crl_cache.url, url) != 0) {
@@ -222,7 +228,8 @@ kinko_crl_state kinko_crl_check(X509 *cert, char *detail, size_t cap)
 	if (!crl_cache.crl) {
 		snprintf(detail, cap, "%s", crl_cache.why);
 		st = KINKO_CRL_UNKNOWN;
-	} else if (X509_NAME_cmp(X509_CRL_get_issuer(crl_cache.crl), X509_get_subject_name(ca)) != 0 ||
+	} else if (X509_NAME_cmp(X509_CRL_get_issuer(crl_cache.crl), X509_get_subject_name(ca)) !=
+	                   0 ||
 	           X509_CRL_verify(crl_cache.crl, X509_get0_pubkey(ca)) != 1) {
 		snprintf(detail, cap, _("the CRL from %.300s is not signed by the bank's CA"), url);
 		st = KINKO_CRL_UNKNOWN;

@@ -7,10 +7,10 @@
 #include <openssl/x509.h>
 
 typedef enum {
-	KINKO_CRL_GOOD,          /* on no CRL entry of a verified, current CRL */
-	KINKO_CRL_REVOKED,       /* listed; detail: the reason in words ("superseded") or "" */
-	KINKO_CRL_UNKNOWN,       /* detail: why (CRL out of reach, CA not pinned, bad signature) */
-	KINKO_CRL_NOT_CHECKED,   /* the certificate names no CRL */
+	KINKO_CRL_GOOD,        /* on no CRL entry of a verified, current CRL */
+	KINKO_CRL_REVOKED,     /* listed; detail: the reason in words ("superseded") or "" */
+	KINKO_CRL_UNKNOWN,     /* detail: why (CRL out of reach, CA not pinned, bad signature) */
+	KINKO_CRL_NOT_CHECKED, /* the certificate names no CRL */
 } kinko_crl_state;
 
 /* Fetch (once per run and URL) the CRL cert names, verify it with the pinned CA that issued

@@ -16,9 +16,11 @@ static X509_ALGOR *csr_sig_alg(kinko_key_type type)
 	X509_ALGOR *alg = X509_ALGOR_new();
 	if (alg == NULL)
 		return NULL;
-	int ok = type == KINKO_KEY_RSA2048
-			 ? X509_ALGOR_set0(alg, OBJ_nid2obj(NID_sha256WithRSAEncryption), V_ASN1_NULL, NULL)
-			 : X509_ALGOR_set0(alg, OBJ_nid2obj(NID_ecdsa_with_SHA256), V_ASN1_UNDEF, NULL);
+	int ok = type == KINKO_KEY_RSA2048 ?
+	                 X509_ALGOR_set0(alg, OBJ_nid2obj(NID_sha256WithRSAEncryption), V_ASN1_NULL,
+	                                 NULL) :
+	                 X509_ALGOR_set0(alg, OBJ_nid2obj(NID_ecdsa_with_SHA256), V_ASN1_UNDEF,
+	                                 NULL);
 	if (!ok) {
 		X509_ALGOR_free(alg);
 		return NULL;
@@ -29,8 +31,8 @@ static X509_ALGOR *csr_sig_alg(kinko_key_type type)
 static int csr_set_subject(X509_REQ *req, const char *cn)
 {
 	X509_NAME *name = X509_REQ_get_subject_name(req);
-	return X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1,
-					  0) == 1;
+	return X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1,
+	                                  -1, 0) == 1;
 }
 
 /* Signs the request's to-be-signed part on the token and installs the signature. */
@@ -47,7 +49,8 @@ static int csr_sign_on_token(kinko_ctx *ctx, const kinko_keyobj *k, X509_REQ *re
 	X509_ALGOR_free(alg);
 	int tbs_len = i2d_re_X509_REQ_tbs(req, &tbs);
 	if (tbs_len <= 0) {
-		kinko_err(ctx, "csr_build_failed", NULL, _("cannot encode the certificate request"));
+		kinko_err(ctx, "csr_build_failed", NULL,
+		          _("cannot encode the certificate request"));
 		return KINKO_EXIT_FAIL;
 	}
 	int rc = kinko_p11_sign(ctx, k, tbs, (size_t)tbs_len, &sig, &sig_len);
@@ -55,7 +58,8 @@ static int csr_sign_on_token(kinko_ctx *ctx, const kinko_keyobj *k, X509_REQ *re
 	if (rc != KINKO_EXIT_OK)
 		return rc;
 	ASN1_BIT_STRING *bits = ASN1_BIT_STRING_new();
-	if (bits == NULL || sig_len > INT_MAX || ASN1_BIT_STRING_set(bits, sig, (int)sig_len) != 1) {
+	if (bits == NULL || sig_len > INT_MAX ||
+	    ASN1_BIT_STRING_set(bits, sig, (int)sig_len) != 1) {
 		ASN1_BIT_STRING_free(bits);
 		OPENSSL_free(sig);
 		kinko_err(ctx, "out_of_memory", NULL, _("out of memory"));
@@ -71,7 +75,7 @@ static int csr_sign_on_token(kinko_ctx *ctx, const kinko_keyobj *k, X509_REQ *re
 }
 
 int kinko_csr_build(kinko_ctx *ctx, const kinko_keyobj *k, EVP_PKEY *pub, const char *cn,
-		    X509_REQ **out)
+                    X509_REQ **out)
 {
 	*out = NULL;
 	X509_REQ *req = X509_REQ_new();
@@ -90,7 +94,7 @@ int kinko_csr_build(kinko_ctx *ctx, const kinko_keyobj *k, EVP_PKEY *pub, const 
 	if (X509_REQ_verify(req, pub) != 1) {
 		X509_REQ_free(req);
 		kinko_err(ctx, "csr_signature_invalid", "X509_REQ_verify failed",
-			   _("the token's signature on the certificate request does not verify"));
+		          _("the token's signature on the certificate request does not verify"));
 		return KINKO_EXIT_TOKEN;
 	}
 	*out = req;

@@ -12,7 +12,7 @@
  * key, signed with k on the token (sha256WithRSAEncryption or ecdsa-with-SHA256), then checked
  * against pub. On success *out is set and KINKO_EXIT_OK returned; else an exit code (printed). */
 int kinko_csr_build(kinko_ctx *ctx, const kinko_keyobj *k, EVP_PKEY *pub, const char *cn,
-		    X509_REQ **out);
+                    X509_REQ **out);
 
 /* The request as base64 of its DER (no line breaks), NUL-terminated, OPENSSL_malloc'd. NULL on
  * failure. */

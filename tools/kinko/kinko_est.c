@@ -21,7 +21,7 @@
 #include <openssl/evp.h>
 #include <openssl/pkcs7.h>
 
-#define EST_BODY_MAX (256 * 1024)  /* a certificate answer is a few KiB */
+#define EST_BODY_MAX (256 * 1024) /* a certificate answer is a few KiB */
 #define EST_TIMEOUT_SECONDS 60L
 #define EST_CONNECT_TIMEOUT_SECONDS 10L
 
@@ -29,7 +29,7 @@ typedef struct {
 	char *body;
 	size_t len;
 	bool too_big;
-	long retry_after;  /* seconds, -1 when the answer has none */
+	long retry_after;      /* seconds, -1 when the answer has none */
 	kinko_refusal refusal; /* which secret the bank refused, from its Kinko-* headers */
 } est_answer;
 
@@ -84,7 +84,8 @@ static size_t est_on_header(char *data, size_t size, size_t nmemb, void *arg)
 	size_t n = size * nmemb;
 	static const char name[] = "Retry-After:";
 	if (n > sizeof name - 1 && strncasecmp(data, name, sizeof name - 1) == 0)
-		a->retry_after = kinko_est_retry_after(data + sizeof name - 1, n - (sizeof name - 1));
+		a->retry_after =
+			kinko_est_retry_after(data + sizeof name - 1, n - (sizeof name - 1));
 	else
 		kinko_refusal_header(&a->refusal, data, n);
 	return n;
@@ -95,17 +96,18 @@ long kinko_est_next_wait(long retry_after, long remaining)
 	/* A shorter Retry-After is honoured; a longer one is not waited out in one go, so an
 	 * approval given meanwhile is seen within KINKO_EST_WAIT_MAX; and a last try at the
 	 * deadline rather than none. */
-	long wait = retry_after >= 0 && retry_after < KINKO_EST_WAIT_MAX ? retry_after : KINKO_EST_WAIT_MAX;
+	long wait = retry_after >= 0 && retry_after < KINKO_EST_WAIT_MAX ? retry_after :
+	                                                                   KINKO_EST_WAIT_MAX;
 	if (wait > remaining)
 		wait = remaining;
 	return wait < 1 ? 1 : wait;
 }
 
-STACK_OF(X509) *kinko_est_parse_certs(const char *b64, size_t len)
+STACK_OF(X509) * kinko_est_parse_certs(const char *b64, size_t len)
 {
 	if (len > EST_BODY_MAX || len > INT_MAX)
 		return NULL;
-	unsigned char *der = OPENSSL_malloc(len + 4);  /* base64 decodes to less than its length */
+	unsigned char *der = OPENSSL_malloc(len + 4); /* base64 decodes to less than its length */
 	EVP_ENCODE_CTX *dec = EVP_ENCODE_CTX_new();
 	STACK_OF(X509) *out = NULL;
 	int n = 0, tail = 0;
@@ -140,8 +142,8 @@ const char *kinko_est_accept_language(void)
 {
 	/* The language kinko's own messages are in: the bank's texts then match them. */
 	const char *lc = setlocale(LC_MESSAGES, NULL);
-	return lc != NULL && strncmp(lc, "ja", 2) == 0 ? "Accept-Language: ja, en;q=0.5"
-						       : "Accept-Language: en";
+	return lc != NULL && strncmp(lc, "ja", 2) == 0 ? "Accept-Language: ja, en;q=0.5" :
+	                                                 "Accept-Language: en";
 }
 
 /* "https://bank:8443/" + "simpleenroll" -> "https://bank:8443/.well-known/est/simpleenroll". */
@@ -171,7 +173,7 @@ static int est_headers_build(const kinko_est_req *r, est_headers *h)
 	size_t n = 0;
 	h->nodes[n++].data = ctype;
 	h->nodes[n++].data = cte;
-	h->nodes[n++].data = (char *)kinko_est_accept_language();  /* curl only reads it */
+	h->nodes[n++].data = (char *)kinko_est_accept_language(); /* curl only reads it */
 	if (r->user != NULL) {
 		char creds[2 * KINKO_SECRET_MAX + 2];
 		unsigned char b64[sizeof creds / 3 * 4 + 8];
@@ -179,10 +181,11 @@ static int est_headers_build(const kinko_est_req *r, est_headers *h)
 		int ok = len > 0 && (size_t)len < sizeof creds;
 		if (ok) {
 			EVP_EncodeBlock(b64, (unsigned char *)creds, len);
-			ok = (size_t)snprintf(h->auth, sizeof h->auth, "Authorization: Basic %s", b64) <
-			     sizeof h->auth;
-			ok = ok && (size_t)snprintf(h->confirm, sizeof h->confirm, "Kinko-Confirmation-PIN: %s",
-						    r->confirmation) < sizeof h->confirm;
+			ok = (size_t)snprintf(h->auth, sizeof h->auth, "Authorization: Basic %s",
+			                      b64) < sizeof h->auth;
+			ok = ok && (size_t)snprintf(h->confirm, sizeof h->confirm,
+			                            "Kinko-Confirmation-PIN: %s",
+			                            r->confirmation) < sizeof h->confirm;
 		}
 		OPENSSL_cleanse(creds, sizeof creds);
 		OPENSSL_cleanse(b64, sizeof b64);
@@ -198,7 +201,7 @@ static int est_headers_build(const kinko_est_req *r, est_headers *h)
 
 /* One POST. Returns the HTTP status, or 0 with *cc set when the transfer failed. */
 static long est_post(kinko_ctx *ctx, const kinko_est_req *r, const char *url, const char *body,
-		     est_headers *h, est_answer *a, CURLcode *cc, char *errbuf)
+                     est_headers *h, est_answer *a, CURLcode *cc, char *errbuf)
 {
 	CURL *curl = curl_easy_init();
 	long status = 0;
@@ -229,55 +232,59 @@ static long est_post(kinko_ctx *ctx, const kinko_est_req *r, const char *url, co
 	return status;
 }
 
-static int est_transfer_error(kinko_ctx *ctx, const kinko_est_req *r, CURLcode cc, const char *errbuf,
-			      const est_answer *a)
+static int est_transfer_error(kinko_ctx *ctx, const kinko_est_req *r, CURLcode cc,
+                              const char *errbuf, const est_answer *a)
 {
 	const char *detail = errbuf[0] ? errbuf : curl_easy_strerror(cc);
 	if (cc == CURLE_ABORTED_BY_CALLBACK && kinko_signal_caught())
 		return kinko_signal_report(ctx);
 	if (a->too_big) {
-		kinko_err(ctx, "answer_too_long", detail, _("the bank's answer is too long (over %d KiB)"),
-			   EST_BODY_MAX / 1024);
+		kinko_err(ctx, "answer_too_long", detail,
+		          _("the bank's answer is too long (over %d KiB)"), EST_BODY_MAX / 1024);
 		return KINKO_EXIT_BANK;
 	}
 	/* By cause: a token pulled out under the TLS handshake is the token's failure. */
-	int why = r->tls != NULL && cc != CURLE_PEER_FAILED_VERIFICATION && cc != CURLE_SSL_CACERT_BADFILE &&
-			  cc != CURLE_SSL_ENGINE_INITFAILED
-			  ? kinko_tls_token_failure(ctx, detail)
-			  : KINKO_EXIT_OK;
+	int why = r->tls != NULL && cc != CURLE_PEER_FAILED_VERIFICATION &&
+	                          cc != CURLE_SSL_CACERT_BADFILE &&
+	                          cc != CURLE_SSL_ENGINE_INITFAILED ?
+	                  kinko_tls_token_failure(ctx, detail) :
+	                  KINKO_EXIT_OK;
 	if (why != KINKO_EXIT_OK)
 		return why;
 	switch (cc) {
-	case CURLE_SSL_ENGINE_INITFAILED:
-		return KINKO_EXIT_FAIL;  /* kinko_tls_setup said why */
+	case CURLE_SSL_ENGINE_INITFAILED: return KINKO_EXIT_FAIL; /* kinko_tls_setup said why */
 	case CURLE_PEER_FAILED_VERIFICATION:
-		kinko_err(ctx, "bank_not_authentic", detail,
-			   _("the bank's TLS certificate is not from the CA in %s: is %s the right bank?"),
-			   r->cacert, r->bank_url);
+		kinko_err(
+			ctx, "bank_not_authentic", detail,
+			_("the bank's TLS certificate is not from the CA in %s: is %s the right bank?"),
+			r->cacert, r->bank_url);
 		return KINKO_EXIT_VERIFY;
 	case CURLE_SSL_CACERT_BADFILE:
 		kinko_err(ctx, "cacert_unreadable", detail,
-			   _("cannot use %s as the bank's CA certificate (PEM expected)"), r->cacert);
+		          _("cannot use %s as the bank's CA certificate (PEM expected)"),
+		          r->cacert);
 		return KINKO_EXIT_FAIL;
 	case CURLE_OUT_OF_MEMORY:
 		kinko_err(ctx, "out_of_memory", detail, _("out of memory"));
 		return KINKO_EXIT_FAIL;
 	case CURLE_WRITE_ERROR:
-		kinko_err(ctx, "answer_not_stored", detail, _("the bank's answer could not be stored"));
+		kinko_err(ctx, "answer_not_stored", detail,
+		          _("the bank's answer could not be stored"));
 		return KINKO_EXIT_FAIL;
 	default:
-		kinko_err(ctx, "bank_unreachable", detail, _("cannot reach the bank at %s"), r->bank_url);
+		kinko_err(ctx, "bank_unreachable", detail, _("cannot reach the bank at %s"),
+		          r->bank_url);
 		return KINKO_EXIT_NETWORK;
 	}
 }
 
 int kinko_est_reach(kinko_ctx *ctx, const char *bank_url, const char *cacert)
 {
-	kinko_est_req r = { bank_url, cacert, 0, NULL, NULL, NULL, NULL };
+	kinko_est_req r = {bank_url, cacert, 0, NULL, NULL, NULL, NULL};
 	char *url = est_url(bank_url, "cacerts"), errbuf[CURL_ERROR_SIZE] = "";
 	CURL *curl = url != NULL ? curl_easy_init() : NULL;
-	est_answer a = { NULL, 0, false, -1, { "", -1, "" } };
-	struct curl_slist lang = { (char *)kinko_est_accept_language(), NULL };
+	est_answer a = {NULL, 0, false, -1, {"", -1, ""}};
+	struct curl_slist lang = {(char *)kinko_est_accept_language(), NULL};
 	int rc = KINKO_EXIT_FAIL;
 	if (curl == NULL) {
 		kinko_err(ctx, "out_of_memory", NULL, _("out of memory"));
@@ -319,7 +326,7 @@ static int est_answer_ok(kinko_ctx *ctx, const est_answer *a, X509 **cert)
 	STACK_OF(X509) *certs = kinko_est_parse_certs(a->body, a->len);
 	if (certs == NULL) {
 		kinko_err(ctx, "bank_answer_invalid", NULL,
-			   _("the bank's answer is not a certificate (certs-only PKCS#7)"));
+		          _("the bank's answer is not a certificate (certs-only PKCS#7)"));
 		return KINKO_EXIT_VERIFY;
 	}
 	*cert = sk_X509_shift(certs);
@@ -343,7 +350,7 @@ int kinko_est_enroll(kinko_ctx *ctx, const kinko_est_req *r, X509_REQ *req, X509
 	char *url = est_url(r->bank_url, r->tls != NULL ? "simplereenroll" : "simpleenroll");
 	char *body = kinko_csr_base64(req);
 	est_headers *h = OPENSSL_zalloc(sizeof *h);
-	est_answer a = { NULL, 0, false, -1, { "", -1, "" } };
+	est_answer a = {NULL, 0, false, -1, {"", -1, ""}};
 	char errbuf[CURL_ERROR_SIZE], reason[512];
 	int rc = KINKO_EXIT_FAIL;
 	if (url == NULL || body == NULL || h == NULL || est_headers_build(r, h) != 0) {
@@ -376,22 +383,26 @@ int kinko_est_enroll(kinko_ctx *ctx, const kinko_est_req *r, X509_REQ *req, X509
 			break;
 		}
 		if (status != 202) {
-			kinko_err(ctx, "enroll_failed", detail, _("the bank could not enroll: %s"), reason);
+			kinko_err(ctx, "enroll_failed", detail, _("the bank could not enroll: %s"),
+			          reason);
 			rc = KINKO_EXIT_FAIL;
 			break;
 		}
 		time_t now = time(NULL);
 		if (now >= deadline) {
-			kinko_err(ctx, "enroll_pending", detail,
-				   _("the bank refused: %s (still pending after %ld s; run the same command "
-				     "again later)"), reason, r->max_wait);
+			kinko_err(
+				ctx, "enroll_pending", detail,
+				_("the bank refused: %s (still pending after %ld s; run the same command "
+			          "again later)"),
+				reason, r->max_wait);
 			rc = KINKO_EXIT_BANK;
 			break;
 		}
 		long wait = kinko_est_next_wait(a.retry_after, (long)(deadline - now));
-		kinko_progress(ctx, _("waiting for the bank's approval (%s); asking again in %ld s\n"), reason,
-			       wait);
-		(void)kinko_signal_sleep(wait);  /* a signal is seen at the top of the loop */
+		kinko_progress(ctx,
+		               _("waiting for the bank's approval (%s); asking again in %ld s\n"),
+		               reason, wait);
+		(void)kinko_signal_sleep(wait); /* a signal is seen at the top of the loop */
 	}
 out:
 	if (h != NULL)

@@ -11,15 +11,15 @@
 #include "kinko_tls.h"
 
 typedef struct {
-	const char *bank_url;  /* https://host[:port][/] */
-	const char *cacert;    /* PEM file with the bank's CA: the TLS server is verified against it */
-	long max_wait;         /* seconds an enrollment may stay pending (202) before giving up */
+	const char *bank_url; /* https://host[:port][/] */
+	const char *cacert; /* PEM file with the bank's CA: the TLS server is verified against it */
+	long max_wait;      /* seconds an enrollment may stay pending (202) before giving up */
 	/* simpleenroll: Basic user ("A" or "A/ニ") and password (イ or ト), the confirmation PIN
 	 * (ロ or チ) in Kinko-Confirmation-PIN. All NULL for simplereenroll. */
 	const char *user;
 	const char *password;
 	const char *confirmation;
-	kinko_tls *tls;        /* simplereenroll: client authentication with the current key */
+	kinko_tls *tls; /* simplereenroll: client authentication with the current key */
 } kinko_est_req;
 
 /* POST the request to /.well-known/est/simpleenroll (r->tls NULL) or simplereenroll (r->tls
@@ -39,7 +39,7 @@ int kinko_est_reach(kinko_ctx *ctx, const char *bank_url, const char *cacert);
 
 /* The certificates of a certs-only CMS (PKCS#7 signed-data) given as base64 text (line breaks
  * allowed). NULL when it is not one. */
-STACK_OF(X509) *kinko_est_parse_certs(const char *b64, size_t len);
+STACK_OF(X509) * kinko_est_parse_certs(const char *b64, size_t len);
 
 /* A Retry-After value (RFC 9110 10.2.3: delay-seconds or an HTTP-date; blanks around it
  * allowed; n bytes, no NUL needed) as seconds from now, at most one day; 0 for a date already

@@ -35,7 +35,7 @@ static const char *const key_help = N_(
 	"  kinko key delete 'pkcs11:token=kinko%20PIV%20%23123456;id=%05;type=private'\n");
 
 typedef struct {
-	CK_ATTRIBUTE *id, *label;   /* from the URI; NULL when absent */
+	CK_ATTRIBUTE *id, *label; /* from the URI; NULL when absent */
 } key_query;
 
 /* Does any of k's objects carry the label? (A key's and its certificate's labels may differ.) */
@@ -49,7 +49,8 @@ static bool key_has_label(kinko_ctx *ctx, const kinko_keyobj *k, const CK_ATTRIB
 		CK_ATTRIBUTE a = {CKA_LABEL, buf, sizeof(buf)};
 
 		if (hs[i] && ctx->p11->C_GetAttributeValue(ctx->session, hs[i], &a, 1) == CKR_OK &&
-		    a.ulValueLen == label->ulValueLen && memcmp(buf, label->pValue, a.ulValueLen) == 0)
+		    a.ulValueLen == label->ulValueLen &&
+		    memcmp(buf, label->pValue, a.ulValueLen) == 0)
 			return true;
 	}
 	return false;
@@ -57,7 +58,8 @@ static bool key_has_label(kinko_ctx *ctx, const kinko_keyobj *k, const CK_ATTRIB
 
 static bool key_matches(kinko_ctx *ctx, const kinko_keyobj *k, const key_query *q)
 {
-	if (q->id && (q->id->ulValueLen != k->id_len || memcmp(q->id->pValue, k->id, k->id_len) != 0))
+	if (q->id &&
+	    (q->id->ulValueLen != k->id_len || memcmp(q->id->pValue, k->id, k->id_len) != 0))
 		return false;
 	return !q->label || key_has_label(ctx, k, q->label);
 }
@@ -135,13 +137,18 @@ static int key_pick(kinko_ctx *ctx, kinko_keyobj *objs, size_t n, const key_quer
 		}
 	if (hits == 0) {
 		kinko_err(ctx, "key_not_found", NULL,
-		           _("no key on the token matches %s: nothing removed (see 'kinko certs')"), uri);
+		          _("no key on the token matches %s: nothing removed (see 'kinko certs')"),
+		          uri);
 		return KINKO_EXIT_TOKEN;
 	}
 	if (hits > 1) {
-		kinko_err(ctx, "key_ambiguous", NULL, P_("%zu key matches %s: name one with id= (see "
-		           "'kinko certs'); nothing removed", "%zu keys match %s: name one with id= (see "
-		           "'kinko certs'); nothing removed", hits), hits, uri);
+		kinko_err(ctx, "key_ambiguous", NULL,
+		          P_("%zu key matches %s: name one with id= (see "
+		             "'kinko certs'); nothing removed",
+		             "%zu keys match %s: name one with id= (see "
+		             "'kinko certs'); nothing removed",
+		             hits),
+		          hits, uri);
 		for (i = 0; i < n; i++)
 			if (key_matches(ctx, &objs[i], q))
 				fprintf(stderr, "  %s\n", objs[i].uri);
@@ -169,8 +176,10 @@ static int key_delete(kinko_ctx *ctx, const char *uri_text, bool yes)
 	q.id = p11_kit_uri_get_attribute(uri, CKA_ID);
 	q.label = p11_kit_uri_get_attribute(uri, CKA_LABEL);
 	if (!q.id && !q.label) {
-		kinko_err(ctx, "usage", NULL, _("the URI must name the key with id= or object= (see "
-		           "'kinko certs'): %s"), uri_text);
+		kinko_err(ctx, "usage", NULL,
+		          _("the URI must name the key with id= or object= (see "
+		            "'kinko certs'): %s"),
+		          uri_text);
 		p11_kit_uri_free(uri);
 		return KINKO_EXIT_USAGE;
 	}
@@ -197,7 +206,7 @@ static int key_delete(kinko_ctx *ctx, const char *uri_text, bool yes)
 		c = key_confirm(full);
 		if (c < 0) {
 			kinko_err(ctx, "no_terminal", NULL,
-			           _("no terminal to confirm the removal of %s: give --yes"), full);
+			          _("no terminal to confirm the removal of %s: give --yes"), full);
 			kinko_keyobj_free(objs, n);
 			return KINKO_EXIT_USAGE;
 		}
@@ -217,7 +226,8 @@ static int key_delete(kinko_ctx *ctx, const char *uri_text, bool yes)
 			json_array_append_new(list, json_string("public key"));
 		if (objs[pick].cert)
 			json_array_append_new(list, json_string("certificate"));
-		o = json_pack("{s:s, s:s, s:o}", "id", id, "label", objs[pick].label, "objects", list);
+		o = json_pack("{s:s, s:s, s:o}", "id", id, "label", objs[pick].label, "objects",
+		              list);
 		if (o && objs[pick].cert)
 			json_object_set_new(o, "certificate", json_string(cn));
 		kinko_json_out(json_pack("{s:[o]}", "removed", o));
@@ -247,7 +257,8 @@ int kinko_cmd_key(kinko_ctx *ctx, int argc, char **argv)
 			break;
 	}
 	if (argc < 2 || strcmp(argv[1], "delete") != 0 || !uri || i < argc) {
-		kinko_err(ctx, "usage", NULL, _("usage: kinko key delete URI [--yes]; see 'kinko help key'"));
+		kinko_err(ctx, "usage", NULL,
+		          _("usage: kinko key delete URI [--yes]; see 'kinko help key'"));
 		return KINKO_EXIT_USAGE;
 	}
 	return key_delete(ctx, uri, yes);

@@ -22,16 +22,22 @@ typedef struct {
 
 /* The summaries are translated where printed; the command words never are. */
 static const main_cmd main_cmds[] = {
-	{"token", kinko_cmd_token, N_("token list | token info: the tokens, PIN state, free key slots")},
-	{"certs", kinko_cmd_certs, N_("the certificates on the token (\"choose the certificate\")")},
-	{"pin", kinko_cmd_pin, N_("pin check | change [--puk] | unblock: the token PIN and the PUK")},
+	{"token", kinko_cmd_token,
+         N_("token list | token info: the tokens, PIN state, free key slots")},
+	{"certs", kinko_cmd_certs,
+         N_("the certificates on the token (\"choose the certificate\")")},
+	{"pin", kinko_cmd_pin,
+         N_("pin check | change [--puk] | unblock: the token PIN and the PUK")},
 	{"key", kinko_cmd_key, N_("key delete URI: remove a key, its public key and certificate")},
-	{"enroll", kinko_cmd_enroll, N_("obtain a certificate: key on the token, CSR, EST (S1, S4)")},
-	{"renew", kinko_cmd_renew, N_("migration: a new key and certificate, then the old removed (S6)")},
+	{"enroll", kinko_cmd_enroll,
+         N_("obtain a certificate: key on the token, CSR, EST (S1, S4)")},
+	{"renew", kinko_cmd_renew,
+         N_("migration: a new key and certificate, then the old removed (S6)")},
 	{"logon", kinko_cmd_logon, N_("log on to the bank with the token's certificate (S2, S5)")},
 	{"status", kinko_cmd_status, N_("the bank session's status screen again (after logon)")},
 	{"logoff", kinko_cmd_logoff, N_("end the bank session")},
-	{"admin", kinko_cmd_admin, N_("users | user add|change | issue | revoke: contract management (S3)")},
+	{"admin", kinko_cmd_admin,
+         N_("users | user add|change | issue | revoke: contract management (S3)")},
 };
 
 #define MAIN_N_CMDS (sizeof(main_cmds) / sizeof(main_cmds[0]))
@@ -46,33 +52,37 @@ static void main_usage(FILE *f)
 	        "certificate whose key is generated on the token and never leaves it, and log on to\n"
 	        "the bank with it.\n"
 	        "\n"
-	        "Subcommands:\n"), f);
+	        "Subcommands:\n"),
+	      f);
 	/* The English command word in a fixed column, its translated summary after it: no printf
 	 * width on translated text (CJK characters are two columns wide). */
 	for (i = 0; i < MAIN_N_CMDS; i++)
 		fprintf(f, "  %-8s %s\n", main_cmds[i].name, _(main_cmds[i].summary));
 	/* TRANSLATORS: keep the option names and the column of the option words; translate the
 	 * descriptions. %s is the default module's path. */
-	fprintf(f, _("  help SUBCOMMAND   the subcommand's complete help (also: kinko SUBCOMMAND --help)\n"
-	             "\n"
-	             "Global options (anywhere on the line):\n"
-	             "  --module PATH     PKCS#11 module (env KINKO_MODULE; default %s)\n"
-	             "  --token URI       the token, as an RFC 7512 pkcs11: URI (see 'kinko token list');\n"
-	             "                    needed only when several tokens are present\n"
-	             "  --pin-file F      read the token PIN from the first line of file F\n"
-	             "  --pin-fd N        read the token PIN from the first line of file descriptor N\n"
-	             "  --secrets-file F  key=value lines for automation: token_pin, new_pin, puk, new_puk,\n"
-	             "                    contract_id, contract_pin, contract_confirmation_pin,\n"
-	             "                    user_pin, user_confirmation_pin, card_digits, card_file\n"
-	             "  --json            one JSON object on stdout instead of text\n"
-	             "  --verbose         add the PKCS#11 (CKR_...) or HTTP detail to messages\n"
-	             "  --no-pin-change   do not ask for a new PIN when the token wants it changed\n"
-	             "  --help, -h        this help;  --version  the version\n"
-	             "\n"), KINKO_DEFAULT_MODULE);
+	fprintf(f,
+	        _("  help SUBCOMMAND   the subcommand's complete help (also: kinko SUBCOMMAND --help)\n"
+	          "\n"
+	          "Global options (anywhere on the line):\n"
+	          "  --module PATH     PKCS#11 module (env KINKO_MODULE; default %s)\n"
+	          "  --token URI       the token, as an RFC 7512 pkcs11: URI (see 'kinko token list');\n"
+	          "                    needed only when several tokens are present\n"
+	          "  --pin-file F      read the token PIN from the first line of file F\n"
+	          "  --pin-fd N        read the token PIN from the first line of file descriptor N\n"
+	          "  --secrets-file F  key=value lines for automation: token_pin, new_pin, puk, new_puk,\n"
+	          "                    contract_id, contract_pin, contract_confirmation_pin,\n"
+	          "                    user_pin, user_confirmation_pin, card_digits, card_file\n"
+	          "  --json            one JSON object on stdout instead of text\n"
+	          "  --verbose         add the PKCS#11 (CKR_...) or HTTP detail to messages\n"
+	          "  --no-pin-change   do not ask for a new PIN when the token wants it changed\n"
+	          "  --help, -h        this help;  --version  the version\n"
+	          "\n"),
+	        KINKO_DEFAULT_MODULE);
 	fputs(_("Secrets (PINs, PUK, bank PINs) are never taken from the command line or the\n"
 	        "environment: without --pin-file, --pin-fd or --secrets-file kinko asks for them on\n"
 	        "the terminal without echo.\n"
-	        "\n"), f);
+	        "\n"),
+	      f);
 	fputs(_("Exit status:\n"
 	        "  0  success\n"
 	        "  1  general failure\n"
@@ -85,7 +95,8 @@ static void main_usage(FILE *f)
 	        "  128+N  stopped by signal N (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP); an enrollment or\n"
 	        "     renewal stopped before the bank issued the certificate removes its new key\n"
 	        "\n"
-	        "See kinko(1).\n"), f);
+	        "See kinko(1).\n"),
+	      f);
 }
 
 static const main_cmd *main_find(const char *name)
@@ -150,8 +161,9 @@ static bool main_fd(const char *s, int *fd)
 static bool main_secret_option(const kinko_ctx *ctx, char **argv, int argc, int i)
 {
 	const char *arg = argv[i];
-	static const char *const opts[] = {"--pin", "--puk", "--password", "--passwd", "--so-pin",
-	                                   "--new-pin", "--user-pin", "--contract-pin", "--secret"};
+	static const char *const opts[] = {"--pin",      "--puk",          "--password",
+	                                   "--passwd",   "--so-pin",       "--new-pin",
+	                                   "--user-pin", "--contract-pin", "--secret"};
 	size_t k, n;
 
 	for (k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
@@ -159,15 +171,19 @@ static bool main_secret_option(const kinko_ctx *ctx, char **argv, int argc, int 
 		if (strncmp(arg, opts[k], n) != 0 || (arg[n] != '\0' && arg[n] != '='))
 			continue;
 		/* "pin change --puk" is a flag (change the PUK); "--puk 12345678" is a secret. */
-		if (strcmp(arg, "--puk") == 0 && (i + 1 >= argc || argv[i + 1][0] == '-' ||
-		                                  main_find(argv[i + 1]) || strcmp(argv[i + 1], "change") == 0))
+		if (strcmp(arg, "--puk") == 0 &&
+		    (i + 1 >= argc || argv[i + 1][0] == '-' || main_find(argv[i + 1]) ||
+		     strcmp(argv[i + 1], "change") == 0))
 			return false;
-		kinko_err(ctx, "secret_on_command_line", NULL, _("%s: PINs and passwords are never "
-		           "taken on the command line (the process list and the shell history would show "
-		           "them). kinko asks for them on the terminal without echo; for scripts, give the "
-		           "token PIN with --pin-file F or --pin-fd N, or any secret with --secrets-file F "
-		           "(lines key=value: token_pin=, puk=, new_pin=, contract_pin=, ...; the file "
-		           "readable by you only). See 'kinko --help'"), opts[k]);
+		kinko_err(
+			ctx, "secret_on_command_line", NULL,
+			_("%s: PINs and passwords are never "
+		          "taken on the command line (the process list and the shell history would show "
+		          "them). kinko asks for them on the terminal without echo; for scripts, give the "
+		          "token PIN with --pin-file F or --pin-fd N, or any secret with --secrets-file F "
+		          "(lines key=value: token_pin=, puk=, new_pin=, contract_pin=, ...; the file "
+		          "readable by you only). See 'kinko --help'"),
+			opts[k]);
 		return true;
 	}
 	return false;
@@ -198,7 +214,8 @@ static int main_globals(kinko_ctx *ctx, int argc, char **argv, char **rest, int 
 			ctx->pin_file = v;
 		} else if ((r = main_value("--pin-fd", argv, argc, &i, &fd)) != 0) {
 			if (r > 0 && !main_fd(fd, &ctx->pin_fd)) {
-				kinko_err(ctx, "usage", NULL, _("--pin-fd needs a file descriptor number"));
+				kinko_err(ctx, "usage", NULL,
+				          _("--pin-fd needs a file descriptor number"));
 				return KINKO_EXIT_USAGE;
 			}
 		} else if ((r = main_value("--secrets-file", argv, argc, &i, &v)) != 0) {
@@ -269,7 +286,8 @@ static int main_run(kinko_ctx *ctx, int n, char **rest)
 	if ((c = main_find(rest[0])) != NULL)
 		return c->fn(ctx, n, rest);
 	if (rest[0][0] == '-')
-		kinko_err(ctx, "usage", NULL, _("unknown option '%s'; see 'kinko --help'"), rest[0]);
+		kinko_err(ctx, "usage", NULL, _("unknown option '%s'; see 'kinko --help'"),
+		          rest[0]);
 	else
 		kinko_err(ctx, "usage", NULL, _("no subcommand '%s'; see 'kinko --help'"), rest[0]);
 	return KINKO_EXIT_USAGE;
@@ -282,8 +300,10 @@ static int kinko_core_dumps_disable(void)
 	const struct rlimit none = {0, 0};
 
 	if (setrlimit(RLIMIT_CORE, &none) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
-		fprintf(stderr, _("kinko: cannot disable core dumps (%s); stopping before any secret "
-		                  "is read\n"), strerror(errno));
+		fprintf(stderr,
+		        _("kinko: cannot disable core dumps (%s); stopping before any secret "
+		          "is read\n"),
+		        strerror(errno));
 		return -1;
 	}
 	return 0;

@@ -139,7 +139,9 @@ static const char *msg_exit_meaning(int code, const char **stable)
 	case KINKO_EXIT_USAGE: *stable = "usage"; return _("usage error; see 'kinko --help'");
 	case KINKO_EXIT_TOKEN: *stable = "token"; return _("token problem");
 	case KINKO_EXIT_BANK: *stable = "bank_refused"; return _("the bank refused");
-	case KINKO_EXIT_NETWORK: *stable = "bank_unreachable"; return _("the bank could not be reached");
+	case KINKO_EXIT_NETWORK:
+		*stable = "bank_unreachable";
+		return _("the bank could not be reached");
 	case KINKO_EXIT_VERIFY: *stable = "verify_failed"; return _("verification failed");
 	default: *stable = "failed"; return _("failed");
 	}
@@ -191,7 +193,10 @@ void kinko_progress(const kinko_ctx *ctx, const char *fmt, ...)
 
 const char *kinko_ckr_name(CK_RV rv)
 {
-	static const struct { CK_RV rv; const char *name; } names[] = {
+	static const struct {
+		CK_RV rv;
+		const char *name;
+	} names[] = {
 		{CKR_OK, "CKR_OK"},
 		{CKR_HOST_MEMORY, "CKR_HOST_MEMORY"},
 		{CKR_SLOT_ID_INVALID, "CKR_SLOT_ID_INVALID"},

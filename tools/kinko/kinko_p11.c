@@ -29,7 +29,7 @@ static size_t p11_utf8_len(const unsigned char *s)
 	else
 		return 0;
 	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)   /* also stops at the NUL */
+		if ((s[i] & 0xc0) != 0x80) /* also stops at the NUL */
 			return 0;
 	return n;
 }
@@ -74,20 +74,21 @@ int kinko_p11_load(kinko_ctx *ctx)
 	m = p11_kit_module_load(ctx->module, 0);
 	if (!m) {
 		kinko_err(ctx, "module_unloadable", p11_kit_message(),
-		           _("cannot load the PKCS#11 module %s"), ctx->module);
+		          _("cannot load the PKCS#11 module %s"), ctx->module);
 		return KINKO_EXIT_TOKEN;
 	}
 	rv = p11_kit_module_initialize(m);
 	if (rv != CKR_OK) {
-		kinko_err(ctx, "module_failed", kinko_ckr_name(rv), _("the PKCS#11 module %s does not start"),
-		           ctx->module);
+		kinko_err(ctx, "module_failed", kinko_ckr_name(rv),
+		          _("the PKCS#11 module %s does not start"), ctx->module);
 		p11_kit_module_release(m);
 		return KINKO_EXIT_TOKEN;
 	}
 	ctx->p11 = m;
 	/* kinko's own module chooses the PIV slot of a new key and has a known number of slots. */
 	if (m->C_GetInfo(&info) == CKR_OK) {
-		kinko_p11_text(info.manufacturerID, sizeof(info.manufacturerID), manuf, sizeof(manuf));
+		kinko_p11_text(info.manufacturerID, sizeof(info.manufacturerID), manuf,
+		               sizeof(manuf));
 		ctx->kinko_module = strcmp(manuf, "kinko") == 0;
 	}
 	return KINKO_EXIT_OK;
@@ -119,7 +120,8 @@ bool kinko_p11_token_uri(const CK_TOKEN_INFO *ti, char *buf, size_t cap)
 	if (!uri)
 		return false;
 	memcpy(p11_kit_uri_get_token_info(uri), ti, sizeof(*ti));
-	if (p11_kit_uri_format(uri, P11_KIT_URI_FOR_TOKEN, &s) == P11_KIT_URI_OK && strlen(s) < cap) {
+	if (p11_kit_uri_format(uri, P11_KIT_URI_FOR_TOKEN, &s) == P11_KIT_URI_OK &&
+	    strlen(s) < cap) {
 		strcpy(buf, s);
 		ok = true;
 	}
@@ -179,7 +181,8 @@ int kinko_p11_tokens(kinko_ctx *ctx, CK_SLOT_ID **slots, size_t *n)
 		if (!uri)
 			return KINKO_EXIT_FAIL;
 		if (p11_kit_uri_parse(ctx->token_uri, P11_KIT_URI_FOR_ANY, uri) != P11_KIT_URI_OK) {
-			kinko_err(ctx, "usage", NULL, _("--token: not a pkcs11: URI: %s"), ctx->token_uri);
+			kinko_err(ctx, "usage", NULL, _("--token: not a pkcs11: URI: %s"),
+			          ctx->token_uri);
 			p11_kit_uri_free(uri);
 			return KINKO_EXIT_USAGE;
 		}
@@ -206,8 +209,9 @@ static void p11_list_choices(kinko_ctx *ctx, const CK_SLOT_ID *slots, size_t n)
 	size_t i;
 
 	kinko_err(ctx, "token_ambiguous", NULL,
-	           P_("%zu token is present: choose one with --token URI",
-	              "%zu tokens are present: choose one with --token URI", n), n);
+	          P_("%zu token is present: choose one with --token URI",
+	             "%zu tokens are present: choose one with --token URI", n),
+	          n);
 	for (i = 0; i < n; i++) {
 		if (ctx->p11->C_GetTokenInfo(slots[i], &ti) != CKR_OK)
 			continue;
@@ -232,7 +236,7 @@ static void p11_none_found(kinko_ctx *ctx)
 	kinko_where_text(&w, text, sizeof(text));
 	len = strlen(text);
 	if (len > 0 && text[len - 1] == '\n')
-		text[len - 1] = '\0';   /* kinko_err ends the line */
+		text[len - 1] = '\0'; /* kinko_err ends the line */
 	kinko_err_field_str(ctx, "module", ctx->module);
 	/* TRANSLATORS: followed by several lines: where kinko looked, what to check. */
 	kinko_err(ctx, "token_absent", NULL, _("no token found\n%s"), text);
@@ -255,8 +259,8 @@ int kinko_p11_open(kinko_ctx *ctx)
 		return r;
 	if (n == 0) {
 		if (ctx->token_uri)
-			kinko_err(ctx, "token_absent", NULL, _("no token matches %s: see 'kinko token list'"),
-			           ctx->token_uri);
+			kinko_err(ctx, "token_absent", NULL,
+			          _("no token matches %s: see 'kinko token list'"), ctx->token_uri);
 		else
 			p11_none_found(ctx);
 		free(slots);
@@ -303,16 +307,18 @@ static const struct {
 } p11_failures[] = {
 	{CKR_TOKEN_NOT_PRESENT, "token_removed", N_("the token was removed"), KINKO_EXIT_TOKEN},
 	{CKR_DEVICE_REMOVED, "token_removed", N_("the token was removed"), KINKO_EXIT_TOKEN},
-	{CKR_SESSION_HANDLE_INVALID, "token_removed", N_("the token was removed"), KINKO_EXIT_TOKEN},
+	{CKR_SESSION_HANDLE_INVALID, "token_removed", N_("the token was removed"),
+         KINKO_EXIT_TOKEN},
 	{CKR_SESSION_CLOSED, "token_removed", N_("the token was removed"), KINKO_EXIT_TOKEN},
-	{CKR_DEVICE_MEMORY, "token_full", N_("the token is full: no free key slot"), KINKO_EXIT_TOKEN},
+	{CKR_DEVICE_MEMORY, "token_full", N_("the token is full: no free key slot"),
+         KINKO_EXIT_TOKEN},
 	{CKR_PIN_LOCKED, "pin_locked",
-	 N_("the token PIN is locked: unblock it with 'kinko pin unblock' (needs the PUK)"),
-	 KINKO_EXIT_TOKEN},
+         N_("the token PIN is locked: unblock it with 'kinko pin unblock' (needs the PUK)"),
+         KINKO_EXIT_TOKEN},
 	{CKR_USER_NOT_LOGGED_IN, "token_not_unlocked",
-	 N_("the token is not unlocked (PIN changed elsewhere?)"), KINKO_EXIT_TOKEN},
+         N_("the token is not unlocked (PIN changed elsewhere?)"), KINKO_EXIT_TOKEN},
 	{CKR_TOKEN_WRITE_PROTECTED, "token_write_protected", N_("the token is write-protected"),
-	 KINKO_EXIT_TOKEN},
+         KINKO_EXIT_TOKEN},
 	{CKR_DEVICE_ERROR, "token_error", N_("the token reported an error"), KINKO_EXIT_TOKEN},
 	{CKR_FUNCTION_FAILED, "token_error", N_("the token reported an error"), KINKO_EXIT_TOKEN},
 	{CKR_HOST_MEMORY, "out_of_memory", N_("out of memory"), KINKO_EXIT_FAIL},
@@ -360,48 +366,58 @@ int kinko_p11_pin_refused(kinko_ctx *ctx, CK_RV rv, bool so)
 		memset(&ti, 0, sizeof(ti));
 	if (rv == CKR_PIN_LEN_RANGE) {
 		if (so)
-			kinko_err(ctx, "pin_length", ckr, _("the PUK must have %lu to %lu characters"),
-			           (unsigned long)ti.ulMinPinLen, (unsigned long)ti.ulMaxPinLen);
+			kinko_err(ctx, "pin_length", ckr,
+			          _("the PUK must have %lu to %lu characters"),
+			          (unsigned long)ti.ulMinPinLen, (unsigned long)ti.ulMaxPinLen);
 		else
-			kinko_err(ctx, "pin_length", ckr, _("the token PIN must have %lu to %lu characters"),
-			           (unsigned long)ti.ulMinPinLen, (unsigned long)ti.ulMaxPinLen);
+			kinko_err(ctx, "pin_length", ckr,
+			          _("the token PIN must have %lu to %lu characters"),
+			          (unsigned long)ti.ulMinPinLen, (unsigned long)ti.ulMaxPinLen);
 		return KINKO_EXIT_TOKEN;
 	}
 	if (rv == CKR_PIN_LOCKED || (f & locked)) {
 		if (so)
-			kinko_err(ctx, "puk_locked", ckr, _("the PUK is locked: the token cannot be "
-			           "unblocked any more; ask the bank for a new token"));
+			kinko_err(ctx, "puk_locked", ckr,
+			          _("the PUK is locked: the token cannot be "
+			            "unblocked any more; ask the bank for a new token"));
 		else
-			kinko_err(ctx, "pin_locked", ckr, _("the token PIN is locked: unblock it with "
-			           "'kinko pin unblock' (needs the PUK)"));
+			kinko_err(ctx, "pin_locked", ckr,
+			          _("the token PIN is locked: unblock it with "
+			            "'kinko pin unblock' (needs the PUK)"));
 	} else if (left > 0) {
 		kinko_err_field_int(ctx, "tries_left", left);
 		if (so)
-			kinko_err(ctx, wrong, ckr, P_("wrong PUK; %ld try left before it locks",
-			                               "wrong PUK; %ld tries left before it locks", left),
-			           left);
+			kinko_err(ctx, wrong, ckr,
+			          P_("wrong PUK; %ld try left before it locks",
+			             "wrong PUK; %ld tries left before it locks", left),
+			          left);
 		else
-			kinko_err(ctx, wrong, ckr, P_("wrong token PIN; %ld try left before it locks",
-			                               "wrong token PIN; %ld tries left before it locks",
-			                               left), left);
+			kinko_err(ctx, wrong, ckr,
+			          P_("wrong token PIN; %ld try left before it locks",
+			             "wrong token PIN; %ld tries left before it locks", left),
+			          left);
 	} else if (f & final) {
 		kinko_err_field_int(ctx, "tries_left", 1);
 		if (so)
 			kinko_err(ctx, wrong, ckr, _("wrong PUK; 1 try left before it locks"));
 		else
-			kinko_err(ctx, wrong, ckr, _("wrong token PIN; 1 try left before it locks"));
+			kinko_err(ctx, wrong, ckr,
+			          _("wrong token PIN; 1 try left before it locks"));
 	} else if (f & low) {
 		if (so)
-			kinko_err(ctx, wrong, ckr, _("wrong PUK: more than 1 try left (the token does "
-			           "not say how many)"));
+			kinko_err(ctx, wrong, ckr,
+			          _("wrong PUK: more than 1 try left (the token does "
+			            "not say how many)"));
 		else
-			kinko_err(ctx, wrong, ckr, _("wrong token PIN: more than 1 try left (the token "
-			           "does not say how many)"));
+			kinko_err(ctx, wrong, ckr,
+			          _("wrong token PIN: more than 1 try left (the token "
+			            "does not say how many)"));
 	} else if (so) {
-		kinko_err(ctx, wrong, ckr, _("wrong PUK (this token does not report the tries left)"));
+		kinko_err(ctx, wrong, ckr,
+		          _("wrong PUK (this token does not report the tries left)"));
 	} else {
 		kinko_err(ctx, wrong, ckr,
-		           _("wrong token PIN (this token does not report the tries left)"));
+		          _("wrong token PIN (this token does not report the tries left)"));
 	}
 	return KINKO_EXIT_TOKEN;
 }
@@ -418,11 +434,15 @@ void kinko_p11_note_stale_pin_file(const kinko_ctx *ctx)
 	if (!f)
 		return;
 	if (f == ctx->secrets_file)
-		fprintf(stderr, _("kinko: note: %s still holds the old PIN (token_pin=): put the new "
-		                  "PIN there, or the next run is refused (and costs a PIN try)\n"), f);
+		fprintf(stderr,
+		        _("kinko: note: %s still holds the old PIN (token_pin=): put the new "
+		          "PIN there, or the next run is refused (and costs a PIN try)\n"),
+		        f);
 	else
-		fprintf(stderr, _("kinko: note: %s still holds the old PIN: put the new PIN there, or "
-		                  "the next run is refused (and costs a PIN try)\n"), f);
+		fprintf(stderr,
+		        _("kinko: note: %s still holds the old PIN: put the new PIN there, or "
+		          "the next run is refused (and costs a PIN try)\n"),
+		        f);
 }
 
 /* The token asks for a new PIN before first use (a factory PIN): ask and set it. */
@@ -443,8 +463,9 @@ static int p11_forced_change(kinko_ctx *ctx)
 	if (rv != CKR_OK) {
 		OPENSSL_cleanse(fresh, sizeof(fresh));
 		if (rv == CKR_PIN_LEN_RANGE || rv == CKR_PIN_INVALID)
-			return kinko_p11_fail(ctx, rv, _("the new token PIN is not acceptable (length "
-			                      "or characters)"));
+			return kinko_p11_fail(ctx, rv,
+			                      _("the new token PIN is not acceptable (length "
+			                        "or characters)"));
 		return kinko_p11_fail(ctx, rv, _("cannot change the token PIN"));
 	}
 	OPENSSL_cleanse(ctx->token_pin, sizeof(ctx->token_pin));
@@ -498,7 +519,8 @@ int kinko_p11_login(kinko_ctx *ctx)
 	if (rv != CKR_OK || !(ti.flags & CKF_USER_PIN_TO_BE_CHANGED))
 		return KINKO_EXIT_OK;
 	if (ctx->no_pin_change) {
-		fputs(_("kinko: the token PIN must be changed; kept for now (--no-pin-change)\n"), stderr);
+		fputs(_("kinko: the token PIN must be changed; kept for now (--no-pin-change)\n"),
+		      stderr);
 		return KINKO_EXIT_OK;
 	}
 	return p11_forced_change(ctx);

@@ -15,13 +15,13 @@
 typedef enum { KINKO_KEY_RSA2048 = 1, KINKO_KEY_P256 = 2 } kinko_key_type;
 
 typedef struct {
-	CK_OBJECT_HANDLE priv, pub, cert;   /* 0 when absent */
+	CK_OBJECT_HANDLE priv, pub, cert; /* 0 when absent */
 	CK_BYTE id[64];
 	size_t id_len;
 	char label[128];
 	kinko_key_type type;
-	X509 *x509;                          /* parsed certificate, NULL when none */
-	char uri[512];                       /* pkcs11: URI of the certificate (or key) */
+	X509 *x509;    /* parsed certificate, NULL when none */
+	char uri[512]; /* pkcs11: URI of the certificate (or key) */
 } kinko_keyobj;
 
 /* Load the module, pick the token (the one matching ctx->token_uri, else the only initialised

@@ -14,7 +14,7 @@
 #include "i18n.h"
 #include "kinko_p11.h"
 
-#define KEYS_MAX 256   /* objects of one class considered on a token */
+#define KEYS_MAX 256 /* objects of one class considered on a token */
 
 /* DER OID of prime256v1 (1.2.840.10045.3.1.7), CKA_EC_PARAMS of P-256. */
 static const CK_BYTE p256_oid[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
@@ -238,7 +238,8 @@ int kinko_p11_list(kinko_ctx *ctx, kinko_keyobj **objs, size_t *n)
 			int id = EVP_PKEY_get_base_id(X509_get0_pubkey(all[i].x509));
 
 			all[i].type = id == EVP_PKEY_RSA ? KINKO_KEY_RSA2048 :
-			              id == EVP_PKEY_EC ? KINKO_KEY_P256 : 0;
+			              id == EVP_PKEY_EC  ? KINKO_KEY_P256 :
+			                                   0;
 		}
 		kinko_p11_object_uri(ctx, &all[i]);
 	}
@@ -263,7 +264,8 @@ int kinko_p11_generate(kinko_ctx *ctx, kinko_key_type type, const char *label, k
 	CK_ULONG bits = 2048;
 	CK_BYTE f4[] = {0x01, 0x00, 0x01};
 	CK_BYTE id[8];
-	CK_MECHANISM mech = {type == KINKO_KEY_RSA2048 ? CKM_RSA_PKCS_KEY_PAIR_GEN : CKM_EC_KEY_PAIR_GEN,
+	CK_MECHANISM mech = {type == KINKO_KEY_RSA2048 ? CKM_RSA_PKCS_KEY_PAIR_GEN :
+	                                                 CKM_EC_KEY_PAIR_GEN,
 	                     NULL, 0};
 	CK_ATTRIBUTE pub[8] = {
 		{CKA_TOKEN, &yes, sizeof(yes)},
@@ -272,12 +274,9 @@ int kinko_p11_generate(kinko_ctx *ctx, kinko_key_type type, const char *label, k
 		{CKA_LABEL, (void *)label, strlen(label)},
 	};
 	CK_ATTRIBUTE priv[8] = {
-		{CKA_TOKEN, &yes, sizeof(yes)},
-		{CKA_PRIVATE, &yes, sizeof(yes)},
-		{CKA_SENSITIVE, &yes, sizeof(yes)},
-		{CKA_EXTRACTABLE, &no, sizeof(no)},
-		{CKA_SIGN, &yes, sizeof(yes)},
-		{CKA_LABEL, (void *)label, strlen(label)},
+		{CKA_TOKEN, &yes, sizeof(yes)},     {CKA_PRIVATE, &yes, sizeof(yes)},
+		{CKA_SENSITIVE, &yes, sizeof(yes)}, {CKA_EXTRACTABLE, &no, sizeof(no)},
+		{CKA_SIGN, &yes, sizeof(yes)},      {CKA_LABEL, (void *)label, strlen(label)},
 	};
 	CK_ULONG n_pub = 4, n_priv = 6;
 	CK_BYTE *got;
@@ -299,7 +298,8 @@ int kinko_p11_generate(kinko_ctx *ctx, kinko_key_type type, const char *label, k
 	 * others need an id. */
 	if (!ctx->kinko_module) {
 		if (RAND_bytes(id, sizeof(id)) != 1) {
-			kinko_err(ctx, "random_failed", NULL, _("no random numbers for the key's id"));
+			kinko_err(ctx, "random_failed", NULL,
+			          _("no random numbers for the key's id"));
 			return KINKO_EXIT_FAIL;
 		}
 		pub[n_pub++] = (CK_ATTRIBUTE){CKA_ID, id, sizeof(id)};
@@ -422,7 +422,7 @@ EVP_PKEY *kinko_p11_public_key(kinko_ctx *ctx, const kinko_keyobj *k)
 		pk = keys_pub(ctx, h, k->type == KINKO_KEY_RSA2048);
 	if (!pk)
 		kinko_err(ctx, "public_key_unreadable", NULL,
-		           _("cannot read the public key of the token key %s"), k->label);
+		          _("cannot read the public key of the token key %s"), k->label);
 	return pk;
 }
 
@@ -430,7 +430,8 @@ EVP_PKEY *kinko_p11_public_key(kinko_ctx *ctx, const kinko_keyobj *k)
 static int keys_ecdsa_der(const CK_BYTE *rs, size_t len, unsigned char **sig, size_t *sig_len)
 {
 	ECDSA_SIG *es = ECDSA_SIG_new();
-	BIGNUM *r = BN_bin2bn(rs, (int)(len / 2), NULL), *s = BN_bin2bn(rs + len / 2, (int)(len / 2), NULL);
+	BIGNUM *r = BN_bin2bn(rs, (int)(len / 2), NULL),
+	       *s = BN_bin2bn(rs + len / 2, (int)(len / 2), NULL);
 	unsigned char *der = NULL;
 	int n;
 
@@ -499,7 +500,8 @@ int kinko_p11_sign(kinko_ctx *ctx, const kinko_keyobj *k, const unsigned char *d
 		return KINKO_EXIT_OK;
 	}
 	if (olen != 64 || keys_ecdsa_der(out, olen, sig, sig_len) != 0) {
-		kinko_err(ctx, "signature_malformed", NULL, _("the token's ECDSA signature is malformed"));
+		kinko_err(ctx, "signature_malformed", NULL,
+		          _("the token's ECDSA signature is malformed"));
 		return KINKO_EXIT_TOKEN;
 	}
 	return KINKO_EXIT_OK;
@@ -538,9 +540,11 @@ int kinko_p11_write_cert(kinko_ctx *ctx, const kinko_keyobj *k, X509 *cert, cons
 
 		r = kinko_p11_login(ctx);
 		if (r == KINKO_EXIT_OK) {
-			rv = ctx->p11->C_CreateObject(ctx->session, t, sizeof(t) / sizeof(t[0]), &h);
+			rv = ctx->p11->C_CreateObject(ctx->session, t, sizeof(t) / sizeof(t[0]),
+			                              &h);
 			if (rv != CKR_OK)
-				r = kinko_p11_fail(ctx, rv, _("cannot write the certificate to the token"));
+				r = kinko_p11_fail(ctx, rv,
+				                   _("cannot write the certificate to the token"));
 		}
 	}
 	OPENSSL_free(der);

@@ -12,9 +12,11 @@ long kinko_p11_vendor_tries_left(kinko_ctx *ctx, bool so)
 {
 	CK_OBJECT_CLASS cls = CKO_HW_FEATURE;
 	CK_HW_FEATURE_TYPE type = CKH_KINKO_PIN_COUNTERS;
-	CK_ATTRIBUTE q[] = {{CKA_CLASS, &cls, sizeof(cls)}, {CKA_HW_FEATURE_TYPE, &type, sizeof(type)}};
+	CK_ATTRIBUTE q[] = {{CKA_CLASS, &cls, sizeof(cls)},
+	                    {CKA_HW_FEATURE_TYPE, &type, sizeof(type)}};
 	CK_ULONG left = 0, n = 0;
-	CK_ATTRIBUTE a = {so ? CKA_KINKO_PUK_TRIES_LEFT : CKA_KINKO_PIN_TRIES_LEFT, &left, sizeof(left)};
+	CK_ATTRIBUTE a = {so ? CKA_KINKO_PUK_TRIES_LEFT : CKA_KINKO_PIN_TRIES_LEFT, &left,
+	                  sizeof(left)};
 	CK_OBJECT_HANDLE h = 0;
 	CK_RV rv;
 
@@ -38,8 +40,8 @@ int kinko_p11_vendor_free_slots(kinko_ctx *ctx, CK_SLOT_ID slot)
 	int c, free_slots = 0;
 	unsigned id;
 
-	if (!ctx->kinko_module || ctx->p11->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s)
-	                          != CKR_OK)
+	if (!ctx->kinko_module ||
+	    ctx->p11->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s) != CKR_OK)
 		return -1;
 	for (c = 0; c < 2; c++) {
 		CK_ATTRIBUTE q = {CKA_CLASS, &classes[c], sizeof(classes[c])};

@@ -95,13 +95,15 @@ int kinko_p11_where(kinko_ctx *ctx, kinko_where *w)
 
 		if (ctx->p11->C_GetSlotInfo(ids[i], &si) != CKR_OK)
 			continue;
-		kinko_p11_text(si.slotDescription, sizeof(si.slotDescription), s->desc, sizeof(s->desc));
+		kinko_p11_text(si.slotDescription, sizeof(si.slotDescription), s->desc,
+		               sizeof(s->desc));
 		s->state = where_slot_state(ctx, ids[i], &si);
 		if (ctx->kinko_module && strncmp(s->desc, WHERE_EMU, strlen(WHERE_EMU)) == 0) {
 			s->kind = KINKO_WHERE_EMU;
 			s->where = s->desc + strlen(WHERE_EMU);
 			w->n_emu++;
-		} else if (ctx->kinko_module && strncmp(s->desc, WHERE_USB, strlen(WHERE_USB)) == 0) {
+		} else if (ctx->kinko_module &&
+		           strncmp(s->desc, WHERE_USB, strlen(WHERE_USB)) == 0) {
 			s->kind = KINKO_WHERE_USB;
 			s->where = s->desc + strlen(WHERE_USB);
 		} else {
@@ -156,33 +158,45 @@ void kinko_where_text(const kinko_where *w, char *buf, size_t cap)
 	}
 	if (w->kinko_module) {
 		if (w->n_emu == 0)
-			where_add(buf, cap, _("  no emulator socket configured (KINKO_EMU_SOCKETS, or "
-			          "emu_socket in %s)\n"), w->conf);
-		else
-			where_add(buf, cap, _("  (the emulator sockets come from %s)\n"), w->sockets_from);
-		if (w->usb_on)
-			where_add(buf, cap, _("  USB tokens: on (usb = yes in %s), none plugged in\n"),
+			where_add(buf, cap,
+			          _("  no emulator socket configured (KINKO_EMU_SOCKETS, or "
+			            "emu_socket in %s)\n"),
 			          w->conf);
 		else
-			where_add(buf, cap, _("  USB tokens: off (%s does not say usb = yes)\n"), w->conf);
+			where_add(buf, cap, _("  (the emulator sockets come from %s)\n"),
+			          w->sockets_from);
+		if (w->usb_on)
+			where_add(buf, cap,
+			          _("  USB tokens: on (usb = yes in %s), none plugged in\n"),
+			          w->conf);
+		else
+			where_add(buf, cap, _("  USB tokens: off (%s does not say usb = yes)\n"),
+			          w->conf);
 		where_add(buf, cap, "%s", _("  PC/SC card readers: not supported yet\n"));
 	} else if (w->n == 0) {
 		where_add(buf, cap, "%s", _("  the module shows no slot at all\n"));
 	}
 	where_add(buf, cap, "%s", _("Check that:\n"));
 	if (w->kinko_module)
-		where_add(buf, cap, "%s", _("  - the token is plugged in, or its emulator is running "
-		                            "(kinko-token-emu --socket PATH)\n"));
+		where_add(buf, cap, "%s",
+		          _("  - the token is plugged in, or its emulator is running "
+		            "(kinko-token-emu --socket PATH)\n"));
 	else
 		where_add(buf, cap, "%s", _("  - the token is plugged in\n"));
 	if (w->kinko_module)
-		where_add(buf, cap, _("  - for a USB token: usb = yes in %s, the udev rule "
+		where_add(
+			buf, cap,
+			_("  - for a USB token: usb = yes in %s, the udev rule "
 		          "70-kinko-token.rules is installed and you may use the device (a console "
-		          "login, or the plugdev group)\n"), w->conf);
+		          "login, or the plugdev group)\n"),
+			w->conf);
 	else
-		where_add(buf, cap, "%s", _("  - you may use the device (udev rule, group membership) "
+		where_add(
+			buf, cap, "%s",
+			_("  - you may use the device (udev rule, group membership) "
 		          "and the module's own setup is done (e.g. its token is initialised)\n"));
-	where_add(buf, cap, "%s", _("  - KINKO_MODULE or --module names the module of your token\n"));
+	where_add(buf, cap, "%s",
+	          _("  - KINKO_MODULE or --module names the module of your token\n"));
 }
 
 json_t *kinko_where_json(const kinko_where *w)
@@ -192,9 +206,10 @@ json_t *kinko_where_json(const kinko_where *w)
 	static const char *const kinds[] = {"other", "emulator", "usb"};
 
 	for (i = 0; i < w->n; i++)
-		json_array_append_new(slots, json_pack("{s:s, s:s, s:s}", "kind", kinds[w->slots[i].kind],
-		                                       "where", w->slots[i].where, "state",
-		                                       w->slots[i].state));
+		json_array_append_new(slots,
+		                      json_pack("{s:s, s:s, s:s}", "kind", kinds[w->slots[i].kind],
+		                                "where", w->slots[i].where, "state",
+		                                w->slots[i].state));
 	o = json_pack("{s:s, s:o}", "module", w->module, "slots", slots);
 	if (o && w->kinko_module) {
 		json_object_set_new(o, "usb", json_boolean(w->usb_on));

@@ -9,9 +9,9 @@
 typedef enum { KINKO_WHERE_OTHER = 0, KINKO_WHERE_EMU = 1, KINKO_WHERE_USB = 2 } kinko_where_kind;
 
 typedef struct {
-	char desc[72];            /* the slot description, trimmed */
-	const char *where;        /* socket path, USB port, or the whole description */
-	const char *state;        /* "no token", "a token that is not initialised", ... */
+	char desc[72];     /* the slot description, trimmed */
+	const char *where; /* socket path, USB port, or the whole description */
+	const char *state; /* "no token", "a token that is not initialised", ... */
 	kinko_where_kind kind;
 } kinko_where_slot;
 

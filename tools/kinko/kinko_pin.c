@@ -14,7 +14,7 @@
 #include "kinko.h"
 #include "prompt.h"
 
-#define PIN_FILE_MAX 8192   /* a secrets file larger than this is not one */
+#define PIN_FILE_MAX 8192 /* a secrets file larger than this is not one */
 
 /* --pin-fd can be read only once: its first line is kept here for the run. */
 static char fd_pin[KINKO_SECRET_MAX];
@@ -38,8 +38,9 @@ static void pin_check_mode(int fd, const char *path)
 			return;
 	if (i < 2)
 		warned[i] = path;
-	fprintf(stderr, _("kinko: warning: %1$s can be read by other users (mode %2$03o): its "
-	                  "secrets are not safe; run: chmod 600 %1$s\n"),
+	fprintf(stderr,
+	        _("kinko: warning: %1$s can be read by other users (mode %2$03o): its "
+	          "secrets are not safe; run: chmod 600 %1$s\n"),
 	        path, (unsigned)(st.st_mode & 0777));
 }
 
@@ -103,8 +104,8 @@ static int pin_from_file(const kinko_ctx *ctx, const char *path, char *buf, size
 	bool ok;
 
 	if (fd < 0) {
-		kinko_err(ctx, "pin_file_unreadable", NULL, _("cannot read the PIN file %s: %s"), path,
-		           strerror(errno));
+		kinko_err(ctx, "pin_file_unreadable", NULL, _("cannot read the PIN file %s: %s"),
+		          path, strerror(errno));
 		return KINKO_EXIT_USAGE;
 	}
 	pin_check_mode(fd, path);
@@ -113,8 +114,8 @@ static int pin_from_file(const kinko_ctx *ctx, const char *path, char *buf, size
 	ok = n > 0 && pin_first_line(text, buf, cap);
 	OPENSSL_cleanse(text, sizeof(text));
 	if (!ok) {
-		kinko_err(ctx, "pin_file_empty", NULL, _("the PIN file %s holds no PIN on its first line"),
-		           path);
+		kinko_err(ctx, "pin_file_empty", NULL,
+		          _("the PIN file %s holds no PIN on its first line"), path);
 		return KINKO_EXIT_USAGE;
 	}
 	return KINKO_EXIT_OK;
@@ -148,14 +149,14 @@ static int pin_from_fd(const kinko_ctx *ctx, char *buf, size_t cap)
 	if (!fd_pin_read) {
 		if (!pin_read_line(ctx->pin_fd, fd_pin, sizeof(fd_pin))) {
 			kinko_err(ctx, "pin_fd_unreadable", NULL,
-			           _("no PIN could be read from file descriptor %d"), ctx->pin_fd);
+			          _("no PIN could be read from file descriptor %d"), ctx->pin_fd);
 			return KINKO_EXIT_USAGE;
 		}
 		fd_pin_read = true;
 	}
 	if (strlen(fd_pin) >= cap) {
-		kinko_err(ctx, "secret_too_long", NULL, _("the PIN from file descriptor %d is too long"),
-		           ctx->pin_fd);
+		kinko_err(ctx, "secret_too_long", NULL,
+		          _("the PIN from file descriptor %d is too long"), ctx->pin_fd);
 		return KINKO_EXIT_USAGE;
 	}
 	strcpy(buf, fd_pin);
@@ -173,8 +174,9 @@ static int pin_from_secrets(const kinko_ctx *ctx, const char *key, char *buf, si
 
 	fd = open(ctx->secrets_file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		kinko_err(ctx, "secrets_file_unreadable", NULL, _("cannot read the secrets file %s: %s"),
-		           ctx->secrets_file, strerror(errno));
+		kinko_err(ctx, "secrets_file_unreadable", NULL,
+		          _("cannot read the secrets file %s: %s"), ctx->secrets_file,
+		          strerror(errno));
 		return -KINKO_EXIT_USAGE;
 	}
 	pin_check_mode(fd, ctx->secrets_file);
@@ -183,7 +185,8 @@ static int pin_from_secrets(const kinko_ctx *ctx, const char *key, char *buf, si
 	if (n < 0) {
 		OPENSSL_cleanse(text, sizeof(text));
 		kinko_err(ctx, "secrets_file_unreadable", NULL,
-		           _("the secrets file %s cannot be read or is too large"), ctx->secrets_file);
+		          _("the secrets file %s cannot be read or is too large"),
+		          ctx->secrets_file);
 		return -KINKO_EXIT_USAGE;
 	}
 	for (line = strtok_r(text, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
@@ -192,8 +195,8 @@ static int pin_from_secrets(const kinko_ctx *ctx, const char *key, char *buf, si
 		if (line[klen + 1] == '\0' || strlen(line + klen + 1) >= cap) {
 			found = -KINKO_EXIT_USAGE;
 			kinko_err(ctx, "secret_invalid", NULL,
-			           _("%s in the secrets file %s is empty or too long"), key,
-			           ctx->secrets_file);
+			          _("%s in the secrets file %s is empty or too long"), key,
+			          ctx->secrets_file);
 		} else {
 			strcpy(buf, line + klen + 1);
 			found = 1;
@@ -220,21 +223,24 @@ static int pin_prompt(const kinko_ctx *ctx, bool token_pin, const char *prompt, 
 	case PROMPT_NO_TERMINAL:
 		/* prompt is the secret's translated name ("token PIN", "contract PIN (イ)"). */
 		if (token_pin)
-			kinko_err(ctx, "no_terminal", NULL, _("no terminal to ask for the %s: give it "
-			           "with --secrets-file, --pin-file or --pin-fd"), prompt);
+			kinko_err(ctx, "no_terminal", NULL,
+			          _("no terminal to ask for the %s: give it "
+			            "with --secrets-file, --pin-file or --pin-fd"),
+			          prompt);
 		else
-			kinko_err(ctx, "no_terminal", NULL, _("no terminal to ask for the %s: give it "
-			           "with --secrets-file"), prompt);
+			kinko_err(ctx, "no_terminal", NULL,
+			          _("no terminal to ask for the %s: give it "
+			            "with --secrets-file"),
+			          prompt);
 		return KINKO_EXIT_USAGE;
 	case PROMPT_INTERRUPTED:
 		kinko_err(ctx, "interrupted", NULL, _("interrupted at the %s prompt"), prompt);
 		return KINKO_EXIT_FAIL;
 	case PROMPT_TOO_LONG:
-	case PROMPT_FAILED:
-		break;
+	case PROMPT_FAILED: break;
 	}
 	kinko_err(ctx, "secret_missing", NULL, _("no %s entered (or longer than %zu characters)"),
-	           prompt, cap - 1);
+	          prompt, cap - 1);
 	return KINKO_EXIT_USAGE;
 }
 

@@ -47,14 +47,13 @@ static const char *const pin_help = N_(
 	"  printf 'token_pin=123456\\nnew_pin=24681357\\n' > secrets; chmod 600 secrets\n"
 	"  kinko --secrets-file secrets pin change\n");
 
-
 /* One change of a PIN or the PUK: the current secret, the new one twice, one PKCS#11 step. */
 typedef struct {
-	bool so;                /* the current secret is the PUK (SO PIN) */
+	bool so; /* the current secret is the PUK (SO PIN) */
 	const char *cur_key, *cur_prompt, *new_key, *new_prompt;
 	CK_RV (*apply)(kinko_ctx *ctx, const char *cur, const char *fresh);
-	const char *fail, *json_key, *done;   /* fail: N_; done: JSON's English value */
-	const char *done_text;  /* the result's sentence (N_) */
+	const char *fail, *json_key, *done; /* fail: N_; done: JSON's English value */
+	const char *done_text;              /* the result's sentence (N_) */
 } pin_op;
 
 static CK_RV pin_apply_change(kinko_ctx *ctx, const char *cur, const char *fresh)
@@ -89,18 +88,39 @@ static CK_RV pin_apply_puk(kinko_ctx *ctx, const char *old, const char *fresh)
 
 /* Prompts and messages are marked with N_() here and translated where they are used. */
 static const pin_op pin_op_change = {
-	false, "token_pin", N_("current token PIN"), "new_pin", N_("new token PIN"),
-	pin_apply_change, N_("cannot change the token PIN"), "pin", "changed",
+	false,
+	"token_pin",
+	N_("current token PIN"),
+	"new_pin",
+	N_("new token PIN"),
+	pin_apply_change,
+	N_("cannot change the token PIN"),
+	"pin",
+	"changed",
 	N_("token PIN changed"),
 };
 static const pin_op pin_op_unblock = {
-	true, "puk", N_("PUK"), "new_pin", N_("new token PIN"),
-	pin_apply_unblock, N_("cannot unblock the token PIN"), "pin", "unblocked and set",
+	true,
+	"puk",
+	N_("PUK"),
+	"new_pin",
+	N_("new token PIN"),
+	pin_apply_unblock,
+	N_("cannot unblock the token PIN"),
+	"pin",
+	"unblocked and set",
 	N_("token PIN unblocked and set"),
 };
 static const pin_op pin_op_puk = {
-	true, "puk", N_("current PUK"), "new_puk", N_("new PUK"),
-	pin_apply_puk, N_("cannot change the PUK"), "puk", "changed",
+	true,
+	"puk",
+	N_("current PUK"),
+	"new_puk",
+	N_("new PUK"),
+	pin_apply_puk,
+	N_("cannot change the PUK"),
+	"puk",
+	"changed",
 	N_("PUK changed"),
 };
 
@@ -131,12 +151,12 @@ static int pin_run(kinko_ctx *ctx, const pin_op *op)
 	if (rv == CKR_PIN_LEN_RANGE || rv == CKR_PIN_INVALID) {
 		if (op == &pin_op_puk)
 			kinko_err(ctx, "pin_length", kinko_ckr_name(rv),
-			           _("the new PUK must have %lu to %lu characters"),
-			           (unsigned long)ti.ulMinPinLen, (unsigned long)ti.ulMaxPinLen);
+			          _("the new PUK must have %lu to %lu characters"),
+			          (unsigned long)ti.ulMinPinLen, (unsigned long)ti.ulMaxPinLen);
 		else
 			kinko_err(ctx, "pin_length", kinko_ckr_name(rv),
-			           _("the new token PIN must have %lu to %lu characters"),
-			           (unsigned long)ti.ulMinPinLen, (unsigned long)ti.ulMaxPinLen);
+			          _("the new token PIN must have %lu to %lu characters"),
+			          (unsigned long)ti.ulMinPinLen, (unsigned long)ti.ulMaxPinLen);
 		return KINKO_EXIT_TOKEN;
 	}
 	if (rv != CKR_OK)
@@ -179,12 +199,15 @@ int kinko_cmd_pin(kinko_ctx *ctx, int argc, char **argv)
 		return pin_run(ctx, &pin_op_puk);
 	/* "pin check 1234": a PIN typed as an argument; never repeat it, say how to give it. */
 	if (argc > 2 || (argc == 2 && strpbrk(argv[1], "0123456789"))) {
-		kinko_err(ctx, "secret_on_command_line", NULL, _("a PIN is never an argument on the "
-		           "command line: kinko asks for it on the terminal without echo, or reads it "
-		           "from --pin-file F, --pin-fd N or --secrets-file F (token_pin=, puk=, "
-		           "new_pin=); see 'kinko help pin'"));
+		kinko_err(
+			ctx, "secret_on_command_line", NULL,
+			_("a PIN is never an argument on the "
+		          "command line: kinko asks for it on the terminal without echo, or reads it "
+		          "from --pin-file F, --pin-fd N or --secrets-file F (token_pin=, puk=, "
+		          "new_pin=); see 'kinko help pin'"));
 		return KINKO_EXIT_USAGE;
 	}
-	kinko_err(ctx, "usage", NULL, _("pin: say 'check', 'change' or 'unblock'; see 'kinko help pin'"));
+	kinko_err(ctx, "usage", NULL,
+	          _("pin: say 'check', 'change' or 'unblock'; see 'kinko help pin'"));
 	return KINKO_EXIT_USAGE;
 }

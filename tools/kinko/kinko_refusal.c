@@ -58,7 +58,8 @@ void kinko_refusal_json(kinko_refusal *r, const json_t *reply)
 	if (secret != NULL && secret[0] != '\0' && strlen(secret) < sizeof r->secret &&
 	    strspn(secret, "abcdefghijklmnopqrstuvwxyz_,") == strlen(secret))
 		memcpy(r->secret, secret, strlen(secret) + 1);
-	if (json_is_integer(tries) && json_integer_value(tries) >= 0 && json_integer_value(tries) < 1000000)
+	if (json_is_integer(tries) && json_integer_value(tries) >= 0 &&
+	    json_integer_value(tries) < 1000000)
 		r->tries_left = (long)json_integer_value(tries);
 	if (json_is_true(json_object_get(reply, "locked")))
 		snprintf(r->locked, sizeof r->locked, "yes");
@@ -72,11 +73,11 @@ static const char *refusal_secret_words(const char *name, size_t n)
 	static const struct {
 		const char *name, *words;
 	} names[] = {
-		{ "contract_pin", N_("the contract PIN (イ)") },
-		{ "contract_confirmation_pin", N_("the contract confirmation PIN (ロ)") },
-		{ "user_pin", N_("the user PIN (ト)") },
-		{ "user_confirmation_pin", N_("the user confirmation PIN (チ)") },
-		{ "card_digits", N_("the customer card digits") },
+		{"contract_pin", N_("the contract PIN (イ)")},
+		{"contract_confirmation_pin", N_("the contract confirmation PIN (ロ)")},
+		{"user_pin", N_("the user PIN (ト)")},
+		{"user_confirmation_pin", N_("the user confirmation PIN (チ)")},
+		{"card_digits", N_("the customer card digits")},
 	};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strlen(names[i].name) == n && strncmp(names[i].name, name, n) == 0)
@@ -97,7 +98,8 @@ static bool refusal_secrets(const char *list, char *out, size_t cap)
 		char both[256];
 		/* TRANSLATORS: two secrets the bank refused together, e.g. "the contract PIN (イ) and
 		 * the contract confirmation PIN (ロ)". */
-		if (used > 0 && snprintf(both, sizeof both, _("%s and %s"), out, w) < (int)sizeof both)
+		if (used > 0 &&
+		    snprintf(both, sizeof both, _("%s and %s"), out, w) < (int)sizeof both)
 			w = both;
 		else if (used > 0)
 			return false;
@@ -121,14 +123,16 @@ void kinko_refusal_text(const kinko_refusal *r, const char *bank_says, char *out
 	char what[256];
 	bool named = r->secret[0] != '\0' && refusal_secrets(r->secret, what, sizeof what);
 	bool user = named ? refusal_is_user(r->secret) : strcmp(r->locked, "user") == 0;
-	const char *says = bank_says != NULL && bank_says[0] != '\0' ? bank_says : _("no reason given");
+	const char *says =
+		bank_says != NULL && bank_says[0] != '\0' ? bank_says : _("no reason given");
 	if (strcmp(r->locked, "contract") == 0 || strcmp(r->locked, "user") == 0 ||
 	    (r->locked[0] != '\0' && named)) {
-		snprintf(out, cap, "%s",
-			 user ? _("the bank refused: this user is locked after 5 wrong answers; the admin "
-				  "must register the user's PINs again (kinko admin user change)")
-			      : _("the bank refused: the contract is locked after 5 wrong answers; the bank "
-				  "must unlock it"));
+		snprintf(
+			out, cap, "%s",
+			user ? _("the bank refused: this user is locked after 5 wrong answers; the admin "
+		                 "must register the user's PINs again (kinko admin user change)") :
+			       _("the bank refused: the contract is locked after 5 wrong answers; the bank "
+		                 "must unlock it"));
 		return;
 	}
 	if (!named) {
@@ -139,20 +143,27 @@ void kinko_refusal_text(const kinko_refusal *r, const char *bank_says, char *out
 	if (r->tries_left < 0)
 		snprintf(out, cap, _("the bank refused %s"), what);
 	else if (r->tries_left == 0 && user)
-		snprintf(out, cap, _("the bank refused %s: no try left, this user is now locked; the admin "
-				     "must register the user's PINs again"), what);
+		snprintf(out, cap,
+		         _("the bank refused %s: no try left, this user is now locked; the admin "
+		           "must register the user's PINs again"),
+		         what);
 	else if (r->tries_left == 0)
-		snprintf(out, cap, _("the bank refused %s: no try left, the contract is now locked; the "
-				     "bank must unlock it"), what);
+		snprintf(out, cap,
+		         _("the bank refused %s: no try left, the contract is now locked; the "
+		           "bank must unlock it"),
+		         what);
 	else
-		snprintf(out, cap, P_("the bank refused %s: %ld try left", "the bank refused %s: %ld tries left",
-				      r->tries_left), what, r->tries_left);
+		snprintf(out, cap,
+		         P_("the bank refused %s: %ld try left",
+		            "the bank refused %s: %ld tries left", r->tries_left),
+		         what, r->tries_left);
 }
 
 /* The stable code of the refusal for --json: which situation, never its wording. */
 static const char *refusal_code(const kinko_refusal *r)
 {
-	bool named = r->secret[0] != '\0' && refusal_secret_words(r->secret, strcspn(r->secret, ",")) != NULL;
+	bool named = r->secret[0] != '\0' &&
+	             refusal_secret_words(r->secret, strcspn(r->secret, ",")) != NULL;
 	bool user = named ? refusal_is_user(r->secret) : strcmp(r->locked, "user") == 0;
 	if (r->locked[0] != '\0' && (named || strcmp(r->locked, "yes") != 0))
 		return user ? "user_locked" : "contract_locked";
@@ -164,7 +175,7 @@ static const char *refusal_code(const kinko_refusal *r)
 }
 
 void kinko_refusal_report(const kinko_ctx *ctx, const kinko_refusal *r, const char *bank_says,
-			  long http_status)
+                          long http_status)
 {
 	char text[512], detail[64];
 	kinko_refusal_text(r, bank_says, text, sizeof text);

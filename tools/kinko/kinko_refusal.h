@@ -13,9 +13,10 @@
 #include "kinko.h"
 
 typedef struct {
-	char secret[128];  /* "contract_pin" or "contract_pin,contract_confirmation_pin"; "" unknown */
-	long tries_left;   /* -1 when the bank did not say */
-	char locked[16];   /* "contract", "user", "yes" (JSON's locked: true); "" not locked */
+	char secret
+		[128]; /* "contract_pin" or "contract_pin,contract_confirmation_pin"; "" unknown */
+	long tries_left; /* -1 when the bank did not say */
+	char locked[16]; /* "contract", "user", "yes" (JSON's locked: true); "" not locked */
 } kinko_refusal;
 
 void kinko_refusal_init(kinko_refusal *r);
@@ -37,6 +38,6 @@ void kinko_refusal_text(const kinko_refusal *r, const char *bank_says, char *out
 /* kinko_err with that sentence (detail: the HTTP status), the secret and the tries attached for
  * --json. */
 void kinko_refusal_report(const kinko_ctx *ctx, const kinko_refusal *r, const char *bank_says,
-			  long http_status);
+                          long http_status);
 
 #endif

@@ -24,14 +24,15 @@ static bool renew_uri_matches(const char *uri, const kinko_keyobj *k)
 
 /* The certificate to renew: the one --cert names, else the only one with its key on the token. */
 static int renew_pick(kinko_ctx *ctx, const char *cert_uri, kinko_keyobj *objs, size_t n,
-		      kinko_keyobj **cur)
+                      kinko_keyobj **cur)
 {
 	P11KitUri *uri = NULL;
 	size_t found = 0;
 	*cur = NULL;
 	if (cert_uri != NULL) {
 		uri = p11_kit_uri_new();
-		if (uri == NULL || p11_kit_uri_parse(cert_uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN, uri) != P11_KIT_URI_OK) {
+		if (uri == NULL || p11_kit_uri_parse(cert_uri, P11_KIT_URI_FOR_OBJECT_ON_TOKEN,
+		                                     uri) != P11_KIT_URI_OK) {
 			p11_kit_uri_free(uri);
 			kinko_err(ctx, "usage", NULL, _("%s is not a pkcs11: URI"), cert_uri);
 			return KINKO_EXIT_USAGE;
@@ -51,15 +52,18 @@ static int renew_pick(kinko_ctx *ctx, const char *cert_uri, kinko_keyobj *objs, 
 	if (found == 0) {
 		if (cert_uri != NULL)
 			kinko_err(ctx, "certificate_not_found", NULL,
-				   _("no certificate with its key on the token matches %s"), cert_uri);
+			          _("no certificate with its key on the token matches %s"),
+			          cert_uri);
 		else
 			kinko_err(ctx, "no_certificate", NULL,
-				   _("no certificate with its key on the token: enroll first"));
+			          _("no certificate with its key on the token: enroll first"));
 		return KINKO_EXIT_TOKEN;
 	}
 	kinko_err(ctx, "certificate_choice_needed", NULL,
-		   P_("%zu certificate on the token: choose one with --cert (see kinko certs)",
-		      "%zu certificates on the token: choose one with --cert (see kinko certs)", found), found);
+	          P_("%zu certificate on the token: choose one with --cert (see kinko certs)",
+	             "%zu certificates on the token: choose one with --cert (see kinko certs)",
+	             found),
+	          found);
 	for (size_t i = 0; i < n; i++)
 		if (objs[i].x509 != NULL && objs[i].cert != 0 && objs[i].priv != 0)
 			fprintf(stderr, "  %s\n", objs[i].uri);
@@ -129,15 +133,18 @@ static void renew_take_id(kinko_ctx *ctx, kinko_keyobj *k, const kinko_keyobj *o
 		}
 	}
 	if (rv != CKR_OK) {
-		kinko_err(ctx, "renew_not_moved", kinko_ckr_name(rv),
-			   _("the new certificate works but could not take the old one's place on the token; it "
-			     "stays as %s"), k->uri);
+		kinko_err(
+			ctx, "renew_not_moved", kinko_ckr_name(rv),
+			_("the new certificate works but could not take the old one's place on the token; it "
+		          "stays as %s"),
+			k->uri);
 		return;
 	}
 	memcpy(k->id, old->id, old->id_len);
 	k->id_len = old->id_len;
 	renew_refresh(ctx, k);
-	kinko_progress(ctx, "%s", _("the new key and certificate took the old one's place on the token"));
+	kinko_progress(ctx, "%s",
+	               _("the new key and certificate took the old one's place on the token"));
 }
 
 /* From the bank's issuance to the removal of the old key. */
@@ -148,16 +155,22 @@ static int renew_with(kinko_ctx *ctx, const kinko_enroll_opts *o, kinko_keyobj *
 	kinko_keyobj k;
 	if (!kinko_enroll_cert_cn(old->x509, old_cn, sizeof old_cn) || strlen(old_cn) <= 4) {
 		kinko_err(ctx, "certificate_cn_wrong", NULL,
-			   _("the current certificate has no contract ID + bank code as its CN"));
+		          _("the current certificate has no contract ID + bank code as its CN"));
 		return KINKO_EXIT_VERIFY;
 	}
 	snprintf(contract_id, sizeof contract_id, "%.*s", (int)(strlen(old_cn) - 4), old_cn);
 	int rc = kinko_tls_open(ctx, old, &tls);
 	if (rc != KINKO_EXIT_OK)
 		return rc;
-	kinko_est_req est = { o->bank, o->cacert, o->max_wait, NULL, NULL, NULL, tls };
-	kinko_enroll_job job = { o->key ? o->key : old->type ? old->type : KINKO_KEY_P256, old->label,
-				 old_cn, &est, contract_id, old_cn };
+	kinko_est_req est = {o->bank, o->cacert, o->max_wait, NULL, NULL, NULL, tls};
+	kinko_enroll_job job = {o->key    ? o->key :
+	                        old->type ? old->type :
+	                                    KINKO_KEY_P256,
+	                        old->label,
+	                        old_cn,
+	                        &est,
+	                        contract_id,
+	                        old_cn};
 	rc = kinko_enroll_issue(ctx, &job, &k, cn, sizeof cn);
 	kinko_tls_free(tls);
 	if (rc != KINKO_EXIT_OK)
@@ -167,17 +180,21 @@ static int renew_with(kinko_ctx *ctx, const kinko_enroll_opts *o, kinko_keyobj *
 	if (rc != KINKO_EXIT_OK) {
 		/* The bank has already marked the old certificate renewed: it would refuse to renew it
 		 * again, so removing the new one would leave no way forward. Both stay. */
-		kinko_err(ctx, "renew_logon_failed", NULL,
-			   _("the new certificate is on the token but logging on with it failed; the old one is "
-			     "kept. Log on with the new one (kinko logon --cert '%s'), then the bank retires the "
-			     "old one"), k.uri);
+		kinko_err(
+			ctx, "renew_logon_failed", NULL,
+			_("the new certificate is on the token but logging on with it failed; the old one is "
+		          "kept. Log on with the new one (kinko logon --cert '%s'), then the bank retires the "
+		          "old one"),
+			k.uri);
 	} else if (kinko_p11_destroy(ctx, old) != KINKO_EXIT_OK) {
-		kinko_err(ctx, "old_key_not_removed", NULL,
-			   _("the renewal worked but the old key could not be removed from the token (%s)"),
-			   old->uri);
+		kinko_err(
+			ctx, "old_key_not_removed", NULL,
+			_("the renewal worked but the old key could not be removed from the token (%s)"),
+			old->uri);
 		rc = KINKO_EXIT_TOKEN;
 	} else {
-		kinko_progress(ctx, "%s", _("the old key and certificate were removed from the token"));
+		kinko_progress(ctx, "%s",
+		               _("the old key and certificate were removed from the token"));
 		renew_take_id(ctx, &k, old);
 		kinko_enroll_summary(ctx, "renew", &k, cn, contract_id);
 	}
@@ -196,9 +213,9 @@ int kinko_cmd_renew(kinko_ctx *ctx, int argc, char **argv)
 		return rc;
 	rc = kinko_enroll_find_ca(ctx, &o);
 	if (rc == KINKO_EXIT_OK)
-		rc = kinko_ask_token(ctx);  /* several tokens: chosen before any secret */
+		rc = kinko_ask_token(ctx); /* several tokens: chosen before any secret */
 	if (rc == KINKO_EXIT_OK)
-		rc = kinko_p11_login(ctx);   /* opens the token first */
+		rc = kinko_p11_login(ctx); /* opens the token first */
 	if (rc == KINKO_EXIT_OK)
 		rc = kinko_p11_list(ctx, &objs, &n);
 	if (rc == KINKO_EXIT_OK)

@@ -20,9 +20,9 @@ static void signal_on(int sig)
 
 void kinko_signal_catch(void)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-		struct sigaction old, sa = { 0 };
+		struct sigaction old, sa = {0};
 		if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler == SIG_IGN)
 			continue;
 		sa.sa_handler = signal_on;
@@ -51,7 +51,8 @@ const char *kinko_signal_name(int sig)
 int kinko_signal_report(const kinko_ctx *ctx)
 {
 	/* TRANSLATORS: %s is the signal's name, SIGINT, SIGTERM or SIGHUP. */
-	kinko_err(ctx, "interrupted", NULL, _("interrupted (%s)"), kinko_signal_name((int)signal_got));
+	kinko_err(ctx, "interrupted", NULL, _("interrupted (%s)"),
+	          kinko_signal_name((int)signal_got));
 	return KINKO_EXIT_FAIL;
 }
 
@@ -61,7 +62,7 @@ bool kinko_signal_sleep(long seconds)
 	for (long ms = 0; ms < seconds * 1000L; ms += 100) {
 		if (signal_got)
 			return false;
-		struct timespec ts = { 0, 100L * 1000L * 1000L };
+		struct timespec ts = {0, 100L * 1000L * 1000L};
 		while (nanosleep(&ts, &ts) != 0 && errno == EINTR && !signal_got)
 			;
 	}
@@ -69,7 +70,7 @@ bool kinko_signal_sleep(long seconds)
 }
 
 static int signal_xferinfo(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-			   curl_off_t ulnow)
+                           curl_off_t ulnow)
 {
 	(void)arg;
 	(void)dltotal;

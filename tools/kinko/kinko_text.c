@@ -83,16 +83,14 @@ void kinko_text_clean_json(json_t *j)
 	json_t *v;
 	size_t i;
 	if (json_is_object(j)) {
-		json_object_foreach(j, key, v)
-			kinko_text_clean_json(v);
+		json_object_foreach(j, key, v) kinko_text_clean_json(v);
 	} else if (json_is_array(j)) {
-		json_array_foreach(j, i, v)
-			kinko_text_clean_json(v);
+		json_array_foreach(j, i, v) kinko_text_clean_json(v);
 	} else if (json_is_string(j)) {
 		size_t n = json_string_length(j);
 		char *buf = malloc(n + 1);
 		if (buf == NULL) {
-			json_string_set(j, "?");  /* better nothing than the raw text */
+			json_string_set(j, "?"); /* better nothing than the raw text */
 			return;
 		}
 		kinko_text_clean(json_string_value(j), n, buf, n + 1);

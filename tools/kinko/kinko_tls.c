@@ -51,7 +51,8 @@ static int tls_p11_load(kinko_ctx *ctx)
 	if (p11.ctx != NULL && ctx->module != NULL && strcmp(p11.module, ctx->module) == 0)
 		return 0;
 	if (p11.ctx != NULL) {
-		kinko_err(ctx, "internal", NULL, _("internal error: a second PKCS#11 module for TLS"));
+		kinko_err(ctx, "internal", NULL,
+		          _("internal error: a second PKCS#11 module for TLS"));
 		return -1;
 	}
 	if (ctx->module == NULL || strlen(ctx->module) >= sizeof p11.module) {
@@ -64,7 +65,8 @@ static int tls_p11_load(kinko_ctx *ctx)
 	if (PKCS11_CTX_load(p11.ctx, ctx->module) != 0) {
 		PKCS11_CTX_free(p11.ctx);
 		p11.ctx = NULL;
-		kinko_err(ctx, "module_unusable", ctx->module, _("cannot load the PKCS#11 module for TLS"));
+		kinko_err(ctx, "module_unusable", ctx->module,
+		          _("cannot load the PKCS#11 module for TLS"));
 		return -1;
 	}
 	snprintf(p11.module, sizeof p11.module, "%s", ctx->module);
@@ -107,7 +109,8 @@ int kinko_tls_open(kinko_ctx *ctx, const kinko_keyobj *k, kinko_tls **out)
 {
 	*out = NULL;
 	if (k->x509 == NULL) {
-		kinko_err(ctx, "no_certificate", NULL, _("this key has no certificate to log on with"));
+		kinko_err(ctx, "no_certificate", NULL,
+		          _("this key has no certificate to log on with"));
 		return KINKO_EXIT_FAIL;
 	}
 	const char *pin = kinko_p11_pin(ctx);
@@ -128,7 +131,7 @@ int kinko_tls_open(kinko_ctx *ctx, const kinko_keyobj *k, kinko_tls **out)
 	if ((PKCS11_is_logged_in(slot, 0, &in) != 0 || !in) && PKCS11_login(slot, 0, pin) != 0) {
 		unsigned long e = ERR_peek_last_error();
 		kinko_err(ctx, "pin_incorrect", e != 0 ? ERR_reason_error_string(e) : NULL,
-			   _("the token refused the PIN for the TLS key"));
+		          _("the token refused the PIN for the TLS key"));
 		ERR_clear_error();
 		return KINKO_EXIT_TOKEN;
 	}
@@ -138,7 +141,8 @@ int kinko_tls_open(kinko_ctx *ctx, const kinko_keyobj *k, kinko_tls **out)
 	t->pkey = tls_find_key(slot->token, k);
 	if (t->pkey == NULL) {
 		free(t);
-		kinko_err(ctx, "key_not_found", NULL, _("the token key of this certificate was not found"));
+		kinko_err(ctx, "key_not_found", NULL,
+		          _("the token key of this certificate was not found"));
 		ERR_clear_error();
 		return KINKO_EXIT_TOKEN;
 	}
@@ -153,14 +157,15 @@ int kinko_tls_open(kinko_ctx *ctx, const kinko_keyobj *k, kinko_tls **out)
 	 * PKCS#1 v1.5 signatures, which the bank accepts. */
 	CK_MECHANISM_INFO mi;
 	if (EVP_PKEY_get_base_id(t->pkey) == EVP_PKEY_RSA &&
-	    (ctx->p11 == NULL || ctx->p11->C_GetMechanismInfo(ctx->slot, CKM_RSA_X_509, &mi) != CKR_OK))
+	    (ctx->p11 == NULL ||
+	     ctx->p11->C_GetMechanismInfo(ctx->slot, CKM_RSA_X_509, &mi) != CKR_OK))
 		t->rsa_pkcs1_only = 1;
 	/* A key that does not match its certificate would only fail inside the handshake. */
 	if (X509_check_private_key(t->cert, t->pkey) != 1) {
 		kinko_tls_free(t);
 		ERR_clear_error();
 		kinko_err(ctx, "certificate_key_mismatch", NULL,
-			   _("the certificate does not belong to this token key"));
+		          _("the certificate does not belong to this token key"));
 		return KINKO_EXIT_VERIFY;
 	}
 	*out = t;
@@ -217,14 +222,16 @@ int kinko_tls_setup(const kinko_ctx *ctx, kinko_tls *t, CURL *curl, const char *
 /* Is there a PKCS#11 error (libp11's library) among OpenSSL's queued errors or in curl's text? */
 static bool tls_pkcs11_error(const char *errbuf)
 {
-	bool found = errbuf != NULL && (strstr(errbuf, "PKCS11") != NULL || strstr(errbuf, "pkcs11") != NULL ||
-					strstr(errbuf, "CKR_") != NULL);
+	bool found = errbuf != NULL &&
+	             (strstr(errbuf, "PKCS11") != NULL || strstr(errbuf, "pkcs11") != NULL ||
+	              strstr(errbuf, "CKR_") != NULL);
 	const char *file, *func, *data;
 	int line, flags;
 	unsigned long e;
 	while ((e = ERR_get_error_all(&file, &line, &func, &data, &flags)) != 0) {
 		const char *lib = ERR_lib_error_string(e);
-		if ((lib != NULL && strcasestr(lib, "pkcs11") != NULL) || (file != NULL && strstr(file, "p11_") != NULL))
+		if ((lib != NULL && strcasestr(lib, "pkcs11") != NULL) ||
+		    (file != NULL && strstr(file, "p11_") != NULL))
 			found = true;
 	}
 	return found;
@@ -240,16 +247,18 @@ int kinko_tls_token_failure(kinko_ctx *ctx, const char *errbuf)
 	CK_RV rv = ctx->p11->C_GetSlotInfo(ctx->slot, &si);
 	CK_RV srv = ctx->session != 0 ? ctx->p11->C_GetSessionInfo(ctx->session, &ss) : CKR_OK;
 	bool gone = rv != CKR_OK || !(si.flags & CKF_TOKEN_PRESENT) || srv == CKR_DEVICE_REMOVED ||
-		    srv == CKR_SESSION_HANDLE_INVALID || srv == CKR_SESSION_CLOSED || srv == CKR_TOKEN_NOT_PRESENT;
+	            srv == CKR_SESSION_HANDLE_INVALID || srv == CKR_SESSION_CLOSED ||
+	            srv == CKR_TOKEN_NOT_PRESENT;
 	if (gone) {
-		kinko_err(ctx, "token_removed", srv != CKR_OK ? kinko_ckr_name(srv) : errbuf,
-			   _("the token was removed while kinko was talking to the bank: put it back and run "
-			     "the command again"));
+		kinko_err(
+			ctx, "token_removed", srv != CKR_OK ? kinko_ckr_name(srv) : errbuf,
+			_("the token was removed while kinko was talking to the bank: put it back and run "
+		          "the command again"));
 		return KINKO_EXIT_TOKEN;
 	}
 	if (p11err) {
 		kinko_err(ctx, "token_sign_failed", errbuf,
-			   _("the token could not sign for the TLS connection to the bank"));
+		          _("the token could not sign for the TLS connection to the bank"));
 		return KINKO_EXIT_TOKEN;
 	}
 	return KINKO_EXIT_OK;

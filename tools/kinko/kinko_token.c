@@ -87,8 +87,9 @@ static void token_describe(kinko_ctx *ctx, CK_SLOT_ID slot, const CK_TOKEN_INFO 
 
 static json_t *token_json(const token_desc *d)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "label", d->label, "serial", d->serial,
-	                      "manufacturer", d->manuf, "model", d->model, "pin", d->pin, "uri", d->uri);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "label", d->label, "serial",
+	                      d->serial, "manufacturer", d->manuf, "model", d->model, "pin", d->pin,
+	                      "uri", d->uri);
 
 	if (o && d->free_slots >= 0)
 		json_object_set_new(o, "free_key_slots", json_integer(d->free_slots));
@@ -147,7 +148,7 @@ static int token_list(kinko_ctx *ctx)
 		CK_RV rv = ctx->p11->C_GetTokenInfo(slots[i], &ti);
 
 		if (rv != CKR_OK)
-			continue;   /* removed meanwhile */
+			continue; /* removed meanwhile */
 		token_describe(ctx, slots[i], &ti, &d);
 		if (arr)
 			json_array_append_new(arr, token_json(&d));
@@ -192,9 +193,11 @@ static int token_info(kinko_ctx *ctx)
 	if (ctx->json) {
 		json_t *o = token_json(&d);
 
-		json_object_set_new(o, "pin_length", json_pack("{s:I, s:I}", "min", (json_int_t)ti.ulMinPinLen,
-		                                                 "max", (json_int_t)ti.ulMaxPinLen));
-		json_object_set_new(o, "pin_must_change", json_boolean(ti.flags & CKF_USER_PIN_TO_BE_CHANGED));
+		json_object_set_new(o, "pin_length",
+		                    json_pack("{s:I, s:I}", "min", (json_int_t)ti.ulMinPinLen,
+		                              "max", (json_int_t)ti.ulMaxPinLen));
+		json_object_set_new(o, "pin_must_change",
+		                    json_boolean(ti.flags & CKF_USER_PIN_TO_BE_CHANGED));
 		json_object_set_new(o, "puk", json_string(kinko_p11_pin_state(ti.flags, true)));
 		json_object_set_new(o, "key_pairs", json_integer((json_int_t)keys));
 		json_object_set_new(o, "certificates", json_integer((json_int_t)certs));
@@ -228,4 +231,3 @@ int kinko_cmd_token(kinko_ctx *ctx, int argc, char **argv)
 		return token_info(ctx);
 	return token_usage(ctx);
 }
-
