@@ -5,7 +5,7 @@ common_libkinkocommon_la_SOURCES = \
 	common/tlv.c common/tlv.h \
 	common/ccid.c common/ccid.h \
 	common/i18n.c common/i18n.h \
-	common/piv.h
+	common/piv.h common/mono.h
 # The no-echo secret prompt of kinko and kinko-bankd: apart, so the module does not carry it.
 if KINKO_PROMPT
 noinst_LTLIBRARIES += common/libkinkoprompt.la

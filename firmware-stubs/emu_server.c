@@ -15,13 +15,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ccid.h"
 #include "emu_card.h"
 #include "emu_listen.h"
 #include "emu_lock.h"
+#include "mono.h"
 
 #define EMU_RX_CHUNK 16384u
 /* Above this much unsent output a client's input is left unparsed until it reads. */
@@ -72,14 +72,6 @@ struct emu_server {
 	size_t n_parked;
 	uint64_t next_ticket;
 };
-
-static uint64_t emu_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* ---- peers ---- */
 
@@ -174,7 +166,7 @@ static void emu_ccid_dispatch(emu_server *s, emu_peer *p, bool oversized)
 	if (!oversized && emu_lock_is_escape(&p->cur)) {
 		uint8_t err = p->cur.slot != 0 ? 0 :
 		                                 emu_lock_escape(&s->lock, p, p->data, p->data_have,
-		                                                 emu_now_ms());
+		                                                 mono_now_ms());
 
 		n = emu_card_escape_reply(&s->card, &p->cur, err);
 	} else {
@@ -184,7 +176,7 @@ static void emu_ccid_dispatch(emu_server *s, emu_peer *p, bool oversized)
 	emu_out_append(p, s->card.reply, n);
 	/* Silence is counted from the end of the holder's last command (key generation
 	 * takes a while). */
-	emu_lock_seen(&s->lock, p, emu_now_ms());
+	emu_lock_seen(&s->lock, p, mono_now_ms());
 }
 
 static void emu_ccid_next(emu_peer *p)
@@ -412,7 +404,7 @@ static void emu_serve_parked(emu_server *s)
 /* A holder silent too long loses the lock: the clients waiting for it go on. */
 static void emu_lock_check(emu_server *s)
 {
-	if (emu_lock_expire(&s->lock, emu_now_ms()))
+	if (emu_lock_expire(&s->lock, mono_now_ms()))
 		fprintf(stderr,
 		        "kinko-token-emu: a client held the lock silently for %u ms: "
 		        "released\n",
@@ -422,7 +414,7 @@ static void emu_lock_check(emu_server *s)
 /* poll()'s timeout: until the lock's holder has been silent too long, else forever. */
 static int emu_poll_timeout(const emu_server *s)
 {
-	uint64_t deadline = emu_lock_deadline(&s->lock), now = emu_now_ms();
+	uint64_t deadline = emu_lock_deadline(&s->lock), now = mono_now_ms();
 
 	if (deadline == 0)
 		return -1;

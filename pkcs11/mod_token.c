@@ -12,25 +12,17 @@
  * counter, they are relearnt after a foreign reset and only checked by serial otherwise. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <openssl/crypto.h>
 
 #include "mod_object.h"
 #include "mod_parse.h"
 #include "piv.h"
+#include "mono.h"
 
 #define MOD_PUBKEY_MAX 1024u
 
 /* The cache's age: CLOCK_MONOTONIC in milliseconds. */
-static uint64_t token_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* A cached value of the token (public key, certificate) is replaced or dropped. */
 static void token_blob_set(uint8_t **p, size_t *len, uint8_t *value, size_t value_len)
 {
@@ -283,7 +275,7 @@ CK_RV mod_token_get(mod_slot *s, mod_token **out)
 	*out = NULL;
 	/* validated_ms 0: marked stale (mod_token_fresh, a failed write) */
 	if (t && t->validated_ms != 0 && t->card_resets == s->card.resets &&
-	    token_now_ms() - t->validated_ms < mod.cfg.cache_ttl_ms) {
+	    mono_now_ms() - t->validated_ms < mod.cfg.cache_ttl_ms) {
 		*out = t;
 		return CKR_OK;
 	}
@@ -304,7 +296,7 @@ CK_RV mod_token_get(mod_slot *s, mod_token **out)
 	}
 	/* Stamped after the exchange: a reset it ran into is accounted for. */
 	t->card_resets = s->card.resets;
-	t->validated_ms = token_now_ms();
+	t->validated_ms = mono_now_ms();
 	if (t->validated_ms == 0)
 		t->validated_ms = 1;
 	*out = t;

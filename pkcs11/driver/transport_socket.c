@@ -14,13 +14,13 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
 
 #include "ccid.h"
 #include "ccid_host.h"
+#include "mono.h"
 
 #define TR_SOCKET_DEFAULT_TIMEOUT_MS 5000u
 /* Waiting for the emulator's lock: this many message timeouts (30 s by default). */
@@ -51,20 +51,12 @@ typedef struct {
 	size_t rx_off, rx_have, rx_used;
 } tr_socket;
 
-static long long tr_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait for events until the deadline. TR_OK, TR_ERR_TIMEOUT or TR_ERR_IO. */
 static tr_status tr_socket_wait(int fd, short events, long long deadline)
 {
 	for (;;) {
 		struct pollfd pfd = {.fd = fd, .events = events};
-		long long left = deadline - tr_now_ms();
+		long long left = deadline - mono_now_ms();
 		int r;
 
 		if (left <= 0)
@@ -124,7 +116,7 @@ static tr_status tr_socket_connect(tr_socket *s, const struct sockaddr_un *sa, l
 		}
 		if (errno != EAGAIN)
 			return tr_socket_connect_errno(errno);
-		if (tr_now_ms() + TR_SOCKET_CONNECT_RETRY_MS > deadline)
+		if (mono_now_ms() + TR_SOCKET_CONNECT_RETRY_MS > deadline)
 			return TR_ERR_TIMEOUT;
 		poll(NULL, 0, TR_SOCKET_CONNECT_RETRY_MS);
 	}
@@ -147,7 +139,7 @@ static tr_status tr_socket_open(tr_transport *t)
 	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->fd < 0)
 		return errno == ENOMEM || errno == ENOBUFS ? TR_ERR_NOMEM : TR_ERR_IO;
-	st = tr_socket_connect(s, &sa, tr_now_ms() + t->timeout_ms);
+	st = tr_socket_connect(s, &sa, mono_now_ms() + t->timeout_ms);
 	if (st != TR_OK)
 		tr_socket_close(t);
 	return st;
@@ -198,7 +190,7 @@ static tr_status tr_socket_send(void *ctx, const uint8_t *msg, size_t len, unsig
 		s->begin_len = 0;
 	}
 	iov[n++] = (struct iovec){.iov_base = (void *)msg, .iov_len = len};
-	st = tr_socket_sendv(s, iov, n, tr_now_ms() + timeout_ms);
+	st = tr_socket_sendv(s, iov, n, mono_now_ms() + timeout_ms);
 	return st;
 }
 
@@ -242,7 +234,7 @@ static tr_status tr_socket_recv(void *ctx, uint8_t *buf, size_t cap, size_t *len
                                 unsigned timeout_ms)
 {
 	tr_socket *s = ctx;
-	long long deadline = tr_now_ms() + timeout_ms;
+	long long deadline = mono_now_ms() + timeout_ms;
 	ccid_header h;
 	size_t total;
 	tr_status st;

@@ -16,6 +16,7 @@
 #include "ccid.h"
 #include "ccid_host.h"
 #include "usb_enum.h"
+#include "mono.h"
 
 /* As the socket transport: per message, and the CCID host honours time extensions for
  * slow operations (key generation). */
@@ -33,14 +34,6 @@ typedef struct {
 	ccid_host host;
 	uint8_t sent_seq; /* bSeq of the last command, to skip stale replies */
 } tr_usb;
-
-static long long tr_usb_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static tr_status tr_usb_status(int rc)
 {
@@ -134,7 +127,7 @@ static tr_status tr_usb_claim(tr_usb *u, long long deadline)
 
 		if (rc != LIBUSB_ERROR_BUSY)
 			return tr_usb_status(rc);
-		if (tr_usb_now_ms() + TR_USB_CLAIM_RETRY_MS > deadline)
+		if (mono_now_ms() + TR_USB_CLAIM_RETRY_MS > deadline)
 			return TR_ERR_TIMEOUT;
 		nanosleep(&(struct timespec){.tv_nsec = TR_USB_CLAIM_RETRY_MS * 1000000L}, NULL);
 	}
@@ -143,7 +136,7 @@ static tr_status tr_usb_claim(tr_usb *u, long long deadline)
 static tr_status tr_usb_open(tr_transport *t)
 {
 	tr_usb *u = (tr_usb *)t;
-	long long deadline = tr_usb_now_ms() + t->timeout_ms;
+	long long deadline = mono_now_ms() + t->timeout_ms;
 	tr_status st;
 	int rc;
 
@@ -197,13 +190,13 @@ static tr_status tr_usb_send(void *ctx, const uint8_t *msg, size_t len, unsigned
 static tr_status tr_usb_recv(void *ctx, uint8_t *buf, size_t cap, size_t *len, unsigned timeout_ms)
 {
 	tr_usb *u = ctx;
-	long long deadline = tr_usb_now_ms() + timeout_ms;
+	long long deadline = mono_now_ms() + timeout_ms;
 	ccid_header h;
 
 	if (cap > CCID_HOST_BUF_LEN)
 		cap = CCID_HOST_BUF_LEN;
 	for (;;) {
-		long long left = deadline - tr_usb_now_ms();
+		long long left = deadline - mono_now_ms();
 		int got = 0, rc;
 
 		if (left <= 0)

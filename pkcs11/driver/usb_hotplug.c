@@ -12,6 +12,7 @@
 #include <libusb.h>
 
 #include "transport.h"
+#include "mono.h"
 
 /* Without hot-plug callbacks, how often the tokens are enumerated again. */
 #define USB_HOTPLUG_POLL_MS 250
@@ -29,14 +30,6 @@ struct usb_hotplug {
 	bool cancelled;
 	char *snapshot; /* polling: "port/address;" of each token, port order */
 };
-
-static long long usb_hotplug_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Runs inside whichever thread handles libusb events: only bookkeeping here. */
 static int LIBUSB_CALL usb_hotplug_cb(libusb_context *ctx, libusb_device *dev,
@@ -199,13 +192,12 @@ static void usb_hotplug_sleep_locked(usb_hotplug *h, long long ms)
 
 int usb_hotplug_wait(usb_hotplug *h, uint64_t *seen, int timeout_ms)
 {
-	long long deadline = usb_hotplug_now_ms() + timeout_ms;
+	long long deadline = mono_now_ms() + timeout_ms;
 	bool pumped = false;
 	int r;
 
 	for (;;) {
-		long long slice =
-			timeout_ms < 0 ? USB_HOTPLUG_SLICE_MS : deadline - usb_hotplug_now_ms();
+		long long slice = timeout_ms < 0 ? USB_HOTPLUG_SLICE_MS : deadline - mono_now_ms();
 
 		pthread_mutex_lock(&h->lock);
 		if (!h->callbacks)

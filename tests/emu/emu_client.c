@@ -17,18 +17,11 @@
 #include <unistd.h>
 
 #include "tmpdir_test_util.h"
+#include "mono.h"
 
 #define EMU_START_TIMEOUT_MS 5000
 #define EMU_STOP_TIMEOUT_MS 10000
 #define EMU_MAX_ARGS 40
-
-static long long emu_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void emu_sleep_ms(long ms)
 {
@@ -191,7 +184,7 @@ int emu_start(emu_proc *p, const char *const *extra)
 {
 	const char *args[EMU_MAX_ARGS + 1] = {"--state", p->state,    "--socket",
 	                                      p->sock,   "--control", p->control};
-	long long deadline = emu_now_ms() + EMU_START_TIMEOUT_MS;
+	long long deadline = mono_now_ms() + EMU_START_TIMEOUT_MS;
 	int status;
 
 	emu_args_join(args, 6, extra);
@@ -202,7 +195,7 @@ int emu_start(emu_proc *p, const char *const *extra)
 		p->pid = 0;
 		return -1;
 	}
-	while (emu_now_ms() < deadline) {
+	while (mono_now_ms() < deadline) {
 		if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
 			p->pid = 0;
 			return -1;
@@ -217,14 +210,14 @@ int emu_start(emu_proc *p, const char *const *extra)
 
 int emu_stop(emu_proc *p)
 {
-	long long deadline = emu_now_ms() + EMU_STOP_TIMEOUT_MS;
+	long long deadline = mono_now_ms() + EMU_STOP_TIMEOUT_MS;
 	int status;
 	pid_t r;
 
 	if (p->pid <= 0)
 		return -1;
 	kill(p->pid, SIGTERM);
-	while (emu_now_ms() < deadline) {
+	while (mono_now_ms() < deadline) {
 		r = waitpid(p->pid, &status, WNOHANG);
 		if (r == p->pid) {
 			p->pid = 0;
@@ -337,7 +330,7 @@ static int emu_read_exact(emu_conn *c, uint8_t *buf, size_t len, long long deadl
 
 	while (len > 0) {
 		struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
-		long long left = deadline - emu_now_ms();
+		long long left = deadline - mono_now_ms();
 		ssize_t n;
 
 		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
@@ -357,7 +350,7 @@ static int emu_read_exact(emu_conn *c, uint8_t *buf, size_t len, long long deadl
 
 int emu_recv(emu_conn *c, ccid_header *h, uint8_t *data, size_t cap, size_t *len)
 {
-	long long deadline = emu_now_ms() + c->timeout_ms;
+	long long deadline = mono_now_ms() + c->timeout_ms;
 	uint8_t hdr[CCID_HEADER_LEN];
 
 	if (emu_read_exact(c, hdr, sizeof(hdr), deadline) != 0)
@@ -440,7 +433,7 @@ int emu_power_on(emu_conn *c, uint8_t *atr, size_t cap, size_t *atr_len)
 
 int emu_control(const char *path, const char *cmd, char *reply, size_t cap)
 {
-	long long deadline = emu_now_ms() + 5000;
+	long long deadline = mono_now_ms() + 5000;
 	emu_conn c;
 	size_t used = 0;
 	int r = -1;
