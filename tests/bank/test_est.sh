@@ -40,9 +40,10 @@ printf 'not base64 at all!' > "$T/bad.csr"
 check_quiet "a body that is not base64 is 400" equals "$(enroll "$CONTRACT" "$PIN" "$CONF" "$T/bad.csr")" 400
 head -c 300 /dev/urandom | base64 > "$T/junk.csr"
 check_quiet "base64 that is not DER PKCS#10 is 400" equals "$(enroll "$CONTRACT" "$PIN" "$CONF" "$T/junk.csr")" 400
-# Corrupt the last byte of the signature: the request no longer proves possession.
-cp "$T/admin.der" "$T/broken.der"
-printf '\x00' | dd of="$T/broken.der" bs=1 seek=$(( $(stat -c %s "$T/broken.der") - 1 )) conv=notrunc 2>/dev/null
+# Flip every bit of the signature's last byte: the request no longer proves possession.
+# (Writing a fixed 00 left one CSR in 256 unchanged, and the test failed by chance.)
+python3 -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); d[-1] ^= 0xFF; open(sys.argv[2], "wb").write(d)' \
+	"$T/admin.der" "$T/broken.der"
 base64 < "$T/broken.der" > "$T/broken.csr"
 check_quiet "a CSR whose signature does not verify is 400" equals "$(enroll "$CONTRACT" "$PIN" "$CONF" "$T/broken.csr")" 400
 check_quiet "another Content-Type is 415" \
