@@ -17,7 +17,7 @@ firmware_stubs_libkinkofw_la_LIBADD = common/libkinkocommon.la $(OPENSSL_LIBS)
 
 bin_PROGRAMS += kinko-token-emu
 kinko_token_emu_SOURCES = \
-	firmware-stubs/emu_main.c \
+	firmware-stubs/emu_main.c firmware-stubs/emu_cli.c firmware-stubs/emu_cli.h \
 	firmware-stubs/emu_server.c firmware-stubs/emu_server.h \
 	firmware-stubs/emu_card.c firmware-stubs/emu_card.h \
 	firmware-stubs/emu_lock.c firmware-stubs/emu_lock.h \

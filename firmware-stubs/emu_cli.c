@@ -1,0 +1,260 @@
+/* kinko-token-emu's command line (emu_cli.h): the options, the help, usage errors. */
+#include "emu_cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "i18n.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
+enum {
+	OPT_STATE = 256,
+	OPT_SOCKET,
+	OPT_CONTROL,
+	OPT_ABSENT,
+	OPT_INIT,
+	OPT_FORCE,
+	OPT_PIN_FILE,
+	OPT_PUK_FILE,
+	OPT_MGMT_KEY_FILE,
+	OPT_MGMT_ALG,
+	OPT_PIN_TRIES,
+	OPT_PUK_TRIES,
+	OPT_SERIAL,
+	OPT_PIN_MUST_CHANGE,
+	OPT_PIN_PROTECTED_MGMT,
+	OPT_HELP,
+	OPT_VERSION,
+	OPT_LOCK_TIMEOUT,
+};
+
+static const struct option emu_cli_options[] = {
+	{"state", required_argument, NULL, OPT_STATE},
+	{"socket", required_argument, NULL, OPT_SOCKET},
+	{"control", required_argument, NULL, OPT_CONTROL},
+	{"absent", no_argument, NULL, OPT_ABSENT},
+	{"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
+	{"init", no_argument, NULL, OPT_INIT},
+	{"force", no_argument, NULL, OPT_FORCE},
+	{"pin-file", required_argument, NULL, OPT_PIN_FILE},
+	{"puk-file", required_argument, NULL, OPT_PUK_FILE},
+	{"mgmt-key-file", required_argument, NULL, OPT_MGMT_KEY_FILE},
+	{"mgmt-alg", required_argument, NULL, OPT_MGMT_ALG},
+	{"pin-tries", required_argument, NULL, OPT_PIN_TRIES},
+	{"puk-tries", required_argument, NULL, OPT_PUK_TRIES},
+	{"serial", required_argument, NULL, OPT_SERIAL},
+	{"pin-must-change", no_argument, NULL, OPT_PIN_MUST_CHANGE},
+	{"pin-protected-mgmt", no_argument, NULL, OPT_PIN_PROTECTED_MGMT},
+	{"help", no_argument, NULL, OPT_HELP},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0},
+};
+
+/* The help: an option in a fixed column (ASCII), its description after it, translated entry
+ * by entry (CJK text is two columns wide, so printf widths never pad translated text). */
+struct emu_cli_help_entry {
+	const char *option;
+	const char *text; /* N_(): translated when printed */
+};
+
+static const struct emu_cli_help_entry emu_cli_help_provisioning[] = {
+	/* TRANSLATORS: the token's PIN. Continuation lines start with 23 spaces. */
+	{"--pin-file F", N_("PIN, first line of F (6-8 characters); default 123456\n")},
+	{"--puk-file F", N_("PUK, first line of F (6-8 characters); default 12345678\n")},
+	{"--mgmt-key-file F",
+         N_("management key, first line of F, in hex\n"
+            "                       default 010203040506070801020304050607080102030405060708\n")},
+	{"--mgmt-alg ALG", N_("3des (default), aes128, aes192, aes256; aes128 and aes256\n"
+                              "                       need --mgmt-key-file\n")},
+	{"--pin-tries N", N_("PIN retries, 1-15 (default 3)\n")},
+	{"--puk-tries N", N_("PUK retries, 1-15 (default 3)\n")},
+	{"--serial N", N_("serial number, 1-4294967295 (default random)\n")},
+	{"--pin-must-change", N_("the PIN must be changed before use\n")},
+	{"--pin-protected-mgmt",
+         N_("random management key, stored PIN-protected (YubiKey style)\n")},
+	{"--force", N_("replace an existing token in FILE\n")},
+};
+
+static const struct emu_cli_help_entry emu_cli_help_serving[] = {
+	{"--socket PATH", N_("the CCID socket (mode 0600)\n")},
+	{"--control PATH",
+         N_("control socket: lines remove, insert, status;\n"
+            "                       answers \"ok present\", \"ok absent\" or \"error ...\"\n")},
+	{"--absent", N_("start with the card removed\n")},
+	{"--lock-timeout MS",
+         N_("a client holding the exclusive lock and silent this\n"
+            "                       long loses it (100-600000, default 3000)\n")},
+};
+
+static void emu_cli_help_print(FILE *f, const struct emu_cli_help_entry *e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		fprintf(f, "  %-20s ", e[i].option);
+		fputs(_(e[i].text), f);
+	}
+}
+
+static void emu_cli_usage_print(FILE *f)
+{
+	fputs(_("Usage:\n"), f);
+	fputs("  kinko-token-emu --state FILE --init [PROVISIONING OPTIONS] [--force] [--socket PATH ...]\n"
+	      "  kinko-token-emu --state FILE --socket PATH [--control PATH] [--absent]\n\n",
+	      f);
+	fputs(_("An emulated PIV token (kinko's firmware) served as USB CCID bulk messages on a\n"
+	        "UNIX stream socket. Its whole state lives in FILE, replaced atomically on every\n"
+	        "change.\n"),
+	      f);
+	fputs("\n", f);
+	fputs(_("Provisioning (--init creates a fresh token; an existing FILE needs --force):\n"),
+	      f);
+	emu_cli_help_print(f, emu_cli_help_provisioning,
+	                   sizeof(emu_cli_help_provisioning) /
+	                           sizeof(emu_cli_help_provisioning[0]));
+	fputs(_("  With --socket too, the new token is served right away.\n"), f);
+	fputs("\n", f);
+	fputs(_("Serving:\n"), f);
+	emu_cli_help_print(f, emu_cli_help_serving,
+	                   sizeof(emu_cli_help_serving) / sizeof(emu_cli_help_serving[0]));
+	fputs(_("  SIGUSR1 removes the card, SIGUSR2 inserts it; SIGTERM or SIGINT stops.\n"), f);
+	fputs("\n  --help, --version\n\n", f);
+	fputs(_("Exit status: 0 success, 1 error (state missing, corrupt or existing, socket\n"
+	        "in use, I/O), 2 usage error. Secrets are never printed.\n"),
+	      f);
+}
+
+void emu_cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("kinko-token-emu: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+static int emu_cli_usage_error(const char *msg)
+{
+	emu_cli_error("%s\n", msg);
+	fputs(_("Try 'kinko-token-emu --help'.\n"), stderr);
+	return EMU_EXIT_USAGE;
+}
+
+static bool emu_cli_ulong_parse(const char *s, unsigned long min, unsigned long max,
+                                unsigned long *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return false;
+	*out = (unsigned long)v;
+	return true;
+}
+
+/* Returns -1 to go on, else the exit status. */
+static int emu_cli_option_parse(emu_cli_args *a, int opt)
+{
+	switch (opt) {
+	case OPT_STATE: a->state = optarg; break;
+	case OPT_SOCKET: a->socket = optarg; break;
+	case OPT_CONTROL: a->control = optarg; break;
+	case OPT_ABSENT: a->absent = true; break;
+	case OPT_LOCK_TIMEOUT:
+		if (!emu_cli_ulong_parse(optarg, 100, 600000, &a->lock_timeout_ms))
+			return emu_cli_usage_error(
+				_("--lock-timeout takes milliseconds from 100 to 600000"));
+		break;
+	case OPT_INIT: a->init = true; break;
+	case OPT_FORCE: a->force = true; break;
+	case OPT_PIN_FILE:
+		a->pin_file = optarg;
+		a->any_provisioning = true;
+		break;
+	case OPT_PUK_FILE:
+		a->puk_file = optarg;
+		a->any_provisioning = true;
+		break;
+	case OPT_MGMT_KEY_FILE:
+		a->mgmt_key_file = optarg;
+		a->any_provisioning = true;
+		break;
+	case OPT_MGMT_ALG:
+		a->mgmt_alg_name = optarg;
+		a->any_provisioning = true;
+		break;
+	case OPT_PIN_TRIES:
+		if (!emu_cli_ulong_parse(optarg, 1, 15, &a->pin_tries))
+			return emu_cli_usage_error(_("--pin-tries takes a number from 1 to 15"));
+		a->any_provisioning = true;
+		break;
+	case OPT_PUK_TRIES:
+		if (!emu_cli_ulong_parse(optarg, 1, 15, &a->puk_tries))
+			return emu_cli_usage_error(_("--puk-tries takes a number from 1 to 15"));
+		a->any_provisioning = true;
+		break;
+	case OPT_SERIAL:
+		if (!emu_cli_ulong_parse(optarg, 1, 0xFFFFFFFFul, &a->serial))
+			return emu_cli_usage_error(
+				_("--serial takes a number from 1 to 4294967295"));
+		a->any_provisioning = true;
+		break;
+	case OPT_PIN_MUST_CHANGE:
+		a->pin_must_change = true;
+		a->any_provisioning = true;
+		break;
+	case OPT_PIN_PROTECTED_MGMT:
+		a->pin_protected_mgmt = true;
+		a->any_provisioning = true;
+		break;
+	case OPT_HELP: emu_cli_usage_print(stdout); return EMU_EXIT_OK;
+	case OPT_VERSION: printf("kinko-token-emu %s\n", PACKAGE_VERSION); return EMU_EXIT_OK;
+	default: return emu_cli_usage_error(_("unknown option"));
+	}
+	return -1;
+}
+
+int emu_cli_parse(emu_cli_args *a, int argc, char **argv)
+{
+	int opt, r;
+
+	memset(a, 0, sizeof(*a));
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", emu_cli_options, NULL)) != -1) {
+		if (opt == '?' || opt == ':') {
+			emu_cli_error(_("bad or incomplete option: %s\n"), argv[optind - 1]);
+			return emu_cli_usage_error(_("see the usage"));
+		}
+		r = emu_cli_option_parse(a, opt);
+		if (r >= 0)
+			return r;
+	}
+	if (optind < argc)
+		return emu_cli_usage_error(_("unexpected argument"));
+	if (!a->state)
+		return emu_cli_usage_error(_("--state FILE is required"));
+	if (!a->init && !a->socket)
+		return emu_cli_usage_error(
+			_("give --init (provision) and/or --socket PATH (serve)"));
+	if (!a->init && (a->any_provisioning || a->force))
+		return emu_cli_usage_error(_("provisioning options need --init"));
+	if (!a->socket && (a->control || a->absent || a->lock_timeout_ms))
+		return emu_cli_usage_error(
+			_("--control, --absent and --lock-timeout need --socket"));
+	if (a->pin_protected_mgmt && a->mgmt_key_file)
+		return emu_cli_usage_error(
+			_("--pin-protected-mgmt makes a random key: no --mgmt-key-file"));
+	return -1;
+}
