@@ -62,7 +62,8 @@ pkcs11_libkinko_pkcs11_la_SOURCES += \
 	pkcs11/mod_tmpl.c pkcs11/mod_tmpl.h
 # Crypto: signing and verifying on the card's keys, and random numbers. The signature layer's
 # pure part (the mechanism table, the schemes, the operation and the encodings: no card, no
-# slot) is a library of its own, linked by the module and by tests/pkcs11/test_mod_sig.
+# slot) is a library of its own, linked by the module and by tests/pkcs11/test_mod_sig and
+# test_mod_pad.
 noinst_LTLIBRARIES += pkcs11/libkinkosig.la
 pkcs11_libkinkosig_la_SOURCES = pkcs11/mod_mech.c pkcs11/mod_mech.h pkcs11/mod_sig.h \
 	pkcs11/mod_sig_op.c pkcs11/mod_sig_scheme.c pkcs11/mod_pad.c

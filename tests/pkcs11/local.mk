@@ -137,15 +137,18 @@ tests_pkcs11_test_p11_garbage_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_garbage_LDADD = $(P11_MOD_TEST_LDADD)
 EXTRA_tests_pkcs11_test_p11_garbage_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 
-# Signatures: encodings as pure functions, then through the module.
-check_PROGRAMS += tests/pkcs11/test_mod_sig
-TESTS += tests/pkcs11/test_mod_sig
-tests_pkcs11_test_mod_sig_SOURCES = tests/pkcs11/test_mod_sig.c
+# Signatures: encodings and mechanisms as pure functions, then through the module. The
+# software keys are the signature kit's, whose object needs libp11test.la.
+check_PROGRAMS += tests/pkcs11/test_mod_pad tests/pkcs11/test_mod_sig
+TESTS += tests/pkcs11/test_mod_pad tests/pkcs11/test_mod_sig
+tests_pkcs11_test_mod_pad_SOURCES = tests/pkcs11/test_mod_pad.c $(P11_SIG_TEST_UTIL)
+tests_pkcs11_test_mod_pad_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_mod_pad_CPPFLAGS = $(MODULE_CPPFLAGS)
+tests_pkcs11_test_mod_pad_LDADD = $(P11_MOD_TEST_LDADD)
+tests_pkcs11_test_mod_sig_SOURCES = tests/pkcs11/test_mod_sig.c $(P11_SIG_TEST_UTIL)
 tests_pkcs11_test_mod_sig_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_mod_sig_CPPFLAGS = $(MODULE_CPPFLAGS)
-tests_pkcs11_test_mod_sig_LDADD = pkcs11/libkinkosig.la pkcs11/libkinkoparse.la pkcs11/libkinkodrv.la \
-	common/libkinkocommon.la $(CMOCKA_LIBS) \
-	$(OPENSSL_LIBS)
+tests_pkcs11_test_mod_sig_LDADD = pkcs11/libkinkoparse.la pkcs11/libkinkodrv.la $(P11_MOD_TEST_LDADD)
 # The module's dynamic symbols: C_* only, whatever convenience libraries it links.
 TESTS += tests/pkcs11/test_module_exports.sh
 EXTRA_DIST += tests/pkcs11/test_module_exports.sh

@@ -128,7 +128,7 @@ CK_RV sigt_sign(p11t *t, CK_SESSION_HANDLE s, CK_MECHANISM *mech, CK_OBJECT_HAND
 }
 
 /* The hash a hash mechanism computes. The parameters' hash and MGF1 generator are read
- * with the module's own mod_pad_md / mod_pad_mgf_md, which test_mod_sig pins. */
+ * with the module's own mod_pad_md / mod_pad_mgf_md, which test_mod_pad pins. */
 static const EVP_MD *sigt_md(CK_MECHANISM_TYPE m)
 {
 	switch (m) {
@@ -236,4 +236,41 @@ void sigt_digest(const EVP_MD *md, const char *msg, uint8_t *dg, size_t *len)
 
 	assert_int_equal(EVP_Digest(msg, strlen(msg), dg, &n, md, NULL), 1);
 	*len = n;
+}
+
+int sigt_sw_keys_setup(void **state)
+{
+	sigt_sw_keys *k = calloc(1, sizeof(*k));
+
+	if (!k)
+		return -1;
+	k->rsa2048 = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	k->rsa1025 = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1025);
+	k->p256 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	*state = k;
+	return k->rsa2048 && k->rsa1025 && k->p256 ? 0 : -1;
+}
+
+int sigt_sw_keys_teardown(void **state)
+{
+	sigt_sw_keys *k = *state;
+
+	EVP_PKEY_free(k->rsa2048);
+	EVP_PKEY_free(k->rsa1025);
+	EVP_PKEY_free(k->p256);
+	free(k);
+	return 0;
+}
+
+void sigt_raw_rsa_sign(EVP_PKEY *pkey, const uint8_t *block, size_t k, uint8_t *sig)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+	size_t n = k;
+
+	assert_non_null(ctx);
+	assert_int_equal(EVP_PKEY_sign_init(ctx), 1);
+	assert_true(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_NO_PADDING) > 0);
+	assert_int_equal(EVP_PKEY_sign(ctx, sig, &n, block, k), 1);
+	assert_int_equal(n, k);
+	EVP_PKEY_CTX_free(ctx);
 }

@@ -1,5 +1,6 @@
 /* Signature helpers of the module tests: sign through the function list, and check what
- * the module produced with OpenSSL alone, from the public key's PKCS#11 attributes. */
+ * the module produced with OpenSSL alone, from the public key's PKCS#11 attributes; and
+ * software keys standing in for the card in the signature layer's own tests. */
 #ifndef KINKO_SIG_TEST_UTIL_H
 #define KINKO_SIG_TEST_UTIL_H
 
@@ -39,5 +40,21 @@ void sigt_digest(const EVP_MD *md, const char *msg, uint8_t *dg, size_t *len);
 
 /* DER DigestInfo of SHA-256(msg), for CKM_RSA_PKCS. Returns its length (51). */
 size_t sigt_digest_info_sha256(const char *msg, uint8_t out[51]);
+
+/* Software keys in place of the card's, for the tests of the signature layer's pure
+ * functions (no module, no token): made once for a cmocka group. */
+typedef struct {
+	EVP_PKEY *rsa2048;
+	EVP_PKEY *rsa1025; /* emBits = 1024: emLen (128) < k (129) */
+	EVP_PKEY *p256;
+} sigt_sw_keys;
+
+/* cmocka group setup and teardown: *state is a sigt_sw_keys. */
+int sigt_sw_keys_setup(void **state);
+int sigt_sw_keys_teardown(void **state);
+
+/* What the card does with an RSA block of k bytes (the key's size): raw RSA into sig
+ * (k bytes). Asserts. */
+void sigt_raw_rsa_sign(EVP_PKEY *pkey, const uint8_t *block, size_t k, uint8_t *sig);
 
 #endif
