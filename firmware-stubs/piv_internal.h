@@ -51,21 +51,13 @@ typedef struct {
 } piv_resp;
 
 /* A command handler returns the status word; data is in resp. cmd->data/lc already hold
- * the whole (de-chained) data field. */
-typedef uint16_t (*piv_handler)(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp);
+ * the whole (de-chained) data field. Every handler is declared through this one type. */
+typedef uint16_t piv_cmd_fn(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp);
+typedef piv_cmd_fn *piv_handler;
 
-uint16_t piv_cmd_select(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp);
-uint16_t piv_cmd_get_data(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp);
-uint16_t piv_cmd_put_data(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp);
-uint16_t piv_cmd_verify(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp);
-uint16_t piv_cmd_change_reference(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp);
-uint16_t piv_cmd_reset_retry(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp);
-uint16_t piv_cmd_general_auth(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp);
-uint16_t piv_cmd_generate(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp);
-uint16_t piv_cmd_move_key(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp);
-uint16_t piv_cmd_get_version(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp);
-uint16_t piv_cmd_get_serial(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp);
-uint16_t piv_cmd_get_metadata(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp);
+piv_cmd_fn piv_cmd_select, piv_cmd_get_data, piv_cmd_put_data, piv_cmd_verify,
+	piv_cmd_change_reference, piv_cmd_reset_retry, piv_cmd_general_auth, piv_cmd_generate,
+	piv_cmd_move_key, piv_cmd_get_version, piv_cmd_get_serial, piv_cmd_get_metadata;
 
 /* The command's data field is exactly one TLV of tag `tag` (a 7C or AC template): true
  * with it in *outer. */
