@@ -21,6 +21,7 @@ enum {
 	OPT_ABSENT,
 	OPT_INIT,
 	OPT_FORCE,
+	/* The provisioning options, in one run: OPT_PIN_FILE to OPT_PIN_PROTECTED_MGMT. */
 	OPT_PIN_FILE,
 	OPT_PUK_FILE,
 	OPT_MGMT_KEY_FILE,
@@ -164,61 +165,45 @@ static bool emu_cli_ulong_parse(const char *s, unsigned long min, unsigned long 
 	return true;
 }
 
+/* A number option: -1 to go on, else the usage error `msg`. */
+static int emu_cli_number_parse(const char *s, unsigned long min, unsigned long max,
+                                unsigned long *out, const char *msg)
+{
+	return emu_cli_ulong_parse(s, min, max, out) ? -1 : emu_cli_usage_error(msg);
+}
+
 /* Returns -1 to go on, else the exit status. */
 static int emu_cli_option_parse(emu_cli_args *a, int opt)
 {
+	/* Every option of the provisioning run of the enum counts as provisioning. */
+	if (opt >= OPT_PIN_FILE && opt <= OPT_PIN_PROTECTED_MGMT)
+		a->any_provisioning = true;
 	switch (opt) {
 	case OPT_STATE: a->state = optarg; break;
 	case OPT_SOCKET: a->socket = optarg; break;
 	case OPT_CONTROL: a->control = optarg; break;
 	case OPT_ABSENT: a->absent = true; break;
 	case OPT_LOCK_TIMEOUT:
-		if (!emu_cli_ulong_parse(optarg, 100, 600000, &a->lock_timeout_ms))
-			return emu_cli_usage_error(
-				_("--lock-timeout takes milliseconds from 100 to 600000"));
-		break;
+		return emu_cli_number_parse(
+			optarg, 100, 600000, &a->lock_timeout_ms,
+			_("--lock-timeout takes milliseconds from 100 to 600000"));
 	case OPT_INIT: a->init = true; break;
 	case OPT_FORCE: a->force = true; break;
-	case OPT_PIN_FILE:
-		a->pin_file = optarg;
-		a->any_provisioning = true;
-		break;
-	case OPT_PUK_FILE:
-		a->puk_file = optarg;
-		a->any_provisioning = true;
-		break;
-	case OPT_MGMT_KEY_FILE:
-		a->mgmt_key_file = optarg;
-		a->any_provisioning = true;
-		break;
-	case OPT_MGMT_ALG:
-		a->mgmt_alg_name = optarg;
-		a->any_provisioning = true;
-		break;
+	case OPT_PIN_FILE: a->pin_file = optarg; break;
+	case OPT_PUK_FILE: a->puk_file = optarg; break;
+	case OPT_MGMT_KEY_FILE: a->mgmt_key_file = optarg; break;
+	case OPT_MGMT_ALG: a->mgmt_alg_name = optarg; break;
 	case OPT_PIN_TRIES:
-		if (!emu_cli_ulong_parse(optarg, 1, 15, &a->pin_tries))
-			return emu_cli_usage_error(_("--pin-tries takes a number from 1 to 15"));
-		a->any_provisioning = true;
-		break;
+		return emu_cli_number_parse(optarg, 1, 15, &a->pin_tries,
+		                            _("--pin-tries takes a number from 1 to 15"));
 	case OPT_PUK_TRIES:
-		if (!emu_cli_ulong_parse(optarg, 1, 15, &a->puk_tries))
-			return emu_cli_usage_error(_("--puk-tries takes a number from 1 to 15"));
-		a->any_provisioning = true;
-		break;
+		return emu_cli_number_parse(optarg, 1, 15, &a->puk_tries,
+		                            _("--puk-tries takes a number from 1 to 15"));
 	case OPT_SERIAL:
-		if (!emu_cli_ulong_parse(optarg, 1, 0xFFFFFFFFul, &a->serial))
-			return emu_cli_usage_error(
-				_("--serial takes a number from 1 to 4294967295"));
-		a->any_provisioning = true;
-		break;
-	case OPT_PIN_MUST_CHANGE:
-		a->pin_must_change = true;
-		a->any_provisioning = true;
-		break;
-	case OPT_PIN_PROTECTED_MGMT:
-		a->pin_protected_mgmt = true;
-		a->any_provisioning = true;
-		break;
+		return emu_cli_number_parse(optarg, 1, 0xFFFFFFFFul, &a->serial,
+		                            _("--serial takes a number from 1 to 4294967295"));
+	case OPT_PIN_MUST_CHANGE: a->pin_must_change = true; break;
+	case OPT_PIN_PROTECTED_MGMT: a->pin_protected_mgmt = true; break;
 	case OPT_HELP: emu_cli_usage_print(stdout); return EMU_EXIT_OK;
 	case OPT_VERSION: printf("kinko-token-emu %s\n", PACKAGE_VERSION); return EMU_EXIT_OK;
 	default: return emu_cli_usage_error(_("unknown option"));
