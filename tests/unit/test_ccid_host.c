@@ -24,6 +24,8 @@ typedef struct {
 	uint8_t sent_seq;
 	uint8_t buf[CCID_HOST_BUF_LEN];
 	ccid_host host;
+	uint8_t resp[16]; /* what fake_transmit got back */
+	size_t resp_len;
 } fake_chan;
 
 static tr_status fake_send(void *ctx, const uint8_t *msg, size_t len, unsigned timeout_ms)
@@ -94,6 +96,17 @@ static void fake_reply(fake_chan *f, uint8_t type, uint8_t seq, uint8_t status, 
 	f->nreplies++;
 }
 
+/* Script the card's answer `data` (an ATR or a response APDU) as the n-th reply. */
+static void fake_answer(fake_chan *f, uint8_t seq, const uint8_t *data, size_t len)
+{
+	fake_reply(f, CCID_RDR_TO_PC_DATA_BLOCK, seq, CCID_ICC_PRESENT_ACTIVE, 0, data, len);
+}
+
+static tr_status fake_transmit(fake_chan *f, const uint8_t *apdu, size_t len)
+{
+	return ccid_host_transmit(&f->host, 100, apdu, len, f->resp, sizeof(f->resp), &f->resp_len);
+}
+
 static void power_on_gives_the_atr(void **state)
 {
 	static const uint8_t atr[] = {0x3B, 0x80, 0x80, 0x01, 0x01};
@@ -103,7 +116,7 @@ static void power_on_gives_the_atr(void **state)
 
 	(void)state;
 	fake_init(&f);
-	fake_reply(&f, CCID_RDR_TO_PC_DATA_BLOCK, 0, CCID_ICC_PRESENT_ACTIVE, 0, atr, sizeof(atr));
+	fake_answer(&f, 0, atr, sizeof(atr));
 	assert_int_equal(ccid_host_power_on(&f.host, 100, out, sizeof(out), &n), TR_OK);
 	assert_int_equal(n, sizeof(atr));
 	assert_memory_equal(out, atr, sizeof(atr));
@@ -116,21 +129,17 @@ static void transmit_waits_through_time_extensions_and_wipes_the_reply(void **st
 	static const uint8_t apdu[] = {0x00, 0xA4, 0x04, 0x00};
 	static const uint8_t answer[] = {0x61, 0x62, 0x90, 0x00};
 	fake_chan f;
-	uint8_t resp[16];
-	size_t n = 0, i;
+	size_t i;
 
 	(void)state;
 	fake_init(&f);
 	fake_reply(&f, CCID_RDR_TO_PC_DATA_BLOCK, 0, CCID_CMD_TIME_EXTENSION, 1, NULL, 0);
 	fake_reply(&f, CCID_RDR_TO_PC_DATA_BLOCK, 0, CCID_CMD_TIME_EXTENSION, 1, NULL, 0);
-	fake_reply(&f, CCID_RDR_TO_PC_DATA_BLOCK, 0, CCID_ICC_PRESENT_ACTIVE, 0, answer,
-	           sizeof(answer));
-	assert_int_equal(ccid_host_transmit(&f.host, 100, apdu, sizeof(apdu), resp, sizeof(resp),
-	                                    &n),
-	                 TR_OK);
+	fake_answer(&f, 0, answer, sizeof(answer));
+	assert_int_equal(fake_transmit(&f, apdu, sizeof(apdu)), TR_OK);
 	assert_int_equal(f.sends, 1);
-	assert_int_equal(n, sizeof(answer));
-	assert_memory_equal(resp, answer, sizeof(answer));
+	assert_int_equal(f.resp_len, sizeof(answer));
+	assert_memory_equal(f.resp, answer, sizeof(answer));
 	for (i = 0; i < CCID_HEADER_LEN + sizeof(answer); i++)
 		assert_int_equal(f.buf[i], 0);
 }
@@ -140,16 +149,11 @@ static void a_reply_out_of_step_drops_the_channel(void **state)
 	static const uint8_t apdu[] = {0x00, 0xCB, 0x3F, 0xFF};
 	static const uint8_t answer[] = {0x90, 0x00};
 	fake_chan f;
-	uint8_t resp[16];
-	size_t n = 0;
 
 	(void)state;
 	fake_init(&f);
-	fake_reply(&f, CCID_RDR_TO_PC_DATA_BLOCK, 7, CCID_ICC_PRESENT_ACTIVE, 0, answer,
-	           sizeof(answer));
-	assert_int_equal(ccid_host_transmit(&f.host, 100, apdu, sizeof(apdu), resp, sizeof(resp),
-	                                    &n),
-	                 TR_ERR_PROTOCOL);
+	fake_answer(&f, 7, answer, sizeof(answer));
+	assert_int_equal(fake_transmit(&f, apdu, sizeof(apdu)), TR_ERR_PROTOCOL);
 	assert_int_equal(f.drops, 1);
 	assert_int_equal(f.dropped_with, TR_ERR_PROTOCOL);
 }
