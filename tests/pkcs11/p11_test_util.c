@@ -140,13 +140,10 @@ static int p11t_stop_all(p11t *t)
 	size_t i;
 
 	for (i = 0; i < t->n_tokens; i++) {
-		emu_proc *p = &t->emu[i];
-
-		if (p->pid > 0 && emu_running(p) && emu_stop(p) != 0) {
+		if (emu_proc_finish(&t->emu[i]) != 0) {
 			fprintf(stderr, "# emulator %zu did not exit cleanly\n", i);
 			rc = -1;
 		}
-		emu_proc_teardown(p);
 	}
 	t->n_tokens = 0;
 	return rc;
