@@ -27,6 +27,9 @@ void card_fixture_stop(card_fixture *f);
 int card_fixture_setup(void **state, const char *const *init_args);
 int card_fixture_setup_default(void **state);
 int card_fixture_teardown(void **state);
+/* A cmocka test run on a fresh token with the factory defaults. */
+#define CARD_FIXTURE_TEST(name) \
+	cmocka_unit_test_setup_teardown(name, card_fixture_setup_default, card_fixture_teardown)
 
 /* The token's factory secrets (README "Factory defaults"). */
 extern const uint8_t test_default_mgmt_key[24];

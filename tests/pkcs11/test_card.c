@@ -266,27 +266,23 @@ static void get_data_of_missing_object_is_not_found(void **state)
 	free(v);
 }
 
-/* Each test on a fresh token with the factory defaults. */
-#define T(name) \
-	cmocka_unit_test_setup_teardown(name, card_fixture_setup_default, card_fixture_teardown)
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(connect_selects_once_and_is_free_afterwards),
+		CARD_FIXTURE_TEST(connect_selects_once_and_is_free_afterwards),
 		cmocka_unit_test_setup_teardown(serial_and_version_cost_one_apdu_each, setup_serial,
 	                                        card_fixture_teardown),
-		T(pin_metadata_reports_default_and_tries),
-		T(empty_slot_metadata_is_not_found),
-		T(mgmt_metadata_names_3des_by_default),
-		T(generate_rsa2048_signature_verifies_with_openssl),
-		T(generate_p256_signature_verifies_with_openssl),
-		T(second_signature_costs_one_apdu),
-		T(sign_with_empty_slot_is_not_found),
-		T(random_comes_in_blocks_and_differs),
-		T(object_of_3000_bytes_reads_back_in_one_get_data),
-		T(cold_read_of_serial_and_certificate_takes_three_apdus),
-		T(get_data_of_missing_object_is_not_found),
+		CARD_FIXTURE_TEST(pin_metadata_reports_default_and_tries),
+		CARD_FIXTURE_TEST(empty_slot_metadata_is_not_found),
+		CARD_FIXTURE_TEST(mgmt_metadata_names_3des_by_default),
+		CARD_FIXTURE_TEST(generate_rsa2048_signature_verifies_with_openssl),
+		CARD_FIXTURE_TEST(generate_p256_signature_verifies_with_openssl),
+		CARD_FIXTURE_TEST(second_signature_costs_one_apdu),
+		CARD_FIXTURE_TEST(sign_with_empty_slot_is_not_found),
+		CARD_FIXTURE_TEST(random_comes_in_blocks_and_differs),
+		CARD_FIXTURE_TEST(object_of_3000_bytes_reads_back_in_one_get_data),
+		CARD_FIXTURE_TEST(cold_read_of_serial_and_certificate_takes_three_apdus),
+		CARD_FIXTURE_TEST(get_data_of_missing_object_is_not_found),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -185,21 +185,17 @@ static void pin_protected_mgmt_key_authenticates_after_verify(void **state)
 	                 CARD_ERR_SECURITY);
 }
 
-/* Each test on a fresh token with the factory defaults. */
-#define T(name) \
-	cmocka_unit_test_setup_teardown(name, card_fixture_setup_default, card_fixture_teardown)
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(verify_wrong_pin_decrements_and_reports_tries),
-		T(malformed_pin_is_refused_without_an_apdu),
-		T(pin_locks_after_last_try_even_for_the_right_pin),
-		T(puk_unblocks_locked_pin_with_a_new_pin),
-		T(change_pin_replaces_it),
-		T(mgmt_auth_with_default_key_allows_put_data),
-		T(mgmt_auth_with_wrong_key_is_security_error),
-		T(auth_mgmt_with_pin_without_protected_key_is_not_found),
+		CARD_FIXTURE_TEST(verify_wrong_pin_decrements_and_reports_tries),
+		CARD_FIXTURE_TEST(malformed_pin_is_refused_without_an_apdu),
+		CARD_FIXTURE_TEST(pin_locks_after_last_try_even_for_the_right_pin),
+		CARD_FIXTURE_TEST(puk_unblocks_locked_pin_with_a_new_pin),
+		CARD_FIXTURE_TEST(change_pin_replaces_it),
+		CARD_FIXTURE_TEST(mgmt_auth_with_default_key_allows_put_data),
+		CARD_FIXTURE_TEST(mgmt_auth_with_wrong_key_is_security_error),
+		CARD_FIXTURE_TEST(auth_mgmt_with_pin_without_protected_key_is_not_found),
 		cmocka_unit_test_setup_teardown(pin_protected_mgmt_key_authenticates_after_verify,
 	                                        setup_protected, card_fixture_teardown),
 	};

@@ -130,17 +130,13 @@ static void transport_to_nowhere_is_absent(void **state)
 	tr->ops->destroy(tr);
 }
 
-/* Each test on a fresh token with the factory defaults. */
-#define T(name) \
-	cmocka_unit_test_setup_teardown(name, card_fixture_setup_default, card_fixture_teardown)
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(foreign_power_on_is_followed_by_reselect),
-		T(foreign_power_off_is_followed_by_power_on),
-		T(token_removal_reports_absent_and_reinsertion_works),
-		T(killed_emulator_is_absent_without_hang),
+		CARD_FIXTURE_TEST(foreign_power_on_is_followed_by_reselect),
+		CARD_FIXTURE_TEST(foreign_power_off_is_followed_by_power_on),
+		CARD_FIXTURE_TEST(token_removal_reports_absent_and_reinsertion_works),
+		CARD_FIXTURE_TEST(killed_emulator_is_absent_without_hang),
 		cmocka_unit_test(transport_to_nowhere_is_absent),
 	};
 
