@@ -40,9 +40,39 @@ static int group_teardown(void **state)
 
 /* ---- signing ------------------------------------------------------------------------ */
 
-static void digest_of(const char *msg, uint8_t out[32])
+/* The key installed in ref (PIN once per session) with the PIN verified: ready to sign. */
+static void key_in_use(piv_fixture *f, uint8_t ref, uint8_t alg, EVP_PKEY *key)
 {
+	piv_test_install_key(f, ref, alg, PIV_PIN_POLICY_ONCE, key);
+	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
+}
+
+/* SHA-256 of msg, in a buffer the next call overwrites. */
+static const uint8_t *digest_of(const char *msg)
+{
+	static uint8_t out[32];
+
 	assert_int_equal(EVP_Digest(msg, strlen(msg), out, NULL, EVP_sha256(), NULL), 1);
+	return out;
+}
+
+/* The digest the PIN policy tests sign: what it holds does not matter to them. */
+static const uint8_t policy_digest[32] = {1};
+
+/* GENERAL AUTHENTICATE signing policy_digest with the P-256 key in ref answers sw. */
+static void p256_sign_answers(piv_fixture *f, uint8_t ref, uint16_t sw)
+{
+	piv_test_sign_answers(f, PIV_ALG_ECCP256, ref, policy_digest, sizeof(policy_digest), sw);
+}
+
+/* A P-256 key installed in ref under pin_policy refuses to sign before the PIN and signs
+ * after it. */
+static void p256_signs_after_the_pin(piv_fixture *f, uint8_t ref, uint8_t pin_policy)
+{
+	piv_test_install_key(f, ref, PIV_ALG_ECCP256, pin_policy, k_p256);
+	p256_sign_answers(f, ref, SW_SECURITY_NOT_SATISFIED);
+	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
+	p256_sign_answers(f, ref, SW_OK);
 }
 
 static void sign_rsa2048_pkcs1_and_pss_blocks_verify(void **state)
@@ -51,9 +81,8 @@ static void sign_rsa2048_pkcs1_and_pss_blocks_verify(void **state)
 	uint8_t digest[32], block[256], sig[512];
 	size_t sig_len = 0;
 
-	piv_test_install_key(f, 0x9A, PIV_ALG_RSA2048, PIV_PIN_POLICY_ONCE, k_rsa2048);
-	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
-	digest_of("log on to the bank", digest);
+	key_in_use(f, 0x9A, PIV_ALG_RSA2048, k_rsa2048);
+	memcpy(digest, digest_of("log on to the bank"), sizeof(digest));
 
 	piv_test_pkcs1_encode(digest, block, sizeof(block));
 	assert_int_equal(piv_test_sign(f, 0x07, 0x9A, block, sizeof(block), sig, sizeof(sig),
@@ -75,23 +104,17 @@ static void sign_rsa2048_pkcs1_and_pss_blocks_verify(void **state)
 static void sign_rsa3072_in_retired_slot_verifies(void **state)
 {
 	piv_fixture *f = *state;
-	uint8_t digest[32];
 
-	piv_test_install_key(f, 0x95, PIV_ALG_RSA3072, PIV_PIN_POLICY_ONCE, k_rsa3072);
-	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
-	digest_of("a longer key", digest);
-	piv_test_rsa_signs(f, 0x95, PIV_ALG_RSA3072, k_rsa3072, digest, true);
+	key_in_use(f, 0x95, PIV_ALG_RSA3072, k_rsa3072);
+	piv_test_rsa_signs(f, 0x95, PIV_ALG_RSA3072, k_rsa3072, digest_of("a longer key"), true);
 }
 
 static void sign_p256_digest_verifies(void **state)
 {
 	piv_fixture *f = *state;
-	uint8_t digest[32];
 
-	piv_test_install_key(f, 0x9A, PIV_ALG_ECCP256, PIV_PIN_POLICY_ONCE, k_p256);
-	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
-	digest_of("transfer 1000 yen", digest);
-	piv_test_ecdsa_signs(f, 0x9A, PIV_ALG_ECCP256, k_p256, digest);
+	key_in_use(f, 0x9A, PIV_ALG_ECCP256, k_p256);
+	piv_test_ecdsa_signs(f, 0x9A, PIV_ALG_ECCP256, k_p256, digest_of("transfer 1000 yen"));
 }
 
 static void sign_p384_in_9d_verifies(void **state)
@@ -99,8 +122,7 @@ static void sign_p384_in_9d_verifies(void **state)
 	piv_fixture *f = *state;
 	uint8_t digest[48];
 
-	piv_test_install_key(f, 0x9D, PIV_ALG_ECCP384, PIV_PIN_POLICY_ONCE, k_p384);
-	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
+	key_in_use(f, 0x9D, PIV_ALG_ECCP384, k_p384);
 	assert_int_equal(EVP_Digest("p384", 4, digest, NULL, EVP_sha384(), NULL), 1);
 	piv_test_ecdsa_signs(f, 0x9D, PIV_ALG_ECCP384, k_p384, digest);
 }
@@ -108,59 +130,48 @@ static void sign_p384_in_9d_verifies(void **state)
 static void sign_9c_needs_the_pin_before_each_use(void **state)
 {
 	piv_fixture *f = *state;
-	uint8_t digest[32] = {1};
 
-	piv_test_install_key(f, 0x9C, PIV_ALG_ECCP256, PIV_PIN_POLICY_ALWAYS, k_p256);
-	piv_test_sign_answers(f, 0x11, 0x9C, digest, 32, SW_SECURITY_NOT_SATISFIED);
+	p256_signs_after_the_pin(f, 0x9C, PIV_PIN_POLICY_ALWAYS);
+	p256_sign_answers(f, 0x9C, SW_SECURITY_NOT_SATISFIED);
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
-	piv_test_sign_answers(f, 0x11, 0x9C, digest, 32, SW_OK);
-	piv_test_sign_answers(f, 0x11, 0x9C, digest, 32, SW_SECURITY_NOT_SATISFIED);
-	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
-	piv_test_sign_answers(f, 0x11, 0x9C, digest, 32, SW_OK);
+	p256_sign_answers(f, 0x9C, SW_OK);
 }
 
 static void sign_9c_pin_is_spent_by_a_failed_attempt(void **state)
 {
 	piv_fixture *f = *state;
-	uint8_t digest[32] = {1};
 
 	piv_test_install_key(f, 0x9C, PIV_ALG_ECCP256, PIV_PIN_POLICY_ALWAYS, k_p256);
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
-	piv_test_sign_answers(f, 0x11, 0x9C, digest, 31, SW_WRONG_DATA);
-	piv_test_sign_answers(f, 0x11, 0x9C, digest, 32, SW_SECURITY_NOT_SATISFIED);
+	piv_test_sign_answers(f, PIV_ALG_ECCP256, 0x9C, policy_digest, 31, SW_WRONG_DATA);
+	p256_sign_answers(f, 0x9C, SW_SECURITY_NOT_SATISFIED);
 }
 
 static void sign_9a_pin_holds_until_the_next_select(void **state)
 {
 	piv_fixture *f = *state;
-	uint8_t digest[32] = {2};
 
-	piv_test_install_key(f, 0x9A, PIV_ALG_ECCP256, PIV_PIN_POLICY_ONCE, k_p256);
-	piv_test_sign_answers(f, 0x11, 0x9A, digest, 32, SW_SECURITY_NOT_SATISFIED);
-	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
-	piv_test_sign_answers(f, 0x11, 0x9A, digest, 32, SW_OK);
-	piv_test_sign_answers(f, 0x11, 0x9A, digest, 32, SW_OK);
+	p256_signs_after_the_pin(f, 0x9A, PIV_PIN_POLICY_ONCE);
+	p256_sign_answers(f, 0x9A, SW_OK);
 	assert_int_equal(piv_tx(f, "00A40400 0B A0 00 00 03 08 00 00 10 00 01 00"), SW_OK);
-	piv_test_sign_answers(f, 0x11, 0x9A, digest, 32, SW_SECURITY_NOT_SATISFIED);
+	p256_sign_answers(f, 0x9A, SW_SECURITY_NOT_SATISFIED);
 }
 
 static void sign_9e_needs_no_pin(void **state)
 {
 	piv_fixture *f = *state;
-	uint8_t digest[32] = {3};
 
 	piv_test_install_key(f, 0x9E, PIV_ALG_ECCP256, PIV_PIN_POLICY_NEVER, k_p256);
-	piv_test_ecdsa_signs(f, 0x9E, PIV_ALG_ECCP256, k_p256, digest);
+	piv_test_ecdsa_signs(f, 0x9E, PIV_ALG_ECCP256, k_p256, policy_digest);
 }
 
 static void sign_empty_slot_reports_not_found(void **state)
 {
 	piv_fixture *f = *state;
-	uint8_t digest[32] = {4};
 
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
-	piv_test_sign_answers(f, 0x11, 0x9D, digest, 32, SW_FILE_NOT_FOUND);
-	piv_test_sign_answers(f, 0x11, 0x82, digest, 32, SW_FILE_NOT_FOUND);
+	p256_sign_answers(f, 0x9D, SW_FILE_NOT_FOUND);
+	p256_sign_answers(f, 0x82, SW_FILE_NOT_FOUND);
 }
 
 static void sign_algorithm_other_than_the_keys_refused_6a86(void **state)
@@ -168,8 +179,7 @@ static void sign_algorithm_other_than_the_keys_refused_6a86(void **state)
 	piv_fixture *f = *state;
 	uint8_t in[256] = {0};
 
-	piv_test_install_key(f, 0x9A, PIV_ALG_ECCP256, PIV_PIN_POLICY_ONCE, k_p256);
-	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
+	key_in_use(f, 0x9A, PIV_ALG_ECCP256, k_p256);
 	piv_test_sign_answers(f, 0x14, 0x9A, in, 32, SW_INCORRECT_P1P2);
 	piv_test_sign_answers(f, 0x07, 0x9A, in, 256, SW_INCORRECT_P1P2);
 	piv_test_sign_answers(f, 0x03, 0x9A, in, 32, SW_INCORRECT_P1P2);
@@ -182,8 +192,7 @@ static void sign_wrong_input_lengths_refused_6a80(void **state)
 
 	memset(in, 0x11, sizeof(in));
 	piv_test_install_key(f, 0x9A, PIV_ALG_ECCP256, PIV_PIN_POLICY_ONCE, k_p256);
-	piv_test_install_key(f, 0x9D, PIV_ALG_RSA2048, PIV_PIN_POLICY_ONCE, k_rsa2048);
-	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
+	key_in_use(f, 0x9D, PIV_ALG_RSA2048, k_rsa2048);
 	piv_test_sign_answers(f, 0x11, 0x9A, in, 31, SW_WRONG_DATA);
 	piv_test_sign_answers(f, 0x11, 0x9A, in, 33, SW_WRONG_DATA);
 	piv_test_sign_answers(f, 0x11, 0x9A, in, 48, SW_WRONG_DATA);
@@ -203,8 +212,7 @@ static void sign_modulus_itself_refused_6a80(void **state)
 	assert_int_equal(EVP_PKEY_get_bn_param(k_rsa2048, OSSL_PKEY_PARAM_RSA_N, &bn), 1);
 	assert_int_equal(BN_bn2binpad(bn, n, sizeof(n)), 256);
 	BN_free(bn);
-	piv_test_install_key(f, 0x9A, PIV_ALG_RSA2048, PIV_PIN_POLICY_ONCE, k_rsa2048);
-	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
+	key_in_use(f, 0x9A, PIV_ALG_RSA2048, k_rsa2048);
 	piv_test_sign_answers(f, 0x07, 0x9A, n, 256, SW_WRONG_DATA);
 }
 
@@ -235,8 +243,7 @@ static void sign_malformed_templates_refused_6a80(void **state)
 	};
 	piv_fixture *f = *state;
 
-	piv_test_install_key(f, 0x9A, PIV_ALG_ECCP256, PIV_PIN_POLICY_ONCE, k_p256);
-	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
+	key_in_use(f, 0x9A, PIV_ALG_ECCP256, k_p256);
 	piv_test_each_ga_answers(f, PIV_ALG_ECCP256, 0x9A, SW_WRONG_DATA, bad);
 }
 
@@ -265,6 +272,14 @@ static size_t point_of(EVP_PKEY *k, uint8_t *out, size_t cap)
 	return len;
 }
 
+/* GENERAL AUTHENTICATE asking the key in ref for ECDH with the host's point. */
+static uint16_t ecdh_answers(piv_fixture *f, uint8_t alg, uint8_t ref, const uint8_t *point,
+                             size_t plen)
+{
+	return piv_test_ga_items(f, alg, ref, PIV_TLV_RESPONSE, NULL, 0, PIV_TLV_EXPONENTIATION,
+	                         point, plen);
+}
+
 static void ecdh_p256_agrees_with_the_host(void **state)
 {
 	piv_fixture *f = *state;
@@ -274,11 +289,8 @@ static void ecdh_p256_agrees_with_the_host(void **state)
 	size_t plen = point_of(host, point, sizeof(point)), elen = sizeof(expect), n;
 	const uint8_t *v;
 
-	piv_test_install_key(f, 0x9D, PIV_ALG_ECCP256, PIV_PIN_POLICY_ONCE, k_p256);
-	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
-	assert_int_equal(piv_test_ga_items(f, 0x11, 0x9D, PIV_TLV_RESPONSE, NULL, 0,
-	                                   PIV_TLV_EXPONENTIATION, point, plen),
-	                 SW_OK);
+	key_in_use(f, 0x9D, PIV_ALG_ECCP256, k_p256);
+	assert_int_equal(ecdh_answers(f, 0x11, 0x9D, point, plen), SW_OK);
 	piv_test_dyn_auth_item(f, PIV_TLV_RESPONSE, &v, &n);
 
 	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, host, NULL);
@@ -299,9 +311,7 @@ static void ecdh_needs_the_pin(void **state)
 	size_t plen = point_of(k_p384, point, sizeof(point));
 
 	piv_test_install_key(f, 0x9D, PIV_ALG_ECCP384, PIV_PIN_POLICY_ONCE, k_p384);
-	assert_int_equal(piv_test_ga_items(f, 0x14, 0x9D, PIV_TLV_RESPONSE, NULL, 0,
-	                                   PIV_TLV_EXPONENTIATION, point, plen),
-	                 SW_SECURITY_NOT_SATISFIED);
+	assert_int_equal(ecdh_answers(f, 0x14, 0x9D, point, plen), SW_SECURITY_NOT_SATISFIED);
 }
 
 static void ecdh_bad_points_refused_6a80(void **state)
@@ -311,23 +321,16 @@ static void ecdh_bad_points_refused_6a80(void **state)
 	size_t plen = point_of(k_p384, point, sizeof(point));
 
 	piv_test_install_key(f, 0x9D, PIV_ALG_ECCP256, PIV_PIN_POLICY_ONCE, k_p256);
-	piv_test_install_key(f, 0x9A, PIV_ALG_RSA2048, PIV_PIN_POLICY_ONCE, k_rsa2048);
-	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
+	key_in_use(f, 0x9A, PIV_ALG_RSA2048, k_rsa2048);
 	/* A P-384 point to a P-256 key. */
-	assert_int_equal(piv_test_ga_items(f, 0x11, 0x9D, PIV_TLV_RESPONSE, NULL, 0,
-	                                   PIV_TLV_EXPONENTIATION, point, plen),
-	                 SW_WRONG_DATA);
+	assert_int_equal(ecdh_answers(f, 0x11, 0x9D, point, plen), SW_WRONG_DATA);
 	/* A P-256 point off the curve. */
 	plen = point_of(k_p256, point, sizeof(point));
 	point[plen - 1] ^= 0x01;
-	assert_int_equal(piv_test_ga_items(f, 0x11, 0x9D, PIV_TLV_RESPONSE, NULL, 0,
-	                                   PIV_TLV_EXPONENTIATION, point, plen),
-	                 SW_WRONG_DATA);
+	assert_int_equal(ecdh_answers(f, 0x11, 0x9D, point, plen), SW_WRONG_DATA);
 	/* ECDH with an RSA key. */
 	point[plen - 1] ^= 0x01;
-	assert_int_equal(piv_test_ga_items(f, 0x07, 0x9A, PIV_TLV_RESPONSE, NULL, 0,
-	                                   PIV_TLV_EXPONENTIATION, point, plen),
-	                 SW_WRONG_DATA);
+	assert_int_equal(ecdh_answers(f, 0x07, 0x9A, point, plen), SW_WRONG_DATA);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, piv_fixture_setup, piv_fixture_teardown)
