@@ -46,6 +46,21 @@ static const tok_key *slot_key(piv_fixture *f, uint8_t ref)
 	return &f->st.keys[piv_key_slot_index(ref)];
 }
 
+/* With the management key authenticated, a P-256 key generated in ref; the tests that
+ * only move it do not need its public key. */
+static void key_made_in(piv_fixture *f, uint8_t ref)
+{
+	piv_test_auth_default_mgmt(f);
+	EVP_PKEY_free(gen_p256(f, ref, ""));
+}
+
+/* A refused move left the P-256 key in from and the slot to empty. */
+static void key_stayed_in(piv_fixture *f, uint8_t from, uint8_t to)
+{
+	assert_int_equal(slot_key(f, from)->alg, PIV_ALG_ECCP256);
+	assert_int_equal(slot_key(f, to)->alg, 0);
+}
+
 /* What the moved P-256 keys sign. */
 static const uint8_t moved_digest[32] = {0x5A, 0x5A, 0x5A, 0x5A};
 
@@ -83,13 +98,11 @@ static void move_key_needs_the_management_key(void **state)
 {
 	piv_fixture *f = *state;
 
-	piv_test_auth_default_mgmt(f);
-	EVP_PKEY_free(gen_p256(f, 0x82, ""));
+	key_made_in(f, 0x82);
 	assert_int_equal(piv_tx(f, select_hex), SW_OK);
 	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
 	assert_int_equal(piv_tx(f, "00 F6 9A 82"), SW_SECURITY_NOT_SATISFIED);
-	assert_int_equal(slot_key(f, 0x82)->alg, PIV_ALG_ECCP256);
-	assert_int_equal(slot_key(f, 0x9A)->alg, 0);
+	key_stayed_in(f, 0x82, 0x9A);
 }
 
 static void move_from_an_empty_slot_is_not_found_6a82(void **state)
@@ -131,20 +144,17 @@ static void move_bad_references_refused_6a86(void **state)
 	};
 	piv_fixture *f = *state;
 
-	piv_test_auth_default_mgmt(f);
-	EVP_PKEY_free(gen_p256(f, 0x9A, ""));
+	key_made_in(f, 0x9A);
 	piv_test_each_answers(f, SW_INCORRECT_P1P2, bad);
 	assert_int_equal(piv_tx(f, "00 F6 9D 9A 01 00"), SW_WRONG_LENGTH);
-	assert_int_equal(slot_key(f, 0x9A)->alg, PIV_ALG_ECCP256);
-	assert_int_equal(slot_key(f, 0x9D)->alg, 0);
+	key_stayed_in(f, 0x9A, 0x9D);
 }
 
 static void move_leaves_both_certificate_containers(void **state)
 {
 	piv_fixture *f = *state;
 
-	piv_test_auth_default_mgmt(f);
-	EVP_PKEY_free(gen_p256(f, 0x82, ""));
+	key_made_in(f, 0x82);
 	/* 82's container 5FC10D holds a (dummy) certificate; 9A's container is empty */
 	assert_int_equal(piv_tx(f, "00 DB 3F FF 0B 5C 03 5F C1 0D 53 04 70 00 71 00"), SW_OK);
 	assert_int_equal(piv_tx(f, "00 F6 9A 82"), SW_OK);
@@ -158,8 +168,7 @@ static void move_counts_one_change_and_shows_in_inventory(void **state)
 	uint32_t counter;
 	tlv_item item;
 
-	piv_test_auth_default_mgmt(f);
-	EVP_PKEY_free(gen_p256(f, 0x82, ""));
+	key_made_in(f, 0x82);
 	counter = f->st.change_counter;
 	assert_int_equal(piv_tx(f, "00 F6 9A 82"), SW_OK);
 	assert_int_equal(f->st.change_counter, counter + 1);
