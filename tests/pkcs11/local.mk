@@ -64,7 +64,7 @@ tests_pkcs11_libp11test_la_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_libp11test_la_CPPFLAGS = $(MODULE_CPPFLAGS)
 P11_MOD_TEST_LDADD = tests/pkcs11/libp11test.la pkcs11/libkinkosig.la tests/emu/libemuclient.la \
 	common/libkinkocommon.la $(CMOCKA_LIBS) $(OPENSSL_LIBS) -ldl -lpthread
-# Tests need the module built first.
+# Tests need the module built first (they dlopen it; nothing links it): the rule at the end.
 P11_MOD_TESTS =
 check_PROGRAMS += $(P11_MOD_TESTS)
 TESTS += $(P11_MOD_TESTS)
@@ -77,33 +77,27 @@ tests_pkcs11_test_p11_general_SOURCES = tests/pkcs11/test_p11_general.c
 tests_pkcs11_test_p11_general_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_general_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_general_LDADD = $(P11_MOD_TEST_LDADD)
-EXTRA_tests_pkcs11_test_p11_general_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 P11_MOD_TESTS += tests/pkcs11/test_p11_locks
 tests_pkcs11_test_p11_locks_SOURCES = tests/pkcs11/test_p11_locks.c
 tests_pkcs11_test_p11_locks_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_locks_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_locks_LDADD = $(P11_MOD_TEST_LDADD) -lpthread
-EXTRA_tests_pkcs11_test_p11_locks_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 tests_pkcs11_test_p11_slot_SOURCES = tests/pkcs11/test_p11_slot.c
 tests_pkcs11_test_p11_slot_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_slot_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_slot_LDADD = $(P11_MOD_TEST_LDADD)
-EXTRA_tests_pkcs11_test_p11_slot_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 tests_pkcs11_test_p11_session_SOURCES = tests/pkcs11/test_p11_session.c
 tests_pkcs11_test_p11_session_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_session_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_session_LDADD = $(P11_MOD_TEST_LDADD)
-EXTRA_tests_pkcs11_test_p11_session_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 tests_pkcs11_test_p11_events_SOURCES = tests/pkcs11/test_p11_events.c
 tests_pkcs11_test_p11_events_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_events_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_events_LDADD = $(P11_MOD_TEST_LDADD)
-EXTRA_tests_pkcs11_test_p11_events_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 tests_pkcs11_test_p11_twoproc_SOURCES = tests/pkcs11/test_p11_twoproc.c
 tests_pkcs11_test_p11_twoproc_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_twoproc_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_twoproc_LDADD = $(P11_MOD_TEST_LDADD)
-EXTRA_tests_pkcs11_test_p11_twoproc_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 
 # Objects, key generation, certificates.
 P11_MOD_TESTS += tests/pkcs11/test_p11_objects tests/pkcs11/test_p11_certs \
@@ -115,27 +109,23 @@ tests_pkcs11_test_p11_objects_SOURCES = tests/pkcs11/test_p11_objects.c $(P11_OB
 tests_pkcs11_test_p11_objects_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_objects_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_objects_LDADD = $(P11_MOD_TEST_LDADD)
-EXTRA_tests_pkcs11_test_p11_objects_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 tests_pkcs11_test_p11_certs_SOURCES = tests/pkcs11/test_p11_certs.c $(P11_OBJ_TEST_UTIL) \
 	$(P11_CLOCK)
 tests_pkcs11_test_p11_certs_LDFLAGS = -export-dynamic
 tests_pkcs11_test_p11_certs_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_certs_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_certs_LDADD = $(P11_MOD_TEST_LDADD)
-EXTRA_tests_pkcs11_test_p11_certs_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 tests_pkcs11_test_p11_apdu_economy_SOURCES = tests/pkcs11/test_p11_apdu_economy.c \
 	$(P11_OBJ_TEST_UTIL) $(P11_CLOCK)
 tests_pkcs11_test_p11_apdu_economy_LDFLAGS = -export-dynamic
 tests_pkcs11_test_p11_apdu_economy_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_apdu_economy_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_apdu_economy_LDADD = $(P11_MOD_TEST_LDADD)
-EXTRA_tests_pkcs11_test_p11_apdu_economy_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 tests_pkcs11_test_p11_garbage_SOURCES = tests/pkcs11/test_p11_garbage.c $(P11_OBJ_TEST_UTIL) \
 	$(P11_CCID_FAKE)
 tests_pkcs11_test_p11_garbage_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_garbage_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_garbage_LDADD = $(P11_MOD_TEST_LDADD)
-EXTRA_tests_pkcs11_test_p11_garbage_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 
 # Signatures: encodings and mechanisms as pure functions, then through the module. The
 # software keys are the signature kit's, whose object needs libp11test.la.
@@ -160,18 +150,15 @@ tests_pkcs11_test_p11_sign_SOURCES = tests/pkcs11/test_p11_sign.c $(P11_SIG_TEST
 tests_pkcs11_test_p11_sign_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_sign_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_sign_LDADD = $(P11_MOD_TEST_LDADD)
-EXTRA_tests_pkcs11_test_p11_sign_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 tests_pkcs11_test_p11_verify_SOURCES = tests/pkcs11/test_p11_verify.c $(P11_SIG_TEST_UTIL) \
 	$(P11_SIG_FIXTURE)
 tests_pkcs11_test_p11_verify_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_verify_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_verify_LDADD = $(P11_MOD_TEST_LDADD)
-EXTRA_tests_pkcs11_test_p11_verify_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 tests_pkcs11_test_p11_threads_SOURCES = tests/pkcs11/test_p11_threads.c $(P11_SIG_TEST_UTIL)
 tests_pkcs11_test_p11_threads_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_threads_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_threads_LDADD = $(P11_MOD_TEST_LDADD) -lpthread
-EXTRA_tests_pkcs11_test_p11_threads_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 
 # MOVE KEY through C_SetAttributeValue(CKA_ID).
 P11_MOD_TESTS += tests/pkcs11/test_p11_move
@@ -179,7 +166,6 @@ tests_pkcs11_test_p11_move_SOURCES = tests/pkcs11/test_p11_move.c $(P11_OBJ_TEST
 tests_pkcs11_test_p11_move_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_move_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_move_LDADD = $(P11_MOD_TEST_LDADD)
-EXTRA_tests_pkcs11_test_p11_move_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 
 # kinko's vendor PIN counters (pkcs11/kinko-pkcs11.h).
 P11_MOD_TESTS += tests/pkcs11/test_p11_pin_tries
@@ -187,17 +173,19 @@ tests_pkcs11_test_p11_pin_tries_SOURCES = tests/pkcs11/test_p11_pin_tries.c $(P1
 tests_pkcs11_test_p11_pin_tries_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_pin_tries_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_pin_tries_LDADD = $(P11_MOD_TEST_LDADD)
-EXTRA_tests_pkcs11_test_p11_pin_tries_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 P11_MOD_TESTS += tests/pkcs11/test_p11_move_order
 tests_pkcs11_test_p11_move_order_SOURCES = tests/pkcs11/test_p11_move_order.c $(P11_OBJ_TEST_UTIL)
 tests_pkcs11_test_p11_move_order_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_move_order_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_move_order_LDADD = $(P11_MOD_TEST_LDADD)
-EXTRA_tests_pkcs11_test_p11_move_order_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 # Two processes on one token under load: exclusive batches.
 P11_MOD_TESTS += tests/pkcs11/test_p11_shared_load
 tests_pkcs11_test_p11_shared_load_SOURCES = tests/pkcs11/test_p11_shared_load.c
 tests_pkcs11_test_p11_shared_load_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_shared_load_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_shared_load_LDADD = $(P11_MOD_TEST_LDADD) -lpthread
-EXTRA_tests_pkcs11_test_p11_shared_load_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
+
+# Every module test waits for the module (make reads a rule's targets where it stands:
+# after the last P11_MOD_TESTS +=).
+P11_MOD_TEST_TARGETS = $(P11_MOD_TESTS:=$(EXEEXT))
+$(P11_MOD_TEST_TARGETS): pkcs11/libkinko-pkcs11.la
