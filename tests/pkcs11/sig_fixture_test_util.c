@@ -43,3 +43,11 @@ int sigfx_ready(void **state)
 	fx->keys_made = true;
 	return 0;
 }
+
+CK_RV sigfx_verify(sigfx *fx, CK_MECHANISM *mech, CK_OBJECT_HANDLE key, const uint8_t *data,
+                   size_t len, const uint8_t *sig, CK_ULONG sig_len)
+{
+	assert_int_equal(fx->t.f->C_VerifyInit(fx->t.session, mech, key), CKR_OK);
+	return fx->t.f->C_Verify(fx->t.session, (CK_BYTE_PTR)data, (CK_ULONG)len, (CK_BYTE_PTR)sig,
+	                         sig_len);
+}

@@ -33,4 +33,9 @@ int sigfx_group_teardown(void **state);
 /* Each test's setup: logged in (a test may log out), the keys made by the first. */
 int sigfx_ready(void **state);
 
+/* C_VerifyInit on the fixture's session, asserted CKR_OK, then C_Verify of sig over data:
+ * C_Verify's answer. */
+CK_RV sigfx_verify(sigfx *fx, CK_MECHANISM *mech, CK_OBJECT_HANDLE key, const uint8_t *data,
+                   size_t len, const uint8_t *sig, CK_ULONG sig_len);
+
 #endif

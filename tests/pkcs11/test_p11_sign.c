@@ -355,11 +355,9 @@ static void raw_rsa_x509_is_the_private_operation_on_the_value(void **state)
 		assert_int_equal(rec[i], 0);
 	assert_memory_equal(rec + 56, in, 200);
 
-	assert_int_equal(fx->t.f->C_VerifyInit(fx->t.session, &x509, fx->k[K_RSA2048].pub), CKR_OK);
-	assert_int_equal(fx->t.f->C_Verify(fx->t.session, in, 200, sig, len), CKR_OK);
+	assert_int_equal(sigfx_verify(fx, &x509, fx->k[K_RSA2048].pub, in, 200, sig, len), CKR_OK);
 	sig[100] ^= 1;
-	assert_int_equal(fx->t.f->C_VerifyInit(fx->t.session, &x509, fx->k[K_RSA2048].pub), CKR_OK);
-	assert_int_equal(fx->t.f->C_Verify(fx->t.session, in, 200, sig, len),
+	assert_int_equal(sigfx_verify(fx, &x509, fx->k[K_RSA2048].pub, in, 200, sig, len),
 	                 CKR_SIGNATURE_INVALID);
 
 	len = sizeof(sig);

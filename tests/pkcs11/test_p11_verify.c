@@ -59,8 +59,8 @@ static void verify_accepts_good_and_rejects_tampered_signatures(void **state)
 		                           strlen(MSG), sig, &len),
 		                 CKR_OK);
 		/* With the public key, and with the private key's handle. */
-		assert_int_equal(f->C_VerifyInit(s, m, kp->pub), CKR_OK);
-		assert_int_equal(f->C_Verify(s, (CK_BYTE_PTR)MSG, (CK_ULONG)strlen(MSG), sig, len),
+		assert_int_equal(sigfx_verify(fx, m, kp->pub, (const uint8_t *)MSG, strlen(MSG),
+		                              sig, len),
 		                 CKR_OK);
 		assert_int_equal(f->C_VerifyInit(s, m, kp->priv), CKR_OK);
 		assert_int_equal(f->C_VerifyUpdate(s, (CK_BYTE_PTR)MSG, 4), CKR_OK);
@@ -69,16 +69,14 @@ static void verify_accepts_good_and_rejects_tampered_signatures(void **state)
 		                 CKR_OK);
 		assert_int_equal(f->C_VerifyFinal(s, sig, len), CKR_OK);
 		/* Another message, a flipped bit, a wrong length. */
-		assert_int_equal(f->C_VerifyInit(s, m, kp->pub), CKR_OK);
-		assert_int_equal(f->C_Verify(s, (CK_BYTE_PTR)MSG, 5, sig, len),
+		assert_int_equal(sigfx_verify(fx, m, kp->pub, (const uint8_t *)MSG, 5, sig, len),
 		                 CKR_SIGNATURE_INVALID);
 		sig[len - 1] ^= 0x01;
-		assert_int_equal(f->C_VerifyInit(s, m, kp->pub), CKR_OK);
-		assert_int_equal(f->C_Verify(s, (CK_BYTE_PTR)MSG, (CK_ULONG)strlen(MSG), sig, len),
+		assert_int_equal(sigfx_verify(fx, m, kp->pub, (const uint8_t *)MSG, strlen(MSG),
+		                              sig, len),
 		                 CKR_SIGNATURE_INVALID);
-		assert_int_equal(f->C_VerifyInit(s, m, kp->pub), CKR_OK);
-		assert_int_equal(f->C_Verify(s, (CK_BYTE_PTR)MSG, (CK_ULONG)strlen(MSG), sig,
-		                             len - 1),
+		assert_int_equal(sigfx_verify(fx, m, kp->pub, (const uint8_t *)MSG, strlen(MSG),
+		                              sig, len - 1),
 		                 CKR_SIGNATURE_LEN_RANGE);
 		/* C_Verify always ended the operation. */
 		assert_int_equal(f->C_Verify(s, (CK_BYTE_PTR)MSG, 5, sig, len),
@@ -101,23 +99,22 @@ static void verify_of_single_part_mechanisms_takes_the_digest(void **state)
 	sigt_digest(EVP_sha256(), MSG, dg, &dg_len);
 	assert_int_equal(sigt_sign(&fx->t, s, &raw, fx->k[K_RSA2048].priv, di, di_len, sig, &len),
 	                 CKR_OK);
-	assert_int_equal(f->C_VerifyInit(s, &raw, fx->k[K_RSA2048].pub), CKR_OK);
-	assert_int_equal(f->C_Verify(s, di, (CK_ULONG)di_len, sig, len), CKR_OK);
+	assert_int_equal(sigfx_verify(fx, &raw, fx->k[K_RSA2048].pub, di, di_len, sig, len),
+	                 CKR_OK);
 	assert_int_equal(f->C_VerifyInit(s, &raw, fx->k[K_RSA2048].pub), CKR_OK);
 	assert_int_equal(f->C_VerifyUpdate(s, di, (CK_ULONG)di_len), CKR_FUNCTION_NOT_SUPPORTED);
 	len = sizeof(sig);
 	assert_int_equal(sigt_sign(&fx->t, s, &praw, fx->k[K_RSA2048].priv, dg, dg_len, sig, &len),
 	                 CKR_OK);
-	assert_int_equal(f->C_VerifyInit(s, &praw, fx->k[K_RSA2048].pub), CKR_OK);
-	assert_int_equal(f->C_Verify(s, dg, (CK_ULONG)dg_len, sig, len), CKR_OK);
+	assert_int_equal(sigfx_verify(fx, &praw, fx->k[K_RSA2048].pub, dg, dg_len, sig, len),
+	                 CKR_OK);
 	len = sizeof(sig);
 	assert_int_equal(sigt_sign(&fx->t, s, &ec, fx->k[K_P256].priv, dg, dg_len, sig, &len),
 	                 CKR_OK);
-	assert_int_equal(f->C_VerifyInit(s, &ec, fx->k[K_P256].pub), CKR_OK);
-	assert_int_equal(f->C_Verify(s, dg, (CK_ULONG)dg_len, sig, len), CKR_OK);
+	assert_int_equal(sigfx_verify(fx, &ec, fx->k[K_P256].pub, dg, dg_len, sig, len), CKR_OK);
 	dg[3] ^= 0x10;
-	assert_int_equal(f->C_VerifyInit(s, &ec, fx->k[K_P256].pub), CKR_OK);
-	assert_int_equal(f->C_Verify(s, dg, (CK_ULONG)dg_len, sig, len), CKR_SIGNATURE_INVALID);
+	assert_int_equal(sigfx_verify(fx, &ec, fx->k[K_P256].pub, dg, dg_len, sig, len),
+	                 CKR_SIGNATURE_INVALID);
 }
 
 static void random_bytes_come_fresh_and_need_no_login(void **state)
@@ -216,8 +213,9 @@ static void verify_needs_no_login_with_the_public_key(void **state)
 	                           strlen(MSG), sig, &len),
 	                 CKR_OK);
 	assert_int_equal(f->C_Logout(s), CKR_OK);
-	assert_int_equal(f->C_VerifyInit(s, &mech, fx->k[K_P256].pub), CKR_OK);
-	assert_int_equal(f->C_Verify(s, (CK_BYTE_PTR)MSG, (CK_ULONG)strlen(MSG), sig, len), CKR_OK);
+	assert_int_equal(sigfx_verify(fx, &mech, fx->k[K_P256].pub, (const uint8_t *)MSG,
+	                              strlen(MSG), sig, len),
+	                 CKR_OK);
 	/* The private key is not visible without a login: its handle is not valid then. */
 	assert_int_equal(f->C_VerifyInit(s, &mech, fx->k[K_P256].priv), CKR_KEY_HANDLE_INVALID);
 	/* Nor is a certificate or nothing a key; a second init finds the first active. */
