@@ -165,8 +165,7 @@ int main(int argc, char **argv)
 	};
 
 	(void)argc;
-	if (umock_bed_reexec(argv) != 0)
-		return 99;
+	umock_bed_reexec(argv);
 	/* A whole-program TAP skip, with the reason (cmocka's own skip reads as a failure to
 	 * automake's TAP driver). */
 	if (access(PKCS11_TOOL, X_OK) != 0) {

@@ -23,9 +23,9 @@ typedef struct umock_bed umock_bed;
 typedef struct umock_token umock_token;
 
 /* Run the program again under the umockdev preload (ASan's runtime first when the
- * program is sanitized) unless it already is. Returns only when already preloaded; -1
- * when the re-exec failed. */
-int umock_bed_reexec(char **argv);
+ * program is sanitized) unless it already is. Returns only when already preloaded; when
+ * the re-exec fails the program exits 99. */
+void umock_bed_reexec(char **argv);
 /* Is this program built with ASan linked in statically (clang's default)? Then another
  * program (pkcs11-tool) cannot load sanitized code such as the module: no shared ASan
  * runtime exists to preload for it. */
