@@ -1,6 +1,7 @@
 /* kinko's messages: see i18n.h. */
 #include <locale.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "i18n.h"
 
@@ -39,4 +40,14 @@ size_t i18n_date_format(const struct tm *tm, char *buf, size_t len)
 	if (n == 0)
 		buf[0] = '\0';
 	return n;
+}
+
+const char *i18n_words_find(const i18n_word *t, size_t count, const char *key, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		if (strlen(t[i].key) == n && memcmp(t[i].key, key, n) == 0)
+			return _(t[i].words);
+	return NULL;
 }

@@ -23,6 +23,17 @@ void i18n_init(void);
  * the configured $(localedir). Binds the text domain there; no setlocale (for a library). */
 const char *i18n_bind(void);
 
+/* A protocol word (a JSON enum value, a secret's name) and what the user reads for it, marked
+ * N_() in the table and translated when looked up. */
+typedef struct {
+	const char *key;
+	const char *words;
+} i18n_word;
+
+/* The translated words of key (n bytes, not NUL-terminated) in the count entries of t; NULL
+ * when t does not name it. */
+const char *i18n_words_find(const i18n_word *t, size_t count, const char *key, size_t n);
+
 /* A calendar date in the user's language ("2027-12-07", 「2027年12月7日」). */
 size_t i18n_date_format(const struct tm *tm, char *buf, size_t len);
 

@@ -275,20 +275,16 @@ static void day(struct evbuffer *b, const char *ymd)
 /* The certificate states of the status data (JSON enum values), in words. */
 static const char *state_words(const char *state)
 {
-	static const struct {
-		const char *state, *words;
-	} states[] = {
+	static const i18n_word states[] = {
 		{"active", N_("valid")},
 		{"superseded", N_("renewed (still valid until the new one is used)")},
 		{"revoked", N_("revoked")},
 		{"expired", N_("expired")},
 	};
-	size_t i;
+	const char *words =
+		i18n_words_find(states, sizeof states / sizeof states[0], state, strlen(state));
 
-	for (i = 0; i < sizeof states / sizeof states[0]; i++)
-		if (strcmp(state, states[i].state) == 0)
-			return _(states[i].words);
-	return state;
+	return words != NULL ? words : state;
 }
 
 static void cert_cells(struct evbuffer *b, json_t *cert)

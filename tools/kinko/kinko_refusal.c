@@ -70,19 +70,14 @@ static const char *refusal_secret_words(const char *name, size_t n)
 {
 	/* TRANSLATORS: the secret the bank refused, as the subject of "… is wrong"; keep the
 	 * manuals' letter. */
-	static const struct {
-		const char *name, *words;
-	} names[] = {
+	static const i18n_word names[] = {
 		{"contract_pin", N_("the contract PIN (イ)")},
 		{"contract_confirmation_pin", N_("the contract confirmation PIN (ロ)")},
 		{"user_pin", N_("the user PIN (ト)")},
 		{"user_confirmation_pin", N_("the user confirmation PIN (チ)")},
 		{"card_digits", N_("the customer card digits")},
 	};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strlen(names[i].name) == n && strncmp(names[i].name, name, n) == 0)
-			return _(names[i].words);
-	return NULL;
+	return i18n_words_find(names, sizeof names / sizeof names[0], name, n);
 }
 
 /* "the contract PIN (イ) and the contract confirmation PIN (ロ)"; false for an unknown name. */
