@@ -10,7 +10,7 @@
 locale -a 2>/dev/null | grep -qix 'ja_JP.utf-\?8' ||
 	skip_all "the locale ja_JP.UTF-8 is not installed (scripts/deps.sh generates it)"
 
-plan 53
+plan 54
 APPLIED=$(date -u -d '-10 days' +%F)
 admin_bank "$APPLIED"
 JA=(-H 'Accept-Language: ja')
@@ -127,6 +127,8 @@ check_quiet "and a weak key (403)" \
 http POST /logon "${U[@]}" "${JA[@]}" -c "$T/jar.taro" --data-urlencode pin=3333 >/dev/null
 check_quiet "the user's status screen is 利用者ステータス" \
 	sh -c "[ \"\$1\" = 200 ] && grep -qF '<h2>利用者ステータス</h2>' '$T/out' && grep -qF '<dt>利用者ID (ニ)</dt><dd>taro</dd>' '$T/out'" _ "$(http GET /status "${U[@]}" "${JA[@]}" -b "$T/jar.taro")"
+check_quiet "the admin's status screen names taro's certificate's state in words: 有効" \
+	sh -c "[ \"\$1\" = 200 ] && grep -qF '<td>有効</td>' '$T/out'" _ "$(http GET /status "${A[@]}" "${JA[@]}" -b "$JAR")"
 check_quiet "logoff shows the ログオフ screen" \
 	sh -c "[ \"\$1\" = 200 ] && grep -qF '<h2>ログオフ</h2>' '$T/out' && grep -qF 'ログオフしました。' '$T/out'" _ "$(http POST /logoff "${U[@]}" "${JA[@]}" -b "$T/jar.taro")"
 check_quiet "the operator's log stays English (ASCII only)" sh -c "! LC_ALL=C grep -q '[^ -~]' '$T/server.log'"
