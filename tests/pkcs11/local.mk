@@ -185,7 +185,7 @@ tests_pkcs11_test_p11_shared_load_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_shared_load_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_shared_load_LDADD = $(P11_MOD_TEST_LDADD) -lpthread
 
-# Every module test waits for the module (make reads a rule's targets where it stands:
-# after the last P11_MOD_TESTS +=).
+# Every module test waits for the module; tests/usb/local.mk adds its module tests to
+# P11_MOD_TEST_TARGETS (automake gathers a variable's += before the rules).
 P11_MOD_TEST_TARGETS = $(P11_MOD_TESTS:=$(EXEEXT))
 $(P11_MOD_TEST_TARGETS): pkcs11/libkinko-pkcs11.la

@@ -30,14 +30,14 @@ USB_P11_TEST_SOURCES = tests/usb/usb_p11_fixture.c tests/usb/usb_p11_fixture.h $
 	$(P11_OBJ_TEST_UTIL) $(P11_SIG_TEST_UTIL) $(P11_CARD_TEST_UTIL)
 USB_P11_TEST_LDADD = tests/pkcs11/libp11test.la pkcs11/libkinkosig.la $(USB_TEST_LDADD) -ldl
 check_PROGRAMS += tests/usb/test_usb_module tests/usb/test_usb_tool
+# They wait for the module as tests/pkcs11's module tests do (the rule there).
+P11_MOD_TEST_TARGETS += tests/usb/test_usb_module$(EXEEXT) tests/usb/test_usb_tool$(EXEEXT)
 TESTS += tests/usb/test_usb_module tests/usb/test_usb_tool
 tests_usb_test_usb_module_SOURCES = tests/usb/test_usb_module.c $(USB_P11_TEST_SOURCES)
 tests_usb_test_usb_module_CFLAGS = $(USB_TEST_CFLAGS) $(P11KIT_CFLAGS)
 tests_usb_test_usb_module_CPPFLAGS = $(MODULE_CPPFLAGS) -I$(top_srcdir)/firmware-stubs
 tests_usb_test_usb_module_LDADD = $(USB_P11_TEST_LDADD)
-EXTRA_tests_usb_test_usb_module_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
 tests_usb_test_usb_tool_SOURCES = tests/usb/test_usb_tool.c $(USB_P11_TEST_SOURCES)
 tests_usb_test_usb_tool_CFLAGS = $(USB_TEST_CFLAGS) $(P11KIT_CFLAGS)
 tests_usb_test_usb_tool_CPPFLAGS = $(MODULE_CPPFLAGS) -I$(top_srcdir)/firmware-stubs
 tests_usb_test_usb_tool_LDADD = $(USB_P11_TEST_LDADD)
-EXTRA_tests_usb_test_usb_tool_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
