@@ -75,6 +75,13 @@ pkcs11_libkinko_pkcs11_la_SOURCES += \
 	pkcs11/mod_sign.c \
 	pkcs11/mod_verify.c \
 	pkcs11/mod_random.c
+# The pinentry client: asks the user for the PIN through an Assuan pinentry program. A library
+# of its own so that tests/pkcs11/test_mod_pinentry drives it without the module.
+noinst_LTLIBRARIES += pkcs11/libkinkopinentry.la
+pkcs11_libkinkopinentry_la_SOURCES = pkcs11/mod_pinentry.c pkcs11/mod_pinentry.h
+pkcs11_libkinkopinentry_la_CPPFLAGS = $(MODULE_CPPFLAGS)
+pkcs11_libkinkopinentry_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBASSUAN_CFLAGS) -fvisibility=hidden
+pkcs11_libkinkopinentry_la_LIBADD = $(LIBASSUAN_LIBS) $(OPENSSL_LIBS) -lpthread
 # C_* front end: thin wrappers that check arguments and call the layers above; the only
 # exported symbols.
 pkcs11_libkinko_pkcs11_la_SOURCES += \
@@ -96,7 +103,7 @@ pkcs11_libkinko_pkcs11_la_LDFLAGS = -module -avoid-version -shared -no-undefined
 # uses): naming common/libkinkocommon.la again, or in another convenience library linked
 # here, would define every codec twice in the module.
 pkcs11_libkinko_pkcs11_la_LIBADD = pkcs11/libkinkodrv.la pkcs11/libkinkoparse.la \
-	pkcs11/libkinkosig.la $(OPENSSL_LIBS) -lpthread
+	pkcs11/libkinkosig.la pkcs11/libkinkopinentry.la $(OPENSSL_LIBS) -lpthread
 # The vendor extensions' header (PIN counters, moving a key), for applications.
 include_HEADERS = pkcs11/kinko-pkcs11.h
 
