@@ -40,6 +40,7 @@ typedef struct {
 static long pe_ms_left(const pe_conv *c)
 {
 	struct timespec now;
+
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (long)(c->deadline.tv_sec - now.tv_sec) * 1000 +
 	       (c->deadline.tv_nsec - now.tv_nsec) / 1000000;
@@ -48,22 +49,26 @@ static long pe_ms_left(const pe_conv *c)
 static ssize_t pe_hook_read(assuan_context_t ctx, assuan_fd_t fd, void *buf, size_t size)
 {
 	pe_conv *c = assuan_get_pointer(ctx);
+
 	for (;;) {
 		long left = pe_ms_left(c);
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		ssize_t r;
+		int n;
+
 		if (left <= 0) {
 			c->timed_out = true;
 			errno = ETIMEDOUT;
 			return -1;
 		}
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		int n = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
+		n = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
 		if (n < 0 && errno != EINTR) {
 			c->io_failed = true;
 			return -1;
 		}
 		if (n <= 0)
 			continue;
-		ssize_t r = read(fd, buf, size);
+		r = read(fd, buf, size);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -79,16 +84,19 @@ static ssize_t pe_hook_write(assuan_context_t ctx, assuan_fd_t fd, const void *b
 {
 	pe_conv *c = assuan_get_pointer(ctx);
 	sigset_t pipe_set, old, pending;
+	bool was_pending;
+	ssize_t r;
+	int err;
+
 	sigemptyset(&pipe_set);
 	sigaddset(&pipe_set, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
 	sigpending(&pending);
-	bool was_pending = sigismember(&pending, SIGPIPE);
-	ssize_t r;
+	was_pending = sigismember(&pending, SIGPIPE);
 	do
 		r = write(fd, buf, size);
 	while (r < 0 && errno == EINTR);
-	int err = errno;
+	err = errno;
 	if (r < 0 && err == EPIPE && !was_pending) {
 		const struct timespec zero = {0, 0};
 		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
@@ -110,10 +118,12 @@ static int pe_hook_pipe(assuan_context_t ctx, assuan_fd_t fd[2], int inherit_idx
 	if (pipe2(fd, O_CLOEXEC) != 0)
 		return -1;
 	for (int i = 0; i < 2; i++) {
+		int high, err;
+
 		if (fd[i] > 2)
 			continue;
-		int high = fcntl(fd[i], F_DUPFD_CLOEXEC, 3);
-		int err = errno;
+		high = fcntl(fd[i], F_DUPFD_CLOEXEC, 3);
+		err = errno;
 		close(fd[i]);
 		if (high < 0) {
 			if (i == 0)
@@ -130,18 +140,22 @@ static int pe_hook_pipe(assuan_context_t ctx, assuan_fd_t fd[2], int inherit_idx
  * a program still running then is killed. */
 static pid_t pe_hook_waitpid(assuan_context_t ctx, pid_t pid, int nowait, int *status, int options)
 {
+	static const struct timespec tick = {0, 5000000};
+	pe_conv *c;
+	long grace;
+	int st = 0;
+
 	if (nowait)
 		return __assuan_waitpid(ctx, pid, nowait, status, options);
-	pe_conv *c = assuan_get_pointer(ctx);
-	long grace = pe_ms_left(c);
+	c = assuan_get_pointer(ctx);
+	grace = pe_ms_left(c);
 	if (grace < 500)
 		grace = 500;
-	int st = 0;
 	for (long waited = 0; waited <= grace; waited += 5) {
 		pid_t r = waitpid(pid, &st, WNOHANG);
+
 		if (r == pid || (r < 0 && errno != EINTR))
 			goto done;
-		const struct timespec tick = {0, 5000000};
 		nanosleep(&tick, NULL);
 	}
 	kill(pid, SIGKILL);
@@ -185,16 +199,19 @@ static void *pe_mem_malloc(size_t n)
 /* Moves the block rather than letting realloc leave the old one unwiped. */
 static void *pe_mem_realloc(void *p, size_t n)
 {
+	void *q;
+	size_t old;
+
 	if (!p)
 		return malloc(n);
 	if (n == 0) {
 		pe_mem_free(p);
 		return NULL;
 	}
-	void *q = malloc(n);
+	q = malloc(n);
 	if (!q)
 		return NULL;
-	size_t old = malloc_usable_size(p);
+	old = malloc_usable_size(p);
 	memcpy(q, p, old < n ? old : n);
 	pe_mem_free(p);
 	return q;
@@ -320,28 +337,31 @@ static gpg_error_t pe_options_send(assuan_context_t ctx, pe_conv *c)
 {
 	char tty[256] = "";
 	const char *gpg_tty = getenv("GPG_TTY");
-	if (gpg_tty && *gpg_tty)
-		snprintf(tty, sizeof tty, "%s", gpg_tty);
-	else if (isatty(STDIN_FILENO) && ttyname_r(STDIN_FILENO, tty, sizeof tty) != 0)
-		tty[0] = '\0';
-	const struct {
+	struct {
 		const char *name;
 		const char *value;
 	} opts[] = {
-		{"ttyname", tty[0] ? tty : NULL},
+		{"ttyname", NULL},
 		{"ttytype", getenv("TERM")},
 		{"display", getenv("DISPLAY")},
 		{"lc-ctype", pe_env_locale("LC_CTYPE")},
 		{"lc-messages", pe_env_locale("LC_MESSAGES")},
 	};
+	if (gpg_tty && *gpg_tty)
+		snprintf(tty, sizeof tty, "%s", gpg_tty);
+	else if (isatty(STDIN_FILENO) && ttyname_r(STDIN_FILENO, tty, sizeof tty) != 0)
+		tty[0] = '\0';
+	opts[0].value = tty[0] ? tty : NULL;
 	for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+		char text[ASSUAN_LINELENGTH];
+		gpg_error_t err;
+
 		if (!opts[i].value || !*opts[i].value)
 			continue;
-		char text[ASSUAN_LINELENGTH];
 		if ((size_t)snprintf(text, sizeof text, "%s=%s", opts[i].name, opts[i].value) >=
 		    sizeof text)
 			continue;
-		gpg_error_t err = pe_send(ctx, c, "OPTION", text);
+		err = pe_send(ctx, c, "OPTION", text);
 		if (err && (c->timed_out || c->io_failed))
 			return err;
 		c->text_too_long = false;
@@ -366,20 +386,24 @@ static void pe_conv_init(pe_conv *c, const mod_pinentry_req *req, char *pin)
 static gpg_error_t pe_open(assuan_context_t *ctx, pe_conv *c, const mod_pinentry_req *req,
                            char *pin)
 {
+	const char *slash;
+	const char *argv[2] = {NULL, NULL};
+	assuan_fd_t no_fds[] = {ASSUAN_INVALID_FD};
+	gpg_error_t err;
+
 	pe_conv_init(c, req, pin);
 	if (!req->program || !*req->program || access(req->program, X_OK) != 0) {
 		c->no_program = true;
 		return gpg_error(GPG_ERR_ENOENT);
 	}
-	gpg_error_t err = assuan_new_ext(ctx, GPG_ERR_SOURCE_DEFAULT, &pe_mem, pe_log, NULL);
+	err = assuan_new_ext(ctx, GPG_ERR_SOURCE_DEFAULT, &pe_mem, pe_log, NULL);
 	if (err)
 		return err;
 	assuan_set_flag(*ctx, ASSUAN_NO_LOGGING, 1);
 	assuan_ctx_set_system_hooks(*ctx, &pe_sys);
 	assuan_set_pointer(*ctx, c);
-	const char *slash = strrchr(req->program, '/');
-	const char *argv[] = {slash ? slash + 1 : req->program, NULL};
-	assuan_fd_t no_fds[] = {ASSUAN_INVALID_FD};
+	slash = strrchr(req->program, '/');
+	argv[0] = slash ? slash + 1 : req->program;
 	err = assuan_pipe_connect(*ctx, req->program, argv, no_fds, NULL, NULL, 0);
 	if (err)
 		return err;
@@ -395,9 +419,11 @@ static gpg_error_t pe_open(assuan_context_t *ctx, pe_conv *c, const mod_pinentry
  * releasing the context (which waits for it) cannot block. */
 static void pe_close(assuan_context_t ctx, bool sound)
 {
+	pid_t pid;
+
 	if (!ctx)
 		return;
-	pid_t pid = assuan_get_pid(ctx);
+	pid = assuan_get_pid(ctx);
 	if (sound)
 		assuan_transact(ctx, "BYE", NULL, NULL, NULL, NULL, NULL, NULL);
 	else if (pid > 0 && pid != (pid_t)ASSUAN_INVALID_PID)
@@ -408,11 +434,14 @@ static void pe_close(assuan_context_t ctx, bool sound)
 mod_pinentry_result mod_pinentry_pin_get(const mod_pinentry_req *req, char pin[PIV_PIN_MAX + 1],
                                          size_t *pin_len, const char **why)
 {
-	*pin_len = 0;
-	OPENSSL_cleanse(pin, PIV_PIN_MAX + 1);
 	pe_conv c;
 	assuan_context_t ctx = NULL;
-	gpg_error_t err = pe_open(&ctx, &c, req, pin);
+	mod_pinentry_result res;
+	gpg_error_t err;
+
+	*pin_len = 0;
+	OPENSSL_cleanse(pin, PIV_PIN_MAX + 1);
+	err = pe_open(&ctx, &c, req, pin);
 	if (!err && req->prompt)
 		err = pe_send(ctx, &c, "SETPROMPT", req->prompt);
 	if (!err && req->timeout_s) {
@@ -427,7 +456,7 @@ mod_pinentry_result mod_pinentry_pin_get(const mod_pinentry_req *req, char pin[P
 		err = assuan_transact(ctx, "GETPIN", pe_pin_data, &c, NULL, NULL, NULL, NULL);
 		assuan_end_confidential(ctx);
 	}
-	mod_pinentry_result res = pe_err_map(&c, err, why);
+	res = pe_err_map(&c, err, why);
 	if (!err && c.pin_len == 0) {
 		/* GETPIN answered OK with no D line: the user confirmed an empty PIN. */
 		if (why)
@@ -447,10 +476,12 @@ mod_pinentry_result mod_pinentry_message_show(const mod_pinentry_req *req, const
 {
 	pe_conv c;
 	assuan_context_t ctx = NULL;
+	mod_pinentry_result res;
 	gpg_error_t err = pe_open(&ctx, &c, req, NULL);
+
 	if (!err)
 		err = pe_send(ctx, &c, "MESSAGE", NULL);
-	mod_pinentry_result res = pe_err_map(&c, err, why);
+	res = pe_err_map(&c, err, why);
 	pe_close(ctx, res != MOD_PINENTRY_TIMEOUT && !c.io_failed);
 	return res;
 }
