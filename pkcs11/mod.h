@@ -30,6 +30,10 @@ void mod_mutex_lock(mod_mutex *m);
 void mod_mutex_unlock(mod_mutex *m);
 
 /* ---- configuration (mod_config.c) ---- */
+/* Where the user's PIN comes from: the application's C_Login (PKCS#11's usual way), or a
+ * pinentry program the module runs itself (browsers: a protected authentication path). */
+typedef enum { MOD_PIN_SOURCE_APPLICATION = 0, MOD_PIN_SOURCE_PINENTRY } mod_pin_source;
+
 typedef struct {
 	char **emu_sockets; /* one slot per socket, in order */
 	size_t n_emu_sockets;
@@ -37,9 +41,17 @@ typedef struct {
 	uint16_t usb_vid, usb_pid; /* usb_vid_pid = 1209:6b6b (TR_USB_DEFAULT_*) */
 	unsigned timeout_ms;       /* per CCID message, default 5000 */
 	unsigned cache_ttl_ms;     /* inventory freshness, default 2000 */
+	/* pin_source = application | pinentry; the program: KINKO_PINENTRY, else pinentry =
+	 * PATH, else NULL ("pinentry" on PATH); pinentry_cancel_seconds (default 30): how long
+	 * a cancel is remembered. */
+	mod_pin_source pin_source;
+	char *pinentry;
+	unsigned pinentry_cancel_s;
 } mod_config;
-/* KINKO_CONF or $(sysconfdir)/kinko/kinko.conf (missing file = defaults), then
- * KINKO_EMU_SOCKETS=path[:path...] replaces the socket list. */
+/* KINKO_CONF or $(sysconfdir)/kinko/kinko.conf, then the user's
+ * $XDG_CONFIG_HOME/kinko/kinko.conf (default ~/.config/kinko/kinko.conf), whose keys win
+ * (its emu_socket lines replace the list); a missing file = defaults. Then
+ * KINKO_EMU_SOCKETS=path[:path...] replaces the socket list and KINKO_PINENTRY the program. */
 CK_RV mod_config_load(mod_config *cfg);
 void mod_config_free(mod_config *cfg);
 

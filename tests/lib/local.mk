@@ -9,3 +9,8 @@ EXTRA_DIST += tests/lib/tap.sh tests/lib/proc.sh tests/lib/emu.sh tests/lib/bank
 	tests/lib/idle_flood.py tests/lib/i18n.sh
 TESTS += tests/lib/test_kit.sh
 EXTRA_DIST += tests/lib/test_kit.sh
+# The scripted pinentry (pinentry_script.c): answers GETPIN from PINENTRY_SCRIPT (one mode,
+# or file:PATH with one mode per conversation) and logs what it was sent; the module's tests
+# and the browser tests run it through KINKO_PINENTRY.
+check_PROGRAMS += tests/lib/pinentry_script
+tests_lib_pinentry_script_SOURCES = tests/lib/pinentry_script.c

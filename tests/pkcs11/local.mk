@@ -77,6 +77,12 @@ tests_pkcs11_test_p11_general_SOURCES = tests/pkcs11/test_p11_general.c
 tests_pkcs11_test_p11_general_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_general_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_general_LDADD = $(P11_MOD_TEST_LDADD)
+# The configuration files: the system's (or KINKO_CONF), then the user's.
+P11_MOD_TESTS += tests/pkcs11/test_p11_config
+tests_pkcs11_test_p11_config_SOURCES = tests/pkcs11/test_p11_config.c
+tests_pkcs11_test_p11_config_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_config_CPPFLAGS = $(MODULE_CPPFLAGS)
+tests_pkcs11_test_p11_config_LDADD = $(P11_MOD_TEST_LDADD)
 P11_MOD_TESTS += tests/pkcs11/test_p11_locks
 tests_pkcs11_test_p11_locks_SOURCES = tests/pkcs11/test_p11_locks.c
 tests_pkcs11_test_p11_locks_CFLAGS = $(P11_TEST_CFLAGS)
@@ -190,11 +196,10 @@ tests_pkcs11_test_p11_shared_load_LDADD = $(P11_MOD_TEST_LDADD) -lpthread
 P11_MOD_TEST_TARGETS = $(P11_MOD_TESTS:=$(EXEEXT))
 $(P11_MOD_TEST_TARGETS): pkcs11/libkinko-pkcs11.la
 # The pinentry client against a scripted pinentry and the real pinentry-tty.
-check_PROGRAMS += tests/pkcs11/test_mod_pinentry tests/pkcs11/pinentry_script
+check_PROGRAMS += tests/pkcs11/test_mod_pinentry
 TESTS += tests/pkcs11/test_mod_pinentry
 tests_pkcs11_test_mod_pinentry_SOURCES = tests/pkcs11/test_mod_pinentry.c $(P11_TIME)
 tests_pkcs11_test_mod_pinentry_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_mod_pinentry_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_mod_pinentry_LDADD = pkcs11/libkinkopinentry.la $(CMOCKA_LIBS) -lutil -lpthread
-tests_pkcs11_test_mod_pinentry_DEPENDENCIES = pkcs11/libkinkopinentry.la tests/pkcs11/pinentry_script
-tests_pkcs11_pinentry_script_SOURCES = tests/pkcs11/pinentry_script.c
+tests_pkcs11_test_mod_pinentry_DEPENDENCIES = pkcs11/libkinkopinentry.la tests/lib/pinentry_script

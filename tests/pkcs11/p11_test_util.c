@@ -40,9 +40,11 @@ static int p11t_export_sockets(const p11t *t)
 			return -1;
 		used += (size_t)n;
 	}
-	/* A configuration file installed on this machine must not add readers to a test. */
+	/* A configuration file installed on this machine, or the user's own (a test binary run
+	 * by hand, outside make check's XDG_CONFIG_HOME), must not add readers to a test. */
 	return setenv("KINKO_EMU_SOCKETS", list, 1) == 0 &&
-	                       setenv("KINKO_CONF", "/dev/null", 0) == 0 ?
+	                       setenv("KINKO_CONF", "/dev/null", 0) == 0 &&
+	                       setenv("XDG_CONFIG_HOME", "/nonexistent/kinko-tests", 0) == 0 ?
 	               0 :
 	               -1;
 }

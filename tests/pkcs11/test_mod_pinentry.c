@@ -1,4 +1,4 @@
-/* The module's pinentry client against a scripted pinentry (tests/pkcs11/pinentry_script,
+/* The module's pinentry client against a scripted pinentry (tests/lib/pinentry_script,
  * which logs what it received and the descriptors it was started with) and, once, against
  * the real /usr/bin/pinentry-tty on a pseudo-terminal: the PIN comes back, the commands and
  * their order, cancel, timeouts and deaths end the call, nothing leaks into the program. */
@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "mod_pinentry.h"
@@ -269,6 +270,120 @@ static void message_box_shown_with_its_text(void **state)
 	                                    "BYE\n");
 }
 
+/* ---- the script's file mode: one line per conversation ---- */
+
+static char file_path[PATH_MAX];
+
+static void script_file_write(const char *text)
+{
+	char extra[PATH_MAX + 8];
+	FILE *f = fopen(file_path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	snprintf(extra, sizeof extra, "%s.pos", file_path);
+	unlink(extra);
+	snprintf(extra, sizeof extra, "%s.log", file_path);
+	unlink(extra);
+}
+
+static void script_file_remove(void)
+{
+	char extra[PATH_MAX + 8];
+
+	unlink(file_path);
+	snprintf(extra, sizeof extra, "%s.pos", file_path);
+	unlink(extra);
+	snprintf(extra, sizeof extra, "%s.log", file_path);
+	unlink(extra);
+}
+
+static size_t count_lines_starting(const char *text, const char *prefix)
+{
+	size_t n = 0;
+	const char *s = text;
+
+	while (s && *s) {
+		if (strncmp(s, prefix, strlen(prefix)) == 0)
+			n++;
+		s = strchr(s, '\n');
+		if (s)
+			s++;
+	}
+	return n;
+}
+
+static void file_mode_takes_one_line_per_run_then_cancels(void **state)
+{
+	mod_pinentry_req r = req_default();
+	char pin[PIV_PIN_MAX + 1], mode[PATH_MAX + 8], log_file[PATH_MAX + 8];
+	size_t len;
+	FILE *f;
+	size_t n;
+
+	(void)state;
+	unsetenv("PINENTRY_SCRIPT_LOG");
+	script_file_write("pin:999999\npin:123456\n");
+	snprintf(mode, sizeof mode, "file:%s", file_path);
+	assert_int_equal(pin_ask(&r, mode, pin, &len), MOD_PINENTRY_OK);
+	assert_string_equal(pin, "999999");
+	assert_int_equal(mod_pinentry_message_show(&r, NULL), MOD_PINENTRY_OK);
+	assert_int_equal(pin_ask(&r, mode, pin, &len), MOD_PINENTRY_CANCELLED);
+	script_file_write("pin:999999\npin:123456\n");
+	assert_int_equal(pin_ask(&r, mode, pin, &len), MOD_PINENTRY_OK);
+	assert_string_equal(pin, "999999");
+	assert_int_equal(pin_ask(&r, mode, pin, &len), MOD_PINENTRY_OK);
+	assert_string_equal(pin, "123456");
+	assert_int_equal(pin_ask(&r, mode, pin, &len), MOD_PINENTRY_CANCELLED);
+	assert_int_equal(len, 0);
+	/* Unset PINENTRY_SCRIPT_LOG: the log is PATH.log, every line of the three runs. */
+	snprintf(log_file, sizeof log_file, "%s.log", file_path);
+	f = fopen(log_file, "r");
+	assert_non_null(f);
+	n = fread(log_text, 1, sizeof log_text - 1, f);
+	fclose(f);
+	log_text[n] = '\0';
+	assert_int_equal(count_lines_starting(log_text, "GETPIN"), 3);
+	assert_int_equal(count_lines_starting(log_text, "BYE"), 3);
+	script_file_remove();
+}
+
+/* Four runs at once take four different lines. */
+static void file_mode_runs_at_once_take_different_lines(void **state)
+{
+	mod_pinentry_req r = req_default();
+	char mode[PATH_MAX + 8], seen[4] = {0};
+	pid_t kids[4];
+	int i, st;
+
+	(void)state;
+	script_file_write("pin:100000\npin:200000\npin:300000\npin:400000\n");
+	snprintf(mode, sizeof mode, "file:%s", file_path);
+	setenv("PINENTRY_SCRIPT", mode, 1);
+	for (i = 0; i < 4; i++) {
+		kids[i] = fork();
+		assert_true(kids[i] >= 0);
+		if (kids[i] == 0) {
+			char pin[PIV_PIN_MAX + 1];
+			size_t len;
+
+			if (mod_pinentry_pin_get(&r, pin, &len, NULL) != MOD_PINENTRY_OK ||
+			    len != 6)
+				_exit(9);
+			_exit(pin[0] - '0');
+		}
+	}
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(waitpid(kids[i], &st, 0), kids[i]);
+		assert_true(WIFEXITED(st));
+		assert_in_range(WEXITSTATUS(st), 1, 4);
+		assert_int_equal(seen[WEXITSTATUS(st) - 1], 0);
+		seen[WEXITSTATUS(st) - 1] = 1;
+	}
+	script_file_remove();
+}
+
 /* ---- the real pinentry-tty on a pseudo-terminal ---- */
 
 typedef struct {
@@ -339,10 +454,12 @@ static void pin_typed_at_real_pinentry_tty_comes_back(void **state)
 int main(void)
 {
 	const char *build = getenv("KINKO_BUILDDIR");
-	snprintf(script, sizeof script, "%s/tests/pkcs11/pinentry_script", build ? build : ".");
+	snprintf(script, sizeof script, "%s/tests/lib/pinentry_script", build ? build : ".");
 	const char *tmp = getenv("TMPDIR");
 	snprintf(log_path, sizeof log_path, "%s/kinko-pinentry-log-%ld", tmp && *tmp ? tmp : "/tmp",
 	         (long)getpid());
+	snprintf(file_path, sizeof file_path, "%s/kinko-pinentry-file-%ld",
+	         tmp && *tmp ? tmp : "/tmp", (long)getpid());
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(pin_comes_back_after_commands_in_order, setup),
 		cmocka_unit_test_setup(options_absent_from_environment_are_not_sent, setup),
@@ -355,6 +472,8 @@ int main(void)
 		cmocka_unit_test_setup(missing_program_fails_cleanly, setup),
 		cmocka_unit_test_setup(only_the_pipes_are_open_in_the_pinentry, setup),
 		cmocka_unit_test_setup(message_box_shown_with_its_text, setup),
+		cmocka_unit_test_setup(file_mode_takes_one_line_per_run_then_cancels, setup),
+		cmocka_unit_test_setup(file_mode_runs_at_once_take_different_lines, setup),
 		cmocka_unit_test_setup(pin_typed_at_real_pinentry_tty_comes_back, setup),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
