@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # kinko's whole test suite: installs what is missing, then builds and runs every test
 # (plain build with -Werror, the same under ASan+UBSan, unit tests under valgrind, the
-# libFuzzer targets for a bounded time, the module built alone, and make distcheck).
+# libFuzzer targets for a bounded time, the module built alone, the logon in real browsers
+# (make check-browser, on the plain build), and make distcheck).
 # Ends with "N passed, N failed".
 #
 #   ./test.sh            everything
@@ -16,7 +17,7 @@ passed=0
 failed=0
 failures=()
 
-scripts/deps.sh || { echo "could not install dependencies"; echo "0 passed, 1 failed"; exit 1; }
+scripts/deps.sh --browsers || { echo "could not install dependencies"; echo "0 passed, 1 failed"; exit 1; }
 autoreconf -fi >/dev/null 2>&1 || { echo "autoreconf failed"; echo "0 passed, 1 failed"; exit 1; }
 
 note_fail() { failed=$((failed + 1)); failures+=("$1"); }
@@ -50,6 +51,21 @@ stage() {
 
 CHECK_ARGS=()
 stage "build with -Werror, make check" "$out/plain" --enable-werror
+
+echo "== browsers (make check-browser on the plain build)"
+# Chromium and Firefox headless with kinko's module; once, not in the sanitizer build (a
+# browser cannot load the instrumented module). A missing browser or npm package fails here.
+if [ -x "$out/plain/kinko" ]; then
+	rm -f "$out/plain/test-suite.log"
+	browsers_started=$SECONDS
+	(cd "$out/plain" && KINKO_BROWSER_REQUIRED=1 make -j"$(nproc)" check-browser >browser.out 2>&1)
+	grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP)' "$out/plain/browser.out" | grep -v '^PASS' || true
+	count_suite "$out/plain/test-suite.log" "browsers"
+	echo "browser stage: $((SECONDS - browsers_started)) s; screenshots in $out/plain/tests/browser/artefacts/"
+else
+	note_fail "browsers: no plain build"
+fi
+
 stage "ASan+UBSan, make check" "$out/asan" --enable-werror --enable-sanitizers CC=clang
 
 echo "== unit tests under valgrind"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages kinko needs to build, test and demo, if any is missing.
 # Usage: scripts/deps.sh            (as root, or with sudo available)
+#        scripts/deps.sh --browsers also what the browser tests drive (./test.sh's stage)
 set -euo pipefail
 
 PACKAGES=(
@@ -14,6 +15,13 @@ PACKAGES=(
 	gettext autopoint po4a locales
 	opensc gnutls-bin libengine-pkcs11-openssl softhsm2
 )
+# The browser stage (make check-browser): the browsers, NSS's modutil/certutil, fonts for the
+# Japanese pages' screenshots. Node and npm (playwright-core) are looked for as commands: a
+# Node from elsewhere (NodeSource's nodejs carries npm) is not replaced by Debian's.
+if [ "${1:-}" = --browsers ]; then
+	PACKAGES+=(chromium firefox-esr libnss3-tools pinentry-tty fonts-noto-cjk)
+	command -v node >/dev/null && command -v npm >/dev/null || PACKAGES+=(nodejs npm)
+fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then SUDO="sudo"; fi

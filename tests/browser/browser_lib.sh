@@ -1,0 +1,204 @@
+# shellcheck shell=bash disable=SC2034  # (variables used by the sourcing scripts)
+# The browser tests' shell side (sourced by the case_*.sh bodies, which test_<browser>_*.sh
+# source with BROWSER set): the bank and the emulated tokens of tests/cli/cli_lib.sh, each party
+# enrolled with the kinko CLI, the party's browser HOME set up as `kinko browser setup` leaves a
+# user's, and run_scenario.js run in that browser, its steps turned into TAP.
+#
+#   browser_need                  skip (fail with KINKO_BROWSER_REQUIRED=1) without the browser,
+#                                 node, playwright-core (chromium), NSS's tools
+#   browser_steps SCENARIO        how many test points the scenario's run gives
+#   browser_bank PARTY...         the emulated tokens, the bank with the test contract; the
+#                                 admin enrolled (kinko enroll --admin)
+#   browser_enroll_user           the user enrolled (after the admin issued in a browser)
+#   browser_setup PARTY           PARTY's HOME: the module and the bank's CA in its NSS DB,
+#                                 pin_source = pinentry in its kinko.conf
+#   browser_run SCENARIO PARTY PINENTRY-LINE...
+#                                 the scenario in $BROWSER as PARTY (only PARTY's token in reach),
+#                                 the scripted pinentry answering the LINEs (pin:..., cancel);
+#                                 one test point per step; its pinentry's log in BROWSER_PINLOG
+#   browser_pin_asked WORD        how many WORD lines (GETPIN, SETERROR, MESSAGE) the last run's
+#                                 pinentry received
+# Every browser runs in its own process group (setsid), killed at exit and after
+# KINKO_BROWSER_RUN_SECONDS (default 150); each step has KINKO_BROWSER_STEP_MS (20000).
+# PNG screenshots: $KINKO_BUILDDIR/tests/browser/artefacts/<browser>-<scenario>-<page>.png.
+: "${BROWSER:?set BROWSER (chromium or firefox) before sourcing browser_lib.sh}"
+CLI_TMP_PREFIX="kinko-browser-$BROWSER"
+# shellcheck source=tests/cli/cli_lib.sh
+. "${KINKO_SRCDIR:-.}/tests/cli/cli_lib.sh"
+# k_admin, k_user: kinko as each party, with the party's own state (the CA it pinned).
+# shellcheck source=tests/cli/flow.sh
+. "${KINKO_SRCDIR:-.}/tests/cli/flow.sh"
+
+BROWSER_SRC="${KINKO_SRCDIR:-.}/tests/browser"
+# npm ci's node_modules (make check-browser) and the artefacts live in the build tree.
+BROWSER_OUT="$B/tests/browser"
+ARTEFACTS="$BROWSER_OUT/artefacts"
+PINENTRY_PROG="$B/tests/lib/pinentry_script"
+BROWSER_STEP_MS=${KINKO_BROWSER_STEP_MS:-20000}
+BROWSER_RUN_SECONDS=${KINKO_BROWSER_RUN_SECONDS:-150}
+# The bank's pages in Japanese, as the manuals show them (the pinentry's texts too).
+BROWSER_LANG=${KINKO_BROWSER_LANG:-ja_JP.UTF-8}
+export NODE_PATH="$BROWSER_OUT/node_modules"
+BROWSER_PID=""
+BROWSER_RUNS=0
+BROWSER_PINLOG=""
+
+# The browser's process group: TERM, then KILL after 5 s.
+browser_stop() {
+	local i
+	[ -n "$BROWSER_PID" ] || return 0
+	kill -TERM -- "-$BROWSER_PID" 2>/dev/null
+	for ((i = 0; i < 50; i++)); do
+		kill -0 -- "-$BROWSER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL -- "-$BROWSER_PID" 2>/dev/null
+	wait "$BROWSER_PID" 2>/dev/null
+	BROWSER_PID=""
+}
+CLEANUP_HOOK=browser_stop
+
+browser_missing() {
+	[ "${KINKO_BROWSER_REQUIRED:-0}" = 1 ] && bail "$1 (KINKO_BROWSER_REQUIRED=1)"
+	skip_all "$1"
+}
+
+browser_need() {
+	local t
+	# A stage of their own: a browser start costs seconds, the plain suite stays quick.
+	[ "${KINKO_BROWSER_STAGE:-0}" = 1 ] || skip_all "browser tests run in make check-browser"
+	# The browser would need the sanitizer runtime preloaded; the plain build's run counts.
+	[ "${KINKO_SANITIZED:-0}" = 1 ] && skip_all "sanitizer build: a browser cannot load the instrumented module"
+	command -v node >/dev/null 2>&1 || browser_missing "node not installed"
+	for t in certutil modutil jq; do
+		command -v "$t" >/dev/null 2>&1 || browser_missing "$t not installed"
+	done
+	case "$BROWSER" in
+	chromium)
+		[ -x "${KINKO_CHROMIUM:-/usr/bin/chromium}" ] || browser_missing "chromium not installed"
+		[ -f "$NODE_PATH/playwright-core/package.json" ] ||
+			browser_missing "playwright-core not installed in $NODE_PATH (make check-browser runs npm ci)"
+		;;
+	firefox)
+		command -v firefox-esr >/dev/null 2>&1 || browser_missing "firefox-esr not installed"
+		;;
+	*) bail "BROWSER=$BROWSER: chromium or firefox" ;;
+	esac
+	[ -x "$KINKO" ] || bail "$KINKO not built"
+	[ -x "$PINENTRY_PROG" ] || bail "$PINENTRY_PROG not built (make check builds it)"
+}
+
+browser_steps() {
+	node "$BROWSER_SRC/run_scenario.js" --steps "$1" | wc -l
+}
+
+browser_bank() {
+	local p
+	tokens_backend kinko
+	for p in "$@"; do token_new "$p"; done
+	bank_main_serve
+	k_admin enroll "${BANK_OPTS[@]}" --admin --contract-id "$CONTRACT" >"$T/enroll-admin.log" 2>&1 ||
+		{ diag "$T/enroll-admin.log"; bail "kinko enroll --admin failed"; }
+}
+
+browser_enroll_user() {
+	k_user enroll "${BANK_OPTS[@]}" --user "$USER_ID" --contract-id "$CONTRACT" >"$T/enroll-user.log" 2>&1 ||
+		{ diag "$T/enroll-user.log"; bail "kinko enroll --user failed"; }
+}
+
+browser_home() { printf '%s' "$T/home-$1"; }
+
+# What `kinko browser setup --bank URL --trust-bank-ca` does for a user, with NSS's own tools:
+# kinko's module registered as "kinko" in $HOME/.pki/nssdb (Chromium's; Firefox's profile DB
+# is its driver's), the CA kinko pinned for the bank trusted for TLS servers, pin_source =
+# pinentry in $XDG_CONFIG_HOME/kinko/kinko.conf.
+browser_setup() {
+	local home db
+	home=$(browser_home "$1")
+	db="sql:$home/.pki/nssdb"
+	mkdir -p "$home/.pki/nssdb" "$home/.config/kinko"
+	{
+		certutil -N -d "$db" --empty-password &&
+			modutil -force -dbdir "$db" -add kinko -libfile "$(cd "$(dirname "$KINKO_P11")" && pwd)/$(basename "$KINKO_P11")" &&
+			certutil -A -d "$db" -n "kinko bank CA" -t "C,," -i "$BANK_CA" &&
+			printf 'pin_source = pinentry\n' >"$home/.config/kinko/kinko.conf"
+	} >"$T/setup-$1.log" 2>&1 || { diag "$T/setup-$1.log"; bail "setting up the $1's browser failed"; }
+}
+
+browser_issuer_cn() {
+	openssl x509 -in "$BANK_CA" -noout -subject -nameopt RFC2253 | sed -n 's/^subject=.*CN=\([^,]*\).*/\1/p'
+}
+
+# browser_config DIR SCENARIO PARTY: run_scenario.js's config (no secret in it: the party's
+# secrets file is named, as for kinko).
+browser_config() {
+	local dir="$1" scenario="$2" party="$3" home
+	home=$(browser_home "$party")
+	jq -n --arg scenario "$scenario" --arg browser "$BROWSER" --arg bankUrl "$BANK_URL" \
+		--arg issuerCN "$(browser_issuer_cn)" --arg home "$home" --arg profileDir "$dir/profile" \
+		--arg artefacts "$ARTEFACTS" --argjson stepTimeoutMs "$BROWSER_STEP_MS" \
+		--arg secretsFile "$T/secrets-$party" --arg userId "$USER_ID" \
+		--arg sockets "${TOK_DIR[$party]}/sock" --arg conf "$KINKO_CONF" --arg pinentry "$PINENTRY_PROG" \
+		--arg script "file:$dir/pinentry" --arg xdg "$home/.config" --arg lang "$BROWSER_LANG" \
+		'{scenario: $scenario, browser: $browser, bankUrl: $bankUrl, issuerCN: $issuerCN,
+		  home: $home, profileDir: $profileDir, artefacts: $artefacts, stepTimeoutMs: $stepTimeoutMs,
+		  secretsFile: $secretsFile, userId: $userId,
+		  env: {KINKO_EMU_SOCKETS: $sockets, KINKO_CONF: $conf, KINKO_PINENTRY: $pinentry,
+		        PINENTRY_SCRIPT: $script, XDG_CONFIG_HOME: $xdg, HOME: $home, LANG: $lang}}' \
+		>"$dir/config.json"
+}
+
+# browser_tap STEPS OUT RC: one test point per step name in STEPS, from run_scenario.js's OUT;
+# a step with no line (the runner killed or crashed) fails with the runner's status.
+browser_tap() {
+	local steps="$1" out="$2" rc="$3" name res why
+	while IFS= read -r name; do
+		res=$(awk -F'\t' -v n="$name" '$2 == n { print $1; exit }' "$out")
+		why=$(awk -F'\t' -v n="$name" '$2 == n { print $3; exit }' "$out")
+		case "$res" in
+		ok) ok "$BROWSER: $name" ;;
+		"not ok") not_ok "$BROWSER: $name"; echo "# $why" ;;
+		*) not_ok "$BROWSER: $name"; echo "# no result: the runner ended with status $rc" ;;
+		esac
+	done <"$steps"
+}
+
+browser_run() {
+	local scenario="$1" party="$2" dir i rc
+	shift 2
+	BROWSER_RUNS=$((BROWSER_RUNS + 1))
+	dir="$T/run-$BROWSER_RUNS-$scenario"
+	mkdir -p "$dir"
+	(umask 077 && printf '%s\n' "$@" >"$dir/pinentry")
+	BROWSER_PINLOG="$dir/pinentry.log"
+	browser_config "$dir" "$scenario" "$party"
+	node "$BROWSER_SRC/run_scenario.js" --steps "$scenario" >"$dir/steps"
+	setsid node "$BROWSER_SRC/run_scenario.js" "$dir/config.json" >"$dir/out" 2>"$dir/err" &
+	BROWSER_PID=$!
+	for ((i = 0; i < BROWSER_RUN_SECONDS * 10; i++)); do
+		kill -0 "$BROWSER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$BROWSER_PID" 2>/dev/null; then
+		echo "# $BROWSER ($scenario) still running after $BROWSER_RUN_SECONDS s: killed"
+		browser_stop
+		rc=137
+	else
+		wait "$BROWSER_PID"
+		rc=$?
+		# What it started (a browser that outlived the runner) goes with it.
+		browser_stop
+	fi
+	browser_tap "$dir/steps" "$dir/out" "$rc"
+	grep '^#' "$dir/out" | tr '\t' ' '
+	if [ "$rc" -ne 0 ]; then
+		diag "$dir/err" 10
+		diag "$BROWSER_PINLOG" 10
+	fi
+}
+
+browser_pin_asked() {
+	local n
+	n=$(grep -c "^$1\b" "$BROWSER_PINLOG" 2>/dev/null)
+	printf '%s' "${n:-0}"
+}
