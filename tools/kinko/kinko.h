@@ -99,5 +99,6 @@ int kinko_cmd_logoff(kinko_ctx *ctx, int argc, char **argv); /* ends it */
 int kinko_cmd_status(kinko_ctx *ctx, int argc, char **argv); /* the bank session's status screen */
 int kinko_cmd_admin(kinko_ctx *ctx, int argc,
                     char **argv); /* users | user add|change | issue | revoke */
+int kinko_cmd_browser(kinko_ctx *ctx, int argc, char **argv); /* browser setup | status */
 
 #endif

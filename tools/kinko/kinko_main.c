@@ -38,6 +38,8 @@ static const main_cmd main_cmds[] = {
 	{"logoff", kinko_cmd_logoff, N_("end the bank session")},
 	{"admin", kinko_cmd_admin,
          N_("users | user add|change | issue | revoke: contract management (S3)")},
+	{"browser", kinko_cmd_browser,
+         N_("browser setup | status: Firefox and Chromium log on with the token")},
 };
 
 #define MAIN_N_CMDS (sizeof(main_cmds) / sizeof(main_cmds[0]))

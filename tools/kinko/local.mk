@@ -15,7 +15,9 @@ tools_kinko_libkinkocli_la_SOURCES = \
 	tools/kinko/kinko_tls.c tools/kinko/kinko_tls.h \
 	tools/kinko/kinko_bank.c tools/kinko/kinko_bank.h tools/kinko/kinko_bank_int.h \
 	tools/kinko/kinko_bank_cmd.c tools/kinko/kinko_bank_session.c tools/kinko/kinko_bank_help.c \
-	tools/kinko/kinko_signal.c tools/kinko/kinko_signal.h tools/kinko/kinko_text.c tools/kinko/kinko_text.h
+	tools/kinko/kinko_signal.c tools/kinko/kinko_signal.h tools/kinko/kinko_text.c tools/kinko/kinko_text.h \
+	tools/kinko/kinko_browser.c tools/kinko/kinko_browser.h tools/kinko/kinko_browser_status.c \
+	tools/kinko/kinko_browser_nss.c tools/kinko/kinko_browser_profiles.c tools/kinko/kinko_browser_conf.c
 tools_kinko_libkinkocli_la_CFLAGS = $(KINKO_CLI_CFLAGS) -DKINKO_SYSCONFDIR='"$(sysconfdir)"'
 # What the library needs besides itself, for every program that links it.
 KINKO_CLI_LIBS = tools/kinko/libkinkocli.la common/libkinkoprompt.la common/libkinkocommon.la \
