@@ -56,6 +56,9 @@ CLI_SH_TESTS += tests/cli/test_cli_core_dumps.sh
 # The bank flows in Japanese and in English: enrollment result, wrong contract PIN, status
 # screen, admin operations; --json alike; Accept-Language sent to the bank.
 CLI_SH_TESTS += tests/cli/test_cli_bank_ja.sh
+# kinko browser setup | status: the module in Firefox profiles' and Chromium's NSS databases
+# (modutil/certutil), pin_source in kinko.conf, the bank CA on request, --remove undoing it.
+CLI_SH_TESTS += tests/cli/test_cli_browser.sh
 TESTS += $(CLI_SH_TESTS)
 EXTRA_DIST += $(CLI_SH_TESTS) tests/cli/cli_lib.sh tests/cli/flow.sh tests/cli/fake_bank.py
 
