@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
 	libssl-dev libp11-kit-dev p11-kit libp11-dev libusb-1.0-0-dev libcurl4-openssl-dev libsqlite3-dev
-	libassuan-dev pinentry-tty
+	libassuan-dev pinentry-tty libnss3-tools
 	libcmocka-dev libevent-dev libjansson-dev umockdev libumockdev-dev
 	clang libclang-rt-14-dev clang-format-14 valgrind
 	openssl curl sqlite3 python3 python3-cryptography jq
