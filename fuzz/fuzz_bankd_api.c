@@ -1,13 +1,14 @@
 /* libFuzzer target for kinko-bankd's handlers behind a TLS client certificate, which the
  * plain-TCP request fuzzer cannot present: JSON logon (PIN), the admin's card digits, status,
- * logoff, the admin API (users list and registration, issue, revoke), the HTML forms
- * (application/x-www-form-urlencoded) and the session cookie. The request is built as
+ * logoff, the admin API (users list and registration, issue, revoke), the HTML screens and
+ * forms (application/x-www-form-urlencoded, their csrf values and cookies) and the session
+ * cookie. The request is built as
  * bankd_http_dispatch builds it, with the client certificate the TLS layer would have given.
  *
  * Input: byte 0 picks the client certificate (none, the admin's, the user's) and byte 1 the
- * route; then text: the rest of the path after /api/admin/users/ (a line, ignored for the
- * other routes), header lines "Name: value" up to an empty line, and
- * the body. Sessions and logon IDs recorded in the bank are in fuzz_bankd_bank.h. */
+ * route; then text: the rest of the path after a prefix route (/api/admin/users/,
+ * /admin/users/; a line, ignored for the other routes), header lines "Name: value" up to an
+ * empty line, and the body. Sessions and logon IDs recorded in the bank are in fuzz_bankd_bank.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 typedef void (*handler_fn)(bankd_req *r);
 
-/* The routes of bankd_http.c's table that the TLS client certificate matters to. Only
- * /api/admin/users/ is a prefix: the path line of the input is what follows it. */
+/* The routes of bankd_http.c's table that the TLS client certificate matters to. For a
+ * prefix (ending in '/') the path line of the input is what follows it. */
 static const struct {
 	const char *path;
 	handler_fn fn;
@@ -46,9 +47,14 @@ static const struct {
 	{"/logoff", bankd_html_logoff_post},
 	{"/.well-known/est/simpleenroll", bankd_est_simpleenroll},
 	{"/.well-known/est/simplereenroll", bankd_est_simplereenroll},
+	{"/certificate", bankd_html_certificate},
+	{"/admin", bankd_html_admin},
+	{"/admin/users", bankd_html_admin_users},
+	{"/admin/users", bankd_html_admin_register_post},
+	{"/admin/users/", bankd_html_admin_user},
+	{"/admin/users/", bankd_html_admin_user_post},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
-#define USER_OP 6
 
 /* Copies text up to the first '\n' (or the end) into a new NUL-terminated string. */
 static char *take_line(const char **p, const char *end)
@@ -93,7 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (path == NULL)
 		abort();
 	strcpy(path, routes[route].path);
-	if (route == USER_OP)
+	if (path[strlen(path) - 1] == '/' && strlen(path) > 1)
 		strcat(path, rest);
 	free(rest);
 	r.path = path;

@@ -145,3 +145,8 @@ stop_and_check() {
 		sed 's/^/# /' "$T/server.log" | grep -A20 -E 'Sanitizer|runtime error' | head -40
 	fi
 }
+
+# The bank's HTML forms, as a browser sends them: html_csrf is the hidden csrf value of the
+# last page ($T/out); the cookie jar given with -b/-c carries the kinko_csrf cookie of the logon
+# forms and the session.
+html_csrf() { sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' "$T/out" | head -n 1; }

@@ -13,6 +13,7 @@ BANK_SH_TESTS += tests/bank/test_server_keepalive.sh
 BANK_SH_TESTS += tests/bank/test_est_timing.sh
 BANK_SH_TESTS += tests/bank/test_bank_pages_lang.sh
 BANK_SH_TESTS += tests/bank/test_contract_prompt_signal.sh
+BANK_SH_TESTS += tests/bank/test_html_admin.sh
 TESTS += tests/bank/test_bank_rules tests/bank/test_bank_secret tests/bank/test_bank_attempt \
 	$(BANK_SH_TESTS)
 EXTRA_DIST += $(BANK_SH_TESTS) tests/bank/bank_lib.sh

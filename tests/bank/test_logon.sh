@@ -77,20 +77,24 @@ check_quiet "the user's CN is contract ID + bank code, OU the user ID" \
 	sh -c "openssl x509 -in '$T/taro.crt' -noout -subject -nameopt RFC2253 | grep -q 'CN=${CONTRACT}${BANK_CODE},OU=taro,'"
 check_quiet "the user logs on with the user PIN (200, no OTP)" \
 	sh -c "[ \"\$1\" = 200 ] && grep -q '\"role\":\"user\",\"user_id\":\"taro\"' '$T/out'" _ "$(http POST /api/logon "${U[@]}" -c "$T/jar.taro" -d '{"pin":"3333"}')"
+# The HTML forms, each from its page: the page's csrf value and cookie go with it.
+http GET / "${U[@]}" -c "$T/jar.html.taro" >/dev/null
 check_quiet "the HTML logon form logs the user on (303 to /status with the cookie)" \
-	sh -c "[ \"\$1\" = 303 ] && grep -q '^Location: /status' '$T/hdr' && grep -q '^Set-Cookie: kinko_session=' '$T/hdr'" _ "$(http POST /logon "${U[@]}" --data-urlencode pin=3333)"
+	sh -c "[ \"\$1\" = 303 ] && grep -q '^Location: /status' '$T/hdr' && grep -q '^Set-Cookie: kinko_session=' '$T/hdr'" _ "$(http POST /logon "${U[@]}" -b "$T/jar.html.taro" --data-urlencode pin=3333 --data-urlencode "csrf=$(html_csrf)")"
+http GET / "${A[@]}" -c "$T/jar.html.admin" >/dev/null
 check_quiet "the HTML logon form asks the admin for the card digits" \
-	sh -c "[ \"\$1\" = 200 ] && grep -q 'name=\"logon_id\"' '$T/out' && grep -q 'name=\"digits\"' '$T/out'" _ "$(http POST /logon "${A[@]}" --data-urlencode pin=1111)"
+	sh -c "[ \"\$1\" = 200 ] && grep -q 'name=\"logon_id\"' '$T/out' && grep -q 'name=\"digits\"' '$T/out'" _ "$(http POST /logon "${A[@]}" -b "$T/jar.html.admin" --data-urlencode pin=1111 --data-urlencode "csrf=$(html_csrf)")"
 HLID=$(sed -n 's/.*name="logon_id" value="\([0-9a-f]*\)".*/\1/p' "$T/out")
-HPOS=$(sed -n 's/.*at <strong>\(..\)<\/strong> and <strong>\(..\)<\/strong>.*/\1 \2/p' "$T/out")
+HPOS=$(sed -n 's/.*data-positions="\(..\),\(..\)".*/\1 \2/p' "$T/out")
 HBAD=$(printf '%02d' $(( (10#$(card_digits "$T/card" "$HPOS") + 1) % 100 )))
 check_quiet "the HTML card-digits form names wrong card digits and the tries left (401)" \
 	sh -c "[ \"\$1\" = 401 ] && grep -qF 'wrong card digits; log on again (4 tries left)' '$T/out'" _ \
-	"$(http POST /logon/otp "${A[@]}" --data-urlencode "logon_id=$HLID" --data-urlencode "digits=$HBAD")"
+	"$(http POST /logon/otp "${A[@]}" -b "$T/jar.html.admin" --data-urlencode "logon_id=$HLID" --data-urlencode "digits=$HBAD" --data-urlencode "csrf=$(html_csrf)")"
 check_quiet "the HTML PIN form names the contract PIN (イ)" \
 	sh -c "[ \"\$1\" = 200 ] && grep -qF 'Contract PIN (イ)' '$T/out'" _ "$(http GET / "${A[@]}")"
+http GET / "${U[@]}" -b "$T/jar.html.taro" >/dev/null
 check_quiet "the HTML logon form names the wrong user PIN (ト) and the tries left (401)" \
-	sh -c "[ \"\$1\" = 401 ] && grep -qF 'wrong user PIN (ト); 4 tries left' '$T/out'" _ "$(http POST /logon "${U[@]}" --data-urlencode pin=0000)"
+	sh -c "[ \"\$1\" = 401 ] && grep -qF 'wrong user PIN (ト); 4 tries left' '$T/out'" _ "$(http POST /logon "${U[@]}" -b "$T/jar.html.taro" --data-urlencode pin=0000 --data-urlencode "csrf=$(html_csrf)")"
 check_quiet "the admin's session is refused with the user's certificate (403)" \
 	equals "$(http GET /api/status "${U[@]}" -b "$JAR")" 403
 TARO_SERIAL=$(openssl x509 -in "$T/taro.crt" -noout -serial | cut -d= -f2)

@@ -52,6 +52,12 @@ static const http_route routes[] = {
 	{EVHTTP_REQ_POST, "/logon", 0, bankd_html_logon_post},
 	{EVHTTP_REQ_POST, "/logon/otp", 0, bankd_html_otp_post},
 	{EVHTTP_REQ_POST, "/logoff", 0, bankd_html_logoff_post},
+	{EVHTTP_REQ_GET, "/certificate", 0, bankd_html_certificate},
+	{EVHTTP_REQ_GET, "/admin", 0, bankd_html_admin},
+	{EVHTTP_REQ_GET, "/admin/users", 0, bankd_html_admin_users},
+	{EVHTTP_REQ_POST, "/admin/users", 0, bankd_html_admin_register_post},
+	{EVHTTP_REQ_GET, "/admin/users/", 1, bankd_html_admin_user},
+	{EVHTTP_REQ_POST, "/admin/users/", 1, bankd_html_admin_user_post},
 };
 
 const char *bankd_http_header(bankd_req *r, const char *name)

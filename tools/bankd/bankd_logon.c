@@ -12,7 +12,6 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-#define COOKIE "kinko_session"
 #define REASON_SUPERSEDED 4
 
 static void fail(bankd_logon_result *res, int code, const char *msg)
@@ -265,14 +264,14 @@ out:
 	OPENSSL_cleanse(&c, sizeof c);
 }
 
-static int cookie_token(bankd_req *r, char token[33])
+int bankd_logon_cookie(bankd_req *r, const char *name, char token[33])
 {
 	const char *h = bankd_http_header(r, "Cookie");
-	size_t klen = strlen(COOKIE);
+	size_t klen = strlen(name);
 	while (h != NULL && *h != '\0') {
 		while (*h == ' ' || *h == ';')
 			h++;
-		if (strncmp(h, COOKIE, klen) == 0 && h[klen] == '=') {
+		if (strncmp(h, name, klen) == 0 && h[klen] == '=') {
 			const char *v = h + klen + 1;
 			size_t n = strcspn(v, "; ");
 			if (n != 32)
@@ -294,7 +293,7 @@ int bankd_logon_session(bankd_req *r, bankd_session *s, int *code, char *why, si
 	const char *bad;
 
 	*code = 401;
-	if (cookie_token(r, token) != 0 ||
+	if (bankd_logon_cookie(r, BANKD_SESSION_COOKIE, token) != 0 ||
 	    bankd_sha256_hex((const uint8_t *)token, 32, hash) != 0 ||
 	    bankd_db_session_get(r->srv->db, hash, s) != BANKD_DB_OK || s->otp_pending) {
 		snprintf(why, len, "%s", N_("not logged on"));
@@ -331,14 +330,16 @@ int bankd_logon_session(bankd_req *r, bankd_session *s, int *code, char *why, si
 void bankd_logon_set_cookie(bankd_req *r, const char *token)
 {
 	char v[128];
-	snprintf(v, sizeof v, COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Strict", token);
+	snprintf(v, sizeof v, BANKD_SESSION_COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Strict",
+	         token);
 	bankd_http_add_header(r, "Set-Cookie", v);
 }
 
 void bankd_logon_clear_cookie(bankd_req *r)
 {
 	bankd_http_add_header(r, "Set-Cookie",
-	                      COOKIE "=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict");
+	                      BANKD_SESSION_COOKIE
+	                      "=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict");
 }
 
 static json_t *day_json(int64_t t)

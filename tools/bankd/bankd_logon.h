@@ -8,6 +8,7 @@
 
 #define BANKD_SESSION_IDLE_SECONDS 600
 #define BANKD_OTP_SECONDS 300
+#define BANKD_SESSION_COOKIE "kinko_session"
 
 typedef struct bankd_logon_result {
 	int code;        /* HTTP status */
@@ -34,6 +35,9 @@ int bankd_logon_session(bankd_req *r, bankd_session *s, int *code, char *why, si
 json_t *bankd_logon_status_json(bankd_server *srv, const bankd_session *s, time_t now);
 /* The users of a contract with their issuance window and certificate state. */
 json_t *bankd_logon_users_json(bankd_server *srv, const char *contract_id, time_t now);
+/* The 32-character value of the request's cookie name: 0, or -1 when absent or of another
+ * length. */
+int bankd_logon_cookie(bankd_req *r, const char *name, char token[33]);
 void bankd_logon_set_cookie(bankd_req *r, const char *token);
 void bankd_logon_clear_cookie(bankd_req *r);
 

@@ -17,6 +17,8 @@ tools_bankd_libbankd_la_SOURCES += tools/bankd/bankd_ca.c tools/bankd/bankd_ca.h
 tools_bankd_libbankd_la_SOURCES += tools/bankd/bankd_est.c tools/bankd/bankd_est.h \
 	tools/bankd/bankd_logon.c tools/bankd/bankd_logon.h tools/bankd/bankd_admin.c \
 	tools/bankd/bankd_admin.h tools/bankd/bankd_html.c tools/bankd/bankd_html.h \
+	tools/bankd/bankd_html_page.h tools/bankd/bankd_html_csrf.c tools/bankd/bankd_html_logon.c \
+	tools/bankd/bankd_html_status.c tools/bankd/bankd_html_admin.c \
 	tools/bankd/bankd_http.c tools/bankd/bankd_http.h tools/bankd/bankd_http_serve.c \
 	tools/bankd/bankd_reply.c tools/bankd/bankd_conn.c tools/bankd/bankd_conn.h \
 	tools/bankd/bankd_ratelimit.c tools/bankd/bankd_ratelimit.h tools/bankd/bankd_worker.c \

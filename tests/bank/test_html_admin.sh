@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# kinko-bankd's admin screens (manual I-3) in HTML, as a browser drives them, by curl with the
+# admin's client certificate: logon with イ and the card digits read from #otp-positions →
+# ご契約先ステータス → ご契約先管理情報変更 → 利用者情報登録／変更 → register → 利用者選択 → 変更 →
+# issue with ロ → done → ログオフ, with the element ids the browser tests select; the user then
+# enrolls by EST (the screens run the JSON API's operations); a user's session is refused; no
+# PIN typed ever appears in a page; the Japanese screens; the 電子証明書取得 page's command.
+. "${KINKO_SRCDIR:-.}/tests/bank/bank_lib.sh"
+
+plan 50
+# Secrets unlike anything else in a page, so a page that echoed one would be seen.
+PIN=Ipin-8265
+CONF=Rpin-4093
+admin_bank "$(date -u -d '-10 days' +%F)"
+H=(-b "$T/jar.html" -c "$T/jar.html")
+mkdir "$T/pages"
+# page METHOD PATH [curl args]: http, and the body kept for the secrets check at the end.
+page() {
+	local code
+	code=$(http "$@")
+	cp "$T/out" "$(mktemp "$T/pages/XXXXXX")"
+	echo "$code"
+}
+has() { grep -qF -- "$1" "$T/out"; }
+hdr() { grep -i "^$1:" "$T/hdr" | tr -d '\r'; }
+
+check_quiet "the logon page has form#logon-form, input#pin, button#logon-submit (200)" \
+	sh -c "[ \"\$1\" = 200 ] && grep -qF '<form id=\"logon-form\" method=\"post\" action=\"/logon\" autocomplete=\"off\">' '$T/out' && grep -qF 'id=\"pin\" name=\"pin\"' '$T/out' && grep -qF 'id=\"logon-submit\"' '$T/out'" _ \
+	"$(page GET / "${A[@]}" "${H[@]}")"
+check_quiet "it carries a csrf value and sets its cookie, HttpOnly and SameSite=Strict" \
+	sh -c "[ -n \"\$1\" ] && grep -q '^Set-Cookie: kinko_csrf=[0-9a-f]\{32\}; Path=/; Secure; HttpOnly; SameSite=Strict' '$T/hdr'" _ "$(html_csrf)"
+check_quiet "pages forbid framing and foreign content" \
+	sh -c "grep -q \"^Content-Security-Policy: default-src 'none'; form-action 'self'; frame-ancestors 'none'\" '$T/hdr' && grep -q '^X-Frame-Options: DENY' '$T/hdr' && grep -q '^Cache-Control: no-store' '$T/hdr'"
+LCSRF=$(html_csrf)
+check_quiet "a logon without the csrf value is 403" equals "$(page POST /logon "${A[@]}" "${H[@]}" --data-urlencode pin=0000)" 403
+check_quiet "the 403 page says why in #error" contains "$T/out" 'id="error"'
+check_quiet "a logon with a wrong csrf value is 403" \
+	equals "$(page POST /logon "${A[@]}" "${H[@]}" --data-urlencode pin=0000 --data-urlencode "csrf=${LCSRF//[0-9]/a}")" 403
+check_quiet "a logon with the value but without its cookie is 403" \
+	equals "$(page POST /logon "${A[@]}" --data-urlencode pin=0000 --data-urlencode "csrf=$LCSRF")" 403
+check_quiet "the refused logons counted no wrong PIN: a wrong PIN now leaves 4 tries (401)" \
+	sh -c "[ \"\$1\" = 401 ] && grep -qF 'wrong contract PIN (イ); 4 tries left' '$T/out'" _ \
+	"$(page POST /logon "${A[@]}" "${H[@]}" --data-urlencode pin=0000 --data-urlencode "csrf=$LCSRF")"
+check_quiet "the right PIN gives #otp-positions, input#digits, button#otp-submit (200)" \
+	sh -c "[ \"\$1\" = 200 ] && grep -qE 'id=\"otp-positions\" data-positions=\"[A-E][0-9],[A-E][0-9]\"' '$T/out' && grep -qF 'id=\"digits\" name=\"digits\"' '$T/out' && grep -qF 'id=\"otp-submit\"' '$T/out'" _ \
+	"$(page POST /logon "${A[@]}" "${H[@]}" --data-urlencode "pin=$PIN" --data-urlencode "csrf=$(html_csrf)")"
+POS=$(sed -n 's/.*data-positions="\(..\),\(..\)".*/\1 \2/p' "$T/out")
+LID=$(sed -n 's/.*name="logon_id" value="\([0-9a-f]*\)".*/\1/p' "$T/out")
+check_quiet "the card digits log the admin on: 303 to /status with a SameSite=Strict session" \
+	sh -c "[ \"\$1\" = 303 ] && grep -q '^Location: /status' '$T/hdr' && grep -q '^Set-Cookie: kinko_session=[0-9a-f]\{32\}; Path=/; Secure; HttpOnly; SameSite=Strict' '$T/hdr'" _ \
+	"$(page POST /logon/otp "${A[@]}" "${H[@]}" --data-urlencode "logon_id=$LID" --data-urlencode "digits=$(card_digits "$T/card" "$POS")" --data-urlencode "csrf=$(html_csrf)")"
+check_quiet "ご契約先ステータス: #status data-role=admin, a#contract-admin to /admin, button#logoff-submit" \
+	sh -c "[ \"\$1\" = 200 ] && grep -qF '<section id=\"status\" data-role=\"admin\">' '$T/out' && grep -qF '<a id=\"contract-admin\" href=\"/admin\">' '$T/out' && grep -qF 'id=\"logoff-submit\"' '$T/out'" _ \
+	"$(page GET /status "${A[@]}" "${H[@]}")"
+SCSRF=$(html_csrf)
+check_quiet "the session's csrf value is another than the logon's" sh -c '[ -n "$1" ] && [ "$1" != "$2" ]' _ "$SCSRF" "$LCSRF"
+check_quiet "ご契約先管理情報変更 (/admin) links a#users-link to /admin/users" \
+	sh -c "[ \"\$1\" = 200 ] && grep -qF '<a id=\"users-link\" href=\"/admin/users\">' '$T/out'" _ "$(page GET /admin "${A[@]}" "${H[@]}")"
+check_quiet "利用者情報登録／変更 has table#users and a#user-register to /admin/users/new" \
+	sh -c "[ \"\$1\" = 200 ] && grep -qF '<table id=\"users\">' '$T/out' && grep -qF '<a id=\"user-register\" href=\"/admin/users/new\">' '$T/out'" _ "$(page GET /admin/users "${A[@]}" "${H[@]}")"
+check_quiet "the register form: form#user-form to /admin/users, input#user_id, #user_pin, #user_confirmation_pin, button#user-submit" \
+	sh -c "[ \"\$1\" = 200 ] && grep -qF '<form id=\"user-form\" method=\"post\" action=\"/admin/users\" autocomplete=\"off\">' '$T/out' && grep -qF 'id=\"user_id\"' '$T/out' && grep -qF 'type=\"password\" id=\"user_pin\"' '$T/out' && grep -qF 'type=\"password\" id=\"user_confirmation_pin\"' '$T/out' && grep -qF 'id=\"user-submit\"' '$T/out'" _ \
+	"$(page GET /admin/users/new "${A[@]}" "${H[@]}")"
+
+# Cross-site forms: no value, a wrong one, another session's; nothing registered.
+reg() { page POST /admin/users "${A[@]}" "${H[@]}" --data-urlencode user_id=hanako --data-urlencode user_pin=Tpin-5172 --data-urlencode user_confirmation_pin=Cpin-6394 "$@"; }
+logon_admin "$T/admin.crt" "$T/admin.key" "$T/card" "$PIN" >/dev/null
+page GET /status "${A[@]}" -b "$JAR" >/dev/null
+OTHER=$(html_csrf)
+check_quiet "registering without the csrf value is 403" equals "$(reg)" 403
+check_quiet "with a wrong csrf value is 403" equals "$(reg --data-urlencode "csrf=${SCSRF//[0-9]/f}")" 403
+check_quiet "with another session's csrf value is 403" \
+	sh -c '[ "$1" = 403 ] && [ -n "$2" ] && [ "$2" != "$3" ]' _ "$(reg --data-urlencode "csrf=$OTHER")" "$OTHER" "$SCSRF"
+check_quiet "the refused forms registered nobody" \
+	sh -c "! '$BANKD' contract show --dir '$BANK' --contract-id '$CONTRACT' | grep -q hanako"
+check_quiet "the register form registers the user: a page with #done (200)" \
+	sh -c "[ \"\$1\" = 200 ] && grep -qF 'id=\"done\"' '$T/out' && grep -qF 'hanako' '$T/out'" _ "$(reg --data-urlencode "csrf=$SCSRF")"
+check_quiet "the list has tr[data-user-id=hanako] with a.user-select to /admin/users/hanako" \
+	sh -c "[ \"\$1\" = 200 ] && grep -qF '<tr data-user-id=\"hanako\"><td><a class=\"user-select\" href=\"/admin/users/hanako\">' '$T/out'" _ "$(page GET /admin/users "${A[@]}" "${H[@]}")"
+check_quiet "利用者選択: the change form to /admin/users/hanako and form#issue-form with input#confirmation_pin, button#issue-submit" \
+	sh -c "[ \"\$1\" = 200 ] && grep -qF '<form id=\"user-form\" method=\"post\" action=\"/admin/users/hanako\" autocomplete=\"off\">' '$T/out' && grep -qF '<form id=\"issue-form\" method=\"post\" action=\"/admin/users/hanako/issue\" autocomplete=\"off\">' '$T/out' && grep -qF 'type=\"password\" id=\"confirmation_pin\"' '$T/out' && grep -qF 'id=\"issue-submit\"' '$T/out'" _ \
+	"$(page GET /admin/users/hanako "${A[@]}" "${H[@]}")"
+check_quiet "every form of the page carries a csrf field" \
+	equals "$(grep -c '<form ' "$T/out")" "$(grep -c 'name="csrf"' "$T/out")"
+check_quiet "変更: new PINs for the user, a page with #done (200)" \
+	sh -c "[ \"\$1\" = 200 ] && grep -qF 'id=\"done\"' '$T/out'" _ \
+	"$(page POST /admin/users/hanako "${A[@]}" "${H[@]}" --data-urlencode user_pin=Tpin2-7710 --data-urlencode user_confirmation_pin=Cpin2-3348 --data-urlencode "csrf=$SCSRF")"
+check_quiet "a PIN too short is refused on the form again, nothing repeated (400)" \
+	sh -c "[ \"\$1\" = 400 ] && grep -qF 'id=\"error\"' '$T/out' && ! grep -qF 'Tpin3' '$T/out'" _ \
+	"$(page POST /admin/users/hanako "${A[@]}" "${H[@]}" --data-urlencode user_pin=Tpin3 --data-urlencode user_confirmation_pin=x --data-urlencode "csrf=$SCSRF")"
+issue() { page POST /admin/users/hanako/issue "${A[@]}" "${H[@]}" --data-urlencode "confirmation_pin=$1" "${@:2}"; }
+check_quiet "issuing without the csrf value is 403" equals "$(issue Wrong-0000)" 403
+check_quiet "with another session's csrf value is 403" equals "$(issue Wrong-0000 --data-urlencode "csrf=$OTHER")" 403
+check_quiet "the refused issues counted no wrong ロ: a wrong one now leaves 4 tries (401)" \
+	sh -c "[ \"\$1\" = 401 ] && grep -qF 'wrong contract confirmation PIN (ロ); 4 tries left' '$T/out'" _ "$(issue Wrong-0000 --data-urlencode "csrf=$SCSRF")"
+check_quiet "the user was not issued yet" \
+	sh -c "'$BANKD' contract show --dir '$BANK' --contract-id '$CONTRACT' | grep -q 'user hanako: not issued'"
+check_quiet "issuing with ロ: a page with #done naming the window (200)" \
+	sh -c "[ \"\$1\" = 200 ] && grep -qF 'id=\"done\"' '$T/out' && grep -qF '$(date -u -d '+79 days' +%F)' '$T/out'" _ "$(issue "$CONF" --data-urlencode "csrf=$SCSRF")"
+csr_ec hanako
+check_quiet "the user enrolls by EST with the PINs the screens set (200)" \
+	equals "$(enroll "$CONTRACT/hanako" Tpin2-7710 Cpin2-3348 "$T/hanako.csr")" 200
+certs_of "$T/out" "$T/hanako.crt"
+U=(--cert "$T/hanako.crt" --key "$T/hanako.key")
+
+# The user's own session: its status screen, and no admin screen, not even with its csrf.
+http GET / "${U[@]}" -c "$T/jar.user" >/dev/null
+check_quiet "the user logs on with ト in the HTML form (303)" \
+	equals "$(page POST /logon "${U[@]}" -b "$T/jar.user" -c "$T/jar.user" --data-urlencode pin=Tpin2-7710 --data-urlencode "csrf=$(html_csrf)")" 303
+check_quiet "the user's status: #status data-role=user and no a#contract-admin" \
+	sh -c "[ \"\$1\" = 200 ] && grep -qF 'data-role=\"user\"' '$T/out' && ! grep -qF 'contract-admin' '$T/out'" _ "$(page GET /status "${U[@]}" -b "$T/jar.user")"
+UCSRF=$(html_csrf)
+check_quiet "a user's session at /admin is a 403 page with #error" \
+	sh -c "[ \"\$1\" = 403 ] && grep -qF 'id=\"error\"' '$T/out'" _ "$(page GET /admin "${U[@]}" -b "$T/jar.user")"
+check_quiet "and at /admin/users/hanako (403)" equals "$(page GET /admin/users/hanako "${U[@]}" -b "$T/jar.user")" 403
+check_quiet "a user's session cannot register, even with its own csrf value (403)" \
+	equals "$(page POST /admin/users "${U[@]}" -b "$T/jar.user" --data-urlencode user_id=evil --data-urlencode user_pin=Epin-1234 --data-urlencode user_confirmation_pin=Epin-1234 --data-urlencode "csrf=$UCSRF")" 403
+
+# Japanese screens (when the system can show them).
+if locale -a 2>/dev/null | grep -qix 'ja_JP.utf-\?8'; then
+	check_quiet "with Accept-Language: ja, /admin/users is 利用者情報登録／変更 (lang=ja)" \
+		sh -c "[ \"\$1\" = 200 ] && grep -qF '<html lang=\"ja\">' '$T/out' && grep -qF '<h2>利用者情報登録／変更</h2>' '$T/out' && grep -qF '>利用者登録</a>' '$T/out'" _ \
+		"$(page GET /admin/users "${A[@]}" "${H[@]}" -H 'Accept-Language: ja')"
+	check_quiet "and /admin is ご契約先管理情報変更" \
+		sh -c "[ \"\$1\" = 200 ] && grep -qF '<h2>ご契約先管理情報変更</h2>' '$T/out'" _ "$(page GET /admin "${A[@]}" "${H[@]}" -H 'Accept-Language: ja')"
+else
+	skip "/admin/users in Japanese" "the locale ja_JP.UTF-8 is not installed"
+	skip "/admin in Japanese" "the locale ja_JP.UTF-8 is not installed"
+fi
+
+# 電子証明書取得: the logon page without a certificate leads there; the command works.
+check_quiet "without a certificate the logon page has #no-certificate and a#get-certificate to /certificate" \
+	sh -c "[ \"\$1\" = 200 ] && grep -qF 'id=\"no-certificate\"' '$T/out' && grep -qF '<a id=\"get-certificate\" href=\"/certificate\">' '$T/out'" _ "$(page GET /)"
+check_quiet "/certificate shows code#enroll-command with this bank's URL" \
+	sh -c "[ \"\$1\" = 200 ] && grep -qF '<code id=\"enroll-command\">kinko enroll --bank https://localhost:$PORT --admin</code>' '$T/out'" _ "$(page GET /certificate)"
+check_quiet "and the user's command" contains "$T/out" "<code id=\"enroll-command-user\">kinko enroll --bank https://localhost:$PORT --user <var>"
+KINKO_BIN="${KINKO_BUILDDIR:-.}/kinko"
+if [ -x "$KINKO_BIN" ]; then
+	# No token here: the command gets past its options and the bank's CA to the token search.
+	CMD=$(sed -n 's/.*<code id="enroll-command">\([^<]*\)<.*/\1/p' "$T/out")
+	# shellcheck disable=SC2086
+	KINKO_STATE_DIR="$T/state" KINKO_MODULE=/nonexistent timeout 30 $KINKO_BIN ${CMD#kinko } --cacert "$BANK/ca.crt" --contract-id "$CONTRACT" </dev/null >"$T/kinko.out" 2>&1
+	check_quiet "kinko accepts the page's command (no usage error, exit $?)" sh -c '[ "$1" != 2 ]' _ $?
+else
+	skip "kinko accepts the page's command" "no kinko in this build"
+fi
+
+# ログオフ: without the csrf value nothing ends; with it the session is gone.
+check_quiet "logoff without the csrf value is 403" equals "$(page POST /logoff "${A[@]}" "${H[@]}")" 403
+check_quiet "and the session still works" equals "$(page GET /admin "${A[@]}" "${H[@]}")" 200
+check_quiet "logoff with it: a page with #done (200)" \
+	sh -c "[ \"\$1\" = 200 ] && grep -qF 'id=\"done\"' '$T/out'" _ "$(page POST /logoff "${A[@]}" "${H[@]}" --data-urlencode "csrf=$SCSRF")"
+check_quiet "after logoff /admin is the logon page (401)" equals "$(page GET /admin "${A[@]}" "${H[@]}")" 401
+
+# No secret typed into a form ever came back in a page.
+check_quiet "no page holds a PIN that was typed (イ, ロ, ト, チ)" \
+	sh -c "! grep -rlE 'Ipin-8265|Rpin-4093|Tpin-5172|Cpin-6394|Tpin2-7710|Cpin2-3348|Wrong-0000|Epin-1234' '$T/pages'"
+check_quiet "no password input has a value" sh -c "! grep -rhE 'type=\"password\"[^>]*value=' '$T/pages'"
+check_quiet "every form is autocomplete=off" sh -c "! grep -rh '<form ' '$T/pages' | grep -v 'autocomplete=\"off\"' | grep -v 'action=\"/logoff\"'"
+stop_and_check
