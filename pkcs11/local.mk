@@ -47,6 +47,7 @@ pkcs11_libkinko_pkcs11_la_SOURCES = \
 	pkcs11/mod_session.c \
 	pkcs11/mod_event.c \
 	pkcs11/mod_login.c \
+	pkcs11/mod_pinask.c pkcs11/mod_pinask.h pkcs11/mod_pinask_text.c \
 	pkcs11/mod_trace.c \
 	pkcs11/mod_usb.c pkcs11/mod_usb.h
 # Object layer: the token's keys, certificates and data objects as PKCS#11 objects, cached

@@ -101,6 +101,12 @@ typedef struct mod_slot {
 	uint8_t pin[PIV_PIN_MAX]; /* the PIN, or the PUK of an SO login (as long) */
 	size_t pin_len;
 	bool context_ok; /* CKU_CONTEXT_SPECIFIC done: one PIN-always operation */
+	/* The user cancelled the pinentry (mod_pinask.c): not asked again for this token (this
+	 * generation, this serial) until pin_cancel_until_ms. */
+	bool pin_cancelled;
+	unsigned long pin_cancel_generation;
+	uint32_t pin_cancel_serial;
+	int64_t pin_cancel_until_ms;
 	unsigned long n_sessions, n_rw_sessions;
 } mod_slot;
 
@@ -167,6 +173,8 @@ CK_RV mod_info_module(CK_INFO *info);
 CK_RV mod_info_slot_list(bool token_present, CK_SLOT_ID *list, CK_ULONG *count);
 CK_RV mod_info_slot(mod_slot *s, CK_SLOT_INFO *info);
 CK_RV mod_info_token(mod_slot *s, CK_TOKEN_INFO *info);
+/* The token's CKA_LABEL as C_GetTokenInfo reports it, unpadded ("kinko PIV #12345"). */
+void mod_info_token_label(const mod_token *t, char *buf, size_t len);
 CK_RV mod_info_mechanisms(mod_slot *s, CK_MECHANISM_TYPE *list, CK_ULONG *count);
 CK_RV mod_info_mechanism(mod_slot *s, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info);
 
@@ -209,6 +217,9 @@ typedef card_status (*mod_card_op)(card *c, void *arg);
 CK_RV mod_slot_with_pin(mod_slot *s, mod_card_op op, void *arg);
 /* The user (CKU_USER) is logged in on this slot. */
 bool mod_slot_user_logged_in(const mod_slot *s);
+/* Private key objects are visible: the user is logged in, or the module logs in by itself
+ * when one is used (pin_source = pinentry). */
+bool mod_slot_private_visible(const mod_slot *s);
 void mod_slot_logout(mod_slot *s); /* wipe the held PIN, card_logout if reachable */
 
 /* ---- the token cache (mod_token.c; what reads it is in mod_object.h) ---- */
@@ -243,6 +254,11 @@ void mod_session_destroy_all(void);
 CK_RV mod_login_as(mod_slot *s, mod_session *sess, CK_USER_TYPE user, const CK_UTF8CHAR *pin,
                    CK_ULONG pin_len);
 CK_RV mod_login_end(mod_slot *s);
+/* VERIFY the PIN, keeping the tries the card reports: CKR_PIN_LEN_RANGE, CKR_PIN_INCORRECT,
+ * CKR_PIN_LOCKED or the card's error. */
+CK_RV mod_login_verify(mod_slot *s, const CK_UTF8CHAR *pin, CK_ULONG len);
+/* Hold a verified secret as user's login (the PIN is copied; the caller wipes its own). */
+void mod_login_hold(mod_slot *s, CK_USER_TYPE user, const CK_UTF8CHAR *pin, CK_ULONG len);
 CK_RV mod_login_init_pin(mod_slot *s, mod_session *sess, const CK_UTF8CHAR *pin, CK_ULONG pin_len);
 CK_RV mod_login_set_pin(mod_slot *s, mod_session *sess, const CK_UTF8CHAR *old_pin,
                         CK_ULONG old_len, const CK_UTF8CHAR *new_pin, CK_ULONG new_len);

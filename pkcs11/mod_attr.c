@@ -146,14 +146,17 @@ static bool attr_ctx_rsa(const mod_attr_ctx *c)
 /* PIV stores no labels: the certificate, the private and the public key of a slot are all
  * named for the slot, so one pkcs11: URI (id and object) names the certificate and its key
  * in p11tool and libp11, and reading a label never costs a certificate read. */
+void mod_object_label(unsigned key_index, char *buf, size_t len)
+{
+	if (key_index < 4)
+		snprintf(buf, len, "%s", attr_slot_names[key_index]);
+	else
+		snprintf(buf, len, "Retired Key %u", key_index - 3);
+}
+
 static void attr_val_label(mod_attr_ctx *c, mod_attr_val *v)
 {
-	unsigned i = c->index;
-
-	if (i < 4)
-		snprintf(v->u.text, sizeof(v->u.text), "%s", attr_slot_names[i]);
-	else
-		snprintf(v->u.text, sizeof(v->u.text), "Retired Key %u", i - 3);
+	mod_object_label(c->index, v->u.text, sizeof(v->u.text));
 	attr_val_bytes(v, v->u.text, strlen(v->u.text));
 }
 

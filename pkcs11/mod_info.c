@@ -158,19 +158,30 @@ static CK_FLAGS mod_info_tries_flags(uint8_t max, uint8_t left, CK_FLAGS low, CK
 	return f;
 }
 
+void mod_info_token_label(const mod_token *t, char *buf, size_t len)
+{
+	snprintf(buf, len, "kinko PIV #%lu", (unsigned long)t->serial);
+}
+
 static void mod_info_token_fill(const mod_slot *s, const mod_token *t, CK_TOKEN_INFO *info)
 {
 	char text[40];
 
 	memset(info, 0, sizeof(*info));
-	snprintf(text, sizeof(text), "kinko PIV #%lu", (unsigned long)t->serial);
+	mod_info_token_label(t, text, sizeof(text));
 	mod_info_pad(info->label, sizeof(info->label), text);
 	mod_info_pad(info->manufacturerID, sizeof(info->manufacturerID), MOD_INFO_MANUFACTURER);
 	mod_info_pad(info->model, sizeof(info->model), "PIV");
 	snprintf(text, sizeof(text), "%lu", (unsigned long)t->serial);
 	mod_info_pad(info->serialNumber, sizeof(info->serialNumber), text);
-	info->flags =
-		CKF_RNG | CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED | CKF_TOKEN_INITIALIZED;
+	info->flags = CKF_RNG | CKF_USER_PIN_INITIALIZED | CKF_TOKEN_INITIALIZED;
+	/* With the PIN from a pinentry the module logs in by itself when a key needs it:
+	 * Firefox then calls C_Login without a PIN, and Chromium, which ignores the protected
+	 * path, shows no dialog of its own only for a token that needs no login. */
+	if (mod.cfg.pin_source == MOD_PIN_SOURCE_PINENTRY)
+		info->flags |= CKF_PROTECTED_AUTHENTICATION_PATH;
+	else
+		info->flags |= CKF_LOGIN_REQUIRED;
 	info->flags |=
 		mod_info_tries_flags(t->pin_tries_max, t->pin_tries_left, CKF_USER_PIN_COUNT_LOW,
 	                             CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED);

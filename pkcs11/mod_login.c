@@ -9,6 +9,9 @@
 #include <openssl/crypto.h>
 
 #include "mod.h"
+#include "mod_mech.h"
+#include "mod_pinask.h"
+#include "mod_sig.h"
 #include "piv.h"
 
 static bool mod_login_pin_len_ok(CK_ULONG len)
@@ -43,7 +46,7 @@ static CK_RV mod_login_rv(mod_slot *s, card_status st)
 	return mod_slot_rv(s, st);
 }
 
-static void mod_login_hold(mod_slot *s, CK_USER_TYPE user, const CK_UTF8CHAR *pin, CK_ULONG len)
+void mod_login_hold(mod_slot *s, CK_USER_TYPE user, const CK_UTF8CHAR *pin, CK_ULONG len)
 {
 	OPENSSL_cleanse(s->pin, sizeof(s->pin));
 	memcpy(s->pin, pin, len);
@@ -52,8 +55,7 @@ static void mod_login_hold(mod_slot *s, CK_USER_TYPE user, const CK_UTF8CHAR *pi
 	s->context_ok = false;
 }
 
-/* VERIFY the PIN, keeping the tries the card reports. */
-static CK_RV mod_login_verify(mod_slot *s, const CK_UTF8CHAR *pin, CK_ULONG len)
+CK_RV mod_login_verify(mod_slot *s, const CK_UTF8CHAR *pin, CK_ULONG len)
 {
 	int tries = -1;
 	card_status st;
@@ -67,10 +69,16 @@ static CK_RV mod_login_verify(mod_slot *s, const CK_UTF8CHAR *pin, CK_ULONG len)
 
 static CK_RV mod_login_user(mod_slot *s, const CK_UTF8CHAR *pin, CK_ULONG len)
 {
-	CK_RV rv = mod_login_verify(s, pin, len);
+	CK_RV rv;
 
-	if (rv == CKR_OK)
+	/* No PIN: the protected authentication path, the pinentry (pin_source = pinentry). */
+	if (!pin)
+		return mod_pinask_verify(s, -1, MOD_PINASK_LOGIN);
+	rv = mod_login_verify(s, pin, len);
+	if (rv == CKR_OK) {
 		mod_login_hold(s, CKU_USER, pin, len);
+		mod_pinask_cancel_forget(s);
+	}
 	return rv;
 }
 
@@ -90,6 +98,7 @@ static CK_RV mod_login_so(mod_slot *s, const CK_UTF8CHAR *pin, CK_ULONG len)
 
 static CK_RV mod_login_context(mod_slot *s, mod_session *sess, const CK_UTF8CHAR *pin, CK_ULONG len)
 {
+	const mod_sig_op *op = sess->sign.ctx;
 	CK_RV rv;
 
 	/* Only an operation waiting for it (a PIN-always signature) can use this login. */
@@ -97,6 +106,9 @@ static CK_RV mod_login_context(mod_slot *s, mod_session *sess, const CK_UTF8CHAR
 		return CKR_OPERATION_NOT_INITIALIZED;
 	if (!mod_slot_user_logged_in(s))
 		return CKR_USER_NOT_LOGGED_IN;
+	if (!pin)
+		return mod_pinask_verify(s, op ? piv_key_slot_index(op->key_ref) : -1,
+		                         MOD_PINASK_ALWAYS);
 	rv = mod_login_verify(s, pin, len);
 	if (rv == CKR_OK)
 		s->context_ok = true;
@@ -106,8 +118,10 @@ static CK_RV mod_login_context(mod_slot *s, mod_session *sess, const CK_UTF8CHAR
 CK_RV mod_login_as(mod_slot *s, mod_session *sess, CK_USER_TYPE user, const CK_UTF8CHAR *pin,
                    CK_ULONG pin_len)
 {
-	if (!pin)
-		return CKR_ARGUMENTS_BAD; /* no protected authentication path */
+	/* A protected authentication path only with the PIN from a pinentry, and only for the
+	 * PIN: the PUK is never asked for this way. */
+	if (!pin && (!mod_pinask_enabled() || user == CKU_SO))
+		return CKR_ARGUMENTS_BAD;
 	switch (user) {
 	case CKU_USER:
 	case CKU_SO:

@@ -56,7 +56,8 @@ bool mod_object_alg_supported(uint8_t alg)
 	return piv_alg_bytes(alg) != 0;
 }
 
-bool mod_object_exists(const mod_token *t, unsigned key_index, mod_obj_kind kind, bool logged_in)
+bool mod_object_exists(const mod_token *t, unsigned key_index, mod_obj_kind kind,
+                       bool private_visible)
 {
 	const mod_keyslot *k;
 
@@ -64,7 +65,8 @@ bool mod_object_exists(const mod_token *t, unsigned key_index, mod_obj_kind kind
 		return false;
 	k = &t->keys[key_index];
 	switch (kind) {
-	case MOD_OBJ_PRIVATE: return logged_in && k->has_key && mod_object_alg_supported(k->alg);
+	case MOD_OBJ_PRIVATE:
+		return private_visible && k->has_key && mod_object_alg_supported(k->alg);
 	case MOD_OBJ_PUBLIC: return k->has_key && mod_object_alg_supported(k->alg);
 	case MOD_OBJ_CERT: return k->has_cert;
 	case MOD_OBJ_HW: return key_index == 0 && t->pin_tries_max > 0;
@@ -95,7 +97,7 @@ CK_RV mod_object_check(mod_slot *s, CK_OBJECT_HANDLE h, unsigned *key_index, mod
 	rv = mod_token_get(s, &t);
 	if (rv != CKR_OK)
 		return rv;
-	if (!mod_object_exists(t, *key_index, *kind, mod_slot_user_logged_in(s)))
+	if (!mod_object_exists(t, *key_index, *kind, mod_slot_private_visible(s)))
 		return CKR_OBJECT_HANDLE_INVALID;
 	return CKR_OK;
 }
@@ -247,7 +249,7 @@ static CK_RV mod_object_find(mod_slot *s, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
                              CK_OBJECT_HANDLE **found, size_t *n_found)
 {
 	static const mod_obj_kind kinds[] = {MOD_OBJ_CERT, MOD_OBJ_PRIVATE, MOD_OBJ_PUBLIC};
-	bool logged_in = mod_slot_user_logged_in(s);
+	bool visible = mod_slot_private_visible(s);
 	CK_OBJECT_HANDLE *out;
 	size_t count = 0, k;
 	mod_token *t;
@@ -270,7 +272,7 @@ static CK_RV mod_object_find(mod_slot *s, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
 			mod_attr_ctx c;
 			bool match;
 
-			if (!mod_object_exists(t, i, kinds[k], logged_in))
+			if (!mod_object_exists(t, i, kinds[k], visible))
 				continue;
 			mod_attr_ctx_init(&c, s, t, i, kinds[k]);
 			match = object_find_match(&c, tmpl, n, &rv);
@@ -280,7 +282,7 @@ static CK_RV mod_object_find(mod_slot *s, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
 		}
 	}
 	if (rv == CKR_OK && object_find_asks_hw(tmpl, n) &&
-	    mod_object_exists(t, 0, MOD_OBJ_HW, logged_in)) {
+	    mod_object_exists(t, 0, MOD_OBJ_HW, visible)) {
 		mod_attr_ctx c;
 		bool match;
 

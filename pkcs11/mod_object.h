@@ -29,8 +29,13 @@ CK_BYTE mod_object_id(unsigned key_index);
 bool mod_object_index_from_id(const CK_BYTE *id, CK_ULONG len, unsigned *key_index);
 
 /* Does the object exist now (key present / certificate present)? Private keys are
- * CKA_PRIVATE: visible only when logged in. */
-bool mod_object_exists(const mod_token *t, unsigned key_index, mod_obj_kind kind, bool logged_in);
+ * CKA_PRIVATE: visible only when private_visible (mod_slot_private_visible). */
+bool mod_object_exists(const mod_token *t, unsigned key_index, mod_obj_kind kind,
+                       bool private_visible);
+
+/* The label of a key slot's objects (mod_attr.c): its SP 800-73-4 name ("PIV
+ * Authentication"), or "Retired Key N". */
+void mod_object_label(unsigned key_index, char *buf, size_t len);
 
 /* Key slots the module can use (RSA 2048/3072, P-256/384); a slot holding another kind of
  * key is occupied but shows no objects. */

@@ -35,7 +35,19 @@ typedef struct {
 	bool too_long;
 	bool text_too_long; /* a text does not fit an Assuan line */
 	bool no_program;
+	void (*trace)(const char *line);
 } pe_conv;
+
+/* One line to the caller's trace: dir ("-> " or "<- ") and the line as sent or received. */
+static void pe_trace(const pe_conv *c, const char *dir, const char *line)
+{
+	char text[ASSUAN_LINELENGTH + 8];
+
+	if (!c->trace)
+		return;
+	snprintf(text, sizeof text, "%s%s", dir, line);
+	c->trace(text);
+}
 
 static long pe_ms_left(const pe_conv *c)
 {
@@ -255,6 +267,8 @@ static bool pe_line_build(char line[ASSUAN_LINELENGTH], const char *verb, const 
 static gpg_error_t pe_pin_data(void *opaque, const void *buf, size_t len)
 {
 	pe_conv *c = opaque;
+
+	pe_trace(c, "<- ", "D [hidden]");
 	if (c->too_long || len > PIV_PIN_MAX - c->pin_len) {
 		c->too_long = true;
 		OPENSSL_cleanse(c->pin, PIV_PIN_MAX + 1);
@@ -309,6 +323,24 @@ static mod_pinentry_result pe_err_map(const pe_conv *c, gpg_error_t err, const c
 	return pe_err_why(c, err, why ? why : &ignored);
 }
 
+/* One command and its answer, both traced (a D line only as pe_pin_data says). */
+static gpg_error_t pe_transact(assuan_context_t ctx, pe_conv *c, const char *line,
+                               gpg_error_t (*data_cb)(void *, const void *, size_t))
+{
+	char answer[160];
+	gpg_error_t err;
+
+	pe_trace(c, "-> ", line);
+	err = assuan_transact(ctx, line, data_cb, data_cb ? c : NULL, NULL, NULL, NULL, NULL);
+	if (err)
+		snprintf(answer, sizeof answer, "ERR %u (code %u)", (unsigned)err,
+		         (unsigned)gpg_err_code(err));
+	else
+		snprintf(answer, sizeof answer, "OK");
+	pe_trace(c, "<- ", answer);
+	return err;
+}
+
 static gpg_error_t pe_send(assuan_context_t ctx, pe_conv *c, const char *verb, const char *text)
 {
 	char line[ASSUAN_LINELENGTH];
@@ -316,7 +348,7 @@ static gpg_error_t pe_send(assuan_context_t ctx, pe_conv *c, const char *verb, c
 		c->text_too_long = true;
 		return gpg_error(GPG_ERR_LINE_TOO_LONG);
 	}
-	return assuan_transact(ctx, line, NULL, NULL, NULL, NULL, NULL, NULL);
+	return pe_transact(ctx, c, line, NULL);
 }
 
 /* The locale categories as the C library reads them from the environment. */
@@ -380,6 +412,7 @@ static void pe_conv_init(pe_conv *c, const mod_pinentry_req *req, char *pin)
 		c->deadline.tv_nsec -= 1000000000;
 	}
 	c->pin = pin;
+	c->trace = req->trace;
 }
 
 /* Starts the program and reads its greeting; then the options and the texts. */
@@ -404,9 +437,11 @@ static gpg_error_t pe_open(assuan_context_t *ctx, pe_conv *c, const mod_pinentry
 	assuan_set_pointer(*ctx, c);
 	slash = strrchr(req->program, '/');
 	argv[0] = slash ? slash + 1 : req->program;
+	pe_trace(c, "-- run ", req->program);
 	err = assuan_pipe_connect(*ctx, req->program, argv, no_fds, NULL, NULL, 0);
 	if (err)
 		return err;
+	pe_trace(c, "<- ", "OK (greeting)");
 	err = pe_options_send(*ctx, c);
 	if (!err && req->title)
 		err = pe_send(*ctx, c, "SETTITLE", req->title);
@@ -417,7 +452,7 @@ static gpg_error_t pe_open(assuan_context_t *ctx, pe_conv *c, const mod_pinentry
 
 /* BYE when the conversation is still sound; a program that may be stuck is killed so that
  * releasing the context (which waits for it) cannot block. */
-static void pe_close(assuan_context_t ctx, bool sound)
+static void pe_close(assuan_context_t ctx, pe_conv *c, bool sound)
 {
 	pid_t pid;
 
@@ -425,7 +460,7 @@ static void pe_close(assuan_context_t ctx, bool sound)
 		return;
 	pid = assuan_get_pid(ctx);
 	if (sound)
-		assuan_transact(ctx, "BYE", NULL, NULL, NULL, NULL, NULL, NULL);
+		pe_transact(ctx, c, "BYE", NULL);
 	else if (pid > 0 && pid != (pid_t)ASSUAN_INVALID_PID)
 		kill(pid, SIGKILL);
 	assuan_release(ctx);
@@ -453,7 +488,7 @@ mod_pinentry_result mod_pinentry_pin_get(const mod_pinentry_req *req, char pin[P
 		err = pe_send(ctx, &c, "SETERROR", req->error);
 	if (!err) {
 		assuan_begin_confidential(ctx);
-		err = assuan_transact(ctx, "GETPIN", pe_pin_data, &c, NULL, NULL, NULL, NULL);
+		err = pe_transact(ctx, &c, "GETPIN", pe_pin_data);
 		assuan_end_confidential(ctx);
 	}
 	res = pe_err_map(&c, err, why);
@@ -461,9 +496,9 @@ mod_pinentry_result mod_pinentry_pin_get(const mod_pinentry_req *req, char pin[P
 		/* GETPIN answered OK with no D line: the user confirmed an empty PIN. */
 		if (why)
 			*why = "the pinentry gave an empty PIN";
-		res = MOD_PINENTRY_FAILED;
+		res = MOD_PINENTRY_EMPTY;
 	}
-	pe_close(ctx, res != MOD_PINENTRY_TIMEOUT && !c.io_failed && !c.too_long);
+	pe_close(ctx, &c, res != MOD_PINENTRY_TIMEOUT && !c.io_failed && !c.too_long);
 	if (res != MOD_PINENTRY_OK) {
 		OPENSSL_cleanse(pin, PIV_PIN_MAX + 1);
 		c.pin_len = 0;
@@ -482,6 +517,6 @@ mod_pinentry_result mod_pinentry_message_show(const mod_pinentry_req *req, const
 	if (!err)
 		err = pe_send(ctx, &c, "MESSAGE", NULL);
 	res = pe_err_map(&c, err, why);
-	pe_close(ctx, res != MOD_PINENTRY_TIMEOUT && !c.io_failed);
+	pe_close(ctx, &c, res != MOD_PINENTRY_TIMEOUT && !c.io_failed);
 	return res;
 }

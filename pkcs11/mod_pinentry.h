@@ -3,7 +3,7 @@
  * Self-contained: no slot, no lock, no configuration; the caller says which program to run,
  * what to show and how long to wait. Every read from the program is bounded by the caller's
  * deadline, the program gets only its two pipes (stderr is /dev/null), nothing of the PIN is
- * logged and everything that held it (ours and libassuan's buffers) is wiped. */
+ * logged or traced and everything that held it (ours and libassuan's buffers) is wiped. */
 #ifndef KINKO_MOD_PINENTRY_H
 #define KINKO_MOD_PINENTRY_H
 
@@ -16,6 +16,7 @@ typedef enum {
 	MOD_PINENTRY_CANCELLED, /* the user cancelled or closed the dialog */
 	MOD_PINENTRY_TIMEOUT,   /* the pinentry's own timeout, or no answer by the deadline */
 	MOD_PINENTRY_FAILED,    /* no program, it died, a protocol error, a PIN too long */
+	MOD_PINENTRY_EMPTY,     /* the user confirmed an empty PIN */
 } mod_pinentry_result;
 
 typedef struct {
@@ -26,6 +27,9 @@ typedef struct {
 	const char *error;    /* SETERROR on a retry, else NULL */
 	unsigned timeout_s;   /* SETTIMEOUT: the pinentry's own timeout, 0 for none */
 	unsigned deadline_ms; /* the whole conversation, from start to BYE */
+	/* Each line of the conversation for a debug trace ("-> SETDESC ...", "<- OK"), the
+	 * PIN's D line as "<- D [hidden]"; NULL for none. */
+	void (*trace)(const char *line);
 } mod_pinentry_req;
 
 /* Asks for the PIN. On MOD_PINENTRY_OK, pin[0..*pin_len) holds it, NUL-terminated (the

@@ -4,6 +4,7 @@
 #include "mod_mech.h"
 
 #include "mod_object.h"
+#include "mod_pinask.h"
 #include "mod_sig.h"
 #include "piv.h"
 
@@ -61,8 +62,16 @@ CK_RV mod_sig_session_init(mod_slot *slot, const mod_crypto_op *cop, const CK_ME
 	ref = piv_key_slot_ref(*index);
 	if (sign) {
 		needs_login = sig_session_needs_login((*t)->keys[*index].pin_policy, ref);
-		if (needs_login && !mod_slot_user_logged_in(slot))
-			return CKR_USER_NOT_LOGGED_IN;
+		/* Not logged in: with the PIN from a pinentry the module logs in now, as
+		 * C_Login would (browsers never call it); then the key is looked up again, the
+		 * token cache having possibly been learnt anew. */
+		if (needs_login && !mod_slot_user_logged_in(slot)) {
+			rv = mod_pinask_key_login(slot, *t, *index);
+			if (rv == CKR_OK)
+				rv = sig_session_key(slot, key, sign, t, index);
+			if (rv != CKR_OK)
+				return rv;
+		}
 	}
 	rv = mod_sig_op_new(mm, mech, (*t)->keys[*index].alg, ref, op);
 	if (rv != CKR_OK)

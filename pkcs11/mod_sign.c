@@ -6,7 +6,10 @@
 
 #include <openssl/crypto.h>
 
+#include "mod_object.h"
+#include "mod_pinask.h"
 #include "mod_sig.h"
+#include "piv.h"
 
 /* The card's answer: an RSA block, or a DER ECDSA-Sig-Value (at most 2 x 49 + 8 bytes
  * for P-384). */
@@ -45,6 +48,24 @@ static card_status sign_card_run(card *c, void *arg)
 	return rq->st;
 }
 
+static CK_RV sign_login(mod_slot *slot, const mod_sig_op *op)
+{
+	int index = piv_key_slot_index(op->key_ref);
+	mod_token *t;
+	CK_RV rv = mod_token_get(slot, &t);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (index < 0)
+		return CKR_KEY_HANDLE_INVALID;
+	rv = mod_pinask_key_login(slot, t, (unsigned)index);
+	if (rv == CKR_USER_NOT_LOGGED_IN && op->always_auth && mod_slot_user_logged_in(slot))
+		mod_trace_msg("slot %lu: key %02X needs C_Login(CKU_CONTEXT_SPECIFIC) before each "
+		              "signature",
+		              (unsigned long)slot->id, op->key_ref);
+	return rv;
+}
+
 static CK_RV sign_on_card(mod_slot *slot, const mod_sig_op *op, const uint8_t *in, size_t in_len,
                           CK_BYTE *sig)
 {
@@ -54,14 +75,13 @@ static CK_RV sign_on_card(mod_slot *slot, const mod_sig_op *op, const uint8_t *i
 
 	/* The login may have ended since C_SignInit (C_Logout in another session). A
 	 * PIN-always key (9C) needs CKU_CONTEXT_SPECIFIC right before each signature
-	 * (PKCS#11 3.0 CKA_ALWAYS_AUTHENTICATE): without it, CKR_USER_NOT_LOGGED_IN. */
-	if (op->needs_login && !mod_slot_user_logged_in(slot))
-		return CKR_USER_NOT_LOGGED_IN;
-	if (op->always_auth && !slot->context_ok) {
-		mod_trace_msg("slot %lu: key %02X needs C_Login(CKU_CONTEXT_SPECIFIC) before each "
-		              "signature",
-		              (unsigned long)slot->id, op->key_ref);
-		return CKR_USER_NOT_LOGGED_IN;
+	 * (PKCS#11 3.0 CKA_ALWAYS_AUTHENTICATE): without it, CKR_USER_NOT_LOGGED_IN, unless
+	 * the PIN comes from a pinentry, which then asks (mod_pinask_key_login). */
+	if ((op->needs_login && !mod_slot_user_logged_in(slot)) ||
+	    (op->always_auth && !slot->context_ok)) {
+		rv = sign_login(slot, op);
+		if (rv != CKR_OK)
+			return rv;
 	}
 	rv = op->mm->sig->encode(op, in, in_len, block, &rq.in_len);
 	if (rv != CKR_OK)

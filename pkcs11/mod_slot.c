@@ -167,6 +167,7 @@ static void mod_slot_new_generation(mod_slot *s, bool present)
 	s->n_rw_sessions = 0;
 	mod_slot_drop_token(s);
 	mod_slot_wipe_login(s);
+	s->pin_cancelled = false; /* a cancel lasts until the token is removed */
 	card_reset(&s->card);
 }
 
@@ -221,6 +222,11 @@ CK_RV mod_slot_refresh(mod_slot *s)
 bool mod_slot_user_logged_in(const mod_slot *s)
 {
 	return s->login_user == CKU_USER;
+}
+
+bool mod_slot_private_visible(const mod_slot *s)
+{
+	return mod_slot_user_logged_in(s) || mod.cfg.pin_source == MOD_PIN_SOURCE_PINENTRY;
 }
 
 void mod_slot_logout(mod_slot *s)

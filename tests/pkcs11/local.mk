@@ -191,6 +191,24 @@ tests_pkcs11_test_p11_shared_load_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_shared_load_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_shared_load_LDADD = $(P11_MOD_TEST_LDADD) -lpthread
 
+# The PIN from a pinentry (pin_source = pinentry), through the scripted pinentry; the
+# retries' test moves the module's clock past the cancel window.
+P11_PINENTRY = tests/pkcs11/pinentry_test_util.c tests/pkcs11/pinentry_test_util.h
+P11_MOD_TESTS += tests/pkcs11/test_p11_pinentry tests/pkcs11/test_p11_pinentry_retry
+tests_pkcs11_test_p11_pinentry_SOURCES = tests/pkcs11/test_p11_pinentry.c $(P11_PINENTRY)
+tests_pkcs11_test_p11_pinentry_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_pinentry_CPPFLAGS = $(MODULE_CPPFLAGS)
+tests_pkcs11_test_p11_pinentry_LDADD = $(P11_MOD_TEST_LDADD)
+tests_pkcs11_test_p11_pinentry_retry_SOURCES = tests/pkcs11/test_p11_pinentry_retry.c \
+	$(P11_PINENTRY) $(P11_CLOCK)
+tests_pkcs11_test_p11_pinentry_retry_LDFLAGS = -export-dynamic
+tests_pkcs11_test_p11_pinentry_retry_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_pinentry_retry_CPPFLAGS = $(MODULE_CPPFLAGS)
+tests_pkcs11_test_p11_pinentry_retry_LDADD = $(P11_MOD_TEST_LDADD)
+# The module tests run the scripted pinentry.
+EXTRA_tests_pkcs11_test_p11_pinentry_DEPENDENCIES = tests/lib/pinentry_script
+EXTRA_tests_pkcs11_test_p11_pinentry_retry_DEPENDENCIES = tests/lib/pinentry_script
+
 # Every module test waits for the module; tests/usb/local.mk adds its module tests to
 # P11_MOD_TEST_TARGETS (automake gathers a variable's += before the rules).
 P11_MOD_TEST_TARGETS = $(P11_MOD_TESTS:=$(EXEEXT))

@@ -257,6 +257,18 @@ static void only_the_pipes_are_open_in_the_pinentry(void **state)
 	assert_int_equal(fds, 3);
 }
 
+/* The user pressed Enter on an empty field: not a failure of the pinentry. */
+static void empty_pin_reported_as_empty(void **state)
+{
+	mod_pinentry_req r = req_default();
+	char pin[PIV_PIN_MAX + 1];
+	size_t len = 99;
+
+	(void)state;
+	assert_int_equal(pin_ask(&r, "pin:", pin, &len), MOD_PINENTRY_EMPTY);
+	assert_int_equal(len, 0);
+}
+
 static void message_box_shown_with_its_text(void **state)
 {
 	(void)state;
@@ -268,6 +280,35 @@ static void message_box_shown_with_its_text(void **state)
 	                                    "SETDESC The token is locked.%0Akinko pin unblock\n"
 	                                    "MESSAGE\n"
 	                                    "BYE\n");
+}
+
+static char trace_text[16384];
+
+static void trace_keep(const char *line)
+{
+	size_t used = strlen(trace_text);
+
+	snprintf(trace_text + used, sizeof trace_text - used, "%s\n", line);
+}
+
+/* The trace hook sees every command and answer; the D line only as "D [hidden]". */
+static void trace_shows_the_conversation_with_the_pin_hidden(void **state)
+{
+	mod_pinentry_req r = req_default();
+	char pin[PIV_PIN_MAX + 1];
+	size_t len;
+
+	(void)state;
+	trace_text[0] = '\0';
+	r.trace = trace_keep;
+	assert_int_equal(pin_ask(&r, "pin:97531", pin, &len), MOD_PINENTRY_OK);
+	assert_string_equal(pin, "97531");
+	assert_non_null(strstr(trace_text, "-> SETDESC 100%25 sure%0Aline two\n<- OK\n"));
+	assert_non_null(strstr(trace_text, "-> GETPIN\n<- D [hidden]\n<- OK\n-> BYE\n"));
+	assert_null(strstr(trace_text, "97531"));
+	trace_text[0] = '\0';
+	assert_int_equal(pin_ask(&r, "cancel", pin, &len), MOD_PINENTRY_CANCELLED);
+	assert_non_null(strstr(trace_text, "-> GETPIN\n<- ERR 83886179 "));
 }
 
 /* ---- the script's file mode: one line per conversation ---- */
@@ -471,7 +512,9 @@ int main(void)
 		cmocka_unit_test_setup(pinentry_dying_mid_conversation_fails_cleanly, setup),
 		cmocka_unit_test_setup(missing_program_fails_cleanly, setup),
 		cmocka_unit_test_setup(only_the_pipes_are_open_in_the_pinentry, setup),
+		cmocka_unit_test_setup(empty_pin_reported_as_empty, setup),
 		cmocka_unit_test_setup(message_box_shown_with_its_text, setup),
+		cmocka_unit_test_setup(trace_shows_the_conversation_with_the_pin_hidden, setup),
 		cmocka_unit_test_setup(file_mode_takes_one_line_per_run_then_cancels, setup),
 		cmocka_unit_test_setup(file_mode_runs_at_once_take_different_lines, setup),
 		cmocka_unit_test_setup(pin_typed_at_real_pinentry_tty_comes_back, setup),
