@@ -7,7 +7,7 @@
 # PIN typed ever appears in a page; the Japanese screens; the 電子証明書取得 page's command.
 . "${KINKO_SRCDIR:-.}/tests/bank/bank_lib.sh"
 
-plan 50
+plan 51
 # Secrets unlike anything else in a page, so a page that echoed one would be seen.
 PIN=Ipin-8265
 CONF=Rpin-4093
@@ -88,6 +88,8 @@ check_quiet "変更: new PINs for the user, a page with #done (200)" \
 check_quiet "a PIN too short is refused on the form again, nothing repeated (400)" \
 	sh -c "[ \"\$1\" = 400 ] && grep -qF 'id=\"error\"' '$T/out' && ! grep -qF 'Tpin3' '$T/out'" _ \
 	"$(page POST /admin/users/hanako "${A[@]}" "${H[@]}" --data-urlencode user_pin=Tpin3 --data-urlencode user_confirmation_pin=x --data-urlencode "csrf=$SCSRF")"
+check_quiet "changing the PINs with another session's csrf value is 403 (the user enrolls with the old ones below)" \
+	equals "$(page POST /admin/users/hanako "${A[@]}" "${H[@]}" --data-urlencode user_pin=Xpin-1357 --data-urlencode user_confirmation_pin=Xpin-2468 --data-urlencode "csrf=$OTHER")" 403
 issue() { page POST /admin/users/hanako/issue "${A[@]}" "${H[@]}" --data-urlencode "confirmation_pin=$1" "${@:2}"; }
 check_quiet "issuing without the csrf value is 403" equals "$(issue Wrong-0000)" 403
 check_quiet "with another session's csrf value is 403" equals "$(issue Wrong-0000 --data-urlencode "csrf=$OTHER")" 403
@@ -154,7 +156,7 @@ check_quiet "after logoff /admin is the logon page (401)" equals "$(page GET /ad
 
 # No secret typed into a form ever came back in a page.
 check_quiet "no page holds a PIN that was typed (イ, ロ, ト, チ)" \
-	sh -c "! grep -rlE 'Ipin-8265|Rpin-4093|Tpin-5172|Cpin-6394|Tpin2-7710|Cpin2-3348|Wrong-0000|Epin-1234' '$T/pages'"
+	sh -c "! grep -rlE 'Ipin-8265|Rpin-4093|Tpin-5172|Cpin-6394|Tpin2-7710|Cpin2-3348|Wrong-0000|Epin-1234|Xpin-1357|Xpin-2468' '$T/pages'"
 check_quiet "no password input has a value" sh -c "! grep -rhE 'type=\"password\"[^>]*value=' '$T/pages'"
 check_quiet "every form is autocomplete=off" sh -c "! grep -rh '<form ' '$T/pages' | grep -v 'autocomplete=\"off\"' | grep -v 'action=\"/logoff\"'"
 stop_and_check

@@ -110,6 +110,20 @@ struct evbuffer *bankd_html_page_new(bankd_req *r)
 	return b;
 }
 
+struct evbuffer *bankd_html_page_for(bankd_req *r, json_t *j)
+{
+	struct evbuffer *b;
+
+	if (j == NULL) {
+		bankd_http_text(r, 500, N_("internal error"));
+		return NULL;
+	}
+	b = bankd_html_page_new(r);
+	if (b == NULL)
+		json_decref(j);
+	return b;
+}
+
 void bankd_html_error(struct evbuffer *b, const char *msg)
 {
 	if (msg == NULL || *msg == '\0')
@@ -129,6 +143,14 @@ void bankd_html_done(struct evbuffer *b, const char *msg)
 void bankd_html_dt(struct evbuffer *b, const char *label)
 {
 	evbuffer_add_printf(b, "<dt>%s</dt><dd>", label);
+}
+
+void bankd_html_secret_input(struct evbuffer *b, const char *name, const char *label)
+{
+	evbuffer_add_printf(b,
+	                    "<label>%s <input type=\"password\" id=\"%s\" name=\"%s\" "
+	                    "maxlength=\"64\" autocomplete=\"off\" required></label>\n",
+	                    label, name, name);
 }
 
 void bankd_html_link(struct evbuffer *b, const char *id, const char *href, const char *text)

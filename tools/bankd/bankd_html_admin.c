@@ -92,13 +92,9 @@ void bankd_html_admin_users(bankd_req *r)
 		return;
 	users = bankd_logon_users_json(r->srv, c.id, r->now);
 	OPENSSL_cleanse(&c, sizeof c);
-	b = users != NULL ? bankd_html_page_new(r) : NULL;
-	if (b == NULL) {
-		if (users == NULL)
-			bankd_http_text(r, 500, N_("internal error"));
-		json_decref(users);
+	b = bankd_html_page_for(r, users);
+	if (b == NULL)
 		return;
-	}
 	bankd_html_head(b, r, _("User registration / change"), "/admin/users");
 	evbuffer_add_printf(b, "<p>%s</p>\n",
 	                    _("Select a user to change the user's PINs or to issue a certificate "
@@ -110,17 +106,11 @@ void bankd_html_admin_users(bankd_req *r)
 		bankd_html_send(r, b, 200);
 }
 
-/* The user's two PINs (ト, チ): never a value, never remembered by the browser. */
+/* The user's two PINs (ト, チ). */
 static void pin_inputs(struct evbuffer *b)
 {
-	evbuffer_add_printf(b,
-	                    "<label>%s <input type=\"password\" id=\"user_pin\" name=\"user_pin\" "
-	                    "minlength=\"4\" maxlength=\"64\" autocomplete=\"off\" required>"
-	                    "</label>\n<label>%s <input type=\"password\" "
-	                    "id=\"user_confirmation_pin\" name=\"user_confirmation_pin\" "
-	                    "minlength=\"4\" maxlength=\"64\" autocomplete=\"off\" required>"
-	                    "</label>\n",
-	                    _("User PIN (ト)"), _("User confirmation PIN (チ)"));
+	bankd_html_secret_input(b, "user_pin", _("User PIN (ト)"));
+	bankd_html_secret_input(b, "user_confirmation_pin", _("User confirmation PIN (チ)"));
 }
 
 /* 利用者登録: the form alone, again after a refusal (error), never with what was sent. */
@@ -132,9 +122,7 @@ static void register_page(bankd_req *r, int code, const char *error)
 		return;
 	bankd_html_head(b, r, _("Register user"), "/admin/users/new");
 	bankd_html_error(b, error);
-	evbuffer_add_printf(b, "<form id=\"user-form\" method=\"post\" action=\"/admin/users\" "
-	                       "autocomplete=\"off\">\n");
-	if (bankd_html_csrf_field(r, b, BANKD_CSRF_SESSION) != 0)
+	if (bankd_html_form_open(r, b, "user-form", "/admin/users", BANKD_CSRF_SESSION) != 0)
 		return;
 	evbuffer_add_printf(b,
 	                    "<label>%s <input id=\"user_id\" name=\"user_id\" maxlength=\"32\" "
@@ -166,10 +154,10 @@ static json_t *user_row(json_t *users, const char *id)
 static int user_form(bankd_req *r, struct evbuffer *b, const char *form_id, const char *id,
                      const char *tail)
 {
-	evbuffer_add_printf(b, "<form id=\"%s\" method=\"post\" action=\"" USERS_PREFIX, form_id);
-	bankd_html_esc(b, id);
-	evbuffer_add_printf(b, "%s\" autocomplete=\"off\">\n", tail);
-	return bankd_html_csrf_field(r, b, BANKD_CSRF_SESSION);
+	char action[sizeof USERS_PREFIX + BANKD_ID_MAX + 8];
+
+	snprintf(action, sizeof action, USERS_PREFIX "%s%s", id, tail);
+	return bankd_html_form_open(r, b, form_id, action, BANKD_CSRF_SESSION);
 }
 
 /* 利用者選択: the user, 変更 and the issuance; again after a refusal (error). */
@@ -211,12 +199,9 @@ static void user_page(bankd_req *r, const bankd_contract *c, const char *id, int
 	                      "enroll. Confirm with the contract confirmation PIN."));
 	if (user_form(r, b, "issue-form", id, "/issue") != 0)
 		return;
-	evbuffer_add_printf(b,
-	                    "<label>%s <input type=\"password\" id=\"confirmation_pin\" "
-	                    "name=\"confirmation_pin\" maxlength=\"64\" autocomplete=\"off\" "
-	                    "required></label>\n<button type=\"submit\" id=\"issue-submit\">%s"
-	                    "</button>\n</form>\n",
-	                    _("Contract confirmation PIN (ロ)"), _("Issue"));
+	bankd_html_secret_input(b, "confirmation_pin", _("Contract confirmation PIN (ロ)"));
+	evbuffer_add_printf(b, "<button type=\"submit\" id=\"issue-submit\">%s</button>\n</form>\n",
+	                    _("Issue"));
 	if (foot(r, b, "/admin/users", _("User registration / change")) == 0)
 		bankd_html_send(r, b, code);
 }

@@ -85,10 +85,18 @@ int bankd_html_csrf_field(bankd_req *r, struct evbuffer *b, bankd_csrf_kind kind
 	return rc;
 }
 
+int bankd_html_form_open(bankd_req *r, struct evbuffer *b, const char *id, const char *action,
+                         bankd_csrf_kind kind)
+{
+	evbuffer_add_printf(b, "<form id=\"%s\" method=\"post\" action=\"", id);
+	bankd_html_esc(b, action);
+	evbuffer_add_printf(b, "\" autocomplete=\"off\">\n");
+	return bankd_html_csrf_field(r, b, kind);
+}
+
 int bankd_html_logoff_form(bankd_req *r, struct evbuffer *b)
 {
-	evbuffer_add_printf(b, "<form method=\"post\" action=\"/logoff\">\n");
-	if (bankd_html_csrf_field(r, b, BANKD_CSRF_SESSION) != 0)
+	if (bankd_html_form_open(r, b, "logoff-form", "/logoff", BANKD_CSRF_SESSION) != 0)
 		return -1;
 	evbuffer_add_printf(b, "<button type=\"submit\" id=\"logoff-submit\">%s</button></form>\n",
 	                    _("Log off"));

@@ -66,15 +66,12 @@ void bankd_html_logon_page(bankd_req *r, int code, const char *error)
 		evbuffer_add_printf(b, "%s", _("Admin"));
 	}
 	OPENSSL_cleanse(&c, sizeof c);
-	evbuffer_add_printf(b, "</dd>\n</dl>\n<form id=\"logon-form\" method=\"post\" "
-	                       "action=\"/logon\" autocomplete=\"off\">\n");
-	if (bankd_html_csrf_field(r, b, BANKD_CSRF_LOGON) != 0)
+	evbuffer_add_printf(b, "</dd>\n</dl>\n");
+	if (bankd_html_form_open(r, b, "logon-form", "/logon", BANKD_CSRF_LOGON) != 0)
 		return;
-	evbuffer_add_printf(b,
-	                    "<label>%s <input type=\"password\" id=\"pin\" name=\"pin\" "
-	                    "autocomplete=\"off\" required></label>\n"
-	                    "<button type=\"submit\" id=\"logon-submit\">%s</button>\n</form>\n",
-	                    cert.user_id[0] ? _("User PIN (ト)") : _("Contract PIN (イ)"),
+	bankd_html_secret_input(b, "pin",
+	                        cert.user_id[0] ? _("User PIN (ト)") : _("Contract PIN (イ)"));
+	evbuffer_add_printf(b, "<button type=\"submit\" id=\"logon-submit\">%s</button>\n</form>\n",
 	                    _("Log on"));
 	bankd_html_send(r, b, code);
 }
@@ -100,13 +97,12 @@ static void otp_page(bankd_req *r, const bankd_logon_result *res)
 	evbuffer_add_printf(b, "\">");
 	/* TRANSLATORS: the two %s are positions on the customer card, e.g. C3 and A7. */
 	evbuffer_add_printf(b, _("Enter the digits of your customer card at %s and %s."), p1, p2);
-	evbuffer_add_printf(b, "</p>\n<form id=\"otp-form\" method=\"post\" action=\"/logon/otp\" "
-	                       "autocomplete=\"off\">\n<input type=\"hidden\" name=\"logon_id\" "
-	                       "value=\"");
+	evbuffer_add_printf(b, "</p>\n");
+	if (bankd_html_form_open(r, b, "otp-form", "/logon/otp", BANKD_CSRF_LOGON) != 0)
+		return;
+	evbuffer_add_printf(b, "<input type=\"hidden\" name=\"logon_id\" value=\"");
 	bankd_html_esc(b, res->logon_id);
 	evbuffer_add_printf(b, "\">\n");
-	if (bankd_html_csrf_field(r, b, BANKD_CSRF_LOGON) != 0)
-		return;
 	evbuffer_add_printf(b,
 	                    "<label>%s <input id=\"digits\" name=\"digits\" inputmode=\"numeric\" "
 	                    "pattern=\"[0-9]{2}\" maxlength=\"2\" autocomplete=\"off\" required>"

@@ -12,6 +12,9 @@ struct evkeyvalq;
 
 /* A new page buffer; NULL after answering 500. */
 struct evbuffer *bankd_html_page_new(bankd_req *r);
+/* A new page for the data j (a JSON answer of the logon or admin code): NULL after answering
+ * 500 when j is NULL or no page can be made (j is then released). */
+struct evbuffer *bankd_html_page_for(bankd_req *r, json_t *j);
 /* <html lang>, the title (already translated), the switch link to page (a GET address). */
 void bankd_html_head(struct evbuffer *b, bankd_req *r, const char *title, const char *page);
 /* Closes the page and answers with it and the pages' security headers; frees b. */
@@ -23,6 +26,9 @@ void bankd_html_error(struct evbuffer *b, const char *msg);
 /* <p id="done">: msg already translated. */
 void bankd_html_done(struct evbuffer *b, const char *msg);
 void bankd_html_dt(struct evbuffer *b, const char *label);
+/* A secret's field (a PIN): <label>label <input type="password" id=name name=name>, never with
+ * a value, never remembered by the browser. label: already translated. */
+void bankd_html_secret_input(struct evbuffer *b, const char *name, const char *label);
 /* A link paragraph: <p><a id href>text</a></p> (id may be NULL). */
 void bankd_html_link(struct evbuffer *b, const char *id, const char *href, const char *text);
 /* A page with a heading and one #error line (msg as for bankd_html_error) and a link on. */
@@ -51,6 +57,10 @@ int bankd_html_csrf_field(bankd_req *r, struct evbuffer *b, bankd_csrf_kind kind
 /* Whether the form's csrf value is the request's: 1 yes, 0 no (missing, wrong, another
  * session's, no cookie). */
 int bankd_html_csrf_ok(bankd_req *r, struct evkeyvalq *form, bankd_csrf_kind kind);
+/* <form id method="post" action autocomplete="off"> and its CSRF field: 0, or -1 as for
+ * bankd_html_csrf_field. */
+int bankd_html_form_open(bankd_req *r, struct evbuffer *b, const char *id, const char *action,
+                         bankd_csrf_kind kind);
 /* The logoff form (button#logoff-submit) with its CSRF value: 0, or -1 as for
  * bankd_html_csrf_field. */
 int bankd_html_logoff_form(bankd_req *r, struct evbuffer *b);

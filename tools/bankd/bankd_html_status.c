@@ -63,13 +63,9 @@ void bankd_html_status(bankd_req *r)
 		return;
 	}
 	j = bankd_logon_status_json(r->srv, &s, r->now);
-	b = j != NULL ? bankd_html_page_new(r) : NULL;
-	if (b == NULL) {
-		if (j == NULL)
-			bankd_http_text(r, 500, N_("internal error"));
-		json_decref(j);
+	b = bankd_html_page_for(r, j);
+	if (b == NULL)
 		return;
-	}
 	admin = strcmp(bankd_html_str(json_object_get(j, "logged_on"), "role"), "admin") == 0;
 	bankd_html_head(b, r, admin ? _("Contract status") : _("User status"), "/status");
 	evbuffer_add_printf(b, "<section id=\"status\" data-role=\"%s\">\n",
