@@ -6,7 +6,14 @@
 # Each scenario body (case_*.sh) is run by one test_<browser>_*.sh per browser.
 BROWSER_TESTS = tests/browser/test_chromium_logon.sh tests/browser/test_chromium_pin_cancel.sh \
 	tests/browser/test_chromium_pin_retry.sh
+# The same bodies in firefox-esr, through lib/firefox.js and its Marionette client.
+BROWSER_TESTS += tests/browser/test_firefox_logon.sh tests/browser/test_firefox_pin_cancel.sh \
+	tests/browser/test_firefox_pin_retry.sh
 TESTS += $(BROWSER_TESTS)
+EXTRA_DIST += tests/browser/lib/firefox.js tests/browser/lib/marionette.js
+# The Marionette client against a scripted server: no browser, in every make check.
+TESTS += tests/browser/test_marionette_wire.sh
+EXTRA_DIST += tests/browser/test_marionette_wire.sh tests/browser/marionette_wire.js
 EXTRA_DIST += $(BROWSER_TESTS) tests/browser/browser_lib.sh tests/browser/case_logon.sh \
 	tests/browser/case_pin_cancel.sh tests/browser/case_pin_retry.sh tests/browser/package.json \
 	tests/browser/package-lock.json tests/browser/run_scenario.js tests/browser/scenarios.js \
