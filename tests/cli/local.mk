@@ -76,6 +76,9 @@ tests_cli_kinko_p11_check_LDADD = $(KINKO_CLI_LIBS)
 # place) and EST answer parsing, Retry-After. test_kinko_refusal_ja: the bank's refusals of a
 # secret in kinko's own Japanese: the manuals' terms, 「残りN回」, the lock; English under C.
 CLI_UNIT_TESTS = tests/cli/test_kinko_csr_est tests/cli/test_kinko_refusal_ja
+# test_kinko_browser_run: how kinko browser runs modutil/certutil (no shell, output captured,
+# a timeout that kills).
+CLI_UNIT_TESTS += tests/cli/test_kinko_browser_run
 check_PROGRAMS += $(CLI_UNIT_TESTS)
 TESTS += $(CLI_UNIT_TESTS)
 tests_cli_test_kinko_csr_est_SOURCES = tests/cli/test_kinko_csr_est.c tests/cli/cli_doubles.c
@@ -84,3 +87,6 @@ tests_cli_test_kinko_csr_est_LDADD = $(CLI_UNIT_LDADD)
 tests_cli_test_kinko_refusal_ja_SOURCES = tests/cli/test_kinko_refusal_ja.c tests/cli/cli_doubles.c
 tests_cli_test_kinko_refusal_ja_CFLAGS = $(CLI_UNIT_CFLAGS)
 tests_cli_test_kinko_refusal_ja_LDADD = $(CLI_UNIT_LDADD)
+tests_cli_test_kinko_browser_run_SOURCES = tests/cli/test_kinko_browser_run.c
+tests_cli_test_kinko_browser_run_CFLAGS = $(CLI_UNIT_CFLAGS)
+tests_cli_test_kinko_browser_run_LDADD = $(CLI_UNIT_LDADD)

@@ -4,9 +4,9 @@
 # Chromium ~/.pki/nssdb that setup creates, idempotent, a changed module path replaced;
 # pin_source = pinentry written into kinko.conf (0600 in a 0700 directory); the pinned bank CA
 # trusted C,, with --trust-bank-ca only, a clear error when none is pinned; --remove leaves a
-# database and a kinko.conf that were there before exactly as they were; a running browser
-# and a missing pinentry reported; one message in Japanese. NSS's own modutil and certutil
-# check every database.
+# database and a kinko.conf that were there before exactly as they were; a profile with only
+# an old cert8.db left alone; a running browser and a missing pinentry reported; one message
+# in Japanese. NSS's own modutil and certutil check every database.
 CLI_TMP_PREFIX=kinko-cli-browser
 . "$(dirname "$0")/cli_lib.sh"
 [ -x "$KINKO" ] || bail "$KINKO not built"
@@ -16,7 +16,7 @@ need certutil
 need openssl
 need python3
 
-plan 24
+plan 25
 
 # The module as the browsers would load it: no system kinko.conf, no tokens.
 : >"$T/empty.conf"
@@ -197,6 +197,20 @@ snapshot "$H/abs-profile" "$T/db.after"
 [ "$RC" = 0 ] && check_same "--remove: the database as it was (certutil -L, modutil -list)" "$T/db.before" "$T/db.after" ||
 	{ not_ok "--remove: the database as it was"; diag "$T/out"; }
 check_same "--remove: kinko.conf as it was" "$T/conf.before" "$H/.config/kinko/kinko.conf"
+
+# --- a profile Firefox has not converted to cert9.db: left alone, the others set up ---
+home legacy
+mkdir -p "$H/.mozilla/firefox/old.default"
+: >"$H/.mozilla/firefox/old.default/cert8.db"
+printf '\n[Profile2]\nName=old\nIsRelative=1\nPath=old.default\n' >>"$H/.mozilla/firefox/profiles.ini"
+run k browser setup
+if [ "$RC" = 1 ] && grep -qF 'Firefox profile "old"' "$T/stderr" && grep -qF cert8.db "$T/stderr" &&
+	[ ! -e "$H/.mozilla/firefox/old.default/cert9.db" ] && all_registered; then
+	ok "a profile with only cert8.db: exit 1, named, no cert9.db put beside it; the others set up"
+else
+	not_ok "a profile with only cert8.db: exit 1, named, no cert9.db put beside it; the others set up"
+	diag "$T/out"
+fi
 
 # --- a running browser, a missing pinentry ---
 home running

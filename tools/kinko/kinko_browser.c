@@ -189,6 +189,15 @@ static int browser_dirs_make(const kinko_browser_db *db)
 	return 0;
 }
 
+/* A profile with only the dbm database of Firefox before 58. */
+static bool browser_db_legacy(const kinko_browser_db *db)
+{
+	char path[PATH_MAX + 16];
+
+	snprintf(path, sizeof path, "%s/cert8.db", db->dir);
+	return access(path, F_OK) == 0;
+}
+
 /* One database set up; the outcome in text and in o. 0 or -1 (reported). */
 static int browser_db_setup(kinko_ctx *ctx, const browser_opts *o, kinko_browser_db *db, json_t *jo)
 {
@@ -197,6 +206,16 @@ static int browser_db_setup(kinko_ctx *ctx, const browser_opts *o, kinko_browser
 	bool created = false, added = false;
 
 	browser_db_label(db, label, sizeof label);
+	if (!db->exists && browser_db_legacy(db)) {
+		/* A new cert9.db would hide the old one from Firefox, which converts it itself. */
+		kinko_err(
+			ctx, "nss_db_legacy", NULL,
+			_("%s: an old database (cert8.db) that Firefox has not converted yet: start "
+		          "Firefox once with this profile, then run 'kinko browser setup' again"),
+			label);
+		json_object_set_new(jo, "error", json_string("cert8.db"));
+		return -1;
+	}
 	if (!db->exists) {
 		if (browser_dirs_make(db) != 0) {
 			snprintf(err, sizeof err, "%s: %s", db->dir, strerror(errno));

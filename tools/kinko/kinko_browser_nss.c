@@ -84,10 +84,9 @@ static int nss_spawn(const char *const argv[], int out_fd[2], int err_fd[2], pid
 
 /* Read both pipes until both end or the deadline passes. false at the deadline. */
 static bool nss_collect(int o, int e, char **out, size_t *olen, char *err, size_t cap,
-                        unsigned timeout_s)
+                        long long deadline)
 {
 	struct pollfd p[2] = {{o, POLLIN, 0}, {e, POLLIN, 0}};
-	long long deadline = nss_now_ms() + (long long)timeout_s * 1000;
 	size_t ocap = 0, elen = 0, ecap = 0;
 	char *ebuf = NULL;
 	int i, left;
@@ -117,10 +116,25 @@ static bool nss_collect(int o, int e, char **out, size_t *olen, char *err, size_
 	return p[0].fd < 0 && p[1].fd < 0;
 }
 
+/* The child's end, by the deadline too: a tool that closed its output may still hang. */
+static bool nss_reap(pid_t pid, int *status, long long deadline)
+{
+	const struct timespec nap = {0, 5 * 1000 * 1000};
+	pid_t w;
+
+	while ((w = waitpid(pid, status, WNOHANG)) == 0 || (w < 0 && errno == EINTR)) {
+		if (nss_now_ms() >= deadline)
+			return false;
+		nanosleep(&nap, NULL);
+	}
+	return true;
+}
+
 int kinko_browser_nss_run(const char *const argv[], char **out, char *err, size_t cap,
                           unsigned timeout_s)
 {
 	int o[2] = {-1, -1}, e[2] = {-1, -1}, status = 0, saved;
+	long long deadline = nss_now_ms() + (long long)timeout_s * 1000;
 	size_t olen = 0;
 	pid_t pid;
 	bool done;
@@ -139,17 +153,20 @@ int kinko_browser_nss_run(const char *const argv[], char **out, char *err, size_
 	}
 	close(o[1]);
 	close(e[1]);
-	done = nss_collect(o[0], e[0], out, &olen, err, cap, timeout_s);
+	done = nss_collect(o[0], e[0], out, &olen, err, cap, deadline);
 	close(o[0]);
 	close(e[0]);
-	if (!*out)
-		*out = strdup("");
-	if (!done)
+	done = done && nss_reap(pid, &status, deadline);
+	if (!done) {
 		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!done)
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
 		return -2;
+	}
+	if (!*out && !(*out = strdup(""))) {
+		errno = ENOMEM;
+		return -1;
+	}
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
