@@ -84,6 +84,8 @@ void kinko_browser_conf_value(const char *key, char *val, size_t len, char *from
 /* The pinentry the module would run: KINKO_PINENTRY, else the pinentry key, else pinentry on
  * PATH. path "" when none was found; from: "KINKO_PINENTRY", the config file or "PATH". */
 void kinko_browser_conf_pinentry(char *path, size_t len, char *from, size_t from_len, bool *exists);
+/* prog searched on PATH as execvp would: its path in out; false when not found. */
+bool kinko_browser_conf_on_path(const char *prog, char *out, size_t len);
 /* Setup's record of the databases (and directories) it created, kept beside kinko.conf
  * (browser-setup): so that --remove can take away only what setup made. */
 int kinko_browser_conf_record_add(const char *what, const char *dir);

@@ -375,8 +375,7 @@ void kinko_browser_conf_value(const char *key, char *val, size_t len, char *from
 		snprintf(from, from_len, "%s", user);
 }
 
-/* prog searched on PATH as execvp would; true when found. */
-static bool conf_on_path(const char *prog, char *out, size_t len)
+bool kinko_browser_conf_on_path(const char *prog, char *out, size_t len)
 {
 	const char *p = getenv("PATH");
 	size_t n;
@@ -407,12 +406,12 @@ void kinko_browser_conf_pinentry(char *path, size_t len, char *from, size_t from
 			snprintf(path, len, "%s", val);
 		} else {
 			snprintf(from, from_len, "PATH");
-			conf_on_path("pinentry", path, len);
+			kinko_browser_conf_on_path("pinentry", path, len);
 		}
 	}
 	if (path[0] && !strchr(path, '/')) {
 		snprintf(val, sizeof val, "%s", path);
-		conf_on_path(val, path, len);
+		kinko_browser_conf_on_path(val, path, len);
 	}
 	*exists = path[0] && access(path, X_OK) == 0;
 }

@@ -170,26 +170,12 @@ int kinko_browser_nss_run(const char *const argv[], char **out, char *err, size_
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static bool nss_on_path(const char *prog)
-{
-	const char *path = getenv("PATH"), *p;
-	char full[PATH_MAX];
-	size_t n;
-
-	for (p = path ? path : "/usr/bin:/bin"; *p; p += n + (p[n] == ':')) {
-		n = strcspn(p, ":");
-		if (snprintf(full, sizeof full, "%.*s/%s", (int)n, p, prog) < (int)sizeof full &&
-		    access(full, X_OK) == 0)
-			return true;
-		if (p[n] == '\0')
-			break;
-	}
-	return false;
-}
-
 bool kinko_browser_nss_tools_found(void)
 {
-	return nss_on_path("modutil") && nss_on_path("certutil");
+	char path[PATH_MAX];
+
+	return kinko_browser_conf_on_path("modutil", path, sizeof path) &&
+	       kinko_browser_conf_on_path("certutil", path, sizeof path);
 }
 
 /* Run a tool; on failure err says which tool and why (its own last words). */

@@ -1,7 +1,6 @@
 /* Where the browsers keep their NSS databases: each Firefox profile of profiles.ini (Debian's
  * firefox-esr uses ~/.mozilla/firefox too) and Chromium's ~/.pki/nssdb; and which of those
  * browsers run now (a running browser sees a new module only after a restart). */
-#include <ctype.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,15 +49,16 @@ static void profiles_section_end(const profiles_section *s, const char *base, ki
 	(*n)++;
 }
 
+/* Spaces around a key or value, and the line's end (a file edited on Windows has "\r\n"). */
 static char *profiles_trim(char *s)
 {
-	char *e;
+	size_t n;
 
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
+	s += strspn(s, " \t");
+	n = strcspn(s, "\r\n");
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	s[n] = '\0';
 	return s;
 }
 
