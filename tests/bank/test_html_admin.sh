@@ -4,10 +4,11 @@
 # ご契約先ステータス → ご契約先管理情報変更 → 利用者情報登録／変更 → register → 利用者選択 → 変更 →
 # issue with ロ → done → ログオフ, with the element ids the browser tests select; the user then
 # enrolls by EST (the screens run the JSON API's operations); a user's session is refused; no
-# PIN typed ever appears in a page; the Japanese screens; the 電子証明書取得 page's command.
+# PIN typed ever appears in a page; a POST a browser marks cross-site is refused; the Japanese
+# screens; the 電子証明書取得 page's command.
 . "${KINKO_SRCDIR:-.}/tests/bank/bank_lib.sh"
 
-plan 51
+plan 53
 # Secrets unlike anything else in a page, so a page that echoed one would be seen.
 PIN=Ipin-8265
 CONF=Rpin-4093
@@ -38,12 +39,17 @@ check_quiet "a logon with a wrong csrf value is 403" \
 	equals "$(page POST /logon "${A[@]}" "${H[@]}" --data-urlencode pin=0000 --data-urlencode "csrf=${LCSRF//[0-9]/a}")" 403
 check_quiet "a logon with the value but without its cookie is 403" \
 	equals "$(page POST /logon "${A[@]}" --data-urlencode pin=0000 --data-urlencode "csrf=$LCSRF")" 403
+check_quiet "a browser's cross-site POST to the JSON logon is 403 (Sec-Fetch-Site)" \
+	equals "$(page POST /api/logon "${A[@]}" -H 'Sec-Fetch-Site: cross-site' -H 'Content-Type: text/plain' -d '{"pin":"0000"}')" 403
+check_quiet "a same-site one to the form, even with the csrf value, is a 403 page" \
+	sh -c "[ \"\$1\" = 403 ] && grep -qF 'id=\"error\"' '$T/out'" _ \
+	"$(page POST /logon "${A[@]}" "${H[@]}" -H 'Sec-Fetch-Site: same-site' --data-urlencode pin=0000 --data-urlencode "csrf=$LCSRF")"
 check_quiet "the refused logons counted no wrong PIN: a wrong PIN now leaves 4 tries (401)" \
 	sh -c "[ \"\$1\" = 401 ] && grep -qF 'wrong contract PIN (イ); 4 tries left' '$T/out'" _ \
 	"$(page POST /logon "${A[@]}" "${H[@]}" --data-urlencode pin=0000 --data-urlencode "csrf=$LCSRF")"
 check_quiet "the right PIN gives #otp-positions, input#digits, button#otp-submit (200)" \
 	sh -c "[ \"\$1\" = 200 ] && grep -qE 'id=\"otp-positions\" data-positions=\"[A-E][0-9],[A-E][0-9]\"' '$T/out' && grep -qF 'id=\"digits\" name=\"digits\"' '$T/out' && grep -qF 'id=\"otp-submit\"' '$T/out'" _ \
-	"$(page POST /logon "${A[@]}" "${H[@]}" --data-urlencode "pin=$PIN" --data-urlencode "csrf=$(html_csrf)")"
+	"$(page POST /logon "${A[@]}" "${H[@]}" -H 'Sec-Fetch-Site: same-origin' --data-urlencode "pin=$PIN" --data-urlencode "csrf=$(html_csrf)")"
 POS=$(sed -n 's/.*data-positions="\(..\),\(..\)".*/\1 \2/p' "$T/out")
 LID=$(sed -n 's/.*name="logon_id" value="\([0-9a-f]*\)".*/\1/p' "$T/out")
 check_quiet "the card digits log the admin on: 303 to /status with a SameSite=Strict session" \

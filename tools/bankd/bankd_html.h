@@ -12,6 +12,8 @@ void bankd_html_logon_post(bankd_req *r);  /* POST /logon: PIN, then the OTP for
 void bankd_html_otp_post(bankd_req *r);    /* POST /logon/otp */
 void bankd_html_logoff_post(bankd_req *r); /* POST /logoff */
 void bankd_html_certificate(bankd_req *r); /* GET /certificate: how to obtain one (kinko) */
+/* bankd_html_csrf.c: the 403 page of a POST another site's page sent (bankd_http.c). */
+void bankd_html_cross_site(bankd_req *r);
 /* bankd_html_status.c */
 void bankd_html_status(bankd_req *r); /* GET /status */
 /* bankd_html_admin.c: the admin's session only */

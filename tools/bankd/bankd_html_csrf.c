@@ -9,6 +9,7 @@
  *   from it the same way. A forger can neither read the cookie nor set it for this host.
  * Compared in constant time; a missing or wrong value is a 403 page before anything is looked
  * at, so it changes nothing and counts as no wrong PIN. */
+#include "bankd_html.h"
 #include "bankd_html_page.h"
 #include "bankd_logon.h"
 #include "bankd_util.h"
@@ -122,4 +123,11 @@ void bankd_html_csrf_refuse(bankd_req *r, bankd_csrf_kind kind)
 	                      "the page again and send the form from there"),
 	                   logon ? "/" : "/status",
 	                   logon ? _("Log on again") : _("Back to the status screen"));
+}
+
+void bankd_html_cross_site(bankd_req *r)
+{
+	bankd_html_message(r, 403, _("Form not accepted"),
+	                   N_("refused: another site's page sent this request"), "/",
+	                   _("Log on again"));
 }

@@ -252,6 +252,27 @@ static int refuse_rate_limited(bankd_req *r)
 	return 1;
 }
 
+/* A POST that a browser says another site's page sent (Fetch Metadata, sent by every current
+ * browser): refused before anything is looked at. The forms have their csrf values; this also
+ * covers the JSON API and EST, which take none, where a foreign page could otherwise make the
+ * browser post wrong PINs under the user's client certificate (TLS client authentication is
+ * not bound by SameSite) and lock the contract. Programs (kinko, curl) send no such header. */
+static int refuse_cross_site(bankd_req *r)
+{
+	const char *site = bankd_http_header(r, "Sec-Fetch-Site");
+
+	if (evhttp_request_get_command(r->req) != EVHTTP_REQ_POST || site == NULL ||
+	    strcmp(site, "same-origin") == 0 || strcmp(site, "none") == 0)
+		return 0;
+	if (strncmp(r->path, "/api/", 5) == 0)
+		bankd_http_json_error(r, 403, N_("refused: another site's page sent this request"));
+	else if (strncmp(r->path, "/.well-known/", 13) == 0)
+		bankd_http_text(r, 403, N_("refused: another site's page sent this request"));
+	else
+		bankd_html_cross_site(r);
+	return 1;
+}
+
 /* A request handed to the worker: the request as the handler sees it, and the handler. */
 typedef struct http_job {
 	bankd_req r;
@@ -346,7 +367,7 @@ static void route(bankd_req *r)
 	size_t i;
 
 	peer_of(r);
-	if (refuse_rate_limited(r))
+	if (refuse_rate_limited(r) || refuse_cross_site(r))
 		return;
 	in = evhttp_request_get_input_buffer(r->req);
 	n = evbuffer_get_length(in);
