@@ -22,12 +22,17 @@ page() {
 	cp "$T/out" "$(mktemp "$T/pages/XXXXXX")"
 	echo "$code"
 }
-has() { grep -qF -- "$1" "$T/out"; }
-hdr() { grep -i "^$1:" "$T/hdr" | tr -d '\r'; }
+# answered GOT WANT [STRING...]: the status GOT is WANT and the page holds every STRING.
+answered() {
+	local got=$1 want=$2 s
+	shift 2
+	[ "$got" = "$want" ] || return 1
+	for s in "$@"; do grep -qF -- "$s" "$T/out" || return 1; done
+}
 
 check_quiet "the logon page has form#logon-form, input#pin, button#logon-submit (200)" \
-	sh -c "[ \"\$1\" = 200 ] && grep -qF '<form id=\"logon-form\" method=\"post\" action=\"/logon\" autocomplete=\"off\">' '$T/out' && grep -qF 'id=\"pin\" name=\"pin\"' '$T/out' && grep -qF 'id=\"logon-submit\"' '$T/out'" _ \
-	"$(page GET / "${A[@]}" "${H[@]}")"
+	answered \
+	"$(page GET / "${A[@]}" "${H[@]}")" 200 '<form id="logon-form" method="post" action="/logon" autocomplete="off">' 'id="pin" name="pin"' 'id="logon-submit"'
 check_quiet "it carries a csrf value and sets its cookie, HttpOnly and SameSite=Strict" \
 	sh -c "[ -n \"\$1\" ] && grep -q '^Set-Cookie: kinko_csrf=[0-9a-f]\{32\}; Path=/; Secure; HttpOnly; SameSite=Strict' '$T/hdr'" _ "$(html_csrf)"
 check_quiet "pages forbid framing and foreign content" \
@@ -42,31 +47,31 @@ check_quiet "a logon with the value but without its cookie is 403" \
 check_quiet "a browser's cross-site POST to the JSON logon is 403 (Sec-Fetch-Site)" \
 	equals "$(page POST /api/logon "${A[@]}" -H 'Sec-Fetch-Site: cross-site' -H 'Content-Type: text/plain' -d '{"pin":"0000"}')" 403
 check_quiet "a same-site one to the form, even with the csrf value, is a 403 page" \
-	sh -c "[ \"\$1\" = 403 ] && grep -qF 'id=\"error\"' '$T/out'" _ \
-	"$(page POST /logon "${A[@]}" "${H[@]}" -H 'Sec-Fetch-Site: same-site' --data-urlencode pin=0000 --data-urlencode "csrf=$LCSRF")"
+	answered \
+	"$(page POST /logon "${A[@]}" "${H[@]}" -H 'Sec-Fetch-Site: same-site' --data-urlencode pin=0000 --data-urlencode "csrf=$LCSRF")" 403 'id="error"'
 check_quiet "the refused logons counted no wrong PIN: a wrong PIN now leaves 4 tries (401)" \
-	sh -c "[ \"\$1\" = 401 ] && grep -qF 'wrong contract PIN (イ); 4 tries left' '$T/out'" _ \
-	"$(page POST /logon "${A[@]}" "${H[@]}" --data-urlencode pin=0000 --data-urlencode "csrf=$LCSRF")"
+	answered \
+	"$(page POST /logon "${A[@]}" "${H[@]}" --data-urlencode pin=0000 --data-urlencode "csrf=$LCSRF")" 401 'wrong contract PIN (イ); 4 tries left'
 check_quiet "the right PIN gives #otp-positions, input#digits, button#otp-submit (200)" \
-	sh -c "[ \"\$1\" = 200 ] && grep -qE 'id=\"otp-positions\" data-positions=\"[A-E][0-9],[A-E][0-9]\"' '$T/out' && grep -qF 'id=\"digits\" name=\"digits\"' '$T/out' && grep -qF 'id=\"otp-submit\"' '$T/out'" _ \
-	"$(page POST /logon "${A[@]}" "${H[@]}" -H 'Sec-Fetch-Site: same-origin' --data-urlencode "pin=$PIN" --data-urlencode "csrf=$(html_csrf)")"
+	answered "$(page POST /logon "${A[@]}" "${H[@]}" -H 'Sec-Fetch-Site: same-origin' --data-urlencode "pin=$PIN" --data-urlencode "csrf=$(html_csrf)")" 200 \
+	'id="otp-positions" data-positions="' 'id="digits" name="digits"' 'id="otp-submit"'
 POS=$(sed -n 's/.*data-positions="\(..\),\(..\)".*/\1 \2/p' "$T/out")
 LID=$(sed -n 's/.*name="logon_id" value="\([0-9a-f]*\)".*/\1/p' "$T/out")
 check_quiet "the card digits log the admin on: 303 to /status with a SameSite=Strict session" \
 	sh -c "[ \"\$1\" = 303 ] && grep -q '^Location: /status' '$T/hdr' && grep -q '^Set-Cookie: kinko_session=[0-9a-f]\{32\}; Path=/; Secure; HttpOnly; SameSite=Strict' '$T/hdr'" _ \
 	"$(page POST /logon/otp "${A[@]}" "${H[@]}" --data-urlencode "logon_id=$LID" --data-urlencode "digits=$(card_digits "$T/card" "$POS")" --data-urlencode "csrf=$(html_csrf)")"
 check_quiet "ご契約先ステータス: #status data-role=admin, a#contract-admin to /admin, button#logoff-submit" \
-	sh -c "[ \"\$1\" = 200 ] && grep -qF '<section id=\"status\" data-role=\"admin\">' '$T/out' && grep -qF '<a id=\"contract-admin\" href=\"/admin\">' '$T/out' && grep -qF 'id=\"logoff-submit\"' '$T/out'" _ \
-	"$(page GET /status "${A[@]}" "${H[@]}")"
+	answered \
+	"$(page GET /status "${A[@]}" "${H[@]}")" 200 '<section id="status" data-role="admin">' '<a id="contract-admin" href="/admin">' 'id="logoff-submit"'
 SCSRF=$(html_csrf)
 check_quiet "the session's csrf value is another than the logon's" sh -c '[ -n "$1" ] && [ "$1" != "$2" ]' _ "$SCSRF" "$LCSRF"
 check_quiet "ご契約先管理情報変更 (/admin) links a#users-link to /admin/users" \
-	sh -c "[ \"\$1\" = 200 ] && grep -qF '<a id=\"users-link\" href=\"/admin/users\">' '$T/out'" _ "$(page GET /admin "${A[@]}" "${H[@]}")"
+	answered "$(page GET /admin "${A[@]}" "${H[@]}")" 200 '<a id="users-link" href="/admin/users">'
 check_quiet "利用者情報登録／変更 has table#users and a#user-register to /admin/users/new" \
-	sh -c "[ \"\$1\" = 200 ] && grep -qF '<table id=\"users\">' '$T/out' && grep -qF '<a id=\"user-register\" href=\"/admin/users/new\">' '$T/out'" _ "$(page GET /admin/users "${A[@]}" "${H[@]}")"
+	answered "$(page GET /admin/users "${A[@]}" "${H[@]}")" 200 '<table id="users">' '<a id="user-register" href="/admin/users/new">'
 check_quiet "the register form: form#user-form to /admin/users, input#user_id, #user_pin, #user_confirmation_pin, button#user-submit" \
-	sh -c "[ \"\$1\" = 200 ] && grep -qF '<form id=\"user-form\" method=\"post\" action=\"/admin/users\" autocomplete=\"off\">' '$T/out' && grep -qF 'id=\"user_id\"' '$T/out' && grep -qF 'type=\"password\" id=\"user_pin\"' '$T/out' && grep -qF 'type=\"password\" id=\"user_confirmation_pin\"' '$T/out' && grep -qF 'id=\"user-submit\"' '$T/out'" _ \
-	"$(page GET /admin/users/new "${A[@]}" "${H[@]}")"
+	answered \
+	"$(page GET /admin/users/new "${A[@]}" "${H[@]}")" 200 '<form id="user-form" method="post" action="/admin/users" autocomplete="off">' 'id="user_id"' 'type="password" id="user_pin"' 'type="password" id="user_confirmation_pin"' 'id="user-submit"'
 
 # Cross-site forms: no value, a wrong one, another session's; nothing registered.
 reg() { page POST /admin/users "${A[@]}" "${H[@]}" --data-urlencode user_id=hanako --data-urlencode user_pin=Tpin-5172 --data-urlencode user_confirmation_pin=Cpin-6394 "$@"; }
@@ -80,17 +85,17 @@ check_quiet "with another session's csrf value is 403" \
 check_quiet "the refused forms registered nobody" \
 	sh -c "! '$BANKD' contract show --dir '$BANK' --contract-id '$CONTRACT' | grep -q hanako"
 check_quiet "the register form registers the user: a page with #done (200)" \
-	sh -c "[ \"\$1\" = 200 ] && grep -qF 'id=\"done\"' '$T/out' && grep -qF 'hanako' '$T/out'" _ "$(reg --data-urlencode "csrf=$SCSRF")"
+	answered "$(reg --data-urlencode "csrf=$SCSRF")" 200 'id="done"' 'hanako'
 check_quiet "the list has tr[data-user-id=hanako] with a.user-select to /admin/users/hanako" \
-	sh -c "[ \"\$1\" = 200 ] && grep -qF '<tr data-user-id=\"hanako\"><td><a class=\"user-select\" href=\"/admin/users/hanako\">' '$T/out'" _ "$(page GET /admin/users "${A[@]}" "${H[@]}")"
+	answered "$(page GET /admin/users "${A[@]}" "${H[@]}")" 200 '<tr data-user-id="hanako"><td><a class="user-select" href="/admin/users/hanako">'
 check_quiet "利用者選択: the change form to /admin/users/hanako and form#issue-form with input#confirmation_pin, button#issue-submit" \
-	sh -c "[ \"\$1\" = 200 ] && grep -qF '<form id=\"user-form\" method=\"post\" action=\"/admin/users/hanako\" autocomplete=\"off\">' '$T/out' && grep -qF '<form id=\"issue-form\" method=\"post\" action=\"/admin/users/hanako/issue\" autocomplete=\"off\">' '$T/out' && grep -qF 'type=\"password\" id=\"confirmation_pin\"' '$T/out' && grep -qF 'id=\"issue-submit\"' '$T/out'" _ \
-	"$(page GET /admin/users/hanako "${A[@]}" "${H[@]}")"
+	answered \
+	"$(page GET /admin/users/hanako "${A[@]}" "${H[@]}")" 200 '<form id="user-form" method="post" action="/admin/users/hanako" autocomplete="off">' '<form id="issue-form" method="post" action="/admin/users/hanako/issue" autocomplete="off">' 'type="password" id="confirmation_pin"' 'id="issue-submit"'
 check_quiet "every form of the page carries a csrf field" \
 	equals "$(grep -c '<form ' "$T/out")" "$(grep -c 'name="csrf"' "$T/out")"
 check_quiet "変更: new PINs for the user, a page with #done (200)" \
-	sh -c "[ \"\$1\" = 200 ] && grep -qF 'id=\"done\"' '$T/out'" _ \
-	"$(page POST /admin/users/hanako "${A[@]}" "${H[@]}" --data-urlencode user_pin=Tpin2-7710 --data-urlencode user_confirmation_pin=Cpin2-3348 --data-urlencode "csrf=$SCSRF")"
+	answered \
+	"$(page POST /admin/users/hanako "${A[@]}" "${H[@]}" --data-urlencode user_pin=Tpin2-7710 --data-urlencode user_confirmation_pin=Cpin2-3348 --data-urlencode "csrf=$SCSRF")" 200 'id="done"'
 check_quiet "a PIN too short is refused on the form again, nothing repeated (400)" \
 	sh -c "[ \"\$1\" = 400 ] && grep -qF 'id=\"error\"' '$T/out' && ! grep -qF 'Tpin3' '$T/out'" _ \
 	"$(page POST /admin/users/hanako "${A[@]}" "${H[@]}" --data-urlencode user_pin=Tpin3 --data-urlencode user_confirmation_pin=x --data-urlencode "csrf=$SCSRF")"
@@ -100,11 +105,11 @@ issue() { page POST /admin/users/hanako/issue "${A[@]}" "${H[@]}" --data-urlenco
 check_quiet "issuing without the csrf value is 403" equals "$(issue Wrong-0000)" 403
 check_quiet "with another session's csrf value is 403" equals "$(issue Wrong-0000 --data-urlencode "csrf=$OTHER")" 403
 check_quiet "the refused issues counted no wrong ロ: a wrong one now leaves 4 tries (401)" \
-	sh -c "[ \"\$1\" = 401 ] && grep -qF 'wrong contract confirmation PIN (ロ); 4 tries left' '$T/out'" _ "$(issue Wrong-0000 --data-urlencode "csrf=$SCSRF")"
+	answered "$(issue Wrong-0000 --data-urlencode "csrf=$SCSRF")" 401 'wrong contract confirmation PIN (ロ); 4 tries left'
 check_quiet "the user was not issued yet" \
 	sh -c "'$BANKD' contract show --dir '$BANK' --contract-id '$CONTRACT' | grep -q 'user hanako: not issued'"
 check_quiet "issuing with ロ: a page with #done naming the window (200)" \
-	sh -c "[ \"\$1\" = 200 ] && grep -qF 'id=\"done\"' '$T/out' && grep -qF '$(date -u -d '+79 days' +%F)' '$T/out'" _ "$(issue "$CONF" --data-urlencode "csrf=$SCSRF")"
+	answered "$(issue "$CONF" --data-urlencode "csrf=$SCSRF")" 200 'id="done"' "$(date -u -d '+79 days' +%F)"
 csr_ec hanako
 check_quiet "the user enrolls by EST with the PINs the screens set (200)" \
 	equals "$(enroll "$CONTRACT/hanako" Tpin2-7710 Cpin2-3348 "$T/hanako.csr")" 200
@@ -119,7 +124,7 @@ check_quiet "the user's status: #status data-role=user and no a#contract-admin" 
 	sh -c "[ \"\$1\" = 200 ] && grep -qF 'data-role=\"user\"' '$T/out' && ! grep -qF 'contract-admin' '$T/out'" _ "$(page GET /status "${U[@]}" -b "$T/jar.user")"
 UCSRF=$(html_csrf)
 check_quiet "a user's session at /admin is a 403 page with #error" \
-	sh -c "[ \"\$1\" = 403 ] && grep -qF 'id=\"error\"' '$T/out'" _ "$(page GET /admin "${U[@]}" -b "$T/jar.user")"
+	answered "$(page GET /admin "${U[@]}" -b "$T/jar.user")" 403 'id="error"'
 check_quiet "and at /admin/users/hanako (403)" equals "$(page GET /admin/users/hanako "${U[@]}" -b "$T/jar.user")" 403
 check_quiet "a user's session cannot register, even with its own csrf value (403)" \
 	equals "$(page POST /admin/users "${U[@]}" -b "$T/jar.user" --data-urlencode user_id=evil --data-urlencode user_pin=Epin-1234 --data-urlencode user_confirmation_pin=Epin-1234 --data-urlencode "csrf=$UCSRF")" 403
@@ -127,10 +132,10 @@ check_quiet "a user's session cannot register, even with its own csrf value (403
 # Japanese screens (when the system can show them).
 if locale -a 2>/dev/null | grep -qix 'ja_JP.utf-\?8'; then
 	check_quiet "with Accept-Language: ja, /admin/users is 利用者情報登録／変更 (lang=ja)" \
-		sh -c "[ \"\$1\" = 200 ] && grep -qF '<html lang=\"ja\">' '$T/out' && grep -qF '<h2>利用者情報登録／変更</h2>' '$T/out' && grep -qF '>利用者登録</a>' '$T/out'" _ \
-		"$(page GET /admin/users "${A[@]}" "${H[@]}" -H 'Accept-Language: ja')"
+		answered "$(page GET /admin/users "${A[@]}" "${H[@]}" -H 'Accept-Language: ja')" 200 \
+		'<html lang="ja">' '<h2>利用者情報登録／変更</h2>' '>利用者登録</a>'
 	check_quiet "and /admin is ご契約先管理情報変更" \
-		sh -c "[ \"\$1\" = 200 ] && grep -qF '<h2>ご契約先管理情報変更</h2>' '$T/out'" _ "$(page GET /admin "${A[@]}" "${H[@]}" -H 'Accept-Language: ja')"
+		answered "$(page GET /admin "${A[@]}" "${H[@]}" -H 'Accept-Language: ja')" 200 '<h2>ご契約先管理情報変更</h2>'
 else
 	skip "/admin/users in Japanese" "the locale ja_JP.UTF-8 is not installed"
 	skip "/admin in Japanese" "the locale ja_JP.UTF-8 is not installed"
@@ -138,9 +143,9 @@ fi
 
 # 電子証明書取得: the logon page without a certificate leads there; the command works.
 check_quiet "without a certificate the logon page has #no-certificate and a#get-certificate to /certificate" \
-	sh -c "[ \"\$1\" = 200 ] && grep -qF 'id=\"no-certificate\"' '$T/out' && grep -qF '<a id=\"get-certificate\" href=\"/certificate\">' '$T/out'" _ "$(page GET /)"
+	answered "$(page GET /)" 200 'id="no-certificate"' '<a id="get-certificate" href="/certificate">'
 check_quiet "/certificate shows code#enroll-command with this bank's URL" \
-	sh -c "[ \"\$1\" = 200 ] && grep -qF '<code id=\"enroll-command\">kinko enroll --bank https://localhost:$PORT --admin</code>' '$T/out'" _ "$(page GET /certificate)"
+	answered "$(page GET /certificate)" 200 "<code id=\"enroll-command\">kinko enroll --bank https://localhost:$PORT --admin</code>"
 check_quiet "and the user's command" contains "$T/out" "<code id=\"enroll-command-user\">kinko enroll --bank https://localhost:$PORT --user <var>"
 KINKO_BIN="${KINKO_BUILDDIR:-.}/kinko"
 if [ -x "$KINKO_BIN" ]; then
@@ -157,7 +162,7 @@ fi
 check_quiet "logoff without the csrf value is 403" equals "$(page POST /logoff "${A[@]}" "${H[@]}")" 403
 check_quiet "and the session still works" equals "$(page GET /admin "${A[@]}" "${H[@]}")" 200
 check_quiet "logoff with it: a page with #done (200)" \
-	sh -c "[ \"\$1\" = 200 ] && grep -qF 'id=\"done\"' '$T/out'" _ "$(page POST /logoff "${A[@]}" "${H[@]}" --data-urlencode "csrf=$SCSRF")"
+	answered "$(page POST /logoff "${A[@]}" "${H[@]}" --data-urlencode "csrf=$SCSRF")" 200 'id="done"'
 check_quiet "after logoff /admin is the logon page (401)" equals "$(page GET /admin "${A[@]}" "${H[@]}")" 401
 
 # No secret typed into a form ever came back in a page.
