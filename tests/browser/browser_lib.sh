@@ -10,8 +10,9 @@
 #   browser_bank PARTY...         the emulated tokens, the bank with the test contract; the
 #                                 admin enrolled (kinko enroll --admin)
 #   browser_enroll_user           the user enrolled (after the admin issued in a browser)
-#   browser_setup PARTY           PARTY's HOME: the module and the bank's CA in its NSS DB,
-#                                 pin_source = pinentry in its kinko.conf
+#   browser_setup PARTY           PARTY's HOME (a Firefox profile in profiles.ini too): the
+#                                 module and the bank's CA in its NSS DBs, pin_source =
+#                                 pinentry in its kinko.conf
 #   browser_run SCENARIO PARTY PINENTRY-LINE...
 #                                 the scenario in $BROWSER as PARTY (only PARTY's token in reach),
 #                                 the scripted pinentry answering the LINEs (pin:..., cancel);
@@ -107,26 +108,48 @@ browser_enroll_user() {
 }
 
 browser_home() { printf '%s' "$T/home-$1"; }
+# The Firefox profile of PARTY's HOME, listed in its profiles.ini (where kinko browser setup
+# looks), with its NSS DB; Chromium's is $HOME/.pki/nssdb.
+browser_ff_profile() { printf '%s/.mozilla/firefox/kinko.test' "$(browser_home "$1")"; }
 
-# What `kinko browser setup --bank URL --trust-bank-ca` does for a user, with NSS's own tools:
-# kinko's module registered as "kinko" in $HOME/.pki/nssdb (Chromium's; Firefox's profile DB
-# is its driver's), the CA kinko pinned for the bank trusted for TLS servers, pin_source =
-# pinentry in $XDG_CONFIG_HOME/kinko/kinko.conf.
+# browser_setup PARTY: PARTY's HOME as a user leaves it after `kinko browser setup --bank URL
+# --trust-bank-ca` (browser_setup_nss), with one Firefox profile for it to find.
 browser_setup() {
-	local home db
+	local home
 	home=$(browser_home "$1")
-	db="sql:$home/.pki/nssdb"
-	mkdir -p "$home/.pki/nssdb" "$home/.config/kinko"
-	{
+	mkdir -p "$(browser_ff_profile "$1")" "$home/.pki/nssdb" "$home/.config"
+	printf '[General]\nStartWithLastProfile=1\nVersion=2\n\n[Profile0]\nName=kinko-test\nIsRelative=1\nPath=kinko.test\nDefault=1\n' \
+		>"$home/.mozilla/firefox/profiles.ini"
+	browser_setup_nss "$1" >"$T/setup-$1.log" 2>&1 || { diag "$T/setup-$1.log"; bail "setting up the $1's browsers failed"; }
+}
+
+# What `kinko browser setup --bank URL --trust-bank-ca` does, with NSS's own tools: kinko's
+# module registered as "kinko" in both NSS DBs, the CA kinko pinned for the bank trusted for TLS
+# servers (C,,), pin_source = pinentry in $XDG_CONFIG_HOME/kinko/kinko.conf.
+browser_setup_nss() {
+	local home db module
+	home=$(browser_home "$1")
+	module="$(cd "$(dirname "$KINKO_P11")" && pwd)/$(basename "$KINKO_P11")"
+	for db in "sql:$home/.pki/nssdb" "sql:$(browser_ff_profile "$1")"; do
 		certutil -N -d "$db" --empty-password &&
-			modutil -force -dbdir "$db" -add kinko -libfile "$(cd "$(dirname "$KINKO_P11")" && pwd)/$(basename "$KINKO_P11")" &&
-			certutil -A -d "$db" -n "kinko bank CA" -t "C,," -i "$BANK_CA" &&
-			printf 'pin_source = pinentry\n' >"$home/.config/kinko/kinko.conf"
-	} >"$T/setup-$1.log" 2>&1 || { diag "$T/setup-$1.log"; bail "setting up the $1's browser failed"; }
+			modutil -force -dbdir "$db" -add kinko -libfile "$module" &&
+			certutil -A -d "$db" -n "kinko bank CA" -t "C,," -i "$BANK_CA" || return 1
+	done
+	mkdir -p "$home/.config/kinko"
+	printf 'pin_source = pinentry\n' >"$home/.config/kinko/kinko.conf"
 }
 
 browser_issuer_cn() {
 	openssl x509 -in "$BANK_CA" -noout -subject -nameopt RFC2253 | sed -n 's/^subject=.*CN=\([^,]*\).*/\1/p'
+}
+
+# The profile a run uses: Chromium a fresh one in the run's DIR (its NSS DB is the HOME's);
+# Firefox the HOME's profile, whose NSS DB holds the module.
+browser_profile_dir() {
+	case "$BROWSER" in
+	firefox) browser_ff_profile "$2" ;;
+	*) printf '%s/profile' "$1" ;;
+	esac
 }
 
 # browser_config DIR SCENARIO PARTY: run_scenario.js's config (no secret in it: the party's
@@ -135,7 +158,7 @@ browser_config() {
 	local dir="$1" scenario="$2" party="$3" home
 	home=$(browser_home "$party")
 	jq -n --arg scenario "$scenario" --arg browser "$BROWSER" --arg bankUrl "$BANK_URL" \
-		--arg issuerCN "$(browser_issuer_cn)" --arg home "$home" --arg profileDir "$dir/profile" \
+		--arg issuerCN "$(browser_issuer_cn)" --arg home "$home" --arg profileDir "$(browser_profile_dir "$dir" "$party")" \
 		--arg artefacts "$ARTEFACTS" --argjson stepTimeoutMs "$BROWSER_STEP_MS" \
 		--arg secretsFile "$T/secrets-$party" --arg userId "$USER_ID" \
 		--arg sockets "${TOK_DIR[$party]}/sock" --arg conf "$KINKO_CONF" --arg pinentry "$PINENTRY_PROG" \
