@@ -57,7 +57,24 @@ browser_stop() {
 	wait "$BROWSER_PID" 2>/dev/null
 	BROWSER_PID=""
 }
-CLEANUP_HOOK=browser_stop
+
+# With BROWSER_CERT_CHOICE=policy (as root; Chromium) a run's client certificate is chosen by
+# the AutoSelectCertificateForUrls policy, as an administrator sets it for every user: a policy
+# file of the run's own in /etc/chromium/policies/managed, for the bank's origin only, removed
+# when the run ends and at exit. Otherwise by the same setting in the run's own profile.
+BROWSER_POLICY=""
+browser_policy_write() {
+	local filter
+	filter=$(jq -cn --arg p "$BANK_URL" --arg cn "$(browser_issuer_cn)" '{pattern: $p, filter: {ISSUER: {CN: $cn}}}')
+	BROWSER_POLICY="/etc/chromium/policies/managed/kinko-test-$$-$BROWSER_RUNS.json"
+	mkdir -p "$(dirname "$BROWSER_POLICY")" &&
+		jq -n --arg f "$filter" '{AutoSelectCertificateForUrls: [$f]}' >"$BROWSER_POLICY"
+}
+browser_policy_remove() {
+	[ -z "$BROWSER_POLICY" ] || rm -f "$BROWSER_POLICY"
+	BROWSER_POLICY=""
+}
+CLEANUP_HOOK="browser_stop; browser_policy_remove"
 
 browser_missing() {
 	[ "${KINKO_BROWSER_REQUIRED:-0}" = 1 ] && bail "$1 (KINKO_BROWSER_REQUIRED=1)"
@@ -163,7 +180,9 @@ browser_config() {
 		--arg secretsFile "$T/secrets-$party" --arg userId "$USER_ID" \
 		--arg sockets "${TOK_DIR[$party]}/sock" --arg conf "$KINKO_CONF" --arg pinentry "$PINENTRY_PROG" \
 		--arg script "file:$dir/pinentry" --arg xdg "$home/.config" --arg lang "$BROWSER_LANG" \
+		--arg certChoice "${BROWSER_POLICY:+policy}" \
 		'{scenario: $scenario, browser: $browser, bankUrl: $bankUrl, issuerCN: $issuerCN,
+		  certChoice: (if $certChoice == "" then "profile" else $certChoice end),
 		  home: $home, profileDir: $profileDir, artefacts: $artefacts, stepTimeoutMs: $stepTimeoutMs,
 		  secretsFile: $secretsFile, userId: $userId,
 		  env: {KINKO_EMU_SOCKETS: $sockets, KINKO_CONF: $conf, KINKO_PINENTRY: $pinentry,
@@ -194,6 +213,14 @@ browser_run() {
 	mkdir -p "$dir"
 	(umask 077 && printf '%s\n' "$@" >"$dir/pinentry")
 	BROWSER_PINLOG="$dir/pinentry.log"
+	if [ "${BROWSER_CERT_CHOICE:-profile}" = policy ] && [ "$BROWSER" = chromium ]; then
+		if [ "$(id -u)" -ne 0 ]; then
+			echo "# not root: the certificate chosen by the profile's setting, not by the policy"
+		else
+			browser_policy_write || bail "cannot write the policy file $BROWSER_POLICY"
+			echo "# the certificate chosen by the policy in $BROWSER_POLICY"
+		fi
+	fi
 	browser_config "$dir" "$scenario" "$party"
 	node "$BROWSER_SRC/run_scenario.js" --steps "$scenario" >"$dir/steps"
 	setsid node "$BROWSER_SRC/run_scenario.js" "$dir/config.json" >"$dir/out" 2>"$dir/err" &
@@ -212,6 +239,7 @@ browser_run() {
 		# What it started (a browser that outlived the runner) goes with it.
 		browser_stop
 	fi
+	browser_policy_remove
 	browser_tap "$dir/steps" "$dir/out" "$rc"
 	grep '^#' "$dir/out" | tr '\t' ' '
 	if [ "$rc" -ne 0 ]; then
