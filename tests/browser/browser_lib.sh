@@ -88,6 +88,7 @@ browser_need() {
 	# The browser would need the sanitizer runtime preloaded; the plain build's run counts.
 	[ "${KINKO_SANITIZED:-0}" = 1 ] && skip_all "sanitizer build: a browser cannot load the instrumented module"
 	command -v node >/dev/null 2>&1 || browser_missing "node not installed"
+	# kinko browser setup's tools (libnss3-tools).
 	for t in certutil modutil jq; do
 		command -v "$t" >/dev/null 2>&1 || browser_missing "$t not installed"
 	done
@@ -129,31 +130,24 @@ browser_home() { printf '%s' "$T/home-$1"; }
 # looks), with its NSS DB; Chromium's is $HOME/.pki/nssdb.
 browser_ff_profile() { printf '%s/.mozilla/firefox/kinko.test' "$(browser_home "$1")"; }
 
-# browser_setup PARTY: PARTY's HOME as a user leaves it after `kinko browser setup --bank URL
-# --trust-bank-ca` (browser_setup_nss), with one Firefox profile for it to find.
+# browser_setup PARTY: PARTY's HOME with one Firefox profile, then set up by kinko browser setup.
 browser_setup() {
 	local home
 	home=$(browser_home "$1")
-	mkdir -p "$(browser_ff_profile "$1")" "$home/.pki/nssdb" "$home/.config"
+	mkdir -p "$(browser_ff_profile "$1")"
 	printf '[General]\nStartWithLastProfile=1\nVersion=2\n\n[Profile0]\nName=kinko-test\nIsRelative=1\nPath=kinko.test\nDefault=1\n' \
 		>"$home/.mozilla/firefox/profiles.ini"
 	browser_setup_nss "$1" >"$T/setup-$1.log" 2>&1 || { diag "$T/setup-$1.log"; bail "setting up the $1's browsers failed"; }
 }
 
-# What `kinko browser setup --bank URL --trust-bank-ca` does, with NSS's own tools: kinko's
-# module registered as "kinko" in both NSS DBs, the CA kinko pinned for the bank trusted for TLS
-# servers (C,,), pin_source = pinentry in $XDG_CONFIG_HOME/kinko/kinko.conf.
+# `kinko browser setup --bank URL --trust-bank-ca` in PARTY's HOME, with PARTY's kinko state
+# (the CA its enrollment pinned for the bank): the module registered as "kinko" in both NSS
+# DBs, that CA trusted for TLS servers, pin_source = pinentry in $XDG_CONFIG_HOME/kinko.
 browser_setup_nss() {
-	local home db module
+	local home
 	home=$(browser_home "$1")
-	module="$(cd "$(dirname "$KINKO_P11")" && pwd)/$(basename "$KINKO_P11")"
-	for db in "sql:$home/.pki/nssdb" "sql:$(browser_ff_profile "$1")"; do
-		certutil -N -d "$db" --empty-password &&
-			modutil -force -dbdir "$db" -add kinko -libfile "$module" &&
-			certutil -A -d "$db" -n "kinko bank CA" -t "C,," -i "$BANK_CA" || return 1
-	done
-	mkdir -p "$home/.config/kinko"
-	printf 'pin_source = pinentry\n' >"$home/.config/kinko/kinko.conf"
+	HOME="$home" XDG_CONFIG_HOME="$home/.config" KINKO_STATE_DIR="$T/state-$1" KINKO_PINENTRY="$PINENTRY_PROG" \
+		timeout -k 5 60 "$KINKO" --module "$KINKO_P11" browser setup --bank "$BANK_URL" --trust-bank-ca
 }
 
 browser_issuer_cn() {

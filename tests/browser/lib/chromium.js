@@ -24,6 +24,9 @@ const ARGS = [
 	'--disable-sync',
 ];
 
+// How long a failed load's error page may take to come.
+const ERROR_PAGE_MS = 5000;
+
 // {filters: [...]}: the value Chromium keeps for a pattern, as the policy handler builds it.
 function chromium_profile_write(profileDir, bankUrl, issuerCN) {
 	const dir = path.join(profileDir, 'Default');
@@ -77,9 +80,31 @@ async function open(opts) {
 	page.setDefaultTimeout(ms);
 	page.setDefaultNavigationTimeout(ms);
 
+	// A read that meets a navigation still under way (a failed goto's error page, a form's
+	// answer) is read again once that page has loaded.
+	async function settled(read) {
+		try {
+			return await read();
+		} catch (e) {
+			if (!/Execution context was destroyed|navigat/i.test(e.message))
+				throw e;
+			await page.waitForLoadState('load');
+			return read();
+		}
+	}
+
 	return {
 		async goto(url) {
-			await page.goto(url, { waitUntil: 'load' });
+			try {
+				await page.goto(url, { waitUntil: 'load' });
+			} catch (e) {
+				// Chromium's own error page follows a failed load: let it settle, so that the
+				// next goto is not interrupted by it.
+				await page
+					.waitForURL((u) => u.protocol === 'chrome-error:', { timeout: ERROR_PAGE_MS })
+					.catch(() => {});
+				throw e;
+			}
 		},
 		async fill(selector, text) {
 			await page.fill(selector, text);
@@ -91,13 +116,13 @@ async function open(opts) {
 			await loaded;
 		},
 		async text(selector) {
-			return (await page.textContent(selector)) || '';
+			return (await settled(() => page.textContent(selector))) || '';
 		},
 		async attr(selector, name) {
-			return page.getAttribute(selector, name);
+			return settled(() => page.getAttribute(selector, name));
 		},
 		async exists(selector) {
-			return (await page.$(selector)) !== null;
+			return (await settled(() => page.$(selector))) !== null;
 		},
 		async url() {
 			return page.url();
