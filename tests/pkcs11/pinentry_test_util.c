@@ -7,11 +7,14 @@
 
 #include "pinentry_test_util.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "capture_test_util.h"
+#include "time_test_util.h"
 #include "tmpdir_test_util.h"
 
 static void pet_file_put(const char *path, const char *text)
@@ -123,13 +126,15 @@ size_t pet_count(const char *text, const char *prefix)
 	return n;
 }
 
-void pet_reinit(pet *x, const char *conf)
+static void pet_reinit_env(pet *x, const char *conf, bool scripted)
 {
 	CK_ULONG n = 1;
 
 	assert_int_equal(x->t.f->C_Finalize(NULL), CKR_OK);
 	pet_file_put(x->conf, conf);
 	pet_env(x);
+	if (!scripted)
+		unsetenv("KINKO_PINENTRY");
 	assert_int_equal(x->t.f->C_Initialize(NULL), CKR_OK);
 	assert_int_equal(x->t.f->C_GetSlotList(CK_TRUE, x->t.slots, &n), CKR_OK);
 	assert_int_equal(n, 1);
@@ -138,9 +143,42 @@ void pet_reinit(pet *x, const char *conf)
 	                 CKR_OK);
 }
 
+void pet_reinit(pet *x, const char *conf)
+{
+	pet_reinit_env(x, conf, true);
+}
+
+void pet_reinit_conf_program(pet *x, const char *conf)
+{
+	pet_reinit_env(x, conf, false);
+}
+
 CK_RV pet_sign(pet *x, CK_OBJECT_HANDLE key)
 {
 	return p11t_sign_once(&x->t, key);
+}
+
+CK_RV pet_sign_traced(pet *x, CK_OBJECT_HANDLE key, double *ms, char **trace)
+{
+	tkit_capture cap = TKIT_CAPTURE_OFF;
+	double t0;
+	CK_RV rv;
+
+	tkit_capture_begin(&cap);
+	t0 = tkit_now_ms();
+	rv = pet_sign(x, key);
+	*ms = tkit_now_ms() - t0;
+	*trace = tkit_capture_end(&cap);
+	return rv;
+}
+
+size_t pet_occurrences(const char *text, const char *what)
+{
+	size_t n = 0;
+
+	for (text = strstr(text, what); text; text = strstr(text + 1, what))
+		n++;
+	return n;
 }
 
 CK_FLAGS pet_token_flags(pet *x)

@@ -35,8 +35,15 @@ char *pet_log(const pet *x);
 size_t pet_count(const char *text, const char *prefix);
 /* C_Finalize, this configuration (KINKO_CONF), C_Initialize and a new R/W session. */
 void pet_reinit(pet *x, const char *conf);
+/* The same without KINKO_PINENTRY: the program is the configuration's. */
+void pet_reinit_conf_program(pet *x, const char *conf);
 /* One CKM_ECDSA signature with key on the fixture's session: the first error. */
 CK_RV pet_sign(pet *x, CK_OBJECT_HANDLE key);
+/* The same, timed (ms), with what the process wrote to stderr meanwhile (the module's
+ * KINKO_DEBUG trace) into *trace, malloc'd. */
+CK_RV pet_sign_traced(pet *x, CK_OBJECT_HANDLE key, double *ms, char **trace);
+/* How many times what occurs in text. */
+size_t pet_occurrences(const char *text, const char *what);
 /* C_GetTokenInfo's flags of the fixture's slot. */
 CK_FLAGS pet_token_flags(pet *x);
 

@@ -16,7 +16,6 @@
 
 #include "capture_test_util.h"
 #include "pinentry_test_util.h"
-#include "time_test_util.h"
 
 #define PIN "123456"
 
@@ -30,15 +29,6 @@ static CK_ULONG private_keys_found(pet *x)
 	assert_int_equal(x->t.f->C_FindObjectsInit(x->t.session, &q, 1), CKR_OK);
 	assert_int_equal(x->t.f->C_FindObjects(x->t.session, h, 8, &n), CKR_OK);
 	assert_int_equal(x->t.f->C_FindObjectsFinal(x->t.session), CKR_OK);
-	return n;
-}
-
-static size_t occurrences(const char *text, const char *what)
-{
-	size_t n = 0;
-
-	for (text = strstr(text, what); text; text = strstr(text + 1, what))
-		n++;
 	return n;
 }
 
@@ -122,21 +112,16 @@ static void login_without_pin_refused_in_application_mode(void **state)
 static void sign_without_login_asks_once_then_signs(void **state)
 {
 	pet *x = *state;
-	tkit_capture cap = TKIT_CAPTURE_OFF;
-	double t0, t1;
+	double ms;
 	char *log, *trace;
 
 	pet_script(x, "pin:" PIN "\n");
-	tkit_capture_begin(&cap);
-	t0 = tkit_now_ms();
-	assert_int_equal(pet_sign(x, x->priv_9a), CKR_OK);
-	t1 = tkit_now_ms();
-	trace = tkit_capture_end(&cap);
+	assert_int_equal(pet_sign_traced(x, x->priv_9a, &ms, &trace), CKR_OK);
 	/* The login costs one VERIFY, sent once. */
-	assert_int_equal(occurrences(trace, "> 00200080 "), 1);
+	assert_int_equal(pet_occurrences(trace, "> 00200080 "), 1);
 	printf("# C_SignInit + C_Sign with the PIN from the scripted pinentry: %.1f ms, %zu "
 	       "APDUs\n",
-	       t1 - t0, occurrences(trace, "kinko: apdu ") / 2);
+	       ms, pet_occurrences(trace, "kinko: apdu ") / 2);
 	free(trace);
 	assert_int_equal(session_state(x), CKS_RW_USER_FUNCTIONS);
 	assert_int_equal(pet_sign(x, x->priv_9a), CKR_OK); /* logged in now: no second dialog */

@@ -15,11 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture_test_util.h"
 #include "emu_test_util.h"
 #include "p11_clock_test_util.h"
 #include "pinentry_test_util.h"
-#include "time_test_util.h"
 
 #define PIN "123456"
 #define WRONG "pin:999999\n"
@@ -40,15 +38,6 @@ static void wrong_then_right_asks_again_and_restores_the_tries(void **state)
 	assert_false(pet_token_flags(x) & (CKF_USER_PIN_COUNT_LOW | CKF_USER_PIN_FINAL_TRY));
 }
 
-static size_t occurrences(const char *text, const char *what)
-{
-	size_t n = 0;
-
-	for (text = strstr(text, what); text; text = strstr(text + 1, what))
-		n++;
-	return n;
-}
-
 static void last_try_is_announced_in_the_description(void **state)
 {
 	pet *x = *state;
@@ -62,7 +51,7 @@ static void last_try_is_announced_in_the_description(void **state)
 	assert_non_null(strstr(log, "SETERROR Wrong PIN, 2 tries left.\n"));
 	assert_non_null(strstr(log, "SETERROR Wrong PIN, 1 try left.\n"));
 	/* Only the third dialog warns, after its description. */
-	assert_int_equal(occurrences(log, "Only one try is left"), 1);
+	assert_int_equal(pet_occurrences(log, "Only one try is left"), 1);
 	assert_non_null(strstr(log, "%0A%0AOnly one try is left: a wrong PIN locks the token.\n"));
 	second_getpin = strstr(strstr(log, "GETPIN\n") + 1, "GETPIN\n");
 	assert_true(strstr(log, "Only one try is left") > second_getpin);
@@ -185,23 +174,12 @@ static void removal_forgets_the_cancel(void **state)
 static void missing_pinentry_fails_at_once_with_a_trace(void **state)
 {
 	pet *x = *state;
-	tkit_capture cap = TKIT_CAPTURE_OFF;
-	double t0, ms;
+	double ms;
 	char *text;
 
-	/* The configured program, KINKO_PINENTRY being unset. */
-	pet_reinit(x, "pin_source = pinentry\npinentry = /nonexistent/pinentry-kinko\n");
-	unsetenv("KINKO_PINENTRY");
-	assert_int_equal(x->t.f->C_Finalize(NULL), CKR_OK);
-	assert_int_equal(x->t.f->C_Initialize(NULL), CKR_OK);
-	assert_int_equal(x->t.f->C_OpenSession(x->t.slots[0], CKF_SERIAL_SESSION, NULL, NULL,
-	                                       &x->t.session),
-	                 CKR_OK);
-	tkit_capture_begin(&cap);
-	t0 = tkit_now_ms();
-	assert_int_equal(pet_sign(x, x->priv_9a), CKR_FUNCTION_FAILED);
-	ms = tkit_now_ms() - t0;
-	text = tkit_capture_end(&cap);
+	pet_reinit_conf_program(x,
+	                        "pin_source = pinentry\npinentry = /nonexistent/pinentry-kinko\n");
+	assert_int_equal(pet_sign_traced(x, x->priv_9a, &ms, &text), CKR_FUNCTION_FAILED);
 	printf("# C_SignInit without a pinentry program: %.1f ms\n", ms);
 	assert_true(ms < 1000.0);
 	assert_non_null(strstr(text, "the pinentry program '/nonexistent/pinentry-kinko' cannot "
@@ -213,16 +191,11 @@ static void missing_pinentry_fails_at_once_with_a_trace(void **state)
 static void pinentry_dying_fails_at_once_with_a_trace(void **state)
 {
 	pet *x = *state;
-	tkit_capture cap = TKIT_CAPTURE_OFF;
-	double t0, ms;
+	double ms;
 	char *text;
 
 	pet_script(x, "die\n");
-	tkit_capture_begin(&cap);
-	t0 = tkit_now_ms();
-	assert_int_equal(pet_sign(x, x->priv_9a), CKR_FUNCTION_FAILED);
-	ms = tkit_now_ms() - t0;
-	text = tkit_capture_end(&cap);
+	assert_int_equal(pet_sign_traced(x, x->priv_9a, &ms, &text), CKR_FUNCTION_FAILED);
 	assert_true(ms < 1000.0);
 	assert_non_null(strstr(text, "tests/lib/pinentry_script failed"));
 	assert_non_null(strstr(text, "needs a pinentry that has a display or a terminal"));
