@@ -16,7 +16,7 @@ need certutil
 need openssl
 need python3
 
-plan 25
+plan 26
 
 # The module as the browsers would load it: no system kinko.conf, no tokens.
 : >"$T/empty.conf"
@@ -223,9 +223,21 @@ ln -sf "$(command -v modutil)" "$T/bin/modutil"
 ln -sf "$(command -v certutil)" "$T/bin/certutil"
 run env PATH="$T/bin" "$KINKO" --module "$MOD" browser setup
 check_ok_out "a running firefox-esr is named: the change needs its restart" \
-	"firefox-esr is running (pid $ff)" "restart of firefox-esr"
+	"firefox-esr is running (pid " "restart of firefox-esr"
 check_out "no pinentry on PATH: a warning naming the Debian packages" \
 	"no pinentry program found" "pinentry-gnome3" "pinentry-curses"
+# A real firefox-esr of another test may run too: its pid is among the ones reported.
+run env PATH="$T/bin" "$KINKO" --json --module "$MOD" browser setup
+if python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert any(r["browser"] == "firefox-esr" and int(sys.argv[2]) in r["pids"] for r in o["running"]), o["running"]
+assert o["pinentry"]["exists"] is False, o["pinentry"]
+' "$T/stdout" "$ff" 2>"$T/py"; then
+	ok "--json: the fake firefox-esr's pid in running, pinentry.exists false"
+else
+	not_ok "--json: the fake firefox-esr's pid in running, pinentry.exists false"; diag "$T/py"; diag "$T/out"
+fi
 kill "$ff" 2>/dev/null
 wait "$ff" 2>/dev/null
 CLEANUP_HOOK=""

@@ -65,9 +65,9 @@ bool kinko_browser_nss_db_empty(const kinko_browser_db *db);
 /* Every Firefox profile of $HOME/.mozilla/firefox/profiles.ini whose directory exists, then
  * Chromium's $HOME/.pki/nssdb. Returns how many (at most max); -1 without HOME. */
 int kinko_browser_profiles_find(kinko_browser_db *dbs, size_t max);
-/* The browsers of this user that run now: each name found ("firefox-esr", "chromium") once,
- * with one pid, appended to names/pids. Returns how many. */
-size_t kinko_browser_profiles_running(char names[][32], pid_t *pids, size_t max);
+/* The processes of this user's browsers that run now: each one's name ("firefox-esr",
+ * "chromium"; a static string) and pid. Returns how many (at most max). */
+size_t kinko_browser_profiles_running(const char **names, pid_t *pids, size_t max);
 
 /* --- the user's kinko.conf and what setup did (kinko_browser_conf.c) --- */
 /* $XDG_CONFIG_HOME/kinko/kinko.conf, else $HOME/.config/kinko/kinko.conf. 0 or -1. */

@@ -164,13 +164,13 @@ static bool profiles_proc_comm(const char *pid, char *comm, size_t len)
 	return ok;
 }
 
-size_t kinko_browser_profiles_running(char names[][32], pid_t *pids, size_t max)
+size_t kinko_browser_profiles_running(const char **names, pid_t *pids, size_t max)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
 	char comm[64];
 	const char *b;
-	size_t n = 0, i;
+	size_t n = 0;
 
 	if (!d)
 		return 0;
@@ -181,11 +181,7 @@ size_t kinko_browser_profiles_running(char names[][32], pid_t *pids, size_t max)
 		b = profiles_browser_of(comm);
 		if (!b)
 			continue;
-		for (i = 0; i < n && strcmp(names[i], b) != 0; i++)
-			;
-		if (i < n)
-			continue;
-		snprintf(names[n], 32, "%s", b);
+		names[n] = b;
 		pids[n++] = (pid_t)atol(e->d_name);
 	}
 	closedir(d);

@@ -9,22 +9,36 @@
 #include "kinko_browser.h"
 #include "kinko_cmd.h"
 
-#define STATUS_MAX_RUNNING 8
+#define STATUS_MAX_RUNNING 512
 
+/* One line per browser (its first process), and in JSON every pid of it: another user's
+ * session of the same browser name is not this one's, but all of this user's count. */
 json_t *kinko_browser_running_report(const kinko_ctx *ctx)
 {
-	char names[STATUS_MAX_RUNNING][32];
-	pid_t pids[STATUS_MAX_RUNNING];
-	size_t n = kinko_browser_profiles_running(names, pids, STATUS_MAX_RUNNING), i;
-	json_t *arr = json_array();
+	const char **names = calloc(STATUS_MAX_RUNNING, sizeof *names);
+	pid_t *pids = calloc(STATUS_MAX_RUNNING, sizeof *pids);
+	size_t n = names && pids ? kinko_browser_profiles_running(names, pids, STATUS_MAX_RUNNING) :
+	                           0,
+	       i, j;
+	json_t *arr = json_array(), *list;
 
 	for (i = 0; i < n; i++) {
-		json_array_append_new(arr, json_pack("{s:s, s:i}", "browser", names[i], "pid",
-		                                     (int)pids[i]));
+		for (j = 0; j < i && names[j] != names[i]; j++)
+			;
+		if (j < i)
+			continue;
+		list = json_array();
+		for (j = i; j < n; j++)
+			if (names[j] == names[i])
+				json_array_append_new(list, json_integer(pids[j]));
+		json_array_append_new(arr,
+		                      json_pack("{s:s, s:o}", "browser", names[i], "pids", list));
 		if (!ctx->json)
 			printf(_("%s is running (pid %d): it sees the change after a restart of %s\n"),
 			       names[i], (int)pids[i], names[i]);
 	}
+	free(names);
+	free(pids);
 	return arr;
 }
 
