@@ -208,6 +208,15 @@ tests_pkcs11_test_p11_pinentry_retry_LDADD = $(P11_MOD_TEST_LDADD)
 # The module tests run the scripted pinentry.
 EXTRA_tests_pkcs11_test_p11_pinentry_DEPENDENCIES = tests/lib/pinentry_script
 EXTRA_tests_pkcs11_test_p11_pinentry_retry_DEPENDENCIES = tests/lib/pinentry_script
+# A browser's search for a certificate's key asks; a cancel leaves the key out.
+P11_MOD_TESTS += tests/pkcs11/test_p11_pinentry_search
+tests_pkcs11_test_p11_pinentry_search_SOURCES = tests/pkcs11/test_p11_pinentry_search.c \
+	$(P11_PINENTRY) $(P11_CLOCK)
+tests_pkcs11_test_p11_pinentry_search_LDFLAGS = -export-dynamic
+tests_pkcs11_test_p11_pinentry_search_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_pinentry_search_CPPFLAGS = $(MODULE_CPPFLAGS)
+tests_pkcs11_test_p11_pinentry_search_LDADD = $(P11_MOD_TEST_LDADD)
+EXTRA_tests_pkcs11_test_p11_pinentry_search_DEPENDENCIES = tests/lib/pinentry_script
 
 # Every module test waits for the module; tests/usb/local.mk adds its module tests to
 # P11_MOD_TEST_TARGETS (automake gathers a variable's += before the rules).
