@@ -6,6 +6,7 @@
 
 #include "kinko-pkcs11.h"
 #include "mod_attr.h"
+#include "mod_pinask.h"
 #include "piv.h"
 
 /* Handle: 0x00SS0IK (slot id + 1, key index + 1, kind). Never 0, and telling in traces:
@@ -72,6 +73,17 @@ bool mod_object_exists(const mod_token *t, unsigned key_index, mod_obj_kind kind
 	case MOD_OBJ_HW: return key_index == 0 && t->pin_tries_max > 0;
 	default: return false;
 	}
+}
+
+/* Policy "never", or "default" in 9E (the card authentication key), signs without the user's
+ * PIN; the firmware applies the same defaults. */
+bool mod_object_needs_login(const mod_token *t, unsigned key_index)
+{
+	uint8_t policy = t->keys[key_index].pin_policy;
+
+	if (policy == PIV_PIN_POLICY_DEFAULT)
+		return piv_key_slot_ref(key_index) != PIV_KEY_CARDAUTH;
+	return policy != PIV_PIN_POLICY_NEVER;
 }
 
 bool mod_object_always_authenticate(const mod_token *t, unsigned key_index)
@@ -244,6 +256,26 @@ static bool object_find_asks_hw(const CK_ATTRIBUTE *tmpl, CK_ULONG n)
 	return false;
 }
 
+/* Does the template ask for one private key by its CKA_ID (how NSS looks for the key of the
+ * certificate it is about to use)? Its index in *key_index. */
+static bool object_find_names_private_key(const CK_ATTRIBUTE *tmpl, CK_ULONG n, unsigned *key_index)
+{
+	bool priv = false, id = false;
+	CK_OBJECT_CLASS cls;
+	CK_ULONG i;
+
+	for (i = 0; i < n; i++) {
+		if (tmpl[i].type == CKA_CLASS && tmpl[i].ulValueLen == sizeof(cls)) {
+			memcpy(&cls, tmpl[i].pValue, sizeof(cls));
+			priv = cls == CKO_PRIVATE_KEY;
+		} else if (tmpl[i].type == CKA_ID) {
+			id = mod_object_index_from_id(tmpl[i].pValue, tmpl[i].ulValueLen,
+			                              key_index);
+		}
+	}
+	return priv && id;
+}
+
 /* The handles of every object matching the template, malloc'd. */
 static CK_RV mod_object_find(mod_slot *s, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
                              CK_OBJECT_HANDLE **found, size_t *n_found)
@@ -253,13 +285,20 @@ static CK_RV mod_object_find(mod_slot *s, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
 	CK_OBJECT_HANDLE *out;
 	size_t count = 0, k;
 	mod_token *t;
-	unsigned i;
+	unsigned i, key = 0;
 	CK_RV rv;
 
 	*found = NULL;
 	*n_found = 0;
 	if (!object_find_template_ok(tmpl, n))
 		return CKR_ARGUMENTS_BAD;
+	/* With the PIN from a pinentry, a browser is asked when it looks for the key of the
+	 * certificate it is about to send: not unlocked (cancelled, and while that is
+	 * remembered), the key is left out and the browser goes on without a certificate. A
+	 * signature refused later would end its TLS handshake with an error page instead. */
+	if (visible && object_find_names_private_key(tmpl, n, &key) &&
+	    mod_pinask_key_search(s, key) != CKR_OK)
+		visible = false;
 	rv = mod_token_get(s, &t);
 	if (rv != CKR_OK)
 		return rv;

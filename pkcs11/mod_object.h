@@ -43,6 +43,8 @@ bool mod_object_alg_supported(uint8_t alg);
 /* A private key that wants CKU_CONTEXT_SPECIFIC before each use (PIN policy "always",
  * or 9C when the token does not tell). */
 bool mod_object_always_authenticate(const mod_token *t, unsigned key_index);
+/* Does key key_index of t need the user's PIN to sign (its PIN policy)? */
+bool mod_object_needs_login(const mod_token *t, unsigned key_index);
 
 /* ---- the token cache (mod_token.c), all under the slot lock ----
  * A call that fails with anything but CKR_OBJECT_HANDLE_INVALID may have dropped the whole

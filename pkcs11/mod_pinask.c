@@ -235,3 +235,19 @@ CK_RV mod_pinask_key_login(mod_slot *s, const mod_token *t, unsigned key_index)
 		return CKR_USER_NOT_LOGGED_IN;
 	return mod_pinask_verify(s, (int)key_index, always ? MOD_PINASK_ALWAYS : MOD_PINASK_USE);
 }
+
+CK_RV mod_pinask_key_search(mod_slot *s, unsigned key_index)
+{
+	mod_token *t;
+	CK_RV rv;
+
+	if (!mod_pinask_enabled() || s->login_user == CKU_USER || s->login_user == CKU_SO)
+		return CKR_OK;
+	rv = mod_token_get(s, &t);
+	if (rv != CKR_OK)
+		return rv;
+	if (!mod_object_exists(t, key_index, MOD_OBJ_PRIVATE, true) ||
+	    !mod_object_needs_login(t, key_index))
+		return CKR_OK;
+	return mod_pinask_verify(s, (int)key_index, MOD_PINASK_USE);
+}

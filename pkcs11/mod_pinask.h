@@ -38,6 +38,12 @@ CK_RV mod_pinask_verify(mod_slot *s, int key_index, mod_pinask_purpose purpose);
  * gone afterwards: get the token again. */
 CK_RV mod_pinask_key_login(mod_slot *s, const mod_token *t, unsigned key_index);
 
+/* A search for the private key key_index by its CKA_ID in a session not logged in (a
+ * browser about to send that key's certificate): with pin_source = pinentry and a key that
+ * needs the PIN, mod_pinask_verify now; CKR_OK when nothing needs asking. Anything else
+ * (a cancel, also a remembered one): the search leaves the key out. */
+CK_RV mod_pinask_key_search(mod_slot *s, unsigned key_index);
+
 /* A successful login by any path forgets a remembered cancel. */
 void mod_pinask_cancel_forget(mod_slot *s);
 

@@ -8,15 +8,6 @@
 #include "mod_sig.h"
 #include "piv.h"
 
-/* Does the key need the user's PIN to sign? Policy "never", or "default" in 9E (the card
- * authentication key), does not; the firmware applies the same defaults. */
-static bool sig_session_needs_login(uint8_t policy, uint8_t key_ref)
-{
-	if (policy == PIV_PIN_POLICY_DEFAULT)
-		return key_ref != PIV_KEY_CARDAUTH;
-	return policy != PIV_PIN_POLICY_NEVER;
-}
-
 /* The key behind a handle of this slot: a private key to sign; either key of a pair to
  * verify (some applications verify with the handle they signed with). */
 static CK_RV sig_session_key(mod_slot *slot, CK_OBJECT_HANDLE key, bool sign, mod_token **t,
@@ -61,7 +52,7 @@ CK_RV mod_sig_session_init(mod_slot *slot, const mod_crypto_op *cop, const CK_ME
 		return rv;
 	ref = piv_key_slot_ref(*index);
 	if (sign) {
-		needs_login = sig_session_needs_login((*t)->keys[*index].pin_policy, ref);
+		needs_login = mod_object_needs_login(*t, *index);
 		/* Not logged in: with the PIN from a pinentry the module logs in now, as
 		 * C_Login would (browsers never call it); then the key is looked up again, the
 		 * token cache having possibly been learnt anew. */
