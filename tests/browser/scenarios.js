@@ -62,6 +62,14 @@ function logon_form(who) {
 	];
 }
 
+// The logon page loaded with no certificate sent: the bank says one is needed.
+async function logon_without_certificate(b, cfg) {
+	await b.goto(`${cfg.bankUrl}/`);
+	if (await b.exists('form#logon-form'))
+		fail('the logon form is there: a certificate reached the bank');
+	await expect_exists(b, '#no-certificate', 'the logon page after a cancel');
+}
+
 function logoff(who) {
 	return [
 		`${who}: logs off from the status screen`,
@@ -160,19 +168,13 @@ const SCENARIOS = {
 		[
 			'cancel: the first load shows the logon page saying a certificate is needed, no error page',
 			async (b, cfg) => {
-				await b.goto(`${cfg.bankUrl}/`);
-				if (await b.exists('form#logon-form'))
-					fail('the logon form is there: a certificate reached the bank');
-				await expect_exists(b, '#no-certificate', 'the logon page after a cancel');
+				await logon_without_certificate(b, cfg);
 			},
 		],
 		[
 			'cancel: loaded again, the logon page says a certificate is needed, with the link to obtain one',
 			async (b, cfg) => {
-				await b.goto(`${cfg.bankUrl}/`);
-				if (await b.exists('form#logon-form'))
-					fail('the logon form is there: a certificate reached the bank');
-				await expect_exists(b, '#no-certificate', 'the logon page after a cancel');
+				await logon_without_certificate(b, cfg);
 				await expect_exists(b, 'a#get-certificate', 'the logon page after a cancel');
 				await shot(b, cfg, 'no-certificate');
 			},
