@@ -11,6 +11,7 @@
 #include "mod_pinask.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,22 @@ static bool pinask_program(char *buf, size_t len)
 	return false;
 }
 
+/* pinentry-tty and pinentry-curses (Debian's default "pinentry") show themselves only on a
+ * terminal: without one (GPG_TTY unset, standard input not a terminal: a browser started
+ * from a desktop) they answer GETPIN at once, pinentry-tty with a cancel that would pass for
+ * the user's. */
+static bool pinask_terminal_missing(const char *program)
+{
+	char real[PATH_MAX];
+	const char *base, *tty = getenv("GPG_TTY");
+
+	if ((tty && *tty) || isatty(STDIN_FILENO) || !realpath(program, real))
+		return false;
+	base = strrchr(real, '/');
+	base = base ? base + 1 : real;
+	return !strncmp(base, "pinentry-tty", 12) || !strncmp(base, "pinentry-curses", 15);
+}
+
 static mod_pinentry_req pinask_req(const char *program, const mod_pinask_texts *x)
 {
 	mod_pinentry_req r = {
@@ -122,7 +139,15 @@ static CK_RV pinask_locked(mod_slot *s, const mod_token *t, const char *program)
 
 static CK_RV pinask_failed(mod_slot *s, const char *program, bool found, const char *why)
 {
-	if (!found)
+	if (found && !why)
+		mod_trace_msg(
+			"slot %lu: the pinentry %s shows itself only on a terminal, and this "
+			"program has none (GPG_TTY unset, standard input not a terminal): "
+			"pin_source = pinentry needs a pinentry that has a display or a "
+			"terminal, such as pinentry-gnome3 or pinentry-qt (pinentry = PATH in "
+			"kinko.conf)",
+			(unsigned long)s->id, program);
+	else if (!found)
 		mod_trace_msg(
 			"slot %lu: pin_source = pinentry, but the pinentry program '%s' cannot "
 			"be run (not on PATH, or not executable): install one, or set "
@@ -194,7 +219,7 @@ CK_RV mod_pinask_verify(mod_slot *s, int key_index, mod_pinask_purpose purpose)
 	bool found = pinask_program(program, sizeof(program));
 	mod_pinask_texts x;
 	mod_token *t = NULL;
-	bool done = false;
+	bool done = false, usable;
 	int round;
 	CK_RV rv = mod_token_get(s, &t);
 
@@ -206,9 +231,10 @@ CK_RV mod_pinask_verify(mod_slot *s, int key_index, mod_pinask_purpose purpose)
 		              (unsigned long)s->id, mod.cfg.pinentry_cancel_s);
 		return CKR_FUNCTION_CANCELED;
 	}
+	usable = found && !pinask_terminal_missing(program);
 	if (t->pin_tries_max > 0 && t->pin_tries_left == 0)
-		return found ? pinask_locked(s, t, program) : CKR_PIN_LOCKED;
-	if (!found)
+		return usable ? pinask_locked(s, t, program) : CKR_PIN_LOCKED;
+	if (!usable)
 		return pinask_failed(s, program, found, NULL);
 	x.error[0] = '\0';
 	for (round = 0; round < PINASK_ROUNDS_MAX && !done; round++) {

@@ -130,9 +130,12 @@ void mod_trace_call(const char *fn, CK_RV rv)
 	        (unsigned long)rv);
 }
 
+/* Room for a whole Assuan line of the pinentry's conversation (1000 bytes) and its prefix. */
+#define MOD_TRACE_LINE_MAX 1100
+
 void mod_trace_msg(const char *fmt, ...)
 {
-	char line[256];
+	char line[MOD_TRACE_LINE_MAX];
 	va_list ap;
 
 	if (!mod_trace_enabled())

@@ -199,7 +199,8 @@ static void debug_trace_shows_the_conversation_but_never_the_pin(void **state)
 static void texts_are_japanese_under_a_japanese_locale(void **state)
 {
 	pet *x = *state;
-	char *log;
+	tkit_capture cap = TKIT_CAPTURE_OFF;
+	char *log, *text;
 
 	if (!setlocale(LC_ALL, "ja_JP.UTF-8")) {
 		skip();
@@ -207,9 +208,15 @@ static void texts_are_japanese_under_a_japanese_locale(void **state)
 	}
 	setenv("LANG", "ja_JP.UTF-8", 1);
 	pet_script(x, "pin:999999\npin:" PIN "\n");
+	tkit_capture_begin(&cap);
 	assert_int_equal(pet_sign(x, x->priv_9a), CKR_OK);
 	setlocale(LC_ALL, "C");
 	setenv("LANG", "C", 1);
+	text = tkit_capture_end(&cap);
+	/* The trace (KINKO_DEBUG=all) holds the Japanese description whole. */
+	assert_non_null(strstr(text, "pinentry -> SETDESC test_p11_pinentry が、"));
+	assert_non_null(strstr(text, "%0A鍵: PIV Authentication (9A)\n"));
+	free(text);
 	log = pet_log(x);
 	assert_non_null(strstr(log, "OPTION lc-ctype=ja_JP.UTF-8\n"));
 	assert_non_null(strstr(log, "SETTITLE kinko トークンのPIN\n"));

@@ -10,10 +10,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "emu_test_util.h"
 #include "p11_clock_test_util.h"
@@ -202,6 +205,44 @@ static void pinentry_dying_fails_at_once_with_a_trace(void **state)
 	free(text);
 }
 
+/* pinentry-tty (and -curses) without a terminal would answer a cancel at once: refused before
+ * it runs, with the reason; with a terminal (GPG_TTY) it runs. The scripted pinentry under
+ * that name stands for it. */
+static void terminal_pinentry_without_a_terminal_fails_at_once(void **state)
+{
+	pet *x = *state;
+	char copy[PATH_MAX + 32], cmd[3 * PATH_MAX], conf[PATH_MAX + 128], *text, *log;
+	int saved_stdin = dup(0), null = open("/dev/null", O_RDONLY);
+	double ms;
+
+	snprintf(copy, sizeof(copy), "%s/pinentry-tty", x->dir);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", getenv("KINKO_PINENTRY"), copy);
+	assert_int_equal(system(cmd), 0);
+	snprintf(conf, sizeof(conf), "pin_source = pinentry\npinentry = %s\n", copy);
+	pet_reinit_conf_program(x, conf);
+	pet_script(x, "pin:" PIN "\n");
+	assert_true(saved_stdin >= 0 && null >= 0);
+	assert_int_equal(dup2(null, 0), 0);
+	unsetenv("GPG_TTY");
+	assert_int_equal(pet_sign_traced(x, x->priv_9a, &ms, &text), CKR_FUNCTION_FAILED);
+	assert_true(ms < 1000.0);
+	assert_non_null(strstr(text, "pinentry-tty shows itself only on a terminal"));
+	assert_non_null(strstr(text, "(pinentry = PATH in kinko.conf)\n")); /* the whole line */
+	free(text);
+	log = pet_log(x);
+	assert_string_equal(log, ""); /* never run */
+	free(log);
+	setenv("GPG_TTY", "/dev/pts/77", 1);
+	assert_int_equal(pet_sign(x, x->priv_9a), CKR_OK);
+	unsetenv("GPG_TTY");
+	assert_int_equal(dup2(saved_stdin, 0), 0);
+	close(saved_stdin);
+	close(null);
+	log = pet_log(x);
+	assert_non_null(strstr(log, "OPTION ttyname=/dev/pts/77\n"));
+	free(log);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, pet_setup, pet_teardown)
 
 int main(void)
@@ -216,6 +257,7 @@ int main(void)
 		T(removal_forgets_the_cancel),
 		T(missing_pinentry_fails_at_once_with_a_trace),
 		T(pinentry_dying_fails_at_once_with_a_trace),
+		T(terminal_pinentry_without_a_terminal_fails_at_once),
 	};
 
 	/* Read once, at the module's first call: before any. */
