@@ -16,7 +16,7 @@ need certutil
 need openssl
 need python3
 
-plan 26
+plan 28
 
 # The module as the browsers would load it: no system kinko.conf, no tokens.
 : >"$T/empty.conf"
@@ -171,6 +171,21 @@ else
 	find "$H" | sed 's/^/# /'
 fi
 
+# --- a database setup created stays when a key came into it since ---
+home keyed
+run k browser setup
+certutil -R -d "sql:$H/.pki/nssdb" -s "CN=the user's key" -k ec -q nistp256 -f /dev/null \
+	-z /etc/hostname -o /dev/null >/dev/null 2>&1
+run k browser setup --remove
+if [ "$RC" = 0 ] && [ -e "$H/.pki/nssdb/cert9.db" ] && ! registered_in "$H/.pki/nssdb" &&
+	certutil -K -d "sql:$H/.pki/nssdb" -f /dev/null 2>/dev/null | grep -q orphan &&
+	[ ! -e "$H/abs-profile/cert9.db" ]; then
+	ok "--remove: a created database that got a key since stays (kinko out of it); the others go"
+else
+	not_ok "--remove: a created database that got a key since stays (kinko out of it); the others go"
+	diag "$T/out"
+fi
+
 # --- --remove leaves what was there before exactly as it was ---
 home before
 certutil -N -d "sql:$H/abs-profile" --empty-password
@@ -210,6 +225,18 @@ if [ "$RC" = 1 ] && grep -qF 'Firefox profile "old"' "$T/stderr" && grep -qF cer
 else
 	not_ok "a profile with only cert8.db: exit 1, named, no cert9.db put beside it; the others set up"
 	diag "$T/out"
+fi
+
+# --- a kinko.conf longer than kinko rewrites is refused, never cut ---
+home long
+mkdir -p "$H/.config/kinko"
+for i in $(seq 1 1100); do echo "# note $i"; done >"$H/.config/kinko/kinko.conf"
+cp "$H/.config/kinko/kinko.conf" "$T/long.before"
+run k browser setup
+if [ "$RC" = 1 ] && grep -qF "cannot write pin_source = pinentry" "$T/stderr"; then
+	check_same "a kinko.conf of 1100 lines: exit 1, the file as it was" "$T/long.before" "$H/.config/kinko/kinko.conf"
+else
+	not_ok "a kinko.conf of 1100 lines: exit 1, the file as it was"; diag "$T/out"
 fi
 
 # --- a running browser, a missing pinentry ---

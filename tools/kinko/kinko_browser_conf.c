@@ -33,28 +33,37 @@ static void conf_text_free(conf_text *t)
 	t->n = 0;
 }
 
-/* 1 read, 0 no such file, -1 error (errno). */
+/* 1 read, 0 no such file, -1 error (errno): a file only partly read is never written back. */
 static int conf_text_read(const char *path, conf_text *t)
 {
 	FILE *f = fopen(path, "re");
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
+	int rc = 1;
 
 	t->n = 0;
 	if (!f)
 		return errno == ENOENT ? 0 : -1;
-	while ((len = getline(&line, &cap, f)) >= 0 && t->n < CONF_MAX_LINES) {
+	while (rc == 1 && (len = getline(&line, &cap, f)) >= 0) {
 		if (len > 0 && line[len - 1] == '\n')
 			line[len - 1] = '\0';
-		t->lines[t->n] = strdup(line);
-		if (!t->lines[t->n])
-			break;
-		t->n++;
+		if (t->n >= CONF_MAX_LINES) {
+			errno = EFBIG;
+			rc = -1;
+		} else if (!(t->lines[t->n] = strdup(line))) {
+			rc = -1;
+		} else {
+			t->n++;
+		}
 	}
+	if (rc == 1 && ferror(f))
+		rc = -1;
 	free(line);
 	fclose(f);
-	return 1;
+	if (rc < 0)
+		conf_text_free(t);
+	return rc;
 }
 
 /* Write t to path through a temporary file in the same directory and rename. */

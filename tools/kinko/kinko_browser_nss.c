@@ -406,6 +406,7 @@ bool kinko_browser_nss_db_empty(const kinko_browser_db *db)
 	char sql[PATH_MAX + 8], why[256], *out = NULL;
 	const char *raw[] = {"modutil", "-rawlist", "-dbdir", sql, NULL};
 	const char *list[] = {"certutil", "-L", "-d", sql, NULL};
+	const char *keys[] = {"certutil", "-K", "-d", sql, "-f", "/dev/null", NULL};
 	const char *line;
 	size_t n;
 	bool empty = true;
@@ -431,6 +432,12 @@ bool kinko_browser_nss_db_empty(const kinko_browser_db *db)
 		    strncmp(line + strspn(line, " "), "SSL,S/MIME", 10) != 0)
 			empty = false;
 	}
+	free(out);
+	out = NULL;
+	/* A key without a certificate is content too (certutil -L does not show it). */
+	if (empty && (kinko_browser_nss_run(keys, &out, why, sizeof why, NSS_TIMEOUT_S) == 0 ||
+	              !out || !strstr(out, "no keys found")))
+		empty = false;
 	free(out);
 	return empty;
 }
