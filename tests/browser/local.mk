@@ -8,9 +8,9 @@ BROWSER_TESTS = tests/browser/test_chromium_logon.sh tests/browser/test_chromium
 	tests/browser/test_chromium_pin_retry.sh
 # The same bodies in firefox-esr, through lib/firefox.js and its Marionette client.
 BROWSER_TESTS += tests/browser/test_firefox_logon.sh tests/browser/test_firefox_pin_cancel.sh \
-	tests/browser/test_firefox_pin_retry.sh
+	tests/browser/test_firefox_pin_retry.sh tests/browser/test_firefox_driver.sh
 TESTS += $(BROWSER_TESTS)
-EXTRA_DIST += tests/browser/lib/firefox.js tests/browser/lib/marionette.js
+EXTRA_DIST += tests/browser/lib/firefox.js tests/browser/lib/marionette.js tests/browser/firefox_driver.js
 # The Marionette client against a scripted server: no browser, in every make check.
 TESTS += tests/browser/test_marionette_wire.sh
 EXTRA_DIST += tests/browser/test_marionette_wire.sh tests/browser/marionette_wire.js

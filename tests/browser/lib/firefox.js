@@ -129,30 +129,29 @@ async function firefox_open(opts) {
 	fs.mkdirSync(profileDir, { recursive: true });
 	fs.rmSync(path.join(profileDir, 'MarionetteActivePort'), { force: true });
 	const env = { ...process.env, ...(opts.env || {}), MOZ_CRASHREPORTER_DISABLE: '1' };
-	firefox_user_js_write(profileDir, { ...firefox_lang_prefs(env.LANG), ...(opts.prefs || {}) });
-
 	if (opts.home) env.HOME = opts.home;
+	firefox_user_js_write(profileDir, { ...firefox_lang_prefs(env.LANG), ...(opts.prefs || {}) });
 	const log = fs.openSync(logPath, 'a');
 	// Its own process group, so close() ends Firefox and every child process it started.
 	const child = spawn(FIREFOX, ['--headless', '--no-remote', '--marionette', '--profile', profileDir],
 		{ env, detached: true, stdio: ['ignore', log, log] });
 	fs.closeSync(log);
 	let exited = false;
-	const exitedP = new Promise((resolve) => child.once('exit', () => { exited = true; resolve(); }));
+	const exit_seen = new Promise((resolve) => child.once('exit', () => { exited = true; resolve(); }));
 	child.once('error', () => { exited = true; });
-	const killGroup = () => {
+	const group_kill = () => {
 		try { process.kill(-child.pid, 'SIGKILL'); } catch (e) { /* already gone */ }
 	};
-	// groupGone(): SIGKILL to the group, then a bounded wait until no process of it is left.
-	const groupGone = async () => {
-		killGroup();
+	// group_gone(): SIGKILL to the group, then a bounded wait until no process of it is left.
+	const group_gone = async () => {
+		group_kill();
 		for (let i = 0; i < 100; i++) {
 			try { process.kill(-child.pid, 0); } catch (e) { return; }
 			await firefox_sleep(50);
 		}
 	};
 	// Node exiting (a failed test) must not leave the browser behind.
-	process.once('exit', killGroup);
+	process.once('exit', group_kill);
 	const alive = () => !exited;
 
 	let m;
@@ -163,8 +162,8 @@ async function firefox_open(opts) {
 		await m.setTimeouts({ pageLoad: stepMs, script: stepMs, implicit: 0 });
 	} catch (e) {
 		if (m) m.close();
-		await groupGone();
-		process.removeListener('exit', killGroup);
+		await group_gone();
+		process.removeListener('exit', group_kill);
 		e.message += ` (see ${logPath})`;
 		throw e;
 	}
@@ -224,10 +223,10 @@ async function firefox_open(opts) {
 						quit = await firefox_bound(m.quit(), QUIT_GRACE_MS, 'quit').then(() => true, () => false);
 					}
 					m.close();
-					if (quit) await firefox_bound(exitedP, QUIT_GRACE_MS, 'exit').catch(() => {});
+					if (quit) await firefox_bound(exit_seen, QUIT_GRACE_MS, 'exit').catch(() => {});
 					// Its content processes can outlive the parent: the whole group goes.
-					await groupGone();
-					process.removeListener('exit', killGroup);
+					await group_gone();
+					process.removeListener('exit', group_kill);
 				})();
 			}
 			return closing;
