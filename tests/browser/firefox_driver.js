@@ -7,32 +7,11 @@ const fs = require('fs');
 const http = require('http');
 const path = require('path');
 const firefox = require('./lib/firefox');
+const { tap_ok, tap_settle, tap_run } = require('./tap');
 
 const STEP_MS = 3000;
-let n = 0;
-let failed = 0;
 
-function ok(cond, name, detail) {
-	n++;
-	if (cond) {
-		console.log(`ok ${n} - ${name}`);
-	} else {
-		failed++;
-		console.log(`not ok ${n} - ${name}`);
-		if (detail !== undefined)
-			console.log(`# ${String(detail).split('\n').join('\n# ')}`);
-	}
-}
-
-async function settle(p) {
-	try {
-		return { value: await p };
-	} catch (e) {
-		return { error: e };
-	}
-}
-
-// Alive processes of process group pgid.
+// Is any process of group pgid alive?
 function group_alive(pgid) {
 	try {
 		process.kill(-pgid, 0);
@@ -73,47 +52,44 @@ async function main(dir) {
 		bankUrl: base, stepTimeoutMs: STEP_MS, env: { LANG: 'ja_JP.UTF-8' } });
 	try {
 		await b.goto(`${base}/`);
-		ok((await b.url()) === `${base}/` && (await b.text('#otp-positions')) === 'ご契約先ステータス',
+		tap_ok((await b.url()) === `${base}/` && (await b.text('#otp-positions')) === 'ご契約先ステータス',
 			'goto loads the page; url() and text() read it (UTF-8)');
-		ok((await b.attr('#otp-positions', 'data-positions')) === 'C3,A7' &&
+		tap_ok((await b.attr('#otp-positions', 'data-positions')) === 'C3,A7' &&
 			(await b.attr('#otp-positions', 'data-none')) === null,
 			'attr() reads an attribute, null when absent');
-		ok((await b.exists('#pin')) === true && (await b.exists('#no-such')) === false,
+		tap_ok((await b.exists('#pin')) === true && (await b.exists('#no-such')) === false,
 			'exists() tells present from absent without waiting');
 		await b.fill('#pin', 'wrong');
 		await b.fill('#pin', 'イ1234');
 		await b.click('#go');
-		const done = await settle(b.text('#done'));
-		ok(done.value === 'pin=イ1234', 'fill() replaces the text; click() returns once the page it causes has loaded',
+		const done = await tap_settle(b.text('#done'));
+		tap_ok(done.value === 'pin=イ1234', 'fill() replaces the text; click() returns once the page it causes has loaded',
 			JSON.stringify(done));
 		const file = path.join(dir, 'shot.png');
 		await b.screenshot(file);
 		const png = fs.readFileSync(file);
-		ok(png.length > 100 && png.subarray(1, 4).toString() === 'PNG', 'screenshot() writes a PNG');
+		tap_ok(png.length > 100 && png.subarray(1, 4).toString() === 'PNG', 'screenshot() writes a PNG');
 		await b.goto(`${base}/`);
 		let t0 = Date.now();
-		const stay = await settle(b.click('#stay'));
-		ok(stay.error && Date.now() - t0 < STEP_MS + 2000, 'a click that causes no navigation fails by the step timeout',
+		const stay = await tap_settle(b.click('#stay'));
+		tap_ok(stay.error && Date.now() - t0 < STEP_MS + 2000, 'a click that causes no navigation fails by the step timeout',
 			stay.error ? stay.error.message : 'resolved');
 		t0 = Date.now();
-		const hang = await settle(b.goto(`${base}/hang`));
+		const hang = await tap_settle(b.goto(`${base}/hang`));
 		const took = Date.now() - t0;
-		ok(hang.error && took >= STEP_MS - 100 && took < STEP_MS + 2000,
+		tap_ok(hang.error && took >= STEP_MS - 100 && took < STEP_MS + 2000,
 			'a page that never answers fails goto by the step timeout, no hang',
 			`${took} ms: ${hang.error ? hang.error.message : 'resolved'}`);
 	} finally {
 		const t0 = Date.now();
 		await b.close();
 		const took = Date.now() - t0;
-		ok(took < 5000, 'close() after a hung load returns within 5 s', `${took} ms`);
-		ok(!group_alive(b.pid), 'no process of Firefox\'s group is left after close()');
+		tap_ok(took < 5000, 'close() after a hung load returns within 5 s', `${took} ms`);
+		tap_ok(!group_alive(b.pid), 'no process of Firefox\'s group is left after close()');
 		for (const res of hung)
 			res.destroy();
 		srv.close();
 	}
 }
 
-main(process.argv[2]).then(() => process.exit(failed ? 1 : 0), (e) => {
-	console.log(`Bail out! ${e.stack}`);
-	process.exit(1);
-});
+tap_run(() => main(process.argv[2]));

@@ -13,7 +13,7 @@ TESTS += $(BROWSER_TESTS)
 EXTRA_DIST += tests/browser/lib/firefox.js tests/browser/lib/marionette.js tests/browser/firefox_driver.js
 # The Marionette client against a scripted server: no browser, in every make check.
 TESTS += tests/browser/test_marionette_wire.sh
-EXTRA_DIST += tests/browser/test_marionette_wire.sh tests/browser/marionette_wire.js
+EXTRA_DIST += tests/browser/test_marionette_wire.sh tests/browser/marionette_wire.js tests/browser/tap.js
 EXTRA_DIST += $(BROWSER_TESTS) tests/browser/browser_lib.sh tests/browser/case_logon.sh \
 	tests/browser/case_pin_cancel.sh tests/browser/case_pin_retry.sh tests/browser/package.json \
 	tests/browser/package-lock.json tests/browser/run_scenario.js tests/browser/scenarios.js \
