@@ -167,6 +167,16 @@ static void pin_always_key_asks_before_every_signature(void **state)
 	log = pet_log(x);
 	assert_int_equal(pet_count(log, "GETPIN"), 3);
 	free(log);
+	/* A context login without a PIN asks the pinentry, once for that signature. */
+	pet_script(x, "pin:" PIN "\n");
+	sig_len = sizeof(sig);
+	assert_int_equal(x->t.f->C_SignInit(x->t.session, &mech, x->priv_9c), CKR_OK);
+	assert_int_equal(x->t.f->C_Login(x->t.session, CKU_CONTEXT_SPECIFIC, NULL, 0), CKR_OK);
+	assert_int_equal(x->t.f->C_Sign(x->t.session, digest, sizeof(digest), sig, &sig_len),
+	                 CKR_OK);
+	log = pet_log(x);
+	assert_int_equal(pet_count(log, "GETPIN"), 1);
+	free(log);
 	/* A 9A login covers no 9C signature. */
 	pet_script(x, "pin:" PIN "\n");
 	assert_int_equal(pet_sign(x, x->priv_9a), CKR_OK);
