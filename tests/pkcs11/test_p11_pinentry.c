@@ -138,13 +138,25 @@ static void sign_without_login_asks_once_then_signs(void **state)
 	free(log);
 }
 
+/* C_SignInit on the 9C key, C_Login(CKU_CONTEXT_SPECIFIC) with pin (NULL: none), C_Sign. */
+static void sign_after_context_login(pet *x, const char *pin)
+{
+	CK_MECHANISM mech = {CKM_ECDSA, NULL, 0};
+	CK_BYTE digest[32] = {1}, sig[128];
+	CK_ULONG sig_len = sizeof(sig);
+
+	assert_int_equal(x->t.f->C_SignInit(x->t.session, &mech, x->priv_9c), CKR_OK);
+	assert_int_equal(x->t.f->C_Login(x->t.session, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR_PTR)pin,
+	                                 pin ? strlen(pin) : 0),
+	                 CKR_OK);
+	assert_int_equal(x->t.f->C_Sign(x->t.session, digest, sizeof(digest), sig, &sig_len),
+	                 CKR_OK);
+}
+
 /* 9C asks before each signature, with its own text, without CKU_CONTEXT_SPECIFIC. */
 static void pin_always_key_asks_before_every_signature(void **state)
 {
 	pet *x = *state;
-	CK_MECHANISM mech = {CKM_ECDSA, NULL, 0};
-	CK_BYTE digest[32] = {1}, sig[128];
-	CK_ULONG sig_len = sizeof(sig);
 	char *log;
 
 	pet_script(x, "pin:" PIN "\npin:" PIN "\npin:" PIN "\n");
@@ -158,22 +170,13 @@ static void pin_always_key_asks_before_every_signature(void **state)
 	                            "PIN before each signature.\n"));
 	free(log);
 	/* An explicit context login still works, and asks nothing. */
-	assert_int_equal(x->t.f->C_SignInit(x->t.session, &mech, x->priv_9c), CKR_OK);
-	assert_int_equal(x->t.f->C_Login(x->t.session, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR_PTR)PIN,
-	                                 6),
-	                 CKR_OK);
-	assert_int_equal(x->t.f->C_Sign(x->t.session, digest, sizeof(digest), sig, &sig_len),
-	                 CKR_OK);
+	sign_after_context_login(x, PIN);
 	log = pet_log(x);
 	assert_int_equal(pet_count(log, "GETPIN"), 3);
 	free(log);
 	/* A context login without a PIN asks the pinentry, once for that signature. */
 	pet_script(x, "pin:" PIN "\n");
-	sig_len = sizeof(sig);
-	assert_int_equal(x->t.f->C_SignInit(x->t.session, &mech, x->priv_9c), CKR_OK);
-	assert_int_equal(x->t.f->C_Login(x->t.session, CKU_CONTEXT_SPECIFIC, NULL, 0), CKR_OK);
-	assert_int_equal(x->t.f->C_Sign(x->t.session, digest, sizeof(digest), sig, &sig_len),
-	                 CKR_OK);
+	sign_after_context_login(x, NULL);
 	log = pet_log(x);
 	assert_int_equal(pet_count(log, "GETPIN"), 1);
 	free(log);
