@@ -19,6 +19,9 @@
 #                                 one test point per step; its pinentry's log in BROWSER_PINLOG
 #   browser_pin_asked WORD        how many WORD lines (GETPIN, SETERROR, MESSAGE) the last run's
 #                                 pinentry received
+#   browser_check_asked NAME WORD=N...
+#                                 a test point: the last run's pinentry received each WORD N times
+#   browser_check_tries_full NAME a test point: kinko sees the admin's token PIN tries full
 # Every browser runs in its own process group (setsid), killed at exit and after
 # KINKO_BROWSER_RUN_SECONDS (default 150); each step has KINKO_BROWSER_STEP_MS (20000).
 # PNG screenshots: $KINKO_BUILDDIR/tests/browser/artefacts/<browser>-<scenario>-<page>.png.
@@ -246,4 +249,24 @@ browser_pin_asked() {
 	local n
 	n=$(grep -c "^$1\b" "$BROWSER_PINLOG" 2>/dev/null)
 	printf '%s' "${n:-0}"
+}
+
+browser_check_asked() {
+	local name="$1" kv got bad=""
+	shift
+	for kv in "$@"; do
+		got=$(browser_pin_asked "${kv%%=*}")
+		[ "$got" = "${kv#*=}" ] || bad="$bad ${kv%%=*} $got times, not ${kv#*=};"
+	done
+	if [ -z "$bad" ]; then ok "$BROWSER: $name"; else not_ok "$BROWSER: $name"; echo "#$bad"; fi
+}
+
+# After the browser closed the token is kinko's again; "ok" is neither low nor locked.
+browser_check_tries_full() {
+	run k_admin --json token info
+	if [ "$RC" -eq 0 ] && jq -e '.. | objects | select(has("pin")) | .pin == "ok"' "$T/stdout" >/dev/null; then
+		ok "$BROWSER: $1"
+	else
+		not_ok "$BROWSER: $1"; diag "$T/out"
+	fi
 }

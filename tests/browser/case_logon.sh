@@ -10,9 +10,7 @@ plan $(($(browser_steps admin) + 2 + $(browser_steps user) + 1))
 browser_bank admin user
 browser_setup admin
 browser_run admin admin "pin:$TOKEN_PIN"
-n=$(browser_pin_asked GETPIN)
-if [ "$n" = 1 ]; then ok "$BROWSER: the admin's token PIN was asked once, by the pinentry"
-else not_ok "$BROWSER: the admin's token PIN was asked once, by the pinentry"; echo "# GETPIN $n times"; fi
+browser_check_asked "the admin's token PIN was asked once, by the pinentry" GETPIN=1
 if bank_snapshot main | grep -q "^user|$CONTRACT|$USER_ID|[0-9]"; then
 	ok "$BROWSER: the bank recorded the user the admin registered and issued to"
 else
@@ -23,6 +21,4 @@ browser_enroll_user
 browser_setup user
 # The user's certificate chosen as an administrator would set it for Chromium: by policy.
 BROWSER_CERT_CHOICE=policy browser_run user user "pin:$TOKEN_PIN"
-n=$(browser_pin_asked GETPIN)
-if [ "$n" = 1 ]; then ok "$BROWSER: the user's token PIN was asked once, by the pinentry"
-else not_ok "$BROWSER: the user's token PIN was asked once, by the pinentry"; echo "# GETPIN $n times"; fi
+browser_check_asked "the user's token PIN was asked once, by the pinentry" GETPIN=1

@@ -10,12 +10,5 @@ plan $(($(browser_steps cancel) + 2))
 browser_bank admin
 browser_setup admin
 browser_run cancel admin cancel
-n=$(browser_pin_asked GETPIN)
-if [ "$n" = 1 ]; then ok "$BROWSER: one pinentry prompt only, cancelled"
-else not_ok "$BROWSER: one pinentry prompt only, cancelled"; echo "# GETPIN $n times"; fi
-run k_admin --json token info
-if [ "$RC" -eq 0 ] && jq -e '.. | objects | select(has("pin")) | .pin == "ok"' "$T/stdout" >/dev/null; then
-	ok "$BROWSER: the cancel cost no PIN try"
-else
-	not_ok "$BROWSER: the cancel cost no PIN try"; diag "$T/out"
-fi
+browser_check_asked "one pinentry prompt only, cancelled" GETPIN=1
+browser_check_tries_full "the cancel cost no PIN try"

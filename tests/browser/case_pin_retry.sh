@@ -10,14 +10,5 @@ plan $(($(browser_steps retry) + 2))
 browser_bank admin
 browser_setup admin
 browser_run retry admin "pin:99999999" "pin:$TOKEN_PIN"
-g=$(browser_pin_asked GETPIN)
-e=$(browser_pin_asked SETERROR)
-if [ "$g" = 2 ] && [ "$e" = 1 ]; then ok "$BROWSER: the pinentry asked twice, the second time with an error line"
-else not_ok "$BROWSER: the pinentry asked twice, the second time with an error line"; echo "# GETPIN $g, SETERROR $e"; fi
-# After the browser closed: the token is free for kinko, and the right PIN restored the tries.
-run k_admin --json token info
-if [ "$RC" -eq 0 ] && jq -e '.. | objects | select(has("pin")) | .pin == "ok"' "$T/stdout" >/dev/null; then
-	ok "$BROWSER: the token's PIN tries are back to full"
-else
-	not_ok "$BROWSER: the token's PIN tries are back to full"; diag "$T/out"
-fi
+browser_check_asked "the pinentry asked twice, the second time with an error line" GETPIN=2 SETERROR=1
+browser_check_tries_full "the token's PIN tries are back to full"
