@@ -195,6 +195,11 @@ CK_RV mod_slot_add(tr_transport *tr, const char *description, bool event);
  * token in between). */
 void mod_slot_lock(mod_slot *s);
 void mod_slot_unlock(mod_slot *s);
+/* Under the slot lock: end the call's card batch and start a new one, which takes the card
+ * again at its first command. For a wait on the user (a pinentry dialog): other
+ * applications may use the token meanwhile, and what follows (the VERIFY and its
+ * operation) is still one batch. */
+void mod_slot_batch_restart(mod_slot *s);
 /* Under the slot lock: refresh presence (a CCID GetSlotStatus, no APDU); on a change bump
  * the generation, drop the token cache and login, set the event flag. */
 CK_RV mod_slot_refresh(mod_slot *s);

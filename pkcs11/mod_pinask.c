@@ -1,9 +1,12 @@
 /* The PIN from a pinentry (see mod_pinask.h): ask, VERIFY, ask again on a wrong PIN.
  *
  * The conversation runs with the slot lock held, so other calls on this slot wait for it
- * (bounded by the pinentry's deadline): the VERIFY and the operation it is for are one
- * exclusive batch on the card, and neither another thread of this program nor another
- * process may come between them, nor start a second dialog for the same token.
+ * (bounded by the pinentry's deadline): no other thread of this program may come between
+ * the VERIFY and the operation it is for, nor start a second dialog for the same token. The
+ * card itself is let go during the dialog (the call's batch ends and a new one starts): the
+ * user may take a minute, other programs may use the token meanwhile (a USB token's
+ * interface is not kept claimed, the emulator's lock not held past its timeout), and the
+ * VERIFY and the operation are still one exclusive batch on the card.
  *
  * Retries stay here: NSS answers a CKR_PIN_INCORRECT on its PIN-less path by calling
  * C_Login again at once (it used up three tries in 130 ms), so a wrong PIN only ever
@@ -130,6 +133,7 @@ static CK_RV pinask_locked(mod_slot *s, const mod_token *t, const char *program)
 
 	mod_pinask_text_locked(&x, t);
 	r = pinask_req(program, &x);
+	mod_slot_batch_restart(s);
 	if (mod_pinentry_message_show(&r, &why) != MOD_PINENTRY_OK)
 		mod_trace_msg("slot %lu: the message that the PIN is locked was not shown: %s",
 		              (unsigned long)s->id, why);
@@ -180,7 +184,10 @@ static void pinask_round(mod_slot *s, const char *program, bool found, mod_pinas
 	size_t len = 0;
 	const char *why = "";
 	mod_pinentry_req r = pinask_req(program, x);
-	mod_pinentry_result res = mod_pinentry_pin_get(&r, pin, &len, &why);
+	mod_pinentry_result res;
+
+	mod_slot_batch_restart(s);
+	res = mod_pinentry_pin_get(&r, pin, &len, &why);
 
 	*done = true;
 	if (res == MOD_PINENTRY_CANCELLED || res == MOD_PINENTRY_TIMEOUT) {

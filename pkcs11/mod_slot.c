@@ -195,6 +195,12 @@ void mod_slot_unlock(mod_slot *s)
 	mod_mutex_unlock(s->lock);
 }
 
+void mod_slot_batch_restart(mod_slot *s)
+{
+	s->tr->ops->end(s->tr);
+	s->tr->ops->begin(s->tr);
+}
+
 CK_RV mod_slot_refresh(mod_slot *s)
 {
 	bool present = false;

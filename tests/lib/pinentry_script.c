@@ -3,18 +3,21 @@
  * with ("FD n target"), then every line it received.
  * PINENTRY_SCRIPT=MODE: "pin:TEXT" (D TEXT, sent as is: escapes included), "cancel" (ERR 99
  * as pinentry sends it), "timeout" (ERR 62, its own timeout), "long" (a 12-digit PIN), "die"
- * (exits at GETPIN without a word), "silent" (never answers GETPIN).
+ * (exits at GETPIN without a word), "silent" (never answers GETPIN), "slow:MS:TEXT" (D TEXT
+ * after MS milliseconds: a user taking their time).
  * PINENTRY_SCRIPT=file:PATH: PATH holds one MODE per line, and each conversation (its GETPIN
  * or MESSAGE) takes the next line, its position kept in PATH.pos under flock so that runs at
  * the same time never take the same line; past the last line the answer is "cancel". A
  * MESSAGE is answered OK unless its line is "die" or "silent".
  * The log is PINENTRY_SCRIPT_LOG, or PATH.log in file mode when that is unset. */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SCRIPT_LINE_MAX 512
@@ -98,6 +101,16 @@ static const char *script_mode(const char *env, char line[SCRIPT_LINE_MAX])
 	return line;
 }
 
+static void script_slow_answer(const char *ms_text)
+{
+	long ms = atol(ms_text);
+	struct timespec pause_ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&pause_ts, &pause_ts) != 0 && errno == EINTR)
+		;
+	printf("D %s\nOK\n", strchr(ms_text, ':') + 1);
+}
+
 static void script_getpin_answer(const char *mode)
 {
 	if (strncmp(mode, "pin:", 4) == 0)
@@ -110,6 +123,8 @@ static void script_getpin_answer(const char *mode)
 		printf("D 123456789012\nOK\n");
 	else if (strcmp(mode, "die") == 0)
 		_exit(1);
+	else if (strncmp(mode, "slow:", 5) == 0 && strchr(mode + 5, ':'))
+		script_slow_answer(mode + 5);
 	else
 		for (;;)
 			pause();

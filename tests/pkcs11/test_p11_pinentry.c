@@ -16,6 +16,7 @@
 
 #include "capture_test_util.h"
 #include "pinentry_test_util.h"
+#include "time_test_util.h"
 
 #define PIN "123456"
 
@@ -189,6 +190,42 @@ static void pin_always_key_asks_before_every_signature(void **state)
 	free(log);
 }
 
+/* While the user types, another process signs with the token at once: the dialog holds the
+ * slot (this program's other calls wait) but not the card. cache_ttl_ms = 0 makes the
+ * signature's first step an INVENTORY, which takes the card before the dialog. */
+static void another_process_uses_the_token_during_the_dialog(void **state)
+{
+	pet *x = *state;
+	pid_t pid;
+
+	pet_reinit(x, PET_CONF_PINENTRY "cache_ttl_ms = 0\n");
+	pet_script(x, "slow:2500:" PIN "\n");
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		CK_FUNCTION_LIST_3_0 *f = x->t.f;
+		CK_SESSION_HANDLE h;
+		double t0, ms;
+
+		tkit_sleep_ms(500); /* the parent is in its dialog */
+		P11T_CHILD_CHECK(f->C_Initialize(NULL) == CKR_OK, 2);
+		P11T_CHILD_CHECK(f->C_OpenSession(x->t.slots[0], CKF_SERIAL_SESSION, NULL, NULL,
+		                                  &h) == CKR_OK,
+		                 3);
+		t0 = tkit_now_ms();
+		P11T_CHILD_CHECK(f->C_Login(h, CKU_USER, (CK_UTF8CHAR_PTR)PIN, 6) == CKR_OK, 4);
+		x->t.session = h;
+		P11T_CHILD_CHECK(pet_sign(x, x->priv_9a) == CKR_OK, 5);
+		ms = tkit_now_ms() - t0;
+		fprintf(stderr, "# the other process's login and signature: %.1f ms\n", ms);
+		P11T_CHILD_CHECK(ms < 1500.0, 6);
+		(void)f->C_Finalize(NULL);
+		_exit(0);
+	}
+	assert_int_equal(pet_sign(x, x->priv_9a), CKR_OK);
+	p11t_child_wait_ok(pid);
+}
+
 /* KINKO_DEBUG=all (set in main): the conversation is traced, the PIN never. */
 static void debug_trace_shows_the_conversation_but_never_the_pin(void **state)
 {
@@ -250,6 +287,7 @@ int main(void)
 		T(login_without_pin_refused_in_application_mode),
 		T(sign_without_login_asks_once_then_signs),
 		T(pin_always_key_asks_before_every_signature),
+		T(another_process_uses_the_token_during_the_dialog),
 		T(debug_trace_shows_the_conversation_but_never_the_pin),
 		T(texts_are_japanese_under_a_japanese_locale),
 	};
