@@ -13,7 +13,6 @@
  * reaches the caller as the end of the tries. */
 #include "mod_pinask.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
