@@ -49,7 +49,7 @@ async function main(dir) {
 	console.log('1..9');
 	fs.mkdirSync(path.join(dir, 'home'), { recursive: true });
 	const b = await firefox.open({ home: path.join(dir, 'home'), profileDir: path.join(dir, 'profile'),
-		bankUrl: base, stepTimeoutMs: STEP_MS, env: { LANG: 'ja_JP.UTF-8' } });
+		bankUrl: base, stepTimeoutMs: STEP_MS, startTimeoutMs: 60000, env: { LANG: 'ja_JP.UTF-8' } });
 	try {
 		await b.goto(`${base}/`);
 		tap_ok((await b.url()) === `${base}/` && (await b.text('#otp-positions')) === 'ご契約先ステータス',

@@ -156,10 +156,14 @@ async function firefox_open(opts) {
 
 	let m;
 	try {
-		const port = await firefox_port_read(profileDir, alive, startMs);
-		m = await marionette.marionette_connect({ port, connectTimeoutMs: startMs, commandTimeoutMs: stepMs, alive });
-		await m.newSession({ acceptInsecureCerts: false, pageLoadStrategy: 'normal' });
-		await m.setTimeouts({ pageLoad: stepMs, script: stepMs, implicit: 0 });
+		// One bound for the whole start: the port, the connection and the session (its first
+		// window opens then, slow under load).
+		const deadline = Date.now() + startMs;
+		const left = () => Math.max(1, deadline - Date.now());
+		const port = await firefox_port_read(profileDir, alive, left());
+		m = await marionette.marionette_connect({ port, connectTimeoutMs: left(), commandTimeoutMs: stepMs, alive });
+		await m.newSession({ acceptInsecureCerts: false, pageLoadStrategy: 'normal' }, left());
+		await m.setTimeouts({ pageLoad: stepMs, script: stepMs, implicit: 0 }, left());
 	} catch (e) {
 		if (m) m.close();
 		await group_gone();

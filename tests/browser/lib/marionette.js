@@ -156,11 +156,11 @@ class Marionette {
 	}
 
 	// --- the WebDriver commands the browser tests use ---
-	newSession(capabilities = {}) {
-		return this.command('WebDriver:NewSession', { capabilities: { alwaysMatch: capabilities } });
+	newSession(capabilities = {}, timeoutMs = this.commandTimeoutMs) {
+		return this.command('WebDriver:NewSession', { capabilities: { alwaysMatch: capabilities } }, timeoutMs);
 	}
-	setTimeouts(t) {
-		return this.command('WebDriver:SetTimeouts', t);
+	setTimeouts(t, timeoutMs = this.commandTimeoutMs) {
+		return this.command('WebDriver:SetTimeouts', t, timeoutMs);
 	}
 	navigate(url) {
 		return this.command('WebDriver:Navigate', { url });
