@@ -148,9 +148,11 @@ bool piv_applet_template(const apdu_cmd *cmd, uint32_t tag, tlv_item *outer)
 	       outer->tag == tag && outer->header_len + outer->len == cmd->lc;
 }
 
+/* ISO 7816-4 selection by DF name, first or only occurrence: the name may be the AID
+ * truncated on the right, down to its RID (yubico-piv-tool sends the 5-byte RID). */
 static bool piv_aid_matches(const uint8_t *aid, size_t len)
 {
-	return len >= PIV_AID_PREFIX_LEN && len <= sizeof(PIV_AID) && aid != NULL &&
+	return len >= sizeof(piv_nist_rid) && len <= sizeof(PIV_AID) && aid != NULL &&
 	       memcmp(aid, PIV_AID, len) == 0;
 }
 
@@ -179,17 +181,16 @@ static uint16_t piv_write_template(piv_resp *resp)
 	return SW_OK;
 }
 
-/* SELECT by AID (full or truncated to 9..10 bytes). Selecting anything else leaves the
- * PIV applet, as selecting another application on a multi-application card would. */
+/* SELECT by AID (full or truncated down to the RID). A SELECT that finds nothing changes
+ * nothing (ISO 7816-4): hosts probe Yubico's OTP and management applets and go on with PIV,
+ * still selected, PIN and management key as they were. Selecting PIV again starts afresh. */
 uint16_t piv_cmd_select(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp)
 {
 	if (cmd->p1 != 0x04 || cmd->p2 != 0x00)
 		return SW_INCORRECT_P1P2;
-	piv_security_clear(a);
-	if (!piv_aid_matches(cmd->data, cmd->lc)) {
-		a->selected = false;
+	if (!piv_aid_matches(cmd->data, cmd->lc))
 		return SW_FILE_NOT_FOUND;
-	}
+	piv_security_clear(a);
 	a->selected = true;
 	return piv_write_template(resp);
 }

@@ -192,7 +192,8 @@ static uint16_t auth_mgmt(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp)
 	da_item d[DA_COUNT];
 	bool w, c, r;
 
-	if (cmd->p1 != a->st->mgmt_alg)
+	/* SP 800-78-4 names 3-key TDEA both 03 and 00; OpenSC asks its challenge with 00. */
+	if (cmd->p1 != a->st->mgmt_alg && !(cmd->p1 == 0x00 && a->st->mgmt_alg == PIV_ALG_3DES))
 		return SW_INCORRECT_P1P2;
 	if (!da_parse(cmd, d) || d[DA_EXPONENT].present)
 		return SW_WRONG_DATA;

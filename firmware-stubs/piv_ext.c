@@ -28,14 +28,18 @@ static uint16_t ext_answer(piv_resp *resp, const uint8_t *data, size_t len)
 	return SW_OK;
 }
 
+/* The running firmware's version, not the one that provisioned the token: tools decide
+ * by it what they may ask of the firmware they talk to. */
 uint16_t piv_cmd_get_version(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp)
 {
+	static const uint8_t version[3] = {TOK_VERSION_MAJOR, TOK_VERSION_MINOR, TOK_VERSION_PATCH};
 	uint16_t sw = ext_check_plain(cmd);
 
+	(void)a;
 	resp->len = 0;
 	if (sw != SW_OK)
 		return sw;
-	return ext_answer(resp, a->st->version, sizeof(a->st->version));
+	return ext_answer(resp, version, sizeof(version));
 }
 
 uint16_t piv_cmd_get_serial(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp)

@@ -17,9 +17,13 @@
 #define TOK_TRIES_MAX 15u     /* PIN/PUK tries: what a 63Cx status word can report */
 #define TOK_MAX_KEY_DER 4096u /* largest stored PKCS#8 key (RSA-3072 is about 1.8 KB) */
 
-/* Firmware version reported by GET VERSION: kinko firmware 1.0.0, not a YubiKey version. */
-#define TOK_VERSION_MAJOR 1u
-#define TOK_VERSION_MINOR 0u
+/* The version GET VERSION reports, in YubiKey's numbering, because Yubico's tools and
+ * others gate features on it: 5.0 serial by GET SERIAL (below 5 they select the OTP applet),
+ * 5.3 GET METADATA, 5.4 AES management keys, 5.4.3 VERIFY P1 FF, 5.7.0 MOVE KEY and
+ * RSA-3072. 5.7.0 is the lowest version that opens every gate of what the firmware does
+ * (README, "The version the token reports"). Recorded in the state at provisioning. */
+#define TOK_VERSION_MAJOR 5u
+#define TOK_VERSION_MINOR 7u
 #define TOK_VERSION_PATCH 0u
 
 typedef struct {
@@ -47,8 +51,8 @@ typedef struct {
 
 typedef struct {
 	uint32_t serial;
-	uint8_t version[3];
-	uint8_t guid[16]; /* CHUID GUID */
+	uint8_t version[3]; /* the firmware's version when provisioned (GET VERSION: today's) */
+	uint8_t guid[16];   /* CHUID GUID */
 	tok_secret pin;
 	tok_secret puk;
 	bool pin_must_change; /* provisioning flag: the PIN must be changed before use */

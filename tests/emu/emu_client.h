@@ -119,6 +119,8 @@ uint16_t emu_select(emu_conn *c);
 uint16_t emu_verify(emu_conn *c, const char *pin);
 /* Mutual authentication as 9B (3DES or AES). 0 on success. */
 int emu_auth_mgmt(emu_conn *c, uint8_t alg, const uint8_t *key, size_t key_len);
+/* The same with p1 as the command's algorithm reference (00 also names 3-key TDEA). */
+int emu_auth_mgmt_p1(emu_conn *c, uint8_t p1, uint8_t alg, const uint8_t *key, size_t key_len);
 /* The factory 3DES key. */
 int emu_auth_default_mgmt(emu_conn *c);
 /* PIN tries (remaining, total) from GET METADATA 80. 0 or -1. */

@@ -103,7 +103,7 @@ static int emu_block(uint8_t alg, const uint8_t *key, size_t key_len, int enc, c
 	return r;
 }
 
-int emu_auth_mgmt(emu_conn *c, uint8_t alg, const uint8_t *key, size_t key_len)
+int emu_auth_mgmt_p1(emu_conn *c, uint8_t p1, uint8_t alg, const uint8_t *key, size_t key_len)
 {
 	static const uint8_t ask[] = {0x7C, 0x02, 0x80, 0x00};
 	uint8_t out[64], cmd[64], plain[16], chal[16], expect[16];
@@ -111,7 +111,7 @@ int emu_auth_mgmt(emu_conn *c, uint8_t alg, const uint8_t *key, size_t key_len)
 	tlv_item outer, item;
 	int r = -1;
 
-	if (emu_apdu(c, PIV_INS_GENERAL_AUTH, alg, PIV_KEY_CARDMGMT, ask, sizeof(ask), false, out,
+	if (emu_apdu(c, PIV_INS_GENERAL_AUTH, p1, PIV_KEY_CARDMGMT, ask, sizeof(ask), false, out,
 	             sizeof(out), &n) != SW_OK)
 		return -1;
 	if (tlv_parse(out, n, &outer) != TLV_OK || outer.tag != PIV_TLV_DYN_AUTH ||
@@ -129,7 +129,7 @@ int emu_auth_mgmt(emu_conn *c, uint8_t alg, const uint8_t *key, size_t key_len)
 	cmd[4 + bs] = PIV_TLV_CHALLENGE;
 	cmd[5 + bs] = (uint8_t)bs;
 	memcpy(cmd + 6 + bs, chal, bs);
-	if (emu_apdu(c, PIV_INS_GENERAL_AUTH, alg, PIV_KEY_CARDMGMT, cmd, 6 + 2 * bs, false, out,
+	if (emu_apdu(c, PIV_INS_GENERAL_AUTH, p1, PIV_KEY_CARDMGMT, cmd, 6 + 2 * bs, false, out,
 	             sizeof(out), &n) != SW_OK)
 		goto out;
 	if (tlv_parse(out, n, &outer) == TLV_OK && outer.tag == PIV_TLV_DYN_AUTH &&
@@ -140,6 +140,11 @@ out:
 	OPENSSL_cleanse(plain, sizeof(plain));
 	OPENSSL_cleanse(cmd, sizeof(cmd));
 	return r;
+}
+
+int emu_auth_mgmt(emu_conn *c, uint8_t alg, const uint8_t *key, size_t key_len)
+{
+	return emu_auth_mgmt_p1(c, alg, alg, key, key_len);
 }
 
 int emu_auth_default_mgmt(emu_conn *c)

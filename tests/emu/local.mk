@@ -20,3 +20,8 @@ check_PROGRAMS += tests/emu/test_emu_lock
 TESTS += tests/emu/test_emu_lock
 tests_emu_test_emu_lock_CFLAGS = $(EMU_TEST_CFLAGS)
 tests_emu_test_emu_lock_LDADD = $(EMU_TEST_LDADD)
+# The applet as foreign PIV tools drive it (partial SELECT, failed SELECT, algorithm 00).
+check_PROGRAMS += tests/emu/test_emu_interop
+TESTS += tests/emu/test_emu_interop
+tests_emu_test_emu_interop_CFLAGS = $(EMU_TEST_CFLAGS)
+tests_emu_test_emu_interop_LDADD = $(EMU_TEST_LDADD)

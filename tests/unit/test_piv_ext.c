@@ -67,15 +67,25 @@ static void metadata_is(piv_fixture *f, uint8_t ref, const char *hex)
 	assert_resp(f, hex);
 }
 
-static void version_answers_the_tokens_three_bytes(void **state)
+static void version_answers_the_firmwares_three_bytes(void **state)
 {
 	piv_fixture *f = *state;
 
 	assert_int_equal(piv_tx(f, "00 FD 00 00 00"), SW_OK);
-	assert_int_equal(f->resp_len, 3);
-	assert_memory_equal(f->resp, f->st.version, 3);
+	assert_resp(f, "05 07 00");
 	assert_int_equal(piv_tx(f, "00 FD 00 00"), SW_OK);
 	assert_int_equal(f->resp_len, 3);
+}
+
+static void version_of_a_token_provisioned_by_older_firmware_is_todays(void **state)
+{
+	piv_fixture *f = *state;
+
+	f->st.version[0] = 1;
+	f->st.version[1] = 0;
+	f->st.version[2] = 0;
+	assert_int_equal(piv_tx(f, "00 FD 00 00 00"), SW_OK);
+	assert_resp(f, "05 07 00");
 }
 
 static void version_and_serial_refuse_parameters_6a86(void **state)
@@ -459,7 +469,8 @@ static void inventory_refuses_p1_and_data(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(version_answers_the_tokens_three_bytes),
+		T(version_answers_the_firmwares_three_bytes),
+		T(version_of_a_token_provisioned_by_older_firmware_is_todays),
 		T(version_and_serial_refuse_parameters_6a86),
 		T(version_and_serial_refuse_data_6700),
 		T_CUSTOM(serial_is_four_bytes_big_endian),

@@ -107,20 +107,21 @@ static void select_truncated_aid_selects(void **state)
 	assert_int_equal(piv_tx(f, "00CB3FFF 03 5C017E 00"), SW_OK);
 }
 
-static void select_other_aid_is_file_not_found_and_deselects(void **state)
+static void select_other_aid_is_file_not_found_and_keeps_piv(void **state)
 {
 	piv_fixture *f = *state;
 
+	piv_test_verify_pin(f, TOK_DEFAULT_PIN);
 	assert_int_equal(piv_tx(f, "00A40400 07 A0000005272101"), SW_FILE_NOT_FOUND);
 	assert_int_equal(f->resp_len, 0);
-	assert_int_equal(piv_tx(f, "00CB3FFF 03 5C017E 00"), SW_INS_NOT_SUPPORTED);
+	PIV_SCRIPT(f, {"00CB3FFF 03 5C017E 00", SW_OK}, {"00200080", SW_OK});
 }
 
-static void select_aid_shorter_than_prefix_or_longer_is_refused(void **state)
+static void select_aid_shorter_than_rid_or_longer_is_refused(void **state)
 {
 	piv_fixture *f = *state;
 
-	PIV_EACH_ANSWERS(f, SW_FILE_NOT_FOUND, "00A40400 08 A000000308000010",
+	PIV_EACH_ANSWERS(f, SW_FILE_NOT_FOUND, "00A40400 04 A0000003",
 	                 "00A40400 0C A000000308000010000100 00", "00A40400 09 A00000030800001001",
 	                 "00A40400");
 }
@@ -413,8 +414,8 @@ int main(void)
 		cmocka_unit_test(atr_interface_bytes_are_consistent_and_tck_checks),
 		UNSEL(select_full_aid_answers_property_template),
 		UNSEL(select_truncated_aid_selects),
-		SEL(select_other_aid_is_file_not_found_and_deselects),
-		UNSEL(select_aid_shorter_than_prefix_or_longer_is_refused),
+		SEL(select_other_aid_is_file_not_found_and_keeps_piv),
+		UNSEL(select_aid_shorter_than_rid_or_longer_is_refused),
 		UNSEL(select_with_bad_p1_p2_is_6a86),
 		UNSEL(commands_before_select_answer_6d00),
 		SEL(select_again_clears_pin_verification),
