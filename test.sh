@@ -119,7 +119,7 @@ else
 	elif [ -n "$(find "$mo/dest" -path '*/bin/*' -type f)" ]; then
 		mo_why="make install installed a program: $(find "$mo/dest" -path '*/bin/*' -type f | tr '\n' ' ')"
 	elif objdump -p "$mo_so" | awk '/NEEDED/ {print $2}' |
-		grep -Ev '^(libcrypto|libusb-1\.0|libassuan|libgpg-error|libc|ld-linux[-a-z0-9_]*)\.so' >"$mo/needed.extra"; then
+		grep -Ev '^(libcrypto|libusb-1\.0|libpcsclite|libassuan|libgpg-error|libc|ld-linux[-a-z0-9_]*)\.so' >"$mo/needed.extra"; then
 		mo_why="the module links $(tr '\n' ' ' <"$mo/needed.extra")"
 	fi
 fi

@@ -22,6 +22,11 @@ pkcs11_libkinkodrv_la_SOURCES += pkcs11/driver/transport_usb.c pkcs11/driver/usb
 	pkcs11/driver/usb_enum.h pkcs11/driver/usb_hotplug.c
 pkcs11_libkinkodrv_la_CFLAGS += $(LIBUSB_CFLAGS)
 pkcs11_libkinkodrv_la_LIBADD += $(LIBUSB_LIBS) -lpthread
+# The PC/SC transport (pcsc-lite) and its reader watcher.
+pkcs11_libkinkodrv_la_SOURCES += pkcs11/driver/transport_pcsc.c pkcs11/driver/pcsc_watch.c \
+	pkcs11/driver/pcsc_watch.h
+pkcs11_libkinkodrv_la_CFLAGS += $(PCSC_CFLAGS)
+pkcs11_libkinkodrv_la_LIBADD += $(PCSC_LIBS)
 
 # Parsers: what the object layer reads from the token's answers (certificate containers,
 # public keys). Pure functions, apart so that fuzz/fuzz_module_parse links them without a
@@ -49,7 +54,8 @@ pkcs11_libkinko_pkcs11_la_SOURCES = \
 	pkcs11/mod_login.c \
 	pkcs11/mod_pinask.c pkcs11/mod_pinask.h pkcs11/mod_pinask_text.c \
 	pkcs11/mod_trace.c \
-	pkcs11/mod_usb.c pkcs11/mod_usb.h
+	pkcs11/mod_usb.c pkcs11/mod_usb.h \
+	pkcs11/mod_pcsc.c pkcs11/mod_pcsc.h
 # Object layer: the token's keys, certificates and data objects as PKCS#11 objects, cached
 # per slot, and their attributes, creation, generation and moves.
 pkcs11_libkinko_pkcs11_la_SOURCES += \

@@ -38,6 +38,7 @@ typedef struct {
 	char **emu_sockets; /* one slot per socket, in order */
 	size_t n_emu_sockets;
 	bool usb;                  /* enumerate USB tokens (usb = yes) */
+	bool pcsc;                 /* a slot per PC/SC reader (pcsc = yes, the default) */
 	uint16_t usb_vid, usb_pid; /* usb_vid_pid = 1209:6b6b (TR_USB_DEFAULT_*) */
 	unsigned timeout_ms;       /* per CCID message, default 5000 */
 	unsigned cache_ttl_ms;     /* inventory freshness, default 2000 */
@@ -147,6 +148,7 @@ typedef struct {
 	                           * mod_slot_count() where no lock is held */
 	size_t cap_slots;       /* slots[] never moves: USB slots are reserved up front */
 	struct mod_usb *usb;    /* USB tokens (mod_usb.c), NULL when cfg.usb is off */
+	struct mod_pcsc *pcsc;  /* PC/SC readers (mod_pcsc.c), NULL when cfg.pcsc is off */
 	mod_session **sessions; /* open sessions, unordered */
 	size_t n_sessions, cap_sessions;
 	CK_SESSION_HANDLE next_handle;
@@ -189,6 +191,9 @@ size_t mod_slot_count(void);
  * news for C_WaitForSlotEvent. CKR_HOST_MEMORY; CKR_DEVICE_MEMORY when no slot is left
  * (cap_slots). */
 CK_RV mod_slot_add(tr_transport *tr, const char *description, bool event);
+/* The same for a reader, whose card may or may not be in it: the slot's first presence
+ * answer is its starting state, no event (event: the reader's own arrival is news). */
+CK_RV mod_slot_add_reader(tr_transport *tr, const char *description, bool event);
 /* Take the slot lock for a call; the call's card I/O is then one exclusive batch on the
  * card (tr_ops begin/end). Release it at the end of the call: the batch ends (a USB
  * token's interface is released: claimed per call, so other applications can use the

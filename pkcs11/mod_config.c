@@ -172,6 +172,8 @@ static CK_RV mod_config_line(mod_config *cfg, mod_config_src *src, char *line)
 	}
 	if (!strcmp(key, "usb"))
 		ok = mod_config_bool(val, &cfg->usb);
+	else if (!strcmp(key, "pcsc"))
+		ok = mod_config_bool(val, &cfg->pcsc);
 	else if (!strcmp(key, "usb_vid_pid"))
 		ok = mod_config_vid_pid(val, &cfg->usb_vid, &cfg->usb_pid);
 	else if (!strcmp(key, "timeout_ms"))
@@ -270,6 +272,7 @@ CK_RV mod_config_load(mod_config *cfg)
 	cfg->cache_ttl_ms = MOD_CONFIG_DEFAULT_TTL_MS;
 	cfg->usb_vid = TR_USB_DEFAULT_VID;
 	cfg->usb_pid = TR_USB_DEFAULT_PID;
+	cfg->pcsc = true;
 	cfg->pin_source = MOD_PIN_SOURCE_APPLICATION;
 	cfg->pinentry_cancel_s = MOD_CONFIG_DEFAULT_CANCEL_S;
 	rv = mod_config_file(cfg, path && *path ? path : KINKO_SYSCONFDIR "/kinko/kinko.conf");

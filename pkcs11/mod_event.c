@@ -1,7 +1,8 @@
 /* C_WaitForSlotEvent: presence is polled (a CCID GetSlotStatus per slot, no APDU) every
  * MOD_EVENT_POLL_MS, sooner when libusb reports a USB token arriving or leaving; between
  * polls a waiter holds no module or slot lock, only sleeps on a condition that C_Finalize
- * signals (or in mod_usb_sleep, which C_Finalize wakes too), so finalising wakes it at once. The condition uses
+ * signals (or in mod_pcsc_sleep / mod_usb_sleep, which C_Finalize wakes too), so finalising
+ * wakes it at once. The condition uses
  * pthreads whatever the application's locking: waiting needs a condition variable, which
  * the standard's mutex callbacks cannot provide. */
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <time.h>
 
 #include "mod.h"
+#include "mod_pcsc.h"
 #include "mod_usb.h"
 
 #define MOD_EVENT_POLL_MS 100
@@ -55,6 +57,7 @@ void mod_event_stop(void)
 	if (!ev)
 		return;
 	mod_usb_stop();
+	mod_pcsc_stop();
 	pthread_mutex_lock(&ev->m);
 	ev->stopping = true;
 	pthread_cond_broadcast(&ev->cv);
@@ -73,7 +76,9 @@ static bool mod_event_poll(CK_SLOT_ID *slot)
 	bool found = false;
 	size_t i;
 
-	/* A USB token in a new port gets its slot now (and that is an event). */
+	/* A new PC/SC reader or a USB token in a new port gets its slot now (and that is an
+	 * event). */
+	mod_pcsc_scan(true);
 	mod_usb_scan(true);
 	for (i = 0; i < mod_slot_count() && !found; i++) {
 		mod_slot *s = mod.slots[i];
@@ -97,9 +102,11 @@ static bool mod_event_sleep(struct mod_events *ev)
 	struct timespec until;
 	bool go_on;
 
-	/* With USB tokens, a hot-plug event ends the sleep early. */
-	if (mod.usb) {
-		go_on = mod_usb_sleep(MOD_EVENT_POLL_MS);
+	/* With PC/SC, a reader or card change ends the sleep early (USB tokens are then
+	 * found by the next poll); else with USB tokens, a hot-plug event does. */
+	if (mod_pcsc_active() || mod.usb) {
+		go_on = mod_pcsc_active() ? mod_pcsc_sleep(MOD_EVENT_POLL_MS) :
+		                            mod_usb_sleep(MOD_EVENT_POLL_MS);
 		pthread_mutex_lock(&ev->m);
 		go_on = go_on && !ev->stopping;
 		pthread_mutex_unlock(&ev->m);

@@ -8,6 +8,7 @@
 
 #include "mod_mech.h"
 #include "mod_object.h"
+#include "mod_pcsc.h"
 #include "mod_usb.h"
 #include "piv.h"
 
@@ -108,7 +109,9 @@ CK_RV mod_info_slot_list(bool token_present, CK_SLOT_ID *list, CK_ULONG *count)
 
 	if (!count)
 		return CKR_ARGUMENTS_BAD;
-	/* USB tokens in new ports get their slots (no I/O to any token). */
+	/* New PC/SC readers and USB tokens in new ports get their slots (no I/O to any
+	 * token). */
+	mod_pcsc_scan(false);
 	mod_usb_scan(false);
 	mod_info_list_start(&l, list, count);
 	for (i = 0; i < mod_slot_count(); i++) {

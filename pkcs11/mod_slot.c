@@ -1,5 +1,6 @@
 /* Slots: one per configured reader (emulator socket), created without any I/O, then one
- * per USB port a kinko token was seen in (mod_usb.c), added by C_GetSlotList. Presence is
+ * per PC/SC reader (mod_pcsc.c) and one per USB port a kinko token was seen in
+ * (mod_usb.c), added by C_GetSlotList in that order. Presence is
  * asked with a CCID GetSlotStatus, never an APDU; a change of presence starts a new
  * generation of the slot (sessions of the old one are dead), drops what was learnt of the
  * token and the login. The PIN is held only while the user is logged in, to restore the
@@ -11,6 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "mod.h"
+#include "mod_pcsc.h"
 #include "mod_usb.h"
 
 static void mod_slot_wipe_login(mod_slot *s)
@@ -80,8 +82,11 @@ CK_RV mod_slot_create_all(void)
 	mod.n_slots = 0;
 	/* USB slots come and go with the tokens: their room is reserved now, so slots[]
 	 * never moves under a reader. */
-	mod.cap_slots = n + (mod.cfg.usb ? MOD_USB_MAX_SLOTS : 0);
+	mod.cap_slots =
+		n + (mod.cfg.usb ? MOD_USB_MAX_SLOTS : 0) + (mod.cfg.pcsc ? MOD_PCSC_MAX_SLOTS : 0);
 	rv = mod_usb_start();
+	if (rv == CKR_OK)
+		rv = mod_pcsc_start();
 	if (rv != CKR_OK || mod.cap_slots == 0)
 		return rv;
 	mod.slots = calloc(mod.cap_slots, sizeof(*mod.slots));
@@ -120,6 +125,7 @@ void mod_slot_destroy_all(void)
 	mod.n_slots = 0;
 	mod.cap_slots = 0;
 	mod_usb_finish();
+	mod_pcsc_finish();
 }
 
 size_t mod_slot_count(void)
@@ -134,7 +140,8 @@ mod_slot *mod_slot_get(CK_SLOT_ID id)
 	return mod.slots[id];
 }
 
-CK_RV mod_slot_add(tr_transport *tr, const char *description, bool event)
+static CK_RV mod_slot_append(tr_transport *tr, const char *description, bool event,
+                             bool present_known)
 {
 	mod_slot *s;
 	CK_RV rv = CKR_OK;
@@ -147,14 +154,24 @@ CK_RV mod_slot_add(tr_transport *tr, const char *description, bool event)
 		rv = CKR_HOST_MEMORY;
 	} else {
 		/* Found plugged in: present (its first presence answer is no change). */
-		s->probed = true;
-		s->present = true;
+		s->probed = present_known;
+		s->present = present_known;
 		s->event = event;
 		mod.slots[mod.n_slots] = s;
 		__atomic_store_n(&mod.n_slots, mod.n_slots + 1, __ATOMIC_RELEASE);
 	}
 	mod_mutex_unlock(mod.lock);
 	return rv;
+}
+
+CK_RV mod_slot_add(tr_transport *tr, const char *description, bool event)
+{
+	return mod_slot_append(tr, description, event, true);
+}
+
+CK_RV mod_slot_add_reader(tr_transport *tr, const char *description, bool event)
+{
+	return mod_slot_append(tr, description, event, false);
 }
 
 /* A new generation: sessions of the old one are dead, what we knew of the token too. */

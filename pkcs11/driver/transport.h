@@ -1,6 +1,7 @@
 /* The module's view of a token reader: one small interface, so the PIV and PKCS#11 layers
- * cannot tell the emulator socket from the USB token (or, later, PC/SC). Both current
- * transports carry USB CCID bulk messages; ccid_host.c holds that logic once. */
+ * cannot tell the emulator socket from the USB token or a PC/SC reader. Every transport
+ * exchanges APDUs; the socket and USB ones carry them in CCID bulk messages (ccid_host.c
+ * holds that logic once), the PC/SC one hands them to pcscd (SCardTransmit). */
 #ifndef KINKO_TRANSPORT_H
 #define KINKO_TRANSPORT_H
 
@@ -113,5 +114,37 @@ int usb_hotplug_wait(usb_hotplug *h, uint64_t *seen, int timeout_ms);
 
 /* Wake every waiter with -1, now and in future (C_Finalize). */
 void usb_hotplug_cancel(usb_hotplug *h);
+
+/* PC/SC readers through pcsc-lite (transport_pcsc.c, pcsc_watch.c). One tr_pcsc_ctx per
+ * C_Initialize: the context card I/O uses and a second one for waiting on reader and card
+ * changes (pcsc-lite serialises the calls of one context, and a wait must not hold up an
+ * APDU). */
+typedef struct tr_pcsc_ctx tr_pcsc_ctx;
+
+/* Establish both contexts. NULL when pcscd cannot be reached (or out of memory): why gets
+ * pcsc-lite's reason. Costs one connection attempt, no wait, when pcscd is not running. */
+tr_pcsc_ctx *tr_pcsc_ctx_new(char *why, size_t why_cap);
+void tr_pcsc_ctx_free(tr_pcsc_ctx *c);
+
+/* The readers now, as a NULL-terminated array of names (free with tr_pcsc_readers_free).
+ * No reader is an empty array. -1 when pcscd cannot be asked, else the count. */
+int tr_pcsc_readers(tr_pcsc_ctx *c, char ***names);
+void tr_pcsc_readers_free(char **names);
+
+/* Wait until a reader appears or leaves (`\\?PnP?\Notification`) or a card is inserted or
+ * removed in one, at most timeout_ms. 1 on a change, 0 on timeout, -1 when cancelled or
+ * pcscd failed. One waiter at a time asks pcscd; others wait their turn (bounded by the
+ * waiter's timeout). */
+int tr_pcsc_wait(tr_pcsc_ctx *c, unsigned timeout_ms);
+/* End a wait in progress and every later one at once (C_Finalize: SCardCancel). */
+void tr_pcsc_cancel(tr_pcsc_ctx *c);
+
+/* The transport to the card in reader (SCARD_SHARE_SHARED, T=1 or T=0): begin/end are
+ * SCardBeginTransaction/SCardEndTransaction, taken by the batch's first command. A card
+ * reset by another application (SCARD_W_RESET_CARD) is reconnected without a reset and
+ * the next APDU says TR_ERR_IO once, the card layer's sign of a reset (it re-SELECTs);
+ * a removed card (SCARD_W_REMOVED_CARD, SCARD_E_NO_SMARTCARD) or a reader gone is
+ * TR_ERR_ABSENT. The id is "pcsc:" and the reader's name. c must outlive it. */
+tr_transport *tr_pcsc_new(tr_pcsc_ctx *c, const char *reader);
 
 #endif
