@@ -218,6 +218,16 @@ tests_pkcs11_test_p11_pinentry_search_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_pinentry_search_LDADD = $(P11_MOD_TEST_LDADD)
 EXTRA_tests_pkcs11_test_p11_pinentry_search_DEPENDENCIES = tests/lib/pinentry_script
 
+# The module over PC/SC against a fake PC/SC service in the test program (its SCard*
+# functions, exported to the dlopened module) whose cards are kinko's applet in RAM.
+P11_MOD_TESTS += tests/pkcs11/test_p11_pcsc
+tests_pkcs11_test_p11_pcsc_SOURCES = tests/pkcs11/test_p11_pcsc.c tests/pkcs11/scard_fake.c \
+	tests/pkcs11/scard_fake.h
+tests_pkcs11_test_p11_pcsc_LDFLAGS = -export-dynamic
+tests_pkcs11_test_p11_pcsc_CFLAGS = $(P11_TEST_CFLAGS) $(PCSC_CFLAGS)
+tests_pkcs11_test_p11_pcsc_CPPFLAGS = $(MODULE_CPPFLAGS) -I$(top_srcdir)/firmware-stubs
+tests_pkcs11_test_p11_pcsc_LDADD = firmware-stubs/libkinkofw.la $(P11_MOD_TEST_LDADD)
+
 # Every module test waits for the module; tests/usb/local.mk adds its module tests to
 # P11_MOD_TEST_TARGETS (automake gathers a variable's += before the rules).
 P11_MOD_TEST_TARGETS = $(P11_MOD_TESTS:=$(EXEEXT))
