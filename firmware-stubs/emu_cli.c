@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emu_vpcd.h"
 #include "i18n.h"
 
 #ifndef PACKAGE_VERSION
@@ -34,11 +35,13 @@ enum {
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_LOCK_TIMEOUT,
+	OPT_VPCD,
 };
 
 static const struct option emu_cli_options[] = {
 	{"state", required_argument, NULL, OPT_STATE},
 	{"socket", required_argument, NULL, OPT_SOCKET},
+	{"vpcd", required_argument, NULL, OPT_VPCD},
 	{"control", required_argument, NULL, OPT_CONTROL},
 	{"absent", no_argument, NULL, OPT_ABSENT},
 	{"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
@@ -85,6 +88,9 @@ static const struct emu_cli_help_entry emu_cli_help_provisioning[] = {
 
 static const struct emu_cli_help_entry emu_cli_help_serving[] = {
 	{"--socket PATH", N_("the CCID socket (mode 0600)\n")},
+	{"--vpcd HOST:PORT",
+         N_("instead of --socket: the card in a vsmartcard-vpcd reader;\n"
+            "                       removal closes the connection, insertion reconnects\n")},
 	{"--control PATH",
          N_("control socket: lines remove, insert, status;\n"
             "                       answers \"ok present\", \"ok absent\" or \"error ...\"\n")},
@@ -108,7 +114,8 @@ static void emu_cli_usage_print(FILE *f)
 {
 	fputs(_("Usage:\n"), f);
 	fputs("  kinko-token-emu --state FILE --init [PROVISIONING OPTIONS] [--force] [--socket PATH ...]\n"
-	      "  kinko-token-emu --state FILE --socket PATH [--control PATH] [--absent]\n\n",
+	      "  kinko-token-emu --state FILE --socket PATH [--control PATH] [--absent]\n"
+	      "  kinko-token-emu --state FILE --vpcd HOST:PORT [--control PATH] [--absent]\n\n",
 	      f);
 	fputs(_("An emulated PIV token (kinko's firmware) served as USB CCID bulk messages on a\n"
 	        "UNIX stream socket. Its whole state lives in FILE, replaced atomically on every\n"
@@ -181,6 +188,7 @@ static int emu_cli_option_parse(emu_cli_args *a, int opt)
 	switch (opt) {
 	case OPT_STATE: a->state = optarg; break;
 	case OPT_SOCKET: a->socket = optarg; break;
+	case OPT_VPCD: a->vpcd = optarg; break;
 	case OPT_CONTROL: a->control = optarg; break;
 	case OPT_ABSENT: a->absent = true; break;
 	case OPT_LOCK_TIMEOUT:
@@ -213,6 +221,7 @@ static int emu_cli_option_parse(emu_cli_args *a, int opt)
 
 int emu_cli_parse(emu_cli_args *a, int argc, char **argv)
 {
+	char host[256], port[8];
 	int opt, r;
 
 	memset(a, 0, sizeof(*a));
@@ -230,12 +239,18 @@ int emu_cli_parse(emu_cli_args *a, int argc, char **argv)
 		return emu_cli_usage_error(_("unexpected argument"));
 	if (!a->state)
 		return emu_cli_usage_error(_("--state FILE is required"));
-	if (!a->init && !a->socket)
-		return emu_cli_usage_error(
-			_("give --init (provision) and/or --socket PATH (serve)"));
+	if (a->socket && a->vpcd)
+		return emu_cli_usage_error(_("--socket and --vpcd exclude each other"));
+	if (a->vpcd && emu_vpcd_addr_parse(a->vpcd, host, sizeof(host), port, sizeof(port)) != 0)
+		return emu_cli_usage_error(_("--vpcd takes HOST:PORT, the port from 1 to 65535"));
+	if (a->vpcd && a->lock_timeout_ms)
+		return emu_cli_usage_error(_("--lock-timeout needs --socket"));
+	if (!a->init && !a->socket && !a->vpcd)
+		return emu_cli_usage_error(_(
+			"give --init (provision) and/or --socket PATH or --vpcd HOST:PORT (serve)"));
 	if (!a->init && (a->any_provisioning || a->force))
 		return emu_cli_usage_error(_("provisioning options need --init"));
-	if (!a->socket && (a->control || a->absent || a->lock_timeout_ms))
+	if (!a->socket && !a->vpcd && (a->control || a->absent || a->lock_timeout_ms))
 		return emu_cli_usage_error(
 			_("--control, --absent and --lock-timeout need --socket"));
 	if (a->pin_protected_mgmt && a->mgmt_key_file)

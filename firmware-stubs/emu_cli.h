@@ -12,6 +12,7 @@
 typedef struct {
 	const char *state;
 	const char *socket;
+	const char *vpcd; /* HOST:PORT of vsmartcard-vpcd, instead of socket */
 	const char *control;
 	bool absent;
 	unsigned long lock_timeout_ms; /* 0: the default */

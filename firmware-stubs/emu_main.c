@@ -1,4 +1,5 @@
-/* kinko-token-emu: provisions a token state file and serves the token over a UNIX socket;
+/* kinko-token-emu: provisions a token state file and serves the token over a UNIX socket
+ * or in a vsmartcard-vpcd reader;
  * emu_cli.c reads its command line. */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 
 #include "emu_cli.h"
 #include "emu_server.h"
+#include "emu_vpcd.h"
 #include "i18n.h"
 #include "piv.h"
 #include "piv_applet.h"
@@ -269,6 +271,23 @@ static int emu_signals_install(int *event_rd)
 	return 0;
 }
 
+static int emu_serve_vpcd(const emu_cli_args *a, const tok_state *st, piv_applet *applet,
+                          int event_rd)
+{
+	emu_vpcd_opts vo;
+
+	memset(&vo, 0, sizeof(vo));
+	vo.vpcd = a->vpcd;
+	vo.control_path = a->control;
+	vo.start_absent = a->absent;
+	vo.event_fd = event_rd;
+	/* TRANSLATORS: the start line in a vpcd reader: the token's serial, then HOST:PORT. */
+	emu_cli_error(a->absent ? _("token %lu for vpcd at %s (card removed)\n") :
+	                          _("token %lu for vpcd at %s (card inserted)\n"),
+	              (unsigned long)st->serial, a->vpcd);
+	return emu_vpcd_run(applet, &vo) == 0 ? EMU_EXIT_OK : EMU_EXIT_ERROR;
+}
+
 static int emu_serve(const emu_cli_args *a)
 {
 	tok_state st;
@@ -298,6 +317,10 @@ static int emu_serve(const emu_cli_args *a)
 	}
 	if (emu_signals_install(&event_rd) != 0)
 		goto out;
+	if (a->vpcd) {
+		rc = emu_serve_vpcd(a, &st, applet, event_rd);
+		goto out;
+	}
 	memset(&so, 0, sizeof(so));
 	so.socket_path = a->socket;
 	so.control_path = a->control;
@@ -334,7 +357,7 @@ int main(int argc, char **argv)
 	if (a.init) {
 		rc = emu_provision(&a);
 		fflush(stdout);
-		if (rc != EMU_EXIT_OK || !a.socket)
+		if (rc != EMU_EXIT_OK || (!a.socket && !a.vpcd))
 			return rc;
 	}
 	return emu_serve(&a);

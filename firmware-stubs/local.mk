@@ -21,5 +21,6 @@ kinko_token_emu_SOURCES = \
 	firmware-stubs/emu_server.c firmware-stubs/emu_server.h \
 	firmware-stubs/emu_card.c firmware-stubs/emu_card.h \
 	firmware-stubs/emu_lock.c firmware-stubs/emu_lock.h \
-	firmware-stubs/emu_listen.c firmware-stubs/emu_listen.h
+	firmware-stubs/emu_listen.c firmware-stubs/emu_listen.h \
+	firmware-stubs/emu_vpcd.c firmware-stubs/emu_vpcd_link.c firmware-stubs/emu_vpcd.h
 kinko_token_emu_LDADD = firmware-stubs/libkinkofw.la

@@ -13,6 +13,7 @@ PACKAGES=(
 	openssl curl sqlite3 python3 python3-cryptography jq
 	man-db groff-base
 	gettext autopoint po4a locales
+	pcscd vsmartcard-vpcd libpcsclite-dev libccid pcsc-tools
 	opensc gnutls-bin libengine-pkcs11-openssl softhsm2
 )
 # The browser stage (make check-browser): the browsers, NSS's modutil/certutil, fonts for the

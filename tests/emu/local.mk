@@ -25,3 +25,7 @@ check_PROGRAMS += tests/emu/test_emu_interop
 TESTS += tests/emu/test_emu_interop
 tests_emu_test_emu_interop_CFLAGS = $(EMU_TEST_CFLAGS)
 tests_emu_test_emu_interop_LDADD = $(EMU_TEST_LDADD)
+# kinko-token-emu --vpcd in the readers of a private pcscd (tests/lib/pcsc.sh), and vpcd's
+# framing played byte by byte (vpcd_raw.py).
+TESTS += tests/emu/test_emu_vpcd.sh
+EXTRA_DIST += tests/emu/test_emu_vpcd.sh tests/emu/vpcd_raw.py

@@ -5,7 +5,7 @@
 # shellcheck source=tests/bank/bank_lib.sh
 . "${KINKO_SRCDIR:-.}/tests/bank/bank_lib.sh"
 
-plan 9
+plan 13
 printf 'status: ok\n' >"$T/body"
 check_quiet "contains finds a string that is there" contains "$T/body" "ok"
 if contains "$T/body" "missing"; then not_ok "contains fails on a string that is not there"
@@ -39,3 +39,28 @@ proc_stop "$sleeper"
 check_quiet "proc_stop ends the process by SIGTERM and gives its exit status (143)" equals "$PROC_RC" 143
 proc_stop ""
 check_quiet "proc_stop of no pid stops nothing and gives no status" equals "$PROC_RC" ""
+
+# The private pcscd's kit (pcsc.sh), without pcscd: its ports, reader names and skip rule.
+# shellcheck source=tests/lib/pcsc.sh
+. "${KINKO_SRCDIR:-.}/tests/lib/emu.sh"
+. "${KINKO_SRCDIR:-.}/tests/lib/pcsc.sh"
+pcsc_ports 3
+check_quiet "pcsc_ports gives N free port pairs (PORT and PORT+1 for a vpcd reader's two slots)" \
+	python3 -c 'import socket, sys
+ps = [int(p) for p in sys.argv[1:]]
+assert len(ps) == 3 and len(set(ps)) == 3
+assert all(abs(a - b) > 1 for a in ps for b in ps if a != b)
+for p in ps + [p + 1 for p in ps]:
+    s = socket.socket(); s.bind(("0.0.0.0", p)); s.close()' "${PCSC_FREE_PORTS[@]}"
+check_quiet "pcsc_re matches a reader name literally" \
+	eval 'echo "0    Yes  Yubico (x) [1] 00 00" | grep -qE "Yes .*$(pcsc_re "Yubico (x) [1] 00 00")\$" &&
+		! echo "0    Yes  Yubico xx 00 00" | grep -qE "Yes .*$(pcsc_re "Yubico (x) 00 00")\$"'
+check_quiet "pcsc_fail_or_skip skips the script with the reason" \
+	equals "$(KINKO_PCSC_REQUIRED=0 bash -c '. "$1"; . "$2"; pcsc_fail_or_skip "no pcscd"' _ \
+		"${KINKO_SRCDIR:-.}/tests/lib/tap.sh" "${KINKO_SRCDIR:-.}/tests/lib/pcsc.sh")" "1..0 # SKIP no pcscd"
+# ./test.sh sets KINKO_PCSC_REQUIRED=1: the PC/SC tests must run there, so a missing piece fails.
+out=$(KINKO_PCSC_REQUIRED=1 bash -c '. "$1"; . "$2"; pcsc_fail_or_skip "no pcscd"' _ \
+	"${KINKO_SRCDIR:-.}/tests/lib/tap.sh" "${KINKO_SRCDIR:-.}/tests/lib/pcsc.sh")
+rc=$?
+check_quiet "pcsc_fail_or_skip bails out (exit 1) under KINKO_PCSC_REQUIRED=1" \
+	eval '[ "$rc" = 1 ] && [ "$out" = "Bail out! no pcscd (KINKO_PCSC_REQUIRED=1)" ]'
