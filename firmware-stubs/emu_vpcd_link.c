@@ -21,6 +21,8 @@
 
 #define EMU_VPCD_BACKOFF_MIN_MS 20
 #define EMU_VPCD_BACKOFF_MAX_MS 500
+/* A connection attempt vpcd's host never answers is given up after this long. */
+#define EMU_VPCD_CONNECT_MS 5000
 #define EMU_VPCD_CTL_PEERS 8u
 #define EMU_VPCD_CTL_LINE 64u
 
@@ -40,6 +42,7 @@ typedef struct {
 	bool connecting;   /* a non-blocking connect in progress */
 	bool waiting_told; /* "waiting for vpcd" printed since the last connection */
 	int64_t next_try_ms;
+	int64_t connect_deadline_ms; /* while connecting */
 	int backoff_ms;
 	size_t out_off; /* sent part of rx.out */
 	int ctl_fd;
@@ -127,9 +130,10 @@ static void emu_vpcd_connect(emu_vpcd_link *l)
 	}
 	if (connect(l->fd, ai->ai_addr, ai->ai_addrlen) == 0)
 		emu_vpcd_connected(l);
-	else if (errno == EINPROGRESS)
+	else if (errno == EINPROGRESS) {
 		l->connecting = true;
-	else
+		l->connect_deadline_ms = mono_now_ms() + EMU_VPCD_CONNECT_MS;
+	} else
 		emu_vpcd_failed(l);
 }
 
@@ -291,11 +295,15 @@ static void emu_vpcd_events(emu_vpcd_link *l)
 
 static int emu_vpcd_timeout(const emu_vpcd_link *l)
 {
-	int64_t now = mono_now_ms();
+	int64_t now = mono_now_ms(), until;
 
-	if (!l->card.present || l->fd >= 0)
+	if (l->connecting)
+		until = l->connect_deadline_ms;
+	else if (l->card.present && l->fd < 0)
+		until = l->next_try_ms;
+	else
 		return -1;
-	return l->next_try_ms <= now ? 0 : (int)(l->next_try_ms - now);
+	return until <= now ? 0 : (int)(until - now);
 }
 
 static int emu_vpcd_loop(emu_vpcd_link *l)
@@ -330,6 +338,8 @@ static int emu_vpcd_loop(emu_vpcd_link *l)
 		}
 		if (fds[0].revents)
 			emu_vpcd_events(l);
+		if (l->connecting && mono_now_ms() >= l->connect_deadline_ms)
+			emu_vpcd_failed(l);
 		if (link_at && fds[link_at].revents && l->fd >= 0) {
 			if (l->connecting)
 				emu_vpcd_connect_done(l);
