@@ -30,6 +30,13 @@ fuzz_fuzz_module_parse_CPPFLAGS = $(MODULE_CPPFLAGS)
 fuzz_fuzz_module_parse_LDFLAGS = $(FUZZ_FLAGS)
 fuzz_fuzz_module_parse_LDADD = pkcs11/libkinkoparse.la pkcs11/libkinkodrv.la \
 	common/libkinkocommon.la $(OPENSSL_LIBS)
+# kinko-token-emu --vpcd: vpcd's framing over the applet (emu_vpcd.c, emu_card.c).
+noinst_PROGRAMS += fuzz/fuzz_emu_vpcd
+fuzz_fuzz_emu_vpcd_SOURCES = fuzz/fuzz_emu_vpcd.c firmware-stubs/emu_vpcd.c firmware-stubs/emu_card.c
+fuzz_fuzz_emu_vpcd_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(FUZZ_FLAGS)
+fuzz_fuzz_emu_vpcd_CPPFLAGS = $(FIRMWARE_CPPFLAGS)
+fuzz_fuzz_emu_vpcd_LDFLAGS = $(FUZZ_FLAGS)
+fuzz_fuzz_emu_vpcd_LDADD = firmware-stubs/libkinkofw.la $(OPENSSL_LIBS)
 # kinko (the CLI): its parsing of the bank's answers, without network or token.
 noinst_PROGRAMS += fuzz/fuzz_kinko_answers
 fuzz_fuzz_kinko_answers_SOURCES = fuzz/fuzz_kinko_answers.c tests/cli/cli_doubles.c
@@ -38,6 +45,7 @@ fuzz_fuzz_kinko_answers_LDFLAGS = $(FUZZ_FLAGS)
 fuzz_fuzz_kinko_answers_LDADD = $(KINKO_CLI_LIBS)
 else
 EXTRA_DIST += fuzz/fuzz_tlv.c fuzz/fuzz_apdu_dispatch.c fuzz/fuzz_module_parse.c fuzz/fuzz_kinko_answers.c
+EXTRA_DIST += fuzz/fuzz_emu_vpcd.c
 EXTRA_DIST += fuzz/fuzz_bankd_request.c fuzz/fuzz_bankd_api.c fuzz/fuzz_bankd_bank.c \
 	fuzz/fuzz_bankd_bank.h
 endif
