@@ -23,7 +23,7 @@ trap cleanup EXIT
 
 [ -x "$EMU" ] || skip_all "kinko-token-emu not built"
 pcsc_need
-plan 16
+plan 19
 
 equals() { [ "$1" = "$2" ]; }
 
@@ -113,3 +113,10 @@ check_quiet "malformed vpcd framing (cut lengths and payloads, junk, 1- and 0-by
 	raw malformed
 check_quiet "the emulator is still running after the malformed framing" \
 	kill -0 "${PCSC_EMU_PIDS[${#PCSC_EMU_PIDS[@]} - 1]}"
+
+# Usage errors (exit 2) before anything is served.
+usage() { "$EMU" --state "$T/a" "$@" >"$T/usage.out" 2>&1; [ $? = 2 ]; }
+check_quiet "--vpcd with --socket is a usage error" usage --vpcd 127.0.0.1:1 --socket "$T/s"
+check_quiet "--vpcd without a port from 1 to 65535 is a usage error" \
+	eval 'usage --vpcd 127.0.0.1 && usage --vpcd 127.0.0.1:0 && usage --vpcd 127.0.0.1:65536 && usage --vpcd :5'
+check_quiet "--vpcd with --lock-timeout is a usage error" usage --vpcd 127.0.0.1:1 --lock-timeout 1000
