@@ -11,7 +11,8 @@
 #   pcsc_ports N                 N free base ports in PCSC_FREE_PORTS (a vpcd reader at PORT
 #                                takes PORT and PORT+1, its two slots)
 #   pcsc_start DIR NAME:PORT...  a pcscd with one vpcd reader per NAME:PORT, FRIENDLYNAME NAME
-#                                (pcscd lists it as "NAME 00 00"); log in DIR/pcscd.log, pid in
+#                                (pcscd lists it as "NAME 00 00", and its empty second slot
+#                                as "NAME 00 01"); log in DIR/pcscd.log, pid in
 #                                PCSC_PID; waits up to 10 s until pcscd lists every reader
 #   pcsc_emu STATE PORT LOG [OPTION...]
 #                                kinko-token-emu --vpcd 127.0.0.1:PORT with the OPTIONs, output
@@ -25,6 +26,8 @@
 
 PCSC_HELPER="$(dirname "${BASH_SOURCE[0]}")/pcsc_helper.py"
 PCSC_VPCD_LIB="${KINKO_VPCD_LIB:-/usr/lib/pcsc/drivers/serial/libifdvpcd.so}"
+# pcscd is in /usr/sbin, not on every user's PATH.
+PCSC_PCSCD=$(command -v pcscd 2>/dev/null || echo /usr/sbin/pcscd)
 PCSC_PID=""
 PCSC_DIR=""
 PCSC_EMU_PIDS=()
@@ -44,7 +47,8 @@ pcsc_fail_or_skip() {
 
 pcsc_need() {
 	local t
-	for t in pcscd opensc-tool unshare python3; do
+	[ -x "$PCSC_PCSCD" ] || pcsc_fail_or_skip "pcscd not installed"
+	for t in opensc-tool unshare python3 stdbuf; do
 		command -v "$t" >/dev/null 2>&1 || pcsc_fail_or_skip "$t not installed"
 	done
 	[ -e "$PCSC_VPCD_LIB" ] || pcsc_fail_or_skip "no vsmartcard-vpcd driver at $PCSC_VPCD_LIB"
@@ -98,8 +102,8 @@ pcsc_start() {
 	export PCSCLITE_CSOCK_NAME="$dir/pcscd.comm"
 	# Every step execs the next, so $! is pcscd's pid, the LISTEN_PID the helper sets.
 	"${PCSC_UNSHARE[@]}" sh -c 'mkdir -p /run/pcscd && mount -t tmpfs -o mode=0755 tmpfs /run/pcscd &&
-		exec python3 "$0" activate "$1" stdbuf -oL pcscd -f -c "$2"' \
-		"$PCSC_HELPER" "$PCSCLITE_CSOCK_NAME" "$dir/reader.conf.d" >"$dir/pcscd.log" 2>&1 &
+		exec python3 "$0" activate "$1" stdbuf -oL "$3" -f -c "$2"' \
+		"$PCSC_HELPER" "$PCSCLITE_CSOCK_NAME" "$dir/reader.conf.d" "$PCSC_PCSCD" >"$dir/pcscd.log" 2>&1 &
 	PCSC_PID=$!
 	for spec in "${PCSC_READERS[@]}"; do
 		proc_wait_for 10 pcsc_listed "${spec#*=} 00 00" || {
