@@ -10,6 +10,7 @@
 
 #include "emu_vpcd.h"
 #include "i18n.h"
+#include "token_state.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -30,6 +31,7 @@ enum {
 	OPT_PIN_TRIES,
 	OPT_PUK_TRIES,
 	OPT_SERIAL,
+	OPT_PROFILE,
 	OPT_PIN_MUST_CHANGE,
 	OPT_PIN_PROTECTED_MGMT,
 	OPT_HELP,
@@ -54,6 +56,7 @@ static const struct option emu_cli_options[] = {
 	{"pin-tries", required_argument, NULL, OPT_PIN_TRIES},
 	{"puk-tries", required_argument, NULL, OPT_PUK_TRIES},
 	{"serial", required_argument, NULL, OPT_SERIAL},
+	{"profile", required_argument, NULL, OPT_PROFILE},
 	{"pin-must-change", no_argument, NULL, OPT_PIN_MUST_CHANGE},
 	{"pin-protected-mgmt", no_argument, NULL, OPT_PIN_PROTECTED_MGMT},
 	{"help", no_argument, NULL, OPT_HELP},
@@ -80,6 +83,8 @@ static const struct emu_cli_help_entry emu_cli_help_provisioning[] = {
 	{"--pin-tries N", N_("PIN retries, 1-15 (default 3)\n")},
 	{"--puk-tries N", N_("PUK retries, 1-15 (default 3)\n")},
 	{"--serial N", N_("serial number, 1-4294967295 (default random)\n")},
+	{"--profile NAME", N_("the kind of token: kinko (default), yubikey (a YubiKey 5:\n"
+                              "                       no INVENTORY) or piv (SP 800-73-4 only)\n")},
 	{"--pin-must-change", N_("the PIN must be changed before use\n")},
 	{"--pin-protected-mgmt",
          N_("random management key, stored PIN-protected (YubiKey style)\n")},
@@ -210,6 +215,10 @@ static int emu_cli_option_parse(emu_cli_args *a, int opt)
 	case OPT_SERIAL:
 		return emu_cli_number_parse(optarg, 1, 0xFFFFFFFFul, &a->serial,
 		                            _("--serial takes a number from 1 to 4294967295"));
+	case OPT_PROFILE:
+		if (tok_profile_parse(optarg, &a->profile) != 0)
+			return emu_cli_usage_error(_("--profile is one of kinko, yubikey, piv"));
+		break;
 	case OPT_PIN_MUST_CHANGE: a->pin_must_change = true; break;
 	case OPT_PIN_PROTECTED_MGMT: a->pin_protected_mgmt = true; break;
 	case OPT_HELP: emu_cli_usage_print(stdout); return EMU_EXIT_OK;
@@ -256,5 +265,8 @@ int emu_cli_parse(emu_cli_args *a, int argc, char **argv)
 	if (a->pin_protected_mgmt && a->mgmt_key_file)
 		return emu_cli_usage_error(
 			_("--pin-protected-mgmt makes a random key: no --mgmt-key-file"));
+	if (a->pin_protected_mgmt && a->profile == TOK_PROFILE_PIV)
+		return emu_cli_usage_error(_("--pin-protected-mgmt is a YubiKey extension: "
+		                             "not with --profile piv"));
 	return -1;
 }

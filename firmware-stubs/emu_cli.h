@@ -4,6 +4,7 @@
 #define KINKO_EMU_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #define EMU_EXIT_OK 0
 #define EMU_EXIT_ERROR 1
@@ -22,6 +23,7 @@ typedef struct {
 	const char *mgmt_alg_name;
 	unsigned long pin_tries, puk_tries, serial;
 	bool pin_must_change, pin_protected_mgmt;
+	uint8_t profile;       /* TOK_PROFILE_*, from --profile */
 	bool any_provisioning; /* a provisioning option was given */
 } emu_cli_args;
 

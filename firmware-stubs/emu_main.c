@@ -185,6 +185,7 @@ static int emu_gather(const emu_cli_args *a, emu_secrets *sec, tok_provision_opt
 	o->serial = (uint32_t)a->serial;
 	o->pin_must_change = a->pin_must_change;
 	o->pin_protected_mgmt = a->pin_protected_mgmt;
+	o->profile = a->profile;
 	return EMU_EXIT_OK;
 }
 

@@ -39,24 +39,33 @@ static const uint8_t piv_algs[] = {
 	PIV_ALG_RSA2048, PIV_ALG_RSA3072, PIV_ALG_ECCP256, PIV_ALG_ECCP384,
 };
 
+/* The token kinds (TOK_PROFILE_*) that have a command, one bit each: SP 800-73-4's
+ * commands are everyone's, YubiKey's extensions are not a plain PIV card's. */
+#define PIV_KIND(p) (1u << (p))
+#define PIV_EVERY_KIND \
+	(PIV_KIND(TOK_PROFILE_KINKO) | PIV_KIND(TOK_PROFILE_YUBIKEY) | PIV_KIND(TOK_PROFILE_PIV))
+#define PIV_YUBIKEY_KINDS (PIV_KIND(TOK_PROFILE_KINKO) | PIV_KIND(TOK_PROFILE_YUBIKEY))
+
 struct piv_dispatch {
 	uint8_t ins;
 	piv_handler fn;
+	unsigned kinds;
 };
 
 static const struct piv_dispatch piv_commands[] = {
-	{.ins = PIV_INS_SELECT, .fn = piv_cmd_select},
-	{.ins = PIV_INS_GET_DATA, .fn = piv_cmd_get_data},
-	{.ins = PIV_INS_PUT_DATA, .fn = piv_cmd_put_data},
-	{.ins = PIV_INS_VERIFY, .fn = piv_cmd_verify},
-	{.ins = PIV_INS_CHANGE_REFERENCE, .fn = piv_cmd_change_reference},
-	{.ins = PIV_INS_RESET_RETRY, .fn = piv_cmd_reset_retry},
-	{.ins = PIV_INS_GENERAL_AUTH, .fn = piv_cmd_general_auth},
-	{.ins = PIV_INS_GENERATE_KEY, .fn = piv_cmd_generate},
-	{.ins = PIV_INS_GET_VERSION, .fn = piv_cmd_get_version},
-	{.ins = PIV_INS_GET_SERIAL, .fn = piv_cmd_get_serial},
-	{.ins = PIV_INS_GET_METADATA, .fn = piv_cmd_get_metadata},
-	{.ins = PIV_INS_MOVE_KEY, .fn = piv_cmd_move_key},
+	{.ins = PIV_INS_SELECT, .fn = piv_cmd_select, .kinds = PIV_EVERY_KIND},
+	{.ins = PIV_INS_GET_DATA, .fn = piv_cmd_get_data, .kinds = PIV_EVERY_KIND},
+	{.ins = PIV_INS_PUT_DATA, .fn = piv_cmd_put_data, .kinds = PIV_EVERY_KIND},
+	{.ins = PIV_INS_VERIFY, .fn = piv_cmd_verify, .kinds = PIV_EVERY_KIND},
+	{.ins = PIV_INS_CHANGE_REFERENCE, .fn = piv_cmd_change_reference, .kinds = PIV_EVERY_KIND},
+	{.ins = PIV_INS_RESET_RETRY, .fn = piv_cmd_reset_retry, .kinds = PIV_EVERY_KIND},
+	{.ins = PIV_INS_GENERAL_AUTH, .fn = piv_cmd_general_auth, .kinds = PIV_EVERY_KIND},
+	{.ins = PIV_INS_GENERATE_KEY, .fn = piv_cmd_generate, .kinds = PIV_EVERY_KIND},
+	{.ins = PIV_INS_GET_VERSION, .fn = piv_cmd_get_version, .kinds = PIV_YUBIKEY_KINDS},
+	{.ins = PIV_INS_GET_SERIAL, .fn = piv_cmd_get_serial, .kinds = PIV_YUBIKEY_KINDS},
+	/* INVENTORY, GET METADATA of 00, is kinko's alone: piv_cmd_get_metadata knows. */
+	{.ins = PIV_INS_GET_METADATA, .fn = piv_cmd_get_metadata, .kinds = PIV_YUBIKEY_KINDS},
+	{.ins = PIV_INS_MOVE_KEY, .fn = piv_cmd_move_key, .kinds = PIV_YUBIKEY_KINDS},
 };
 
 const uint8_t *piv_applet_atr(size_t *len)
@@ -296,13 +305,16 @@ static uint16_t piv_chain(piv_applet *a, apdu_cmd *cmd, bool *ack)
 	return SW_OK;
 }
 
-static piv_handler piv_lookup(uint8_t ins)
+/* The handler of ins on this kind of token, NULL when it has none (6D00). */
+static piv_handler piv_lookup(const piv_applet *a, uint8_t ins)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(piv_commands) / sizeof(piv_commands[0]); i++)
 		if (piv_commands[i].ins == ins)
-			return piv_commands[i].fn;
+			return (piv_commands[i].kinds & PIV_KIND(a->st->profile)) ?
+			               piv_commands[i].fn :
+			               NULL;
 	return NULL;
 }
 
@@ -354,7 +366,7 @@ size_t piv_applet_process(piv_applet *a, const uint8_t *cmd_buf, size_t cmd_len,
 	if (sw != SW_OK || ack)
 		return piv_put_sw(resp, 0, sw);
 
-	fn = piv_lookup(cmd.ins);
+	fn = piv_lookup(a, cmd.ins);
 	sw = fn != NULL ? piv_run(a, fn, &cmd) : SW_INS_NOT_SUPPORTED;
 	piv_chain_drop(a);
 	if (sw != SW_OK)

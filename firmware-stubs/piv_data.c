@@ -39,6 +39,14 @@ static bool piv_data_tag(const tlv_item *list, uint32_t *tag)
 	return true;
 }
 
+/* The objects this kind of token stores: a plain PIV card has no YubiKey vendor objects
+ * (5FFF00.., the PIN-protected management key's ADMIN DATA among them). */
+static bool piv_data_tag_known(const piv_applet *a, uint32_t tag)
+{
+	return tok_object_tag_valid(tag) &&
+	       !(a->st->profile == TOK_PROFILE_PIV && tag >= PIV_TAG_ADMIN_DATA);
+}
+
 /* Discovery travels in its own 7E wrapper, every other object in 53. */
 static uint32_t piv_data_wrapper(uint32_t tag)
 {
@@ -56,7 +64,7 @@ uint16_t piv_cmd_get_data(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp)
 		return SW_INCORRECT_P1P2;
 	if (cmd->lc == 0 || tlv_parse(cmd->data, cmd->lc, &list) != TLV_OK ||
 	    list.header_len + list.len != cmd->lc || !piv_data_tag(&list, &tag) ||
-	    !tok_object_tag_valid(tag))
+	    !piv_data_tag_known(a, tag))
 		return SW_WRONG_DATA;
 	if (piv_data_needs_pin(tag) && !a->pin_verified)
 		return SW_SECURITY_NOT_SATISFIED;
@@ -72,13 +80,14 @@ uint16_t piv_cmd_get_data(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp)
 }
 
 /* Data field: exactly `5C len tag` then `53 len value` (`7E len value` for Discovery). */
-static uint16_t piv_data_parse_put(const apdu_cmd *cmd, uint32_t *tag, tlv_item *value)
+static uint16_t piv_data_parse_put(const piv_applet *a, const apdu_cmd *cmd, uint32_t *tag,
+                                   tlv_item *value)
 {
 	tlv_item list;
 	size_t rest;
 
 	if (cmd->lc == 0 || tlv_parse(cmd->data, cmd->lc, &list) != TLV_OK ||
-	    !piv_data_tag(&list, tag) || !tok_object_tag_valid(*tag))
+	    !piv_data_tag(&list, tag) || !piv_data_tag_known(a, *tag))
 		return SW_WRONG_DATA;
 	rest = list.header_len + list.len;
 	if (tlv_parse(cmd->data + rest, cmd->lc - rest, value) != TLV_OK ||
@@ -116,7 +125,7 @@ uint16_t piv_cmd_put_data(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp)
 		return SW_INCORRECT_P1P2;
 	if (!a->mgmt_authenticated)
 		return SW_SECURITY_NOT_SATISFIED;
-	sw = piv_data_parse_put(cmd, &tag, &value);
+	sw = piv_data_parse_put(a, cmd, &tag, &value);
 	if (sw != SW_OK)
 		return sw;
 

@@ -166,7 +166,12 @@ uint16_t piv_cmd_get_metadata(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp
 
 	tlv_writer_init(&w, resp->buf, resp->cap);
 	switch (cmd->p2) {
-	case PIV_REF_INVENTORY: meta_inventory(&w, st); break;
+	case PIV_REF_INVENTORY:
+		/* kinko's own extension: a YubiKey has no such command. */
+		if (st->profile != TOK_PROFILE_KINKO)
+			return SW_INS_NOT_SUPPORTED;
+		meta_inventory(&w, st);
+		break;
 	case PIV_REF_PIN:
 		/* A PIN that must be changed reports as default, so hosts force the change
 		 * the way they do for a factory PIN. */

@@ -2,13 +2,15 @@
  *
  * Layout (all TLVs written and parsed with the common BER-TLV codec):
  *
- *   "KINKOST" 0x02                      8-byte magic, the last byte is the format version
- *                                       (2: the change counter 84 was added; 1 is refused)
+ *   "KINKOST" 0x03                      8-byte magic, the last byte is the format version
+ *                                       (3: the profile 85 was added; 2, written before
+ *                                       profiles, loads as a kinko token; 1 is refused)
  *   80 04 serial (big-endian)
  *   81 03 version (major minor patch)
  *   82 10 CHUID GUID
  *   83 01 pin_must_change (00/01)
  *   84 04 object change counter (big-endian)
+ *   85 01 profile (TOK_PROFILE_*)
  *   A4 { 80 salt(16) 81 hash(32) 82 tries_left 83 tries_max 84 is_default }     PIN
  *   A5 { same as A4 }                                                            PUK
  *   A6 { 80 alg 81 key(16/24/32) 82 is_default }                      management key
@@ -33,7 +35,8 @@
 #include "piv_crypto.h"
 #include "tlv.h"
 
-static const uint8_t TOK_MAGIC[8] = {'K', 'I', 'N', 'K', 'O', 'S', 'T', 0x02};
+static const uint8_t TOK_MAGIC[8] = {'K', 'I', 'N', 'K', 'O', 'S', 'T', 0x03};
+#define TOK_FORMAT_BEFORE_PROFILES 0x02
 
 enum {
 	TOK_T_SERIAL = 0x80,
@@ -41,6 +44,7 @@ enum {
 	TOK_T_GUID = 0x82,
 	TOK_T_MUST_CHANGE = 0x83,
 	TOK_T_COUNTER = 0x84,
+	TOK_T_PROFILE = 0x85,
 	TOK_T_PIN = 0xA4,
 	TOK_T_PUK = 0xA5,
 	TOK_T_MGMT = 0xA6,
@@ -76,7 +80,7 @@ static bool tok_state_valid(const tok_state *st)
 	size_t i, j;
 
 	if (!tok_secret_valid(&st->pin) || !tok_secret_valid(&st->puk) ||
-	    piv_alg_mgmt_key_len(st->mgmt_alg) == 0 ||
+	    st->profile > TOK_PROFILE_PIV || piv_alg_mgmt_key_len(st->mgmt_alg) == 0 ||
 	    st->mgmt_key_len != piv_alg_mgmt_key_len(st->mgmt_alg) ||
 	    st->n_objects > TOK_MAX_OBJECTS)
 		return false;
@@ -129,6 +133,7 @@ static void tok_put_body(tlv_writer *w, const tok_state *st)
 	tlv_put(w, TOK_T_GUID, st->guid, sizeof(st->guid));
 	tlv_put_u8(w, TOK_T_MUST_CHANGE, st->pin_must_change ? 1 : 0);
 	tlv_put(w, TOK_T_COUNTER, counter, sizeof(counter));
+	tlv_put_u8(w, TOK_T_PROFILE, st->profile);
 	tok_put_secret(w, TOK_T_PIN, &st->pin);
 	tok_put_secret(w, TOK_T_PUK, &st->puk);
 
@@ -342,10 +347,12 @@ static int tok_singleton_bit(uint32_t tag)
 	case TOK_T_PUK: return 5;
 	case TOK_T_MGMT: return 6;
 	case TOK_T_COUNTER: return 7;
+	case TOK_T_PROFILE: return 8;
 	default: return -1;
 	}
 }
-#define TOK_ALL_SINGLETONS 0xFFu
+#define TOK_ALL_SINGLETONS 0x1FFu
+#define TOK_SINGLETONS_BEFORE_PROFILES 0xFFu /* format 2: everything but the profile */
 
 static int tok_get_field(const tlv_item *t, tok_state *st)
 {
@@ -365,6 +372,7 @@ static int tok_get_field(const tlv_item *t, tok_state *st)
 	case TOK_T_VERSION: return tok_bytes(t, st->version, sizeof(st->version));
 	case TOK_T_GUID: return tok_bytes(t, st->guid, sizeof(st->guid));
 	case TOK_T_MUST_CHANGE: return tok_bool(t, &st->pin_must_change);
+	case TOK_T_PROFILE: return tok_u8(t, &st->profile);
 	case TOK_T_PIN: return tok_get_secret(t, &st->pin);
 	case TOK_T_PUK: return tok_get_secret(t, &st->puk);
 	case TOK_T_MGMT: return tok_get_mgmt(t, st);
@@ -374,7 +382,9 @@ static int tok_get_field(const tlv_item *t, tok_state *st)
 	}
 }
 
-static int tok_decode_body(tok_state *st, const uint8_t *body, size_t len)
+/* Format 2 has every field but the profile, and its tokens are kinko's (tok_state_init's
+ * 0); format 3 has them all. */
+static int tok_decode_body(tok_state *st, const uint8_t *body, size_t len, unsigned expected)
 {
 	unsigned seen = 0;
 	tlv_iter it;
@@ -395,7 +405,7 @@ static int tok_decode_body(tok_state *st, const uint8_t *body, size_t len)
 		if (rc != 0)
 			return rc;
 	}
-	if (trc != TLV_END || seen != TOK_ALL_SINGLETONS)
+	if (trc != TLV_END || seen != expected)
 		return -EBADMSG;
 	return tok_state_valid(st) ? 0 : -EBADMSG;
 }
@@ -403,6 +413,7 @@ static int tok_decode_body(tok_state *st, const uint8_t *body, size_t len)
 int tok_state_decode(tok_state *st, const uint8_t *buf, size_t len)
 {
 	uint8_t md[TOK_HASH_LEN];
+	unsigned expected;
 	size_t body_len;
 	int rc;
 
@@ -410,14 +421,20 @@ int tok_state_decode(tok_state *st, const uint8_t *buf, size_t len)
 		return -EINVAL;
 	tok_state_init(st);
 	if (buf == NULL || len < sizeof(TOK_MAGIC) + TOK_HASH_LEN ||
-	    memcmp(buf, TOK_MAGIC, sizeof(TOK_MAGIC)) != 0)
+	    memcmp(buf, TOK_MAGIC, sizeof(TOK_MAGIC) - 1) != 0)
+		return -EBADMSG;
+	if (buf[sizeof(TOK_MAGIC) - 1] == TOK_MAGIC[sizeof(TOK_MAGIC) - 1])
+		expected = TOK_ALL_SINGLETONS;
+	else if (buf[sizeof(TOK_MAGIC) - 1] == TOK_FORMAT_BEFORE_PROFILES)
+		expected = TOK_SINGLETONS_BEFORE_PROFILES;
+	else
 		return -EBADMSG;
 	body_len = len - sizeof(TOK_MAGIC) - TOK_HASH_LEN;
 	if (!EVP_Digest(buf, len - TOK_HASH_LEN, md, NULL, EVP_sha256(), NULL))
 		return -EIO;
 	if (CRYPTO_memcmp(md, buf + len - TOK_HASH_LEN, TOK_HASH_LEN) != 0)
 		return -EBADMSG;
-	rc = tok_decode_body(st, buf + sizeof(TOK_MAGIC), body_len);
+	rc = tok_decode_body(st, buf + sizeof(TOK_MAGIC), body_len, expected);
 	if (rc != 0)
 		tok_state_free(st);
 	return rc;

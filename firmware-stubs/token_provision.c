@@ -213,8 +213,11 @@ static int tok_provision_all(tok_state *st, const tok_provision_opts *o)
 {
 	int rc;
 
-	if (o->pin_tries > TOK_TRIES_MAX || o->puk_tries > TOK_TRIES_MAX)
+	if (o->pin_tries > TOK_TRIES_MAX || o->puk_tries > TOK_TRIES_MAX ||
+	    o->profile > TOK_PROFILE_PIV ||
+	    (o->profile == TOK_PROFILE_PIV && o->pin_protected_mgmt))
 		return -EINVAL;
+	st->profile = o->profile;
 	rc = tok_provision_secret(&st->pin, o->pin, TOK_DEFAULT_PIN, o->pin_tries);
 	if (rc == 0)
 		rc = tok_provision_secret(&st->puk, o->puk, TOK_DEFAULT_PUK, o->puk_tries);
@@ -256,4 +259,31 @@ int tok_state_provision(tok_state *st, const tok_provision_opts *opts)
 	if (rc != 0)
 		tok_state_free(st);
 	return rc;
+}
+
+static const char *const tok_profile_names[] = {
+	[TOK_PROFILE_KINKO] = "kinko",
+	[TOK_PROFILE_YUBIKEY] = "yubikey",
+	[TOK_PROFILE_PIV] = "piv",
+};
+
+const char *tok_profile_name(uint8_t profile)
+{
+	if (profile >= sizeof(tok_profile_names) / sizeof(tok_profile_names[0]))
+		return NULL;
+	return tok_profile_names[profile];
+}
+
+int tok_profile_parse(const char *name, uint8_t *profile)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && i < sizeof(tok_profile_names) / sizeof(tok_profile_names[0]);
+	     i++) {
+		if (strcmp(name, tok_profile_names[i]) == 0) {
+			*profile = (uint8_t)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }

@@ -26,6 +26,15 @@
 #define TOK_VERSION_MINOR 7u
 #define TOK_VERSION_PATCH 0u
 
+/* The kind of token the firmware plays, recorded in its state (a token keeps its kind):
+ * kinko's own applet; a YubiKey 5 (its extensions, no INVENTORY); a plain SP 800-73-4
+ * card (no extension at all). The applet answers 6D00 to what the kind lacks. */
+enum {
+	TOK_PROFILE_KINKO = 0,
+	TOK_PROFILE_YUBIKEY = 1,
+	TOK_PROFILE_PIV = 2,
+};
+
 typedef struct {
 	uint8_t alg;        /* PIV_ALG_*, 0 = empty slot */
 	uint8_t origin;     /* PIV_ORIGIN_* */
@@ -66,6 +75,7 @@ typedef struct {
 	/* +1 on every change of a key or data object (PUT DATA, GENERATE, key delete), saved
 	 * with the change: hosts compare it (INVENTORY) to tell whether their cache is stale. */
 	uint32_t change_counter;
+	uint8_t profile; /* TOK_PROFILE_* */
 } tok_state;
 
 /* Provisioning parameters: NULL secrets mean the factory defaults (YubiKey PIV's). */
@@ -80,17 +90,23 @@ typedef struct {
 	uint32_t serial;   /* 0 = random */
 	bool pin_must_change;
 	bool pin_protected_mgmt; /* random management key stored PIN-protected (5FFF00) */
+	uint8_t profile;         /* TOK_PROFILE_*; a piv token has no 5FFF00 */
 } tok_provision_opts;
 
 #define TOK_DEFAULT_PIN "123456"
 #define TOK_DEFAULT_PUK "12345678"
 extern const uint8_t TOK_DEFAULT_MGMT_KEY[24];
 
+/* A profile's name (kinko, yubikey, piv) and back: 0, or -EINVAL for another name. */
+const char *tok_profile_name(uint8_t profile);
+int tok_profile_parse(const char *name, uint8_t *profile);
+
 void tok_state_init(tok_state *st);
 void tok_state_free(tok_state *st); /* wipes keys and secrets */
 
 /* Fresh token (st is initialised first; opts may be NULL for all defaults). Returns 0, or
- * -EINVAL on a bad parameter (PIN length, key length/alg, tries above 15). */
+ * -EINVAL on a bad parameter (PIN length, key length/alg, tries above 15, profile, a
+ * PIN-protected management key on a piv token). */
 int tok_state_provision(tok_state *st, const tok_provision_opts *opts);
 
 /* Secrets: hash an 8-byte padded value (fresh salt, tries_left = tries_max = tries, 1..15,

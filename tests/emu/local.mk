@@ -29,3 +29,8 @@ tests_emu_test_emu_interop_LDADD = $(EMU_TEST_LDADD)
 # framing played byte by byte (vpcd_raw.py).
 TESTS += tests/emu/test_emu_vpcd.sh
 EXTRA_DIST += tests/emu/test_emu_vpcd.sh tests/emu/vpcd_raw.py
+# The profiles: which instructions each kind of token (kinko, yubikey, piv) has.
+check_PROGRAMS += tests/emu/test_emu_profile
+TESTS += tests/emu/test_emu_profile
+tests_emu_test_emu_profile_CFLAGS = $(EMU_TEST_CFLAGS)
+tests_emu_test_emu_profile_LDADD = $(EMU_TEST_LDADD)

@@ -19,7 +19,7 @@
 
 #define MAGIC_LEN 8u
 
-static const uint8_t STATE_MAGIC[MAGIC_LEN] = {'K', 'I', 'N', 'K', 'O', 'S', 'T', 0x02};
+static const uint8_t STATE_MAGIC[MAGIC_LEN] = {'K', 'I', 'N', 'K', 'O', 'S', 'T', 0x03};
 
 typedef struct {
 	uint8_t *buf;
@@ -116,12 +116,14 @@ static void encode_decode_round_trip_keeps_everything(void **state)
 	(void)state;
 	populated_state(&a);
 	a.change_counter = 0xFEDCBA98u;
+	a.profile = TOK_PROFILE_YUBIKEY;
 	e = encode(&a);
 	assert_memory_equal(e.buf, STATE_MAGIC, MAGIC_LEN);
 	assert_int_equal(tok_state_decode(&b, e.buf, e.len), 0);
 
 	assert_int_equal(b.serial, a.serial);
 	assert_int_equal(b.change_counter, 0xFEDCBA98u);
+	assert_int_equal(b.profile, TOK_PROFILE_YUBIKEY);
 	assert_memory_equal(b.version, a.version, 3);
 	assert_memory_equal(b.guid, a.guid, 16);
 	assert_memory_equal(&b.pin, &a.pin, sizeof(a.pin));
@@ -203,11 +205,52 @@ static void decode_refuses_wrong_version_magic(void **state)
 	(void)state;
 	assert_int_equal(tok_state_provision(&st, NULL), 0);
 	e = encode(&st);
-	/* format 1 had no change counter; 3 is not written yet */
+	/* format 1 had no change counter; 4 is not written yet */
 	e.buf[7] = 0x01;
 	reseal(&e);
 	assert_decode_refused(&e);
-	e.buf[7] = 0x03;
+	e.buf[7] = 0x04;
+	reseal(&e);
+	assert_decode_refused(&e);
+	blob_free(&e);
+	tok_state_free(&st);
+}
+
+/* A state file written before profiles (format 2, no 85) is a kinko token, kept whole. */
+static void state_written_before_profiles_loads_as_kinko(void **state)
+{
+	tok_state st, old;
+	blob e, v2;
+
+	(void)state;
+	populated_state(&st);
+	st.profile = TOK_PROFILE_PIV;
+	e = encode(&st);
+	v2 = rebuild(&e, 0x85, NULL, 0);
+	v2.buf[7] = 0x02;
+	reseal(&v2);
+	memset(&old, 0xA5, sizeof(old));
+	assert_int_equal(tok_state_decode(&old, v2.buf, v2.len), 0);
+	assert_int_equal(old.profile, TOK_PROFILE_KINKO);
+	assert_int_equal(old.serial, st.serial);
+	assert_int_equal(old.n_objects, st.n_objects);
+	assert_memory_equal(&old.pin, &st.pin, sizeof(st.pin));
+	tok_state_free(&old);
+	blob_free(&v2);
+	blob_free(&e);
+	tok_state_free(&st);
+}
+
+/* Format 2 never had a profile: one in such a file is a forgery or corruption. */
+static void format_2_with_a_profile_is_refused(void **state)
+{
+	tok_state st;
+	blob e;
+
+	(void)state;
+	assert_int_equal(tok_state_provision(&st, NULL), 0);
+	e = encode(&st);
+	e.buf[7] = 0x02;
 	reseal(&e);
 	assert_decode_refused(&e);
 	blob_free(&e);
@@ -225,6 +268,7 @@ static void decode_refuses_out_of_range_values(void **state)
 		{0xA5, 0x83, 16},   /* PUK tries_max 16 */
 		{0xA4, 0x84, 2},    /* is_default not a boolean */
 		{0x83, 0, 2},       /* pin_must_change not a boolean */
+		{0x85, 0, 3},       /* no such profile */
 		{0xA6, 0x80, 0x08}, /* mgmt alg AES-128 with a 24-byte key */
 		{0xA6, 0x80, 0x07}, /* mgmt alg not a block cipher */
 		{0xA7, 0x80, 0x9B}, /* key in a non-slot reference */
@@ -274,7 +318,7 @@ static void decode_refuses_object_tag_not_allowed(void **state)
 
 static void decode_refuses_missing_mandatory_fields(void **state)
 {
-	static const uint32_t tags[] = {0x80, 0x81, 0x82, 0x83, 0x84, 0xA4, 0xA5, 0xA6};
+	static const uint32_t tags[] = {0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0xA4, 0xA5, 0xA6};
 	tok_state st, ok;
 	blob e, r;
 
@@ -463,6 +507,8 @@ int main(void)
 		cmocka_unit_test(decode_refuses_every_flipped_byte),
 		cmocka_unit_test(decode_refuses_every_truncation),
 		cmocka_unit_test(decode_refuses_wrong_version_magic),
+		cmocka_unit_test(state_written_before_profiles_loads_as_kinko),
+		cmocka_unit_test(format_2_with_a_profile_is_refused),
 		cmocka_unit_test(decode_refuses_out_of_range_values),
 		cmocka_unit_test(decode_refuses_object_tag_not_allowed),
 		cmocka_unit_test(decode_refuses_missing_mandatory_fields),

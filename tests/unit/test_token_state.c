@@ -45,6 +45,9 @@ static void provision_refuses_bad_parameters(void **state)
 		{{.pin_tries = 16}},
 		{{.puk_tries = 16}},
 		{{.pin_tries = 255}},
+		{{.profile = TOK_PROFILE_PIV + 1}},
+		{{.profile = TOK_PROFILE_PIV,
+	          .pin_protected_mgmt = true}}, /* no 5FFF00 on a piv card */
 	};
 	tok_state st;
 
