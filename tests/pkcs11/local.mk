@@ -228,6 +228,17 @@ tests_pkcs11_test_p11_pcsc_CFLAGS = $(P11_TEST_CFLAGS) $(PCSC_CFLAGS)
 tests_pkcs11_test_p11_pcsc_CPPFLAGS = $(MODULE_CPPFLAGS) -I$(top_srcdir)/firmware-stubs
 tests_pkcs11_test_p11_pcsc_LDADD = firmware-stubs/libkinkofw.la $(P11_MOD_TEST_LDADD)
 
+# The module over a real pcscd (the kit's private one, tests/lib/pcsc.sh) with emulated cards
+# in vsmartcard-vpcd readers: the script starts them, the program's cases are its TAP.
+check_PROGRAMS += tests/pkcs11/p11_pcsc_live
+TESTS += tests/pkcs11/test_p11_pcsc_live.sh
+EXTRA_DIST += tests/pkcs11/test_p11_pcsc_live.sh
+tests_pkcs11_p11_pcsc_live_SOURCES = tests/pkcs11/p11_pcsc_live.c $(P11_OBJ_TEST_UTIL)
+tests_pkcs11_p11_pcsc_live_CFLAGS = $(P11_TEST_CFLAGS) $(PCSC_CFLAGS)
+tests_pkcs11_p11_pcsc_live_CPPFLAGS = $(MODULE_CPPFLAGS)
+tests_pkcs11_p11_pcsc_live_LDADD = $(P11_MOD_TEST_LDADD) $(PCSC_LIBS) -lpthread
+EXTRA_tests_pkcs11_p11_pcsc_live_DEPENDENCIES = pkcs11/libkinko-pkcs11.la
+
 # Every module test waits for the module; tests/usb/local.mk adds its module tests to
 # P11_MOD_TEST_TARGETS (automake gathers a variable's += before the rules).
 P11_MOD_TEST_TARGETS = $(P11_MOD_TESTS:=$(EXEEXT))
