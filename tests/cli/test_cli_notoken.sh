@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # "No token found" says where kinko looked and what to check: the module; with kinko's module
-# the emulator sockets (from the module's slot descriptions) and whether USB is on; PC/SC not
-# there yet; then: token plugged in, emulator running, udev rule / permissions, KINKO_MODULE.
+# the emulator sockets (from the module's slot descriptions) and whether USB is on; PC/SC
+# readers as slots; then: token plugged in, emulator running, udev rule / permissions, KINKO_MODULE.
 CLI_TMP_PREFIX=kinko-cli-nt
 . "$(dirname "$0")/cli_lib.sh"
 
@@ -14,7 +14,7 @@ KINKO_EMU_SOCKETS="$T/a.sock:$T/b.sock"
 run k --module "$MODULE" token list
 check_ok_out "kinko module, sockets without emulators: token list names the module and sockets" \
 	"no token found" "$MODULE" "$T/a.sock" "$T/b.sock" "KINKO_EMU_SOCKETS"
-check_out "... says USB is off, PC/SC not supported yet" "USB" "off" "PC/SC"
+check_out "... says USB is off, PC/SC readers are slots" "USB" "off" "PC/SC" "pcsc = no"
 check_out "... and what to check" "plugged in" "emulator" "udev" "KINKO_MODULE"
 
 printf 'usb = yes\n' >"$T/usb.conf"

@@ -172,7 +172,10 @@ void kinko_where_text(const kinko_where *w, char *buf, size_t cap)
 		else
 			where_add(buf, cap, _("  USB tokens: off (%s does not say usb = yes)\n"),
 			          w->conf);
-		where_add(buf, cap, "%s", _("  PC/SC card readers: not supported yet\n"));
+		where_add(buf, cap,
+		          _("  PC/SC card readers: each reader pcscd serves is a slot above "
+		            "(pcsc = no in %s turns them off)\n"),
+		          w->conf);
 	} else if (w->n == 0) {
 		where_add(buf, cap, "%s", _("  the module shows no slot at all\n"));
 	}
