@@ -145,25 +145,13 @@ static void live_control(const char *cmd)
 static void removal_and_insertion_wake_the_waiter(void **state)
 {
 	p11t *t = *state;
-	p11t_waiter w;
 	CK_SESSION_INFO si;
 
 	live_open(t, "P11_PCSC_READER_A");
 	p11t_login(t);
-	p11t_waiter_start(&w, t->f);
-	tkit_sleep_ms(200);
-	live_control("remove");
-	p11t_waiter_join(&w);
-	assert_int_equal(w.rv, CKR_OK);
-	assert_int_equal(w.slot, t->slots[0]);
+	p11t_event_during_wait(t, live_control, "remove", t->slots[0]);
 	assert_int_equal(t->f->C_GetSessionInfo(t->session, &si), CKR_DEVICE_REMOVED);
-
-	p11t_waiter_start(&w, t->f);
-	tkit_sleep_ms(200);
-	live_control("insert");
-	p11t_waiter_join(&w);
-	assert_int_equal(w.rv, CKR_OK);
-	assert_int_equal(w.slot, t->slots[0]);
+	p11t_event_during_wait(t, live_control, "insert", t->slots[0]);
 	assert_int_equal(t->f->C_OpenSession(t->slots[0], CKF_SERIAL_SESSION, NULL, NULL,
 	                                     &t->session),
 	                 CKR_OK);

@@ -345,3 +345,15 @@ void p11t_waiter_join(p11t_waiter *w)
 {
 	assert_int_equal(pthread_join(w->th, NULL), 0);
 }
+
+void p11t_event_during_wait(p11t *t, void (*act)(const char *), const char *arg, CK_SLOT_ID slot)
+{
+	p11t_waiter w;
+
+	p11t_waiter_start(&w, t->f);
+	tkit_sleep_ms(150);
+	act(arg);
+	p11t_waiter_join(&w);
+	assert_int_equal(w.rv, CKR_OK);
+	assert_int_equal(w.slot, slot);
+}

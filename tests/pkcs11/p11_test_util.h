@@ -77,6 +77,9 @@ typedef struct {
 } p11t_waiter;
 void p11t_waiter_start(p11t_waiter *w, CK_FUNCTION_LIST_3_0 *f);
 void p11t_waiter_join(p11t_waiter *w);
+/* While a blocking C_WaitForSlotEvent waits, act(arg) makes an event happen (a card removed
+ * or inserted): asserts that the wait ends with CKR_OK and slot. */
+void p11t_event_during_wait(p11t *t, void (*act)(const char *), const char *arg, CK_SLOT_ID slot);
 
 /* A forked child's checks: no cmocka there (its output would join the parent's TAP
  * stream), but a message and an exit code that p11t_child_wait_ok reports. */

@@ -106,25 +106,13 @@ static void a_reset_by_another_application_is_survived(void **state)
 static void removal_wakes_the_waiter_and_ends_the_sessions(void **state)
 {
 	p11t *t = *state;
-	p11t_waiter w;
 	CK_SESSION_INFO si;
 
 	p11t_initialize_open(t, CKF_RW_SESSION);
 	p11t_login(t);
-	p11t_waiter_start(&w, t->f);
-	tkit_sleep_ms(150);
-	sf_card_remove(READER_A);
-	p11t_waiter_join(&w);
-	assert_int_equal(w.rv, CKR_OK);
-	assert_int_equal(w.slot, t->slots[0]);
+	p11t_event_during_wait(t, sf_card_remove, READER_A, t->slots[0]);
 	assert_int_equal(t->f->C_GetSessionInfo(t->session, &si), CKR_DEVICE_REMOVED);
-
-	p11t_waiter_start(&w, t->f);
-	tkit_sleep_ms(150);
-	sf_card_insert(READER_A);
-	p11t_waiter_join(&w);
-	assert_int_equal(w.rv, CKR_OK);
-	assert_int_equal(w.slot, t->slots[0]);
+	p11t_event_during_wait(t, sf_card_insert, READER_A, t->slots[0]);
 	assert_int_equal(t->f->C_OpenSession(t->slots[0], CKF_SERIAL_SESSION, NULL, NULL,
 	                                     &t->session),
 	                 CKR_OK);
