@@ -64,6 +64,7 @@ if [ -x "$out/plain/kinko" ]; then
 	(cd "$out/plain" && KINKO_BROWSER_REQUIRED=1 make -j"$(nproc)" check-browser >browser.out 2>&1)
 	grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP)' "$out/plain/browser.out" | grep -v '^PASS' || true
 	count_suite "$out/plain/test-suite.log" "browsers"
+	grep -E '^# (TOTAL|PASS|FAIL|ERROR)' "$out/plain/test-suite.log" 2>/dev/null | tr '\n' ' '; echo
 	echo "browser stage: $((SECONDS - browsers_started)) s; screenshots in $out/plain/tests/browser/artefacts/"
 else
 	note_fail "browsers: no plain build"
