@@ -19,7 +19,7 @@ pkcs11_libkinkodrv_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 pkcs11_libkinkodrv_la_LIBADD = common/libkinkocommon.la $(OPENSSL_LIBS)
 # The USB token transport and its hot-plug watcher.
 pkcs11_libkinkodrv_la_SOURCES += pkcs11/driver/transport_usb.c pkcs11/driver/usb_enum.c \
-	pkcs11/driver/usb_enum.h pkcs11/driver/usb_hotplug.c
+	pkcs11/driver/usb_enum.h pkcs11/driver/usb_hotplug.c pkcs11/driver/usb_holder.c
 pkcs11_libkinkodrv_la_CFLAGS += $(LIBUSB_CFLAGS)
 pkcs11_libkinkodrv_la_LIBADD += $(LIBUSB_LIBS) -lpthread
 # The PC/SC transport (pcsc-lite) and its reader watcher.

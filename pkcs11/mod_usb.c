@@ -117,7 +117,12 @@ void mod_usb_scan(bool events)
 	for (i = 0; i < n; i++) {
 		char port[TR_USB_ID_MAX];
 
-		if (tr_usb_port_id(list[i], port, sizeof(port)) == 0 && !mod_usb_known(port))
+		if (tr_usb_port_id(list[i], port, sizeof(port)) != 0 || mod_usb_known(port))
+			continue;
+		/* One token, one slot: pcscd's is the PC/SC slot of its reader. */
+		if (tr_usb_pcscd_holds(list[i]) != 0)
+			mod_trace_msg("usb: token in %s is pcscd's: reached through PC/SC", port);
+		else
 			mod_usb_add(u, list[i], port, events);
 	}
 	if (n >= 0)

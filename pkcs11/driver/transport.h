@@ -56,13 +56,15 @@ struct tr_transport {
 /* The UNIX-socket transport to kinko-token-emu. */
 tr_transport *tr_socket_new(const char *path);
 
-/* The kinko USB token (README "Hardware"): a vendor-class interface (class FF, so pcscd
- * leaves it alone) with one bulk OUT and one bulk IN endpoint carrying the same CCID bulk
- * messages as the emulator socket. VID/PID are a placeholder pair under pid.codes' open
- * VID; the module reads `usb_vid_pid = 1209:6b6b` from its configuration. */
+/* The kinko USB token (README "Hardware"): a CCID-class interface (class 0B, CCID 1.1,
+ * APDU level, bulk OUT and bulk IN only) carrying the same CCID bulk messages as the
+ * emulator socket. pcscd + libccid drive it where they run (the token is then reached
+ * through PC/SC and the libusb transport leaves it alone); this transport is the path
+ * without pcscd. VID/PID are a placeholder pair under pid.codes' open VID; the module
+ * reads `usb_vid_pid = 1209:6b6b` from its configuration. */
 #define TR_USB_DEFAULT_VID 0x1209u
 #define TR_USB_DEFAULT_PID 0x6B6Bu
-#define TR_USB_IFACE_CLASS 0xFFu
+#define TR_USB_IFACE_CLASS 0x0Bu /* USB-IF "Smart Card" (CCID) */
 /* Stable identity of a USB port ("usb:BUS-PORT.PORT..."), the transport's id. */
 #define TR_USB_ID_MAX 40u
 
@@ -78,12 +80,17 @@ struct libusb_device;
  * allocation failure. ctx must outlive the transport. */
 tr_transport *tr_usb_new(struct libusb_context *ctx, struct libusb_device *dev);
 
-/* Matching devices: vid/pid with a class FF interface holding one bulk IN and one bulk
+/* Matching devices: vid/pid with a CCID-class interface holding one bulk IN and one bulk
  * OUT endpoint. *out receives a NULL-terminated array of referenced devices (free it with
  * tr_usb_list_free) in port order. Returns the count, or -1 on failure. */
 int tr_usb_enumerate(struct libusb_context *ctx, uint16_t vid, uint16_t pid,
                      struct libusb_device ***out);
 void tr_usb_list_free(struct libusb_device **list);
+
+/* Is dev's interface pcscd's (usb_holder.c)? 1: a process named pcscd has the device
+ * node open; -1: a pcscd runs whose open files cannot be seen (another user's), which
+ * with kinko's driver bundle installed holds every token; 0: no pcscd holds it. */
+int tr_usb_pcscd_holds(struct libusb_device *dev);
 
 /* dev's port identity into id (TR_USB_ID_MAX bytes). 0, or -1. */
 int tr_usb_port_id(struct libusb_device *dev, char *id, size_t cap);

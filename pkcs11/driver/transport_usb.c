@@ -1,10 +1,11 @@
 /* The transport to the kinko USB token: CCID bulk messages over the bulk endpoints of its
- * vendor-class interface, through libusb-1.0.
+ * CCID interface, through libusb-1.0, where pcscd does not drive the token.
  *
  * The interface is claimed only between open() and close() (one operation batch), so a
  * browser and `kinko` can take turns on one token. Every transfer has a timeout; an
  * unplugged token is TR_ERR_ABSENT at once (libusb reports LIBUSB_ERROR_NO_DEVICE), never
- * a hang. The transport is bound to a port, not to one libusb_device: a token re-plugged
+ * a hang. An interface pcscd holds (usb_holder.c) is the token being absent here: it is
+ * reached through PC/SC, never waited for. The transport is bound to a port, not to one libusb_device: a token re-plugged
  * into the same port is found again, after the one that left was reported absent once. */
 #include <stdlib.h>
 #include <string.h>
@@ -122,11 +123,17 @@ static tr_status tr_usb_locate(tr_usb *u)
 
 static tr_status tr_usb_claim(tr_usb *u, long long deadline)
 {
+	bool asked = false;
+
 	for (;;) {
 		int rc = libusb_claim_interface(u->h, u->eps.iface);
 
 		if (rc != LIBUSB_ERROR_BUSY)
 			return tr_usb_status(rc);
+		/* Another kinko process ends its batch soon; pcscd never lets go. */
+		if (!asked && tr_usb_pcscd_holds(u->dev) != 0)
+			return TR_ERR_ABSENT;
+		asked = true;
 		if (mono_now_ms() + TR_USB_CLAIM_RETRY_MS > deadline)
 			return TR_ERR_TIMEOUT;
 		nanosleep(&(struct timespec){.tv_nsec = TR_USB_CLAIM_RETRY_MS * 1000000L}, NULL);
@@ -252,7 +259,8 @@ static tr_status tr_usb_transmit(tr_transport *t, const uint8_t *apdu, size_t le
 
 /* With the interface claimed, ask the token (GetSlotStatus: an unplug shows at once).
  * Otherwise look for it in our port without claiming: another application may be in
- * the middle of a batch, and presence must not disturb it. */
+ * the middle of a batch, and presence must not disturb it. A token pcscd holds is not
+ * here: its PC/SC slot has it. */
 static tr_status tr_usb_present(tr_transport *t, bool *present)
 {
 	tr_usb *u = (tr_usb *)t;
@@ -260,7 +268,7 @@ static tr_status tr_usb_present(tr_transport *t, bool *present)
 
 	if (!u->h) {
 		st = tr_usb_locate(u);
-		*present = st == TR_OK;
+		*present = st == TR_OK && tr_usb_pcscd_holds(u->dev) == 0;
 		return st == TR_ERR_ABSENT ? TR_OK : st;
 	}
 	return ccid_host_present(&u->host, t->timeout_ms, present);

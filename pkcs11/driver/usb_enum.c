@@ -10,7 +10,8 @@
 
 #include "transport.h"
 
-/* The interface of a token: class FF, exactly one bulk endpoint each way. */
+/* The interface of a token: class 0B (CCID), exactly one bulk endpoint each way (an
+ * interrupt endpoint, which the token has not, would be ignored). */
 static bool tr_usb_iface_match(const struct libusb_interface_descriptor *id, tr_usb_eps *eps)
 {
 	tr_usb_eps found = {.iface = id->bInterfaceNumber};

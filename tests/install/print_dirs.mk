@@ -6,6 +6,8 @@ kinko-print-dirs:
 	@echo 'pkcs11libdir=$(pkcs11libdir)'
 	@echo 'p11moduledir=$(p11moduledir)'
 	@echo 'udevrulesdir=$(udevrulesdir)'
+	@echo 'pcscbundledir=$(pcscbundledir)'
+	@echo 'libccid=$(LIBCCID)'
 	@echo 'kinkoconfdir=$(kinkoconfdir)'
 	@echo 'mandir=$(mandir)'
 	@echo 'includedir=$(includedir)'

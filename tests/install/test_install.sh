@@ -37,13 +37,13 @@ manja=()
 # by the unprivileged user in a tree it cannot write. Nothing is rebuilt here.
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -q -C "$b" all-am >/dev/null 2>&1 ||
 	skip_all "sources changed since the build: run make, then this test"
-for v in prefix bindir pkcs11libdir p11moduledir udevrulesdir kinkoconfdir mandir includedir localedir; do
+for v in prefix bindir pkcs11libdir p11moduledir udevrulesdir pcscbundledir kinkoconfdir mandir includedir localedir; do
 	case ${!v} in
 	/*) ;;
 	*) echo "Bail out! $v is not an absolute path: '${!v}'"; exit 1 ;;
 	esac
 done
-plan 10
+plan 11
 
 start=$(date +%s)
 "${as_user[@]}" make -s -C "$b" install DESTDIR="$dest" >"$tmp/install.log" 2>&1
@@ -57,6 +57,7 @@ expected=(
 	"$pkcs11libdir/libkinko-pkcs11.so" "$includedir/kinko-pkcs11.h"
 	"$p11moduledir/kinko.module"
 	"$udevrulesdir/70-kinko-token.rules"
+	"$pcscbundledir/Info.plist" "$pcscbundledir/Linux/libccid.so"
 	"$kinkoconfdir/kinko.conf"
 	"$mandir/man1/kinko.1" "$mandir/man1/kinko-bankd.1" "$mandir/man1/kinko-token-emu.1"
 	"$mandir/man5/kinko.conf.5"
@@ -65,7 +66,7 @@ expected=(
 )
 missing=()
 for f in "${expected[@]}"; do
-	[ -f "$dest$f" ] || missing+=("$f")
+	[ -f "$dest$f" ] || [ -L "$dest$f" ] || missing+=("$f")
 done
 [ ${#missing[@]} -eq 0 ] || printf '# missing: %s\n' "${missing[@]}"
 check "every expected file is installed" [ ${#missing[@]} -eq 0 ]
@@ -81,6 +82,10 @@ extra=$(comm -23 "$tmp/installed" "$tmp/expected")
 check "nothing but the expected files is installed" [ -z "$extra" ]
 
 check "no libtool .la file is installed" [ -z "$(grep '\.la$' "$tmp/installed")" ]
+
+# pcscd's bundle: its library is a link to the installed libccid, whatever DESTDIR was.
+check "the pcscd bundle's library links to the installed libccid ($libccid)" \
+	[ "$(readlink "$dest$pcscbundledir/Linux/libccid.so")" = "$libccid" ]
 
 check "kinko.module names the installed module" \
 	grep -sqx "module: $pkcs11libdir/libkinko-pkcs11.so" "$dest$p11moduledir/kinko.module"

@@ -41,3 +41,16 @@ tests_usb_test_usb_tool_SOURCES = tests/usb/test_usb_tool.c $(USB_P11_TEST_SOURC
 tests_usb_test_usb_tool_CFLAGS = $(USB_TEST_CFLAGS) $(P11KIT_CFLAGS)
 tests_usb_test_usb_tool_CPPFLAGS = $(MODULE_CPPFLAGS) -I$(top_srcdir)/firmware-stubs
 tests_usb_test_usb_tool_LDADD = $(USB_P11_TEST_LDADD)
+
+# pcscd + libccid inside the testbed drive the emulated token; OpenSC's and kinko's modules
+# in child processes reach it through PC/SC.
+check_PROGRAMS += tests/usb/test_usb_pcscd
+P11_MOD_TEST_TARGETS += tests/usb/test_usb_pcscd$(EXEEXT)
+TESTS += tests/usb/test_usb_pcscd
+tests_usb_test_usb_pcscd_SOURCES = tests/usb/test_usb_pcscd.c tests/usb/umock_pcscd.c \
+	tests/usb/umock_pcscd.h $(USB_P11_TEST_SOURCES)
+tests_usb_test_usb_pcscd_CFLAGS = $(USB_TEST_CFLAGS) $(P11KIT_CFLAGS)
+tests_usb_test_usb_pcscd_CPPFLAGS = $(MODULE_CPPFLAGS) -I$(top_srcdir)/firmware-stubs \
+	-DKINKO_PCSC_PLIST='"$(abs_top_srcdir)/data/pcsc/Info.plist"' -DKINKO_LIBCCID='"$(LIBCCID)"' \
+	-DUMOCK_PCSC_DROPDIR='"$(PCSC_SYSTEM_DROPDIR)"'
+tests_usb_test_usb_pcscd_LDADD = $(USB_P11_TEST_LDADD)

@@ -106,11 +106,39 @@ umock_bed *umock_bed_new(void)
 	return b;
 }
 
-/* Device descriptor, configuration, interface 0 (class FF/00/00), bulk OUT 0x01 and bulk
- * IN 0x81 of UMOCK_TOKEN_MAX_PACKET bytes, full speed: what README documents. */
-#define UMOCK_TOKEN_DESCRIPTORS                              \
-	"120100020000004009126b6b00010102030109022000010100" \
-	"80320904000002ff0000000705010240000007058102400000"
+/* Device descriptor; configuration (wTotalLength 86); interface 0: class 0B (CCID), subclass
+ * and protocol 0, two endpoints; its CCID class descriptor (CCID 1.1 section 5.1):
+ *   bLength 36 bDescriptorType 21 bcdCCID 0110 bMaxSlotIndex 00
+ *   bVoltageSupport 07 (5 V, 3 V, 1.8 V: the token picks, see dwFeatures)
+ *   dwProtocols 00000002 (T=1 only) dwDefaultClock = dwMaximumClock 00000FA0 (4 MHz)
+ *   bNumClockSupported 00 dwDataRate = dwMaxDataRate 00002580 (9600 bps)
+ *   bNumDataRatesSupported 00: with no clock or rate lists a host sends no GET_CLOCK_
+ *     FREQUENCIES / GET_DATA_RATES class requests; the values above are nominal, no ISO
+ *     7816-3 line exists behind them.
+ *   dwMaxIFSD 000000FE dwSynchProtocols 0 dwMechanical 0
+ *   dwFeatures 000400FA = 02 automatic parameter configuration from the ATR
+ *                       + 08 automatic ICC voltage selection
+ *                       + 10 automatic ICC clock frequency change
+ *                       + 20 automatic baud rate change
+ *                       + 40 automatic parameter negotiation by the CCID
+ *                       + 80 automatic PPS by the CCID
+ *                       + 00040000 short and extended APDU level exchange.
+ *     Not 04 (automatic activation on insertion): the ICC stays inactive until
+ *     IccPowerOn. With 40/80 the host sends no SetParameters, and at APDU level XfrBlock
+ *     carries whole APDUs, as the emulator socket's messages do.
+ *   dwMaxCCIDMessageLength 00010014 = 10 + 65546 (CCID_MAX_DATA: an extended APDU)
+ *   bClassGetResponse FF bClassEnvelope FF (echo the APDU's class) wLcdLayout 0000
+ *   bPINSupport 00 bMaxCCIDBusySlots 01;
+ * then bulk OUT 0x01 and bulk IN 0x81 of UMOCK_TOKEN_MAX_PACKET bytes, full speed, and no
+ * interrupt endpoint: the ICC is fixed (no insertion to announce). What README documents. */
+#define UMOCK_TOKEN_DESCRIPTORS                        \
+	"120100020000004009126b6b000101020301"         \
+	"09025600010100803209040000020b000000"         \
+	"36211001000702000000a00f0000a00f000000802500" \
+	"008025000000fe0000000000000000000000fa000400" \
+	"14000100ffff00000001"                         \
+	"07050102400000"                               \
+	"07058102400000"
 
 /* One token in root-hub port `port`, device number devnum (umockdev's format). */
 static char *umock_token_description(unsigned port, unsigned devnum, uint32_t serial)
@@ -129,6 +157,32 @@ static char *umock_token_description(unsigned port, unsigned devnum, uint32_t se
 		"A: product=kinko PIV token\\n\nA: serial=%08x\\n\n"
 		"H: descriptors=" UMOCK_TOKEN_DESCRIPTORS "\n",
 		port, devnum, devnum, devnum, devnum - 1, serial, devnum, port, serial);
+}
+
+/* Its interface 0, a child node: pcscd's udev scan and monitor act on interface nodes only
+ * (libusb on device nodes). */
+static char *umock_token_iface_description(unsigned port)
+{
+	return g_strdup_printf(
+		"P: /devices/usb1/1-%u/1-%u:1.0\n"
+		"E: DEVTYPE=usb_interface\nE: PRODUCT=1209/6b6b/100\nE: TYPE=0/0/0\n"
+		"E: INTERFACE=11/0/0\nE: SUBSYSTEM=usb\n"
+		"A: bInterfaceNumber=00\\n\nA: bAlternateSetting= 0\\n\nA: bNumEndpoints=02\\n\n"
+		"A: bInterfaceClass=0b\\n\nA: bInterfaceSubClass=00\\n\n"
+		"A: bInterfaceProtocol=00\\n\n",
+		port, port);
+}
+
+/* The interface's uevent; its node goes with "remove" (removing the device would leave the
+ * interface's /sys/bus link behind, and a re-plug could not add it again). */
+static void umock_token_iface_uevent(umock_token *t, const char *action)
+{
+	char *path = g_strdup_printf("%s/1-%u:1.0", t->syspath, t->port);
+
+	umockdev_testbed_uevent(t->bed->tb, path, action);
+	if (strcmp(action, "remove") == 0)
+		umockdev_testbed_remove_device(t->bed->tb, path);
+	g_free(path);
 }
 
 /* Under no lock: the testbed is only touched from the test's thread. */
@@ -151,9 +205,18 @@ static int umock_token_attach(umock_token *t)
 		return -1;
 	}
 	g_free(desc);
+	desc = umock_token_iface_description(t->port);
+	if (!umockdev_testbed_add_from_string(b->tb, desc, &err)) {
+		fprintf(stderr, "umock: add token interface: %s\n", err->message);
+		g_free(desc);
+		return -1;
+	}
+	g_free(desc);
 	t->syspath = g_strdup_printf("/sys/devices/usb1/1-%u", t->port);
-	/* What the kernel announces: libusb's hot-plug (udev monitor) learns of it. */
+	/* What the kernel announces, the device first: libusb's hot-plug (udev monitor)
+	 * learns of the device, pcscd of its interface. */
 	umockdev_testbed_uevent(b->tb, t->syspath, "add");
+	umock_token_iface_uevent(t, "add");
 	d = umock_dev_new(b, t, devname);
 	if (!umockdev_testbed_attach_ioctl(b->tb, devname, d->handler, &err)) {
 		fprintf(stderr, "umock: attach %s: %s\n", devname, err->message);
@@ -208,6 +271,7 @@ void umock_token_unplug(umock_token *t)
 	}
 	g_mutex_unlock(&b->lock);
 	if (t->syspath) {
+		umock_token_iface_uevent(t, "remove");
 		umockdev_testbed_uevent(b->tb, t->syspath, "remove");
 		umockdev_testbed_remove_device(b->tb, t->syspath);
 		g_free(t->syspath);

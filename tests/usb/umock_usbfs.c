@@ -383,7 +383,7 @@ static gboolean umock_dev_ioctl(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gp
 	case USBDEVFS_REAPURB:
 	case USBDEVFS_REAPURBNDELAY: e = umock_dev_reap(d, c, arg); break;
 	case USBDEVFS_GETDRIVER:
-		e = ENODATA; /* no kernel driver bound: vendor class */
+		e = ENODATA; /* no kernel driver for CCID: only usbfs users claim it */
 		break;
 	default: e = ENOTTY;
 	}

@@ -1,0 +1,217 @@
+/* The USB CCID path end to end: the emulated token as a CCID-class USB device, an
+ * unmodified pcscd + libccid inside the umockdev testbed (libudev hot-plug, libusb,
+ * libccid and pcsc-lite drive the firmware), pcscd's driver from kinko's bundle
+ * (data/pcsc/Info.plist). OpenSC's module uses the token through PC/SC; kinko's module
+ * leaves the token pcscd holds to PC/SC (no USB slot for it); unplug and re-plug reach
+ * pcscd. The clients are child processes (the testbed's preload and PCSCLITE_CSOCK_NAME
+ * are inherited). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "emu_client.h"
+#include "p11_test_util.h"
+#include "tmpdir_test_util.h"
+#include "umock_pcscd.h"
+#include "umock_token.h"
+
+#define OPENSC_MODULE "opensc-pkcs11.so"
+#define READER_NAME "kinko PIV token"
+#define SERIAL 0x00A0A0A0u
+/* pcscd's hot-plug and libccid's start (GetSlotStatus, IccPowerOn) under a loaded machine. */
+#define PCSCD_WAIT_MS 20000
+
+typedef struct {
+	umock_bed *bed;
+	umock_token *tok;
+	umock_pcscd pcscd;
+	char dir[128];
+	char conf[160];
+} pfx;
+
+/* pcscd's log without its client chatter (winscard*), for a failure's diagnosis. */
+static void pfx_dump_log(const pfx *f)
+{
+	gchar *text = NULL;
+	char **lines;
+	size_t i, shown = 0;
+
+	if (!f->pcscd.log[0] || !g_file_get_contents(f->pcscd.log, &text, NULL, NULL))
+		return;
+	lines = g_strsplit(text, "\n", -1);
+	for (i = 0; lines[i] && shown < 80; i++) {
+		if (strstr(lines[i], "winscard") || strstr(lines[i], "SVCServiceRunLoop"))
+			continue;
+		fprintf(stderr, "# pcscd: %s\n", lines[i]);
+		shown++;
+	}
+	g_strfreev(lines);
+	g_free(text);
+}
+
+static bool reader_listed(bool listed)
+{
+	return umock_run_until("opensc-tool -l", READER_NAME, !listed, PCSCD_WAIT_MS);
+}
+
+static int teardown(void **state);
+
+/* cmocka runs no teardown after a failed setup: undo here. */
+static int setup_failed(void **state)
+{
+	teardown(state);
+	return -1;
+}
+
+static int setup(void **state)
+{
+	pfx *f = calloc(1, sizeof(*f));
+	char text[128];
+
+	*state = f;
+	if (!f || !(f->bed = umock_bed_new()))
+		return setup_failed(state);
+	f->tok = umock_token_plug(f->bed, 1, &(tok_provision_opts){.serial = SERIAL});
+	if (!f->tok || tkit_tmpdir_make(f->dir, sizeof(f->dir), "usbpcsc") != 0)
+		return setup_failed(state);
+	snprintf(f->conf, sizeof(f->conf), "%s/kinko.conf", f->dir);
+	snprintf(text, sizeof(text), "usb = yes\nusb_vid_pid = 1209:6b6b\n");
+	if (emu_write_file(f->conf, text) != 0)
+		return setup_failed(state);
+	setenv("KINKO_CONF", f->conf, 1);
+	unsetenv("KINKO_EMU_SOCKETS");
+	if (umock_pcscd_start(&f->pcscd, KINKO_PCSC_PLIST, KINKO_LIBCCID) != 0)
+		return setup_failed(state);
+	if (!reader_listed(true)) {
+		fprintf(stderr, "# pcscd shows no reader '%s'\n", READER_NAME);
+		pfx_dump_log(f);
+		return setup_failed(state);
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	pfx *f = *state;
+
+	*state = NULL;
+	if (!f)
+		return 0;
+	umock_pcscd_stop(&f->pcscd);
+	umock_bed_free(f->bed);
+	if (f->conf[0])
+		unlink(f->conf);
+	if (f->dir[0])
+		rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static int run_logged(const char *cmd, char **out)
+{
+	int rc = umock_run(cmd, out);
+
+	if (rc != 0)
+		fprintf(stderr, "# %s: exit %d\n# %s\n", cmd, rc, *out ? *out : "");
+	return rc;
+}
+
+/* OpenSC's PIV driver over pcscd + libccid: the reader, the card as PIV, a login. */
+static void opensc_uses_the_token_through_pcscd(void **state)
+{
+	pfx *f = *state;
+	char *out = NULL;
+	unsigned long before = umock_token_messages(f->tok);
+
+	assert_int_equal(run_logged("opensc-tool -n", &out), 0);
+	assert_non_null(strstr(out, "PIV"));
+	g_free(out);
+	assert_int_equal(run_logged("pkcs11-tool --module " OPENSC_MODULE " -L", &out), 0);
+	assert_non_null(strstr(out, READER_NAME));
+	assert_non_null(strstr(out, "token label"));
+	g_free(out);
+	assert_int_equal(run_logged("pkcs11-tool --module " OPENSC_MODULE " -O", &out), 0);
+	g_free(out);
+	/* What OpenSC sent went through libccid's bulk messages to the firmware. */
+	assert_true(umock_token_messages(f->tok) > before + 5);
+}
+
+/* kinko's module with USB on: the interface is pcscd's, so its libusb transport makes no
+ * slot for the token (one token, one slot: the PC/SC one) and says why in its trace. */
+static void kinko_module_leaves_the_pcscd_token_to_pcsc(void **state)
+{
+	pfx *f = *state;
+	char cmd[512], *out = NULL;
+
+	(void)f;
+	snprintf(cmd, sizeof(cmd), "KINKO_DEBUG=p11 pkcs11-tool --module '%s' -L",
+	         p11t_module_path());
+	/* pkcs11-tool -L exits 1 with no slot: the output says what happened. */
+	umock_run(cmd, &out);
+	if (!strstr(out, "is pcscd's"))
+		fprintf(stderr, "# %s\n", out);
+	assert_non_null(strstr(out, "usb: token in usb:1-1 is pcscd's: reached through PC/SC"));
+	assert_null(strstr(out, "kinko USB token usb:1-1"));
+	g_free(out);
+}
+
+/* Unplug: pcscd's reader goes away; re-plug (a new device address): it is back, and
+ * OpenSC uses the token again. */
+static void unplug_and_replug_reach_pcscd(void **state)
+{
+	pfx *f = *state;
+	char *out = NULL;
+
+	umock_token_unplug(f->tok);
+	assert_true(reader_listed(false));
+	assert_int_equal(umock_token_replug(f->tok), 0);
+	if (!reader_listed(true))
+		pfx_dump_log(f);
+	assert_true(reader_listed(true));
+	assert_int_equal(run_logged("pkcs11-tool --module " OPENSC_MODULE " -L", &out), 0);
+	assert_non_null(strstr(out, "token label"));
+	g_free(out);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(opensc_uses_the_token_through_pcscd, setup,
+	                                        teardown),
+		cmocka_unit_test_setup_teardown(kinko_module_leaves_the_pcscd_token_to_pcsc, setup,
+	                                        teardown),
+		cmocka_unit_test_setup_teardown(unplug_and_replug_reach_pcscd, setup, teardown),
+	};
+
+	(void)argc;
+	umock_bed_reexec(argv);
+	if (access(UMOCK_PCSCD, X_OK) != 0 || access(KINKO_LIBCCID, R_OK) != 0) {
+		printf("1..0 # SKIP pcscd or libccid (%s) not installed\n", KINKO_LIBCCID);
+		return 0;
+	}
+	if (geteuid() != 0) {
+		printf("1..0 # SKIP needs root: pcscd runs in a private mount namespace (its "
+		       "drivers directory and /run/pcscd)\n");
+		return 0;
+	}
+	if (access("/usr/bin/pkcs11-tool", X_OK) != 0 ||
+	    access("/usr/bin/opensc-tool", X_OK) != 0) {
+		printf("1..0 # SKIP OpenSC (pkcs11-tool, opensc-tool) not installed\n");
+		return 0;
+	}
+	if (umock_asan_static()) {
+		printf("1..0 # SKIP sanitizer build with a static ASan runtime (clang): the "
+		       "sanitized module cannot be loaded into pkcs11-tool\n");
+		return 0;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
