@@ -38,25 +38,34 @@ typedef struct {
 	char conf[160];
 } pfx;
 
-/* pcscd's log without its client chatter (winscard*), for a failure's diagnosis. */
+/* The last lines of pcscd's log without its client chatter (winscard*), for a failure's
+ * diagnosis. */
 static void pfx_dump_log(const pfx *f)
 {
 	gchar *text = NULL;
 	char **lines;
-	size_t i, shown = 0;
+	size_t i, n, from;
+	GPtrArray *kept;
 
 	if (!f->pcscd.log[0] || !g_file_get_contents(f->pcscd.log, &text, NULL, NULL))
 		return;
 	lines = g_strsplit(text, "\n", -1);
-	for (i = 0; lines[i] && shown < 80; i++) {
-		if (strstr(lines[i], "winscard") || strstr(lines[i], "SVCServiceRunLoop"))
-			continue;
-		fprintf(stderr, "# pcscd: %s\n", lines[i]);
-		shown++;
+	kept = g_ptr_array_new();
+	for (i = 0; lines[i]; i++) {
+		if (!strstr(lines[i], "winscard") && !strstr(lines[i], "SVCServiceRunLoop"))
+			g_ptr_array_add(kept, lines[i]);
 	}
+	n = kept->len;
+	from = n > 60 ? n - 60 : 0;
+	for (i = from; i < n; i++)
+		fprintf(stderr, "# pcscd: %s\n", (char *)g_ptr_array_index(kept, i));
+	g_ptr_array_free(kept, TRUE);
 	g_strfreev(lines);
 	g_free(text);
 }
+
+/* The fixture of the running test, for run_logged's diagnosis. */
+static const pfx *current;
 
 static bool reader_listed(bool listed)
 {
@@ -96,6 +105,7 @@ static int setup(void **state)
 		pfx_dump_log(f);
 		return setup_failed(state);
 	}
+	current = f;
 	return 0;
 }
 
@@ -104,6 +114,7 @@ static int teardown(void **state)
 	pfx *f = *state;
 
 	*state = NULL;
+	current = NULL;
 	if (!f)
 		return 0;
 	umock_pcscd_stop(&f->pcscd);
@@ -118,10 +129,13 @@ static int teardown(void **state)
 
 static int run_logged(const char *cmd, char **out)
 {
-	int rc = umock_run(cmd, out);
+	int rc = umock_run(cmd, false, out);
 
-	if (rc != 0)
+	if (rc != 0) {
 		fprintf(stderr, "# %s: exit %d\n# %s\n", cmd, rc, *out ? *out : "");
+		if (current)
+			pfx_dump_log(current);
+	}
 	return rc;
 }
 
@@ -156,7 +170,7 @@ static void kinko_module_leaves_the_pcscd_token_to_pcsc(void **state)
 	snprintf(cmd, sizeof(cmd), "KINKO_DEBUG=p11 pkcs11-tool --module '%s' -L",
 	         p11t_module_path());
 	/* pkcs11-tool -L exits 1 with no slot: the output says what happened. */
-	umock_run(cmd, &out);
+	umock_run(cmd, true, &out);
 	if (!strstr(out, "is pcscd's"))
 		fprintf(stderr, "# %s\n", out);
 	assert_non_null(strstr(out, "usb: token in usb:1-1 is pcscd's: reached through PC/SC"));

@@ -246,15 +246,42 @@ void umock_pcscd_stop(umock_pcscd *p)
 	}
 }
 
-int umock_run(const char *cmd, char **out)
+/* The environment without the testbed: umockdev's preload out of LD_PRELOAD (ASan's runtime
+ * stays), UMOCKDEV_DIR unset. */
+static gchar **umock_run_env_outside(gchar **envp)
+{
+	const char *pre = g_environ_getenv(envp, "LD_PRELOAD");
+	GString *kept = g_string_new(NULL);
+	char **parts;
+	size_t i;
+
+	parts = g_strsplit(pre ? pre : "", ":", -1);
+	for (i = 0; parts[i]; i++) {
+		if (!parts[i][0] || strstr(parts[i], "libumockdev-preload"))
+			continue;
+		if (kept->len)
+			g_string_append_c(kept, ':');
+		g_string_append(kept, parts[i]);
+	}
+	g_strfreev(parts);
+	envp = kept->len ? g_environ_setenv(envp, "LD_PRELOAD", kept->str, TRUE) :
+	                   g_environ_unsetenv(envp, "LD_PRELOAD");
+	g_string_free(kept, TRUE);
+	return g_environ_unsetenv(envp, "UMOCKDEV_DIR");
+}
+
+int umock_run(const char *cmd, bool in_bed, char **out)
 {
 	gint status = -1;
 	char *bounded = g_strdup_printf("(%s) 2>&1", cmd);
 	gchar *argv[] = {"timeout", "60", "/bin/sh", "-c", bounded, NULL};
 	gchar **envp = g_environ_setenv(g_get_environ(), "ASAN_OPTIONS", "detect_leaks=0", TRUE);
-	gboolean ok = g_spawn_sync(NULL, argv, envp, G_SPAWN_SEARCH_PATH, NULL, NULL, out, NULL,
-	                           &status, NULL);
+	gboolean ok;
 
+	if (!in_bed)
+		envp = umock_run_env_outside(envp);
+	ok = g_spawn_sync(NULL, argv, envp, G_SPAWN_SEARCH_PATH, NULL, NULL, out, NULL, &status,
+	                  NULL);
 	g_strfreev(envp);
 	g_free(bounded);
 	if (!ok)
@@ -270,7 +297,7 @@ bool umock_run_until(const char *cmd, const char *want, bool want_absent, int ti
 		char *out = NULL;
 		bool has;
 
-		umock_run(cmd, &out);
+		umock_run(cmd, false, &out);
 		has = out && strstr(out, want) != NULL;
 		g_free(out);
 		if (has != want_absent)

@@ -29,9 +29,11 @@ int umock_pcscd_start(umock_pcscd *p, const char *plist, const char *libccid);
 /* SIGTERM, then SIGKILL after 5 s; the private directory is removed. Idempotent. */
 void umock_pcscd_stop(umock_pcscd *p);
 /* Run cmd (/bin/sh -c) with a 60 s bound, its output (stdout and stderr) into *out. Its
- * exit status, or -1. */
-int umock_run(const char *cmd, char **out);
-/* Run cmd every 200 ms until its output contains want (or, with want_absent, no longer
+ * exit status, or -1. in_bed: inside the testbed (umockdev's preload, for a program that
+ * must see the emulated USB devices); otherwise as a plain process, as PC/SC clients are
+ * (umockdev's preload made OpenSC hang now and then). */
+int umock_run(const char *cmd, bool in_bed, char **out);
+/* Run cmd (outside the testbed) every 200 ms until its output contains want (or, with want_absent, no longer
  * does), for up to timeout_ms. */
 bool umock_run_until(const char *cmd, const char *want, bool want_absent, int timeout_ms);
 
