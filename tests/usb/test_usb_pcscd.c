@@ -1,9 +1,9 @@
 /* The USB CCID path end to end: the emulated token as a CCID-class USB device, an
  * unmodified pcscd + libccid inside the umockdev testbed (libudev hot-plug, libusb,
  * libccid and pcsc-lite drive the firmware), pcscd's driver from kinko's bundle
- * (data/pcsc/Info.plist). OpenSC's module uses the token through PC/SC; kinko's module
- * leaves the token pcscd holds to PC/SC (no USB slot for it); unplug and re-plug reach
- * pcscd. The clients are child processes (the testbed's preload and PCSCLITE_CSOCK_NAME
+ * (data/pcsc/Info.plist). OpenSC's module and kinko's use the token through PC/SC; kinko's
+ * libusb transport leaves the token pcscd holds alone (one slot: the reader's); unplug and
+ * re-plug reach pcscd. The clients are child processes (the testbed's preload and PCSCLITE_CSOCK_NAME
  * are inherited). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -160,22 +160,49 @@ static void opensc_uses_the_token_through_pcscd(void **state)
 }
 
 /* kinko's module with USB on: the interface is pcscd's, so its libusb transport makes no
- * slot for the token (one token, one slot: the PC/SC one) and says why in its trace. */
-static void kinko_module_leaves_the_pcscd_token_to_pcsc(void **state)
+ * slot for the token and says why in its trace; the token is in one slot, its reader's. */
+static void kinko_module_finds_the_token_once_through_pcsc(void **state)
 {
-	pfx *f = *state;
-	char cmd[512], *out = NULL;
+	char cmd[512], *out = NULL, *label;
 
-	(void)f;
+	(void)state;
 	snprintf(cmd, sizeof(cmd), "KINKO_DEBUG=p11 pkcs11-tool --module '%s' -L",
 	         p11t_module_path());
-	/* pkcs11-tool -L exits 1 with no slot: the output says what happened. */
-	umock_run(cmd, true, &out);
+	assert_int_equal(umock_run(cmd, true, &out), 0);
 	if (!strstr(out, "is pcscd's"))
 		fprintf(stderr, "# %s\n", out);
 	assert_non_null(strstr(out, "usb: token in usb:1-1 is pcscd's: reached through PC/SC"));
 	assert_null(strstr(out, "kinko USB token usb:1-1"));
+	assert_non_null(strstr(out, "Slot 0 (0x0): " READER_NAME " (00a0a0a0)"));
+	assert_null(strstr(out, "Slot 1 "));
+	label = strstr(out, "kinko PIV #10526880");
+	assert_non_null(label);
+	assert_null(strstr(label + 1, "kinko PIV #10526880"));
 	g_free(out);
+}
+
+/* kinko's module generates a key and signs with it through pcscd and libccid (OpenSC
+ * finds PIV keys by their certificates: the interop tests cover that direction). */
+static void kinko_generates_and_signs_through_pcsc(void **state)
+{
+	pfx *f = *state;
+	char cmd[768], *out = NULL;
+
+	snprintf(cmd, sizeof(cmd),
+	         "pkcs11-tool --module '%s' --login --pin 123456 --keypairgen "
+	         "--key-type EC:prime256v1 --id 01",
+	         p11t_module_path());
+	assert_int_equal(run_logged(cmd, &out), 0);
+	g_free(out);
+	snprintf(cmd, sizeof(cmd),
+	         "printf data | pkcs11-tool --module '%s' --login --pin 123456 --sign "
+	         "-m ECDSA-SHA256 --id 01 -o '%s/sig.kinko'",
+	         p11t_module_path(), f->dir);
+	assert_int_equal(run_logged(cmd, &out), 0);
+	g_free(out);
+	snprintf(cmd, sizeof(cmd), "%s/sig.kinko", f->dir);
+	assert_true(g_file_test(cmd, G_FILE_TEST_EXISTS));
+	unlink(cmd);
 }
 
 /* Unplug: pcscd's reader goes away; re-plug (a new device address): it is back, and
@@ -201,7 +228,9 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(opensc_uses_the_token_through_pcscd, setup,
 	                                        teardown),
-		cmocka_unit_test_setup_teardown(kinko_module_leaves_the_pcscd_token_to_pcsc, setup,
+		cmocka_unit_test_setup_teardown(kinko_module_finds_the_token_once_through_pcsc,
+	                                        setup, teardown),
+		cmocka_unit_test_setup_teardown(kinko_generates_and_signs_through_pcsc, setup,
 	                                        teardown),
 		cmocka_unit_test_setup_teardown(unplug_and_replug_reach_pcscd, setup, teardown),
 	};
