@@ -30,6 +30,12 @@
 #define CKA_KINKO_PUK_TRIES_LEFT (0x80000000UL | 0x4B4E0003UL)
 #define CKA_KINKO_PUK_TRIES_MAX (0x80000000UL | 0x4B4E0004UL)
 
+/* A change to the token (key generation, certificate write, deletion, move) needs the
+ * card management key, and the token has neither a PIN-protected one (YubiKey ADMIN DATA
+ * and PRINTED) nor the factory default: set a PIN-protected one with the token's admin
+ * tool (e.g. ykman piv access change-management-key --protect). */
+#define CKR_KINKO_MGMT_KEY_UNKNOWN (0x80000000UL | 0x4B4E0001UL) /* CKR_VENDOR_DEFINED | … */
+
 /* CKA_ID of the key objects of each PIV key slot. */
 #define KINKO_CKA_ID_9A 0x01 /* PIV Authentication */
 #define KINKO_CKA_ID_9C 0x02 /* Digital Signature */

@@ -13,7 +13,8 @@ pkcs11_libkinkodrv_la_SOURCES = \
 	pkcs11/driver/card.c pkcs11/driver/card.h pkcs11/driver/card_internal.h \
 	pkcs11/driver/card_pin.c \
 	pkcs11/driver/card_keys.c \
-	pkcs11/driver/card_inventory.c
+	pkcs11/driver/card_inventory.c \
+	pkcs11/driver/card_discover.c
 pkcs11_libkinkodrv_la_CPPFLAGS = $(DRIVER_CPPFLAGS) -DKINKO_DRIVER_INTERNAL
 pkcs11_libkinkodrv_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 pkcs11_libkinkodrv_la_LIBADD = common/libkinkocommon.la $(OPENSSL_LIBS)

@@ -69,7 +69,18 @@ typedef struct {
 	size_t cert_len;
 } mod_keyslot;
 
+/* What the card is, learnt at first use: it decides how the rest is learnt. */
+typedef enum {
+	MOD_KIND_UNKNOWN = 0,
+	MOD_KIND_KINKO,   /* INVENTORY */
+	MOD_KIND_YUBIKEY, /* GET SERIAL, GET METADATA; no INVENTORY */
+	MOD_KIND_PIV,     /* SP 800-73-4 only: certificates, CHUID, Key History */
+} mod_card_kind;
+
 typedef struct mod_token {
+	mod_card_kind kind;
+	bool identity_ok;     /* serial (or CHUID), version and PIN state learnt */
+	char serial_text[17]; /* a plain PIV card: its CHUID GUID (or FASC-N), hex, cut to 16 */
 	uint32_t serial;
 	uint8_t version[3];
 	uint32_t change_counter;   /* the token's object change counter (inventory) */

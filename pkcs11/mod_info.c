@@ -161,9 +161,23 @@ static CK_FLAGS mod_info_tries_flags(uint8_t max, uint8_t left, CK_FLAGS low, CK
 	return f;
 }
 
+/* kinko's own token, a YubiKey-style card (its serial once C_GetTokenInfo learnt it), a
+ * plain PIV card (its CHUID's GUID or FASC-N). */
 void mod_info_token_label(const mod_token *t, char *buf, size_t len)
 {
-	snprintf(buf, len, "kinko PIV #%lu", (unsigned long)t->serial);
+	char serial[24];
+
+	mod_token_serial_text(t, serial, sizeof(serial));
+	if (t->kind == MOD_KIND_YUBIKEY && t->serial == 0)
+		snprintf(buf, len, "YubiKey PIV");
+	else if (t->kind == MOD_KIND_YUBIKEY)
+		snprintf(buf, len, "YubiKey PIV #%s", serial);
+	else if (t->kind == MOD_KIND_PIV && !serial[0])
+		snprintf(buf, len, "PIV card");
+	else if (t->kind == MOD_KIND_PIV)
+		snprintf(buf, len, "PIV #%s", serial);
+	else
+		snprintf(buf, len, "kinko PIV #%s", serial);
 }
 
 static void mod_info_token_fill(const mod_slot *s, const mod_token *t, CK_TOKEN_INFO *info)
@@ -175,7 +189,7 @@ static void mod_info_token_fill(const mod_slot *s, const mod_token *t, CK_TOKEN_
 	mod_info_pad(info->label, sizeof(info->label), text);
 	mod_info_pad(info->manufacturerID, sizeof(info->manufacturerID), MOD_INFO_MANUFACTURER);
 	mod_info_pad(info->model, sizeof(info->model), "PIV");
-	snprintf(text, sizeof(text), "%lu", (unsigned long)t->serial);
+	mod_token_serial_text(t, text, sizeof(text));
 	mod_info_pad(info->serialNumber, sizeof(info->serialNumber), text);
 	info->flags = CKF_RNG | CKF_USER_PIN_INITIALIZED | CKF_TOKEN_INITIALIZED;
 	/* With the PIN from a pinentry the module logs in by itself when a key needs it:

@@ -62,8 +62,12 @@ CK_RV mod_token_pubkey(mod_slot *s, mod_token *t, unsigned key_index, const uint
 /* The certificate of a key slot (one GET DATA, once): CKR_OBJECT_HANDLE_INVALID when the
  * container is empty or unreadable (compressed), CKR_DEVICE_ERROR when it is garbage. */
 CK_RV mod_token_cert(mod_slot *s, mod_token *t, unsigned key_index);
-/* The firmware version (GET VERSION, once): INVENTORY does not carry it. */
+/* What C_GetTokenInfo shows and the first learning did not need, once: the firmware
+ * version (GET VERSION), and for a card without INVENTORY its serial (GET SERIAL, or the
+ * CHUID of a plain PIV card) and PIN and PUK state (GET METADATA). */
 CK_RV mod_token_version(mod_slot *s, mod_token *t);
+/* The token's serial number as CK_TOKEN_INFO and labels show it. */
+void mod_token_serial_text(const mod_token *t, char *buf, size_t len);
 /* After a change this module made: the token's counter moved by one, so the next
  * INVENTORY does not throw the cache away unless someone else changed something too. */
 void mod_token_changed(mod_token *t);

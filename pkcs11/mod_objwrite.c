@@ -5,6 +5,7 @@
 
 #include <openssl/crypto.h>
 
+#include "kinko-pkcs11.h"
 #include "mod_object.h"
 #include "mod_parse.h"
 #include "mod_tmpl.h"
@@ -24,14 +25,24 @@ typedef struct {
 	bool no_key; /* neither a PIN-protected nor a factory management key */
 } mgmt_call;
 
+/* The factory key when GET METADATA 9B says it is still set; a card without metadata (plain
+ * PIV) is tried with it once (3DES, the SP 800-78 default): refused, it has another one. */
 static card_status objwrite_mgmt_factory(card *c, mgmt_call *m)
 {
 	card_metadata md;
 	card_status st = card_get_metadata(c, PIV_KEY_CARDMGMT, &md);
 
-	if (st == CARD_ERR_UNSUPPORTED || st == CARD_ERR_BAD_INPUT || st == CARD_ERR_NOT_FOUND ||
-	    (st == CARD_OK && (!md.has_default || !md.is_default ||
-	                       (md.algorithm != PIV_ALG_3DES && md.algorithm != PIV_ALG_AES192)))) {
+	if (st == CARD_ERR_UNSUPPORTED || st == CARD_ERR_BAD_INPUT || st == CARD_ERR_NOT_FOUND) {
+		st = card_auth_mgmt(c, PIV_ALG_3DES, mod_factory_mgmt_key,
+		                    sizeof(mod_factory_mgmt_key));
+		/* refused, or a 9B of another algorithm: not the factory key */
+		if (st != CARD_OK && st != CARD_ERR_ABSENT && st != CARD_ERR_DEVICE &&
+		    st != CARD_ERR_NO_MEMORY)
+			m->no_key = true;
+		return st;
+	}
+	if (st == CARD_OK && (!md.has_default || !md.is_default ||
+	                      (md.algorithm != PIV_ALG_3DES && md.algorithm != PIV_ALG_AES192))) {
 		m->no_key = true;
 		return CARD_ERR_UNSUPPORTED;
 	}
@@ -67,11 +78,11 @@ CK_RV mod_objwrite_with_mgmt(mod_slot *s, mod_card_op op, void *arg, card_status
 		*op_st = m.op_st;
 	if (m.no_key) {
 		mod_trace_msg(
-			"slot %lu: changing the token needs its management key, which is "
-			"neither PIN-protected nor the factory default: use the token's admin "
+			"slot %lu: changing the token needs its card management key (9B), which "
+			"is neither PIN-protected nor the factory default: use the token's admin "
 			"tool",
 			(unsigned long)s->id);
-		return CKR_USER_NOT_LOGGED_IN;
+		return CKR_KINKO_MGMT_KEY_UNKNOWN;
 	}
 	return rv;
 }

@@ -108,6 +108,9 @@ CK_RV mod_session_open(mod_slot *s, CK_FLAGS flags, void *application, CK_NOTIFY
 	rv = mod_slot_refresh(s);
 	if (rv == CKR_OK && !s->present)
 		rv = CKR_TOKEN_NOT_PRESENT;
+	/* A card found without a PIV applet (mod_token_get) is no token of ours. */
+	if (rv == CKR_OK && s->card.not_piv)
+		rv = CKR_TOKEN_NOT_RECOGNIZED;
 	/* The SO state is R/W only: no read-only session beside it. */
 	if (rv == CKR_OK && s->login_user == CKU_SO && !(flags & CKF_RW_SESSION))
 		rv = CKR_SESSION_READ_WRITE_SO_EXISTS;

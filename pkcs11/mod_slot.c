@@ -280,6 +280,7 @@ static CK_RV mod_slot_card_rv(card_status st)
 	case CARD_ERR_NO_MEMORY: return CKR_DEVICE_MEMORY;
 	case CARD_ERR_UNSUPPORTED: return CKR_FUNCTION_NOT_SUPPORTED;
 	case CARD_ERR_FAILED: return CKR_FUNCTION_FAILED;
+	case CARD_ERR_NOT_PIV: return CKR_TOKEN_NOT_RECOGNIZED;
 	}
 	return CKR_GENERAL_ERROR;
 }

@@ -10,6 +10,7 @@
  * Tokens without INVENTORY (6A86 / 6D00) are learnt the long way: GET SERIAL, GET METADATA
  * of the PIN, PUK and every key slot, and a GET DATA per certificate container. Having no
  * counter, they are relearnt after a foreign reset and only checked by serial otherwise. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,23 +118,6 @@ static void token_apply_inventory(mod_token *t, const card_inventory *inv)
 
 /* ---- learning without it ---- */
 
-static card_status token_secret_state(mod_slot *s, uint8_t ref, uint8_t *max, uint8_t *left,
-                                      bool *is_default)
-{
-	card_metadata md;
-	card_status st = card_get_metadata(&s->card, ref, &md);
-
-	if (st == CARD_ERR_UNSUPPORTED || st == CARD_ERR_BAD_INPUT || st == CARD_ERR_NOT_FOUND)
-		return CARD_OK; /* a plain PIV card: the state stays unknown (0) */
-	if (st == CARD_OK && md.has_retries) {
-		*max = md.tries_max;
-		*left = md.tries_left;
-	}
-	if (st == CARD_OK && is_default && md.has_default)
-		*is_default = md.is_default;
-	return st;
-}
-
 /* GET METADATA of a key slot. *none: the card has no GET METADATA at all. */
 static CK_RV token_fallback_key(mod_slot *s, mod_token *t, unsigned i, bool *none)
 {
@@ -190,59 +174,118 @@ static CK_RV token_key_from_cert(mod_token *t, unsigned i)
 	return CKR_OK;
 }
 
-static CK_RV token_learn_fallback(mod_slot *s, mod_token *t)
+/* A certificate container read now (it exists or not); the card without metadata has its
+ * key from it. */
+static CK_RV token_cert_learn(mod_slot *s, mod_token *t, unsigned i, bool key_from_cert)
 {
-	bool no_metadata = false;
+	CK_RV rv;
+
+	t->keys[i].has_cert = true; /* so mod_token_cert asks */
+	rv = mod_token_cert(s, t, i);
+	if (rv == CKR_OBJECT_HANDLE_INVALID)
+		return CKR_OK;
+	if (rv == CKR_OK && key_from_cert)
+		rv = token_key_from_cert(t, i);
+	return rv;
+}
+
+/* The four standard key slots (9A 9C 9D 9E) come first in the cache. */
+#define TOKEN_STD_SLOTS 4u
+
+/* YubiKey-style: GET METADATA of each standard slot, the certificate of each key. Retired
+ * slots are not walked (20 APDUs at every start); keygen checks one before using it. */
+static CK_RV token_learn_yubikey(mod_slot *s, mod_token *t)
+{
+	bool none = false;
+	unsigned i;
+	CK_RV rv = CKR_OK;
+
+	/* Any error may have dropped t with the slot's cache: return at once. */
+	for (i = 1; i < TOKEN_STD_SLOTS && rv == CKR_OK; i++)
+		rv = token_fallback_key(s, t, i, &none);
+	for (i = 0; i < TOKEN_STD_SLOTS && rv == CKR_OK; i++)
+		if (t->keys[i].has_key)
+			rv = token_cert_learn(s, t, i, false);
+	return rv;
+}
+
+/* SP 800-73-4 only: the keys are known by their certificates, those of the standard slots
+ * and of the retired keys Key History says have theirs on the card (82 upwards). */
+static CK_RV token_learn_piv(mod_slot *s, mod_token *t)
+{
+	unsigned i, retired = 0;
 	card_status st;
 	CK_RV rv = CKR_OK;
-	unsigned i;
 
-	token_forget_objects(t);
-	st = card_get_serial(&s->card, &t->serial);
-	if (st == CARD_ERR_UNSUPPORTED || st == CARD_ERR_BAD_INPUT) {
-		t->serial = 0;
+	for (i = 0; i < TOKEN_STD_SLOTS && rv == CKR_OK; i++)
+		rv = token_cert_learn(s, t, i, true);
+	if (rv != CKR_OK)
+		return rv;
+	st = card_get_key_history(&s->card, &retired);
+	if (st == CARD_ERR_DEVICE) {
+		mod_trace_msg(
+			"slot %lu: the card's Key History is malformed: retired keys not shown",
+			(unsigned long)s->id);
 		st = CARD_OK;
 	}
-	if (st == CARD_OK)
-		st = token_secret_state(s, PIV_REF_PIN, &t->pin_tries_max, &t->pin_tries_left,
-		                        &t->pin_is_default);
-	if (st == CARD_OK)
-		st = token_secret_state(s, PIV_REF_PUK, &t->puk_tries_max, &t->puk_tries_left,
-		                        NULL);
 	if (st != CARD_OK)
 		return mod_slot_rv(s, st);
+	for (i = TOKEN_STD_SLOTS; i < TOKEN_STD_SLOTS + retired && rv == CKR_OK; i++)
+		rv = token_cert_learn(s, t, i, true);
+	return rv;
+}
+
+/* A card without INVENTORY. GET METADATA of 9A tells a YubiKey-style card (a key or 6A88)
+ * from a plain PIV one (6D00) and is the first of its slots learnt. */
+static CK_RV token_learn_card(mod_slot *s, mod_token *t)
+{
+	bool none = false;
+	CK_RV rv;
+
+	token_forget_objects(t);
 	t->inventory_ok = false;
-	/* Any error may have dropped t with the slot's cache: return at once. */
-	for (i = 0; i < PIV_KEY_SLOTS && !no_metadata; i++) {
-		rv = token_fallback_key(s, t, i, &no_metadata);
+	if (t->kind != MOD_KIND_PIV) {
+		rv = token_fallback_key(s, t, 0, &none);
 		if (rv != CKR_OK)
 			return rv;
+		t->kind = none ? MOD_KIND_PIV : MOD_KIND_YUBIKEY;
 	}
-	for (i = 0; i < PIV_KEY_SLOTS; i++) {
-		t->keys[i].has_cert = true; /* so mod_token_cert asks */
-		rv = mod_token_cert(s, t, i);
-		if (rv == CKR_OBJECT_HANDLE_INVALID)
-			continue;
-		if (rv == CKR_OK && no_metadata)
-			rv = token_key_from_cert(t, i);
-		if (rv != CKR_OK)
-			return rv;
-	}
+	return t->kind == MOD_KIND_YUBIKEY ? token_learn_yubikey(s, t) : token_learn_piv(s, t);
+}
+
+/* Learnt before, no reset since: a YubiKey-style card is checked by serial (learnt here
+ * the first time), a plain PIV card, which has none, is taken as the same card. */
+static CK_RV token_recheck(mod_slot *s, mod_token *t, bool *same)
+{
+	uint32_t serial = 0;
+	card_status st;
+
+	*same = true;
+	if (t->kind != MOD_KIND_YUBIKEY)
+		return CKR_OK;
+	st = card_get_serial(&s->card, &serial);
+	if (st != CARD_OK)
+		return mod_slot_rv(s, st);
+	if (t->serial == 0)
+		t->serial = serial;
+	*same = serial == t->serial;
 	return CKR_OK;
 }
 
 /* ---- the cache ---- */
 
-static CK_RV token_learn(mod_slot *s, mod_token *t)
+static CK_RV token_learn_inventory(mod_slot *s, mod_token *t, bool *none)
 {
 	card_inventory inv;
 	card_status st = card_get_inventory(&s->card, &inv);
 
+	*none = false;
 	/* A token that answered INVENTORY before and now says "no such command" was caught
 	 * between another program's power-on and its SELECT: ask once more. */
 	if ((st == CARD_ERR_UNSUPPORTED || st == CARD_ERR_BAD_INPUT) && t->inventory_ok)
 		st = card_get_inventory(&s->card, &inv);
 	if (st == CARD_OK) {
+		t->kind = MOD_KIND_KINKO;
 		token_apply_inventory(t, &inv);
 		return CKR_OK;
 	}
@@ -251,20 +294,38 @@ static CK_RV token_learn(mod_slot *s, mod_token *t)
 		              (unsigned long)s->id);
 	if (st != CARD_ERR_BAD_INPUT && st != CARD_ERR_UNSUPPORTED && st != CARD_ERR_NOT_FOUND)
 		return mod_slot_rv(s, st);
-	/* No INVENTORY: a token learnt before (and not marked stale) is checked by serial,
-	 * relearnt after a reset. */
-	if (t->validated_ms != 0 && t->card_resets == s->card.resets) {
-		uint32_t serial = 0;
+	*none = true;
+	return CKR_OK;
+}
 
-		if (t->serial == 0)
-			return CKR_OK;
-		st = card_get_serial(&s->card, &serial);
-		if (st == CARD_OK && serial == t->serial)
-			return CKR_OK;
-		if (st != CARD_OK && st != CARD_ERR_UNSUPPORTED && st != CARD_ERR_BAD_INPUT)
-			return mod_slot_rv(s, st);
+static CK_RV token_learn(mod_slot *s, mod_token *t)
+{
+	bool none = true, same = false;
+	card_status st = card_connect(&s->card);
+	CK_RV rv;
+
+	if (st == CARD_ERR_NOT_PIV) {
+		mod_trace_msg(
+			"slot %lu: the card refuses SELECT of the PIV applet (%04X): no token",
+			(unsigned long)s->id, (unsigned)s->card.last_sw);
+		return CKR_TOKEN_NOT_RECOGNIZED;
 	}
-	return token_learn_fallback(s, t);
+	if (st != CARD_OK)
+		return mod_slot_rv(s, st);
+	/* Only a card that says it is kinko's is asked for INVENTORY. */
+	if (t->kind == MOD_KIND_KINKO || (t->kind == MOD_KIND_UNKNOWN && s->card.apt_kinko)) {
+		rv = token_learn_inventory(s, t, &none);
+		if (rv != CKR_OK || !none)
+			return rv;
+		t->kind = MOD_KIND_UNKNOWN;
+	}
+	if (t->kind != MOD_KIND_UNKNOWN && t->validated_ms != 0 &&
+	    t->card_resets == s->card.resets) {
+		rv = token_recheck(s, t, &same);
+		if (rv != CKR_OK || same)
+			return rv;
+	}
+	return token_learn_card(s, t);
 }
 
 CK_RV mod_token_get(mod_slot *s, mod_token **out)
@@ -310,16 +371,80 @@ CK_RV mod_token_fresh(mod_slot *s, mod_token **t)
 	return mod_token_get(s, t);
 }
 
+/* The PIN and PUK state from GET METADATA; unknown (0) on a card without it. */
+static card_status token_secret_state(mod_slot *s, uint8_t ref, uint8_t *max, uint8_t *left,
+                                      bool *is_default)
+{
+	card_metadata md;
+	card_status st = card_get_metadata(&s->card, ref, &md);
+
+	if (st == CARD_ERR_UNSUPPORTED || st == CARD_ERR_BAD_INPUT || st == CARD_ERR_NOT_FOUND)
+		return CARD_OK;
+	if (st == CARD_OK && md.has_retries) {
+		*max = md.tries_max;
+		*left = md.tries_left;
+	}
+	if (st == CARD_OK && is_default && md.has_default)
+		*is_default = md.is_default;
+	return st;
+}
+
+/* What only C_GetTokenInfo shows, learnt the first time it is asked: the version, and for
+ * a card without INVENTORY its serial (or CHUID) and PIN state. */
+static card_status token_identity(mod_slot *s, mod_token *t)
+{
+	card_status st = CARD_OK;
+
+	if (t->kind != MOD_KIND_PIV && !(t->version[0] || t->version[1] || t->version[2])) {
+		st = card_get_version(&s->card, t->version);
+		if (st == CARD_ERR_UNSUPPORTED || st == CARD_ERR_BAD_INPUT)
+			st = CARD_OK; /* version unknown, 0.0.0 */
+	}
+	if (st == CARD_OK && t->kind == MOD_KIND_YUBIKEY) {
+		st = card_get_serial(&s->card, &t->serial);
+		if (st == CARD_ERR_UNSUPPORTED || st == CARD_ERR_BAD_INPUT) {
+			t->serial = 0;
+			st = CARD_OK;
+		}
+		if (st == CARD_OK)
+			st = token_secret_state(s, PIV_REF_PIN, &t->pin_tries_max,
+			                        &t->pin_tries_left, &t->pin_is_default);
+		if (st == CARD_OK)
+			st = token_secret_state(s, PIV_REF_PUK, &t->puk_tries_max,
+			                        &t->puk_tries_left, NULL);
+	}
+	if (st == CARD_OK && t->kind == MOD_KIND_PIV) {
+		st = card_get_chuid_id(&s->card, t->serial_text, sizeof(t->serial_text));
+		if (st == CARD_ERR_NOT_FOUND || st == CARD_ERR_DEVICE) {
+			if (st == CARD_ERR_DEVICE)
+				mod_trace_msg("slot %lu: the card's CHUID is malformed",
+				              (unsigned long)s->id);
+			t->serial_text[0] = '\0';
+			st = CARD_OK;
+		}
+	}
+	return st;
+}
+
 CK_RV mod_token_version(mod_slot *s, mod_token *t)
 {
 	card_status st;
 
-	if (t->version[0] || t->version[1] || t->version[2])
+	if (t->identity_ok)
 		return CKR_OK;
-	st = card_get_version(&s->card, t->version);
-	if (st == CARD_ERR_UNSUPPORTED || st == CARD_ERR_BAD_INPUT)
-		return CKR_OK; /* a plain PIV card: version unknown, 0.0.0 */
-	return mod_slot_rv(s, st);
+	st = token_identity(s, t);
+	if (st != CARD_OK)
+		return mod_slot_rv(s, st);
+	t->identity_ok = true;
+	return CKR_OK;
+}
+
+void mod_token_serial_text(const mod_token *t, char *buf, size_t len)
+{
+	if (t->kind == MOD_KIND_PIV)
+		snprintf(buf, len, "%s", t->serial_text);
+	else
+		snprintf(buf, len, "%lu", (unsigned long)t->serial);
 }
 
 /* ---- lazy reads ---- */

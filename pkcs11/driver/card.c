@@ -23,6 +23,9 @@
 #define CARD_RC_IS_TR(rc) ((rc) <= CARD_TR_BASE + TR_OK && (rc) > CARD_TR_BASE - 100)
 
 #define CARD_SELECT_RESP_MAX 256u
+/* The application label kinko's applet gives in its SELECT answer: such a card answers
+ * INVENTORY, others are not asked (a wasted APDU on every cold start). */
+#define CARD_KINKO_LABEL "kinko"
 
 static int card_transmit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *resp,
                          size_t resp_cap, size_t *resp_len)
@@ -54,6 +57,7 @@ void card_cleanup(card *c)
 	c->selected = false;
 	c->pin_verified = false;
 	c->mgmt_alg = 0;
+	c->not_piv = false;
 }
 
 void card_reset(card *c)
@@ -61,6 +65,7 @@ void card_reset(card *c)
 	c->powered = false;
 	c->selected = false;
 	c->pin_verified = false;
+	c->not_piv = false;
 }
 
 card_status card_sw_status(uint16_t sw)
@@ -156,7 +161,7 @@ static card_status card_select(card *c, int *rc)
 	                                  .lc = sizeof(PIV_AID)};
 	uint8_t out[CARD_SELECT_RESP_MAX];
 	card_req rq = rq_proto;
-	tlv_item tmpl, pix;
+	tlv_item tmpl, pix, label;
 	size_t n = 0;
 	uint16_t sw = 0;
 
@@ -165,11 +170,16 @@ static card_status card_select(card *c, int *rc)
 	*rc = card_xfer(c, &rq, &n, &sw);
 	if (*rc != 0)
 		return card_rc_status(c, *rc);
+	/* Whatever the card says, it has no PIV applet for us (6A82, 6D00, 6E00...). */
+	c->not_piv = sw != SW_OK;
 	if (sw != SW_OK)
-		return card_sw_status(sw);
+		return CARD_ERR_NOT_PIV;
 	if (card_tlv_whole(out, n, 0x61, &tmpl) != CARD_OK ||
 	    tlv_find(tmpl.value, tmpl.len, 0x4F, &pix) != TLV_OK)
 		return CARD_ERR_DEVICE;
+	c->apt_kinko = tlv_find(tmpl.value, tmpl.len, 0x50, &label) == TLV_OK &&
+	               label.len >= sizeof(CARD_KINKO_LABEL) - 1 &&
+	               memcmp(label.value, CARD_KINKO_LABEL, sizeof(CARD_KINKO_LABEL) - 1) == 0;
 	c->selected = true;
 	c->pin_verified = false; /* SELECT ends every verification */
 	return CARD_OK;
@@ -535,6 +545,7 @@ const char *card_status_name(card_status s)
 	case CARD_ERR_NO_MEMORY: return "out of memory";
 	case CARD_ERR_UNSUPPORTED: return "not supported";
 	case CARD_ERR_FAILED: return "failed";
+	case CARD_ERR_NOT_PIV: return "no PIV applet";
 	default: return "unknown";
 	}
 }

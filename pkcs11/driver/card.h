@@ -23,6 +23,7 @@ typedef enum {
 	CARD_ERR_NO_MEMORY = -8,     /* host allocation, or 6A84 on the card */
 	CARD_ERR_UNSUPPORTED = -9,   /* 6D00 / 6A81 */
 	CARD_ERR_FAILED = -10,       /* any other status word (see card->last_sw) */
+	CARD_ERR_NOT_PIV = -11,      /* SELECT of the PIV applet refused: not a PIV card */
 } card_status;
 
 typedef struct {
@@ -40,6 +41,10 @@ typedef struct {
 	/* The PIN was verified since our last SELECT: a card that then says it is not, without
 	 * our asking, was reset (and selected again) by someone else. */
 	bool pin_verified;
+	/* The last SELECT: the card refused the PIV applet (its status word in last_sw), or
+	 * its application label is kinko's (the token answers INVENTORY). */
+	bool not_piv;
+	bool apt_kinko;
 } card;
 
 typedef struct {
@@ -92,6 +97,14 @@ card_status card_get_inventory(card *c, card_inventory *inv);
 card_status card_inventory_parse(const uint8_t *buf, size_t len, card_inventory *inv);
 /* Is this data object in the inventory? */
 bool card_inventory_has(const card_inventory *inv, uint32_t tag);
+
+/* CHUID (5FC102): the card's identity as hex digits in text (cap bytes with the NUL): its
+ * GUID, or its FASC-N when the GUID is all zero. CARD_ERR_NOT_FOUND when it has neither. */
+card_status card_get_chuid_id(card *c, char *text, size_t cap);
+card_status card_chuid_id_parse(const uint8_t *buf, size_t len, char *text, size_t cap);
+/* Key History (5FC10C): how many retired keys have their certificate on the card (they are
+ * the first ones, 82 upwards); 0 when the card has no Key History. */
+card_status card_get_key_history(card *c, unsigned *on_card);
 
 /* GET DATA: the object's value without its 53 (or 7E) wrapper, malloc'd. */
 card_status card_get_data(card *c, uint32_t tag, uint8_t **value, size_t *len);

@@ -91,8 +91,10 @@ static bool fake_cert_request(const uint8_t *apdu, size_t len)
 
 static const fake_answer *fake_pick(const fake_script *sc, const uint8_t *apdu, size_t len)
 {
-	static const uint8_t select_tmpl[] = {0x61, 0x08, 0x4F, 0x06, 0x00,
-	                                      0x00, 0x10, 0x00, 0x01, 0x00};
+	/* kinko's application label: the module asks it for INVENTORY */
+	static const uint8_t select_tmpl[] = {0x61, 0x13, 0x4F, 0x06, 0x00, 0x00, 0x10,
+	                                      0x00, 0x01, 0x00, 0x50, 0x09, 'k',  'i',
+	                                      'n',  'k',  'o',  ' ',  'P',  'I',  'V'};
 	static const fake_answer select_ok = {select_tmpl, sizeof(select_tmpl), SW_OK};
 	static const fake_answer ok = SW_ONLY(SW_OK), not_found = SW_ONLY(SW_NOT_FOUND),
 				 no_ins = SW_ONLY(SW_INS);
@@ -332,8 +334,10 @@ static void search_fails_cleanly(p11t *t, size_t i)
 static void garbage_in_the_fallback_is_device_error(void **state)
 {
 	const fake_script scripts[] = {
-		/* no inventory, a serial of two bytes */
-		{.inventory = SW_ONLY(SW_INS), .serial = ANSWER(0x01, 0x02)},
+		/* no inventory, key metadata whose algorithm field has two bytes */
+		{.inventory = SW_ONLY(SW_INS),
+	         .serial = ANSWER(0, 0, 0, 7),
+	         .metadata = ANSWER(0x01, 0x02, 0x11, 0x11)},
 		/* no inventory, key metadata with a bad public key */
 		{.inventory = SW_ONLY(SW_P1P2),
 	         .serial = ANSWER(0, 0, 0, 7),

@@ -9,6 +9,7 @@
 #include <p11-kit/p11-kit.h>
 #include <p11-kit/uri.h>
 
+#include "../../pkcs11/kinko-pkcs11.h"
 #include "i18n.h"
 #include "kinko_p11.h"
 #include "kinko_p11_where.h"
@@ -318,6 +319,10 @@ static const struct {
 	{CKR_USER_NOT_LOGGED_IN, "token_not_unlocked",
          N_("the token is not unlocked (PIN changed elsewhere?)"), KINKO_EXIT_TOKEN},
 	{CKR_TOKEN_WRITE_PROTECTED, "token_write_protected", N_("the token is write-protected"),
+         KINKO_EXIT_TOKEN},
+	{CKR_KINKO_MGMT_KEY_UNKNOWN, "mgmt_key_unknown",
+         N_("the token's card management key is neither PIN-protected nor the factory "
+            "default: set a PIN-protected one with the token's admin tool"),
          KINKO_EXIT_TOKEN},
 	{CKR_DEVICE_ERROR, "token_error", N_("the token reported an error"), KINKO_EXIT_TOKEN},
 	{CKR_FUNCTION_FAILED, "token_error", N_("the token reported an error"), KINKO_EXIT_TOKEN},
