@@ -165,27 +165,60 @@ static CK_RV keygen_templates(keygen_req *r, const CK_ATTRIBUTE *pub, CK_ULONG n
 	return CKR_OK;
 }
 
+/* Is key slot i free? The cache knows, except for the retired slots of a YubiKey-style
+ * card, which are not learnt at start: GET METADATA of the one slot then. */
+static CK_RV keygen_slot_free(mod_slot *s, const mod_token *t, unsigned i, bool *free_slot)
+{
+	card_metadata md;
+	card_status st;
+
+	*free_slot = !t->keys[i].has_key;
+	if (!*free_slot || t->kind != MOD_KIND_YUBIKEY || i < 4)
+		return CKR_OK;
+	st = card_get_metadata(&s->card, piv_key_slot_ref(i), &md);
+	if (st == CARD_OK)
+		*free_slot = false;
+	else if (st != CARD_ERR_NOT_FOUND)
+		return mod_slot_rv(s, st);
+	return CKR_OK;
+}
+
 /* The slot: CKA_ID's, which must be free, or the first free one kinko-pkcs11.h lets a key
- * without CKA_ID have (9A, then 82..95). */
+ * without CKA_ID have (9A, then 82..95). A plain PIV card shows a key only by its
+ * certificate: its retired slots are never chosen for the caller, who names one. */
 static CK_RV keygen_slot(mod_slot *s, const mod_token *t, const keygen_req *r, unsigned *idx)
 {
+	bool free_slot = false;
 	unsigned i;
+	CK_RV rv;
 
 	if (r->index.have) {
 		*idx = (unsigned)r->index.value;
-		if (t->keys[*idx].has_key) {
+		rv = keygen_slot_free(s, t, *idx, &free_slot);
+		if (rv == CKR_OK && !free_slot) {
 			mod_trace_msg("slot %lu: slot %02X already holds a key; destroy it first",
 			              (unsigned long)s->id, piv_key_slot_ref(*idx));
-			return CKR_ATTRIBUTE_VALUE_INVALID;
+			rv = CKR_ATTRIBUTE_VALUE_INVALID;
 		}
-		return CKR_OK;
+		return rv;
 	}
-	for (i = 0; i < PIV_KEY_SLOTS; i++)
-		if (kinko_cka_id_generated(mod_object_id(i)) && !t->keys[i].has_key) {
+	for (i = 0; i < PIV_KEY_SLOTS; i++) {
+		if (!kinko_cka_id_generated(mod_object_id(i)) ||
+		    (t->kind == MOD_KIND_PIV && i >= 4))
+			continue;
+		rv = keygen_slot_free(s, t, i, &free_slot);
+		if (rv != CKR_OK)
+			return rv;
+		if (free_slot) {
 			*idx = i;
 			return CKR_OK;
 		}
-	mod_trace_msg("slot %lu: no free key slot (9A and 82..95 are taken)", (unsigned long)s->id);
+	}
+	mod_trace_msg("slot %lu: no free key slot (9A and 82..95 are taken%s)",
+	              (unsigned long)s->id,
+	              t->kind == MOD_KIND_PIV ?
+	                      "; on a plain PIV card name a retired slot by CKA_ID" :
+	                      "");
 	return CKR_DEVICE_MEMORY;
 }
 

@@ -132,6 +132,13 @@ tests_pkcs11_test_p11_garbage_SOURCES = tests/pkcs11/test_p11_garbage.c $(P11_OB
 tests_pkcs11_test_p11_garbage_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_garbage_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_garbage_LDADD = $(P11_MOD_TEST_LDADD)
+# Each card kind the emulator plays (--profile), and a card without PIV.
+P11_MOD_TESTS += tests/pkcs11/test_p11_cardkinds
+tests_pkcs11_test_p11_cardkinds_SOURCES = tests/pkcs11/test_p11_cardkinds.c \
+	$(P11_OBJ_TEST_UTIL) $(P11_CCID_FAKE) $(P11_TMPDIR)
+tests_pkcs11_test_p11_cardkinds_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_cardkinds_CPPFLAGS = $(MODULE_CPPFLAGS)
+tests_pkcs11_test_p11_cardkinds_LDADD = $(P11_MOD_TEST_LDADD)
 
 # Signatures: encodings and mechanisms as pure functions, then through the module. The
 # software keys are the signature kit's, whose object needs libp11test.la.
