@@ -473,17 +473,34 @@ int emu_fixture_setup_dir(void **state)
 	return emu_proc_setup(&f->p);
 }
 
-int emu_fixture_setup_running(void **state)
+static int emu_fixture_connect(emu_fixture *f)
 {
-	emu_fixture *f;
-
-	if (emu_fixture_setup_dir(state) != 0)
-		return -1;
-	f = *state;
-	if (emu_init(&f->p, NULL, NULL, 0) != 0 || emu_start(&f->p, NULL) != 0 ||
-	    emu_connect(&f->c, f->p.sock) != 0 || emu_power_on(&f->c, NULL, 0, NULL) != 0)
+	if (emu_start(&f->p, NULL) != 0 || emu_connect(&f->c, f->p.sock) != 0 ||
+	    emu_power_on(&f->c, NULL, 0, NULL) != 0)
 		return -1;
 	return 0;
+}
+
+int emu_fixture_serve(emu_fixture *f, const char *const *init)
+{
+	if (emu_init(&f->p, init, NULL, 0) != 0)
+		return -1;
+	return emu_fixture_connect(f);
+}
+
+int emu_fixture_restart(emu_fixture *f)
+{
+	emu_disconnect(&f->c);
+	if (emu_stop(&f->p) != 0)
+		return -1;
+	return emu_fixture_connect(f);
+}
+
+int emu_fixture_setup_running(void **state)
+{
+	if (emu_fixture_setup_dir(state) != 0)
+		return -1;
+	return emu_fixture_serve(*state, NULL);
 }
 
 int emu_fixture_teardown(void **state)

@@ -98,6 +98,12 @@ typedef struct {
 	emu_conn c;
 } emu_fixture;
 
+/* A fresh token (--init with the extra options, NULL for none) served and a client that
+ * powered it on; restart stops it (SIGTERM, exit 0), serves its state again and reconnects.
+ * 0 or -1. */
+int emu_fixture_serve(emu_fixture *f, const char *const *init);
+int emu_fixture_restart(emu_fixture *f);
+
 int emu_fixture_setup_dir(void **state);
 int emu_fixture_setup_running(void **state);
 int emu_fixture_teardown(void **state);

@@ -55,11 +55,7 @@ static void state_persists_across_restart(void **state)
 
 	assert_int_equal(emu_select(&f->c), SW_OK);
 	assert_int_equal(emu_change_pin(&f->c, "123456", "87651234"), SW_OK);
-	emu_disconnect(&f->c);
-	assert_int_equal(emu_stop(&f->p), 0);
-	assert_int_equal(emu_start(&f->p, NULL), 0);
-	assert_int_equal(emu_connect(&f->c, f->p.sock), 0);
-	assert_int_equal(emu_power_on(&f->c, NULL, 0, NULL), 0);
+	assert_int_equal(emu_fixture_restart(f), 0);
 	assert_int_equal(emu_select(&f->c), SW_OK);
 	assert_int_equal(emu_verify(&f->c, "123456"), SW_VERIFY_FAIL(2));
 	assert_int_equal(emu_verify(&f->c, "87651234"), SW_OK);

@@ -26,10 +26,13 @@ static const uint8_t factory_key[24] = {1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4,
                                         5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8};
 static const uint8_t get_discovery[] = {0x5C, 0x01, 0x7E};
 
-static uint16_t select_aid(fixture *f, const uint8_t *aid, size_t len, uint8_t *out, size_t cap,
-                           size_t *n)
+static uint8_t sel_out[256]; /* the last SELECT's answer */
+static size_t sel_len;
+
+static uint16_t select_aid(fixture *f, const uint8_t *aid, size_t len)
 {
-	return emu_apdu(&f->c, PIV_INS_SELECT, 0x04, 0x00, aid, len, false, out, cap, n);
+	return emu_apdu(&f->c, PIV_INS_SELECT, 0x04, 0x00, aid, len, false, sel_out,
+	                sizeof(sel_out), &sel_len);
 }
 
 static uint16_t read_discovery(fixture *f)
@@ -54,12 +57,7 @@ static uint16_t write_key_history(fixture *f)
 /* A served token provisioned with the extra --init options (NULL: factory defaults). */
 static void start_token(fixture *f, const char *const *init)
 {
-	char out[512];
-
-	assert_int_equal(emu_init(&f->p, init, out, sizeof(out)), 0);
-	assert_int_equal(emu_start(&f->p, NULL), 0);
-	assert_int_equal(emu_connect(&f->c, f->p.sock), 0);
-	assert_int_equal(emu_power_on(&f->c, NULL, 0, NULL), 0);
+	assert_int_equal(emu_fixture_serve(f, init), 0);
 }
 
 /* ---- SELECT ---------------------------------------------------------------------------- */
@@ -67,28 +65,25 @@ static void start_token(fixture *f, const char *const *init)
 static void select_by_the_five_byte_rid_selects_piv(void **state)
 {
 	fixture *f = *state;
-	uint8_t out[256];
-	size_t n = 0;
 
 	start_token(f, NULL);
-	assert_int_equal(select_aid(f, PIV_AID, 5, out, sizeof(out), &n), SW_OK);
-	assert_true(n > 2);
-	assert_int_equal(out[0], 0x61);
+	assert_int_equal(select_aid(f, PIV_AID, 5), SW_OK);
+	assert_true(sel_len > 2);
+	assert_int_equal(sel_out[0], 0x61);
 	assert_int_equal(read_discovery(f), SW_OK);
 }
 
 static void select_by_every_prefix_of_the_aid_from_the_rid_on_selects_piv(void **state)
 {
 	fixture *f = *state;
-	uint8_t out[256];
-	size_t len, n = 0;
+	size_t len;
 
 	start_token(f, NULL);
 	for (len = 5; len <= sizeof(PIV_AID); len++) {
 		/* Power-cycle so each length has to select on its own. */
 		assert_int_equal(emu_power_on(&f->c, NULL, 0, NULL), 0);
 		assert_int_equal(read_discovery(f), SW_INS_NOT_SUPPORTED);
-		assert_int_equal(select_aid(f, PIV_AID, len, out, sizeof(out), &n), SW_OK);
+		assert_int_equal(select_aid(f, PIV_AID, len), SW_OK);
 		assert_int_equal(read_discovery(f), SW_OK);
 	}
 }
@@ -97,20 +92,16 @@ static void select_of_less_than_the_rid_or_a_longer_or_other_aid_is_6a82(void **
 {
 	fixture *f = *state;
 	uint8_t longer[sizeof(PIV_AID) + 1], other[sizeof(PIV_AID)];
-	uint8_t out[256];
-	size_t n = 0;
 
 	memcpy(longer, PIV_AID, sizeof(PIV_AID));
 	longer[sizeof(PIV_AID)] = 0x00;
 	memcpy(other, PIV_AID, sizeof(PIV_AID));
 	other[7] ^= 0x01;
 	start_token(f, NULL);
-	assert_int_equal(select_aid(f, PIV_AID, 4, out, sizeof(out), &n), SW_FILE_NOT_FOUND);
-	assert_int_equal(select_aid(f, longer, sizeof(longer), out, sizeof(out), &n),
-	                 SW_FILE_NOT_FOUND);
-	assert_int_equal(select_aid(f, other, sizeof(other), out, sizeof(out), &n),
-	                 SW_FILE_NOT_FOUND);
-	assert_int_equal(select_aid(f, other, 8, out, sizeof(out), &n), SW_FILE_NOT_FOUND);
+	assert_int_equal(select_aid(f, PIV_AID, 4), SW_FILE_NOT_FOUND);
+	assert_int_equal(select_aid(f, longer, sizeof(longer)), SW_FILE_NOT_FOUND);
+	assert_int_equal(select_aid(f, other, sizeof(other)), SW_FILE_NOT_FOUND);
+	assert_int_equal(select_aid(f, other, 8), SW_FILE_NOT_FOUND);
 	/* Nothing was selected by any of them. */
 	assert_int_equal(read_discovery(f), SW_INS_NOT_SUPPORTED);
 }
@@ -118,19 +109,14 @@ static void select_of_less_than_the_rid_or_a_longer_or_other_aid_is_6a82(void **
 static void failed_select_of_yubico_applets_keeps_piv_and_its_security_state(void **state)
 {
 	fixture *f = *state;
-	uint8_t out[256];
-	size_t n = 0;
 
 	start_token(f, NULL);
 	assert_int_equal(emu_select(&f->c), SW_OK);
 	assert_int_equal(emu_verify(&f->c, "123456"), SW_OK);
 	assert_int_equal(emu_auth_default_mgmt(&f->c), 0);
 
-	assert_int_equal(select_aid(f, yubico_otp_aid, sizeof(yubico_otp_aid), out, sizeof(out),
-	                            &n),
-	                 SW_FILE_NOT_FOUND);
-	assert_int_equal(select_aid(f, yubico_mgmt_aid, sizeof(yubico_mgmt_aid), out, sizeof(out),
-	                            &n),
+	assert_int_equal(select_aid(f, yubico_otp_aid, sizeof(yubico_otp_aid)), SW_FILE_NOT_FOUND);
+	assert_int_equal(select_aid(f, yubico_mgmt_aid, sizeof(yubico_mgmt_aid)),
 	                 SW_FILE_NOT_FOUND);
 
 	/* Still PIV, the PIN still verified, the management key still authenticated. */
@@ -142,26 +128,20 @@ static void failed_select_of_yubico_applets_keeps_piv_and_its_security_state(voi
 static void failed_select_before_piv_leaves_nothing_selected(void **state)
 {
 	fixture *f = *state;
-	uint8_t out[256];
-	size_t n = 0;
 
 	start_token(f, NULL);
-	assert_int_equal(select_aid(f, yubico_otp_aid, sizeof(yubico_otp_aid), out, sizeof(out),
-	                            &n),
-	                 SW_FILE_NOT_FOUND);
+	assert_int_equal(select_aid(f, yubico_otp_aid, sizeof(yubico_otp_aid)), SW_FILE_NOT_FOUND);
 	assert_int_equal(read_discovery(f), SW_INS_NOT_SUPPORTED);
 }
 
 static void select_of_piv_again_still_clears_the_security_state(void **state)
 {
 	fixture *f = *state;
-	uint8_t out[256];
-	size_t n = 0;
 
 	start_token(f, NULL);
 	assert_int_equal(emu_select(&f->c), SW_OK);
 	assert_int_equal(emu_verify(&f->c, "123456"), SW_OK);
-	assert_int_equal(select_aid(f, PIV_AID, 5, out, sizeof(out), &n), SW_OK);
+	assert_int_equal(select_aid(f, PIV_AID, 5), SW_OK);
 	assert_int_equal(emu_verify(&f->c, NULL), SW_VERIFY_FAIL(3));
 }
 

@@ -23,12 +23,8 @@ static const uint8_t gen_p256[] = {0xAC, 0x03, 0x80, 0x01, PIV_ALG_ECCP256};
 static void start_token(fixture *f, const char *profile)
 {
 	const char *init[] = {"--serial", "12345678", profile ? "--profile" : NULL, profile, NULL};
-	char out[512];
 
-	assert_int_equal(emu_init(&f->p, init, out, sizeof(out)), 0);
-	assert_int_equal(emu_start(&f->p, NULL), 0);
-	assert_int_equal(emu_connect(&f->c, f->p.sock), 0);
-	assert_int_equal(emu_power_on(&f->c, NULL, 0, NULL), 0);
+	assert_int_equal(emu_fixture_serve(f, init), 0);
 	assert_int_equal(emu_select(&f->c), SW_OK);
 }
 
@@ -46,26 +42,29 @@ static uint16_t inventory(fixture *f)
 	return plain(f, PIV_INS_GET_METADATA, 0x00, 0x00, out, sizeof(out), &n);
 }
 
-static void assert_version_5_7_0(fixture *f)
+/* An extension without data answers exactly these bytes. */
+static void assert_plain_answer(fixture *f, uint8_t ins, const uint8_t *want, size_t len)
 {
-	static const uint8_t want[] = {5, 7, 0};
 	uint8_t out[16];
 	size_t n = 0;
 
-	assert_int_equal(plain(f, PIV_INS_GET_VERSION, 0, 0, out, sizeof(out), &n), SW_OK);
-	assert_int_equal(n, 3);
-	assert_memory_equal(out, want, 3);
+	assert_int_equal(plain(f, ins, 0, 0, out, sizeof(out), &n), SW_OK);
+	assert_int_equal(n, len);
+	assert_memory_equal(out, want, len);
+}
+
+static void assert_version_5_7_0(fixture *f)
+{
+	static const uint8_t want[] = {5, 7, 0};
+
+	assert_plain_answer(f, PIV_INS_GET_VERSION, want, sizeof(want));
 }
 
 static void assert_serial_12345678(fixture *f)
 {
 	static const uint8_t want[] = {0x00, 0xBC, 0x61, 0x4E};
-	uint8_t out[16];
-	size_t n = 0;
 
-	assert_int_equal(plain(f, PIV_INS_GET_SERIAL, 0, 0, out, sizeof(out), &n), SW_OK);
-	assert_int_equal(n, 4);
-	assert_memory_equal(out, want, 4);
+	assert_plain_answer(f, PIV_INS_GET_SERIAL, want, sizeof(want));
 }
 
 /* The management key, a P-256 key generated in 9A, then moved to 9C: MOVE KEY works. */
@@ -201,12 +200,8 @@ static void profile_is_kept_in_the_state_across_a_restart(void **state)
 	fixture *f = *state;
 
 	start_token(f, "yubikey");
-	emu_disconnect(&f->c);
-	assert_int_equal(emu_stop(&f->p), 0);
 	/* Serving takes no profile: the token is what it was made. */
-	assert_int_equal(emu_start(&f->p, NULL), 0);
-	assert_int_equal(emu_connect(&f->c, f->p.sock), 0);
-	assert_int_equal(emu_power_on(&f->c, NULL, 0, NULL), 0);
+	assert_int_equal(emu_fixture_restart(f), 0);
 	assert_int_equal(emu_select(&f->c), SW_OK);
 	assert_int_equal(inventory(f), SW_INS_NOT_SUPPORTED);
 	assert_version_5_7_0(f);
