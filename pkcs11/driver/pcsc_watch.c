@@ -30,7 +30,7 @@ struct tr_pcsc_ctx {
 
 SCARDCONTEXT pcsc_watch_io_context(const tr_pcsc_ctx *c)
 {
-	return c->io;
+	return __atomic_load_n(&c->io, __ATOMIC_ACQUIRE);
 }
 
 tr_pcsc_ctx *tr_pcsc_ctx_new(char *why, size_t why_cap)
@@ -94,8 +94,8 @@ void tr_pcsc_readers_free(char **names)
 	free(names);
 }
 
-/* The readers of ctx as pcsc-lite lists them ("a\0b\0\0"). -1 on failure. */
-static int pcsc_watch_list(SCARDCONTEXT ctx, char ***names)
+/* The readers of ctx as pcsc-lite lists them ("a\0b\0\0"). -1 on failure (*rv says why). */
+static int pcsc_watch_list(SCARDCONTEXT ctx, char ***names, LONG *rv_out)
 {
 	DWORD len = SCARD_AUTOALLOCATE;
 	LPSTR msz = NULL;
@@ -105,6 +105,7 @@ static int pcsc_watch_list(SCARDCONTEXT ctx, char ***names)
 	char **out;
 
 	*names = NULL;
+	*rv_out = rv;
 	if (rv == SCARD_E_NO_READERS_AVAILABLE) {
 		*names = calloc(1, sizeof(**names));
 		return *names ? 0 : -1;
@@ -126,9 +127,45 @@ static int pcsc_watch_list(SCARDCONTEXT ctx, char ***names)
 	return out ? (int)n : -1;
 }
 
+/* pcscd stopped (or restarted) under the contexts: they are dead for good. */
+static bool pcsc_watch_gone(LONG rv)
+{
+	return rv == SCARD_E_NO_SERVICE || rv == SCARD_E_SERVICE_STOPPED ||
+	       rv == SCARD_E_INVALID_HANDLE;
+}
+
+/* New contexts for dead ones, when pcscd is there (again). The card handles of the old
+ * ones are dead too: their transports find that out (TR_ERR_ABSENT) and connect again. */
+static bool pcsc_watch_renew(tr_pcsc_ctx *c)
+{
+	SCARDCONTEXT io, wait, old_io, old_wait;
+
+	if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &io) != SCARD_S_SUCCESS)
+		return false;
+	if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &wait) != SCARD_S_SUCCESS) {
+		SCardReleaseContext(io);
+		return false;
+	}
+	pthread_mutex_lock(&c->lock);
+	old_io = c->io;
+	old_wait = c->wait;
+	__atomic_store_n(&c->io, io, __ATOMIC_RELEASE);
+	c->wait = wait;
+	c->primed = false;
+	pthread_mutex_unlock(&c->lock);
+	SCardReleaseContext(old_io);
+	SCardReleaseContext(old_wait);
+	return true;
+}
+
 int tr_pcsc_readers(tr_pcsc_ctx *c, char ***names)
 {
-	return pcsc_watch_list(c->io, names);
+	LONG rv = SCARD_S_SUCCESS;
+	int n = pcsc_watch_list(pcsc_watch_io_context(c), names, &rv);
+
+	if (n < 0 && pcsc_watch_gone(rv) && pcsc_watch_renew(c))
+		n = pcsc_watch_list(pcsc_watch_io_context(c), names, &rv);
+	return n;
 }
 
 /* The watched readers are the ones listed now (under c->lock); a reader still listed keeps
@@ -139,7 +176,8 @@ static bool pcsc_watch_relist(tr_pcsc_ctx *c)
 	SCARD_READERSTATE next[PCSC_WATCH_MAX + 1];
 	char **names;
 	DWORD i, j, n = 0;
-	int count = pcsc_watch_list(c->wait, &names);
+	LONG rv = SCARD_S_SUCCESS;
+	int count = pcsc_watch_list(c->wait, &names, &rv);
 
 	if (count < 0)
 		return false;

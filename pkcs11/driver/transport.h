@@ -134,7 +134,8 @@ tr_pcsc_ctx *tr_pcsc_ctx_new(char *why, size_t why_cap);
 void tr_pcsc_ctx_free(tr_pcsc_ctx *c);
 
 /* The readers now, as a NULL-terminated array of names (free with tr_pcsc_readers_free).
- * No reader is an empty array. -1 when pcscd cannot be asked, else the count. */
+ * No reader is an empty array. -1 when pcscd cannot be asked, else the count. When pcscd
+ * stopped under the contexts, new ones are made here (a pcscd that is back is reached). */
 int tr_pcsc_readers(tr_pcsc_ctx *c, char ***names);
 void tr_pcsc_readers_free(char **names);
 

@@ -31,11 +31,12 @@ typedef struct {
 	tok_state st;
 	piv_applet *applet;
 	unsigned long removals, resets, events;
-	int tx_owner; /* handle index + 1, 0 when free */
+	int tx_owner; /* the handle in a transaction, 0 when none */
 } sf_reader;
 
 typedef struct {
 	bool used;
+	unsigned epoch; /* handles of a pcscd that restarted are never valid again */
 	int reader;
 	unsigned long removals, resets;
 } sf_handle;
@@ -47,7 +48,8 @@ static struct {
 	sf_reader r[SF_READERS];
 	sf_handle h[SF_HANDLES];
 	bool cancel[SF_CONTEXTS];
-	unsigned next_ctx;
+	unsigned ctx_epoch[SF_CONTEXTS];
+	unsigned next_ctx, epoch;
 	sf_counts n;
 } sf = {.m = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
@@ -81,6 +83,25 @@ void sf_reset_all(void)
 	memset(&sf.n, 0, sizeof(sf.n));
 	sf.down = false;
 	pthread_mutex_unlock(&sf.m);
+}
+
+void sf_restart_service(void)
+{
+	int i;
+
+	pthread_mutex_lock(&sf.m);
+	sf.epoch++;
+	memset(sf.h, 0, sizeof(sf.h));
+	for (i = 0; i < SF_READERS; i++)
+		sf.r[i].tx_owner = 0;
+	pthread_cond_broadcast(&sf.cv);
+	pthread_mutex_unlock(&sf.m);
+}
+
+/* Under sf.m: a context of a pcscd that is gone. */
+static bool sf_ctx_dead(SCARDCONTEXT ctx)
+{
+	return sf.down || ctx >= SF_CONTEXTS || sf.ctx_epoch[ctx] != sf.epoch;
 }
 
 void sf_set_service(bool up)
@@ -206,6 +227,7 @@ LONG SCardEstablishContext(DWORD scope, LPCVOID r1, LPCVOID r2, LPSCARDCONTEXT c
 	} else {
 		*ctx = (SCARDCONTEXT)++sf.next_ctx;
 		sf.cancel[*ctx] = false;
+		sf.ctx_epoch[*ctx] = sf.epoch;
 	}
 	pthread_mutex_unlock(&sf.m);
 	return rv;
@@ -236,8 +258,12 @@ LONG SCardListReaders(SCARDCONTEXT ctx, LPCSTR groups, LPSTR out, LPDWORD len)
 	char *copy;
 	int i;
 
-	(void)ctx, (void)groups;
+	(void)groups;
 	pthread_mutex_lock(&sf.m);
+	if (sf_ctx_dead(ctx)) {
+		pthread_mutex_unlock(&sf.m);
+		return SCARD_E_NO_SERVICE;
+	}
 	for (i = 0; i < SF_READERS; i++) {
 		if (sf.r[i].exists) {
 			memcpy(buf + used, sf.r[i].name, strlen(sf.r[i].name) + 1);
@@ -266,24 +292,26 @@ LONG SCardConnect(SCARDCONTEXT ctx, LPCSTR reader, DWORD share, DWORD protos, LP
 	LONG rv = SCARD_E_NO_MEMORY;
 	int i;
 
-	(void)ctx;
 	pthread_mutex_lock(&sf.m);
 	sf.n.connect++;
 	r = sf_find(reader);
-	if (!r)
+	if (sf_ctx_dead(ctx))
+		rv = SCARD_E_NO_SERVICE;
+	else if (!r)
 		rv = SCARD_E_UNKNOWN_READER;
 	else if (!r->card)
 		rv = SCARD_E_NO_SMARTCARD;
 	else if (share != SCARD_SHARE_SHARED || !(protos & SCARD_PROTOCOL_T1))
 		rv = SCARD_E_INVALID_VALUE; /* the module must share the card */
-	for (i = 0; r && r->card && rv == SCARD_E_NO_MEMORY && i < SF_HANDLES; i++) {
+	for (i = 0; rv == SCARD_E_NO_MEMORY && r && r->card && i < SF_HANDLES; i++) {
 		if (sf.h[i].used)
 			continue;
 		sf.h[i] = (sf_handle){.used = true,
+		                      .epoch = sf.epoch,
 		                      .reader = (int)(r - sf.r),
 		                      .removals = r->removals,
 		                      .resets = r->resets};
-		*h = (SCARDHANDLE)(i + 1);
+		*h = (SCARDHANDLE)(sf.epoch << 8 | (unsigned)(i + 1));
 		*active = SCARD_PROTOCOL_T1;
 		rv = SCARD_S_SUCCESS;
 	}
@@ -291,15 +319,25 @@ LONG SCardConnect(SCARDCONTEXT ctx, LPCSTR reader, DWORD share, DWORD protos, LP
 	return rv;
 }
 
+/* Under sf.m: the handle's entry, NULL when it is not a live handle. */
+static sf_handle *sf_handle_of(SCARDHANDLE h)
+{
+	unsigned i = (unsigned)(h & 0xFF);
+
+	if (i < 1 || i > SF_HANDLES || !sf.h[i - 1].used || sf.h[i - 1].epoch != (unsigned)(h >> 8))
+		return NULL;
+	return &sf.h[i - 1];
+}
+
 /* Under sf.m: the handle's reader, or pcsc-lite's complaint about it. */
 static LONG sf_check(SCARDHANDLE h, sf_reader **out)
 {
-	sf_handle *hd;
+	sf_handle *hd = sf_handle_of(h);
 	sf_reader *r;
 
-	if (h < 1 || h > SF_HANDLES || !sf.h[h - 1].used)
-		return SCARD_E_INVALID_HANDLE;
-	hd = &sf.h[h - 1];
+	if (!hd)
+		return sf.down || (unsigned)(h >> 8) != sf.epoch ? SCARD_E_NO_SERVICE :
+		                                                   SCARD_E_INVALID_HANDLE;
 	r = &sf.r[hd->reader];
 	*out = r;
 	if (!r->exists)
@@ -323,7 +361,7 @@ LONG SCardReconnect(SCARDHANDLE h, DWORD share, DWORD protos, DWORD init, LPDWOR
 	if (rv == SCARD_W_RESET_CARD || rv == SCARD_S_SUCCESS) {
 		if (init != SCARD_LEAVE_CARD)
 			sf_change(r, false, true);
-		sf.h[h - 1].resets = r->resets;
+		sf_handle_of(h)->resets = r->resets;
 		*active = SCARD_PROTOCOL_T1;
 		rv = SCARD_S_SUCCESS;
 	}
@@ -335,12 +373,12 @@ LONG SCardDisconnect(SCARDHANDLE h, DWORD disposition)
 {
 	(void)disposition;
 	pthread_mutex_lock(&sf.m);
-	if (h >= 1 && h <= SF_HANDLES) {
-		sf_reader *r = &sf.r[sf.h[h - 1].reader];
+	if (sf_handle_of(h)) {
+		sf_reader *r = &sf.r[sf_handle_of(h)->reader];
 
 		if (r->tx_owner == (int)h)
 			r->tx_owner = 0;
-		sf.h[h - 1].used = false;
+		sf_handle_of(h)->used = false;
 		pthread_cond_broadcast(&sf.cv);
 	}
 	pthread_mutex_unlock(&sf.m);
@@ -466,6 +504,10 @@ LONG SCardGetStatusChange(SCARDCONTEXT ctx, DWORD timeout, SCARD_READERSTATE *rs
 	pthread_mutex_lock(&sf.m);
 	if (timeout)
 		sf.n.waits++;
+	if (sf_ctx_dead(ctx)) {
+		pthread_mutex_unlock(&sf.m);
+		return SCARD_E_NO_SERVICE;
+	}
 	for (;;) {
 		for (i = 0; i < n && rv == SCARD_S_SUCCESS; i++) {
 			rv = sf_state_of(&rs[i], &now);

@@ -13,6 +13,9 @@
 void sf_reset_all(void);
 /* pcscd running (true) or not: SCardEstablishContext says SCARD_E_NO_SERVICE. */
 void sf_set_service(bool up);
+/* pcscd restarted: every context and card handle made before is dead (SCARD_E_NO_SERVICE);
+ * the readers and cards are as they were. */
+void sf_restart_service(void);
 /* A reader, with a fresh token of that serial in it (serial 0: empty reader). */
 int sf_reader_add(const char *name, uint32_t serial);
 void sf_reader_remove(const char *name);

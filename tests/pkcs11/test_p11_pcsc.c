@@ -173,6 +173,35 @@ static void finalize_cancels_a_blocked_status_wait(void **state)
 	assert_true(sf_counts_get().waits >= 1);
 }
 
+/* pcscd restarted under the module: its contexts and card handles are dead. The card is
+ * seen removed (it may have been swapped meanwhile: the old sessions end), then found again
+ * in the same slot through new contexts. */
+static void a_restarted_pcscd_is_reached_again(void **state)
+{
+	p11t *t = *state;
+	CK_SESSION_INFO si;
+	CK_SESSION_HANDLE h;
+	CK_TOKEN_INFO ti;
+	CK_SLOT_ID ids[8];
+	CK_ULONG n = 8;
+	unsigned long established;
+
+	p11t_initialize_open(t, CKF_RW_SESSION);
+	p11t_login(t);
+	established = sf_counts_get().establish;
+	sf_restart_service();
+	assert_int_equal(t->f->C_GetSessionInfo(t->session, &si), CKR_DEVICE_REMOVED);
+	/* The slot list (or the event wait) asks pcscd for the readers: the new contexts. */
+	assert_int_equal(t->f->C_GetSlotList(CK_TRUE, ids, &n), CKR_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], t->slots[0]);
+	assert_int_equal(t->f->C_GetTokenInfo(t->slots[0], &ti), CKR_OK);
+	assert_memory_equal(ti.label, "kinko PIV #1001 ", 16);
+	assert_int_equal(sf_counts_get().establish, established + 2);
+	assert_int_equal(t->f->C_OpenSession(t->slots[0], CKF_SERIAL_SESSION, NULL, NULL, &h),
+	                 CKR_OK);
+}
+
 /* pcscd not running: no slot, no error, no wait. */
 static void no_service_is_no_slot_and_no_delay(void **state)
 {
@@ -223,6 +252,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_reader_added_at_run_time_gets_a_slot,
 	                                        setup_two_readers, p11t_group_teardown),
 		cmocka_unit_test_setup_teardown(finalize_cancels_a_blocked_status_wait,
+	                                        setup_two_readers, p11t_group_teardown),
+		cmocka_unit_test_setup_teardown(a_restarted_pcscd_is_reached_again,
 	                                        setup_two_readers, p11t_group_teardown),
 		cmocka_unit_test_setup_teardown(no_service_is_no_slot_and_no_delay,
 	                                        setup_two_readers, p11t_group_teardown),
