@@ -165,8 +165,10 @@ static bool piv_aid_matches(const uint8_t *aid, size_t len)
 	       memcmp(aid, PIV_AID, len) == 0;
 }
 
-/* 61 { 4F PIX, 79 { 4F RID }, 50 label, AC { 80 alg ..., 06 00 } } */
-static uint16_t piv_write_template(piv_resp *resp)
+/* 61 { 4F PIX, 79 { 4F RID }, 50 label, AC { 80 alg ..., 06 00 } }. Only kinko's token
+ * names itself (hosts ask it for INVENTORY); the yubikey and piv profiles answer without a
+ * label, as a YubiKey does. */
+static uint16_t piv_write_template(const piv_applet *a, piv_resp *resp)
 {
 	tlv_writer w;
 	size_t app, auth, algs, i;
@@ -177,7 +179,8 @@ static uint16_t piv_write_template(piv_resp *resp)
 	auth = tlv_begin(&w, 0x79);
 	tlv_put(&w, 0x4F, piv_nist_rid, sizeof(piv_nist_rid));
 	tlv_end(&w, auth);
-	tlv_put(&w, 0x50, (const uint8_t *)piv_label, sizeof(piv_label) - 1);
+	if (a->st->profile == TOK_PROFILE_KINKO)
+		tlv_put(&w, 0x50, (const uint8_t *)piv_label, sizeof(piv_label) - 1);
 	algs = tlv_begin(&w, PIV_TLV_GEN_TEMPLATE);
 	for (i = 0; i < sizeof(piv_algs); i++)
 		tlv_put_u8(&w, 0x80, piv_algs[i]);
@@ -201,7 +204,7 @@ uint16_t piv_cmd_select(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp)
 		return SW_FILE_NOT_FOUND;
 	piv_security_clear(a);
 	a->selected = true;
-	return piv_write_template(resp);
+	return piv_write_template(a, resp);
 }
 
 static size_t piv_put_sw(uint8_t *resp, size_t off, uint16_t sw)

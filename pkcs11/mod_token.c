@@ -240,9 +240,18 @@ static CK_RV token_learn_piv(mod_slot *s, mod_token *t)
 static CK_RV token_learn_card(mod_slot *s, mod_token *t)
 {
 	bool none = false;
+	unsigned i;
 	CK_RV rv;
 
-	token_forget_objects(t);
+	if (t->kind != MOD_KIND_PIV)
+		token_forget_objects(t);
+	/* A plain PIV card shows a key only by its certificate: one this module generated
+	 * keeps its place until its certificate is there. */
+	for (i = 0; i < PIV_KEY_SLOTS && t->kind == MOD_KIND_PIV; i++) {
+		mod_token_forget_cert(t, i);
+		if (t->keys[i].origin != PIV_ORIGIN_GENERATED)
+			mod_token_forget_key(t, i);
+	}
 	t->inventory_ok = false;
 	if (t->kind != MOD_KIND_PIV) {
 		rv = token_fallback_key(s, t, 0, &none);

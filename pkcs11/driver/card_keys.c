@@ -198,7 +198,9 @@ card_status card_auth_mgmt_with_pin(card *c)
 	card_status st;
 
 	st = card_admin_protected(c, &protected_key);
-	if (st == CARD_OK && !protected_key)
+	/* A plain PIV card refuses YubiKey's object (6A80) or does not know it (6D00). */
+	if ((st == CARD_OK && !protected_key) || st == CARD_ERR_BAD_INPUT ||
+	    st == CARD_ERR_UNSUPPORTED)
 		return CARD_ERR_NOT_FOUND;
 	if (st != CARD_OK)
 		return st;

@@ -1,5 +1,9 @@
-/* The module over the kinds of card it meets: a card without the PIV applet is no token
- * of ours, said in one APDU and one trace line (KINKO_DEBUG=apdu,p11). */
+/* The module over each kind of card the emulator plays (kinko-token-emu --profile): kinko's
+ * token (INVENTORY), a YubiKey-style card (GET METADATA, no INVENTORY) and a plain SP
+ * 800-73-4 card (no extension at all). On each: a key generated through the module and its
+ * certificate written, then a cold logon in a fresh module, counted in APDUs from the
+ * module's own trace (KINKO_DEBUG=apdu,p11), and what C_GetTokenInfo says. And a card
+ * without the PIV applet: no token of ours. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -11,10 +15,25 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "capture_test_util.h"
 #include "ccid_fake.h"
-#include "p11_test_util.h"
+#include "kinko-pkcs11.h"
+#include "p11_obj_test_util.h"
 #include "tmpdir_test_util.h"
+
+static const CK_BYTE id_9a = 0x01;
+
+typedef struct {
+	const char *profile;
+	unsigned max_apdus; /* the cold logon's budget */
+	const char *label;  /* CK_TOKEN_INFO label's beginning */
+} kind_case;
+
+static const kind_case kinko_case = {"kinko", 6, "kinko PIV #"};
+static const kind_case yubikey_case = {"yubikey", 8, "YubiKey PIV #"};
+static const kind_case piv_case = {"piv", 10, "PIV "};
 
 /* Lines of the captured trace starting with prefix. */
 static unsigned trace_count(const char *text, const char *prefix)
@@ -45,6 +64,201 @@ static unsigned apdus_sent(const char *text)
 			n++;
 	}
 	return n;
+}
+
+/* A P-256 key generated in 9A through the module, its certificate written; the module
+ * then finalized, so what follows starts cold. The public key is returned. */
+static EVP_PKEY *prepare_token(p11t *t)
+{
+	CK_OBJECT_HANDLE pub, priv, cert;
+	unsigned char *der;
+	EVP_PKEY *key;
+	size_t len = 0;
+
+	p11t_login(t);
+	p11t_generate(t, 0, "P-256", &id_9a, 1, &pub, &priv);
+	key = objt_pubkey(t, pub);
+	der = objt_cert_for(t, pub, "kinko card kinds", &len, NULL);
+	assert_int_equal(objt_write_cert(t, der, len, id_9a, &cert), CKR_OK);
+	OPENSSL_free(der);
+	assert_int_equal(t->f->C_Finalize(NULL), CKR_OK);
+	t->session = 0;
+	return key;
+}
+
+static CK_OBJECT_HANDLE find_by(p11t *t, CK_OBJECT_CLASS cls, const CK_BYTE *id, CK_ULONG id_len)
+{
+	CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof(cls)}, {CKA_ID, (void *)id, id_len}};
+	CK_OBJECT_HANDLE h[2];
+
+	assert_int_equal(objt_find(t, tmpl, id ? 2 : 1, h, 2), 1);
+	return h[0];
+}
+
+/* An ECDSA signature of "hello" by key, checked with the public key the card made. */
+static void sign_checked(p11t *t, CK_OBJECT_HANDLE key, EVP_PKEY *pub)
+{
+	CK_MECHANISM m = {CKM_ECDSA_SHA256, NULL, 0};
+	CK_BYTE sig[128], der[80];
+	CK_ULONG sig_len = sizeof(sig);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char *p = der;
+	ECDSA_SIG *es = ECDSA_SIG_new();
+	int der_len;
+
+	assert_non_null(md);
+	assert_non_null(es);
+	assert_int_equal(t->f->C_SignInit(t->session, &m, key), CKR_OK);
+	assert_int_equal(t->f->C_Sign(t->session, (CK_BYTE_PTR) "hello", 5, sig, &sig_len), CKR_OK);
+	assert_int_equal(sig_len, 64);
+	assert_int_equal(ECDSA_SIG_set0(es, BN_bin2bn(sig, 32, NULL),
+	                                BN_bin2bn(sig + 32, 32, NULL)),
+	                 1);
+	der_len = i2d_ECDSA_SIG(es, &p);
+	assert_true(der_len > 0);
+	assert_int_equal(EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pub), 1);
+	assert_int_equal(EVP_DigestVerify(md, der, (size_t)der_len, (const unsigned char *)"hello",
+	                                  5),
+	                 1);
+	ECDSA_SIG_free(es);
+	EVP_MD_CTX_free(md);
+}
+
+typedef struct {
+	p11t t; /* first: p11t_group_teardown frees the fixture */
+	const kind_case *kc;
+	EVP_PKEY *pub;
+	tkit_capture cap;
+} kind_fixture;
+
+static int kind_setup(void **state, const kind_case *kc)
+{
+	const char *const init[] = {"--profile", kc->profile, NULL};
+	kind_fixture *k = calloc(1, sizeof(*k));
+
+	if (!k)
+		return -1;
+	k->kc = kc;
+	k->cap = (tkit_capture)TKIT_CAPTURE_OFF;
+	if (p11t_setup(&k->t, 1, init) != 0) {
+		free(k);
+		return -1;
+	}
+	*state = k;
+	return 0;
+}
+
+static int kinko_setup(void **state)
+{
+	return kind_setup(state, &kinko_case);
+}
+
+static int yubikey_setup(void **state)
+{
+	return kind_setup(state, &yubikey_case);
+}
+
+static int piv_setup(void **state)
+{
+	return kind_setup(state, &piv_case);
+}
+
+static int kind_teardown(void **state)
+{
+	kind_fixture *k = *state;
+
+	if (!k)
+		return 0;
+	tkit_capture_abort(&k->cap);
+	EVP_PKEY_free(k->pub);
+	p11t_teardown(&k->t);
+	free(k);
+	return 0;
+}
+
+/* C_Initialize -> C_GetSlotList -> C_OpenSession -> find the certificate and read it ->
+ * C_Login -> find the private key by CKA_ID -> C_Sign, as a TLS client logs on; then what
+ * is listed and what C_GetTokenInfo says. */
+static void cold_logon_takes_few_apdus(void **state)
+{
+	kind_fixture *k = *state;
+	p11t *t = &k->t;
+	CK_SLOT_ID slot;
+	CK_ULONG n = 1, len = 0;
+	CK_OBJECT_HANDLE cert, key;
+	CK_TOKEN_INFO ti;
+	CK_BYTE *value, *id;
+	char *text;
+	unsigned cold;
+
+	k->pub = prepare_token(t);
+	tkit_capture_begin(&k->cap);
+	assert_int_equal(t->f->C_Initialize(NULL), CKR_OK);
+	assert_int_equal(t->f->C_GetSlotList(CK_TRUE, &slot, &n), CKR_OK);
+	assert_int_equal(t->f->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &t->session),
+	                 CKR_OK);
+	cert = find_by(t, CKO_CERTIFICATE, NULL, 0);
+	value = objt_bytes(t, cert, CKA_VALUE, &len);
+	free(value);
+	id = objt_bytes(t, cert, CKA_ID, &len);
+	assert_int_equal(t->f->C_Login(t->session, CKU_USER, (CK_UTF8CHAR_PTR) "123456", 6),
+	                 CKR_OK);
+	key = find_by(t, CKO_PRIVATE_KEY, id, len);
+	free(id);
+	sign_checked(t, key, k->pub);
+	text = tkit_capture_end(&k->cap);
+	cold = apdus_sent(text);
+	free(text);
+	print_message("%s: cold logon %u APDUs\n", k->kc->profile, cold);
+	assert_true(cold <= k->kc->max_apdus);
+
+	/* the key pair and its certificate, found again on the card */
+	assert_int_equal(objt_count_class(t, CKO_CERTIFICATE), 1);
+	assert_int_equal(objt_count_class(t, CKO_PRIVATE_KEY), 1);
+	assert_int_equal(objt_count_class(t, CKO_PUBLIC_KEY), 1);
+
+	assert_int_equal(t->f->C_GetTokenInfo(slot, &ti), CKR_OK);
+	print_message("%s: label \"%.32s\" serial \"%.16s\"\n", k->kc->profile, ti.label,
+	              ti.serialNumber);
+	assert_memory_equal(ti.label, k->kc->label, strlen(k->kc->label));
+	assert_true(ti.serialNumber[0] != ' '); /* every kind has a serial (or a CHUID) */
+}
+
+/* ---- a card whose management key is nobody's default ---- */
+
+/* A plain PIV card (no metadata, no PIN-protected key) with its own 9B key: the module
+ * tries the factory key once, is refused, and says which key is missing. */
+static void plain_piv_card_with_its_own_management_key_refuses_keygen_naming_it(void **state)
+{
+	static const CK_BYTE p256[] = {0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07};
+	CK_ATTRIBUTE pub_tmpl[] = {{CKA_EC_PARAMS, (void *)p256, sizeof(p256)}};
+	CK_MECHANISM m = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
+	CK_OBJECT_HANDLE pub = 0, priv = 0;
+	char file[256];
+	const char *init[] = {"--profile", "piv", "--mgmt-key-file", file, NULL};
+	tkit_capture cap = TKIT_CAPTURE_OFF;
+	p11t t;
+	char *text;
+	CK_RV rv;
+
+	(void)state;
+	assert_int_equal(tkit_file_write(file, sizeof(file), "mgmt",
+	                                 "8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f\n"),
+	                 0);
+	assert_int_equal(p11t_setup(&t, 1, init), 0);
+	unlink(file);
+	p11t_login(&t);
+	tkit_capture_begin(&cap);
+	rv = t.f->C_GenerateKeyPair(t.session, &m, pub_tmpl, 1, NULL, 0, &pub, &priv);
+	text = tkit_capture_end(&cap);
+	if (rv != CKR_KINKO_MGMT_KEY_UNKNOWN)
+		fail_msg("C_GenerateKeyPair: 0x%lx", (unsigned long)rv);
+	assert_non_null(strstr(text, "card management key (9B)"));
+	free(text);
+	/* the login stays: the user was logged in, the management key was the missing part */
+	assert_int_equal(objt_count_class(&t, CKO_PRIVATE_KEY), 0);
+	assert_int_equal(t.f->C_Logout(t.session), CKR_OK);
+	p11t_teardown(&t);
 }
 
 /* ---- a card without PIV ---- */
@@ -115,6 +329,14 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		/* budgets: kinko 6, yubikey 8, piv 10 APDUs */
+		{"kinko_token_logs_on_within_6_apdus", cold_logon_takes_few_apdus, kinko_setup,
+	         kind_teardown, NULL},
+		{"yubikey_style_card_logs_on_within_8_apdus", cold_logon_takes_few_apdus,
+	         yubikey_setup, kind_teardown, NULL},
+		{"plain_piv_card_logs_on_within_10_apdus", cold_logon_takes_few_apdus, piv_setup,
+	         kind_teardown, NULL},
+		cmocka_unit_test(
+			plain_piv_card_with_its_own_management_key_refuses_keygen_naming_it),
 		cmocka_unit_test(card_without_piv_applet_is_no_token),
 	};
 
