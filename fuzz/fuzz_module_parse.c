@@ -1,5 +1,6 @@
 /* libFuzzer target for the module's parsing of what a token answers: the INVENTORY
- * (card_inventory_parse), GET METADATA (card_metadata_parse), certificate containers and
+ * (card_inventory_parse) and the CHUID (card_chuid_id_parse) alike, GET METADATA
+ * (card_metadata_parse), certificate containers and
  * the certificates in them, public keys (7F49 contents), SubjectPublicKeyInfo and EC
  * parameters (mod_parse.h); public keys go through card_pubkey_parse (card.h), the one
  * reader of 7F49 contents that GENERATE, the attributes and C_Verify share. No card is
@@ -72,6 +73,19 @@ static void fuzz_inventory(const uint8_t *buf, size_t size)
 	check(inv.pin_left <= inv.pin_max && inv.puk_left <= inv.puk_max);
 	for (i = 0; i < inv.n_objects; i++)
 		check(inv.objects[i] != 0 && inv.objects[i] <= 0xFFFFFFu);
+}
+
+/* The same bytes as a CHUID: the card's identity is hex digits, cut to what text holds. */
+static void fuzz_chuid(const uint8_t *buf, size_t size)
+{
+	char text[17];
+	size_t i;
+
+	if (card_chuid_id_parse(buf, size, text, sizeof(text)) != CARD_OK)
+		return;
+	check(strlen(text) > 0 && strlen(text) < sizeof(text) && strlen(text) % 2 == 0);
+	for (i = 0; text[i]; i++)
+		check((text[i] >= '0' && text[i] <= '9') || (text[i] >= 'A' && text[i] <= 'F'));
 }
 
 static void fuzz_metadata(const uint8_t *buf, size_t size)
@@ -155,7 +169,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(copy, data + 1, size - 1);
 	buf = copy;
 	switch (data[0] % 5) {
-	case 0: fuzz_inventory(buf, size - 1); break;
+	case 0:
+		fuzz_inventory(buf, size - 1);
+		fuzz_chuid(buf, size - 1);
+		break;
 	case 1: fuzz_metadata(buf, size - 1); break;
 	case 2: fuzz_container(buf, size - 1); break;
 	case 3: fuzz_pubkey(buf, size - 1); break;
