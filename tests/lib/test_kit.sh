@@ -5,7 +5,7 @@
 # shellcheck source=tests/bank/bank_lib.sh
 . "${KINKO_SRCDIR:-.}/tests/bank/bank_lib.sh"
 
-plan 13
+plan 14
 printf 'status: ok\n' >"$T/body"
 check_quiet "contains finds a string that is there" contains "$T/body" "ok"
 if contains "$T/body" "missing"; then not_ok "contains fails on a string that is not there"
@@ -64,3 +64,8 @@ out=$(KINKO_PCSC_REQUIRED=1 bash -c '. "$1"; . "$2"; pcsc_fail_or_skip "no pcscd
 rc=$?
 check_quiet "pcsc_fail_or_skip bails out (exit 1) under KINKO_PCSC_REQUIRED=1" \
 	eval '[ "$rc" = 1 ] && [ "$out" = "Bail out! no pcscd (KINKO_PCSC_REQUIRED=1)" ]'
+
+# A system pcscd (socket-activated once pcscd is installed, with vsmartcard's readers) would
+# add slots to every module and CLI test: make check points PC/SC clients elsewhere.
+check_quiet "the suite's PC/SC clients reach no system pcscd (PCSCLITE_CSOCK_NAME set, no socket)" \
+	eval '[ -n "${PCSCLITE_CSOCK_NAME:-}" ] && [ "$PCSCLITE_CSOCK_NAME" != /run/pcscd/pcscd.comm ] && [ ! -S "$PCSCLITE_CSOCK_NAME" ]'
