@@ -15,6 +15,7 @@ PACKAGES=(
 	gettext autopoint po4a locales
 	pcscd vsmartcard-vpcd libpcsclite-dev libccid pcsc-tools
 	opensc gnutls-bin libengine-pkcs11-openssl softhsm2
+	yubico-piv-tool ykcs11
 )
 # The browser stage (make check-browser): the browsers, NSS's modutil/certutil, fonts for the
 # Japanese pages' screenshots. Node and npm (playwright-core) are looked for as commands: a

@@ -3,6 +3,10 @@
 # emulated token.
 INTEROP_SH_TESTS = tests/interop/test_pkcs11_tool.sh tests/interop/test_p11tool.sh \
 	tests/interop/test_openssl_engine.sh tests/interop/test_p11kit_proxy.sh
+# Over PC/SC (tests/lib/pcsc.sh: a private pcscd, the token in a vsmartcard-vpcd reader):
+# OpenSC, yubico-piv-tool and ykcs11, kinko enroll/logon, per emulator profile.
+INTEROP_SH_TESTS += tests/interop/test_pcsc_opensc.sh tests/interop/test_pcsc_yubico.sh \
+	tests/interop/test_pcsc_cli.sh
 TESTS += $(INTEROP_SH_TESTS)
 EXTRA_DIST += $(INTEROP_SH_TESTS) tests/interop/interop_lib.sh
 # Reads kinko's vendor PIN counters through any module, e.g. p11-kit-proxy.so.

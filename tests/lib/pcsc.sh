@@ -13,7 +13,8 @@
 #   pcsc_start DIR NAME:PORT...  a pcscd with one vpcd reader per NAME:PORT, FRIENDLYNAME NAME
 #                                (pcscd lists it as "NAME 00 00", and its empty second slot
 #                                as "NAME 00 01"); log in DIR/pcscd.log, pid in
-#                                PCSC_PID; waits up to 10 s until pcscd lists every reader
+#                                PCSC_PID; waits up to 10 s until pcscd lists every reader;
+#                                with KINKO_PCSCD_APDU_LOG=1 pcscd logs every APDU (--apdu)
 #   pcsc_emu STATE PORT LOG [OPTION...]
 #                                kinko-token-emu --vpcd 127.0.0.1:PORT with the OPTIONs, output
 #                                appended to LOG, pid in EMU_SERVE_PID at once; waits up to
@@ -102,7 +103,7 @@ pcsc_start() {
 	export PCSCLITE_CSOCK_NAME="$dir/pcscd.comm"
 	# Every step execs the next, so $! is pcscd's pid, the LISTEN_PID the helper sets.
 	"${PCSC_UNSHARE[@]}" sh -c 'mkdir -p /run/pcscd && mount -t tmpfs -o mode=0755 tmpfs /run/pcscd &&
-		exec python3 "$0" activate "$1" stdbuf -oL "$3" -f -c "$2"' \
+		exec python3 "$0" activate "$1" stdbuf -oL "$3" -f ${KINKO_PCSCD_APDU_LOG:+-a} -c "$2"' \
 		"$PCSC_HELPER" "$PCSCLITE_CSOCK_NAME" "$dir/reader.conf.d" "$PCSC_PCSCD" >"$dir/pcscd.log" 2>&1 &
 	PCSC_PID=$!
 	for spec in "${PCSC_READERS[@]}"; do
