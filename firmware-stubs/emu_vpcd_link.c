@@ -10,6 +10,8 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,6 +188,10 @@ static void emu_vpcd_receive(emu_vpcd_link *l)
 	/* Take from the socket only what the parser used. */
 	n = recv(l->fd, buf, off, 0);
 	(void)n;
+	/* vpcd sends a length and its APDU in two writes, the second held (Nagle) until the
+	 * first is acknowledged: acknowledge at once, not after the delayed ACK's 40 ms. Linux
+	 * clears the flag by itself, so it is set again after every read. */
+	(void)setsockopt(l->fd, IPPROTO_TCP, TCP_QUICKACK, &(int){1}, sizeof(int));
 	l->backoff_ms = EMU_VPCD_BACKOFF_MIN_MS;
 	if (l->rx.out_len > 0)
 		emu_vpcd_send(l);
