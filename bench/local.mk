@@ -8,8 +8,9 @@ bench_bench_sign_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) \
 bench_bench_sign_CPPFLAGS = $(MODULE_CPPFLAGS)
 bench_bench_sign_LDADD = tests/emu/libemuclient.la common/libkinkocommon.la $(OPENSSL_LIBS) -ldl
 CLEANFILES += bench/bench_sign$(EXEEXT)
-EXTRA_DIST += bench/run.sh bench/bankd_load.sh
+EXTRA_DIST += bench/run.sh bench/bankd_load.sh bench/pcsc_apdus.sh
 
 .PHONY: bench
 bench: bench/bench_sign$(EXEEXT) pkcs11/libkinko-pkcs11.la kinko-token-emu$(EXEEXT)
 	KINKO_BUILDDIR='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/bench/run.sh
+	KINKO_BUILDDIR='$(abs_top_builddir)' bash $(top_srcdir)/bench/pcsc_apdus.sh
