@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Yubico's tools (unmodified yubico-piv-tool 2.2 and ykcs11) over PC/SC, with the emulated token
 # in a vsmartcard-vpcd reader named "Yubico ..." (ykcs11 only uses readers whose name starts
-# so; yubico-piv-tool takes it with -r), for each emulator profile (kinko, yubikey, piv), both
-# directions on one token state:
+# so; yubico-piv-tool takes it with -r), for the emulator profiles in PROFILES (kinko,
+# yubikey), both directions on one token state:
 # - kinko's module (over the emulator socket) makes a key and certificate in 9A; in the reader,
 #   yubico-piv-tool lists and test-signs with it and ykcs11 signs with it (openssl verifies);
 # - yubico-piv-tool verifies, changes and unblocks the PIN, generates a key in 9C, self-signs a
@@ -20,7 +20,7 @@ YKCS11=$(foreign_module libykcs11.so) || YKCS11=$(foreign_module libykcs11.so.2)
 PUK=12345678
 NEWPIN=654321
 
-PROFILES=(kinko yubikey piv)
+PROFILES=(kinko yubikey)
 plan $((${#PROFILES[@]} * 16))
 pcsc_interop_start "Yubico YubiKey kinko interop"
 cd "$T" || exit 1
