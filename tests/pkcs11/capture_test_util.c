@@ -5,8 +5,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -57,4 +59,32 @@ char *tkit_capture_end(tkit_capture *c)
 	assert_int_equal(pread(fd, text, (size_t)st.st_size, 0), st.st_size);
 	close(fd);
 	return text;
+}
+
+/* Each line of text to match; how many it accepted. */
+static unsigned tkit_trace_count(const char *text, const char *prefix, bool apdus)
+{
+	const char *line, *next;
+	unsigned n = 0, seq;
+
+	for (line = text; *line; line = next) {
+		char dir = 0;
+
+		next = strchr(line, '\n');
+		next = next ? next + 1 : line + strlen(line);
+		if (apdus ? sscanf(line, "kinko: apdu %u %c", &seq, &dir) == 2 && dir == '>' :
+		            strncmp(line, prefix, strlen(prefix)) == 0)
+			n++;
+	}
+	return n;
+}
+
+unsigned tkit_trace_lines(const char *text, const char *prefix)
+{
+	return tkit_trace_count(text, prefix, false);
+}
+
+unsigned tkit_trace_apdus(const char *text)
+{
+	return tkit_trace_count(text, NULL, true);
 }

@@ -19,4 +19,9 @@ char *tkit_capture_end(tkit_capture *c);
 /* stderr back if a capture is still on: for a teardown after a failed test. */
 void tkit_capture_abort(tkit_capture *c);
 
+/* In a captured trace: the lines starting with prefix, and the commands sent (the
+ * "kinko: apdu N >" lines of KINKO_DEBUG=apdu). */
+unsigned tkit_trace_lines(const char *text, const char *prefix);
+unsigned tkit_trace_apdus(const char *text);
+
 #endif

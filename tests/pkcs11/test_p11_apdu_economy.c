@@ -38,17 +38,9 @@ static void trace_start(econ *e)
 /* Stop capturing; the number of commands sent since trace_start. */
 static unsigned trace_stop(econ *e)
 {
-	char *text = tkit_capture_end(&e->cap), *line, *next;
-	unsigned n = 0, seq;
+	char *text = tkit_capture_end(&e->cap);
+	unsigned n = tkit_trace_apdus(text);
 
-	for (line = text; *line; line = next) {
-		char dir = 0;
-
-		next = strchr(line, '\n');
-		next = next ? next + 1 : line + strlen(line);
-		if (sscanf(line, "kinko: apdu %u %c", &seq, &dir) == 2 && dir == '>')
-			n++;
-	}
 	free(text);
 	return n;
 }

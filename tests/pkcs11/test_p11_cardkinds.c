@@ -35,37 +35,6 @@ static const kind_case kinko_case = {"kinko", 6, "kinko PIV #"};
 static const kind_case yubikey_case = {"yubikey", 8, "YubiKey PIV #"};
 static const kind_case piv_case = {"piv", 10, "PIV "};
 
-/* Lines of the captured trace starting with prefix. */
-static unsigned trace_count(const char *text, const char *prefix)
-{
-	const char *line, *next;
-	unsigned n = 0;
-
-	for (line = text; *line; line = next) {
-		next = strchr(line, '\n');
-		next = next ? next + 1 : line + strlen(line);
-		if (strncmp(line, prefix, strlen(prefix)) == 0)
-			n++;
-	}
-	return n;
-}
-
-static unsigned apdus_sent(const char *text)
-{
-	const char *line, *next;
-	unsigned n = 0, seq;
-
-	for (line = text; *line; line = next) {
-		char dir = 0;
-
-		next = strchr(line, '\n');
-		next = next ? next + 1 : line + strlen(line);
-		if (sscanf(line, "kinko: apdu %u %c", &seq, &dir) == 2 && dir == '>')
-			n++;
-	}
-	return n;
-}
-
 /* A P-256 key generated in 9A through the module, its certificate written; the module
  * then finalized, so what follows starts cold. The public key is returned. */
 static EVP_PKEY *prepare_token(p11t *t)
@@ -207,7 +176,7 @@ static void cold_logon_takes_few_apdus(void **state)
 	free(id);
 	sign_checked(t, key, k->pub);
 	text = tkit_capture_end(&k->cap);
-	cold = apdus_sent(text);
+	cold = tkit_trace_apdus(text);
 	free(text);
 	print_message("%s: cold logon %u APDUs\n", k->kc->profile, cold);
 	assert_true(cold <= k->kc->max_apdus);
@@ -315,9 +284,9 @@ static void card_without_piv_applet_is_no_token(void **state)
 	                 CKR_TOKEN_NOT_RECOGNIZED);
 	text = tkit_capture_end(&cap);
 	/* the trace says why: the SELECT was refused, and nothing else was asked */
-	assert_int_equal(trace_count(text, "kinko p11: slot"), 1);
+	assert_int_equal(tkit_trace_lines(text, "kinko p11: slot"), 1);
 	assert_non_null(strstr(text, "refuses SELECT of the PIV applet (6A82)"));
-	assert_int_equal(apdus_sent(text), 1);
+	assert_int_equal(tkit_trace_apdus(text), 1);
 	free(text);
 
 	p11t_teardown(&t);
