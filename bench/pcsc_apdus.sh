@@ -5,7 +5,9 @@
 # (kinko, yubikey, piv). Counted on the card's side of pcscd (pcscd --apdu logs every
 # APDU it sends to the reader) from C_Initialize up to the first signature's last answer, so
 # both modules are counted alike; kinko's module over the emulator socket is counted from its
-# own trace (KINKO_DEBUG=apdu) up to the same point. Figures, not a test: nothing asserted,
+# own trace (KINKO_DEBUG=apdu) up to the same point. The RSA-2048 key and its certificate are
+# kinko's module's, or yubico-piv-tool's where kinko cannot make keys on the card (the table
+# says whose). Figures, not a test: nothing asserted,
 # targets shown beside (kinko <= 6, yubikey <= 8, piv <= 10, each <= 1/3 of OpenSC's).
 # Without pcscd and vsmartcard-vpcd it says why and prints no table.
 #   KINKO_BUILDDIR  build directory (default: the current one)
@@ -52,29 +54,43 @@ cold_socket() {
 
 declare -A TARGET=([kinko]=6 [yubikey]=8 [piv]=10)
 printf '\ncold logon APDUs, C_Initialize .. first C_Sign (RSA-2048, same token per profile)\n'
-printf '%-9s %14s %14s %14s %13s %s\n' profile "kinko socket" "kinko PC/SC" "OpenSC PC/SC" \
-	"kinko/OpenSC" target
+# yubico_keypair NAME: with the card in the reader, yubico-piv-tool makes the RSA-2048 key in 9A
+# and imports a certificate for it (when kinko's module cannot make keys on the card).
+yubico_keypair() {
+	command -v yubico-piv-tool >/dev/null || return 1
+	timeout 60 yubico-piv-tool -r "$READER" -a generate -s 9a -A RSA2048 -o "$T/$1.pub.pem" \
+		>"$T/kp.out" 2>&1 &&
+		openssl x509 -new -subj "/CN=$1" -force_pubkey "$T/$1.pub.pem" -CA "$T/ca.pem" \
+			-CAkey "$T/ca.key" -days 2 -out "$T/$1.cert.pem" >>"$T/kp.out" 2>&1 &&
+		timeout 60 yubico-piv-tool -r "$READER" -a import-certificate -s 9a -i "$T/$1.cert.pem" \
+			>>"$T/kp.out" 2>&1
+}
+
+printf '%-9s %14s %14s %14s %13s %-16s %s\n' profile "kinko socket" "kinko PC/SC" "OpenSC PC/SC" \
+	"kinko/OpenSC" "key made by" target
 for prof in kinko yubikey piv; do
 	state="$T/$prof.token"
-	sock="-" pcsc="-" osc="-" ratio="-"
+	sock="-" pcsc="-" osc="-" ratio="-" maker="none"
 	if emu_init "$state" "$T/emu-init.log" --serial "$SERIAL" --profile "$prof"; then
 		token_serve "$state"
-		if kinko_keypair 01 rsa:2048 "bench-$prof"; then
-			sock=$(cold_socket)
-			token_out
-			token_insert "$state"
+		kinko_keypair 01 rsa:2048 "bench-$prof" && maker="kinko"
+		token_out
+		token_insert "$state"
+		[ "$maker" != none ] || { yubico_keypair "bench-$prof" && maker="yubico-piv-tool"; }
+		if [ "$maker" != none ]; then
 			osc=$(cold_pcsc "$OPENSC")
 			# kinko's module over PC/SC, when it has that transport
 			pcsc=$(cold_pcsc "$MODULE")
-		else
-			sock="no key" # kinko's module could not make the key: nothing to log on with
+			token_out
+			token_serve "$state"
+			sock=$(cold_socket)
 		fi
 		token_out
 	fi
 	k=${pcsc:-$sock}
 	[ -n "$k" ] && [ "$k" != - ] && [ -n "$osc" ] && [ "$osc" != - ] &&
 		ratio=$(awk -v k="$k" -v o="$osc" 'BEGIN { printf "%.2f", k / o }')
-	printf '%-9s %14s %14s %14s %13s <= %s, <= 1/3\n' "$prof" "${sock:-failed}" "${pcsc:-n/a}" \
-		"${osc:-failed}" "$ratio" "${TARGET[$prof]}"
+	printf '%-9s %14s %14s %14s %13s %-16s <= %s, <= 1/3\n' "$prof" "${sock:-failed}" \
+		"${pcsc:-n/a}" "${osc:-failed}" "$ratio" "$maker" "${TARGET[$prof]}"
 done
 printf 'kinko/OpenSC uses kinko over PC/SC when it ran, else over the emulator socket\n'
