@@ -54,18 +54,6 @@ cold_socket() {
 
 declare -A TARGET=([kinko]=6 [yubikey]=8 [piv]=10)
 printf '\ncold logon APDUs, C_Initialize .. first C_Sign (RSA-2048, same token per profile)\n'
-# yubico_keypair NAME: with the card in the reader, yubico-piv-tool makes the RSA-2048 key in 9A
-# and imports a certificate for it (when kinko's module cannot make keys on the card).
-yubico_keypair() {
-	command -v yubico-piv-tool >/dev/null || return 1
-	timeout 60 yubico-piv-tool -r "$READER" -a generate -s 9a -A RSA2048 -o "$T/$1.pub.pem" \
-		>"$T/kp.out" 2>&1 &&
-		openssl x509 -new -subj "/CN=$1" -force_pubkey "$T/$1.pub.pem" -CA "$T/ca.pem" \
-			-CAkey "$T/ca.key" -days 2 -out "$T/$1.cert.pem" >>"$T/kp.out" 2>&1 &&
-		timeout 60 yubico-piv-tool -r "$READER" -a import-certificate -s 9a -i "$T/$1.cert.pem" \
-			>>"$T/kp.out" 2>&1
-}
-
 printf '%-9s %14s %14s %14s %13s %-16s %s\n' profile "kinko socket" "kinko PC/SC" "OpenSC PC/SC" \
 	"kinko/OpenSC" "key made by" target
 for prof in kinko yubikey piv; do
@@ -76,7 +64,7 @@ for prof in kinko yubikey piv; do
 		kinko_keypair 01 rsa:2048 "bench-$prof" && maker="kinko"
 		token_out
 		token_insert "$state"
-		[ "$maker" != none ] || { yubico_keypair "bench-$prof" && maker="yubico-piv-tool"; }
+		[ "$maker" != none ] || { yubico_keypair 9a RSA2048 "bench-$prof" && maker="yubico-piv-tool"; }
 		if [ "$maker" != none ]; then
 			osc=$(cold_pcsc "$OPENSC")
 			# kinko's module over PC/SC, when it has that transport

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # OpenSC (unmodified: opensc-tool, its PKCS#11 module through pkcs11-tool) over PC/SC, with the
 # emulated token in a vsmartcard-vpcd reader of a private pcscd, for the emulator profiles in
-# PROFILES (kinko, yubikey): kinko's module writes keys and certificates over the emulator
+# PROFILES (kinko, yubikey, piv): kinko's module writes keys and certificates over the emulator
 # socket, then OpenSC, reading the same token in the reader, recognises it as PIV, lists what kinko
 # wrote, signs with kinko's keys (verified by openssl) and passes its own --test.
 # OpenSC's PIV driver writes no objects through PKCS#11, so the other direction (OpenSC
@@ -14,7 +14,7 @@ need opensc-tool
 need openssl
 OPENSC=$(foreign_module opensc-pkcs11.so) || skip_all "opensc-pkcs11.so not installed"
 
-PROFILES=(kinko yubikey)
+PROFILES=(kinko yubikey piv)
 plan $((${#PROFILES[@]} * 7 + 1))
 # pcscd logs each APDU and its answer, each line after the microseconds since the one before
 export KINKO_PCSCD_APDU_LOG=1
@@ -29,16 +29,27 @@ for prof in "${PROFILES[@]}"; do
 		{ echo "Bail out! kinko-token-emu --init --profile $prof failed"; diag "$T/emu-init.log"; exit 1; }
 
 	# kinko writes: an RSA-2048 key in 9A and a P-256 key in 9E (9D is for key management: OpenSC
-	# gives its EC key no signing), each with a certificate
+	# gives its EC key no signing), each with a certificate. On the piv profile (a plain SP
+	# 800-73-4 card) kinko's module makes no key yet: yubico-piv-tool makes them there.
 	token_serve "$state"
-	if kinko_keypair 01 rsa:2048 "kinko-$prof-rsa" && kinko_keypair 04 EC:prime256v1 "kinko-$prof-ec"; then
+	rsa="kinko-$prof-rsa" ec="kinko-$prof-ec" pub=pub.der
+	if kinko_keypair 01 rsa:2048 "$rsa" && kinko_keypair 04 EC:prime256v1 "$ec"; then
 		ok "$prof: kinko's module makes an RSA key in 9A and a P-256 key in 9E, with certificates"
+	elif [ "$prof" = piv ]; then
+		skip "$prof: kinko's module makes an RSA key in 9A and a P-256 key in 9E, with certificates" \
+			"kinko's module makes no key on a plain SP 800-73-4 card yet: yubico-piv-tool's instead"
+		rsa="yubico-$prof-rsa" ec="yubico-$prof-ec" pub=pub.pem
 	else not_ok "$prof: kinko's module makes an RSA key in 9A and a P-256 key in 9E, with certificates"
 		diag "$T/kp.out"; fi
 	token_out
 
 	# OpenSC reads the same token in the PC/SC reader
 	token_insert "$state"
+	if [ "$pub" = pub.pem ] && ! { yubico_keypair 9a RSA2048 "$rsa" && yubico_keypair 9e ECCP256 "$ec"; }; then
+		echo "Bail out! yubico-piv-tool could not make the keys on the $prof card"
+		diag "$T/kp.out"
+		exit 1
+	fi
 	run timeout 30 opensc-tool -r "$READER" -n
 	# OpenSC's PIV driver names the card "Personal Identity Verification Card" (or a PIV-II
 	# variant for the cards it knows by their ATR)
@@ -46,16 +57,16 @@ for prof in "${PROFILES[@]}"; do
 		ok "$prof: opensc-tool -n says PIV ($(head -n 1 "$T/stdout"))"
 	else not_ok "$prof: opensc-tool -n says PIV"; diag "$T/out"; fi
 	run "${O[@]}" --login --pin "$PIN" --list-objects
-	check_ok_out "$prof: pkcs11-tool -O (OpenSC) lists kinko's certificates and keys" \
-		"DN: CN=kinko-$prof-rsa" "DN: CN=kinko-$prof-ec" "Private Key Object; RSA" \
+	check_ok_out "$prof: pkcs11-tool -O (OpenSC) lists the certificates and keys" \
+		"DN: CN=$rsa" "DN: CN=$ec" "Private Key Object; RSA" \
 		"Private Key Object; EC" "ID:         01" "ID:         04"
 	run "${O[@]}" --login --pin "$PIN" --sign --id 01 -m SHA256-RSA-PKCS -i data.bin -o sig.rsa
-	signed_ok "$prof: kinko's RSA key signs through OpenSC (SHA256-RSA-PKCS), openssl verifies" \
-		"kinko-$prof-rsa.pub.der" sig.rsa data.bin
+	signed_ok "$prof: the RSA key in 9A signs through OpenSC (SHA256-RSA-PKCS), openssl verifies" \
+		"$rsa.$pub" sig.rsa data.bin
 	run "${O[@]}" --login --pin "$PIN" --sign --id 04 -m ECDSA-SHA256 --signature-format openssl \
 		-i data.bin -o sig.ec
-	signed_ok "$prof: kinko's P-256 key signs through OpenSC (ECDSA-SHA256), openssl verifies" \
-		"kinko-$prof-ec.pub.der" sig.ec data.bin
+	signed_ok "$prof: the P-256 key in 9E signs through OpenSC (ECDSA-SHA256), openssl verifies" \
+		"$ec.$pub" sig.ec data.bin
 	run "${O[@]}" --login --pin "$PIN" --test
 	if [ "$RC" -eq 0 ] && grep -q "^No errors" "$T/out"; then ok "$prof: pkcs11-tool --test --login (OpenSC): No errors"
 	else not_ok "$prof: pkcs11-tool --test --login (OpenSC): No errors"; diag "$T/out" 30; fi

@@ -2,7 +2,7 @@
 # Yubico's tools (unmodified yubico-piv-tool 2.2 and ykcs11) over PC/SC, with the emulated token
 # in a vsmartcard-vpcd reader named "Yubico ..." (ykcs11 only uses readers whose name starts
 # so; yubico-piv-tool takes it with -r), for the emulator profiles in PROFILES (kinko,
-# yubikey), both directions on one token state:
+# yubikey, piv), both directions on one token state:
 # - kinko's module (over the emulator socket) makes a key and certificate in 9A; in the reader,
 #   yubico-piv-tool lists and test-signs with it and ykcs11 signs with it (openssl verifies);
 # - yubico-piv-tool verifies, changes and unblocks the PIN, generates a key in 9C, self-signs a
