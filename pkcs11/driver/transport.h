@@ -88,8 +88,8 @@ int tr_usb_enumerate(struct libusb_context *ctx, uint16_t vid, uint16_t pid,
 void tr_usb_list_free(struct libusb_device **list);
 
 /* Is dev's interface pcscd's (usb_holder.c)? 1: a process named pcscd has the device
- * node open; -1: a pcscd runs whose open files cannot be seen (another user's), which
- * with kinko's driver bundle installed holds every token; 0: no pcscd holds it. */
+ * node open; -1: a pcscd runs whose open files cannot be seen (another user's), which,
+ * set up for the token, holds every token; 0: no pcscd holds it. */
 int tr_usb_pcscd_holds(struct libusb_device *dev);
 
 /* dev's port identity into id (TR_USB_ID_MAX bytes). 0, or -1. */

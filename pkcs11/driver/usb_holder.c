@@ -4,16 +4,18 @@
  * token is reached through PC/SC, and the libusb transport leaves it alone.
  *
  * The kernel does not say which process claimed an interface, but /proc says which
- * processes have the device node open. The holder counts as pcscd when a process named
- * pcscd has the node open, or when a pcscd runs whose open files this process may not
- * see (distributions run it as root): with kinko installed, pcscd has kinko's driver
- * bundle and takes every token it is shown. Elsewhere than Linux nobody is known. */
+ * processes have the device node open (compared as files, not names). The holder counts
+ * as pcscd when a process named pcscd has the node open, or when a pcscd runs whose open
+ * files this process may not see (distributions run it as root): set up for kinko's token
+ * (README "Hardware"), pcscd takes every token it is shown. Elsewhere than Linux nobody
+ * is known. */
 #include "usb_enum.h"
 
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "transport.h"
@@ -35,14 +37,13 @@ static bool tr_usb_proc_is_pcscd(long pid)
 	return strcmp(comm, "pcscd\n") == 0;
 }
 
-/* Has process pid the node open? A test bed (umockdev) redirects the node into a
- * directory of its own, so the link may have a prefix: the node's path ends it. -1 when
- * its open files cannot be read. */
-static int tr_usb_proc_has_node(long pid, const char *node)
+/* Has process pid the node open (the same file: device and inode, so a test bed's
+ * redirected node is told from another bed's)? -1 when its open files cannot be read. */
+static int tr_usb_proc_has_node(long pid, const struct stat *node)
 {
-	char path[64], fd[340], target[512];
-	size_t nl = strlen(node);
+	char path[64], fd[340];
 	struct dirent *e;
+	struct stat st;
 	int found = 0;
 	DIR *d;
 
@@ -51,16 +52,11 @@ static int tr_usb_proc_has_node(long pid, const char *node)
 	if (!d)
 		return -1;
 	while (!found && (e = readdir(d)) != NULL) {
-		ssize_t n;
-
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(fd, sizeof(fd), "%s/%s", path, e->d_name);
-		n = readlink(fd, target, sizeof(target) - 1);
-		if (n <= 0 || (size_t)n < nl)
-			continue;
-		target[n] = '\0';
-		found = strcmp(target + (size_t)n - nl, node) == 0;
+		found = stat(fd, &st) == 0 && st.st_dev == node->st_dev &&
+		        st.st_ino == node->st_ino;
 	}
 	closedir(d);
 	return found;
@@ -68,15 +64,18 @@ static int tr_usb_proc_has_node(long pid, const char *node)
 
 int tr_usb_pcscd_holds(libusb_device *dev)
 {
-	char node[32];
+	char path[32];
+	struct stat node;
 	struct dirent *e;
 	int held = 0;
 	DIR *proc;
 
 	if (!dev)
 		return 0;
-	snprintf(node, sizeof(node), "/dev/bus/usb/%03u/%03u", libusb_get_bus_number(dev),
+	snprintf(path, sizeof(path), "/dev/bus/usb/%03u/%03u", libusb_get_bus_number(dev),
 	         libusb_get_device_address(dev));
+	if (stat(path, &node) != 0)
+		return 0;
 	proc = opendir("/proc");
 	if (!proc)
 		return 0;
@@ -87,7 +86,7 @@ int tr_usb_pcscd_holds(libusb_device *dev)
 
 		if (pid <= 0 || *end || !tr_usb_proc_is_pcscd(pid))
 			continue;
-		has = tr_usb_proc_has_node(pid, node);
+		has = tr_usb_proc_has_node(pid, &node);
 		if (has != 0)
 			held = has;
 	}

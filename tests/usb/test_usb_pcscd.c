@@ -20,9 +20,13 @@
 
 #include "emu_client.h"
 #include "p11_test_util.h"
+#include "time_test_util.h"
 #include "tmpdir_test_util.h"
 #include "umock_pcscd.h"
 #include "umock_token.h"
+#include "usb_p11_fixture.h"
+
+#include "mono.h"
 
 #define OPENSC_MODULE "opensc-pkcs11.so"
 #define READER_NAME "kinko PIV token"
@@ -223,6 +227,47 @@ static void unplug_and_replug_reach_pcscd(void **state)
 	g_free(out);
 }
 
+/* The module (in this process, USB only) found the token before pcscd started: once pcscd
+ * holds its interface the USB slot has no token, at once (not after a claim timeout). */
+static umock_pcscd early_pcscd;
+
+static bool claimed_within(umock_token *t, int ms)
+{
+	int waited;
+
+	for (waited = 0; waited < ms && !umock_token_claimed(t); waited += 50)
+		tkit_sleep_ms(50);
+	return umock_token_claimed(t);
+}
+
+static int setup_module_first(void **state)
+{
+	return mfx_setup(state, 1, MFX_CONF_USB "pcsc = no\n", 1);
+}
+
+static int teardown_module_first(void **state)
+{
+	umock_pcscd_stop(&early_pcscd);
+	return mfx_teardown(state);
+}
+
+static void usb_slot_loses_the_token_pcscd_takes_at_once(void **state)
+{
+	mfx *m = *state;
+	CK_SLOT_ID usb = m->t.slots[0];
+	CK_TOKEN_INFO ti;
+	long long t0;
+
+	assert_int_equal(m->t.f->C_GetTokenInfo(usb, &ti), CKR_OK);
+	assert_int_equal(umock_pcscd_start(&early_pcscd, KINKO_PCSC_PLIST, KINKO_LIBCCID), 0);
+	assert_true(reader_listed(true));
+	assert_true(claimed_within(m->tok[0], PCSCD_WAIT_MS));
+	t0 = mono_now_ms();
+	assert_int_equal(m->t.f->C_GetTokenInfo(usb, &ti), CKR_TOKEN_NOT_PRESENT);
+	assert_int_equal(mfx_slots(m), 0);
+	assert_true(mono_now_ms() - t0 < 1000);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +278,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(kinko_generates_and_signs_through_pcsc, setup,
 	                                        teardown),
 		cmocka_unit_test_setup_teardown(unplug_and_replug_reach_pcscd, setup, teardown),
+		cmocka_unit_test_setup_teardown(usb_slot_loses_the_token_pcscd_takes_at_once,
+	                                        setup_module_first, teardown_module_first),
 	};
 
 	(void)argc;

@@ -136,32 +136,56 @@ static int umock_pcscd_private_mounts(const umock_pcscd *p)
 	return mount("tmpfs", "/run/pcscd", "tmpfs", 0, "mode=0755");
 }
 
-static void umock_pcscd_exec(const umock_pcscd *p, int lfd)
+/* The child's environment, made before the fork (the test process may have threads: the
+ * child only fills in its pid before exec). *pid_slot: the digits to fill. */
+static gchar **umock_pcscd_env(const umock_pcscd *p, char **pid_slot)
 {
-	char drivers[192], conf[192], pid[32];
-	int log = open(p->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	gchar **envp = g_get_environ();
+	char *drivers = g_strdup_printf("%s/drivers", p->dir);
+	size_t n;
+
+	envp = g_environ_setenv(envp, "PCSCLITE_HP_DROPDIR", drivers, TRUE);
+	envp = g_environ_setenv(envp, "LISTEN_FDS", "1", TRUE);
+	envp = g_environ_unsetenv(envp, "LISTEN_FDNAMES");
+	/* ASan (first in LD_PRELOAD in sanitizer builds) reports pcscd's leaks, not ours. */
+	envp = g_environ_setenv(envp, "ASAN_OPTIONS", "detect_leaks=0", TRUE);
+	envp = g_environ_setenv(envp, "LISTEN_PID", "0000000000", TRUE);
+	g_free(drivers);
+	for (n = 0; envp[n]; n++) {
+		if (strncmp(envp[n], "LISTEN_PID=", 11) == 0)
+			*pid_slot = envp[n] + 11;
+	}
+	return envp;
+}
+
+static void umock_pcscd_exec(const umock_pcscd *p, int lfd, char **envp, char *pid_slot)
+{
+	char conf[192];
+	char digits[20];
+	long pid = (long)getpid(), rest;
+	int log = open(p->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), i, n;
 
 	if (log < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0 || dup2(lfd, 3) != 3)
 		_exit(127);
-	if (umock_pcscd_private_mounts(p) != 0) {
-		perror("umock_pcscd: private mounts");
+	if (umock_pcscd_private_mounts(p) != 0)
 		_exit(126);
-	}
-	snprintf(drivers, sizeof(drivers), "%s/drivers", p->dir);
-	snprintf(conf, sizeof(conf), "%s/conf", p->dir);
-	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
-	setenv("PCSCLITE_HP_DROPDIR", drivers, 1);
-	setenv("LISTEN_FDS", "1", 1);
-	setenv("LISTEN_PID", pid, 1);
-	unsetenv("LISTEN_FDNAMES");
-	/* ASan (first in LD_PRELOAD in sanitizer builds) reports pcscd's leaks, not ours. */
-	setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
-	execl(UMOCK_PCSCD, "pcscd", "-f", "-d", "-c", conf, (char *)NULL);
+	/* The pid's digits into the ten reserved (no leading zeros: systemd reads 0... as
+	 * octal). */
+	for (i = 0, rest = pid; rest > 0; rest /= 10)
+		digits[i++] = (char)('0' + rest % 10);
+	for (n = 0; n < i; n++)
+		pid_slot[n] = digits[i - 1 - n];
+	pid_slot[n] = '\0';
+	memcpy(conf, p->dir, sizeof(p->dir));
+	strncat(conf, "/conf", sizeof(conf) - strlen(conf) - 1);
+	execle(UMOCK_PCSCD, "pcscd", "-f", "-d", "-c", conf, (char *)NULL, envp);
 	_exit(127);
 }
 
 int umock_pcscd_start(umock_pcscd *p, const char *plist, const char *libccid)
 {
+	char *pid_slot = NULL;
+	gchar **envp;
 	int lfd;
 
 	memset(p, 0, sizeof(*p));
@@ -185,9 +209,11 @@ int umock_pcscd_start(umock_pcscd *p, const char *plist, const char *libccid)
 		umock_pcscd_stop(p);
 		return -1;
 	}
+	envp = umock_pcscd_env(p, &pid_slot);
 	p->pid = fork();
 	if (p->pid == 0)
-		umock_pcscd_exec(p, lfd);
+		umock_pcscd_exec(p, lfd, envp, pid_slot);
+	g_strfreev(envp);
 	close(lfd);
 	if (p->pid < 0) {
 		p->pid = 0;

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "piv_applet.h"
@@ -185,6 +187,29 @@ static void umock_token_iface_uevent(umock_token *t, const char *action)
 	g_free(path);
 }
 
+/* Wait (up to 2 s) until umockdev's ioctl socket for devname takes connections: a program
+ * that hears of the device (pcscd at once) must find its handler there. */
+static void umock_token_ioctl_wait(const char *devname)
+{
+	const char *dir = getenv("UMOCKDEV_DIR");
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int tries;
+
+	if (!dir || snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/ioctl%s", dir, devname) >=
+	                    (int)sizeof(sa.sun_path))
+		return;
+	for (tries = 0; tries < 200; tries++) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		bool up = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+
+		if (fd >= 0)
+			close(fd);
+		if (up)
+			return;
+		g_usleep(10000);
+	}
+}
+
 /* Under no lock: the testbed is only touched from the test's thread. */
 static int umock_token_attach(umock_token *t)
 {
@@ -213,10 +238,6 @@ static int umock_token_attach(umock_token *t)
 	}
 	g_free(desc);
 	t->syspath = g_strdup_printf("/sys/devices/usb1/1-%u", t->port);
-	/* What the kernel announces, the device first: libusb's hot-plug (udev monitor)
-	 * learns of the device, pcscd of its interface. */
-	umockdev_testbed_uevent(b->tb, t->syspath, "add");
-	umock_token_iface_uevent(t, "add");
 	d = umock_dev_new(b, t, devname);
 	if (!umockdev_testbed_attach_ioctl(b->tb, devname, d->handler, &err)) {
 		fprintf(stderr, "umock: attach %s: %s\n", devname, err->message);
@@ -227,6 +248,12 @@ static int umock_token_attach(umock_token *t)
 	g_ptr_array_add(b->devs, d);
 	t->dev = d;
 	g_mutex_unlock(&b->lock);
+	umock_token_ioctl_wait(devname);
+	/* What the kernel announces, the device first: libusb's hot-plug (udev monitor)
+	 * learns of the device, pcscd of its interface. Only now, with the handler there:
+	 * pcscd opens the device as soon as it hears. */
+	umockdev_testbed_uevent(b->tb, t->syspath, "add");
+	umock_token_iface_uevent(t, "add");
 	return 0;
 }
 
