@@ -52,6 +52,15 @@ bool umock_asan_static(void)
 #endif
 }
 
+bool umock_skip_if_asan_static(void)
+{
+	if (!umock_asan_static())
+		return false;
+	printf("1..0 # SKIP sanitizer build with a static ASan runtime (clang): the sanitized "
+	       "module cannot be loaded into pkcs11-tool\n");
+	return true;
+}
+
 void umock_bed_reexec(char **argv)
 {
 	const char *pre = getenv("LD_PRELOAD");

@@ -30,6 +30,9 @@ void umock_bed_reexec(char **argv);
  * program (pkcs11-tool) cannot load sanitized code such as the module: no shared ASan
  * runtime exists to preload for it. */
 bool umock_asan_static(void);
+/* When umock_asan_static(): print the whole-program TAP skip for a test that loads the
+ * module into another program (pkcs11-tool) and return true. */
+bool umock_skip_if_asan_static(void);
 
 /* A testbed with a USB root hub (bus 1). NULL on failure. */
 umock_bed *umock_bed_new(void);
