@@ -165,11 +165,12 @@ static bool piv_aid_matches(const uint8_t *aid, size_t len)
 	       memcmp(aid, PIV_AID, len) == 0;
 }
 
-/* 61 { 4F PIX, 79 { 4F RID }, 50 label, AC { 80 alg ..., 06 00 } }. Only kinko's token
- * names itself (hosts ask it for INVENTORY); the yubikey and piv profiles answer without a
- * label, as a YubiKey does. */
+/* 61 { 4F PIX, 79 { 4F RID }, 50 label, AC { 80 alg ..., 06 00 } }. The label names kinko's
+ * token (hosts recognise it by it), so only the kinko profile carries it; a YubiKey answers
+ * just 61 { 4F PIX, 79 { 4F RID } }, a plain PIV card the template without kinko's label. */
 static uint16_t piv_write_template(const piv_applet *a, piv_resp *resp)
 {
+	uint8_t profile = a->st->profile;
 	tlv_writer w;
 	size_t app, auth, algs, i;
 
@@ -179,13 +180,15 @@ static uint16_t piv_write_template(const piv_applet *a, piv_resp *resp)
 	auth = tlv_begin(&w, 0x79);
 	tlv_put(&w, 0x4F, piv_nist_rid, sizeof(piv_nist_rid));
 	tlv_end(&w, auth);
-	if (a->st->profile == TOK_PROFILE_KINKO)
+	if (profile == TOK_PROFILE_KINKO)
 		tlv_put(&w, 0x50, (const uint8_t *)piv_label, sizeof(piv_label) - 1);
-	algs = tlv_begin(&w, PIV_TLV_GEN_TEMPLATE);
-	for (i = 0; i < sizeof(piv_algs); i++)
-		tlv_put_u8(&w, 0x80, piv_algs[i]);
-	tlv_put(&w, 0x06, NULL, 0);
-	tlv_end(&w, algs);
+	if (profile != TOK_PROFILE_YUBIKEY) {
+		algs = tlv_begin(&w, PIV_TLV_GEN_TEMPLATE);
+		for (i = 0; i < sizeof(piv_algs); i++)
+			tlv_put_u8(&w, 0x80, piv_algs[i]);
+		tlv_put(&w, 0x06, NULL, 0);
+		tlv_end(&w, algs);
+	}
 	tlv_end(&w, app);
 	if (tlv_writer_status(&w) != TLV_OK)
 		return SW_UNKNOWN;

@@ -490,8 +490,13 @@ int emu_fixture_serve(emu_fixture *f, const char *const *init)
 
 int emu_fixture_restart(emu_fixture *f)
 {
+	return emu_fixture_reinit(f, NULL);
+}
+
+int emu_fixture_reinit(emu_fixture *f, const char *const *init)
+{
 	emu_disconnect(&f->c);
-	if (emu_stop(&f->p) != 0)
+	if (emu_stop(&f->p) != 0 || (init != NULL && emu_init(&f->p, init, NULL, 0) != 0))
 		return -1;
 	return emu_fixture_connect(f);
 }

@@ -103,6 +103,9 @@ typedef struct {
  * 0 or -1. */
 int emu_fixture_serve(emu_fixture *f, const char *const *init);
 int emu_fixture_restart(emu_fixture *f);
+/* The same with the token provisioned afresh in between (--init with init, which needs
+ * --force). */
+int emu_fixture_reinit(emu_fixture *f, const char *const *init);
 
 int emu_fixture_setup_dir(void **state);
 int emu_fixture_setup_running(void **state);

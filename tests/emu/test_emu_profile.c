@@ -12,6 +12,7 @@
 
 #include "emu_client.h"
 #include "piv.h"
+#include "tlv.h"
 
 typedef emu_fixture fixture;
 
@@ -195,6 +196,42 @@ static void piv_profile_has_no_yubikey_vendor_objects(void **state)
 	                 SW_WRONG_DATA);
 }
 
+/* The SELECT answer tells a host what it talks to: kinko's label only on a kinko token. */
+static void select_answers_each_kinds_template(void **state)
+{
+	static const uint8_t yubikey[] = {0x61, 0x11, 0x4F, 0x06, 0x00, 0x00, 0x10,
+	                                  0x00, 0x01, 0x00, 0x79, 0x07, 0x4F, 0x05,
+	                                  0xA0, 0x00, 0x00, 0x03, 0x08};
+	static const char *const names[] = {"kinko", "yubikey", "piv"};
+	fixture *f = *state;
+	uint8_t out[256];
+	size_t i, n = 0;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *init[] = {"--force", "--profile", names[i], NULL};
+		tlv_item app, label, algs;
+
+		if (i == 0)
+			assert_int_equal(emu_fixture_serve(f, init), 0);
+		else
+			assert_int_equal(emu_fixture_reinit(f, init), 0);
+		assert_int_equal(emu_apdu(&f->c, PIV_INS_SELECT, 0x04, 0x00, PIV_AID,
+		                          sizeof(PIV_AID), false, out, sizeof(out), &n),
+		                 SW_OK);
+		assert_int_equal(tlv_parse(out, n, &app), TLV_OK);
+		assert_int_equal(app.tag, 0x61);
+		if (i == 1) {
+			assert_int_equal(n, sizeof(yubikey));
+			assert_memory_equal(out, yubikey, sizeof(yubikey));
+			continue;
+		}
+		assert_int_equal(tlv_find(app.value, app.len, PIV_TLV_GEN_TEMPLATE, &algs), TLV_OK);
+		assert_int_equal(tlv_find(app.value, app.len, 0x50, &label) == TLV_OK, i == 0);
+		if (i == 0)
+			assert_memory_equal(label.value, "kinko PIV", 9);
+	}
+}
+
 static void profile_is_kept_in_the_state_across_a_restart(void **state)
 {
 	fixture *f = *state;
@@ -263,6 +300,7 @@ int main(void)
 		T(yubikey_profile_has_version_serial_metadata_and_move_but_no_inventory),
 		T(piv_profile_answers_every_extension_6d00),
 		T(piv_profile_has_no_yubikey_vendor_objects),
+		T(select_answers_each_kinds_template),
 		T(profile_is_kept_in_the_state_across_a_restart),
 		T(cli_accepts_each_profile_name),
 		T(cli_refuses_an_unknown_profile_with_the_names),
