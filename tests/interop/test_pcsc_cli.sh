@@ -33,9 +33,10 @@ for prof in "${PROFILES[@]}"; do
 	# The token as kinko's module names it through PC/SC: its URI from `kinko token list`.
 	run timeout 60 "$KINKO" --module "$MODULE" --json token list
 	uri=$(jq -r '.tokens[0].uri // empty' "$T/stdout" 2>/dev/null)
-	if [ "$RC" -eq 0 ] && [ -n "$uri" ] && [ "$(jq '.tokens | length' "$T/stdout")" = 1 ]; then
-		ok "$prof: kinko token list shows the one token (the card in $READER)"
-	else not_ok "$prof: kinko token list shows the one token (the card in $READER)"; diag "$T/out"; fi
+	if [ "$RC" -eq 0 ] && [ -n "$uri" ] && [ "$(jq '.tokens | length' "$T/stdout")" = 1 ] &&
+		[ "$(jq -r '.tokens[0].slot' "$T/stdout")" = "$READER" ]; then
+		ok "$prof: kinko token list shows the one token with its reader's name ($READER)"
+	else not_ok "$prof: kinko token list shows the one token with its reader's name ($READER)"; diag "$T/out"; fi
 	TOK_URI[$tok]="${uri:-pkcs11:}"
 
 	bank_new "$bank"

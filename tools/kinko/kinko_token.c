@@ -69,12 +69,19 @@ void kinko_json_out(json_t *obj)
 
 typedef struct {
 	char label[40], manuf[40], model[20], serial[20], uri[512];
+	char slot[80]; /* the slot's description: a PC/SC reader's name, where the token is */
 	const char *pin;
 	int free_slots;
 } token_desc;
 
 static void token_describe(kinko_ctx *ctx, CK_SLOT_ID slot, const CK_TOKEN_INFO *ti, token_desc *d)
 {
+	CK_SLOT_INFO si;
+
+	d->slot[0] = '\0';
+	if (ctx->p11->C_GetSlotInfo(slot, &si) == CKR_OK)
+		kinko_p11_text(si.slotDescription, sizeof(si.slotDescription), d->slot,
+		               sizeof(d->slot));
 	kinko_p11_text(ti->label, sizeof(ti->label), d->label, sizeof(d->label));
 	kinko_p11_text(ti->manufacturerID, sizeof(ti->manufacturerID), d->manuf, sizeof(d->manuf));
 	kinko_p11_text(ti->model, sizeof(ti->model), d->model, sizeof(d->model));
@@ -87,9 +94,9 @@ static void token_describe(kinko_ctx *ctx, CK_SLOT_ID slot, const CK_TOKEN_INFO 
 
 static json_t *token_json(const token_desc *d)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "label", d->label, "serial",
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "label", d->label, "serial",
 	                      d->serial, "manufacturer", d->manuf, "model", d->model, "pin", d->pin,
-	                      "uri", d->uri);
+	                      "slot", d->slot, "uri", d->uri);
 
 	if (o && d->free_slots >= 0)
 		json_object_set_new(o, "free_key_slots", json_integer(d->free_slots));
@@ -103,6 +110,9 @@ static void token_print(const token_desc *d)
 	printf(_("  serial:          %s\n"), d->serial);
 	printf(_("  manufacturer:    %s, model %s\n"), d->manuf, d->model);
 	printf(_("  PIN:             %s\n"), _(d->pin));
+	/* TRANSLATORS: where the token is: the PC/SC reader's name, or the emulator socket's or
+	 * USB port's slot. */
+	printf(_("  slot:            %s\n"), d->slot);
 	if (d->free_slots >= 0)
 		printf(_("  free key slots:  %d\n"), d->free_slots);
 	printf(_("  URI:             %s\n"), d->uri);
