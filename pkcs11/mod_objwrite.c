@@ -187,6 +187,11 @@ static CK_RV objwrite_cert_for_slot(mod_slot *s, mod_token *t, unsigned idx, con
 	card_pubkey pk;
 	CK_RV rv;
 
+	/* A plain PIV card cannot say whether a slot holds a key (only a certificate shows
+	 * one), so the certificate of a key generated in an earlier process is taken on
+	 * trust, as yubico-piv-tool's import-certificate does: the card will tell at signing. */
+	if (t->kind == MOD_KIND_PIV && !t->keys[idx].has_key && !t->keys[idx].has_cert)
+		return CKR_OK;
 	if (!mod_object_exists(t, idx, MOD_OBJ_PUBLIC, true)) {
 		mod_trace_msg("slot %lu: no key in slot %02X for this certificate",
 		              (unsigned long)s->id, piv_key_slot_ref(idx));

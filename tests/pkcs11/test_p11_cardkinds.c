@@ -193,6 +193,29 @@ static void cold_logon_takes_few_apdus(void **state)
 	assert_true(ti.serialNumber[0] != ' '); /* every kind has a serial (or a CHUID) */
 }
 
+/* A plain PIV card cannot say which slots hold a key: the certificate of a key generated in
+ * an earlier process (pkcs11-tool --keypairgen, then --write-object) is taken, and the key
+ * is then found by it and signs. */
+static void plain_piv_card_takes_the_certificate_after_a_restart(void **state)
+{
+	kind_fixture *k = *state;
+	p11t *t = &k->t;
+	CK_OBJECT_HANDLE pub, priv, cert;
+	unsigned char *der;
+	size_t len = 0;
+
+	p11t_login(t);
+	p11t_generate(t, 0, "P-256", &id_9a, 1, &pub, &priv);
+	k->pub = objt_pubkey(t, pub);
+	der = objt_cert_for(t, pub, "kinko card kinds", &len, NULL);
+	assert_int_equal(t->f->C_Finalize(NULL), CKR_OK);
+	p11t_initialize_open(t, CKF_SERIAL_SESSION | CKF_RW_SESSION);
+	p11t_login(t);
+	assert_int_equal(objt_write_cert(t, der, len, id_9a, &cert), CKR_OK);
+	OPENSSL_free(der);
+	sign_checked(t, find_by(t, CKO_PRIVATE_KEY, &id_9a, 1), k->pub);
+}
+
 /* ---- a card whose management key is nobody's default ---- */
 
 /* A plain PIV card (no metadata, no PIN-protected key) with its own 9B key: the module
@@ -304,6 +327,9 @@ int main(void)
 	         yubikey_setup, kind_teardown, NULL},
 		{"plain_piv_card_logs_on_within_10_apdus", cold_logon_takes_few_apdus, piv_setup,
 	         kind_teardown, NULL},
+		{"plain_piv_card_takes_the_certificate_after_a_restart",
+	         plain_piv_card_takes_the_certificate_after_a_restart, piv_setup, kind_teardown,
+	         NULL},
 		cmocka_unit_test(
 			plain_piv_card_with_its_own_management_key_refuses_keygen_naming_it),
 		cmocka_unit_test(card_without_piv_applet_is_no_token),
