@@ -62,10 +62,6 @@ start_token() {
 #   kinko_keypair ID TYPE CN  kinko's module (pkcs11-tool, socket) makes a key pair with CKA_ID
 #                             ID (01 = 9A, 02 = 9C, ...), a certificate CN=CN from a throwaway
 #                             CA written beside it: $T/CN.pub.der, $T/CN.cert.der
-#   yubico_keypair SLOT ALG CN
-#                             with the card in the reader, yubico-piv-tool makes a key pair in
-#                             SLOT (9a, ...; ALG RSA2048, ECCP256, ...) and imports a certificate
-#                             CN=CN for it from the throwaway CA: $T/CN.pub.pem, $T/CN.cert.pem
 #   signed_ok NAME PUB SIG DATA [OPTION...]
 #                             ok NAME when the last run succeeded and openssl verifies its
 #                             SHA-256 signature SIG of DATA with the public key in PUB (PEM or
@@ -105,23 +101,14 @@ kinko_keypair() {
 	local id="$1" type="$2" cn="$3" p=(timeout 60 pkcs11-tool --module "$MODULE" --login --pin "$PIN")
 	[ -f "$T/ca.pem" ] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 		-keyout "$T/ca.key" -subj /CN=interop-ca -days 2 -out "$T/ca.pem" >/dev/null 2>&1
-	"${p[@]}" --keypairgen --key-type "$type" --id "$id" --label "$cn" >"$T/kp.out" 2>&1 &&
-		"${p[@]}" --read-object --type pubkey --id "$id" -o "$T/$cn.pub.der" >>"$T/kp.out" 2>&1 &&
+	# the public key read in the keygen's own session: a plain PIV card gives it only then
+	"${p[@]}" --keypairgen --key-type "$type" --id "$id" \
+		--read-object --type pubkey --id "$id" -o "$T/$cn.pub.der" >"$T/kp.out" 2>&1 &&
 		openssl pkey -pubin -inform DER -in "$T/$cn.pub.der" -out "$T/$cn.pub.pem" 2>>"$T/kp.out" &&
 		openssl x509 -new -subj "/CN=$cn" -force_pubkey "$T/$cn.pub.pem" -CA "$T/ca.pem" \
 			-CAkey "$T/ca.key" -days 2 -outform DER -out "$T/$cn.cert.der" >>"$T/kp.out" 2>&1 &&
 		"${p[@]}" --write-object "$T/$cn.cert.der" --type cert --id "$id" --label "$cn" \
 			>>"$T/kp.out" 2>&1
-}
-yubico_keypair() {
-	local y=(timeout 60 yubico-piv-tool -r "$READER")
-	command -v yubico-piv-tool >/dev/null || return 1
-	[ -f "$T/ca.pem" ] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$T/ca.key" -subj /CN=interop-ca -days 2 -out "$T/ca.pem" >/dev/null 2>&1
-	"${y[@]}" -a generate -s "$1" -A "$2" -o "$T/$3.pub.pem" >"$T/kp.out" 2>&1 &&
-		openssl x509 -new -subj "/CN=$3" -force_pubkey "$T/$3.pub.pem" -CA "$T/ca.pem" \
-			-CAkey "$T/ca.key" -days 2 -out "$T/$3.cert.pem" >>"$T/kp.out" 2>&1 &&
-		"${y[@]}" -a import-certificate -s "$1" -i "$T/$3.cert.pem" >>"$T/kp.out" 2>&1
 }
 signed_ok() {
 	local name="$1" pub="$2" sig="$3" data="$4"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # kinko enroll and kinko logon with the token in a PC/SC reader (a vsmartcard-vpcd reader of a
 # private pcscd, tests/lib/pcsc.sh) instead of on the emulator socket, for the emulator
-# profiles in PROFILES (kinko, yubikey): kinko's module reaches the token only through pcscd
+# profiles in PROFILES (kinko, yubikey, piv): kinko's module reaches the token only through pcscd
 # here (no emulator socket, no USB), kinko-bankd issues the admin certificate to a key
 # generated on it, and the logon's TLS client signature is made on it.
 . "$(dirname "$0")/../cli/cli_lib.sh"
@@ -12,7 +12,7 @@ need openssl
 [ "${KINKO_SANITIZED:-0}" != 1 ] ||
 	skip_all "sanitizer build: pcscd's client library in an ASan-instrumented kinko is the plain build's test"
 
-PROFILES=(kinko yubikey)
+PROFILES=(kinko yubikey piv)
 plan $((${#PROFILES[@]} * 4))
 pcsc_need
 pcsc_ports 1 || bail "no free port for a vpcd reader"

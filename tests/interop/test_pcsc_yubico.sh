@@ -8,8 +8,6 @@
 # - yubico-piv-tool verifies, changes and unblocks the PIN, generates a key in 9C, self-signs a
 #   certificate for it and imports it; back on the socket kinko's module finds that key and
 #   certificate and signs with the key (openssl verifies).
-# On the piv profile (a plain SP 800-73-4 card) kinko's module makes no key yet: there the steps
-# with kinko's key are skipped, saying so, and the rest runs.
 # yubico-piv-tool gets PINs and the PUK on its stdin (--stdin-input, one per line), never on its
 # command line; the management key is its default, the emulator's factory key. pkcs11-tool
 # takes the PIN only on its command line (--pin): the factory test PIN of a throwaway token.
@@ -44,36 +42,23 @@ for prof in "${PROFILES[@]}"; do
 
 	# --- kinko → Yubico ---
 	token_serve "$state"
-	nokey=""
 	if kinko_keypair 01 rsa:2048 "kinko-$prof"; then
 		ok "$prof: kinko's module makes an RSA key and certificate in 9A"
-	elif [ "$prof" = piv ]; then
-		nokey="kinko's module makes no key on a plain SP 800-73-4 card yet"
-		skip "$prof: kinko's module makes an RSA key and certificate in 9A" "$nokey"
 	else not_ok "$prof: kinko's module makes an RSA key and certificate in 9A"; diag "$T/kp.out"; fi
 	token_out
 	token_insert "$state"
 	openssl x509 -inform DER -in "kinko-$prof.cert.der" -out "kinko-$prof.cert.pem" 2>/dev/null
 	run "${Y[@]}" -a status
-	if [ -n "$nokey" ]; then
-		check_ok_out "$prof: yubico-piv-tool -a status shows 3 PIN tries" "PIN tries left:	3"
-	else
-		check_ok_out "$prof: yubico-piv-tool -a status shows kinko's certificate and 3 PIN tries" \
-			"Slot 9a:" "Subject DN:	CN=kinko-$prof" "PIN tries left:	3"
-	fi
+	check_ok_out "$prof: yubico-piv-tool -a status shows kinko's certificate and 3 PIN tries" \
+		"Slot 9a:" "Subject DN:	CN=kinko-$prof" "PIN tries left:	3"
 	ypt "$PIN" -a verify-pin
 	check_ok_out "$prof: yubico-piv-tool -a verify-pin" "Successfully verified PIN."
-	if [ -n "$nokey" ]; then
-		skip "$prof: kinko's 9A key signs through yubico-piv-tool -a test-signature" "$nokey"
-		skip "$prof: kinko's 9A key signs through ykcs11 (SHA256-RSA-PKCS), openssl verifies" "$nokey"
-	else
-		ypt "$PIN" -a verify-pin -a test-signature -s 9a -i "kinko-$prof.cert.pem"
-		check_ok_out "$prof: kinko's 9A key signs through yubico-piv-tool -a test-signature" \
-			"Successful RSA verification."
-		run "${YK[@]}" --sign --id 01 -m SHA256-RSA-PKCS -i data.bin -o sig.yk
-		signed_ok "$prof: kinko's 9A key signs through ykcs11 (SHA256-RSA-PKCS), openssl verifies" \
-			"kinko-$prof.pub.der" sig.yk data.bin
-	fi
+	ypt "$PIN" -a verify-pin -a test-signature -s 9a -i "kinko-$prof.cert.pem"
+	check_ok_out "$prof: kinko's 9A key signs through yubico-piv-tool -a test-signature" \
+		"Successful RSA verification."
+	run "${YK[@]}" --sign --id 01 -m SHA256-RSA-PKCS -i data.bin -o sig.yk
+	signed_ok "$prof: kinko's 9A key signs through ykcs11 (SHA256-RSA-PKCS), openssl verifies" \
+		"kinko-$prof.pub.der" sig.yk data.bin
 
 	# --- Yubico → kinko ---
 	run "${Y[@]}" -a generate -s 9c -A ECCP256 -o "yubico-$prof.pub.pem"
@@ -123,12 +108,8 @@ sending an APDU (Yubico/yubico-piv-tool#388)"
 	run "${K[@]}" --sign --id 02 -m ECDSA-SHA256 --signature-format openssl -i data.bin -o sig.k
 	signed_ok "$prof: yubico-piv-tool's 9C key signs through kinko's module, openssl verifies" \
 		"yubico-$prof.pub.pem" sig.k data.bin
-	if [ -n "$nokey" ]; then
-		skip "$prof: kinko's own 9A key still signs after Yubico's tools, openssl verifies" "$nokey"
-	else
-		run "${K[@]}" --sign --id 01 -m SHA256-RSA-PKCS -i data.bin -o sig.k1
-		signed_ok "$prof: kinko's own 9A key still signs after Yubico's tools, openssl verifies" \
-			"kinko-$prof.pub.der" sig.k1 data.bin
-	fi
+	run "${K[@]}" --sign --id 01 -m SHA256-RSA-PKCS -i data.bin -o sig.k1
+	signed_ok "$prof: kinko's own 9A key still signs after Yubico's tools, openssl verifies" \
+		"kinko-$prof.pub.der" sig.k1 data.bin
 	token_out
 done
