@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The catalogue is complete: every file that marks a message is in po/POTFILES.in; every
-# message marked in the sources (extracted afresh, with po/Makevars' options) is in
-# po/kinko.pot when the build has made one and has a Japanese translation in po/ja.po; ja.po
+# message marked in the sources (extracted afresh, with po/Makevars' options) has a Japanese
+# translation in po/ja.po (po/kinko.pot is not compared: it is an untracked file update-po
+# makes, stale in a tree built before the last new message, absent in a fresh clone); ja.po
 # passes msgfmt --check with no untranslated and no fuzzy entry; a translation keeps the
 # manuals' letters (イ, ロ, ニ, ト, チ) its English names.
 set -u
@@ -9,7 +10,7 @@ s=${KINKO_SRCDIR:?}
 # shellcheck source=tests/lib/tap.sh
 . "$s/tests/lib/tap.sh"
 for t in xgettext msgfmt msgcmp msgcat; do need "$t"; done
-plan 5
+plan 4
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -36,18 +37,7 @@ else
 	not_ok "xgettext fails"; sed 's/^/# /' "$tmp/xgettext.err"
 fi
 
-# 3: the build's po/kinko.pot (made by make update-po) holds every message of the sources.
-pot="$s/po/kinko.pot"
-if [ ! -f "$pot" ]; then
-	skip "po/kinko.pot holds every message of the sources" "no po/kinko.pot in the source tree (make -C po update-po makes it)"
-elif msgcmp --use-untranslated "$pot" "$tmp/fresh.pot" >"$tmp/pot.err" 2>&1; then
-	ok "po/kinko.pot holds every message of the sources"
-else
-	not_ok "po/kinko.pot is out of date: run make -C po update-po"
-	head -20 "$tmp/pot.err" | sed 's/^/# /'
-fi
-
-# 4: ja.po translates every message (msgcmp counts untranslated and fuzzy as missing) and
+# 3: ja.po translates every message (msgcmp counts untranslated and fuzzy as missing) and
 # msgfmt --check has nothing to say about it.
 complete=1
 if ! msgcmp "$s/po/ja.po" "$tmp/fresh.pot" >"$tmp/cmp.err" 2>&1; then
@@ -62,7 +52,7 @@ else
 	not_ok "ja.po is incomplete or invalid"; printf '%s\n' "$stats" | sed 's/^/# /'
 fi
 
-# 5: the manuals' letters survive translation: a message naming イ/ロ/ニ/ト/チ (or the key
+# 4: the manuals' letters survive translation: a message naming イ/ロ/ニ/ト/チ (or the key
 # letter A) keeps every one of them.
 bad=$(msgcat --no-wrap --to-code=UTF-8 "$s/po/ja.po" 2>/dev/null | python3 -c '
 import re, sys
