@@ -29,4 +29,4 @@ endif
 .PHONY: update-man-po
 update-man-po:
 	@test -n '$(PO4A)' || { echo 'update-man-po needs po4a: install it and run configure again' >&2; exit 1; }
-	cd $(srcdir) && $(PO4A) --no-translations doc/po4a.cfg
+	cd $(srcdir) && $(PO4A) --force --no-translations doc/po4a.cfg

@@ -64,12 +64,14 @@ fi
 
 # ja.po against the English pages as they are now: po4a refreshes a copy of the catalogue,
 # then msgfmt counts (untranslated and fuzzy entries are paragraphs a reader would get in
-# English or wrong).
+# English or wrong). --force: without it po4a keeps a POT file newer than the pages, and the
+# copy below makes the POT newer whenever a second passes between the two cp, so the check
+# compared ja.po with the committed POT instead of the pages (a fresh-clone run failed so).
 mkdir -p "$tmp/src/doc/po"
 cp "$s/doc/po4a.cfg" "$s/doc/kinko.1" "$s/doc/kinko-bankd.1" "$tmp/src/doc/"
 cp "$s"/doc/po/* "$tmp/src/doc/po/"
 chmod -R u+w "$tmp/src"
-if (cd "$tmp/src" && "$po4a" -q --no-translations doc/po4a.cfg) >"$tmp/po4a.log" 2>&1; then
+if (cd "$tmp/src" && "$po4a" -q --force --no-translations doc/po4a.cfg) >"$tmp/po4a.log" 2>&1; then
 	stats=$(LC_ALL=C msgfmt --check --statistics -o /dev/null "$tmp/src/doc/po/ja.po" 2>&1)
 	case $stats in
 	*untranslated* | *fuzzy* | *error* | *warning* | '')
