@@ -146,6 +146,9 @@ typedef struct mod_session {
 	size_t n_found, find_pos;
 	mod_crypto_op sign;
 	mod_crypto_op verify;
+	mod_crypto_op digest;  /* in software (mod_digest.c) */
+	mod_crypto_op encrypt; /* in software with a public key */
+	mod_crypto_op decrypt; /* on the card with a private key */
 } mod_session;
 
 /* ---- the module ---- */

@@ -79,6 +79,20 @@ const mod_mech *mod_mech_find(CK_MECHANISM_TYPE type)
 	return NULL;
 }
 
+CK_RV mod_mech_for(const CK_MECHANISM *mech, CK_FLAGS use, const mod_mech **out)
+{
+	const mod_mech *m;
+
+	if (!mech)
+		return CKR_ARGUMENTS_BAD;
+	m = mod_mech_find(mech->mechanism);
+	if (!m || !(m->info.flags & use))
+		return CKR_MECHANISM_INVALID;
+	if (out)
+		*out = m;
+	return CKR_OK;
+}
+
 bool mod_mech_signs_with(const mod_mech *m, bool key_is_rsa)
 {
 	return m && m->sig && m->key_type == (key_is_rsa ? CKK_RSA : CKK_EC);

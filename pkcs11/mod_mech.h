@@ -26,6 +26,11 @@ typedef struct {
 /* The whole table; n set to its length. */
 const mod_mech *mod_mech_table(size_t *n);
 const mod_mech *mod_mech_find(CK_MECHANISM_TYPE type);
+/* The row of mech for an operation of kind use (CKF_SIGN, CKF_DECRYPT, CKF_DIGEST, ...), in
+ * the standard's order for every C_*Init and key-generating function: CKR_ARGUMENTS_BAD
+ * for a NULL mech, CKR_MECHANISM_INVALID for a mechanism not in the table or whose row
+ * lacks use. */
+CK_RV mod_mech_for(const CK_MECHANISM *mech, CK_FLAGS use, const mod_mech **out);
 /* A signature mechanism (it has a scheme) for keys of this type. */
 bool mod_mech_signs_with(const mod_mech *m, bool key_is_rsa);
 

@@ -27,6 +27,9 @@ static void mod_session_free(mod_session *sess)
 {
 	mod_session_op_clear(&sess->sign);
 	mod_session_op_clear(&sess->verify);
+	mod_session_op_clear(&sess->digest);
+	mod_session_op_clear(&sess->encrypt);
+	mod_session_op_clear(&sess->decrypt);
 	mod_session_find_clear(sess);
 	free(sess);
 }
@@ -264,6 +267,12 @@ CK_RV mod_session_cancel(mod_session *sess, CK_FLAGS flags)
 		mod_session_op_clear(&sess->sign);
 	if (flags & CKF_VERIFY)
 		mod_session_op_clear(&sess->verify);
+	if (flags & CKF_DIGEST)
+		mod_session_op_clear(&sess->digest);
+	if (flags & CKF_ENCRYPT)
+		mod_session_op_clear(&sess->encrypt);
+	if (flags & CKF_DECRYPT)
+		mod_session_op_clear(&sess->decrypt);
 	if (flags & CKF_FIND_OBJECTS)
 		mod_session_find_clear(sess);
 	return CKR_OK;

@@ -44,9 +44,11 @@ CK_RV mod_sig_session_init(mod_slot *slot, const mod_crypto_op *cop, const CK_ME
 		return CKR_ARGUMENTS_BAD;
 	if (cop->ctx)
 		return CKR_OPERATION_ACTIVE;
-	mm = mod_mech_find(mech->mechanism);
-	if (!mm || !mm->sig || !(mm->info.flags & use))
-		return CKR_MECHANISM_INVALID;
+	rv = mod_mech_for(mech, use, &mm);
+	if (rv == CKR_OK && !mm->sig)
+		rv = CKR_MECHANISM_INVALID;
+	if (rv != CKR_OK)
+		return rv;
 	rv = sig_session_key(slot, key, sign, t, index);
 	if (rv != CKR_OK)
 		return rv;
