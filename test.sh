@@ -15,6 +15,9 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 # The PC/SC tests (a private pcscd with vsmartcard-vpcd readers, tests/lib/pcsc.sh) run here,
 # as root: a missing piece fails them instead of skipping them.
 export KINKO_PCSC_REQUIRED=1
+# The same for the tools the interop tests drive (tests/lib/tap.sh's need): deps.sh installs
+# them all, so a missing one is a failure here, not a skip.
+export KINKO_INTEROP_REQUIRED=1
 out="$top/_build"
 passed=0
 failed=0

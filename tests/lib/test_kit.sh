@@ -5,7 +5,7 @@
 # shellcheck source=tests/bank/bank_lib.sh
 . "${KINKO_SRCDIR:-.}/tests/bank/bank_lib.sh"
 
-plan 14
+plan 16
 printf 'status: ok\n' >"$T/body"
 check_quiet "contains finds a string that is there" contains "$T/body" "ok"
 if contains "$T/body" "missing"; then not_ok "contains fails on a string that is not there"
@@ -64,6 +64,14 @@ out=$(KINKO_PCSC_REQUIRED=1 bash -c '. "$1"; . "$2"; pcsc_fail_or_skip "no pcscd
 rc=$?
 check_quiet "pcsc_fail_or_skip bails out (exit 1) under KINKO_PCSC_REQUIRED=1" \
 	eval '[ "$rc" = 1 ] && [ "$out" = "Bail out! no pcscd (KINKO_PCSC_REQUIRED=1)" ]'
+
+check_quiet "need skips a test whose tool is missing" \
+	equals "$(KINKO_INTEROP_REQUIRED=0 bash -c '. "$1"; need kinko-no-such-tool' _ \
+		"${KINKO_SRCDIR:-.}/tests/lib/tap.sh")" "1..0 # SKIP kinko-no-such-tool not installed"
+out=$(KINKO_INTEROP_REQUIRED=1 bash -c '. "$1"; need kinko-no-such-tool' _ "${KINKO_SRCDIR:-.}/tests/lib/tap.sh")
+rc=$?
+check_quiet "need bails out (exit 1) under KINKO_INTEROP_REQUIRED=1" \
+	eval '[ "$rc" = 1 ] && [ "$out" = "Bail out! kinko-no-such-tool not installed (KINKO_INTEROP_REQUIRED=1)" ]'
 
 # A system pcscd (socket-activated once pcscd is installed, with vsmartcard's readers) would
 # add slots to every module and CLI test: make check points PC/SC clients elsewhere.
