@@ -83,6 +83,8 @@ pkcs11_libkinko_pkcs11_la_SOURCES += \
 	pkcs11/mod_sign.c \
 	pkcs11/mod_verify.c \
 	pkcs11/mod_random.c
+# Digests in software (OpenSSL EVP), for the table's CKF_DIGEST rows.
+pkcs11_libkinko_pkcs11_la_SOURCES += pkcs11/mod_digest.c pkcs11/mod_digest.h
 # The pinentry client: asks the user for the PIN through an Assuan pinentry program. A library
 # of its own so that tests/pkcs11/test_mod_pinentry drives it without the module.
 noinst_LTLIBRARIES += pkcs11/libkinkopinentry.la
@@ -101,6 +103,7 @@ pkcs11_libkinko_pkcs11_la_SOURCES += \
 	pkcs11/p11_object.c \
 	pkcs11/p11_crypto.c \
 	pkcs11/p11_crypto_none.c
+pkcs11_libkinko_pkcs11_la_SOURCES += pkcs11/p11_digest.c
 pkcs11_libkinko_pkcs11_la_CPPFLAGS = $(MODULE_CPPFLAGS) \
 	-DKINKO_SYSCONFDIR='"$(sysconfdir)"' -DKINKO_VERSION='"$(PACKAGE_VERSION)"'
 pkcs11_libkinko_pkcs11_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(LIBUSB_CFLAGS) \

@@ -1,7 +1,8 @@
 /* The mechanisms of the module: what C_GetMechanismList/Info report, and for every
  * signature mechanism how the module carries it out (which hash it computes, which
  * padding, which key type). The card only knows raw RSA and ECDSA over a digest, so every
- * mechanism here is the module's software around one GENERAL AUTHENTICATE. */
+ * key mechanism here is the module's software around one GENERAL AUTHENTICATE; the digests
+ * are software only. */
 #include "mod_mech.h"
 
 #include "mod_sig.h"
@@ -37,6 +38,13 @@
 		.sig = &mod_sig_scheme_ecdsa, .hash = (h)                             \
 	}
 
+/* A digest in software (mod_digest.c): no key, so no key sizes; hash is the row's own. */
+#define MOD_DIGEST(m)                                               \
+	{                                                           \
+		.type = (m), .info = {.flags = CKF_DIGEST},         \
+		.key_type = CK_UNAVAILABLE_INFORMATION, .hash = (m) \
+	}
+
 /* hash: the module hashes the data (multi-part capable); CKM_RSA_PKCS, CKM_RSA_PKCS_PSS,
  * CKM_RSA_X_509 and CKM_ECDSA take the caller's input and are single-part only (PKCS#11
  * 3.0 current mechanisms, footnote "single-part only"). */
@@ -60,6 +68,11 @@ static const mod_mech mod_mechs[] = {
 	MOD_EC_SIG(CKM_ECDSA_SHA256, CKM_SHA256),
 	MOD_EC_SIG(CKM_ECDSA_SHA384, CKM_SHA384),
 	MOD_EC_SIG(CKM_ECDSA_SHA512, CKM_SHA512),
+	MOD_DIGEST(CKM_SHA_1),
+	MOD_DIGEST(CKM_SHA224),
+	MOD_DIGEST(CKM_SHA256),
+	MOD_DIGEST(CKM_SHA384),
+	MOD_DIGEST(CKM_SHA512),
 };
 
 const mod_mech *mod_mech_table(size_t *n)

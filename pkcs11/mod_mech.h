@@ -16,7 +16,8 @@ typedef struct mod_sig_scheme mod_sig_scheme;
 typedef struct {
 	CK_MECHANISM_TYPE type;
 	CK_MECHANISM_INFO info;    /* key sizes in bits (RSA modulus, EC field), flags */
-	CK_KEY_TYPE key_type;      /* CKK_RSA or CKK_EC: the keys it works with */
+	CK_KEY_TYPE key_type;      /* CKK_RSA or CKK_EC: the keys it works with;
+	                             * CK_UNAVAILABLE_INFORMATION for a digest */
 	const mod_sig_scheme *sig; /* its padding and signature format; NULL for key-pair
 	                             * generation */
 	CK_MECHANISM_TYPE hash;    /* CKM_SHA256..: the module hashes the data; 0: single-part,

@@ -12,8 +12,8 @@
 		P11_SESSION_CALL(#name, hSession, CKR_FUNCTION_NOT_SUPPORTED); \
 	}
 
-/* ---- Encryption, decryption and digesting: a PIV token signs; it holds no secret keys and
- * RSA decryption is not offered (CKA_DECRYPT FALSE), and digests are the host's job. */
+/* ---- Encryption and decryption: a PIV token signs; it holds no secret keys and RSA
+ * decryption is not offered (CKA_DECRYPT FALSE). */
 P11_NOT_SUPPORTED(C_EncryptInit, P11_ARGS_KEY_INIT)
 P11_NOT_SUPPORTED(C_Encrypt, P11_ARGS_IN_OUT)
 P11_NOT_SUPPORTED(C_EncryptUpdate, P11_ARGS_IN_OUT)
@@ -22,11 +22,6 @@ P11_NOT_SUPPORTED(C_DecryptInit, P11_ARGS_KEY_INIT)
 P11_NOT_SUPPORTED(C_Decrypt, P11_ARGS_IN_OUT)
 P11_NOT_SUPPORTED(C_DecryptUpdate, P11_ARGS_IN_OUT)
 P11_NOT_SUPPORTED(C_DecryptFinal, P11_ARGS_OUT)
-P11_NOT_SUPPORTED(C_DigestInit, (CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism))
-P11_NOT_SUPPORTED(C_Digest, P11_ARGS_IN_OUT)
-P11_NOT_SUPPORTED(C_DigestUpdate, P11_ARGS_IN)
-P11_NOT_SUPPORTED(C_DigestKey, (CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hKey))
-P11_NOT_SUPPORTED(C_DigestFinal, P11_ARGS_OUT)
 
 /* ---- Signatures with message recovery: none of the mechanisms recovers data. */
 P11_NOT_SUPPORTED(C_SignRecoverInit, P11_ARGS_KEY_INIT)

@@ -172,6 +172,13 @@ tests_pkcs11_test_p11_threads_SOURCES = tests/pkcs11/test_p11_threads.c $(P11_SI
 tests_pkcs11_test_p11_threads_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_threads_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_threads_LDADD = $(P11_MOD_TEST_LDADD) -lpthread
+# Digests in software: every CKF_DIGEST mechanism against OpenSSL, C_DigestKey, no APDU.
+P11_MOD_TESTS += tests/pkcs11/test_p11_digest
+tests_pkcs11_test_p11_digest_SOURCES = tests/pkcs11/test_p11_digest.c $(P11_SIG_TEST_UTIL) \
+	$(P11_SIG_FIXTURE)
+tests_pkcs11_test_p11_digest_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_digest_CPPFLAGS = $(MODULE_CPPFLAGS)
+tests_pkcs11_test_p11_digest_LDADD = $(P11_MOD_TEST_LDADD)
 
 # MOVE KEY through C_SetAttributeValue(CKA_ID).
 P11_MOD_TESTS += tests/pkcs11/test_p11_move

@@ -234,6 +234,15 @@ static void every_mechanism_row_is_complete_and_fits_the_token(void **state)
 		bool sig = (t[i].info.flags & (CKF_SIGN | CKF_VERIFY)) != 0;
 
 		assert_ptr_equal(mod_mech_find(t[i].type), &t[i]); /* one row per mechanism */
+		/* A digest: software, no key, its own hash. */
+		if (t[i].info.flags & CKF_DIGEST) {
+			assert_int_equal(t[i].info.flags, CKF_DIGEST);
+			assert_int_equal(t[i].info.ulMinKeySize, 0);
+			assert_int_equal(t[i].info.ulMaxKeySize, 0);
+			assert_int_equal(t[i].hash, t[i].type);
+			assert_non_null(mod_pad_md(t[i].hash));
+			continue;
+		}
 		assert_true(t[i].info.flags & CKF_HW);
 		assert_true(rsa || t[i].key_type == CKK_EC);
 		/* A signing row says how: a whole scheme for its key type, a known hash. */
