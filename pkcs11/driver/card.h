@@ -160,6 +160,11 @@ card_status card_move_key(card *c, uint8_t to, uint8_t from);
 /* GENERAL AUTHENTICATE signing/decipher: in is the padded block (RSA) or digest (ECDSA). */
 card_status card_sign(card *c, uint8_t slot, uint8_t alg, const uint8_t *in, size_t in_len,
                       uint8_t *out, size_t cap, size_t *out_len);
+/* GENERAL AUTHENTICATE ECDH (SP 800-73-4 part 2, 3.2.4: tag 85) with the EC key in slot:
+ * point is the peer's uncompressed point 04 || X || Y on the key's curve; out receives the
+ * shared secret, the X coordinate (field size). The caller wipes it. */
+card_status card_ecdh(card *c, uint8_t slot, uint8_t alg, const uint8_t *point, size_t point_len,
+                      uint8_t *out, size_t cap, size_t *out_len);
 /* Random bytes from the card (9B external-authentication challenges). */
 card_status card_random(card *c, uint8_t *out, size_t len);
 

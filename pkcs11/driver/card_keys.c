@@ -1,5 +1,6 @@
 /* Keys on the card: card management key (9B) authentication, with a given key or the
- * PIN-protected one, key generation and deletion, signing, and the card's random numbers. */
+ * PIN-protected one, key generation and deletion, signing and ECDH, and the card's random
+ * numbers. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -337,8 +338,11 @@ card_status card_move_key(card *c, uint8_t to, uint8_t from)
 	return card_run_ok(c, &rq, NULL);
 }
 
-card_status card_sign(card *c, uint8_t slot, uint8_t alg, const uint8_t *in, size_t in_len,
-                      uint8_t *out, size_t cap, size_t *out_len)
+/* GENERAL AUTHENTICATE with a private key: 7C { 82 (empty), <tag> in }, the answer's 82
+ * into out. The response buffer is wiped: for ECDH it holds the shared secret. */
+static card_status card_private_op(card *c, uint8_t slot, uint8_t alg, uint32_t tag,
+                                   const uint8_t *in, size_t in_len, uint8_t *out, size_t cap,
+                                   size_t *out_len)
 {
 	uint8_t cmd[CARD_SIGN_MAX + 16], resp[CARD_GA_RESP_MAX];
 	card_req rq = {.ins = PIV_INS_GENERAL_AUTH,
@@ -348,7 +352,7 @@ card_status card_sign(card *c, uint8_t slot, uint8_t alg, const uint8_t *in, siz
 	               .out = resp,
 	               .cap = sizeof(resp)};
 	tlv_writer w;
-	tlv_item sig;
+	tlv_item res;
 	size_t mark, n = 0;
 	card_status st;
 
@@ -358,21 +362,48 @@ card_status card_sign(card *c, uint8_t slot, uint8_t alg, const uint8_t *in, siz
 	tlv_writer_init(&w, cmd, sizeof(cmd));
 	mark = tlv_begin(&w, PIV_TLV_DYN_AUTH);
 	tlv_put(&w, PIV_TLV_RESPONSE, NULL, 0);
-	tlv_put(&w, PIV_TLV_CHALLENGE, in, in_len);
+	tlv_put(&w, tag, in, in_len);
 	tlv_end(&w, mark);
 	if (tlv_writer_status(&w) != TLV_OK)
 		return CARD_ERR_BAD_INPUT;
 	rq.lc = w.len;
 	st = card_run_ok(c, &rq, &n);
 	if (st == CARD_OK)
-		st = card_dyn_auth_item(resp, n, PIV_TLV_RESPONSE, &sig);
-	if (st == CARD_OK && sig.len == 0)
+		st = card_dyn_auth_item(resp, n, PIV_TLV_RESPONSE, &res);
+	if (st == CARD_OK && res.len == 0)
 		st = CARD_ERR_DEVICE;
-	if (st == CARD_OK && sig.len > cap)
+	if (st == CARD_OK && res.len > cap)
 		st = CARD_ERR_BAD_INPUT;
 	if (st == CARD_OK) {
-		memcpy(out, sig.value, sig.len);
-		*out_len = sig.len;
+		memcpy(out, res.value, res.len);
+		*out_len = res.len;
+	}
+	OPENSSL_cleanse(resp, sizeof(resp));
+	return st;
+}
+
+card_status card_sign(card *c, uint8_t slot, uint8_t alg, const uint8_t *in, size_t in_len,
+                      uint8_t *out, size_t cap, size_t *out_len)
+{
+	return card_private_op(c, slot, alg, PIV_TLV_CHALLENGE, in, in_len, out, cap, out_len);
+}
+
+card_status card_ecdh(card *c, uint8_t slot, uint8_t alg, const uint8_t *point, size_t point_len,
+                      uint8_t *out, size_t cap, size_t *out_len)
+{
+	size_t field = piv_alg_bytes(alg);
+	card_status st;
+
+	/* What YubiKeys and SP 800-73-4 take: the uncompressed point of the key's curve. */
+	if (!piv_alg_is_ec(alg) || !point || point_len != 1 + 2 * field || point[0] != 0x04)
+		return CARD_ERR_BAD_INPUT;
+	st = card_private_op(c, slot, alg, PIV_TLV_EXPONENTIATION, point, point_len, out, cap,
+	                     out_len);
+	/* The secret is the X coordinate, as long as the field: anything else is no ECDH. */
+	if (st == CARD_OK && *out_len != field) {
+		OPENSSL_cleanse(out, *out_len);
+		*out_len = 0;
+		st = CARD_ERR_DEVICE;
 	}
 	return st;
 }

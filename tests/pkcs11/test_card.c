@@ -1,5 +1,5 @@
 /* The PIV card driver against the real emulator over its socket: selection, what the
- * token is, keys and signatures verified with OpenSSL, data objects, and what each costs
+ * token is, keys and signatures verified with OpenSSL, ECDH, data objects, and what each costs
  * in APDUs. PINs and the management key are in test_card_pin.c, the token shared, removed
  * or killed underneath in test_card_presence.c. */
 #include <stdarg.h>
@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 
 #include "card_test_util.h"
@@ -179,6 +180,101 @@ static void sign_with_empty_slot_is_not_found(void **state)
 	                 CARD_ERR_BAD_INPUT);
 }
 
+/* ---- ECDH ---- */
+
+/* The shared secret as the host computes it: its private key with the card key's public. */
+static size_t host_ecdh(EVP_PKEY *host, EVP_PKEY *card_pub, uint8_t *out, size_t cap)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, host, NULL);
+	size_t n = cap;
+
+	assert_non_null(ctx);
+	assert_int_equal(EVP_PKEY_derive_init(ctx), 1);
+	assert_int_equal(EVP_PKEY_derive_set_peer(ctx, card_pub), 1);
+	assert_int_equal(EVP_PKEY_derive(ctx, out, &n), 1);
+	EVP_PKEY_CTX_free(ctx);
+	return n;
+}
+
+/* A key generated in slot, then one ECDH with a host key: one APDU, the host's secret. */
+static void generate_then_agree(card_fixture *f, uint8_t slot, uint8_t alg, const char *curve)
+{
+	uint8_t pub[256], point[128], secret[64], expect[64];
+	size_t pub_len = 0, plen = 0, n = 0, field = piv_alg_bytes(alg);
+	EVP_PKEY *card_pub, *host = EVP_PKEY_Q_keygen(NULL, NULL, "EC", curve);
+	unsigned long before;
+
+	assert_non_null(host);
+	assert_int_equal(EVP_PKEY_get_octet_string_param(host, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
+	                                                 point, sizeof(point), &plen),
+	                 1);
+	assert_int_equal(card_auth_mgmt(&f->c, PIV_ALG_3DES, test_default_mgmt_key,
+	                                sizeof(test_default_mgmt_key)),
+	                 CARD_OK);
+	assert_int_equal(card_generate(&f->c, slot, alg, 0, pub, sizeof(pub), &pub_len), CARD_OK);
+	card_pub = test_pubkey_from_7f49(alg, pub, pub_len);
+	assert_non_null(card_pub);
+
+	/* Not before the PIN. */
+	assert_int_equal(card_ecdh(&f->c, slot, alg, point, plen, secret, sizeof(secret), &n),
+	                 CARD_ERR_SECURITY);
+	assert_int_equal(card_verify_pin(&f->c, pin, PIN_LEN, NULL), CARD_OK);
+	before = f->c.ch.apdu_count;
+	assert_int_equal(card_ecdh(&f->c, slot, alg, point, plen, secret, sizeof(secret), &n),
+	                 CARD_OK);
+	assert_int_equal(f->c.ch.apdu_count - before, 1);
+	assert_int_equal(n, field);
+	assert_int_equal(host_ecdh(host, card_pub, expect, sizeof(expect)), field);
+	assert_memory_equal(secret, expect, field);
+	/* Well formed but off the curve: the card refuses it (6A80). */
+	point[plen - 1] ^= 0x01;
+	assert_int_equal(card_ecdh(&f->c, slot, alg, point, plen, secret, sizeof(secret), &n),
+	                 CARD_ERR_BAD_INPUT);
+	point[plen - 1] ^= 0x01;
+	/* A buffer too small for the secret is the caller's error. */
+	assert_int_equal(card_ecdh(&f->c, slot, alg, point, plen, secret, field - 1, &n),
+	                 CARD_ERR_BAD_INPUT);
+	EVP_PKEY_free(card_pub);
+	EVP_PKEY_free(host);
+}
+
+static void ecdh_p256_in_9d_agrees_with_openssl(void **state)
+{
+	generate_then_agree(*state, PIV_KEY_KEYMGMT, PIV_ALG_ECCP256, "P-256");
+}
+
+static void ecdh_p384_in_a_retired_slot_agrees_with_openssl(void **state)
+{
+	generate_then_agree(*state, PIV_KEY_RETIRED1, PIV_ALG_ECCP384, "P-384");
+}
+
+/* Points that are no uncompressed point of the key's curve, and RSA, never reach the card. */
+static void ecdh_refuses_what_is_no_point_of_the_curve_without_an_apdu(void **state)
+{
+	card_fixture *f = *state;
+	uint8_t point[97] = {0x04}, out[64];
+	size_t n = 0;
+
+	assert_int_equal(card_ecdh(&f->c, PIV_KEY_KEYMGMT, PIV_ALG_ECCP256, point, 97, out,
+	                           sizeof(out), &n),
+	                 CARD_ERR_BAD_INPUT);
+	assert_int_equal(card_ecdh(&f->c, PIV_KEY_KEYMGMT, PIV_ALG_ECCP256, point, 33, out,
+	                           sizeof(out), &n),
+	                 CARD_ERR_BAD_INPUT);
+	point[0] = 0x02; /* compressed */
+	assert_int_equal(card_ecdh(&f->c, PIV_KEY_KEYMGMT, PIV_ALG_ECCP256, point, 65, out,
+	                           sizeof(out), &n),
+	                 CARD_ERR_BAD_INPUT);
+	point[0] = 0x04;
+	assert_int_equal(card_ecdh(&f->c, PIV_KEY_KEYMGMT, PIV_ALG_RSA2048, point, 65, out,
+	                           sizeof(out), &n),
+	                 CARD_ERR_BAD_INPUT);
+	assert_int_equal(card_ecdh(&f->c, PIV_KEY_KEYMGMT, PIV_ALG_ECCP256, NULL, 65, out,
+	                           sizeof(out), &n),
+	                 CARD_ERR_BAD_INPUT);
+	assert_int_equal(f->c.ch.apdu_count, 0);
+}
+
 static void random_comes_in_blocks_and_differs(void **state)
 {
 	card_fixture *f = *state;
@@ -279,6 +375,9 @@ int main(void)
 		CARD_FIXTURE_TEST(generate_p256_signature_verifies_with_openssl),
 		CARD_FIXTURE_TEST(second_signature_costs_one_apdu),
 		CARD_FIXTURE_TEST(sign_with_empty_slot_is_not_found),
+		CARD_FIXTURE_TEST(ecdh_p256_in_9d_agrees_with_openssl),
+		CARD_FIXTURE_TEST(ecdh_p384_in_a_retired_slot_agrees_with_openssl),
+		CARD_FIXTURE_TEST(ecdh_refuses_what_is_no_point_of_the_curve_without_an_apdu),
 		CARD_FIXTURE_TEST(random_comes_in_blocks_and_differs),
 		CARD_FIXTURE_TEST(object_of_3000_bytes_reads_back_in_one_get_data),
 		CARD_FIXTURE_TEST(cold_read_of_serial_and_certificate_takes_three_apdus),
