@@ -3,6 +3,8 @@
 # emulated token.
 INTEROP_SH_TESTS = tests/interop/test_pkcs11_tool.sh tests/interop/test_p11tool.sh \
 	tests/interop/test_openssl_engine.sh tests/interop/test_p11kit_proxy.sh
+# Generic callers: NSS's certutil/cmsutil, GnuTLS's certtool/gnutls-cli with kinko-bankd.
+INTEROP_SH_TESTS += tests/interop/test_nss_tools.sh tests/interop/test_gnutls.sh
 # Over PC/SC (tests/lib/pcsc.sh: a private pcscd, the token in a vsmartcard-vpcd reader):
 # OpenSC, yubico-piv-tool and ykcs11, kinko enroll/logon, per emulator profile.
 INTEROP_SH_TESTS += tests/interop/test_pcsc_opensc.sh tests/interop/test_pcsc_yubico.sh \
