@@ -67,7 +67,9 @@ pkcs11_libkinko_pkcs11_la_SOURCES += \
 	pkcs11/mod_objwrite.c \
 	pkcs11/mod_keygen.c \
 	pkcs11/mod_objmove.c \
-	pkcs11/mod_tmpl.c pkcs11/mod_tmpl.h
+	pkcs11/mod_tmpl.c pkcs11/mod_tmpl.h \
+	pkcs11/mod_sobj.c pkcs11/mod_sobj.h pkcs11/mod_sobj_attr.c pkcs11/mod_sobj_attr.h \
+	pkcs11/mod_sobj_key.c
 # Crypto: signing and verifying on the card's keys, and random numbers. The signature layer's
 # pure part (the mechanism table, the schemes, the operation and the encodings: no card, no
 # slot) is a library of its own, linked by the module and by tests/pkcs11/test_mod_sig and

@@ -120,6 +120,7 @@ typedef struct mod_slot {
 	uint32_t pin_cancel_serial;
 	int64_t pin_cancel_until_ms;
 	unsigned long n_sessions, n_rw_sessions;
+	struct mod_sobj *sobjs; /* session objects (mod_sobj.h), newest first */
 } mod_slot;
 
 /* ---- sessions (mod_session.c) ---- */

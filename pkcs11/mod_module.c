@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "mod.h"
+#include "mod_sobj.h"
 
 mod_global mod;
 
@@ -68,7 +69,11 @@ static void mod_module_unlock_init(void)
 /* Undo a partial C_Initialize (or all of a complete one, for C_Finalize). */
 static void mod_module_teardown(void)
 {
+	size_t i;
+
 	mod_event_stop();
+	for (i = 0; i < mod.n_slots; i++)
+		mod_sobj_slot_free(mod.slots[i]);
 	mod_session_destroy_all();
 	mod_slot_destroy_all();
 	if (mod.lock)
@@ -85,6 +90,7 @@ static CK_RV mod_module_start(const CK_C_INITIALIZE_ARGS *args)
 	if (mod.initialized && mod.fork_gen != mod_module_fork_count()) {
 		mod_abandoned = mod;
 		memset(&mod, 0, sizeof(mod));
+		mod_sobj_forget_all();
 	}
 	if (mod.initialized)
 		return CKR_CRYPTOKI_ALREADY_INITIALIZED;

@@ -7,6 +7,7 @@
 #include "kinko-pkcs11.h"
 #include "mod_attr.h"
 #include "mod_pinask.h"
+#include "mod_sobj.h"
 #include "piv.h"
 
 /* Handle: 0x00SS0IK (slot id + 1, key index + 1, kind). Never 0, and telling in traces:
@@ -127,8 +128,11 @@ CK_RV mod_object_get_attributes(mod_slot *s, CK_OBJECT_HANDLE h, CK_ATTRIBUTE *t
 	mod_attr_ctx c;
 	mod_obj_kind kind;
 	unsigned idx;
-	CK_RV rv = mod_object_check_template(s, h, tmpl, n, &idx, &kind);
+	CK_RV rv;
 
+	if (mod_sobj_is_handle(h))
+		return mod_sobj_get_attributes(s, h, tmpl, n);
+	rv = mod_object_check_template(s, h, tmpl, n, &idx, &kind);
 	if (rv != CKR_OK)
 		return rv;
 	mod_attr_ctx_init(&c, s, s->token, idx, kind);
@@ -144,6 +148,8 @@ CK_RV mod_object_size(mod_slot *s, CK_OBJECT_HANDLE h, CK_ULONG *size)
 	unsigned idx;
 	CK_RV rv;
 
+	if (mod_sobj_is_handle(h))
+		return mod_sobj_size(s, h, size);
 	if (!size)
 		return CKR_ARGUMENTS_BAD;
 	rv = mod_object_check(s, h, &idx, &kind);
@@ -331,6 +337,8 @@ static CK_RV mod_object_find(mod_slot *s, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
 		if (match && rv == CKR_OK)
 			out[count++] = mod_object_handle(s, 0, MOD_OBJ_HW);
 	}
+	if (rv == CKR_OK)
+		rv = mod_sobj_find(s, tmpl, n, &out, &count);
 	if (rv != CKR_OK) {
 		free(out);
 		return rv;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "mod_object.h"
+#include "mod_sobj.h"
 #include "piv.h"
 
 typedef struct {
@@ -122,6 +123,8 @@ CK_RV mod_objmove_set_attributes(mod_slot *s, mod_session *sess, CK_OBJECT_HANDL
 	CK_ULONG i;
 	CK_RV rv;
 
+	if (mod_sobj_is_handle(h))
+		return mod_sobj_set_attributes(s, sess, h, tmpl, n);
 	rv = mod_object_check_template(s, h, tmpl, n, &idx, &kind);
 	if (rv != CKR_OK)
 		return rv;

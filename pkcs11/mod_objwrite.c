@@ -8,6 +8,7 @@
 #include "kinko-pkcs11.h"
 #include "mod_object.h"
 #include "mod_parse.h"
+#include "mod_sobj.h"
 #include "mod_tmpl.h"
 #include "piv.h"
 
@@ -114,9 +115,7 @@ static CK_RV objwrite_cert_attr(cert_tmpl *ct, const CK_ATTRIBUTE *a)
 		ct->value = a;
 		return a->pValue && a->ulValueLen > 0 ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
 	case CKA_ID: ct->id = a; return CKR_OK;
-	case CKA_TOKEN:
-		/* session objects are not supported */
-		return mod_tmpl_bool_expect(a, true, CKR_TEMPLATE_INCONSISTENT);
+	case CKA_TOKEN: return mod_tmpl_bool_expect(a, true, CKR_TEMPLATE_INCONSISTENT);
 	case CKA_PRIVATE: return mod_tmpl_bool_expect(a, false, CKR_ATTRIBUTE_VALUE_INVALID);
 	case CKA_MODIFIABLE:
 	case CKA_COPYABLE: return mod_tmpl_bool_expect(a, false, CKR_ATTRIBUTE_VALUE_INVALID);
@@ -225,10 +224,19 @@ CK_RV mod_objwrite_create(mod_slot *s, mod_session *sess, const CK_ATTRIBUTE *tm
 	size_t container_len = 0;
 	mod_token *t;
 	unsigned idx = 0;
+	bool token = false;
 	CK_RV rv;
 
-	if (!h)
+	if (!h || (n > 0 && !tmpl))
 		return CKR_ARGUMENTS_BAD;
+	/* PKCS#11's default is a session object; the read-only check is for token objects */
+	rv = mod_sobj_wants_token(tmpl, n, &token);
+	if (rv == CKR_OK && !token)
+		return mod_sobj_create(s, sess, tmpl, n, h);
+	if (rv == CKR_OK)
+		rv = mod_sobj_token_storable(s, tmpl, n);
+	if (rv != CKR_OK)
+		return rv;
 	if (!(sess->flags & CKF_RW_SESSION))
 		return CKR_SESSION_READ_ONLY;
 	rv = objwrite_cert_template(tmpl, n, &ct, &idx);
@@ -297,6 +305,8 @@ CK_RV mod_objwrite_destroy(mod_slot *s, mod_session *sess, CK_OBJECT_HANDLE h)
 	unsigned idx;
 	CK_RV rv;
 
+	if (mod_sobj_is_handle(h))
+		return mod_sobj_destroy(s, sess, h);
 	if (!mod_object_decode(s, h, &idx, &kind))
 		return CKR_OBJECT_HANDLE_INVALID;
 	rv = mod_token_get(s, &t);

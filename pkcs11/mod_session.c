@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mod.h"
+#include "mod_sobj.h"
 
 void mod_session_op_clear(mod_crypto_op *op)
 {
@@ -136,6 +137,7 @@ static void mod_session_drop(mod_slot *s, mod_session *sess)
 		mod.n_sessions--;
 	}
 	mod_mutex_unlock(mod.lock);
+	mod_sobj_session_closed(s, sess->handle);
 	/* Sessions of an older generation were uncounted when it ended. */
 	if (sess->generation == s->generation) {
 		s->n_sessions--;

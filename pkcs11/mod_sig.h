@@ -112,6 +112,11 @@ CK_RV mod_sig_op_verify(const mod_sig_op *op, const uint8_t *in, size_t in_len, 
 CK_RV mod_sig_session_init(mod_slot *slot, const mod_crypto_op *cop, const CK_MECHANISM *mech,
                            CK_OBJECT_HANDLE key, CK_FLAGS use, mod_sig_op **op, mod_token **t,
                            unsigned *index);
+/* C_VerifyInit with a session public key (mod_sobj.h), in the same order; the new
+ * operation holds the key. CKR_KEY_SIZE_RANGE for a key of a size or curve the token's
+ * keys do not have. */
+CK_RV mod_sig_session_init_sobj(mod_slot *slot, mod_session *sess, const CK_MECHANISM *mech,
+                                CK_OBJECT_HANDLE key, mod_sig_op **op);
 /* C_SignUpdate / C_VerifyUpdate on sess->sign or sess->verify; an error ends the
  * operation. */
 CK_RV mod_sig_session_update(mod_crypto_op *cop, const CK_BYTE *part, CK_ULONG len);

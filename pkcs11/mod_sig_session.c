@@ -6,6 +6,7 @@
 #include "mod_object.h"
 #include "mod_pinask.h"
 #include "mod_sig.h"
+#include "mod_sobj.h"
 #include "piv.h"
 
 /* The key behind a handle of this slot: a private key to sign; either key of a pair to
@@ -31,6 +32,45 @@ static CK_RV sig_session_key(mod_slot *slot, CK_OBJECT_HANDLE key, bool sign, mo
 	return CKR_OK;
 }
 
+/* The checks before the key's: the arguments, no operation active, the mechanism. */
+static CK_RV sig_session_mech(const mod_crypto_op *cop, const CK_MECHANISM *mech, CK_FLAGS use,
+                              const mod_mech **mm)
+{
+	CK_RV rv;
+
+	if (!mech)
+		return CKR_ARGUMENTS_BAD;
+	if (cop->ctx)
+		return CKR_OPERATION_ACTIVE;
+	rv = mod_mech_for(mech, use, mm);
+	if (rv == CKR_OK && !(*mm)->sig)
+		rv = CKR_MECHANISM_INVALID;
+	return rv;
+}
+
+CK_RV mod_sig_session_init_sobj(mod_slot *slot, mod_session *sess, const CK_MECHANISM *mech,
+                                CK_OBJECT_HANDLE key, mod_sig_op **op)
+{
+	const mod_mech *mm;
+	EVP_PKEY *pkey = NULL;
+	uint8_t alg;
+	CK_RV rv = sig_session_mech(&sess->verify, mech, CKF_VERIFY, &mm);
+
+	if (rv == CKR_OK)
+		rv = mod_sobj_pubkey(slot, sess, key, CKA_VERIFY, &pkey);
+	if (rv != CKR_OK)
+		return rv;
+	/* the signature layer knows the token's key sizes and curves */
+	alg = mod_sobj_piv_alg(pkey);
+	rv = alg ? mod_sig_op_new(mm, mech, alg, 0, op) : CKR_KEY_SIZE_RANGE;
+	if (rv != CKR_OK) {
+		EVP_PKEY_free(pkey);
+		return rv;
+	}
+	(*op)->pkey = pkey;
+	return CKR_OK;
+}
+
 CK_RV mod_sig_session_init(mod_slot *slot, const mod_crypto_op *cop, const CK_MECHANISM *mech,
                            CK_OBJECT_HANDLE key, CK_FLAGS use, mod_sig_op **op, mod_token **t,
                            unsigned *index)
@@ -40,13 +80,7 @@ CK_RV mod_sig_session_init(mod_slot *slot, const mod_crypto_op *cop, const CK_ME
 	uint8_t ref;
 	CK_RV rv;
 
-	if (!mech)
-		return CKR_ARGUMENTS_BAD;
-	if (cop->ctx)
-		return CKR_OPERATION_ACTIVE;
-	rv = mod_mech_for(mech, use, &mm);
-	if (rv == CKR_OK && !mm->sig)
-		rv = CKR_MECHANISM_INVALID;
+	rv = sig_session_mech(cop, mech, use, &mm);
 	if (rv != CKR_OK)
 		return rv;
 	rv = sig_session_key(slot, key, sign, t, index);

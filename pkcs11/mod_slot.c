@@ -13,6 +13,7 @@
 
 #include "mod.h"
 #include "mod_pcsc.h"
+#include "mod_sobj.h"
 #include "mod_usb.h"
 
 static void mod_slot_wipe_login(mod_slot *s)
@@ -263,6 +264,7 @@ void mod_slot_logout(mod_slot *s)
 			mod_slot_removed(s);
 	}
 	mod_slot_wipe_login(s);
+	mod_sobj_logout(s);
 }
 
 /* Card status -> CK_RV, the one mapping of the module. */

@@ -8,6 +8,7 @@
 #include "mod_object.h"
 #include "mod_parse.h"
 #include "mod_sig.h"
+#include "mod_sobj.h"
 
 CK_RV mod_verify_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *mech,
                       CK_OBJECT_HANDLE key)
@@ -21,6 +22,12 @@ CK_RV mod_verify_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *mec
 	card_pubkey pk;
 	CK_RV rv;
 
+	if (mod_sobj_is_handle(key)) {
+		rv = mod_sig_session_init_sobj(slot, sess, mech, key, &op);
+		if (rv == CKR_OK)
+			mod_sig_op_start(&sess->verify, mech->mechanism, key, op);
+		return rv;
+	}
 	rv = mod_sig_session_init(slot, &sess->verify, mech, key, CKF_VERIFY, &op, &t, &index);
 	if (rv != CKR_OK)
 		return rv;

@@ -1,7 +1,8 @@
 /* The object functions of PKCS#11: thin wrappers (p11_entry.h) over the object layer
- * (mod_object.h). The token's objects are its keys and certificates; nothing else can be
- * created, copied or changed. */
+ * (mod_object.h). The token's objects are its keys and certificates; everything else an
+ * application makes is a session object (mod_sobj.h), with handles of their own. */
 #include "mod_object.h"
+#include "mod_sobj.h"
 #include "p11_entry.h"
 
 /* ---- search ---- */
@@ -43,8 +44,8 @@ P11_EXPORT CK_RV C_GetObjectSize(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hO
 	                 ((void)sess, mod_object_size(slot, hObject, pulSize)));
 }
 
-/* PIV stores no labels or flags: every attribute is what the token makes it, except a
- * private key's CKA_ID, which moves the key (mod_objmove.c). */
+/* PIV stores no labels or flags: every attribute of a token object is what the token makes
+ * it, except a private key's CKA_ID, which moves the key (mod_objmove.c). */
 P11_EXPORT CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
                                      CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
 {
@@ -59,8 +60,10 @@ P11_EXPORT CK_RV C_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObje
                               CK_OBJECT_HANDLE_PTR phNewObject)
 {
 	P11_SESSION_CALL("C_CopyObject", hSession,
-	                 ((void)sess,
-	                  mod_object_copy(slot, hObject, pTemplate, ulCount, phNewObject)));
+	                 mod_sobj_is_handle(hObject) ?
+	                         mod_sobj_copy(slot, sess, hObject, pTemplate, ulCount,
+	                                       phNewObject) :
+	                         mod_object_copy(slot, hObject, pTemplate, ulCount, phNewObject));
 }
 
 P11_EXPORT CK_RV C_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate,

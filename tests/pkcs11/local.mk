@@ -115,6 +115,12 @@ tests_pkcs11_test_p11_objects_SOURCES = tests/pkcs11/test_p11_objects.c $(P11_OB
 tests_pkcs11_test_p11_objects_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_objects_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_objects_LDADD = $(P11_MOD_TEST_LDADD)
+# Session objects (CKA_TOKEN FALSE).
+P11_MOD_TESTS += tests/pkcs11/test_p11_sobj
+tests_pkcs11_test_p11_sobj_SOURCES = tests/pkcs11/test_p11_sobj.c $(P11_OBJ_TEST_UTIL)
+tests_pkcs11_test_p11_sobj_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_sobj_CPPFLAGS = $(MODULE_CPPFLAGS)
+tests_pkcs11_test_p11_sobj_LDADD = $(P11_MOD_TEST_LDADD)
 tests_pkcs11_test_p11_certs_SOURCES = tests/pkcs11/test_p11_certs.c $(P11_OBJ_TEST_UTIL) \
 	$(P11_CLOCK)
 tests_pkcs11_test_p11_certs_LDFLAGS = -export-dynamic

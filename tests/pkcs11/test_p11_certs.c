@@ -183,9 +183,12 @@ static void create_object_refuses_what_a_piv_token_cannot_hold(void **state)
 	CK_CERTIFICATE_TYPE x509 = CKC_X_509;
 	CK_BBOOL no = CK_FALSE, yes = CK_TRUE;
 	CK_BYTE id = 0x01;
-	CK_ATTRIBUTE data_obj[] = {{CKA_CLASS, &data, sizeof(data)}, {CKA_VALUE, "x", 1}};
+	CK_ATTRIBUTE data_obj[] = {{CKA_CLASS, &data, sizeof(data)},
+	                           {CKA_TOKEN, &yes, 1},
+	                           {CKA_VALUE, "x", 1}};
 	CK_ATTRIBUTE no_id[] = {{CKA_CLASS, &cert_cls, sizeof(cert_cls)},
 	                        {CKA_CERTIFICATE_TYPE, &x509, sizeof(x509)},
+	                        {CKA_TOKEN, &yes, 1},
 	                        {CKA_VALUE, "x", 1}};
 	CK_ATTRIBUTE session_obj[] = {{CKA_CLASS, &cert_cls, sizeof(cert_cls)},
 	                              {CKA_CERTIFICATE_TYPE, &x509, sizeof(x509)},
@@ -194,6 +197,7 @@ static void create_object_refuses_what_a_piv_token_cannot_hold(void **state)
 	                              {CKA_VALUE, "x", 1}};
 	CK_ATTRIBUTE trusted[] = {{CKA_CLASS, &cert_cls, sizeof(cert_cls)},
 	                          {CKA_CERTIFICATE_TYPE, &x509, sizeof(x509)},
+	                          {CKA_TOKEN, &yes, 1},
 	                          {CKA_TRUSTED, &yes, 1},
 	                          {CKA_ID, &id, 1},
 	                          {CKA_VALUE, "x", 1}};
@@ -202,12 +206,13 @@ static void create_object_refuses_what_a_piv_token_cannot_hold(void **state)
 	unsigned char *der;
 	size_t len = 0;
 
-	assert_int_equal(t->f->C_CreateObject(t->session, data_obj, 2, &h),
-	                 CKR_ATTRIBUTE_VALUE_INVALID);
-	assert_int_equal(t->f->C_CreateObject(t->session, no_id, 3, &h), CKR_TEMPLATE_INCOMPLETE);
-	assert_int_equal(t->f->C_CreateObject(t->session, session_obj, 5, &h),
+	/* the token stores certificates only; a session certificate must be one */
+	assert_int_equal(t->f->C_CreateObject(t->session, data_obj, 3, &h),
 	                 CKR_TEMPLATE_INCONSISTENT);
-	assert_int_equal(t->f->C_CreateObject(t->session, trusted, 5, &h), CKR_ATTRIBUTE_READ_ONLY);
+	assert_int_equal(t->f->C_CreateObject(t->session, no_id, 4, &h), CKR_TEMPLATE_INCOMPLETE);
+	assert_int_equal(t->f->C_CreateObject(t->session, session_obj, 5, &h),
+	                 CKR_ATTRIBUTE_VALUE_INVALID);
+	assert_int_equal(t->f->C_CreateObject(t->session, trusted, 6, &h), CKR_ATTRIBUTE_READ_ONLY);
 
 	p11t_login(t);
 	p11t_generate(t, 0, "P-256", &id, 1, &pub, &priv);
@@ -217,14 +222,15 @@ static void create_object_refuses_what_a_piv_token_cannot_hold(void **state)
 	{
 		CK_ATTRIBUTE ok[] = {{CKA_CLASS, &cert_cls, sizeof(cert_cls)},
 		                     {CKA_CERTIFICATE_TYPE, &x509, sizeof(x509)},
+		                     {CKA_TOKEN, &yes, 1},
 		                     {CKA_ID, &id, 1},
 		                     {CKA_VALUE, der, len}};
 
-		assert_int_equal(t->f->C_CreateObject(ro, ok, 4, &h), CKR_SESSION_READ_ONLY);
+		assert_int_equal(t->f->C_CreateObject(ro, ok, 5, &h), CKR_SESSION_READ_ONLY);
 		assert_int_equal(t->f->C_Logout(t->session), CKR_OK);
-		assert_int_equal(t->f->C_CreateObject(t->session, ok, 4, &h),
+		assert_int_equal(t->f->C_CreateObject(t->session, ok, 5, &h),
 		                 CKR_USER_NOT_LOGGED_IN);
-		assert_int_equal(t->f->C_CreateObject(t->session, ok, 4, NULL), CKR_ARGUMENTS_BAD);
+		assert_int_equal(t->f->C_CreateObject(t->session, ok, 5, NULL), CKR_ARGUMENTS_BAD);
 	}
 	assert_int_equal(t->f->C_CloseSession(ro), CKR_OK);
 	OPENSSL_free(der);
