@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kinko-pkcs11.h"
+#include "mod_mech.h"
 #include "mod_object.h"
 #include "mod_parse.h"
 #include "mod_tmpl.h"
@@ -274,8 +275,9 @@ CK_RV mod_keygen_generate(mod_slot *s, mod_session *sess, const CK_MECHANISM *me
 
 	if (!mech || !pub || !priv || (n_pub && !pub_tmpl) || (n_priv && !priv_tmpl))
 		return CKR_ARGUMENTS_BAD;
-	if (mech->mechanism != CKM_RSA_PKCS_KEY_PAIR_GEN && mech->mechanism != CKM_EC_KEY_PAIR_GEN)
-		return CKR_MECHANISM_INVALID;
+	rv = mod_mech_for(mech, CKF_GENERATE_KEY_PAIR, NULL);
+	if (rv != CKR_OK)
+		return rv;
 	if (mech->pParameter || mech->ulParameterLen)
 		return CKR_MECHANISM_PARAM_INVALID;
 	if (!(sess->flags & CKF_RW_SESSION))

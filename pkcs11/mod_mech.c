@@ -106,6 +106,13 @@ CK_RV mod_mech_for(const CK_MECHANISM *mech, CK_FLAGS use, const mod_mech **out)
 	return CKR_OK;
 }
 
+CK_RV mod_mech_refuse(const CK_MECHANISM *mech, CK_FLAGS use)
+{
+	CK_RV rv = mod_mech_for(mech, use, NULL);
+
+	return rv != CKR_OK ? rv : CKR_FUNCTION_NOT_SUPPORTED;
+}
+
 bool mod_mech_signs_with(const mod_mech *m, bool key_is_rsa)
 {
 	return m && m->sig && m->key_type == (key_is_rsa ? CKK_RSA : CKK_EC);

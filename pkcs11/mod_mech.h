@@ -32,6 +32,11 @@ const mod_mech *mod_mech_find(CK_MECHANISM_TYPE type);
  * for a NULL mech, CKR_MECHANISM_INVALID for a mechanism not in the table or whose row
  * lacks use. */
 CK_RV mod_mech_for(const CK_MECHANISM *mech, CK_FLAGS use, const mod_mech **out);
+/* For a function whose operation the module does not have (C_GenerateKey, C_UnwrapKey,
+ * recovery, message-based): mod_mech_for's CKR_ARGUMENTS_BAD or CKR_MECHANISM_INVALID, what
+ * callers probing by mechanism expect; CKR_FUNCTION_NOT_SUPPORTED should a row ever offer
+ * use, since nothing would carry it out. */
+CK_RV mod_mech_refuse(const CK_MECHANISM *mech, CK_FLAGS use);
 /* A signature mechanism (it has a scheme) for keys of this type. */
 bool mod_mech_signs_with(const mod_mech *m, bool key_is_rsa);
 

@@ -58,10 +58,11 @@ P11_EXPORT CK_RV C_VerifyFinal P11_ARGS_IN
 
 P11_EXPORT CK_RV C_SeedRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSeed, CK_ULONG ulSeedLen)
 {
-	(void)pSeed;
 	(void)ulSeedLen;
-	/* The token's generator takes no seed from the host. */
-	P11_SESSION_CALL("C_SeedRandom", hSession, CKR_RANDOM_SEED_NOT_SUPPORTED);
+	/* The arguments before the answer: the token's generator takes no seed from the host. */
+	P11_SESSION_CALL("C_SeedRandom", hSession,
+	                 ((void)sess, (void)slot,
+	                  !pSeed ? CKR_ARGUMENTS_BAD : CKR_RANDOM_SEED_NOT_SUPPORTED));
 }
 
 P11_EXPORT CK_RV C_GenerateRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pRandomData,

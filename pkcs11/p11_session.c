@@ -27,24 +27,22 @@ P11_EXPORT CK_RV C_GetSessionInfo(CK_SESSION_HANDLE hSession, CK_SESSION_INFO_PT
 P11_EXPORT CK_RV C_GetOperationState(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pOperationState,
                                      CK_ULONG_PTR pulOperationStateLen)
 {
-	(void)hSession;
 	(void)pOperationState;
 	(void)pulOperationStateLen;
-	P11_REQUIRE_INIT("C_GetOperationState");
-	P11_RETURN("C_GetOperationState", CKR_FUNCTION_NOT_SUPPORTED);
+	P11_SESSION_CALL("C_GetOperationState", hSession,
+	                 ((void)sess, (void)slot, CKR_FUNCTION_NOT_SUPPORTED));
 }
 
 P11_EXPORT CK_RV C_SetOperationState(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pOperationState,
                                      CK_ULONG ulOperationStateLen, CK_OBJECT_HANDLE hEncryptionKey,
                                      CK_OBJECT_HANDLE hAuthenticationKey)
 {
-	(void)hSession;
 	(void)pOperationState;
 	(void)ulOperationStateLen;
 	(void)hEncryptionKey;
 	(void)hAuthenticationKey;
-	P11_REQUIRE_INIT("C_SetOperationState");
-	P11_RETURN("C_SetOperationState", CKR_FUNCTION_NOT_SUPPORTED);
+	P11_SESSION_CALL("C_SetOperationState", hSession,
+	                 ((void)sess, (void)slot, CKR_FUNCTION_NOT_SUPPORTED));
 }
 
 P11_EXPORT CK_RV C_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin,

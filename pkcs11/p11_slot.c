@@ -46,10 +46,9 @@ P11_EXPORT CK_RV C_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR pSlot, CK_VOI
 P11_EXPORT CK_RV C_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen,
                              CK_UTF8CHAR_PTR pLabel)
 {
-	(void)slotID;
 	(void)pPin;
 	(void)ulPinLen;
 	(void)pLabel;
-	P11_REQUIRE_INIT("C_InitToken");
-	P11_RETURN("C_InitToken", CKR_FUNCTION_NOT_SUPPORTED);
+	/* An unknown slot is still CKR_SLOT_ID_INVALID, as in every slot function. */
+	P11_SLOT_CALL("C_InitToken", slotID, ((void)slot, CKR_FUNCTION_NOT_SUPPORTED));
 }

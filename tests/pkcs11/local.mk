@@ -185,6 +185,12 @@ tests_pkcs11_test_p11_digest_SOURCES = tests/pkcs11/test_p11_digest.c $(P11_SIG_
 tests_pkcs11_test_p11_digest_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_digest_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_digest_LDADD = $(P11_MOD_TEST_LDADD)
+# Return codes in the standard's order, for every exported function.
+P11_MOD_TESTS += tests/pkcs11/test_p11_rv_order
+tests_pkcs11_test_p11_rv_order_SOURCES = tests/pkcs11/test_p11_rv_order.c
+tests_pkcs11_test_p11_rv_order_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_rv_order_CPPFLAGS = $(MODULE_CPPFLAGS)
+tests_pkcs11_test_p11_rv_order_LDADD = $(P11_MOD_TEST_LDADD)
 
 # MOVE KEY through C_SetAttributeValue(CKA_ID).
 P11_MOD_TESTS += tests/pkcs11/test_p11_move

@@ -149,27 +149,25 @@ static void unsupported_functions_check_the_session_first(void **state)
 
 	assert_int_equal(f->C_EncryptInit(bad, &mech, fx->k[K_RSA2048].pub),
 	                 CKR_SESSION_HANDLE_INVALID);
-	assert_int_equal(f->C_EncryptInit(s, &mech, fx->k[K_RSA2048].pub),
-	                 CKR_FUNCTION_NOT_SUPPORTED);
+	assert_int_equal(f->C_EncryptInit(s, &mech, fx->k[K_RSA2048].pub), CKR_MECHANISM_INVALID);
 	assert_int_equal(f->C_Encrypt(s, buf, 4, buf, &len), CKR_FUNCTION_NOT_SUPPORTED);
-	assert_int_equal(f->C_DecryptInit(s, &mech, fx->k[K_RSA2048].priv),
-	                 CKR_FUNCTION_NOT_SUPPORTED);
+	assert_int_equal(f->C_DecryptInit(s, &mech, fx->k[K_RSA2048].priv), CKR_MECHANISM_INVALID);
 	assert_int_equal(f->C_Decrypt(bad, buf, 4, buf, &len), CKR_SESSION_HANDLE_INVALID);
 	assert_int_equal(f->C_DigestInit(s, &mech), CKR_MECHANISM_INVALID);
 	assert_int_equal(f->C_SignRecoverInit(s, &mech, fx->k[K_RSA2048].priv),
-	                 CKR_FUNCTION_NOT_SUPPORTED);
-	assert_int_equal(f->C_VerifyRecover(s, buf, 4, buf, &len), CKR_FUNCTION_NOT_SUPPORTED);
+	                 CKR_MECHANISM_INVALID);
+	assert_int_equal(f->C_VerifyRecover(s, buf, 4, buf, &len), CKR_OPERATION_NOT_INITIALIZED);
 	assert_int_equal(f->C_SignEncryptUpdate(s, buf, 4, buf, &len), CKR_FUNCTION_NOT_SUPPORTED);
 	assert_int_equal(f->C_DecryptVerifyUpdate(bad, buf, 4, buf, &len),
 	                 CKR_SESSION_HANDLE_INVALID);
 	assert_int_equal(f->C_MessageSignInit(s, &mech, fx->k[K_RSA2048].priv),
-	                 CKR_FUNCTION_NOT_SUPPORTED);
+	                 CKR_MECHANISM_INVALID);
 	assert_int_equal(f->C_SignMessage(s, NULL, 0, buf, 4, buf, &len),
-	                 CKR_FUNCTION_NOT_SUPPORTED);
+	                 CKR_OPERATION_NOT_INITIALIZED);
 	assert_int_equal(f->C_MessageVerifyFinal(bad), CKR_SESSION_HANDLE_INVALID);
 	assert_int_equal(f->C_EncryptMessageNext(s, NULL, 0, buf, 4, buf, &len, CKF_END_OF_MESSAGE),
-	                 CKR_FUNCTION_NOT_SUPPORTED);
-	assert_int_equal(f->C_MessageDecryptFinal(s), CKR_FUNCTION_NOT_SUPPORTED);
+	                 CKR_OPERATION_NOT_INITIALIZED);
+	assert_int_equal(f->C_MessageDecryptFinal(s), CKR_OPERATION_NOT_INITIALIZED);
 }
 
 static void mechanism_info_reports_key_sizes_and_flags(void **state)
