@@ -16,6 +16,7 @@ PACKAGES=(
 	pcscd vsmartcard-vpcd libpcsclite-dev libccid pcsc-tools
 	opensc gnutls-bin libengine-pkcs11-openssl softhsm2
 	yubico-piv-tool ykcs11
+	openssh-client openssh-server
 )
 # The browser stage (make check-browser): the browsers, NSS's modutil/certutil, fonts for the
 # Japanese pages' screenshots. Node and npm (playwright-core) are looked for as commands: a

@@ -98,7 +98,9 @@ token_out() {
 	TOKEN_WHERE=""
 }
 kinko_keypair() {
-	local id="$1" type="$2" cn="$3" p=(timeout 60 pkcs11-tool --module "$MODULE" --login --pin "$PIN")
+	# the PIN through pkcs11-tool's env: form, never on its command line
+	local -x KINKO_TEST_PIN="$PIN"
+	local id="$1" type="$2" cn="$3" p=(timeout 60 pkcs11-tool --module "$MODULE" --login --pin env:KINKO_TEST_PIN)
 	[ -f "$T/ca.pem" ] || openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 		-keyout "$T/ca.key" -subj /CN=interop-ca -days 2 -out "$T/ca.pem" >/dev/null 2>&1
 	# the public key read in the keygen's own session: a plain PIV card gives it only then

@@ -5,6 +5,8 @@ INTEROP_SH_TESTS = tests/interop/test_pkcs11_tool.sh tests/interop/test_p11tool.
 	tests/interop/test_openssl_engine.sh tests/interop/test_p11kit_proxy.sh
 # Generic callers: NSS's certutil/cmsutil, GnuTLS's certtool/gnutls-cli with kinko-bankd.
 INTEROP_SH_TESTS += tests/interop/test_nss_tools.sh tests/interop/test_gnutls.sh
+# OpenSSH: ssh-keygen -D and ssh -I into the test's own sshd.
+INTEROP_SH_TESTS += tests/interop/test_ssh.sh
 # Over PC/SC (tests/lib/pcsc.sh: a private pcscd, the token in a vsmartcard-vpcd reader):
 # OpenSC, yubico-piv-tool and ykcs11, kinko enroll/logon, per emulator profile.
 INTEROP_SH_TESTS += tests/interop/test_pcsc_opensc.sh tests/interop/test_pcsc_yubico.sh \
