@@ -1,6 +1,6 @@
 /* Digests in software (OpenSSL EVP): the mechanism row names the hash, the running context
  * lives in the session's digest slot. No card command, except that C_DigestKey may have to
- * learn a public key the module has not read yet. */
+ * learn a token public key the module has not read yet. */
 #include "mod_digest.h"
 
 #include <stdlib.h>
@@ -12,6 +12,7 @@
 #include "mod_object.h"
 #include "mod_parse.h"
 #include "mod_sig.h"
+#include "mod_sobj.h"
 
 static void digest_ctx_free(void *ctx)
 {
@@ -183,6 +184,24 @@ static CK_RV digest_key_spki(mod_slot *slot, CK_OBJECT_HANDLE key, uint8_t **der
 	return CKR_OK;
 }
 
+/* A session key's bytes (mod_sobj.c: a secret key's value, a public key's
+ * SubjectPublicKeyInfo), wiped once hashed. */
+static CK_RV digest_key_session(mod_session *sess, mod_slot *slot, CK_OBJECT_HANDLE key)
+{
+	uint8_t *bytes = NULL;
+	size_t len = 0;
+	CK_RV rv = mod_sobj_digest_bytes(slot, sess, key, &bytes, &len);
+
+	if (rv != CKR_OK) {
+		mod_session_op_clear(&sess->digest);
+		return rv;
+	}
+	rv = digest_part(sess, bytes, (CK_ULONG)len);
+	OPENSSL_cleanse(bytes, len);
+	free(bytes);
+	return rv;
+}
+
 /* An error ends the operation, as for C_DigestUpdate: the caller cannot tell whether part
  * of the key went into the hash. */
 CK_RV mod_digest_key(mod_session *sess, mod_slot *slot, CK_OBJECT_HANDLE key)
@@ -193,6 +212,8 @@ CK_RV mod_digest_key(mod_session *sess, mod_slot *slot, CK_OBJECT_HANDLE key)
 
 	if (!sess->digest.ctx)
 		return CKR_OPERATION_NOT_INITIALIZED;
+	if (mod_sobj_is_handle(key))
+		return digest_key_session(sess, slot, key);
 	rv = digest_key_spki(slot, key, &der, &len);
 	if (rv != CKR_OK) {
 		mod_session_op_clear(&sess->digest);

@@ -13,9 +13,10 @@ CK_RV mod_digest_init(mod_session *sess, const CK_MECHANISM *mech);
 CK_RV mod_digest_oneshot(mod_session *sess, const CK_BYTE *data, CK_ULONG len, CK_BYTE *out,
                          CK_ULONG *out_len);
 CK_RV mod_digest_update(mod_session *sess, const CK_BYTE *part, CK_ULONG len);
-/* The key's value as part of the data: a token public key contributes its DER
- * SubjectPublicKeyInfo (what CKA_PUBLIC_KEY_INFO holds: one encoding for RSA and EC keys);
- * a private key is CKR_KEY_INDIGESTIBLE (it never leaves the token). */
+/* The key's value as part of the data: a public key (token or session) contributes its DER
+ * SubjectPublicKeyInfo (what CKA_PUBLIC_KEY_INFO holds: one encoding for RSA and EC keys),
+ * a session secret key its CKA_VALUE; a private key is CKR_KEY_INDIGESTIBLE (it never
+ * leaves the token). */
 CK_RV mod_digest_key(mod_session *sess, mod_slot *slot, CK_OBJECT_HANDLE key);
 CK_RV mod_digest_final(mod_session *sess, CK_BYTE *out, CK_ULONG *out_len);
 

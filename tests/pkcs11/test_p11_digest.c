@@ -199,6 +199,31 @@ static void digests_are_listed_with_the_digest_flag_only(void **state)
 	assert_int_equal(f->C_GetMechanismInfo(slot, CKM_SHA3_256, &info), CKR_MECHANISM_INVALID);
 }
 
+/* A session copy (CKA_TOKEN FALSE) of a token EC public key, from its parameters and
+ * point. */
+static CK_OBJECT_HANDLE session_pubkey(sigfx *fx, CK_OBJECT_HANDLE pub)
+{
+	CK_BYTE params[64], point[160];
+	CK_ATTRIBUTE get[] = {{CKA_EC_PARAMS, params, sizeof(params)},
+	                      {CKA_EC_POINT, point, sizeof(point)}};
+	CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
+	CK_KEY_TYPE type = CKK_EC;
+	CK_BBOOL no = CK_FALSE;
+	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+
+	assert_int_equal(fx->t.f->C_GetAttributeValue(fx->t.session, pub, get, 2), CKR_OK);
+	{
+		CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof(cls)},
+		                       {CKA_KEY_TYPE, &type, sizeof(type)},
+		                       {CKA_TOKEN, &no, sizeof(no)},
+		                       {CKA_EC_PARAMS, params, get[0].ulValueLen},
+		                       {CKA_EC_POINT, point, get[1].ulValueLen}};
+
+		assert_int_equal(fx->t.f->C_CreateObject(fx->t.session, tmpl, 5, &h), CKR_OK);
+	}
+	return h;
+}
+
 /* A public key contributes its DER SubjectPublicKeyInfo, between any other parts. */
 static void digest_key_takes_a_public_keys_spki(void **state)
 {
@@ -246,6 +271,32 @@ static void digest_key_takes_a_public_keys_spki(void **state)
 	assert_int_equal(f->C_DigestKey(s, fx->k[K_P256].priv), CKR_KEY_HANDLE_INVALID);
 }
 
+/* A session public key gives the same bytes as the token key it copies. */
+static void digest_key_takes_a_session_public_key(void **state)
+{
+	sigfx *fx = *state;
+	CK_FUNCTION_LIST_3_0 *f = fx->t.f;
+	CK_SESSION_HANDLE s = fx->t.session;
+	CK_MECHANISM sha256 = {CKM_SHA256, NULL, 0};
+	CK_OBJECT_HANDLE copy = session_pubkey(fx, fx->k[K_P256].pub);
+	uint8_t via_token[64], got[64];
+	CK_ULONG len = sizeof(got), len2 = sizeof(via_token);
+
+	assert_int_equal(f->C_DigestInit(s, &sha256), CKR_OK);
+	assert_int_equal(f->C_DigestKey(s, fx->k[K_P256].pub), CKR_OK);
+	assert_int_equal(f->C_DigestFinal(s, via_token, &len2), CKR_OK);
+	assert_int_equal(f->C_DigestInit(s, &sha256), CKR_OK);
+	assert_int_equal(f->C_DigestKey(s, copy), CKR_OK);
+	assert_int_equal(f->C_DigestFinal(s, got, &len), CKR_OK);
+	assert_int_equal(len, len2);
+	assert_memory_equal(got, via_token, len);
+	/* gone with C_DestroyObject: the error ends the operation */
+	assert_int_equal(f->C_DestroyObject(s, copy), CKR_OK);
+	assert_int_equal(f->C_DigestInit(s, &sha256), CKR_OK);
+	assert_int_equal(f->C_DigestKey(s, copy), CKR_KEY_HANDLE_INVALID);
+	assert_int_equal(f->C_DigestFinal(s, got, &len), CKR_OPERATION_NOT_INITIALIZED);
+}
+
 /* A digest of data is the host's work: not one command to the token, logged in or not, in a
  * read-only session. */
 static void digest_of_data_sends_no_apdu(void **state)
@@ -288,6 +339,7 @@ int main(void)
 		T(digest_errors_come_in_the_standards_order),
 		T(digests_are_listed_with_the_digest_flag_only),
 		T(digest_key_takes_a_public_keys_spki),
+		T(digest_key_takes_a_session_public_key),
 		T(digest_of_data_sends_no_apdu),
 	};
 #undef T
