@@ -199,7 +199,7 @@ void mod_parse_cert_info_free(mod_cert_info *ci)
 
 /* ---- public keys ---- */
 
-static EVP_PKEY *parse_evp_fromdata(const char *type, OSSL_PARAM_BLD *bld)
+EVP_PKEY *mod_parse_evp_fromdata(const char *type, OSSL_PARAM_BLD *bld)
 {
 	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
 	EVP_PKEY_CTX *ctx = params ? EVP_PKEY_CTX_new_from_name(NULL, type, NULL) : NULL;
@@ -235,7 +235,7 @@ EVP_PKEY *mod_parse_pubkey_evp(const card_pubkey *pk)
 		e = BN_bin2bn(pk->e, (int)pk->e_len, NULL);
 		if (n && e && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) == 1 &&
 		    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) == 1)
-			pkey = parse_evp_fromdata("RSA", bld);
+			pkey = mod_parse_evp_fromdata("RSA", bld);
 	} else if (piv_alg_is_ec(pk->alg) && pk->point) {
 		const char *curve = piv_alg_curve(pk->alg);
 
@@ -243,7 +243,7 @@ EVP_PKEY *mod_parse_pubkey_evp(const card_pubkey *pk)
 		            1 &&
 		    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pk->point,
 		                                     pk->point_len) == 1)
-			pkey = parse_evp_fromdata("EC", bld);
+			pkey = mod_parse_evp_fromdata("EC", bld);
 		if (pkey && !parse_ec_on_curve(pkey)) {
 			EVP_PKEY_free(pkey);
 			pkey = NULL;

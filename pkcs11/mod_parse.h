@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 
 #include "card.h"
 
@@ -48,6 +49,8 @@ void mod_parse_cert_info_free(mod_cert_info *ci);
 
 /* Keys come from card_pubkey_parse (card.h), the one reader of 7F49 contents. */
 
+/* A public key of OpenSSL's type ("RSA", "EC") from the parameters in bld, or NULL. */
+EVP_PKEY *mod_parse_evp_fromdata(const char *type, OSSL_PARAM_BLD *bld);
 /* A key for OpenSSL (checks that an EC point is on its curve). */
 EVP_PKEY *mod_parse_pubkey_evp(const card_pubkey *pk);
 /* SubjectPublicKeyInfo DER (CKA_PUBLIC_KEY_INFO), OPENSSL_malloc'd. */

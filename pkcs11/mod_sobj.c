@@ -81,6 +81,7 @@ static CK_RV sobj_new(mod_slot *s, mod_session *sess, CK_OBJECT_CLASS cls, CK_UL
 {
 	mod_sobj *o;
 
+	sobj_prune(s);
 	if (atomic_fetch_add(&sobj_count, 1) >= MOD_SOBJ_MAX_OBJECTS) {
 		atomic_fetch_sub(&sobj_count, 1);
 		mod_trace_msg("slot %lu: %u session objects already: destroy some first",
@@ -187,7 +188,6 @@ CK_RV mod_sobj_create(mod_slot *s, mod_session *sess, const CK_ATTRIBUTE *tmpl, 
 		rv = CKR_TEMPLATE_INCOMPLETE;
 	if (rv != CKR_OK)
 		return rv;
-	sobj_prune(s);
 	rv = sobj_new(s, sess, cls, sub, &o);
 	if (rv != CKR_OK)
 		return rv;
@@ -240,7 +240,6 @@ CK_RV mod_sobj_add_secret(mod_slot *s, mod_session *sess, const CK_ATTRIBUTE *tm
 		rv = CKR_TEMPLATE_INCONSISTENT;
 	if (rv != CKR_OK)
 		return rv;
-	sobj_prune(s);
 	rv = sobj_new(s, sess, CKO_SECRET_KEY, CKK_GENERIC_SECRET, &o);
 	if (rv != CKR_OK)
 		return rv;

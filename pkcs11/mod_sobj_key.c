@@ -71,20 +71,6 @@ CK_RV mod_sobj_key_cert(mod_sobj *o, const CK_ATTRIBUTE *tmpl, CK_ULONG n)
 
 /* ---- public keys ---- */
 
-static EVP_PKEY *key_fromdata(const char *type, OSSL_PARAM_BLD *bld)
-{
-	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
-	EVP_PKEY_CTX *ctx = params ? EVP_PKEY_CTX_new_from_name(NULL, type, NULL) : NULL;
-	EVP_PKEY *pkey = NULL;
-
-	if (ctx && EVP_PKEY_fromdata_init(ctx) == 1 &&
-	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
-		pkey = NULL;
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(params);
-	return pkey;
-}
-
 static CK_RV key_rsa_evp(const mod_sobj *o, EVP_PKEY **pkey)
 {
 	const mod_sobj_val *mv = mod_sobj_attr_find(o, CKA_MODULUS);
@@ -110,7 +96,7 @@ static CK_RV key_rsa_evp(const mod_sobj *o, EVP_PKEY **pkey)
 		goto out;
 	if (OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) == 1 &&
 	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) == 1) {
-		*pkey = key_fromdata("RSA", bld);
+		*pkey = mod_parse_evp_fromdata("RSA", bld);
 		rv = *pkey ? CKR_OK : CKR_ATTRIBUTE_VALUE_INVALID;
 	}
 out:

@@ -121,6 +121,14 @@ tests_pkcs11_test_p11_sobj_SOURCES = tests/pkcs11/test_p11_sobj.c $(P11_OBJ_TEST
 tests_pkcs11_test_p11_sobj_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_sobj_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_sobj_LDADD = $(P11_MOD_TEST_LDADD)
+# The store alone, for what no C_* function reaches yet (derived secrets).
+check_PROGRAMS += tests/pkcs11/test_mod_sobj
+TESTS += tests/pkcs11/test_mod_sobj
+tests_pkcs11_test_mod_sobj_SOURCES = tests/pkcs11/test_mod_sobj.c pkcs11/mod_sobj.c \
+	pkcs11/mod_sobj_attr.c pkcs11/mod_sobj_key.c pkcs11/mod_tmpl.c
+tests_pkcs11_test_mod_sobj_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_mod_sobj_CPPFLAGS = $(MODULE_CPPFLAGS)
+tests_pkcs11_test_mod_sobj_LDADD = pkcs11/libkinkoparse.la pkcs11/libkinkodrv.la $(P11_MOD_TEST_LDADD)
 tests_pkcs11_test_p11_certs_SOURCES = tests/pkcs11/test_p11_certs.c $(P11_OBJ_TEST_UTIL) \
 	$(P11_CLOCK)
 tests_pkcs11_test_p11_certs_LDFLAGS = -export-dynamic
