@@ -67,6 +67,8 @@ start_token() {
 #                             SHA-256 signature SIG of DATA with the public key in PUB (PEM or
 #                             DER; OPTIONs to openssl dgst)
 #   foreign_module NAME       the path of an installed PKCS#11 module (opensc-pkcs11.so, ...)
+#   need_openssl_engine       the libp11 OpenSSL engine "pkcs11" on kinko's module
+#                             (PKCS11_MODULE_PATH exported), or need_missing
 READER="" READER_PORT="" TOKEN_WHERE=""
 pcsc_interop_start() {
 	# shellcheck source=tests/lib/pcsc.sh
@@ -130,4 +132,10 @@ foreign_module() {
 		[ -f "$f" ] && { echo "$f"; return 0; }
 	done
 	return 1
+}
+need_openssl_engine() {
+	need openssl
+	export PKCS11_MODULE_PATH="$MODULE"
+	openssl engine -t pkcs11 2>/dev/null | grep -q "\[ available \]" ||
+		need_missing "the OpenSSL pkcs11 engine (libengine-pkcs11-openssl) is not installed"
 }

@@ -4,12 +4,8 @@
 # The PIN reaches libp11 through the URI's pin-source=file: (libp11 0.4.12 reads the file's
 # first line as is, without removing a newline: the file holds the bare PIN).
 . "$(dirname "$0")/interop_lib.sh"
-need openssl
 need pkcs11-tool
-
-export PKCS11_MODULE_PATH="$MODULE"
-openssl engine -t pkcs11 2>/dev/null | grep -q "\[ available \]" ||
-	skip_all "the OpenSSL pkcs11 engine (libengine-pkcs11-openssl) is not installed"
+need_openssl_engine
 
 plan 13
 start_token

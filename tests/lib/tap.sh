@@ -6,7 +6,9 @@
 #   ok NAME / not_ok NAME  one numbered result
 #   skip NAME WHY          one result skipped
 #   skip_all WHY           the whole script skipped (plan 1..0), exits
-#   need TOOL              skip_all unless TOOL is on PATH
+#   need TOOL              skip_all unless TOOL is on PATH; under KINKO_INTEROP_REQUIRED=1
+#                          (./test.sh) a Bail out! instead
+#   need_missing WHY       the same for another missing piece (WHY names it)
 #   diag FILE [N]          FILE's last N (15) lines as TAP comments
 #   run COMMAND...         output to $T/out (stdout alone in $T/stdout), status to RC
 #   check NAME COMMAND...  run, ok when the command succeeds; its output in $T/out
@@ -25,12 +27,14 @@ skip_all() { echo "1..0 # SKIP $1"; exit 0; }
 # A tool the test drives: missing, the test skips, except under KINKO_INTEROP_REQUIRED=1
 # (./test.sh, which installed every tool first), where a missing tool fails it.
 need() {
-	command -v "$1" >/dev/null 2>&1 && return 0
+	command -v "$1" >/dev/null 2>&1 || need_missing "$1 not installed"
+}
+need_missing() {
 	if [ "${KINKO_INTEROP_REQUIRED:-0}" = 1 ]; then
-		echo "Bail out! $1 not installed (KINKO_INTEROP_REQUIRED=1)"
+		echo "Bail out! $1 (KINKO_INTEROP_REQUIRED=1)"
 		exit 1
 	fi
-	skip_all "$1 not installed"
+	skip_all "$1"
 }
 diag() { tail -n "${2:-15}" "$1" 2>/dev/null | sed 's/^/# /'; }
 
