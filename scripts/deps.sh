@@ -15,6 +15,7 @@ PACKAGES=(
 	gettext autopoint po4a locales
 	pcscd vsmartcard-vpcd libpcsclite-dev libccid pcsc-tools
 	opensc gnutls-bin libengine-pkcs11-openssl softhsm2
+	openjdk-17-jdk-headless
 	yubico-piv-tool ykcs11
 	openssh-client openssh-server
 )
