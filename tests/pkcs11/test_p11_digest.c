@@ -209,18 +209,17 @@ static CK_OBJECT_HANDLE session_pubkey(sigfx *fx, CK_OBJECT_HANDLE pub)
 	CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
 	CK_KEY_TYPE type = CKK_EC;
 	CK_BBOOL no = CK_FALSE;
+	CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof(cls)},
+	                       {CKA_KEY_TYPE, &type, sizeof(type)},
+	                       {CKA_TOKEN, &no, sizeof(no)},
+	                       {CKA_EC_PARAMS, params, 0},
+	                       {CKA_EC_POINT, point, 0}};
 	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
 
 	assert_int_equal(fx->t.f->C_GetAttributeValue(fx->t.session, pub, get, 2), CKR_OK);
-	{
-		CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof(cls)},
-		                       {CKA_KEY_TYPE, &type, sizeof(type)},
-		                       {CKA_TOKEN, &no, sizeof(no)},
-		                       {CKA_EC_PARAMS, params, get[0].ulValueLen},
-		                       {CKA_EC_POINT, point, get[1].ulValueLen}};
-
-		assert_int_equal(fx->t.f->C_CreateObject(fx->t.session, tmpl, 5, &h), CKR_OK);
-	}
+	tmpl[3].ulValueLen = get[0].ulValueLen;
+	tmpl[4].ulValueLen = get[1].ulValueLen;
+	assert_int_equal(fx->t.f->C_CreateObject(fx->t.session, tmpl, 5, &h), CKR_OK);
 	return h;
 }
 

@@ -4,7 +4,7 @@
  * a NULL where a pointer is required CKR_ARGUMENTS_BAD before anything the function itself
  * would answer; and in every *Init and key-making function CKR_MECHANISM_INVALID for a
  * mechanism the token does not list, or lists without that use, before the key is looked
- * at. */
+ * at. Also the README's deliberate differences: C_InitToken, RSA-1024. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +13,11 @@
 
 #include <stdio.h>
 #include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
 
 #include "p11_test_util.h"
 
@@ -530,6 +535,58 @@ static void a_listed_mechanism_is_invalid_where_its_flags_say_so(void **state)
 	assert_true(tried > n);
 }
 
+/* ---- where kinko differs on purpose (the README's list) ---- */
+
+/* A session RSA-1024 public key made from OpenSSL's key: its modulus and exponent. */
+static CK_RV session_rsa1024(p11t *t, CK_OBJECT_HANDLE *h)
+{
+	EVP_PKEY *pkey = EVP_RSA_gen(1024);
+	BIGNUM *n = NULL, *e = NULL;
+	CK_BYTE mod[128], exp[8];
+	CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
+	CK_KEY_TYPE type = CKK_RSA;
+	CK_BBOOL no = CK_FALSE;
+	CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof(cls)},
+	                       {CKA_KEY_TYPE, &type, sizeof(type)},
+	                       {CKA_TOKEN, &no, sizeof(no)},
+	                       {CKA_MODULUS, mod, sizeof(mod)},
+	                       {CKA_PUBLIC_EXPONENT, exp, 0}};
+	CK_RV rv;
+
+	assert_non_null(pkey);
+	assert_int_equal(EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n), 1);
+	assert_int_equal(EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e), 1);
+	assert_int_equal(BN_bn2binpad(n, mod, sizeof(mod)), sizeof(mod));
+	tmpl[4].ulValueLen = (CK_ULONG)BN_bn2bin(e, exp);
+	rv = t->f->C_CreateObject(t->session, tmpl, 5, h);
+	BN_free(n);
+	BN_free(e);
+	EVP_PKEY_free(pkey);
+	return rv;
+}
+
+static void rsa_1024_and_c_inittoken_are_refused_on_purpose(void **state)
+{
+	p11t *t = *state;
+	CK_MECHANISM gen = {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0};
+	CK_MECHANISM sha256_rsa = {CKM_SHA256_RSA_PKCS, NULL, 0};
+	CK_ULONG bits = 1024;
+	CK_ATTRIBUTE pub[] = {{CKA_MODULUS_BITS, &bits, sizeof(bits)}};
+	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+
+	p11t_login(t);
+	assert_int_equal(t->f->C_GenerateKeyPair(t->session, &gen, pub, 1, NULL, 0, &oh, &oh2),
+	                 CKR_KEY_SIZE_RANGE);
+	/* stored, as Java imports such keys, but no verification with it */
+	assert_int_equal(session_rsa1024(t, &h), CKR_OK);
+	assert_int_equal(t->f->C_VerifyInit(t->session, &sha256_rsa, h), CKR_KEY_SIZE_RANGE);
+	assert_int_equal(t->f->C_DestroyObject(t->session, h), CKR_OK);
+	assert_int_equal(t->f->C_Logout(t->session), CKR_OK);
+	assert_int_equal(t->f->C_InitToken(t->slots[0], (CK_UTF8CHAR_PTR) "12345678", 8,
+	                                   (CK_UTF8CHAR_PTR) "label"),
+	                 CKR_FUNCTION_NOT_SUPPORTED);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test(fn)
@@ -540,6 +597,7 @@ int main(void)
 		T(an_active_digest_checks_its_pointers),
 		T(a_mechanism_not_listed_is_invalid_everywhere),
 		T(a_listed_mechanism_is_invalid_where_its_flags_say_so),
+		T(rsa_1024_and_c_inittoken_are_refused_on_purpose),
 		T(every_function_but_the_interfaces_needs_c_initialize),
 	};
 #undef T
