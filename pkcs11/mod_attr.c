@@ -143,6 +143,12 @@ static bool attr_ctx_rsa(const mod_attr_ctx *c)
 	return piv_alg_is_rsa(c->t->keys[c->index].alg);
 }
 
+/* Does the key's slot allow this use (CKF_SIGN, CKF_DECRYPT, CKF_DERIVE)? */
+static bool attr_ctx_may(const mod_attr_ctx *c, CK_FLAGS use)
+{
+	return (mod_object_key_usage(c->index, attr_ctx_rsa(c)) & use) != 0;
+}
+
 /* PIV stores no labels: the certificate, the private and the public key of a slot are all
  * named for the slot, so one pkcs11: URI (id and object) names the certificate and its key
  * in p11tool and libp11, and reading a label never costs a certificate read. */
@@ -178,15 +184,17 @@ static void attr_val_key_subject(mod_attr_ctx *c, mod_attr_val *v)
 		attr_val_bytes(v, c->ci.subject, c->ci.subject_len);
 }
 
-/* The signature mechanisms of the module that fit the key's type. */
+/* The mechanisms of the module for the key's type and its slot's uses (signing,
+ * decryption, derivation). */
 static void attr_val_mechanisms(mod_attr_ctx *c, mod_attr_val *v)
 {
 	size_t n = 0, i, count = 0;
 	const mod_mech *table = mod_mech_table(&n);
+	bool rsa = attr_ctx_rsa(c);
+	CK_FLAGS uses = mod_object_key_usage(c->index, rsa);
 
 	for (i = 0; i < n && count < MOD_ATTR_MAX_MECHS; i++) {
-		if ((table[i].info.flags & CKF_SIGN) &&
-		    mod_mech_signs_with(&table[i], attr_ctx_rsa(c)))
+		if ((table[i].info.flags & uses) && table[i].key_type == (rsa ? CKK_RSA : CKK_EC))
 			v->u.mechs[count++] = table[i].type;
 	}
 	attr_val_bytes(v, v->u.mechs, count * sizeof(CK_MECHANISM_TYPE));
@@ -257,7 +265,9 @@ static bool attr_val_key(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *
 	case CKA_KEY_TYPE: attr_val_ulong(v, rsa ? CKK_RSA : CKK_EC); return true;
 	case CKA_START_DATE:
 	case CKA_END_DATE: attr_val_empty(v); return true;
-	case CKA_DERIVE: attr_val_bool(v, false); return true;
+	case CKA_DERIVE:
+		attr_val_bool(v, c->kind == MOD_OBJ_PRIVATE && attr_ctx_may(c, CKF_DERIVE));
+		return true;
 	case CKA_LOCAL: attr_val_bool(v, k->origin == PIV_ORIGIN_GENERATED); return true;
 	case CKA_KEY_GEN_MECHANISM:
 		attr_val_ulong(v, k->origin != PIV_ORIGIN_GENERATED ? CK_UNAVAILABLE_INFORMATION :
@@ -293,10 +303,10 @@ static bool attr_val_private(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_v
 	switch (type) {
 	case CKA_SENSITIVE:
 	case CKA_ALWAYS_SENSITIVE:
-	case CKA_NEVER_EXTRACTABLE:
-	case CKA_SIGN: attr_val_bool(v, true); return true;
+	case CKA_NEVER_EXTRACTABLE: attr_val_bool(v, true); return true;
+	case CKA_SIGN: attr_val_bool(v, attr_ctx_may(c, CKF_SIGN)); return true;
+	case CKA_DECRYPT: attr_val_bool(v, attr_ctx_may(c, CKF_DECRYPT)); return true;
 	case CKA_EXTRACTABLE:
-	case CKA_DECRYPT:
 	case CKA_SIGN_RECOVER:
 	case CKA_UNWRAP:
 	case CKA_WRAP_WITH_TRUSTED: attr_val_bool(v, false); return true;
@@ -321,8 +331,8 @@ static bool attr_val_private(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_v
 static bool attr_val_public(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
 {
 	switch (type) {
-	case CKA_VERIFY: attr_val_bool(v, true); return true;
-	case CKA_ENCRYPT:
+	case CKA_VERIFY: attr_val_bool(v, attr_ctx_may(c, CKF_SIGN)); return true;
+	case CKA_ENCRYPT: attr_val_bool(v, attr_ctx_may(c, CKF_DECRYPT)); return true;
 	case CKA_VERIFY_RECOVER:
 	case CKA_WRAP:
 	case CKA_TRUSTED: attr_val_bool(v, false); return true;

@@ -76,6 +76,22 @@ bool mod_object_exists(const mod_token *t, unsigned key_index, mod_obj_kind kind
 	}
 }
 
+/* PIV's roles (SP 800-73-4 3.1): 9A, 9C and 9E authenticate or sign; 9D is the key
+ * management key, for decryption (RSA) or key agreement (EC) and never a signature; the
+ * retired slots hold former key management keys, and kinko also generates signing keys
+ * there, so they do both. */
+CK_FLAGS mod_object_key_usage(unsigned key_index, bool rsa)
+{
+	uint8_t ref = piv_key_slot_ref(key_index);
+	CK_FLAGS manage = rsa ? CKF_DECRYPT : CKF_DERIVE;
+
+	if (ref == PIV_KEY_KEYMGMT)
+		return manage;
+	if (ref >= PIV_KEY_RETIRED1 && ref <= PIV_KEY_RETIRED20)
+		return CKF_SIGN | manage;
+	return ref ? CKF_SIGN : 0;
+}
+
 /* Policy "never", or "default" in 9E (the card authentication key), signs without the user's
  * PIN; the firmware applies the same defaults. */
 bool mod_object_needs_login(const mod_token *t, unsigned key_index)

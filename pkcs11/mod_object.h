@@ -43,6 +43,10 @@ bool mod_object_alg_supported(uint8_t alg);
 /* A private key that wants CKU_CONTEXT_SPECIFIC before each use (PIN policy "always",
  * or 9C when the token does not tell). */
 bool mod_object_always_authenticate(const mod_token *t, unsigned key_index);
+/* What the key of a key slot may do, CKF_SIGN | CKF_DECRYPT | CKF_DERIVE bits (the
+ * private key's CKA_SIGN, CKA_DECRYPT, CKA_DERIVE; the public key's CKA_VERIFY and
+ * CKA_ENCRYPT follow sign and decrypt). rsa: the key is RSA (decrypts) or EC (derives). */
+CK_FLAGS mod_object_key_usage(unsigned key_index, bool rsa);
 /* Does key key_index of t need the user's PIN to sign (its PIN policy)? */
 bool mod_object_needs_login(const mod_token *t, unsigned key_index);
 

@@ -117,6 +117,25 @@ CK_RV mod_sig_session_init(mod_slot *slot, const mod_crypto_op *cop, const CK_ME
  * keys do not have. */
 CK_RV mod_sig_session_init_sobj(mod_slot *slot, mod_session *sess, const CK_MECHANISM *mech,
                                 CK_OBJECT_HANDLE key, mod_sig_op **op);
+/* A private key for an operation on the card, as mod_sig_session_private_key found it. */
+typedef struct {
+	mod_token *t;
+	unsigned index;
+	bool needs_login; /* the key's PIN policy is not "never" */
+	bool always_auth; /* PIN policy "always": CKU_CONTEXT_SPECIFIC before each use */
+} mod_sig_key;
+/* The private key behind a handle for use (CKF_SIGN, CKF_DECRYPT, CKF_DERIVE) with a
+ * mechanism for keys of key_type, what C_SignInit, C_DecryptInit and C_DeriveKey share:
+ * CKR_KEY_HANDLE_INVALID (no such key; a public key: CKR_KEY_FUNCTION_NOT_PERMITTED), then
+ * CKR_KEY_TYPE_INCONSISTENT, then CKR_KEY_FUNCTION_NOT_PERMITTED when the key's slot does not
+ * allow use (mod_object_key_usage), then the login its PIN policy needs (with the PIN from
+ * a pinentry, asked now). */
+CK_RV mod_sig_session_private_key(mod_slot *slot, CK_OBJECT_HANDLE key, CK_KEY_TYPE key_type,
+                                  CK_FLAGS use, mod_sig_key *k);
+/* Right before the card's private-key operation, when the login ended since the *Init or
+ * the key wants CKU_CONTEXT_SPECIFIC: the pinentry's login, or CKR_USER_NOT_LOGGED_IN (a
+ * trace says a context-specific login is missing before each `what`). */
+CK_RV mod_sig_session_login(mod_slot *slot, uint8_t key_ref, bool always_auth, const char *what);
 /* C_SignUpdate / C_VerifyUpdate on sess->sign or sess->verify; an error ends the
  * operation. */
 CK_RV mod_sig_session_update(mod_crypto_op *cop, const CK_BYTE *part, CK_ULONG len);

@@ -9,9 +9,10 @@
 #include "mod_sobj.h"
 #include "piv.h"
 
-/* The key behind a handle of this slot: a private key to sign; either key of a pair to
- * verify (some applications verify with the handle they signed with). */
-static CK_RV sig_session_key(mod_slot *slot, CK_OBJECT_HANDLE key, bool sign, mod_token **t,
+/* The key behind a handle of this slot: a private key for an operation on the card (priv);
+ * either key of a pair to verify (some applications verify with the handle they signed
+ * with). */
+static CK_RV sig_session_key(mod_slot *slot, CK_OBJECT_HANDLE key, bool priv, mod_token **t,
                              unsigned *index)
 {
 	mod_obj_kind kind;
@@ -19,15 +20,15 @@ static CK_RV sig_session_key(mod_slot *slot, CK_OBJECT_HANDLE key, bool sign, mo
 
 	if (!mod_object_decode(slot, key, index, &kind) || kind == MOD_OBJ_CERT)
 		return CKR_KEY_HANDLE_INVALID;
-	if (sign && kind == MOD_OBJ_PUBLIC)
-		return CKR_KEY_FUNCTION_NOT_PERMITTED; /* public keys have CKA_SIGN FALSE */
+	if (priv && kind == MOD_OBJ_PUBLIC)
+		return CKR_KEY_FUNCTION_NOT_PERMITTED; /* CKA_SIGN, CKA_DECRYPT FALSE */
 	rv = mod_token_get(slot, t);
 	if (rv != CKR_OK)
 		return rv;
-	/* A signing key exists regardless of CKA_PRIVATE's visibility: a no-PIN key (9E) signs
+	/* A private key exists regardless of CKA_PRIVATE's visibility: a no-PIN key (9E) signs
 	 * without a login, and a missing login is reported as such below. */
 	if (*index >= PIV_KEY_SLOTS ||
-	    !mod_object_exists(*t, *index, kind, sign || mod_slot_user_logged_in(slot)))
+	    !mod_object_exists(*t, *index, kind, priv || mod_slot_user_logged_in(slot)))
 		return CKR_KEY_HANDLE_INVALID;
 	return CKR_OK;
 }
@@ -71,41 +72,84 @@ CK_RV mod_sig_session_init_sobj(mod_slot *slot, mod_session *sess, const CK_MECH
 	return CKR_OK;
 }
 
+CK_RV mod_sig_session_private_key(mod_slot *slot, CK_OBJECT_HANDLE key, CK_KEY_TYPE key_type,
+                                  CK_FLAGS use, mod_sig_key *k)
+{
+	bool rsa;
+	CK_RV rv = sig_session_key(slot, key, true, &k->t, &k->index);
+
+	if (rv != CKR_OK)
+		return rv;
+	rsa = piv_alg_is_rsa(k->t->keys[k->index].alg);
+	if (key_type != (rsa ? CKK_RSA : CKK_EC))
+		return CKR_KEY_TYPE_INCONSISTENT;
+	/* refused before any PIN is asked for */
+	if (!(mod_object_key_usage(k->index, rsa) & use))
+		return CKR_KEY_FUNCTION_NOT_PERMITTED;
+	k->needs_login = mod_object_needs_login(k->t, k->index);
+	/* Not logged in: with the PIN from a pinentry the module logs in now, as C_Login would
+	 * (browsers never call it); then the key is looked up again, the token cache having
+	 * possibly been learnt anew. */
+	if (k->needs_login && !mod_slot_user_logged_in(slot)) {
+		rv = mod_pinask_key_login(slot, k->t, k->index);
+		if (rv == CKR_OK)
+			rv = sig_session_key(slot, key, true, &k->t, &k->index);
+		if (rv != CKR_OK)
+			return rv;
+	}
+	/* CKA_ALWAYS_AUTHENTICATE as the object layer reports it */
+	k->always_auth = mod_object_always_authenticate(k->t, k->index);
+	return CKR_OK;
+}
+
+CK_RV mod_sig_session_login(mod_slot *slot, uint8_t key_ref, bool always_auth, const char *what)
+{
+	int index = piv_key_slot_index(key_ref);
+	mod_token *t;
+	CK_RV rv = mod_token_get(slot, &t);
+
+	if (rv != CKR_OK)
+		return rv;
+	if (index < 0)
+		return CKR_KEY_HANDLE_INVALID;
+	rv = mod_pinask_key_login(slot, t, (unsigned)index);
+	if (rv == CKR_USER_NOT_LOGGED_IN && always_auth && mod_slot_user_logged_in(slot))
+		mod_trace_msg(
+			"slot %lu: key %02X needs C_Login(CKU_CONTEXT_SPECIFIC) before each %s",
+			(unsigned long)slot->id, key_ref, what);
+	return rv;
+}
+
 CK_RV mod_sig_session_init(mod_slot *slot, const mod_crypto_op *cop, const CK_MECHANISM *mech,
                            CK_OBJECT_HANDLE key, CK_FLAGS use, mod_sig_op **op, mod_token **t,
                            unsigned *index)
 {
-	bool sign = use == CKF_SIGN, needs_login = false;
+	mod_sig_key k = {0};
 	const mod_mech *mm;
-	uint8_t ref;
 	CK_RV rv;
 
 	rv = sig_session_mech(cop, mech, use, &mm);
 	if (rv != CKR_OK)
 		return rv;
-	rv = sig_session_key(slot, key, sign, t, index);
-	if (rv != CKR_OK)
-		return rv;
-	ref = piv_key_slot_ref(*index);
-	if (sign) {
-		needs_login = mod_object_needs_login(*t, *index);
-		/* Not logged in: with the PIN from a pinentry the module logs in now, as
-		 * C_Login would (browsers never call it); then the key is looked up again, the
-		 * token cache having possibly been learnt anew. */
-		if (needs_login && !mod_slot_user_logged_in(slot)) {
-			rv = mod_pinask_key_login(slot, *t, *index);
-			if (rv == CKR_OK)
-				rv = sig_session_key(slot, key, sign, t, index);
-			if (rv != CKR_OK)
-				return rv;
-		}
+	if (use == CKF_SIGN) {
+		rv = mod_sig_session_private_key(slot, key, mm->key_type, CKF_SIGN, &k);
+	} else {
+		rv = sig_session_key(slot, key, false, &k.t, &k.index);
+		/* CKA_VERIFY follows the slot's CKA_SIGN */
+		if (rv == CKR_OK &&
+		    !(mod_object_key_usage(k.index, piv_alg_is_rsa(k.t->keys[k.index].alg)) &
+		      CKF_SIGN))
+			rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
 	}
-	rv = mod_sig_op_new(mm, mech, (*t)->keys[*index].alg, ref, op);
 	if (rv != CKR_OK)
 		return rv;
-	(*op)->needs_login = needs_login;
-	/* CKA_ALWAYS_AUTHENTICATE as the object layer reports it */
-	(*op)->always_auth = sign && mod_object_always_authenticate(*t, *index);
+	*t = k.t;
+	*index = k.index;
+	rv = mod_sig_op_new(mm, mech, k.t->keys[k.index].alg, piv_key_slot_ref(k.index), op);
+	if (rv != CKR_OK)
+		return rv;
+	(*op)->needs_login = k.needs_login;
+	(*op)->always_auth = k.always_auth;
 	return CKR_OK;
 }
 

@@ -48,24 +48,6 @@ static card_status sign_card_run(card *c, void *arg)
 	return rq->st;
 }
 
-static CK_RV sign_login(mod_slot *slot, const mod_sig_op *op)
-{
-	int index = piv_key_slot_index(op->key_ref);
-	mod_token *t;
-	CK_RV rv = mod_token_get(slot, &t);
-
-	if (rv != CKR_OK)
-		return rv;
-	if (index < 0)
-		return CKR_KEY_HANDLE_INVALID;
-	rv = mod_pinask_key_login(slot, t, (unsigned)index);
-	if (rv == CKR_USER_NOT_LOGGED_IN && op->always_auth && mod_slot_user_logged_in(slot))
-		mod_trace_msg("slot %lu: key %02X needs C_Login(CKU_CONTEXT_SPECIFIC) before each "
-		              "signature",
-		              (unsigned long)slot->id, op->key_ref);
-	return rv;
-}
-
 static CK_RV sign_on_card(mod_slot *slot, const mod_sig_op *op, const uint8_t *in, size_t in_len,
                           CK_BYTE *sig)
 {
@@ -79,7 +61,7 @@ static CK_RV sign_on_card(mod_slot *slot, const mod_sig_op *op, const uint8_t *i
 	 * the PIN comes from a pinentry, which then asks (mod_pinask_key_login). */
 	if ((op->needs_login && !mod_slot_user_logged_in(slot)) ||
 	    (op->always_auth && !slot->context_ok)) {
-		rv = sign_login(slot, op);
+		rv = mod_sig_session_login(slot, op->key_ref, op->always_auth, "signature");
 		if (rv != CKR_OK)
 			return rv;
 	}

@@ -147,7 +147,7 @@ logon_suite() { # logon_suite BACKEND KEYTYPE
 	# it from the other CA (openssl x509 -force_pubkey: no token signature needed, so this works
 	# in sanitizer builds too, where openssl cannot load the instrumented module).
 	local id2=99 uri
-	[ "$be" = kinko ] && id2=03 # a PIV key slot (9D)
+	[ "$be" = kinko ] && id2=18 # a PIV key slot (retired 95: 9D never signs)
 	{ p11tool_as "$tok" --login --pin "$TOKEN_PIN" --keypairgen --key-type rsa:2048 --id "$id2" &&
 		p11tool_as "$tok" --read-object --type pubkey --id "$id2" -o "$T/second.pub.der" &&
 		openssl pkey -pubin -inform DER -in "$T/second.pub.der" -out "$T/second.pub.pem" &&

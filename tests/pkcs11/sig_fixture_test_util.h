@@ -15,7 +15,7 @@ typedef struct {
 	CK_BYTE id;
 } sigfx_key;
 
-#define SIGFX_MAX_KEYS 6
+#define SIGFX_MAX_KEYS 8
 
 typedef struct {
 	p11t t; /* first: p11t_group_teardown frees the fixture through it */

@@ -13,6 +13,7 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 
+#include "kinko-pkcs11.h"
 #include "p11_obj_test_util.h"
 
 static const CK_BYTE oid_p256[] = {0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07};
@@ -32,14 +33,16 @@ static CK_RV gen_with(p11t *t, CK_MECHANISM_TYPE mech, CK_ATTRIBUTE *pub, CK_ULO
 static void assert_ec_key_pair(p11t *t, CK_OBJECT_HANDLE pub, CK_OBJECT_HANDLE priv, CK_BYTE id,
                                const CK_BYTE *oid, size_t oid_len, size_t field)
 {
-	/* Generated on the token: a verifying public key, a private signing one. */
-	static const objt_bool_want pub_bools[] = {
-		{CKA_LOCAL, true}, {CKA_VERIFY, true},  {CKA_ENCRYPT, false},
+	/* Generated on the token: a verifying public key, a private signing one, except in
+	 * 9D (key agreement only); the retired slots also agree keys. */
+	bool sign = id != KINKO_CKA_ID_9D, derive = id == KINKO_CKA_ID_9D || id >= KINKO_CKA_ID_82;
+	const objt_bool_want pub_bools[] = {
+		{CKA_LOCAL, true}, {CKA_VERIFY, sign},  {CKA_ENCRYPT, false},
 		{CKA_WRAP, false}, {CKA_DERIVE, false}, {CKA_PRIVATE, false},
 	};
-	static const objt_bool_want priv_bools[] = {{CKA_LOCAL, true},
-	                                            {CKA_PRIVATE, true},
-	                                            {CKA_SIGN, true}};
+	const objt_bool_want priv_bools[] = {{CKA_LOCAL, true},    {CKA_PRIVATE, true},
+	                                     {CKA_SIGN, sign},     {CKA_DERIVE, derive},
+	                                     {CKA_DECRYPT, false}, {CKA_UNWRAP, false}};
 	CK_BYTE *params, *point;
 	CK_ULONG len = 0, plen = 0;
 	unsigned char raw[1 + 2 * 48];

@@ -20,15 +20,16 @@
 
 #define PIN "123456"
 
-enum { K_RSA2048, K_9C, K_P256, K_9E, K_RSA3072, K_P384 };
+enum { K_RSA2048, K_9C, K_P256, K_9E, K_RSA3072, K_P384, K_9D };
 
 static const sigfx_key key_specs[] = {
 	[K_RSA2048] = {2048, NULL, 0x01}, /* 9A */
 	[K_9C] = {0, "P-256", 0x02},      /* 9C, PIN always */
-	[K_P256] = {0, "P-256", 0x03},    /* 9D */
+	[K_P256] = {0, "P-256", 0x07},    /* 84 */
 	[K_9E] = {0, "P-256", 0x04},      /* 9E, no PIN */
 	[K_RSA3072] = {3072, NULL, 0x05}, /* 82 */
 	[K_P384] = {0, "P-384", 0x06},    /* 83 */
+	[K_9D] = {0, "P-256", 0x03},      /* 9D: key agreement only */
 };
 
 static int group_setup(void **state)
@@ -432,12 +433,17 @@ static void keys_and_mechanisms_that_cannot_sign_are_refused(void **state)
 	CK_SESSION_HANDLE s = fx->t.session;
 	CK_MECHANISM mech = {CKM_SHA256_RSA_PKCS, NULL, 0},
 		     gen = {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0};
-	CK_MECHANISM sha1 = {CKM_SHA1_RSA_PKCS, NULL, 0};
+	CK_MECHANISM sha1 = {CKM_SHA1_RSA_PKCS, NULL, 0}, ecdsa = {CKM_ECDSA_SHA256, NULL, 0};
 
 	assert_int_equal(f->C_SignInit(s, NULL, fx->k[K_RSA2048].priv), CKR_ARGUMENTS_BAD);
 	assert_int_equal(f->C_SignInit(s, &gen, fx->k[K_RSA2048].priv), CKR_MECHANISM_INVALID);
 	assert_int_equal(f->C_SignInit(s, &sha1, fx->k[K_RSA2048].priv), CKR_MECHANISM_INVALID);
 	assert_int_equal(f->C_SignInit(s, &mech, fx->k[K_RSA2048].pub),
+	                 CKR_KEY_FUNCTION_NOT_PERMITTED);
+	/* 9D is PIV's key management key: CKA_SIGN and CKA_VERIFY FALSE */
+	assert_int_equal(f->C_SignInit(s, &ecdsa, fx->k[K_9D].priv),
+	                 CKR_KEY_FUNCTION_NOT_PERMITTED);
+	assert_int_equal(f->C_VerifyInit(s, &ecdsa, fx->k[K_9D].pub),
 	                 CKR_KEY_FUNCTION_NOT_PERMITTED);
 	assert_int_equal(f->C_SignInit(s, &mech, 0), CKR_KEY_HANDLE_INVALID);
 	assert_int_equal(f->C_SignInit(s, &mech, (CK_OBJECT_HANDLE)0x7fff1234),

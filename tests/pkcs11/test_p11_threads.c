@@ -81,7 +81,7 @@ static void *worker_run(void *arg)
 
 static void eight_threads_sign_in_parallel_without_error(void **state)
 {
-	static const CK_BYTE rsa_id = 0x01, ec_id = 0x03;
+	static const CK_BYTE rsa_id = 0x01, ec_id = 0x07;
 	fixture *fx = *state;
 	worker *w = calloc(N_THREADS, sizeof(*w));
 	pthread_t th[N_THREADS];
