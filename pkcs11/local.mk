@@ -77,6 +77,8 @@ pkcs11_libkinko_pkcs11_la_SOURCES += \
 noinst_LTLIBRARIES += pkcs11/libkinkosig.la
 pkcs11_libkinkosig_la_SOURCES = pkcs11/mod_mech.c pkcs11/mod_mech.h pkcs11/mod_sig.h \
 	pkcs11/mod_sig_op.c pkcs11/mod_sig_scheme.c pkcs11/mod_pad.c
+# RSA encryption and decryption's pure part: the operation and the constant-time unpadding.
+pkcs11_libkinkosig_la_SOURCES += pkcs11/mod_crypt.h pkcs11/mod_crypt_op.c pkcs11/mod_unpad.c
 pkcs11_libkinkosig_la_CPPFLAGS = $(MODULE_CPPFLAGS)
 pkcs11_libkinkosig_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) -fvisibility=hidden
 pkcs11_libkinkosig_la_LIBADD = $(OPENSSL_LIBS)
@@ -87,6 +89,7 @@ pkcs11_libkinko_pkcs11_la_SOURCES += \
 	pkcs11/mod_random.c
 # Digests in software (OpenSSL EVP), for the table's CKF_DIGEST rows.
 pkcs11_libkinko_pkcs11_la_SOURCES += pkcs11/mod_digest.c pkcs11/mod_digest.h
+pkcs11_libkinko_pkcs11_la_SOURCES += pkcs11/mod_decrypt.c pkcs11/mod_encrypt.c
 # The pinentry client: asks the user for the PIN through an Assuan pinentry program. A library
 # of its own so that tests/pkcs11/test_mod_pinentry drives it without the module.
 noinst_LTLIBRARIES += pkcs11/libkinkopinentry.la
@@ -106,6 +109,7 @@ pkcs11_libkinko_pkcs11_la_SOURCES += \
 	pkcs11/p11_crypto.c \
 	pkcs11/p11_crypto_none.c
 pkcs11_libkinko_pkcs11_la_SOURCES += pkcs11/p11_digest.c
+pkcs11_libkinko_pkcs11_la_SOURCES += pkcs11/p11_decrypt.c
 pkcs11_libkinko_pkcs11_la_CPPFLAGS = $(MODULE_CPPFLAGS) \
 	-DKINKO_SYSCONFDIR='"$(sysconfdir)"' -DKINKO_VERSION='"$(PACKAGE_VERSION)"'
 pkcs11_libkinko_pkcs11_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(LIBUSB_CFLAGS) \

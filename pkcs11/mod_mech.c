@@ -9,6 +9,8 @@
 
 #define MOD_EC_FLAGS (CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS)
 #define MOD_SIGN_FLAGS (CKF_HW | CKF_SIGN | CKF_VERIFY)
+/* Decryption on the card; encryption in software with the public key. */
+#define MOD_CRYPT_FLAGS (CKF_HW | CKF_DECRYPT | CKF_ENCRYPT)
 
 /* Key sizes in bits: RSA modulus (PIV algorithms 07, 05), EC field (11, 14); the unit
  * test holds them to piv_alg_bytes. */
@@ -55,8 +57,20 @@ static const mod_mech mod_mechs[] = {
 	{.type = CKM_EC_KEY_PAIR_GEN,
          .info = MOD_EC_INFO(CKF_HW | CKF_GENERATE_KEY_PAIR),
          .key_type = CKK_EC},
-	MOD_RSA_SIG(CKM_RSA_PKCS, &mod_sig_scheme_pkcs1, 0),
-	MOD_RSA_SIG(CKM_RSA_X_509, &mod_sig_scheme_x509, 0),
+	{.type = CKM_RSA_PKCS,
+         .info = MOD_RSA_INFO(MOD_SIGN_FLAGS | MOD_CRYPT_FLAGS),
+         .key_type = CKK_RSA,
+         .sig = &mod_sig_scheme_pkcs1,
+         .enc = MOD_ENC_PKCS1},
+	{.type = CKM_RSA_X_509,
+         .info = MOD_RSA_INFO(MOD_SIGN_FLAGS | MOD_CRYPT_FLAGS),
+         .key_type = CKK_RSA,
+         .sig = &mod_sig_scheme_x509,
+         .enc = MOD_ENC_RAW},
+	{.type = CKM_RSA_PKCS_OAEP,
+         .info = MOD_RSA_INFO(MOD_CRYPT_FLAGS),
+         .key_type = CKK_RSA,
+         .enc = MOD_ENC_OAEP},
 	MOD_RSA_SIG(CKM_SHA256_RSA_PKCS, &mod_sig_scheme_pkcs1, CKM_SHA256),
 	MOD_RSA_SIG(CKM_SHA384_RSA_PKCS, &mod_sig_scheme_pkcs1, CKM_SHA384),
 	MOD_RSA_SIG(CKM_SHA512_RSA_PKCS, &mod_sig_scheme_pkcs1, CKM_SHA512),

@@ -11,6 +11,9 @@
 /* How a family of signature mechanisms is carried out (mod_sig.h: one per padding). */
 typedef struct mod_sig_scheme mod_sig_scheme;
 
+/* How an encryption mechanism pads (mod_crypt.h); MOD_ENC_NONE: it does not encrypt. */
+typedef enum { MOD_ENC_NONE = 0, MOD_ENC_PKCS1, MOD_ENC_OAEP, MOD_ENC_RAW } mod_enc_pad;
+
 /* One row per mechanism: everything C_GetMechanismInfo reports and everything signing and
  * verification need, so adding a mechanism is adding a row. */
 typedef struct {
@@ -22,6 +25,7 @@ typedef struct {
 	                             * generation */
 	CK_MECHANISM_TYPE hash;    /* CKM_SHA256..: the module hashes the data; 0: single-part,
 	                             * the caller passes the digest (or DigestInfo) */
+	mod_enc_pad enc;           /* encryption and decryption: its padding */
 } mod_mech;
 
 /* The whole table; n set to its length. */

@@ -32,17 +32,6 @@
 		P11_SESSION_CALL(#name, hSession, CKR_OPERATION_NOT_INITIALIZED); \
 	}
 
-/* ---- Encryption and decryption: a PIV token signs; it holds no secret keys and RSA
- * decryption is not offered (CKA_DECRYPT FALSE). */
-P11_NOT_OFFERED(C_EncryptInit, CKF_ENCRYPT)
-P11_NOT_SUPPORTED(C_Encrypt, P11_ARGS_IN_OUT)
-P11_NOT_SUPPORTED(C_EncryptUpdate, P11_ARGS_IN_OUT)
-P11_NOT_SUPPORTED(C_EncryptFinal, P11_ARGS_OUT)
-P11_NOT_OFFERED(C_DecryptInit, CKF_DECRYPT)
-P11_NOT_SUPPORTED(C_Decrypt, P11_ARGS_IN_OUT)
-P11_NOT_SUPPORTED(C_DecryptUpdate, P11_ARGS_IN_OUT)
-P11_NOT_SUPPORTED(C_DecryptFinal, P11_ARGS_OUT)
-
 /* ---- Signatures with message recovery: none of the mechanisms recovers data. */
 P11_NOT_OFFERED(C_SignRecoverInit, CKF_SIGN_RECOVER)
 P11_NOT_INITIALIZED(C_SignRecover, P11_ARGS_IN_OUT)

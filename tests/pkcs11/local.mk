@@ -166,12 +166,26 @@ tests_pkcs11_test_mod_sig_SOURCES = tests/pkcs11/test_mod_sig.c $(P11_SIG_TEST_U
 tests_pkcs11_test_mod_sig_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_mod_sig_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_mod_sig_LDADD = pkcs11/libkinkoparse.la pkcs11/libkinkodrv.la $(P11_MOD_TEST_LDADD)
+# RSA decryption's padding removal, on crafted blocks.
+check_PROGRAMS += tests/pkcs11/test_mod_unpad
+TESTS += tests/pkcs11/test_mod_unpad
+tests_pkcs11_test_mod_unpad_SOURCES = tests/pkcs11/test_mod_unpad.c
+tests_pkcs11_test_mod_unpad_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_mod_unpad_CPPFLAGS = $(MODULE_CPPFLAGS)
+tests_pkcs11_test_mod_unpad_LDADD = $(P11_MOD_TEST_LDADD)
 # The module's dynamic symbols: C_* only, whatever convenience libraries it links.
 TESTS += tests/pkcs11/test_module_exports.sh
 EXTRA_DIST += tests/pkcs11/test_module_exports.sh
 P11_SIG_TEST_UTIL = tests/pkcs11/sig_test_util.c tests/pkcs11/sig_test_util.h
 P11_SIG_FIXTURE = tests/pkcs11/sig_fixture_test_util.c tests/pkcs11/sig_fixture_test_util.h
 P11_MOD_TESTS += tests/pkcs11/test_p11_sign tests/pkcs11/test_p11_verify tests/pkcs11/test_p11_threads
+# RSA decryption on the token, encryption in software.
+P11_MOD_TESTS += tests/pkcs11/test_p11_decrypt
+tests_pkcs11_test_p11_decrypt_SOURCES = tests/pkcs11/test_p11_decrypt.c $(P11_SIG_TEST_UTIL) \
+	$(P11_SIG_FIXTURE)
+tests_pkcs11_test_p11_decrypt_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_decrypt_CPPFLAGS = $(MODULE_CPPFLAGS)
+tests_pkcs11_test_p11_decrypt_LDADD = $(P11_MOD_TEST_LDADD)
 tests_pkcs11_test_p11_sign_SOURCES = tests/pkcs11/test_p11_sign.c $(P11_SIG_TEST_UTIL) \
 	$(P11_SIG_FIXTURE)
 tests_pkcs11_test_p11_sign_CFLAGS = $(P11_TEST_CFLAGS)

@@ -232,6 +232,7 @@ static void every_mechanism_row_is_complete_and_fits_the_token(void **state)
 	for (i = 0; i < n; i++) {
 		bool rsa = t[i].key_type == CKK_RSA;
 		bool sig = (t[i].info.flags & (CKF_SIGN | CKF_VERIFY)) != 0;
+		bool crypt = (t[i].info.flags & (CKF_ENCRYPT | CKF_DECRYPT)) != 0;
 
 		assert_ptr_equal(mod_mech_find(t[i].type), &t[i]); /* one row per mechanism */
 		/* A digest: software, no key, its own hash. */
@@ -256,7 +257,10 @@ static void every_mechanism_row_is_complete_and_fits_the_token(void **state)
 		}
 		if (t[i].hash)
 			assert_non_null(mod_pad_md(t[i].hash));
-		assert_int_equal(!!(t[i].info.flags & CKF_GENERATE_KEY_PAIR), !sig);
+		/* An encryption row names its padding (RSA only). */
+		assert_int_equal(crypt, t[i].enc != MOD_ENC_NONE);
+		assert_true(!crypt || rsa);
+		assert_int_equal(!!(t[i].info.flags & CKF_GENERATE_KEY_PAIR), !sig && !crypt);
 		assert_int_equal(!rsa, !!(t[i].info.flags & CKF_EC_NAMEDCURVE));
 		alg_bits_range(rsa, &min, &max);
 		assert_int_equal(t[i].info.ulMinKeySize, min);
