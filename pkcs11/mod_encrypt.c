@@ -1,11 +1,13 @@
-/* Encryption in software with a token public key whose PIV slot decrypts (CKA_ENCRYPT), and
- * the answers of the multi-part calls, which RSA encryption and decryption do not have. */
+/* Encryption in software with a token public key whose PIV slot decrypts (CKA_ENCRYPT) or a
+ * session public key, and the answers of the multi-part calls, which RSA encryption and
+ * decryption do not have. */
 #include "mod_crypt.h"
 
 #include <openssl/err.h>
 
 #include "mod_object.h"
 #include "mod_parse.h"
+#include "mod_sobj.h"
 #include "piv.h"
 
 /* The public key behind a handle of this slot, as an OpenSSL key, for an encryption with a
@@ -46,6 +48,29 @@ static CK_RV encrypt_key(mod_slot *slot, CK_OBJECT_HANDLE key, CK_KEY_TYPE key_t
 	return CKR_OK;
 }
 
+/* A session public key (C_CreateObject, mod_sobj.h) whose CKA_ENCRYPT is TRUE. */
+static CK_RV encrypt_sobj_key(mod_slot *slot, mod_session *sess, CK_OBJECT_HANDLE key,
+                              CK_KEY_TYPE key_type, size_t *key_bytes, EVP_PKEY **pkey)
+{
+	CK_RV rv = mod_sobj_pubkey(slot, sess, key, CKA_ENCRYPT, pkey);
+	int size;
+
+	if (rv != CKR_OK)
+		return rv;
+	size = EVP_PKEY_get_size(*pkey);
+	if (key_type != (EVP_PKEY_is_a(*pkey, "RSA") ? CKK_RSA : CKK_EC))
+		rv = CKR_KEY_TYPE_INCONSISTENT;
+	else if (size <= 0 || (size_t)size > MOD_SIG_MAX_KEY_BYTES)
+		rv = CKR_KEY_SIZE_RANGE; /* larger than any the token decrypts with */
+	if (rv != CKR_OK) {
+		EVP_PKEY_free(*pkey);
+		*pkey = NULL;
+		return rv;
+	}
+	*key_bytes = (size_t)size;
+	return CKR_OK;
+}
+
 CK_RV mod_encrypt_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *mech,
                        CK_OBJECT_HANDLE key)
 {
@@ -60,7 +85,9 @@ CK_RV mod_encrypt_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *me
 	if (sess->encrypt.ctx)
 		return CKR_OPERATION_ACTIVE;
 	rv = mod_mech_for(mech, CKF_ENCRYPT, &mm);
-	if (rv == CKR_OK)
+	if (rv == CKR_OK && mod_sobj_is_handle(key))
+		rv = encrypt_sobj_key(slot, sess, key, mm->key_type, &key_bytes, &pkey);
+	else if (rv == CKR_OK)
 		rv = encrypt_key(slot, key, mm->key_type, &key_bytes, &pkey);
 	if (rv == CKR_OK)
 		rv = mod_crypt_op_new(mm, mech, key_bytes, &op);

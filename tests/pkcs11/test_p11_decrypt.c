@@ -9,6 +9,8 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
@@ -185,6 +187,48 @@ static void encrypt_then_decrypt_round_trips(void **state)
 	len = sizeof(ct);
 	assert_int_equal(f->C_Encrypt(s, ct, 256 - 10, ct, &len), CKR_DATA_LEN_RANGE);
 	assert_int_equal(f->C_Encrypt(s, ct, 1, ct, &len), CKR_OPERATION_NOT_INITIALIZED);
+}
+
+/* A session public key (C_CreateObject, CKA_TOKEN FALSE) encrypts too: here 9D's own, so
+ * the token decrypts what it encrypted. */
+static void session_public_key_encrypts(void **state)
+{
+	sigfx *fx = *state;
+	CK_FUNCTION_LIST_3_0 *f = fx->t.f;
+	CK_SESSION_HANDLE s = fx->t.session;
+	CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
+	CK_KEY_TYPE kt = CKK_RSA;
+	CK_BBOOL no = CK_FALSE;
+	CK_MECHANISM mech = {CKM_RSA_PKCS, NULL, 0};
+	BIGNUM *n = NULL, *e = NULL;
+	uint8_t nb[256], eb[8], ct[512];
+	CK_OBJECT_HANDLE h = 0;
+	CK_ULONG len = sizeof(ct);
+
+	assert_int_equal(EVP_PKEY_get_bn_param(fx->k[K_9D].pkey, OSSL_PKEY_PARAM_RSA_N, &n), 1);
+	assert_int_equal(EVP_PKEY_get_bn_param(fx->k[K_9D].pkey, OSSL_PKEY_PARAM_RSA_E, &e), 1);
+	assert_int_equal(BN_bn2binpad(n, nb, sizeof(nb)), sizeof(nb));
+	{
+		int elen = BN_bn2bin(e, eb);
+		CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof(cls)},
+		                       {CKA_KEY_TYPE, &kt, sizeof(kt)},
+		                       {CKA_TOKEN, &no, sizeof(no)},
+		                       {CKA_MODULUS, nb, sizeof(nb)},
+		                       {CKA_PUBLIC_EXPONENT, eb, (CK_ULONG)elen}};
+
+		assert_int_equal(f->C_CreateObject(s, tmpl, 5, &h), CKR_OK);
+	}
+	BN_free(n);
+	BN_free(e);
+	assert_int_equal(f->C_EncryptInit(s, &mech, h), CKR_OK);
+	assert_int_equal(f->C_Encrypt(s, (CK_BYTE_PTR)MSG, MSG_LEN, ct, &len), CKR_OK);
+	assert_int_equal(len, 256);
+	assert_decrypts_to(fx, &mech, fx->k[K_9D].priv, ct, len, MSG, MSG_LEN);
+	mech.mechanism = CKM_ECDSA;
+	assert_int_equal(f->C_EncryptInit(s, &mech, h), CKR_MECHANISM_INVALID);
+	assert_int_equal(f->C_DestroyObject(s, h), CKR_OK);
+	mech.mechanism = CKM_RSA_PKCS;
+	assert_int_equal(f->C_EncryptInit(s, &mech, h), CKR_KEY_HANDLE_INVALID);
 }
 
 /* No oracle: whatever is wrong with the block, the same error, and the operation ends. */
@@ -414,6 +458,7 @@ int main(void)
 		T(oaep_sha1_and_sha256_with_and_without_a_label),
 		T(raw_x509_decryption_is_the_private_operation),
 		T(encrypt_then_decrypt_round_trips),
+		T(session_public_key_encrypts),
 		T(wrong_padding_label_or_value_give_the_one_error),
 		T(length_query_and_buffer_too_small_keep_the_operation),
 		T(rsa_is_single_part),
