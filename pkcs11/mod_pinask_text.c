@@ -65,6 +65,10 @@ void mod_pinask_text_fill(mod_pinask_texts *x, const mod_token *t, int key_index
 	char program[256], label[48], key[64], line[160];
 	unsigned long serial = (unsigned long)t->serial;
 	bool log_on = key_index < 0 || piv_key_slot_ref((unsigned)key_index) == PIV_KEY_AUTH;
+	bool rsa = key_index >= 0 && piv_alg_is_rsa(t->keys[key_index].alg);
+	/* a key that never signs (9D) is asked for to decrypt or agree on a key */
+	bool manage =
+		key_index >= 0 && !(mod_object_key_usage((unsigned)key_index, rsa) & CKF_SIGN);
 
 	i18n_bind();
 	pinask_program(program, sizeof(program));
@@ -78,6 +82,15 @@ void mod_pinask_text_fill(mod_pinask_texts *x, const mod_token *t, int key_index
 		snprintf(x->desc, sizeof(x->desc),
 		         _("%s asks for the PIN of the token \"%s\" (serial %lu) to log on with "
 		           "your certificate."),
+		         program, label, serial);
+	else if (manage && rsa)
+		snprintf(x->desc, sizeof(x->desc),
+		         _("%s asks for the PIN of the token \"%s\" (serial %lu) to decrypt."),
+		         program, label, serial);
+	else if (manage)
+		snprintf(x->desc, sizeof(x->desc),
+		         _("%s asks for the PIN of the token \"%s\" (serial %lu) to agree on a "
+		           "key."),
 		         program, label, serial);
 	else
 		snprintf(x->desc, sizeof(x->desc),

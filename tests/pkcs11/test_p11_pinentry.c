@@ -190,6 +190,35 @@ static void pin_always_key_asks_before_every_signature(void **state)
 	free(log);
 }
 
+/* A 9D RSA key decrypts after the pinentry, whose dialog says what for. */
+static void decryption_without_login_asks_to_decrypt(void **state)
+{
+	static const CK_BYTE msg[] = "secret";
+	pet *x = *state;
+	CK_FUNCTION_LIST_3_0 *f = x->t.f;
+	CK_SESSION_HANDLE s = x->t.session;
+	CK_MECHANISM mech = {CKM_RSA_PKCS, NULL, 0};
+	CK_BYTE id_9d = 0x03, ct[256], out[256];
+	CK_ULONG ct_len = sizeof(ct), out_len = sizeof(out);
+	CK_OBJECT_HANDLE pub, priv;
+	char *log;
+
+	p11t_login(&x->t);
+	p11t_generate(&x->t, 2048, NULL, &id_9d, 1, &pub, &priv);
+	assert_int_equal(f->C_Logout(s), CKR_OK);
+	assert_int_equal(f->C_EncryptInit(s, &mech, pub), CKR_OK);
+	assert_int_equal(f->C_Encrypt(s, (CK_BYTE_PTR)msg, sizeof(msg), ct, &ct_len), CKR_OK);
+	pet_script(x, "pin:" PIN "\n");
+	assert_int_equal(f->C_DecryptInit(s, &mech, priv), CKR_OK);
+	assert_int_equal(f->C_Decrypt(s, ct, ct_len, out, &out_len), CKR_OK);
+	assert_int_equal(out_len, sizeof(msg));
+	assert_memory_equal(out, msg, sizeof(msg));
+	log = pet_log(x);
+	assert_int_equal(pet_count(log, "GETPIN"), 1);
+	assert_non_null(strstr(log, "to decrypt.%0AKey: Key Management (9D)\n"));
+	free(log);
+}
+
 /* While the user types, another process signs with the token at once: the dialog holds the
  * slot (this program's other calls wait) but not the card. cache_ttl_ms = 0 makes the
  * signature's first step an INVENTORY, which takes the card before the dialog. */
@@ -287,6 +316,7 @@ int main(void)
 		T(login_without_pin_refused_in_application_mode),
 		T(sign_without_login_asks_once_then_signs),
 		T(pin_always_key_asks_before_every_signature),
+		T(decryption_without_login_asks_to_decrypt),
 		T(another_process_uses_the_token_during_the_dialog),
 		T(debug_trace_shows_the_conversation_but_never_the_pin),
 		T(texts_are_japanese_under_a_japanese_locale),
