@@ -84,7 +84,24 @@ static const uint8_t PIV_AID[] = {0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10
 #define PIV_TAG_CERT_9E 0x5FC101u
 #define PIV_TAG_CERT_82 0x5FC10Du /* 82..95 are 5FC10D..5FC120 */
 #define PIV_TAG_CERT_95 0x5FC120u
-#define PIV_TAG_ADMIN_DATA 0x5FFF00u /* YubiKey: PIN-protected management key flags */
+#define PIV_TAG_ADMIN_DATA 0x5FFF00u  /* YubiKey: PIN-protected management key flags */
+#define PIV_TAG_ATTESTATION 0x5FFF01u /* YubiKey: the F9 certificate, 70 cert 71 01 00 FE 00 */
+
+/* ATTEST (00 F9 <slot> 00) answers an X.509 certificate of the slot's generated key, signed
+ * by the token's attestation key F9. Its extensions (README, "Attestation"): on kinko's
+ * token under kinko's arc, DER values (INTEGER serial, OCTET STRING of 3 version bytes,
+ * ENUMERATED PIN policy, touch policy and origin, numbered as in GET METADATA); on the
+ * yubikey profile Yubico's, raw bytes as a YubiKey 5 writes them. */
+#define PIV_ATTEST_OID_KINKO_ARC "1.3.6.1.4.1.32473.1"
+#define PIV_ATTEST_OID_KINKO_SERIAL "1.3.6.1.4.1.32473.1.1"
+#define PIV_ATTEST_OID_KINKO_FIRMWARE "1.3.6.1.4.1.32473.1.2"
+#define PIV_ATTEST_OID_KINKO_PIN_POLICY "1.3.6.1.4.1.32473.1.3"
+#define PIV_ATTEST_OID_KINKO_TOUCH_POLICY "1.3.6.1.4.1.32473.1.4"
+#define PIV_ATTEST_OID_KINKO_ORIGIN "1.3.6.1.4.1.32473.1.5"
+#define PIV_ATTEST_OID_YUBICO_FIRMWARE "1.3.6.1.4.1.41482.3.3"
+#define PIV_ATTEST_OID_YUBICO_SERIAL "1.3.6.1.4.1.41482.3.7"
+#define PIV_ATTEST_OID_YUBICO_POLICY "1.3.6.1.4.1.41482.3.8"
+#define PIV_ATTEST_OID_YUBICO_FORM_FACTOR "1.3.6.1.4.1.41482.3.9"
 
 /* TLV tags inside commands and objects */
 #define PIV_TLV_TAG_LIST 0x5C

@@ -32,12 +32,15 @@ enum {
 	OPT_PUK_TRIES,
 	OPT_SERIAL,
 	OPT_PROFILE,
+	OPT_ATTEST_CA_CERT,
+	OPT_ATTEST_CA_KEY,
 	OPT_PIN_MUST_CHANGE,
 	OPT_PIN_PROTECTED_MGMT,
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_LOCK_TIMEOUT,
 	OPT_VPCD,
+	OPT_MAKE_ATTEST_CA,
 };
 
 static const struct option emu_cli_options[] = {
@@ -57,6 +60,9 @@ static const struct option emu_cli_options[] = {
 	{"puk-tries", required_argument, NULL, OPT_PUK_TRIES},
 	{"serial", required_argument, NULL, OPT_SERIAL},
 	{"profile", required_argument, NULL, OPT_PROFILE},
+	{"attestation-ca-cert", required_argument, NULL, OPT_ATTEST_CA_CERT},
+	{"attestation-ca-key", required_argument, NULL, OPT_ATTEST_CA_KEY},
+	{"make-attestation-ca", required_argument, NULL, OPT_MAKE_ATTEST_CA},
 	{"pin-must-change", no_argument, NULL, OPT_PIN_MUST_CHANGE},
 	{"pin-protected-mgmt", no_argument, NULL, OPT_PIN_PROTECTED_MGMT},
 	{"help", no_argument, NULL, OPT_HELP},
@@ -85,6 +91,11 @@ static const struct emu_cli_help_entry emu_cli_help_provisioning[] = {
 	{"--serial N", N_("serial number, 1-4294967295 (default random)\n")},
 	{"--profile NAME", N_("the kind of token: kinko (default), yubikey (a YubiKey 5:\n"
                               "                       no INVENTORY) or piv (SP 800-73-4 only)\n")},
+	{"--attestation-ca-cert F",
+         N_("with --attestation-ca-key: the token gets an attestation key\n"
+            "                       (F9) certified by this CA (PEM); without them it has none\n")},
+	{"--attestation-ca-key F", N_("the attestation CA's private key (PEM, unencrypted); read\n"
+                                      "                       once, never stored in the token\n")},
 	{"--pin-must-change", N_("the PIN must be changed before use\n")},
 	{"--pin-protected-mgmt",
          N_("random management key, stored PIN-protected (YubiKey style)\n")},
@@ -120,7 +131,8 @@ static void emu_cli_usage_print(FILE *f)
 	fputs(_("Usage:\n"), f);
 	fputs("  kinko-token-emu --state FILE --init [PROVISIONING OPTIONS] [--force] [--socket PATH ...]\n"
 	      "  kinko-token-emu --state FILE --socket PATH [--control PATH] [--absent]\n"
-	      "  kinko-token-emu --state FILE --vpcd HOST:PORT [--control PATH] [--absent]\n\n",
+	      "  kinko-token-emu --state FILE --vpcd HOST:PORT [--control PATH] [--absent]\n"
+	      "  kinko-token-emu --make-attestation-ca DIR\n\n",
 	      f);
 	fputs(_("An emulated PIV token (kinko's firmware) served as USB CCID bulk messages on a\n"
 	        "UNIX stream socket. Its whole state lives in FILE, replaced atomically on every\n"
@@ -138,6 +150,11 @@ static void emu_cli_usage_print(FILE *f)
 	emu_cli_help_print(f, emu_cli_help_serving,
 	                   sizeof(emu_cli_help_serving) / sizeof(emu_cli_help_serving[0]));
 	fputs(_("  SIGUSR1 removes the card, SIGUSR2 inserts it; SIGTERM or SIGINT stops.\n"), f);
+	fputs("\n", f);
+	fputs(_("  --make-attestation-ca DIR  write a new manufacturer attestation CA for tests\n"
+	        "                       and demos: DIR/attestation-ca.pem, DIR/attestation-ca.key\n"
+	        "                       (mode 0600); existing files are not replaced\n"),
+	      f);
 	fputs("\n  --help, --version\n\n", f);
 	fputs(_("Exit status: 0 success, 1 error (state missing, corrupt or existing, socket\n"
 	        "in use, I/O), 2 usage error. Secrets are never printed.\n"),
@@ -219,6 +236,9 @@ static int emu_cli_option_parse(emu_cli_args *a, int opt)
 		if (tok_profile_parse(optarg, &a->profile) != 0)
 			return emu_cli_usage_error(_("--profile is one of kinko, yubikey, piv"));
 		break;
+	case OPT_ATTEST_CA_CERT: a->attest_ca_cert = optarg; break;
+	case OPT_ATTEST_CA_KEY: a->attest_ca_key = optarg; break;
+	case OPT_MAKE_ATTEST_CA: a->make_attest_ca = optarg; break;
 	case OPT_PIN_MUST_CHANGE: a->pin_must_change = true; break;
 	case OPT_PIN_PROTECTED_MGMT: a->pin_protected_mgmt = true; break;
 	case OPT_HELP: emu_cli_usage_print(stdout); return EMU_EXIT_OK;
@@ -246,6 +266,13 @@ int emu_cli_parse(emu_cli_args *a, int argc, char **argv)
 	}
 	if (optind < argc)
 		return emu_cli_usage_error(_("unexpected argument"));
+	if (a->make_attest_ca) {
+		if (a->state || a->init || a->socket || a->vpcd || a->control || a->absent ||
+		    a->lock_timeout_ms || a->force || a->any_provisioning)
+			return emu_cli_usage_error(
+				_("--make-attestation-ca DIR takes no other option"));
+		return -1;
+	}
 	if (!a->state)
 		return emu_cli_usage_error(_("--state FILE is required"));
 	if (a->socket && a->vpcd)
@@ -265,6 +292,12 @@ int emu_cli_parse(emu_cli_args *a, int argc, char **argv)
 	if (a->pin_protected_mgmt && a->mgmt_key_file)
 		return emu_cli_usage_error(
 			_("--pin-protected-mgmt makes a random key: no --mgmt-key-file"));
+	if ((a->attest_ca_cert != NULL) != (a->attest_ca_key != NULL))
+		return emu_cli_usage_error(
+			_("--attestation-ca-cert and --attestation-ca-key go together"));
+	if (a->attest_ca_cert && a->profile == TOK_PROFILE_PIV)
+		return emu_cli_usage_error(_("attestation is a YubiKey extension: "
+		                             "not with --profile piv"));
 	if (a->pin_protected_mgmt && a->profile == TOK_PROFILE_PIV)
 		return emu_cli_usage_error(_("--pin-protected-mgmt is a YubiKey extension: "
 		                             "not with --profile piv"));

@@ -23,7 +23,9 @@ typedef struct {
 	const char *mgmt_alg_name;
 	unsigned long pin_tries, puk_tries, serial;
 	bool pin_must_change, pin_protected_mgmt;
-	uint8_t profile;       /* TOK_PROFILE_*, from --profile */
+	const char *attest_ca_cert, *attest_ca_key; /* the manufacturer attestation CA */
+	const char *make_attest_ca;                 /* --make-attestation-ca DIR */
+	uint8_t profile;                            /* TOK_PROFILE_*, from --profile */
 	bool any_provisioning; /* a provisioning option was given */
 } emu_cli_args;
 

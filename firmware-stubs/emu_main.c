@@ -12,6 +12,7 @@
 
 #include <openssl/crypto.h>
 
+#include "emu_attest.h"
 #include "emu_cli.h"
 #include "emu_server.h"
 #include "emu_vpcd.h"
@@ -213,6 +214,9 @@ static int emu_provision(const emu_cli_args *a)
 			rc = EMU_EXIT_ERROR;
 		}
 	}
+	if (rc == EMU_EXIT_OK && a->attest_ca_cert != NULL &&
+	    emu_attest_provision(&st, a->attest_ca_cert, a->attest_ca_key) != 0)
+		rc = EMU_EXIT_ERROR;
 	if (rc == EMU_EXIT_OK) {
 		r = tok_state_save(&st, a->state);
 		if (r != 0) {
@@ -355,6 +359,8 @@ int main(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
+	if (a.make_attest_ca)
+		return emu_attest_make_ca(a.make_attest_ca);
 	if (a.init) {
 		rc = emu_provision(&a);
 		fflush(stdout);

@@ -11,13 +11,16 @@ firmware_stubs_libkinkofw_la_SOURCES = \
 	firmware-stubs/piv_auth.c \
 	firmware-stubs/piv_keygen.c \
 	firmware-stubs/piv_move.c \
-	firmware-stubs/piv_ext.c
+	firmware-stubs/piv_ext.c \
+	firmware-stubs/token_attest.c firmware-stubs/token_attest.h \
+	firmware-stubs/piv_attest.c
 firmware_stubs_libkinkofw_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 firmware_stubs_libkinkofw_la_LIBADD = common/libkinkocommon.la $(OPENSSL_LIBS)
 
 bin_PROGRAMS += kinko-token-emu
 kinko_token_emu_SOURCES = \
 	firmware-stubs/emu_main.c firmware-stubs/emu_cli.c firmware-stubs/emu_cli.h \
+	firmware-stubs/emu_attest.c firmware-stubs/emu_attest.h \
 	firmware-stubs/emu_server.c firmware-stubs/emu_server.h \
 	firmware-stubs/emu_card.c firmware-stubs/emu_card.h \
 	firmware-stubs/emu_lock.c firmware-stubs/emu_lock.h \

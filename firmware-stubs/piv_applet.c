@@ -66,6 +66,7 @@ static const struct piv_dispatch piv_commands[] = {
 	/* INVENTORY, GET METADATA of 00, is kinko's alone: piv_cmd_get_metadata knows. */
 	{.ins = PIV_INS_GET_METADATA, .fn = piv_cmd_get_metadata, .kinds = PIV_YUBIKEY_KINDS},
 	{.ins = PIV_INS_MOVE_KEY, .fn = piv_cmd_move_key, .kinds = PIV_YUBIKEY_KINDS},
+	{.ins = PIV_INS_ATTEST, .fn = piv_cmd_attest, .kinds = PIV_YUBIKEY_KINDS},
 };
 
 const uint8_t *piv_applet_atr(size_t *len)

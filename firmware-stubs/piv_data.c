@@ -128,6 +128,10 @@ uint16_t piv_cmd_put_data(piv_applet *a, const apdu_cmd *cmd, piv_resp *resp)
 	sw = piv_data_parse_put(a, cmd, &tag, &value);
 	if (sw != SW_OK)
 		return sw;
+	/* The F9 certificate is the manufacturer's word for the token's attestation key:
+	 * the host neither replaces nor deletes it. */
+	if (tag == PIV_TAG_ATTESTATION && a->st->attest.alg != 0)
+		return SW_CONDITIONS_NOT_SATISFIED;
 
 	old = tok_object_get(a->st, tag);
 	if (old != NULL && old->len > 0) {

@@ -57,7 +57,8 @@ typedef piv_cmd_fn *piv_handler;
 
 piv_cmd_fn piv_cmd_select, piv_cmd_get_data, piv_cmd_put_data, piv_cmd_verify,
 	piv_cmd_change_reference, piv_cmd_reset_retry, piv_cmd_general_auth, piv_cmd_generate,
-	piv_cmd_move_key, piv_cmd_get_version, piv_cmd_get_serial, piv_cmd_get_metadata;
+	piv_cmd_move_key, piv_cmd_get_version, piv_cmd_get_serial, piv_cmd_get_metadata,
+	piv_cmd_attest;
 
 /* The command's data field is exactly one TLV of tag `tag` (a 7C or AC template): true
  * with it in *outer. */

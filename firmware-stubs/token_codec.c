@@ -2,15 +2,18 @@
  *
  * Layout (all TLVs written and parsed with the common BER-TLV codec):
  *
- *   "KINKOST" 0x03                      8-byte magic, the last byte is the format version
- *                                       (3: the profile 85 was added; 2, written before
- *                                       profiles, loads as a kinko token; 1 is refused)
+ *   "KINKOST" 0x04                      8-byte magic, the last byte is the format version
+ *                                       (4: the attestation key 86 was added; 3, before
+ *                                       it, loads as a token without attestation; 2,
+ *                                       written before profiles, loads as a kinko token;
+ *                                       1 is refused)
  *   80 04 serial (big-endian)
  *   81 03 version (major minor patch)
  *   82 10 CHUID GUID
  *   83 01 pin_must_change (00/01)
  *   84 04 object change counter (big-endian)
  *   85 01 profile (TOK_PROFILE_*)
+ *   A9 { 80 alg 81 PKCS#8 }                  the attestation key F9, only when provisioned
  *   A4 { 80 salt(16) 81 hash(32) 82 tries_left 83 tries_max 84 is_default }     PIN
  *   A5 { same as A4 }                                                            PUK
  *   A6 { 80 alg 81 key(16/24/32) 82 is_default }                      management key
@@ -18,7 +21,7 @@
  *   A8 { 80 tag(4, big-endian) 81 value(1..TOK_MAX_OBJECT) }                 per object
  *   SHA-256 (32 bytes) of everything before it
  *
- * Every top-level field except A7/A8 appears exactly once; inside a template each field
+ * Every top-level field except A7/A8 (any number) and A9 (at most once) appears exactly once; inside a template each field
  * appears exactly once; anything else, or any value out of range, is -EBADMSG. The hash is
  * a torn-write and bit-rot check, not a MAC: the file's secrecy relies on its 0600 mode.
  */
@@ -35,7 +38,8 @@
 #include "piv_crypto.h"
 #include "tlv.h"
 
-static const uint8_t TOK_MAGIC[8] = {'K', 'I', 'N', 'K', 'O', 'S', 'T', 0x03};
+static const uint8_t TOK_MAGIC[8] = {'K', 'I', 'N', 'K', 'O', 'S', 'T', 0x04};
+#define TOK_FORMAT_BEFORE_ATTESTATION 0x03
 #define TOK_FORMAT_BEFORE_PROFILES 0x02
 
 enum {
@@ -50,6 +54,7 @@ enum {
 	TOK_T_MGMT = 0xA6,
 	TOK_T_KEY = 0xA7,
 	TOK_T_OBJECT = 0xA8,
+	TOK_T_ATTEST = 0xA9,
 };
 #define TOK_F(n) (0x80u + (n)) /* n-th field inside a template */
 
@@ -75,12 +80,19 @@ static bool tok_object_valid(const tok_object *o)
 	       o->len <= TOK_MAX_OBJECT;
 }
 
+/* The attestation key: generated on the token by provisioning, used by ATTEST only. */
+static bool tok_attest_key_valid(const tok_key *k)
+{
+	return k->alg == 0 || (tok_key_valid(k) && k->origin == PIV_ORIGIN_GENERATED);
+}
+
 static bool tok_state_valid(const tok_state *st)
 {
 	size_t i, j;
 
-	if (!tok_secret_valid(&st->pin) || !tok_secret_valid(&st->puk) ||
-	    st->profile > TOK_PROFILE_PIV || piv_alg_mgmt_key_len(st->mgmt_alg) == 0 ||
+	if (!tok_attest_key_valid(&st->attest) || !tok_secret_valid(&st->pin) ||
+	    !tok_secret_valid(&st->puk) || st->profile > TOK_PROFILE_PIV ||
+	    piv_alg_mgmt_key_len(st->mgmt_alg) == 0 ||
 	    st->mgmt_key_len != piv_alg_mgmt_key_len(st->mgmt_alg) ||
 	    st->n_objects > TOK_MAX_OBJECTS)
 		return false;
@@ -157,6 +169,12 @@ static void tok_put_body(tlv_writer *w, const tok_state *st)
 		tlv_put(w, TOK_F(5), k->priv_der, k->priv_len);
 		tlv_end(w, mark);
 	}
+	if (st->attest.alg != 0) {
+		mark = tlv_begin(w, TOK_T_ATTEST);
+		tlv_put_u8(w, TOK_F(0), st->attest.alg);
+		tlv_put(w, TOK_F(1), st->attest.priv_der, st->attest.priv_len);
+		tlv_end(w, mark);
+	}
 	for (i = 0; i < st->n_objects; i++) {
 		const tok_object *o = &st->objects[i];
 		uint8_t tag[4];
@@ -178,6 +196,7 @@ static size_t tok_encoded_bound(const tok_state *st)
 		if (st->keys[i].alg != 0)
 			n += st->keys[i].priv_len + 64;
 	}
+	n += st->attest.priv_len + 64;
 	for (i = 0; i < st->n_objects; i++)
 		n += st->objects[i].len + 32;
 	return n;
@@ -318,6 +337,24 @@ static int tok_get_key(const tlv_item *t, tok_state *st)
 	return tok_key_valid(k) ? 0 : -EBADMSG;
 }
 
+/* The attestation key keeps its fixed policies: PIN never, touch never, generated. */
+static int tok_get_attest(const tlv_item *t, tok_state *st)
+{
+	tlv_item f[2];
+	uint8_t alg;
+	uint8_t *der;
+
+	if (tok_fields(t, f, 2) != 0 || tok_u8(&f[0], &alg) != 0 || f[1].len == 0 ||
+	    f[1].len > TOK_MAX_KEY_DER)
+		return -EBADMSG;
+	der = malloc(f[1].len);
+	if (der == NULL)
+		return -ENOMEM;
+	memcpy(der, f[1].value, f[1].len);
+	tok_key_set(&st->attest, alg, PIV_ORIGIN_GENERATED, PIV_PIN_POLICY_NEVER, der, f[1].len);
+	return tok_key_valid(&st->attest) ? 0 : -EBADMSG;
+}
+
 static int tok_get_object(const tlv_item *t, tok_state *st)
 {
 	tlv_item f[2];
@@ -348,11 +385,13 @@ static int tok_singleton_bit(uint32_t tag)
 	case TOK_T_MGMT: return 6;
 	case TOK_T_COUNTER: return 7;
 	case TOK_T_PROFILE: return 8;
+	case TOK_T_ATTEST: return 9;
 	default: return -1;
 	}
 }
 #define TOK_ALL_SINGLETONS 0x1FFu
 #define TOK_SINGLETONS_BEFORE_PROFILES 0xFFu /* format 2: everything but the profile */
+#define TOK_SINGLETON_ATTEST 0x200u          /* format 4: optional */
 
 static int tok_get_field(const tlv_item *t, tok_state *st)
 {
@@ -378,13 +417,15 @@ static int tok_get_field(const tlv_item *t, tok_state *st)
 	case TOK_T_MGMT: return tok_get_mgmt(t, st);
 	case TOK_T_KEY: return tok_get_key(t, st);
 	case TOK_T_OBJECT: return tok_get_object(t, st);
+	case TOK_T_ATTEST: return tok_get_attest(t, st);
 	default: return -EBADMSG;
 	}
 }
 
 /* Format 2 has every field but the profile, and its tokens are kinko's (tok_state_init's
- * 0); format 3 has them all. */
-static int tok_decode_body(tok_state *st, const uint8_t *body, size_t len, unsigned expected)
+ * 0); format 3 has them all; format 4 may add the attestation key. */
+static int tok_decode_body(tok_state *st, const uint8_t *body, size_t len, unsigned expected,
+                           bool attest_allowed)
 {
 	unsigned seen = 0;
 	tlv_iter it;
@@ -405,7 +446,9 @@ static int tok_decode_body(tok_state *st, const uint8_t *body, size_t len, unsig
 		if (rc != 0)
 			return rc;
 	}
-	if (trc != TLV_END || seen != expected)
+	if (!attest_allowed && (seen & TOK_SINGLETON_ATTEST))
+		return -EBADMSG;
+	if (trc != TLV_END || (seen & ~TOK_SINGLETON_ATTEST) != expected)
 		return -EBADMSG;
 	return tok_state_valid(st) ? 0 : -EBADMSG;
 }
@@ -414,6 +457,7 @@ int tok_state_decode(tok_state *st, const uint8_t *buf, size_t len)
 {
 	uint8_t md[TOK_HASH_LEN];
 	unsigned expected;
+	uint8_t format;
 	size_t body_len;
 	int rc;
 
@@ -423,9 +467,10 @@ int tok_state_decode(tok_state *st, const uint8_t *buf, size_t len)
 	if (buf == NULL || len < sizeof(TOK_MAGIC) + TOK_HASH_LEN ||
 	    memcmp(buf, TOK_MAGIC, sizeof(TOK_MAGIC) - 1) != 0)
 		return -EBADMSG;
-	if (buf[sizeof(TOK_MAGIC) - 1] == TOK_MAGIC[sizeof(TOK_MAGIC) - 1])
+	format = buf[sizeof(TOK_MAGIC) - 1];
+	if (format == TOK_MAGIC[sizeof(TOK_MAGIC) - 1] || format == TOK_FORMAT_BEFORE_ATTESTATION)
 		expected = TOK_ALL_SINGLETONS;
-	else if (buf[sizeof(TOK_MAGIC) - 1] == TOK_FORMAT_BEFORE_PROFILES)
+	else if (format == TOK_FORMAT_BEFORE_PROFILES)
 		expected = TOK_SINGLETONS_BEFORE_PROFILES;
 	else
 		return -EBADMSG;
@@ -434,7 +479,8 @@ int tok_state_decode(tok_state *st, const uint8_t *buf, size_t len)
 		return -EIO;
 	if (CRYPTO_memcmp(md, buf + len - TOK_HASH_LEN, TOK_HASH_LEN) != 0)
 		return -EBADMSG;
-	rc = tok_decode_body(st, buf + sizeof(TOK_MAGIC), body_len, expected);
+	rc = tok_decode_body(st, buf + sizeof(TOK_MAGIC), body_len, expected,
+	                     format == TOK_MAGIC[sizeof(TOK_MAGIC) - 1]);
 	if (rc != 0)
 		tok_state_free(st);
 	return rc;

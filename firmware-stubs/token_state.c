@@ -36,6 +36,7 @@ void tok_state_free(tok_state *st)
 		return;
 	for (i = 0; i < PIV_KEY_SLOTS; i++)
 		tok_key_clear(&st->keys[i]);
+	tok_key_clear(&st->attest);
 	for (i = 0; i < st->n_objects && i < TOK_MAX_OBJECTS; i++) {
 		if (st->objects[i].value != NULL)
 			OPENSSL_clear_free(st->objects[i].value, st->objects[i].len);

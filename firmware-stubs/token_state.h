@@ -70,6 +70,9 @@ typedef struct {
 	size_t mgmt_key_len;
 	bool mgmt_is_default;
 	tok_key keys[PIV_KEY_SLOTS]; /* indexed by piv_key_slot_index() */
+	/* The attestation key (F9), made at provisioning, alg 0 when the token has none; its
+	 * certificate is the object 5FFF01. No host command reaches it but ATTEST. */
+	tok_key attest;
 	tok_object objects[TOK_MAX_OBJECTS];
 	size_t n_objects;
 	/* +1 on every change of a key or data object (PUT DATA, GENERATE, key delete), saved

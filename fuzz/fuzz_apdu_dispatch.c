@@ -8,7 +8,8 @@
  * would set them.
  *
  * The token is provisioned once (PIN hashing and RSA key generation are slow), with a
- * random management key and keys in four slots, and kept encoded; every run decodes its
+ * random management key, keys in four slots and an attestation key (so ATTEST answers
+ * certificates), and kept encoded; every run decodes its
  * own copy, so runs are independent. After every response: 2 <= length <=
  * APDU_MAX_RESPONSE, and the response holds neither the management key nor a PIN/PUK
  * hash nor any stored private key. Any violation aborts. */
@@ -23,6 +24,7 @@
 #include "piv_applet.h"
 #include "piv_crypto.h"
 #include "piv_internal.h"
+#include "token_attest.h"
 #include "token_state.h"
 
 #define FLAG_NO_SELECT 0x01
@@ -64,6 +66,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	uint8_t key[24];
 	tok_provision_opts o;
 	tok_state st;
+	X509 *ca;
+	EVP_PKEY *ca_key;
 
 	(void)argc;
 	(void)argv;
@@ -83,6 +87,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	provision_key(&st, PIV_KEY_CARDAUTH, PIV_ALG_ECCP384, PIV_PIN_POLICY_NEVER);
 	provision_key(&st, PIV_KEY_RETIRED1, PIV_ALG_ECCP256, PIV_PIN_POLICY_NEVER);
 	check(tok_object_put(&st, PIV_TAG_CERT_9A, cert, sizeof(cert)) == 0);
+	check(tok_attest_ca_make(&ca, &ca_key) == 0);
+	check(tok_attest_provision(&st, ca, ca_key) == 0);
+	X509_free(ca);
+	EVP_PKEY_free(ca_key);
 	check(tok_state_encode(&st, &template_buf, &template_len) == 0);
 	tok_state_free(&st);
 	return 0;
@@ -106,6 +114,7 @@ static void check_response(const tok_state *st, size_t n)
 	check_secret_absent(resp, n, st->puk.hash, sizeof(st->puk.hash));
 	for (i = 0; i < PIV_KEY_SLOTS; i++)
 		check_secret_absent(resp, n, st->keys[i].priv_der, st->keys[i].priv_len);
+	check_secret_absent(resp, n, st->attest.priv_der, st->attest.priv_len);
 }
 
 static void run(piv_applet *a, const tok_state *st, const uint8_t *apdu, size_t len)

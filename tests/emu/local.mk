@@ -34,3 +34,8 @@ check_PROGRAMS += tests/emu/test_emu_profile
 TESTS += tests/emu/test_emu_profile
 tests_emu_test_emu_profile_CFLAGS = $(EMU_TEST_CFLAGS)
 tests_emu_test_emu_profile_LDADD = $(EMU_TEST_LDADD)
+# Attestation: the manufacturer CA helper, --init with it, ATTEST over the socket.
+check_PROGRAMS += tests/emu/test_emu_attest
+TESTS += tests/emu/test_emu_attest
+tests_emu_test_emu_attest_CFLAGS = $(EMU_TEST_CFLAGS)
+tests_emu_test_emu_attest_LDADD = $(EMU_TEST_LDADD)

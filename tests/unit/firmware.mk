@@ -19,7 +19,8 @@ FW_TESTS = \
 	tests/unit/test_piv_sign \
 	tests/unit/test_piv_keygen \
 	tests/unit/test_piv_move \
-	tests/unit/test_piv_ext
+	tests/unit/test_piv_ext \
+	tests/unit/test_piv_attest
 check_PROGRAMS += $(FW_TESTS)
 TESTS += $(FW_TESTS)
 tests_unit_test_token_state_SOURCES = tests/unit/test_token_state.c tests/unit/token_test_util.h
@@ -57,3 +58,6 @@ tests_unit_test_piv_move_LDADD = $(FW_TEST_LDADD)
 tests_unit_test_piv_ext_CFLAGS = $(FW_TEST_CFLAGS)
 tests_unit_test_piv_ext_CPPFLAGS = $(FIRMWARE_CPPFLAGS)
 tests_unit_test_piv_ext_LDADD = $(FW_TEST_LDADD)
+tests_unit_test_piv_attest_CFLAGS = $(FW_TEST_CFLAGS)
+tests_unit_test_piv_attest_CPPFLAGS = $(FIRMWARE_CPPFLAGS)
+tests_unit_test_piv_attest_LDADD = $(FW_TEST_LDADD)

@@ -14,12 +14,13 @@
 
 #include "piv.h"
 #include "tlv.h"
+#include "token_attest.h"
 #include "token_state.h"
 #include "token_test_util.h"
 
 #define MAGIC_LEN 8u
 
-static const uint8_t STATE_MAGIC[MAGIC_LEN] = {'K', 'I', 'N', 'K', 'O', 'S', 'T', 0x03};
+static const uint8_t STATE_MAGIC[MAGIC_LEN] = {'K', 'I', 'N', 'K', 'O', 'S', 'T', 0x04};
 
 typedef struct {
 	uint8_t *buf;
@@ -205,11 +206,11 @@ static void decode_refuses_wrong_version_magic(void **state)
 	(void)state;
 	assert_int_equal(tok_state_provision(&st, NULL), 0);
 	e = encode(&st);
-	/* format 1 had no change counter; 4 is not written yet */
+	/* format 1 had no change counter; 5 is not written yet */
 	e.buf[7] = 0x01;
 	reseal(&e);
 	assert_decode_refused(&e);
-	e.buf[7] = 0x04;
+	e.buf[7] = 0x05;
 	reseal(&e);
 	assert_decode_refused(&e);
 	blob_free(&e);
@@ -253,6 +254,83 @@ static void format_2_with_a_profile_is_refused(void **state)
 	e.buf[7] = 0x02;
 	reseal(&e);
 	assert_decode_refused(&e);
+	blob_free(&e);
+	tok_state_free(&st);
+}
+
+/* A token with an attestation key from a fresh manufacturer CA. */
+static void attested_state(tok_state *st)
+{
+	X509 *ca;
+	EVP_PKEY *key;
+
+	populated_state(st);
+	assert_int_equal(tok_attest_ca_make(&ca, &key), 0);
+	assert_int_equal(tok_attest_provision(st, ca, key), 0);
+	X509_free(ca);
+	EVP_PKEY_free(key);
+}
+
+static void attestation_key_round_trips(void **state)
+{
+	tok_state st, back;
+	blob e;
+
+	(void)state;
+	attested_state(&st);
+	e = encode(&st);
+	assert_int_equal(tok_state_decode(&back, e.buf, e.len), 0);
+	assert_int_equal(back.attest.alg, TOK_ATTEST_ALG);
+	assert_int_equal(back.attest.origin, PIV_ORIGIN_GENERATED);
+	assert_int_equal(back.attest.priv_len, st.attest.priv_len);
+	assert_memory_equal(back.attest.priv_der, st.attest.priv_der, st.attest.priv_len);
+	assert_non_null(tok_object_get(&back, PIV_TAG_ATTESTATION));
+	tok_state_free(&back);
+	blob_free(&e);
+	tok_state_free(&st);
+}
+
+/* A state file written before attestation (format 3, no A9) loads whole, without F9. */
+static void state_written_before_attestation_loads_without_it(void **state)
+{
+	tok_state st, old;
+	blob e;
+
+	(void)state;
+	populated_state(&st);
+	st.profile = TOK_PROFILE_YUBIKEY;
+	e = encode(&st);
+	e.buf[7] = 0x03;
+	reseal(&e);
+	memset(&old, 0xA5, sizeof(old));
+	assert_int_equal(tok_state_decode(&old, e.buf, e.len), 0);
+	assert_int_equal(old.attest.alg, 0);
+	assert_int_equal(old.profile, TOK_PROFILE_YUBIKEY);
+	assert_int_equal(old.serial, st.serial);
+	assert_int_equal(old.n_objects, st.n_objects);
+	assert_memory_equal(&old.pin, &st.pin, sizeof(st.pin));
+	tok_state_free(&old);
+	blob_free(&e);
+	tok_state_free(&st);
+}
+
+/* Format 3 never had an attestation key; and format 4 has at most one, generated. */
+static void misplaced_attestation_keys_are_refused(void **state)
+{
+	tok_state st;
+	blob e, twice;
+	tlv_item a9;
+
+	(void)state;
+	attested_state(&st);
+	e = encode(&st);
+	assert_int_equal(tlv_find(e.buf + MAGIC_LEN, e.len - MAGIC_LEN - 32, 0xA9, &a9), TLV_OK);
+	twice = rebuild(&e, 0, a9.value - a9.header_len, a9.header_len + a9.len);
+	assert_decode_refused(&twice);
+	e.buf[7] = 0x03;
+	reseal(&e);
+	assert_decode_refused(&e);
+	blob_free(&twice);
 	blob_free(&e);
 	tok_state_free(&st);
 }
@@ -509,6 +587,9 @@ int main(void)
 		cmocka_unit_test(decode_refuses_wrong_version_magic),
 		cmocka_unit_test(state_written_before_profiles_loads_as_kinko),
 		cmocka_unit_test(format_2_with_a_profile_is_refused),
+		cmocka_unit_test(attestation_key_round_trips),
+		cmocka_unit_test(state_written_before_attestation_loads_without_it),
+		cmocka_unit_test(misplaced_attestation_keys_are_refused),
 		cmocka_unit_test(decode_refuses_out_of_range_values),
 		cmocka_unit_test(decode_refuses_object_tag_not_allowed),
 		cmocka_unit_test(decode_refuses_missing_mandatory_fields),
