@@ -26,7 +26,7 @@ typedef struct {
 	const char *attest_ca_cert, *attest_ca_key; /* the manufacturer attestation CA */
 	const char *make_attest_ca;                 /* --make-attestation-ca DIR */
 	uint8_t profile;                            /* TOK_PROFILE_*, from --profile */
-	bool any_provisioning; /* a provisioning option was given */
+	bool any_provisioning;                      /* a provisioning option was given */
 } emu_cli_args;
 
 /* Fill *a from argv. Returns -1 to go on, else the exit status: --help and --version are
