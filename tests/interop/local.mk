@@ -7,9 +7,10 @@ INTEROP_SH_TESTS = tests/interop/test_pkcs11_tool.sh tests/interop/test_p11tool.
 INTEROP_SH_TESTS += tests/interop/test_nss_tools.sh tests/interop/test_gnutls.sh
 # OpenSSH: ssh-keygen -D and ssh -I into the test's own sshd.
 INTEROP_SH_TESTS += tests/interop/test_ssh.sh
-# Java 17's SunPKCS11: keytool, jarsigner, and a TLS client (java/, compiled by the test).
+# Java 17's SunPKCS11: keytool, jarsigner, a TLS client and the provider's services (java/,
+# compiled by the test).
 INTEROP_SH_TESTS += tests/interop/test_java.sh
-EXTRA_DIST += tests/interop/java/KinkoLogon.java
+EXTRA_DIST += tests/interop/java/KinkoLogon.java tests/interop/java/KinkoProviderOps.java
 # Over PC/SC (tests/lib/pcsc.sh: a private pcscd, the token in a vsmartcard-vpcd reader):
 # OpenSC, yubico-piv-tool and ykcs11, kinko enroll/logon, per emulator profile.
 INTEROP_SH_TESTS += tests/interop/test_pcsc_opensc.sh tests/interop/test_pcsc_yubico.sh \

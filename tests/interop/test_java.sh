@@ -2,11 +2,12 @@
 # Java 17 (Debian's openjdk-17-jdk-headless, unmodified) through its SunPKCS11 provider, with an
 # RSA-2048 and a P-256 key that kinko-bankd certified through `kinko enroll`: keytool -list
 # shows both key entries by their labels, jarsigner signs a jar with each and jarsigner -verify
-# accepts it (and refuses it tampered), and java/KinkoLogon.java (KeyStore "PKCS11" of the
-# provider, KeyManagerFactory, SSLContext, java.net.http), compiled here into the temp dir, logs
-# on to the bank's /api/logon over TLS 1.3 and 1.2 with each key, all four in one JVM. The
-# token PIN reaches the JDK in a file (-storepass:file; the client reads one), never on a
-# command line. Every JVM runs with KINKO_DEBUG=p11: the module must refuse the JDK nothing.
+# accepts it (and refuses it tampered), java/KinkoLogon.java (KeyStore "PKCS11" of the provider,
+# KeyManagerFactory, SSLContext, java.net.http) logs on to the bank's /api/logon over TLS 1.3 and
+# 1.2 with each key, all four in one JVM, and java/KinkoProviderOps.java uses the provider's
+# digest and verification (both compiled here into the temp dir). The token PIN reaches the
+# JDK in a file (-storepass:file; the programs read one), never on a command line. Every JVM
+# runs with KINKO_DEBUG=p11: the module must refuse the JDK nothing the test did not provoke.
 . "$(dirname "$0")/../cli/cli_lib.sh"
 need java
 need javac
@@ -20,7 +21,7 @@ need pkcs11-tool
 
 CONTRACT2=2345678901
 JAVA_SRC="$(cd "$(dirname "$0")" && pwd)/java"
-plan 16
+plan 19
 tokens_backend kinko
 token_new admin
 bank_main_serve "$CONTRACT2"
@@ -55,7 +56,7 @@ jdk() {
 	grep "^kinko p11: C_" "$T/out" >"p11-$name.log"
 }
 
-jdk javac javac -d classes "$JAVA_SRC/KinkoLogon.java"
+jdk javac javac -d classes "$JAVA_SRC/KinkoLogon.java" "$JAVA_SRC/KinkoProviderOps.java"
 if [ "$RC" -ne 0 ] || ! jar cf client.jar -C classes . >>"$T/out" 2>&1; then
 	echo "Bail out! javac or jar cannot build the Java client"; diag "$T/out"; exit 1
 fi
@@ -114,8 +115,19 @@ if [ "$(grep -c "POST /api/logon/otp 200 ${CONTRACT}${BANK_CODE}" "$(bank_log ma
 	ok "the bank logged two logons for each token certificate's CN"
 else not_ok "the bank logged two logons for each token certificate's CN"; diag "$(bank_log main)"; fi
 
-# What the JDK asked of the module, beyond the wrong PIN's refusal that the test provoked.
-grep -hv -- "-> CKR_OK " p11-*.log | grep -v "^kinko p11: C_Login -> CKR_PIN_INCORRECT" >p11-refused.log
+# The provider's own services (java/KinkoProviderOps.java), each checked against the JDK's
+# software: a digest, and verification with a certificate's public key (a session object).
+jdk ops java -cp classes KinkoProviderOps p11.cfg "$PINFILE" digest "verify:$RSA" "verify:$EC"
+check_out "MessageDigest SHA-256 of the provider (C_DigestInit) equals the JDK's" "op digest: ok SHA-256 "
+for a in "$RSA" "$EC"; do
+	check_out "$a: the provider verifies the token's signature with the certificate's public key (a session object)" \
+		"op verify:$a: ok "
+done
+
+# What the JDK asked of the module, beyond the refusals the test provoked: the wrong PIN, the
+# signature over other data.
+grep -hv -- "-> CKR_OK " p11-*.log | grep -v "^kinko p11: C_Login -> CKR_PIN_INCORRECT" |
+	grep -v "^kinko p11: C_VerifyFinal -> CKR_SIGNATURE_INVALID" >p11-refused.log
 if [ ! -s p11-refused.log ]; then ok "the module answered every call of the JDK's runs with CKR_OK"
 else not_ok "the module answered every call of the JDK's runs with CKR_OK"; diag p11-refused.log; fi
 echo "# JDK $(java -version 2>&1 | head -1); JVM runs: $((JVM_MS / 1000)).$(printf '%03d' $((JVM_MS % 1000))) s:$JVM_TIMES"

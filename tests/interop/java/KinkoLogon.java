@@ -233,7 +233,8 @@ public final class KinkoLogon {
 		throw new IOException("no position " + pos + " on the card");
 	}
 
-	private static char[] firstLine(Path f) throws IOException {
+	/* The first line of a secret's file (the token PIN), as the KeyStore wants it. */
+	static char[] firstLine(Path f) throws IOException {
 		byte[] b = Files.readAllBytes(f);
 		int n = 0;
 		while (n < b.length && b[n] != '\n' && b[n] != '\r')
