@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,8 +18,9 @@
 
 #include "mod_sobj.h"
 
-/* What the store asks of the rest of the module. */
+/* What the store asks of the rest of the module; the last KINKO_DEBUG=p11 line kept. */
 static bool logged_in;
+static char traced[512];
 
 bool mod_slot_user_logged_in(const mod_slot *s)
 {
@@ -28,7 +30,11 @@ bool mod_slot_user_logged_in(const mod_slot *s)
 
 void mod_trace_msg(const char *fmt, ...)
 {
-	(void)fmt;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(traced, sizeof(traced), fmt, ap);
+	va_end(ap);
 }
 
 typedef struct {
@@ -300,6 +306,34 @@ static void crypto_layer_gets_keys_and_digest_bytes_of_session_keys(void **state
 	EVP_PKEY_free(key);
 }
 
+/* C_CreateObject's choice: a token object the token cannot store is refused, and the
+ * trace says why; a certificate, or no class at all, goes on to the token's path. */
+static void token_objects_other_than_certificates_are_refused_with_the_reason(void **state)
+{
+	fixture *fx = *state;
+	CK_OBJECT_CLASS data = CKO_DATA, pub = CKO_PUBLIC_KEY, cert = CKO_CERTIFICATE;
+	CK_BBOOL yes = CK_TRUE;
+	CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &data, sizeof(data)}, {CKA_TOKEN, &yes, 1}};
+	bool token = false;
+
+	assert_int_equal(mod_sobj_wants_token(tmpl, 2, &token), CKR_OK);
+	assert_true(token);
+	assert_int_equal(mod_sobj_wants_token(tmpl, 1, &token), CKR_OK);
+	assert_false(token);
+	tmpl[1].ulValueLen = 4;
+	assert_int_equal(mod_sobj_wants_token(tmpl, 2, &token), CKR_ATTRIBUTE_VALUE_INVALID);
+
+	traced[0] = '\0';
+	assert_int_equal(mod_sobj_token_storable(&fx->s, tmpl, 2), CKR_TEMPLATE_INCONSISTENT);
+	assert_non_null(strstr(traced, "stores certificates"));
+	assert_non_null(strstr(traced, "CKA_TOKEN FALSE makes a session object"));
+	tmpl[0].pValue = &pub;
+	assert_int_equal(mod_sobj_token_storable(&fx->s, tmpl, 2), CKR_TEMPLATE_INCONSISTENT);
+	tmpl[0].pValue = &cert;
+	assert_int_equal(mod_sobj_token_storable(&fx->s, tmpl, 2), CKR_OK);
+	assert_int_equal(mod_sobj_token_storable(&fx->s, tmpl + 1, 1), CKR_OK);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -310,6 +344,7 @@ int main(void)
 		T(secrets_made_while_logged_in_go_at_logout),
 		T(a_removal_ends_the_objects_of_the_token_generation),
 		T(crypto_layer_gets_keys_and_digest_bytes_of_session_keys),
+		T(token_objects_other_than_certificates_are_refused_with_the_reason),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
