@@ -5,7 +5,7 @@
 # accepts it (and refuses it tampered), java/KinkoLogon.java (KeyStore "PKCS11" of the provider,
 # KeyManagerFactory, SSLContext, java.net.http) logs on to the bank's /api/logon over TLS 1.3 and
 # 1.2 with each key, all four in one JVM, and java/KinkoProviderOps.java uses the provider's
-# digest and verification (both compiled here into the temp dir). The token PIN reaches the
+# digest, verification and RSA decryption (both compiled here into the temp dir). The token PIN reaches the
 # JDK in a file (-storepass:file; the programs read one), never on a command line. Every JVM
 # runs with KINKO_DEBUG=p11: the module must refuse the JDK nothing the test did not provoke.
 . "$(dirname "$0")/../cli/cli_lib.sh"
@@ -19,12 +19,12 @@ need pkcs11-tool
 [ "${KINKO_SANITIZED:-0}" != 1 ] ||
 	skip_all "sanitizer build: the JVM cannot load an ASan-instrumented module"
 
-CONTRACT2=2345678901
+CONTRACT2=2345678901 CONTRACT3=3456789012
 JAVA_SRC="$(cd "$(dirname "$0")" && pwd)/java"
-plan 19
+plan 22
 tokens_backend kinko
 token_new admin
-bank_main_serve "$CONTRACT2"
+bank_main_serve "$CONTRACT2" "$CONTRACT3"
 cd "$T" || exit 1
 umask 077
 PINFILE="${TOK_DIR[admin]}/pin"
@@ -32,16 +32,21 @@ printf '00000000\n' >wrong-pin
 # The admins' secrets as kinko reads them; the second contract's names its own customer card.
 sed "s|^card_file=.*|card_file=$(bank_card main "$CONTRACT2")|" "$T/secrets-admin" >secrets-admin2
 
-# One token, two admins' certificates: contract A with RSA-2048 (the first free slot, 9A, label
-# "PIV Authentication"), the second contract with P-256 (retired slot 82, "Retired Key 1").
+# One token, three admins' certificates: contract A with RSA-2048 (the first free slot, 9A,
+# label "PIV Authentication": signs only), the second contract with P-256 (retired slot 82,
+# "Retired Key 1": signs and derives), the third with RSA-2048 (retired 83, "Retired Key 2":
+# signs and decrypts).
 run kinko_as admin enroll "${BANK_OPTS[@]}" --admin --contract-id "$CONTRACT" --key rsa2048
 check_ok_out "kinko enroll: the bank certifies an RSA-2048 key on the token (CKA_ID 01)" "CKA_ID      01"
 run kinko_as admin enroll "${BANK_OPTS[@]}" --admin --contract-id "$CONTRACT2" --key p256
 check_ok_out "kinko enroll: the bank certifies a P-256 key on the token (CKA_ID 05)" "CKA_ID      05"
-RSA="PIV Authentication" EC="Retired Key 1"
+run kinko_as admin enroll "${BANK_OPTS[@]}" --admin --contract-id "$CONTRACT3" --key rsa2048
+check_ok_out "kinko enroll: the bank certifies a second RSA-2048 key on the token (CKA_ID 06)" "CKA_ID      06"
+RSA="PIV Authentication" EC="Retired Key 1" RSA2="Retired Key 2"
 
 # SunPKCS11's configuration: kinko's module, its first slot (the one token).
-printf 'name = kinko\nlibrary = %s\nslotListIndex = 0\n' "$MODULE" >p11.cfg
+# (SunPKCS11 takes only an absolute library path.)
+printf 'name = kinko\nlibrary = %s\nslotListIndex = 0\n' "$(readlink -f "$MODULE")" >p11.cfg
 STORE=(-keystore NONE -storetype PKCS11 -providerClass sun.security.pkcs11.SunPKCS11 -providerArg p11.cfg)
 # jdk RUN-NAME COMMAND...: a JDK tool under a time limit, in English, with the module's trace on
 # stderr ($T/out, kept as p11-RUN-NAME.log); its wall time is added to JVM_MS.
@@ -62,17 +67,19 @@ if [ "$RC" -ne 0 ] || ! jar cf client.jar -C classes . >>"$T/out" 2>&1; then
 fi
 
 jdk keytool keytool -list "${STORE[@]}" -storepass:file "$PINFILE"
-check_ok_out "keytool -list shows the token's two keys by their labels" "Your keystore contains 2 entries" \
-	"$RSA, PrivateKeyEntry" "$EC, PrivateKeyEntry"
+check_ok_out "keytool -list shows the token's three keys by their labels" "Your keystore contains 3 entries" \
+	"$RSA, PrivateKeyEntry" "$EC, PrivateKeyEntry" "$RSA2, PrivateKeyEntry"
 # The entries' certificates are the token's: keytool's SHA-256 fingerprints against the
 # certificates pkcs11-tool reads.
 fps=""
-for id in 01 05; do
+for id in 01 05 06; do
 	p11tool_as admin --read-object --type cert --id "$id" -o "cert-$id.der" >/dev/null 2>&1
 	fps="$fps $(openssl x509 -inform DER -in "cert-$id.der" -noout -fingerprint -sha256 2>/dev/null | sed 's/.*=//')"
 done
 # shellcheck disable=SC2086  # one fingerprint per word
-check_out "keytool's entries carry the token's certificates (SHA-256 fingerprints)" $fps
+set -- $fps
+if [ $# -eq 3 ]; then check_ok_out "keytool's entries carry the token's certificates (SHA-256 fingerprints)" "$@"
+else not_ok "keytool's entries carry the token's certificates (SHA-256 fingerprints)"; echo "# read $# certificates"; fi
 jdk keytool-wrong keytool -list "${STORE[@]}" -storepass:file wrong-pin
 if [ "$RC" -ne 0 ] && grep -q "C_Login -> CKR_PIN_INCORRECT" "$T/out"; then
 	ok "keytool -list with a wrong PIN fails: the module refused the login"
@@ -116,18 +123,26 @@ if [ "$(grep -c "POST /api/logon/otp 200 ${CONTRACT}${BANK_CODE}" "$(bank_log ma
 else not_ok "the bank logged two logons for each token certificate's CN"; diag "$(bank_log main)"; fi
 
 # The provider's own services (java/KinkoProviderOps.java), each checked against the JDK's
-# software: a digest, and verification with a certificate's public key (a session object).
-jdk ops java -cp classes KinkoProviderOps p11.cfg "$PINFILE" digest "verify:$RSA" "verify:$EC"
+# software: a digest, verification with a certificate's public key (a session object), RSA
+# decryption with the key of a slot that decrypts, and none with 9A's, which only signs.
+jdk ops java -cp classes KinkoProviderOps p11.cfg "$PINFILE" digest "verify:$RSA" "verify:$EC" \
+	"decrypt:$RSA2" "decrypt:$RSA"
 check_out "MessageDigest SHA-256 of the provider (C_DigestInit) equals the JDK's" "op digest: ok SHA-256 "
 for a in "$RSA" "$EC"; do
 	check_out "$a: the provider verifies the token's signature with the certificate's public key (a session object)" \
 		"op verify:$a: ok "
 done
+check_out "$RSA2: the provider's RSA/ECB/PKCS1Padding and NoPadding decrypt on the token what software and the provider encrypted" \
+	"op decrypt:$RSA2: ok "
+if grep -q "op decrypt:$RSA: failed: " "$T/out" && grep -q "C_DecryptInit -> CKR_KEY_FUNCTION_NOT_PERMITTED" "$T/out"; then
+	ok "$RSA: the provider's decryption with 9A's key is refused (CKR_KEY_FUNCTION_NOT_PERMITTED)"
+else not_ok "$RSA: the provider's decryption with 9A's key is refused (CKR_KEY_FUNCTION_NOT_PERMITTED)"; diag "$T/out"; fi
 
 # What the JDK asked of the module, beyond the refusals the test provoked: the wrong PIN, the
-# signature over other data.
+# signature over other data, 9A's decryption.
 grep -hv -- "-> CKR_OK " p11-*.log | grep -v "^kinko p11: C_Login -> CKR_PIN_INCORRECT" |
-	grep -v "^kinko p11: C_VerifyFinal -> CKR_SIGNATURE_INVALID" >p11-refused.log
+	grep -v "^kinko p11: C_VerifyFinal -> CKR_SIGNATURE_INVALID" |
+	grep -v "^kinko p11: C_DecryptInit -> CKR_KEY_FUNCTION_NOT_PERMITTED" >p11-refused.log
 if [ ! -s p11-refused.log ]; then ok "the module answered every call of the JDK's runs with CKR_OK"
 else not_ok "the module answered every call of the JDK's runs with CKR_OK"; diag p11-refused.log; fi
 echo "# JDK $(java -version 2>&1 | head -1); JVM runs: $((JVM_MS / 1000)).$(printf '%03d' $((JVM_MS % 1000))) s:$JVM_TIMES"
