@@ -18,13 +18,8 @@ CK_RV mod_decrypt_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *me
 	const mod_mech *mm;
 	mod_crypt_op *op;
 	uint8_t alg;
-	CK_RV rv;
+	CK_RV rv = mod_mech_for_op(&sess->decrypt, mech, CKF_DECRYPT, &mm);
 
-	if (!mech)
-		return CKR_ARGUMENTS_BAD;
-	if (sess->decrypt.ctx)
-		return CKR_OPERATION_ACTIVE;
-	rv = mod_mech_for(mech, CKF_DECRYPT, &mm);
 	if (rv == CKR_OK)
 		rv = mod_sig_session_private_key(slot, key, mm->key_type, CKF_DECRYPT, &k);
 	if (rv != CKR_OK)
@@ -41,42 +36,22 @@ CK_RV mod_decrypt_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *me
 	return CKR_OK;
 }
 
-typedef struct {
-	const mod_crypt_op *op;
-	const uint8_t *in;
-	size_t in_len;
-	uint8_t out[MOD_SIG_MAX_KEY_BYTES];
-	size_t out_len;
-	card_status st;
-} decrypt_card_req;
-
-static card_status decrypt_card_run(card *c, void *arg)
-{
-	decrypt_card_req *rq = arg;
-
-	rq->st = card_sign(c, rq->op->key_ref, rq->op->alg, rq->in, rq->in_len, rq->out,
-	                   sizeof(rq->out), &rq->out_len);
-	return rq->st;
-}
-
 /* The card's private operation on in (k bytes), the padding removed into op->plain. */
 static CK_RV decrypt_on_card(mod_slot *slot, mod_crypt_op *op, const uint8_t *in, size_t in_len)
 {
-	decrypt_card_req rq = {.op = op, .in = in, .in_len = in_len};
-	uint8_t block[MOD_SIG_MAX_KEY_BYTES];
+	uint8_t block[MOD_SIG_MAX_KEY_BYTES], out[MOD_SIG_MAX_KEY_BYTES];
+	mod_sig_card_req rq = {.key_ref = op->key_ref,
+	                       .alg = op->alg,
+	                       .needs_login = op->needs_login,
+	                       .always_auth = op->always_auth,
+	                       .what = "decryption",
+	                       .in = in,
+	                       .in_len = in_len,
+	                       .out = out,
+	                       .cap = sizeof(out)};
 	size_t k = op->key_bytes;
-	CK_RV rv = CKR_OK;
+	CK_RV rv = mod_sig_session_card(slot, &rq);
 
-	/* the login may have ended since C_DecryptInit; a PIN-always key wants
-	 * CKU_CONTEXT_SPECIFIC before each use (or the pinentry asks) */
-	if ((op->needs_login && !mod_slot_user_logged_in(slot)) ||
-	    (op->always_auth && !slot->context_ok))
-		rv = mod_sig_session_login(slot, op->key_ref, op->always_auth, "decryption");
-	if (rv != CKR_OK)
-		return rv;
-	rv = mod_slot_with_pin(slot, decrypt_card_run, &rq);
-	if (op->always_auth)
-		slot->context_ok = false;
 	if (rv == CKR_OK && (rq.out_len == 0 || rq.out_len > k))
 		rv = CKR_DEVICE_ERROR;
 	else if (rv != CKR_OK && rq.st == CARD_ERR_BAD_INPUT)
@@ -86,11 +61,11 @@ static CK_RV decrypt_on_card(mod_slot *slot, mod_crypt_op *op, const uint8_t *in
 	if (rv == CKR_OK) {
 		/* a card may leave out the block's leading zeros */
 		memset(block, 0, k - rq.out_len);
-		memcpy(block + k - rq.out_len, rq.out, rq.out_len);
+		memcpy(block + k - rq.out_len, out, rq.out_len);
 		rv = mod_crypt_op_unpad(op, block, op->plain, &op->plain_len);
 		op->have_plain = rv == CKR_OK;
 	}
-	OPENSSL_cleanse(rq.out, sizeof(rq.out));
+	OPENSSL_cleanse(out, sizeof(out));
 	OPENSSL_cleanse(block, sizeof(block));
 	return rv;
 }

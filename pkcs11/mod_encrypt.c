@@ -78,13 +78,8 @@ CK_RV mod_encrypt_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *me
 	const mod_mech *mm;
 	mod_crypt_op *op;
 	size_t key_bytes = 0;
-	CK_RV rv;
+	CK_RV rv = mod_mech_for_op(&sess->encrypt, mech, CKF_ENCRYPT, &mm);
 
-	if (!mech)
-		return CKR_ARGUMENTS_BAD;
-	if (sess->encrypt.ctx)
-		return CKR_OPERATION_ACTIVE;
-	rv = mod_mech_for(mech, CKF_ENCRYPT, &mm);
 	if (rv == CKR_OK && mod_sobj_is_handle(key))
 		rv = encrypt_sobj_key(slot, sess, key, mm->key_type, &key_bytes, &pkey);
 	else if (rv == CKR_OK)

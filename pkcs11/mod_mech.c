@@ -127,6 +127,16 @@ CK_RV mod_mech_refuse(const CK_MECHANISM *mech, CK_FLAGS use)
 	return rv != CKR_OK ? rv : CKR_FUNCTION_NOT_SUPPORTED;
 }
 
+CK_RV mod_mech_for_op(const mod_crypto_op *cop, const CK_MECHANISM *mech, CK_FLAGS use,
+                      const mod_mech **out)
+{
+	if (!mech)
+		return CKR_ARGUMENTS_BAD;
+	if (cop->ctx)
+		return CKR_OPERATION_ACTIVE;
+	return mod_mech_for(mech, use, out);
+}
+
 bool mod_mech_signs_with(const mod_mech *m, bool key_is_rsa)
 {
 	return m && m->sig && m->key_type == (key_is_rsa ? CKK_RSA : CKK_EC);

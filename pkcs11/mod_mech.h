@@ -36,6 +36,11 @@ const mod_mech *mod_mech_find(CK_MECHANISM_TYPE type);
  * for a NULL mech, CKR_MECHANISM_INVALID for a mechanism not in the table or whose row
  * lacks use. */
 CK_RV mod_mech_for(const CK_MECHANISM *mech, CK_FLAGS use, const mod_mech **out);
+/* An *Init's checks before the key's, in the standard's order: CKR_ARGUMENTS_BAD for a NULL
+ * mech, CKR_OPERATION_ACTIVE when the session's slot cop holds an operation, then
+ * mod_mech_for. */
+CK_RV mod_mech_for_op(const mod_crypto_op *cop, const CK_MECHANISM *mech, CK_FLAGS use,
+                      const mod_mech **out);
 /* For a function whose operation the module does not have (C_GenerateKey, C_UnwrapKey,
  * recovery, message-based): mod_mech_for's CKR_ARGUMENTS_BAD or CKR_MECHANISM_INVALID, what
  * callers probing by mechanism expect; CKR_FUNCTION_NOT_SUPPORTED should a row ever offer

@@ -37,13 +37,8 @@ static CK_RV sig_session_key(mod_slot *slot, CK_OBJECT_HANDLE key, bool priv, mo
 static CK_RV sig_session_mech(const mod_crypto_op *cop, const CK_MECHANISM *mech, CK_FLAGS use,
                               const mod_mech **mm)
 {
-	CK_RV rv;
+	CK_RV rv = mod_mech_for_op(cop, mech, use, mm);
 
-	if (!mech)
-		return CKR_ARGUMENTS_BAD;
-	if (cop->ctx)
-		return CKR_OPERATION_ACTIVE;
-	rv = mod_mech_for(mech, use, mm);
 	if (rv == CKR_OK && !(*mm)->sig)
 		rv = CKR_MECHANISM_INVALID;
 	return rv;
@@ -117,6 +112,36 @@ CK_RV mod_sig_session_login(mod_slot *slot, uint8_t key_ref, bool always_auth, c
 		mod_trace_msg(
 			"slot %lu: key %02X needs C_Login(CKU_CONTEXT_SPECIFIC) before each %s",
 			(unsigned long)slot->id, key_ref, what);
+	return rv;
+}
+
+static card_status sig_session_card_run(card *c, void *arg)
+{
+	mod_sig_card_req *rq = arg;
+
+	rq->st = card_sign(c, rq->key_ref, rq->alg, rq->in, rq->in_len, rq->out, rq->cap,
+	                   &rq->out_len);
+	return rq->st;
+}
+
+CK_RV mod_sig_session_card(mod_slot *slot, mod_sig_card_req *rq)
+{
+	CK_RV rv;
+
+	rq->st = CARD_OK;
+	/* The login may have ended since the *Init (C_Logout in another session). A PIN-always
+	 * key (9C) needs CKU_CONTEXT_SPECIFIC right before each use (PKCS#11 3.0
+	 * CKA_ALWAYS_AUTHENTICATE): without it, CKR_USER_NOT_LOGGED_IN, unless the PIN comes
+	 * from a pinentry, which then asks (mod_pinask_key_login). */
+	if ((rq->needs_login && !mod_slot_user_logged_in(slot)) ||
+	    (rq->always_auth && !slot->context_ok)) {
+		rv = mod_sig_session_login(slot, rq->key_ref, rq->always_auth, rq->what);
+		if (rv != CKR_OK)
+			return rv;
+	}
+	rv = mod_slot_with_pin(slot, sig_session_card_run, rq);
+	if (rq->always_auth)
+		slot->context_ok = false;
 	return rv;
 }
 

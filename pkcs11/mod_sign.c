@@ -7,9 +7,7 @@
 #include <openssl/crypto.h>
 
 #include "mod_object.h"
-#include "mod_pinask.h"
 #include "mod_sig.h"
-#include "piv.h"
 
 /* The card's answer: an RSA block, or a DER ECDSA-Sig-Value (at most 2 x 49 + 8 bytes
  * for P-384). */
@@ -30,51 +28,26 @@ CK_RV mod_sign_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *mech,
 
 /* ---- the private-key operation ---- */
 
-typedef struct {
-	const mod_sig_op *op;
-	const uint8_t *in;
-	size_t in_len;
-	uint8_t out[SIGN_CARD_OUT_MAX];
-	size_t out_len;
-	card_status st;
-} sign_card_req;
-
-static card_status sign_card_run(card *c, void *arg)
-{
-	sign_card_req *rq = arg;
-
-	rq->st = card_sign(c, rq->op->key_ref, rq->op->alg, rq->in, rq->in_len, rq->out,
-	                   sizeof(rq->out), &rq->out_len);
-	return rq->st;
-}
-
 static CK_RV sign_on_card(mod_slot *slot, const mod_sig_op *op, const uint8_t *in, size_t in_len,
                           CK_BYTE *sig)
 {
-	uint8_t block[MOD_SIG_MAX_KEY_BYTES];
-	sign_card_req rq = {.op = op, .in = block};
-	CK_RV rv;
+	uint8_t block[MOD_SIG_MAX_KEY_BYTES], out[SIGN_CARD_OUT_MAX];
+	mod_sig_card_req rq = {.key_ref = op->key_ref,
+	                       .alg = op->alg,
+	                       .needs_login = op->needs_login,
+	                       .always_auth = op->always_auth,
+	                       .what = "signature",
+	                       .in = block,
+	                       .out = out,
+	                       .cap = sizeof(out)};
+	CK_RV rv = op->mm->sig->encode(op, in, in_len, block, &rq.in_len);
 
-	/* The login may have ended since C_SignInit (C_Logout in another session). A
-	 * PIN-always key (9C) needs CKU_CONTEXT_SPECIFIC right before each signature
-	 * (PKCS#11 3.0 CKA_ALWAYS_AUTHENTICATE): without it, CKR_USER_NOT_LOGGED_IN, unless
-	 * the PIN comes from a pinentry, which then asks (mod_pinask_key_login). */
-	if ((op->needs_login && !mod_slot_user_logged_in(slot)) ||
-	    (op->always_auth && !slot->context_ok)) {
-		rv = mod_sig_session_login(slot, op->key_ref, op->always_auth, "signature");
-		if (rv != CKR_OK)
-			return rv;
-	}
-	rv = op->mm->sig->encode(op, in, in_len, block, &rq.in_len);
 	if (rv != CKR_OK)
 		return rv;
-	rv = mod_slot_with_pin(slot, sign_card_run, &rq);
-	/* The context-specific login covers one signature, whatever its outcome. */
-	if (op->always_auth)
-		slot->context_ok = false;
+	rv = mod_sig_session_card(slot, &rq);
 	OPENSSL_cleanse(block, sizeof(block));
 	if (rv == CKR_OK)
-		rv = op->mm->sig->from_card(op, rq.out, rq.out_len, sig);
+		rv = op->mm->sig->from_card(op, out, rq.out_len, sig);
 	else if (rq.st == CARD_ERR_BAD_INPUT)
 		rv = CKR_DATA_INVALID; /* a well-formed block the card would not sign */
 	else if (rq.st == CARD_ERR_NOT_FOUND)

@@ -60,6 +60,13 @@ static size_t sw_encrypt(EVP_PKEY *pkey, int pad, const EVP_MD *md, const char *
 	return len;
 }
 
+/* MSG encrypted by OpenSSL with 9D's public key, PKCS#1 v1.5: its length. */
+static size_t pkcs1_ct_9d(sigfx *fx, uint8_t *ct)
+{
+	return sw_encrypt(fx->k[K_9D].pkey, RSA_PKCS1_PADDING, NULL, NULL, (const uint8_t *)MSG,
+	                  MSG_LEN, ct);
+}
+
 /* C_DecryptInit and C_Decrypt into a buffer of 512 bytes: C_Decrypt's answer. */
 static CK_RV decrypt(sigfx *fx, CK_MECHANISM *mech, CK_OBJECT_HANDLE key, const uint8_t *ct,
                      size_t ct_len, uint8_t *out, CK_ULONG *out_len)
@@ -289,8 +296,7 @@ static void length_query_and_buffer_too_small_keep_the_operation(void **state)
 	CK_MECHANISM mech = {CKM_RSA_PKCS, NULL, 0};
 	uint8_t ct[512], out[512];
 	CK_ULONG len = 0;
-	size_t n = sw_encrypt(fx->k[K_9D].pkey, RSA_PKCS1_PADDING, NULL, NULL, (const uint8_t *)MSG,
-	                      MSG_LEN, ct);
+	size_t n = pkcs1_ct_9d(fx, ct);
 
 	assert_int_equal(f->C_DecryptInit(s, &mech, fx->k[K_9D].priv), CKR_OK);
 	/* the length query: the most PKCS#1 v1.5 carries, without asking the card */
@@ -432,8 +438,7 @@ static void decryption_needs_the_user_logged_in(void **state)
 	CK_MECHANISM mech = {CKM_RSA_PKCS, NULL, 0};
 	uint8_t ct[512], out[512];
 	CK_ULONG len = sizeof(out);
-	size_t n = sw_encrypt(fx->k[K_9D].pkey, RSA_PKCS1_PADDING, NULL, NULL, (const uint8_t *)MSG,
-	                      MSG_LEN, ct);
+	size_t n = pkcs1_ct_9d(fx, ct);
 
 	/* logged out between C_DecryptInit and C_Decrypt: refused, the operation over */
 	assert_int_equal(f->C_DecryptInit(s, &mech, fx->k[K_9D].priv), CKR_OK);
