@@ -7,6 +7,8 @@ INTEROP_SH_TESTS = tests/interop/test_pkcs11_tool.sh tests/interop/test_p11tool.
 INTEROP_SH_TESTS += tests/interop/test_nss_tools.sh tests/interop/test_gnutls.sh
 # OpenSSH: ssh-keygen -D and ssh -I into the test's own sshd.
 INTEROP_SH_TESTS += tests/interop/test_ssh.sh
+# OpenSSL's pkeyutl through libp11's engine: decryption on the token.
+INTEROP_SH_TESTS += tests/interop/test_openssl_decrypt.sh
 # Java 17's SunPKCS11: keytool, jarsigner, a TLS client and the provider's services (java/,
 # compiled by the test).
 INTEROP_SH_TESTS += tests/interop/test_java.sh
