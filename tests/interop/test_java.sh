@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Java 17 (Debian's openjdk-17-jdk-headless, unmodified) through its SunPKCS11 provider, with an
-# RSA-2048 and a P-256 key that kinko-bankd certified through `kinko enroll`: keytool -list
-# shows both key entries by their labels, jarsigner signs a jar with each and jarsigner -verify
+# Java 17 (Debian's openjdk-17-jdk-headless, unmodified) through its SunPKCS11 provider, with
+# keys that kinko-bankd certified through `kinko enroll`: keytool -list shows the key entries by
+# their labels, jarsigner signs a jar with the RSA-2048 and the P-256 key and jarsigner -verify
 # accepts it (and refuses it tampered), java/KinkoLogon.java (KeyStore "PKCS11" of the provider,
 # KeyManagerFactory, SSLContext, java.net.http) logs on to the bank's /api/logon over TLS 1.3 and
-# 1.2 with each key, all four in one JVM, and java/KinkoProviderOps.java uses the provider's
-# digest, verification and RSA decryption (both compiled here into the temp dir). The token PIN reaches the
-# JDK in a file (-storepass:file; the programs read one), never on a command line. Every JVM
+# 1.2 with each, all four in one JVM, and java/KinkoProviderOps.java uses the provider's digest,
+# verification and RSA decryption (both compiled here into the temp dir). The token PIN reaches
+# the JDK in a file (-storepass:file; the programs read one), never on a command line. Every JVM
 # runs with KINKO_DEBUG=p11: the module must refuse the JDK nothing the test did not provoke.
 . "$(dirname "$0")/../cli/cli_lib.sh"
 need java
@@ -48,6 +48,9 @@ RSA="PIV Authentication" EC="Retired Key 1" RSA2="Retired Key 2"
 # (SunPKCS11 takes only an absolute library path.)
 printf 'name = kinko\nlibrary = %s\nslotListIndex = 0\n' "$(readlink -f "$MODULE")" >p11.cfg
 STORE=(-keystore NONE -storetype PKCS11 -providerClass sun.security.pkcs11.SunPKCS11 -providerArg p11.cfg)
+# Short runs: the JVM starts faster with its client compiler alone and the serial collector.
+JVM_OPTS=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC)
+JDK_TOOL_OPTS=("${JVM_OPTS[@]/#/-J}")
 # jdk RUN-NAME COMMAND...: a JDK tool under a time limit, in English, with the module's trace on
 # stderr ($T/out, kept as p11-RUN-NAME.log); its wall time is added to JVM_MS.
 JVM_MS=0 JVM_TIMES=""
@@ -61,12 +64,12 @@ jdk() {
 	grep "^kinko p11: C_" "$T/out" >"p11-$name.log"
 }
 
-jdk javac javac -d classes "$JAVA_SRC/KinkoLogon.java" "$JAVA_SRC/KinkoProviderOps.java"
-if [ "$RC" -ne 0 ] || ! jar cf client.jar -C classes . >>"$T/out" 2>&1; then
+jdk javac javac "${JDK_TOOL_OPTS[@]}" -d classes "$JAVA_SRC/KinkoLogon.java" "$JAVA_SRC/KinkoProviderOps.java"
+if [ "$RC" -ne 0 ] || ! jar "${JDK_TOOL_OPTS[@]}" cf client.jar -C classes . >>"$T/out" 2>&1; then
 	echo "Bail out! javac or jar cannot build the Java client"; diag "$T/out"; exit 1
 fi
 
-jdk keytool keytool -list "${STORE[@]}" -storepass:file "$PINFILE"
+jdk keytool keytool "${JDK_TOOL_OPTS[@]}" -list "${STORE[@]}" -storepass:file "$PINFILE"
 check_ok_out "keytool -list shows the token's three keys by their labels" "Your keystore contains 3 entries" \
 	"$RSA, PrivateKeyEntry" "$EC, PrivateKeyEntry" "$RSA2, PrivateKeyEntry"
 # The entries' certificates are the token's: keytool's SHA-256 fingerprints against the
@@ -80,7 +83,7 @@ done
 set -- $fps
 if [ $# -eq 3 ]; then check_ok_out "keytool's entries carry the token's certificates (SHA-256 fingerprints)" "$@"
 else not_ok "keytool's entries carry the token's certificates (SHA-256 fingerprints)"; echo "# read $# certificates"; fi
-jdk keytool-wrong keytool -list "${STORE[@]}" -storepass:file wrong-pin
+jdk keytool-wrong keytool "${JDK_TOOL_OPTS[@]}" -list "${STORE[@]}" -storepass:file wrong-pin
 if [ "$RC" -ne 0 ] && grep -q "C_Login -> CKR_PIN_INCORRECT" "$T/out"; then
 	ok "keytool -list with a wrong PIN fails: the module refused the login"
 else not_ok "keytool -list with a wrong PIN fails: the module refused the login"; diag "$T/out"; fi
@@ -89,9 +92,9 @@ else not_ok "keytool -list with a wrong PIN fails: the module refused the login"
 # ALIAS, and jarsigner -verify accepts the signature by SUBJECT with ALGORITHM.
 jar_checks() {
 	local name="$1" alias="$2" subject="$3" alg="$4"
-	jdk "jarsigner-$name" jarsigner "${STORE[@]}" -storepass:file "$PINFILE" -signedjar "$name.jar" client.jar "$alias"
+	jdk "jarsigner-$name" jarsigner "${JDK_TOOL_OPTS[@]}" "${STORE[@]}" -storepass:file "$PINFILE" -signedjar "$name.jar" client.jar "$alias"
 	check_ok_out "$name: jarsigner signs a jar with the token key ($alias)" "jar signed."
-	jdk "verify-$name" jarsigner -verify -verbose "$name.jar"
+	jdk "verify-$name" jarsigner "${JDK_TOOL_OPTS[@]}" -verify -verbose "$name.jar"
 	check_ok_out "$name: jarsigner -verify accepts it" "jar verified." "Signed by \"$subject" "Signature algorithm: $alg"
 }
 jar_checks rsa "$RSA" "CN=${CONTRACT}${BANK_CODE}, OU=admin" "SHA256withRSA, 2048-bit key"
@@ -104,13 +107,13 @@ with zipfile.ZipFile(sys.argv[1]) as src, zipfile.ZipFile(sys.argv[2], "w", zipf
         data = src.read(i.filename)
         dst.writestr(i, data + b"\0" if i.filename == "KinkoLogon.class" else data)
 EOF
-jdk verify-tampered jarsigner -verify tampered.jar
+jdk verify-tampered jarsigner "${JDK_TOOL_OPTS[@]}" -verify tampered.jar
 if [ "$RC" -ne 0 ] && grep -q "digest error for KinkoLogon.class" "$T/out"; then
 	ok "jarsigner -verify refuses the signed jar with a class changed"
 else not_ok "jarsigner -verify refuses the signed jar with a class changed"; diag "$T/out"; fi
 
 # The admin's logon of the manual from Java, with each key over each protocol, in one JVM.
-jdk logon java -cp classes KinkoLogon p11.cfg "$PINFILE" "$BANK_URL" "$BANK_CA" \
+jdk logon java "${JVM_OPTS[@]}" -cp classes KinkoLogon p11.cfg "$PINFILE" "$BANK_URL" "$BANK_CA" \
 	TLSv1.3 "$RSA" "$T/secrets-admin" TLSv1.2 "$RSA" "$T/secrets-admin" \
 	TLSv1.3 "$EC" secrets-admin2 TLSv1.2 "$EC" secrets-admin2
 for l in "TLSv1.3 $RSA" "TLSv1.2 $RSA" "TLSv1.3 $EC" "TLSv1.2 $EC"; do
@@ -125,7 +128,7 @@ else not_ok "the bank logged two logons for each token certificate's CN"; diag "
 # The provider's own services (java/KinkoProviderOps.java), each checked against the JDK's
 # software: a digest, verification with a certificate's public key (a session object), RSA
 # decryption with the key of a slot that decrypts, and none with 9A's, which only signs.
-jdk ops java -cp classes KinkoProviderOps p11.cfg "$PINFILE" digest "verify:$RSA" "verify:$EC" \
+jdk ops java "${JVM_OPTS[@]}" -cp classes KinkoProviderOps p11.cfg "$PINFILE" digest "verify:$RSA" "verify:$EC" \
 	"decrypt:$RSA2" "decrypt:$RSA"
 check_out "MessageDigest SHA-256 of the provider (C_DigestInit) equals the JDK's" "op digest: ok SHA-256 "
 for a in "$RSA" "$EC"; do
@@ -138,11 +141,10 @@ if grep -q "op decrypt:$RSA: failed: " "$T/out" && grep -q "C_DecryptInit -> CKR
 	ok "$RSA: the provider's decryption with 9A's key is refused (CKR_KEY_FUNCTION_NOT_PERMITTED)"
 else not_ok "$RSA: the provider's decryption with 9A's key is refused (CKR_KEY_FUNCTION_NOT_PERMITTED)"; diag "$T/out"; fi
 
-# What the JDK asked of the module, beyond the refusals the test provoked: the wrong PIN, the
-# signature over other data, 9A's decryption.
-grep -hv -- "-> CKR_OK " p11-*.log | grep -v "^kinko p11: C_Login -> CKR_PIN_INCORRECT" |
-	grep -v "^kinko p11: C_VerifyFinal -> CKR_SIGNATURE_INVALID" |
-	grep -v "^kinko p11: C_DecryptInit -> CKR_KEY_FUNCTION_NOT_PERMITTED" >p11-refused.log
+# What the JDK asked of the module, beyond the refusals the test provoked, each in its run:
+# the wrong PIN, the signature over other data, 9A's decryption.
+grep -Hv -- "-> CKR_OK " p11-*.log | grep -Ev "^(p11-keytool-wrong\.log:kinko p11: C_Login -> CKR_PIN_INCORRECT|\
+p11-ops\.log:kinko p11: C_(VerifyFinal -> CKR_SIGNATURE_INVALID|DecryptInit -> CKR_KEY_FUNCTION_NOT_PERMITTED)) " >p11-refused.log
 if [ ! -s p11-refused.log ]; then ok "the module answered every call of the JDK's runs with CKR_OK"
 else not_ok "the module answered every call of the JDK's runs with CKR_OK"; diag p11-refused.log; fi
 echo "# JDK $(java -version 2>&1 | head -1); JVM runs: $((JVM_MS / 1000)).$(printf '%03d' $((JVM_MS % 1000))) s:$JVM_TIMES"
