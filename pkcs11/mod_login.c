@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 
 #include "mod.h"
+#include "mod_crypt.h"
 #include "mod_mech.h"
 #include "mod_pinask.h"
 #include "mod_sig.h"
@@ -99,16 +100,20 @@ static CK_RV mod_login_so(mod_slot *s, const CK_UTF8CHAR *pin, CK_ULONG len)
 static CK_RV mod_login_context(mod_slot *s, mod_session *sess, const CK_UTF8CHAR *pin, CK_ULONG len)
 {
 	const mod_sig_op *op = sess->sign.ctx;
+	const mod_crypt_op *dop = sess->decrypt.ctx;
+	int key = op  ? piv_key_slot_index(op->key_ref) :
+	          dop ? piv_key_slot_index(dop->key_ref) :
+	                -1;
 	CK_RV rv;
 
-	/* Only an operation waiting for it (a PIN-always signature) can use this login. */
-	if (sess->sign.mech == 0)
+	/* Only an operation waiting for it (a PIN-always signature or decryption) can use this
+	 * login. */
+	if (sess->sign.mech == 0 && !dop)
 		return CKR_OPERATION_NOT_INITIALIZED;
 	if (!mod_slot_user_logged_in(s))
 		return CKR_USER_NOT_LOGGED_IN;
 	if (!pin)
-		return mod_pinask_verify(s, op ? piv_key_slot_index(op->key_ref) : -1,
-		                         MOD_PINASK_ALWAYS);
+		return mod_pinask_verify(s, key, MOD_PINASK_ALWAYS);
 	rv = mod_login_verify(s, pin, len);
 	if (rv == CKR_OK)
 		s->context_ok = true;

@@ -185,7 +185,7 @@ tests_pkcs11_test_p11_decrypt_SOURCES = tests/pkcs11/test_p11_decrypt.c $(P11_SI
 	$(P11_SIG_FIXTURE)
 tests_pkcs11_test_p11_decrypt_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_decrypt_CPPFLAGS = $(MODULE_CPPFLAGS)
-tests_pkcs11_test_p11_decrypt_LDADD = $(P11_MOD_TEST_LDADD)
+tests_pkcs11_test_p11_decrypt_LDADD = pkcs11/libkinkodrv.la $(P11_MOD_TEST_LDADD)
 tests_pkcs11_test_p11_sign_SOURCES = tests/pkcs11/test_p11_sign.c $(P11_SIG_TEST_UTIL) \
 	$(P11_SIG_FIXTURE)
 tests_pkcs11_test_p11_sign_CFLAGS = $(P11_TEST_CFLAGS)

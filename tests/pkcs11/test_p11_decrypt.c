@@ -14,6 +14,8 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
+#include "card.h"
+#include "piv.h"
 #include "sig_fixture_test_util.h"
 
 #define PIN "123456"
@@ -430,6 +432,72 @@ static void key_usage_attributes_follow_the_piv_slot(void **state)
 	assert_false(allows(fx, a->priv, CKM_RSA_PKCS_OAEP));
 }
 
+/* The factory management key (README "Factory defaults"). */
+static const uint8_t mgmt_key[24] = {1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4,
+                                     5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8};
+
+/* Another program (yubico-piv-tool --pin-policy=always) made an RSA key in retired slot 84
+ * whose PIN policy is "always": the module finds it by CKA_ID 07. */
+static CK_OBJECT_HANDLE pin_always_key_made_elsewhere(sigfx *fx, CK_OBJECT_HANDLE *pub)
+{
+	static const CK_BYTE id = 0x07;
+	tr_transport *tr = tr_socket_new(fx->t.emu[0].sock);
+	uint8_t pk[600];
+	size_t pk_len = 0;
+	CK_BYTE rnd[8];
+	emu_conn other;
+	card c;
+
+	assert_non_null(tr);
+	card_init(&c, tr);
+	assert_int_equal(card_auth_mgmt(&c, PIV_ALG_3DES, mgmt_key, sizeof(mgmt_key)), CARD_OK);
+	assert_int_equal(card_generate(&c, 0x84, PIV_ALG_RSA2048, PIV_PIN_POLICY_ALWAYS, pk,
+	                               sizeof(pk), &pk_len),
+	                 CARD_OK);
+	card_cleanup(&c);
+	tr->ops->destroy(tr);
+	/* the module learns it when its driver finds the card reset underneath (as in
+	 * test_p11_certs): a power-on left so, then any APDU of ours */
+	assert_int_equal(emu_connect(&other, fx->t.emu[0].sock), 0);
+	assert_int_equal(emu_power_on(&other, NULL, 0, NULL), 0);
+	emu_disconnect(&other);
+	assert_int_equal(fx->t.f->C_GenerateRandom(fx->t.session, rnd, sizeof(rnd)), CKR_OK);
+	*pub = p11t_find_one(&fx->t, CKO_PUBLIC_KEY, &id, 1);
+	return p11t_find_one(&fx->t, CKO_PRIVATE_KEY, &id, 1);
+}
+
+/* A PIN-always key decrypts after C_Login(CKU_CONTEXT_SPECIFIC), once per login. */
+static void pin_always_key_wants_a_context_login_before_each_decryption(void **state)
+{
+	sigfx *fx = *state;
+	CK_FUNCTION_LIST_3_0 *f = fx->t.f;
+	CK_SESSION_HANDLE s = fx->t.session;
+	CK_MECHANISM mech = {CKM_RSA_PKCS, NULL, 0};
+	CK_OBJECT_HANDLE pub = 0, priv = pin_always_key_made_elsewhere(fx, &pub);
+	uint8_t ct[256], out[256];
+	CK_ULONG ct_len = sizeof(ct), len = sizeof(out);
+	int i;
+
+	assert_true(priv != 0 && pub != 0);
+	assert_true(attr_bool(fx, priv, CKA_ALWAYS_AUTHENTICATE));
+	assert_int_equal(f->C_EncryptInit(s, &mech, pub), CKR_OK);
+	assert_int_equal(f->C_Encrypt(s, (CK_BYTE_PTR)MSG, MSG_LEN, ct, &ct_len), CKR_OK);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(f->C_DecryptInit(s, &mech, priv), CKR_OK);
+		assert_int_equal(f->C_Login(s, CKU_CONTEXT_SPECIFIC, (CK_UTF8CHAR_PTR)PIN, 6),
+		                 CKR_OK);
+		len = sizeof(out);
+		assert_int_equal(f->C_Decrypt(s, ct, ct_len, out, &len), CKR_OK);
+		assert_int_equal(len, MSG_LEN);
+		assert_memory_equal(out, MSG, MSG_LEN);
+	}
+	/* without it: refused, and the operation over */
+	assert_int_equal(f->C_DecryptInit(s, &mech, priv), CKR_OK);
+	len = sizeof(out);
+	assert_int_equal(f->C_Decrypt(s, ct, ct_len, out, &len), CKR_USER_NOT_LOGGED_IN);
+	assert_int_equal(f->C_Decrypt(s, ct, ct_len, out, &len), CKR_OPERATION_NOT_INITIALIZED);
+}
+
 static void decryption_needs_the_user_logged_in(void **state)
 {
 	sigfx *fx = *state;
@@ -469,6 +537,7 @@ int main(void)
 		T(rsa_is_single_part),
 		T(keys_and_mechanisms_that_cannot_decrypt_are_refused),
 		T(key_usage_attributes_follow_the_piv_slot),
+		T(pin_always_key_wants_a_context_login_before_each_decryption),
 		T(decryption_needs_the_user_logged_in),
 	};
 #undef T
