@@ -39,3 +39,6 @@ check_PROGRAMS += tests/emu/test_emu_attest
 TESTS += tests/emu/test_emu_attest
 tests_emu_test_emu_attest_CFLAGS = $(EMU_TEST_CFLAGS)
 tests_emu_test_emu_attest_LDADD = $(EMU_TEST_LDADD)
+# Attestation read by unmodified yubico-piv-tool through a private pcscd (tests/lib/pcsc.sh).
+TESTS += tests/emu/test_emu_attest_yubico.sh
+EXTRA_DIST += tests/emu/test_emu_attest_yubico.sh
