@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,62 +54,46 @@ static int emu_attest_no_passphrase(char *buf, int size, int rwflag, void *u)
 	return -1;
 }
 
-static X509 *emu_attest_read_cert(const char *path)
+/* The PEM certificate, or with key the PEM private key, in path. The file's bytes are
+ * wiped as soon as they are parsed: the CA key lives in this process only as long as
+ * provisioning needs it. */
+static void *emu_attest_read_pem(const char *path, bool key)
 {
 	uint8_t *buf;
 	size_t len;
 	BIO *bio;
-	X509 *x = NULL;
+	void *obj = NULL;
 	int rc = emu_attest_slurp(path, &buf, &len);
 
 	if (rc != 0) {
-		emu_cli_error(_("cannot read the attestation CA certificate %s: %s\n"), path,
-		              strerror(-rc));
-		free(buf);
-		return NULL;
+		emu_cli_error(key ? _("cannot read the attestation CA key %s: %s\n") :
+		                    _("cannot read the attestation CA certificate %s: %s\n"),
+		              path, strerror(-rc));
+	} else {
+		bio = BIO_new_mem_buf(buf, (int)len);
+		if (bio != NULL)
+			obj = key ? (void *)PEM_read_bio_PrivateKey(bio, NULL,
+			                                            emu_attest_no_passphrase,
+			                                            NULL) :
+			            (void *)PEM_read_bio_X509(bio, NULL, emu_attest_no_passphrase,
+			                                      NULL);
+		BIO_free(bio);
+		if (obj == NULL)
+			emu_cli_error(
+				key ? _("attestation CA key %s: not an unencrypted PEM private "
+			                "key\n") :
+				      _("attestation CA certificate %s: not a PEM certificate\n"),
+				path);
 	}
-	bio = BIO_new_mem_buf(buf, (int)len);
-	if (bio != NULL)
-		x = PEM_read_bio_X509(bio, NULL, emu_attest_no_passphrase, NULL);
-	BIO_free(bio);
-	free(buf);
-	if (x == NULL)
-		emu_cli_error(_("attestation CA certificate %s: not a PEM certificate\n"), path);
-	return x;
-}
-
-/* The file's bytes are wiped as soon as the key is parsed: the CA key lives in this
- * process only as long as provisioning needs it. */
-static EVP_PKEY *emu_attest_read_key(const char *path)
-{
-	uint8_t *buf;
-	size_t len;
-	BIO *bio;
-	EVP_PKEY *key = NULL;
-	int rc = emu_attest_slurp(path, &buf, &len);
-
-	if (rc != 0) {
-		emu_cli_error(_("cannot read the attestation CA key %s: %s\n"), path,
-		              strerror(-rc));
-		if (buf != NULL)
-			OPENSSL_clear_free(buf, EMU_ATTEST_FILE_MAX + 1);
-		return NULL;
-	}
-	bio = BIO_new_mem_buf(buf, (int)len);
-	if (bio != NULL)
-		key = PEM_read_bio_PrivateKey(bio, NULL, emu_attest_no_passphrase, NULL);
-	BIO_free(bio);
-	OPENSSL_clear_free(buf, EMU_ATTEST_FILE_MAX + 1);
-	if (key == NULL)
-		emu_cli_error(_("attestation CA key %s: not an unencrypted PEM private key\n"),
-		              path);
-	return key;
+	if (buf != NULL)
+		OPENSSL_clear_free(buf, EMU_ATTEST_FILE_MAX + 1);
+	return obj;
 }
 
 int emu_attest_provision(tok_state *st, const char *cert_path, const char *key_path)
 {
-	X509 *ca = emu_attest_read_cert(cert_path);
-	EVP_PKEY *key = ca != NULL ? emu_attest_read_key(key_path) : NULL;
+	X509 *ca = emu_attest_read_pem(cert_path, false);
+	EVP_PKEY *key = ca != NULL ? emu_attest_read_pem(key_path, true) : NULL;
 	int rc = -1;
 
 	if (ca != NULL && key != NULL) {

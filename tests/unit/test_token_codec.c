@@ -217,10 +217,29 @@ static void decode_refuses_wrong_version_magic(void **state)
 	tok_state_free(&st);
 }
 
+/* file, marked as format `format`, decodes to st's token of `profile`, without an
+ * attestation key. */
+static void assert_old_format_loads(const tok_state *st, blob *file, uint8_t format,
+                                    uint8_t profile)
+{
+	tok_state old;
+
+	file->buf[7] = format;
+	reseal(file);
+	memset(&old, 0xA5, sizeof(old));
+	assert_int_equal(tok_state_decode(&old, file->buf, file->len), 0);
+	assert_int_equal(old.profile, profile);
+	assert_int_equal(old.attest.alg, 0);
+	assert_int_equal(old.serial, st->serial);
+	assert_int_equal(old.n_objects, st->n_objects);
+	assert_memory_equal(&old.pin, &st->pin, sizeof(st->pin));
+	tok_state_free(&old);
+}
+
 /* A state file written before profiles (format 2, no 85) is a kinko token, kept whole. */
 static void state_written_before_profiles_loads_as_kinko(void **state)
 {
-	tok_state st, old;
+	tok_state st;
 	blob e, v2;
 
 	(void)state;
@@ -228,15 +247,7 @@ static void state_written_before_profiles_loads_as_kinko(void **state)
 	st.profile = TOK_PROFILE_PIV;
 	e = encode(&st);
 	v2 = rebuild(&e, 0x85, NULL, 0);
-	v2.buf[7] = 0x02;
-	reseal(&v2);
-	memset(&old, 0xA5, sizeof(old));
-	assert_int_equal(tok_state_decode(&old, v2.buf, v2.len), 0);
-	assert_int_equal(old.profile, TOK_PROFILE_KINKO);
-	assert_int_equal(old.serial, st.serial);
-	assert_int_equal(old.n_objects, st.n_objects);
-	assert_memory_equal(&old.pin, &st.pin, sizeof(st.pin));
-	tok_state_free(&old);
+	assert_old_format_loads(&st, &v2, 0x02, TOK_PROFILE_KINKO);
 	blob_free(&v2);
 	blob_free(&e);
 	tok_state_free(&st);
@@ -293,23 +304,14 @@ static void attestation_key_round_trips(void **state)
 /* A state file written before attestation (format 3, no A9) loads whole, without F9. */
 static void state_written_before_attestation_loads_without_it(void **state)
 {
-	tok_state st, old;
+	tok_state st;
 	blob e;
 
 	(void)state;
 	populated_state(&st);
 	st.profile = TOK_PROFILE_YUBIKEY;
 	e = encode(&st);
-	e.buf[7] = 0x03;
-	reseal(&e);
-	memset(&old, 0xA5, sizeof(old));
-	assert_int_equal(tok_state_decode(&old, e.buf, e.len), 0);
-	assert_int_equal(old.attest.alg, 0);
-	assert_int_equal(old.profile, TOK_PROFILE_YUBIKEY);
-	assert_int_equal(old.serial, st.serial);
-	assert_int_equal(old.n_objects, st.n_objects);
-	assert_memory_equal(&old.pin, &st.pin, sizeof(st.pin));
-	tok_state_free(&old);
+	assert_old_format_loads(&st, &e, 0x03, TOK_PROFILE_YUBIKEY);
 	blob_free(&e);
 	tok_state_free(&st);
 }
