@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # NSS's own tools (libnss3-tools, unmodified) on kinko's module in a fresh NSS database: modutil
 # adds the module, certutil lists the token's certificates, cmsutil signs a CMS message with an
-# RSA-2048 and a P-256 token key and verifies it. The PIN reaches NSS by its password file (-f),
-# never on a command line.
+# RSA-2048 and a P-256 token key and verifies it, and decrypts a CMS enveloped message for the
+# 9D (Key Management) RSA certificate on the token. The PIN reaches NSS by its password file
+# (-f), never on a command line.
 . "$(dirname "$0")/interop_lib.sh"
 need certutil
 need modutil
@@ -10,7 +11,7 @@ need cmsutil
 need openssl
 need pkcs11-tool
 
-plan 10
+plan 13
 start_token
 cd "$T" || exit 1
 umask 077
@@ -71,3 +72,22 @@ check_out "cmsutil -D in a database without the CA: SigningCertNotTrusted" "sign
 run cmsutil -S -d "$DB" -f wrong-pin -N "$TOKEN_LABEL:PIV Authentication" -i msg.txt -o wrong.p7
 if [ "$RC" -ne 0 ] && [ ! -s wrong.p7 ]; then ok "cmsutil -S with a wrong PIN file signs nothing"
 else not_ok "cmsutil -S with a wrong PIN file signs nothing"; diag "$T/out"; fi
+
+# Decryption on the token: an enveloped message for the 9D certificate (RSA key transport,
+# PKCS#1 v1.5), decrypted by cmsutil -D. CKM_RSA_PKCS has CKF_DECRYPT and no CKF_UNWRAP, so NSS
+# takes the content key out with C_Decrypt (not C_UnwrapKey) and imports it into its own token;
+# the debug trace keeps what it called.
+printf 'for the key management key only\n' >secret.txt
+openssl cms -encrypt -binary -aes-128-cbc -in secret.txt -outform DER -out env.p7 nss-dec.pem >env.log 2>&1 ||
+	{ echo "Bail out! openssl cms -encrypt failed"; diag env.log; exit 1; }
+KINKO_DEBUG=p11 run cmsutil -D -d "$DB" -f pin -i env.p7
+if [ "$RC" -eq 0 ] && cmp -s "$T/stdout" secret.txt; then
+	ok "cmsutil -D decrypts the enveloped message with the 9D key on the token"
+else not_ok "cmsutil -D decrypts the enveloped message with the 9D key on the token"; diag "$T/out" 25; fi
+if grep -q "C_Decrypt -> CKR_OK" "$T/stderr"; then ok "NSS decrypted the content key with C_Decrypt on the token"
+else not_ok "NSS decrypted the content key with C_Decrypt on the token"; grep -E "C_(Unwrap|Decrypt)" "$T/stderr" | diag /dev/stdin; fi
+
+run cmsutil -D -d "sql:$T/db-untrusted" -i env.p7
+if [ "$RC" -ne 0 ] && ! grep -qF "for the key management key only" "$T/stdout"; then
+	ok "without the token the enveloped message stays closed"
+else not_ok "without the token the enveloped message stays closed"; diag "$T/out"; fi
