@@ -18,6 +18,9 @@ static CK_RV sig_session_key(mod_slot *slot, CK_OBJECT_HANDLE key, bool priv, mo
 	mod_obj_kind kind;
 	CK_RV rv;
 
+	if (mod_sobj_is_handle(key))
+		return priv && mod_sobj_is_key(slot, key) ? CKR_KEY_FUNCTION_NOT_PERMITTED :
+		                                            CKR_KEY_HANDLE_INVALID;
 	if (!mod_object_decode(slot, key, index, &kind) || kind == MOD_OBJ_CERT)
 		return CKR_KEY_HANDLE_INVALID;
 	if (priv && kind == MOD_OBJ_PUBLIC)

@@ -520,6 +520,13 @@ CK_RV mod_sobj_pubkey(mod_slot *s, mod_session *sess, CK_OBJECT_HANDLE h, CK_ATT
 	return mod_sobj_key_evp(o, pkey);
 }
 
+bool mod_sobj_is_key(mod_slot *s, CK_OBJECT_HANDLE h)
+{
+	const mod_sobj *o = sobj_lookup(s, h);
+
+	return o && (o->cls == CKO_PUBLIC_KEY || o->cls == CKO_SECRET_KEY);
+}
+
 CK_RV mod_sobj_digest_bytes(mod_slot *s, mod_session *sess, CK_OBJECT_HANDLE h, uint8_t **bytes,
                             size_t *len)
 {

@@ -42,6 +42,10 @@ CK_RV mod_sobj_add_secret(mod_slot *s, mod_session *sess, const CK_ATTRIBUTE *tm
  * CKA_ENCRYPT; 0 = no check) is FALSE. */
 CK_RV mod_sobj_pubkey(mod_slot *s, mod_session *sess, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE use,
                       EVP_PKEY **pkey);
+/* Does h name a key (public or secret) visible on s? Such a key is never the private key
+ * an operation on the card wants: CKR_KEY_FUNCTION_NOT_PERMITTED rather than an invalid
+ * handle. */
+bool mod_sobj_is_key(mod_slot *s, CK_OBJECT_HANDLE h);
 /* The PIV algorithm of a key of that size and curve (RSA-2048/3072, P-256/384), which
  * the signature layer works with; 0 for any other key. */
 uint8_t mod_sobj_piv_alg(EVP_PKEY *pkey);

@@ -116,11 +116,17 @@ tests_pkcs11_test_p11_objects_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_objects_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_objects_LDADD = $(P11_MOD_TEST_LDADD)
 # Session objects (CKA_TOKEN FALSE).
-P11_MOD_TESTS += tests/pkcs11/test_p11_sobj
-tests_pkcs11_test_p11_sobj_SOURCES = tests/pkcs11/test_p11_sobj.c $(P11_OBJ_TEST_UTIL)
+P11_MOD_TESTS += tests/pkcs11/test_p11_sobj tests/pkcs11/test_p11_sobj_keys
+P11_SOBJ_TEST_UTIL = tests/pkcs11/p11_sobj_test_util.c tests/pkcs11/p11_sobj_test_util.h \
+	$(P11_OBJ_TEST_UTIL)
+tests_pkcs11_test_p11_sobj_SOURCES = tests/pkcs11/test_p11_sobj.c $(P11_SOBJ_TEST_UTIL)
 tests_pkcs11_test_p11_sobj_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_sobj_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_sobj_LDADD = $(P11_MOD_TEST_LDADD)
+tests_pkcs11_test_p11_sobj_keys_SOURCES = tests/pkcs11/test_p11_sobj_keys.c $(P11_SOBJ_TEST_UTIL)
+tests_pkcs11_test_p11_sobj_keys_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_sobj_keys_CPPFLAGS = $(MODULE_CPPFLAGS)
+tests_pkcs11_test_p11_sobj_keys_LDADD = $(P11_MOD_TEST_LDADD)
 # The store alone, for what no C_* function reaches yet (derived secrets).
 check_PROGRAMS += tests/pkcs11/test_mod_sobj
 TESTS += tests/pkcs11/test_mod_sobj
