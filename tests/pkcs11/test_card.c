@@ -251,24 +251,25 @@ static void ecdh_p384_in_a_retired_slot_agrees_with_openssl(void **state)
 /* Points that are no uncompressed point of the key's curve, and RSA, never reach the card. */
 static void ecdh_refuses_what_is_no_point_of_the_curve_without_an_apdu(void **state)
 {
+	static const struct {
+		uint8_t alg, first;
+		size_t len;
+	} bad[] = {
+		{PIV_ALG_ECCP256, 0x04, 97}, /* a P-384 point's size */
+		{PIV_ALG_ECCP256, 0x04, 33},
+		{PIV_ALG_ECCP256, 0x02, 65}, /* compressed */
+		{PIV_ALG_RSA2048, 0x04, 65}, /* no EC key */
+	};
 	card_fixture *f = *state;
-	uint8_t point[97] = {0x04}, out[64];
-	size_t n = 0;
+	uint8_t point[97] = {0}, out[64];
+	size_t n = 0, i;
 
-	assert_int_equal(card_ecdh(&f->c, PIV_KEY_KEYMGMT, PIV_ALG_ECCP256, point, 97, out,
-	                           sizeof(out), &n),
-	                 CARD_ERR_BAD_INPUT);
-	assert_int_equal(card_ecdh(&f->c, PIV_KEY_KEYMGMT, PIV_ALG_ECCP256, point, 33, out,
-	                           sizeof(out), &n),
-	                 CARD_ERR_BAD_INPUT);
-	point[0] = 0x02; /* compressed */
-	assert_int_equal(card_ecdh(&f->c, PIV_KEY_KEYMGMT, PIV_ALG_ECCP256, point, 65, out,
-	                           sizeof(out), &n),
-	                 CARD_ERR_BAD_INPUT);
-	point[0] = 0x04;
-	assert_int_equal(card_ecdh(&f->c, PIV_KEY_KEYMGMT, PIV_ALG_RSA2048, point, 65, out,
-	                           sizeof(out), &n),
-	                 CARD_ERR_BAD_INPUT);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		point[0] = bad[i].first;
+		assert_int_equal(card_ecdh(&f->c, PIV_KEY_KEYMGMT, bad[i].alg, point, bad[i].len,
+		                           out, sizeof(out), &n),
+		                 CARD_ERR_BAD_INPUT);
+	}
 	assert_int_equal(card_ecdh(&f->c, PIV_KEY_KEYMGMT, PIV_ALG_ECCP256, NULL, 65, out,
 	                           sizeof(out), &n),
 	                 CARD_ERR_BAD_INPUT);
