@@ -90,6 +90,8 @@ pkcs11_libkinko_pkcs11_la_SOURCES += \
 # Digests in software (OpenSSL EVP), for the table's CKF_DIGEST rows.
 pkcs11_libkinko_pkcs11_la_SOURCES += pkcs11/mod_digest.c pkcs11/mod_digest.h
 pkcs11_libkinko_pkcs11_la_SOURCES += pkcs11/mod_decrypt.c pkcs11/mod_encrypt.c
+# Key agreement (ECDH on the card): C_DeriveKey.
+pkcs11_libkinko_pkcs11_la_SOURCES += pkcs11/mod_derive.c pkcs11/mod_derive.h
 # The pinentry client: asks the user for the PIN through an Assuan pinentry program. A library
 # of its own so that tests/pkcs11/test_mod_pinentry drives it without the module.
 noinst_LTLIBRARIES += pkcs11/libkinkopinentry.la
@@ -110,6 +112,7 @@ pkcs11_libkinko_pkcs11_la_SOURCES += \
 	pkcs11/p11_crypto_none.c
 pkcs11_libkinko_pkcs11_la_SOURCES += pkcs11/p11_digest.c
 pkcs11_libkinko_pkcs11_la_SOURCES += pkcs11/p11_decrypt.c
+pkcs11_libkinko_pkcs11_la_SOURCES += pkcs11/p11_derive.c
 pkcs11_libkinko_pkcs11_la_CPPFLAGS = $(MODULE_CPPFLAGS) \
 	-DKINKO_SYSCONFDIR='"$(sysconfdir)"' -DKINKO_VERSION='"$(PACKAGE_VERSION)"'
 pkcs11_libkinko_pkcs11_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS) $(LIBUSB_CFLAGS) \

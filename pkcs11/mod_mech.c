@@ -87,6 +87,8 @@ static const mod_mech mod_mechs[] = {
 	MOD_DIGEST(CKM_SHA256),
 	MOD_DIGEST(CKM_SHA384),
 	MOD_DIGEST(CKM_SHA512),
+	/* ECDH on the card (9D, retired slots); the secret is a session key of the host. */
+	{.type = CKM_ECDH1_DERIVE, .info = MOD_EC_INFO(CKF_HW | CKF_DERIVE), .key_type = CKK_EC},
 };
 
 const mod_mech *mod_mech_table(size_t *n)

@@ -136,14 +136,15 @@ CK_RV mod_sig_session_private_key(mod_slot *slot, CK_OBJECT_HANDLE key, CK_KEY_T
  * the key wants CKU_CONTEXT_SPECIFIC: the pinentry's login, or CKR_USER_NOT_LOGGED_IN (a
  * trace says a context-specific login is missing before each `what`). */
 CK_RV mod_sig_session_login(mod_slot *slot, uint8_t key_ref, bool always_auth, const char *what);
-/* The card's raw private-key operation (card_sign: raw RSA, ECDSA) with a key that
- * mod_sig_session_private_key found, what signing and decryption share: the login first when
- * needed (mod_sig_session_login; a context-specific login covers this one operation,
- * whatever its outcome), then in to the card, its answer in out[cap]. */
+/* The card's private-key operation (card_sign: raw RSA, ECDSA; card_ecdh) with a key that
+ * mod_sig_session_private_key found, what signing, decryption and key agreement share: the
+ * login first when needed (mod_sig_session_login; a context-specific login covers this one
+ * operation, whatever its outcome), then in to the card, its answer in out[cap]. */
 typedef struct {
 	uint8_t key_ref, alg;
 	bool needs_login, always_auth;
-	const char *what; /* "signature", "decryption": the trace's word */
+	const char *what; /* "signature", "decryption", "key derivation": the trace's word */
+	bool ecdh;        /* key agreement: card_ecdh with in the peer's point */
 	const uint8_t *in;
 	size_t in_len;
 	uint8_t *out;

@@ -122,8 +122,12 @@ static card_status sig_session_card_run(card *c, void *arg)
 {
 	mod_sig_card_req *rq = arg;
 
-	rq->st = card_sign(c, rq->key_ref, rq->alg, rq->in, rq->in_len, rq->out, rq->cap,
-	                   &rq->out_len);
+	if (rq->ecdh)
+		rq->st = card_ecdh(c, rq->key_ref, rq->alg, rq->in, rq->in_len, rq->out, rq->cap,
+		                   &rq->out_len);
+	else
+		rq->st = card_sign(c, rq->key_ref, rq->alg, rq->in, rq->in_len, rq->out, rq->cap,
+		                   &rq->out_len);
 	return rq->st;
 }
 

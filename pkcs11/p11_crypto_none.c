@@ -68,7 +68,8 @@ P11_NOT_INITIALIZED(C_VerifyMessageNext, P11_ARGS_MSG_VERIFY)
 P11_NOT_INITIALIZED(C_MessageVerifyFinal, P11_ARGS_SESSION)
 
 /* ---- Secret keys: a PIV token holds none and makes or unwraps none; no row offers
- * CKF_GENERATE, CKF_UNWRAP or CKF_DERIVE. The arguments first, then the mechanism. */
+ * CKF_GENERATE or CKF_UNWRAP (ECDH's C_DeriveKey: p11_derive.c). The arguments first, then
+ * the mechanism. */
 static CK_RV none_key_refuse(const CK_MECHANISM *mech, CK_FLAGS use, const CK_ATTRIBUTE *tmpl,
                              CK_ULONG n, const CK_OBJECT_HANDLE *h)
 {
@@ -96,14 +97,4 @@ P11_EXPORT CK_RV C_UnwrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMecha
 	                  !pWrappedKey ? CKR_ARGUMENTS_BAD :
 	                                 none_key_refuse(pMechanism, CKF_UNWRAP, pTemplate,
 	                                                 ulAttributeCount, phKey)));
-}
-
-P11_EXPORT CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
-                             CK_OBJECT_HANDLE hBaseKey, CK_ATTRIBUTE_PTR pTemplate,
-                             CK_ULONG ulAttributeCount, CK_OBJECT_HANDLE_PTR phKey)
-{
-	P11_SESSION_CALL("C_DeriveKey", hSession,
-	                 ((void)slot, (void)sess,
-	                  none_key_refuse(pMechanism, CKF_DERIVE, pTemplate, ulAttributeCount,
-	                                  phKey)));
 }

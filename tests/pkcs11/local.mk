@@ -202,6 +202,13 @@ tests_pkcs11_test_p11_verify_SOURCES = tests/pkcs11/test_p11_verify.c $(P11_SIG_
 tests_pkcs11_test_p11_verify_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_verify_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_verify_LDADD = $(P11_MOD_TEST_LDADD)
+# ECDH on the token: C_DeriveKey.
+P11_MOD_TESTS += tests/pkcs11/test_p11_derive
+tests_pkcs11_test_p11_derive_SOURCES = tests/pkcs11/test_p11_derive.c $(P11_SIG_TEST_UTIL) \
+	$(P11_SIG_FIXTURE) $(P11_OBJ_TEST_UTIL) $(P11_CAPTURE) $(P11_TMPDIR)
+tests_pkcs11_test_p11_derive_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_derive_CPPFLAGS = $(MODULE_CPPFLAGS)
+tests_pkcs11_test_p11_derive_LDADD = $(P11_MOD_TEST_LDADD)
 tests_pkcs11_test_p11_threads_SOURCES = tests/pkcs11/test_p11_threads.c $(P11_SIG_TEST_UTIL)
 tests_pkcs11_test_p11_threads_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_threads_CPPFLAGS = $(MODULE_CPPFLAGS)
