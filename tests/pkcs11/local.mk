@@ -226,6 +226,14 @@ tests_pkcs11_test_p11_rv_order_SOURCES = tests/pkcs11/test_p11_rv_order.c
 tests_pkcs11_test_p11_rv_order_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_rv_order_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_rv_order_LDADD = $(P11_MOD_TEST_LDADD)
+# The README's mechanism table is the module's (print_mech_table prints mod_mech.c's rows).
+check_PROGRAMS += tests/pkcs11/print_mech_table
+tests_pkcs11_print_mech_table_SOURCES = tests/pkcs11/print_mech_table.c
+tests_pkcs11_print_mech_table_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(P11KIT_CFLAGS)
+tests_pkcs11_print_mech_table_CPPFLAGS = $(MODULE_CPPFLAGS)
+tests_pkcs11_print_mech_table_LDADD = pkcs11/libkinkosig.la $(OPENSSL_LIBS)
+TESTS += tests/pkcs11/test_readme_mech_table.sh
+EXTRA_DIST += tests/pkcs11/test_readme_mech_table.sh
 
 # MOVE KEY through C_SetAttributeValue(CKA_ID).
 P11_MOD_TESTS += tests/pkcs11/test_p11_move
