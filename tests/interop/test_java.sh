@@ -5,9 +5,10 @@
 # accepts it (and refuses it tampered), java/KinkoLogon.java (KeyStore "PKCS11" of the provider,
 # KeyManagerFactory, SSLContext, java.net.http) logs on to the bank's /api/logon over TLS 1.3 and
 # 1.2 with each, all four in one JVM, and java/KinkoProviderOps.java uses the provider's digest,
-# verification and RSA decryption (both compiled here into the temp dir). The token PIN reaches
-# the JDK in a file (-storepass:file; the programs read one), never on a command line. Every JVM
-# runs with KINKO_DEBUG=p11: the module must refuse the JDK nothing the test did not provoke.
+# verification, RSA decryption and ECDH (both compiled here into the temp dir). The token PIN
+# reaches the JDK in a file (-storepass:file; the programs read one), never on a command line.
+# Every JVM runs with KINKO_DEBUG=p11: the module must refuse the JDK nothing the test did not
+# provoke.
 . "$(dirname "$0")/../cli/cli_lib.sh"
 need java
 need javac
@@ -21,7 +22,7 @@ need pkcs11-tool
 
 CONTRACT2=2345678901 CONTRACT3=3456789012
 JAVA_SRC="$(cd "$(dirname "$0")" && pwd)/java"
-plan 22
+plan 24
 tokens_backend kinko
 token_new admin
 bank_main_serve "$CONTRACT2" "$CONTRACT3"
@@ -127,9 +128,13 @@ else not_ok "the bank logged two logons for each token certificate's CN"; diag "
 
 # The provider's own services (java/KinkoProviderOps.java), each checked against the JDK's
 # software: a digest, verification with a certificate's public key (a session object), RSA
-# decryption with the key of a slot that decrypts, and none with 9A's, which only signs.
-jdk ops java "${JVM_OPTS[@]}" -cp classes KinkoProviderOps p11.cfg "$PINFILE" digest "verify:$RSA" "verify:$EC" \
-	"decrypt:$RSA2" "decrypt:$RSA"
+# decryption with the key of a slot that decrypts, and none with 9A's, which only signs; ECDH
+# with the P-256 key. The provider's KeyAgreement reads the derived secret's CKA_VALUE, which
+# the module keeps sensitive unless the template says otherwise: its configuration asks.
+cp p11.cfg p11-derive.cfg
+printf 'attributes(generate, CKO_SECRET_KEY, CKK_GENERIC_SECRET) = {\n  CKA_SENSITIVE = false\n}\n' >>p11-derive.cfg
+jdk ops java "${JVM_OPTS[@]}" -cp classes KinkoProviderOps p11-derive.cfg "$PINFILE" digest "verify:$RSA" \
+	"verify:$EC" "decrypt:$RSA2" "decrypt:$RSA" "derive:$EC"
 check_out "MessageDigest SHA-256 of the provider (C_DigestInit) equals the JDK's" "op digest: ok SHA-256 "
 for a in "$RSA" "$EC"; do
 	check_out "$a: the provider verifies the token's signature with the certificate's public key (a session object)" \
@@ -140,11 +145,18 @@ check_out "$RSA2: the provider's RSA/ECB/PKCS1Padding and NoPadding decrypt on t
 if grep -q "op decrypt:$RSA: failed: " "$T/out" && grep -q "C_DecryptInit -> CKR_KEY_FUNCTION_NOT_PERMITTED" "$T/out"; then
 	ok "$RSA: the provider's decryption with 9A's key is refused (CKR_KEY_FUNCTION_NOT_PERMITTED)"
 else not_ok "$RSA: the provider's decryption with 9A's key is refused (CKR_KEY_FUNCTION_NOT_PERMITTED)"; diag "$T/out"; fi
+check_out "$EC: the provider's ECDH on the token (C_DeriveKey, a secret not sensitive) equals the JDK's" \
+	"op derive:$EC: ok "
+jdk ops-sensitive java "${JVM_OPTS[@]}" -cp classes KinkoProviderOps p11.cfg "$PINFILE" "derive:$EC"
+if grep -q "op derive:$EC: failed: " "$T/out" && grep -q "C_GetAttributeValue -> CKR_ATTRIBUTE_SENSITIVE" "$T/out"; then
+	ok "$EC: without that configuration the derived secret stays sensitive (CKR_ATTRIBUTE_SENSITIVE)"
+else not_ok "$EC: without that configuration the derived secret stays sensitive (CKR_ATTRIBUTE_SENSITIVE)"; diag "$T/out"; fi
 
 # What the JDK asked of the module, beyond the refusals the test provoked, each in its run:
-# the wrong PIN, the signature over other data, 9A's decryption.
+# the wrong PIN, the signature over other data, 9A's decryption, the sensitive secret.
 grep -Hv -- "-> CKR_OK " p11-*.log | grep -Ev "^(p11-keytool-wrong\.log:kinko p11: C_Login -> CKR_PIN_INCORRECT|\
-p11-ops\.log:kinko p11: C_(VerifyFinal -> CKR_SIGNATURE_INVALID|DecryptInit -> CKR_KEY_FUNCTION_NOT_PERMITTED)) " >p11-refused.log
+p11-ops\.log:kinko p11: C_(VerifyFinal -> CKR_SIGNATURE_INVALID|DecryptInit -> CKR_KEY_FUNCTION_NOT_PERMITTED)|\
+p11-ops-sensitive\.log:kinko p11: C_GetAttributeValue -> CKR_ATTRIBUTE_SENSITIVE) " >p11-refused.log
 if [ ! -s p11-refused.log ]; then ok "the module answered every call of the JDK's runs with CKR_OK"
 else not_ok "the module answered every call of the JDK's runs with CKR_OK"; diag p11-refused.log; fi
 echo "# JDK $(java -version 2>&1 | head -1); JVM runs: $((JVM_MS / 1000)).$(printf '%03d' $((JVM_MS % 1000))) s:$JVM_TIMES"
