@@ -10,11 +10,13 @@ P11_TIME = tests/pkcs11/time_test_util.c tests/pkcs11/time_test_util.h
 P11_EMU = tests/pkcs11/emu_test_util.c tests/pkcs11/emu_test_util.h
 # What the process writes to stderr (traces), captured.
 P11_CAPTURE = tests/pkcs11/capture_test_util.c tests/pkcs11/capture_test_util.h
+# OpenSSL's ECDH, the reference the token's key agreement is compared with.
+P11_ECDH = tests/pkcs11/ecdh_test_util.c tests/pkcs11/ecdh_test_util.h
 # The one fake CCID token (a lying token server) of test_card_fake and test_p11_garbage.
 P11_CCID_FAKE = tests/pkcs11/ccid_fake.c tests/pkcs11/ccid_fake.h
 check_PROGRAMS += tests/pkcs11/test_card tests/pkcs11/test_card_fake tests/pkcs11/test_card_trace
 TESTS += tests/pkcs11/test_card tests/pkcs11/test_card_fake tests/pkcs11/test_card_trace
-tests_pkcs11_test_card_SOURCES = tests/pkcs11/test_card.c $(P11_CARD_TEST_UTIL)
+tests_pkcs11_test_card_SOURCES = tests/pkcs11/test_card.c $(P11_CARD_TEST_UTIL) $(P11_ECDH)
 tests_pkcs11_test_card_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_card_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_card_LDADD = $(P11_TEST_LDADD)
@@ -205,7 +207,7 @@ tests_pkcs11_test_p11_verify_LDADD = $(P11_MOD_TEST_LDADD)
 # ECDH on the token: C_DeriveKey.
 P11_MOD_TESTS += tests/pkcs11/test_p11_derive
 tests_pkcs11_test_p11_derive_SOURCES = tests/pkcs11/test_p11_derive.c $(P11_SIG_TEST_UTIL) \
-	$(P11_SIG_FIXTURE) $(P11_OBJ_TEST_UTIL) $(P11_CAPTURE) $(P11_TMPDIR)
+	$(P11_SIG_FIXTURE) $(P11_OBJ_TEST_UTIL) $(P11_ECDH)
 tests_pkcs11_test_p11_derive_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_derive_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_derive_LDADD = $(P11_MOD_TEST_LDADD)

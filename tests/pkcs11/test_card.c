@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 
 #include "card_test_util.h"
+#include "ecdh_test_util.h"
 #include "piv.h"
 
 static const uint8_t pin[] = TEST_PIN;
@@ -182,20 +183,6 @@ static void sign_with_empty_slot_is_not_found(void **state)
 
 /* ---- ECDH ---- */
 
-/* The shared secret as the host computes it: its private key with the card key's public. */
-static size_t host_ecdh(EVP_PKEY *host, EVP_PKEY *card_pub, uint8_t *out, size_t cap)
-{
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, host, NULL);
-	size_t n = cap;
-
-	assert_non_null(ctx);
-	assert_int_equal(EVP_PKEY_derive_init(ctx), 1);
-	assert_int_equal(EVP_PKEY_derive_set_peer(ctx, card_pub), 1);
-	assert_int_equal(EVP_PKEY_derive(ctx, out, &n), 1);
-	EVP_PKEY_CTX_free(ctx);
-	return n;
-}
-
 /* A key generated in slot, then one ECDH with a host key: one APDU, the host's secret. */
 static void generate_then_agree(card_fixture *f, uint8_t slot, uint8_t alg, const char *curve)
 {
@@ -224,7 +211,7 @@ static void generate_then_agree(card_fixture *f, uint8_t slot, uint8_t alg, cons
 	                 CARD_OK);
 	assert_int_equal(f->c.ch.apdu_count - before, 1);
 	assert_int_equal(n, field);
-	assert_int_equal(host_ecdh(host, card_pub, expect, sizeof(expect)), field);
+	assert_int_equal(tkit_ecdh(host, card_pub, expect, sizeof(expect)), field);
 	assert_memory_equal(secret, expect, field);
 	/* Well formed but off the curve: the card refuses it (6A80). */
 	point[plen - 1] ^= 0x01;

@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 
 #include "capture_test_util.h"
+#include "ecdh_test_util.h"
 #include "p11_obj_test_util.h"
 #include "sig_fixture_test_util.h"
 #include "tmpdir_test_util.h"
@@ -61,20 +62,6 @@ static void peer_make(peer *p, const char *curve)
 	p->der_len = p->raw_len + 2;
 }
 
-/* What the peer computes: its private key with the token key's public half. */
-static size_t peer_secret(const peer *p, EVP_PKEY *token_pub, uint8_t *out, size_t cap)
-{
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, p->key, NULL);
-	size_t n = cap;
-
-	assert_non_null(ctx);
-	assert_int_equal(EVP_PKEY_derive_init(ctx), 1);
-	assert_int_equal(EVP_PKEY_derive_set_peer(ctx, token_pub), 1);
-	assert_int_equal(EVP_PKEY_derive(ctx, out, &n), 1);
-	EVP_PKEY_CTX_free(ctx);
-	return n;
-}
-
 /* C_DeriveKey with CKM_ECDH1_DERIVE, kdf, the public data and a template. */
 static CK_RV derive_with(sigfx *fx, CK_OBJECT_HANDLE base, CK_ULONG kdf, const uint8_t *data,
                          size_t len, CK_ATTRIBUTE *tmpl, CK_ULONG n, CK_OBJECT_HANDLE *out)
@@ -99,19 +86,29 @@ static CK_RV derive_open(sigfx *fx, CK_OBJECT_HANDLE base, const uint8_t *data, 
 	return derive_with(fx, base, CKD_NULL, data, len, tmpl, 3, out);
 }
 
+/* The derived key h holds the first len bytes of expect; then it is destroyed. */
+static void assert_secret(sigfx *fx, CK_OBJECT_HANDLE h, const uint8_t *expect, CK_ULONG len)
+{
+	CK_ULONG got = 0;
+	CK_BYTE *value = objt_bytes(&fx->t, h, CKA_VALUE, &got);
+
+	assert_int_equal(got, len);
+	assert_memory_equal(value, expect, len);
+	free(value);
+	assert_int_equal(fx->t.f->C_DestroyObject(fx->t.session, h), CKR_OK);
+}
+
 /* Both encodings of a fresh peer's point derive the secret OpenSSL derives. */
 static void derives_what_openssl_derives(sigfx *fx, unsigned k, const char *curve, size_t field)
 {
 	sigt_keypair *kp = &fx->k[k];
 	uint8_t expect[64];
 	CK_OBJECT_HANDLE h;
-	CK_BYTE *value;
-	CK_ULONG len = 0;
 	peer p;
 	int enc;
 
 	peer_make(&p, curve);
-	assert_int_equal(peer_secret(&p, kp->pkey, expect, sizeof(expect)), field);
+	assert_int_equal(tkit_ecdh(p.key, kp->pkey, expect, sizeof(expect)), field);
 	for (enc = 0; enc < 2; enc++) {
 		assert_int_equal(derive_open(fx, kp->priv, enc ? p.der : p.raw,
 		                             enc ? p.der_len : p.raw_len, &h),
@@ -119,11 +116,7 @@ static void derives_what_openssl_derives(sigfx *fx, unsigned k, const char *curv
 		assert_int_equal(objt_ulong(&fx->t, h, CKA_CLASS), CKO_SECRET_KEY);
 		assert_int_equal(objt_ulong(&fx->t, h, CKA_KEY_TYPE), CKK_GENERIC_SECRET);
 		assert_false(objt_bool(&fx->t, h, CKA_TOKEN));
-		value = objt_bytes(&fx->t, h, CKA_VALUE, &len);
-		assert_int_equal(len, field);
-		assert_memory_equal(value, expect, field);
-		free(value);
-		assert_int_equal(fx->t.f->C_DestroyObject(fx->t.session, h), CKR_OK);
+		assert_secret(fx, h, expect, field);
 	}
 	EVP_PKEY_free(p.key);
 }
@@ -138,12 +131,28 @@ static void p384_in_a_retired_slot_derives_the_secret_openssl_derives(void **sta
 	derives_what_openssl_derives(*state, K_82_P384, "P-384", 48);
 }
 
+/* A derivation with key k and tmpl from a fresh peer on curve holds the first want bytes
+ * of the secret OpenSSL derives. */
+static void template_derives(sigfx *fx, unsigned k, const char *curve, CK_ATTRIBUTE *tmpl,
+                             CK_ULONG n, CK_ULONG want)
+{
+	uint8_t expect[64];
+	CK_OBJECT_HANDLE h;
+	peer p;
+
+	peer_make(&p, curve);
+	tkit_ecdh(p.key, fx->k[k].pkey, expect, sizeof(expect));
+	assert_int_equal(derive_with(fx, fx->k[k].priv, CKD_NULL, p.raw, p.raw_len, tmpl, n, &h),
+	                 CKR_OK);
+	assert_secret(fx, h, expect, want);
+	EVP_PKEY_free(p.key);
+}
+
 /* OpenSSL's libp11 0.4.12 (openssl pkeyutl -derive through its engine) asks with this
  * template, then reads CKA_VALUE. */
 static void libp11_template_derives_a_readable_secret(void **state)
 {
-	sigfx *fx = *state;
-	CK_ULONG value_len = 48, len = 0;
+	CK_ULONG value_len = 48;
 	CK_ATTRIBUTE tmpl[] = {
 		{CKA_TOKEN, &no, sizeof(no)},
 		{CKA_CLASS, &secret_class, sizeof(secret_class)},
@@ -154,48 +163,21 @@ static void libp11_template_derives_a_readable_secret(void **state)
 		{CKA_ENCRYPT, &yes, sizeof(yes)},
 		{CKA_DECRYPT, &yes, sizeof(yes)},
 	};
-	uint8_t expect[64];
-	CK_OBJECT_HANDLE h;
-	CK_BYTE *value;
-	peer p;
 
-	peer_make(&p, "P-384");
-	peer_secret(&p, fx->k[K_82_P384].pkey, expect, sizeof(expect));
-	assert_int_equal(derive_with(fx, fx->k[K_82_P384].priv, CKD_NULL, p.raw, p.raw_len, tmpl,
-	                             sizeof(tmpl) / sizeof(tmpl[0]), &h),
-	                 CKR_OK);
-	value = objt_bytes(&fx->t, h, CKA_VALUE, &len);
-	assert_int_equal(len, value_len);
-	assert_memory_equal(value, expect, value_len);
-	free(value);
-	assert_int_equal(fx->t.f->C_DestroyObject(fx->t.session, h), CKR_OK);
-	EVP_PKEY_free(p.key);
+	template_derives(*state, K_82_P384, "P-384", tmpl, sizeof(tmpl) / sizeof(tmpl[0]),
+	                 value_len);
 }
 
 /* The secret of a shorter CKA_VALUE_LEN is the start of the whole one. */
 static void value_len_takes_the_start_of_the_secret(void **state)
 {
-	sigfx *fx = *state;
-	CK_ULONG want = 16, len = 0;
+	CK_ULONG want = 16;
 	CK_ATTRIBUTE tmpl[] = {
 		{CKA_SENSITIVE, &no, sizeof(no)},
 		{CKA_VALUE_LEN, &want, sizeof(want)},
 	};
-	uint8_t expect[64];
-	CK_OBJECT_HANDLE h;
-	CK_BYTE *value;
-	peer p;
 
-	peer_make(&p, "P-256");
-	peer_secret(&p, fx->k[K_9D_P256].pkey, expect, sizeof(expect));
-	assert_int_equal(derive_with(fx, fx->k[K_9D_P256].priv, CKD_NULL, p.raw, p.raw_len, tmpl, 2,
-	                             &h),
-	                 CKR_OK);
-	value = objt_bytes(&fx->t, h, CKA_VALUE, &len);
-	assert_int_equal(len, want);
-	assert_memory_equal(value, expect, want);
-	free(value);
-	EVP_PKEY_free(p.key);
+	template_derives(*state, K_9D_P256, "P-256", tmpl, 2, want);
 }
 
 /* Without a template the key is sensitive (its value stays in the module) and
@@ -413,7 +395,7 @@ static void derivation_costs_one_apdu_and_its_trace_hides_the_secret(void **stat
 	peer p;
 
 	peer_make(&p, "P-256");
-	peer_secret(&p, fx->k[K_9D_P256].pkey, expect, sizeof(expect));
+	tkit_ecdh(p.key, fx->k[K_9D_P256].pkey, expect, sizeof(expect));
 	for (i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02X", expect[i]);
 	/* a first derivation learns whatever the cache lacks */
