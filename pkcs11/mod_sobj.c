@@ -75,11 +75,13 @@ static mod_sobj *sobj_lookup(mod_slot *s, CK_OBJECT_HANDLE h)
 	return NULL;
 }
 
-/* A new object of sess, counted, not linked yet. CKR_DEVICE_MEMORY past the cap. */
+/* A new object of sess with the class's defaults and the template's values (checked
+ * already), counted, not linked yet. CKR_DEVICE_MEMORY past the cap. */
 static CK_RV sobj_new(mod_slot *s, mod_session *sess, CK_OBJECT_CLASS cls, CK_ULONG sub,
-                      mod_sobj **out)
+                      const CK_ATTRIBUTE *tmpl, CK_ULONG n, mod_sobj **out)
 {
 	mod_sobj *o;
+	CK_RV rv;
 
 	sobj_prune(s);
 	if (atomic_fetch_add(&sobj_count, 1) >= MOD_SOBJ_MAX_OBJECTS) {
@@ -97,6 +99,11 @@ static CK_RV sobj_new(mod_slot *s, mod_session *sess, CK_OBJECT_CLASS cls, CK_UL
 	o->generation = s->generation;
 	o->cls = cls;
 	o->sub = sub;
+	rv = mod_sobj_attr_build(o, tmpl, n);
+	if (rv != CKR_OK) {
+		sobj_free(o);
+		return rv;
+	}
 	*out = o;
 	return CKR_OK;
 }
@@ -188,13 +195,12 @@ CK_RV mod_sobj_create(mod_slot *s, mod_session *sess, const CK_ATTRIBUTE *tmpl, 
 		rv = CKR_TEMPLATE_INCOMPLETE;
 	if (rv != CKR_OK)
 		return rv;
-	rv = sobj_new(s, sess, cls, sub, &o);
+	rv = sobj_new(s, sess, cls, sub, tmpl, n, &o);
 	if (rv != CKR_OK)
 		return rv;
-	rv = mod_sobj_attr_build(o, tmpl, n);
-	if (rv == CKR_OK && cls == CKO_CERTIFICATE)
+	if (cls == CKO_CERTIFICATE)
 		rv = mod_sobj_key_cert(o, tmpl, n);
-	else if (rv == CKR_OK && cls == CKO_PUBLIC_KEY)
+	else if (cls == CKO_PUBLIC_KEY)
 		rv = mod_sobj_key_public(o);
 	if (rv == CKR_OK)
 		rv = mod_sobj_attr_check_computed(o, tmpl, n);
@@ -240,12 +246,10 @@ CK_RV mod_sobj_add_secret(mod_slot *s, mod_session *sess, const CK_ATTRIBUTE *tm
 		rv = CKR_TEMPLATE_INCONSISTENT;
 	if (rv != CKR_OK)
 		return rv;
-	rv = sobj_new(s, sess, CKO_SECRET_KEY, CKK_GENERIC_SECRET, &o);
+	rv = sobj_new(s, sess, CKO_SECRET_KEY, CKK_GENERIC_SECRET, tmpl, n, &o);
 	if (rv != CKR_OK)
 		return rv;
-	rv = mod_sobj_attr_build(o, tmpl, n);
-	if (rv == CKR_OK)
-		rv = mod_sobj_attr_put_ulong(o, CKA_CLASS, CKO_SECRET_KEY);
+	rv = mod_sobj_attr_put_ulong(o, CKA_CLASS, CKO_SECRET_KEY);
 	if (rv == CKR_OK)
 		rv = mod_sobj_attr_put_ulong(o, CKA_KEY_TYPE, CKK_GENERIC_SECRET);
 	/* PKCS#11 leaves CKA_PRIVATE's default to the token: a secret made while logged in
@@ -478,7 +482,7 @@ CK_RV mod_sobj_copy(mod_slot *s, mod_session *sess, CK_OBJECT_HANDLE h, const CK
 	rv = mod_sobj_attr_check_change(src, tmpl, n, true);
 	if (rv != CKR_OK)
 		return rv;
-	rv = sobj_new(s, sess, src->cls, src->sub, &o);
+	rv = sobj_new(s, sess, src->cls, src->sub, NULL, 0, &o);
 	if (rv != CKR_OK)
 		return rv;
 	rv = mod_sobj_attr_copy_all(o, src);
