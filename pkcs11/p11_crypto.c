@@ -9,7 +9,8 @@
 
 P11_EXPORT CK_RV C_SignInit P11_ARGS_KEY_INIT
 {
-	P11_SESSION_CALL("C_SignInit", hSession, mod_sign_init(sess, slot, pMechanism, hKey));
+	P11_INIT_CALL("C_SignInit", hSession, CKF_SIGN,
+	              mod_sign_init(sess, slot, pMechanism, hKey));
 }
 
 P11_EXPORT CK_RV C_Sign P11_ARGS_IN_OUT
@@ -33,7 +34,8 @@ P11_EXPORT CK_RV C_SignFinal P11_ARGS_OUT
 
 P11_EXPORT CK_RV C_VerifyInit P11_ARGS_KEY_INIT
 {
-	P11_SESSION_CALL("C_VerifyInit", hSession, mod_verify_init(sess, slot, pMechanism, hKey));
+	P11_INIT_CALL("C_VerifyInit", hSession, CKF_VERIFY,
+	              mod_verify_init(sess, slot, pMechanism, hKey));
 }
 
 P11_EXPORT CK_RV C_Verify P11_ARGS_IN_SIG

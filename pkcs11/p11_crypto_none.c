@@ -19,11 +19,11 @@
 	}
 /* An *Init (session, mechanism, key) of an operation no mechanism row offers (use): the
  * mechanism is checked, the key is not looked at. */
-#define P11_NOT_OFFERED(name, use)                                                              \
-	P11_EXPORT CK_RV name P11_ARGS_KEY_INIT                                                 \
-	{                                                                                       \
-		P11_SESSION_CALL(#name, hSession,                                               \
-		                 ((void)slot, (void)sess, mod_mech_refuse(pMechanism, (use)))); \
+#define P11_NOT_OFFERED(name, use)                                                           \
+	P11_EXPORT CK_RV name P11_ARGS_KEY_INIT                                              \
+	{                                                                                    \
+		P11_INIT_CALL(#name, hSession, (use),                                        \
+		              ((void)slot, (void)sess, mod_mech_refuse(pMechanism, (use)))); \
 	}
 /* A call continuing an operation whose init never succeeds. */
 #define P11_NOT_INITIALIZED(name, params)                                         \

@@ -8,7 +8,8 @@
 
 P11_EXPORT CK_RV C_EncryptInit P11_ARGS_KEY_INIT
 {
-	P11_SESSION_CALL("C_EncryptInit", hSession, mod_encrypt_init(sess, slot, pMechanism, hKey));
+	P11_INIT_CALL("C_EncryptInit", hSession, CKF_ENCRYPT,
+	              mod_encrypt_init(sess, slot, pMechanism, hKey));
 }
 
 P11_EXPORT CK_RV C_Encrypt P11_ARGS_IN_OUT
@@ -35,7 +36,8 @@ P11_EXPORT CK_RV C_EncryptFinal P11_ARGS_OUT
 
 P11_EXPORT CK_RV C_DecryptInit P11_ARGS_KEY_INIT
 {
-	P11_SESSION_CALL("C_DecryptInit", hSession, mod_decrypt_init(sess, slot, pMechanism, hKey));
+	P11_INIT_CALL("C_DecryptInit", hSession, CKF_DECRYPT,
+	              mod_decrypt_init(sess, slot, pMechanism, hKey));
 }
 
 P11_EXPORT CK_RV C_Decrypt P11_ARGS_IN_OUT

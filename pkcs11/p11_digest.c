@@ -5,7 +5,8 @@
 
 P11_EXPORT CK_RV C_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
 {
-	P11_SESSION_CALL("C_DigestInit", hSession, ((void)slot, mod_digest_init(sess, pMechanism)));
+	P11_INIT_CALL("C_DigestInit", hSession, CKF_DIGEST,
+	              ((void)slot, mod_digest_init(sess, pMechanism)));
 }
 
 P11_EXPORT CK_RV C_Digest P11_ARGS_IN_OUT

@@ -38,6 +38,16 @@
 		P11_RETURN((name), p11_call_rv_);                  \
 	} while (0)
 
+/* Body of an *Init function (pMechanism in scope): P11_SESSION_CALL, except that a NULL
+ * mechanism ends the session's active operation of kind use (CKF_SIGN, CKF_DIGEST, ...) and
+ * answers CKR_OK, as PKCS#11 3.0 says of every *Init; with none active there is nothing to
+ * end. */
+#define P11_INIT_CALL(name, h, use, expr)  \
+	P11_SESSION_CALL(name, h,          \
+	                 (pMechanism ?     \
+	                          (expr) : \
+	                          ((void)slot, (void)mod_session_cancel(sess, (use)), CKR_OK)))
+
 /* Body of a slot function: `P11_SLOT_CALL("C_GetSlotInfo", id, mod_info_slot(slot, p));`
  * — slot is in scope for the expression and locked during it; an unknown id is
  * CKR_SLOT_ID_INVALID before anything else is looked at. */

@@ -251,14 +251,22 @@ static void wrong_padding_label_or_value_give_the_one_error(void **state)
 	CK_RSA_PKCS_OAEP_PARAMS p1 = {CKM_SHA_1, CKG_MGF1_SHA1, CKZ_DATA_SPECIFIED, NULL, 0},
 				p256 = {CKM_SHA256, CKG_MGF1_SHA256, CKZ_DATA_SPECIFIED, "x", 1};
 	CK_MECHANISM pkcs1 = {CKM_RSA_PKCS, NULL, 0}, oaep1 = {CKM_RSA_PKCS_OAEP, &p1, sizeof(p1)},
-		     oaep256 = {CKM_RSA_PKCS_OAEP, &p256, sizeof(p256)};
+		     oaep256 = {CKM_RSA_PKCS_OAEP, &p256, sizeof(p256)},
+		     x509 = {CKM_RSA_X_509, NULL, 0};
 	uint8_t ct_pkcs1[512], ct_oaep[512], raw[256], ct_raw[512], out[512];
 	CK_ULONG out_len;
 	size_t n1, no, nr;
 
 	n1 = sw_encrypt(pk, RSA_PKCS1_PADDING, NULL, NULL, (const uint8_t *)MSG, MSG_LEN, ct_pkcs1);
-	no = sw_encrypt(pk, RSA_PKCS1_OAEP_PADDING, EVP_sha1(), NULL, (const uint8_t *)MSG, MSG_LEN,
-	                ct_oaep);
+	/* OAEP's random block reads as PKCS#1 v1.5 type 2 about once in 400 (00 02 and a
+	 * separator late enough): choose one whose second byte (read raw on the token) is not
+	 * 02, so the PKCS#1 refusal below cannot pass by chance. */
+	do {
+		no = sw_encrypt(pk, RSA_PKCS1_OAEP_PADDING, EVP_sha1(), NULL, (const uint8_t *)MSG,
+		                MSG_LEN, ct_oaep);
+		assert_int_equal(decrypt(fx, &x509, key, ct_oaep, no, out, &out_len), CKR_OK);
+		assert_int_equal(out_len, no);
+	} while (out[1] == 2);
 	memset(raw, 0x17, sizeof(raw));
 	raw[0] = 0;
 	nr = sw_encrypt(pk, RSA_NO_PADDING, NULL, NULL, raw, sizeof(raw), ct_raw);
@@ -369,7 +377,8 @@ static void keys_and_mechanisms_that_cannot_decrypt_are_refused(void **state)
 	assert_int_equal(f->C_EncryptInit(s, &mech, fx->k[K_9D].priv),
 	                 CKR_KEY_FUNCTION_NOT_PERMITTED);
 	assert_int_equal(f->C_DecryptInit(s, &mech, 0), CKR_KEY_HANDLE_INVALID);
-	assert_int_equal(f->C_DecryptInit(s, NULL, fx->k[K_9D].priv), CKR_ARGUMENTS_BAD);
+	assert_int_equal(f->C_DecryptInit(s, NULL, fx->k[K_9D].priv),
+	                 CKR_OK /* ends what is active */);
 	assert_int_equal(f->C_DecryptInit(s, &sha, fx->k[K_9D].priv), CKR_MECHANISM_INVALID);
 	assert_int_equal(f->C_DecryptInit(s, &pss, fx->k[K_9D].priv), CKR_MECHANISM_INVALID);
 	assert_int_equal(f->C_EncryptInit(s, &sha, fx->k[K_9D].pub), CKR_MECHANISM_INVALID);

@@ -141,7 +141,8 @@ static void digest_errors_come_in_the_standards_order(void **state)
 	CK_ULONG len = sizeof(out);
 
 	assert_int_equal(f->C_DigestInit(s + 1000, &sha256), CKR_SESSION_HANDLE_INVALID);
-	assert_int_equal(f->C_DigestInit(s, NULL), CKR_ARGUMENTS_BAD);
+	/* a NULL mechanism ends the active digest (none here): PKCS#11 3.0 */
+	assert_int_equal(f->C_DigestInit(s, NULL), CKR_OK);
 	/* not offered, or offered for another use: what probing callers look for */
 	assert_int_equal(f->C_DigestInit(s, &sha3), CKR_MECHANISM_INVALID);
 	assert_int_equal(f->C_DigestInit(s, &sig), CKR_MECHANISM_INVALID);

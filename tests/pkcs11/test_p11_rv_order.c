@@ -379,18 +379,6 @@ static void a_null_required_pointer_is_arguments_bad_first(void **state)
 		NC(f->C_SetAttributeValue(s, 1, NULL, 1)),
 		NC(f->C_FindObjectsInit(s, NULL, 1)),
 		NC(f->C_FindObjects(s, NULL, 1, &count)),
-		/* every *Init without its mechanism */
-		NC(f->C_EncryptInit(s, NULL, BOGUS_KEY)),
-		NC(f->C_DecryptInit(s, NULL, BOGUS_KEY)),
-		NC(f->C_DigestInit(s, NULL)),
-		NC(f->C_SignInit(s, NULL, BOGUS_KEY)),
-		NC(f->C_SignRecoverInit(s, NULL, BOGUS_KEY)),
-		NC(f->C_VerifyInit(s, NULL, BOGUS_KEY)),
-		NC(f->C_VerifyRecoverInit(s, NULL, BOGUS_KEY)),
-		NC(f->C_MessageEncryptInit(s, NULL, BOGUS_KEY)),
-		NC(f->C_MessageDecryptInit(s, NULL, BOGUS_KEY)),
-		NC(f->C_MessageSignInit(s, NULL, BOGUS_KEY)),
-		NC(f->C_MessageVerifyInit(s, NULL, BOGUS_KEY)),
 		/* key-making functions: the handle's place, the template, before the mechanism */
 		NC(f->C_GenerateKey(s, &none, NULL, 0, NULL)),
 		NC(f->C_GenerateKey(s, &none, NULL, 1, &oh)),
@@ -426,6 +414,38 @@ static void an_active_digest_checks_its_pointers(void **state)
 	assert_int_equal(f->C_DigestFinal(s, buf, NULL), CKR_ARGUMENTS_BAD);
 }
 #undef NC
+
+/* PKCS#11 3.0 (C_EncryptInit and every other *Init): "can be called with pMechanism set to
+ * NULL_PTR to terminate an active ... operation". So a NULL mechanism is no bad argument:
+ * it ends what is active (CKR_OK), and with nothing active there is nothing to end. */
+static void an_init_without_mechanism_ends_the_active_operation(void **state)
+{
+	p11t *t = *state;
+	CK_FUNCTION_LIST_3_0 *f = t->f;
+	CK_SESSION_HANDLE s = t->session;
+
+	assert_int_equal(f->C_DigestInit(s, &mech), CKR_OK);
+	assert_int_equal(f->C_DigestInit(s, &mech), CKR_OPERATION_ACTIVE);
+	assert_int_equal(f->C_DigestInit(s, NULL), CKR_OK);
+	assert_int_equal(f->C_DigestUpdate(s, buf, 4), CKR_OPERATION_NOT_INITIALIZED);
+	assert_int_equal(f->C_DigestInit(s, &mech), CKR_OK);
+	assert_int_equal(f->C_DigestInit(s, NULL), CKR_OK);
+	assert_int_equal(f->C_DigestInit(s, NULL), CKR_OK);
+	assert_int_equal(f->C_EncryptInit(s, NULL, BOGUS_KEY), CKR_OK);
+	assert_int_equal(f->C_DecryptInit(s, NULL, BOGUS_KEY), CKR_OK);
+	assert_int_equal(f->C_SignInit(s, NULL, BOGUS_KEY), CKR_OK);
+	assert_int_equal(f->C_VerifyInit(s, NULL, BOGUS_KEY), CKR_OK);
+	assert_int_equal(f->C_SignRecoverInit(s, NULL, BOGUS_KEY), CKR_OK);
+	assert_int_equal(f->C_VerifyRecoverInit(s, NULL, BOGUS_KEY), CKR_OK);
+	assert_int_equal(f->C_MessageEncryptInit(s, NULL, BOGUS_KEY), CKR_OK);
+	assert_int_equal(f->C_MessageDecryptInit(s, NULL, BOGUS_KEY), CKR_OK);
+	assert_int_equal(f->C_MessageSignInit(s, NULL, BOGUS_KEY), CKR_OK);
+	assert_int_equal(f->C_MessageVerifyInit(s, NULL, BOGUS_KEY), CKR_OK);
+	/* the session is still usable: the digest starts anew */
+	assert_int_equal(f->C_DigestInit(s, &mech), CKR_OK);
+	len = sizeof(buf);
+	assert_int_equal(f->C_Digest(s, buf, 4, buf, &len), CKR_OK);
+}
 
 /* ---- mechanisms ---- */
 /* An *Init or key-making function with a mechanism and a key that does not exist: the
@@ -595,6 +615,7 @@ int main(void)
 		T(every_slot_function_checks_the_slot_first),
 		T(a_null_required_pointer_is_arguments_bad_first),
 		T(an_active_digest_checks_its_pointers),
+		T(an_init_without_mechanism_ends_the_active_operation),
 		T(a_mechanism_not_listed_is_invalid_everywhere),
 		T(a_listed_mechanism_is_invalid_where_its_flags_say_so),
 		T(rsa_1024_and_c_inittoken_are_refused_on_purpose),
