@@ -3,10 +3,7 @@
  * decryption do not have. */
 #include "mod_crypt.h"
 
-#include <openssl/err.h>
-
 #include "mod_object.h"
-#include "mod_parse.h"
 #include "mod_sobj.h"
 #include "piv.h"
 
@@ -15,11 +12,8 @@
 static CK_RV encrypt_key(mod_slot *slot, CK_OBJECT_HANDLE key, CK_KEY_TYPE key_type,
                          size_t *key_bytes, EVP_PKEY **pkey)
 {
-	const uint8_t *pub = NULL;
-	size_t pub_len = 0;
 	mod_obj_kind kind;
 	unsigned index;
-	card_pubkey pk;
 	mod_token *t;
 	uint8_t alg;
 	CK_RV rv;
@@ -37,13 +31,9 @@ static CK_RV encrypt_key(mod_slot *slot, CK_OBJECT_HANDLE key, CK_KEY_TYPE key_t
 	/* a private key has no CKA_ENCRYPT; a public key has it where its slot decrypts */
 	if (kind != MOD_OBJ_PUBLIC || !(mod_object_key_usage(index, true) & CKF_DECRYPT))
 		return CKR_KEY_FUNCTION_NOT_PERMITTED;
-	rv = mod_token_pubkey(slot, t, index, &pub, &pub_len);
+	rv = mod_token_pubkey_evp(slot, t, index, pkey);
 	if (rv != CKR_OK)
 		return rv;
-	*pkey = card_pubkey_parse(alg, pub, pub_len, &pk) ? mod_parse_pubkey_evp(&pk) : NULL;
-	ERR_clear_error();
-	if (!*pkey)
-		return CKR_DEVICE_ERROR; /* the token described its key badly */
 	*key_bytes = piv_alg_bytes(alg);
 	return CKR_OK;
 }

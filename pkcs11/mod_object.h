@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <openssl/evp.h>
+
 #include "mod.h"
 
 /* MOD_OBJ_HW: the token's one hardware feature object, kinko's PIN counters
@@ -63,6 +65,10 @@ CK_RV mod_token_fresh(mod_slot *s, mod_token **t);
  * alg and the raw 7F49 contents (learnt with GET METADATA when not known yet). */
 CK_RV mod_token_pubkey(mod_slot *s, mod_token *t, unsigned key_index, const uint8_t **pub,
                        size_t *pub_len);
+/* The same as an OpenSSL key (*pkey a new reference, EVP_PKEY_free it), for everything the
+ * module does with a token public key in software (verify, encrypt). CKR_DEVICE_ERROR when
+ * the token described its key badly; no OpenSSL error left queued. */
+CK_RV mod_token_pubkey_evp(mod_slot *s, mod_token *t, unsigned key_index, EVP_PKEY **pkey);
 /* The certificate of a key slot (one GET DATA, once): CKR_OBJECT_HANDLE_INVALID when the
  * container is empty or unreadable (compressed), CKR_DEVICE_ERROR when it is garbage. */
 CK_RV mod_token_cert(mod_slot *s, mod_token *t, unsigned key_index);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 
 #include "mod_object.h"
 #include "mod_parse.h"
@@ -551,4 +552,20 @@ CK_RV mod_token_pubkey(mod_slot *s, mod_token *t, unsigned i, const uint8_t **pu
 	*pub = k->pubkey;
 	*pub_len = k->pubkey_len;
 	return CKR_OK;
+}
+
+CK_RV mod_token_pubkey_evp(mod_slot *s, mod_token *t, unsigned key_index, EVP_PKEY **pkey)
+{
+	const uint8_t *pub = NULL;
+	size_t pub_len = 0;
+	card_pubkey pk;
+	CK_RV rv = mod_token_pubkey(s, t, key_index, &pub, &pub_len);
+
+	*pkey = NULL;
+	if (rv != CKR_OK)
+		return rv;
+	if (card_pubkey_parse(t->keys[key_index].alg, pub, pub_len, &pk))
+		*pkey = mod_parse_pubkey_evp(&pk);
+	ERR_clear_error();
+	return *pkey ? CKR_OK : CKR_DEVICE_ERROR;
 }

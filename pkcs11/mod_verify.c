@@ -3,23 +3,16 @@
  * No card command after C_VerifyInit. */
 #include "mod_mech.h"
 
-#include <openssl/err.h>
-
 #include "mod_object.h"
-#include "mod_parse.h"
 #include "mod_sig.h"
 #include "mod_sobj.h"
 
 CK_RV mod_verify_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *mech,
                       CK_OBJECT_HANDLE key)
 {
-	const uint8_t *pub = NULL;
-	size_t pub_len = 0;
 	mod_sig_op *op;
 	mod_token *t;
 	unsigned index;
-	uint8_t alg;
-	card_pubkey pk;
 	CK_RV rv;
 
 	if (mod_sobj_is_handle(key)) {
@@ -31,16 +24,8 @@ CK_RV mod_verify_init(mod_session *sess, mod_slot *slot, const CK_MECHANISM *mec
 	rv = mod_sig_session_init(slot, &sess->verify, mech, key, CKF_VERIFY, &op, &t, &index);
 	if (rv != CKR_OK)
 		return rv;
-	alg = t->keys[index].alg;
-	rv = mod_token_pubkey(slot, t, index, &pub, &pub_len);
-	if (rv == CKR_OK) {
-		if (card_pubkey_parse(alg, pub, pub_len, &pk))
-			op->pkey = mod_parse_pubkey_evp(&pk);
-		if (!op->pkey)
-			rv = CKR_DEVICE_ERROR; /* the token described its key badly */
-	}
+	rv = mod_token_pubkey_evp(slot, t, index, &op->pkey);
 	if (rv != CKR_OK) {
-		ERR_clear_error();
 		mod_sig_op_free(op);
 		return rv;
 	}
