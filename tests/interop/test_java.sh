@@ -45,9 +45,11 @@ run kinko_as admin enroll "${BANK_OPTS[@]}" --admin --contract-id "$CONTRACT3" -
 check_ok_out "kinko enroll: the bank certifies a second RSA-2048 key on the token (CKA_ID 06)" "CKA_ID      06"
 RSA="PIV Authentication" EC="Retired Key 1" RSA2="Retired Key 2"
 
-# SunPKCS11's configuration: kinko's module, its first slot (the one token).
-# (SunPKCS11 takes only an absolute library path.)
+# SunPKCS11's configuration: kinko's module (by its absolute path, the only kind SunPKCS11
+# takes), its first slot (the one token) by the slot list's index; keytool's names the slot by
+# its id instead, where the JDK asks C_GetSlotInfo and C_GetTokenInfo before any C_GetSlotList.
 printf 'name = kinko\nlibrary = %s\nslotListIndex = 0\n' "$(readlink -f "$MODULE")" >p11.cfg
+sed 's/^slotListIndex = 0$/slot = 0/' p11.cfg >p11-slot.cfg
 STORE=(-keystore NONE -storetype PKCS11 -providerClass sun.security.pkcs11.SunPKCS11 -providerArg p11.cfg)
 # Short runs: the JVM starts faster with its client compiler alone and the serial collector.
 JVM_OPTS=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC)
@@ -70,7 +72,7 @@ if [ "$RC" -ne 0 ] || ! jar "${JDK_TOOL_OPTS[@]}" cf client.jar -C classes . >>"
 	echo "Bail out! javac or jar cannot build the Java client"; diag "$T/out"; exit 1
 fi
 
-jdk keytool keytool "${JDK_TOOL_OPTS[@]}" -list "${STORE[@]}" -storepass:file "$PINFILE"
+jdk keytool keytool "${JDK_TOOL_OPTS[@]}" -list "${STORE[@]/%p11.cfg/p11-slot.cfg}" -storepass:file "$PINFILE"
 check_ok_out "keytool -list shows the token's three keys by their labels" "Your keystore contains 3 entries" \
 	"$RSA, PrivateKeyEntry" "$EC, PrivateKeyEntry" "$RSA2, PrivateKeyEntry"
 # The entries' certificates are the token's: keytool's SHA-256 fingerprints against the
