@@ -199,10 +199,24 @@ void mod_parse_cert_info_free(mod_cert_info *ci)
 
 /* ---- public keys ---- */
 
+/* The key type by its OID, a name of the provider's key management that no legacy algorithm
+ * has: asked for "RSA" or "EC", OpenSSL 3 first looks for an ENGINE registered for it, and
+ * in an application that made one the default (openssl -engine pkcs11, with libp11's) the
+ * context is the engine's legacy one, which cannot import (fromdata_init -2). */
+static const char *parse_keymgmt_name(const char *type)
+{
+	if (!strcmp(type, "RSA"))
+		return "1.2.840.113549.1.1.1";
+	if (!strcmp(type, "EC"))
+		return "1.2.840.10045.2.1";
+	return type;
+}
+
 EVP_PKEY *mod_parse_evp_fromdata(const char *type, OSSL_PARAM_BLD *bld)
 {
 	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
-	EVP_PKEY_CTX *ctx = params ? EVP_PKEY_CTX_new_from_name(NULL, type, NULL) : NULL;
+	EVP_PKEY_CTX *ctx =
+		params ? EVP_PKEY_CTX_new_from_name(NULL, parse_keymgmt_name(type), NULL) : NULL;
 	EVP_PKEY *pkey = NULL;
 
 	if (ctx && EVP_PKEY_fromdata_init(ctx) == 1 &&
@@ -211,15 +225,6 @@ EVP_PKEY *mod_parse_evp_fromdata(const char *type, OSSL_PARAM_BLD *bld)
 	EVP_PKEY_CTX_free(ctx);
 	OSSL_PARAM_free(params);
 	return pkey;
-}
-
-static bool parse_ec_on_curve(EVP_PKEY *pkey)
-{
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
-	bool ok = ctx && EVP_PKEY_public_check(ctx) == 1;
-
-	EVP_PKEY_CTX_free(ctx);
-	return ok;
 }
 
 EVP_PKEY *mod_parse_pubkey_evp(const card_pubkey *pk)
@@ -236,7 +241,11 @@ EVP_PKEY *mod_parse_pubkey_evp(const card_pubkey *pk)
 		if (n && e && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) == 1 &&
 		    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) == 1)
 			pkey = mod_parse_evp_fromdata("RSA", bld);
-	} else if (piv_alg_is_ec(pk->alg) && pk->point) {
+	} else if (piv_alg_is_ec(pk->alg) && pk->point &&
+	           /* uncompressed, so never the point at infinity; the import refuses a point
+	            * off the curve, and P-256 and P-384 have cofactor 1: a valid public key,
+	            * without EVP_PKEY_public_check (an engine's context again, see above) */
+	           pk->point_len == 1 + 2 * piv_alg_bytes(pk->alg) && pk->point[0] == 0x04) {
 		const char *curve = piv_alg_curve(pk->alg);
 
 		if (OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, curve, 0) ==
@@ -244,10 +253,6 @@ EVP_PKEY *mod_parse_pubkey_evp(const card_pubkey *pk)
 		    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pk->point,
 		                                     pk->point_len) == 1)
 			pkey = mod_parse_evp_fromdata("EC", bld);
-		if (pkey && !parse_ec_on_curve(pkey)) {
-			EVP_PKEY_free(pkey);
-			pkey = NULL;
-		}
 	}
 	BN_free(n);
 	BN_free(e);

@@ -211,6 +211,13 @@ tests_pkcs11_test_p11_derive_SOURCES = tests/pkcs11/test_p11_derive.c $(P11_SIG_
 tests_pkcs11_test_p11_derive_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_derive_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_derive_LDADD = $(P11_MOD_TEST_LDADD)
+# The module under an ENGINE the application made the default (openssl -engine pkcs11).
+P11_MOD_TESTS += tests/pkcs11/test_p11_engine_host
+tests_pkcs11_test_p11_engine_host_SOURCES = tests/pkcs11/test_p11_engine_host.c \
+	$(P11_SIG_TEST_UTIL) $(P11_SIG_FIXTURE) $(P11_OBJ_TEST_UTIL) $(P11_ECDH)
+tests_pkcs11_test_p11_engine_host_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_engine_host_CPPFLAGS = $(MODULE_CPPFLAGS)
+tests_pkcs11_test_p11_engine_host_LDADD = $(P11_MOD_TEST_LDADD)
 tests_pkcs11_test_p11_threads_SOURCES = tests/pkcs11/test_p11_threads.c $(P11_SIG_TEST_UTIL)
 tests_pkcs11_test_p11_threads_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_threads_CPPFLAGS = $(MODULE_CPPFLAGS)
