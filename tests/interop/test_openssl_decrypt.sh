@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # `openssl pkeyutl` with the libp11 engine (libengine-pkcs11-openssl, unmodified) decrypting
-# on the token's key-management slot 9D, each result compared with the same operation in
-# software: RSA-2048 decryption of what `openssl pkeyutl -encrypt` made with the public key
-# (PKCS#1 v1.5, OAEP with SHA-1 and with SHA-256, raw RSA). The PIN reaches libp11 through the
-# URI's pin-source=file: (the bare PIN).
+# and agreeing keys on the token's key-management slot 9D, each result compared with the same
+# operation in software: RSA-2048 decryption of what `openssl pkeyutl -encrypt` made with the
+# public key (PKCS#1 v1.5, OAEP with SHA-1 and with SHA-256, raw RSA), and P-256 ECDH with a
+# software peer. The PIN reaches libp11 through the URI's pin-source=file: (the bare PIN).
 . "$(dirname "$0")/interop_lib.sh"
 need pkcs11-tool
 need cmp
 need_openssl_engine
 
-plan 5
+plan 8
 start_token
 cd "$T" || exit 1
 umask 077
@@ -64,3 +64,31 @@ rm -f bad.pt
 token_pkeyutl -decrypt -in bad.ct -out bad.pt
 if [ "$RC" -ne 0 ] && ! cmp -s msg bad.pt; then ok "a tampered PKCS#1 v1.5 ciphertext fails to decrypt"
 else not_ok "a tampered PKCS#1 v1.5 ciphertext fails to decrypt"; diag "$T/out"; fi
+
+# ECDH: a P-256 key in 9D (the RSA key deleted first: a slot takes one key) and a peer made
+# in software.
+KINKO_TEST_PIN="$PIN" timeout 60 pkcs11-tool --module "$MODULE" --login --pin env:KINKO_TEST_PIN \
+	--delete-object --type privkey --id 03 >>kp.out 2>&1 && kinko_keypair 03 EC:prime256v1 dec-p256 ||
+	{ echo "Bail out! P-256 key generation in 9D with pkcs11-tool failed"; diag "$T/kp.out"; exit 1; }
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out peer.key 2>/dev/null &&
+	openssl pkey -in peer.key -pubout -out peer.pub 2>/dev/null ||
+	{ echo "Bail out! openssl cannot make the P-256 peer key"; exit 1; }
+openssl pkeyutl -derive -inkey peer.key -peerkey dec-p256.pub.pem -out z.soft 2>soft.err ||
+	{ echo "Bail out! openssl cannot derive in software"; diag soft.err; exit 1; }
+started=$(date +%s%N)
+token_pkeyutl -derive -peerkey peer.pub -out z.token
+echo "# openssl pkeyutl -derive on the token: $((($(date +%s%N) - started) / 1000000)) ms"
+if [ "$RC" -eq 0 ] && cmp -s z.soft z.token; then
+	ok "p256: the token's ECDH secret equals the software derivation (peer private x token public)"
+else not_ok "p256: the token's ECDH secret equals the software derivation (peer private x token public)"; diag "$T/out"; fi
+if [ -f z.token ] && [ "$(wc -c <z.token)" -eq 32 ]; then ok "p256: the shared secret is the 32-byte X coordinate"
+else not_ok "p256: the shared secret is the 32-byte X coordinate"; fi
+
+# Another peer gives another secret: the token used the peer's point, not a fixed one.
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out peer2.key 2>/dev/null &&
+	openssl pkey -in peer2.key -pubout -out peer2.pub 2>/dev/null
+token_pkeyutl -derive -peerkey peer2.pub -out z2.token
+if [ "$RC" -eq 0 ] && openssl pkeyutl -derive -inkey peer2.key -peerkey dec-p256.pub.pem -out z2.soft 2>/dev/null &&
+	cmp -s z2.soft z2.token && ! cmp -s z.token z2.token; then
+	ok "p256: a second peer gives its own secret, equal to software's"
+else not_ok "p256: a second peer gives its own secret, equal to software's"; diag "$T/out"; fi
