@@ -14,6 +14,11 @@ BANK_SH_TESTS += tests/bank/test_est_timing.sh
 BANK_SH_TESTS += tests/bank/test_bank_pages_lang.sh
 BANK_SH_TESTS += tests/bank/test_contract_prompt_signal.sh
 BANK_SH_TESTS += tests/bank/test_html_admin.sh
+BANK_SH_TESTS += tests/bank/test_attestation.sh
+# Requests with a key attestation, forged part by part by test_attestation.sh.
+check_PROGRAMS += tests/bank/attest_csr
+tests_bank_attest_csr_CFLAGS = $(BANKD_CFLAGS) -I$(top_srcdir)/tools/bankd
+tests_bank_attest_csr_LDADD = $(BANKD_LIBS)
 TESTS += tests/bank/test_bank_rules tests/bank/test_bank_secret tests/bank/test_bank_attempt \
 	$(BANK_SH_TESTS)
 EXTRA_DIST += $(BANK_SH_TESTS) tests/bank/bank_lib.sh

@@ -10,9 +10,10 @@
 
 static const char synopsis[] =
 	"  kinko-bankd init --dir DIR --bank-code NNNN [--bank-name NAME] [--ca-key p256|rsa3072]\n"
-	"                   [--server-name NAME ...]\n"
+	"                   [--server-name NAME ...] [--attestation-root FILE ...]\n"
 	"  kinko-bankd contract add --dir DIR --company NAME --contract-id A --applied YYYY-MM-DD\n"
 	"                   [--secrets-file F] [--approval auto|manual]\n"
+	"                   [--attestation required|optional|off]\n"
 	"  kinko-bankd contract list --dir DIR\n"
 	"  kinko-bankd contract show --dir DIR --contract-id A\n"
 	"  kinko-bankd contract unlock --dir DIR --contract-id A [--user-id N]\n"
@@ -26,6 +27,11 @@ static const char synopsis[] =
 static const char *const paragraphs[] = {
 	N_("init creates DIR/ca.key, ca.crt (the bank's CA, P-256 by default), server.key, server.crt\n"
            "(HTTPS; SAN localhost and 127.0.0.1 unless --server-name is given) and bank.db (SQLite, WAL).\n"),
+	N_("init --attestation-root FILE (repeatable) trusts the token makers' attestation CAs in\n"
+           "FILE (PEM), kept in DIR/attestation-roots.pem. contract add --attestation required: the\n"
+           "contract's keys need a verified attestation (a key generated on a token of a trusted\n"
+           "maker, with a PIN); optional (checked when sent); off. Default: required when the bank\n"
+           "has roots, else optional; contracts older than this read as optional.\n"),
 	N_("contract add reads the secrets from F (lines confirmation_password=..., contract_pin=...,\n"
            "contract_confirmation_pin=...; warned about when group or others can read F) or asks for\n"
            "them twice without echo on a terminal; never from the command line. It prints the\n"

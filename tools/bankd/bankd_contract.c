@@ -253,7 +253,7 @@ static int add_checked(const char *dir, bankd_contract *c,
 }
 
 int bankd_contract_add(const char *dir, const char *company, const char *id, const char *applied,
-                       const char *secrets_file, int manual_approval)
+                       const char *secrets_file, int manual_approval, const char *attestation)
 {
 	bankd_contract c;
 	char secrets[3][BANKD_SECRET_MAX_LEN + 2];
@@ -269,6 +269,7 @@ int bankd_contract_add(const char *dir, const char *company, const char *id, con
 	snprintf(c.id, sizeof c.id, "%s", id);
 	snprintf(c.company, sizeof c.company, "%s", company);
 	c.manual_approval = manual_approval;
+	snprintf(c.attestation, sizeof c.attestation, "%s", attestation);
 	memset(secrets, 0, sizeof secrets);
 	rc = read_secrets(secrets_file, secrets) == 0 ? add_checked(dir, &c, secrets) :
 	                                                BANKD_EXIT_USAGE;
@@ -285,9 +286,12 @@ static int list_one(const bankd_contract *c, void *arg)
 	bankd_cli_day_format(c->applied_day, day, sizeof day);
 	/* TRANSLATORS: contract list, tab-separated: contract ID, company, application date. */
 	if (c->failures >= BANKD_SECRET_MAX_TRIES)
-		printf(_("%s\t%s\tapplied %s\tlocked\n"), c->id, c->company, day);
+		printf(_("%s\t%s\tapplied %s\tlocked"), c->id, c->company, day);
 	else
-		printf(_("%s\t%s\tapplied %s\topen\n"), c->id, c->company, day);
+		printf(_("%s\t%s\tapplied %s\topen"), c->id, c->company, day);
+	/* TRANSLATORS: contract list's last column: the attestation demand (required, optional,
+	 * off: kept as they are, the words of contract add --attestation). */
+	printf(_("\tattestation %s\n"), c->attestation);
 	return 0;
 }
 
@@ -347,12 +351,16 @@ static int show_cert(const bankd_cert *c, void *arg)
 	bankd_cli_day_format(bankd_rules_day((time_t)c->not_after), to, sizeof to);
 	if (c->user_id[0] != '\0')
 		/* TRANSLATORS: serial, user ID, subject, valid from, valid to, state. */
-		printf(_("certificate %s: user %s, %s, %s to %s, %s\n"), c->serial, c->user_id,
+		printf(_("certificate %s: user %s, %s, %s to %s, %s"), c->serial, c->user_id,
 		       c->subject, from, to, cert_status_word(c->status));
 	else
 		/* TRANSLATORS: serial, subject, valid from, valid to, state. */
-		printf(_("certificate %s: admin, %s, %s to %s, %s\n"), c->serial, c->subject, from,
+		printf(_("certificate %s: admin, %s, %s to %s, %s"), c->serial, c->subject, from,
 		       to, cert_status_word(c->status));
+	if (c->token_serial[0] != '\0')
+		/* TRANSLATORS: the serial number of the token whose attestation the bank verified. */
+		printf(_(", token %s"), c->token_serial);
+	printf("\n");
 	return 0;
 }
 
@@ -371,6 +379,8 @@ static void show_contract(const bankd_contract *c)
 		printf(_("approval manual, approved\n"));
 	else
 		printf(_("approval manual, pending\n"));
+	/* TRANSLATORS: required, optional or off, as contract add --attestation takes them. */
+	printf(_("attestation %s\n"), c->attestation);
 	if (c->failures >= BANKD_SECRET_MAX_TRIES)
 		printf(P_("state locked (%d wrong PIN)\n", "state locked (%d wrong PINs)\n",
 		          c->failures),

@@ -8,7 +8,7 @@ typedef struct bankd_db bankd_db;
 int bankd_contract_open_db(const char *dir, bankd_db **db);
 
 int bankd_contract_add(const char *dir, const char *company, const char *id, const char *applied,
-                       const char *secrets_file, int manual_approval);
+                       const char *secrets_file, int manual_approval, const char *attestation);
 int bankd_contract_list(const char *dir);
 int bankd_contract_show(const char *dir, const char *id);
 /* Clears the wrong-PIN count of the contract (user_id NULL) or of one user. */

@@ -22,7 +22,7 @@ static const char *const schema[] = {
 	"CREATE TABLE contract (contract_id TEXT PRIMARY KEY, company TEXT NOT NULL,"
 	" applied_day INTEGER NOT NULL, manual_approval INTEGER NOT NULL, approved INTEGER NOT NULL,"
 	" card TEXT NOT NULL, conf_password BLOB NOT NULL, pin BLOB NOT NULL, conf_pin BLOB NOT NULL,"
-	" failures INTEGER NOT NULL DEFAULT 0)",
+	" failures INTEGER NOT NULL DEFAULT 0, attestation TEXT NOT NULL DEFAULT 'optional')",
 	"CREATE TABLE user (contract_id TEXT NOT NULL REFERENCES contract(contract_id),"
 	" user_id TEXT NOT NULL, pin BLOB NOT NULL, conf_pin BLOB NOT NULL,"
 	" issued_day INTEGER, failures INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (contract_id, user_id))",
@@ -31,7 +31,8 @@ static const char *const schema[] = {
 	" key_sha256 TEXT NOT NULL, cert_sha256 TEXT NOT NULL UNIQUE, der BLOB NOT NULL,"
 	" not_before INTEGER NOT NULL, not_after INTEGER NOT NULL, issued_at INTEGER NOT NULL,"
 	" status TEXT NOT NULL CHECK (status IN ('active','superseded','revoked')),"
-	" replaces TEXT REFERENCES cert(serial), revoked_at INTEGER, reason INTEGER)",
+	" replaces TEXT REFERENCES cert(serial), revoked_at INTEGER, reason INTEGER,"
+	" token_serial TEXT)",
 	"CREATE TABLE session (id_hash TEXT PRIMARY KEY, contract_id TEXT NOT NULL"
 	" REFERENCES contract(contract_id), user_id TEXT NOT NULL, cert_sha256 TEXT NOT NULL,"
 	" last_seen INTEGER NOT NULL, otp_pending INTEGER NOT NULL, positions TEXT NOT NULL)",
@@ -177,14 +178,46 @@ static void version_row(sqlite3_stmt *st, void *out)
 	*(int64_t *)out = sqlite3_column_int64(st, 0);
 }
 
-static int check_version(bankd_db *db)
+/* Version 1 to 2: contracts made before attestation read as optional; certificates issued
+ * before it have no token serial. */
+static const char *const migrate_1_2[] = {
+	"ALTER TABLE contract ADD COLUMN attestation TEXT NOT NULL DEFAULT 'optional'",
+	"ALTER TABLE cert ADD COLUMN token_serial TEXT",
+	"UPDATE schema_version SET version = 2",
+};
+
+static int64_t read_version(bankd_db *db)
 {
 	sqlite3_stmt *st = bankd_db_query(db, "SELECT version FROM schema_version", "");
 	int64_t v = -1;
 
-	if (st == NULL)
-		return BANKD_DB_ERR;
-	(void)bankd_db_one(db, st, version_row, &v);
+	if (st != NULL)
+		(void)bankd_db_one(db, st, version_row, &v);
+	return v;
+}
+
+static int migrate(bankd_db *db)
+{
+	size_t i;
+	int ok = bankd_db_begin(db) == 0;
+
+	/* Read again inside the transaction: another process may have migrated meanwhile. */
+	if (ok && read_version(db) == 1)
+		for (i = 0; ok && i < sizeof migrate_1_2 / sizeof migrate_1_2[0]; i++)
+			ok = exec_plain(db, migrate_1_2[i]) == 0;
+	if (ok)
+		ok = bankd_db_commit(db) == 0;
+	else
+		bankd_db_rollback(db);
+	return ok ? 0 : -1;
+}
+
+static int check_version(bankd_db *db)
+{
+	int64_t v = read_version(db);
+
+	if (v == 1 && migrate(db) == 0)
+		v = read_version(db);
 	if (v != BANKD_SCHEMA_VERSION) {
 		bankd_cli_msg_print(_("database schema version %lld, this program needs %d"),
 		                    (long long)v, BANKD_SCHEMA_VERSION);

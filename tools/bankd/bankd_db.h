@@ -7,7 +7,7 @@
 
 #include "bankd_secret.h"
 
-#define BANKD_SCHEMA_VERSION 1
+#define BANKD_SCHEMA_VERSION 2
 #define BANKD_ID_MAX 32
 #define BANKD_NAME_MAX 200
 #define BANKD_CARD_ROWS 5
@@ -36,6 +36,7 @@ typedef struct bankd_contract {
 	uint8_t pin[BANKD_SECRET_LEN];           /* イ */
 	uint8_t conf_pin[BANKD_SECRET_LEN];      /* ロ */
 	int failures;
+	char attestation[12]; /* required, optional, off (bankd_attest_policy's words) */
 } bankd_contract;
 
 typedef struct bankd_user {
@@ -60,6 +61,7 @@ typedef struct bankd_cert {
 	char replaces[48];
 	int64_t revoked_at;
 	int reason;
+	char token_serial[24]; /* from the key's attestation; "" when none was verified */
 } bankd_cert;
 
 typedef struct bankd_session {

@@ -7,16 +7,16 @@ int bankd_db_cert_add(bankd_db *db, const bankd_cert *c, const uint8_t *der, siz
 	return bankd_db_run(
 		db,
 		"INSERT INTO cert (serial, contract_id, user_id, subject, key_sha256, cert_sha256,"
-		" der, not_before, not_after, issued_at, status, replaces)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''))",
-		"ssssssbiiiss", c->serial, c->contract_id, c->user_id, c->subject, c->key_sha256,
+		" der, not_before, not_after, issued_at, status, replaces, token_serial)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''))",
+		"ssssssbiiisss", c->serial, c->contract_id, c->user_id, c->subject, c->key_sha256,
 		c->cert_sha256, der, n, c->not_before, c->not_after, c->issued_at, c->status,
-		c->replaces);
+		c->replaces, c->token_serial);
 }
 
 #define CERT_SELECT                                                                          \
 	"SELECT serial, contract_id, user_id, subject, key_sha256, cert_sha256, not_before," \
-	" not_after, issued_at, status, replaces, revoked_at, reason FROM cert"
+	" not_after, issued_at, status, replaces, revoked_at, reason, token_serial FROM cert"
 
 static void cert_row(sqlite3_stmt *st, void *out)
 {
@@ -35,6 +35,7 @@ static void cert_row(sqlite3_stmt *st, void *out)
 	bankd_db_col_text(st, 10, c->replaces, sizeof c->replaces);
 	c->revoked_at = sqlite3_column_int64(st, 11);
 	c->reason = sqlite3_column_int(st, 12);
+	bankd_db_col_text(st, 13, c->token_serial, sizeof c->token_serial);
 }
 
 int bankd_db_cert_by_fp(bankd_db *db, const char *cert_sha256, bankd_cert *c)

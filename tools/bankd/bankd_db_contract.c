@@ -6,15 +6,16 @@ int bankd_db_contract_add(bankd_db *db, const bankd_contract *c)
 	return bankd_db_run(
 		db,
 		"INSERT INTO contract (contract_id, company, applied_day, manual_approval, approved,"
-		" card, conf_password, pin, conf_pin, failures) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
-		"ssiiisbbb", c->id, c->company, c->applied_day, (int64_t)c->manual_approval,
+		" card, conf_password, pin, conf_pin, failures, attestation)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+		"ssiiisbbbs", c->id, c->company, c->applied_day, (int64_t)c->manual_approval,
 		(int64_t)c->approved, c->card, c->conf_password, (size_t)BANKD_SECRET_LEN, c->pin,
-		(size_t)BANKD_SECRET_LEN, c->conf_pin, (size_t)BANKD_SECRET_LEN);
+		(size_t)BANKD_SECRET_LEN, c->conf_pin, (size_t)BANKD_SECRET_LEN, c->attestation);
 }
 
 #define CONTRACT_COLS                                                                             \
 	"contract_id, company, applied_day, manual_approval, approved, card, conf_password, pin," \
-	" conf_pin, failures"
+	" conf_pin, failures, attestation"
 
 static void contract_row(sqlite3_stmt *st, void *out)
 {
@@ -30,6 +31,7 @@ static void contract_row(sqlite3_stmt *st, void *out)
 	bankd_db_col_secret(st, 7, c->pin);
 	bankd_db_col_secret(st, 8, c->conf_pin);
 	c->failures = sqlite3_column_int(st, 9);
+	bankd_db_col_text(st, 10, c->attestation, sizeof c->attestation);
 }
 
 int bankd_db_contract_get(bankd_db *db, const char *id, bankd_contract *c)

@@ -3,6 +3,7 @@
  * Kinko-Confirmation-PIN. Order of checks: credentials (401), request (400), policy (403),
  * approval (202), then issuance. */
 #include "bankd_est.h"
+#include "bankd_attest.h"
 #include "bankd_logon.h"
 #include "bankd_rules.h"
 #include "bankd_secret.h"
@@ -226,7 +227,7 @@ static X509_REQ *read_csr(bankd_req *r)
 
 /* Issues, records (and, for a renewal, marks the old certificate superseded), replies. */
 static void issue(bankd_req *r, const bankd_contract *c, const char *user_id, EVP_PKEY *pub,
-                  const char *replaces)
+                  const char *replaces, const char *token_serial)
 {
 	bankd_server *srv = r->srv;
 	char cn[BANKD_ID_MAX + 16];
@@ -249,6 +250,7 @@ static void issue(bankd_req *r, const bankd_contract *c, const char *user_id, EV
 		bankd_ca_subject(x, rec.subject, sizeof rec.subject);
 		snprintf(rec.status, sizeof rec.status, "active");
 		snprintf(rec.replaces, sizeof rec.replaces, "%s", replaces != NULL ? replaces : "");
+		snprintf(rec.token_serial, sizeof rec.token_serial, "%s", token_serial);
 		rec.not_before = (int64_t)r->now;
 		rec.not_after = (int64_t)r->now + 365 * 86400LL;
 		rec.issued_at = (int64_t)r->now;
@@ -286,8 +288,42 @@ static int window_ok(bankd_req *r, const est_enrollee *e)
 	return 0;
 }
 
+/* The contract's attestation demand on the request: 1 to go on (serial: the attested token's,
+ * or "" when none was verified), 0 refused (403 naming the rule, and logged). */
+static int attestation_ok(bankd_req *r, const bankd_contract *c, const char *user_id, X509_REQ *req,
+                          char serial[BANKD_ATTEST_SERIAL_MAX])
+{
+	bankd_attest_policy policy;
+	bankd_attest_evidence ev;
+	bankd_attest_rule rule;
+	int there;
+
+	serial[0] = '\0';
+	/* An unknown word in the database demands the most. */
+	if (bankd_attest_policy_parse(c->attestation, &policy) != 0)
+		policy = BANKD_ATTEST_REQUIRED;
+	if (policy == BANKD_ATTEST_OFF)
+		return 1;
+	there = bankd_attest_decode(req, &ev);
+	if (there == 0 && policy == BANKD_ATTEST_OPTIONAL)
+		return 1;
+	/* Optional still refuses an attestation that is there and fails: it is a forgery or a
+	 * token the bank does not trust, never a reason to issue. */
+	rule = there < 0 ? BANKD_ATTEST_MALFORMED :
+	                   bankd_attest_check(&ev, r->srv->attest_roots, X509_REQ_get0_pubkey(req),
+	                                      r->now, serial);
+	bankd_attest_evidence_free(&ev);
+	if (rule == BANKD_ATTEST_OK)
+		return 1;
+	fprintf(stderr, "kinko-bankd: enrollment refused (contract %s, %s): %s\n", c->id,
+	        user_id[0] ? user_id : "admin", bankd_attest_rule_explain(rule));
+	bankd_http_text(r, 403, bankd_attest_rule_explain(rule));
+	return 0;
+}
+
 void bankd_est_simpleenroll(bankd_req *r)
 {
+	char serial[BANKD_ATTEST_SERIAL_MAX];
 	est_enrollee e;
 	X509_REQ *req;
 	const char *uid;
@@ -317,7 +353,9 @@ void bankd_est_simpleenroll(bankd_req *r)
 		                   "admin certificate; send the same request again later"));
 		goto out;
 	}
-	issue(r, &e.c, uid, X509_REQ_get0_pubkey(req), NULL);
+	if (!attestation_ok(r, &e.c, uid, req, serial))
+		goto out;
+	issue(r, &e.c, uid, X509_REQ_get0_pubkey(req), NULL, serial);
 out:
 	X509_REQ_free(req);
 	OPENSSL_cleanse(&e, sizeof e);
@@ -331,6 +369,7 @@ void bankd_est_simplereenroll(bankd_req *r)
 	const char *why = bankd_logon_client_cert(r, &cur, &c);
 	char key_fp[65];
 	int same;
+	char serial[BANKD_ATTEST_SERIAL_MAX];
 
 	if (why != NULL) {
 		bankd_http_text(r, 403, why);
@@ -358,7 +397,9 @@ void bankd_est_simplereenroll(bankd_req *r)
 			N_("renewal needs a new key: this key is the current certificate's"));
 		goto out;
 	}
-	issue(r, &c, cur.user_id, X509_REQ_get0_pubkey(req), cur.serial);
+	if (!attestation_ok(r, &c, cur.user_id, req, serial))
+		goto out;
+	issue(r, &c, cur.user_id, X509_REQ_get0_pubkey(req), cur.serial, serial);
 out:
 	X509_REQ_free(req);
 	OPENSSL_cleanse(&c, sizeof c);

@@ -223,13 +223,18 @@ static const char *state_words(const char *state)
 static void cert_cells(struct evbuffer *b, json_t *cert)
 {
 	if (!json_is_object(cert)) {
-		evbuffer_add_printf(b, "<td>%s</td><td>-</td>", _("none"));
+		evbuffer_add_printf(b, "<td>%s</td><td>-</td><td>-</td>", _("none"));
 		return;
 	}
 	evbuffer_add_printf(b, "<td>");
 	bankd_html_esc(b, state_words(bankd_html_str(cert, "state")));
 	evbuffer_add_printf(b, "</td><td>");
 	bankd_html_day(b, bankd_html_str(cert, "not_after"));
+	/* The serial of the token whose attestation the bank verified at issuance. */
+	evbuffer_add_printf(b, "</td><td class=\"token-serial\">");
+	bankd_html_esc(b, json_is_string(json_object_get(cert, "token_serial")) ?
+	                          bankd_html_str(cert, "token_serial") :
+	                          "-");
 	evbuffer_add_printf(b, "</td>");
 }
 
@@ -241,9 +246,10 @@ void bankd_html_users_table(struct evbuffer *b, json_t *users, int select)
 
 	evbuffer_add_printf(b,
 	                    "<table%s>\n<tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
-	                    "<th>%s</th><th>%s</th></tr>\n",
+	                    "<th>%s</th><th>%s</th><th>%s</th></tr>\n",
 	                    select ? " id=\"users\"" : "", _("User ID (ニ)"), _("Issued"),
-	                    _("Obtainable until"), _("Locked"), _("Certificate"), _("Expires"));
+	                    _("Obtainable until"), _("Locked"), _("Certificate"), _("Expires"),
+	                    _("Token serial"));
 	json_array_foreach(users, i, u)
 	{
 		id = bankd_html_str(u, "user_id");

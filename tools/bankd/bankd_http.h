@@ -31,7 +31,8 @@ typedef struct bankd_server {
 	SSL_CTX *ssl;
 	bankd_conns *conns;
 	bankd_ratelimit *ratelimit;
-	bankd_worker *worker; /* NULL: handlers run on the loop (the fuzzers) */
+	bankd_worker *worker;     /* NULL: handlers run on the loop (the fuzzers) */
+	X509_STORE *attest_roots; /* the manufacturer CAs trusted (NULL: none configured) */
 } bankd_server;
 
 /* One request as the handlers see it. */

@@ -1,6 +1,7 @@
 /* kinko-bankd serve: the TLS context, the listening socket, the limits and the event loop
  * that hands every request to bankd_http_dispatch, until SIGTERM or SIGINT. */
 #include "bankd_http.h"
+#include "bankd_attest.h"
 #include "bankd_cli.h"
 #include "bankd_contract.h"
 #include "bankd_util.h"
@@ -230,6 +231,7 @@ int bankd_http_serve(const bankd_serve_opts *o)
 	bankd_lang_init(); /* before the worker thread: it may warn, and it changes the environment */
 	if (bankd_contract_open_db(o->dir, &srv.db) != 0 ||
 	    bankd_db_bank_get(srv.db, &srv.bank) != 0 || bankd_ca_load(o->dir, &srv.ca) != 0 ||
+	    bankd_attest_roots_load(o->dir, &srv.attest_roots) < 0 ||
 	    (srv.ssl = tls_context(o->dir)) == NULL)
 		goto out;
 	signal(SIGPIPE, SIG_IGN);
@@ -238,6 +240,7 @@ out:
 	bankd_ratelimit_free(srv.ratelimit);
 	SSL_CTX_free(srv.ssl);
 	bankd_ca_free(&srv.ca);
+	X509_STORE_free(srv.attest_roots);
 	bankd_db_close(srv.db);
 	return rc;
 }

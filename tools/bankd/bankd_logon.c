@@ -354,9 +354,10 @@ static json_t *cert_json(const bankd_cert *c, time_t now)
 	const char *state = c->status;
 	if (strcmp(state, "revoked") != 0 && c->not_after <= (int64_t)now)
 		state = "expired";
-	return json_pack("{s:s,s:s,s:o,s:o,s:s}", "serial", c->serial, "subject", c->subject,
+	return json_pack("{s:s,s:s,s:o,s:o,s:s,s:o}", "serial", c->serial, "subject", c->subject,
 	                 "not_before", day_json(c->not_before), "not_after", day_json(c->not_after),
-	                 "state", state);
+	                 "state", state, "token_serial",
+	                 c->token_serial[0] ? json_string(c->token_serial) : json_null());
 }
 
 typedef struct logon_users_ctx {

@@ -1,5 +1,6 @@
 /* kinko-bankd: the reference bank. Commands: init, contract ..., serve. What the staff read is
  * in their language (bankd_cli.c); the server's log lines stay English for the operator. */
+#include "bankd_attest.h"
 #include "bankd_ca.h"
 #include "bankd_cli.h"
 #include "bankd_contract.h"
@@ -22,6 +23,8 @@
 #define MAX_NAMES 16
 #define O_MAXCONN 0x100   /* serve --max-connections */
 #define O_AUTHLIMIT 0x101 /* serve --auth-fail-limit */
+#define O_ATTROOT 0x102   /* init --attestation-root */
+#define O_ATTEST 0x103    /* contract add --attestation */
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -66,6 +69,8 @@ static const struct option options[] = {
 	{"allow-core-dumps", no_argument, NULL, O_CORE},
 	{"max-connections", required_argument, NULL, O_MAXCONN},
 	{"auth-fail-limit", required_argument, NULL, O_AUTHLIMIT},
+	{"attestation-root", required_argument, NULL, O_ATTROOT},
+	{"attestation", required_argument, NULL, O_ATTEST},
 	{"help", no_argument, NULL, O_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -78,6 +83,9 @@ typedef struct main_args {
 	size_t n_names;
 	const char *max_connections;
 	const char *auth_fail_limit;
+	const char *roots[BANKD_ATTEST_MAX_ROOTS];
+	size_t n_roots;
+	const char *attestation;
 } main_args;
 
 static int parse(int argc, char **argv, main_args *a)
@@ -112,6 +120,12 @@ static int parse(int argc, char **argv, main_args *a)
 		case O_CORE: a->allow_core_dumps = 1; break;
 		case O_MAXCONN: a->max_connections = optarg; break;
 		case O_AUTHLIMIT: a->auth_fail_limit = optarg; break;
+		case O_ATTROOT:
+			if (a->n_roots == BANKD_ATTEST_MAX_ROOTS)
+				return -1;
+			a->roots[a->n_roots++] = optarg;
+			break;
+		case O_ATTEST: a->attestation = optarg; break;
 		case O_HELP: bankd_cli_usage_print(stdout); return 1;
 		default:
 			bankd_cli_msg_print(_("unknown option or missing value: %s"),
@@ -136,8 +150,8 @@ static int cmd_init(const main_args *a)
 	static const char *const defaults[] = {"localhost", "127.0.0.1"};
 	const char *const *names;
 	size_t n_names;
-	static const char *const files[] = {"bank.db", "ca.key", "ca.crt", "server.key",
-	                                    "server.crt"};
+	static const char *const files[] = {"bank.db",    "ca.key",     "ca.crt",
+	                                    "server.key", "server.crt", BANKD_ATTEST_ROOTS_FILE};
 	size_t i;
 	char path[4096];
 	bankd_db *db;
@@ -167,6 +181,9 @@ static int cmd_init(const main_args *a)
 			                    files[i]);
 			return BANKD_EXIT_EXISTS;
 		}
+	/* The roots first: a file that is not one refuses the init before any key is made. */
+	if (a->n_roots > 0 && bankd_attest_roots_write(a->dir, a->roots, a->n_roots) != 0)
+		return BANKD_EXIT_FAIL;
 	if (bankd_ca_create(a->dir, a->code, name, rsa, names, n_names, bankd_now()) != 0) {
 		bankd_cli_msg_print(_("cannot create the CA and server keys in %s"), a->dir);
 		return BANKD_EXIT_FAIL;
@@ -199,12 +216,29 @@ static int cmd_contract(const char *sub, const main_args *a)
 {
 	if (strcmp(sub, "add") == 0) {
 		int manual = a->approval != NULL && strcmp(a->approval, "manual") == 0;
+		bankd_attest_policy att;
+
 		if (a->approval != NULL && !manual && strcmp(a->approval, "auto") != 0) {
 			bankd_cli_msg_print(_("--approval is auto or manual"));
 			return BANKD_EXIT_USAGE;
 		}
-		return bankd_contract_add(a->dir, a->company, a->id, a->applied, a->secrets,
-		                          manual);
+		/* Required by default once the bank trusts a token maker: new contracts then
+		 * get certificates only for keys made on a genuine token. */
+		att = file_exists(a->dir, BANKD_ATTEST_ROOTS_FILE) ? BANKD_ATTEST_REQUIRED :
+		                                                     BANKD_ATTEST_OPTIONAL;
+		if (a->attestation != NULL &&
+		    bankd_attest_policy_parse(a->attestation, &att) != 0) {
+			bankd_cli_msg_print(_("--attestation is required, optional or off"));
+			return BANKD_EXIT_USAGE;
+		}
+		if (att == BANKD_ATTEST_REQUIRED && !file_exists(a->dir, BANKD_ATTEST_ROOTS_FILE)) {
+			bankd_cli_msg_print(
+				_("--attestation required needs a bank that trusts a token "
+			          "maker: kinko-bankd init --attestation-root FILE"));
+			return BANKD_EXIT_USAGE;
+		}
+		return bankd_contract_add(a->dir, a->company, a->id, a->applied, a->secrets, manual,
+		                          bankd_attest_policy_word(att));
 	}
 	if (strcmp(sub, "list") == 0)
 		return bankd_contract_list(a->dir);

@@ -13,6 +13,9 @@ tools_bankd_libbankd_la_SOURCES += tools/bankd/bankd_ca.c tools/bankd/bankd_ca.h
 	tools/bankd/bankd_rules.c tools/bankd/bankd_rules.h tools/bankd/bankd_contract.c \
 	tools/bankd/bankd_contract.h tools/bankd/bankd_contract_revoke.c tools/bankd/bankd_cli.c \
 	tools/bankd/bankd_cli.h
+# Key attestation at enrollment: the CSR attribute's ASN.1, the roots, the checks.
+tools_bankd_libbankd_la_SOURCES += tools/bankd/bankd_attest.c tools/bankd/bankd_attest.h \
+	tools/bankd/bankd_attest_asn1.c
 # The HTTPS server: EST, logon, administration, pages, and what serves them.
 tools_bankd_libbankd_la_SOURCES += tools/bankd/bankd_est.c tools/bankd/bankd_est.h \
 	tools/bankd/bankd_logon.c tools/bankd/bankd_logon.h tools/bankd/bankd_admin.c \
