@@ -89,8 +89,8 @@ echo "== fuzzers, ${FUZZ_SECONDS}s each"
 fz="$out/fuzz"
 rm -rf "$fz"; mkdir -p "$fz"
 if (cd "$fz" && "$top/configure" -q --enable-fuzzers CC=clang >configure.out 2>&1 &&
-	make -j"$(nproc)" fuzz/fuzz_tlv fuzz/fuzz_apdu_dispatch fuzz/fuzz_module_parse fuzz/fuzz_bankd_request fuzz/fuzz_bankd_api fuzz/fuzz_kinko_answers fuzz/fuzz_emu_vpcd >build.out 2>&1); then
-	for t in fuzz_tlv fuzz_apdu_dispatch fuzz_module_parse fuzz_bankd_request fuzz_bankd_api fuzz_kinko_answers fuzz_emu_vpcd; do
+	make -j"$(nproc)" fuzz/fuzz_tlv fuzz/fuzz_apdu_dispatch fuzz/fuzz_module_parse fuzz/fuzz_bankd_request fuzz/fuzz_bankd_api fuzz/fuzz_kinko_answers fuzz/fuzz_emu_vpcd fuzz/fuzz_csr_evidence >build.out 2>&1); then
+	for t in fuzz_tlv fuzz_apdu_dispatch fuzz_module_parse fuzz_bankd_request fuzz_bankd_api fuzz_kinko_answers fuzz_emu_vpcd fuzz_csr_evidence; do
 		corpus="$fz/corpus-$t"; mkdir -p "$corpus"
 		seeds="$top/fuzz/corpus/${t#fuzz_}"
 		[ -d "$seeds" ] || seeds=""

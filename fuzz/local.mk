@@ -15,6 +15,12 @@ fuzz_fuzz_bankd_api_SOURCES = fuzz/fuzz_bankd_api.c fuzz/fuzz_bankd_bank.c fuzz/
 fuzz_fuzz_bankd_api_CFLAGS = $(FUZZ_BANKD_CFLAGS)
 fuzz_fuzz_bankd_api_LDFLAGS = $(FUZZ_FLAGS)
 fuzz_fuzz_bankd_api_LDADD = $(FUZZ_BANKD_LIBS)
+# kinko-bankd: a request's key attestation (bankd_attest_asn1.c, bankd_attest.c).
+noinst_PROGRAMS += fuzz/fuzz_csr_evidence
+fuzz_fuzz_csr_evidence_SOURCES = fuzz/fuzz_csr_evidence.c
+fuzz_fuzz_csr_evidence_CFLAGS = $(FUZZ_BANKD_CFLAGS)
+fuzz_fuzz_csr_evidence_LDFLAGS = $(FUZZ_FLAGS)
+fuzz_fuzz_csr_evidence_LDADD = $(FUZZ_BANKD_LIBS)
 fuzz_fuzz_tlv_SOURCES = fuzz/fuzz_tlv.c
 fuzz_fuzz_tlv_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 fuzz_fuzz_tlv_LDFLAGS = $(FUZZ_FLAGS)
@@ -46,6 +52,7 @@ fuzz_fuzz_kinko_answers_LDADD = $(KINKO_CLI_LIBS)
 else
 EXTRA_DIST += fuzz/fuzz_tlv.c fuzz/fuzz_apdu_dispatch.c fuzz/fuzz_module_parse.c fuzz/fuzz_kinko_answers.c
 EXTRA_DIST += fuzz/fuzz_emu_vpcd.c
+EXTRA_DIST += fuzz/fuzz_csr_evidence.c
 EXTRA_DIST += fuzz/fuzz_bankd_request.c fuzz/fuzz_bankd_api.c fuzz/fuzz_bankd_bank.c \
 	fuzz/fuzz_bankd_bank.h
 endif
