@@ -5,7 +5,7 @@
 # optional.
 . "${KINKO_SRCDIR:-.}/tests/bank/bank_lib.sh"
 
-plan 22
+plan 25
 ACSR="${KINKO_BUILDDIR:-.}/tests/bank/attest_csr"
 TODAY=$(date -u +%F)
 LATER=$(day_plus "$TODAY" 10)
@@ -145,4 +145,25 @@ check_quiet "renewal under required refuses an attestation of another key (403)"
 "$ACSR" "$T/k2.key" "$T/att_k2.pem" "$T/f9.pem" "$T/req2.csr"
 check_quiet "renewal with the new key's valid attestation is accepted (200)" \
 	equals "$(reenroll "$T/req2.csr")" 200
+
+# The admin's user list shows each certificate's token serial (JSON and the HTML table).
+certs_of "$T/out" "$T/admin2.crt"
+A=(--cert "$T/admin2.crt" --key "$T/k2.key")
+JAR="$T/jar.admin2.crt"
+logon_admin "$T/admin2.crt" "$T/k2.key" "$T/card" "$PIN" >/dev/null
+http POST /api/admin/users "${A[@]}" -b "$JAR" \
+	-d '{"user_id":"taro","user_pin":"3333","user_confirmation_pin":"4444"}' >/dev/null
+http POST /api/admin/users/taro/issue "${A[@]}" -b "$JAR" -d "{\"confirmation_pin\":\"$CONF\"}" >/dev/null
+key k3
+sed 's/31415926/27182818/' "$T/ext.cnf" >"$T/ext3.cnf" && mv "$T/ext3.cnf" "$T/ext.cnf"
+sign "$T/k3.req" f9 3650 good "$T/att_k3.pem"
+"$ACSR" "$T/k3.key" "$T/att_k3.pem" "$T/f9.pem" "$T/req3.csr"
+check_quiet "the user's enrollment with a valid attestation is accepted (200)" \
+	equals "$(enroll "$CONTRACT/taro" 3333 4444 "$T/req3.csr")" 200
+check_quiet "the admin's user list (JSON) gives the user certificate's token serial" \
+	sh -c "[ \"\$1\" = 200 ] && grep -qF '\"token_serial\":\"27182818\"' '$T/out'" _ \
+	"$(http GET /api/admin/users "${A[@]}" -b "$JAR")"
+check_quiet "the admin's user table (HTML) shows the token serial" \
+	sh -c "[ \"\$1\" = 200 ] && grep -qF '<td class=\"token-serial\">27182818</td>' '$T/out'" _ \
+	"$(http GET /admin/users "${A[@]}" -b "$JAR")"
 stop_and_check
