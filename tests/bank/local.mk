@@ -19,6 +19,13 @@ BANK_SH_TESTS += tests/bank/test_attestation.sh
 check_PROGRAMS += tests/bank/attest_csr
 tests_bank_attest_csr_CFLAGS = $(BANKD_CFLAGS) -I$(top_srcdir)/tools/bankd
 tests_bank_attest_csr_LDADD = $(BANKD_LIBS)
+# The bank's checks on the firmware's own ATTEST answers (in process, as tests/unit does).
+check_PROGRAMS += tests/bank/test_bank_attest_token
+TESTS += tests/bank/test_bank_attest_token
+tests_bank_test_bank_attest_token_CFLAGS = $(FW_TEST_CFLAGS) $(BANKD_CFLAGS) \
+	-I$(top_srcdir)/tools/bankd -I$(top_srcdir)/tests/unit
+tests_bank_test_bank_attest_token_CPPFLAGS = $(FIRMWARE_CPPFLAGS)
+tests_bank_test_bank_attest_token_LDADD = $(FW_TEST_LDADD) $(BANKD_LIBS)
 TESTS += tests/bank/test_bank_rules tests/bank/test_bank_secret tests/bank/test_bank_attempt \
 	$(BANK_SH_TESTS)
 EXTRA_DIST += $(BANK_SH_TESTS) tests/bank/bank_lib.sh

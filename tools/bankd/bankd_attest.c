@@ -16,10 +16,6 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-/* GET METADATA's numbers, as the token encodes them. */
-#define ORIGIN_GENERATED 1
-#define PIN_POLICY_NEVER 1
-
 static const char *const policy_words[] = {"off", "optional", "required"};
 
 int bankd_attest_policy_parse(const char *word, bankd_attest_policy *p)
@@ -129,10 +125,10 @@ bankd_attest_rule bankd_attest_check(const bankd_attest_evidence *ev, X509_STORE
 	attested = X509_get0_pubkey(ev->att);
 	if (attested == NULL || EVP_PKEY_eq(attested, pub) != 1)
 		return BANKD_ATTEST_OTHER_KEY;
-	if (claim_enum(ev->att, PIV_ATTEST_OID_KINKO_ORIGIN) != ORIGIN_GENERATED)
+	if (claim_enum(ev->att, PIV_ATTEST_OID_KINKO_ORIGIN) != PIV_ORIGIN_GENERATED)
 		return BANKD_ATTEST_IMPORTED;
 	pin = claim_enum(ev->att, PIV_ATTEST_OID_KINKO_PIN_POLICY);
-	if (pin < 0 || pin == PIN_POLICY_NEVER)
+	if (pin < 0 || pin == PIV_PIN_POLICY_NEVER)
 		return BANKD_ATTEST_PIN_NEVER;
 	if (claim_serial(ev->att, serial) != 0)
 		return BANKD_ATTEST_NO_SERIAL;
