@@ -30,6 +30,19 @@
 #define CKA_KINKO_PUK_TRIES_LEFT (0x80000000UL | 0x4B4E0003UL)
 #define CKA_KINKO_PUK_TRIES_MAX (0x80000000UL | 0x4B4E0004UL)
 
+/* The attestation of a key generated on the token, on its private and its public key: the
+ * DER X.509 certificate the token's ATTEST (00 F9 <slot> 00) answers, signed by the
+ * token's attestation key, whose certificate is the CKO_CERTIFICATE object with CKA_ID
+ * { KINKO_CKA_ID_ATTESTATION } (CKA_LABEL "PIV Attestation", CKA_CERTIFICATE_CATEGORY 2).
+ * Read from the token at each read (a length query's answer is kept for the read after
+ * it). A key the token cannot attest (imported, a token without attestation key or
+ * without ATTEST): CKR_ATTRIBUTE_TYPE_INVALID and ulValueLen CK_UNAVAILABLE_INFORMATION,
+ * as for an attribute the object does not have; SoftHSM2 and other modules answer the
+ * same, so a caller reads either as "no attestation". */
+#define CKA_KINKO_ATTESTATION (0x80000000UL | 0x4B4E0010UL)
+/* CKA_ID of the token's attestation certificate (the PIV slot F9); no key object has it. */
+#define KINKO_CKA_ID_ATTESTATION 0xF9
+
 /* A change to the token (key generation, certificate write, deletion, move) needs the
  * card management key, and the token has neither a PIN-protected one (YubiKey ADMIN DATA
  * and PRINTED) nor the factory default: set a PIN-protected one with the token's admin

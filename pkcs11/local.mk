@@ -62,6 +62,7 @@ pkcs11_libkinko_pkcs11_la_SOURCES = \
 pkcs11_libkinko_pkcs11_la_SOURCES += \
 	pkcs11/mod_object.h \
 	pkcs11/mod_token.c \
+	pkcs11/mod_attest.c \
 	pkcs11/mod_object.c \
 	pkcs11/mod_attr.c pkcs11/mod_attr.h \
 	pkcs11/mod_objwrite.c \

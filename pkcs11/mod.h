@@ -67,7 +67,15 @@ typedef struct {
 	bool has_cert; /* container present on the token */
 	uint8_t *cert; /* DER, NULL until read */
 	size_t cert_len;
+	/* The attestation a length query of CKA_KINKO_ATTESTATION read (mod_attest.c), for
+	 * the read that follows it; that read takes it. */
+	uint8_t *attest;
+	size_t attest_len;
 } mod_keyslot;
+
+/* The token's F9 attestation certificate (GET DATA 5FFF01), learnt without an APDU of its
+ * own where possible (mod_attest.c). */
+typedef enum { MOD_F9_UNKNOWN = 0, MOD_F9_ABSENT, MOD_F9_PRESENT } mod_f9_state;
 
 /* What the card is, learnt at first use: it decides how the rest is learnt. */
 typedef enum {
@@ -90,6 +98,10 @@ typedef struct mod_token {
 	uint8_t pin_tries_max, pin_tries_left, puk_tries_max, puk_tries_left;
 	bool pin_is_default;  /* factory PIN or "must change": CKF_USER_PIN_TO_BE_CHANGED */
 	mod_keyslot keys[24]; /* PIV_KEY_SLOTS, indexed by piv_key_slot_index() */
+	mod_f9_state f9;
+	uint8_t *f9_cert; /* DER, NULL until read */
+	size_t f9_cert_len;
+	bool attest_none; /* ATTEST refused for the whole token (6985, 6D00): not sent again */
 } mod_token;
 
 /* ---- slots (mod_slot.c) ---- */

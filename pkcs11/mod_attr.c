@@ -46,19 +46,25 @@ void mod_attr_val_free(mod_attr_val *v)
 	v->owned = NULL;
 }
 
+static bool attr_kind_cert(mod_obj_kind kind)
+{
+	return kind == MOD_OBJ_CERT || kind == MOD_OBJ_F9;
+}
+
 /* Which attributes need a read from the token: find evaluates those last. */
 int mod_attr_cost(mod_obj_kind kind, CK_ATTRIBUTE_TYPE type)
 {
 	switch (type) {
+	case CKA_KINKO_ATTESTATION: return MOD_ATTR_COST_CERT;
 	case CKA_SUBJECT: return MOD_ATTR_COST_CERT;
 	case CKA_VALUE:
 	case CKA_ISSUER:
 	case CKA_SERIAL_NUMBER:
 	case CKA_CHECK_VALUE:
 	case CKA_START_DATE:
-	case CKA_END_DATE: return kind == MOD_OBJ_CERT ? MOD_ATTR_COST_CERT : MOD_ATTR_COST_NONE;
+	case CKA_END_DATE: return attr_kind_cert(kind) ? MOD_ATTR_COST_CERT : MOD_ATTR_COST_NONE;
 	case CKA_PUBLIC_KEY_INFO:
-		return kind == MOD_OBJ_CERT ? MOD_ATTR_COST_CERT : MOD_ATTR_COST_PUBKEY;
+		return attr_kind_cert(kind) ? MOD_ATTR_COST_CERT : MOD_ATTR_COST_PUBKEY;
 	case CKA_MODULUS:
 	case CKA_PUBLIC_EXPONENT:
 	case CKA_EC_POINT: return MOD_ATTR_COST_PUBKEY;
@@ -112,10 +118,16 @@ static CK_RV attr_ctx_cert(mod_attr_ctx *c)
 
 	if (c->have_ci)
 		return CKR_OK;
-	rv = mod_token_cert(c->s, c->t, c->index);
+	if (c->kind == MOD_OBJ_F9) {
+		rv = mod_attest_f9_cert(c->s, c->t, &c->der, &c->der_len);
+	} else {
+		rv = mod_token_cert(c->s, c->t, c->index);
+		c->der = k->cert;
+		c->der_len = k->cert_len;
+	}
 	if (rv != CKR_OK)
 		return rv;
-	if (mod_parse_cert(k->cert, k->cert_len, &c->ci) != MOD_PARSE_OK)
+	if (mod_parse_cert(c->der, c->der_len, &c->ci) != MOD_PARSE_OK)
 		return CKR_DEVICE_ERROR;
 	c->have_ci = true;
 	return CKR_OK;
@@ -162,7 +174,10 @@ void mod_object_label(unsigned key_index, char *buf, size_t len)
 
 static void attr_val_label(mod_attr_ctx *c, mod_attr_val *v)
 {
-	mod_object_label(c->index, v->u.text, sizeof(v->u.text));
+	if (c->kind == MOD_OBJ_F9)
+		snprintf(v->u.text, sizeof(v->u.text), "PIV Attestation");
+	else
+		mod_object_label(c->index, v->u.text, sizeof(v->u.text));
 	attr_val_bytes(v, v->u.text, strlen(v->u.text));
 }
 
@@ -228,6 +243,32 @@ static void attr_val_pubkey_part(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_at
 	}
 }
 
+/* The key's attestation (mod_attest.c): an attribute this key does not have when the token
+ * cannot attest it. */
+static void attr_val_attestation(mod_attr_ctx *c, mod_attr_val *v)
+{
+	const uint8_t *der = NULL;
+	uint8_t *owned = NULL;
+	size_t len = 0;
+	CK_RV rv = mod_attest_key(c->s, c->t, c->index, c->attest_query, &der, &len, &owned);
+
+	if (rv != CKR_OK) {
+		attr_val_rv(v, rv);
+		return;
+	}
+	if (!owned) {
+		attr_val_bytes(v, der, len); /* kept in the cache for the read that follows */
+		return;
+	}
+	/* the value's owner frees it the OpenSSL way */
+	v->owned = OPENSSL_memdup(owned, len);
+	free(owned);
+	if (v->owned)
+		attr_val_bytes(v, v->owned, len);
+	else
+		attr_val_rv(v, CKR_HOST_MEMORY);
+}
+
 /* ---- per kind ---- */
 
 /* Attributes every object has. true when type was one of them. */
@@ -243,10 +284,13 @@ static bool attr_val_common(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_va
 	case CKA_PRIVATE: attr_val_bool(v, c->kind == MOD_OBJ_PRIVATE); return true;
 	case CKA_MODIFIABLE: attr_val_bool(v, false); return true;
 	case CKA_COPYABLE: attr_val_bool(v, false); return true;
-	case CKA_DESTROYABLE: attr_val_bool(v, c->kind != MOD_OBJ_PUBLIC); return true;
+	case CKA_DESTROYABLE:
+		attr_val_bool(v, c->kind != MOD_OBJ_PUBLIC && c->kind != MOD_OBJ_F9);
+		return true;
 	case CKA_LABEL: attr_val_label(c, v); return true;
 	case CKA_ID:
-		v->u.id = mod_object_id(c->index);
+		v->u.id =
+			c->kind == MOD_OBJ_F9 ? KINKO_CKA_ID_ATTESTATION : mod_object_id(c->index);
 		attr_val_bytes(v, &v->u.id, 1);
 		return true;
 	default: return false;
@@ -275,6 +319,7 @@ static bool attr_val_key(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *
 		                                                      CKM_EC_KEY_PAIR_GEN);
 		return true;
 	case CKA_ALLOWED_MECHANISMS: attr_val_mechanisms(c, v); return true;
+	case CKA_KINKO_ATTESTATION: attr_val_attestation(c, v); return true;
 	case CKA_SUBJECT: attr_val_key_subject(c, v); return true;
 	case CKA_PUBLIC_KEY_INFO: attr_val_pubkey_part(c, type, v); return true;
 	case CKA_MODULUS:
@@ -347,13 +392,14 @@ static bool attr_val_public(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_va
 
 static bool attr_val_cert(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
 {
-	const mod_keyslot *k = &c->t->keys[c->index];
 	CK_RV rv;
 
 	switch (type) {
 	case CKA_CERTIFICATE_TYPE: attr_val_ulong(v, CKC_X_509); return true;
 	case CKA_TRUSTED: attr_val_bool(v, false); return true;
-	case CKA_CERTIFICATE_CATEGORY: attr_val_ulong(v, 1); return true; /* token user */
+	case CKA_CERTIFICATE_CATEGORY: /* the F9 one is an authority's, the others the user's */
+		attr_val_ulong(v, c->kind == MOD_OBJ_F9 ? 2 : 1);
+		return true;
 	case CKA_JAVA_MIDP_SECURITY_DOMAIN: attr_val_ulong(v, 0); return true;
 	case CKA_URL:
 	case CKA_HASH_OF_SUBJECT_PUBLIC_KEY:
@@ -374,7 +420,7 @@ static bool attr_val_cert(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val 
 		return true;
 	}
 	switch (type) {
-	case CKA_VALUE: attr_val_bytes(v, k->cert, k->cert_len); break;
+	case CKA_VALUE: attr_val_bytes(v, c->der, c->der_len); break;
 	case CKA_CHECK_VALUE: attr_val_bytes(v, c->ci.check_value, 3); break;
 	case CKA_START_DATE:
 		attr_val_bytes(v, c->ci.start_date, c->ci.start_date[0] ? 8 : 0);
@@ -420,9 +466,9 @@ void mod_attr_get(mod_attr_ctx *c, CK_ATTRIBUTE_TYPE type, mod_attr_val *v)
 		return;
 	}
 	known = attr_val_common(c, type, v);
-	if (!known && c->kind == MOD_OBJ_CERT)
+	if (!known && attr_kind_cert(c->kind))
 		known = attr_val_cert(c, type, v);
-	if (!known && c->kind != MOD_OBJ_CERT)
+	if (!known && !attr_kind_cert(c->kind))
 		known = attr_val_key(c, type, v) ||
 		        (c->kind == MOD_OBJ_PRIVATE ? attr_val_private(c, type, v) :
 		                                      attr_val_public(c, type, v));
@@ -452,6 +498,7 @@ CK_RV mod_attr_fill(mod_attr_ctx *c, CK_ATTRIBUTE *tmpl, CK_ULONG n)
 		CK_ATTRIBUTE *a = &tmpl[i];
 		mod_attr_val v;
 
+		c->attest_query = !a->pValue;
 		mod_attr_get(c, a->type, &v);
 		rv = v.rv;
 		if (rv != CKR_OK && attr_error_rank(rv) == 0) {

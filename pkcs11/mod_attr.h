@@ -21,6 +21,10 @@ typedef struct {
 	bool have_pk, have_ci;
 	card_pubkey pk; /* points into t->keys[index].pubkey */
 	mod_cert_info ci;
+	const uint8_t *der; /* the certificate's DER, in the token cache, once have_ci */
+	size_t der_len;
+	/* C_GetAttributeValue asks for a length only (CKA_KINKO_ATTESTATION keeps it) */
+	bool attest_query;
 } mod_attr_ctx;
 
 /* One value: rv is CKR_OK (p, len), CKR_ATTRIBUTE_TYPE_INVALID, CKR_ATTRIBUTE_SENSITIVE,

@@ -72,6 +72,7 @@ bool mod_object_exists(const mod_token *t, unsigned key_index, mod_obj_kind kind
 	case MOD_OBJ_PUBLIC: return k->has_key && mod_object_alg_supported(k->alg);
 	case MOD_OBJ_CERT: return k->has_cert;
 	case MOD_OBJ_HW: return key_index == 0 && t->pin_tries_max > 0;
+	case MOD_OBJ_F9: return key_index == 0 && t->f9 == MOD_F9_PRESENT;
 	default: return false;
 	}
 }
@@ -117,9 +118,9 @@ CK_RV mod_object_check(mod_slot *s, CK_OBJECT_HANDLE h, unsigned *key_index, mod
 	mod_token *t;
 	CK_RV rv;
 
-	if (h == mod_object_handle(s, 0, MOD_OBJ_HW)) {
+	if (h == mod_object_handle(s, 0, MOD_OBJ_HW) || h == mod_object_handle(s, 0, MOD_OBJ_F9)) {
 		*key_index = 0;
-		*kind = MOD_OBJ_HW;
+		*kind = (mod_obj_kind)(h & 0xFF);
 	} else if (!mod_object_decode(s, h, key_index, kind)) {
 		return CKR_OBJECT_HANDLE_INVALID;
 	}
@@ -324,7 +325,7 @@ static CK_RV mod_object_find(mod_slot *s, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
 	rv = mod_token_get(s, &t);
 	if (rv != CKR_OK)
 		return rv;
-	out = calloc(PIV_KEY_SLOTS * 3 + 1, sizeof(*out));
+	out = calloc(PIV_KEY_SLOTS * 3 + 2, sizeof(*out));
 	if (!out)
 		return CKR_HOST_MEMORY;
 	rv = CKR_OK;
@@ -352,6 +353,18 @@ static CK_RV mod_object_find(mod_slot *s, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
 		mod_attr_ctx_cleanup(&c);
 		if (match && rv == CKR_OK)
 			out[count++] = mod_object_handle(s, 0, MOD_OBJ_HW);
+	}
+	if (rv == CKR_OK)
+		rv = mod_attest_f9_learn(s, t, tmpl, n);
+	if (rv == CKR_OK && s->token == t && mod_object_exists(t, 0, MOD_OBJ_F9, visible)) {
+		mod_attr_ctx c;
+		bool match;
+
+		mod_attr_ctx_init(&c, s, t, 0, MOD_OBJ_F9);
+		match = object_find_match(&c, tmpl, n, &rv);
+		mod_attr_ctx_cleanup(&c);
+		if (match && rv == CKR_OK)
+			out[count++] = mod_object_handle(s, 0, MOD_OBJ_F9);
 	}
 	if (rv == CKR_OK)
 		rv = mod_sobj_find(s, tmpl, n, &out, &count);

@@ -19,7 +19,8 @@ typedef enum {
 	MOD_OBJ_PRIVATE = 1,
 	MOD_OBJ_PUBLIC = 2,
 	MOD_OBJ_CERT = 3,
-	MOD_OBJ_HW = 4
+	MOD_OBJ_HW = 4,
+	MOD_OBJ_F9 = 5 /* the token's attestation certificate (mod_attest.c), key index 0 */
 } mod_obj_kind;
 
 CK_OBJECT_HANDLE mod_object_handle(const mod_slot *s, unsigned key_index, mod_obj_kind kind);
@@ -87,6 +88,23 @@ bool mod_token_keep_cert(mod_token *t, unsigned key_index, const uint8_t *der, s
 /* Forget a key slot's cached key or certificate (after deleting it). */
 void mod_token_forget_key(mod_token *t, unsigned key_index);
 void mod_token_forget_cert(mod_token *t, unsigned key_index);
+
+/* ---- attestation (mod_attest.c) ---- */
+/* CKA_KINKO_ATTESTATION of key i: one ATTEST, or the answer a length query kept
+ * (query: keep it for the read that follows). *der points into *owned (caller
+ * OPENSSL_free's it) or into the cache. CKR_ATTRIBUTE_TYPE_INVALID when the token cannot
+ * attest this key (imported, no attestation key, no ATTEST). */
+CK_RV mod_attest_key(mod_slot *s, mod_token *t, unsigned i, bool query, const uint8_t **der,
+                     size_t *len, uint8_t **owned);
+/* The F9 certificate's DER: CKR_OBJECT_HANDLE_INVALID when the token has none. */
+CK_RV mod_attest_f9_cert(mod_slot *s, mod_token *t, const uint8_t **der, size_t *len);
+/* Before a search whose template the F9 object could match: learn whether it exists, an
+ * APDU only on a YubiKey-style card and only when the template names it by CKA_ID. */
+CK_RV mod_attest_f9_learn(mod_slot *s, mod_token *t, const CK_ATTRIBUTE *tmpl, CK_ULONG n);
+/* The token's inventory (kinko's) said whether it holds 5FFF01. */
+void mod_attest_f9_inventory(mod_token *t, bool present);
+/* Forget what the cache holds of attestation (the token changed). */
+void mod_attest_forget(mod_token *t);
 
 /* ---- reading objects (mod_attr.c, mod_object.c) ---- */
 /* Does h name an object of slot s that exists now (and is visible)? Learns the token if

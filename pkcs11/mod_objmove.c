@@ -130,7 +130,7 @@ CK_RV mod_objmove_set_attributes(mod_slot *s, mod_session *sess, CK_OBJECT_HANDL
 		return rv;
 	if (!(sess->flags & CKF_RW_SESSION))
 		return CKR_SESSION_READ_ONLY;
-	if (kind == MOD_OBJ_HW && n > 0)
+	if ((kind == MOD_OBJ_HW || kind == MOD_OBJ_F9) && n > 0)
 		return CKR_ATTRIBUTE_READ_ONLY;
 	for (i = 0; i < n; i++) {
 		if (tmpl[i].type != CKA_ID)

@@ -307,6 +307,11 @@ CK_RV mod_objwrite_destroy(mod_slot *s, mod_session *sess, CK_OBJECT_HANDLE h)
 
 	if (mod_sobj_is_handle(h))
 		return mod_sobj_destroy(s, sess, h);
+	/* the token's attestation certificate is the manufacturer's: the token refuses too */
+	if (h == mod_object_handle(s, 0, MOD_OBJ_F9)) {
+		rv = mod_object_check(s, h, &idx, &kind);
+		return rv != CKR_OK ? rv : CKR_ACTION_PROHIBITED;
+	}
 	if (!mod_object_decode(s, h, &idx, &kind))
 		return CKR_OBJECT_HANDLE_INVALID;
 	rv = mod_token_get(s, &t);

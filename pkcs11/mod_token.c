@@ -38,6 +38,7 @@ void mod_token_forget_key(mod_token *t, unsigned i)
 	mod_keyslot *k = &t->keys[i];
 
 	token_blob_set(&k->pubkey, &k->pubkey_len, NULL, 0);
+	token_blob_set(&k->attest, &k->attest_len, NULL, 0);
 	k->has_key = false;
 	k->alg = k->pin_policy = k->origin = 0;
 }
@@ -58,6 +59,7 @@ static void token_forget_objects(mod_token *t)
 		mod_token_forget_key(t, i);
 		mod_token_forget_cert(t, i);
 	}
+	mod_attest_forget(t);
 }
 
 void mod_token_free(mod_token *t)
@@ -106,6 +108,7 @@ static void token_apply_inventory(mod_token *t, const card_inventory *inv)
 			k->origin = ik->origin;
 			k->has_cert = card_inventory_has(inv, piv_cert_tag(piv_key_slot_ref(i)));
 		}
+		mod_attest_f9_inventory(t, card_inventory_has(inv, PIV_TAG_ATTESTATION));
 	}
 	t->serial = inv->serial;
 	t->change_counter = inv->change_counter;

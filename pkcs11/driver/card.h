@@ -157,6 +157,12 @@ card_status card_delete_key(card *c, uint8_t slot);
  * management key; an empty source is CARD_ERR_NOT_FOUND, a destination holding a key is
  * CARD_ERR_FAILED with last_sw 6985. Certificate containers are left alone. */
 card_status card_move_key(card *c, uint8_t to, uint8_t from);
+/* ATTEST (YubiKey's 00 F9 <slot> 00): the token's certificate of the key in slot, signed
+ * by its attestation key F9; *der (malloc'd) is one DER SEQUENCE. The card's refusals:
+ * CARD_ERR_FAILED with last_sw 6985 (no attestation key), CARD_ERR_BAD_INPUT (6A80 an
+ * imported key, 6A86 a slot it does not attest), CARD_ERR_NOT_FOUND (6A88 no key),
+ * CARD_ERR_UNSUPPORTED (6D00 no ATTEST at all). */
+card_status card_attest(card *c, uint8_t slot, uint8_t **der, size_t *len);
 /* GENERAL AUTHENTICATE signing/decipher: in is the padded block (RSA) or digest (ECDSA). */
 card_status card_sign(card *c, uint8_t slot, uint8_t alg, const uint8_t *in, size_t in_len,
                       uint8_t *out, size_t cap, size_t *out_len);

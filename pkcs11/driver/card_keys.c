@@ -452,3 +452,37 @@ card_status card_random(card *c, uint8_t *out, size_t len)
 	OPENSSL_cleanse(resp, sizeof(resp));
 	return st;
 }
+
+card_status card_attest(card *c, uint8_t slot, uint8_t **der, size_t *len)
+{
+	card_req rq = {.ins = PIV_INS_ATTEST, .p1 = slot, .p2 = 0x00};
+	tlv_item cert;
+	size_t n = 0;
+	uint8_t *out;
+	card_status st;
+
+	if (!c || !der || !len || piv_key_slot_index(slot) < 0)
+		return CARD_ERR_BAD_INPUT;
+	*der = NULL;
+	*len = 0;
+	out = malloc(APDU_EXT_MAX_LE);
+	if (!out)
+		return CARD_ERR_NO_MEMORY;
+	rq.out = out;
+	rq.cap = APDU_EXT_MAX_LE;
+	st = card_run_ok(c, &rq, &n);
+	/* the answer is the bare certificate: one SEQUENCE, nothing after it */
+	if (st == CARD_OK)
+		st = card_tlv_whole(out, n, 0x30, &cert);
+	if (st == CARD_OK) {
+		*der = malloc(n);
+		if (!*der) {
+			st = CARD_ERR_NO_MEMORY;
+		} else {
+			memcpy(*der, out, n);
+			*len = n;
+		}
+	}
+	free(out);
+	return st;
+}

@@ -162,6 +162,15 @@ tests_pkcs11_test_p11_cardkinds_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_p11_cardkinds_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_p11_cardkinds_LDADD = $(P11_MOD_TEST_LDADD)
 
+# Attestation: CKA_KINKO_ATTESTATION and the F9 certificate object, on tokens provisioned
+# with an attestation CA.
+P11_MOD_TESTS += tests/pkcs11/test_p11_attest
+tests_pkcs11_test_p11_attest_SOURCES = tests/pkcs11/test_p11_attest.c \
+	$(P11_OBJ_TEST_UTIL) $(P11_CCID_FAKE) $(P11_TMPDIR)
+tests_pkcs11_test_p11_attest_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_p11_attest_CPPFLAGS = $(MODULE_CPPFLAGS)
+tests_pkcs11_test_p11_attest_LDADD = $(P11_MOD_TEST_LDADD)
+
 # Signatures: encodings and mechanisms as pure functions, then through the module. The
 # software keys are the signature kit's, whose object needs libp11test.la.
 check_PROGRAMS += tests/pkcs11/test_mod_pad tests/pkcs11/test_mod_sig
