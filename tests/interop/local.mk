@@ -5,6 +5,8 @@ INTEROP_SH_TESTS = tests/interop/test_pkcs11_tool.sh tests/interop/test_p11tool.
 	tests/interop/test_openssl_engine.sh tests/interop/test_p11kit_proxy.sh
 # Generic callers: NSS's certutil/cmsutil, GnuTLS's certtool/gnutls-cli with kinko-bankd.
 INTEROP_SH_TESTS += tests/interop/test_nss_tools.sh tests/interop/test_gnutls.sh
+# NSS and the token's attestation certificate (an authority's, never a user certificate).
+INTEROP_SH_TESTS += tests/interop/test_nss_attest.sh
 # OpenSSH: ssh-keygen -D and ssh -I into the test's own sshd.
 INTEROP_SH_TESTS += tests/interop/test_ssh.sh
 # OpenSSL's pkeyutl through libp11's engine: decryption on the token.
