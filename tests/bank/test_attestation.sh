@@ -5,7 +5,7 @@
 # optional.
 . "${KINKO_SRCDIR:-.}/tests/bank/bank_lib.sh"
 
-plan 25
+plan 26
 ACSR="${KINKO_BUILDDIR:-.}/tests/bank/attest_csr"
 TODAY=$(date -u +%F)
 LATER=$(day_plus "$TODAY" 10)
@@ -166,4 +166,7 @@ check_quiet "the admin's user list (JSON) gives the user certificate's token ser
 check_quiet "the admin's user table (HTML) shows the token serial" \
 	sh -c "[ \"\$1\" = 200 ] && grep -qF '<td class=\"token-serial\">27182818</td>' '$T/out'" _ \
 	"$(http GET /admin/users "${A[@]}" -b "$JAR")"
+check_quiet "the contract management screen shows the contract's attestation demand" \
+	sh -c "[ \"\$1\" = 200 ] && grep -qF 'required: keys must be attested by a token this bank trusts' '$T/out'" _ \
+	"$(http GET /admin "${A[@]}" -b "$JAR")"
 stop_and_check

@@ -35,6 +35,17 @@ const char *bankd_attest_policy_word(bankd_attest_policy p)
 	return (size_t)p < sizeof policy_words / sizeof policy_words[0] ? policy_words[p] : "off";
 }
 
+const char *bankd_attest_policy_explain(const char *word)
+{
+	bankd_attest_policy p;
+
+	if (bankd_attest_policy_parse(word, &p) != 0 || p == BANKD_ATTEST_REQUIRED)
+		return N_("required: keys must be attested by a token this bank trusts");
+	return p == BANKD_ATTEST_OPTIONAL ?
+	               N_("optional: an attestation is checked when the request carries one") :
+	               N_("off: attestations are not read");
+}
+
 /* The DER value of the certificate's extension oid: NULL when absent or repeated. */
 static const ASN1_OCTET_STRING *claim(X509 *x, const char *oid)
 {

@@ -56,6 +56,8 @@ int bankd_attest_bundle_decode(const unsigned char *der, size_t n, bankd_attest_
 /* bankd_attest.c. "required", "optional", "off": 0, or -1 for another word. */
 int bankd_attest_policy_parse(const char *word, bankd_attest_policy *p);
 const char *bankd_attest_policy_word(bankd_attest_policy p);
+/* A stored word in the staff's terms (English, marked N_: the caller translates). */
+const char *bankd_attest_policy_explain(const char *word);
 /* The checks in order: chain to a root of roots (NULL: none trusted) at now, the attested key
  * is pub, origin generated, PIN policy not never, the token serial (decimal) into serial. */
 bankd_attest_rule bankd_attest_check(const bankd_attest_evidence *ev, X509_STORE *roots,

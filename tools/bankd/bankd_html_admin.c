@@ -4,6 +4,7 @@
  * are bankd_admin.c's, the JSON API's own; these pages only read forms and word the results.
  * Every POST is checked for its CSRF value before the session or any secret is looked at. */
 #include "bankd_admin.h"
+#include "bankd_attest.h"
 #include "bankd_html.h"
 #include "bankd_html_page.h"
 #include "bankd_logon.h"
@@ -74,6 +75,9 @@ void bankd_html_admin(bankd_req *r)
 		evbuffer_add_printf(b, "</dd>\n");
 		bankd_html_dt(b, _("Contract ID (A)"));
 		bankd_html_esc(b, c.id);
+		evbuffer_add_printf(b, "</dd>\n");
+		bankd_html_dt(b, _("Key attestation"));
+		bankd_html_esc(b, _(bankd_attest_policy_explain(c.attestation)));
 		evbuffer_add_printf(b, "</dd>\n</dl>\n");
 		bankd_html_link(b, "users-link", "/admin/users", _("User registration / change"));
 		if (foot(r, b, "/status", _("Back to the status screen")) == 0)
