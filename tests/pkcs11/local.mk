@@ -20,6 +20,13 @@ tests_pkcs11_test_card_SOURCES = tests/pkcs11/test_card.c $(P11_CARD_TEST_UTIL) 
 tests_pkcs11_test_card_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_card_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_card_LDADD = $(P11_TEST_LDADD)
+# ATTEST through the driver: the certificate and the card's refusals.
+check_PROGRAMS += tests/pkcs11/test_card_attest
+TESTS += tests/pkcs11/test_card_attest
+tests_pkcs11_test_card_attest_SOURCES = tests/pkcs11/test_card_attest.c $(P11_CARD_TEST_UTIL)
+tests_pkcs11_test_card_attest_CFLAGS = $(P11_TEST_CFLAGS)
+tests_pkcs11_test_card_attest_CPPFLAGS = $(MODULE_CPPFLAGS)
+tests_pkcs11_test_card_attest_LDADD = $(P11_TEST_LDADD)
 tests_pkcs11_test_card_fake_SOURCES = tests/pkcs11/test_card_fake.c $(P11_CCID_FAKE) $(P11_TMPDIR) \
 	$(P11_TIME)
 tests_pkcs11_test_card_fake_CFLAGS = $(P11_TEST_CFLAGS)
