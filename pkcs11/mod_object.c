@@ -299,6 +299,25 @@ static bool object_find_names_private_key(const CK_ATTRIBUTE *tmpl, CK_ULONG n, 
 	return priv && id;
 }
 
+/* Object i/kind, when it exists and matches, appended to out. */
+static CK_RV object_find_one(mod_slot *s, mod_token *t, unsigned i, mod_obj_kind kind, bool visible,
+                             const CK_ATTRIBUTE *tmpl, CK_ULONG n, CK_OBJECT_HANDLE *out,
+                             size_t *count)
+{
+	mod_attr_ctx c;
+	bool match;
+	CK_RV rv = CKR_OK;
+
+	if (!mod_object_exists(t, i, kind, visible))
+		return CKR_OK;
+	mod_attr_ctx_init(&c, s, t, i, kind);
+	match = object_find_match(&c, tmpl, n, &rv);
+	mod_attr_ctx_cleanup(&c);
+	if (match && rv == CKR_OK)
+		out[(*count)++] = mod_object_handle(s, i, kind);
+	return rv;
+}
+
 /* The handles of every object matching the template, malloc'd. */
 static CK_RV mod_object_find(mod_slot *s, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
                              CK_OBJECT_HANDLE **found, size_t *n_found)
@@ -329,43 +348,15 @@ static CK_RV mod_object_find(mod_slot *s, const CK_ATTRIBUTE *tmpl, CK_ULONG n,
 	if (!out)
 		return CKR_HOST_MEMORY;
 	rv = CKR_OK;
-	for (i = 0; i < PIV_KEY_SLOTS && rv == CKR_OK; i++) {
-		for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]) && rv == CKR_OK; k++) {
-			mod_attr_ctx c;
-			bool match;
-
-			if (!mod_object_exists(t, i, kinds[k], visible))
-				continue;
-			mod_attr_ctx_init(&c, s, t, i, kinds[k]);
-			match = object_find_match(&c, tmpl, n, &rv);
-			mod_attr_ctx_cleanup(&c);
-			if (match && rv == CKR_OK)
-				out[count++] = mod_object_handle(s, i, kinds[k]);
-		}
-	}
-	if (rv == CKR_OK && object_find_asks_hw(tmpl, n) &&
-	    mod_object_exists(t, 0, MOD_OBJ_HW, visible)) {
-		mod_attr_ctx c;
-		bool match;
-
-		mod_attr_ctx_init(&c, s, t, 0, MOD_OBJ_HW);
-		match = object_find_match(&c, tmpl, n, &rv);
-		mod_attr_ctx_cleanup(&c);
-		if (match && rv == CKR_OK)
-			out[count++] = mod_object_handle(s, 0, MOD_OBJ_HW);
-	}
+	for (i = 0; i < PIV_KEY_SLOTS && rv == CKR_OK; i++)
+		for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]) && rv == CKR_OK; k++)
+			rv = object_find_one(s, t, i, kinds[k], visible, tmpl, n, out, &count);
+	if (rv == CKR_OK && object_find_asks_hw(tmpl, n))
+		rv = object_find_one(s, t, 0, MOD_OBJ_HW, visible, tmpl, n, out, &count);
 	if (rv == CKR_OK)
 		rv = mod_attest_f9_learn(s, t, tmpl, n);
-	if (rv == CKR_OK && s->token == t && mod_object_exists(t, 0, MOD_OBJ_F9, visible)) {
-		mod_attr_ctx c;
-		bool match;
-
-		mod_attr_ctx_init(&c, s, t, 0, MOD_OBJ_F9);
-		match = object_find_match(&c, tmpl, n, &rv);
-		mod_attr_ctx_cleanup(&c);
-		if (match && rv == CKR_OK)
-			out[count++] = mod_object_handle(s, 0, MOD_OBJ_F9);
-	}
+	if (rv == CKR_OK)
+		rv = object_find_one(s, t, 0, MOD_OBJ_F9, visible, tmpl, n, out, &count);
 	if (rv == CKR_OK)
 		rv = mod_sobj_find(s, tmpl, n, &out, &count);
 	if (rv != CKR_OK) {
