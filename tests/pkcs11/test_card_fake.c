@@ -60,6 +60,8 @@ typedef enum {
 	FAKE_RANDOM_SHORT,
 	FAKE_ADMIN_GARBAGE,
 	FAKE_WITNESS_SHORT,
+	FAKE_ATTEST_TRAILING,
+	FAKE_ATTEST_IMPORTED,
 	/* behaviour */
 	FAKE_MUTUAL_LIAR,
 	FAKE_ALWAYS_6D00,
@@ -133,6 +135,9 @@ static int fake_apdu(int fd, fake_mode mode, uint8_t seq, const uint8_t *apdu, s
 		return fake_block(fd, seq, BYTES(0x53, 0x03, 0x80, 0x01, 0xFF, 0x90, 0x00));
 	case FAKE_WITNESS_SHORT:
 		return fake_block(fd, seq, BYTES(0x7C, 0x06, 0x80, 0x04, 1, 2, 3, 4, 0x90, 0x00));
+	case FAKE_ATTEST_TRAILING: /* a certificate's SEQUENCE, then a stray byte */
+		return fake_block(fd, seq, BYTES(0x30, 0x01, 0x00, 0xAA, 0x90, 0x00));
+	case FAKE_ATTEST_IMPORTED: return fake_block(fd, seq, BYTES(0x6A, 0x80));
 	case FAKE_MUTUAL_LIAR:
 		/* A witness it cannot have made with any key we know, then a wrong answer. */
 		if (len >= 9 && apdu[7] == 0x80 && apdu[8] == 0x00)
@@ -275,6 +280,7 @@ typedef enum {
 	OP_RANDOM,
 	OP_AUTH_MGMT,
 	OP_AUTH_WITH_PIN,
+	OP_ATTEST,
 	OP_CONNECT
 } fake_op;
 
@@ -303,6 +309,10 @@ static card_status fake_run_op(card *c, fake_op op)
 	case OP_RANDOM: return card_random(c, buf, 16);
 	case OP_AUTH_MGMT: return card_auth_mgmt(c, PIV_ALG_3DES, key, sizeof(key));
 	case OP_AUTH_WITH_PIN: return card_auth_mgmt_with_pin(c);
+	case OP_ATTEST:
+		st = card_attest(c, PIV_KEY_AUTH, &v, &n);
+		assert_null(v);
+		return st;
 	default: return card_connect(c);
 	}
 }
@@ -383,6 +393,7 @@ static void malformed_response_data_is_device_error(void **state)
 		{FAKE_RANDOM_SHORT, OP_RANDOM, CARD_ERR_DEVICE},
 		{FAKE_ADMIN_GARBAGE, OP_AUTH_WITH_PIN, CARD_ERR_DEVICE},
 		{FAKE_WITNESS_SHORT, OP_AUTH_MGMT, CARD_ERR_DEVICE},
+		{FAKE_ATTEST_TRAILING, OP_ATTEST, CARD_ERR_DEVICE},
 	};
 
 	run_cases(*state, cases, sizeof(cases) / sizeof(cases[0]), 2000);
@@ -392,6 +403,16 @@ static void card_that_cannot_prove_the_key_is_security_error(void **state)
 {
 	static const fake_case cases[] = {
 		{FAKE_MUTUAL_LIAR, OP_AUTH_MGMT, CARD_ERR_SECURITY},
+	};
+
+	run_cases(*state, cases, sizeof(cases) / sizeof(cases[0]), 2000);
+}
+
+/* A YubiKey's answer for a key it did not generate (the emulator cannot import one). */
+static void attest_of_an_imported_key_is_bad_input(void **state)
+{
+	static const fake_case cases[] = {
+		{FAKE_ATTEST_IMPORTED, OP_ATTEST, CARD_ERR_BAD_INPUT},
 	};
 
 	run_cases(*state, cases, sizeof(cases) / sizeof(cases[0]), 2000);
@@ -427,6 +448,7 @@ int main(void)
 		T(silent_or_stalling_token_times_out),
 		T(malformed_response_data_is_device_error),
 		T(card_that_cannot_prove_the_key_is_security_error),
+		T(attest_of_an_imported_key_is_bad_input),
 		T(endless_6d00_is_retried_once_only),
 		T(card_that_never_powers_gives_up),
 	};
