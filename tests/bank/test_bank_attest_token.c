@@ -21,45 +21,32 @@
 
 #define TOKEN_SERIAL 7654321
 
+/* The test manufacturer CA, made by the first test that needs it. */
 static X509 *ca_cert;
 static EVP_PKEY *ca_key;
 
-static int group_setup(void **state)
+/* A token of the profile with serial TOKEN_SERIAL whose attestation key the CA certified. */
+static int token_of(void **state, uint8_t profile)
 {
-	(void)state;
-	return tok_attest_ca_make(&ca_cert, &ca_key);
-}
+	tok_provision_opts o = {0};
 
-static int group_teardown(void **state)
-{
-	(void)state;
-	X509_free(ca_cert);
-	EVP_PKEY_free(ca_key);
-	return 0;
-}
-
-static int setup_profile(void **state, uint8_t profile)
-{
-	tok_provision_opts o;
-	piv_fixture *f;
-
-	memset(&o, 0, sizeof(o));
+	if (ca_cert == NULL && tok_attest_ca_make(&ca_cert, &ca_key) != 0)
+		return -1;
 	o.serial = TOKEN_SERIAL;
 	o.profile = profile;
 	if (piv_fixture_setup_with(state, &o, true) != 0)
 		return -1;
-	f = *state;
-	return tok_attest_provision(&f->st, ca_cert, ca_key);
+	return tok_attest_provision(&((piv_fixture *)*state)->st, ca_cert, ca_key);
 }
 
-static int setup_kinko(void **state)
+static int kinko_token(void **state)
 {
-	return setup_profile(state, TOK_PROFILE_KINKO);
+	return token_of(state, TOK_PROFILE_KINKO);
 }
 
-static int setup_yubikey(void **state)
+static int yubikey_token(void **state)
 {
-	return setup_profile(state, TOK_PROFILE_YUBIKEY);
+	return token_of(state, TOK_PROFILE_YUBIKEY);
 }
 
 /* GENERATE P-256 in 9A with a PIN policy; the public key of the answer. */
@@ -170,7 +157,7 @@ static void yubikey_profile_attestation_has_no_kinko_origin(void **state)
 	                 BANKD_ATTEST_IMPORTED);
 }
 
-#define K(name) cmocka_unit_test_setup_teardown(name, setup_kinko, piv_fixture_teardown)
+#define K(name) cmocka_unit_test_setup_teardown(name, kinko_token, piv_fixture_teardown)
 
 int main(void)
 {
@@ -179,8 +166,11 @@ int main(void)
 		K(token_attestation_is_refused_past_the_manufacturer_ca),
 		K(key_of_pin_policy_never_is_refused),
 		cmocka_unit_test_setup_teardown(yubikey_profile_attestation_has_no_kinko_origin,
-	                                        setup_yubikey, piv_fixture_teardown),
+	                                        yubikey_token, piv_fixture_teardown),
 	};
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	X509_free(ca_cert);
+	EVP_PKEY_free(ca_key);
+	return failed;
 }
