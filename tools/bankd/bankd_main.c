@@ -88,6 +88,15 @@ typedef struct main_args {
 	const char *attestation;
 } main_args;
 
+/* A repeatable option's value (optarg) appended to v: -1 when max are there already. */
+static int arg_push(const char **v, size_t *n, size_t max)
+{
+	if (*n == max)
+		return -1;
+	v[(*n)++] = optarg;
+	return 0;
+}
+
 static int parse(int argc, char **argv, main_args *a)
 {
 	int c;
@@ -103,9 +112,8 @@ static int parse(int argc, char **argv, main_args *a)
 		case O_NAME: a->name = optarg; break;
 		case O_CAKEY: a->cakey = optarg; break;
 		case O_SERVER:
-			if (a->n_names == MAX_NAMES)
+			if (arg_push(a->names, &a->n_names, MAX_NAMES) != 0)
 				return -1;
-			a->names[a->n_names++] = optarg;
 			break;
 		case O_COMPANY: a->company = optarg; break;
 		case O_ID: a->id = optarg; break;
@@ -121,9 +129,8 @@ static int parse(int argc, char **argv, main_args *a)
 		case O_MAXCONN: a->max_connections = optarg; break;
 		case O_AUTHLIMIT: a->auth_fail_limit = optarg; break;
 		case O_ATTROOT:
-			if (a->n_roots == BANKD_ATTEST_MAX_ROOTS)
+			if (arg_push(a->roots, &a->n_roots, BANKD_ATTEST_MAX_ROOTS) != 0)
 				return -1;
-			a->roots[a->n_roots++] = optarg;
 			break;
 		case O_ATTEST: a->attestation = optarg; break;
 		case O_HELP: bankd_cli_usage_print(stdout); return 1;
