@@ -446,6 +446,27 @@ card_status card_mgmt_alg(card *c, uint8_t *alg)
 	return CARD_OK;
 }
 
+card_status card_run_long(card *c, card_req *rq, uint8_t **buf, size_t *n)
+{
+	*n = 0;
+	*buf = malloc(APDU_EXT_MAX_LE);
+	if (!*buf)
+		return CARD_ERR_NO_MEMORY;
+	rq->out = *buf;
+	rq->cap = APDU_EXT_MAX_LE;
+	return card_run_ok(c, rq, n);
+}
+
+card_status card_dup(const uint8_t *src, size_t len, uint8_t **dst, size_t *dst_len)
+{
+	*dst = malloc(len ? len : 1);
+	if (!*dst)
+		return CARD_ERR_NO_MEMORY;
+	memcpy(*dst, src, len);
+	*dst_len = len;
+	return CARD_OK;
+}
+
 /* ---- data objects ---- */
 
 /* PIV names its data objects with tags of 1..3 bytes (7E, 7F61, 5FC105). */
@@ -476,25 +497,14 @@ card_status card_get_data(card *c, uint32_t tag, uint8_t **value, size_t *len)
 	list[1] = (uint8_t)tl;
 	memcpy(list + 2, tb, tl);
 	rq.lc = 2 + tl;
-	out = malloc(APDU_EXT_MAX_LE);
-	if (!out)
-		return CARD_ERR_NO_MEMORY;
-	rq.out = out;
-	rq.cap = APDU_EXT_MAX_LE;
-	st = card_run_ok(c, &rq, &n);
+	st = card_run_long(c, &rq, &out, &n);
 	if (st == CARD_OK)
 		st = card_tlv_whole(out, n, card_data_wrapper(tag), &obj);
-	if (st == CARD_OK) {
-		*value = malloc(obj.len ? obj.len : 1);
-		if (*value) {
-			memcpy(*value, obj.value, obj.len);
-			*len = obj.len;
-		} else {
-			st = CARD_ERR_NO_MEMORY;
-		}
-	}
+	if (st == CARD_OK)
+		st = card_dup(obj.value, obj.len, value, len);
 	/* Printed holds the PIN-protected management key, maybe in part after a failure. */
-	OPENSSL_cleanse(out, tag == PIV_TAG_PRINTED ? APDU_EXT_MAX_LE : n);
+	if (out)
+		OPENSSL_cleanse(out, tag == PIV_TAG_PRINTED ? APDU_EXT_MAX_LE : n);
 	free(out);
 	return st;
 }

@@ -29,6 +29,12 @@ card_status card_run_ok(card *c, const card_req *rq, size_t *out_len);
 
 card_status card_sw_status(uint16_t sw);
 
+/* card_run_ok with room for the longest answer: *buf (malloc'd, NULL when out of memory)
+ * holds its *n bytes; the caller wipes what needs it and frees it. */
+card_status card_run_long(card *c, card_req *rq, uint8_t **buf, size_t *n);
+/* *dst: a malloc'd copy of len bytes of src. */
+card_status card_dup(const uint8_t *src, size_t len, uint8_t **dst, size_t *dst_len);
+
 /* buf is exactly one TLV with this tag; *it is it. CARD_ERR_DEVICE otherwise. */
 card_status card_tlv_whole(const uint8_t *buf, size_t len, uint32_t tag, tlv_item *it);
 

@@ -465,24 +465,12 @@ card_status card_attest(card *c, uint8_t slot, uint8_t **der, size_t *len)
 		return CARD_ERR_BAD_INPUT;
 	*der = NULL;
 	*len = 0;
-	out = malloc(APDU_EXT_MAX_LE);
-	if (!out)
-		return CARD_ERR_NO_MEMORY;
-	rq.out = out;
-	rq.cap = APDU_EXT_MAX_LE;
-	st = card_run_ok(c, &rq, &n);
+	st = card_run_long(c, &rq, &out, &n);
 	/* the answer is the bare certificate: one SEQUENCE, nothing after it */
 	if (st == CARD_OK)
 		st = card_tlv_whole(out, n, 0x30, &cert);
-	if (st == CARD_OK) {
-		*der = malloc(n);
-		if (!*der) {
-			st = CARD_ERR_NO_MEMORY;
-		} else {
-			memcpy(*der, out, n);
-			*len = n;
-		}
-	}
+	if (st == CARD_OK)
+		st = card_dup(out, n, der, len);
 	free(out);
 	return st;
 }

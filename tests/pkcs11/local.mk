@@ -23,7 +23,8 @@ tests_pkcs11_test_card_LDADD = $(P11_TEST_LDADD)
 # ATTEST through the driver: the certificate and the card's refusals.
 check_PROGRAMS += tests/pkcs11/test_card_attest
 TESTS += tests/pkcs11/test_card_attest
-tests_pkcs11_test_card_attest_SOURCES = tests/pkcs11/test_card_attest.c $(P11_CARD_TEST_UTIL)
+tests_pkcs11_test_card_attest_SOURCES = tests/pkcs11/test_card_attest.c $(P11_CARD_TEST_UTIL) \
+	$(P11_TMPDIR)
 tests_pkcs11_test_card_attest_CFLAGS = $(P11_TEST_CFLAGS)
 tests_pkcs11_test_card_attest_CPPFLAGS = $(MODULE_CPPFLAGS)
 tests_pkcs11_test_card_attest_LDADD = $(P11_TEST_LDADD)
