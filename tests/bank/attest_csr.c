@@ -1,10 +1,11 @@
 /* A PKCS#10 request carrying a key attestation as the bank reads it (the attribute of
- * draft-ietf-lamps-csr-attestation, by bankd_attest's encoder): what a client on a token with
- * ATTEST sends, built here from files so the tests can forge each part.
+ * draft-ietf-lamps-csr-attestation, by common's attest_asn1 encoder): what a client on a token
+ * with ATTEST sends, built here from files so the tests can forge each part.
  *   attest_csr KEY ATT CHAIN OUT
  * KEY: the request's private key (PEM); ATT: the attestation certificate (PEM), or "none" for
  * a request without the attribute, or "garbage" for an attribute that is not a bundle; CHAIN:
  * PEM certificates sent with it ("-": none); OUT: the request, base64 of its DER. */
+#include "attest_asn1.h"
 #include "bankd_attest.h"
 
 #include <stdio.h>
@@ -46,24 +47,18 @@ static STACK_OF(X509) * read_chain(const char *path)
 static int add_attribute(X509_REQ *req, const char *att_path, const char *chain_path)
 {
 	static const unsigned char garbage[] = {0x30, 0x03, 0x02, 0x01, 0x00};
-	unsigned char *der = NULL;
-	size_t n = 0;
 	X509 *att;
 	STACK_OF(X509) * chain;
 	int ok;
 
 	if (strcmp(att_path, "garbage") == 0)
-		return X509_REQ_add1_attr_by_txt(req, BANKD_ATTEST_OID_ATTR, V_ASN1_SEQUENCE,
-		                                 garbage, (int)sizeof garbage) == 1 ?
+		return X509_REQ_add1_attr_by_txt(req, ATTEST_OID_ATTR, V_ASN1_SEQUENCE, garbage,
+		                                 (int)sizeof garbage) == 1 ?
 		               0 :
 		               -1;
 	att = read_cert(att_path);
 	chain = read_chain(chain_path);
-	ok = att != NULL && chain != NULL &&
-	     bankd_attest_bundle_encode(att, chain, &der, &n) == 0 &&
-	     X509_REQ_add1_attr_by_txt(req, BANKD_ATTEST_OID_ATTR, V_ASN1_SEQUENCE, der, (int)n) ==
-	             1;
-	OPENSSL_free(der);
+	ok = att != NULL && chain != NULL && attest_req_add(req, att, chain) == 0;
 	X509_free(att);
 	sk_X509_pop_free(chain, X509_free);
 	return ok ? 0 : -1;

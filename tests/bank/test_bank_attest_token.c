@@ -12,6 +12,7 @@
 
 #include <openssl/x509.h>
 
+#include "attest_asn1.h"
 #include "bankd_attest.h"
 #include "piv.h"
 #include "piv_test_keys.h"
@@ -87,7 +88,7 @@ static void evidence_of_9a(piv_fixture *f, bankd_attest_evidence *ev)
 	f9 = d2i_X509(NULL, &p, (long)cert.len);
 	assert_non_null(f9);
 	assert_true(sk_X509_push(chain, f9) > 0);
-	assert_int_equal(bankd_attest_bundle_encode(att, chain, &der, &n), 0);
+	assert_int_equal(attest_bundle_encode(att, chain, &der, &n), 0);
 	assert_int_equal(bankd_attest_bundle_decode(der, n, ev), 0);
 	OPENSSL_free(der);
 	sk_X509_pop_free(chain, X509_free);

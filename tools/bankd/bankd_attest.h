@@ -11,10 +11,6 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-/* { id-aa 59 }: early-allocated as id-aa-evidence, named id-aa-attestation since -23. */
-#define BANKD_ATTEST_OID_ATTR "1.2.840.113549.1.9.16.2.59"
-/* The draft defines no statement type; kinko's: stmt is the DER attestation certificate. */
-#define BANKD_ATTEST_OID_X509 "1.3.6.1.4.1.32473.2.1"
 /* The manufacturer CAs init --attestation-root stored, PEM. */
 #define BANKD_ATTEST_ROOTS_FILE "attestation-roots.pem"
 #define BANKD_ATTEST_MAX_ROOTS 16
@@ -47,9 +43,6 @@ typedef struct bankd_attest_evidence {
  * bytes). */
 int bankd_attest_decode(const X509_REQ *req, bankd_attest_evidence *ev);
 void bankd_attest_evidence_free(bankd_attest_evidence *ev);
-/* The attribute's value (a DER AttestationBundle) of one kinko statement for att and the
- * chain certs: what a client adds to its request. *der OPENSSL_malloc'ed; 0 or -1. */
-int bankd_attest_bundle_encode(X509 *att, STACK_OF(X509) * certs, unsigned char **der, size_t *n);
 /* The bundle's DER (the attribute value) into ev: 0, or -1 malformed. */
 int bankd_attest_bundle_decode(const unsigned char *der, size_t n, bankd_attest_evidence *ev);
 

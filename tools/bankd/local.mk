@@ -1,7 +1,7 @@
 # kinko-bankd: the reference bank (EST enrollment, CA, CRL, mTLS logon). Everything but the CLI
 # is a convenience library so the unit tests link the same code.
 BANKD_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS) $(JANSSON_CFLAGS) $(SQLITE_CFLAGS)
-BANKD_LIBS = tools/bankd/libbankd.la common/libkinkoprompt.la common/libkinkocommon.la $(LIBEVENT_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) -lpthread
+BANKD_LIBS = tools/bankd/libbankd.la common/libkinkoattest.la common/libkinkoprompt.la common/libkinkocommon.la $(LIBEVENT_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) $(OPENSSL_LIBS) -lpthread
 noinst_LTLIBRARIES += tools/bankd/libbankd.la
 # Storage (SQLite, one file per table family) and the secrets and counters kept in it.
 tools_bankd_libbankd_la_SOURCES = tools/bankd/bankd_db.c tools/bankd/bankd_db.h \

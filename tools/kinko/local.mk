@@ -20,7 +20,7 @@ tools_kinko_libkinkocli_la_SOURCES = \
 	tools/kinko/kinko_browser_nss.c tools/kinko/kinko_browser_profiles.c tools/kinko/kinko_browser_conf.c
 tools_kinko_libkinkocli_la_CFLAGS = $(KINKO_CLI_CFLAGS) -DKINKO_SYSCONFDIR='"$(sysconfdir)"'
 # What the library needs besides itself, for every program that links it.
-KINKO_CLI_LIBS = tools/kinko/libkinkocli.la common/libkinkoprompt.la common/libkinkocommon.la \
+KINKO_CLI_LIBS = tools/kinko/libkinkocli.la common/libkinkoattest.la common/libkinkoprompt.la common/libkinkocommon.la \
 	$(OPENSSL_LIBS) $(P11KIT_LIBS) $(LIBCURL_LIBS) $(JANSSON_LIBS) $(LIBP11_LIBS)
 bin_PROGRAMS += kinko
 kinko_SOURCES = tools/kinko/kinko_main.c
