@@ -156,7 +156,8 @@ uri_escape() {
 
 # token_new NAME [SERIAL [INIT-OPTION...]]: a fresh token with PIN $TOKEN_PIN, PUK (SoftHSM2:
 # SO PIN) $TOKEN_PUK. kinko: provisioned with the emulator's INIT-OPTIONs too
-# (--pin-must-change), served on $T/tok-NAME/sock (control socket ctl), added to
+# (--pin-must-change) and, when TOKEN_ATTEST_CA names a maker's CA directory (attest_maker),
+# an attestation key it certifies; served on $T/tok-NAME/sock (control socket ctl), added to
 # KINKO_EMU_SOCKETS (start every token before the first kinko command). Sets TOK_URI[NAME],
 # TOK_LABEL[NAME].
 token_new() {
@@ -168,7 +169,9 @@ token_new() {
 		[ -n "$serial" ] || serial=$(( (RANDOM % 90000) * 10 + 100000 + ${#TOK_DIR[@]} ))
 		secrets_write "$d/pin" "$TOKEN_PIN"
 		secrets_write "$d/puk" "$TOKEN_PUK"
-		emu_init "$d/state" "$d/init.log" --serial "$serial" --pin-file "$d/pin" --puk-file "$d/puk" "$@" ||
+		emu_init "$d/state" "$d/init.log" --serial "$serial" --pin-file "$d/pin" --puk-file "$d/puk" \
+			${TOKEN_ATTEST_CA:+--attestation-ca-cert "$TOKEN_ATTEST_CA/attestation-ca.pem"} \
+			${TOKEN_ATTEST_CA:+--attestation-ca-key "$TOKEN_ATTEST_CA/attestation-ca.key"} "$@" ||
 			bail "kinko-token-emu --init failed: $(cat "$d/init.log")"
 		TOK_DIR[$name]="$d"
 		token_serve "$name"
@@ -288,16 +291,23 @@ token_objects_norm() {
 token_key_count() { token_objects "$1" | grep -c "Private Key Object"; }
 
 # --- banks ---
-# bank_new NAME [NOW] [BANK-CODE]: kinko-bankd init in $T/bank-NAME (clock NOW if given).
+# bank_new NAME [NOW] [BANK-CODE]: kinko-bankd init in $T/bank-NAME (clock NOW if given);
+# trusting the maker's CA of BANK_ATTEST_ROOT when set (its new contracts require attestation).
 bank_new() {
 	local d="$T/bank-$1"
 	if [ -n "${2:-}" ]; then
 		KINKO_BANKD_NOW="$2" "$BANKD" init --dir "$d" --bank-code "${3:-$BANK_CODE}" \
-			--bank-name "Kinko Shinkin ($1)" >"$T/bank-$1.init.log" 2>&1
+			--bank-name "Kinko Shinkin ($1)" ${BANK_ATTEST_ROOT:+--attestation-root "$BANK_ATTEST_ROOT"} \
+			>"$T/bank-$1.init.log" 2>&1
 	else
 		"$BANKD" init --dir "$d" --bank-code "${3:-$BANK_CODE}" --bank-name "Kinko Shinkin ($1)" \
-			>"$T/bank-$1.init.log" 2>&1
+			${BANK_ATTEST_ROOT:+--attestation-root "$BANK_ATTEST_ROOT"} >"$T/bank-$1.init.log" 2>&1
 	fi || bail "kinko-bankd init failed: $(cat "$T/bank-$1.init.log")"
+}
+# attest_maker DIR: a token maker's attestation CA (kinko-token-emu --make-attestation-ca) in DIR,
+# for TOKEN_ATTEST_CA (tokens it certifies) and BANK_ATTEST_ROOT (DIR/attestation-ca.pem).
+attest_maker() {
+	"$EMU" --make-attestation-ca "$1" >"$1.log" 2>&1 || bail "kinko-token-emu --make-attestation-ca failed: $(cat "$1.log")"
 }
 bank_dir() { printf '%s' "$T/bank-$1"; }
 bank_ca() { printf '%s' "$T/bank-$1/ca.crt"; }

@@ -103,7 +103,8 @@ flow_key_protected() {
 # The certificate on a token as openssl sees it (pkcs11-tool reads it by its ID).
 flow_token_cert_subject() {
 	local name="$1" id
-	id=$(token_objects_public "$name" | sed -n 's/^Certificate Object.*| ID: \([0-9a-f]*\).*/\1/p' | head -1)
+	# Not F9's: the token's attestation certificate (an authority's) when it has one.
+	id=$(token_objects_public "$name" | sed -n 's/^Certificate Object.*| ID: \([0-9a-f]*\).*/\1/p' | grep -vx f9 | head -1)
 	[ -n "$id" ] || return 1
 	p11tool_as "$name" --read-object --type cert --id "$id" -o "$T/$name.cert.der" >/dev/null 2>&1 &&
 		openssl x509 -inform DER -in "$T/$name.cert.der" -noout -subject -issuer -nameopt RFC2253
@@ -243,7 +244,7 @@ flow_renew_checks() {
 	new=$(flow_active_serial "$id")
 	n=$(token_key_count "$who")
 	if [ -n "$new" ] && [ "$new" != "$old" ] && [ "$n" = 1 ] &&
-		[ "$(token_objects_public "$who" | grep -c '^Certificate Object')" = 1 ]; then
+		[ "$(token_objects_public "$who" | grep '^Certificate Object' | grep -vc '| ID: f9')" = 1 ]; then
 		ok "$who: one key pair and one certificate on the token, the new one active at the bank"
 	else
 		not_ok "$who: one key pair and one certificate on the token, the new one active at the bank"

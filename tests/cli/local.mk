@@ -2,6 +2,9 @@
 # named once, in CLI_SH_TESTS, which both TESTS and EXTRA_DIST take.
 # token list/info, certs, pin check/change/unblock, forced change, help.
 CLI_SH_TESTS = tests/cli/test_cli_token.sh
+# Key attestation in enroll and renew: a bank requiring it, kinko's tokens pass, SoftHSM2 and a
+# token without attestation key are refused with the rule and left as they were.
+CLI_SH_TESTS += tests/cli/test_cli_attest.sh tests/cli/test_cli_attest_softhsm.sh
 # The token commands in Japanese: help, certs' dates, a wrong token PIN, --json alike.
 CLI_SH_TESTS += tests/cli/test_cli_ja_token.sh
 # A signal between the no-echo prompt's write and its read still ends kinko (strace widens it).

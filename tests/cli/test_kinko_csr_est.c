@@ -51,6 +51,16 @@ int kinko_p11_sign(kinko_ctx *ctx, const kinko_keyobj *k, const unsigned char *d
 	return KINKO_EXIT_OK;
 }
 
+/* No attestation: a software key has none (the module's attribute: test_cli_attest.sh). */
+CK_BYTE *kinko_p11_attr(kinko_ctx *ctx, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type, size_t *len)
+{
+	(void)ctx;
+	(void)h;
+	(void)type;
+	*len = 0;
+	return NULL;
+}
+
 /* --- helpers --- */
 static EVP_PKEY *new_key(kinko_key_type type)
 {

@@ -85,6 +85,7 @@ int kinko_csr_build(kinko_ctx *ctx, const kinko_keyobj *k, EVP_PKEY *pub, const 
 		kinko_err(ctx, "csr_build_failed", NULL, _("cannot build the certificate request"));
 		return KINKO_EXIT_FAIL;
 	}
+	kinko_csr_attest_add(ctx, k, req);
 	int rc = csr_sign_on_token(ctx, k, req);
 	if (rc != KINKO_EXIT_OK) {
 		X509_REQ_free(req);

@@ -42,6 +42,8 @@ const char *kinko_p11_pin(const kinko_ctx *ctx);
 /* Key pairs with certificates (or without), as a list; caller frees with kinko_keyobj_free. */
 int kinko_p11_list(kinko_ctx *ctx, kinko_keyobj **objs, size_t *n);
 void kinko_keyobj_free(kinko_keyobj *objs, size_t n);
+/* An attribute's value of object h, malloc'd; NULL when the object has none (or it is empty). */
+CK_BYTE *kinko_p11_attr(kinko_ctx *ctx, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type, size_t *len);
 
 /* Generate a key pair on the token (logs in when needed): sensitive, never extractable. On
  * kinko's module no CKA_ID is given (the module picks the PIV slot) and the id is read back;

@@ -19,8 +19,8 @@
 /* DER OID of prime256v1 (1.2.840.10045.3.1.7), CKA_EC_PARAMS of P-256. */
 static const CK_BYTE p256_oid[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
 
-/* An attribute's value, malloc'd; NULL when absent (or empty). */
-static CK_BYTE *keys_attr(kinko_ctx *ctx, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type, size_t *len)
+/* An attribute's value, malloc'd; NULL when absent (or empty). Declared in kinko_p11.h. */
+CK_BYTE *kinko_p11_attr(kinko_ctx *ctx, CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type, size_t *len)
 {
 	CK_ATTRIBUTE a = {type, NULL, 0};
 	CK_BYTE *v;
@@ -81,7 +81,7 @@ static void keys_fill_label(kinko_ctx *ctx, kinko_keyobj *k, CK_OBJECT_HANDLE h)
 
 	if (k->label[0])
 		return;
-	v = keys_attr(ctx, h, CKA_LABEL, &len);
+	v = kinko_p11_attr(ctx, h, CKA_LABEL, &len);
 	if (v && len < sizeof(k->label)) {
 		memcpy(k->label, v, len);
 		k->label[len] = '\0';
@@ -103,13 +103,26 @@ static void keys_fill_type(kinko_ctx *ctx, kinko_keyobj *k, CK_OBJECT_HANDLE h)
 		k->type = KINKO_KEY_P256;
 }
 
+/* An authority's certificate (CKA_CERTIFICATE_CATEGORY 2: the token's attestation F9 certificate,
+ * a CA another tool stored) is never the user's own: no key pair of the user is made of it. */
+static bool keys_is_authority(kinko_ctx *ctx, CK_OBJECT_HANDLE h)
+{
+	CK_ULONG cat = 0;
+	CK_ATTRIBUTE a = {CKA_CERTIFICATE_CATEGORY, &cat, sizeof(cat)};
+
+	return ctx->p11->C_GetAttributeValue(ctx->session, h, &a, 1) == CKR_OK &&
+	       a.ulValueLen == sizeof(cat) && cat == 2;
+}
+
 static void keys_add_class(kinko_ctx *ctx, CK_OBJECT_CLASS cls, kinko_keyobj *objs, size_t *n)
 {
 	CK_OBJECT_HANDLE h[KEYS_MAX];
 	size_t found = keys_find(ctx, cls, h, KEYS_MAX), i, len;
 
 	for (i = 0; i < found; i++) {
-		CK_BYTE *id = keys_attr(ctx, h[i], CKA_ID, &len);
+		if (cls == CKO_CERTIFICATE && keys_is_authority(ctx, h[i]))
+			continue;
+		CK_BYTE *id = kinko_p11_attr(ctx, h[i], CKA_ID, &len);
 		kinko_keyobj *k = id ? keys_slot_for(objs, n, id, len) : NULL;
 
 		free(id);
@@ -122,7 +135,7 @@ static void keys_add_class(kinko_ctx *ctx, CK_OBJECT_CLASS cls, kinko_keyobj *ob
 			k->pub = h[i];
 			keys_fill_type(ctx, k, h[i]);
 		} else if (!k->cert) {
-			CK_BYTE *der = keys_attr(ctx, h[i], CKA_VALUE, &len);
+			CK_BYTE *der = kinko_p11_attr(ctx, h[i], CKA_VALUE, &len);
 			const unsigned char *p = der;
 
 			k->cert = h[i];
@@ -142,7 +155,7 @@ static bool keys_one_label(kinko_ctx *ctx, const kinko_keyobj *k)
 	bool same = true;
 
 	for (i = 0; i < 2 && same; i++) {
-		CK_BYTE *v = hs[i] ? keys_attr(ctx, hs[i], CKA_LABEL, &len) : NULL;
+		CK_BYTE *v = hs[i] ? kinko_p11_attr(ctx, hs[i], CKA_LABEL, &len) : NULL;
 
 		if (hs[i])
 			same = v && len == strlen(k->label) && memcmp(v, k->label, len) == 0;
@@ -313,7 +326,7 @@ int kinko_p11_generate(kinko_ctx *ctx, kinko_key_type type, const char *label, k
 	}
 	out->type = type;
 	snprintf(out->label, sizeof(out->label), "%s", label);
-	got = keys_attr(ctx, out->priv, CKA_ID, &len);
+	got = kinko_p11_attr(ctx, out->priv, CKA_ID, &len);
 	if (!got || len == 0 || len > sizeof(out->id)) {
 		free(got);
 		kinko_err(ctx, "key_id_unusable", NULL, _("the new key has no usable CKA_ID"));
@@ -385,8 +398,8 @@ static bool keys_push_p256(OSSL_PARAM_BLD *bld, const CK_BYTE *params, size_t pl
 static EVP_PKEY *keys_pub(kinko_ctx *ctx, CK_OBJECT_HANDLE h, bool rsa)
 {
 	size_t l0 = 0, l1 = 0;
-	CK_BYTE *v0 = keys_attr(ctx, h, rsa ? CKA_MODULUS : CKA_EC_PARAMS, &l0);
-	CK_BYTE *v1 = keys_attr(ctx, h, rsa ? CKA_PUBLIC_EXPONENT : CKA_EC_POINT, &l1);
+	CK_BYTE *v0 = kinko_p11_attr(ctx, h, rsa ? CKA_MODULUS : CKA_EC_PARAMS, &l0);
+	CK_BYTE *v1 = kinko_p11_attr(ctx, h, rsa ? CKA_PUBLIC_EXPONENT : CKA_EC_POINT, &l1);
 	BIGNUM *n = NULL, *e = NULL;
 	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
 	OSSL_PARAM *params = NULL;

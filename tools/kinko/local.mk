@@ -9,7 +9,7 @@ tools_kinko_libkinkocli_la_SOURCES = \
 	tools/kinko/kinko_pin.c \
 	tools/kinko/kinko_token.c tools/kinko/kinko_cmd.h tools/kinko/kinko_certs.c tools/kinko/kinko_pin_cmd.c \
 	tools/kinko/kinko_key.c tools/kinko/kinko_crl.c tools/kinko/kinko_crl.h \
-	tools/kinko/kinko_csr.c tools/kinko/kinko_csr.h tools/kinko/kinko_est.c tools/kinko/kinko_est.h \
+	tools/kinko/kinko_csr.c tools/kinko/kinko_csr_attest.c tools/kinko/kinko_csr.h tools/kinko/kinko_est.c tools/kinko/kinko_est.h \
 	tools/kinko/kinko_refusal.c tools/kinko/kinko_refusal.h tools/kinko/kinko_ask.c tools/kinko/kinko_ask.h \
 	tools/kinko/kinko_enroll.c tools/kinko/kinko_enroll_key.c tools/kinko/kinko_renew.c tools/kinko/kinko_enroll.h \
 	tools/kinko/kinko_tls.c tools/kinko/kinko_tls.h \
