@@ -46,6 +46,12 @@ FLOW_MODE=demo
 . "$top/tests/cli/flow.sh"
 [ -x "$KINKO" ] || fail "$(eval_gettext 'building: $KINKO is missing')"
 
+say "$(gettext "A token maker's attestation CA (kinko-token-emu --make-attestation-ca): it certifies the tokens, the bank trusts it")"
+attest_maker "$T/maker"
+TOKEN_ATTEST_CA="$T/maker"
+BANK_ATTEST_ROOT="$T/maker/attestation-ca.pem"
+echo "   $(eval_gettext 'the bank requires a key attestation: only a key generated on such a token is certified ($BANK_ATTEST_ROOT)')"
+
 say "$(eval_gettext 'The bank: kinko-bankd init (bank code $BANK_CODE), contract $CONTRACT added today')"
 bank_new main
 bank_contract main
