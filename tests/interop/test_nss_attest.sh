@@ -31,10 +31,10 @@ DB="sql:$T/db"
 mkdir db
 certutil -N -d "$DB" --empty-password >db.log 2>&1 ||
 	{ echo "Bail out! certutil -N could not create an NSS database"; diag db.log; exit 1; }
-run modutil -dbdir "$DB" -add kinko -libfile "$MODULE" -force
+run timeout 30 modutil -dbdir "$DB" -add kinko -libfile "$MODULE" -force
 
 # certutil -L: "NICKNAME   TRUST"; u,u,u marks a certificate whose private key NSS found.
-run certutil -L -h all -d "$DB" -f pin
+run timeout 30 certutil -L -h all -d "$DB" -f pin
 check_ok_out "certutil -L -h all lists the token's PIV Attestation certificate" \
 	"$TOKEN_LABEL:PIV Attestation"
 att_line=$(grep -F "$TOKEN_LABEL:PIV Attestation" "$T/stdout")
@@ -47,7 +47,7 @@ if printf '%s\n' "$user_line" | grep -q 'u,u,u'; then
 	ok "certutil -L: the key's own certificate is a user certificate (u,u,u)"
 else not_ok "certutil -L: the key's own certificate is a user certificate (u,u,u)"; diag "$T/out"; fi
 
-run certutil -K -h all -d "$DB" -f pin
+run timeout 30 certutil -K -h all -d "$DB" -f pin
 if [ "$RC" -eq 0 ] && grep -qF "PIV Authentication" "$T/stdout" &&
 	! grep -qF "PIV Attestation" "$T/stdout"; then
 	ok "certutil -K lists the token key and no key for PIV Attestation"

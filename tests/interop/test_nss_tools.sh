@@ -32,11 +32,11 @@ DB="sql:$T/db"
 mkdir db
 certutil -N -d "$DB" --empty-password >db.log 2>&1 ||
 	{ echo "Bail out! certutil -N could not create an NSS database"; diag db.log; exit 1; }
-run modutil -dbdir "$DB" -add kinko -libfile "$MODULE" -force
-run modutil -dbdir "$DB" -list kinko
+run timeout 30 modutil -dbdir "$DB" -add kinko -libfile "$MODULE" -force
+run timeout 30 modutil -dbdir "$DB" -list kinko
 check_ok_out "modutil adds kinko's module to a fresh NSS database" "kinko PIV #$SERIAL"
 
-run certutil -L -h all -d "$DB" -f pin
+run timeout 30 certutil -L -h all -d "$DB" -f pin
 check_ok_out "certutil -L -h all lists the token's RSA, P-256 and 9D certificates" \
 	"$TOKEN_LABEL:PIV Authentication" "$TOKEN_LABEL:Retired Key 1" "$TOKEN_LABEL:Key Management"
 
@@ -50,10 +50,10 @@ printf 'signed on a kinko token\n' >msg.txt
 # verifies the signature and gives the content back, and OpenSSL agrees on its own.
 cms_checks() {
 	local name="$1" nick="$2"
-	run cmsutil -S -d "$DB" -f pin -N "$nick" -i msg.txt -o "$name.p7"
+	run timeout 30 cmsutil -S -d "$DB" -f pin -N "$nick" -i msg.txt -o "$name.p7"
 	if [ "$RC" -eq 0 ] && [ -s "$name.p7" ]; then ok "$name: cmsutil -S signs with the token key \"$nick\""
 	else not_ok "$name: cmsutil -S signs with the token key \"$nick\""; diag "$T/out"; fi
-	run cmsutil -D -d "$DB" -f pin -h 1 -i "$name.p7"
+	run timeout 30 cmsutil -D -d "$DB" -f pin -h 1 -i "$name.p7"
 	check_ok_out "$name: cmsutil -D verifies the signature (GoodSignature) and outputs the content" \
 		"signer0.status=GoodSignature" "signed on a kinko token"
 	run openssl cms -verify -binary -inform DER -in "$name.p7" -CAfile ca.pem -purpose any
@@ -66,10 +66,10 @@ cms_checks p256 "$TOKEN_LABEL:Retired Key 1"
 # The verification can fail: a database that does not trust the CA says so.
 mkdir db-untrusted
 certutil -N -d "sql:$T/db-untrusted" --empty-password >>db.log 2>&1
-run cmsutil -D -d "sql:$T/db-untrusted" -h 1 -i p256.p7
+run timeout 30 cmsutil -D -d "sql:$T/db-untrusted" -h 1 -i p256.p7
 check_out "cmsutil -D in a database without the CA: SigningCertNotTrusted" "signer0.status=SigningCertNotTrusted"
 
-run cmsutil -S -d "$DB" -f wrong-pin -N "$TOKEN_LABEL:PIV Authentication" -i msg.txt -o wrong.p7
+run timeout 30 cmsutil -S -d "$DB" -f wrong-pin -N "$TOKEN_LABEL:PIV Authentication" -i msg.txt -o wrong.p7
 if [ "$RC" -ne 0 ] && [ ! -s wrong.p7 ]; then ok "cmsutil -S with a wrong PIN file signs nothing"
 else not_ok "cmsutil -S with a wrong PIN file signs nothing"; diag "$T/out"; fi
 
@@ -80,14 +80,14 @@ else not_ok "cmsutil -S with a wrong PIN file signs nothing"; diag "$T/out"; fi
 printf 'for the key management key only\n' >secret.txt
 openssl cms -encrypt -binary -aes-128-cbc -in secret.txt -outform DER -out env.p7 nss-dec.pem >env.log 2>&1 ||
 	{ echo "Bail out! openssl cms -encrypt failed"; diag env.log; exit 1; }
-KINKO_DEBUG=p11 run cmsutil -D -d "$DB" -f pin -i env.p7
+KINKO_DEBUG=p11 run timeout 30 cmsutil -D -d "$DB" -f pin -i env.p7
 if [ "$RC" -eq 0 ] && cmp -s "$T/stdout" secret.txt; then
 	ok "cmsutil -D decrypts the enveloped message with the 9D key on the token"
 else not_ok "cmsutil -D decrypts the enveloped message with the 9D key on the token"; diag "$T/out" 25; fi
 if grep -q "C_Decrypt -> CKR_OK" "$T/stderr"; then ok "NSS decrypted the content key with C_Decrypt on the token"
 else not_ok "NSS decrypted the content key with C_Decrypt on the token"; grep -E "C_(Unwrap|Decrypt)" "$T/stderr" | diag /dev/stdin; fi
 
-run cmsutil -D -d "sql:$T/db-untrusted" -i env.p7
+run timeout 30 cmsutil -D -d "sql:$T/db-untrusted" -i env.p7
 if [ "$RC" -ne 0 ] && ! grep -qF "for the key management key only" "$T/stdout"; then
 	ok "without the token the enveloped message stays closed"
 else not_ok "without the token the enveloped message stays closed"; diag "$T/out"; fi
