@@ -14,3 +14,15 @@ uninstall-hook: uninstall-pcsc-bundle-library
 uninstall-pcsc-bundle-library:
 	rm -f '$(DESTDIR)$(pcscbundledir)/Linux/libccid.so'
 .PHONY: install-pcsc-bundle-library uninstall-pcsc-bundle-library
+# data/bash-completion/: kinko's and kinko-bankd's, each with its program (configure
+# --with-bash-completion-dir); one directory variable each, so that a build with neither
+# program does not even make the directory.
+bashcompletiondir = $(BASH_COMPLETION_DIR)
+bashcompletionbankddir = $(BASH_COMPLETION_DIR)
+if KINKO_CLI
+bashcompletion_DATA = data/bash-completion/kinko
+endif
+if KINKO_BANKD
+bashcompletionbankd_DATA = data/bash-completion/kinko-bankd
+endif
+EXTRA_DIST += data/bash-completion/kinko data/bash-completion/kinko-bankd

@@ -24,6 +24,11 @@ kinko_programs=""
 AS_IF([test "x$enable_cli" != xno], [kinko_programs="$kinko_programs,kinko"])
 AS_IF([test "x$enable_bankd" != xno], [kinko_programs="$kinko_programs,kinko-bankd"])
 AS_IF([test "x$enable_emulator" != xno], [kinko_programs="$kinko_programs,kinko-token-emu"])
+kinko_completions=""
+AS_IF([test "x$enable_cli" != xno], [kinko_completions="$kinko_completions,kinko"])
+AS_IF([test "x$enable_bankd" != xno], [kinko_completions="$kinko_completions,kinko-bankd"])
+AS_IF([test -z "$kinko_completions"], [kinko_completions="(none)"],
+  [kinko_completions="`kinko_expand "$BASH_COMPLETION_DIR"`/{${kinko_completions#,}}"])
 AS_IF([test -z "$kinko_programs"], [kinko_programs="(none)"],
   [kinko_programs="`kinko_expand "$bindir"`/{${kinko_programs#,}}"])
 cat >&AS_MESSAGE_FD <<KINKO_EOF
@@ -43,6 +48,7 @@ kinko $PACKAGE_VERSION will be installed as follows (make install):
   configuration       `kinko_expand "$sysconfdir"`/kinko/kinko.conf
   programs            $kinko_programs
   man pages           `kinko_expand "$mandir"`/man1, man5
+  bash completion     $kinko_completions
 KINKO_EOF
 AS_IF([test -n "$P11KIT_SYSTEM_CONFIGS" && test "x$kinko_module_file" != "x$P11KIT_SYSTEM_CONFIGS"],
   [cat >&AS_MESSAGE_FD <<KINKO_EOF

@@ -15,6 +15,9 @@ BANK_SH_TESTS += tests/bank/test_bank_pages_lang.sh
 BANK_SH_TESTS += tests/bank/test_contract_prompt_signal.sh
 BANK_SH_TESTS += tests/bank/test_html_admin.sh
 BANK_SH_TESTS += tests/bank/test_attestation.sh
+# The bash completion (data/bash-completion/kinko-bankd): commands, options, directories, files,
+# values; kinko-bankd --help and the completion agree.
+BANK_SH_TESTS += tests/bank/test_bankd_completion.sh
 # Requests with a key attestation, forged part by part by test_attestation.sh.
 check_PROGRAMS += tests/bank/attest_csr
 tests_bank_attest_csr_CFLAGS = $(BANKD_CFLAGS) -I$(top_srcdir)/tools/bankd

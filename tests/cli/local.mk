@@ -62,6 +62,9 @@ CLI_SH_TESTS += tests/cli/test_cli_bank_ja.sh
 # kinko browser setup | status: the module in Firefox profiles' and Chromium's NSS databases
 # (modutil/certutil), pin_source in kinko.conf, the bank CA on request, --remove undoing it.
 CLI_SH_TESTS += tests/cli/test_cli_browser.sh
+# The bash completion (data/bash-completion/kinko): words, options, files, --token's URIs from
+# emulated tokens, no prompt or hang; kinko's help and the completion agree.
+CLI_SH_TESTS += tests/cli/test_cli_completion.sh
 TESTS += $(CLI_SH_TESTS)
 EXTRA_DIST += $(CLI_SH_TESTS) tests/cli/cli_lib.sh tests/cli/flow.sh tests/cli/fake_bank.py
 

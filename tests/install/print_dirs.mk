@@ -6,6 +6,7 @@ kinko-print-dirs:
 	@echo 'pkcs11libdir=$(pkcs11libdir)'
 	@echo 'p11moduledir=$(p11moduledir)'
 	@echo 'udevrulesdir=$(udevrulesdir)'
+	@echo 'bashcompletiondir=$(bashcompletiondir)'
 	@echo 'pcscbundledir=$(pcscbundledir)'
 	@echo 'libccid=$(LIBCCID)'
 	@echo 'kinkoconfdir=$(kinkoconfdir)'

@@ -37,13 +37,13 @@ manja=()
 # by the unprivileged user in a tree it cannot write. Nothing is rebuilt here.
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -q -C "$b" all-am >/dev/null 2>&1 ||
 	skip_all "sources changed since the build: run make, then this test"
-for v in prefix bindir pkcs11libdir p11moduledir udevrulesdir pcscbundledir kinkoconfdir mandir includedir localedir; do
+for v in prefix bindir pkcs11libdir p11moduledir udevrulesdir bashcompletiondir pcscbundledir kinkoconfdir mandir includedir localedir; do
 	case ${!v} in
 	/*) ;;
 	*) echo "Bail out! $v is not an absolute path: '${!v}'"; exit 1 ;;
 	esac
 done
-plan 11
+plan 12
 
 start=$(date +%s)
 "${as_user[@]}" make -s -C "$b" install DESTDIR="$dest" >"$tmp/install.log" 2>&1
@@ -57,6 +57,7 @@ expected=(
 	"$pkcs11libdir/libkinko-pkcs11.so" "$includedir/kinko-pkcs11.h"
 	"$p11moduledir/kinko.module"
 	"$udevrulesdir/70-kinko-token.rules"
+	"$bashcompletiondir/kinko" "$bashcompletiondir/kinko-bankd"
 	"$pcscbundledir/Info.plist" "$pcscbundledir/Linux/libccid.so"
 	"$kinkoconfdir/kinko.conf"
 	"$mandir/man1/kinko.1" "$mandir/man1/kinko-bankd.1" "$mandir/man1/kinko-token-emu.1"
@@ -121,6 +122,22 @@ else
 	LC_ALL=ja_JP.UTF-8 MANWIDTH=80 man -E UTF-8 -l "$dest$mandir/ja/man1/kinko.1" 2>&1 | LC_ALL=C.UTF-8 col -b >"$tmp/man-ja.txt"
 	grep -q '^名前' "$tmp/man-ja.txt" || head -5 "$tmp/man-ja.txt" | sed 's/^/# /'
 	check "man -l shows the installed ja/man1/kinko.1 in Japanese" grep -q '^名前' "$tmp/man-ja.txt"
+fi
+
+# The installed completions load in bash (with bash-completion's library) and complete.
+if [ -r /usr/share/bash-completion/bash_completion ]; then
+	# shellcheck disable=SC2016
+	bash -c '. /usr/share/bash-completion/bash_completion && . "$1" && . "$2" &&
+		COMP_WORDS=(kinko-bankd contract "") COMP_CWORD=2 COMP_LINE="kinko-bankd contract " COMP_POINT=21 &&
+		_kinko_bankd && printf "%s\n" "${COMPREPLY[@]}" &&
+		COMP_WORDS=(kinko pin "") COMP_CWORD=2 COMP_LINE="kinko pin " COMP_POINT=10 &&
+		_kinko && printf "%s\n" "${COMPREPLY[@]}"' _ \
+		"$dest$bashcompletiondir/kinko" "$dest$bashcompletiondir/kinko-bankd" >"$tmp/comp.log" 2>&1
+	grep -qx revoke "$tmp/comp.log" && grep -qx unblock "$tmp/comp.log" || sed 's/^/# /' "$tmp/comp.log" | tail -5
+	check "the installed bash completions load and complete" \
+		sh -c 'grep -qx revoke "$1" && grep -qx unblock "$1"' _ "$tmp/comp.log"
+else
+	skip "the installed bash completions load and complete" "bash-completion is not installed"
 fi
 
 "${as_user[@]}" make -s -C "$b" uninstall DESTDIR="$dest" >"$tmp/uninstall.log" 2>&1

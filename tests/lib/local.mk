@@ -8,6 +8,8 @@
 # the kit's own helpers.
 EXTRA_DIST += tests/lib/tap.sh tests/lib/proc.sh tests/lib/emu.sh tests/lib/bank.sh tests/lib/pty_drive.py \
 	tests/lib/idle_flood.py tests/lib/i18n.sh tests/lib/pcsc.sh tests/lib/pcsc_helper.py
+# completion.sh runs a bash completion as bash does (tests/cli/, tests/bank/).
+EXTRA_DIST += tests/lib/completion.sh
 TESTS += tests/lib/test_kit.sh
 EXTRA_DIST += tests/lib/test_kit.sh
 # The scripted pinentry (pinentry_script.c): answers GETPIN from PINENTRY_SCRIPT (one mode,
