@@ -68,18 +68,15 @@ comp() {
 }
 
 comp_has() {
-	local name="$1" w
+	local name="$1" missing
 	shift
-	for w in "$@"; do
-		if ! grep -qxF -- "$w" "$T/comp"; then
-			not_ok "$name"
-			echo "# not offered: $w"
-			diag "$T/comp" 30
-			diag "$T/comp.err" 5
-			return 0
-		fi
-	done
-	ok "$name"
+	# The WORDs that are no whole line of the matches.
+	missing=$(printf '%s\n' "$@" | grep -vxF -f "$T/comp")
+	[ -z "$missing" ] && { ok "$name"; return 0; }
+	not_ok "$name"
+	printf '# not offered: %s\n' $missing
+	diag "$T/comp" 30
+	diag "$T/comp.err" 5
 }
 
 comp_is() {
