@@ -2,7 +2,8 @@
 # kinko's whole test suite: installs what is missing, then builds and runs every test
 # (plain build with -Werror, the same under ASan+UBSan, unit tests under valgrind, the
 # libFuzzer targets for a bounded time, the module built alone, the logon in real browsers
-# (make check-browser, on the plain build), and make distcheck).
+# (make check-browser, on the plain build), the Debian packages built, installed and purged in
+# clean Debian 12 roots (make check-deb), and make distcheck).
 # Ends with "N passed, N failed".
 #
 #   ./test.sh            everything
@@ -23,7 +24,7 @@ passed=0
 failed=0
 failures=()
 
-scripts/deps.sh --browsers || { echo "could not install dependencies"; echo "0 passed, 1 failed"; exit 1; }
+scripts/deps.sh --browsers --packaging || { echo "could not install dependencies"; echo "0 passed, 1 failed"; exit 1; }
 autoreconf -fi >/dev/null 2>&1 || { echo "autoreconf failed"; echo "0 passed, 1 failed"; exit 1; }
 
 note_fail() { failed=$((failed + 1)); failures+=("$1"); }
@@ -135,6 +136,22 @@ if [ -z "$mo_why" ]; then
 	passed=$((passed + 1))
 else
 	echo "FAIL: module alone: $mo_why"; note_fail "module alone: $mo_why"
+fi
+
+echo "== Debian packages (make check-deb on the plain build)"
+# Built in a clean Debian 12 root holding only their Build-Depends, offline, as an unprivileged
+# user; lintian; installed with apt-get into another clean root, checked, the seed flow run on
+# the installed binaries, removed and purged (tests/deb/). Needs root and Debian's mirror.
+if [ -d "$out/plain" ]; then
+	rm -f "$out/plain/test-suite.log"
+	deb_started=$SECONDS
+	(cd "$out/plain" && make check-deb >deb.out 2>&1)
+	grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP)' "$out/plain/deb.out" | grep -v '^PASS' || true
+	count_suite "$out/plain/test-suite.log" "Debian packages"
+	grep -E '^# (TOTAL|PASS|FAIL|ERROR)' "$out/plain/test-suite.log" 2>/dev/null | tr '\n' ' '; echo
+	echo "Debian package stage: $((SECONDS - deb_started)) s; packages in $out/plain/tests/deb/out/"
+else
+	note_fail "Debian packages: no plain build"
 fi
 
 DISTCHECK_TESTS="tests/unit/test_tlv tests/unit/test_apdu tests/emu/test_emu_socket tests/pkcs11/test_p11_general"

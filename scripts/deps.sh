@@ -2,6 +2,10 @@
 # Installs the Debian 12 packages kinko needs to build, test and demo, if any is missing.
 # Usage: scripts/deps.sh            (as root, or with sudo available)
 #        scripts/deps.sh --browsers also what the browser tests drive (./test.sh's stage)
+#        scripts/deps.sh --packaging  also what building and checking the Debian packages takes
+#                                     (./test.sh's stage; the packages' own build dependencies
+#                                     are installed into the stage's build root from debian/control)
+#        (both flags may be given)
 set -euo pipefail
 
 PACKAGES=(
@@ -22,10 +26,18 @@ PACKAGES=(
 # The browser stage (make check-browser): the browsers, NSS's modutil/certutil, fonts for the
 # Japanese pages' screenshots. Node and npm (playwright-core) are looked for as commands: a
 # Node from elsewhere (NodeSource's nodejs carries npm) is not replaced by Debian's.
-if [ "${1:-}" = --browsers ]; then
-	PACKAGES+=(chromium firefox-esr libnss3-tools pinentry-tty fonts-noto-cjk)
-	command -v node >/dev/null && command -v npm >/dev/null || PACKAGES+=(nodejs npm)
-fi
+for flag in "$@"; do
+	case "$flag" in
+	--browsers)
+		PACKAGES+=(chromium firefox-esr libnss3-tools pinentry-tty fonts-noto-cjk)
+		command -v node >/dev/null && command -v npm >/dev/null || PACKAGES+=(nodejs npm)
+		;;
+	# The Debian package stage (make check-deb): clean Debian 12 roots made by mmdebstrap, in
+	# which the packages are built and installed; lintian and dpkg-dev's tools on this machine.
+	--packaging) PACKAGES+=(mmdebstrap lintian dpkg-dev util-linux) ;;
+	*) echo "scripts/deps.sh: unknown option $flag" >&2; exit 2 ;;
+	esac
+done
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then SUDO="sudo"; fi

@@ -14,8 +14,10 @@
 set -u
 
 B="${KINKO_BUILDDIR:-.}"
-KINKO="$B/kinko"
-KINKO_P11="$B/pkcs11/.libs/libkinko-pkcs11.so"
+# The programs under test: the build tree's, or an installed set (tests/deb runs the seed flow
+# on the Debian packages': KINKO_TEST_BINDIR=/usr/bin, KINKO_TEST_MODULE the packaged module).
+KINKO="${KINKO_TEST_BINDIR:-$B}/kinko"
+KINKO_P11="${KINKO_TEST_MODULE:-$B/pkcs11/.libs/libkinko-pkcs11.so}"
 SOFTHSM_P11=""
 for _m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so \
 	/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so /usr/lib64/pkcs11/libsofthsm2.so; do

@@ -1,11 +1,12 @@
 # shellcheck shell=bash disable=SC2034  # (variables read by the sourcing scripts)
 # The test kit's side of kinko-bankd (sourced by tests/cli/cli_lib.sh and tests/bank/bank_lib.sh):
-# the bank server both kinds of test start ($BANKD, the build's), and what they read from a bank.
+# the bank server both kinds of test start ($BANKD: the build's, or $KINKO_TEST_BINDIR's),
+# and what they read from a bank.
 
 # shellcheck source=tests/lib/proc.sh
 . "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
 
-BANKD="${KINKO_BUILDDIR:-.}/kinko-bankd"
+BANKD="${KINKO_TEST_BINDIR:-${KINKO_BUILDDIR:-.}}/kinko-bankd"
 
 # card_digits CARDFILE "C3 A7": the digits at those positions of a printed customer card
 # (kinko-bankd's printout: a row letter, then the columns' digits).

@@ -1,6 +1,7 @@
 # shellcheck shell=bash disable=SC2034  # (variables read by the sourcing scripts)
 # The test kit's emulated token (sourced by tests/cli/cli_lib.sh and tests/interop/interop_lib.sh):
-# kinko-token-emu ($EMU, the build's) provisioned and served, for the module to reach on a socket.
+# kinko-token-emu ($EMU: the build's, or $KINKO_TEST_BINDIR's) provisioned and served, for the
+# module to reach on a socket.
 #
 #   EMU_AS=(PREFIX...)              a command prefix for both (setpriv to another user); empty
 #   emu_init STATE LOG [OPTION...]  a fresh token in STATE (--init with the provisioning OPTIONs:
@@ -15,7 +16,7 @@
 # shellcheck source=tests/lib/proc.sh
 . "$(dirname "${BASH_SOURCE[0]}")/proc.sh"
 
-EMU="${KINKO_BUILDDIR:-.}/kinko-token-emu"
+EMU="${KINKO_TEST_BINDIR:-${KINKO_BUILDDIR:-.}}/kinko-token-emu"
 EMU_AS=()
 EMU_SERVE_PID=""
 

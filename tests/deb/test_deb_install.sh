@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# The packages test_deb_build.sh made, installed into a clean Debian 12 root with apt-get as a
+# user installs them: the module registered with p11-kit and working from its installed path,
+# the programs, their manual pages in English and Japanese, the shell completion, the service
+# unit; the bank manuals' seed flow on the installed binaries alone; then removal leaves only
+# the conffile, and purge leaves the root as it was before the install.
+. "${KINKO_SRCDIR:-.}/tests/deb/deb_lib.sh"
+deb_stage_or_skip
+T=$(mktemp -d "${TMPDIR:-/tmp}/kinko-deb-install.XXXXXX")
+trap 'pkill -KILL -f "^kinko-token-emu --state /tmp/kinko-deb-tok" 2>/dev/null; [ -n "${KINKO_DEB_KEEP:-}" ] || rm -rf "$T"' EXIT
+root="$T/root"
+pkgs=(libkinko-pkcs11 kinko kinko-bankd kinko-token-emu)
+for p in "${pkgs[@]}"; do
+	ls "$DEB_OUT/${p}_"*.deb >/dev/null 2>&1 || deb_missing "no $p package in $DEB_OUT (test_deb_build.sh makes them)"
+done
+# rc_ok NAME: the last run succeeded (its output shown when not).
+rc_ok() {
+	if [ "$RC" -eq 0 ]; then ok "$1"; else not_ok "$1 (exit $RC)"; diag "$T/out" 20; fi
+}
+ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+MOD="/usr/lib/$ma/pkcs11/libkinko-pkcs11.so"
+
+# What the checks and the seed flow drive (the test kit: tests/lib, tests/cli), nothing of kinko's.
+tools=(p11-kit opensc man-db bash-completion systemd locales sqlite3 python3 openssl curl gettext-base procps)
+if deb_root_make "$root" apt "${tools[@]}"; then
+	ok "a clean Debian 12 root with the checks' tools (mmdebstrap --variant=apt)"
+else
+	not_ok "a clean Debian 12 root with the checks' tools (mmdebstrap --variant=apt)"
+	diag "$root.log"
+	deb_missing "no root: is Debian's mirror reachable?"
+fi
+printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
+echo 'ja_JP.UTF-8 UTF-8' >>"$root/etc/locale.gen"
+deb_in "$root" locale-gen >/dev/null 2>&1
+mkdir -p "$root/debs"
+for p in "${pkgs[@]}"; do cp "$DEB_OUT/${p}_"*.deb "$root/debs/"; done
+
+# First what the packages depend on and recommend (apt-get satisfy), so that the root's state
+# before kinko can be compared with its state after the purge.
+deps=$(for f in "$root"/debs/*.deb; do dpkg-deb -f "$f" Depends Recommends | sed 's/^[A-Za-z-]*: //'; done |
+	tr '\n' ',' | tr ',' '\n' | sed 's/^ *//; s/ *$//' | grep -v '^$' |
+	grep -Ev '^(libkinko-pkcs11|kinko|kinko-bankd|kinko-token-emu)( |$)' | sort -u | paste -sd, -)
+echo "# dependencies and recommendations: $deps"
+run deb_in "$root" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get satisfy -y -q "$1"' sh "$deps"
+check_ok_out "what the packages depend on and recommend installs (apt-get satisfy)"
+
+# The root's files (not the package manager's records, caches, logs, the mount points, root's
+# home where the test's tools keep their caches).
+snapshot() {
+	(cd "$root" && find . -xdev \( -path ./proc -o -path ./sys -o -path ./dev -o -path ./run \
+		-o -path ./tmp -o -path ./root -o -path ./src -o -path ./debs -o -path ./var/cache -o -path ./var/log \
+		-o -path ./var/lib/dpkg -o -path ./var/lib/apt \) -prune -o -print | sort)
+}
+snapshot >"$T/before"
+
+run deb_in "$root" sh -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q /debs/*.deb'
+check_ok_out "apt-get install ./*.deb installs the four packages" "Setting up kinko "
+grep -q '^0 newly installed\|[0-9] newly installed' "$T/out" && grep -o '[0-9]* newly installed' "$T/out" | sed 's/^/# /'
+# The packages' files and links (not their directories, which other packages share).
+for f in "$root"/debs/*.deb; do dpkg-deb -c "$f"; done | awk '$1 !~ /^d/ {print $6}' | sed 's|^\.||' | sort -u >"$T/files"
+deb_in "$root" sh -c 'cat /var/lib/dpkg/info/*.conffiles 2>/dev/null' | sort -u >"$T/conffiles.all"
+grep -Fxf "$T/files" "$T/conffiles.all" >"$T/conffiles"
+echo "# conffiles: $(tr '\n' ' ' <"$T/conffiles")"
+
+run deb_in "$root" p11-kit list-modules
+check_ok_out "p11-kit list-modules shows kinko's module" "kinko: $MOD" "library-manufacturer: kinko"
+
+# An emulated token (the installed kinko-token-emu), reached by the installed module.
+tok=/tmp/kinko-deb-tok
+mkdir -p "$root$tok"
+printf '24681357\n' >"$root$tok/pin"
+printf '86421357\n' >"$root$tok/puk"
+chmod 600 "$root$tok/pin" "$root$tok/puk"
+run deb_in "$root" kinko-token-emu --state "$tok/state" --init --serial 424242 --pin-file "$tok/pin" --puk-file "$tok/puk"
+rc_ok "kinko-token-emu --init makes a token"
+deb_in "$root" sh -c 'kinko-token-emu --state "$1/state" --socket "$1/sock" >"$1/emu.log" 2>&1 &
+	for i in $(seq 100); do [ -S "$1/sock" ] && exit 0; sleep 0.1; done; exit 1' sh "$tok"
+run deb_in "$root" env KINKO_EMU_SOCKETS="$tok/sock" pkcs11-tool --module "$MOD" -L
+check_ok_out "pkcs11-tool --module $MOD lists the emulated token" "kinko PIV #424242"
+run deb_in "$root" env KINKO_EMU_SOCKETS="$tok/sock" kinko token list
+check_ok_out "kinko token list finds the token through the installed module, no --module given" "kinko PIV #424242"
+pkill -TERM -f "^kinko-token-emu --state $tok" 2>/dev/null
+
+run deb_in "$root" kinko --version
+version=$(dpkg-deb -f "$root"/debs/kinko_*.deb Version)
+check_ok_out "kinko --version says the package's version" "$version"
+
+# man(1) as a user runs it: formatted for a terminal, warnings on stderr.
+for page in kinko kinko-bankd kinko-token-emu kinko.conf; do
+	run deb_in "$root" env MANWIDTH=80 man -P cat "$page"
+	if [ "$RC" -eq 0 ] && [ ! -s "$T/stderr" ] && grep -q '^NAME' "$T/stdout"; then
+		ok "man $page renders, no warning"
+	else
+		not_ok "man $page renders, no warning"
+		diag "$T/out"
+	fi
+done
+for page in kinko kinko-bankd; do
+	run deb_in "$root" env LANG=ja_JP.UTF-8 MANWIDTH=80 man -P cat "$page"
+	if [ "$RC" -eq 0 ] && [ ! -s "$T/stderr" ] && grep -q '^名前' "$T/stdout"; then
+		ok "LANG=ja_JP.UTF-8 man $page renders the Japanese page, no warning"
+	else
+		not_ok "LANG=ja_JP.UTF-8 man $page renders the Japanese page, no warning"
+		diag "$T/out"
+	fi
+done
+
+# Completion as an interactive bash loads it: bash-completion's loader finds the script by the
+# command's name; the subcommands complete.
+complete_words() {
+	deb_in "$root" bash -c '. /usr/share/bash-completion/bash_completion
+		__load_completion "$1" || exit 3
+		f=$(complete -p "$1" | sed -n "s/.*-F \([^ ]*\) .*/\1/p")
+		[ -n "$f" ] || exit 4
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+		"$f" "$1" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+		printf "%s\n" "${COMPREPLY[@]}"' sh "$@"
+}
+run complete_words kinko to
+check_ok_out "bash completes kinko's subcommands (installed completion)" token
+run complete_words kinko-bankd con
+check_ok_out "bash completes kinko-bankd's commands (installed completion)" contract
+
+run deb_in "$root" systemd-analyze verify /lib/systemd/system/kinko-bankd.service
+if [ "$RC" -eq 0 ] && [ ! -s "$T/out" ]; then
+	ok "systemd-analyze verify kinko-bankd.service: no complaint"
+else
+	not_ok "systemd-analyze verify kinko-bankd.service: no complaint (exit $RC)"
+	diag "$T/out"
+fi
+run deb_in "$root" stat -c '%U %a' /var/lib/kinko-bankd
+check_ok_out "the service's system user owns /var/lib/kinko-bankd, mode 0700" "kinko-bankd 700"
+
+# The seed flow (tests/cli/test_cli_flow_kinko.sh) on the installed programs and module; its
+# results are this test's, prefixed.
+run deb_in "$root" env KINKO_SRCDIR=/src KINKO_TEST_BINDIR=/usr/bin KINKO_TEST_MODULE="$MOD" \
+	KINKO_INTEROP_REQUIRED=1 TMPDIR=/tmp bash /src/tests/cli/test_cli_flow_kinko.sh
+flow_n=0
+while IFS= read -r line; do
+	case "$line" in
+	"ok "*) flow_n=$((flow_n + 1)); ok "installed: ${line#ok * - }" ;;
+	"not ok "*) flow_n=$((flow_n + 1)); not_ok "installed: ${line#not ok * - }" ;;
+	"#"*) echo "$line" ;;
+	esac
+done <"$T/stdout"
+[ "$RC" -eq 0 ] && [ "$flow_n" -gt 0 ] || { not_ok "the seed flow on the installed binaries ran (exit $RC)"; diag "$T/out"; }
+
+# Removal: every file the packages installed is gone but the conffile.
+run deb_in "$root" sh -c 'DEBIAN_FRONTEND=noninteractive apt-get remove -y -q "$@"' sh "${pkgs[@]}"
+rc_ok "apt-get remove removes the four packages"
+left=$(while read -r f; do [ -e "$root$f" ] || [ -L "$root$f" ] && echo "$f"; done <"$T/files" | grep -Fxvf "$T/conffiles")
+kept=$(while read -r f; do [ -f "$root$f" ] || echo "$f"; done <"$T/conffiles")
+if [ -z "$left" ] && [ -z "$kept" ] && [ -s "$T/conffiles" ]; then
+	ok "after remove only the conffiles are left ($(wc -l <"$T/conffiles") of $(wc -l <"$T/files") paths)"
+else
+	not_ok "after remove only the conffiles are left"
+	echo "# files left: $left" | head -c 600; echo
+	echo "# conffiles gone: $kept"
+fi
+
+run deb_in "$root" dpkg --purge "${pkgs[@]}"
+rc_ok "dpkg --purge purges them"
+snapshot >"$T/after"
+if diff "$T/before" "$T/after" >"$T/diff"; then
+	ok "after purge the root's files are those before the install"
+else
+	not_ok "after purge the root's files are those before the install"
+	diag "$T/diff" 30
+fi
+run deb_in "$root" find / -xdev -user kinko-bankd
+if [ "$RC" -eq 0 ] && [ ! -s "$T/out" ]; then
+	ok "no file is owned by kinko-bankd's system user after purge"
+else
+	not_ok "no file is owned by kinko-bankd's system user after purge"
+	diag "$T/out"
+fi
+plan "$TAP_N"
