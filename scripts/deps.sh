@@ -15,7 +15,7 @@ PACKAGES=(
 	libcmocka-dev libevent-dev libjansson-dev umockdev libumockdev-dev
 	clang libclang-rt-14-dev clang-format-14 valgrind
 	openssl curl sqlite3 python3 python3-cryptography jq
-	man-db groff-base
+	man-db groff-base bash-completion
 	gettext autopoint po4a locales
 	pcscd vsmartcard-vpcd libpcsclite-dev libccid pcsc-tools
 	opensc gnutls-bin libengine-pkcs11-openssl softhsm2
