@@ -8,8 +8,9 @@
 . "$(dirname "$0")/../lib/completion.sh"
 comp_load kinko
 tokens_backend kinko
-# The completion runs `kinko` from PATH: the build's, with the default module naming nothing.
-PATH="$B:$PATH"
+# The completion runs `kinko` from PATH: the one under test (the build's unless
+# KINKO_TEST_BINDIR), with the default module naming nothing.
+PATH="$(dirname "$KINKO"):$PATH"
 KINKO_MODULE=$T/no-such-module.so
 export KINKO_MODULE
 plan 33
