@@ -9,22 +9,30 @@
 #error "LOCALEDIR must be defined (configure's $(localedir))"
 #endif
 
+static const char *domain = KINKO_TEXTDOMAIN;
+
+const char *i18n_domain_get(void)
+{
+	return domain;
+}
+
 const char *i18n_bind(void)
 {
 	const char *dir = secure_getenv("KINKO_LOCALEDIR");
 
 	if (!dir || !dir[0])
 		dir = LOCALEDIR;
-	bindtextdomain(KINKO_TEXTDOMAIN, dir);
+	bindtextdomain(domain, dir);
 	return dir;
 }
 
-void i18n_init(void)
+void i18n_init(const char *program_domain)
 {
+	domain = program_domain;
 	/* A locale that is not installed leaves "C": English, never a failure. */
 	setlocale(LC_ALL, "");
 	i18n_bind();
-	textdomain(KINKO_TEXTDOMAIN);
+	textdomain(domain);
 }
 
 size_t i18n_date_format(const struct tm *tm, char *buf, size_t len)

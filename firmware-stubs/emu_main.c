@@ -354,7 +354,7 @@ int main(int argc, char **argv)
 	emu_cli_args a;
 	int rc;
 
-	i18n_init();
+	i18n_init(KINKO_EMU_TEXTDOMAIN);
 	rc = emu_cli_parse(&a, argc, argv);
 
 	if (rc >= 0)

@@ -63,6 +63,7 @@ expected=(
 	"$mandir/man1/kinko.1" "$mandir/man1/kinko-bankd.1" "$mandir/man1/kinko-token-emu.1"
 	"$mandir/man5/kinko.conf.5"
 	"$localedir/ja/LC_MESSAGES/kinko.mo"
+	"$localedir/ja/LC_MESSAGES/kinko-bankd.mo" "$localedir/ja/LC_MESSAGES/kinko-token-emu.mo"
 	${manja[@]+"${manja[@]}"}
 )
 missing=()

@@ -78,6 +78,6 @@ int main(void)
 		cmocka_unit_test(date_is_japanese_under_ja),
 	};
 
-	i18n_init();
+	i18n_init(KINKO_TEXTDOMAIN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

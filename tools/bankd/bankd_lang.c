@@ -37,7 +37,7 @@ static void init_once(void)
 		fprintf(stderr,
 		        "kinko-bankd: warning: no Japanese message catalogue for the text domain "
 		        "%s; pages and messages are in English only\n",
-		        KINKO_TEXTDOMAIN);
+		        i18n_domain_get());
 		freelocale(loc_ja);
 		loc_ja = (locale_t)0;
 	}

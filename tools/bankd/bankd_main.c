@@ -284,7 +284,7 @@ int main(int argc, char **argv)
 	main_args a;
 	int p;
 
-	i18n_init();
+	i18n_init(KINKO_BANKD_TEXTDOMAIN);
 	allow_core_dumps = 0;
 	/* The global form, before the command: kinko-bankd --allow-core-dumps serve ... */
 	while (argc > 1 && strcmp(argv[1], "--allow-core-dumps") == 0) {

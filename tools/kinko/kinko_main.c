@@ -318,7 +318,7 @@ int main(int argc, char **argv)
 	const char *env;
 	int n = 0, r;
 
-	i18n_init();
+	i18n_init(KINKO_TEXTDOMAIN);
 	if (kinko_core_dumps_disable() != 0)
 		return KINKO_EXIT_FAIL;
 	memset(&ctx, 0, sizeof(ctx));
