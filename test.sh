@@ -126,6 +126,8 @@ else
 		mo_why="make install did not install libkinko-pkcs11.so"
 	elif [ -n "$(find "$mo/dest" -path '*/bin/*' -type f)" ]; then
 		mo_why="make install installed a program: $(find "$mo/dest" -path '*/bin/*' -type f | tr '\n' ' ')"
+	elif [ "$(cd "$mo/dest" && find . -name '*.mo' -printf '%f\n')" != kinko.mo ]; then
+		mo_why="make install did not install kinko.mo alone: $(cd "$mo/dest" && find . -name '*.mo' | tr '\n' ' ')"
 	elif objdump -p "$mo_so" | awk '/NEEDED/ {print $2}' |
 		grep -Ev '^(libcrypto|libusb-1\.0|libpcsclite|libassuan|libgpg-error|libc|ld-linux[-a-z0-9_]*)\.so' >"$mo/needed.extra"; then
 		mo_why="the module links $(tr '\n' ' ' <"$mo/needed.extra")"
