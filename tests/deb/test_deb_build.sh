@@ -88,8 +88,9 @@ deb_has kinko /usr/bin/kinko /usr/share/man/man1/kinko.1.gz /usr/share/man/ja/ma
 	/usr/share/bash-completion/completions/kinko
 deb_has kinko-bankd /usr/bin/kinko-bankd /usr/share/man/man1/kinko-bankd.1.gz \
 	/usr/share/man/ja/man1/kinko-bankd.1.gz /lib/systemd/system/kinko-bankd.service \
-	/usr/share/bash-completion/completions/kinko-bankd
-deb_has kinko-token-emu /usr/bin/kinko-token-emu /usr/share/man/man1/kinko-token-emu.1.gz
+	/usr/share/bash-completion/completions/kinko-bankd /usr/share/locale/ja/LC_MESSAGES/kinko-bankd.mo
+deb_has kinko-token-emu /usr/bin/kinko-token-emu /usr/share/man/man1/kinko-token-emu.1.gz \
+	/usr/share/locale/ja/LC_MESSAGES/kinko-token-emu.mo
 f=$(ls "$DEB_OUT"/libkinko-pkcs11_*.deb 2>/dev/null | head -1)
 run dpkg-deb -I "$f" conffiles
 check_ok_out "/etc/kinko/kinko.conf is libkinko-pkcs11's conffile" /etc/kinko/kinko.conf
