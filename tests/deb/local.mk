@@ -5,7 +5,7 @@
 # `make check` the tests skip.
 DEB_TESTS = tests/deb/test_deb_build.sh tests/deb/test_deb_install.sh
 TESTS += $(DEB_TESTS)
-EXTRA_DIST += $(DEB_TESTS) tests/deb/deb_lib.sh
+EXTRA_DIST += $(DEB_TESTS) tests/deb/deb_lib.sh tests/deb/unit_filter.py
 
 # The install test takes the packages the build test left in tests/deb/out: the build test
 # first, then both, the second run keeping the first's log (RECHECK_LOGS) so that

@@ -2,8 +2,9 @@
 # The packages test_deb_build.sh made, installed into a clean Debian 12 root with apt-get as a
 # user installs them: the module registered with p11-kit and working from its installed path,
 # the programs, their manual pages in English and Japanese, the shell completion, the service
-# unit; the bank manuals' seed flow on the installed binaries alone; then removal leaves only
-# the conffile, and purge leaves the root as it was before the install.
+# unit, the bank made as the README says and served as the unit runs it; the bank manuals' seed
+# flow on the installed binaries alone; then removal leaves only the conffile, and purge leaves
+# the root as it was before the install.
 . "${KINKO_SRCDIR:-.}/tests/deb/deb_lib.sh"
 deb_stage_or_skip
 T=$(mktemp -d "${TMPDIR:-/tmp}/kinko-deb-install.XXXXXX")
@@ -21,7 +22,10 @@ ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 MOD="/usr/lib/$ma/pkcs11/libkinko-pkcs11.so"
 
 # What the checks and the seed flow drive (the test kit: tests/lib, tests/cli), nothing of kinko's.
-tools=(p11-kit opensc man-db bash-completion systemd locales sqlite3 python3 openssl curl gettext-base procps)
+# (python3-seccomp and iproute2: the bank under its unit's system call filter, in a network
+# namespace of its own.)
+tools=(p11-kit opensc man-db bash-completion systemd locales sqlite3 python3 openssl curl gettext-base procps
+	python3-seccomp iproute2)
 if deb_root_make "$root" apt "${tools[@]}"; then
 	ok "a clean Debian 12 root with the checks' tools (mmdebstrap --variant=apt)"
 else
@@ -128,12 +132,44 @@ else
 	not_ok "systemd-analyze verify kinko-bankd.service: no complaint (exit $RC)"
 	diag "$T/out"
 fi
+# systemd's own score of the unit's sandbox (0 best, 10 worst): 1.4 when written; above 2.5
+# fails (--threshold counts tenths).
+run deb_in "$root" systemd-analyze security --offline=true --threshold=25 "/lib/systemd/system/kinko-bankd.service"
+grep -F 'Overall exposure level' "$T/out" | sed 's/^/# /'
+check_ok_out "systemd-analyze security: kinko-bankd.service's exposure is at most 2.5" "Overall exposure level"
 run deb_in "$root" stat -c '%U %a' /var/lib/kinko-bankd
 check_ok_out "the service's system user owns /var/lib/kinko-bankd, mode 0700" "kinko-bankd 700"
 
-# The seed flow (tests/cli/test_cli_flow_kinko.sh) on the installed programs and module; its
-# results are this test's, prefixed.
-run deb_in "$root" env KINKO_SRCDIR=/src KINKO_TEST_BINDIR=/usr/bin KINKO_TEST_MODULE="$MOD" \
+# The bank as the README has the administrator make it, then served by the unit's ExecStart
+# as the unit's user under the unit's system call filter (tests/deb/unit_filter.py: what systemd
+# would apply), on 127.0.0.1:8443 in a network namespace of its own.
+unit=/lib/systemd/system/kinko-bankd.service
+run deb_in "$root" runuser -u kinko-bankd -- kinko-bankd init --dir /var/lib/kinko-bankd --bank-code 0123
+check_ok_out "runuser -u kinko-bankd -- kinko-bankd init --dir /var/lib/kinko-bankd makes the bank"
+run deb_chroot --net "$root" sh -c 'ip link set lo up || exit 3
+	set -- $(sed -n "s/^ExecStart=//p" "$1")
+	setpriv --reuid=kinko-bankd --regid=kinko-bankd --init-groups \
+		python3 /src/tests/deb/unit_filter.py /lib/systemd/system/kinko-bankd.service "$@" 2>/tmp/bankd.err &
+	for i in $(seq 100); do
+		curl -fsS --cacert /var/lib/kinko-bankd/ca.crt https://127.0.0.1:8443/.well-known/est/cacerts \
+			-o /tmp/cacerts 2>/dev/null && break
+		sleep 0.1
+	done
+	stat -c "%U" /proc/$!
+	kill $!; wait $!
+	base64 -d /tmp/cacerts | openssl pkcs7 -inform DER -print_certs -noout; cat /tmp/bankd.err' sh "$unit"
+check_ok_out "the unit's ExecStart serves EST as kinko-bankd under the unit's system call filter" \
+	"kinko-bankd" "subject="
+
+# The seed flow (tests/cli/test_cli_flow_kinko.sh) on the installed programs and module, the
+# bank under the unit's system call filter; its results are this test's, prefixed.
+fb=/tmp/kinko-filtered
+mkdir -p "$root$fb"
+ln -sf /usr/bin/kinko "$root$fb/kinko"
+ln -sf /usr/bin/kinko-token-emu "$root$fb/kinko-token-emu"
+printf '#!/bin/sh\nexec python3 /src/tests/deb/unit_filter.py %s /usr/bin/kinko-bankd "$@"\n' "$unit" >"$root$fb/kinko-bankd"
+chmod 755 "$root$fb/kinko-bankd"
+run deb_in "$root" env KINKO_SRCDIR=/src KINKO_TEST_BINDIR="$fb" KINKO_TEST_MODULE="$MOD" \
 	KINKO_INTEROP_REQUIRED=1 TMPDIR=/tmp bash /src/tests/cli/test_cli_flow_kinko.sh
 flow_n=0
 while IFS= read -r line; do
