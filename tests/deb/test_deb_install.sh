@@ -57,6 +57,17 @@ snapshot() {
 }
 snapshot >"$T/before"
 
+# A bank server installs kinko-bankd alone, a test rig kinko-token-emu alone: each speaks
+# Japanese from its own catalogue (libkinko-pkcs11's kinko.mo is not there).
+for p in kinko-bankd kinko-token-emu; do
+	run deb_in "$root" sh -c 'dpkg -i /debs/"$1"_*.deb >/dev/null && LANG=ja_JP.UTF-8 "$1" --help' sh "$p"
+	if [ "$RC" -eq 0 ] && grep -qF '使い方:' "$T/stdout" && [ ! -e "$root/usr/share/locale/ja/LC_MESSAGES/kinko.mo" ]; then
+		ok "$p installed alone speaks Japanese under ja_JP.UTF-8 (its own catalogue)"
+	else
+		not_ok "$p installed alone speaks Japanese under ja_JP.UTF-8 (its own catalogue)"
+		diag "$T/out"
+	fi
+done
 run deb_in "$root" sh -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q /debs/*.deb'
 check_ok_out "apt-get install ./*.deb installs the four packages" "Setting up kinko "
 grep -q '^0 newly installed\|[0-9] newly installed' "$T/out" && grep -o '[0-9]* newly installed' "$T/out" | sed 's/^/# /'
