@@ -59,20 +59,26 @@ stage() {
 CHECK_ARGS=()
 stage "build with -Werror, make check" "$out/plain" --enable-werror
 
-echo "== browsers (make check-browser on the plain build)"
+# plain_target NAME TARGET [VAR=VALUE...]: a stage of its own on the plain build, make TARGET
+# (which runs its tests through make check): its results counted from test-suite.log, its time
+# said. Output in the plain build's TARGET.out.
+plain_target() {
+	local name=$1 target=$2 started=$SECONDS
+	shift 2
+	echo "== $name (make $target on the plain build)"
+	if [ ! -x "$out/plain/kinko" ]; then note_fail "$name: no plain build"; return 1; fi
+	rm -f "$out/plain/test-suite.log"
+	(cd "$out/plain" && env "$@" make -j"$(nproc)" "$target" >"$target.out" 2>&1)
+	grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP)' "$out/plain/$target.out" | grep -v '^PASS' || true
+	count_suite "$out/plain/test-suite.log" "$name"
+	grep -E '^# (TOTAL|PASS|FAIL|ERROR)' "$out/plain/test-suite.log" 2>/dev/null | tr '\n' ' '; echo
+	echo "$name stage: $((SECONDS - started)) s"
+}
+
 # Chromium and Firefox headless with kinko's module; once, not in the sanitizer build (a
 # browser cannot load the instrumented module). A missing browser or npm package fails here.
-if [ -x "$out/plain/kinko" ]; then
-	rm -f "$out/plain/test-suite.log"
-	browsers_started=$SECONDS
-	(cd "$out/plain" && KINKO_BROWSER_REQUIRED=1 make -j"$(nproc)" check-browser >browser.out 2>&1)
-	grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP)' "$out/plain/browser.out" | grep -v '^PASS' || true
-	count_suite "$out/plain/test-suite.log" "browsers"
-	grep -E '^# (TOTAL|PASS|FAIL|ERROR)' "$out/plain/test-suite.log" 2>/dev/null | tr '\n' ' '; echo
-	echo "browser stage: $((SECONDS - browsers_started)) s; screenshots in $out/plain/tests/browser/artefacts/"
-else
-	note_fail "browsers: no plain build"
-fi
+plain_target browsers check-browser KINKO_BROWSER_REQUIRED=1 &&
+	echo "screenshots in $out/plain/tests/browser/artefacts/"
 
 stage "ASan+UBSan, make check" "$out/asan" --enable-werror --enable-sanitizers CC=clang
 
@@ -140,21 +146,11 @@ else
 	echo "FAIL: module alone: $mo_why"; note_fail "module alone: $mo_why"
 fi
 
-echo "== Debian packages (make check-deb on the plain build)"
-# Built in a clean Debian 12 root holding only their Build-Depends, offline, as an unprivileged
-# user; lintian; installed with apt-get into another clean root, checked, the seed flow run on
-# the installed binaries, removed and purged (tests/deb/). Needs root and Debian's mirror.
-if [ -d "$out/plain" ]; then
-	rm -f "$out/plain/test-suite.log"
-	deb_started=$SECONDS
-	(cd "$out/plain" && make check-deb >deb.out 2>&1)
-	grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP)' "$out/plain/deb.out" | grep -v '^PASS' || true
-	count_suite "$out/plain/test-suite.log" "Debian packages"
-	grep -E '^# (TOTAL|PASS|FAIL|ERROR)' "$out/plain/test-suite.log" 2>/dev/null | tr '\n' ' '; echo
-	echo "Debian package stage: $((SECONDS - deb_started)) s; packages in $out/plain/tests/deb/out/"
-else
-	note_fail "Debian packages: no plain build"
-fi
+# The Debian packages: built in a clean Debian 12 root holding only their Build-Depends,
+# offline, as an unprivileged user; lintian; installed with apt-get into another clean root,
+# checked, the seed flow run on the installed binaries, removed and purged (tests/deb/). Needs
+# root and Debian's mirror.
+plain_target "Debian packages" check-deb && echo "packages in $out/plain/tests/deb/out/"
 
 DISTCHECK_TESTS="tests/unit/test_tlv tests/unit/test_apdu tests/emu/test_emu_socket tests/pkcs11/test_p11_general"
 DISTCHECK_TESTS+=" tests/install/test_install.sh tests/doc/test_man_warnings.sh tests/i18n/test_po_complete.sh tests/unit/test_i18n"

@@ -8,7 +8,9 @@
 . "${KINKO_SRCDIR:-.}/tests/deb/deb_lib.sh"
 deb_stage_or_skip
 T=$(mktemp -d "${TMPDIR:-/tmp}/kinko-deb-install.XXXXXX")
-trap 'pkill -KILL -f "^kinko-token-emu --state /tmp/kinko-deb-tok" 2>/dev/null; [ -n "${KINKO_DEB_KEEP:-}" ] || rm -rf "$T"' EXIT
+# The emulator started in the root is stopped by its pid (written to emu.pid in the root).
+emu_pidfile=""
+trap '[ -s "$emu_pidfile" ] && kill -KILL "$(cat "$emu_pidfile")" 2>/dev/null; [ -n "${KINKO_DEB_KEEP:-}" ] || rm -rf "$T"' EXIT
 root="$T/root"
 pkgs=(libkinko-pkcs11 kinko kinko-bankd kinko-token-emu)
 for p in "${pkgs[@]}"; do
@@ -88,34 +90,30 @@ printf '86421357\n' >"$root$tok/puk"
 chmod 600 "$root$tok/pin" "$root$tok/puk"
 run deb_in "$root" kinko-token-emu --state "$tok/state" --init --serial 424242 --pin-file "$tok/pin" --puk-file "$tok/puk"
 rc_ok "kinko-token-emu --init makes a token"
+emu_pidfile="$root$tok/emu.pid"
 deb_in "$root" sh -c 'kinko-token-emu --state "$1/state" --socket "$1/sock" >"$1/emu.log" 2>&1 &
+	echo $! >"$1/emu.pid"
 	for i in $(seq 100); do [ -S "$1/sock" ] && exit 0; sleep 0.1; done; exit 1' sh "$tok"
 run deb_in "$root" env KINKO_EMU_SOCKETS="$tok/sock" pkcs11-tool --module "$MOD" -L
 check_ok_out "pkcs11-tool --module $MOD lists the emulated token" "kinko PIV #424242"
 run deb_in "$root" env KINKO_EMU_SOCKETS="$tok/sock" kinko token list
 check_ok_out "kinko token list finds the token through the installed module, no --module given" "kinko PIV #424242"
-pkill -TERM -f "^kinko-token-emu --state $tok" 2>/dev/null
+kill -TERM "$(cat "$emu_pidfile")" 2>/dev/null
 
 run deb_in "$root" kinko --version
 version=$(dpkg-deb -f "$root"/debs/kinko_*.deb Version)
 check_ok_out "kinko --version says the package's version" "$version"
 
-# man(1) as a user runs it: formatted for a terminal, warnings on stderr.
-for page in kinko kinko-bankd kinko-token-emu kinko.conf; do
-	run deb_in "$root" env MANWIDTH=80 man -P cat "$page"
-	if [ "$RC" -eq 0 ] && [ ! -s "$T/stderr" ] && grep -q '^NAME' "$T/stdout"; then
-		ok "man $page renders, no warning"
+# man(1) as a user runs it: formatted for a terminal, warnings on stderr. LOCALE PAGE HEADING.
+for spec in "C.UTF-8 kinko NAME" "C.UTF-8 kinko-bankd NAME" "C.UTF-8 kinko-token-emu NAME" \
+	"C.UTF-8 kinko.conf NAME" "ja_JP.UTF-8 kinko 名前" "ja_JP.UTF-8 kinko-bankd 名前"; do
+	read -r loc page heading <<<"$spec"
+	name="LANG=$loc man $page renders (${heading}), no warning"
+	run deb_in "$root" env LANG="$loc" MANWIDTH=80 man -P cat "$page"
+	if [ "$RC" -eq 0 ] && [ ! -s "$T/stderr" ] && grep -q "^$heading" "$T/stdout"; then
+		ok "$name"
 	else
-		not_ok "man $page renders, no warning"
-		diag "$T/out"
-	fi
-done
-for page in kinko kinko-bankd; do
-	run deb_in "$root" env LANG=ja_JP.UTF-8 MANWIDTH=80 man -P cat "$page"
-	if [ "$RC" -eq 0 ] && [ ! -s "$T/stderr" ] && grep -q '^名前' "$T/stdout"; then
-		ok "LANG=ja_JP.UTF-8 man $page renders the Japanese page, no warning"
-	else
-		not_ok "LANG=ja_JP.UTF-8 man $page renders the Japanese page, no warning"
+		not_ok "$name"
 		diag "$T/out"
 	fi
 done
