@@ -34,6 +34,12 @@ run deb_in "$root" sh -c 'apt-get update -qq &&
 check_ok_out "debian/control's Build-Depends install into it (apt-get build-dep)"
 [ "$RC" -eq 0 ] || diag "$T/out" 30
 
+# The source package too (format 3.0 (native)), from the clean tree, for lintian's source checks
+# (debian/copyright, debian/tests/control, ...).
+run deb_in_offline "$root" setpriv --reuid=65534 --regid=65534 --clear-groups \
+	env HOME=/build sh -c 'cd /build && dpkg-source -b src'
+check_ok_out "dpkg-source -b makes the source package" "building kinko in kinko_"
+
 started=$SECONDS
 run deb_in_offline "$root" setpriv --reuid=65534 --regid=65534 --clear-groups \
 	env HOME=/build DEB_BUILD_OPTIONS="parallel=$(nproc)" sh -c 'cd /build/src && dpkg-buildpackage -us -uc -b'
@@ -52,7 +58,8 @@ for p in "${pkgs[@]}"; do
 	f=$(ls "$root/build/${p}_"*.deb 2>/dev/null | head -1)
 	if [ -n "$f" ]; then cp "$f" "$DEB_OUT/"; else missing="$missing $p"; fi
 done
-cp "$root/build/"*.changes "$root/build/"*-dbgsym_*.deb "$root/build/"*.buildinfo "$DEB_OUT/" 2>/dev/null
+cp "$root/build/"*.changes "$root/build/"*-dbgsym_*.deb "$root/build/"*.buildinfo "$root/build/"*.dsc \
+	"$root/build/"*.tar.* "$DEB_OUT/" 2>/dev/null
 if [ -z "$missing" ]; then
 	ok "the four binary packages: ${pkgs[*]}"
 else
@@ -62,7 +69,7 @@ fi
 # lintian as an unprivileged user (it says so when run as root), every tag shown.
 chmod -R a+rX "$DEB_OUT"
 run setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$T" TMPDIR="$T" \
-	lintian -I -E --pedantic --show-overrides --tag-display-limit 0 "$DEB_OUT"/*.changes
+	lintian -I -E --pedantic --show-overrides --tag-display-limit 0 "$DEB_OUT"/*.changes "$DEB_OUT"/*.dsc
 if [ -s "$T/out" ]; then sed 's/^/# lintian: /' "$T/out"; else echo "# lintian: (no tag)"; fi
 if [ "$RC" -le 1 ] && [ -s "$DEB_OUT/kinko_"*.changes ] && ! grep -Eq '^[EW]: ' "$T/out"; then
 	ok "lintian -I -E --pedantic: no error, no warning"

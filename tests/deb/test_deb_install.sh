@@ -25,9 +25,9 @@ MOD="/usr/lib/$ma/pkcs11/libkinko-pkcs11.so"
 
 # What the checks and the seed flow drive (the test kit: tests/lib, tests/cli), nothing of kinko's.
 # (python3-seccomp and iproute2: the bank under its unit's system call filter, in a network
-# namespace of its own.)
+# namespace of its own; autopkgtest and the dpkg-dev it installs for a source tree: debian/tests.)
 tools=(p11-kit opensc man-db bash-completion systemd locales sqlite3 python3 openssl curl gettext-base procps
-	python3-seccomp iproute2)
+	python3-seccomp iproute2 autopkgtest dpkg-dev)
 if deb_root_make "$root" apt "${tools[@]}"; then
 	ok "a clean Debian 12 root with the checks' tools (mmdebstrap --variant=apt)"
 else
@@ -170,16 +170,16 @@ run deb_chroot --net "$root" sh -c 'ip link set lo up || exit 3
 check_ok_out "the unit's ExecStart serves EST as kinko-bankd under the unit's system call filter" \
 	"kinko-bankd" "subject="
 
-# The seed flow (tests/cli/test_cli_flow_kinko.sh) on the installed programs and module, the
-# bank under the unit's system call filter; its results are this test's, prefixed.
+# The seed flow on the installed programs and module (debian/tests/seed-flow, the packages'
+# autopkgtest), the bank under the unit's system call filter; its results are this test's,
+# prefixed.
 fb=/tmp/kinko-filtered
 mkdir -p "$root$fb"
 ln -sf /usr/bin/kinko "$root$fb/kinko"
 ln -sf /usr/bin/kinko-token-emu "$root$fb/kinko-token-emu"
 printf '#!/bin/sh\nexec python3 /src/tests/deb/unit_filter.py %s /usr/bin/kinko-bankd "$@"\n' "$unit" >"$root$fb/kinko-bankd"
 chmod 755 "$root$fb/kinko-bankd"
-run deb_in "$root" env KINKO_SRCDIR=/src KINKO_TEST_BINDIR="$fb" KINKO_TEST_MODULE="$MOD" \
-	KINKO_INTEROP_REQUIRED=1 TMPDIR=/tmp bash /src/tests/cli/test_cli_flow_kinko.sh
+run deb_in "$root" env KINKO_TEST_BINDIR="$fb" sh -c 'cd /src && sh debian/tests/seed-flow'
 flow_n=0
 while IFS= read -r line; do
 	case "$line" in
@@ -189,6 +189,16 @@ while IFS= read -r line; do
 	esac
 done <"$T/stdout"
 [ "$RC" -eq 0 ] && [ "$flow_n" -gt 0 ] || { not_ok "the seed flow on the installed binaries ran (exit $RC)"; diag "$T/out"; }
+
+# The same as Debian's CI runs it: autopkgtest, debian/tests/control, on this root (virt-null).
+run deb_in "$root" sh -c 'autopkgtest --output-dir /tmp/autopkgtest /debs/*.deb /src -- null'
+grep -E '^seed-flow +(PASS|FAIL|SKIP)' "$T/out" | sed 's/^/# autopkgtest: /'
+if [ "$RC" -eq 0 ] && grep -Eq '^seed-flow +PASS' "$T/out"; then
+	ok "autopkgtest runs debian/tests on the installed packages: seed-flow passes"
+else
+	not_ok "autopkgtest runs debian/tests on the installed packages: seed-flow passes (exit $RC)"
+	diag "$T/out" 30
+fi
 
 # Removal: every file the packages installed is gone but the conffile.
 run deb_in "$root" sh -c 'DEBIAN_FRONTEND=noninteractive apt-get remove -y -q "$@"' sh "${pkgs[@]}"
