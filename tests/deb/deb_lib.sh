@@ -46,7 +46,8 @@ deb_root_make() {
 		echo "$*"
 	)
 	rm -rf "$root"
-	timeout 900 mmdebstrap --mode=root --variant="$variant" ${inc:+--include="$inc"} bookworm "$root" \
+	timeout 900 mmdebstrap --mode=root --variant="$variant" ${inc:+--include="$inc"} \
+		--aptopt='Acquire::Retries "3"' bookworm "$root" \
 		"deb $DEB_MIRROR bookworm main" "deb $DEB_MIRROR bookworm-updates main" \
 		"deb $DEB_SECURITY bookworm-security main" >"$root.log" 2>&1
 }
