@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The Debian packages build as Debian builds them: in a clean Debian 12 root holding only
 # build-essential and what debian/control's Build-Depends names, as an unprivileged user, with
-# no network (dpkg-buildpackage -us -uc -b); lintian finds no error and no warning; each package
-# holds what the README's table says. The packages are left in tests/deb/out for
-# test_deb_install.sh, their sizes and lintian's output in this test's log.
+# no network (dpkg-buildpackage -us -uc -b), reproducibly; lintian finds no error and no
+# warning; each package holds what the README's table says. The packages are left in
+# tests/deb/out for test_deb_install.sh, their sizes and lintian's output in this test's log.
 . "${KINKO_SRCDIR:-.}/tests/deb/deb_lib.sh"
 deb_stage_or_skip
 T=$(mktemp -d "${TMPDIR:-/tmp}/kinko-deb-build.XXXXXX")
@@ -27,7 +27,10 @@ if git -C "$S" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 else
 	(cd "$S" && tar --exclude=./_build --exclude=./debian/build -cf - .) | tar -C "$root/build/src" -xf -
 fi
-chown -R 65534:65534 "$root/build"
+# A second copy elsewhere, for the reproducibility check below.
+mkdir -p "$root/build-again/elsewhere"
+cp -a "$root/build/src" "$root/build-again/elsewhere/src"
+chown -R 65534:65534 "$root/build" "$root/build-again"
 
 run deb_in "$root" sh -c 'apt-get update -qq &&
 	DEBIAN_FRONTEND=noninteractive apt-get build-dep -y -q --no-install-recommends /build/src'
@@ -48,6 +51,22 @@ if [ "$RC" -eq 0 ]; then
 else
 	not_ok "dpkg-buildpackage -us -uc -b builds, offline, as an unprivileged user"
 	diag "$T/out" 40
+fi
+
+# Reproducible: built again in another directory, time zone and umask, every package (the
+# -dbgsym ones too) is the same, byte for byte.
+run deb_in_offline "$root" setpriv --reuid=65534 --regid=65534 --clear-groups \
+	env HOME=/build-again TZ=Asia/Tokyo DEB_BUILD_OPTIONS="parallel=$(nproc)" \
+	sh -c 'umask 0002 && cd /build-again/elsewhere/src && dpkg-buildpackage -us -uc -b'
+differ=""
+for f in "$root"/build/*.deb; do
+	cmp -s "$f" "$root/build-again/elsewhere/${f##*/}" || differ="$differ ${f##*/}"
+done
+if [ "$RC" -eq 0 ] && [ -z "$differ" ] && [ -n "$(ls "$root"/build/*.deb 2>/dev/null)" ]; then
+	ok "reproducible: a second build elsewhere (path, TZ, umask) makes the same $(ls "$root"/build/*.deb | wc -l) packages"
+else
+	not_ok "reproducible: a second build elsewhere (path, TZ, umask) makes the same packages (exit $RC;$differ)"
+	[ "$RC" -eq 0 ] || diag "$T/out" 20
 fi
 
 pkgs=(libkinko-pkcs11 kinko kinko-bankd kinko-token-emu)
