@@ -69,7 +69,7 @@ else
 	[ "$RC" -eq 0 ] || diag "$T/out" 20
 fi
 
-pkgs=(libkinko-pkcs11 kinko kinko-bankd kinko-token-emu)
+pkgs=(libkinko-pkcs11 libkinko-pkcs11-dev kinko kinko-bankd kinko-token-emu)
 rm -rf "$DEB_OUT"
 mkdir -p "$DEB_OUT"
 missing=""
@@ -80,9 +80,9 @@ done
 cp "$root/build/"*.changes "$root/build/"*-dbgsym_*.deb "$root/build/"*.buildinfo "$root/build/"*.dsc \
 	"$root/build/"*.tar.* "$DEB_OUT/" 2>/dev/null
 if [ -z "$missing" ]; then
-	ok "the four binary packages: ${pkgs[*]}"
+	ok "the ${#pkgs[@]} binary packages: ${pkgs[*]}"
 else
-	not_ok "the four binary packages: missing$missing"
+	not_ok "the ${#pkgs[@]} binary packages: missing$missing"
 fi
 
 # lintian as an unprivileged user (it says so when run as root), every tag shown.
@@ -110,6 +110,7 @@ ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 deb_has libkinko-pkcs11 "/usr/lib/$ma/pkcs11/libkinko-pkcs11.so" /usr/share/p11-kit/modules/kinko.module \
 	/etc/kinko/kinko.conf /usr/lib/udev/rules.d/70-kinko-token.rules \
 	/usr/lib/pcsc/drivers/kinko-ccid.bundle/Contents/Info.plist /usr/share/locale/ja/LC_MESSAGES/kinko.mo
+deb_has libkinko-pkcs11-dev /usr/include/kinko-pkcs11.h
 deb_has kinko /usr/bin/kinko /usr/share/man/man1/kinko.1.gz /usr/share/man/ja/man1/kinko.1.gz \
 	/usr/share/bash-completion/completions/kinko
 deb_has kinko-bankd /usr/bin/kinko-bankd /usr/share/man/man1/kinko-bankd.1.gz \

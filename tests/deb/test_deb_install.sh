@@ -12,7 +12,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/kinko-deb-install.XXXXXX")
 emu_pidfile=""
 trap '[ -s "$emu_pidfile" ] && kill -KILL "$(cat "$emu_pidfile")" 2>/dev/null; [ -n "${KINKO_DEB_KEEP:-}" ] || rm -rf "$T"' EXIT
 root="$T/root"
-pkgs=(libkinko-pkcs11 kinko kinko-bankd kinko-token-emu)
+pkgs=(libkinko-pkcs11 libkinko-pkcs11-dev kinko kinko-bankd kinko-token-emu)
 for p in "${pkgs[@]}"; do
 	ls "$DEB_OUT/${p}_"*.deb >/dev/null 2>&1 || deb_missing "no $p package in $DEB_OUT (test_deb_build.sh makes them)"
 done
@@ -45,7 +45,7 @@ for p in "${pkgs[@]}"; do cp "$DEB_OUT/${p}_"*.deb "$root/debs/"; done
 # before kinko can be compared with its state after the purge.
 deps=$(for f in "$root"/debs/*.deb; do dpkg-deb -f "$f" Depends Recommends | sed 's/^[A-Za-z-]*: //'; done |
 	tr '\n' ',' | tr ',' '\n' | sed 's/^ *//; s/ *$//' | grep -v '^$' |
-	grep -Ev '^(libkinko-pkcs11|kinko|kinko-bankd|kinko-token-emu)( |$)' | sort -u | paste -sd, -)
+	grep -Ev '^(libkinko-pkcs11|libkinko-pkcs11-dev|kinko|kinko-bankd|kinko-token-emu)( |$)' | sort -u | paste -sd, -)
 echo "# dependencies and recommendations: $deps"
 run deb_in "$root" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get satisfy -y -q "$1"' sh "$deps"
 check_ok_out "what the packages depend on and recommend installs (apt-get satisfy)"
@@ -71,7 +71,8 @@ for p in kinko-bankd kinko-token-emu; do
 	fi
 done
 run deb_in "$root" sh -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q /debs/*.deb'
-check_ok_out "apt-get install ./*.deb installs the four packages" "Setting up kinko "
+check_ok_out "apt-get install ./*.deb installs the ${#pkgs[@]} packages" "Setting up kinko " \
+	"Setting up libkinko-pkcs11-dev "
 grep -o '[0-9]* newly installed' "$T/out" | sed 's/^/# apt-get: /'
 # The packages' files and links (not their directories, which other packages share).
 for f in "$root"/debs/*.deb; do dpkg-deb -c "$f"; done | awk '$1 !~ /^d/ {print $6}' | sed 's|^\.||' | sort -u >"$T/files"
@@ -202,7 +203,7 @@ fi
 
 # Removal: every file the packages installed is gone but the conffile.
 run deb_in "$root" sh -c 'DEBIAN_FRONTEND=noninteractive apt-get remove -y -q "$@"' sh "${pkgs[@]}"
-rc_ok "apt-get remove removes the four packages"
+rc_ok "apt-get remove removes the ${#pkgs[@]} packages"
 left=$(while read -r f; do [ -e "$root$f" ] || [ -L "$root$f" ] && echo "$f"; done <"$T/files" | grep -Fxvf "$T/conffiles")
 kept=$(while read -r f; do [ -f "$root$f" ] || echo "$f"; done <"$T/conffiles")
 if [ -z "$left" ] && [ -z "$kept" ] && [ -s "$T/conffiles" ]; then
