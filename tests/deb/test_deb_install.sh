@@ -80,6 +80,17 @@ deb_in "$root" sh -c 'cat /var/lib/dpkg/info/*.conffiles 2>/dev/null' | sort -u 
 grep -Fxf "$T/files" "$T/conffiles.all" >"$T/conffiles"
 echo "# conffiles: $(tr '\n' ' ' <"$T/conffiles")"
 
+# pcscd's bundle for the USB token: its library is libccid's (installed by the dependency), and
+# it names the VID:PID the udev rule gives the token.
+rule=$(grep -v '^#' "$S/data/70-kinko-token.rules")
+vid=$(sed -n 's/.*idVendor}=="\([0-9a-fA-F]*\)".*/\1/p' <<<"$rule")
+pid=$(sed -n 's/.*idProduct}=="\([0-9a-fA-F]*\)".*/\1/p' <<<"$rule")
+bundle=/usr/lib/pcsc/drivers/kinko-ccid.bundle/Contents
+run deb_in "$root" sh -c 'readlink -e "$1/Linux/libccid.so" && tr "[:upper:]" "[:lower:]" <"$1/Info.plist"' sh "$bundle"
+check_ok_out "pcscd's kinko-ccid.bundle: libccid's library, the token's VID:PID $vid:$pid" \
+	"/usr/lib/pcsc/drivers/ifd-ccid.bundle/Contents/Linux/libccid.so" "<string>0x${vid,,}</string>" \
+	"<string>0x${pid,,}</string>"
+
 run deb_in "$root" p11-kit list-modules
 check_ok_out "p11-kit list-modules shows kinko's module" "kinko: $MOD" "library-manufacturer: kinko"
 
