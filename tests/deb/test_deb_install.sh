@@ -112,6 +112,8 @@ run deb_in "$root" env KINKO_EMU_SOCKETS="$tok/sock" kinko token list
 check_ok_out "kinko token list finds the token through the installed module, no --module given" "kinko PIV #424242"
 kill -TERM "$(cat "$emu_pidfile")" 2>/dev/null
 
+run deb_in "$root" env LANG=ja_JP.UTF-8 kinko --help
+check_ok_out "kinko speaks Japanese under ja_JP.UTF-8 (libkinko-pkcs11's kinko.mo)" "使い方:"
 run deb_in "$root" kinko --version
 version=$(dpkg-deb -f "$root"/debs/kinko_*.deb Version)
 check_ok_out "kinko --version says the package's version" "$version"
