@@ -174,8 +174,8 @@ run deb_chroot --net "$root" sh -c 'ip link set lo up || exit 3
 	setpriv --reuid=kinko-bankd --regid=kinko-bankd --init-groups \
 		python3 /src/tests/deb/unit_filter.py /lib/systemd/system/kinko-bankd.service "$@" 2>/tmp/bankd.err &
 	for i in $(seq 100); do
-		curl -fsS --cacert /var/lib/kinko-bankd/ca.crt https://127.0.0.1:8443/.well-known/est/cacerts \
-			-o /tmp/cacerts 2>/dev/null && break
+		curl -fsS --max-time 5 --cacert /var/lib/kinko-bankd/ca.crt \
+			https://127.0.0.1:8443/.well-known/est/cacerts -o /tmp/cacerts 2>/dev/null && break
 		sleep 0.1
 	done
 	echo "served by user $(stat -c "%U" /proc/$!)"
